@@ -1,0 +1,47 @@
+import { Pool } from 'undici';
+import { clientError, ErrorCode } from './errors.ts';
+
+export interface GraphQLClient {
+  request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * How one service calls another's GraphQL interface (never its database).
+ * One keep-alive connection pool per target. A target that is down or broken
+ * becomes DEPENDENCY_UNAVAILABLE naming the service, so the caller writes nothing
+ * and the client knows to retry.
+ */
+export function createGraphQLClient(service: string, url: string, options: { timeoutMs?: number; connections?: number } = {}): GraphQLClient {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, {
+    connections: options.connections ?? 16,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeoutMs ?? 5_000,
+    bodyTimeout: options.timeoutMs ?? 5_000,
+  });
+  const unavailable = (reason: string) =>
+    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service is unavailable; nothing was changed, try again. (${reason})`, { service });
+
+  return {
+    async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+      try {
+        const response = await pool.request({
+          path: target.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ query, variables }),
+        });
+        body = (await response.body.json()) as typeof body;
+      } catch (error) {
+        throw unavailable(error instanceof Error ? error.message : String(error));
+      }
+      if (body.errors?.length || !body.data) {
+        throw unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'empty response');
+      }
+      return body.data;
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,65 @@
+import type { RequestListener } from 'node:http';
+import type { Db } from 'mongodb';
+import { serviceConfig, type ServiceConfig } from './env.ts';
+import { closeServer, listen } from './http.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { connectMongo } from './mongo.ts';
+
+export interface ServiceDeps {
+  db: Db;
+  config: ServiceConfig;
+  logger: Logger;
+}
+
+export interface BuiltService {
+  handler: RequestListener;
+  /** Optional: idempotent demo data, loaded when SEED_DEMO_DATA=true. */
+  seed?: () => Promise<void>;
+  close?: () => Promise<void>;
+}
+
+/**
+ * What every subgraph's index.ts does: read config, connect to its own database,
+ * build the app, listen, and shut down cleanly on SIGINT/SIGTERM.
+ */
+export async function runService(
+  name: string,
+  defaultPort: number,
+  build: (deps: ServiceDeps) => Promise<BuiltService>,
+): Promise<void> {
+  let logger = createLogger(name);
+  try {
+    const config = serviceConfig(name, defaultPort);
+    logger = createLogger(name, { level: config.logLevel });
+    const client = await connectMongo(config.mongoUri, name).catch((error: Error) => {
+      throw new Error(`cannot reach the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
+    });
+    const service = await build({ db: client.db(config.dbName), config, logger });
+    if (config.seedDemoData && service.seed) {
+      await service.seed();
+      logger.info('demo data loaded');
+    }
+    const { server, port } = await listen(service.handler, config.port, config.host);
+    logger.info(`listening on http://localhost:${port}/graphql`, { db: config.dbName });
+
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await closeServer(server);
+      await service.close?.();
+      await client.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  } catch (error) {
+    logger.error(`${name} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
+/** Never print credentials from a connection string. */
+export function redact(uri: string): string {
+  return uri.replace(/\/\/[^@/]+@/, '//***@');
+}

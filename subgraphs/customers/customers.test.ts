@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { buildCustomersService } from './server.ts';
+import type { CustomerStore } from './store.ts';
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: CustomerStore;
+
+beforeAll(async () => {
+  const service = await buildCustomersService({ db: await dbs.create('customers'), logger: silentLogger });
+  store = service.store;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await dbs.cleanup();
+});
+
+const addCustomer = `mutation($input: AddCustomerInput!) { addCustomer(input: $input) { id name email homeRegion addresses { id city country } } }`;
+
+async function newCustomer(email: string) {
+  const res = await gql(app.url, addCustomer, {
+    input: { name: 'Ada Lovelace', email, homeRegion: 'UK', address: { line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'gb' } },
+  });
+  expect(res.errors).toBeUndefined();
+  return res.data!.addCustomer as { id: string; addresses: { id: string; country: string }[] };
+}
+
+describe('customers subgraph', () => {
+  it('adds a customer and reads it back', async () => {
+    const created = await newCustomer('ada@example.com');
+    expect(created.addresses[0]!.country).toBe('GB');
+    const res = await gql(app.url, `query($id: ID!) { customer(id: $id) { name email homeRegion } }`, { id: created.id });
+    expect(res.data!.customer).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com', homeRegion: 'UK' });
+  });
+
+  it('refuses a second customer with the same email', async () => {
+    await newCustomer('dup@example.com');
+    const res = await gql(app.url, addCustomer, { input: { name: 'Other', email: 'DUP@example.com', homeRegion: 'US' } });
+    expect(codes(res)).toEqual(['CONFLICT']);
+    expect(await store.customers.countDocuments({ email: 'dup@example.com' })).toBe(1);
+  });
+
+  it('stores a card as token, brand, last four and expiry, never the number', async () => {
+    const { id } = await newCustomer('card@example.com');
+    const res = await gql(
+      app.url,
+      `mutation($id: ID!, $input: PaymentMethodInput!) { addPaymentMethod(customerId: $id, input: $input) { paymentMethods { brand last4 expMonth expYear expired token } } }`,
+      { id, input: { cardNumber: '4242 4242 4242 4242', expMonth: 12, expYear: 2035 } },
+    );
+    expect(res.errors).toBeUndefined();
+    const [method] = res.data!.addPaymentMethod.paymentMethods;
+    expect(method).toMatchObject({ brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2035, expired: false });
+    expect(method.token).toMatch(/^tok_/);
+    const raw = JSON.stringify(await store.customers.findOne({ email: 'card@example.com' }));
+    expect(raw).not.toContain('4242424242424242');
+  });
+
+  it('rejects bad input with BAD_USER_INPUT and writes nothing', async () => {
+    const { id } = await newCustomer('bad@example.com');
+    const badCard = await gql(app.url, `mutation($id: ID!) { addPaymentMethod(customerId: $id, input: { cardNumber: "4242424242424241", expMonth: 1, expYear: 2035 }) { id } }`, { id });
+    expect(codes(badCard)).toEqual(['BAD_USER_INPUT']);
+    const expired = await gql(app.url, `mutation($id: ID!) { addPaymentMethod(customerId: $id, input: { cardNumber: "4242424242424242", expMonth: 1, expYear: 2020 }) { id } }`, { id });
+    expect(codes(expired)).toEqual(['BAD_USER_INPUT']);
+    expect((await store.customers.findOne({ email: 'bad@example.com' }))!.paymentMethods).toEqual([]);
+
+    const badEmail = await gql(app.url, addCustomer, { input: { name: 'X', email: 'not-an-email', homeRegion: 'US' } });
+    expect(codes(badEmail)).toEqual(['BAD_USER_INPUT']);
+    const malformed = await gql(app.url, `mutation { addAddress(customerId: "nope", input: { line1: "a", city: "b", postalCode: "c", country: "GB" }) { id } }`);
+    expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+    const missing = await gql(app.url, `mutation { addAddress(customerId: "64b0000000000000000000ff", input: { line1: "a", city: "b", postalCode: "c", country: "GB" }) { id } }`);
+    expect(codes(missing)).toEqual(['NOT_FOUND']);
+  });
+
+  it('resolves many _entities references with one batched lookup', async () => {
+    const a = await newCustomer('e1@example.com');
+    const b = await newCustomer('e2@example.com');
+    const res = await gql(
+      app.url,
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Customer { id email } } }`,
+      { reps: [a.id, 'not-an-id', b.id].map((id) => ({ __typename: 'Customer', id })) },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([{ id: a.id, email: 'e1@example.com' }, null, { id: b.id, email: 'e2@example.com' }]);
+  });
+});

@@ -1,0 +1,308 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { CustomerDoc, AddressDoc, PaymentMethodDoc } from '../store.ts';
+import type { Context } from '../context.ts';
+export type Maybe<T> = T | null | undefined;
+export type InputMaybe<T> = T | null | undefined;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type AddCustomerInput = {
+  address?: InputMaybe<AddressInput>;
+  email: Scalars['String']['input'];
+  homeRegion: Region;
+  name: Scalars['String']['input'];
+};
+
+export type Address = {
+  __typename?: 'Address';
+  city: Scalars['String']['output'];
+  /** ISO 3166-1 alpha-2 country code, for example GB. */
+  country: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  line1: Scalars['String']['output'];
+  line2?: Maybe<Scalars['String']['output']>;
+  postalCode: Scalars['String']['output'];
+};
+
+export type AddressInput = {
+  city: Scalars['String']['input'];
+  country: Scalars['String']['input'];
+  line1: Scalars['String']['input'];
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode: Scalars['String']['input'];
+};
+
+export type CardBrand =
+  | 'AMEX'
+  | 'MASTERCARD'
+  | 'OTHER'
+  | 'VISA';
+
+/** A person who places orders. Owned by the customers service. */
+export type Customer = {
+  __typename?: 'Customer';
+  addresses: Array<Address>;
+  createdAt: Scalars['String']['output'];
+  email: Scalars['String']['output'];
+  /** The region whose copy of the customer domain is authoritative for this customer. */
+  homeRegion: Region;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  paymentMethods: Array<PaymentMethod>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  addAddress: Customer;
+  addCustomer: Customer;
+  /**
+   * Stores a card as the processor would: a token, the brand, the last four digits
+   * and the expiry. The full number is used once to derive those and is never stored or logged.
+   */
+  addPaymentMethod: Customer;
+};
+
+
+export type MutationAddAddressArgs = {
+  customerId: Scalars['ID']['input'];
+  input: AddressInput;
+};
+
+
+export type MutationAddCustomerArgs = {
+  input: AddCustomerInput;
+};
+
+
+export type MutationAddPaymentMethodArgs = {
+  customerId: Scalars['ID']['input'];
+  input: PaymentMethodInput;
+};
+
+export type PaymentMethod = {
+  __typename?: 'PaymentMethod';
+  brand: CardBrand;
+  expMonth: Scalars['Int']['output'];
+  expYear: Scalars['Int']['output'];
+  /** True once the card's expiry month has passed. */
+  expired: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  last4: Scalars['String']['output'];
+  /** Opaque token the payment processor charges; never a card number. */
+  token: Scalars['String']['output'];
+};
+
+export type PaymentMethodInput = {
+  cardNumber: Scalars['String']['input'];
+  expMonth: Scalars['Int']['input'];
+  expYear: Scalars['Int']['input'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** One customer, or null when no customer has this id. */
+  customer?: Maybe<Customer>;
+  /** Customers, newest first. */
+  customers: Array<Customer>;
+};
+
+
+export type QueryCustomerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCustomersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Regions that hold a copy of the customer domain. */
+export type Region =
+  | 'DE'
+  | 'UK'
+  | 'US';
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Customer: Customer;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Customer:
+    ( { __typename: 'Customer' }
+    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  AddCustomerInput: AddCustomerInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Address: ResolverTypeWrapper<AddressDoc>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AddressInput: AddressInput;
+  CardBrand: CardBrand;
+  Customer: ResolverTypeWrapper<CustomerDoc>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PaymentMethod: ResolverTypeWrapper<PaymentMethodDoc>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PaymentMethodInput: PaymentMethodInput;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Region: Region;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  AddCustomerInput: AddCustomerInput;
+  String: Scalars['String']['output'];
+  Address: AddressDoc;
+  ID: Scalars['ID']['output'];
+  AddressInput: AddressInput;
+  Customer: CustomerDoc;
+  Mutation: Record<PropertyKey, never>;
+  PaymentMethod: PaymentMethodDoc;
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  PaymentMethodInput: PaymentMethodInput;
+  Query: Record<PropertyKey, never>;
+}>;
+
+export type AddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
+  city?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  line1?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  addresses?: Resolver<Array<ResolversTypes['Address']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  homeRegion?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  paymentMethods?: Resolver<Array<ResolversTypes['PaymentMethod']>, ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addAddress?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddAddressArgs, 'customerId' | 'input'>>;
+  addCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddCustomerArgs, 'input'>>;
+  addPaymentMethod?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddPaymentMethodArgs, 'customerId' | 'input'>>;
+}>;
+
+export type PaymentMethodResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentMethod'] = ResolversParentTypes['PaymentMethod']> = ResolversObject<{
+  brand?: Resolver<ResolversTypes['CardBrand'], ParentType, ContextType>;
+  expMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expYear?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  last4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
+  customers?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+}>;
+
+export type Resolvers<ContextType = Context> = ResolversObject<{
+  Address?: AddressResolvers<ContextType>;
+  Customer?: CustomerResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  PaymentMethod?: PaymentMethodResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+}>;
+

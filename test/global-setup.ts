@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startFerretDb, type RunningDatabase } from '../scripts/ferretdb.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mongoUri: string;
+  }
+}
+
+let database: RunningDatabase | undefined;
+let dataDir: string | undefined;
+
+/** Uses MONGODB_URI when set; otherwise builds (once) and starts the embedded FerretDB in a temporary folder. */
+export async function setup(project: TestProject) {
+  if (process.env.MONGODB_URI) {
+    project.provide('mongoUri', process.env.MONGODB_URI);
+    return;
+  }
+  dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-test-db-'));
+  database = await startFerretDb({ dataDir });
+  project.provide('mongoUri', database.uri);
+}
+
+export async function teardown() {
+  await database?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
