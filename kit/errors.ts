@@ -35,9 +35,10 @@ export function isClientError(error: unknown): error is GraphQLError {
  * parse/validation errors (no original error) pass through; everything else
  * is logged and replaced by INTERNAL_SERVER_ERROR, with the cause only in development.
  */
-export function createMaskError(logger: Logger, isDev: boolean) {
+export function createMaskError(logger: Logger, isDev: boolean, passThrough: (error: GraphQLError) => boolean = () => false) {
   return (error: unknown, message: string): Error => {
     if (!(error instanceof GraphQLError)) return internal(error, message, logger, isDev);
+    if (passThrough(error)) return error;
     const original = error.originalError;
     if (!original) return error;
     if (isClientError(original)) return error;

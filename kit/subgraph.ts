@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
+import type { Db } from 'mongodb';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createMaskError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -42,4 +43,46 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     },
     context: () => context(),
   });
+}
+
+export interface SubgraphDeps {
+  db: Db;
+  logger: Logger;
+  isDev?: boolean;
+}
+
+/** Everything that makes one subgraph: its schema, its data access, its resolvers. */
+export interface SubgraphDefinition<S extends { ensureIndexes(): Promise<void> }, C extends object> {
+  name: string;
+  typeDefs: DocumentNode;
+  createStore(db: Db): S;
+  resolvers: unknown;
+  createContext(store: S): C;
+  /** Idempotent demo data. */
+  seed?(store: S): Promise<void>;
+}
+
+export interface BuiltSubgraph<S, C extends object> {
+  app: SubgraphApp<C>;
+  store: S;
+  handler: SubgraphApp<C>;
+  seed: () => Promise<void>;
+}
+
+/** Creates the store and its indexes, then the app; index.ts listens, tests call it directly. */
+export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }, C extends object>(
+  definition: SubgraphDefinition<S, C>,
+  { db, logger, isDev = true }: SubgraphDeps,
+): Promise<BuiltSubgraph<S, C>> {
+  const store = definition.createStore(db);
+  await store.ensureIndexes();
+  const app = createSubgraphApp({
+    name: definition.name,
+    typeDefs: definition.typeDefs,
+    resolvers: definition.resolvers,
+    logger,
+    isDev,
+    context: () => definition.createContext(store),
+  });
+  return { app, store, handler: app, seed: async () => definition.seed?.(store) };
 }

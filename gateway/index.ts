@@ -1,0 +1,25 @@
+import { createLogger } from '../kit/logger.ts';
+import { closeServer, listen } from '../kit/http.ts';
+import { gatewayConfig } from './env.ts';
+import { buildGateway } from './server.ts';
+import { loadSupergraph } from './supergraph.ts';
+
+let logger = createLogger('gateway');
+try {
+  const config = gatewayConfig();
+  logger = createLogger('gateway', { level: config.logLevel });
+  const supergraphSdl = loadSupergraph(config.endpoints, config.supergraphPath);
+  const gateway = await buildGateway({ supergraphSdl, endpoints: config.endpoints, logger, isDev: config.isDev });
+  const { server, port } = await listen(gateway.handler, config.port, config.host, 'GATEWAY_PORT');
+  logger.info(`listening on http://localhost:${port}/graphql`, { subgraphs: config.endpoints.map((e) => e.name).join(',') });
+  const stop = async () => {
+    await closeServer(server);
+    await gateway.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  logger.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { composeServices } from '@apollo/composition';
+import { subgraphTypeDefs, type SubgraphEndpoint } from './subgraphs.ts';
+
+export class CompositionError extends Error {
+  override name = 'CompositionError';
+}
+
+/**
+ * Composes the supergraph from the subgraphs' schema files, once, at start-up:
+ * no subgraph has to be running for the gateway to start, and a schema that
+ * does not compose stops the gateway with the composition errors.
+ */
+export function composeSupergraph(endpoints: readonly SubgraphEndpoint[]): string {
+  const result = composeServices(endpoints.map(({ name, url }) => ({ name, url, typeDefs: subgraphTypeDefs(name) })));
+  if (result.errors) {
+    throw new CompositionError(`The subgraphs do not compose:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
+  }
+  return result.supergraphSdl;
+}
+
+/** SUPERGRAPH_PATH, when set, is a file written by `npm run compose`; otherwise compose now. */
+export function loadSupergraph(endpoints: readonly SubgraphEndpoint[], path?: string): string {
+  return path ? readFileSync(path, 'utf8') : composeSupergraph(endpoints);
+}

@@ -1,0 +1,57 @@
+import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { parseId } from '../../kit/ids.ts';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { pageSize } from '../../kit/paging.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+import type { ProductDoc } from './store.ts';
+
+export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,39}$/;
+
+export const resolvers: Resolvers = {
+  Query: {
+    product: (_, { sku }, { productBySku }) => productBySku.load(sku),
+    products: async (_, { skus, first }, { store, productBySku }) => {
+      if (!skus) return store.list(pageSize(first));
+      if (skus.length > 100) throw badInput('at most 100 skus at a time', 'skus');
+      const found = await productBySku.loadMany(skus);
+      return found.filter((p): p is ProductDoc => p !== null && !(p instanceof Error));
+    },
+  },
+  Mutation: {
+    addProduct: async (_, { input }, { store }) => {
+      const sku = input.sku.trim().toUpperCase();
+      if (!SKU_PATTERN.test(sku)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
+      const title = input.title.trim();
+      if (!title) throw badInput('title must not be empty', 'title');
+      if (!Number.isInteger(input.price.amount) || input.price.amount < 0) {
+        throw badInput('price.amount must be a whole number of minor units, zero or more', 'price.amount');
+      }
+      const currency = input.price.currency.trim().toUpperCase();
+      if (!/^[A-Z]{3}$/.test(currency)) throw badInput('price.currency must be an ISO 4217 code such as GBP', 'price.currency');
+      if (!Number.isInteger(input.weightGrams) || input.weightGrams <= 0) throw badInput('weightGrams must be positive', 'weightGrams');
+      const product: ProductDoc = {
+        _id: sku,
+        title,
+        description: input.description?.trim() ?? '',
+        price: { amount: input.price.amount, currency },
+        weightGrams: input.weightGrams,
+        vendorId: parseId(input.vendorId, 'vendorId'),
+      };
+      try {
+        return await store.insert(product);
+      } catch (error) {
+        if (isDuplicateKeyError(error)) throw clientError(ErrorCode.CONFLICT, `a product with sku ${sku} already exists`, { field: 'sku' });
+        throw error;
+      }
+    },
+  },
+  Product: {
+    __resolveReference: (ref, { productBySku }) => productBySku.load(ref.sku),
+    sku: (product) => product._id,
+    vendor: (product) => ({ id: product.vendorId.toHexString() }),
+  },
+  Vendor: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    products: async (vendor, { first }, { productsByVendor }) => (await productsByVendor.load(vendor.id)).slice(0, pageSize(first)),
+  },
+};

@@ -1,0 +1,22 @@
+import DataLoader from 'dataloader';
+import type { BinItemDoc, InventoryStore } from './store.ts';
+
+export interface Context {
+  store: InventoryStore;
+  binItemsBySku: DataLoader<string, BinItemDoc[]>;
+}
+
+/** Every bin item of many skus in one query. */
+function binItemsLoader(store: InventoryStore) {
+  return new DataLoader<string, BinItemDoc[]>(async (skus) => {
+    const bySku = new Map<string, BinItemDoc[]>();
+    for (const item of await store.findBySkus(skus)) {
+      bySku.set(item.sku, [...(bySku.get(item.sku) ?? []), item]);
+    }
+    return skus.map((sku) => bySku.get(sku) ?? []);
+  });
+}
+
+export function createContext(store: InventoryStore): Context {
+  return { store, binItemsBySku: binItemsLoader(store) };
+}

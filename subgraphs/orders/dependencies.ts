@@ -1,0 +1,47 @@
+import type { GraphQLClient } from '../../kit/graphql-client.ts';
+
+// The orders service reads customers and products only through those services'
+// GraphQL interfaces. These are the shapes it asks for.
+
+export interface CustomerView {
+  id: string;
+  name: string;
+  email: string;
+  addresses: { id: string; line1: string; line2?: string | null; city: string; postalCode: string; country: string }[];
+  paymentMethods: { id: string; token: string; brand: string; last4: string; expMonth: number; expYear: number; expired: boolean }[];
+}
+
+export interface ProductView {
+  sku: string;
+  title: string;
+  weightGrams: number;
+  price: { amount: number; currency: string };
+}
+
+export interface Directory {
+  customer(id: string): Promise<CustomerView | null>;
+  products(skus: string[]): Promise<ProductView[]>;
+}
+
+const customerQuery = /* GraphQL */ `
+  query OrderCustomer($id: ID!) {
+    customer(id: $id) {
+      id name email
+      addresses { id line1 line2 city postalCode country }
+      paymentMethods { id token brand last4 expMonth expYear expired }
+    }
+  }
+`;
+
+const productsQuery = /* GraphQL */ `
+  query OrderProducts($skus: [String!]!) {
+    products(skus: $skus) { sku title weightGrams price { amount currency } }
+  }
+`;
+
+export function graphqlDirectory(customers: GraphQLClient, catalog: GraphQLClient): Directory {
+  return {
+    customer: async (id) => (await customers.request<{ customer: CustomerView | null }>(customerQuery, { id })).customer,
+    products: async (skus) => (await catalog.request<{ products: ProductView[] }>(productsQuery, { skus })).products,
+  };
+}

@@ -1,0 +1,34 @@
+import { ObjectId } from 'mongodb';
+import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { pageSize } from '../../kit/paging.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+
+export const resolvers: Resolvers = {
+  Query: {
+    vendor: (_, { id }, { vendorById }) => vendorById.load(id),
+    vendors: (_, { first }, { store }) => store.list(pageSize(first)),
+  },
+  Mutation: {
+    addVendor: async (_, { input }, { store }) => {
+      const name = input.name.trim();
+      if (!name) throw badInput('name must not be empty', 'name');
+      const country = input.country.trim().toUpperCase();
+      if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code', 'country');
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.contactEmail)) throw badInput('contactEmail is not an email address', 'contactEmail');
+      if (!Number.isInteger(input.leadTimeDays) || input.leadTimeDays < 0 || input.leadTimeDays > 365) {
+        throw badInput('leadTimeDays must be between 0 and 365', 'leadTimeDays');
+      }
+      try {
+        return await store.insert({ _id: new ObjectId(), name, country, contactEmail: input.contactEmail.trim(), leadTimeDays: input.leadTimeDays });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) throw clientError(ErrorCode.CONFLICT, `a vendor named ${name} already exists`, { field: 'name' });
+        throw error;
+      }
+    },
+  },
+  Vendor: {
+    __resolveReference: (ref, { vendorById }) => vendorById.load(ref.id),
+    id: (vendor) => vendor._id.toHexString(),
+  },
+};

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { codes, gql, TestDatabases } from './harness.ts';
+import { startSystem, type RunningSystem } from './system.ts';
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem(dbs);
+});
+afterAll(async () => {
+  await system.close();
+  await dbs.cleanup();
+});
+beforeEach(async () => {
+  await system.ordersStore.orders.deleteMany({});
+});
+
+const placeOrder = /* GraphQL */ `
+  mutation Place($input: PlaceOrderInput!) {
+    placeOrder(input: $input) { id status total { amount currency } }
+  }
+`;
+
+const composedOrder = /* GraphQL */ `
+  query Order($id: ID!) {
+    order(id: $id) {
+      id
+      status
+      total { amount currency }
+      shippingAddress { name city country }
+      paymentMethod { brand last4 }
+      customer { name email }
+      lines {
+        quantity
+        unitPrice { amount currency }
+        lineTotal { amount }
+        product { sku title price { amount currency } vendor { name } stock { onHand available } }
+      }
+    }
+  }
+`;
+
+const validInput = {
+  customerId: demo.customers.ada,
+  paymentMethodId: 'p00000000000000000000001',
+  lines: [
+    { sku: 'BOOK-001', quantity: 1 },
+    { sku: 'MUG-001', quantity: 3 },
+  ],
+};
+
+const orderCount = () => system.ordersStore.orders.countDocuments();
+
+describe('placing an order through the gateway', () => {
+  it('stores the order priced from the catalog and reads it back composed from four subgraphs', async () => {
+    const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+    expect(placed.errors).toBeUndefined();
+    expect(placed.data!.placeOrder).toMatchObject({ status: 'PLACED', total: { amount: 4599 + 3 * 1250, currency: 'GBP' } });
+
+    const read = await gql(system.gatewayUrl, composedOrder, { id: placed.data!.placeOrder.id });
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.order).toEqual({
+      id: placed.data!.placeOrder.id,
+      status: 'PLACED',
+      total: { amount: 8349, currency: 'GBP' },
+      shippingAddress: { name: 'Ada Lovelace', city: 'London', country: 'GB' },
+      paymentMethod: { brand: 'VISA', last4: '4242' },
+      customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      lines: [
+        {
+          quantity: 1,
+          unitPrice: { amount: 4599, currency: 'GBP' },
+          lineTotal: { amount: 4599 },
+          product: { sku: 'BOOK-001', title: 'Distributed Systems, 3rd ed.', price: { amount: 4599, currency: 'GBP' }, vendor: { name: 'Acme Books Distribution' }, stock: { onHand: 52, available: 52 } },
+        },
+        {
+          quantity: 3,
+          unitPrice: { amount: 1250, currency: 'GBP' },
+          lineTotal: { amount: 3750 },
+          product: { sku: 'MUG-001', title: 'Manifesto Mug', price: { amount: 1250, currency: 'GBP' }, vendor: { name: 'Globex Homeware' }, stock: { onHand: 380, available: 380 } },
+        },
+      ],
+    });
+  });
+
+  it('lists a customer\'s orders on the customer entity', async () => {
+    const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+    const res = await gql(system.gatewayUrl, `query($id: ID!) { customer(id: $id) { name orders { id } } }`, { id: demo.customers.ada });
+    expect(res.data!.customer).toEqual({ name: 'Ada Lovelace', orders: [{ id: placed.data!.placeOrder.id }] });
+  });
+
+  it('returns the same order when a retry carries the same idempotency key', async () => {
+    const input = { ...validInput, idempotencyKey: 'checkout-123' };
+    const [first, second] = await Promise.all([gql(system.gatewayUrl, placeOrder, { input }), gql(system.gatewayUrl, placeOrder, { input })]);
+    expect(first.errors).toBeUndefined();
+    expect(second.data!.placeOrder.id).toBe(first.data!.placeOrder.id);
+    expect(await orderCount()).toBe(1);
+  });
+});
+
+describe('bad input gets a clear error and writes nothing', () => {
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ['unknown customer', { customerId: '64b0000000000000000000ff' }, 'NOT_FOUND', /no customer/],
+    ['malformed customer id', { customerId: 'ada' }, 'BAD_USER_INPUT', /not a valid customerId/],
+    ['unknown sku', { lines: [{ sku: 'NOPE-404', quantity: 1 }] }, 'NOT_FOUND', /unknown sku: NOPE-404/],
+    ['zero quantity', { lines: [{ sku: 'BOOK-001', quantity: 0 }] }, 'BAD_USER_INPUT', /quantity must be between 1/],
+    ['negative quantity', { lines: [{ sku: 'BOOK-001', quantity: -2 }] }, 'BAD_USER_INPUT', /quantity must be between 1/],
+    ['empty order', { lines: [] }, 'BAD_USER_INPUT', /at least one line/],
+    ['expired payment method', { paymentMethodId: 'p00000000000000000000002' }, 'PAYMENT_METHOD_EXPIRED', /expired 1\/2024/],
+    ['another customer\'s card', { paymentMethodId: 'p00000000000000000000003' }, 'NOT_FOUND', /no payment method/],
+  ];
+
+  it.each(cases)('%s', async (_, override, code, message) => {
+    const res = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, ...override } });
+    expect(res.data).toBeNull();
+    expect(codes(res)).toEqual([code]);
+    expect(res.errors![0]!.message).toMatch(message);
+    expect(await orderCount()).toBe(0);
+  });
+
+  it('a lookup by a malformed order id finds nothing rather than failing', async () => {
+    const res = await gql(system.gatewayUrl, composedOrder, { id: 'not-an-id' });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.order).toBeNull();
+  });
+});
+
+describe('when a subgraph is down', () => {
+  it('the gateway answers with what it has plus an error naming the failure', async () => {
+    const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+    await system.stop('inventory');
+    try {
+      const res = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { id customer { name } lines { product { title stock { available } } } } }`, {
+        id: placed.data!.placeOrder.id,
+      });
+      expect(res.data!.order.id).toBe(placed.data!.placeOrder.id);
+      expect(res.data!.order.customer).toEqual({ name: 'Ada Lovelace' });
+      expect(res.data!.order.lines[0].product.title).toBe('Distributed Systems, 3rd ed.');
+      expect(res.data!.order.lines[0].product.stock).toBeNull();
+      expect(res.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(/inventory service is unavailable/),
+          extensions: expect.objectContaining({ code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'inventory' }),
+        }),
+      ]);
+    } finally {
+      await system.restart('inventory');
+    }
+    const healed = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { lines { product { stock { available } } } } }`, { id: placed.data!.placeOrder.id });
+    expect(healed.errors).toBeUndefined();
+  });
+
+  it('placing an order while customers is down fails cleanly with DEPENDENCY_UNAVAILABLE and writes nothing', async () => {
+    await system.stop('customers');
+    try {
+      const res = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+      expect(codes(res)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+      expect(res.errors![0]!.message).toMatch(/customers service is unavailable/);
+      expect(await orderCount()).toBe(0);
+    } finally {
+      await system.restart('customers');
+    }
+  });
+});
