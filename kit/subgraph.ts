@@ -66,7 +66,7 @@ export interface BuiltSubgraph<S, C extends object> {
   app: SubgraphApp<C>;
   store: S;
   handler: SubgraphApp<C>;
-  seed: () => Promise<void>;
+  seed?: () => Promise<void>;
 }
 
 /** Creates the store and its indexes, then the app; index.ts listens, tests call it directly. */
@@ -84,5 +84,6 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
     isDev,
     context: () => definition.createContext(store),
   });
-  return { app, store, handler: app, seed: async () => definition.seed?.(store) };
+  const seed = definition.seed?.bind(definition);
+  return { app, store, handler: app, seed: seed ? () => seed(store) : undefined };
 }

@@ -29,7 +29,7 @@ export async function startSystem(dbs: TestDatabases): Promise<RunningSystem> {
   };
   const apps = {} as RunningSystem['apps'];
   for (const [name, service] of Object.entries(built)) {
-    await service.seed();
+    await service.seed?.();
     apps[name as keyof typeof built] = await serve(service.handler);
   }
   const orders = await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: apps.customers.url, catalogUrl: apps.catalog.url });

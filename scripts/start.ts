@@ -1,0 +1,157 @@
+// `npm start`: builds what is missing, starts the embedded database (unless
+// MONGODB_URI is set), every subgraph and the gateway, loads the demo data and
+// prints where GraphiQL is. Ctrl-C stops everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
+import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, type RunningDatabase } from './ferretdb.ts';
+
+const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
+const fail = (message: string): never => {
+  process.stderr.write(`[start] ${message}\n`);
+  process.exit(1);
+};
+
+interface ServicePlan {
+  name: SubgraphName | 'gateway';
+  entry: string;
+  port: number;
+  portVar: string;
+}
+
+const env = process.env;
+const portOf = (name: string, fallback: number) => Number(env[`${name.toUpperCase()}_PORT`] ?? fallback);
+const plans: ServicePlan[] = [
+  ...subgraphNames.map((name) => ({ name, entry: `subgraphs/${name}/index.ts`, port: portOf(name, defaultPorts[name]), portVar: `${name.toUpperCase()}_PORT` })),
+  { name: 'gateway', entry: 'gateway/index.ts', port: portOf('gateway', 4000), portVar: 'GATEWAY_PORT' },
+];
+const urlOf = (name: string) => `http://127.0.0.1:${plans.find((p) => p.name === name)!.port}/graphql`;
+
+const children: { name: string; child: ChildProcess }[] = [];
+let database: RunningDatabase | undefined;
+let stopping = false;
+
+async function main() {
+  for (const plan of plans) await ensurePortFree(plan);
+
+  const usesOwnDatabase = !env.MONGODB_URI && !subgraphNames.every((name) => env[`${name.toUpperCase()}_MONGODB_URI`]);
+  let mongoUri = env.MONGODB_URI;
+  if (usesOwnDatabase) {
+    try {
+      ensureFerretDb(say);
+    } catch (error) {
+      fail(error instanceof DatabaseBuildError ? error.message : String(error));
+    }
+    const dataDir = env.FERRETDB_DATA_DIR ?? join(projectRoot, '.data', 'ferretdb');
+    database = await startFerretDb({ dataDir, port: env.FERRETDB_PORT ? Number(env.FERRETDB_PORT) : undefined });
+    mongoUri = database.uri;
+    say(`database: FerretDB ${FERRETDB_VERSION} at ${database.uri} (data in ${dataDir})`);
+    database.process.once('exit', (code) => {
+      if (!stopping) shutdown(`the database exited unexpectedly (code ${code})`, 1);
+    });
+  } else {
+    say('database: using MONGODB_URI / <SERVICE>_MONGODB_URI (no embedded database started)');
+  }
+
+  const shared = {
+    ...env,
+    ...(mongoUri && !env.MONGODB_URI ? { MONGODB_URI: mongoUri } : {}),
+    HOST: env.HOST ?? '127.0.0.1',
+    LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
+    SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? 'true',
+    CUSTOMERS_URL: env.CUSTOMERS_URL ?? urlOf('customers'),
+    CATALOG_URL: env.CATALOG_URL ?? urlOf('catalog'),
+  };
+  const subgraphs = plans.filter((plan) => plan.name !== 'gateway');
+  await Promise.all(subgraphs.map((plan) => launch(plan, { ...shared, PORT: String(plan.port) })));
+
+  const gateway = plans.find((plan) => plan.name === 'gateway')!;
+  const gatewayEnv: NodeJS.ProcessEnv = { ...shared, GATEWAY_PORT: String(gateway.port) };
+  for (const plan of subgraphs) gatewayEnv[`${plan.name.toUpperCase()}_URL`] = env[`${plan.name.toUpperCase()}_URL`] ?? urlOf(plan.name);
+  await launch(gateway, gatewayEnv);
+
+  process.stdout.write(
+    [
+      '',
+      '  The fulfilment graph is up.',
+      `  GraphiQL:  http://localhost:${gateway.port}/graphql`,
+      `  Subgraphs: ${subgraphs.map((plan) => `${plan.name} :${plan.port}`).join(', ')}`,
+      '  Press Ctrl-C to stop.',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+async function ensurePortFree(plan: ServicePlan) {
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(plan.port, '0.0.0.0', () => probe.close(() => resolve(true)));
+  });
+  if (!free) {
+    fail(
+      `port ${plan.port} (${plan.name}) is already in use: is the system already running? ` +
+        `Stop whatever uses it, or choose another port, for example ${plan.portVar}=${plan.port + 100} npm start`,
+    );
+  }
+}
+
+const tsxLoader = import.meta.resolve('tsx');
+
+async function launch(plan: ServicePlan, childEnv: NodeJS.ProcessEnv) {
+  say(`starting ${plan.name} on port ${plan.port}`);
+  const child = spawn(process.execPath, ['--import', tsxLoader, join(projectRoot, plan.entry)], {
+    env: childEnv,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push({ name: plan.name, child });
+  child.once('exit', (code, signal) => {
+    if (!stopping) shutdown(`${plan.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`, 1);
+  });
+  await waitUntilHealthy(plan, child);
+  say(`${plan.name} is up`);
+}
+
+async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || stopping) throw new Error(`${plan.name} did not start`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${plan.port}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`${plan.name} did not become healthy on port ${plan.port} within 60 s`);
+}
+
+async function shutdown(reason: string, exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  say(reason);
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await database?.stop();
+  say('stopped');
+  process.exit(exitCode);
+}
+
+process.on('SIGINT', () => void shutdown('stopping (Ctrl-C)', 0));
+process.on('SIGTERM', () => void shutdown('stopping', 0));
+
+main().catch((error: unknown) => shutdown(`start failed: ${error instanceof Error ? error.message : String(error)}`, 1));
