@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { buildCatalogService } from './server.ts';
+import type { ProductStore } from './store.ts';
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: ProductStore;
+
+beforeAll(async () => {
+  const service = await buildCatalogService({ db: await dbs.create('catalog'), logger: silentLogger });
+  store = service.store;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await dbs.cleanup();
+});
+
+const vendorA = '64b0000000000000000000a1';
+const vendorB = '64b0000000000000000000b2';
+const vendorNone = '64b0000000000000000000c3';
+
+const addProduct = `mutation($input: AddProductInput!) { addProduct(input: $input) { sku title description price { amount currency } weightGrams vendor { id } } }`;
+
+async function newProduct(sku: string, overrides: Record<string, unknown> = {}) {
+  const res = await gql(app.url, addProduct, {
+    input: { sku, title: 'Widget', price: { amount: 1250, currency: 'gbp' }, weightGrams: 300, vendorId: vendorA, ...overrides },
+  });
+  expect(res.errors).toBeUndefined();
+  return res.data!.addProduct as { sku: string; title: string; price: { amount: number; currency: string }; vendor: { id: string } };
+}
+
+describe('catalog subgraph', () => {
+  it('adds a product and reads it back by sku', async () => {
+    const created = await newProduct(' widget-1 ', { title: ' Blue Widget ', description: ' Small. ' });
+    expect(created).toEqual({
+      sku: 'WIDGET-1',
+      title: 'Blue Widget',
+      description: 'Small.',
+      price: { amount: 1250, currency: 'GBP' },
+      weightGrams: 300,
+      vendor: { id: vendorA },
+    });
+    const res = await gql(app.url, `query($sku: String!) { product(sku: $sku) { sku title price { amount currency } vendor { id } } }`, { sku: 'WIDGET-1' });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.product).toEqual({ sku: 'WIDGET-1', title: 'Blue Widget', price: { amount: 1250, currency: 'GBP' }, vendor: { id: vendorA } });
+
+    const missing = await gql(app.url, `{ product(sku: "NO-SUCH-SKU") { sku } }`);
+    expect(missing.errors).toBeUndefined();
+    expect(missing.data!.product).toBeNull();
+  });
+
+  it('returns exactly the known skus, leaving out unknown ones', async () => {
+    await newProduct('LIST-A', { price: { amount: 100, currency: 'EUR' } });
+    await newProduct('LIST-B', { price: { amount: 0, currency: 'USD' } });
+    const res = await gql(app.url, `query($skus: [String!]) { products(skus: $skus) { sku price { amount currency } } }`, {
+      skus: ['LIST-B', 'UNKNOWN-1', 'LIST-A', 'UNKNOWN-2'],
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.products).toEqual([
+      { sku: 'LIST-B', price: { amount: 0, currency: 'USD' } },
+      { sku: 'LIST-A', price: { amount: 100, currency: 'EUR' } },
+    ]);
+
+    const none = await gql(app.url, `{ products(skus: ["UNKNOWN-3"]) { sku } }`);
+    expect(none.errors).toBeUndefined();
+    expect(none.data!.products).toEqual([]);
+  });
+
+  it('refuses a second product with the same sku and keeps the first', async () => {
+    await newProduct('DUP-1', { title: 'Original' });
+    const res = await gql(app.url, addProduct, {
+      input: { sku: 'dup-1', title: 'Impostor', price: { amount: 1, currency: 'GBP' }, weightGrams: 1, vendorId: vendorB },
+    });
+    expect(codes(res)).toEqual(['CONFLICT']);
+    expect(await store.products.countDocuments({ _id: 'DUP-1' })).toBe(1);
+    expect(await store.products.findOne({ _id: 'DUP-1' })).toMatchObject({ title: 'Original', price: { amount: 1250, currency: 'GBP' } });
+  });
+
+  it('rejects bad input with BAD_USER_INPUT and writes nothing', async () => {
+    const before = await store.products.countDocuments();
+    const valid = { sku: 'BAD-INPUT-1', title: 'Thing', price: { amount: 500, currency: 'GBP' }, weightGrams: 100, vendorId: vendorA };
+    for (const bad of [
+      { sku: 'has space' },
+      { sku: 'X' },
+      { sku: '-LEADING-DASH' },
+      { sku: 'A'.repeat(41) },
+      { title: '  ' },
+      { price: { amount: -1, currency: 'GBP' } },
+      { price: { amount: 500, currency: 'POUNDS' } },
+      { price: { amount: 500, currency: 'G1P' } },
+      { weightGrams: 0 },
+      { vendorId: 'not-a-vendor-id' },
+      { vendorId: '64b0000000000000000000zz' },
+    ]) {
+      const res = await gql(app.url, addProduct, { input: { ...valid, ...bad } });
+      expect(codes(res), JSON.stringify(bad)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(await store.products.countDocuments()).toBe(before);
+    expect(await store.products.countDocuments({ _id: 'BAD-INPUT-1' })).toBe(0);
+  });
+
+  it('resolves many Product _entities by sku in order, null for unknown skus', async () => {
+    await newProduct('ENT-1', { title: 'First' });
+    await newProduct('ENT-2', { title: 'Second', price: { amount: 999, currency: 'EUR' } });
+    const res = await gql(
+      app.url,
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku title price { amount currency } } } }`,
+      { reps: ['ENT-2', 'ENT-MISSING', 'ENT-1'].map((sku) => ({ __typename: 'Product', sku })) },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([
+      { sku: 'ENT-2', title: 'Second', price: { amount: 999, currency: 'EUR' } },
+      null,
+      { sku: 'ENT-1', title: 'First', price: { amount: 1250, currency: 'GBP' } },
+    ]);
+  });
+
+  it('resolves Vendor _entities to the products each vendor supplies', async () => {
+    await newProduct('VB-2', { vendorId: vendorB });
+    await newProduct('VB-1', { vendorId: vendorB });
+    await newProduct('VB-3', { vendorId: vendorB });
+    const res = await gql(
+      app.url,
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Vendor { id products { sku vendor { id } } } } }`,
+      { reps: [vendorB, vendorNone, 'not-an-id'].map((id) => ({ __typename: 'Vendor', id })) },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([
+      { id: vendorB, products: ['VB-1', 'VB-2', 'VB-3'].map((sku) => ({ sku, vendor: { id: vendorB } })) },
+      { id: vendorNone, products: [] },
+      { id: 'not-an-id', products: [] },
+    ]);
+
+    const limited = await gql(
+      app.url,
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Vendor { products(first: 2) { sku } } } }`,
+      { reps: [{ __typename: 'Vendor', id: vendorB }] },
+    );
+    expect(limited.errors).toBeUndefined();
+    expect(limited.data!._entities).toEqual([{ products: [{ sku: 'VB-1' }, { sku: 'VB-2' }] }]);
+  });
+});
