@@ -19,8 +19,31 @@ export interface StockLevel {
 
 export const binItemId = (distributionCenter: string, bin: string, sku: string) => `${distributionCenter}/${bin}/${sku}`;
 
+/**
+ * Runs tasks for the same key one after another. The embedded FerretDB 1.24 applies
+ * an update by reading the document, changing it in Go and writing it back, with no
+ * transaction: neither `$inc` nor a filter on the levels read is atomic there, so
+ * concurrent writers to one bin item lose units or overdraw. Serialising this
+ * process's writes per bin item makes them safe on FerretDB; on MongoDB the
+ * conditional updates below also keep several processes safe.
+ */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = result.catch(() => {});
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
 export class InventoryStore {
   readonly binItems: Collection<BinItemDoc>;
+  private readonly writes = new KeyedQueue();
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
@@ -47,21 +70,28 @@ export class InventoryStore {
   /** Adds units, creating the bin item when it is new. */
   async add(item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<BinItemDoc> {
     const _id = binItemId(item.distributionCenter, item.bin, item.sku);
-    const updated = await this.binItems.findOneAndUpdate(
-      { _id },
-      { $inc: { quantity: units }, $setOnInsert: { sku: item.sku, distributionCenter: item.distributionCenter, bin: item.bin, reserved: 0 } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    return updated!;
+    return this.writes.run(_id, async () => {
+      const updated = await this.binItems.findOneAndUpdate(
+        { _id },
+        { $inc: { quantity: units }, $setOnInsert: { sku: item.sku, distributionCenter: item.distributionCenter, bin: item.bin, reserved: 0 } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      return updated!;
+    });
   }
 
   /**
-   * Removes units only if the bin keeps at least what is reserved. Optimistic
-   * concurrency: the update applies only to the exact levels that were checked,
-   * and retries when another writer got there first, so concurrent removals
-   * can never overdraw. Returns null when the bin does not hold enough.
+   * Removes units only if the bin keeps at least what is reserved. Writes to one
+   * bin item are queued in this process (see KeyedQueue); across processes, the
+   * update applies only to the exact levels that were checked, and retries when
+   * another writer got there first, so concurrent removals can never overdraw.
+   * Returns null when the bin does not hold enough.
    */
-  async remove(id: string, units: number): Promise<BinItemDoc | null> {
+  remove(id: string, units: number): Promise<BinItemDoc | null> {
+    return this.writes.run(id, () => this.removeChecked(id, units));
+  }
+
+  private async removeChecked(id: string, units: number): Promise<BinItemDoc | null> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const current = await this.binItems.findOne({ _id: id });
       if (!current || current.quantity - current.reserved < units) return null;

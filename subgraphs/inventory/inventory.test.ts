@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { buildInventoryService } from './server.ts';
+import { binItemId, type InventoryStore } from './store.ts';
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: InventoryStore;
+
+beforeAll(async () => {
+  const service = await buildInventoryService({ db: await dbs.create('inventory'), logger: silentLogger });
+  store = service.store;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await dbs.cleanup();
+});
+
+const adjustStock = `mutation($input: AdjustStockInput!) { adjustStock(input: $input) { sku distributionCenter bin quantity reserved } }`;
+
+function adjust(sku: string, distributionCenter: string, bin: string, delta: number) {
+  return gql(app.url, adjustStock, { input: { sku, distributionCenter, bin, delta } });
+}
+
+async function adjusted(sku: string, distributionCenter: string, bin: string, delta: number) {
+  const res = await adjust(sku, distributionCenter, bin, delta);
+  expect(res.errors).toBeUndefined();
+  return res.data!.adjustStock as { sku: string; distributionCenter: string; bin: string; quantity: number; reserved: number };
+}
+
+const quantityOf = async (dc: string, bin: string, sku: string) => (await store.binItems.findOne({ _id: binItemId(dc, bin, sku) }))?.quantity;
+
+const stockQuery = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku stock { onHand reserved available } binItems { distributionCenter bin quantity reserved } } } }`;
+
+describe('inventory subgraph', () => {
+  it('adds units to a new bin, then adds and removes more', async () => {
+    const created = await adjusted(' sku-add ', 'lhr1', 'a-01', 5);
+    expect(created).toEqual({ sku: 'SKU-ADD', distributionCenter: 'LHR1', bin: 'A-01', quantity: 5, reserved: 0 });
+    expect(await adjusted('SKU-ADD', 'LHR1', 'A-01', 7)).toMatchObject({ quantity: 12 });
+    expect(await adjusted('SKU-ADD', 'LHR1', 'A-01', -4)).toMatchObject({ quantity: 8 });
+    expect(await adjusted('SKU-ADD', 'LHR1', 'A-01', -8)).toMatchObject({ quantity: 0 });
+    expect(await quantityOf('LHR1', 'A-01', 'SKU-ADD')).toBe(0);
+
+    const res = await gql(app.url, `{ binItems(sku: "SKU-ADD") { distributionCenter bin quantity } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.binItems).toEqual([{ distributionCenter: 'LHR1', bin: 'A-01', quantity: 0 }]);
+  });
+
+  it('refuses to remove more than the bin holds and leaves it unchanged', async () => {
+    await adjusted('SKU-OVER', 'LHR1', 'B-01', 3);
+    const res = await adjust('SKU-OVER', 'LHR1', 'B-01', -4);
+    expect(codes(res)).toEqual(['CONFLICT']);
+    expect(await quantityOf('LHR1', 'B-01', 'SKU-OVER')).toBe(3);
+
+    const emptyBin = await adjust('SKU-OVER', 'LHR1', 'NO-SUCH-BIN', -1);
+    expect(codes(emptyBin)).toEqual(['CONFLICT']);
+    expect(await store.binItems.countDocuments({ _id: binItemId('LHR1', 'NO-SUCH-BIN', 'SKU-OVER') })).toBe(0);
+  });
+
+  it('never removes reserved units', async () => {
+    await store.binItems.insertOne({ _id: binItemId('FRA1', 'R-01', 'SKU-RES'), sku: 'SKU-RES', distributionCenter: 'FRA1', bin: 'R-01', quantity: 10, reserved: 6 });
+    expect(codes(await adjust('SKU-RES', 'FRA1', 'R-01', -5))).toEqual(['CONFLICT']);
+    expect(await quantityOf('FRA1', 'R-01', 'SKU-RES')).toBe(10);
+    expect(await adjusted('SKU-RES', 'FRA1', 'R-01', -4)).toMatchObject({ quantity: 6, reserved: 6 });
+  });
+
+  it('rejects bad input with BAD_USER_INPUT and writes nothing', async () => {
+    const before = await store.binItems.countDocuments();
+    for (const [sku, dc, bin, delta] of [
+      ['SKU-BAD', 'LHR1', 'A-01', 0],
+      ['has space', 'LHR1', 'A-01', 1],
+      ['SKU-BAD', 'LHR/1', 'A-01', 1],
+      ['SKU-BAD', 'LHR1', '', 1],
+    ] as const) {
+      expect(codes(await adjust(sku, dc, bin, delta)), `${sku} ${dc} ${bin} ${delta}`).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(await store.binItems.countDocuments()).toBe(before);
+  });
+
+  it('resolves Product _entities to stock summed across bins, and zero for a product with no bins', async () => {
+    await adjusted('SKU-SUM', 'LHR1', 'C-01', 40);
+    await adjusted('SKU-SUM', 'FRA1', 'C-02', 12);
+    await store.binItems.updateOne({ _id: binItemId('FRA1', 'C-02', 'SKU-SUM') }, { $set: { reserved: 5 } });
+    await adjusted('SKU-OTHER', 'LHR1', 'C-01', 99);
+
+    const res = await gql(app.url, stockQuery, { reps: ['SKU-SUM', 'SKU-NONE', 'SKU-OTHER'].map((sku) => ({ __typename: 'Product', sku })) });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([
+      {
+        sku: 'SKU-SUM',
+        stock: { onHand: 52, reserved: 5, available: 47 },
+        binItems: [
+          { distributionCenter: 'FRA1', bin: 'C-02', quantity: 12, reserved: 5 },
+          { distributionCenter: 'LHR1', bin: 'C-01', quantity: 40, reserved: 0 },
+        ],
+      },
+      { sku: 'SKU-NONE', stock: { onHand: 0, reserved: 0, available: 0 }, binItems: [] },
+      { sku: 'SKU-OTHER', stock: { onHand: 99, reserved: 0, available: 99 }, binItems: [{ distributionCenter: 'LHR1', bin: 'C-01', quantity: 99, reserved: 0 }] },
+    ]);
+  });
+
+  it('keeps every unit of concurrent additions, including to a bin that does not exist yet', async () => {
+    const requests = 20;
+    const results = await Promise.all(Array.from({ length: requests }, () => adjust('SKU-PILE', 'LHR1', 'Y-01', 1)));
+    expect(results.flatMap(codes)).toEqual([]);
+    expect(await quantityOf('LHR1', 'Y-01', 'SKU-PILE')).toBe(requests);
+    expect(await store.binItems.countDocuments({ sku: 'SKU-PILE' })).toBe(1);
+  });
+
+  it('lets exactly as many concurrent removals succeed as there are units, never going below zero', async () => {
+    const units = 10;
+    const requests = 30;
+    await adjusted('SKU-RACE', 'LHR1', 'Z-01', units);
+
+    const results = await Promise.all(Array.from({ length: requests }, () => adjust('SKU-RACE', 'LHR1', 'Z-01', -1)));
+
+    const succeeded = results.filter((res) => res.errors === undefined);
+    const failed = results.filter((res) => res.errors !== undefined);
+    expect(failed.map(codes)).toEqual(Array.from({ length: requests - units }, () => ['CONFLICT']));
+    expect(succeeded).toHaveLength(units);
+    // Each success saw a different remaining quantity: 9, 8, ..., 0.
+    const remaining = succeeded.map((res) => res.data!.adjustStock.quantity as number).sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: units }, (_, i) => i));
+    expect(await quantityOf('LHR1', 'Z-01', 'SKU-RACE')).toBe(0);
+
+    const stock = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SKU-RACE' }] });
+    expect(stock.data!._entities[0].stock).toEqual({ onHand: 0, reserved: 0, available: 0 });
+  });
+});
