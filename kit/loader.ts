@@ -1,4 +1,6 @@
 import DataLoader from 'dataloader';
+import type { ObjectId } from 'mongodb';
+import { tryParseId } from './ids.ts';
 
 /**
  * A per-request DataLoader that answers many entity lookups with one batched
@@ -15,5 +17,13 @@ export function entityLoader<K, V>(
       return keys.map((key) => found.get(keyOfKey(key)) ?? null);
     },
     { cacheKeyFn: keyOfKey },
+  );
+}
+
+/** entityLoader for documents keyed by ObjectId and addressed by its hex string; malformed ids find nothing. */
+export function objectIdLoader<V extends { _id: ObjectId }>(findByIds: (ids: ObjectId[]) => Promise<V[]>) {
+  return entityLoader<string, V>(
+    (ids) => findByIds(ids.map(tryParseId).filter((id) => id !== null)),
+    (value) => value._id.toHexString(),
   );
 }

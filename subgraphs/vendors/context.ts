@@ -1,19 +1,12 @@
-import { tryParseId } from '../../kit/ids.ts';
-import { entityLoader } from '../../kit/loader.ts';
+import type DataLoader from 'dataloader';
+import { objectIdLoader } from '../../kit/loader.ts';
 import type { VendorDoc, VendorStore } from './store.ts';
 
 export interface Context {
   store: VendorStore;
-  vendorById: ReturnType<typeof vendorLoader>;
-}
-
-function vendorLoader(store: VendorStore) {
-  return entityLoader<string, VendorDoc>(
-    (ids) => store.findByIds(ids.map(tryParseId).filter((id) => id !== null)),
-    (vendor) => vendor._id.toHexString(),
-  );
+  vendorById: DataLoader<string, VendorDoc | null, string>;
 }
 
 export function createContext(store: VendorStore): Context {
-  return { store, vendorById: vendorLoader(store) };
+  return { store, vendorById: objectIdLoader((ids) => store.findByIds(ids)) };
 }
