@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildCatalogService } from './server.ts';
 import type { ProductStore } from './store.ts';
@@ -101,9 +101,10 @@ describe('catalog subgraph', () => {
     expect(await store.products.countDocuments({ _id: 'BAD-INPUT-1' })).toBe(0);
   });
 
-  it('resolves many Product _entities by sku in order, null for unknown skus', async () => {
+  it('resolves many Product _entities by sku with one batched lookup, in order, null for unknown skus', async () => {
     await newProduct('ENT-1', { title: 'First' });
     await newProduct('ENT-2', { title: 'Second', price: { amount: 999, currency: 'EUR' } });
+    const lookups = vi.spyOn(store, 'findBySkus');
     const res = await gql(
       app.url,
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku title price { amount currency } } } }`,
@@ -115,6 +116,9 @@ describe('catalog subgraph', () => {
       null,
       { sku: 'ENT-1', title: 'First', price: { amount: 1250, currency: 'GBP' } },
     ]);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(lookups).toHaveBeenCalledWith(['ENT-2', 'ENT-MISSING', 'ENT-1']);
+    lookups.mockRestore();
   });
 
   it('resolves Vendor _entities to the products each vendor supplies', async () => {

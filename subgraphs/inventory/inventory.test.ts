@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildInventoryService } from './server.ts';
 import { binItemId, type InventoryStore } from './store.ts';
@@ -59,7 +60,7 @@ describe('inventory subgraph', () => {
   });
 
   it('never removes reserved units', async () => {
-    await store.binItems.insertOne({ _id: binItemId('FRA1', 'R-01', 'SKU-RES'), sku: 'SKU-RES', distributionCenter: 'FRA1', bin: 'R-01', quantity: 10, reserved: 6 });
+    await store.binItems.insertOne({ _id: binItemId('FRA1', 'R-01', 'SKU-RES'), sku: 'SKU-RES', distributionCenter: 'FRA1', bin: 'R-01', quantity: 10, reserved: 6, version: 0 });
     expect(codes(await adjust('SKU-RES', 'FRA1', 'R-01', -5))).toEqual(['CONFLICT']);
     expect(await quantityOf('FRA1', 'R-01', 'SKU-RES')).toBe(10);
     expect(await adjusted('SKU-RES', 'FRA1', 'R-01', -4)).toMatchObject({ quantity: 6, reserved: 6 });
@@ -126,5 +127,28 @@ describe('inventory subgraph', () => {
 
     const stock = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SKU-RACE' }] });
     expect(stock.data!._entities[0].stock).toEqual({ onHand: 0, reserved: 0, available: 0 });
+  });
+
+  it('never overdraws when two inventory processes, each with its own connection, remove from one bin at once', async () => {
+    const units = 12;
+    const requests = 40;
+    await adjusted('SKU-TWO', 'LHR1', 'T-01', units);
+    // A second instance of the service: separate client, separate connection pool, same database.
+    const client = await new MongoClient(inject('mongoUri')).connect();
+    const second = await buildInventoryService({ db: client.db(store.binItems.dbName), logger: silentLogger });
+    const secondApp = await serve(second.handler);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: requests }, (_, i) =>
+          gql(i % 2 ? secondApp.url : app.url, adjustStock, { input: { sku: 'SKU-TWO', distributionCenter: 'LHR1', bin: 'T-01', delta: -1 } }),
+        ),
+      );
+      expect(results.filter((res) => res.errors === undefined)).toHaveLength(units);
+      expect(results.filter((res) => codes(res)[0] === 'CONFLICT')).toHaveLength(requests - units);
+      expect(await quantityOf('LHR1', 'T-01', 'SKU-TWO')).toBe(0);
+    } finally {
+      await secondApp.close();
+      await client.close();
+    }
   });
 });

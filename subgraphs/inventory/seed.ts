@@ -12,7 +12,7 @@ const levels: Record<(typeof demo.skus)[number], [dc: string, bin: string, quant
 export async function seedInventory(store: InventoryStore): Promise<void> {
   for (const [sku, bins] of Object.entries(levels)) {
     for (const [distributionCenter, bin, quantity] of bins) {
-      const item: BinItemDoc = { _id: binItemId(distributionCenter, bin, sku), sku, distributionCenter, bin, quantity, reserved: 0 };
+      const item: BinItemDoc = { _id: binItemId(distributionCenter, bin, sku), sku, distributionCenter, bin, quantity, reserved: 0, version: 0 };
       await store.upsert(item);
     }
   }

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
 // The only code that touches the bin-items collection.
 
@@ -9,6 +10,8 @@ export interface BinItemDoc {
   bin: string;
   quantity: number;
   reserved: number;
+  /** Bumped by every change; see kit/versioned.ts. */
+  version: number;
 }
 
 export interface StockLevel {
@@ -19,39 +22,22 @@ export interface StockLevel {
 
 export const binItemId = (distributionCenter: string, bin: string, sku: string) => `${distributionCenter}/${bin}/${sku}`;
 
-/**
- * Runs tasks for the same key one after another. The embedded FerretDB 1.24 applies
- * an update by reading the document, changing it in Go and writing it back, with no
- * transaction: neither `$inc` nor a filter on the levels read is atomic there, so
- * concurrent writers to one bin item lose units or overdraw. Serialising this
- * process's writes per bin item makes them safe on FerretDB; on MongoDB the
- * conditional updates below also keep several processes safe.
- */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
-    const tail = result.catch(() => {});
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
-  }
-}
+type BinState = Omit<BinItemDoc, '_id' | 'version'>;
 
 export class InventoryStore {
   readonly binItems: Collection<BinItemDoc>;
-  private readonly writes = new KeyedQueue();
+  /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
+  private readonly versions: VersionedDocuments<BinState>;
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
+    this.versions = new VersionedDocuments<BinState>(this.binItems as unknown as Collection<Head<BinState>>, db.collection('binItemHistory'));
   }
 
   async ensureIndexes(): Promise<void> {
     await this.binItems.createIndex({ sku: 1, distributionCenter: 1 }, { name: 'by_sku' });
     await this.binItems.createIndex({ distributionCenter: 1, sku: 1 }, { name: 'by_dc' });
+    await this.versions.ensureIndexes();
   }
 
   /** Bin items of many skus in one query. */
@@ -67,42 +53,31 @@ export class InventoryStore {
     return this.binItems.find(query).sort({ _id: 1 }).limit(limit).toArray();
   }
 
-  /** Adds units, creating the bin item when it is new. */
+  /** Adds units, creating the bin item when it is new. Safe under concurrent writers in any number of processes. */
   async add(item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<BinItemDoc> {
-    const _id = binItemId(item.distributionCenter, item.bin, item.sku);
-    return this.writes.run(_id, async () => {
-      const updated = await this.binItems.findOneAndUpdate(
-        { _id },
-        { $inc: { quantity: units }, $setOnInsert: { sku: item.sku, distributionCenter: item.distributionCenter, bin: item.bin, reserved: 0 } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      return updated!;
-    });
+    const id = binItemId(item.distributionCenter, item.bin, item.sku);
+    const head = await this.versions.update(id, (current) => ({
+      sku: item.sku,
+      distributionCenter: item.distributionCenter,
+      bin: item.bin,
+      quantity: (current?.quantity ?? 0) + units,
+      reserved: current?.reserved ?? 0,
+    }));
+    return head as BinItemDoc;
   }
 
   /**
-   * Removes units only if the bin keeps at least what is reserved. Writes to one
-   * bin item are queued in this process (see KeyedQueue); across processes, the
-   * update applies only to the exact levels that were checked, and retries when
-   * another writer got there first, so concurrent removals can never overdraw.
-   * Returns null when the bin does not hold enough.
+   * Removes units only if the bin keeps at least what is reserved; returns null
+   * (and changes nothing) when it does not hold enough. Concurrent removals, from
+   * any number of processes, can never take the bin below zero.
    */
-  remove(id: string, units: number): Promise<BinItemDoc | null> {
-    return this.writes.run(id, () => this.removeChecked(id, units));
-  }
-
-  private async removeChecked(id: string, units: number): Promise<BinItemDoc | null> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const current = await this.binItems.findOne({ _id: id });
-      if (!current || current.quantity - current.reserved < units) return null;
-      const updated = await this.binItems.findOneAndUpdate(
-        { _id: id, quantity: current.quantity, reserved: current.reserved },
-        { $inc: { quantity: -units } },
-        { returnDocument: 'after' },
-      );
-      if (updated) return updated;
-    }
-    throw new Error(`bin item ${id} is changing too fast to update; try again`);
+  async remove(id: string, units: number): Promise<BinItemDoc | null> {
+    const head = await this.versions.update(id, (current) => {
+      if (!current || current.quantity - current.reserved < units) return REFUSED;
+      const { _id, version, ...state } = current;
+      return { ...state, quantity: current.quantity - units };
+    });
+    return head === REFUSED ? null : (head as BinItemDoc);
   }
 
   async upsert(item: BinItemDoc): Promise<void> {

@@ -1,0 +1,95 @@
+import type { Collection, Document, Filter, OptionalUnlessRequiredId } from 'mongodb';
+import { isDuplicateKeyError } from './mongo.ts';
+
+/**
+ * Compare-and-swap on one document that holds on FerretDB 1.24 as well as MongoDB,
+ * across any number of processes.
+ *
+ * Why not a conditional `findOneAndUpdate`: FerretDB 1.24 implements updates as
+ * "query, apply the operators in Go, write the whole document back" with no
+ * transaction, so two concurrent `$inc`s can lose one, and a filter such as
+ * `{ quantity: { $gte: 1 } }` does not guard the write. What both databases do
+ * enforce atomically is a unique key on insert. So every change to a document is
+ * first *claimed* by inserting its next version, `<key>#<version>`, into an
+ * append-only history collection: of two writers that read version n, exactly one
+ * inserts n+1; the other gets a duplicate-key error, re-reads and tries again.
+ * The head document (the one readers query) is then written with the claimed state.
+ *
+ * If a writer dies between claiming and writing the head, the next writer's claim
+ * fails on that version; it rolls the head forward from the history and carries on.
+ */
+export type Head<S> = S & { _id: string; version: number };
+
+export interface HistoryEntry<S> {
+  _id: string; // `${key}#${version}`
+  key: string;
+  version: number;
+  state: S;
+  at: Date;
+}
+
+export const REFUSED = Symbol('refused');
+
+export class VersionedDocuments<S extends Document> {
+  constructor(
+    readonly heads: Collection<Head<S>>,
+    readonly history: Collection<HistoryEntry<S>>,
+    private readonly maxAttempts = 200,
+  ) {}
+
+  async ensureIndexes(): Promise<void> {
+    await this.history.createIndex({ key: 1, version: 1 }, { name: 'by_key_version' });
+  }
+
+  /**
+   * Applies `change` to the current state (null when the document does not exist yet).
+   * `change` returns the next state, or REFUSED to leave the document as it is
+   * (for example: not enough stock). Returns the new head, or REFUSED.
+   */
+  async update(key: string, change: (current: Head<S> | null) => S | typeof REFUSED): Promise<Head<S> | typeof REFUSED> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const current = await this.heads.findOne({ _id: key } as Filter<Head<S>>) as Head<S> | null;
+      const next = change(current);
+      if (next === REFUSED) return REFUSED;
+      const version = (current?.version ?? 0) + 1;
+      try {
+        await this.history.insertOne({ _id: `${key}#${version}`, key, version, state: next, at: new Date() } as OptionalUnlessRequiredId<HistoryEntry<S>>);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        await this.rollForward(key, version);
+        await backoff(attempt);
+        continue;
+      }
+      const head = { ...next, _id: key, version } as Head<S>;
+      await this.writeHead(head);
+      return head;
+    }
+    throw new Error(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
+  }
+
+  /** Brings a head that lags its history (a writer died after claiming) up to date. */
+  private async rollForward(key: string, claimed: number): Promise<void> {
+    let latest: HistoryEntry<S> | null = null;
+    for (let version = claimed; ; version++) {
+      const entry = await this.history.findOne({ _id: `${key}#${version}` } as Filter<HistoryEntry<S>>) as HistoryEntry<S> | null;
+      if (!entry) break;
+      latest = entry;
+    }
+    if (latest) await this.writeHead({ ...latest.state, _id: key, version: latest.version } as Head<S>);
+  }
+
+  /** Writes a head unless a newer version is already there. */
+  private async writeHead(head: Head<S>): Promise<void> {
+    try {
+      await this.heads.replaceOne({ _id: head._id, version: { $lt: head.version } } as Filter<Head<S>>, head, { upsert: true });
+    } catch (error) {
+      // The head exists with this or a newer version: nothing to do.
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(20, 1 + attempt) * Math.random();
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
