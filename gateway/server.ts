@@ -1,4 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createMaskError } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
@@ -32,6 +33,8 @@ export async function buildGateway({ supergraphSdl, endpoints, logger, isDev = t
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: isDev ? { title: 'Fulfilment graph', defaultQuery: exampleQuery } : false,
+    // GraphiQL's assets are served from the package, not a CDN: it works offline and behind firewalls.
+    renderGraphiQL,
     // Subgraphs mask their own errors; what they chose to say (tagged with serviceName) reaches the client.
     maskedErrors: { maskError: createMaskError(logger, isDev, (error) => typeof error.extensions.serviceName === 'string') },
     logging: {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startFerretDb, type RunningDatabase } from '../scripts/ferretdb.ts';
+import { ensureFerretDb, startFerretDb, type RunningDatabase } from '../scripts/ferretdb.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,6 +19,7 @@ export async function setup(project: TestProject) {
     project.provide('mongoUri', process.env.MONGODB_URI);
     return;
   }
+  ensureFerretDb((message) => process.stderr.write(`[test setup] ${message}\n`));
   dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-test-db-'));
   database = await startFerretDb({ dataDir });
   project.provide('mongoUri', database.uri);
