@@ -5,10 +5,12 @@ import { closeServer, listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { connectMongo } from './mongo.ts';
 
-export interface ServiceDeps {
+export interface ServiceDeps<E = unknown> {
   db: Db;
   config: ServiceConfig;
   logger: Logger;
+  /** The service's own settings, parsed before anything connects. */
+  env: E;
 }
 
 export interface BuiltService {
@@ -22,19 +24,21 @@ export interface BuiltService {
  * What every subgraph's index.ts does: read config, connect to its own database,
  * build the app, listen, and shut down cleanly on SIGINT/SIGTERM.
  */
-export async function runService(
+export async function runService<E = undefined>(
   name: string,
   defaultPort: number,
-  build: (deps: ServiceDeps) => Promise<BuiltService>,
+  build: (deps: ServiceDeps<E>) => Promise<BuiltService>,
+  parseOwnEnv: () => E = () => undefined as E,
 ): Promise<void> {
   let logger = createLogger(name);
   try {
     const config = serviceConfig(name, defaultPort);
+    const env = parseOwnEnv();
     logger = createLogger(name, { level: config.logLevel });
     const client = await connectMongo(config.mongoUri, name).catch((error: Error) => {
       throw new Error(`cannot reach the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
     });
-    const service = await build({ db: client.db(config.dbName), config, logger });
+    const service = await build({ db: client.db(config.dbName), config, logger, env });
     if (config.seedDemoData && service.seed) {
       await service.seed();
       logger.info('demo data loaded');

@@ -2,7 +2,10 @@ import { parseEnv, urlVar } from '../../kit/env.ts';
 import { runService } from '../../kit/service.ts';
 import { buildOrdersService } from './server.ts';
 
-await runService('orders', 4005, ({ db, logger, config }) => {
-  const env = parseEnv({ CUSTOMERS_URL: urlVar(), CATALOG_URL: urlVar() });
-  return buildOrdersService({ db, logger, isDev: config.isDev, customersUrl: env.CUSTOMERS_URL, catalogUrl: env.CATALOG_URL });
-});
+await runService(
+  'orders',
+  4005,
+  ({ db, logger, config, env }) =>
+    buildOrdersService({ db, logger, isDev: config.isDev, customersUrl: env.CUSTOMERS_URL, catalogUrl: env.CATALOG_URL }),
+  () => parseEnv({ CUSTOMERS_URL: urlVar(), CATALOG_URL: urlVar() }),
+);
