@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDatabases } from '../test/harness.ts';
+import { DurableQueue } from './queue.ts';
+import type { Db } from 'mongodb';
+
+const dbs = new TestDatabases();
+let db: Db;
+
+beforeAll(async () => {
+  db = await dbs.create('queue');
+});
+afterAll(() => dbs.cleanup());
+
+let counter = 0;
+async function newQueue(options: ConstructorParameters<typeof DurableQueue>[2] = {}) {
+  const queue = new DurableQueue<{ n: number }, { ok: boolean }>(db, `q${++counter}`, options);
+  await queue.ensureIndexes();
+  return queue;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('DurableQueue', () => {
+  it('stores an element enqueued twice once', async () => {
+    const queue = await newQueue();
+    const first = await queue.enqueue('e1', { n: 1 });
+    const second = await queue.enqueue('e1', { n: 2 });
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(second.item.payload).toEqual({ n: 1 });
+    expect(await queue.items.countDocuments()).toBe(1);
+  });
+
+  it('leases each element to one worker at a time, even when workers race', async () => {
+    const queue = await newQueue();
+    for (let i = 0; i < 20; i++) await queue.enqueue(`e${String(i).padStart(2, '0')}`, { n: i });
+    const leased: string[] = [];
+    for (let round = 0; round < 10 && leased.length < 20; round++) {
+      const batches = await Promise.all(Array.from({ length: 6 }, (_, w) => queue.lease(`worker-${w}`, 5)));
+      leased.push(...batches.flat().map((lease) => lease.id));
+    }
+    expect(leased.length).toBe(20);
+    expect(new Set(leased).size).toBe(20);
+    expect(await queue.lease('late', 5)).toEqual([]);
+  });
+
+  it('completes with a fencing token: a worker whose lease expired and was taken over cannot complete', async () => {
+    const queue = await newQueue({ visibilityTimeoutMs: 100 });
+    await queue.enqueue('e', { n: 1 });
+    const [stale] = await queue.lease('slow-worker', 1);
+    await sleep(150);
+    const [fresh] = await queue.lease('fast-worker', 1);
+    expect(fresh!.token).not.toBe(stale!.token);
+    expect(await queue.complete(stale!, { result: { ok: false } })).toBe(false);
+    expect(await queue.renew(stale!)).toBe(false);
+    expect(await queue.fail(stale!, 'boom')).toBe('lost');
+    expect(await queue.complete(fresh!, { result: { ok: true } })).toBe(true);
+    const item = await queue.get('e');
+    expect(item).toMatchObject({ status: 'DONE', result: { ok: true }, attempts: 2 });
+  });
+
+  it('renewal keeps a long-running lease from expiring', async () => {
+    const queue = await newQueue({ visibilityTimeoutMs: 150 });
+    await queue.enqueue('e', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    for (let i = 0; i < 4; i++) {
+      await sleep(60);
+      expect(await queue.renew(lease!)).toBe(true);
+    }
+    expect(await queue.lease('other', 1)).toEqual([]);
+    expect(await queue.complete(lease!)).toBe(true);
+  });
+
+  it('retries a failure after a backoff, then parks it as FAILED with a message for the exceptions service', async () => {
+    const queue = await newQueue({
+      maxAttempts: 2,
+      backoffBaseMs: 50,
+      exceptionMessage: (item, reason) => ({ target: 'exceptions', operation: 'mutation', variables: { id: item._id, reason } }),
+    });
+    await queue.enqueue('e', { n: 1 });
+    const [first] = await queue.lease('w', 1);
+    expect(await queue.fail(first!, 'timeout')).toBe('retrying');
+    expect(await queue.lease('w', 1)).toEqual([]); // still backing off
+    await sleep(60);
+    const [second] = await queue.lease('w', 1);
+    expect(second!.attempts).toBe(2);
+    expect(await queue.fail(second!, 'timeout again')).toBe('failed');
+    const item = await queue.get('e');
+    expect(item).toMatchObject({ status: 'FAILED', lastError: 'timeout again', outboxPending: true });
+    expect(item!.outbox).toEqual([expect.objectContaining({ target: 'exceptions', variables: { id: 'e', reason: 'timeout again' }, delivered: false })]);
+
+    const retried = await queue.retry('e');
+    expect(retried).toMatchObject({ status: 'READY', attempts: 0 });
+    expect(await queue.lease('w', 1)).toHaveLength(1);
+  });
+
+  it('parks an element whose worker keeps dying once its attempts are used up', async () => {
+    const queue = await newQueue({ maxAttempts: 2, visibilityTimeoutMs: 50 });
+    await queue.enqueue('e', { n: 1 });
+    await queue.lease('dies-1', 1);
+    await sleep(60);
+    await queue.lease('dies-2', 1);
+    await sleep(60);
+    expect(await queue.lease('w', 1)).toEqual([]);
+    expect(await queue.get('e')).toMatchObject({ status: 'FAILED' });
+  });
+
+  it('records the hand-off with the completion and tracks its delivery', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('e', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    await queue.complete(lease!, { messages: [{ id: 'm1', target: 'next', operation: 'mutation', variables: { n: 1 } }] });
+    expect((await queue.withPendingOutbox(10)).map((item) => item._id)).toEqual(['e']);
+    await queue.recordDeliveries('e', new Map([['m1', 'connection refused']]));
+    expect((await queue.get('e'))!.outbox[0]).toMatchObject({ delivered: false, attempts: 1, lastError: 'connection refused' });
+    await queue.recordDeliveries('e', new Map([['m1', null]]));
+    expect(await queue.withPendingOutbox(10)).toEqual([]);
+    expect((await queue.get('e'))!.outbox[0]).toMatchObject({ delivered: true, attempts: 2 });
+  });
+});

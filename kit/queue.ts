@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db, Filter } from 'mongodb';
+import { isDuplicateKeyError } from './mongo.ts';
+import { REFUSED, VersionedDocuments, type Head } from './versioned.ts';
+
+/**
+ * A durable work queue kept in the owning stage's own database.
+ *
+ * - Enqueue is idempotent: the element's id is the document's _id, so the same
+ *   element enqueued twice (a retried delivery) is stored once.
+ * - A worker leases an element for a visibility timeout; if it dies, the lease
+ *   expires and another worker gets the element. Each lease carries a fencing token:
+ *   a worker whose lease was taken over can neither renew, complete nor fail it.
+ * - Failures are retried with exponential backoff; after `maxAttempts` the element
+ *   is parked as FAILED and handed to the exceptions service through the outbox.
+ * - Completing an element and recording what must be sent next (the outbox) is one
+ *   atomic write of one document, so a hand-off is never lost and never invented.
+ *
+ * Every state change is a compare-and-swap (kit/versioned.ts): FerretDB 1.24 does not
+ * apply conditional updates atomically, and this works on both it and MongoDB.
+ */
+export type QueueStatus = 'READY' | 'LEASED' | 'DONE' | 'FAILED' | 'CANCELLED';
+
+/** A message to deliver to another service after a state change, exactly as recorded. */
+export interface OutboxMessage {
+  /** Unique per message; receivers use it (or the element id inside) to ignore duplicates. */
+  id: string;
+  /** Logical target, resolved to a URL by the relay (see kit/routing.ts). */
+  target: string;
+  /** GraphQL mutation document the target understands. */
+  operation: string;
+  variables: Record<string, unknown>;
+  delivered: boolean;
+  attempts: number;
+  lastError?: string | null;
+}
+
+export type ItemState<P, R> = {
+  queue: string;
+  payload: P;
+  status: QueueStatus;
+  attempts: number;
+  /** When the element may next be leased: now or after a backoff when READY, the lease expiry when LEASED. */
+  availableAt: Date;
+  leaseToken: number | null;
+  leaseOwner: string | null;
+  lastError: string | null;
+  result: R | null;
+  enqueuedAt: Date;
+  updatedAt: Date;
+  outbox: OutboxMessage[];
+  outboxPending: boolean;
+};
+
+export type QueueItem<P, R = unknown> = Head<ItemState<P, R>>;
+
+export interface Lease<P> {
+  id: string;
+  token: number;
+  payload: P;
+  attempts: number;
+}
+
+export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id'> & { id?: string };
+
+export interface QueueOptions {
+  visibilityTimeoutMs?: number;
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Builds the message that hands a FAILED element to the exceptions service. */
+  exceptionMessage?: (item: QueueItem<unknown>, reason: string) => NewMessage;
+}
+
+export class DurableQueue<P, R = unknown> {
+  readonly items: Collection<QueueItem<P, R>>;
+  private readonly cas: VersionedDocuments<ItemState<P, R>>;
+  readonly visibilityTimeoutMs: number;
+  readonly maxAttempts: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+
+  constructor(
+    db: Db,
+    readonly name: string,
+    private readonly options: QueueOptions = {},
+  ) {
+    this.items = db.collection<QueueItem<P, R>>(`queue_${name}`);
+    this.cas = new VersionedDocuments(this.items as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_history`));
+    this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 30_000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.backoffBaseMs = options.backoffBaseMs ?? 500;
+    this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+  }
+
+  async ensureIndexes(): Promise<void> {
+    // Leasing asks for live elements that are due, oldest first; the relay for pending outboxes.
+    await this.items.createIndex({ status: 1, availableAt: 1 }, { name: 'due' });
+    await this.items.createIndex({ outboxPending: 1 }, { name: 'outbox_pending' });
+    await this.cas.ensureIndexes();
+  }
+
+  /** Stores the element unless an element with this id exists; returns the stored one either way. */
+  async enqueue(id: string, payload: P, options: { availableAt?: Date } = {}): Promise<{ item: QueueItem<P, R>; created: boolean }> {
+    const now = new Date();
+    const item = {
+      _id: id,
+      version: 0,
+      queue: this.name,
+      payload,
+      status: 'READY',
+      attempts: 0,
+      availableAt: options.availableAt ?? now,
+      leaseToken: null,
+      leaseOwner: null,
+      lastError: null,
+      result: null,
+      enqueuedAt: now,
+      updatedAt: now,
+      outbox: [],
+      outboxPending: false,
+    } as QueueItem<P, R>;
+    try {
+      await this.items.insertOne(item as never);
+      return { item, created: true };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      return { item: (await this.get(id))!, created: false };
+    }
+  }
+
+  async get(id: string): Promise<QueueItem<P, R> | null> {
+    return (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null;
+  }
+
+  /**
+   * Leases up to `limit` due elements, oldest first. Elements whose lease expired
+   * are due again; one that has used all its attempts is parked as FAILED instead.
+   */
+  async lease(owner: string, limit: number): Promise<Lease<P>[]> {
+    const now = new Date();
+    const candidates = await this.items
+      .find({ status: { $in: ['READY', 'LEASED'] }, availableAt: { $lte: now } } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })
+      .sort({ availableAt: 1 })
+      .limit(limit * 4)
+      .toArray();
+    // Workers polling together would all fight for the same oldest elements; starting
+    // from a random point of the due window spreads them out, at little cost to order.
+    const start = Math.floor(Math.random() * candidates.length);
+    const rotated = [...candidates.slice(start), ...candidates.slice(0, start)];
+    const leases: Lease<P>[] = [];
+    for (const { _id } of rotated) {
+      if (leases.length >= limit) break;
+      const lease = await this.leaseOne(String(_id), owner);
+      if (lease) leases.push(lease);
+    }
+    return leases;
+  }
+
+  private async leaseOne(id: string, owner: string): Promise<Lease<P> | null> {
+    let exhausted = false;
+    const head = await this.cas.update(id, (current) => {
+      exhausted = false;
+      const now = new Date();
+      if (!current || !isDue(current, now)) return REFUSED;
+      if (current.attempts >= this.maxAttempts) {
+        exhausted = true;
+        return this.failedState(current, current.lastError ?? 'lease expired too many times (worker crashed or stuck)');
+      }
+      return {
+        ...stateOf(current),
+        status: 'LEASED',
+        attempts: current.attempts + 1,
+        availableAt: new Date(now.getTime() + this.visibilityTimeoutMs),
+        leaseToken: current.version + 1,
+        leaseOwner: owner,
+        updatedAt: now,
+      };
+    });
+    if (head === REFUSED || exhausted) return null;
+    return { id, token: head.leaseToken!, payload: head.payload, attempts: head.attempts };
+  }
+
+  /** Extends a lease for long work; false when the lease was lost (expired and taken over). */
+  async renew(lease: Lease<P>): Promise<boolean> {
+    const head = await this.cas.update(lease.id, (current) => {
+      if (!holds(current, lease)) return REFUSED;
+      const now = new Date();
+      return { ...stateOf(current!), availableAt: new Date(now.getTime() + this.visibilityTimeoutMs), updatedAt: now };
+    });
+    return head !== REFUSED;
+  }
+
+  /**
+   * Marks the element DONE and records, in the same write, the messages that hand it
+   * on. False when the lease was lost: the caller must then not act on its result.
+   */
+  async complete(lease: Lease<P>, outcome: { result?: R; messages?: NewMessage[] } = {}): Promise<boolean> {
+    const head = await this.cas.update(lease.id, (current) => {
+      if (!holds(current, lease)) return REFUSED;
+      const outbox = [...current!.outbox, ...(outcome.messages ?? []).map(newMessage)];
+      return {
+        ...stateOf(current!),
+        status: 'DONE',
+        result: outcome.result ?? null,
+        leaseOwner: null,
+        updatedAt: new Date(),
+        outbox,
+        outboxPending: outbox.some((message) => !message.delivered),
+      };
+    });
+    return head !== REFUSED;
+  }
+
+  /**
+   * Gives the element back after a failure: retried after a backoff, or parked as
+   * FAILED (and sent to the exceptions service) when attempts are used up or the
+   * failure is permanent. 'lost' when the lease had already been taken over.
+   */
+  async fail(lease: Lease<P>, reason: string, options: { permanent?: boolean } = {}): Promise<'retrying' | 'failed' | 'lost'> {
+    let outcome: 'retrying' | 'failed' = 'retrying';
+    const head = await this.cas.update(lease.id, (current) => {
+      if (!holds(current, lease)) return REFUSED;
+      if (options.permanent || current!.attempts >= this.maxAttempts) {
+        outcome = 'failed';
+        return this.failedState(current!, reason);
+      }
+      outcome = 'retrying';
+      const now = new Date();
+      return {
+        ...stateOf(current!),
+        status: 'READY',
+        leaseOwner: null,
+        lastError: reason,
+        availableAt: new Date(now.getTime() + this.backoffMs(current!.attempts)),
+        updatedAt: now,
+      };
+    });
+    return head === REFUSED ? 'lost' : outcome;
+  }
+
+  /** A person decided to try again (from the exceptions service): READY now, attempts reset. */
+  async retry(id: string): Promise<QueueItem<P, R> | null> {
+    const head = await this.cas.update(id, (current) => {
+      if (!current || current.status !== 'FAILED') return REFUSED;
+      const now = new Date();
+      return { ...stateOf(current), status: 'READY', attempts: 0, availableAt: now, leaseToken: null, leaseOwner: null, updatedAt: now };
+    });
+    return head === REFUSED ? null : head;
+  }
+
+  /** A person decided to give up: CANCELLED, with optional messages telling others. */
+  async cancel(id: string, messages: NewMessage[] = []): Promise<QueueItem<P, R> | null> {
+    const head = await this.cas.update(id, (current) => {
+      if (!current || current.status === 'DONE' || current.status === 'CANCELLED') return REFUSED;
+      const outbox = [...current.outbox, ...messages.map(newMessage)];
+      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some((m) => !m.delivered) };
+    });
+    return head === REFUSED ? null : head;
+  }
+
+  /** Elements with messages still to deliver. */
+  async withPendingOutbox(limit: number): Promise<QueueItem<P, R>[]> {
+    return (await this.items.find({ outboxPending: true } as Filter<QueueItem<P, R>>).limit(limit).toArray()) as QueueItem<P, R>[];
+  }
+
+  /** Records the outcome of delivery attempts for some of an element's messages. */
+  async recordDeliveries(id: string, outcomes: Map<string, string | null>): Promise<void> {
+    await this.cas.update(id, (current) => {
+      if (!current) return REFUSED;
+      const outbox = current.outbox.map((message) => {
+        if (!outcomes.has(message.id) || message.delivered) return message;
+        const error = outcomes.get(message.id) ?? null;
+        return { ...message, delivered: error === null, attempts: message.attempts + 1, lastError: error };
+      });
+      return { ...stateOf(current), outbox, outboxPending: outbox.some((message) => !message.delivered) };
+    });
+  }
+
+  /** Counts per status, for the stage's GraphQL interface and benchmarks. */
+  async depth(): Promise<Record<QueueStatus, number>> {
+    const statuses: QueueStatus[] = ['READY', 'LEASED', 'DONE', 'FAILED', 'CANCELLED'];
+    const counts = await Promise.all(statuses.map((status) => this.items.countDocuments({ status } as Filter<QueueItem<P, R>>)));
+    return Object.fromEntries(statuses.map((status, i) => [status, counts[i]!])) as Record<QueueStatus, number>;
+  }
+
+  private failedState(current: QueueItem<P, R>, reason: string): ItemState<P, R> {
+    const messages = this.options.exceptionMessage ? [newMessage(this.options.exceptionMessage(current as QueueItem<unknown>, reason))] : [];
+    const outbox = [...current.outbox, ...messages];
+    return {
+      ...stateOf(current),
+      status: 'FAILED',
+      leaseOwner: null,
+      lastError: reason,
+      updatedAt: new Date(),
+      outbox,
+      outboxPending: outbox.some((message) => !message.delivered),
+    };
+  }
+
+  private backoffMs(attempts: number): number {
+    const exponential = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.max(0, attempts - 1));
+    return exponential / 2 + (Math.random() * exponential) / 2; // jitter spreads retries of a burst
+  }
+}
+
+function isDue(item: QueueItem<unknown, unknown>, now: Date): boolean {
+  return (item.status === 'READY' || item.status === 'LEASED') && item.availableAt.getTime() <= now.getTime();
+}
+
+function holds(current: QueueItem<unknown, unknown> | null, lease: Lease<unknown>): boolean {
+  return !!current && current.status === 'LEASED' && current.leaseToken === lease.token;
+}
+
+function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
+  const { _id, version, ...state } = item;
+  return state;
+}
+
+function newMessage(message: NewMessage): OutboxMessage {
+  return { ...message, id: message.id ?? randomUUID(), delivered: false, attempts: 0, lastError: null };
+}
