@@ -112,7 +112,9 @@ describe('DurableQueue', () => {
     await queue.complete(lease!, { messages: [{ id: 'm1', target: 'next', operation: 'mutation', variables: { n: 1 } }] });
     expect((await queue.withPendingOutbox(10)).map((item) => item._id)).toEqual(['e']);
     await queue.recordDeliveries('e', new Map([['m1', 'connection refused']]));
-    expect((await queue.get('e'))!.outbox[0]).toMatchObject({ delivered: false, attempts: 1, lastError: 'connection refused' });
+    const failed = (await queue.get('e'))!.outbox[0]!;
+    expect(failed).toMatchObject({ delivered: false, attempts: 1, lastError: 'connection refused' });
+    expect(failed.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
     await queue.recordDeliveries('e', new Map([['m1', null]]));
     expect(await queue.withPendingOutbox(10)).toEqual([]);
     expect((await queue.get('e'))!.outbox[0]).toMatchObject({ delivered: true, attempts: 2 });

@@ -33,6 +33,8 @@ export interface OutboxMessage {
   delivered: boolean;
   attempts: number;
   lastError?: string | null;
+  /** After a failed delivery: not before this time (exponential backoff per message). */
+  nextAttemptAt?: Date | null;
 }
 
 export type ItemState<P, R> = {
@@ -271,7 +273,9 @@ export class DurableQueue<P, R = unknown> {
       const outbox = current.outbox.map((message) => {
         if (!outcomes.has(message.id) || message.delivered) return message;
         const error = outcomes.get(message.id) ?? null;
-        return { ...message, delivered: error === null, attempts: message.attempts + 1, lastError: error };
+        const attempts = message.attempts + 1;
+        const nextAttemptAt = error === null ? null : new Date(Date.now() + Math.min(30_000, 100 * 2 ** Math.min(attempts, 10)));
+        return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt };
       });
       return { ...stateOf(current), outbox, outboxPending: outbox.some((message) => !message.delivered) };
     });
@@ -318,5 +322,5 @@ function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
 }
 
 function newMessage(message: NewMessage): OutboxMessage {
-  return { ...message, id: message.id ?? randomUUID(), delivered: false, attempts: 0, lastError: null };
+  return { ...message, id: message.id ?? randomUUID(), delivered: false, attempts: 0, lastError: null, nextAttemptAt: null };
 }

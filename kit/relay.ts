@@ -1,0 +1,85 @@
+import type { GraphQLClient } from './graphql-client.ts';
+import type { Logger } from './logger.ts';
+import type { DurableQueue, OutboxMessage } from './queue.ts';
+
+export interface RelayOptions {
+  /** The queues whose elements carry outboxes. */
+  queues: DurableQueue<any, any>[];
+  /** A client per logical target (service name), e.g. from kit/routing.ts. */
+  clients: (target: string) => GraphQLClient | undefined;
+  logger: Logger;
+  pollMs?: number;
+  batch?: number;
+}
+
+/**
+ * Delivers recorded hand-offs. A message stays in its element's outbox until the
+ * target accepted it, so a target that is down delays the element but never loses
+ * it; receivers enqueue idempotently, so a message delivered twice (a relay that
+ * died after sending, before recording) has no second effect. Failed deliveries
+ * back off exponentially per message.
+ */
+export function startOutboxRelay({ queues, clients, logger, pollMs = 50, batch = 50 }: RelayOptions) {
+  const log = logger.child({ component: 'outbox-relay' });
+  let running = true;
+  let wake: (() => void) | undefined;
+
+  const deliver = async (message: OutboxMessage): Promise<string | null> => {
+    const client = clients(message.target);
+    if (!client) return `no route to ${message.target}`;
+    try {
+      await client.request(message.operation, message.variables);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+
+  const due = (message: OutboxMessage, now: number) => !message.delivered && (!message.nextAttemptAt || message.nextAttemptAt.getTime() <= now);
+
+  const pass = async (): Promise<number> => {
+    let sent = 0;
+    for (const queue of queues) {
+      const items = await queue.withPendingOutbox(batch);
+      await Promise.all(
+        items.map(async (item) => {
+          const now = Date.now();
+          const pending = item.outbox.filter((message) => due(message, now));
+          if (pending.length === 0) return;
+          const outcomes = new Map<string, string | null>();
+          await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
+          await queue.recordDeliveries(item._id, outcomes);
+          for (const [id, error] of outcomes) {
+            if (error) log.warn('delivery failed; will retry', { element: item._id, message: id, error });
+            else sent++;
+          }
+        }),
+      );
+    }
+    return sent;
+  };
+
+  const done = (async () => {
+    while (running) {
+      try {
+        if ((await pass()) > 0) continue;
+      } catch (error) {
+        log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, pollMs);
+      });
+    }
+  })();
+
+  return {
+    /** Runs one delivery pass now (tests, and right after a write that has something to send). */
+    nudge: () => wake?.(),
+    async stop() {
+      running = false;
+      wake?.();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { createSchema, createYoga } from 'graphql-yoga';
+import type { Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, silentLogger, TestDatabases, type RunningApp } from '../test/harness.ts';
+import { createGraphQLClient } from './graphql-client.ts';
+import { DurableQueue } from './queue.ts';
+import { startOutboxRelay } from './relay.ts';
+import { PermanentFailure, startWorker } from './worker.ts';
+
+const dbs = new TestDatabases();
+let db: Db;
+beforeAll(async () => {
+  db = await dbs.create('worker');
+});
+afterAll(() => dbs.cleanup());
+
+let counter = 0;
+async function newQueue(options: ConstructorParameters<typeof DurableQueue>[2] = {}) {
+  const queue = new DurableQueue<{ n: number }, { doubled: number }>(db, `w${++counter}`, options);
+  await queue.ensureIndexes();
+  return queue;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('workers', () => {
+  it('two workers share a queue and no element is completed twice', async () => {
+    const queue = await newQueue();
+    for (let i = 0; i < 60; i++) await queue.enqueue(`e${i}`, { n: i });
+    const completions: string[] = [];
+    const handle = async (lease: { id: string; payload: { n: number } }) => {
+      await new Promise((r) => setTimeout(r, 5));
+      completions.push(lease.id);
+      return { result: { doubled: lease.payload.n * 2 } };
+    };
+    const workers = [startWorker({ queue, handle, logger: silentLogger, concurrency: 4 }), startWorker({ queue, handle, logger: silentLogger, concurrency: 4 })];
+    await until(async () => (await queue.depth()).DONE === 60);
+    await Promise.all(workers.map((worker) => worker.stop()));
+    expect(new Set(completions).size).toBe(60);
+    expect(completions.length).toBe(60);
+    expect((await queue.get('e7'))!.result).toEqual({ doubled: 14 });
+  });
+
+  it('an element held by a worker that died is delivered again after its lease expires', async () => {
+    const queue = await newQueue({ visibilityTimeoutMs: 200 });
+    await queue.enqueue('orphan', { n: 1 });
+    const [dead] = await queue.lease('worker-that-died', 1);
+    expect(dead).toBeDefined();
+    const seen: number[] = [];
+    const worker = startWorker({ queue, logger: silentLogger, handle: async (lease) => (seen.push(lease.attempts), {}) });
+    await until(async () => (await queue.get('orphan'))!.status === 'DONE');
+    await worker.stop();
+    expect(seen).toEqual([2]);
+  });
+
+  it('a permanent failure skips the retries and goes to exceptions at once', async () => {
+    const queue = await newQueue({ maxAttempts: 5, exceptionMessage: (item, reason) => ({ target: 'exceptions', operation: 'x', variables: { id: item._id, reason } }) });
+    await queue.enqueue('declined', { n: 1 });
+    const worker = startWorker({ queue, logger: silentLogger, handle: async () => {
+      throw new PermanentFailure('card declined');
+    } });
+    await until(async () => (await queue.get('declined'))!.status === 'FAILED');
+    await worker.stop();
+    expect(await queue.get('declined')).toMatchObject({ attempts: 1, lastError: 'card declined', outboxPending: true });
+  });
+});
+
+describe('outbox relay', () => {
+  let target: RunningApp | undefined;
+  const received: string[] = [];
+  let inbox: Awaited<ReturnType<typeof newQueue>>;
+
+  async function startTarget(port = 0) {
+    const yoga = createYoga({
+      schema: createSchema({
+        typeDefs: 'type Query { ok: Boolean } type Mutation { accept(id: ID!, n: Int!): Boolean! }',
+        resolvers: { Mutation: { accept: async (_: unknown, { id, n }: { id: string; n: number }) => (received.push(id), (await inbox.enqueue(id, { n })).created || true) } },
+      }),
+    });
+    target = await serve(yoga, port);
+    return target;
+  }
+  afterAll(() => target?.close());
+
+  it('holds a hand-off while the next stage is down and delivers it, once, when it is back', async () => {
+    inbox = await newQueue();
+    const queue = await newQueue();
+    const port = (await startTarget()).port;
+    await target!.close();
+
+    await queue.enqueue('e', { n: 21 });
+    const [lease] = await queue.lease('w', 1);
+    await queue.complete(lease!, { messages: [{ target: 'next', operation: 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', variables: { id: 'e', n: 42 } }] });
+
+    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { timeoutMs: 500 });
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20 });
+    try {
+      await until(async () => ((await queue.get('e'))!.outbox[0]!.attempts ?? 0) >= 1);
+      expect((await queue.get('e'))!.outboxPending).toBe(true);
+      expect(received).toEqual([]);
+
+      await startTarget(port);
+      await until(async () => !(await queue.get('e'))!.outboxPending, 15_000);
+      expect(await inbox.get('e')).toMatchObject({ payload: { n: 42 }, status: 'READY' });
+
+      // A second delivery of the same element (a relay that died before recording) changes nothing.
+      await client.request('mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', { id: 'e', n: 99 });
+      expect(await inbox.items.countDocuments()).toBe(1);
+      expect((await inbox.get('e'))!.payload).toEqual({ n: 42 });
+    } finally {
+      await relay.stop();
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from './logger.ts';
+import type { DurableQueue, Lease, NewMessage } from './queue.ts';
+
+/** Thrown by a handler when retrying cannot help (a declined card): the element goes straight to exceptions. */
+export class PermanentFailure extends Error {
+  override name = 'PermanentFailure';
+}
+
+export interface Outcome<R> {
+  result?: R;
+  /** What to hand on, recorded atomically with the completion and delivered by the relay. */
+  messages?: NewMessage[];
+}
+
+export interface WorkerOptions<P, R> {
+  queue: DurableQueue<P, R>;
+  handle: (lease: Lease<P>) => Promise<Outcome<R>>;
+  logger: Logger;
+  /** Elements processed at once by this process. */
+  concurrency?: number;
+  /** How long to wait before polling an empty queue again. */
+  pollMs?: number;
+}
+
+export interface RunningWorker {
+  readonly owner: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Leases elements from a stage's queue and runs the handler on each, renewing the
+ * lease while it works. Start as many of these, in as many processes, as the stage
+ * needs: leases guarantee each element is worked on by one of them at a time.
+ */
+export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, pollMs = 50 }: WorkerOptions<P, R>): RunningWorker {
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const log = logger.child({ queue: queue.name, worker: owner });
+  const inFlight = new Set<Promise<void>>();
+  let running = true;
+  let wake: (() => void) | undefined;
+
+  const processOne = async (lease: Lease<P>) => {
+    const renewEvery = Math.max(50, Math.floor(queue.visibilityTimeoutMs / 3));
+    const renewal = setInterval(() => void queue.renew(lease).catch(() => {}), renewEvery);
+    try {
+      const outcome = await handle(lease);
+      clearInterval(renewal);
+      if (!(await queue.complete(lease, outcome))) log.warn('lease lost before completion; result discarded', { id: lease.id });
+    } catch (error) {
+      clearInterval(renewal);
+      const reason = error instanceof Error ? error.message : String(error);
+      const permanent = error instanceof PermanentFailure;
+      const status = await queue.fail(lease, reason, { permanent }).catch(() => 'lost');
+      log.warn('element failed', { id: lease.id, attempt: lease.attempts, reason, status });
+    }
+  };
+
+  const loop = async () => {
+    while (running) {
+      const free = concurrency - inFlight.size;
+      let leases: Lease<P>[] = [];
+      if (free > 0) {
+        try {
+          leases = await queue.lease(owner, free);
+        } catch (error) {
+          log.error('leasing failed; will retry', { error: error instanceof Error ? error : String(error) });
+        }
+      }
+      for (const lease of leases) {
+        const task = processOne(lease).finally(() => {
+          inFlight.delete(task);
+          wake?.();
+        });
+        inFlight.add(task);
+      }
+      if (leases.length === 0 || inFlight.size >= concurrency) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, pollMs);
+        });
+        wake = undefined;
+      }
+    }
+  };
+  const done = loop();
+
+  return {
+    owner,
+    async stop() {
+      running = false;
+      wake?.();
+      await done;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
