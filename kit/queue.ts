@@ -35,6 +35,9 @@ export interface OutboxMessage {
   lastError?: string | null;
   /** After a failed delivery: not before this time (exponential backoff per message). */
   nextAttemptAt?: Date | null;
+  /** Give up after this many failed deliveries (callbacks: the requester may be gone for good). */
+  maxAttempts?: number | null;
+  abandoned?: boolean;
 }
 
 export type ItemState<P, R> = {
@@ -63,7 +66,7 @@ export interface Lease<P> {
   attempts: number;
 }
 
-export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id'> & { id?: string };
+export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id' | 'abandoned' | 'nextAttemptAt'> & { id?: string };
 
 export interface QueueOptions {
   visibilityTimeoutMs?: number;
@@ -159,6 +162,11 @@ export class DurableQueue<P, R = unknown> {
     return leases;
   }
 
+  /** Leases one particular element if it is due (aggregation picks its own elements). */
+  async leaseById(id: string, owner: string): Promise<Lease<P> | null> {
+    return this.leaseOne(id, owner);
+  }
+
   private async leaseOne(id: string, owner: string): Promise<Lease<P> | null> {
     let exhausted = false;
     const head = await this.cas.update(id, (current) => {
@@ -208,7 +216,7 @@ export class DurableQueue<P, R = unknown> {
         leaseOwner: null,
         updatedAt: new Date(),
         outbox,
-        outboxPending: outbox.some((message) => !message.delivered),
+        outboxPending: outbox.some(isPending),
       };
     });
     return head !== REFUSED;
@@ -256,7 +264,7 @@ export class DurableQueue<P, R = unknown> {
     const head = await this.cas.update(id, (current) => {
       if (!current || current.status === 'DONE' || current.status === 'CANCELLED') return REFUSED;
       const outbox = [...current.outbox, ...messages.map(newMessage)];
-      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some((m) => !m.delivered) };
+      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some(isPending) };
     });
     return head === REFUSED ? null : head;
   }
@@ -275,9 +283,10 @@ export class DurableQueue<P, R = unknown> {
         const error = outcomes.get(message.id) ?? null;
         const attempts = message.attempts + 1;
         const nextAttemptAt = error === null ? null : new Date(Date.now() + Math.min(30_000, 100 * 2 ** Math.min(attempts, 10)));
-        return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt };
+        const abandoned = error !== null && !!message.maxAttempts && attempts >= message.maxAttempts;
+        return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned };
       });
-      return { ...stateOf(current), outbox, outboxPending: outbox.some((message) => !message.delivered) };
+      return { ...stateOf(current), outbox, outboxPending: outbox.some(isPending) };
     });
   }
 
@@ -298,7 +307,7 @@ export class DurableQueue<P, R = unknown> {
       lastError: reason,
       updatedAt: new Date(),
       outbox,
-      outboxPending: outbox.some((message) => !message.delivered),
+      outboxPending: outbox.some(isPending),
     };
   }
 
@@ -321,6 +330,21 @@ function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
   return state;
 }
 
+const isPending = (message: OutboxMessage) => !message.delivered && !message.abandoned;
+
 function newMessage(message: NewMessage): OutboxMessage {
   return { ...message, id: message.id ?? randomUUID(), delivered: false, attempts: 0, lastError: null, nextAttemptAt: null };
+}
+
+/** A stage's backlog, as its GraphQL interface shows it. */
+export interface QueueCounts {
+  ready: number;
+  leased: number;
+  done: number;
+  failed: number;
+}
+
+export async function queueDepth(queue: DurableQueue<unknown, unknown>): Promise<QueueCounts> {
+  const counts = await queue.depth();
+  return { ready: counts.READY, leased: counts.LEASED, done: counts.DONE, failed: counts.FAILED };
 }

@@ -25,6 +25,7 @@ export function startOutboxRelay({ queues, clients, logger, pollMs = 50, batch =
   let wake: (() => void) | undefined;
 
   const deliver = async (message: OutboxMessage): Promise<string | null> => {
+    if (/^https?:\/\//.test(message.target)) return postCallback(message.target, message.variables);
     const client = clients(message.target);
     if (!client) return `no route to ${message.target}`;
     try {
@@ -35,7 +36,8 @@ export function startOutboxRelay({ queues, clients, logger, pollMs = 50, batch =
     }
   };
 
-  const due = (message: OutboxMessage, now: number) => !message.delivered && (!message.nextAttemptAt || message.nextAttemptAt.getTime() <= now);
+  const due = (message: OutboxMessage, now: number) =>
+    !message.delivered && !message.abandoned && (!message.nextAttemptAt || message.nextAttemptAt.getTime() <= now);
 
   const pass = async (): Promise<number> => {
     let sent = 0;
@@ -82,4 +84,20 @@ export function startOutboxRelay({ queues, clients, logger, pollMs = 50, batch =
       await done;
     },
   };
+}
+
+/** A callback is a plain JSON POST to the address the requester gave; any 2xx counts as delivered. */
+async function postCallback(url: string, body: Record<string, unknown>): Promise<string | null> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    return response.ok ? null : `callback answered HTTP ${response.status}`;
+  } catch (error) {
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    return `callback failed: ${cause}`;
+  }
 }

@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { Db } from 'mongodb';
 import { serviceConfig, type ServiceConfig } from './env.ts';
 import { closeServer, listen } from './http.ts';
@@ -14,7 +14,8 @@ export interface ServiceDeps<E = unknown> {
 }
 
 export interface BuiltService {
-  handler: RequestListener;
+  /** The GraphQL app to serve; absent for worker processes, which only work their queues. */
+  handler?: RequestListener;
   /** Optional: idempotent demo data, loaded when SEED_DEMO_DATA=true. */
   seed?: () => Promise<void>;
   close?: () => Promise<void>;
@@ -29,12 +30,14 @@ export async function runService<E = undefined>(
   defaultPort: number,
   build: (deps: ServiceDeps<E>) => Promise<BuiltService>,
   parseOwnEnv: () => E = () => undefined as E,
+  role: 'server' | 'worker' = 'server',
 ): Promise<void> {
-  let logger = createLogger(name);
+  const label = role === 'worker' ? `${name}-worker` : name;
+  let logger = createLogger(label);
   try {
     const config = serviceConfig(name, defaultPort);
     const env = parseOwnEnv();
-    logger = createLogger(name, { level: config.logLevel });
+    logger = createLogger(label, { level: config.logLevel });
     const client = await connectMongo(config.mongoUri, name).catch((error: Error) => {
       throw new Error(`cannot reach the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
     });
@@ -43,14 +46,20 @@ export async function runService<E = undefined>(
       await service.seed();
       logger.info('demo data loaded');
     }
-    const { server, port } = await listen(service.handler, config.port, config.host);
-    logger.info(`listening on http://localhost:${port}/graphql`, { db: config.dbName });
+    let server: Server | undefined;
+    if (service.handler) {
+      const listening = await listen(service.handler, config.port, config.host);
+      server = listening.server;
+      logger.info(`listening on http://localhost:${listening.port}/graphql`, { db: config.dbName });
+    } else {
+      logger.info('working', { db: config.dbName });
+    }
 
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
       stopping = true;
-      await closeServer(server);
+      if (server) await closeServer(server);
       await service.close?.();
       await client.close();
       process.exit(0);
@@ -58,7 +67,7 @@ export async function runService<E = undefined>(
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   } catch (error) {
-    logger.error(`${name} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error(`${label} failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 }

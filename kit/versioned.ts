@@ -1,4 +1,4 @@
-import type { Collection, Document, Filter, OptionalUnlessRequiredId } from 'mongodb';
+import type { Collection, Document, Filter, ObjectId, OptionalUnlessRequiredId } from 'mongodb';
 import { isDuplicateKeyError } from './mongo.ts';
 
 /**
@@ -18,7 +18,9 @@ import { isDuplicateKeyError } from './mongo.ts';
  * If a writer dies between claiming and writing the head, the next writer's claim
  * fails on that version; it rolls the head forward from the history and carries on.
  */
-export type Head<S> = S & { _id: string; version: number };
+/** Documents are addressed by a string or an ObjectId _id. */
+export type DocumentKey = string | ObjectId;
+export type Head<S, K extends DocumentKey = string> = S & { _id: K; version: number };
 
 export interface HistoryEntry<S> {
   _id: string; // `${key}#${version}`
@@ -30,9 +32,9 @@ export interface HistoryEntry<S> {
 
 export const REFUSED = Symbol('refused');
 
-export class VersionedDocuments<S extends Document> {
+export class VersionedDocuments<S extends Document, K extends DocumentKey = string> {
   constructor(
-    readonly heads: Collection<Head<S>>,
+    readonly heads: Collection<Head<S, K>>,
     readonly history: Collection<HistoryEntry<S>>,
     private readonly maxAttempts = 200,
   ) {}
@@ -46,42 +48,49 @@ export class VersionedDocuments<S extends Document> {
    * `change` returns the next state, or REFUSED to leave the document as it is
    * (for example: not enough stock). Returns the new head, or REFUSED.
    */
-  async update(key: string, change: (current: Head<S> | null) => S | typeof REFUSED): Promise<Head<S> | typeof REFUSED> {
+  async update(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED): Promise<Head<S, K> | typeof REFUSED> {
+    const name = typeof key === 'string' ? key : key.toHexString();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const current = await this.heads.findOne({ _id: key } as Filter<Head<S>>) as Head<S> | null;
+      const current = (await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null;
       const next = change(current);
       if (next === REFUSED) return REFUSED;
       const version = (current?.version ?? 0) + 1;
       try {
-        await this.history.insertOne({ _id: `${key}#${version}`, key, version, state: next, at: new Date() } as OptionalUnlessRequiredId<HistoryEntry<S>>);
+        await this.history.insertOne({ _id: `${name}#${version}`, key: name, version, state: next, at: new Date() } as OptionalUnlessRequiredId<HistoryEntry<S>>);
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
-        await this.rollForward(key, version);
+        await this.rollForward(key, name, version);
         await backoff(attempt);
         continue;
       }
-      const head = { ...next, _id: key, version } as Head<S>;
+      const head = { ...next, _id: key, version } as Head<S, K>;
       await this.writeHead(head);
+      // FerretDB's replaceOne is not atomic either: a slower writer of an older version
+      // may land after us. If a newer version was claimed meanwhile, make sure the head
+      // ends up at least there, so readers never keep seeing a superseded state.
+      if (await this.history.findOne({ _id: `${name}#${version + 1}` } as Filter<HistoryEntry<S>>, { projection: { _id: 1 } })) {
+        await this.rollForward(key, name, version + 1);
+      }
       return head;
     }
     throw new Error(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
   }
 
   /** Brings a head that lags its history (a writer died after claiming) up to date. */
-  private async rollForward(key: string, claimed: number): Promise<void> {
+  private async rollForward(key: K, name: string, claimed: number): Promise<void> {
     let latest: HistoryEntry<S> | null = null;
     for (let version = claimed; ; version++) {
-      const entry = await this.history.findOne({ _id: `${key}#${version}` } as Filter<HistoryEntry<S>>) as HistoryEntry<S> | null;
+      const entry = (await this.history.findOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>)) as HistoryEntry<S> | null;
       if (!entry) break;
       latest = entry;
     }
-    if (latest) await this.writeHead({ ...latest.state, _id: key, version: latest.version } as Head<S>);
+    if (latest) await this.writeHead({ ...latest.state, _id: key, version: latest.version } as Head<S, K>);
   }
 
   /** Writes a head unless a newer version is already there. */
-  private async writeHead(head: Head<S>): Promise<void> {
+  private async writeHead(head: Head<S, K>): Promise<void> {
     try {
-      await this.heads.replaceOne({ _id: head._id, version: { $lt: head.version } } as Filter<Head<S>>, head, { upsert: true });
+      await this.heads.replaceOne({ _id: head._id, version: { $lt: head.version } } as Filter<Head<S, K>>, head, { upsert: true });
     } catch (error) {
       // The head exists with this or a newer version: nothing to do.
       if (!isDuplicateKeyError(error)) throw error;

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,13 @@ const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
-export const ferretdbBinary = join(toolsDir, 'bin', 'ferretdb');
+const binDir = join(toolsDir, 'bin');
+export const ferretdbBinary = join(binDir, 'ferretdb');
+/** Holds the FERRETDB_VERSION the binary was built from; written only after the binary is in place. */
+const versionStamp = `${ferretdbBinary}.version`;
+/** Held while building, so that `npm start` and `npm test` on a fresh clone do not build over each other. */
+const buildLock = join(toolsDir, 'ferretdb-build.lock');
+const BUILD_WAIT_MS = 20 * 60_000;
 
 export class DatabaseBuildError extends Error {
   override name = 'DatabaseBuildError';
@@ -21,9 +28,21 @@ export class DatabaseBuildError extends Error {
 
 type Progress = (message: string) => void;
 
-/** Builds FerretDB once; later calls return at once. */
+function isBuilt(): boolean {
+  if (!existsSync(ferretdbBinary)) return false;
+  try {
+    return readFileSync(versionStamp, 'utf8').trim() === FERRETDB_VERSION;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds FerretDB once per FERRETDB_VERSION; later calls return at once. Safe to
+ * call from several processes at a time: one builds, the others wait for it.
+ */
 export function ensureFerretDb(progress: Progress = () => {}): string {
-  if (existsSync(ferretdbBinary)) return ferretdbBinary;
+  if (isBuilt()) return ferretdbBinary;
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.error || go.status !== 0) {
     throw new DatabaseBuildError(
@@ -31,24 +50,87 @@ export function ensureFerretDb(progress: Progress = () => {}): string {
         'or set MONGODB_URI to use a MongoDB server you run yourself.',
     );
   }
-  progress(`building FerretDB ${FERRETDB_VERSION} with ${go.stdout.trim()} (first run only; takes a minute or two)`);
+  const deadline = Date.now() + BUILD_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    const lock = tryLock(buildLock);
+    if (lock.acquired) {
+      try {
+        // Whoever held the lock before may have built it while we waited.
+        if (!isBuilt()) build(go.stdout.trim(), progress);
+        return ferretdbBinary;
+      } finally {
+        lock.release();
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new DatabaseBuildError(
+        `Another process (pid ${lock.holder}) has been building FerretDB for over ${BUILD_WAIT_MS / 60_000} minutes. ` +
+          `If it is stuck, stop it (or delete ${buildLock}) and try again.`,
+      );
+    }
+    if (!announced) progress(`waiting for another process (pid ${lock.holder}) that is building FerretDB ${FERRETDB_VERSION}`);
+    announced = true;
+    sleepSync(500);
+  }
+}
+
+/** Builds into temporary paths and renames into place, so an interrupted build never looks finished. Call with buildLock held. */
+function build(goVersion: string, progress: Progress) {
+  removeLeftovers();
+  progress(`building FerretDB ${FERRETDB_VERSION} with ${goVersion} (first run only; takes a minute or two)`);
   const download = run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], toolsDir);
   const moduleDir = (JSON.parse(download) as { Dir: string }).Dir;
 
   // FerretDB's own binary refuses to start without build/version/version.txt, which its
   // release tooling writes from git. The module zip lacks it, so build from a copy that has it.
-  const sourceDir = join(toolsDir, 'ferretdb-src');
-  rmSync(sourceDir, { recursive: true, force: true });
-  cpSync(moduleDir, sourceDir, { recursive: true });
-  chmodRecursive(sourceDir);
-  writeFileSync(join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-  const partial = `${ferretdbBinary}.partial`;
-  run('go', ['build', '-buildvcs=false', '-trimpath', '-o', partial, './cmd/ferretdb'], sourceDir);
-  cpSync(partial, ferretdbBinary);
-  rmSync(partial);
-  rmSync(sourceDir, { recursive: true, force: true });
+  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const sourceDir = join(toolsDir, `ferretdb-src-${unique}`);
+  const partial = join(binDir, `ferretdb.${unique}.partial`);
+  try {
+    cpSync(moduleDir, sourceDir, { recursive: true });
+    chmodRecursive(sourceDir);
+    writeFileSync(join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    mkdirSync(binDir, { recursive: true });
+    run('go', ['build', '-buildvcs=false', '-trimpath', '-o', partial, './cmd/ferretdb'], sourceDir);
+    renameSync(partial, ferretdbBinary);
+    writeFileSync(`${versionStamp}.${unique}.partial`, `${FERRETDB_VERSION}\n`);
+    renameSync(`${versionStamp}.${unique}.partial`, versionStamp);
+  } finally {
+    removeTree(sourceDir);
+    rmSync(partial, { force: true });
+    rmSync(`${versionStamp}.${unique}.partial`, { force: true });
+  }
   progress(`FerretDB built at ${ferretdbBinary}`);
-  return ferretdbBinary;
+}
+
+/** Source folders and partial files of builds whose process is gone (killed mid-build). */
+function removeLeftovers() {
+  const ownerIsGone = (name: string, pattern: RegExp) => {
+    const match = pattern.exec(name);
+    return match !== null && (match[1] === undefined || !isRunning(Number(match[1])));
+  };
+  for (const name of safeReaddir(toolsDir)) {
+    if (ownerIsGone(name, /^ferretdb-src(?:-(\d+)-[0-9a-f]+)?$/)) removeTree(join(toolsDir, name));
+    if (ownerIsGone(name, /^ferretdb-build\.lock\.(\d+)-[0-9a-f]+\.(?:tmp|stale)$/)) rmSync(join(toolsDir, name), { force: true });
+  }
+  for (const name of safeReaddir(binDir)) {
+    if (ownerIsGone(name, /^ferretdb(?:\.version)?\.(?:(\d+)-[0-9a-f]+\.)?partial$/)) rmSync(join(binDir, name), { force: true });
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function removeTree(dir: string) {
+  if (!existsSync(dir)) return;
+  chmodRecursive(dir); // copies of the Go module cache are read-only
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function run(command: string, args: string[], cwd: string): string {
@@ -67,6 +149,90 @@ function run(command: string, args: string[], cwd: string): string {
 function chmodRecursive(dir: string) {
   spawnSync('chmod', ['-R', 'u+w', dir]);
   chmodSync(dir, 0o755);
+}
+
+function sleepSync(ms: number) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+// --- Lock files: a file holding the owner's pid; a lock whose owner is no longer running is stale.
+
+export type LockAttempt = { acquired: true; release(): void } | { acquired: false; holder: number };
+
+/**
+ * Takes the lock file at `path` for this process, unless a running process holds it.
+ * The file is created with its content in one step (hard link of a finished temporary
+ * file), so nobody ever reads a half-written lock. A stale lock is taken over.
+ */
+export function tryLock(path: string): LockAttempt {
+  mkdirSync(dirname(path), { recursive: true });
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temp, `${process.pid}\n`);
+    try {
+      linkSync(temp, path);
+      return { acquired: true, release: () => releaseLock(path) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+    const holder = lockHolder(path);
+    if (holder === undefined) continue; // released in the meantime
+    if (holder !== process.pid && isRunning(holder)) return { acquired: false, holder };
+    removeStaleLock(path, holder);
+  }
+  throw new Error(`could not take the lock file ${path}: it keeps changing hands`);
+}
+
+/** The pid in a lock file; undefined when there is no lock file, 0 when it is unreadable. */
+function lockHolder(path: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const pid = Number.parseInt(text.trim(), 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : 0;
+}
+
+function removeStaleLock(path: string, stalePid: number) {
+  // Move it aside rather than delete it, then check that what was moved is the stale lock: another
+  // process may have taken it over between our read and the move, and then its lock is put back.
+  const aside = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    if (lockHolder(aside) !== stalePid) linkSync(aside, path);
+  } catch {
+    // someone created a new lock meanwhile: theirs stands
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+function releaseLock(path: string) {
+  try {
+    if (lockHolder(path) === process.pid) rmSync(path, { force: true });
+  } catch {
+    // its folder is gone or unreadable: nothing left to release
+  }
+}
+
+export function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface RunningDatabase {

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
-import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, type RunningDatabase } from './ferretdb.ts';
+import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 const fail = (message: string): never => {
@@ -36,6 +36,8 @@ async function main() {
   for (const plan of plans) await ensurePortFree(plan);
 
   const usesOwnDatabase = !env.MONGODB_URI && !subgraphNames.every((name) => env[`${name.toUpperCase()}_MONGODB_URI`]);
+  const databasePort = usesOwnDatabase ? fixedDatabasePort() : undefined;
+  if (databasePort) await ensurePortFree(databasePort);
   let mongoUri = env.MONGODB_URI;
   if (usesOwnDatabase) {
     try {
@@ -44,7 +46,8 @@ async function main() {
       fail(error instanceof DatabaseBuildError ? error.message : String(error));
     }
     const dataDir = env.FERRETDB_DATA_DIR ?? join(projectRoot, '.data', 'ferretdb');
-    database = await startFerretDb({ dataDir, port: env.FERRETDB_PORT ? Number(env.FERRETDB_PORT) : undefined });
+    lockDataDir(dataDir);
+    database = await startFerretDb({ dataDir, port: databasePort?.port });
     mongoUri = database.uri;
     say(`database: FerretDB ${FERRETDB_VERSION} at ${database.uri} (data in ${dataDir})`);
     database.process.once('exit', (code) => {
@@ -83,7 +86,7 @@ async function main() {
   );
 }
 
-async function ensurePortFree(plan: ServicePlan) {
+async function ensurePortFree(plan: Pick<ServicePlan, 'port' | 'portVar'> & { name: string }) {
   const free = await new Promise<boolean>((resolve) => {
     const probe = createServer();
     probe.once('error', () => resolve(false));
@@ -95,6 +98,28 @@ async function ensurePortFree(plan: ServicePlan) {
         `Stop whatever uses it, or choose another port, for example ${plan.portVar}=${plan.port + 100} npm start`,
     );
   }
+}
+
+/** FERRETDB_PORT, when set: checked like the service ports before anything starts. */
+function fixedDatabasePort() {
+  if (!env.FERRETDB_PORT) return undefined;
+  const port = Number(env.FERRETDB_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    return fail(`FERRETDB_PORT=${env.FERRETDB_PORT} is not a port number; set it to a free port, or leave it unset to use any free port`);
+  }
+  return { name: 'FerretDB', port, portVar: 'FERRETDB_PORT' };
+}
+
+let releaseDataDir: (() => void) | undefined;
+
+/** One launcher per database folder: two FerretDBs on the same SQLite files would damage them. */
+function lockDataDir(dataDir: string) {
+  const lock = tryLock(join(dataDir, 'npm-start.lock'));
+  if (!lock.acquired) {
+    return fail(`another npm start (pid ${lock.holder}) is using ${dataDir}; stop it or set FERRETDB_DATA_DIR to use another folder`);
+  }
+  releaseDataDir = lock.release;
+  process.once('exit', lock.release); // however the launcher ends
 }
 
 const tsxLoader = import.meta.resolve('tsx');
@@ -147,6 +172,7 @@ async function shutdown(reason: string, exitCode: number) {
     ),
   );
   await database?.stop();
+  releaseDataDir?.();
   say('stopped');
   process.exit(exitCode);
 }

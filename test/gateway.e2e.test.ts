@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../gateway/server.ts';
 import { subgraphNames } from '../gateway/subgraphs.ts';
@@ -17,7 +19,7 @@ beforeAll(async () => {
   system = await startSystem(dbs);
 });
 afterAll(async () => {
-  await system.close();
+  await system?.close();
   await dbs.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -39,8 +41,25 @@ describe('gateway start-up', () => {
     }
   });
 
-  it('refuses to start from subgraph schemas that do not compose, naming the conflict', () => {
-    expect(() => composeSupergraph([{ name: 'customers', url: 'http://x/graphql' }, { name: 'customers', url: 'http://y/graphql' }])).toThrow(/do not compose|customers/);
+  it('composition rejects two subgraphs that both resolve the same non-shareable field, naming the field and both subgraphs', () => {
+    // What composeSupergraph runs on the subgraphs' schema files, here on two small inline schemas.
+    // Each subgraph has a query field of its own; both define Customer.email.
+    const customerSdl = (subgraph: string, shareable: boolean) =>
+      parse(`
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+        type Customer @key(fields: "id") { id: ID! email: String! ${shareable ? '@shareable' : ''} }
+        type Query { ${subgraph}Customer(id: ID!): Customer }
+      `);
+    const compose = (shareable: boolean) =>
+      composeServices(['accounts', 'billing'].map((name) => ({ name, url: `http://${name}.invalid/graphql`, typeDefs: customerSdl(name, shareable) })));
+
+    const conflicting = compose(false);
+    expect(conflicting.errors?.map((error) => error.extensions.code)).toEqual(['INVALID_FIELD_SHARING']);
+    expect(conflicting.errors![0]!.message).toContain('Non-shareable field "Customer.email" is resolved from multiple subgraphs');
+    expect(conflicting.errors![0]!.message).toContain('"accounts" and "billing"');
+
+    // The same schemas compose once the field is declared shareable: the conflict was the only problem.
+    expect(compose(true).errors).toBeUndefined();
   });
 
   it('rejects malformed queries with a GraphQL error code, not a crash', async () => {

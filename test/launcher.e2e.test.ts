@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { subgraphNames } from '../gateway/subgraphs.ts';
 import { freePort, projectRoot } from '../scripts/ferretdb.ts';
 import { gql } from './harness.ts';
 
@@ -11,21 +12,52 @@ import { gql } from './harness.ts';
 // every service and the gateway. Runs on free ports and a temporary data folder.
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-launcher-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const lockFile = join(dataDir, 'npm-start.lock');
+
+// Each launcher runs in a process group of its own, so that killing the group also ends what it
+// started (FerretDB, services) even when the launcher cannot clean up. Every test kills its
+// launchers' groups when it ends, passed or failed; a Ctrl-C on the test run, which no longer
+// reaches those groups, is passed on to them.
+const running = new Set<ChildProcess>();
+function killGroups() {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the whole group has exited already
+    }
+  }
+  running.clear();
+}
+const relaySignal = (signal: NodeJS.Signals) => {
+  killGroups();
+  process.kill(process.pid, signal);
+};
+process.once('SIGINT', relaySignal);
+process.once('SIGTERM', relaySignal);
+process.once('exit', killGroups);
+afterEach(killGroups);
+afterAll(() => {
+  process.off('SIGINT', relaySignal);
+  process.off('SIGTERM', relaySignal);
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 async function portsEnv() {
-  const names = ['GATEWAY', 'CUSTOMERS', 'VENDORS', 'CATALOG', 'INVENTORY', 'ORDERS'];
-  const env: Record<string, string> = {};
-  for (const name of names) env[`${name}_PORT`] = String(await freePort());
+  const env: Record<string, string> = { GATEWAY_PORT: String(await freePort()) };
+  for (const name of subgraphNames) env[`${name.toUpperCase()}_PORT`] = String(await freePort());
   return env;
 }
 
 function launch(env: Record<string, string>) {
-  const { MONGODB_URI: _ignored, ...base } = process.env;
+  // What in the developer's own environment would point the launcher elsewhere.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/MONGODB_URI$|^FERRETDB_PORT$/.test(key)));
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/start.ts')], {
     env: { ...base, ...env, FERRETDB_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  running.add(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -37,7 +69,13 @@ function launch(env: Record<string, string>) {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  return { child, output: () => output, exited, ready };
+  /** The port of the FerretDB this launcher started, from what it printed. */
+  const databasePort = () => {
+    const match = /database: FerretDB \S+ at mongodb:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+    if (!match) throw new Error(`the launcher did not say where its database is:\n${output}`);
+    return Number(match[1]);
+  };
+  return { child, output: () => output, exited, ready, databasePort };
 }
 
 async function interrupt(child: ChildProcess, exited: Promise<number | null>) {
@@ -45,10 +83,26 @@ async function interrupt(child: ChildProcess, exited: Promise<number | null>) {
   return exited;
 }
 
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function listening(ports: number[]) {
+  const open = await Promise.all(ports.map(accepting));
+  return ports.filter((_, i) => open[i]);
+}
+
 const customersQuery = `{ customers(first: 100) { email } vendors { name } products(first: 100) { sku } }`;
 
 describe('npm start', () => {
-  it('starts everything, prints the GraphiQL URL, loads demo data once, and stops cleanly on Ctrl-C', async () => {
+  it('starts everything, prints the GraphiQL URL, loads demo data once, keeps a second launcher off its data folder, and stops cleanly on Ctrl-C', async () => {
     const env = await portsEnv();
     const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
 
@@ -59,14 +113,29 @@ describe('npm start', () => {
     const before = await gql(gatewayUrl, customersQuery);
     expect(before.errors).toBeUndefined();
     expect(before.data!.customers.length).toBeGreaterThan(0);
+
+    // Another launcher, on ports of its own, must not open the same SQLite files.
+    const rival = launch(await portsEnv());
+    expect(await rival.exited).toBe(1);
+    expect(rival.output()).toContain(`another npm start (pid ${first.child.pid}) is using ${dataDir}; stop it or set FERRETDB_DATA_DIR`);
+    expect(rival.output()).not.toContain('database: FerretDB');
+    expect((await gql(gatewayUrl, customersQuery)).data).toEqual(before.data);
+
+    const ports = [first.databasePort(), ...Object.values(env).map(Number)];
+    expect(await listening(ports)).toEqual(ports);
     expect(await interrupt(first.child, first.exited)).toBe(0);
     expect(first.output()).toContain('[start] stopped');
+    // Nothing it started is left: not its FerretDB, no service, and not its lock on the data folder.
+    expect(await listening(ports)).toEqual([]);
+    expect(existsSync(lockFile)).toBe(false);
 
     const second = launch(env);
     await second.ready();
     const after = await gql(gatewayUrl, customersQuery);
     expect(after.data).toEqual(before.data);
+    const secondDatabase = second.databasePort();
     expect(await interrupt(second.child, second.exited)).toBe(0);
+    expect(await accepting(secondDatabase)).toBe(false);
   }, 240_000);
 
   it('refuses to start when a port is taken, and says which and what to do', async () => {
@@ -78,6 +147,22 @@ describe('npm start', () => {
       expect(await run.exited).toBe(1);
       expect(run.output()).toContain(`port ${env.CATALOG_PORT} (catalog) is already in use`);
       expect(run.output()).toContain(`CATALOG_PORT=`);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+
+  it('refuses to start when FERRETDB_PORT is taken, before starting anything', async () => {
+    const env = { ...(await portsEnv()), FERRETDB_PORT: String(await freePort()) };
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(env.FERRETDB_PORT), '0.0.0.0', resolve));
+    try {
+      const run = launch(env);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`port ${env.FERRETDB_PORT} (FerretDB) is already in use`);
+      expect(run.output()).toContain(`FERRETDB_PORT=`);
+      expect(run.output()).not.toContain('[start] starting');
+      expect(existsSync(lockFile)).toBe(false);
     } finally {
       blocker.close();
     }

@@ -120,10 +120,27 @@ describe('bad input gets a clear error and writes nothing', () => {
     expect(await orderCount()).toBe(0);
   });
 
-  it('a lookup by a malformed order id finds nothing rather than failing', async () => {
-    const res = await gql(system.gatewayUrl, composedOrder, { id: 'not-an-id' });
-    expect(res.errors).toBeUndefined();
-    expect(res.data!.order).toBeNull();
+  it('a lookup by a malformed order id is BAD_USER_INPUT; an unknown one is null', async () => {
+    const malformed = await gql(system.gatewayUrl, composedOrder, { id: 'not-an-id' });
+    expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+    const unknown = await gql(system.gatewayUrl, composedOrder, { id: '64b0000000000000000000ff' });
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data!.order).toBeNull();
+  });
+
+  it('a reused idempotency key with a different order is a CONFLICT, not the old order', async () => {
+    const first = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, idempotencyKey: 'k-1' } });
+    expect(first.errors).toBeUndefined();
+    const other = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'LAMP-001', quantity: 5 }], idempotencyKey: 'k-1' } });
+    expect(codes(other)).toEqual(['CONFLICT']);
+    expect(await orderCount()).toBe(1);
+  });
+
+  it('an order total beyond what GraphQL can return is refused before anything is written', async () => {
+    const res = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'BOOK-001', quantity: 1000 }, { sku: 'LAMP-001', quantity: 1000 }, { sku: 'MUG-001', quantity: 1000 }, { sku: 'BOOK-002', quantity: 1000 }] } });
+    expect(res.errors).toBeUndefined(); // 110 million minor units fit; the rule is about 2^31
+    const malformedSku = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'bad sku!!', quantity: 1 }] } });
+    expect(codes(malformedSku)).toEqual(['BAD_USER_INPUT']);
   });
 });
 

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeServices } from '@apollo/composition';
+import { parse, type GraphQLObjectType } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService } from './server.ts';
 import type { CustomerStore } from './store.ts';
@@ -57,6 +59,17 @@ describe('customers subgraph', () => {
     expect(raw).not.toContain('4242424242424242');
   });
 
+  it('serves payment method tokens to direct callers but hides them from gateway clients', async () => {
+    const { sdl } = (await gql(app.url, `{ _service { sdl } }`)).data!._service as { sdl: string };
+    expect(sdl).toMatch(/token: String! @inaccessible/);
+    const composed = composeServices([{ name: 'customers', url: 'http://customers/graphql', typeDefs: parse(sdl) }]);
+    expect(composed.errors).toBeUndefined();
+    const api = composed.schema!.toAPISchema().toGraphQLJSSchema();
+    const paymentMethod = api.getType('PaymentMethod') as GraphQLObjectType;
+    expect(Object.keys(paymentMethod.getFields())).not.toContain('token');
+    expect(Object.keys(paymentMethod.getFields())).toContain('last4');
+  });
+
   it('rejects bad input with BAD_USER_INPUT and writes nothing', async () => {
     const { id } = await newCustomer('bad@example.com');
     const badCard = await gql(app.url, `mutation($id: ID!) { addPaymentMethod(customerId: $id, input: { cardNumber: "4242424242424241", expMonth: 1, expYear: 2035 }) { id } }`, { id });
@@ -76,12 +89,82 @@ describe('customers subgraph', () => {
   it('resolves many _entities references with one batched lookup', async () => {
     const a = await newCustomer('e1@example.com');
     const b = await newCustomer('e2@example.com');
+    const lookups = vi.spyOn(store, 'findByIds');
     const res = await gql(
       app.url,
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Customer { id email } } }`,
-      { reps: [a.id, 'not-an-id', b.id].map((id) => ({ __typename: 'Customer', id })) },
+      { reps: [a.id, 'not-an-id', b.id, '64b0000000000000000000ff'].map((id) => ({ __typename: 'Customer', id })) },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data!._entities).toEqual([{ id: a.id, email: 'e1@example.com' }, null, { id: b.id, email: 'e2@example.com' }]);
+    expect(res.data!._entities).toEqual([{ id: a.id, email: 'e1@example.com' }, null, { id: b.id, email: 'e2@example.com' }, null]);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(lookups.mock.calls[0]![0].map((id) => id.toHexString())).toEqual([a.id, b.id, '64b0000000000000000000ff']);
+    lookups.mockRestore();
+  });
+
+  it('answers null for an unknown customer id and BAD_USER_INPUT for a malformed one', async () => {
+    const unknown = await gql(app.url, `{ customer(id: "64b0000000000000000000ff") { id } }`);
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data!.customer).toBeNull();
+    for (const id of ['zz', 'not-an-id', '64b0000000000000000000f']) {
+      const malformed = await gql(app.url, `query($id: ID!) { customer(id: $id) { id } }`, { id });
+      expect(codes(malformed), id).toEqual(['BAD_USER_INPUT']);
+      expect(malformed.errors![0]!.extensions!.field).toBe('id');
+    }
+  });
+
+  it('keeps every card when many are added to one customer at once', async () => {
+    const { id } = await newCustomer('many-cards@example.com');
+    const requests = 30;
+    const results = await Promise.all(
+      Array.from({ length: requests }, (_, i) =>
+        gql(
+          app.url,
+          `mutation($id: ID!, $input: PaymentMethodInput!) { addPaymentMethod(customerId: $id, input: $input) { paymentMethods { id } } }`,
+          { id, input: { cardNumber: '4242424242424242', expMonth: 1 + (i % 12), expYear: 2035 } },
+        ),
+      ),
+    );
+    expect(results.flatMap(codes)).toEqual([]);
+    // Each success saw its own card plus every card added before it: 1, 2, ..., 30.
+    expect(results.map((res) => res.data!.addPaymentMethod.paymentMethods.length).sort((x: number, y: number) => x - y)).toEqual(
+      Array.from({ length: requests }, (_, i) => i + 1),
+    );
+    const stored = (await store.customers.findOne({ email: 'many-cards@example.com' }))!;
+    expect(stored.paymentMethods).toHaveLength(requests);
+    expect(new Set(stored.paymentMethods.map((method) => method.id)).size).toBe(requests);
+    expect(stored.version).toBe(requests);
+  });
+
+  it('keeps every address when many are added to one customer at once', async () => {
+    const { id } = await newCustomer('many-addresses@example.com');
+    const requests = 20;
+    const results = await Promise.all(
+      Array.from({ length: requests }, (_, i) =>
+        gql(app.url, `mutation($id: ID!, $input: AddressInput!) { addAddress(customerId: $id, input: $input) { id } }`, {
+          id,
+          input: { line1: `${i} High St`, city: 'Leeds', postalCode: 'LS1', country: 'GB' },
+        }),
+      ),
+    );
+    expect(results.flatMap(codes)).toEqual([]);
+    const stored = (await store.customers.findOne({ email: 'many-addresses@example.com' }))!;
+    expect(stored.addresses).toHaveLength(requests + 1);
+    expect(stored.addresses.map((address) => address.line1).sort()).toEqual(['1 Main St', ...Array.from({ length: requests }, (_, i) => `${i} High St`)].sort());
+  });
+
+  it('adds a card to a customer stored before customers carried a version', async () => {
+    const { id } = await newCustomer('legacy@example.com');
+    await store.customers.updateOne({ email: 'legacy@example.com' }, { $unset: { version: '' } });
+    const res = await gql(
+      app.url,
+      `mutation($id: ID!) { addPaymentMethod(customerId: $id, input: { cardNumber: "4242424242424242", expMonth: 12, expYear: 2035 }) { paymentMethods { last4 } } }`,
+      { id },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.addPaymentMethod.paymentMethods).toEqual([{ last4: '4242' }]);
+    const stored = (await store.customers.findOne({ email: 'legacy@example.com' }))!;
+    expect(stored.paymentMethods).toHaveLength(1);
+    expect(stored.version).toBe(1);
   });
 });

@@ -9,7 +9,8 @@ import type { AddressDoc, CustomerDoc } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
-    customer: (_, { id }, { customerById }) => customerById.load(id),
+    // A malformed id is the caller's mistake, not a customer that does not exist.
+    customer: (_, { id }, { customerById }) => customerById.load(parseId(id, 'id').toHexString()),
     customers: (_, { first }, { store }) => store.list(pageSize(first)),
   },
   Mutation: {
@@ -26,6 +27,7 @@ export const resolvers: Resolvers = {
         addresses: input.address ? [toAddress(input.address)] : [],
         paymentMethods: [],
         createdAt: new Date(),
+        version: 0,
       };
       try {
         return await store.insert(customer);

@@ -16,6 +16,7 @@ const customers: CustomerDoc[] = [
       { id: 'p00000000000000000000002', token: 'tok_demo_expired', brand: 'MASTERCARD', last4: '4444', expMonth: 1, expYear: 2024 },
     ],
     createdAt,
+    version: 0,
   },
   {
     _id: new ObjectId(demo.customers.grace),
@@ -25,6 +26,7 @@ const customers: CustomerDoc[] = [
     addresses: [{ id: 'a00000000000000000000002', line1: '1 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' }],
     paymentMethods: [{ id: 'p00000000000000000000003', token: 'tok_demo_amex', brand: 'AMEX', last4: '0005', expMonth: 6, expYear: 2031 }],
     createdAt,
+    version: 0,
   },
 ];
 

@@ -1,9 +1,11 @@
 import DataLoader from 'dataloader';
-import type { BinItemDoc, InventoryStore } from './store.ts';
+import { entityLoader } from '../../kit/loader.ts';
+import type { BinItemDoc, InventoryStore, ReservationDoc } from './store.ts';
 
 export interface Context {
   store: InventoryStore;
   binItemsBySku: DataLoader<string, BinItemDoc[]>;
+  reservationById: DataLoader<string, ReservationDoc | null, string>;
 }
 
 /** Every bin item of many skus in one query. */
@@ -18,5 +20,9 @@ function binItemsLoader(store: InventoryStore) {
 }
 
 export function createContext(store: InventoryStore): Context {
-  return { store, binItemsBySku: binItemsLoader(store) };
+  return {
+    store,
+    binItemsBySku: binItemsLoader(store),
+    reservationById: entityLoader<string, ReservationDoc>((ids) => store.reservationsFor(ids), (reservation) => reservation._id),
+  };
 }

@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildInventoryService } from './server.ts';
-import { binItemId, type InventoryStore } from './store.ts';
+import { binItemId, MAX_QUANTITY, type InventoryStore } from './store.ts';
 
 const dbs = new TestDatabases();
 let app: RunningApp;
@@ -76,6 +76,37 @@ describe('inventory subgraph', () => {
     ] as const) {
       expect(codes(await adjust(sku, dc, bin, delta)), `${sku} ${dc} ${bin} ${delta}`).toEqual(['BAD_USER_INPUT']);
     }
+    expect(await store.binItems.countDocuments()).toBe(before);
+  });
+
+  it('refuses a change that would take a bin past the largest Int, and writes nothing', async () => {
+    await adjusted('SKU-MAX', 'LHR1', 'M-01', MAX_QUANTITY - 5);
+    const history = store.binItems.db.collection('binItemHistory');
+    const versionsBefore = await history.countDocuments({ key: binItemId('LHR1', 'M-01', 'SKU-MAX') });
+
+    const over = await adjust('SKU-MAX', 'LHR1', 'M-01', 6);
+    expect(codes(over)).toEqual(['BAD_USER_INPUT']);
+    expect(over.errors![0]!.message).toContain(`maximum of ${MAX_QUANTITY}`);
+    expect(over.errors![0]!.extensions!.field).toBe('delta');
+    expect(await quantityOf('LHR1', 'M-01', 'SKU-MAX')).toBe(MAX_QUANTITY - 5);
+    expect(codes(await adjust('SKU-MAX', 'LHR1', 'M-01', MAX_QUANTITY))).toEqual(['BAD_USER_INPUT']);
+    expect(await history.countDocuments({ key: binItemId('LHR1', 'M-01', 'SKU-MAX') })).toBe(versionsBefore);
+
+    // Up to the limit itself is fine, and the bin stays readable.
+    expect(await adjusted('SKU-MAX', 'LHR1', 'M-01', 5)).toMatchObject({ quantity: MAX_QUANTITY });
+    expect(codes(await adjust('SKU-MAX', 'LHR1', 'M-01', 1))).toEqual(['BAD_USER_INPUT']);
+    const read = await gql(app.url, `{ binItems(sku: "SKU-MAX") { quantity } }`);
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.binItems).toEqual([{ quantity: MAX_QUANTITY }]);
+    expect(await adjusted('SKU-MAX', 'LHR1', 'M-01', -MAX_QUANTITY)).toMatchObject({ quantity: 0 });
+  });
+
+  it('rejects a delta whose size is beyond the largest Int up front', async () => {
+    const before = await store.binItems.countDocuments();
+    // -2^31 is a valid Int, but no bin can hold that many units.
+    const res = await adjust('SKU-HUGE', 'LHR1', 'H-01', -(MAX_QUANTITY + 1));
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors![0]!.extensions!.field).toBe('delta');
     expect(await store.binItems.countDocuments()).toBe(before);
   });
 

@@ -1,7 +1,7 @@
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { pageSize } from '../../kit/paging.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { binItemId, stockLevel } from './store.ts';
+import { binItemId, MAX_QUANTITY, stockLevel } from './store.ts';
 
 const CODE = /^[A-Z0-9][A-Z0-9-]{0,39}$/;
 
@@ -18,13 +18,51 @@ export const resolvers: Resolvers = {
         if (!CODE.test(value)) throw badInput(`${field} must be letters, digits or dashes`, field);
       }
       if (!Number.isInteger(input.delta) || input.delta === 0) throw badInput('delta must be a non-zero whole number', 'delta');
-      if (input.delta > 0) return store.add({ sku, distributionCenter, bin }, input.delta);
+      if (Math.abs(input.delta) > MAX_QUANTITY) throw badInput(`delta must be between -${MAX_QUANTITY} and ${MAX_QUANTITY}`, 'delta');
+      if (input.delta > 0) {
+        const added = await store.add({ sku, distributionCenter, bin }, input.delta);
+        if (!added) {
+          throw badInput(`adding ${input.delta} units of ${sku} would take bin ${distributionCenter}/${bin} over the maximum of ${MAX_QUANTITY} units`, 'delta');
+        }
+        return added;
+      }
       const updated = await store.remove(binItemId(distributionCenter, bin, sku), -input.delta);
       if (!updated) {
         throw clientError(ErrorCode.CONFLICT, `bin ${distributionCenter}/${bin} does not hold ${-input.delta} unreserved units of ${sku}`, { field: 'delta' });
       }
       return updated;
     },
+
+    reserveStock: async (_, { input }, { store }) => {
+      if (input.lines.length === 0) throw badInput('a reservation needs at least one line', 'lines');
+      for (const line of input.lines) {
+        if (!Number.isInteger(line.quantity) || line.quantity < 1) throw badInput(`quantity of ${line.sku} must be positive`, 'lines');
+      }
+      return store.reserve(input.reservationId, input.lines);
+    },
+
+    commitReservation: (_, { reservationId, distributionCenter }, { store }) => store.commit(reservationId, distributionCenter),
+
+    receiveStock: async (_, { input }, { store }) => {
+      if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');
+      const sku = input.sku.trim().toUpperCase();
+      const distributionCenter = input.distributionCenter.trim().toUpperCase();
+      const bin = input.bin.trim().toUpperCase();
+      for (const [field, value] of Object.entries({ sku, distributionCenter, bin })) {
+        if (!CODE.test(value)) throw badInput(`${field} must be letters, digits or dashes`, field);
+      }
+      const item = await store.receive(input.receiptId, { sku, distributionCenter, bin }, input.quantity);
+      if (!item) throw badInput(`receiving ${input.quantity} units would take bin ${distributionCenter}/${bin} over the maximum of ${MAX_QUANTITY}`, 'quantity');
+      return item;
+    },
+  },
+  Order: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    reservation: (order, _, { reservationById }) => reservationById.load(order.id),
+  },
+  Reservation: {
+    id: (reservation) => reservation._id,
+    createdAt: (reservation) => reservation.createdAt.toISOString(),
   },
   Product: {
     __resolveReference: (ref) => ({ sku: ref.sku }),

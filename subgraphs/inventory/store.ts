@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
 // The only code that touches the bin-items collection.
@@ -9,10 +10,38 @@ export interface BinItemDoc {
   distributionCenter: string;
   bin: string;
   quantity: number;
+  /** Sum of `holds`: units promised to orders and not yet shipped. */
   reserved: number;
+  /** One hold per reservation (order) that promised units from this bin. */
+  holds?: HoldDoc[];
+  /** Receipts already added here, so a retried receipt is not counted twice (the last 200). */
+  recentReceipts?: string[];
   /** Bumped by every change; see kit/versioned.ts. */
   version: number;
 }
+
+export interface HoldDoc {
+  reservationId: string;
+  quantity: number;
+}
+
+export interface AllocationDoc {
+  sku: string;
+  quantity: number;
+  distributionCenter: string;
+  bin: string;
+}
+
+/** The outcome of reserving an order's lines; its _id is the reservation id (the order id). */
+export interface ReservationDoc {
+  _id: string;
+  status: 'RESERVED' | 'INSUFFICIENT';
+  allocations: AllocationDoc[];
+  missing: string[];
+  createdAt: Date;
+}
+
+const RECENT_RECEIPTS = 200;
 
 export interface StockLevel {
   onHand: number;
@@ -20,17 +49,22 @@ export interface StockLevel {
   available: number;
 }
 
+/** The largest quantity a bin can hold: GraphQL's Int is 32-bit, so a larger one could not be read back. */
+export const MAX_QUANTITY = 2_147_483_647;
+
 export const binItemId = (distributionCenter: string, bin: string, sku: string) => `${distributionCenter}/${bin}/${sku}`;
 
 type BinState = Omit<BinItemDoc, '_id' | 'version'>;
 
 export class InventoryStore {
   readonly binItems: Collection<BinItemDoc>;
+  readonly reservations: Collection<ReservationDoc>;
   /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
   private readonly versions: VersionedDocuments<BinState>;
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
+    this.reservations = db.collection<ReservationDoc>('reservations');
     this.versions = new VersionedDocuments<BinState>(this.binItems as unknown as Collection<Head<BinState>>, db.collection('binItemHistory'));
   }
 
@@ -53,17 +87,19 @@ export class InventoryStore {
     return this.binItems.find(query).sort({ _id: 1 }).limit(limit).toArray();
   }
 
-  /** Adds units, creating the bin item when it is new. Safe under concurrent writers in any number of processes. */
-  async add(item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<BinItemDoc> {
+  /**
+   * Adds units, creating the bin item when it is new. Returns null (and changes
+   * nothing) when the bin would then hold more than MAX_QUANTITY. Safe under
+   * concurrent writers in any number of processes.
+   */
+  async add(item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<BinItemDoc | null> {
     const id = binItemId(item.distributionCenter, item.bin, item.sku);
-    const head = await this.versions.update(id, (current) => ({
-      sku: item.sku,
-      distributionCenter: item.distributionCenter,
-      bin: item.bin,
-      quantity: (current?.quantity ?? 0) + units,
-      reserved: current?.reserved ?? 0,
-    }));
-    return head as BinItemDoc;
+    const head = await this.versions.update(id, (current) => {
+      const quantity = (current?.quantity ?? 0) + units;
+      if (quantity > MAX_QUANTITY) return REFUSED;
+      return { ...emptyBin(item), ...(current ? stateOf(current) : {}), quantity };
+    });
+    return head === REFUSED ? null : (head as BinItemDoc);
   }
 
   /**
@@ -80,6 +116,113 @@ export class InventoryStore {
     return head === REFUSED ? null : (head as BinItemDoc);
   }
 
+  /**
+   * Adds a received item's units once per receipt id: a receipt delivered again
+   * (a retried worker) finds its id among the bin's recent receipts and adds nothing.
+   */
+  async receive(receiptId: string, item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<BinItemDoc | null> {
+    const id = binItemId(item.distributionCenter, item.bin, item.sku);
+    const head = await this.versions.update(id, (current) => {
+      const state = { ...emptyBin(item), ...(current ? stateOf(current) : {}) };
+      if (state.recentReceipts?.includes(receiptId)) return REFUSED;
+      if (state.quantity + units > MAX_QUANTITY) return REFUSED;
+      return { ...state, quantity: state.quantity + units, recentReceipts: [...(state.recentReceipts ?? []), receiptId].slice(-RECENT_RECEIPTS) };
+    });
+    return head === REFUSED ? this.binItems.findOne({ _id: id }) : (head as BinItemDoc);
+  }
+
+  /**
+   * Reserves an order's lines, idempotently by reservation id. Each bin records a hold
+   * per reservation, so a retried call reuses the holds it already made; stock never
+   * goes below zero because every hold is a compare-and-swap on its bin. When a line
+   * cannot be covered, every hold made for this reservation is released again.
+   */
+  async reserve(reservationId: string, lines: { sku: string; quantity: number }[]): Promise<ReservationDoc> {
+    const recorded = await this.reservations.findOne({ _id: reservationId });
+    if (recorded) return recorded;
+    const allocations: AllocationDoc[] = [];
+    const missing: string[] = [];
+    for (const line of lines) {
+      const bins = (await this.binItems.find({ sku: line.sku }).toArray()).sort((a, b) => holdOf(b, reservationId) - holdOf(a, reservationId) || available(b) - available(a));
+      let needed = line.quantity;
+      for (const bin of bins) {
+        if (needed === 0) break;
+        const held = await this.hold(bin._id, reservationId, needed);
+        if (held > 0) {
+          allocations.push({ sku: line.sku, quantity: held, distributionCenter: bin.distributionCenter, bin: bin.bin });
+          needed -= held;
+        }
+      }
+      if (needed > 0) missing.push(line.sku);
+    }
+    if (missing.length > 0) {
+      await Promise.all(allocations.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)));
+    }
+    const reservation: ReservationDoc = {
+      _id: reservationId,
+      status: missing.length ? 'INSUFFICIENT' : 'RESERVED',
+      allocations: missing.length ? [] : allocations,
+      missing,
+      createdAt: new Date(),
+    };
+    if (reservation.status === 'INSUFFICIENT') return reservation; // not recorded: a later retry may find stock
+    try {
+      await this.reservations.insertOne(reservation);
+      return reservation;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return (await this.reservations.findOne({ _id: reservationId }))!;
+      throw error;
+    }
+  }
+
+  /** Holds up to `wanted` units for a reservation; returns how many it holds (an existing hold counts). */
+  private async hold(binId: string, reservationId: string, wanted: number): Promise<number> {
+    let held = 0;
+    const head = await this.versions.update(binId, (current) => {
+      held = 0;
+      if (!current) return REFUSED;
+      const existing = holdOf(current, reservationId);
+      if (existing > 0) {
+        held = existing;
+        return REFUSED;
+      }
+      held = Math.min(wanted, available(current));
+      if (held <= 0) return REFUSED;
+      const holds = [...(current.holds ?? []), { reservationId, quantity: held }];
+      return { ...stateOf(current), holds, reserved: current.reserved + held };
+    });
+    // REFUSED means either "already held" (held = that hold) or "nothing available" (held <= 0).
+    return head === REFUSED ? Math.max(0, held) : held;
+  }
+
+  /** Drops a reservation's hold on a bin; with `ship`, the units also leave the bin. Idempotent. */
+  async releaseHold(binId: string, reservationId: string, ship: boolean): Promise<void> {
+    await this.versions.update(binId, (current) => {
+      const quantity = current ? holdOf(current, reservationId) : 0;
+      if (!current || quantity === 0) return REFUSED;
+      return {
+        ...stateOf(current),
+        holds: (current.holds ?? []).filter((h) => h.reservationId !== reservationId),
+        reserved: current.reserved - quantity,
+        quantity: ship ? current.quantity - quantity : current.quantity,
+      };
+    });
+  }
+
+  /** The units of a reservation from one distribution centre have shipped: they leave their bins. */
+  async commit(reservationId: string, distributionCenter: string): Promise<boolean> {
+    const reservation = await this.reservations.findOne({ _id: reservationId });
+    if (!reservation) return false;
+    const here = reservation.allocations.filter((allocation) => allocation.distributionCenter === distributionCenter);
+    await Promise.all(here.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, true)));
+    return true;
+  }
+
+  async reservationsFor(ids: readonly string[]): Promise<ReservationDoc[]> {
+    if (ids.length === 0) return [];
+    return this.reservations.find({ _id: { $in: [...ids] } }).toArray();
+  }
+
   async upsert(item: BinItemDoc): Promise<void> {
     await this.binItems.updateOne({ _id: item._id }, { $setOnInsert: item }, { upsert: true });
   }
@@ -94,4 +237,20 @@ export function stockLevel(items: readonly BinItemDoc[]): StockLevel {
 /** The inventory service's view of a product: just its key. */
 export interface ProductRef {
   sku: string;
+}
+
+const available = (bin: Pick<BinItemDoc, 'quantity' | 'reserved'>) => bin.quantity - bin.reserved;
+const holdOf = (bin: Pick<BinItemDoc, 'holds'>, reservationId: string) => bin.holds?.find((h) => h.reservationId === reservationId)?.quantity ?? 0;
+
+function stateOf(bin: BinItemDoc): BinState {
+  const { _id, version, ...state } = bin;
+  return state;
+}
+
+function emptyBin(item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>): BinState {
+  return { sku: item.sku, distributionCenter: item.distributionCenter, bin: item.bin, quantity: 0, reserved: 0, holds: [], recentReceipts: [] };
+}
+
+export interface OrderRef {
+  id: string;
 }

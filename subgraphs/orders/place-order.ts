@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
@@ -10,8 +11,13 @@ export interface PlaceOrderRequest {
   paymentMethodId: string;
   shippingAddressId?: string | null;
   lines: { sku: string; quantity: number }[];
+  shippingMethod?: 'STANDARD' | 'EXPRESS' | null;
   idempotencyKey?: string | null;
 }
+
+/** GraphQL's Int is 32-bit: no amount the order stores may exceed what it can return. */
+const MAX_INT = 2_147_483_647;
+const SKU = /^[A-Z0-9][A-Z0-9-]{1,39}$/;
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 1000;
@@ -24,10 +30,11 @@ export const MAX_QUANTITY = 1000;
 export async function placeOrder(request: PlaceOrderRequest, directory: Directory, store: OrderStore): Promise<OrderDoc> {
   const lines = checkLines(request.lines);
   parseId(request.customerId, 'customerId');
-  const idempotencyKey = checkIdempotencyKey(request.idempotencyKey);
+  const idempotencyKey = checkIdempotencyKey(request.idempotencyKey, request.customerId);
+  const requestHash = hashRequest(request, lines);
   if (idempotencyKey) {
     const existing = await store.findByIdempotencyKey(idempotencyKey);
-    if (existing) return sameRequestOrConflict(existing, request);
+    if (existing) return resumeOrConflict(existing, requestHash, store);
   }
 
   const [customer, products] = await Promise.all([
@@ -63,29 +70,49 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
   });
   const currencies = new Set(priced.map((line) => line.unitPrice.currency));
   if (currencies.size > 1) throw badInput(`all lines must be priced in one currency; got ${[...currencies].join(', ')}`, 'lines');
+  const total = priced.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
+  if (total > MAX_INT) throw badInput(`the order total is too large to accept (over ${MAX_INT} minor units); split it into several orders`, 'lines');
 
+  const now = new Date();
   const order: OrderDoc = {
-    _id: new ObjectId(),
+    // With a client key the id is derived from it, so two racing retries create one order.
+    _id: idempotencyKey ? idFromKey(idempotencyKey) : new ObjectId(),
+    version: 0,
     idempotencyKey: idempotencyKey ?? new ObjectId().toHexString(),
+    requestHash,
     status: 'PLACED',
+    stage: 'orders',
     customerId: customer.id,
     customerEmail: customer.email,
     lines: priced,
-    total: { amount: priced.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0), currency: priced[0]!.unitPrice.currency },
+    total: { amount: total, currency: priced[0]!.unitPrice.currency },
+    shippingMethod: request.shippingMethod ?? 'STANDARD',
     shippingAddress: { name: customer.name, line1: address.line1, line2: address.line2 ?? null, city: address.city, postalCode: address.postalCode, country: address.country },
     paymentMethod: { id: payment.id, token: payment.token, brand: payment.brand, last4: payment.last4, expMonth: payment.expMonth, expYear: payment.expYear },
-    placedAt: new Date(),
+    chargeAttempts: 0,
+    chargeId: null,
+    shipments: [],
+    placedAt: now,
+    updatedAt: now,
   };
   try {
-    return await store.insert(order);
+    await store.insert(order);
   } catch (error) {
     // A concurrent retry with the same key won the race: answer with its order.
     if (isDuplicateKeyError(error) && idempotencyKey) {
       const existing = await store.findByIdempotencyKey(idempotencyKey);
-      if (existing) return sameRequestOrConflict(existing, request);
+      if (existing) return resumeOrConflict(existing, requestHash, store);
     }
     throw error;
   }
+  await startJourney(order, store);
+  return order;
+}
+
+/** Hands the order to the coordinator. Idempotent, so a retried request can always call it. */
+export async function startJourney(order: Pick<OrderDoc, '_id'>, store: OrderStore): Promise<void> {
+  const orderId = order._id.toHexString();
+  await store.coordination.enqueue(`charge:${orderId}:1`, { kind: 'charge', orderId });
 }
 
 function checkLines(lines: PlaceOrderRequest['lines']): PlaceOrderRequest['lines'] {
@@ -97,6 +124,7 @@ function checkLines(lines: PlaceOrderRequest['lines']): PlaceOrderRequest['lines
     if (!sku) throw badInput(`lines[${index}].sku must not be empty`, `lines.${index}.sku`);
     if (seen.has(sku)) throw badInput(`sku ${sku} appears on more than one line; use one line with the total quantity`, `lines.${index}.sku`);
     seen.add(sku);
+    if (!SKU.test(sku)) throw badInput(`lines[${index}].sku "${line.sku}" is not a valid sku (letters, digits and dashes)`, `lines.${index}.sku`);
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
       throw badInput(`lines[${index}].quantity must be between 1 and ${MAX_QUANTITY}, got ${line.quantity}`, `lines.${index}.quantity`);
     }
@@ -104,17 +132,38 @@ function checkLines(lines: PlaceOrderRequest['lines']): PlaceOrderRequest['lines
   });
 }
 
-function checkIdempotencyKey(key: string | null | undefined): string | null {
+/** Keys are scoped to the customer: two customers' clients may well pick the same key. */
+function checkIdempotencyKey(key: string | null | undefined, customerId: string): string | null {
   if (key == null) return null;
   const trimmed = key.trim();
   if (!trimmed || trimmed.length > 100) throw badInput('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
-  return `client:${trimmed}`;
+  return `client:${customerId}:${trimmed}`;
 }
 
-/** A retry returns the original order; reusing a key for a different order is a mistake worth reporting. */
-function sameRequestOrConflict(existing: OrderDoc, request: PlaceOrderRequest): OrderDoc {
-  if (existing.customerId !== request.customerId) {
-    throw clientError(ErrorCode.CONFLICT, 'this idempotencyKey was already used for another order', { field: 'idempotencyKey' });
+/**
+ * A retry returns the original order (and makes sure its journey started: the first
+ * attempt may have died between storing the order and handing it on); reusing a key
+ * for a different request is a mistake worth reporting.
+ */
+async function resumeOrConflict(existing: OrderDoc, requestHash: string, store: OrderStore): Promise<OrderDoc> {
+  if (existing.requestHash !== requestHash) {
+    throw clientError(ErrorCode.CONFLICT, 'this idempotencyKey was already used for a different order', { field: 'idempotencyKey' });
   }
+  if (existing.status === 'PLACED') await startJourney(existing, store);
   return existing;
+}
+
+function hashRequest(request: PlaceOrderRequest, lines: PlaceOrderRequest['lines']): string {
+  const canonical = {
+    customerId: request.customerId,
+    paymentMethodId: request.paymentMethodId,
+    shippingAddressId: request.shippingAddressId ?? null,
+    shippingMethod: request.shippingMethod ?? 'STANDARD',
+    lines: [...lines].sort((a, b) => a.sku.localeCompare(b.sku)),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+function idFromKey(key: string): ObjectId {
+  return new ObjectId(createHash('sha256').update(key).digest().subarray(0, 12));
 }

@@ -1,24 +1,85 @@
+import { ObjectId } from 'mongodb';
+import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageSize } from '../../kit/paging.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { placeOrder } from './place-order.ts';
+import { applyProgress, isFulfilmentStatus } from './progress.ts';
+import type { OrderStatusCode } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
-    order: (_, { id }, { orderById }) => orderById.load(id),
-    orders: (_, { customerId, first }, { store }) => {
+    order: (_, { id }, { orderById }) => {
+      parseId(id, 'id');
+      return orderById.load(id);
+    },
+    orders: (_, { customerId, status, first }, { store }) => {
       if (customerId) parseId(customerId, 'customerId');
-      return store.list({ customerId: customerId ?? undefined }, pageSize(first));
+      return store.list({ customerId: customerId ?? undefined, status: status ?? undefined }, pageSize(first));
     },
   },
   Mutation: {
     placeOrder: (_, { input }, { directory, store }) => placeOrder(input, directory, store),
+
+    receiveChargeResult: async (_, { queue, result }, { store }) => {
+      if (queue !== 'charge-results') throw notFound(`the orders service has no reply queue named ${queue}`, { field: 'queue' });
+      if (result.outcome !== 'APPROVED' && result.outcome !== 'DECLINED') throw badInput('outcome must be APPROVED or DECLINED', 'outcome');
+      if (!result.orderId) throw badInput('orderId is required for order charges', 'orderId');
+      await store.chargeResults.enqueue(`result:${result.requestId}`, {
+        requestId: result.requestId,
+        orderId: result.orderId,
+        outcome: result.outcome,
+        declineReason: result.declineReason ?? null,
+        chargeId: result.chargeId,
+        amount: result.amount,
+      });
+      return true;
+    },
+
+    recordProgress: async (_, { input }, { store }) => {
+      if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
+      const id = parseId(input.orderId, 'orderId');
+      await store.change(id, (order) => applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null));
+      return true;
+    },
+
+    stageCompleted: async (_, { stage, shipment }, { store }) => {
+      await store.coordination.enqueue(`forward:${stage}:${shipment.shipmentId}`, { kind: 'forward', stage, shipment: shipment as ShipmentPayload });
+      return true;
+    },
+
+    resolveOrdersException: async (_, { queue, elementId, action }, { store }) => {
+      const target = store.queue(queue);
+      if (!target) throw notFound(`the orders service has no queue named ${queue}`, { field: 'queue' });
+      const item = await target.get(elementId);
+      if (!item) throw notFound(`no element ${elementId} in ${queue}`, { field: 'elementId' });
+      const orderId = orderIdOf(item.payload);
+      if (action === 'CANCEL') {
+        if (item.status === 'FAILED') await target.cancel(elementId);
+        if (orderId) await store.change(new ObjectId(orderId), (order) => (order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null }));
+        return true;
+      }
+      if (item.status === 'FAILED') return (await target.retry(elementId)) !== null;
+      const order = orderId ? await store.findById(new ObjectId(orderId)) : null;
+      if (order?.status === 'PAYMENT_DECLINED') {
+        await store.coordination.enqueue(`charge:${orderId}:${order.chargeAttempts + 1}`, { kind: 'charge', orderId: orderId! });
+        return true;
+      }
+      if (order?.status === 'OUT_OF_STOCK') {
+        await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId: orderId! });
+        return true;
+      }
+      throw clientError(ErrorCode.CONFLICT, `nothing to retry: the order is ${order?.status ?? 'unknown'}`);
+    },
   },
   Order: {
     __resolveReference: (ref, { orderById }) => orderById.load(ref.id),
     id: (order) => order._id.toHexString(),
     customer: (order) => ({ id: order.customerId }),
     placedAt: (order) => order.placedAt.toISOString(),
+    updatedAt: (order) => order.updatedAt.toISOString(),
+    shipmentProgress: (order) => order.shipments,
   },
   OrderLine: {
     product: (line) => ({ sku: line.sku }),
@@ -26,6 +87,11 @@ export const resolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    orders: (customer, { first }, { store }) => store.list({ customerId: customer.id }, pageSize(first)),
+    orders: async (customer, { first }, { ordersByCustomer }) => (await ordersByCustomer.load(customer.id)).slice(0, pageSize(first)),
   },
 };
+
+function orderIdOf(payload: unknown): string | null {
+  const p = payload as { orderId?: string | null; shipment?: { orderId?: string } };
+  return p.orderId ?? p.shipment?.orderId ?? null;
+}

@@ -1,8 +1,24 @@
-import type { Collection, Db, ObjectId } from 'mongodb';
+import type { Collection, Db, Filter, ObjectId } from 'mongodb';
+import { DurableQueue } from '../../kit/queue.ts';
+import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
+import { exceptionFor } from '../../pipeline/exceptions.ts';
+import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 
-// The only code that touches the orders collection.
+// The only code that touches the orders collections.
 
-export type OrderStatusCode = 'PLACED';
+export type OrderStatusCode =
+  | 'PLACED'
+  | 'CHARGING'
+  | 'RESERVING'
+  | 'PICKING'
+  | 'REBIN'
+  | 'SHIPPING'
+  | 'SHIPPED'
+  | 'PAYMENT_DECLINED'
+  | 'OUT_OF_STOCK'
+  | 'CANCELLED';
+
+export type ShippingMethodCode = 'STANDARD' | 'EXPRESS';
 
 export interface MoneyDoc {
   amount: number;
@@ -39,33 +55,82 @@ export interface OrderPaymentDoc {
   expYear: number;
 }
 
+export interface ShipmentProgressDoc {
+  shipmentId: string;
+  distributionCenter: string;
+  status: OrderStatusCode;
+  detail: string | null;
+}
+
 export interface OrderDoc {
   _id: ObjectId;
+  version: number;
   idempotencyKey: string;
+  /** What the client asked for, so a reused idempotency key with a different request is caught. */
+  requestHash: string;
   status: OrderStatusCode;
+  stage: string | null;
   customerId: string;
   customerEmail: string;
   lines: OrderLineDoc[];
   total: MoneyDoc;
+  shippingMethod: ShippingMethodCode;
   shippingAddress: ShippingAddressDoc;
   paymentMethod: OrderPaymentDoc;
+  /** Charge requests made so far; the next one is `${orderId}:charge:${chargeAttempts + 1}`. */
+  chargeAttempts: number;
+  chargeId: string | null;
+  shipments: ShipmentProgressDoc[];
   placedAt: Date;
+  updatedAt: Date;
 }
 
 export interface CustomerRef {
   id: string;
 }
 
+export interface ProductRef {
+  sku: string;
+}
+
+/** Work for the coordinator: one step of one order's journey. */
+export type CoordinationStep =
+  | { kind: 'charge'; orderId: string }
+  | { kind: 'reserve'; orderId: string }
+  | { kind: 'forward'; stage: string; shipment: ShipmentPayload };
+
+type OrderState = Omit<OrderDoc, '_id' | 'version'>;
+
 export class OrderStore {
   readonly orders: Collection<OrderDoc>;
+  private readonly cas: VersionedDocuments<OrderState, ObjectId>;
+  /** The coordinator's work: charge, reserve, forward (directed routing). */
+  readonly coordination: DurableQueue<CoordinationStep>;
+  /** The persistent queue this service names when it asks payments for a charge. */
+  readonly chargeResults: DurableQueue<ChargeResultPayload>;
 
   constructor(db: Db) {
     this.orders = db.collection<OrderDoc>('orders');
+    this.cas = new VersionedDocuments<OrderState, ObjectId>(this.orders as unknown as Collection<Head<OrderState, ObjectId>>, db.collection('orderHistory'));
+    const exceptionMessage = (queue: string) => (item: { _id: string; payload: unknown }, reason: string) =>
+      exceptionFor({ service: 'orders', queue, elementId: item._id, orderId: orderIdOf(item.payload), reason });
+    this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination') });
+    this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results') });
   }
 
   async ensureIndexes(): Promise<void> {
     await this.orders.createIndex({ idempotencyKey: 1 }, { unique: true, name: 'idempotency_key_unique' });
     await this.orders.createIndex({ customerId: 1, _id: -1 }, { name: 'by_customer' });
+    await this.orders.createIndex({ status: 1, _id: -1 }, { name: 'by_status' });
+    await this.cas.ensureIndexes();
+    await this.coordination.ensureIndexes();
+    await this.chargeResults.ensureIndexes();
+  }
+
+  queue(name: string): DurableQueue<unknown> | undefined {
+    if (name === 'coordination') return this.coordination as DurableQueue<unknown>;
+    if (name === 'charge-results') return this.chargeResults as DurableQueue<unknown>;
+    return undefined;
   }
 
   async findByIds(ids: readonly ObjectId[]): Promise<OrderDoc[]> {
@@ -73,11 +138,18 @@ export class OrderStore {
     return this.orders.find({ _id: { $in: [...ids] } }).toArray();
   }
 
-  async list(filter: { customerId?: string }, limit: number): Promise<OrderDoc[]> {
-    return this.orders.find(filter.customerId ? { customerId: filter.customerId } : {}).sort({ _id: -1 }).limit(limit).toArray();
+  async findById(id: ObjectId): Promise<OrderDoc | null> {
+    return this.orders.findOne({ _id: id });
   }
 
-  /** Throws a duplicate-key error when an order with the same idempotency key exists. */
+  async list(filter: { customerId?: string; status?: OrderStatusCode }, limit: number): Promise<OrderDoc[]> {
+    const query: Filter<OrderDoc> = {};
+    if (filter.customerId) query.customerId = filter.customerId;
+    if (filter.status) query.status = filter.status;
+    return this.orders.find(query).sort({ _id: -1 }).limit(limit).toArray();
+  }
+
+  /** Throws a duplicate-key error when an order with the same id or idempotency key exists. */
   async insert(order: OrderDoc): Promise<OrderDoc> {
     await this.orders.insertOne(order);
     return order;
@@ -86,8 +158,26 @@ export class OrderStore {
   async findByIdempotencyKey(key: string): Promise<OrderDoc | null> {
     return this.orders.findOne({ idempotencyKey: key });
   }
+
+  /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
+  async stalePlaced(olderThan: Date, limit: number): Promise<OrderDoc[]> {
+    return this.orders.find({ status: 'PLACED', placedAt: { $lt: olderThan } }).limit(limit).toArray();
+  }
+
+  /** Compare-and-swap on one order; `change` returns null to leave it unchanged. */
+  async change(id: ObjectId, change: (order: OrderDoc) => Partial<OrderState> | null): Promise<OrderDoc | null> {
+    const head = await this.cas.update(id, (current) => {
+      if (!current) return REFUSED;
+      const patch = change(current as OrderDoc);
+      if (!patch) return REFUSED;
+      const { _id, version, ...state } = current;
+      return { ...state, ...patch, updatedAt: new Date() };
+    });
+    return head === REFUSED ? null : (head as OrderDoc);
+  }
 }
 
-export interface ProductRef {
-  sku: string;
+function orderIdOf(payload: unknown): string | null {
+  const p = payload as { orderId?: string; shipment?: { orderId?: string } };
+  return p.orderId ?? p.shipment?.orderId ?? null;
 }

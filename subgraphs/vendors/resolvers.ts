@@ -1,12 +1,14 @@
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageSize } from '../../kit/paging.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
 export const resolvers: Resolvers = {
   Query: {
-    vendor: (_, { id }, { vendorById }) => vendorById.load(id),
+    // A malformed id is the caller's mistake, not a vendor that does not exist.
+    vendor: (_, { id }, { vendorById }) => vendorById.load(parseId(id, 'id').toHexString()),
     vendors: (_, { first }, { store }) => store.list(pageSize(first)),
   },
   Mutation: {

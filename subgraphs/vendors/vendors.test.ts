@@ -55,13 +55,15 @@ describe('vendors subgraph', () => {
     expect(limited.data!.vendors).toHaveLength(1);
   });
 
-  it('answers null for an unknown or malformed vendor id', async () => {
+  it('answers null for an unknown vendor id and BAD_USER_INPUT for a malformed one', async () => {
     const unknown = await gql(app.url, `{ vendor(id: "64b0000000000000000000ff") { id } }`);
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data!.vendor).toBeNull();
-    const malformed = await gql(app.url, `{ vendor(id: "nope") { id } }`);
-    expect(malformed.errors).toBeUndefined();
-    expect(malformed.data!.vendor).toBeNull();
+    for (const id of ['zz', 'nope', '64b0000000000000000000f']) {
+      const malformed = await gql(app.url, `query($id: ID!) { vendor(id: $id) { id } }`, { id });
+      expect(codes(malformed), id).toEqual(['BAD_USER_INPUT']);
+      expect(malformed.errors![0]!.extensions!.field).toBe('id');
+    }
   });
 
   it('refuses a second vendor with the same name', async () => {

@@ -96,7 +96,10 @@ export type PaymentMethod = {
   expired: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   last4: Scalars['String']['output'];
-  /** Opaque token the payment processor charges; never a card number. */
+  /**
+   * Opaque token the payment processor charges; never a card number. Hidden from
+   * gateway clients: only services that call this subgraph directly (orders) can read it.
+   */
   token: Scalars['String']['output'];
 };
 
@@ -108,7 +111,7 @@ export type PaymentMethodInput = {
 
 export type Query = {
   __typename?: 'Query';
-  /** One customer, or null when no customer has this id. */
+  /** One customer, or null when no customer has this id. A malformed id fails with BAD_USER_INPUT. */
   customer?: Maybe<Customer>;
   /** Customers, newest first. */
   customers: Array<Customer>;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { ProductRef, BinItemDoc, StockLevel } from '../store.ts';
+import type { ProductRef, BinItemDoc, StockLevel, OrderRef, ReservationDoc, AllocationDoc } from '../store.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -21,6 +21,14 @@ export type AdjustStockInput = {
   sku: Scalars['String']['input'];
 };
 
+export type Allocation = {
+  __typename?: 'Allocation';
+  bin: Scalars['String']['output'];
+  distributionCenter: Scalars['String']['output'];
+  quantity: Scalars['Int']['output'];
+  sku: Scalars['String']['output'];
+};
+
 /** Units of one sku in one bin of one distribution centre. */
 export type BinItem = {
   __typename?: 'BinItem';
@@ -36,13 +44,44 @@ export type Mutation = {
   /**
    * Adds (positive delta) or removes (negative delta) units in one bin. Atomic:
    * stock never goes below zero; a removal larger than what the bin holds fails with CONFLICT.
+   * A bin holds at most 2147483647 units: an addition that would exceed that fails with
+   * BAD_USER_INPUT and changes nothing.
    */
   adjustStock: BinItem;
+  /** Internal (shipping): the reservation's units from one distribution centre have shipped and leave their bins. Idempotent. */
+  commitReservation: Scalars['Boolean']['output'];
+  /** Internal (receiving): adds a received item's units to a bin, once per receiptId. */
+  receiveStock: BinItem;
+  /** Internal (orders): reserves an order's lines, idempotently by reservationId; stock never goes below zero. */
+  reserveStock: Reservation;
 };
 
 
 export type MutationAdjustStockArgs = {
   input: AdjustStockInput;
+};
+
+
+export type MutationCommitReservationArgs = {
+  distributionCenter: Scalars['String']['input'];
+  reservationId: Scalars['ID']['input'];
+};
+
+
+export type MutationReceiveStockArgs = {
+  input: ReceiveStockInput;
+};
+
+
+export type MutationReserveStockArgs = {
+  input: ReserveStockInput;
+};
+
+/** Inventory adds the stock reservation to the order. */
+export type Order = {
+  __typename?: 'Order';
+  id: Scalars['ID']['output'];
+  reservation?: Maybe<Reservation>;
 };
 
 /** Stock levels for a product, contributed to the catalog's Product by the inventory service. */
@@ -66,6 +105,38 @@ export type QueryBinItemsArgs = {
   distributionCenter?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   sku?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ReceiveStockInput = {
+  bin: Scalars['String']['input'];
+  distributionCenter: Scalars['String']['input'];
+  quantity: Scalars['Int']['input'];
+  receiptId: Scalars['ID']['input'];
+  sku: Scalars['String']['input'];
+};
+
+export type Reservation = {
+  __typename?: 'Reservation';
+  allocations: Array<Allocation>;
+  createdAt: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** Skus that could not be covered (INSUFFICIENT). */
+  missing: Array<Scalars['String']['output']>;
+  status: ReservationStatus;
+};
+
+export type ReservationStatus =
+  | 'INSUFFICIENT'
+  | 'RESERVED';
+
+export type ReserveLineInput = {
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['String']['input'];
+};
+
+export type ReserveStockInput = {
+  lines: Array<ReserveLineInput>;
+  reservationId: Scalars['ID']['input'];
 };
 
 export type Stock = {
@@ -159,11 +230,15 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  Order: Order;
   Product: Product;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
   Product:
     ( { __typename: 'Product' }
     & GraphQLRecursivePick<FederationTypes['Product'], {"sku":true}> );
@@ -176,12 +251,20 @@ export type ResolversTypes = ResolversObject<{
   AdjustStockInput: AdjustStockInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Allocation: ResolverTypeWrapper<AllocationDoc>;
   BinItem: ResolverTypeWrapper<BinItemDoc>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Order: ResolverTypeWrapper<OrderRef>;
   Product: ResolverTypeWrapper<ProductRef>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReceiveStockInput: ReceiveStockInput;
+  Reservation: ResolverTypeWrapper<ReservationDoc>;
+  ReservationStatus: ReservationStatus;
+  ReserveLineInput: ReserveLineInput;
+  ReserveStockInput: ReserveStockInput;
   Stock: ResolverTypeWrapper<StockLevel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -189,12 +272,26 @@ export type ResolversParentTypes = ResolversObject<{
   AdjustStockInput: AdjustStockInput;
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  Allocation: AllocationDoc;
   BinItem: BinItemDoc;
   Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  Order: OrderRef;
   Product: ProductRef;
   Query: Record<PropertyKey, never>;
+  ReceiveStockInput: ReceiveStockInput;
+  Reservation: ReservationDoc;
+  ReserveLineInput: ReserveLineInput;
+  ReserveStockInput: ReserveStockInput;
   Stock: StockLevel;
-  Boolean: Scalars['Boolean']['output'];
+}>;
+
+export type AllocationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Allocation'] = ResolversParentTypes['Allocation']> = ResolversObject<{
+  bin?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  distributionCenter?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type BinItemResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BinItem'] = ResolversParentTypes['BinItem']> = ResolversObject<{
@@ -207,6 +304,15 @@ export type BinItemResolvers<ContextType = Context, ParentType extends Resolvers
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   adjustStock?: Resolver<ResolversTypes['BinItem'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'input'>>;
+  commitReservation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCommitReservationArgs, 'distributionCenter' | 'reservationId'>>;
+  receiveStock?: Resolver<ResolversTypes['BinItem'], ParentType, ContextType, RequireFields<MutationReceiveStockArgs, 'input'>>;
+  reserveStock?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'input'>>;
+}>;
+
+export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
 }>;
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
@@ -220,6 +326,14 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   binItems?: Resolver<Array<ResolversTypes['BinItem']>, ParentType, ContextType, RequireFields<QueryBinItemsArgs, 'first'>>;
 }>;
 
+export type ReservationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Reservation'] = ResolversParentTypes['Reservation']> = ResolversObject<{
+  allocations?: Resolver<Array<ResolversTypes['Allocation']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  missing?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReservationStatus'], ParentType, ContextType>;
+}>;
+
 export type StockResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Stock'] = ResolversParentTypes['Stock']> = ResolversObject<{
   available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   onHand?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -227,10 +341,13 @@ export type StockResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  Allocation?: AllocationResolvers<ContextType>;
   BinItem?: BinItemResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Reservation?: ReservationResolvers<ContextType>;
   Stock?: StockResolvers<ContextType>;
 }>;
 

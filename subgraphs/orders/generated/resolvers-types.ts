@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, MoneyDoc, CustomerRef, ProductRef } from '../store.ts';
+import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, ShipmentProgressDoc, MoneyDoc, CustomerRef, ProductRef } from '../store.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -14,6 +14,15 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type ChargeResultInput = {
+  amount: MoneyInput;
+  chargeId: Scalars['ID']['input'];
+  declineReason?: InputMaybe<Scalars['String']['input']>;
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  outcome: Scalars['String']['input'];
+  requestId: Scalars['ID']['input'];
+};
+
 export type Customer = {
   __typename?: 'Customer';
   id: Scalars['ID']['output'];
@@ -26,6 +35,10 @@ export type CustomerOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type ExceptionAction =
+  | 'CANCEL'
+  | 'RETRY';
+
 /** An amount of money in minor units (cents, pence) of an ISO 4217 currency. */
 export type Money = {
   __typename?: 'Money';
@@ -33,20 +46,58 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
+export type MoneyInput = {
+  amount: Scalars['Int']['input'];
+  currency: Scalars['String']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Places an order. The customer, payment method and every sku are checked through
    * the customers and catalog services, lines are priced from the catalog, and the
-   * order is stored with everything the fulfilment pipeline needs. Retrying with the
-   * same idempotencyKey returns the order already placed instead of a second one.
+   * order is stored with everything the fulfilment pipeline needs; the pipeline then
+   * takes it from PLACED to SHIPPED by itself. Retrying with the same idempotencyKey
+   * returns the order already placed instead of a second one.
    */
   placeOrder: Order;
+  /** Internal: payments publishes charge results to the queue this service named (replyTo: "orders.charge-results"). */
+  receiveChargeResult: Scalars['Boolean']['output'];
+  /** Internal: a stage reports a shipment's progress. Idempotent by eventId. */
+  recordProgress: Scalars['Boolean']['output'];
+  /** Internal: the exceptions service asks to retry or cancel an element this service parked. */
+  resolveOrdersException: Scalars['Boolean']['output'];
+  /** Internal: a stage on directed routing hands a finished shipment back to the coordinator. */
+  stageCompleted: Scalars['Boolean']['output'];
 };
 
 
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
+};
+
+
+export type MutationReceiveChargeResultArgs = {
+  queue: Scalars['String']['input'];
+  result: ChargeResultInput;
+};
+
+
+export type MutationRecordProgressArgs = {
+  input: ProgressInput;
+};
+
+
+export type MutationResolveOrdersExceptionArgs = {
+  action: ExceptionAction;
+  elementId: Scalars['ID']['input'];
+  queue: Scalars['String']['input'];
+};
+
+
+export type MutationStageCompletedArgs = {
+  shipment: ShipmentInput;
+  stage: Scalars['String']['input'];
 };
 
 /** A customer's order. Owned by the orders service. */
@@ -59,11 +110,17 @@ export type Order = {
   /** The card charged, as it was when the order was placed. */
   paymentMethod: OrderPaymentMethod;
   placedAt: Scalars['String']['output'];
+  /** Each shipment's progress, as reported by the stages. */
+  shipmentProgress: Array<ShipmentProgress>;
   /** Copied from the customer's address book when the order was placed. */
   shippingAddress: ShippingAddress;
+  shippingMethod: ShippingMethod;
+  /** The service that holds the order now (orders, payments, inventory, picking, rebin, shipping, exceptions), or null once shipped. */
+  stage?: Maybe<Scalars['String']['output']>;
   status: OrderStatus;
   /** Sum of the line totals. */
   total: Money;
+  updatedAt: Scalars['String']['output'];
 };
 
 export type OrderLine = {
@@ -88,9 +145,28 @@ export type OrderPaymentMethod = {
   last4: Scalars['String']['output'];
 };
 
+/** Where an order is. Statuses after PLACED are set by the pipeline as the order moves. */
 export type OrderStatus =
-  /** Accepted and stored; waiting for fulfilment. */
-  | 'PLACED';
+  /** Stopped by a person from the exceptions service. */
+  | 'CANCELLED'
+  /** Waiting for the payments service to charge the card. */
+  | 'CHARGING'
+  /** Not enough stock to reserve; waiting in exceptions for a person. */
+  | 'OUT_OF_STOCK'
+  /** The card was declined; waiting in exceptions for a person. */
+  | 'PAYMENT_DECLINED'
+  /** In a distribution centre's picking queue, waiting for a picklist. */
+  | 'PICKING'
+  /** Accepted and stored; waiting for the coordinator. */
+  | 'PLACED'
+  /** Picked; multi-item shipments are being consolidated at rebin. */
+  | 'REBIN'
+  /** Charged; reserving stock in inventory. */
+  | 'RESERVING'
+  /** Every shipment has left with its carrier. */
+  | 'SHIPPED'
+  /** With shipping: being packed and handed to the carrier. */
+  | 'SHIPPING';
 
 export type PlaceOrderInput = {
   customerId: Scalars['ID']['input'];
@@ -100,6 +176,7 @@ export type PlaceOrderInput = {
   paymentMethodId: Scalars['ID']['input'];
   /** One of the customer's addresses; the first one when omitted. */
   shippingAddressId?: InputMaybe<Scalars['ID']['input']>;
+  shippingMethod?: InputMaybe<ShippingMethod>;
 };
 
 export type Product = {
@@ -107,9 +184,18 @@ export type Product = {
   sku: Scalars['String']['output'];
 };
 
+export type ProgressInput = {
+  detail?: InputMaybe<Scalars['String']['input']>;
+  eventId: Scalars['ID']['input'];
+  orderId: Scalars['ID']['input'];
+  shipmentId: Scalars['ID']['input'];
+  stage: Scalars['String']['input'];
+  status: Scalars['String']['input'];
+};
+
 export type Query = {
   __typename?: 'Query';
-  /** One order, or null when no order has this id. */
+  /** One order, or null when no order has this id. A malformed id is BAD_USER_INPUT. */
   order?: Maybe<Order>;
   /** Orders, newest first; with customerId, only that customer's. */
   orders: Array<Order>;
@@ -124,6 +210,44 @@ export type QueryOrderArgs = {
 export type QueryOrdersArgs = {
   customerId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<OrderStatus>;
+};
+
+export type ShipmentAddressInput = {
+  city: Scalars['String']['input'];
+  country: Scalars['String']['input'];
+  line1: Scalars['String']['input'];
+  line2?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  postalCode: Scalars['String']['input'];
+};
+
+/** A shipment as it travels between stages: everything the next node needs. */
+export type ShipmentInput = {
+  address: ShipmentAddressInput;
+  distributionCenter: Scalars['String']['input'];
+  lines: Array<ShipmentLineInput>;
+  orderId: Scalars['ID']['input'];
+  picklistId?: InputMaybe<Scalars['ID']['input']>;
+  reservationId: Scalars['ID']['input'];
+  shipmentId: Scalars['ID']['input'];
+  shippingMethod: Scalars['String']['input'];
+};
+
+export type ShipmentLineInput = {
+  bin: Scalars['String']['input'];
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['String']['input'];
+  title: Scalars['String']['input'];
+  weightGrams: Scalars['Int']['input'];
+};
+
+export type ShipmentProgress = {
+  __typename?: 'ShipmentProgress';
+  detail?: Maybe<Scalars['String']['output']>;
+  distributionCenter: Scalars['String']['output'];
+  shipmentId: Scalars['ID']['output'];
+  status: OrderStatus;
 };
 
 export type ShippingAddress = {
@@ -135,6 +259,10 @@ export type ShippingAddress = {
   name: Scalars['String']['output'];
   postalCode: Scalars['String']['output'];
 };
+
+export type ShippingMethod =
+  | 'EXPRESS'
+  | 'STANDARD';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -235,12 +363,16 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  Customer: ResolverTypeWrapper<CustomerRef>;
+  ChargeResultInput: ChargeResultInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  Money: ResolverTypeWrapper<MoneyDoc>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Customer: ResolverTypeWrapper<CustomerRef>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ExceptionAction: ExceptionAction;
+  Money: ResolverTypeWrapper<MoneyDoc>;
+  MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Order: ResolverTypeWrapper<OrderDoc>;
   OrderLine: ResolverTypeWrapper<OrderLineDoc>;
   OrderLineInput: OrderLineInput;
@@ -248,28 +380,40 @@ export type ResolversTypes = ResolversObject<{
   OrderStatus: OrderStatus;
   PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<ProductRef>;
+  ProgressInput: ProgressInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ShipmentAddressInput: ShipmentAddressInput;
+  ShipmentInput: ShipmentInput;
+  ShipmentLineInput: ShipmentLineInput;
+  ShipmentProgress: ResolverTypeWrapper<ShipmentProgressDoc>;
   ShippingAddress: ResolverTypeWrapper<ShippingAddressDoc>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ShippingMethod: ShippingMethod;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Customer: CustomerRef;
+  ChargeResultInput: ChargeResultInput;
   ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  Customer: CustomerRef;
   Int: Scalars['Int']['output'];
   Money: MoneyDoc;
-  String: Scalars['String']['output'];
+  MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
   Order: OrderDoc;
   OrderLine: OrderLineDoc;
   OrderLineInput: OrderLineInput;
   OrderPaymentMethod: OrderPaymentDoc;
   PlaceOrderInput: PlaceOrderInput;
   Product: ProductRef;
+  ProgressInput: ProgressInput;
   Query: Record<PropertyKey, never>;
+  ShipmentAddressInput: ShipmentAddressInput;
+  ShipmentInput: ShipmentInput;
+  ShipmentLineInput: ShipmentLineInput;
+  ShipmentProgress: ShipmentProgressDoc;
   ShippingAddress: ShippingAddressDoc;
-  Boolean: Scalars['Boolean']['output'];
 }>;
 
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
@@ -285,6 +429,10 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  receiveChargeResult?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReceiveChargeResultArgs, 'queue' | 'result'>>;
+  recordProgress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordProgressArgs, 'input'>>;
+  resolveOrdersException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveOrdersExceptionArgs, 'action' | 'elementId' | 'queue'>>;
+  stageCompleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStageCompletedArgs, 'shipment' | 'stage'>>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
@@ -294,9 +442,13 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   paymentMethod?: Resolver<ResolversTypes['OrderPaymentMethod'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shipmentProgress?: Resolver<Array<ResolversTypes['ShipmentProgress']>, ParentType, ContextType>;
   shippingAddress?: Resolver<ResolversTypes['ShippingAddress'], ParentType, ContextType>;
+  shippingMethod?: Resolver<ResolversTypes['ShippingMethod'], ParentType, ContextType>;
+  stage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type OrderLineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderLine'] = ResolversParentTypes['OrderLine']> = ResolversObject<{
@@ -321,6 +473,13 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   orders?: Resolver<Array<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
 }>;
 
+export type ShipmentProgressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShipmentProgress'] = ResolversParentTypes['ShipmentProgress']> = ResolversObject<{
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  distributionCenter?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shipmentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+}>;
+
 export type ShippingAddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShippingAddress'] = ResolversParentTypes['ShippingAddress']> = ResolversObject<{
   city?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -339,6 +498,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   OrderPaymentMethod?: OrderPaymentMethodResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ShipmentProgress?: ShipmentProgressResolvers<ContextType>;
   ShippingAddress?: ShippingAddressResolvers<ContextType>;
 }>;
 

@@ -33,7 +33,7 @@ export type MutationAddVendorArgs = {
 
 export type Query = {
   __typename?: 'Query';
-  /** One vendor, or null when no vendor has this id. */
+  /** One vendor, or null when no vendor has this id. A malformed id fails with BAD_USER_INPUT. */
   vendor?: Maybe<Vendor>;
   /** Vendors by name. */
   vendors: Array<Vendor>;

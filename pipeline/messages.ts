@@ -1,0 +1,90 @@
+// What travels between the pipeline's services: element payloads and the GraphQL
+// mutations that hand them on. An element carries everything the next node needs,
+// so no stage reads another service's database or needs it to be up.
+
+export type ShippingMethod = 'STANDARD' | 'EXPRESS';
+
+export interface AddressPayload {
+  name: string;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface ShipmentLine {
+  sku: string;
+  title: string;
+  quantity: number;
+  weightGrams: number;
+  bin: string;
+}
+
+/** One order's items from one distribution centre: the element that flows picking → (rebin) → shipping. */
+export interface ShipmentPayload {
+  shipmentId: string;
+  orderId: string;
+  reservationId: string;
+  distributionCenter: string;
+  shippingMethod: ShippingMethod;
+  lines: ShipmentLine[];
+  address: AddressPayload;
+  picklistId?: string | null;
+}
+
+export const itemCount = (shipment: Pick<ShipmentPayload, 'lines'>) => shipment.lines.reduce((sum, line) => sum + line.quantity, 0);
+
+const SHIPMENT_FIELDS = 'shipmentId orderId';
+
+export const operations = {
+  enqueueForPicking: `mutation EnqueueForPicking($shipment: ShipmentInput!) { enqueueForPicking(shipment: $shipment) { ${SHIPMENT_FIELDS} } }`,
+  enqueueForRebin: `mutation EnqueueForRebin($shipment: ShipmentInput!) { enqueueForRebin(shipment: $shipment) { ${SHIPMENT_FIELDS} } }`,
+  enqueueForShipping: `mutation EnqueueForShipping($shipment: ShipmentInput!) { enqueueForShipping(shipment: $shipment) { ${SHIPMENT_FIELDS} } }`,
+  recordProgress: `mutation RecordProgress($input: ProgressInput!) { recordProgress(input: $input) }`,
+  stageCompleted: `mutation StageCompleted($stage: String!, $shipment: ShipmentInput!) { stageCompleted(stage: $stage, shipment: $shipment) }`,
+  requestCharge: `mutation RequestCharge($input: ChargeRequestInput!) { requestCharge(input: $input) { id status } }`,
+  receiveChargeResult: `mutation ReceiveChargeResult($queue: String!, $result: ChargeResultInput!) { receiveChargeResult(queue: $queue, result: $result) }`,
+  raiseException: `mutation RaiseException($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`,
+  commitReservation: `mutation CommitReservation($reservationId: ID!, $distributionCenter: String!) { commitReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
+  receiveStock: `mutation ReceiveStock($input: ReceiveStockInput!) { receiveStock(input: $input) { quantity } }`,
+} as const;
+
+/** Progress an order makes, as reported to the orders service by the stage that made it. */
+export interface ProgressReport {
+  eventId: string;
+  orderId: string;
+  stage: string;
+  status: string;
+  detail?: string | null;
+}
+
+/** What a charge request's requester gets back, however it asked to get it. */
+export interface ChargeResultPayload {
+  requestId: string;
+  orderId?: string | null;
+  outcome: 'APPROVED' | 'DECLINED';
+  declineReason?: string | null;
+  chargeId: string;
+  amount: { amount: number; currency: string };
+}
+
+export interface RaiseExceptionPayload {
+  id: string;
+  service: string;
+  queue: string;
+  elementId: string;
+  orderId?: string | null;
+  reason: string;
+}
+
+export interface ReservationResult {
+  id: string;
+  status: 'RESERVED' | 'INSUFFICIENT';
+  allocations: { sku: string; quantity: number; distributionCenter: string; bin: string }[];
+  missing: string[];
+}
+
+export const reserveStockOperation = `mutation ReserveStock($input: ReserveStockInput!) {
+  reserveStock(input: $input) { id status allocations { sku quantity distributionCenter bin } missing }
+}`;

@@ -1,0 +1,44 @@
+import type { Db } from 'mongodb';
+import { badInput, notFound } from '../kit/errors.ts';
+import { DurableQueue, queueDepth, type QueueItem } from '../kit/queue.ts';
+import { exceptionFor } from './exceptions.ts';
+import type { ShipmentPayload } from './messages.ts';
+
+// What picking, rebin and shipping share: a durable queue of shipments in the stage's
+// own database, and the GraphQL operations every stage offers on it.
+
+export type ShipmentItem = QueueItem<ShipmentPayload, unknown>;
+
+export function shipmentQueue(db: Db, service: string, options: { visibilityTimeoutMs?: number; maxAttempts?: number } = {}) {
+  return new DurableQueue<ShipmentPayload>(db, 'shipments', {
+    ...options,
+    exceptionMessage: (item, reason) =>
+      exceptionFor({ service, queue: 'shipments', elementId: item._id, orderId: (item.payload as ShipmentPayload).orderId, reason }),
+  });
+}
+
+const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'DONE', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
+
+/** Resolver bodies every shipment stage exposes, typed loosely so each subgraph maps them onto its generated types. */
+export function shipmentStageResolvers(queue: () => DurableQueue<ShipmentPayload>) {
+  return {
+    enqueue: async (shipment: ShipmentPayload) => {
+      if (shipment.lines.length === 0) throw badInput('a shipment needs at least one line', 'shipment.lines');
+      if (shipment.lines.some((line) => !Number.isInteger(line.quantity) || line.quantity < 1)) throw badInput('line quantities must be positive', 'shipment.lines');
+      return (await queue().enqueue(shipment.shipmentId, shipment)).item as ShipmentItem;
+    },
+    get: (id: string) => queue().get(id) as Promise<ShipmentItem | null>,
+    depth: () => queueDepth(queue() as DurableQueue<unknown, unknown>),
+    resolveException: async (queueName: string, elementId: string, action: 'RETRY' | 'CANCEL') => {
+      if (queueName !== 'shipments') throw notFound(`no queue named ${queueName}`, { field: 'queue' });
+      const item = action === 'RETRY' ? await queue().retry(elementId) : await queue().cancel(elementId);
+      if (!item) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });
+      return true;
+    },
+    element: {
+      shipmentId: (item: ShipmentItem) => item._id,
+      orderId: (item: ShipmentItem) => item.payload.orderId,
+      status: (item: ShipmentItem) => statusOf[item.status],
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import DataLoader from 'dataloader';
+import type { ServiceClients } from '../../pipeline/services.ts';
+import type { ExceptionDoc, ExceptionStore } from './store.ts';
+
+export interface Context {
+  store: ExceptionStore;
+  clients: ServiceClients;
+  exceptionsByOrder: DataLoader<string, ExceptionDoc[]>;
+}
+
+export const contextFactory = (clients: ServiceClients) => (store: ExceptionStore): Context => ({
+  store,
+  clients,
+  exceptionsByOrder: new DataLoader(async (orderIds) => {
+    const all = await store.forOrders(orderIds);
+    const open = (doc: ExceptionDoc) => (doc.status === 'OPEN' ? 0 : 1);
+    return orderIds.map((id) => all.filter((doc) => doc.orderId === id).sort((a, b) => open(a) - open(b)));
+  }),
+});

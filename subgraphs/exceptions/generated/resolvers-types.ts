@@ -1,0 +1,256 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { ExceptionDoc, OrderRef } from '../store.ts';
+import type { Context } from '../context.ts';
+export type Maybe<T> = T | null | undefined;
+export type InputMaybe<T> = T | null | undefined;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type ExceptionStatus =
+  | 'CANCELLED'
+  | 'OPEN'
+  | 'RETRIED';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Gives up on the element (the order is cancelled). */
+  cancelException: PipelineException;
+  /** Internal: a service parks an element here. Idempotent by occurrence. */
+  raiseException: PipelineException;
+  /** Sends the element back into its queue (or, for a declined card, asks for a new charge). */
+  retryException: PipelineException;
+};
+
+
+export type MutationCancelExceptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRaiseExceptionArgs = {
+  input: RaiseExceptionInput;
+};
+
+
+export type MutationRetryExceptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type Order = {
+  __typename?: 'Order';
+  /** Exceptions this order has met, open ones first. */
+  exceptions: Array<PipelineException>;
+  id: Scalars['ID']['output'];
+};
+
+/** An element that could not go on: a declined card, missing stock, a node that kept failing. */
+export type PipelineException = {
+  __typename?: 'PipelineException';
+  elementId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  /** How many times this element came here. */
+  occurrences: Scalars['Int']['output'];
+  order?: Maybe<Order>;
+  queue: Scalars['String']['output'];
+  raisedAt: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+  resolvedAt?: Maybe<Scalars['String']['output']>;
+  /** The service and queue that parked the element. */
+  service: Scalars['String']['output'];
+  status: ExceptionStatus;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** Elements that failed and wait for a person, newest first. */
+  exceptions: Array<PipelineException>;
+  pipelineException?: Maybe<PipelineException>;
+};
+
+
+export type QueryExceptionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  service?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<ExceptionStatus>;
+};
+
+
+export type QueryPipelineExceptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RaiseExceptionInput = {
+  elementId: Scalars['ID']['input'];
+  id: Scalars['ID']['input'];
+  occurrence: Scalars['ID']['input'];
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  queue: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
+  service: Scalars['String']['input'];
+};
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Order: Order;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  ExceptionStatus: ExceptionStatus;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Order: ResolverTypeWrapper<OrderRef>;
+  PipelineException: ResolverTypeWrapper<ExceptionDoc>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RaiseExceptionInput: RaiseExceptionInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Mutation: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
+  Order: OrderRef;
+  PipelineException: ExceptionDoc;
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
+  Query: Record<PropertyKey, never>;
+  RaiseExceptionInput: RaiseExceptionInput;
+  Boolean: Scalars['Boolean']['output'];
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationCancelExceptionArgs, 'id'>>;
+  raiseException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationRaiseExceptionArgs, 'input'>>;
+  retryException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationRetryExceptionArgs, 'id'>>;
+}>;
+
+export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  exceptions?: Resolver<Array<ResolversTypes['PipelineException']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type PipelineExceptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PipelineException'] = ResolversParentTypes['PipelineException']> = ResolversObject<{
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurrences?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  raisedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ExceptionStatus'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  exceptions?: Resolver<Array<ResolversTypes['PipelineException']>, ParentType, ContextType, RequireFields<QueryExceptionsArgs, 'first' | 'status'>>;
+  pipelineException?: Resolver<Maybe<ResolversTypes['PipelineException']>, ParentType, ContextType, RequireFields<QueryPipelineExceptionArgs, 'id'>>;
+}>;
+
+export type Resolvers<ContextType = Context> = ResolversObject<{
+  Mutation?: MutationResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
+  PipelineException?: PipelineExceptionResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+}>;
+

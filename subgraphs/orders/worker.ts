@@ -1,0 +1,34 @@
+import type { Logger } from '../../kit/logger.ts';
+import { startOutboxRelay } from '../../kit/relay.ts';
+import { startWorker } from '../../kit/worker.ts';
+import type { ServiceClients } from '../../pipeline/services.ts';
+import { createCoordinator } from './coordinator.ts';
+import { startJourney } from './place-order.ts';
+import type { OrderStore } from './store.ts';
+
+/**
+ * An orders worker process: coordinates journeys, works the charge-results queue the
+ * service named to payments, delivers recorded hand-offs, and restarts any order left
+ * PLACED by a crash between storing it and handing it on.
+ */
+export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
+  const coordinator = createCoordinator(store, clients.get('inventory')!);
+  const workers = [
+    startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency }),
+    startWorker({ queue: store.chargeResults, handle: coordinator.handleChargeResult, logger, concurrency: options.concurrency }),
+  ];
+  const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults], clients: (name) => clients.get(name), logger });
+  const sweeper = setInterval(() => {
+    void store
+      .stalePlaced(new Date(Date.now() - 30_000), 100)
+      .then((orders) => Promise.all(orders.map((order) => startJourney(order, store))))
+      .catch((error: unknown) => logger.warn('sweep for stalled orders failed', { error: String(error) }));
+  }, 10_000);
+  return {
+    async stop() {
+      clearInterval(sweeper);
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await relay.stop();
+    },
+  };
+}

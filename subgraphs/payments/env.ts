@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { parseEnv } from '../../kit/env.ts';
+
+/** The payment-processor simulation and the worker's concurrency, parsed once at start-up. */
+export function paymentsEnv(source: NodeJS.ProcessEnv = process.env) {
+  const env = parseEnv(
+    {
+      PAYMENTS_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(150),
+      PAYMENTS_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.02),
+      PAYMENTS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+    },
+    source,
+  );
+  return { latencyMs: env.PAYMENTS_LATENCY_MS, failureRate: env.PAYMENTS_FAILURE_RATE, concurrency: env.PAYMENTS_CONCURRENCY };
+}

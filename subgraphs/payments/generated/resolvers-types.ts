@@ -1,0 +1,371 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { ChargeRequestItem, ChargeDoc, MoneyDoc, OrderRef } from '../store.ts';
+import type { OutboxMessage, QueueCounts } from '../../../kit/queue.ts';
+import type { Context } from '../context.ts';
+export type Maybe<T> = T | null | undefined;
+export type InputMaybe<T> = T | null | undefined;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type Authorization = {
+  __typename?: 'Authorization';
+  approved: Scalars['Boolean']['output'];
+  declineReason?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuthorizeInput = {
+  amount: MoneyInput;
+  card: PaymentCardInput;
+};
+
+export type Charge = {
+  __typename?: 'Charge';
+  amount: Money;
+  chargedAt: Scalars['String']['output'];
+  declineReason?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  outcome: ChargeOutcome;
+  requestId: Scalars['ID']['output'];
+};
+
+export type ChargeOutcome =
+  | 'APPROVED'
+  | 'DECLINED';
+
+export type ChargeRequest = {
+  __typename?: 'ChargeRequest';
+  attempts: Scalars['Int']['output'];
+  callbackUrl?: Maybe<Scalars['String']['output']>;
+  /** Set once the request is COMPLETED. */
+  charge?: Maybe<Charge>;
+  /** Whether the result reached the requester's callback or queue (the outbox's view). */
+  deliveries: Array<ResultDelivery>;
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  replyTo?: Maybe<Scalars['String']['output']>;
+  status: ChargeRequestStatus;
+};
+
+export type ChargeRequestInput = {
+  amount: MoneyInput;
+  callbackUrl?: InputMaybe<Scalars['String']['input']>;
+  card: PaymentCardInput;
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  replyTo?: InputMaybe<Scalars['String']['input']>;
+  requestId: Scalars['ID']['input'];
+};
+
+export type ChargeRequestStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'PROCESSING'
+  | 'QUEUED';
+
+export type Money = {
+  __typename?: 'Money';
+  amount: Scalars['Int']['output'];
+  currency: Scalars['String']['output'];
+};
+
+export type MoneyInput = {
+  amount: Scalars['Int']['input'];
+  currency: Scalars['String']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Synchronous: asks the processor at once whether the card can be charged this amount. Nothing is captured. */
+  authorize: Authorization;
+  /**
+   * Asynchronous: answers at once with the request (status QUEUED); a payments worker
+   * charges later. Idempotent by requestId: asking twice charges once. The result can be
+   * polled (chargeRequest), posted to callbackUrl, or published to the requester's
+   * persistent queue named in replyTo ("<service>.<queue>", e.g. "orders.charge-results").
+   */
+  requestCharge: ChargeRequest;
+  /** Puts a FAILED charge request back in the queue (used by the exceptions service). */
+  retryChargeRequest?: Maybe<ChargeRequest>;
+};
+
+
+export type MutationAuthorizeArgs = {
+  input: AuthorizeInput;
+};
+
+
+export type MutationRequestChargeArgs = {
+  input: ChargeRequestInput;
+};
+
+
+export type MutationRetryChargeRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Any caller can use payments; orders is one of them. Payments adds the charge to an order. */
+export type Order = {
+  __typename?: 'Order';
+  /** The most recent charge for this order, if any. */
+  charge?: Maybe<Charge>;
+  id: Scalars['ID']['output'];
+};
+
+/** The card as a token plus what the processor needs; never a card number. */
+export type PaymentCardInput = {
+  expMonth: Scalars['Int']['input'];
+  expYear: Scalars['Int']['input'];
+  last4: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** How many charge requests are in each state (watch the stage's backlog). */
+  chargeQueue: QueueDepth;
+  /** An asynchronous charge request: poll it until its status is COMPLETED (or FAILED). */
+  chargeRequest?: Maybe<ChargeRequest>;
+};
+
+
+export type QueryChargeRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type QueueDepth = {
+  __typename?: 'QueueDepth';
+  done: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  leased: Scalars['Int']['output'];
+  ready: Scalars['Int']['output'];
+};
+
+export type ResultDelivery = {
+  __typename?: 'ResultDelivery';
+  /** True when delivery was given up (a callback target that stayed down). */
+  abandoned: Scalars['Boolean']['output'];
+  attempts: Scalars['Int']['output'];
+  delivered: Scalars['Boolean']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  target: Scalars['String']['output'];
+};
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Order: Order;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  Authorization: ResolverTypeWrapper<Authorization>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AuthorizeInput: AuthorizeInput;
+  Charge: ResolverTypeWrapper<ChargeDoc>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ChargeOutcome: ChargeOutcome;
+  ChargeRequest: ResolverTypeWrapper<ChargeRequestItem>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ChargeRequestInput: ChargeRequestInput;
+  ChargeRequestStatus: ChargeRequestStatus;
+  Money: ResolverTypeWrapper<MoneyDoc>;
+  MoneyInput: MoneyInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Order: ResolverTypeWrapper<OrderRef>;
+  PaymentCardInput: PaymentCardInput;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QueueDepth: ResolverTypeWrapper<QueueCounts>;
+  ResultDelivery: ResolverTypeWrapper<OutboxMessage>;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Authorization: Authorization;
+  Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
+  AuthorizeInput: AuthorizeInput;
+  Charge: ChargeDoc;
+  ID: Scalars['ID']['output'];
+  ChargeRequest: ChargeRequestItem;
+  Int: Scalars['Int']['output'];
+  ChargeRequestInput: ChargeRequestInput;
+  Money: MoneyDoc;
+  MoneyInput: MoneyInput;
+  Mutation: Record<PropertyKey, never>;
+  Order: OrderRef;
+  PaymentCardInput: PaymentCardInput;
+  Query: Record<PropertyKey, never>;
+  QueueDepth: QueueCounts;
+  ResultDelivery: OutboxMessage;
+}>;
+
+export type AuthorizationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Authorization'] = ResolversParentTypes['Authorization']> = ResolversObject<{
+  approved?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  declineReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ChargeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Charge'] = ResolversParentTypes['Charge']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  chargedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  declineReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ChargeOutcome'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type ChargeRequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChargeRequest'] = ResolversParentTypes['ChargeRequest']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  callbackUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  charge?: Resolver<Maybe<ResolversTypes['Charge']>, ParentType, ContextType>;
+  deliveries?: Resolver<Array<ResolversTypes['ResultDelivery']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  replyTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ChargeRequestStatus'], ParentType, ContextType>;
+}>;
+
+export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  authorize?: Resolver<ResolversTypes['Authorization'], ParentType, ContextType, RequireFields<MutationAuthorizeArgs, 'input'>>;
+  requestCharge?: Resolver<ResolversTypes['ChargeRequest'], ParentType, ContextType, RequireFields<MutationRequestChargeArgs, 'input'>>;
+  retryChargeRequest?: Resolver<Maybe<ResolversTypes['ChargeRequest']>, ParentType, ContextType, RequireFields<MutationRetryChargeRequestArgs, 'id'>>;
+}>;
+
+export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  charge?: Resolver<Maybe<ResolversTypes['Charge']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  chargeQueue?: Resolver<ResolversTypes['QueueDepth'], ParentType, ContextType>;
+  chargeRequest?: Resolver<Maybe<ResolversTypes['ChargeRequest']>, ParentType, ContextType, RequireFields<QueryChargeRequestArgs, 'id'>>;
+}>;
+
+export type QueueDepthResolvers<ContextType = Context, ParentType extends ResolversParentTypes['QueueDepth'] = ResolversParentTypes['QueueDepth']> = ResolversObject<{
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  leased?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ResultDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ResultDelivery'] = ResolversParentTypes['ResultDelivery']> = ResolversObject<{
+  abandoned?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = Context> = ResolversObject<{
+  Authorization?: AuthorizationResolvers<ContextType>;
+  Charge?: ChargeResolvers<ContextType>;
+  ChargeRequest?: ChargeRequestResolvers<ContextType>;
+  Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  QueueDepth?: QueueDepthResolvers<ContextType>;
+  ResultDelivery?: ResultDeliveryResolvers<ContextType>;
+}>;
+

@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import type { CardDoc, ChargeDoc, MoneyDoc, PaymentsStore } from './store.ts';
+
+/**
+ * A payment-processor simulation with the rules a real one has, so slow and failing
+ * charges can be exercised. Like a real processor it is idempotent by key: charging
+ * the same request twice returns the first charge.
+ *
+ * Test cards, by their last four digits (as the customers service stores them):
+ * - 0002: always declined (card_declined)
+ * - 9995: always declined (insufficient_funds)
+ * - 0119: declined the first time it is charged (issuer_unavailable), approved after
+ * - any expired card: declined (expired_card)
+ */
+export interface ProcessorSettings {
+  latencyMs: number;
+  /** Share of calls that fail with a transient error (0..1): retried by the queue. */
+  failureRate: number;
+}
+
+export class ProcessorUnavailable extends Error {
+  override name = 'ProcessorUnavailable';
+}
+
+export function declineReason(card: CardDoc, priorSoftDeclines: number, now = new Date()): string | null {
+  const year = now.getUTCFullYear();
+  const month = now.getUTCMonth() + 1;
+  if (card.expYear < year || (card.expYear === year && card.expMonth < month)) return 'expired_card';
+  if (card.last4 === '0002') return 'card_declined';
+  if (card.last4 === '9995') return 'insufficient_funds';
+  if (card.last4 === '0119' && priorSoftDeclines === 0) return 'issuer_unavailable';
+  return null;
+}
+
+export class PaymentProcessor {
+  constructor(
+    private readonly store: PaymentsStore,
+    private readonly settings: ProcessorSettings,
+  ) {}
+
+  /** Synchronous authorisation: the same rules, nothing recorded. */
+  async authorize(card: CardDoc): Promise<{ approved: boolean; declineReason: string | null }> {
+    await this.delay();
+    const reason = declineReason(card, await this.softDeclines(card.token));
+    return { approved: reason === null, declineReason: reason };
+  }
+
+  /** Charges once per key; a repeated call returns the recorded charge. */
+  async charge(key: string, orderId: string | null, card: CardDoc, amount: MoneyDoc): Promise<ChargeDoc> {
+    const existing = await this.store.charges.findOne({ _id: key });
+    if (existing) return existing;
+    await this.delay();
+    const reason = declineReason(card, await this.softDeclines(card.token));
+    const charge: ChargeDoc = {
+      _id: key,
+      orderId,
+      token: card.token,
+      outcome: reason ? 'DECLINED' : 'APPROVED',
+      declineReason: reason,
+      amount,
+      chargedAt: new Date(),
+    };
+    try {
+      await this.store.charges.insertOne(charge);
+      return charge;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return (await this.store.charges.findOne({ _id: key }))!;
+      throw error;
+    }
+  }
+
+  private softDeclines(token: string): Promise<number> {
+    return this.store.charges.countDocuments({ token, declineReason: 'issuer_unavailable' });
+  }
+
+  private async delay() {
+    if (this.settings.latencyMs > 0) await sleep(this.settings.latencyMs * (0.75 + Math.random() / 2));
+    if (Math.random() < this.settings.failureRate) throw new ProcessorUnavailable('payment processor timed out; will retry');
+  }
+}

@@ -1,0 +1,64 @@
+import { badInput } from '../../kit/errors.ts';
+import { queueDepth } from '../../kit/queue.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+import type { CardDoc, ChargeRequestPayload } from './store.ts';
+
+const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
+
+export const resolvers: Resolvers = {
+  Query: {
+    chargeRequest: (_, { id }, { store }) => store.requests.get(id),
+    chargeQueue: (_, __, { store }) => queueDepth(store.requests as never),
+  },
+  Mutation: {
+    authorize: async (_, { input }, { processor }) => processor.authorize(checkCard(input.card, input.amount)),
+    requestCharge: async (_, { input }, { store }) => {
+      const card = checkCard(input.card, input.amount);
+      if (!input.requestId.trim() || input.requestId.length > 200) throw badInput('requestId must be 1 to 200 characters', 'requestId');
+      if (input.callbackUrl && !/^https?:\/\/[^\s]+$/.test(input.callbackUrl)) throw badInput('callbackUrl must be an http(s) URL', 'callbackUrl');
+      if (input.replyTo && !/^[a-z]+\.[a-z][a-z-]*$/.test(input.replyTo)) {
+        throw badInput('replyTo names a queue as "<service>.<queue>", for example orders.charge-results', 'replyTo');
+      }
+      const payload: ChargeRequestPayload = {
+        requestId: input.requestId,
+        orderId: input.orderId ?? null,
+        amount: { amount: input.amount.amount, currency: input.amount.currency.toUpperCase() },
+        card,
+        callbackUrl: input.callbackUrl ?? null,
+        replyTo: input.replyTo ?? null,
+      };
+      return (await store.requests.enqueue(input.requestId, payload)).item;
+    },
+    retryChargeRequest: (_, { id }, { store }) => store.requests.retry(id),
+  },
+  ChargeRequest: {
+    id: (item) => item._id,
+    status: (item) => statusOf[item.status],
+    charge: async (item, _, { store }) => (item.status === 'DONE' ? store.charges.findOne({ _id: item._id }) : null),
+    callbackUrl: (item) => item.payload.callbackUrl,
+    replyTo: (item) => item.payload.replyTo,
+    deliveries: (item) => item.outbox,
+  },
+  ResultDelivery: {
+    abandoned: (message) => message.abandoned ?? false,
+    attempts: (message) => message.attempts,
+  },
+  Charge: {
+    id: (charge) => charge._id,
+    requestId: (charge) => charge._id,
+    chargedAt: (charge) => charge.chargedAt.toISOString(),
+  },
+  Order: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    charge: (order, _, { chargeByOrder }) => chargeByOrder.load(order.id),
+  },
+};
+
+function checkCard(card: CardDoc, amount: { amount: number; currency: string }): CardDoc {
+  if (!card.token.trim()) throw badInput('card.token must not be empty', 'card.token');
+  if (!/^\d{4}$/.test(card.last4)) throw badInput('card.last4 must be four digits', 'card.last4');
+  if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badInput('card.expMonth must be 1 to 12', 'card.expMonth');
+  if (!Number.isInteger(amount.amount) || amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
+  if (!/^[A-Za-z]{3}$/.test(amount.currency)) throw badInput('amount.currency must be an ISO 4217 code', 'amount.currency');
+  return { token: card.token, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear };
+}

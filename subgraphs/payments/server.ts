@@ -1,0 +1,24 @@
+import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
+import { contextFactory } from './context.ts';
+import { PaymentProcessor, type ProcessorSettings } from './processor.ts';
+import { resolvers } from './resolvers.ts';
+import { PaymentsStore } from './store.ts';
+
+const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
+
+/** The payments service: a reusable charging service any caller can use. */
+export async function buildPaymentsService(deps: SubgraphDeps & { processor?: ProcessorSettings }) {
+  let processor: PaymentProcessor | undefined;
+  const built = await buildSubgraph(
+    {
+      name: 'payments',
+      typeDefs,
+      createStore: (db) => new PaymentsStore(db),
+      resolvers,
+      createContext: (store: PaymentsStore) => contextFactory((processor ??= new PaymentProcessor(store, deps.processor ?? { latencyMs: 0, failureRate: 0 })))(store),
+    },
+    deps,
+  );
+  processor ??= new PaymentProcessor(built.store, deps.processor ?? { latencyMs: 0, failureRate: 0 });
+  return { ...built, processor };
+}

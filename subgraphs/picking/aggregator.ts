@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from '../../kit/logger.ts';
+import type { Lease } from '../../kit/queue.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
+import type { PickingStore, ShipmentItem } from './store.ts';
+
+/**
+ * Picking is an aggregation queue: shipments gather per distribution centre and
+ * shipping method, and are released together as one picklist when the group reaches
+ * `batchSize` or its oldest shipment has waited `maxWaitMs`.
+ *
+ * A release leases exactly the shipments it takes, so with any number of picking
+ * workers each shipment is taken by one release; the picklist is recorded PENDING
+ * first, each shipment is completed (and handed on) under its lease, and the
+ * picklist is RELEASED with the shipments whose completion succeeded. A release
+ * that died half-way is finished by the next sweep from the shipments' own records.
+ */
+export interface AggregationRules {
+  batchSize: number;
+  maxWaitMs: number;
+}
+
+export interface Release {
+  picklistId: string;
+  shipmentIds: string[];
+  reason: 'BATCH_FULL' | 'MAX_WAIT';
+}
+
+export async function releaseDue(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<Release[]> {
+  const groups = new Map<string, ShipmentItem[]>();
+  for (const item of await store.waiting(now, 5_000)) {
+    const key = `${item.payload.distributionCenter}|${item.payload.shippingMethod}`;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  const releases: Release[] = [];
+  for (const group of groups.values()) {
+    while (group.length >= rules.batchSize || (group.length > 0 && now.getTime() - group[0]!.enqueuedAt.getTime() >= rules.maxWaitMs)) {
+      const batch = group.splice(0, rules.batchSize);
+      const release = await releaseBatch(store, owner, batch, batch.length >= rules.batchSize ? 'BATCH_FULL' : 'MAX_WAIT');
+      if (release) releases.push(release);
+    }
+  }
+  return releases;
+}
+
+async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentItem[], reason: Release['reason']): Promise<Release | null> {
+  const leases = (await Promise.all(batch.map((item) => store.shipments.leaseById(item._id, owner)))).filter((lease): lease is Lease<ShipmentPayload> => lease !== null);
+  if (leases.length === 0) return null;
+  const first = leases[0]!.payload;
+  const ids = leases.map((lease) => lease.id).sort();
+  const picklistId = `PL-${first.distributionCenter}-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 12)}`;
+  await store.createPending({
+    _id: picklistId,
+    distributionCenter: first.distributionCenter,
+    shippingMethod: first.shippingMethod,
+    status: 'PENDING',
+    shipmentIds: ids,
+    orderIds: [...new Set(leases.map((lease) => lease.payload.orderId))],
+    reason,
+    createdAt: new Date(),
+    releasedAt: null,
+  });
+  const released: Lease<ShipmentPayload>[] = [];
+  for (const lease of leases) {
+    const shipment = { ...lease.payload, picklistId };
+    const messages = [progress('picking', shipment, statusAfter('picking', shipment), `picklist ${picklistId}`), ...handOff('picking', shipment)];
+    if (await store.shipments.complete(lease, { result: { picklistId }, messages })) released.push(lease);
+  }
+  const shipmentIds = released.map((lease) => lease.id);
+  await store.release(picklistId, shipmentIds, [...new Set(released.map((lease) => lease.payload.orderId))]);
+  return { picklistId, shipmentIds, reason };
+}
+
+/** Finishes releases that died between completing shipments and marking the picklist RELEASED. */
+export async function finishInterruptedReleases(store: PickingStore, olderThanMs: number): Promise<void> {
+  for (const picklist of await store.pendingOlderThan(new Date(Date.now() - olderThanMs))) {
+    const items = await Promise.all(picklist.shipmentIds.map((id) => store.shipments.get(id)));
+    const done = items.filter((item) => item?.status === 'DONE' && (item.result as { picklistId?: string } | null)?.picklistId === picklist._id) as ShipmentItem[];
+    await store.release(picklist._id, done.map((item) => item._id), [...new Set(done.map((item) => item.payload.orderId))]);
+  }
+}
+
+export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100) {
+  const owner = `${hostname()}:${process.pid}:aggregator`;
+  let running = true;
+  let lastSweep = 0;
+  const done = (async () => {
+    while (running) {
+      try {
+        const releases = await releaseDue(store, owner, rules);
+        for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
+        if (Date.now() - lastSweep > 5_000) {
+          lastSweep = Date.now();
+          await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);
+        }
+      } catch (error) {
+        logger.error('aggregation pass failed; will retry', { error: error instanceof Error ? error : String(error) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}

@@ -1,0 +1,319 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { ShipmentItem, OrderRef, PicklistDoc } from '../store.ts';
+import type { QueueCounts } from '../../../kit/queue.ts';
+import type { Context } from '../context.ts';
+export type Maybe<T> = T | null | undefined;
+export type InputMaybe<T> = T | null | undefined;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type ExceptionAction =
+  | 'CANCEL'
+  | 'RETRY';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Puts a shipment in its distribution centre's picking queue. Idempotent by shipmentId. */
+  enqueueForPicking: StageShipment;
+  /** Internal: the exceptions service asks to retry or cancel a shipment picking parked. */
+  resolvePickingException: Scalars['Boolean']['output'];
+};
+
+
+export type MutationEnqueueForPickingArgs = {
+  shipment: ShipmentInput;
+};
+
+
+export type MutationResolvePickingExceptionArgs = {
+  action: ExceptionAction;
+  elementId: Scalars['ID']['input'];
+  queue: Scalars['String']['input'];
+};
+
+/** Picking adds the picklists its shipments were picked on to the order. */
+export type Order = {
+  __typename?: 'Order';
+  id: Scalars['ID']['output'];
+  picklists: Array<Picklist>;
+};
+
+/** Shipments of one distribution centre and shipping method, picked together. */
+export type Picklist = {
+  __typename?: 'Picklist';
+  distributionCenter: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  reason: PicklistReason;
+  releasedAt: Scalars['String']['output'];
+  shipmentIds: Array<Scalars['ID']['output']>;
+  shippingMethod: Scalars['String']['output'];
+};
+
+export type PicklistReason =
+  /** The batch reached its size. */
+  | 'BATCH_FULL'
+  /** The oldest shipment waited as long as it may. */
+  | 'MAX_WAIT';
+
+export type Query = {
+  __typename?: 'Query';
+  pickingQueue: QueueDepth;
+  /** A shipment in picking's aggregation queue. */
+  pickingShipment?: Maybe<StageShipment>;
+  /** Released picklists, newest first. */
+  picklists: Array<Picklist>;
+};
+
+
+export type QueryPickingShipmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryPicklistsArgs = {
+  distributionCenter?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueueDepth = {
+  __typename?: 'QueueDepth';
+  done: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  leased: Scalars['Int']['output'];
+  ready: Scalars['Int']['output'];
+};
+
+export type ShipmentAddressInput = {
+  city: Scalars['String']['input'];
+  country: Scalars['String']['input'];
+  line1: Scalars['String']['input'];
+  line2?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  postalCode: Scalars['String']['input'];
+};
+
+/** A shipment as it travels between stages: everything the next node needs. */
+export type ShipmentInput = {
+  address: ShipmentAddressInput;
+  distributionCenter: Scalars['String']['input'];
+  lines: Array<ShipmentLineInput>;
+  orderId: Scalars['ID']['input'];
+  picklistId?: InputMaybe<Scalars['ID']['input']>;
+  reservationId: Scalars['ID']['input'];
+  shipmentId: Scalars['ID']['input'];
+  shippingMethod: Scalars['String']['input'];
+};
+
+export type ShipmentLineInput = {
+  bin: Scalars['String']['input'];
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['String']['input'];
+  title: Scalars['String']['input'];
+  weightGrams: Scalars['Int']['input'];
+};
+
+/** A shipment as a stage's queue holds it. */
+export type StageShipment = {
+  __typename?: 'StageShipment';
+  attempts: Scalars['Int']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  orderId: Scalars['ID']['output'];
+  shipmentId: Scalars['ID']['output'];
+  status: StageStatus;
+};
+
+export type StageStatus =
+  | 'CANCELLED'
+  | 'DONE'
+  | 'FAILED'
+  | 'PROCESSING'
+  | 'QUEUED';
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Order: Order;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  ExceptionAction: ExceptionAction;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Order: ResolverTypeWrapper<OrderRef>;
+  Picklist: ResolverTypeWrapper<PicklistDoc>;
+  PicklistReason: PicklistReason;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  QueueDepth: ResolverTypeWrapper<QueueCounts>;
+  ShipmentAddressInput: ShipmentAddressInput;
+  ShipmentInput: ShipmentInput;
+  ShipmentLineInput: ShipmentLineInput;
+  StageShipment: ResolverTypeWrapper<ShipmentItem>;
+  StageStatus: StageStatus;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  Order: OrderRef;
+  Picklist: PicklistDoc;
+  Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  QueueDepth: QueueCounts;
+  ShipmentAddressInput: ShipmentAddressInput;
+  ShipmentInput: ShipmentInput;
+  ShipmentLineInput: ShipmentLineInput;
+  StageShipment: ShipmentItem;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  enqueueForPicking?: Resolver<ResolversTypes['StageShipment'], ParentType, ContextType, RequireFields<MutationEnqueueForPickingArgs, 'shipment'>>;
+  resolvePickingException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolvePickingExceptionArgs, 'action' | 'elementId' | 'queue'>>;
+}>;
+
+export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  picklists?: Resolver<Array<ResolversTypes['Picklist']>, ParentType, ContextType>;
+}>;
+
+export type PicklistResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Picklist'] = ResolversParentTypes['Picklist']> = ResolversObject<{
+  distributionCenter?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['PicklistReason'], ParentType, ContextType>;
+  releasedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shipmentIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  shippingMethod?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  pickingQueue?: Resolver<ResolversTypes['QueueDepth'], ParentType, ContextType>;
+  pickingShipment?: Resolver<Maybe<ResolversTypes['StageShipment']>, ParentType, ContextType, RequireFields<QueryPickingShipmentArgs, 'id'>>;
+  picklists?: Resolver<Array<ResolversTypes['Picklist']>, ParentType, ContextType, RequireFields<QueryPicklistsArgs, 'first'>>;
+}>;
+
+export type QueueDepthResolvers<ContextType = Context, ParentType extends ResolversParentTypes['QueueDepth'] = ResolversParentTypes['QueueDepth']> = ResolversObject<{
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  leased?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type StageShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageShipment'] = ResolversParentTypes['StageShipment']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  shipmentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['StageStatus'], ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = Context> = ResolversObject<{
+  Mutation?: MutationResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
+  Picklist?: PicklistResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  QueueDepth?: QueueDepthResolvers<ContextType>;
+  StageShipment?: StageShipmentResolvers<ContextType>;
+}>;
+

@@ -1,0 +1,28 @@
+import { pageSize } from '../../kit/paging.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
+import type { Context } from './context.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+
+const stage = (context: Context) => shipmentStageResolvers(() => context.store.shipments);
+
+export const resolvers: Resolvers = {
+  Query: {
+    pickingShipment: (_, { id }, context) => stage(context).get(id),
+    pickingQueue: (_, __, context) => stage(context).depth(),
+    picklists: (_, { distributionCenter, first }, { store }) => store.released({ distributionCenter }, pageSize(first)),
+  },
+  Mutation: {
+    enqueueForPicking: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
+    resolvePickingException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
+  },
+  StageShipment: shipmentStageResolvers(() => undefined as never).element,
+  Order: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    picklists: (order, _, { picklistsByOrder }) => picklistsByOrder.load(order.id),
+  },
+  Picklist: {
+    id: (picklist) => picklist._id,
+    releasedAt: (picklist) => (picklist.releasedAt ?? picklist.createdAt).toISOString(),
+  },
+};

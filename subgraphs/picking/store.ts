@@ -1,0 +1,79 @@
+import type { Collection, Db, Filter } from 'mongodb';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import type { DurableQueue } from '../../kit/queue.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
+
+// The only code that touches the picking collections.
+
+export type { ShipmentItem };
+
+export interface PicklistDoc {
+  _id: string;
+  distributionCenter: string;
+  shippingMethod: string;
+  /** PENDING while its shipments are being handed on; only RELEASED picklists are shown. */
+  status: 'PENDING' | 'RELEASED';
+  shipmentIds: string[];
+  orderIds: string[];
+  reason: 'BATCH_FULL' | 'MAX_WAIT';
+  createdAt: Date;
+  releasedAt: Date | null;
+}
+
+export interface OrderRef {
+  id: string;
+}
+
+export class PickingStore {
+  readonly shipments: DurableQueue<ShipmentPayload>;
+  readonly picklists: Collection<PicklistDoc>;
+
+  constructor(db: Db, options: { visibilityTimeoutMs?: number } = {}) {
+    this.shipments = shipmentQueue(db, 'picking', options);
+    this.picklists = db.collection<PicklistDoc>('picklists');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.shipments.ensureIndexes();
+    await this.picklists.createIndex({ status: 1, createdAt: -1 }, { name: 'by_status' });
+    await this.picklists.createIndex({ orderIds: 1 }, { name: 'by_order' });
+  }
+
+  /** Shipments waiting for a picklist, oldest first. */
+  async waiting(now: Date, limit: number): Promise<ShipmentItem[]> {
+    return (await this.shipments.items
+      .find({ status: 'READY', availableAt: { $lte: now } } as Filter<ShipmentItem>)
+      .sort({ enqueuedAt: 1 })
+      .limit(limit)
+      .toArray()) as ShipmentItem[];
+  }
+
+  /** Records an intended picklist; the same id twice (a retried release) is one picklist. */
+  async createPending(doc: PicklistDoc): Promise<void> {
+    try {
+      await this.picklists.insertOne(doc);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  async release(id: string, shipmentIds: string[], orderIds: string[]): Promise<void> {
+    await this.picklists.updateOne({ _id: id }, { $set: { status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() } });
+  }
+
+  async pendingOlderThan(cutoff: Date): Promise<PicklistDoc[]> {
+    return this.picklists.find({ status: 'PENDING', createdAt: { $lt: cutoff } }).limit(100).toArray();
+  }
+
+  async released(filter: { distributionCenter?: string | null }, limit: number): Promise<PicklistDoc[]> {
+    const query: Filter<PicklistDoc> = { status: 'RELEASED' };
+    if (filter.distributionCenter) query.distributionCenter = filter.distributionCenter;
+    return this.picklists.find(query).sort({ createdAt: -1 }).limit(limit).toArray();
+  }
+
+  async forOrders(orderIds: readonly string[]): Promise<PicklistDoc[]> {
+    if (orderIds.length === 0) return [];
+    return this.picklists.find({ status: 'RELEASED', orderIds: { $in: [...orderIds] } }).sort({ createdAt: 1 }).toArray();
+  }
+}

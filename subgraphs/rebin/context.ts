@@ -1,0 +1,7 @@
+import type { RebinStore } from './store.ts';
+
+export interface Context {
+  store: RebinStore;
+}
+
+export const createContext = (store: RebinStore): Context => ({ store });

@@ -1,0 +1,18 @@
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
+import type { Context } from './context.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+
+const stage = (context: Context) => shipmentStageResolvers(() => context.store.shipments);
+
+export const resolvers: Resolvers = {
+  Query: {
+    rebinShipment: (_, { id }, context) => stage(context).get(id),
+    rebinQueue: (_, __, context) => stage(context).depth(),
+  },
+  Mutation: {
+    enqueueForRebin: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
+    resolveRebinException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
+  },
+  StageShipment: shipmentStageResolvers(() => undefined as never).element,
+};

@@ -1,0 +1,20 @@
+import type { Db } from 'mongodb';
+import type { DurableQueue } from '../../kit/queue.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
+
+// The only code that touches the rebin collections: its queue of shipments.
+
+export type { ShipmentItem };
+
+export class RebinStore {
+  readonly shipments: DurableQueue<ShipmentPayload>;
+
+  constructor(db: Db) {
+    this.shipments = shipmentQueue(db, 'rebin');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.shipments.ensureIndexes();
+  }
+}

@@ -1,0 +1,27 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../../kit/logger.ts';
+import type { Lease } from '../../kit/queue.ts';
+import { startOutboxRelay } from '../../kit/relay.ts';
+import { startWorker } from '../../kit/worker.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
+import type { ServiceClients } from '../../pipeline/services.ts';
+import type { RebinStore } from './store.ts';
+
+/** Consolidates a multi-item shipment's picked items into one tote, then hands it on. */
+export async function rebinOne(lease: Lease<ShipmentPayload>, workMs: number) {
+  if (workMs > 0) await sleep(workMs);
+  const shipment = lease.payload;
+  return { messages: [progress('rebin', shipment, statusAfter('rebin', shipment)), ...handOff('rebin', shipment)] };
+}
+
+export function startRebinWorker(store: RebinStore, clients: ServiceClients, logger: Logger, options: { workMs?: number; concurrency?: number } = {}) {
+  const worker = startWorker({ queue: store.shipments, handle: (lease) => rebinOne(lease, options.workMs ?? 0), logger, concurrency: options.concurrency });
+  const relay = startOutboxRelay({ queues: [store.shipments], clients: (name) => clients.get(name), logger });
+  return {
+    async stop() {
+      await worker.stop();
+      await relay.stop();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Db, Filter } from 'mongodb';
+import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
+import { exceptionFor } from '../../pipeline/exceptions.ts';
+
+// The only code that touches the receiving collections: its sequential queue of receipts.
+
+export interface ReceiptPayload {
+  receiptId: string;
+  vendorId: string | null;
+  sku: string;
+  distributionCenter: string;
+  bin: string;
+  quantity: number;
+}
+
+export interface ReceiptResult {
+  processedAt: Date;
+}
+
+export type ReceiptItem = QueueItem<ReceiptPayload, ReceiptResult>;
+
+export class ReceivingStore {
+  readonly receipts: DurableQueue<ReceiptPayload, ReceiptResult>;
+
+  constructor(db: Db, options: { visibilityTimeoutMs?: number; backoffBaseMs?: number } = {}) {
+    this.receipts = new DurableQueue(db, 'receipts', {
+      ...options,
+      exceptionMessage: (item, reason) => exceptionFor({ service: 'receiving', queue: 'receipts', elementId: item._id, reason }),
+    });
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.receipts.ensureIndexes();
+    await this.receipts.items.createIndex({ enqueuedAt: 1, _id: 1 }, { name: 'arrival' });
+  }
+
+  /** The oldest receipt not yet finished: the only one a sequential queue may work on. */
+  async head(): Promise<ReceiptItem | null> {
+    const [head] = await this.receipts.items
+      .find({ status: { $in: ['READY', 'LEASED', 'FAILED'] } } as Filter<ReceiptItem>)
+      .sort({ enqueuedAt: 1, _id: 1 })
+      .limit(1)
+      .toArray();
+    return (head as ReceiptItem | undefined) ?? null;
+  }
+
+  async list(limit: number): Promise<ReceiptItem[]> {
+    return (await this.receipts.items.find().sort({ enqueuedAt: -1, _id: -1 }).limit(limit).toArray()).reverse() as ReceiptItem[];
+  }
+}

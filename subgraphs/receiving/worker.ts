@@ -1,0 +1,57 @@
+import { hostname } from 'node:os';
+import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import type { Logger } from '../../kit/logger.ts';
+import { startOutboxRelay } from '../../kit/relay.ts';
+import { operations } from '../../pipeline/messages.ts';
+import type { ServiceClients } from '../../pipeline/services.ts';
+import type { ReceivingStore } from './store.ts';
+
+/**
+ * Receiving is a sequential queue: only the oldest unfinished receipt may be worked
+ * on, by whichever worker leases it; the next waits until it is done. A receipt that
+ * fails is retried in place (nothing overtakes it); one parked in exceptions blocks
+ * the queue until a person retries or cancels it, because order is the point.
+ * Inventory counts each receipt once (by receipt id), so a retry cannot add twice.
+ */
+export async function processNext(store: ReceivingStore, inventory: GraphQLClient, owner: string): Promise<'processed' | 'idle' | 'blocked'> {
+  const head = await store.head();
+  if (!head) return 'idle';
+  if (head.status === 'FAILED') return 'blocked';
+  const lease = await store.receipts.leaseById(head._id, owner);
+  if (!lease) return 'idle'; // another worker holds it, or it is backing off
+  try {
+    const { receiptId, sku, distributionCenter, bin, quantity } = lease.payload;
+    await inventory.request(operations.receiveStock, { input: { receiptId, sku, distributionCenter, bin, quantity } });
+    await store.receipts.complete(lease, { result: { processedAt: new Date() } });
+    return 'processed';
+  } catch (error) {
+    await store.receipts.fail(lease, error instanceof Error ? error.message : String(error));
+    return 'idle';
+  }
+}
+
+export function startReceivingWorker(store: ReceivingStore, clients: ServiceClients, logger: Logger, pollMs = 50) {
+  const owner = `${hostname()}:${process.pid}:receiving`;
+  const inventory = clients.get('inventory')!;
+  let running = true;
+  let warnedBlocked = false;
+  const done = (async () => {
+    while (running) {
+      const outcome = await processNext(store, inventory, owner).catch((error: unknown) => {
+        logger.error('receiving pass failed; will retry', { error: String(error) });
+        return 'idle' as const;
+      });
+      if (outcome === 'blocked' && !warnedBlocked) logger.warn('receiving is blocked by a receipt waiting in exceptions');
+      warnedBlocked = outcome === 'blocked';
+      if (outcome !== 'processed') await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  })();
+  const relay = startOutboxRelay({ queues: [store.receipts], clients: (name) => clients.get(name), logger });
+  return {
+    async stop() {
+      running = false;
+      await done;
+      await relay.stop();
+    },
+  };
+}

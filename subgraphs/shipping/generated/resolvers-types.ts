@@ -1,0 +1,339 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { ShipmentItem, OrderRef, ShippedDoc } from '../store.ts';
+import type { QueueCounts } from '../../../kit/queue.ts';
+import type { Context } from '../context.ts';
+export type Maybe<T> = T | null | undefined;
+export type InputMaybe<T> = T | null | undefined;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type ExceptionAction =
+  | 'CANCEL'
+  | 'RETRY';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Puts a shipment in shipping's queue. Idempotent by shipmentId. */
+  enqueueForShipping: StageShipment;
+  /** Internal: the exceptions service asks to retry or cancel a shipment shipping parked. */
+  resolveShippingException: Scalars['Boolean']['output'];
+};
+
+
+export type MutationEnqueueForShippingArgs = {
+  shipment: ShipmentInput;
+};
+
+
+export type MutationResolveShippingExceptionArgs = {
+  action: ExceptionAction;
+  elementId: Scalars['ID']['input'];
+  queue: Scalars['String']['input'];
+};
+
+/** Shipping adds what has left to the order. */
+export type Order = {
+  __typename?: 'Order';
+  id: Scalars['ID']['output'];
+  /** Shipments that have left with a carrier. */
+  shipments: Array<Shipment>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** A shipment that has left, by id. */
+  shipment?: Maybe<Shipment>;
+  shippingQueue: QueueDepth;
+  /** A shipment in shipping's queue. */
+  shippingShipment?: Maybe<StageShipment>;
+};
+
+
+export type QueryShipmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryShippingShipmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type QueueDepth = {
+  __typename?: 'QueueDepth';
+  done: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  leased: Scalars['Int']['output'];
+  ready: Scalars['Int']['output'];
+};
+
+/** A packed shipment handed to a carrier. */
+export type Shipment = {
+  __typename?: 'Shipment';
+  /** The address it was sent to. */
+  address: ShipmentAddress;
+  carrier: Scalars['String']['output'];
+  distributionCenter: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  items: Scalars['Int']['output'];
+  shippedAt: Scalars['String']['output'];
+  trackingNumber: Scalars['String']['output'];
+  weightGrams: Scalars['Int']['output'];
+};
+
+export type ShipmentAddress = {
+  __typename?: 'ShipmentAddress';
+  city: Scalars['String']['output'];
+  country: Scalars['String']['output'];
+  line1: Scalars['String']['output'];
+  line2?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  postalCode: Scalars['String']['output'];
+};
+
+export type ShipmentAddressInput = {
+  city: Scalars['String']['input'];
+  country: Scalars['String']['input'];
+  line1: Scalars['String']['input'];
+  line2?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  postalCode: Scalars['String']['input'];
+};
+
+/** A shipment as it travels between stages: everything the next node needs. */
+export type ShipmentInput = {
+  address: ShipmentAddressInput;
+  distributionCenter: Scalars['String']['input'];
+  lines: Array<ShipmentLineInput>;
+  orderId: Scalars['ID']['input'];
+  picklistId?: InputMaybe<Scalars['ID']['input']>;
+  reservationId: Scalars['ID']['input'];
+  shipmentId: Scalars['ID']['input'];
+  shippingMethod: Scalars['String']['input'];
+};
+
+export type ShipmentLineInput = {
+  bin: Scalars['String']['input'];
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['String']['input'];
+  title: Scalars['String']['input'];
+  weightGrams: Scalars['Int']['input'];
+};
+
+/** A shipment as a stage's queue holds it. */
+export type StageShipment = {
+  __typename?: 'StageShipment';
+  attempts: Scalars['Int']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  orderId: Scalars['ID']['output'];
+  shipmentId: Scalars['ID']['output'];
+  status: StageStatus;
+};
+
+export type StageStatus =
+  | 'CANCELLED'
+  | 'DONE'
+  | 'FAILED'
+  | 'PROCESSING'
+  | 'QUEUED';
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Order: Order;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  ExceptionAction: ExceptionAction;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Order: ResolverTypeWrapper<OrderRef>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QueueDepth: ResolverTypeWrapper<QueueCounts>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Shipment: ResolverTypeWrapper<ShippedDoc>;
+  ShipmentAddress: ResolverTypeWrapper<ShipmentAddress>;
+  ShipmentAddressInput: ShipmentAddressInput;
+  ShipmentInput: ShipmentInput;
+  ShipmentLineInput: ShipmentLineInput;
+  StageShipment: ResolverTypeWrapper<ShipmentItem>;
+  StageStatus: StageStatus;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  Order: OrderRef;
+  Query: Record<PropertyKey, never>;
+  QueueDepth: QueueCounts;
+  Int: Scalars['Int']['output'];
+  Shipment: ShippedDoc;
+  ShipmentAddress: ShipmentAddress;
+  ShipmentAddressInput: ShipmentAddressInput;
+  ShipmentInput: ShipmentInput;
+  ShipmentLineInput: ShipmentLineInput;
+  StageShipment: ShipmentItem;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  enqueueForShipping?: Resolver<ResolversTypes['StageShipment'], ParentType, ContextType, RequireFields<MutationEnqueueForShippingArgs, 'shipment'>>;
+  resolveShippingException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveShippingExceptionArgs, 'action' | 'elementId' | 'queue'>>;
+}>;
+
+export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  shipments?: Resolver<Array<ResolversTypes['Shipment']>, ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType, RequireFields<QueryShipmentArgs, 'id'>>;
+  shippingQueue?: Resolver<ResolversTypes['QueueDepth'], ParentType, ContextType>;
+  shippingShipment?: Resolver<Maybe<ResolversTypes['StageShipment']>, ParentType, ContextType, RequireFields<QueryShippingShipmentArgs, 'id'>>;
+}>;
+
+export type QueueDepthResolvers<ContextType = Context, ParentType extends ResolversParentTypes['QueueDepth'] = ResolversParentTypes['QueueDepth']> = ResolversObject<{
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  leased?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment']> = ResolversObject<{
+  address?: Resolver<ResolversTypes['ShipmentAddress'], ParentType, ContextType>;
+  carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  distributionCenter?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  shippedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trackingNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  weightGrams?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ShipmentAddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShipmentAddress'] = ResolversParentTypes['ShipmentAddress']> = ResolversObject<{
+  city?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  line1?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  postalCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type StageShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageShipment'] = ResolversParentTypes['StageShipment']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  shipmentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['StageStatus'], ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = Context> = ResolversObject<{
+  Mutation?: MutationResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  QueueDepth?: QueueDepthResolvers<ContextType>;
+  Shipment?: ShipmentResolvers<ContextType>;
+  ShipmentAddress?: ShipmentAddressResolvers<ContextType>;
+  StageShipment?: StageShipmentResolvers<ContextType>;
+}>;
+

@@ -1,0 +1,27 @@
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
+import type { Context } from './context.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+
+const stage = (context: Context) => shipmentStageResolvers(() => context.store.shipments);
+
+export const resolvers: Resolvers = {
+  Query: {
+    shippingShipment: (_, { id }, context) => stage(context).get(id),
+    shippingQueue: (_, __, context) => stage(context).depth(),
+    shipment: (_, { id }, { store }) => store.get(id),
+  },
+  Mutation: {
+    enqueueForShipping: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
+    resolveShippingException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
+  },
+  StageShipment: shipmentStageResolvers(() => undefined as never).element,
+  Order: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    shipments: (order, _, { shippedByOrder }) => shippedByOrder.load(order.id),
+  },
+  Shipment: {
+    id: (doc) => doc._id,
+    shippedAt: (doc) => doc.shippedAt.toISOString(),
+  },
+};

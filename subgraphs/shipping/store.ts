@@ -1,0 +1,61 @@
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import type { DurableQueue } from '../../kit/queue.ts';
+import type { AddressPayload, ShipmentPayload } from '../../pipeline/messages.ts';
+import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
+
+// The only code that touches the shipping collections.
+
+export type { ShipmentItem };
+
+/** A shipment that has left; its _id is the shipment id, so it is recorded once. */
+export interface ShippedDoc {
+  _id: string;
+  orderId: string;
+  distributionCenter: string;
+  carrier: string;
+  trackingNumber: string;
+  address: AddressPayload;
+  items: number;
+  weightGrams: number;
+  shippedAt: Date;
+}
+
+export interface OrderRef {
+  id: string;
+}
+
+export class ShippingStore {
+  readonly shipments: DurableQueue<ShipmentPayload>;
+  readonly shipped: Collection<ShippedDoc>;
+
+  constructor(db: Db) {
+    this.shipments = shipmentQueue(db, 'shipping');
+    this.shipped = db.collection<ShippedDoc>('shipped');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.shipments.ensureIndexes();
+    await this.shipped.createIndex({ orderId: 1 }, { name: 'by_order' });
+  }
+
+  /** Records a shipment as shipped; a second call returns the first record. */
+  async recordShipped(doc: ShippedDoc): Promise<ShippedDoc> {
+    try {
+      await this.shipped.insertOne(doc);
+      return doc;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return (await this.shipped.findOne({ _id: doc._id }))!;
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<ShippedDoc | null> {
+    return this.shipped.findOne({ _id: id });
+  }
+
+  async forOrders(orderIds: readonly string[]): Promise<ShippedDoc[]> {
+    if (orderIds.length === 0) return [];
+    return this.shipped.find({ orderId: { $in: [...orderIds] } }).sort({ _id: 1 }).toArray();
+  }
+}

@@ -1,0 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../../kit/logger.ts';
+import type { Lease } from '../../kit/queue.ts';
+import { startOutboxRelay } from '../../kit/relay.ts';
+import { startWorker } from '../../kit/worker.ts';
+import { itemCount, operations, type ShipmentPayload } from '../../pipeline/messages.ts';
+import { handOff, progress } from '../../pipeline/routes.ts';
+import type { ServiceClients } from '../../pipeline/services.ts';
+import { carrierFor, trackingNumberFor } from './carriers.ts';
+import type { ShippingStore } from './store.ts';
+
+/**
+ * Packs a shipment and hands it to a carrier. Everything needed (lines, weights,
+ * address) travels with the shipment. Reports SHIPPED to orders and tells inventory
+ * the reserved units have left.
+ */
+export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload>, workMs: number) {
+  if (workMs > 0) await sleep(workMs);
+  const shipment = lease.payload;
+  const carrier = carrierFor(shipment);
+  const shipped = await store.recordShipped({
+    _id: shipment.shipmentId,
+    orderId: shipment.orderId,
+    distributionCenter: shipment.distributionCenter,
+    carrier,
+    trackingNumber: trackingNumberFor(carrier, shipment.shipmentId),
+    address: shipment.address,
+    items: itemCount(shipment),
+    weightGrams: shipment.lines.reduce((sum, line) => sum + line.weightGrams * line.quantity, 0),
+    shippedAt: new Date(),
+  });
+  return {
+    messages: [
+      progress('shipping', shipment, 'SHIPPED', `${shipped.carrier} ${shipped.trackingNumber}`),
+      {
+        id: `commit:${shipment.shipmentId}`,
+        target: 'inventory',
+        operation: operations.commitReservation,
+        variables: { reservationId: shipment.reservationId, distributionCenter: shipment.distributionCenter },
+      },
+      ...handOff('shipping', shipment),
+    ],
+  };
+}
+
+export function startShippingWorker(store: ShippingStore, clients: ServiceClients, logger: Logger, options: { workMs?: number; concurrency?: number } = {}) {
+  const worker = startWorker({ queue: store.shipments, handle: (lease) => shipOne(store, lease, options.workMs ?? 0), logger, concurrency: options.concurrency });
+  const relay = startOutboxRelay({ queues: [store.shipments], clients: (name) => clients.get(name), logger });
+  return {
+    async stop() {
+      await worker.stop();
+      await relay.stop();
+    },
+  };
+}
