@@ -1,58 +1,127 @@
 import { composeSupergraph } from '../gateway/supergraph.ts';
 import { buildGateway } from '../gateway/server.ts';
 import type { SubgraphEndpoint } from '../gateway/subgraphs.ts';
+import { serviceClients, type ServiceName } from '../pipeline/services.ts';
 import { buildCatalogService } from '../subgraphs/catalog/server.ts';
 import { buildCustomersService } from '../subgraphs/customers/server.ts';
+import { buildExceptionsService } from '../subgraphs/exceptions/server.ts';
 import { buildInventoryService } from '../subgraphs/inventory/server.ts';
 import { buildOrdersService } from '../subgraphs/orders/server.ts';
+import { startOrdersWorker } from '../subgraphs/orders/worker.ts';
+import { buildPaymentsService } from '../subgraphs/payments/server.ts';
+import { startPaymentsWorker } from '../subgraphs/payments/worker.ts';
+import { buildPickingService } from '../subgraphs/picking/server.ts';
+import { startPickingWorker } from '../subgraphs/picking/worker.ts';
+import { buildRebinService } from '../subgraphs/rebin/server.ts';
+import { startRebinWorker } from '../subgraphs/rebin/worker.ts';
+import { buildReceivingService } from '../subgraphs/receiving/server.ts';
+import { startReceivingWorker } from '../subgraphs/receiving/worker.ts';
+import { buildShippingService } from '../subgraphs/shipping/server.ts';
+import { startShippingWorker } from '../subgraphs/shipping/worker.ts';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
+import { freePort } from '../scripts/ferretdb.ts';
 import { serve, silentLogger, TestDatabases, type RunningApp } from './harness.ts';
 
-export interface RunningSystem {
-  gatewayUrl: string;
-  apps: Record<'customers' | 'vendors' | 'catalog' | 'inventory' | 'orders', RunningApp>;
-  ordersStore: Awaited<ReturnType<typeof buildOrdersService>>['store'];
-  /** Stops one subgraph, as if its process died; `restart` brings it back on the same port. */
-  stop(name: keyof RunningSystem['apps']): Promise<void>;
-  restart(name: keyof RunningSystem['apps']): Promise<void>;
-  close(): Promise<void>;
+export type WorkerName = 'orders' | 'payments' | 'picking' | 'rebin' | 'shipping' | 'receiving';
+
+export interface SystemOptions {
+  /** Start the pipeline's workers (in this process). Default true. */
+  workers?: boolean;
+  payments?: { latencyMs: number; failureRate: number };
+  picking?: { batchSize: number; maxWaitMs: number };
 }
 
-/** Every subgraph, each on its own fresh database and a free port, plus the gateway, with demo data. */
-export async function startSystem(dbs: TestDatabases): Promise<RunningSystem> {
+/**
+ * Every service, each on its own fresh database and a free port, the gateway, and
+ * one worker per pipeline stage, all in this process (a real deployment runs each
+ * in its own process; the code is the same).
+ */
+export async function startSystem(dbs: TestDatabases, options: SystemOptions = {}) {
   const logger = silentLogger;
-  const built = {
+  const names: ServiceName[] = ['customers', 'vendors', 'catalog', 'inventory', 'orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving', 'exceptions'];
+  const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const))) as Record<ServiceName, number>;
+  const urls = Object.fromEntries(names.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])) as Record<ServiceName, string>;
+  const clients = serviceClients(urls);
+
+  const services = {
     customers: await buildCustomersService({ db: await dbs.create('customers'), logger }),
     vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger }),
     catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger }),
     inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger }),
+    orders: await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: urls.customers, catalogUrl: urls.catalog }),
+    payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, processor: options.payments ?? { latencyMs: 5, failureRate: 0 } }),
+    picking: await buildPickingService({ db: await dbs.create('picking'), logger }),
+    rebin: await buildRebinService({ db: await dbs.create('rebin'), logger }),
+    shipping: await buildShippingService({ db: await dbs.create('shipping'), logger }),
+    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger }),
+    exceptions: await buildExceptionsService({ db: await dbs.create('exceptions'), logger, clients }),
   };
-  const apps = {} as RunningSystem['apps'];
-  for (const [name, service] of Object.entries(built)) {
-    await service.seed?.();
-    apps[name as keyof typeof built] = await serve(service.handler);
-  }
-  const orders = await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: apps.customers.url, catalogUrl: apps.catalog.url });
-  apps.orders = await serve(orders.handler);
-  const handlers = { ...built, orders };
+  for (const service of Object.values(services)) await service.seed?.();
+  const apps = {} as Record<ServiceName, RunningApp>;
+  for (const name of names) apps[name] = await serve(services[name].handler, ports[name]);
 
-  const endpoints: SubgraphEndpoint[] = Object.entries(apps).map(([name, app]) => ({ name, url: app.url }));
+  const endpoints: SubgraphEndpoint[] = names.map((name) => ({ name, url: urls[name] }));
   const gateway = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger });
   const gatewayApp = await serve(gateway.handler);
 
+  const startWorkerFor = (name: WorkerName): { stop(): Promise<void> } => {
+    switch (name) {
+      case 'orders':
+        return startOrdersWorker(services.orders.store, clients, logger);
+      case 'payments':
+        return startPaymentsWorker(services.payments.store, services.payments.processor, clients, logger);
+      case 'picking':
+        return startPickingWorker(services.picking.store, clients, logger, options.picking ?? { batchSize: 3, maxWaitMs: 150 });
+      case 'rebin':
+        return startRebinWorker(services.rebin.store, clients, logger);
+      case 'shipping':
+        return startShippingWorker(services.shipping.store, clients, logger);
+      case 'receiving':
+        return startReceivingWorker(services.receiving.store, clients, logger, 20);
+    }
+  };
+  const workers = new Map<WorkerName, { stop(): Promise<void> }[]>();
+  const addWorker = (name: WorkerName) => workers.set(name, [...(workers.get(name) ?? []), startWorkerFor(name)]);
+  if (options.workers !== false) for (const name of ['orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving'] as const) addWorker(name);
+
   return {
     gatewayUrl: gatewayApp.url,
+    urls,
     apps,
-    ordersStore: orders.store,
-    stop: (name) => apps[name].close(),
-    async restart(name) {
-      apps[name] = await serve(handlers[name].handler, apps[name].port);
+    services,
+    ordersStore: services.orders.store,
+    /** Stops one service's HTTP interface, as if its server process died; `restart` brings it back on the same port. */
+    stop: (name: ServiceName) => apps[name].close(),
+    async restart(name: ServiceName) {
+      apps[name] = await serve(services[name].handler, ports[name]);
+    },
+    /** Starts one more worker for a stage (scale a bottleneck by adding nodes). */
+    addWorker,
+    async stopWorkers(name: WorkerName) {
+      await Promise.all((workers.get(name) ?? []).map((worker) => worker.stop()));
+      workers.set(name, []);
     },
     async close() {
+      for (const list of workers.values()) await Promise.all(list.map((worker) => worker.stop()));
       await gatewayApp.close();
       await gateway.stop();
       for (const app of Object.values(apps)) await app.close().catch(() => {});
-      await orders.close();
+      await services.orders.close();
+      await services.exceptions.close();
+      await clients.close();
     },
   };
+}
+
+export type RunningSystem = Awaited<ReturnType<typeof startSystem>>;
+
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!accept(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await probe();
+  }
+  return last;
 }

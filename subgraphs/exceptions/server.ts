@@ -8,10 +8,11 @@ const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
 /** Where failed elements wait for a person, who retries or cancels them through the graph. */
 export async function buildExceptionsService(deps: SubgraphDeps & { clients?: ServiceClients }) {
-  const clients = deps.clients ?? serviceClients();
+  const ownClients = deps.clients ? undefined : serviceClients();
+  const clients = deps.clients ?? ownClients!;
   const built = await buildSubgraph(
     { name: 'exceptions', typeDefs, createStore: (db) => new ExceptionStore(db), resolvers, createContext: contextFactory(clients) },
     deps,
   );
-  return { ...built, close: () => clients.close() };
+  return { ...built, close: async () => ownClients?.close() };
 }

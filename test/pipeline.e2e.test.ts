@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { codes, gql, TestDatabases } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem(dbs);
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const card = { visa: 'p00000000000000000000001', declined: 'p00000000000000000000004', softDecline: 'p00000000000000000000005' };
+
+async function place(lines: { sku: string; quantity: number }[], paymentMethodId = card.visa, shippingMethod = 'STANDARD') {
+  const res = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`, {
+    input: { customerId: demo.customers.ada, paymentMethodId, lines, shippingMethod },
+  });
+  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+  return res.data!.placeOrder.id as string;
+}
+
+const journey = /* GraphQL */ `
+  query Journey($id: ID!) {
+    order(id: $id) {
+      status
+      stage
+      customer { name }
+      charge { outcome declineReason amount { amount currency } }
+      reservation { status allocations { sku quantity distributionCenter } }
+      picklists { id reason shipmentIds }
+      shipments { carrier trackingNumber items address { city country } }
+      shipmentProgress { shipmentId status detail }
+      exceptions { id status reason }
+    }
+  }
+`;
+
+const orderOf = async (id: string) => {
+  const res = await gql(system.gatewayUrl, journey, { id });
+  expect(res.errors).toBeUndefined();
+  return res.data!.order;
+};
+
+/** Only fields the orders service owns: answers while any other service is down. */
+const statusOf = async (id: string) => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status } }`, { id })).data!.order as { status: string };
+
+const statusIs = (...statuses: string[]) => (order: { status: string }) => statuses.includes(order.status);
+
+describe('the order pipeline', () => {
+  it('takes a multi-item order from PLACED to SHIPPED by itself, through charging, reservation, picking, rebin and shipping', async () => {
+    const id = await place([
+      { sku: 'BOOK-002', quantity: 1 },
+      { sku: 'MUG-001', quantity: 2 },
+    ]);
+    const order = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    expect(order.stage).toBeNull();
+    expect(order.customer).toEqual({ name: 'Ada Lovelace' });
+    expect(order.charge).toEqual({ outcome: 'APPROVED', declineReason: null, amount: { amount: 1999 + 2 * 1250, currency: 'GBP' } });
+    expect(order.reservation.status).toBe('RESERVED');
+    expect(order.picklists).toHaveLength(1);
+    expect(order.shipments).toEqual([{ carrier: 'Royal Mail', trackingNumber: expect.stringMatching(/^RM\d{12}$/), items: 3, address: { city: 'London', country: 'GB' } }]);
+    expect(order.shipmentProgress).toEqual([expect.objectContaining({ status: 'SHIPPED', detail: expect.stringContaining('Royal Mail') })]);
+    expect(order.exceptions).toEqual([]);
+    // Multi-item: the shipment went through rebin.
+    const rebin = await gql(system.urls.rebin, `query($id: ID!) { rebinShipment(id: $id) { status } }`, { id: order.shipmentProgress[0].shipmentId });
+    expect(rebin.data!.rebinShipment).toEqual({ status: 'DONE' });
+  });
+
+  it('sends a single-item shipment straight from picking to shipping, and the shipped units leave the bins', async () => {
+    const before = await gql(system.gatewayUrl, `{ product(sku: "LAMP-001") { stock { onHand reserved } } }`);
+    const id = await place([{ sku: 'LAMP-001', quantity: 1 }], card.visa, 'EXPRESS');
+    const order = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    expect(order.shipments[0].carrier).toBe('DHL Express');
+    const rebin = await gql(system.urls.rebin, `query($id: ID!) { rebinShipment(id: $id) { status } }`, { id: order.shipmentProgress[0].shipmentId });
+    expect(rebin.data!.rebinShipment).toBeNull();
+    const after = await eventually(
+      () => gql(system.gatewayUrl, `{ product(sku: "LAMP-001") { stock { onHand reserved } } }`),
+      (res) => res.data!.product.stock.onHand === before.data!.product.stock.onHand - 1,
+    );
+    expect(after.data!.product.stock.reserved).toBe(0);
+  });
+
+  it('sends a declined card to the exception path, visible on the order', async () => {
+    const id = await place([{ sku: 'BOOK-001', quantity: 1 }], card.declined);
+    const order = await eventually(() => orderOf(id), (o) => o.status === 'PAYMENT_DECLINED' && o.exceptions.length > 0);
+    expect(order.stage).toBe('exceptions');
+    expect(order.charge).toMatchObject({ outcome: 'DECLINED', declineReason: 'card_declined' });
+    expect(order.exceptions).toEqual([expect.objectContaining({ status: 'OPEN', reason: 'card declined: card_declined' })]);
+    expect(order.reservation).toBeNull();
+  });
+
+  it('brings a declined order back out of exceptions when a person retries it', async () => {
+    const id = await place([{ sku: 'BOOK-001', quantity: 1 }], card.softDecline);
+    const declined = await eventually(() => orderOf(id), (o) => o.status === 'PAYMENT_DECLINED' && o.exceptions.length > 0);
+    expect(declined.charge.declineReason).toBe('issuer_unavailable');
+
+    const retried = await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: declined.exceptions[0].id });
+    expect(retried.data!.retryException).toEqual({ status: 'RETRIED' });
+    const again = await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: declined.exceptions[0].id });
+    expect(codes(again)).toEqual(['CONFLICT']);
+
+    const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    expect(shipped.charge.outcome).toBe('APPROVED');
+    expect(shipped.exceptions).toEqual([expect.objectContaining({ status: 'RETRIED' })]);
+  });
+
+  it('loses nothing while a stage is down: the backlog waits in the outbox and drains when it returns', async () => {
+    await system.stop('picking');
+    let ids: string[] = [];
+    try {
+      ids = await Promise.all([1, 2, 3].map(() => place([{ sku: 'BOOK-002', quantity: 1 }])));
+      for (const id of ids) await eventually(() => statusOf(id), statusIs('PICKING'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const id of ids) expect((await statusOf(id)).status).toBe('PICKING');
+      // The hand-offs to picking are recorded in the orders service's own database, waiting.
+      const pending = [...(await system.ordersStore.coordination.withPendingOutbox(100)), ...(await system.ordersStore.chargeResults.withPendingOutbox(100))];
+      expect(pending.flatMap((item) => item.outbox).filter((m) => m.target === 'picking' && !m.delivered).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await system.restart('picking');
+    }
+    for (const id of ids) await eventually(() => orderOf(id), statusIs('SHIPPED'));
+  });
+
+  it('never reserves more than is in stock, also under concurrent orders', async () => {
+    // BOOK-001 has 52 units (40 in LHR1, 12 in FRA1); earlier tests may have used a few.
+    const stock = await gql(system.gatewayUrl, `{ product(sku: "BOOK-001") { stock { available } } }`);
+    const available = stock.data!.product.stock.available as number;
+    const ids = await Promise.all(Array.from({ length: 8 }, () => place([{ sku: 'BOOK-001', quantity: Math.ceil(available / 6) }])));
+    const finals = await Promise.all(ids.map((id) => eventually(() => orderOf(id), statusIs('SHIPPED', 'OUT_OF_STOCK'), 40_000)));
+    const shipped = finals.filter((order) => order.status === 'SHIPPED').length;
+    expect(shipped).toBeLessThanOrEqual(6);
+    expect(shipped).toBeGreaterThanOrEqual(1);
+    expect(finals.filter((order) => order.status === 'OUT_OF_STOCK').length).toBe(8 - shipped);
+    const after = await eventually(
+      () => gql(system.gatewayUrl, `{ product(sku: "BOOK-001") { stock { onHand reserved available } binItems { quantity reserved } } }`),
+      (res) => res.data!.product.stock.reserved === 0,
+    );
+    expect(after.data!.product.stock.onHand).toBe(available - shipped * Math.ceil(available / 6));
+    for (const bin of after.data!.product.binItems) expect(bin.quantity).toBeGreaterThanOrEqual(0);
+  }, 60_000);
+});
