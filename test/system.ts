@@ -25,9 +25,10 @@ import { serve, silentLogger, TestDatabases, type RunningApp } from './harness.t
 export type WorkerName = 'orders' | 'payments' | 'picking' | 'rebin' | 'shipping' | 'receiving';
 
 export interface SystemOptions {
-  /** Start the pipeline's workers (in this process). Default true. */
-  workers?: boolean;
+  /** Which pipeline workers to start (in this process): all by default. */
+  workers?: boolean | readonly WorkerName[];
   payments?: { latencyMs: number; failureRate: number };
+  paymentsQueue?: { visibilityTimeoutMs?: number; maxAttempts?: number };
   picking?: { batchSize: number; maxWaitMs: number };
 }
 
@@ -49,7 +50,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger }),
     inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger }),
     orders: await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: urls.customers, catalogUrl: urls.catalog }),
-    payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, processor: options.payments ?? { latencyMs: 5, failureRate: 0 } }),
+    payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue }),
     picking: await buildPickingService({ db: await dbs.create('picking'), logger }),
     rebin: await buildRebinService({ db: await dbs.create('rebin'), logger }),
     shipping: await buildShippingService({ db: await dbs.create('shipping'), logger }),
@@ -82,7 +83,8 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   };
   const workers = new Map<WorkerName, { stop(): Promise<void> }[]>();
   const addWorker = (name: WorkerName) => workers.set(name, [...(workers.get(name) ?? []), startWorkerFor(name)]);
-  if (options.workers !== false) for (const name of ['orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving'] as const) addWorker(name);
+  const initialWorkers = options.workers === false ? [] : options.workers === true || options.workers === undefined ? (['orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving'] as const) : options.workers;
+  for (const name of initialWorkers) addWorker(name);
 
   return {
     gatewayUrl: gatewayApp.url,

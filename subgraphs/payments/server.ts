@@ -7,13 +7,13 @@ import { PaymentsStore } from './store.ts';
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
 /** The payments service: a reusable charging service any caller can use. */
-export async function buildPaymentsService(deps: SubgraphDeps & { processor?: ProcessorSettings }) {
+export async function buildPaymentsService(deps: SubgraphDeps & { processor?: ProcessorSettings; queue?: { visibilityTimeoutMs?: number; maxAttempts?: number } }) {
   let processor: PaymentProcessor | undefined;
   const built = await buildSubgraph(
     {
       name: 'payments',
       typeDefs,
-      createStore: (db) => new PaymentsStore(db),
+      createStore: (db) => new PaymentsStore(db, deps.queue),
       resolvers,
       createContext: (store: PaymentsStore) => contextFactory((processor ??= new PaymentProcessor(store, deps.processor ?? { latencyMs: 0, failureRate: 0 })))(store),
     },

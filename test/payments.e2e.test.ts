@@ -1,0 +1,172 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/ferretdb.ts';
+import { CALLBACK_MAX_ATTEMPTS } from '../subgraphs/payments/worker.ts';
+import { codes, gql, TestDatabases } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+// Payments is a reusable service: any caller can charge through it and choose how to
+// get the result. These tests call it as an outside requester would.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: [], paymentsQueue: { visibilityTimeoutMs: 300 } });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const visa = { token: 'tok_test_visa', last4: '4242', expMonth: 12, expYear: 2031 };
+const amount = { amount: 1250, currency: 'GBP' };
+let counter = 0;
+const newId = (prefix: string) => `${prefix}-${Date.now()}-${++counter}`;
+
+const requestCharge = `mutation($input: ChargeRequestInput!) { requestCharge(input: $input) { id status } }`;
+const pollCharge = `query($id: ID!) { chargeRequest(id: $id) { status attempts charge { outcome declineReason amount { amount } } deliveries { target delivered abandoned attempts lastError } } }`;
+const poll = async (id: string) => (await gql(system.urls.payments, pollCharge, { id })).data!.chargeRequest;
+
+function collector(port: number) {
+  const bodies: Record<string, unknown>[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      bodies.push(JSON.parse(raw));
+      res.writeHead(204).end();
+    });
+  });
+  return new Promise<{ bodies: typeof bodies; close: () => Promise<void> }>((resolve) =>
+    server.listen(port, '127.0.0.1', () => resolve({ bodies, close: () => new Promise((r) => server.close(() => r())) })),
+  );
+}
+
+describe('payments: synchronous authorisation', () => {
+  it('answers at once, approving or declining by the processor rules, and rejects bad input', async () => {
+    const authorize = `mutation($card: PaymentCardInput!) { authorize(input: { amount: { amount: 100, currency: "GBP" }, card: $card }) { approved declineReason } }`;
+    expect((await gql(system.urls.payments, authorize, { card: visa })).data!.authorize).toEqual({ approved: true, declineReason: null });
+    expect((await gql(system.urls.payments, authorize, { card: { ...visa, last4: '0002' } })).data!.authorize).toEqual({ approved: false, declineReason: 'card_declined' });
+    expect((await gql(system.urls.payments, authorize, { card: { ...visa, expYear: 2020 } })).data!.authorize).toEqual({ approved: false, declineReason: 'expired_card' });
+    expect(codes(await gql(system.urls.payments, authorize, { card: { ...visa, last4: '42' } }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('payments: asynchronous charge requests', () => {
+  it('polling: answers QUEUED at once with the request id, and COMPLETED with the charge once a worker has run', async () => {
+    const id = newId('poll');
+    const accepted = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa } });
+    expect(accepted.data!.requestCharge).toEqual({ id, status: 'QUEUED' });
+    system.addWorker('payments');
+    try {
+      const done = await eventually(() => poll(id), (r) => r.status === 'COMPLETED');
+      expect(done.charge).toEqual({ outcome: 'APPROVED', declineReason: null, amount: { amount: 1250 } });
+      // Asking again with the same id charges nothing more.
+      const again = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa } });
+      expect(again.data!.requestCharge.status).toBe('COMPLETED');
+      expect(await system.services.payments.store.charges.countDocuments({ _id: id })).toBe(1);
+    } finally {
+      await system.stopWorkers('payments');
+    }
+  });
+
+  it('callback: posts the result to the address the requester gave, retrying while it is down', async () => {
+    const port = await freePort();
+    const id = newId('callback');
+    await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: { ...visa, last4: '9995' }, callbackUrl: `http://127.0.0.1:${port}/charged` } });
+    system.addWorker('payments');
+    try {
+      const failing = await eventually(() => poll(id), (r) => r.status === 'COMPLETED' && r.deliveries[0]?.attempts >= 1);
+      expect(failing.deliveries[0]).toMatchObject({ delivered: false, abandoned: false, lastError: expect.stringMatching(/callback failed/) });
+      const target = await collector(port);
+      try {
+        await eventually(() => poll(id), (r) => r.deliveries[0]?.delivered === true, 15_000);
+        expect(target.bodies).toEqual([expect.objectContaining({ requestId: id, outcome: 'DECLINED', declineReason: 'insufficient_funds' })]);
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await system.stopWorkers('payments');
+    }
+  });
+
+  it('callback: gives up on a requester that stays gone, and the result can still be polled', async () => {
+    const id = newId('gone');
+    await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: `http://127.0.0.1:${await freePort()}/gone` } });
+    system.addWorker('payments');
+    try {
+      const abandoned = await eventually(() => poll(id), (r) => r.deliveries[0]?.abandoned === true, 20_000);
+      expect(abandoned.deliveries[0]).toMatchObject({ delivered: false, attempts: CALLBACK_MAX_ATTEMPTS });
+      expect(abandoned.charge.outcome).toBe('APPROVED');
+    } finally {
+      await system.stopWorkers('payments');
+    }
+  }, 30_000);
+
+  it('reply queue: publishes the result to the persistent queue the requester named, even if the requester was down', async () => {
+    const id = newId('reply');
+    const orderId = '64b0000000000000000000aa';
+    await system.stop('orders');
+    try {
+      await gql(system.urls.payments, requestCharge, { input: { requestId: id, orderId, amount, card: visa, replyTo: 'orders.charge-results' } });
+      system.addWorker('payments');
+      await eventually(() => poll(id), (r) => r.status === 'COMPLETED' && r.deliveries[0]?.attempts >= 1);
+      expect(await system.ordersStore.chargeResults.get(`result:${id}`)).toBeNull();
+    } finally {
+      await system.restart('orders');
+    }
+    try {
+      await eventually(() => poll(id), (r) => r.deliveries[0]?.delivered === true, 15_000);
+      const reply = await system.ordersStore.chargeResults.get(`result:${id}`);
+      expect(reply?.payload).toMatchObject({ requestId: id, orderId, outcome: 'APPROVED' });
+    } finally {
+      await system.stopWorkers('payments');
+    }
+  });
+
+  it('rejects a reply queue that is not "<service>.<queue>" and writes nothing', async () => {
+    const id = newId('bad');
+    const res = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, replyTo: 'nowhere' } });
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(await system.services.payments.store.requests.get(id)).toBeNull();
+  });
+});
+
+describe('payments: workers', () => {
+  it('a worker killed mid-lease: the request is delivered again after the lease expires, and charged once', async () => {
+    const { store, processor } = system.services.payments;
+    const id = newId('killed');
+    await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa } });
+    // A worker leases the request and charges the card, then dies before completing.
+    const [lease] = await store.requests.lease('worker-that-dies', 1);
+    expect(lease!.id).toBe(id);
+    await processor.charge(id, null, visa, amount);
+    system.addWorker('payments');
+    try {
+      const done = await eventually(() => poll(id), (r) => r.status === 'COMPLETED');
+      expect(done.attempts).toBe(2);
+      expect(await store.charges.countDocuments({ _id: id })).toBe(1);
+      expect(await store.requests.complete(lease!)).toBe(false); // the dead worker's lease is void
+    } finally {
+      await system.stopWorkers('payments');
+    }
+  });
+
+  it('two workers on the charging stage: every request is charged and completed exactly once', async () => {
+    const ids = Array.from({ length: 24 }, () => newId('pair'));
+    await Promise.all(ids.map((requestId) => gql(system.urls.payments, requestCharge, { input: { requestId, amount, card: visa } })));
+    system.addWorker('payments');
+    system.addWorker('payments');
+    try {
+      for (const id of ids) await eventually(() => poll(id), (r) => r.status === 'COMPLETED');
+      const history = system.services.payments.store.requests.items.db.collection('queue_charges_history');
+      for (const id of ids) {
+        expect(await history.countDocuments({ key: id, 'state.status': 'DONE' })).toBe(1);
+        expect(await system.services.payments.store.charges.countDocuments({ _id: id })).toBe(1);
+      }
+    } finally {
+      await system.stopWorkers('payments');
+    }
+  });
+});
