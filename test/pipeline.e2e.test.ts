@@ -126,6 +126,20 @@ describe('the order pipeline', () => {
     for (const id of ids) await eventually(() => orderOf(id), statusIs('SHIPPED'));
   });
 
+  it('switches picking to directed routing by configuration alone: the coordinator forwards its shipments', async () => {
+    process.env.PICKING_ROUTING = 'directed';
+    try {
+      const id = await place([{ sku: 'MUG-001', quantity: 2 }]);
+      const order = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+      const shipmentId = order.shipmentProgress[0].shipmentId;
+      expect(await system.ordersStore.coordination.get(`forward:picking:${shipmentId}`)).toMatchObject({ status: 'DONE' });
+      const rebin = await gql(system.urls.rebin, `query($id: ID!) { rebinShipment(id: $id) { status } }`, { id: shipmentId });
+      expect(rebin.data!.rebinShipment).toEqual({ status: 'DONE' });
+    } finally {
+      delete process.env.PICKING_ROUTING;
+    }
+  });
+
   it('never reserves more than is in stock, also under concurrent orders', async () => {
     // BOOK-001 has 52 units (40 in LHR1, 12 in FRA1); earlier tests may have used a few.
     const stock = await gql(system.gatewayUrl, `{ product(sku: "BOOK-001") { stock { available } } }`);

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { releaseDue } from './aggregator.ts';
+import { buildPickingService } from './server.ts';
+import type { PickingStore } from './store.ts';
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: PickingStore;
+
+beforeAll(async () => {
+  const service = await buildPickingService({ db: await dbs.create('picking'), logger: silentLogger });
+  store = service.store;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await dbs.cleanup();
+});
+
+let counter = 0;
+function shipment(distributionCenter: string, shippingMethod: 'STANDARD' | 'EXPRESS', quantity = 1): ShipmentPayload {
+  const n = ++counter;
+  return {
+    shipmentId: `S${n}-${distributionCenter}`,
+    orderId: `order-${n}`,
+    reservationId: `order-${n}`,
+    distributionCenter,
+    shippingMethod,
+    lines: [{ sku: 'BOOK-001', title: 'Book', quantity, weightGrams: 500, bin: 'A-01' }],
+    address: { name: 'Ada', line1: '1 Main St', line2: null, city: 'London', postalCode: 'N1', country: 'GB' },
+    picklistId: null,
+  };
+}
+
+const enqueue = (s: ShipmentPayload) =>
+  gql(app.url, `mutation($s: ShipmentInput!) { enqueueForPicking(shipment: $s) { shipmentId status } }`, { s });
+
+async function clear() {
+  await store.shipments.items.deleteMany({});
+  await store.picklists.deleteMany({});
+}
+
+describe('picking aggregation', () => {
+  it('releases a picklist when a group reaches its batch size, and the rest when the oldest has waited long enough', async () => {
+    await clear();
+    const shipments = Array.from({ length: 7 }, () => shipment('LHR1', 'STANDARD'));
+    for (const s of shipments) expect((await enqueue(s)).data!.enqueueForPicking.status).toBe('QUEUED');
+    const rules = { batchSize: 3, maxWaitMs: 60_000 };
+
+    const full = await releaseDue(store, 'w1', rules);
+    expect(full.map((r) => [r.reason, r.shipmentIds.length])).toEqual([['BATCH_FULL', 3], ['BATCH_FULL', 3]]);
+    expect(await releaseDue(store, 'w1', rules)).toEqual([]); // one left, not old enough
+
+    const late = await releaseDue(store, 'w1', rules, new Date(Date.now() + 61_000));
+    expect(late.map((r) => [r.reason, r.shipmentIds.length])).toEqual([['MAX_WAIT', 1]]);
+
+    const listed = await gql(app.url, `{ picklists(first: 10) { id reason shipmentIds distributionCenter shippingMethod } }`);
+    expect(listed.data!.picklists).toHaveLength(3);
+    expect(new Set(listed.data!.picklists.flatMap((p: { shipmentIds: string[] }) => p.shipmentIds))).toEqual(new Set(shipments.map((s) => s.shipmentId)));
+  });
+
+  it('never mixes distribution centres or shipping methods in one picklist', async () => {
+    await clear();
+    for (const s of [shipment('LHR1', 'STANDARD'), shipment('LHR1', 'EXPRESS'), shipment('FRA1', 'STANDARD'), shipment('LHR1', 'STANDARD')]) await enqueue(s);
+    const releases = await releaseDue(store, 'w1', { batchSize: 10, maxWaitMs: 0 });
+    const picklists = await store.picklists.find({ status: 'RELEASED' }).toArray();
+    expect(releases).toHaveLength(3);
+    for (const picklist of picklists) {
+      const items = await Promise.all(picklist.shipmentIds.map((id) => store.shipments.get(id)));
+      expect(new Set(items.map((i) => `${i!.payload.distributionCenter}/${i!.payload.shippingMethod}`)).size).toBe(1);
+      expect(picklist.distributionCenter).toBe(items[0]!.payload.distributionCenter);
+    }
+  });
+
+  it('puts every shipment in exactly one picklist when several picking workers release at once', async () => {
+    await clear();
+    const shipments = Array.from({ length: 30 }, (_, i) => shipment(i % 2 ? 'LHR1' : 'FRA1', 'STANDARD'));
+    await Promise.all(shipments.map(enqueue));
+    const rules = { batchSize: 4, maxWaitMs: 0 };
+    for (let round = 0; round < 5; round++) await Promise.all(['w1', 'w2', 'w3', 'w4'].map((owner) => releaseDue(store, owner, rules)));
+    const released = (await store.picklists.find({ status: 'RELEASED' }).toArray()).flatMap((p) => p.shipmentIds);
+    expect(released.length).toBe(30);
+    expect(new Set(released).size).toBe(30);
+  });
+
+  it('hands each picked shipment on by the routing rule: several items to rebin, one item to shipping', async () => {
+    await clear();
+    const multi = shipment('LHR1', 'EXPRESS', 3);
+    const single = shipment('LHR1', 'EXPRESS', 1);
+    await enqueue(multi);
+    await enqueue(single);
+    const [release] = await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 60_000 });
+    const targets = async (id: string) => (await store.shipments.get(id))!.outbox.map((m) => m.target).sort();
+    expect(await targets(multi.shipmentId)).toEqual(['orders', 'rebin']);
+    expect(await targets(single.shipmentId)).toEqual(['orders', 'shipping']);
+    const handOff = (await store.shipments.get(multi.shipmentId))!.outbox.find((m) => m.target === 'rebin')!;
+    expect((handOff.variables.shipment as ShipmentPayload).picklistId).toBe(release!.picklistId);
+  });
+});

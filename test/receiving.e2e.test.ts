@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, TestDatabases } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: [] });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const receive = (receiptId: string, quantity: number, bin = 'R-01') =>
+  gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id status } }`, {
+    input: { receiptId, sku: 'MUG-001', distributionCenter: 'LHR1', bin, quantity },
+  });
+
+const receipts = async () => (await gql(system.urls.receiving, `{ receipts(first: 100) { id status processedAt receivedAt } }`)).data!.receipts as { id: string; status: string; processedAt: string | null }[];
+const binQuantity = async (bin: string) =>
+  ((await gql(system.urls.inventory, `{ binItems(sku: "MUG-001", distributionCenter: "LHR1") { bin quantity } }`)).data!.binItems as { bin: string; quantity: number }[]).find((b) => b.bin === bin)?.quantity ?? 0;
+
+describe('receiving: a sequential queue', () => {
+  it('processes received items strictly in arrival order, also with two workers, and adds each to inventory once', async () => {
+    const ids: string[] = [];
+    for (let i = 1; i <= 6; i++) {
+      ids.push(`asn-1-line-${i}`);
+      expect((await receive(`asn-1-line-${i}`, i)).data!.receiveItems.status).toBe('QUEUED');
+    }
+    expect((await receive('asn-1-line-3', 99)).data!.receiveItems.status).toBe('QUEUED'); // a duplicate is stored once
+    system.addWorker('receiving');
+    system.addWorker('receiving');
+    try {
+      const done = await eventually(receipts, (list) => list.filter((r) => ids.includes(r.id)).every((r) => r.status === 'DONE'));
+      const processed = done.filter((r) => ids.includes(r.id)).sort((a, b) => a.processedAt!.localeCompare(b.processedAt!)).map((r) => r.id);
+      expect(processed).toEqual(ids);
+      expect(await binQuantity('R-01')).toBe(1 + 2 + 3 + 4 + 5 + 6);
+    } finally {
+      await system.stopWorkers('receiving');
+    }
+  });
+
+  it('waits for inventory when it is down, overtaking nothing, and counts nothing twice once it is back', async () => {
+    await system.stop('inventory');
+    const ids = ['asn-2-line-1', 'asn-2-line-2', 'asn-2-line-3'];
+    try {
+      for (const id of ids) await receive(id, 10, 'R-02');
+      system.addWorker('receiving');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const waiting = (await receipts()).filter((r) => ids.includes(r.id));
+      expect(waiting.every((r) => r.status !== 'DONE')).toBe(true);
+    } finally {
+      await system.restart('inventory');
+    }
+    try {
+      await eventually(receipts, (list) => list.filter((r) => ids.includes(r.id)).every((r) => r.status === 'DONE'), 30_000);
+      const done = (await receipts()).filter((r) => ids.includes(r.id)).sort((a, b) => a.processedAt!.localeCompare(b.processedAt!));
+      expect(done.map((r) => r.id)).toEqual(ids);
+      expect(await binQuantity('R-02')).toBe(30);
+    } finally {
+      await system.stopWorkers('receiving');
+    }
+  }, 40_000);
+});
