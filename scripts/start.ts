@@ -1,10 +1,12 @@
 // `npm start`: builds what is missing, starts the embedded database (unless
-// MONGODB_URI is set), every subgraph and the gateway, loads the demo data and
-// prints where GraphiQL is. Ctrl-C stops everything.
+// MONGODB_URI is set), every subgraph, the pipeline's workers (`<STAGE>_WORKERS`
+// each, default 1) and the gateway, loads the demo data and prints where GraphiQL
+// is. Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
+import { stagesWithWorkers } from '../pipeline/services.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
@@ -63,16 +65,19 @@ async function main() {
     HOST: env.HOST ?? '127.0.0.1',
     LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? 'true',
-    CUSTOMERS_URL: env.CUSTOMERS_URL ?? urlOf('customers'),
-    CATALOG_URL: env.CATALOG_URL ?? urlOf('catalog'),
+    // Every process may call any service (orders calls customers, workers hand on to the next stage).
+    ...Object.fromEntries(subgraphNames.map((name) => [`${name.toUpperCase()}_URL`, env[`${name.toUpperCase()}_URL`] ?? urlOf(name)])),
   };
   const subgraphs = plans.filter((plan) => plan.name !== 'gateway');
   await Promise.all(subgraphs.map((plan) => launch(plan, { ...shared, PORT: String(plan.port) })));
 
+  const workerCounts = stagesWithWorkers.map((stage) => [stage, workerCount(stage)] as const);
+  for (const [stage, count] of workerCounts) {
+    for (let i = 1; i <= count; i++) launchWorker(stage, i, shared);
+  }
+
   const gateway = plans.find((plan) => plan.name === 'gateway')!;
-  const gatewayEnv: NodeJS.ProcessEnv = { ...shared, GATEWAY_PORT: String(gateway.port) };
-  for (const plan of subgraphs) gatewayEnv[`${plan.name.toUpperCase()}_URL`] = env[`${plan.name.toUpperCase()}_URL`] ?? urlOf(plan.name);
-  await launch(gateway, gatewayEnv);
+  await launch(gateway, { ...shared, GATEWAY_PORT: String(gateway.port) });
 
   process.stdout.write(
     [
@@ -80,6 +85,8 @@ async function main() {
       '  The fulfilment graph is up.',
       `  GraphiQL:  http://localhost:${gateway.port}/graphql`,
       `  Subgraphs: ${subgraphs.map((plan) => `${plan.name} :${plan.port}`).join(', ')}`,
+      `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
+      '  Watch orders move: npm run demo',
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n') + '\n',
@@ -136,6 +143,27 @@ async function launch(plan: ServicePlan, childEnv: NodeJS.ProcessEnv) {
   });
   await waitUntilHealthy(plan, child);
   say(`${plan.name} is up`);
+}
+
+function workerCount(stage: string): number {
+  const value = env[`${stage.toUpperCase()}_WORKERS`] ?? '1';
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 0 || count > 32) return fail(`${stage.toUpperCase()}_WORKERS=${value} must be a whole number from 0 to 32`);
+  return count;
+}
+
+/** A worker process leases from its stage's queue; it serves no HTTP, so it is up once it runs. */
+function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv) {
+  const name = `${stage}-worker-${index}`;
+  say(`starting ${name}`);
+  const child = spawn(process.execPath, ['--import', tsxLoader, join(projectRoot, `subgraphs/${stage}/run-worker.ts`)], {
+    env: childEnv,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push({ name, child });
+  child.once('exit', (code, signal) => {
+    if (!stopping) shutdown(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`, 1);
+  });
 }
 
 async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess) {

@@ -25,7 +25,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     const requestId = `${orderId}:charge:${attempt}`;
     const order = await store.change(new ObjectId(orderId), (current) =>
       ['PLACED', 'PAYMENT_DECLINED', 'CHARGING'].includes(current.status)
-        ? { status: 'CHARGING', stage: 'payments', chargeAttempts: Math.max(current.chargeAttempts, attempt) }
+        ? { status: 'CHARGING', stage: 'payments', chargeAttempts: Math.max(current.chargeAttempts ?? 0, attempt) }
         : null,
     );
     if (!order) {
