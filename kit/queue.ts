@@ -78,7 +78,9 @@ export interface QueueOptions {
 }
 
 export class DurableQueue<P, R = unknown> {
+  /** Live elements only: finished ones move to `finished`, so leasing scans stay small. */
   readonly items: Collection<QueueItem<P, R>>;
+  readonly finished: Collection<QueueItem<P, R>>;
   private readonly cas: VersionedDocuments<ItemState<P, R>>;
   readonly visibilityTimeoutMs: number;
   readonly maxAttempts: number;
@@ -91,7 +93,10 @@ export class DurableQueue<P, R = unknown> {
     private readonly options: QueueOptions = {},
   ) {
     this.items = db.collection<QueueItem<P, R>>(`queue_${name}`);
-    this.cas = new VersionedDocuments(this.items as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_history`));
+    this.finished = db.collection<QueueItem<P, R>>(`queue_${name}_finished`);
+    this.cas = new VersionedDocuments(this.items as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_history`), {
+      createHeads: false,
+    });
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffBaseMs = options.backoffBaseMs ?? 500;
@@ -102,6 +107,7 @@ export class DurableQueue<P, R = unknown> {
     // Leasing asks for live elements that are due, oldest first; the relay for pending outboxes.
     await this.items.createIndex({ status: 1, availableAt: 1 }, { name: 'due' });
     await this.items.createIndex({ outboxPending: 1 }, { name: 'outbox_pending' });
+    await this.finished.createIndex({ status: 1 }, { name: 'by_status' });
     await this.cas.ensureIndexes();
   }
 
@@ -127,15 +133,34 @@ export class DurableQueue<P, R = unknown> {
     } as QueueItem<P, R>;
     try {
       await this.items.insertOne(item as never);
-      return { item, created: true };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       return { item: (await this.get(id))!, created: false };
     }
+    // Already finished and archived? Then this is a late duplicate: take it back.
+    // (Archiving writes `finished` before removing the live copy, so one of the two checks sees it.)
+    const finished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
+    if (finished) {
+      await this.items.deleteOne({ _id: id, version: 0 } as Filter<QueueItem<P, R>>);
+      return { item: finished as QueueItem<P, R>, created: false };
+    }
+    return { item, created: true };
   }
 
   async get(id: string): Promise<QueueItem<P, R> | null> {
-    return (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null;
+    const live = (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null;
+    return live ?? ((await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null);
+  }
+
+  /**
+   * Moves a finished element (DONE or CANCELLED, every message delivered or given up)
+   * out of the live collection and drops its compare-and-swap history.
+   */
+  private async archiveIfFinished(head: QueueItem<P, R>): Promise<void> {
+    if ((head.status !== 'DONE' && head.status !== 'CANCELLED') || head.outboxPending) return;
+    await this.finished.replaceOne({ _id: head._id } as Filter<QueueItem<P, R>>, head, { upsert: true });
+    await this.items.deleteOne({ _id: head._id } as Filter<QueueItem<P, R>>);
+    await this.cas.dropHistory(head._id, head.version);
   }
 
   /**
@@ -219,7 +244,9 @@ export class DurableQueue<P, R = unknown> {
         outboxPending: outbox.some(isPending),
       };
     });
-    return head !== REFUSED;
+    if (head === REFUSED) return false;
+    await this.archiveIfFinished(head);
+    return true;
   }
 
   /**
@@ -266,7 +293,9 @@ export class DurableQueue<P, R = unknown> {
       const outbox = [...current.outbox, ...messages.map(newMessage)];
       return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some(isPending) };
     });
-    return head === REFUSED ? null : head;
+    if (head === REFUSED) return null;
+    await this.archiveIfFinished(head);
+    return head;
   }
 
   /** Elements with messages still to deliver. */
@@ -276,7 +305,7 @@ export class DurableQueue<P, R = unknown> {
 
   /** Records the outcome of delivery attempts for some of an element's messages. */
   async recordDeliveries(id: string, outcomes: Map<string, string | null>): Promise<void> {
-    await this.cas.update(id, (current) => {
+    const head = await this.cas.update(id, (current) => {
       if (!current) return REFUSED;
       const outbox = current.outbox.map((message) => {
         if (!outcomes.has(message.id) || message.delivered) return message;
@@ -288,13 +317,15 @@ export class DurableQueue<P, R = unknown> {
       });
       return { ...stateOf(current), outbox, outboxPending: outbox.some(isPending) };
     });
+    if (head !== REFUSED) await this.archiveIfFinished(head);
   }
 
   /** Counts per status, for the stage's GraphQL interface and benchmarks. */
   async depth(): Promise<Record<QueueStatus, number>> {
     const statuses: QueueStatus[] = ['READY', 'LEASED', 'DONE', 'FAILED', 'CANCELLED'];
-    const counts = await Promise.all(statuses.map((status) => this.items.countDocuments({ status } as Filter<QueueItem<P, R>>)));
-    return Object.fromEntries(statuses.map((status, i) => [status, counts[i]!])) as Record<QueueStatus, number>;
+    const live = await Promise.all(statuses.map((status) => this.items.countDocuments({ status } as Filter<QueueItem<P, R>>)));
+    const finished = await Promise.all(statuses.map((status) => this.finished.countDocuments({ status } as Filter<QueueItem<P, R>>)));
+    return Object.fromEntries(statuses.map((status, i) => [status, live[i]! + finished[i]!])) as Record<QueueStatus, number>;
   }
 
   private failedState(current: QueueItem<P, R>, reason: string): ItemState<P, R> {

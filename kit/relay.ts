@@ -19,7 +19,7 @@ export interface RelayOptions {
  * died after sending, before recording) has no second effect. Failed deliveries
  * back off exponentially per message.
  */
-export function startOutboxRelay({ queues, clients, logger, pollMs = 50, batch = 50 }: RelayOptions) {
+export function startOutboxRelay({ queues, clients, logger, pollMs = 25, batch = 50, maxPollMs = 1_000 }: RelayOptions & { maxPollMs?: number }) {
   const log = logger.child({ component: 'outbox-relay' });
   let running = true;
   let wake: (() => void) | undefined;
@@ -61,17 +61,27 @@ export function startOutboxRelay({ queues, clients, logger, pollMs = 50, batch =
     return sent;
   };
 
+  // Workers nudge the relay when they record a hand-off; between nudges it polls,
+  // less and less often while there is nothing to send (each poll is a query).
+  let idleMs = pollMs;
   const done = (async () => {
     while (running) {
       try {
-        if ((await pass()) > 0) continue;
+        if ((await pass()) > 0) {
+          idleMs = pollMs;
+          continue;
+        }
       } catch (error) {
         log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
       }
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, pollMs);
+        wake = () => {
+          idleMs = pollMs;
+          resolve();
+        };
+        setTimeout(resolve, idleMs);
       });
+      idleMs = Math.min(maxPollMs, idleMs * 2);
     }
   })();
 

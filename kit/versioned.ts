@@ -36,8 +36,16 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
   constructor(
     readonly heads: Collection<Head<S, K>>,
     readonly history: Collection<HistoryEntry<S>>,
-    private readonly maxAttempts = 200,
+    private readonly options: {
+      maxAttempts?: number;
+      /** false when heads are created elsewhere (a queue's enqueue): a late writer then never recreates a removed head. */
+      createHeads?: boolean;
+    } = {},
   ) {}
+
+  private get maxAttempts() {
+    return this.options.maxAttempts ?? 200;
+  }
 
   async ensureIndexes(): Promise<void> {
     await this.history.createIndex({ key: 1, version: 1 }, { name: 'by_key_version' });
@@ -64,7 +72,8 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
         continue;
       }
       const head = { ...next, _id: key, version } as Head<S, K>;
-      await this.writeHead(head);
+      // The document was removed (finished and archived) while we worked: our claim is void.
+      if ((await this.writeHead(head)) === 'gone') return REFUSED;
       // FerretDB's replaceOne is not atomic either: a slower writer of an older version
       // may land after us. If a newer version was claimed meanwhile, make sure the head
       // ends up at least there, so readers never keep seeing a superseded state.
@@ -87,13 +96,25 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
     if (latest) await this.writeHead({ ...latest.state, _id: key, version: latest.version } as Head<S, K>);
   }
 
-  /** Writes a head unless a newer version is already there. */
-  private async writeHead(head: Head<S, K>): Promise<void> {
-    try {
-      await this.heads.replaceOne({ _id: head._id, version: { $lt: head.version } } as Filter<Head<S, K>>, head, { upsert: true });
-    } catch (error) {
-      // The head exists with this or a newer version: nothing to do.
-      if (!isDuplicateKeyError(error)) throw error;
+  /**
+   * Writes a head unless a newer version is already there. Filters name only `_id`:
+   * FerretDB 1.24 answers those from an index and scans the collection for anything
+   * else, so the version check is a read before the write. A newer head that lands
+   * between the two is repaired by the roll-forward check in `update`.
+   */
+  private async writeHead(head: Head<S, K>): Promise<'written' | 'newer' | 'gone'> {
+    const existing = (await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { version: 1 } })) as { version?: number } | null;
+    if (existing && (existing.version ?? 0) >= head.version) return 'newer';
+    if (!existing && this.options.createHeads === false) return 'gone';
+    await this.heads.replaceOne({ _id: head._id } as Filter<Head<S, K>>, head, { upsert: this.options.createHeads !== false });
+    return 'written';
+  }
+
+  /** Forgets a document's history (it is finished and archived elsewhere). */
+  async dropHistory(key: K, upToVersion: number): Promise<void> {
+    const name = typeof key === 'string' ? key : key.toHexString();
+    for (let version = 1; version <= upToVersion; version++) {
+      await this.history.deleteOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>);
     }
   }
 }

@@ -20,8 +20,11 @@ export interface WorkerOptions<P, R> {
   logger: Logger;
   /** Elements processed at once by this process. */
   concurrency?: number;
-  /** How long to wait before polling an empty queue again. */
+  /** How long to wait before polling an empty queue again; doubles while it stays empty, up to `maxPollMs`. */
   pollMs?: number;
+  maxPollMs?: number;
+  /** Called after an element completed with messages to send (wakes the outbox relay). */
+  onHandOff?: () => void;
 }
 
 export interface RunningWorker {
@@ -34,7 +37,7 @@ export interface RunningWorker {
  * lease while it works. Start as many of these, in as many processes, as the stage
  * needs: leases guarantee each element is worked on by one of them at a time.
  */
-export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, pollMs = 50 }: WorkerOptions<P, R>): RunningWorker {
+export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, pollMs = 25, maxPollMs = 500, onHandOff }: WorkerOptions<P, R>): RunningWorker {
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const log = logger.child({ queue: queue.name, worker: owner });
   const inFlight = new Set<Promise<void>>();
@@ -48,6 +51,7 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
       const outcome = await handle(lease);
       clearInterval(renewal);
       if (!(await queue.complete(lease, outcome))) log.warn('lease lost before completion; result discarded', { id: lease.id });
+      else if (outcome.messages?.length) onHandOff?.();
     } catch (error) {
       clearInterval(renewal);
       const reason = error instanceof Error ? error.message : String(error);
@@ -57,6 +61,8 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
     }
   };
 
+  // Every poll of an empty queue is a query; back off while idle, come back at once when busy.
+  let idleMs = pollMs;
   const loop = async () => {
     while (running) {
       const free = concurrency - inFlight.size;
@@ -75,10 +81,13 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
         });
         inFlight.add(task);
       }
+      if (leases.length > 0) idleMs = pollMs;
       if (leases.length === 0 || inFlight.size >= concurrency) {
+        const waitMs = leases.length === 0 && inFlight.size === 0 ? idleMs : pollMs;
+        if (leases.length === 0 && inFlight.size === 0) idleMs = Math.min(maxPollMs, idleMs * 2);
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, pollMs);
+          setTimeout(resolve, waitMs);
         });
         wake = undefined;
       }

@@ -16,7 +16,7 @@ let system: RunningSystem;
 const dir = mkdtempSync(join(tmpdir(), 'supergraph-'));
 
 beforeAll(async () => {
-  system = await startSystem(dbs);
+  system = await startSystem(dbs, { workers: [] });
 });
 afterAll(async () => {
   await system?.close();

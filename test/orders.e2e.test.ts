@@ -7,7 +7,8 @@ const dbs = new TestDatabases();
 let system: RunningSystem;
 
 beforeAll(async () => {
-  system = await startSystem(dbs);
+  // Placement only: no workers, so orders stay PLACED and nothing else writes to them.
+  system = await startSystem(dbs, { workers: [] });
 });
 afterAll(async () => {
   await system.close();

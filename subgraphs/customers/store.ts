@@ -53,6 +53,7 @@ export class CustomerStore {
     this.versions = new VersionedDocuments<CustomerState, ObjectId>(
       this.customers as unknown as Collection<Head<CustomerState, ObjectId>>,
       db.collection('customerHistory'),
+      { createHeads: false }, // customers are created by addCustomer's insert
     );
   }
 

@@ -111,7 +111,10 @@ export class OrderStore {
 
   constructor(db: Db) {
     this.orders = db.collection<OrderDoc>('orders');
-    this.cas = new VersionedDocuments<OrderState, ObjectId>(this.orders as unknown as Collection<Head<OrderState, ObjectId>>, db.collection('orderHistory'));
+    // Orders are created by placeOrder's insert; the compare-and-swap only ever changes them.
+    this.cas = new VersionedDocuments<OrderState, ObjectId>(this.orders as unknown as Collection<Head<OrderState, ObjectId>>, db.collection('orderHistory'), {
+      createHeads: false,
+    });
     const exceptionMessage = (queue: string) => (item: { _id: string; payload: unknown }, reason: string) =>
       exceptionFor({ service: 'orders', queue, elementId: item._id, orderId: orderIdOf(item.payload), reason });
     this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination') });

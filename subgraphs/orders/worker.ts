@@ -13,11 +13,11 @@ import type { OrderStore } from './store.ts';
  */
 export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
   const coordinator = createCoordinator(store, clients.get('inventory')!);
-  const workers = [
-    startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency }),
-    startWorker({ queue: store.chargeResults, handle: coordinator.handleChargeResult, logger, concurrency: options.concurrency }),
-  ];
   const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults], clients: (name) => clients.get(name), logger });
+  const workers = [
+    startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency, onHandOff: relay.nudge }),
+    startWorker({ queue: store.chargeResults, handle: coordinator.handleChargeResult, logger, concurrency: options.concurrency, onHandOff: relay.nudge }),
+  ];
   const sweeper = setInterval(() => {
     void store
       .stalePlaced(new Date(Date.now() - 30_000), 100)

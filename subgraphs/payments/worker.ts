@@ -39,8 +39,8 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
 }
 
 export function startPaymentsWorker(store: PaymentsStore, processor: PaymentProcessor, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
-  const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency });
   const relay = startOutboxRelay({ queues: [store.requests], clients: (name) => clients.get(name), logger });
+  const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
   return {
     async stop() {
       await worker.stop();

@@ -82,7 +82,7 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
   }
 }
 
-export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100) {
+export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100, onRelease: () => void = () => {}) {
   const owner = `${hostname()}:${process.pid}:aggregator`;
   let running = true;
   let lastSweep = 0;
@@ -91,6 +91,7 @@ export function startAggregator(store: PickingStore, rules: AggregationRules, lo
       try {
         const releases = await releaseDue(store, owner, rules);
         for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
+        if (releases.length > 0) onRelease();
         if (Date.now() - lastSweep > 5_000) {
           lastSweep = Date.now();
           await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);

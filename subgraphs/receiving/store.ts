@@ -44,7 +44,13 @@ export class ReceivingStore {
     return (head as ReceiptItem | undefined) ?? null;
   }
 
+  /** The most recent receipts, live or finished, in arrival order. */
   async list(limit: number): Promise<ReceiptItem[]> {
-    return (await this.receipts.items.find().sort({ enqueuedAt: -1, _id: -1 }).limit(limit).toArray()).reverse() as ReceiptItem[];
+    const [live, finished] = await Promise.all(
+      [this.receipts.items, this.receipts.finished].map((collection) => collection.find().sort({ enqueuedAt: -1, _id: -1 }).limit(limit).toArray()),
+    );
+    const all = [...live!, ...finished!] as ReceiptItem[];
+    all.sort((a, b) => b.enqueuedAt.getTime() - a.enqueuedAt.getTime() || (a._id < b._id ? 1 : -1));
+    return all.slice(0, limit).reverse();
   }
 }

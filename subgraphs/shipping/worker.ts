@@ -44,8 +44,8 @@ export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload
 }
 
 export function startShippingWorker(store: ShippingStore, clients: ServiceClients, logger: Logger, options: { workMs?: number; concurrency?: number } = {}) {
-  const worker = startWorker({ queue: store.shipments, handle: (lease) => shipOne(store, lease, options.workMs ?? 0), logger, concurrency: options.concurrency });
   const relay = startOutboxRelay({ queues: [store.shipments], clients: (name) => clients.get(name), logger });
+  const worker = startWorker({ queue: store.shipments, handle: (lease) => shipOne(store, lease, options.workMs ?? 0), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
   return {
     async stop() {
       await worker.stop();

@@ -1,0 +1,35 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../scripts/ferretdb.ts';
+import { serviceNames } from '../pipeline/services.ts';
+
+/** Runs `npm start` (the launcher) on its own ports and a throw-away database, for a benchmark. */
+export async function startLauncher(basePort: number, extraEnv: Record<string, string> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-bench-'));
+  const ports: Record<string, string> = { GATEWAY_PORT: String(basePort) };
+  serviceNames.forEach((name, i) => (ports[`${name.toUpperCase()}_PORT`] = String(basePort + 1 + i)));
+  const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/start.ts')], {
+    env: { ...process.env, ...ports, FERRETDB_DATA_DIR: dataDir, LOG_LEVEL: 'error', NODE_ENV: 'production', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('The fulfilment graph is up')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`system exited with ${code}:\n${output}`)));
+  });
+  const mongoUri = /database: FerretDB \S+ at (\S+)/.exec(output)?.[1];
+  return {
+    gatewayUrl: `http://127.0.0.1:${basePort}/graphql`,
+    mongoUri,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// `npm run demo [-- count]`: places a stream of orders through the gateway of a
+// running system (npm start) and shows them moving through the pipeline.
+import { demo } from '../subgraphs/demo-data.ts';
+
+const gatewayUrl = process.env.GATEWAY_URL ?? `http://localhost:${process.env.GATEWAY_PORT ?? 4000}/graphql`;
+const count = Number(process.argv[2] ?? 12);
+const finalStatuses = new Set(['SHIPPED', 'PAYMENT_DECLINED', 'OUT_OF_STOCK', 'CANCELLED']);
+
+async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+  if (!body.data) throw new Error(body.errors?.map((e) => e.message).join('; ') ?? 'no data');
+  return body.data;
+}
+
+// A mix that shows every path: single- and multi-item shipments, two distribution
+// centres, express shipping, a card that is always declined and one declined once.
+const cards = ['p00000000000000000000001', 'p00000000000000000000001', 'p00000000000000000000001', 'p00000000000000000000004', 'p00000000000000000000005'];
+const baskets = [
+  [{ sku: 'BOOK-002', quantity: 1 }],
+  [{ sku: 'MUG-001', quantity: 2 }],
+  [{ sku: 'BOOK-001', quantity: 1 }, { sku: 'LAMP-001', quantity: 1 }],
+  [{ sku: 'MUG-001', quantity: 1 }, { sku: 'BOOK-002', quantity: 1 }],
+];
+
+async function main() {
+  process.stdout.write(`placing ${count} orders through ${gatewayUrl}\n`);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { placeOrder } = await gql<{ placeOrder: { id: string } }>(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+      { input: { customerId: demo.customers.ada, paymentMethodId: cards[i % cards.length], lines: baskets[i % baskets.length], shippingMethod: i % 3 === 0 ? 'EXPRESS' : 'STANDARD' } },
+    );
+    ids.push(placeOrder.id);
+  }
+  const started = Date.now();
+  type Row = { id: string; status: string; stage: string | null; shipments: { carrier: string; trackingNumber: string }[] | null; exceptions: { reason: string }[] | null };
+  let rows: Row[] = [];
+  while (Date.now() - started < 120_000) {
+    rows = await Promise.all(
+      ids.map(async (id) => (await gql<{ order: Row }>(`query($id: ID!) { order(id: $id) { id status stage shipments { carrier trackingNumber } exceptions { reason } } }`, { id })).order),
+    );
+    const counts = new Map<string, number>();
+    for (const row of rows) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+    process.stdout.write(`${seconds}s  ${[...counts].map(([status, n]) => `${status} ${n}`).join('  ')}\n`);
+    if (rows.every((row) => finalStatuses.has(row.status))) break;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  process.stdout.write('\n');
+  for (const row of rows) {
+    const detail = row.shipments?.map((s) => `${s.carrier} ${s.trackingNumber}`).join(', ') || row.exceptions?.map((e) => e.reason).join('; ') || row.stage || '';
+    process.stdout.write(`${row.id}  ${row.status.padEnd(16)} ${detail}\n`);
+  }
+  process.stdout.write('\nDeclined orders wait in exceptions: retry one with mutation { retryException(id: "...") { status } } (see query { exceptions { id reason } }).\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\nIs the system running? Start it with npm start.\n`);
+  process.exit(1);
+});
