@@ -1,4 +1,4 @@
-# One image for every service; docker-compose.yml picks the entry point per container.
+# One image for every service and worker; docker-compose.yml picks the entry point per container.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -6,8 +6,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY tsconfig.json ./
 COPY kit ./kit
+COPY pipeline ./pipeline
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
+# The supergraph is composed once, at build time, from the subgraphs' schema files; the
+# gateway loads it (SUPERGRAPH_PATH) instead of composing at start. Subgraph URLs come
+# from the environment at run time.
+RUN node --import tsx gateway/compose.ts /app/supergraph.graphql
 USER node
-# Overridden per service in docker-compose.yml.
 CMD ["node", "--import", "tsx", "gateway/index.ts"]

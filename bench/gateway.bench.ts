@@ -2,13 +2,10 @@
 // order query (orders → customers, catalog, inventory → vendors), with every service
 // in its own process as under `npm start`, on the embedded database.
 // Not a test: it prints figures to record in docs/benchmarks.md.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'undici';
+import { stagesWithWorkers } from '../pipeline/services.ts';
 import { demo } from '../subgraphs/demo-data.ts';
-import { projectRoot } from '../scripts/ferretdb.ts';
+import { startLauncher } from './system.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -23,21 +20,8 @@ const composedOrder = `query Bench($id: ID!) {
 }`;
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-bench-'));
-  const ports = { GATEWAY_PORT: basePort, CUSTOMERS_PORT: basePort + 1, VENDORS_PORT: basePort + 2, CATALOG_PORT: basePort + 3, INVENTORY_PORT: basePort + 4, ORDERS_PORT: basePort + 5 };
-  const system = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/start.ts')], {
-    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), FERRETDB_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    system.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('The fulfilment graph is up')) resolve();
-    });
-    system.once('exit', (code) => reject(new Error(`system exited with ${code}:\n${output}`)));
-  });
-
+  // Workers off: the benchmark measures query composition, not the pipeline's background work.
+  const system = await startLauncher(basePort, Object.fromEntries(stagesWithWorkers.map((stage) => [`${stage.toUpperCase()}_WORKERS`, '0'])));
   const gateway = new Pool(`http://127.0.0.1:${basePort}`, { connections: 128, pipelining: 1 });
   try {
     const post = async (query: string, variables: Record<string, unknown>) => {
@@ -62,9 +46,7 @@ async function main() {
     }
   } finally {
     await gateway.close();
-    system.kill('SIGTERM');
-    await new Promise((resolve) => system.once('exit', resolve));
-    rmSync(dataDir, { recursive: true, force: true });
+    await system.stop();
   }
 }
 

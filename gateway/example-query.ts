@@ -1,8 +1,9 @@
 import { demo } from '../subgraphs/demo-data.ts';
 
-// What GraphiQL opens with in development: place an order for the demo customer,
-// then read it back with fields from four subgraphs in one query.
-export const exampleQuery = `# Place an order (orders checks the customer with customers and the skus with catalog):
+// What GraphiQL opens with in development: place an order for the demo customer, then
+// read it back composed from many subgraphs; run the query again to watch it move.
+export const exampleQuery = `# 1. Place an order (orders checks the customer and the skus
+#    with the customers and catalog services).
 mutation PlaceOrder {
   placeOrder(input: {
     customerId: "${demo.customers.ada}"
@@ -11,27 +12,32 @@ mutation PlaceOrder {
   }) { id status total { amount currency } }
 }
 
-# Then read it back: orders + customers + catalog + inventory, composed by the gateway.
+# 2. Read it back, composed from orders, customers, catalog,
+#    inventory, payments, picking and shipping. Run it again
+#    after a few seconds: the status moves on to SHIPPED.
+#    (Card p...0004 is declined: see the exceptions field.)
 query RecentOrders {
   customer(id: "${demo.customers.ada}") {
     name
     email
-    orders(first: 5) {
+    orders(first: 3) {
       id
       status
-      placedAt
+      stage
       total { amount currency }
       lines {
         quantity
-        unitPrice { amount currency }
         product {
-          sku
           title
           price { amount currency }
-          vendor { name }
-          stock { available onHand }
+          stock { available }
         }
       }
+      charge { outcome declineReason }
+      reservation { status }
+      picklists { id reason }
+      shipments { carrier trackingNumber }
+      exceptions { id reason status }
     }
   }
 }
