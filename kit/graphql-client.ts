@@ -1,6 +1,20 @@
 import { Pool } from 'undici';
 import { clientError, ErrorCode } from './errors.ts';
 
+/** Codes with which a service refuses a request as such: sending it again cannot help. */
+const rejectionCodes = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'PAYMENT_METHOD_EXPIRED', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
+
+/** The target answered, and refused the request (as opposed to being unavailable). */
+export class RejectedByService extends Error {
+  override name = 'RejectedByService';
+  constructor(
+    readonly service: string,
+    message: string,
+  ) {
+    super(`the ${service} service refused the request: ${message}`);
+  }
+}
+
 export interface GraphQLClient {
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
@@ -36,6 +50,9 @@ export function createGraphQLClient(service: string, url: string, options: { tim
         body = (await response.body.json()) as typeof body;
       } catch (error) {
         throw unavailable(error instanceof Error ? error.message : String(error));
+      }
+      if (body.errors?.length && body.errors.every((e) => rejectionCodes.has(e.extensions?.code ?? ''))) {
+        throw new RejectedByService(service, body.errors.map((e) => e.message).join('; '));
       }
       if (body.errors?.length || !body.data) {
         throw unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'empty response');

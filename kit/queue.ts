@@ -131,14 +131,17 @@ export class DurableQueue<P, R = unknown> {
       outbox: [],
       outboxPending: false,
     } as QueueItem<P, R>;
+    // A late duplicate of a finished element must not come back to life: look first...
+    const alreadyFinished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
+    if (alreadyFinished) return { item: alreadyFinished as QueueItem<P, R>, created: false };
     try {
       await this.items.insertOne(item as never);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       return { item: (await this.get(id))!, created: false };
     }
-    // Already finished and archived? Then this is a late duplicate: take it back.
-    // (Archiving writes `finished` before removing the live copy, so one of the two checks sees it.)
+    // ...and again after inserting, for an archive that raced with us (archiving writes
+    // `finished` before removing the live copy, so one of the two checks sees it).
     const finished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
     if (finished) {
       await this.items.deleteOne({ _id: id, version: 0 } as Filter<QueueItem<P, R>>);
@@ -304,7 +307,7 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /** Records the outcome of delivery attempts for some of an element's messages. */
-  async recordDeliveries(id: string, outcomes: Map<string, string | null>): Promise<void> {
+  async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set()): Promise<void> {
     const head = await this.cas.update(id, (current) => {
       if (!current) return REFUSED;
       const outbox = current.outbox.map((message) => {
@@ -312,7 +315,7 @@ export class DurableQueue<P, R = unknown> {
         const error = outcomes.get(message.id) ?? null;
         const attempts = message.attempts + 1;
         const nextAttemptAt = error === null ? null : new Date(Date.now() + Math.min(30_000, 100 * 2 ** Math.min(attempts, 10)));
-        const abandoned = error !== null && !!message.maxAttempts && attempts >= message.maxAttempts;
+        const abandoned = error !== null && (refused.has(message.id) || (!!message.maxAttempts && attempts >= message.maxAttempts));
         return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned };
       });
       return { ...stateOf(current), outbox, outboxPending: outbox.some(isPending) };

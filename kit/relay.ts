@@ -1,4 +1,4 @@
-import type { GraphQLClient } from './graphql-client.ts';
+import { RejectedByService, type GraphQLClient } from './graphql-client.ts';
 import type { Logger } from './logger.ts';
 import type { DurableQueue, OutboxMessage } from './queue.ts';
 
@@ -24,14 +24,20 @@ export function startOutboxRelay({ queues, clients, logger, pollMs = 25, batch =
   let running = true;
   let wake: (() => void) | undefined;
 
+  const rejected = new Set<string>();
   const deliver = async (message: OutboxMessage): Promise<string | null> => {
     if (/^https?:\/\//.test(message.target)) return postCallback(message.target, message.variables);
     const client = clients(message.target);
-    if (!client) return `no route to ${message.target}`;
+    if (!client) {
+      rejected.add(message.id);
+      return `no route to ${message.target}`;
+    }
     try {
       await client.request(message.operation, message.variables);
       return null;
     } catch (error) {
+      // Refused (not unavailable): retrying cannot help, so the message is given up at once.
+      if (error instanceof RejectedByService) rejected.add(message.id);
       return error instanceof Error ? error.message : String(error);
     }
   };
@@ -42,17 +48,18 @@ export function startOutboxRelay({ queues, clients, logger, pollMs = 25, batch =
   const pass = async (): Promise<number> => {
     let sent = 0;
     for (const queue of queues) {
-      const items = await queue.withPendingOutbox(batch);
+      // Look past elements whose messages are all backing off: they must not hold up the rest.
+      const now = Date.now();
+      const items = (await queue.withPendingOutbox(batch * 20)).filter((item) => item.outbox.some((message) => due(message, now))).slice(0, batch);
       await Promise.all(
         items.map(async (item) => {
-          const now = Date.now();
           const pending = item.outbox.filter((message) => due(message, now));
-          if (pending.length === 0) return;
           const outcomes = new Map<string, string | null>();
           await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
-          await queue.recordDeliveries(item._id, outcomes);
+          const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
+          await queue.recordDeliveries(item._id, outcomes, refused);
           for (const [id, error] of outcomes) {
-            if (error) log.warn('delivery failed; will retry', { element: item._id, message: id, error });
+            if (error) log.warn(refused.has(id) ? 'delivery refused; given up' : 'delivery failed; will retry', { element: item._id, message: id, error });
             else sent++;
           }
         }),

@@ -32,6 +32,9 @@ export interface HistoryEntry<S> {
 
 export const REFUSED = Symbol('refused');
 
+/** How many recent versions of each document stay in its history. */
+const KEEP_VERSIONS = 50;
+
 export class VersionedDocuments<S extends Document, K extends DocumentKey = string> {
   constructor(
     readonly heads: Collection<Head<S, K>>,
@@ -80,6 +83,10 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       if (await this.history.findOne({ _id: `${name}#${version + 1}` } as Filter<HistoryEntry<S>>, { projection: { _id: 1 } })) {
         await this.rollForward(key, name, version + 1);
       }
+      // Keep the history short (every lookup on FerretDB costs in proportion to it). A
+      // version this old can only be claimed again by a writer that read the document
+      // KEEP_VERSIONS changes ago and stalled until now; such a writer is not plausible.
+      if (version > KEEP_VERSIONS) await this.history.deleteOne({ _id: `${name}#${version - KEEP_VERSIONS}` } as Filter<HistoryEntry<S>>);
       return head;
     }
     throw new Error(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
@@ -113,7 +120,7 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
   /** Forgets a document's history (it is finished and archived elsewhere). */
   async dropHistory(key: K, upToVersion: number): Promise<void> {
     const name = typeof key === 'string' ? key : key.toHexString();
-    for (let version = 1; version <= upToVersion; version++) {
+    for (let version = Math.max(1, upToVersion - KEEP_VERSIONS); version <= upToVersion; version++) {
       await this.history.deleteOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>);
     }
   }

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { badInput, notFound } from '../kit/errors.ts';
 import { DurableQueue, queueDepth, type QueueItem } from '../kit/queue.ts';
 import { exceptionFor } from './exceptions.ts';
-import type { ShipmentPayload } from './messages.ts';
+import { operations, type ShipmentPayload } from './messages.ts';
 
 // What picking, rebin and shipping share: a durable queue of shipments in the stage's
 // own database, and the GraphQL operations every stage offers on it.
@@ -31,7 +31,11 @@ export function shipmentStageResolvers(queue: () => DurableQueue<ShipmentPayload
     depth: () => queueDepth(queue() as DurableQueue<unknown, unknown>),
     resolveException: async (queueName: string, elementId: string, action: 'RETRY' | 'CANCEL') => {
       if (queueName !== 'shipments') throw notFound(`no queue named ${queueName}`, { field: 'queue' });
-      const item = action === 'RETRY' ? await queue().retry(elementId) : await queue().cancel(elementId);
+      const parked = await queue().get(elementId);
+      const tellOrders = parked
+        ? [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.cancelOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled` } }]
+        : [];
+      const item = action === 'RETRY' ? await queue().retry(elementId) : await queue().cancel(elementId, tellOrders);
       if (!item) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });
       return true;
     },

@@ -35,13 +35,16 @@ export interface AllocationDoc {
 /** The outcome of reserving an order's lines; its _id is the reservation id (the order id). */
 export interface ReservationDoc {
   _id: string;
-  status: 'RESERVED' | 'INSUFFICIENT';
+  /** PENDING while one call is placing holds (a claim: concurrent calls for the same id wait). */
+  status: 'PENDING' | 'RESERVED' | 'INSUFFICIENT' | 'RELEASED';
   allocations: AllocationDoc[];
   missing: string[];
   createdAt: Date;
 }
 
 const RECENT_RECEIPTS = 200;
+/** A reservation claim older than this was left by a call that died. */
+const STALE_CLAIM_MS = 30_000;
 
 export interface StockLevel {
   onHand: number;
@@ -138,8 +141,19 @@ export class InventoryStore {
    * cannot be covered, every hold made for this reservation is released again.
    */
   async reserve(reservationId: string, lines: { sku: string; quantity: number }[]): Promise<ReservationDoc> {
-    const recorded = await this.reservations.findOne({ _id: reservationId });
-    if (recorded) return recorded;
+    // Claim the reservation first: two calls for the same order (a retry while the first
+    // is still running) must not both place holds, or one could release the other's.
+    const claim: ReservationDoc = { _id: reservationId, status: 'PENDING', allocations: [], missing: [], createdAt: new Date() };
+    try {
+      await this.reservations.insertOne(claim);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const recorded = (await this.reservations.findOne({ _id: reservationId }))!;
+      if (recorded.status !== 'PENDING') return recorded;
+      // A claim left by a call that died takes over after a while; a live one is waited for.
+      if (Date.now() - recorded.createdAt.getTime() < STALE_CLAIM_MS) throw new Error(`reservation ${reservationId} is being made by another call; try again`);
+      await this.reservations.replaceOne({ _id: reservationId }, claim);
+    }
     const allocations: AllocationDoc[] = [];
     const missing: string[] = [];
     for (const line of lines) {
@@ -165,14 +179,23 @@ export class InventoryStore {
       missing,
       createdAt: new Date(),
     };
-    if (reservation.status === 'INSUFFICIENT') return reservation; // not recorded: a later retry may find stock
-    try {
-      await this.reservations.insertOne(reservation);
+    if (reservation.status === 'INSUFFICIENT') {
+      await this.reservations.deleteOne({ _id: reservationId }); // not kept: a later retry may find stock
       return reservation;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return (await this.reservations.findOne({ _id: reservationId }))!;
-      throw error;
     }
+    await this.reservations.replaceOne({ _id: reservationId }, reservation);
+    return reservation;
+  }
+
+  /** Gives back every unit a reservation still holds (the order was cancelled). Idempotent. */
+  async releaseReservation(reservationId: string): Promise<boolean> {
+    const reservation = await this.reservations.findOne({ _id: reservationId });
+    if (!reservation || reservation.status !== 'RESERVED') return false;
+    await Promise.all(
+      reservation.allocations.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)),
+    );
+    await this.reservations.replaceOne({ _id: reservationId }, { ...reservation, status: 'RELEASED' });
+    return true;
   }
 
   /** Holds up to `wanted` units for a reservation; returns how many it holds (an existing hold counts). */

@@ -1,10 +1,10 @@
+import { ObjectId } from 'mongodb';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
 import type { Outcome } from '../../kit/worker.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
-import { ObjectId } from 'mongodb';
 import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
 
 /**
@@ -12,6 +12,12 @@ import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
  * payments for the charge, receives the result on its own queue, reserves stock
  * through inventory, and sends one shipment per distribution centre to picking.
  * From picking on, stages route autonomously unless configured otherwise.
+ *
+ * Every step first moves the order's status (its own document), then returns the
+ * messages to send, which the queue records with the step's completion. A worker that
+ * dies between the two leaves the order moved on and the step unfinished; the step
+ * runs again and, seeing the status it already set, sends the same messages again
+ * (receivers take each once). So each step is written to be re-run.
  */
 export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
   const load = async (orderId: string): Promise<OrderDoc> => {
@@ -19,18 +25,20 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     if (!order) throw new Error(`order ${orderId} is not stored yet`);
     return order;
   };
+  const moveIf = (order: OrderDoc, from: OrderDoc['status'][], patch: Partial<OrderDoc>) =>
+    store.change(order._id, (current) => (from.includes(current.status) && current.chargeAttempts === order.chargeAttempts ? patch : null));
 
   async function charge(lease: Lease<CoordinationStep>, orderId: string): Promise<Outcome<unknown>> {
     const attempt = Number(lease.id.split(':')[2] ?? 1);
     const requestId = `${orderId}:charge:${attempt}`;
     const order = await store.change(new ObjectId(orderId), (current) =>
-      ['PLACED', 'PAYMENT_DECLINED', 'CHARGING'].includes(current.status)
-        ? { status: 'CHARGING', stage: 'payments', chargeAttempts: Math.max(current.chargeAttempts ?? 0, attempt) }
+      ['PLACED', 'PAYMENT_DECLINED', 'CHARGING'].includes(current.status) && (current.chargeAttempts ?? 0) <= attempt
+        ? { status: 'CHARGING', stage: 'payments', chargeAttempts: attempt }
         : null,
     );
     if (!order) {
       await load(orderId); // throws (and so retries) if the order is not there yet
-      return {}; // already past charging: a duplicate step
+      return {}; // a newer charge attempt, or already past charging
     }
     const { token, last4, expMonth, expYear } = order.paymentMethod;
     return {
@@ -48,44 +56,42 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
   async function chargeResult(lease: Lease<ChargeResultPayload>): Promise<Outcome<unknown>> {
     const result = lease.payload;
     const orderId = result.orderId!;
-    const expectedRequest = (order: OrderDoc) => result.requestId === `${orderId}:charge:${order.chargeAttempts}`;
+    let order = await load(orderId);
+    if (result.requestId !== `${orderId}:charge:${order.chargeAttempts}`) return {}; // an outdated attempt's result
     if (result.outcome === 'DECLINED') {
-      const order = await store.change(new ObjectId(orderId), (current) =>
-        current.status === 'CHARGING' && expectedRequest(current) ? { status: 'PAYMENT_DECLINED', stage: 'exceptions' } : null,
-      );
-      if (!order) return {};
-      return { messages: [exceptionFor({ service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason: `card declined: ${result.declineReason ?? 'no reason given'}` })] };
+      if (order.status === 'CHARGING') order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions' })) ?? (await load(orderId));
+      if (order.status !== 'PAYMENT_DECLINED') return {};
+      const reason = `card declined: ${result.declineReason ?? 'no reason given'}`;
+      return { messages: [exceptionFor({ service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, occurrence: lease.id })] };
     }
-    const order = await store.change(new ObjectId(orderId), (current) =>
-      current.status === 'CHARGING' && expectedRequest(current) ? { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId } : null,
-    );
-    if (!order && (await load(orderId)).status !== 'RESERVING') return {};
-    return reserve(lease.id, orderId);
+    if (order.status === 'CHARGING') await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId });
+    return reserve(lease.id, 'charge-results', orderId);
   }
 
-  async function reserve(elementId: string, orderId: string): Promise<Outcome<unknown>> {
-    const order = await load(orderId);
-    if (order.status !== 'RESERVING' && order.status !== 'OUT_OF_STOCK') return {};
+  async function reserve(elementId: string, queue: string, orderId: string): Promise<Outcome<unknown>> {
+    let order = await load(orderId);
+    if (!['RESERVING', 'OUT_OF_STOCK', 'PICKING'].includes(order.status)) return {};
+    // Idempotent by reservation id: a re-run gets the reservation already made.
     // Inventory down: this throws and the queue retries with backoff; nothing is lost.
     const { reserveStock } = await inventory.request<{ reserveStock: ReservationResult }>(reserveStockOperation, {
       input: { reservationId: orderId, lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })) },
     });
     if (reserveStock.status === 'INSUFFICIENT') {
-      const changed = await store.change(order._id, (current) => (current.status === 'RESERVING' ? { status: 'OUT_OF_STOCK', stage: 'exceptions' } : null));
-      if (!changed) return {};
-      return { messages: [exceptionFor({ service: 'orders', queue: 'coordination', elementId, orderId, reason: `not enough stock for ${reserveStock.missing.join(', ')}` })] };
+      if (order.status === 'RESERVING') order = (await moveIf(order, ['RESERVING'], { status: 'OUT_OF_STOCK', stage: 'exceptions' })) ?? (await load(orderId));
+      if (order.status !== 'OUT_OF_STOCK') return {};
+      const reason = `not enough stock for ${reserveStock.missing.join(', ')}`;
+      return { messages: [exceptionFor({ service: 'orders', queue, elementId, orderId, reason, occurrence: elementId })] };
     }
     const shipments = shipmentsFor(order, reserveStock);
-    const changed = await store.change(order._id, (current) =>
-      current.status === 'RESERVING' || current.status === 'OUT_OF_STOCK'
-        ? {
-            status: 'PICKING',
-            stage: 'picking',
-            shipments: shipments.map((s) => ({ shipmentId: s.shipmentId, distributionCenter: s.distributionCenter, status: 'PICKING' as const, detail: null })),
-          }
-        : null,
-    );
-    if (!changed) return {};
+    if (order.status !== 'PICKING') {
+      order =
+        (await moveIf(order, ['RESERVING', 'OUT_OF_STOCK'], {
+          status: 'PICKING',
+          stage: 'picking',
+          shipments: shipments.map((s) => ({ shipmentId: s.shipmentId, distributionCenter: s.distributionCenter, status: 'PICKING' as const, detail: null })),
+        })) ?? (await load(orderId));
+    }
+    if (order.status !== 'PICKING') return {};
     return { messages: shipments.map((shipment) => sendTo('picking', shipment)) };
   }
 
@@ -96,11 +102,17 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     return { messages };
   }
 
+  /** A cancelled order gives back the stock it held. */
+  function release(orderId: string): Outcome<unknown> {
+    return { messages: [{ id: `release:${orderId}`, target: 'inventory', operation: operations.releaseReservation, variables: { reservationId: orderId } }] };
+  }
+
   return {
     handleStep: async (lease: Lease<CoordinationStep>): Promise<Outcome<unknown>> => {
       const step = lease.payload;
       if (step.kind === 'charge') return charge(lease, step.orderId);
-      if (step.kind === 'reserve') return reserve(lease.id, step.orderId);
+      if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId);
+      if (step.kind === 'release') return release(step.orderId);
       return forward(step.stage, step.shipment);
     },
     handleChargeResult: chargeResult,

@@ -6,7 +6,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { placeOrder } from './place-order.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
-import type { OrderStatusCode } from './store.ts';
+import type { OrderStatusCode, OrderStore } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -44,6 +44,12 @@ export const resolvers: Resolvers = {
       return true;
     },
 
+    cancelOrder: async (_, { orderId }, { store }) => {
+      parseId(orderId, 'orderId');
+      await cancel(store, orderId);
+      return true;
+    },
+
     stageCompleted: async (_, { stage, shipment }, { store }) => {
       await store.coordination.enqueue(`forward:${stage}:${shipment.shipmentId}`, { kind: 'forward', stage, shipment: shipment as ShipmentPayload });
       return true;
@@ -57,7 +63,7 @@ export const resolvers: Resolvers = {
       const orderId = orderIdOf(item.payload);
       if (action === 'CANCEL') {
         if (item.status === 'FAILED') await target.cancel(elementId);
-        if (orderId) await store.change(new ObjectId(orderId), (order) => (order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null }));
+        if (orderId) await cancel(store, orderId);
         return true;
       }
       if (item.status === 'FAILED') return (await target.retry(elementId)) !== null;
@@ -90,6 +96,16 @@ export const resolvers: Resolvers = {
     orders: async (customer, { first }, { ordersByCustomer }) => (await ordersByCustomer.load(customer.id)).slice(0, pageSize(first)),
   },
 };
+
+/**
+ * Stops an order that has not shipped and gives back the stock it held. Shipments of it
+ * already with a later stage still go out (stages do not check for cancellation), and
+ * the charge is not refunded: payments has no refunds yet.
+ */
+async function cancel(store: OrderStore, orderId: string): Promise<void> {
+  await store.change(new ObjectId(orderId), (order) => (order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null }));
+  await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
+}
 
 function orderIdOf(payload: unknown): string | null {
   const p = payload as { orderId?: string | null; shipment?: { orderId?: string } };

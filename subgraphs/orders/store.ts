@@ -97,6 +97,7 @@ export interface ProductRef {
 export type CoordinationStep =
   | { kind: 'charge'; orderId: string }
   | { kind: 'reserve'; orderId: string }
+  | { kind: 'release'; orderId: string }
   | { kind: 'forward'; stage: string; shipment: ShipmentPayload };
 
 type OrderState = Omit<OrderDoc, '_id' | 'version'>;

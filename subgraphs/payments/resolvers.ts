@@ -1,4 +1,4 @@
-import { badInput } from '../../kit/errors.ts';
+import { badInput, notFound } from '../../kit/errors.ts';
 import { queueDepth } from '../../kit/queue.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload } from './store.ts';
@@ -30,6 +30,12 @@ export const resolvers: Resolvers = {
       return (await store.requests.enqueue(input.requestId, payload)).item;
     },
     retryChargeRequest: (_, { id }, { store }) => store.requests.retry(id),
+    resolvePaymentsException: async (_, { queue, elementId, action }, { store }) => {
+      if (queue !== 'charges') throw notFound(`no queue named ${queue}`, { field: 'queue' });
+      const item = action === 'RETRY' ? await store.requests.retry(elementId) : await store.requests.cancel(elementId);
+      if (!item) throw notFound(`no parked charge request ${elementId}`, { field: 'elementId' });
+      return true;
+    },
   },
   ChargeRequest: {
     id: (item) => item._id,

@@ -48,6 +48,16 @@ export async function releaseDue(store: PickingStore, owner: string, rules: Aggr
 async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentItem[], reason: Release['reason']): Promise<Release | null> {
   const leases = (await Promise.all(batch.map((item) => store.shipments.leaseById(item._id, owner)))).filter((lease): lease is Lease<ShipmentPayload> => lease !== null);
   if (leases.length === 0) return null;
+  try {
+    return await releaseLeased(store, leases, reason);
+  } catch (error) {
+    // Give the shipments back at once rather than waiting for their leases to expire.
+    await Promise.all(leases.map((lease) => store.shipments.fail(lease, `release failed: ${error instanceof Error ? error.message : String(error)}`).catch(() => {})));
+    throw error;
+  }
+}
+
+async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>[], reason: Release['reason']): Promise<Release> {
   const first = leases[0]!.payload;
   const ids = leases.map((lease) => lease.id).sort();
   const picklistId = `PL-${first.distributionCenter}-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 12)}`;

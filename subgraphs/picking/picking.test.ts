@@ -99,3 +99,20 @@ describe('picking aggregation', () => {
     expect((handOff.variables.shipment as ShipmentPayload).picklistId).toBe(release!.picklistId);
   });
 });
+
+describe('picking recovery', () => {
+  it('takes back shipments whose release died half-way, once their leases expire', async () => {
+    await clear();
+    const [a, b] = [shipment('LHR1', 'STANDARD'), shipment('LHR1', 'STANDARD')];
+    await enqueue(a);
+    await enqueue(b);
+    // A picking worker leased them for a release and died.
+    const short = new (store.shipments.constructor as typeof import('../../kit/queue.ts').DurableQueue)(store.shipments.items.db, 'shipments', { visibilityTimeoutMs: 50 });
+    expect(await short.leaseById(a.shipmentId, 'dead')).not.toBeNull();
+    expect(await short.leaseById(b.shipmentId, 'dead')).not.toBeNull();
+    expect(await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 0 })).toEqual([]); // still leased
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const [release] = await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 0 });
+    expect(release!.shipmentIds.sort()).toEqual([a.shipmentId, b.shipmentId].sort());
+  });
+});

@@ -40,10 +40,10 @@ export class PickingStore {
     await this.picklists.createIndex({ orderIds: 1 }, { name: 'by_order' });
   }
 
-  /** Shipments waiting for a picklist, oldest first. */
+  /** Shipments waiting for a picklist, oldest first: new ones, and ones whose release died (lease expired). */
   async waiting(now: Date, limit: number): Promise<ShipmentItem[]> {
     return (await this.shipments.items
-      .find({ status: 'READY', availableAt: { $lte: now } } as Filter<ShipmentItem>)
+      .find({ status: { $in: ['READY', 'LEASED'] }, availableAt: { $lte: now } } as Filter<ShipmentItem>)
       .sort({ enqueuedAt: 1 })
       .limit(limit)
       .toArray()) as ShipmentItem[];

@@ -52,6 +52,8 @@ export type Mutation = {
   commitReservation: Scalars['Boolean']['output'];
   /** Internal (receiving): adds a received item's units to a bin, once per receiptId. */
   receiveStock: BinItem;
+  /** Internal (orders): a cancelled order gives back every unit it still holds. Idempotent. */
+  releaseReservation: Scalars['Boolean']['output'];
   /** Internal (orders): reserves an order's lines, idempotently by reservationId; stock never goes below zero. */
   reserveStock: Reservation;
 };
@@ -70,6 +72,11 @@ export type MutationCommitReservationArgs = {
 
 export type MutationReceiveStockArgs = {
   input: ReceiveStockInput;
+};
+
+
+export type MutationReleaseReservationArgs = {
+  reservationId: Scalars['ID']['input'];
 };
 
 
@@ -127,6 +134,10 @@ export type Reservation = {
 
 export type ReservationStatus =
   | 'INSUFFICIENT'
+  /** Being made right now. */
+  | 'PENDING'
+  /** The order was cancelled and its units given back. */
+  | 'RELEASED'
   | 'RESERVED';
 
 export type ReserveLineInput = {
@@ -306,6 +317,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   adjustStock?: Resolver<ResolversTypes['BinItem'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'input'>>;
   commitReservation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCommitReservationArgs, 'distributionCenter' | 'reservationId'>>;
   receiveStock?: Resolver<ResolversTypes['BinItem'], ParentType, ContextType, RequireFields<MutationReceiveStockArgs, 'input'>>;
+  releaseReservation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReleaseReservationArgs, 'reservationId'>>;
   reserveStock?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'input'>>;
 }>;
 

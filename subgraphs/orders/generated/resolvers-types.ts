@@ -53,6 +53,8 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions). */
+  cancelOrder: Scalars['Boolean']['output'];
   /**
    * Places an order. The customer, payment method and every sku are checked through
    * the customers and catalog services, lines are priced from the catalog, and the
@@ -69,6 +71,12 @@ export type Mutation = {
   resolveOrdersException: Scalars['Boolean']['output'];
   /** Internal: a stage on directed routing hands a finished shipment back to the coordinator. */
   stageCompleted: Scalars['Boolean']['output'];
+};
+
+
+export type MutationCancelOrderArgs = {
+  orderId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
@@ -428,6 +436,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelOrder?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'orderId' | 'reason'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   receiveChargeResult?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReceiveChargeResultArgs, 'queue' | 'result'>>;
   recordProgress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordProgressArgs, 'input'>>;

@@ -70,6 +70,10 @@ export type ChargeRequestStatus =
   | 'PROCESSING'
   | 'QUEUED';
 
+export type ExceptionAction =
+  | 'CANCEL'
+  | 'RETRY';
+
 export type Money = {
   __typename?: 'Money';
   amount: Scalars['Int']['output'];
@@ -92,7 +96,9 @@ export type Mutation = {
    * persistent queue named in replyTo ("<service>.<queue>", e.g. "orders.charge-results").
    */
   requestCharge: ChargeRequest;
-  /** Puts a FAILED charge request back in the queue (used by the exceptions service). */
+  /** Internal: the exceptions service asks to retry or cancel a charge request payments parked. */
+  resolvePaymentsException: Scalars['Boolean']['output'];
+  /** Puts a FAILED charge request back in the queue. */
   retryChargeRequest?: Maybe<ChargeRequest>;
 };
 
@@ -104,6 +110,13 @@ export type MutationAuthorizeArgs = {
 
 export type MutationRequestChargeArgs = {
   input: ChargeRequestInput;
+};
+
+
+export type MutationResolvePaymentsExceptionArgs = {
+  action: ExceptionAction;
+  elementId: Scalars['ID']['input'];
+  queue: Scalars['String']['input'];
 };
 
 
@@ -264,6 +277,7 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ChargeRequestInput: ChargeRequestInput;
   ChargeRequestStatus: ChargeRequestStatus;
+  ExceptionAction: ExceptionAction;
   Money: ResolverTypeWrapper<MoneyDoc>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -328,6 +342,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   authorize?: Resolver<ResolversTypes['Authorization'], ParentType, ContextType, RequireFields<MutationAuthorizeArgs, 'input'>>;
   requestCharge?: Resolver<ResolversTypes['ChargeRequest'], ParentType, ContextType, RequireFields<MutationRequestChargeArgs, 'input'>>;
+  resolvePaymentsException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolvePaymentsExceptionArgs, 'action' | 'elementId' | 'queue'>>;
   retryChargeRequest?: Resolver<Maybe<ResolversTypes['ChargeRequest']>, ParentType, ContextType, RequireFields<MutationRetryChargeRequestArgs, 'id'>>;
 }>;
 
