@@ -25,7 +25,7 @@ export type QueueStatus = 'READY' | 'LEASED' | 'DONE' | 'FAILED' | 'CANCELLED';
 export interface OutboxMessage {
   /** Unique per message; receivers use it (or the element id inside) to ignore duplicates. */
   id: string;
-  /** Logical target, resolved to a URL by the relay (see kit/routing.ts). */
+  /** A service name (resolved to its URL through pipeline/services.ts) or, for callbacks, a URL. */
   target: string;
   /** GraphQL mutation document the target understands. */
   operation: string;

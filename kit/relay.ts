@@ -5,7 +5,7 @@ import type { DurableQueue, OutboxMessage } from './queue.ts';
 export interface RelayOptions {
   /** The queues whose elements carry outboxes. */
   queues: DurableQueue<any, any>[];
-  /** A client per logical target (service name), e.g. from kit/routing.ts. */
+  /** A client per target service name (see pipeline/services.ts). */
   clients: (target: string) => GraphQLClient | undefined;
   logger: Logger;
   pollMs?: number;

@@ -157,4 +157,49 @@ describe('the order pipeline', () => {
     expect(after.data!.product.stock.onHand).toBe(available - shipped * Math.ceil(available / 6));
     for (const bin of after.data!.product.binItems) expect(bin.quantity).toBeGreaterThanOrEqual(0);
   }, 60_000);
+
+  it('sends an order without enough stock to exceptions; a retry after restocking ships it, a cancel stops another', async () => {
+    const lampStock = async () => (await gql(system.gatewayUrl, `{ product(sku: "LAMP-001") { stock { available } } }`)).data!.product.stock.available as number;
+    const short = (await lampStock()) + 5;
+    const id = await place([{ sku: 'LAMP-001', quantity: short }]);
+    const waiting = await eventually(() => orderOf(id), (o) => o.status === 'OUT_OF_STOCK' && o.exceptions.length > 0);
+    expect(waiting.exceptions[0].reason).toBe('not enough stock for LAMP-001');
+    expect(waiting.reservation).toBeNull();
+
+    const restock = await gql(system.gatewayUrl, `mutation { adjustStock(input: { sku: "LAMP-001", distributionCenter: "FRA1", bin: "D-04", delta: 10 }) { quantity } }`);
+    expect(restock.errors).toBeUndefined();
+    expect((await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: waiting.exceptions[0].id })).data!.retryException.status).toBe('RETRIED');
+    await eventually(() => orderOf(id), statusIs('SHIPPED'), 30_000);
+
+    const other = await place([{ sku: 'LAMP-001', quantity: 1000 }]);
+    const stuck = await eventually(() => orderOf(other), (o) => o.status === 'OUT_OF_STOCK' && o.exceptions.length > 0);
+    expect((await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: stuck.exceptions[0].id })).data!.cancelException.status).toBe('CANCELLED');
+    expect((await orderOf(other)).status).toBe('CANCELLED');
+  }, 60_000);
+
+  it('gives back the stock a cancelled order held', async () => {
+    await system.stopWorkers('picking'); // the order waits in picking
+    try {
+      const before = (await gql(system.gatewayUrl, `{ product(sku: "BOOK-002") { stock { onHand reserved } } }`)).data!.product.stock;
+      const id = await place([{ sku: 'BOOK-002', quantity: 2 }]);
+      await eventually(() => statusOf(id), statusIs('PICKING'));
+      const held = (await gql(system.gatewayUrl, `{ product(sku: "BOOK-002") { stock { onHand reserved } } }`)).data!.product.stock;
+      expect(held).toEqual({ onHand: before.onHand, reserved: before.reserved + 2 });
+      // What the picking stage sends when a person cancels its shipment from exceptions:
+      const cancelled = await gql(system.urls.orders, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "test") }`, { id });
+      expect(cancelled.errors).toBeUndefined();
+      expect((await statusOf(id)).status).toBe('CANCELLED');
+      await eventually(
+        async () => (await gql(system.gatewayUrl, `{ product(sku: "BOOK-002") { stock { onHand reserved } } }`)).data!.product.stock,
+        (stock) => stock.reserved === before.reserved && stock.onHand === before.onHand,
+      );
+    } finally {
+      system.addWorker('picking');
+    }
+  });
+
+  it('keeps the services\' internal mutations away from gateway clients', async () => {
+    const res = await gql(system.gatewayUrl, `mutation { recordProgress(input: { eventId: "x", orderId: "64b0000000000000000000aa", shipmentId: "s", stage: "shipping", status: "SHIPPED" }) }`);
+    expect(codes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
 });

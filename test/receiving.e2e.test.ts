@@ -42,7 +42,7 @@ describe('receiving: a sequential queue', () => {
     }
   });
 
-  it('waits for inventory when it is down, overtaking nothing, and counts nothing twice once it is back', async () => {
+  it('waits for inventory when it is down, overtaking nothing, and processes the receipts in order once it is back', async () => {
     await system.stop('inventory');
     const ids = ['asn-2-line-1', 'asn-2-line-2', 'asn-2-line-3'];
     try {
@@ -63,4 +63,17 @@ describe('receiving: a sequential queue', () => {
       await system.stopWorkers('receiving');
     }
   }, 40_000);
+
+  it('counts a receipt once even when inventory already applied it before the worker died', async () => {
+    await receive('asn-3-line-1', 7, 'R-03');
+    // The worker called inventory, and died before recording the receipt as done:
+    await gql(system.urls.inventory, `mutation { receiveStock(input: { receiptId: "asn-3-line-1", sku: "MUG-001", distributionCenter: "LHR1", bin: "R-03", quantity: 7 }) { quantity } }`);
+    system.addWorker('receiving');
+    try {
+      await eventually(receipts, (list) => list.find((r) => r.id === 'asn-3-line-1')?.status === 'DONE');
+      expect(await binQuantity('R-03')).toBe(7);
+    } finally {
+      await system.stopWorkers('receiving');
+    }
+  });
 });
