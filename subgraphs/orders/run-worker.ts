@@ -1,23 +1,5 @@
-import { runService } from '../../kit/service.ts';
-import { serviceClients } from '../../pipeline/services.ts';
+import { runStageWorker } from '../../pipeline/run-stage-worker.ts';
 import { OrderStore } from './store.ts';
 import { startOrdersWorker } from './worker.ts';
 
-await runService(
-  'orders',
-  0,
-  async ({ db, logger }) => {
-    const store = new OrderStore(db);
-    await store.ensureIndexes();
-    const clients = serviceClients();
-    const worker = startOrdersWorker(store, clients, logger);
-    return {
-      close: async () => {
-        await worker.stop();
-        await clients.close();
-      },
-    };
-  },
-  undefined,
-  'worker',
-);
+await runStageWorker('orders', (db) => new OrderStore(db), (store, clients, logger) => startOrdersWorker(store, clients, logger));

@@ -1,19 +1,6 @@
-import { runService } from '../../kit/service.ts';
+import { runStageWorker } from '../../pipeline/run-stage-worker.ts';
 import { stageWorkEnv } from '../../pipeline/stage-env.ts';
-import { serviceClients } from '../../pipeline/services.ts';
 import { RebinStore } from './store.ts';
 import { startRebinWorker } from './worker.ts';
 
-await runService(
-  'rebin',
-  0,
-  async ({ db, logger, env }) => {
-    const store = new RebinStore(db);
-    await store.ensureIndexes();
-    const clients = serviceClients();
-    const worker = startRebinWorker(store, clients, logger, env);
-    return { close: async () => (await worker.stop(), await clients.close()) };
-  },
-  () => stageWorkEnv('REBIN', 200),
-  'worker',
-);
+await runStageWorker('rebin', (db) => new RebinStore(db), startRebinWorker, () => stageWorkEnv('REBIN', 200));
