@@ -60,11 +60,11 @@ describe('DurableQueue', () => {
   });
 
   it('renewal keeps a long-running lease from expiring', async () => {
-    const queue = await newQueue({ visibilityTimeoutMs: 150 });
+    const queue = await newQueue({ visibilityTimeoutMs: 600 });
     await queue.enqueue('e', { n: 1 });
     const [lease] = await queue.lease('w', 1);
     for (let i = 0; i < 4; i++) {
-      await sleep(60);
+      await sleep(250);
       expect(await queue.renew(lease!)).toBe(true);
     }
     expect(await queue.lease('other', 1)).toEqual([]);
@@ -74,14 +74,14 @@ describe('DurableQueue', () => {
   it('retries a failure after a backoff, then parks it as FAILED with a message for the exceptions service', async () => {
     const queue = await newQueue({
       maxAttempts: 2,
-      backoffBaseMs: 50,
+      backoffBaseMs: 1_000,
       exceptionMessage: (item, reason) => ({ target: 'exceptions', operation: 'mutation', variables: { id: item._id, reason } }),
     });
     await queue.enqueue('e', { n: 1 });
     const [first] = await queue.lease('w', 1);
     expect(await queue.fail(first!, 'timeout')).toBe('retrying');
-    expect(await queue.lease('w', 1)).toEqual([]); // still backing off
-    await sleep(60);
+    expect(await queue.lease('w', 1)).toEqual([]); // still backing off (500 to 1000 ms)
+    await sleep(1_050);
     const [second] = await queue.lease('w', 1);
     expect(second!.attempts).toBe(2);
     expect(await queue.fail(second!, 'timeout again')).toBe('failed');
