@@ -24,6 +24,10 @@ export class ReceivingStore {
 
   constructor(db: Db, options: { visibilityTimeoutMs?: number; backoffBaseMs?: number } = {}) {
     this.receipts = new DurableQueue(db, 'receipts', {
+      // Parking a receipt blocks every later one until a person acts, so it is the last
+      // resort: keep retrying (backoff up to 30 s) for about ten minutes first.
+      maxAttempts: 25,
+      backoffMaxMs: 30_000,
       ...options,
       exceptionMessage: (item, reason) => exceptionFor({ service: 'receiving', queue: 'receipts', elementId: item._id, reason }),
     });
