@@ -17,6 +17,8 @@ const shared = {
 
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print a one-line summary of what ran.
+    reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
     projects: [
       { resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] }, test: { ...shared, name: 'unit', include: ['**/*.test.ts'], exclude: ['**/*.e2e.test.ts', 'node_modules/**'] } },
       { resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] }, test: { ...shared, name: 'e2e', include: ['**/*.e2e.test.ts'], exclude: ['node_modules/**'] } },
