@@ -13,6 +13,7 @@ export const serviceNames = [
   'shipping',
   'receiving',
   'exceptions',
+  'tracking',
 ] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
@@ -28,6 +29,7 @@ export const defaultPorts: Record<ServiceName, number> = {
   shipping: 4009,
   receiving: 4010,
   exceptions: 4011,
+  tracking: 4012,
 };
 
 /** Pipeline stages run queue workers in processes of their own, as many as configured. */

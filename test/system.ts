@@ -17,6 +17,7 @@ import { startRebinWorker } from '../subgraphs/rebin/worker.ts';
 import { buildReceivingService } from '../subgraphs/receiving/server.ts';
 import { startReceivingWorker } from '../subgraphs/receiving/worker.ts';
 import { buildShippingService } from '../subgraphs/shipping/server.ts';
+import { buildTrackingService } from '../subgraphs/tracking/server.ts';
 import { startShippingWorker } from '../subgraphs/shipping/worker.ts';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
 import { freePort } from '../scripts/ferretdb.ts';
@@ -39,7 +40,7 @@ export interface SystemOptions {
  */
 export async function startSystem(dbs: TestDatabases, options: SystemOptions = {}) {
   const logger = silentLogger;
-  const names: ServiceName[] = ['customers', 'vendors', 'catalog', 'inventory', 'orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving', 'exceptions'];
+  const names: ServiceName[] = ['customers', 'vendors', 'catalog', 'inventory', 'orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving', 'exceptions', 'tracking'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const))) as Record<ServiceName, number>;
   const urls = Object.fromEntries(names.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])) as Record<ServiceName, string>;
   const clients = serviceClients(urls);
@@ -56,6 +57,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     shipping: await buildShippingService({ db: await dbs.create('shipping'), logger }),
     receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger }),
     exceptions: await buildExceptionsService({ db: await dbs.create('exceptions'), logger, clients }),
+    tracking: await buildTrackingService({ db: await dbs.create('tracking'), logger }),
   };
   for (const service of Object.values(services)) await service.seed?.();
   const apps = {} as Record<ServiceName, RunningApp>;

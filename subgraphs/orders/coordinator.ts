@@ -5,6 +5,7 @@ import type { Outcome } from '../../kit/worker.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
 import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
 
 /**
@@ -41,8 +42,13 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       return {}; // a newer charge attempt, or already past charging
     }
     const { token, last4, expMonth, expYear } = order.paymentMethod;
+    const orderTransition = (from: string | null, to: string, at?: Date) =>
+      transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', at, key: from === 'PAYMENT_DECLINED' ? `attempt-${attempt}` : undefined });
     return {
       messages: [
+        attempt === 1
+          ? track(orderTransition(null, 'PLACED', order.placedAt), orderTransition('PLACED', 'CHARGING'))
+          : track(orderTransition('PAYMENT_DECLINED', 'CHARGING')),
         {
           id: `charge-request:${requestId}`,
           target: 'payments',
@@ -62,10 +68,17 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       if (order.status === 'CHARGING') order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions' })) ?? (await load(orderId));
       if (order.status !== 'PAYMENT_DECLINED') return {};
       const reason = `card declined: ${result.declineReason ?? 'no reason given'}`;
-      return { messages: [exceptionFor({ service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, occurrence: lease.id })] };
+      return {
+        messages: [
+          track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: 'CHARGING', to: 'PAYMENT_DECLINED', node: 'orders', detail: reason, key: lease.id })),
+          exceptionFor({ service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, occurrence: lease.id }),
+        ],
+      };
     }
     if (order.status === 'CHARGING') await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId });
-    return reserve(lease.id, 'charge-results', orderId);
+    const reserved = await reserve(lease.id, 'charge-results', orderId);
+    const charged = track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: 'CHARGING', to: 'RESERVING', node: 'orders', detail: `charge ${result.chargeId}` }));
+    return { messages: [charged, ...(reserved.messages ?? [])] };
   }
 
   async function reserve(elementId: string, queue: string, orderId: string): Promise<Outcome<unknown>> {
@@ -80,7 +93,12 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       if (order.status === 'RESERVING') order = (await moveIf(order, ['RESERVING'], { status: 'OUT_OF_STOCK', stage: 'exceptions' })) ?? (await load(orderId));
       if (order.status !== 'OUT_OF_STOCK') return {};
       const reason = `not enough stock for ${reserveStock.missing.join(', ')}`;
-      return { messages: [exceptionFor({ service: 'orders', queue, elementId, orderId, reason, occurrence: elementId })] };
+      return {
+        messages: [
+          track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: fromState(elementId), to: 'OUT_OF_STOCK', node: 'orders', detail: reason, key: elementId })),
+          exceptionFor({ service: 'orders', queue, elementId, orderId, reason, occurrence: elementId }),
+        ],
+      };
     }
     const shipments = shipmentsFor(order, reserveStock);
     if (order.status !== 'PICKING') {
@@ -92,7 +110,16 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
         })) ?? (await load(orderId));
     }
     if (order.status !== 'PICKING') return {};
-    return { messages: shipments.map((shipment) => sendTo('picking', shipment)) };
+    const transitions = [
+      transition({ elementType: 'ORDER', elementId: orderId, orderId, from: fromState(elementId), to: 'PICKING', node: 'orders' }),
+      ...shipments.map((s) => transition({ elementType: 'SHIPMENT', elementId: s.shipmentId, orderId, from: null, to: 'PICKING', node: 'orders', detail: s.distributionCenter })),
+    ];
+    return { messages: [track(...transitions), ...shipments.map((shipment) => sendTo('picking', shipment))] };
+  }
+
+  /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry. */
+  function fromState(elementId: string): string {
+    return elementId.startsWith('reserve:') ? 'OUT_OF_STOCK' : 'RESERVING';
   }
 
   /** Directed routing from picking on: the stage handed the shipment back; apply the same rule it would have. */

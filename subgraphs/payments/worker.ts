@@ -4,6 +4,7 @@ import { startOutboxRelay } from '../../kit/relay.ts';
 import { startWorker } from '../../kit/worker.ts';
 import { operations, type ChargeResultPayload } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
 import type { PaymentProcessor } from './processor.ts';
 import type { ChargeRequestPayload, PaymentsStore } from './store.ts';
 
@@ -27,7 +28,19 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
     chargeId: charge._id,
     amount: charge.amount,
   };
-  const messages: NewMessage[] = [];
+  const messages: NewMessage[] = [
+    track(
+      transition({
+        elementType: 'CHARGE',
+        elementId: request.requestId,
+        orderId: request.orderId,
+        from: 'QUEUED',
+        to: charge.outcome,
+        node: 'payments',
+        detail: charge.declineReason,
+      }),
+    ),
+  ];
   if (request.callbackUrl) {
     messages.push({ id: `callback:${request.requestId}`, target: request.callbackUrl, operation: 'callback', variables: { ...result }, maxAttempts: CALLBACK_MAX_ATTEMPTS });
   }

@@ -4,6 +4,7 @@ import type { Logger } from '../../kit/logger.ts';
 import type { Lease } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
 import type { PickingStore, ShipmentItem } from './store.ts';
 
 /**
@@ -75,7 +76,12 @@ async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>
   const released: Lease<ShipmentPayload>[] = [];
   for (const lease of leases) {
     const shipment = { ...lease.payload, picklistId };
-    const messages = [progress('picking', shipment, statusAfter('picking', shipment), `picklist ${picklistId}`), ...handOff('picking', shipment)];
+    const next = statusAfter('picking', shipment);
+    const messages = [
+      progress('picking', shipment, next, `picklist ${picklistId}`),
+      track(transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'PICKING', to: next, node: 'picking', detail: `picklist ${picklistId}` })),
+      ...handOff('picking', shipment),
+    ];
     if (await store.shipments.complete(lease, { result: { picklistId }, messages })) released.push(lease);
   }
   const shipmentIds = released.map((lease) => lease.id);

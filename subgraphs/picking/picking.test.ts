@@ -93,8 +93,8 @@ describe('picking aggregation', () => {
     await enqueue(single);
     const [release] = await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 60_000 });
     const targets = async (id: string) => (await store.shipments.get(id))!.outbox.map((m) => m.target).sort();
-    expect(await targets(multi.shipmentId)).toEqual(['orders', 'rebin']);
-    expect(await targets(single.shipmentId)).toEqual(['orders', 'shipping']);
+    expect(await targets(multi.shipmentId)).toEqual(['orders', 'rebin', 'tracking']);
+    expect(await targets(single.shipmentId)).toEqual(['orders', 'shipping', 'tracking']);
     const handOff = (await store.shipments.get(multi.shipmentId))!.outbox.find((m) => m.target === 'rebin')!;
     expect((handOff.variables.shipment as ShipmentPayload).picklistId).toBe(release!.picklistId);
   });

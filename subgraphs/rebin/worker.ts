@@ -6,13 +6,21 @@ import { startWorker } from '../../kit/worker.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
 import type { RebinStore } from './store.ts';
 
 /** Consolidates a multi-item shipment's picked items into one tote, then hands it on. */
 export async function rebinOne(lease: Lease<ShipmentPayload>, workMs: number) {
   if (workMs > 0) await sleep(workMs);
   const shipment = lease.payload;
-  return { messages: [progress('rebin', shipment, statusAfter('rebin', shipment)), ...handOff('rebin', shipment)] };
+  const next = statusAfter('rebin', shipment);
+  return {
+    messages: [
+      progress('rebin', shipment, next),
+      track(transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'REBIN', to: next, node: 'rebin' })),
+      ...handOff('rebin', shipment),
+    ],
+  };
 }
 
 export function startRebinWorker(store: RebinStore, clients: ServiceClients, logger: Logger, options: { workMs?: number; concurrency?: number } = {}) {

@@ -53,7 +53,9 @@ export class ReceivingStore {
     const [live, finished] = await Promise.all(
       [this.receipts.items, this.receipts.finished].map((collection) => collection.find().sort({ enqueuedAt: -1, _id: -1 }).limit(limit).toArray()),
     );
-    const all = [...live!, ...finished!] as ReceiptItem[];
+    // An element being archived is briefly in both collections: list it once.
+    const byId = new Map([...finished!, ...live!].map((item) => [item._id, item as ReceiptItem]));
+    const all = [...byId.values()];
     all.sort((a, b) => b.enqueuedAt.getTime() - a.enqueuedAt.getTime() || (a._id < b._id ? 1 : -1));
     return all.slice(0, limit).reverse();
   }

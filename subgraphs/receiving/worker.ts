@@ -4,6 +4,7 @@ import type { Logger } from '../../kit/logger.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
 import { operations } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
 import type { ReceivingStore } from './store.ts';
 
 /**
@@ -22,7 +23,8 @@ export async function processNext(store: ReceivingStore, inventory: GraphQLClien
   try {
     const { receiptId, sku, distributionCenter, bin, quantity } = lease.payload;
     await inventory.request(operations.receiveStock, { input: { receiptId, sku, distributionCenter, bin, quantity } });
-    await store.receipts.complete(lease, { result: { processedAt: new Date() } });
+    const stocked = transition({ elementType: 'RECEIPT', elementId: receiptId, from: 'QUEUED', to: 'STOCKED', node: 'receiving', detail: `${quantity} × ${sku} into ${distributionCenter}/${bin}` });
+    await store.receipts.complete(lease, { result: { processedAt: new Date() }, messages: [track(stocked)] });
     return 'processed';
   } catch (error) {
     await store.receipts.fail(lease, error instanceof Error ? error.message : String(error));

@@ -6,6 +6,7 @@ import { startWorker } from '../../kit/worker.ts';
 import { itemCount, operations, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress } from '../../pipeline/routes.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
 import { carrierFor, trackingNumberFor } from './carriers.ts';
 import type { ShippingStore } from './store.ts';
 
@@ -32,6 +33,17 @@ export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload
   return {
     messages: [
       progress('shipping', shipment, 'SHIPPED', `${shipped.carrier} ${shipped.trackingNumber}`),
+      track(
+        transition({
+          elementType: 'SHIPMENT',
+          elementId: shipment.shipmentId,
+          orderId: shipment.orderId,
+          from: 'SHIPPING',
+          to: 'SHIPPED',
+          node: 'shipping',
+          detail: `${shipped.carrier} ${shipped.trackingNumber}`,
+        }),
+      ),
       {
         id: `commit:${shipment.shipmentId}`,
         target: 'inventory',

@@ -1,0 +1,43 @@
+import type { NewMessage } from '../kit/queue.ts';
+
+// Every node records the state transitions it makes, for the tracking service, through
+// its own outbox: recording never blocks or slows the work, a tracking service that is
+// down loses nothing, and a transition delivered twice is stored once (by its id).
+
+export interface TransitionPayload {
+  /** Stable for the same transition, so re-runs and re-deliveries are stored once. */
+  id: string;
+  elementType: 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT';
+  elementId: string;
+  orderId: string | null;
+  from: string | null;
+  to: string;
+  /** The service that made the transition. */
+  node: string;
+  at: string;
+  detail: string | null;
+}
+
+export const recordTransitionsOperation = `mutation RecordTransitions($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;
+
+export function transition(
+  input: Omit<TransitionPayload, 'id' | 'at' | 'detail' | 'orderId'> & { orderId?: string | null; detail?: string | null; at?: Date; key?: string },
+): TransitionPayload {
+  return {
+    // `key` tells apart repeats of the same change (a second charge attempt after a decline).
+    id: `${input.elementType}:${input.elementId}:${input.from ?? 'NEW'}>${input.to}${input.key ? `:${input.key}` : ''}`,
+    elementType: input.elementType,
+    elementId: input.elementId,
+    orderId: input.orderId ?? null,
+    from: input.from,
+    to: input.to,
+    node: input.node,
+    at: (input.at ?? new Date()).toISOString(),
+    detail: input.detail ?? null,
+  };
+}
+
+/** The outbox message that records some transitions. */
+export function track(...transitions: TransitionPayload[]): NewMessage {
+  return { id: `track:${transitions.map((t) => t.id).join('|')}`, target: 'tracking', operation: recordTransitionsOperation, variables: { input: transitions } };
+}

@@ -1,0 +1,282 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { TransitionDoc, OrderRef } from '../store.ts';
+import type { StageWaitFigures } from '../waits.ts';
+import type { Context } from '../context.ts';
+export type Maybe<T> = T | null | undefined;
+export type InputMaybe<T> = T | null | undefined;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type ElementType =
+  | 'CHARGE'
+  | 'ORDER'
+  | 'RECEIPT'
+  | 'SHIPMENT';
+
+export type Location = {
+  __typename?: 'Location';
+  /** The service that put it there. */
+  node: Scalars['String']['output'];
+  since: Scalars['String']['output'];
+  state: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Internal: nodes record their transitions through their outboxes. Idempotent by transition id. */
+  recordTransitions: Scalars['Int']['output'];
+};
+
+
+export type MutationRecordTransitionsArgs = {
+  input: Array<TransitionInput>;
+};
+
+/** Tracking adds the order's history and whereabouts, as the nodes recorded them. */
+export type Order = {
+  __typename?: 'Order';
+  /** Every recorded transition of the order and its shipments and charges, oldest first. */
+  history: Array<Transition>;
+  id: Scalars['ID']['output'];
+  /** Where the order is now: its most recent transition. */
+  location?: Maybe<Location>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** How long elements waited in each state of the pipeline, over the last `minutes`: where the inefficiencies are. */
+  stageWaits: Array<StageWait>;
+  /** Transitions of one element (an order, a shipment, a charge request, a receipt), oldest first. */
+  transitions: Array<Transition>;
+};
+
+
+export type QueryStageWaitsArgs = {
+  minutes?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryTransitionsArgs = {
+  elementId: Scalars['ID']['input'];
+};
+
+/** Time spent in one state (for example PICKING) by the elements that left it in the window. */
+export type StageWait = {
+  __typename?: 'StageWait';
+  count: Scalars['Int']['output'];
+  maxMs: Scalars['Int']['output'];
+  p50Ms: Scalars['Int']['output'];
+  p90Ms: Scalars['Int']['output'];
+  p99Ms: Scalars['Int']['output'];
+  state: Scalars['String']['output'];
+};
+
+/** One state change of one element, recorded by the node that made it. */
+export type Transition = {
+  __typename?: 'Transition';
+  at: Scalars['String']['output'];
+  detail?: Maybe<Scalars['String']['output']>;
+  elementId: Scalars['ID']['output'];
+  elementType: ElementType;
+  from?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** The service that made the change. */
+  node: Scalars['String']['output'];
+  to: Scalars['String']['output'];
+};
+
+export type TransitionInput = {
+  at: Scalars['String']['input'];
+  detail?: InputMaybe<Scalars['String']['input']>;
+  elementId: Scalars['ID']['input'];
+  elementType: ElementType;
+  from?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  node: Scalars['String']['input'];
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  to: Scalars['String']['input'];
+};
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Order: Order;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  ElementType: ElementType;
+  Location: ResolverTypeWrapper<Location>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Order: ResolverTypeWrapper<OrderRef>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  StageWait: ResolverTypeWrapper<StageWaitFigures>;
+  Transition: ResolverTypeWrapper<TransitionDoc>;
+  TransitionInput: TransitionInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Location: Location;
+  String: Scalars['String']['output'];
+  Mutation: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  Order: OrderRef;
+  ID: Scalars['ID']['output'];
+  Query: Record<PropertyKey, never>;
+  StageWait: StageWaitFigures;
+  Transition: TransitionDoc;
+  TransitionInput: TransitionInput;
+  Boolean: Scalars['Boolean']['output'];
+}>;
+
+export type LocationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Location'] = ResolversParentTypes['Location']> = ResolversObject<{
+  node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  recordTransitions?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRecordTransitionsArgs, 'input'>>;
+}>;
+
+export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['Transition']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  stageWaits?: Resolver<Array<ResolversTypes['StageWait']>, ParentType, ContextType, RequireFields<QueryStageWaitsArgs, 'minutes'>>;
+  transitions?: Resolver<Array<ResolversTypes['Transition']>, ParentType, ContextType, RequireFields<QueryTransitionsArgs, 'elementId'>>;
+}>;
+
+export type StageWaitResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageWait'] = ResolversParentTypes['StageWait']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  p50Ms?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  p90Ms?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  p99Ms?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type TransitionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Transition'] = ResolversParentTypes['Transition']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  elementType?: Resolver<ResolversTypes['ElementType'], ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = Context> = ResolversObject<{
+  Location?: LocationResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  StageWait?: StageWaitResolvers<ContextType>;
+  Transition?: TransitionResolvers<ContextType>;
+}>;
+

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { gql, TestDatabases } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem(dbs);
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+async function place(lines: { sku: string; quantity: number }[]) {
+  const res = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+    input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines },
+  });
+  expect(res.errors).toBeUndefined();
+  return res.data!.placeOrder.id as string;
+}
+
+type Transition = { elementType: string; from: string | null; to: string; node: string; at: string };
+const history = async (id: string) =>
+  (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status history { elementType from to node at detail } location { state node } } }`, { id })).data!.order as {
+    status: string;
+    history: Transition[];
+    location: { state: string; node: string } | null;
+  };
+const statusOf = async (id: string) => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status } }`, { id })).data!.order.status as string;
+
+const journey = [
+  'ORDER NEW>PLACED orders',
+  'ORDER PLACED>CHARGING orders',
+  'CHARGE QUEUED>APPROVED payments',
+  'ORDER CHARGING>RESERVING orders',
+  'ORDER RESERVING>PICKING orders',
+  'SHIPMENT NEW>PICKING orders',
+  'SHIPMENT PICKING>REBIN picking',
+  'SHIPMENT REBIN>SHIPPING rebin',
+  'SHIPMENT SHIPPING>SHIPPED shipping',
+];
+const describeTransition = (t: Transition) => `${t.elementType} ${t.from ?? 'NEW'}>${t.to} ${t.node}`;
+
+describe('tracking', () => {
+  it('records every transition of an order and its shipment, in order, and knows where the order is', async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 2 }]);
+    // Tracking and orders hear of the shipment independently: wait for both.
+    const order = await eventually(() => history(id), (o) => o.history.length === journey.length && o.status === 'SHIPPED', 20_000);
+    expect(order.history.map(describeTransition).sort()).toEqual([...journey].sort());
+    const orderSteps = order.history.filter((t) => t.elementType === 'ORDER').map(describeTransition);
+    expect(orderSteps).toEqual(journey.filter((j) => j.startsWith('ORDER')));
+    const times = order.history.map((t) => Date.parse(t.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(order.location).toEqual({ state: 'SHIPPED', node: 'shipping' });
+  });
+
+  it('loses nothing while tracking is down: the history is complete once it is back', async () => {
+    await system.stop('tracking');
+    let id = '';
+    try {
+      id = await place([{ sku: 'MUG-001', quantity: 3 }]);
+      await eventually(() => statusOf(id), (status) => status === 'SHIPPED', 20_000);
+    } finally {
+      await system.restart('tracking');
+    }
+    const order = await eventually(() => history(id), (o) => o.history.length === journey.length, 20_000);
+    expect(order.history.map(describeTransition).sort()).toEqual([...journey].sort());
+  });
+
+  it('records a transition delivered twice once', async () => {
+    const input = [{ id: 'test:dup', elementType: 'RECEIPT', elementId: 'r-dup', from: 'QUEUED', to: 'STOCKED', node: 'receiving', at: new Date().toISOString() }];
+    const record = `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;
+    expect((await gql(system.urls.tracking, record, { input })).data!.recordTransitions).toBe(1);
+    expect((await gql(system.urls.tracking, record, { input })).data!.recordTransitions).toBe(0);
+    const stored = await gql(system.gatewayUrl, `{ transitions(elementId: "r-dup") { to } }`);
+    expect(stored.data!.transitions).toEqual([{ to: 'STOCKED' }]);
+  });
+
+  it('tells how long orders waited in each state', async () => {
+    const res = await gql(system.gatewayUrl, `{ stageWaits(minutes: 60) { state count p50Ms p90Ms p99Ms maxMs } }`);
+    const byState = new Map((res.data!.stageWaits as { state: string; count: number; p50Ms: number; p90Ms: number; maxMs: number }[]).map((w) => [w.state, w]));
+    for (const state of ['CHARGING', 'PICKING', 'REBIN', 'SHIPPING']) {
+      const wait = byState.get(state)!;
+      expect(wait.count).toBeGreaterThanOrEqual(2);
+      expect(wait.p50Ms).toBeLessThanOrEqual(wait.p90Ms);
+      expect(wait.p90Ms).toBeLessThanOrEqual(wait.maxMs);
+    }
+    expect(byState.has('SHIPPED')).toBe(false); // a final state is not a wait
+  });
+});
