@@ -33,7 +33,7 @@ export const defaultPorts: Record<ServiceName, number> = {
 };
 
 /** Pipeline stages run queue workers in processes of their own, as many as configured. */
-export const stagesWithWorkers = ['orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving'] as const satisfies readonly ServiceName[];
+export const stagesWithWorkers = ['orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving', 'tracking'] as const satisfies readonly ServiceName[];
 
 export interface ServiceEndpoint {
   name: string;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
+import { archiveFulfilled } from '../subgraphs/tracking/archiver.ts';
 import { gql, TestDatabases } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
@@ -10,6 +11,7 @@ beforeAll(async () => {
   system = await startSystem(dbs);
 });
 afterAll(async () => {
+  await system?.services.tracking.store.warehouse.db.dropDatabase().catch(() => {});
   await system?.close();
   await dbs.cleanup();
 });
@@ -89,5 +91,31 @@ describe('tracking', () => {
       expect(wait.p90Ms).toBeLessThanOrEqual(wait.maxMs);
     }
     expect(byState.has('SHIPPED')).toBe(false); // a final state is not a wait
+  });
+
+  it('moves a fulfilled order\'s history to the warehouse once, also after a move that died half-way, and still answers it', async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+    const before = await eventually(() => history(id), (o) => o.history.length === 8 && o.status === 'SHIPPED', 20_000);
+    const store = system.services.tracking.store;
+    const rows = await store.recent(id);
+    await store.warehouse.insertMany(rows.slice(0, 3)); // an earlier move copied three rows and died
+
+    expect(await archiveFulfilled(store, 0)).toContain(id);
+    expect(await store.transitions.countDocuments({ orderId: id })).toBe(0);
+    expect(await store.warehouse.countDocuments({ orderId: id })).toBe(rows.length);
+    expect((await history(id)).history).toEqual(before.history);
+    expect(await archiveFulfilled(store, 0)).not.toContain(id); // nothing left to move
+  });
+
+  it('keeps the history of an order still moving in the tracking store', async () => {
+    await system.stopWorkers('shipping');
+    try {
+      const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+      await eventually(() => history(id), (o) => o.history.some((t) => t.to === 'SHIPPING'), 20_000);
+      await archiveFulfilled(system.services.tracking.store, 0);
+      expect(await system.services.tracking.store.transitions.countDocuments({ orderId: id })).toBeGreaterThan(0);
+    } finally {
+      system.addWorker('shipping');
+    }
   });
 });

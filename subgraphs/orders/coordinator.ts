@@ -76,8 +76,8 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       };
     }
     if (order.status === 'CHARGING') await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId });
-    const reserved = await reserve(lease.id, 'charge-results', orderId);
     const charged = track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: 'CHARGING', to: 'RESERVING', node: 'orders', detail: `charge ${result.chargeId}` }));
+    const reserved = await reserve(lease.id, 'charge-results', orderId);
     return { messages: [charged, ...(reserved.messages ?? [])] };
   }
 

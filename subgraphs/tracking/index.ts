@@ -1,4 +1,10 @@
 import { runService } from '../../kit/service.ts';
+import { trackingEnv } from './env.ts';
 import { buildTrackingService } from './server.ts';
 
-await runService('tracking', 4012, ({ db, logger, config }) => buildTrackingService({ db, logger, isDev: config.isDev }));
+await runService(
+  'tracking',
+  4012,
+  ({ db, logger, config, env }) => buildTrackingService({ db, logger, isDev: config.isDev, warehouseDbName: env.warehouseDbName }),
+  trackingEnv,
+);

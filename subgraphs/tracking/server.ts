@@ -3,13 +3,8 @@ import { createContext } from './context.ts';
 import { resolvers } from './resolvers.ts';
 import { TrackingStore } from './store.ts';
 
-export const trackingSubgraph = {
-  name: 'tracking',
-  typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
-  createStore: (db: SubgraphDeps['db']) => new TrackingStore(db),
-  resolvers,
-  createContext,
-};
+const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
 /** The tracking store: every node's state transitions, and what they say about the pipeline. */
-export const buildTrackingService = (deps: SubgraphDeps) => buildSubgraph(trackingSubgraph, deps);
+export const buildTrackingService = (deps: SubgraphDeps & { warehouseDbName?: string }) =>
+  buildSubgraph({ name: 'tracking', typeDefs, createStore: (db) => new TrackingStore(db, deps.warehouseDbName), resolvers, createContext }, deps);

@@ -20,16 +20,23 @@ export interface OrderRef {
 }
 
 export class TrackingStore {
+  /** Recent transitions: orders still moving, and fulfilled ones not yet archived. */
   readonly transitions: Collection<TransitionDoc>;
+  /** The warehouse: histories of fulfilled orders, for analysis; a separate database. */
+  readonly warehouse: Collection<TransitionDoc>;
 
-  constructor(db: Db) {
+  /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
+  constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
+    this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.transitions.createIndex({ orderId: 1, at: 1 }, { name: 'by_order' });
     await this.transitions.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
     await this.transitions.createIndex({ at: 1 }, { name: 'by_time' });
+    await this.warehouse.createIndex({ orderId: 1, at: 1 }, { name: 'by_order' });
+    await this.warehouse.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
   }
 
   /** Stores each transition once: a re-delivered one is a duplicate key, and skipped. Returns how many were new. */
@@ -46,16 +53,47 @@ export class TrackingStore {
     return added;
   }
 
+  /** Wherever the rows are: the tracking store, the warehouse, or (mid-move) both, each once. */
   async forOrders(orderIds: readonly string[]): Promise<TransitionDoc[]> {
     if (orderIds.length === 0) return [];
-    return this.transitions.find({ orderId: { $in: [...orderIds] } }).sort({ at: 1, _id: 1 }).toArray();
+    const filter = { orderId: { $in: [...orderIds] } };
+    return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
   }
 
   async forElement(elementId: string): Promise<TransitionDoc[]> {
-    return this.transitions.find({ elementId }).sort({ at: 1, _id: 1 }).toArray();
+    return merged(await Promise.all([this.transitions.find({ elementId }).toArray(), this.warehouse.find({ elementId }).toArray()]));
+  }
+
+  /** Orders with a shipment that shipped before `before`: candidates for the warehouse. */
+  async shippedBefore(before: Date, limit: number): Promise<string[]> {
+    const shipped = await this.transitions.find({ to: 'SHIPPED', at: { $lt: before } }, { projection: { orderId: 1 } }).limit(limit).toArray();
+    return [...new Set(shipped.map((t) => t.orderId).filter((id): id is string => id !== null))];
+  }
+
+  /** Copies an order's transitions to the warehouse, then removes them here: a crash in between leaves copies, never gaps. */
+  async moveToWarehouse(transitions: readonly TransitionDoc[]): Promise<void> {
+    for (const doc of transitions) {
+      try {
+        await this.warehouse.insertOne(doc);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error; // copied by an earlier, interrupted move
+      }
+    }
+    for (const doc of transitions) await this.transitions.deleteOne({ _id: doc._id });
+  }
+
+  async recent(orderId: string): Promise<TransitionDoc[]> {
+    return this.transitions.find({ orderId }).toArray();
   }
 
   async since(from: Date): Promise<TransitionDoc[]> {
-    return this.transitions.find({ at: { $gte: from } }).sort({ at: 1, _id: 1 }).toArray();
+    const filter = { at: { $gte: from } };
+    return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
   }
+}
+
+function merged(lists: TransitionDoc[][]): TransitionDoc[] {
+  const byId = new Map<string, TransitionDoc>();
+  for (const list of lists) for (const doc of list) byId.set(doc._id, doc);
+  return [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a._id.localeCompare(b._id));
 }

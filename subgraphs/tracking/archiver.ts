@@ -1,0 +1,47 @@
+import type { Logger } from '../../kit/logger.ts';
+import type { TrackingStore } from './store.ts';
+
+/**
+ * Once an order is fulfilled (every shipment it started has shipped) and `delayMs` has
+ * passed, its history moves from the tracking store to the warehouse. The move copies
+ * first and deletes second, and the history query reads both, de-duplicated, so a
+ * crash during the move neither loses nor doubles anything; the next pass finishes it.
+ */
+export async function archiveFulfilled(store: TrackingStore, delayMs: number, limit = 100): Promise<string[]> {
+  const moved: string[] = [];
+  for (const orderId of await store.shippedBefore(new Date(Date.now() - delayMs), limit)) {
+    const history = await store.recent(orderId);
+    const started = new Set(history.filter((t) => t.elementType === 'SHIPMENT' && t.from === null).map((t) => t.elementId));
+    const shipped = new Set(history.filter((t) => t.elementType === 'SHIPMENT' && t.to === 'SHIPPED').map((t) => t.elementId));
+    if (started.size === 0 || [...started].some((id) => !shipped.has(id))) continue; // still moving
+    await store.moveToWarehouse(history);
+    moved.push(orderId);
+  }
+  return moved;
+}
+
+export function startArchiver(store: TrackingStore, options: { delayMs: number; intervalMs: number }, logger: Logger) {
+  let running = true;
+  let wake: (() => void) | undefined;
+  const done = (async () => {
+    while (running) {
+      try {
+        const moved = await archiveFulfilled(store, options.delayMs);
+        if (moved.length > 0) logger.info('histories moved to the warehouse', { orders: moved.length });
+      } catch (error) {
+        logger.error('archiving failed; will retry', { error: error instanceof Error ? error : String(error) });
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, options.intervalMs);
+      });
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      wake?.();
+      await done;
+    },
+  };
+}
