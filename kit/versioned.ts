@@ -105,8 +105,8 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
 
   /**
    * Writes a head unless a newer version is already there. Filters name only `_id`:
-   * FerretDB 1.24 answers those from an index and scans the collection for anything
-   * else, so the version check is a read before the write. A newer head that lands
+   * FerretDB 1.24 hands exactly those to SQLite and filters anything else in Go after
+   * reading the whole collection, so the version check is a read before the write. A newer head that lands
    * between the two is repaired by the roll-forward check in `update`.
    */
   private async writeHead(head: Head<S, K>): Promise<'written' | 'newer' | 'gone'> {
