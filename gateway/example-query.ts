@@ -12,8 +12,8 @@ mutation PlaceOrder {
   }) { id status total { amount currency } }
 }
 
-# 2. Read it back, composed from orders, customers, catalog,
-#    inventory, payments, picking and shipping. Run it again
+# 2. Read it back, composed from orders, customers, catalog, inventory,
+#    payments, picking, shipping and tracking. Run it again
 #    after a few seconds: the status moves on to SHIPPED.
 #    (Card p...0004 is declined: see the exceptions field.)
 query RecentOrders {
@@ -38,6 +38,8 @@ query RecentOrders {
       picklists { id reason }
       shipments { carrier trackingNumber }
       exceptions { id reason status }
+      location { state node since }
+      history { elementType from to node at }
     }
   }
 }
