@@ -3,6 +3,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createMaskError } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
+import { yogaLogging } from '../kit/subgraph.ts';
 import { createDataSource, createSubgraphAgent } from './data-source.ts';
 import { useApolloGatewayExecutor } from './executor-plugin.ts';
 import { exampleQuery } from './example-query.ts';
@@ -37,12 +38,7 @@ export async function buildGateway({ supergraphSdl, endpoints, logger, isDev = t
     renderGraphiQL,
     // Subgraphs mask their own errors; what they chose to say (tagged with serviceName) reaches the client.
     maskedErrors: { maskError: createMaskError(logger, isDev, (error) => typeof error.extensions.serviceName === 'string') },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
-    },
+    logging: yogaLogging(logger),
     plugins: [useApolloGatewayExecutor(gateway, logger)],
   });
 

@@ -35,14 +35,20 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     landingPage: false,
     graphiql: isDev ? { title: `${name} subgraph` } : false,
     maskedErrors: { maskError: createMaskError(logger, isDev) },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
-    },
+    logging: yogaLogging(logger),
     context: () => context(),
   });
+}
+
+/** graphql-yoga's logger, writing through ours. */
+export function yogaLogging(logger: Logger) {
+  const line = (args: unknown[]) => args.map(String).join(' ');
+  return {
+    debug: (...args: unknown[]) => logger.debug(line(args)),
+    info: (...args: unknown[]) => logger.info(line(args)),
+    warn: (...args: unknown[]) => logger.warn(line(args)),
+    error: (...args: unknown[]) => logger.error(line(args)),
+  };
 }
 
 export interface SubgraphDeps {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../kit/logger.ts';
+import { startLoop } from '../../kit/loop.ts';
 import type { Lease } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
@@ -100,28 +101,15 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
 
 export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100, onRelease: () => void = () => {}) {
   const owner = `${hostname()}:${process.pid}:aggregator`;
-  let running = true;
   let lastSweep = 0;
-  const done = (async () => {
-    while (running) {
-      try {
-        const releases = await releaseDue(store, owner, rules);
-        for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
-        if (releases.length > 0) onRelease();
-        if (Date.now() - lastSweep > 5_000) {
-          lastSweep = Date.now();
-          await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);
-        }
-      } catch (error) {
-        logger.error('aggregation pass failed; will retry', { error: error instanceof Error ? error : String(error) });
-      }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+  const pass = async () => {
+    const releases = await releaseDue(store, owner, rules);
+    for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
+    if (releases.length > 0) onRelease();
+    if (Date.now() - lastSweep > 5_000) {
+      lastSweep = Date.now();
+      await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);
     }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-    },
   };
+  return startLoop(pass, { intervalMs: pollMs, logger, what: 'aggregation pass' });
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
+import { startLoop } from '../../kit/loop.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
 import { operations } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
@@ -35,24 +36,20 @@ export async function processNext(store: ReceivingStore, inventory: GraphQLClien
 export function startReceivingWorker(store: ReceivingStore, clients: ServiceClients, logger: Logger, pollMs = 50) {
   const owner = `${hostname()}:${process.pid}:receiving`;
   const inventory = clients.get('inventory')!;
-  let running = true;
   let warnedBlocked = false;
-  const done = (async () => {
-    while (running) {
-      const outcome = await processNext(store, inventory, owner).catch((error: unknown) => {
-        logger.error('receiving pass failed; will retry', { error: String(error) });
-        return 'idle' as const;
-      });
+  const loop = startLoop(
+    async () => {
+      const outcome = await processNext(store, inventory, owner);
       if (outcome === 'blocked' && !warnedBlocked) logger.warn('receiving is blocked by a receipt waiting in exceptions');
       warnedBlocked = outcome === 'blocked';
-      if (outcome !== 'processed') await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-  })();
+      return outcome === 'processed'; // the next receipt may go at once
+    },
+    { intervalMs: pollMs, logger, what: 'receiving pass' },
+  );
   const relay = startOutboxRelay({ queues: [store.receipts], clients: (name) => clients.get(name), logger });
   return {
     async stop() {
-      running = false;
-      await done;
+      await loop.stop();
       await relay.stop();
     },
   };

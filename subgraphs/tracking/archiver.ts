@@ -1,4 +1,5 @@
 import type { Logger } from '../../kit/logger.ts';
+import { startLoop } from '../../kit/loop.ts';
 import type { TrackingStore } from './store.ts';
 
 /**
@@ -21,27 +22,9 @@ export async function archiveFulfilled(store: TrackingStore, delayMs: number, li
 }
 
 export function startArchiver(store: TrackingStore, options: { delayMs: number; intervalMs: number }, logger: Logger) {
-  let running = true;
-  let wake: (() => void) | undefined;
-  const done = (async () => {
-    while (running) {
-      try {
-        const moved = await archiveFulfilled(store, options.delayMs);
-        if (moved.length > 0) logger.info('histories moved to the warehouse', { orders: moved.length });
-      } catch (error) {
-        logger.error('archiving failed; will retry', { error: error instanceof Error ? error : String(error) });
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, options.intervalMs);
-      });
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      wake?.();
-      await done;
-    },
+  const pass = async () => {
+    const moved = await archiveFulfilled(store, options.delayMs);
+    if (moved.length > 0) logger.info('histories moved to the warehouse', { orders: moved.length });
   };
+  return startLoop(pass, { intervalMs: options.intervalMs, logger, what: 'archiving' });
 }

@@ -1,0 +1,34 @@
+import type { Logger } from './logger.ts';
+
+/**
+ * Runs `pass` over and over until stopped: at once again when it reports more work
+ * (returns true), otherwise after `intervalMs`. A failing pass is logged and retried.
+ * The background loops of the workers that lease no queue (aggregation, sequential
+ * receiving, archiving) are all this.
+ */
+export function startLoop(pass: () => Promise<boolean | void>, { intervalMs, logger, what }: { intervalMs: number; logger: Logger; what: string }) {
+  let running = true;
+  let wake: (() => void) | undefined;
+  const done = (async () => {
+    while (running) {
+      let again = false;
+      try {
+        again = (await pass()) === true;
+      } catch (error) {
+        logger.error(`${what} failed; will retry`, { error: error instanceof Error ? error : String(error) });
+      }
+      if (again) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, intervalMs);
+      });
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      wake?.();
+      await done;
+    },
+  };
+}
