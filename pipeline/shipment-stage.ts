@@ -17,7 +17,8 @@ export function shipmentQueue(db: Db, service: string, options: { visibilityTime
   });
 }
 
-const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'DONE', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
+/** A queue element's status as the stages' GraphQL `StageStatus` enum names it. */
+export const stageStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'DONE', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 
 /** Resolver bodies every shipment stage exposes, typed loosely so each subgraph maps them onto its generated types. */
 export function shipmentStageResolvers(queue: () => DurableQueue<ShipmentPayload>) {
@@ -42,7 +43,7 @@ export function shipmentStageResolvers(queue: () => DurableQueue<ShipmentPayload
     element: {
       shipmentId: (item: ShipmentItem) => item._id,
       orderId: (item: ShipmentItem) => item.payload.orderId,
-      status: (item: ShipmentItem) => statusOf[item.status],
+      status: (item: ShipmentItem) => stageStatusOf[item.status],
     },
   };
 }

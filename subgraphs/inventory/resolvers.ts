@@ -1,9 +1,9 @@
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { pageSize } from '../../kit/paging.ts';
+import { binLocation } from '../../pipeline/bin-location.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { binItemId, MAX_QUANTITY, stockLevel } from './store.ts';
 
-const CODE = /^[A-Z0-9][A-Z0-9-]{0,39}$/;
 
 export const resolvers: Resolvers = {
   Query: {
@@ -11,12 +11,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     adjustStock: async (_, { input }, { store }) => {
-      const sku = input.sku.trim().toUpperCase();
-      const distributionCenter = input.distributionCenter.trim().toUpperCase();
-      const bin = input.bin.trim().toUpperCase();
-      for (const [field, value] of Object.entries({ sku, distributionCenter, bin })) {
-        if (!CODE.test(value)) throw badInput(`${field} must be letters, digits or dashes`, field);
-      }
+      const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.delta) || input.delta === 0) throw badInput('delta must be a non-zero whole number', 'delta');
       if (Math.abs(input.delta) > MAX_QUANTITY) throw badInput(`delta must be between -${MAX_QUANTITY} and ${MAX_QUANTITY}`, 'delta');
       if (input.delta > 0) {
@@ -46,12 +41,7 @@ export const resolvers: Resolvers = {
 
     receiveStock: async (_, { input }, { store }) => {
       if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');
-      const sku = input.sku.trim().toUpperCase();
-      const distributionCenter = input.distributionCenter.trim().toUpperCase();
-      const bin = input.bin.trim().toUpperCase();
-      for (const [field, value] of Object.entries({ sku, distributionCenter, bin })) {
-        if (!CODE.test(value)) throw badInput(`${field} must be letters, digits or dashes`, field);
-      }
+      const { sku, distributionCenter, bin } = binLocation(input);
       const item = await store.receive(input.receiptId, { sku, distributionCenter, bin }, input.quantity);
       if (!item) throw badInput(`receiving ${input.quantity} units would take bin ${distributionCenter}/${bin} over the maximum of ${MAX_QUANTITY}`, 'quantity');
       return item;

@@ -6,7 +6,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { placeOrder } from './place-order.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
-import type { OrderStatusCode, OrderStore } from './store.ts';
+import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -105,9 +105,4 @@ export const resolvers: Resolvers = {
 async function cancel(store: OrderStore, orderId: string): Promise<void> {
   await store.change(new ObjectId(orderId), (order) => (order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null }));
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
-}
-
-function orderIdOf(payload: unknown): string | null {
-  const p = payload as { orderId?: string | null; shipment?: { orderId?: string } };
-  return p.orderId ?? p.shipment?.orderId ?? null;
 }

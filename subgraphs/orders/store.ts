@@ -181,7 +181,8 @@ export class OrderStore {
   }
 }
 
-function orderIdOf(payload: unknown): string | null {
-  const p = payload as { orderId?: string; shipment?: { orderId?: string } };
+/** The order a queue element is about (coordination steps and charge results name it differently). */
+export function orderIdOf(payload: unknown): string | null {
+  const p = payload as { orderId?: string | null; shipment?: { orderId?: string } };
   return p.orderId ?? p.shipment?.orderId ?? null;
 }

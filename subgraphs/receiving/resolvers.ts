@@ -1,10 +1,10 @@
 import { badInput, notFound } from '../../kit/errors.ts';
 import { pageSize } from '../../kit/paging.ts';
 import { queueDepth } from '../../kit/queue.ts';
+import { binLocation } from '../../pipeline/bin-location.ts';
+import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
-const CODE = /^[A-Z0-9][A-Z0-9-]{0,39}$/;
-const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'DONE', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 
 export const resolvers: Resolvers = {
   Query: {
@@ -14,12 +14,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     receiveItems: async (_, { input }, { store }) => {
-      const sku = input.sku.trim().toUpperCase();
-      const distributionCenter = input.distributionCenter.trim().toUpperCase();
-      const bin = input.bin.trim().toUpperCase();
-      for (const [field, value] of Object.entries({ sku, distributionCenter, bin })) {
-        if (!CODE.test(value)) throw badInput(`${field} must be letters, digits or dashes`, field);
-      }
+      const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');
       if (!input.receiptId.trim()) throw badInput('receiptId must not be empty', 'receiptId');
       const payload = { receiptId: input.receiptId, vendorId: input.vendorId ?? null, sku, distributionCenter, bin, quantity: input.quantity };
@@ -39,7 +34,7 @@ export const resolvers: Resolvers = {
     distributionCenter: (item) => item.payload.distributionCenter,
     bin: (item) => item.payload.bin,
     quantity: (item) => item.payload.quantity,
-    status: (item) => statusOf[item.status],
+    status: (item) => stageStatusOf[item.status],
     receivedAt: (item) => item.enqueuedAt.toISOString(),
     processedAt: (item) => (item.result ? new Date(item.result.processedAt).toISOString() : null),
   },

@@ -1,0 +1,22 @@
+import { badInput } from '../kit/errors.ts';
+
+const CODE = /^[A-Z0-9][A-Z0-9-]{0,39}$/;
+
+export interface BinLocation {
+  sku: string;
+  distributionCenter: string;
+  bin: string;
+}
+
+/** Normalises a sku in a bin of a distribution centre (trimmed, upper case), or answers BAD_USER_INPUT naming the field. */
+export function binLocation(input: BinLocation): BinLocation {
+  const location = {
+    sku: input.sku.trim().toUpperCase(),
+    distributionCenter: input.distributionCenter.trim().toUpperCase(),
+    bin: input.bin.trim().toUpperCase(),
+  };
+  for (const [field, value] of Object.entries(location)) {
+    if (!CODE.test(value)) throw badInput(`${field} must be letters, digits or dashes`, field);
+  }
+  return location;
+}
