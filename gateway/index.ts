@@ -9,10 +9,21 @@ try {
   const config = gatewayConfig();
   logger = createLogger('gateway', { level: config.logLevel });
   const supergraphSdl = loadSupergraph(config.endpoints, config.supergraphPath);
-  const gateway = await buildGateway({ supergraphSdl, endpoints: config.endpoints, logger, isDev: config.isDev });
+  const gateway = await buildGateway({
+    supergraphSdl,
+    endpoints: config.endpoints,
+    logger,
+    isDev: config.isDev,
+    subscriptionToken: config.subscriptionToken,
+    maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
+  });
   const { server, port } = await listen(gateway.handler, config.port, config.host, 'GATEWAY_PORT');
-  logger.info(`listening on http://localhost:${port}/graphql`, { subgraphs: config.endpoints.map((e) => e.name).join(',') });
+  const websockets = gateway.attach(server);
+  logger.info(`listening on http://localhost:${port}/graphql (WebSockets too); live tracking at http://localhost:${port}/track`, {
+    subgraphs: config.endpoints.map((e) => e.name).join(','),
+  });
   const stop = async () => {
+    await websockets.close();
     await closeServer(server);
     await gateway.stop();
     process.exit(0);

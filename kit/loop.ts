@@ -25,6 +25,10 @@ export function startLoop(pass: () => Promise<boolean | void>, { intervalMs, log
     }
   })();
   return {
+    /** Runs the next pass now instead of after the interval (new work was just made here). */
+    wake() {
+      wake?.();
+    },
     async stop() {
       running = false;
       wake?.();

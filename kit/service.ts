@@ -18,6 +18,8 @@ export interface BuiltService {
   handler?: RequestListener;
   /** Optional: idempotent demo data, loaded when SEED_DEMO_DATA=true. */
   seed?: () => Promise<void>;
+  /** Serves more than HTTP requests on the listening server (WebSockets, for subscriptions). */
+  attach?: (server: Server) => { close(): Promise<void> };
   close?: () => Promise<void>;
 }
 
@@ -47,9 +49,11 @@ export async function runService<E = undefined>(
       logger.info('demo data loaded');
     }
     let server: Server | undefined;
+    let attached: { close(): Promise<void> } | undefined;
     if (service.handler) {
       const listening = await listen(service.handler, config.port, config.host);
       server = listening.server;
+      attached = service.attach?.(server);
       logger.info(`listening on http://localhost:${listening.port}/graphql`, { db: config.dbName });
     } else {
       logger.info('working', { db: config.dbName });
@@ -59,6 +63,7 @@ export async function runService<E = undefined>(
     const stop = async () => {
       if (stopping) return;
       stopping = true;
+      await attached?.close();
       if (server) await closeServer(server);
       await service.close?.();
       await client.close();

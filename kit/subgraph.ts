@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
@@ -6,6 +7,7 @@ import type { Db } from 'mongodb';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createMaskError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { serveGraphQLOverWebSocket } from './websocket.ts';
 
 export function loadSchema(url: URL): DocumentNode {
   return parse(readFileSync(url, 'utf8'));
@@ -73,6 +75,8 @@ export interface BuiltSubgraph<S, C extends object> {
   store: S;
   handler: SubgraphApp<C>;
   seed?: () => Promise<void>;
+  /** For a subgraph with subscriptions: serves them over WebSockets on the listening server. */
+  attach?: (server: Server) => { close(): Promise<void> };
 }
 
 /** Creates the store and its indexes, then the app; index.ts listens, tests call it directly. */
@@ -91,5 +95,12 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
     context: () => definition.createContext(store),
   });
   const seed = definition.seed?.bind(definition);
-  return { app, store, handler: app, seed: seed ? () => seed(store) : undefined };
+  const hasSubscriptions = definition.typeDefs.definitions.some((d) => 'name' in d && d.name?.value === 'Subscription');
+  return {
+    app,
+    store,
+    handler: app,
+    seed: seed ? () => seed(store) : undefined,
+    attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger }) : undefined,
+  };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { MongoClient, type Db } from 'mongodb';
 import { inject } from 'vitest';
 import { closeServer, listen } from '../kit/http.ts';
@@ -38,10 +38,18 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Serves a handler on a free port, the way index.ts would. */
-export async function serve(handler: RequestListener, port = 0): Promise<RunningApp> {
+/** Serves a handler (and its WebSockets, if it has them) on a free port, the way index.ts would. */
+export async function serve(handler: RequestListener, port = 0, attach?: (server: Server) => { close(): Promise<void> }): Promise<RunningApp> {
   const { server, port: bound } = await listen(handler, port, '127.0.0.1');
-  return { url: `http://127.0.0.1:${bound}/graphql`, port: bound, close: () => closeServer(server) };
+  const attached = attach?.(server);
+  return {
+    url: `http://127.0.0.1:${bound}/graphql`,
+    port: bound,
+    async close() {
+      await attached?.close();
+      await closeServer(server);
+    },
+  };
 }
 
 export async function gql<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {

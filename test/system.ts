@@ -61,11 +61,12 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   };
   for (const service of Object.values(services)) await service.seed?.();
   const apps = {} as Record<ServiceName, RunningApp>;
-  for (const name of names) apps[name] = await serve(services[name].handler, ports[name]);
+  const attachOf = (name: ServiceName) => (services[name] as { attach?: Parameters<typeof serve>[2] }).attach;
+  for (const name of names) apps[name] = await serve(services[name].handler, ports[name], attachOf(name));
 
   const endpoints: SubgraphEndpoint[] = names.map((name) => ({ name, url: urls[name] }));
   const gateway = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger });
-  const gatewayApp = await serve(gateway.handler);
+  const gatewayApp = await serve(gateway.handler, 0, gateway.attach);
 
   const startWorkerFor = (name: WorkerName): { stop(): Promise<void> } => {
     switch (name) {
@@ -90,6 +91,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
 
   return {
     gatewayUrl: gatewayApp.url,
+    gateway,
     urls,
     apps,
     services,
@@ -97,7 +99,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     /** Stops one service's HTTP interface, as if its server process died; `restart` brings it back on the same port. */
     stop: (name: ServiceName) => apps[name].close(),
     async restart(name: ServiceName) {
-      apps[name] = await serve(services[name].handler, ports[name]);
+      apps[name] = await serve(services[name].handler, ports[name], attachOf(name));
     },
     /** Starts one more worker for a stage (scale a bottleneck by adding nodes). */
     addWorker,
@@ -110,6 +112,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       await gatewayApp.close();
       await gateway.stop();
       for (const app of Object.values(apps)) await app.close().catch(() => {});
+      await services.tracking.close();
       await services.orders.close();
       await services.exceptions.close();
       await clients.close();

@@ -21,6 +21,8 @@ export const resolvers: Resolvers = {
     shipments: (order, _, { shippedByOrder }) => shippedByOrder.load(order.id),
   },
   Shipment: {
+    // Tracking's events point at shipments by id; they resolve here once the shipment has left.
+    __resolveReference: (ref, { shippedById }) => shippedById.load(ref.id),
     id: (doc) => doc._id,
     shippedAt: (doc) => doc.shippedAt.toISOString(),
   },

@@ -54,6 +54,12 @@ export class ShippingStore {
     return this.shipped.findOne({ _id: id });
   }
 
+  /** One `_id` lookup for a single id (FerretDB answers that from its index), one `$in` query for several. */
+  async byIds(ids: readonly string[]): Promise<ShippedDoc[]> {
+    if (ids.length === 1) return [await this.get(ids[0]!)].filter((doc): doc is ShippedDoc => doc !== null);
+    return this.shipped.find({ _id: { $in: [...ids] } }).toArray();
+  }
+
   async forOrders(orderIds: readonly string[]): Promise<ShippedDoc[]> {
     if (orderIds.length === 0) return [];
     return this.shipped.find({ orderId: { $in: [...orderIds] } }).sort({ _id: 1 }).toArray();

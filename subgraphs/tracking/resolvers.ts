@@ -1,6 +1,16 @@
 import { badInput } from '../../kit/errors.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
+import type { EventDoc, TransitionDoc } from './store.ts';
 import { stageWaits } from './waits.ts';
+
+/** A cursor is an event's number in the log; absent means "from now". */
+function cursorArg(after: string | null | undefined): number | null {
+  if (after === null || after === undefined) return null;
+  if (!/^\d{1,15}$/.test(after)) throw badInput('after must be a cursor from an earlier event', 'after');
+  return Number(after);
+}
+
+const transitionOf = ({ _id, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId, seq: _id });
 
 export const resolvers: Resolvers = {
   Query: {
@@ -11,9 +21,23 @@ export const resolvers: Resolvers = {
     },
     transitions: (_, { elementId }, { store }) => store.forElement(elementId),
   },
+  Subscription: {
+    orderTransitions: {
+      subscribe: (_, { orderId, after }, { log }) => log.follow(cursorArg(after), (event) => event.orderId === orderId),
+      resolve: (event: EventDoc) => event,
+    },
+    pipelineTransitions: {
+      subscribe: (_, { stage, state, elementType, after }, { log }) =>
+        log.follow(
+          cursorArg(after),
+          (event) => (!stage || event.node === stage) && (!state || event.to === state) && (!elementType || event.elementType === elementType),
+        ),
+      resolve: (event: EventDoc) => event,
+    },
+  },
   Mutation: {
-    recordTransitions: (_, { input }, { store }) =>
-      store.record(
+    recordTransitions: (_, { input }, { log }) =>
+      log.record(
         input.map((t) => {
           const at = new Date(t.at);
           if (Number.isNaN(at.getTime())) throw badInput(`transition ${t.id} has no valid time`, 'at');
@@ -33,5 +57,12 @@ export const resolvers: Resolvers = {
   Transition: {
     id: (t) => t._id,
     at: (t) => t.at.toISOString(),
+    cursor: (t) => (t.seq == null ? null : String(t.seq)),
+  },
+  TransitionEvent: {
+    cursor: (event) => String(event._id),
+    transition: transitionOf,
+    order: (event) => (event.orderId ? { id: event.orderId } : null),
+    shipment: (event) => (event.elementType === 'SHIPMENT' ? { id: event.elementId } : null),
   },
 };

@@ -1,10 +1,34 @@
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { createContext } from './context.ts';
+import { EventLog } from './event-log.ts';
 import { resolvers } from './resolvers.ts';
 import { TrackingStore } from './store.ts';
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
-/** The tracking store: every node's state transitions, and what they say about the pipeline. */
-export const buildTrackingService = (deps: SubgraphDeps & { warehouseDbName?: string }) =>
-  buildSubgraph({ name: 'tracking', typeDefs, createStore: (db) => new TrackingStore(db, deps.warehouseDbName), resolvers, createContext }, deps);
+export interface TrackingDeps extends SubgraphDeps {
+  warehouseDbName?: string;
+  /** How soon this process sees events other tracking processes recorded. */
+  eventPollIntervalMs?: number;
+}
+
+/** The tracking store: every node's state transitions, what they say about the pipeline, and live events. */
+export async function buildTrackingService(deps: TrackingDeps) {
+  let log!: EventLog;
+  const built = await buildSubgraph(
+    {
+      name: 'tracking',
+      typeDefs,
+      createStore: (db) => {
+        const store = new TrackingStore(db, deps.warehouseDbName);
+        log = new EventLog(store, { pollIntervalMs: deps.eventPollIntervalMs ?? 50, capacity: 20_000, logger: deps.logger });
+        return store;
+      },
+      resolvers,
+      createContext: (store) => createContext(store, log),
+    },
+    deps,
+  );
+  await log.start();
+  return { ...built, log, close: () => log.stop() };
+}

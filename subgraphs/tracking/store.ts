@@ -13,9 +13,26 @@ export interface TransitionDoc {
   node: string;
   at: Date;
   detail: string | null;
+  /** Its event's place in the log; null (or absent) until the event is appended. */
+  seq?: number | null;
+}
+
+/**
+ * One entry of the event log subscribers follow. `_id` is the sequence number: each is
+ * inserted only after the one before it exists, so the log has no gaps and a reader that
+ * sees entry n has seen every entry before it.
+ */
+export interface EventDoc extends Omit<TransitionDoc, '_id' | 'seq'> {
+  _id: number;
+  transitionId: string;
+  recordedAt: Date;
 }
 
 export interface OrderRef {
+  id: string;
+}
+
+export interface ShipmentRef {
   id: string;
 }
 
@@ -24,10 +41,13 @@ export class TrackingStore {
   readonly transitions: Collection<TransitionDoc>;
   /** The warehouse: histories of fulfilled orders, for analysis; a separate database. */
   readonly warehouse: Collection<TransitionDoc>;
+  /** The event log: every recorded transition once, numbered in recording order. */
+  readonly events: Collection<EventDoc>;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
+    this.events = db.collection<EventDoc>('events');
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
 
@@ -39,18 +59,45 @@ export class TrackingStore {
     await this.warehouse.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
   }
 
-  /** Stores each transition once: a re-delivered one is a duplicate key, and skipped. Returns how many were new. */
-  async record(transitions: TransitionDoc[]): Promise<number> {
-    let added = 0;
-    for (const doc of transitions) {
-      try {
-        await this.transitions.insertOne(doc);
-        added++;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+  /**
+   * Stores a transition once (a re-delivered one is a duplicate key). Returns it if it still
+   * needs its event: new, or stored by an earlier delivery that stopped before appending it.
+   */
+  async recordOnce(doc: TransitionDoc): Promise<TransitionDoc | null> {
+    try {
+      await this.transitions.insertOne({ ...doc, seq: null });
+      return doc;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const stored = await this.transitions.findOne({ _id: doc._id });
+      return stored && stored.seq == null ? stored : null;
     }
-    return added;
+  }
+
+  /** Inserts the log entry `seq`; false when another writer took that number first. */
+  async appendEvent(event: EventDoc): Promise<boolean> {
+    try {
+      await this.events.insertOne(event);
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  async markSequenced(transitionId: string, seq: number): Promise<void> {
+    await this.transitions.updateOne({ _id: transitionId }, { $set: { seq } });
+  }
+
+  /** Log entry `seq`, if written: an `_id` lookup, the one query FerretDB answers from its index. */
+  eventAt(seq: number): Promise<EventDoc | null> {
+    return this.events.findOne({ _id: seq });
+  }
+
+  /** The newest log entry's number (0 for an empty log); read once at start-up. */
+  async lastEventSeq(): Promise<number> {
+    const [last] = await this.events.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).toArray();
+    return last?._id ?? 0;
   }
 
   /** Wherever the rows are: the tracking store, the warehouse, or (mid-move) both, each once. */

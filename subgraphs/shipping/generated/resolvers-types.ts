@@ -226,6 +226,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Order: Order;
+  Shipment: Shipment;
 }>;
 
 /** Mapping of federation reference types */
@@ -233,6 +234,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Order:
     ( { __typename: 'Order' }
     & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+  Shipment:
+    ( { __typename: 'Shipment' }
+    & GraphQLRecursivePick<FederationTypes['Shipment'], {"id":true}> );
 }>;
 
 
@@ -299,7 +303,8 @@ export type QueueDepthResolvers<ContextType = Context, ParentType extends Resolv
   ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
-export type ShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment']> = ResolversObject<{
+export type ShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment'], FederationReferenceType extends FederationReferenceTypes['Shipment'] = FederationReferenceTypes['Shipment']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Shipment']> | FederationReferenceType, FederationReferenceType, ContextType>;
   address?: Resolver<ResolversTypes['ShipmentAddress'], ParentType, ContextType>;
   carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   distributionCenter?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

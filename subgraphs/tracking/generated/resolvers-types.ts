@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { TransitionDoc, OrderRef } from '../store.ts';
+import type { TransitionDoc, EventDoc, OrderRef, ShipmentRef } from '../store.ts';
 import type { StageWaitFigures } from '../waits.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
@@ -68,6 +68,11 @@ export type QueryTransitionsArgs = {
   elementId: Scalars['ID']['input'];
 };
 
+export type Shipment = {
+  __typename?: 'Shipment';
+  id: Scalars['ID']['output'];
+};
+
 /** Time spent in one state (for example PICKING) by the elements that left it in the window. */
 export type StageWait = {
   __typename?: 'StageWait';
@@ -79,10 +84,52 @@ export type StageWait = {
   state: Scalars['String']['output'];
 };
 
+/**
+ * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
+ * cursor; subscribe again with `after` set to the last cursor you received and you get what was
+ * recorded since, in order, then live events. A subscription that completes (tracking restarted,
+ * you fell too far behind) is resumed the same way.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Transitions of one order, its charges and its shipments. */
+  orderTransitions: TransitionEvent;
+  /** Transitions anywhere in the pipeline; `stage` is the node that made them (for example picking), `state` the state entered (for example SHIPPED). */
+  pipelineTransitions: TransitionEvent;
+};
+
+
+/**
+ * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
+ * cursor; subscribe again with `after` set to the last cursor you received and you get what was
+ * recorded since, in order, then live events. A subscription that completes (tracking restarted,
+ * you fell too far behind) is resumed the same way.
+ */
+export type SubscriptionOrderTransitionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  orderId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
+ * cursor; subscribe again with `after` set to the last cursor you received and you get what was
+ * recorded since, in order, then live events. A subscription that completes (tracking restarted,
+ * you fell too far behind) is resumed the same way.
+ */
+export type SubscriptionPipelineTransitionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  elementType?: InputMaybe<ElementType>;
+  stage?: InputMaybe<Scalars['String']['input']>;
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** One state change of one element, recorded by the node that made it. */
 export type Transition = {
   __typename?: 'Transition';
   at: Scalars['String']['output'];
+  /** Its event's cursor: subscribe with `after` set to the newest one to continue from a history you read. */
+  cursor?: Maybe<Scalars['String']['output']>;
   detail?: Maybe<Scalars['String']['output']>;
   elementId: Scalars['ID']['output'];
   elementType: ElementType;
@@ -91,6 +138,18 @@ export type Transition = {
   /** The service that made the change. */
   node: Scalars['String']['output'];
   to: Scalars['String']['output'];
+};
+
+/** One recorded transition, as subscribers receive it. */
+export type TransitionEvent = {
+  __typename?: 'TransitionEvent';
+  /** Where this event sits in tracking's log: pass it as `after` to resume after it. */
+  cursor: Scalars['String']['output'];
+  /** The order it belongs to: select any of its fields, from any service. */
+  order?: Maybe<Order>;
+  /** The shipment, for a shipment's transition: carrier and tracking number come from shipping once it has left. */
+  shipment?: Maybe<Shipment>;
+  transition: Transition;
 };
 
 export type TransitionInput = {
@@ -208,8 +267,11 @@ export type ResolversTypes = ResolversObject<{
   Order: ResolverTypeWrapper<OrderRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Shipment: ResolverTypeWrapper<ShipmentRef>;
   StageWait: ResolverTypeWrapper<StageWaitFigures>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Transition: ResolverTypeWrapper<TransitionDoc>;
+  TransitionEvent: ResolverTypeWrapper<EventDoc>;
   TransitionInput: TransitionInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
@@ -223,8 +285,11 @@ export type ResolversParentTypes = ResolversObject<{
   Order: OrderRef;
   ID: Scalars['ID']['output'];
   Query: Record<PropertyKey, never>;
+  Shipment: ShipmentRef;
   StageWait: StageWaitFigures;
+  Subscription: Record<PropertyKey, never>;
   Transition: TransitionDoc;
+  TransitionEvent: EventDoc;
   TransitionInput: TransitionInput;
   Boolean: Scalars['Boolean']['output'];
 }>;
@@ -251,6 +316,10 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   transitions?: Resolver<Array<ResolversTypes['Transition']>, ParentType, ContextType, RequireFields<QueryTransitionsArgs, 'elementId'>>;
 }>;
 
+export type ShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type StageWaitResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageWait'] = ResolversParentTypes['StageWait']> = ResolversObject<{
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -260,8 +329,14 @@ export type StageWaitResolvers<ContextType = Context, ParentType extends Resolve
   state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  orderTransitions?: SubscriptionResolver<ResolversTypes['TransitionEvent'], "orderTransitions", ParentType, ContextType, RequireFields<SubscriptionOrderTransitionsArgs, 'orderId'>>;
+  pipelineTransitions?: SubscriptionResolver<ResolversTypes['TransitionEvent'], "pipelineTransitions", ParentType, ContextType, Partial<SubscriptionPipelineTransitionsArgs>>;
+}>;
+
 export type TransitionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Transition'] = ResolversParentTypes['Transition']> = ResolversObject<{
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   elementType?: Resolver<ResolversTypes['ElementType'], ParentType, ContextType>;
@@ -271,12 +346,22 @@ export type TransitionResolvers<ContextType = Context, ParentType extends Resolv
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type TransitionEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TransitionEvent'] = ResolversParentTypes['TransitionEvent']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType>;
+  transition?: Resolver<ResolversTypes['Transition'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Location?: LocationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Shipment?: ShipmentResolvers<ContextType>;
   StageWait?: StageWaitResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Transition?: TransitionResolvers<ContextType>;
+  TransitionEvent?: TransitionEventResolvers<ContextType>;
 }>;
 

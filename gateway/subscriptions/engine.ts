@@ -1,0 +1,148 @@
+import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import type { FetchNode } from '@apollo/query-planner';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Logger } from '../../kit/logger.ts';
+import type { RequestContexts } from '../executor-plugin.ts';
+import type { SubscriptionPlan, SubscriptionPlanner } from './planner.ts';
+import { Subscriber } from './subscriber.ts';
+import type { UpstreamConnections } from './upstream.ts';
+
+export interface FederatedSubscriptionsOptions {
+  planner: SubscriptionPlanner;
+  /** The gateway's data sources, by subgraph name: the same pooled connections queries use. */
+  dataSources: ReadonlyMap<string, GraphQLDataSource>;
+  upstream: UpstreamConnections;
+  requests: RequestContexts;
+  logger: Logger;
+  /** Events a subscriber may have waiting before it is ended as too slow. */
+  maxQueuedPerSubscriber?: number;
+  /** Events of one stream composed at once (delivered in order regardless). */
+  composeConcurrency?: number;
+}
+
+/**
+ * Federated subscriptions, the way Apollo Router runs them. The query planner splits a
+ * subscription into a primary fetch (a subscription to the subgraph that owns the root field,
+ * asking for its own fields plus entity keys) and the rest. The gateway opens that upstream
+ * stream once per distinct operation and variables, however many clients subscribe; for each
+ * event it runs the rest of the plan (`_entities` fetches to the other subgraphs) once, and
+ * hands the composed result to every subscriber.
+ */
+export class FederatedSubscriptions {
+  private readonly streams = new Map<string, SharedStream>();
+  private readonly serviceMap: ServiceMap;
+
+  constructor(private readonly options: FederatedSubscriptionsOptions) {
+    this.serviceMap = Object.fromEntries(options.dataSources);
+  }
+
+  subscribe(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
+    const request = this.options.requests.of(args);
+    if (!request) return { errors: [new GraphQLError('No subscription operation to run.')] };
+    const operationName = args.operationName ?? undefined;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const key = JSON.stringify([request.source, operationName ?? null, variables]);
+    let stream = this.streams.get(key);
+    if (!stream) {
+      const plan = this.options.planner.plan(args.schema, args.document, request.source, operationName);
+      const upstream = this.options.upstream.stream(plan.primary.serviceName, plan.primary.operation, pick(variables, plan.primary.variableUsages));
+      const compose = (event: ExecutionResult) => this.compose(plan, request, event);
+      stream = new SharedStream(upstream, compose, () => this.streams.delete(key), this.options);
+      this.streams.set(key, stream);
+    }
+    return stream.join();
+  }
+
+  /** Streams open upstream right now (one per distinct operation and variables). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  close(): void {
+    for (const stream of [...this.streams.values()]) stream.close();
+  }
+
+  /**
+   * Runs the plan's per-event part with Apollo's own executor. The primary fetch is answered
+   * from the event instead of the network; every other fetch goes to its subgraph as usual.
+   */
+  private async compose(plan: SubscriptionPlan, request: NonNullable<ReturnType<RequestContexts['of']>>, event: ExecutionResult): Promise<ExecutionResult> {
+    const owner = plan.primary.serviceName;
+    const services: ServiceMap = { ...this.serviceMap, [owner]: answeredFrom(event, plan.primary, this.serviceMap[owner]!) };
+    try {
+      return await executeQueryPlan(plan.perEvent, services, request, plan.operationContext, this.options.planner.supergraphSchema, this.options.planner.apiSchema);
+    } catch (error) {
+      this.options.logger.error('composing a subscription event failed', { error: error instanceof Error ? error : String(error) });
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError('Composing this event failed.', { originalError: error as Error })] };
+    }
+  }
+}
+
+function answeredFrom(event: ExecutionResult, primary: FetchNode, owner: GraphQLDataSource): GraphQLDataSource {
+  return {
+    process: (options) =>
+      options.request.query === primary.operation ? Promise.resolve({ data: event.data ?? null, errors: event.errors }) : owner.process(options),
+  };
+}
+
+function pick(variables: Record<string, unknown>, names: readonly string[] = []): Record<string, unknown> {
+  return Object.fromEntries(names.filter((name) => name in variables).map((name) => [name, variables[name]]));
+}
+
+/** One upstream stream and the subscribers sharing it. */
+class SharedStream {
+  private readonly subscribers = new Set<Subscriber>();
+  private closed = false;
+
+  constructor(
+    private readonly upstream: AsyncIterableIterator<ExecutionResult>,
+    private readonly compose: (event: ExecutionResult) => Promise<ExecutionResult>,
+    private readonly onClosed: () => void,
+    private readonly options: Pick<FederatedSubscriptionsOptions, 'maxQueuedPerSubscriber' | 'composeConcurrency' | 'logger'>,
+  ) {
+    void this.run();
+  }
+
+  join(): Subscriber {
+    const subscriber = new Subscriber(this.options.maxQueuedPerSubscriber ?? 1_000, (left) => {
+      this.subscribers.delete(left);
+      if (this.subscribers.size === 0) this.close();
+    });
+    this.subscribers.add(subscriber);
+    return subscriber;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClosed();
+    for (const subscriber of [...this.subscribers]) subscriber.end();
+    void this.upstream.return?.();
+  }
+
+  /** Composes events a few at a time but hands them on strictly in the order they came. */
+  private async run(): Promise<void> {
+    const concurrency = this.options.composeConcurrency ?? 8;
+    let delivered: Promise<void> = Promise.resolve();
+    let composing = 0;
+    try {
+      for (;;) {
+        const next = await this.upstream.next();
+        if (next.done || this.closed) break;
+        const composed = this.compose(next.value);
+        composing++;
+        delivered = delivered.then(async () => {
+          const result = await composed;
+          composing--;
+          for (const subscriber of this.subscribers) subscriber.push(result);
+        });
+        if (composing >= concurrency) await delivered;
+      }
+      await delivered;
+    } catch (error) {
+      this.options.logger.error('subscription stream failed', { error: error instanceof Error ? error : String(error) });
+    } finally {
+      this.close();
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import type { Plugin } from 'graphql-yoga';
+
+/** GET /track: a live tracking page, served by the gateway like GraphiQL (no CDN, no build step). */
+export function useTrackPage(): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (request.method !== 'GET' || url.pathname !== '/track') return;
+      endResponse(new Response(trackPageHtml, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } }));
+    },
+  };
+}
+
+// The page reads the order and its history once, then follows it over a WebSocket with the
+// graphql-ws protocol, resubscribing from its last cursor whenever the connection drops, so
+// it never misses or repeats a transition (rows are keyed by transition id).
+const trackPageHtml = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Track an order</title>
+<style>
+  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 56rem; padding: 0 1rem; color: #1d2330; }
+  form { display: flex; gap: .5rem; margin-bottom: 1.5rem; }
+  input { flex: 1; font: inherit; padding: .45rem .6rem; border: 1px solid #b8c0cc; border-radius: 6px; }
+  button { font: inherit; padding: .45rem 1rem; border: 0; border-radius: 6px; background: #2357d9; color: white; cursor: pointer; }
+  #summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .75rem; margin-bottom: 1.25rem; }
+  #summary div { background: #f2f5fa; border-radius: 8px; padding: .6rem .8rem; }
+  #summary b { display: block; font-size: .75rem; text-transform: uppercase; color: #5b6577; letter-spacing: .04em; }
+  #connection { font-size: .85rem; color: #5b6577; margin-bottom: .5rem; }
+  #connection[data-state="live"]::before { content: "● "; color: #1a9b4b; }
+  #connection[data-state="reconnecting"]::before { content: "● "; color: #d98a00; }
+  table { width: 100%; border-collapse: collapse; }
+  th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e7ee; font-size: .9rem; }
+  tr.new { animation: flash 1.5s ease-out; }
+  @keyframes flash { from { background: #fff4c2; } to { background: transparent; } }
+  .error { color: #b42318; }
+</style>
+</head>
+<body>
+<h1>Track an order</h1>
+<form id="form"><input id="order-id" name="order" placeholder="Order id" autocomplete="off" required><button>Track</button></form>
+<p id="message"></p>
+<section id="tracking" hidden>
+  <div id="summary">
+    <div><b>Status</b><span id="status"></span></div>
+    <div><b>Where</b><span id="where"></span></div>
+    <div><b>Customer</b><span id="customer"></span></div>
+    <div><b>Shipments</b><span id="shipments"></span></div>
+  </div>
+  <div id="connection"></div>
+  <table><thead><tr><th>When</th><th>What</th><th>Change</th><th>Node</th><th>Detail</th></tr></thead><tbody id="history"></tbody></table>
+</section>
+<script>
+const endpoint = new URL('/graphql', location.href);
+const params = new URLSearchParams(location.search);
+const token = params.get('token');
+const $ = (id) => document.getElementById(id);
+const transitionFields = 'id elementType elementId from to node at detail';
+const orderQuery = \`query TrackOrder($id: ID!) {
+  order(id: $id) {
+    id status stage
+    customer { name }
+    location { state node since }
+    shipments { id carrier trackingNumber }
+    history { \${transitionFields} cursor }
+  }
+}\`;
+const subscription = \`subscription FollowOrder($orderId: ID!, $after: String) {
+  orderTransitions(orderId: $orderId, after: $after) {
+    cursor
+    transition { \${transitionFields} }
+    order { status stage }
+    shipment { id carrier trackingNumber }
+  }
+}\`;
+
+let current = null;
+
+async function query(text, variables) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = 'Bearer ' + token;
+  const response = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ query: text, variables }) });
+  return response.json();
+}
+
+function addRow(t, fresh) {
+  if (document.querySelector('[data-id="' + CSS.escape(t.id) + '"]')) return;
+  const row = document.createElement('tr');
+  row.dataset.id = t.id;
+  if (fresh) row.className = 'new';
+  const cells = [new Date(t.at).toLocaleTimeString(), t.elementType.toLowerCase() + ' ' + t.elementId.slice(-8), (t.from ?? 'new') + ' → ' + t.to, t.node, t.detail ?? ''];
+  for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
+  $('history').append(row);
+}
+
+function showShipments(list) {
+  $('shipments').textContent = list.length ? list.map((s) => s.carrier + ' ' + s.trackingNumber).join(', ') : 'none yet';
+}
+
+async function track(orderId) {
+  current?.stop();
+  $('message').textContent = '';
+  $('history').replaceChildren();
+  const { data, errors } = await query(orderQuery, { id: orderId });
+  if (!data?.order) {
+    $('tracking').hidden = true;
+    $('message').className = 'error';
+    $('message').textContent = errors?.[0]?.message ?? 'No order has this id.';
+    return;
+  }
+  const order = data.order;
+  $('tracking').hidden = false;
+  $('status').textContent = order.status;
+  $('where').textContent = order.location ? order.location.state + ' at ' + order.location.node : (order.stage ?? '');
+  $('customer').textContent = order.customer?.name ?? '';
+  const shipments = new Map(order.shipments.map((s) => [s.id, s]));
+  showShipments([...shipments.values()]);
+  let cursor = null;
+  for (const t of order.history) {
+    addRow(t, false);
+    if (t.cursor && (cursor === null || Number(t.cursor) > Number(cursor))) cursor = t.cursor;
+  }
+  current = follow(orderId, cursor, (event) => {
+    cursor = event.cursor;
+    addRow(event.transition, true);
+    if (event.order) $('status').textContent = event.order.status;
+    $('where').textContent = event.transition.to + ' at ' + event.transition.node;
+    if (event.shipment) { shipments.set(event.shipment.id, event.shipment); showShipments([...shipments.values()]); }
+  }, () => cursor);
+}
+
+// A minimal graphql-ws client: connection_init, subscribe, next/complete, ping→pong,
+// and reconnection that resumes from the last cursor received.
+function follow(orderId, startCursor, onEvent, lastCursor) {
+  let socket, stopped = false, attempt = 0, timer;
+  const state = (s, text) => { $('connection').dataset.state = s; $('connection').textContent = text; };
+  const connect = () => {
+    if (stopped) return;
+    socket = new WebSocket(endpoint.href.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: 'Bearer ' + token } : {} }));
+    socket.onmessage = ({ data }) => {
+      const message = JSON.parse(data);
+      if (message.type === 'connection_ack') {
+        attempt = 0;
+        state('live', 'Live: transitions appear as they happen.');
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables: { orderId, after: lastCursor() ?? startCursor } } }));
+      } else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
+      else if (message.type === 'next') {
+        const event = message.payload.data?.orderTransitions;
+        if (event) onEvent(event);
+        if (message.payload.errors) state('reconnecting', message.payload.errors[0].message);
+      } else if (message.type === 'error') state('reconnecting', message.payload[0]?.message ?? 'Subscription refused');
+      else if (message.type === 'complete') socket.close(1000);
+    };
+    socket.onclose = () => {
+      if (stopped) return;
+      state('reconnecting', 'Reconnecting…');
+      timer = setTimeout(connect, Math.min(10000, 250 * 2 ** attempt++));
+    };
+  };
+  connect();
+  return { stop() { stopped = true; clearTimeout(timer); socket?.close(1000); } };
+}
+
+$('form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const id = $('order-id').value.trim();
+  history.replaceState(null, '', '?order=' + encodeURIComponent(id) + (token ? '&token=' + encodeURIComponent(token) : ''));
+  track(id);
+});
+if (params.get('order')) { $('order-id').value = params.get('order'); track(params.get('order')); }
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,96 @@
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { ErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface WebSocketOptions {
+  logger: Logger;
+  /** Decides on a connection from its `connection_init` payload; refused connections close with 4403. */
+  authorize?: (params: Record<string, unknown> | undefined) => boolean | Promise<boolean>;
+  maxSubscriptionsPerConnection?: number;
+  /** A socket that has not sent `connection_init` by then is closed with 4408. */
+  connectionInitWaitTimeoutMs?: number;
+  /** Server pings this often; a client that does not answer before the next ping is dropped. */
+  keepAliveMs?: number;
+  /** Unsent bytes a client may have queued before it is disconnected (1013) as too slow. */
+  maxBufferedBytes?: number;
+}
+
+/** Close code for a client that reads too slowly: "try again later", which graphql-ws clients retry. */
+export const SLOW_CLIENT_CLOSE_CODE = 1013;
+
+/**
+ * GraphQL over WebSockets (the graphql-ws protocol) on the HTTP server's /graphql path, through
+ * the same yoga app as HTTP: same parsing, validation, plugins and error masking. graphql-ws
+ * enforces the protocol: 4400 bad message, 4401 subscribe before ack, 4403 refused, 4408 no init
+ * in time, 4409 duplicate id, 4429 repeated init; ping/pong both ways.
+ */
+export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstance<any, any>, options: WebSocketOptions) {
+  const { logger, authorize, maxSubscriptionsPerConnection = 100, connectionInitWaitTimeoutMs = 3_000, keepAliveMs = 12_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
+  const disposable = useServer<Record<string, unknown> | undefined>(
+    {
+      connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
+      onConnect: async (ctx) => (authorize ? authorize(ctx.connectionParams) : true),
+      execute: (args) => (args.rootValue as Enveloped).execute(args),
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`At most ${maxSubscriptionsPerConnection} operations at once on one connection; complete one or open another connection.`, {
+              extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS },
+            }),
+          ];
+        }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: ctx.connectionParams,
+        });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: params.operationName,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies Enveloped,
+        };
+        return args;
+      },
+      onNext: (ctx) => {
+        // A client that does not read its socket must not make the server hold its events forever.
+        const socket = ctx.extra.socket;
+        if (socket.bufferedAmount > maxBufferedBytes) socket.close(SLOW_CLIENT_CLOSE_CODE, 'Too slow: reconnect and resubscribe from your last cursor');
+      },
+    },
+    wss,
+    keepAliveMs,
+  );
+  wss.on('error', (error) => logger.error('websocket server error', { error }));
+  return {
+    async close() {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      await disposable.dispose();
+    },
+  };
+}
+
+interface Enveloped {
+  // Yoga's enveloped execute/subscribe: results, streams of results, or promises of either.
+  execute: (args: ExecutionArgs) => any;
+  subscribe: (args: ExecutionArgs) => any;
+}

@@ -1,0 +1,187 @@
+import type { Logger } from '../../kit/logger.ts';
+import { startLoop } from '../../kit/loop.ts';
+import type { EventDoc, TrackingStore, TransitionDoc } from './store.ts';
+
+export interface EventLogOptions {
+  /** How often to look for entries other tracking processes appended. */
+  pollIntervalMs: number;
+  /** Recent entries kept in memory, so live and resuming subscribers rarely read the database. */
+  capacity: number;
+  logger: Logger;
+}
+
+/**
+ * The log subscribers follow. Recording appends each new transition as entry n+1, only
+ * after entry n exists (a unique `_id` settles two writers racing for a number), so the log
+ * has no gaps and its order is the order of recording. Every tracking process follows the
+ * log with one cheap `_id` lookup per poll (its own appends wake it at once), keeps the
+ * newest entries in memory, and serves all its subscribers from there: a subscriber is just
+ * a cursor into the log, which is why resuming from a cursor loses nothing.
+ */
+export class EventLog {
+  /** The newest entry this process has read, so every entry up to it is in order. */
+  private readHead = 0;
+  /** The newest entry known to exist: where the next append starts trying. */
+  private writeHead = 0;
+  private readonly recent = new Map<number, EventDoc | null>();
+  private readonly seqOfTransition = new Map<string, number>();
+  private readonly waiters = new Set<() => void>();
+  private appending: Promise<unknown> = Promise.resolve();
+  private loop: ReturnType<typeof startLoop> | undefined;
+  stopped = false;
+
+  constructor(
+    private readonly store: TrackingStore,
+    private readonly options: EventLogOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.readHead = this.writeHead = await this.store.lastEventSeq();
+    this.loop = startLoop(() => this.catchUp(), { intervalMs: this.options.pollIntervalMs, logger: this.options.logger, what: 'following the event log' });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop?.stop();
+    for (const wake of this.waiters) wake();
+  }
+
+  get head(): number {
+    return this.readHead;
+  }
+
+  /** Stores transitions once each and appends an event for each new one. Returns how many were new. */
+  async record(transitions: readonly TransitionDoc[]): Promise<number> {
+    let added = 0;
+    for (const doc of transitions) {
+      const pending = await this.store.recordOnce(doc);
+      if (!pending) continue;
+      const seq = await this.append(pending);
+      await this.store.markSequenced(pending._id, seq);
+      added++;
+    }
+    if (added > 0) this.loop?.wake();
+    return added;
+  }
+
+  /** Appends within this process one at a time; across processes the unique `_id` decides. */
+  private append(doc: TransitionDoc): Promise<number> {
+    const appended = this.appending.then(async () => {
+      const { _id: transitionId, seq: _seq, ...fields } = doc;
+      let seq = this.writeHead + 1;
+      // A number already taken was taken by a committed entry, so the next one is the candidate.
+      while (!(await this.store.appendEvent({ ...fields, _id: seq, transitionId, recordedAt: new Date() }))) seq++;
+      this.writeHead = Math.max(this.writeHead, seq);
+      return seq;
+    });
+    this.appending = appended.catch(() => {});
+    return appended;
+  }
+
+  /** Reads entries appended since the last pass (by anyone); true when there may be more. */
+  private async catchUp(): Promise<boolean> {
+    for (let read = 0; read < 500; read++) {
+      const event = await this.store.eventAt(this.readHead + 1);
+      if (!event) return false;
+      this.remember(event);
+      this.readHead = event._id;
+      this.writeHead = Math.max(this.writeHead, event._id);
+      for (const wake of this.waiters) wake();
+      this.waiters.clear();
+    }
+    return true;
+  }
+
+  /**
+   * Keeps the newest entries. A transition whose recording was interrupted between its
+   * event and its mark can be appended twice; the second entry is remembered as empty,
+   * so subscribers receive that transition once.
+   */
+  private remember(event: EventDoc): void {
+    const seen = this.seqOfTransition.get(event.transitionId);
+    this.recent.set(event._id, seen !== undefined && seen !== event._id ? null : event);
+    if (seen === undefined) this.seqOfTransition.set(event.transitionId, event._id);
+    while (this.recent.size > this.options.capacity) {
+      const [oldest, entry] = this.recent.entries().next().value!;
+      this.recent.delete(oldest);
+      if (entry && this.seqOfTransition.get(entry.transitionId) === oldest) this.seqOfTransition.delete(entry.transitionId);
+    }
+  }
+
+  /** Entries from `from` on, up to `max` and no further than what this process has read. */
+  async read(from: number, max: number): Promise<{ events: EventDoc[]; through: number }> {
+    const to = Math.min(this.readHead, from + max - 1);
+    const events: EventDoc[] = [];
+    for (let seq = from; seq <= to; seq++) {
+      const kept = this.recent.get(seq);
+      if (kept) events.push(kept);
+      else if (kept === undefined) {
+        // Older than what is kept in memory: a subscriber resuming from far back.
+        const stored = await this.store.eventAt(seq);
+        if (stored) events.push(stored);
+      }
+    }
+    return { events, through: to };
+  }
+
+  /** Resolves when an entry after `seq` has been read, or the log stops. */
+  waitBeyond(seq: number): { promise: Promise<void>; cancel(): void } {
+    let wake!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    if (seq < this.readHead || this.stopped) wake();
+    else this.waiters.add(wake);
+    return { promise, cancel: () => (this.waiters.delete(wake), wake()) };
+  }
+
+  /** A subscriber: entries after `after` (the head, when absent) that pass `filter`, in order, until returned. */
+  follow(after: number | null, filter: (event: EventDoc) => boolean): AsyncIterableIterator<EventDoc> {
+    return new Follower(this, after ?? this.readHead, filter);
+  }
+}
+
+/**
+ * An iterator, not an async generator: a generator parked waiting for an entry cannot be
+ * returned until one arrives, which for a quiet order is never, and its waiter would leak.
+ */
+class Follower implements AsyncIterableIterator<EventDoc> {
+  private readonly buffered: EventDoc[] = [];
+  private closed = false;
+  private waiting: { cancel(): void } | undefined;
+
+  constructor(
+    private readonly log: EventLog,
+    private position: number,
+    private readonly filter: (event: EventDoc) => boolean,
+  ) {}
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<EventDoc>> {
+    while (!this.closed && !this.log.stopped) {
+      const event = this.buffered.shift();
+      if (event) return { value: event, done: false };
+      if (this.position < this.log.head) {
+        const { events, through } = await this.log.read(this.position + 1, 200);
+        this.position = through;
+        this.buffered.push(...events.filter(this.filter));
+        continue;
+      }
+      const wait = this.log.waitBeyond(this.position);
+      this.waiting = wait;
+      await wait.promise;
+      this.waiting = undefined;
+    }
+    return { value: undefined, done: true };
+  }
+
+  async return(): Promise<IteratorResult<EventDoc>> {
+    this.closed = true;
+    this.buffered.length = 0;
+    this.waiting?.cancel();
+    return { value: undefined, done: true };
+  }
+}
