@@ -90,4 +90,77 @@ describe('subscriptions at the gateway', () => {
       await second.dispose();
     }
   });
+
+  it('shares one upstream stream between identical subscriptions, and filters the pipeline by stage and state', async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const shippedQuery = `subscription { pipelineTransitions(state: "SHIPPED") { transition { elementId to } order { id status } } }`;
+      const pickingQuery = `subscription { pipelineTransitions(stage: "picking") { transition { node } } }`;
+      // Earlier tests' streams close as soon as the gateway hears their clients left.
+      const streamsBefore = await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === 0, 5_000);
+      const same = [collect(client, shippedQuery), collect(client, shippedQuery), collect(client, shippedQuery)];
+      const picking = collect(client, pickingQuery);
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === streamsBefore + 2, 5_000);
+      const id = await place([{ sku: 'MUG-001', quantity: 1 }, { sku: 'BOOK-002', quantity: 1 }]);
+      for (const sub of same) await sub.until((c) => c.events.some((e: any) => e.pipelineTransitions.order?.id === id));
+      await picking.until((c) => c.events.length > 0);
+      for (const sub of same) {
+        const mine = sub.events.filter((e: any) => e.pipelineTransitions.order?.id === id);
+        expect(mine).toHaveLength(1);
+        expect(mine[0]!.pipelineTransitions.transition.to).toBe('SHIPPED');
+      }
+      expect(picking.events.every((e: any) => e.pipelineTransitions.transition.node === 'picking')).toBe(true);
+      for (const sub of [...same, picking]) sub.stop();
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === streamsBefore, 5_000);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('delivers each event once to subscribers of each of two gateways', async () => {
+    const second = await system.startGateway();
+    const clients = [wsClient(system.gatewayUrl), wsClient(second.url)];
+    try {
+      const query = `subscription { pipelineTransitions(state: "SHIPPED") { cursor transition { elementId } order { id } } }`;
+      const subs = clients.map((client) => collect(client, query));
+      await eventually(async () => second.gateway.subscriptions.openStreams, (n) => n === 1, 5_000);
+      const ids = [await place([{ sku: 'MUG-001', quantity: 1 }]), await place([{ sku: 'LAMP-001', quantity: 1 }])];
+      for (const sub of subs) {
+        await sub.until((c) => ids.every((id) => c.events.some((e: any) => e.pipelineTransitions.order?.id === id)));
+        const mine = sub.events.filter((e: any) => ids.includes(e.pipelineTransitions.order?.id));
+        expect(mine).toHaveLength(2);
+      }
+      expect(subs[0]!.events.map((e: any) => e.pipelineTransitions.cursor)).toEqual(subs[1]!.events.map((e: any) => e.pipelineTransitions.cursor));
+      for (const sub of subs) sub.stop();
+    } finally {
+      for (const client of clients) await client.dispose();
+      await second.close();
+    }
+  });
+
+  it('ends subscriptions with DEPENDENCY_UNAVAILABLE while tracking is down, and a resume loses nothing', async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
+      const before = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
+      await before.until((c) => c.events.length > 0);
+      await system.stop('tracking');
+      await before.until((c) => c.completed);
+      expect(before.results.at(-1)!.errors?.[0]?.extensions?.code).toBe('DEPENDENCY_UNAVAILABLE');
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // the journey goes on; transitions wait in outboxes
+      await system.restart('tracking');
+      const lastCursor = before.events.at(-1)!.orderTransitions.cursor;
+      const after = collect<OrderEvent>(client, followOrder, { orderId: id, after: lastCursor });
+      // Transitions made while tracking was down arrive as each node's outbox retries (with backoff).
+      const journeyLength = 8; // a single-item order: 4 order, 1 charge and 3 shipment transitions
+      await after.until((c) => before.events.length + c.events.length >= journeyLength, 30_000);
+      const ids = [...before.events, ...after.events].map((e) => e.orderTransitions.transition.id);
+      expect(ids).toHaveLength(journeyLength);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual((await historyOf(id)).map((t) => t.id).sort());
+      after.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
 });

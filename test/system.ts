@@ -89,8 +89,26 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const initialWorkers = options.workers === false ? [] : options.workers === true || options.workers === undefined ? (['orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving'] as const) : options.workers;
   for (const name of initialWorkers) addWorker(name);
 
+  const extraGateways: { close(): Promise<void> }[] = [];
+  /** Another gateway process's worth of gateway over the same subgraphs (several can serve at once). */
+  const startGateway = async (options: Partial<Parameters<typeof buildGateway>[0]> = {}) => {
+    const extra = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger, ...options });
+    const app = await serve(extra.handler, 0, extra.attach);
+    const running = {
+      url: app.url,
+      gateway: extra,
+      async close() {
+        await app.close();
+        await extra.stop();
+      },
+    };
+    extraGateways.push(running);
+    return running;
+  };
+
   return {
     gatewayUrl: gatewayApp.url,
+    startGateway,
     gateway,
     urls,
     apps,
@@ -111,6 +129,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       for (const list of workers.values()) await Promise.all(list.map((worker) => worker.stop()));
       await gatewayApp.close();
       await gateway.stop();
+      for (const extra of extraGateways) await extra.close().catch(() => {});
       for (const app of Object.values(apps)) await app.close().catch(() => {});
       await services.tracking.close();
       await services.orders.close();

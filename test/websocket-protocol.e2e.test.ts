@@ -1,0 +1,155 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDatabases } from './harness.ts';
+import { collect, wsClient } from './subscriber.ts';
+import { startSystem, type RunningSystem } from './system.ts';
+
+// The graphql-ws protocol as the gateway speaks it, driven with raw WebSocket frames.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let guarded: { url: string; close(): Promise<void> };
+const token = 'a-subscription-token-for-tests';
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: false });
+  guarded = await system.startGateway({ subscriptionToken: token, maxSubscriptionsPerConnection: 2 });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+interface RawSocket {
+  send(message: object | string): void;
+  messages: Record<string, any>[];
+  closed: Promise<{ code: number; reason: string }>;
+  next(type: string, timeoutMs?: number): Promise<Record<string, any>>;
+  close(): void;
+}
+
+async function connect(httpUrl: string): Promise<RawSocket> {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const messages: Record<string, any>[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  return {
+    send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    messages,
+    closed,
+    async next(type, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find((m) => m.type === type);
+        if (found) {
+          messages.splice(messages.indexOf(found), 1);
+          return found;
+        }
+        if (Date.now() > deadline) throw new Error(`no ${type} message; got ${JSON.stringify(messages)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    close: () => socket.close(),
+  };
+}
+
+const subscribe = (id: string, query = 'subscription { pipelineTransitions { cursor } }') => ({ id, type: 'subscribe', payload: { query } });
+
+describe('graphql-ws protocol at the gateway', () => {
+  it('acknowledges connection_init and answers ping with pong', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send({ type: 'connection_init' });
+    await socket.next('connection_ack');
+    socket.send({ type: 'ping', payload: { at: 1 } });
+    expect(await socket.next('pong')).toMatchObject({ type: 'pong' });
+    socket.close();
+  });
+
+  it('closes with 4408 when connection_init does not come in time', async () => {
+    const socket = await connect(system.gatewayUrl);
+    expect((await socket.closed).code).toBe(4408);
+  });
+
+  it('closes with 4401 on subscribe before the connection is acknowledged', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send(subscribe('1'));
+    expect((await socket.closed).code).toBe(4401);
+  });
+
+  it('closes with 4429 on a second connection_init', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send({ type: 'connection_init' });
+    await socket.next('connection_ack');
+    socket.send({ type: 'connection_init' });
+    expect((await socket.closed).code).toBe(4429);
+  });
+
+  it('closes with 4409 when a subscription id is reused while active', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send({ type: 'connection_init' });
+    await socket.next('connection_ack');
+    socket.send(subscribe('same'));
+    socket.send(subscribe('same'));
+    expect((await socket.closed).code).toBe(4409);
+  });
+
+  it('closes with 4400 on a message that is not part of the protocol', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send('{"type":"hello"}');
+    expect((await socket.closed).code).toBe(4400);
+  });
+
+  it('answers an invalid subscription with an error message for that id, and the connection stays', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send({ type: 'connection_init' });
+    await socket.next('connection_ack');
+    socket.send(subscribe('bad', 'subscription { pipelineTransitions { noSuchField } }'));
+    const error = await socket.next('error');
+    expect(error.id).toBe('bad');
+    expect(error.payload[0].message).toMatch(/noSuchField/);
+    socket.send(subscribe('cursor', 'subscription { pipelineTransitions(after: "not-a-cursor") { cursor } }'));
+    const refused = await socket.next('next');
+    expect(refused.payload.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    socket.send({ type: 'ping' });
+    await socket.next('pong');
+    socket.close();
+  });
+
+  it('closes with 4403 when the connection does not carry the subscription token', async () => {
+    const socket = await connect(guarded.url);
+    socket.send({ type: 'connection_init', payload: { authorization: 'Bearer wrong' } });
+    expect((await socket.closed).code).toBe(4403);
+  });
+
+  it('accepts the token on connect and limits subscriptions per connection', async () => {
+    const client = wsClient(guarded.url, { authorization: `Bearer ${token}` });
+    try {
+      const query = 'subscription($state: String) { pipelineTransitions(state: $state) { cursor } }';
+      const first = collect(client, query, { state: 'A' });
+      const second = collect(client, query, { state: 'B' });
+      const third = collect(client, query, { state: 'C' });
+      await third.until((c) => c.error !== undefined);
+      expect((third.error as { extensions: { code: string } }[])[0]!.extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+      expect(first.error).toBeUndefined();
+      expect(second.error).toBeUndefined();
+      first.stop();
+      second.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('refuses a subscription over HTTP (server-sent events) without the token', async () => {
+    const response = await fetch(guarded.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { pipelineTransitions { cursor } }' }),
+    });
+    const text = await response.text();
+    expect(text).toContain('UNAUTHENTICATED');
+  });
+});
