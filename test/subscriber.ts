@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -8,7 +8,7 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, unkn
 }
 
 export interface Collected<T> {
-  results: ExecutionResult<T>[];
+  results: FormattedExecutionResult<T>[];
   /** The data of every result that had some. */
   readonly events: T[];
   readonly completed: boolean;
