@@ -8,7 +8,7 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, unkn
 }
 
 export interface Collected<T> {
-  results: FormattedExecutionResult<T>[];
+  results: FormattedExecutionResult<T, unknown>[];
   /** The data of every result that had some. */
   readonly events: T[];
   readonly completed: boolean;
