@@ -8,6 +8,8 @@ export interface EventLogOptions {
   /** Recent entries kept in memory, so live and resuming subscribers rarely read the database. */
   capacity: number;
   logger: Logger;
+  /** How long a duplicate delivery waits for the first to append its event before doing it itself. */
+  takeOverAfterMs: number;
 }
 
 /**
@@ -50,24 +52,37 @@ export class EventLog {
     return this.readHead;
   }
 
-  /** Stores transitions once each and appends an event for each new one. Returns how many were new. */
+  /** Stores transitions once each and appends one event for each. Returns how many were new. */
   async record(transitions: readonly TransitionDoc[]): Promise<number> {
     let added = 0;
     for (const doc of transitions) {
-      const pending = await this.store.recordOnce(doc);
-      if (!pending) continue;
-      const seq = await this.append(pending);
-      await this.store.markSequenced(pending._id, seq);
+      const { stored, inserted } = await this.store.recordOnce(doc);
+      if (!inserted && (stored.seq != null || (await this.appendedByOther(stored._id)))) continue;
+      // Stored here, or stored by a delivery that stopped before appending its event: append it.
+      await this.store.markSequenced(stored._id, await this.append(stored));
       added++;
     }
     if (added > 0) this.loop?.wake();
     return added;
   }
 
+  /**
+   * A duplicate delivery arriving while the first is still being recorded waits for it to
+   * finish rather than appending a second event; it takes over only if the first never does.
+   */
+  private async appendedByOther(transitionId: string): Promise<boolean> {
+    const deadline = Date.now() + this.options.takeOverAfterMs;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      if ((await this.store.seqOf(transitionId)) !== null) return true;
+    }
+    return false;
+  }
+
   /** Appends within this process one at a time; across processes the unique `_id` decides. */
   private append(doc: TransitionDoc): Promise<number> {
     const appended = this.appending.then(async () => {
-      const { _id: transitionId, seq: _seq, ...fields } = doc;
+      const { _id: transitionId, seq: _seq, recordedAt: _recordedAt, ...fields } = doc;
       let seq = this.writeHead + 1;
       // A number already taken was taken by a committed entry, so the next one is the candidate.
       while (!(await this.store.appendEvent({ ...fields, _id: seq, transitionId, recordedAt: new Date() }))) seq++;

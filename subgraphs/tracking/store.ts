@@ -15,6 +15,8 @@ export interface TransitionDoc {
   detail: string | null;
   /** Its event's place in the log; null (or absent) until the event is appended. */
   seq?: number | null;
+  /** When tracking stored it. */
+  recordedAt?: Date;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface TransitionDoc {
  * inserted only after the one before it exists, so the log has no gaps and a reader that
  * sees entry n has seen every entry before it.
  */
-export interface EventDoc extends Omit<TransitionDoc, '_id' | 'seq'> {
+export interface EventDoc extends Omit<TransitionDoc, '_id' | 'seq' | 'recordedAt'> {
   _id: number;
   transitionId: string;
   recordedAt: Date;
@@ -59,19 +61,21 @@ export class TrackingStore {
     await this.warehouse.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
   }
 
-  /**
-   * Stores a transition once (a re-delivered one is a duplicate key). Returns it if it still
-   * needs its event: new, or stored by an earlier delivery that stopped before appending it.
-   */
-  async recordOnce(doc: TransitionDoc): Promise<TransitionDoc | null> {
+  /** Stores a transition once (a re-delivered one is a duplicate key); says whether this call stored it. */
+  async recordOnce(doc: TransitionDoc): Promise<{ stored: TransitionDoc; inserted: boolean }> {
+    const fresh = { ...doc, seq: null, recordedAt: new Date() };
     try {
-      await this.transitions.insertOne({ ...doc, seq: null });
-      return doc;
+      await this.transitions.insertOne(fresh);
+      return { stored: fresh, inserted: true };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const stored = await this.transitions.findOne({ _id: doc._id });
-      return stored && stored.seq == null ? stored : null;
+      return stored ? { stored, inserted: false } : this.recordOnce(doc); // moved to the warehouse meanwhile: store again
     }
+  }
+
+  async seqOf(transitionId: string): Promise<number | null> {
+    return (await this.transitions.findOne({ _id: transitionId }, { projection: { seq: 1 } }))?.seq ?? null;
   }
 
   /** Inserts the log entry `seq`; false when another writer took that number first. */

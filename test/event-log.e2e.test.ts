@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { EventLog } from '../subgraphs/tracking/event-log.ts';
+import { TrackingStore, type EventDoc, type TransitionDoc } from '../subgraphs/tracking/store.ts';
+import { silentLogger, TestDatabases } from './harness.ts';
+
+const dbs = new TestDatabases();
+afterAll(() => dbs.cleanup());
+
+const transition = (n: number): TransitionDoc => ({
+  _id: `ORDER:o${n}:NEW>PLACED`,
+  elementType: 'ORDER',
+  elementId: `o${n}`,
+  orderId: `o${n}`,
+  from: null,
+  to: 'PLACED',
+  node: 'orders',
+  at: new Date(),
+  detail: null,
+});
+
+async function take(iterator: AsyncIterator<EventDoc>, count: number): Promise<EventDoc[]> {
+  const taken: EventDoc[] = [];
+  while (taken.length < count) taken.push((await iterator.next()).value as EventDoc);
+  return taken;
+}
+
+describe("tracking's event log", () => {
+  it('stays gapless and in one order when two tracking processes record at once, duplicates included', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const logs = [new EventLog(store, { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 2_000, logger: silentLogger }), new EventLog(new TrackingStore(db), { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 2_000, logger: silentLogger })];
+    for (const log of logs) await log.start();
+    try {
+      const followers = logs.map((log) => log.follow(0, () => true));
+      const all = Array.from({ length: 60 }, (_, n) => transition(n));
+      // Each process gets every other transition, and a third of them are delivered to both.
+      await Promise.all([
+        ...all.filter((_, n) => n % 2 === 0 || n % 3 === 0).map((t) => logs[0]!.record([t])),
+        ...all.filter((_, n) => n % 2 === 1 || n % 3 === 0).map((t) => logs[1]!.record([t])),
+      ]);
+      const events = await store.events.find().sort({ _id: 1 }).toArray();
+      expect(events.map((e) => e._id)).toEqual(Array.from({ length: 60 }, (_, n) => n + 1));
+      expect(new Set(events.map((e) => e.transitionId)).size).toBe(60);
+
+      const seen = await Promise.all(followers.map((follower) => take(follower, 60)));
+      expect(seen[0]!.map((e) => e._id)).toEqual(events.map((e) => e._id));
+      expect(seen[1]!.map((e) => e.transitionId)).toEqual(events.map((e) => e.transitionId));
+      for (const follower of followers) await follower.return!();
+      // Every stored transition knows its cursor, so a history read can be followed on from.
+      expect(await store.transitions.countDocuments({ seq: null })).toBe(0);
+    } finally {
+      for (const log of logs) await log.stop();
+    }
+  });
+
+  it('resumes a follower from any cursor, including entries older than what is kept in memory', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 5, takeOverAfterMs: 2_000, logger: silentLogger });
+    await log.start();
+    try {
+      for (let n = 0; n < 20; n++) await log.record([transition(n)]);
+      const follower = log.follow(7, () => true);
+      const rest = await take(follower, 13);
+      expect(rest.map((e) => e._id)).toEqual(Array.from({ length: 13 }, (_, n) => n + 8));
+      await follower.return!();
+    } finally {
+      await log.stop();
+    }
+  });
+
+  it('appends the event of a transition whose first recording stopped half-way, once', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger });
+    await log.start();
+    try {
+      // What a tracking process that died between storing a transition and appending its event leaves.
+      await store.transitions.insertOne({ ...transition(1), seq: null, recordedAt: new Date() });
+      expect(await log.record([transition(1)])).toBe(1);
+      expect(await log.record([transition(1)])).toBe(0);
+      const events = await store.events.find().toArray();
+      expect(events.map((e) => [e._id, e.transitionId])).toEqual([[1, transition(1)._id]]);
+      expect(await store.seqOf(transition(1)._id)).toBe(1);
+    } finally {
+      await log.stop();
+    }
+  });
+});
