@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { gql, TestDatabases } from './harness.ts';
+import { startSystem, type RunningSystem } from './system.ts';
+
+// The live tracking page in a real headless browser: Debian's chromium, driven by playwright-core.
+// `.ci/run` installs chromium; elsewhere set CHROMIUM_PATH or `apt-get install chromium`.
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(executablePath)) throw new Error(`No browser at ${executablePath}: install chromium (apt-get install chromium) or set CHROMIUM_PATH.`);
+  browser = await chromium.launch({ executablePath, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  system = await startSystem(dbs);
+});
+afterAll(async () => {
+  await browser?.close();
+  await system?.close();
+  await dbs.cleanup();
+});
+
+describe('the /track page', () => {
+  it('shows an order with its history and follows it live to SHIPPED', async () => {
+    await system.stopWorkers('shipping'); // hold the order before it ships, to watch it ship live
+    const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+      input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'LAMP-001', quantity: 1 }] },
+    });
+    const id = placed.data!.placeOrder.id as string;
+    const page = await browser.newPage();
+    try {
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}`));
+      await page.getByText('Live: transitions appear as they happen.').waitFor({ timeout: 10_000 });
+      await page.locator('#history tr', { hasText: 'NEW → PLACED' }).waitFor();
+      await page.locator('#history tr', { hasText: 'PICKING → SHIPPING' }).waitFor({ timeout: 15_000 });
+      expect(await page.locator('#customer').textContent()).toBe('Ada Lovelace');
+      expect(await page.locator('#history tr', { hasText: 'SHIPPED' }).count()).toBe(0);
+
+      system.addWorker('shipping');
+      const shippedRow = page.locator('#history tr', { hasText: 'SHIPPING → SHIPPED' });
+      await shippedRow.waitFor({ timeout: 15_000 });
+      expect(await shippedRow.getAttribute('class')).toBe('new'); // arrived live, not from the first read
+      await expect.poll(() => page.locator('#shipments').textContent(), { timeout: 10_000 }).toMatch(/\w+ \w{6,}/);
+      await expect.poll(() => page.locator('#where').textContent()).toBe('SHIPPED at shipping');
+
+      if (process.env.TRACK_SCREENSHOT) await page.screenshot({ path: process.env.TRACK_SCREENSHOT, fullPage: true });
+      const rows = await page.locator('#history tr').allTextContents();
+      const history = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { id } } }`, { id })).data!.order.history;
+      expect(rows).toHaveLength(history.length);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says so when no order has the id', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(system.gatewayUrl.replace('/graphql', '/track?order=64b0000000000000000000ff'));
+      await page.getByText('No order has this id.').waitFor({ timeout: 10_000 });
+      expect(await page.locator('#tracking').isHidden()).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+});
