@@ -40,11 +40,11 @@ describe("tracking's event log", () => {
         ...all.filter((_, n) => n % 2 === 1 || n % 3 === 0).map((t) => logs[1]!.record([t])),
       ]);
       const events = await store.events.find().sort({ _id: 1 }).toArray();
-      expect(events.map((e) => e._id)).toEqual(Array.from({ length: 60 }, (_, n) => n + 1));
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_, n) => n + 1));
       expect(new Set(events.map((e) => e.transitionId)).size).toBe(60);
 
       const seen = await Promise.all(followers.map((follower) => take(follower, 60)));
-      expect(seen[0]!.map((e) => e._id)).toEqual(events.map((e) => e._id));
+      expect(seen[0]!.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
       expect(seen[1]!.map((e) => e.transitionId)).toEqual(events.map((e) => e.transitionId));
       for (const follower of followers) await follower.return!();
       // Every stored transition knows its cursor, so a history read can be followed on from.
@@ -64,7 +64,7 @@ describe("tracking's event log", () => {
       for (let n = 0; n < 20; n++) await log.record([transition(n)]);
       const follower = log.follow(7, () => true);
       const rest = await take(follower, 13);
-      expect(rest.map((e) => e._id)).toEqual(Array.from({ length: 13 }, (_, n) => n + 8));
+      expect(rest.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, n) => n + 8));
       await follower.return!();
     } finally {
       await log.stop();
@@ -83,7 +83,7 @@ describe("tracking's event log", () => {
       expect(await log.record([transition(1)])).toBe(1);
       expect(await log.record([transition(1)])).toBe(0);
       const events = await store.events.find().toArray();
-      expect(events.map((e) => [e._id, e.transitionId])).toEqual([[1, transition(1)._id]]);
+      expect(events.map((e) => [e.seq, e.transitionId])).toEqual([[1, transition(1)._id]]);
       expect(await store.seqOf(transition(1)._id)).toBe(1);
     } finally {
       await log.stop();

@@ -1,6 +1,6 @@
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
-import type { EventDoc, TrackingStore, TransitionDoc } from './store.ts';
+import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
 
 export interface EventLogOptions {
   /** How often to look for entries other tracking processes appended. */
@@ -30,6 +30,7 @@ export class EventLog {
   private readonly waiters = new Set<() => void>();
   private appending: Promise<unknown> = Promise.resolve();
   private loop: ReturnType<typeof startLoop> | undefined;
+  private probedAt = 0;
   stopped = false;
 
   constructor(
@@ -62,7 +63,6 @@ export class EventLog {
       await this.store.markSequenced(stored._id, await this.append(stored));
       added++;
     }
-    if (added > 0) this.loop?.wake();
     return added;
   }
 
@@ -85,26 +85,36 @@ export class EventLog {
       const { _id: transitionId, seq: _seq, recordedAt: _recordedAt, ...fields } = doc;
       let seq = this.writeHead + 1;
       // A number already taken was taken by a committed entry, so the next one is the candidate.
-      while (!(await this.store.appendEvent({ ...fields, _id: seq, transitionId, recordedAt: new Date() }))) seq++;
+      while (!(await this.store.appendEvent({ ...fields, _id: eventId(seq), seq, transitionId, recordedAt: new Date() }))) seq++;
       this.writeHead = Math.max(this.writeHead, seq);
+      this.loop?.wake();
+      await this.store.advanceHead(seq);
       return seq;
     });
     this.appending = appended.catch(() => {});
     return appended;
   }
 
-  /** Reads entries appended since the last pass (by anyone); true when there may be more. */
+  /**
+   * Reads entries appended since the last pass, here or by other tracking processes, up to
+   * the recorded head: lookups that find something (FerretDB answers a miss far more slowly).
+   * Once a second it also looks one past the head, in case a writer's head update lagged.
+   */
   private async catchUp(): Promise<boolean> {
-    for (let read = 0; read < 500; read++) {
+    const probe = Date.now() - this.probedAt >= 1_000;
+    if (probe) this.probedAt = Date.now();
+    const known = Math.max(this.writeHead, await this.store.headSeq());
+    const until = probe ? Number.POSITIVE_INFINITY : known;
+    for (let read = 0; read < 500 && this.readHead < until; read++) {
       const event = await this.store.eventAt(this.readHead + 1);
-      if (!event) return false;
+      if (!event) break;
       this.remember(event);
-      this.readHead = event._id;
-      this.writeHead = Math.max(this.writeHead, event._id);
+      this.readHead = event.seq;
+      this.writeHead = Math.max(this.writeHead, event.seq);
       for (const wake of this.waiters) wake();
       this.waiters.clear();
     }
-    return true;
+    return this.readHead < known;
   }
 
   /**
@@ -114,8 +124,8 @@ export class EventLog {
    */
   private remember(event: EventDoc): void {
     const seen = this.seqOfTransition.get(event.transitionId);
-    this.recent.set(event._id, seen !== undefined && seen !== event._id ? null : event);
-    if (seen === undefined) this.seqOfTransition.set(event.transitionId, event._id);
+    this.recent.set(event.seq, seen !== undefined && seen !== event.seq ? null : event);
+    if (seen === undefined) this.seqOfTransition.set(event.transitionId, event.seq);
     while (this.recent.size > this.options.capacity) {
       const [oldest, entry] = this.recent.entries().next().value!;
       this.recent.delete(oldest);

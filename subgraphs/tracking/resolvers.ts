@@ -10,7 +10,7 @@ function cursorArg(after: string | null | undefined): number | null {
   return Number(after);
 }
 
-const transitionOf = ({ _id, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId, seq: _id });
+const transitionOf = ({ _id, seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId, seq });
 
 export const resolvers: Resolvers = {
   Query: {
@@ -60,7 +60,7 @@ export const resolvers: Resolvers = {
     cursor: (t) => (t.seq == null ? null : String(t.seq)),
   },
   TransitionEvent: {
-    cursor: (event) => String(event._id),
+    cursor: (event) => String(event.seq),
     transition: transitionOf,
     order: (event) => (event.orderId ? { id: event.orderId } : null),
     shipment: (event) => (event.elementType === 'SHIPMENT' ? { id: event.elementId } : null),

@@ -20,12 +20,14 @@ export interface TransitionDoc {
 }
 
 /**
- * One entry of the event log subscribers follow. `_id` is the sequence number: each is
- * inserted only after the one before it exists, so the log has no gaps and a reader that
- * sees entry n has seen every entry before it.
+ * One entry of the event log subscribers follow, numbered `seq`. Each is inserted only after
+ * the one before it exists, so the log has no gaps and a reader that sees entry n has seen
+ * every entry before it. `_id` is `seq` as a zero-padded string: FerretDB answers an `_id`
+ * lookup from its index only for strings (a number `_id` is a full scan).
  */
 export interface EventDoc extends Omit<TransitionDoc, '_id' | 'seq' | 'recordedAt'> {
-  _id: number;
+  _id: string;
+  seq: number;
   transitionId: string;
   recordedAt: Date;
 }
@@ -45,11 +47,14 @@ export class TrackingStore {
   readonly warehouse: Collection<TransitionDoc>;
   /** The event log: every recorded transition once, numbered in recording order. */
   readonly events: Collection<EventDoc>;
+  /** One document: the newest entry's number, so followers poll with a lookup that finds something. */
+  readonly eventHead: Collection<{ _id: 'head'; seq: number }>;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
     this.events = db.collection<EventDoc>('events');
+    this.eventHead = db.collection<{ _id: 'head'; seq: number }>('event_head');
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
 
@@ -93,15 +98,26 @@ export class TrackingStore {
     await this.transitions.updateOne({ _id: transitionId }, { $set: { seq } });
   }
 
-  /** Log entry `seq`, if written: an `_id` lookup, the one query FerretDB answers from its index. */
+  /** Log entry `seq`, if written. */
   eventAt(seq: number): Promise<EventDoc | null> {
-    return this.events.findOne({ _id: seq });
+    return this.events.findOne({ _id: eventId(seq) });
   }
 
-  /** The newest log entry's number (0 for an empty log); read once at start-up. */
+  /** The newest entry's number, as its writers last recorded it (possibly a little behind). */
+  async headSeq(): Promise<number> {
+    return (await this.eventHead.findOne({ _id: 'head' }))?.seq ?? 0;
+  }
+
+  /** Written after each append; `$max`, so a late writer never moves it back. */
+  async advanceHead(seq: number): Promise<void> {
+    await this.eventHead.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+  }
+
+  /** The newest entry's number (0 for an empty log): the recorded head, then a walk past it. */
   async lastEventSeq(): Promise<number> {
-    const [last] = await this.events.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).toArray();
-    return last?._id ?? 0;
+    let seq = await this.headSeq();
+    while (await this.eventAt(seq + 1)) seq++;
+    return seq;
   }
 
   /** Wherever the rows are: the tracking store, the warehouse, or (mid-move) both, each once. */
@@ -142,6 +158,9 @@ export class TrackingStore {
     return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
   }
 }
+
+/** Sorts like the number it holds: 000000000000042. */
+export const eventId = (seq: number) => String(seq).padStart(15, '0');
 
 function merged(lists: TransitionDoc[][]): TransitionDoc[] {
   const byId = new Map<string, TransitionDoc>();
