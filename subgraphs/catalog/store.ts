@@ -1,4 +1,5 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
+import { findByIds } from '../../kit/mongo.ts';
 
 // The only code that touches the products collection.
 
@@ -33,7 +34,7 @@ export class ProductStore {
 
   async findBySkus(skus: readonly string[]): Promise<ProductDoc[]> {
     if (skus.length === 0) return [];
-    return this.products.find({ _id: { $in: [...skus] } }).toArray();
+    return findByIds(this.products, skus);
   }
 
   async list(limit: number): Promise<ProductDoc[]> {

@@ -1,5 +1,6 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
+import { findByIds } from '../../kit/mongo.ts';
 
 // The only code that touches the customers collections.
 
@@ -62,10 +63,10 @@ export class CustomerStore {
     await this.versions.ensureIndexes();
   }
 
-  /** One `$in` query for a whole batch of entity lookups. */
+  /** One query (or, on FerretDB, one `_id` lookup each) for a whole batch of entity lookups. */
   async findByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]> {
     if (ids.length === 0) return [];
-    return this.customers.find({ _id: { $in: [...ids] } }).toArray();
+    return findByIds(this.customers, ids);
   }
 
   async list(limit: number): Promise<CustomerDoc[]> {

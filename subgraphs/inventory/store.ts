@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
 // The only code that touches the bin-items collection.
@@ -243,7 +243,7 @@ export class InventoryStore {
 
   async reservationsFor(ids: readonly string[]): Promise<ReservationDoc[]> {
     if (ids.length === 0) return [];
-    return this.reservations.find({ _id: { $in: [...ids] } }).toArray();
+    return findByIds(this.reservations, ids);
   }
 
   async upsert(item: BinItemDoc): Promise<void> {

@@ -3,6 +3,7 @@ import { DurableQueue } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
+import { findByIds } from '../../kit/mongo.ts';
 
 // The only code that touches the orders collections.
 
@@ -139,7 +140,7 @@ export class OrderStore {
 
   async findByIds(ids: readonly ObjectId[]): Promise<OrderDoc[]> {
     if (ids.length === 0) return [];
-    return this.orders.find({ _id: { $in: [...ids] } }).toArray();
+    return findByIds(this.orders, ids);
   }
 
   async findById(id: ObjectId): Promise<OrderDoc | null> {

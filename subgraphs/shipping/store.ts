@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { AddressPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
@@ -54,10 +54,8 @@ export class ShippingStore {
     return this.shipped.findOne({ _id: id });
   }
 
-  /** One `_id` lookup for a single id (FerretDB answers that from its index), one `$in` query for several. */
   async byIds(ids: readonly string[]): Promise<ShippedDoc[]> {
-    if (ids.length === 1) return [await this.get(ids[0]!)].filter((doc): doc is ShippedDoc => doc !== null);
-    return this.shipped.find({ _id: { $in: [...ids] } }).toArray();
+    return findByIds(this.shipped, ids);
   }
 
   async forOrders(orderIds: readonly string[]): Promise<ShippedDoc[]> {

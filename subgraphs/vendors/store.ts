@@ -1,4 +1,5 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
+import { findByIds } from '../../kit/mongo.ts';
 
 // The only code that touches the vendors collection.
 
@@ -23,7 +24,7 @@ export class VendorStore {
 
   async findByIds(ids: readonly ObjectId[]): Promise<VendorDoc[]> {
     if (ids.length === 0) return [];
-    return this.vendors.find({ _id: { $in: [...ids] } }).toArray();
+    return findByIds(this.vendors, ids);
   }
 
   async list(limit: number): Promise<VendorDoc[]> {
