@@ -39,7 +39,7 @@ describe("tracking's event log", () => {
         ...all.filter((_, n) => n % 2 === 0 || n % 3 === 0).map((t) => logs[0]!.record([t])),
         ...all.filter((_, n) => n % 2 === 1 || n % 3 === 0).map((t) => logs[1]!.record([t])),
       ]);
-      const events = await store.events.find().sort({ _id: 1 }).toArray();
+      const events = await store.eventsBetween(1, 70);
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_, n) => n + 1));
       expect(new Set(events.map((e) => e.transitionId)).size).toBe(60);
 
@@ -82,11 +82,34 @@ describe("tracking's event log", () => {
       await store.transitions.insertOne({ ...transition(1), seq: null, recordedAt: new Date() });
       expect(await log.record([transition(1)])).toBe(1);
       expect(await log.record([transition(1)])).toBe(0);
-      const events = await store.events.find().toArray();
+      const events = await store.eventsBetween(1, 5);
       expect(events.map((e) => [e.seq, e.transitionId])).toEqual([[1, transition(1)._id]]);
       expect(await store.seqOf(transition(1)._id)).toBe(1);
     } finally {
       await log.stop();
+    }
+  });
+
+  it('tells a subscriber resuming from a dropped segment that its cursor expired', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const writer = new EventLog(store, { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 100, logger: silentLogger });
+    await writer.start();
+    await writer.record(Array.from({ length: 503 }, (_, n) => transition(n)));
+    await writer.stop();
+    expect(await store.dropEventsBefore(501)).toBe(1); // entries 1-500 go, 501-503 stay
+
+    const restarted = new EventLog(store, { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 100, logger: silentLogger });
+    await restarted.start();
+    try {
+      expect(restarted.head).toBe(503);
+      await expect(restarted.follow(10, () => true).next()).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
+      const recent = restarted.follow(500, () => true);
+      expect((await take(recent, 3)).map((e) => e.seq)).toEqual([501, 502, 503]);
+      await recent.return!();
+    } finally {
+      await restarted.stop();
     }
   });
 });

@@ -163,4 +163,26 @@ describe('subscriptions at the gateway', () => {
       await client.dispose();
     }
   });
+
+  it('serves the same subscriptions over server-sent events, as GraphiQL uses them', async () => {
+    const abort = new AbortController();
+    const response = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: `subscription { pipelineTransitions(state: "SHIPPED") { transition { to } order { id customer { name } } } }` }),
+      signal: abort.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    // The stream is open once the gateway has subscribed upstream.
+    await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n >= 1, 5_000);
+    const id = await place([{ sku: 'LAMP-001', quantity: 1 }]);
+    let text = '';
+    const decoder = new TextDecoder();
+    const deadline = Date.now() + 20_000;
+    while (!text.includes(id) && Date.now() < deadline) text += decoder.decode((await reader.read()).value);
+    abort.abort();
+    const event = text.split('\n').find((line) => line.startsWith('data:') && line.includes(id))!;
+    expect(JSON.parse(event.slice(5))).toEqual({ data: { pipelineTransitions: { transition: { to: 'SHIPPED' }, order: { id, customer: { name: 'Ada Lovelace' } } } } });
+  });
 });

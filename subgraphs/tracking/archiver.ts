@@ -21,10 +21,17 @@ export async function archiveFulfilled(store: TrackingStore, delayMs: number, li
   return moved;
 }
 
-export function startArchiver(store: TrackingStore, options: { delayMs: number; intervalMs: number }, logger: Logger) {
+/** Keeps the newest `retain` entries of the event log (whole segments go); histories are unaffected. */
+export async function trimEventLog(store: TrackingStore, retain: number): Promise<number> {
+  return store.dropEventsBefore((await store.headSeq()) - retain + 1);
+}
+
+export function startArchiver(store: TrackingStore, options: { delayMs: number; intervalMs: number; eventRetention: number }, logger: Logger) {
   const pass = async () => {
     const moved = await archiveFulfilled(store, options.delayMs);
     if (moved.length > 0) logger.info('histories moved to the warehouse', { orders: moved.length });
+    const dropped = await trimEventLog(store, options.eventRetention);
+    if (dropped > 0) logger.info('old event log segments dropped', { segments: dropped });
   };
   return startLoop(pass, { intervalMs: options.intervalMs, logger, what: 'archiving' });
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../../kit/logger.ts';
+import { clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
 
@@ -143,7 +144,10 @@ export class EventLog {
       else if (kept === undefined) {
         // Older than what is kept in memory: a subscriber resuming from far back.
         const stored = await this.store.eventAt(seq);
-        if (stored) events.push(stored);
+        if (!stored) {
+          throw clientError(ErrorCode.CURSOR_EXPIRED, 'Events that old are no longer kept; read the order\'s history and subscribe after its newest cursor.');
+        }
+        events.push(stored);
       }
     }
     return { events, through: to };

@@ -45,15 +45,14 @@ export class TrackingStore {
   readonly transitions: Collection<TransitionDoc>;
   /** The warehouse: histories of fulfilled orders, for analysis; a separate database. */
   readonly warehouse: Collection<TransitionDoc>;
-  /** The event log: every recorded transition once, numbered in recording order. */
-  readonly events: Collection<EventDoc>;
+  private readonly db: Db;
   /** One document: the newest entry's number, so followers poll with a lookup that finds something. */
   readonly eventHead: Collection<{ _id: 'head'; seq: number }>;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
-    this.events = db.collection<EventDoc>('events');
+    this.db = db;
     this.eventHead = db.collection<{ _id: 'head'; seq: number }>('event_head');
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
@@ -86,7 +85,7 @@ export class TrackingStore {
   /** Inserts the log entry `seq`; false when another writer took that number first. */
   async appendEvent(event: EventDoc): Promise<boolean> {
     try {
-      await this.events.insertOne(event);
+      await this.segment(event.seq).insertOne(event);
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
@@ -100,7 +99,35 @@ export class TrackingStore {
 
   /** Log entry `seq`, if written. */
   eventAt(seq: number): Promise<EventDoc | null> {
-    return this.events.findOne({ _id: eventId(seq) });
+    return this.segment(seq).findOne({ _id: eventId(seq) });
+  }
+
+  /**
+   * The event log: every recorded transition once, numbered in recording order, in segments
+   * of 500 entries (`events_0`, `events_1`, ...). FerretDB finds a document by `_id` by
+   * scanning its collection, so small collections keep every lookup cheap however long the
+   * log grows, and old segments are dropped whole.
+   */
+  private segment(seq: number): Collection<EventDoc> {
+    return this.db.collection<EventDoc>(`events_${segmentOf(seq)}`);
+  }
+
+  /** Entries `from` to `to` that exist, in order (for inspection and tests). */
+  async eventsBetween(from: number, to: number): Promise<EventDoc[]> {
+    const events: EventDoc[] = [];
+    for (let seq = from; seq <= to; seq++) {
+      const event = await this.eventAt(seq);
+      if (event) events.push(event);
+    }
+    return events;
+  }
+
+  /** Drops whole segments whose entries all come before `seq`; returns how many. */
+  async dropEventsBefore(seq: number): Promise<number> {
+    const names = (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    const old = names.filter((name) => /^events_\d+$/.test(name) && (Number(name.slice(7)) + 1) * EVENT_SEGMENT_SIZE < seq);
+    for (const name of old) await this.db.collection(name).drop();
+    return old.length;
   }
 
   /** The newest entry's number, as its writers last recorded it (possibly a little behind). */
@@ -158,6 +185,9 @@ export class TrackingStore {
     return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
   }
 }
+
+export const EVENT_SEGMENT_SIZE = 500;
+const segmentOf = (seq: number) => Math.floor((seq - 1) / EVENT_SEGMENT_SIZE);
 
 /** Sorts like the number it holds: 000000000000042. */
 export const eventId = (seq: number) => String(seq).padStart(15, '0');
