@@ -63,7 +63,8 @@ const orderQuery = \`query TrackOrder($id: ID!) {
     customer { name }
     location { state node since }
     shipments { id carrier trackingNumber }
-    history { \${transitionFields} cursor }
+    history { \${transitionFields} }
+    historyCursor
   }
 }\`;
 const subscription = \`subscription FollowOrder($orderId: ID!, $after: String) {
@@ -116,11 +117,10 @@ async function track(orderId) {
   $('customer').textContent = order.customer?.name ?? '';
   const shipments = new Map(order.shipments.map((s) => [s.id, s]));
   showShipments([...shipments.values()]);
-  let cursor = null;
-  for (const t of order.history) {
-    addRow(t, false);
-    if (t.cursor && (cursor === null || Number(t.cursor) > Number(cursor))) cursor = t.cursor;
-  }
+  // The history is complete up to historyCursor: following on from there misses nothing,
+  // and a transition that comes again is shown once (rows are keyed by transition id).
+  let cursor = order.historyCursor;
+  for (const t of order.history) addRow(t, false);
   current = follow(orderId, cursor, (event) => {
     cursor = event.cursor;
     addRow(event.transition, true);

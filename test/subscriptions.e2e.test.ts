@@ -91,6 +91,22 @@ describe('subscriptions at the gateway', () => {
     }
   });
 
+  it('follows on from a history read (its historyCursor) without a gap', async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+    // Read while the order is moving: some transitions are being recorded as the history is read.
+    const read = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { id } historyCursor } }`, { id })).data!.order;
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const live = collect<OrderEvent>(client, followOrder, { orderId: id, after: read.historyCursor });
+      const shown = () => new Set([...read.history.map((t: { id: string }) => t.id), ...live.events.map((e) => e.orderTransitions.transition.id)]);
+      await live.until(() => shown().size === 8);
+      expect([...shown()].sort()).toEqual((await historyOf(id)).map((t) => t.id).sort());
+      live.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('shares one upstream stream between identical subscriptions, and filters the pipeline by stage and state', async () => {
     const client = wsClient(system.gatewayUrl);
     try {

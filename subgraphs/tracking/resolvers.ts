@@ -47,9 +47,10 @@ export const resolvers: Resolvers = {
   },
   Order: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    history: (order, _, { historyByOrder }) => historyByOrder.load(order.id),
+    history: async (order, _, { historyByOrder }) => (await historyByOrder.load(order.id)).transitions,
+    historyCursor: async (order, _, { historyByOrder }) => String((await historyByOrder.load(order.id)).completeThrough),
     location: async (order, _, { historyByOrder }) => {
-      const history = await historyByOrder.load(order.id);
+      const history = (await historyByOrder.load(order.id)).transitions;
       const last = history[history.length - 1];
       return last ? { state: last.to, node: last.node, since: last.at.toISOString() } : null;
     },

@@ -45,6 +45,12 @@ export type Order = {
   __typename?: 'Order';
   /** Every recorded transition of the order and its shipments and charges, oldest first. */
   history: Array<Transition>;
+  /**
+   * Where `history` is complete up to in tracking's event log: subscribe to `orderTransitions` with
+   * `after` set to this and nothing is missed between the two (a transition already in the history
+   * may come again, with the same id).
+   */
+  historyCursor: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   /** Where the order is now: its most recent transition. */
   location?: Maybe<Location>;
@@ -307,6 +313,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   history?: Resolver<Array<ResolversTypes['Transition']>, ParentType, ContextType>;
+  historyCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
 }>;
