@@ -43,4 +43,18 @@ query RecentOrders {
     }
   }
 }
+
+# 3. Watch shipments leave, live (run it, then PlaceOrder again): each event
+#    composes the customer's name (customers) and the carrier and tracking
+#    number (shipping) with the transition (tracking). Keep the last cursor:
+#    pipelineTransitions(state: "SHIPPED", after: "<cursor>") resumes from it.
+#    One order as it moves: orderTransitions(orderId: "..."), or /track.
+subscription ShipmentsLeaving {
+  pipelineTransitions(state: "SHIPPED") {
+    cursor
+    transition { elementId to node at }
+    order { id status customer { name } }
+    shipment { carrier trackingNumber }
+  }
+}
 `;

@@ -33,6 +33,7 @@ async function main() {
     );
     ids.push(placeOrder.id);
   }
+  process.stdout.write(`watch one live: ${gatewayUrl.replace(/\/graphql$/, '')}/track?order=${ids[0]}\n`);
   const started = Date.now();
   type Row = { id: string; status: string; stage: string | null; shipments: { carrier: string; trackingNumber: string }[] | null; exceptions: { reason: string }[] | null };
   let rows: Row[] = [];

@@ -86,6 +86,7 @@ async function main() {
       `  GraphiQL:  http://localhost:${gateway.port}/graphql`,
       `  Subgraphs: ${subgraphs.map((plan) => `${plan.name} :${plan.port}`).join(', ')}`,
       `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
+      `  Live:      ws://localhost:${gateway.port}/graphql (subscriptions), http://localhost:${gateway.port}/track?order=<id>`,
       '  Watch orders move: npm run demo',
       '  Press Ctrl-C to stop.',
       '',

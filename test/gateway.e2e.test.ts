@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleQuery } from '../gateway/example-query.ts';
 import { buildGateway } from '../gateway/server.ts';
 import { subgraphNames } from '../gateway/subgraphs.ts';
 import { composeSupergraph, loadSupergraph } from '../gateway/supergraph.ts';
@@ -25,6 +26,13 @@ afterAll(async () => {
 });
 
 describe('gateway start-up', () => {
+  it('opens GraphiQL with an example whose every operation is valid against the composed graph', () => {
+    const { schema } = system.gateway.yoga.getEnveloped();
+    const document = parse(exampleQuery);
+    expect(validate(schema, document)).toEqual([]);
+    expect(document.definitions.map((d) => ('operation' in d ? d.operation : d.kind))).toEqual(['mutation', 'query', 'subscription']);
+  });
+
   it('serves a supergraph file written elsewhere (npm run compose), with subgraph URLs from its own environment', async () => {
     const path = join(dir, 'supergraph.graphql');
     writeFileSync(path, composeSupergraph(subgraphNames.map((name) => ({ name, url: `http://${name}.invalid:1/graphql` }))));

@@ -107,6 +107,22 @@ describe('subscriptions at the gateway', () => {
     }
   });
 
+  it('gives a subscriber resuming from a cursor everything after it, even when an identical subscription is under way', async () => {
+    const id = await place([{ sku: 'BOOK-002', quantity: 1 }]);
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const first = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
+      await first.until((c) => shipped(c.events));
+      const late = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
+      await late.until((c) => c.events.length === first.events.length);
+      expect(late.events.map((e) => e.orderTransitions.cursor)).toEqual(first.events.map((e) => e.orderTransitions.cursor));
+      first.stop();
+      late.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('shares one upstream stream between identical subscriptions, and filters the pipeline by stage and state', async () => {
     const client = wsClient(system.gatewayUrl);
     try {

@@ -1,6 +1,6 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode } from '@apollo/query-planner';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Logger } from '../../kit/logger.ts';
 import type { RequestContexts } from '../executor-plugin.ts';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner.ts';
@@ -27,9 +27,15 @@ export interface FederatedSubscriptionsOptions {
  * stream once per distinct operation and variables, however many clients subscribe; for each
  * event it runs the rest of the plan (`_entities` fetches to the other subgraphs) once, and
  * hands the composed result to every subscriber.
+ *
+ * Sharing is right only for subscriptions that mean "from now on": someone who joins later
+ * wants what happens from then. A subscription that resumes from a cursor (its root field's
+ * `after` argument is set) wants everything after that cursor, which a stream already under
+ * way has partly delivered; it gets a stream of its own.
  */
 export class FederatedSubscriptions {
   private readonly streams = new Map<string, SharedStream>();
+  private readonly resuming = new Set<SharedStream>();
   private readonly serviceMap: ServiceMap;
 
   constructor(private readonly options: FederatedSubscriptionsOptions) {
@@ -42,24 +48,29 @@ export class FederatedSubscriptions {
     const operationName = args.operationName ?? undefined;
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     const key = JSON.stringify([request.source, operationName ?? null, variables]);
-    let stream = this.streams.get(key);
-    if (!stream) {
-      const plan = this.options.planner.plan(args.schema, args.document, request.source, operationName);
-      const upstream = this.options.upstream.stream(plan.primary.serviceName, plan.primary.operation, pick(variables, plan.primary.variableUsages));
-      const compose = (event: ExecutionResult) => this.compose(plan, request, event);
-      stream = new SharedStream(upstream, compose, () => this.streams.delete(key), this.options);
-      this.streams.set(key, stream);
+    const shared = this.streams.get(key);
+    if (shared) return shared.join();
+
+    const plan = this.options.planner.plan(args.schema, args.document, request.source, operationName);
+    const upstream = this.options.upstream.stream(plan.primary.serviceName, plan.primary.operation, pick(variables, plan.primary.variableUsages));
+    const compose = (event: ExecutionResult) => this.compose(plan, request, event);
+    if (resumesFromCursor(plan, variables)) {
+      const own: SharedStream = new SharedStream(upstream, compose, () => this.resuming.delete(own), this.options);
+      this.resuming.add(own);
+      return own.join();
     }
+    const stream = new SharedStream(upstream, compose, () => this.streams.delete(key), this.options);
+    this.streams.set(key, stream);
     return stream.join();
   }
 
-  /** Streams open upstream right now (one per distinct operation and variables). */
+  /** Streams open upstream right now: one per distinct live operation and variables, one per resuming subscriber. */
   get openStreams(): number {
-    return this.streams.size;
+    return this.streams.size + this.resuming.size;
   }
 
   close(): void {
-    for (const stream of [...this.streams.values()]) stream.close();
+    for (const stream of [...this.streams.values(), ...this.resuming]) stream.close();
   }
 
   /**
@@ -83,6 +94,13 @@ function answeredFrom(event: ExecutionResult, primary: FetchNode, owner: GraphQL
     process: (options) =>
       options.request.query === primary.operation ? Promise.resolve({ data: event.data ?? null, errors: event.errors }) : owner.process(options),
   };
+}
+
+function resumesFromCursor(plan: SubscriptionPlan, variables: Record<string, unknown>): boolean {
+  const after = plan.resumeArgument;
+  if (!after) return false;
+  if (after.value.kind === Kind.VARIABLE) return variables[after.value.name.value] != null;
+  return after.value.kind !== Kind.NULL;
 }
 
 function pick(variables: Record<string, unknown>, names: readonly string[] = []): Record<string, unknown> {

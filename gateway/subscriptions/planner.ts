@@ -1,7 +1,7 @@
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { Kind, type ArgumentNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -12,6 +12,8 @@ export interface SubscriptionPlan {
   /** Per event, the fetches (`_entities`) to the other subgraphs that complete the selection. */
   perEvent: QueryPlan;
   operationContext: OperationContext;
+  /** The root field's `after` argument, if given: the subscription resumes from a cursor. */
+  resumeArgument: ArgumentNode | undefined;
 }
 
 /**
@@ -45,7 +47,10 @@ export class SubscriptionPlanner {
         // so Apollo's executor merges, flattens and shapes the result exactly as for a query.
         perEvent: { kind: 'QueryPlan', node: node.rest ? ({ kind: 'Sequence', nodes: [node.primary, node.rest] } satisfies PlanNode) : node.primary },
         operationContext: buildOperationContext({ schema, operationDocument: document, operationName }),
+        resumeArgument: undefined,
       };
+      const root = plan.operationContext.operation.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
+      plan.resumeArgument = root?.kind === Kind.FIELD ? root.arguments?.find((argument) => argument.name.value === 'after') : undefined;
       if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);
     }
