@@ -37,7 +37,16 @@ async function main() {
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   };
-  const record = (orderId: string) =>
+  const recordTimes: number[] = [];
+  const record = async (orderId: string) => {
+    const t0 = performance.now();
+    try {
+      return await recordOnly(orderId);
+    } finally {
+      recordTimes.push(performance.now() - t0);
+    }
+  };
+  const recordOnly = (orderId: string) =>
     post(tracking, `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`, {
       input: [{ id: `bench:${++sequence}`, elementType: 'ORDER', elementId: orderId, orderId, from: 'PLACED', to: 'BENCH', node: 'bench', at: new Date().toISOString() }],
     });
@@ -53,6 +62,8 @@ async function main() {
       const ownFrom = await now();
       const own = await run(count, (i) => ({ query: followOrder, variables: { orderId: orderIds[i]!, after: ownFrom } }), ownRate, (tick) => record(orderIds[tick % count]!), count);
       process.stdout.write(row(count, 'own order each', ownRate, own));
+      if (process.env.BENCH_DEBUG) process.stdout.write(`record ms p50 ${[...recordTimes].sort((a, b) => a - b)[recordTimes.length >> 1]?.toFixed(1)} max ${Math.max(...recordTimes).toFixed(1)}\n`);
+      recordTimes.length = 0;
       const shared = await run(count, () => ({ query: followStage, variables: {} }), fanOutRate, () => record(orderIds[0]!), 1);
       process.stdout.write(row(count, 'one shared stream', fanOutRate, shared));
     }

@@ -84,7 +84,7 @@ export async function buildGateway(options: GatewayOptions) {
     subscriptions,
     /** Serves GraphQL over WebSockets on the listening server's /graphql. */
     attach: (server: Server) =>
-      serveGraphQLOverWebSocket(server, yoga, { logger, authorize, maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection }),
+      serveGraphQLOverWebSocket(server, yoga, { logger, authorize, maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100 }),
     async stop() {
       subscriptions.close();
       await upstream.close();

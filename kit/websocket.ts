@@ -11,6 +11,7 @@ export interface WebSocketOptions {
   logger: Logger;
   /** Decides on a connection from its `connection_init` payload; refused connections close with 4403. */
   authorize?: (params: Record<string, unknown> | undefined) => boolean | Promise<boolean>;
+  /** Unlimited by default: a subgraph's client is a gateway multiplexing all its subscribers. */
   maxSubscriptionsPerConnection?: number;
   /** A socket that has not sent `connection_init` by then is closed with 4408. */
   connectionInitWaitTimeoutMs?: number;
@@ -30,7 +31,7 @@ export const SLOW_CLIENT_CLOSE_CODE = 1013;
  * in time, 4409 duplicate id, 4429 repeated init; ping/pong both ways.
  */
 export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstance<any, any>, options: WebSocketOptions) {
-  const { logger, authorize, maxSubscriptionsPerConnection = 100, connectionInitWaitTimeoutMs = 3_000, keepAliveMs = 12_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
+  const { logger, authorize, maxSubscriptionsPerConnection = Number.POSITIVE_INFINITY, connectionInitWaitTimeoutMs = 3_000, keepAliveMs = 12_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
   const disposable = useServer<Record<string, unknown> | undefined>(
     {

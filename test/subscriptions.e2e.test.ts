@@ -123,6 +123,21 @@ describe('subscriptions at the gateway', () => {
     }
   });
 
+  it('carries more subscriptions to tracking than one client connection may hold (the gateway multiplexes them)', async () => {
+    const clients = [wsClient(system.gatewayUrl), wsClient(system.gatewayUrl), wsClient(system.gatewayUrl)];
+    try {
+      const subs = clients.flatMap((client, c) =>
+        Array.from({ length: 50 }, (_, i) => collect(client, `subscription($id: ID!) { orderTransitions(orderId: $id) { cursor } }`, { id: `order-${c}-${i}` })),
+      );
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n >= 150, 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(subs.filter((sub) => sub.completed || sub.error !== undefined || sub.results.length > 0)).toEqual([]);
+      for (const sub of subs) sub.stop();
+    } finally {
+      for (const client of clients) await client.dispose();
+    }
+  });
+
   it('shares one upstream stream between identical subscriptions, and filters the pipeline by stage and state', async () => {
     const client = wsClient(system.gatewayUrl);
     try {
