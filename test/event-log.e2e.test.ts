@@ -112,4 +112,24 @@ describe("tracking's event log", () => {
       await restarted.stop();
     }
   });
+
+  it('serves a follower of one order its entries only, from memory or from far back', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 5, takeOverAfterMs: 100, logger: silentLogger });
+    await log.start();
+    try {
+      for (let n = 0; n < 12; n++) await log.record([transition(n)]);
+      const o3 = log.follow(0, (e) => e.orderId === 'o3', 'o3'); // seq 4 is no longer in memory
+      const quiet = log.follow(null, (e) => e.orderId === 'o99', 'o99');
+      expect((await take(o3, 1)).map((e) => e.seq)).toEqual([4]);
+      await log.record([{ ...transition(3), _id: 'ORDER:o3:PLACED>CHARGING', from: 'PLACED', to: 'CHARGING' }]);
+      expect((await take(o3, 1)).map((e) => [e.seq, e.to])).toEqual([[13, 'CHARGING']]);
+      await o3.return!();
+      await quiet.return!(); // returns at once though nothing ever came for it
+    } finally {
+      await log.stop();
+    }
+  });
 });

@@ -29,9 +29,15 @@ export class EventLog {
   private readonly recent = new Map<number, EventDoc | null>();
   private readonly seqOfTransition = new Map<string, number>();
   private readonly waiters = new Set<() => void>();
+  /** Followers of one order wait here, woken only by that order's entries. */
+  private readonly orderWaiters = new Map<string, Set<() => void>>();
+  /** The kept entries of each order, oldest first: an order's follower skips everyone else's. */
+  private readonly seqsByOrder = new Map<string, number[]>();
   private appending: Promise<unknown> = Promise.resolve();
   private loop: ReturnType<typeof startLoop> | undefined;
   private probedAt = 0;
+  /** Entries below this are no longer kept in memory. */
+  private oldestKept = 1;
   stopped = false;
 
   constructor(
@@ -41,6 +47,7 @@ export class EventLog {
 
   async start(): Promise<void> {
     this.readHead = this.writeHead = await this.store.lastEventSeq();
+    this.oldestKept = this.readHead + 1; // nothing read yet is kept in memory
     this.loop = startLoop(() => this.catchUp(), { intervalMs: this.options.pollIntervalMs, logger: this.options.logger, what: 'following the event log' });
   }
 
@@ -48,6 +55,7 @@ export class EventLog {
     this.stopped = true;
     await this.loop?.stop();
     for (const wake of this.waiters) wake();
+    for (const set of this.orderWaiters.values()) for (const wake of set) wake();
   }
 
   get head(): number {
@@ -114,6 +122,11 @@ export class EventLog {
       this.writeHead = Math.max(this.writeHead, event.seq);
       for (const wake of this.waiters) wake();
       this.waiters.clear();
+      const waitingForOrder = event.orderId ? this.orderWaiters.get(event.orderId) : undefined;
+      if (waitingForOrder) {
+        this.orderWaiters.delete(event.orderId!);
+        for (const wake of waitingForOrder) wake();
+      }
     }
     return this.readHead < known;
   }
@@ -127,10 +140,20 @@ export class EventLog {
     const seen = this.seqOfTransition.get(event.transitionId);
     this.recent.set(event.seq, seen !== undefined && seen !== event.seq ? null : event);
     if (seen === undefined) this.seqOfTransition.set(event.transitionId, event.seq);
+    if (event.orderId) {
+      const seqs = this.seqsByOrder.get(event.orderId);
+      if (seqs) seqs.push(event.seq);
+      else this.seqsByOrder.set(event.orderId, [event.seq]);
+    }
     while (this.recent.size > this.options.capacity) {
       const [oldest, entry] = this.recent.entries().next().value!;
       this.recent.delete(oldest);
+      this.oldestKept = oldest + 1;
       if (entry && this.seqOfTransition.get(entry.transitionId) === oldest) this.seqOfTransition.delete(entry.transitionId);
+      const orderId = entry?.orderId;
+      const seqs = orderId ? this.seqsByOrder.get(orderId) : undefined;
+      if (seqs?.[0] === oldest) seqs.shift();
+      if (orderId && seqs?.length === 0) this.seqsByOrder.delete(orderId);
     }
   }
 
@@ -153,20 +176,46 @@ export class EventLog {
     return { events, through: to };
   }
 
-  /** Resolves when an entry after `seq` has been read, or the log stops. */
-  waitBeyond(seq: number): { promise: Promise<void>; cancel(): void } {
+  /**
+   * One order's entries from `from` on, up to the head: from the per-order index when all of
+   * them are still kept in memory (without looking at anyone else's), else as `read` does.
+   */
+  async readOrder(orderId: string, from: number): Promise<{ events: EventDoc[]; through: number }> {
+    if (from < this.oldestKept) return this.read(from, 200);
+    const seqs = this.seqsByOrder.get(orderId) ?? [];
+    const events = seqs.filter((seq) => seq >= from).flatMap((seq) => this.recent.get(seq) ?? []);
+    return { events, through: this.readHead };
+  }
+
+  /** Resolves when an entry after `seq` has been read (of `orderId` only, if given), or the log stops. */
+  waitBeyond(seq: number, orderId?: string): { promise: Promise<void>; cancel(): void } {
     let wake!: () => void;
     const promise = new Promise<void>((resolve) => {
       wake = resolve;
     });
     if (seq < this.readHead || this.stopped) wake();
-    else this.waiters.add(wake);
-    return { promise, cancel: () => (this.waiters.delete(wake), wake()) };
+    else if (orderId) {
+      const set = this.orderWaiters.get(orderId) ?? new Set();
+      set.add(wake);
+      this.orderWaiters.set(orderId, set);
+    } else this.waiters.add(wake);
+    const cancel = () => {
+      this.waiters.delete(wake);
+      const set = orderId ? this.orderWaiters.get(orderId) : undefined;
+      set?.delete(wake);
+      if (set?.size === 0) this.orderWaiters.delete(orderId!);
+      wake();
+    };
+    return { promise, cancel };
   }
 
-  /** A subscriber: entries after `after` (the head, when absent) that pass `filter`, in order, until returned. */
-  follow(after: number | null, filter: (event: EventDoc) => boolean): AsyncIterableIterator<EventDoc> {
-    return new Follower(this, after ?? this.readHead, filter);
+  /**
+   * A subscriber: entries after `after` (the head, when absent) that pass `filter`, in order,
+   * until returned. With `orderId`, only that order's entries, and only they wake it: a
+   * thousand followers of a thousand orders cost one wake-up per entry, not a thousand.
+   */
+  follow(after: number | null, filter: (event: EventDoc) => boolean, orderId?: string): AsyncIterableIterator<EventDoc> {
+    return new Follower(this, after ?? this.readHead, filter, orderId);
   }
 }
 
@@ -183,6 +232,7 @@ class Follower implements AsyncIterableIterator<EventDoc> {
     private readonly log: EventLog,
     private position: number,
     private readonly filter: (event: EventDoc) => boolean,
+    private readonly orderId?: string,
   ) {}
 
   [Symbol.asyncIterator]() {
@@ -194,12 +244,12 @@ class Follower implements AsyncIterableIterator<EventDoc> {
       const event = this.buffered.shift();
       if (event) return { value: event, done: false };
       if (this.position < this.log.head) {
-        const { events, through } = await this.log.read(this.position + 1, 200);
+        const { events, through } = this.orderId ? await this.log.readOrder(this.orderId, this.position + 1) : await this.log.read(this.position + 1, 200);
         this.position = through;
         this.buffered.push(...events.filter(this.filter));
         continue;
       }
-      const wait = this.log.waitBeyond(this.position);
+      const wait = this.log.waitBeyond(this.position, this.orderId);
       this.waiting = wait;
       await wait.promise;
       this.waiting = undefined;

@@ -23,7 +23,7 @@ export const resolvers: Resolvers = {
   },
   Subscription: {
     orderTransitions: {
-      subscribe: (_, { orderId, after }, { log }) => log.follow(cursorArg(after), (event) => event.orderId === orderId),
+      subscribe: (_, { orderId, after }, { log }) => log.follow(cursorArg(after), (event) => event.orderId === orderId, orderId),
       resolve: (event: EventDoc) => event,
     },
     pipelineTransitions: {
