@@ -67,9 +67,9 @@ export class EventLog {
     let added = 0;
     for (const doc of transitions) {
       const { stored, inserted } = await this.store.recordOnce(doc);
-      if (!inserted && (stored.seq != null || (await this.appendedByOther(stored._id)))) continue;
+      if (!inserted && ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored._id)))) continue;
       // Stored here, or stored by a delivery that stopped before appending its event: append it.
-      await this.store.markSequenced(stored._id, await this.append(stored));
+      await this.store.markAppended(stored._id, await this.append(stored));
       added++;
     }
     return added;
@@ -83,7 +83,7 @@ export class EventLog {
     const deadline = Date.now() + this.options.takeOverAfterMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      if ((await this.store.seqOf(transitionId)) !== null) return true;
+      if ((await this.store.appendedSeq(transitionId)) !== null) return true;
     }
     return false;
   }
@@ -91,7 +91,7 @@ export class EventLog {
   /** Appends within this process one at a time; across processes the unique `_id` decides. */
   private append(doc: TransitionDoc): Promise<number> {
     const appended = this.appending.then(async () => {
-      const { _id: transitionId, seq: _seq, recordedAt: _recordedAt, ...fields } = doc;
+      const { _id: transitionId, recordedAt: _recordedAt, ...fields } = doc;
       let seq = this.writeHead + 1;
       // A number already taken was taken by a committed entry, so the next one is the candidate.
       while (!(await this.store.appendEvent({ ...fields, _id: eventId(seq), seq, transitionId, recordedAt: new Date() }))) seq++;

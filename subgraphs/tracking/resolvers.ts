@@ -10,7 +10,7 @@ function cursorArg(after: string | null | undefined): number | null {
   return Number(after);
 }
 
-const transitionOf = ({ _id, seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId, seq });
+const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId });
 
 export const resolvers: Resolvers = {
   Query: {
@@ -58,7 +58,6 @@ export const resolvers: Resolvers = {
   Transition: {
     id: (t) => t._id,
     at: (t) => t.at.toISOString(),
-    cursor: (t) => (t.seq == null ? null : String(t.seq)),
   },
   TransitionEvent: {
     cursor: (event) => String(event.seq),

@@ -13,8 +13,6 @@ export interface TransitionDoc {
   node: string;
   at: Date;
   detail: string | null;
-  /** Its event's place in the log; null (or absent) until the event is appended. */
-  seq?: number | null;
   /** When tracking stored it. */
   recordedAt?: Date;
 }
@@ -25,7 +23,7 @@ export interface TransitionDoc {
  * every entry before it. `_id` is `seq` as a zero-padded string: FerretDB answers an `_id`
  * lookup from its index only for strings (a number `_id` is a full scan).
  */
-export interface EventDoc extends Omit<TransitionDoc, '_id' | 'seq' | 'recordedAt'> {
+export interface EventDoc extends Omit<TransitionDoc, '_id' | 'recordedAt'> {
   _id: string;
   seq: number;
   transitionId: string;
@@ -48,12 +46,18 @@ export class TrackingStore {
   private readonly db: Db;
   /** One document: the newest entry's number, so followers poll with a lookup that finds something. */
   readonly eventHead: Collection<{ _id: 'head'; seq: number }>;
+  /**
+   * Which transitions have their event, by transition id. A separate insert rather than an
+   * update of the transition: FerretDB updates by finding first, which scans the collection.
+   */
+  private readonly appended: Collection<{ _id: string; seq: number }>;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
     this.db = db;
     this.eventHead = db.collection<{ _id: 'head'; seq: number }>('event_head');
+    this.appended = db.collection<{ _id: string; seq: number }>('appended');
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
 
@@ -67,7 +71,7 @@ export class TrackingStore {
 
   /** Stores a transition once (a re-delivered one is a duplicate key); says whether this call stored it. */
   async recordOnce(doc: TransitionDoc): Promise<{ stored: TransitionDoc; inserted: boolean }> {
-    const fresh = { ...doc, seq: null, recordedAt: new Date() };
+    const fresh = { ...doc, recordedAt: new Date() };
     try {
       await this.transitions.insertOne(fresh);
       return { stored: fresh, inserted: true };
@@ -78,8 +82,9 @@ export class TrackingStore {
     }
   }
 
-  async seqOf(transitionId: string): Promise<number | null> {
-    return (await this.transitions.findOne({ _id: transitionId }, { projection: { seq: 1 } }))?.seq ?? null;
+  /** The entry of a transition's event, or null if it has none yet (asked only for re-deliveries). */
+  async appendedSeq(transitionId: string): Promise<number | null> {
+    return (await this.appended.findOne({ _id: transitionId }))?.seq ?? null;
   }
 
   /** Inserts the log entry `seq`; false when another writer took that number first. */
@@ -93,8 +98,12 @@ export class TrackingStore {
     }
   }
 
-  async markSequenced(transitionId: string, seq: number): Promise<void> {
-    await this.transitions.updateOne({ _id: transitionId }, { $set: { seq } });
+  async markAppended(transitionId: string, seq: number): Promise<void> {
+    try {
+      await this.appended.insertOne({ _id: transitionId, seq });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   /** Log entry `seq`, if written. */
@@ -174,6 +183,7 @@ export class TrackingStore {
       }
     }
     for (const doc of transitions) await this.transitions.deleteOne({ _id: doc._id });
+    for (const doc of transitions) await this.appended.deleteOne({ _id: doc._id });
   }
 
   async recent(orderId: string): Promise<TransitionDoc[]> {

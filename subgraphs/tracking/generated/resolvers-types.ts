@@ -134,8 +134,6 @@ export type SubscriptionPipelineTransitionsArgs = {
 export type Transition = {
   __typename?: 'Transition';
   at: Scalars['String']['output'];
-  /** Its event's cursor: subscribe with `after` set to the newest one to continue from a history you read. */
-  cursor?: Maybe<Scalars['String']['output']>;
   detail?: Maybe<Scalars['String']['output']>;
   elementId: Scalars['ID']['output'];
   elementType: ElementType;
@@ -343,7 +341,6 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
 
 export type TransitionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Transition'] = ResolversParentTypes['Transition']> = ResolversObject<{
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  cursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   elementType?: Resolver<ResolversTypes['ElementType'], ParentType, ContextType>;
