@@ -5,14 +5,14 @@ import { createYoga } from 'graphql-yoga';
 import { createMaskError } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
 import { yogaLogging } from '../kit/subgraph.ts';
-import { serveGraphQLOverWebSocket } from '../kit/websocket.ts';
+import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { createDataSource, createSubgraphAgent } from './data-source.ts';
 import { RequestContexts, useApolloGatewayExecutor } from './executor-plugin.ts';
 import { exampleQuery } from './example-query.ts';
 import type { SubgraphEndpoint } from './subgraphs.ts';
 import { FederatedSubscriptions } from './subscriptions/engine.ts';
 import { SubscriptionPlanner } from './subscriptions/planner.ts';
-import { useFederatedSubscriptions, type Authorize } from './subscriptions/plugin.ts';
+import { useFederatedSubscriptions } from './subscriptions/plugin.ts';
 import { UpstreamConnections } from './subscriptions/upstream.ts';
 import { useTrackPage } from './track-page.ts';
 

@@ -7,10 +7,13 @@ import { WebSocketServer } from 'ws';
 import { ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 
+/** Decides on a subscriber from what it presents (`connection_init` payload, or the Authorization header). */
+export type Authorize = (params: Record<string, unknown> | undefined) => boolean | Promise<boolean>;
+
 export interface WebSocketOptions {
   logger: Logger;
-  /** Decides on a connection from its `connection_init` payload; refused connections close with 4403. */
-  authorize?: (params: Record<string, unknown> | undefined) => boolean | Promise<boolean>;
+  /** Refused connections close with 4403. */
+  authorize?: Authorize;
   /** Unlimited by default: a subgraph's client is a gateway multiplexing all its subscribers. */
   maxSubscriptionsPerConnection?: number;
   /** A socket that has not sent `connection_init` by then is closed with 4408. */

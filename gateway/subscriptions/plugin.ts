@@ -1,9 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../../kit/errors.ts';
+import type { Authorize } from '../../kit/websocket.ts';
 import type { FederatedSubscriptions } from './engine.ts';
-
-export type Authorize = (params: Record<string, unknown> | undefined) => boolean | Promise<boolean>;
 
 /**
  * Yoga runs subscriptions (over WebSockets and over server-sent events alike) through the
