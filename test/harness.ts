@@ -64,3 +64,15 @@ export async function gql<T = Record<string, any>>(url: string, query: string, v
 export function codes(response: GraphQLResponse): unknown[] {
   return (response.errors ?? []).map((error) => error.extensions?.code);
 }
+
+/** Probes until `accept` holds for what it returns, or fails after `timeoutMs` with the last value. */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!accept(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await probe();
+  }
+  return last;
+}

@@ -1,6 +1,7 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { eventually } from './harness.ts';
 
 /** A graphql-ws client to a gateway's /graphql, as any application would use it. */
 export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>): Client {
@@ -35,13 +36,7 @@ export function collect<T = Record<string, any>>(client: Client, query: string, 
     },
     stop: () => stop(),
     async until(accept, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!accept(collected)) {
-        if (Date.now() > deadline) {
-          throw new Error(`not received within ${timeoutMs} ms; got ${JSON.stringify(collected.results)}${error ? `, error ${JSON.stringify(error)}` : ''}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await eventually(async () => collected, accept, timeoutMs);
       return collected;
     },
   };

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../subgraphs/demo-data.ts';
 import { gql, TestDatabases } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
-import { eventually, startSystem, type RunningSystem } from './system.ts';
+import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
 let system: RunningSystem;
@@ -15,13 +14,7 @@ afterAll(async () => {
   await dbs.cleanup();
 });
 
-async function place(lines: { sku: string; quantity: number }[]) {
-  const res = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
-    input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines },
-  });
-  expect(res.errors).toBeUndefined();
-  return res.data!.placeOrder.id as string;
-}
+const place = (lines: { sku: string; quantity: number }[]) => placeOrder(system.gatewayUrl, lines);
 
 const followOrder = `subscription($orderId: ID!, $after: String) {
   orderTransitions(orderId: $orderId, after: $after) {

@@ -21,7 +21,11 @@ import { buildTrackingService } from '../subgraphs/tracking/server.ts';
 import { startShippingWorker } from '../subgraphs/shipping/worker.ts';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
 import { freePort } from '../scripts/ferretdb.ts';
-import { serve, silentLogger, TestDatabases, type RunningApp } from './harness.ts';
+import { expect } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { gql, serve, silentLogger, TestDatabases, type RunningApp } from './harness.ts';
+
+export { eventually } from './harness.ts';
 
 export type WorkerName = 'orders' | 'payments' | 'picking' | 'rebin' | 'shipping' | 'receiving';
 
@@ -141,13 +145,11 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
 
 export type RunningSystem = Awaited<ReturnType<typeof startSystem>>;
 
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!accept(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    last = await probe();
-  }
-  return last;
+/** Places an order for the demo customer with her good card, through the gateway; returns its id. */
+export async function placeOrder(gatewayUrl: string, lines: { sku: string; quantity: number }[]): Promise<string> {
+  const res = await gql(gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+    input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines },
+  });
+  expect(res.errors).toBeUndefined();
+  return res.data!.placeOrder.id as string;
 }

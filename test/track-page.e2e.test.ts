@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../subgraphs/demo-data.ts';
 import { gql, TestDatabases } from './harness.ts';
-import { startSystem, type RunningSystem } from './system.ts';
+import { placeOrder, startSystem, type RunningSystem } from './system.ts';
 
 // The live tracking page in a real headless browser: Debian's chromium, driven by playwright-core.
 // `.ci/run` installs chromium; elsewhere set CHROMIUM_PATH or `apt-get install chromium`.
@@ -27,10 +26,7 @@ afterAll(async () => {
 describe('the /track page', () => {
   it('shows an order with its history and follows it live to SHIPPED', async () => {
     await system.stopWorkers('shipping'); // hold the order before it ships, to watch it ship live
-    const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
-      input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'LAMP-001', quantity: 1 }] },
-    });
-    const id = placed.data!.placeOrder.id as string;
+    const id = await placeOrder(system.gatewayUrl, [{ sku: 'LAMP-001', quantity: 1 }]);
     const page = await browser.newPage();
     try {
       await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}`));
