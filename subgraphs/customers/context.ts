@@ -1,12 +1,15 @@
 import type DataLoader from 'dataloader';
 import { objectIdLoader } from '../../kit/loader.ts';
+import type { CustomersCopy } from './replication.ts';
 import type { CustomerDoc, CustomerStore } from './store.ts';
 
 export interface Context {
   store: CustomerStore;
   customerById: DataLoader<string, CustomerDoc | null, string>;
+  /** This process's copy of the domain: home, or a regional replica. Every write goes through it. */
+  copy: CustomersCopy;
 }
 
-export function createContext(store: CustomerStore): Context {
-  return { store, customerById: objectIdLoader((ids) => store.findByIds(ids)) };
+export function createContext(store: CustomerStore, copy: CustomersCopy): Context {
+  return { store, customerById: objectIdLoader((ids) => store.findByIds(ids)), copy };
 }

@@ -33,12 +33,20 @@ export interface CustomerDoc {
   addresses: AddressDoc[];
   paymentMethods: PaymentMethodDoc[];
   createdAt: Date;
-  /** Bumped by every change; see kit/versioned.ts. New customers start at 0. */
+  /**
+   * Bumped by every change; see kit/versioned.ts. New customers start at 0. A regional
+   * replica stores the home copy's version with each state it takes in.
+   */
   version: number;
+  /** On a regional replica: when this version arrived from the home copy. */
+  replicatedAt?: Date;
 }
 
 /** What a change to a customer may touch: everything but its id and version. */
 export type CustomerState = Omit<CustomerDoc, '_id' | 'version'>;
+
+/** A change that finds the customer already as it should be (the write was applied before). */
+export const UNCHANGED = Symbol('unchanged');
 
 export class CustomerStore {
   readonly customers: Collection<CustomerDoc>;
@@ -79,35 +87,63 @@ export class CustomerStore {
     return customer;
   }
 
-  /** Appends an address; null when there is no such customer. Safe under concurrent writers in any number of processes. */
-  async pushAddress(id: ObjectId, address: AddressDoc): Promise<CustomerDoc | null> {
-    return this.change(id, (customer) => ({ ...customer, addresses: [...(customer.addresses ?? []), address] }));
+  async findById(id: ObjectId): Promise<CustomerDoc | null> {
+    return this.customers.findOne({ _id: id });
   }
 
-  /** Appends a payment method; null when there is no such customer. Safe under concurrent writers in any number of processes. */
-  async pushPaymentMethod(id: ObjectId, method: PaymentMethodDoc): Promise<CustomerDoc | null> {
-    return this.change(id, (customer) => ({ ...customer, paymentMethods: [...(customer.paymentMethods ?? []), method] }));
+  /** On FerretDB a scan of the collection; used only to refuse a taken email early at a replica. */
+  async findByEmail(email: string): Promise<CustomerDoc | null> {
+    return this.customers.findOne({ email });
   }
 
   /**
-   * Applies `apply` to an existing customer through VersionedDocuments; null when
-   * there is no such customer. `apply` may run more than once (once per attempt).
+   * Appends an address unless one with its id is there already (the same write applied
+   * before); null when there is no such customer. Safe under concurrent writers in any
+   * number of processes.
    */
-  private async change(id: ObjectId, apply: (customer: CustomerState) => CustomerState): Promise<CustomerDoc | null> {
+  async addAddress(id: ObjectId, address: AddressDoc): Promise<CustomerDoc | null> {
+    return this.change(id, (customer) =>
+      customer.addresses?.some((a) => a.id === address.id) ? UNCHANGED : { ...customer, addresses: [...(customer.addresses ?? []), address] },
+    );
+  }
+
+  /** Appends a payment method unless one with its id is there already; null when there is no such customer. */
+  async addPaymentMethod(id: ObjectId, method: PaymentMethodDoc): Promise<CustomerDoc | null> {
+    return this.change(id, (customer) =>
+      customer.paymentMethods?.some((m) => m.id === method.id)
+        ? UNCHANGED
+        : { ...customer, paymentMethods: [...(customer.paymentMethods ?? []), method] },
+    );
+  }
+
+  /**
+   * Applies `apply` to an existing customer through VersionedDocuments; null when there
+   * is no such customer, the customer as it is when `apply` answers UNCHANGED. `apply`
+   * may run more than once (once per attempt).
+   */
+  private async change(id: ObjectId, apply: (customer: CustomerState) => CustomerState | typeof UNCHANGED): Promise<CustomerDoc | null> {
     const key = id;
     for (let attempt = 0; ; attempt++) {
       let unversioned = false;
+      let unchanged = null as CustomerDoc | null;
       const head = await this.versions.update(key, (current) => {
         unversioned = false;
+        unchanged = null;
         if (!current) return REFUSED;
         if (typeof current.version !== 'number') {
           unversioned = true;
           return REFUSED;
         }
         const { _id, version, ...state } = current;
-        return apply(state);
+        const next = apply(state);
+        if (next === UNCHANGED) {
+          unchanged = current as unknown as CustomerDoc;
+          return REFUSED;
+        }
+        return next;
       });
       if (head !== REFUSED) return head as unknown as CustomerDoc;
+      if (unchanged) return unchanged;
       if (!unversioned) return null;
       if (attempt > 0) throw new Error(`customer ${id.toHexString()} still has no version after it was given one`);
       // A customer stored before documents carried a version: a head without one can never
@@ -119,5 +155,22 @@ export class CustomerStore {
   /** Idempotent: inserts the customer unless one with the same id exists. */
   async upsert(customer: CustomerDoc): Promise<void> {
     await this.customers.updateOne({ _id: customer._id }, { $setOnInsert: customer }, { upsert: true });
+  }
+
+  /** Every customer, for the home copy's start-up check that each current version is in the replication log. */
+  all(): AsyncIterable<CustomerDoc> {
+    return this.customers.find();
+  }
+
+  /**
+   * On a regional replica: stores a state taken in from the home copy unless this copy
+   * already holds that version or a newer one (so a state arriving twice, or late, changes
+   * nothing). The caller makes sure one state per customer is applied at a time.
+   */
+  async applyReplicated(state: CustomerDoc): Promise<boolean> {
+    const existing = await this.customers.findOne({ _id: state._id }, { projection: { version: 1 } });
+    if (existing && (existing.version ?? 0) >= state.version) return false;
+    await this.customers.replaceOne({ _id: state._id }, { ...state, replicatedAt: new Date() }, { upsert: true });
+    return true;
   }
 }

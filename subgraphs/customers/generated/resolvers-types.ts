@@ -1,5 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { CustomerDoc, AddressDoc, PaymentMethodDoc } from '../store.ts';
+import type { ReplicationStatusView, LogPage } from '../replication.ts';
+import type { LogEntry } from '../replication-store.ts';
+import type { WriteResult } from '../writes.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -57,6 +60,13 @@ export type Customer = {
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   paymentMethods: Array<PaymentMethod>;
+  /** On a regional replica: when this version arrived from the home copy. Null on the home copy. */
+  replicatedAt?: Maybe<Scalars['String']['output']>;
+  /**
+   * How many changes the customer has had. A regional copy showing the same version as
+   * the home copy holds the same customer.
+   */
+  version: Scalars['Int']['output'];
 };
 
 export type Mutation = {
@@ -68,6 +78,11 @@ export type Mutation = {
    * and the expiry. The full number is used once to derive those and is never stored or logged.
    */
   addPaymentMethod: Customer;
+  /**
+   * Internal (home copy only): writes made at a regional replica, applied in the order
+   * given, each once however often it is sent. Hidden from gateway clients.
+   */
+  applyWrites: Array<WriteOutcome>;
 };
 
 
@@ -85,6 +100,12 @@ export type MutationAddCustomerArgs = {
 export type MutationAddPaymentMethodArgs = {
   customerId: Scalars['ID']['input'];
   input: PaymentMethodInput;
+};
+
+
+export type MutationApplyWritesArgs = {
+  region: Region;
+  writes: Array<ReplicatedWrite>;
 };
 
 export type PaymentMethod = {
@@ -115,6 +136,17 @@ export type Query = {
   customer?: Maybe<Customer>;
   /** Customers, newest first. */
   customers: Array<Customer>;
+  /**
+   * Internal (home copy only): the replication log, the entries after \`after\` in order.
+   * Regional replicas follow it. Hidden from gateway clients.
+   */
+  replicationLog: ReplicationLogPage;
+  /**
+   * How this copy of the customer domain stands: the region it serves, whether it is the
+   * home copy or a regional replica, and, for a replica, how far it is behind home and how
+   * many writes made here still wait to reach home.
+   */
+  replicationStatus: ReplicationStatus;
 };
 
 
@@ -127,11 +159,124 @@ export type QueryCustomersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+export type QueryReplicationLogArgs = {
+  after: Scalars['Int']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Regions that hold a copy of the customer domain. */
 export type Region =
   | 'DE'
   | 'UK'
   | 'US';
+
+export type ReplicaRole =
+  /** The authoritative copy: every write is applied here first, in one order. */
+  | 'HOME'
+  /** A regional copy: reads are local, writes are sent on to the home copy. */
+  | 'REPLICA';
+
+export type ReplicatedAddress = {
+  city: Scalars['String']['input'];
+  country: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  line1: Scalars['String']['input'];
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode: Scalars['String']['input'];
+};
+
+export type ReplicatedCustomer = {
+  addresses: Array<ReplicatedAddress>;
+  createdAt: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  homeRegion: Region;
+  name: Scalars['String']['input'];
+};
+
+export type ReplicatedPaymentMethod = {
+  brand: CardBrand;
+  expMonth: Scalars['Int']['input'];
+  expYear: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  last4: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
+
+/** A write made at a regional copy, with every id chosen there; cards travel as tokens, never numbers. */
+export type ReplicatedWrite = {
+  address?: InputMaybe<ReplicatedAddress>;
+  at: Scalars['String']['input'];
+  customer?: InputMaybe<ReplicatedCustomer>;
+  customerId: Scalars['ID']['input'];
+  kind: WriteKind;
+  paymentMethod?: InputMaybe<ReplicatedPaymentMethod>;
+  writeId: Scalars['ID']['input'];
+};
+
+/** One change: the whole customer at one version. */
+export type ReplicationEntry = {
+  __typename?: 'ReplicationEntry';
+  at: Scalars['String']['output'];
+  customer: Customer;
+  region: Region;
+  seq: Scalars['Int']['output'];
+  writeId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type ReplicationLogPage = {
+  __typename?: 'ReplicationLogPage';
+  entries: Array<ReplicationEntry>;
+  /** When the newest entry was logged. */
+  headAt?: Maybe<Scalars['String']['output']>;
+  /** The newest entry of the log. */
+  headSeq: Scalars['Int']['output'];
+};
+
+export type ReplicationStatus = {
+  __typename?: 'ReplicationStatus';
+  /** The newest entry of the home copy's replication log this copy has applied. */
+  appliedSeq: Scalars['Int']['output'];
+  homeReachable: Scalars['Boolean']['output'];
+  /** The newest entry the home copy had when it last answered. */
+  homeSeq: Scalars['Int']['output'];
+  /** homeSeq - appliedSeq: changes this copy has not applied yet (as of the last contact). */
+  lagEntries: Scalars['Int']['output'];
+  /**
+   * How far behind this copy may be, in milliseconds: the age of the oldest change not
+   * applied yet, or, while the home copy cannot be reached, the time since it last answered.
+   * Always 0 on the home copy.
+   */
+  lagMs: Scalars['Int']['output'];
+  /** When the home copy last answered this copy (ISO 8601); null if it never has. */
+  lastContactAt?: Maybe<Scalars['String']['output']>;
+  /** Writes made at this copy that the home copy has not confirmed yet. */
+  pendingWrites: Scalars['Int']['output'];
+  region: Region;
+  /** Writes the home copy refused for a reason (for example an email already taken elsewhere). */
+  rejectedWrites: Scalars['Int']['output'];
+  role: ReplicaRole;
+};
+
+export type WriteKind =
+  | 'ADD_ADDRESS'
+  | 'ADD_CUSTOMER'
+  | 'ADD_PAYMENT_METHOD';
+
+export type WriteOutcome = {
+  __typename?: 'WriteOutcome';
+  /** Why it was refused (an extensions.code, e.g. CONFLICT). */
+  code?: Maybe<Scalars['String']['output']>;
+  /** The customer as home holds it after the write. */
+  customer?: Maybe<Customer>;
+  message?: Maybe<Scalars['String']['output']>;
+  status: WriteStatus;
+  writeId: Scalars['ID']['output'];
+};
+
+export type WriteStatus =
+  | 'APPLIED'
+  | 'REJECTED';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -235,13 +380,24 @@ export type ResolversTypes = ResolversObject<{
   AddressInput: AddressInput;
   CardBrand: CardBrand;
   Customer: ResolverTypeWrapper<CustomerDoc>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PaymentMethod: ResolverTypeWrapper<PaymentMethodDoc>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PaymentMethodInput: PaymentMethodInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Region: Region;
+  ReplicaRole: ReplicaRole;
+  ReplicatedAddress: ReplicatedAddress;
+  ReplicatedCustomer: ReplicatedCustomer;
+  ReplicatedPaymentMethod: ReplicatedPaymentMethod;
+  ReplicatedWrite: ReplicatedWrite;
+  ReplicationEntry: ResolverTypeWrapper<LogEntry>;
+  ReplicationLogPage: ResolverTypeWrapper<LogPage>;
+  ReplicationStatus: ResolverTypeWrapper<ReplicationStatusView>;
+  WriteKind: WriteKind;
+  WriteOutcome: ResolverTypeWrapper<WriteResult>;
+  WriteStatus: WriteStatus;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -252,12 +408,20 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   AddressInput: AddressInput;
   Customer: CustomerDoc;
+  Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   PaymentMethod: PaymentMethodDoc;
-  Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
   PaymentMethodInput: PaymentMethodInput;
   Query: Record<PropertyKey, never>;
+  ReplicatedAddress: ReplicatedAddress;
+  ReplicatedCustomer: ReplicatedCustomer;
+  ReplicatedPaymentMethod: ReplicatedPaymentMethod;
+  ReplicatedWrite: ReplicatedWrite;
+  ReplicationEntry: LogEntry;
+  ReplicationLogPage: LogPage;
+  ReplicationStatus: ReplicationStatusView;
+  WriteOutcome: WriteResult;
 }>;
 
 export type AddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
@@ -278,12 +442,15 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paymentMethods?: Resolver<Array<ResolversTypes['PaymentMethod']>, ParentType, ContextType>;
+  replicatedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addAddress?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddAddressArgs, 'customerId' | 'input'>>;
   addCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddCustomerArgs, 'input'>>;
   addPaymentMethod?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddPaymentMethodArgs, 'customerId' | 'input'>>;
+  applyWrites?: Resolver<Array<ResolversTypes['WriteOutcome']>, ParentType, ContextType, RequireFields<MutationApplyWritesArgs, 'region' | 'writes'>>;
 }>;
 
 export type PaymentMethodResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentMethod'] = ResolversParentTypes['PaymentMethod']> = ResolversObject<{
@@ -299,6 +466,43 @@ export type PaymentMethodResolvers<ContextType = Context, ParentType extends Res
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  replicationLog?: Resolver<ResolversTypes['ReplicationLogPage'], ParentType, ContextType, RequireFields<QueryReplicationLogArgs, 'after' | 'first'>>;
+  replicationStatus?: Resolver<ResolversTypes['ReplicationStatus'], ParentType, ContextType>;
+}>;
+
+export type ReplicationEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReplicationEntry'] = ResolversParentTypes['ReplicationEntry']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  writeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
+export type ReplicationLogPageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReplicationLogPage'] = ResolversParentTypes['ReplicationLogPage']> = ResolversObject<{
+  entries?: Resolver<Array<ResolversTypes['ReplicationEntry']>, ParentType, ContextType>;
+  headAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  headSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ReplicationStatusResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReplicationStatus'] = ResolversParentTypes['ReplicationStatus']> = ResolversObject<{
+  appliedSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  homeReachable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  homeSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lagEntries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lagMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastContactAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pendingWrites?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  rejectedWrites?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['ReplicaRole'], ParentType, ContextType>;
+}>;
+
+export type WriteOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WriteOutcome'] = ResolversParentTypes['WriteOutcome']> = ResolversObject<{
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WriteStatus'], ParentType, ContextType>;
+  writeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
@@ -307,5 +511,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReplicationEntry?: ReplicationEntryResolvers<ContextType>;
+  ReplicationLogPage?: ReplicationLogPageResolvers<ContextType>;
+  ReplicationStatus?: ReplicationStatusResolvers<ContextType>;
+  WriteOutcome?: WriteOutcomeResolvers<ContextType>;
 }>;
 

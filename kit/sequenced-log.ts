@@ -1,0 +1,115 @@
+import type { Collection, Db, Filter, OptionalUnlessRequiredId } from 'mongodb';
+import { isDuplicateKeyError } from './mongo.ts';
+
+export interface SequencedEntry {
+  /** The entry's number, zero-padded so it sorts like the number: 000000000000042. */
+  _id: string;
+  seq: number;
+}
+
+export const SEGMENT_SIZE = 500;
+export const sequenceId = (seq: number) => String(seq).padStart(15, '0');
+
+/**
+ * An append-only, gapless, numbered log in one database, shared by any number of
+ * processes, that holds on FerretDB 1.24 as on MongoDB. Entry n+1 is inserted only once
+ * entry n is known to exist, and a unique `_id` settles two writers racing for a number,
+ * so the numbers have no gaps and their order is the order of appending.
+ *
+ * Entries live in segments of 500 (`<name>_0`, `<name>_1`, ...): FerretDB finds a document
+ * by `_id` by scanning its collection, so small collections keep every lookup cheap
+ * however long the log grows. A `<name>_head` document records the newest number its
+ * writers know of, so readers look only for entries that exist (a miss costs a full
+ * segment scan on FerretDB).
+ */
+export class SequencedLog<T extends SequencedEntry> {
+  private readonly head: Collection<{ _id: string; seq: number }>;
+  /** The newest entry this process knows exists: where the next append starts trying. */
+  private known = 0;
+  private appending: Promise<unknown> = Promise.resolve();
+  private started: Promise<void> | undefined;
+  private probedAt = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly name: string,
+  ) {
+    this.head = db.collection(`${name}_head`);
+  }
+
+  /** Finds where the log ends; called once before the first append (append calls it too). */
+  start(): Promise<void> {
+    this.started ??= this.lastSeq().then((seq) => {
+      this.known = Math.max(this.known, seq);
+    });
+    return this.started;
+  }
+
+  private segment(seq: number): Collection<T> {
+    return this.db.collection<T>(`${this.name}_${Math.floor((seq - 1) / SEGMENT_SIZE)}`);
+  }
+
+  /** Entry `seq`, if written. */
+  at(seq: number): Promise<T | null> {
+    if (seq < 1) return Promise.resolve(null);
+    return this.segment(seq).findOne({ _id: sequenceId(seq) } as Filter<T>) as Promise<T | null>;
+  }
+
+  /**
+   * Appends the entry `make` builds for the number it gets, and returns it. Within this
+   * process appends are one at a time; across processes the unique `_id` decides.
+   */
+  append(make: (seq: number) => Omit<T, '_id' | 'seq'>): Promise<T> {
+    const appended = this.appending.then(async () => {
+      await this.start();
+      for (let seq = this.known + 1; ; seq++) {
+        // A number already taken was taken by a committed entry, so the next one is the candidate.
+        const entry = { ...make(seq), _id: sequenceId(seq), seq } as T;
+        try {
+          await this.segment(seq).insertOne(entry as OptionalUnlessRequiredId<T>);
+        } catch (error) {
+          if (isDuplicateKeyError(error)) continue;
+          throw error;
+        }
+        this.known = Math.max(this.known, seq);
+        await this.head.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+        return entry;
+      }
+    });
+    this.appending = appended.catch(() => {});
+    return appended;
+  }
+
+  /**
+   * The newest entry's number as far as this process can tell cheaply: its own appends and
+   * the recorded head. Once a second it also looks past that, in case another writer's head
+   * update was lost (FerretDB's `$max` is not atomic) or has not landed yet.
+   */
+  async headSeq(): Promise<number> {
+    const recorded = (await this.head.findOne({ _id: 'head' }))?.seq ?? 0;
+    this.known = Math.max(this.known, recorded);
+    if (Date.now() - this.probedAt >= 1_000) {
+      this.probedAt = Date.now();
+      while (await this.at(this.known + 1)) this.known++;
+    }
+    return this.known;
+  }
+
+  /** The newest entry's number (0 for an empty log): the recorded head, then a walk past it. */
+  async lastSeq(): Promise<number> {
+    let seq = (await this.head.findOne({ _id: 'head' }))?.seq ?? 0;
+    while (await this.at(seq + 1)) seq++;
+    return seq;
+  }
+
+  /** Up to `max` consecutive entries after `after`, no further than `until`. */
+  async read(after: number, max: number, until: number): Promise<T[]> {
+    const entries: T[] = [];
+    for (let seq = after + 1; seq <= Math.min(until, after + max); seq++) {
+      const entry = await this.at(seq);
+      if (!entry) break;
+      entries.push(entry);
+    }
+    return entries;
+  }
+}

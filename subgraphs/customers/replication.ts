@@ -1,0 +1,461 @@
+import { ObjectId } from 'mongodb';
+import { clientError, ErrorCode, isClientError } from '../../kit/errors.ts';
+import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
+import type { Logger } from '../../kit/logger.ts';
+import { startLoop } from '../../kit/loop.ts';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import type { LogEntry, ReplicationStore } from './replication-store.ts';
+import type { CustomerDoc, CustomerStore, RegionCode } from './store.ts';
+import { applyWrite, customerWireFields, fromCustomerWire, toWire, type CustomerWire, type Write, type WriteResult } from './writes.ts';
+
+// One customers copy is the home copy (authoritative: every write is applied there first,
+// in one order, which its replication log records); the others are regional replicas that
+// serve reads from their own database, follow home's log, and send the writes made in
+// their region to home. See docs/regional-replicas.md.
+
+export type Role = 'HOME' | 'REPLICA';
+
+export interface ReplicationStatusView {
+  region: RegionCode;
+  role: Role;
+  appliedSeq: number;
+  homeSeq: number;
+  lagEntries: number;
+  lagMs: number;
+  lastContactAt: Date | null;
+  homeReachable: boolean;
+  pendingWrites: number;
+  rejectedWrites: number;
+}
+
+export interface LogPage {
+  entries: LogEntry[];
+  headSeq: number;
+  headAt: Date | null;
+}
+
+export interface CustomersCopy {
+  readonly role: Role;
+  readonly region: RegionCode;
+  /**
+   * A write made through this copy's mutations. Resolves with the customer as it now is
+   * (at a replica cut off from home: as it will be once home has it); a write home refuses
+   * fails with that reason's code.
+   */
+  write(write: Write): Promise<CustomerDoc>;
+  status(): Promise<ReplicationStatusView>;
+  /** The replication log (home only). */
+  readLog(after: number, first: number): Promise<LogPage>;
+  /** Writes forwarded from a region, applied in order, each once (home only). */
+  applyWrites(region: RegionCode, writes: Write[]): Promise<WriteResult[]>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const notHome = () => clientError(ErrorCode.BAD_USER_INPUT, 'this customers copy is a regional replica; replication reads and forwarded writes go to the home copy');
+
+/** How often home checks that every customer's current version is in the log (a scan of the customers). */
+const FULL_CHECK_EVERY_MS = 10 * 60_000;
+
+export class HomeCopy implements CustomersCopy {
+  readonly role = 'HOME' as const;
+  /** Customers whose newest version could not be logged (the database failed after the write): retried soon. */
+  private readonly unlogged = new Map<string, CustomerDoc>();
+  private timer: NodeJS.Timeout | undefined;
+  private repairing: Promise<void> | undefined;
+  private checkedAt = 0;
+
+  constructor(
+    readonly region: RegionCode,
+    private readonly store: CustomerStore,
+    private readonly replication: ReplicationStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Checks the log at start-up (a process may have died between a write and its log entry), then now and then. */
+  async start(): Promise<void> {
+    await this.replication.log.start();
+    await this.repair(true);
+    this.timer = setInterval(() => {
+      this.repairing ??= this.repair()
+        .catch((error: unknown) => this.logger.error('checking the replication log failed; will retry', { error: error instanceof Error ? error : String(error) }))
+        .finally(() => {
+          this.repairing = undefined;
+        });
+    }, 1_000);
+    this.timer.unref(); // nothing to do most of the time: never what keeps a process alive
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.repairing;
+  }
+
+  async write(write: Write): Promise<CustomerDoc> {
+    const outcome = await this.apply(write);
+    if (outcome.status === 'REJECTED') throw clientError(outcome.code as ErrorCode, outcome.message, outcome.code === ErrorCode.CONFLICT ? { field: 'email' } : {});
+    return outcome.customer;
+  }
+
+  async applyWrites(region: RegionCode, writes: Write[]): Promise<WriteResult[]> {
+    const outcomes: WriteResult[] = [];
+    for (const write of writes) {
+      const outcome = await this.apply({ ...write, region });
+      if (outcome.status === 'REJECTED') {
+        await this.replication.recordRejected({ _id: write.writeId, region, kind: write.kind, customerId: write.customerId, code: outcome.code, message: outcome.message, at: new Date() });
+        this.logger.info('refused a write from a region', { region, writeId: write.writeId, kind: write.kind, code: outcome.code });
+      }
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  /**
+   * Applies a write once, however often it arrives: a customer whose id is taken by the same
+   * customer, or an address or card already there by id, is the write applied before. Then
+   * makes sure the customer's new version is in the replication log (also for a repeat: the
+   * first time may have stopped between the write and the log).
+   */
+  private async apply(write: Write): Promise<WriteResult> {
+    const id = new ObjectId(write.customerId);
+    let customer: CustomerDoc | null;
+    switch (write.kind) {
+      case 'ADD_CUSTOMER': {
+        const created = applyWrite(null, write)!;
+        try {
+          customer = await this.store.insert(created);
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          const existing = await this.store.findById(id);
+          if (!existing || existing.email !== created.email) {
+            return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.CONFLICT, message: `a customer with email ${created.email} already exists` };
+          }
+          customer = existing;
+        }
+        break;
+      }
+      case 'ADD_ADDRESS':
+        customer = await this.store.addAddress(id, write.address!);
+        break;
+      case 'ADD_PAYMENT_METHOD':
+        customer = await this.store.addPaymentMethod(id, write.paymentMethod!);
+        break;
+    }
+    if (!customer) return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.NOT_FOUND, message: `no customer with id ${write.customerId}` };
+    try {
+      await this.ensureLogged(customer, write);
+    } catch (error) {
+      // The write stands; its log entry follows as soon as the database lets us.
+      this.unlogged.set(write.customerId, customer);
+      this.logger.error('a write is applied but not yet in the replication log; retrying', { customerId: write.customerId, error: error instanceof Error ? error : String(error) });
+    }
+    return { writeId: write.writeId, status: 'APPLIED', customer };
+  }
+
+  /** Appends the customer's state unless this version (or a newer one) is logged already. */
+  private async ensureLogged(customer: CustomerDoc, write: Write | null): Promise<void> {
+    const customerId = customer._id.toHexString();
+    const version = customer.version ?? 0;
+    if ((await this.replication.loggedVersion(customerId)) >= version) return;
+    const { replicatedAt: _ignored, ...state } = customer;
+    await this.replication.log.append(() => ({
+      customerId,
+      version,
+      customer: { ...state, version },
+      writeId: write?.writeId ?? null,
+      region: write?.region ?? this.region,
+      at: new Date(),
+    }));
+    await this.replication.markLogged(customerId, version);
+  }
+
+  /** Retries what failed to log, and now and then checks every customer (the start-up pass included). */
+  async repair(force = false): Promise<void> {
+    for (const [customerId, customer] of [...this.unlogged]) {
+      await this.ensureLogged(customer, null);
+      this.unlogged.delete(customerId);
+    }
+    if (!force && Date.now() - this.checkedAt < FULL_CHECK_EVERY_MS) return;
+    this.checkedAt = Date.now();
+    const logged = await this.replication.loggedVersions();
+    let added = 0;
+    for await (const customer of this.store.all()) {
+      if ((logged.get(customer._id.toHexString()) ?? -1) >= (customer.version ?? 0)) continue;
+      await this.ensureLogged(customer, null);
+      added++;
+    }
+    if (added) this.logger.info('logged customers missing from the replication log', { customers: added });
+  }
+
+  async readLog(after: number, first: number): Promise<LogPage> {
+    const headSeq = await this.replication.log.headSeq();
+    const entries = await this.replication.log.read(after, first, headSeq);
+    const last = entries.at(-1);
+    const head = last?.seq === headSeq ? last : await this.replication.log.at(headSeq);
+    return { entries, headSeq, headAt: head?.at ?? null };
+  }
+
+  async status(): Promise<ReplicationStatusView> {
+    const seq = await this.replication.log.headSeq();
+    return {
+      region: this.region,
+      role: this.role,
+      appliedSeq: seq,
+      homeSeq: seq,
+      lagEntries: 0,
+      lagMs: 0,
+      lastContactAt: new Date(),
+      homeReachable: true,
+      pendingWrites: 0,
+      rejectedWrites: await this.replication.rejectedCount(),
+    };
+  }
+}
+
+const logQuery = `query ReplicationLog($after: Int!, $first: Int) {
+  replicationLog(after: $after, first: $first) { headSeq headAt entries { seq at customer { ${customerWireFields} } } }
+}`;
+const applyMutation = `mutation ApplyWrites($region: Region!, $writes: [ReplicatedWrite!]!) {
+  applyWrites(region: $region, writes: $writes) { writeId status code message customer { ${customerWireFields} } }
+}`;
+
+interface LogPageWire {
+  headSeq: number;
+  headAt: string | null;
+  entries: { seq: number; at: string; customer: CustomerWire }[];
+}
+interface OutcomeWire {
+  writeId: string;
+  status: 'APPLIED' | 'REJECTED';
+  code: string | null;
+  message: string | null;
+  customer: CustomerWire | null;
+}
+
+export interface ReplicaOptions {
+  region: RegionCode;
+  /** The home copy's GraphQL interface (never its database). */
+  home: GraphQLClient;
+  pollIntervalMs: number;
+  /** How long a mutation waits for home to confirm its write before answering with the queued write. */
+  writeWaitMs: number;
+  logger: Logger;
+}
+
+/**
+ * A regional replica. Reads come from its own database. A pull loop follows home's
+ * replication log in order and stores each state unless it holds that version already;
+ * a forward loop sends the writes made here to home, in order, until home has confirmed
+ * each one. One process applies per replica database (see docs/regional-replicas.md).
+ */
+export class ReplicaCopy implements CustomersCopy {
+  readonly role = 'REPLICA' as const;
+  readonly region: RegionCode;
+  private applied = 0;
+  private homeSeq = 0;
+  private forwarded = 0;
+  private lastContactAt: Date | null = null;
+  private reachable: boolean | undefined;
+  /** When the oldest entry home has and this copy has not applied was logged (null when caught up). */
+  private oldestUnappliedAt: Date | null = null;
+  private readonly startedAt = new Date();
+  private readonly waiters = new Map<string, (outcome: WriteResult) => void>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private pullLoop: ReturnType<typeof startLoop> | undefined;
+  private forwardLoop: ReturnType<typeof startLoop> | undefined;
+
+  constructor(
+    private readonly store: CustomerStore,
+    private readonly replication: ReplicationStore,
+    private readonly options: ReplicaOptions,
+  ) {
+    this.region = options.region;
+  }
+
+  async start(): Promise<void> {
+    const applied = await this.replication.progressOf('applied');
+    this.applied = applied.seq;
+    this.homeSeq = applied.homeSeq;
+    this.forwarded = (await this.replication.progressOf('forwarded')).seq;
+    await this.replication.outgoing.start();
+    const { pollIntervalMs: intervalMs, logger } = this.options;
+    this.pullLoop = startLoop(() => this.pull(), { intervalMs, logger, what: 'following the home replication log' });
+    this.forwardLoop = startLoop(() => this.forward(), { intervalMs, logger, what: 'sending writes to the home copy' });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.pullLoop?.stop(), this.forwardLoop?.stop()]);
+    await this.options.home.close();
+  }
+
+  readLog(): Promise<LogPage> {
+    throw notHome();
+  }
+
+  applyWrites(): Promise<WriteResult[]> {
+    throw notHome();
+  }
+
+  async write(write: Write): Promise<CustomerDoc> {
+    const pending = await this.pendingWrites();
+    if (write.kind === 'ADD_CUSTOMER') {
+      const email = write.customer!.email;
+      if ((await this.store.findByEmail(email)) || pending.some((w) => w.kind === 'ADD_CUSTOMER' && w.customer!.email === email)) {
+        throw clientError(ErrorCode.CONFLICT, `a customer with email ${email} already exists`, { field: 'email' });
+      }
+    } else if (!(await this.asItWillBe(write.customerId, pending))) {
+      throw clientError(ErrorCode.NOT_FOUND, `no customer with id ${write.customerId}`);
+    }
+
+    // Waiting before appending: the forward loop may send the write the moment it is stored.
+    let settle!: (outcome: WriteResult | null) => void;
+    const confirmed = new Promise<WriteResult | null>((resolve) => {
+      const timer = setTimeout(() => settle(null), this.options.writeWaitMs);
+      settle = (outcome) => {
+        clearTimeout(timer);
+        this.waiters.delete(write.writeId);
+        resolve(outcome);
+      };
+    });
+    this.waiters.set(write.writeId, settle);
+    try {
+      await this.replication.outgoing.append(() => ({ write }));
+    } catch (error) {
+      settle(null);
+      throw error;
+    }
+    this.forwardLoop?.wake();
+    const outcome = await confirmed;
+    if (outcome?.status === 'REJECTED') throw clientError(outcome.code as ErrorCode, outcome.message, outcome.code === ErrorCode.CONFLICT ? { field: 'email' } : {});
+    if (outcome?.status === 'APPLIED') return (await this.store.findById(outcome.customer._id)) ?? outcome.customer;
+    // Home did not answer in time: the write stays queued and reaches home once it can.
+    const future = await this.asItWillBe(write.customerId, await this.pendingWrites());
+    if (future) return future;
+    return (await this.store.findById(new ObjectId(write.customerId)))!; // confirmed in the meantime
+  }
+
+  /** Writes made here that home has not confirmed yet, oldest first. */
+  private async pendingWrites(): Promise<Write[]> {
+    const head = await this.replication.outgoing.headSeq();
+    const writes: Write[] = [];
+    for (let after = this.forwarded; after < head; ) {
+      const entries = await this.replication.outgoing.read(after, 100, head);
+      if (entries.length === 0) break;
+      writes.push(...entries.map((entry) => entry.write));
+      after = entries.at(-1)!.seq;
+    }
+    return writes;
+  }
+
+  /** This copy's customer with the writes still queued here applied (null: no such customer here). */
+  private async asItWillBe(customerId: string, pending: Write[]): Promise<CustomerDoc | null> {
+    let customer = await this.store.findById(new ObjectId(customerId));
+    for (const write of pending) if (write.customerId === customerId) customer = applyWrite(customer, write);
+    return customer;
+  }
+
+  /** Stores a state from home unless this copy holds that version already; one at a time per customer. */
+  private takeIn(state: CustomerDoc): Promise<boolean> {
+    const key = state._id.toHexString();
+    const run = (this.locks.get(key) ?? Promise.resolve()).then(() => this.store.applyReplicated(state));
+    const settled = run.catch(() => {});
+    this.locks.set(key, settled);
+    void settled.then(() => {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    });
+    return run;
+  }
+
+  private async pull(): Promise<boolean> {
+    let page: LogPageWire;
+    try {
+      page = (await this.options.home.request<{ replicationLog: LogPageWire }>(logQuery, { after: this.applied, first: 100 })).replicationLog;
+    } catch (error) {
+      this.lostContact(error);
+      return false;
+    }
+    this.madeContact();
+    this.homeSeq = Math.max(this.homeSeq, page.headSeq);
+    let last: Date | null = null;
+    for (const entry of page.entries) {
+      if (entry.seq !== this.applied + 1) break; // never skip one
+      this.oldestUnappliedAt = new Date(entry.at);
+      await this.takeIn(fromCustomerWire(entry.customer));
+      this.applied = entry.seq;
+      last = new Date(entry.at);
+    }
+    // The next entry was logged after the last one applied: its age is at most that one's.
+    this.oldestUnappliedAt = this.applied < this.homeSeq ? (last ?? this.oldestUnappliedAt ?? (page.headAt ? new Date(page.headAt) : null)) : null;
+    if (page.entries.length > 0) await this.replication.recordProgress('applied', this.applied, this.homeSeq);
+    return page.entries.length > 0 && this.applied < this.homeSeq;
+  }
+
+  private async forward(): Promise<boolean> {
+    const head = await this.replication.outgoing.headSeq();
+    if (this.forwarded >= head) return false;
+    const entries = await this.replication.outgoing.read(this.forwarded, 50, head);
+    if (entries.length === 0) return false;
+    let outcomes: OutcomeWire[];
+    try {
+      outcomes = (await this.options.home.request<{ applyWrites: OutcomeWire[] }>(applyMutation, { region: this.region, writes: entries.map((entry) => toWire(entry.write)) })).applyWrites;
+    } catch (error) {
+      if (error instanceof RejectedByService) {
+        // Home answered but will not take the batch as such (a version mismatch): keep it, say so.
+        this.madeContact();
+        this.options.logger.error('the home copy refuses forwarded writes; they stay queued', { error: error.message });
+      } else this.lostContact(error);
+      return false;
+    }
+    this.madeContact();
+    for (const [i, wire] of outcomes.entries()) {
+      const { write, seq } = entries[i]!;
+      let outcome: WriteResult;
+      if (wire.status === 'APPLIED' && wire.customer) {
+        const customer = fromCustomerWire(wire.customer);
+        await this.takeIn(customer); // read-your-writes: this copy shows the write at once
+        outcome = { writeId: wire.writeId, status: 'APPLIED', customer };
+      } else {
+        outcome = { writeId: wire.writeId, status: 'REJECTED', code: wire.code ?? ErrorCode.CONFLICT, message: wire.message ?? 'refused by the home copy' };
+        await this.replication.recordRejected({ _id: write.writeId, region: this.region, kind: write.kind, customerId: write.customerId, code: outcome.code, message: outcome.message, at: new Date() });
+        this.options.logger.warn('the home copy refused a write made here', { writeId: write.writeId, kind: write.kind, code: outcome.code });
+      }
+      this.forwarded = seq;
+      this.waiters.get(write.writeId)?.(outcome);
+    }
+    await this.replication.recordProgress('forwarded', this.forwarded);
+    return this.forwarded < head;
+  }
+
+  private madeContact() {
+    if (this.reachable === false) this.options.logger.info('the home copy is reachable again');
+    this.reachable = true;
+    this.lastContactAt = new Date();
+  }
+
+  private lostContact(error: unknown) {
+    if (this.reachable !== false) {
+      const reason = isClientError(error) || error instanceof Error ? error.message : String(error);
+      this.options.logger.warn('the home copy is unreachable: reads are served from this copy, writes made here are queued', { reason });
+    }
+    this.reachable = false;
+  }
+
+  async status(): Promise<ReplicationStatusView> {
+    const now = Date.now();
+    const behind = this.oldestUnappliedAt ? now - this.oldestUnappliedAt.getTime() : 0;
+    const silence = this.reachable ? 0 : now - (this.lastContactAt ?? this.startedAt).getTime();
+    const outgoingHead = await this.replication.outgoing.headSeq();
+    return {
+      region: this.region,
+      role: this.role,
+      appliedSeq: this.applied,
+      homeSeq: this.homeSeq,
+      lagEntries: Math.max(0, this.homeSeq - this.applied),
+      lagMs: Math.max(behind, silence),
+      lastContactAt: this.lastContactAt,
+      homeReachable: this.reachable === true,
+      pendingWrites: Math.max(0, outgoingHead - this.forwarded),
+      rejectedWrites: await this.replication.rejectedCount(),
+    };
+  }
+}
