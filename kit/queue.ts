@@ -55,6 +55,8 @@ export type ItemState<P, R> = {
   updatedAt: Date;
   outbox: OutboxMessage[];
   outboxPending: boolean;
+  /** Set by a worker past its point of no return (a parcel handed to the carrier): the payload can no longer change. */
+  sealed?: boolean;
 };
 
 export type QueueItem<P, R = unknown> = Head<ItemState<P, R>>;
@@ -67,6 +69,19 @@ export interface Lease<P> {
 }
 
 export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id' | 'abandoned' | 'nextAttemptAt'> & { id?: string };
+
+/** A change to a live element's payload, and the messages that report it (recorded in the same write). */
+export interface Amendment<P> {
+  payload: P;
+  messages?: NewMessage[];
+}
+
+/**
+ * What became of an amendment: `amended`; `unchanged` (the element already carries it);
+ * `sealed` (its worker is past the point of no return); `finished` (done, cancelled or
+ * not here: the element has moved on).
+ */
+export type AmendOutcome = 'amended' | 'unchanged' | 'sealed' | 'finished';
 
 export interface QueueOptions {
   visibilityTimeoutMs?: number;
@@ -217,6 +232,88 @@ export class DurableQueue<P, R = unknown> {
     });
     if (head === REFUSED || exhausted) return null;
     return { id, token: head.leaseToken!, payload: head.payload, attempts: head.attempts };
+  }
+
+  /**
+   * Changes a live element's payload while it is in flight. A READY or FAILED element
+   * simply takes the new payload. A LEASED element's lease is revoked in the same write:
+   * the element is READY again with the new payload and its worker can no longer seal,
+   * complete or fail it, so the work is redone with the change instead of finishing with
+   * the old payload. A sealed element is left as it is. `decide` returns null when the
+   * element already carries the change.
+   */
+  async amend(id: string, decide: (item: QueueItem<P, R>) => Amendment<P> | null): Promise<{ outcome: AmendOutcome; item: QueueItem<P, R> | null }> {
+    let outcome: AmendOutcome = 'finished';
+    let seen: QueueItem<P, R> | null = null;
+    const head = await this.cas.update(id, (current) => {
+      seen = current;
+      if (!current || current.status === 'DONE' || current.status === 'CANCELLED') {
+        outcome = 'finished';
+        return REFUSED;
+      }
+      const amendment = decide(current);
+      if (!amendment) {
+        outcome = 'unchanged';
+        return REFUSED;
+      }
+      if (current.sealed) {
+        outcome = 'sealed';
+        return REFUSED;
+      }
+      outcome = 'amended';
+      const now = new Date();
+      const outbox = [...current.outbox, ...(amendment.messages ?? []).map(newMessage)];
+      const revoked =
+        current.status === 'LEASED' ? { status: 'READY' as const, availableAt: now, leaseOwner: null, attempts: Math.max(0, current.attempts - 1) } : {};
+      return { ...stateOf(current), ...revoked, payload: amendment.payload, outbox, outboxPending: outbox.some(isPending), updatedAt: now };
+    });
+    return { outcome, item: head === REFUSED ? seen : head };
+  }
+
+  /**
+   * A worker's point of no return: from here the payload cannot be amended, so what the
+   * worker does next (ship a parcel) uses exactly this payload. Null when the lease was
+   * revoked or lost: the worker must stop, and the element will be worked again.
+   */
+  async seal(lease: Lease<P>): Promise<P | null> {
+    const head = await this.cas.update(lease.id, (current) => {
+      if (!holds(current, lease)) return REFUSED;
+      return { ...stateOf(current!), sealed: true, updatedAt: new Date() };
+    });
+    return head === REFUSED ? null : head.payload;
+  }
+
+  /**
+   * Records messages to send that belong to no element's work (a report of what a change
+   * did): stored as a finished element with an outbox, delivered by the relay like any
+   * hand-off. Idempotent by id.
+   */
+  async post(id: string, messages: NewMessage[]): Promise<void> {
+    if (await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) return;
+    const now = new Date();
+    const outbox = messages.map(newMessage);
+    const item = {
+      _id: id,
+      version: 0,
+      queue: this.name,
+      payload: null,
+      status: 'DONE',
+      attempts: 0,
+      availableAt: now,
+      leaseToken: null,
+      leaseOwner: null,
+      lastError: null,
+      result: null,
+      enqueuedAt: now,
+      updatedAt: now,
+      outbox,
+      outboxPending: outbox.length > 0,
+    } as unknown as QueueItem<P, R>;
+    try {
+      await this.items.insertOne(item as never);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   /** Extends a lease for long work; false when the lease was lost (expired and taken over). */

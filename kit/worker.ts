@@ -8,6 +8,14 @@ export class PermanentFailure extends Error {
   override name = 'PermanentFailure';
 }
 
+/** Thrown by a handler whose lease was revoked (the element was changed in flight): it will be worked again. */
+export class LeaseRevoked extends Error {
+  override name = 'LeaseRevoked';
+  constructor(id: string) {
+    super(`${id} was changed while being worked on; it will be worked again with the change`);
+  }
+}
+
 export interface Outcome<R> {
   result?: R;
   /** What to hand on, recorded atomically with the completion and delivered by the relay. */
@@ -50,12 +58,16 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
     try {
       const outcome = await handle(lease);
       clearInterval(renewal);
-      if (!(await queue.complete(lease, outcome))) log.warn('lease lost before completion; result discarded', { id: lease.id });
+      if (!(await queue.complete(lease, outcome))) log.info('lease lost or revoked before completion; result discarded', { id: lease.id });
       else if (outcome.messages?.length) onHandOff?.();
     } catch (error) {
       clearInterval(renewal);
       const reason = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof PermanentFailure;
+      if (error instanceof LeaseRevoked) {
+        log.info('element changed in flight; redoing it', { id: lease.id });
+        return;
+      }
       const status = await queue.fail(lease, reason, { permanent }).catch(() => 'lost');
       log.warn('element failed', { id: lease.id, attempt: lease.attempts, reason, status });
     }

@@ -30,6 +30,8 @@ export interface ShipmentPayload {
   shippingMethod: ShippingMethod;
   lines: ShipmentLine[];
   address: AddressPayload;
+  /** Which change of the order's address `address` is (0: the one it was placed with); see pipeline/address-changes.ts. */
+  addressVersion?: number | null;
   picklistId?: string | null;
 }
 
@@ -49,6 +51,7 @@ export const operations = {
   commitReservation: `mutation CommitReservation($reservationId: ID!, $distributionCenter: String!) { commitReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
   receiveStock: `mutation ReceiveStock($input: ReceiveStockInput!) { receiveStock(input: $input) { quantity } }`,
   releaseReservation: `mutation ReleaseReservation($reservationId: ID!) { releaseReservation(reservationId: $reservationId) }`,
+  recordAddressChangeOutcome: `mutation RecordAddressChangeOutcome($input: AddressChangeOutcomeInput!) { recordAddressChangeOutcome(input: $input) }`,
   cancelOrder: `mutation CancelOrder($orderId: ID!, $reason: String!) { cancelOrder(orderId: $orderId, reason: $reason) }`,
 } as const;
 

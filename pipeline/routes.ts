@@ -57,6 +57,7 @@ export function toShipmentInput(shipment: ShipmentPayload) {
     distributionCenter: shipment.distributionCenter,
     shippingMethod: shipment.shippingMethod,
     picklistId: shipment.picklistId ?? null,
+    addressVersion: shipment.addressVersion ?? 0,
     address: {
       name: shipment.address.name,
       line1: shipment.address.line1,

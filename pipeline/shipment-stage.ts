@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { badInput, notFound } from '../kit/errors.ts';
 import { DurableQueue, queueDepth, type QueueItem } from '../kit/queue.ts';
+import { type AddressChangePayload, StageChanges } from './address-changes.ts';
 import { exceptionFor } from './exceptions.ts';
 import { operations, type ShipmentPayload } from './messages.ts';
 
@@ -20,13 +21,27 @@ export function shipmentQueue(db: Db, service: string, options: { visibilityTime
 /** A queue element's status as the stages' GraphQL `StageStatus` enum names it. */
 export const stageStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'DONE', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 
+/** What every shipment stage's store has: its queue of shipments and its side of address changes. */
+export interface ShipmentStageStore {
+  shipments: DurableQueue<ShipmentPayload>;
+  changes: StageChanges;
+}
+
 /** Resolver bodies every shipment stage exposes, typed loosely so each subgraph maps them onto its generated types. */
-export function shipmentStageResolvers(queue: () => DurableQueue<ShipmentPayload>) {
+export function shipmentStageResolvers(store: () => ShipmentStageStore) {
+  const queue = () => store().shipments;
   return {
     enqueue: async (shipment: ShipmentPayload) => {
       if (shipment.lines.length === 0) throw badInput('a shipment needs at least one line', 'shipment.lines');
       if (shipment.lines.some((line) => !Number.isInteger(line.quantity) || line.quantity < 1)) throw badInput('line quantities must be positive', 'shipment.lines');
-      return (await queue().enqueue(shipment.shipmentId, shipment)).item as ShipmentItem;
+      const { item } = await queue().enqueue(shipment.shipmentId, shipment);
+      // After storing it, so a change arriving meanwhile is seen by one of the two (see StageChanges).
+      const changed = await store().changes.onArrival(item.payload);
+      return (changed ? ((await queue().get(item._id)) ?? item) : item) as ShipmentItem;
+    },
+    applyAddressChange: (change: AddressChangePayload, dryRun: boolean | null | undefined) => {
+      if (!Number.isInteger(change.version) || change.version < 1) throw badInput('version must be a positive whole number', 'change.version');
+      return store().changes.apply(change, { dryRun: !!dryRun });
     },
     get: (id: string) => queue().get(id) as Promise<ShipmentItem | null>,
     depth: () => queueDepth(queue() as DurableQueue<unknown, unknown>),

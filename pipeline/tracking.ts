@@ -7,7 +7,7 @@ import type { NewMessage } from '../kit/queue.ts';
 export interface TransitionPayload {
   /** Stable for the same transition, so re-runs and re-deliveries are stored once. */
   id: string;
-  elementType: 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT';
+  elementType: 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE';
   elementId: string;
   orderId: string | null;
   from: string | null;

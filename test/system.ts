@@ -54,7 +54,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger }),
     catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger }),
     inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger }),
-    orders: await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: urls.customers, catalogUrl: urls.catalog }),
+    orders: await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls }),
     payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue }),
     picking: await buildPickingService({ db: await dbs.create('picking'), logger }),
     rebin: await buildRebinService({ db: await dbs.create('rebin'), logger }),

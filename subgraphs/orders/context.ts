@@ -1,11 +1,16 @@
 import DataLoader from 'dataloader';
 import { objectIdLoader } from '../../kit/loader.ts';
+import type { Logger } from '../../kit/logger.ts';
+import type { StageClients } from './address-changes.ts';
 import type { Directory } from './dependencies.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
 
 export interface Context {
   store: OrderStore;
   directory: Directory;
+  /** The stages a synchronous address change calls. */
+  stages: StageClients;
+  logger: Logger;
   orderById: DataLoader<string, OrderDoc | null, string>;
   ordersByCustomer: DataLoader<string, OrderDoc[]>;
 }
@@ -24,9 +29,11 @@ function customerOrdersLoader(store: OrderStore) {
   );
 }
 
-export const contextFactory = (directory: Directory) => (store: OrderStore): Context => ({
+export const contextFactory = (directory: Directory, stages: StageClients, logger: Logger) => (store: OrderStore): Context => ({
   store,
   directory,
+  stages,
+  logger,
   orderById: objectIdLoader((ids) => store.findByIds(ids)),
   ordersByCustomer: customerOrdersLoader(store),
 });

@@ -5,7 +5,9 @@ import type { Outcome } from '../../kit/worker.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
+import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
+import { publication, settleRouting } from './address-changes.ts';
 import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
 
 /**
@@ -100,21 +102,24 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
         ],
       };
     }
-    const shipments = shipmentsFor(order, reserveStock);
+    const planned = shipmentsFor(order, reserveStock);
     if (order.status !== 'PICKING') {
       order =
         (await moveIf(order, ['RESERVING', 'OUT_OF_STOCK'], {
           status: 'PICKING',
           stage: 'picking',
-          shipments: shipments.map((s) => ({ shipmentId: s.shipmentId, distributionCenter: s.distributionCenter, status: 'PICKING' as const, detail: null })),
+          shipments: planned.map((s) => ({ shipmentId: s.shipmentId, distributionCenter: s.distributionCenter, status: 'PICKING' as const, detail: null })),
         })) ?? (await load(orderId));
     }
     if (order.status !== 'PICKING') return {};
+    // Built from the order as it is now, so the shipments take any address change made so far.
+    const shipments = shipmentsFor(order, reserveStock);
+    const changes = await settleRouting(store, order, [orderId, ...shipments.map((s) => s.shipmentId)], 'when it sent the order to picking');
     const transitions = [
       transition({ elementType: 'ORDER', elementId: orderId, orderId, from: fromState(elementId), to: 'PICKING', node: 'orders' }),
       ...shipments.map((s) => transition({ elementType: 'SHIPMENT', elementId: s.shipmentId, orderId, from: null, to: 'PICKING', node: 'orders', detail: s.distributionCenter })),
     ];
-    return { messages: [track(...transitions), ...shipments.map((shipment) => sendTo('picking', shipment))] };
+    return { messages: [track(...transitions, ...changes), ...shipments.map((shipment) => sendTo('picking', shipment))] };
   }
 
   /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry. */
@@ -122,11 +127,18 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     return elementId.startsWith('reserve:') ? 'OUT_OF_STOCK' : 'RESERVING';
   }
 
-  /** Directed routing from picking on: the stage handed the shipment back; apply the same rule it would have. */
-  function forward(stage: string, shipment: ShipmentPayload): Outcome<unknown> {
+  /**
+   * Directed routing from picking on: the stage handed the shipment back; apply the same rule
+   * it would have, with the order's current address (the coordinator variant of in-flight changes).
+   */
+  async function forward(stage: string, shipment: ShipmentPayload): Promise<Outcome<unknown>> {
     const next = nextStage[stage as ShipmentStage]?.(shipment);
-    const messages: NewMessage[] = next ? [sendTo(next, shipment)] : [];
-    return { messages };
+    if (!next) return {};
+    const order = await load(shipment.orderId);
+    const version = order.addressVersion ?? 0;
+    const routed = version > addressVersionOf(shipment) ? withAddress(shipment, { address: order.shippingAddress, version }) : shipment;
+    const changes = await settleRouting(store, order, [shipment.shipmentId], `when it routed the shipment from ${stage} to ${next}`);
+    return { messages: [...(changes.length > 0 ? [track(...changes)] : []), sendTo(next, routed)] };
   }
 
   /** A cancelled order gives back the stock it held. */
@@ -140,6 +152,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       if (step.kind === 'charge') return charge(lease, step.orderId);
       if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId);
       if (step.kind === 'release') return release(step.orderId);
+      if (step.kind === 'address-change') return { messages: publication(await load(step.orderId), step.changeId) };
       return forward(step.stage, step.shipment);
     },
     handleChargeResult: chargeResult,
@@ -162,6 +175,7 @@ export function shipmentsFor(order: OrderDoc, reservation: ReservationResult): S
         shippingMethod: order.shippingMethod,
         lines: [],
         address: order.shippingAddress,
+        addressVersion: order.addressVersion ?? 0,
         picklistId: null,
       };
       byCenter.set(allocation.distributionCenter, shipment);

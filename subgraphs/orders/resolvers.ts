@@ -4,6 +4,7 @@ import { parseId } from '../../kit/ids.ts';
 import { pageSize } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
+import { orderIdOfChange, recordOutcomes, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { placeOrder } from './place-order.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
@@ -18,9 +19,24 @@ export const resolvers: Resolvers = {
       if (customerId) parseId(customerId, 'customerId');
       return store.list({ customerId: customerId ?? undefined, status: status ?? undefined }, pageSize(first));
     },
+    addressChange: async (_, { id }, { orderById }) => {
+      const order = await orderById.load(orderIdOfChange(id).toHexString());
+      const change = order?.addressChanges?.find((candidate) => candidate.id === id);
+      return order && change ? { order, change } : null;
+    },
   },
   Mutation: {
     placeOrder: (_, { input }, { directory, store }) => placeOrder(input, directory, store),
+
+    changeShippingAddress: (_, { input }, { store, stages, logger }) => requestAddressChange(input, store, stages, logger),
+
+    recordAddressChangeOutcome: async (_, { input }, { store }) => {
+      parseId(input.orderId, 'orderId');
+      await recordOutcomes(store, input.orderId, input.changeId, [
+        { elementId: input.elementId, node: input.node, result: input.result, detail: input.detail ?? null },
+      ]);
+      return true;
+    },
 
     receiveChargeResult: async (_, { queue, result }, { store }) => {
       if (queue !== 'charge-results') throw notFound(`the orders service has no reply queue named ${queue}`, { field: 'queue' });
@@ -41,6 +57,7 @@ export const resolvers: Resolvers = {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
       const id = parseId(input.orderId, 'orderId');
       await store.change(id, (order) => applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null));
+      if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null);
       return true;
     },
 
@@ -86,6 +103,19 @@ export const resolvers: Resolvers = {
     placedAt: (order) => order.placedAt.toISOString(),
     updatedAt: (order) => order.updatedAt.toISOString(),
     shipmentProgress: (order) => order.shipments,
+    addressChanges: (order) => (order.addressChanges ?? []).map((change) => ({ order, change })),
+  },
+  AddressChange: {
+    id: ({ change }) => change.id,
+    order: ({ order }) => order,
+    mode: ({ change }) => change.mode,
+    address: ({ change }) => change.address,
+    status: ({ change }) => statusOf(change),
+    outcomes: ({ change }) => change.outcomes,
+    requestedAt: ({ change }) => change.requestedAt.toISOString(),
+  },
+  AddressChangeOutcome: {
+    at: (outcome) => outcome.at.toISOString(),
   },
   OrderLine: {
     product: (line) => ({ sku: line.sku }),

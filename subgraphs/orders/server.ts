@@ -1,4 +1,8 @@
 import { createGraphQLClient } from '../../kit/graphql-client.ts';
+import type { Logger } from '../../kit/logger.ts';
+import { addressChangeSubscribers } from '../../pipeline/address-changes.ts';
+import { serviceUrl } from '../../pipeline/services.ts';
+import type { StageClients } from './address-changes.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { contextFactory } from './context.ts';
 import { graphqlDirectory, type Directory } from './dependencies.ts';
@@ -7,28 +11,34 @@ import { OrderStore } from './store.ts';
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
-export const ordersSubgraph = (directory: Directory) => ({
+export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger) => ({
   name: 'orders',
   typeDefs,
   createStore: (db: SubgraphDeps['db']) => new OrderStore(db),
   resolvers,
-  createContext: contextFactory(directory),
+  createContext: contextFactory(directory, stages, logger),
 });
 
 export interface OrdersDeps extends SubgraphDeps {
   customersUrl: string;
   catalogUrl: string;
+  /** Where the stages subscribed to address changes listen (synchronous changes call them); `<STAGE>_URL` by default. */
+  stageUrls?: Partial<Record<string, string>>;
 }
 
-/** The orders service, wired to the customers and catalog services by URL. */
-export async function buildOrdersService({ customersUrl, catalogUrl, ...deps }: OrdersDeps) {
+/** The orders service, wired to the customers and catalog services and the pipeline's stages by URL. */
+export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls = {}, ...deps }: OrdersDeps) {
   const customers = createGraphQLClient('customers', customersUrl);
   const catalog = createGraphQLClient('catalog', catalogUrl);
-  const built = await buildSubgraph(ordersSubgraph(graphqlDirectory(customers, catalog)), deps);
+  // A synchronous change waits for every stage: a short timeout keeps a hung one from holding the caller.
+  const stages = new Map(
+    addressChangeSubscribers.map((stage) => [stage, createGraphQLClient(stage, stageUrls[stage] ?? serviceUrl(stage), { timeoutMs: 3_000, connections: 4 })]),
+  );
+  const built = await buildSubgraph(ordersSubgraph(graphqlDirectory(customers, catalog), (stage) => stages.get(stage as never), deps.logger), deps);
   return {
     ...built,
     close: async () => {
-      await Promise.all([customers.close(), catalog.close()]);
+      await Promise.all([customers.close(), catalog.close(), ...[...stages.values()].map((client) => client.close())]);
     },
   };
 }

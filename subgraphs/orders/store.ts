@@ -63,6 +63,37 @@ export interface ShipmentProgressDoc {
   detail: string | null;
 }
 
+export type AddressChangeModeCode = 'ASYNCHRONOUS' | 'COORDINATOR' | 'SYNCHRONOUS';
+
+export interface AddressChangeOutcomeDoc {
+  /** A shipment id, or the order id when the change reached the order before it was split. */
+  elementId: string;
+  node: string;
+  result: 'APPLIED' | 'REJECTED';
+  detail: string | null;
+  at: Date;
+}
+
+/** A change of the order's shipping address while in flight; see address-changes.ts. */
+export interface AddressChangeDoc {
+  id: string;
+  /** The order's address version this change makes (one more than the one before). */
+  version: number;
+  mode: AddressChangeModeCode;
+  address: ShippingAddressDoc;
+  idempotencyKey: string | null;
+  requestedAt: Date;
+  /** The elements that each need an outcome: the order's shipments, or the order itself before it had any. */
+  scope: string[];
+  outcomes: AddressChangeOutcomeDoc[];
+}
+
+/** A change as the graph shows it: with its order, whose id and shipments it speaks of. */
+export interface AddressChangeView {
+  order: OrderDoc;
+  change: AddressChangeDoc;
+}
+
 export interface OrderDoc {
   _id: ObjectId;
   version: number;
@@ -77,6 +108,9 @@ export interface OrderDoc {
   total: MoneyDoc;
   shippingMethod: ShippingMethodCode;
   shippingAddress: ShippingAddressDoc;
+  /** How many times the address was changed in flight (absent: never); shipments carry the version they have. */
+  addressVersion?: number;
+  addressChanges?: AddressChangeDoc[];
   paymentMethod: OrderPaymentDoc;
   /** Charge requests made so far; the next one is `${orderId}:charge:${chargeAttempts + 1}`. */
   chargeAttempts: number;
@@ -99,6 +133,7 @@ export type CoordinationStep =
   | { kind: 'charge'; orderId: string }
   | { kind: 'reserve'; orderId: string }
   | { kind: 'release'; orderId: string }
+  | { kind: 'address-change'; orderId: string; changeId: string }
   | { kind: 'forward'; stage: string; shipment: ShipmentPayload };
 
 type OrderState = Omit<OrderDoc, '_id' | 'version'>;
@@ -110,6 +145,8 @@ export class OrderStore {
   readonly coordination: DurableQueue<CoordinationStep>;
   /** The persistent queue this service names when it asks payments for a charge. */
   readonly chargeResults: DurableQueue<ChargeResultPayload>;
+  /** Messages that belong to no step (what an address change did, decided outside a worker). */
+  readonly reports: DurableQueue<null>;
 
   constructor(db: Db) {
     this.orders = db.collection<OrderDoc>('orders');
@@ -121,6 +158,7 @@ export class OrderStore {
       exceptionFor({ service: 'orders', queue, elementId: item._id, orderId: orderIdOf(item.payload), reason });
     this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination') });
     this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results') });
+    this.reports = new DurableQueue(db, 'reports');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -130,6 +168,7 @@ export class OrderStore {
     await this.cas.ensureIndexes();
     await this.coordination.ensureIndexes();
     await this.chargeResults.ensureIndexes();
+    await this.reports.ensureIndexes();
   }
 
   queue(name: string): DurableQueue<unknown> | undefined {

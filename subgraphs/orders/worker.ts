@@ -13,7 +13,7 @@ import type { OrderStore } from './store.ts';
  */
 export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
   const coordinator = createCoordinator(store, clients.get('inventory')!);
-  const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults], clients: (name) => clients.get(name), logger });
+  const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults, store.reports], clients: (name) => clients.get(name), logger });
   const workers = [
     startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency, onHandOff: relay.nudge }),
     startWorker({ queue: store.chargeResults, handle: coordinator.handleChargeResult, logger, concurrency: options.concurrency, onHandOff: relay.nudge }),

@@ -4,7 +4,7 @@ import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
-const stage = (context: Context) => shipmentStageResolvers(() => context.store.shipments);
+const stage = (context: Context) => shipmentStageResolvers(() => context.store);
 
 export const resolvers: Resolvers = {
   Query: {
@@ -14,6 +14,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     enqueueForPicking: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
+    applyPickingAddressChange: (_, { change, dryRun }, context) => stage(context).applyAddressChange(change, dryRun),
     resolvePickingException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
   },
   StageShipment: shipmentStageResolvers(() => undefined as never).element,

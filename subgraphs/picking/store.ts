@@ -2,6 +2,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { StageChanges } from '../../pipeline/address-changes.ts';
 import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
 
 // The only code that touches the picking collections.
@@ -28,14 +29,17 @@ export interface OrderRef {
 export class PickingStore {
   readonly shipments: DurableQueue<ShipmentPayload>;
   readonly picklists: Collection<PicklistDoc>;
+  readonly changes: StageChanges;
 
   constructor(db: Db, options: { visibilityTimeoutMs?: number } = {}) {
     this.shipments = shipmentQueue(db, 'picking', options);
+    this.changes = new StageChanges(db, 'picking', this.shipments);
     this.picklists = db.collection<PicklistDoc>('picklists');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.shipments.ensureIndexes();
+    await this.changes.ensureIndexes();
     await this.picklists.createIndex({ status: 1, createdAt: -1 }, { name: 'by_status' });
     await this.picklists.createIndex({ orderIds: 1 }, { name: 'by_order' });
   }

@@ -5,7 +5,7 @@ import { startAggregator, type AggregationRules } from './aggregator.ts';
 import type { PickingStore } from './store.ts';
 
 export function startPickingWorker(store: PickingStore, clients: ServiceClients, logger: Logger, rules: AggregationRules) {
-  const relay = startOutboxRelay({ queues: [store.shipments], clients: (name) => clients.get(name), logger });
+  const relay = startOutboxRelay({ queues: [store.shipments, store.changes.reports], clients: (name) => clients.get(name), logger });
   const aggregator = startAggregator(store, rules, logger, 100, relay.nudge);
   return {
     async stop() {

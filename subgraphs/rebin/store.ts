@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { StageChanges } from '../../pipeline/address-changes.ts';
 import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
 
 // The only code that touches the rebin collections: its queue of shipments.
@@ -9,12 +10,15 @@ export type { ShipmentItem };
 
 export class RebinStore {
   readonly shipments: DurableQueue<ShipmentPayload>;
+  readonly changes: StageChanges;
 
   constructor(db: Db) {
     this.shipments = shipmentQueue(db, 'rebin');
+    this.changes = new StageChanges(db, 'rebin', this.shipments);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.shipments.ensureIndexes();
+    await this.changes.ensureIndexes();
   }
 }

@@ -3,7 +3,7 @@ import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
-const stage = (context: Context) => shipmentStageResolvers(() => context.store.shipments);
+const stage = (context: Context) => shipmentStageResolvers(() => context.store);
 
 export const resolvers: Resolvers = {
   Query: {
@@ -13,6 +13,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     enqueueForShipping: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
+    applyShippingAddressChange: (_, { change, dryRun }, context) => stage(context).applyAddressChange(change, dryRun),
     resolveShippingException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
   },
   StageShipment: shipmentStageResolvers(() => undefined as never).element,

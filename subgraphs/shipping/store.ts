@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { AddressPayload, ShipmentPayload } from '../../pipeline/messages.ts';
+import { StageChanges } from '../../pipeline/address-changes.ts';
 import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
 
 // The only code that touches the shipping collections.
@@ -16,6 +17,8 @@ export interface ShippedDoc {
   carrier: string;
   trackingNumber: string;
   address: AddressPayload;
+  /** Which change of the order's address it went to (0: as placed). */
+  addressVersion: number;
   items: number;
   weightGrams: number;
   shippedAt: Date;
@@ -28,14 +31,24 @@ export interface OrderRef {
 export class ShippingStore {
   readonly shipments: DurableQueue<ShipmentPayload>;
   readonly shipped: Collection<ShippedDoc>;
+  readonly changes: StageChanges;
 
   constructor(db: Db) {
     this.shipments = shipmentQueue(db, 'shipping');
     this.shipped = db.collection<ShippedDoc>('shipped');
+    // A shipment that has left is where a change comes too late.
+    this.changes = new StageChanges(db, 'shipping', this.shipments, async (orderId) =>
+      (await this.forOrders([orderId])).map((doc) => ({
+        shipmentId: doc._id,
+        addressVersion: doc.addressVersion ?? 0,
+        detail: `${doc.carrier} ${doc.trackingNumber}, ${doc.shippedAt.toISOString()}`,
+      })),
+    );
   }
 
   async ensureIndexes(): Promise<void> {
     await this.shipments.ensureIndexes();
+    await this.changes.ensureIndexes();
     await this.shipped.createIndex({ orderId: 1 }, { name: 'by_order' });
   }
 

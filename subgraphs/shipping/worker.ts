@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../kit/logger.ts';
 import type { Lease } from '../../kit/queue.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
-import { startWorker } from '../../kit/worker.ts';
+import { LeaseRevoked, startWorker } from '../../kit/worker.ts';
 import { itemCount, operations, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress } from '../../pipeline/routes.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
@@ -17,7 +17,11 @@ import type { ShippingStore } from './store.ts';
  */
 export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload>, workMs: number) {
   if (workMs > 0) await sleep(workMs);
-  const shipment = lease.payload;
+  // Past this point an address change is too late; before it, a change revokes our lease
+  // and the shipment is worked again with the new address. Either way it never leaves
+  // with an address tracking says was changed before it left.
+  const shipment = await store.shipments.seal(lease);
+  if (!shipment) throw new LeaseRevoked(lease.id);
   const carrier = carrierFor(shipment);
   const shipped = await store.recordShipped({
     _id: shipment.shipmentId,
@@ -26,6 +30,7 @@ export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload
     carrier,
     trackingNumber: trackingNumberFor(carrier, shipment.shipmentId),
     address: shipment.address,
+    addressVersion: shipment.addressVersion ?? 0,
     items: itemCount(shipment),
     weightGrams: shipment.lines.reduce((sum, line) => sum + line.weightGrams * line.quantity, 0),
     shippedAt: new Date(),
@@ -56,7 +61,7 @@ export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload
 }
 
 export function startShippingWorker(store: ShippingStore, clients: ServiceClients, logger: Logger, options: { workMs?: number; concurrency?: number } = {}) {
-  const relay = startOutboxRelay({ queues: [store.shipments], clients: (name) => clients.get(name), logger });
+  const relay = startOutboxRelay({ queues: [store.shipments, store.changes.reports], clients: (name) => clients.get(name), logger });
   const worker = startWorker({ queue: store.shipments, handle: (lease) => shipOne(store, lease, options.workMs ?? 0), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
   return {
     async stop() {

@@ -50,8 +50,8 @@ export const resolvers: Resolvers = {
     history: async (order, _, { historyByOrder }) => (await historyByOrder.load(order.id)).transitions,
     historyCursor: async (order, _, { historyByOrder }) => String((await historyByOrder.load(order.id)).completeThrough),
     location: async (order, _, { historyByOrder }) => {
-      const history = (await historyByOrder.load(order.id)).transitions;
-      const last = history[history.length - 1];
+      const moves = (await historyByOrder.load(order.id)).transitions.filter((t) => t.elementType !== 'CHANGE');
+      const last = moves[moves.length - 1];
       return last ? { state: last.to, node: last.node, since: last.at.toISOString() } : null;
     },
   },

@@ -5,7 +5,7 @@ import { isDuplicateKeyError } from '../../kit/mongo.ts';
 
 export interface TransitionDoc {
   _id: string;
-  elementType: 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT';
+  elementType: 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE';
   elementId: string;
   orderId: string | null;
   from: string | null;

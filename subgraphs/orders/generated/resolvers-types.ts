@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, ShipmentProgressDoc, MoneyDoc, CustomerRef, ProductRef } from '../store.ts';
+import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, ShipmentProgressDoc, MoneyDoc, CustomerRef, ProductRef, AddressChangeView, AddressChangeOutcomeDoc } from '../store.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -12,6 +12,66 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** A change of an order's shipping address while the order is in flight. */
+export type AddressChange = {
+  __typename?: 'AddressChange';
+  address: ShippingAddress;
+  id: Scalars['ID']['output'];
+  mode: AddressChangeMode;
+  order: Order;
+  /** One per shipment (or one for the order, if it had no shipments yet), from the node that held it. */
+  outcomes: Array<AddressChangeOutcome>;
+  requestedAt: Scalars['String']['output'];
+  status: AddressChangeStatus;
+};
+
+/** How an address change reaches the nodes that hold the order. */
+export type AddressChangeMode =
+  | 'ASYNCHRONOUS'
+  | 'COORDINATOR'
+  | 'SYNCHRONOUS';
+
+export type AddressChangeOutcome = {
+  __typename?: 'AddressChangeOutcome';
+  at: Scalars['String']['output'];
+  detail?: Maybe<Scalars['String']['output']>;
+  /** The shipment, or the order before it was split into shipments. */
+  elementId: Scalars['ID']['output'];
+  /** The node that applied or rejected the change. */
+  node: Scalars['String']['output'];
+  result: ChangeResult;
+};
+
+export type AddressChangeOutcomeInput = {
+  changeId: Scalars['ID']['input'];
+  detail?: InputMaybe<Scalars['String']['input']>;
+  elementId: Scalars['ID']['input'];
+  node: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  result: ChangeResult;
+};
+
+export type AddressChangeStatus =
+  | 'APPLIED'
+  /** Applied to some shipments, too late for others. */
+  | 'PARTLY_APPLIED'
+  /** Not every shipment (or the order, before it is split into shipments) has an outcome yet. */
+  | 'PENDING'
+  /** Too late for every shipment: they had left. */
+  | 'REJECTED';
+
+export type ChangeResult =
+  | 'APPLIED'
+  | 'REJECTED';
+
+export type ChangeShippingAddressInput = {
+  address: NewShippingAddressInput;
+  /** Client-chosen key (up to 100 characters) that makes retries safe. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  mode?: InputMaybe<AddressChangeMode>;
+  orderId: Scalars['ID']['input'];
 };
 
 export type ChargeResultInput = {
@@ -56,6 +116,23 @@ export type Mutation = {
   /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions). */
   cancelOrder: Scalars['Boolean']['output'];
   /**
+   * Changes where an order in flight ships to. `mode` chooses how the change reaches the nodes
+   * that hold the order (docs/in-flight-changes.md):
+   *
+   * - ASYNCHRONOUS (default): answers at once with the change PENDING and publishes it to the
+   *   stages subscribed to address changes; each applies it to the shipments it holds (or
+   *   rejects it: too late) and records that in tracking. Poll `addressChange(id)` or watch
+   *   `orderTransitions` for CHANGE transitions. A stage that is down applies it when it is back.
+   * - COORDINATOR: the orders service keeps the change and applies it to the order or a
+   *   shipment the next time it routes it (shipments pass through it only on directed routing).
+   * - SYNCHRONOUS: applies the change at every node that might hold the order before
+   *   answering; if any of them is unavailable, fails with DEPENDENCY_UNAVAILABLE and nothing
+   *   is changed anywhere. Only for changes that may fail.
+   *
+   * Retrying with the same idempotencyKey returns the change already made.
+   */
+  changeShippingAddress: AddressChange;
+  /**
    * Places an order. The customer, payment method and every sku are checked through
    * the customers and catalog services, lines are priced from the catalog, and the
    * order is stored with everything the fulfilment pipeline needs; the pipeline then
@@ -65,6 +142,8 @@ export type Mutation = {
   placeOrder: Order;
   /** Internal: payments publishes charge results to the queue this service named (replyTo: "orders.charge-results"). */
   receiveChargeResult: Scalars['Boolean']['output'];
+  /** Internal: a stage reports what an address change did to a shipment it held. Idempotent. */
+  recordAddressChangeOutcome: Scalars['Boolean']['output'];
   /** Internal: a stage reports a shipment's progress. Idempotent by eventId. */
   recordProgress: Scalars['Boolean']['output'];
   /** Internal: the exceptions service asks to retry or cancel an element this service parked. */
@@ -80,6 +159,11 @@ export type MutationCancelOrderArgs = {
 };
 
 
+export type MutationChangeShippingAddressArgs = {
+  input: ChangeShippingAddressInput;
+};
+
+
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };
@@ -88,6 +172,11 @@ export type MutationPlaceOrderArgs = {
 export type MutationReceiveChargeResultArgs = {
   queue: Scalars['String']['input'];
   result: ChargeResultInput;
+};
+
+
+export type MutationRecordAddressChangeOutcomeArgs = {
+  input: AddressChangeOutcomeInput;
 };
 
 
@@ -108,9 +197,21 @@ export type MutationStageCompletedArgs = {
   stage: Scalars['String']['input'];
 };
 
+export type NewShippingAddressInput = {
+  city: Scalars['String']['input'];
+  /** ISO 3166-1 alpha-2 country code, for example GB. */
+  country: Scalars['String']['input'];
+  line1: Scalars['String']['input'];
+  line2?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  postalCode: Scalars['String']['input'];
+};
+
 /** A customer's order. Owned by the orders service. */
 export type Order = {
   __typename?: 'Order';
+  /** Address changes asked for while the order was in flight, oldest first. */
+  addressChanges: Array<AddressChange>;
   /** Nullable like every reference resolved by another service: if customers is down, the rest of the order still answers. */
   customer?: Maybe<Customer>;
   id: Scalars['ID']['output'];
@@ -120,7 +221,10 @@ export type Order = {
   placedAt: Scalars['String']['output'];
   /** Each shipment's progress, as reported by the stages. */
   shipmentProgress: Array<ShipmentProgress>;
-  /** Copied from the customer's address book when the order was placed. */
+  /**
+   * Copied from the customer's address book when the order was placed, or the latest address
+   * asked for with changeShippingAddress. Where each shipment actually went is on the shipment.
+   */
   shippingAddress: ShippingAddress;
   shippingMethod: ShippingMethod;
   /** The service that holds the order now (orders, payments, inventory, picking, rebin, shipping, exceptions), or null once shipped. */
@@ -203,10 +307,17 @@ export type ProgressInput = {
 
 export type Query = {
   __typename?: 'Query';
+  /** An address change, by the id changeShippingAddress returned: poll it for the outcome. */
+  addressChange?: Maybe<AddressChange>;
   /** One order, or null when no order has this id. A malformed id is BAD_USER_INPUT. */
   order?: Maybe<Order>;
   /** Orders, newest first; with customerId, only that customer's. */
   orders: Array<Order>;
+};
+
+
+export type QueryAddressChangeArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -233,6 +344,8 @@ export type ShipmentAddressInput = {
 /** A shipment as it travels between stages: everything the next node needs. */
 export type ShipmentInput = {
   address: ShipmentAddressInput;
+  /** Which change of the order's address this is (0: as placed). */
+  addressVersion?: InputMaybe<Scalars['Int']['input']>;
   distributionCenter: Scalars['String']['input'];
   lines: Array<ShipmentLineInput>;
   orderId: Scalars['ID']['input'];
@@ -371,9 +484,16 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  ChargeResultInput: ChargeResultInput;
+  AddressChange: ResolverTypeWrapper<AddressChangeView>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AddressChangeMode: AddressChangeMode;
+  AddressChangeOutcome: ResolverTypeWrapper<AddressChangeOutcomeDoc>;
+  AddressChangeOutcomeInput: AddressChangeOutcomeInput;
+  AddressChangeStatus: AddressChangeStatus;
+  ChangeResult: ChangeResult;
+  ChangeShippingAddressInput: ChangeShippingAddressInput;
+  ChargeResultInput: ChargeResultInput;
   Customer: ResolverTypeWrapper<CustomerRef>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ExceptionAction: ExceptionAction;
@@ -381,6 +501,7 @@ export type ResolversTypes = ResolversObject<{
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  NewShippingAddressInput: NewShippingAddressInput;
   Order: ResolverTypeWrapper<OrderDoc>;
   OrderLine: ResolverTypeWrapper<OrderLineDoc>;
   OrderLineInput: OrderLineInput;
@@ -400,15 +521,20 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  ChargeResultInput: ChargeResultInput;
+  AddressChange: AddressChangeView;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  AddressChangeOutcome: AddressChangeOutcomeDoc;
+  AddressChangeOutcomeInput: AddressChangeOutcomeInput;
+  ChangeShippingAddressInput: ChangeShippingAddressInput;
+  ChargeResultInput: ChargeResultInput;
   Customer: CustomerRef;
   Int: Scalars['Int']['output'];
   Money: MoneyDoc;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
+  NewShippingAddressInput: NewShippingAddressInput;
   Order: OrderDoc;
   OrderLine: OrderLineDoc;
   OrderLineInput: OrderLineInput;
@@ -424,6 +550,24 @@ export type ResolversParentTypes = ResolversObject<{
   ShippingAddress: ShippingAddressDoc;
 }>;
 
+export type AddressChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AddressChange'] = ResolversParentTypes['AddressChange']> = ResolversObject<{
+  address?: Resolver<ResolversTypes['ShippingAddress'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['AddressChangeMode'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  outcomes?: Resolver<Array<ResolversTypes['AddressChangeOutcome']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AddressChangeStatus'], ParentType, ContextType>;
+}>;
+
+export type AddressChangeOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AddressChangeOutcome'] = ResolversParentTypes['AddressChangeOutcome']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
+}>;
+
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -437,8 +581,10 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelOrder?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'orderId' | 'reason'>>;
+  changeShippingAddress?: Resolver<ResolversTypes['AddressChange'], ParentType, ContextType, RequireFields<MutationChangeShippingAddressArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   receiveChargeResult?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReceiveChargeResultArgs, 'queue' | 'result'>>;
+  recordAddressChangeOutcome?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordAddressChangeOutcomeArgs, 'input'>>;
   recordProgress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordProgressArgs, 'input'>>;
   resolveOrdersException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveOrdersExceptionArgs, 'action' | 'elementId' | 'queue'>>;
   stageCompleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStageCompletedArgs, 'shipment' | 'stage'>>;
@@ -446,6 +592,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  addressChanges?: Resolver<Array<ResolversTypes['AddressChange']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
@@ -478,6 +625,7 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  addressChange?: Resolver<Maybe<ResolversTypes['AddressChange']>, ParentType, ContextType, RequireFields<QueryAddressChangeArgs, 'id'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orders?: Resolver<Array<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
 }>;
@@ -499,6 +647,8 @@ export type ShippingAddressResolvers<ContextType = Context, ParentType extends R
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  AddressChange?: AddressChangeResolvers<ContextType>;
+  AddressChangeOutcome?: AddressChangeOutcomeResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

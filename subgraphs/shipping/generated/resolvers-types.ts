@@ -15,16 +15,50 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type AddressChangeInput = {
+  address: ShipmentAddressInput;
+  changeId: Scalars['ID']['input'];
+  orderId: Scalars['ID']['input'];
+  requestedAt: Scalars['String']['input'];
+  version: Scalars['Int']['input'];
+};
+
+/** What an address change did to one shipment. */
+export type ChangeOutcome = {
+  __typename?: 'ChangeOutcome';
+  detail?: Maybe<Scalars['String']['output']>;
+  elementId: Scalars['ID']['output'];
+  result: ChangeResult;
+};
+
+export type ChangeResult =
+  | 'APPLIED'
+  | 'REJECTED';
+
 export type ExceptionAction =
   | 'CANCEL'
   | 'RETRY';
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Internal: an address change of an order in flight, from the orders service: published to
+   * the stages that subscribed (asynchronous) or sent and awaited (synchronous). Applied to
+   * every shipment of the order this stage holds (queued, being worked on, or waiting in an
+   * aggregation queue) and remembered for shipments still on their way here. Idempotent.
+   * With dryRun, changes nothing and says what would happen.
+   */
+  applyShippingAddressChange: Array<ChangeOutcome>;
   /** Puts a shipment in shipping's queue. Idempotent by shipmentId. */
   enqueueForShipping: StageShipment;
   /** Internal: the exceptions service asks to retry or cancel a shipment shipping parked. */
   resolveShippingException: Scalars['Boolean']['output'];
+};
+
+
+export type MutationApplyShippingAddressChangeArgs = {
+  change: AddressChangeInput;
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -110,6 +144,8 @@ export type ShipmentAddressInput = {
 /** A shipment as it travels between stages: everything the next node needs. */
 export type ShipmentInput = {
   address: ShipmentAddressInput;
+  /** Which change of the order's address this is (0: as placed). */
+  addressVersion?: InputMaybe<Scalars['Int']['input']>;
   distributionCenter: Scalars['String']['input'];
   lines: Array<ShipmentLineInput>;
   orderId: Scalars['ID']['input'];
@@ -243,15 +279,18 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AddressChangeInput: AddressChangeInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ChangeOutcome: ResolverTypeWrapper<ChangeOutcome>;
+  ChangeResult: ChangeResult;
   ExceptionAction: ExceptionAction;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Order: ResolverTypeWrapper<OrderRef>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueDepth: ResolverTypeWrapper<QueueCounts>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Shipment: ResolverTypeWrapper<ShippedDoc>;
   ShipmentAddress: ResolverTypeWrapper<ShipmentAddress>;
   ShipmentAddressInput: ShipmentAddressInput;
@@ -263,14 +302,16 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Mutation: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
+  AddressChangeInput: AddressChangeInput;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
+  ChangeOutcome: ChangeOutcome;
+  Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
   Order: OrderRef;
   Query: Record<PropertyKey, never>;
   QueueDepth: QueueCounts;
-  Int: Scalars['Int']['output'];
   Shipment: ShippedDoc;
   ShipmentAddress: ShipmentAddress;
   ShipmentAddressInput: ShipmentAddressInput;
@@ -279,7 +320,14 @@ export type ResolversParentTypes = ResolversObject<{
   StageShipment: ShipmentItem;
 }>;
 
+export type ChangeOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChangeOutcome'] = ResolversParentTypes['ChangeOutcome']> = ResolversObject<{
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  applyShippingAddressChange?: Resolver<Array<ResolversTypes['ChangeOutcome']>, ParentType, ContextType, RequireFields<MutationApplyShippingAddressChangeArgs, 'change' | 'dryRun'>>;
   enqueueForShipping?: Resolver<ResolversTypes['StageShipment'], ParentType, ContextType, RequireFields<MutationEnqueueForShippingArgs, 'shipment'>>;
   resolveShippingException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveShippingExceptionArgs, 'action' | 'elementId' | 'queue'>>;
 }>;
@@ -333,6 +381,7 @@ export type StageShipmentResolvers<ContextType = Context, ParentType extends Res
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  ChangeOutcome?: ChangeOutcomeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -16,6 +16,8 @@ export type Scalars = {
 };
 
 export type ElementType =
+  /** A change to an order in flight (a new shipping address): CHANGE_REQUESTED, then CHANGE_APPLIED or CHANGE_REJECTED from each node that held part of the order. */
+  | 'CHANGE'
   | 'CHARGE'
   | 'ORDER'
   | 'RECEIPT'
@@ -52,7 +54,7 @@ export type Order = {
    */
   historyCursor: Scalars['String']['output'];
   id: Scalars['ID']['output'];
-  /** Where the order is now: its most recent transition. */
+  /** Where the order is now: its most recent transition (changes to it in flight aside). */
   location?: Maybe<Location>;
 };
 

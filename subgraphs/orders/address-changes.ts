@@ -1,0 +1,312 @@
+import { ObjectId } from 'mongodb';
+import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
+import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import { parseId } from '../../kit/ids.ts';
+import type { Logger } from '../../kit/logger.ts';
+import type { NewMessage } from '../../kit/queue.ts';
+import {
+  addressChangeSubscribers,
+  applyAddressChangeField,
+  applyAddressChangeOperation,
+  changeTransition,
+  type AddressChangePayload,
+  type ChangeOutcome,
+} from '../../pipeline/address-changes.ts';
+import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
+import type { AddressChangeDoc, AddressChangeModeCode, AddressChangeOutcomeDoc, OrderDoc, OrderStore, ShippingAddressDoc } from './store.ts';
+
+// The orders service's side of address changes in flight (docs/in-flight-changes.md). The
+// order document holds each change with the elements that need an outcome (its scope) and
+// the outcomes so far; every change to it is one compare-and-swap of the order, so a change
+// and the coordinator splitting the order into shipments are settled in one order.
+
+export interface ChangeRequest {
+  orderId: string;
+  address: Omit<ShippingAddressDoc, never>;
+  mode?: AddressChangeModeCode | null;
+  idempotencyKey?: string | null;
+}
+
+/** The stages a synchronous change calls, by name. */
+export type StageClients = (stage: string) => GraphQLClient | undefined;
+
+/** From the first shipment on, stages hold the order; before that only this service does. */
+const isSplit = (order: Pick<OrderDoc, 'shipments'>) => order.shipments.length > 0;
+
+export function statusOf(change: AddressChangeDoc): 'PENDING' | 'APPLIED' | 'REJECTED' | 'PARTLY_APPLIED' {
+  const results = change.scope.map((id) => change.outcomes.find((outcome) => outcome.elementId === id)?.result);
+  if (results.some((result) => !result)) return 'PENDING';
+  if (results.every((result) => result === 'APPLIED')) return 'APPLIED';
+  if (results.every((result) => result === 'REJECTED')) return 'REJECTED';
+  return 'PARTLY_APPLIED';
+}
+
+export function payloadOf(orderId: string, change: AddressChangeDoc): AddressChangePayload {
+  return { changeId: change.id, orderId, version: change.version, address: change.address, requestedAt: change.requestedAt.toISOString() };
+}
+
+/** Change ids name their order, so `addressChange(id)` is one order lookup. */
+export function orderIdOfChange(changeId: string): ObjectId {
+  const match = /^([0-9a-f]{24})-c\d+$/.exec(changeId);
+  if (!match) throw badInput(`${changeId} is not an address change id`, 'id');
+  return new ObjectId(match[1]);
+}
+
+function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
+  const required = { name: input.name, line1: input.line1, city: input.city, postalCode: input.postalCode };
+  for (const [field, value] of Object.entries(required)) {
+    if (!value.trim()) throw badInput(`${field} must not be empty`, `address.${field}`);
+    if (value.length > 200) throw badInput(`${field} is longer than 200 characters`, `address.${field}`);
+  }
+  const country = input.country.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code, for example GB', 'address.country');
+  return {
+    name: input.name.trim(),
+    line1: input.line1.trim(),
+    line2: input.line2?.trim() || null,
+    city: input.city.trim(),
+    postalCode: input.postalCode.trim(),
+    country,
+  };
+}
+
+/**
+ * Records a change and starts it on its way. Asynchronous and coordinator changes answer
+ * at once; a synchronous one first asks every stage that might hold the order whether it
+ * can apply it (a dry run) and writes nothing if any cannot answer, then applies it at each
+ * and answers with their outcomes.
+ */
+export async function requestAddressChange(request: ChangeRequest, store: OrderStore, stages: StageClients, logger: Logger) {
+  const mode = request.mode ?? 'ASYNCHRONOUS';
+  const address = validAddress(request.address);
+  const key = request.idempotencyKey ?? null;
+  if (key !== null && (key.length === 0 || key.length > 100)) throw badInput('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
+  const orderId = parseId(request.orderId, 'orderId');
+  const id = orderId.toHexString();
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const order = await store.findById(orderId);
+    if (!order) throw notFound(`no order with id ${id}`, { field: 'orderId' });
+    const earlier = key ? order.addressChanges?.find((change) => change.idempotencyKey === key) : undefined;
+    if (earlier) {
+      await enqueuePublication(store, id, earlier.id); // in case the first call died before it
+      return { order, change: earlier };
+    }
+    if (order.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${id} was cancelled; there is nothing to change`);
+    const synchronous = mode === 'SYNCHRONOUS' && isSplit(order);
+    if (synchronous) await prepare(stages, payloadOf(id, draft(order, address, mode, key)));
+
+    const updated = await store.change(orderId, (current) => {
+      if (current.status === 'CANCELLED' || (key && current.addressChanges?.some((change) => change.idempotencyKey === key))) return null;
+      // The order was split into shipments after the dry run: the stages were not asked. Start again.
+      if (synchronous !== (mode === 'SYNCHRONOUS' && isSplit(current))) return null;
+      const change = draft(current, address, mode, key);
+      return {
+        addressVersion: change.version,
+        addressChanges: [...(current.addressChanges ?? []), change],
+        // Shipments made from now on take the new address; once all have left it stays what they took.
+        shippingAddress: current.status === 'SHIPPED' ? current.shippingAddress : address,
+      };
+    });
+    if (!updated) continue; // cancelled, retried or split meanwhile: the next pass answers accordingly
+    const change = updated.addressChanges!.at(-1)!;
+    await enqueuePublication(store, id, change.id);
+    if (!synchronous) return { order: updated, change };
+    const applied = await commit(stages, payloadOf(id, change), logger);
+    const recorded = applied.length > 0 ? await recordOutcomes(store, id, change.id, applied) : null;
+    const final = recorded ?? (await store.findById(orderId))!;
+    return { order: final, change: final.addressChanges!.find((candidate) => candidate.id === change.id)! };
+  }
+  throw clientError(ErrorCode.CONFLICT, `order ${id} is changing too fast; try again`);
+}
+
+/** The change as it would be recorded on `order` now. */
+function draft(order: OrderDoc, address: ShippingAddressDoc, mode: AddressChangeModeCode, key: string | null): AddressChangeDoc {
+  const version = (order.addressVersion ?? 0) + 1;
+  const orderId = order._id.toHexString();
+  const split = isSplit(order);
+  const now = new Date();
+  // Before the split, this service holds the whole order: it applies the change itself,
+  // unless the change waits for the coordinator's next routing of the order.
+  const outcomes: AddressChangeOutcomeDoc[] =
+    !split && mode !== 'COORDINATOR' ? [{ elementId: orderId, node: 'orders', result: 'APPLIED', detail: `applied by orders while ${order.status}`, at: now }] : [];
+  // The coordinator never routes a shipment that has left (the stages report those themselves).
+  if (mode === 'COORDINATOR') {
+    for (const shipment of order.shipments.filter((candidate) => candidate.status === 'SHIPPED')) {
+      outcomes.push({ elementId: shipment.shipmentId, node: 'orders', result: 'REJECTED', detail: `too late: shipment ${shipment.shipmentId} has left`, at: now });
+    }
+  }
+  return {
+    id: `${orderId}-c${version}`,
+    version,
+    mode,
+    address,
+    idempotencyKey: key,
+    requestedAt: now,
+    scope: split ? order.shipments.map((shipment) => shipment.shipmentId) : [orderId],
+    outcomes,
+  };
+}
+
+/** The first phase of a synchronous change: every stage must answer a dry run, or nothing is written. */
+async function prepare(stages: StageClients, change: AddressChangePayload): Promise<void> {
+  const answers = await Promise.allSettled(
+    addressChangeSubscribers.map(async (stage) => {
+      const client = stages(stage);
+      if (!client) throw new Error(`no route to ${stage}`);
+      await client.request(applyAddressChangeOperation(stage), { change, dryRun: true });
+    }),
+  );
+  const down = addressChangeSubscribers.filter((_, i) => answers[i]!.status === 'rejected');
+  if (down.length > 0) {
+    throw clientError(
+      ErrorCode.DEPENDENCY_UNAVAILABLE,
+      `cannot change the address synchronously: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} unavailable; nothing was changed. Try again, or use mode ASYNCHRONOUS.`,
+      { services: down },
+    );
+  }
+}
+
+/**
+ * The second phase: apply at every stage and collect what each did. A stage that fails
+ * now (it answered the dry run a moment ago) still gets the change: the publication
+ * enqueued with the change delivers it when the stage is back, and its outcome stays
+ * PENDING until then.
+ */
+async function commit(stages: StageClients, change: AddressChangePayload, logger: Logger): Promise<(ChangeOutcome & { node: string })[]> {
+  const answers = await Promise.allSettled(
+    addressChangeSubscribers.map(async (stage) => {
+      const answer = await stages(stage)!.request<Record<string, ChangeOutcome[]>>(applyAddressChangeOperation(stage), { change });
+      return answer[applyAddressChangeField(stage)]!.map((outcome) => ({ ...outcome, node: stage }));
+    }),
+  );
+  return answers.flatMap((answer, i) => {
+    if (answer.status === 'fulfilled') return answer.value;
+    logger.warn('a stage failed between the two phases of a synchronous change; it will get the change when it is back', {
+      stage: addressChangeSubscribers[i],
+      change: change.changeId,
+    });
+    return [];
+  });
+}
+
+/** The coordinator step that records the request in tracking and publishes the change. Idempotent by change id. */
+export function enqueuePublication(store: OrderStore, orderId: string, changeId: string) {
+  return store.coordination.enqueue(`address-change:${changeId}`, { kind: 'address-change', orderId, changeId });
+}
+
+/**
+ * What the publication step sends: "change requested" (and what this service did itself)
+ * to tracking, and, unless the coordinator applies it, the change to every subscribed
+ * stage of an order already split into shipments.
+ */
+export function publication(order: OrderDoc, changeId: string): NewMessage[] {
+  const change = order.addressChanges?.find((candidate) => candidate.id === changeId);
+  if (!change) return [];
+  const orderId = order._id.toHexString();
+  const requested = transition({
+    elementType: 'CHANGE',
+    elementId: change.id,
+    orderId,
+    from: null,
+    to: 'CHANGE_REQUESTED',
+    node: 'orders',
+    at: change.requestedAt,
+    detail: `${change.mode.toLowerCase()}: ${change.address.line1}, ${change.address.postalCode} ${change.address.city}, ${change.address.country}`,
+  });
+  const ownOutcomes = change.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => changeTransition({ changeId, orderId }, 'orders', outcome));
+  const messages: NewMessage[] = [track(requested, ...ownOutcomes)];
+  const toStages = change.mode !== 'COORDINATOR' && change.scope.some((id) => id !== orderId);
+  if (toStages) {
+    const payload = payloadOf(orderId, change);
+    for (const stage of addressChangeSubscribers) {
+      messages.push({ id: `address-change:${changeId}:${stage}`, target: stage, operation: applyAddressChangeOperation(stage), variables: { change: payload } });
+    }
+  }
+  return messages;
+}
+
+/** Adds outcomes not recorded yet (each element's first outcome stands); returns the order, or null when nothing was new. */
+export async function recordOutcomes(store: OrderStore, orderId: string, changeId: string, outcomes: (ChangeOutcome & { node: string })[]): Promise<OrderDoc | null> {
+  return store.change(new ObjectId(orderId), (order) => {
+    const changes = order.addressChanges ?? [];
+    const index = changes.findIndex((change) => change.id === changeId);
+    if (index < 0) return null;
+    const change = changes[index]!;
+    const fresh = outcomes.filter(
+      (outcome, i) =>
+        change.scope.includes(outcome.elementId) &&
+        !change.outcomes.some((known) => known.elementId === outcome.elementId) &&
+        outcomes.findIndex((other) => other.elementId === outcome.elementId) === i,
+    );
+    if (fresh.length === 0) return null;
+    const at = new Date();
+    const updated = { ...change, outcomes: [...change.outcomes, ...fresh.map(({ elementId, node, result, detail }) => ({ elementId, node, result, detail, at }))] };
+    return { addressChanges: changes.map((candidate, i) => (i === index ? updated : candidate)) };
+  });
+}
+
+/**
+ * The coordinator routes elements with the order's current address: every change whose
+ * scope includes one of them and that has no outcome for it yet is applied, by this
+ * service, as it routes them. Returns the changes with those outcomes added and the
+ * transitions that record them, or null when there are none.
+ */
+function settleRouted(order: OrderDoc, elementIds: string[], where: string) {
+  const at = new Date();
+  let touched = false;
+  const addressChanges = (order.addressChanges ?? []).map((change) => {
+    const due = elementIds.filter((id) => change.scope.includes(id) && !change.outcomes.some((outcome) => outcome.elementId === id));
+    if (due.length === 0) return change;
+    touched = true;
+    const added = due.map((elementId) => ({ elementId, node: 'orders', result: 'APPLIED' as const, detail: `applied by the coordinator ${where}`, at }));
+    return { ...change, outcomes: [...change.outcomes, ...added] };
+  });
+  return touched ? { addressChanges } : null;
+}
+
+/**
+ * A shipment left without passing the coordinator again: coordinator changes still waiting
+ * for it came too late. Returns the changes with those outcomes and the transitions, or null.
+ */
+function rejectUnrouted(order: OrderDoc, shipmentId: string, detail: string | null) {
+  const at = new Date();
+  let touched = false;
+  const addressChanges = (order.addressChanges ?? []).map((change) => {
+    if (change.mode !== 'COORDINATOR' || !change.scope.includes(shipmentId) || change.outcomes.some((outcome) => outcome.elementId === shipmentId)) return change;
+    touched = true;
+    const outcome = {
+      elementId: shipmentId,
+      node: 'orders',
+      result: 'REJECTED' as const,
+      detail: `too late: shipment ${shipmentId} left${detail ? ` (${detail})` : ''} before the coordinator routed it again`,
+      at,
+    };
+    return { ...change, outcomes: [...change.outcomes, outcome] };
+  });
+  return touched ? { addressChanges } : null;
+}
+
+/** The transitions recording what this service itself did to some elements (re-derived, so a re-run sends them again). */
+function ownTransitions(order: OrderDoc, elementIds: string[]): TransitionPayload[] {
+  const orderId = order._id.toHexString();
+  return (order.addressChanges ?? []).flatMap((change) =>
+    change.outcomes
+      .filter((outcome) => outcome.node === 'orders' && elementIds.includes(outcome.elementId))
+      .map((outcome) => changeTransition({ changeId: change.id, orderId }, 'orders', outcome)),
+  );
+}
+
+/** Records, on the order, that the coordinator is routing these elements with its current address; returns the transitions to send. */
+export async function settleRouting(store: OrderStore, order: OrderDoc, elementIds: string[], where: string): Promise<TransitionPayload[]> {
+  const latest = settleRouted(order, elementIds, where) ? ((await store.change(order._id, (current) => settleRouted(current, elementIds, where))) ?? (await store.findById(order._id))!) : order;
+  return ownTransitions(latest, elementIds);
+}
+
+/** A shipment has left: coordinator changes still waiting for it are rejected, and tracking is told. */
+export async function settleDeparture(store: OrderStore, orderId: string, shipmentId: string, detail: string | null): Promise<void> {
+  const order = await store.change(new ObjectId(orderId), (current) => rejectUnrouted(current, shipmentId, detail));
+  if (!order) return;
+  const transitions = ownTransitions(order, [shipmentId]);
+  if (transitions.length > 0) await store.reports.post(`departure:${shipmentId}:${order.version}`, [track(...transitions)]);
+}

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressChangePayload } from '../../pipeline/address-changes.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { LeaseRevoked } from '../../kit/worker.ts';
+import { buildShippingService } from './server.ts';
+import type { ShippingStore } from './store.ts';
+import { shipOne } from './worker.ts';
+
+// A change that meets a shipment a shipping worker holds: settled by the queue's
+// compare-and-swap, never by timing. Either the change revokes the lease (the worker
+// cannot ship, the shipment is worked again with the new address), or the worker sealed
+// the shipment first (the change is rejected as too late). Real FerretDB, real service.
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: ShippingStore;
+
+beforeAll(async () => {
+  const service = await buildShippingService({ db: await dbs.create('shipping_changes'), logger: silentLogger });
+  store = service.store;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await dbs.cleanup();
+});
+
+const oldAddress = { name: 'Ada', line1: '1 Old Road', line2: null, city: 'London', postalCode: 'N1 1AA', country: 'GB' };
+const newAddress = { name: 'Ada', line1: '9 New Street', line2: null, city: 'Manchester', postalCode: 'M1 1AA', country: 'GB' };
+
+let counter = 0;
+function shipment(): ShipmentPayload {
+  const n = ++counter;
+  return {
+    shipmentId: `order${n}-LHR1`,
+    orderId: `order${n}`,
+    reservationId: `order${n}`,
+    distributionCenter: 'LHR1',
+    shippingMethod: 'STANDARD',
+    lines: [{ sku: 'BOOK-001', title: 'Book', quantity: 1, weightGrams: 500, bin: 'A-01' }],
+    address: oldAddress,
+    addressVersion: 0,
+    picklistId: null,
+  };
+}
+
+const changeFor = (s: ShipmentPayload, version = 1): AddressChangePayload => ({
+  changeId: `${s.orderId}-c${version}`,
+  orderId: s.orderId,
+  version,
+  address: newAddress,
+  requestedAt: new Date().toISOString(),
+});
+
+const apply = async (change: AddressChangePayload, dryRun = false) => {
+  const res = await gql(
+    app.url,
+    `mutation($change: AddressChangeInput!, $dryRun: Boolean) { applyShippingAddressChange(change: $change, dryRun: $dryRun) { elementId result detail } }`,
+    { change, dryRun },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.applyShippingAddressChange as { elementId: string; result: string; detail: string }[];
+};
+
+async function leaseOf(id: string) {
+  for (let i = 0; i < 50; i++) {
+    const leases = await store.shipments.lease('test-worker', 10);
+    const mine = leases.find((lease) => lease.id === id);
+    if (mine) return mine;
+  }
+  throw new Error(`could not lease ${id}`);
+}
+
+describe('an address change meeting a shipment a worker holds', () => {
+  it('revokes the lease: the worker cannot ship the old address, and the shipment is worked again with the new one', async () => {
+    const s = shipment();
+    await store.shipments.enqueue(s.shipmentId, s);
+    const held = await leaseOf(s.shipmentId);
+
+    expect(await apply(changeFor(s))).toEqual([{ elementId: s.shipmentId, result: 'APPLIED', detail: 'applied at shipping while being worked on' }]);
+
+    // The worker that held it reaches its point of no return: refused.
+    await expect(shipOne(store, held, 0)).rejects.toBeInstanceOf(LeaseRevoked);
+    expect(await store.get(s.shipmentId)).toBeNull();
+    expect(await store.shipments.complete(held)).toBe(false);
+
+    // Worked again, it ships to the new address, once.
+    const again = await leaseOf(s.shipmentId);
+    expect(again.payload.address).toEqual(newAddress);
+    const outcome = await shipOne(store, again, 0);
+    expect(await store.shipments.complete(again, outcome)).toBe(true);
+    expect(await store.get(s.shipmentId)).toMatchObject({ address: newAddress, addressVersion: 1 });
+  });
+
+  it('is rejected as too late once the worker has sealed the shipment, which then leaves with the address it had', async () => {
+    const s = shipment();
+    await store.shipments.enqueue(s.shipmentId, s);
+    const held = await leaseOf(s.shipmentId);
+    expect(await store.shipments.seal(held)).toMatchObject({ address: oldAddress });
+
+    const [outcome] = await apply(changeFor(s));
+    expect(outcome).toMatchObject({ elementId: s.shipmentId, result: 'REJECTED' });
+    expect(outcome!.detail).toMatch(/^too late/);
+
+    await store.shipments.complete(held, await shipOne(store, held, 0));
+    expect(await store.get(s.shipmentId)).toMatchObject({ address: oldAddress, addressVersion: 0 });
+    // Asked again (a redelivery), the answer is the same, now from the shipment that left.
+    const [later] = await apply(changeFor(s));
+    expect(later).toMatchObject({ result: 'REJECTED' });
+    expect(later!.detail).toMatch(/has left/);
+  });
+
+  it('applies a change once however often it is delivered, and never goes back to an older one', async () => {
+    const s = shipment();
+    await store.shipments.enqueue(s.shipmentId, s);
+    const second = { ...changeFor(s, 2), address: { ...newAddress, line1: '2 Second Street' } };
+    expect((await apply(second))[0]).toMatchObject({ result: 'APPLIED' });
+    const before = await store.shipments.get(s.shipmentId);
+    expect((await apply(second))[0]).toMatchObject({ result: 'APPLIED', detail: 'carries the new address' });
+    // The first change, delivered late, is superseded rather than applied over the second.
+    expect((await apply(changeFor(s, 1)))[0]).toMatchObject({ result: 'REJECTED', detail: 'superseded by a later change' });
+    const after = await store.shipments.get(s.shipmentId);
+    expect(after!.version).toBe(before!.version);
+    expect(after!.payload).toMatchObject({ address: { line1: '2 Second Street' }, addressVersion: 2 });
+  });
+
+  it('changes a shipment that arrives after the change was published (it was on its way here)', async () => {
+    const s = shipment();
+    expect(await apply(changeFor(s))).toEqual([]); // nothing held yet: remembered
+    const res = await gql(app.url, `mutation($s: ShipmentInput!) { enqueueForShipping(shipment: $s) { shipmentId status } }`, {
+      s: { ...s, addressVersion: 0 },
+    });
+    expect(res.errors).toBeUndefined();
+    expect((await store.shipments.get(s.shipmentId))!.payload).toMatchObject({ address: newAddress, addressVersion: 1 });
+  });
+
+  it('answers a dry run with what it would do, and changes nothing', async () => {
+    const s = shipment();
+    await store.shipments.enqueue(s.shipmentId, s);
+    const before = await store.shipments.get(s.shipmentId);
+    expect(await apply(changeFor(s), true)).toEqual([{ elementId: s.shipmentId, result: 'APPLIED', detail: 'would be applied at shipping while queued' }]);
+    expect((await store.shipments.get(s.shipmentId))!.version).toBe(before!.version);
+    expect(await store.changes.log.countDocuments({ orderId: s.orderId })).toBe(0);
+  });
+
+  it('refuses a change with a version that cannot be, and writes nothing', async () => {
+    const s = shipment();
+    const res = await gql(app.url, `mutation($change: AddressChangeInput!) { applyShippingAddressChange(change: $change) { elementId } }`, {
+      change: changeFor(s, 0),
+    });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await store.changes.log.countDocuments({ orderId: s.orderId })).toBe(0);
+  });
+});
