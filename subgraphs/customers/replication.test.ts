@@ -1,0 +1,344 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import { composeServices } from '@apollo/composition';
+import { parse, type GraphQLObjectType } from 'graphql';
+import type { Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeServer } from '../../kit/http.ts';
+import { codes, eventually, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { buildCustomersService, type CopySettings } from './server.ts';
+import { CustomerStore } from './store.ts';
+
+// Three copies of the customer domain, each with its own database and its own HTTP server:
+// home (US) and replicas in the UK and Germany. Each replica reaches home through a proxy
+// the tests can cut, to make a partition between that region and home.
+
+interface RunningCopy {
+  service: Awaited<ReturnType<typeof buildCustomersService>>;
+  app: RunningApp;
+  db: Db;
+  settings: CopySettings;
+}
+
+const dbs = new TestDatabases();
+let home: RunningCopy;
+let uk: RunningCopy;
+let de: RunningCopy;
+let ukLink: Link;
+let deLink: Link;
+
+async function startCopy(db: Db, settings: CopySettings, port = 0): Promise<RunningCopy> {
+  const service = await buildCustomersService({ db, logger: silentLogger, copy: settings });
+  return { service, app: await serve(service.handler, port), db, settings };
+}
+
+/** Stops a copy as if its process died: its HTTP server and its loops. */
+async function stopCopy(copy: RunningCopy): Promise<void> {
+  await copy.app.close();
+  await copy.service.close();
+}
+
+const restartCopy = (copy: RunningCopy, port = 0) => startCopy(copy.db, copy.settings, port);
+
+/**
+ * The network between a region and home. `cut` drops every request (a partition);
+ * `loseReplies` lets requests through to home but drops what home answers (the request
+ * took effect; the sender cannot know).
+ */
+interface Link {
+  url: string;
+  cut: boolean;
+  loseReplies: (body: string) => boolean;
+  close(): Promise<void>;
+}
+
+async function link(target: () => string): Promise<Link> {
+  const read = async (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString();
+  };
+  const state: Link = { url: '', cut: false, loseReplies: () => false, close: async () => {} };
+  const server = createServer(async (req, res) => {
+    if (state.cut) return req.socket.destroy();
+    const body = await read(req);
+    try {
+      const upstream = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const text = await upstream.text();
+      if (state.cut || state.loseReplies(body)) return req.socket.destroy();
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
+    } catch {
+      req.socket.destroy(); // home is down
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  const { port } = await new Promise<{ port: number }>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address() as { port: number })));
+  state.url = `http://127.0.0.1:${port}/graphql`;
+  state.close = () => closeServer(server);
+  return state;
+}
+
+const replica = (region: 'UK' | 'DE', homeUrl: string): CopySettings => ({ role: 'replica', region, homeUrl, pollIntervalMs: 20, writeWaitMs: 300 });
+
+beforeAll(async () => {
+  home = await startCopy(await dbs.create('customers_home'), { role: 'home', region: 'US' });
+  ukLink = await link(() => home.app.url);
+  deLink = await link(() => home.app.url);
+  uk = await startCopy(await dbs.create('customers_uk'), replica('UK', ukLink.url));
+  de = await startCopy(await dbs.create('customers_de'), replica('DE', deLink.url));
+});
+
+afterAll(async () => {
+  for (const copy of [uk, de, home]) await stopCopy(copy).catch(() => {});
+  await ukLink.close();
+  await deLink.close();
+  await dbs.cleanup();
+});
+
+const customerFields = `id name email homeRegion version addresses { id line1 city country } paymentMethods { id token brand last4 expMonth expYear }`;
+const addCustomer = `mutation($input: AddCustomerInput!) { addCustomer(input: $input) { ${customerFields} } }`;
+const addAddress = `mutation($id: ID!, $input: AddressInput!) { addAddress(customerId: $id, input: $input) { ${customerFields} } }`;
+const addCard = `mutation($id: ID!, $input: PaymentMethodInput!) { addPaymentMethod(customerId: $id, input: $input) { ${customerFields} } }`;
+const statusQuery = `{ replicationStatus { region role appliedSeq homeSeq lagEntries lagMs lastContactAt homeReachable pendingWrites rejectedWrites } }`;
+
+interface CustomerView {
+  id: string;
+  email: string;
+  version: number;
+  addresses: { id: string; line1: string }[];
+  paymentMethods: { id: string; last4: string; token: string }[];
+}
+interface StatusView {
+  region: string;
+  role: string;
+  appliedSeq: number;
+  homeSeq: number;
+  lagEntries: number;
+  lagMs: number;
+  lastContactAt: string | null;
+  homeReachable: boolean;
+  pendingWrites: number;
+  rejectedWrites: number;
+}
+
+async function ok<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await gql(url, query, variables);
+  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+  return res.data as T;
+}
+
+const customerAt = async (copy: RunningCopy, id: string) =>
+  (await ok<{ customer: CustomerView | null }>(copy.app.url, `query($id: ID!) { customer(id: $id) { ${customerFields} } }`, { id })).customer;
+const statusOf = async (copy: RunningCopy) => (await ok<{ replicationStatus: StatusView }>(copy.app.url, statusQuery)).replicationStatus;
+
+let emails = 0;
+async function newCustomer(copy: RunningCopy, name = 'Ada Lovelace'): Promise<CustomerView> {
+  const input = { name, email: `c${++emails}-${Date.now()}@example.com`, homeRegion: 'UK', address: { line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB' } };
+  return (await ok<{ addCustomer: CustomerView }>(copy.app.url, addCustomer, { input })).addCustomer;
+}
+const address = (line1: string) => ({ line1, city: 'Leeds', postalCode: 'LS1', country: 'GB' });
+const card = (last4Digits: '4242' | '4444' = '4242') => ({ cardNumber: last4Digits === '4242' ? '4242424242424242' : '5555555555554444', expMonth: 12, expYear: 2035 });
+
+/** Waits until home holds this customer at `version` (at least) and every copy holds it exactly as home does; returns it. */
+async function sameEverywhere(id: string, version = 0, copies = [uk, de]): Promise<CustomerView> {
+  const atHome = await eventually(() => customerAt(home, id), (c) => c !== null && c.version >= version, 10_000);
+  for (const copy of copies) await eventually(() => customerAt(copy, id), (c) => JSON.stringify(c) === JSON.stringify(atHome), 10_000);
+  return atHome!;
+}
+
+async function caughtUp(copy: RunningCopy): Promise<StatusView> {
+  const homeSeq = (await statusOf(home)).appliedSeq;
+  return eventually(() => statusOf(copy), (s) => s.homeReachable && s.appliedSeq >= homeSeq && s.lagEntries === 0 && s.pendingWrites === 0, 10_000);
+}
+
+describe('customer data replicated to regions', () => {
+  it('a write made at home or at any replica reaches the home copy and every replica', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+
+    // Made in the UK: home has it when the mutation answers, and the UK copy shows it at once.
+    const inUk = (await ok<{ addAddress: CustomerView }>(uk.app.url, addAddress, { id: ada.id, input: address('2 Leeds Rd') })).addAddress;
+    expect(inUk.addresses.map((a) => a.line1)).toEqual(['1 Main St', '2 Leeds Rd']);
+    expect(inUk.version).toBe(1);
+    expect((await customerAt(home, ada.id))!.addresses).toHaveLength(2);
+    expect((await customerAt(uk, ada.id))!.version).toBe(1);
+
+    // Made in Germany: tokenised there; the card number goes nowhere.
+    const inDe = (await ok<{ addPaymentMethod: CustomerView }>(de.app.url, addCard, { id: ada.id, input: card() })).addPaymentMethod;
+    expect(inDe.paymentMethods).toEqual([expect.objectContaining({ last4: '4242', token: expect.stringMatching(/^tok_/) })]);
+    const everywhere = await sameEverywhere(ada.id, 2);
+    expect(everywhere.version).toBe(2);
+
+    // A customer created at a replica exists everywhere under the id the replica gave it.
+    const bob = await newCustomer(uk, 'Bob');
+    expect((await customerAt(home, bob.id))!.email).toBe(bob.email);
+    await sameEverywhere(bob.id);
+
+    for (const copy of [home, uk, de]) {
+      for (const name of (await copy.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)) {
+        expect(JSON.stringify(await copy.db.collection(name).find().toArray())).not.toContain('4242424242424242');
+      }
+    }
+    for (const copy of [uk, de]) {
+      const status = await caughtUp(copy);
+      expect(status).toMatchObject({ role: 'REPLICA', region: copy === uk ? 'UK' : 'DE', lagMs: 0, rejectedWrites: 0 });
+      expect(status.lastContactAt).not.toBeNull();
+    }
+    expect(await statusOf(home)).toMatchObject({ role: 'HOME', region: 'US', lagEntries: 0, lagMs: 0, pendingWrites: 0, homeReachable: true });
+  });
+
+  it('several writes to one customer from a region arrive everywhere in the order they were made', async () => {
+    const { id } = await newCustomer(uk);
+    await sameEverywhere(id);
+    ukLink.cut = true; // queue them up, so they travel together
+    try {
+      let last: CustomerView | undefined;
+      for (let i = 1; i <= 5; i++) last = (await ok<{ addAddress: CustomerView }>(uk.app.url, addAddress, { id, input: address(`${i} Queue St`) })).addAddress;
+      // Answered as it will be: every queued write applied to the local copy, in order.
+      expect(last!.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Queue St', '2 Queue St', '3 Queue St', '4 Queue St', '5 Queue St']);
+      expect((await statusOf(uk)).pendingWrites).toBe(5);
+      expect((await customerAt(uk, id))!.addresses).toHaveLength(1); // not stored as a replicated version
+    } finally {
+      ukLink.cut = false;
+    }
+    const atHome = await sameEverywhere(id, 5);
+    expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Queue St', '2 Queue St', '3 Queue St', '4 Queue St', '5 Queue St']);
+    expect(atHome.version).toBe(5);
+    await caughtUp(uk);
+  });
+
+  it('a replica that was down catches up, in order, and applies each change once', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    await stopCopy(de);
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push((await newCustomer(i % 2 ? uk : home, `Customer ${i}`)).id);
+    for (let i = 1; i <= 4; i++) await ok(i % 2 ? uk.app.url : home.app.url, addAddress, { id: ada.id, input: address(`${i} Offline Rd`) });
+    await ok(uk.app.url, addCard, { id: ada.id, input: card('4444') });
+
+    const applied = vi.spyOn(CustomerStore.prototype, 'applyReplicated');
+    try {
+      de = await restartCopy(de);
+      await sameEverywhere(ada.id, 5, [de]);
+      for (const id of made) await sameEverywhere(id, 0, [de]);
+      await caughtUp(de);
+      // Versions of one customer arrive only ever upwards (a repeat changes nothing).
+      const seen = applied.mock.calls.filter((_, i) => applied.mock.contexts[i] === de.service.store).map(([state]) => state);
+      const adaVersions = seen.filter((state) => state._id.toHexString() === ada.id).map((state) => state.version);
+      expect(adaVersions).toEqual([...adaVersions].sort((a, b) => a - b));
+      expect(adaVersions.at(-1)).toBe(5);
+    } finally {
+      applied.mockRestore();
+    }
+    const final = (await customerAt(de, ada.id))!;
+    expect(final.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Offline Rd', '2 Offline Rd', '3 Offline Rd', '4 Offline Rd']);
+    expect(final.paymentMethods.map((m) => m.last4)).toEqual(['4444']);
+  });
+
+  it('serves reads while the home copy is down, queues writes, and sends them when home is back', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    const homePort = home.app.port;
+    await stopCopy(home);
+    try {
+      expect((await customerAt(uk, ada.id))!.email).toBe(ada.email);
+      const list = await ok<{ customers: { id: string }[] }>(de.app.url, `{ customers(first: 100) { id } }`);
+      expect(list.customers.map((c) => c.id)).toContain(ada.id);
+      const entities = await ok<{ _entities: { email: string }[] }>(uk.app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { email } } }`, {
+        r: [{ __typename: 'Customer', id: ada.id }],
+      });
+      expect(entities._entities).toEqual([{ email: ada.email }]);
+
+      const down = await eventually(() => statusOf(uk), (s) => !s.homeReachable && s.lagMs >= 100);
+      expect(down.lastContactAt).not.toBeNull();
+
+      const queued = (await ok<{ addAddress: CustomerView }>(uk.app.url, addAddress, { id: ada.id, input: address('9 Outage Ave') })).addAddress;
+      expect(queued.addresses.map((a) => a.line1)).toEqual(['1 Main St', '9 Outage Ave']);
+      expect((await statusOf(uk)).pendingWrites).toBe(1);
+    } finally {
+      home = await restartCopy(home, homePort);
+    }
+    const atHome = await sameEverywhere(ada.id, 1);
+    expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '9 Outage Ave']);
+    await caughtUp(uk);
+    await caughtUp(de);
+  });
+
+  it('a write made during a partition is neither lost nor applied twice, even when home applied it and its answer was lost', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    ukLink.cut = true; // the UK cannot reach home; Germany can
+    let rejectedId: string;
+    try {
+      const taken = await newCustomer(de, 'Taken Elsewhere');
+      const address1 = (await ok<{ addAddress: CustomerView }>(uk.app.url, addAddress, { id: ada.id, input: address('7 Partition Pl') })).addAddress;
+      const withCard = (await ok<{ addPaymentMethod: CustomerView }>(uk.app.url, addCard, { id: ada.id, input: card() })).addPaymentMethod;
+      expect(address1.addresses).toHaveLength(2);
+      expect(withCard.addresses).toHaveLength(2);
+      expect(withCard.paymentMethods).toHaveLength(1);
+      // Made in the UK, with an email Germany has just taken: home will refuse it.
+      const input = { name: 'Late', email: taken.email, homeRegion: 'UK' };
+      rejectedId = (await ok<{ addCustomer: CustomerView }>(uk.app.url, addCustomer, { input })).addCustomer.id;
+
+      expect((await statusOf(uk)).pendingWrites).toBe(3);
+      expect((await statusOf(de)).homeReachable).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await customerAt(home, ada.id))!.addresses).toHaveLength(1);
+      expect((await customerAt(de, ada.id))!.addresses).toHaveLength(1);
+    } finally {
+      // The link comes back, but home's first answer to the UK's writes is lost on the way.
+      let lost = 0;
+      ukLink.loseReplies = (body) => body.includes('applyWrites') && lost++ === 0;
+      ukLink.cut = false;
+    }
+    const atHome = await sameEverywhere(ada.id, 2);
+    expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '7 Partition Pl']);
+    expect(atHome.paymentMethods).toHaveLength(1);
+    expect(atHome.version).toBe(2);
+    ukLink.loseReplies = () => false;
+
+    const ukStatus = await caughtUp(uk);
+    expect(ukStatus.rejectedWrites).toBe(1);
+    for (const copy of [home, uk, de]) expect(await customerAt(copy, rejectedId!)).toBeNull();
+    expect((await statusOf(home)).rejectedWrites).toBe(1);
+  });
+
+  it('refuses bad input at a replica with a clear error and writes nothing', async () => {
+    const ada = await newCustomer(uk);
+    await sameEverywhere(ada.id);
+    const headBefore = await uk.db.collection('outgoingWrites_head').findOne({ _id: 'head' as never });
+    const before = await statusOf(uk);
+
+    const badCard = await gql(uk.app.url, addCard, { id: ada.id, input: { cardNumber: '4242424242424241', expMonth: 1, expYear: 2035 } });
+    expect(codes(badCard)).toEqual(['BAD_USER_INPUT']);
+    const badEmail = await gql(uk.app.url, addCustomer, { input: { name: 'X', email: 'not-an-email', homeRegion: 'UK' } });
+    expect(codes(badEmail)).toEqual(['BAD_USER_INPUT']);
+    const badCountry = await gql(uk.app.url, addAddress, { id: ada.id, input: { ...address('1 A St'), country: 'Britain' } });
+    expect(codes(badCountry)).toEqual(['BAD_USER_INPUT']);
+    const malformed = await gql(uk.app.url, addAddress, { id: 'nope', input: address('1 A St') });
+    expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+    const unknown = await gql(uk.app.url, addAddress, { id: '64b0000000000000000000ff', input: address('1 A St') });
+    expect(codes(unknown)).toEqual(['NOT_FOUND']);
+    const duplicate = await gql(uk.app.url, addCustomer, { input: { name: 'Again', email: ada.email, homeRegion: 'UK' } });
+    expect(codes(duplicate)).toEqual(['CONFLICT']);
+
+    expect(await uk.db.collection('outgoingWrites_head').findOne({ _id: 'head' as never })).toEqual(headBefore);
+    expect(await statusOf(uk)).toMatchObject({ pendingWrites: 0, rejectedWrites: before.rejectedWrites });
+    expect(await customerAt(home, ada.id)).toEqual(await customerAt(uk, ada.id));
+    expect((await customerAt(home, ada.id))!.version).toBe(0);
+  });
+
+  it('keeps the replication interface internal: the gateway hides it, a replica refuses it', async () => {
+    const { sdl } = (await ok<{ _service: { sdl: string } }>(uk.app.url, `{ _service { sdl } }`))._service;
+    const composed = composeServices([{ name: 'customers', url: 'http://customers/graphql', typeDefs: parse(sdl) }]);
+    expect(composed.errors).toBeUndefined();
+    const api = composed.schema!.toAPISchema().toGraphQLJSSchema();
+    expect(Object.keys((api.getType('Query') as GraphQLObjectType).getFields())).toEqual(expect.arrayContaining(['replicationStatus']));
+    expect(Object.keys((api.getType('Query') as GraphQLObjectType).getFields())).not.toContain('replicationLog');
+    expect(Object.keys((api.getType('Mutation') as GraphQLObjectType).getFields())).not.toContain('applyWrites');
+
+    const log = await gql(uk.app.url, `{ replicationLog(after: 0) { headSeq } }`);
+    expect(codes(log)).toEqual(['BAD_USER_INPUT']);
+    const badWrite = await gql(home.app.url, `mutation { applyWrites(region: UK, writes: [{ writeId: "x", kind: ADD_ADDRESS, customerId: "64b0000000000000000000ff", at: "now" }]) { status } }`);
+    expect(codes(badWrite)).toEqual(['BAD_USER_INPUT']);
+  });
+});
