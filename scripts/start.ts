@@ -1,6 +1,7 @@
 // `npm start`: builds what is missing, starts the embedded database (unless
 // MONGODB_URI is set), every subgraph, the pipeline's workers (`<STAGE>_WORKERS`
-// each, default 1) and the gateway, loads the demo data and prints where GraphiQL
+// each, default 1), regional replicas of the customers domain when CUSTOMERS_REPLICAS
+// names them (uk, de), and the gateway, loads the demo data and prints where GraphiQL
 // is. Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -16,7 +17,7 @@ const fail = (message: string): never => {
 };
 
 interface ServicePlan {
-  name: SubgraphName | 'gateway';
+  name: SubgraphName | 'gateway' | `customers-${string}`;
   entry: string;
   port: number;
   portVar: string;
@@ -30,12 +31,32 @@ const plans: ServicePlan[] = [
 ];
 const urlOf = (name: string) => `http://127.0.0.1:${plans.find((p) => p.name === name)!.port}/graphql`;
 
+/**
+ * Regional replicas of the customers domain (CUSTOMERS_REPLICAS=uk,de): each its own
+ * process and database (customers_uk, customers_de), following the home customers
+ * service. The gateway keeps composing the home copy.
+ */
+const regions = { uk: { region: 'UK', port: 4013 }, de: { region: 'DE', port: 4014 } } as const;
+type RegionName = keyof typeof regions;
+const replicaNames = (env.CUSTOMERS_REPLICAS ?? '')
+  .split(',')
+  .map((name) => name.trim().toLowerCase())
+  .filter(Boolean);
+for (const name of replicaNames) {
+  if (!(name in regions)) fail(`CUSTOMERS_REPLICAS=${env.CUSTOMERS_REPLICAS}: "${name}" is not a region; use any of ${Object.keys(regions).join(', ')} (e.g. CUSTOMERS_REPLICAS=uk,de)`);
+}
+const replicaPlans = [...new Set(replicaNames as RegionName[])].map((name) => ({
+  plan: { name: `customers-${name}` as const, entry: 'subgraphs/customers/index.ts', port: portOf(`customers_${name}`, regions[name].port), portVar: `CUSTOMERS_${name.toUpperCase()}_PORT` },
+  region: regions[name].region,
+  dbName: `customers_${name}`,
+}));
+
 const children: { name: string; child: ChildProcess }[] = [];
 let database: RunningDatabase | undefined;
 let stopping = false;
 
 async function main() {
-  for (const plan of plans) await ensurePortFree(plan);
+  for (const plan of [...plans, ...replicaPlans.map((replica) => replica.plan)]) await ensurePortFree(plan);
 
   const usesOwnDatabase = !env.MONGODB_URI && !subgraphNames.every((name) => env[`${name.toUpperCase()}_MONGODB_URI`]);
   const databasePort = usesOwnDatabase ? fixedDatabasePort() : undefined;
@@ -70,6 +91,18 @@ async function main() {
   };
   const subgraphs = plans.filter((plan) => plan.name !== 'gateway');
   await Promise.all(subgraphs.map((plan) => launch(plan, { ...shared, PORT: String(plan.port) })));
+  await Promise.all(
+    replicaPlans.map(({ plan, region, dbName }) =>
+      launch(plan, {
+        ...shared,
+        PORT: String(plan.port),
+        CUSTOMERS_ROLE: 'replica',
+        CUSTOMERS_REGION: region,
+        CUSTOMERS_HOME_URL: env.CUSTOMERS_URL ?? urlOf('customers'),
+        CUSTOMERS_DB_NAME: dbName,
+      }),
+    ),
+  );
 
   const workerCounts = stagesWithWorkers.map((stage) => [stage, workerCount(stage)] as const);
   for (const [stage, count] of workerCounts) {
@@ -85,6 +118,9 @@ async function main() {
       '  The fulfilment graph is up.',
       `  GraphiQL:  http://localhost:${gateway.port}/graphql`,
       `  Subgraphs: ${subgraphs.map((plan) => `${plan.name} :${plan.port}`).join(', ')}`,
+      ...(replicaPlans.length
+        ? [`  Regions:   ${replicaPlans.map(({ plan }) => `${plan.name} http://localhost:${plan.port}/graphql`).join(', ')} (customers replicas; { replicationStatus { lagMs } })`]
+        : []),
       `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
       `  Live:      ws://localhost:${gateway.port}/graphql (subscriptions), http://localhost:${gateway.port}/track?order=<id>`,
       '  Watch orders move: npm run demo',
