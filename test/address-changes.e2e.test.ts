@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, gql, TestDatabases } from './harness.ts';
+import { collect, wsClient } from './subscriber.ts';
+import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
+
+// A support agent changes where an order in flight ships to, through the gateway, in each of
+// the three ways: published to the stages (asynchronous), kept by the coordinator, or applied
+// everywhere before answering (synchronous). Every service is real and on its own database.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  // Shipments wait in picking's aggregation queue long enough to be changed there.
+  system = await startSystem(dbs, { picking: { batchSize: 50, maxWaitMs: 1_500 } });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const home = { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
+const moved = (line1: string) => ({ ...home, line1, city: 'Manchester', postalCode: 'M1 1AE' });
+
+interface Change {
+  id: string;
+  status: string;
+  mode: string;
+  address: { line1: string };
+  outcomes: { elementId: string; node: string; result: string; detail: string | null }[];
+}
+interface Transition {
+  elementType: string;
+  to: string;
+  node: string;
+  detail: string | null;
+}
+interface OrderView {
+  status: string;
+  shippingAddress: { line1: string };
+  shipmentProgress: { shipmentId: string; status: string }[];
+  shipments: { id: string; address: { line1: string } }[];
+  addressChanges: Change[];
+  history: Transition[];
+}
+
+const CHANGE_FIELDS = 'id status mode address { line1 } outcomes { elementId node result detail }';
+
+async function changeAddress(orderId: string, mode: string, address: Record<string, string>, idempotencyKey?: string) {
+  return gql<{ changeShippingAddress: Change }>(
+    system.gatewayUrl,
+    `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { ${CHANGE_FIELDS} } }`,
+    { input: { orderId, mode, address, idempotencyKey } },
+  );
+}
+
+async function changeOf(id: string): Promise<Change> {
+  const res = await gql<{ addressChange: Change }>(system.gatewayUrl, `query($id: ID!) { addressChange(id: $id) { ${CHANGE_FIELDS} } }`, { id });
+  expect(res.errors).toBeUndefined();
+  return res.data!.addressChange;
+}
+
+/** The order as the graph composes it; `ownFieldsOnly` asks the orders service alone (others may be down). */
+async function orderOf(id: string, ownFieldsOnly = false): Promise<OrderView> {
+  const res = await gql<{ order: OrderView }>(
+    system.gatewayUrl,
+    `query($id: ID!) { order(id: $id) {
+      status shippingAddress { line1 } shipmentProgress { shipmentId status }
+      addressChanges { ${CHANGE_FIELDS} }
+      ${ownFieldsOnly ? '' : 'shipments { id address { line1 } } history { elementType to node detail }'}
+    } }`,
+    { id },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.order;
+}
+
+const statusIs = (status: string) => (order: OrderView) => order.status === status;
+const changeIs = (status: string) => (change: Change) => change.status === status;
+const changeHistory = (order: OrderView) => order.history.filter((t) => t.elementType === 'CHANGE');
+
+/** Places an order and waits until its shipment is held by `stage` (queued there). */
+async function orderHeldBy(stage: 'picking' | 'rebin', lines: { sku: string; quantity: number }[]) {
+  const id = await placeOrder(system.gatewayUrl, lines);
+  const order = await eventually(() => orderOf(id), (o) => o.shipmentProgress.length > 0);
+  const shipmentId = order.shipmentProgress[0]!.shipmentId;
+  const field = `${stage}Shipment`;
+  await eventually(
+    async () => (await gql(system.gatewayUrl, `query($id: ID!) { ${field}(id: $id) { status } }`, { id: shipmentId })).data?.[field],
+    (held) => held?.status === 'QUEUED',
+  );
+  return { id, shipmentId };
+}
+
+describe('changing the shipping address of an order in flight', () => {
+  it('asynchronously: answers at once, the stage holding the shipment applies it, and the shipment leaves with the new address', async () => {
+    const { id, shipmentId } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const live = collect<{ orderTransitions: { transition: { elementType: string; to: string; node: string } } }>(
+        client,
+        `subscription($orderId: ID!) { orderTransitions(orderId: $orderId) { transition { elementType to node } } }`,
+        { orderId: id },
+      );
+      const res = await changeAddress(id, 'ASYNCHRONOUS', moved('1 Piccadilly'));
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.changeShippingAddress).toMatchObject({ status: 'PENDING', mode: 'ASYNCHRONOUS', outcomes: [] });
+      const changeId = res.data!.changeShippingAddress.id;
+
+      // Poll for the outcome...
+      const applied = await eventually(() => changeOf(changeId), changeIs('APPLIED'));
+      expect(applied.outcomes).toEqual([{ elementId: shipmentId, node: 'picking', result: 'APPLIED', detail: 'applied at picking while queued' }]);
+      // ...or watch it arrive.
+      await live.until((c) => c.events.some((e) => e.orderTransitions.transition.to === 'CHANGE_APPLIED'));
+      expect(live.events.find((e) => e.orderTransitions.transition.to === 'CHANGE_APPLIED')!.orderTransitions.transition).toEqual({
+        elementType: 'CHANGE',
+        to: 'CHANGE_APPLIED',
+        node: 'picking',
+      });
+    } finally {
+      await client.dispose();
+    }
+
+    const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    expect(shipped.shipments).toEqual([{ id: shipmentId, address: { line1: '1 Piccadilly' } }]);
+    expect(changeHistory(shipped).map((t) => [t.to, t.node])).toEqual([
+      ['CHANGE_REQUESTED', 'orders'],
+      ['CHANGE_APPLIED', 'picking'],
+    ]);
+
+    // Once the shipment has left, a change is too late, and says so.
+    const late = await changeAddress(id, 'ASYNCHRONOUS', moved('2 Too Late Lane'));
+    expect(late.errors).toBeUndefined();
+    const rejected = await eventually(() => changeOf(late.data!.changeShippingAddress.id), changeIs('REJECTED'));
+    expect(rejected.outcomes[0]).toMatchObject({ elementId: shipmentId, node: 'shipping', result: 'REJECTED' });
+    expect(rejected.outcomes[0]!.detail).toMatch(/^too late/);
+    const after = await eventually(() => orderOf(id), (o) => changeHistory(o).length === 4);
+    expect(changeHistory(after).slice(2).map((t) => [t.to, t.node])).toEqual([
+      ['CHANGE_REQUESTED', 'orders'],
+      ['CHANGE_REJECTED', 'shipping'],
+    ]);
+    expect(after.shippingAddress.line1).toBe('1 Piccadilly'); // what it shipped to, not the rejected one
+  });
+
+  it('asynchronously, with the stage holding the shipment down: applied once when it is back', async () => {
+    await system.stopWorkers('rebin');
+    const { id, shipmentId } = await orderHeldBy('rebin', [{ sku: 'MUG-001', quantity: 2 }]);
+    await system.stop('rebin');
+    let back = false;
+    try {
+      const res = await changeAddress(id, 'ASYNCHRONOUS', moved('3 Deansgate'));
+      expect(res.errors).toBeUndefined();
+      const changeId = res.data!.changeShippingAddress.id;
+      // Picking and shipping do not hold it; rebin cannot be reached: still pending.
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(await changeOf(changeId)).toMatchObject({ status: 'PENDING', outcomes: [] });
+      await system.restart('rebin');
+      back = true;
+      // Back, and still holding the shipment (its workers are not running yet): the redelivered
+      // change is applied to it there. Its report goes out with rebin's outbox once a worker runs.
+      await eventually(() => system.services.rebin.store.shipments.get(shipmentId), (item) => item?.payload.addressVersion === 1, 15_000);
+    } finally {
+      if (!back) await system.restart('rebin');
+      system.addWorker('rebin');
+    }
+    const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'), 30_000);
+    expect(shipped.shipments).toEqual([{ id: shipmentId, address: { line1: '3 Deansgate' } }]);
+    const [change] = shipped.addressChanges;
+    expect(change).toMatchObject({ status: 'APPLIED', outcomes: [{ elementId: shipmentId, node: 'rebin', result: 'APPLIED' }] });
+    expect(changeHistory(shipped).filter((t) => t.to === 'CHANGE_APPLIED')).toHaveLength(1);
+  });
+
+  it('before the order is split into shipments: orders holds it and applies it at once, or (coordinator) when it routes it to picking', async () => {
+    await system.stopWorkers('payments');
+    let asyncOrder: string;
+    let coordinated: string;
+    try {
+      asyncOrder = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
+      coordinated = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
+      await eventually(() => orderOf(coordinated), statusIs('CHARGING'));
+      const now = await changeAddress(asyncOrder, 'ASYNCHRONOUS', moved('4 Canal Street'));
+      expect(now.data!.changeShippingAddress).toMatchObject({ status: 'APPLIED', outcomes: [{ elementId: asyncOrder, node: 'orders', result: 'APPLIED' }] });
+      const later = await changeAddress(coordinated, 'COORDINATOR', moved('5 Oxford Road'));
+      expect(later.data!.changeShippingAddress).toMatchObject({ status: 'PENDING', outcomes: [] });
+    } finally {
+      system.addWorker('payments');
+    }
+    const first = await eventually(() => orderOf(asyncOrder), statusIs('SHIPPED'));
+    expect(first.shipments[0]!.address.line1).toBe('4 Canal Street');
+    const second = await eventually(() => orderOf(coordinated), statusIs('SHIPPED'));
+    expect(second.shipments[0]!.address.line1).toBe('5 Oxford Road');
+    expect(second.addressChanges[0]!.outcomes).toEqual([
+      { elementId: coordinated, node: 'orders', result: 'APPLIED', detail: 'applied by the coordinator when it sent the order to picking' },
+    ]);
+  });
+
+  it('through the coordinator: kept by orders and applied when it next routes the shipment (directed routing)', async () => {
+    process.env.PICKING_ROUTING = 'directed';
+    try {
+      const { id, shipmentId } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+      const res = await changeAddress(id, 'COORDINATOR', moved('6 Market Street'));
+      expect(res.data!.changeShippingAddress).toMatchObject({ status: 'PENDING', mode: 'COORDINATOR' });
+      const applied = await eventually(() => changeOf(res.data!.changeShippingAddress.id), changeIs('APPLIED'));
+      expect(applied.outcomes).toEqual([
+        { elementId: shipmentId, node: 'orders', result: 'APPLIED', detail: 'applied by the coordinator when it routed the shipment from picking to shipping' },
+      ]);
+      const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+      expect(shipped.shipments[0]!.address.line1).toBe('6 Market Street');
+    } finally {
+      delete process.env.PICKING_ROUTING;
+    }
+  });
+
+  it('through the coordinator, when the shipment never passes it again (autonomous routing): rejected as too late, and it ships as it was', async () => {
+    const { id, shipmentId } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    const before = await orderOf(id);
+    const res = await changeAddress(id, 'COORDINATOR', moved('7 Portland Street'));
+    const rejected = await eventually(() => changeOf(res.data!.changeShippingAddress.id), changeIs('REJECTED'));
+    expect(rejected.outcomes[0]).toMatchObject({ elementId: shipmentId, node: 'orders', result: 'REJECTED' });
+    const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    expect(shipped.shipments[0]!.address.line1).toBe(before.shippingAddress.line1);
+  });
+
+  it('synchronously: applied at every node before the answer', async () => {
+    const { id, shipmentId } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    const res = await changeAddress(id, 'SYNCHRONOUS', moved('8 King Street'));
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.changeShippingAddress).toMatchObject({
+      status: 'APPLIED',
+      mode: 'SYNCHRONOUS',
+      outcomes: [{ elementId: shipmentId, node: 'picking', result: 'APPLIED', detail: 'applied at picking while queued' }],
+    });
+    const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    expect(shipped.shipments[0]!.address.line1).toBe('8 King Street');
+    expect(changeHistory(shipped).filter((t) => t.to === 'CHANGE_APPLIED')).toHaveLength(1);
+  });
+
+  it('synchronously, with a node that might hold the order down: fails cleanly and changes nothing anywhere', async () => {
+    const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    const before = await orderOf(id);
+    await system.stop('shipping');
+    try {
+      const res = await changeAddress(id, 'SYNCHRONOUS', moved('9 Quay Street'));
+      expect(codes(res)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+      expect(res.errors![0]!.message).toMatch(/shipping is unavailable; nothing was changed/);
+      const after = await orderOf(id, true);
+      expect(after.addressChanges).toEqual([]);
+      expect(after.shippingAddress).toEqual(before.shippingAddress);
+    } finally {
+      await system.restart('shipping');
+    }
+    const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    expect(shipped.shipments[0]!.address.line1).toBe(before.shippingAddress.line1);
+    expect(changeHistory(shipped)).toEqual([]);
+  });
+
+  it('refuses bad input with a clear error and writes nothing; a retry with the same key is the same change', async () => {
+    const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, country: 'United Kingdom' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, line1: '  ' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress('64b0000000000000000000ff', 'ASYNCHRONOUS', home))).toEqual(['NOT_FOUND']);
+    expect(codes(await changeAddress('not-an-id', 'ASYNCHRONOUS', home))).toEqual(['BAD_USER_INPUT']);
+    expect((await orderOf(id)).addressChanges).toEqual([]);
+
+    const first = await changeAddress(id, 'ASYNCHRONOUS', moved('10 Albert Square'), 'agent-42:ticket-7');
+    const again = await changeAddress(id, 'ASYNCHRONOUS', moved('10 Albert Square'), 'agent-42:ticket-7');
+    expect(again.data!.changeShippingAddress.id).toBe(first.data!.changeShippingAddress.id);
+    expect((await orderOf(id)).addressChanges).toHaveLength(1);
+  });
+});
