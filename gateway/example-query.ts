@@ -44,7 +44,21 @@ query RecentOrders {
   }
 }
 
-# 3. Watch shipments leave, live (run it, then PlaceOrder again): each event
+# 3. Change where an order in flight ships to (paste its id; orders wait in picking
+#    for PICKING_MAX_WAIT_MS, 2 s by default: start with PICKING_MAX_WAIT_MS=30000
+#    for time to try it). mode: ASYNCHRONOUS answers at once and the stage holding
+#    the shipment applies it; COORDINATOR waits for the orders service to route it;
+#    SYNCHRONOUS applies it everywhere before answering, or fails changing nothing.
+#    Then run RecentOrders again: history shows CHANGE_REQUESTED, CHANGE_APPLIED.
+mutation ChangeAddress {
+  changeShippingAddress(input: {
+    orderId: "<an order id>"
+    mode: ASYNCHRONOUS
+    address: { name: "Ada Lovelace", line1: "1 Piccadilly", city: "Manchester", postalCode: "M1 1AE", country: "GB" }
+  }) { id status outcomes { elementId node result detail } }
+}
+
+# 4. Watch shipments leave, live (run it, then PlaceOrder again): each event
 #    composes the customer's name (customers) and the carrier and tracking
 #    number (shipping) with the transition (tracking). Keep the last cursor:
 #    pipelineTransitions(state: "SHIPPED", after: "<cursor>") resumes from it.

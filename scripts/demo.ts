@@ -34,6 +34,7 @@ async function main() {
     ids.push(placeOrder.id);
   }
   process.stdout.write(`watch one live: ${gatewayUrl.replace(/\/graphql$/, '')}/track?order=${ids[0]}\n`);
+  const change = await changeAddressInFlight(ids[1] ?? ids[0]!);
   const started = Date.now();
   type Row = { id: string; status: string; stage: string | null; shipments: { carrier: string; trackingNumber: string }[] | null; exceptions: { reason: string }[] | null };
   let rows: Row[] = [];
@@ -53,7 +54,39 @@ async function main() {
     const detail = row.shipments?.map((s) => `${s.carrier} ${s.trackingNumber}`).join(', ') || row.exceptions?.map((e) => e.reason).join('; ') || row.stage || '';
     process.stdout.write(`${row.id}  ${row.status.padEnd(16)} ${detail}\n`);
   }
+  if (change) await reportChange(change);
   process.stdout.write('\nDeclined orders wait in exceptions: retry one with mutation { retryException(id: "...") { status } } (see query { exceptions { id reason } }).\n');
+}
+
+/** A support agent's change of address while the order is in flight (published to the stages that hold it). */
+async function changeAddressInFlight(orderId: string): Promise<string | null> {
+  try {
+    const { changeShippingAddress } = await gql<{ changeShippingAddress: { id: string; status: string } }>(
+      `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id status } }`,
+      {
+        input: {
+          orderId,
+          mode: 'ASYNCHRONOUS',
+          address: { name: 'Ada Lovelace', line1: '1 Piccadilly', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
+        },
+      },
+    );
+    process.stdout.write(`changed the address of ${orderId} in flight: change ${changeShippingAddress.id} ${changeShippingAddress.status}\n`);
+    return changeShippingAddress.id;
+  } catch (error) {
+    process.stdout.write(`could not change the address of ${orderId}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return null;
+  }
+}
+
+async function reportChange(id: string) {
+  const { addressChange } = await gql<{ addressChange: { status: string; order: { shipments: { address: { line1: string; city: string } }[] }; outcomes: { node: string; result: string; detail: string | null }[] } }>(
+    `query($id: ID!) { addressChange(id: $id) { status outcomes { node result detail } order { shipments { address { line1 city } } } } }`,
+    { id },
+  );
+  process.stdout.write(`\naddress change ${id}: ${addressChange.status}\n`);
+  for (const outcome of addressChange.outcomes) process.stdout.write(`  ${outcome.node}: ${outcome.result} (${outcome.detail ?? ''})\n`);
+  for (const shipment of addressChange.order.shipments) process.stdout.write(`  shipped to ${shipment.address.line1}, ${shipment.address.city}\n`);
 }
 
 main().catch((error: unknown) => {
