@@ -119,4 +119,34 @@ describe('DurableQueue', () => {
     expect(await queue.withPendingOutbox(10)).toEqual([]);
     expect((await queue.get('e'))!.outbox[0]).toMatchObject({ delivered: true, attempts: 2 });
   });
+
+  it('amends an element in flight: a held lease is revoked in the same write, a sealed element is left alone', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('e', { n: 1 });
+    const [held] = await queue.lease('w', 1);
+    const bump = (item: { payload: { n: number } }) => (item.payload.n < 2 ? { payload: { n: 2 }, messages: [{ id: 'r', target: 'tracking', operation: 'm', variables: {} }] } : null);
+    expect((await queue.amend('e', bump)).outcome).toBe('amended');
+    expect(await queue.seal(held!)).toBeNull();
+    expect(await queue.complete(held!)).toBe(false);
+    expect(await queue.get('e')).toMatchObject({ status: 'READY', payload: { n: 2 }, outboxPending: true });
+    expect((await queue.amend('e', bump)).outcome).toBe('unchanged');
+
+    const [again] = await queue.lease('w', 1);
+    expect(again!.payload).toEqual({ n: 2 });
+    expect(await queue.seal(again!)).toEqual({ n: 2 });
+    expect((await queue.amend('e', () => ({ payload: { n: 3 } }))).outcome).toBe('sealed');
+    expect(await queue.complete(again!)).toBe(true);
+    expect((await queue.amend('e', () => ({ payload: { n: 3 } }))).outcome).toBe('finished');
+  });
+
+  it('posts messages that belong to no work once, by id', async () => {
+    const queue = await newQueue();
+    const message = { id: 'm', target: 'tracking', operation: 'mutation', variables: {} };
+    await queue.post('report-1', [message]);
+    await queue.post('report-1', [message]);
+    expect((await queue.withPendingOutbox(10)).map((item) => item._id)).toEqual(['report-1']);
+    await queue.recordDeliveries('report-1', new Map([['m', null]]));
+    await queue.post('report-1', [message]); // delivered and archived: not sent again
+    expect(await queue.withPendingOutbox(10)).toEqual([]);
+  });
 });

@@ -128,24 +128,7 @@ export class DurableQueue<P, R = unknown> {
 
   /** Stores the element unless an element with this id exists; returns the stored one either way. */
   async enqueue(id: string, payload: P, options: { availableAt?: Date } = {}): Promise<{ item: QueueItem<P, R>; created: boolean }> {
-    const now = new Date();
-    const item = {
-      _id: id,
-      version: 0,
-      queue: this.name,
-      payload,
-      status: 'READY',
-      attempts: 0,
-      availableAt: options.availableAt ?? now,
-      leaseToken: null,
-      leaseOwner: null,
-      lastError: null,
-      result: null,
-      enqueuedAt: now,
-      updatedAt: now,
-      outbox: [],
-      outboxPending: false,
-    } as QueueItem<P, R>;
+    const item = this.newItem(id, payload, 'READY', [], options.availableAt);
     // A late duplicate of a finished element must not come back to life: look first...
     const alreadyFinished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
     if (alreadyFinished) return { item: alreadyFinished as QueueItem<P, R>, created: false };
@@ -290,27 +273,8 @@ export class DurableQueue<P, R = unknown> {
    */
   async post(id: string, messages: NewMessage[]): Promise<void> {
     if (await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) return;
-    const now = new Date();
-    const outbox = messages.map(newMessage);
-    const item = {
-      _id: id,
-      version: 0,
-      queue: this.name,
-      payload: null,
-      status: 'DONE',
-      attempts: 0,
-      availableAt: now,
-      leaseToken: null,
-      leaseOwner: null,
-      lastError: null,
-      result: null,
-      enqueuedAt: now,
-      updatedAt: now,
-      outbox,
-      outboxPending: outbox.length > 0,
-    } as unknown as QueueItem<P, R>;
     try {
-      await this.items.insertOne(item as never);
+      await this.items.insertOne(this.newItem(id, null as P, 'DONE', messages.map(newMessage)) as never);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -426,6 +390,27 @@ export class DurableQueue<P, R = unknown> {
     const live = await Promise.all(statuses.map((status) => this.items.countDocuments({ status } as Filter<QueueItem<P, R>>)));
     const finished = await Promise.all(statuses.map((status) => this.finished.countDocuments({ status } as Filter<QueueItem<P, R>>)));
     return Object.fromEntries(statuses.map((status, i) => [status, live[i]! + finished[i]!])) as Record<QueueStatus, number>;
+  }
+
+  private newItem(id: string, payload: P, status: QueueStatus, outbox: OutboxMessage[], availableAt?: Date): QueueItem<P, R> {
+    const now = new Date();
+    return {
+      _id: id,
+      version: 0,
+      queue: this.name,
+      payload,
+      status,
+      attempts: 0,
+      availableAt: availableAt ?? now,
+      leaseToken: null,
+      leaseOwner: null,
+      lastError: null,
+      result: null,
+      enqueuedAt: now,
+      updatedAt: now,
+      outbox,
+      outboxPending: outbox.some(isPending),
+    };
   }
 
   private failedState(current: QueueItem<P, R>, reason: string): ItemState<P, R> {
