@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { composeServices } from '@apollo/composition';
 import { parse, type GraphQLObjectType } from 'graphql';
-import type { Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeServer } from '../../kit/http.ts';
 import { codes, eventually, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
@@ -77,7 +77,7 @@ async function link(target: () => string): Promise<Link> {
   return state;
 }
 
-const replica = (region: 'UK' | 'DE', homeUrl: string): CopySettings => ({ role: 'replica', region, homeUrl, pollIntervalMs: 20, writeWaitMs: 300 });
+const replica = (region: 'UK' | 'DE', homeUrl: string): CopySettings => ({ role: 'replica', region, homeUrl, pollIntervalMs: 20, writeWaitMs: 5_000 });
 
 beforeAll(async () => {
   home = await startCopy(await dbs.create('customers_home'), { role: 'home', region: 'US' });
@@ -261,6 +261,17 @@ describe('customer data replicated to regions', () => {
     expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '9 Outage Ave']);
     await caughtUp(uk);
     await caughtUp(de);
+  });
+
+  it('a write home committed but had not logged when its process died reaches the replicas after a restart', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    // What a process that died between the write and its log entry leaves behind.
+    await home.service.store.addAddress(new ObjectId(ada.id), { id: new ObjectId().toHexString(), line1: '3 Crash Ct', city: 'Leeds', postalCode: 'LS1', country: 'GB' });
+    await stopCopy(home);
+    home = await restartCopy(home, home.app.port);
+    const atHome = await sameEverywhere(ada.id, 1);
+    expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '3 Crash Ct']);
   });
 
   it('a write made during a partition is neither lost nor applied twice, even when home applied it and its answer was lost', async () => {

@@ -259,7 +259,8 @@ export class ReplicaCopy implements CustomersCopy {
   /** When the oldest entry home has and this copy has not applied was logged (null when caught up). */
   private oldestUnappliedAt: Date | null = null;
   private readonly startedAt = new Date();
-  private readonly waiters = new Map<string, (outcome: WriteResult) => void>();
+  /** Mutations waiting for home's answer to their write; null: home cannot be reached now (answer with the write queued). */
+  private readonly waiters = new Map<string, (outcome: WriteResult | null) => void>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private pullLoop: ReturnType<typeof startLoop> | undefined;
   private forwardLoop: ReturnType<typeof startLoop> | undefined;
@@ -404,6 +405,8 @@ export class ReplicaCopy implements CustomersCopy {
         this.madeContact();
         this.options.logger.error('the home copy refuses forwarded writes; they stay queued', { error: error.message });
       } else this.lostContact(error);
+      // No point keeping their mutations waiting: they answer with the write queued.
+      for (const { write } of entries) this.waiters.get(write.writeId)?.(null);
       return false;
     }
     this.madeContact();
@@ -451,7 +454,7 @@ export class ReplicaCopy implements CustomersCopy {
       appliedSeq: this.applied,
       homeSeq: this.homeSeq,
       lagEntries: Math.max(0, this.homeSeq - this.applied),
-      lagMs: Math.max(behind, silence),
+      lagMs: Math.min(2 ** 31 - 1, Math.max(behind, silence)), // a GraphQL Int
       lastContactAt: this.lastContactAt,
       homeReachable: this.reachable === true,
       pendingWrites: Math.max(0, outgoingHead - this.forwarded),
