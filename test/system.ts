@@ -136,6 +136,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       for (const extra of extraGateways) await extra.close().catch(() => {});
       for (const app of Object.values(apps)) await app.close().catch(() => {});
       await services.tracking.close();
+      await services.customers.close();
       await services.orders.close();
       await services.exceptions.close();
       await clients.close();

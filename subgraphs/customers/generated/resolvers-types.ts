@@ -55,7 +55,7 @@ export type Customer = {
   addresses: Array<Address>;
   createdAt: Scalars['String']['output'];
   email: Scalars['String']['output'];
-  /** The region whose copy of the customer domain is authoritative for this customer. */
+  /** The region the customer lives in and is served from (every region's copy holds every customer; the home copy is authoritative). */
   homeRegion: Region;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
