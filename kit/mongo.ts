@@ -22,6 +22,21 @@ export function isDuplicateKeyError(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
 }
 
+/**
+ * Runs an upsert again when it lost the race to create the document: two writers upserting
+ * a document that does not exist yet may both try to insert it, and the loser gets a
+ * duplicate-key error (MongoDB and FerretDB alike). The document exists then, so the second
+ * run updates it.
+ */
+export async function upsertRacing<T>(upsert: () => Promise<T>): Promise<T> {
+  try {
+    return await upsert();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    return upsert();
+  }
+}
+
 const ferretChecks = new WeakMap<MongoClient, Promise<boolean>>();
 
 /** Whether the server is FerretDB (its buildInfo says so); asked once per client. */

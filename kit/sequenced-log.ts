@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter, OptionalUnlessRequiredId } from 'mongodb';
-import { isDuplicateKeyError } from './mongo.ts';
+import { isDuplicateKeyError, upsertRacing } from './mongo.ts';
 
 export interface SequencedEntry {
   /** The entry's number, zero-padded so it sorts like the number: 000000000000042. */
@@ -33,8 +33,10 @@ export class SequencedLog<T extends SequencedEntry> {
   constructor(
     private readonly db: Db,
     private readonly name: string,
+    /** Where the head document lives: `<name>_head` unless a log already in use names another. */
+    options: { headCollection?: string } = {},
   ) {
-    this.head = db.collection(`${name}_head`);
+    this.head = db.collection(options.headCollection ?? `${name}_head`);
   }
 
   /** Finds where the log ends; called once before the first append (append calls it too). */
@@ -65,14 +67,9 @@ export class SequencedLog<T extends SequencedEntry> {
       for (let seq = this.known + 1; ; seq++) {
         // A number already taken was taken by a committed entry, so the next one is the candidate.
         const entry = { ...make(seq), _id: sequenceId(seq), seq } as T;
-        try {
-          await this.segment(seq).insertOne(entry as OptionalUnlessRequiredId<T>);
-        } catch (error) {
-          if (isDuplicateKeyError(error)) continue;
-          throw error;
-        }
+        if (!(await this.insertAt(entry))) continue;
         this.known = Math.max(this.known, seq);
-        await this.head.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+        await this.advanceHead(seq);
         return entry;
       }
     });
@@ -81,13 +78,48 @@ export class SequencedLog<T extends SequencedEntry> {
   }
 
   /**
+   * Inserts entry `entry.seq`; false when another writer took that number first. For
+   * writers that number entries themselves (append does this for the rest).
+   */
+  async insertAt(entry: T): Promise<boolean> {
+    try {
+      await this.segment(entry.seq).insertOne(entry as OptionalUnlessRequiredId<T>);
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records that entry `seq` exists; `$max`, so a late writer never moves the head back. */
+  async advanceHead(seq: number): Promise<void> {
+    await upsertRacing(() => this.head.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true }));
+  }
+
+  /** The head as its writers last recorded it (possibly a little behind the last entry). */
+  async recordedHead(): Promise<number> {
+    return (await this.head.findOne({ _id: 'head' }))?.seq ?? 0;
+  }
+
+  /** Drops whole segments whose entries all come before `seq`; returns how many. */
+  async dropBefore(seq: number): Promise<number> {
+    const segment = new RegExp(`^${this.name}_(\\d+)$`);
+    const names = (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    const old = names.filter((name) => {
+      const match = segment.exec(name);
+      return match && (Number(match[1]) + 1) * SEGMENT_SIZE < seq;
+    });
+    for (const name of old) await this.db.collection(name).drop();
+    return old.length;
+  }
+
+  /**
    * The newest entry's number as far as this process can tell cheaply: its own appends and
    * the recorded head. Once a second it also looks past that, in case another writer's head
    * update was lost (FerretDB's `$max` is not atomic) or has not landed yet.
    */
   async headSeq(): Promise<number> {
-    const recorded = (await this.head.findOne({ _id: 'head' }))?.seq ?? 0;
-    this.known = Math.max(this.known, recorded);
+    this.known = Math.max(this.known, await this.recordedHead());
     if (Date.now() - this.probedAt >= 1_000) {
       this.probedAt = Date.now();
       while (await this.at(this.known + 1)) this.known++;
@@ -97,7 +129,7 @@ export class SequencedLog<T extends SequencedEntry> {
 
   /** The newest entry's number (0 for an empty log): the recorded head, then a walk past it. */
   async lastSeq(): Promise<number> {
-    let seq = (await this.head.findOne({ _id: 'head' }))?.seq ?? 0;
+    let seq = await this.recordedHead();
     while (await this.at(seq + 1)) seq++;
     return seq;
   }

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { isDuplicateKeyError, upsertRacing } from '../../kit/mongo.ts';
 import { SequencedLog, type SequencedEntry } from '../../kit/sequenced-log.ts';
 import type { CustomerDoc, RegionCode } from './store.ts';
 import type { Write } from './writes.ts';
@@ -63,7 +63,7 @@ export class ReplicationStore {
 
   /** `$max`: on FerretDB not atomic, so a racing writer may leave it lower; the cost is one more, harmless, log entry later. */
   async markLogged(customerId: string, version: number): Promise<void> {
-    await this.logged.updateOne({ _id: customerId }, { $max: { version } }, { upsert: true });
+    await upsertRacing(() => this.logged.updateOne({ _id: customerId }, { $max: { version } }, { upsert: true }));
   }
 
   async progressOf(which: 'applied' | 'forwarded'): Promise<{ seq: number; homeSeq: number }> {

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 
 // The only code that touches the tracking collections.
 
@@ -43,9 +44,12 @@ export class TrackingStore {
   readonly transitions: Collection<TransitionDoc>;
   /** The warehouse: histories of fulfilled orders, for analysis; a separate database. */
   readonly warehouse: Collection<TransitionDoc>;
-  private readonly db: Db;
-  /** One document: the newest entry's number, so followers poll with a lookup that finds something. */
-  readonly eventHead: Collection<{ _id: 'head'; seq: number }>;
+  /**
+   * The event log: every recorded transition once, numbered in recording order, in segments
+   * of 500 entries (`events_0`, `events_1`, ...) so every lookup stays cheap on FerretDB and
+   * old segments are dropped whole; `event_head` records the newest number (kit/sequenced-log.ts).
+   */
+  private readonly events: SequencedLog<EventDoc>;
   /**
    * Which transitions have their event, by transition id. A separate insert rather than an
    * update of the transition: FerretDB updates by finding first, which scans the collection.
@@ -55,8 +59,7 @@ export class TrackingStore {
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
-    this.db = db;
-    this.eventHead = db.collection<{ _id: 'head'; seq: number }>('event_head');
+    this.events = new SequencedLog<EventDoc>(db, 'events', { headCollection: 'event_head' });
     this.appended = db.collection<{ _id: string; seq: number }>('appended');
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
@@ -88,14 +91,8 @@ export class TrackingStore {
   }
 
   /** Inserts the log entry `seq`; false when another writer took that number first. */
-  async appendEvent(event: EventDoc): Promise<boolean> {
-    try {
-      await this.segment(event.seq).insertOne(event);
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
+  appendEvent(event: EventDoc): Promise<boolean> {
+    return this.events.insertAt(event);
   }
 
   async markAppended(transitionId: string, seq: number): Promise<void> {
@@ -108,17 +105,7 @@ export class TrackingStore {
 
   /** Log entry `seq`, if written. */
   eventAt(seq: number): Promise<EventDoc | null> {
-    return this.segment(seq).findOne({ _id: eventId(seq) });
-  }
-
-  /**
-   * The event log: every recorded transition once, numbered in recording order, in segments
-   * of 500 entries (`events_0`, `events_1`, ...). FerretDB finds a document by `_id` by
-   * scanning its collection, so small collections keep every lookup cheap however long the
-   * log grows, and old segments are dropped whole.
-   */
-  private segment(seq: number): Collection<EventDoc> {
-    return this.db.collection<EventDoc>(`events_${segmentOf(seq)}`);
+    return this.events.at(seq);
   }
 
   /** Entries `from` to `to` that exist, in order (for inspection and tests). */
@@ -132,28 +119,23 @@ export class TrackingStore {
   }
 
   /** Drops whole segments whose entries all come before `seq`; returns how many. */
-  async dropEventsBefore(seq: number): Promise<number> {
-    const names = (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-    const old = names.filter((name) => /^events_\d+$/.test(name) && (Number(name.slice(7)) + 1) * EVENT_SEGMENT_SIZE < seq);
-    for (const name of old) await this.db.collection(name).drop();
-    return old.length;
+  dropEventsBefore(seq: number): Promise<number> {
+    return this.events.dropBefore(seq);
   }
 
   /** The newest entry's number, as its writers last recorded it (possibly a little behind). */
-  async headSeq(): Promise<number> {
-    return (await this.eventHead.findOne({ _id: 'head' }))?.seq ?? 0;
+  headSeq(): Promise<number> {
+    return this.events.recordedHead();
   }
 
   /** Written after each append; `$max`, so a late writer never moves it back. */
-  async advanceHead(seq: number): Promise<void> {
-    await this.eventHead.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+  advanceHead(seq: number): Promise<void> {
+    return this.events.advanceHead(seq);
   }
 
   /** The newest entry's number (0 for an empty log): the recorded head, then a walk past it. */
-  async lastEventSeq(): Promise<number> {
-    let seq = await this.headSeq();
-    while (await this.eventAt(seq + 1)) seq++;
-    return seq;
+  lastEventSeq(): Promise<number> {
+    return this.events.lastSeq();
   }
 
   /** Wherever the rows are: the tracking store, the warehouse, or (mid-move) both, each once. */
@@ -196,11 +178,8 @@ export class TrackingStore {
   }
 }
 
-export const EVENT_SEGMENT_SIZE = 500;
-const segmentOf = (seq: number) => Math.floor((seq - 1) / EVENT_SEGMENT_SIZE);
-
 /** Sorts like the number it holds: 000000000000042. */
-export const eventId = (seq: number) => String(seq).padStart(15, '0');
+export const eventId = sequenceId;
 
 function merged(lists: TransitionDoc[][]): TransitionDoc[] {
   const byId = new Map<string, TransitionDoc>();
