@@ -34,7 +34,9 @@ async function main() {
     ids.push(placeOrder.id);
   }
   process.stdout.write(`watch one live: ${gatewayUrl.replace(/\/graphql$/, '')}/track?order=${ids[0]}\n`);
-  const change = await changeAddressInFlight(ids[1] ?? ids[0]!);
+  // A support agent changes one order's address once it is in the distribution centre.
+  const changing = ids[1] ?? ids[0]!;
+  let change: string | null = null;
   const started = Date.now();
   type Row = { id: string; status: string; stage: string | null; shipments: { carrier: string; trackingNumber: string }[] | null; exceptions: { reason: string }[] | null };
   let rows: Row[] = [];
@@ -42,6 +44,8 @@ async function main() {
     rows = await Promise.all(
       ids.map(async (id) => (await gql<{ order: Row }>(`query($id: ID!) { order(id: $id) { id status stage shipments { carrier trackingNumber } exceptions { reason } } }`, { id })).order),
     );
+    const target = rows.find((row) => row.id === changing);
+    if (!change && target && ['PICKING', 'REBIN', 'SHIPPING'].includes(target.status)) change = await changeAddressInFlight(changing, target.status);
     const counts = new Map<string, number>();
     for (const row of rows) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
     const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
@@ -59,7 +63,7 @@ async function main() {
 }
 
 /** A support agent's change of address while the order is in flight (published to the stages that hold it). */
-async function changeAddressInFlight(orderId: string): Promise<string | null> {
+async function changeAddressInFlight(orderId: string, status: string): Promise<string | null> {
   try {
     const { changeShippingAddress } = await gql<{ changeShippingAddress: { id: string; status: string } }>(
       `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id status } }`,
@@ -71,7 +75,7 @@ async function changeAddressInFlight(orderId: string): Promise<string | null> {
         },
       },
     );
-    process.stdout.write(`changed the address of ${orderId} in flight: change ${changeShippingAddress.id} ${changeShippingAddress.status}\n`);
+    process.stdout.write(`changed the address of ${orderId} while ${status}: change ${changeShippingAddress.id} ${changeShippingAddress.status}\n`);
     return changeShippingAddress.id;
   } catch (error) {
     process.stdout.write(`could not change the address of ${orderId}: ${error instanceof Error ? error.message : String(error)}\n`);
