@@ -30,6 +30,11 @@ export interface ChangeOutcome {
   elementId: string;
   result: ChangeResult;
   detail: string | null;
+  /**
+   * For an application: the address version the element had before it. Orders learns from
+   * it which earlier changes the element skipped (they were superseded, never applied).
+   */
+  fromVersion?: number | null;
 }
 
 /** A shipment that has left, as the shipping stage knows it. */
@@ -43,12 +48,15 @@ export interface LeftRecord {
 export const applyAddressChangeField = (stage: string) => `apply${stage[0]!.toUpperCase()}${stage.slice(1)}AddressChange`;
 
 export const applyAddressChangeOperation = (stage: string) => `mutation ApplyAddressChange($change: AddressChangeInput!, $dryRun: Boolean) {
-  ${applyAddressChangeField(stage)}(change: $change, dryRun: $dryRun) { elementId result detail }
+  ${applyAddressChangeField(stage)}(change: $change, dryRun: $dryRun) { elementId result detail fromVersion }
 }`;
 
-/** How tracking records what a change did to one element. */
+/**
+ * How tracking records what a change did to one element. Its id names the change and the
+ * element, not the result: tracking keeps one outcome per element, as orders does.
+ */
 export function changeTransition(change: Pick<AddressChangePayload, 'changeId' | 'orderId'>, node: string, outcome: ChangeOutcome): TransitionPayload {
-  return transition({
+  const recorded = transition({
     elementType: 'CHANGE',
     elementId: change.changeId,
     orderId: change.orderId,
@@ -56,8 +64,8 @@ export function changeTransition(change: Pick<AddressChangePayload, 'changeId' |
     to: outcome.result === 'APPLIED' ? 'CHANGE_APPLIED' : 'CHANGE_REJECTED',
     node,
     detail: outcome.detail,
-    key: outcome.elementId,
   });
+  return { ...recorded, id: `CHANGE:${change.changeId}:outcome:${outcome.elementId}` };
 }
 
 /** The transition and the outcome report that tell tracking and orders what a change did to one element. */
@@ -69,7 +77,9 @@ export function changeReport(change: Pick<AddressChangePayload, 'changeId' | 'or
       id: `change-outcome:${changeId}:${outcome.elementId}`,
       target: 'orders',
       operation: operations.recordAddressChangeOutcome,
-      variables: { input: { changeId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail } },
+      variables: {
+        input: { changeId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail, fromVersion: outcome.fromVersion ?? null },
+      },
     },
   ];
 }
@@ -84,6 +94,9 @@ interface LoggedChange extends AddressChangePayload {
   _id: string;
   receivedAt: Date;
 }
+
+/** How long a stage keeps a change for shipments still on their way to it (an outage longer than this loses the change for them). */
+export const CHANGE_RETENTION_MS = 7 * 24 * 3_600_000;
 
 const where = { READY: 'queued', LEASED: 'being worked on', FAILED: 'parked in exceptions', DONE: 'done', CANCELLED: 'cancelled' } as const;
 
@@ -132,23 +145,44 @@ export class StageChanges {
     for (const record of await this.left(change.orderId)) {
       if (outcomes.some((outcome) => outcome.elementId === record.shipmentId)) continue;
       const outcome: ChangeOutcome =
-        record.addressVersion >= change.version
-          ? { elementId: record.shipmentId, result: 'APPLIED', detail: `shipped to the new address: ${record.detail}` }
-          : { elementId: record.shipmentId, result: 'REJECTED', detail: `too late: shipment ${record.shipmentId} has left (${record.detail})` };
+        record.addressVersion < change.version
+          ? { elementId: record.shipmentId, result: 'REJECTED', detail: `too late: shipment ${record.shipmentId} has left (${record.detail})` }
+          : alreadyCarried(record.shipmentId, record.addressVersion, change, `shipped to the new address: ${record.detail}`);
       outcomes.push(outcome);
       if (!options.dryRun) await this.post(change, outcome);
     }
     return outcomes;
   }
 
-  /** A shipment just arrived: apply, in order, every change it left its last stage without. Says whether there were any. */
-  async onArrival(shipment: ShipmentPayload): Promise<boolean> {
-    const missed = await this.log
+  /**
+   * A shipment arrives: the changes this stage was sent that it left its last stage without
+   * are applied, in order, before it is stored (so no worker here ever sees the old address),
+   * and reported, again after a redelivery (reports are idempotent). A change that comes in
+   * while it is being stored is applied to the stored shipment: a change is remembered before
+   * shipments are looked for, and a shipment is stored before changes are looked for again,
+   * so one of the two sees the other.
+   */
+  async arrive(shipment: ShipmentPayload, store: (shipment: ShipmentPayload) => Promise<QueueItem<ShipmentPayload>>): Promise<QueueItem<ShipmentPayload>> {
+    const known = await this.missedBy(shipment);
+    const item = await store(known.reduce((changed, change) => withAddress(changed, change), shipment));
+    let from = addressVersionOf(shipment);
+    for (const change of known) {
+      if (addressVersionOf(item.payload) >= change.version) {
+        await this.post(change, { elementId: shipment.shipmentId, result: 'APPLIED', detail: `applied at ${this.stage} on arrival`, fromVersion: from });
+      }
+      from = change.version;
+    }
+    const meanwhile = await this.missedBy(item.payload);
+    for (const change of meanwhile) await this.settle(item._id, change);
+    return meanwhile.length > 0 ? ((await this.shipments.get(item._id)) ?? item) : item;
+  }
+
+  /** Changes this stage was sent that are newer than the shipment's address, oldest first. */
+  private missedBy(shipment: ShipmentPayload): Promise<LoggedChange[]> {
+    return this.log
       .find({ orderId: shipment.orderId, version: { $gt: addressVersionOf(shipment) } } as Filter<LoggedChange>)
       .sort({ version: 1 })
       .toArray();
-    for (const change of missed) await this.settle(shipment.shipmentId, change);
-    return missed.length > 0;
   }
 
   private async remember(change: AddressChangePayload): Promise<void> {
@@ -158,14 +192,18 @@ export class StageChanges {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
+    // Every arrival looks through what is kept here (a scan on FerretDB): keep only what a
+    // shipment still on its way could need. Changes are rare; arrivals are not.
+    await this.log.deleteMany({ receivedAt: { $lt: new Date(Date.now() - CHANGE_RETENTION_MS) } } as Filter<LoggedChange>);
   }
 
   /** Applies one change to one held shipment; null when the shipment is no longer here. */
   private async settle(shipmentId: string, change: AddressChangePayload): Promise<ChangeOutcome | null> {
     let applied: ChangeOutcome | null = null;
     const { outcome, item } = await this.shipments.amend(shipmentId, (current) => {
-      if (addressVersionOf(current.payload) >= change.version) return null;
-      applied = { elementId: shipmentId, result: 'APPLIED', detail: `applied at ${this.stage} while ${where[current.status]}` };
+      const fromVersion = addressVersionOf(current.payload);
+      if (fromVersion >= change.version) return null;
+      applied = { elementId: shipmentId, result: 'APPLIED', detail: `applied at ${this.stage} while ${where[current.status]}`, fromVersion };
       return { payload: withAddress(current.payload, change), messages: changeReport(change, this.stage, applied) };
     });
     if (outcome === 'amended') return applied;
@@ -173,7 +211,7 @@ export class StageChanges {
     const result: ChangeOutcome =
       outcome === 'sealed'
         ? { elementId: shipmentId, result: 'REJECTED', detail: `too late: shipment ${shipmentId} was already being handed to the carrier at ${this.stage}` }
-        : alreadyCarried(shipmentId, item.payload, change);
+        : alreadyCarried(shipmentId, addressVersionOf(item.payload), change, 'carries the new address');
     await this.post(change, result);
     return result;
   }
@@ -184,16 +222,16 @@ export class StageChanges {
 }
 
 /** A shipment that needs no amendment either carries this change or a later one. */
-function alreadyCarried(shipmentId: string, shipment: ShipmentPayload, change: AddressChangePayload): ChangeOutcome {
-  return addressVersionOf(shipment) === change.version
-    ? { elementId: shipmentId, result: 'APPLIED', detail: 'carries the new address' }
+function alreadyCarried(shipmentId: string, version: number, change: AddressChangePayload, carries: string): ChangeOutcome {
+  return version === change.version
+    ? { elementId: shipmentId, result: 'APPLIED', detail: carries }
     : { elementId: shipmentId, result: 'REJECTED', detail: 'superseded by a later change' };
 }
 
 /** What `settle` would do, without doing it. */
 function preview(stage: ShipmentStage, item: QueueItem<ShipmentPayload>, change: AddressChangePayload): ChangeOutcome | null {
   if (item.status === 'DONE' || item.status === 'CANCELLED') return null;
-  if (addressVersionOf(item.payload) >= change.version) return alreadyCarried(item._id, item.payload, change);
+  if (addressVersionOf(item.payload) >= change.version) return alreadyCarried(item._id, addressVersionOf(item.payload), change, 'carries the new address');
   if (item.sealed) return { elementId: item._id, result: 'REJECTED', detail: `too late: shipment ${item._id} was already being handed to the carrier at ${stage}` };
   return { elementId: item._id, result: 'APPLIED', detail: `would be applied at ${stage} while ${where[item.status]}` };
 }

@@ -34,10 +34,7 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
     enqueue: async (shipment: ShipmentPayload) => {
       if (shipment.lines.length === 0) throw badInput('a shipment needs at least one line', 'shipment.lines');
       if (shipment.lines.some((line) => !Number.isInteger(line.quantity) || line.quantity < 1)) throw badInput('line quantities must be positive', 'shipment.lines');
-      const { item } = await queue().enqueue(shipment.shipmentId, shipment);
-      // After storing it, so a change arriving meanwhile is seen by one of the two (see StageChanges).
-      const changed = await store().changes.onArrival(item.payload);
-      return (changed ? ((await queue().get(item._id)) ?? item) : item) as ShipmentItem;
+      return (await store().changes.arrive(shipment, async (changed) => (await queue().enqueue(changed.shipmentId, changed)).item)) as ShipmentItem;
     },
     applyAddressChange: (change: AddressChangePayload, dryRun: boolean | null | undefined) => {
       if (!Number.isInteger(change.version) || change.version < 1) throw badInput('version must be a positive whole number', 'change.version');

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
@@ -47,7 +48,7 @@ export function payloadOf(orderId: string, change: AddressChangeDoc): AddressCha
 
 /** Change ids name their order, so `addressChange(id)` is one order lookup. */
 export function orderIdOfChange(changeId: string): ObjectId {
-  const match = /^([0-9a-f]{24})-c\d+$/.exec(changeId);
+  const match = /^([0-9a-f]{24})-[0-9a-f]{12}$/.exec(changeId);
   if (!match) throw badInput(`${changeId} is not an address change id`, 'id');
   return new ObjectId(match[1]);
 }
@@ -56,6 +57,8 @@ function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
   const required = { name: input.name, line1: input.line1, city: input.city, postalCode: input.postalCode };
   for (const [field, value] of Object.entries(required)) {
     if (!value.trim()) throw badInput(`${field} must not be empty`, `address.${field}`);
+  }
+  for (const [field, value] of Object.entries({ ...required, line2: input.line2 ?? '' })) {
     if (value.length > 200) throw badInput(`${field} is longer than 200 characters`, `address.${field}`);
   }
   const country = input.country.trim().toUpperCase();
@@ -83,24 +86,30 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
   if (key !== null && (key.length === 0 || key.length > 100)) throw badInput('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
   const orderId = parseId(request.orderId, 'orderId');
   const id = orderId.toHexString();
+  const changeId = `${id}-${randomBytes(6).toString('hex')}`;
 
   for (let attempt = 0; attempt < 5; attempt++) {
     const order = await store.findById(orderId);
     if (!order) throw notFound(`no order with id ${id}`, { field: 'orderId' });
     const earlier = key ? order.addressChanges?.find((change) => change.idempotencyKey === key) : undefined;
     if (earlier) {
-      await enqueuePublication(store, id, earlier.id); // in case the first call died before it
+      if (!sameAddress(earlier.address, address) || earlier.mode !== mode) {
+        throw clientError(ErrorCode.CONFLICT, `idempotencyKey ${key} was used for another change (${earlier.id}) of this order`, { field: 'idempotencyKey' });
+      }
       return { order, change: earlier };
     }
     if (order.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${id} was cancelled; there is nothing to change`);
     const synchronous = mode === 'SYNCHRONOUS' && isSplit(order);
-    if (synchronous) await prepare(stages, payloadOf(id, draft(order, address, mode, key)));
+    if (synchronous) await prepare(stages, payloadOf(id, draft(order, changeId, address, mode, key)));
 
+    // Should this process die between recording the change and enqueuing its publication,
+    // the orders worker finds this note and publishes it (see sweepUnpublished).
+    await store.notePublication(changeId, id);
     const updated = await store.change(orderId, (current) => {
       if (current.status === 'CANCELLED' || (key && current.addressChanges?.some((change) => change.idempotencyKey === key))) return null;
       // The order was split into shipments after the dry run: the stages were not asked. Start again.
       if (synchronous !== (mode === 'SYNCHRONOUS' && isSplit(current))) return null;
-      const change = draft(current, address, mode, key);
+      const change = draft(current, changeId, address, mode, key);
       return {
         addressVersion: change.version,
         addressChanges: [...(current.addressChanges ?? []), change],
@@ -109,8 +118,9 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
       };
     });
     if (!updated) continue; // cancelled, retried or split meanwhile: the next pass answers accordingly
-    const change = updated.addressChanges!.at(-1)!;
+    const change = updated.addressChanges!.find((candidate) => candidate.id === changeId)!;
     await enqueuePublication(store, id, change.id);
+    await store.forgetPublicationNote(changeId);
     if (!synchronous) return { order: updated, change };
     const applied = await commit(stages, payloadOf(id, change), logger);
     const recorded = applied.length > 0 ? await recordOutcomes(store, id, change.id, applied) : null;
@@ -121,7 +131,7 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
 }
 
 /** The change as it would be recorded on `order` now. */
-function draft(order: OrderDoc, address: ShippingAddressDoc, mode: AddressChangeModeCode, key: string | null): AddressChangeDoc {
+function draft(order: OrderDoc, id: string, address: ShippingAddressDoc, mode: AddressChangeModeCode, key: string | null): AddressChangeDoc {
   const version = (order.addressVersion ?? 0) + 1;
   const orderId = order._id.toHexString();
   const split = isSplit(order);
@@ -137,7 +147,7 @@ function draft(order: OrderDoc, address: ShippingAddressDoc, mode: AddressChange
     }
   }
   return {
-    id: `${orderId}-c${version}`,
+    id,
     version,
     mode,
     address,
@@ -190,6 +200,18 @@ async function commit(stages: StageClients, change: AddressChangePayload, logger
   });
 }
 
+const sameAddress = (a: ShippingAddressDoc, b: ShippingAddressDoc) =>
+  a.name === b.name && a.line1 === b.line1 && (a.line2 ?? null) === (b.line2 ?? null) && a.city === b.city && a.postalCode === b.postalCode && a.country === b.country;
+
+/** Publishes the changes whose requests died between recording them and enqueuing their publication. */
+export async function sweepUnpublished(store: OrderStore, olderThan: Date): Promise<void> {
+  for (const note of await store.publicationNotes(olderThan, 100)) {
+    const order = await store.findById(new ObjectId(note.orderId));
+    if (order?.addressChanges?.some((change) => change.id === note._id)) await enqueuePublication(store, note.orderId, note._id);
+    await store.forgetPublicationNote(note._id);
+  }
+}
+
 /** The coordinator step that records the request in tracking and publishes the change. Idempotent by change id. */
 export function enqueuePublication(store: OrderStore, orderId: string, changeId: string) {
   return store.coordination.enqueue(`address-change:${changeId}`, { kind: 'address-change', orderId, changeId });
@@ -226,68 +248,88 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
   return messages;
 }
 
-/** Adds outcomes not recorded yet (each element's first outcome stands); returns the order, or null when nothing was new. */
+/**
+ * Adds outcomes not recorded yet (each element's first outcome stands), and settles what
+ * they imply: an element a later change was applied to, straight from an address older
+ * than an earlier change, never carried that earlier change (it was superseded). Tracking
+ * hears of what this service concludes itself. Returns the order, or null when nothing was new.
+ */
 export async function recordOutcomes(store: OrderStore, orderId: string, changeId: string, outcomes: (ChangeOutcome & { node: string })[]): Promise<OrderDoc | null> {
-  return store.change(new ObjectId(orderId), (order) => {
-    const changes = order.addressChanges ?? [];
-    const index = changes.findIndex((change) => change.id === changeId);
-    if (index < 0) return null;
-    const change = changes[index]!;
-    const fresh = outcomes.filter(
-      (outcome, i) =>
+  const at = new Date();
+  const order = await store.change(new ObjectId(orderId), (current) => {
+    const change = current.addressChanges?.find((candidate) => candidate.id === changeId);
+    if (!change) return null;
+    const fresh = outcomes.filter((outcome, i) => outcomes.findIndex((other) => other.elementId === outcome.elementId) === i);
+    let changes = withOutcomes(current, (candidate) =>
+      candidate.id === changeId ? fresh.map(({ elementId, node, result, detail }) => ({ elementId, node, result, detail, at })) : [],
+    );
+    if (!changes) return null;
+    for (const outcome of fresh) {
+      if (outcome.result !== 'APPLIED' || outcome.fromVersion === null || outcome.fromVersion === undefined) continue;
+      const from = outcome.fromVersion;
+      changes =
+        withOutcomes({ ...current, addressChanges: changes }, (candidate) =>
+          candidate.version > from && candidate.version < change.version
+            ? [{ elementId: outcome.elementId, node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${changeId})`, at }]
+            : [],
+        ) ?? changes;
+    }
+    return { addressChanges: changes };
+  });
+  if (order) await postOwnTransitions(store, order, outcomes.map((outcome) => outcome.elementId));
+  return order;
+}
+
+/** The order's changes with the outcomes `pick` gives each added, where its scope has the element and no outcome yet; null when none is added. */
+function withOutcomes(order: OrderDoc, pick: (change: AddressChangeDoc) => AddressChangeOutcomeDoc[]): AddressChangeDoc[] | null {
+  let touched = false;
+  const changes = (order.addressChanges ?? []).map((change) => {
+    const added = pick(change).filter(
+      (outcome, i, all) =>
         change.scope.includes(outcome.elementId) &&
         !change.outcomes.some((known) => known.elementId === outcome.elementId) &&
-        outcomes.findIndex((other) => other.elementId === outcome.elementId) === i,
+        all.findIndex((other) => other.elementId === outcome.elementId) === i,
     );
-    if (fresh.length === 0) return null;
-    const at = new Date();
-    const updated = { ...change, outcomes: [...change.outcomes, ...fresh.map(({ elementId, node, result, detail }) => ({ elementId, node, result, detail, at }))] };
-    return { addressChanges: changes.map((candidate, i) => (i === index ? updated : candidate)) };
-  });
-}
-
-/**
- * The coordinator routes elements with the order's current address: every change whose
- * scope includes one of them and that has no outcome for it yet is applied, by this
- * service, as it routes them. Returns the changes with those outcomes added and the
- * transitions that record them, or null when there are none.
- */
-function settleRouted(order: OrderDoc, elementIds: string[], where: string) {
-  const at = new Date();
-  let touched = false;
-  const addressChanges = (order.addressChanges ?? []).map((change) => {
-    const due = elementIds.filter((id) => change.scope.includes(id) && !change.outcomes.some((outcome) => outcome.elementId === id));
-    if (due.length === 0) return change;
+    if (added.length === 0) return change;
     touched = true;
-    const added = due.map((elementId) => ({ elementId, node: 'orders', result: 'APPLIED' as const, detail: `applied by the coordinator ${where}`, at }));
     return { ...change, outcomes: [...change.outcomes, ...added] };
   });
-  return touched ? { addressChanges } : null;
+  return touched ? changes : null;
 }
 
 /**
- * A shipment left without passing the coordinator again: coordinator changes still waiting
- * for it came too late. Returns the changes with those outcomes and the transitions, or null.
+ * The coordinator routes elements with the order's address at version `routed`: changes up
+ * to that version that have no outcome for them yet are applied, by this service, as it
+ * routes them. A change recorded after the order was read stays pending.
  */
-function rejectUnrouted(order: OrderDoc, shipmentId: string, detail: string | null) {
+function settleRouted(order: OrderDoc, elementIds: string[], routed: number, where: string) {
   const at = new Date();
-  let touched = false;
-  const addressChanges = (order.addressChanges ?? []).map((change) => {
-    if (change.mode !== 'COORDINATOR' || !change.scope.includes(shipmentId) || change.outcomes.some((outcome) => outcome.elementId === shipmentId)) return change;
-    touched = true;
-    const outcome = {
-      elementId: shipmentId,
-      node: 'orders',
-      result: 'REJECTED' as const,
-      detail: `too late: shipment ${shipmentId} left${detail ? ` (${detail})` : ''} before the coordinator routed it again`,
-      at,
-    };
-    return { ...change, outcomes: [...change.outcomes, outcome] };
-  });
-  return touched ? { addressChanges } : null;
+  const changes = withOutcomes(order, (change) =>
+    change.version <= routed ? elementIds.map((elementId) => ({ elementId, node: 'orders', result: 'APPLIED' as const, detail: `applied by the coordinator ${where}`, at })) : [],
+  );
+  return changes ? { addressChanges: changes } : null;
 }
 
-/** The transitions recording what this service itself did to some elements (re-derived, so a re-run sends them again). */
+/** A shipment left without passing the coordinator again: coordinator changes still waiting for it came too late. */
+function rejectUnrouted(order: OrderDoc, shipmentId: string, detail: string | null) {
+  const at = new Date();
+  const reason = `too late: shipment ${shipmentId} left${detail ? ` (${detail})` : ''} before the coordinator routed it again`;
+  const changes = withOutcomes(order, (change) =>
+    change.mode === 'COORDINATOR' ? [{ elementId: shipmentId, node: 'orders', result: 'REJECTED' as const, detail: reason, at }] : [],
+  );
+  return changes ? { addressChanges: changes } : null;
+}
+
+/** The order was cancelled: changes still waiting for an outcome will never get one from a node. */
+export function rejectPending(order: OrderDoc): Pick<OrderDoc, 'addressChanges'> | null {
+  const at = new Date();
+  const changes = withOutcomes(order, (change) =>
+    change.scope.map((elementId) => ({ elementId, node: 'orders', result: 'REJECTED' as const, detail: 'the order was cancelled', at })),
+  );
+  return changes ? { addressChanges: changes } : null;
+}
+
+/** The transitions recording what this service itself concluded about some elements (re-derived, so a re-run sends them again). */
 function ownTransitions(order: OrderDoc, elementIds: string[]): TransitionPayload[] {
   const orderId = order._id.toHexString();
   return (order.addressChanges ?? []).flatMap((change) =>
@@ -297,16 +339,27 @@ function ownTransitions(order: OrderDoc, elementIds: string[]): TransitionPayloa
   );
 }
 
-/** Records, on the order, that the coordinator is routing these elements with its current address; returns the transitions to send. */
-export async function settleRouting(store: OrderStore, order: OrderDoc, elementIds: string[], where: string): Promise<TransitionPayload[]> {
-  const latest = settleRouted(order, elementIds, where) ? ((await store.change(order._id, (current) => settleRouted(current, elementIds, where))) ?? (await store.findById(order._id))!) : order;
+/** Sends tracking what this service concluded about these elements; the same set again is not sent twice. */
+export async function postOwnTransitions(store: OrderStore, order: OrderDoc, elementIds: string[]): Promise<void> {
+  const transitions = ownTransitions(order, elementIds);
+  if (transitions.length === 0) return;
+  const digest = createHash('sha256').update(transitions.map((t) => t.id).join('|')).digest('hex').slice(0, 16);
+  await store.reports.post(`outcomes:${order._id.toHexString()}:${digest}`, [track(...transitions)]);
+}
+
+/** Records, on the order, that the coordinator is routing these elements at address version `routed`; returns the transitions to send. */
+export async function settleRouting(store: OrderStore, order: OrderDoc, elementIds: string[], routed: number, where: string): Promise<TransitionPayload[]> {
+  const latest = settleRouted(order, elementIds, routed, where)
+    ? ((await store.change(order._id, (current) => settleRouted(current, elementIds, routed, where))) ?? (await store.findById(order._id))!)
+    : order;
   return ownTransitions(latest, elementIds);
 }
 
-/** A shipment has left: coordinator changes still waiting for it are rejected, and tracking is told. */
+/** A shipment has left: coordinator changes still waiting for it are rejected, and tracking is told (again, on a redelivery). */
 export async function settleDeparture(store: OrderStore, orderId: string, shipmentId: string, detail: string | null): Promise<void> {
-  const order = await store.change(new ObjectId(orderId), (current) => rejectUnrouted(current, shipmentId, detail));
-  if (!order) return;
-  const transitions = ownTransitions(order, [shipmentId]);
-  if (transitions.length > 0) await store.reports.post(`departure:${shipmentId}:${order.version}`, [track(...transitions)]);
+  const id = new ObjectId(orderId);
+  const before = await store.findById(id);
+  if (!before?.addressChanges?.length) return; // the usual case: nothing to settle
+  const order = (await store.change(id, (current) => rejectUnrouted(current, shipmentId, detail))) ?? before;
+  await postOwnTransitions(store, order, [shipmentId]);
 }

@@ -114,7 +114,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     if (order.status !== 'PICKING') return {};
     // Built from the order as it is now, so the shipments take any address change made so far.
     const shipments = shipmentsFor(order, reserveStock);
-    const changes = await settleRouting(store, order, [orderId, ...shipments.map((s) => s.shipmentId)], 'when it sent the order to picking');
+    const changes = await settleRouting(store, order, [orderId, ...shipments.map((s) => s.shipmentId)], order.addressVersion ?? 0, 'when it sent the order to picking');
     const transitions = [
       transition({ elementType: 'ORDER', elementId: orderId, orderId, from: fromState(elementId), to: 'PICKING', node: 'orders' }),
       ...shipments.map((s) => transition({ elementType: 'SHIPMENT', elementId: s.shipmentId, orderId, from: null, to: 'PICKING', node: 'orders', detail: s.distributionCenter })),
@@ -137,7 +137,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     const order = await load(shipment.orderId);
     const version = order.addressVersion ?? 0;
     const routed = version > addressVersionOf(shipment) ? withAddress(shipment, { address: order.shippingAddress, version }) : shipment;
-    const changes = await settleRouting(store, order, [shipment.shipmentId], `when it routed the shipment from ${stage} to ${next}`);
+    const changes = await settleRouting(store, order, [shipment.shipmentId], addressVersionOf(routed), `when it routed the shipment from ${stage} to ${next}`);
     return { messages: [...(changes.length > 0 ? [track(...changes)] : []), sendTo(next, routed)] };
   }
 

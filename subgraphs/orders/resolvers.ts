@@ -4,7 +4,7 @@ import { parseId } from '../../kit/ids.ts';
 import { pageSize } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { orderIdOfChange, recordOutcomes, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
+import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { placeOrder } from './place-order.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
@@ -31,9 +31,10 @@ export const resolvers: Resolvers = {
     changeShippingAddress: (_, { input }, { store, stages, logger }) => requestAddressChange(input, store, stages, logger),
 
     recordAddressChangeOutcome: async (_, { input }, { store }) => {
-      parseId(input.orderId, 'orderId');
+      const order = await store.findById(parseId(input.orderId, 'orderId'));
+      if (!order?.addressChanges?.some((change) => change.id === input.changeId)) throw notFound(`order ${input.orderId} has no address change ${input.changeId}`);
       await recordOutcomes(store, input.orderId, input.changeId, [
-        { elementId: input.elementId, node: input.node, result: input.result, detail: input.detail ?? null },
+        { elementId: input.elementId, node: input.node, result: input.result, detail: input.detail ?? null, fromVersion: input.fromVersion ?? null },
       ]);
       return true;
     },
@@ -133,6 +134,11 @@ export const resolvers: Resolvers = {
  * the charge is not refunded: payments has no refunds yet.
  */
 async function cancel(store: OrderStore, orderId: string): Promise<void> {
-  await store.change(new ObjectId(orderId), (order) => (order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null }));
+  const cancelled = await store.change(new ObjectId(orderId), (order) =>
+    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order) },
+  );
+  // Tell tracking about the changes this settled (again, if a first call stopped before it did).
+  const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
+  if (order?.status === 'CANCELLED') await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
 }

@@ -3,7 +3,7 @@ import { DurableQueue } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
-import { findByIds } from '../../kit/mongo.ts';
+import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 
 // The only code that touches the orders collections.
 
@@ -128,6 +128,12 @@ export interface ProductRef {
   sku: string;
 }
 
+export interface PublicationNote {
+  _id: string;
+  orderId: string;
+  at: Date;
+}
+
 /** Work for the coordinator: one step of one order's journey. */
 export type CoordinationStep =
   | { kind: 'charge'; orderId: string }
@@ -147,6 +153,8 @@ export class OrderStore {
   readonly chargeResults: DurableQueue<ChargeResultPayload>;
   /** Messages that belong to no step (what an address change did, decided outside a worker). */
   readonly reports: DurableQueue<null>;
+  /** Address changes being recorded, until their publication is enqueued (a few at a time). */
+  private readonly notes: Collection<PublicationNote>;
 
   constructor(db: Db) {
     this.orders = db.collection<OrderDoc>('orders');
@@ -159,6 +167,7 @@ export class OrderStore {
     this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination') });
     this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results') });
     this.reports = new DurableQueue(db, 'reports');
+    this.notes = db.collection<PublicationNote>('change_publication_notes');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -206,6 +215,24 @@ export class OrderStore {
   /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
   async stalePlaced(olderThan: Date, limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'PLACED', placedAt: { $lt: olderThan } }).limit(limit).toArray();
+  }
+
+  /** Notes that a change is being recorded (idempotent), so a crash before its publication is noticed. */
+  async notePublication(changeId: string, orderId: string): Promise<void> {
+    try {
+      await this.notes.insertOne({ _id: changeId, orderId, at: new Date() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  async forgetPublicationNote(changeId: string): Promise<void> {
+    await this.notes.deleteOne({ _id: changeId });
+  }
+
+  /** Notes older than `olderThan`: requests that died (or failed) between noting and publishing. */
+  async publicationNotes(olderThan: Date, limit: number): Promise<PublicationNote[]> {
+    return this.notes.find({ at: { $lt: olderThan } }).limit(limit).toArray();
   }
 
   /** Compare-and-swap on one order; `change` returns null to leave it unchanged. */

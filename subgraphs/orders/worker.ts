@@ -2,6 +2,7 @@ import type { Logger } from '../../kit/logger.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
 import { startWorker } from '../../kit/worker.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
+import { sweepUnpublished } from './address-changes.ts';
 import { createCoordinator } from './coordinator.ts';
 import { startJourney } from './place-order.ts';
 import type { OrderStore } from './store.ts';
@@ -22,7 +23,8 @@ export function startOrdersWorker(store: OrderStore, clients: ServiceClients, lo
     void store
       .stalePlaced(new Date(Date.now() - 30_000), 100)
       .then((orders) => Promise.all(orders.map((order) => startJourney(order, store))))
-      .catch((error: unknown) => logger.warn('sweep for stalled orders failed', { error: String(error) }));
+      .then(() => sweepUnpublished(store, new Date(Date.now() - 30_000)))
+      .catch((error: unknown) => logger.warn('sweep for stalled orders and changes failed', { error: String(error) }));
   }, 10_000);
   return {
     async stop() {

@@ -59,7 +59,7 @@ async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentI
   }
 }
 
-async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>[], reason: Release['reason']): Promise<Release> {
+async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>[], reason: Release['reason']): Promise<Release | null> {
   const first = leases[0]!.payload;
   const ids = leases.map((lease) => lease.id).sort();
   const picklistId = `PL-${first.distributionCenter}-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 12)}`;
@@ -87,7 +87,7 @@ async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>
   }
   const shipmentIds = released.map((lease) => lease.id);
   await store.release(picklistId, shipmentIds, [...new Set(released.map((lease) => lease.payload.orderId))]);
-  return { picklistId, shipmentIds, reason };
+  return shipmentIds.length > 0 ? { picklistId, shipmentIds, reason } : null;
 }
 
 /** Finishes releases that died between completing shipments and marking the picklist RELEASED. */

@@ -62,7 +62,12 @@ export class PickingStore {
     }
   }
 
+  /** Marks a picklist released with the shipments it took; one that took none (each was changed in flight meanwhile) is dropped. */
   async release(id: string, shipmentIds: string[], orderIds: string[]): Promise<void> {
+    if (shipmentIds.length === 0) {
+      await this.picklists.deleteOne({ _id: id });
+      return;
+    }
     await this.picklists.updateOne({ _id: id }, { $set: { status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() } });
   }
 

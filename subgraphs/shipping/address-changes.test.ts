@@ -132,7 +132,12 @@ describe('an address change meeting a shipment a worker holds', () => {
       s: { ...s, addressVersion: 0 },
     });
     expect(res.errors).toBeUndefined();
-    expect((await store.shipments.get(s.shipmentId))!.payload).toMatchObject({ address: newAddress, addressVersion: 1 });
+    // Stored with the new address in the first place (version 0: never amended), so no worker
+    // here could have leased it with the old one; and reported applied on arrival.
+    expect(await store.shipments.get(s.shipmentId)).toMatchObject({ version: 0, payload: { address: newAddress, addressVersion: 1 } });
+    expect((await store.changes.reports.items.findOne({ _id: `report:${s.orderId}-c1:${s.shipmentId}` }))!.outbox[1]!.variables).toMatchObject({
+      input: { result: 'APPLIED', detail: 'applied at shipping on arrival', fromVersion: 0 },
+    });
   });
 
   it('answers a dry run with what it would do, and changes nothing', async () => {

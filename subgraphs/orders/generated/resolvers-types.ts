@@ -48,6 +48,8 @@ export type AddressChangeOutcomeInput = {
   changeId: Scalars['ID']['input'];
   detail?: InputMaybe<Scalars['String']['input']>;
   elementId: Scalars['ID']['input'];
+  /** For an application: the address version the element had before it (earlier changes it skipped were superseded). */
+  fromVersion?: InputMaybe<Scalars['Int']['input']>;
   node: Scalars['String']['input'];
   orderId: Scalars['ID']['input'];
   result: ChangeResult;
@@ -490,12 +492,12 @@ export type ResolversTypes = ResolversObject<{
   AddressChangeMode: AddressChangeMode;
   AddressChangeOutcome: ResolverTypeWrapper<AddressChangeOutcomeDoc>;
   AddressChangeOutcomeInput: AddressChangeOutcomeInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AddressChangeStatus: AddressChangeStatus;
   ChangeResult: ChangeResult;
   ChangeShippingAddressInput: ChangeShippingAddressInput;
   ChargeResultInput: ChargeResultInput;
   Customer: ResolverTypeWrapper<CustomerRef>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ExceptionAction: ExceptionAction;
   Money: ResolverTypeWrapper<MoneyDoc>;
   MoneyInput: MoneyInput;
@@ -526,10 +528,10 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   AddressChangeOutcome: AddressChangeOutcomeDoc;
   AddressChangeOutcomeInput: AddressChangeOutcomeInput;
+  Int: Scalars['Int']['output'];
   ChangeShippingAddressInput: ChangeShippingAddressInput;
   ChargeResultInput: ChargeResultInput;
   Customer: CustomerRef;
-  Int: Scalars['Int']['output'];
   Money: MoneyDoc;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;

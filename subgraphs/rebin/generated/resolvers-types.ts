@@ -28,6 +28,8 @@ export type ChangeOutcome = {
   __typename?: 'ChangeOutcome';
   detail?: Maybe<Scalars['String']['output']>;
   elementId: Scalars['ID']['output'];
+  /** For an application: the address version the shipment had before it. */
+  fromVersion?: Maybe<Scalars['Int']['output']>;
   result: ChangeResult;
 };
 
@@ -253,6 +255,7 @@ export type ResolversParentTypes = ResolversObject<{
 export type ChangeOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChangeOutcome'] = ResolversParentTypes['ChangeOutcome']> = ResolversObject<{
   detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  fromVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
 }>;
 

@@ -1,0 +1,132 @@
+import { ObjectId } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { settleRouting, sweepUnpublished } from './address-changes.ts';
+import { buildOrdersService } from './server.ts';
+import type { OrderDoc, OrderStore } from './store.ts';
+
+// The orders service's side of address changes, against its real database and through its
+// own GraphQL interface (the one the stages report to). Nothing here needs the other
+// services: an asynchronous change is recorded and its publication queued for the worker.
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: OrderStore;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const unused = 'http://127.0.0.1:9/graphql'; // never called by these tests
+  const service = await buildOrdersService({ db: await dbs.create('orders_changes'), logger: silentLogger, customersUrl: unused, catalogUrl: unused });
+  store = service.store;
+  close = service.close;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await close();
+  await dbs.cleanup();
+});
+
+const address = (line1: string) => ({ name: 'Ada Lovelace', line1, city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' });
+
+/** An order already split into one shipment, as the coordinator leaves it in picking. */
+async function orderInPicking(): Promise<{ id: string; shipmentId: string }> {
+  const _id = new ObjectId();
+  const id = _id.toHexString();
+  const shipmentId = `${id}-LHR1`;
+  const now = new Date();
+  const order: OrderDoc = {
+    _id,
+    version: 0,
+    idempotencyKey: id,
+    requestHash: 'test',
+    status: 'PICKING',
+    stage: 'picking',
+    customerId: '64b000000000000000000001',
+    customerEmail: 'ada@example.com',
+    lines: [{ sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } }],
+    total: { amount: 1000, currency: 'GBP' },
+    shippingMethod: 'STANDARD',
+    shippingAddress: address('1 Old Road'),
+    paymentMethod: { id: 'p1', token: 'tok', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
+    chargeAttempts: 1,
+    chargeId: 'ch_1',
+    shipments: [{ shipmentId, distributionCenter: 'LHR1', status: 'PICKING', detail: null }],
+    placedAt: now,
+    updatedAt: now,
+  };
+  await store.insert(order);
+  return { id, shipmentId };
+}
+
+const CHANGE = 'id status outcomes { elementId node result detail }';
+
+async function change(orderId: string, line1: string, mode = 'ASYNCHRONOUS', idempotencyKey?: string) {
+  return gql(app.url, `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { ${CHANGE} } }`, {
+    input: { orderId, address: address(line1), mode, idempotencyKey },
+  });
+}
+
+async function changeOf(id: string) {
+  return (await gql(app.url, `query($id: ID!) { addressChange(id: $id) { ${CHANGE} } }`, { id })).data!.addressChange;
+}
+
+const report = (input: Record<string, unknown>) =>
+  gql(app.url, `mutation($input: AddressChangeOutcomeInput!) { recordAddressChangeOutcome(input: $input) }`, { input });
+
+describe('address changes at the orders service', () => {
+  it('settles a change that a later one overtook on its way to the shipment as superseded, not pending for ever', async () => {
+    const { id, shipmentId } = await orderInPicking();
+    const first = (await change(id, '2 First Street')).data!.changeShippingAddress.id;
+    const second = (await change(id, '3 Second Street')).data!.changeShippingAddress.id;
+    // The shipment went from the address it was placed with (version 0) straight to the second change.
+    expect((await report({ changeId: second, orderId: id, elementId: shipmentId, node: 'rebin', result: 'APPLIED', detail: 'applied at rebin while queued', fromVersion: 0 })).errors).toBeUndefined();
+    expect(await changeOf(second)).toMatchObject({ status: 'APPLIED', outcomes: [{ node: 'rebin', result: 'APPLIED' }] });
+    expect(await changeOf(first)).toMatchObject({ status: 'REJECTED', outcomes: [{ elementId: shipmentId, node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${second})` }] });
+    // The first change's own report, arriving late, does not overwrite that.
+    await report({ changeId: first, orderId: id, elementId: shipmentId, node: 'picking', result: 'REJECTED', detail: 'superseded by a later change' });
+    expect((await changeOf(first)).outcomes).toHaveLength(1);
+  });
+
+  it('lets the coordinator settle only the changes it routes with: one recorded after it read the order stays pending', async () => {
+    const { id, shipmentId } = await orderInPicking();
+    const first = (await change(id, '4 Routed Road', 'COORDINATOR')).data!.changeShippingAddress.id;
+    const read = (await store.findById(new ObjectId(id)))!; // the coordinator reads the order (version 1)...
+    const second = (await change(id, '5 Later Lane', 'COORDINATOR')).data!.changeShippingAddress.id; // ...a change comes in...
+    await settleRouting(store, read, [shipmentId], read.addressVersion ?? 0, 'in a test'); // ...and it routes what it read.
+    expect(await changeOf(first)).toMatchObject({ status: 'APPLIED', outcomes: [{ node: 'orders', result: 'APPLIED' }] });
+    expect(await changeOf(second)).toMatchObject({ status: 'PENDING', outcomes: [] });
+  });
+
+  it('rejects changes still pending when the order is cancelled', async () => {
+    const { id } = await orderInPicking();
+    const pending = (await change(id, '6 Cancel Close', 'COORDINATOR')).data!.changeShippingAddress.id;
+    await gql(app.url, `mutation($orderId: ID!) { cancelOrder(orderId: $orderId, reason: "test") }`, { orderId: id });
+    expect(await changeOf(pending)).toMatchObject({ status: 'REJECTED', outcomes: [{ result: 'REJECTED', detail: 'the order was cancelled' }] });
+    expect(codes(await change(id, '7 After Avenue'))).toEqual(['CONFLICT']);
+  });
+
+  it('publishes a change whose request died after recording it and before publishing it', async () => {
+    const { id } = await orderInPicking();
+    const changeId = `${id}-0123456789ab`;
+    await store.notePublication(changeId, id);
+    await store.change(new ObjectId(id), (order) => ({
+      addressVersion: 1,
+      addressChanges: [
+        { id: changeId, version: 1, mode: 'ASYNCHRONOUS', address: address('8 Crash Court'), idempotencyKey: null, requestedAt: new Date(), scope: order.shipments.map((s) => s.shipmentId), outcomes: [] },
+      ],
+    }));
+    expect(await store.coordination.get(`address-change:${changeId}`)).toBeNull();
+    await sweepUnpublished(store, new Date(Date.now() + 60_000));
+    expect(await store.coordination.get(`address-change:${changeId}`)).toMatchObject({ status: 'READY', payload: { kind: 'address-change', changeId } });
+  });
+
+  it('answers a retry with the same key with the same change, and refuses the key for another change', async () => {
+    const { id } = await orderInPicking();
+    const first = await change(id, '9 Key Street', 'ASYNCHRONOUS', 'ticket-1');
+    const again = await change(id, '9 Key Street', 'ASYNCHRONOUS', 'ticket-1');
+    expect(again.data!.changeShippingAddress.id).toBe(first.data!.changeShippingAddress.id);
+    expect(codes(await change(id, '10 Other Street', 'ASYNCHRONOUS', 'ticket-1'))).toEqual(['CONFLICT']);
+    expect(codes(await report({ changeId: `${id}-ffffffffffff`, orderId: id, elementId: 'x', node: 'picking', result: 'APPLIED' }))).toEqual(['NOT_FOUND']);
+  });
+});
