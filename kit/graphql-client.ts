@@ -10,6 +10,8 @@ export class RejectedByService extends Error {
   constructor(
     readonly service: string,
     message: string,
+    /** The errors' `extensions.code`s. */
+    readonly codes: readonly string[] = [],
   ) {
     super(`the ${service} service refused the request: ${message}`);
   }
@@ -52,7 +54,11 @@ export function createGraphQLClient(service: string, url: string, options: { tim
         throw unavailable(error instanceof Error ? error.message : String(error));
       }
       if (body.errors?.length && body.errors.every((e) => rejectionCodes.has(e.extensions?.code ?? ''))) {
-        throw new RejectedByService(service, body.errors.map((e) => e.message).join('; '));
+        throw new RejectedByService(
+          service,
+          body.errors.map((e) => e.message).join('; '),
+          body.errors.map((e) => e.extensions?.code ?? ''),
+        );
       }
       if (body.errors?.length || !body.data) {
         throw unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'empty response');

@@ -69,7 +69,9 @@ export class SequencedLog<T extends SequencedEntry> {
         const entry = { ...make(seq), _id: sequenceId(seq), seq } as T;
         if (!(await this.insertAt(entry))) continue;
         this.known = Math.max(this.known, seq);
-        await this.advanceHead(seq);
+        // The entry is in: failing the append now would have its caller try again and append
+        // it twice. A head left behind is harmless (readers and writers walk past it).
+        await this.advanceHead(seq).catch(() => {});
         return entry;
       }
     });

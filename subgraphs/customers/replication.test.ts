@@ -221,11 +221,12 @@ describe('customer data replicated to regions', () => {
       await sameEverywhere(ada.id, 5, [de]);
       for (const id of made) await sameEverywhere(id, 0, [de]);
       await caughtUp(de);
-      // Versions of one customer arrive only ever upwards (a repeat changes nothing).
-      const seen = applied.mock.calls.filter((_, i) => applied.mock.contexts[i] === de.service.store).map(([state]) => state);
-      const adaVersions = seen.filter((state) => state._id.toHexString() === ada.id).map((state) => state.version);
-      expect(adaVersions).toEqual([...adaVersions].sort((a, b) => a - b));
-      expect(adaVersions.at(-1)).toBe(5);
+      // Each version of the customer was stored once, in order: 1, 2, 3, 4, 5.
+      const calls = applied.mock.calls.map(([state], i) => ({ state, context: applied.mock.contexts[i], stored: applied.mock.results[i] }));
+      const stored = await Promise.all(
+        calls.filter((call) => call.context === de.service.store && call.state._id.toHexString() === ada.id).map(async (call) => ({ version: call.state.version, stored: await call.stored!.value })),
+      );
+      expect(stored.filter((call) => call.stored).map((call) => call.version)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       applied.mockRestore();
     }
@@ -275,6 +276,8 @@ describe('customer data replicated to regions', () => {
   });
 
   it('a write made during a partition is neither lost nor applied twice, even when home applied it and its answer was lost', async () => {
+    let lost = 0;
+    const lostReplies = () => lost;
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);
     ukLink.cut = true; // the UK cannot reach home; Germany can
@@ -297,11 +300,11 @@ describe('customer data replicated to regions', () => {
       expect((await customerAt(de, ada.id))!.addresses).toHaveLength(1);
     } finally {
       // The link comes back, but home's first answer to the UK's writes is lost on the way.
-      let lost = 0;
       ukLink.loseReplies = (body) => body.includes('applyWrites') && lost++ === 0;
       ukLink.cut = false;
     }
     const atHome = await sameEverywhere(ada.id, 2);
+    expect(lostReplies()).toBeGreaterThanOrEqual(1); // the case this test is about did happen
     expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '7 Partition Pl']);
     expect(atHome.paymentMethods).toHaveLength(1);
     expect(atHome.version).toBe(2);

@@ -59,8 +59,8 @@ const FULL_CHECK_EVERY_MS = 10 * 60_000;
 
 export class HomeCopy implements CustomersCopy {
   readonly role = 'HOME' as const;
-  /** Customers whose newest version could not be logged (the database failed after the write): retried soon. */
-  private readonly unlogged = new Map<string, CustomerDoc>();
+  /** Customers a write may have changed without their new version being logged (the database failed part-way): checked again soon. */
+  private readonly unlogged = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private repairing: Promise<void> | undefined;
   private checkedAt = 0;
@@ -117,6 +117,17 @@ export class HomeCopy implements CustomersCopy {
    * first time may have stopped between the write and the log).
    */
   private async apply(write: Write): Promise<WriteResult> {
+    try {
+      return await this.applyOnce(write);
+    } catch (error) {
+      // It may have been applied before the failure (a lost reply from the database): make
+      // sure that, if so, the new version reaches the log soon, not at the next full check.
+      this.unlogged.add(write.customerId);
+      throw error;
+    }
+  }
+
+  private async applyOnce(write: Write): Promise<WriteResult> {
     const id = new ObjectId(write.customerId);
     let customer: CustomerDoc | null;
     switch (write.kind) {
@@ -146,7 +157,7 @@ export class HomeCopy implements CustomersCopy {
       await this.ensureLogged(customer, write);
     } catch (error) {
       // The write stands; its log entry follows as soon as the database lets us.
-      this.unlogged.set(write.customerId, customer);
+      this.unlogged.add(write.customerId);
       this.logger.error('a write is applied but not yet in the replication log; retrying', { customerId: write.customerId, error: error instanceof Error ? error : String(error) });
     }
     return { writeId: write.writeId, status: 'APPLIED', customer };
@@ -171,8 +182,9 @@ export class HomeCopy implements CustomersCopy {
 
   /** Retries what failed to log, and now and then checks every customer (the start-up pass included). */
   async repair(force = false): Promise<void> {
-    for (const [customerId, customer] of [...this.unlogged]) {
-      await this.ensureLogged(customer, null);
+    for (const customerId of [...this.unlogged]) {
+      const customer = await this.store.findById(new ObjectId(customerId));
+      if (customer) await this.ensureLogged(customer, null);
       this.unlogged.delete(customerId);
     }
     if (!force && Date.now() - this.checkedAt < FULL_CHECK_EVERY_MS) return;
@@ -263,6 +275,7 @@ export class ReplicaCopy implements CustomersCopy {
   private readonly waiters = new Map<string, (outcome: WriteResult | null) => void>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private pullLoop: ReturnType<typeof startLoop> | undefined;
+  private oneAtATime = false;
   private forwardLoop: ReturnType<typeof startLoop> | undefined;
 
   constructor(
@@ -394,14 +407,24 @@ export class ReplicaCopy implements CustomersCopy {
   private async forward(): Promise<boolean> {
     const head = await this.replication.outgoing.headSeq();
     if (this.forwarded >= head) return false;
-    const entries = await this.replication.outgoing.read(this.forwarded, 50, head);
+    // A write home refuses as malformed is found by sending one at a time, then set aside.
+    const entries = await this.replication.outgoing.read(this.forwarded, this.oneAtATime ? 1 : 20, head);
     if (entries.length === 0) return false;
     let outcomes: OutcomeWire[];
     try {
       outcomes = (await this.options.home.request<{ applyWrites: OutcomeWire[] }>(applyMutation, { region: this.region, writes: entries.map((entry) => toWire(entry.write)) })).applyWrites;
     } catch (error) {
+      if (error instanceof RejectedByService && error.codes.every((code) => code === ErrorCode.BAD_USER_INPUT)) {
+        this.madeContact();
+        if (entries.length > 1) {
+          this.oneAtATime = true;
+          return true; // again at once, one write at a time
+        }
+        await this.setAside(entries[0]!, error.message);
+        return true;
+      }
       if (error instanceof RejectedByService) {
-        // Home answered but will not take the batch as such (a version mismatch): keep it, say so.
+        // Home answered but will not take the writes as such (its interface differs: a version mismatch): keep them, say so.
         this.madeContact();
         this.options.logger.error('the home copy refuses forwarded writes; they stay queued', { error: error.message });
       } else this.lostContact(error);
@@ -427,6 +450,17 @@ export class ReplicaCopy implements CustomersCopy {
     }
     await this.replication.recordProgress('forwarded', this.forwarded);
     return this.forwarded < head;
+  }
+
+  /** A write home refuses as malformed: recorded as rejected, its mutation told, and the queue moves on. */
+  private async setAside({ write, seq }: { write: Write; seq: number }, reason: string): Promise<void> {
+    const outcome: WriteResult = { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.BAD_USER_INPUT, message: reason };
+    await this.replication.recordRejected({ _id: write.writeId, region: this.region, kind: write.kind, customerId: write.customerId, code: outcome.code, message: reason, at: new Date() });
+    this.options.logger.warn('the home copy refused a write made here as malformed', { writeId: write.writeId, kind: write.kind, reason });
+    this.forwarded = seq;
+    await this.replication.recordProgress('forwarded', this.forwarded);
+    this.oneAtATime = false;
+    this.waiters.get(write.writeId)?.(outcome);
   }
 
   private madeContact() {

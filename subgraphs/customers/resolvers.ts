@@ -4,8 +4,7 @@ import { parseId } from '../../kit/ids.ts';
 import { pageSize } from '../../kit/paging.ts';
 import { isExpired, tokeniseCard } from './cards.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import type { AddressDoc } from './store.ts';
-import { fromWire, newWriteId } from './writes.ts';
+import { checkedAddress, checkedCustomer, fromWire, newWriteId } from './writes.ts';
 
 // Every mutation is a write command with its ids chosen here, applied through this
 // process's copy of the domain: at once on the home copy, via home at a regional replica.
@@ -23,22 +22,19 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     addCustomer: async (_, { input }, { copy }) => {
-      const name = input.name.trim();
-      if (!name) throw badInput('name must not be empty', 'name');
-      const email = input.email.trim().toLowerCase();
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput(`"${input.email}" is not an email address`, 'email');
+      const { name, email } = checkedCustomer(input);
       const at = new Date();
-      const addresses = input.address ? [toAddress(input.address)] : [];
+      const addresses = input.address ? [checkedAddress({ ...input.address, id: new ObjectId().toHexString() })] : [];
       const customerId = new ObjectId().toHexString();
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_CUSTOMER', customerId, at, customer: { name, email, homeRegion: input.homeRegion, createdAt: at, addresses } });
     },
-    addAddress: async (_, { customerId, input }, { copy }) => {
-      parseId(customerId, 'customerId');
-      const address = toAddress(input);
+    addAddress: async (_, { customerId: given, input }, { copy }) => {
+      const customerId = parseId(given, 'customerId').toHexString();
+      const address = checkedAddress({ ...input, id: new ObjectId().toHexString() });
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_ADDRESS', customerId, at: new Date(), address });
     },
-    addPaymentMethod: async (_, { customerId, input }, { copy }) => {
-      parseId(customerId, 'customerId');
+    addPaymentMethod: async (_, { customerId: given, input }, { copy }) => {
+      const customerId = parseId(given, 'customerId').toHexString();
       // Tokenised here, in the region that received the number; only the token travels.
       const paymentMethod = tokeniseCard(input);
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_PAYMENT_METHOD', customerId, at: new Date(), paymentMethod });
@@ -75,20 +71,3 @@ export const resolvers: Resolvers = {
     customer: (outcome) => (outcome.status === 'APPLIED' ? outcome.customer : null),
   },
 };
-
-function toAddress(input: Omit<AddressDoc, 'id'>): AddressDoc {
-  const required = { line1: input.line1, city: input.city, postalCode: input.postalCode } as const;
-  for (const [field, value] of Object.entries(required)) {
-    if (!value.trim()) throw badInput(`${field} must not be empty`, field);
-  }
-  const country = input.country.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code, for example GB', 'country');
-  return {
-    id: new ObjectId().toHexString(),
-    line1: input.line1.trim(),
-    line2: input.line2?.trim() || null,
-    city: input.city.trim(),
-    postalCode: input.postalCode.trim(),
-    country,
-  };
-}

@@ -128,20 +128,59 @@ export function toWire(write: Write): WriteWire {
   };
 }
 
-/** Checks a write another copy sent; BAD_USER_INPUT names what is wrong, before anything is applied. */
+/** A new customer's name and email as they are stored (trimmed, the email in lower case); BAD_USER_INPUT when unusable. */
+export function checkedCustomer(input: { name: string; email: string }): { name: string; email: string } {
+  const name = input.name.trim();
+  if (!name) throw badInput('name must not be empty', 'name');
+  const email = input.email.trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput(`"${input.email}" is not an email address`, 'email');
+  return { name, email };
+}
+
+/** An address as it is stored (trimmed, the country in upper case); BAD_USER_INPUT when unusable. */
+export function checkedAddress(input: AddressDoc): AddressDoc {
+  const required = { line1: input.line1, city: input.city, postalCode: input.postalCode } as const;
+  for (const [field, value] of Object.entries(required)) {
+    if (!value.trim()) throw badInput(`${field} must not be empty`, field);
+  }
+  const country = input.country.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code, for example GB', 'country');
+  parseId(input.id, 'address.id');
+  return {
+    id: input.id,
+    line1: input.line1.trim(),
+    line2: input.line2?.trim() || null,
+    city: input.city.trim(),
+    postalCode: input.postalCode.trim(),
+    country,
+  };
+}
+
+/** A tokenised card as another copy sent it; BAD_USER_INPUT when it cannot be one. */
+function checkedCard(card: PaymentMethodDoc): PaymentMethodDoc {
+  parseId(card.id, 'paymentMethod.id');
+  if (!card.token.trim()) throw badInput('token must not be empty', 'paymentMethod.token');
+  if (!/^\d{4}$/.test(card.last4)) throw badInput('last4 must be four digits', 'paymentMethod.last4');
+  if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badInput('expMonth must be 1 to 12', 'paymentMethod.expMonth');
+  if (!Number.isInteger(card.expYear) || card.expYear < 2000 || card.expYear > 2100) throw badInput('expYear is not a year', 'paymentMethod.expYear');
+  return card;
+}
+
+/** Checks a write another copy sent, as the mutations check their input; BAD_USER_INPUT names what is wrong, before anything is applied. */
 export function fromWire(wire: WriteWire, region: RegionCode): Write {
-  parseId(wire.customerId, 'customerId');
+  const customerId = parseId(wire.customerId, 'customerId').toHexString();
   parseId(wire.writeId, 'writeId');
   const at = date(wire.at, 'at');
   const payload = { ADD_CUSTOMER: wire.customer, ADD_ADDRESS: wire.address, ADD_PAYMENT_METHOD: wire.paymentMethod }[wire.kind];
   if (!payload) throw badInput(`a ${wire.kind} write needs its ${wire.kind === 'ADD_CUSTOMER' ? 'customer' : wire.kind === 'ADD_ADDRESS' ? 'address' : 'paymentMethod'}`, 'writes');
-  const write: Write = { writeId: wire.writeId, region, kind: wire.kind, customerId: wire.customerId, at };
+  const write: Write = { writeId: wire.writeId, region, kind: wire.kind, customerId, at };
   if (wire.kind === 'ADD_CUSTOMER') {
     const c = wire.customer!;
-    write.customer = { name: c.name, email: c.email, homeRegion: c.homeRegion, createdAt: date(c.createdAt, 'createdAt'), addresses: c.addresses.map(address) };
+    const { name, email } = checkedCustomer(c);
+    write.customer = { name, email, homeRegion: c.homeRegion, createdAt: date(c.createdAt, 'createdAt'), addresses: c.addresses.map((a) => checkedAddress(address(a))) };
   }
-  if (wire.kind === 'ADD_ADDRESS') write.address = address(wire.address!);
-  if (wire.kind === 'ADD_PAYMENT_METHOD') write.paymentMethod = paymentMethod(wire.paymentMethod!);
+  if (wire.kind === 'ADD_ADDRESS') write.address = checkedAddress(address(wire.address!));
+  if (wire.kind === 'ADD_PAYMENT_METHOD') write.paymentMethod = checkedCard(paymentMethod(wire.paymentMethod!));
   return write;
 }
 

@@ -64,7 +64,8 @@ export type Customer = {
   replicatedAt?: Maybe<Scalars['String']['output']>;
   /**
    * How many changes the customer has had. A regional copy showing the same version as
-   * the home copy holds the same customer.
+   * the home copy holds the same customer (a write answered while it is still queued for the
+   * home copy shows the version before it).
    */
   version: Scalars['Int']['output'];
 };
@@ -243,9 +244,9 @@ export type ReplicationStatus = {
   /** homeSeq - appliedSeq: changes this copy has not applied yet (as of the last contact). */
   lagEntries: Scalars['Int']['output'];
   /**
-   * How far behind this copy may be, in milliseconds: the age of the oldest change not
-   * applied yet, or, while the home copy cannot be reached, the time since it last answered.
-   * Always 0 on the home copy.
+   * How far behind this copy may be, in milliseconds: at most the age of the oldest change
+   * not applied yet (by the home copy's clock), or, while the home copy cannot be reached,
+   * the time since it last answered. Always 0 on the home copy.
    */
   lagMs: Scalars['Int']['output'];
   /** When the home copy last answered this copy (ISO 8601); null if it never has. */
