@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import type { AddressDoc, CardBrandCode, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
+import type { AddressDoc, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
 
 // A write to the customer domain, as a command whose ids were all chosen where it was
 // made. Home applies it once however often it arrives (by the ids), which is what lets a
@@ -55,23 +55,9 @@ export function applyWrite(current: CustomerDoc | null, write: Write): CustomerD
 
 // ---- On the wire: the internal applyWrites mutation and the replication log ----
 
-export interface AddressWire {
-  id: string;
-  line1: string;
-  line2?: string | null;
-  city: string;
-  postalCode: string;
-  country: string;
-}
-
-export interface PaymentMethodWire {
-  id: string;
-  token: string;
-  brand: CardBrandCode;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-}
+/** On the wire an address and a card have the fields they are stored with. */
+export type AddressWire = AddressDoc;
+export type PaymentMethodWire = PaymentMethodDoc;
 
 export interface WriteWire {
   writeId: string;
