@@ -210,7 +210,7 @@ export class StageChanges {
     if (outcome === 'finished' || !item) return null;
     const result: ChangeOutcome =
       outcome === 'sealed'
-        ? { elementId: shipmentId, result: 'REJECTED', detail: `too late: shipment ${shipmentId} was already being handed to the carrier at ${this.stage}` }
+        ? sealedTooLate(shipmentId, this.stage)
         : alreadyCarried(shipmentId, addressVersionOf(item.payload), change, 'carries the new address');
     await this.post(change, result);
     return result;
@@ -228,10 +228,16 @@ function alreadyCarried(shipmentId: string, version: number, change: AddressChan
     : { elementId: shipmentId, result: 'REJECTED', detail: 'superseded by a later change' };
 }
 
+const sealedTooLate = (shipmentId: string, stage: ShipmentStage): ChangeOutcome => ({
+  elementId: shipmentId,
+  result: 'REJECTED',
+  detail: `too late: shipment ${shipmentId} was already being handed to the carrier at ${stage}`,
+});
+
 /** What `settle` would do, without doing it. */
 function preview(stage: ShipmentStage, item: QueueItem<ShipmentPayload>, change: AddressChangePayload): ChangeOutcome | null {
   if (item.status === 'DONE' || item.status === 'CANCELLED') return null;
   if (addressVersionOf(item.payload) >= change.version) return alreadyCarried(item._id, addressVersionOf(item.payload), change, 'carries the new address');
-  if (item.sealed) return { elementId: item._id, result: 'REJECTED', detail: `too late: shipment ${item._id} was already being handed to the carrier at ${stage}` };
+  if (item.sealed) return sealedTooLate(item._id, stage);
   return { elementId: item._id, result: 'APPLIED', detail: `would be applied at ${stage} while ${where[item.status]}` };
 }

@@ -4,10 +4,13 @@ import type { NewMessage } from '../kit/queue.ts';
 // its own outbox: recording never blocks or slows the work, a tracking service that is
 // down loses nothing, and a transition delivered twice is stored once (by its id).
 
+/** What kinds of element nodes record transitions of (tracking's `ElementType`). */
+export type ElementType = 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE';
+
 export interface TransitionPayload {
   /** Stable for the same transition, so re-runs and re-deliveries are stored once. */
   id: string;
-  elementType: 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE';
+  elementType: ElementType;
   elementId: string;
   orderId: string | null;
   from: string | null;

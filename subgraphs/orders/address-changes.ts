@@ -356,9 +356,10 @@ export async function settleRouting(store: OrderStore, order: OrderDoc, elementI
 }
 
 /** A shipment has left: coordinator changes still waiting for it are rejected, and tracking is told (again, on a redelivery). */
-export async function settleDeparture(store: OrderStore, orderId: string, shipmentId: string, detail: string | null): Promise<void> {
+export async function settleDeparture(store: OrderStore, orderId: string, shipmentId: string, detail: string | null, known: OrderDoc | null = null): Promise<void> {
   const id = new ObjectId(orderId);
-  const before = await store.findById(id);
+  // The caller usually has just written the order (its progress): no need to read it again.
+  const before = known ?? (await store.findById(id));
   if (!before?.addressChanges?.length) return; // the usual case: nothing to settle
   const order = (await store.change(id, (current) => rejectUnrouted(current, shipmentId, detail))) ?? before;
   await postOwnTransitions(store, order, [shipmentId]);

@@ -1,12 +1,13 @@
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
+import type { ElementType } from '../../pipeline/tracking.ts';
 
 // The only code that touches the tracking collections.
 
 export interface TransitionDoc {
   _id: string;
-  elementType: 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE';
+  elementType: ElementType;
   elementId: string;
   orderId: string | null;
   from: string | null;
