@@ -22,7 +22,7 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
     });
     child.once('exit', (code) => reject(new Error(`system exited with ${code}:\n${output}`)));
   });
-  const mongoUri = /database: FerretDB \S+ at (\S+)/.exec(output)?.[1];
+  const mongoUri = /database: FerretDB .*? at (mongodb:\S+)/.exec(output)?.[1];
   return {
     gatewayUrl: `http://127.0.0.1:${basePort}/graphql`,
     mongoUri,

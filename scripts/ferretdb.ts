@@ -5,9 +5,12 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { startPostgres } from './postgres.ts';
 
-// The embedded database for development and tests: FerretDB, a MongoDB
-// wire-compatible server on SQLite, built from the Go module proxy into .tools/.
+// The embedded database for development and tests: FerretDB, a MongoDB wire-compatible
+// server, built from the Go module proxy into .tools/. It stores its data in a private
+// PostgreSQL (scripts/postgres.ts; EMBEDDED_DB=postgresql, the default) or in SQLite files
+// (EMBEDDED_DB=sqlite).
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -235,23 +238,50 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+export type EmbeddedHandler = 'postgresql' | 'sqlite';
+
+/** EMBEDDED_DB picks FerretDB's storage: PostgreSQL (the default) or SQLite (for machines where the embedded PostgreSQL cannot run). */
+export function embeddedHandler(value = process.env.EMBEDDED_DB): EmbeddedHandler {
+  const handler = (value ?? 'postgresql').trim().toLowerCase();
+  if (handler === 'postgresql' || handler === 'sqlite') return handler;
+  throw new DatabaseBuildError(`EMBEDDED_DB=${value}: use postgresql (the default) or sqlite`);
+}
+
 export interface RunningDatabase {
   uri: string;
   port: number;
+  handler: EmbeddedHandler;
+  /** The PostgreSQL behind FerretDB (postgresql handler only): services create their expression indexes there. */
+  postgresUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts FerretDB on a free loopback port with its data in `dataDir`, and waits until it answers. */
-export async function startFerretDb(options: { dataDir: string; port?: number; logLevel?: string }): Promise<RunningDatabase> {
+/**
+ * Starts FerretDB on a free loopback port with its data in `dataDir`, and waits until it answers.
+ * With the PostgreSQL handler it first starts a private PostgreSQL cluster in `dataDir/postgresql`.
+ */
+export async function startFerretDb(options: {
+  dataDir: string;
+  port?: number;
+  logLevel?: string;
+  handler?: EmbeddedHandler;
+  /** The caller holds the data folder's lock: a PostgreSQL left running there by a killed launcher is stopped first. */
+  adoptOrphan?: boolean;
+}): Promise<RunningDatabase> {
   const binary = ensureFerretDb();
+  const handler = options.handler ?? embeddedHandler();
   mkdirSync(options.dataDir, { recursive: true });
+  const postgres =
+    handler === 'postgresql'
+      ? await startPostgres({ clusterDir: join(options.dataDir, 'postgresql'), port: await freePort(), adoptOrphan: options.adoptOrphan })
+      : undefined;
   const port = options.port || (await freePort());
   const child = spawn(
     binary,
     [
-      '--handler=sqlite',
-      `--sqlite-url=file:${options.dataDir}/`,
+      `--handler=${handler}`,
+      ...(handler === 'sqlite' ? [`--sqlite-url=file:${options.dataDir}/`] : []),
       `--state-dir=${options.dataDir}`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
@@ -259,7 +289,8 @@ export async function startFerretDb(options: { dataDir: string; port?: number; l
       `--log-level=${options.logLevel ?? 'WARN'}`,
       '--log-format=text',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // The URL carries the cluster's password: the environment keeps it out of `ps`.
+    { stdio: ['ignore', 'ignore', 'pipe'], env: postgres ? { ...process.env, FERRETDB_POSTGRESQL_URL: postgres.url } : process.env },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -271,15 +302,19 @@ export async function startFerretDb(options: { dataDir: string; port?: number; l
     await waitForMongo(uri, child, () => stderr);
   } catch (error) {
     child.kill('SIGKILL');
+    await postgres?.stop();
     throw error;
   }
   return {
     uri,
     port,
+    handler,
+    postgresUrl: postgres?.url,
     process: child,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+      await postgres?.stop();
     },
   };
 }

@@ -70,9 +70,14 @@ async function main() {
     }
     const dataDir = env.FERRETDB_DATA_DIR ?? join(projectRoot, '.data', 'ferretdb');
     lockDataDir(dataDir);
-    database = await startFerretDb({ dataDir, port: databasePort?.port });
+    try {
+      database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true });
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
     mongoUri = database.uri;
-    say(`database: FerretDB ${FERRETDB_VERSION} at ${database.uri} (data in ${dataDir})`);
+    const storage = database.handler === 'postgresql' ? 'on PostgreSQL' : 'on SQLite (EMBEDDED_DB=sqlite)';
+    say(`database: FerretDB ${FERRETDB_VERSION} ${storage} at ${database.uri} (data in ${dataDir})`);
     database.process.once('exit', (code) => {
       if (!stopping) shutdown(`the database exited unexpectedly (code ${code})`, 1);
     });

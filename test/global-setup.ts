@@ -13,7 +13,10 @@ declare module 'vitest' {
 let database: RunningDatabase | undefined;
 let dataDir: string | undefined;
 
-/** Uses MONGODB_URI when set; otherwise builds (once) and starts the embedded FerretDB in a temporary folder. */
+/**
+ * Uses MONGODB_URI when set; otherwise builds (once) and starts the embedded FerretDB in a
+ * temporary folder, on its private PostgreSQL (or SQLite with EMBEDDED_DB=sqlite).
+ */
 export async function setup(project: TestProject) {
   if (process.env.MONGODB_URI) {
     project.provide('mongoUri', process.env.MONGODB_URI);
@@ -22,6 +25,7 @@ export async function setup(project: TestProject) {
   ensureFerretDb((message) => process.stderr.write(`[test setup] ${message}\n`));
   dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-test-db-'));
   database = await startFerretDb({ dataDir });
+  process.stderr.write(`[test setup] FerretDB on ${database.handler} at ${database.uri}\n`);
   project.provide('mongoUri', database.uri);
 }
 

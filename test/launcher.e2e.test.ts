@@ -71,7 +71,7 @@ function launch(env: Record<string, string>) {
   };
   /** The port of the FerretDB this launcher started, from what it printed. */
   const databasePort = () => {
-    const match = /database: FerretDB \S+ at mongodb:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+    const match = /database: FerretDB .*? at mongodb:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
     if (!match) throw new Error(`the launcher did not say where its database is:\n${output}`);
     return Number(match[1]);
   };

