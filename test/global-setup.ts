@@ -7,6 +7,8 @@ import { ensureFerretDb, startFerretDb, type RunningDatabase } from '../scripts/
 declare module 'vitest' {
   export interface ProvidedContext {
     mongoUri: string;
+    /** Which storage the embedded FerretDB runs on; 'external' for MONGODB_URI. */
+    embeddedDb: 'postgresql' | 'sqlite' | 'external';
   }
 }
 
@@ -20,6 +22,7 @@ let dataDir: string | undefined;
 export async function setup(project: TestProject) {
   if (process.env.MONGODB_URI) {
     project.provide('mongoUri', process.env.MONGODB_URI);
+    project.provide('embeddedDb', 'external');
     return;
   }
   ensureFerretDb((message) => process.stderr.write(`[test setup] ${message}\n`));
@@ -27,6 +30,7 @@ export async function setup(project: TestProject) {
   database = await startFerretDb({ dataDir });
   process.stderr.write(`[test setup] FerretDB on ${database.handler} at ${database.uri}\n`);
   project.provide('mongoUri', database.uri);
+  project.provide('embeddedDb', database.handler);
 }
 
 export async function teardown() {
