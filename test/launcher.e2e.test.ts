@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ function launch(env: Record<string, string>) {
   // What in the developer's own environment would point the launcher elsewhere.
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/MONGODB_URI$|^FERRETDB_PORT$/.test(key)));
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/start.ts')], {
-    env: { ...base, ...env, FERRETDB_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...base, FERRETDB_DATA_DIR: dataDir, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -114,7 +114,7 @@ describe('npm start', () => {
     expect(before.errors).toBeUndefined();
     expect(before.data!.customers.length).toBeGreaterThan(0);
 
-    // Another launcher, on ports of its own, must not open the same SQLite files.
+    // Another launcher, on ports of its own, must not open the same database files.
     const rival = launch(await portsEnv());
     expect(await rival.exited).toBe(1);
     expect(rival.output()).toContain(`another npm start (pid ${first.child.pid}) is using ${dataDir}; stop it or set FERRETDB_DATA_DIR`);
@@ -128,6 +128,8 @@ describe('npm start', () => {
     // Nothing it started is left: not its FerretDB, no service, and not its lock on the data folder.
     expect(await listening(ports)).toEqual([]);
     expect(existsSync(lockFile)).toBe(false);
+    // PostgreSQL shut down cleanly: its pid file goes only then.
+    expect(existsSync(join(dataDir, 'postgresql', 'postmaster.pid'))).toBe(false);
 
     const second = launch(env);
     await second.ready();
@@ -137,6 +139,20 @@ describe('npm start', () => {
     expect(await interrupt(second.child, second.exited)).toBe(0);
     expect(await accepting(secondDatabase)).toBe(false);
   }, 240_000);
+
+  it('refuses a PostgreSQL cluster it cannot use in the data folder, and says what to do', async () => {
+    const foreign = mkdtempSync(join(tmpdir(), 'fulfilment-foreign-'));
+    try {
+      mkdirSync(join(foreign, 'postgresql'));
+      writeFileSync(join(foreign, 'postgresql', 'PG_VERSION'), '15\n');
+      const run = launch({ ...(await portsEnv()), FERRETDB_DATA_DIR: foreign, EMBEDDED_DB: 'postgresql' });
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`${join(foreign, 'postgresql')} holds a PostgreSQL 15 cluster; this project runs PostgreSQL 16`);
+      expect(run.output()).not.toContain('[start] starting');
+    } finally {
+      rmSync(foreign, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses to start when a port is taken, and says which and what to do', async () => {
     const env = await portsEnv();
