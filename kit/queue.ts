@@ -169,12 +169,7 @@ export class DurableQueue<P, R = unknown> {
    * are due again; one that has used all its attempts is parked as FAILED instead.
    */
   async lease(owner: string, limit: number): Promise<Lease<P>[]> {
-    const now = new Date();
-    const candidates = await this.items
-      .find({ status: { $in: ['READY', 'LEASED'] }, availableAt: { $lte: now } } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })
-      .sort({ availableAt: 1 })
-      .limit(limit * 4)
-      .toArray();
+    const candidates = await this.due(new Date(), limit * 4);
     // Workers polling together would all fight for the same oldest elements; starting
     // from a random point of the due window spreads them out, at little cost to order.
     const start = Math.floor(Math.random() * candidates.length);
@@ -186,6 +181,23 @@ export class DurableQueue<P, R = unknown> {
       if (lease) leases.push(lease);
     }
     return leases;
+  }
+
+  /**
+   * Live elements that are due (READY, or LEASED with an expired lease), oldest first by
+   * `order`. One equality query per status: each is served by the `{ status, availableAt }`
+   * index on MongoDB, and on FerretDB by that index's GIN twin, which serves equalities only
+   * (a `$in` on status would read every live element).
+   */
+  async due(now: Date, limit: number, order: 'availableAt' | 'enqueuedAt' = 'availableAt'): Promise<QueueItem<P, R>[]> {
+    const byStatus = (status: QueueStatus) =>
+      this.items
+        .find({ status, availableAt: { $lte: now } } as Filter<QueueItem<P, R>>)
+        .sort({ [order]: 1 })
+        .limit(limit)
+        .toArray() as Promise<QueueItem<P, R>[]>;
+    const [ready, expired] = await Promise.all([byStatus('READY'), byStatus('LEASED')]);
+    return [...ready, ...expired].sort((a, b) => a[order].getTime() - b[order].getTime()).slice(0, limit);
   }
 
   /** Leases one particular element if it is due (aggregation picks its own elements). */

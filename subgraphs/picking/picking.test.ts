@@ -107,11 +107,11 @@ describe('picking recovery', () => {
     await enqueue(a);
     await enqueue(b);
     // A picking worker leased them for a release and died.
-    const short = new (store.shipments.constructor as typeof import('../../kit/queue.ts').DurableQueue)(store.shipments.items.db, 'shipments', { visibilityTimeoutMs: 50 });
+    const short = new (store.shipments.constructor as typeof import('../../kit/queue.ts').DurableQueue)(store.shipments.items.db, 'shipments', { visibilityTimeoutMs: 1_000 });
     expect(await short.leaseById(a.shipmentId, 'dead')).not.toBeNull();
     expect(await short.leaseById(b.shipmentId, 'dead')).not.toBeNull();
     expect(await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 0 })).toEqual([]); // still leased
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const [release] = await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 0 });
     expect(release!.shipmentIds.sort()).toEqual([a.shipmentId, b.shipmentId].sort());
   });

@@ -46,11 +46,7 @@ export class PickingStore {
 
   /** Shipments waiting for a picklist, oldest first: new ones, and ones whose release died (lease expired). */
   async waiting(now: Date, limit: number): Promise<ShipmentItem[]> {
-    return (await this.shipments.items
-      .find({ status: { $in: ['READY', 'LEASED'] }, availableAt: { $lte: now } } as Filter<ShipmentItem>)
-      .sort({ enqueuedAt: 1 })
-      .limit(limit)
-      .toArray()) as ShipmentItem[];
+    return (await this.shipments.due(now, limit, 'enqueuedAt')) as ShipmentItem[];
   }
 
   /** Records an intended picklist; the same id twice (a retried release) is one picklist. */
