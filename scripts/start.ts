@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
 import { stagesWithWorkers } from '../pipeline/services.ts';
+import { buildAll, builtPath } from './build.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
@@ -57,6 +58,7 @@ let stopping = false;
 
 async function main() {
   for (const plan of [...plans, ...replicaPlans.map((replica) => replica.plan)]) await ensurePortFree(plan);
+  if ((await buildAll()) === 'built') say('built every service into dist/ (npm run build)');
 
   const usesOwnDatabase = !env.MONGODB_URI && !subgraphNames.every((name) => env[`${name.toUpperCase()}_MONGODB_URI`]);
   const databasePort = usesOwnDatabase ? fixedDatabasePort() : undefined;
@@ -171,11 +173,12 @@ function lockDataDir(dataDir: string) {
   process.once('exit', lock.release); // however the launcher ends
 }
 
-const tsxLoader = import.meta.resolve('tsx');
+/** Each process runs the JavaScript `npm run build` made of its entry point: nothing compiles at run time. */
+const nodeArgs = (entry: string) => ['--enable-source-maps', builtPath(join(projectRoot, entry))];
 
 async function launch(plan: ServicePlan, childEnv: NodeJS.ProcessEnv) {
   say(`starting ${plan.name} on port ${plan.port}`);
-  const child = spawn(process.execPath, ['--import', tsxLoader, join(projectRoot, plan.entry)], {
+  const child = spawn(process.execPath, nodeArgs(plan.entry), {
     env: childEnv,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -198,7 +201,7 @@ function workerCount(stage: string): number {
 function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv) {
   const name = `${stage}-worker-${index}`;
   say(`starting ${name}`);
-  const child = spawn(process.execPath, ['--import', tsxLoader, join(projectRoot, `subgraphs/${stage}/run-worker.ts`)], {
+  const child = spawn(process.execPath, nodeArgs(`subgraphs/${stage}/run-worker.ts`), {
     env: childEnv,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
