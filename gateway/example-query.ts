@@ -16,30 +16,36 @@ mutation PlaceOrder {
 #    payments, picking, shipping and tracking. Run it again
 #    after a few seconds: the status moves on to SHIPPED.
 #    (Card p...0004 is declined: see the exceptions field.)
+#    Newest orders first; for the next three, add after: "<pageInfo.endCursor>".
 query RecentOrders {
   customer(id: "${demo.customers.ada}") {
     name
     email
     orders(first: 3) {
-      id
-      status
-      stage
-      total { amount currency }
-      lines {
-        quantity
-        product {
-          title
-          price { amount currency }
-          stock { available }
+      edges {
+        node {
+          id
+          status
+          stage
+          total { amount currency }
+          lines {
+            quantity
+            product {
+              title
+              price { amount currency }
+              stock { available }
+            }
+          }
+          charge { outcome declineReason }
+          reservation { status }
+          picklists { id reason }
+          shipments { carrier trackingNumber }
+          exceptions { id reason status }
+          location { state node since }
+          history { elementType from to node at }
         }
       }
-      charge { outcome declineReason }
-      reservation { status }
-      picklists { id reason }
-      shipments { carrier trackingNumber }
-      exceptions { id reason status }
-      location { state node since }
-      history { elementType from to node at }
+      pageInfo { hasNextPage endCursor }
     }
   }
 }

@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
@@ -15,9 +15,9 @@ export const resolvers: Resolvers = {
       parseId(id, 'id');
       return orderById.load(id);
     },
-    orders: (_, { customerId, status, first }, { store }) => {
+    orders: (_, { customerId, status, first, after }, { store }) => {
       if (customerId) parseId(customerId, 'customerId');
-      return store.list({ customerId: customerId ?? undefined, status: status ?? undefined }, pageSize(first));
+      return store.list({ customerId: customerId ?? undefined, status: status ?? undefined }, pageRequest('orders', { first, after }));
     },
     addressChange: async (_, { id }, { orderById }) => {
       const order = await orderById.load(orderIdOfChange(id).toHexString());
@@ -124,7 +124,7 @@ export const resolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    orders: async (customer, { first }, { ordersByCustomer }) => (await ordersByCustomer.load(customer.id)).slice(0, pageSize(first)),
+    orders: (customer, { first, after }, { ordersByCustomer }) => ordersByCustomer.load({ customerId: customer.id, page: pageRequest('orders', { first, after }) }),
   },
 };
 
