@@ -102,9 +102,13 @@ export function afterFilter<Id>(ordering: Ordering<never, Id>, after: Keyset | n
  * by equality (see docs/architecture.md, "Indexes"), so the rows read stay few.
  */
 export async function findPage<T extends Document, Id>(collection: Collection<T>, filter: Filter<T>, ordering: Ordering<T, Id>, page: PageRequest): Promise<Connection<T>> {
+  return connectionOf(await findPageRows(collection, filter, ordering, page), page, ordering);
+}
+
+/** The rows of a page and one more when there is a next page, for lists merged from several collections. */
+export async function findPageRows<T extends Document, Id>(collection: Collection<T>, filter: Filter<T>, ordering: Ordering<T, Id>, page: PageRequest): Promise<T[]> {
   const query = { ...filter, ...afterFilter(ordering as Ordering<never, Id>, page.after) } as Filter<T>;
-  const rows = (await collection.find(query).sort(sortOf(ordering as Ordering<never, unknown>)).limit(page.first + 1).toArray()) as T[];
-  return connectionOf(rows, page, ordering);
+  return (await collection.find(query).sort(sortOf(ordering as Ordering<never, unknown>)).limit(page.first + 1).toArray()) as T[];
 }
 
 /** A connection from rows already in order, one more than the page when there is a next page. */
