@@ -68,9 +68,10 @@ mutation ChangeAddress {
 #    composes the customer's name (customers) and the carrier and tracking
 #    number (shipping) with the transition (tracking). Keep the last cursor:
 #    pipelineTransitions(state: "SHIPPED", after: "<cursor>") resumes from it.
-#    One order as it moves: orderTransitions(orderId: "..."), or /track.
+#    One order as it moves: orderTransitions(orderId: "..."), or /track; every
+#    order's own SHIPPED (all its shipments have left): elementType: ORDER.
 subscription ShipmentsLeaving {
-  pipelineTransitions(state: "SHIPPED") {
+  pipelineTransitions(state: "SHIPPED", elementType: SHIPMENT) {
     cursor
     transition { elementId to node at }
     order { id status customer { name } }

@@ -6,6 +6,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { placeOrder } from './place-order.ts';
+import { postOrderTransition } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
 
@@ -58,13 +59,19 @@ export const resolvers: Resolvers = {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
       const id = parseId(input.orderId, 'orderId');
       const progressed = await store.change(id, (order) => applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null));
+      // This report moved the order (or is a redelivery, whose first attempt may have died before telling tracking).
+      const moved = progressed?.lastTransition?.at.getTime() === progressed?.updatedAt.getTime();
+      if (!progressed || moved) {
+        const order = progressed ?? (await store.findById(id));
+        if (order) await postOrderTransition(store, order);
+      }
       if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null, progressed);
       return true;
     },
 
-    cancelOrder: async (_, { orderId }, { store }) => {
+    cancelOrder: async (_, { orderId, reason }, { store }) => {
       parseId(orderId, 'orderId');
-      await cancel(store, orderId);
+      await cancel(store, orderId, reason);
       return true;
     },
 
@@ -81,7 +88,7 @@ export const resolvers: Resolvers = {
       const orderId = orderIdOf(item.payload);
       if (action === 'CANCEL') {
         if (item.status === 'FAILED') await target.cancel(elementId);
-        if (orderId) await cancel(store, orderId);
+        if (orderId) await cancel(store, orderId, `cancelled from exceptions (${queue} element ${elementId})`);
         return true;
       }
       if (item.status === 'FAILED') return (await target.retry(elementId)) !== null;
@@ -133,12 +140,15 @@ export const resolvers: Resolvers = {
  * already with a later stage still go out (stages do not check for cancellation), and
  * the charge is not refunded: payments has no refunds yet.
  */
-async function cancel(store: OrderStore, orderId: string): Promise<void> {
+async function cancel(store: OrderStore, orderId: string, reason: string): Promise<void> {
   const cancelled = await store.change(new ObjectId(orderId), (order) =>
-    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order) },
+    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order), lastTransition: { detail: reason } },
   );
-  // Tell tracking about the changes this settled (again, if a first call stopped before it did).
+  // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
-  if (order?.status === 'CANCELLED') await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+  if (order?.status === 'CANCELLED') {
+    await postOrderTransition(store, order);
+    await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+  }
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
 }

@@ -16,6 +16,7 @@ export type OrderStatusCode =
   | 'PICKING'
   | 'REBIN'
   | 'SHIPPING'
+  | 'PARTLY_SHIPPED'
   | 'SHIPPED'
   | 'PAYMENT_DECLINED'
   | 'OUT_OF_STOCK'
@@ -118,8 +119,20 @@ export interface OrderDoc {
   chargeAttempts: number;
   chargeId: string | null;
   shipments: ShipmentProgressDoc[];
+  /**
+   * The order's own last status change, written with it, so the transition it makes reaches
+   * tracking also when the first attempt to send it died (a retried report sends it again).
+   */
+  lastTransition?: OrderTransitionDoc;
   placedAt: Date;
   updatedAt: Date;
+}
+
+export interface OrderTransitionDoc {
+  from: OrderStatusCode;
+  to: OrderStatusCode;
+  at: Date;
+  detail: string | null;
 }
 
 export interface CustomerRef {
@@ -145,6 +158,9 @@ export type CoordinationStep =
   | { kind: 'forward'; stage: string; shipment: ShipmentPayload };
 
 type OrderState = Omit<OrderDoc, '_id' | 'version'>;
+
+/** A change to an order; one that moves its status may say why (the detail of its transition). */
+export type OrderPatch = Omit<Partial<OrderState>, 'lastTransition'> & { lastTransition?: { detail: string | null } };
 
 export class OrderStore {
   readonly orders: Collection<OrderDoc>;
@@ -243,13 +259,18 @@ export class OrderStore {
   }
 
   /** Compare-and-swap on one order; `change` returns null to leave it unchanged. */
-  async change(id: ObjectId, change: (order: OrderDoc) => Partial<OrderState> | null): Promise<OrderDoc | null> {
+  async change(id: ObjectId, change: (order: OrderDoc) => OrderPatch | null): Promise<OrderDoc | null> {
     const head = await this.cas.update(id, (current) => {
       if (!current) return REFUSED;
       const patch = change(current as OrderDoc);
       if (!patch) return REFUSED;
       const { _id, version, ...state } = current;
-      return { ...state, ...patch, updatedAt: new Date() };
+      const { lastTransition: because, ...fields } = patch;
+      const now = new Date();
+      // Every status change is remembered as the order's last transition (a patch may give its own, with a detail).
+      const moved = patch.status && patch.status !== current.status;
+      const lastTransition = moved ? { from: current.status, to: patch.status!, at: now, detail: because?.detail ?? null } : current.lastTransition;
+      return { ...state, ...fields, ...(lastTransition ? { lastTransition } : {}), updatedAt: now };
     });
     return head === REFUSED ? null : (head as OrderDoc);
   }

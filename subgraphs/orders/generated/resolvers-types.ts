@@ -283,6 +283,8 @@ export type OrderStatus =
   | 'CHARGING'
   /** Not enough stock to reserve; waiting in exceptions for a person. */
   | 'OUT_OF_STOCK'
+  /** Some shipments have left with their carrier; the others are still in their distribution centres (stage says where the slowest is). */
+  | 'PARTLY_SHIPPED'
   /** The card was declined; waiting in exceptions for a person. */
   | 'PAYMENT_DECLINED'
   /** In a distribution centre's picking queue, waiting for a picklist. */
