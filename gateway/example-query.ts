@@ -16,30 +16,36 @@ mutation PlaceOrder {
 #    payments, picking, shipping and tracking. Run it again
 #    after a few seconds: the status moves on to SHIPPED.
 #    (Card p...0004 is declined: see the exceptions field.)
+#    Newest orders first; for the next three, add after: "<pageInfo.endCursor>".
 query RecentOrders {
   customer(id: "${demo.customers.ada}") {
     name
     email
     orders(first: 3) {
-      id
-      status
-      stage
-      total { amount currency }
-      lines {
-        quantity
-        product {
-          title
-          price { amount currency }
-          stock { available }
+      edges {
+        node {
+          id
+          status
+          stage
+          total { amount currency }
+          lines {
+            quantity
+            product {
+              title
+              price { amount currency }
+              stock { available }
+            }
+          }
+          charge { outcome declineReason }
+          reservation { status }
+          picklists { id reason }
+          shipments { carrier trackingNumber }
+          exceptions { id reason status }
+          location { state node since }
+          history { elementType from to node at }
         }
       }
-      charge { outcome declineReason }
-      reservation { status }
-      picklists { id reason }
-      shipments { carrier trackingNumber }
-      exceptions { id reason status }
-      location { state node since }
-      history { elementType from to node at }
+      pageInfo { hasNextPage endCursor }
     }
   }
 }
@@ -62,9 +68,10 @@ mutation ChangeAddress {
 #    composes the customer's name (customers) and the carrier and tracking
 #    number (shipping) with the transition (tracking). Keep the last cursor:
 #    pipelineTransitions(state: "SHIPPED", after: "<cursor>") resumes from it.
-#    One order as it moves: orderTransitions(orderId: "..."), or /track.
+#    One order as it moves: orderTransitions(orderId: "..."), or /track; every
+#    order's own SHIPPED (all its shipments have left): elementType: ORDER.
 subscription ShipmentsLeaving {
-  pipelineTransitions(state: "SHIPPED") {
+  pipelineTransitions(state: "SHIPPED", elementType: SHIPMENT) {
     cursor
     transition { elementId to node at }
     order { id status customer { name } }

@@ -59,7 +59,7 @@ async function main() {
     process.stdout.write(`${row.id}  ${row.status.padEnd(16)} ${detail}\n`);
   }
   if (change) await reportChange(change);
-  process.stdout.write('\nDeclined orders wait in exceptions: retry one with mutation { retryException(id: "...") { status } } (see query { exceptions { id reason } }).\n');
+  process.stdout.write('\nDeclined orders wait in exceptions: retry one with mutation { retryException(id: "...") { status } } (see query { exceptions { edges { node { id reason } } pageInfo { hasNextPage endCursor } } }).\n');
 }
 
 /** A support agent's change of address while the order is in flight (published to the stages that hold it). */

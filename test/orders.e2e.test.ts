@@ -88,8 +88,8 @@ describe('placing an order through the gateway', () => {
 
   it('lists a customer\'s orders on the customer entity', async () => {
     const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
-    const res = await gql(system.gatewayUrl, `query($id: ID!) { customer(id: $id) { name orders { id } } }`, { id: demo.customers.ada });
-    expect(res.data!.customer).toEqual({ name: 'Ada Lovelace', orders: [{ id: placed.data!.placeOrder.id }] });
+    const res = await gql(system.gatewayUrl, `query($id: ID!) { customer(id: $id) { name orders { edges { node { id } } } } }`, { id: demo.customers.ada });
+    expect(res.data!.customer).toEqual({ name: 'Ada Lovelace', orders: { edges: [{ node: { id: placed.data!.placeOrder.id } }] } });
   });
 
   it('returns the same order when a retry carries the same idempotency key', async () => {
@@ -98,6 +98,71 @@ describe('placing an order through the gateway', () => {
     expect(first.errors).toBeUndefined();
     expect(second.data!.placeOrder.id).toBe(first.data!.placeOrder.id);
     expect(await orderCount()).toBe(1);
+  });
+});
+
+describe('lists of orders, as a frontend pages through them', () => {
+  const place = async (idempotencyKey?: string) => {
+    const res = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'BOOK-001', quantity: 1 }], idempotencyKey } });
+    expect(res.errors).toBeUndefined();
+    return res.data!.placeOrder.id as string;
+  };
+  /** One page of the customer's orders through the gateway, as ids. */
+  const customerPage = async (first: number, after?: string | null) => {
+    const res = await gql(
+      system.gatewayUrl,
+      `query($id: ID!, $first: Int, $after: String) { customer(id: $id) { orders(first: $first, after: $after) { edges { cursor node { id placedAt } } pageInfo { hasNextPage endCursor } } } }`,
+      { id: demo.customers.ada, first, after },
+    );
+    expect(res.errors).toBeUndefined();
+    const { edges, pageInfo } = res.data!.customer.orders as { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    return { ids: edges.map((edge) => edge.node.id), pageInfo };
+  };
+
+  it('are newest placed first, whether or not the orders were placed with an idempotency key', async () => {
+    const placed: string[] = [];
+    // Ids made from keys sort nowhere in particular: the list must not follow them.
+    for (const key of ['zz-late-key', undefined, 'aa-key', undefined, 'mm-key', 'checkout-000']) placed.push(await place(key));
+    const newestFirst = [...placed].reverse();
+
+    expect((await customerPage(10)).ids).toEqual(newestFirst);
+    const top = await gql(system.gatewayUrl, `query($c: ID!) { orders(customerId: $c, first: 10) { edges { node { id } } } all: orders(first: 3) { edges { node { id } } } }`, { c: demo.customers.ada });
+    expect(top.errors).toBeUndefined();
+    expect(top.data!.orders.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(newestFirst);
+    expect(top.data!.all.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(newestFirst.slice(0, 3));
+  });
+
+  it('page on from a cursor: orders placed meanwhile repeat nothing and skip nothing', async () => {
+    const before: string[] = [];
+    for (let i = 0; i < 7; i++) before.push(await place(i % 2 ? `page-key-${i}` : undefined));
+
+    const first = await customerPage(3);
+    expect(first.ids).toEqual(before.slice(4).reverse());
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    // New orders arrive while the customer reads on.
+    const arrived = [await place('arrived-1'), await place()];
+    const second = await customerPage(3, first.pageInfo.endCursor);
+    const third = await customerPage(3, second.pageInfo.endCursor);
+    expect([...first.ids, ...second.ids, ...third.ids]).toEqual([...before].reverse());
+    expect(third.pageInfo).toMatchObject({ hasNextPage: false });
+    expect(third.ids).toHaveLength(1);
+    // A fresh first page sees them.
+    expect((await customerPage(2)).ids).toEqual([...arrived].reverse());
+    // Past the end: an empty page, no cursor.
+    expect(await customerPage(3, third.pageInfo.endCursor)).toEqual({ ids: [], pageInfo: { hasNextPage: false, endCursor: null } });
+  });
+
+  it('a cursor that this list did not give is BAD_USER_INPUT', async () => {
+    await place();
+    const foreign = Buffer.from(JSON.stringify(['exceptions', Date.now(), 'x'])).toString('base64url');
+    const badId = Buffer.from(JSON.stringify(['orders', Date.now(), 'not-an-id'])).toString('base64url');
+    for (const after of ['garbage!', 'bm90IGpzb24', foreign, badId, '']) {
+      const res = await gql(system.gatewayUrl, `query($after: String) { orders(first: 2, after: $after) { edges { node { id } } } }`, { after });
+      expect(codes(res), after).toEqual(['BAD_USER_INPUT']);
+      const nested = await gql(system.gatewayUrl, `query($id: ID!, $after: String) { customer(id: $id) { orders(after: $after) { edges { node { id } } } } }`, { id: demo.customers.ada, after });
+      expect(codes(nested), after).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(codes(await gql(system.gatewayUrl, `{ orders(first: 0) { edges { cursor } } }`))).toEqual(['BAD_USER_INPUT']);
   });
 });
 

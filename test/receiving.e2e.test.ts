@@ -18,7 +18,9 @@ const receive = (receiptId: string, quantity: number, bin = 'R-01') =>
     input: { receiptId, sku: 'MUG-001', distributionCenter: 'LHR1', bin, quantity },
   });
 
-const receipts = async () => (await gql(system.urls.receiving, `{ receipts(first: 100) { id status processedAt receivedAt } }`)).data!.receipts as { id: string; status: string; processedAt: string | null }[];
+type ReceiptRow = { id: string; status: string; processedAt: string | null };
+const receipts = async () =>
+  ((await gql(system.urls.receiving, `{ receipts(first: 100) { edges { node { id status processedAt receivedAt } } } }`)).data!.receipts.edges as { node: ReceiptRow }[]).map((edge) => edge.node);
 const binQuantity = async (bin: string) =>
   ((await gql(system.urls.inventory, `{ binItems(sku: "MUG-001", distributionCenter: "LHR1") { bin quantity } }`)).data!.binItems as { bin: string; quantity: number }[]).find((b) => b.bin === bin)?.quantity ?? 0;
 
@@ -75,5 +77,37 @@ describe('receiving: a sequential queue', () => {
     } finally {
       await system.stopWorkers('receiving');
     }
+  });
+
+  it('lists receipts most recently arrived first, a page at a time, holding its place while more arrive', async () => {
+    const page = async (after: string | null) => {
+      const res = await gql(system.gatewayUrl, `query($after: String) { receipts(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
+      expect(res.errors).toBeUndefined();
+      return { ids: res.data!.receipts.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[], pageInfo: res.data!.receipts.pageInfo };
+    };
+    const everything = async () => {
+      const ids: string[] = [];
+      for (let after: string | null = null, more = true; more; ) {
+        const next = await page(after);
+        ids.push(...next.ids);
+        [after, more] = [next.pageInfo.endCursor, next.pageInfo.hasNextPage];
+      }
+      return ids;
+    };
+    const before = await everything();
+    const first = await page(null);
+    expect(first.ids).toEqual(before.slice(0, 2));
+    await receive('asn-4-line-1', 1, 'R-04'); // arrives while the list is being read
+    const rest: string[] = [];
+    for (let after = first.pageInfo.endCursor, more = first.pageInfo.hasNextPage; more; ) {
+      const next = await page(after);
+      rest.push(...next.ids);
+      [after, more] = [next.pageInfo.endCursor, next.pageInfo.hasNextPage];
+    }
+    expect([...first.ids, ...rest]).toEqual(before);
+    expect((await page(null)).ids[0]).toBe('asn-4-line-1');
+    expect(before.length).toBeGreaterThan(4);
+    const bad = await gql(system.gatewayUrl, `{ receipts(after: "x") { edges { cursor } } }`);
+    expect(bad.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 });

@@ -34,7 +34,8 @@ type OrderEvent = {
 };
 const historyOf = async (id: string) =>
   (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { id to } } }`, { id })).data!.order.history as { id: string; to: string }[];
-const shipped = (events: OrderEvent[]) => events.some((e) => e.orderTransitions.transition.to === 'SHIPPED');
+/** The order's own SHIPPED: every shipment has left (each shipment's SHIPPED comes on its own). */
+const shipped = (events: OrderEvent[]) => events.some((e) => e.orderTransitions.transition.elementType === 'ORDER' && e.orderTransitions.transition.to === 'SHIPPED');
 
 describe('subscriptions at the gateway', () => {
   it('delivers every transition of a journey in order, with fields composed from other subgraphs', async () => {
@@ -50,9 +51,10 @@ describe('subscriptions at the gateway', () => {
       const cursors = events.map((e) => Number(e.cursor));
       expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
       expect(events.every((e) => e.order?.id === id && e.order.customer?.name === 'Ada Lovelace')).toBe(true);
-      const last = events.at(-1)!;
-      expect(last.transition).toMatchObject({ elementType: 'SHIPMENT', to: 'SHIPPED', node: 'shipping' });
-      expect(last.shipment?.trackingNumber).toMatch(/\w{6,}/);
+      const left = events.find((e) => e.transition.elementType === 'SHIPMENT' && e.transition.to === 'SHIPPED')!;
+      expect(left.transition).toMatchObject({ from: 'SHIPPING', node: 'shipping' });
+      expect(left.shipment?.trackingNumber).toMatch(/\w{6,}/);
+      expect(events.at(-1)!.transition).toMatchObject({ elementType: 'ORDER', from: 'SHIPPING', to: 'SHIPPED', node: 'orders' });
       expect(events.filter((e) => e.transition.elementType === 'ORDER').every((e) => e.shipment === null)).toBe(true);
       sub.stop();
     } finally {
@@ -68,7 +70,7 @@ describe('subscriptions at the gateway', () => {
     await before.until((c) => c.events.some((e) => e.orderTransitions.transition.to === 'SHIPPING'));
     await first.dispose(); // the connection drops; the journey goes on without it
     system.addWorker('shipping');
-    await eventually(() => historyOf(id), (h) => h.some((t) => t.to === 'SHIPPED'), 20_000);
+    await eventually(() => historyOf(id), (h) => h.some((t) => t.id.startsWith('ORDER:') && t.to === 'SHIPPED'), 20_000);
 
     const second = wsClient(system.gatewayUrl);
     try {
@@ -92,7 +94,8 @@ describe('subscriptions at the gateway', () => {
     try {
       const live = collect<OrderEvent>(client, followOrder, { orderId: id, after: read.historyCursor });
       const shown = () => new Set([...read.history.map((t: { id: string }) => t.id), ...live.events.map((e) => e.orderTransitions.transition.id)]);
-      await live.until(() => shown().size === 8);
+      // 8 transitions of the order, its charge and its shipment, and the order's own 2 after picking.
+      await live.until(() => shown().size === 10);
       expect([...shown()].sort()).toEqual((await historyOf(id)).map((t) => t.id).sort());
       live.stop();
     } finally {
@@ -134,7 +137,7 @@ describe('subscriptions at the gateway', () => {
   it('shares one upstream stream between identical subscriptions, and filters the pipeline by stage and state', async () => {
     const client = wsClient(system.gatewayUrl);
     try {
-      const shippedQuery = `subscription { pipelineTransitions(state: "SHIPPED") { transition { elementId to } order { id status } } }`;
+      const shippedQuery = `subscription { pipelineTransitions(state: "SHIPPED", elementType: ORDER) { transition { elementId to } order { id status } } }`;
       const pickingQuery = `subscription { pipelineTransitions(stage: "picking") { transition { node } } }`;
       // Earlier tests' streams close as soon as the gateway hears their clients left.
       const streamsBefore = await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === 0, 5_000);
@@ -161,7 +164,7 @@ describe('subscriptions at the gateway', () => {
     const second = await system.startGateway();
     const clients = [wsClient(system.gatewayUrl), wsClient(second.url)];
     try {
-      const query = `subscription { pipelineTransitions(state: "SHIPPED") { cursor transition { elementId } order { id } } }`;
+      const query = `subscription { pipelineTransitions(state: "SHIPPED", elementType: SHIPMENT) { cursor transition { elementId } order { id } } }`;
       const subs = clients.map((client) => collect(client, query));
       await eventually(async () => second.gateway.subscriptions.openStreams, (n) => n === 1, 5_000);
       const ids = [await place([{ sku: 'MUG-001', quantity: 1 }]), await place([{ sku: 'LAMP-001', quantity: 1 }])];
@@ -224,5 +227,59 @@ describe('subscriptions at the gateway', () => {
     abort.abort();
     const event = text.split('\n').find((line) => line.startsWith('data:') && line.includes(id))!;
     expect(JSON.parse(event.slice(5))).toEqual({ data: { pipelineTransitions: { transition: { to: 'SHIPPED' }, order: { id, customer: { name: 'Ada Lovelace' } } } } });
+  });
+});
+
+describe('the order\'s own transitions', () => {
+  const orderMoves = (events: OrderEvent[]) => events.map((e) => e.orderTransitions.transition).filter((t) => t.elementType === 'ORDER');
+  const whereIs = async (id: string) =>
+    (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status location { state node } history { elementType from to node detail } exceptions { id } } }`, { id })).data!.order;
+
+  it('tells a subscriber when some of an order\'s shipments have left, and when the last one has', async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      // BOOK-002 is stocked only in LHR1, LAMP-001 only in FRA1: two shipments from two centres.
+      const id = await place([{ sku: 'BOOK-002', quantity: 1 }, { sku: 'LAMP-001', quantity: 1 }]);
+      const sub = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
+      await sub.until((c) => shipped(c.events));
+      const moves = orderMoves(sub.events);
+      // Each order move starts where the one before ended: the order's own story, without reading shipments.
+      for (let i = 1; i < moves.length; i++) expect(moves[i]!.from).toBe(moves[i - 1]!.to);
+      expect(moves.slice(-2).map((t) => t.to)).toEqual(['PARTLY_SHIPPED', 'SHIPPED']);
+      expect(moves.slice(-2).every((t) => t.node === 'orders')).toBe(true);
+      expect(sub.events.filter((e) => e.orderTransitions.transition.elementType === 'SHIPMENT' && e.orderTransitions.transition.to === 'SHIPPED')).toHaveLength(2);
+      sub.stop();
+
+      const order = await whereIs(id);
+      expect(order.status).toBe('SHIPPED');
+      expect(order.location).toEqual({ state: 'SHIPPED', node: 'orders' });
+      const partly = order.history.find((t: { to: string }) => t.to === 'PARTLY_SHIPPED');
+      expect(partly).toMatchObject({ elementType: 'ORDER', node: 'orders' });
+      expect(partly.detail).toMatch(/1 of 2 shipments left/);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('tells a subscriber an order was cancelled from exceptions, and the history and location say so', async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const id = await place([{ sku: 'LAMP-001', quantity: 1000 }]);
+      const stuck = await eventually(() => whereIs(id), (o) => o.status === 'OUT_OF_STOCK' && o.exceptions.length > 0 && o.location?.state === 'OUT_OF_STOCK');
+      const sub = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
+      await sub.until((c) => orderMoves(c.events).some((t) => t.to === 'OUT_OF_STOCK'));
+      const cancelled = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: stuck.exceptions[0].id });
+      expect(cancelled.data?.cancelException.status).toBe('CANCELLED');
+      await sub.until((c) => orderMoves(c.events).some((t) => t.to === 'CANCELLED'));
+      expect(orderMoves(sub.events).at(-1)).toMatchObject({ from: 'OUT_OF_STOCK', to: 'CANCELLED', node: 'orders' });
+      sub.stop();
+
+      const order = await eventually(() => whereIs(id), (o) => o.location?.state === 'CANCELLED');
+      expect(order.status).toBe('CANCELLED');
+      expect(order.location).toEqual({ state: 'CANCELLED', node: 'orders' });
+      expect(order.history.filter((t: { elementType: string }) => t.elementType === 'ORDER').at(-1)).toMatchObject({ from: 'OUT_OF_STOCK', to: 'CANCELLED' });
+    } finally {
+      await client.dispose();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { clientError, ErrorCode, notFound } from '../../kit/errors.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest } from '../../kit/paging.ts';
 import { resolveOperation } from '../../pipeline/exceptions.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
@@ -22,7 +22,7 @@ async function resolve(id: string, action: 'RETRY' | 'CANCEL', { store, clients 
 
 export const resolvers: Resolvers = {
   Query: {
-    exceptions: (_, { status, service, first }, { store }) => store.list({ status, service }, pageSize(first, 50)),
+    exceptions: (_, { status, service, first, after }, { store }) => store.list({ status, service }, pageRequest('exceptions', { first, after }, 50)),
     pipelineException: (_, { id }, { store }) => store.get(id),
   },
   Mutation: {

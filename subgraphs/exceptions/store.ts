@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
 // The only code that touches the exceptions collections.
@@ -36,7 +37,10 @@ export class ExceptionStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.exceptions.createIndex({ status: 1, raisedAt: -1 }, { name: 'by_status' });
+    // Lists are most recently raised first, ties by id; support views name the status (OPEN by default).
+    await this.exceptions.createIndex({ status: 1, raisedAt: -1, _id: -1 }, { name: 'by_status_raised' });
+    await this.exceptions.createIndex({ service: 1, raisedAt: -1, _id: -1 }, { name: 'by_service_raised' });
+    await this.exceptions.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
     await this.exceptions.createIndex({ orderId: 1 }, { name: 'by_order' });
     await this.cas.ensureIndexes();
   }
@@ -64,11 +68,11 @@ export class ExceptionStore {
     return this.exceptions.findOne({ _id: id });
   }
 
-  async list(filter: { status?: ExceptionStatusCode | null; service?: string | null }, limit: number): Promise<ExceptionDoc[]> {
+  async list(filter: { status?: ExceptionStatusCode | null; service?: string | null }, page: PageRequest): Promise<Connection<ExceptionDoc>> {
     const query: Filter<ExceptionDoc> = {};
     if (filter.status) query.status = filter.status;
     if (filter.service) query.service = filter.service;
-    return this.exceptions.find(query).sort({ raisedAt: -1 }).limit(limit).toArray();
+    return findPage(this.exceptions, query, recentlyRaisedFirst, page);
   }
 
   async forOrders(orderIds: readonly string[]): Promise<ExceptionDoc[]> {
@@ -76,3 +80,13 @@ export class ExceptionStore {
     return this.exceptions.find({ orderId: { $in: [...orderIds] } }).sort({ raisedAt: -1 }).toArray();
   }
 }
+
+/** A reopened exception moves up (it was raised again); paging on from an older cursor does not show it twice. */
+const recentlyRaisedFirst: Ordering<ExceptionDoc, string> = {
+  list: 'exceptions',
+  timeField: 'raisedAt',
+  direction: 'desc',
+  timeOf: (exception) => exception.raisedAt,
+  idOf: (exception) => exception._id,
+  parseId: (id) => id,
+};

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { objectIdLoader } from '../../kit/loader.ts';
 import type { Logger } from '../../kit/logger.ts';
+import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { StageClients } from './address-changes.ts';
 import type { Directory } from './dependencies.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
@@ -12,20 +13,23 @@ export interface Context {
   stages: StageClients;
   logger: Logger;
   orderById: DataLoader<string, OrderDoc | null, string>;
-  ordersByCustomer: DataLoader<string, OrderDoc[]>;
+  ordersByCustomer: DataLoader<CustomerPage, Connection<OrderDoc>, string>;
 }
 
-/** A customer's most recent orders (the page size's upper bound). */
-const MAX_ORDERS_PER_CUSTOMER = 100;
+export interface CustomerPage {
+  customerId: string;
+  page: PageRequest;
+}
 
 /**
  * Many customers' orders for one `_entities` batch. One `$in` query cannot bound each
  * customer's share (no per-group limit on FerretDB), so this runs one indexed,
- * bounded query per distinct customer, all at once.
+ * bounded query per distinct customer and page, all at once.
  */
 function customerOrdersLoader(store: OrderStore) {
-  return new DataLoader<string, OrderDoc[]>((customerIds) =>
-    Promise.all(customerIds.map((customerId) => store.list({ customerId }, MAX_ORDERS_PER_CUSTOMER))),
+  return new DataLoader<CustomerPage, Connection<OrderDoc>, string>(
+    (keys) => Promise.all(keys.map(({ customerId, page }) => store.list({ customerId }, page))),
+    { cacheKeyFn: ({ customerId, page }) => JSON.stringify([customerId, page.first, page.after?.at.getTime() ?? null, page.after?.id ?? null]) },
   );
 }
 

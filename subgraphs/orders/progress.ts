@@ -1,12 +1,19 @@
-import type { OrderDoc, OrderStatusCode, ShipmentProgressDoc } from './store.ts';
+import type { OrderDoc, OrderPatch, OrderStatusCode, ShipmentProgressDoc } from './store.ts';
 
-// An order in fulfilment is as far along as its slowest shipment.
+// An order in fulfilment is as far along as its slowest shipment, until some have left
+// (PARTLY_SHIPPED) and then all of them (SHIPPED).
 
 const fulfilmentRank: Partial<Record<OrderStatusCode, number>> = { PICKING: 1, REBIN: 2, SHIPPING: 3, SHIPPED: 4 };
 const stageOf: Partial<Record<OrderStatusCode, string | null>> = { PICKING: 'picking', REBIN: 'rebin', SHIPPING: 'shipping', SHIPPED: null };
 
+/** A status a stage may report for a shipment. */
 export function isFulfilmentStatus(status: string): status is 'PICKING' | 'REBIN' | 'SHIPPING' | 'SHIPPED' {
   return status in fulfilmentRank;
+}
+
+/** An order whose shipments are on their way through the distribution centres. */
+function inFulfilment(status: OrderStatusCode): boolean {
+  return isFulfilmentStatus(status) || status === 'PARTLY_SHIPPED';
 }
 
 /**
@@ -14,13 +21,17 @@ export function isFulfilmentStatus(status: string): status is 'PICKING' | 'REBIN
  * (retried deliveries, parallel stages): a shipment only ever moves forward, so a
  * duplicate or late report changes nothing. Returns null when nothing changes.
  */
-export function applyProgress(order: OrderDoc, shipmentId: string, status: OrderStatusCode, detail: string | null): Partial<OrderDoc> | null {
-  if (!isFulfilmentStatus(order.status)) return null;
+export function applyProgress(order: OrderDoc, shipmentId: string, status: OrderStatusCode, detail: string | null): OrderPatch | null {
+  if (!inFulfilment(order.status)) return null;
   const index = order.shipments.findIndex((shipment) => shipment.shipmentId === shipmentId);
   if (index < 0) return null;
   const current = order.shipments[index]!;
   if ((fulfilmentRank[status] ?? 0) <= (fulfilmentRank[current.status] ?? 0)) return null;
   const shipments: ShipmentProgressDoc[] = order.shipments.map((shipment, i) => (i === index ? { ...shipment, status, detail: detail ?? shipment.detail } : shipment));
   const slowest = shipments.reduce((min, shipment) => ((fulfilmentRank[shipment.status] ?? 0) < (fulfilmentRank[min.status] ?? 0) ? shipment : min));
-  return { shipments, status: slowest.status, stage: stageOf[slowest.status] ?? null };
+  const someLeft = shipments.some((shipment) => shipment.status === 'SHIPPED');
+  const orderStatus = someLeft && slowest.status !== 'SHIPPED' ? 'PARTLY_SHIPPED' : slowest.status;
+  const left = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
+  const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${left} of ${shipments.length} shipments left`;
+  return { shipments, status: orderStatus, stage: stageOf[slowest.status] ?? null, lastTransition: { detail: why } };
 }

@@ -1,11 +1,12 @@
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { placeOrder } from './place-order.ts';
+import { postOrderTransition } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
 
@@ -15,9 +16,9 @@ export const resolvers: Resolvers = {
       parseId(id, 'id');
       return orderById.load(id);
     },
-    orders: (_, { customerId, status, first }, { store }) => {
+    orders: (_, { customerId, status, first, after }, { store }) => {
       if (customerId) parseId(customerId, 'customerId');
-      return store.list({ customerId: customerId ?? undefined, status: status ?? undefined }, pageSize(first));
+      return store.list({ customerId: customerId ?? undefined, status: status ?? undefined }, pageRequest('orders', { first, after }));
     },
     addressChange: async (_, { id }, { orderById }) => {
       const order = await orderById.load(orderIdOfChange(id).toHexString());
@@ -58,13 +59,19 @@ export const resolvers: Resolvers = {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
       const id = parseId(input.orderId, 'orderId');
       const progressed = await store.change(id, (order) => applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null));
+      // This report moved the order (or is a redelivery, whose first attempt may have died before telling tracking).
+      const moved = progressed?.lastTransition?.at.getTime() === progressed?.updatedAt.getTime();
+      if (!progressed || moved) {
+        const order = progressed ?? (await store.findById(id));
+        if (order) await postOrderTransition(store, order);
+      }
       if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null, progressed);
       return true;
     },
 
-    cancelOrder: async (_, { orderId }, { store }) => {
+    cancelOrder: async (_, { orderId, reason }, { store }) => {
       parseId(orderId, 'orderId');
-      await cancel(store, orderId);
+      await cancel(store, orderId, reason);
       return true;
     },
 
@@ -81,7 +88,7 @@ export const resolvers: Resolvers = {
       const orderId = orderIdOf(item.payload);
       if (action === 'CANCEL') {
         if (item.status === 'FAILED') await target.cancel(elementId);
-        if (orderId) await cancel(store, orderId);
+        if (orderId) await cancel(store, orderId, `cancelled from exceptions (${queue} element ${elementId})`);
         return true;
       }
       if (item.status === 'FAILED') return (await target.retry(elementId)) !== null;
@@ -124,7 +131,7 @@ export const resolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    orders: async (customer, { first }, { ordersByCustomer }) => (await ordersByCustomer.load(customer.id)).slice(0, pageSize(first)),
+    orders: (customer, { first, after }, { ordersByCustomer }) => ordersByCustomer.load({ customerId: customer.id, page: pageRequest('orders', { first, after }) }),
   },
 };
 
@@ -133,12 +140,15 @@ export const resolvers: Resolvers = {
  * already with a later stage still go out (stages do not check for cancellation), and
  * the charge is not refunded: payments has no refunds yet.
  */
-async function cancel(store: OrderStore, orderId: string): Promise<void> {
+async function cancel(store: OrderStore, orderId: string, reason: string): Promise<void> {
   const cancelled = await store.change(new ObjectId(orderId), (order) =>
-    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order) },
+    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order), lastTransition: { detail: reason } },
   );
-  // Tell tracking about the changes this settled (again, if a first call stopped before it did).
+  // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
-  if (order?.status === 'CANCELLED') await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+  if (order?.status === 'CANCELLED') {
+    await postOrderTransition(store, order);
+    await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+  }
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
 }

@@ -4,6 +4,8 @@ import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
+import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the orders collections.
 
@@ -14,6 +16,7 @@ export type OrderStatusCode =
   | 'PICKING'
   | 'REBIN'
   | 'SHIPPING'
+  | 'PARTLY_SHIPPED'
   | 'SHIPPED'
   | 'PAYMENT_DECLINED'
   | 'OUT_OF_STOCK'
@@ -116,8 +119,20 @@ export interface OrderDoc {
   chargeAttempts: number;
   chargeId: string | null;
   shipments: ShipmentProgressDoc[];
+  /**
+   * The order's own last status change, written with it, so the transition it makes reaches
+   * tracking also when the first attempt to send it died (a retried report sends it again).
+   */
+  lastTransition?: OrderTransitionDoc;
   placedAt: Date;
   updatedAt: Date;
+}
+
+export interface OrderTransitionDoc {
+  from: OrderStatusCode;
+  to: OrderStatusCode;
+  at: Date;
+  detail: string | null;
 }
 
 export interface CustomerRef {
@@ -143,6 +158,9 @@ export type CoordinationStep =
   | { kind: 'forward'; stage: string; shipment: ShipmentPayload };
 
 type OrderState = Omit<OrderDoc, '_id' | 'version'>;
+
+/** A change to an order; one that moves its status may say why (the detail of its transition). */
+export type OrderPatch = Omit<Partial<OrderState>, 'lastTransition'> & { lastTransition?: { detail: string | null } };
 
 export class OrderStore {
   readonly orders: Collection<OrderDoc>;
@@ -172,8 +190,12 @@ export class OrderStore {
 
   async ensureIndexes(): Promise<void> {
     await this.orders.createIndex({ idempotencyKey: 1 }, { unique: true, name: 'idempotency_key_unique' });
-    await this.orders.createIndex({ customerId: 1, _id: -1 }, { name: 'by_customer' });
-    await this.orders.createIndex({ status: 1, _id: -1 }, { name: 'by_status' });
+    // Lists are newest placed first, ties by id (an id from an idempotency key says nothing of time).
+    await this.orders.createIndex({ customerId: 1, placedAt: -1, _id: -1 }, { name: 'by_customer_placed' });
+    await this.orders.createIndex({ status: 1, placedAt: -1, _id: -1 }, { name: 'by_status_placed' });
+    await this.orders.createIndex({ placedAt: -1, _id: -1 }, { name: 'by_placed' });
+    // Indexes of earlier versions, ordered by id: they serve no query now and cost every write.
+    for (const retired of ['by_customer', 'by_status']) await this.orders.dropIndex(retired).catch(() => undefined);
     await this.cas.ensureIndexes();
     await this.coordination.ensureIndexes();
     await this.chargeResults.ensureIndexes();
@@ -195,11 +217,12 @@ export class OrderStore {
     return this.orders.findOne({ _id: id });
   }
 
-  async list(filter: { customerId?: string; status?: OrderStatusCode }, limit: number): Promise<OrderDoc[]> {
+  /** A page of orders, newest placed first: by customer or status, served by an index that starts with it. */
+  async list(filter: { customerId?: string; status?: OrderStatusCode }, page: PageRequest): Promise<Connection<OrderDoc>> {
     const query: Filter<OrderDoc> = {};
     if (filter.customerId) query.customerId = filter.customerId;
     if (filter.status) query.status = filter.status;
-    return this.orders.find(query).sort({ _id: -1 }).limit(limit).toArray();
+    return findPage(this.orders, query, newestPlacedFirst, page);
   }
 
   /** Throws a duplicate-key error when an order with the same id or idempotency key exists. */
@@ -236,17 +259,31 @@ export class OrderStore {
   }
 
   /** Compare-and-swap on one order; `change` returns null to leave it unchanged. */
-  async change(id: ObjectId, change: (order: OrderDoc) => Partial<OrderState> | null): Promise<OrderDoc | null> {
+  async change(id: ObjectId, change: (order: OrderDoc) => OrderPatch | null): Promise<OrderDoc | null> {
     const head = await this.cas.update(id, (current) => {
       if (!current) return REFUSED;
       const patch = change(current as OrderDoc);
       if (!patch) return REFUSED;
       const { _id, version, ...state } = current;
-      return { ...state, ...patch, updatedAt: new Date() };
+      const { lastTransition: because, ...fields } = patch;
+      const now = new Date();
+      // Every status change is remembered as the order's last transition (a patch may give its own, with a detail).
+      const moved = patch.status && patch.status !== current.status;
+      const lastTransition = moved ? { from: current.status, to: patch.status!, at: now, detail: because?.detail ?? null } : current.lastTransition;
+      return { ...state, ...fields, ...(lastTransition ? { lastTransition } : {}), updatedAt: now };
     });
     return head === REFUSED ? null : (head as OrderDoc);
   }
 }
+
+const newestPlacedFirst: Ordering<OrderDoc, ObjectId> = {
+  list: 'orders',
+  timeField: 'placedAt',
+  direction: 'desc',
+  timeOf: (order) => order.placedAt,
+  idOf: (order) => order._id.toHexString(),
+  parseId: (id) => parseId(id, 'after'),
+};
 
 /** The order a queue element is about (coordination steps and charge results name it differently). */
 export function orderIdOf(payload: unknown): string | null {

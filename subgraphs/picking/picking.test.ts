@@ -56,9 +56,39 @@ describe('picking aggregation', () => {
     const late = await releaseDue(store, 'w1', rules, new Date(Date.now() + 61_000));
     expect(late.map((r) => [r.reason, r.shipmentIds.length])).toEqual([['MAX_WAIT', 1]]);
 
-    const listed = await gql(app.url, `{ picklists(first: 10) { id reason shipmentIds distributionCenter shippingMethod } }`);
-    expect(listed.data!.picklists).toHaveLength(3);
-    expect(new Set(listed.data!.picklists.flatMap((p: { shipmentIds: string[] }) => p.shipmentIds))).toEqual(new Set(shipments.map((s) => s.shipmentId)));
+    const listed = await gql(app.url, `{ picklists(first: 10) { edges { node { id reason shipmentIds distributionCenter shippingMethod } } } }`);
+    const picklists = listed.data!.picklists.edges.map((edge: { node: unknown }) => edge.node);
+    expect(picklists).toHaveLength(3);
+    expect(new Set(picklists.flatMap((p: { shipmentIds: string[] }) => p.shipmentIds))).toEqual(new Set(shipments.map((s) => s.shipmentId)));
+  });
+
+  it('lists picklists newest first, a page at a time, and a page boundary holds while new ones are released', async () => {
+    await clear();
+    const rules = { batchSize: 1, maxWaitMs: 60_000 };
+    const release = async (count: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        await enqueue(shipment('LHR1', 'STANDARD'));
+        ids.push(...(await releaseDue(store, 'w1', rules)).map((r) => r.picklistId));
+      }
+      return ids;
+    };
+    const page = async (after: string | null) => {
+      const res = await gql(app.url, `query($after: String) { picklists(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
+      expect(res.errors).toBeUndefined();
+      return { ids: res.data!.picklists.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[], pageInfo: res.data!.picklists.pageInfo };
+    };
+    const older = await release(5);
+    expect(older).toHaveLength(5);
+    const first = await page(null);
+    const newer = await release(2);
+    const second = await page(first.pageInfo.endCursor);
+    const third = await page(second.pageInfo.endCursor);
+    expect([...first.ids, ...second.ids, ...third.ids]).toEqual([...older].reverse());
+    expect(third.pageInfo.hasNextPage).toBe(false);
+    expect((await page(null)).ids).toEqual([...newer].reverse());
+    const bad = await gql(app.url, `{ picklists(after: "bm9wZQ") { edges { cursor } } }`);
+    expect(bad.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('never mixes distribution centres or shipping methods in one picklist', async () => {

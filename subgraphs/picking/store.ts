@@ -1,5 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { StageChanges } from '../../pipeline/address-changes.ts';
@@ -40,7 +41,10 @@ export class PickingStore {
   async ensureIndexes(): Promise<void> {
     await this.shipments.ensureIndexes();
     await this.changes.ensureIndexes();
-    await this.picklists.createIndex({ status: 1, createdAt: -1 }, { name: 'by_status' });
+    // Lists are newest first, ties by id: a centre's picklists, or all of them (by status: RELEASED).
+    await this.picklists.createIndex({ status: 1, createdAt: -1, _id: -1 }, { name: 'by_status_created' });
+    await this.picklists.createIndex({ distributionCenter: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'by_center_created' });
+    await this.picklists.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
     await this.picklists.createIndex({ orderIds: 1 }, { name: 'by_order' });
   }
 
@@ -71,10 +75,10 @@ export class PickingStore {
     return this.picklists.find({ status: 'PENDING', createdAt: { $lt: cutoff } }).limit(100).toArray();
   }
 
-  async released(filter: { distributionCenter?: string | null }, limit: number): Promise<PicklistDoc[]> {
+  async released(filter: { distributionCenter?: string | null }, page: PageRequest): Promise<Connection<PicklistDoc>> {
     const query: Filter<PicklistDoc> = { status: 'RELEASED' };
     if (filter.distributionCenter) query.distributionCenter = filter.distributionCenter;
-    return this.picklists.find(query).sort({ createdAt: -1 }).limit(limit).toArray();
+    return findPage(this.picklists, query, newestFirst, page);
   }
 
   async forOrders(orderIds: readonly string[]): Promise<PicklistDoc[]> {
@@ -82,3 +86,12 @@ export class PickingStore {
     return this.picklists.find({ status: 'RELEASED', orderIds: { $in: [...orderIds] } }).sort({ createdAt: 1 }).toArray();
   }
 }
+
+const newestFirst: Ordering<PicklistDoc, string> = {
+  list: 'picklists',
+  timeField: 'createdAt',
+  direction: 'desc',
+  timeOf: (picklist) => picklist.createdAt,
+  idOf: (picklist) => picklist._id,
+  parseId: (id) => id,
+};

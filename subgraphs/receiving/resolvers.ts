@@ -1,5 +1,5 @@
 import { badInput, notFound } from '../../kit/errors.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest } from '../../kit/paging.ts';
 import { queueDepth } from '../../kit/queue.ts';
 import { binLocation } from '../../pipeline/bin-location.ts';
 import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
@@ -9,7 +9,7 @@ import type { Resolvers } from './generated/resolvers-types.ts';
 export const resolvers: Resolvers = {
   Query: {
     receipt: (_, { id }, { store }) => store.receipts.get(id),
-    receipts: (_, { first }, { store }) => store.list(pageSize(first, 50, 500)),
+    receipts: (_, { first, after }, { store }) => store.list(pageRequest('receipts', { first, after }, 50, 500)),
     receivingQueue: (_, __, { store }) => queueDepth(store.receipts as never),
   },
   Mutation: {

@@ -1,4 +1,5 @@
 import type { Db, Filter } from 'mongodb';
+import { compareRows, connectionOf, findPageRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 
@@ -36,6 +37,7 @@ export class ReceivingStore {
   async ensureIndexes(): Promise<void> {
     await this.receipts.ensureIndexes();
     await this.receipts.items.createIndex({ enqueuedAt: 1, _id: 1 }, { name: 'arrival' });
+    await this.receipts.finished.createIndex({ enqueuedAt: 1, _id: 1 }, { name: 'arrival' });
   }
 
   /** The oldest receipt not yet finished: the only one a sequential queue may work on. */
@@ -48,15 +50,22 @@ export class ReceivingStore {
     return (head as ReceiptItem | undefined) ?? null;
   }
 
-  /** The most recent receipts, live or finished, in arrival order. */
-  async list(limit: number): Promise<ReceiptItem[]> {
+  /** A page of receipts, live or finished, most recently arrived first. */
+  async list(page: PageRequest): Promise<Connection<ReceiptItem>> {
     const [live, finished] = await Promise.all(
-      [this.receipts.items, this.receipts.finished].map((collection) => collection.find().sort({ enqueuedAt: -1, _id: -1 }).limit(limit).toArray()),
+      [this.receipts.items, this.receipts.finished].map((collection) => findPageRows(collection as never, {}, latestArrivalFirst, page)),
     );
     // An element being archived is briefly in both collections: list it once.
     const byId = new Map([...finished!, ...live!].map((item) => [item._id, item as ReceiptItem]));
-    const all = [...byId.values()];
-    all.sort((a, b) => b.enqueuedAt.getTime() - a.enqueuedAt.getTime() || (a._id < b._id ? 1 : -1));
-    return all.slice(0, limit).reverse();
+    return connectionOf([...byId.values()].sort(compareRows(latestArrivalFirst)), page, latestArrivalFirst);
   }
 }
+
+const latestArrivalFirst: Ordering<ReceiptItem, string> = {
+  list: 'receipts',
+  timeField: 'enqueuedAt',
+  direction: 'desc',
+  timeOf: (receipt) => receipt.enqueuedAt,
+  idOf: (receipt) => receipt._id,
+  parseId: (id) => id,
+};

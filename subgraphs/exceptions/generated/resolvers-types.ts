@@ -3,6 +3,7 @@ import type { ExceptionDoc, OrderRef } from '../store.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -51,6 +52,14 @@ export type Order = {
   id: Scalars['ID']['output'];
 };
 
+/** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The last edge's cursor; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /** An element that could not go on: a declined card, missing stock, a node that kept failing. */
 export type PipelineException = {
   __typename?: 'PipelineException';
@@ -68,15 +77,30 @@ export type PipelineException = {
   status: ExceptionStatus;
 };
 
+/** A page of exceptions, as every list of the graph pages (Relay connections). */
+export type PipelineExceptionConnection = {
+  __typename?: 'PipelineExceptionConnection';
+  edges: Array<PipelineExceptionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type PipelineExceptionEdge = {
+  __typename?: 'PipelineExceptionEdge';
+  /** Pass as `after` to get what comes after this one. Opaque. */
+  cursor: Scalars['String']['output'];
+  node: PipelineException;
+};
+
 export type Query = {
   __typename?: 'Query';
-  /** Elements that failed and wait for a person, newest first. */
-  exceptions: Array<PipelineException>;
+  /** Elements that failed and wait for a person, most recently raised first. Page on with `after: pageInfo.endCursor`. */
+  exceptions: PipelineExceptionConnection;
   pipelineException?: Maybe<PipelineException>;
 };
 
 
 export type QueryExceptionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   service?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ExceptionStatus>;
@@ -196,12 +220,15 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Order: ResolverTypeWrapper<OrderRef>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PipelineException: ResolverTypeWrapper<ExceptionDoc>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  PipelineExceptionConnection: ResolverTypeWrapper<Omit<PipelineExceptionConnection, 'edges'> & { edges: Array<ResolversTypes['PipelineExceptionEdge']> }>;
+  PipelineExceptionEdge: ResolverTypeWrapper<Omit<PipelineExceptionEdge, 'node'> & { node: ResolversTypes['PipelineException'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RaiseExceptionInput: RaiseExceptionInput;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -209,12 +236,15 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
   Order: OrderRef;
+  PageInfo: PageInfo;
+  String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
   PipelineException: ExceptionDoc;
   Int: Scalars['Int']['output'];
-  String: Scalars['String']['output'];
+  PipelineExceptionConnection: Omit<PipelineExceptionConnection, 'edges'> & { edges: Array<ResolversParentTypes['PipelineExceptionEdge']> };
+  PipelineExceptionEdge: Omit<PipelineExceptionEdge, 'node'> & { node: ResolversParentTypes['PipelineException'] };
   Query: Record<PropertyKey, never>;
   RaiseExceptionInput: RaiseExceptionInput;
-  Boolean: Scalars['Boolean']['output'];
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
@@ -227,6 +257,11 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   exceptions?: Resolver<Array<ResolversTypes['PipelineException']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type PipelineExceptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PipelineException'] = ResolversParentTypes['PipelineException']> = ResolversObject<{
@@ -242,15 +277,28 @@ export type PipelineExceptionResolvers<ContextType = Context, ParentType extends
   status?: Resolver<ResolversTypes['ExceptionStatus'], ParentType, ContextType>;
 }>;
 
+export type PipelineExceptionConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PipelineExceptionConnection'] = ResolversParentTypes['PipelineExceptionConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['PipelineExceptionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type PipelineExceptionEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PipelineExceptionEdge'] = ResolversParentTypes['PipelineExceptionEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  exceptions?: Resolver<Array<ResolversTypes['PipelineException']>, ParentType, ContextType, RequireFields<QueryExceptionsArgs, 'first' | 'status'>>;
+  exceptions?: Resolver<ResolversTypes['PipelineExceptionConnection'], ParentType, ContextType, RequireFields<QueryExceptionsArgs, 'first' | 'status'>>;
   pipelineException?: Resolver<Maybe<ResolversTypes['PipelineException']>, ParentType, ContextType, RequireFields<QueryPipelineExceptionArgs, 'id'>>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   PipelineException?: PipelineExceptionResolvers<ContextType>;
+  PipelineExceptionConnection?: PipelineExceptionConnectionResolvers<ContextType>;
+  PipelineExceptionEdge?: PipelineExceptionEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 }>;
 

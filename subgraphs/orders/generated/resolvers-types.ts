@@ -3,6 +3,7 @@ import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, Shipm
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -88,12 +89,13 @@ export type ChargeResultInput = {
 export type Customer = {
   __typename?: 'Customer';
   id: Scalars['ID']['output'];
-  /** This customer's orders, newest first. */
-  orders: Array<Order>;
+  /** This customer's orders, newest placed first. Page on with `after: pageInfo.endCursor`. */
+  orders: OrderConnection;
 };
 
 
 export type CustomerOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -237,6 +239,20 @@ export type Order = {
   updatedAt: Scalars['String']['output'];
 };
 
+/** A page of orders. Every list of the graph pages this way (Relay connections). */
+export type OrderConnection = {
+  __typename?: 'OrderConnection';
+  edges: Array<OrderEdge>;
+  pageInfo: PageInfo;
+};
+
+export type OrderEdge = {
+  __typename?: 'OrderEdge';
+  /** Pass as `after` to get what comes after this order. Opaque. */
+  cursor: Scalars['String']['output'];
+  node: Order;
+};
+
 export type OrderLine = {
   __typename?: 'OrderLine';
   lineTotal: Money;
@@ -267,6 +283,8 @@ export type OrderStatus =
   | 'CHARGING'
   /** Not enough stock to reserve; waiting in exceptions for a person. */
   | 'OUT_OF_STOCK'
+  /** Some shipments have left with their carrier; the others are still in their distribution centres (stage says where the slowest is). */
+  | 'PARTLY_SHIPPED'
   /** The card was declined; waiting in exceptions for a person. */
   | 'PAYMENT_DECLINED'
   /** In a distribution centre's picking queue, waiting for a picklist. */
@@ -281,6 +299,14 @@ export type OrderStatus =
   | 'SHIPPED'
   /** With shipping: being packed and handed to the carrier. */
   | 'SHIPPING';
+
+/** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The last edge's cursor; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
 
 export type PlaceOrderInput = {
   customerId: Scalars['ID']['input'];
@@ -313,8 +339,12 @@ export type Query = {
   addressChange?: Maybe<AddressChange>;
   /** One order, or null when no order has this id. A malformed id is BAD_USER_INPUT. */
   order?: Maybe<Order>;
-  /** Orders, newest first; with customerId, only that customer's. */
-  orders: Array<Order>;
+  /**
+   * Orders, newest placed first (ties by id); with customerId, only that customer's, with
+   * status, only those in that status. Page on with `after: pageInfo.endCursor`.
+   * A frontend should name the customer: that list is served by an index on every database.
+   */
+  orders: OrderConnection;
 };
 
 
@@ -329,6 +359,7 @@ export type QueryOrderArgs = {
 
 
 export type QueryOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<OrderStatus>;
@@ -505,10 +536,13 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   NewShippingAddressInput: NewShippingAddressInput;
   Order: ResolverTypeWrapper<OrderDoc>;
+  OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
+  OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderLine: ResolverTypeWrapper<OrderLineDoc>;
   OrderLineInput: OrderLineInput;
   OrderPaymentMethod: ResolverTypeWrapper<OrderPaymentDoc>;
   OrderStatus: OrderStatus;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<ProductRef>;
   ProgressInput: ProgressInput;
@@ -538,9 +572,12 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   NewShippingAddressInput: NewShippingAddressInput;
   Order: OrderDoc;
+  OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
+  OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderLine: OrderLineDoc;
   OrderLineInput: OrderLineInput;
   OrderPaymentMethod: OrderPaymentDoc;
+  PageInfo: PageInfo;
   PlaceOrderInput: PlaceOrderInput;
   Product: ProductRef;
   ProgressInput: ProgressInput;
@@ -573,7 +610,7 @@ export type AddressChangeOutcomeResolvers<ContextType = Context, ParentType exte
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  orders?: Resolver<Array<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
+  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
 }>;
 
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
@@ -609,6 +646,16 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type OrderConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OrderEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type OrderEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderEdge'] = ResolversParentTypes['OrderEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
 export type OrderLineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderLine'] = ResolversParentTypes['OrderLine']> = ResolversObject<{
   lineTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
@@ -622,6 +669,11 @@ export type OrderPaymentMethodResolvers<ContextType = Context, ParentType extend
   last4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = ResolversObject<{
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
@@ -629,7 +681,7 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   addressChange?: Resolver<Maybe<ResolversTypes['AddressChange']>, ParentType, ContextType, RequireFields<QueryAddressChangeArgs, 'id'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
-  orders?: Resolver<Array<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
+  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
 }>;
 
 export type ShipmentProgressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShipmentProgress'] = ResolversParentTypes['ShipmentProgress']> = ResolversObject<{
@@ -655,8 +707,11 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  OrderConnection?: OrderConnectionResolvers<ContextType>;
+  OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
   OrderPaymentMethod?: OrderPaymentMethodResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ShipmentProgress?: ShipmentProgressResolvers<ContextType>;

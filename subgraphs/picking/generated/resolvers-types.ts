@@ -4,6 +4,7 @@ import type { QueueCounts } from '../../../kit/queue.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -82,6 +83,14 @@ export type Order = {
   picklists: Array<Picklist>;
 };
 
+/** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The last edge's cursor; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /** Shipments of one distribution centre and shipping method, picked together. */
 export type Picklist = {
   __typename?: 'Picklist';
@@ -91,6 +100,20 @@ export type Picklist = {
   releasedAt: Scalars['String']['output'];
   shipmentIds: Array<Scalars['ID']['output']>;
   shippingMethod: Scalars['String']['output'];
+};
+
+/** A page of picklists, as every list of the graph pages (Relay connections). */
+export type PicklistConnection = {
+  __typename?: 'PicklistConnection';
+  edges: Array<PicklistEdge>;
+  pageInfo: PageInfo;
+};
+
+export type PicklistEdge = {
+  __typename?: 'PicklistEdge';
+  /** Pass as `after` to get what comes after this one. Opaque. */
+  cursor: Scalars['String']['output'];
+  node: Picklist;
 };
 
 export type PicklistReason =
@@ -104,8 +127,8 @@ export type Query = {
   pickingQueue: QueueDepth;
   /** A shipment in picking's aggregation queue. */
   pickingShipment?: Maybe<StageShipment>;
-  /** Released picklists, newest first. */
-  picklists: Array<Picklist>;
+  /** Released picklists, newest first; with distributionCenter, only that centre's. Page on with `after: pageInfo.endCursor`. */
+  picklists: PicklistConnection;
 };
 
 
@@ -115,6 +138,7 @@ export type QueryPickingShipmentArgs = {
 
 
 export type QueryPicklistsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   distributionCenter?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -280,7 +304,10 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Order: ResolverTypeWrapper<OrderRef>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Picklist: ResolverTypeWrapper<PicklistDoc>;
+  PicklistConnection: ResolverTypeWrapper<Omit<PicklistConnection, 'edges'> & { edges: Array<ResolversTypes['PicklistEdge']> }>;
+  PicklistEdge: ResolverTypeWrapper<Omit<PicklistEdge, 'node'> & { node: ResolversTypes['Picklist'] }>;
   PicklistReason: PicklistReason;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueDepth: ResolverTypeWrapper<QueueCounts>;
@@ -301,7 +328,10 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   Order: OrderRef;
+  PageInfo: PageInfo;
   Picklist: PicklistDoc;
+  PicklistConnection: Omit<PicklistConnection, 'edges'> & { edges: Array<ResolversParentTypes['PicklistEdge']> };
+  PicklistEdge: Omit<PicklistEdge, 'node'> & { node: ResolversParentTypes['Picklist'] };
   Query: Record<PropertyKey, never>;
   QueueDepth: QueueCounts;
   ShipmentAddressInput: ShipmentAddressInput;
@@ -329,6 +359,11 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   picklists?: Resolver<Array<ResolversTypes['Picklist']>, ParentType, ContextType>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type PicklistResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Picklist'] = ResolversParentTypes['Picklist']> = ResolversObject<{
   distributionCenter?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -338,10 +373,20 @@ export type PicklistResolvers<ContextType = Context, ParentType extends Resolver
   shippingMethod?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type PicklistConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PicklistConnection'] = ResolversParentTypes['PicklistConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['PicklistEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type PicklistEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PicklistEdge'] = ResolversParentTypes['PicklistEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   pickingQueue?: Resolver<ResolversTypes['QueueDepth'], ParentType, ContextType>;
   pickingShipment?: Resolver<Maybe<ResolversTypes['StageShipment']>, ParentType, ContextType, RequireFields<QueryPickingShipmentArgs, 'id'>>;
-  picklists?: Resolver<Array<ResolversTypes['Picklist']>, ParentType, ContextType, RequireFields<QueryPicklistsArgs, 'first'>>;
+  picklists?: Resolver<ResolversTypes['PicklistConnection'], ParentType, ContextType, RequireFields<QueryPicklistsArgs, 'first'>>;
 }>;
 
 export type QueueDepthResolvers<ContextType = Context, ParentType extends ResolversParentTypes['QueueDepth'] = ResolversParentTypes['QueueDepth']> = ResolversObject<{
@@ -363,7 +408,10 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ChangeOutcome?: ChangeOutcomeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Picklist?: PicklistResolvers<ContextType>;
+  PicklistConnection?: PicklistConnectionResolvers<ContextType>;
+  PicklistEdge?: PicklistEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueDepth?: QueueDepthResolvers<ContextType>;
   StageShipment?: StageShipmentResolvers<ContextType>;

@@ -4,6 +4,7 @@ import type { QueueCounts } from '../../../kit/queue.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -43,11 +44,19 @@ export type MutationResolveReceivingExceptionArgs = {
   queue: Scalars['String']['input'];
 };
 
+/** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The last edge's cursor; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   receipt?: Maybe<Receipt>;
-  /** Receipts in arrival order, most recent last. */
-  receipts: Array<Receipt>;
+  /** Receipts, most recently arrived first (they are processed oldest first). Page on with `after: pageInfo.endCursor`. */
+  receipts: ReceiptConnection;
   receivingQueue: QueueDepth;
 };
 
@@ -58,6 +67,7 @@ export type QueryReceiptArgs = {
 
 
 export type QueryReceiptsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -83,6 +93,20 @@ export type Receipt = {
   sku: Scalars['String']['output'];
   status: StageStatus;
   vendorId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** A page of receipts, as every list of the graph pages (Relay connections). */
+export type ReceiptConnection = {
+  __typename?: 'ReceiptConnection';
+  edges: Array<ReceiptEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ReceiptEdge = {
+  __typename?: 'ReceiptEdge';
+  /** Pass as `after` to get what comes after this one. Opaque. */
+  cursor: Scalars['String']['output'];
+  node: Receipt;
 };
 
 export type ReceiveItemsInput = {
@@ -180,10 +204,13 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   QueueDepth: ResolverTypeWrapper<QueueCounts>;
   Receipt: ResolverTypeWrapper<ReceiptItem>;
+  ReceiptConnection: ResolverTypeWrapper<Omit<ReceiptConnection, 'edges'> & { edges: Array<ResolversTypes['ReceiptEdge']> }>;
+  ReceiptEdge: ResolverTypeWrapper<Omit<ReceiptEdge, 'node'> & { node: ResolversTypes['Receipt'] }>;
   ReceiveItemsInput: ReceiveItemsInput;
   StageStatus: StageStatus;
 }>;
@@ -194,10 +221,13 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
   QueueDepth: QueueCounts;
   Receipt: ReceiptItem;
+  ReceiptConnection: Omit<ReceiptConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReceiptEdge']> };
+  ReceiptEdge: Omit<ReceiptEdge, 'node'> & { node: ResolversParentTypes['Receipt'] };
   ReceiveItemsInput: ReceiveItemsInput;
 }>;
 
@@ -206,9 +236,14 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   resolveReceivingException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveReceivingExceptionArgs, 'action' | 'elementId' | 'queue'>>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   receipt?: Resolver<Maybe<ResolversTypes['Receipt']>, ParentType, ContextType, RequireFields<QueryReceiptArgs, 'id'>>;
-  receipts?: Resolver<Array<ResolversTypes['Receipt']>, ParentType, ContextType, RequireFields<QueryReceiptsArgs, 'first'>>;
+  receipts?: Resolver<ResolversTypes['ReceiptConnection'], ParentType, ContextType, RequireFields<QueryReceiptsArgs, 'first'>>;
   receivingQueue?: Resolver<ResolversTypes['QueueDepth'], ParentType, ContextType>;
 }>;
 
@@ -233,10 +268,23 @@ export type ReceiptResolvers<ContextType = Context, ParentType extends Resolvers
   vendorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
+export type ReceiptConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReceiptConnection'] = ResolversParentTypes['ReceiptConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ReceiptEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type ReceiptEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReceiptEdge'] = ResolversParentTypes['ReceiptEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Receipt'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueDepth?: QueueDepthResolvers<ContextType>;
   Receipt?: ReceiptResolvers<ContextType>;
+  ReceiptConnection?: ReceiptConnectionResolvers<ContextType>;
+  ReceiptEdge?: ReceiptEdgeResolvers<ContextType>;
 }>;
 

@@ -1,0 +1,49 @@
+import { MongoClient, ObjectId, type Document } from 'mongodb';
+
+// Test data for the list benchmark, written straight into the orders service's database:
+// setup, not a service, so it may (nothing else does). Each order is a copy of a real one
+// placed through the graph, for another customer, placed at another time, already SHIPPED.
+
+/** Customers the seeded orders belong to: about ten orders each, like a shop's regulars. */
+const ORDERS_PER_CUSTOMER = 10;
+
+/** Adds copies of `template` until the orders collection holds `total` orders; returns how many it added and how long it took. */
+export async function seedOrders(mongoUri: string, dbName: string, templateId: string, total: number): Promise<{ added: number; seconds: number }> {
+  const client = await MongoClient.connect(mongoUri);
+  try {
+    const orders = client.db(dbName).collection('orders');
+    const template = await orders.findOne({ _id: new ObjectId(templateId) });
+    if (!template) throw new Error(`no order ${templateId} to copy`);
+    const missing = total - (await orders.countDocuments());
+    const started = performance.now();
+    const customers = Math.max(1, Math.ceil(total / ORDERS_PER_CUSTOMER));
+    const yearMs = 365 * 24 * 3600 * 1000;
+    for (let done = 0; done < missing; ) {
+      const batch: Document[] = [];
+      for (; batch.length < 2_000 && done < missing; done++) {
+        const placedAt = new Date(Date.now() - 60_000 - Math.floor(Math.random() * yearMs));
+        const { _id, ...rest } = template;
+        batch.push({
+          ...rest,
+          _id: new ObjectId(),
+          idempotencyKey: new ObjectId().toHexString(),
+          customerId: syntheticCustomer(done % customers),
+          status: 'SHIPPED',
+          stage: null,
+          placedAt,
+          updatedAt: placedAt,
+          version: 1,
+        });
+      }
+      await orders.insertMany(batch, { ordered: false });
+    }
+    return { added: Math.max(0, missing), seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Ids no real customer has (the demo's are small numbers): the seeded orders never show up in the benchmark customer's list. */
+function syntheticCustomer(n: number): string {
+  return `ee${n.toString(16).padStart(22, '0')}`;
+}
