@@ -29,7 +29,7 @@ describe('receiving: a sequential queue', () => {
       ids.push(`asn-1-line-${i}`);
       expect((await receive(`asn-1-line-${i}`, i)).data!.receiveItems.status).toBe('QUEUED');
     }
-    expect((await receive('asn-1-line-3', 99)).data!.receiveItems.status).toBe('QUEUED'); // a duplicate is stored once
+    expect((await receive('asn-1-line-3', 3)).data!.receiveItems.status).toBe('QUEUED'); // a duplicate is stored once
     system.addWorker('receiving');
     system.addWorker('receiving');
     try {
@@ -100,5 +100,31 @@ describe('receiving: what inventory refuses is not a success', () => {
     } finally {
       await system.stopWorkers('receiving');
     }
+  });
+});
+
+describe('receiving: what a receipt refers to, and what its id stands for', () => {
+  const receiveRaw = (input: Record<string, unknown>) =>
+    gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id quantity status } }`, {
+      input: { sku: 'MUG-001', distributionCenter: 'LHR1', bin: 'R-09', quantity: 1, ...input },
+    });
+
+  it('refuses an unknown sku, distribution centre or vendor, and queues nothing', async () => {
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-nope', sku: 'NOPE-1' }))).toEqual(['NOT_FOUND']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-xxx9', distributionCenter: 'XXX9' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-vendor', vendorId: 'v_nope' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-vendor', vendorId: '0123456789abcdef01234567' }))).toEqual(['NOT_FOUND']);
+    const ids = (await receipts()).map((r) => r.id);
+    expect(ids).not.toContain('asn-5-nope');
+    expect(ids).not.toContain('asn-5-xxx9');
+    expect(ids).not.toContain('asn-5-vendor');
+  });
+
+  it('answers CONFLICT when a receipt id is reused for other content, and the original for a true retry', async () => {
+    const first = await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 5 });
+    expect(first.errors).toBeUndefined();
+    expect((await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 5 })).data!.receiveItems).toMatchObject({ id: 'asn-6-line-1', quantity: 5 });
+    expect(codes(await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 6 }))).toEqual(['CONFLICT']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 5, bin: 'R-10' }))).toEqual(['CONFLICT']);
   });
 });

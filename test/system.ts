@@ -59,7 +59,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     picking: await buildPickingService({ db: await dbs.create('picking'), logger }),
     rebin: await buildRebinService({ db: await dbs.create('rebin'), logger }),
     shipping: await buildShippingService({ db: await dbs.create('shipping'), logger }),
-    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger }),
+    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger, catalogUrl: urls.catalog, vendorsUrl: urls.vendors }),
     exceptions: await buildExceptionsService({ db: await dbs.create('exceptions'), logger, clients }),
     tracking: await buildTrackingService({ db: await dbs.create('tracking'), logger }),
   };
@@ -138,6 +138,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       await services.tracking.close();
       await services.customers.close();
       await services.orders.close();
+      await services.receiving.close();
       await services.exceptions.close();
       await clients.close();
     },
