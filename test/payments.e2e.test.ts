@@ -71,6 +71,10 @@ describe('payments: asynchronous charge requests', () => {
       const again = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa } });
       expect(again.data!.requestCharge.status).toBe('COMPLETED');
       expect(await system.services.payments.store.charges.countDocuments({ _id: id })).toBe(1);
+      // The same id for another amount is another request: refused, not answered with the first's charge.
+      const other = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount: { ...amount, amount: amount.amount + 1 }, card: visa } });
+      expect(codes(other)).toEqual(['CONFLICT']);
+      expect(await system.services.payments.store.charges.countDocuments({ _id: id })).toBe(1);
     } finally {
       await system.stopWorkers('payments');
     }

@@ -1,4 +1,5 @@
 import { badInput, notFound } from '../../kit/errors.ts';
+import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth } from '../../kit/queue.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload } from './store.ts';
@@ -27,7 +28,9 @@ export const resolvers: Resolvers = {
         callbackUrl: input.callbackUrl ?? null,
         replyTo: input.replyTo ?? null,
       };
-      return (await store.requests.enqueue(input.requestId, payload)).item;
+      const { item, created } = await store.requests.enqueue(input.requestId, payload);
+      if (!created) sameRequestOrConflict(item.payload, payload, `requestId ${input.requestId}`, 'requestId');
+      return item;
     },
     retryChargeRequest: (_, { id }, { store }) => store.requests.retry(id),
     resolvePaymentsException: async (_, { queue, elementId, action }, { store }) => {

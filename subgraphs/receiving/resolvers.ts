@@ -1,4 +1,5 @@
-import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
+import { badInput, notFound } from '../../kit/errors.ts';
+import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageSize } from '../../kit/paging.ts';
 import { queueDepth } from '../../kit/queue.ts';
@@ -7,12 +8,10 @@ import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ReceiptItem, ReceiptPayload } from './store.ts';
 
-function sameReceipt(existing: ReceiptItem, payload: ReceiptPayload): ReceiptItem {
-  const stored = existing.payload;
-  const same = (Object.keys(payload) as (keyof ReceiptPayload)[]).every((key) => stored[key] === payload[key]);
-  if (!same) throw clientError(ErrorCode.CONFLICT, `receipt ${payload.receiptId} was already recorded with other content`, { field: 'receiptId' });
+const sameReceipt = (existing: ReceiptItem, payload: ReceiptPayload): ReceiptItem => {
+  sameRequestOrConflict(existing.payload, payload, `receipt ${payload.receiptId}`, 'receiptId');
   return existing;
-}
+};
 
 
 export const resolvers: Resolvers = {
