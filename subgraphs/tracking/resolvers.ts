@@ -1,4 +1,5 @@
 import { badInput } from '../../kit/errors.ts';
+import { parseId } from '../../kit/ids.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { EventDoc, TransitionDoc } from './store.ts';
 import { stageWaits } from './waits.ts';
@@ -23,13 +24,17 @@ export const resolvers: Resolvers = {
   },
   Subscription: {
     orderTransitions: {
-      subscribe: (_, { orderId, after }, { log }) => log.follow(cursorArg(after), (event) => event.orderId === orderId, orderId),
+      subscribe: async (_, { orderId, after }, { log }) => {
+        // Orders' ids are ObjectIds: a malformed one could never match, and would wait forever.
+        const id = parseId(orderId, 'orderId').toHexString();
+        return log.follow(await log.checkCursor(cursorArg(after)), (event) => event.orderId === id, id);
+      },
       resolve: (event: EventDoc) => event,
     },
     pipelineTransitions: {
-      subscribe: (_, { stage, state, elementType, after }, { log }) =>
+      subscribe: async (_, { stage, state, elementType, after }, { log }) =>
         log.follow(
-          cursorArg(after),
+          await log.checkCursor(cursorArg(after)),
           (event) => (!stage || event.node === stage) && (!state || event.to === state) && (!elementType || event.elementType === elementType),
         ),
       resolve: (event: EventDoc) => event,
