@@ -13,6 +13,7 @@ import {
   type AddressChangePayload,
   type ChangeOutcome,
 } from '../../pipeline/address-changes.ts';
+import { checkedPostalAddress, MAX_ADDRESS_LINE } from '../../pipeline/postal-address.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import type { AddressChangeDoc, AddressChangeModeCode, AddressChangeOutcomeDoc, OrderDoc, OrderStore, ShippingAddressDoc } from './store.ts';
 
@@ -54,23 +55,10 @@ export function orderIdOfChange(changeId: string): ObjectId {
 }
 
 function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
-  const required = { name: input.name, line1: input.line1, city: input.city, postalCode: input.postalCode };
-  for (const [field, value] of Object.entries(required)) {
-    if (!value.trim()) throw badInput(`${field} must not be empty`, `address.${field}`);
-  }
-  for (const [field, value] of Object.entries({ ...required, line2: input.line2 ?? '' })) {
-    if (value.length > 200) throw badInput(`${field} is longer than 200 characters`, `address.${field}`);
-  }
-  const country = input.country.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code, for example GB', 'address.country');
-  return {
-    name: input.name.trim(),
-    line1: input.line1.trim(),
-    line2: input.line2?.trim() || null,
-    city: input.city.trim(),
-    postalCode: input.postalCode.trim(),
-    country,
-  };
+  const name = input.name.trim();
+  if (!name) throw badInput('name must not be empty', 'address.name');
+  if (name.length > MAX_ADDRESS_LINE) throw badInput(`name is longer than ${MAX_ADDRESS_LINE} characters`, 'address.name');
+  return { name, ...checkedPostalAddress(input, 'address.') };
 }
 
 /**
