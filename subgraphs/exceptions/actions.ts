@@ -32,7 +32,11 @@ export async function resolveException(id: string, action: ExceptionAction, stor
 async function act(exception: ExceptionDoc, action: ExceptionAction, clients: ServiceClients): Promise<void> {
   const client = clients.get(exception.service);
   if (!client) throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no route to the ${exception.service} service`);
-  await client.request(resolveOperation(exception.service), { queue: exception.queue, elementId: exception.elementId, action });
+  const done = await client.request<Record<string, boolean>>(resolveOperation(exception.service), { queue: exception.queue, elementId: exception.elementId, action });
+  // `false` is the owner saying it did nothing: never to be read as done.
+  if (Object.values(done).some((value) => value !== true)) {
+    throw new RejectedByService(exception.service, `it did not ${action.toLowerCase()} ${exception.elementId}`, [ErrorCode.CONFLICT]);
+  }
 }
 
 /**
