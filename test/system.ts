@@ -52,7 +52,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const services = {
     customers: await buildCustomersService({ db: await dbs.create('customers'), logger }),
     vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger }),
-    catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger }),
+    catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger, vendorsUrl: urls.vendors }),
     inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger }),
     orders: await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls }),
     payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue }),
@@ -139,6 +139,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       await services.customers.close();
       await services.orders.close();
       await services.receiving.close();
+      await services.catalog.close();
       await services.exceptions.close();
       await clients.close();
     },
