@@ -55,6 +55,7 @@ describe('payments: synchronous authorisation', () => {
     expect((await gql(system.urls.payments, authorize, { card: { ...visa, last4: '0002' } })).data!.authorize).toEqual({ approved: false, declineReason: 'card_declined' });
     expect((await gql(system.urls.payments, authorize, { card: { ...visa, expYear: 2020 } })).data!.authorize).toEqual({ approved: false, declineReason: 'expired_card' });
     expect(codes(await gql(system.urls.payments, authorize, { card: { ...visa, last4: '42' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(system.urls.payments, authorize, { card: { ...visa, expYear: 99_999 } }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 

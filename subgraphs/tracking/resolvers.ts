@@ -1,5 +1,6 @@
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
+import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { EventDoc, TransitionDoc } from './store.ts';
 import { stageWaits } from './waits.ts';
@@ -32,11 +33,14 @@ export const resolvers: Resolvers = {
       resolve: (event: EventDoc) => event,
     },
     pipelineTransitions: {
-      subscribe: async (_, { stage, state, elementType, after }, { log }) =>
-        log.follow(
+      subscribe: async (_, { stage, state, elementType, after }, { log }) => {
+        // A stage that does not exist would never match: refuse it rather than wait forever.
+        if (stage && !(serviceNames as readonly string[]).includes(stage)) throw badInput(`no stage named ${stage} (stages: ${serviceNames.join(', ')})`, 'stage');
+        return log.follow(
           await log.checkCursor(cursorArg(after)),
           (event) => (!stage || event.node === stage) && (!state || event.to === state) && (!elementType || event.elementType === elementType),
-        ),
+        );
+      },
       resolve: (event: EventDoc) => event,
     },
   },

@@ -97,7 +97,8 @@ export type StageWait = {
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
  * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, is BAD_USER_INPUT; a cursor older than the log keeps is CURSOR_EXPIRED.
+ * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * CURSOR_EXPIRED.
  */
 export type Subscription = {
   __typename?: 'Subscription';
@@ -113,7 +114,8 @@ export type Subscription = {
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
  * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, is BAD_USER_INPUT; a cursor older than the log keeps is CURSOR_EXPIRED.
+ * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * CURSOR_EXPIRED.
  */
 export type SubscriptionOrderTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -126,7 +128,8 @@ export type SubscriptionOrderTransitionsArgs = {
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
  * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, is BAD_USER_INPUT; a cursor older than the log keeps is CURSOR_EXPIRED.
+ * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * CURSOR_EXPIRED.
  */
 export type SubscriptionPipelineTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
