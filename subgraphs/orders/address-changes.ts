@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
-import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import { parseId } from '../../kit/ids.ts';
 import type { Logger } from '../../kit/logger.ts';
 import type { NewMessage } from '../../kit/queue.ts';
@@ -155,6 +155,11 @@ async function prepare(stages: StageClients, change: AddressChangePayload): Prom
       await client.request(applyAddressChangeOperation(stage), { change, dryRun: true });
     }),
   );
+  // A stage that answered and refused is not a stage that is down: say which it was.
+  const refusals = answers.flatMap((answer, i) =>
+    answer.status === 'rejected' && answer.reason instanceof RejectedByService ? [`${addressChangeSubscribers[i]}: ${answer.reason.message}`] : [],
+  );
+  if (refusals.length > 0) throw clientError(ErrorCode.CONFLICT, `cannot change the address synchronously; nothing was changed. ${refusals.join('; ')}`);
   const down = addressChangeSubscribers.filter((_, i) => answers[i]!.status === 'rejected');
   if (down.length > 0) {
     throw clientError(
