@@ -36,13 +36,17 @@ export function isClientError(error: unknown): error is GraphQLError {
 
 /**
  * Yoga's maskError hook: errors we raised on purpose pass through; graphql-js
- * parse/validation errors (no original error) pass through; everything else
- * is logged and replaced by INTERNAL_SERVER_ERROR, with the cause only in development.
+ * parse/validation errors (no original error) pass through; a variable the request
+ * gives a value of the wrong type is the client's mistake: a request error (400,
+ * BAD_USER_INPUT); everything else is logged and replaced by INTERNAL_SERVER_ERROR,
+ * with the cause only in development. Outside development nothing of the request
+ * is echoed back (yoga quotes a malformed body in `extensions.originalError`).
  */
 export function createMaskError(logger: Logger, isDev: boolean, passThrough: (error: GraphQLError) => boolean = () => false) {
-  return (error: unknown, message: string): Error => {
+  const mask = (error: unknown, message: string): Error => {
     if (!(error instanceof GraphQLError)) return internal(error, message, logger, isDev);
     if (passThrough(error)) return error;
+    if (isVariableValueError(error)) return requestError(error);
     const original = error.originalError;
     if (!original) return error;
     if (isClientError(original)) return error;
@@ -51,6 +55,32 @@ export function createMaskError(logger: Logger, isDev: boolean, passThrough: (er
     }
     return internal(original, message, logger, isDev, error);
   };
+  return (error: unknown, message: string): Error => {
+    const masked = mask(error, message);
+    return isDev ? masked : withoutEcho(masked);
+  };
+}
+
+/**
+ * graphql-js refusing a variable's value (coercing `1.5` to Int, a missing non-null
+ * variable): raised before execution, so it has no path, and always worded this way.
+ */
+function isVariableValueError(error: GraphQLError): boolean {
+  return !error.path && /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" /.test(error.message);
+}
+
+/** A request error as the GraphQL-over-HTTP spec has it: 400 for application/graphql-response+json, no data. */
+function requestError(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    extensions: { code: ErrorCode.BAD_USER_INPUT, http: { spec: true, status: 400 } },
+  });
+}
+
+function withoutEcho(error: Error): Error {
+  if (!(error instanceof GraphQLError) || !('originalError' in error.extensions)) return error;
+  const { originalError: _echo, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions });
 }
 
 function internal(cause: unknown, message: string, logger: Logger, isDev: boolean, located?: GraphQLError) {

@@ -112,7 +112,16 @@ export class SequencedLog<T extends SequencedEntry> {
       return match && (Number(match[1]) + 1) * SEGMENT_SIZE < seq;
     });
     for (const name of old) await this.db.collection(name).drop();
+    // Remember where the log now starts, so every process (whatever it still holds in
+    // memory) tells a reader of a dropped entry the same thing.
+    const floor = Math.max(0, ...old.map((name) => (Number(segment.exec(name)![1]) + 1) * SEGMENT_SIZE)) + 1;
+    if (old.length > 0) await upsertRacing(() => this.head.updateOne({ _id: 'head' }, { $max: { floor } as never }, { upsert: true }));
     return old.length;
+  }
+
+  /** The oldest entry still kept (1 until segments have been dropped). */
+  async recordedFloor(): Promise<number> {
+    return ((await this.head.findOne({ _id: 'head' })) as { floor?: number } | null)?.floor ?? 1;
   }
 
   /**

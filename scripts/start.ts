@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
 import { stagesWithWorkers } from '../pipeline/services.ts';
+import { graphqlBannerLine } from './banner.ts';
 import { buildAll, builtPath } from './build.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 
@@ -123,7 +124,7 @@ async function main() {
     [
       '',
       '  The fulfilment graph is up.',
-      `  GraphiQL:  http://localhost:${gateway.port}/graphql`,
+      graphqlBannerLine(gateway.port, env),
       `  Subgraphs: ${subgraphs.map((plan) => `${plan.name} :${plan.port}`).join(', ')}`,
       ...(replicaPlans.length
         ? [`  Regions:   ${replicaPlans.map(({ plan }) => `${plan.name} http://localhost:${plan.port}/graphql`).join(', ')} (customers replicas; { replicationStatus { lagMs } })`]

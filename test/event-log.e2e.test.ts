@@ -117,6 +117,43 @@ describe("tracking's event log", () => {
     }
   });
 
+  it('expires a cursor by what the log keeps, not by what a process happens to remember', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const running = new EventLog(store, { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 100, logger: silentLogger });
+    await running.start();
+    try {
+      await running.record(Array.from({ length: 503 }, (_, n) => transition(n)));
+      expect(await store.dropEventsBefore(501)).toBe(1); // entries 1-500 go; this process still holds them in memory
+      await expect(running.follow(0, () => true).next()).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
+      await expect(running.follow(10, () => true, 'o10').next()).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
+      await expect(running.checkCursor(0)).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
+      const recent = running.follow(500, () => true);
+      expect((await take(recent, 3)).map((e) => e.seq)).toEqual([501, 502, 503]);
+      await recent.return!();
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('refuses a cursor newer than the newest event instead of silently skipping everything up to it', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger });
+    await log.start();
+    try {
+      await log.record([transition(1), transition(2)]);
+      await expect(log.checkCursor(99_999_999_999)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+      await expect(log.checkCursor(3)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      expect(await log.checkCursor(2)).toBe(2);
+      expect(await log.checkCursor(0)).toBe(0);
+    } finally {
+      await log.stop();
+    }
+  });
+
   it('serves a follower of one order its entries only, from memory or from far back', async () => {
     const db = await dbs.create('eventlog');
     const store = new TrackingStore(db);

@@ -55,6 +55,7 @@ describe('payments: synchronous authorisation', () => {
     expect((await gql(system.urls.payments, authorize, { card: { ...visa, last4: '0002' } })).data!.authorize).toEqual({ approved: false, declineReason: 'card_declined' });
     expect((await gql(system.urls.payments, authorize, { card: { ...visa, expYear: 2020 } })).data!.authorize).toEqual({ approved: false, declineReason: 'expired_card' });
     expect(codes(await gql(system.urls.payments, authorize, { card: { ...visa, last4: '42' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(system.urls.payments, authorize, { card: { ...visa, expYear: 99_999 } }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -70,6 +71,10 @@ describe('payments: asynchronous charge requests', () => {
       // Asking again with the same id charges nothing more.
       const again = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa } });
       expect(again.data!.requestCharge.status).toBe('COMPLETED');
+      expect(await system.services.payments.store.charges.countDocuments({ _id: id })).toBe(1);
+      // The same id for another amount is another request: refused, not answered with the first's charge.
+      const other = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount: { ...amount, amount: amount.amount + 1 }, card: visa } });
+      expect(codes(other)).toEqual(['CONFLICT']);
       expect(await system.services.payments.store.charges.countDocuments({ _id: id })).toBe(1);
     } finally {
       await system.stopWorkers('payments');

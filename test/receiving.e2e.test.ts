@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, TestDatabases } from './harness.ts';
+import { codes, gql, TestDatabases } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -31,7 +31,7 @@ describe('receiving: a sequential queue', () => {
       ids.push(`asn-1-line-${i}`);
       expect((await receive(`asn-1-line-${i}`, i)).data!.receiveItems.status).toBe('QUEUED');
     }
-    expect((await receive('asn-1-line-3', 99)).data!.receiveItems.status).toBe('QUEUED'); // a duplicate is stored once
+    expect((await receive('asn-1-line-3', 3)).data!.receiveItems.status).toBe('QUEUED'); // a duplicate is stored once
     system.addWorker('receiving');
     system.addWorker('receiving');
     try {
@@ -109,5 +109,56 @@ describe('receiving: a sequential queue', () => {
     expect(before.length).toBeGreaterThan(4);
     const bad = await gql(system.gatewayUrl, `{ receipts(after: "x") { edges { cursor } } }`);
     expect(bad.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('receiving: what inventory refuses is not a success', () => {
+  it('parks a receipt that would take its bin over the maximum, instead of calling it DONE', async () => {
+    await receive('asn-4-line-1', 2_147_483_000, 'Q-01');
+    await receive('asn-4-line-2', 1000, 'Q-01');
+    system.addWorker('receiving');
+    try {
+      const parked = await eventually(receipts, (list) => list.find((r) => r.id === 'asn-4-line-2')?.status === 'FAILED');
+      expect(parked.find((r) => r.id === 'asn-4-line-1')?.status).toBe('DONE');
+      expect(await binQuantity('Q-01')).toBe(2_147_483_000);
+      const receipt = await gql(system.urls.receiving, `{ receipt(id: "asn-4-line-2") { status lastError } }`);
+      expect(receipt.data!.receipt.lastError).toMatch(/over the maximum/);
+      const exceptions = await eventually(
+        async () => (await gql(system.urls.exceptions, `{ exceptions(service: "receiving") { elementId status } }`)).data!.exceptions as { elementId: string; status: string }[],
+        (list) => list.some((e) => e.elementId === 'asn-4-line-2'),
+      );
+      expect(exceptions.find((e) => e.elementId === 'asn-4-line-2')?.status).toBe('OPEN');
+      // Cancel it so the sequential queue moves on for the tests that follow.
+      const id = (await gql(system.urls.exceptions, `{ exceptions(service: "receiving") { id elementId } }`)).data!.exceptions.find((e: { elementId: string }) => e.elementId === 'asn-4-line-2').id;
+      expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id }))).toEqual([]);
+    } finally {
+      await system.stopWorkers('receiving');
+    }
+  });
+});
+
+describe('receiving: what a receipt refers to, and what its id stands for', () => {
+  const receiveRaw = (input: Record<string, unknown>) =>
+    gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id quantity status } }`, {
+      input: { sku: 'MUG-001', distributionCenter: 'LHR1', bin: 'R-09', quantity: 1, ...input },
+    });
+
+  it('refuses an unknown sku, distribution centre or vendor, and queues nothing', async () => {
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-nope', sku: 'NOPE-1' }))).toEqual(['NOT_FOUND']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-xxx9', distributionCenter: 'XXX9' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-vendor', vendorId: 'v_nope' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-vendor', vendorId: '0123456789abcdef01234567' }))).toEqual(['NOT_FOUND']);
+    const ids = (await receipts()).map((r) => r.id);
+    expect(ids).not.toContain('asn-5-nope');
+    expect(ids).not.toContain('asn-5-xxx9');
+    expect(ids).not.toContain('asn-5-vendor');
+  });
+
+  it('answers CONFLICT when a receipt id is reused for other content, and the original for a true retry', async () => {
+    const first = await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 5 });
+    expect(first.errors).toBeUndefined();
+    expect((await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 5 })).data!.receiveItems).toMatchObject({ id: 'asn-6-line-1', quantity: 5 });
+    expect(codes(await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 6 }))).toEqual(['CONFLICT']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-6-line-1', quantity: 5, bin: 'R-10' }))).toEqual(['CONFLICT']);
   });
 });

@@ -37,7 +37,33 @@ const historyOf = async (id: string) =>
 /** The order's own SHIPPED: every shipment has left (each shipment's SHIPPED comes on its own). */
 const shipped = (events: OrderEvent[]) => events.some((e) => e.orderTransitions.transition.elementType === 'ORDER' && e.orderTransitions.transition.to === 'SHIPPED');
 
+/** A well-formed order id no order has. */
+const quietOrderId = (c: number, i: number) => `ffff${String(c).padStart(10, '0')}${String(i).padStart(10, '0')}`;
+
 describe('subscriptions at the gateway', () => {
+  it('refuses a malformed order id, a cursor from the future and an unknown stage with BAD_USER_INPUT instead of waiting forever', async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const cases = [
+        { orderId: 'zzz', after: null },
+        { orderId: quietOrderId(9, 9), after: '99999999999' },
+      ];
+      for (const variables of cases) {
+        const sub = collect(client, `subscription($orderId: ID!, $after: String) { orderTransitions(orderId: $orderId, after: $after) { cursor } }`, variables);
+        await sub.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
+        const errors = (sub.results[0]?.errors ?? (Array.isArray(sub.error) ? sub.error : [])) as { extensions?: { code?: string } }[];
+        expect(errors.map((e) => e.extensions?.code), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+        sub.stop();
+      }
+      const nowhere = collect(client, `subscription { pipelineTransitions(stage: "nowhere") { cursor } }`);
+      await nowhere.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
+      expect(nowhere.results[0]?.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      nowhere.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('delivers every transition of a journey in order, with fields composed from other subgraphs', async () => {
     const client = wsClient(system.gatewayUrl);
     try {
@@ -123,7 +149,7 @@ describe('subscriptions at the gateway', () => {
     const clients = [wsClient(system.gatewayUrl), wsClient(system.gatewayUrl), wsClient(system.gatewayUrl)];
     try {
       const subs = clients.flatMap((client, c) =>
-        Array.from({ length: 50 }, (_, i) => collect(client, `subscription($id: ID!) { orderTransitions(orderId: $id) { cursor } }`, { id: `order-${c}-${i}` })),
+        Array.from({ length: 50 }, (_, i) => collect(client, `subscription($id: ID!) { orderTransitions(orderId: $id) { cursor } }`, { id: quietOrderId(c, i) })),
       );
       await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n >= 150, 5_000);
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -52,14 +52,14 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const services = {
     customers: await buildCustomersService({ db: await dbs.create('customers'), logger }),
     vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger }),
-    catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger }),
+    catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger, vendorsUrl: urls.vendors }),
     inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger }),
     orders: await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls }),
     payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue }),
     picking: await buildPickingService({ db: await dbs.create('picking'), logger }),
     rebin: await buildRebinService({ db: await dbs.create('rebin'), logger }),
     shipping: await buildShippingService({ db: await dbs.create('shipping'), logger }),
-    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger }),
+    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger, catalogUrl: urls.catalog, vendorsUrl: urls.vendors }),
     exceptions: await buildExceptionsService({ db: await dbs.create('exceptions'), logger, clients }),
     tracking: await buildTrackingService({ db: await dbs.create('tracking'), logger }),
   };
@@ -138,6 +138,8 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       await services.tracking.close();
       await services.customers.close();
       await services.orders.close();
+      await services.receiving.close();
+      await services.catalog.close();
       await services.exceptions.close();
       await clients.close();
     },

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { ObjectId } from 'mongodb';
+import { buildVendorsService } from '../vendors/server.ts';
 import { buildCatalogService } from './server.ts';
 import type { ProductStore } from './store.ts';
 
@@ -7,19 +9,31 @@ const dbs = new TestDatabases();
 let app: RunningApp;
 let store: ProductStore;
 
+const vendorA = '64b0000000000000000000a1';
+const vendorB = '64b0000000000000000000b2';
+const vendorNone = '64b0000000000000000000c3';
+
+// Catalog asks the vendors service (a real one, on its own database) whether a product's vendor exists.
+let vendorsApp: RunningApp;
+let closeCatalog: () => Promise<void>;
+
 beforeAll(async () => {
-  const service = await buildCatalogService({ db: await dbs.create('catalog'), logger: silentLogger });
+  const vendors = await buildVendorsService({ db: await dbs.create('vendors'), logger: silentLogger });
+  for (const [id, name] of [[vendorA, 'Vendor A'], [vendorB, 'Vendor B']] as const) {
+    await vendors.store.insert({ _id: new ObjectId(id), name, country: 'GB', contactEmail: 'a@vendor.example', leadTimeDays: 3 });
+  }
+  vendorsApp = await serve(vendors.handler);
+  const service = await buildCatalogService({ db: await dbs.create('catalog'), logger: silentLogger, vendorsUrl: vendorsApp.url });
   store = service.store;
+  closeCatalog = service.close;
   app = await serve(service.handler);
 });
 afterAll(async () => {
   await app.close();
+  await closeCatalog();
+  await vendorsApp.close();
   await dbs.cleanup();
 });
-
-const vendorA = '64b0000000000000000000a1';
-const vendorB = '64b0000000000000000000b2';
-const vendorNone = '64b0000000000000000000c3';
 
 const addProduct = `mutation($input: AddProductInput!) { addProduct(input: $input) { sku title description price { amount currency } weightGrams vendor { id } } }`;
 
@@ -97,6 +111,9 @@ describe('catalog subgraph', () => {
       const res = await gql(app.url, addProduct, { input: { ...valid, ...bad } });
       expect(codes(res), JSON.stringify(bad)).toEqual(['BAD_USER_INPUT']);
     }
+    expect(await store.products.countDocuments()).toBe(before);
+    // A well-formed id of a vendor that does not exist refers to nothing.
+    expect(codes(await gql(app.url, addProduct, { input: { ...valid, vendorId: vendorNone } }))).toEqual(['NOT_FOUND']);
     expect(await store.products.countDocuments()).toBe(before);
     expect(await store.products.countDocuments({ _id: 'BAD-INPUT-1' })).toBe(0);
   });

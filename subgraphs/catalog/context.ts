@@ -3,8 +3,14 @@ import { tryParseId } from '../../kit/ids.ts';
 import { entityLoader } from '../../kit/loader.ts';
 import type { ProductDoc, ProductStore } from './store.ts';
 
+/** The vendors service, as catalog sees it: a product must name a vendor that exists. */
+export interface VendorDirectory {
+  exists(id: string): Promise<boolean>;
+}
+
 export interface Context {
   store: ProductStore;
+  vendors: VendorDirectory;
   productBySku: ReturnType<typeof productLoader>;
   productsByVendor: DataLoader<string, ProductDoc[]>;
 }
@@ -21,6 +27,6 @@ function vendorProductsLoader(store: ProductStore) {
   });
 }
 
-export function createContext(store: ProductStore): Context {
-  return { store, productBySku: productLoader(store), productsByVendor: vendorProductsLoader(store) };
+export function createContext(store: ProductStore, vendors: VendorDirectory): Context {
+  return { store, vendors, productBySku: productLoader(store), productsByVendor: vendorProductsLoader(store) };
 }

@@ -1,4 +1,4 @@
-import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageSize } from '../../kit/paging.ts';
@@ -18,7 +18,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    addProduct: async (_, { input }, { store }) => {
+    addProduct: async (_, { input }, { store, vendors }) => {
       const sku = input.sku.trim().toUpperCase();
       if (!SKU_PATTERN.test(sku)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
       const title = input.title.trim();
@@ -37,6 +37,7 @@ export const resolvers: Resolvers = {
         weightGrams: input.weightGrams,
         vendorId: parseId(input.vendorId, 'vendorId'),
       };
+      if (!(await vendors.exists(product.vendorId.toHexString()))) throw notFound(`no vendor ${input.vendorId}`, { field: 'vendorId' });
       try {
         return await store.insert(product);
       } catch (error) {

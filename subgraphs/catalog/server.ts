@@ -1,16 +1,34 @@
+import { createGraphQLClient, type GraphQLClient } from '../../kit/graphql-client.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
-import { createContext } from './context.ts';
+import { serviceUrl } from '../../pipeline/services.ts';
+import { createContext, type VendorDirectory } from './context.ts';
 import { resolvers } from './resolvers.ts';
 import { seedProducts } from './seed.ts';
 import { ProductStore } from './store.ts';
 
-export const catalogSubgraph = {
+export const catalogSubgraph = (vendors: VendorDirectory) => ({
   name: 'catalog',
   typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
   createStore: (db: SubgraphDeps['db']) => new ProductStore(db),
   resolvers,
-  createContext,
+  createContext: (store: ProductStore) => createContext(store, vendors),
   seed: seedProducts,
-};
+});
 
-export const buildCatalogService = (deps: SubgraphDeps) => buildSubgraph(catalogSubgraph, deps);
+const vendorQuery = /* GraphQL */ `query ProductVendor($id: ID!) { vendor(id: $id) { id } }`;
+
+/** Asks the vendors service, through its GraphQL interface, whether a vendor exists. */
+export const graphqlVendors = (client: GraphQLClient): VendorDirectory => ({
+  exists: async (id) => !!(await client.request<{ vendor: unknown }>(vendorQuery, { id })).vendor,
+});
+
+export interface CatalogDeps extends SubgraphDeps {
+  /** Where the vendors service listens (a new product's vendor is checked there); VENDORS_URL by default. */
+  vendorsUrl?: string;
+}
+
+export async function buildCatalogService({ vendorsUrl = serviceUrl('vendors'), ...deps }: CatalogDeps) {
+  const vendors = createGraphQLClient('vendors', vendorsUrl, { connections: 4 });
+  const built = await buildSubgraph(catalogSubgraph(graphqlVendors(vendors)), deps);
+  return { ...built, close: () => vendors.close() };
+}

@@ -11,5 +11,5 @@ export interface Context {
 }
 
 export function createContext(store: CustomerStore, copy: CustomersCopy): Context {
-  return { store, customerById: objectIdLoader((ids) => store.findByIds(ids)), copy };
+  return { store, customerById: objectIdLoader((ids) => copy.findByIds(ids)), copy };
 }

@@ -86,6 +86,23 @@ describe('customers subgraph', () => {
     expect(codes(missing)).toEqual(['NOT_FOUND']);
   });
 
+  it('takes only real ISO 3166 countries (normalised to upper case) and addresses of a sane length', async () => {
+    const { id } = await newCustomer('address-checks@example.com');
+    const addAddress = (input: Record<string, unknown>) =>
+      gql(app.url, `mutation($id: ID!, $input: AddressInput!) { addAddress(customerId: $id, input: $input) { addresses { line1 country } } }`, {
+        id,
+        input: { line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB', ...input },
+      });
+    expect(codes(await addAddress({ country: 'XX' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await addAddress({ line1: 'x'.repeat(100_000) }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await addAddress({ city: 'y'.repeat(201) }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await addAddress({ postalCode: '1'.repeat(21) }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(app.url, addCustomer, { input: { name: 'X', email: 'xx@example.com', homeRegion: 'UK', address: { line1: 'a', city: 'b', postalCode: 'c', country: 'XX' } } }))).toEqual(['BAD_USER_INPUT']);
+    expect((await store.customers.findOne({ email: 'address-checks@example.com' }))!.addresses).toHaveLength(1);
+    const added = await addAddress({ country: 'de' });
+    expect(added.data!.addAddress.addresses.at(-1)).toEqual({ line1: '1 Main St', country: 'DE' });
+  });
+
   it('resolves many _entities references with one batched lookup', async () => {
     const a = await newCustomer('e1@example.com');
     const b = await newCustomer('e2@example.com');

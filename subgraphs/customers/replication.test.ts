@@ -196,7 +196,8 @@ describe('customer data replicated to regions', () => {
       // Answered as it will be: every queued write applied to the local copy, in order.
       expect(last!.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Queue St', '2 Queue St', '3 Queue St', '4 Queue St', '5 Queue St']);
       expect((await statusOf(uk)).pendingWrites).toBe(5);
-      expect((await customerAt(uk, id))!.addresses).toHaveLength(1); // not stored as a replicated version
+      expect(await customerAt(uk, id)).toEqual(last); // reads show the queued writes too...
+      expect((await uk.service.store.findById(new ObjectId(id)))!.addresses).toHaveLength(1); // ...which are not stored as a replicated version
     } finally {
       ukLink.cut = false;
     }
@@ -262,6 +263,34 @@ describe('customer data replicated to regions', () => {
     expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '9 Outage Ave']);
     await caughtUp(uk);
     await caughtUp(de);
+  });
+
+  it('a replica cut off from home reads its own queued writes: what a mutation answered is what a read then shows', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    ukLink.cut = true;
+    let grace: CustomerView;
+    try {
+      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+      const queued = (await ok<{ addAddress: CustomerView }>(uk.app.url, addAddress, { id: ada.id, input: address('7 Partition Rd') })).addAddress;
+      expect(await customerAt(uk, ada.id)).toEqual(queued);
+
+      grace = await newCustomer(uk, 'Grace Hopper');
+      expect(await customerAt(uk, grace.id)).toEqual(grace);
+      const withCard = (await ok<{ addPaymentMethod: CustomerView }>(uk.app.url, addCard, { id: grace.id, input: card() })).addPaymentMethod;
+      expect(await customerAt(uk, grace.id)).toEqual(withCard);
+      const entities = await ok<{ _entities: ({ email: string; addresses: unknown[] } | null)[] }>(
+        uk.app.url,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { email addresses { id } } } }`,
+        { r: [{ __typename: 'Customer', id: grace.id }, { __typename: 'Customer', id: ada.id }] },
+      );
+      expect(entities._entities.map((c) => [c?.email, c?.addresses.length])).toEqual([[grace.email, 1], [ada.email, 2]]);
+    } finally {
+      ukLink.cut = false;
+    }
+    await sameEverywhere(grace!.id, 1);
+    expect((await sameEverywhere(ada.id, 1)).addresses.map((a) => a.line1)).toEqual(['1 Main St', '7 Partition Rd']);
+    await caughtUp(uk);
   });
 
   it('a write home committed but had not logged when its process died reaches the replicas after a restart', async () => {

@@ -43,6 +43,10 @@ export interface CustomersCopy {
    * fails with that reason's code.
    */
   write(write: Write): Promise<CustomerDoc>;
+  /** Customers by id as this copy's mutations describe them: a replica includes the writes it still holds queued. */
+  findByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]>;
+  /** The newest customers, the same way. */
+  list(limit: number): Promise<CustomerDoc[]>;
   status(): Promise<ReplicationStatusView>;
   /** The replication log (home only). */
   readLog(after: number, first: number): Promise<LogPage>;
@@ -73,6 +77,14 @@ export class HomeCopy implements CustomersCopy {
   ) {}
 
   /** Checks the log at start-up (a process may have died between a write and its log entry), then now and then. */
+  findByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]> {
+    return this.store.findByIds(ids);
+  }
+
+  list(limit: number): Promise<CustomerDoc[]> {
+    return this.store.list(limit);
+  }
+
   async start(): Promise<void> {
     await this.replication.log.start();
     await this.repair(true);
@@ -348,6 +360,27 @@ export class ReplicaCopy implements CustomersCopy {
     return (await this.store.findById(new ObjectId(write.customerId)))!; // confirmed in the meantime
   }
 
+  /**
+   * Reads see this copy's own queued writes: a customer added or changed here while home is
+   * out of reach reads as the mutation answered, not as it was before (or as missing).
+   */
+  async findByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]> {
+    const [stored, pending] = await Promise.all([this.store.findByIds(ids), this.pendingWrites()]);
+    if (pending.length === 0) return stored;
+    const wanted = new Set(ids.map((id) => id.toHexString()));
+    return withQueued(stored, pending.filter((write) => wanted.has(write.customerId)));
+  }
+
+  async list(limit: number): Promise<CustomerDoc[]> {
+    const [stored, pending] = await Promise.all([this.store.list(limit), this.pendingWrites()]);
+    if (pending.length === 0) return stored;
+    const listed = new Set(stored.map((customer) => customer._id.toHexString()));
+    const relevant = pending.filter((write) => listed.has(write.customerId) || write.kind === 'ADD_CUSTOMER');
+    return withQueued(stored, relevant)
+      .sort((a, b) => (a._id.toHexString() < b._id.toHexString() ? 1 : -1))
+      .slice(0, limit);
+  }
+
   /** Writes made here that home has not confirmed yet, oldest first. */
   private async pendingWrites(): Promise<Write[]> {
     const head = await this.replication.outgoing.headSeq();
@@ -495,4 +528,11 @@ export class ReplicaCopy implements CustomersCopy {
       rejectedWrites: await this.replication.rejectedCount(),
     };
   }
+}
+
+/** Customers with queued writes applied in order (a queued new customer included). */
+function withQueued(stored: CustomerDoc[], pending: Write[]): CustomerDoc[] {
+  const byId = new Map<string, CustomerDoc | null>(stored.map((customer) => [customer._id.toHexString(), customer]));
+  for (const write of pending) byId.set(write.customerId, applyWrite(byId.get(write.customerId) ?? null, write));
+  return [...byId.values()].filter((customer): customer is CustomerDoc => customer !== null);
 }

@@ -13,7 +13,7 @@ export const resolvers: Resolvers = {
   Query: {
     // A malformed id is the caller's mistake, not a customer that does not exist.
     customer: (_, { id }, { customerById }) => customerById.load(parseId(id, 'id').toHexString()),
-    customers: (_, { first }, { store }) => store.list(pageSize(first)),
+    customers: (_, { first }, { copy }) => copy.list(pageSize(first)),
     replicationStatus: (_, __, { copy }) => copy.status(),
     replicationLog: (_, { after, first }, { copy }) => {
       if (after < 0) throw badInput('after must not be negative', 'after');

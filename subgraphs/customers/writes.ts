@@ -1,6 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
+import { checkedPostalAddress } from '../../pipeline/postal-address.ts';
 import type { AddressDoc, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
 
 // A write to the customer domain, as a command whose ids were all chosen where it was
@@ -117,7 +118,7 @@ export function toWire(write: Write): WriteWire {
 /** A new customer's name and email as they are stored (trimmed, the email in lower case); BAD_USER_INPUT when unusable. */
 export function checkedCustomer(input: { name: string; email: string }): { name: string; email: string } {
   const name = input.name.trim();
-  if (!name) throw badInput('name must not be empty', 'name');
+  if (!name || name.length > 200) throw badInput('name must be 1 to 200 characters', 'name');
   const email = input.email.trim().toLowerCase();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput(`"${input.email}" is not an email address`, 'email');
   return { name, email };
@@ -125,21 +126,9 @@ export function checkedCustomer(input: { name: string; email: string }): { name:
 
 /** An address as it is stored (trimmed, the country in upper case); BAD_USER_INPUT when unusable. */
 export function checkedAddress(input: AddressDoc): AddressDoc {
-  const required = { line1: input.line1, city: input.city, postalCode: input.postalCode } as const;
-  for (const [field, value] of Object.entries(required)) {
-    if (!value.trim()) throw badInput(`${field} must not be empty`, field);
-  }
-  const country = input.country.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code, for example GB', 'country');
+  const address = checkedPostalAddress(input);
   parseId(input.id, 'address.id');
-  return {
-    id: input.id,
-    line1: input.line1.trim(),
-    line2: input.line2?.trim() || null,
-    city: input.city.trim(),
-    postalCode: input.postalCode.trim(),
-    country,
-  };
+  return { id: input.id, ...address };
 }
 
 /** A tokenised card as another copy sent it; BAD_USER_INPUT when it cannot be one. */

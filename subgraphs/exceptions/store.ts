@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
@@ -19,7 +20,25 @@ export interface ExceptionDoc {
   occurrences: string[];
   raisedAt: Date;
   resolvedAt: Date | null;
+  /**
+   * A person's action, claimed (status already RETRIED or CANCELLED) but not yet known to
+   * have been carried out by the owning service. Cleared once it has; a claim left by a
+   * process that died is carried out by `finishStaleClaims`.
+   */
+  pending?: PendingAction | null;
+  /** `pending.since`, kept at the top level for its index. */
+  pendingSince?: Date | null;
 }
+
+export type ExceptionAction = 'RETRY' | 'CANCEL';
+
+export interface PendingAction {
+  action: ExceptionAction;
+  token: string;
+  since: Date;
+}
+
+export type Claim = { outcome: 'claimed'; exception: ExceptionDoc; pending: PendingAction } | { outcome: 'missing' } | { outcome: 'taken'; exception: ExceptionDoc };
 
 export interface OrderRef {
   id: string;
@@ -42,6 +61,7 @@ export class ExceptionStore {
     await this.exceptions.createIndex({ service: 1, raisedAt: -1, _id: -1 }, { name: 'by_service_raised' });
     await this.exceptions.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
     await this.exceptions.createIndex({ orderId: 1 }, { name: 'by_order' });
+    await this.exceptions.createIndex({ pendingSince: 1 }, { name: 'pending_claims' });
     await this.cas.ensureIndexes();
   }
 
@@ -55,13 +75,46 @@ export class ExceptionStore {
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
   }
 
-  async resolve(id: string, status: 'RETRIED' | 'CANCELLED'): Promise<ExceptionDoc | null> {
+  /**
+   * Claims the exception for one action before anything is done about it: of two people
+   * acting at once, exactly one claim succeeds (a compare-and-swap); the other sees it taken.
+   */
+  async claim(id: string, action: ExceptionAction): Promise<Claim> {
+    const pending: PendingAction = { action, token: randomUUID(), since: new Date() };
+    let seen: ExceptionDoc | null = null;
     const head = await this.cas.update(id, (current) => {
+      seen = current as ExceptionDoc | null;
       if (!current || current.status !== 'OPEN') return REFUSED;
       const { _id, version, ...state } = current;
-      return { ...state, status, resolvedAt: new Date() };
+      return { ...state, status: action === 'RETRY' ? 'RETRIED' : 'CANCELLED', resolvedAt: new Date(), pending, pendingSince: pending.since };
+    });
+    if (head !== REFUSED) return { outcome: 'claimed', exception: head as ExceptionDoc, pending };
+    return seen ? { outcome: 'taken', exception: seen } : { outcome: 'missing' };
+  }
+
+  /** The claimed action was carried out: the claim becomes final. */
+  async settle(id: string, token: string): Promise<ExceptionDoc | null> {
+    return this.changeClaim(id, token, (state) => ({ ...state, pending: null, pendingSince: null }));
+  }
+
+  /** The claimed action could not be carried out: the exception is OPEN again, as if nobody had acted. */
+  async release(id: string, token: string): Promise<ExceptionDoc | null> {
+    return this.changeClaim(id, token, (state) => ({ ...state, status: 'OPEN', resolvedAt: null, pending: null, pendingSince: null }));
+  }
+
+  private async changeClaim(id: string, token: string, change: (state: State) => State): Promise<ExceptionDoc | null> {
+    const head = await this.cas.update(id, (current) => {
+      // A new occurrence raised meanwhile replaced the claim: nothing left to change.
+      if (!current || current.pending?.token !== token) return REFUSED;
+      const { _id, version, ...state } = current;
+      return change(state);
     });
     return head === REFUSED ? null : (head as ExceptionDoc);
+  }
+
+  /** Claims older than `before` that were never settled or released (their process died). */
+  async staleClaims(before: Date, limit: number): Promise<ExceptionDoc[]> {
+    return this.exceptions.find({ pendingSince: { $lt: before } }).limit(limit).toArray();
   }
 
   async get(id: string): Promise<ExceptionDoc | null> {

@@ -72,6 +72,7 @@ describe('inventory subgraph', () => {
       ['SKU-BAD', 'LHR1', 'A-01', 0],
       ['has space', 'LHR1', 'A-01', 1],
       ['SKU-BAD', 'LHR/1', 'A-01', 1],
+      ['SKU-BAD', 'XXX9', 'A-01', 1], // no such distribution centre
       ['SKU-BAD', 'LHR1', '', 1],
     ] as const) {
       expect(codes(await adjust(sku, dc, bin, delta)), `${sku} ${dc} ${bin} ${delta}`).toEqual(['BAD_USER_INPUT']);

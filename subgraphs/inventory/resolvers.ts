@@ -42,9 +42,9 @@ export const resolvers: Resolvers = {
     receiveStock: async (_, { input }, { store }) => {
       if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');
       const { sku, distributionCenter, bin } = binLocation(input);
-      const item = await store.receive(input.receiptId, { sku, distributionCenter, bin }, input.quantity);
-      if (!item) throw badInput(`receiving ${input.quantity} units would take bin ${distributionCenter}/${bin} over the maximum of ${MAX_QUANTITY}`, 'quantity');
-      return item;
+      const { outcome, item } = await store.receive(input.receiptId, { sku, distributionCenter, bin }, input.quantity);
+      if (outcome === 'over') throw badInput(`receiving ${input.quantity} units would take bin ${distributionCenter}/${bin} over the maximum of ${MAX_QUANTITY}`, 'quantity');
+      return item!;
     },
   },
   Order: {

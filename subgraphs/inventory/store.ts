@@ -122,16 +122,26 @@ export class InventoryStore {
   /**
    * Adds a received item's units once per receipt id: a receipt delivered again
    * (a retried worker) finds its id among the bin's recent receipts and adds nothing.
+   * The outcome says which: `received` now, `already` received before, or `over` (the
+   * bin would exceed MAX_QUANTITY; nothing added). The two refusals must never be confused.
    */
-  async receive(receiptId: string, item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<BinItemDoc | null> {
+  async receive(receiptId: string, item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<{ outcome: 'received' | 'already' | 'over'; item: BinItemDoc | null }> {
     const id = binItemId(item.distributionCenter, item.bin, item.sku);
+    let refusal: 'already' | 'over' = 'already';
     const head = await this.versions.update(id, (current) => {
       const state = { ...emptyBin(item), ...(current ? stateOf(current) : {}) };
-      if (state.recentReceipts?.includes(receiptId)) return REFUSED;
-      if (state.quantity + units > MAX_QUANTITY) return REFUSED;
+      if (state.recentReceipts?.includes(receiptId)) {
+        refusal = 'already';
+        return REFUSED;
+      }
+      if (state.quantity + units > MAX_QUANTITY) {
+        refusal = 'over';
+        return REFUSED;
+      }
       return { ...state, quantity: state.quantity + units, recentReceipts: [...(state.recentReceipts ?? []), receiptId].slice(-RECENT_RECEIPTS) };
     });
-    return head === REFUSED ? this.binItems.findOne({ _id: id }) : (head as BinItemDoc);
+    if (head !== REFUSED) return { outcome: 'received', item: head as BinItemDoc };
+    return { outcome: refusal, item: await this.binItems.findOne({ _id: id }) };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
-import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import { parseId } from '../../kit/ids.ts';
 import type { Logger } from '../../kit/logger.ts';
 import type { NewMessage } from '../../kit/queue.ts';
@@ -13,6 +13,7 @@ import {
   type AddressChangePayload,
   type ChangeOutcome,
 } from '../../pipeline/address-changes.ts';
+import { checkedPostalAddress, MAX_ADDRESS_LINE } from '../../pipeline/postal-address.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import type { AddressChangeDoc, AddressChangeModeCode, AddressChangeOutcomeDoc, OrderDoc, OrderStore, ShippingAddressDoc } from './store.ts';
 
@@ -54,23 +55,10 @@ export function orderIdOfChange(changeId: string): ObjectId {
 }
 
 function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
-  const required = { name: input.name, line1: input.line1, city: input.city, postalCode: input.postalCode };
-  for (const [field, value] of Object.entries(required)) {
-    if (!value.trim()) throw badInput(`${field} must not be empty`, `address.${field}`);
-  }
-  for (const [field, value] of Object.entries({ ...required, line2: input.line2 ?? '' })) {
-    if (value.length > 200) throw badInput(`${field} is longer than 200 characters`, `address.${field}`);
-  }
-  const country = input.country.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code, for example GB', 'address.country');
-  return {
-    name: input.name.trim(),
-    line1: input.line1.trim(),
-    line2: input.line2?.trim() || null,
-    city: input.city.trim(),
-    postalCode: input.postalCode.trim(),
-    country,
-  };
+  const name = input.name.trim();
+  if (!name) throw badInput('name must not be empty', 'address.name');
+  if (name.length > MAX_ADDRESS_LINE) throw badInput(`name is longer than ${MAX_ADDRESS_LINE} characters`, 'address.name');
+  return { name, ...checkedPostalAddress(input, 'address.') };
 }
 
 /**
@@ -167,6 +155,11 @@ async function prepare(stages: StageClients, change: AddressChangePayload): Prom
       await client.request(applyAddressChangeOperation(stage), { change, dryRun: true });
     }),
   );
+  // A stage that answered and refused is not a stage that is down: say which it was.
+  const refusals = answers.flatMap((answer, i) =>
+    answer.status === 'rejected' && answer.reason instanceof RejectedByService ? [`${addressChangeSubscribers[i]}: ${answer.reason.message}`] : [],
+  );
+  if (refusals.length > 0) throw clientError(ErrorCode.CONFLICT, `cannot change the address synchronously; nothing was changed. ${refusals.join('; ')}`);
   const down = addressChangeSubscribers.filter((_, i) => answers[i]!.status === 'rejected');
   if (down.length > 0) {
     throw clientError(

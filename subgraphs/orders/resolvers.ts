@@ -91,7 +91,10 @@ export const resolvers: Resolvers = {
         if (orderId) await cancel(store, orderId, `cancelled from exceptions (${queue} element ${elementId})`);
         return true;
       }
-      if (item.status === 'FAILED') return (await target.retry(elementId)) !== null;
+      if (item.status === 'FAILED') {
+        if (!(await target.retry(elementId))) throw clientError(ErrorCode.CONFLICT, `${elementId} in ${queue} is no longer parked`, { field: 'elementId' });
+        return true;
+      }
       const order = orderId ? await store.findById(new ObjectId(orderId)) : null;
       if (order?.status === 'PAYMENT_DECLINED') {
         await store.coordination.enqueue(`charge:${orderId}:${order.chargeAttempts + 1}`, { kind: 'charge', orderId: orderId! });

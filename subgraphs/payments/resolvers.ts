@@ -1,4 +1,5 @@
 import { badInput, notFound } from '../../kit/errors.ts';
+import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth } from '../../kit/queue.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload } from './store.ts';
@@ -27,7 +28,9 @@ export const resolvers: Resolvers = {
         callbackUrl: input.callbackUrl ?? null,
         replyTo: input.replyTo ?? null,
       };
-      return (await store.requests.enqueue(input.requestId, payload)).item;
+      const { item, created } = await store.requests.enqueue(input.requestId, payload);
+      if (!created) sameRequestOrConflict(item.payload, payload, `requestId ${input.requestId}`, 'requestId');
+      return item;
     },
     retryChargeRequest: (_, { id }, { store }) => store.requests.retry(id),
     resolvePaymentsException: async (_, { queue, elementId, action }, { store }) => {
@@ -64,6 +67,7 @@ function checkCard(card: CardDoc, amount: { amount: number; currency: string }):
   if (!card.token.trim()) throw badInput('card.token must not be empty', 'card.token');
   if (!/^\d{4}$/.test(card.last4)) throw badInput('card.last4 must be four digits', 'card.last4');
   if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badInput('card.expMonth must be 1 to 12', 'card.expMonth');
+  if (!Number.isInteger(card.expYear) || card.expYear < 2000 || card.expYear > 2100) throw badInput('card.expYear must be a four-digit year', 'card.expYear');
   if (!Number.isInteger(amount.amount) || amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
   if (!/^[A-Za-z]{3}$/.test(amount.currency)) throw badInput('amount.currency must be an ISO 4217 code', 'amount.currency');
   return { token: card.token, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear };

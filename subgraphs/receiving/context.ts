@@ -1,7 +1,9 @@
+import type { ReceivingDirectory } from './dependencies.ts';
 import type { ReceivingStore } from './store.ts';
 
 export interface Context {
   store: ReceivingStore;
+  directory: ReceivingDirectory;
 }
 
-export const createContext = (store: ReceivingStore): Context => ({ store });
+export const contextFactory = (directory: ReceivingDirectory) => (store: ReceivingStore): Context => ({ store, directory });

@@ -1,9 +1,17 @@
 import { badInput, notFound } from '../../kit/errors.ts';
+import { sameRequestOrConflict } from '../../kit/idempotency.ts';
+import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { queueDepth } from '../../kit/queue.ts';
 import { binLocation } from '../../pipeline/bin-location.ts';
 import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
+import type { ReceiptItem, ReceiptPayload } from './store.ts';
+
+const sameReceipt = (existing: ReceiptItem, payload: ReceiptPayload): ReceiptItem => {
+  sameRequestOrConflict(existing.payload, payload, `receipt ${payload.receiptId}`, 'receiptId');
+  return existing;
+};
 
 
 export const resolvers: Resolvers = {
@@ -13,12 +21,20 @@ export const resolvers: Resolvers = {
     receivingQueue: (_, __, { store }) => queueDepth(store.receipts as never),
   },
   Mutation: {
-    receiveItems: async (_, { input }, { store }) => {
+    receiveItems: async (_, { input }, { store, directory }) => {
       const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');
       if (!input.receiptId.trim()) throw badInput('receiptId must not be empty', 'receiptId');
-      const payload = { receiptId: input.receiptId, vendorId: input.vendorId ?? null, sku, distributionCenter, bin, quantity: input.quantity };
-      return (await store.receipts.enqueue(input.receiptId, payload)).item;
+      const vendorId = input.vendorId ? parseId(input.vendorId, 'vendorId').toHexString() : null;
+      const payload: ReceiptPayload = { receiptId: input.receiptId, vendorId, sku, distributionCenter, bin, quantity: input.quantity };
+      // A retry of a receipt already recorded answers it as it is; another receipt under its id is refused.
+      const existing = await store.receipts.get(input.receiptId);
+      if (existing) return sameReceipt(existing, payload);
+      const [productExists, vendorExists] = await Promise.all([directory.productExists(sku), payload.vendorId ? directory.vendorExists(payload.vendorId) : true]);
+      if (!productExists) throw notFound(`no product with sku ${sku}`, { field: 'sku' });
+      if (!vendorExists) throw notFound(`no vendor ${payload.vendorId}`, { field: 'vendorId' });
+      const { item, created } = await store.receipts.enqueue(input.receiptId, payload);
+      return created ? item : sameReceipt(item, payload);
     },
     resolveReceivingException: async (_, { queue, elementId, action }, { store }) => {
       if (queue !== 'receipts') throw notFound(`no queue named ${queue}`, { field: 'queue' });

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
@@ -28,7 +28,9 @@ export async function processNext(store: ReceivingStore, inventory: GraphQLClien
     await store.receipts.complete(lease, { result: { processedAt: new Date() }, messages: [track(stocked)] });
     return 'processed';
   } catch (error) {
-    await store.receipts.fail(lease, error instanceof Error ? error.message : String(error));
+    // Inventory refusing the receipt as such (a bin over its maximum) will refuse it again:
+    // park it for a person at once rather than retry for ten minutes.
+    await store.receipts.fail(lease, error instanceof Error ? error.message : String(error), { permanent: error instanceof RejectedByService });
     return 'idle';
   }
 }

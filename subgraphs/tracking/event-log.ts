@@ -1,5 +1,5 @@
 import type { Logger } from '../../kit/logger.ts';
-import { clientError, ErrorCode } from '../../kit/errors.ts';
+import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
 
@@ -38,6 +38,8 @@ export class EventLog {
   private probedAt = 0;
   /** Entries below this are no longer kept in memory. */
   private oldestKept = 1;
+  /** Entries below this are no longer kept in the database either: the same for every process, whatever its memory holds. */
+  private floor = 1;
   stopped = false;
 
   constructor(
@@ -48,6 +50,7 @@ export class EventLog {
   async start(): Promise<void> {
     this.readHead = this.writeHead = await this.store.lastEventSeq();
     this.oldestKept = this.readHead + 1; // nothing read yet is kept in memory
+    this.floor = await this.store.eventFloor();
     this.loop = startLoop(() => this.catchUp(), { intervalMs: this.options.pollIntervalMs, logger: this.options.logger, what: 'following the event log' });
   }
 
@@ -111,7 +114,10 @@ export class EventLog {
    */
   private async catchUp(): Promise<boolean> {
     const probe = Date.now() - this.probedAt >= 1_000;
-    if (probe) this.probedAt = Date.now();
+    if (probe) {
+      this.probedAt = Date.now();
+      await this.refreshFloor();
+    }
     const known = Math.max(this.writeHead, await this.store.headSeq());
     const until = probe ? Number.POSITIVE_INFINITY : known;
     for (let read = 0; read < 500 && this.readHead < until; read++) {
@@ -157,8 +163,36 @@ export class EventLog {
     }
   }
 
+  /** Learns where the log starts now (another process may have dropped old segments). */
+  async refreshFloor(): Promise<void> {
+    this.floor = Math.max(this.floor, await this.store.eventFloor());
+  }
+
+  /**
+   * Checks a cursor a subscriber resumes from: one newer than the newest entry (in the
+   * database, not only here) was never given out and is refused; one older than the log
+   * keeps has expired.
+   */
+  async checkCursor(after: number | null): Promise<number | null> {
+    if (after === null) return null;
+    if (after > this.readHead) {
+      const last = await this.store.lastEventSeq();
+      if (after > last) throw badInput(`after is newer than the newest event (${last}); use a cursor from an event you received`, 'after');
+    }
+    await this.refreshFloor();
+    this.assertKept(after + 1);
+    return after;
+  }
+
+  private assertKept(from: number): void {
+    if (from < this.floor) {
+      throw clientError(ErrorCode.CURSOR_EXPIRED, 'Events that old are no longer kept; read the order\'s history and subscribe after its newest cursor.');
+    }
+  }
+
   /** Entries from `from` on, up to `max` and no further than what this process has read. */
   async read(from: number, max: number): Promise<{ events: EventDoc[]; through: number }> {
+    this.assertKept(from);
     const to = Math.min(this.readHead, from + max - 1);
     const events: EventDoc[] = [];
     for (let seq = from; seq <= to; seq++) {
@@ -181,6 +215,7 @@ export class EventLog {
    * them are still kept in memory (without looking at anyone else's), else as `read` does.
    */
   async readOrder(orderId: string, from: number): Promise<{ events: EventDoc[]; through: number }> {
+    this.assertKept(from);
     if (from < this.oldestKept) return this.read(from, 200);
     const seqs = this.seqsByOrder.get(orderId) ?? [];
     const events = seqs.filter((seq) => seq >= from).flatMap((seq) => this.recent.get(seq) ?? []);
@@ -227,6 +262,7 @@ class Follower implements AsyncIterableIterator<EventDoc> {
   private readonly buffered: EventDoc[] = [];
   private closed = false;
   private waiting: { cancel(): void } | undefined;
+  private started = false;
 
   constructor(
     private readonly log: EventLog,
@@ -240,6 +276,10 @@ class Follower implements AsyncIterableIterator<EventDoc> {
   }
 
   async next(): Promise<IteratorResult<EventDoc>> {
+    if (!this.started) {
+      this.started = true;
+      await this.log.refreshFloor(); // what the log still keeps decides, not what this process remembers
+    }
     while (!this.closed && !this.log.stopped) {
       const event = this.buffered.shift();
       if (event) return { value: event, done: false };

@@ -1,4 +1,6 @@
 import { badInput } from '../../kit/errors.ts';
+import { parseId } from '../../kit/ids.ts';
+import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { EventDoc, TransitionDoc } from './store.ts';
 import { stageWaits } from './waits.ts';
@@ -23,15 +25,22 @@ export const resolvers: Resolvers = {
   },
   Subscription: {
     orderTransitions: {
-      subscribe: (_, { orderId, after }, { log }) => log.follow(cursorArg(after), (event) => event.orderId === orderId, orderId),
+      subscribe: async (_, { orderId, after }, { log }) => {
+        // Orders' ids are ObjectIds: a malformed one could never match, and would wait forever.
+        const id = parseId(orderId, 'orderId').toHexString();
+        return log.follow(await log.checkCursor(cursorArg(after)), (event) => event.orderId === id, id);
+      },
       resolve: (event: EventDoc) => event,
     },
     pipelineTransitions: {
-      subscribe: (_, { stage, state, elementType, after }, { log }) =>
-        log.follow(
-          cursorArg(after),
+      subscribe: async (_, { stage, state, elementType, after }, { log }) => {
+        // A stage that does not exist would never match: refuse it rather than wait forever.
+        if (stage && !(serviceNames as readonly string[]).includes(stage)) throw badInput(`no stage named ${stage} (stages: ${serviceNames.join(', ')})`, 'stage');
+        return log.follow(
+          await log.checkCursor(cursorArg(after)),
           (event) => (!stage || event.node === stage) && (!state || event.to === state) && (!elementType || event.elementType === elementType),
-        ),
+        );
+      },
       resolve: (event: EventDoc) => event,
     },
   },

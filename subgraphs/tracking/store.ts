@@ -124,6 +124,11 @@ export class TrackingStore {
     return this.events.dropBefore(seq);
   }
 
+  /** The oldest entry of the log still kept: older cursors have expired. */
+  eventFloor(): Promise<number> {
+    return this.events.recordedFloor();
+  }
+
   /** The newest entry's number, as its writers last recorded it (possibly a little behind). */
   headSeq(): Promise<number> {
     return this.events.recordedHead();

@@ -3,6 +3,7 @@ import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageSize } from '../../kit/paging.ts';
+import { checkedCountry } from '../../pipeline/postal-address.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
 export const resolvers: Resolvers = {
@@ -14,9 +15,8 @@ export const resolvers: Resolvers = {
   Mutation: {
     addVendor: async (_, { input }, { store }) => {
       const name = input.name.trim();
-      if (!name) throw badInput('name must not be empty', 'name');
-      const country = input.country.trim().toUpperCase();
-      if (!/^[A-Z]{2}$/.test(country)) throw badInput('country must be a two-letter ISO 3166 code', 'country');
+      if (!name || name.length > 200) throw badInput('name must be 1 to 200 characters', 'name');
+      const country = checkedCountry(input.country);
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.contactEmail)) throw badInput('contactEmail is not an email address', 'contactEmail');
       if (!Number.isInteger(input.leadTimeDays) || input.leadTimeDays < 0 || input.leadTimeDays > 365) {
         throw badInput('leadTimeDays must be between 0 and 365', 'leadTimeDays');

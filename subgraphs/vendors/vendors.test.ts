@@ -82,12 +82,14 @@ describe('vendors subgraph', () => {
     for (const bad of [
       { country: 'GBR' },
       { country: 'G1' },
+      { country: 'XX' }, // two letters, but no country
       { country: '' },
       { contactEmail: 'not-an-email' },
       { contactEmail: 'a@b' },
       { leadTimeDays: -1 },
       { leadTimeDays: 366 },
       { name: '   ' },
+      { name: 'n'.repeat(201) },
     ]) {
       const res = await gql(app.url, addVendor, { input: { ...valid, ...bad } });
       expect(codes(res), JSON.stringify(bad)).toEqual(['BAD_USER_INPUT']);

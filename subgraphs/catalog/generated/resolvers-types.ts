@@ -37,6 +37,7 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds a product. Its vendor must exist (checked with the vendors service): an unknown one is NOT_FOUND. */
   addProduct: Product;
 };
 

@@ -35,6 +35,10 @@ export type Address = {
   postalCode: Scalars['String']['output'];
 };
 
+/**
+ * Lines and city up to 200 characters, a postal code up to 20; country an existing ISO 3166-1
+ * alpha-2 code (any case: stored in upper case). Anything else is BAD_USER_INPUT.
+ */
 export type AddressInput = {
   city: Scalars['String']['input'];
   country: Scalars['String']['input'];

@@ -201,6 +201,10 @@ export type MutationStageCompletedArgs = {
   stage: Scalars['String']['input'];
 };
 
+/**
+ * Name, lines and city up to 200 characters, a postal code up to 20; country an existing
+ * ISO 3166-1 alpha-2 code (any case). Anything else is BAD_USER_INPUT.
+ */
 export type NewShippingAddressInput = {
   city: Scalars['String']['input'];
   /** ISO 3166-1 alpha-2 country code, for example GB. */

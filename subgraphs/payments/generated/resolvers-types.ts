@@ -91,7 +91,8 @@ export type Mutation = {
   authorize: Authorization;
   /**
    * Asynchronous: answers at once with the request (status QUEUED); a payments worker
-   * charges later. Idempotent by requestId: asking twice charges once. The result can be
+   * charges later. Idempotent by requestId: asking twice charges once; the same requestId
+   * with another amount, card or destination is a CONFLICT. The result can be
    * polled (chargeRequest), posted to callbackUrl, or published to the requester's
    * persistent queue named in replyTo ("<service>.<queue>", e.g. "orders.charge-results").
    */

@@ -25,7 +25,10 @@ export type Mutation = {
   /**
    * Records items received from a distributor. Receipts are a sequential queue: they
    * are processed strictly in arrival order, each adding its units to inventory through
-   * the inventory service. Idempotent by receiptId.
+   * the inventory service. Idempotent by receiptId: the same receipt again answers the one
+   * recorded; other content under a recorded receiptId is a CONFLICT. An unknown sku or vendor
+   * is NOT_FOUND, an unknown distribution centre BAD_USER_INPUT; nothing is recorded then.
+   * A receipt inventory refuses (its bin would exceed the maximum) goes to exceptions.
    */
   receiveItems: Receipt;
   /** Internal: the exceptions service asks to retry or cancel a receipt receiving parked. */

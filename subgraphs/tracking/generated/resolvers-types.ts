@@ -96,7 +96,9 @@ export type StageWait = {
  * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
- * you fell too far behind) is resumed the same way.
+ * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
+ * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * CURSOR_EXPIRED.
  */
 export type Subscription = {
   __typename?: 'Subscription';
@@ -111,7 +113,9 @@ export type Subscription = {
  * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
- * you fell too far behind) is resumed the same way.
+ * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
+ * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * CURSOR_EXPIRED.
  */
 export type SubscriptionOrderTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -123,7 +127,9 @@ export type SubscriptionOrderTransitionsArgs = {
  * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
- * you fell too far behind) is resumed the same way.
+ * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
+ * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * CURSOR_EXPIRED.
  */
 export type SubscriptionPipelineTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, gql, TestDatabases } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: [] });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const receipt = async (id: string) => (await gql(system.urls.receiving, `query($id: ID!) { receipt(id: $id) { status } }`, { id })).data!.receipt as { status: string };
+const exceptionFor = (elementId: string) =>
+  eventually(
+    async () => ((await gql(system.urls.exceptions, `{ exceptions(status: null, service: "receiving", first: 100) { id elementId status } }`)).data!.exceptions as { id: string; elementId: string; status: string }[]).find((e) => e.elementId === elementId),
+    (exception) => exception?.status === 'OPEN',
+  ).then((exception) => exception!);
+
+/** A receipt inventory refuses (its bin would overflow) is parked at once; returns its open exception. */
+async function parkReceipt(receiptId: string, bin: string) {
+  const input = { sku: 'MUG-001', distributionCenter: 'LHR1', bin };
+  const receiveItems = `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`;
+  expect((await gql(system.gatewayUrl, receiveItems, { input: { ...input, receiptId: `${receiptId}-fill`, quantity: 2_147_483_000 } })).errors).toBeUndefined();
+  expect((await gql(system.gatewayUrl, receiveItems, { input: { ...input, receiptId, quantity: 1000 } })).errors).toBeUndefined();
+  system.addWorker('receiving');
+  try {
+    return await exceptionFor(receiptId);
+  } finally {
+    await system.stopWorkers('receiving');
+  }
+}
+
+/** Unblocks the sequential queue for the next test, whatever state the receipt is in. */
+const clearReceipt = (receiptId: string) =>
+  gql(system.urls.receiving, `mutation($id: ID!) { resolveReceivingException(queue: "receipts", elementId: $id, action: CANCEL) }`, { id: receiptId });
+
+describe('exceptions: a person acts on a parked element', () => {
+  it('runs exactly one of a cancel and a retry sent at the same moment; the other is told CONFLICT', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const receiptId = `race-${round}`;
+      const { id } = await parkReceipt(receiptId, `RACE-${round}`);
+      const [retried, cancelled] = await Promise.all([
+        gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id }),
+        gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id }),
+      ]);
+      const outcomes = [codes(retried), codes(cancelled)];
+      expect(outcomes.filter((c) => c.length === 0), `round ${round}: ${JSON.stringify(outcomes)}`).toHaveLength(1);
+      expect(outcomes.filter((c) => c[0] === 'CONFLICT')).toHaveLength(1);
+      const winner = retried.errors ? 'CANCELLED' : 'RETRIED';
+      expect(retried.data?.retryException?.status ?? cancelled.data?.cancelException?.status).toBe(winner);
+      // What the exception says is what happened to the receipt.
+      expect((await receipt(receiptId)).status).toBe(winner === 'CANCELLED' ? 'CANCELLED' : 'QUEUED');
+      const stored = await gql(system.urls.exceptions, `query($id: ID!) { pipelineException(id: $id) { status } }`, { id });
+      expect(stored.data!.pipelineException.status).toBe(winner);
+      await clearReceipt(receiptId);
+    }
+  });
+
+  it('carries out an action whose process died after claiming it, instead of leaving it claimed forever', async () => {
+    const { id } = await parkReceipt('claimed-1', 'CLAIMED-1');
+    // A process claimed the cancel and died before asking receiving to carry it out.
+    const claim = await system.services.exceptions.store.claim(id, 'CANCEL');
+    expect(claim.outcome).toBe('claimed');
+    expect((await receipt('claimed-1')).status).toBe('FAILED');
+    expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id }))).toEqual(['CONFLICT']);
+
+    expect(await system.services.exceptions.finishStaleClaims(0)).toBe(1);
+    expect((await receipt('claimed-1')).status).toBe('CANCELLED');
+    expect((await system.services.exceptions.store.get(id))).toMatchObject({ status: 'CANCELLED', pending: null });
+    expect(await system.services.exceptions.finishStaleClaims(0)).toBe(0);
+  });
+
+  it('leaves the exception OPEN when the owning service is down, and lets the person try again', async () => {
+    const { id } = await parkReceipt('down-1', 'DOWN-1');
+    await system.stop('receiving');
+    try {
+      expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id }))).toEqual(['DEPENDENCY_UNAVAILABLE']);
+      expect((await system.services.exceptions.store.get(id))).toMatchObject({ status: 'OPEN', pending: null });
+    } finally {
+      await system.restart('receiving');
+    }
+    expect((await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id })).data!.cancelException).toEqual({ status: 'CANCELLED' });
+    expect((await receipt('down-1')).status).toBe('CANCELLED');
+  });
+});

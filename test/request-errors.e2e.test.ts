@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildVendorsService } from '../subgraphs/vendors/server.ts';
+import { serve, silentLogger, TestDatabases, type RunningApp } from './harness.ts';
+import { startSystem, type RunningSystem } from './system.ts';
+
+// What a client that sends a malformed request is told, by the gateway and by a subgraph,
+// in development and in production (NODE_ENV=production: isDev false).
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let productionGateway: { url: string; close(): Promise<void> };
+let productionSubgraph: RunningApp;
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: [] });
+  productionGateway = await system.startGateway({ isDev: false });
+  productionSubgraph = await serve((await buildVendorsService({ db: await dbs.create('vendors_prod'), logger: silentLogger, isDev: false })).handler);
+});
+afterAll(async () => {
+  await productionSubgraph?.close();
+  await system?.close();
+  await dbs.cleanup();
+});
+
+async function post(url: string, body: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body,
+  });
+  return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+}
+
+const endpoints = () => ({
+  gateway: system.gatewayUrl,
+  'production gateway': productionGateway.url,
+  'inventory subgraph': system.urls.inventory,
+  'production subgraph': productionSubgraph.url,
+});
+
+describe('a variable of the wrong type', () => {
+  it('is a request error (400, BAD_USER_INPUT) at the gateway and at subgraphs, not an unexpected error', async () => {
+    const receiveItems = `mutation($quantity: Int!) { receiveItems(input: { receiptId: "typed-1", sku: "MUG-001", distributionCenter: "LHR1", bin: "T-1", quantity: $quantity }) { id } }`;
+    const adjustStock = `mutation($delta: Int!) { adjustStock(input: { sku: "MUG-001", distributionCenter: "LHR1", bin: "T-1", delta: $delta }) { quantity } }`;
+    const vendor = `query($first: Int) { vendors(first: $first) { id } }`;
+    const cases = [
+      [system.gatewayUrl, receiveItems, { quantity: 1.5 }],
+      [productionGateway.url, receiveItems, { quantity: '7' }],
+      [system.urls.inventory, adjustStock, { delta: 1.5 }],
+      [productionSubgraph.url, vendor, { first: 2.5 }],
+    ] as const;
+    for (const [url, query, variables] of cases) {
+      const response = await post(url, JSON.stringify({ query, variables }));
+      expect(response.status, `${url} ${response.text}`).toBe(400);
+      expect(response.contentType).toMatch(/^application\/graphql-response\+json/);
+      const body = JSON.parse(response.text);
+      expect(body.data).toBeUndefined();
+      expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+      expect(body.errors[0].message).toMatch(/^Variable "\$\w+" got invalid value/);
+    }
+    // Nothing was received.
+    const receipts = await post(system.urls.receiving, JSON.stringify({ query: '{ receipt(id: "typed-1") { id } }' }));
+    expect(JSON.parse(receipts.text).data.receipt).toBeNull();
+  });
+});
+
+describe('production mode', () => {
+  it('does not echo a malformed request body back in production, at the gateway or at a subgraph', async () => {
+    const secret = '{"query": "{ __typename } # card 4111111111111111';
+    for (const [name, url] of Object.entries(endpoints())) {
+      const response = await post(url, secret);
+      expect(response.status, name).toBe(400);
+      const body = JSON.parse(response.text);
+      expect(body.errors[0].extensions.code, name).toBe('BAD_REQUEST');
+      if (name.startsWith('production')) {
+        expect(response.text, name).not.toContain('4111111111111111');
+        expect(body.errors[0].extensions.originalError, name).toBeUndefined();
+      }
+    }
+  });
+});
