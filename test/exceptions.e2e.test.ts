@@ -16,7 +16,7 @@ afterAll(async () => {
 const receipt = async (id: string) => (await gql(system.urls.receiving, `query($id: ID!) { receipt(id: $id) { status } }`, { id })).data!.receipt as { status: string };
 const exceptionFor = (elementId: string) =>
   eventually(
-    async () => ((await gql(system.urls.exceptions, `{ exceptions(status: null, service: "receiving", first: 100) { id elementId status } }`)).data!.exceptions as { id: string; elementId: string; status: string }[]).find((e) => e.elementId === elementId),
+    async () => ((await gql(system.urls.exceptions, `{ exceptions(status: null, service: "receiving", first: 100) { edges { node { id elementId status } } } }`)).data!.exceptions.edges as { node: { id: string; elementId: string; status: string } }[]).map((edge) => edge.node).find((e) => e.elementId === elementId),
     (exception) => exception?.status === 'OPEN',
   ).then((exception) => exception!);
 

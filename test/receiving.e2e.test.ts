@@ -114,22 +114,22 @@ describe('receiving: a sequential queue', () => {
 
 describe('receiving: what inventory refuses is not a success', () => {
   it('parks a receipt that would take its bin over the maximum, instead of calling it DONE', async () => {
-    await receive('asn-4-line-1', 2_147_483_000, 'Q-01');
-    await receive('asn-4-line-2', 1000, 'Q-01');
+    await receive('asn-9-line-1', 2_147_483_000, 'Q-01');
+    await receive('asn-9-line-2', 1000, 'Q-01');
     system.addWorker('receiving');
     try {
-      const parked = await eventually(receipts, (list) => list.find((r) => r.id === 'asn-4-line-2')?.status === 'FAILED');
-      expect(parked.find((r) => r.id === 'asn-4-line-1')?.status).toBe('DONE');
+      const parked = await eventually(receipts, (list) => list.find((r) => r.id === 'asn-9-line-2')?.status === 'FAILED');
+      expect(parked.find((r) => r.id === 'asn-9-line-1')?.status).toBe('DONE');
       expect(await binQuantity('Q-01')).toBe(2_147_483_000);
-      const receipt = await gql(system.urls.receiving, `{ receipt(id: "asn-4-line-2") { status lastError } }`);
+      const receipt = await gql(system.urls.receiving, `{ receipt(id: "asn-9-line-2") { status lastError } }`);
       expect(receipt.data!.receipt.lastError).toMatch(/over the maximum/);
       const exceptions = await eventually(
-        async () => (await gql(system.urls.exceptions, `{ exceptions(service: "receiving") { elementId status } }`)).data!.exceptions as { elementId: string; status: string }[],
-        (list) => list.some((e) => e.elementId === 'asn-4-line-2'),
+        async () => ((await gql(system.urls.exceptions, `{ exceptions(service: "receiving") { edges { node { elementId status } } } }`)).data!.exceptions.edges as { node: { elementId: string; status: string } }[]).map((edge) => edge.node),
+        (list) => list.some((e) => e.elementId === 'asn-9-line-2'),
       );
-      expect(exceptions.find((e) => e.elementId === 'asn-4-line-2')?.status).toBe('OPEN');
+      expect(exceptions.find((e) => e.elementId === 'asn-9-line-2')?.status).toBe('OPEN');
       // Cancel it so the sequential queue moves on for the tests that follow.
-      const id = (await gql(system.urls.exceptions, `{ exceptions(service: "receiving") { id elementId } }`)).data!.exceptions.find((e: { elementId: string }) => e.elementId === 'asn-4-line-2').id;
+      const id = (await gql(system.urls.exceptions, `{ exceptions(service: "receiving") { edges { node { id elementId } } } }`)).data!.exceptions.edges.map((edge: { node: { id: string; elementId: string } }) => edge.node).find((e: { elementId: string }) => e.elementId === 'asn-9-line-2').id;
       expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id }))).toEqual([]);
     } finally {
       await system.stopWorkers('receiving');
