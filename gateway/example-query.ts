@@ -78,4 +78,14 @@ subscription ShipmentsLeaving {
     shipment { carrier trackingNumber }
   }
 }
+
+# 5. Browse the catalog, a page at a time (every list pages the same way):
+#    products by sku with their vendor (vendors) and stock (inventory); for the
+#    next page, add after: "<pageInfo.endCursor>".
+query Catalog {
+  products(first: 5) {
+    edges { node { sku title price { amount currency } vendor { name } stock { available } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
 `;

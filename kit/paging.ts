@@ -3,9 +3,9 @@ import { badInput } from './errors.ts';
 
 // One way to page through every list of the graph: Relay-style connections
 // (`edges { cursor node }`, `pageInfo { hasNextPage endCursor }`) with keyset cursors.
-// A cursor is the (time, id) of the last row seen: the next page is what sorts after it,
-// so rows inserted meanwhile (newer: they sort before it) repeat nothing and skip nothing,
-// which an offset cannot promise. Cursors are opaque to clients: base64url of a small JSON.
+// A cursor is the (sort key, id) of the last row seen: the next page is what sorts after it,
+// so rows inserted meanwhile (before it, or after it and shown in their turn) repeat nothing
+// and skip nothing of what was there, which an offset cannot promise. Cursors are opaque to clients: base64url of a small JSON.
 
 /** Validates a `first` argument: lists are bounded so no query can ask for everything. */
 export function pageSize(first: number | null | undefined, fallback = 20, max = 100): number {
@@ -14,11 +14,16 @@ export function pageSize(first: number | null | undefined, fallback = 20, max = 
   return first;
 }
 
-/** Where a page starts: after the row with this time and id (ids as strings; the store turns them back). */
+/**
+ * Where a page starts: after the row with this sort key and id (ids as strings; the store
+ * turns them back). The key is a time, a text (a name), or null for lists ordered by `_id` alone.
+ */
 export interface Keyset {
-  at: Date;
+  key: SortKey | null;
   id: string;
 }
+
+export type SortKey = Date | string;
 
 export interface PageRequest {
   first: number;
@@ -44,8 +49,9 @@ export function pageRequest(list: string, args: { first?: number | null; after?:
   return { first: pageSize(args.first, fallback, max), after: args.after == null ? null : decodeCursor(list, args.after) };
 }
 
-export function encodeCursor(list: string, key: Keyset): string {
-  return Buffer.from(JSON.stringify([list, key.at.getTime(), key.id])).toString('base64url');
+export function encodeCursor(list: string, keyset: Keyset): string {
+  const key = keyset.key instanceof Date ? keyset.key.getTime() : keyset.key;
+  return Buffer.from(JSON.stringify([list, key, keyset.id])).toString('base64url');
 }
 
 export function decodeCursor(list: string, cursor: string): Keyset {
@@ -58,42 +64,80 @@ export function decodeCursor(list: string, cursor: string): Keyset {
     throw refuse();
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw refuse();
-  const [tag, ms, id] = parsed as unknown[];
-  if (tag !== list || typeof ms !== 'number' || !Number.isSafeInteger(ms) || typeof id !== 'string' || id.length === 0 || id.length > 200) throw refuse();
-  return { at: new Date(ms), id };
+  const [tag, key, id] = parsed as unknown[];
+  if (tag !== list || typeof id !== 'string' || id.length === 0 || id.length > 200) throw refuse();
+  if (typeof key === 'number' && Number.isSafeInteger(key)) return { key: new Date(key), id };
+  if ((typeof key === 'string' && key.length <= 200) || key === null) return { key, id };
+  throw refuse();
 }
 
-/** How a list is ordered: by a time field, then by `_id`, both newest (desc) or oldest (asc) first. */
-export interface Ordering<T, Id> {
+interface OrderingOf<Id> {
   /** The cursor's list name. */
   list: string;
-  timeField: keyof T & string;
   direction: 'desc' | 'asc';
-  timeOf: (row: T) => Date;
-  idOf: (row: T) => string;
   /** Turns a cursor's id back into the `_id`'s type; throws (any error) when it cannot be one. */
   parseId: (id: string) => Id;
 }
 
+/** A list ordered by a time field, ties broken by `_id`. */
+export interface TimeOrdering<T, Id> extends OrderingOf<Id> {
+  timeField: keyof T & string;
+  timeOf: (row: T) => Date;
+  idOf: (row: T) => string;
+}
+
+/** A list ordered by a text field (a name), ties broken by `_id`. */
+export interface TextOrdering<T, Id> extends OrderingOf<Id> {
+  textField: keyof T & string;
+  textOf: (row: T) => string;
+  idOf: (row: T) => string;
+}
+
+/** A list ordered by its `_id` alone (a natural key such as a sku). */
+export interface IdOrdering<T, Id> extends OrderingOf<Id> {
+  idOf: (row: T) => string;
+}
+
+/** How a list is ordered, newest (desc) or oldest (asc) first, always ending with `_id` so the order is total. */
+export type Ordering<T, Id> = TimeOrdering<T, Id> | TextOrdering<T, Id> | IdOrdering<T, Id>;
+
+/** The field sorted on before `_id` and how to read it from a row; null when `_id` alone orders the list. */
+function sortKeyOf<T>(ordering: Ordering<T, unknown>): { field: string; kind: 'time' | 'text'; of: (row: T) => SortKey } | null {
+  if ('timeField' in ordering) return { field: ordering.timeField, kind: 'time', of: ordering.timeOf };
+  if ('textField' in ordering) return { field: ordering.textField, kind: 'text', of: ordering.textOf };
+  return null;
+}
+
 export function sortOf(ordering: Ordering<never, unknown>): Sort {
   const way = ordering.direction === 'desc' ? -1 : 1;
-  return { [ordering.timeField]: way, _id: way };
+  const key = sortKeyOf(ordering);
+  return key ? { [key.field]: way, _id: way } : { _id: way };
 }
 
 /**
- * The rows after the cursor. The time is a range (an index bounds it on MongoDB) and the id
- * breaks ties within one millisecond; the `$or` filters only the rows of that one time.
+ * The rows after the cursor. The sort key is a range (an index bounds it on MongoDB) and the
+ * id breaks ties within one key value; the `$or` filters only the rows of that one value.
  */
 export function afterFilter<Id>(ordering: Ordering<never, Id>, after: Keyset | null): Document {
   if (!after) return {};
-  let id: Id;
-  try {
-    id = ordering.parseId(after.id);
-  } catch {
-    throw badInput(`after is not a cursor of this list (${ordering.list}); pass an endCursor it returned`, 'after');
-  }
+  const id = checkedId(ordering, after);
+  const key = sortKeyOf(ordering);
   const [bound, strict] = ordering.direction === 'desc' ? ['$lte', '$lt'] : ['$gte', '$gt'];
-  return { [ordering.timeField]: { [bound]: after.at }, $or: [{ [ordering.timeField]: { [strict]: after.at } }, { _id: { [strict]: id } }] };
+  if (!key) return { _id: { [strict]: id } };
+  return { [key.field]: { [bound]: after.key }, $or: [{ [key.field]: { [strict]: after.key } }, { _id: { [strict]: id } }] };
+}
+
+/** The cursor's id as the `_id`'s type, once the cursor is known to have this ordering's kind of key. */
+function checkedId<Id>(ordering: Ordering<never, Id>, after: Keyset): Id {
+  const refuse = () => badInput(`after is not a cursor of this list (${ordering.list}); pass an endCursor it returned`, 'after');
+  const key = sortKeyOf(ordering);
+  const fits = key === null ? after.key === null : key.kind === 'time' ? after.key instanceof Date : typeof after.key === 'string';
+  if (!fits) throw refuse();
+  try {
+    return ordering.parseId(after.id);
+  } catch {
+    throw refuse();
+  }
 }
 
 /**
@@ -112,19 +156,34 @@ export async function findPageRows<T extends Document, Id>(collection: Collectio
 }
 
 /** A connection from rows already in order, one more than the page when there is a next page. */
-export function connectionOf<T>(rows: T[], page: PageRequest, ordering: Pick<Ordering<T, unknown>, 'list' | 'timeOf' | 'idOf'>): Connection<T> {
+export function connectionOf<T>(rows: T[], page: PageRequest, ordering: Ordering<T, unknown>): Connection<T> {
   const shown = rows.slice(0, page.first);
-  const edges = shown.map((node) => ({ cursor: encodeCursor(ordering.list, { at: ordering.timeOf(node), id: ordering.idOf(node) }), node }));
+  const key = sortKeyOf(ordering);
+  const edges = shown.map((node) => ({ cursor: encodeCursor(ordering.list, { key: key ? key.of(node) : null, id: ordering.idOf(node) }), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges[edges.length - 1]?.cursor ?? null } };
 }
 
-/** Orders two rows as `ordering` does (for merging pages read from more than one collection). */
-export function compareRows<T>(ordering: Pick<Ordering<T, unknown>, 'direction' | 'timeOf' | 'idOf'>) {
+/**
+ * A page of rows read whole (a short list, such as products asked for by sku, each found by
+ * its `_id`): put in order, cut after the cursor, as findPage would answer.
+ */
+export function pageOfRows<T>(rows: readonly T[], ordering: Ordering<T, unknown>, page: PageRequest): Connection<T> {
+  const after = page.after;
+  const compare = compareRows(ordering);
+  const sorted = [...rows].sort(compare);
+  if (!after) return connectionOf(sorted.slice(0, page.first + 1), page, ordering);
+  checkedId(ordering as Ordering<never, unknown>, after);
   const way = ordering.direction === 'desc' ? -1 : 1;
-  return (a: T, b: T) => {
-    const byTime = ordering.timeOf(a).getTime() - ordering.timeOf(b).getTime();
-    if (byTime !== 0) return way * byTime;
-    const [x, y] = [ordering.idOf(a), ordering.idOf(b)];
-    return way * (x < y ? -1 : x > y ? 1 : 0);
-  };
+  const key = sortKeyOf(ordering);
+  const isAfter = (row: T) => way * (compareKeys(key ? key.of(row) : '', after.key ?? '') || compareKeys(ordering.idOf(row), after.id)) > 0;
+  return connectionOf(sorted.filter(isAfter).slice(0, page.first + 1), page, ordering);
+}
+
+const compareKeys = (x: SortKey, y: SortKey) => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Orders two rows as `ordering` does (for merging pages read from more than one collection). */
+export function compareRows<T>(ordering: Ordering<T, unknown>) {
+  const way = ordering.direction === 'desc' ? -1 : 1;
+  const key = sortKeyOf(ordering);
+  return (a: T, b: T) => way * ((key ? compareKeys(key.of(a), key.of(b)) : 0) || compareKeys(ordering.idOf(a), ordering.idOf(b)));
 }

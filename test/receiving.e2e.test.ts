@@ -22,7 +22,9 @@ type ReceiptRow = { id: string; status: string; processedAt: string | null };
 const receipts = async () =>
   ((await gql(system.urls.receiving, `{ receipts(first: 100) { edges { node { id status processedAt receivedAt } } } }`)).data!.receipts.edges as { node: ReceiptRow }[]).map((edge) => edge.node);
 const binQuantity = async (bin: string) =>
-  ((await gql(system.urls.inventory, `{ binItems(sku: "MUG-001", distributionCenter: "LHR1") { bin quantity } }`)).data!.binItems as { bin: string; quantity: number }[]).find((b) => b.bin === bin)?.quantity ?? 0;
+  ((await gql(system.urls.inventory, `{ binItems(sku: "MUG-001", distributionCenter: "LHR1", first: 500) { edges { node { bin quantity } } } }`)).data!.binItems.edges as { node: { bin: string; quantity: number } }[]).find(
+    (edge) => edge.node.bin === bin,
+  )?.node.quantity ?? 0;
 
 describe('receiving: a sequential queue', () => {
   it('processes received items strictly in arrival order, also with two workers, and adds each to inventory once', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { ObjectId } from 'mongodb';
 import { buildVendorsService } from '../vendors/server.ts';
 import { buildCatalogService } from './server.ts';
@@ -45,6 +45,8 @@ async function newProduct(sku: string, overrides: Record<string, unknown> = {}) 
   return res.data!.addProduct as { sku: string; title: string; price: { amount: number; currency: string }; vendor: { id: string } };
 }
 
+const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+
 describe('catalog subgraph', () => {
   it('adds a product and reads it back by sku', async () => {
     const created = await newProduct(' widget-1 ', { title: ' Blue Widget ', description: ' Small. ' });
@@ -65,21 +67,67 @@ describe('catalog subgraph', () => {
     expect(missing.data!.product).toBeNull();
   });
 
-  it('returns exactly the known skus, leaving out unknown ones', async () => {
+  it('returns exactly the known skus, by sku, leaving out unknown ones', async () => {
     await newProduct('LIST-A', { price: { amount: 100, currency: 'EUR' } });
     await newProduct('LIST-B', { price: { amount: 0, currency: 'USD' } });
-    const res = await gql(app.url, `query($skus: [String!]) { products(skus: $skus) { sku price { amount currency } } }`, {
-      skus: ['LIST-B', 'UNKNOWN-1', 'LIST-A', 'UNKNOWN-2'],
+    const res = await gql(app.url, `query($skus: [String!]) { products(skus: $skus) { edges { node { sku price { amount currency } } } } }`, {
+      skus: ['LIST-B', 'UNKNOWN-1', 'LIST-A', 'UNKNOWN-2', 'LIST-B'],
     });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.products).toEqual([
-      { sku: 'LIST-B', price: { amount: 0, currency: 'USD' } },
+    expect(nodes(res.data!.products)).toEqual([
       { sku: 'LIST-A', price: { amount: 100, currency: 'EUR' } },
+      { sku: 'LIST-B', price: { amount: 0, currency: 'USD' } },
     ]);
 
-    const none = await gql(app.url, `{ products(skus: ["UNKNOWN-3"]) { sku } }`);
+    // Asked for by sku, the list pages like any other.
+    const first = await gql(app.url, `{ products(skus: ["LIST-B", "LIST-A"], first: 1) { edges { node { sku } } pageInfo { hasNextPage endCursor } } }`);
+    expect(nodes(first.data!.products)).toEqual([{ sku: 'LIST-A' }]);
+    expect(first.data!.products.pageInfo.hasNextPage).toBe(true);
+    const next = await gql(app.url, `query($after: String) { products(skus: ["LIST-B", "LIST-A"], first: 1, after: $after) { edges { node { sku } } pageInfo { hasNextPage } } }`, {
+      after: first.data!.products.pageInfo.endCursor,
+    });
+    expect(nodes(next.data!.products)).toEqual([{ sku: 'LIST-B' }]);
+    expect(next.data!.products.pageInfo.hasNextPage).toBe(false);
+
+    const none = await gql(app.url, `{ products(skus: ["UNKNOWN-3"]) { edges { node { sku } } } }`);
     expect(none.errors).toBeUndefined();
-    expect(none.data!.products).toEqual([]);
+    expect(nodes(none.data!.products)).toEqual([]);
+  });
+
+  it('pages through all products by sku while products are added, repeating and skipping nothing', async () => {
+    for (const sku of ['PAGE-B', 'PAGE-D', 'PAGE-F', 'PAGE-H']) await newProduct(sku);
+    const expected = (await store.products.find({}, { projection: { _id: 1 } }).toArray()).map((p) => p._id);
+    // Added while paging: one sorts before every product (behind the reader), one among them, one after all.
+    const added = ['A0-BEHIND', 'PAGE-E', 'ZZ-AHEAD'];
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(100);
+      const res: GraphQLResponse = await gql(app.url, `query($after: String) { products(first: 2, after: $after) { edges { cursor node { sku } } pageInfo { hasNextPage endCursor } } }`, { after });
+      expect(res.errors).toBeUndefined();
+      const page = res.data!.products as { edges: { node: { sku: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      seen.push(...page.edges.map((edge: { node: { sku: string } }) => edge.node.sku));
+      const sku = added.shift();
+      if (sku) {
+        await newProduct(sku);
+        if (sku > seen.at(-1)!) expected.push(sku); // ahead of the reader: its place is still to come
+      }
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...expected].sort());
+    expect(seen).not.toContain('A0-BEHIND');
+    expect(seen).toContain('ZZ-AHEAD');
+  });
+
+  it('refuses a cursor this list did not give with BAD_USER_INPUT', async () => {
+    const ordersCursor = Buffer.from(JSON.stringify(['orders', Date.now(), '64b000000000000000000001'])).toString('base64url');
+    const timeCursor = Buffer.from(JSON.stringify(['products', Date.now(), 'SKU-1'])).toString('base64url');
+    for (const after of ['nope!', 'bm90IGpzb24', ordersCursor, timeCursor, 'x'.repeat(600)]) {
+      const res: GraphQLResponse = await gql(app.url, `query($after: String) { products(after: $after) { edges { node { sku } } } }`, { after });
+      expect(codes(res), after).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors![0]!.extensions!.field).toBe('after');
+    }
   });
 
   it('refuses a second product with the same sku and keeps the first', async () => {
@@ -144,22 +192,24 @@ describe('catalog subgraph', () => {
     await newProduct('VB-3', { vendorId: vendorB });
     const res = await gql(
       app.url,
-      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Vendor { id products { sku vendor { id } } } } }`,
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Vendor { id products { edges { node { sku vendor { id } } } } } } }`,
       { reps: [vendorB, vendorNone, 'not-an-id'].map((id) => ({ __typename: 'Vendor', id })) },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data!._entities).toEqual([
+    expect(res.data!._entities.map((vendor: { id: string; products: { edges: { node: unknown }[] } }) => ({ id: vendor.id, products: nodes(vendor.products) }))).toEqual([
       { id: vendorB, products: ['VB-1', 'VB-2', 'VB-3'].map((sku) => ({ sku, vendor: { id: vendorB } })) },
       { id: vendorNone, products: [] },
       { id: 'not-an-id', products: [] },
     ]);
 
-    const limited = await gql(
-      app.url,
-      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Vendor { products(first: 2) { sku } } } }`,
-      { reps: [{ __typename: 'Vendor', id: vendorB }] },
-    );
+    const vendorPage = `query($reps: [_Any!]!, $after: String) { _entities(representations: $reps) { ... on Vendor { products(first: 2, after: $after) { edges { node { sku } } pageInfo { hasNextPage endCursor } } } } }`;
+    const limited = await gql(app.url, vendorPage, { reps: [{ __typename: 'Vendor', id: vendorB }] });
     expect(limited.errors).toBeUndefined();
-    expect(limited.data!._entities).toEqual([{ products: [{ sku: 'VB-1' }, { sku: 'VB-2' }] }]);
+    const [first] = limited.data!._entities;
+    expect(nodes(first.products)).toEqual([{ sku: 'VB-1' }, { sku: 'VB-2' }]);
+    expect(first.products.pageInfo.hasNextPage).toBe(true);
+    const rest = await gql(app.url, vendorPage, { reps: [{ __typename: 'Vendor', id: vendorB }], after: first.products.pageInfo.endCursor });
+    expect(nodes(rest.data!._entities[0].products)).toEqual([{ sku: 'VB-3' }]);
+    expect(rest.data!._entities[0].products.pageInfo.hasNextPage).toBe(false);
   });
 });

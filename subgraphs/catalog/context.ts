@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { tryParseId } from '../../kit/ids.ts';
 import { entityLoader } from '../../kit/loader.ts';
+import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { ProductDoc, ProductStore } from './store.ts';
 
 /** The vendors service, as catalog sees it: a product must name a vendor that exists. */
@@ -12,19 +13,28 @@ export interface Context {
   store: ProductStore;
   vendors: VendorDirectory;
   productBySku: ReturnType<typeof productLoader>;
-  productsByVendor: DataLoader<string, ProductDoc[]>;
+  productsByVendor: DataLoader<VendorPage, Connection<ProductDoc>, string>;
+}
+
+export interface VendorPage {
+  vendorId: string;
+  page: PageRequest;
 }
 
 function productLoader(store: ProductStore) {
   return entityLoader<string, ProductDoc>((skus) => store.findBySkus(skus), (product) => product._id);
 }
 
-/** All products of many vendors in one query. */
+/**
+ * Many vendors' products for one `_entities` batch. One `$in` query cannot bound each
+ * vendor's share (no per-group limit on FerretDB), so this runs one indexed, bounded
+ * query per distinct vendor and page, all at once.
+ */
 function vendorProductsLoader(store: ProductStore) {
-  return new DataLoader<string, ProductDoc[]>(async (vendorIds) => {
-    const products = await store.findByVendors(vendorIds.map(tryParseId).filter((id) => id !== null));
-    return vendorIds.map((id) => products.filter((product) => product.vendorId.toHexString() === id));
-  });
+  return new DataLoader<VendorPage, Connection<ProductDoc>, string>(
+    (keys) => Promise.all(keys.map(({ vendorId, page }) => store.listByVendor(tryParseId(vendorId), page))),
+    { cacheKeyFn: ({ vendorId, page }) => JSON.stringify([vendorId, page.first, page.after]) },
+  );
 }
 
 export function createContext(store: ProductStore, vendors: VendorDirectory): Context {

@@ -1,7 +1,7 @@
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest } from '../../kit/paging.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ProductDoc } from './store.ts';
 
@@ -10,11 +10,12 @@ export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,39}$/;
 export const resolvers: Resolvers = {
   Query: {
     product: (_, { sku }, { productBySku }) => productBySku.load(sku),
-    products: async (_, { skus, first }, { store, productBySku }) => {
-      if (!skus) return store.list(pageSize(first));
+    products: async (_, { skus, first, after }, { store, productBySku }) => {
+      const page = pageRequest('products', { first, after });
+      if (!skus) return store.list(page);
       if (skus.length > 100) throw badInput('at most 100 skus at a time', 'skus');
       const found = await productBySku.loadMany(skus);
-      return found.filter((p): p is ProductDoc => p !== null && !(p instanceof Error));
+      return store.pageOf(found.filter((p): p is ProductDoc => p !== null && !(p instanceof Error)), page);
     },
   },
   Mutation: {
@@ -53,6 +54,6 @@ export const resolvers: Resolvers = {
   },
   Vendor: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    products: async (vendor, { first }, { productsByVendor }) => (await productsByVendor.load(vendor.id)).slice(0, pageSize(first)),
+    products: (vendor, { first, after }, { productsByVendor }) => productsByVendor.load({ vendorId: vendor.id, page: pageRequest('products', { first, after }) }),
   },
 };

@@ -1,5 +1,6 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
 import { findByIds } from '../../kit/mongo.ts';
+import { findPage, pageOfRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 
 // The only code that touches the products collection.
 
@@ -37,13 +38,20 @@ export class ProductStore {
     return findByIds(this.products, skus);
   }
 
-  async list(limit: number): Promise<ProductDoc[]> {
-    return this.products.find().sort({ _id: 1 }).limit(limit).toArray();
+  /** A page of all products, by sku (the `_id` index). */
+  async list(page: PageRequest): Promise<Connection<ProductDoc>> {
+    return findPage(this.products, {}, bySku, page);
   }
 
-  async findByVendors(vendorIds: readonly ObjectId[]): Promise<ProductDoc[]> {
-    if (vendorIds.length === 0) return [];
-    return this.products.find({ vendorId: { $in: [...vendorIds] } }).sort({ _id: 1 }).toArray();
+  /** A page of one vendor's products, by sku (the by_vendor index); a vendor id that cannot be one has none. */
+  async listByVendor(vendorId: ObjectId | null, page: PageRequest): Promise<Connection<ProductDoc>> {
+    if (!vendorId) return pageOfRows([], bySku, page);
+    return findPage(this.products, { vendorId }, bySku, page);
+  }
+
+  /** A page of products already found by sku (a short list the caller bounds); a sku asked for twice is listed once. */
+  pageOf(products: readonly ProductDoc[], page: PageRequest): Connection<ProductDoc> {
+    return pageOfRows([...new Map(products.map((product) => [product._id, product])).values()], bySku, page);
   }
 
   /** Throws a duplicate-key error when the sku exists. */
@@ -56,3 +64,10 @@ export class ProductStore {
     await this.products.updateOne({ _id: product._id }, { $setOnInsert: product }, { upsert: true });
   }
 }
+
+const bySku: Ordering<ProductDoc, string> = {
+  list: 'products',
+  direction: 'asc',
+  idOf: (product) => product._id,
+  parseId: (sku) => sku,
+};

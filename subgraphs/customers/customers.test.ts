@@ -1,7 +1,8 @@
 import { composeServices } from '@apollo/composition';
 import { parse, type GraphQLObjectType } from 'graphql';
+import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService } from './server.ts';
 import type { CustomerStore } from './store.ts';
 
@@ -35,6 +36,46 @@ describe('customers subgraph', () => {
     expect(created.addresses[0]!.country).toBe('GB');
     const res = await gql(app.url, `query($id: ID!) { customer(id: $id) { name email homeRegion } }`, { id: created.id });
     expect(res.data!.customer).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com', homeRegion: 'UK' });
+  });
+
+  it('lists customers newest first and pages through them while customers sign up, repeating and skipping nothing', async () => {
+    // Three created in one millisecond: the id orders them.
+    const sameTime = new Date();
+    for (let i = 0; i < 3; i++) {
+      await store.insert({ _id: new ObjectId(), name: `Tie ${i}`, email: `tie${i}@example.com`, homeRegion: 'UK', addresses: [], paymentMethods: [], createdAt: sameTime, version: 0 });
+    }
+    for (let i = 0; i < 4; i++) await newCustomer(`page${i}@example.com`);
+    const expected = (await store.customers.find().toArray())
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id.toHexString() < b._id.toHexString() ? 1 : -1))
+      .map((customer) => customer._id.toHexString());
+    expect(expected.length).toBeGreaterThan(7);
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(100);
+      const res: GraphQLResponse = await gql(app.url, `query($after: String) { customers(first: 2, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
+      expect(res.errors).toBeUndefined();
+      const page = res.data!.customers as { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      seen.push(...page.edges.map((edge: { node: { id: string } }) => edge.node.id));
+      await newCustomer(`arrived-while-paging-${pages}@example.com`); // newer: before the reader's cursor
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(expected);
+
+    // A fresh first page starts with the newest, which arrived while paging.
+    const fresh = await gql(app.url, `{ customers(first: 1) { edges { node { email } } } }`);
+    expect(fresh.data!.customers.edges[0].node.email).toMatch(/^arrived-while-paging-/);
+  });
+
+  it('refuses a cursor the customers list did not give with BAD_USER_INPUT', async () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const after of ['%%%', cursor(['orders', Date.now(), new ObjectId().toHexString()]), cursor(['customers', Date.now(), 'not-an-id']), cursor(['customers', 'a name', new ObjectId().toHexString()])]) {
+      const res: GraphQLResponse = await gql(app.url, `query($after: String) { customers(after: $after) { edges { node { id } } } }`, { after });
+      expect(codes(res), after).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors![0]!.extensions!.field).toBe('after');
+    }
   });
 
   it('refuses a second customer with the same email', async () => {

@@ -243,8 +243,8 @@ describe('customer data replicated to regions', () => {
     await stopCopy(home);
     try {
       expect((await customerAt(uk, ada.id))!.email).toBe(ada.email);
-      const list = await ok<{ customers: { id: string }[] }>(de.app.url, `{ customers(first: 100) { id } }`);
-      expect(list.customers.map((c) => c.id)).toContain(ada.id);
+      const list = await ok<{ customers: { edges: { node: { id: string } }[] } }>(de.app.url, `{ customers(first: 100) { edges { node { id } } } }`);
+      expect(list.customers.edges.map((edge) => edge.node.id)).toContain(ada.id);
       const entities = await ok<{ _entities: { email: string }[] }>(uk.app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { email } } }`, {
         r: [{ __typename: 'Customer', id: ada.id }],
       });

@@ -4,6 +4,7 @@ import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { LogEntry, ReplicationStore } from './replication-store.ts';
 import type { CustomerDoc, CustomerStore, RegionCode } from './store.ts';
 import { applyWrite, customerWireFields, fromCustomerWire, toWire, type CustomerWire, type Write, type WriteResult } from './writes.ts';
@@ -45,8 +46,8 @@ export interface CustomersCopy {
   write(write: Write): Promise<CustomerDoc>;
   /** Customers by id as this copy's mutations describe them: a replica includes the writes it still holds queued. */
   findByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]>;
-  /** The newest customers, the same way. */
-  list(limit: number): Promise<CustomerDoc[]>;
+  /** A page of customers, newest first, the same way. */
+  list(page: PageRequest): Promise<Connection<CustomerDoc>>;
   status(): Promise<ReplicationStatusView>;
   /** The replication log (home only). */
   readLog(after: number, first: number): Promise<LogPage>;
@@ -81,8 +82,8 @@ export class HomeCopy implements CustomersCopy {
     return this.store.findByIds(ids);
   }
 
-  list(limit: number): Promise<CustomerDoc[]> {
-    return this.store.list(limit);
+  list(page: PageRequest): Promise<Connection<CustomerDoc>> {
+    return this.store.list(page);
   }
 
   async start(): Promise<void> {
@@ -371,14 +372,12 @@ export class ReplicaCopy implements CustomersCopy {
     return withQueued(stored, pending.filter((write) => wanted.has(write.customerId)));
   }
 
-  async list(limit: number): Promise<CustomerDoc[]> {
-    const [stored, pending] = await Promise.all([this.store.list(limit), this.pendingWrites()]);
-    if (pending.length === 0) return stored;
+  async list(page: PageRequest): Promise<Connection<CustomerDoc>> {
+    const [stored, pending] = await Promise.all([this.store.listRows(page), this.pendingWrites()]);
     const listed = new Set(stored.map((customer) => customer._id.toHexString()));
     const relevant = pending.filter((write) => listed.has(write.customerId) || write.kind === 'ADD_CUSTOMER');
-    return withQueued(stored, relevant)
-      .sort((a, b) => (a._id.toHexString() < b._id.toHexString() ? 1 : -1))
-      .slice(0, limit);
+    // Customers added here and still queued take their place in the list's order (and after the cursor only if they sort there).
+    return this.store.pageOf(relevant.length ? withQueued(stored, relevant) : stored, page);
   }
 
   /** Writes made here that home has not confirmed yet, oldest first. */

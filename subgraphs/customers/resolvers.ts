@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest, pageSize } from '../../kit/paging.ts';
 import { isExpired, tokeniseCard } from './cards.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { checkedAddress, checkedCustomer, fromWire, newWriteId } from './writes.ts';
@@ -13,7 +13,7 @@ export const resolvers: Resolvers = {
   Query: {
     // A malformed id is the caller's mistake, not a customer that does not exist.
     customer: (_, { id }, { customerById }) => customerById.load(parseId(id, 'id').toHexString()),
-    customers: (_, { first }, { copy }) => copy.list(pageSize(first)),
+    customers: (_, { first, after }, { copy }) => copy.list(pageRequest('customers', { first, after })),
     replicationStatus: (_, __, { copy }) => copy.status(),
     replicationLog: (_, { after, first }, { copy }) => {
       if (after < 0) throw badInput('after must not be negative', 'after');

@@ -1,6 +1,8 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { findByIds } from '../../kit/mongo.ts';
+import { findPage, findPageRows, pageOfRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
+import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the customers collections.
 
@@ -68,6 +70,7 @@ export class CustomerStore {
 
   async ensureIndexes(): Promise<void> {
     await this.customers.createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
+    await this.customers.createIndex({ createdAt: -1, _id: -1 }, { name: 'by_created' });
     await this.versions.ensureIndexes();
   }
 
@@ -77,8 +80,19 @@ export class CustomerStore {
     return findByIds(this.customers, ids);
   }
 
-  async list(limit: number): Promise<CustomerDoc[]> {
-    return this.customers.find().sort({ _id: -1 }).limit(limit).toArray();
+  /** A page of customers, newest first. */
+  async list(page: PageRequest): Promise<Connection<CustomerDoc>> {
+    return findPage(this.customers, {}, newestFirst, page);
+  }
+
+  /** The stored rows of a page (and one more when there is a next), for a copy that adds its queued writes. */
+  async listRows(page: PageRequest): Promise<CustomerDoc[]> {
+    return findPageRows(this.customers, {}, newestFirst, page);
+  }
+
+  /** A page made from customers already read (stored ones with queued writes applied), in the list's order. */
+  pageOf(customers: readonly CustomerDoc[], page: PageRequest): Connection<CustomerDoc> {
+    return pageOfRows(customers, newestFirst, page);
   }
 
   /** Throws a duplicate-key error when the email is taken. */
@@ -174,3 +188,13 @@ export class CustomerStore {
     return true;
   }
 }
+
+/** Newest first by when the customer was created (at whichever copy), ties by id. */
+const newestFirst: Ordering<CustomerDoc, ObjectId> = {
+  list: 'customers',
+  timeField: 'createdAt',
+  direction: 'desc',
+  timeOf: (customer) => customer.createdAt,
+  idOf: (customer) => customer._id.toHexString(),
+  parseId: (id) => parseId(id, 'after'),
+};

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildInventoryService } from './server.ts';
 import { binItemId, MAX_QUANTITY, type InventoryStore } from './store.ts';
 
@@ -34,7 +34,28 @@ const quantityOf = async (dc: string, bin: string, sku: string) => (await store.
 
 const stockQuery = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku stock { onHand reserved available } binItems { distributionCenter bin quantity reserved } } } }`;
 
+const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+
 describe('inventory subgraph', () => {
+  it('pages through a centre\'s bin items in centre/bin/sku order, and refuses a cursor it did not give', async () => {
+    for (const bin of ['P-03', 'P-01', 'P-02']) await adjusted('SKU-PAGE', 'PGE1', bin, 1);
+    await adjusted('SKU-PAGE2', 'PGE1', 'P-02', 1);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(10);
+      const res: GraphQLResponse = await gql(app.url, `query($after: String) { binItems(distributionCenter: "PGE1", first: 1, after: $after) { edges { node { bin sku } } pageInfo { hasNextPage endCursor } } }`, { after });
+      expect(res.errors).toBeUndefined();
+      seen.push(...(nodes(res.data!.binItems) as { bin: string; sku: string }[]).map((item) => `${item.bin} ${item.sku}`));
+      if (pages === 0) await adjusted('SKU-PAGE', 'PGE1', 'P-04', 1); // a bin stocked while paging, ahead of the reader
+      if (!res.data!.binItems.pageInfo.hasNextPage) break;
+      after = res.data!.binItems.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['P-01 SKU-PAGE', 'P-02 SKU-PAGE', 'P-02 SKU-PAGE2', 'P-03 SKU-PAGE', 'P-04 SKU-PAGE']);
+    const bad = await gql(app.url, `{ binItems(after: "not+a+cursor") { edges { node { bin } } } }`);
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('adds units to a new bin, then adds and removes more', async () => {
     const created = await adjusted(' sku-add ', 'lhr1', 'a-01', 5);
     expect(created).toEqual({ sku: 'SKU-ADD', distributionCenter: 'LHR1', bin: 'A-01', quantity: 5, reserved: 0 });
@@ -43,9 +64,9 @@ describe('inventory subgraph', () => {
     expect(await adjusted('SKU-ADD', 'LHR1', 'A-01', -8)).toMatchObject({ quantity: 0 });
     expect(await quantityOf('LHR1', 'A-01', 'SKU-ADD')).toBe(0);
 
-    const res = await gql(app.url, `{ binItems(sku: "SKU-ADD") { distributionCenter bin quantity } }`);
+    const res = await gql(app.url, `{ binItems(sku: "SKU-ADD") { edges { node { distributionCenter bin quantity } } } }`);
     expect(res.errors).toBeUndefined();
-    expect(res.data!.binItems).toEqual([{ distributionCenter: 'LHR1', bin: 'A-01', quantity: 0 }]);
+    expect(nodes(res.data!.binItems)).toEqual([{ distributionCenter: 'LHR1', bin: 'A-01', quantity: 0 }]);
   });
 
   it('refuses to remove more than the bin holds and leaves it unchanged', async () => {
@@ -96,9 +117,9 @@ describe('inventory subgraph', () => {
     // Up to the limit itself is fine, and the bin stays readable.
     expect(await adjusted('SKU-MAX', 'LHR1', 'M-01', 5)).toMatchObject({ quantity: MAX_QUANTITY });
     expect(codes(await adjust('SKU-MAX', 'LHR1', 'M-01', 1))).toEqual(['BAD_USER_INPUT']);
-    const read = await gql(app.url, `{ binItems(sku: "SKU-MAX") { quantity } }`);
+    const read = await gql(app.url, `{ binItems(sku: "SKU-MAX") { edges { node { quantity } } } }`);
     expect(read.errors).toBeUndefined();
-    expect(read.data!.binItems).toEqual([{ quantity: MAX_QUANTITY }]);
+    expect(nodes(read.data!.binItems)).toEqual([{ quantity: MAX_QUANTITY }]);
     expect(await adjusted('SKU-MAX', 'LHR1', 'M-01', -MAX_QUANTITY)).toMatchObject({ quantity: 0 });
   });
 

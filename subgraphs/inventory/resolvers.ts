@@ -1,5 +1,5 @@
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest } from '../../kit/paging.ts';
 import { binLocation } from '../../pipeline/bin-location.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { binItemId, MAX_QUANTITY, stockLevel } from './store.ts';
@@ -7,7 +7,7 @@ import { binItemId, MAX_QUANTITY, stockLevel } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
-    binItems: (_, { sku, distributionCenter, first }, { store }) => store.search({ sku, distributionCenter }, pageSize(first, 50, 500)),
+    binItems: (_, { sku, distributionCenter, first, after }, { store }) => store.search({ sku, distributionCenter }, pageRequest('binItems', { first, after }, 50, 500)),
   },
   Mutation: {
     adjustStock: async (_, { input }, { store }) => {

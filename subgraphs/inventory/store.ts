@@ -1,5 +1,6 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
 // The only code that touches the bin-items collection.
@@ -72,8 +73,10 @@ export class InventoryStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.binItems.createIndex({ sku: 1, distributionCenter: 1 }, { name: 'by_sku' });
-    await this.binItems.createIndex({ distributionCenter: 1, sku: 1 }, { name: 'by_dc' });
+    // Lists are by _id (centre/bin/sku): a sku's bins, or a centre's, in that order.
+    await this.binItems.createIndex({ sku: 1, _id: 1 }, { name: 'by_sku_id' });
+    await this.binItems.createIndex({ distributionCenter: 1, _id: 1 }, { name: 'by_dc_id' });
+    for (const retired of ['by_sku', 'by_dc']) await this.binItems.dropIndex(retired).catch(() => undefined); // an earlier version's, not in list order
     await this.versions.ensureIndexes();
   }
 
@@ -83,11 +86,12 @@ export class InventoryStore {
     return this.binItems.find({ sku: { $in: [...skus] } }).sort({ _id: 1 }).toArray();
   }
 
-  async search(filter: { sku?: string | null; distributionCenter?: string | null }, limit: number): Promise<BinItemDoc[]> {
-    const query: Partial<Pick<BinItemDoc, 'sku' | 'distributionCenter'>> = {};
+  /** A page of bin items by id (centre/bin/sku), served by the index of whichever filter is given. */
+  async search(filter: { sku?: string | null; distributionCenter?: string | null }, page: PageRequest): Promise<Connection<BinItemDoc>> {
+    const query: Filter<BinItemDoc> = {};
     if (filter.sku) query.sku = filter.sku;
     if (filter.distributionCenter) query.distributionCenter = filter.distributionCenter;
-    return this.binItems.find(query).sort({ _id: 1 }).limit(limit).toArray();
+    return findPage(this.binItems, query, byLocation, page);
   }
 
   /**
@@ -287,3 +291,10 @@ function emptyBin(item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>):
 export interface OrderRef {
   id: string;
 }
+
+const byLocation: Ordering<BinItemDoc, string> = {
+  list: 'binItems',
+  direction: 'asc',
+  idOf: (item) => item._id,
+  parseId: (id) => id,
+};

@@ -29,7 +29,7 @@ export interface CustomerPage {
 function customerOrdersLoader(store: OrderStore) {
   return new DataLoader<CustomerPage, Connection<OrderDoc>, string>(
     (keys) => Promise.all(keys.map(({ customerId, page }) => store.list({ customerId }, page))),
-    { cacheKeyFn: ({ customerId, page }) => JSON.stringify([customerId, page.first, page.after?.at.getTime() ?? null, page.after?.id ?? null]) },
+    { cacheKeyFn: ({ customerId, page }) => JSON.stringify([customerId, page.first, page.after]) },
   );
 }
 

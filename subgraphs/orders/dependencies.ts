@@ -34,14 +34,18 @@ const customerQuery = /* GraphQL */ `
 `;
 
 const productsQuery = /* GraphQL */ `
-  query OrderProducts($skus: [String!]!) {
-    products(skus: $skus) { sku title weightGrams price { amount currency } }
+  query OrderProducts($skus: [String!]!, $first: Int!) {
+    products(skus: $skus, first: $first) { edges { node { sku title weightGrams price { amount currency } } } }
   }
 `;
 
 export function graphqlDirectory(customers: GraphQLClient, catalog: GraphQLClient): Directory {
   return {
     customer: async (id) => (await customers.request<{ customer: CustomerView | null }>(customerQuery, { id })).customer,
-    products: async (skus) => (await catalog.request<{ products: ProductView[] }>(productsQuery, { skus })).products,
+    // An order has at most MAX_LINES lines, fewer than a page holds: one page is every product asked for.
+    products: async (skus) =>
+      (await catalog.request<{ products: { edges: { node: ProductView }[] } }>(productsQuery, { skus, first: Math.max(1, Math.min(skus.length, 100)) })).products.edges.map(
+        (edge) => edge.node,
+      ),
   };
 }

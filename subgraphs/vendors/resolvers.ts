@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
-import { pageSize } from '../../kit/paging.ts';
+import { pageRequest } from '../../kit/paging.ts';
 import { checkedCountry } from '../../pipeline/postal-address.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
@@ -10,7 +10,7 @@ export const resolvers: Resolvers = {
   Query: {
     // A malformed id is the caller's mistake, not a vendor that does not exist.
     vendor: (_, { id }, { vendorById }) => vendorById.load(parseId(id, 'id').toHexString()),
-    vendors: (_, { first }, { store }) => store.list(pageSize(first)),
+    vendors: (_, { first, after }, { store }) => store.list(pageRequest('vendors', { first, after })),
   },
   Mutation: {
     addVendor: async (_, { input }, { store }) => {

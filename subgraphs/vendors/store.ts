@@ -1,5 +1,7 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
 import { findByIds } from '../../kit/mongo.ts';
+import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
+import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the vendors collection.
 
@@ -20,6 +22,7 @@ export class VendorStore {
 
   async ensureIndexes(): Promise<void> {
     await this.vendors.createIndex({ name: 1 }, { unique: true, name: 'name_unique' });
+    await this.vendors.createIndex({ name: 1, _id: 1 }, { name: 'by_name' }); // the list's order, id included
   }
 
   async findByIds(ids: readonly ObjectId[]): Promise<VendorDoc[]> {
@@ -27,8 +30,9 @@ export class VendorStore {
     return findByIds(this.vendors, ids);
   }
 
-  async list(limit: number): Promise<VendorDoc[]> {
-    return this.vendors.find().sort({ name: 1 }).limit(limit).toArray();
+  /** A page of vendors by name. */
+  async list(page: PageRequest): Promise<Connection<VendorDoc>> {
+    return findPage(this.vendors, {}, byName, page);
   }
 
   async insert(vendor: VendorDoc): Promise<VendorDoc> {
@@ -40,3 +44,13 @@ export class VendorStore {
     await this.vendors.updateOne({ _id: vendor._id }, { $setOnInsert: vendor }, { upsert: true });
   }
 }
+
+/** Names are unique; the id makes the order total all the same, as every list's is. */
+const byName: Ordering<VendorDoc, ObjectId> = {
+  list: 'vendors',
+  textField: 'name',
+  direction: 'asc',
+  textOf: (vendor) => vendor.name,
+  idOf: (vendor) => vendor._id.toHexString(),
+  parseId: (id) => parseId(id, 'after'),
+};

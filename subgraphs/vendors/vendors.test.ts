@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildVendorsService } from './server.ts';
 import type { VendorStore } from './store.ts';
 
@@ -27,6 +27,8 @@ async function newVendor(name: string, overrides: Record<string, unknown> = {}) 
   return res.data!.addVendor as { id: string; name: string; country: string; contactEmail: string; leadTimeDays: number };
 }
 
+const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+
 describe('vendors subgraph', () => {
   it('adds a vendor and reads it back by id and in the list', async () => {
     const created = await newVendor('  Initech Supplies  ');
@@ -37,22 +39,38 @@ describe('vendors subgraph', () => {
     expect(one.errors).toBeUndefined();
     expect(one.data!.vendor).toEqual(created);
 
-    const list = await gql(app.url, `{ vendors { id name } }`);
+    const list = await gql(app.url, `{ vendors(first: 100) { edges { node { id name } } } }`);
     expect(list.errors).toBeUndefined();
-    expect(list.data!.vendors).toContainEqual({ id: created.id, name: 'Initech Supplies' });
+    expect(nodes(list.data!.vendors)).toContainEqual({ id: created.id, name: 'Initech Supplies' });
   });
 
-  it('lists vendors by name and honours first', async () => {
+  it('lists vendors by name, a page at a time', async () => {
     await newVendor('Zeta Parts');
     await newVendor('Alpha Parts');
-    const res = await gql(app.url, `{ vendors(first: 100) { name } }`);
+    const res = await gql(app.url, `{ vendors(first: 100) { edges { node { name } } } }`);
     expect(res.errors).toBeUndefined();
-    const names = (res.data!.vendors as { name: string }[]).map((v) => v.name);
+    const names = (nodes(res.data!.vendors) as { name: string }[]).map((v) => v.name);
     expect(names).toEqual([...names].sort());
     expect(names.indexOf('Alpha Parts')).toBeLessThan(names.indexOf('Zeta Parts'));
 
-    const limited = await gql(app.url, `{ vendors(first: 1) { name } }`);
-    expect(limited.data!.vendors).toHaveLength(1);
+    const paged: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(100);
+      const page: GraphQLResponse = await gql(
+        app.url,
+        `query($after: String) { vendors(first: 1, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      expect(page.data!.vendors.edges).toHaveLength(1);
+      paged.push(page.data!.vendors.edges[0]!.node.name);
+      if (!page.data!.vendors.pageInfo.hasNextPage) break;
+      after = page.data!.vendors.pageInfo.endCursor;
+    }
+    expect(paged).toEqual(names);
+
+    const bad = await gql(app.url, `{ vendors(after: "bm90IGEgY3Vyc29y") { edges { node { name } } } }`);
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('answers null for an unknown vendor id and BAD_USER_INPUT for a malformed one', async () => {

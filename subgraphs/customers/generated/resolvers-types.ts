@@ -6,6 +6,7 @@ import type { WriteResult } from '../writes.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -74,6 +75,19 @@ export type Customer = {
   version: Scalars['Int']['output'];
 };
 
+export type CustomerConnection = {
+  __typename?: 'CustomerConnection';
+  edges: Array<CustomerEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CustomerEdge = {
+  __typename?: 'CustomerEdge';
+  /** Pass as `after` to get what comes after this customer. Opaque. */
+  cursor: Scalars['String']['output'];
+  node: Customer;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   addAddress: Customer;
@@ -113,6 +127,14 @@ export type MutationApplyWritesArgs = {
   writes: Array<ReplicatedWrite>;
 };
 
+/** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The last edge's cursor; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type PaymentMethod = {
   __typename?: 'PaymentMethod';
   brand: CardBrand;
@@ -139,8 +161,8 @@ export type Query = {
   __typename?: 'Query';
   /** One customer, or null when no customer has this id. A malformed id fails with BAD_USER_INPUT. */
   customer?: Maybe<Customer>;
-  /** Customers, newest first. */
-  customers: Array<Customer>;
+  /** Customers, newest first (ties by id). Page on with `after: pageInfo.endCursor`. */
+  customers: CustomerConnection;
   /**
    * Internal (home copy only): the replication log, the entries after \`after\` in order.
    * Regional replicas follow it. Hidden from gateway clients.
@@ -161,6 +183,7 @@ export type QueryCustomerArgs = {
 
 
 export type QueryCustomersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -386,9 +409,12 @@ export type ResolversTypes = ResolversObject<{
   CardBrand: CardBrand;
   Customer: ResolverTypeWrapper<CustomerDoc>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
+  CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  PaymentMethod: ResolverTypeWrapper<PaymentMethodDoc>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PaymentMethod: ResolverTypeWrapper<PaymentMethodDoc>;
   PaymentMethodInput: PaymentMethodInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Region: Region;
@@ -414,9 +440,12 @@ export type ResolversParentTypes = ResolversObject<{
   AddressInput: AddressInput;
   Customer: CustomerDoc;
   Int: Scalars['Int']['output'];
+  CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
+  CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   Mutation: Record<PropertyKey, never>;
-  PaymentMethod: PaymentMethodDoc;
+  PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PaymentMethod: PaymentMethodDoc;
   PaymentMethodInput: PaymentMethodInput;
   Query: Record<PropertyKey, never>;
   ReplicatedAddress: ReplicatedAddress;
@@ -451,11 +480,26 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type CustomerConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerConnection'] = ResolversParentTypes['CustomerConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['CustomerEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type CustomerEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerEdge'] = ResolversParentTypes['CustomerEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addAddress?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddAddressArgs, 'customerId' | 'input'>>;
   addCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddCustomerArgs, 'input'>>;
   addPaymentMethod?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationAddPaymentMethodArgs, 'customerId' | 'input'>>;
   applyWrites?: Resolver<Array<ResolversTypes['WriteOutcome']>, ParentType, ContextType, RequireFields<MutationApplyWritesArgs, 'region' | 'writes'>>;
+}>;
+
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type PaymentMethodResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentMethod'] = ResolversParentTypes['PaymentMethod']> = ResolversObject<{
@@ -470,7 +514,7 @@ export type PaymentMethodResolvers<ContextType = Context, ParentType extends Res
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
-  customers?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   replicationLog?: Resolver<ResolversTypes['ReplicationLogPage'], ParentType, ContextType, RequireFields<QueryReplicationLogArgs, 'after' | 'first'>>;
   replicationStatus?: Resolver<ResolversTypes['ReplicationStatus'], ParentType, ContextType>;
 }>;
@@ -513,7 +557,10 @@ export type WriteOutcomeResolvers<ContextType = Context, ParentType extends Reso
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Address?: AddressResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
+  CustomerConnection?: CustomerConnectionResolvers<ContextType>;
+  CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReplicationEntry?: ReplicationEntryResolvers<ContextType>;

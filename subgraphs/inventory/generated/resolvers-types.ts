@@ -3,6 +3,7 @@ import type { ProductRef, BinItemDoc, StockLevel, OrderRef, ReservationDoc, Allo
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -37,6 +38,19 @@ export type BinItem = {
   quantity: Scalars['Int']['output'];
   reserved: Scalars['Int']['output'];
   sku: Scalars['String']['output'];
+};
+
+export type BinItemConnection = {
+  __typename?: 'BinItemConnection';
+  edges: Array<BinItemEdge>;
+  pageInfo: PageInfo;
+};
+
+export type BinItemEdge = {
+  __typename?: 'BinItemEdge';
+  /** Pass as `after` to get what comes after this bin item. Opaque. */
+  cursor: Scalars['String']['output'];
+  node: BinItem;
 };
 
 export type Mutation = {
@@ -91,6 +105,14 @@ export type Order = {
   reservation?: Maybe<Reservation>;
 };
 
+/** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The last edge's cursor; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /** Stock levels for a product, contributed to the catalog's Product by the inventory service. */
 export type Product = {
   __typename?: 'Product';
@@ -103,12 +125,16 @@ export type Product = {
 
 export type Query = {
   __typename?: 'Query';
-  /** Bin items, filtered by sku and/or distribution centre. */
-  binItems: Array<BinItem>;
+  /**
+   * Bin items, filtered by sku and/or distribution centre, by distribution centre, bin and sku.
+   * Page on with `after: pageInfo.endCursor`.
+   */
+  binItems: BinItemConnection;
 };
 
 
 export type QueryBinItemsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   distributionCenter?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   sku?: InputMaybe<Scalars['String']['input']>;
@@ -264,10 +290,13 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Allocation: ResolverTypeWrapper<AllocationDoc>;
   BinItem: ResolverTypeWrapper<BinItemDoc>;
+  BinItemConnection: ResolverTypeWrapper<Omit<BinItemConnection, 'edges'> & { edges: Array<ResolversTypes['BinItemEdge']> }>;
+  BinItemEdge: ResolverTypeWrapper<Omit<BinItemEdge, 'node'> & { node: ResolversTypes['BinItem'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Order: ResolverTypeWrapper<OrderRef>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<ProductRef>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReceiveStockInput: ReceiveStockInput;
@@ -285,10 +314,13 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   Allocation: AllocationDoc;
   BinItem: BinItemDoc;
+  BinItemConnection: Omit<BinItemConnection, 'edges'> & { edges: Array<ResolversParentTypes['BinItemEdge']> };
+  BinItemEdge: Omit<BinItemEdge, 'node'> & { node: ResolversParentTypes['BinItem'] };
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   Order: OrderRef;
+  PageInfo: PageInfo;
   Product: ProductRef;
   Query: Record<PropertyKey, never>;
   ReceiveStockInput: ReceiveStockInput;
@@ -313,6 +345,16 @@ export type BinItemResolvers<ContextType = Context, ParentType extends Resolvers
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type BinItemConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BinItemConnection'] = ResolversParentTypes['BinItemConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['BinItemEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type BinItemEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BinItemEdge'] = ResolversParentTypes['BinItemEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['BinItem'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   adjustStock?: Resolver<ResolversTypes['BinItem'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'input'>>;
   commitReservation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCommitReservationArgs, 'distributionCenter' | 'reservationId'>>;
@@ -327,6 +369,11 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   binItems?: Resolver<Maybe<Array<ResolversTypes['BinItem']>>, ParentType, ContextType>;
@@ -335,7 +382,7 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  binItems?: Resolver<Array<ResolversTypes['BinItem']>, ParentType, ContextType, RequireFields<QueryBinItemsArgs, 'first'>>;
+  binItems?: Resolver<ResolversTypes['BinItemConnection'], ParentType, ContextType, RequireFields<QueryBinItemsArgs, 'first'>>;
 }>;
 
 export type ReservationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Reservation'] = ResolversParentTypes['Reservation']> = ResolversObject<{
@@ -355,8 +402,11 @@ export type StockResolvers<ContextType = Context, ParentType extends ResolversPa
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Allocation?: AllocationResolvers<ContextType>;
   BinItem?: BinItemResolvers<ContextType>;
+  BinItemConnection?: BinItemConnectionResolvers<ContextType>;
+  BinItemEdge?: BinItemEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Reservation?: ReservationResolvers<ContextType>;

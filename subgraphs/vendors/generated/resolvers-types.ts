@@ -3,6 +3,7 @@ import type { VendorDoc } from '../store.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -31,12 +32,20 @@ export type MutationAddVendorArgs = {
   input: AddVendorInput;
 };
 
+/** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The last edge's cursor; null on an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** One vendor, or null when no vendor has this id. A malformed id fails with BAD_USER_INPUT. */
   vendor?: Maybe<Vendor>;
-  /** Vendors by name. */
-  vendors: Array<Vendor>;
+  /** Vendors by name (ties by id). Page on with `after: pageInfo.endCursor`. */
+  vendors: VendorConnection;
 };
 
 
@@ -46,6 +55,7 @@ export type QueryVendorArgs = {
 
 
 export type QueryVendorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -59,6 +69,19 @@ export type Vendor = {
   /** Typical days from purchase order to goods received. */
   leadTimeDays: Scalars['Int']['output'];
   name: Scalars['String']['output'];
+};
+
+export type VendorConnection = {
+  __typename?: 'VendorConnection';
+  edges: Array<VendorEdge>;
+  pageInfo: PageInfo;
+};
+
+export type VendorEdge = {
+  __typename?: 'VendorEdge';
+  /** Pass as `after` to get what comes after this vendor. Opaque. */
+  cursor: Scalars['String']['output'];
+  node: Vendor;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -160,10 +183,13 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Vendor: ResolverTypeWrapper<VendorDoc>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  VendorConnection: ResolverTypeWrapper<Omit<VendorConnection, 'edges'> & { edges: Array<ResolversTypes['VendorEdge']> }>;
+  VendorEdge: ResolverTypeWrapper<Omit<VendorEdge, 'node'> & { node: ResolversTypes['Vendor'] }>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -172,19 +198,27 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
+  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
   Vendor: VendorDoc;
-  Boolean: Scalars['Boolean']['output'];
+  VendorConnection: Omit<VendorConnection, 'edges'> & { edges: Array<ResolversParentTypes['VendorEdge']> };
+  VendorEdge: Omit<VendorEdge, 'node'> & { node: ResolversParentTypes['Vendor'] };
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationAddVendorArgs, 'input'>>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   vendor?: Resolver<Maybe<ResolversTypes['Vendor']>, ParentType, ContextType, RequireFields<QueryVendorArgs, 'id'>>;
-  vendors?: Resolver<Array<ResolversTypes['Vendor']>, ParentType, ContextType, RequireFields<QueryVendorsArgs, 'first'>>;
+  vendors?: Resolver<ResolversTypes['VendorConnection'], ParentType, ContextType, RequireFields<QueryVendorsArgs, 'first'>>;
 }>;
 
 export type VendorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor'], FederationReferenceType extends FederationReferenceTypes['Vendor'] = FederationReferenceTypes['Vendor']> = ResolversObject<{
@@ -196,9 +230,22 @@ export type VendorResolvers<ContextType = Context, ParentType extends ResolversP
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type VendorConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VendorConnection'] = ResolversParentTypes['VendorConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['VendorEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type VendorEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VendorEdge'] = ResolversParentTypes['VendorEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
+  VendorConnection?: VendorConnectionResolvers<ContextType>;
+  VendorEdge?: VendorEdgeResolvers<ContextType>;
 }>;
 
