@@ -33,5 +33,5 @@ export function applyProgress(order: OrderDoc, shipmentId: string, status: Order
   const orderStatus = someLeft && slowest.status !== 'SHIPPED' ? 'PARTLY_SHIPPED' : slowest.status;
   const left = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
   const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${left} of ${shipments.length} shipments left`;
-  return { shipments, status: orderStatus, stage: stageOf[slowest.status] ?? null, lastTransition: { detail: why } };
+  return { shipments, status: orderStatus, stage: stageOf[slowest.status] ?? null, transition: { detail: why } };
 }

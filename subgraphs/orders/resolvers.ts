@@ -6,7 +6,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { placeOrder } from './place-order.ts';
-import { postOrderTransition } from './order-transitions.ts';
+import { sendOrderTransitions } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
 
@@ -59,12 +59,10 @@ export const resolvers: Resolvers = {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
       const id = parseId(input.orderId, 'orderId');
       const progressed = await store.change(id, (order) => applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null));
-      // This report moved the order (or is a redelivery, whose first attempt may have died before telling tracking).
-      const moved = progressed?.lastTransition?.at.getTime() === progressed?.updatedAt.getTime();
-      if (!progressed || moved) {
-        const order = progressed ?? (await store.findById(id));
-        if (order) await postOrderTransition(store, order);
-      }
+      // Tells tracking of this move and of any an earlier attempt died before telling of (found
+      // by this report, a redelivery of that one, or any later one).
+      const order = progressed ?? (await store.findById(id));
+      if (order) await sendOrderTransitions(store, order);
       if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null, progressed);
       return true;
     },
@@ -145,12 +143,12 @@ export const resolvers: Resolvers = {
  */
 async function cancel(store: OrderStore, orderId: string, reason: string): Promise<void> {
   const cancelled = await store.change(new ObjectId(orderId), (order) =>
-    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order), lastTransition: { detail: reason } },
+    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order), transition: { detail: reason } },
   );
   // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
   if (order?.status === 'CANCELLED') {
-    await postOrderTransition(store, order);
+    await sendOrderTransitions(store, order);
     await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
   }
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });

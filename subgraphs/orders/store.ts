@@ -120,10 +120,12 @@ export interface OrderDoc {
   chargeId: string | null;
   shipments: ShipmentProgressDoc[];
   /**
-   * The order's own last status change, written with it, so the transition it makes reaches
-   * tracking also when the first attempt to send it died (a retried report sends it again).
+   * The order's own status changes that this service tells tracking of (see
+   * order-transitions.ts), oldest first, each written with the change itself. One stays
+   * unsent until the outbox holds it, so none is lost to a crash in between, also when a
+   * later change overtakes it. At most one per pair of statuses: an order only moves forward.
    */
-  lastTransition?: OrderTransitionDoc;
+  transitions?: OrderTransitionDoc[];
   placedAt: Date;
   updatedAt: Date;
 }
@@ -133,6 +135,8 @@ export interface OrderTransitionDoc {
   to: OrderStatusCode;
   at: Date;
   detail: string | null;
+  /** When the outbox took it for tracking; null until then. */
+  sentAt: Date | null;
 }
 
 export interface CustomerRef {
@@ -159,8 +163,12 @@ export type CoordinationStep =
 
 type OrderState = Omit<OrderDoc, '_id' | 'version'>;
 
-/** A change to an order; one that moves its status may say why (the detail of its transition). */
-export type OrderPatch = Omit<Partial<OrderState>, 'lastTransition'> & { lastTransition?: { detail: string | null } };
+/**
+ * A change to an order. One that moves its status and gives `transition` records the move as
+ * one of the order's own transitions for tracking (with why, its detail); moves the coordinator
+ * tells tracking of itself give none.
+ */
+export type OrderPatch = Omit<Partial<OrderState>, 'transitions'> & { transition?: { detail: string | null } };
 
 export class OrderStore {
   readonly orders: Collection<OrderDoc>;
@@ -265,14 +273,26 @@ export class OrderStore {
       const patch = change(current as OrderDoc);
       if (!patch) return REFUSED;
       const { _id, version, ...state } = current;
-      const { lastTransition: because, ...fields } = patch;
+      const { transition, ...fields } = patch;
       const now = new Date();
-      // Every status change is remembered as the order's last transition (a patch may give its own, with a detail).
       const moved = patch.status && patch.status !== current.status;
-      const lastTransition = moved ? { from: current.status, to: patch.status!, at: now, detail: because?.detail ?? null } : current.lastTransition;
-      return { ...state, ...fields, ...(lastTransition ? { lastTransition } : {}), updatedAt: now };
+      const recorded: OrderTransitionDoc[] =
+        moved && transition ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, sentAt: null }] : [];
+      const transitions = [...(current.transitions ?? []), ...recorded];
+      return { ...state, ...fields, ...(transitions.length ? { transitions } : {}), updatedAt: now };
     });
     return head === REFUSED ? null : (head as OrderDoc);
+  }
+
+  /** Marks these of the order's transitions (by from and to) sent; not a change of the order, so updatedAt stays. */
+  async markTransitionsSent(id: ObjectId, sent: readonly Pick<OrderTransitionDoc, 'from' | 'to'>[]): Promise<void> {
+    const isSent = (t: OrderTransitionDoc) => sent.some((s) => s.from === t.from && s.to === t.to);
+    await this.cas.update(id, (current) => {
+      if (!current?.transitions?.some((t) => !t.sentAt && isSent(t))) return REFUSED;
+      const { _id, version, ...state } = current;
+      const now = new Date();
+      return { ...state, transitions: current.transitions.map((t) => (!t.sentAt && isSent(t) ? { ...t, sentAt: now } : t)) };
+    });
   }
 }
 

@@ -1,0 +1,117 @@
+import { ObjectId } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { applyProgress } from './progress.ts';
+import { buildOrdersService } from './server.ts';
+import type { OrderDoc, OrderStore } from './store.ts';
+
+// The order's own transitions (REBIN, SHIPPING, PARTLY_SHIPPED, SHIPPED, CANCELLED) reach
+// tracking through the orders service's outbox. What tracking will be told is what the
+// outbox holds: these tests read it, against the real database, with no other service.
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: OrderStore;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const unused = 'http://127.0.0.1:9/graphql'; // never called by these tests
+  const service = await buildOrdersService({ db: await dbs.create('orders_transitions'), logger: silentLogger, customersUrl: unused, catalogUrl: unused });
+  store = service.store;
+  close = service.close;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await close();
+  await dbs.cleanup();
+});
+
+/** An order split into shipments at these centres, as the coordinator leaves it in picking. */
+async function orderInPicking(centres: string[]): Promise<{ id: string; shipmentIds: string[] }> {
+  const _id = new ObjectId();
+  const id = _id.toHexString();
+  const now = new Date();
+  const shipmentIds = centres.map((centre) => `${id}-${centre}`);
+  const order: OrderDoc = {
+    _id,
+    version: 0,
+    idempotencyKey: id,
+    requestHash: 'test',
+    status: 'PICKING',
+    stage: 'picking',
+    customerId: '64b000000000000000000001',
+    customerEmail: 'ada@example.com',
+    lines: [{ sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } }],
+    total: { amount: 1000, currency: 'GBP' },
+    shippingMethod: 'STANDARD',
+    shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
+    paymentMethod: { id: 'p1', token: 'tok', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
+    chargeAttempts: 1,
+    chargeId: 'ch_1',
+    shipments: centres.map((distributionCenter, i) => ({ shipmentId: shipmentIds[i]!, distributionCenter, status: 'PICKING', detail: null })),
+    placedAt: now,
+    updatedAt: now,
+  };
+  await store.insert(order);
+  return { id, shipmentIds };
+}
+
+const report = (orderId: string, shipmentId: string, status: string, eventId = `${shipmentId}:${status}`) =>
+  gql(app.url, `mutation($input: ProgressInput!) { recordProgress(input: $input) }`, { input: { eventId, orderId, shipmentId, stage: 'test', status } });
+
+/** The order's own transitions the outbox holds for tracking, as `FROM>TO`, each as often as it is there. */
+async function toldTracking(orderId: string): Promise<string[]> {
+  const prefix = `order-transition:ORDER:${orderId}:`;
+  const posted = [
+    ...(await store.reports.items.find({ _id: { $regex: `^${prefix}` } }).toArray()),
+    ...(await store.reports.finished.find({ _id: { $regex: `^${prefix}` } }).toArray()),
+  ];
+  const transitions = posted.flatMap((item) =>
+    item.outbox.flatMap((message) => ((message.variables as { input: { elementType: string; from: string; to: string }[] }).input ?? []).filter((t) => t.elementType === 'ORDER')),
+  );
+  return transitions.map((t) => `${t.from}>${t.to}`).sort();
+}
+
+describe("the order's own transitions", () => {
+  it('reach tracking when a crash lost one and a later report has already moved the order on', async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1']);
+    // The REBIN report was applied, then the process died before telling tracking...
+    await store.change(new ObjectId(id), (order) => applyProgress(order, shipmentIds[0]!, 'REBIN', null));
+    // ...and the next report arrives before that one is redelivered.
+    expect((await report(id, shipmentIds[0]!, 'SHIPPING')).errors).toBeUndefined();
+    expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>SHIPPING']);
+    const order = (await store.findById(new ObjectId(id)))!;
+    expect(order.transitions!.map((t) => [`${t.from}>${t.to}`, t.sentAt !== null])).toEqual([
+      ['PICKING>REBIN', true],
+      ['REBIN>SHIPPING', true],
+    ]);
+
+    // The late redelivery of the REBIN report, and a repeated SHIPPING one, add nothing.
+    await report(id, shipmentIds[0]!, 'REBIN');
+    await report(id, shipmentIds[0]!, 'SHIPPING');
+    expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>SHIPPING']);
+  });
+
+  it('tell tracking of every move of a multi-shipment order once, however often reports are redelivered', async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1', 'FRA1']);
+    const [london, frankfurt] = shipmentIds as [string, string];
+    for (const status of ['REBIN', 'SHIPPING', 'SHIPPED']) {
+      await report(id, london, status);
+      await report(id, london, status); // redelivered
+    }
+    for (const status of ['REBIN', 'SHIPPING', 'SHIPPED']) await report(id, frankfurt, status);
+    expect(await toldTracking(id)).toEqual(['PARTLY_SHIPPED>SHIPPED', 'PICKING>PARTLY_SHIPPED'].sort());
+    const order = (await store.findById(new ObjectId(id)))!;
+    expect(order.status).toBe('SHIPPED');
+  });
+
+  it('tell tracking of a cancellation once, however often it is asked for', async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1']);
+    await report(id, shipmentIds[0]!, 'REBIN');
+    for (let i = 0; i < 2; i++) {
+      expect((await gql(app.url, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "customer asked") }`, { id })).errors).toBeUndefined();
+    }
+    expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>CANCELLED']);
+  });
+});
