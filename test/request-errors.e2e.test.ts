@@ -42,7 +42,7 @@ describe('a variable of the wrong type', () => {
   it('is a request error (400, BAD_USER_INPUT) at the gateway and at subgraphs, not an unexpected error', async () => {
     const receiveItems = `mutation($quantity: Int!) { receiveItems(input: { receiptId: "typed-1", sku: "MUG-001", distributionCenter: "LHR1", bin: "T-1", quantity: $quantity }) { id } }`;
     const adjustStock = `mutation($delta: Int!) { adjustStock(input: { sku: "MUG-001", distributionCenter: "LHR1", bin: "T-1", delta: $delta }) { quantity } }`;
-    const vendor = `query($first: Int) { vendors(first: $first) { id } }`;
+    const vendor = `query($first: Int) { vendors(first: $first) { edges { node { id } } } }`;
     const cases = [
       [system.gatewayUrl, receiveItems, { quantity: 1.5 }],
       [productionGateway.url, receiveItems, { quantity: '7' }],

@@ -37,21 +37,20 @@ const stockQuery = `query($reps: [_Any!]!) { _entities(representations: $reps) {
 const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
 
 describe('inventory subgraph', () => {
-  it('pages through a centre\'s bin items in centre/bin/sku order, and refuses a cursor it did not give', async () => {
-    for (const bin of ['P-03', 'P-01', 'P-02']) await adjusted('SKU-PAGE', 'PGE1', bin, 1);
-    await adjusted('SKU-PAGE2', 'PGE1', 'P-02', 1);
+  it('pages through a sku\'s bin items in centre/bin order, and refuses a cursor it did not give', async () => {
+    for (const [centre, bin] of [['FRA1', 'P-03'], ['LHR1', 'P-02'], ['FRA1', 'P-01'], ['FRA1', 'P-02']] as const) await adjusted('SKU-PAGE', centre, bin, 1);
     const seen: string[] = [];
     let after: string | null = null;
     for (let pages = 0; ; pages++) {
       expect(pages).toBeLessThan(10);
-      const res: GraphQLResponse = await gql(app.url, `query($after: String) { binItems(distributionCenter: "PGE1", first: 1, after: $after) { edges { node { bin sku } } pageInfo { hasNextPage endCursor } } }`, { after });
+      const res: GraphQLResponse = await gql(app.url, `query($after: String) { binItems(sku: "SKU-PAGE", first: 1, after: $after) { edges { node { distributionCenter bin } } pageInfo { hasNextPage endCursor } } }`, { after });
       expect(res.errors).toBeUndefined();
-      seen.push(...(nodes(res.data!.binItems) as { bin: string; sku: string }[]).map((item) => `${item.bin} ${item.sku}`));
-      if (pages === 0) await adjusted('SKU-PAGE', 'PGE1', 'P-04', 1); // a bin stocked while paging, ahead of the reader
+      seen.push(...(nodes(res.data!.binItems) as { distributionCenter: string; bin: string }[]).map((item) => `${item.distributionCenter} ${item.bin}`));
+      if (pages === 0) await adjusted('SKU-PAGE', 'LHR1', 'P-04', 1); // a bin stocked while paging, ahead of the reader
       if (!res.data!.binItems.pageInfo.hasNextPage) break;
       after = res.data!.binItems.pageInfo.endCursor;
     }
-    expect(seen).toEqual(['P-01 SKU-PAGE', 'P-02 SKU-PAGE', 'P-02 SKU-PAGE2', 'P-03 SKU-PAGE', 'P-04 SKU-PAGE']);
+    expect(seen).toEqual(['FRA1 P-01', 'FRA1 P-02', 'FRA1 P-03', 'LHR1 P-02', 'LHR1 P-04']);
     const bad = await gql(app.url, `{ binItems(after: "not+a+cursor") { edges { node { bin } } } }`);
     expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
   });
