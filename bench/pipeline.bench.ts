@@ -1,6 +1,6 @@
 // `npm run bench:pipeline`: orders per second from placement to SHIPPED, next to the raw
 // write rate of the same database in the same run. Three runs, each its own `npm start`:
-//   1. default settings (what `npm start` runs), BENCH_ORDERS orders placed at once;
+//   1. default settings (what `npm start` runs), BENCH_ORDERS orders placed BENCH_PLACERS at a time;
 //   2. and 3. a latency-bound charging stage (each charge takes BENCH_CHARGE_LATENCY_MS, with
 //      BENCH_CHARGE_CONCURRENCY in flight per worker) with one and then two payments workers:
 //      the manifesto's "scale a bottleneck by adding nodes".
@@ -13,6 +13,7 @@ const orders = Number(process.env.BENCH_ORDERS ?? 300);
 const boundOrders = Number(process.env.BENCH_BOUND_ORDERS ?? 80);
 const latencyMs = Number(process.env.BENCH_CHARGE_LATENCY_MS ?? 1500);
 const chargeConcurrency = Number(process.env.BENCH_CHARGE_CONCURRENCY ?? 2);
+const placers = Number(process.env.BENCH_PLACERS ?? 32);
 const extraEnv = Object.fromEntries(
   (process.env.BENCH_ENV ?? '')
     .split(',')
@@ -49,12 +50,17 @@ async function restock(gatewayUrl: string, count: number) {
 async function placeAndShip(gatewayUrl: string, count: number) {
   await restock(gatewayUrl, count);
   const started = performance.now();
-  const ids = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const { placeOrder } = await gql<{ placeOrder: { id: string } }>(gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
-        input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: skus[i % skus.length], quantity: 1 }] },
-      });
-      return placeOrder.id;
+  // Customers place orders from their own browsers: many at a time, not all in one instant.
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(placers, count) }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const { placeOrder } = await gql<{ placeOrder: { id: string } }>(gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+          input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: skus[i % skus.length], quantity: 1 }] },
+        });
+        ids.push(placeOrder.id);
+      }
     }),
   );
   const placedSeconds = (performance.now() - started) / 1000;
@@ -109,7 +115,7 @@ const row = (cells: (string | number)[]) => process.stdout.write(`| ${cells.join
 
 async function main() {
   const settings = Object.keys(extraEnv).length ? ` with ${process.env.BENCH_ENV}` : '';
-  process.stdout.write(`pipeline, default settings${settings}: ${orders} single-item orders placed at once through the gateway\n`);
+  process.stdout.write(`pipeline, default settings${settings}: ${orders} single-item orders placed through the gateway, ${placers} at a time\n`);
   process.stdout.write('| orders | placed in s | all shipped after s | orders/s placed→SHIPPED | steady orders/s | raw writes/s, same database |\n|---|---|---|---|---|---|\n');
   const system = await startLauncher(17000, { PAYMENTS_FAILURE_RATE: '0', ...extraEnv });
   try {
