@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
+import { useStorableText } from '../kit/storable-text.ts';
 import { createMaskError } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
 import { yogaLogging } from '../kit/subgraph.ts';
@@ -75,7 +76,7 @@ export async function buildGateway(options: GatewayOptions) {
     // Subgraphs mask their own errors; what they chose to say (tagged with serviceName) reaches the client.
     maskedErrors: { maskError: createMaskError(logger, isDev, (error) => typeof error.extensions.serviceName === 'string') },
     logging: yogaLogging(logger),
-    plugins: [useTrackPage(), useApolloGatewayExecutor(gateway, requests), useFederatedSubscriptions(subscriptions, authorize)],
+    plugins: [useStorableText(), useTrackPage(), useApolloGatewayExecutor(gateway, requests), useFederatedSubscriptions(subscriptions, authorize)],
   });
 
   return {

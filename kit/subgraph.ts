@@ -5,6 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse, type DocumentNode } from 'graphql';
 import type { Db } from 'mongodb';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useStorableText } from './storable-text.ts';
 import { createMaskError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { serveGraphQLOverWebSocket } from './websocket.ts';
@@ -37,6 +38,7 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     landingPage: false,
     graphiql: isDev ? { title: `${name} subgraph` } : false,
     maskedErrors: { maskError: createMaskError(logger, isDev) },
+    plugins: [useStorableText()],
     logging: yogaLogging(logger),
     context: () => context(),
   });

@@ -79,3 +79,25 @@ describe('production mode', () => {
     }
   });
 });
+
+describe('text no database can store', () => {
+  it('refuses a NUL character or a lone surrogate, in variables or in the document, before anything is written', async () => {
+    const receiveItems = `mutation($id: ID!) { receiveItems(input: { receiptId: $id, sku: "MUG-001", distributionCenter: "LHR1", bin: "T-9", quantity: 1 }) { id } }`;
+    const cases = [
+      [system.gatewayUrl, JSON.stringify({ query: receiveItems, variables: { id: 'nul\u0000receipt' } })],
+      [system.gatewayUrl, JSON.stringify({ query: receiveItems, variables: { id: 'half\ud800surrogate' } })],
+      [system.gatewayUrl, JSON.stringify({ query: `{ receipt(id: "a\\u0000b") { id } }` })],
+      [system.urls.receiving, JSON.stringify({ query: receiveItems, variables: { id: 'nul\u0000receipt' } })],
+      [productionGateway.url, JSON.stringify({ query: receiveItems, variables: { id: 'nul\u0000receipt' } })],
+    ] as const;
+    for (const [url, body] of cases) {
+      const response = await post(url, body);
+      expect(response.status, `${url} ${response.text}`).toBe(400);
+      const parsed = JSON.parse(response.text);
+      expect(parsed.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+      expect(response.text).not.toMatch(/SQLSTATE|Unicode escape/);
+    }
+    const receipts = await post(system.urls.receiving, JSON.stringify({ query: `{ receipts(first: 100) { edges { node { id } } } }` }));
+    expect(JSON.parse(receipts.text).data.receipts.edges).toEqual([]);
+  });
+});

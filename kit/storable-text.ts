@@ -1,0 +1,49 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { ErrorCode } from './errors.ts';
+
+/**
+ * Refuses a request whose text cannot be stored: a NUL character or a lone UTF-16 surrogate,
+ * anywhere in the document or its variables. PostgreSQL (behind the embedded FerretDB) cannot
+ * store NUL in text, MongoDB drivers reject lone surrogates, and no field of ours means either;
+ * so they are the client's error (BAD_USER_INPUT), found before anything is read or written,
+ * rather than a database error surfacing as INTERNAL_SERVER_ERROR. One check for every
+ * subgraph and the gateway.
+ */
+// eslint-disable-next-line no-control-regex
+const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function findUnstorable(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return unstorable.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findUnstorable(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = findUnstorable(item, path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The same characters written as escapes inside the document's string literals (`"a\\u0000b"`). */
+const escapedUnstorable = /\\u0{4}|\\u\{0+\}|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
+
+export function useStorableText(): Plugin {
+  return {
+    onParams({ params }) {
+      const query = params.query ?? '';
+      const where = findUnstorable(query, 'query') ?? (escapedUnstorable.test(query) ? 'query' : null) ?? findUnstorable(params.variables ?? {}, 'variables');
+      if (where) {
+        throw new GraphQLError(`${where} holds a NUL character or a lone UTF-16 surrogate, which no field accepts`, {
+          extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
+        });
+      }
+    },
+  };
+}
