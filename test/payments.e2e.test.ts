@@ -5,7 +5,7 @@ import { CALLBACK_MAX_ATTEMPTS } from '../subgraphs/payments/worker.ts';
 import { serviceClients } from '../pipeline/services.ts';
 import { PaymentsStore } from '../subgraphs/payments/store.ts';
 import { startPaymentsWorker } from '../subgraphs/payments/worker.ts';
-import { codes, gql, silentLogger, TestDatabases } from './harness.ts';
+import { codes, gql, silentLogger, testCredentials, TestDatabases } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 // Payments is a reusable service: any caller can charge through it and choose how to
@@ -171,7 +171,7 @@ describe('payments: workers', () => {
     // worked on one request at once.
     const { store: shortLeases, processor } = system.services.payments;
     const store = new PaymentsStore(shortLeases.requests.items.db, { visibilityTimeoutMs: 30_000 });
-    const clients = serviceClients(system.urls);
+    const clients = serviceClients(testCredentials('payments'), system.urls);
     const workers = [startPaymentsWorker(store, processor, clients, silentLogger), startPaymentsWorker(store, processor, clients, silentLogger)];
     try {
       for (const id of ids) await eventually(() => poll(id), (r) => r.status === 'COMPLETED');
