@@ -35,6 +35,8 @@ export interface SystemOptions {
   payments?: { latencyMs: number; failureRate: number };
   paymentsQueue?: { visibilityTimeoutMs?: number; maxAttempts?: number };
   picking?: { batchSize: number; maxWaitMs: number };
+  /** Where payments may call results back (PAYMENTS_CALLBACK_ALLOWLIST): nowhere by default. */
+  callbackAllowList?: string[];
 }
 
 /**
@@ -62,7 +64,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger, tokens, vendorsUrl: urls.vendors }),
     inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger, tokens }),
     orders: await buildOrdersService({ db: await dbs.create('orders'), logger, tokens, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls }),
-    payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, tokens, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue }),
+    payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, tokens, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue, callbackAllowList: options.callbackAllowList }),
     picking: await buildPickingService({ db: await dbs.create('picking'), logger, tokens }),
     rebin: await buildRebinService({ db: await dbs.create('rebin'), logger, tokens }),
     shipping: await buildShippingService({ db: await dbs.create('shipping'), logger, tokens }),
@@ -86,7 +88,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       case 'orders':
         return startOrdersWorker(services.orders.store, clientsOf('orders'), logger);
       case 'payments':
-        return startPaymentsWorker(services.payments.store, services.payments.processor, clientsOf('payments'), logger);
+        return startPaymentsWorker(services.payments.store, services.payments.processor, clientsOf('payments'), logger, { callbacks: services.payments.callbacks });
       case 'picking':
         return startPickingWorker(services.picking.store, clientsOf('picking'), logger, options.picking ?? { batchSize: 3, maxWaitMs: 150 });
       case 'rebin':
@@ -151,6 +153,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       await services.receiving.close();
       await services.catalog.close();
       await services.exceptions.close();
+      await services.payments.close();
       await Promise.all(allClients.map((made) => made.close()));
     },
   };
