@@ -70,10 +70,10 @@ export function useGatewayLimits(limits: GatewayLimits): Plugin {
     onParams({ params, setParams }) {
       if (!trusted) return;
       const extensions = params.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined;
-      const id = (params as { documentId?: string }).documentId ?? extensions?.persistedQuery?.sha256Hash;
+      const id = extensions?.persistedQuery?.sha256Hash;
       const query = id ? trusted.get(id) : undefined;
       if (!query) {
-        throw clientError(ErrorCode.UNTRUSTED_DOCUMENT, 'This gateway runs only trusted documents: send the documentId of one from its manifest.', { http: { status: 400 } });
+        throw clientError(ErrorCode.UNTRUSTED_DOCUMENT, 'This gateway runs only trusted documents: send the id of one from its manifest as extensions.persistedQuery.sha256Hash.', { http: { status: 400 } });
       }
       setParams({ ...params, query });
     },

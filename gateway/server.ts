@@ -101,8 +101,9 @@ export async function buildGateway(options: GatewayOptions) {
     plugins: [
       useTrackPage(),
       useGatewayAuth(auth, access),
-      useGatewayLimits(limits),
       useApolloGatewayExecutor(gateway, requests),
+      // After the executor plugin: the time limit wraps Apollo's executor.
+      useGatewayLimits(limits),
       useFederatedSubscriptions(subscriptions, async (args, identity) => (isAuthenticated(identity) ? followingCheck(args, identity) : undefined)),
     ],
   });
