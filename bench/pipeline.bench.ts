@@ -21,8 +21,11 @@ const extraEnv = Object.fromEntries(
     .map((pair) => pair.split('=') as [string, string]),
 );
 
+/** As the demo customer Ada, whose token the launcher prints: she places the orders and reads them. */
+let authorization = '';
+
 async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -118,6 +121,7 @@ async function main() {
   process.stdout.write(`pipeline, default settings${settings}: ${orders} single-item orders placed through the gateway, ${placers} at a time\n`);
   process.stdout.write('| orders | placed in s | all shipped after s | orders/s placed→SHIPPED | steady orders/s | raw writes/s, same database |\n|---|---|---|---|---|---|\n');
   const system = await startLauncher(17000, { PAYMENTS_FAILURE_RATE: '0', ...extraEnv });
+  authorization = system.authorization.ada;
   try {
     const result = await placeAndShip(system.gatewayUrl, orders);
     const raw = await rawWriteRate(system.mongoUri!);
@@ -139,6 +143,7 @@ async function main() {
       PAYMENTS_FAILURE_RATE: '0',
       ...extraEnv,
     });
+    authorization = bound.authorization.ada;
     try {
       const result = await placeAndShip(bound.gatewayUrl, boundOrders);
       perWorkers.push(result.steady);
