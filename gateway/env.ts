@@ -7,7 +7,9 @@ import { defaultLimits, type GatewayLimits } from './limits.ts';
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 /** The gateway's configuration, parsed once at start-up. */
-export function gatewayConfig(source: NodeJS.ProcessEnv = process.env) {
+export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
+  // An empty variable is an unset one (docker compose passes `${AUTH_JWKS_URL:-}` as "").
+  const source = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== ''));
   const env = parseEnv(
     {
       GATEWAY_PORT: portVar(4000),
