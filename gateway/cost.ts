@@ -47,8 +47,11 @@ export function operationCost(
         const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
         cost += multiplier;
         if (!field || !selection.selectionSet) continue;
+        // A page (a list, or a connection whose nodes are the list) counts as its `first`; a list
+        // inside a connection was counted by the connection; any other list as DEFAULT_LIST_SIZE.
         let size = 1;
-        if (isList(field.type)) {
+        const paged = field.args.some((argument) => argument.name === 'first');
+        if (paged) {
           size = DEFAULT_LIST_SIZE;
           try {
             const first = getArgumentValues(field, selection, variables).first;
@@ -56,6 +59,8 @@ export function operationCost(
           } catch {
             // bad arguments are graphql's own validation errors
           }
+        } else if (isList(field.type) && !parent!.name.endsWith('Connection')) {
+          size = DEFAULT_LIST_SIZE;
         }
         walk(selection.selectionSet, getNamedType(field.type), multiplier * Math.max(size, 1), spread);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {

@@ -116,7 +116,7 @@ describe('npm start', () => {
     const ada = /Ada \(customer \w+\):\s+(\S+)/.exec(first.output())?.[1];
     expect(support && ada).toBeTruthy();
     expect((await gql(gatewayUrl, customersQuery, {}, { token: null })).status).toBe(401);
-    const own = await gql(gatewayUrl, `{ customer(id: "${demo.customers.ada}") { name } orders { id } }`, {}, { token: ada });
+    const own = await gql(gatewayUrl, `{ customer(id: "${demo.customers.ada}") { name } orders { edges { node { id } } } }`, {}, { token: ada });
     expect(own.errors).toBeUndefined();
     expect(own.data!.customer.name).toBe('Ada Lovelace');
     const before = await gql(gatewayUrl, customersQuery, {}, { token: support });
