@@ -59,7 +59,7 @@ export const registerGateway = (url: string) => gatewayUrls.add(url);
 let operatorToken: Promise<string> | undefined;
 export const operator = () => (operatorToken ??= userToken({ roles: ['support', 'warehouse', 'customer'], customerId: demo.customers.ada, sub: 'test-operator', ttl: 24 * 3600 }));
 const testService = testCredentials('test');
-async function defaultAuthorization(url: string): Promise<string> {
+export async function defaultAuthorization(url: string): Promise<string> {
   return gatewayUrls.has(url) ? `Bearer ${await operator()}` : testService.authorization();
 }
 
