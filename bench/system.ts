@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
-import { devSecretsPath, readDevSecrets } from '../scripts/dev-secrets.ts';
+import { devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
 import { projectRoot } from '../scripts/ferretdb.ts';
 import { serviceNames } from '../pipeline/services.ts';
 
@@ -28,12 +28,14 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
   // The development tokens it printed, and service credentials from the secret it generated.
   const support = /support:\s+(\S+)/.exec(output)?.[1];
   const ada = /Ada \(customer \w+\):\s+(\S+)/.exec(output)?.[1];
-  const service = serviceCredentials('bench', new InternalTokens(readDevSecrets(devSecretsPath({ FERRETDB_DATA_DIR: dataDir })).internal));
+  const secrets = readDevSecrets(devSecretsPath({ FERRETDB_DATA_DIR: dataDir }));
+  const service = serviceCredentials('bench', new InternalTokens(secrets.internal));
+  const warehouse = await devToken(secrets.users, { role: 'warehouse' });
   return {
     gatewayUrl: `http://127.0.0.1:${basePort}/graphql`,
     mongoUri,
     /** `Authorization` values: support (reads anything), Ada (places and reads her orders), a service (calls subgraphs directly). */
-    authorization: { support: `Bearer ${support}`, ada: `Bearer ${ada}`, service: () => service.authorization() },
+    authorization: { support: `Bearer ${support}`, ada: `Bearer ${ada}`, warehouse: `Bearer ${warehouse}`, service: () => service.authorization() },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -50,9 +50,9 @@ const o = 'ok' as const, U = 'UNAUTHENTICATED' as const, F = 'FORBIDDEN' as cons
 const roles: Caller[] = ['anonymous', 'ada', 'grace', 'support', 'warehouse'];
 const operations: { name: string; query: () => string; variables?: () => Record<string, unknown>; expect: Outcome[] }[] = [
   //                                                                       anonymous ada grace support warehouse
-  { name: 'catalogue: products, prices, stock, vendors', query: () => `{ products(first: 2) { sku price { amount } stock { available } vendor { name } } vendors(first: 1) { name } }`, expect: [o, o, o, o, o] },
+  { name: 'catalogue: products, prices, stock, vendors', query: () => `{ products(first: 2) { edges { node { sku price { amount } stock { available } vendor { name } } } } vendors(first: 1) { edges { node { name } } } }`, expect: [o, o, o, o, o] },
   { name: "Ada's customer record", query: () => `{ customer(id: "${ada}") { name email paymentMethods { last4 } } }`, expect: [U, o, F, o, F] },
-  { name: 'every customer', query: () => `{ customers(first: 5) { id } }`, expect: [U, F, F, o, F] },
+  { name: 'every customer', query: () => `{ customers(first: 5) { edges { node { id } } } }`, expect: [U, F, F, o, F] },
   { name: "Grace's order", query: () => `{ order(id: "${graceOrder}") { id status } }`, expect: [U, F, o, o, o] },
   { name: "Grace's order's customer", query: () => `{ order(id: "${graceOrder}") { customer { name } } }`, expect: [U, F, o, o, F] },
   { name: 'place an order for Ada', query: () => placeOrder, variables: () => ({ input: { customerId: ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'MUG-001', quantity: 1 }] } }), expect: [U, o, F, F, F] },

@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'limits-'));
 
 beforeAll(async () => {
   system = await startSystem(dbs, { workers: false });
-  strict = await system.startGateway({ limits: { maxBodyBytes: 4_000, maxDepth: 4, maxAliases: 3, maxTokens: 300, maxDirectives: 3, maxCost: 200, ratePerMinute: 1_000 } });
+  strict = await system.startGateway({ limits: { maxBodyBytes: 4_000, maxDepth: 8, maxAliases: 3, maxTokens: 300, maxDirectives: 3, maxCost: 200, ratePerMinute: 1_000 } });
 });
 afterAll(async () => {
   await system?.close();
@@ -29,11 +29,11 @@ const stillServes = async (url: string) => {
 
 describe('abuse limits at the gateway', () => {
   const refusals: [string, string, string][] = [
-    ['depth', `{ vendors { products { vendor { products { vendor { name } } } } } }`, 'QUERY_TOO_COMPLEX'],
+    ['depth', `{ vendors { edges { node { products { edges { node { vendor { products { edges { node { sku } } } } } } } } } } }`, 'QUERY_TOO_COMPLEX'],
     ['aliases', `{ a: product(sku: "MUG-001") { sku } b: product(sku: "MUG-001") { sku } c: product(sku: "MUG-001") { sku } d: product(sku: "MUG-001") { sku } }`, 'QUERY_TOO_COMPLEX'],
-    ['tokens', `{ products { ${Array.from({ length: 400 }, () => 'sku').join(' ')} } }`, 'QUERY_TOO_COMPLEX'],
+    ['tokens', `{ product(sku: "MUG-001") { ${Array.from({ length: 400 }, () => 'sku').join(' ')} } }`, 'QUERY_TOO_COMPLEX'],
     ['directives', `{ product(sku: "MUG-001") { sku @include(if: true) @include(if: true) @skip(if: false) @skip(if: false) } }`, 'QUERY_TOO_COMPLEX'],
-    ['cost (list sizes)', `{ vendors(first: 20) { products(first: 20) { sku title } } }`, 'QUERY_TOO_COMPLEX'],
+    ['cost (list sizes)', `{ vendors(first: 20) { edges { node { products(first: 20) { edges { node { sku title } } } } } } }`, 'QUERY_TOO_COMPLEX'],
   ];
   for (const [limit, query, code] of refusals) {
     it(`refuses too many ${limit} with ${code} (limit: ${limit.split(' ')[0]}) and keeps serving`, async () => {
@@ -46,7 +46,7 @@ describe('abuse limits at the gateway', () => {
   }
 
   it('counts a list by its first: argument, variables included', async () => {
-    const query = `query($n: Int) { vendors(first: $n) { products(first: $n) { sku } } }`;
+    const query = `query($n: Int) { vendors(first: $n) { edges { node { products(first: $n) { edges { node { sku } } } } } } }`;
     expect((await gql(strict.url, query, { n: 5 })).errors).toBeUndefined();
     expect(codes(await gql(strict.url, query, { n: 50 }))).toEqual(['QUERY_TOO_COMPLEX']);
   });
@@ -87,7 +87,7 @@ describe('abuse limits at the gateway', () => {
   it('stops a request that takes longer than the time limit with REQUEST_TIMEOUT', async () => {
     const hasty = await system.startGateway({ limits: { timeoutMs: 1 } });
     try {
-      const res = await gql(hasty.url, `{ vendors(first: 20) { name products(first: 5) { sku stock { available } } } }`);
+      const res = await gql(hasty.url, `{ vendors(first: 20) { edges { node { name products(first: 5) { edges { node { sku stock { available } } } } } } } }`);
       expect(codes(res)).toEqual(['REQUEST_TIMEOUT']);
       expect(res.status).toBe(504);
     } finally {
