@@ -45,7 +45,7 @@ async function main() {
   try {
     if (!system.mongoUri) throw new Error('the launcher did not say where its database is');
     const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await gateway.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const res = await gateway.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', authorization: system.authorization.ada }, body: JSON.stringify({ query, variables }) });
       return (await res.body.json()) as { data?: any; errors?: unknown[] };
     };
     let orderId = '';

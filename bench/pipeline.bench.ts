@@ -21,8 +21,18 @@ const extraEnv = Object.fromEntries(
     .map((pair) => pair.split('=') as [string, string]),
 );
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+/** As the demo customer Ada, whose token the launcher prints: she places the orders and reads them. */
+let authorization = '';
+
+/** Receiving restocks as the warehouse. */
+let warehouseAuthorization = '';
+
+async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, as: 'ada' | 'warehouse' = 'ada'): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: as === 'ada' ? authorization : warehouseAuthorization },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -35,12 +45,12 @@ async function restock(gatewayUrl: string, count: number) {
   const receiptIds = await Promise.all(
     skus.map(async (sku) => {
       const input = { receiptId: `bench-${sku}-${Date.now()}`, sku, distributionCenter: 'LHR1', bin: `BENCH-${sku}`, quantity: count };
-      await gql(gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, { input });
+      await gql(gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, { input }, 'warehouse');
       return input.receiptId;
     }),
   );
   for (;;) {
-    const data = await gql<Record<string, { status: string } | null>>(gatewayUrl, `{ ${receiptIds.map((id, i) => `r${i}: receipt(id: "${id}") { status }`).join(' ')} }`);
+    const data = await gql<Record<string, { status: string } | null>>(gatewayUrl, `{ ${receiptIds.map((id, i) => `r${i}: receipt(id: "${id}") { status }`).join(' ')} }`, {}, 'warehouse');
     if (receiptIds.every((_, i) => data[`r${i}`]?.status === 'DONE')) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -118,6 +128,8 @@ async function main() {
   process.stdout.write(`pipeline, default settings${settings}: ${orders} single-item orders placed through the gateway, ${placers} at a time\n`);
   process.stdout.write('| orders | placed in s | all shipped after s | orders/s placed→SHIPPED | steady orders/s | raw writes/s, same database |\n|---|---|---|---|---|---|\n');
   const system = await startLauncher(17000, { PAYMENTS_FAILURE_RATE: '0', ...extraEnv });
+  authorization = system.authorization.ada;
+  warehouseAuthorization = system.authorization.warehouse;
   try {
     const result = await placeAndShip(system.gatewayUrl, orders);
     const raw = await rawWriteRate(system.mongoUri!);
@@ -139,6 +151,8 @@ async function main() {
       PAYMENTS_FAILURE_RATE: '0',
       ...extraEnv,
     });
+    authorization = bound.authorization.ada;
+    warehouseAuthorization = bound.authorization.warehouse;
     try {
       const result = await placeAndShip(bound.gatewayUrl, boundOrders);
       perWorkers.push(result.steady);

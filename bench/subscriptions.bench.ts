@@ -31,8 +31,10 @@ async function main() {
   const system = await startLauncher(basePort, Object.fromEntries(stagesWithWorkers.map((stage) => [`${stage.toUpperCase()}_WORKERS`, '0'])));
   const gateway = new Pool(`http://127.0.0.1:${basePort}`, { connections: 8 });
   const tracking = new Pool(trackingUrl, { connections: 8 });
-  const post = async (pool: Pool, query: string, variables: Record<string, unknown>) => {
-    const res = await pool.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  // Tracking is called as a service (recordTransitions), the gateway as support, or as Ada to place her orders.
+  const post = async (pool: Pool, query: string, variables: Record<string, unknown>, as: 'support' | 'ada' = 'support') => {
+    const authorization = pool === tracking ? await system.authorization.service() : system.authorization[as];
+    const res = await pool.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query, variables }) });
     const body = (await res.body.json()) as { data?: any; errors?: unknown[] };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
@@ -52,7 +54,7 @@ async function main() {
     });
 
   try {
-    const orderIds = await placeOrders((input) => post(gateway, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input }), Math.max(...counts));
+    const orderIds = await placeOrders((input) => post(gateway, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input }, 'ada'), Math.max(...counts));
     process.stdout.write(`subscriptions: latency from recordTransitions at tracking to delivery at a gateway subscriber, ${durationMs / 1000} s per run\n`);
     process.stdout.write('| subscribers | subscription | events/s recorded | deliveries | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|\n');
     // Each own-order subscriber resumes from the log's current position, so one whose stream
@@ -87,7 +89,13 @@ async function main() {
     const warmed = new Set<number>();
     const clients: Client[] = [];
     for (let i = 0; i < count; i++) {
-      const client = createClient({ url: `ws://127.0.0.1:${basePort}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+      const client = createClient({
+        url: `ws://127.0.0.1:${basePort}/graphql`,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        connectionParams: { authorization: system.authorization.support },
+      });
       clients.push(client);
       client.subscribe(subscription(i), {
         next: (result) => {

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
+import { devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
 import { projectRoot } from '../scripts/ferretdb.ts';
 import { serviceNames } from '../pipeline/services.ts';
 
@@ -23,9 +25,17 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
     child.once('exit', (code) => reject(new Error(`system exited with ${code}:\n${output}`)));
   });
   const mongoUri = /database: FerretDB .*? at (mongodb:\S+)/.exec(output)?.[1];
+  // The development tokens it printed, and service credentials from the secret it generated.
+  const support = /support:\s+(\S+)/.exec(output)?.[1];
+  const ada = /Ada \(customer \w+\):\s+(\S+)/.exec(output)?.[1];
+  const secrets = readDevSecrets(devSecretsPath({ FERRETDB_DATA_DIR: dataDir }));
+  const service = serviceCredentials('bench', new InternalTokens(secrets.internal));
+  const warehouse = await devToken(secrets.users, { role: 'warehouse' });
   return {
     gatewayUrl: `http://127.0.0.1:${basePort}/graphql`,
     mongoUri,
+    /** `Authorization` values: support (reads anything), Ada (places and reads her orders), a service (calls subgraphs directly). */
+    authorization: { support: `Bearer ${support}`, ada: `Bearer ${ada}`, warehouse: `Bearer ${warehouse}`, service: () => service.authorization() },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -16,7 +16,7 @@ type Fetcher = RemoteGraphQLDataSource['fetcher'];
  * A subgraph that cannot be reached becomes a DEPENDENCY_UNAVAILABLE error naming
  * it, so the client gets the rest of its answer plus an error that says what is missing.
  */
-export function createDataSource(name: string, url: string, agent: Agent): RemoteGraphQLDataSource {
+export function createDataSource(name: string, url: string, agent: Agent, authorization: (context: unknown) => Promise<string>): RemoteGraphQLDataSource {
   const fetcher = (async (input: string, init: Record<string, unknown>) => {
     try {
       return await undiciFetch(input, { ...init, dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
@@ -28,5 +28,13 @@ export function createDataSource(name: string, url: string, agent: Agent): Remot
     }
   }) as unknown as Fetcher;
   // No subgraph sets cache hints, so skip reading them on every response.
-  return new RemoteGraphQLDataSource({ url, honorSubgraphCacheControlHeader: false, fetcher });
+  // Every fetch carries the client's identity as an internal token the subgraph verifies.
+  return new RemoteGraphQLDataSource({
+    url,
+    honorSubgraphCacheControlHeader: false,
+    fetcher,
+    async willSendRequest({ request, context }) {
+      request.http?.headers.set('authorization', await authorization(context));
+    },
+  });
 }

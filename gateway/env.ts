@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { isLogLevel, type LogLevel } from '../kit/logger.ts';
-import { parseEnv, portVar } from '../kit/env.ts';
+import { internalSecretVar, parseEnv, portVar } from '../kit/env.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
+import { defaultLimits, type GatewayLimits } from './limits.ts';
+
+const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 /** The gateway's configuration, parsed once at start-up. */
-export function gatewayConfig(source: NodeJS.ProcessEnv = process.env) {
+export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
+  // An empty variable is an unset one (docker compose passes `${AUTH_JWKS_URL:-}` as "").
+  const source = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== ''));
   const env = parseEnv(
     {
       GATEWAY_PORT: portVar(4000),
@@ -12,19 +17,50 @@ export function gatewayConfig(source: NodeJS.ProcessEnv = process.env) {
       NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
       LOG_LEVEL: z.string().refine(isLogLevel, 'one of debug, info, warn, error, silent').default('info'),
       SUPERGRAPH_PATH: z.string().optional(),
-      GATEWAY_SUBSCRIPTION_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
       GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
+      INTERNAL_AUTH_SECRET: internalSecretVar(),
+      AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+      AUTH_JWKS_URL: z.string().url().optional(),
+      AUTH_ISSUER: z.string().default('fulfilment-dev'),
+      AUTH_AUDIENCE: z.string().default('fulfilment-graph'),
+      GRAPHIQL_TOKEN: z.string().optional(),
+      GATEWAY_MAX_BODY_BYTES: limit(defaultLimits.maxBodyBytes),
+      GATEWAY_MAX_DEPTH: limit(defaultLimits.maxDepth),
+      GATEWAY_MAX_ALIASES: limit(defaultLimits.maxAliases),
+      GATEWAY_MAX_TOKENS: limit(defaultLimits.maxTokens),
+      GATEWAY_MAX_DIRECTIVES: limit(defaultLimits.maxDirectives),
+      GATEWAY_MAX_COST: limit(defaultLimits.maxCost),
+      GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
+      GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
+      GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
     },
     source,
   );
+  if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+    throw new Error('Invalid configuration:\n  AUTH_JWKS_URL or AUTH_JWT_SECRET: required (where client tokens are verified; npm start generates a development secret)');
+  }
+  const limits: GatewayLimits = {
+    maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
+    maxDepth: env.GATEWAY_MAX_DEPTH,
+    maxAliases: env.GATEWAY_MAX_ALIASES,
+    maxTokens: env.GATEWAY_MAX_TOKENS,
+    maxDirectives: env.GATEWAY_MAX_DIRECTIVES,
+    maxCost: env.GATEWAY_MAX_COST,
+    ratePerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
+    timeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+    trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS,
+  };
   return {
     port: env.GATEWAY_PORT,
     host: env.HOST,
     isDev: env.NODE_ENV !== 'production',
     logLevel: env.LOG_LEVEL as LogLevel,
     supergraphPath: env.SUPERGRAPH_PATH,
-    subscriptionToken: env.GATEWAY_SUBSCRIPTION_TOKEN,
     maxSubscriptionsPerConnection: env.GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     endpoints: subgraphEndpoints(source),
+    internalSecret: env.INTERNAL_AUTH_SECRET,
+    userTokens: { secret: env.AUTH_JWT_SECRET, jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
+    graphiqlToken: env.GRAPHIQL_TOKEN,
+    limits,
   };
 }

@@ -1,4 +1,6 @@
+import { InternalTokens } from '../kit/auth/tokens.ts';
 import { createLogger } from '../kit/logger.ts';
+import { GatewayAuth } from './auth.ts';
 import { closeServer, listen } from '../kit/http.ts';
 import { gatewayConfig } from './env.ts';
 import { buildGateway } from './server.ts';
@@ -14,7 +16,9 @@ try {
     endpoints: config.endpoints,
     logger,
     isDev: config.isDev,
-    subscriptionToken: config.subscriptionToken,
+    auth: new GatewayAuth(config.userTokens, new InternalTokens(config.internalSecret)),
+    graphiqlToken: config.graphiqlToken,
+    limits: config.limits,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
   });
   const { server, port } = await listen(gateway.handler, config.port, config.host, 'GATEWAY_PORT');

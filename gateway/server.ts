@@ -3,18 +3,26 @@ import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { useStorableText } from '../kit/storable-text.ts';
+import { isAuthenticated } from '../kit/auth/identity.ts';
+import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
+import { serviceCredentials } from '../kit/auth/tokens.ts';
 import { createMaskError } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
 import { yogaLogging } from '../kit/subgraph.ts';
 import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
+import { identityIn, type GatewayAuth } from './auth.ts';
+import { useGatewayAuth } from './auth-plugin.ts';
+import { defaultLimits, limitBodySize, useGatewayLimits, type GatewayLimits } from './limits.ts';
 import { createDataSource, createSubgraphAgent } from './data-source.ts';
 import { RequestContexts, useApolloGatewayExecutor } from './executor-plugin.ts';
 import { exampleQuery } from './example-query.ts';
 import type { SubgraphEndpoint } from './subgraphs.ts';
 import { FederatedSubscriptions } from './subscriptions/engine.ts';
 import { SubscriptionPlanner } from './subscriptions/planner.ts';
+import { orderFollowingCheck } from './subscriptions/ownership.ts';
 import { useFederatedSubscriptions } from './subscriptions/plugin.ts';
 import { UpstreamConnections } from './subscriptions/upstream.ts';
+import { supergraphForExecution } from './supergraph.ts';
 import { useTrackPage } from './track-page.ts';
 
 export interface GatewayOptions {
@@ -23,8 +31,12 @@ export interface GatewayOptions {
   endpoints: readonly SubgraphEndpoint[];
   logger: Logger;
   isDev?: boolean;
-  /** When set, subscribers must present it: `{ authorization: "Bearer <token>" }` on connect, or the Authorization header. */
-  subscriptionToken?: string;
+  /** Verifies clients' tokens and signs the internal ones subgraphs verify. */
+  auth: GatewayAuth;
+  /** Development: GraphiQL opens with this token in its headers. */
+  graphiqlToken?: string;
+  /** Abuse limits; each unset one has its default. */
+  limits?: Partial<GatewayLimits>;
   maxSubscriptionsPerConnection?: number;
   /** Events a subscriber may have waiting before it is ended as too slow. */
   maxQueuedPerSubscriber?: number;
@@ -39,12 +51,16 @@ export async function buildGateway(options: GatewayOptions) {
   const { supergraphSdl, endpoints, logger, isDev = true } = options;
   const urls = new Map(endpoints.map((endpoint) => [endpoint.name, endpoint.url]));
   const agent = createSubgraphAgent();
+  const { auth } = options;
+  const limits: GatewayLimits = { ...defaultLimits, ...options.limits };
+  const authorizationFor = (context: unknown) => auth.internalAuthorization(identityIn(context));
   const dataSources = new Map<string, GraphQLDataSource>();
+  const executableSdl = supergraphForExecution(supergraphSdl);
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: executableSdl,
     logger: { debug: logger.debug, info: logger.info, warn: logger.warn, error: logger.error },
     buildService: ({ name, url }) => {
-      const source = createDataSource(name, urls.get(name) ?? url!, agent);
+      const source = createDataSource(name, urls.get(name) ?? url!, agent, authorizationFor);
       dataSources.set(name, source);
       return source;
     },
@@ -52,36 +68,51 @@ export async function buildGateway(options: GatewayOptions) {
   const { schema } = await gateway.load();
 
   const requests = new RequestContexts(logger);
-  const upstream = new UpstreamConnections(urls);
+  const ownCredentials = serviceCredentials('gateway', auth.tokens);
+  const upstream = new UpstreamConnections(urls, () => ownCredentials.authorization());
+  // The rules declared in the subgraphs' schemas, as composed: read once, checked per operation.
+  const access = new AccessChecker(schema, readAccessRules(supergraphSdl));
   const subscriptions = new FederatedSubscriptions({
-    planner: new SubscriptionPlanner(supergraphSdl),
+    planner: new SubscriptionPlanner(executableSdl),
     dataSources,
     upstream,
     requests,
     logger,
     maxQueuedPerSubscriber: options.maxQueuedPerSubscriber,
   });
-  const authorize: Authorize | undefined = options.subscriptionToken
-    ? (params) => params?.authorization === `Bearer ${options.subscriptionToken}`
-    : undefined;
+  // A WebSocket proves who it is once, in connection_init; a bad token is refused with 4403, and the
+  // connection is closed with 4403 when its token expires. No token: anonymous, public data only.
+  const authorize: Authorize = (params) =>
+    auth.identify(typeof params?.authorization === 'string' ? params.authorization : undefined).catch(() => false as const);
+  const followingCheck = orderFollowingCheck(urls.get('orders') ?? '', agent, (identity) => auth.internalAuthorization(identity));
 
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: isDev ? { title: 'Fulfilment graph', defaultQuery: exampleQuery } : false,
+    graphiql: isDev
+      ? { title: 'Fulfilment graph', defaultQuery: exampleQuery, ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}) }
+      : false,
     // GraphiQL's assets are served from the package, not a CDN: it works offline and behind firewalls.
     renderGraphiQL,
     // Subgraphs mask their own errors; what they chose to say (tagged with serviceName) reaches the client.
     maskedErrors: { maskError: createMaskError(logger, isDev, (error) => typeof error.extensions.serviceName === 'string') },
     logging: yogaLogging(logger),
-    plugins: [useStorableText(), useTrackPage(), useApolloGatewayExecutor(gateway, requests), useFederatedSubscriptions(subscriptions, authorize)],
+    plugins: [
+      useStorableText(),
+      useTrackPage(),
+      useGatewayAuth(auth, access),
+      useApolloGatewayExecutor(gateway, requests),
+      // After the executor plugin: the time limit wraps Apollo's executor.
+      useGatewayLimits(limits),
+      useFederatedSubscriptions(subscriptions, async (args, identity) => (isAuthenticated(identity) ? followingCheck(args, identity) : undefined)),
+    ],
   });
 
   return {
     yoga,
-    handler: yoga,
+    handler: limitBodySize(yoga, limits.maxBodyBytes),
     subscriptions,
     /** Serves GraphQL over WebSockets on the listening server's /graphql. */
     attach: (server: Server) =>

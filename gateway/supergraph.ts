@@ -23,3 +23,13 @@ export function composeSupergraph(endpoints: readonly SubgraphEndpoint[]): strin
 export function loadSupergraph(endpoints: readonly SubgraphEndpoint[], path?: string): string {
   return path ? readFileSync(path, 'utf8') : composeSupergraph(endpoints);
 }
+
+/**
+ * Apollo Gateway refuses a supergraph that links a feature `for: SECURITY` it does not enforce
+ * (@authenticated, @requiresScopes, @policy: only Apollo Router's paid edition does). This gateway
+ * enforces them itself (useGatewayAuth, from the rules read off the full supergraph), so the copy
+ * handed to Apollo's runtime drops the `for: SECURITY` mark of exactly those features.
+ */
+export function supergraphForExecution(supergraphSdl: string): string {
+  return supergraphSdl.replace(/(@link\(url: "https:\/\/specs\.apollo\.dev\/(?:authenticated|requiresScopes|policy)\/v[\d.]+"), for: SECURITY\)/g, '$1)');
+}

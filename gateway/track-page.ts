@@ -10,7 +10,9 @@ export function useTrackPage(): Plugin {
   };
 }
 
-// The page reads the order and its history once, then follows it over a WebSocket with the
+// The page works from a tracking link (/track?order=<id>&token=<Order.trackingToken>): the token
+// lets it read and follow that one order and nothing else, so the page shows no personal data.
+// It reads the order and its history once, then follows it over a WebSocket with the
 // graphql-ws protocol, resubscribing from its last cursor whenever the connection drops, so
 // it never misses or repeats a transition (rows are keyed by transition id).
 const trackPageHtml = /* html */ `<!doctype html>
@@ -45,7 +47,6 @@ const trackPageHtml = /* html */ `<!doctype html>
   <div id="summary">
     <div><b>Status</b><span id="status"></span></div>
     <div><b>Where</b><span id="where"></span></div>
-    <div><b>Customer</b><span id="customer"></span></div>
     <div><b>Shipments</b><span id="shipments"></span></div>
   </div>
   <div id="connection"></div>
@@ -60,7 +61,6 @@ const transitionFields = 'id elementType elementId from to node at detail';
 const orderQuery = \`query TrackOrder($id: ID!) {
   order(id: $id) {
     id status stage
-    customer { name }
     location { state node since }
     shipments { id carrier trackingNumber }
     history { \${transitionFields} }
@@ -114,7 +114,6 @@ async function track(orderId) {
   $('tracking').hidden = false;
   $('status').textContent = order.status;
   $('where').textContent = order.location ? order.location.state + ' at ' + order.location.node : (order.stage ?? '');
-  $('customer').textContent = order.customer?.name ?? '';
   const shipments = new Map(order.shipments.map((s) => [s.id, s]));
   showShipments([...shipments.values()]);
   // The history is complete up to historyCursor: following on from there misses nothing,

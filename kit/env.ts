@@ -28,7 +28,13 @@ export interface ServiceConfig {
   isDev: boolean;
   logLevel: LogLevel;
   seedDemoData: boolean;
+  /** Signs and verifies the tokens services present to one another (shared by the gateway and every service). */
+  internalSecret: string;
 }
+
+/** INTERNAL_AUTH_SECRET: required everywhere; nothing inside the system answers without it. */
+export const internalSecretVar = () =>
+  z.string({ required_error: 'required (at least 32 characters; npm start generates one into .data/)' }).min(32, 'at least 32 characters');
 
 /**
  * Settings every service shares. Each service has its own database:
@@ -49,6 +55,7 @@ export function serviceConfig(name: string, defaultPort: number, source: NodeJS.
       NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
       LOG_LEVEL: z.string().refine(isLogLevel, 'one of debug, info, warn, error, silent').default('info'),
       SEED_DEMO_DATA: z.enum(['true', 'false']).default('false'),
+      INTERNAL_AUTH_SECRET: internalSecretVar(),
     },
     source,
   );
@@ -61,5 +68,6 @@ export function serviceConfig(name: string, defaultPort: number, source: NodeJS.
     isDev: env.NODE_ENV !== 'production',
     logLevel: env.LOG_LEVEL as LogLevel,
     seedDemoData: env.SEED_DEMO_DATA === 'true',
+    internalSecret: env.INTERNAL_AUTH_SECRET,
   };
 }

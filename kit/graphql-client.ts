@@ -1,8 +1,9 @@
 import { Pool } from 'undici';
+import type { ServiceCredentials } from './auth/tokens.ts';
 import { clientError, ErrorCode } from './errors.ts';
 
 /** Codes with which a service refuses a request as such: sending it again cannot help. */
-const rejectionCodes = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'PAYMENT_METHOD_EXPIRED', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
+const rejectionCodes = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'PAYMENT_METHOD_EXPIRED', 'FORBIDDEN', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
 
 /** The target answered, and refused the request (as opposed to being unavailable). */
 export class RejectedByService extends Error {
@@ -28,7 +29,11 @@ export interface GraphQLClient {
  * becomes DEPENDENCY_UNAVAILABLE naming the service, so the caller writes nothing
  * and the client knows to retry.
  */
-export function createGraphQLClient(service: string, url: string, options: { timeoutMs?: number; connections?: number } = {}): GraphQLClient {
+export function createGraphQLClient(
+  service: string,
+  url: string,
+  options: { credentials: Pick<ServiceCredentials, 'authorization'>; timeoutMs?: number; connections?: number },
+): GraphQLClient {
   const target = new URL(url);
   const pool = new Pool(target.origin, {
     connections: options.connections ?? 16,
@@ -46,7 +51,7 @@ export function createGraphQLClient(service: string, url: string, options: { tim
         const response = await pool.request({
           path: target.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers: { 'content-type': 'application/json', accept: 'application/json', authorization: await options.credentials.authorization() },
           body: JSON.stringify({ query, variables }),
         });
         body = (await response.body.json()) as typeof body;

@@ -1,3 +1,4 @@
+import type { CallbackPolicy } from './callbacks.ts';
 import { RejectedByService, type GraphQLClient } from './graphql-client.ts';
 import type { Logger } from './logger.ts';
 import type { DurableQueue, OutboxMessage } from './queue.ts';
@@ -8,6 +9,8 @@ export interface RelayOptions {
   /** A client per target service name (see pipeline/services.ts). */
   clients: (target: string) => GraphQLClient | undefined;
   logger: Logger;
+  /** Where http(s) targets (callbacks) may go; without one, callbacks are refused. */
+  callbacks?: CallbackPolicy;
   pollMs?: number;
   batch?: number;
 }
@@ -19,14 +22,14 @@ export interface RelayOptions {
  * died after sending, before recording) has no second effect. Failed deliveries
  * back off exponentially per message.
  */
-export function startOutboxRelay({ queues, clients, logger, pollMs = 25, batch = 50, maxPollMs = 1_000 }: RelayOptions & { maxPollMs?: number }) {
+export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 25, batch = 50, maxPollMs = 1_000 }: RelayOptions & { maxPollMs?: number }) {
   const log = logger.child({ component: 'outbox-relay' });
   let running = true;
   let wake: (() => void) | undefined;
 
   const rejected = new Set<string>();
   const deliver = async (message: OutboxMessage): Promise<string | null> => {
-    if (/^https?:\/\//.test(message.target)) return postCallback(message.target, message.variables);
+    if (/^https?:\/\//.test(message.target)) return callbacks ? callbacks.post(message.target, message.variables) : 'callbacks are not allowed from here';
     const client = clients(message.target);
     if (!client) {
       rejected.add(message.id);
@@ -101,20 +104,4 @@ export function startOutboxRelay({ queues, clients, logger, pollMs = 25, batch =
       await done;
     },
   };
-}
-
-/** A callback is a plain JSON POST to the address the requester gave; any 2xx counts as delivered. */
-async function postCallback(url: string, body: Record<string, unknown>): Promise<string | null> {
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(5_000),
-    });
-    return response.ok ? null : `callback answered HTTP ${response.status}`;
-  } catch (error) {
-    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    return `callback failed: ${cause}`;
-  }
 }

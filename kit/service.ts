@@ -1,5 +1,6 @@
 import type { RequestListener, Server } from 'node:http';
 import type { Db } from 'mongodb';
+import { InternalTokens } from './auth/tokens.ts';
 import { serviceConfig, type ServiceConfig } from './env.ts';
 import { closeServer, listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -11,6 +12,8 @@ export interface ServiceDeps<E = unknown> {
   logger: Logger;
   /** The service's own settings, parsed before anything connects. */
   env: E;
+  /** Verifies callers' internal tokens and signs this service's own (INTERNAL_AUTH_SECRET). */
+  tokens: InternalTokens;
 }
 
 export interface BuiltService {
@@ -43,7 +46,7 @@ export async function runService<E = undefined>(
     const client = await connectMongo(config.mongoUri, name).catch((error: Error) => {
       throw new Error(`cannot reach the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
     });
-    const service = await build({ db: client.db(config.dbName), config, logger, env });
+    const service = await build({ db: client.db(config.dbName), config, logger, env, tokens: new InternalTokens(config.internalSecret) });
     if (config.seedDemoData && service.seed) {
       await service.seed();
       logger.info('demo data loaded');

@@ -5,10 +5,13 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse, type DocumentNode } from 'graphql';
 import type { Db } from 'mongodb';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { readAccessRules } from './auth/rules.ts';
+import { useSubgraphAuth } from './auth/subgraph-auth.ts';
+import { bearerToken, type InternalTokens } from './auth/tokens.ts';
 import { useStorableText } from './storable-text.ts';
 import { createMaskError } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { serveGraphQLOverWebSocket } from './websocket.ts';
+import { serveGraphQLOverWebSocket, type Authorize } from './websocket.ts';
 
 export function loadSchema(url: URL): DocumentNode {
   return parse(readFileSync(url, 'utf8'));
@@ -23,14 +26,17 @@ export interface SubgraphAppOptions<C extends object> {
   context: () => C;
   logger: Logger;
   isDev: boolean;
+  /** Verifies the internal tokens every request must carry. */
+  tokens: InternalTokens;
 }
 
 export type SubgraphApp<C extends object> = YogaServerInstance<Record<string, never>, C>;
 
 /** A federation subgraph served by graphql-yoga at /graphql, with /health for probes. */
 export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<C>): SubgraphApp<C> {
-  const { name, typeDefs, resolvers, context, logger, isDev } = options;
+  const { name, typeDefs, resolvers, context, logger, isDev, tokens } = options;
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
+  const rules = readAccessRules(typeDefs);
   return createYoga<Record<string, never>, C>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -38,10 +44,19 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     landingPage: false,
     graphiql: isDev ? { title: `${name} subgraph` } : false,
     maskedErrors: { maskError: createMaskError(logger, isDev) },
-    plugins: [useStorableText()],
     logging: yogaLogging(logger),
     context: () => context(),
+    plugins: [useStorableText(), useSubgraphAuth(tokens, rules, () => schema)],
   });
+}
+
+/** A subgraph's WebSocket connections present an internal token in `connection_init`, as HTTP requests do in their header. */
+export function internalTokenAuthorize(tokens: InternalTokens): Authorize {
+  return async (params) => {
+    const token = bearerToken(typeof params?.authorization === 'string' ? params.authorization : undefined);
+    if (!token) return false;
+    return tokens.verify(token).catch(() => false as const);
+  };
 }
 
 /** graphql-yoga's logger, writing through ours. */
@@ -59,6 +74,8 @@ export interface SubgraphDeps {
   db: Db;
   logger: Logger;
   isDev?: boolean;
+  /** The internal secret's tokens: verifies callers, and signs this service's own calls. */
+  tokens: InternalTokens;
 }
 
 /** Everything that makes one subgraph: its schema, its data access, its resolvers. */
@@ -84,7 +101,7 @@ export interface BuiltSubgraph<S, C extends object> {
 /** Creates the store and its indexes, then the app; index.ts listens, tests call it directly. */
 export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }, C extends object>(
   definition: SubgraphDefinition<S, C>,
-  { db, logger, isDev = true }: SubgraphDeps,
+  { db, logger, isDev = true, tokens }: SubgraphDeps,
 ): Promise<BuiltSubgraph<S, C>> {
   const store = definition.createStore(db);
   await store.ensureIndexes();
@@ -94,6 +111,7 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
     resolvers: definition.resolvers,
     logger,
     isDev,
+    tokens,
     context: () => definition.createContext(store),
   });
   const seed = definition.seed?.bind(definition);
@@ -103,6 +121,6 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
     store,
     handler: app,
     seed: seed ? () => seed(store) : undefined,
-    attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger }) : undefined,
+    attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger, authorize: internalTokenAuthorize(tokens) }) : undefined,
   };
 }

@@ -7,8 +7,18 @@ import { WebSocketServer } from 'ws';
 import { ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 
-/** Decides on a subscriber from what it presents (`connection_init` payload, or the Authorization header). */
-export type Authorize = (params: Record<string, unknown> | undefined) => boolean | Promise<boolean>;
+/**
+ * Decides on a connection from its `connection_init` payload: the caller it proves to be
+ * (passed to every operation's context as `principal`), or false to refuse it (4403).
+ * A principal with `expiresAt` has its connection closed with 4403 at that moment.
+ */
+export type Authorize = (params: Record<string, unknown> | undefined) => Principal | false | Promise<Principal | false>;
+export interface Principal {
+  expiresAt?: number;
+}
+
+/** Close code for a connection whose credentials were refused or have expired. */
+export const FORBIDDEN_CLOSE_CODE = 4403;
 
 export interface WebSocketOptions {
   logger: Logger;
@@ -36,10 +46,28 @@ export const SLOW_CLIENT_CLOSE_CODE = 1013;
 export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstance<any, any>, options: WebSocketOptions) {
   const { logger, authorize, maxSubscriptionsPerConnection = Number.POSITIVE_INFINITY, connectionInitWaitTimeoutMs = 3_000, keepAliveMs = 12_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
+  const principals = new WeakMap<object, Principal>();
+  const expiries = new WeakMap<object, NodeJS.Timeout>();
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
       connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
-      onConnect: async (ctx) => (authorize ? authorize(ctx.connectionParams) : true),
+      onConnect: async (ctx) => {
+        if (!authorize) return true;
+        const principal = await authorize(ctx.connectionParams);
+        if (!principal) return false;
+        principals.set(ctx, principal);
+        if (principal.expiresAt !== undefined) {
+          // setTimeout holds at most ~24.8 days; a longer-lived credential is checked again then.
+          const close = () => {
+            const left = principal.expiresAt! - Date.now();
+            if (left > 0) expiries.set(ctx, setTimeout(close, Math.min(left, 2 ** 31 - 1)).unref());
+            else ctx.extra.socket.close(FORBIDDEN_CLOSE_CODE, 'Forbidden: token expired');
+          };
+          close();
+        }
+        return true;
+      },
+      onClose: (ctx) => clearTimeout(expiries.get(ctx)),
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
@@ -56,6 +84,7 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
           socket: ctx.extra.socket,
           params,
           connectionParams: ctx.connectionParams,
+          principal: principals.get(ctx),
         });
         let document;
         try {

@@ -1,7 +1,7 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, silentLogger, TestDatabases, type RunningApp } from '../test/harness.ts';
+import { serve, silentLogger, testCredentials, TestDatabases, type RunningApp } from '../test/harness.ts';
 import { createGraphQLClient } from './graphql-client.ts';
 import { DurableQueue } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
@@ -98,7 +98,7 @@ describe('outbox relay', () => {
     const [lease] = await queue.lease('w', 1);
     await queue.complete(lease!, { messages: [{ target: 'next', operation: 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', variables: { id: 'e', n: 42 } }] });
 
-    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { timeoutMs: 500 });
+    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('test'), timeoutMs: 500 });
     const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20 });
     try {
       await until(async () => ((await queue.get('e'))!.outbox[0]!.attempts ?? 0) >= 1);

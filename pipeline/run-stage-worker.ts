@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { serviceCredentials } from '../kit/auth/tokens.ts';
 import type { Logger } from '../kit/logger.ts';
 import { runService } from '../kit/service.ts';
 import { serviceClients, type ServiceClients } from './services.ts';
@@ -17,10 +18,10 @@ export function runStageWorker<S extends { ensureIndexes(): Promise<void> }, E =
   return runService(
     service,
     0,
-    async ({ db, logger, env }) => {
+    async ({ db, logger, env, tokens }) => {
       const store = createStore(db);
       await store.ensureIndexes();
-      const clients = serviceClients();
+      const clients = serviceClients(serviceCredentials(service, tokens));
       const worker = start(store, clients, logger, env);
       return {
         close: async () => {

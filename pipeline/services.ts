@@ -1,3 +1,4 @@
+import type { ServiceCredentials } from '../kit/auth/tokens.ts';
 import { createGraphQLClient, type GraphQLClient } from '../kit/graphql-client.ts';
 
 /** Every service (subgraph) of the system, with the port the launcher gives it by default. */
@@ -49,15 +50,15 @@ export function serviceEndpoints(env: NodeJS.ProcessEnv = process.env): ServiceE
   return serviceNames.map((name) => ({ name, url: serviceUrl(name, env) }));
 }
 
-/** Pooled GraphQL clients to other services, created on first use, keyed by service name. */
-export function serviceClients(urls: Partial<Record<string, string>> = {}, env: NodeJS.ProcessEnv = process.env) {
+/** Pooled GraphQL clients to other services, created on first use, keyed by service name; calls carry the caller's service credentials. */
+export function serviceClients(credentials: ServiceCredentials, urls: Partial<Record<string, string>> = {}, env: NodeJS.ProcessEnv = process.env) {
   const clients = new Map<string, GraphQLClient>();
   return {
     get(name: string): GraphQLClient | undefined {
       if (!(serviceNames as readonly string[]).includes(name) && !urls[name]) return undefined;
       let client = clients.get(name);
       if (!client) {
-        client = createGraphQLClient(name, urls[name] ?? serviceUrl(name as ServiceName, env));
+        client = createGraphQLClient(name, urls[name] ?? serviceUrl(name as ServiceName, env), { credentials });
         clients.set(name, client);
       }
       return client;

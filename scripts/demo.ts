@@ -1,13 +1,22 @@
 // `npm run demo [-- count]`: places a stream of orders through the gateway of a
 // running system (npm start) and shows them moving through the pipeline.
 import { demo } from '../subgraphs/demo-data.ts';
+import { devToken, readDevSecrets } from './dev-secrets.ts';
 
 const gatewayUrl = process.env.GATEWAY_URL ?? `http://localhost:${process.env.GATEWAY_PORT ?? 4000}/graphql`;
 const count = Number(process.argv[2] ?? 12);
 const finalStatuses = new Set(['SHIPPED', 'PAYMENT_DECLINED', 'OUT_OF_STOCK', 'CANCELLED']);
 
-async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+// Ada places and watches her orders; a support agent changes an address. Their tokens come from
+// the running development secret (npm start's), or DEMO_CUSTOMER_TOKEN / DEMO_SUPPORT_TOKEN.
+const tokens = { ada: process.env.DEMO_CUSTOMER_TOKEN ?? '', support: process.env.DEMO_SUPPORT_TOKEN ?? '' };
+
+async function gql<T>(query: string, variables: Record<string, unknown> = {}, as: keyof typeof tokens = 'ada'): Promise<T> {
+  const response = await fetch(gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[as]}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
   if (!body.data) throw new Error(body.errors?.map((e) => e.message).join('; ') ?? 'no data');
   return body.data;
@@ -24,16 +33,25 @@ const baskets = [
 ];
 
 async function main() {
+  if (!tokens.ada || !tokens.support) {
+    const { users } = readDevSecrets();
+    tokens.ada ||= await devToken(users, { role: 'customer', customerId: demo.customers.ada });
+    tokens.support ||= await devToken(users, { role: 'support' });
+  }
   process.stdout.write(`placing ${count} orders through ${gatewayUrl}\n`);
   const ids: string[] = [];
+  const links: string[] = [];
   for (let i = 0; i < count; i++) {
-    const { placeOrder } = await gql<{ placeOrder: { id: string } }>(
-      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+    const { placeOrder } = await gql<{ placeOrder: { id: string; trackingToken: string } }>(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id trackingToken } }`,
       { input: { customerId: demo.customers.ada, paymentMethodId: cards[i % cards.length], lines: baskets[i % baskets.length], shippingMethod: i % 3 === 0 ? 'EXPRESS' : 'STANDARD' } },
     );
     ids.push(placeOrder.id);
+    links.push(`${gatewayUrl.replace(/\/graphql$/, '')}/track?order=${placeOrder.id}&token=${placeOrder.trackingToken}`);
   }
-  process.stdout.write(`watch one live: ${gatewayUrl.replace(/\/graphql$/, '')}/track?order=${ids[0]}\n`);
+  // Tracking links, like a carrier's: each follows its one order and nothing else.
+  process.stdout.write(`watch one live: ${links[0]}\n`);
+  for (const link of links.slice(1, 4)) process.stdout.write(`           or: ${link}\n`);
   // A support agent changes one order's address once it is in the distribution centre.
   const changing = ids[1] ?? ids[0]!;
   let change: string | null = null;
@@ -74,6 +92,7 @@ async function changeAddressInFlight(orderId: string, status: string): Promise<s
           address: { name: 'Ada Lovelace', line1: '1 Piccadilly', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
         },
       },
+      'support',
     );
     process.stdout.write(`changed the address of ${orderId} while ${status}: change ${changeShippingAddress.id} ${changeShippingAddress.status}\n`);
     return changeShippingAddress.id;

@@ -10,6 +10,8 @@ import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgr
 import { stagesWithWorkers } from '../pipeline/services.ts';
 import { graphqlBannerLine } from './banner.ts';
 import { buildAll, builtPath } from './build.ts';
+import { demo } from '../subgraphs/demo-data.ts';
+import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
@@ -88,8 +90,20 @@ async function main() {
     say('database: using MONGODB_URI / <SERVICE>_MONGODB_URI (no embedded database started)');
   }
 
+  // Development identities: secrets generated once into the data folder, unless the environment
+  // brings its own (a real identity provider: AUTH_JWKS_URL; the internal secret: INTERNAL_AUTH_SECRET).
+  const secrets = ensureDevSecrets();
+  const auth = {
+    INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? secrets.internal,
+    ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? secrets.users, AUTH_ISSUER: env.AUTH_ISSUER ?? DEV_ISSUER, AUTH_AUDIENCE: env.AUTH_AUDIENCE ?? DEV_AUDIENCE }),
+  };
+  const devSigningSecret = env.AUTH_JWKS_URL ? undefined : auth.AUTH_JWT_SECRET!;
+  const supportToken = devSigningSecret ? await devToken(devSigningSecret, { role: 'support' }) : undefined;
+  const adaToken = devSigningSecret ? await devToken(devSigningSecret, { role: 'customer', customerId: demo.customers.ada }) : undefined;
+
   const shared = {
     ...env,
+    ...auth,
     ...(mongoUri && !env.MONGODB_URI ? { MONGODB_URI: mongoUri } : {}),
     HOST: env.HOST ?? '127.0.0.1',
     LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
@@ -118,7 +132,7 @@ async function main() {
   }
 
   const gateway = plans.find((plan) => plan.name === 'gateway')!;
-  await launch(gateway, { ...shared, GATEWAY_PORT: String(gateway.port) });
+  await launch(gateway, { ...shared, GATEWAY_PORT: String(gateway.port), ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) });
 
   process.stdout.write(
     [
@@ -131,6 +145,15 @@ async function main() {
         : []),
       `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
       `  Live:      ws://localhost:${gateway.port}/graphql (subscriptions), http://localhost:${gateway.port}/track?order=<id>`,
+      ...(supportToken && adaToken
+        ? [
+            `  Tokens (12 h; secrets in ${devSecretsPath()}), send as Authorization: Bearer <token>:`,
+            `    support:   ${supportToken}`,
+            `    Ada (customer ${demo.customers.ada}): ${adaToken}`,
+            '    more:      npm run -s token -- --role customer --customer <id>   (or --role support, --role warehouse)',
+            '  GraphiQL opens with the support token in its headers.',
+          ]
+        : ['  Tokens:    from your identity provider (AUTH_JWKS_URL)']),
       '  Watch orders move: npm run demo',
       '  Press Ctrl-C to stop.',
       '',

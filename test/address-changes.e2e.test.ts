@@ -259,7 +259,7 @@ describe('changing the shipping address of an order in flight', () => {
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, country: 'United Kingdom' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, line1: '  ' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, country: 'XX' }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, postalCode: '9'.repeat(100_000) }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, postalCode: '9'.repeat(5_000) }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress('64b0000000000000000000ff', 'ASYNCHRONOUS', home))).toEqual(['NOT_FOUND']);
     expect(codes(await changeAddress('not-an-id', 'ASYNCHRONOUS', home))).toEqual(['BAD_USER_INPUT']);
     expect((await orderOf(id)).addressChanges).toEqual([]);

@@ -9,7 +9,7 @@ import { buildGateway } from '../gateway/server.ts';
 import { subgraphNames } from '../gateway/subgraphs.ts';
 import { composeSupergraph, loadSupergraph } from '../gateway/supergraph.ts';
 import { demo } from '../subgraphs/demo-data.ts';
-import { gql, serve, silentLogger, TestDatabases } from './harness.ts';
+import { gql, registerGateway, serve, silentLogger, testGatewayAuth, TestDatabases } from './harness.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -37,8 +37,9 @@ describe('gateway start-up', () => {
     const path = join(dir, 'supergraph.graphql');
     writeFileSync(path, composeSupergraph(subgraphNames.map((name) => ({ name, url: `http://${name}.invalid:1/graphql` }))));
     const endpoints = Object.entries(system.apps).map(([name, app]) => ({ name, url: app.url }));
-    const gateway = await buildGateway({ supergraphSdl: loadSupergraph(endpoints, path), endpoints, logger: silentLogger });
+    const gateway = await buildGateway({ supergraphSdl: loadSupergraph(endpoints, path), endpoints, logger: silentLogger, auth: testGatewayAuth() });
     const app = await serve(gateway.handler);
+    registerGateway(app.url);
     try {
       const res = await gql(app.url, `query($id: ID!) { customer(id: $id) { name } product(sku: "MUG-001") { title vendor { name } stock { onHand } } }`, { id: demo.customers.ada });
       expect(res.errors).toBeUndefined();

@@ -2,10 +2,66 @@ import { randomBytes } from 'node:crypto';
 import type { RequestListener, Server } from 'node:http';
 import { MongoClient, type Db } from 'mongodb';
 import { inject } from 'vitest';
+import { SignJWT } from 'jose';
+import { GatewayAuth } from '../gateway/auth.ts';
+import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
 import { closeServer, listen } from '../kit/http.ts';
 import { createLogger } from '../kit/logger.ts';
+import { demo } from '../subgraphs/demo-data.ts';
 
 export const silentLogger = createLogger('test', { level: 'silent' });
+
+/** The secrets of every system a test starts: internal (service to service) and the development identity provider's. */
+export const testSecrets = {
+  internal: randomBytes(32).toString('hex'),
+  users: randomBytes(32).toString('hex'),
+  issuer: 'fulfilment-test',
+  audience: 'fulfilment-graph',
+};
+export const testTokens = new InternalTokens(testSecrets.internal);
+export const testCredentials = (service: string) => serviceCredentials(service, testTokens);
+export const testGatewayAuth = () => new GatewayAuth({ secret: testSecrets.users, issuer: testSecrets.issuer, audience: testSecrets.audience }, testTokens);
+
+export interface UserClaims {
+  role?: string;
+  roles?: string[];
+  customerId?: string;
+  sub?: string;
+  /** Seconds until it expires (negative: already expired). */
+  ttl?: number;
+  notBefore?: number;
+  issuer?: string;
+  audience?: string;
+  secret?: string;
+}
+
+/** A client's token as the development identity provider issues it (HS256). */
+export async function userToken(claims: UserClaims): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ role: claims.role, roles: claims.roles, customerId: claims.customerId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub ?? `${claims.role ?? 'user'}-${claims.customerId ?? 'test'}`)
+    .setIssuer(claims.issuer ?? testSecrets.issuer)
+    .setAudience(claims.audience ?? testSecrets.audience)
+    .setIssuedAt()
+    .setExpirationTime(now + (claims.ttl ?? 3600));
+  if (claims.notBefore !== undefined) jwt.setNotBefore(now + claims.notBefore);
+  return jwt.sign(new TextEncoder().encode(claims.secret ?? testSecrets.users));
+}
+
+/**
+ * The credentials `gql` sends when a test names none: to a gateway, an operator who is support
+ * and the demo customer Ada (tests that are not about access use it to do anything); to a
+ * subgraph, a service's internal token. Access tests pass their own.
+ */
+const gatewayUrls = new Set<string>();
+export const registerGateway = (url: string) => gatewayUrls.add(url);
+let operatorToken: Promise<string> | undefined;
+export const operator = () => (operatorToken ??= userToken({ roles: ['support', 'warehouse', 'customer'], customerId: demo.customers.ada, sub: 'test-operator', ttl: 24 * 3600 }));
+const testService = testCredentials('test');
+export async function defaultAuthorization(url: string): Promise<string> {
+  return gatewayUrls.has(url) ? `Bearer ${await operator()}` : testService.authorization();
+}
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;
@@ -52,13 +108,20 @@ export async function serve(handler: RequestListener, port = 0, attach?: (server
   };
 }
 
-export async function gql<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+/** `token`: a bearer token to send instead of the default credentials, or null for none at all. */
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { token?: string | null } = {},
+): Promise<GraphQLResponse<T> & { status: number }> {
+  const authorization = options.token === null ? undefined : options.token ? `Bearer ${options.token}` : await defaultAuthorization(url);
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(authorization ? { authorization } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return (await response.json()) as GraphQLResponse<T>;
+  return { ...((await response.json()) as GraphQLResponse<T>), status: response.status };
 }
 
 export function codes(response: GraphQLResponse): unknown[] {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
 import { freePort, projectRoot } from '../scripts/ferretdb.ts';
+import { demo } from '../subgraphs/demo-data.ts';
 import { gql } from './harness.ts';
 
 // `npm start` as a user runs it: the launcher builds/starts the embedded database,
@@ -110,7 +111,15 @@ describe('npm start', () => {
     await first.ready();
     expect(first.output()).toContain(`GraphiQL:  http://localhost:${env.GATEWAY_PORT}/graphql`);
     expect(first.output()).toMatch(/database: FerretDB v1\.24\.2/);
-    const before = await gql(gatewayUrl, customersQuery);
+    // It prints a support token and one for the demo customer Ada, signed with the secret it generated.
+    const support = /support:\s+(\S+)/.exec(first.output())?.[1];
+    const ada = /Ada \(customer \w+\):\s+(\S+)/.exec(first.output())?.[1];
+    expect(support && ada).toBeTruthy();
+    expect((await gql(gatewayUrl, customersQuery, {}, { token: null })).status).toBe(401);
+    const own = await gql(gatewayUrl, `{ customer(id: "${demo.customers.ada}") { name } orders { edges { node { id } } } }`, {}, { token: ada });
+    expect(own.errors).toBeUndefined();
+    expect(own.data!.customer.name).toBe('Ada Lovelace');
+    const before = await gql(gatewayUrl, customersQuery, {}, { token: support });
     expect(before.errors).toBeUndefined();
     expect(before.data!.customers.edges.length).toBeGreaterThan(0);
 
@@ -119,7 +128,7 @@ describe('npm start', () => {
     expect(await rival.exited).toBe(1);
     expect(rival.output()).toContain(`another npm start (pid ${first.child.pid}) is using ${dataDir}; stop it or set FERRETDB_DATA_DIR`);
     expect(rival.output()).not.toContain('database: FerretDB');
-    expect((await gql(gatewayUrl, customersQuery)).data).toEqual(before.data);
+    expect((await gql(gatewayUrl, customersQuery, {}, { token: support })).data).toEqual(before.data);
 
     const ports = [first.databasePort(), ...Object.values(env).map(Number)];
     expect(await listening(ports)).toEqual(ports);
@@ -133,7 +142,14 @@ describe('npm start', () => {
 
     const second = launch(env);
     await second.ready();
-    const after = await gql(gatewayUrl, customersQuery);
+    // The secret is kept in the data folder: a token printed by the first start still works, and so does `npm run token`'s.
+    const after = await gql(gatewayUrl, customersQuery, {}, { token: support });
+    const printed = execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/token.ts'), '--role', 'customer', '--customer', demo.customers.grace], {
+      env: { ...process.env, FERRETDB_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    }).trim();
+    const grace = await gql(gatewayUrl, `{ customer(id: "${demo.customers.grace}") { name } }`, {}, { token: printed });
+    expect(grace.data!.customer.name).toBe('Grace Hopper');
     expect(after.data).toEqual(before.data);
     const secondDatabase = second.databasePort();
     expect(await interrupt(second.child, second.exited)).toBe(0);

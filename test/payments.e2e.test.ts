@@ -1,11 +1,13 @@
+import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/ferretdb.ts';
 import { CALLBACK_MAX_ATTEMPTS } from '../subgraphs/payments/worker.ts';
 import { serviceClients } from '../pipeline/services.ts';
 import { PaymentsStore } from '../subgraphs/payments/store.ts';
 import { startPaymentsWorker } from '../subgraphs/payments/worker.ts';
-import { codes, gql, silentLogger, TestDatabases } from './harness.ts';
+import { codes, gql, silentLogger, testCredentials, TestDatabases } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 // Payments is a reusable service: any caller can charge through it and choose how to
@@ -13,9 +15,16 @@ import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
 let system: RunningSystem;
+/** The requesters' callback addresses, allow-listed when payments starts (PAYMENTS_CALLBACK_ALLOWLIST). */
+let callbackPorts: number[];
 
 beforeAll(async () => {
-  system = await startSystem(dbs, { workers: [], paymentsQueue: { visibilityTimeoutMs: 300 } });
+  callbackPorts = [await freePort(), await freePort(), await freePort(), await freePort()];
+  system = await startSystem(dbs, {
+    workers: [],
+    paymentsQueue: { visibilityTimeoutMs: 300 },
+    callbackAllowList: [...callbackPorts.map((port) => `http://127.0.0.1:${port}/`), `http://${hostname()}:${callbackPorts[3]}/hooks/`],
+  });
 });
 afterAll(async () => {
   await system?.close();
@@ -82,7 +91,7 @@ describe('payments: asynchronous charge requests', () => {
   });
 
   it('callback: posts the result to the address the requester gave, retrying while it is down', async () => {
-    const port = await freePort();
+    const port = callbackPorts[0]!;
     const id = newId('callback');
     await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: { ...visa, last4: '9995' }, callbackUrl: `http://127.0.0.1:${port}/charged` } });
     system.addWorker('payments');
@@ -103,7 +112,7 @@ describe('payments: asynchronous charge requests', () => {
 
   it('callback: gives up on a requester that stays gone, and the result can still be polled', async () => {
     const id = newId('gone');
-    await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: `http://127.0.0.1:${await freePort()}/gone` } });
+    await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: `http://127.0.0.1:${callbackPorts[1]}/gone` } });
     system.addWorker('payments');
     try {
       const abandoned = await eventually(() => poll(id), (r) => toRequester(r)?.abandoned === true, 20_000);
@@ -171,7 +180,7 @@ describe('payments: workers', () => {
     // worked on one request at once.
     const { store: shortLeases, processor } = system.services.payments;
     const store = new PaymentsStore(shortLeases.requests.items.db, { visibilityTimeoutMs: 30_000 });
-    const clients = serviceClients(system.urls);
+    const clients = serviceClients(testCredentials('payments'), system.urls);
     const workers = [startPaymentsWorker(store, processor, clients, silentLogger), startPaymentsWorker(store, processor, clients, silentLogger)];
     try {
       for (const id of ids) await eventually(() => poll(id), (r) => r.status === 'COMPLETED');
@@ -183,5 +192,65 @@ describe('payments: workers', () => {
       await Promise.all(workers.map((worker) => worker.stop()));
       await clients.close();
     }
+  });
+
+  describe('callbacks go only where the allow-list says (server-side request forgery)', () => {
+    const refusedTargets = [
+      ['another service of the system', 'http://127.0.0.1:4005/graphql'],
+      ['cloud metadata (link-local)', 'http://169.254.169.254/latest/meta-data/'],
+      ['a private network address', 'http://10.0.0.7/hook'],
+      ['IPv6 loopback', 'http://[::1]:4006/graphql'],
+      ['a local file', 'file:///etc/passwd'],
+      ['an allow-listed address with credentials in it', () => `http://user:secret@127.0.0.1:${callbackPorts[0]}/charged`],
+      ['an allow-listed host on another port', () => `http://127.0.0.1:${callbackPorts[0]! + 1}/charged`],
+    ] as const;
+    for (const [what, target] of refusedTargets) {
+      it(`refuses ${what} when the charge is requested, and writes nothing`, async () => {
+        const id = newId('ssrf');
+        const callbackUrl = typeof target === 'function' ? target() : target;
+        const res = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl } });
+        expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+        expect(res.errors![0]!.extensions!.field).toBe('callbackUrl');
+        expect(await poll(id)).toBeNull();
+      });
+    }
+
+    it('does not follow a redirect from an allow-listed address to somewhere else', async () => {
+      const id = newId('redirect');
+      const elsewhere = await collector(callbackPorts[2]!);
+      const redirecting = createServer((req, res) => {
+        req.resume();
+        res.writeHead(302, { location: `http://127.0.0.1:${callbackPorts[2]}/stolen` }).end();
+      });
+      await new Promise<void>((resolve) => redirecting.listen(callbackPorts[1], '127.0.0.1', resolve));
+      await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: `http://127.0.0.1:${callbackPorts[1]}/charged` } });
+      system.addWorker('payments');
+      try {
+        const refused = await eventually(() => poll(id), (r) => toRequester(r)?.attempts >= 1);
+        expect(toRequester(refused).lastError).toMatch(/redirect \(HTTP 302\), which is not followed/);
+        expect(elsewhere.bodies).toEqual([]);
+      } finally {
+        await system.stopWorkers('payments');
+        await new Promise((resolve) => redirecting.close(resolve));
+        await elsewhere.close();
+      }
+    });
+
+    it('refuses to connect when an allow-listed name resolves to an internal address', async () => {
+      const resolved = await lookup(hostname()).catch(() => undefined);
+      if (!resolved || !/^127\.|^::1$/.test(resolved.address)) return; // this machine's name is not a loopback alias
+      const id = newId('rebind');
+      const target = await collector(callbackPorts[3]!);
+      await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: `http://${hostname()}:${callbackPorts[3]}/hooks/charged` } });
+      system.addWorker('payments');
+      try {
+        const refused = await eventually(() => poll(id), (r) => toRequester(r)?.attempts >= 1);
+        expect(toRequester(refused).lastError).toMatch(/internal address that is not allow-listed/);
+        expect(target.bodies).toEqual([]);
+      } finally {
+        await system.stopWorkers('payments');
+        await target.close();
+      }
+    });
   });
 });

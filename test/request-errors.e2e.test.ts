@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
-import { serve, silentLogger, TestDatabases, type RunningApp } from './harness.ts';
+import { defaultAuthorization, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 // What a client that sends a malformed request is told, by the gateway and by a subgraph,
@@ -14,7 +14,7 @@ let productionSubgraph: RunningApp;
 beforeAll(async () => {
   system = await startSystem(dbs, { workers: [] });
   productionGateway = await system.startGateway({ isDev: false });
-  productionSubgraph = await serve((await buildVendorsService({ db: await dbs.create('vendors_prod'), logger: silentLogger, isDev: false })).handler);
+  productionSubgraph = await serve((await buildVendorsService({ db: await dbs.create('vendors_prod'), logger: silentLogger, tokens: testTokens, isDev: false })).handler);
 });
 afterAll(async () => {
   await productionSubgraph?.close();
@@ -25,7 +25,7 @@ afterAll(async () => {
 async function post(url: string, body: string) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: await defaultAuthorization(url) },
     body,
   });
   return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };

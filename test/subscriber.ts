@@ -1,11 +1,17 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { eventually } from './harness.ts';
+import { eventually, operator } from './harness.ts';
 
-/** A graphql-ws client to a gateway's /graphql, as any application would use it. */
+/** A graphql-ws client to a gateway's /graphql, as any application would use it; by default with the tests' operator token (see harness). */
 export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>): Client {
-  return createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams });
+  return createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: connectionParams ?? (async () => ({ authorization: `Bearer ${await operator()}` })),
+  });
 }
 
 export interface Collected<T> {

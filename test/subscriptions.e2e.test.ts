@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, TestDatabases } from './harness.ts';
+import { gql, operator, TestDatabases } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
 
@@ -237,7 +237,7 @@ describe('subscriptions at the gateway', () => {
     const abort = new AbortController();
     const response = await fetch(system.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${await operator()}` },
       body: JSON.stringify({ query: `subscription { pipelineTransitions(state: "SHIPPED") { transition { to } order { id customer { name } } } }` }),
       signal: abort.signal,
     });

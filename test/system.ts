@@ -23,7 +23,7 @@ import { buildVendorsService } from '../subgraphs/vendors/server.ts';
 import { freePort } from '../scripts/ferretdb.ts';
 import { expect } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
-import { gql, serve, silentLogger, TestDatabases, type RunningApp } from './harness.ts';
+import { gql, registerGateway, serve, silentLogger, testCredentials, testGatewayAuth, testTokens, TestDatabases, type RunningApp } from './harness.ts';
 
 export { eventually } from './harness.ts';
 
@@ -35,6 +35,8 @@ export interface SystemOptions {
   payments?: { latencyMs: number; failureRate: number };
   paymentsQueue?: { visibilityTimeoutMs?: number; maxAttempts?: number };
   picking?: { batchSize: number; maxWaitMs: number };
+  /** Where payments may call results back (PAYMENTS_CALLBACK_ALLOWLIST): nowhere by default. */
+  callbackAllowList?: string[];
 }
 
 /**
@@ -47,21 +49,28 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const names: ServiceName[] = ['customers', 'vendors', 'catalog', 'inventory', 'orders', 'payments', 'picking', 'rebin', 'shipping', 'receiving', 'exceptions', 'tracking'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const))) as Record<ServiceName, number>;
   const urls = Object.fromEntries(names.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])) as Record<ServiceName, string>;
-  const clients = serviceClients(urls);
+  // Each worker and service calls others with its own service credentials, as in production.
+  const allClients: ReturnType<typeof serviceClients>[] = [];
+  const clientsOf = (service: string) => {
+    const made = serviceClients(testCredentials(service), urls);
+    allClients.push(made);
+    return made;
+  };
+  const tokens = testTokens;
 
   const services = {
-    customers: await buildCustomersService({ db: await dbs.create('customers'), logger }),
-    vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger }),
-    catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger, vendorsUrl: urls.vendors }),
-    inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger }),
-    orders: await buildOrdersService({ db: await dbs.create('orders'), logger, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls }),
-    payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue }),
-    picking: await buildPickingService({ db: await dbs.create('picking'), logger }),
-    rebin: await buildRebinService({ db: await dbs.create('rebin'), logger }),
-    shipping: await buildShippingService({ db: await dbs.create('shipping'), logger }),
-    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger, catalogUrl: urls.catalog, vendorsUrl: urls.vendors }),
-    exceptions: await buildExceptionsService({ db: await dbs.create('exceptions'), logger, clients }),
-    tracking: await buildTrackingService({ db: await dbs.create('tracking'), logger }),
+    customers: await buildCustomersService({ db: await dbs.create('customers'), logger, tokens }),
+    vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger, tokens }),
+    catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger, tokens, vendorsUrl: urls.vendors }),
+    inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger, tokens }),
+    orders: await buildOrdersService({ db: await dbs.create('orders'), logger, tokens, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls }),
+    payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, tokens, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue, callbackAllowList: options.callbackAllowList }),
+    picking: await buildPickingService({ db: await dbs.create('picking'), logger, tokens }),
+    rebin: await buildRebinService({ db: await dbs.create('rebin'), logger, tokens }),
+    shipping: await buildShippingService({ db: await dbs.create('shipping'), logger, tokens }),
+    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger, tokens, catalogUrl: urls.catalog, vendorsUrl: urls.vendors }),
+    exceptions: await buildExceptionsService({ db: await dbs.create('exceptions'), logger, tokens, clients: clientsOf('exceptions') }),
+    tracking: await buildTrackingService({ db: await dbs.create('tracking'), logger, tokens }),
   };
   for (const service of Object.values(services)) await service.seed?.();
   const apps = {} as Record<ServiceName, RunningApp>;
@@ -69,23 +78,25 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   for (const name of names) apps[name] = await serve(services[name].handler, ports[name], attachOf(name));
 
   const endpoints: SubgraphEndpoint[] = names.map((name) => ({ name, url: urls[name] }));
-  const gateway = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger });
+  const auth = testGatewayAuth;
+  const gateway = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger, auth: auth() });
   const gatewayApp = await serve(gateway.handler, 0, gateway.attach);
+  registerGateway(gatewayApp.url);
 
   const startWorkerFor = (name: WorkerName): { stop(): Promise<void> } => {
     switch (name) {
       case 'orders':
-        return startOrdersWorker(services.orders.store, clients, logger);
+        return startOrdersWorker(services.orders.store, clientsOf('orders'), logger);
       case 'payments':
-        return startPaymentsWorker(services.payments.store, services.payments.processor, clients, logger);
+        return startPaymentsWorker(services.payments.store, services.payments.processor, clientsOf('payments'), logger, { callbacks: services.payments.callbacks });
       case 'picking':
-        return startPickingWorker(services.picking.store, clients, logger, options.picking ?? { batchSize: 3, maxWaitMs: 150 });
+        return startPickingWorker(services.picking.store, clientsOf('picking'), logger, options.picking ?? { batchSize: 3, maxWaitMs: 150 });
       case 'rebin':
-        return startRebinWorker(services.rebin.store, clients, logger);
+        return startRebinWorker(services.rebin.store, clientsOf('rebin'), logger);
       case 'shipping':
-        return startShippingWorker(services.shipping.store, clients, logger);
+        return startShippingWorker(services.shipping.store, clientsOf('shipping'), logger);
       case 'receiving':
-        return startReceivingWorker(services.receiving.store, clients, logger, 20);
+        return startReceivingWorker(services.receiving.store, clientsOf('receiving'), logger, 20);
     }
   };
   const workers = new Map<WorkerName, { stop(): Promise<void> }[]>();
@@ -96,8 +107,9 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const extraGateways: { close(): Promise<void> }[] = [];
   /** Another gateway process's worth of gateway over the same subgraphs (several can serve at once). */
   const startGateway = async (options: Partial<Parameters<typeof buildGateway>[0]> = {}) => {
-    const extra = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger, ...options });
+    const extra = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger, auth: auth(), ...options });
     const app = await serve(extra.handler, 0, extra.attach);
+    registerGateway(app.url);
     const running = {
       url: app.url,
       gateway: extra,
@@ -141,7 +153,8 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       await services.receiving.close();
       await services.catalog.close();
       await services.exceptions.close();
-      await clients.close();
+      await services.payments.close();
+      await Promise.all(allClients.map((made) => made.close()));
     },
   };
 }

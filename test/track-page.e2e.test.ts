@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, TestDatabases } from './harness.ts';
+import { gql, TestDatabases, testTokens } from './harness.ts';
 import { placeOrder, startSystem, type RunningSystem } from './system.ts';
 
 // The live tracking page in a real headless browser: Debian's chromium, driven by playwright-core.
@@ -29,11 +29,12 @@ describe('the /track page', () => {
     const id = await placeOrder(system.gatewayUrl, [{ sku: 'LAMP-001', quantity: 1 }]);
     const page = await browser.newPage();
     try {
-      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}`));
+      // A tracking link, as the customer (here: the test's operator) reads it off the order.
+      const token = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { trackingToken } }`, { id })).data!.order.trackingToken as string;
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${token}`));
       await page.getByText('Live: transitions appear as they happen.').waitFor({ timeout: 10_000 });
       await page.locator('#history tr', { hasText: 'NEW → PLACED' }).waitFor();
       await page.locator('#history tr', { hasText: 'PICKING → SHIPPING' }).waitFor({ timeout: 15_000 });
-      expect(await page.locator('#customer').textContent()).toBe('Ada Lovelace');
       expect(await page.locator('#history tr', { hasText: 'SHIPPED' }).count()).toBe(0);
 
       system.addWorker('shipping');
@@ -54,10 +55,27 @@ describe('the /track page', () => {
     }
   });
 
-  it('says so when no order has the id', async () => {
+  it('shows nothing without a tracking link, nor with the link of another order', async () => {
+    const id = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
+    const other = await testTokens.signTracking('64b0000000000000000000fe');
     const page = await browser.newPage();
     try {
-      await page.goto(system.gatewayUrl.replace('/graphql', '/track?order=64b0000000000000000000ff'));
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}`));
+      await page.getByText(/Sign in to use Query.order/).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#tracking').isHidden()).toBe(true);
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${other}`));
+      await page.getByText(/may not access order/).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#tracking').isHidden()).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says so when no order has the id', async () => {
+    const page = await browser.newPage();
+    const token = await testTokens.signTracking('64b0000000000000000000ff');
+    try {
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=64b0000000000000000000ff&token=${token}`));
       await page.getByText('No order has this id.').waitFor({ timeout: 10_000 });
       expect(await page.locator('#tracking').isHidden()).toBe(true);
     } finally {

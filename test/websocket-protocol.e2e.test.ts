@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDatabases } from './harness.ts';
+import { TestDatabases, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
@@ -9,11 +9,12 @@ import { startSystem, type RunningSystem } from './system.ts';
 const dbs = new TestDatabases();
 let system: RunningSystem;
 let guarded: { url: string; close(): Promise<void> };
-const token = 'a-subscription-token-for-tests';
+let token: string;
 
 beforeAll(async () => {
   system = await startSystem(dbs, { workers: false });
-  guarded = await system.startGateway({ subscriptionToken: token, maxSubscriptionsPerConnection: 2 });
+  token = await userToken({ role: 'warehouse' });
+  guarded = await system.startGateway({ maxSubscriptionsPerConnection: 2 });
 });
 afterAll(async () => {
   await system?.close();
@@ -105,7 +106,7 @@ describe('graphql-ws protocol at the gateway', () => {
 
   it('answers an invalid subscription with an error message for that id, and the connection stays', async () => {
     const socket = await connect(system.gatewayUrl);
-    socket.send({ type: 'connection_init' });
+    socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
     await socket.next('connection_ack');
     socket.send(subscribe('bad', 'subscription { pipelineTransitions { noSuchField } }'));
     const error = await socket.next('error');
@@ -119,13 +120,13 @@ describe('graphql-ws protocol at the gateway', () => {
     socket.close();
   });
 
-  it('closes with 4403 when the connection does not carry the subscription token', async () => {
+  it('closes with 4403 when the connection carries a token that does not verify', async () => {
     const socket = await connect(guarded.url);
     socket.send({ type: 'connection_init', payload: { authorization: 'Bearer wrong' } });
     expect((await socket.closed).code).toBe(4403);
   });
 
-  it('accepts the token on connect and limits subscriptions per connection', async () => {
+  it('accepts a valid token on connect and limits subscriptions per connection', async () => {
     const client = wsClient(guarded.url, { authorization: `Bearer ${token}` });
     try {
       const query = 'subscription($state: String) { pipelineTransitions(state: $state) { cursor } }';
@@ -143,7 +144,7 @@ describe('graphql-ws protocol at the gateway', () => {
     }
   });
 
-  it('refuses a subscription over HTTP (server-sent events) without the token', async () => {
+  it('refuses a subscription over HTTP (server-sent events) without a token', async () => {
     const response = await fetch(guarded.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },

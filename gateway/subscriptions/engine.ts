@@ -1,6 +1,7 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode } from '@apollo/query-planner';
 import { GraphQLError, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { authorizationKey, type Identity } from '../../kit/auth/identity.ts';
 import type { Logger } from '../../kit/logger.ts';
 import type { RequestContexts } from '../executor-plugin.ts';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner.ts';
@@ -42,18 +43,26 @@ export class FederatedSubscriptions {
     this.serviceMap = Object.fromEntries(options.dataSources);
   }
 
-  subscribe(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
+  /**
+   * Callers share a stream only when they are the same for authorization (see authorizationKey):
+   * each event is composed with one identity, so a customer never receives what was fetched for another.
+   */
+  subscribe(args: ExecutionArgs, identity: Identity): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
     const request = this.options.requests.of(args);
     if (!request) return { errors: [new GraphQLError('No subscription operation to run.')] };
     const operationName = args.operationName ?? undefined;
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-    const key = JSON.stringify([request.source, operationName ?? null, variables]);
+    const key = JSON.stringify([request.source, operationName ?? null, variables, authorizationKey(identity)]);
     const shared = this.streams.get(key);
     if (shared) return shared.join();
 
     const plan = this.options.planner.plan(args.schema, args.document, request.source, operationName);
     const upstream = this.options.upstream.stream(plan.primary.serviceName, plan.primary.operation, pick(variables, plan.primary.variableUsages));
-    const compose = (event: ExecutionResult) => this.compose(plan, request, event);
+    // A stream outlives the subscriber that opened it, so it composes with the identity all its
+    // subscribers share rather than that one's credential (each connection is closed when its own expires).
+    const sharedIdentity: Identity = { subject: 'subscription', scopes: identity.scopes, customerId: identity.customerId, orderId: identity.orderId };
+    const streamRequest = { ...request, context: { ...request.context, identity: sharedIdentity } };
+    const compose = (event: ExecutionResult) => this.compose(plan, streamRequest, event);
     if (resumesFromCursor(plan, variables)) {
       const own: SharedStream = new SharedStream(upstream, compose, () => this.resuming.delete(own), this.options);
       this.resuming.add(own);

@@ -1,25 +1,25 @@
-import { GraphQLError } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from '../../kit/errors.ts';
-import type { Authorize } from '../../kit/websocket.ts';
+import type { Identity } from '../../kit/auth/identity.ts';
+import { identityIn } from '../auth.ts';
 import type { FederatedSubscriptions } from './engine.ts';
+
+/** Decides on one subscription of an authenticated caller beyond the schema's rules (ownership). */
+export type SubscriptionCheck = (args: ExecutionArgs, identity: Identity) => Promise<GraphQLError | undefined>;
 
 /**
  * Yoga runs subscriptions (over WebSockets and over server-sent events alike) through the
  * federated subscription engine instead of graphql-js's `subscribe`, which cannot reach subgraphs.
- * WebSocket connections are authorized once, on connect; an HTTP subscription request by its
- * Authorization header.
+ * Each subscription is authorized on its own: the schema's rules (useGatewayAuth) and `check`.
  */
-export function useFederatedSubscriptions(engine: FederatedSubscriptions, authorize?: Authorize): Plugin {
+export function useFederatedSubscriptions(engine: FederatedSubscriptions, check?: SubscriptionCheck): Plugin {
   return {
-    onSubscribe({ args, setSubscribeFn }) {
-      const context = args.contextValue as { connectionParams?: Record<string, unknown>; request?: Request };
-      const overHttp = !('connectionParams' in context) && context.request !== undefined;
+    onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (subscribeArgs) => {
-        if (authorize && overHttp && !(await authorize({ authorization: context.request!.headers.get('authorization') ?? undefined }))) {
-          return { errors: [new GraphQLError('This subscription needs a valid Authorization header.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })] };
-        }
-        return engine.subscribe(subscribeArgs);
+        const identity = identityIn(subscribeArgs.contextValue);
+        const refused = await check?.(subscribeArgs, identity);
+        if (refused) return { errors: [refused] };
+        return engine.subscribe(subscribeArgs, identity);
       });
     },
   };

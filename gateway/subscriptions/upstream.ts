@@ -13,7 +13,11 @@ import { clientError, ErrorCode } from '../../kit/errors.ts';
 export class UpstreamConnections {
   private readonly clients = new Map<string, Client>();
 
-  constructor(private readonly urls: ReadonlyMap<string, string>) {}
+  constructor(
+    private readonly urls: ReadonlyMap<string, string>,
+    /** The gateway's own service credentials, presented in `connection_init` (each connection asks anew). */
+    private readonly authorization: () => Promise<string>,
+  ) {}
 
   stream(serviceName: string, query: string, variables: Record<string, unknown>): AsyncIterableIterator<ExecutionResult> {
     const upstream = this.client(serviceName).iterate({ query, variables });
@@ -59,6 +63,7 @@ export class UpstreamConnections {
         lazyCloseTimeout: 5_000,
         keepAlive: 10_000,
         retryAttempts: 0,
+        connectionParams: async () => ({ authorization: await this.authorization() }),
       });
       this.clients.set(serviceName, client);
     }

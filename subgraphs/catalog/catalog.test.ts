@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { ObjectId } from 'mongodb';
 import { buildVendorsService } from '../vendors/server.ts';
 import { buildCatalogService } from './server.ts';
@@ -18,12 +18,12 @@ let vendorsApp: RunningApp;
 let closeCatalog: () => Promise<void>;
 
 beforeAll(async () => {
-  const vendors = await buildVendorsService({ db: await dbs.create('vendors'), logger: silentLogger });
+  const vendors = await buildVendorsService({ db: await dbs.create('vendors'), logger: silentLogger, tokens: testTokens });
   for (const [id, name] of [[vendorA, 'Vendor A'], [vendorB, 'Vendor B']] as const) {
     await vendors.store.insert({ _id: new ObjectId(id), name, country: 'GB', contactEmail: 'a@vendor.example', leadTimeDays: 3 });
   }
   vendorsApp = await serve(vendors.handler);
-  const service = await buildCatalogService({ db: await dbs.create('catalog'), logger: silentLogger, vendorsUrl: vendorsApp.url });
+  const service = await buildCatalogService({ db: await dbs.create('catalog'), logger: silentLogger, tokens: testTokens, vendorsUrl: vendorsApp.url });
   store = service.store;
   closeCatalog = service.close;
   app = await serve(service.handler);

@@ -1,4 +1,4 @@
 import { runService } from '../../kit/service.ts';
 import { buildCatalogService } from './server.ts';
 
-await runService('catalog', 4003, ({ db, logger, config }) => buildCatalogService({ db, logger, isDev: config.isDev }));
+await runService('catalog', 4003, ({ db, logger, config, tokens }) => buildCatalogService({ db, logger, tokens, isDev: config.isDev }));

@@ -1,3 +1,4 @@
+import { serviceCredentials } from '../../kit/auth/tokens.ts';
 import { createGraphQLClient, type GraphQLClient } from '../../kit/graphql-client.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { serviceUrl } from '../../pipeline/services.ts';
@@ -28,7 +29,7 @@ export interface CatalogDeps extends SubgraphDeps {
 }
 
 export async function buildCatalogService({ vendorsUrl = serviceUrl('vendors'), ...deps }: CatalogDeps) {
-  const vendors = createGraphQLClient('vendors', vendorsUrl, { connections: 4 });
+  const vendors = createGraphQLClient('vendors', vendorsUrl, { credentials: serviceCredentials('catalog', deps.tokens), connections: 4 });
   const built = await buildSubgraph(catalogSubgraph(graphqlVendors(vendors)), deps);
   return { ...built, close: () => vendors.close() };
 }

@@ -2,7 +2,7 @@ import { composeServices } from '@apollo/composition';
 import { parse, type GraphQLObjectType } from 'graphql';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService } from './server.ts';
 import type { CustomerStore } from './store.ts';
 
@@ -11,7 +11,7 @@ let app: RunningApp;
 let store: CustomerStore;
 
 beforeAll(async () => {
-  const service = await buildCustomersService({ db: await dbs.create('customers'), logger: silentLogger });
+  const service = await buildCustomersService({ db: await dbs.create('customers'), logger: silentLogger, tokens: testTokens });
   store = service.store;
   app = await serve(service.handler);
 });

@@ -7,6 +7,6 @@ import { buildCustomersService } from './server.ts';
 await runService(
   'customers',
   4001,
-  ({ db, logger, config, env }) => buildCustomersService({ db, logger, isDev: config.isDev, copy: env }),
+  ({ db, logger, config, env, tokens }) => buildCustomersService({ db, logger, tokens, isDev: config.isDev, copy: env }),
   customersEnv,
 );

@@ -4,7 +4,7 @@ import { parse, type GraphQLObjectType } from 'graphql';
 import { ObjectId, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeServer } from '../../kit/http.ts';
-import { codes, eventually, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { codes, eventually, gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService, type CopySettings } from './server.ts';
 import { CustomerStore } from './store.ts';
 
@@ -27,7 +27,7 @@ let ukLink: Link;
 let deLink: Link;
 
 async function startCopy(db: Db, settings: CopySettings, port = 0): Promise<RunningCopy> {
-  const service = await buildCustomersService({ db, logger: silentLogger, copy: settings });
+  const service = await buildCustomersService({ db, logger: silentLogger, tokens: testTokens, copy: settings });
   return { service, app: await serve(service.handler, port), db, settings };
 }
 
@@ -62,7 +62,7 @@ async function link(target: () => string): Promise<Link> {
     if (state.cut) return req.socket.destroy();
     const body = await read(req);
     try {
-      const upstream = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const upstream = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' }, body });
       const text = await upstream.text();
       if (state.cut || state.loseReplies(body)) return req.socket.destroy();
       res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);

@@ -1,3 +1,4 @@
+import { assertMayAccess } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
@@ -12,7 +13,11 @@ import { checkedAddress, checkedCustomer, fromWire, newWriteId } from './writes.
 export const resolvers: Resolvers = {
   Query: {
     // A malformed id is the caller's mistake, not a customer that does not exist.
-    customer: (_, { id }, { customerById }) => customerById.load(parseId(id, 'id').toHexString()),
+    customer: (_, { id }, context) => {
+      const customerId = parseId(id, 'id').toHexString();
+      assertMayAccess(context, { customerId }, `customer ${id}`);
+      return context.customerById.load(customerId);
+    },
     customers: (_, { first, after }, { copy }) => copy.list(pageRequest('customers', { first, after })),
     replicationStatus: (_, __, { copy }) => copy.status(),
     replicationLog: (_, { after, first }, { copy }) => {
@@ -28,13 +33,17 @@ export const resolvers: Resolvers = {
       const customerId = new ObjectId().toHexString();
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_CUSTOMER', customerId, at, customer: { name, email, homeRegion: input.homeRegion, createdAt: at, addresses } });
     },
-    addAddress: async (_, { customerId: given, input }, { copy }) => {
+    addAddress: async (_, { customerId: given, input }, context) => {
+      const { copy } = context;
       const customerId = parseId(given, 'customerId').toHexString();
+      assertMayAccess(context, { customerId }, `customer ${given}`);
       const address = checkedAddress({ ...input, id: new ObjectId().toHexString() });
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_ADDRESS', customerId, at: new Date(), address });
     },
-    addPaymentMethod: async (_, { customerId: given, input }, { copy }) => {
+    addPaymentMethod: async (_, { customerId: given, input }, context) => {
+      const { copy } = context;
       const customerId = parseId(given, 'customerId').toHexString();
+      assertMayAccess(context, { customerId }, `customer ${given}`);
       // Tokenised here, in the region that received the number; only the token travels.
       const paymentMethod = tokeniseCard(input);
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_PAYMENT_METHOD', customerId, at: new Date(), paymentMethod });
@@ -47,7 +56,10 @@ export const resolvers: Resolvers = {
     },
   },
   Customer: {
-    __resolveReference: (ref, { customerById }) => customerById.load(ref.id),
+    __resolveReference: (ref, context) => {
+      assertMayAccess(context, { customerId: ref.id }, `customer ${ref.id}`);
+      return context.customerById.load(ref.id);
+    },
     id: (customer) => customer._id.toHexString(),
     createdAt: (customer) => customer.createdAt.toISOString(),
     version: (customer) => customer.version ?? 0,

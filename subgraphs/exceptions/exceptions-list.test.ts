@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildExceptionsService } from './server.ts';
 
 // The exceptions support staff page through, against the real database and the service's own
@@ -10,7 +10,7 @@ let app: RunningApp;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const service = await buildExceptionsService({ db: await dbs.create('exceptions_list'), logger: silentLogger });
+  const service = await buildExceptionsService({ db: await dbs.create('exceptions_list'), logger: silentLogger, tokens: testTokens });
   close = service.close;
   app = await serve(service.handler);
 });

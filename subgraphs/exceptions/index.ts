@@ -1,4 +1,4 @@
 import { runService } from '../../kit/service.ts';
 import { buildExceptionsService } from './server.ts';
 
-await runService('exceptions', 4011, ({ db, logger, config }) => buildExceptionsService({ db, logger, isDev: config.isDev }));
+await runService('exceptions', 4011, ({ db, logger, config, tokens }) => buildExceptionsService({ db, logger, tokens, isDev: config.isDev }));

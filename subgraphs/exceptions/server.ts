@@ -1,3 +1,4 @@
+import { serviceCredentials } from '../../kit/auth/tokens.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { finishStaleClaims } from './actions.ts';
@@ -13,7 +14,7 @@ const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
 /** Where failed elements wait for a person, who retries or cancels them through the graph. */
 export async function buildExceptionsService(deps: SubgraphDeps & { clients?: ServiceClients }) {
-  const ownClients = deps.clients ? undefined : serviceClients();
+  const ownClients = deps.clients ? undefined : serviceClients(serviceCredentials('exceptions', deps.tokens));
   const clients = deps.clients ?? ownClients!;
   const built = await buildSubgraph(
     { name: 'exceptions', typeDefs, createStore: (db) => new ExceptionStore(db), resolvers, createContext: contextFactory(clients) },

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildInventoryService } from './server.ts';
 import { binItemId, MAX_QUANTITY, type InventoryStore } from './store.ts';
 
@@ -9,7 +9,7 @@ let app: RunningApp;
 let store: InventoryStore;
 
 beforeAll(async () => {
-  const service = await buildInventoryService({ db: await dbs.create('inventory'), logger: silentLogger });
+  const service = await buildInventoryService({ db: await dbs.create('inventory'), logger: silentLogger, tokens: testTokens });
   store = service.store;
   app = await serve(service.handler);
 });
@@ -187,7 +187,7 @@ describe('inventory subgraph', () => {
     await adjusted('SKU-TWO', 'LHR1', 'T-01', units);
     // A second instance of the service: separate client, separate connection pool, same database.
     const client = await new MongoClient(inject('mongoUri')).connect();
-    const second = await buildInventoryService({ db: client.db(store.binItems.dbName), logger: silentLogger });
+    const second = await buildInventoryService({ db: client.db(store.binItems.dbName), logger: silentLogger, tokens: testTokens });
     const secondApp = await serve(second.handler);
     try {
       const results = await Promise.all(

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { objectIdLoader } from '../../kit/loader.ts';
+import type { InternalTokens } from '../../kit/auth/tokens.ts';
 import type { Logger } from '../../kit/logger.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { StageClients } from './address-changes.ts';
@@ -12,6 +13,8 @@ export interface Context {
   /** The stages a synchronous address change calls. */
   stages: StageClients;
   logger: Logger;
+  /** Signs tracking links (Order.trackingToken). */
+  tokens: InternalTokens;
   orderById: DataLoader<string, OrderDoc | null, string>;
   ordersByCustomer: DataLoader<CustomerPage, Connection<OrderDoc>, string>;
 }
@@ -33,11 +36,12 @@ function customerOrdersLoader(store: OrderStore) {
   );
 }
 
-export const contextFactory = (directory: Directory, stages: StageClients, logger: Logger) => (store: OrderStore): Context => ({
+export const contextFactory = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens) => (store: OrderStore): Context => ({
   store,
   directory,
   stages,
   logger,
+  tokens,
   orderById: objectIdLoader((ids) => store.findByIds(ids)),
   ordersByCustomer: customerOrdersLoader(store),
 });

@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { applyProgress } from './progress.ts';
 import { buildOrdersService } from './server.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
@@ -16,7 +16,7 @@ let close: () => Promise<void>;
 
 beforeAll(async () => {
   const unused = 'http://127.0.0.1:9/graphql'; // never called by these tests
-  const service = await buildOrdersService({ db: await dbs.create('orders_transitions'), logger: silentLogger, customersUrl: unused, catalogUrl: unused });
+  const service = await buildOrdersService({ db: await dbs.create('orders_transitions'), logger: silentLogger, tokens: testTokens, customersUrl: unused, catalogUrl: unused });
   store = service.store;
   close = service.close;
   app = await serve(service.handler);

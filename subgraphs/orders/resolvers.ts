@@ -1,8 +1,10 @@
+import { assertMayAccess, customerScope } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { placeOrder } from './place-order.ts';
@@ -12,24 +14,34 @@ import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
-    order: (_, { id }, { orderById }) => {
+    order: (_, { id }, context) => {
       parseId(id, 'id');
-      return orderById.load(id);
+      return accessibleOrder(context, id);
     },
-    orders: (_, { customerId, status, first, after }, { store }) => {
+    orders: (_, { customerId, status, first, after }, context) => {
       if (customerId) parseId(customerId, 'customerId');
-      return store.list({ customerId: customerId ?? undefined, status: status ?? undefined }, pageRequest('orders', { first, after }));
+      // A customer lists its own orders, whatever customerId it names.
+      const own = customerScope(context, customerId);
+      return context.store.list({ customerId: own, status: status ?? undefined }, pageRequest('orders', { first, after }));
     },
-    addressChange: async (_, { id }, { orderById }) => {
-      const order = await orderById.load(orderIdOfChange(id).toHexString());
+    addressChange: async (_, { id }, context) => {
+      const order = await accessibleOrder(context, orderIdOfChange(id).toHexString());
       const change = order?.addressChanges?.find((candidate) => candidate.id === id);
       return order && change ? { order, change } : null;
     },
   },
   Mutation: {
-    placeOrder: (_, { input }, { directory, store }) => placeOrder(input, directory, store),
+    placeOrder: (_, { input }, context) => {
+      // Customers order for themselves (with their own cards: placeOrder checks the card is the customer's).
+      customerScope(context, input.customerId);
+      return placeOrder(input, context.directory, context.store);
+    },
 
-    changeShippingAddress: (_, { input }, { store, stages, logger }) => requestAddressChange(input, store, stages, logger),
+    changeShippingAddress: async (_, { input }, context) => {
+      parseId(input.orderId, 'orderId');
+      await accessibleOrder(context, input.orderId);
+      return requestAddressChange(input, context.store, context.stages, context.logger);
+    },
 
     recordAddressChangeOutcome: async (_, { input }, { store }) => {
       const order = await store.findById(parseId(input.orderId, 'orderId'));
@@ -106,7 +118,8 @@ export const resolvers: Resolvers = {
     },
   },
   Order: {
-    __resolveReference: (ref, { orderById }) => orderById.load(ref.id),
+    __resolveReference: (ref, context) => accessibleOrder(context, ref.id),
+    trackingToken: (order, _, { tokens }) => tokens.signTracking(order._id.toHexString()),
     id: (order) => order._id.toHexString(),
     customer: (order) => ({ id: order.customerId }),
     placedAt: (order) => order.placedAt.toISOString(),
@@ -132,9 +145,19 @@ export const resolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    orders: (customer, { first, after }, { ordersByCustomer }) => ordersByCustomer.load({ customerId: customer.id, page: pageRequest('orders', { first, after }) }),
+    orders: (customer, { first, after }, context) => {
+      assertMayAccess(context, { customerId: customer.id }, `customer ${customer.id}'s orders`);
+      return context.ordersByCustomer.load({ customerId: customer.id, page: pageRequest('orders', { first, after }) });
+    },
   },
 };
+
+/** The order, if the caller may see it (its customer, a tracking link for it, staff); FORBIDDEN otherwise. */
+async function accessibleOrder(context: Context, id: string) {
+  const order = await context.orderById.load(id);
+  if (order) assertMayAccess(context, { customerId: order.customerId, orderId: id }, `order ${id}`);
+  return order;
+}
 
 /**
  * Stops an order that has not shipped and gives back the stock it held. Shipments of it

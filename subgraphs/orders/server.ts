@@ -1,3 +1,4 @@
+import { serviceCredentials, type InternalTokens } from '../../kit/auth/tokens.ts';
 import { createGraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { addressChangeSubscribers } from '../../pipeline/address-changes.ts';
@@ -11,12 +12,12 @@ import { OrderStore } from './store.ts';
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
-export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger) => ({
+export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens) => ({
   name: 'orders',
   typeDefs,
   createStore: (db: SubgraphDeps['db']) => new OrderStore(db),
   resolvers,
-  createContext: contextFactory(directory, stages, logger),
+  createContext: contextFactory(directory, stages, logger, tokens),
 });
 
 export interface OrdersDeps extends SubgraphDeps {
@@ -28,13 +29,14 @@ export interface OrdersDeps extends SubgraphDeps {
 
 /** The orders service, wired to the customers and catalog services and the pipeline's stages by URL. */
 export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls = {}, ...deps }: OrdersDeps) {
-  const customers = createGraphQLClient('customers', customersUrl);
-  const catalog = createGraphQLClient('catalog', catalogUrl);
+  const credentials = serviceCredentials('orders', deps.tokens);
+  const customers = createGraphQLClient('customers', customersUrl, { credentials });
+  const catalog = createGraphQLClient('catalog', catalogUrl, { credentials });
   // A synchronous change waits for every stage: a short timeout keeps a hung one from holding the caller.
   const stages = new Map(
-    addressChangeSubscribers.map((stage) => [stage, createGraphQLClient(stage, stageUrls[stage] ?? serviceUrl(stage), { timeoutMs: 3_000, connections: 4 })]),
+    addressChangeSubscribers.map((stage) => [stage, createGraphQLClient(stage, stageUrls[stage] ?? serviceUrl(stage), { credentials, timeoutMs: 3_000, connections: 4 })]),
   );
-  const built = await buildSubgraph(ordersSubgraph(graphqlDirectory(customers, catalog), (stage) => stages.get(stage as never), deps.logger), deps);
+  const built = await buildSubgraph(ordersSubgraph(graphqlDirectory(customers, catalog), (stage) => stages.get(stage as never), deps.logger, deps.tokens), deps);
   return {
     ...built,
     close: async () => {

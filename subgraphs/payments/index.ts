@@ -5,6 +5,6 @@ import { buildPaymentsService } from './server.ts';
 await runService(
   'payments',
   4006,
-  ({ db, logger, config, env }) => buildPaymentsService({ db, logger, isDev: config.isDev, processor: env }),
+  ({ db, logger, config, env, tokens }) => buildPaymentsService({ db, logger, tokens, isDev: config.isDev, processor: env, callbackAllowList: env.callbackAllowList }),
   paymentsEnv,
 );

@@ -13,10 +13,10 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     authorize: async (_, { input }, { processor }) => processor.authorize(checkCard(input.card, input.amount)),
-    requestCharge: async (_, { input }, { store }) => {
+    requestCharge: async (_, { input }, { store, callbacks }) => {
       const card = checkCard(input.card, input.amount);
       if (!input.requestId.trim() || input.requestId.length > 200) throw badInput('requestId must be 1 to 200 characters', 'requestId');
-      if (input.callbackUrl && !/^https?:\/\/[^\s]+$/.test(input.callbackUrl)) throw badInput('callbackUrl must be an http(s) URL', 'callbackUrl');
+      if (input.callbackUrl) callbacks.check(input.callbackUrl);
       if (input.replyTo && !/^[a-z]+\.[a-z][a-z-]*$/.test(input.replyTo)) {
         throw badInput('replyTo names a queue as "<service>.<queue>", for example orders.charge-results', 'replyTo');
       }

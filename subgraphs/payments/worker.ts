@@ -1,5 +1,6 @@
 import type { Logger } from '../../kit/logger.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
+import type { CallbackPolicy } from '../../kit/callbacks.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
 import { startWorker } from '../../kit/worker.ts';
 import { operations, type ChargeResultPayload } from '../../pipeline/messages.ts';
@@ -51,8 +52,14 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
   return { result, messages };
 }
 
-export function startPaymentsWorker(store: PaymentsStore, processor: PaymentProcessor, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
-  const relay = startOutboxRelay({ queues: [store.requests], clients: (name) => clients.get(name), logger });
+export function startPaymentsWorker(
+  store: PaymentsStore,
+  processor: PaymentProcessor,
+  clients: ServiceClients,
+  logger: Logger,
+  options: { concurrency?: number; callbacks?: CallbackPolicy } = {},
+) {
+  const relay = startOutboxRelay({ queues: [store.requests], clients: (name) => clients.get(name), logger, callbacks: options.callbacks });
   const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
   return {
     async stop() {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
-import { gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { releaseDue } from './aggregator.ts';
 import { buildPickingService } from './server.ts';
 import type { PickingStore } from './store.ts';
@@ -10,7 +10,7 @@ let app: RunningApp;
 let store: PickingStore;
 
 beforeAll(async () => {
-  const service = await buildPickingService({ db: await dbs.create('picking'), logger: silentLogger });
+  const service = await buildPickingService({ db: await dbs.create('picking'), logger: silentLogger, tokens: testTokens });
   store = service.store;
   app = await serve(service.handler);
 });

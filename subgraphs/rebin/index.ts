@@ -1,4 +1,4 @@
 import { runService } from '../../kit/service.ts';
 import { buildRebinService } from './server.ts';
 
-await runService('rebin', 4008, ({ db, logger, config }) => buildRebinService({ db, logger, isDev: config.isDev }));
+await runService('rebin', 4008, ({ db, logger, config, tokens }) => buildRebinService({ db, logger, tokens, isDev: config.isDev }));

@@ -1,4 +1,4 @@
 import { runService } from '../../kit/service.ts';
 import { buildReceivingService } from './server.ts';
 
-await runService('receiving', 4010, ({ db, logger, config }) => buildReceivingService({ db, logger, isDev: config.isDev }));
+await runService('receiving', 4010, ({ db, logger, config, tokens }) => buildReceivingService({ db, logger, tokens, isDev: config.isDev }));

@@ -1,3 +1,4 @@
+import { serviceCredentials } from '../../kit/auth/tokens.ts';
 import { createGraphQLClient } from '../../kit/graphql-client.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { serviceUrl } from '../../pipeline/services.ts';
@@ -21,8 +22,8 @@ export interface ReceivingDeps extends SubgraphDeps {
 }
 
 export async function buildReceivingService({ catalogUrl = serviceUrl('catalog'), vendorsUrl = serviceUrl('vendors'), ...deps }: ReceivingDeps) {
-  const catalog = createGraphQLClient('catalog', catalogUrl, { connections: 4 });
-  const vendors = createGraphQLClient('vendors', vendorsUrl, { connections: 4 });
+  const catalog = createGraphQLClient('catalog', catalogUrl, { credentials: serviceCredentials('receiving', deps.tokens), connections: 4 });
+  const vendors = createGraphQLClient('vendors', vendorsUrl, { credentials: serviceCredentials('receiving', deps.tokens), connections: 4 });
   const built = await buildSubgraph(receivingSubgraph(graphqlDirectory(catalog, vendors)), deps);
   return { ...built, close: async () => void (await Promise.all([catalog.close(), vendors.close()])) };
 }

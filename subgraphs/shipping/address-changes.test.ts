@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressChangePayload } from '../../pipeline/address-changes.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
-import { gql, serve, silentLogger, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { LeaseRevoked } from '../../kit/worker.ts';
 import { buildShippingService } from './server.ts';
 import type { ShippingStore } from './store.ts';
@@ -17,7 +17,7 @@ let app: RunningApp;
 let store: ShippingStore;
 
 beforeAll(async () => {
-  const service = await buildShippingService({ db: await dbs.create('shipping_changes'), logger: silentLogger });
+  const service = await buildShippingService({ db: await dbs.create('shipping_changes'), logger: silentLogger, tokens: testTokens });
   store = service.store;
   app = await serve(service.handler);
 });

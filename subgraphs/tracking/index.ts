@@ -5,6 +5,6 @@ import { buildTrackingService } from './server.ts';
 await runService(
   'tracking',
   4012,
-  ({ db, logger, config, env }) => buildTrackingService({ db, logger, isDev: config.isDev, warehouseDbName: env.warehouseDbName, eventPollIntervalMs: env.eventPollIntervalMs }),
+  ({ db, logger, config, env, tokens }) => buildTrackingService({ db, logger, tokens, isDev: config.isDev, warehouseDbName: env.warehouseDbName, eventPollIntervalMs: env.eventPollIntervalMs }),
   trackingEnv,
 );

@@ -1,4 +1,4 @@
 import { runService } from '../../kit/service.ts';
 import { buildVendorsService } from './server.ts';
 
-await runService('vendors', 4002, ({ db, logger, config }) => buildVendorsService({ db, logger, isDev: config.isDev }));
+await runService('vendors', 4002, ({ db, logger, config, tokens }) => buildVendorsService({ db, logger, tokens, isDev: config.isDev }));

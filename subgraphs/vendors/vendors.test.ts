@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, serve, silentLogger, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildVendorsService } from './server.ts';
 import type { VendorStore } from './store.ts';
 
@@ -8,7 +8,7 @@ let app: RunningApp;
 let store: VendorStore;
 
 beforeAll(async () => {
-  const service = await buildVendorsService({ db: await dbs.create('vendors'), logger: silentLogger });
+  const service = await buildVendorsService({ db: await dbs.create('vendors'), logger: silentLogger, tokens: testTokens });
   store = service.store;
   app = await serve(service.handler);
 });

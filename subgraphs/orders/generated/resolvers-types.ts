@@ -240,6 +240,11 @@ export type Order = {
   status: OrderStatus;
   /** Sum of the line totals. */
   total: Money;
+  /**
+   * A token for a tracking link (/track?order=<id>&token=<token>): whoever holds it may follow this
+   * one order, its status, history and shipments, and nothing else, for 30 days.
+   */
+  trackingToken: Scalars['String']['output'];
   updatedAt: Scalars['String']['output'];
 };
 
@@ -647,6 +652,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   stage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  trackingToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 

@@ -1,0 +1,79 @@
+import {
+  getNamedType,
+  getOperationAST,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values.js';
+
+/** Items a list field without a `first` argument is assumed to return. */
+export const DEFAULT_LIST_SIZE = 10;
+
+const isList = (type: GraphQLOutputType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
+
+/**
+ * What an operation costs, counting list sizes: every field costs one per item of its parent,
+ * and a list field multiplies what is under it by its `first` argument (or DEFAULT_LIST_SIZE).
+ * So `customers(first: 100) { orders(first: 100) { id } }` costs 10,200 however few characters
+ * it takes. Fragments count where they are spread; introspection is free. Counting stops
+ * once it passes `stopAbove`.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+  stopAbove = Number.POSITIVE_INFINITY,
+): number {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  let cost = 0;
+  const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined, multiplier: number, spread: ReadonlySet<string>) => {
+    for (const selection of selectionSet.selections) {
+      if (cost > stopAbove) return;
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value.startsWith('__')) continue;
+        const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
+        cost += multiplier;
+        if (!field || !selection.selectionSet) continue;
+        // A page (a list, or a connection whose nodes are the list) counts as its `first`; a list
+        // inside a connection was counted by the connection; any other list as DEFAULT_LIST_SIZE.
+        let size = 1;
+        const paged = field.args.some((argument) => argument.name === 'first');
+        if (paged) {
+          size = DEFAULT_LIST_SIZE;
+          try {
+            const first = getArgumentValues(field, selection, variables).first;
+            if (typeof first === 'number' && first >= 0) size = first;
+          } catch {
+            // bad arguments are graphql's own validation errors
+          }
+        } else if (isList(field.type) && !parent!.name.endsWith('Connection')) {
+          size = DEFAULT_LIST_SIZE;
+        }
+        walk(selection.selectionSet, getNamedType(field.type), multiplier * Math.max(size, 1), spread);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        walk(selection.selectionSet, type ?? undefined, multiplier, spread);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || spread.has(fragment.name.value)) continue;
+        walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined, multiplier, new Set([...spread, fragment.name.value]));
+      }
+    }
+  };
+  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  walk(operation.selectionSet, root ?? undefined, 1, new Set());
+  return cost;
+}

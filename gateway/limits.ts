@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError, type ExecutionArgs, type ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Identity } from '../kit/auth/identity.ts';
+import { clientError, ErrorCode } from '../kit/errors.ts';
+import { DEFAULT_LIST_SIZE, operationCost } from './cost.ts';
+
+/** What one request may ask of the gateway. Every refusal is a coded error; the server stays up. */
+export interface GatewayLimits {
+  maxBodyBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  /** Fields an operation may resolve, counting each list as `first` (or a default) items. */
+  maxCost: number;
+  /** Operations per minute per caller (its token's subject; its address when anonymous). */
+  ratePerMinute: number;
+  timeoutMs: number;
+  /** When set, only the documents of this manifest run (production): `{ "<id>": "<document>" }` or Apollo's persisted query manifest. */
+  trustedDocumentsPath?: string;
+}
+
+export const defaultLimits = {
+  maxBodyBytes: 100_000,
+  maxDepth: 15,
+  maxAliases: 30,
+  maxTokens: 3_000,
+  maxDirectives: 50,
+  maxCost: 20_000,
+  ratePerMinute: 1_200,
+  timeoutMs: 15_000,
+} satisfies Omit<GatewayLimits, 'trustedDocumentsPath'>;
+
+const tooComplex = (limit: string, message: string) => clientError(ErrorCode.QUERY_TOO_COMPLEX, message, { limit, http: { status: 400 } });
+
+/** graphql-armor's validation rules, reporting our coded error instead of throwing theirs. */
+function armorRules(limits: GatewayLimits) {
+  const report = (limit: string) => [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(tooComplex(limit, error.message.replace(/^Syntax Error: /, '')))];
+  const common = (limit: string) => ({ exposeLimits: true, propagateOnRejection: false, onReject: report(limit) });
+  return [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...common('depth') }),
+    maxAliasesRule({ n: limits.maxAliases, ...common('aliases') }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...common('directives') }),
+  ];
+}
+
+/**
+ * The gateway's abuse limits, before anything reaches a subgraph: tokens while parsing, depth,
+ * aliases, directives and cost while validating (graphql-armor's rules where it has them), a
+ * per-caller rate limit and a time limit on execution. Body size is checked before yoga reads
+ * the body (see limitBodySize).
+ */
+export function useGatewayLimits(limits: GatewayLimits): Plugin {
+  const rules = armorRules(limits);
+  const rate = new RateLimiter(limits.ratePerMinute);
+  // Cost depends on variables (`first: $n`), so it is counted when they are known, before execution.
+  const costCheck = (args: ExecutionArgs) => {
+    const cost = operationCost(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>, limits.maxCost);
+    if (cost <= limits.maxCost) return undefined;
+    return tooComplex('cost', `This operation costs more than the limit of ${limits.maxCost} (every field counts once per item of the lists above it; a list counts as its first: argument, or ${DEFAULT_LIST_SIZE}).`);
+  };
+  const trusted = limits.trustedDocumentsPath ? loadTrustedDocuments(limits.trustedDocumentsPath) : undefined;
+  return {
+    onParams({ params, setParams }) {
+      if (!trusted) return;
+      const extensions = params.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined;
+      const id = extensions?.persistedQuery?.sha256Hash;
+      const query = id ? trusted.get(id) : undefined;
+      if (!query) {
+        throw clientError(ErrorCode.UNTRUSTED_DOCUMENT, 'This gateway runs only trusted documents: send the id of one from its manifest as extensions.persistedQuery.sha256Hash.', { http: { status: 400 } });
+      }
+      setParams({ ...params, query });
+    },
+    onParse({ setParseFn }) {
+      setParseFn((source, options) => {
+        const parser = new MaxTokensParserWLexer(source, {
+          ...options,
+          n: limits.maxTokens,
+          exposeLimits: true,
+          onReject: [
+            (_context, error) => {
+              throw tooComplex('tokens', error.message.replace(/^Syntax Error: /, ''));
+            },
+          ],
+        });
+        return parser.parseDocument();
+      });
+    },
+    onValidate({ addValidationRule }) {
+      for (const rule of rules) addValidationRule(rule);
+    },
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      const refused = rate.take(callerKey(args.contextValue)) ?? costCheck(args);
+      if (refused) return setResultAndStopExecution({ errors: [refused] });
+      setExecuteFn((executeArgs) => withTimeout(Promise.resolve(executeFn(executeArgs)), limits.timeoutMs));
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = rate.take(callerKey(args.contextValue)) ?? costCheck(args);
+      if (refused) setResultAndStopExecution({ errors: [refused] } as never);
+    },
+  };
+}
+
+function callerKey(context: unknown): string {
+  const { identity, request, req } = context as { identity?: Identity; request?: Request; req?: IncomingMessage };
+  if (identity && identity.subject !== 'anonymous') return identity.subject;
+  return `address:${req?.socket?.remoteAddress ?? request?.headers.get('x-forwarded-for') ?? 'unknown'}`;
+}
+
+/** A fixed one-minute window per caller: simple, bounded memory, and enough to stop a flood. */
+class RateLimiter {
+  private window = 0;
+  private counts = new Map<string, number>();
+
+  constructor(private readonly perMinute: number) {}
+
+  take(key: string): GraphQLError | undefined {
+    const window = Math.floor(Date.now() / 60_000);
+    if (window !== this.window) {
+      this.window = window;
+      this.counts = new Map();
+    }
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    if (count <= this.perMinute) return undefined;
+    const retryAfter = 60 - Math.floor((Date.now() / 1000) % 60);
+    return clientError(ErrorCode.RATE_LIMITED, `More than ${this.perMinute} operations this minute; try again in ${retryAfter} s.`, {
+      retryAfterSeconds: retryAfter,
+      http: { status: 429, headers: { 'retry-after': String(retryAfter) } },
+    });
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | { errors: GraphQLError[] }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ errors: GraphQLError[] }>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ errors: [clientError(ErrorCode.REQUEST_TIMEOUT, `The request took longer than ${ms} ms and was stopped.`, { http: { status: 504 } })] }),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function loadTrustedDocuments(path: string): Map<string, string> {
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string> | { operations: { id: string; body: string }[] };
+  if ('operations' in manifest && Array.isArray(manifest.operations)) return new Map(manifest.operations.map((op) => [op.id, op.body]));
+  return new Map(Object.entries(manifest as Record<string, string>));
+}
+
+/**
+ * Refuses a body larger than the limit before it is read: by its Content-Length, and a body
+ * without one (chunked) with 411, so no request can make the gateway buffer more than the limit.
+ */
+export function limitBodySize(handler: RequestListener, maxBytes: number): RequestListener {
+  return (req, res) => {
+    const refuse = (status: number, message: string) => {
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.REQUEST_TOO_LARGE, limit: 'body', maxBytes } }] }));
+      req.resume();
+    };
+    if (req.method === 'POST') {
+      const length = req.headers['content-length'];
+      if (length === undefined && req.headers['transfer-encoding']) return refuse(411, `Send a Content-Length header; bodies are limited to ${maxBytes} bytes.`);
+      if (Number(length) > maxBytes) return refuse(413, `The request body is larger than ${maxBytes} bytes.`);
+    }
+    handler(req, res);
+  };
+}

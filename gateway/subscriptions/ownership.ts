@@ -1,0 +1,42 @@
+import { getArgumentValues } from 'graphql/execution/values.js';
+import { getOperationAST, Kind, type ExecutionArgs, type GraphQLError } from 'graphql';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { forbidden, isStaff, type Identity } from '../../kit/auth/identity.ts';
+import { clientError, ErrorCode } from '../../kit/errors.ts';
+
+/**
+ * Following one order is allowed to whoever may read that order, which only the orders service
+ * knows (it owns the order and its customer). So before a customer or a tracking link starts
+ * `orderTransitions`, the gateway asks orders for the order with the caller's own identity; staff
+ * may follow any order. A subscription is checked once, when it starts: an order's owner never changes.
+ */
+export function orderFollowingCheck(ordersUrl: string, agent: Agent, internalAuthorization: (identity: Identity) => Promise<string>) {
+  return async (args: ExecutionArgs, identity: Identity): Promise<GraphQLError | undefined> => {
+    const orderId = followedOrder(args);
+    if (orderId === undefined || isStaff(identity)) return undefined;
+    let body: { data?: { order?: { id: string } | null }; errors?: { extensions?: { code?: string } }[] };
+    try {
+      const response = await undiciFetch(ordersUrl, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', authorization: await internalAuthorization(identity) },
+        body: JSON.stringify({ query: 'query FollowedOrder($id: ID!) { order(id: $id) { id } }', variables: { id: orderId } }),
+      });
+      body = (await response.json()) as typeof body;
+    } catch {
+      return clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The orders service is unavailable, so whether you may follow this order cannot be checked; try again.', { serviceName: 'orders' });
+    }
+    if (body.data?.order?.id === orderId) return undefined;
+    return forbidden('You may follow only your own orders.');
+  };
+}
+
+function followedOrder(args: ExecutionArgs): string | undefined {
+  const operation = getOperationAST(args.document, args.operationName ?? undefined);
+  const root = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'orderTransitions');
+  if (!root || root.kind !== Kind.FIELD) return undefined;
+  const field = args.schema.getSubscriptionType()?.getFields().orderTransitions;
+  if (!field) return undefined;
+  const values = getArgumentValues(field, root, (args.variableValues ?? {}) as Record<string, unknown>);
+  return typeof values.orderId === 'string' ? values.orderId : undefined;
+}

@@ -1,0 +1,170 @@
+import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { isRole, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
+
+const encoder = new TextEncoder();
+
+/** Internal tokens: what the gateway and services present to subgraphs, signed with the internal secret. */
+export const INTERNAL_AUDIENCE = 'fulfilment-internal';
+export const INTERNAL_ISSUER = 'fulfilment-internal';
+/** Tracking links: one order, read-only, signed with the internal secret by the orders service. */
+export const TRACKING_AUDIENCE = 'fulfilment-tracking';
+
+export interface UserTokenSettings {
+  /** HS256 secret (development, or an identity provider that shares one). */
+  secret?: string;
+  /** RS256/ES256 keys of a real identity provider. */
+  jwksUrl?: string;
+  issuer: string;
+  audience: string;
+}
+
+/**
+ * Verifies the bearer tokens clients send the gateway with jose: only the algorithms the
+ * configured keys are for (so `alg: none` and algorithm confusion are refused), signature,
+ * `exp`, `nbf`, issuer and audience. Claims: `sub`; `role` (or `roles`, or an OAuth `scope`
+ * string) naming customer, support, warehouse or service; `customerId` for a customer.
+ */
+export function createUserTokenVerifier(settings: UserTokenSettings) {
+  const secret = settings.secret ? encoder.encode(settings.secret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : undefined;
+  if (!secret && !jwks) throw new Error('user tokens need a secret (AUTH_JWT_SECRET) or a JWKS URL (AUTH_JWKS_URL)');
+  const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: 5 };
+  return async (token: string): Promise<Identity> => {
+    let payload: JWTPayload;
+    try {
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string };
+      if (header.alg === 'HS256' && secret) ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
+      else if (jwks) ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ['RS256', 'ES256'] }));
+      else throw new Error(`algorithm ${header.alg ?? 'none'} is not accepted`);
+    } catch (error) {
+      throw unauthenticated(`The bearer token is not valid: ${reasonOf(error)}.`);
+    }
+    return identityFromClaims(payload);
+  };
+}
+
+export function identityFromClaims(payload: JWTPayload): Identity {
+  const claimed = [payload.role, ...(Array.isArray(payload.roles) ? payload.roles : []), ...(typeof payload.scope === 'string' ? payload.scope.split(' ') : [])];
+  const scopes = [...new Set(claimed.filter(isRole))];
+  const customerId = typeof payload.customerId === 'string' ? payload.customerId : undefined;
+  if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
+  if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
+  return { subject: payload.sub ?? 'unknown', scopes, customerId, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
+}
+
+/** Signs and verifies what travels inside the system: internal identities and tracking links. */
+export class InternalTokens {
+  private readonly key: Uint8Array;
+  private readonly verified = new Map<string, Identity>();
+
+  constructor(secret: string, private readonly ttlSeconds = 120) {
+    if (secret.length < 32) throw new Error('the internal secret must be at least 32 characters');
+    this.key = encoder.encode(secret);
+  }
+
+  /** A short-lived token saying who the caller is, for a subgraph to verify. */
+  sign(identity: Identity, ttlSeconds = this.ttlSeconds): Promise<string> {
+    const claims: JWTPayload = { scopes: [...identity.scopes], customerId: identity.customerId, orderId: identity.orderId };
+    let exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+    // Never outlive the credential the identity came from.
+    if (identity.expiresAt) exp = Math.min(exp, Math.floor(identity.expiresAt / 1000));
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(identity.subject)
+      .setIssuer(INTERNAL_ISSUER)
+      .setAudience(INTERNAL_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(this.key);
+  }
+
+  /** Verified tokens are remembered until they expire: a subgraph checks each distinct token once. */
+  async verify(token: string): Promise<Identity> {
+    const known = this.verified.get(token);
+    if (known && (known.expiresAt ?? 0) > Date.now()) return known;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE }));
+    } catch (error) {
+      throw unauthenticated(`The internal token is not valid: ${reasonOf(error)}.`);
+    }
+    const identity: Identity = {
+      subject: payload.sub ?? 'unknown',
+      scopes: Array.isArray(payload.scopes) ? payload.scopes.filter((s): s is string => typeof s === 'string') : [],
+      customerId: typeof payload.customerId === 'string' ? payload.customerId : undefined,
+      orderId: typeof payload.orderId === 'string' ? payload.orderId : undefined,
+      expiresAt: (payload.exp ?? 0) * 1000,
+    };
+    if (this.verified.size >= 10_000) this.verified.clear();
+    this.verified.set(token, identity);
+    return identity;
+  }
+
+  /** A tracking link's token: follows one order, nothing else, for `ttlSeconds`. */
+  signTracking(orderId: string, ttlSeconds = 30 * 24 * 3600): Promise<string> {
+    return new SignJWT({ orderId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(`tracking:${orderId}`)
+      .setIssuer(INTERNAL_ISSUER)
+      .setAudience(TRACKING_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(this.key);
+  }
+
+  async verifyTracking(token: string): Promise<Identity> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: TRACKING_AUDIENCE });
+      if (typeof payload.orderId !== 'string') throw new Error('no orderId');
+      return { subject: payload.sub ?? `tracking:${payload.orderId}`, scopes: [TRACKER_SCOPE], orderId: payload.orderId, expiresAt: (payload.exp ?? 0) * 1000 };
+    } catch (error) {
+      throw unauthenticated(`The tracking link is not valid: ${reasonOf(error)}.`);
+    }
+  }
+}
+
+/** Whether a token was issued as a tracking link (read without verifying, only to pick the verifier). */
+export function isTrackingToken(token: string): boolean {
+  try {
+    const { aud } = decodeJwt(token);
+    return aud === TRACKING_AUDIENCE || (Array.isArray(aud) && aud.includes(TRACKING_AUDIENCE));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A service's own credentials for calling other services: a token for `service:<name>`,
+ * signed with the internal secret, re-signed well before it expires.
+ */
+export function serviceCredentials(service: string, tokens: InternalTokens, ttlSeconds = 300) {
+  let current: { token: string; renewAt: number } | undefined;
+  let pending: Promise<string> | undefined;
+  return {
+    service,
+    async authorization(): Promise<string> {
+      if (current && current.renewAt > Date.now()) return `Bearer ${current.token}`;
+      pending ??= tokens.sign({ subject: `service:${service}`, scopes: ['service'] }, ttlSeconds).then((token) => {
+        current = { token, renewAt: Date.now() + (ttlSeconds * 1000) / 2 };
+        pending = undefined;
+        return token;
+      });
+      return `Bearer ${await pending}`;
+    },
+  };
+}
+export type ServiceCredentials = ReturnType<typeof serviceCredentials>;
+
+export function bearerToken(header: string | null | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '');
+  return match?.[1];
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_JWT_EXPIRED') return 'it has expired';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return (error as Error).message;
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'its signature does not verify';
+  if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'its algorithm is not accepted';
+  return error instanceof Error ? error.message : String(error);
+}

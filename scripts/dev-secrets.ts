@@ -1,0 +1,53 @@
+// The development identity provider of `npm start`: secrets generated once into the data
+// folder, and tokens signed with them. Production points the gateway at a real identity
+// provider instead (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE) and sets INTERNAL_AUTH_SECRET.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SignJWT } from 'jose';
+import { isRole, type Role } from '../kit/auth/identity.ts';
+import { projectRoot } from './ferretdb.ts';
+
+export const DEV_ISSUER = 'fulfilment-dev';
+export const DEV_AUDIENCE = 'fulfilment-graph';
+
+export interface DevSecrets {
+  /** Signs client tokens (AUTH_JWT_SECRET). */
+  users: string;
+  /** Signs what services present to one another (INTERNAL_AUTH_SECRET). */
+  internal: string;
+}
+
+/** `.data/dev-secrets.json` (or beside FERRETDB_DATA_DIR's database, or DEV_SECRETS_PATH). */
+export function devSecretsPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DEV_SECRETS_PATH) return env.DEV_SECRETS_PATH;
+  if (env.FERRETDB_DATA_DIR) return join(env.FERRETDB_DATA_DIR, 'dev-secrets.json');
+  return join(projectRoot, '.data', 'dev-secrets.json');
+}
+
+/** Reads the secrets, generating them (readable by their owner only) the first time. */
+export function ensureDevSecrets(path = devSecretsPath()): DevSecrets {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = { users: randomBytes(32).toString('base64url'), internal: randomBytes(32).toString('base64url') };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function readDevSecrets(path = devSecretsPath()): DevSecrets {
+  if (!existsSync(path)) throw new Error(`no development secrets at ${path}: run npm start once first (it generates them)`);
+  return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
+}
+
+export async function devToken(secret: string, options: { role: Role; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
+  if (!isRole(options.role)) throw new Error(`--role must be customer, support, warehouse or service, not ${String(options.role)}`);
+  if (options.role === 'customer' && !options.customerId) throw new Error('a customer token needs --customer <id>');
+  return new SignJWT({ role: options.role, ...(options.customerId ? { customerId: options.customerId } : {}) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(options.subject ?? (options.customerId ? `customer:${options.customerId}` : `dev-${options.role}`))
+    .setIssuer(DEV_ISSUER)
+    .setAudience(DEV_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 12 * 3600))
+    .sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,262 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { parse } from 'graphql';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayAuth } from '../gateway/auth.ts';
+import { InternalTokens } from '../kit/auth/tokens.ts';
+import { serviceNames } from '../pipeline/services.ts';
+import { demo } from '../subgraphs/demo-data.ts';
+import { codes, gql, testSecrets, testTokens, TestDatabases, userToken } from './harness.ts';
+import { collect, wsClient } from './subscriber.ts';
+import { startSystem, type RunningSystem } from './system.ts';
+
+// Who may read, change and follow what: roles × operations through the gateway, every
+// subgraph operation straight on its port, tokens that must not pass, and customer A
+// against customer B.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+const ada = demo.customers.ada;
+const grace = demo.customers.grace;
+type Caller = 'anonymous' | 'ada' | 'grace' | 'support' | 'warehouse';
+const tokens = {} as Record<Caller, string | null>;
+let graceOrder: string;
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: false });
+  tokens.anonymous = null;
+  tokens.ada = await userToken({ role: 'customer', customerId: ada });
+  tokens.grace = await userToken({ role: 'customer', customerId: grace });
+  tokens.support = await userToken({ role: 'support' });
+  tokens.warehouse = await userToken({ role: 'warehouse' });
+  const placed = await gql(system.gatewayUrl, placeOrder, { input: { customerId: grace, paymentMethodId: 'p00000000000000000000003', lines: [{ sku: 'BOOK-001', quantity: 1 }] } }, { token: tokens.grace });
+  expect(placed.errors).toBeUndefined();
+  graceOrder = placed.data!.placeOrder.id;
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const placeOrder = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`;
+const card = { token: 'tok_x', last4: '4242', expMonth: 12, expYear: 2031 };
+let counter = 0;
+const unique = () => `${Date.now()}-${++counter}`;
+
+type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN';
+const o = 'ok' as const, U = 'UNAUTHENTICATED' as const, F = 'FORBIDDEN' as const;
+const roles: Caller[] = ['anonymous', 'ada', 'grace', 'support', 'warehouse'];
+const operations: { name: string; query: () => string; variables?: () => Record<string, unknown>; expect: Outcome[] }[] = [
+  //                                                                       anonymous ada grace support warehouse
+  { name: 'catalogue: products, prices, stock, vendors', query: () => `{ products(first: 2) { edges { node { sku price { amount } stock { available } vendor { name } } } } vendors(first: 1) { edges { node { name } } } }`, expect: [o, o, o, o, o] },
+  { name: "Ada's customer record", query: () => `{ customer(id: "${ada}") { name email paymentMethods { last4 } } }`, expect: [U, o, F, o, F] },
+  { name: 'every customer', query: () => `{ customers(first: 5) { edges { node { id } } } }`, expect: [U, F, F, o, F] },
+  { name: "Grace's order", query: () => `{ order(id: "${graceOrder}") { id status } }`, expect: [U, F, o, o, o] },
+  { name: "Grace's order's customer", query: () => `{ order(id: "${graceOrder}") { customer { name } } }`, expect: [U, F, o, o, F] },
+  { name: 'place an order for Ada', query: () => placeOrder, variables: () => ({ input: { customerId: ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'MUG-001', quantity: 1 }] } }), expect: [U, o, F, F, F] },
+  { name: 'authorize a card', query: () => `mutation { authorize(input: { amount: { amount: 100, currency: "GBP" }, card: { token: "t", last4: "4242", expMonth: 12, expYear: 2031 } }) { approved } }`, expect: [U, F, F, o, F] },
+  { name: 'request a charge', query: () => `mutation($input: ChargeRequestInput!) { requestCharge(input: $input) { id } }`, variables: () => ({ input: { requestId: `access-${unique()}`, amount: { amount: 100, currency: 'GBP' }, card } }), expect: [U, F, F, o, F] },
+  { name: 'receive items', query: () => `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, variables: () => ({ input: { receiptId: `r-${unique()}`, sku: 'MUG-001', distributionCenter: 'LHR1', bin: 'A-01', quantity: 1 } }), expect: [U, F, F, F, o] },
+  { name: 'queue views', query: () => `{ pickingQueue { ready } shippingQueue { ready } receivingQueue { ready } }`, expect: [U, F, F, o, o] },
+  { name: 'exceptions', query: () => `{ exceptions { edges { node { id } } } }`, expect: [U, F, F, o, F] },
+  { name: 'add a vendor', query: () => `mutation { addVendor(input: { name: "V ${unique()}", country: "GB", contactEmail: "v@example.com", leadTimeDays: 3 }) { id } }`, expect: [U, F, F, o, F] },
+  { name: "change Grace's order's address", query: () => `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, address: { name: 'G', line1: '2 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' } } }), expect: [U, F, o, o, F] },
+];
+
+describe('roles × operations through the gateway', () => {
+  for (const operation of operations) {
+    roles.forEach((role, i) => {
+      const expected = operation.expect[i]!;
+      it(`${role}: ${operation.name} → ${expected}`, async () => {
+        const res = await gql(system.gatewayUrl, operation.query(), operation.variables?.() ?? {}, { token: tokens[role] });
+        if (expected === 'ok') {
+          expect(res.errors).toBeUndefined();
+          expect(res.status).toBe(200);
+        } else {
+          expect(codes(res)).toContain(expected);
+          // Refused by the rules: nothing ran; refused by the owner of the data: that field is null.
+          expect(Object.values(res.data ?? {}).every((value) => value === null)).toBe(true);
+          if (expected === 'UNAUTHENTICATED') expect(res.status).toBe(401);
+        }
+      });
+    });
+  }
+
+  it('declares a rule for every operation of the graph except the public catalogue', () => {
+    const supergraph = system.gateway.yoga.getEnveloped().schema;
+    const open: string[] = [];
+    for (const root of [supergraph.getQueryType(), supergraph.getMutationType(), supergraph.getSubscriptionType()]) {
+      for (const fieldName of Object.keys(root?.getFields() ?? {})) {
+        if (!hasRule(`${root!.name}.${fieldName}`)) open.push(`${root!.name}.${fieldName}`);
+      }
+    }
+    expect(open.sort()).toEqual(['Query.product', 'Query.products', 'Query.vendor', 'Query.vendors']);
+  });
+});
+
+/** From the subgraphs' own schema files: whether a root field declares who may use it. */
+function hasRule(coordinate: string): boolean {
+  const [typeName, fieldName] = coordinate.split('.');
+  return serviceNames.some((name) => {
+    const document = parse(readFileSync(new URL(`../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8'));
+    return document.definitions.some(
+      (d) => 'name' in d && d.name?.value === typeName && 'fields' in d && d.fields?.some((f) => f.name.value === fieldName && f.directives?.some((x) => ['requiresScopes', 'authenticated'].includes(x.name.value))),
+    );
+  });
+}
+
+describe('every subgraph, reached straight on its port', () => {
+  const rootFields = (name: string) => {
+    const document = parse(readFileSync(new URL(`../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8'));
+    return document.definitions.flatMap((d) =>
+      'name' in d && ['Query', 'Mutation'].includes(d.name?.value ?? '') && 'fields' in d ? (d.fields ?? []).map((f) => `${d.name!.value === 'Query' ? 'query' : 'mutation'} { ${f.name.value} }`) : [],
+    );
+  };
+
+  for (const name of serviceNames) {
+    it(`${name}: answers 401 to every operation without credentials, and with credentials signed by anyone else`, async () => {
+      const forged = await new InternalTokens('a-secret-that-is-not-the-systems-secret-at-all').sign({ subject: 'service:evil', scopes: ['service'] });
+      for (const query of [...rootFields(name), '{ _service { sdl } }', '{ _entities(representations: [{ __typename: "Order", id: "1" }]) { __typename } }']) {
+        for (const token of [null, forged]) {
+          const res = await gql(system.urls[name], query, {}, { token });
+          expect(res.status, `${name}: ${query}`).toBe(401);
+          expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+        }
+      }
+    });
+  }
+
+  it('refuses internal mutations to a client identity the gateway signed, and changes nothing', async () => {
+    const asAda = await testTokens.sign({ subject: 'customer:ada', scopes: ['customer'], customerId: ada });
+    const cancel = await gql(system.urls.orders, `mutation { cancelOrder(orderId: "${graceOrder}", reason: "mine now") }`, {}, { token: asAda });
+    expect(codes(cancel)).toEqual(['FORBIDDEN']);
+    const order = await gql(system.gatewayUrl, `{ order(id: "${graceOrder}") { status } }`, {}, { token: tokens.support });
+    expect(order.data!.order.status).not.toBe('CANCELLED');
+  });
+});
+
+describe('tokens that must not pass', () => {
+  const query = `{ customer(id: "${ada}") { name } }`;
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const cases: [string, () => Promise<string>][] = [
+    ['expired', () => userToken({ role: 'support', ttl: -60 })],
+    ['not yet valid (nbf)', () => userToken({ role: 'support', notBefore: 600 })],
+    ['signed with another secret (forged)', () => userToken({ role: 'support', secret: 'x'.repeat(64) })],
+    ['for another audience', () => userToken({ role: 'support', audience: 'some-other-api' })],
+    ['from another issuer', () => userToken({ role: 'support', issuer: 'https://evil.example.com' })],
+    ['alg: none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ role: 'support', sub: 'x', iss: testSecrets.issuer, aud: testSecrets.audience, exp: Math.floor(Date.now() / 1000) + 600 })}.`],
+    ['an internal token (only subgraphs take those)', () => testTokens.sign({ subject: 'service:orders', scopes: ['service'] })],
+    ['a customer token without its customerId', () => userToken({ role: 'customer' })],
+    ['not a JWT at all', async () => 'not-a-token'],
+  ];
+  for (const [what, make] of cases) {
+    it(`refuses a token ${what} with UNAUTHENTICATED and HTTP 401`, async () => {
+      const res = await gql(system.gatewayUrl, query, {}, { token: await make() });
+      expect(res.status).toBe(401);
+      expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+      expect(res.data ?? null).toBeNull();
+    });
+  }
+
+  it('accepts RS256/ES256 tokens from an identity provider by its JWKS URL, and refuses HS256 there', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const jwks = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/.well-known/jwks.json`;
+    const idp = await system.startGateway({ auth: new GatewayAuth({ jwksUrl, issuer: 'https://idp.example.com/', audience: 'fulfilment' }, testTokens) });
+    try {
+      const signed = await new SignJWT({ role: 'support' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setSubject('agent-7')
+        .setIssuer('https://idp.example.com/')
+        .setAudience('fulfilment')
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const accepted = await gql(idp.url, query, {}, { token: signed });
+      expect(accepted.errors).toBeUndefined();
+      expect(accepted.data!.customer.name).toBe('Ada Lovelace');
+      const hs = await userToken({ role: 'support', issuer: 'https://idp.example.com/', audience: 'fulfilment' });
+      expect((await gql(idp.url, query, {}, { token: hs })).status).toBe(401);
+    } finally {
+      await idp.close();
+      await new Promise((resolve) => jwks.close(resolve));
+    }
+  });
+});
+
+describe('customer A and customer B', () => {
+  it("Ada cannot read Grace's record, orders or order", async () => {
+    for (const query of [`{ customer(id: "${grace}") { name } }`, `{ orders(customerId: "${grace}") { edges { node { id } } } }`, `{ order(id: "${graceOrder}") { id } }`]) {
+      expect(codes(await gql(system.gatewayUrl, query, {}, { token: tokens.ada }))).toEqual(['FORBIDDEN']);
+    }
+    // Her own list never includes Grace's orders.
+    const own = await gql(system.gatewayUrl, `{ orders(first: 50) { edges { node { id } } } }`, {}, { token: tokens.ada });
+    expect(own.errors).toBeUndefined();
+    expect(own.data!.orders.edges.map((edge: { node: { id: string } }) => edge.node.id)).not.toContain(graceOrder);
+  });
+
+  it("Ada cannot change Grace's record or order, nor order with Grace's card, and nothing is written", async () => {
+    const addAddress = await gql(system.gatewayUrl, `mutation { addAddress(customerId: "${grace}", input: { line1: "1 Evil St", city: "X", postalCode: "1", country: "GB" }) { id } }`, {}, { token: tokens.ada });
+    expect(codes(addAddress)).toEqual(['FORBIDDEN']);
+    const change = await gql(system.gatewayUrl, `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, { input: { orderId: graceOrder, address: { name: 'A', line1: '1 Evil St', city: 'X', postalCode: '1', country: 'GB' } } }, { token: tokens.ada });
+    expect(codes(change)).toEqual(['FORBIDDEN']);
+    const asGrace = await gql(system.gatewayUrl, placeOrder, { input: { customerId: grace, paymentMethodId: 'p00000000000000000000003', lines: [{ sku: 'MUG-001', quantity: 1 }] } }, { token: tokens.ada });
+    expect(codes(asGrace)).toEqual(['FORBIDDEN']);
+    const withGracesCard = await gql(system.gatewayUrl, placeOrder, { input: { customerId: ada, paymentMethodId: 'p00000000000000000000003', lines: [{ sku: 'MUG-001', quantity: 1 }] } }, { token: tokens.ada });
+    expect(codes(withGracesCard)).toEqual(['NOT_FOUND']);
+    const record = await gql(system.gatewayUrl, `{ customer(id: "${grace}") { addresses { line1 } } order(id: "${graceOrder}") { addressChanges { address { line1 } } } }`, {}, { token: tokens.support });
+    expect(record.data!.customer.addresses.map((a: { line1: string }) => a.line1)).not.toContain('1 Evil St');
+    expect(record.data!.order.addressChanges.map((c: { address: { line1: string } }) => c.address.line1)).not.toContain('1 Evil St');
+  });
+
+  it("Ada cannot follow Grace's order; Grace can", async () => {
+    const follow = `subscription($orderId: ID!) { orderTransitions(orderId: $orderId, after: "0") { cursor } }`;
+    const asAda = wsClient(system.gatewayUrl, { authorization: `Bearer ${tokens.ada}` });
+    const asGrace = wsClient(system.gatewayUrl, { authorization: `Bearer ${tokens.grace}` });
+    try {
+      const refused = collect(asAda, follow, { orderId: graceOrder });
+      await refused.until((c) => c.error !== undefined || c.results.length > 0);
+      const errors = (refused.error as { extensions?: { code?: string } }[] | undefined) ?? refused.results[0]?.errors;
+      expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(refused.events).toEqual([]);
+      // Grace's subscription is accepted and stays open (no transitions come: no workers run here).
+      const allowed = collect(asGrace, follow, { orderId: graceOrder });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(allowed.error).toBeUndefined();
+      expect(allowed.results.flatMap((r) => r.errors ?? [])).toEqual([]);
+      expect(allowed.completed).toBe(false);
+      allowed.stop();
+    } finally {
+      await asAda.dispose();
+      await asGrace.dispose();
+    }
+  });
+
+  it('a customer cannot follow the whole pipeline', async () => {
+    const client = wsClient(system.gatewayUrl, { authorization: `Bearer ${tokens.ada}` });
+    try {
+      const refused = collect(client, `subscription { pipelineTransitions { cursor } }`);
+      await refused.until((c) => c.error !== undefined || c.results.length > 0);
+      const errors = (refused.error as { extensions?: { code?: string } }[] | undefined) ?? refused.results[0]?.errors;
+      expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('closes a WebSocket with 4403 when its token expires', async () => {
+    const shortLived = await userToken({ role: 'warehouse', ttl: 2 });
+    const socket = new WebSocket(system.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    const acked = new Promise<void>((resolve) => socket.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve()));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${shortLived}` } }));
+    await acked;
+    const started = Date.now();
+    expect(await closed).toBe(4403);
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+});

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { startSystem, type RunningSystem } from './system.ts';
+
+// The gateway's abuse limits: each refusal is a coded error, and the gateway stays up.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let strict: { url: string; close(): Promise<void> };
+const dir = mkdtempSync(join(tmpdir(), 'limits-'));
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: false });
+  strict = await system.startGateway({ limits: { maxBodyBytes: 4_000, maxDepth: 8, maxAliases: 3, maxTokens: 300, maxDirectives: 3, maxCost: 200, ratePerMinute: 1_000 } });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const stillServes = async (url: string) => {
+  const res = await gql(url, `{ product(sku: "MUG-001") { title } }`);
+  expect(res.data?.product?.title).toBe('Manifesto Mug');
+};
+
+describe('abuse limits at the gateway', () => {
+  const refusals: [string, string, string][] = [
+    ['depth', `{ vendors { edges { node { products { edges { node { vendor { products { edges { node { sku } } } } } } } } } } }`, 'QUERY_TOO_COMPLEX'],
+    ['aliases', `{ a: product(sku: "MUG-001") { sku } b: product(sku: "MUG-001") { sku } c: product(sku: "MUG-001") { sku } d: product(sku: "MUG-001") { sku } }`, 'QUERY_TOO_COMPLEX'],
+    ['tokens', `{ product(sku: "MUG-001") { ${Array.from({ length: 400 }, () => 'sku').join(' ')} } }`, 'QUERY_TOO_COMPLEX'],
+    ['directives', `{ product(sku: "MUG-001") { sku @include(if: true) @include(if: true) @skip(if: false) @skip(if: false) } }`, 'QUERY_TOO_COMPLEX'],
+    ['cost (list sizes)', `{ vendors(first: 20) { edges { node { products(first: 20) { edges { node { sku title } } } } } } }`, 'QUERY_TOO_COMPLEX'],
+  ];
+  for (const [limit, query, code] of refusals) {
+    it(`refuses too many ${limit} with ${code} (limit: ${limit.split(' ')[0]}) and keeps serving`, async () => {
+      const res = await gql(strict.url, query);
+      expect(codes(res)).toContain(code);
+      if (code === 'QUERY_TOO_COMPLEX') expect(res.errors!.map((e) => e.extensions?.limit)).toContain(limit.split(' ')[0]);
+      expect(res.data ?? null).toBeNull();
+      await stillServes(strict.url);
+    });
+  }
+
+  it('counts a list by its first: argument, variables included', async () => {
+    const query = `query($n: Int) { vendors(first: $n) { edges { node { products(first: $n) { edges { node { sku } } } } } } }`;
+    expect((await gql(strict.url, query, { n: 5 })).errors).toBeUndefined();
+    expect(codes(await gql(strict.url, query, { n: 50 }))).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+
+  it('refuses a body larger than the limit before reading it, with 413', async () => {
+    const response = await fetch(strict.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ product(sku: "MUG-001") { sku } }`, variables: { padding: 'x'.repeat(5_000) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('REQUEST_TOO_LARGE');
+    await stillServes(strict.url);
+  });
+
+  it('limits each caller to its rate, per subject, with RATE_LIMITED and HTTP 429', async () => {
+    const limited = await system.startGateway({ limits: { ratePerMinute: 3 } });
+    try {
+      const busy = await userToken({ role: 'support', sub: 'busy-agent' });
+      const other = await userToken({ role: 'support', sub: 'other-agent' });
+      const query = `{ product(sku: "MUG-001") { sku } }`;
+      // A refusal can only come at the start of a minute's window: try again if the window turned meanwhile.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const results = [];
+        for (let i = 0; i < 4; i++) results.push(await gql(limited.url, query, {}, { token: busy }));
+        if (results.slice(0, 3).some((r) => r.errors)) continue;
+        expect(results[3]!.status).toBe(429);
+        expect(codes(results[3]!)).toEqual(['RATE_LIMITED']);
+        expect((await gql(limited.url, query, {}, { token: other })).errors).toBeUndefined();
+        return;
+      }
+      throw new Error('the rate limit never refused');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('stops a request that takes longer than the time limit with REQUEST_TIMEOUT', async () => {
+    const hasty = await system.startGateway({ limits: { timeoutMs: 1 } });
+    try {
+      const res = await gql(hasty.url, `{ vendors(first: 20) { edges { node { name products(first: 5) { edges { node { sku stock { available } } } } } } } }`);
+      expect(codes(res)).toEqual(['REQUEST_TIMEOUT']);
+      expect(res.status).toBe(504);
+    } finally {
+      await hasty.close();
+    }
+  });
+
+  it('runs only trusted documents when given a manifest', async () => {
+    const manifest = join(dir, 'trusted.json');
+    writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'mug-title', name: 'MugTitle', type: 'query', body: '{ product(sku: "MUG-001") { title } }' }] }));
+    const trusted = await system.startGateway({ limits: { trustedDocumentsPath: manifest } });
+    try {
+      expect(codes(await gql(trusted.url, `{ product(sku: "MUG-001") { title } }`))).toEqual(['UNTRUSTED_DOCUMENT']);
+      const response = await fetch(trusted.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'mug-title' } } }) });
+      const body = (await response.json()) as { data?: { product: { title: string } } };
+      expect(body, JSON.stringify(body)).toMatchObject({ data: { product: { title: 'Manifesto Mug' } } });
+    } finally {
+      await trusted.close();
+    }
+  });
+
+  it('refuses 10,000 aliases under the default limits', async () => {
+    const query = `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: product(sku: "MUG-001") { sku }`).join(' ')} }`;
+    const res = await gql(system.gatewayUrl, query);
+    expect(res.status).toBe(413); // the document alone is more than the default body limit
+    await stillServes(system.gatewayUrl);
+  });
+});
