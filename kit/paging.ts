@@ -66,7 +66,8 @@ export function decodeCursor(list: string, cursor: string): Keyset {
   if (!Array.isArray(parsed) || parsed.length !== 3) throw refuse();
   const [tag, key, id] = parsed as unknown[];
   if (tag !== list || typeof id !== 'string' || id.length === 0 || id.length > 200) throw refuse();
-  if (typeof key === 'number' && Number.isSafeInteger(key)) return { key: new Date(key), id };
+  // A time within what a Date can hold (±8.64e15 ms); a forged one outside it is no cursor.
+  if (typeof key === 'number' && Number.isSafeInteger(key) && Math.abs(key) <= 8.64e15) return { key: new Date(key), id };
   if ((typeof key === 'string' && key.length <= 200) || key === null) return { key, id };
   throw refuse();
 }

@@ -150,6 +150,9 @@ describe('receiving: what a receipt refers to, and what its id stands for', () =
     expect(codes(await receiveRaw({ receiptId: 'asn-5-xxx9', distributionCenter: 'XXX9' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await receiveRaw({ receiptId: 'asn-5-vendor', vendorId: 'v_nope' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await receiveRaw({ receiptId: 'asn-5-vendor', vendorId: '0123456789abcdef01234567' }))).toEqual(['NOT_FOUND']);
+    // The id is also what lists and their cursors carry: a 10,000-character one would make a cursor no list takes back.
+    expect(codes(await receiveRaw({ receiptId: `asn-5-${'x'.repeat(10_000)}` }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receiveRaw({ receiptId: 'asn-5-\nline' }))).toEqual(['BAD_USER_INPUT']);
     const ids = (await receipts()).map((r) => r.id);
     expect(ids).not.toContain('asn-5-nope');
     expect(ids).not.toContain('asn-5-xxx9');

@@ -281,7 +281,7 @@ describe('the order\'s own transitions', () => {
       expect(order.location).toEqual({ state: 'SHIPPED', node: 'orders' });
       const partly = order.history.find((t: { to: string }) => t.to === 'PARTLY_SHIPPED');
       expect(partly).toMatchObject({ elementType: 'ORDER', node: 'orders' });
-      expect(partly.detail).toMatch(/1 of 2 shipments left/);
+      expect(partly.detail).toMatch(/1 of 2 shipments shipped/);
     } finally {
       await client.dispose();
     }

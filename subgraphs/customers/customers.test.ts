@@ -138,6 +138,8 @@ describe('customers subgraph', () => {
     expect(codes(await addAddress({ line1: 'x'.repeat(100_000) }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await addAddress({ city: 'y'.repeat(201) }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await addAddress({ postalCode: '1'.repeat(21) }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await addAddress({ line1: '1 Main St\nSecond line' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await addAddress({ city: 'Lon\tdon' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await gql(app.url, addCustomer, { input: { name: 'X', email: 'xx@example.com', homeRegion: 'UK', address: { line1: 'a', city: 'b', postalCode: 'c', country: 'XX' } } }))).toEqual(['BAD_USER_INPUT']);
     expect((await store.customers.findOne({ email: 'address-checks@example.com' }))!.addresses).toHaveLength(1);
     const added = await addAddress({ country: 'de' });

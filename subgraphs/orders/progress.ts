@@ -31,7 +31,7 @@ export function applyProgress(order: OrderDoc, shipmentId: string, status: Order
   const slowest = shipments.reduce((min, shipment) => ((fulfilmentRank[shipment.status] ?? 0) < (fulfilmentRank[min.status] ?? 0) ? shipment : min));
   const someLeft = shipments.some((shipment) => shipment.status === 'SHIPPED');
   const orderStatus = someLeft && slowest.status !== 'SHIPPED' ? 'PARTLY_SHIPPED' : slowest.status;
-  const left = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
-  const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${left} of ${shipments.length} shipments left`;
+  const shipped = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
+  const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${shipped} of ${shipments.length} shipments shipped`;
   return { shipments, status: orderStatus, stage: stageOf[slowest.status] ?? null, transition: { detail: why } };
 }

@@ -8,6 +8,8 @@ import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ReceiptItem, ReceiptPayload } from './store.ts';
 
+const MAX_RECEIPT_ID = 100;
+
 const sameReceipt = (existing: ReceiptItem, payload: ReceiptPayload): ReceiptItem => {
   sameRequestOrConflict(existing.payload, payload, `receipt ${payload.receiptId}`, 'receiptId');
   return existing;
@@ -25,6 +27,10 @@ export const resolvers: Resolvers = {
       const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');
       if (!input.receiptId.trim()) throw badInput('receiptId must not be empty', 'receiptId');
+      // It is also the receipt's id in lists and cursors: bounded, and without control characters.
+      if (input.receiptId.length > MAX_RECEIPT_ID || /\p{Cc}/u.test(input.receiptId)) {
+        throw badInput(`receiptId must be at most ${MAX_RECEIPT_ID} characters, without control characters`, 'receiptId');
+      }
       const vendorId = input.vendorId ? parseId(input.vendorId, 'vendorId').toHexString() : null;
       const payload: ReceiptPayload = { receiptId: input.receiptId, vendorId, sku, distributionCenter, bin, quantity: input.quantity };
       // A retry of a receipt already recorded answers it as it is; another receipt under its id is refused.
