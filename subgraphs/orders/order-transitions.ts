@@ -14,12 +14,18 @@ import type { OrderDoc, OrderStore } from './store.ts';
  * sending one again (two calls at once, a crash before the mark) is harmless.
  */
 export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): Promise<void> {
-  const unsent = (order.transitions ?? []).filter((t) => !t.sentAt);
+  const all = order.transitions ?? [];
+  const unsent = all.filter((t) => !t.sentAt);
   if (unsent.length === 0) return;
   const orderId = order._id.toHexString();
-  for (const t of unsent) {
-    const recorded = transition({ elementType: 'ORDER', elementId: orderId, orderId, from: t.from, to: t.to, node: 'orders', at: t.at, detail: t.detail });
-    await store.reports.post(`order-transition:${recorded.id}`, [track(recorded)]);
+  const recorded = all.map((t) => transition({ elementType: 'ORDER', elementId: orderId, orderId, from: t.from, to: t.to, node: 'orders', at: t.at, detail: t.detail }));
+  for (const [i, t] of all.entries()) {
+    if (t.sentAt) continue;
+    // The relay delivers elements side by side, so two of these may reach tracking in either
+    // order. Each carries the order's transitions up to its own, oldest first, and tracking
+    // records each transition once: whichever arrives first records them in the order they
+    // happened, and a subscriber never sees SHIPPED before PARTLY_SHIPPED.
+    await store.reports.post(`order-transition:${recorded[i]!.id}`, [track(...recorded.slice(0, i + 1))]);
   }
   await store.markTransitionsSent(order._id, unsent);
 }
