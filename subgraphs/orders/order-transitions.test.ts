@@ -1,8 +1,8 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { applyProgress } from './progress.ts';
-import { buildOrdersService } from './server.ts';
+import { startOrdersServiceAlone } from './service-alone.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
 
 // The order's own transitions (REBIN, SHIPPING, PARTLY_SHIPPED, SHIPPED, CANCELLED) reach
@@ -15,14 +15,9 @@ let store: OrderStore;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const unused = 'http://127.0.0.1:9/graphql'; // never called by these tests
-  const service = await buildOrdersService({ db: await dbs.create('orders_transitions'), logger: silentLogger, tokens: testTokens, customersUrl: unused, catalogUrl: unused });
-  store = service.store;
-  close = service.close;
-  app = await serve(service.handler);
+  ({ app, store, close } = await startOrdersServiceAlone(dbs, 'orders_transitions'));
 });
 afterAll(async () => {
-  await app.close();
   await close();
   await dbs.cleanup();
 });
