@@ -1,103 +1,271 @@
-// `npm run bench:gateway`: throughput and latency of the federated gateway for composed
-// queries, with every service in its own process as under `npm start`, on the embedded
-// database, as the orders collection grows: a customer's latest orders as a frontend shows
-// them (orders → customers, catalog, inventory → vendors) and one order by id.
+// `npm run bench:gateway`: our gateway raced against Hive Gateway over the same subgraphs.
+// Starts the system once (`npm start` on its own ports and a throw-away database), then Hive
+// Gateway's CLI on the same supergraph, and checks both give the same answers. Then, for each
+// workload and connection count, rounds of BENCH_ROUND_MS each, alternating which gateway goes
+// first, and prints requests/s, p50 and p99 per gateway plus our ratio, and each gateway's RSS.
+// A last run measures our gateway with authentication off (issue: what authentication costs).
 // Not a test: it prints figures to record in docs/benchmarks.md.
-//   BENCH_ORDER_COUNTS   orders in the database for each run (default 100,10000,100000)
-//   BENCH_CONCURRENCY    connections (default 1,16)   BENCH_DURATION_MS per run (default 10000)
+//   BENCH_CONNECTIONS  (default 32,64)   BENCH_ROUNDS (default 3)   BENCH_ROUND_MS (default 12000)
+//   BENCH_WORKLOADS    (default composed,mix)   BENCH_AUTH_OFF (default 1: include the auth-off run)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool } from 'undici';
-import { stagesWithWorkers } from '../pipeline/services.ts';
+import { InternalTokens } from '../kit/auth/tokens.ts';
+import { GatewayAuth } from '../gateway/auth.ts';
+import { composeSupergraph, supergraphForExecution } from '../gateway/supergraph.ts';
+import { serviceNames } from '../pipeline/services.ts';
+import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
+import { projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
-import { seedOrders } from './seed-orders.ts';
 import { startLauncher } from './system.ts';
 
-const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
-const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
-const orderCounts = (process.env.BENCH_ORDER_COUNTS ?? '100,10000,100000').split(',').map(Number);
-const basePort = Number(process.env.BENCH_BASE_PORT ?? 14000);
-/** Orders the benchmark customer places through the graph (the rest of the database is other customers'). */
-const customerOrders = 20;
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '32,64').split(',').map(Number);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const roundMs = Number(process.env.BENCH_ROUND_MS ?? 12_000);
+const workloadNames = (process.env.BENCH_WORKLOADS ?? 'composed,mix').split(',');
+const withAuthOff = process.env.BENCH_AUTH_OFF !== '0';
+const basePort = Number(process.env.BENCH_BASE_PORT ?? 15000);
+const hivePort = basePort + 50;
+const authOffPort = basePort + 51;
 
-const productFields = 'product { sku title price { amount currency } vendor { name } stock { available } }';
-const queries = {
-  'customer(id) { orders(first: 3) }': `query Bench($id: ID!) {
+/** The query gateway benchmarks use: one customer's latest orders across six subgraphs. */
+const composedQuery = `query Composed($id: ID!) {
   customer(id: $id) {
-    name email
+    name
     orders(first: 3) {
-      edges { cursor node { id status placedAt total { amount currency } lines { quantity unitPrice { amount } ${productFields} } } }
-      pageInfo { hasNextPage endCursor }
+      edges { node { id status total { amount currency }
+        lines { quantity product { title price { amount currency } stock { available } vendor { name } } }
+        charge { outcome } } }
     }
   }
-}`,
-  'order(id)': `query Bench($id: ID!) {
-  order(id: $id) {
-    id status total { amount currency }
-    customer { name email }
-    lines { quantity unitPrice { amount } ${productFields} }
-  }
-}`,
-};
+}`;
+
+const orderQuery = `query Order($id: ID!) {
+  order(id: $id) { id status placedAt total { amount currency } customer { name } lines { quantity unitPrice { amount } product { sku title vendor { name } } } }
+}`;
+const productQuery = `query Product($sku: String!) { product(sku: $sku) { sku title price { amount currency } stock { available } vendor { name } } }`;
+const catalogueQuery = `query Catalogue { products(first: 10) { edges { node { sku title price { amount currency } vendor { name } } } } }`;
+const placeOrder = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
+
+type Caller = 'ada' | 'grace' | 'anonymous';
+interface Request {
+  query: string;
+  variables: Record<string, unknown>;
+  as: Caller;
+}
+
+/** A contender: where it listens and how a caller's credentials are presented to it. */
+interface Contender {
+  name: string;
+  pool: Pool;
+  authorization: Record<Caller, string>;
+  pid: () => number | undefined;
+}
 
 async function main() {
-  // Workers off: the benchmark measures query composition, not the pipeline's background work.
-  const system = await startLauncher(basePort, Object.fromEntries(stagesWithWorkers.map((stage) => [`${stage.toUpperCase()}_WORKERS`, '0'])));
-  const gateway = new Pool(`http://127.0.0.1:${basePort}`, { connections: 128, pipelining: 1 });
-  try {
-    if (!system.mongoUri) throw new Error('the launcher did not say where its database is');
-    const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await gateway.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', authorization: system.authorization.ada }, body: JSON.stringify({ query, variables }) });
-      return (await res.body.json()) as { data?: any; errors?: unknown[] };
-    };
-    let orderId = '';
-    for (let i = 0; i < customerOrders; i++) {
-      const placed = await post(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
-        input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'BOOK-001', quantity: 1 }, { sku: 'MUG-001', quantity: 2 }, { sku: 'LAMP-001', quantity: 1 }] },
-      });
-      orderId = placed.data?.placeOrder?.id;
-      if (!orderId) throw new Error(`could not place a benchmark order: ${JSON.stringify(placed)}`);
-    }
-    const variablesOf = (name: string) => ({ id: name === 'order(id)' ? orderId : demo.customers.ada });
-    for (const [name, query] of Object.entries(queries)) {
-      const check = await post(query, variablesOf(name));
-      if (check.errors) throw new Error(`benchmark query ${name} fails: ${JSON.stringify(check.errors)}`);
-    }
+  const system = await startLauncher(basePort);
+  const secrets = readDevSecrets(devSecretsPath({ FERRETDB_DATA_DIR: system.dataDir }));
+  const userTokens = { secret: secrets.users, issuer: DEV_ISSUER, audience: DEV_AUDIENCE };
+  const grace = `Bearer ${await devToken(secrets.users, { role: 'customer', customerId: demo.customers.grace })}`;
+  const ours: Record<Caller, string> = { ada: system.authorization.ada, grace, anonymous: '' };
+  // What our gateway signs for each caller, valid for the whole run: Hive Gateway passes it on.
+  const signer = new GatewayAuth(userTokens, new InternalTokens(secrets.internal, 3600));
+  const internal = {} as Record<Caller, string>;
+  for (const caller of Object.keys(ours) as Caller[]) internal[caller] = await signer.internalAuthorization(await signer.identify(ours[caller] || undefined));
 
-    process.stdout.write(`gateway: composed queries (5 subgraphs, 3 lines per order), ${durationMs / 1000} s per run after 2 s warm-up;\n`);
-    process.stdout.write(`the customer has ${customerOrders} orders, the rest belong to other customers (about 10 each)\n`);
-    process.stdout.write('| orders in database | query | concurrency | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n');
-    const p50s = new Map<string, number[]>();
-    for (const total of orderCounts) {
-      const seeded = await seedOrders(system.mongoUri, process.env.ORDERS_DB_NAME ?? 'orders', orderId, total);
-      if (seeded.added > 0) process.stderr.write(`(seeded ${seeded.added} orders in ${seeded.seconds.toFixed(1)} s)\n`);
-      for (const [name, query] of Object.entries(queries)) {
-        for (const concurrency of concurrencies) {
-          await load(post, query, variablesOf(name), concurrency, 2_000);
-          const result = await load(post, query, variablesOf(name), concurrency, durationMs);
-          process.stdout.write(`| ${total} | \`${name}\` | ${concurrency} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.errors} |\n`);
-          if (concurrency === concurrencies[0]) p50s.set(name, [...(p50s.get(name) ?? []), result.p50]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-hive-'));
+  const children: ChildProcess[] = [];
+  const contenders: Contender[] = [];
+  try {
+    const endpoints = serviceNames.map((name, i) => ({ name, url: `http://127.0.0.1:${basePort + 1 + i}/graphql` }));
+    const supergraphPath = join(dataDir, 'supergraph.graphql');
+    writeFileSync(supergraphPath, supergraphForExecution(composeSupergraph(endpoints)));
+    const hive = spawn(join(projectRoot, 'node_modules/.bin/hive-gateway'), ['supergraph', supergraphPath, '--port', String(hivePort), '--host', '127.0.0.1', '-c', join(projectRoot, 'bench/hive-gateway.config.ts')], {
+      cwd: dataDir,
+      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(hive);
+    await waitForHttp(`http://127.0.0.1:${hivePort}/healthcheck`);
+
+    contenders.push({ name: 'ours', pool: pool(basePort), authorization: ours, pid: () => pidListeningOn(basePort) });
+    contenders.push({ name: 'Hive Gateway', pool: pool(hivePort), authorization: internal, pid: () => hive.pid });
+
+    const fixtures = await prepare(contenders[0]!);
+    await sameAnswers(contenders, fixtures);
+    const workloads: Record<string, () => Request> = {
+      composed: () => ({ query: composedQuery, variables: { id: demo.customers.ada }, as: 'ada' }),
+      mix: mixOf(fixtures),
+    };
+
+    process.stdout.write(`gateway race: ${rounds} rounds of ${roundMs / 1000} s per gateway, alternating; RSS read after each round\n`);
+    process.stdout.write('| workload | connections | gateway | requests/s | p50 ms | p99 ms | errors | max RSS MiB |\n|---|---|---|---|---|---|---|---|\n');
+    const summary: string[] = [];
+    for (const workload of workloadNames) {
+      const next = workloads[workload];
+      if (!next) throw new Error(`BENCH_WORKLOADS: no workload "${workload}" (use composed, mix)`);
+      for (const connections of connectionCounts) {
+        const results = await race(contenders, next, connections);
+        for (const [name, result] of results) {
+          process.stdout.write(`| ${workload} | ${connections} | ${name} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.errors} | ${result.rssMiB.toFixed(0)} |\n`);
         }
+        const [a, b] = [results.get('ours')!, results.get('Hive Gateway')!];
+        summary.push(`${workload} at ${connections}: ours/Hive throughput ${(a.rps / b.rps).toFixed(2)}×, p99 ${a.p99.toFixed(0)} vs ${b.p99.toFixed(0)} ms, RSS ${a.rssMiB.toFixed(0)} vs ${b.rssMiB.toFixed(0)} MiB`);
       }
     }
-    for (const [name, figures] of p50s) {
-      process.stdout.write(`p50 at ${orderCounts.at(-1)} orders / p50 at ${orderCounts[0]}, ${name}, ${concurrencies[0]} connection(s): ${(figures.at(-1)! / figures[0]!).toFixed(2)}×\n`);
+    process.stdout.write(`\n${summary.join('\n')}\n`);
+
+    if (withAuthOff) {
+      const off = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'bench/gateway-auth-off.ts')], {
+        env: { ...process.env, ...launcherEnv(system.dataDir, endpoints), GATEWAY_PORT: String(authOffPort), BENCH_IDENTITY: JSON.stringify(await signer.identify(ours.ada)) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(off);
+      await waitForHttp(`http://127.0.0.1:${authOffPort}/health`);
+      const offContender: Contender = { name: 'ours, auth off', pool: pool(authOffPort), authorization: { ada: '', grace: '', anonymous: '' }, pid: () => off.pid };
+      const connections = connectionCounts[0]!;
+      const results = await race([contenders[0]!, offContender], workloads.composed!, connections);
+      const [on, offResult] = [results.get('ours')!, results.get('ours, auth off')!];
+      process.stdout.write(`\nauthentication on against off, composed query as Ada, ${connections} connections\n| gateway | requests/s | p50 ms | p99 ms |\n|---|---|---|---|\n`);
+      for (const [name, result] of results) process.stdout.write(`| ${name} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} |\n`);
+      process.stdout.write(`authentication costs ${((1 - on.rps / offResult.rps) * 100).toFixed(1)}% of throughput\n`);
     }
   } finally {
-    await gateway.close();
+    for (const contender of contenders) await contender.pool.close();
+    for (const child of children) child.kill('SIGTERM');
     await system.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-async function load(post: (q: string, v: Record<string, unknown>) => Promise<{ errors?: unknown[] }>, query: string, variables: Record<string, unknown>, concurrency: number, ms: number) {
+/** The environment the launcher gave our gateway, for a second copy of it (auth off) on another port. */
+function launcherEnv(dataDir: string, endpoints: { name: string; url: string }[]): Record<string, string> {
+  const secrets = readDevSecrets(devSecretsPath({ FERRETDB_DATA_DIR: dataDir }));
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000',
+    INTERNAL_AUTH_SECRET: secrets.internal,
+    AUTH_JWT_SECRET: secrets.users,
+    ...Object.fromEntries(endpoints.map(({ name, url }) => [`${name.toUpperCase()}_URL`, url])),
+  };
+}
+
+const pool = (port: number) => new Pool(`http://127.0.0.1:${port}`, { connections: 128, pipelining: 1 });
+
+/** Orders, products and customers the mix draws from, made through our gateway. */
+async function prepare(contender: Contender) {
+  const orders: Record<'ada' | 'grace', string[]> = { ada: [], grace: [] };
+  for (const who of ['ada', 'grace'] as const) {
+    for (let i = 0; i < 6; i++) {
+      const body = await post(contender, { query: placeOrder, variables: { input: orderInput(who, i) }, as: who });
+      const id = (body.data as { placeOrder?: { id: string } } | undefined)?.placeOrder?.id;
+      if (!id) throw new Error(`could not place a benchmark order: ${JSON.stringify(body)}`);
+      orders[who].push(id);
+    }
+  }
+  return { orders };
+}
+
+const paymentMethods = { ada: 'p00000000000000000000001', grace: 'p00000000000000000000003' } as const;
+function orderInput(who: 'ada' | 'grace', i: number) {
+  const sku = demo.skus[i % demo.skus.length]!;
+  return { customerId: demo.customers[who], paymentMethodId: paymentMethods[who], lines: [{ sku, quantity: 1 }, ...(i % 2 ? [{ sku: demo.skus[(i + 1) % demo.skus.length]!, quantity: 2 }] : [])] };
+}
+
+/**
+ * What a shop's frontend sends: customers looking at their orders list and at one order,
+ * shoppers (signed in or not) at products and the catalogue, and now and then an order placed.
+ */
+function mixOf(fixtures: Awaited<ReturnType<typeof prepare>>): () => Request {
+  let n = 0;
+  return () => {
+    n++;
+    const who = n % 2 ? 'ada' : 'grace';
+    const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
+    const roll = n % 20;
+    if (roll === 0) return { query: placeOrder, variables: { input: orderInput(who, n) }, as: who };
+    if (roll < 7) return { query: composedQuery, variables: { id: demo.customers[who] }, as: who };
+    if (roll < 12) return { query: orderQuery, variables: { id: pick(fixtures.orders[who]) }, as: who };
+    if (roll < 17) return { query: productQuery, variables: { sku: pick(demo.skus) }, as: roll % 2 ? who : 'anonymous' };
+    return { query: catalogueQuery, variables: {}, as: 'anonymous' };
+  };
+}
+
+/** Every read of the mix gives the same JSON from every contender. */
+async function sameAnswers(contenders: Contender[], fixtures: Awaited<ReturnType<typeof prepare>>) {
+  const reads: Request[] = [
+    { query: composedQuery, variables: { id: demo.customers.ada }, as: 'ada' },
+    { query: composedQuery, variables: { id: demo.customers.grace }, as: 'grace' },
+    { query: orderQuery, variables: { id: fixtures.orders.ada[0] }, as: 'ada' },
+    { query: productQuery, variables: { sku: 'BOOK-001' }, as: 'anonymous' },
+    { query: catalogueQuery, variables: {}, as: 'anonymous' },
+  ];
+  for (const read of reads) {
+    const answers = await Promise.all(contenders.map(async (c) => JSON.stringify(await post(c, read))));
+    if (answers[0]!.includes('"errors"')) throw new Error(`${contenders[0]!.name} fails a benchmark query: ${answers[0]}`);
+    answers.forEach((answer, i) => {
+      if (answer !== answers[0]) throw new Error(`${contenders[i]!.name} answers differently:\n${answer}\n${contenders[0]!.name}:\n${answers[0]}`);
+    });
+  }
+}
+
+async function post(contender: Contender, request: Request): Promise<{ data?: unknown; errors?: unknown[] }> {
+  const authorization = contender.authorization[request.as];
+  const res = await contender.pool.request({
+    path: '/graphql',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ query: request.query, variables: request.variables }),
+  });
+  return (await res.body.json()) as { data?: unknown; errors?: unknown[] };
+}
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssMiB: number;
+}
+
+/** Alternating rounds; each contender's figures are over all its rounds. */
+async function race(contenders: Contender[], next: () => Request, connections: number): Promise<Map<string, Result>> {
+  const samples = new Map(contenders.map((c) => [c.name, { latencies: [] as number[], seconds: 0, errors: 0, rss: 0 }]));
+  for (const contender of contenders) await load(contender, next, connections, 2_000); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 ? [...contenders].reverse() : contenders;
+    for (const contender of order) {
+      const sample = samples.get(contender.name)!;
+      const result = await load(contender, next, connections, roundMs);
+      sample.latencies.push(...result.latencies);
+      sample.seconds += result.seconds;
+      sample.errors += result.errors;
+      sample.rss = Math.max(sample.rss, rssMiB(contender.pid()));
+    }
+  }
+  const results = new Map<string, Result>();
+  for (const [name, sample] of samples) {
+    sample.latencies.sort((a, b) => a - b);
+    const at = (q: number) => sample.latencies[Math.min(sample.latencies.length - 1, Math.floor(q * sample.latencies.length))] ?? 0;
+    results.set(name, { rps: sample.latencies.length / sample.seconds, p50: at(0.5), p99: at(0.99), errors: sample.errors, rssMiB: sample.rss });
+  }
+  return results;
+}
+
+async function load(contender: Contender, next: () => Request, connections: number, ms: number) {
   const latencies: number[] = [];
   let errors = 0;
-  const deadline = performance.now() + ms;
   const started = performance.now();
+  const deadline = started + ms;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: connections }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
         try {
-          const body = await post(query, variables);
+          const body = await post(contender, next());
           if (body.errors) errors++;
         } catch {
           errors++;
@@ -106,10 +274,53 @@ async function load(post: (q: string, v: Record<string, unknown>) => Promise<{ e
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+function rssMiB(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib ? Number(kib) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process listening on a local port (our gateway, a child of the launcher). */
+function pidListeningOn(port: number): number | undefined {
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[3] !== '0A' || Number.parseInt(fields[1]!.split(':')[1]!, 16) !== port) continue;
+    return pidOfSocket(fields[9]!);
+  }
+  return undefined;
+}
+
+function pidOfSocket(inode: string): number | undefined {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return Number(pid);
+      }
+    } catch {
+      // not ours to read, or gone
+    }
+  }
+  return undefined;
+}
+
+async function waitForHttp(url: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up in ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -79,8 +79,8 @@ async function placeAndShip(gatewayUrl: string, count: number) {
   let remaining = ids;
   while (remaining.length > 0) {
     const statuses: string[] = [];
-    for (let i = 0; i < remaining.length; i += 50) {
-      const chunk = remaining.slice(i, i + 50);
+    for (let i = 0; i < remaining.length; i += 25) {
+      const chunk = remaining.slice(i, i + 25);
       const data = await gql<Record<string, { status: string } | null>>(gatewayUrl, `{ ${chunk.map((id, j) => `o${j}: order(id: "${id}") { status }`).join(' ')} }`);
       statuses.push(...chunk.map((_, j) => data[`o${j}`]?.status ?? 'MISSING'));
     }

@@ -35,6 +35,8 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
   return {
     gatewayUrl: `http://127.0.0.1:${basePort}/graphql`,
     mongoUri,
+    /** Its data folder: the database and the development secrets it generated. */
+    dataDir,
     /** `Authorization` values: support (reads anything), Ada (places and reads her orders), a service (calls subgraphs directly). */
     authorization: { support: `Bearer ${support}`, ada: `Bearer ${ada}`, warehouse: `Bearer ${warehouse}`, service: () => service.authorization() },
     async stop() {

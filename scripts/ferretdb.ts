@@ -284,7 +284,8 @@ export async function startFerretDb(options: {
       ...(handler === 'sqlite' ? [`--sqlite-url=file:${options.dataDir}/`] : []),
       `--state-dir=${options.dataDir}`,
       `--listen-addr=127.0.0.1:${port}`,
-      '--debug-addr=-',
+      // FERRETDB_DEBUG_ADDR (e.g. 127.0.0.1:8088) serves FerretDB's own metrics: requests per command.
+      `--debug-addr=${process.env.FERRETDB_DEBUG_ADDR || '-'}`,
       '--telemetry=disable',
       `--log-level=${options.logLevel ?? 'WARN'}`,
       '--log-format=text',

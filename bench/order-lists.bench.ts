@@ -1,0 +1,118 @@
+// `npm run bench:lists`: throughput and latency of the federated gateway for composed
+// queries, with every service in its own process as under `npm start`, on the embedded
+// database, as the orders collection grows: a customer's latest orders as a frontend shows
+// them (orders → customers, catalog, inventory → vendors) and one order by id.
+// Not a test: it prints figures to record in docs/benchmarks.md.
+//   BENCH_ORDER_COUNTS   orders in the database for each run (default 100,10000,100000)
+//   BENCH_CONCURRENCY    connections (default 1,16)   BENCH_DURATION_MS per run (default 10000)
+import { Pool } from 'undici';
+import { stagesWithWorkers } from '../pipeline/services.ts';
+import { demo } from '../subgraphs/demo-data.ts';
+import { seedOrders } from './seed-orders.ts';
+import { startLauncher } from './system.ts';
+
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
+const orderCounts = (process.env.BENCH_ORDER_COUNTS ?? '100,10000,100000').split(',').map(Number);
+const basePort = Number(process.env.BENCH_BASE_PORT ?? 14000);
+/** Orders the benchmark customer places through the graph (the rest of the database is other customers'). */
+const customerOrders = 20;
+
+const productFields = 'product { sku title price { amount currency } vendor { name } stock { available } }';
+const queries = {
+  'customer(id) { orders(first: 3) }': `query Bench($id: ID!) {
+  customer(id: $id) {
+    name email
+    orders(first: 3) {
+      edges { cursor node { id status placedAt total { amount currency } lines { quantity unitPrice { amount } ${productFields} } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`,
+  'order(id)': `query Bench($id: ID!) {
+  order(id: $id) {
+    id status total { amount currency }
+    customer { name email }
+    lines { quantity unitPrice { amount } ${productFields} }
+  }
+}`,
+};
+
+async function main() {
+  // Workers off: the benchmark measures query composition, not the pipeline's background work.
+  const system = await startLauncher(basePort, Object.fromEntries(stagesWithWorkers.map((stage) => [`${stage.toUpperCase()}_WORKERS`, '0'])));
+  const gateway = new Pool(`http://127.0.0.1:${basePort}`, { connections: 128, pipelining: 1 });
+  try {
+    if (!system.mongoUri) throw new Error('the launcher did not say where its database is');
+    const post = async (query: string, variables: Record<string, unknown>) => {
+      const res = await gateway.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', authorization: system.authorization.ada }, body: JSON.stringify({ query, variables }) });
+      return (await res.body.json()) as { data?: any; errors?: unknown[] };
+    };
+    let orderId = '';
+    for (let i = 0; i < customerOrders; i++) {
+      const placed = await post(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+        input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'BOOK-001', quantity: 1 }, { sku: 'MUG-001', quantity: 2 }, { sku: 'LAMP-001', quantity: 1 }] },
+      });
+      orderId = placed.data?.placeOrder?.id;
+      if (!orderId) throw new Error(`could not place a benchmark order: ${JSON.stringify(placed)}`);
+    }
+    const variablesOf = (name: string) => ({ id: name === 'order(id)' ? orderId : demo.customers.ada });
+    for (const [name, query] of Object.entries(queries)) {
+      const check = await post(query, variablesOf(name));
+      if (check.errors) throw new Error(`benchmark query ${name} fails: ${JSON.stringify(check.errors)}`);
+    }
+
+    process.stdout.write(`gateway: composed queries (5 subgraphs, 3 lines per order), ${durationMs / 1000} s per run after 2 s warm-up;\n`);
+    process.stdout.write(`the customer has ${customerOrders} orders, the rest belong to other customers (about 10 each)\n`);
+    process.stdout.write('| orders in database | query | concurrency | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n');
+    const p50s = new Map<string, number[]>();
+    for (const total of orderCounts) {
+      const seeded = await seedOrders(system.mongoUri, process.env.ORDERS_DB_NAME ?? 'orders', orderId, total);
+      if (seeded.added > 0) process.stderr.write(`(seeded ${seeded.added} orders in ${seeded.seconds.toFixed(1)} s)\n`);
+      for (const [name, query] of Object.entries(queries)) {
+        for (const concurrency of concurrencies) {
+          await load(post, query, variablesOf(name), concurrency, 2_000);
+          const result = await load(post, query, variablesOf(name), concurrency, durationMs);
+          process.stdout.write(`| ${total} | \`${name}\` | ${concurrency} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.errors} |\n`);
+          if (concurrency === concurrencies[0]) p50s.set(name, [...(p50s.get(name) ?? []), result.p50]);
+        }
+      }
+    }
+    for (const [name, figures] of p50s) {
+      process.stdout.write(`p50 at ${orderCounts.at(-1)} orders / p50 at ${orderCounts[0]}, ${name}, ${concurrencies[0]} connection(s): ${(figures.at(-1)! / figures[0]!).toFixed(2)}×\n`);
+    }
+  } finally {
+    await gateway.close();
+    await system.stop();
+  }
+}
+
+async function load(post: (q: string, v: Record<string, unknown>) => Promise<{ errors?: unknown[] }>, query: string, variables: Record<string, unknown>, concurrency: number, ms: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          const body = await post(query, variables);
+          if (body.errors) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
