@@ -32,6 +32,7 @@ const gateway = await buildGateway({
   isDev: false,
   auth: new UncheckedAuth(JSON.parse(process.env.BENCH_IDENTITY!) as Identity, config.userTokens, new InternalTokens(config.internalSecret)),
   limits: config.limits,
+  cache: config.cache,
   checkAccess: false,
 });
 await listen(gateway.handler, config.port, config.host, 'GATEWAY_PORT');

@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { clientError, ErrorCode } from '../kit/errors.ts';
+import type { ReadMostlyCache } from './read-mostly-cache.ts';
 
 /**
  * Subgraph fetches go through one undici Agent: keep-alive connections pooled
@@ -12,21 +13,77 @@ export function createSubgraphAgent(): Agent {
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
+/** What a subgraph answered: kept as text so every caller parses its own copy (the gateway merges into what it parses). */
+export interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/**
+ * Apollo serializes a subgraph request as `{"query":"<operation>",...}`. Only operations that
+ * plainly read (`query …` or a bare selection set) are shared or cached; anything else,
+ * mutations first of all, always goes to the subgraph on its own.
+ */
+const readOnly = (body: string) => body.startsWith('{"query":"query') || body.startsWith('{"query":"{');
+const isMutation = (body: string) => body.startsWith('{"query":"mutation');
+
 /**
  * A subgraph that cannot be reached becomes a DEPENDENCY_UNAVAILABLE error naming
  * it, so the client gets the rest of its answer plus an error that says what is missing.
+ *
+ * Identical reads in flight at the same time (same operation, variables and caller) are sent
+ * once and their answer shared, as Hive Gateway and Apollo Router do: under load, many clients
+ * ask for the same product or vendor at once. Reads of a read-mostly subgraph (catalog,
+ * vendors) are answered from `cache` when it has them; a mutation sent to that subgraph
+ * empties its cache before it is sent and again when it returns, so nobody reads the old
+ * value after the mutation's answer.
  */
-export function createDataSource(name: string, url: string, agent: Agent, authorization: (context: unknown) => Promise<string>): RemoteGraphQLDataSource {
-  const fetcher = (async (input: string, init: Record<string, unknown>) => {
+export function createDataSource(
+  name: string,
+  url: string,
+  agent: Agent,
+  authorization: (context: unknown) => Promise<string>,
+  cache?: ReadMostlyCache<Answer>,
+): RemoteGraphQLDataSource {
+  const { origin, pathname, search } = new URL(url);
+  const path = pathname + search;
+  const inFlight = new Map<string, Promise<Answer>>();
+
+  const send = async (headers: Record<string, string>, body: string): Promise<Answer> => {
     try {
-      return await undiciFetch(input, { ...init, dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+      const response = await agent.request({ origin, path, method: 'POST', headers, body });
+      return { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text: await response.body.text() };
     } catch (error) {
       throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, {
         serviceName: name,
         reason: error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error),
       });
     }
+  };
+
+  const shared = (key: string, headers: Record<string, string>, body: string): Promise<Answer> => {
+    let answer = inFlight.get(key);
+    if (!answer) {
+      answer = send(headers, body).finally(() => inFlight.delete(key));
+      inFlight.set(key, answer);
+    }
+    return answer;
+  };
+
+  const fetcher = (async (_input: string, init: { headers: Record<string, string>; body: string }) => {
+    const { headers, body } = init;
+    if (!readOnly(body)) {
+      if (cache && isMutation(body)) return respond(await cache.aroundChange(() => send(headers, body)));
+      return respond(await send(headers, body));
+    }
+    const key = `${headers.authorization ?? ''}\n${body}`;
+    if (!cache) return respond(await shared(key, headers, body));
+    const cached = cache.get(key);
+    if (cached) return respond(cached);
+    return respond(await cache.fill(key, () => shared(key, headers, body), (answer) => answer.status === 200 && !answer.text.includes('"errors"')));
   }) as unknown as Fetcher;
+
   // No subgraph sets cache hints, so skip reading them on every response.
   // Every fetch carries the client's identity as an internal token the subgraph verifies.
   return new RemoteGraphQLDataSource({
@@ -37,4 +94,18 @@ export function createDataSource(name: string, url: string, agent: Agent, author
       request.http?.headers.set('authorization', await authorization(context));
     },
   });
+}
+
+/** The little of a fetch Response that Apollo's data source reads. */
+function respond(answer: Answer) {
+  const headers = new Headers({ 'content-type': answer.contentType });
+  return {
+    ok: answer.status >= 200 && answer.status < 300,
+    status: answer.status,
+    statusText: '',
+    url: '',
+    headers,
+    json: async () => JSON.parse(answer.text) as unknown,
+    text: async () => answer.text,
+  };
 }

@@ -3,13 +3,14 @@ import { isLogLevel, type LogLevel } from '../kit/logger.ts';
 import { internalSecretVar, parseEnv, portVar } from '../kit/env.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
 import { defaultLimits, type GatewayLimits } from './limits.ts';
+import { defaultCachedSubgraphs } from './read-mostly-cache.ts';
 
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 /** The gateway's configuration, parsed once at start-up. */
 export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
   // An empty variable is an unset one (docker compose passes `${AUTH_JWKS_URL:-}` as "").
-  const source = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== ''));
+  const source = Object.fromEntries(Object.entries(given).filter(([name, value]) => value !== '' || name === 'GATEWAY_CACHED_SUBGRAPHS'));
   const env = parseEnv(
     {
       GATEWAY_PORT: portVar(4000),
@@ -33,6 +34,9 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
+      // Read-mostly subgraphs whose answers the gateway caches (emptied by their own mutations); "" for none.
+      GATEWAY_CACHED_SUBGRAPHS: z.string().default(defaultCachedSubgraphs.subgraphs.join(',')),
+      GATEWAY_CACHE_TTL_MS: limit(defaultCachedSubgraphs.ttlMs),
     },
     source,
   );
@@ -62,5 +66,9 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     userTokens: { secret: env.AUTH_JWT_SECRET, jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
     graphiqlToken: env.GRAPHIQL_TOKEN,
     limits,
+    cache: {
+      subgraphs: env.GATEWAY_CACHED_SUBGRAPHS.split(',').map((name) => name.trim()).filter(Boolean),
+      ttlMs: env.GATEWAY_CACHE_TTL_MS,
+    },
   };
 }

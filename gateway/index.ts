@@ -19,6 +19,7 @@ try {
     auth: new GatewayAuth(config.userTokens, new InternalTokens(config.internalSecret)),
     graphiqlToken: config.graphiqlToken,
     limits: config.limits,
+    cache: config.cache,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
   });
   const { server, port } = await listen(gateway.handler, config.port, config.host, 'GATEWAY_PORT');

@@ -13,7 +13,8 @@ import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
 import { defaultLimits, limitBodySize, useGatewayLimits, type GatewayLimits } from './limits.ts';
-import { createDataSource, createSubgraphAgent } from './data-source.ts';
+import { createDataSource, createSubgraphAgent, type Answer } from './data-source.ts';
+import { ReadMostlyCache } from './read-mostly-cache.ts';
 import { RequestContexts, useApolloGatewayExecutor } from './executor-plugin.ts';
 import { exampleQuery } from './example-query.ts';
 import type { SubgraphEndpoint } from './subgraphs.ts';
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   maxSubscriptionsPerConnection?: number;
   /** Events a subscriber may have waiting before it is ended as too slow. */
   maxQueuedPerSubscriber?: number;
+  /** Read-mostly subgraphs whose answers are cached (default none), and for how long at most. */
+  cache?: { subgraphs: readonly string[]; ttlMs: number };
   /** false only in `npm run bench:gateway`, to measure what checking the schema's access rules costs. */
   checkAccess?: boolean;
 }
@@ -62,7 +65,8 @@ export async function buildGateway(options: GatewayOptions) {
     supergraphSdl: executableSdl,
     logger: { debug: logger.debug, info: logger.info, warn: logger.warn, error: logger.error },
     buildService: ({ name, url }) => {
-      const source = createDataSource(name, urls.get(name) ?? url!, agent, authorizationFor);
+      const cache = options.cache?.subgraphs.includes(name) ? new ReadMostlyCache<Answer>({ ttlMs: options.cache.ttlMs, maxEntries: 10_000 }) : undefined;
+      const source = createDataSource(name, urls.get(name) ?? url!, agent, authorizationFor, cache);
       dataSources.set(name, source);
       return source;
     },

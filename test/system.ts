@@ -1,4 +1,5 @@
 import { composeSupergraph } from '../gateway/supergraph.ts';
+import { defaultCachedSubgraphs } from '../gateway/read-mostly-cache.ts';
 import { buildGateway } from '../gateway/server.ts';
 import type { SubgraphEndpoint } from '../gateway/subgraphs.ts';
 import { serviceClients, type ServiceName } from '../pipeline/services.ts';
@@ -79,7 +80,8 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
 
   const endpoints: SubgraphEndpoint[] = names.map((name) => ({ name, url: urls[name] }));
   const auth = testGatewayAuth;
-  const gateway = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger, auth: auth() });
+  // As `npm start` runs it: catalogue answers cached.
+  const gateway = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger, auth: auth(), cache: defaultCachedSubgraphs });
   const gatewayApp = await serve(gateway.handler, 0, gateway.attach);
   registerGateway(gatewayApp.url);
 

@@ -7,6 +7,14 @@ import type { ProductDoc } from './store.ts';
 
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,39}$/;
 
+/** A price as stored: whole minor units, zero or more, of an upper-case ISO 4217 currency. */
+function parsePrice(input: { amount: number; currency: string }): ProductDoc['price'] {
+  if (!Number.isInteger(input.amount) || input.amount < 0) throw badInput('price.amount must be a whole number of minor units, zero or more', 'price.amount');
+  const currency = input.currency.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) throw badInput('price.currency must be an ISO 4217 code such as GBP', 'price.currency');
+  return { amount: input.amount, currency };
+}
+
 export const resolvers: Resolvers = {
   Query: {
     product: (_, { sku }, { productBySku }) => productBySku.load(sku),
@@ -24,17 +32,13 @@ export const resolvers: Resolvers = {
       if (!SKU_PATTERN.test(sku)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
       const title = input.title.trim();
       if (!title) throw badInput('title must not be empty', 'title');
-      if (!Number.isInteger(input.price.amount) || input.price.amount < 0) {
-        throw badInput('price.amount must be a whole number of minor units, zero or more', 'price.amount');
-      }
-      const currency = input.price.currency.trim().toUpperCase();
-      if (!/^[A-Z]{3}$/.test(currency)) throw badInput('price.currency must be an ISO 4217 code such as GBP', 'price.currency');
+      const price = parsePrice(input.price);
       if (!Number.isInteger(input.weightGrams) || input.weightGrams <= 0) throw badInput('weightGrams must be positive', 'weightGrams');
       const product: ProductDoc = {
         _id: sku,
         title,
         description: input.description?.trim() ?? '',
-        price: { amount: input.price.amount, currency },
+        price,
         weightGrams: input.weightGrams,
         vendorId: parseId(input.vendorId, 'vendorId'),
       };
@@ -45,6 +49,11 @@ export const resolvers: Resolvers = {
         if (isDuplicateKeyError(error)) throw clientError(ErrorCode.CONFLICT, `a product with sku ${sku} already exists`, { field: 'sku' });
         throw error;
       }
+    },
+    changePrice: async (_, { sku, price }, { store }) => {
+      const changed = await store.setPrice(sku.trim().toUpperCase(), parsePrice(price));
+      if (!changed) throw notFound(`no product ${sku}`, { field: 'sku' });
+      return changed;
     },
   },
   Product: {

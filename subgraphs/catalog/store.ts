@@ -60,6 +60,12 @@ export class ProductStore {
     return product;
   }
 
+  /** The product with its new price, or null when there is no such sku. A price is one field: the last change wins. */
+  async setPrice(sku: string, price: ProductDoc['price']): Promise<ProductDoc | null> {
+    const { matchedCount } = await this.products.updateOne({ _id: sku }, { $set: { price } });
+    return matchedCount === 0 ? null : this.products.findOne({ _id: sku });
+  }
+
   async upsert(product: ProductDoc): Promise<void> {
     await this.products.updateOne({ _id: product._id }, { $setOnInsert: product }, { upsert: true });
   }

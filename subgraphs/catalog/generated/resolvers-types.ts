@@ -40,11 +40,19 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a product. Its vendor must exist (checked with the vendors service): an unknown one is NOT_FOUND. */
   addProduct: Product;
+  /** Changes a product's price for orders placed from now on (placed orders keep the price they were placed at). An unknown sku is NOT_FOUND. */
+  changePrice: Product;
 };
 
 
 export type MutationAddProductArgs = {
   input: AddProductInput;
+};
+
+
+export type MutationChangePriceArgs = {
+  price: MoneyInput;
+  sku: Scalars['String']['input'];
 };
 
 /** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
@@ -256,6 +264,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationAddProductArgs, 'input'>>;
+  changePrice?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationChangePriceArgs, 'price' | 'sku'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
