@@ -121,19 +121,43 @@ async function rawWriteRate(mongoUri: string): Promise<number> {
   }
 }
 
+/** FerretDB's own count of requests by command (served on FERRETDB_DEBUG_ADDR). */
+async function databaseRequests(debugAddr: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://${debugAddr}/debug/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const [, command, value] of text.matchAll(/^ferretdb_client_requests_total\{command="(\w+)",opcode="OP_MSG"\} (\d+)$/gm)) counts.set(command!, Number(value));
+  return counts;
+}
+
+const difference = (after: Map<string, number>, before: Map<string, number>) =>
+  new Map([...after].map(([command, n]) => [command, n - (before.get(command) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]));
+
 const row = (cells: (string | number)[]) => process.stdout.write(`| ${cells.join(' | ')} |\n`);
 
 async function main() {
   const settings = Object.keys(extraEnv).length ? ` with ${process.env.BENCH_ENV}` : '';
   process.stdout.write(`pipeline, default settings${settings}: ${orders} single-item orders placed through the gateway, ${placers} at a time\n`);
   process.stdout.write('| orders | placed in s | all shipped after s | orders/s placed→SHIPPED | steady orders/s | raw writes/s, same database |\n|---|---|---|---|---|---|\n');
-  const system = await startLauncher(17000, { PAYMENTS_FAILURE_RATE: '0', ...extraEnv });
+  const debugAddr = '127.0.0.1:17099';
+  const system = await startLauncher(17000, { PAYMENTS_FAILURE_RATE: '0', FERRETDB_DEBUG_ADDR: debugAddr, ...extraEnv });
   authorization = system.authorization.ada;
   warehouseAuthorization = system.authorization.warehouse;
   try {
+    // What the system asks of its database while nobody uses it (workers polling, relays).
+    const idleFrom = await databaseRequests(debugAddr);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const idle = difference(await databaseRequests(debugAddr), idleFrom);
+    const before = await databaseRequests(debugAddr);
     const result = await placeAndShip(system.gatewayUrl, orders);
+    const used = difference(await databaseRequests(debugAddr), before);
     const raw = await rawWriteRate(system.mongoUri!);
     row([orders, result.placedSeconds.toFixed(1), result.seconds.toFixed(1), result.perSecond.toFixed(1), result.steady.toFixed(1), raw.toFixed(0)]);
+    const total = [...used.values()].reduce((a, b) => a + b, 0);
+    const idleTotal = [...idle.values()].reduce((a, b) => a + b, 0);
+    process.stdout.write(
+      `\ndatabase requests per order, restocking and polling included: ${(total / orders).toFixed(0)} (${[...used].map(([c, n]) => `${c} ${(n / orders).toFixed(1)}`).join(', ')})\n` +
+        `database requests per second while idle: ${(idleTotal / 5).toFixed(0)} (${[...idle].map(([c, n]) => `${c} ${(n / 5).toFixed(1)}`).join(', ')})\n`,
+    );
   } finally {
     await system.stop();
   }

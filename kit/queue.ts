@@ -161,7 +161,7 @@ export class DurableQueue<P, R = unknown> {
     if ((head.status !== 'DONE' && head.status !== 'CANCELLED') || head.outboxPending) return;
     await this.finished.replaceOne({ _id: head._id } as Filter<QueueItem<P, R>>, head, { upsert: true });
     await this.items.deleteOne({ _id: head._id } as Filter<QueueItem<P, R>>);
-    await this.cas.dropHistory(head._id, head.version);
+    await this.cas.dropHistory(head._id);
   }
 
   /**

@@ -104,25 +104,32 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
   }
 
   /**
-   * Writes a head unless a newer version is already there. Filters name only `_id`:
-   * FerretDB 1.24 hands exactly those to SQLite and filters anything else in Go after
-   * reading the whole collection, so the version check is a read before the write. A newer head that lands
-   * between the two is repaired by the roll-forward check in `update`.
+   * Writes a head unless a newer version is already there, in one request: the filter names
+   * `_id` (which FerretDB looks up by index) and the version (which it checks on that one
+   * document). Neither database makes that check and the write one atomic step on FerretDB;
+   * a newer head that lands between the two is repaired by the roll-forward check in `update`.
    */
   private async writeHead(head: Head<S, K>): Promise<'written' | 'newer' | 'gone'> {
-    const existing = (await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { version: 1 } })) as { version?: number } | null;
-    if (existing && (existing.version ?? 0) >= head.version) return 'newer';
-    if (!existing && this.options.createHeads === false) return 'gone';
-    await this.heads.replaceOne({ _id: head._id } as Filter<Head<S, K>>, head, { upsert: this.options.createHeads !== false });
-    return 'written';
+    const older = { _id: head._id, version: { $lt: head.version } } as Filter<Head<S, K>>;
+    if (this.options.createHeads === false) {
+      if ((await this.heads.replaceOne(older, head)).matchedCount > 0) return 'written';
+      // Rare: tell a newer head from a removed one.
+      return (await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { _id: 1 } })) ? 'newer' : 'gone';
+    }
+    try {
+      // No older head: inserted, unless a head with this _id exists (then it is not older).
+      await this.heads.replaceOne(older, head, { upsert: true });
+      return 'written';
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'newer';
+      throw error;
+    }
   }
 
-  /** Forgets a document's history (it is finished and archived elsewhere). */
-  async dropHistory(key: K, upToVersion: number): Promise<void> {
+  /** Forgets a document's history (it is finished and archived elsewhere): one request, by the indexed key. */
+  async dropHistory(key: K): Promise<void> {
     const name = typeof key === 'string' ? key : key.toHexString();
-    for (let version = Math.max(1, upToVersion - KEEP_VERSIONS); version <= upToVersion; version++) {
-      await this.history.deleteOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>);
-    }
+    await this.history.deleteMany({ key: name } as Filter<HistoryEntry<S>>);
   }
 }
 
