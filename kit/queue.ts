@@ -92,6 +92,9 @@ export interface QueueOptions {
   exceptionMessage?: (item: QueueItem<unknown>, reason: string) => NewMessage;
 }
 
+/** How often leasing also looks for expired leases (elements whose worker died): at most this, and a quarter of the visibility timeout. */
+const EXPIRED_CHECK_MS = 1_000;
+
 export class DurableQueue<P, R = unknown> {
   /** Live elements only: finished ones move to `finished`, so leasing scans stay small. */
   readonly items: Collection<QueueItem<P, R>>;
@@ -101,6 +104,7 @@ export class DurableQueue<P, R = unknown> {
   readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
+  private expiredCheckedAt = 0;
 
   constructor(
     db: Db,
@@ -169,7 +173,12 @@ export class DurableQueue<P, R = unknown> {
    * are due again; one that has used all its attempts is parked as FAILED instead.
    */
   async lease(owner: string, limit: number): Promise<Lease<P>[]> {
-    const candidates = await this.due(new Date(), limit * 4);
+    // A lease expires only after visibilityTimeoutMs, and only when its worker died: looking
+    // for expired leases about once a second instead of on every poll halves the polling.
+    const now = new Date();
+    const withExpired = now.getTime() - this.expiredCheckedAt >= Math.min(EXPIRED_CHECK_MS, this.visibilityTimeoutMs / 4);
+    if (withExpired) this.expiredCheckedAt = now.getTime();
+    const candidates = await this.due(now, limit * 4, 'availableAt', withExpired);
     // Workers polling together would all fight for the same oldest elements; starting
     // from a random point of the due window spreads them out, at little cost to order.
     const start = Math.floor(Math.random() * candidates.length);
@@ -189,14 +198,14 @@ export class DurableQueue<P, R = unknown> {
    * index on MongoDB, and on FerretDB by that index's GIN twin, which serves equalities only
    * (a `$in` on status would read every live element).
    */
-  async due(now: Date, limit: number, order: 'availableAt' | 'enqueuedAt' = 'availableAt'): Promise<QueueItem<P, R>[]> {
+  async due(now: Date, limit: number, order: 'availableAt' | 'enqueuedAt' = 'availableAt', withExpired = true): Promise<QueueItem<P, R>[]> {
     const byStatus = (status: QueueStatus) =>
       this.items
         .find({ status, availableAt: { $lte: now } } as Filter<QueueItem<P, R>>)
         .sort({ [order]: 1 })
         .limit(limit)
         .toArray() as Promise<QueueItem<P, R>[]>;
-    const [ready, expired] = await Promise.all([byStatus('READY'), byStatus('LEASED')]);
+    const [ready, expired] = await Promise.all([byStatus('READY'), withExpired ? byStatus('LEASED') : []]);
     return [...ready, ...expired].sort((a, b) => a[order].getTime() - b[order].getTime()).slice(0, limit);
   }
 

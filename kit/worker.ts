@@ -95,8 +95,10 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
       }
       if (leases.length > 0) idleMs = pollMs;
       if (leases.length === 0 || inFlight.size >= concurrency) {
-        const waitMs = leases.length === 0 && inFlight.size === 0 ? idleMs : pollMs;
-        if (leases.length === 0 && inFlight.size === 0) idleMs = Math.min(maxPollMs, idleMs * 2);
+        // An empty poll backs off whether or not elements are in flight (each poll is database
+        // work, and the stages poll all the time); a completed element wakes the loop at once.
+        const waitMs = free > 0 ? idleMs : pollMs;
+        if (free > 0 && leases.length === 0) idleMs = Math.min(maxPollMs, idleMs * 2);
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, waitMs);
