@@ -100,6 +100,10 @@ async function main() {
       mix: mixOf(fixtures),
     };
 
+    // What one subgraph fetch costs, as the gateway would send it (the gateway's share is the rest).
+    const entities = await subgraphFetchMs(endpoints.find((e) => e.name === 'catalog')!.url, await system.authorization.service());
+    process.stdout.write(`catalog \`_entities\` fetch of 3 products, sequential, straight to the subgraph: p50 ${entities.p50.toFixed(2)} ms, p99 ${entities.p99.toFixed(2)} ms\n\n`);
+
     process.stdout.write(`gateway race: ${rounds} rounds of ${roundMs / 1000} s per gateway, alternating; RSS read after each round\n`);
     process.stdout.write('| workload | connections | gateway | requests/s | p50 ms | p99 ms | errors | max RSS MiB |\n|---|---|---|---|---|---|---|---|\n');
     const summary: string[] = [];
@@ -192,6 +196,23 @@ function mixOf(fixtures: Awaited<ReturnType<typeof prepare>>): () => Request {
     if (roll < 17) return { query: productQuery, variables: { sku: pick(demo.skus) }, as: roll % 2 ? who : 'anonymous' };
     return { query: catalogueQuery, variables: {}, as: 'anonymous' };
   };
+}
+
+async function subgraphFetchMs(url: string, authorization: string) {
+  const body = JSON.stringify({
+    query: 'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { title price { amount currency } vendor { id } } } }',
+    variables: { representations: ['BOOK-001', 'MUG-001', 'LAMP-001'].map((sku) => ({ __typename: 'Product', sku })) },
+  });
+  const latencies: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t0 = performance.now();
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+    const answer = (await response.json()) as { errors?: unknown };
+    if (answer.errors) throw new Error(`the catalog refused an _entities fetch: ${JSON.stringify(answer.errors)}`);
+    if (i >= 50) latencies.push(performance.now() - t0);
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50: latencies[Math.floor(latencies.length / 2)]!, p99: latencies[Math.floor(latencies.length * 0.99)]! };
 }
 
 /** Every read of the mix gives the same JSON from every contender. */
