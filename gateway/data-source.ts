@@ -1,6 +1,9 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { SpanKind } from '@opentelemetry/api';
 import { Agent } from 'undici';
 import { clientError, ErrorCode } from '../kit/errors.ts';
+import { subgraphErrors, subgraphFetchDuration } from '../kit/metrics.ts';
+import { inSpan, injectTrace, tracingEnabled } from '../kit/telemetry.ts';
 import type { ReadMostlyCache } from './read-mostly-cache.ts';
 
 /**
@@ -38,6 +41,10 @@ const isMutation = (body: string) => body.startsWith('{"query":"mutation');
  * vendors) are answered from `cache` when it has them; a mutation sent to that subgraph
  * empties its cache before it is sent and again when it returns, so nobody reads the old
  * value after the mutation's answer.
+ *
+ * Every request sent is timed per subgraph (a shared or cached answer is not a fetch) and,
+ * while tracing is on, each fetch is a client span (a child of Apollo Gateway's fetch span,
+ * inside the request's) whose `traceparent` the subgraph continues.
  */
 export function createDataSource(
   name: string,
@@ -51,10 +58,16 @@ export function createDataSource(
   const inFlight = new Map<string, Promise<Answer>>();
 
   const send = async (headers: Record<string, string>, body: string): Promise<Answer> => {
+    const started = performance.now();
     try {
       const response = await agent.request({ origin, path, method: 'POST', headers, body });
-      return { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text: await response.body.text() };
+      const answer = { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text: await response.body.text() };
+      subgraphFetchDuration.observe({ subgraph: name, outcome: String(answer.status) }, (performance.now() - started) / 1000);
+      if (answer.status >= 400) subgraphErrors.inc({ subgraph: name, code: `HTTP_${answer.status}` });
+      return answer;
     } catch (error) {
+      subgraphFetchDuration.observe({ subgraph: name, outcome: 'unavailable' }, (performance.now() - started) / 1000);
+      subgraphErrors.inc({ subgraph: name, code: ErrorCode.DEPENDENCY_UNAVAILABLE });
       throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, {
         serviceName: name,
         reason: error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error),
@@ -72,6 +85,15 @@ export function createDataSource(
   };
 
   const fetcher = (async (_input: string, init: { headers: Record<string, string>; body: string }) => {
+    if (!tracingEnabled()) return fetchOnce(init);
+    return inSpan('gateway', `fetch ${name}`, { kind: SpanKind.CLIENT, attributes: { subgraph: name, 'server.address': url } }, () => {
+      // RemoteGraphQLDataSource passes the headers as a plain object; the sharing key ignores traceparent.
+      injectTrace(init.headers);
+      return fetchOnce(init);
+    });
+  }) as unknown as Fetcher;
+
+  const fetchOnce = async (init: { headers: Record<string, string>; body: string }) => {
     const { headers, body } = init;
     if (!readOnly(body)) {
       if (cache && isMutation(body)) return respond(await cache.aroundChange(() => send(headers, body)));
@@ -82,7 +104,7 @@ export function createDataSource(
     const cached = cache.get(key);
     if (cached) return respond(cached);
     return respond(await cache.fill(key, () => shared(key, headers, body), (answer) => answer.status === 200 && !answer.text.includes('"errors"')));
-  }) as unknown as Fetcher;
+  };
 
   // No subgraph sets cache hints, so skip reading them on every response.
   // Every fetch carries the client's identity as an internal token the subgraph verifies.
@@ -92,6 +114,13 @@ export function createDataSource(
     fetcher,
     async willSendRequest({ request, context }) {
       request.http?.headers.set('authorization', await authorization(context));
+    },
+    didReceiveResponse({ response }) {
+      for (const error of response.errors ?? []) {
+        const code = error.extensions?.code;
+        subgraphErrors.inc({ subgraph: name, code: typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : 'INTERNAL_SERVER_ERROR' });
+      }
+      return response;
     },
   });
 }

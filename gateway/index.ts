@@ -5,11 +5,14 @@ import { closeServer, listen } from '../kit/http.ts';
 import { gatewayConfig } from './env.ts';
 import { buildGateway } from './server.ts';
 import { loadSupergraph } from './supergraph.ts';
+import { startTracing } from '../kit/telemetry.ts';
 
 let logger = createLogger('gateway');
 try {
   const config = gatewayConfig();
   logger = createLogger('gateway', { level: config.logLevel });
+  // Before the gateway is built: its tracing plugin is installed only when tracing is on.
+  const tracing = startTracing('gateway');
   const supergraphSdl = loadSupergraph(config.endpoints, config.supergraphPath);
   const gateway = await buildGateway({
     supergraphSdl,
@@ -31,6 +34,7 @@ try {
     await websockets.close();
     await closeServer(server);
     await gateway.stop();
+    await tracing?.shutdown().catch(() => {});
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -8,6 +8,9 @@ import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
 import { serviceCredentials } from '../kit/auth/tokens.ts';
 import { createMaskError } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
+import { useGraphQLMetrics } from '../kit/metrics.ts';
+import { healthCheck, withProbes } from '../kit/probes.ts';
+import { tracingEnabled, useTracing } from '../kit/telemetry.ts';
 import { yogaLogging } from '../kit/subgraph.ts';
 import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
@@ -106,6 +109,9 @@ export async function buildGateway(options: GatewayOptions) {
     maskedErrors: { maskError: createMaskError(logger, isDev, (error) => typeof error.extensions.serviceName === 'string') },
     logging: yogaLogging(logger),
     plugins: [
+      // Tracing first: its request span is the parent of everything the request does.
+      ...(tracingEnabled() ? [useTracing('gateway')] : []),
+      useGraphQLMetrics('gateway'),
       useStorableText(),
       useTrackPage(),
       useGatewayAuth(auth, options.checkAccess === false ? undefined : access),
@@ -118,11 +124,12 @@ export async function buildGateway(options: GatewayOptions) {
 
   return {
     yoga,
-    handler: limitBodySize(yoga, limits.maxBodyBytes),
+    /** GraphQL behind /health, /ready (every subgraph answers its /health) and /metrics. */
+    handler: withProbes(limitBodySize(yoga, limits.maxBodyBytes), Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, healthCheck(endpoint.url)]))),
     subscriptions,
     /** Serves GraphQL over WebSockets on the listening server's /graphql. */
     attach: (server: Server) =>
-      serveGraphQLOverWebSocket(server, yoga, { logger, authorize, maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100 }),
+      serveGraphQLOverWebSocket(server, yoga, { logger, service: 'gateway', authorize, maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100 }),
     async stop() {
       subscriptions.close();
       await upstream.close();

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { ServiceCredentials } from './auth/tokens.ts';
 import { clientError, ErrorCode } from './errors.ts';
+import { injectTrace } from './telemetry.ts';
 
 /** Codes with which a service refuses a request as such: sending it again cannot help. */
 const rejectionCodes = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'PAYMENT_METHOD_EXPIRED', 'FORBIDDEN', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
@@ -48,10 +49,13 @@ export function createGraphQLClient(
     async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
       let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
       try {
+        const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', authorization: await options.credentials.authorization() };
+        // The callee's spans join the caller's trace.
+        injectTrace(headers);
         const response = await pool.request({
           path: target.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', authorization: await options.credentials.authorization() },
+          headers,
           body: JSON.stringify({ query, variables }),
         });
         body = (await response.body.json()) as typeof body;

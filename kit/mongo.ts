@@ -1,4 +1,6 @@
 import { MongoClient, MongoServerError, type Collection, type Filter } from 'mongodb';
+import { observeMongoCommands } from './metrics.ts';
+import { traceMongoCommands } from './telemetry.ts';
 
 /**
  * One pooled client per process. The code uses only what both MongoDB 6+ and
@@ -13,9 +15,18 @@ export async function connectMongo(uri: string, appName: string): Promise<MongoC
     appName,
     maxPoolSize: 20,
     serverSelectionTimeoutMS: 5_000,
+    // Every command's round trip is timed (metrics) and, inside a traced request, a span.
+    monitorCommands: true,
   });
+  instrumentMongoClient(client);
   await client.connect();
   return client;
+}
+
+/** Database latency metrics and spans for a client created with `monitorCommands: true`. */
+export function instrumentMongoClient(client: MongoClient): void {
+  observeMongoCommands(client);
+  traceMongoCommands(client);
 }
 
 export function isDuplicateKeyError(error: unknown): boolean {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
+import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
 import { isDuplicateKeyError } from './mongo.ts';
+import { captureTrace, type TraceCarrier } from './telemetry.ts';
 import { REFUSED, VersionedDocuments, type Head } from './versioned.ts';
 
 /**
@@ -38,6 +40,10 @@ export interface OutboxMessage {
   /** Give up after this many failed deliveries (callbacks: the requester may be gone for good). */
   maxAttempts?: number | null;
   abandoned?: boolean;
+  /** When it was recorded (delivery latency is measured from here). */
+  recordedAt?: Date;
+  /** The trace of the work that recorded it: the delivery continues that trace. */
+  trace?: TraceCarrier | null;
 }
 
 export type ItemState<P, R> = {
@@ -57,6 +63,8 @@ export type ItemState<P, R> = {
   outboxPending: boolean;
   /** Set by a worker past its point of no return (a parcel handed to the carrier): the payload can no longer change. */
   sealed?: boolean;
+  /** The trace of the request that enqueued it: the worker's span continues it (absent while tracing is off). */
+  trace?: TraceCarrier | null;
 };
 
 export type QueueItem<P, R = unknown> = Head<ItemState<P, R>>;
@@ -66,9 +74,11 @@ export interface Lease<P> {
   token: number;
   payload: P;
   attempts: number;
+  /** The trace the element's work belongs to. */
+  trace?: TraceCarrier | null;
 }
 
-export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id' | 'abandoned' | 'nextAttemptAt'> & { id?: string };
+export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id' | 'abandoned' | 'nextAttemptAt' | 'recordedAt' | 'trace'> & { id?: string };
 
 /** A change to a live element's payload, and the messages that report it (recorded in the same write). */
 export interface Amendment<P> {
@@ -105,6 +115,8 @@ export class DurableQueue<P, R = unknown> {
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private expiredCheckedAt = 0;
+  /** This queue's metric labels: its database (the stage's) and its name. */
+  readonly labels: { database: string; queue: string };
 
   constructor(
     db: Db,
@@ -120,6 +132,28 @@ export class DurableQueue<P, R = unknown> {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffBaseMs = options.backoffBaseMs ?? 500;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+    this.labels = { database: db.databaseName, queue: name };
+    onScrape(`${db.databaseName}/${name}`, () => this.observe());
+  }
+
+  /** Depth, oldest waiting element, leases and outbox backlog, for /metrics (queried at scrape time only). */
+  async observe(): Promise<void> {
+    const now = new Date();
+    const count = (filter: Record<string, unknown>) => this.items.countDocuments(filter as Filter<QueueItem<P, R>>);
+    const [ready, leased, failed, inFlight, pending, oldest] = await Promise.all([
+      count({ status: 'READY' }),
+      count({ status: 'LEASED' }),
+      count({ status: 'FAILED' }),
+      count({ status: 'LEASED', availableAt: { $gt: now } }),
+      count({ outboxPending: true }),
+      this.due(now, 1),
+    ]);
+    queueDepthGauge.set({ ...this.labels, status: 'READY' }, ready);
+    queueDepthGauge.set({ ...this.labels, status: 'LEASED' }, leased);
+    queueDepthGauge.set({ ...this.labels, status: 'FAILED' }, failed);
+    queueLeasesInFlight.set(this.labels, inFlight);
+    outboxBacklog.set(this.labels, pending);
+    queueOldestAge.set(this.labels, oldest[0] ? Math.max(0, now.getTime() - oldest[0].enqueuedAt.getTime()) / 1000 : 0);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -149,6 +183,7 @@ export class DurableQueue<P, R = unknown> {
       await this.items.deleteOne({ _id: id, version: 0 } as Filter<QueueItem<P, R>>);
       return { item: finished as QueueItem<P, R>, created: false };
     }
+    queueEnqueued.inc(this.labels);
     return { item, created: true };
   }
 
@@ -216,10 +251,14 @@ export class DurableQueue<P, R = unknown> {
 
   private async leaseOne(id: string, owner: string): Promise<Lease<P> | null> {
     let exhausted = false;
+    let takenOver = false;
+    let waitedMs: number | undefined;
     const head = await this.cas.update(id, (current) => {
       exhausted = false;
       const now = new Date();
       if (!current || !isDue(current, now)) return REFUSED;
+      takenOver = current.status === 'LEASED';
+      waitedMs = current.attempts === 0 ? now.getTime() - current.enqueuedAt.getTime() : undefined;
       if (current.attempts >= this.maxAttempts) {
         exhausted = true;
         return this.failedState(current, current.lastError ?? 'lease expired too many times (worker crashed or stuck)');
@@ -234,8 +273,14 @@ export class DurableQueue<P, R = unknown> {
         updatedAt: now,
       };
     });
-    if (head === REFUSED || exhausted) return null;
-    return { id, token: head.leaseToken!, payload: head.payload, attempts: head.attempts };
+    if (head === REFUSED) return null;
+    if (takenOver) queueLeaseExpiries.inc(this.labels);
+    if (exhausted) {
+      queueDeadLetters.inc(this.labels);
+      return null;
+    }
+    if (waitedMs !== undefined) queueWait.observe(this.labels, waitedMs / 1000);
+    return { id, token: head.leaseToken!, payload: head.payload, attempts: head.attempts, trace: head.trace };
   }
 
   /**
@@ -330,6 +375,7 @@ export class DurableQueue<P, R = unknown> {
       };
     });
     if (head === REFUSED) return false;
+    queueCompleted.inc(this.labels);
     await this.archiveIfFinished(head);
     return true;
   }
@@ -340,7 +386,7 @@ export class DurableQueue<P, R = unknown> {
    * failure is permanent. 'lost' when the lease had already been taken over.
    */
   async fail(lease: Lease<P>, reason: string, options: { permanent?: boolean } = {}): Promise<'retrying' | 'failed' | 'lost'> {
-    let outcome: 'retrying' | 'failed' = 'retrying';
+    let outcome = 'retrying' as 'retrying' | 'failed';
     const head = await this.cas.update(lease.id, (current) => {
       if (!holds(current, lease)) return REFUSED;
       if (options.permanent || current!.attempts >= this.maxAttempts) {
@@ -358,7 +404,9 @@ export class DurableQueue<P, R = unknown> {
         updatedAt: now,
       };
     });
-    return head === REFUSED ? 'lost' : outcome;
+    if (head === REFUSED) return 'lost';
+    (outcome === 'failed' ? queueDeadLetters : queueRetries).inc(this.labels);
+    return outcome;
   }
 
   /** A person decided to try again (from the exceptions service): READY now, attempts reset. */
@@ -431,6 +479,7 @@ export class DurableQueue<P, R = unknown> {
       updatedAt: now,
       outbox,
       outboxPending: outbox.some(isPending),
+      trace: captureTrace() ?? null,
     };
   }
 
@@ -470,7 +519,16 @@ function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
 const isPending = (message: OutboxMessage) => !message.delivered && !message.abandoned;
 
 function newMessage(message: NewMessage): OutboxMessage {
-  return { ...message, id: message.id ?? randomUUID(), delivered: false, attempts: 0, lastError: null, nextAttemptAt: null };
+  return {
+    ...message,
+    id: message.id ?? randomUUID(),
+    delivered: false,
+    attempts: 0,
+    lastError: null,
+    nextAttemptAt: null,
+    recordedAt: new Date(),
+    trace: captureTrace() ?? null,
+  };
 }
 
 /** A stage's backlog, as its GraphQL interface shows it. */

@@ -1,6 +1,9 @@
 import type { CallbackPolicy } from './callbacks.ts';
 import { RejectedByService, type GraphQLClient } from './graphql-client.ts';
 import type { Logger } from './logger.ts';
+import { outboxDeliveries, outboxDeliveryLatency, targetLabel } from './metrics.ts';
+import { inSpan } from './telemetry.ts';
+import { SpanKind } from '@opentelemetry/api';
 import type { DurableQueue, OutboxMessage } from './queue.ts';
 
 export interface RelayOptions {
@@ -28,7 +31,12 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   let wake: (() => void) | undefined;
 
   const rejected = new Set<string>();
-  const deliver = async (message: OutboxMessage): Promise<string | null> => {
+  // Each delivery continues the trace of the work that recorded the message.
+  const deliver = (message: OutboxMessage): Promise<string | null> =>
+    inSpan('outbox-relay', `deliver ${targetLabel(message.target)}`, { kind: SpanKind.PRODUCER, parent: message.trace, attributes: { target: targetLabel(message.target) } }, () =>
+      send(message),
+    );
+  const send = async (message: OutboxMessage): Promise<string | null> => {
     if (/^https?:\/\//.test(message.target)) return callbacks ? callbacks.post(message.target, message.variables) : 'callbacks are not allowed from here';
     const client = clients(message.target);
     if (!client) {
@@ -61,6 +69,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
           await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
           const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
           await queue.recordDeliveries(item._id, outcomes, refused);
+          observeDeliveries(queue, pending, outcomes, refused);
           for (const [id, error] of outcomes) {
             if (error) log.warn(refused.has(id) ? 'delivery refused; given up' : 'delivery failed; will retry', { element: item._id, message: id, error });
             else sent++;
@@ -104,4 +113,15 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       await done;
     },
   };
+}
+
+function observeDeliveries(queue: DurableQueue<any, any>, messages: OutboxMessage[], outcomes: Map<string, string | null>, refused: ReadonlySet<string>) {
+  const now = Date.now();
+  for (const message of messages) {
+    if (!outcomes.has(message.id)) continue;
+    const labels = { ...queue.labels, target: targetLabel(message.target) };
+    const error = outcomes.get(message.id);
+    outboxDeliveries.inc({ ...labels, outcome: error === null ? 'delivered' : refused.has(message.id) ? 'refused' : 'failed' });
+    if (error === null && message.recordedAt) outboxDeliveryLatency.observe(labels, (now - message.recordedAt.getTime()) / 1000);
+  }
 }

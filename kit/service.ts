@@ -1,10 +1,12 @@
 import type { RequestListener, Server } from 'node:http';
 import type { Db } from 'mongodb';
 import { InternalTokens } from './auth/tokens.ts';
-import { serviceConfig, type ServiceConfig } from './env.ts';
+import { parseEnv, portVar, serviceConfig, type ServiceConfig } from './env.ts';
 import { closeServer, listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { connectMongo } from './mongo.ts';
+import { databaseCheck, withProbes } from './probes.ts';
+import { startTracing } from './telemetry.ts';
 
 export interface ServiceDeps<E = unknown> {
   db: Db;
@@ -42,7 +44,11 @@ export async function runService<E = undefined>(
   try {
     const config = serviceConfig(name, defaultPort);
     const env = parseOwnEnv();
+    // A worker serves no GraphQL: it listens only for /health, /ready and /metrics, on METRICS_PORT (any free port by default).
+    const { METRICS_PORT: metricsPort } = parseEnv({ METRICS_PORT: portVar(0) });
     logger = createLogger(label, { level: config.logLevel });
+    // Before anything is built: the GraphQL apps install their tracing plugins only when it is on.
+    const tracing = startTracing(label);
     const client = await connectMongo(config.mongoUri, name).catch((error: Error) => {
       throw new Error(`cannot reach the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
     });
@@ -59,7 +65,10 @@ export async function runService<E = undefined>(
       attached = service.attach?.(server);
       logger.info(`listening on http://localhost:${listening.port}/graphql`, { db: config.dbName });
     } else {
-      logger.info('working', { db: config.dbName });
+      const db = client.db(config.dbName);
+      const listening = await listen(withProbes(undefined, { database: databaseCheck(db) }), metricsPort, config.host, 'METRICS_PORT');
+      server = listening.server;
+      logger.info(`working; metrics on http://localhost:${listening.port}/metrics`, { db: config.dbName });
     }
 
     let stopping = false;
@@ -70,6 +79,7 @@ export async function runService<E = undefined>(
       if (server) await closeServer(server);
       await service.close?.();
       await client.close();
+      await tracing?.shutdown().catch(() => {});
       process.exit(0);
     };
     process.on('SIGINT', stop);

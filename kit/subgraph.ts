@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
@@ -11,6 +11,9 @@ import { bearerToken, type InternalTokens } from './auth/tokens.ts';
 import { useStorableText } from './storable-text.ts';
 import { createMaskError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { useGraphQLMetrics } from './metrics.ts';
+import { databaseCheck, withProbes } from './probes.ts';
+import { tracingEnabled, useTracing } from './telemetry.ts';
 import { serveGraphQLOverWebSocket, type Authorize } from './websocket.ts';
 
 export function loadSchema(url: URL): DocumentNode {
@@ -32,7 +35,7 @@ export interface SubgraphAppOptions<C extends object> {
 
 export type SubgraphApp<C extends object> = YogaServerInstance<Record<string, never>, C>;
 
-/** A federation subgraph served by graphql-yoga at /graphql, with /health for probes. */
+/** A federation subgraph served by graphql-yoga at /graphql (buildSubgraph puts /health, /ready and /metrics in front). */
 export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<C>): SubgraphApp<C> {
   const { name, typeDefs, resolvers, context, logger, isDev, tokens } = options;
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
@@ -46,7 +49,7 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     maskedErrors: { maskError: createMaskError(logger, isDev) },
     logging: yogaLogging(logger),
     context: () => context(),
-    plugins: [useStorableText(), useSubgraphAuth(tokens, rules, () => schema)],
+    plugins: [...(tracingEnabled() ? [useTracing(name)] : []), useGraphQLMetrics(name), useStorableText(), useSubgraphAuth(tokens, rules, () => schema)],
   });
 }
 
@@ -92,7 +95,8 @@ export interface SubgraphDefinition<S extends { ensureIndexes(): Promise<void> }
 export interface BuiltSubgraph<S, C extends object> {
   app: SubgraphApp<C>;
   store: S;
-  handler: SubgraphApp<C>;
+  /** The app behind /health, /ready (its database answers) and /metrics. */
+  handler: RequestListener;
   seed?: () => Promise<void>;
   /** For a subgraph with subscriptions: serves them over WebSockets on the listening server. */
   attach?: (server: Server) => { close(): Promise<void> };
@@ -119,8 +123,8 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
   return {
     app,
     store,
-    handler: app,
+    handler: withProbes(app, { database: databaseCheck(db) }),
     seed: seed ? () => seed(store) : undefined,
-    attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger, authorize: internalTokenAuthorize(tokens) }) : undefined,
+    attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger, service: definition.name, authorize: internalTokenAuthorize(tokens) }) : undefined,
   };
 }

@@ -6,6 +6,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { activeSubscriptions, subscriptionDeliveries, websocketConnections } from './metrics.ts';
 
 /**
  * Decides on a connection from its `connection_init` payload: the caller it proves to be
@@ -22,6 +23,8 @@ export const FORBIDDEN_CLOSE_CODE = 4403;
 
 export interface WebSocketOptions {
   logger: Logger;
+  /** The metrics' `service` label. */
+  service?: string;
   /** Refused connections close with 4403. */
   authorize?: Authorize;
   /** Unlimited by default: a subgraph's client is a gateway multiplexing all its subscribers. */
@@ -44,15 +47,18 @@ export const SLOW_CLIENT_CLOSE_CODE = 1013;
  * in time, 4409 duplicate id, 4429 repeated init; ping/pong both ways.
  */
 export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstance<any, any>, options: WebSocketOptions) {
-  const { logger, authorize, maxSubscriptionsPerConnection = Number.POSITIVE_INFINITY, connectionInitWaitTimeoutMs = 3_000, keepAliveMs = 12_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
+  const { logger, service = 'gateway', authorize, maxSubscriptionsPerConnection = Number.POSITIVE_INFINITY, connectionInitWaitTimeoutMs = 3_000, keepAliveMs = 12_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
   const principals = new WeakMap<object, Principal>();
   const expiries = new WeakMap<object, NodeJS.Timeout>();
+  // Operations running per connection (for the active-subscriptions gauge; a closed connection ends all of its own).
+  const running = new WeakMap<object, Set<string>>();
+  const labels = { service };
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
       connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
       onConnect: async (ctx) => {
-        if (!authorize) return true;
+        if (!authorize) return accepted(ctx);
         const principal = await authorize(ctx.connectionParams);
         if (!principal) return false;
         principals.set(ctx, principal);
@@ -65,9 +71,19 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
           };
           close();
         }
-        return true;
+        return accepted(ctx);
       },
-      onClose: (ctx) => clearTimeout(expiries.get(ctx)),
+      onClose: (ctx) => {
+        clearTimeout(expiries.get(ctx));
+        const operations = running.get(ctx);
+        if (!operations) return;
+        websocketConnections.dec(labels);
+        activeSubscriptions.dec(labels, operations.size);
+        running.delete(ctx);
+      },
+      onComplete: (ctx, id) => {
+        if (running.get(ctx)?.delete(id)) activeSubscriptions.dec(labels);
+      },
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
@@ -102,9 +118,15 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe } satisfies Enveloped,
         };
+        const operations = running.get(ctx);
+        if (operations && !operations.has(_id)) {
+          operations.add(_id);
+          activeSubscriptions.inc(labels);
+        }
         return args;
       },
       onNext: (ctx) => {
+        subscriptionDeliveries.inc(labels);
         // A client that does not read its socket must not make the server hold its events forever.
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > maxBufferedBytes) socket.close(SLOW_CLIENT_CLOSE_CODE, 'Too slow: reconnect and resubscribe from your last cursor');
@@ -114,6 +136,11 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
     keepAliveMs,
   );
   wss.on('error', (error) => logger.error('websocket server error', { error }));
+  function accepted(ctx: object): true {
+    running.set(ctx, new Set());
+    websocketConnections.inc(labels);
+    return true;
+  }
   return {
     async close() {
       for (const client of wss.clients) client.close(1001, 'Going away');

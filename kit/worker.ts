@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './logger.ts';
 import type { DurableQueue, Lease, NewMessage } from './queue.ts';
+import { inSpan } from './telemetry.ts';
+import { SpanKind } from '@opentelemetry/api';
 
 /** Thrown by a handler when retrying cannot help (a declined card): the element goes straight to exceptions. */
 export class PermanentFailure extends Error {
@@ -52,7 +54,14 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
   let running = true;
   let wake: (() => void) | undefined;
 
-  const processOne = async (lease: Lease<P>) => {
+  // The element's work continues the trace of whoever enqueued it; messages it records carry it on.
+  const spanOptions = (lease: Lease<P>) => ({
+    kind: SpanKind.CONSUMER,
+    parent: lease.trace,
+    attributes: { service: queue.labels.database, 'messaging.destination.name': queue.name, 'messaging.message.id': lease.id, attempt: lease.attempts },
+  });
+  const processOne = (lease: Lease<P>) => inSpan(queue.labels.database, `work ${queue.name}`, spanOptions(lease), () => workOn(lease));
+  const workOn = async (lease: Lease<P>) => {
     const renewEvery = Math.max(50, Math.floor(queue.visibilityTimeoutMs / 3));
     const renewal = setInterval(() => void queue.renew(lease).catch(() => {}), renewEvery);
     try {

@@ -7,6 +7,7 @@ import { GatewayAuth } from '../gateway/auth.ts';
 import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
 import { closeServer, listen } from '../kit/http.ts';
 import { createLogger } from '../kit/logger.ts';
+import { instrumentMongoClient } from '../kit/mongo.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 
 export const silentLogger = createLogger('test', { level: 'silent' });
@@ -74,7 +75,12 @@ export class TestDatabases {
   private created: Db[] = [];
 
   async create(name: string): Promise<Db> {
-    this.client ??= await new MongoClient(inject('mongoUri')).connect();
+    // As services connect (kit/mongo.ts): command round trips timed, and spans while tracing.
+    if (!this.client) {
+      this.client = new MongoClient(inject('mongoUri'), { monitorCommands: true });
+      instrumentMongoClient(this.client);
+      await this.client.connect();
+    }
     const db = this.client.db(`t_${name}_${randomBytes(4).toString('hex')}`);
     this.created.push(db);
     return db;

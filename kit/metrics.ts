@@ -1,0 +1,217 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MongoClient } from 'mongodb';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+
+/**
+ * The process's metrics, served at /metrics in the Prometheus text format (kit/probes.ts).
+ * Counters and histograms are updated where things happen; queue depths and outbox backlogs
+ * are counted from the database only when Prometheus scrapes, so they cost nothing per request.
+ * Every label has a bounded set of values: operation names are capped, callback URLs collapse
+ * to one target.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const registers = [registry];
+// Seconds: from a cached read (1 ms) to a request at the gateway's time limit.
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Time spent in a queue or outbox: from an idle pipeline's milliseconds to a stopped stage's minutes.
+const waitBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+export const graphqlRequests = new Counter({
+  name: 'graphql_requests_total',
+  help: 'GraphQL operations answered, by service, operation name, type and outcome (OK or the first error code)',
+  labelNames: ['service', 'operation', 'type', 'outcome'] as const,
+  registers,
+});
+export const graphqlDuration = new Histogram({
+  name: 'graphql_request_duration_seconds',
+  help: 'Time to execute a GraphQL operation (after parsing and validation), by service, operation, type and outcome',
+  labelNames: ['service', 'operation', 'type', 'outcome'] as const,
+  buckets: latencyBuckets,
+  registers,
+});
+
+export const subgraphFetchDuration = new Histogram({
+  name: 'gateway_subgraph_fetch_duration_seconds',
+  help: 'Time of each fetch the gateway makes to a subgraph, by subgraph and outcome (HTTP status, or unavailable)',
+  labelNames: ['subgraph', 'outcome'] as const,
+  buckets: latencyBuckets,
+  registers,
+});
+export const subgraphErrors = new Counter({
+  name: 'gateway_subgraph_errors_total',
+  help: 'Errors in subgraph answers to the gateway (and subgraphs it could not reach), by subgraph and code',
+  labelNames: ['subgraph', 'code'] as const,
+  registers,
+});
+
+const queueLabels = ['database', 'queue'] as const;
+export const queueEnqueued = new Counter({ name: 'queue_enqueued_total', help: 'Elements newly stored in a stage queue', labelNames: queueLabels, registers });
+export const queueCompleted = new Counter({ name: 'queue_completed_total', help: 'Elements a worker completed', labelNames: queueLabels, registers });
+export const queueLeaseExpiries = new Counter({
+  name: 'queue_lease_expiries_total',
+  help: 'Leases that expired before their worker finished (the worker died or stalled) and were taken over',
+  labelNames: queueLabels,
+  registers,
+});
+export const queueRetries = new Counter({ name: 'queue_retries_total', help: 'Failed attempts given back for a retry after a backoff', labelNames: queueLabels, registers });
+export const queueDeadLetters = new Counter({
+  name: 'queue_dead_letters_total',
+  help: 'Elements parked as FAILED and handed to the exceptions service',
+  labelNames: queueLabels,
+  registers,
+});
+export const queueWait = new Histogram({
+  name: 'queue_wait_seconds',
+  help: 'Time from an element being stored to its first lease: how long work waits at a stage',
+  labelNames: queueLabels,
+  buckets: waitBuckets,
+  registers,
+});
+export const queueDepth = new Gauge({
+  name: 'queue_depth',
+  help: 'Live elements in a stage queue by status (READY: waiting, LEASED: being worked, FAILED: parked), counted at scrape',
+  labelNames: ['database', 'queue', 'status'] as const,
+  registers,
+});
+export const queueOldestAge = new Gauge({
+  name: 'queue_oldest_ready_age_seconds',
+  help: 'Age of the element that has been due longest and is still waiting (0 when none waits), counted at scrape',
+  labelNames: queueLabels,
+  registers,
+});
+export const queueLeasesInFlight = new Gauge({
+  name: 'queue_leases_in_flight',
+  help: 'Leases held and not yet expired: elements workers are on right now, counted at scrape',
+  labelNames: queueLabels,
+  registers,
+});
+export const outboxBacklog = new Gauge({
+  name: 'outbox_backlog',
+  help: 'Elements with outbox messages still to deliver, counted at scrape',
+  labelNames: queueLabels,
+  registers,
+});
+export const outboxDeliveryLatency = new Histogram({
+  name: 'outbox_delivery_seconds',
+  help: 'Time from a message being recorded in an outbox to its target accepting it',
+  labelNames: ['database', 'queue', 'target'] as const,
+  buckets: waitBuckets,
+  registers,
+});
+export const outboxDeliveries = new Counter({
+  name: 'outbox_deliveries_total',
+  help: 'Outbox delivery attempts, by target and outcome (delivered, failed, refused)',
+  labelNames: ['database', 'queue', 'target', 'outcome'] as const,
+  registers,
+});
+
+export const websocketConnections = new Gauge({ name: 'websocket_connections', help: 'Open GraphQL WebSocket connections', labelNames: ['service'] as const, registers });
+export const activeSubscriptions = new Gauge({ name: 'graphql_subscriptions_active', help: 'GraphQL subscriptions running', labelNames: ['service'] as const, registers });
+export const subscriptionDeliveries = new Counter({
+  name: 'graphql_subscription_deliveries_total',
+  help: 'Subscription events sent to clients',
+  labelNames: ['service'] as const,
+  registers,
+});
+
+export const mongoCommandDuration = new Histogram({
+  name: 'mongodb_command_duration_seconds',
+  help: 'Database command round trips (MongoDB driver command monitoring), by database, command and outcome',
+  labelNames: ['database', 'command', 'outcome'] as const,
+  buckets: latencyBuckets,
+  registers,
+});
+
+/** Where a message goes, as a label: a service name, or `callback` for any URL (unbounded otherwise). */
+export const targetLabel = (target: string) => (/^https?:\/\//.test(target) ? 'callback' : target);
+
+const knownOperations = new Set<string>();
+const MAX_OPERATION_NAMES = 500;
+/** Operation names are chosen by clients: past a few hundred distinct ones, the rest share `other`. */
+export function operationLabel(name: string | null | undefined): string {
+  if (!name) return '(anonymous)';
+  if (knownOperations.has(name)) return name;
+  if (knownOperations.size >= MAX_OPERATION_NAMES) return 'other';
+  knownOperations.add(name);
+  return name;
+}
+
+/** Records every command's round trip; the client must be created with `monitorCommands: true`. */
+export function observeMongoCommands(client: MongoClient): void {
+  const monitored = client as MongoClient & { [observed]?: true };
+  if (monitored[observed]) return;
+  monitored[observed] = true;
+  client.on('commandSucceeded', (event) => mongoCommandDuration.observe({ database: event.databaseName, command: event.commandName, outcome: 'ok' }, event.duration / 1000));
+  client.on('commandFailed', (event) => mongoCommandDuration.observe({ database: event.databaseName, command: event.commandName, outcome: 'error' }, event.duration / 1000));
+}
+const observed = Symbol('observed');
+
+/** Something counted from the database at scrape time (a queue's depth). */
+export type ScrapeProbe = () => Promise<void>;
+const probes = new Map<string, ScrapeProbe>();
+/** Keyed so the same queue opened twice in one process (its service and its worker) is counted once. */
+export function onScrape(key: string, probe: ScrapeProbe): void {
+  probes.set(key, probe);
+}
+
+const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
+/** Runs the scrape-time probes (each bounded in time: a database that hangs must not hang /metrics), then renders. */
+export async function renderMetrics(): Promise<string> {
+  await Promise.allSettled(
+    [...probes.values()].map((probe) => Promise.race([probe(), new Promise((resolve) => setTimeout(resolve, SCRAPE_PROBE_TIMEOUT_MS).unref())])),
+  );
+  return registry.metrics();
+}
+
+export const metricsContentType = registry.contentType;
+
+/** How an executed document is labelled: its operation's name and type, worked out once per parsed document. */
+const operationInfo = new WeakMap<DocumentNode, Map<string, { operation: string; type: string }>>();
+function labelsOf(document: DocumentNode, operationName: string | null | undefined) {
+  let byName = operationInfo.get(document);
+  if (!byName) operationInfo.set(document, (byName = new Map()));
+  const key = operationName ?? '';
+  let info = byName.get(key);
+  if (!info) {
+    const definition = document.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+    );
+    info = { operation: operationLabel(definition?.name?.value ?? operationName), type: definition?.operation ?? 'unknown' };
+    byName.set(key, info);
+  }
+  return info;
+}
+
+/** The outcome label: OK, or the first error's code (the codes are one fixed list, kit/errors.ts). */
+function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string {
+  if (!errors?.length) return 'OK';
+  const code = errors[0]!.extensions?.code;
+  return typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : 'INTERNAL_SERVER_ERROR';
+}
+
+/** A yoga plugin: operations answered and their execution time, by operation, type and outcome. */
+export function useGraphQLMetrics(service: string): Plugin {
+  return {
+    onValidate({ context }) {
+      return ({ valid }) => {
+        if (valid) return;
+        const params = (context as { params?: { operationName?: string } }).params;
+        graphqlRequests.inc({ service, operation: operationLabel(params?.operationName), type: 'unknown', outcome: 'GRAPHQL_VALIDATION_FAILED' });
+      };
+    },
+    onExecute({ args }) {
+      const started = performance.now();
+      return {
+        onExecuteDone({ result }) {
+          if (isAsyncIterable(result)) return;
+          const labels = { service, ...labelsOf(args.document, args.operationName), outcome: outcomeOf(result.errors) };
+          graphqlRequests.inc(labels);
+          graphqlDuration.observe(labels, (performance.now() - started) / 1000);
+        },
+      };
+    },
+  };
+}

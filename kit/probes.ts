@@ -1,0 +1,70 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Db } from 'mongodb';
+import { metricsContentType, renderMetrics } from './metrics.ts';
+
+/** One thing a process needs to do its work; rejects (or times out) when it is not reachable. */
+export type ReadinessCheck = () => Promise<unknown>;
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/** The process's own database answers a ping. */
+export const databaseCheck = (db: Db): ReadinessCheck => () => db.command({ ping: 1 });
+
+/** Another process answers its /health (the gateway's subgraphs). */
+export const healthCheck =
+  (graphqlUrl: string): ReadinessCheck =>
+  async () => {
+    const response = await fetch(new URL('/health', graphqlUrl), { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  };
+
+/**
+ * The operator's endpoints, in front of a service's own handler:
+ * - `/health`: the process is alive (it answers at all);
+ * - `/ready`: everything it needs answers (its database; for the gateway, its subgraphs),
+ *   503 with what is missing otherwise;
+ * - `/metrics`: the Prometheus text format.
+ * Any other path goes to `handler` (GraphQL); without one it is 404 (a worker's listener).
+ */
+export function withProbes(handler: RequestListener | undefined, checks: Record<string, ReadinessCheck>): RequestListener {
+  return (request, response) => {
+    const url = request.url ?? '/';
+    // GraphQL requests pass with one comparison.
+    if (handler && url.startsWith('/graphql')) return handler(request, response);
+    const path = url.split('?', 1)[0];
+    if (path === '/health') return json(response, 200, { status: 'alive' });
+    if (path === '/ready') return void ready(checks).then(({ ok, results }) => json(response, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results }));
+    if (path === '/metrics') return void serveMetrics(request, response);
+    if (handler) return handler(request, response);
+    json(response, 404, { error: 'not found: this process serves /health, /ready and /metrics' });
+  };
+}
+
+async function ready(checks: Record<string, ReadinessCheck>) {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref())]);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : String(error)] as const;
+      }
+    }),
+  );
+  return { ok: entries.every(([, result]) => result === 'ok'), results: Object.fromEntries(entries) };
+}
+
+async function serveMetrics(_request: IncomingMessage, response: ServerResponse) {
+  try {
+    const body = await renderMetrics();
+    response.writeHead(200, { 'content-type': metricsContentType });
+    response.end(body);
+  } catch (error) {
+    json(response, 500, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function json(response: ServerResponse, status: number, body: unknown) {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
