@@ -195,11 +195,10 @@ function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] |
 /** A yoga plugin: operations answered and their execution time, by operation, type and outcome. */
 export function useGraphQLMetrics(service: string): Plugin {
   return {
-    onValidate({ context }) {
+    onValidate({ params }) {
       return ({ valid }) => {
         if (valid) return;
-        const params = (context as { params?: { operationName?: string } }).params;
-        graphqlRequests.inc({ service, operation: operationLabel(params?.operationName), type: 'unknown', outcome: 'GRAPHQL_VALIDATION_FAILED' });
+        graphqlRequests.inc({ service, ...labelsOf(params.documentAST, undefined), outcome: 'GRAPHQL_VALIDATION_FAILED' });
       };
     },
     onExecute({ args }) {
