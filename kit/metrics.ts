@@ -170,7 +170,7 @@ export const metricsContentType = registry.contentType;
 
 /** How an executed document is labelled: its operation's name and type, worked out once per parsed document. */
 const operationInfo = new WeakMap<DocumentNode, Map<string, { operation: string; type: string }>>();
-function labelsOf(document: DocumentNode, operationName: string | null | undefined) {
+export function operationOf(document: DocumentNode, operationName: string | null | undefined): { operation: string; type: string } {
   let byName = operationInfo.get(document);
   if (!byName) operationInfo.set(document, (byName = new Map()));
   const key = operationName ?? '';
@@ -198,7 +198,7 @@ export function useGraphQLMetrics(service: string): Plugin {
     onValidate({ params }) {
       return ({ valid }) => {
         if (valid) return;
-        graphqlRequests.inc({ service, ...labelsOf(params.documentAST, undefined), outcome: 'GRAPHQL_VALIDATION_FAILED' });
+        graphqlRequests.inc({ service, ...operationOf(params.documentAST, undefined), outcome: 'GRAPHQL_VALIDATION_FAILED' });
       };
     },
     onExecute({ args }) {
@@ -206,7 +206,7 @@ export function useGraphQLMetrics(service: string): Plugin {
       return {
         onExecuteDone({ result }) {
           if (isAsyncIterable(result)) return;
-          const labels = { service, ...labelsOf(args.document, args.operationName), outcome: outcomeOf(result.errors) };
+          const labels = { service, ...operationOf(args.document, args.operationName), outcome: outcomeOf(result.errors) };
           graphqlRequests.inc(labels);
           graphqlDuration.observe(labels, (performance.now() - started) / 1000);
         },

@@ -5,6 +5,7 @@ import { BatchSpanProcessor, InMemorySpanExporter, NodeTracerProvider, SimpleSpa
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Plugin } from 'graphql-yoga';
 import type { MongoClient } from 'mongodb';
+import { operationOf } from './metrics.ts';
 
 /**
  * Traces (OpenTelemetry). Off unless OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is
@@ -102,7 +103,17 @@ export async function inSpan<T>(
  */
 export function useTracing(service: string): Plugin {
   const tracer = trace.getTracer(service);
+  const executing = new WeakMap<object, { request?: Span; span: Span }>();
   return {
+    // Named once the operation is known (its document is parsed by then).
+    onExecute({ args }) {
+      const spans = executing.get(args.contextValue as object);
+      if (!spans) return;
+      const { operation, type } = operationOf(args.document, args.operationName);
+      spans.request?.updateName(`graphql ${operation}`);
+      spans.span.updateName(`resolve ${operation}`);
+      spans.span.setAttributes({ 'graphql.operation.name': operation, 'graphql.operation.type': type });
+    },
     instrumentation: {
       request: async ({ request }, wrapped) => {
         const headers: Record<string, string> = {};
@@ -116,9 +127,9 @@ export function useTracing(service: string): Plugin {
         }
       },
       execute: ({ context: graphqlContext }, wrapped) => {
-        const operation = (graphqlContext as { params?: { operationName?: string } }).params?.operationName ?? 'anonymous';
-        trace.getActiveSpan()?.updateName(`graphql ${operation}`);
-        const span = tracer.startSpan(`resolve ${operation}`, { attributes: { service, 'graphql.operation.name': operation } });
+        const request = trace.getActiveSpan();
+        const span = tracer.startSpan('resolve', { attributes: { service } });
+        executing.set(graphqlContext, { request, span });
         const result = context.with(trace.setSpan(context.active(), span), wrapped);
         if (result instanceof Promise) return result.finally(() => span.end());
         span.end();
