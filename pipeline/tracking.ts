@@ -1,4 +1,5 @@
 import type { NewMessage } from '../kit/queue.ts';
+import { currentTraceId } from '../kit/telemetry.ts';
 
 // Every node records the state transitions it makes, for the tracking service, through
 // its own outbox: recording never blocks or slows the work, a tracking service that is
@@ -19,12 +20,14 @@ export interface TransitionPayload {
   node: string;
   at: string;
   detail: string | null;
+  /** The trace of the work that made it (null while tracing is off): from an order's history to its trace. */
+  traceId: string | null;
 }
 
 export const recordTransitionsOperation = `mutation RecordTransitions($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;
 
 export function transition(
-  input: Omit<TransitionPayload, 'id' | 'at' | 'detail' | 'orderId'> & { orderId?: string | null; detail?: string | null; at?: Date; key?: string },
+  input: Omit<TransitionPayload, 'id' | 'at' | 'detail' | 'orderId' | 'traceId'> & { orderId?: string | null; detail?: string | null; at?: Date; key?: string },
 ): TransitionPayload {
   return {
     // `key` tells apart repeats of the same change (a second charge attempt after a decline).
@@ -37,6 +40,7 @@ export function transition(
     node: input.node,
     at: (input.at ?? new Date()).toISOString(),
     detail: input.detail ?? null,
+    traceId: currentTraceId() ?? null,
   };
 }
 

@@ -76,5 +76,12 @@ describe('traces', () => {
     expect(workers).toContain('work coordination');
     expect(workers).toContain('work charges');
     expect(trace().some((span) => span.kind === SpanKind.PRODUCER && span.name === 'deliver payments')).toBe(true);
+
+    // From the order id, a person finds the trace: its history records it.
+    const history = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { to node traceId } } }`, { id });
+    expect(history.errors).toBeUndefined();
+    const transitions = history.data!.order.history as { to: string; node: string; traceId: string | null }[];
+    expect(transitions.find((t) => t.to === 'PLACED')?.traceId).toBe(traceId);
+    expect(transitions.find((t) => t.node === 'payments')?.traceId).toBe(traceId);
   });
 });

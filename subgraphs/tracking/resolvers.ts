@@ -50,7 +50,19 @@ export const resolvers: Resolvers = {
         input.map((t) => {
           const at = new Date(t.at);
           if (Number.isNaN(at.getTime())) throw badInput(`transition ${t.id} has no valid time`, 'at');
-          return { _id: t.id, elementType: t.elementType, elementId: t.elementId, orderId: t.orderId ?? null, from: t.from ?? null, to: t.to, node: t.node, at, detail: t.detail ?? null };
+          if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
+          return {
+            _id: t.id,
+            elementType: t.elementType,
+            elementId: t.elementId,
+            orderId: t.orderId ?? null,
+            from: t.from ?? null,
+            to: t.to,
+            node: t.node,
+            at,
+            detail: t.detail ?? null,
+            ...(t.traceId ? { traceId: t.traceId } : {}),
+          };
         }),
       ),
   },

@@ -15,6 +15,8 @@ export interface TransitionDoc {
   node: string;
   at: Date;
   detail: string | null;
+  /** The trace of the work that made it, when tracing was on. */
+  traceId?: string;
   /** When tracking stored it. */
   recordedAt?: Date;
 }

@@ -150,6 +150,8 @@ export type Transition = {
   /** The service that made the change. */
   node: Scalars['String']['output'];
   to: Scalars['String']['output'];
+  /** The OpenTelemetry trace id of the work that made it (32 hex digits), when tracing is on: find the order's journey in Jaeger by it. */
+  traceId?: Maybe<Scalars['String']['output']>;
 };
 
 /** One recorded transition, as subscribers receive it. */
@@ -174,6 +176,7 @@ export type TransitionInput = {
   node: Scalars['String']['input'];
   orderId?: InputMaybe<Scalars['ID']['input']>;
   to: Scalars['String']['input'];
+  traceId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -356,6 +359,7 @@ export type TransitionResolvers<ContextType = Context, ParentType extends Resolv
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  traceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type TransitionEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TransitionEvent'] = ResolversParentTypes['TransitionEvent']> = ResolversObject<{
