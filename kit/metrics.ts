@@ -117,6 +117,13 @@ export const subscriptionDeliveries = new Counter({
   registers,
 });
 
+export const transitionsRecorded = new Counter({
+  name: 'tracking_transitions_recorded_total',
+  help: 'State transitions newly recorded by tracking (each once, however often delivered), by element type and state entered: orders placed and shipped',
+  labelNames: ['element_type', 'state'] as const,
+  registers,
+});
+
 export const mongoCommandDuration = new Histogram({
   name: 'mongodb_command_duration_seconds',
   help: 'Database command round trips (MongoDB driver command monitoring), by database, command and outcome',

@@ -45,6 +45,13 @@ describe('/metrics', () => {
     expect(total(drained, 'queue_wait_seconds_count', charges)).toBeGreaterThanOrEqual(3);
     expect(total(drained, 'queue_completed_total', charges)).toBeGreaterThanOrEqual(3);
     for (const id of ids) await eventually(() => statusOf(id), (status) => status === 'SHIPPED');
+    // Tracking counts orders placed and shipped, each once.
+    const tracked = await eventually(
+      () => scrape(system.urls.tracking),
+      (families) => total(families, 'tracking_transitions_recorded_total', { element_type: 'ORDER', state: 'SHIPPED' }) >= 3,
+    );
+    expect(total(tracked, 'tracking_transitions_recorded_total', { element_type: 'ORDER', state: 'PLACED' })).toBe(3);
+    expect(total(tracked, 'tracking_transitions_recorded_total', { element_type: 'ORDER', state: 'SHIPPED' })).toBe(3);
 
     // Results went on through the outbox; its delivery latency is measured per target.
     const delivered = await scrape(system.urls.payments);

@@ -1,6 +1,7 @@
 import type { Logger } from '../../kit/logger.ts';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
+import { transitionsRecorded } from '../../kit/metrics.ts';
 import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
 
 export interface EventLogOptions {
@@ -73,6 +74,7 @@ export class EventLog {
       if (!inserted && ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored._id)))) continue;
       // Stored here, or stored by a delivery that stopped before appending its event: append it.
       await this.store.markAppended(stored._id, await this.append(stored));
+      transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
       added++;
     }
     return added;
