@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +9,41 @@ import { devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets
 import { projectRoot } from '../scripts/ferretdb.ts';
 import { serviceNames } from '../pipeline/services.ts';
 
+/**
+ * BENCH_TRACING=on: every process traces and exports its spans over OTLP/HTTP, as in production,
+ * to a local sink that accepts and drops them; so a run with it, against one without, measures
+ * what tracing costs (spans, context propagation, batching, serialising and sending).
+ */
+async function startTraceSink() {
+  let exports = 0;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      exports++;
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      process.stderr.write(`[bench] tracing on: the processes sent ${exports} span batches\n`);
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 /** Runs `npm start` (the launcher) on its own ports and a throw-away database, for a benchmark. */
 export async function startLauncher(basePort: number, extraEnv: Record<string, string> = {}) {
+  const tracing = process.env.BENCH_TRACING === 'on' ? await startTraceSink() : undefined;
+  const traceEnv: Record<string, string> = tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: tracing.url } : { OTEL_EXPORTER_OTLP_ENDPOINT: '' };
   const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-bench-'));
   const ports: Record<string, string> = { GATEWAY_PORT: String(basePort) };
   serviceNames.forEach((name, i) => (ports[`${name.toUpperCase()}_PORT`] = String(basePort + 1 + i)));
   const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/start.ts')], {
     // A benchmark's load generator is one caller: the per-caller rate limit would measure itself.
-    env: { ...process.env, ...ports, FERRETDB_DATA_DIR: dataDir, LOG_LEVEL: 'error', NODE_ENV: 'production', GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000', ...extraEnv },
+    env: { ...process.env, ...ports, FERRETDB_DATA_DIR: dataDir, LOG_LEVEL: 'error', NODE_ENV: 'production', GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000', ...traceEnv, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -43,6 +72,7 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
       rmSync(dataDir, { recursive: true, force: true });
+      await tracing?.close();
     },
   };
 }

@@ -9,7 +9,7 @@ const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.ur
 describe('the observability configuration', () => {
   it("the dashboard's queries use only metrics the processes export", async () => {
     const dashboard = JSON.parse(read('observability/grafana/dashboards/fulfilment.json')) as { panels: { targets?: { expr: string }[] }[] };
-    const exported = new Set((await registry.getMetricsAsJSON()).flatMap((metric) => [metric.name, ...(metric.type === 'histogram' ? ['_bucket', '_sum', '_count'].map((suffix) => metric.name + suffix) : [])]));
+    const exported = new Set((await registry.getMetricsAsJSON()).flatMap((metric) => [metric.name, ...(String(metric.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((suffix) => metric.name + suffix) : [])]));
     const used = new Set(dashboard.panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => [...target.expr.matchAll(/\b([a-z][a-z0-9_]*)\s*[{[]/g)].map((match) => match[1]!))));
     expect(used.size).toBeGreaterThan(10);
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
