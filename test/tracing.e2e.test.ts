@@ -69,12 +69,15 @@ describe('traces', () => {
     // The work it started carries the trace through queues and outboxes to the services it reaches.
     const reached = await eventually(
       async () => [...new Set(trace().filter((span) => span.kind === SpanKind.SERVER).map((span) => span.instrumentationScope.name))],
-      (services) => ['gateway', 'orders', 'payments', 'inventory', 'picking', 'tracking'].every((name) => services.includes(name)),
+      (services) => ['gateway', 'orders', 'payments', 'inventory', 'picking', 'shipping', 'tracking'].every((name) => services.includes(name)),
     );
-    expect(reached.length).toBeGreaterThanOrEqual(6);
+    expect(reached.length).toBeGreaterThanOrEqual(7);
     const workers = new Set(trace().filter((span) => span.kind === SpanKind.CONSUMER).map((span) => span.name));
     expect(workers).toContain('work coordination');
     expect(workers).toContain('work charges');
+    // Past the aggregation queue: picking's release and shipping's worker are in the order's trace.
+    expect(workers).toContain('release picklist');
+    expect(workers).toContain('work shipments');
     expect(trace().some((span) => span.kind === SpanKind.PRODUCER && span.name === 'deliver payments')).toBe(true);
 
     // From the order id, a person finds the trace: its history records it.
@@ -83,5 +86,6 @@ describe('traces', () => {
     const transitions = history.data!.order.history as { to: string; node: string; traceId: string | null }[];
     expect(transitions.find((t) => t.to === 'PLACED')?.traceId).toBe(traceId);
     expect(transitions.find((t) => t.node === 'payments')?.traceId).toBe(traceId);
+    expect(transitions.find((t) => t.to === 'SHIPPED')?.traceId).toBe(traceId);
   });
 });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
+import { inSpan } from '../../kit/telemetry.ts';
+import { SpanKind } from '@opentelemetry/api';
 import type { Lease } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
@@ -76,14 +78,17 @@ async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>
   });
   const released: Lease<ShipmentPayload>[] = [];
   for (const lease of leases) {
-    const shipment = { ...lease.payload, picklistId };
-    const next = statusAfter('picking', shipment);
-    const messages = [
-      progress('picking', shipment, next, `picklist ${picklistId}`),
-      track(transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'PICKING', to: next, node: 'picking', detail: `picklist ${picklistId}` })),
-      ...handOff('picking', shipment),
-    ];
-    if (await store.shipments.complete(lease, { result: { picklistId }, messages })) released.push(lease);
+    // Each shipment's release continues its own order's trace, so the journey stays one trace.
+    await inSpan('picking', 'release picklist', { kind: SpanKind.CONSUMER, parent: lease.trace, attributes: { service: 'picking', picklist: picklistId, shipment: lease.id } }, async () => {
+      const shipment = { ...lease.payload, picklistId };
+      const next = statusAfter('picking', shipment);
+      const messages = [
+        progress('picking', shipment, next, `picklist ${picklistId}`),
+        track(transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'PICKING', to: next, node: 'picking', detail: `picklist ${picklistId}` })),
+        ...handOff('picking', shipment),
+      ];
+      if (await store.shipments.complete(lease, { result: { picklistId }, messages })) released.push(lease);
+    });
   }
   const shipmentIds = released.map((lease) => lease.id);
   await store.release(picklistId, shipmentIds, [...new Set(released.map((lease) => lease.payload.orderId))]);
