@@ -141,13 +141,15 @@ export function useTracing(service: string): Plugin {
 
 /**
  * A client span per MongoDB command issued inside a traced operation (background polling,
- * which belongs to no trace, is left out). The client must be created with `monitorCommands: true`.
+ * which belongs to no trace, is left out). The client must be created with `monitorCommands: true`,
+ * after tracing started (kit/service.ts starts it first); while tracing is off, nothing listens.
  */
 export function traceMongoCommands(client: MongoClient): void {
+  if (!enabled) return;
   const open = new Map<string, Span>();
   const keyOf = (event: { address: string; requestId: number }) => `${event.address}:${event.requestId}`;
   client.on('commandStarted', (event) => {
-    if (!enabled || !trace.getSpan(context.active())) return;
+    if (!trace.getSpan(context.active())) return;
     const span = trace.getTracer('mongodb').startSpan(`mongodb ${event.commandName}`, {
       kind: SpanKind.CLIENT,
       attributes: { 'db.system': 'mongodb', 'db.namespace': event.databaseName, 'db.operation.name': event.commandName },
