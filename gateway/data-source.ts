@@ -40,7 +40,10 @@ const isMutation = (body: string) => body.startsWith('{"query":"mutation');
  * ask for the same product or vendor at once. Reads of a read-mostly subgraph (catalog,
  * vendors) are answered from `cache` when it has them; a mutation sent to that subgraph
  * empties its cache before it is sent and again when it returns, so nobody reads the old
- * value after the mutation's answer.
+ * value after the mutation's answer. Neither sharing nor the cache crosses a mutation sent
+ * through this gateway: a read sent after a mutation answered is sent after it too. (A read
+ * may still join a fetch sent moments before a change made elsewhere, such as a worker's;
+ * it then sees the state of an instant before it asked, as with any gateway that shares fetches.)
  *
  * Every request sent is timed per subgraph (a shared or cached answer is not a fetch) and,
  * while tracing is on, each fetch is a client span (a child of Apollo Gateway's fetch span,
@@ -55,8 +58,6 @@ export function createDataSource(
 ): RemoteGraphQLDataSource {
   const { origin, pathname, search } = new URL(url);
   const path = pathname + search;
-  const inFlight = new Map<string, Promise<Answer>>();
-
   const send = async (headers: Record<string, string>, body: string): Promise<Answer> => {
     const started = performance.now();
     try {
@@ -75,13 +76,35 @@ export function createDataSource(
     }
   };
 
-  const shared = (key: string, headers: Record<string, string>, body: string): Promise<Answer> => {
-    let answer = inFlight.get(key);
-    if (!answer) {
-      answer = send(headers, body).finally(() => inFlight.delete(key));
-      inFlight.set(key, answer);
+  // Bumped when a mutation to this subgraph is sent and when it answers. A read joins only a
+  // fetch sent in its own generation, so a read sent after a mutation answered never gets an
+  // answer fetched before it; and an answer is cached only if no mutation began or was under
+  // way since its fetch was sent.
+  let generation = 0;
+  let changesInFlight = 0;
+  const inFlight = new Map<string, { sentIn: number; answer: Promise<Answer> }>();
+
+  const change = async (headers: Record<string, string>, body: string): Promise<Answer> => {
+    generation++;
+    changesInFlight++;
+    cache?.clear();
+    try {
+      return await send(headers, body);
+    } finally {
+      changesInFlight--;
+      generation++;
+      cache?.clear();
     }
-    return answer;
+  };
+
+  const shared = (key: string, headers: Record<string, string>, body: string) => {
+    const keyNow = `${generation}\n${key}`;
+    let fetch = inFlight.get(keyNow);
+    if (!fetch) {
+      fetch = { sentIn: generation, answer: send(headers, body).finally(() => inFlight.delete(keyNow)) };
+      inFlight.set(keyNow, fetch);
+    }
+    return fetch;
   };
 
   const fetcher = (async (_input: string, init: { headers: Record<string, string>; body: string }) => {
@@ -95,15 +118,14 @@ export function createDataSource(
 
   const fetchOnce = async (init: { headers: Record<string, string>; body: string }) => {
     const { headers, body } = init;
-    if (!readOnly(body)) {
-      if (cache && isMutation(body)) return respond(await cache.aroundChange(() => send(headers, body)));
-      return respond(await send(headers, body));
-    }
+    if (!readOnly(body)) return respond(await (isMutation(body) ? change(headers, body) : send(headers, body)));
     const key = `${headers.authorization ?? ''}\n${body}`;
-    if (!cache) return respond(await shared(key, headers, body));
-    const cached = cache.get(key);
+    const cached = cache?.get(key);
     if (cached) return respond(cached);
-    return respond(await cache.fill(key, () => shared(key, headers, body), (answer) => answer.status === 200 && !answer.text.includes('"errors"')));
+    const { sentIn, answer } = shared(key, headers, body);
+    const result = await answer;
+    if (cache && sentIn === generation && changesInFlight === 0 && result.status === 200 && !result.text.includes('"errors"')) cache.set(key, result, result.text.length);
+    return respond(result);
   };
 
   // No subgraph sets cache hints, so skip reading them on every response.

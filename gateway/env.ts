@@ -37,6 +37,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       // Read-mostly subgraphs whose answers the gateway caches (emptied by their own mutations); "" for none.
       GATEWAY_CACHED_SUBGRAPHS: z.string().default(defaultCachedSubgraphs.subgraphs.join(',')),
       GATEWAY_CACHE_TTL_MS: limit(defaultCachedSubgraphs.ttlMs),
+      GATEWAY_CACHE_MAX_BYTES: limit(defaultCachedSubgraphs.maxBytes),
     },
     source,
   );
@@ -69,6 +70,8 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     cache: {
       subgraphs: env.GATEWAY_CACHED_SUBGRAPHS.split(',').map((name) => name.trim()).filter(Boolean),
       ttlMs: env.GATEWAY_CACHE_TTL_MS,
+      maxBytes: env.GATEWAY_CACHE_MAX_BYTES,
+      maxEntryBytes: Math.min(defaultCachedSubgraphs.maxEntryBytes, env.GATEWAY_CACHE_MAX_BYTES),
     },
   };
 }

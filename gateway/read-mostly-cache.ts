@@ -1,65 +1,67 @@
+export interface CacheSettings {
+  /** Subgraphs whose answers are cached. */
+  subgraphs: readonly string[];
+  ttlMs: number;
+  /** Per subgraph: characters of answer text held at most, and the largest answer kept. */
+  maxBytes: number;
+  maxEntryBytes: number;
+}
+
+/** What `npm start` caches: products, prices and vendors, for at most 30 s after a change made elsewhere, 32 MB each. */
+export const defaultCachedSubgraphs: CacheSettings = { subgraphs: ['catalog', 'vendors'], ttlMs: 30_000, maxBytes: 32 * 1024 * 1024, maxEntryBytes: 256 * 1024 };
+
 /**
  * The gateway's cache of one read-mostly subgraph's answers (catalog, vendors: products,
- * prices and vendors change rarely and are read on every order view).
+ * prices and vendors change rarely and are read on every order view). What goes in and when
+ * it is emptied is decided by the subgraph's data source (gateway/data-source.ts): it is emptied
+ * around every mutation the gateway sends to that subgraph, and an answer fetched across a
+ * change is never kept. Entries also expire after `ttlMs`, the bound on staleness for changes
+ * made without going through this gateway (another gateway instance, a script).
  *
- * It is emptied by the owning service's own changes, not by a timer alone: every mutation the
- * gateway sends to that subgraph empties it before it is sent and again when it returns, and an
- * answer that was being fetched while a change was under way is not kept (it may predate the
- * change). So once a mutation has answered, no client of this gateway reads what it replaced.
- * Entries also expire after `ttlMs`: the bound on staleness for changes made without going
- * through this gateway (another gateway instance, a script).
+ * Memory is bounded by size, not only by count: any caller can make new keys (an alias, a
+ * variable), so answers above `maxEntryBytes` are not kept and the oldest entries go first once
+ * `maxBytes` would be passed.
  */
-/** What `npm start` caches: products, prices and vendors, for at most 30 s after a change made elsewhere. */
-export const defaultCachedSubgraphs = { subgraphs: ['catalog', 'vendors'], ttlMs: 30_000 } as const;
+export class ReadMostlyCache<T> {
+  private readonly entries = new Map<string, { value: T; bytes: number; expiresAt: number }>();
+  private bytes = 0;
 
-export class ReadMostlyCache<T = unknown> {
-  private readonly entries = new Map<string, { value: T; expiresAt: number }>();
-  /** Bumped by every change: a fill that began under an older generation is not kept. */
-  private generation = 0;
-  private changesInFlight = 0;
-
-  constructor(private readonly options: { ttlMs: number; maxEntries: number }) {}
+  constructor(private readonly options: { ttlMs: number; maxBytes: number; maxEntryBytes: number }) {}
 
   get(key: string): T | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+    if (entry.expiresAt > Date.now()) return entry.value;
+    this.remove(key);
+    return undefined;
   }
 
-  /** Fetches a missing entry and keeps it if `keep` says so and nothing changed meanwhile. */
-  async fill(key: string, fetch: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
-    const startedAt = this.generation;
-    const value = await fetch();
-    if (startedAt === this.generation && this.changesInFlight === 0 && keep(value)) {
-      // Oldest first out: a Map iterates in insertion order.
-      if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { value, expiresAt: Date.now() + this.options.ttlMs });
+  set(key: string, value: T, bytes: number): void {
+    if (bytes > this.options.maxEntryBytes) return;
+    this.remove(key);
+    // Oldest first out (a Map iterates in insertion order); expired entries are among the oldest.
+    for (const oldest of this.entries.keys()) {
+      if (this.bytes + bytes <= this.options.maxBytes) break;
+      this.remove(oldest);
     }
-    return value;
+    this.entries.set(key, { value, bytes, expiresAt: Date.now() + this.options.ttlMs });
+    this.bytes += bytes;
   }
 
-  /** Runs a change (a mutation sent to the owning subgraph), emptying the cache around it. */
-  async aroundChange<R>(change: () => Promise<R>): Promise<R> {
-    this.invalidate();
-    this.changesInFlight++;
-    try {
-      return await change();
-    } finally {
-      this.changesInFlight--;
-      this.invalidate();
-    }
-  }
-
-  invalidate(): void {
-    this.generation++;
+  clear(): void {
     this.entries.clear();
+    this.bytes = 0;
   }
 
-  get size(): number {
-    return this.entries.size;
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+  }
+
+  /** Entries and the characters of answer text they hold. */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
   }
 }

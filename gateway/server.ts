@@ -17,7 +17,7 @@ import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
 import { defaultLimits, limitBodySize, useGatewayLimits, type GatewayLimits } from './limits.ts';
 import { createDataSource, createSubgraphAgent, type Answer } from './data-source.ts';
-import { ReadMostlyCache } from './read-mostly-cache.ts';
+import { ReadMostlyCache, type CacheSettings } from './read-mostly-cache.ts';
 import { RequestContexts, useApolloGatewayExecutor } from './executor-plugin.ts';
 import { exampleQuery } from './example-query.ts';
 import type { SubgraphEndpoint } from './subgraphs.ts';
@@ -44,8 +44,8 @@ export interface GatewayOptions {
   maxSubscriptionsPerConnection?: number;
   /** Events a subscriber may have waiting before it is ended as too slow. */
   maxQueuedPerSubscriber?: number;
-  /** Read-mostly subgraphs whose answers are cached (default none), and for how long at most. */
-  cache?: { subgraphs: readonly string[]; ttlMs: number };
+  /** Read-mostly subgraphs whose answers are cached (default none), for how long and how much at most. */
+  cache?: CacheSettings;
   /** false only in `npm run bench:gateway`, to measure what checking the schema's access rules costs. */
   checkAccess?: boolean;
 }
@@ -68,7 +68,7 @@ export async function buildGateway(options: GatewayOptions) {
     supergraphSdl: executableSdl,
     logger: { debug: logger.debug, info: logger.info, warn: logger.warn, error: logger.error },
     buildService: ({ name, url }) => {
-      const cache = options.cache?.subgraphs.includes(name) ? new ReadMostlyCache<Answer>({ ttlMs: options.cache.ttlMs, maxEntries: 10_000 }) : undefined;
+      const cache = options.cache?.subgraphs.includes(name) ? new ReadMostlyCache<Answer>(options.cache) : undefined;
       const source = createDataSource(name, urls.get(name) ?? url!, agent, authorizationFor, cache);
       dataSources.set(name, source);
       return source;

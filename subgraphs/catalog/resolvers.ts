@@ -7,11 +7,14 @@ import type { ProductDoc } from './store.ts';
 
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,39}$/;
 
+/** ISO 4217 codes, as the runtime knows them. */
+const currencies = new Set(Intl.supportedValuesOf('currency'));
+
 /** A price as stored: whole minor units, zero or more, of an upper-case ISO 4217 currency. */
 function parsePrice(input: { amount: number; currency: string }): ProductDoc['price'] {
   if (!Number.isInteger(input.amount) || input.amount < 0) throw badInput('price.amount must be a whole number of minor units, zero or more', 'price.amount');
   const currency = input.currency.trim().toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) throw badInput('price.currency must be an ISO 4217 code such as GBP', 'price.currency');
+  if (!currencies.has(currency)) throw badInput('price.currency must be an ISO 4217 code such as GBP', 'price.currency');
   return { amount: input.amount, currency };
 }
 
@@ -51,8 +54,12 @@ export const resolvers: Resolvers = {
       }
     },
     changePrice: async (_, { sku, price }, { store }) => {
-      const changed = await store.setPrice(sku.trim().toUpperCase(), parsePrice(price));
-      if (!changed) throw notFound(`no product ${sku}`, { field: 'sku' });
+      const key = sku.trim().toUpperCase();
+      if (!SKU_PATTERN.test(key)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
+      const changed = await store.setPrice(key, parsePrice(price));
+      if (!changed) throw notFound(`no product ${key}`, { field: 'sku' });
+      // Every line of an order is priced in one currency: a product does not change currency.
+      if (changed === 'currency') throw badInput(`a price change keeps the product's currency; ${key} is not priced in ${price.currency.trim().toUpperCase()}`, 'price.currency');
       return changed;
     },
   },

@@ -60,10 +60,15 @@ export class ProductStore {
     return product;
   }
 
-  /** The product with its new price, or null when there is no such sku. A price is one field: the last change wins. */
-  async setPrice(sku: string, price: ProductDoc['price']): Promise<ProductDoc | null> {
-    const { matchedCount } = await this.products.updateOne({ _id: sku }, { $set: { price } });
-    return matchedCount === 0 ? null : this.products.findOne({ _id: sku });
+  /**
+   * Sets a product's price, in the currency it already has. The product as this change left it,
+   * 'currency' when its price is in another currency, or null when there is no such sku. A
+   * price is one field: of concurrent changes the last wins, and each answers with its own price.
+   */
+  async setPrice(sku: string, price: ProductDoc['price']): Promise<ProductDoc | 'currency' | null> {
+    const before = await this.products.findOneAndUpdate({ _id: sku, 'price.currency': price.currency }, { $set: { price } }, { returnDocument: 'before' });
+    if (before) return { ...before, price };
+    return (await this.products.findOne({ _id: sku }, { projection: { _id: 1 } })) ? 'currency' : null;
   }
 
   async upsert(product: ProductDoc): Promise<void> {
