@@ -186,7 +186,7 @@ describe('the order pipeline', () => {
       const held = (await gql(system.gatewayUrl, `{ product(sku: "BOOK-002") { stock { onHand reserved } } }`)).data!.product.stock;
       expect(held).toEqual({ onHand: before.onHand, reserved: before.reserved + 2 });
       // What the picking stage sends when a person cancels its shipment from exceptions:
-      const cancelled = await gql(system.urls.orders, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "test") }`, { id });
+      const cancelled = await gql(system.urls.orders, `mutation($id: ID!) { stopOrder(orderId: $id, reason: "test") }`, { id });
       expect(cancelled.errors).toBeUndefined();
       expect((await statusOf(id)).status).toBe('CANCELLED');
       await eventually(

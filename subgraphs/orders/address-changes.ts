@@ -201,6 +201,8 @@ export async function sweepUnpublished(store: OrderStore, olderThan: Date): Prom
   for (const note of await store.publicationNotes(olderThan, 100)) {
     const order = await store.findById(new ObjectId(note.orderId));
     if (order?.addressChanges?.some((change) => change.id === note._id)) await enqueuePublication(store, note.orderId, note._id);
+    // Cancellations are noted the same way (their ids say which they are).
+    if (order?.cancellation?.id === note._id) await store.coordination.enqueue(`cancellation:${note._id}`, { kind: 'cancellation', orderId: note.orderId, cancellationId: note._id });
     await store.forgetPublicationNote(note._id);
   }
 }

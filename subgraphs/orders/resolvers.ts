@@ -7,6 +7,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
+import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
@@ -23,6 +24,11 @@ export const resolvers: Resolvers = {
       // A customer lists its own orders, whatever customerId it names.
       const own = customerScope(context, customerId);
       return context.store.list({ customerId: own, status: status ?? undefined }, pageRequest('orders', { first, after }));
+    },
+    cancellation: async (_, { id }, context) => {
+      const order = await accessibleOrder(context, orderIdOfCancellation(id).toHexString());
+      const cancellation = cancellationOf(order, id);
+      return order && cancellation ? { order, cancellation } : null;
     },
     addressChange: async (_, { id }, context) => {
       const order = await accessibleOrder(context, orderIdOfChange(id).toHexString());
@@ -41,6 +47,28 @@ export const resolvers: Resolvers = {
       parseId(input.orderId, 'orderId');
       await accessibleOrder(context, input.orderId);
       return requestAddressChange(input, context.store, context.stages, context.logger);
+    },
+
+    cancelOrder: async (_, { input }, context) => {
+      parseId(input.orderId, 'orderId');
+      const order = await accessibleOrder(context, input.orderId);
+      if (!order) throw notFound(`no order with id ${input.orderId}`, { field: 'orderId' });
+      const cancelled = await requestCancellation(input, context.store);
+      // Cancelled before the split: the order's own move to CANCELLED goes to tracking now.
+      if (cancelled.cancellation.concludedAt) await sendOrderTransitions(context.store, cancelled.order);
+      return cancelled;
+    },
+
+    recordCancellationOutcome: async (_, { input }, { store }) => {
+      const order = await store.findById(parseId(input.orderId, 'orderId'));
+      if (!cancellationOf(order, input.cancellationId)) throw notFound(`order ${input.orderId} has no cancellation ${input.cancellationId}`);
+      await recordCancellationOutcome(store, input.orderId, input.cancellationId, {
+        elementId: input.elementId,
+        node: input.node,
+        result: input.result,
+        detail: input.detail ?? null,
+      });
+      return true;
     },
 
     recordAddressChangeOutcome: async (_, { input }, { store }) => {
@@ -79,7 +107,7 @@ export const resolvers: Resolvers = {
       return true;
     },
 
-    cancelOrder: async (_, { orderId, reason }, { store }) => {
+    stopOrder: async (_, { orderId, reason }, { store }) => {
       parseId(orderId, 'orderId');
       await cancel(store, orderId, reason);
       return true;
@@ -126,6 +154,19 @@ export const resolvers: Resolvers = {
     updatedAt: (order) => order.updatedAt.toISOString(),
     shipmentProgress: (order) => order.shipments,
     addressChanges: (order) => (order.addressChanges ?? []).map((change) => ({ order, change })),
+    cancellation: (order) => (order.cancellation ? { order, cancellation: order.cancellation } : null),
+  },
+  Cancellation: {
+    id: ({ cancellation }) => cancellation.id,
+    order: ({ order }) => order,
+    status: ({ cancellation }) => cancellationStatusOf(cancellation),
+    reason: ({ cancellation }) => cancellation.reason,
+    outcomes: ({ cancellation }) => cancellation.outcomes,
+    requestedAt: ({ cancellation }) => cancellation.requestedAt.toISOString(),
+    refundAmount: ({ cancellation }) => cancellation.refund?.amount ?? null,
+  },
+  CancellationOutcome: {
+    at: (outcome) => outcome.at.toISOString(),
   },
   AddressChange: {
     id: ({ change }) => change.id,
