@@ -66,13 +66,17 @@ export function cancellationReport(cancellation: Pick<CancellationPayload, 'canc
   ];
 }
 
-/** A pulled shipment: tracking hears it stopped, inventory gives its units back (this centre's only). */
+/**
+ * A pulled shipment: tracking hears it stopped, inventory gives its units back (this centre's only).
+ * Tracking's details name the cancellation, never its reason: a tracking link shows them, and
+ * the reason is the customer's own words (the order's owner reads it on `Order.cancellation`).
+ */
 function pulled(stage: ShipmentStage, cancellation: CancellationPayload, item: QueueItem<ShipmentPayload>, outcome: CancellationOutcome): NewMessage[] {
   const shipment = item.payload;
   return [
     ...cancellationReport(cancellation, stage, outcome),
     track(
-      transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: stageState[stage], to: 'CANCELLED', node: stage, detail: cancellation.reason }),
+      transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: stageState[stage], to: 'CANCELLED', node: stage, detail: `cancellation ${cancellation.cancellationId}` }),
     ),
     {
       id: `release:${shipment.shipmentId}`,

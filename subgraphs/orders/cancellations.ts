@@ -127,7 +127,7 @@ function settled(order: OrderDoc, now: Date): OrderPatch | null {
   if (!cancellation || cancellation.concludedAt || cancellationStatusOf(cancellation) === 'PENDING') return null;
   const orderId = order._id.toHexString();
   const pulled = new Set(cancellation.outcomes.filter((outcome) => outcome.result === 'APPLIED').map((outcome) => outcome.elementId));
-  const shipments = order.shipments.map((shipment) => (pulled.has(shipment.shipmentId) ? { ...shipment, status: 'CANCELLED' as const, detail: cancellation.reason } : shipment));
+  const shipments = order.shipments.map((shipment) => (pulled.has(shipment.shipmentId) ? { ...shipment, status: 'CANCELLED' as const, detail: `cancellation ${cancellation.id}` } : shipment));
   const wholeOrder = pulled.has(orderId);
   const where = wholeOrder ? { status: 'CANCELLED' as const, stage: null } : pulled.size > 0 ? fulfilmentOf(shipments) : null;
   const amount = refundable(order, wholeOrder, pulled);
@@ -136,7 +136,7 @@ function settled(order: OrderDoc, now: Date): OrderPatch | null {
   return {
     shipments,
     cancellation: { ...cancellation, concludedAt: now, refund },
-    ...(moved ? { ...where, transition: { detail: `cancelled: ${cancellation.reason}` } } : {}),
+    ...(moved ? { ...where, transition: { detail: `cancellation ${cancellation.id}` } } : {}),
     ...(where?.status === 'CANCELLED' ? rejectPending(order) : {}),
   };
 }
@@ -176,7 +176,8 @@ export function cancellationPublication(order: OrderDoc, cancellationId: string)
     to: 'CANCEL_REQUESTED',
     node: 'orders',
     at: cancellation.requestedAt,
-    detail: cancellation.reason,
+    // Not the reason: tracking links show details, and the reason is the customer's own words.
+    detail: null,
   });
   const own = cancellation.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => cancellationTransition({ cancellationId, orderId }, 'orders', outcome));
   const messages: NewMessage[] = [track(requested, ...own)];
