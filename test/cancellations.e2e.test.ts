@@ -271,9 +271,11 @@ describe('cancelling an order', () => {
     const order = await eventually(() => orderOf(id), (o) => cancelHistory(o).length === 2);
     expect(order.status).toBe('SHIPPED');
     expect(order.refunds).toEqual([]);
+    // Orders knew the shipment had left and said so; shipping, sent the cancellation too, says the
+    // same of the same element: tracking keeps whichever came first, once.
     expect(cancelHistory(order)).toEqual([
       ['CANCEL_REQUESTED', 'orders'],
-      ['CANCEL_REJECTED', 'orders'],
+      ['CANCEL_REJECTED', expect.stringMatching(/^(orders|shipping)$/)],
     ]);
   });
 
