@@ -51,6 +51,7 @@ export const operations = {
   commitReservation: `mutation CommitReservation($reservationId: ID!, $distributionCenter: String!) { commitReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
   receiveStock: `mutation ReceiveStock($input: ReceiveStockInput!) { receiveStock(input: $input) { quantity } }`,
   releaseReservation: `mutation ReleaseReservation($reservationId: ID!, $distributionCenter: String) { releaseReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
+  recordReturnReceived: `mutation RecordReturnReceived($input: ReturnReceivedInput!) { recordReturnReceived(input: $input) }`,
   requestRefund: `mutation RequestRefund($input: RefundRequestInput!) { requestRefund(input: $input) { id status } }`,
   recordAddressChangeOutcome: `mutation RecordAddressChangeOutcome($input: AddressChangeOutcomeInput!) { recordAddressChangeOutcome(input: $input) }`,
   stopOrder: `mutation StopOrder($orderId: ID!, $reason: String!) { stopOrder(orderId: $orderId, reason: $reason) }`,

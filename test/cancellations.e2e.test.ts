@@ -299,3 +299,54 @@ describe('cancelling an order', () => {
     expect((await orderOf(id)).cancellation).toBeNull();
   });
 });
+
+describe('returning a shipped line', () => {
+  const requestReturn = (input: { orderId: string; sku: string; quantity: number; idempotencyKey: string }) =>
+    gql<{ requestReturn: { id: string; status: string; quantity: number; refundAmount: { amount: number } } }>(
+      system.gatewayUrl,
+      `mutation($input: RequestReturnInput!) { requestReturn(input: $input) { id status quantity refundAmount { amount } } }`,
+      { input: { ...input, reason: 'arrived damaged' } },
+      { token: asAda },
+    );
+  const onHand = async (sku: string) => (await gql(system.gatewayUrl, `query($sku: String!) { product(sku: $sku) { stock { onHand } } }`, { sku })).data!.product.stock.onHand as number;
+  const returnsOf = async (id: string) =>
+    (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { returns { id status receivedAt } refunds { id status amount { amount } } } }`, { id })).data!.order as {
+      returns: { id: string; status: string; receivedAt: string | null }[];
+      refunds: { id: string; status: string; amount: { amount: number } }[];
+    };
+
+  it('waits for the items to come back through receiving, then refunds what they were charged at', async () => {
+    const id = await place([{ sku: 'BOOK-002', quantity: 2 }]);
+    await eventually(() => orderOf(id), (o) => o.status === 'SHIPPED');
+
+    // Only what shipped, and not more than that.
+    expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 3, idempotencyKey: `r0-${id}` }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await requestReturn({ orderId: id, sku: 'MUG-001', quantity: 1, idempotencyKey: `r0-${id}` }))).toEqual(['BAD_USER_INPUT']);
+
+    const res = await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}` });
+    expect(res.errors).toBeUndefined();
+    const returned = res.data!.requestReturn;
+    expect(returned).toMatchObject({ status: 'AWAITING_ITEM', quantity: 1, refundAmount: { amount: 1999 } });
+    expect((await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}` })).data!.requestReturn.id).toBe(returned.id);
+
+    // Nothing is refunded while the item is on its way back.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await returnsOf(id)).refunds).toEqual([]);
+
+    const stocked = await onHand('BOOK-002');
+    const receipt = await gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, {
+      input: { receiptId: `return-${returned.id}`, sku: 'BOOK-002', distributionCenter: 'LHR1', bin: 'A-02', quantity: 1, returnId: returned.id },
+    });
+    expect(receipt.errors).toBeUndefined();
+    const settled = await eventually(() => returnsOf(id), (o) => o.refunds.some((r) => r.status === 'REFUNDED'));
+    expect(settled.returns).toEqual([{ id: returned.id, status: 'RECEIVED', receivedAt: expect.any(String) }]);
+    expect(settled.refunds).toEqual([{ id: returned.id, status: 'REFUNDED', amount: { amount: 1999 } }]);
+    expect(await onHand('BOOK-002')).toBe(stocked + 1);
+
+    // The other unit may still be returned; then nothing more.
+    expect((await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r2-${id}` })).errors).toBeUndefined();
+    expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r3-${id}` }))).toEqual(['BAD_USER_INPUT']);
+    const history = (await orderOf(id)).history.filter((t) => t.elementType === 'RETURN').map((t) => t.to);
+    expect(history).toEqual(expect.arrayContaining(['RETURN_REQUESTED', 'ITEM_RECEIVED']));
+  });
+});

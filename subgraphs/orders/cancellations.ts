@@ -203,7 +203,7 @@ export function settlement(order: OrderDoc): NewMessage[] {
   if (cancellation.scope.includes(orderId) && cancellationStatusOf(cancellation) === 'CANCELLED') {
     messages.push({ id: `release:${orderId}`, target: 'inventory', operation: operations.releaseReservation, variables: { reservationId: orderId } });
   }
-  if (cancellation.refund) messages.push(refundRequest(orderId, cancellation.refund, cancellation.reason));
+  if (cancellation.refund) messages.push(refundRequest(orderId, cancellation.refund, `cancelled: ${cancellation.reason}`));
   return messages;
 }
 
@@ -212,7 +212,7 @@ export function refundRequest(orderId: string, refund: NonNullable<CancellationD
     id: `refund-request:${refund.refundId}`,
     target: 'payments',
     operation: operations.requestRefund,
-    variables: { input: { refundId: refund.refundId, orderId, chargeId: refund.chargeId, amount: refund.amount, reason: `cancelled: ${reason}` } },
+    variables: { input: { refundId: refund.refundId, orderId, chargeId: refund.chargeId, amount: refund.amount, reason } },
   };
 }
 
@@ -250,5 +250,5 @@ export function cancellationOf(order: OrderDoc | null, id: string): Cancellation
 export function refundOfLateCharge(order: OrderDoc, chargeId: string): NewMessage | null {
   const cancellation = order.cancellation;
   if (!cancellation || cancellationStatusOf(cancellation) !== 'CANCELLED' || !cancellation.scope.includes(order._id.toHexString())) return null;
-  return refundRequest(order._id.toHexString(), { refundId: cancellation.id, chargeId, amount: order.total }, cancellation.reason);
+  return refundRequest(order._id.toHexString(), { refundId: cancellation.id, chargeId, amount: order.total }, `cancelled: ${cancellation.reason}`);
 }

@@ -9,6 +9,7 @@ import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
+import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
@@ -57,6 +58,18 @@ export const resolvers: Resolvers = {
       // Cancelled before the split: the order's own move to CANCELLED goes to tracking now.
       if (cancelled.cancellation.concludedAt) await sendOrderTransitions(context.store, cancelled.order);
       return cancelled;
+    },
+
+    requestReturn: async (_, { input }, context) => {
+      parseId(input.orderId, 'orderId');
+      const order = await accessibleOrder(context, input.orderId);
+      if (!order) throw notFound(`no order with id ${input.orderId}`, { field: 'orderId' });
+      return requestReturn(input, context.store);
+    },
+
+    recordReturnReceived: async (_, { input }, { store }) => {
+      await receiveReturn(store, input);
+      return true;
     },
 
     recordCancellationOutcome: async (_, { input }, { store }) => {
@@ -155,6 +168,12 @@ export const resolvers: Resolvers = {
     shipmentProgress: (order) => order.shipments,
     addressChanges: (order) => (order.addressChanges ?? []).map((change) => ({ order, change })),
     cancellation: (order) => (order.cancellation ? { order, cancellation: order.cancellation } : null),
+    returns: (order) => order.returns ?? [],
+  },
+  Return: {
+    refundAmount: (doc) => doc.amount,
+    requestedAt: (doc) => doc.requestedAt.toISOString(),
+    receivedAt: (doc) => doc.receivedAt?.toISOString() ?? null,
   },
   Cancellation: {
     id: ({ cancellation }) => cancellation.id,

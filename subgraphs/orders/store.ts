@@ -118,6 +118,22 @@ export interface CancellationDoc {
   refund: { refundId: string; chargeId: string; amount: MoneyDoc } | null;
 }
 
+/** A customer sends a shipped line back; refunded once receiving has the items (see returns.ts). */
+export interface ReturnDoc {
+  id: string;
+  sku: string;
+  quantity: number;
+  reason: string;
+  idempotencyKey: string;
+  status: 'AWAITING_ITEM' | 'RECEIVED';
+  /** What it was charged at: what is refunded once it is back. */
+  amount: MoneyDoc;
+  requestedAt: Date;
+  receivedAt: Date | null;
+  /** The receipt that brought it back. */
+  receiptId: string | null;
+}
+
 /** A cancellation as the graph shows it: with its order. */
 export interface CancellationView {
   order: OrderDoc;
@@ -147,6 +163,8 @@ export interface OrderDoc {
   /** How many times the address was changed in flight (absent: never); shipments carry the version they have. */
   addressVersion?: number;
   addressChanges?: AddressChangeDoc[];
+  /** Returns of shipped lines, oldest first. */
+  returns?: ReturnDoc[];
   /** The one cancellation asked for, if any. */
   cancellation?: CancellationDoc | null;
   paymentMethod: OrderPaymentDoc;

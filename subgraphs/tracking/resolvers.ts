@@ -89,4 +89,4 @@ export const resolvers: Resolvers = {
 };
 
 /** Transitions about an order rather than moves of it: they say nothing of where it is. */
-const notMoves = new Set(['CHANGE', 'CANCEL', 'REFUND']);
+const notMoves = new Set(['CHANGE', 'CANCEL', 'REFUND', 'RETURN']);

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, ShipmentProgressDoc, MoneyDoc, CustomerRef, ProductRef, AddressChangeView, AddressChangeOutcomeDoc, CancellationView, CancellationOutcomeDoc } from '../store.ts';
+import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, ShipmentProgressDoc, MoneyDoc, CustomerRef, ProductRef, AddressChangeView, AddressChangeOutcomeDoc, CancellationView, ReturnDoc, CancellationOutcomeDoc } from '../store.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -65,10 +65,6 @@ export type AddressChangeStatus =
   /** Too late for every shipment: they had left. */
   | 'REJECTED';
 
-/**
- * Name, lines and city up to 200 characters, a postal code up to 20; country an existing
- * ISO 3166-1 alpha-2 code (any case). Anything else is BAD_USER_INPUT.
- */
 export type CancelOrderInput = {
   /** Client-chosen key (up to 100 characters): a retry with it returns the same cancellation. */
   idempotencyKey: Scalars['String']['input'];
@@ -218,6 +214,16 @@ export type Mutation = {
   recordCancellationOutcome: Scalars['Boolean']['output'];
   /** Internal: a stage reports a shipment's progress. Idempotent by eventId. */
   recordProgress: Scalars['Boolean']['output'];
+  /** Internal: receiving has stocked the items of a return. Idempotent. */
+  recordReturnReceived: Scalars['Boolean']['output'];
+  /**
+   * A customer (its own orders) or support sends back units of a line that has shipped (a
+   * return). Answers at once with the return AWAITING_ITEM; when receiving stocks the items
+   * (receiveItems with this returnId), it becomes RECEIVED and payments refunds what they were
+   * charged at (Order.refunds). Only shipped units can be returned, each once. Retrying with the
+   * same idempotencyKey returns the same return.
+   */
+  requestReturn: Return;
   /** Internal: the exceptions service asks to retry or cancel an element this service parked. */
   resolveOrdersException: Scalars['Boolean']['output'];
   /** Internal: a stage on directed routing hands a finished shipment back to the coordinator. */
@@ -263,6 +269,16 @@ export type MutationRecordProgressArgs = {
 };
 
 
+export type MutationRecordReturnReceivedArgs = {
+  input: ReturnReceivedInput;
+};
+
+
+export type MutationRequestReturnArgs = {
+  input: RequestReturnInput;
+};
+
+
 export type MutationResolveOrdersExceptionArgs = {
   action: ExceptionAction;
   elementId: Scalars['ID']['input'];
@@ -305,6 +321,8 @@ export type Order = {
   /** The card charged, as it was when the order was placed. */
   paymentMethod: OrderPaymentMethod;
   placedAt: Scalars['String']['output'];
+  /** Returns of shipped lines, oldest first. */
+  returns: Array<Return>;
   /** Each shipment's progress, as reported by the stages. */
   shipmentProgress: Array<ShipmentProgress>;
   /**
@@ -458,6 +476,47 @@ export type QueryOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<OrderStatus>;
 };
+
+/**
+ * Name, lines and city up to 200 characters, a postal code up to 20; country an existing
+ * ISO 3166-1 alpha-2 code (any case). Anything else is BAD_USER_INPUT.
+ */
+export type RequestReturnInput = {
+  /** Client-chosen key (up to 100 characters): a retry with it returns the same return. */
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  quantity: Scalars['Int']['input'];
+  /** Why, in up to 500 characters. */
+  reason: Scalars['String']['input'];
+  sku: Scalars['String']['input'];
+};
+
+/** Units of a shipped line the customer sends back. */
+export type Return = {
+  __typename?: 'Return';
+  id: Scalars['ID']['output'];
+  quantity: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+  receivedAt?: Maybe<Scalars['String']['output']>;
+  /** What is refunded once the items are back: what they were charged at. */
+  refundAmount: Money;
+  requestedAt: Scalars['String']['output'];
+  sku: Scalars['String']['output'];
+  status: ReturnStatus;
+};
+
+export type ReturnReceivedInput = {
+  quantity: Scalars['Int']['input'];
+  receiptId: Scalars['ID']['input'];
+  returnId: Scalars['ID']['input'];
+  sku: Scalars['String']['input'];
+};
+
+export type ReturnStatus =
+  /** Waiting for the items to come back through receiving. */
+  | 'AWAITING_ITEM'
+  /** Received and stocked; the refund is asked for (Order.refunds). */
+  | 'RECEIVED';
 
 export type ShipmentAddressInput = {
   city: Scalars['String']['input'];
@@ -646,6 +705,10 @@ export type ResolversTypes = ResolversObject<{
   Product: ResolverTypeWrapper<ProductRef>;
   ProgressInput: ProgressInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RequestReturnInput: RequestReturnInput;
+  Return: ResolverTypeWrapper<ReturnDoc>;
+  ReturnReceivedInput: ReturnReceivedInput;
+  ReturnStatus: ReturnStatus;
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
@@ -685,6 +748,9 @@ export type ResolversParentTypes = ResolversObject<{
   Product: ProductRef;
   ProgressInput: ProgressInput;
   Query: Record<PropertyKey, never>;
+  RequestReturnInput: RequestReturnInput;
+  Return: ReturnDoc;
+  ReturnReceivedInput: ReturnReceivedInput;
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
@@ -747,6 +813,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   recordAddressChangeOutcome?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordAddressChangeOutcomeArgs, 'input'>>;
   recordCancellationOutcome?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordCancellationOutcomeArgs, 'input'>>;
   recordProgress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordProgressArgs, 'input'>>;
+  recordReturnReceived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordReturnReceivedArgs, 'input'>>;
+  requestReturn?: Resolver<ResolversTypes['Return'], ParentType, ContextType, RequireFields<MutationRequestReturnArgs, 'input'>>;
   resolveOrdersException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveOrdersExceptionArgs, 'action' | 'elementId' | 'queue'>>;
   stageCompleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStageCompletedArgs, 'shipment' | 'stage'>>;
   stopOrder?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStopOrderArgs, 'orderId' | 'reason'>>;
@@ -761,6 +829,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   paymentMethod?: Resolver<ResolversTypes['OrderPaymentMethod'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  returns?: Resolver<Array<ResolversTypes['Return']>, ParentType, ContextType>;
   shipmentProgress?: Resolver<Array<ResolversTypes['ShipmentProgress']>, ParentType, ContextType>;
   shippingAddress?: Resolver<ResolversTypes['ShippingAddress'], ParentType, ContextType>;
   shippingMethod?: Resolver<ResolversTypes['ShippingMethod'], ParentType, ContextType>;
@@ -810,6 +879,17 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
 }>;
 
+export type ReturnResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Return'] = ResolversParentTypes['Return']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  receivedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  refundAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReturnStatus'], ParentType, ContextType>;
+}>;
+
 export type ShipmentProgressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShipmentProgress'] = ResolversParentTypes['ShipmentProgress']> = ResolversObject<{
   detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   distributionCenter?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -842,6 +922,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Return?: ReturnResolvers<ContextType>;
   ShipmentProgress?: ShipmentProgressResolvers<ContextType>;
   ShippingAddress?: ShippingAddressResolvers<ContextType>;
 }>;

@@ -25,6 +25,8 @@ export type ElementType =
   | 'RECEIPT'
   /** A refund: REFUND_REQUESTED, then REFUNDED, or REFUND_FAILED when it keeps failing and waits in exceptions. */
   | 'REFUND'
+  /** A return of a shipped line: RETURN_REQUESTED (orders), then ITEM_RECEIVED once receiving has it back (a REFUND follows). */
+  | 'RETURN'
   | 'SHIPMENT';
 
 export type Location = {
