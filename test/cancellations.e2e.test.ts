@@ -223,6 +223,17 @@ describe('cancelling an order', () => {
       expect(settled.status).toBe('SHIPPED');
       expect(settled.shipmentProgress.map((s) => [s.shipmentId, s.status]).sort()).toEqual([[atRebin, 'CANCELLED'], [left, 'SHIPPED']].sort());
       await eventually(() => reserved('BOOK-002'), (units) => units === before);
+
+      // A later address change is about what is left of the order: the pulled shipment goes nowhere.
+      const change = await gql(system.gatewayUrl, `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, {
+        input: { orderId: id, address: { name: 'Ada Lovelace', line1: '1 Piccadilly', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' } },
+      });
+      expect(change.errors).toBeUndefined();
+      const changed = await eventually(
+        async () => (await gql(system.gatewayUrl, `query($id: ID!) { addressChange(id: $id) { status outcomes { elementId result } } }`, { id: change.data!.changeShippingAddress.id })).data!.addressChange,
+        (c) => c.status !== 'PENDING',
+      );
+      expect(changed).toEqual({ status: 'REJECTED', outcomes: [{ elementId: left, result: 'REJECTED' }] });
     } finally {
       await system.stopWorkers('rebin');
       system.addWorker('rebin');

@@ -141,7 +141,8 @@ function draft(order: OrderDoc, id: string, address: ShippingAddressDoc, mode: A
     address,
     idempotencyKey: key,
     requestedAt: now,
-    scope: split ? order.shipments.map((shipment) => shipment.shipmentId) : [orderId],
+    // A shipment a cancellation pulled goes nowhere: no address to change.
+    scope: split ? order.shipments.filter((shipment) => shipment.status !== 'CANCELLED').map((shipment) => shipment.shipmentId) : [orderId],
     outcomes,
   };
 }
@@ -320,6 +321,15 @@ export function rejectPending(order: OrderDoc): Pick<OrderDoc, 'addressChanges'>
   const at = new Date();
   const changes = withOutcomes(order, (change) =>
     change.scope.map((elementId) => ({ elementId, node: 'orders', result: 'REJECTED' as const, detail: 'the order was cancelled', at })),
+  );
+  return changes ? { addressChanges: changes } : null;
+}
+
+/** Some shipments were pulled by a cancellation: changes still waiting for them will never get an outcome from a node. */
+export function rejectPendingFor(order: OrderDoc, shipmentIds: string[]): Pick<OrderDoc, 'addressChanges'> | null {
+  const at = new Date();
+  const changes = withOutcomes(order, () =>
+    shipmentIds.map((elementId) => ({ elementId, node: 'orders', result: 'REJECTED' as const, detail: 'the shipment was cancelled', at })),
   );
   return changes ? { addressChanges: changes } : null;
 }

@@ -12,7 +12,7 @@ import {
 } from '../../pipeline/cancellations.ts';
 import { operations } from '../../pipeline/messages.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
-import { rejectPending } from './address-changes.ts';
+import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
 import type { CancellationDoc, CancellationOutcomeDoc, MoneyDoc, OrderDoc, OrderPatch, OrderStore } from './store.ts';
@@ -137,7 +137,7 @@ function settled(order: OrderDoc, now: Date): OrderPatch | null {
     shipments,
     cancellation: { ...cancellation, concludedAt: now, refund },
     ...(moved ? { ...where, transition: { detail: `cancellation ${cancellation.id}` } } : {}),
-    ...(where?.status === 'CANCELLED' ? rejectPending(order) : {}),
+    ...(where?.status === 'CANCELLED' ? rejectPending(order) : rejectPendingFor(order, [...pulled])),
   };
 }
 
@@ -237,6 +237,8 @@ export async function recordCancellationOutcome(store: OrderStore, orderId: stri
   const order = changed ?? (await store.findById(id));
   if (!order?.cancellation?.concludedAt) return;
   await sendOrderTransitions(store, order);
+  // Tells tracking of address changes this settled for the pulled elements (again on a re-run: idempotent).
+  await postOwnTransitions(store, order, order.cancellation.outcomes.filter((o) => o.result === 'APPLIED').map((o) => o.elementId));
   const messages = settlement(order);
   if (messages.length > 0) await store.reports.post(`cancellation-settled:${cancellationId}`, messages);
 }

@@ -56,7 +56,10 @@ export const resolvers: Resolvers = {
       if (!order) throw notFound(`no order with id ${input.orderId}`, { field: 'orderId' });
       const cancelled = await requestCancellation(input, context.store);
       // Cancelled before the split: the order's own move to CANCELLED goes to tracking now.
-      if (cancelled.cancellation.concludedAt) await sendOrderTransitions(context.store, cancelled.order);
+      if (cancelled.cancellation.concludedAt) {
+        await sendOrderTransitions(context.store, cancelled.order);
+        await postOwnTransitions(context.store, cancelled.order, [input.orderId]);
+      }
       return cancelled;
     },
 
