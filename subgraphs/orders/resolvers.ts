@@ -7,7 +7,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
-import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation } from './cancellations.ts';
+import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, refundRequest, requestCancellation } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
@@ -223,9 +223,10 @@ async function accessibleOrder(context: Context, id: string) {
 }
 
 /**
- * Stops an order that has not shipped and gives back the stock it held. Shipments of it
- * already with a later stage still go out (stages do not check for cancellation), and
- * the charge is not refunded: payments has no refunds yet.
+ * Stops an order that has not shipped (a person cancelled one of its elements in exceptions)
+ * and gives back the stock it held. Shipments of it already with a later stage still go out
+ * (this is not a customer's cancellation, which travels to the stages: cancellations.ts). An
+ * order stopped before its split (out of stock) is refunded in full if it was charged.
  */
 async function cancel(store: OrderStore, orderId: string, reason: string): Promise<void> {
   const cancelled = await store.change(new ObjectId(orderId), (order) =>
@@ -236,6 +237,10 @@ async function cancel(store: OrderStore, orderId: string, reason: string): Promi
   if (order?.status === 'CANCELLED') {
     await sendOrderTransitions(store, order);
     await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+    if (order.chargeId && order.shipments.length === 0 && !order.cancellation) {
+      const refund = { refundId: `${orderId}-stopped`, chargeId: order.chargeId, amount: order.total };
+      await store.reports.post(`stop-refund:${orderId}`, [refundRequest(orderId, refund, `stopped: ${reason}`)]);
+    }
   }
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
 }
