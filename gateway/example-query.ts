@@ -64,7 +64,29 @@ mutation ChangeAddress {
   }) { id status outcomes { elementId node result detail } }
 }
 
-# 4. Watch shipments leave, live (run it, then PlaceOrder again): each event
+# 4. Cancel an order wherever it is (paste its id; as for 3., start with
+#    PICKING_MAX_WAIT_MS=30000 to catch one in picking). Answers at once, PENDING;
+#    each stage holding a shipment pulls it (unless it is being handed to the
+#    carrier: too late) and gives its stock back; payments then refunds what was
+#    charged for what did not ship. The same idempotencyKey again returns the same
+#    cancellation. Then read the order: cancellation, refunds and their history.
+mutation CancelOrder {
+  cancelOrder(input: { orderId: "<an order id>", reason: "ordered the wrong one", idempotencyKey: "cancel-1" }) {
+    id status outcomes { elementId node result detail }
+  }
+}
+
+query Cancelled {
+  order(id: "<an order id>") {
+    status
+    charge { amount { amount currency } }
+    cancellation { status reason refundAmount { amount currency } outcomes { node result detail } }
+    refunds { status amount { amount currency } attempts refundedAt }
+    history { elementType from to node }
+  }
+}
+
+# 5. Watch shipments leave, live (run it, then PlaceOrder again): each event
 #    composes the customer's name (customers) and the carrier and tracking
 #    number (shipping) with the transition (tracking). Keep the last cursor:
 #    pipelineTransitions(state: "SHIPPED", after: "<cursor>") resumes from it.
@@ -79,7 +101,7 @@ subscription ShipmentsLeaving {
   }
 }
 
-# 5. Browse the catalog, a page at a time (every list pages the same way):
+# 6. Browse the catalog, a page at a time (every list pages the same way):
 #    products by sku with their vendor (vendors) and stock (inventory); for the
 #    next page, add after: "<pageInfo.endCursor>".
 query Catalog {

@@ -320,6 +320,34 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /**
+   * Takes a live element out of the pipeline (its order was cancelled), unless its worker is
+   * past the point of no return: CANCELLED in one write with the messages that report it, and
+   * a LEASED element's lease is void (its worker can neither seal, complete nor fail it).
+   * `withdrawn`; `sealed` (too late); `finished` (done, cancelled or not here: moved on).
+   */
+  async withdraw(id: string, messages: NewMessage[]): Promise<{ outcome: 'withdrawn' | 'sealed' | 'finished'; item: QueueItem<P, R> | null }> {
+    let outcome: 'withdrawn' | 'sealed' | 'finished' = 'finished';
+    let seen: QueueItem<P, R> | null = null;
+    const head = await this.cas.update(id, (current) => {
+      seen = current;
+      if (!current || current.status === 'DONE' || current.status === 'CANCELLED') {
+        outcome = 'finished';
+        return REFUSED;
+      }
+      if (current.sealed) {
+        outcome = 'sealed';
+        return REFUSED;
+      }
+      outcome = 'withdrawn';
+      const outbox = [...current.outbox, ...messages.map(newMessage)];
+      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some(isPending) };
+    });
+    if (head === REFUSED) return { outcome, item: seen };
+    await this.archiveIfFinished(head);
+    return { outcome, item: head };
+  }
+
+  /**
    * A worker's point of no return: from here the payload cannot be amended, so what the
    * worker does next (ship a parcel) uses exactly this payload. Null when the lease was
    * revoked or lost: the worker must stop, and the element will be worked again.

@@ -50,9 +50,11 @@ export const operations = {
   raiseException: `mutation RaiseException($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`,
   commitReservation: `mutation CommitReservation($reservationId: ID!, $distributionCenter: String!) { commitReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
   receiveStock: `mutation ReceiveStock($input: ReceiveStockInput!) { receiveStock(input: $input) { quantity } }`,
-  releaseReservation: `mutation ReleaseReservation($reservationId: ID!) { releaseReservation(reservationId: $reservationId) }`,
+  releaseReservation: `mutation ReleaseReservation($reservationId: ID!, $distributionCenter: String) { releaseReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
+  recordReturnReceived: `mutation RecordReturnReceived($input: ReturnReceivedInput!) { recordReturnReceived(input: $input) }`,
+  requestRefund: `mutation RequestRefund($input: RefundRequestInput!) { requestRefund(input: $input) { id status } }`,
   recordAddressChangeOutcome: `mutation RecordAddressChangeOutcome($input: AddressChangeOutcomeInput!) { recordAddressChangeOutcome(input: $input) }`,
-  cancelOrder: `mutation CancelOrder($orderId: ID!, $reason: String!) { cancelOrder(orderId: $orderId, reason: $reason) }`,
+  stopOrder: `mutation StopOrder($orderId: ID!, $reason: String!) { stopOrder(orderId: $orderId, reason: $reason) }`,
 } as const;
 
 /** Progress an order makes, as reported to the orders service by the stage that made it. */

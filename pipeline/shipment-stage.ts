@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { badInput, notFound } from '../kit/errors.ts';
 import { DurableQueue, queueDepth, type QueueItem } from '../kit/queue.ts';
 import { type AddressChangePayload, StageChanges } from './address-changes.ts';
+import { type CancellationPayload, StageCancellations } from './cancellations.ts';
 import { exceptionFor } from './exceptions.ts';
 import { operations, type ShipmentPayload } from './messages.ts';
 
@@ -21,10 +22,11 @@ export function shipmentQueue(db: Db, service: string, options: { visibilityTime
 /** A queue element's status as the stages' GraphQL `StageStatus` enum names it. */
 export const stageStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'DONE', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 
-/** What every shipment stage's store has: its queue of shipments and its side of address changes. */
+/** What every shipment stage's store has: its queue of shipments and its side of address changes and cancellations. */
 export interface ShipmentStageStore {
   shipments: DurableQueue<ShipmentPayload>;
   changes: StageChanges;
+  cancellations: StageCancellations;
 }
 
 /** Resolver bodies every shipment stage exposes, typed loosely so each subgraph maps them onto its generated types. */
@@ -34,11 +36,16 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
     enqueue: async (shipment: ShipmentPayload) => {
       if (shipment.lines.length === 0) throw badInput('a shipment needs at least one line', 'shipment.lines');
       if (shipment.lines.some((line) => !Number.isInteger(line.quantity) || line.quantity < 1)) throw badInput('line quantities must be positive', 'shipment.lines');
-      return (await store().changes.arrive(shipment, async (changed) => (await queue().enqueue(changed.shipmentId, changed)).item)) as ShipmentItem;
+      const item = await store().changes.arrive(shipment, async (changed) => (await queue().enqueue(changed.shipmentId, changed)).item);
+      return (await store().cancellations.arrived(item)) as ShipmentItem;
     },
     applyAddressChange: (change: AddressChangePayload, dryRun: boolean | null | undefined) => {
       if (!Number.isInteger(change.version) || change.version < 1) throw badInput('version must be a positive whole number', 'change.version');
       return store().changes.apply(change, { dryRun: !!dryRun });
+    },
+    applyCancellation: (cancellation: CancellationPayload) => {
+      if (!cancellation.cancellationId || !cancellation.orderId) throw badInput('a cancellation names itself and its order', 'cancellation');
+      return store().cancellations.apply(cancellation);
     },
     get: (id: string) => queue().get(id) as Promise<ShipmentItem | null>,
     depth: () => queueDepth(queue() as DurableQueue<unknown, unknown>),
@@ -46,7 +53,7 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
       if (queueName !== 'shipments') throw notFound(`no queue named ${queueName}`, { field: 'queue' });
       const parked = await queue().get(elementId);
       const tellOrders = parked
-        ? [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.cancelOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled` } }]
+        ? [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.stopOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled` } }]
         : [];
       const item = action === 'RETRY' ? await queue().retry(elementId) : await queue().cancel(elementId, tellOrders);
       if (!item) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });

@@ -6,7 +6,7 @@ import { currentTraceId } from '../kit/telemetry.ts';
 // down loses nothing, and a transition delivered twice is stored once (by its id).
 
 /** What kinds of element nodes record transitions of (tracking's `ElementType`). */
-export type ElementType = 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE';
+export type ElementType = 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE' | 'CANCEL' | 'REFUND' | 'RETURN';
 
 export interface TransitionPayload {
   /** Stable for the same transition, so re-runs and re-deliveries are stored once. */

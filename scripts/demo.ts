@@ -7,7 +7,7 @@ const gatewayUrl = process.env.GATEWAY_URL ?? `http://localhost:${process.env.GA
 const count = Number(process.argv[2] ?? 12);
 const finalStatuses = new Set(['SHIPPED', 'PAYMENT_DECLINED', 'OUT_OF_STOCK', 'CANCELLED']);
 
-// Ada places and watches her orders; a support agent changes an address. Their tokens come from
+// Ada places and watches her orders and cancels one; a support agent changes an address. Their tokens come from
 // the running development secret (npm start's), or DEMO_CUSTOMER_TOKEN / DEMO_SUPPORT_TOKEN.
 const tokens = { ada: process.env.DEMO_CUSTOMER_TOKEN ?? '', support: process.env.DEMO_SUPPORT_TOKEN ?? '' };
 
@@ -55,6 +55,9 @@ async function main() {
   // A support agent changes one order's address once it is in the distribution centre.
   const changing = ids[1] ?? ids[0]!;
   let change: string | null = null;
+  // Ada cancels another once it is in the distribution centre; payments refunds it.
+  const cancelling = ids[2] ?? ids[0]!;
+  let cancellation: string | null = null;
   const started = Date.now();
   type Row = { id: string; status: string; stage: string | null; shipments: { carrier: string; trackingNumber: string }[] | null; exceptions: { reason: string }[] | null };
   let rows: Row[] = [];
@@ -64,11 +67,13 @@ async function main() {
     );
     const target = rows.find((row) => row.id === changing);
     if (!change && target && ['PICKING', 'REBIN', 'SHIPPING'].includes(target.status)) change = await changeAddressInFlight(changing, target.status);
+    const toCancel = rows.find((row) => row.id === cancelling);
+    if (!cancellation && cancelling !== changing && toCancel && ['PICKING', 'REBIN', 'SHIPPING'].includes(toCancel.status)) cancellation = await cancelInFlight(cancelling, toCancel.status);
     const counts = new Map<string, number>();
     for (const row of rows) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
     const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
     process.stdout.write(`${seconds}s  ${[...counts].map(([status, n]) => `${status} ${n}`).join('  ')}\n`);
-    if (rows.every((row) => finalStatuses.has(row.status))) break;
+    if (rows.every((row) => finalStatuses.has(row.status)) && (!cancellation || (await refundSettled(cancelling)))) break;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   process.stdout.write('\n');
@@ -77,6 +82,7 @@ async function main() {
     process.stdout.write(`${row.id}  ${row.status.padEnd(16)} ${detail}\n`);
   }
   if (change) await reportChange(change);
+  if (cancellation) await reportCancellation(cancellation);
   process.stdout.write('\nDeclined orders wait in exceptions: retry one with mutation { retryException(id: "...") { status } } (see query { exceptions { edges { node { id reason } } pageInfo { hasNextPage endCursor } } }).\n');
 }
 
@@ -100,6 +106,41 @@ async function changeAddressInFlight(orderId: string, status: string): Promise<s
     process.stdout.write(`could not change the address of ${orderId}: ${error instanceof Error ? error.message : String(error)}\n`);
     return null;
   }
+}
+
+/** Ada cancels one of her orders while it is in the distribution centre (published to the stages, like an address change). */
+async function cancelInFlight(orderId: string, status: string): Promise<string | null> {
+  try {
+    const { cancelOrder } = await gql<{ cancelOrder: { id: string; status: string } }>(
+      `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id status } }`,
+      { input: { orderId, reason: 'ordered the wrong one', idempotencyKey: `demo-cancel-${orderId}` } },
+    );
+    process.stdout.write(`Ada cancelled ${orderId} while ${status}: cancellation ${cancelOrder.id} ${cancelOrder.status}\n`);
+    return cancelOrder.id;
+  } catch (error) {
+    process.stdout.write(`could not cancel ${orderId}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return null;
+  }
+}
+
+/** Whether the cancellation has its outcome and any refund it asked for is settled (refunded or parked). */
+async function refundSettled(orderId: string): Promise<boolean> {
+  const { order } = await gql<{ order: { cancellation: { status: string; refundAmount: { amount: number } | null } | null; refunds: { status: string }[] } }>(
+    `query($id: ID!) { order(id: $id) { cancellation { status refundAmount { amount } } refunds { status } } }`,
+    { id: orderId },
+  );
+  if (!order.cancellation || order.cancellation.status === 'PENDING') return false;
+  if (!order.cancellation.refundAmount) return true;
+  return order.refunds.length > 0 && order.refunds.every((refund) => ['REFUNDED', 'FAILED'].includes(refund.status));
+}
+
+async function reportCancellation(id: string) {
+  const { cancellation } = await gql<{
+    cancellation: { status: string; outcomes: { node: string; result: string; detail: string | null }[]; order: { status: string; refunds: { status: string; amount: { amount: number; currency: string } }[] } };
+  }>(`query($id: ID!) { cancellation(id: $id) { status outcomes { node result detail } order { status refunds { status amount { amount currency } } } } }`, { id });
+  process.stdout.write(`\ncancellation ${id}: ${cancellation.status} (order ${cancellation.order.status})\n`);
+  for (const outcome of cancellation.outcomes) process.stdout.write(`  ${outcome.node}: ${outcome.result} (${outcome.detail ?? ''})\n`);
+  for (const refund of cancellation.order.refunds) process.stdout.write(`  refund ${refund.amount.amount} ${refund.amount.currency}: ${refund.status}\n`);
 }
 
 async function reportChange(id: string) {

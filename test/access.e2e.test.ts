@@ -130,7 +130,7 @@ describe('every subgraph, reached straight on its port', () => {
 
   it('refuses internal mutations to a client identity the gateway signed, and changes nothing', async () => {
     const asAda = await testTokens.sign({ subject: 'customer:ada', scopes: ['customer'], customerId: ada });
-    const cancel = await gql(system.urls.orders, `mutation { cancelOrder(orderId: "${graceOrder}", reason: "mine now") }`, {}, { token: asAda });
+    const cancel = await gql(system.urls.orders, `mutation { stopOrder(orderId: "${graceOrder}", reason: "mine now") }`, {}, { token: asAda });
     expect(codes(cancel)).toEqual(['FORBIDDEN']);
     const order = await gql(system.gatewayUrl, `{ order(id: "${graceOrder}") { status } }`, {}, { token: tokens.support });
     expect(order.data!.order.status).not.toBe('CANCELLED');
@@ -203,13 +203,20 @@ describe('customer A and customer B', () => {
     expect(codes(addAddress)).toEqual(['FORBIDDEN']);
     const change = await gql(system.gatewayUrl, `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, { input: { orderId: graceOrder, address: { name: 'A', line1: '1 Evil St', city: 'X', postalCode: '1', country: 'GB' } } }, { token: tokens.ada });
     expect(codes(change)).toEqual(['FORBIDDEN']);
+    // Cancelling: refused to another customer (by orders, the owner) and to the warehouse (by the rules).
+    const cancelGraces = `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id status } }`;
+    const cancelInput = { input: { orderId: graceOrder, reason: 'not mine', idempotencyKey: `evil-${unique()}` } };
+    expect(codes(await gql(system.gatewayUrl, cancelGraces, cancelInput, { token: tokens.ada }))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(system.gatewayUrl, cancelGraces, cancelInput, { token: tokens.warehouse }))).toEqual(['FORBIDDEN']);
     const asGrace = await gql(system.gatewayUrl, placeOrder, { input: { customerId: grace, paymentMethodId: 'p00000000000000000000003', lines: [{ sku: 'MUG-001', quantity: 1 }] } }, { token: tokens.ada });
     expect(codes(asGrace)).toEqual(['FORBIDDEN']);
     const withGracesCard = await gql(system.gatewayUrl, placeOrder, { input: { customerId: ada, paymentMethodId: 'p00000000000000000000003', lines: [{ sku: 'MUG-001', quantity: 1 }] } }, { token: tokens.ada });
     expect(codes(withGracesCard)).toEqual(['NOT_FOUND']);
-    const record = await gql(system.gatewayUrl, `{ customer(id: "${grace}") { addresses { line1 } } order(id: "${graceOrder}") { addressChanges { address { line1 } } } }`, {}, { token: tokens.support });
+    const record = await gql(system.gatewayUrl, `{ customer(id: "${grace}") { addresses { line1 } } order(id: "${graceOrder}") { status cancellation { id } addressChanges { address { line1 } } } }`, {}, { token: tokens.support });
     expect(record.data!.customer.addresses.map((a: { line1: string }) => a.line1)).not.toContain('1 Evil St');
     expect(record.data!.order.addressChanges.map((c: { address: { line1: string } }) => c.address.line1)).not.toContain('1 Evil St');
+    expect(record.data!.order.cancellation).toBeNull();
+    expect(record.data!.order.status).not.toBe('CANCELLED');
   });
 
   it("Ada cannot follow Grace's order; Grace can", async () => {

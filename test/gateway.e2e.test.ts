@@ -30,7 +30,7 @@ describe('gateway start-up', () => {
     const { schema } = system.gateway.yoga.getEnveloped();
     const document = parse(exampleQuery);
     expect(validate(schema, document)).toEqual([]);
-    expect(document.definitions.map((d) => ('operation' in d ? d.operation : d.kind))).toEqual(['mutation', 'query', 'mutation', 'subscription', 'query']);
+    expect(document.definitions.map((d) => ('operation' in d ? d.operation : d.kind))).toEqual(['mutation', 'query', 'mutation', 'mutation', 'query', 'subscription', 'query']);
   });
 
   it('serves a supergraph file written elsewhere (npm run compose), with subgraph URLs from its own environment', async () => {

@@ -175,6 +175,10 @@ describe('the order pipeline', () => {
     const stuck = await eventually(() => orderOf(other), (o) => o.status === 'OUT_OF_STOCK' && o.exceptions.length > 0);
     expect((await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: stuck.exceptions[0].id })).data!.cancelException.status).toBe('CANCELLED');
     expect((await orderOf(other)).status).toBe('CANCELLED');
+    // It had been charged: stopped before anything was reserved or shipped, it is refunded in full.
+    const refunds = async () => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { total { amount } refunds { status amount { amount } } } }`, { id: other })).data!.order;
+    const refunded = await eventually(refunds, (o) => o.refunds.some((r: { status: string }) => r.status === 'REFUNDED'));
+    expect(refunded.refunds).toEqual([{ status: 'REFUNDED', amount: { amount: refunded.total.amount } }]);
   }, 60_000);
 
   it('gives back the stock a cancelled order held', async () => {
@@ -186,7 +190,7 @@ describe('the order pipeline', () => {
       const held = (await gql(system.gatewayUrl, `{ product(sku: "BOOK-002") { stock { onHand reserved } } }`)).data!.product.stock;
       expect(held).toEqual({ onHand: before.onHand, reserved: before.reserved + 2 });
       // What the picking stage sends when a person cancels its shipment from exceptions:
-      const cancelled = await gql(system.urls.orders, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "test") }`, { id });
+      const cancelled = await gql(system.urls.orders, `mutation($id: ID!) { stopOrder(orderId: $id, reason: "test") }`, { id });
       expect(cancelled.errors).toBeUndefined();
       expect((await statusOf(id)).status).toBe('CANCELLED');
       await eventually(

@@ -34,7 +34,7 @@ export interface SystemOptions {
   /** Which pipeline workers to start (in this process): all by default. */
   workers?: boolean | readonly WorkerName[];
   payments?: { latencyMs: number; failureRate: number };
-  paymentsQueue?: { visibilityTimeoutMs?: number; maxAttempts?: number };
+  paymentsQueue?: { visibilityTimeoutMs?: number; maxAttempts?: number; refundMaxAttempts?: number };
   picking?: { batchSize: number; maxWaitMs: number };
   /** Where payments may call results back (PAYMENTS_CALLBACK_ALLOWLIST): nowhere by default. */
   callbackAllowList?: string[];

@@ -55,6 +55,43 @@ describe('the /track page', () => {
     }
   });
 
+  it('shows a cancellation and its refund live', async () => {
+    await system.stopWorkers('shipping'); // hold the order at shipping, where the cancellation pulls it
+    try {
+      const id = await placeOrder(system.gatewayUrl, [{ sku: 'MUG-001', quantity: 1 }]);
+      const page = await browser.newPage();
+      try {
+        const token = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { trackingToken } }`, { id })).data!.order.trackingToken as string;
+        await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${token}`));
+        await page.getByText('Live: transitions appear as they happen.').waitFor({ timeout: 10_000 });
+        await page.locator('#history tr', { hasText: 'PICKING → SHIPPING' }).first().waitFor({ timeout: 15_000 });
+
+        const res = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id } }`, {
+          input: { orderId: id, reason: 'my private reason', idempotencyKey: `track-${id}` },
+        });
+        expect(res.errors).toBeUndefined();
+        // Pulled by shipping (its workers are stopped; its relay, which runs with them, then reports).
+        await expect.poll(async () => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { shipmentProgress { shipmentId } } }`, { id })).data!.order.shipmentProgress.length).toBe(1);
+        const shipmentId = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { shipmentProgress { shipmentId } } }`, { id })).data!.order.shipmentProgress[0].shipmentId;
+        await expect.poll(async () => (await gql(system.gatewayUrl, `query($id: ID!) { shippingShipment(id: $id) { status } }`, { id: shipmentId })).data!.shippingShipment?.status, { timeout: 15_000 }).toBe('CANCELLED');
+        system.addWorker('shipping');
+
+        for (const text of ['new → CANCEL_REQUESTED', 'CANCEL_REQUESTED → CANCEL_APPLIED', 'SHIPPING → CANCELLED', 'REFUND_REQUESTED → REFUNDED']) {
+          const row = page.locator('#history tr', { hasText: text }).first();
+          await row.waitFor({ timeout: 15_000 });
+          expect(await row.getAttribute('class')).toBe('new'); // arrived live
+        }
+        // The reason is the customer's own words: not on a page anyone with the link can read.
+        expect(await page.locator('body').textContent()).not.toContain('my private reason');
+      } finally {
+        await page.close();
+      }
+    } finally {
+      await system.stopWorkers('shipping');
+      system.addWorker('shipping');
+    }
+  });
+
   it('shows nothing without a tracking link, nor with the link of another order', async () => {
     const id = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
     const other = await testTokens.signTracking('64b0000000000000000000fe');

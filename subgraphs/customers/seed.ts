@@ -15,9 +15,11 @@ const customers: CustomerDoc[] = [
       { id: 'p00000000000000000000001', token: 'tok_demo_visa', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
       { id: 'p00000000000000000000002', token: 'tok_demo_expired', brand: 'MASTERCARD', last4: '4444', expMonth: 1, expYear: 2024 },
       // Test cards of the payment-processor simulation: 0002 is always declined,
-      // 0119 is declined the first time (issuer unavailable) and approved on retry.
+      // 0119 is declined the first time (issuer unavailable) and approved on retry;
+      // 0341 is charged as usual, but each of its refunds fails twice (transiently) first.
       { id: 'p00000000000000000000004', token: 'tok_demo_declined', brand: 'VISA', last4: '0002', expMonth: 12, expYear: 2030 },
       { id: 'p00000000000000000000005', token: 'tok_demo_soft_decline', brand: 'VISA', last4: '0119', expMonth: 12, expYear: 2030 },
+      { id: 'p00000000000000000000006', token: 'tok_demo_flaky_refunds', brand: 'VISA', last4: '0341', expMonth: 12, expYear: 2030 },
     ],
     createdAt,
     version: 0,

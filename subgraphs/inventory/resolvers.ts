@@ -37,7 +37,7 @@ export const resolvers: Resolvers = {
     },
 
     commitReservation: (_, { reservationId, distributionCenter }, { store }) => store.commit(reservationId, distributionCenter),
-    releaseReservation: (_, { reservationId }, { store }) => store.releaseReservation(reservationId),
+    releaseReservation: (_, { reservationId, distributionCenter }, { store }) => store.releaseReservation(reservationId, distributionCenter ?? null),
 
     receiveStock: async (_, { input }, { store }) => {
       if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');

@@ -201,10 +201,19 @@ export class InventoryStore {
     return reservation;
   }
 
-  /** Gives back every unit a reservation still holds (the order was cancelled). Idempotent. */
-  async releaseReservation(reservationId: string): Promise<boolean> {
+  /**
+   * Gives back every unit a reservation still holds (the order was cancelled), or only those
+   * held in one distribution centre (a cancellation pulled that centre's shipment; units of
+   * shipments that left were committed and are not held any more). Idempotent.
+   */
+  async releaseReservation(reservationId: string, distributionCenter: string | null = null): Promise<boolean> {
     const reservation = await this.reservations.findOne({ _id: reservationId });
     if (!reservation || reservation.status !== 'RESERVED') return false;
+    if (distributionCenter) {
+      const here = reservation.allocations.filter((allocation) => allocation.distributionCenter === distributionCenter);
+      await Promise.all(here.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)));
+      return here.length > 0;
+    }
     await Promise.all(
       reservation.allocations.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)),
     );

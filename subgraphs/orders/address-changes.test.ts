@@ -96,7 +96,7 @@ describe('address changes at the orders service', () => {
   it('rejects changes still pending when the order is cancelled', async () => {
     const { id } = await orderInPicking();
     const pending = (await change(id, '6 Cancel Close', 'COORDINATOR')).data!.changeShippingAddress.id;
-    await gql(app.url, `mutation($orderId: ID!) { cancelOrder(orderId: $orderId, reason: "test") }`, { orderId: id });
+    await gql(app.url, `mutation($orderId: ID!) { stopOrder(orderId: $orderId, reason: "test") }`, { orderId: id });
     expect(await changeOf(pending)).toMatchObject({ status: 'REJECTED', outcomes: [{ result: 'REJECTED', detail: 'the order was cancelled' }] });
     expect(codes(await change(id, '7 After Avenue'))).toEqual(['CONFLICT']);
   });

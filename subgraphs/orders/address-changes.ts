@@ -141,7 +141,8 @@ function draft(order: OrderDoc, id: string, address: ShippingAddressDoc, mode: A
     address,
     idempotencyKey: key,
     requestedAt: now,
-    scope: split ? order.shipments.map((shipment) => shipment.shipmentId) : [orderId],
+    // A shipment a cancellation pulled goes nowhere: no address to change.
+    scope: split ? order.shipments.filter((shipment) => shipment.status !== 'CANCELLED').map((shipment) => shipment.shipmentId) : [orderId],
     outcomes,
   };
 }
@@ -201,6 +202,8 @@ export async function sweepUnpublished(store: OrderStore, olderThan: Date): Prom
   for (const note of await store.publicationNotes(olderThan, 100)) {
     const order = await store.findById(new ObjectId(note.orderId));
     if (order?.addressChanges?.some((change) => change.id === note._id)) await enqueuePublication(store, note.orderId, note._id);
+    // Cancellations are noted the same way (their ids say which they are).
+    if (order?.cancellation?.id === note._id) await store.coordination.enqueue(`cancellation:${note._id}`, { kind: 'cancellation', orderId: note.orderId, cancellationId: note._id });
     await store.forgetPublicationNote(note._id);
   }
 }
@@ -318,6 +321,15 @@ export function rejectPending(order: OrderDoc): Pick<OrderDoc, 'addressChanges'>
   const at = new Date();
   const changes = withOutcomes(order, (change) =>
     change.scope.map((elementId) => ({ elementId, node: 'orders', result: 'REJECTED' as const, detail: 'the order was cancelled', at })),
+  );
+  return changes ? { addressChanges: changes } : null;
+}
+
+/** Some shipments were pulled by a cancellation: changes still waiting for them will never get an outcome from a node. */
+export function rejectPendingFor(order: OrderDoc, shipmentIds: string[]): Pick<OrderDoc, 'addressChanges'> | null {
+  const at = new Date();
+  const changes = withOutcomes(order, () =>
+    shipmentIds.map((elementId) => ({ elementId, node: 'orders', result: 'REJECTED' as const, detail: 'the shipment was cancelled', at })),
   );
   return changes ? { addressChanges: changes } : null;
 }

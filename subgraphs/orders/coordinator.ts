@@ -8,6 +8,7 @@ import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts'
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
+import { cancellationPublication, refundOfLateCharge } from './cancellations.ts';
 import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
 
 /**
@@ -77,6 +78,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
         ],
       };
     }
+    if (order.status === 'CANCELLED') return lateCharge(order, result.chargeId);
     if (order.status === 'CHARGING') await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId });
     const charged = track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: 'CHARGING', to: 'RESERVING', node: 'orders', detail: `charge ${result.chargeId}` }));
     const reserved = await reserve(lease.id, 'charge-results', orderId);
@@ -108,9 +110,17 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
         (await moveIf(order, ['RESERVING', 'OUT_OF_STOCK'], {
           status: 'PICKING',
           stage: 'picking',
-          shipments: planned.map((s) => ({ shipmentId: s.shipmentId, distributionCenter: s.distributionCenter, status: 'PICKING' as const, detail: null })),
+          shipments: planned.map((s) => ({
+            shipmentId: s.shipmentId,
+            distributionCenter: s.distributionCenter,
+            status: 'PICKING' as const,
+            detail: null,
+            lines: s.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+          })),
         })) ?? (await load(orderId));
     }
+    // Cancelled while the reservation was being made: give the stock back at once.
+    if (order.status === 'CANCELLED') return release(orderId);
     if (order.status !== 'PICKING') return {};
     // Built from the order as it is now, so the shipments take any address change made so far.
     const shipments = shipmentsFor(order, reserveStock);
@@ -141,6 +151,17 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     return { messages: [...(changes.length > 0 ? [track(...changes)] : []), sendTo(next, routed)] };
   }
 
+  /**
+   * The card was charged after the order was cancelled (the charge was in flight): the order
+   * records the charge, and a customer's cancellation refunds all of it (by the cancellation's
+   * id, so once, however often this runs).
+   */
+  async function lateCharge(order: OrderDoc, chargeId: string): Promise<Outcome<unknown>> {
+    const charged = order.chargeId ? order : ((await store.change(order._id, (current) => (current.chargeId ? null : { chargeId }))) ?? (await load(order._id.toHexString())));
+    const refund = refundOfLateCharge(charged, charged.chargeId ?? chargeId);
+    return { messages: refund ? [refund] : [] };
+  }
+
   /** A cancelled order gives back the stock it held. */
   function release(orderId: string): Outcome<unknown> {
     return { messages: [{ id: `release:${orderId}`, target: 'inventory', operation: operations.releaseReservation, variables: { reservationId: orderId } }] };
@@ -153,6 +174,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId);
       if (step.kind === 'release') return release(step.orderId);
       if (step.kind === 'address-change') return { messages: publication(await load(step.orderId), step.changeId) };
+      if (step.kind === 'cancellation') return { messages: cancellationPublication(await load(step.orderId), step.cancellationId) };
       return forward(step.stage, step.shipment);
     },
     handleChargeResult: chargeResult,

@@ -107,7 +107,7 @@ describe("the order's own transitions", () => {
     const { id, shipmentIds } = await orderInPicking(['LHR1']);
     await report(id, shipmentIds[0]!, 'REBIN');
     for (let i = 0; i < 2; i++) {
-      expect((await gql(app.url, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "customer asked") }`, { id })).errors).toBeUndefined();
+      expect((await gql(app.url, `mutation($id: ID!) { stopOrder(orderId: $id, reason: "customer asked") }`, { id })).errors).toBeUndefined();
     }
     expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>CANCELLED']);
   });

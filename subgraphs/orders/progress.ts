@@ -26,12 +26,20 @@ export function applyProgress(order: OrderDoc, shipmentId: string, status: Order
   const index = order.shipments.findIndex((shipment) => shipment.shipmentId === shipmentId);
   if (index < 0) return null;
   const current = order.shipments[index]!;
+  if (current.status === 'CANCELLED') return null; // pulled by a cancellation: a late report changes nothing
   if ((fulfilmentRank[status] ?? 0) <= (fulfilmentRank[current.status] ?? 0)) return null;
   const shipments: ShipmentProgressDoc[] = order.shipments.map((shipment, i) => (i === index ? { ...shipment, status, detail: detail ?? shipment.detail } : shipment));
-  const slowest = shipments.reduce((min, shipment) => ((fulfilmentRank[shipment.status] ?? 0) < (fulfilmentRank[min.status] ?? 0) ? shipment : min));
-  const someLeft = shipments.some((shipment) => shipment.status === 'SHIPPED');
-  const orderStatus = someLeft && slowest.status !== 'SHIPPED' ? 'PARTLY_SHIPPED' : slowest.status;
+  const { status: orderStatus, stage } = fulfilmentOf(shipments);
   const shipped = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
   const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${shipped} of ${shipments.length} shipments shipped`;
-  return { shipments, status: orderStatus, stage: stageOf[slowest.status] ?? null, transition: { detail: why } };
+  return { shipments, status: orderStatus, stage, transition: { detail: why } };
+}
+
+/** Where an order in fulfilment is, from its shipments; those a cancellation pulled no longer count. */
+export function fulfilmentOf(shipments: ShipmentProgressDoc[]): { status: OrderStatusCode; stage: string | null } {
+  const live = shipments.filter((shipment) => shipment.status !== 'CANCELLED');
+  if (live.length === 0) return { status: 'CANCELLED', stage: null };
+  const slowest = live.reduce((min, shipment) => ((fulfilmentRank[shipment.status] ?? 0) < (fulfilmentRank[min.status] ?? 0) ? shipment : min));
+  const someLeft = live.some((shipment) => shipment.status === 'SHIPPED');
+  return { status: someLeft && slowest.status !== 'SHIPPED' ? 'PARTLY_SHIPPED' : slowest.status, stage: stageOf[slowest.status] ?? null };
 }

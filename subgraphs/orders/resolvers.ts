@@ -7,7 +7,9 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
+import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, refundRequest, requestCancellation } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
+import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
@@ -23,6 +25,11 @@ export const resolvers: Resolvers = {
       // A customer lists its own orders, whatever customerId it names.
       const own = customerScope(context, customerId);
       return context.store.list({ customerId: own, status: status ?? undefined }, pageRequest('orders', { first, after }));
+    },
+    cancellation: async (_, { id }, context) => {
+      const order = await accessibleOrder(context, orderIdOfCancellation(id).toHexString());
+      const cancellation = cancellationOf(order, id);
+      return order && cancellation ? { order, cancellation } : null;
     },
     addressChange: async (_, { id }, context) => {
       const order = await accessibleOrder(context, orderIdOfChange(id).toHexString());
@@ -41,6 +48,43 @@ export const resolvers: Resolvers = {
       parseId(input.orderId, 'orderId');
       await accessibleOrder(context, input.orderId);
       return requestAddressChange(input, context.store, context.stages, context.logger);
+    },
+
+    cancelOrder: async (_, { input }, context) => {
+      parseId(input.orderId, 'orderId');
+      const order = await accessibleOrder(context, input.orderId);
+      if (!order) throw notFound(`no order with id ${input.orderId}`, { field: 'orderId' });
+      const cancelled = await requestCancellation(input, context.store);
+      // Cancelled before the split: the order's own move to CANCELLED goes to tracking now.
+      if (cancelled.cancellation.concludedAt) {
+        await sendOrderTransitions(context.store, cancelled.order);
+        await postOwnTransitions(context.store, cancelled.order, [input.orderId]);
+      }
+      return cancelled;
+    },
+
+    requestReturn: async (_, { input }, context) => {
+      parseId(input.orderId, 'orderId');
+      const order = await accessibleOrder(context, input.orderId);
+      if (!order) throw notFound(`no order with id ${input.orderId}`, { field: 'orderId' });
+      return requestReturn(input, context.store);
+    },
+
+    recordReturnReceived: async (_, { input }, { store }) => {
+      await receiveReturn(store, input);
+      return true;
+    },
+
+    recordCancellationOutcome: async (_, { input }, { store }) => {
+      const order = await store.findById(parseId(input.orderId, 'orderId'));
+      if (!cancellationOf(order, input.cancellationId)) throw notFound(`order ${input.orderId} has no cancellation ${input.cancellationId}`);
+      await recordCancellationOutcome(store, input.orderId, input.cancellationId, {
+        elementId: input.elementId,
+        node: input.node,
+        result: input.result,
+        detail: input.detail ?? null,
+      });
+      return true;
     },
 
     recordAddressChangeOutcome: async (_, { input }, { store }) => {
@@ -79,7 +123,7 @@ export const resolvers: Resolvers = {
       return true;
     },
 
-    cancelOrder: async (_, { orderId, reason }, { store }) => {
+    stopOrder: async (_, { orderId, reason }, { store }) => {
       parseId(orderId, 'orderId');
       await cancel(store, orderId, reason);
       return true;
@@ -126,6 +170,25 @@ export const resolvers: Resolvers = {
     updatedAt: (order) => order.updatedAt.toISOString(),
     shipmentProgress: (order) => order.shipments,
     addressChanges: (order) => (order.addressChanges ?? []).map((change) => ({ order, change })),
+    cancellation: (order) => (order.cancellation ? { order, cancellation: order.cancellation } : null),
+    returns: (order) => order.returns ?? [],
+  },
+  Return: {
+    refundAmount: (doc) => doc.amount,
+    requestedAt: (doc) => doc.requestedAt.toISOString(),
+    receivedAt: (doc) => doc.receivedAt?.toISOString() ?? null,
+  },
+  Cancellation: {
+    id: ({ cancellation }) => cancellation.id,
+    order: ({ order }) => order,
+    status: ({ cancellation }) => cancellationStatusOf(cancellation),
+    reason: ({ cancellation }) => cancellation.reason,
+    outcomes: ({ cancellation }) => cancellation.outcomes,
+    requestedAt: ({ cancellation }) => cancellation.requestedAt.toISOString(),
+    refundAmount: ({ cancellation }) => cancellation.refund?.amount ?? null,
+  },
+  CancellationOutcome: {
+    at: (outcome) => outcome.at.toISOString(),
   },
   AddressChange: {
     id: ({ change }) => change.id,
@@ -160,9 +223,10 @@ async function accessibleOrder(context: Context, id: string) {
 }
 
 /**
- * Stops an order that has not shipped and gives back the stock it held. Shipments of it
- * already with a later stage still go out (stages do not check for cancellation), and
- * the charge is not refunded: payments has no refunds yet.
+ * Stops an order that has not shipped (a person cancelled one of its elements in exceptions)
+ * and gives back the stock it held. Shipments of it already with a later stage still go out
+ * (this is not a customer's cancellation, which travels to the stages: cancellations.ts). An
+ * order stopped before its split (out of stock) is refunded in full if it was charged.
  */
 async function cancel(store: OrderStore, orderId: string, reason: string): Promise<void> {
   const cancelled = await store.change(new ObjectId(orderId), (order) =>
@@ -173,6 +237,10 @@ async function cancel(store: OrderStore, orderId: string, reason: string): Promi
   if (order?.status === 'CANCELLED') {
     await sendOrderTransitions(store, order);
     await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+    if (order.chargeId && order.shipments.length === 0 && !order.cancellation) {
+      const refund = { refundId: `${orderId}-stopped`, chargeId: order.chargeId, amount: order.total };
+      await store.reports.post(`stop-refund:${orderId}`, [refundRequest(orderId, refund, `stopped: ${reason}`)]);
+    }
   }
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
 }

@@ -62,8 +62,11 @@ export interface OrderPaymentDoc {
 export interface ShipmentProgressDoc {
   shipmentId: string;
   distributionCenter: string;
+  /** CANCELLED once a cancellation pulled it. */
   status: OrderStatusCode;
   detail: string | null;
+  /** What it carries (absent on shipments made before cancellations): what a cancellation that pulls it refunds. */
+  lines?: { sku: string; quantity: number }[];
 }
 
 export type AddressChangeModeCode = 'ASYNCHRONOUS' | 'COORDINATOR' | 'SYNCHRONOUS';
@@ -91,6 +94,52 @@ export interface AddressChangeDoc {
   outcomes: AddressChangeOutcomeDoc[];
 }
 
+export interface CancellationOutcomeDoc {
+  /** A shipment id, or the order id when the cancellation reached the order before it was split. */
+  elementId: string;
+  node: string;
+  result: 'APPLIED' | 'REJECTED';
+  detail: string | null;
+  at: Date;
+}
+
+/** A customer's or support's cancellation of the order; see cancellations.ts. */
+export interface CancellationDoc {
+  id: string;
+  reason: string;
+  idempotencyKey: string;
+  requestedAt: Date;
+  /** The elements that each need an outcome: the order's shipments, or the order itself before it had any. */
+  scope: string[];
+  outcomes: CancellationOutcomeDoc[];
+  /** When every element had its outcome and the order was settled; null until then. */
+  concludedAt: Date | null;
+  /** What payments is asked to refund, set when concluded (null: nothing was charged for what was pulled). */
+  refund: { refundId: string; chargeId: string; amount: MoneyDoc } | null;
+}
+
+/** A customer sends a shipped line back; refunded once receiving has the items (see returns.ts). */
+export interface ReturnDoc {
+  id: string;
+  sku: string;
+  quantity: number;
+  reason: string;
+  idempotencyKey: string;
+  status: 'AWAITING_ITEM' | 'RECEIVED';
+  /** What it was charged at: what is refunded once it is back. */
+  amount: MoneyDoc;
+  requestedAt: Date;
+  receivedAt: Date | null;
+  /** The receipt that brought it back. */
+  receiptId: string | null;
+}
+
+/** A cancellation as the graph shows it: with its order. */
+export interface CancellationView {
+  order: OrderDoc;
+  cancellation: CancellationDoc;
+}
+
 /** A change as the graph shows it: with its order, whose id and shipments it speaks of. */
 export interface AddressChangeView {
   order: OrderDoc;
@@ -114,6 +163,10 @@ export interface OrderDoc {
   /** How many times the address was changed in flight (absent: never); shipments carry the version they have. */
   addressVersion?: number;
   addressChanges?: AddressChangeDoc[];
+  /** Returns of shipped lines, oldest first. */
+  returns?: ReturnDoc[];
+  /** The one cancellation asked for, if any. */
+  cancellation?: CancellationDoc | null;
   paymentMethod: OrderPaymentDoc;
   /** Charge requests made so far; the next one is `${orderId}:charge:${chargeAttempts + 1}`. */
   chargeAttempts: number;
@@ -159,6 +212,7 @@ export type CoordinationStep =
   | { kind: 'reserve'; orderId: string }
   | { kind: 'release'; orderId: string }
   | { kind: 'address-change'; orderId: string; changeId: string }
+  | { kind: 'cancellation'; orderId: string; cancellationId: string }
   | { kind: 'forward'; stage: string; shipment: ShipmentPayload };
 
 type OrderState = Omit<OrderDoc, '_id' | 'version'>;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
-import type { CardDoc, ChargeDoc, MoneyDoc, PaymentsStore } from './store.ts';
+import type { CardDoc, ChargeDoc, MoneyDoc, PaymentsStore, RefundDoc } from './store.ts';
 
 /**
  * A payment-processor simulation with the rules a real one has, so slow and failing
@@ -12,6 +12,10 @@ import type { CardDoc, ChargeDoc, MoneyDoc, PaymentsStore } from './store.ts';
  * - 9995: always declined (insufficient_funds)
  * - 0119: declined the first time it is charged (issuer_unavailable), approved after
  * - any expired card: declined (expired_card)
+ *
+ * Refunds, idempotent by refund id like charges, go back to the card charged:
+ * - only an approved charge can be refunded, and never more than it charged in all (a refusal: permanent)
+ * - 0341: each refund fails transiently (processor_timeout) its first REFUND_FAILURES_0341 attempts, then succeeds
  */
 export interface ProcessorSettings {
   latencyMs: number;
@@ -22,6 +26,15 @@ export interface ProcessorSettings {
 export class ProcessorUnavailable extends Error {
   override name = 'ProcessorUnavailable';
 }
+
+/** The processor will never make this refund (nothing approved to refund, or more than was charged). */
+export class RefundRefused extends Error {
+  override name = 'RefundRefused';
+}
+
+/** The test card whose refunds fail transiently, and how many times each of its refunds fails first. */
+export const FLAKY_REFUND_CARD = '0341';
+export const REFUND_FAILURES_0341 = 2;
 
 export function declineReason(card: CardDoc, priorSoftDeclines: number, now = new Date()): string | null {
   const year = now.getUTCFullYear();
@@ -56,6 +69,7 @@ export class PaymentProcessor {
       _id: key,
       orderId,
       token: card.token,
+      last4: card.last4,
       outcome: reason ? 'DECLINED' : 'APPROVED',
       declineReason: reason,
       amount,
@@ -66,6 +80,31 @@ export class PaymentProcessor {
       return charge;
     } catch (error) {
       if (isDuplicateKeyError(error)) return (await this.store.charges.findOne({ _id: key }))!;
+      throw error;
+    }
+  }
+
+  /** Refunds once per refund id; a repeated call returns the recorded refund. */
+  async refund(refundId: string, chargeId: string, amount: MoneyDoc): Promise<RefundDoc> {
+    const existing = await this.store.refunds.findOne({ _id: refundId });
+    if (existing) return existing;
+    const charge = await this.store.charges.findOne({ _id: chargeId });
+    if (!charge || charge.outcome !== 'APPROVED') throw new RefundRefused(`charge ${chargeId} was not approved; there is nothing to refund`);
+    if (amount.currency !== charge.amount.currency) throw new RefundRefused(`charge ${chargeId} was in ${charge.amount.currency}, not ${amount.currency}`);
+    const earlier = await this.store.refunds.find({ chargeId }).toArray();
+    const left = charge.amount.amount - earlier.reduce((sum, refund) => sum + refund.amount.amount, 0);
+    if (amount.amount > left) throw new RefundRefused(`charge ${chargeId} has ${left} left to refund, less than ${amount.amount}`);
+    await this.delay();
+    if (charge.last4 === FLAKY_REFUND_CARD && (await this.store.refundFailures.countDocuments({ refundId })) < REFUND_FAILURES_0341) {
+      await this.store.refundFailures.insertOne({ refundId, at: new Date() });
+      throw new ProcessorUnavailable(`refund ${refundId} failed: processor_timeout (test card ${FLAKY_REFUND_CARD}); will retry`);
+    }
+    const refund: RefundDoc = { _id: refundId, chargeId, orderId: charge.orderId, amount, refundedAt: new Date() };
+    try {
+      await this.store.refunds.insertOne(refund);
+      return refund;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return (await this.store.refunds.findOne({ _id: refundId }))!;
       throw error;
     }
   }

@@ -2,9 +2,10 @@ import { badInput, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth } from '../../kit/queue.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import type { CardDoc, ChargeRequestPayload } from './store.ts';
+import type { CardDoc, ChargeRequestPayload, RefundPayload } from './store.ts';
 
 const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
+const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 
 export const resolvers: Resolvers = {
   Query: {
@@ -33,10 +34,26 @@ export const resolvers: Resolvers = {
       return item;
     },
     retryChargeRequest: (_, { id }, { store }) => store.requests.retry(id),
+    requestRefund: async (_, { input }, { store }) => {
+      if (!input.refundId.trim() || input.refundId.length > 200) throw badInput('refundId must be 1 to 200 characters', 'refundId');
+      if (!Number.isInteger(input.amount.amount) || input.amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
+      if (!/^[A-Za-z]{3}$/.test(input.amount.currency)) throw badInput('amount.currency must be an ISO 4217 code', 'amount.currency');
+      const payload: RefundPayload = {
+        refundId: input.refundId,
+        orderId: input.orderId ?? null,
+        chargeId: input.chargeId,
+        amount: { amount: input.amount.amount, currency: input.amount.currency.toUpperCase() },
+        reason: input.reason.slice(0, 500),
+      };
+      const { item, created } = await store.refundRequests.enqueue(input.refundId, payload);
+      if (!created) sameRequestOrConflict(item.payload, payload, `refundId ${input.refundId}`, 'refundId');
+      return item;
+    },
     resolvePaymentsException: async (_, { queue, elementId, action }, { store }) => {
-      if (queue !== 'charges') throw notFound(`no queue named ${queue}`, { field: 'queue' });
-      const item = action === 'RETRY' ? await store.requests.retry(elementId) : await store.requests.cancel(elementId);
-      if (!item) throw notFound(`no parked charge request ${elementId}`, { field: 'elementId' });
+      const target = store.queue(queue);
+      if (!target) throw notFound(`no queue named ${queue}`, { field: 'queue' });
+      const item = action === 'RETRY' ? await target.retry(elementId) : await target.cancel(elementId);
+      if (!item) throw notFound(`no parked element ${elementId} in ${queue}`, { field: 'elementId' });
       return true;
     },
   },
@@ -60,6 +77,16 @@ export const resolvers: Resolvers = {
   Order: {
     __resolveReference: (ref) => ({ id: ref.id }),
     charge: (order, _, { chargeByOrder }) => chargeByOrder.load(order.id),
+    refunds: (order, _, { refundsByOrder }) => refundsByOrder.load(order.id),
+  },
+  Refund: {
+    id: (item) => item._id,
+    status: (item) => refundStatusOf[item.status],
+    amount: (item) => item.payload.amount,
+    reason: (item) => item.payload.reason,
+    chargeId: (item) => item.payload.chargeId,
+    requestedAt: (item) => item.enqueuedAt.toISOString(),
+    refundedAt: (item) => (item.status === 'DONE' && item.result ? new Date(item.result.refundedAt).toISOString() : null),
   },
 };
 

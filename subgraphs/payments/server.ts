@@ -9,7 +9,7 @@ const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
 /** The payments service: a reusable charging service any caller can use. */
 export async function buildPaymentsService(
-  deps: SubgraphDeps & { processor?: ProcessorSettings; queue?: { visibilityTimeoutMs?: number; maxAttempts?: number }; callbackAllowList?: readonly string[] },
+  deps: SubgraphDeps & { processor?: ProcessorSettings; queue?: { visibilityTimeoutMs?: number; maxAttempts?: number; refundMaxAttempts?: number }; callbackAllowList?: readonly string[] },
 ) {
   let processor: PaymentProcessor | undefined;
   // Checked when a charge is requested, so a callback the worker would refuse is refused at once.

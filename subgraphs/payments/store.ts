@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload } from '../../pipeline/messages.ts';
@@ -32,11 +32,33 @@ export interface ChargeDoc {
   _id: string;
   orderId: string | null;
   token: string;
+  /** The card's last four digits (absent on charges made before refunds): the simulation's refund rules go by them. */
+  last4?: string;
   outcome: 'APPROVED' | 'DECLINED';
   declineReason: string | null;
   amount: MoneyDoc;
   chargedAt: Date;
 }
+
+/** A refund request: the queue element a payments worker works on, retried, parked in exceptions when it keeps failing. */
+export interface RefundPayload {
+  refundId: string;
+  orderId: string | null;
+  chargeId: string;
+  amount: MoneyDoc;
+  reason: string;
+}
+
+/** The processor's record of a refund. Its _id is the refund id: one refund is paid back once. */
+export interface RefundDoc {
+  _id: string;
+  chargeId: string;
+  orderId: string | null;
+  amount: MoneyDoc;
+  refundedAt: Date;
+}
+
+export type RefundItem = QueueItem<RefundPayload, RefundDoc>;
 
 export type ChargeRequestItem = QueueItem<ChargeRequestPayload, ChargeResultPayload>;
 
@@ -47,8 +69,12 @@ export interface OrderRef {
 export class PaymentsStore {
   readonly requests: DurableQueue<ChargeRequestPayload, ChargeResultPayload>;
   readonly charges: Collection<ChargeDoc>;
+  readonly refundRequests: DurableQueue<RefundPayload, RefundDoc>;
+  readonly refunds: Collection<RefundDoc>;
+  /** The simulation's memory of refunds it failed (its test card fails each refund's first attempts). */
+  readonly refundFailures: Collection<{ refundId: string; at: Date }>;
 
-  constructor(db: Db, options: { maxAttempts?: number; visibilityTimeoutMs?: number } = {}) {
+  constructor(db: Db, options: { maxAttempts?: number; visibilityTimeoutMs?: number; refundMaxAttempts?: number } = {}) {
     this.requests = new DurableQueue(db, 'charges', {
       maxAttempts: options.maxAttempts ?? 5,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
@@ -56,12 +82,31 @@ export class PaymentsStore {
         exceptionFor({ service: 'payments', queue: 'charges', elementId: item._id, orderId: (item.payload as ChargeRequestPayload).orderId, reason }),
     });
     this.charges = db.collection<ChargeDoc>('charges');
+    this.refundRequests = new DurableQueue(db, 'refunds', {
+      maxAttempts: options.refundMaxAttempts ?? 6,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
+      exceptionMessage: (item, reason) =>
+        exceptionFor({ service: 'payments', queue: 'refunds', elementId: item._id, orderId: (item.payload as RefundPayload).orderId, reason }),
+    });
+    this.refunds = db.collection<RefundDoc>('refunds');
+    this.refundFailures = db.collection('refund_failures');
+  }
+
+  queue(name: string) {
+    if (name === 'charges') return this.requests as DurableQueue<unknown, unknown>;
+    if (name === 'refunds') return this.refundRequests as DurableQueue<unknown, unknown>;
+    return undefined;
   }
 
   async ensureIndexes(): Promise<void> {
     await this.requests.ensureIndexes();
     await this.charges.createIndex({ orderId: 1, chargedAt: -1 }, { name: 'by_order' });
     await this.charges.createIndex({ token: 1 }, { name: 'by_token' });
+    await this.refundRequests.ensureIndexes();
+    await this.refundRequests.items.createIndex({ 'payload.orderId': 1 }, { name: 'by_order' });
+    await this.refundRequests.finished.createIndex({ 'payload.orderId': 1 }, { name: 'by_order' });
+    await this.refunds.createIndex({ chargeId: 1 }, { name: 'by_charge' });
+    await this.refundFailures.createIndex({ refundId: 1 }, { name: 'by_refund' });
   }
 
   /** Latest charge of each of many orders, in one query. */
@@ -71,5 +116,15 @@ export class PaymentsStore {
     const latest = new Map<string, ChargeDoc>();
     for (const charge of charges) if (charge.orderId && !latest.has(charge.orderId)) latest.set(charge.orderId, charge);
     return [...latest.values()];
+  }
+
+  /** Every refund of many orders, live or finished, oldest first, in two queries. */
+  async refundsForOrders(orderIds: readonly string[]): Promise<RefundItem[]> {
+    if (orderIds.length === 0) return [];
+    const filter = { 'payload.orderId': { $in: [...orderIds] } } as Filter<RefundItem>;
+    const [live, finished] = await Promise.all([this.refundRequests.items.find(filter).toArray(), this.refundRequests.finished.find(filter).toArray()]);
+    const byId = new Map<string, RefundItem>();
+    for (const item of [...finished, ...live] as RefundItem[]) if (!byId.has(item._id)) byId.set(item._id, item);
+    return [...byId.values()].sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
   }
 }

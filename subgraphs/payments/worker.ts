@@ -2,12 +2,12 @@ import type { Logger } from '../../kit/logger.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
 import type { CallbackPolicy } from '../../kit/callbacks.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
-import { startWorker } from '../../kit/worker.ts';
+import { PermanentFailure, startWorker } from '../../kit/worker.ts';
 import { operations, type ChargeResultPayload } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
-import type { PaymentProcessor } from './processor.ts';
-import type { ChargeRequestPayload, PaymentsStore } from './store.ts';
+import { RefundRefused, type PaymentProcessor } from './processor.ts';
+import type { ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 
 /** Callbacks are the fragile style: after this many failed posts the result stays for polling only. */
 export const CALLBACK_MAX_ATTEMPTS = 6;
@@ -52,6 +52,27 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
   return { result, messages };
 }
 
+/**
+ * Refunds a request, once whatever the retries (the processor is idempotent by refund id: a
+ * worker killed after the processor paid back and before completing leaves the element to be
+ * leased again, and the retry finds the refund made). Transient failures are retried with
+ * backoff; a refund that keeps failing, or that the processor refuses, is parked in exceptions.
+ */
+export async function refundOne(processor: PaymentProcessor, lease: Lease<RefundPayload>, enqueuedAt: Date | null = null) {
+  const request = lease.payload;
+  let refund;
+  try {
+    refund = await processor.refund(request.refundId, request.chargeId, request.amount);
+  } catch (error) {
+    if (error instanceof RefundRefused) throw new PermanentFailure(error.message);
+    throw error;
+  }
+  const refundTransition = (from: string | null, to: string, at?: Date) =>
+    transition({ elementType: 'REFUND', elementId: request.refundId, orderId: request.orderId, from, to, node: 'payments', at, detail: `${refund.amount.amount} ${refund.amount.currency}` });
+  const messages: NewMessage[] = [track(refundTransition(null, 'REFUND_REQUESTED', enqueuedAt ?? undefined), refundTransition('REFUND_REQUESTED', 'REFUNDED', refund.refundedAt))];
+  return { result: refund, messages };
+}
+
 export function startPaymentsWorker(
   store: PaymentsStore,
   processor: PaymentProcessor,
@@ -59,11 +80,18 @@ export function startPaymentsWorker(
   logger: Logger,
   options: { concurrency?: number; callbacks?: CallbackPolicy } = {},
 ) {
-  const relay = startOutboxRelay({ queues: [store.requests], clients: (name) => clients.get(name), logger, callbacks: options.callbacks });
+  const relay = startOutboxRelay({ queues: [store.requests, store.refundRequests], clients: (name) => clients.get(name), logger, callbacks: options.callbacks });
   const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
+  const refunds = startWorker({
+    queue: store.refundRequests,
+    handle: async (lease) => refundOne(processor, lease, (await store.refundRequests.get(lease.id))?.enqueuedAt ?? null),
+    logger,
+    concurrency: options.concurrency,
+    onHandOff: relay.nudge,
+  });
   return {
     async stop() {
-      await worker.stop();
+      await Promise.all([worker.stop(), refunds.stop()]);
       await relay.stop();
     },
   };

@@ -15,6 +15,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     enqueueForPicking: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
     applyPickingAddressChange: (_, { change, dryRun }, context) => stage(context).applyAddressChange(change, dryRun),
+    applyPickingCancellation: (_, { cancellation }, context) => stage(context).applyCancellation(cancellation),
     resolvePickingException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
   },
   StageShipment: shipmentStageResolvers(() => undefined as never).element,

@@ -4,6 +4,7 @@ import { findPage, type Connection, type Ordering, type PageRequest } from '../.
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { StageChanges } from '../../pipeline/address-changes.ts';
+import { StageCancellations } from '../../pipeline/cancellations.ts';
 import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
 
 // The only code that touches the picking collections.
@@ -31,16 +32,19 @@ export class PickingStore {
   readonly shipments: DurableQueue<ShipmentPayload>;
   readonly picklists: Collection<PicklistDoc>;
   readonly changes: StageChanges;
+  readonly cancellations: StageCancellations;
 
   constructor(db: Db, options: { visibilityTimeoutMs?: number } = {}) {
     this.shipments = shipmentQueue(db, 'picking', options);
     this.changes = new StageChanges(db, 'picking', this.shipments);
+    this.cancellations = new StageCancellations(db, 'picking', this.shipments, this.changes.reports);
     this.picklists = db.collection<PicklistDoc>('picklists');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.shipments.ensureIndexes();
     await this.changes.ensureIndexes();
+    await this.cancellations.ensureIndexes();
     // Lists are newest first, ties by id: a centre's picklists, or all of them (by status: RELEASED).
     await this.picklists.createIndex({ status: 1, createdAt: -1, _id: -1 }, { name: 'by_status_created' });
     await this.picklists.createIndex({ distributionCenter: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'by_center_created' });

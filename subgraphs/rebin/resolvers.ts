@@ -13,6 +13,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     enqueueForRebin: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
     applyRebinAddressChange: (_, { change, dryRun }, context) => stage(context).applyAddressChange(change, dryRun),
+    applyRebinCancellation: (_, { cancellation }, context) => stage(context).applyCancellation(cancellation),
     resolveRebinException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
   },
   StageShipment: shipmentStageResolvers(() => undefined as never).element,

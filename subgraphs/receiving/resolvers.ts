@@ -32,7 +32,8 @@ export const resolvers: Resolvers = {
         throw badInput(`receiptId must be at most ${MAX_RECEIPT_ID} characters, without control characters`, 'receiptId');
       }
       const vendorId = input.vendorId ? parseId(input.vendorId, 'vendorId').toHexString() : null;
-      const payload: ReceiptPayload = { receiptId: input.receiptId, vendorId, sku, distributionCenter, bin, quantity: input.quantity };
+      if (input.returnId && !/^[0-9a-f]{24}-return-[0-9a-f]{12}$/.test(input.returnId)) throw badInput(`${input.returnId} is not a return id`, 'returnId');
+      const payload: ReceiptPayload = { receiptId: input.receiptId, vendorId, sku, distributionCenter, bin, quantity: input.quantity, ...(input.returnId ? { returnId: input.returnId } : {}) };
       // A retry of a receipt already recorded answers it as it is; another receipt under its id is refused.
       const existing = await store.receipts.get(input.receiptId);
       if (existing) return sameReceipt(existing, payload);

@@ -12,6 +12,8 @@ export interface ReceiptPayload {
   distributionCenter: string;
   bin: string;
   quantity: number;
+  /** A customer's return coming back (absent for a distributor's delivery): orders refunds it once it is stocked. */
+  returnId?: string;
 }
 
 export interface ReceiptResult {

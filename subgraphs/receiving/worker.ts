@@ -22,10 +22,14 @@ export async function processNext(store: ReceivingStore, inventory: GraphQLClien
   const lease = await store.receipts.leaseById(head._id, owner);
   if (!lease) return 'idle'; // another worker holds it, or it is backing off
   try {
-    const { receiptId, sku, distributionCenter, bin, quantity } = lease.payload;
+    const { receiptId, sku, distributionCenter, bin, quantity, returnId } = lease.payload;
     await inventory.request(operations.receiveStock, { input: { receiptId, sku, distributionCenter, bin, quantity } });
     const stocked = transition({ elementType: 'RECEIPT', elementId: receiptId, from: 'QUEUED', to: 'STOCKED', node: 'receiving', detail: `${quantity} × ${sku} into ${distributionCenter}/${bin}` });
-    await store.receipts.complete(lease, { result: { processedAt: new Date() }, messages: [track(stocked)] });
+    // A customer's return is back on the shelf: orders has it refunded (idempotent by return id).
+    const returned = returnId
+      ? [{ id: `return-received:${receiptId}`, target: 'orders', operation: operations.recordReturnReceived, variables: { input: { returnId, receiptId, sku, quantity } } }]
+      : [];
+    await store.receipts.complete(lease, { result: { processedAt: new Date() }, messages: [track(stocked), ...returned] });
     return 'processed';
   } catch (error) {
     // Inventory refusing the receipt as such (a bin over its maximum) will refuse it again:

@@ -14,6 +14,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     enqueueForShipping: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
     applyShippingAddressChange: (_, { change, dryRun }, context) => stage(context).applyAddressChange(change, dryRun),
+    applyShippingCancellation: (_, { cancellation }, context) => stage(context).applyCancellation(cancellation),
     resolveShippingException: (_, { queue, elementId, action }, context) => stage(context).resolveException(queue, elementId, action),
   },
   StageShipment: shipmentStageResolvers(() => undefined as never).element,

@@ -3,6 +3,7 @@ import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { AddressPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { StageChanges } from '../../pipeline/address-changes.ts';
+import { StageCancellations } from '../../pipeline/cancellations.ts';
 import { shipmentQueue, type ShipmentItem } from '../../pipeline/shipment-stage.ts';
 
 // The only code that touches the shipping collections.
@@ -32,23 +33,27 @@ export class ShippingStore {
   readonly shipments: DurableQueue<ShipmentPayload>;
   readonly shipped: Collection<ShippedDoc>;
   readonly changes: StageChanges;
+  readonly cancellations: StageCancellations;
 
   constructor(db: Db) {
     this.shipments = shipmentQueue(db, 'shipping');
     this.shipped = db.collection<ShippedDoc>('shipped');
     // A shipment that has left is where a change comes too late.
-    this.changes = new StageChanges(db, 'shipping', this.shipments, async (orderId) =>
+    const left = async (orderId: string) =>
       (await this.forOrders([orderId])).map((doc) => ({
         shipmentId: doc._id,
         addressVersion: doc.addressVersion ?? 0,
         detail: `${doc.carrier} ${doc.trackingNumber}, ${doc.shippedAt.toISOString()}`,
-      })),
-    );
+      }));
+    this.changes = new StageChanges(db, 'shipping', this.shipments, left);
+    // ...and where a cancellation does.
+    this.cancellations = new StageCancellations(db, 'shipping', this.shipments, this.changes.reports, left);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.shipments.ensureIndexes();
     await this.changes.ensureIndexes();
+    await this.cancellations.ensureIndexes();
     await this.shipped.createIndex({ orderId: 1 }, { name: 'by_order' });
   }
 

@@ -3,7 +3,7 @@ import { startLoop } from '../../kit/loop.ts';
 import type { TrackingStore } from './store.ts';
 
 /**
- * Once an order is fulfilled (every shipment it started has shipped) and `delayMs` has
+ * Once an order is fulfilled (every shipment it started has shipped, or was pulled by a cancellation) and `delayMs` has
  * passed, its history moves from the tracking store to the warehouse. The move copies
  * first and deletes second, and the history query reads both, de-duplicated, so a
  * crash during the move neither loses nor doubles anything; the next pass finishes it.
@@ -13,7 +13,7 @@ export async function archiveFulfilled(store: TrackingStore, delayMs: number, li
   for (const orderId of await store.shippedBefore(new Date(Date.now() - delayMs), limit)) {
     const history = await store.recent(orderId);
     const started = new Set(history.filter((t) => t.elementType === 'SHIPMENT' && t.from === null).map((t) => t.elementId));
-    const shipped = new Set(history.filter((t) => t.elementType === 'SHIPMENT' && t.to === 'SHIPPED').map((t) => t.elementId));
+    const shipped = new Set(history.filter((t) => t.elementType === 'SHIPMENT' && (t.to === 'SHIPPED' || t.to === 'CANCELLED')).map((t) => t.elementId));
     if (started.size === 0 || [...started].some((id) => !shipped.has(id))) continue; // still moving
     await store.moveToWarehouse(history);
     moved.push(orderId);

@@ -71,7 +71,7 @@ export const resolvers: Resolvers = {
     history: async (order, _, { historyByOrder }) => (await historyByOrder.load(order.id)).transitions,
     historyCursor: async (order, _, { historyByOrder }) => String((await historyByOrder.load(order.id)).completeThrough),
     location: async (order, _, { historyByOrder }) => {
-      const moves = (await historyByOrder.load(order.id)).transitions.filter((t) => t.elementType !== 'CHANGE');
+      const moves = (await historyByOrder.load(order.id)).transitions.filter((t) => !notMoves.has(t.elementType));
       const last = moves[moves.length - 1];
       return last ? { state: last.to, node: last.node, since: last.at.toISOString() } : null;
     },
@@ -87,3 +87,6 @@ export const resolvers: Resolvers = {
     shipment: (event) => (event.elementType === 'SHIPMENT' ? { id: event.elementId } : null),
   },
 };
+
+/** Transitions about an order rather than moves of it: they say nothing of where it is. */
+const notMoves = new Set(['CHANGE', 'CANCEL', 'REFUND', 'RETURN']);

@@ -66,7 +66,10 @@ export type Mutation = {
   commitReservation: Scalars['Boolean']['output'];
   /** Internal (receiving): adds a received item's units to a bin, once per receiptId. */
   receiveStock: BinItem;
-  /** Internal (orders): a cancelled order gives back every unit it still holds. Idempotent. */
+  /**
+   * Internal (orders, stages): a cancelled order gives back every unit it still holds, or, with
+   * distributionCenter, those of the one shipment a cancellation pulled there. Idempotent.
+   */
   releaseReservation: Scalars['Boolean']['output'];
   /** Internal (orders): reserves an order's lines, idempotently by reservationId; stock never goes below zero. */
   reserveStock: Reservation;
@@ -90,6 +93,7 @@ export type MutationReceiveStockArgs = {
 
 
 export type MutationReleaseReservationArgs = {
+  distributionCenter?: InputMaybe<Scalars['String']['input']>;
   reservationId: Scalars['ID']['input'];
 };
 

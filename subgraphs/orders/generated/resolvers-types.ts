@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, ShipmentProgressDoc, MoneyDoc, CustomerRef, ProductRef, AddressChangeView, AddressChangeOutcomeDoc } from '../store.ts';
+import type { OrderDoc, OrderLineDoc, ShippingAddressDoc, OrderPaymentDoc, ShipmentProgressDoc, MoneyDoc, CustomerRef, ProductRef, AddressChangeView, AddressChangeOutcomeDoc, CancellationView, ReturnDoc, CancellationOutcomeDoc } from '../store.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -65,6 +65,58 @@ export type AddressChangeStatus =
   /** Too late for every shipment: they had left. */
   | 'REJECTED';
 
+export type CancelOrderInput = {
+  /** Client-chosen key (up to 100 characters): a retry with it returns the same cancellation. */
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  /** Why, in up to 500 characters; shown in the order's history. */
+  reason: Scalars['String']['input'];
+};
+
+/** A cancellation of an order, travelling to the nodes that hold its shipments. */
+export type Cancellation = {
+  __typename?: 'Cancellation';
+  id: Scalars['ID']['output'];
+  order: Order;
+  /** One per shipment (or one for the order, if it had no shipments yet), from the node that held it. */
+  outcomes: Array<CancellationOutcome>;
+  reason: Scalars['String']['output'];
+  /** What payments was asked to refund once every outcome was in; null while PENDING or when nothing is refunded. */
+  refundAmount?: Maybe<Money>;
+  requestedAt: Scalars['String']['output'];
+  status: CancellationStatus;
+};
+
+export type CancellationOutcome = {
+  __typename?: 'CancellationOutcome';
+  at: Scalars['String']['output'];
+  detail?: Maybe<Scalars['String']['output']>;
+  /** The shipment, or the order before it was split into shipments. */
+  elementId: Scalars['ID']['output'];
+  /** The node that pulled it or said it was too late. */
+  node: Scalars['String']['output'];
+  result: ChangeResult;
+};
+
+export type CancellationOutcomeInput = {
+  cancellationId: Scalars['ID']['input'];
+  detail?: InputMaybe<Scalars['String']['input']>;
+  elementId: Scalars['ID']['input'];
+  node: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  result: ChangeResult;
+};
+
+export type CancellationStatus =
+  /** Every shipment was pulled (or the order was stopped before it had any). */
+  | 'CANCELLED'
+  /** Some shipments were pulled; others had left already and are not cancelled. */
+  | 'PARTLY_CANCELLED'
+  /** Not every shipment (or the order, before it is split into shipments) has an outcome yet. */
+  | 'PENDING'
+  /** Too late for every shipment: they had left. */
+  | 'REJECTED';
+
 export type ChangeResult =
   | 'APPLIED'
   | 'REJECTED';
@@ -117,8 +169,18 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions). */
-  cancelOrder: Scalars['Boolean']['output'];
+  /**
+   * Cancels an order wherever it is (docs/cancellations.md), for its customer or support. Answers
+   * at once with the cancellation PENDING (CANCELLED at once if the order was not yet split into
+   * shipments). It is published to the stages: each pulls the shipments of the order it holds,
+   * unless one is already sealed for the carrier (too late), gives their stock back and reports;
+   * a stage that is down does so when it is back. Then the cancellation is CANCELLED,
+   * PARTLY_CANCELLED or REJECTED, and payments refunds what was charged for what did not ship
+   * (`Order.refunds`). Watch `orderTransitions` for CANCEL and REFUND transitions, or poll
+   * `cancellation(id)`. Retrying with the same idempotencyKey returns the same cancellation;
+   * an order has one cancellation, so another key is a CONFLICT.
+   */
+  cancelOrder: Cancellation;
   /**
    * Changes where an order in flight ships to. `mode` chooses how the change reaches the nodes
    * that hold the order (docs/in-flight-changes.md):
@@ -148,18 +210,31 @@ export type Mutation = {
   receiveChargeResult: Scalars['Boolean']['output'];
   /** Internal: a stage reports what an address change did to a shipment it held. Idempotent. */
   recordAddressChangeOutcome: Scalars['Boolean']['output'];
+  /** Internal: a stage reports what a cancellation did to a shipment it held. Idempotent. */
+  recordCancellationOutcome: Scalars['Boolean']['output'];
   /** Internal: a stage reports a shipment's progress. Idempotent by eventId. */
   recordProgress: Scalars['Boolean']['output'];
+  /** Internal: receiving has stocked the items of a return. Idempotent. */
+  recordReturnReceived: Scalars['Boolean']['output'];
+  /**
+   * A customer (its own orders) or support sends back units of a line that has shipped (a
+   * return). Answers at once with the return AWAITING_ITEM; when receiving stocks the items
+   * (receiveItems with this returnId), it becomes RECEIVED and payments refunds what they were
+   * charged at (Order.refunds). Only shipped units can be returned, each once. Retrying with the
+   * same idempotencyKey returns the same return.
+   */
+  requestReturn: Return;
   /** Internal: the exceptions service asks to retry or cancel an element this service parked. */
   resolveOrdersException: Scalars['Boolean']['output'];
   /** Internal: a stage on directed routing hands a finished shipment back to the coordinator. */
   stageCompleted: Scalars['Boolean']['output'];
+  /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions): the order stops, no refund. */
+  stopOrder: Scalars['Boolean']['output'];
 };
 
 
 export type MutationCancelOrderArgs = {
-  orderId: Scalars['ID']['input'];
-  reason: Scalars['String']['input'];
+  input: CancelOrderInput;
 };
 
 
@@ -184,8 +259,23 @@ export type MutationRecordAddressChangeOutcomeArgs = {
 };
 
 
+export type MutationRecordCancellationOutcomeArgs = {
+  input: CancellationOutcomeInput;
+};
+
+
 export type MutationRecordProgressArgs = {
   input: ProgressInput;
+};
+
+
+export type MutationRecordReturnReceivedArgs = {
+  input: ReturnReceivedInput;
+};
+
+
+export type MutationRequestReturnArgs = {
+  input: RequestReturnInput;
 };
 
 
@@ -201,10 +291,12 @@ export type MutationStageCompletedArgs = {
   stage: Scalars['String']['input'];
 };
 
-/**
- * Name, lines and city up to 200 characters, a postal code up to 20; country an existing
- * ISO 3166-1 alpha-2 code (any case). Anything else is BAD_USER_INPUT.
- */
+
+export type MutationStopOrderArgs = {
+  orderId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
 export type NewShippingAddressInput = {
   city: Scalars['String']['input'];
   /** ISO 3166-1 alpha-2 country code, for example GB. */
@@ -220,6 +312,8 @@ export type Order = {
   __typename?: 'Order';
   /** Address changes asked for while the order was in flight, oldest first. */
   addressChanges: Array<AddressChange>;
+  /** The cancellation asked for, if any. */
+  cancellation?: Maybe<Cancellation>;
   /** Nullable like every reference resolved by another service: if customers is down, the rest of the order still answers. */
   customer?: Maybe<Customer>;
   id: Scalars['ID']['output'];
@@ -227,6 +321,8 @@ export type Order = {
   /** The card charged, as it was when the order was placed. */
   paymentMethod: OrderPaymentMethod;
   placedAt: Scalars['String']['output'];
+  /** Returns of shipped lines, oldest first. */
+  returns: Array<Return>;
   /** Each shipment's progress, as reported by the stages. */
   shipmentProgress: Array<ShipmentProgress>;
   /**
@@ -286,7 +382,7 @@ export type OrderPaymentMethod = {
 
 /** Where an order is. Statuses after PLACED are set by the pipeline as the order moves. */
 export type OrderStatus =
-  /** Stopped by a person from the exceptions service. */
+  /** Cancelled by its customer or support (cancelOrder), or stopped by a person from the exceptions service. A shipment pulled by a cancellation is CANCELLED too. */
   | 'CANCELLED'
   /** Waiting for the payments service to charge the card. */
   | 'CHARGING'
@@ -346,6 +442,8 @@ export type Query = {
   __typename?: 'Query';
   /** An address change, by the id changeShippingAddress returned: poll it for the outcome. */
   addressChange?: Maybe<AddressChange>;
+  /** A cancellation, by the id cancelOrder returned: poll it for the outcome. */
+  cancellation?: Maybe<Cancellation>;
   /** One order, or null when no order has this id. A malformed id is BAD_USER_INPUT. */
   order?: Maybe<Order>;
   /**
@@ -362,6 +460,11 @@ export type QueryAddressChangeArgs = {
 };
 
 
+export type QueryCancellationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
@@ -373,6 +476,47 @@ export type QueryOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<OrderStatus>;
 };
+
+/**
+ * Name, lines and city up to 200 characters, a postal code up to 20; country an existing
+ * ISO 3166-1 alpha-2 code (any case). Anything else is BAD_USER_INPUT.
+ */
+export type RequestReturnInput = {
+  /** Client-chosen key (up to 100 characters): a retry with it returns the same return. */
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  quantity: Scalars['Int']['input'];
+  /** Why, in up to 500 characters. */
+  reason: Scalars['String']['input'];
+  sku: Scalars['String']['input'];
+};
+
+/** Units of a shipped line the customer sends back. */
+export type Return = {
+  __typename?: 'Return';
+  id: Scalars['ID']['output'];
+  quantity: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+  receivedAt?: Maybe<Scalars['String']['output']>;
+  /** What is refunded once the items are back: what they were charged at. */
+  refundAmount: Money;
+  requestedAt: Scalars['String']['output'];
+  sku: Scalars['String']['output'];
+  status: ReturnStatus;
+};
+
+export type ReturnReceivedInput = {
+  quantity: Scalars['Int']['input'];
+  receiptId: Scalars['ID']['input'];
+  returnId: Scalars['ID']['input'];
+  sku: Scalars['String']['input'];
+};
+
+export type ReturnStatus =
+  /** Waiting for the items to come back through receiving. */
+  | 'AWAITING_ITEM'
+  /** Received and stocked; the refund is asked for (Order.refunds). */
+  | 'RECEIVED';
 
 export type ShipmentAddressInput = {
   city: Scalars['String']['input'];
@@ -534,6 +678,11 @@ export type ResolversTypes = ResolversObject<{
   AddressChangeOutcomeInput: AddressChangeOutcomeInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AddressChangeStatus: AddressChangeStatus;
+  CancelOrderInput: CancelOrderInput;
+  Cancellation: ResolverTypeWrapper<CancellationView>;
+  CancellationOutcome: ResolverTypeWrapper<CancellationOutcomeDoc>;
+  CancellationOutcomeInput: CancellationOutcomeInput;
+  CancellationStatus: CancellationStatus;
   ChangeResult: ChangeResult;
   ChangeShippingAddressInput: ChangeShippingAddressInput;
   ChargeResultInput: ChargeResultInput;
@@ -556,6 +705,10 @@ export type ResolversTypes = ResolversObject<{
   Product: ResolverTypeWrapper<ProductRef>;
   ProgressInput: ProgressInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RequestReturnInput: RequestReturnInput;
+  Return: ResolverTypeWrapper<ReturnDoc>;
+  ReturnReceivedInput: ReturnReceivedInput;
+  ReturnStatus: ReturnStatus;
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
@@ -572,6 +725,10 @@ export type ResolversParentTypes = ResolversObject<{
   AddressChangeOutcome: AddressChangeOutcomeDoc;
   AddressChangeOutcomeInput: AddressChangeOutcomeInput;
   Int: Scalars['Int']['output'];
+  CancelOrderInput: CancelOrderInput;
+  Cancellation: CancellationView;
+  CancellationOutcome: CancellationOutcomeDoc;
+  CancellationOutcomeInput: CancellationOutcomeInput;
   ChangeShippingAddressInput: ChangeShippingAddressInput;
   ChargeResultInput: ChargeResultInput;
   Customer: CustomerRef;
@@ -591,6 +748,9 @@ export type ResolversParentTypes = ResolversObject<{
   Product: ProductRef;
   ProgressInput: ProgressInput;
   Query: Record<PropertyKey, never>;
+  RequestReturnInput: RequestReturnInput;
+  Return: ReturnDoc;
+  ReturnReceivedInput: ReturnReceivedInput;
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
@@ -616,6 +776,24 @@ export type AddressChangeOutcomeResolvers<ContextType = Context, ParentType exte
   result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
 }>;
 
+export type CancellationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Cancellation'] = ResolversParentTypes['Cancellation']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  outcomes?: Resolver<Array<ResolversTypes['CancellationOutcome']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refundAmount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CancellationStatus'], ParentType, ContextType>;
+}>;
+
+export type CancellationOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CancellationOutcome'] = ResolversParentTypes['CancellationOutcome']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
+}>;
+
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -628,24 +806,30 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  cancelOrder?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'orderId' | 'reason'>>;
+  cancelOrder?: Resolver<ResolversTypes['Cancellation'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
   changeShippingAddress?: Resolver<ResolversTypes['AddressChange'], ParentType, ContextType, RequireFields<MutationChangeShippingAddressArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   receiveChargeResult?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReceiveChargeResultArgs, 'queue' | 'result'>>;
   recordAddressChangeOutcome?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordAddressChangeOutcomeArgs, 'input'>>;
+  recordCancellationOutcome?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordCancellationOutcomeArgs, 'input'>>;
   recordProgress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordProgressArgs, 'input'>>;
+  recordReturnReceived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordReturnReceivedArgs, 'input'>>;
+  requestReturn?: Resolver<ResolversTypes['Return'], ParentType, ContextType, RequireFields<MutationRequestReturnArgs, 'input'>>;
   resolveOrdersException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveOrdersExceptionArgs, 'action' | 'elementId' | 'queue'>>;
   stageCompleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStageCompletedArgs, 'shipment' | 'stage'>>;
+  stopOrder?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStopOrderArgs, 'orderId' | 'reason'>>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   addressChanges?: Resolver<Array<ResolversTypes['AddressChange']>, ParentType, ContextType>;
+  cancellation?: Resolver<Maybe<ResolversTypes['Cancellation']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   paymentMethod?: Resolver<ResolversTypes['OrderPaymentMethod'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  returns?: Resolver<Array<ResolversTypes['Return']>, ParentType, ContextType>;
   shipmentProgress?: Resolver<Array<ResolversTypes['ShipmentProgress']>, ParentType, ContextType>;
   shippingAddress?: Resolver<ResolversTypes['ShippingAddress'], ParentType, ContextType>;
   shippingMethod?: Resolver<ResolversTypes['ShippingMethod'], ParentType, ContextType>;
@@ -690,8 +874,20 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   addressChange?: Resolver<Maybe<ResolversTypes['AddressChange']>, ParentType, ContextType, RequireFields<QueryAddressChangeArgs, 'id'>>;
+  cancellation?: Resolver<Maybe<ResolversTypes['Cancellation']>, ParentType, ContextType, RequireFields<QueryCancellationArgs, 'id'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
+}>;
+
+export type ReturnResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Return'] = ResolversParentTypes['Return']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  receivedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  refundAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReturnStatus'], ParentType, ContextType>;
 }>;
 
 export type ShipmentProgressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShipmentProgress'] = ResolversParentTypes['ShipmentProgress']> = ResolversObject<{
@@ -713,6 +909,8 @@ export type ShippingAddressResolvers<ContextType = Context, ParentType extends R
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AddressChange?: AddressChangeResolvers<ContextType>;
   AddressChangeOutcome?: AddressChangeOutcomeResolvers<ContextType>;
+  Cancellation?: CancellationResolvers<ContextType>;
+  CancellationOutcome?: CancellationOutcomeResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -724,6 +922,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Return?: ReturnResolvers<ContextType>;
   ShipmentProgress?: ShipmentProgressResolvers<ContextType>;
   ShippingAddress?: ShippingAddressResolvers<ContextType>;
 }>;

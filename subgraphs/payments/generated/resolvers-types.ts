@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { ChargeRequestItem, ChargeDoc, MoneyDoc, OrderRef } from '../store.ts';
+import type { ChargeRequestItem, ChargeDoc, RefundItem, MoneyDoc, OrderRef } from '../store.ts';
 import type { OutboxMessage, QueueCounts } from '../../../kit/queue.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
@@ -97,6 +97,13 @@ export type Mutation = {
    * persistent queue named in replyTo ("<service>.<queue>", e.g. "orders.charge-results").
    */
   requestCharge: ChargeRequest;
+  /**
+   * Internal (orders): refund what was charged for what will not ship. Asynchronous: answers at
+   * once with the refund QUEUED; a payments worker refunds it through the processor, retrying
+   * transient failures and parking it in exceptions when it keeps failing. Idempotent by refundId:
+   * asking twice refunds once; the same refundId with another charge or amount is a CONFLICT.
+   */
+  requestRefund: Refund;
   /** Internal: the exceptions service asks to retry or cancel a charge request payments parked. */
   resolvePaymentsException: Scalars['Boolean']['output'];
   /** Puts a FAILED charge request back in the queue. */
@@ -111,6 +118,11 @@ export type MutationAuthorizeArgs = {
 
 export type MutationRequestChargeArgs = {
   input: ChargeRequestInput;
+};
+
+
+export type MutationRequestRefundArgs = {
+  input: RefundRequestInput;
 };
 
 
@@ -131,6 +143,8 @@ export type Order = {
   /** The most recent charge for this order, if any. */
   charge?: Maybe<Charge>;
   id: Scalars['ID']['output'];
+  /** Refunds of this order's charge, oldest first, each with its state. */
+  refunds: Array<Refund>;
 };
 
 /** The card as a token plus what the processor needs; never a card number. */
@@ -161,6 +175,41 @@ export type QueueDepth = {
   leased: Scalars['Int']['output'];
   ready: Scalars['Int']['output'];
 };
+
+/** Money going back to the card charged, for what did not ship. */
+export type Refund = {
+  __typename?: 'Refund';
+  amount: Money;
+  attempts: Scalars['Int']['output'];
+  /** The charge it pays back. */
+  chargeId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  reason: Scalars['String']['output'];
+  /** Set once REFUNDED. */
+  refundedAt?: Maybe<Scalars['String']['output']>;
+  requestedAt: Scalars['String']['output'];
+  status: RefundStatus;
+};
+
+export type RefundRequestInput = {
+  amount: MoneyInput;
+  chargeId: Scalars['ID']['input'];
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  reason: Scalars['String']['input'];
+  refundId: Scalars['ID']['input'];
+};
+
+export type RefundStatus =
+  /** Given up on from exceptions. */
+  | 'CANCELLED'
+  /** Kept failing, or the processor refused it: parked in exceptions for a person. */
+  | 'FAILED'
+  | 'PROCESSING'
+  /** Waiting for a payments worker (again after a transient failure). */
+  | 'QUEUED'
+  /** Paid back to the card. */
+  | 'REFUNDED';
 
 export type ResultDelivery = {
   __typename?: 'ResultDelivery';
@@ -286,6 +335,9 @@ export type ResolversTypes = ResolversObject<{
   PaymentCardInput: PaymentCardInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueDepth: ResolverTypeWrapper<QueueCounts>;
+  Refund: ResolverTypeWrapper<RefundItem>;
+  RefundRequestInput: RefundRequestInput;
+  RefundStatus: RefundStatus;
   ResultDelivery: ResolverTypeWrapper<OutboxMessage>;
 }>;
 
@@ -307,6 +359,8 @@ export type ResolversParentTypes = ResolversObject<{
   PaymentCardInput: PaymentCardInput;
   Query: Record<PropertyKey, never>;
   QueueDepth: QueueCounts;
+  Refund: RefundItem;
+  RefundRequestInput: RefundRequestInput;
   ResultDelivery: OutboxMessage;
 }>;
 
@@ -343,6 +397,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   authorize?: Resolver<ResolversTypes['Authorization'], ParentType, ContextType, RequireFields<MutationAuthorizeArgs, 'input'>>;
   requestCharge?: Resolver<ResolversTypes['ChargeRequest'], ParentType, ContextType, RequireFields<MutationRequestChargeArgs, 'input'>>;
+  requestRefund?: Resolver<ResolversTypes['Refund'], ParentType, ContextType, RequireFields<MutationRequestRefundArgs, 'input'>>;
   resolvePaymentsException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolvePaymentsExceptionArgs, 'action' | 'elementId' | 'queue'>>;
   retryChargeRequest?: Resolver<Maybe<ResolversTypes['ChargeRequest']>, ParentType, ContextType, RequireFields<MutationRetryChargeRequestArgs, 'id'>>;
 }>;
@@ -351,6 +406,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   charge?: Resolver<Maybe<ResolversTypes['Charge']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  refunds?: Resolver<Array<ResolversTypes['Refund']>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -363,6 +419,18 @@ export type QueueDepthResolvers<ContextType = Context, ParentType extends Resolv
   failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   leased?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type RefundResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  chargeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refundedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RefundStatus'], ParentType, ContextType>;
 }>;
 
 export type ResultDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ResultDelivery'] = ResolversParentTypes['ResultDelivery']> = ResolversObject<{
@@ -382,6 +450,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueDepth?: QueueDepthResolvers<ContextType>;
+  Refund?: RefundResolvers<ContextType>;
   ResultDelivery?: ResultDeliveryResolvers<ContextType>;
 }>;
 

@@ -24,6 +24,13 @@ export type AddressChangeInput = {
   version: Scalars['Int']['input'];
 };
 
+export type CancellationInput = {
+  cancellationId: Scalars['ID']['input'];
+  orderId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  requestedAt: Scalars['String']['input'];
+};
+
 /** What an address change did to one shipment. */
 export type ChangeOutcome = {
   __typename?: 'ChangeOutcome';
@@ -52,6 +59,8 @@ export type Mutation = {
    * With dryRun, changes nothing and says what would happen.
    */
   applyPickingAddressChange: Array<ChangeOutcome>;
+  /** Internal (orders): an order was cancelled; pull its shipments held here unless sealed for the carrier. Idempotent. */
+  applyPickingCancellation: Array<StageCancellationOutcome>;
   /** Puts a shipment in its distribution centre's picking queue. Idempotent by shipmentId. */
   enqueueForPicking: StageShipment;
   /** Internal: the exceptions service asks to retry or cancel a shipment picking parked. */
@@ -62,6 +71,11 @@ export type Mutation = {
 export type MutationApplyPickingAddressChangeArgs = {
   change: AddressChangeInput;
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationApplyPickingCancellationArgs = {
+  cancellation: CancellationInput;
 };
 
 
@@ -182,6 +196,14 @@ export type ShipmentLineInput = {
   weightGrams: Scalars['Int']['input'];
 };
 
+/** What a cancellation did to one shipment held by a stage. */
+export type StageCancellationOutcome = {
+  __typename?: 'StageCancellationOutcome';
+  detail?: Maybe<Scalars['String']['output']>;
+  elementId: Scalars['ID']['output'];
+  result: ChangeResult;
+};
+
 /** A shipment as a stage's queue holds it. */
 export type StageShipment = {
   __typename?: 'StageShipment';
@@ -298,6 +320,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CancellationInput: CancellationInput;
   ChangeOutcome: ResolverTypeWrapper<ChangeOutcome>;
   ChangeResult: ChangeResult;
   ExceptionAction: ExceptionAction;
@@ -314,6 +337,7 @@ export type ResolversTypes = ResolversObject<{
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
+  StageCancellationOutcome: ResolverTypeWrapper<StageCancellationOutcome>;
   StageShipment: ResolverTypeWrapper<ShipmentItem>;
   StageStatus: StageStatus;
 }>;
@@ -324,6 +348,7 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  CancellationInput: CancellationInput;
   ChangeOutcome: ChangeOutcome;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
@@ -337,6 +362,7 @@ export type ResolversParentTypes = ResolversObject<{
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
+  StageCancellationOutcome: StageCancellationOutcome;
   StageShipment: ShipmentItem;
 }>;
 
@@ -349,6 +375,7 @@ export type ChangeOutcomeResolvers<ContextType = Context, ParentType extends Res
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   applyPickingAddressChange?: Resolver<Array<ResolversTypes['ChangeOutcome']>, ParentType, ContextType, RequireFields<MutationApplyPickingAddressChangeArgs, 'change' | 'dryRun'>>;
+  applyPickingCancellation?: Resolver<Array<ResolversTypes['StageCancellationOutcome']>, ParentType, ContextType, RequireFields<MutationApplyPickingCancellationArgs, 'cancellation'>>;
   enqueueForPicking?: Resolver<ResolversTypes['StageShipment'], ParentType, ContextType, RequireFields<MutationEnqueueForPickingArgs, 'shipment'>>;
   resolvePickingException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolvePickingExceptionArgs, 'action' | 'elementId' | 'queue'>>;
 }>;
@@ -396,6 +423,12 @@ export type QueueDepthResolvers<ContextType = Context, ParentType extends Resolv
   ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type StageCancellationOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageCancellationOutcome'] = ResolversParentTypes['StageCancellationOutcome']> = ResolversObject<{
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
+}>;
+
 export type StageShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageShipment'] = ResolversParentTypes['StageShipment']> = ResolversObject<{
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -414,6 +447,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PicklistEdge?: PicklistEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueDepth?: QueueDepthResolvers<ContextType>;
+  StageCancellationOutcome?: StageCancellationOutcomeResolvers<ContextType>;
   StageShipment?: StageShipmentResolvers<ContextType>;
 }>;
 

@@ -23,6 +23,13 @@ export type AddressChangeInput = {
   version: Scalars['Int']['input'];
 };
 
+export type CancellationInput = {
+  cancellationId: Scalars['ID']['input'];
+  orderId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  requestedAt: Scalars['String']['input'];
+};
+
 /** What an address change did to one shipment. */
 export type ChangeOutcome = {
   __typename?: 'ChangeOutcome';
@@ -51,6 +58,8 @@ export type Mutation = {
    * With dryRun, changes nothing and says what would happen.
    */
   applyRebinAddressChange: Array<ChangeOutcome>;
+  /** Internal (orders): an order was cancelled; pull its shipments held here unless sealed for the carrier. Idempotent. */
+  applyRebinCancellation: Array<StageCancellationOutcome>;
   /** Puts a shipment in rebin's queue. Idempotent by shipmentId. */
   enqueueForRebin: StageShipment;
   /** Internal: the exceptions service asks to retry or cancel a shipment rebin parked. */
@@ -61,6 +70,11 @@ export type Mutation = {
 export type MutationApplyRebinAddressChangeArgs = {
   change: AddressChangeInput;
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationApplyRebinCancellationArgs = {
+  cancellation: CancellationInput;
 };
 
 
@@ -124,6 +138,14 @@ export type ShipmentLineInput = {
   sku: Scalars['String']['input'];
   title: Scalars['String']['input'];
   weightGrams: Scalars['Int']['input'];
+};
+
+/** What a cancellation did to one shipment held by a stage. */
+export type StageCancellationOutcome = {
+  __typename?: 'StageCancellationOutcome';
+  detail?: Maybe<Scalars['String']['output']>;
+  elementId: Scalars['ID']['output'];
+  result: ChangeResult;
 };
 
 /** A shipment as a stage's queue holds it. */
@@ -221,6 +243,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CancellationInput: CancellationInput;
   ChangeOutcome: ResolverTypeWrapper<ChangeOutcome>;
   ChangeResult: ChangeResult;
   ExceptionAction: ExceptionAction;
@@ -231,6 +254,7 @@ export type ResolversTypes = ResolversObject<{
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
+  StageCancellationOutcome: ResolverTypeWrapper<StageCancellationOutcome>;
   StageShipment: ResolverTypeWrapper<ShipmentItem>;
   StageStatus: StageStatus;
 }>;
@@ -241,6 +265,7 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  CancellationInput: CancellationInput;
   ChangeOutcome: ChangeOutcome;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
@@ -249,6 +274,7 @@ export type ResolversParentTypes = ResolversObject<{
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
+  StageCancellationOutcome: StageCancellationOutcome;
   StageShipment: ShipmentItem;
 }>;
 
@@ -261,6 +287,7 @@ export type ChangeOutcomeResolvers<ContextType = Context, ParentType extends Res
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   applyRebinAddressChange?: Resolver<Array<ResolversTypes['ChangeOutcome']>, ParentType, ContextType, RequireFields<MutationApplyRebinAddressChangeArgs, 'change' | 'dryRun'>>;
+  applyRebinCancellation?: Resolver<Array<ResolversTypes['StageCancellationOutcome']>, ParentType, ContextType, RequireFields<MutationApplyRebinCancellationArgs, 'cancellation'>>;
   enqueueForRebin?: Resolver<ResolversTypes['StageShipment'], ParentType, ContextType, RequireFields<MutationEnqueueForRebinArgs, 'shipment'>>;
   resolveRebinException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveRebinExceptionArgs, 'action' | 'elementId' | 'queue'>>;
 }>;
@@ -277,6 +304,12 @@ export type QueueDepthResolvers<ContextType = Context, ParentType extends Resolv
   ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type StageCancellationOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageCancellationOutcome'] = ResolversParentTypes['StageCancellationOutcome']> = ResolversObject<{
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
+}>;
+
 export type StageShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageShipment'] = ResolversParentTypes['StageShipment']> = ResolversObject<{
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -290,6 +323,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueDepth?: QueueDepthResolvers<ContextType>;
+  StageCancellationOutcome?: StageCancellationOutcomeResolvers<ContextType>;
   StageShipment?: StageShipmentResolvers<ContextType>;
 }>;
 

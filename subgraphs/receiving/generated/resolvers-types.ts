@@ -117,6 +117,8 @@ export type ReceiveItemsInput = {
   distributionCenter: Scalars['String']['input'];
   quantity: Scalars['Int']['input'];
   receiptId: Scalars['ID']['input'];
+  /** The return (Order.returns) these items are, when a customer sends a shipped line back: once they are stocked, orders has it refunded. */
+  returnId?: InputMaybe<Scalars['ID']['input']>;
   sku: Scalars['String']['input'];
   vendorId?: InputMaybe<Scalars['ID']['input']>;
 };

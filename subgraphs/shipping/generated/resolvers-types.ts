@@ -23,6 +23,13 @@ export type AddressChangeInput = {
   version: Scalars['Int']['input'];
 };
 
+export type CancellationInput = {
+  cancellationId: Scalars['ID']['input'];
+  orderId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  requestedAt: Scalars['String']['input'];
+};
+
 /** What an address change did to one shipment. */
 export type ChangeOutcome = {
   __typename?: 'ChangeOutcome';
@@ -51,6 +58,8 @@ export type Mutation = {
    * With dryRun, changes nothing and says what would happen.
    */
   applyShippingAddressChange: Array<ChangeOutcome>;
+  /** Internal (orders): an order was cancelled; pull its shipments held here unless sealed for the carrier. Idempotent. */
+  applyShippingCancellation: Array<StageCancellationOutcome>;
   /** Puts a shipment in shipping's queue. Idempotent by shipmentId. */
   enqueueForShipping: StageShipment;
   /** Internal: the exceptions service asks to retry or cancel a shipment shipping parked. */
@@ -61,6 +70,11 @@ export type Mutation = {
 export type MutationApplyShippingAddressChangeArgs = {
   change: AddressChangeInput;
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationApplyShippingCancellationArgs = {
+  cancellation: CancellationInput;
 };
 
 
@@ -163,6 +177,14 @@ export type ShipmentLineInput = {
   sku: Scalars['String']['input'];
   title: Scalars['String']['input'];
   weightGrams: Scalars['Int']['input'];
+};
+
+/** What a cancellation did to one shipment held by a stage. */
+export type StageCancellationOutcome = {
+  __typename?: 'StageCancellationOutcome';
+  detail?: Maybe<Scalars['String']['output']>;
+  elementId: Scalars['ID']['output'];
+  result: ChangeResult;
 };
 
 /** A shipment as a stage's queue holds it. */
@@ -285,6 +307,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CancellationInput: CancellationInput;
   ChangeOutcome: ResolverTypeWrapper<ChangeOutcome>;
   ChangeResult: ChangeResult;
   ExceptionAction: ExceptionAction;
@@ -298,6 +321,7 @@ export type ResolversTypes = ResolversObject<{
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
+  StageCancellationOutcome: ResolverTypeWrapper<StageCancellationOutcome>;
   StageShipment: ResolverTypeWrapper<ShipmentItem>;
   StageStatus: StageStatus;
 }>;
@@ -308,6 +332,7 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  CancellationInput: CancellationInput;
   ChangeOutcome: ChangeOutcome;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
@@ -319,6 +344,7 @@ export type ResolversParentTypes = ResolversObject<{
   ShipmentAddressInput: ShipmentAddressInput;
   ShipmentInput: ShipmentInput;
   ShipmentLineInput: ShipmentLineInput;
+  StageCancellationOutcome: StageCancellationOutcome;
   StageShipment: ShipmentItem;
 }>;
 
@@ -331,6 +357,7 @@ export type ChangeOutcomeResolvers<ContextType = Context, ParentType extends Res
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   applyShippingAddressChange?: Resolver<Array<ResolversTypes['ChangeOutcome']>, ParentType, ContextType, RequireFields<MutationApplyShippingAddressChangeArgs, 'change' | 'dryRun'>>;
+  applyShippingCancellation?: Resolver<Array<ResolversTypes['StageCancellationOutcome']>, ParentType, ContextType, RequireFields<MutationApplyShippingCancellationArgs, 'cancellation'>>;
   enqueueForShipping?: Resolver<ResolversTypes['StageShipment'], ParentType, ContextType, RequireFields<MutationEnqueueForShippingArgs, 'shipment'>>;
   resolveShippingException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolveShippingExceptionArgs, 'action' | 'elementId' | 'queue'>>;
 }>;
@@ -375,6 +402,12 @@ export type ShipmentAddressResolvers<ContextType = Context, ParentType extends R
   postalCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type StageCancellationOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageCancellationOutcome'] = ResolversParentTypes['StageCancellationOutcome']> = ResolversObject<{
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ChangeResult'], ParentType, ContextType>;
+}>;
+
 export type StageShipmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StageShipment'] = ResolversParentTypes['StageShipment']> = ResolversObject<{
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -391,6 +424,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   QueueDepth?: QueueDepthResolvers<ContextType>;
   Shipment?: ShipmentResolvers<ContextType>;
   ShipmentAddress?: ShipmentAddressResolvers<ContextType>;
+  StageCancellationOutcome?: StageCancellationOutcomeResolvers<ContextType>;
   StageShipment?: StageShipmentResolvers<ContextType>;
 }>;
 

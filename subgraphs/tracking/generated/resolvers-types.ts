@@ -16,11 +16,17 @@ export type Scalars = {
 };
 
 export type ElementType =
+  /** An order's cancellation: CANCEL_REQUESTED (from orders), then CANCEL_APPLIED or CANCEL_REJECTED from each node that held part of the order. */
+  | 'CANCEL'
   /** A change to an order in flight (a new shipping address): CHANGE_REQUESTED, then CHANGE_APPLIED or CHANGE_REJECTED from each node that held part of the order. */
   | 'CHANGE'
   | 'CHARGE'
   | 'ORDER'
   | 'RECEIPT'
+  /** A refund: REFUND_REQUESTED, then REFUNDED, or REFUND_FAILED when it keeps failing and waits in exceptions. */
+  | 'REFUND'
+  /** A return of a shipped line: RETURN_REQUESTED (orders), then ITEM_RECEIVED once receiving has it back (a REFUND follows). */
+  | 'RETURN'
   | 'SHIPMENT';
 
 export type Location = {

@@ -1,0 +1,184 @@
+import type { Collection, Db, Filter } from 'mongodb';
+import { isDuplicateKeyError } from '../kit/mongo.ts';
+import type { DurableQueue, NewMessage, QueueItem } from '../kit/queue.ts';
+import type { LeftRecord } from './address-changes.ts';
+import { operations, type ShipmentPayload } from './messages.ts';
+import type { ShipmentStage } from './routes.ts';
+import { track, transition, type TransitionPayload } from './tracking.ts';
+
+// An order's cancellation, as the stages see it (docs/cancellations.md). It travels exactly
+// like an asynchronous address change: orders publishes it through its outbox to every stage
+// that can hold a shipment; each stage remembers it and pulls the shipments of the order it
+// holds, unless a worker has sealed one for the carrier; a shipment still on its way to a
+// stage is pulled when it arrives. Races with workers are settled by the queue's
+// compare-and-swap (`DurableQueue.withdraw`), never by timing.
+
+/** The stages subscribed to cancellations: every node that can hold a shipment. */
+export const cancellationSubscribers: readonly ShipmentStage[] = ['picking', 'rebin', 'shipping'];
+
+export interface CancellationPayload {
+  cancellationId: string;
+  orderId: string;
+  reason: string;
+  requestedAt: string;
+}
+
+/** What a cancellation did to one element (a shipment, or the order before it was split). */
+export interface CancellationOutcome {
+  elementId: string;
+  result: 'APPLIED' | 'REJECTED';
+  detail: string | null;
+}
+
+export const applyCancellationField = (stage: string) => `apply${stage[0]!.toUpperCase()}${stage.slice(1)}Cancellation`;
+
+export const applyCancellationOperation = (stage: string) => `mutation ApplyCancellation($cancellation: CancellationInput!) {
+  ${applyCancellationField(stage)}(cancellation: $cancellation) { elementId result detail }
+}`;
+
+export const recordCancellationOutcomeOperation = `mutation RecordCancellationOutcome($input: CancellationOutcomeInput!) { recordCancellationOutcome(input: $input) }`;
+
+/** How tracking records what a cancellation did to one element: one outcome per element, keyed by it. */
+export function cancellationTransition(cancellation: Pick<CancellationPayload, 'cancellationId' | 'orderId'>, node: string, outcome: CancellationOutcome): TransitionPayload {
+  const recorded = transition({
+    elementType: 'CANCEL',
+    elementId: cancellation.cancellationId,
+    orderId: cancellation.orderId,
+    from: 'CANCEL_REQUESTED',
+    to: outcome.result === 'APPLIED' ? 'CANCEL_APPLIED' : 'CANCEL_REJECTED',
+    node,
+    detail: outcome.detail,
+  });
+  return { ...recorded, id: `CANCEL:${cancellation.cancellationId}:outcome:${outcome.elementId}` };
+}
+
+/** Tells tracking and orders what a cancellation did to one element. */
+export function cancellationReport(cancellation: Pick<CancellationPayload, 'cancellationId' | 'orderId'>, node: string, outcome: CancellationOutcome): NewMessage[] {
+  const { cancellationId, orderId } = cancellation;
+  return [
+    track(cancellationTransition(cancellation, node, outcome)),
+    {
+      id: `cancellation-outcome:${cancellationId}:${outcome.elementId}`,
+      target: 'orders',
+      operation: recordCancellationOutcomeOperation,
+      variables: { input: { cancellationId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail } },
+    },
+  ];
+}
+
+/**
+ * A pulled shipment: tracking hears it stopped, inventory gives its units back (this centre's only).
+ * Tracking's details name the cancellation, never its reason: a tracking link shows them, and
+ * the reason is the customer's own words (the order's owner reads it on `Order.cancellation`).
+ */
+function pulled(stage: ShipmentStage, cancellation: CancellationPayload, item: QueueItem<ShipmentPayload>, outcome: CancellationOutcome): NewMessage[] {
+  const shipment = item.payload;
+  return [
+    ...cancellationReport(cancellation, stage, outcome),
+    track(
+      transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: stageState[stage], to: 'CANCELLED', node: stage, detail: `cancellation ${cancellation.cancellationId}` }),
+    ),
+    {
+      id: `release:${shipment.shipmentId}`,
+      target: 'inventory',
+      operation: operations.releaseReservation,
+      variables: { reservationId: shipment.reservationId, distributionCenter: shipment.distributionCenter },
+    },
+  ];
+}
+
+const stageState: Record<ShipmentStage, string> = { picking: 'PICKING', rebin: 'REBIN', shipping: 'SHIPPING' };
+const where = { READY: 'queued', LEASED: 'being worked on', FAILED: 'parked in exceptions', DONE: 'done', CANCELLED: 'cancelled' } as const;
+
+interface LoggedCancellation extends CancellationPayload {
+  _id: string;
+  receivedAt: Date;
+}
+
+/** How long a stage keeps a cancellation for shipments still on their way to it. */
+export const CANCELLATION_RETENTION_MS = 7 * 24 * 3_600_000;
+
+export class StageCancellations {
+  readonly log: Collection<LoggedCancellation>;
+
+  constructor(
+    db: Db,
+    readonly stage: ShipmentStage,
+    private readonly shipments: DurableQueue<ShipmentPayload>,
+    /** Where reports not tied to a withdrawal go (the stage's change-reports outbox, already relayed). */
+    private readonly reports: DurableQueue<null>,
+    /** Shipments of the order that have left this stage for good (shipping: handed to a carrier). */
+    private readonly left: (orderId: string) => Promise<LeftRecord[]> = async () => [],
+  ) {
+    this.log = db.collection<LoggedCancellation>('cancellations');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.log.createIndex({ orderId: 1 }, { name: 'by_order' });
+  }
+
+  /**
+   * Pulls every shipment of the order this stage holds, and reports those that left for good
+   * as too late. Remembers the cancellation first, so a shipment arriving meanwhile is pulled
+   * on arrival. Safe to repeat: receivers keep each element's first outcome.
+   */
+  async apply(cancellation: CancellationPayload): Promise<CancellationOutcome[]> {
+    await this.remember(cancellation);
+    const held = (await this.shipments.items.find({ 'payload.orderId': cancellation.orderId } as Filter<QueueItem<ShipmentPayload>>).toArray()) as QueueItem<ShipmentPayload>[];
+    const outcomes: CancellationOutcome[] = [];
+    for (const item of held) {
+      const outcome = await this.pull(item._id, cancellation);
+      if (outcome) outcomes.push(outcome);
+    }
+    for (const record of await this.left(cancellation.orderId)) {
+      if (outcomes.some((outcome) => outcome.elementId === record.shipmentId)) continue;
+      const outcome: CancellationOutcome = { elementId: record.shipmentId, result: 'REJECTED', detail: `too late: shipment ${record.shipmentId} has left (${record.detail})` };
+      outcomes.push(outcome);
+      await this.post(cancellation, outcome);
+    }
+    return outcomes;
+  }
+
+  /**
+   * A shipment was just stored here: if its order was cancelled, it is pulled now. The stage
+   * stores a shipment before looking for cancellations and remembers a cancellation before
+   * looking for shipments, so one of the two always sees the other.
+   */
+  async arrived(item: QueueItem<ShipmentPayload>): Promise<QueueItem<ShipmentPayload>> {
+    const cancellation = await this.log.findOne({ orderId: item.payload.orderId } as Filter<LoggedCancellation>);
+    if (!cancellation) return item;
+    await this.pull(item._id, cancellation);
+    return (await this.shipments.get(item._id)) ?? item;
+  }
+
+  private async remember(cancellation: CancellationPayload): Promise<void> {
+    const { cancellationId, orderId, reason, requestedAt } = cancellation;
+    try {
+      await this.log.insertOne({ _id: cancellationId, cancellationId, orderId, reason, requestedAt, receivedAt: new Date() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    await this.log.deleteMany({ receivedAt: { $lt: new Date(Date.now() - CANCELLATION_RETENTION_MS) } } as Filter<LoggedCancellation>);
+  }
+
+  /** Pulls one held shipment; null when it is no longer here (it moved on: the next stage answers). */
+  private async pull(shipmentId: string, cancellation: CancellationPayload): Promise<CancellationOutcome | null> {
+    const current = await this.shipments.items.findOne({ _id: shipmentId } as Filter<QueueItem<ShipmentPayload>>);
+    if (!current) return null;
+    const outcome: CancellationOutcome = { elementId: shipmentId, result: 'APPLIED', detail: `pulled at ${this.stage} while ${where[current.status]}` };
+    const { outcome: withdrawal, item } = await this.shipments.withdraw(shipmentId, pulled(this.stage, cancellation, current as QueueItem<ShipmentPayload>, outcome));
+    if (withdrawal === 'withdrawn') return outcome;
+    if (withdrawal === 'sealed') {
+      const late: CancellationOutcome = { elementId: shipmentId, result: 'REJECTED', detail: `too late: shipment ${shipmentId} was already being handed to the carrier at ${this.stage}` };
+      await this.post(cancellation, late);
+      return late;
+    }
+    // Pulled by an earlier delivery of this cancellation: the same answer again.
+    if (item?.status === 'CANCELLED') return { elementId: shipmentId, result: 'APPLIED', detail: `pulled at ${this.stage}` };
+    return null;
+  }
+
+  private post(cancellation: CancellationPayload, outcome: CancellationOutcome): Promise<void> {
+    return this.reports.post(`cancel-report:${cancellation.cancellationId}:${outcome.elementId}`, cancellationReport(cancellation, this.stage, outcome));
+  }
+}

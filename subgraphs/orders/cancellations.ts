@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { ObjectId } from 'mongodb';
+import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
+import { parseId } from '../../kit/ids.ts';
+import type { NewMessage } from '../../kit/queue.ts';
+import {
+  applyCancellationOperation,
+  cancellationSubscribers,
+  cancellationTransition,
+  type CancellationOutcome,
+  type CancellationPayload,
+} from '../../pipeline/cancellations.ts';
+import { operations } from '../../pipeline/messages.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
+import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
+import { sendOrderTransitions } from './order-transitions.ts';
+import { fulfilmentOf } from './progress.ts';
+import type { CancellationDoc, CancellationOutcomeDoc, MoneyDoc, OrderDoc, OrderPatch, OrderStore } from './store.ts';
+
+// The orders service's side of cancellations (docs/cancellations.md). A cancellation travels
+// like an asynchronous address change: recorded on the order with the elements that need an
+// outcome (its scope), published through this service's outbox to the stages, which pull the
+// shipments they hold unless sealed for the carrier and report back. Before the order is split
+// into shipments this service holds all of it and cancels it in the same compare-and-swap that
+// records the request. Once every element has its outcome the order is settled: pulled
+// shipments are CANCELLED, and payments is asked to refund what was charged for them.
+
+export interface CancelRequest {
+  orderId: string;
+  reason: string;
+  idempotencyKey: string;
+}
+
+export type CancellationStatusCode = 'PENDING' | 'CANCELLED' | 'PARTLY_CANCELLED' | 'REJECTED';
+
+const MAX_REASON = 500;
+
+export function cancellationStatusOf(cancellation: CancellationDoc): CancellationStatusCode {
+  const results = cancellation.scope.map((id) => cancellation.outcomes.find((outcome) => outcome.elementId === id)?.result);
+  if (results.some((result) => !result)) return 'PENDING';
+  if (results.every((result) => result === 'APPLIED')) return 'CANCELLED';
+  if (results.every((result) => result === 'REJECTED')) return 'REJECTED';
+  return 'PARTLY_CANCELLED';
+}
+
+/** Cancellation ids name their order, so `cancellation(id)` is one order lookup. */
+export function orderIdOfCancellation(id: string): ObjectId {
+  const match = /^([0-9a-f]{24})-cancel-[0-9a-f]{12}$/.exec(id);
+  if (!match) throw badInput(`${id} is not a cancellation id`, 'id');
+  return new ObjectId(match[1]);
+}
+
+export const cancellationPayload = (order: OrderDoc, cancellation: CancellationDoc): CancellationPayload => ({
+  cancellationId: cancellation.id,
+  orderId: order._id.toHexString(),
+  reason: cancellation.reason,
+  requestedAt: cancellation.requestedAt.toISOString(),
+});
+
+/**
+ * Records a cancellation and starts it on its way; answers at once. The same key again
+ * answers with the same cancellation; an order has one cancellation.
+ */
+export async function requestCancellation(request: CancelRequest, store: OrderStore): Promise<{ order: OrderDoc; cancellation: CancellationDoc }> {
+  const reason = request.reason.trim();
+  if (!reason) throw badInput('reason must not be empty', 'reason');
+  if (reason.length > MAX_REASON) throw badInput(`reason is longer than ${MAX_REASON} characters`, 'reason');
+  const key = request.idempotencyKey;
+  if (key.length === 0 || key.length > 100) throw badInput('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
+  const orderId = parseId(request.orderId, 'orderId');
+  const id = orderId.toHexString();
+  const cancellationId = `${id}-cancel-${randomBytes(6).toString('hex')}`;
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const order = await store.findById(orderId);
+    if (!order) throw notFound(`no order with id ${id}`, { field: 'orderId' });
+    const earlier = order.cancellation;
+    if (earlier) {
+      if (earlier.idempotencyKey === key) return { order, cancellation: earlier };
+      throw clientError(ErrorCode.CONFLICT, `order ${id} already has a cancellation (${earlier.id}); it is ${cancellationStatusOf(earlier)}`, {
+        field: 'idempotencyKey',
+        cancellationId: earlier.id,
+      });
+    }
+    if (order.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${id} was already cancelled from exceptions`);
+    // Should this process die between recording and enqueuing the publication, the worker's sweep publishes it.
+    await store.notePublication(cancellationId, id);
+    const updated = await store.change(orderId, (current) => (current.cancellation || current.status === 'CANCELLED' ? null : recorded(current, cancellationId, reason, key)));
+    if (!updated) continue; // cancelled or retried meanwhile: the next pass answers accordingly
+    await enqueueCancellationPublication(store, id, cancellationId);
+    await store.forgetPublicationNote(cancellationId);
+    return { order: updated, cancellation: updated.cancellation! };
+  }
+  throw clientError(ErrorCode.CONFLICT, `order ${id} is changing too fast; try again`);
+}
+
+/** The order with the cancellation recorded; before the split, cancelled there and then. */
+function recorded(order: OrderDoc, id: string, reason: string, key: string): OrderPatch {
+  const orderId = order._id.toHexString();
+  const now = new Date();
+  const split = order.shipments.length > 0;
+  const outcomes: CancellationOutcomeDoc[] = split
+    ? order.shipments
+        .filter((shipment) => shipment.status === 'SHIPPED')
+        .map((shipment) => ({ elementId: shipment.shipmentId, node: 'orders', result: 'REJECTED', detail: `too late: shipment ${shipment.shipmentId} has left`, at: now }))
+    : [{ elementId: orderId, node: 'orders', result: 'APPLIED', detail: `cancelled by orders while ${order.status}`, at: now }];
+  const cancellation: CancellationDoc = {
+    id,
+    reason,
+    idempotencyKey: key,
+    requestedAt: now,
+    scope: split ? order.shipments.map((shipment) => shipment.shipmentId) : [orderId],
+    outcomes,
+    concludedAt: null,
+    refund: null,
+  };
+  return { cancellation, ...settled({ ...order, cancellation }, now) };
+}
+
+/**
+ * Settles an order whose cancellation has every outcome (and is not settled yet): pulled
+ * shipments are CANCELLED, the order too when nothing of it is left to ship, and the refund is
+ * worked out. Null when there is nothing to settle.
+ */
+function settled(order: OrderDoc, now: Date): OrderPatch | null {
+  const cancellation = order.cancellation;
+  if (!cancellation || cancellation.concludedAt || cancellationStatusOf(cancellation) === 'PENDING') return null;
+  const orderId = order._id.toHexString();
+  const pulled = new Set(cancellation.outcomes.filter((outcome) => outcome.result === 'APPLIED').map((outcome) => outcome.elementId));
+  const shipments = order.shipments.map((shipment) => (pulled.has(shipment.shipmentId) ? { ...shipment, status: 'CANCELLED' as const, detail: `cancellation ${cancellation.id}` } : shipment));
+  const wholeOrder = pulled.has(orderId);
+  const where = wholeOrder ? { status: 'CANCELLED' as const, stage: null } : pulled.size > 0 ? fulfilmentOf(shipments) : null;
+  const amount = refundable(order, wholeOrder, pulled);
+  const refund = amount && order.chargeId ? { refundId: cancellation.id, chargeId: order.chargeId, amount } : null;
+  const moved = where && where.status !== order.status;
+  return {
+    shipments,
+    cancellation: { ...cancellation, concludedAt: now, refund },
+    ...(moved ? { ...where, transition: { detail: `cancellation ${cancellation.id}` } } : {}),
+    ...(where?.status === 'CANCELLED' ? rejectPending(order) : rejectPendingFor(order, [...pulled])),
+  };
+}
+
+/** What was charged for what will not ship: the whole order, or the lines of the pulled shipments. */
+function refundable(order: OrderDoc, wholeOrder: boolean, pulled: Set<string>): MoneyDoc | null {
+  if (wholeOrder) return order.total;
+  const priceOf = (sku: string) => order.lines.find((line) => line.sku === sku)?.unitPrice.amount ?? 0;
+  const amount = order.shipments
+    .filter((shipment) => pulled.has(shipment.shipmentId))
+    .flatMap((shipment) => shipment.lines ?? [])
+    .reduce((sum, line) => sum + priceOf(line.sku) * line.quantity, 0);
+  // Every shipment pulled: the whole charge, whatever the lines say.
+  if (pulled.size === order.shipments.length) return order.total;
+  return amount > 0 ? { amount: Math.min(amount, order.total.amount), currency: order.total.currency } : null;
+}
+
+/** The coordinator step that tells tracking of the request and publishes it to the stages. Idempotent by cancellation id. */
+export function enqueueCancellationPublication(store: OrderStore, orderId: string, cancellationId: string) {
+  return store.coordination.enqueue(`cancellation:${cancellationId}`, { kind: 'cancellation', orderId, cancellationId });
+}
+
+/**
+ * What the publication step sends: "cancel requested" and what this service decided itself to
+ * tracking, the cancellation to every subscribed stage of an order already split, and, for an
+ * order cancelled before the split, its settlement (stock back, refund).
+ */
+export function cancellationPublication(order: OrderDoc, cancellationId: string): NewMessage[] {
+  const cancellation = order.cancellation;
+  if (cancellation?.id !== cancellationId) return [];
+  const orderId = order._id.toHexString();
+  const requested = transition({
+    elementType: 'CANCEL',
+    elementId: cancellation.id,
+    orderId,
+    from: null,
+    to: 'CANCEL_REQUESTED',
+    node: 'orders',
+    at: cancellation.requestedAt,
+    // Not the reason: tracking links show details, and the reason is the customer's own words.
+    detail: null,
+  });
+  const own = cancellation.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => cancellationTransition({ cancellationId, orderId }, 'orders', outcome));
+  const messages: NewMessage[] = [track(requested, ...own)];
+  if (cancellation.scope.some((id) => id !== orderId)) {
+    const payload = cancellationPayload(order, cancellation);
+    for (const stage of cancellationSubscribers) {
+      messages.push({ id: `cancellation:${cancellationId}:${stage}`, target: stage, operation: applyCancellationOperation(stage), variables: { cancellation: payload } });
+    }
+  }
+  return [...messages, ...settlement(order)];
+}
+
+/**
+ * What a settled cancellation asks of others: payments refunds (idempotent by the cancellation's
+ * id, so a repeat refunds once) and, for an order cancelled before its split, inventory gives
+ * back whatever it reserved (the stages give back the stock of the shipments they pull).
+ */
+export function settlement(order: OrderDoc): NewMessage[] {
+  const cancellation = order.cancellation;
+  if (!cancellation?.concludedAt) return [];
+  const orderId = order._id.toHexString();
+  const messages: NewMessage[] = [];
+  if (cancellation.scope.includes(orderId) && cancellationStatusOf(cancellation) === 'CANCELLED') {
+    messages.push({ id: `release:${orderId}`, target: 'inventory', operation: operations.releaseReservation, variables: { reservationId: orderId } });
+  }
+  if (cancellation.refund) messages.push(refundRequest(orderId, cancellation.refund, `cancelled: ${cancellation.reason}`));
+  return messages;
+}
+
+export function refundRequest(orderId: string, refund: NonNullable<CancellationDoc['refund']>, reason: string): NewMessage {
+  return {
+    id: `refund-request:${refund.refundId}`,
+    target: 'payments',
+    operation: operations.requestRefund,
+    variables: { input: { refundId: refund.refundId, orderId, chargeId: refund.chargeId, amount: refund.amount, reason } },
+  };
+}
+
+/**
+ * Records what a stage did to one element (each element's first outcome stands) and, once every
+ * element has one, settles the order. Safe to repeat: a redelivered report finds nothing new
+ * and sends the settlement again, which its receivers take once.
+ */
+export async function recordCancellationOutcome(store: OrderStore, orderId: string, cancellationId: string, outcome: CancellationOutcome & { node: string }): Promise<void> {
+  const id = parseId(orderId, 'orderId');
+  const now = new Date();
+  const changed = await store.change(id, (current) => {
+    const cancellation = current.cancellation;
+    if (cancellation?.id !== cancellationId) return null;
+    if (!cancellation.scope.includes(outcome.elementId) || cancellation.outcomes.some((known) => known.elementId === outcome.elementId)) return null;
+    const withOutcome: OrderDoc = {
+      ...current,
+      cancellation: { ...cancellation, outcomes: [...cancellation.outcomes, { ...outcome, at: now }] },
+    };
+    return { cancellation: withOutcome.cancellation, ...settled(withOutcome, now) };
+  });
+  const order = changed ?? (await store.findById(id));
+  if (!order?.cancellation?.concludedAt) return;
+  await sendOrderTransitions(store, order);
+  // Tells tracking of address changes this settled for the pulled elements (again on a re-run: idempotent).
+  await postOwnTransitions(store, order, order.cancellation.outcomes.filter((o) => o.result === 'APPLIED').map((o) => o.elementId));
+  const messages = settlement(order);
+  if (messages.length > 0) await store.reports.post(`cancellation-settled:${cancellationId}`, messages);
+}
+
+/** The cancellation, if the order has one with this id. */
+export function cancellationOf(order: OrderDoc | null, id: string): CancellationDoc | null {
+  return order?.cancellation?.id === id ? order.cancellation : null;
+}
+
+/** The order was charged after it was cancelled (the charge was in flight): the whole charge goes back. */
+export function refundOfLateCharge(order: OrderDoc, chargeId: string): NewMessage | null {
+  const cancellation = order.cancellation;
+  if (!cancellation || cancellationStatusOf(cancellation) !== 'CANCELLED' || !cancellation.scope.includes(order._id.toHexString())) return null;
+  return refundRequest(order._id.toHexString(), { refundId: cancellation.id, chargeId, amount: order.total }, `cancelled: ${cancellation.reason}`);
+}

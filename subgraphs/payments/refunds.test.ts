@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceClients } from '../../pipeline/services.ts';
+import { codes, eventually, gql, serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { buildPaymentsService } from './server.ts';
+import type { PaymentProcessor } from './processor.ts';
+import type { PaymentsStore } from './store.ts';
+import { startPaymentsWorker } from './worker.ts';
+
+// Refunds as queue elements: idempotent by refund id, retried when the processor fails for a
+// while, parked in exceptions when they keep failing, and paid back exactly once even when a
+// worker dies between the processor paying back and the element being completed.
+// Real FerretDB, real service and workers.
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: PaymentsStore;
+let processor: PaymentProcessor;
+const clients = serviceClients(testCredentials('payments'), {});
+
+beforeAll(async () => {
+  const service = await buildPaymentsService({
+    db: await dbs.create('payments_refunds'),
+    logger: silentLogger,
+    tokens: testTokens,
+    processor: { latencyMs: 0, failureRate: 0 },
+    // Short leases, so a dead worker's refund comes back quickly; few attempts, so one parks.
+    queue: { visibilityTimeoutMs: 300, refundMaxAttempts: 2 },
+  });
+  store = service.store;
+  processor = service.processor;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await dbs.cleanup();
+});
+
+let counter = 0;
+/** An approved charge of 5000 pence on a card ending `last4`; returns its id. */
+async function charged(last4 = '4242'): Promise<string> {
+  const id = `refund-test-charge-${++counter}`;
+  const charge = await processor.charge(id, `order-${counter}`, { token: `tok_${counter}`, last4, expMonth: 12, expYear: 2031 }, { amount: 5000, currency: 'GBP' });
+  expect(charge.outcome).toBe('APPROVED');
+  return id;
+}
+
+const requestRefund = (input: { refundId: string; chargeId: string; amount: number; orderId?: string }) =>
+  gql(app.url, `mutation($input: RefundRequestInput!) { requestRefund(input: $input) { id status amount { amount } } }`, {
+    input: { refundId: input.refundId, chargeId: input.chargeId, orderId: input.orderId ?? null, amount: { amount: input.amount, currency: 'GBP' }, reason: 'cancelled' },
+  });
+
+const paidBack = async (chargeId: string) => (await store.refunds.find({ chargeId }).toArray()).reduce((sum, refund) => sum + refund.amount.amount, 0);
+
+describe('refunds', () => {
+  it('a worker killed mid-refund (after the processor paid back, before completing): refunded exactly once', async () => {
+    const chargeId = await charged();
+    expect((await requestRefund({ refundId: 'r-killed', chargeId, amount: 3000 })).errors).toBeUndefined();
+    // The doomed worker leases the refund and the processor pays back; then the process dies.
+    const [lease] = await store.refundRequests.lease('doomed-worker', 1);
+    expect(lease!.id).toBe('r-killed');
+    await processor.refund(lease!.payload.refundId, lease!.payload.chargeId, lease!.payload.amount);
+
+    // A live worker takes the element over once the dead one's lease expires.
+    const worker = startPaymentsWorker(store, processor, clients, silentLogger);
+    try {
+      const done = await eventually(() => store.refundRequests.get('r-killed'), (item) => item?.status === 'DONE');
+      expect(done!.attempts).toBe(2);
+    } finally {
+      await worker.stop();
+    }
+    expect(await store.refunds.countDocuments({ _id: 'r-killed' })).toBe(1);
+    expect(await paidBack(chargeId)).toBe(3000);
+    // The dead worker, had it come back, could not complete it: its lease is void.
+    expect(await store.refundRequests.complete(lease!)).toBe(false);
+  });
+
+  it('the same refund id twice refunds once; with another amount it is a CONFLICT', async () => {
+    const chargeId = await charged();
+    const first = await requestRefund({ refundId: 'r-twice', chargeId, amount: 1000 });
+    const second = await requestRefund({ refundId: 'r-twice', chargeId, amount: 1000 });
+    expect(second.data!.requestRefund.id).toBe(first.data!.requestRefund.id);
+    expect(codes(await requestRefund({ refundId: 'r-twice', chargeId, amount: 2000 }))).toEqual(['CONFLICT']);
+    expect(await store.refundRequests.items.countDocuments({ _id: 'r-twice' })).toBe(1);
+  });
+
+  it('a refund the processor fails transiently (test card 0341) is retried until refunded; one that keeps failing is parked in exceptions', async () => {
+    const flaky = await charged('0341');
+    // Two attempts allowed, two failures first: parked, handed to exceptions, nothing paid back.
+    expect((await requestRefund({ refundId: 'r-parked', chargeId: flaky, amount: 5000 })).errors).toBeUndefined();
+    const worker = startPaymentsWorker(store, processor, clients, silentLogger);
+    try {
+      const parked = await eventually(() => store.refundRequests.get('r-parked'), (item) => item?.status === 'FAILED', 15_000);
+      expect(parked!.lastError).toMatch(/processor_timeout/);
+      expect(parked!.outbox.find((message) => message.target === 'exceptions')!.variables).toMatchObject({ input: { service: 'payments', queue: 'refunds', elementId: 'r-parked' } });
+      expect(await paidBack(flaky)).toBe(0);
+
+      // A person retries it from exceptions: the processor has recovered, it is refunded once.
+      const retried = await gql(app.url, `mutation { resolvePaymentsException(queue: "refunds", elementId: "r-parked", action: RETRY) }`);
+      expect(retried.errors).toBeUndefined();
+      await eventually(() => store.refundRequests.get('r-parked'), (item) => item?.status === 'DONE', 15_000);
+      expect(await paidBack(flaky)).toBe(5000);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('never refunds more than was charged: a refund beyond it is parked at once, refused', async () => {
+    const chargeId = await charged();
+    expect((await requestRefund({ refundId: 'r-most', chargeId, amount: 4000 })).errors).toBeUndefined();
+    const worker = startPaymentsWorker(store, processor, clients, silentLogger);
+    try {
+      await eventually(() => store.refundRequests.get('r-most'), (item) => item?.status === 'DONE');
+      expect((await requestRefund({ refundId: 'r-too-much', chargeId, amount: 2000 })).errors).toBeUndefined();
+      const refused = await eventually(() => store.refundRequests.get('r-too-much'), (item) => item?.status === 'FAILED');
+      expect(refused!.lastError).toMatch(/1000 left to refund/);
+      expect(refused!.attempts).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+    expect(await paidBack(chargeId)).toBe(4000);
+  });
+
+  it('refuses bad input with its code and enqueues nothing', async () => {
+    const chargeId = await charged();
+    expect(codes(await requestRefund({ refundId: 'r-zero', chargeId, amount: 0 }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await requestRefund({ refundId: ' ', chargeId, amount: 100 }))).toEqual(['BAD_USER_INPUT']);
+    expect(await store.refundRequests.items.countDocuments({ _id: 'r-zero' })).toBe(0);
+  });
+});

@@ -1,0 +1,363 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { collect, wsClient } from './subscriber.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+// Customers and support cancel orders wherever they are, through the gateway. A cancellation
+// travels like an asynchronous address change: orders publishes it, the stage holding each
+// shipment pulls it unless it is sealed for the carrier, stock of pulled shipments goes back,
+// and payments refunds what was charged for what did not ship. Every service is real.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let asAda: string;
+
+beforeAll(async () => {
+  // Shipments wait in picking's aggregation queue long enough to be cancelled there.
+  system = await startSystem(dbs, { picking: { batchSize: 50, maxWaitMs: 2_500 } });
+  asAda = await userToken({ role: 'customer', customerId: demo.customers.ada });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+interface Cancellation {
+  id: string;
+  status: string;
+  reason: string;
+  outcomes: { elementId: string; node: string; result: string; detail: string | null }[];
+  refundAmount: { amount: number; currency: string } | null;
+}
+interface OrderView {
+  status: string;
+  total: { amount: number };
+  shipmentProgress: { shipmentId: string; distributionCenter: string; status: string }[];
+  cancellation: Cancellation | null;
+  charge: { outcome: string; amount: { amount: number } } | null;
+  refunds: { id: string; status: string; amount: { amount: number }; attempts: number; refundedAt: string | null }[];
+  history: { elementType: string; to: string; node: string; detail: string | null }[];
+}
+
+const CANCELLATION_FIELDS = 'id status reason outcomes { elementId node result detail } refundAmount { amount currency }';
+
+const cancel = (orderId: string, idempotencyKey: string, token?: string, reason = 'changed my mind') =>
+  gql<{ cancelOrder: Cancellation }>(
+    system.gatewayUrl,
+    `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { ${CANCELLATION_FIELDS} } }`,
+    { input: { orderId, reason, idempotencyKey } },
+    token ? { token } : {},
+  );
+
+async function cancellationOf(id: string): Promise<Cancellation> {
+  const res = await gql<{ cancellation: Cancellation }>(system.gatewayUrl, `query($id: ID!) { cancellation(id: $id) { ${CANCELLATION_FIELDS} } }`, { id });
+  expect(res.errors).toBeUndefined();
+  return res.data!.cancellation;
+}
+
+async function orderOf(id: string): Promise<OrderView> {
+  const res = await gql<{ order: OrderView }>(
+    system.gatewayUrl,
+    `query($id: ID!) { order(id: $id) {
+      status total { amount } shipmentProgress { shipmentId distributionCenter status }
+      cancellation { ${CANCELLATION_FIELDS} }
+      charge { outcome amount { amount } }
+      refunds { id status amount { amount } attempts refundedAt }
+      history { elementType to node detail }
+    } }`,
+    { id },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.order;
+}
+
+/** Units of a sku promised to orders and not yet shipped. */
+async function reserved(sku: string): Promise<number> {
+  const res = await gql(system.gatewayUrl, `query($sku: String!) { product(sku: $sku) { stock { reserved } } }`, { sku });
+  expect(res.errors).toBeUndefined();
+  return res.data!.product.stock.reserved as number;
+}
+
+async function place(lines: { sku: string; quantity: number }[], paymentMethodId = 'p00000000000000000000001'): Promise<string> {
+  const res = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+    input: { customerId: demo.customers.ada, paymentMethodId, lines },
+  }, { token: asAda });
+  expect(res.errors).toBeUndefined();
+  return res.data!.placeOrder.id as string;
+}
+
+/** Waits until `stage` holds the shipment (queued there). */
+async function heldBy(stage: 'picking' | 'rebin' | 'shipping', shipmentId: string) {
+  const field = `${stage}Shipment`;
+  await eventually(
+    async () => (await gql(system.gatewayUrl, `query($id: ID!) { ${field}(id: $id) { status } }`, { id: shipmentId })).data?.[field],
+    (held) => held?.status === 'QUEUED',
+  );
+}
+
+/** Waits until `stage` has pulled the shipment (the stage's own record). */
+async function pulledBy(stage: 'rebin' | 'shipping', shipmentId: string) {
+  const field = `${stage}Shipment`;
+  await eventually(
+    async () => (await gql(system.gatewayUrl, `query($id: ID!) { ${field}(id: $id) { status } }`, { id: shipmentId })).data?.[field],
+    (held) => held?.status === 'CANCELLED',
+  );
+}
+
+const cancelHistory = (order: OrderView) => order.history.filter((t) => t.elementType === 'CANCEL').map((t) => [t.to, t.node]);
+const statusIs = (status: string) => (c: Cancellation) => c.status === status;
+const refunded = (order: OrderView) => order.refunds.length > 0 && order.refunds.every((r) => r.status === 'REFUNDED');
+
+describe('cancelling an order', () => {
+  it('before it is split into shipments (its charge in flight): cancelled at once by orders, and the late charge is refunded in full', async () => {
+    await system.stopWorkers('payments');
+    try {
+      const id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
+      await eventually(() => orderOf(id), (o) => o.status === 'CHARGING');
+      const res = await cancel(id, `before-split-${id}`, asAda);
+      expect(res.errors).toBeUndefined();
+      const cancellation = res.data!.cancelOrder;
+      expect(cancellation).toMatchObject({ status: 'CANCELLED', reason: 'changed my mind', refundAmount: null });
+      expect(cancellation.outcomes).toEqual([{ elementId: id, node: 'orders', result: 'APPLIED', detail: 'cancelled by orders while CHARGING' }]);
+      expect((await orderOf(id)).status).toBe('CANCELLED');
+
+      // The same key again: the same cancellation. Another key: refused, the order has one.
+      const again = await cancel(id, `before-split-${id}`, asAda);
+      expect(again.data!.cancelOrder.id).toBe(cancellation.id);
+      expect(codes(await cancel(id, `another-${id}`, asAda))).toEqual(['CONFLICT']);
+
+      // The charge was already asked for: it goes through, and comes straight back.
+      system.addWorker('payments');
+      const settled = await eventually(() => orderOf(id), refunded);
+      expect(settled.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: settled.total.amount } });
+      expect(settled.refunds).toEqual([{ id: cancellation.id, status: 'REFUNDED', amount: { amount: settled.total.amount }, attempts: 1, refundedAt: expect.any(String) }]);
+      expect(settled.status).toBe('CANCELLED');
+      expect(settled.shipmentProgress).toEqual([]);
+    } finally {
+      await system.stopWorkers('payments');
+      system.addWorker('payments');
+    }
+  });
+
+  it('at picking: pulled there, its stock given back, refunded in full, and all of it seen live over orderTransitions', async () => {
+    const before = await reserved('LAMP-001');
+    const id = await place([{ sku: 'LAMP-001', quantity: 1 }]);
+    const placed = await eventually(() => orderOf(id), (o) => o.shipmentProgress.length > 0);
+    const shipmentId = placed.shipmentProgress[0]!.shipmentId;
+    await heldBy('picking', shipmentId);
+    expect(await reserved('LAMP-001')).toBe(before + 1);
+
+    const client = wsClient(system.gatewayUrl, { authorization: `Bearer ${asAda}` });
+    try {
+      const live = collect<{ orderTransitions: { transition: { elementType: string; to: string; node: string } } }>(
+        client,
+        `subscription($orderId: ID!) { orderTransitions(orderId: $orderId) { transition { elementType to node } } }`,
+        { orderId: id },
+      );
+      const res = await cancel(id, `at-picking-${id}`, asAda);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.cancelOrder).toMatchObject({ status: 'PENDING', outcomes: [] });
+
+      const done = await eventually(() => cancellationOf(res.data!.cancelOrder.id), statusIs('CANCELLED'));
+      expect(done.outcomes).toEqual([{ elementId: shipmentId, node: 'picking', result: 'APPLIED', detail: 'pulled at picking while queued' }]);
+      await live.until((c) => c.events.some((e) => e.orderTransitions.transition.to === 'REFUNDED'));
+      const seen = live.events.map((e) => e.orderTransitions.transition);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          { elementType: 'CANCEL', to: 'CANCEL_REQUESTED', node: 'orders' },
+          { elementType: 'CANCEL', to: 'CANCEL_APPLIED', node: 'picking' },
+          { elementType: 'SHIPMENT', to: 'CANCELLED', node: 'picking' },
+          { elementType: 'REFUND', to: 'REFUNDED', node: 'payments' },
+        ]),
+      );
+    } finally {
+      await client.dispose();
+    }
+
+    const order = await eventually(() => orderOf(id), (o) => refunded(o) && o.status === 'CANCELLED');
+    expect(order.shipmentProgress).toEqual([expect.objectContaining({ shipmentId, status: 'CANCELLED' })]);
+    expect(order.cancellation!.refundAmount).toEqual({ amount: order.total.amount, currency: 'GBP' });
+    expect(order.refunds).toEqual([expect.objectContaining({ status: 'REFUNDED', amount: { amount: order.total.amount } })]);
+    expect(cancelHistory(order)).toEqual([
+      ['CANCEL_REQUESTED', 'orders'],
+      ['CANCEL_APPLIED', 'picking'],
+    ]);
+    await eventually(() => reserved('LAMP-001'), (units) => units === before);
+    // Nothing was picked or shipped for it.
+    expect((await gql(system.gatewayUrl, `query($id: ID!) { shipment(id: $id) { id } }`, { id: shipmentId })).data!.shipment).toBeNull();
+  });
+
+  it('at rebin, while its other shipment has left: partly cancelled, and only what did not ship is refunded', async () => {
+    await system.stopWorkers('rebin');
+    try {
+      const before = await reserved('BOOK-002');
+      // BOOK-002 comes from LHR1 (two items: through rebin), LAMP-001 from FRA1 (one item: straight to shipping).
+      const id = await place([{ sku: 'BOOK-002', quantity: 2 }, { sku: 'LAMP-001', quantity: 1 }]);
+      const order = await eventually(
+        () => orderOf(id),
+        (o) => o.shipmentProgress.some((s) => s.distributionCenter === 'FRA1' && s.status === 'SHIPPED') && o.shipmentProgress.length === 2,
+      );
+      const atRebin = order.shipmentProgress.find((s) => s.distributionCenter === 'LHR1')!.shipmentId;
+      const left = order.shipmentProgress.find((s) => s.distributionCenter === 'FRA1')!.shipmentId;
+      await heldBy('rebin', atRebin);
+
+      const res = await cancel(id, `partly-${id}`);
+      expect(res.errors).toBeUndefined();
+      // Pulled at rebin (its workers are stopped, so nothing there moves meanwhile); its relay,
+      // which runs with its workers, then tells the others.
+      await pulledBy('rebin', atRebin);
+      system.addWorker('rebin');
+      const done = await eventually(() => cancellationOf(res.data!.cancelOrder.id), statusIs('PARTLY_CANCELLED'));
+      expect(done.outcomes).toEqual(
+        expect.arrayContaining([
+          { elementId: left, node: 'orders', result: 'REJECTED', detail: `too late: shipment ${left} has left` },
+          { elementId: atRebin, node: 'rebin', result: 'APPLIED', detail: 'pulled at rebin while queued' },
+        ]),
+      );
+      // Two books at 19.99 were charged for and will not ship.
+      expect(done.refundAmount).toEqual({ amount: 2 * 1999, currency: 'GBP' });
+      const settled = await eventually(() => orderOf(id), refunded);
+      expect(settled.refunds).toEqual([expect.objectContaining({ status: 'REFUNDED', amount: { amount: 2 * 1999 } })]);
+      // What is left of the order has shipped.
+      expect(settled.status).toBe('SHIPPED');
+      expect(settled.shipmentProgress.map((s) => [s.shipmentId, s.status]).sort()).toEqual([[atRebin, 'CANCELLED'], [left, 'SHIPPED']].sort());
+      await eventually(() => reserved('BOOK-002'), (units) => units === before);
+
+      // A later address change is about what is left of the order: the pulled shipment goes nowhere.
+      const change = await gql(system.gatewayUrl, `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, {
+        input: { orderId: id, address: { name: 'Ada Lovelace', line1: '1 Piccadilly', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' } },
+      });
+      expect(change.errors).toBeUndefined();
+      const changed = await eventually(
+        async () => (await gql(system.gatewayUrl, `query($id: ID!) { addressChange(id: $id) { status outcomes { elementId result } } }`, { id: change.data!.changeShippingAddress.id })).data!.addressChange,
+        (c) => c.status !== 'PENDING',
+      );
+      expect(changed).toEqual({ status: 'REJECTED', outcomes: [{ elementId: left, result: 'REJECTED' }] });
+    } finally {
+      await system.stopWorkers('rebin');
+      system.addWorker('rebin');
+    }
+  });
+
+  it('at shipping while shipping is down: waits in orders’ outbox, and is applied when shipping is back', async () => {
+    await system.stopWorkers('shipping');
+    try {
+      const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+      const placed = await eventually(() => orderOf(id), (o) => o.shipmentProgress[0]?.status === 'SHIPPING');
+      const shipmentId = placed.shipmentProgress[0]!.shipmentId;
+      await heldBy('shipping', shipmentId);
+      await system.stop('shipping');
+      let cancellationId: string;
+      try {
+        const res = await cancel(id, `shipping-down-${id}`);
+        expect(res.errors).toBeUndefined();
+        cancellationId = res.data!.cancelOrder.id;
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect((await cancellationOf(cancellationId)).status).toBe('PENDING');
+      } finally {
+        await system.restart('shipping');
+      }
+      // Back: the publication reaches it and it pulls the shipment; its relay (with its workers) reports.
+      await pulledBy('shipping', shipmentId);
+      system.addWorker('shipping');
+      const done = await eventually(() => cancellationOf(cancellationId), statusIs('CANCELLED'));
+      expect(done.outcomes).toEqual([{ elementId: shipmentId, node: 'shipping', result: 'APPLIED', detail: 'pulled at shipping while queued' }]);
+      await eventually(() => orderOf(id), (o) => refunded(o) && o.status === 'CANCELLED');
+    } finally {
+      await system.stopWorkers('shipping');
+      system.addWorker('shipping');
+    }
+  });
+
+  it('after every shipment left: rejected as too late, nothing refunded', async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+    await eventually(() => orderOf(id), (o) => o.status === 'SHIPPED');
+    const res = await cancel(id, `too-late-${id}`, asAda);
+    expect(res.errors).toBeUndefined();
+    const done = await eventually(() => cancellationOf(res.data!.cancelOrder.id), statusIs('REJECTED'));
+    expect(done.outcomes[0]).toMatchObject({ node: 'orders', result: 'REJECTED' });
+    expect(done.outcomes[0]!.detail).toMatch(/^too late/);
+    expect(done.refundAmount).toBeNull();
+    const order = await eventually(() => orderOf(id), (o) => cancelHistory(o).length === 2);
+    expect(order.status).toBe('SHIPPED');
+    expect(order.refunds).toEqual([]);
+    // Orders knew the shipment had left and said so; shipping, sent the cancellation too, says the
+    // same of the same element: tracking keeps whichever came first, once.
+    expect(cancelHistory(order)).toEqual([
+      ['CANCEL_REQUESTED', 'orders'],
+      ['CANCEL_REJECTED', expect.stringMatching(/^(orders|shipping)$/)],
+    ]);
+  });
+
+  it('refunds to the test card whose refunds fail transiently: retried until it is refunded, once', async () => {
+    const id = await place([{ sku: 'BOOK-001', quantity: 1 }], 'p00000000000000000000006');
+    const placed = await eventually(() => orderOf(id), (o) => o.shipmentProgress.length > 0);
+    await heldBy('picking', placed.shipmentProgress[0]!.shipmentId);
+    const res = await cancel(id, `flaky-${id}`, asAda);
+    expect(res.errors).toBeUndefined();
+    const order = await eventually(() => orderOf(id), refunded, 30_000);
+    expect(order.refunds).toEqual([expect.objectContaining({ status: 'REFUNDED', attempts: 3, amount: { amount: order.total.amount } })]);
+  });
+
+  it('refuses bad input with its code and writes nothing', async () => {
+    const id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
+    expect(codes(await cancel(id, '', asAda))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await cancel(id, 'k'.repeat(101), asAda))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await cancel(id, `blank-${id}`, asAda, '   '))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await cancel('not-an-id', 'k', asAda))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await cancel('64b0000000000000000000ff', 'k'))).toEqual(['NOT_FOUND']);
+    expect((await orderOf(id)).cancellation).toBeNull();
+  });
+});
+
+describe('returning a shipped line', () => {
+  const requestReturn = (input: { orderId: string; sku: string; quantity: number; idempotencyKey: string }) =>
+    gql<{ requestReturn: { id: string; status: string; quantity: number; refundAmount: { amount: number } } }>(
+      system.gatewayUrl,
+      `mutation($input: RequestReturnInput!) { requestReturn(input: $input) { id status quantity refundAmount { amount } } }`,
+      { input: { ...input, reason: 'arrived damaged' } },
+      { token: asAda },
+    );
+  const onHand = async (sku: string) => (await gql(system.gatewayUrl, `query($sku: String!) { product(sku: $sku) { stock { onHand } } }`, { sku })).data!.product.stock.onHand as number;
+  const returnsOf = async (id: string) =>
+    (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { returns { id status receivedAt } refunds { id status amount { amount } } } }`, { id })).data!.order as {
+      returns: { id: string; status: string; receivedAt: string | null }[];
+      refunds: { id: string; status: string; amount: { amount: number } }[];
+    };
+
+  it('waits for the items to come back through receiving, then refunds what they were charged at', async () => {
+    const id = await place([{ sku: 'BOOK-002', quantity: 2 }]);
+    await eventually(() => orderOf(id), (o) => o.status === 'SHIPPED');
+
+    // Only what shipped, and not more than that.
+    expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 3, idempotencyKey: `r0-${id}` }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await requestReturn({ orderId: id, sku: 'MUG-001', quantity: 1, idempotencyKey: `r0-${id}` }))).toEqual(['BAD_USER_INPUT']);
+
+    const res = await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}` });
+    expect(res.errors).toBeUndefined();
+    const returned = res.data!.requestReturn;
+    expect(returned).toMatchObject({ status: 'AWAITING_ITEM', quantity: 1, refundAmount: { amount: 1999 } });
+    expect((await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}` })).data!.requestReturn.id).toBe(returned.id);
+
+    // Nothing is refunded while the item is on its way back.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await returnsOf(id)).refunds).toEqual([]);
+
+    const stocked = await onHand('BOOK-002');
+    const receipt = await gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, {
+      input: { receiptId: `return-${returned.id}`, sku: 'BOOK-002', distributionCenter: 'LHR1', bin: 'A-02', quantity: 1, returnId: returned.id },
+    });
+    expect(receipt.errors).toBeUndefined();
+    const settled = await eventually(() => returnsOf(id), (o) => o.refunds.some((r) => r.status === 'REFUNDED'));
+    expect(settled.returns).toEqual([{ id: returned.id, status: 'RECEIVED', receivedAt: expect.any(String) }]);
+    expect(settled.refunds).toEqual([{ id: returned.id, status: 'REFUNDED', amount: { amount: 1999 } }]);
+    expect(await onHand('BOOK-002')).toBe(stocked + 1);
+
+    // The other unit may still be returned; then nothing more.
+    expect((await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r2-${id}` })).errors).toBeUndefined();
+    expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r3-${id}` }))).toEqual(['BAD_USER_INPUT']);
+    const history = (await orderOf(id)).history.filter((t) => t.elementType === 'RETURN').map((t) => t.to);
+    expect(history).toEqual(expect.arrayContaining(['RETURN_REQUESTED', 'ITEM_RECEIVED']));
+  });
+});
