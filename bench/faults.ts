@@ -220,3 +220,33 @@ export async function waitForSettlement(caller: GraphQLCaller, ids: readonly str
   }
   return settlement;
 }
+
+/**
+ * Hand-offs not delivered yet (or given up), in every queue of the named databases: where a
+ * chaos run looks first when orders are lost or histories have gaps.
+ */
+export async function undeliveredMessages(mongoUri: string, dbNames: readonly string[]): Promise<string[]> {
+  const client = await new MongoClient(mongoUri).connect();
+  try {
+    const found = new Map<string, { count: number; error: string }>();
+    for (const dbName of dbNames) {
+      const db = client.db(dbName);
+      for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+        if (!name.startsWith('queue_') || name.endsWith('_history')) continue;
+        type Item = { status: string; outbox?: { target: string; delivered: boolean; abandoned?: boolean; lastError?: string | null }[] };
+        for await (const item of db.collection<Item>(name).find({})) {
+          for (const message of item.outbox ?? []) {
+            if (message.delivered) continue;
+            const key = `${dbName}.${name} (${item.status}) → ${message.target}${message.abandoned ? ' given up' : ' pending'}`;
+            const entry = found.get(key) ?? { count: 0, error: message.lastError ?? '' };
+            entry.count++;
+            found.set(key, entry);
+          }
+        }
+      }
+    }
+    return [...found].map(([key, { count, error }]) => `${key}: ${count}${error ? ` (last error: ${error.slice(0, 160)})` : ''}`);
+  } finally {
+    await client.close();
+  }
+}

@@ -212,7 +212,8 @@ const nodeArgs = (entry: string) => ['--enable-source-maps', builtPath(join(proj
 async function launch(plan: ServicePlan, childEnv: NodeJS.ProcessEnv) {
   say(`starting ${plan.name} on port ${plan.port}`);
   const spawnIt = () => spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
-  const supervised = supervisor.add(plan.name, spawnIt, (child) => waitUntilHealthy(plan, child));
+  // A restarted service may take long to come up on a loaded machine: it is watched until it serves or exits.
+  const supervised = supervisor.add(plan.name, spawnIt, (child) => waitUntilHealthy(plan, child, Number.POSITIVE_INFINITY));
   await waitUntilHealthy(plan, supervised.child);
   say(`${plan.name} is up (pid ${supervised.child.pid})`);
 }
@@ -232,10 +233,10 @@ function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv)
   say(`starting ${name} (pid ${supervised.child.pid})`);
 }
 
-async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess) {
-  const deadline = Date.now() + 60_000;
+async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs = 180_000) {
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || stopping) throw new Error(`${plan.name} did not start`);
+    if (child.exitCode !== null || child.signalCode !== null || stopping) throw new Error(`${plan.name} did not start`);
     try {
       const response = await fetch(`http://127.0.0.1:${plan.port}/health`);
       if (response.ok) return;
@@ -244,7 +245,7 @@ async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess) {
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  throw new Error(`${plan.name} did not become healthy on port ${plan.port} within 60 s`);
+  throw new Error(`${plan.name} did not become healthy on port ${plan.port} within ${withinMs / 1000} s`);
 }
 
 const isWorker = (name: string) => name.endsWith('-worker') || /-worker-\d+$/.test(name);
