@@ -78,12 +78,14 @@ export async function callUntilAnswered<T>(attempt: () => Promise<T>, withinMs =
 }
 
 /** Places order `i` of the mix; retried with the same idempotency key, so a retry never places it twice. */
-export async function placeOrderOfMix(caller: GraphQLCaller, i: number, run: string): Promise<{ id: string; kind: OrderKind }> {
+export async function placeOrderOfMix(caller: GraphQLCaller, i: number, run: string, withinMs = 600_000): Promise<{ id: string; kind: OrderKind }> {
   const { kind, input } = orderOfMix(i);
-  const placed = await callUntilAnswered(() =>
-    call<{ placeOrder: { id: string } }>(caller.gatewayUrl, caller.ada, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
-      input: { ...input, idempotencyKey: `${run}-${i}` },
-    }),
+  const placed = await callUntilAnswered(
+    () =>
+      call<{ placeOrder: { id: string } }>(caller.gatewayUrl, caller.ada, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+        input: { ...input, idempotencyKey: `${run}-${i}` },
+      }),
+    withinMs,
   );
   return { id: placed.placeOrder.id, kind };
 }
