@@ -35,7 +35,7 @@ async function startTraceSink() {
 }
 
 /** Runs `npm start` (the launcher) on its own ports and a throw-away database, for a benchmark. */
-export async function startLauncher(basePort: number, extraEnv: Record<string, string> = {}) {
+export async function startLauncher(basePort: number, extraEnv: Record<string, string> = {}, { onLine }: { onLine?: (line: string) => void } = {}) {
   const tracing = process.env.BENCH_TRACING === 'on' ? await startTraceSink() : undefined;
   const traceEnv: Record<string, string> = tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: tracing.url } : { OTEL_EXPORTER_OTLP_ENDPOINT: '' };
   const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-bench-'));
@@ -45,14 +45,33 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
     // A benchmark's load generator is one caller: the per-caller rate limit would measure itself.
     env: { ...process.env, ...ports, FERRETDB_DATA_DIR: dataDir, LOG_LEVEL: 'error', NODE_ENV: 'production', GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000', ...traceEnv, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group: whatever the launcher leaves behind (killed itself) goes with the group.
+    detached: true,
   });
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group has exited already
+    }
+  };
+  process.once('exit', killGroup);
   let output = '';
+  let partial = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
+      if (onLine) {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop()!;
+        lines.forEach(onLine);
+      }
       if (output.includes('The fulfilment graph is up')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`system exited with ${code}:\n${output}`)));
+    child.once('exit', (code) => {
+      killGroup();
+      reject(new Error(`system exited with ${code}:\n${output}`));
+    });
   });
   const mongoUri = /database: FerretDB .*? at (mongodb:\S+)/.exec(output)?.[1];
   // The development tokens it printed, and service credentials from the secret it generated.
@@ -68,9 +87,25 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
     dataDir,
     /** `Authorization` values: support (reads anything), Ada (places and reads her orders), a service (calls subgraphs directly). */
     authorization: { support: `Bearer ${support}`, ada: `Bearer ${ada}`, warehouse: `Bearer ${warehouse}`, service: () => service.authorization() },
+    /** What the launcher printed so far. */
+    output: () => output,
+    /** The pid of the process the launcher runs as `name` now (it says so when it starts or restarts one). */
+    pidOf(name: string): number | undefined {
+      const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const pattern = new RegExp(`\\[start\\] (?:starting ${escaped} \\(pid (\\d+)\\)|${escaped} is (?:up|running again) \\(pid (\\d+))`, 'g');
+      const pids = [...output.matchAll(pattern)].map((match) => Number(match[1] ?? match[2]));
+      return pids.at(-1);
+    },
+    /** Processes the launcher restarted, as it reported them. */
+    restarts: () => [...output.matchAll(/\[start\] (\S+) \(pid \d+\) exited unexpectedly/g)].map((match) => match[1]!),
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      killGroup();
+      process.off('exit', killGroup);
       rmSync(dataDir, { recursive: true, force: true });
       await tracing?.close();
     },

@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, type Collection, type Filter } from 'mongodb';
+import { MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError, type Collection, type Filter } from 'mongodb';
 import { observeMongoCommands } from './metrics.ts';
 import { traceMongoCommands } from './telemetry.ts';
 
@@ -10,18 +10,37 @@ import { traceMongoCommands } from './telemetry.ts';
  * that must hold under concurrency goes through kit/versioned.ts, whose guarantee
  * rests on unique-key inserts, which both databases enforce.
  */
-export async function connectMongo(uri: string, appName: string): Promise<MongoClient> {
-  const client = new MongoClient(uri, {
-    appName,
-    maxPoolSize: 20,
-    serverSelectionTimeoutMS: 5_000,
-    // Every command's round trip is timed (metrics) and, inside a traced request, a span.
-    monitorCommands: true,
-  });
-  instrumentMongoClient(client);
-  await client.connect();
-  return client;
+export async function connectMongo(uri: string, appName: string, { waitMs = connectWaitMs(), onWait }: { waitMs?: number; onWait?: (error: Error) => void } = {}): Promise<MongoClient> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    const client = new MongoClient(uri, {
+      appName,
+      maxPoolSize: 20,
+      serverSelectionTimeoutMS: 5_000,
+      // Every command's round trip is timed (metrics) and, inside a traced request, a span.
+      monitorCommands: true,
+    });
+    try {
+      instrumentMongoClient(client);
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.close().catch(() => {});
+      // A process (re)started while its database restarts waits for it rather than crash-loop.
+      if (Date.now() >= deadline || !isUnreachable(error)) throw error;
+      if (attempt === 1) onWait?.(error as Error);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now()))));
+    }
+  }
 }
+
+/** MONGODB_CONNECT_WAIT_MS: how long a starting process waits for an unreachable database (default 60 s). */
+function connectWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.MONGODB_CONNECT_WAIT_MS ?? 60_000);
+  return Number.isFinite(value) && value >= 0 ? value : 60_000;
+}
+
+const isUnreachable = (error: unknown) => error instanceof MongoServerSelectionError || error instanceof MongoNetworkError;
 
 /** Database latency metrics and spans for a client created with `monitorCommands: true`. */
 export function instrumentMongoClient(client: MongoClient): void {

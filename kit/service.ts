@@ -49,7 +49,8 @@ export async function runService<E = undefined>(
     logger = createLogger(label, { level: config.logLevel });
     // Before anything is built: the GraphQL apps install their tracing plugins only when it is on.
     const tracing = startTracing(label);
-    const client = await connectMongo(config.mongoUri, name).catch((error: Error) => {
+    const onWait = (error: Error) => logger.warn(`waiting for the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
+    const client = await connectMongo(config.mongoUri, name, { onWait }).catch((error: Error) => {
       throw new Error(`cannot reach the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
     });
     const service = await build({ db: client.db(config.dbName), config, logger, env, tokens: new InternalTokens(config.internalSecret) });

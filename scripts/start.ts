@@ -2,7 +2,8 @@
 // MONGODB_URI is set), every subgraph, the pipeline's workers (`<STAGE>_WORKERS`
 // each, default 1), regional replicas of the customers domain when CUSTOMERS_REPLICAS
 // names them (uk, de), and the gateway, loads the demo data and prints where GraphiQL
-// is. Ctrl-C stops everything.
+// is. A subgraph, worker or gateway that exits unexpectedly is started again
+// (scripts/supervisor.ts); Ctrl-C or SIGTERM stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { buildAll, builtPath } from './build.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
+import { policyFromEnv, Supervisor } from './supervisor.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 const fail = (message: string): never => {
@@ -55,7 +57,14 @@ const replicaPlans = [...new Set(replicaNames as RegionName[])].map((name) => ({
   dbName: `customers_${name}`,
 }));
 
-const children: { name: string; child: ChildProcess }[] = [];
+const supervisor = new Supervisor(say, supervisionPolicy());
+function supervisionPolicy() {
+  try {
+    return policyFromEnv(env);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}
 let database: RunningDatabase | undefined;
 let stopping = false;
 
@@ -202,16 +211,11 @@ const nodeArgs = (entry: string) => ['--enable-source-maps', builtPath(join(proj
 
 async function launch(plan: ServicePlan, childEnv: NodeJS.ProcessEnv) {
   say(`starting ${plan.name} on port ${plan.port}`);
-  const child = spawn(process.execPath, nodeArgs(plan.entry), {
-    env: childEnv,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push({ name: plan.name, child });
-  child.once('exit', (code, signal) => {
-    if (!stopping) shutdown(`${plan.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`, 1);
-  });
-  await waitUntilHealthy(plan, child);
-  say(`${plan.name} is up`);
+  const spawnIt = () => spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  // A restarted service may take long to come up on a loaded machine: it is watched until it serves or exits.
+  const supervised = supervisor.add(plan.name, spawnIt, (child) => waitUntilHealthy(plan, child, Number.POSITIVE_INFINITY));
+  await waitUntilHealthy(plan, supervised.child);
+  say(`${plan.name} is up (pid ${supervised.child.pid})`);
 }
 
 function workerCount(stage: string): number {
@@ -224,21 +228,15 @@ function workerCount(stage: string): number {
 /** A worker process leases from its stage's queue; it serves no HTTP, so it is up once it runs. */
 function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv) {
   const name = `${stage}-worker-${index}`;
-  say(`starting ${name}`);
-  const child = spawn(process.execPath, nodeArgs(`subgraphs/${stage}/run-worker.ts`), {
-    env: childEnv,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push({ name, child });
-  child.once('exit', (code, signal) => {
-    if (!stopping) shutdown(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`, 1);
-  });
+  const spawnIt = () => spawn(process.execPath, nodeArgs(`subgraphs/${stage}/run-worker.ts`), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const supervised = supervisor.add(name, spawnIt);
+  say(`starting ${name} (pid ${supervised.child.pid})`);
 }
 
-async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess) {
-  const deadline = Date.now() + 60_000;
+async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs = 180_000) {
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || stopping) throw new Error(`${plan.name} did not start`);
+    if (child.exitCode !== null || child.signalCode !== null || stopping) throw new Error(`${plan.name} did not start`);
     try {
       const response = await fetch(`http://127.0.0.1:${plan.port}/health`);
       if (response.ok) return;
@@ -247,27 +245,18 @@ async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess) {
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  throw new Error(`${plan.name} did not become healthy on port ${plan.port} within 60 s`);
+  throw new Error(`${plan.name} did not become healthy on port ${plan.port} within ${withinMs / 1000} s`);
 }
+
+const isWorker = (name: string) => name.endsWith('-worker') || /-worker-\d+$/.test(name);
 
 async function shutdown(reason: string, exitCode: number) {
   if (stopping) return;
   stopping = true;
   say(reason);
-  await Promise.all(
-    children.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  // Callers before callees: the gateway and the workers, then the regional replicas (they follow
+  // the home customers service), then the subgraphs; the database last, once nothing uses it.
+  await supervisor.stop([(name) => name === 'gateway' || isWorker(name), (name) => name.startsWith('customers-')]);
   await database?.stop();
   releaseDataDir?.();
   say('stopped');
@@ -276,5 +265,13 @@ async function shutdown(reason: string, exitCode: number) {
 
 process.on('SIGINT', () => void shutdown('stopping (Ctrl-C)', 0));
 process.on('SIGTERM', () => void shutdown('stopping', 0));
+process.on('SIGHUP', () => void shutdown('stopping (the terminal closed)', 0));
+
+// A launcher whose parent is gone (npm or tsx killed without passing the signal on) has nobody to
+// stop it: it stops everything itself rather than leave the system running unowned.
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentAtStart) void shutdown('stopping: the process that started npm start is gone', 0);
+}, 1_000).unref();
 
 main().catch((error: unknown) => shutdown(`start failed: ${error instanceof Error ? error.message : String(error)}`, 1));

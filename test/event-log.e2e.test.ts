@@ -94,6 +94,31 @@ describe("tracking's event log", () => {
     }
   });
 
+  it('appends a transition whose first delivery stored it and died long ago at once, and one event however many redeliveries crowd in', async () => {
+    // Found by `npm run chaos`: each redelivery of such a transition waited the whole take-over
+    // time again, longer than its sender waits, so under a storm of faults histories stalled.
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 20_000, logger: silentLogger });
+    await log.start();
+    try {
+      const orphan = transition(1);
+      await store.recordOnce(orphan);
+      await db.collection('transitions').updateOne({ _id: orphan._id as never }, { $set: { recordedAt: new Date(Date.now() - 60_000) } });
+      const started = Date.now();
+      expect(await log.record([orphan])).toBe(1);
+      expect(Date.now() - started).toBeLessThan(5_000);
+
+      const fresh = transition(2);
+      await Promise.all(Array.from({ length: 6 }, () => log.record([fresh])));
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([orphan._id, fresh._id]);
+      expect(await store.appendedSeq(fresh._id)).toBe(2);
+    } finally {
+      await log.stop();
+    }
+  });
+
   it('tells a subscriber resuming from a dropped segment that its cursor expired', async () => {
     const db = await dbs.create('eventlog');
     const store = new TrackingStore(db);

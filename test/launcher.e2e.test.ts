@@ -134,6 +134,10 @@ describe('npm start', () => {
     expect(await listening(ports)).toEqual(ports);
     expect(await interrupt(first.child, first.exited)).toBe(0);
     expect(first.output()).toContain('[start] stopped');
+    // The gateway and the workers stop first, the subgraphs next, the database last: nothing logs
+    // a warning or an error about a service or database that went away under it.
+    const stopping = first.output().slice(first.output().indexOf('[start] stopping (Ctrl-C)'));
+    expect(stopping).not.toMatch(/ (warn|error)\s+\[/);
     // Nothing it started is left: not its FerretDB, no service, and not its lock on the data folder.
     expect(await listening(ports)).toEqual([]);
     expect(existsSync(lockFile)).toBe(false);

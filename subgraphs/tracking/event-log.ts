@@ -35,6 +35,8 @@ export class EventLog {
   /** The kept entries of each order, oldest first: an order's follower skips everyone else's. */
   private readonly seqsByOrder = new Map<string, number[]>();
   private appending: Promise<unknown> = Promise.resolve();
+  /** Appends under way in this process, by transition id. */
+  private readonly appendsUnderWay = new Map<string, Promise<number>>();
   private loop: ReturnType<typeof startLoop> | undefined;
   private probedAt = 0;
   /** Entries below this are no longer kept in memory. */
@@ -71,24 +73,53 @@ export class EventLog {
     let added = 0;
     for (const doc of transitions) {
       const { stored, inserted } = await this.store.recordOnce(doc);
-      if (!inserted && ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored._id)))) continue;
+      if (!inserted) {
+        // A redelivery (its sender timed out while the first was still being recorded, here or elsewhere).
+        const underWay = this.appendsUnderWay.get(stored._id);
+        if (underWay) {
+          await underWay;
+          continue;
+        }
+        if ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
+      }
       // Stored here, or stored by a delivery that stopped before appending its event: append it.
-      await this.store.markAppended(stored._id, await this.append(stored));
+      await this.appendOnce(stored);
       transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
       added++;
     }
     return added;
   }
 
+  /** One append per transition in this process, however many deliveries of it arrive meanwhile. */
+  private appendOnce(stored: TransitionDoc): Promise<number> {
+    const existing = this.appendsUnderWay.get(stored._id);
+    if (existing) return existing;
+    const underWay = (async () => {
+      const seq = await this.append(stored);
+      await this.store.markAppended(stored._id, seq);
+      return seq;
+    })();
+    this.appendsUnderWay.set(stored._id, underWay);
+    void underWay.then(
+      () => this.appendsUnderWay.delete(stored._id),
+      () => this.appendsUnderWay.delete(stored._id),
+    );
+    return underWay;
+  }
+
   /**
-   * A duplicate delivery arriving while the first is still being recorded waits for it to
-   * finish rather than appending a second event; it takes over only if the first never does.
+   * A duplicate delivery arriving while the first is still being recorded (by another tracking
+   * process) waits for it to finish rather than appending a second event; it takes over only if
+   * the first has not appended `takeOverAfterMs` after it stored the transition. A first delivery
+   * that stored it longer ago than that has died: it is taken over at once, not after another
+   * wait (under a storm of redeliveries, waiting again for each one stalled every history).
    */
-  private async appendedByOther(transitionId: string): Promise<boolean> {
-    const deadline = Date.now() + this.options.takeOverAfterMs;
+  private async appendedByOther(stored: TransitionDoc): Promise<boolean> {
+    const storedAt = stored.recordedAt instanceof Date ? stored.recordedAt.getTime() : 0;
+    const deadline = storedAt + this.options.takeOverAfterMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      if ((await this.store.appendedSeq(transitionId)) !== null) return true;
+      if ((await this.store.appendedSeq(stored._id)) !== null) return true;
     }
     return false;
   }
