@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CancellationPayload } from '../../pipeline/cancellations.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
-import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { gql } from '../../test/harness.ts';
 import { LeaseRevoked } from '../../kit/worker.ts';
-import { buildShippingService } from './server.ts';
-import type { ShippingStore } from './store.ts';
+import { shipmentMaker, shippingServiceForRaces } from './race-test-setup.ts';
 import { shipOne } from './worker.ts';
 
 // A cancellation that meets a shipment a shipping worker holds: settled by the queue's
@@ -12,37 +11,11 @@ import { shipOne } from './worker.ts';
 // it cannot seal, ship or complete) or the worker sealed it first (too late: it leaves).
 // Real FerretDB, real service.
 
-const dbs = new TestDatabases();
-let app: RunningApp;
-let store: ShippingStore;
-
-beforeAll(async () => {
-  const service = await buildShippingService({ db: await dbs.create('shipping_cancellations'), logger: silentLogger, tokens: testTokens });
-  store = service.store;
-  app = await serve(service.handler);
-});
-afterAll(async () => {
-  await app.close();
-  await dbs.cleanup();
-});
+const service = shippingServiceForRaces('shipping_cancellations');
 
 const address = { name: 'Ada', line1: '1 Old Road', line2: null, city: 'London', postalCode: 'N1 1AA', country: 'GB' };
 
-let counter = 0;
-function shipment(): ShipmentPayload {
-  const n = ++counter;
-  return {
-    shipmentId: `cancel${n}-LHR1`,
-    orderId: `cancel${n}`,
-    reservationId: `cancel${n}`,
-    distributionCenter: 'LHR1',
-    shippingMethod: 'STANDARD',
-    lines: [{ sku: 'BOOK-001', title: 'Book', quantity: 1, weightGrams: 500, bin: 'A-01' }],
-    address,
-    addressVersion: 0,
-    picklistId: null,
-  };
-}
+const shipment = shipmentMaker('cancel', address);
 
 const cancellationFor = (s: ShipmentPayload): CancellationPayload => ({
   cancellationId: `${s.orderId}-cancel`,
@@ -52,14 +25,14 @@ const cancellationFor = (s: ShipmentPayload): CancellationPayload => ({
 });
 
 const apply = async (cancellation: CancellationPayload) => {
-  const res = await gql(app.url, `mutation($c: CancellationInput!) { applyShippingCancellation(cancellation: $c) { elementId result detail } }`, { c: cancellation });
+  const res = await gql(service.app.url, `mutation($c: CancellationInput!) { applyShippingCancellation(cancellation: $c) { elementId result detail } }`, { c: cancellation });
   expect(res.errors).toBeUndefined();
   return res.data!.applyShippingCancellation as { elementId: string; result: string; detail: string }[];
 };
 
 async function leaseOf(id: string) {
   for (let i = 0; i < 50; i++) {
-    const leases = await store.shipments.lease('test-worker', 10);
+    const leases = await service.store.shipments.lease('test-worker', 10);
     const mine = leases.find((lease) => lease.id === id);
     if (mine) return mine;
   }
@@ -68,48 +41,48 @@ async function leaseOf(id: string) {
 
 /** What the pulled shipment's own outbox tells others, by target. */
 async function toldBy(shipmentId: string) {
-  const item = await store.shipments.get(shipmentId);
+  const item = await service.store.shipments.get(shipmentId);
   return Object.fromEntries(item!.outbox.map((message) => [message.target + (message.target === 'tracking' ? `:${(message.variables.input as { elementType: string }[])[0]!.elementType}` : ''), message.variables]));
 }
 
 describe('a cancellation meeting a shipment at shipping', () => {
   it('pulls a queued shipment: cancelled, reported to orders and tracking, its centre’s stock released', async () => {
     const s = shipment();
-    await store.shipments.enqueue(s.shipmentId, s);
+    await service.store.shipments.enqueue(s.shipmentId, s);
     expect(await apply(cancellationFor(s))).toEqual([{ elementId: s.shipmentId, result: 'APPLIED', detail: 'pulled at shipping while queued' }]);
-    expect((await store.shipments.get(s.shipmentId))!.status).toBe('CANCELLED');
+    expect((await service.store.shipments.get(s.shipmentId))!.status).toBe('CANCELLED');
     const told = await toldBy(s.shipmentId);
     expect(told.orders).toMatchObject({ input: { cancellationId: `${s.orderId}-cancel`, elementId: s.shipmentId, node: 'shipping', result: 'APPLIED' } });
     expect(told.inventory).toEqual({ reservationId: s.reservationId, distributionCenter: 'LHR1' });
     expect(told['tracking:SHIPMENT']).toMatchObject({ input: [{ elementId: s.shipmentId, from: 'SHIPPING', to: 'CANCELLED', node: 'shipping' }] });
     // Delivered again, the same answer, and nothing more is written.
-    const before = await store.shipments.get(s.shipmentId);
+    const before = await service.store.shipments.get(s.shipmentId);
     expect(await apply(cancellationFor(s))).toEqual([{ elementId: s.shipmentId, result: 'APPLIED', detail: 'pulled at shipping' }]);
-    expect((await store.shipments.get(s.shipmentId))!.version).toBe(before!.version);
+    expect((await service.store.shipments.get(s.shipmentId))!.version).toBe(before!.version);
   });
 
   it('racing the worker before its point of no return: the lease is void, nothing ships', async () => {
     const s = shipment();
-    await store.shipments.enqueue(s.shipmentId, s);
+    await service.store.shipments.enqueue(s.shipmentId, s);
     const held = await leaseOf(s.shipmentId);
     expect(await apply(cancellationFor(s))).toEqual([{ elementId: s.shipmentId, result: 'APPLIED', detail: 'pulled at shipping while being worked on' }]);
-    await expect(shipOne(store, held, 0)).rejects.toBeInstanceOf(LeaseRevoked);
-    expect(await store.shipments.complete(held)).toBe(false);
-    expect(await store.get(s.shipmentId)).toBeNull();
+    await expect(shipOne(service.store, held, 0)).rejects.toBeInstanceOf(LeaseRevoked);
+    expect(await service.store.shipments.complete(held)).toBe(false);
+    expect(await service.store.get(s.shipmentId)).toBeNull();
     // Not leased again: a cancelled shipment is never worked.
-    expect((await store.shipments.lease('another-worker', 50)).map((lease) => lease.id)).not.toContain(s.shipmentId);
+    expect((await service.store.shipments.lease('another-worker', 50)).map((lease) => lease.id)).not.toContain(s.shipmentId);
   });
 
   it('racing the worker after it sealed the shipment: too late, and the parcel leaves', async () => {
     const s = shipment();
-    await store.shipments.enqueue(s.shipmentId, s);
+    await service.store.shipments.enqueue(s.shipmentId, s);
     const held = await leaseOf(s.shipmentId);
-    expect(await store.shipments.seal(held)).not.toBeNull();
+    expect(await service.store.shipments.seal(held)).not.toBeNull();
     const [outcome] = await apply(cancellationFor(s));
     expect(outcome).toMatchObject({ elementId: s.shipmentId, result: 'REJECTED' });
     expect(outcome!.detail).toMatch(/^too late: .* handed to the carrier/);
-    expect(await store.shipments.complete(held, await shipOne(store, held, 0))).toBe(true);
-    expect(await store.get(s.shipmentId)).toMatchObject({ orderId: s.orderId });
+    expect(await service.store.shipments.complete(held, await shipOne(service.store, held, 0))).toBe(true);
+    expect(await service.store.get(s.shipmentId)).toMatchObject({ orderId: s.orderId });
     // Asked again once it has left: still too late, now from the shipment that left.
     const [later] = await apply(cancellationFor(s));
     expect(later).toMatchObject({ result: 'REJECTED' });
@@ -118,19 +91,19 @@ describe('a cancellation meeting a shipment at shipping', () => {
 
   it('the worker and the cancellation at once, many times: each shipment either ships or is pulled, never both', async () => {
     const shipments = Array.from({ length: 6 }, shipment);
-    for (const s of shipments) await store.shipments.enqueue(s.shipmentId, s);
-    const leases = await Promise.all(shipments.map(async (s) => (await store.shipments.leaseById(s.shipmentId, 'racing-worker'))!));
+    for (const s of shipments) await service.store.shipments.enqueue(s.shipmentId, s);
+    const leases = await Promise.all(shipments.map(async (s) => (await service.store.shipments.leaseById(s.shipmentId, 'racing-worker'))!));
     const results = await Promise.all(
       shipments.map(async (s, i) => {
         const [worked, answer] = await Promise.allSettled([
-          shipOne(store, leases[i]!, 0).then((outcome) => store.shipments.complete(leases[i]!, outcome)),
+          shipOne(service.store, leases[i]!, 0).then((outcome) => service.store.shipments.complete(leases[i]!, outcome)),
           apply(cancellationFor(s)),
         ]);
         return { s, worked, answer: answer.status === 'fulfilled' ? answer.value[0] : undefined };
       }),
     );
     for (const { s, worked, answer } of results) {
-      const shipped = (await store.get(s.shipmentId)) !== null;
+      const shipped = (await service.store.get(s.shipmentId)) !== null;
       expect(answer?.result).toBe(shipped ? 'REJECTED' : 'APPLIED');
       expect(worked.status === 'fulfilled' && worked.value === true).toBe(shipped);
     }
@@ -139,7 +112,7 @@ describe('a cancellation meeting a shipment at shipping', () => {
   it('pulls a shipment that arrives after the cancellation (it was on its way here)', async () => {
     const s = shipment();
     expect(await apply(cancellationFor(s))).toEqual([]); // nothing held yet: remembered
-    const res = await gql(app.url, `mutation($s: ShipmentInput!) { enqueueForShipping(shipment: $s) { shipmentId status } }`, { s });
+    const res = await gql(service.app.url, `mutation($s: ShipmentInput!) { enqueueForShipping(shipment: $s) { shipmentId status } }`, { s });
     expect(res.errors).toBeUndefined();
     expect(res.data!.enqueueForShipping).toEqual({ shipmentId: s.shipmentId, status: 'CANCELLED' });
     expect((await toldBy(s.shipmentId)).orders).toMatchObject({ input: { result: 'APPLIED', detail: 'pulled at shipping while queued' } });
