@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from './errors.ts';
+import { badInput, ErrorCode } from './errors.ts';
 
 /**
  * Refuses a request whose text cannot be stored: a NUL character or a lone UTF-16 surrogate,
@@ -46,4 +46,19 @@ export function useStorableText(): Plugin {
       }
     },
   };
+}
+
+/**
+ * Words a person wrote that other people will read (a cancellation's or a return's reason):
+ * trimmed, not empty, at most `max` characters, and without control characters (tab and line
+ * breaks aside) or the direction overrides that make text read differently than it is stored.
+ */
+export function readableText(value: string, field: string, max: number): string {
+  const text = value.trim();
+  if (!text) throw badInput(`${field} must not be empty`, field);
+  if (text.length > max) throw badInput(`${field} is longer than ${max} characters`, field);
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u.test(text)) {
+    throw badInput(`${field} must not contain control characters or direction overrides`, field);
+  }
+  return text;
 }

@@ -305,6 +305,9 @@ describe('cancelling an order', () => {
     expect(codes(await cancel(id, '', asAda))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await cancel(id, 'k'.repeat(101), asAda))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await cancel(id, `blank-${id}`, asAda, '   '))).toEqual(['BAD_USER_INPUT']);
+    // A reason is read by people: no terminal escapes, no text that reads backwards from how it is stored.
+    expect(codes(await cancel(id, `escape-${id}`, asAda, 'changed \u001b[31mmind'))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await cancel(id, `override-${id}`, asAda, 'changed \u202emind'))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await cancel('not-an-id', 'k', asAda))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await cancel('64b0000000000000000000ff', 'k'))).toEqual(['NOT_FOUND']);
     expect((await orderOf(id)).cancellation).toBeNull();
@@ -339,16 +342,26 @@ describe('returning a shipped line', () => {
     const returned = res.data!.requestReturn;
     expect(returned).toMatchObject({ status: 'AWAITING_ITEM', quantity: 1, refundAmount: { amount: 1999 } });
     expect((await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}` })).data!.requestReturn.id).toBe(returned.id);
+    // The key names that return: used for another, it is refused.
+    expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 2, idempotencyKey: `r1-${id}` }))).toEqual(['CONFLICT']);
 
     // Nothing is refunded while the item is on its way back.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await returnsOf(id)).refunds).toEqual([]);
 
     const stocked = await onHand('BOOK-002');
-    const receipt = await gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, {
-      input: { receiptId: `return-${returned.id}`, sku: 'BOOK-002', distributionCenter: 'LHR1', bin: 'A-02', quantity: 1, returnId: returned.id },
-    });
+    const receive = (receiptId: string, sku: string, quantity: number, returnId = returned.id) =>
+      gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, {
+        input: { receiptId, sku, distributionCenter: 'LHR1', bin: 'A-02', quantity, returnId },
+      });
+    // Receiving stocks exactly what the return names, before anything is stocked.
+    expect(codes(await receive(`wrong-sku-${returned.id}`, 'MUG-001', 1))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receive(`too-many-${returned.id}`, 'BOOK-002', 2))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receive(`unknown-${returned.id}`, 'BOOK-002', 1, `${id}-return-000000000000`))).toEqual(['NOT_FOUND']);
+    const receipt = await receive(`return-${returned.id}`, 'BOOK-002', 1);
     expect(receipt.errors).toBeUndefined();
+    // The same return a second time, under another receipt: refused, whether orders has heard yet or not.
+    expect(codes(await receive(`again-${returned.id}`, 'BOOK-002', 1))).toEqual(['CONFLICT']);
     const settled = await eventually(() => returnsOf(id), (o) => o.refunds.some((r) => r.status === 'REFUNDED'));
     expect(settled.returns).toEqual([{ id: returned.id, status: 'RECEIVED', receivedAt: expect.any(String) }]);
     expect(settled.refunds).toEqual([{ id: returned.id, status: 'REFUNDED', amount: { amount: 1999 } }]);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
+import { readableText } from '../../kit/storable-text.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { refundRequest } from './cancellations.ts';
 import type { OrderDoc, OrderStore, ReturnDoc } from './store.ts';
@@ -38,11 +39,9 @@ function shippedUnits(order: OrderDoc, sku: string): number {
 }
 
 export async function requestReturn(request: ReturnRequest, store: OrderStore): Promise<ReturnDoc> {
-  const reason = request.reason.trim();
-  if (!reason) throw badInput('reason must not be empty', 'reason');
-  if (reason.length > MAX_REASON) throw badInput(`reason is longer than ${MAX_REASON} characters`, 'reason');
+  const reason = readableText(request.reason, 'reason', MAX_REASON);
   const key = request.idempotencyKey;
-  if (key.length === 0 || key.length > 100) throw badInput('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
+  if (key.length === 0 || key.length > 100 || /\p{Cc}/u.test(key)) throw badInput('idempotencyKey must be 1 to 100 characters, without control characters', 'idempotencyKey');
   if (!Number.isInteger(request.quantity) || request.quantity < 1) throw badInput('quantity must be positive', 'quantity');
   const orderId = parseId(request.orderId, 'orderId');
   const returnId = `${orderId.toHexString()}-return-${randomBytes(6).toString('hex')}`;
@@ -79,6 +78,10 @@ export async function requestReturn(request: ReturnRequest, store: OrderStore): 
   if (!order) throw notFound(`no order with id ${orderId.toHexString()}`, { field: 'orderId' });
   const recorded = order.returns?.find((candidate) => candidate.idempotencyKey === key);
   if (!recorded) throw clientError(ErrorCode.CONFLICT, `order ${orderId.toHexString()} is changing too fast; try again`);
+  // A key names one return: used again for another, it is refused rather than answered with the first.
+  if (recorded.sku !== request.sku || recorded.quantity !== request.quantity) {
+    throw clientError(ErrorCode.CONFLICT, `idempotencyKey ${key} was used for a return of ${recorded.quantity} × ${recorded.sku}`, { field: 'idempotencyKey' });
+  }
   const id = order._id.toHexString();
   await store.reports.post(`return-requested:${recorded.id}`, [
     track(transition({ elementType: 'RETURN', elementId: recorded.id, orderId: id, from: null, to: 'RETURN_REQUESTED', node: 'orders', at: recorded.requestedAt, detail: `${recorded.quantity} × ${recorded.sku}` })),

@@ -1,4 +1,4 @@
-import { badInput, notFound } from '../../kit/errors.ts';
+import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
@@ -6,7 +6,8 @@ import { queueDepth } from '../../kit/queue.ts';
 import { binLocation } from '../../pipeline/bin-location.ts';
 import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import type { ReceiptItem, ReceiptPayload } from './store.ts';
+import type { ReceivingDirectory } from './dependencies.ts';
+import type { ReceiptItem, ReceiptPayload, ReceivingStore } from './store.ts';
 
 const MAX_RECEIPT_ID = 100;
 
@@ -15,6 +16,21 @@ const sameReceipt = (existing: ReceiptItem, payload: ReceiptPayload): ReceiptIte
   return existing;
 };
 
+/**
+ * A receipt that brings a customer's return back stocks exactly what the return names, once:
+ * refused before anything is stocked when orders knows no such return, when the sku or quantity
+ * differ, or when the return came back already (with another receipt).
+ */
+async function checkReturn(payload: ReceiptPayload, store: ReceivingStore, directory: ReceivingDirectory): Promise<void> {
+  const returnId = payload.returnId!;
+  const wanted = await directory.customerReturn(returnId, returnId.slice(0, 24));
+  if (!wanted) throw notFound(`no return ${returnId}`, { field: 'returnId' });
+  if (wanted.sku !== payload.sku) throw badInput(`return ${returnId} is for ${wanted.sku}, not ${payload.sku}`, 'sku');
+  if (wanted.quantity !== payload.quantity) throw badInput(`return ${returnId} is for ${wanted.quantity} unit(s), not ${payload.quantity}`, 'quantity');
+  if (wanted.status !== 'AWAITING_ITEM') throw clientError(ErrorCode.CONFLICT, `return ${returnId} has come back already`, { field: 'returnId' });
+  const holder = await store.claimReturn(returnId, payload.receiptId);
+  if (holder !== payload.receiptId) throw clientError(ErrorCode.CONFLICT, `return ${returnId} came back with receipt ${holder}`, { field: 'returnId' });
+}
 
 export const resolvers: Resolvers = {
   Query: {
@@ -40,6 +56,7 @@ export const resolvers: Resolvers = {
       const [productExists, vendorExists] = await Promise.all([directory.productExists(sku), payload.vendorId ? directory.vendorExists(payload.vendorId) : true]);
       if (!productExists) throw notFound(`no product with sku ${sku}`, { field: 'sku' });
       if (!vendorExists) throw notFound(`no vendor ${payload.vendorId}`, { field: 'vendorId' });
+      if (payload.returnId) await checkReturn(payload, store, directory);
       const { item, created } = await store.receipts.enqueue(input.receiptId, payload);
       return created ? item : sameReceipt(item, payload);
     },

@@ -1,4 +1,5 @@
-import type { Db, Filter } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
+import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { compareRows, connectionOf, findPageRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
@@ -24,6 +25,8 @@ export type ReceiptItem = QueueItem<ReceiptPayload, ReceiptResult>;
 
 export class ReceivingStore {
   readonly receipts: DurableQueue<ReceiptPayload, ReceiptResult>;
+  /** Which receipt brings each customer return back: one receipt per return, claimed by a unique insert. */
+  private readonly returnReceipts: Collection<{ _id: string; receiptId: string }>;
 
   constructor(db: Db, options: { visibilityTimeoutMs?: number; backoffBaseMs?: number } = {}) {
     this.receipts = new DurableQueue(db, 'receipts', {
@@ -34,6 +37,18 @@ export class ReceivingStore {
       ...options,
       exceptionMessage: (item, reason) => exceptionFor({ service: 'receiving', queue: 'receipts', elementId: item._id, reason }),
     });
+    this.returnReceipts = db.collection('return_receipts');
+  }
+
+  /** Claims a return for this receipt; the id of the receipt that holds it (another one when the return already came back). */
+  async claimReturn(returnId: string, receiptId: string): Promise<string> {
+    try {
+      await this.returnReceipts.insertOne({ _id: returnId, receiptId });
+      return receiptId;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      return (await this.returnReceipts.findOne({ _id: returnId }))?.receiptId ?? receiptId;
+    }
   }
 
   async ensureIndexes(): Promise<void> {
