@@ -337,14 +337,46 @@ async function waitForMongo(uri: string, child: ChildProcess, stderr: () => stri
   throw new Error(`FerretDB did not answer on ${uri} within 30 s:\n${stderr()}`);
 }
 
-export function freePort(): Promise<number> {
+/**
+ * A port that is free now and that outgoing connections will not take later. Ports
+ * are chosen below the kernel's ephemeral range: a port from that range, kept for a
+ * process that starts (or restarts) later, can meanwhile become the source port of some
+ * connection, and the later listen fails with EADDRINUSE.
+ */
+export async function freePort(): Promise<number> {
+  const below = ephemeralRangeStart();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    if (await canListen(port)) return port;
+  }
+  return listenOnce(0);
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 11_000) return low;
+  } catch {
+    // Not Linux: the common default below.
+  }
+  return 32_768;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../scripts/ferretdb.ts';
 import { CALLBACK_MAX_ATTEMPTS } from '../subgraphs/payments/worker.ts';
 import { serviceClients } from '../pipeline/services.ts';
 import { PaymentsStore } from '../subgraphs/payments/store.ts';
@@ -15,11 +15,17 @@ import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
 let system: RunningSystem;
-/** The requesters' callback addresses, allow-listed when payments starts (PAYMENTS_CALLBACK_ALLOWLIST). */
+/**
+ * The requesters' callback endpoints, listening for the whole file so that no other
+ * process can take their ports; their addresses are allow-listed when payments starts
+ * (PAYMENTS_CALLBACK_ALLOWLIST).
+ */
+let endpoints: CallbackEndpoint[];
 let callbackPorts: number[];
 
 beforeAll(async () => {
-  callbackPorts = [await freePort(), await freePort(), await freePort(), await freePort()];
+  endpoints = await Promise.all([0, 1, 2, 3].map(() => callbackEndpoint()));
+  callbackPorts = endpoints.map((endpoint) => endpoint.port);
   system = await startSystem(dbs, {
     workers: [],
     paymentsQueue: { visibilityTimeoutMs: 300 },
@@ -28,6 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await system?.close();
+  await Promise.all((endpoints ?? []).map((endpoint) => endpoint.close()));
   await dbs.cleanup();
 });
 
@@ -42,9 +49,19 @@ const poll = async (id: string) => (await gql(system.urls.payments, pollCharge, 
 /** The delivery of the result to the requester (the outbox also records a transition for tracking). */
 const toRequester = (request: { deliveries: { target: string }[] }) => request.deliveries.find((d) => d.target !== 'tracking') as any;
 
-function collector(port: number) {
+/** What a requester's endpoint does with a callback: drop the connection, keep the body, or redirect. */
+type Behaviour = 'down' | 'collect' | { redirectTo: string };
+type CallbackEndpoint = Awaited<ReturnType<typeof callbackEndpoint>>;
+
+async function callbackEndpoint() {
   const bodies: Record<string, unknown>[] = [];
+  let behaviour: Behaviour = 'down';
   const server: Server = createServer((req: IncomingMessage, res) => {
+    if (behaviour === 'down') return void req.socket.destroy();
+    if (typeof behaviour === 'object') {
+      req.resume();
+      return void res.writeHead(302, { location: behaviour.redirectTo }).end();
+    }
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
     req.on('end', () => {
@@ -52,9 +69,17 @@ function collector(port: number) {
       res.writeHead(204).end();
     });
   });
-  return new Promise<{ bodies: typeof bodies; close: () => Promise<void> }>((resolve) =>
-    server.listen(port, '127.0.0.1', () => resolve({ bodies, close: () => new Promise((r) => server.close(() => r())) })),
-  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    bodies,
+    /** Changes what the endpoint does from now on; `down` also forgets what it kept. */
+    become(next: Behaviour) {
+      behaviour = next;
+      if (next === 'down') bodies.length = 0;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('payments: synchronous authorisation', () => {
@@ -91,19 +116,20 @@ describe('payments: asynchronous charge requests', () => {
   });
 
   it('callback: posts the result to the address the requester gave, retrying while it is down', async () => {
-    const port = callbackPorts[0]!;
+    const port = endpoints[0]!.port;
     const id = newId('callback');
     await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: { ...visa, last4: '9995' }, callbackUrl: `http://127.0.0.1:${port}/charged` } });
     system.addWorker('payments');
     try {
       const failing = await eventually(() => poll(id), (r) => r.status === 'COMPLETED' && toRequester(r)?.attempts >= 1);
       expect(toRequester(failing)).toMatchObject({ delivered: false, abandoned: false, lastError: expect.stringMatching(/callback failed/) });
-      const target = await collector(port);
+      const target = endpoints[0]!;
+      target.become('collect');
       try {
         await eventually(() => poll(id), (r) => toRequester(r)?.delivered === true, 15_000);
         expect(target.bodies).toEqual([expect.objectContaining({ requestId: id, outcome: 'DECLINED', declineReason: 'insufficient_funds' })]);
       } finally {
-        await target.close();
+        target.become('down');
       }
     } finally {
       await system.stopWorkers('payments');
@@ -217,12 +243,9 @@ describe('payments: workers', () => {
 
     it('does not follow a redirect from an allow-listed address to somewhere else', async () => {
       const id = newId('redirect');
-      const elsewhere = await collector(callbackPorts[2]!);
-      const redirecting = createServer((req, res) => {
-        req.resume();
-        res.writeHead(302, { location: `http://127.0.0.1:${callbackPorts[2]}/stolen` }).end();
-      });
-      await new Promise<void>((resolve) => redirecting.listen(callbackPorts[1], '127.0.0.1', resolve));
+      const [, redirecting, elsewhere] = endpoints as [CallbackEndpoint, CallbackEndpoint, CallbackEndpoint];
+      elsewhere.become('collect');
+      redirecting.become({ redirectTo: `http://127.0.0.1:${elsewhere.port}/stolen` });
       await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: `http://127.0.0.1:${callbackPorts[1]}/charged` } });
       system.addWorker('payments');
       try {
@@ -231,8 +254,8 @@ describe('payments: workers', () => {
         expect(elsewhere.bodies).toEqual([]);
       } finally {
         await system.stopWorkers('payments');
-        await new Promise((resolve) => redirecting.close(resolve));
-        await elsewhere.close();
+        redirecting.become('down');
+        elsewhere.become('down');
       }
     });
 
@@ -240,7 +263,8 @@ describe('payments: workers', () => {
       const resolved = await lookup(hostname()).catch(() => undefined);
       if (!resolved || !/^127\.|^::1$/.test(resolved.address)) return; // this machine's name is not a loopback alias
       const id = newId('rebind');
-      const target = await collector(callbackPorts[3]!);
+      const target = endpoints[3]!;
+      target.become('collect');
       await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: `http://${hostname()}:${callbackPorts[3]}/hooks/charged` } });
       system.addWorker('payments');
       try {
@@ -249,7 +273,7 @@ describe('payments: workers', () => {
         expect(target.bodies).toEqual([]);
       } finally {
         await system.stopWorkers('payments');
-        await target.close();
+        target.become('down');
       }
     });
   });
