@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger.ts';
+import { isDatabaseUnavailable } from './unavailable.ts';
 
 // Every error code a client can see. Clients branch on `extensions.code`,
 // so this list is part of the public interface: add, never rename.
@@ -59,6 +60,7 @@ export function createMaskError(logger: Logger, isDev: boolean, passThrough: (er
     if (original instanceof GraphQLError && original.extensions.code && !(original as { originalError?: unknown }).originalError) {
       return error;
     }
+    if (isDatabaseUnavailable(original)) return databaseUnavailable(original, logger, error);
     return internal(original, message, logger, isDev, error);
   };
   return (error: unknown, message: string): Error => {
@@ -87,6 +89,19 @@ function withoutEcho(error: Error): Error {
   if (!(error instanceof GraphQLError) || !('originalError' in error.extensions)) return error;
   const { originalError: _echo, ...extensions } = error.extensions;
   return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions });
+}
+
+/**
+ * The service's own database could not be reached (restarting, say): the client, or the
+ * worker that called, should try again, and knows it from the code.
+ */
+function databaseUnavailable(cause: Error, logger: Logger, located: GraphQLError) {
+  logger.warn('database unavailable', { error: cause.message, path: located.path });
+  return new GraphQLError('The database is unavailable; try again.', {
+    nodes: located.nodes,
+    path: located.path,
+    extensions: { code: ErrorCode.DEPENDENCY_UNAVAILABLE, service: 'database', unreachable: true },
+  });
 }
 
 function internal(cause: unknown, message: string, logger: Logger, isDev: boolean, located?: GraphQLError) {

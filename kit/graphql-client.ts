@@ -42,12 +42,15 @@ export function createGraphQLClient(
     headersTimeout: options.timeoutMs ?? 5_000,
     bodyTimeout: options.timeoutMs ?? 5_000,
   });
-  const unavailable = (reason: string) =>
-    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service is unavailable; nothing was changed, try again. (${reason})`, { service });
+  // `unreachable`: the service could not be reached, or could not reach its own database;
+  // trying again later can succeed (kit/unavailable.ts). An answer with an internal error can
+  // be this request's fault, and is not marked.
+  const unavailable = (reason: string, unreachable: boolean) =>
+    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service is unavailable; nothing was changed, try again. (${reason})`, { service, unreachable });
 
   return {
     async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-      let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+      let body: { data?: T; errors?: { message: string; extensions?: { code?: string; unreachable?: boolean } }[] };
       try {
         const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', authorization: await options.credentials.authorization() };
         // The callee's spans join the caller's trace.
@@ -60,7 +63,7 @@ export function createGraphQLClient(
         });
         body = (await response.body.json()) as typeof body;
       } catch (error) {
-        throw unavailable(error instanceof Error ? error.message : String(error));
+        throw unavailable(error instanceof Error ? error.message : String(error), true);
       }
       if (body.errors?.length && body.errors.every((e) => rejectionCodes.has(e.extensions?.code ?? ''))) {
         throw new RejectedByService(
@@ -70,7 +73,8 @@ export function createGraphQLClient(
         );
       }
       if (body.errors?.length || !body.data) {
-        throw unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'empty response');
+        const unreachable = !!body.errors?.length && body.errors.every((e) => e.extensions?.code === ErrorCode.DEPENDENCY_UNAVAILABLE && e.extensions.unreachable === true);
+        throw unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'empty response', unreachable);
       }
       return body.data;
     },

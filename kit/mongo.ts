@@ -1,6 +1,7 @@
-import { MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError, type Collection, type Filter } from 'mongodb';
+import { MongoClient, MongoServerError, type Collection, type Filter } from 'mongodb';
 import { observeMongoCommands } from './metrics.ts';
 import { traceMongoCommands } from './telemetry.ts';
+import { isDatabaseUnavailable } from './unavailable.ts';
 
 /**
  * One pooled client per process. The code uses only what both MongoDB 6+ and
@@ -27,7 +28,7 @@ export async function connectMongo(uri: string, appName: string, { waitMs = conn
     } catch (error) {
       await client.close().catch(() => {});
       // A process (re)started while its database restarts waits for it rather than crash-loop.
-      if (Date.now() >= deadline || !isUnreachable(error)) throw error;
+      if (Date.now() >= deadline || !isDatabaseUnavailable(error)) throw error;
       if (attempt === 1) onWait?.(error as Error);
       await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now()))));
     }
@@ -40,7 +41,6 @@ function connectWaitMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(value) && value >= 0 ? value : 60_000;
 }
 
-const isUnreachable = (error: unknown) => error instanceof MongoServerSelectionError || error instanceof MongoNetworkError;
 
 /** Database latency metrics and spans for a client created with `monitorCommands: true`. */
 export function instrumentMongoClient(client: MongoClient): void {

@@ -94,6 +94,29 @@ describe('DurableQueue', () => {
     expect(await queue.lease('w', 1)).toHaveLength(1);
   });
 
+  it('gives the attempt back when the database or a service was unavailable, and parks only after maxWaits of those in a row', async () => {
+    const queue = await newQueue({ maxAttempts: 2, backoffBaseMs: 10, maxWaits: 4 });
+    await queue.enqueue('e', { n: 1 });
+    for (let i = 1; i <= 4; i++) {
+      const [lease] = await eventuallyLease(queue);
+      expect(lease!.attempts).toBe(1); // never more: an outage is not the element's fault
+      expect(await queue.fail(lease!, 'inventory unreachable', { unavailable: true })).toBe('waiting');
+    }
+    const [fifth] = await eventuallyLease(queue);
+    expect(await queue.fail(fifth!, 'inventory unreachable', { unavailable: true })).toBe('failed');
+    expect(await queue.get('e')).toMatchObject({ status: 'FAILED', lastError: 'inventory unreachable (unavailable 4 times in a row)' });
+  });
+
+  it('an ordinary failure after some unavailable ones still counts its attempts', async () => {
+    const queue = await newQueue({ maxAttempts: 2, backoffBaseMs: 10 });
+    await queue.enqueue('e', { n: 1 });
+    expect(await queue.fail((await eventuallyLease(queue))[0]!, 'database down', { unavailable: true })).toBe('waiting');
+    expect(await queue.fail((await eventuallyLease(queue))[0]!, 'bad data')).toBe('retrying');
+    const [last] = await eventuallyLease(queue);
+    expect(last!.attempts).toBe(2);
+    expect(await queue.fail(last!, 'bad data')).toBe('failed');
+  });
+
   it('parks an element whose worker keeps dying once its attempts are used up', async () => {
     const queue = await newQueue({ maxAttempts: 2, visibilityTimeoutMs: 50 });
     await queue.enqueue('e', { n: 1 });
@@ -150,3 +173,13 @@ describe('DurableQueue', () => {
     expect(await queue.withPendingOutbox(10)).toEqual([]);
   });
 });
+
+/** Leases the queue's one element once its backoff is over. */
+async function eventuallyLease<P>(queue: DurableQueue<P>) {
+  for (let i = 0; i < 200; i++) {
+    const leases = await queue.lease('w', 1);
+    if (leases.length) return leases;
+    await sleep(10);
+  }
+  throw new Error('the element never became due');
+}

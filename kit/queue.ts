@@ -65,6 +65,8 @@ export type ItemState<P, R> = {
   sealed?: boolean;
   /** The trace of the request that enqueued it: the worker's span continues it (absent while tracing is off). */
   trace?: TraceCarrier | null;
+  /** Failures in a row that were the infrastructure's (see `fail`): they do not use up attempts. */
+  waits?: number;
 };
 
 export type QueueItem<P, R = unknown> = Head<ItemState<P, R>>;
@@ -98,12 +100,20 @@ export interface QueueOptions {
   maxAttempts?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * How many times in a row an element may be put back because its database or a service
+   * it needs was unavailable, before it is parked (default 120: about half an hour at the
+   * 15 s these retries back off to).
+   */
+  maxWaits?: number;
   /** Builds the message that hands a FAILED element to the exceptions service. */
   exceptionMessage?: (item: QueueItem<unknown>, reason: string) => NewMessage;
 }
 
 /** How often leasing also looks for expired leases (elements whose worker died): at most this, and a quarter of the visibility timeout. */
 const EXPIRED_CHECK_MS = 1_000;
+/** Retries of an element whose infrastructure was unavailable back off to this, and no further. */
+const UNAVAILABLE_BACKOFF_MAX_MS = 15_000;
 
 export class DurableQueue<P, R = unknown> {
   /** Live elements only: finished ones move to `finished`, so leasing scans stay small. */
@@ -114,6 +124,7 @@ export class DurableQueue<P, R = unknown> {
   readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
+  private readonly maxWaits: number;
   private expiredCheckedAt = 0;
   /** This queue's metric labels: its database (the stage's) and its name. */
   readonly labels: { database: string; queue: string };
@@ -132,6 +143,7 @@ export class DurableQueue<P, R = unknown> {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffBaseMs = options.backoffBaseMs ?? 500;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+    this.maxWaits = options.maxWaits ?? 120;
     this.labels = { database: db.databaseName, queue: name };
     onScrape(`${db.databaseName}/${name}`, () => this.observe());
   }
@@ -258,7 +270,7 @@ export class DurableQueue<P, R = unknown> {
       const now = new Date();
       if (!current || !isDue(current, now)) return REFUSED;
       takenOver = current.status === 'LEASED';
-      waitedMs = current.attempts === 0 ? now.getTime() - current.enqueuedAt.getTime() : undefined;
+      waitedMs = current.attempts === 0 && !current.waits ? now.getTime() - current.enqueuedAt.getTime() : undefined;
       if (current.attempts >= this.maxAttempts) {
         exhausted = true;
         return this.failedState(current, current.lastError ?? 'lease expired too many times (worker crashed or stuck)');
@@ -412,22 +424,42 @@ export class DurableQueue<P, R = unknown> {
    * Gives the element back after a failure: retried after a backoff, or parked as
    * FAILED (and sent to the exceptions service) when attempts are used up or the
    * failure is permanent. 'lost' when the lease had already been taken over.
+   *
+   * `unavailable`: the infrastructure failed, not the work (the database or a service it
+   * calls could not be reached). The attempt is given back, so a database restart or a
+   * service being restarted never parks an order; such retries back off to 15 s, and only
+   * `maxWaits` of them in a row park the element.
    */
-  async fail(lease: Lease<P>, reason: string, options: { permanent?: boolean } = {}): Promise<'retrying' | 'failed' | 'lost'> {
-    let outcome = 'retrying' as 'retrying' | 'failed';
+  async fail(lease: Lease<P>, reason: string, options: { permanent?: boolean; unavailable?: boolean } = {}): Promise<'retrying' | 'waiting' | 'failed' | 'lost'> {
+    let outcome = 'retrying' as 'retrying' | 'waiting' | 'failed';
     const head = await this.cas.update(lease.id, (current) => {
       if (!holds(current, lease)) return REFUSED;
-      if (options.permanent || current!.attempts >= this.maxAttempts) {
+      const now = new Date();
+      const waits = (current!.waits ?? 0) + 1;
+      if (options.unavailable && !options.permanent && waits <= this.maxWaits) {
+        outcome = 'waiting';
+        return {
+          ...stateOf(current!),
+          status: 'READY',
+          leaseOwner: null,
+          lastError: reason,
+          attempts: Math.max(0, current!.attempts - 1),
+          waits,
+          availableAt: new Date(now.getTime() + jittered(Math.min(UNAVAILABLE_BACKOFF_MAX_MS, this.backoffBaseMs * 2 ** (waits - 1)))),
+          updatedAt: now,
+        };
+      }
+      if (options.permanent || current!.attempts >= this.maxAttempts || options.unavailable) {
         outcome = 'failed';
-        return this.failedState(current!, reason);
+        return this.failedState(current!, options.unavailable ? `${reason} (unavailable ${waits - 1} times in a row)` : reason);
       }
       outcome = 'retrying';
-      const now = new Date();
       return {
         ...stateOf(current!),
         status: 'READY',
         leaseOwner: null,
         lastError: reason,
+        waits: 0,
         availableAt: new Date(now.getTime() + this.backoffMs(current!.attempts)),
         updatedAt: now,
       };
@@ -442,7 +474,7 @@ export class DurableQueue<P, R = unknown> {
     const head = await this.cas.update(id, (current) => {
       if (!current || current.status !== 'FAILED') return REFUSED;
       const now = new Date();
-      return { ...stateOf(current), status: 'READY', attempts: 0, availableAt: now, leaseToken: null, leaseOwner: null, updatedAt: now };
+      return { ...stateOf(current), status: 'READY', attempts: 0, waits: 0, availableAt: now, leaseToken: null, leaseOwner: null, updatedAt: now };
     });
     return head === REFUSED ? null : head;
   }
@@ -526,10 +558,12 @@ export class DurableQueue<P, R = unknown> {
   }
 
   private backoffMs(attempts: number): number {
-    const exponential = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.max(0, attempts - 1));
-    return exponential / 2 + (Math.random() * exponential) / 2; // jitter spreads retries of a burst
+    return jittered(Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.max(0, attempts - 1)));
   }
 }
+
+/** Between half and all of `ms`: jitter spreads the retries of a burst. */
+const jittered = (ms: number) => ms / 2 + (Math.random() * ms) / 2;
 
 function isDue(item: QueueItem<unknown, unknown>, now: Date): boolean {
   return (item.status === 'READY' || item.status === 'LEASED') && item.availableAt.getTime() <= now.getTime();

@@ -2,6 +2,7 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, silentLogger, testCredentials, TestDatabases, type RunningApp } from '../test/harness.ts';
+import { freePort } from '../scripts/ferretdb.ts';
 import { createGraphQLClient } from './graphql-client.ts';
 import { DurableQueue } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
@@ -59,6 +60,32 @@ describe('workers', () => {
     expect(seen).toEqual([2]);
   });
 
+  it('a service the work needs being down uses up no attempts: the element waits for it and completes once it is back', async () => {
+    const queue = await newQueue({ maxAttempts: 2, backoffBaseMs: 20 });
+    await queue.enqueue('needs-inventory', { n: 4 });
+    const port = await freePort();
+    const inventory = createGraphQLClient('inventory', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('orders') });
+    let calls = 0;
+    const worker = startWorker({ queue, logger: silentLogger, handle: async (lease) => {
+      calls++;
+      const { double } = await inventory.request<{ double: number }>('query($n: Int!) { double(n: $n) }', { n: lease.payload.n });
+      return { result: { doubled: double } };
+    } });
+    let service: RunningApp | undefined;
+    try {
+      // Far more failed calls than the two attempts allowed, and the element is still waiting.
+      await until(async () => calls > 4);
+      expect(await queue.get('needs-inventory')).toMatchObject({ status: expect.stringMatching(/READY|LEASED/), lastError: expect.stringMatching(/inventory service is unavailable/) });
+      service = await serve(createYoga({ schema: createSchema({ typeDefs: 'type Query { double(n: Int!): Int! }', resolvers: { Query: { double: (_: unknown, { n }: { n: number }) => n * 2 } } }) }), port);
+      await until(async () => (await queue.get('needs-inventory'))!.status === 'DONE');
+      expect(await queue.get('needs-inventory')).toMatchObject({ result: { doubled: 8 }, attempts: 1 });
+    } finally {
+      await worker.stop();
+      await inventory.close();
+      await service?.close();
+    }
+  });
+
   it('a permanent failure skips the retries and goes to exceptions at once', async () => {
     const queue = await newQueue({ maxAttempts: 5, exceptionMessage: (item, reason) => ({ target: 'exceptions', operation: 'x', variables: { id: item._id, reason } }) });
     await queue.enqueue('declined', { n: 1 });
@@ -91,7 +118,7 @@ describe('outbox relay', () => {
   it('holds a hand-off while the next stage is down and delivers it, once, when it is back', async () => {
     inbox = await newQueue();
     const queue = await newQueue();
-    const port = (await startTarget()).port;
+    const port = (await startTarget(await freePort())).port;
     await target!.close();
 
     await queue.enqueue('e', { n: 21 });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from './logger.ts';
 import type { DurableQueue, Lease, NewMessage } from './queue.ts';
 import { inSpan } from './telemetry.ts';
+import { isDatabaseUnavailable, isUnavailable } from './unavailable.ts';
 import { SpanKind } from '@opentelemetry/api';
 
 /** Thrown by a handler when retrying cannot help (a declined card): the element goes straight to exceptions. */
@@ -77,8 +78,22 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
         log.info('element changed in flight; redoing it', { id: lease.id });
         return;
       }
-      const status = await queue.fail(lease, reason, { permanent }).catch(() => 'lost');
+      const status = await giveBack(lease, reason, { permanent, unavailable: isUnavailable(error) });
       log.warn('element failed', { id: lease.id, attempt: lease.attempts, reason, status });
+    }
+  };
+
+  // Gives a failed element back; while the database itself is down, keeps trying for as long
+  // as the lease holds, so that an outage does not also cost the element an expired lease.
+  const giveBack = async (lease: Lease<P>, reason: string, options: { permanent: boolean; unavailable: boolean }) => {
+    const until = Date.now() + queue.visibilityTimeoutMs;
+    for (;;) {
+      try {
+        return await queue.fail(lease, reason, options);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() + 1_000 >= until || !running) return 'lost';
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     }
   };
 

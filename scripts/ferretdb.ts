@@ -347,10 +347,15 @@ export async function freePort(): Promise<number> {
   const below = ephemeralRangeStart();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
-    if (await canListen(port)) return port;
+    // A port handed out earlier may not be listened on yet: never hand it out twice.
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
   }
   return listenOnce(0);
 }
+
+const handedOut = new Set<number>();
 
 function ephemeralRangeStart(): number {
   try {

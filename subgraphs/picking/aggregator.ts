@@ -5,6 +5,7 @@ import { startLoop } from '../../kit/loop.ts';
 import { inSpan } from '../../kit/telemetry.ts';
 import { SpanKind } from '@opentelemetry/api';
 import type { Lease } from '../../kit/queue.ts';
+import { isUnavailable } from '../../kit/unavailable.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
@@ -56,7 +57,8 @@ async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentI
     return await releaseLeased(store, leases, reason);
   } catch (error) {
     // Give the shipments back at once rather than waiting for their leases to expire.
-    await Promise.all(leases.map((lease) => store.shipments.fail(lease, `release failed: ${error instanceof Error ? error.message : String(error)}`).catch(() => {})));
+    const reason = `release failed: ${error instanceof Error ? error.message : String(error)}`;
+    await Promise.all(leases.map((lease) => store.shipments.fail(lease, reason, { unavailable: isUnavailable(error) }).catch(() => {})));
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
+import { isUnavailable } from '../../kit/unavailable.ts';
 import { operations } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
@@ -34,7 +35,10 @@ export async function processNext(store: ReceivingStore, inventory: GraphQLClien
   } catch (error) {
     // Inventory refusing the receipt as such (a bin over its maximum) will refuse it again:
     // park it for a person at once rather than retry for ten minutes.
-    await store.receipts.fail(lease, error instanceof Error ? error.message : String(error), { permanent: error instanceof RejectedByService });
+    await store.receipts.fail(lease, error instanceof Error ? error.message : String(error), {
+      permanent: error instanceof RejectedByService,
+      unavailable: isUnavailable(error),
+    });
     return 'idle';
   }
 }
