@@ -175,7 +175,7 @@ describe('DurableQueue', () => {
 });
 
 /** Leases the queue's one element once its backoff is over. */
-async function eventuallyLease<P>(queue: DurableQueue<P>) {
+async function eventuallyLease<P, R>(queue: DurableQueue<P, R>) {
   for (let i = 0; i < 200; i++) {
     const leases = await queue.lease('w', 1);
     if (leases.length) return leases;
