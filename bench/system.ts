@@ -83,6 +83,8 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
   return {
     gatewayUrl: `http://127.0.0.1:${basePort}/graphql`,
     mongoUri,
+    /** The launcher's pid, which is also its process group's id: every process it runs is in that group. */
+    pid: child.pid!,
     /** Its data folder: the database and the development secrets it generated. */
     dataDir,
     /** `Authorization` values: support (reads anything), Ada (places and reads her orders), a service (calls subgraphs directly). */

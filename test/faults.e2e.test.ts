@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyGap, placeOrderOfMix, restock, startRestartableDatabase, waitForSettlement, type GraphQLCaller } from '../bench/faults.ts';
+import { historyGap, placeOrderOfMix, readOrder, restock, startRestartableDatabase, undeliveredMessages, waitForSettlement, type GraphQLCaller } from '../bench/faults.ts';
 import { startLauncher } from '../bench/system.ts';
 import { serviceNames } from '../pipeline/services.ts';
 import { freePort } from '../scripts/ferretdb.ts';
@@ -76,10 +76,7 @@ describe('faults under npm start', () => {
     expect([...settled.gaps]).toEqual([]);
   }, 420_000);
 
-  // Skipped in `npm test`: alone it passes (73 s), but inside the whole suite, on two cores shared
-  // with every other e2e file, the system did not settle within 300 s after the outage in two runs
-  // of three. Run it alone with OUTAGE_TEST=1 npx vitest run test/faults.e2e.test.ts.
-  it.skipIf(!process.env.OUTAGE_TEST)('rides out a 10 s database outage: no process is restarted, and no order placed before, during or after it is lost', async () => {
+  it('rides out a 10 s database outage: no process is restarted, and no order placed before, during or after it is lost', async () => {
     const restartsBefore = launcher.restarts().length;
     const before = await Promise.all([10, 11, 12].map((i) => placeOrderOfMix(caller, i, run)));
     const outage = database.outage(10_000);
@@ -92,16 +89,32 @@ describe('faults under npm start', () => {
     const ids = [...before, ...during, ...after].map((order) => order.id);
     expect(new Set(ids).size).toBe(ids.length);
     const settled = await waitForSettlement(caller, ids, 300_000);
-    expect(settled.lost).toEqual([]);
-    // Each ships, or is parked in exceptions with its reason for a person to retry. Parking is what
-    // should not happen either: a stage whose calls fail while the services reconnect can use up
-    // its five attempts in about 8 s and park an order (seen for 2 of 7 orders in one run of 2).
-    expect([...settled.shipped, ...settled.exceptions].sort()).toEqual([...ids].sort());
+    expect(settled.lost, await whereTheyAre(settled.lost)).toEqual([]);
+    // Each ships, except the one declined card (order 13 is not in the mix here). An order parked
+    // because a service was unavailable while the database restarted would be a failure: such
+    // failures do not use up attempts (kit/unavailable.ts).
+    expect(settled.exceptions, await whereTheyAre(settled.exceptions)).toEqual([]);
+    expect(settled.shipped.sort()).toEqual([...ids].sort());
     expect([...settled.gaps]).toEqual([]);
     expect(launcher.restarts().length, launcher.output()).toBe(restartsBefore);
     expect(launcher.output()).not.toMatch(/giving up/);
   }, 480_000);
 });
+
+/** For a failure message: where each order is, its last transitions, and the hand-offs still undelivered. */
+async function whereTheyAre(ids: readonly string[]): Promise<string> {
+  if (ids.length === 0) return '';
+  const orders = await Promise.all(
+    ids.map(async (id) => {
+      const view = await readOrder(caller, id).catch(() => undefined);
+      if (!view) return `${id}: unreadable`;
+      const last = view.history.slice(-3).map((t) => `${t.elementType} ${t.from ?? '∅'}>${t.to}`);
+      return `${id}: ${view.status}, exceptions ${JSON.stringify(view.exceptions)}, last ${last.join(', ')}`;
+    }),
+  );
+  const undelivered = await undeliveredMessages(database.uri, serviceNames).catch((error: unknown) => [`(could not read: ${String(error)})`]);
+  return [...orders, ...undelivered.map((line) => `undelivered: ${line}`), launcher.output().split('\n').slice(-30).join('\n')].join('\n');
+}
 
 describe('historyGap', () => {
   const order = (status: string, steps: [string | null, string][]) => ({
