@@ -6,6 +6,7 @@ import { gatewayConfig } from './env.ts';
 import { buildGateway } from './server.ts';
 import { loadSupergraph } from './supergraph.ts';
 import { startTracing } from '../kit/telemetry.ts';
+import { onShutdown } from '../kit/shutdown.ts';
 
 let logger = createLogger('gateway');
 try {
@@ -30,15 +31,13 @@ try {
   logger.info(`listening on http://localhost:${port}/graphql (WebSockets too); live tracking at http://localhost:${port}/track`, {
     subgraphs: config.endpoints.map((e) => e.name).join(','),
   });
-  const stop = async () => {
+  onShutdown(async () => {
     await websockets.close();
     await closeServer(server);
     await gateway.stop();
     await tracing?.shutdown().catch(() => {});
     process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  });
 } catch (error) {
   logger.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

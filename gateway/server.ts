@@ -64,6 +64,10 @@ export async function buildGateway(options: GatewayOptions) {
   const authorizationFor = (context: unknown) => auth.internalAuthorization(identityIn(context));
   const dataSources = new Map<string, GraphQLDataSource>();
   const executableSdl = supergraphForExecution(supergraphSdl);
+  // Apollo Gateway sends anonymous usage metrics to Apollo, and probes cloud metadata addresses
+  // to describe the host, unless this is set: our gateway calls nobody it was not configured to.
+  // APOLLO_TELEMETRY_DISABLED=false opts in.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: executableSdl,
     logger: { debug: logger.debug, info: logger.info, warn: logger.warn, error: logger.error },

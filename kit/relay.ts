@@ -4,7 +4,7 @@ import type { Logger } from './logger.ts';
 import { outboxDeliveries, outboxDeliveryLatency, targetLabel } from './metrics.ts';
 import { inSpan } from './telemetry.ts';
 import { SpanKind } from '@opentelemetry/api';
-import type { DurableQueue, OutboxMessage } from './queue.ts';
+import type { DurableQueue, OutboxMessage, QueueItem } from './queue.ts';
 
 export interface RelayOptions {
   /** The queues whose elements carry outboxes. */
@@ -56,40 +56,58 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   const due = (message: OutboxMessage, now: number) =>
     !message.delivered && !message.abandoned && (!message.nextAttemptAt || message.nextAttemptAt.getTime() <= now);
 
-  const pass = async (): Promise<number> => {
-    let sent = 0;
-    for (const queue of queues) {
-      // Look past elements whose messages are all backing off: they must not hold up the rest.
-      const now = Date.now();
-      const items = (await queue.withPendingOutbox(batch * 20)).filter((item) => item.outbox.some((message) => due(message, now))).slice(0, batch);
-      await Promise.all(
-        items.map(async (item) => {
-          const pending = item.outbox.filter((message) => due(message, now));
-          const outcomes = new Map<string, string | null>();
-          await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
-          const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
-          await queue.recordDeliveries(item._id, outcomes, refused);
-          observeDeliveries(queue, pending, outcomes, refused);
-          for (const [id, error] of outcomes) {
-            if (error) log.warn(refused.has(id) ? 'delivery refused; given up' : 'delivery failed; will retry', { element: item._id, message: id, error });
-            else sent++;
-          }
-        }),
-      );
+  /** Delivers an element's due messages, all at once, and records how each went. */
+  const deliverItem = async (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, now: number) => {
+    const pending = item.outbox.filter((message) => due(message, now));
+    const outcomes = new Map<string, string | null>();
+    await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
+    const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
+    await queue.recordDeliveries(item._id, outcomes, refused);
+    observeDeliveries(queue, pending, outcomes, refused);
+    for (const [id, error] of outcomes) {
+      if (error) log.warn(refused.has(id) ? 'delivery refused; given up' : 'delivery failed; will retry', { element: item._id, message: id, error });
     }
-    return sent;
   };
 
-  // Workers nudge the relay when they record a hand-off; between nudges it polls,
-  // less and less often while there is nothing to send (each poll is a query).
+  // Up to `batch` elements per queue are being delivered at any time. A pass tops that up and
+  // does not wait: a slow target (a timeout) holds up only its own elements, not every other
+  // element's hand-off. Elements are taken in a random order among those due, so that the same
+  // few, retrying again and again, cannot starve the rest.
+  const inFlight = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
+  const deliveries = new Set<Promise<void>>();
+  const pass = async (): Promise<number> => {
+    let started = 0;
+    for (const queue of queues) {
+      const busy = inFlight.get(queue)!;
+      const room = batch - busy.size;
+      if (room <= 0) continue;
+      const now = Date.now();
+      const candidates = (await queue.withPendingOutbox(batch * 20)).filter((item) => !busy.has(item._id) && item.outbox.some((message) => due(message, now)));
+      for (const item of shuffled(candidates).slice(0, room)) {
+        busy.add(item._id);
+        started++;
+        const delivery = deliverItem(queue, item, now)
+          .catch((error: unknown) => log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) }))
+          .finally(() => {
+            busy.delete(item._id);
+            deliveries.delete(delivery);
+            wake?.();
+          });
+        deliveries.add(delivery);
+      }
+    }
+    return started;
+  };
+
+  // Workers nudge the relay when they record a hand-off, and a finished delivery makes room;
+  // between those it polls, less and less often while there is nothing to send (each poll is a
+  // query). Passes are at least `pollMs` apart however many nudges arrive.
   let idleMs = pollMs;
   const done = (async () => {
     while (running) {
+      const passStarted = Date.now();
       try {
-        if ((await pass()) > 0) {
-          idleMs = pollMs;
-          continue;
-        }
+        if ((await pass()) > 0) idleMs = pollMs;
       } catch (error) {
         log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
       }
@@ -100,7 +118,10 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         };
         setTimeout(resolve, idleMs);
       });
+      wake = undefined;
       idleMs = Math.min(maxPollMs, idleMs * 2);
+      const sincePass = Date.now() - passStarted;
+      if (running && sincePass < pollMs) await new Promise((resolve) => setTimeout(resolve, pollMs - sincePass));
     }
   })();
 
@@ -111,8 +132,17 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       running = false;
       wake?.();
       await done;
+      await Promise.allSettled([...deliveries]);
     },
   };
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }
 
 function observeDeliveries(queue: DurableQueue<any, any>, messages: OutboxMessage[], outcomes: Map<string, string | null>, refused: ReadonlySet<string>) {

@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter, OptionalUnlessRequiredId } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db, type Filter, type OptionalUnlessRequiredId } from 'mongodb';
 import { isDuplicateKeyError, upsertRacing } from './mongo.ts';
 
 export interface SequencedEntry {
@@ -91,6 +91,25 @@ export class SequencedLog<T extends SequencedEntry> {
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Inserts entries for consecutive numbers, in order, one request per segment they span; returns
+   * how many of the leading ones went in. A number another writer took first stops the run there
+   * (the entries after it are not inserted): the caller numbers the rest again past it.
+   */
+  async insertRun(entries: readonly T[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const first = entries[0]!.seq;
+    const inSegment = entries.slice(0, SEGMENT_SIZE - ((first - 1) % SEGMENT_SIZE));
+    try {
+      await this.segment(first).insertMany(inSegment as OptionalUnlessRequiredId<T>[], { ordered: true });
+    } catch (error) {
+      const failed = error instanceof MongoBulkWriteError ? [error.writeErrors].flat()[0] : undefined;
+      if (failed?.code === 11000) return failed.index;
+      throw error;
+    }
+    return inSegment.length + (await this.insertRun(entries.slice(inSegment.length)));
   }
 
   /** Records that entry `seq` exists; `$max`, so a late writer never moves the head back. */

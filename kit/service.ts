@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { connectMongo } from './mongo.ts';
 import { databaseCheck, withProbes } from './probes.ts';
 import { startTracing } from './telemetry.ts';
+import { onShutdown } from './shutdown.ts';
 
 export interface ServiceDeps<E = unknown> {
   db: Db;
@@ -30,7 +31,7 @@ export interface BuiltService {
 
 /**
  * What every subgraph's index.ts does: read config, connect to its own database,
- * build the app, listen, and shut down cleanly on SIGINT/SIGTERM.
+ * build the app, listen, and shut down cleanly when asked to (kit/shutdown.ts).
  */
 export async function runService<E = undefined>(
   name: string,
@@ -72,19 +73,14 @@ export async function runService<E = undefined>(
       logger.info(`working; metrics on http://localhost:${listening.port}/metrics`, { db: config.dbName });
     }
 
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
+    onShutdown(async () => {
       await attached?.close();
       if (server) await closeServer(server);
       await service.close?.();
       await client.close();
       await tracing?.shutdown().catch(() => {});
       process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    });
   } catch (error) {
     logger.error(`${label} failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

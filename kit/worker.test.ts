@@ -145,4 +145,41 @@ describe('outbox relay', () => {
       await client.close();
     }
   });
+
+  it('a target that times out holds up only its own messages: every other hand-off is delivered, however many elements wait', async () => {
+    const queue = await newQueue();
+    // Each element hands on to a service that answers and to one that never does in time; more
+    // elements than the relay delivers at once.
+    const fast: string[] = [];
+    const answering = await serve(
+      createYoga({ schema: createSchema({ typeDefs: 'type Query { ok: Boolean } type Mutation { note(id: ID!): Boolean! }', resolvers: { Mutation: { note: (_: unknown, { id }: { id: string }) => (fast.push(id), true) } } }) }),
+    );
+    const hanging = await serve((_request, _response) => {
+      // accepts the request and never answers
+    });
+    const clients = {
+      fast: createGraphQLClient('fast', answering.url, { credentials: testCredentials('test') }),
+      slow: createGraphQLClient('slow', hanging.url, { credentials: testCredentials('test'), timeoutMs: 1_000 }),
+    };
+    const ids = Array.from({ length: 30 }, (_, i) => `h${i}`);
+    for (const id of ids) {
+      await queue.enqueue(id, { n: 1 });
+      const [lease] = await queue.lease('w', 1);
+      await queue.complete(lease!, {
+        messages: ['fast', 'slow'].map((target) => ({ id: `${target}:${id}`, target, operation: 'mutation($id: ID!) { note(id: $id) }', variables: { id } })),
+      });
+    }
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => clients[name as keyof typeof clients], logger: silentLogger, pollMs: 20, batch: 10 });
+    try {
+      // The old relay took the same first elements again and again while their slow messages kept
+      // failing, and the rest waited for ever.
+      await until(async () => fast.length >= ids.length, 25_000);
+      expect(new Set(fast)).toEqual(new Set(ids));
+    } finally {
+      await relay.stop();
+      await Promise.all(Object.values(clients).map((client) => client.close()));
+      await answering.close();
+      await hanging.close();
+    }
+  });
 });

@@ -266,15 +266,27 @@ export async function startFerretDb(options: {
   port?: number;
   logLevel?: string;
   handler?: EmbeddedHandler;
-  /** The caller holds the data folder's lock: a PostgreSQL left running there by a killed launcher is stopped first. */
+  /** The caller holds the data folder's lock: a FerretDB or PostgreSQL left running there by a killed launcher is stopped first. */
   adoptOrphan?: boolean;
+  /**
+   * Run in process groups of their own, out of reach of the terminal's Ctrl-C, so that the
+   * caller stops them last, once nothing uses them (the launcher).
+   */
+  ownProcessGroup?: boolean;
 }): Promise<RunningDatabase> {
   const binary = ensureFerretDb();
   const handler = options.handler ?? embeddedHandler();
   mkdirSync(options.dataDir, { recursive: true });
+  const pidFile = join(options.dataDir, 'ferretdb.pid');
+  if (options.adoptOrphan) await stopOrphan(pidFile);
   const postgres =
     handler === 'postgresql'
-      ? await startPostgres({ clusterDir: join(options.dataDir, 'postgresql'), port: await freePort(), adoptOrphan: options.adoptOrphan })
+      ? await startPostgres({
+          clusterDir: join(options.dataDir, 'postgresql'),
+          port: await freePort(),
+          adoptOrphan: options.adoptOrphan,
+          ownProcessGroup: options.ownProcessGroup,
+        })
       : undefined;
   const port = options.port || (await freePort());
   const child = spawn(
@@ -291,8 +303,13 @@ export async function startFerretDb(options: {
       '--log-format=text',
     ],
     // The URL carries the cluster's password: the environment keeps it out of `ps`.
-    { stdio: ['ignore', 'ignore', 'pipe'], env: postgres ? { ...process.env, FERRETDB_POSTGRESQL_URL: postgres.url } : process.env },
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: postgres ? { ...process.env, FERRETDB_POSTGRESQL_URL: postgres.url } : process.env,
+      detached: options.ownProcessGroup ?? false,
+    },
   );
+  if (options.adoptOrphan && child.pid) writeFileSync(pidFile, String(child.pid));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -315,6 +332,7 @@ export async function startFerretDb(options: {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+      if (options.adoptOrphan) rmSync(pidFile, { force: true });
       await postgres?.stop();
     },
   };
@@ -343,6 +361,20 @@ async function waitForMongo(uri: string, child: ChildProcess, stderr: () => stri
  * process that starts (or restarts) later, can meanwhile become the source port of some
  * connection, and the later listen fails with EADDRINUSE.
  */
+/** A FerretDB left running by a launcher that was killed outright: its pid file names a live ferretdb. */
+async function stopOrphan(pidFile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ferretdb')) return;
+  } catch {
+    return;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && existsSync(`/proc/${pid}`)) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 export async function freePort(): Promise<number> {
   const below = ephemeralRangeStart();
   for (let attempt = 0; attempt < 50; attempt++) {

@@ -137,7 +137,7 @@ function runningPostmaster(clusterDir: string): number | undefined {
  * until it accepts connections. `adoptOrphan`: the caller holds the data folder's lock, so a
  * postmaster still running there was left by a launcher that died; it is shut down cleanly first.
  */
-export async function startPostgres(options: { clusterDir: string; port: number; adoptOrphan?: boolean }): Promise<RunningPostgres> {
+export async function startPostgres(options: { clusterDir: string; port: number; adoptOrphan?: boolean; ownProcessGroup?: boolean }): Promise<RunningPostgres> {
   const bins = await binaries();
   const password = ensureCluster(options.clusterDir, bins);
   const orphan = runningPostmaster(options.clusterDir);
@@ -161,7 +161,7 @@ export async function startPostgres(options: { clusterDir: string; port: number;
     '-c', 'log_min_messages=warning',
     '-c', 'log_checkpoints=off',
   ]);
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.ownProcessGroup ?? false });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

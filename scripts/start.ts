@@ -85,7 +85,7 @@ async function main() {
     const dataDir = env.FERRETDB_DATA_DIR ?? join(projectRoot, '.data', 'ferretdb');
     lockDataDir(dataDir);
     try {
-      database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true });
+      database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true, ownProcessGroup: true });
     } catch (error) {
       return fail(error instanceof Error ? error.message : String(error));
     }
@@ -115,6 +115,8 @@ async function main() {
     ...auth,
     ...(mongoUri && !env.MONGODB_URI ? { MONGODB_URI: mongoUri } : {}),
     HOST: env.HOST ?? '127.0.0.1',
+    // Children leave a Ctrl-C to the launcher, which stops them in order (kit/shutdown.ts).
+    SUPERVISOR_PID: String(process.pid),
     LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? 'true',
     // Every process may call any service (orders calls customers, workers hand on to the next stage).

@@ -4,6 +4,9 @@ import { startLoop } from '../../kit/loop.ts';
 import { transitionsRecorded } from '../../kit/metrics.ts';
 import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
 
+/** Transitions appended in one go at the most. */
+const MAX_GROUP = 200;
+
 export interface EventLogOptions {
   /** How often to look for entries other tracking processes appended. */
   pollIntervalMs: number;
@@ -34,7 +37,9 @@ export class EventLog {
   private readonly orderWaiters = new Map<string, Set<() => void>>();
   /** The kept entries of each order, oldest first: an order's follower skips everyone else's. */
   private readonly seqsByOrder = new Map<string, number[]>();
-  private appending: Promise<unknown> = Promise.resolve();
+  /** Transitions waiting for the append under way to finish, to be appended together after it. */
+  private readonly toAppend: { doc: TransitionDoc; resolve: (seq: number) => void; reject: (error: unknown) => void }[] = [];
+  private flushing = false;
   /** Appends under way in this process, by transition id. */
   private readonly appendsUnderWay = new Map<string, Promise<number>>();
   private loop: ReturnType<typeof startLoop> | undefined;
@@ -94,11 +99,7 @@ export class EventLog {
   private appendOnce(stored: TransitionDoc): Promise<number> {
     const existing = this.appendsUnderWay.get(stored._id);
     if (existing) return existing;
-    const underWay = (async () => {
-      const seq = await this.append(stored);
-      await this.store.markAppended(stored._id, seq);
-      return seq;
-    })();
+    const underWay = this.append(stored);
     this.appendsUnderWay.set(stored._id, underWay);
     void underWay.then(
       () => this.appendsUnderWay.delete(stored._id),
@@ -124,20 +125,63 @@ export class EventLog {
     return false;
   }
 
-  /** Appends within this process one at a time; across processes the unique `_id` decides. */
+  /**
+   * Appends an event for the transition and records where (its mark). Within this process,
+   * transitions that arrive while an append is under way are appended together after it, in
+   * one request for the entries, one for the head and one for the marks, whatever their number:
+   * tracking hears of every move of every order, and one append at a time, three requests each,
+   * fell behind under load until its senders timed out. Across processes the unique `_id` of
+   * each entry decides who gets a number.
+   */
   private append(doc: TransitionDoc): Promise<number> {
-    const appended = this.appending.then(async () => {
-      const { _id: transitionId, recordedAt: _recordedAt, ...fields } = doc;
-      let seq = this.writeHead + 1;
-      // A number already taken was taken by a committed entry, so the next one is the candidate.
-      while (!(await this.store.appendEvent({ ...fields, _id: eventId(seq), seq, transitionId, recordedAt: new Date() }))) seq++;
-      this.writeHead = Math.max(this.writeHead, seq);
-      this.loop?.wake();
-      await this.store.advanceHead(seq);
-      return seq;
+    return new Promise<number>((resolve, reject) => {
+      this.toAppend.push({ doc, resolve, reject });
+      if (!this.flushing) void this.flush();
     });
-    this.appending = appended.catch(() => {});
-    return appended;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.toAppend.length > 0) {
+        const group = this.toAppend.splice(0, MAX_GROUP);
+        try {
+          const seqs = await this.appendGroup(group.map((waiting) => waiting.doc));
+          group.forEach((waiting, i) => waiting.resolve(seqs[i]!));
+        } catch (error) {
+          for (const waiting of group) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Entries for the transitions, in order, from the next free number on; their numbers. */
+  private async appendGroup(docs: readonly TransitionDoc[]): Promise<number[]> {
+    const seqs: number[] = [];
+    let seq = this.writeHead + 1;
+    while (seqs.length < docs.length) {
+      const entries = docs.slice(seqs.length).map((doc, i) => {
+        const { _id: transitionId, recordedAt: _recordedAt, ...fields } = doc;
+        return { ...fields, _id: eventId(seq + i), seq: seq + i, transitionId, recordedAt: new Date() };
+      });
+      const inserted = await this.store.appendEvents(entries);
+      for (let i = 0; i < inserted; i++) seqs.push(seq + i);
+      seq += inserted;
+      // A number already taken was taken by a committed entry (another tracking process): the rest
+      // go after it, and after every entry the recorded head says exists.
+      if (inserted < entries.length) seq = Math.max(seq + 1, (await this.store.headSeq()) + 1);
+    }
+    const last = seqs.at(-1)!;
+    this.writeHead = Math.max(this.writeHead, last);
+    this.loop?.wake();
+    // The entries are in: failing now would have the senders deliver again and append them twice.
+    // A head or a mark left behind is harmless (readers walk past the head; a redelivery finds the
+    // event by its entry, appendedByOther, or appends it again, which readers skip as a repeat).
+    await this.store.advanceHead(last).catch(() => {});
+    await this.store.markAppended(docs.map((doc, i) => ({ transitionId: doc._id, seq: seqs[i]! }))).catch(() => {});
+    return seqs;
   }
 
   /**

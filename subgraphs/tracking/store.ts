@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
@@ -93,16 +93,22 @@ export class TrackingStore {
     return (await this.appended.findOne({ _id: transitionId }))?.seq ?? null;
   }
 
-  /** Inserts the log entry `seq`; false when another writer took that number first. */
-  appendEvent(event: EventDoc): Promise<boolean> {
-    return this.events.insertAt(event);
+  /** Log entries for consecutive numbers, in one request per segment: how many leading ones went in (see SequencedLog.insertRun). */
+  appendEvents(events: readonly EventDoc[]): Promise<number> {
+    return this.events.insertRun(events);
   }
 
-  async markAppended(transitionId: string, seq: number): Promise<void> {
+  /** Records which entry holds each transition's event, in one request; one recorded already stays as it is. */
+  async markAppended(marks: readonly { transitionId: string; seq: number }[]): Promise<void> {
+    if (marks.length === 0) return;
     try {
-      await this.appended.insertOne({ _id: transitionId, seq });
+      await this.appended.insertMany(
+        marks.map(({ transitionId, seq }) => ({ _id: transitionId, seq })),
+        { ordered: false },
+      );
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      const duplicatesOnly = error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((failed) => failed.code === 11000);
+      if (!duplicatesOnly && !isDuplicateKeyError(error)) throw error;
     }
   }
 
