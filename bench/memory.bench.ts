@@ -21,24 +21,33 @@ const restockBatch = 400;
 const say = (message: string) => process.stdout.write(`${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every process in the launcher's process group (it runs in its own): pid, name and RSS in MiB. */
-function processesOf(groupId: number, names: Map<number, string>): Map<string, number> {
+/**
+ * RSS in MiB of every process the launcher runs (its own process group) and of its database,
+ * which runs in groups of its own (out of reach of a terminal's Ctrl-C): FerretDB, and
+ * PostgreSQL with all its backends, found by the data folder they were started on.
+ */
+function processesOf(groupId: number, dataDir: string, names: Map<number, string>): Map<string, number> {
   const rss = new Map<string, number>();
+  const seen: { pid: number; ppid: number; group: number; comm: string; args: string; mib: number }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so split after it.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat) ?? [];
-      if (Number(rest?.split(' ')[2]) !== groupId) continue;
+      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/s.exec(readFileSync(`/proc/${entry}/stat`, 'utf8')) ?? [];
+      const [, ppid, group] = rest!.split(' ');
       const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? 0);
-      if (kib === 0) continue;
-      // Our processes by the name the launcher gave them; PostgreSQL's backends summed as one.
-      const name = names.get(Number(entry)) ?? (comm === 'postgres' ? 'postgresql (all processes)' : comm === 'node' ? 'launcher' : comm!);
-      rss.set(name, (rss.get(name) ?? 0) + kib / 1024);
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (kib > 0) seen.push({ pid: Number(entry), ppid: Number(ppid), group: Number(group), comm: comm!, args, mib: kib / 1024 });
     } catch {
       // the process exited while we looked
     }
+  }
+  const add = (name: string, mib: number) => rss.set(name, (rss.get(name) ?? 0) + mib);
+  const postmasters = new Set(seen.filter((p) => p.comm === 'postgres' && p.args.includes(dataDir)).map((p) => p.pid));
+  for (const p of seen) {
+    if (p.group === groupId) add(names.get(p.pid) ?? (p.comm === 'node' ? 'launcher' : p.comm), p.mib);
+    else if (p.comm === 'ferretdb' && p.args.includes(dataDir)) add('ferretdb', p.mib);
+    else if (postmasters.has(p.pid) || postmasters.has(p.ppid)) add('postgresql (all processes)', p.mib);
   }
   return rss;
 }
@@ -67,7 +76,7 @@ async function main() {
     const endAt = started + minutes * 60_000;
     const sample = () => {
       const minute = (Date.now() - started) / 60_000;
-      const rss = processesOf(groupId, namesFrom(launcher.output()));
+      const rss = processesOf(groupId, launcher.dataDir, namesFrom(launcher.output()));
       samples.push({ minute, rss });
       const total = [...rss.values()].reduce((sum, value) => sum + value, 0);
       say(`  ${minute.toFixed(1).padStart(5)} min: ${placed.length} orders placed, ${rss.size} processes, ${total.toFixed(0)} MiB in all`);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
 import { devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
-import { projectRoot } from '../scripts/ferretdb.ts';
+import { killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { serviceNames } from '../pipeline/services.ts';
 
 /**
@@ -54,6 +54,7 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
     } catch {
       // the group has exited already
     }
+    killDatabaseOf(dataDir);
   };
   process.once('exit', killGroup);
   let output = '';

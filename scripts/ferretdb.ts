@@ -375,6 +375,23 @@ async function stopOrphan(pidFile: string): Promise<void> {
   while (Date.now() < deadline && existsSync(`/proc/${pid}`)) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
+/**
+ * Kills outright the database (FerretDB, PostgreSQL) started on `dataDir`. For harnesses that
+ * kill a launcher's process group: the database runs in groups of its own (out of reach of a
+ * terminal's Ctrl-C), so killing the launcher's group leaves it running.
+ */
+export function killDatabaseOf(dataDir: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (/(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dataDir)) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+}
+
 export async function freePort(): Promise<number> {
   const below = ephemeralRangeStart();
   for (let attempt = 0; attempt < 50; attempt++) {

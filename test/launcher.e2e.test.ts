@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
-import { freePort, projectRoot } from '../scripts/ferretdb.ts';
+import { freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { gql } from './harness.ts';
 
@@ -29,6 +29,8 @@ function killGroups() {
     }
   }
   running.clear();
+  // The database runs in groups of its own, out of reach of the group kill.
+  killDatabaseOf(dataDir);
 }
 const relaySignal = (signal: NodeJS.Signals) => {
   killGroups();
@@ -79,9 +81,33 @@ function launch(env: Record<string, string>) {
   return { child, output: () => output, exited, ready, databasePort };
 }
 
+/** Ctrl-C in the launcher's terminal: SIGINT to its whole process group, as a terminal sends it. */
 async function interrupt(child: ChildProcess, exited: Promise<number | null>) {
-  child.kill('SIGINT');
+  process.kill(-child.pid!, 'SIGINT');
   return exited;
+}
+
+/** Processes of a database (FerretDB, PostgreSQL) started on `dir`. */
+function databaseProcesses(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        return /(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function until(check: () => Promise<boolean>, withinMs: number, what: string) {
+  const deadline = Date.now() + withinMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 function accepting(port: number): Promise<boolean> {
@@ -158,6 +184,25 @@ describe('npm start', () => {
     const secondDatabase = second.databasePort();
     expect(await interrupt(second.child, second.exited)).toBe(0);
     expect(await accepting(secondDatabase)).toBe(false);
+  }, 240_000);
+
+  it('a launcher killed outright: what it ran stops by itself, and the next start on its data folder stops the database it left', async () => {
+    const env = await portsEnv();
+    const first = launch(env);
+    await first.ready();
+    const ports = [Number(env.GATEWAY_PORT), Number(env.CATALOG_PORT), Number(env.ORDERS_PORT)];
+    const database = first.databasePort();
+    process.kill(first.child.pid!, 'SIGKILL'); // the launcher alone, not its group
+    // Its services and workers notice their launcher is gone and stop.
+    await until(async () => (await listening(ports)).length === 0, 30_000, 'the services stop');
+    // Its database runs out of a terminal's reach; whatever of it is left (FerretDB ends when it
+    // next writes to the launcher's closed pipe, PostgreSQL does not), the next start on the data
+    // folder stops it, and later stops its own cleanly.
+    const second = launch(env);
+    await second.ready();
+    expect(await accepting(database)).toBe(false);
+    expect(await interrupt(second.child, second.exited)).toBe(0);
+    expect(databaseProcesses(dataDir)).toEqual([]);
   }, 240_000);
 
   it('refuses a PostgreSQL cluster it cannot use in the data folder, and says what to do', async () => {
