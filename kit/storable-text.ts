@@ -62,3 +62,14 @@ export function readableText(value: string, field: string, max: number): string 
   }
   return text;
 }
+
+/**
+ * A key or id a client chose (an idempotency key, a receipt id): it names a record and shows up
+ * in lists and cursors, so it is 1 to `max` characters, not blank, without control characters.
+ */
+export function clientKey(value: string, field: string, max = 100): string {
+  if (!value.trim() || value.length > max || /\p{Cc}/u.test(value)) {
+    throw badInput(`${field} must be 1 to ${max} characters, not blank, without control characters`, field);
+  }
+  return value;
+}

@@ -16,6 +16,7 @@ import {
 import { checkedPostalAddress, MAX_ADDRESS_LINE } from '../../pipeline/postal-address.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import type { AddressChangeDoc, AddressChangeModeCode, AddressChangeOutcomeDoc, OrderDoc, OrderStore, ShippingAddressDoc } from './store.ts';
+import { clientKey } from '../../kit/storable-text.ts';
 
 // The orders service's side of address changes in flight (docs/in-flight-changes.md). The
 // order document holds each change with the elements that need an outcome (its scope) and
@@ -70,8 +71,7 @@ function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
 export async function requestAddressChange(request: ChangeRequest, store: OrderStore, stages: StageClients, logger: Logger) {
   const mode = request.mode ?? 'ASYNCHRONOUS';
   const address = validAddress(request.address);
-  const key = request.idempotencyKey ?? null;
-  if (key !== null && (key.length === 0 || key.length > 100)) throw badInput('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
+  const key = request.idempotencyKey == null ? null : clientKey(request.idempotencyKey, 'idempotencyKey');
   const orderId = parseId(request.orderId, 'orderId');
   const id = orderId.toHexString();
   const changeId = `${id}-${randomBytes(6).toString('hex')}`;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { readableText } from '../../kit/storable-text.ts';
+import { clientKey, readableText } from '../../kit/storable-text.ts';
 import type { NewMessage } from '../../kit/queue.ts';
 import {
   applyCancellationOperation,
@@ -64,8 +64,7 @@ export const cancellationPayload = (order: OrderDoc, cancellation: CancellationD
  */
 export async function requestCancellation(request: CancelRequest, store: OrderStore): Promise<{ order: OrderDoc; cancellation: CancellationDoc }> {
   const reason = readableText(request.reason, 'reason', MAX_REASON);
-  const key = request.idempotencyKey;
-  if (key.length === 0 || key.length > 100 || /\p{Cc}/u.test(key)) throw badInput('idempotencyKey must be 1 to 100 characters, without control characters', 'idempotencyKey');
+  const key = clientKey(request.idempotencyKey, 'idempotencyKey');
   const orderId = parseId(request.orderId, 'orderId');
   const id = orderId.toHexString();
   const cancellationId = `${id}-cancel-${randomBytes(6).toString('hex')}`;

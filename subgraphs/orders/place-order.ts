@@ -5,6 +5,7 @@ import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Directory } from './dependencies.ts';
 import type { OrderDoc, OrderLineDoc, OrderStore } from './store.ts';
+import { clientKey } from '../../kit/storable-text.ts';
 
 export interface PlaceOrderRequest {
   customerId: string;
@@ -135,9 +136,7 @@ function checkLines(lines: PlaceOrderRequest['lines']): PlaceOrderRequest['lines
 /** Keys are scoped to the customer: two customers' clients may well pick the same key. */
 function checkIdempotencyKey(key: string | null | undefined, customerId: string): string | null {
   if (key == null) return null;
-  const trimmed = key.trim();
-  if (!trimmed || trimmed.length > 100) throw badInput('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
-  return `client:${customerId}:${trimmed}`;
+  return `client:${customerId}:${clientKey(key.trim(), 'idempotencyKey')}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { readableText } from '../../kit/storable-text.ts';
+import { clientKey, readableText } from '../../kit/storable-text.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { refundRequest } from './cancellations.ts';
 import type { OrderDoc, OrderStore, ReturnDoc } from './store.ts';
@@ -40,8 +40,7 @@ function shippedUnits(order: OrderDoc, sku: string): number {
 
 export async function requestReturn(request: ReturnRequest, store: OrderStore): Promise<ReturnDoc> {
   const reason = readableText(request.reason, 'reason', MAX_REASON);
-  const key = request.idempotencyKey;
-  if (key.length === 0 || key.length > 100 || /\p{Cc}/u.test(key)) throw badInput('idempotencyKey must be 1 to 100 characters, without control characters', 'idempotencyKey');
+  const key = clientKey(request.idempotencyKey, 'idempotencyKey');
   if (!Number.isInteger(request.quantity) || request.quantity < 1) throw badInput('quantity must be positive', 'quantity');
   const orderId = parseId(request.orderId, 'orderId');
   const returnId = `${orderId.toHexString()}-return-${randomBytes(6).toString('hex')}`;

@@ -8,6 +8,7 @@ import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ReceivingDirectory } from './dependencies.ts';
 import type { ReceiptItem, ReceiptPayload, ReceivingStore } from './store.ts';
+import { clientKey } from '../../kit/storable-text.ts';
 
 const MAX_RECEIPT_ID = 100;
 
@@ -42,11 +43,7 @@ export const resolvers: Resolvers = {
     receiveItems: async (_, { input }, { store, directory }) => {
       const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.quantity) || input.quantity < 1) throw badInput('quantity must be positive', 'quantity');
-      if (!input.receiptId.trim()) throw badInput('receiptId must not be empty', 'receiptId');
-      // It is also the receipt's id in lists and cursors: bounded, and without control characters.
-      if (input.receiptId.length > MAX_RECEIPT_ID || /\p{Cc}/u.test(input.receiptId)) {
-        throw badInput(`receiptId must be at most ${MAX_RECEIPT_ID} characters, without control characters`, 'receiptId');
-      }
+      clientKey(input.receiptId, 'receiptId', MAX_RECEIPT_ID);
       const vendorId = input.vendorId ? parseId(input.vendorId, 'vendorId').toHexString() : null;
       if (input.returnId && !/^[0-9a-f]{24}-return-[0-9a-f]{12}$/.test(input.returnId)) throw badInput(`${input.returnId} is not a return id`, 'returnId');
       const payload: ReceiptPayload = { receiptId: input.receiptId, vendorId, sku, distributionCenter, bin, quantity: input.quantity, ...(input.returnId ? { returnId: input.returnId } : {}) };
