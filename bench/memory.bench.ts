@@ -4,6 +4,8 @@
 // it reads the resident set size (RSS) of every process the launcher runs, the database's
 // included, and at the end prints them over time as a table for docs/benchmarks.md, with each
 // process's growth over the second half of the run (after the warm-up a bounded process stays flat).
+// PostgreSQL's processes are summed by their proportional set size (PSS): their RSS would count the
+// shared buffers once per backend.
 // Not a test: figures to record. Settings: BENCH_MEMORY_MINUTES, BENCH_RATE (orders/s, default
 // 0.5), BENCH_SAMPLE_S, BENCH_BASE_PORT (4600: the gateway, the subgraphs on the ports after it).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -47,9 +49,20 @@ function processesOf(groupId: number, dataDir: string, names: Map<number, string
   for (const p of seen) {
     if (p.group === groupId) add(names.get(p.pid) ?? (p.comm === 'node' ? 'launcher' : p.comm), p.mib);
     else if (p.comm === 'ferretdb' && p.args.includes(dataDir)) add('ferretdb', p.mib);
-    else if (postmasters.has(p.pid) || postmasters.has(p.ppid)) add('postgresql (all processes)', p.mib);
+    // Each PostgreSQL backend's RSS counts the shared buffers it touched, so their sum counts them
+    // once per backend (eight times over, say): its proportional share (PSS) sums to the truth.
+    else if (postmasters.has(p.pid) || postmasters.has(p.ppid)) add('postgresql (all processes, PSS)', pssMiB(p.pid) ?? p.mib);
   }
   return rss;
+}
+
+function pssMiB(pid: number): number | undefined {
+  try {
+    const kib = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    return kib ? Number(kib) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** pid → name, from the launcher's "[start] starting <name> (pid N)" and "<name> is up (pid N)" lines. */
