@@ -375,19 +375,32 @@ async function stopOrphan(pidFile: string): Promise<void> {
   while (Date.now() < deadline && existsSync(`/proc/${pid}`)) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-/**
- * Kills outright the database (FerretDB, PostgreSQL) started on `dataDir`. For harnesses that
- * kill a launcher's process group: the database runs in groups of its own (out of reach of a
- * terminal's Ctrl-C), so killing the launcher's group leaves it running.
- */
-export function killDatabaseOf(dataDir: string): void {
+/** The pids of the database processes (FerretDB, PostgreSQL) started on `dataDir`. */
+export function databaseProcessesOf(dataDir: string): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (/(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dataDir)) process.kill(Number(entry), 'SIGKILL');
+      if (/(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dataDir)) pids.push(Number(entry));
     } catch {
       // gone already, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/**
+ * Kills outright the database started on `dataDir`. For harnesses that kill a launcher's
+ * process group: the database runs in groups of its own (out of reach of a terminal's
+ * Ctrl-C), so killing the launcher's group leaves it running.
+ */
+export function killDatabaseOf(dataDir: string): void {
+  for (const pid of databaseProcessesOf(dataDir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
     }
   }
 }

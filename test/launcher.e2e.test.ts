@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
-import { freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
+import { databaseProcessesOf, freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { gql } from './harness.ts';
 
@@ -85,21 +85,6 @@ function launch(env: Record<string, string>) {
 async function interrupt(child: ChildProcess, exited: Promise<number | null>) {
   process.kill(-child.pid!, 'SIGINT');
   return exited;
-}
-
-/** Processes of a database (FerretDB, PostgreSQL) started on `dir`. */
-function databaseProcesses(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-        return /(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function until(check: () => Promise<boolean>, withinMs: number, what: string) {
@@ -202,7 +187,7 @@ describe('npm start', () => {
     await second.ready();
     expect(await accepting(database)).toBe(false);
     expect(await interrupt(second.child, second.exited)).toBe(0);
-    expect(databaseProcesses(dataDir)).toEqual([]);
+    expect(databaseProcessesOf(dataDir)).toEqual([]);
   }, 240_000);
 
   it('refuses a PostgreSQL cluster it cannot use in the data folder, and says what to do', async () => {
