@@ -30,6 +30,14 @@ export function clientError(code: ErrorCode, message: string, details: Record<st
   return new GraphQLError(message, { extensions: { code, ...details } });
 }
 
+/**
+ * Work that another call is doing on the same thing right now, or left half-done when it
+ * died (a database outage, a killed process): the same request can succeed a little later.
+ * It is marked like an unreachable dependency, so a worker waits for it without spending
+ * an attempt (kit/unavailable.ts) rather than parking the element among the exceptions.
+ */
+export const tryLater = (message: string) => clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, message, { unreachable: true });
+
 export const badInput = (message: string, field?: string) =>
   clientError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
 

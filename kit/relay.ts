@@ -74,6 +74,9 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // element's hand-off. Elements are taken in a random order among those due, so that the same
   // few, retrying again and again, cannot starve the rest.
   const inFlight = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
+  // Elements whose delivery finished while a pass was reading: what it read of them predates the
+  // recorded outcome, and would send a delivered message a second time.
+  const finishedDuringRead = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
   const deliveries = new Set<Promise<void>>();
   const pass = async (): Promise<number> => {
     let started = 0;
@@ -81,8 +84,11 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       const busy = inFlight.get(queue)!;
       const room = batch - busy.size;
       if (room <= 0) continue;
+      const finished = finishedDuringRead.get(queue)!;
+      finished.clear();
+      const read = await queue.withPendingOutbox(batch * 20);
       const now = Date.now();
-      const candidates = (await queue.withPendingOutbox(batch * 20)).filter((item) => !busy.has(item._id) && item.outbox.some((message) => due(message, now)));
+      const candidates = read.filter((item) => !busy.has(item._id) && !finished.has(item._id) && item.outbox.some((message) => due(message, now)));
       for (const item of shuffled(candidates).slice(0, room)) {
         busy.add(item._id);
         started++;
@@ -90,6 +96,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
           .catch((error: unknown) => log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) }))
           .finally(() => {
             busy.delete(item._id);
+            finishedDuringRead.get(queue)!.add(item._id);
             deliveries.delete(delivery);
             wake?.();
           });

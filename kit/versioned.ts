@@ -1,4 +1,5 @@
 import type { Collection, Document, Filter, ObjectId, OptionalUnlessRequiredId } from 'mongodb';
+import { tryLater } from './errors.ts';
 import { isDuplicateKeyError } from './mongo.ts';
 
 /**
@@ -89,7 +90,7 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       if (version > KEEP_VERSIONS) await this.history.deleteOne({ _id: `${name}#${version - KEEP_VERSIONS}` } as Filter<HistoryEntry<S>>);
       return head;
     }
-    throw new Error(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
+    throw tryLater(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
   }
 
   /** Brings a head that lags its history (a writer died after claiming) up to date. */

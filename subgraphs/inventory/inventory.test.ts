@@ -1,6 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
+import { createGraphQLClient } from '../../kit/graphql-client.ts';
+import { isUnavailable } from '../../kit/unavailable.ts';
+import { codes, gql, serve, silentLogger, testCredentials, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildInventoryService } from './server.ts';
 import { binItemId, MAX_QUANTITY, type InventoryStore } from './store.ts';
 
@@ -200,6 +202,32 @@ describe('inventory subgraph', () => {
       expect(await quantityOf('LHR1', 'T-01', 'SKU-TWO')).toBe(0);
     } finally {
       await secondApp.close();
+      await client.close();
+    }
+  });
+
+  it('tells the caller of a reservation left half-made (its first call died with the database) to try later, not that it failed, and takes it over once stale', async () => {
+    await adjusted('SKU-HALF', 'LHR1', 'H-01', 3);
+    // What a reserve call leaves when the database goes down under it: its claim, and no holds.
+    await store.reservations.insertOne({ _id: 'half-made', status: 'PENDING', allocations: [], missing: [], createdAt: new Date() });
+    const client = createGraphQLClient('inventory', app.url, { credentials: testCredentials('orders') });
+    const reserve = () =>
+      client.request<{ reserveStock: { status: string } }>('mutation($input: ReserveStockInput!) { reserveStock(input: $input) { status } }', {
+        input: { reservationId: 'half-made', lines: [{ sku: 'SKU-HALF', quantity: 2 }] },
+      });
+    try {
+      // The orders worker's retry: a wait that spends none of the element's attempts
+      // (kit/worker.ts), where an unexpected error used them up and parked the order.
+      const refused = await reserve().catch((error: unknown) => error);
+      expect(isUnavailable(refused), String(refused)).toBe(true);
+      expect(String(refused)).toMatch(/being made by another call; try again/);
+      expect(await quantityOf('LHR1', 'H-01', 'SKU-HALF')).toBe(3);
+
+      await store.reservations.updateOne({ _id: 'half-made' }, { $set: { createdAt: new Date(Date.now() - 31_000) } });
+      expect((await reserve()).reserveStock.status).toBe('RESERVED');
+      const stock = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SKU-HALF' }] });
+      expect(stock.data!._entities[0].stock).toEqual({ onHand: 3, reserved: 2, available: 1 });
+    } finally {
       await client.close();
     }
   });

@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { tryLater } from '../../kit/errors.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
@@ -164,8 +165,9 @@ export class InventoryStore {
       if (!isDuplicateKeyError(error)) throw error;
       const recorded = (await this.reservations.findOne({ _id: reservationId }))!;
       if (recorded.status !== 'PENDING') return recorded;
-      // A claim left by a call that died takes over after a while; a live one is waited for.
-      if (Date.now() - recorded.createdAt.getTime() < STALE_CLAIM_MS) throw new Error(`reservation ${reservationId} is being made by another call; try again`);
+      // A claim left by a call that died (say, when the database went down under it) is taken
+      // over after a while; until then the caller is told to try later, as with a live one.
+      if (Date.now() - recorded.createdAt.getTime() < STALE_CLAIM_MS) throw tryLater(`reservation ${reservationId} is being made by another call; try again`);
       await this.reservations.replaceOne({ _id: reservationId }, claim);
     }
     const allocations: AllocationDoc[] = [];
