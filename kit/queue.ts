@@ -304,31 +304,14 @@ export class DurableQueue<P, R = unknown> {
    * element already carries the change.
    */
   async amend(id: string, decide: (item: QueueItem<P, R>) => Amendment<P> | null): Promise<{ outcome: AmendOutcome; item: QueueItem<P, R> | null }> {
-    let outcome: AmendOutcome = 'finished';
-    let seen: QueueItem<P, R> | null = null;
-    const head = await this.cas.update(id, (current) => {
-      seen = current;
-      if (!current || current.status === 'DONE' || current.status === 'CANCELLED') {
-        outcome = 'finished';
-        return REFUSED;
-      }
+    const { outcome, item } = await this.changeLive(id, 'amended', (current) => {
       const amendment = decide(current);
-      if (!amendment) {
-        outcome = 'unchanged';
-        return REFUSED;
-      }
-      if (current.sealed) {
-        outcome = 'sealed';
-        return REFUSED;
-      }
-      outcome = 'amended';
-      const now = new Date();
-      const outbox = [...current.outbox, ...(amendment.messages ?? []).map(newMessage)];
+      if (!amendment) return null;
       const revoked =
-        current.status === 'LEASED' ? { status: 'READY' as const, availableAt: now, leaseOwner: null, attempts: Math.max(0, current.attempts - 1) } : {};
-      return { ...stateOf(current), ...revoked, payload: amendment.payload, outbox, outboxPending: outbox.some(isPending), updatedAt: now };
+        current.status === 'LEASED' ? { status: 'READY' as const, availableAt: new Date(), leaseOwner: null, attempts: Math.max(0, current.attempts - 1) } : {};
+      return { state: { ...revoked, payload: amendment.payload }, messages: amendment.messages ?? [] };
     });
-    return { outcome, item: head === REFUSED ? seen : head };
+    return { outcome, item };
   }
 
   /**
@@ -338,7 +321,23 @@ export class DurableQueue<P, R = unknown> {
    * `withdrawn`; `sealed` (too late); `finished` (done, cancelled or not here: moved on).
    */
   async withdraw(id: string, messages: NewMessage[]): Promise<{ outcome: 'withdrawn' | 'sealed' | 'finished'; item: QueueItem<P, R> | null }> {
-    let outcome: 'withdrawn' | 'sealed' | 'finished' = 'finished';
+    const { outcome, item, changed } = await this.changeLive(id, 'withdrawn', () => ({ state: { status: 'CANCELLED', leaseOwner: null }, messages }));
+    if (changed) await this.archiveIfFinished(item!);
+    // `change` above always changes something, so the outcome is never 'unchanged'.
+    return { outcome: outcome as 'withdrawn' | 'sealed' | 'finished', item };
+  }
+
+  /**
+   * What amend and withdraw share: one write to an element that is still live and not sealed,
+   * with the messages that report the change. `change` returns null when there is nothing to
+   * change (checked before the seal, so an element that already carries a change is not "too late").
+   */
+  private async changeLive<O extends string>(
+    id: string,
+    done: O,
+    change: (current: QueueItem<P, R>) => { state: Partial<QueueItem<P, R>>; messages: NewMessage[] } | null,
+  ): Promise<{ outcome: O | 'unchanged' | 'sealed' | 'finished'; item: QueueItem<P, R> | null; changed: boolean }> {
+    let outcome: O | 'unchanged' | 'sealed' | 'finished' = 'finished';
     let seen: QueueItem<P, R> | null = null;
     const head = await this.cas.update(id, (current) => {
       seen = current;
@@ -346,17 +345,20 @@ export class DurableQueue<P, R = unknown> {
         outcome = 'finished';
         return REFUSED;
       }
+      const changed = change(current);
+      if (!changed) {
+        outcome = 'unchanged';
+        return REFUSED;
+      }
       if (current.sealed) {
         outcome = 'sealed';
         return REFUSED;
       }
-      outcome = 'withdrawn';
-      const outbox = [...current.outbox, ...messages.map(newMessage)];
-      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some(isPending) };
+      outcome = done;
+      const outbox = [...current.outbox, ...changed.messages.map(newMessage)];
+      return { ...stateOf(current), ...changed.state, outbox, outboxPending: outbox.some(isPending), updatedAt: new Date() };
     });
-    if (head === REFUSED) return { outcome, item: seen };
-    await this.archiveIfFinished(head);
-    return { outcome, item: head };
+    return head === REFUSED ? { outcome, item: seen, changed: false } : { outcome, item: head, changed: true };
   }
 
   /**
