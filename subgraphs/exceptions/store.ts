@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
+import { findWhereIn } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
@@ -130,7 +131,7 @@ export class ExceptionStore {
 
   async forOrders(orderIds: readonly string[]): Promise<ExceptionDoc[]> {
     if (orderIds.length === 0) return [];
-    return this.exceptions.find({ orderId: { $in: [...orderIds] } }).sort({ raisedAt: -1 }).toArray();
+    return (await findWhereIn(this.exceptions, 'orderId', orderIds)).sort((a, b) => b.raisedAt.getTime() - a.raisedAt.getTime());
   }
 }
 

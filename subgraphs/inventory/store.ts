@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { tryLater } from '../../kit/errors.ts';
-import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { byId, findByIds, findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
@@ -84,7 +84,7 @@ export class InventoryStore {
   /** Bin items of many skus in one query. */
   async findBySkus(skus: readonly string[]): Promise<BinItemDoc[]> {
     if (skus.length === 0) return [];
-    return this.binItems.find({ sku: { $in: [...skus] } }).sort({ _id: 1 }).toArray();
+    return (await findWhereIn(this.binItems, 'sku', skus)).sort(byId);
   }
 
   /** A page of bin items by id (centre/bin/sku), served by the index of whichever filter is given. */

@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { findWhereIn } from '../../kit/mongo.ts';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload } from '../../pipeline/messages.ts';
@@ -112,7 +113,7 @@ export class PaymentsStore {
   /** Latest charge of each of many orders, in one query. */
   async latestChargesForOrders(orderIds: readonly string[]): Promise<ChargeDoc[]> {
     if (orderIds.length === 0) return [];
-    const charges = await this.charges.find({ orderId: { $in: [...orderIds] } }).sort({ chargedAt: -1 }).toArray();
+    const charges = (await findWhereIn(this.charges, 'orderId', orderIds)).sort((a, b) => b.chargedAt.getTime() - a.chargedAt.getTime());
     const latest = new Map<string, ChargeDoc>();
     for (const charge of charges) if (charge.orderId && !latest.has(charge.orderId)) latest.set(charge.orderId, charge);
     return [...latest.values()];

@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
@@ -87,7 +87,7 @@ export class PickingStore {
 
   async forOrders(orderIds: readonly string[]): Promise<PicklistDoc[]> {
     if (orderIds.length === 0) return [];
-    return this.picklists.find({ status: 'RELEASED', orderIds: { $in: [...orderIds] } }).sort({ createdAt: 1 }).toArray();
+    return (await findWhereIn(this.picklists, 'orderIds', orderIds, { status: 'RELEASED' })).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 }
 

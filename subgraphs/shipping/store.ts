@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { byId, findByIds, findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { AddressPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { StageChanges } from '../../pipeline/address-changes.ts';
@@ -78,6 +78,6 @@ export class ShippingStore {
 
   async forOrders(orderIds: readonly string[]): Promise<ShippedDoc[]> {
     if (orderIds.length === 0) return [];
-    return this.shipped.find({ orderId: { $in: [...orderIds] } }).sort({ _id: 1 }).toArray();
+    return (await findWhereIn(this.shipped, 'orderId', orderIds)).sort(byId);
   }
 }

@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
-import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
 
@@ -155,8 +155,7 @@ export class TrackingStore {
   /** Wherever the rows are: the tracking store, the warehouse, or (mid-move) both, each once. */
   async forOrders(orderIds: readonly string[]): Promise<TransitionDoc[]> {
     if (orderIds.length === 0) return [];
-    const filter = { orderId: { $in: [...orderIds] } };
-    return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
+    return merged(await Promise.all([findWhereIn(this.transitions, 'orderId', orderIds), findWhereIn(this.warehouse, 'orderId', orderIds)]));
   }
 
   async forElement(elementId: string): Promise<TransitionDoc[]> {
