@@ -120,6 +120,12 @@ export class DurableQueue<P, R = unknown> {
   readonly items: Collection<QueueItem<P, R>>;
   readonly finished: Collection<QueueItem<P, R>>;
   private readonly cas: VersionedDocuments<ItemState<P, R>>;
+  /**
+   * The element as its lease last wrote it. Sealing, renewing, completing or failing starts from
+   * it instead of reading the element again; if it changed meanwhile (an amendment), the
+   * compare-and-swap notices and reads it (kit/versioned.ts).
+   */
+  private readonly leaseHeads = new WeakMap<Lease<P>, Head<ItemState<P, R>>>();
   readonly visibilityTimeoutMs: number;
   readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
@@ -231,9 +237,9 @@ export class DurableQueue<P, R = unknown> {
     const start = Math.floor(Math.random() * candidates.length);
     const rotated = [...candidates.slice(start), ...candidates.slice(0, start)];
     const leases: Lease<P>[] = [];
-    for (const { _id } of rotated) {
+    for (const candidate of rotated) {
       if (leases.length >= limit) break;
-      const lease = await this.leaseOne(String(_id), owner);
+      const lease = await this.leaseOne(String(candidate._id), owner, candidate as Head<ItemState<P, R>>);
       if (lease) leases.push(lease);
     }
     return leases;
@@ -261,7 +267,7 @@ export class DurableQueue<P, R = unknown> {
     return this.leaseOne(id, owner);
   }
 
-  private async leaseOne(id: string, owner: string): Promise<Lease<P> | null> {
+  private async leaseOne(id: string, owner: string, known?: Head<ItemState<P, R>>): Promise<Lease<P> | null> {
     let exhausted = false;
     let takenOver = false;
     let waitedMs: number | undefined;
@@ -284,7 +290,7 @@ export class DurableQueue<P, R = unknown> {
         leaseOwner: owner,
         updatedAt: now,
       };
-    });
+    }, known);
     if (head === REFUSED) return null;
     if (takenOver) queueLeaseExpiries.inc(this.labels);
     if (exhausted) {
@@ -292,7 +298,9 @@ export class DurableQueue<P, R = unknown> {
       return null;
     }
     if (waitedMs !== undefined) queueWait.observe(this.labels, waitedMs / 1000);
-    return { id, token: head.leaseToken!, payload: head.payload, attempts: head.attempts, trace: head.trace };
+    const lease: Lease<P> = { id, token: head.leaseToken!, payload: head.payload, attempts: head.attempts, trace: head.trace };
+    this.leaseHeads.set(lease, head);
+    return lease;
   }
 
   /**
@@ -370,8 +378,10 @@ export class DurableQueue<P, R = unknown> {
     const head = await this.cas.update(lease.id, (current) => {
       if (!holds(current, lease)) return REFUSED;
       return { ...stateOf(current!), sealed: true, updatedAt: new Date() };
-    });
-    return head === REFUSED ? null : head.payload;
+    }, this.leaseHeads.get(lease));
+    if (head === REFUSED) return null;
+    this.leaseHeads.set(lease, head);
+    return head.payload;
   }
 
   /**
@@ -394,8 +404,10 @@ export class DurableQueue<P, R = unknown> {
       if (!holds(current, lease)) return REFUSED;
       const now = new Date();
       return { ...stateOf(current!), availableAt: new Date(now.getTime() + this.visibilityTimeoutMs), updatedAt: now };
-    });
-    return head !== REFUSED;
+    }, this.leaseHeads.get(lease));
+    if (head === REFUSED) return false;
+    this.leaseHeads.set(lease, head);
+    return true;
   }
 
   /**
@@ -415,8 +427,9 @@ export class DurableQueue<P, R = unknown> {
         outbox,
         outboxPending: outbox.some(isPending),
       };
-    });
+    }, this.leaseHeads.get(lease));
     if (head === REFUSED) return false;
+    this.leaseHeads.delete(lease);
     queueCompleted.inc(this.labels);
     await this.archiveIfFinished(head);
     return true;
@@ -465,7 +478,8 @@ export class DurableQueue<P, R = unknown> {
         availableAt: new Date(now.getTime() + this.backoffMs(current!.attempts)),
         updatedAt: now,
       };
-    });
+    }, this.leaseHeads.get(lease));
+    this.leaseHeads.delete(lease);
     if (head === REFUSED) return 'lost';
     (outcome === 'failed' ? queueDeadLetters : queueRetries).inc(this.labels);
     return outcome;
@@ -498,8 +512,11 @@ export class DurableQueue<P, R = unknown> {
     return (await this.items.find({ outboxPending: true } as Filter<QueueItem<P, R>>).limit(limit).toArray()) as QueueItem<P, R>[];
   }
 
-  /** Records the outcome of delivery attempts for some of an element's messages. */
-  async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set()): Promise<void> {
+  /**
+   * Records the outcome of delivery attempts for some of an element's messages. `known`: the
+   * element as the relay read it (see VersionedDocuments.update).
+   */
+  async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set(), known?: QueueItem<P, R>): Promise<void> {
     const head = await this.cas.update(id, (current) => {
       if (!current) return REFUSED;
       const outbox = current.outbox.map((message) => {
@@ -511,7 +528,7 @@ export class DurableQueue<P, R = unknown> {
         return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned };
       });
       return { ...stateOf(current), outbox, outboxPending: outbox.some(isPending) };
-    });
+    }, known as Head<ItemState<P, R>> | undefined);
     if (head !== REFUSED) await this.archiveIfFinished(head);
   }
 

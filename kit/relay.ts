@@ -62,7 +62,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     const outcomes = new Map<string, string | null>();
     await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
     const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
-    await queue.recordDeliveries(item._id, outcomes, refused);
+    await queue.recordDeliveries(item._id, outcomes, refused, item);
     observeDeliveries(queue, pending, outcomes, refused);
     for (const [id, error] of outcomes) {
       if (error) log.warn(refused.has(id) ? 'delivery refused; given up' : 'delivery failed; will retry', { element: item._id, message: id, error });

@@ -59,11 +59,15 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
    * Applies `change` to the current state (null when the document does not exist yet).
    * `change` returns the next state, or REFUSED to leave the document as it is
    * (for example: not enough stock). Returns the new head, or REFUSED.
+   *
+   * `known`: the head as the caller just read or wrote it, used for the first attempt instead of
+   * reading it again. It is as safe as a fresh read: a head that changed since is caught by the
+   * claim of the next version, which then fails, and the next attempt reads the head.
    */
-  async update(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED): Promise<Head<S, K> | typeof REFUSED> {
+  async update(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED, known?: Head<S, K>): Promise<Head<S, K> | typeof REFUSED> {
     const name = typeof key === 'string' ? key : key.toHexString();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const current = (await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null;
+      const current = attempt === 0 && known ? known : ((await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null);
       const next = change(current);
       if (next === REFUSED) return REFUSED;
       const version = (current?.version ?? 0) + 1;
