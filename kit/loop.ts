@@ -2,29 +2,40 @@ import type { Logger } from './logger.ts';
 
 /**
  * Runs `pass` over and over until stopped: at once again when it reports more work
- * (returns true), otherwise after `intervalMs`. A failing pass is logged and retried.
- * The background loops of the workers that lease no queue (aggregation, sequential
- * receiving, archiving) are all this.
+ * (returns true), otherwise after `intervalMs`. A pass that found nothing at all to do
+ * (returns 'idle') makes the next wait twice as long, up to `idleMaxMs`: every pass is a
+ * query, and an idle system should not keep its database busy. A failing pass is logged
+ * and retried. The background loops of the workers that lease no queue (aggregation,
+ * sequential receiving, archiving) are all this.
  */
-export function startLoop(pass: () => Promise<boolean | void>, { intervalMs, logger, what }: { intervalMs: number; logger: Logger; what: string }) {
+export function startLoop(
+  pass: () => Promise<boolean | 'idle' | void>,
+  { intervalMs, idleMaxMs = intervalMs, logger, what }: { intervalMs: number; idleMaxMs?: number; logger: Logger; what: string },
+) {
   let running = true;
+  let waitMs = intervalMs;
   let wake: (() => void) | undefined;
   // A wake-up that comes while a pass runs must not be lost: the pass may have looked already.
   let woken = false;
   const done = (async () => {
     while (running) {
       woken = false;
-      let again = false;
+      let found: boolean | 'idle' | void = false;
       try {
-        again = (await pass()) === true;
+        found = await pass();
       } catch (error) {
         logger.error(`${what} failed; will retry`, { error: error instanceof Error ? error : String(error) });
       }
-      if (again || woken) continue;
+      waitMs = found === 'idle' ? Math.min(idleMaxMs, waitMs * 2) : intervalMs;
+      if (found === true || woken) {
+        waitMs = intervalMs;
+        continue;
+      }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
+        const timer = setTimeout(resolve, waitMs);
         wake = () => {
           clearTimeout(timer);
+          waitMs = intervalMs;
           resolve();
         };
       });

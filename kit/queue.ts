@@ -262,9 +262,9 @@ export class DurableQueue<P, R = unknown> {
     return [...ready, ...expired].sort((a, b) => a[order].getTime() - b[order].getTime()).slice(0, limit);
   }
 
-  /** Leases one particular element if it is due (aggregation picks its own elements). */
-  async leaseById(id: string, owner: string): Promise<Lease<P> | null> {
-    return this.leaseOne(id, owner);
+  /** Leases one particular element if it is due (aggregation picks its own elements); `known`: as just read. */
+  async leaseById(id: string, owner: string, known?: QueueItem<P, R>): Promise<Lease<P> | null> {
+    return this.leaseOne(id, owner, known as Head<ItemState<P, R>> | undefined);
   }
 
   private async leaseOne(id: string, owner: string, known?: Head<ItemState<P, R>>): Promise<Lease<P> | null> {

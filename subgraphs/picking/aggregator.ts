@@ -34,8 +34,14 @@ export interface Release {
 }
 
 export async function releaseDue(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<Release[]> {
+  return (await releaseWaiting(store, owner, rules, now)).releases;
+}
+
+/** releaseDue, also saying how many shipments were waiting (none: the aggregator may slow its polling). */
+async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<{ releases: Release[]; waiting: number }> {
+  const waiting = await store.waiting(now, 5_000);
   const groups = new Map<string, ShipmentItem[]>();
-  for (const item of await store.waiting(now, 5_000)) {
+  for (const item of waiting) {
     const key = `${item.payload.distributionCenter}|${item.payload.shippingMethod}`;
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
@@ -47,11 +53,11 @@ export async function releaseDue(store: PickingStore, owner: string, rules: Aggr
       if (release) releases.push(release);
     }
   }
-  return releases;
+  return { releases, waiting: waiting.length };
 }
 
 async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentItem[], reason: Release['reason']): Promise<Release | null> {
-  const leases = (await Promise.all(batch.map((item) => store.shipments.leaseById(item._id, owner)))).filter((lease): lease is Lease<ShipmentPayload> => lease !== null);
+  const leases = (await Promise.all(batch.map((item) => store.shipments.leaseById(item._id, owner, item)))).filter((lease): lease is Lease<ShipmentPayload> => lease !== null);
   if (leases.length === 0) return null;
   try {
     return await releaseLeased(store, leases, reason);
@@ -110,13 +116,15 @@ export function startAggregator(store: PickingStore, rules: AggregationRules, lo
   const owner = `${hostname()}:${process.pid}:aggregator`;
   let lastSweep = 0;
   const pass = async () => {
-    const releases = await releaseDue(store, owner, rules);
+    const { releases, waiting } = await releaseWaiting(store, owner, rules);
     for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
     if (releases.length > 0) onRelease();
     if (Date.now() - lastSweep > 5_000) {
       lastSweep = Date.now();
       await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);
     }
+    return waiting === 0 ? ('idle' as const) : undefined;
   };
-  return startLoop(pass, { intervalMs: pollMs, logger, what: 'aggregation pass' });
+  // Nothing waiting: poll less often, up to every 500 ms, as the workers do (kit/worker.ts).
+  return startLoop(pass, { intervalMs: pollMs, idleMaxMs: 500, logger, what: 'aggregation pass' });
 }

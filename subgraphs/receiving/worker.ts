@@ -52,9 +52,10 @@ export function startReceivingWorker(store: ReceivingStore, clients: ServiceClie
       const outcome = await processNext(store, inventory, owner);
       if (outcome === 'blocked' && !warnedBlocked) logger.warn('receiving is blocked by a receipt waiting in exceptions');
       warnedBlocked = outcome === 'blocked';
-      return outcome === 'processed'; // the next receipt may go at once
+      // The next receipt may go at once; with none waiting, poll less often, up to every 500 ms.
+      return outcome === 'processed' ? true : outcome === 'idle' ? 'idle' : false;
     },
-    { intervalMs: pollMs, logger, what: 'receiving pass' },
+    { intervalMs: pollMs, idleMaxMs: 500, logger, what: 'receiving pass' },
   );
   const relay = startOutboxRelay({ queues: [store.receipts], clients: (name) => clients.get(name), logger });
   return {
