@@ -198,7 +198,10 @@ export class DurableQueue<P, R = unknown> {
     // `finished` before removing the live copy, so one of the two checks sees it).
     const finished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
     if (finished) {
-      await this.items.deleteOne({ _id: id, version: 0 } as Filter<QueueItem<P, R>>);
+      // The finished copy is the element: a live one is ours, or came from ours (leased or
+      // changed in the meantime), and goes with whatever history it made.
+      await this.items.deleteOne({ _id: id } as Filter<QueueItem<P, R>>);
+      await this.cas.dropHistory(id);
       return { item: finished as QueueItem<P, R>, created: false };
     }
     queueEnqueued.inc(this.labels);

@@ -61,13 +61,17 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
    * (for example: not enough stock). Returns the new head, or REFUSED.
    *
    * `known`: the head as the caller just read or wrote it, used for the first attempt instead of
-   * reading it again. It is as safe as a fresh read: a head that changed since is caught by the
-   * claim of the next version, which then fails, and the next attempt reads the head.
+   * reading it again. A head that changed since is caught by the claim of the next version,
+   * which then fails, and the next attempt reads the head. One change the claim cannot see: the
+   * document was removed with its history and stored again (a queue element archived, and a
+   * late duplicate enqueued for a moment). So the head is written only over `known`'s version
+   * exactly; if it is not there, the claim is withdrawn and the next attempt reads the head.
    */
   async update(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED, known?: Head<S, K>): Promise<Head<S, K> | typeof REFUSED> {
     const name = typeof key === 'string' ? key : key.toHexString();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const current = attempt === 0 && known ? known : ((await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null);
+      const fromKnown = attempt === 0 && !!known;
+      const current = fromKnown ? known! : ((await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null);
       const next = change(current);
       if (next === REFUSED) return REFUSED;
       const version = (current?.version ?? 0) + 1;
@@ -80,8 +84,14 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
         continue;
       }
       const head = { ...next, _id: key, version } as Head<S, K>;
-      // The document was removed (finished and archived) while we worked: our claim is void.
-      if ((await this.writeHead(head)) === 'gone') return REFUSED;
+      const written = fromKnown ? await this.writeHeadOver(head, current!.version) : await this.writeHead(head);
+      if (written === 'gone' || written === 'stale') {
+        // Our claim is void; withdrawn, so that it neither stays behind nor blocks a later writer.
+        await this.history.deleteOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>);
+        // The document was removed (finished and archived) while we worked.
+        if (written === 'gone') return REFUSED;
+        continue;
+      }
       // FerretDB's replaceOne is not atomic either: a slower writer of an older version
       // may land after us. If a newer version was claimed meanwhile, make sure the head
       // ends up at least there, so readers never keep seeing a superseded state.
@@ -129,6 +139,18 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       if (isDuplicateKeyError(error)) return 'newer';
       throw error;
     }
+  }
+
+  /**
+   * Writes a head over exactly the version it was made from (see `known` in update). 'newer':
+   * it is not there because the head already carries our claim or a later one (a writer that
+   * lost the race to us rolled ours forward); 'stale': the head is an older one than `previous`.
+   */
+  private async writeHeadOver(head: Head<S, K>, previous: number): Promise<'written' | 'newer' | 'stale' | 'gone'> {
+    if ((await this.heads.replaceOne({ _id: head._id, version: previous } as Filter<Head<S, K>>, head)).matchedCount > 0) return 'written';
+    const now = await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { version: 1 } });
+    if (!now) return 'gone';
+    return now.version >= head.version ? 'newer' : 'stale';
   }
 
   /** Forgets a document's history (it is finished and archived elsewhere): one request, by the indexed key. */

@@ -1,0 +1,110 @@
+import type { Db, Filter } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDatabases } from '../test/harness.ts';
+import { DurableQueue, type QueueItem } from './queue.ts';
+
+// Compare-and-swap on a queue element starts from the element as its lease wrote it, or as the
+// relay read it, instead of reading it again (kit/versioned.ts). These are the interleavings in
+// which that copy is stale in a way the version claim alone cannot see: the element was
+// archived (its history dropped) meanwhile. None may leave history behind or bring it back.
+
+const dbs = new TestDatabases();
+let db: Db;
+beforeAll(async () => {
+  db = await dbs.create('queue_races');
+});
+afterAll(() => dbs.cleanup());
+
+let counter = 0;
+async function newQueue() {
+  const queue = new DurableQueue<{ n: number }, { ok: boolean }>(db, `race${++counter}`, {});
+  await queue.ensureIndexes();
+  return queue;
+}
+const historyOf = (queue: DurableQueue<any, any>) => db.collection(`queue_${queue.name}_history`).find({}).toArray();
+
+describe('a queue element archived while a stale copy of it is in use', () => {
+  it('a worker whose element was withdrawn and archived cannot complete it, and leaves no history behind', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('x', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    expect((await queue.withdraw('x', [])).outcome).toBe('withdrawn');
+    expect(await queue.complete(lease!, { result: { ok: true } })).toBe(false);
+    expect(await historyOf(queue)).toEqual([]);
+    expect((await queue.get('x'))!.status).toBe('CANCELLED');
+  });
+
+  it('two relays recording the same read: the second changes nothing and leaves no history behind', async () => {
+    const queue = await newQueue();
+    await queue.post('p', [{ id: 'm', target: 't', operation: 'o', variables: {} }]);
+    const [first] = await queue.withPendingOutbox(10);
+    const [second] = await queue.withPendingOutbox(10);
+    await queue.recordDeliveries('p', new Map([['m', null]]), new Set(), first);
+    expect(await queue.items.countDocuments()).toBe(0);
+    await queue.recordDeliveries('p', new Map([['m', null]]), new Set(), second);
+    expect(await historyOf(queue)).toEqual([]);
+    expect(await queue.items.countDocuments()).toBe(0);
+  });
+
+  it('a late duplicate enqueued while the element is withdrawn: the old lease cannot complete it, and nothing comes back to life', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('x', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+
+    // Hold the duplicate enqueue after its first look at `finished` (x not there yet), and again
+    // before its second, so that the withdrawal archives x in between and x is briefly live again.
+    const finished = queue.finished as unknown as { findOne: (filter: Filter<QueueItem<unknown>>) => Promise<unknown> };
+    const realFindOne = finished.findOne.bind(queue.finished);
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { open, opened };
+    };
+    const firstLooked = gate();
+    const mayInsert = gate();
+    const secondLook = gate();
+    const maySecondLook = gate();
+    let looks = 0;
+    finished.findOne = async (filter) => {
+      looks++;
+      if (looks === 1) {
+        const found = await realFindOne(filter);
+        firstLooked.open();
+        await mayInsert.opened;
+        return found;
+      }
+      if (looks === 2) {
+        secondLook.open();
+        await maySecondLook.opened;
+      }
+      return realFindOne(filter);
+    };
+    try {
+      const duplicate = queue.enqueue('x', { n: 99 });
+      await firstLooked.opened;
+      finished.findOne = realFindOne;
+      expect((await queue.withdraw('x', [])).outcome).toBe('withdrawn');
+      looks = 1;
+      finished.findOne = async (filter) => {
+        looks++;
+        if (looks === 2) {
+          secondLook.open();
+          await maySecondLook.opened;
+        }
+        return realFindOne(filter);
+      };
+      mayInsert.open();
+      await secondLook.opened; // x is live again for a moment, at version 0
+
+      const completed = await queue.complete(lease!, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
+      maySecondLook.open();
+      expect((await duplicate).created).toBe(false);
+      expect(completed).toBe(false);
+    } finally {
+      finished.findOne = realFindOne;
+    }
+    expect(await queue.items.findOne({ _id: 'x' } as Filter<QueueItem<{ n: number }, { ok: boolean }>>)).toBeNull();
+    expect((await queue.get('x'))!.status).toBe('CANCELLED');
+    expect(await historyOf(queue)).toEqual([]);
+  });
+});
