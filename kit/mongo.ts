@@ -42,6 +42,35 @@ function connectWaitMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 
+/**
+ * Calls `onStalled` once when the driver's server monitor has been inside one heartbeat for
+ * longer than `stalledMs`. Seen in a chaos run (driver 6.22, FerretDB restarted while its
+ * clients were busy): a heartbeat on a connection that closed under it never finished, the
+ * server stayed "Unknown", and every operation of that process waited in server selection for
+ * ever, with no error to retry on. A heartbeat normally ends within the connect timeout, and
+ * while the database is down they fail quickly and often, so only a wedged monitor trips this;
+ * the process then exits and its supervisor starts it again.
+ */
+export function watchServerMonitor(client: MongoClient, onStalled: (stalledMs: number) => void, stalledMs = 60_000): () => void {
+  let startedAt: number | null = null;
+  client.on('serverHeartbeatStarted', () => {
+    startedAt ??= Date.now();
+  });
+  const ended = () => {
+    startedAt = null;
+  };
+  client.on('serverHeartbeatSucceeded', ended);
+  client.on('serverHeartbeatFailed', ended);
+  let tripped = false;
+  const timer = setInterval(() => {
+    if (tripped || startedAt === null || Date.now() - startedAt < stalledMs) return;
+    tripped = true;
+    onStalled(Date.now() - startedAt);
+  }, Math.min(5_000, stalledMs / 4));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Database latency metrics and spans for a client created with `monitorCommands: true`. */
 export function instrumentMongoClient(client: MongoClient): void {
   observeMongoCommands(client);

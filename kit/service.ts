@@ -4,7 +4,7 @@ import { InternalTokens } from './auth/tokens.ts';
 import { parseEnv, portVar, serviceConfig, type ServiceConfig } from './env.ts';
 import { closeServer, listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { connectMongo } from './mongo.ts';
+import { connectMongo, watchServerMonitor } from './mongo.ts';
 import { databaseCheck, withProbes } from './probes.ts';
 import { startTracing } from './telemetry.ts';
 import { onShutdown } from './shutdown.ts';
@@ -53,6 +53,10 @@ export async function runService<E = undefined>(
     const onWait = (error: Error) => logger.warn(`waiting for the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
     const client = await connectMongo(config.mongoUri, name, { onWait }).catch((error: Error) => {
       throw new Error(`cannot reach the ${name} database at ${redact(config.mongoUri)}: ${error.message}`);
+    });
+    watchServerMonitor(client, (stalledMs) => {
+      logger.error(`the database driver's server monitor has been stuck for ${Math.round(stalledMs / 1000)} s; exiting so that the supervisor starts this process again`);
+      process.exit(1);
     });
     const service = await build({ db: client.db(config.dbName), config, logger, env, tokens: new InternalTokens(config.internalSecret) });
     if (config.seedDemoData && service.seed) {
