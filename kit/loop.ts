@@ -26,11 +26,8 @@ export function startLoop(
       } catch (error) {
         logger.error(`${what} failed; will retry`, { error: error instanceof Error ? error : String(error) });
       }
-      waitMs = found === 'idle' ? Math.min(idleMaxMs, waitMs * 2) : intervalMs;
-      if (found === true || woken) {
-        waitMs = intervalMs;
-        continue;
-      }
+      waitMs = found === 'idle' && !woken ? Math.min(idleMaxMs, waitMs * 2) : intervalMs;
+      if (found === true || woken) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
         wake = () => {

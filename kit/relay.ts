@@ -96,7 +96,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
           .catch((error: unknown) => log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) }))
           .finally(() => {
             busy.delete(item._id);
-            finishedDuringRead.get(queue)!.add(item._id);
+            finished.add(item._id);
             deliveries.delete(delivery);
             wake?.();
           });
