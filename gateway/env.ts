@@ -4,6 +4,7 @@ import { internalSecretVar, parseEnv, portVar } from '../kit/env.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
 import { defaultLimits, type GatewayLimits } from './limits.ts';
 import { defaultCachedSubgraphs } from './read-mostly-cache.ts';
+import { defaultHeapGrowthPercent } from './heap.ts';
 
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -38,6 +39,8 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_CACHED_SUBGRAPHS: z.string().default(defaultCachedSubgraphs.subgraphs.join(',')),
       GATEWAY_CACHE_TTL_MS: limit(defaultCachedSubgraphs.ttlMs),
       GATEWAY_CACHE_MAX_BYTES: limit(defaultCachedSubgraphs.maxBytes),
+      // 0: V8's own heap growth (see gateway/heap.ts).
+      GATEWAY_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(defaultHeapGrowthPercent),
     },
     source,
   );
@@ -66,6 +69,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     internalSecret: env.INTERNAL_AUTH_SECRET,
     userTokens: { secret: env.AUTH_JWT_SECRET, jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
     graphiqlToken: env.GRAPHIQL_TOKEN,
+    heapGrowthPercent: env.GATEWAY_HEAP_GROWTH_PERCENT,
     limits,
     cache: {
       subgraphs: env.GATEWAY_CACHED_SUBGRAPHS.split(',').map((name) => name.trim()).filter(Boolean),

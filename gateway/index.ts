@@ -7,11 +7,13 @@ import { buildGateway } from './server.ts';
 import { loadSupergraph } from './supergraph.ts';
 import { startTracing } from '../kit/telemetry.ts';
 import { onShutdown } from '../kit/shutdown.ts';
+import { boundHeapGrowth } from './heap.ts';
 
 let logger = createLogger('gateway');
 try {
   const config = gatewayConfig();
   logger = createLogger('gateway', { level: config.logLevel });
+  boundHeapGrowth(config.heapGrowthPercent);
   // Before the gateway is built: its tracing plugin is installed only when tracing is on.
   const tracing = startTracing('gateway');
   const supergraphSdl = loadSupergraph(config.endpoints, config.supergraphPath);
