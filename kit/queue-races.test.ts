@@ -108,3 +108,57 @@ describe('a queue element archived while a stale copy of it is in use', () => {
     expect(await historyOf(queue)).toEqual([]);
   });
 });
+
+// A finished element whose last deliveries went through is archived straight from the relay's
+// copy (no compare-and-swap of its head first). Two relays that read it at once and disagree
+// (one delivered every message, one saw a delivery fail) must still leave it archived, with the
+// delivery records of a message that went through, and no live copy or history behind.
+describe('two relays recording a finished element at once', () => {
+  const messages = [
+    { id: 'm1', target: 't', operation: 'o', variables: {} },
+    { id: 'm2', target: 't', operation: 'o', variables: {} },
+  ];
+  async function postedAndReadTwice() {
+    const queue = await newQueue();
+    await queue.post('p', messages);
+    const [first] = await queue.withPendingOutbox(10);
+    const [second] = await queue.withPendingOutbox(10);
+    return { queue, first: first!, second: second! };
+  }
+  async function expectArchivedDelivered(queue: DurableQueue<any, any>) {
+    expect(await queue.items.countDocuments()).toBe(0);
+    expect(await historyOf(queue)).toEqual([]);
+    const archived = (await queue.finished.findOne({ _id: 'p' } as Filter<QueueItem<unknown>>))!;
+    expect(archived.outbox.map((m) => [m.id, m.delivered, m.attempts])).toEqual([
+      ['m1', true, 1],
+      ['m2', true, 1],
+    ]);
+    expect(archived.outboxPending).toBe(false);
+  }
+
+  it('all delivered first, then a failure recorded from the same read: the failure changes nothing', async () => {
+    const { queue, first, second } = await postedAndReadTwice();
+    await queue.recordDeliveries('p', new Map([['m1', null], ['m2', null]]), new Set(), first);
+    await queue.recordDeliveries('p', new Map([['m1', 'target down']]), new Set(), second);
+    await expectArchivedDelivered(queue);
+  });
+
+  it('a failure recorded first, then all delivered from the same read: archived as delivered', async () => {
+    const { queue, first, second } = await postedAndReadTwice();
+    await queue.recordDeliveries('p', new Map([['m1', 'target down']]), new Set(), second);
+    expect((await queue.items.findOne({ _id: 'p' } as Filter<QueueItem<unknown>>))!.outboxPending).toBe(true);
+    await queue.recordDeliveries('p', new Map([['m1', null], ['m2', null]]), new Set(), first);
+    await expectArchivedDelivered(queue);
+  });
+
+  it('a message still to be sent keeps the element live, with the delivered one recorded', async () => {
+    const { queue, first } = await postedAndReadTwice();
+    await queue.recordDeliveries('p', new Map([['m1', null]]), new Set(), first);
+    const live = (await queue.items.findOne({ _id: 'p' } as Filter<QueueItem<unknown>>))!;
+    expect(live.outbox.map((m) => [m.id, m.delivered])).toEqual([
+      ['m1', true],
+      ['m2', false],
+    ]);
+    expect(await queue.finished.countDocuments()).toBe(0);
+  });
+});
