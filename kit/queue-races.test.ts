@@ -114,6 +114,7 @@ describe('a queue element archived while a stale copy of it is in use', () => {
 // (one delivered every message, one saw a delivery fail) must still leave it archived, with the
 // delivery records of a message that went through, and no live copy or history behind.
 describe('two relays recording a finished element at once', () => {
+  const elementP = { _id: 'p' } as Filter<QueueItem<{ n: number }, { ok: boolean }>>;
   const messages = [
     { id: 'm1', target: 't', operation: 'o', variables: {} },
     { id: 'm2', target: 't', operation: 'o', variables: {} },
@@ -125,10 +126,10 @@ describe('two relays recording a finished element at once', () => {
     const [second] = await queue.withPendingOutbox(10);
     return { queue, first: first!, second: second! };
   }
-  async function expectArchivedDelivered(queue: DurableQueue<any, any>) {
+  async function expectArchivedDelivered(queue: DurableQueue<{ n: number }, { ok: boolean }>) {
     expect(await queue.items.countDocuments()).toBe(0);
     expect(await historyOf(queue)).toEqual([]);
-    const archived = (await queue.finished.findOne({ _id: 'p' } as Filter<QueueItem<unknown>>))!;
+    const archived = (await queue.finished.findOne(elementP))!;
     expect(archived.outbox.map((m) => [m.id, m.delivered, m.attempts])).toEqual([
       ['m1', true, 1],
       ['m2', true, 1],
@@ -146,15 +147,31 @@ describe('two relays recording a finished element at once', () => {
   it('a failure recorded first, then all delivered from the same read: archived as delivered', async () => {
     const { queue, first, second } = await postedAndReadTwice();
     await queue.recordDeliveries('p', new Map([['m1', 'target down']]), new Set(), second);
-    expect((await queue.items.findOne({ _id: 'p' } as Filter<QueueItem<unknown>>))!.outboxPending).toBe(true);
+    expect((await queue.items.findOne(elementP))!.outboxPending).toBe(true);
     await queue.recordDeliveries('p', new Map([['m1', null], ['m2', null]]), new Set(), first);
     await expectArchivedDelivered(queue);
+  });
+
+  it('delivered by one, refused to the other: recorded as delivered, whichever records first', async () => {
+    for (const deliveredFirst of [true, false]) {
+      const { queue, first, second } = await postedAndReadTwice();
+      const delivered = () => queue.recordDeliveries('p', new Map([['m1', null], ['m2', null]]), new Set(), first);
+      const refused = () => queue.recordDeliveries('p', new Map([['m1', 'refused by target'], ['m2', null]]), new Set(['m1']), second);
+      if (deliveredFirst) {
+        await delivered();
+        await refused();
+      } else {
+        await refused();
+        await delivered();
+      }
+      await expectArchivedDelivered(queue);
+    }
   });
 
   it('a message still to be sent keeps the element live, with the delivered one recorded', async () => {
     const { queue, first } = await postedAndReadTwice();
     await queue.recordDeliveries('p', new Map([['m1', null]]), new Set(), first);
-    const live = (await queue.items.findOne({ _id: 'p' } as Filter<QueueItem<unknown>>))!;
+    const live = (await queue.items.findOne(elementP))!;
     expect(live.outbox.map((m) => [m.id, m.delivered])).toEqual([
       ['m1', true],
       ['m2', false],

@@ -219,9 +219,27 @@ export class DurableQueue<P, R = unknown> {
    */
   private async archiveIfFinished(head: QueueItem<P, R>): Promise<void> {
     if (!isFinished(head) || head.outboxPending) return;
-    await this.finished.replaceOne({ _id: head._id } as Filter<QueueItem<P, R>>, head, { upsert: true });
+    try {
+      await this.finished.insertOne(head as never);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      await this.mergeIntoArchive(head);
+    }
     await this.items.deleteOne({ _id: head._id } as Filter<QueueItem<P, R>>);
     await this.cas.dropHistory(head._id);
+  }
+
+  /**
+   * The element is archived already: two relays recorded it from the same read (one delivered a
+   * message, the other saw it refused), or archiving stopped before the live copy was removed. A
+   * message delivered in either copy was delivered, whichever was archived first.
+   */
+  private async mergeIntoArchive(head: QueueItem<P, R>): Promise<void> {
+    const archived = (await this.finished.findOne({ _id: head._id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null;
+    const delivered = new Map(head.outbox.filter((message) => message.delivered).map((message) => [message.id, message]));
+    if (archived && !archived.outbox.some((message) => !message.delivered && delivered.has(message.id))) return;
+    const merged = archived ? { ...archived, outbox: archived.outbox.map((message) => (message.delivered ? message : (delivered.get(message.id) ?? message))) } : head;
+    await this.finished.replaceOne({ _id: head._id } as Filter<QueueItem<P, R>>, merged, { upsert: true });
   }
 
   /**
@@ -523,8 +541,8 @@ export class DurableQueue<P, R = unknown> {
    * `known` is finished and the outcomes leave nothing to deliver, it goes straight to the
    * archive with them, without first writing a head that would be removed at once: three
    * requests fewer for most elements. A second relay recording the same element at the same
-   * time either finds its head gone (its claim is withdrawn) or is archived over, and each of
-   * its records is one of a message that was delivered.
+   * time finds its head gone (its claim is withdrawn), or archives it too, and the archive keeps
+   * every delivery either recorded (mergeIntoArchive).
    */
   async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set(), known?: QueueItem<P, R>): Promise<void> {
     if (known && isFinished(known)) {

@@ -27,5 +27,5 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): 
     // happened, and a subscriber never sees SHIPPED before PARTLY_SHIPPED.
     await store.reports.post(`order-transition:${recorded[i]!.id}`, [track(...recorded.slice(0, i + 1))]);
   }
-  await store.markTransitionsSent(order._id, unsent);
+  await store.markTransitionsSent(order, unsent);
 }

@@ -338,15 +338,19 @@ export class OrderStore {
     return head === REFUSED ? null : (head as OrderDoc);
   }
 
-  /** Marks these of the order's transitions (by from and to) sent; not a change of the order, so updatedAt stays. */
-  async markTransitionsSent(id: ObjectId, sent: readonly Pick<OrderTransitionDoc, 'from' | 'to'>[]): Promise<void> {
+  /**
+   * Marks these of the order's transitions (by from and to) sent; not a change of the order, so
+   * updatedAt stays. Starts from `order` as the caller just wrote or read it: one read fewer, and
+   * if it changed since, the compare-and-swap notices and reads it again.
+   */
+  async markTransitionsSent(order: OrderDoc, sent: readonly Pick<OrderTransitionDoc, 'from' | 'to'>[]): Promise<void> {
     const isSent = (t: OrderTransitionDoc) => sent.some((s) => s.from === t.from && s.to === t.to);
-    await this.cas.update(id, (current) => {
+    await this.cas.update(order._id, (current) => {
       if (!current?.transitions?.some((t) => !t.sentAt && isSent(t))) return REFUSED;
       const { _id, version, ...state } = current;
       const now = new Date();
       return { ...state, transitions: current.transitions.map((t) => (!t.sentAt && isSent(t) ? { ...t, sentAt: now } : t)) };
-    });
+    }, order as Head<OrderState, ObjectId>);
   }
 }
 
