@@ -120,6 +120,8 @@ export class DurableQueue<P, R = unknown> {
   readonly items: Collection<QueueItem<P, R>>;
   readonly finished: Collection<QueueItem<P, R>>;
   private readonly cas: VersionedDocuments<ItemState<P, R>>;
+  /** Compare-and-swap on archived copies, for the rare relay that adds a delivery to one (recordInArchive). */
+  private readonly archiveCas: VersionedDocuments<ItemState<P, R>>;
   /**
    * The element as its lease last wrote it. Sealing, renewing, completing or failing starts from
    * it instead of reading the element again; if it changed meanwhile (an amendment), the
@@ -143,6 +145,10 @@ export class DurableQueue<P, R = unknown> {
     this.items = db.collection<QueueItem<P, R>>(`queue_${name}`);
     this.finished = db.collection<QueueItem<P, R>>(`queue_${name}_finished`);
     this.cas = new VersionedDocuments(this.items as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_history`), {
+      createHeads: false,
+    });
+    // Its history is looked up by _id only, so it needs no index, and exists once a merge happened.
+    this.archiveCas = new VersionedDocuments(this.finished as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_archive_history`), {
       createHeads: false,
     });
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 30_000;
@@ -223,23 +229,28 @@ export class DurableQueue<P, R = unknown> {
       await this.finished.insertOne(head as never);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      await this.mergeIntoArchive(head);
+      await this.recordInArchive(head._id, new Set(head.outbox.filter((message) => message.delivered).map((message) => message.id)));
     }
     await this.items.deleteOne({ _id: head._id } as Filter<QueueItem<P, R>>);
     await this.cas.dropHistory(head._id);
   }
 
   /**
-   * The element is archived already: two relays recorded it from the same read (one delivered a
-   * message, the other saw it refused), or archiving stopped before the live copy was removed. A
-   * message delivered in either copy was delivered, whichever was archived first.
+   * Makes the archived copy of an element say that these messages were delivered. Two relays can
+   * record one element from the same read, one delivering a message and the other seeing it
+   * refused; whichever archives first, a message delivered by either was delivered. Rare, so a
+   * compare-and-swap of its own keeps two such relays from undoing each other's records.
    */
-  private async mergeIntoArchive(head: QueueItem<P, R>): Promise<void> {
-    const archived = (await this.finished.findOne({ _id: head._id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null;
-    const delivered = new Map(head.outbox.filter((message) => message.delivered).map((message) => [message.id, message]));
-    if (archived && !archived.outbox.some((message) => !message.delivered && delivered.has(message.id))) return;
-    const merged = archived ? { ...archived, outbox: archived.outbox.map((message) => (message.delivered ? message : (delivered.get(message.id) ?? message))) } : head;
-    await this.finished.replaceOne({ _id: head._id } as Filter<QueueItem<P, R>>, merged, { upsert: true });
+  private async recordInArchive(id: string, delivered: ReadonlySet<string>): Promise<void> {
+    if (delivered.size === 0) return;
+    const missing = (message: OutboxMessage) => !message.delivered && delivered.has(message.id);
+    await this.archiveCas.update(id, (archived) => {
+      if (!archived || !archived.outbox.some(missing)) return REFUSED;
+      const outbox = archived.outbox.map((message) =>
+        missing(message) ? { ...message, delivered: true, abandoned: false, attempts: message.attempts + 1, lastError: null, nextAttemptAt: null } : message,
+      );
+      return { ...stateOf(archived), outbox };
+    });
   }
 
   /**
@@ -538,14 +549,15 @@ export class DurableQueue<P, R = unknown> {
    * element as the relay read it (see VersionedDocuments.update).
    *
    * A finished element (DONE or CANCELLED) changes no more except by these records. So when
-   * `known` is finished and the outcomes leave nothing to deliver, it goes straight to the
-   * archive with them, without first writing a head that would be removed at once: three
-   * requests fewer for most elements. A second relay recording the same element at the same
-   * time finds its head gone (its claim is withdrawn), or archives it too, and the archive keeps
-   * every delivery either recorded (mergeIntoArchive).
+   * `known` is finished, every delivery went through and nothing is left to deliver, it goes
+   * straight to the archive, without first writing a head that would be removed at once: three
+   * requests fewer for most elements. Only then: a copy that also records a failure could
+   * overwrite what another relay recorded since. A relay that finds the element archived by
+   * another adds its deliveries to the archive (recordInArchive).
    */
   async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set(), known?: QueueItem<P, R>): Promise<void> {
-    if (known && isFinished(known)) {
+    const delivered = new Set([...outcomes].filter(([, error]) => error === null).map(([messageId]) => messageId));
+    if (known && isFinished(known) && delivered.size === outcomes.size) {
       const settled = withDeliveries(known, outcomes, refused);
       if (!settled.outboxPending) {
         await this.archiveIfFinished({ ...settled, _id: known._id, version: known.version + 1 });
@@ -554,6 +566,8 @@ export class DurableQueue<P, R = unknown> {
     }
     const head = await this.cas.update(id, (current) => (current ? withDeliveries(current, outcomes, refused) : REFUSED), known as Head<ItemState<P, R>> | undefined);
     if (head !== REFUSED) await this.archiveIfFinished(head);
+    // Gone: another relay archived it meanwhile, from what it delivered. Add ours.
+    else await this.recordInArchive(id, delivered);
   }
 
   /** Counts per status, for the stage's GraphQL interface and benchmarks. */
