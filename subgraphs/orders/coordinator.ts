@@ -30,7 +30,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     return order;
   };
   const moveIf = (order: OrderDoc, from: OrderDoc['status'][], patch: Partial<OrderDoc>) =>
-    store.change(order._id, (current) => (from.includes(current.status) && current.chargeAttempts === order.chargeAttempts ? patch : null));
+    store.change(order._id, (current) => (from.includes(current.status) && current.chargeAttempts === order.chargeAttempts ? patch : null), order);
 
   async function charge(lease: Lease<CoordinationStep>, orderId: string): Promise<Outcome<unknown>> {
     const attempt = Number(lease.id.split(':')[2] ?? 1);
@@ -157,7 +157,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
    * id, so once, however often this runs).
    */
   async function lateCharge(order: OrderDoc, chargeId: string): Promise<Outcome<unknown>> {
-    const charged = order.chargeId ? order : ((await store.change(order._id, (current) => (current.chargeId ? null : { chargeId }))) ?? (await load(order._id.toHexString())));
+    const charged = order.chargeId ? order : ((await store.change(order._id, (current) => (current.chargeId ? null : { chargeId }), order)) ?? (await load(order._id.toHexString())));
     const refund = refundOfLateCharge(charged, charged.chargeId ?? chargeId);
     return { messages: refund ? [refund] : [] };
   }

@@ -320,8 +320,12 @@ export class OrderStore {
     return this.notes.find({ at: { $lt: olderThan } }).limit(limit).toArray();
   }
 
-  /** Compare-and-swap on one order; `change` returns null to leave it unchanged. */
-  async change(id: ObjectId, change: (order: OrderDoc) => OrderPatch | null): Promise<OrderDoc | null> {
+  /**
+   * Compare-and-swap on one order; `change` returns null to leave it unchanged. `known`: the order
+   * as the caller just read it, used instead of reading it again (if it changed since, the
+   * compare-and-swap notices and reads it).
+   */
+  async change(id: ObjectId, change: (order: OrderDoc) => OrderPatch | null, known?: OrderDoc): Promise<OrderDoc | null> {
     const head = await this.cas.update(id, (current) => {
       if (!current) return REFUSED;
       const patch = change(current as OrderDoc);
@@ -334,7 +338,7 @@ export class OrderStore {
         moved && transition ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, sentAt: null }] : [];
       const transitions = [...(current.transitions ?? []), ...recorded];
       return { ...state, ...fields, ...(transitions.length ? { transitions } : {}), updatedAt: now };
-    });
+    }, known as Head<OrderState, ObjectId> | undefined);
     return head === REFUSED ? null : (head as OrderDoc);
   }
 
