@@ -243,13 +243,10 @@ export class DurableQueue<P, R = unknown> {
    */
   private async recordInArchive(id: string, delivered: ReadonlySet<string>): Promise<void> {
     if (delivered.size === 0) return;
-    const missing = (message: OutboxMessage) => !message.delivered && delivered.has(message.id);
+    const outcomes = new Map([...delivered].map((messageId) => [messageId, null]));
     await this.archiveCas.update(id, (archived) => {
-      if (!archived || !archived.outbox.some(missing)) return REFUSED;
-      const outbox = archived.outbox.map((message) =>
-        missing(message) ? { ...message, delivered: true, abandoned: false, attempts: message.attempts + 1, lastError: null, nextAttemptAt: null } : message,
-      );
-      return { ...stateOf(archived), outbox };
+      if (!archived?.outbox.some((message) => !message.delivered && delivered.has(message.id))) return REFUSED;
+      return withDeliveries(archived, outcomes, new Set());
     });
   }
 
@@ -381,7 +378,7 @@ export class DurableQueue<P, R = unknown> {
     let seen: QueueItem<P, R> | null = null;
     const head = await this.cas.update(id, (current) => {
       seen = current;
-      if (!current || current.status === 'DONE' || current.status === 'CANCELLED') {
+      if (!current || isFinished(current)) {
         outcome = 'finished';
         return REFUSED;
       }
@@ -530,7 +527,7 @@ export class DurableQueue<P, R = unknown> {
   /** A person decided to give up: CANCELLED, with optional messages telling others. */
   async cancel(id: string, messages: NewMessage[] = []): Promise<QueueItem<P, R> | null> {
     const head = await this.cas.update(id, (current) => {
-      if (!current || current.status === 'DONE' || current.status === 'CANCELLED') return REFUSED;
+      if (!current || isFinished(current)) return REFUSED;
       const outbox = [...current.outbox, ...messages.map(newMessage)];
       return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some(isPending) };
     });
