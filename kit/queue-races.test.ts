@@ -110,21 +110,26 @@ describe('a queue element archived while a stale copy of it is in use', () => {
 });
 
 // A finished element whose last deliveries went through is archived straight from the relay's
-// copy (no compare-and-swap of its head first). Two relays that read it at once and disagree
-// (one delivered every message, one saw a delivery fail) must still leave it archived, with the
-// delivery records of a message that went through, and no live copy or history behind.
+// copy (no compare-and-swap of its head first). Relays in several processes can record one
+// element from the same read and disagree (one delivered a message, another saw it fail or
+// refused). However their records interleave, it must end up archived, saying that a message
+// delivered by any of them was delivered, with no live copy or history behind.
 describe('two relays recording a finished element at once', () => {
   const elementP = { _id: 'p' } as Filter<QueueItem<{ n: number }, { ok: boolean }>>;
   const messages = [
     { id: 'm1', target: 't', operation: 'o', variables: {} },
     { id: 'm2', target: 't', operation: 'o', variables: {} },
   ];
-  async function postedAndReadTwice() {
+  async function postedAndRead(times: number) {
     const queue = await newQueue();
     await queue.post('p', messages);
-    const [first] = await queue.withPendingOutbox(10);
-    const [second] = await queue.withPendingOutbox(10);
-    return { queue, first: first!, second: second! };
+    const reads: QueueItem<{ n: number }, { ok: boolean }>[] = [];
+    for (let i = 0; i < times; i++) reads.push((await queue.withPendingOutbox(10))[0]!);
+    return { queue, reads };
+  }
+  async function postedAndReadTwice() {
+    const { queue, reads } = await postedAndRead(2);
+    return { queue, first: reads[0]!, second: reads[1]! };
   }
   async function expectArchivedDelivered(queue: DurableQueue<{ n: number }, { ok: boolean }>) {
     expect(await queue.items.countDocuments()).toBe(0);
@@ -166,6 +171,55 @@ describe('two relays recording a finished element at once', () => {
       }
       await expectArchivedDelivered(queue);
     }
+  });
+
+  // A delivers m1 while m2 fails, so the element stays live; B, from the same read, sees m1
+  // refused and delivers m2, so nothing is left to send. B's copy must not undo A's delivery.
+  it('one relay delivers m1 (m2 failing), the other delivers m2 (m1 refused): both recorded as delivered, in either order', async () => {
+    for (const liveFirst of [true, false]) {
+      const { queue, first, second } = await postedAndReadTwice();
+      const a = () => queue.recordDeliveries('p', new Map([['m1', null], ['m2', 'target down']]), new Set(), first);
+      const b = () => queue.recordDeliveries('p', new Map([['m1', 'refused by target'], ['m2', null]]), new Set(['m1']), second);
+      if (liveFirst) {
+        await a();
+        expect((await queue.items.findOne(elementP))!.outbox.map((m) => m.delivered)).toEqual([true, false]);
+        await b();
+      } else {
+        await b();
+        await a();
+      }
+      await expectArchivedDelivered(queue);
+    }
+  });
+
+  // A archives the element with both refused; B (delivered m1) and C (delivered m2) then find it
+  // archived and add their deliveries, reading the archive at the same moment.
+  it('two relays adding deliveries to the archive at once: neither undoes the other', async () => {
+    const { queue, reads } = await postedAndRead(3);
+    const [a, b, c] = reads;
+    await queue.recordDeliveries('p', new Map([['m1', 'refused'], ['m2', 'refused']]), new Set(['m1', 'm2']), a!);
+
+    // Both read the archive before either writes it back.
+    const finished = queue.finished as unknown as { findOne: (...args: unknown[]) => Promise<unknown> };
+    const realFindOne = finished.findOne.bind(queue.finished);
+    let archiveReads = 0;
+    let release!: () => void;
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    finished.findOne = async (...args: unknown[]) => {
+      const found = await realFindOne(...args);
+      if (++archiveReads === 2) release();
+      await bothRead;
+      return found;
+    };
+    try {
+      await Promise.all([
+        queue.recordDeliveries('p', new Map([['m1', null], ['m2', 'refused']]), new Set(['m2']), b!),
+        queue.recordDeliveries('p', new Map([['m1', 'refused'], ['m2', null]]), new Set(['m1']), c!),
+      ]);
+    } finally {
+      finished.findOne = realFindOne;
+    }
+    await expectArchivedDelivered(queue);
   });
 
   it('a message still to be sent keeps the element live, with the delivered one recorded', async () => {
