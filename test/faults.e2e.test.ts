@@ -25,7 +25,8 @@ beforeAll(async () => {
   launcher = await startLauncher(gatewayPort, {
     ...ports,
     MONGODB_URI: database.uri,
-    LOG_LEVEL: 'silent',
+    // Errors only: a process that exits on its own says why, and a failing check prints it with the launcher's output.
+    LOG_LEVEL: 'error',
     // Quick restarts, so the test does not wait on the default backoff.
     SUPERVISE_BACKOFF_MS: '200',
   });
