@@ -2,6 +2,9 @@ import { MongoClient, MongoServerError, type Collection, type Document, type Fil
 import { observeMongoCommands } from './metrics.ts';
 import { traceMongoCommands } from './telemetry.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
+import { failWritesOnClosedConnections } from './mongo-closed-writes.ts';
+
+failWritesOnClosedConnections();
 
 /**
  * One pooled client per process. The code uses only what both MongoDB 6+ and
@@ -47,7 +50,9 @@ function connectWaitMs(env: NodeJS.ProcessEnv = process.env): number {
  * longer than `stalledMs`. Seen in a chaos run (driver 6.22, FerretDB restarted while its
  * clients were busy): a heartbeat on a connection that closed under it never finished, the
  * server stayed "Unknown", and every operation of that process waited in server selection for
- * ever, with no error to retry on. A heartbeat normally ends within the connect timeout, and
+ * ever, with no error to retry on. The cause, a write on a connection that was closing, is
+ * fixed in kit/mongo-closed-writes.ts; this stays as the backstop for any other way the driver
+ * could wedge. A heartbeat normally ends within the connect timeout, and
  * while the database is down they fail quickly and often, so only a wedged monitor trips this;
  * the process then exits and its supervisor starts it again.
  */
