@@ -7,6 +7,9 @@ import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from '
 /** Transitions appended in one go at the most. */
 const MAX_GROUP = 200;
 
+/** How far the poll for other processes' entries slows down while nothing is appended. */
+export const IDLE_BACK_OFF = 8;
+
 export interface EventLogOptions {
   /** How often to look for entries other tracking processes appended. */
   pollIntervalMs: number;
@@ -59,7 +62,14 @@ export class EventLog {
     this.readHead = this.writeHead = await this.store.lastEventSeq();
     this.oldestKept = this.readHead + 1; // nothing read yet is kept in memory
     this.floor = await this.store.eventFloor();
-    this.loop = startLoop(() => this.catchUp(), { intervalMs: this.options.pollIntervalMs, logger: this.options.logger, what: 'following the event log' });
+    // After a quiet spell the polls back off to 8× the interval: the head lookup was a third of
+    // what an idle system asked its database. Appends made here still wake the loop at once.
+    this.loop = startLoop(() => this.catchUp(), {
+      intervalMs: this.options.pollIntervalMs,
+      idleMaxMs: this.options.pollIntervalMs * IDLE_BACK_OFF,
+      logger: this.options.logger,
+      what: 'following the event log',
+    });
   }
 
   async stop(): Promise<void> {
@@ -188,8 +198,10 @@ export class EventLog {
    * Reads entries appended since the last pass, here or by other tracking processes, up to
    * the recorded head: lookups that find something (FerretDB answers a miss far more slowly).
    * Once a second it also looks one past the head, in case a writer's head update lagged.
+   * 'idle' when it found nothing new.
    */
-  private async catchUp(): Promise<boolean> {
+  private async catchUp(): Promise<boolean | 'idle'> {
+    const from = this.readHead;
     const probe = Date.now() - this.probedAt >= 1_000;
     if (probe) {
       this.probedAt = Date.now();
@@ -211,7 +223,8 @@ export class EventLog {
         for (const wake of waitingForOrder) wake();
       }
     }
-    return this.readHead < known;
+    if (this.readHead < known) return true;
+    return this.readHead === from ? 'idle' : false;
   }
 
   /**
