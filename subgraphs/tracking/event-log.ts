@@ -197,7 +197,8 @@ export class EventLog {
   /**
    * Reads entries appended since the last pass, here or by other tracking processes, up to
    * the recorded head: lookups that find something (FerretDB answers a miss far more slowly).
-   * Once a second it also looks one past the head, in case a writer's head update lagged.
+   * About once a second (on the first pass a second after the last probe) it also looks one
+   * past the head, in case a writer's head update lagged.
    * 'idle' when it found nothing new.
    */
   private async catchUp(): Promise<boolean | 'idle'> {
