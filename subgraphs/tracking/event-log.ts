@@ -170,6 +170,7 @@ export class EventLog {
   /** Entries for the transitions, in order, from the next free number on; their numbers. */
   private async appendGroup(docs: readonly TransitionDoc[]): Promise<number[]> {
     const seqs: number[] = [];
+    const written: EventDoc[] = [];
     let seq = this.writeHead + 1;
     while (seqs.length < docs.length) {
       const entries = docs.slice(seqs.length).map((doc, i) => {
@@ -177,7 +178,10 @@ export class EventLog {
         return { ...fields, _id: eventId(seq + i), seq: seq + i, transitionId, recordedAt: new Date() };
       });
       const inserted = await this.store.appendEvents(entries);
-      for (let i = 0; i < inserted; i++) seqs.push(seq + i);
+      for (let i = 0; i < inserted; i++) {
+        seqs.push(seq + i);
+        written.push(entries[i]!);
+      }
       seq += inserted;
       // A number already taken was taken by a committed entry (another tracking process): the rest
       // go after it, and after every entry the recorded head says exists.
@@ -185,6 +189,13 @@ export class EventLog {
     }
     const last = seqs.at(-1)!;
     this.writeHead = Math.max(this.writeHead, last);
+    // What this process just wrote need not be read back: the entries that follow what it has
+    // read are taken as written (a lookup per transition saved). The rest, behind another
+    // process's entries not read yet, are read in order by the loop.
+    for (const entry of written) {
+      if (entry.seq !== this.readHead + 1) break;
+      this.accept(entry);
+    }
     this.loop?.wake();
     // The entries are in: failing now would have the senders deliver again and append them twice.
     // A head or a mark left behind is harmless (readers walk past the head; a redelivery finds the
@@ -213,19 +224,25 @@ export class EventLog {
     for (let read = 0; read < 500 && this.readHead < until; read++) {
       const event = await this.store.eventAt(this.readHead + 1);
       if (!event) break;
-      this.remember(event);
-      this.readHead = event.seq;
-      this.writeHead = Math.max(this.writeHead, event.seq);
-      for (const wake of this.waiters) wake();
-      this.waiters.clear();
-      const waitingForOrder = event.orderId ? this.orderWaiters.get(event.orderId) : undefined;
-      if (waitingForOrder) {
-        this.orderWaiters.delete(event.orderId!);
-        for (const wake of waitingForOrder) wake();
-      }
+      // An append of this process may have taken this entry while it was being read.
+      if (event.seq === this.readHead + 1) this.accept(event);
     }
     if (this.readHead < known) return true;
     return this.readHead === from ? 'idle' : false;
+  }
+
+  /** The entry after the newest one read: kept, and its waiters woken. */
+  private accept(event: EventDoc): void {
+    this.remember(event);
+    this.readHead = event.seq;
+    this.writeHead = Math.max(this.writeHead, event.seq);
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+    const waitingForOrder = event.orderId ? this.orderWaiters.get(event.orderId) : undefined;
+    if (waitingForOrder) {
+      this.orderWaiters.delete(event.orderId!);
+      for (const wake of waitingForOrder) wake();
+    }
   }
 
   /**
