@@ -47,6 +47,8 @@ export class EventLog {
   private readonly appendsUnderWay = new Map<string, Promise<number>>();
   private loop: ReturnType<typeof startLoop> | undefined;
   private probedAt = 0;
+  /** `readHead` when the last pass ended: a pass is idle if nothing was read, here or by an append, since. */
+  private readHeadAfterPass = 0;
   /** Entries below this are no longer kept in memory. */
   private oldestKept = 1;
   /** Entries below this are no longer kept in the database either: the same for every process, whatever its memory holds. */
@@ -59,7 +61,7 @@ export class EventLog {
   ) {}
 
   async start(): Promise<void> {
-    this.readHead = this.writeHead = await this.store.lastEventSeq();
+    this.readHead = this.writeHead = this.readHeadAfterPass = await this.store.lastEventSeq();
     this.oldestKept = this.readHead + 1; // nothing read yet is kept in memory
     this.floor = await this.store.eventFloor();
     // After a quiet spell the polls back off to 8× the interval: the head lookup was a third of
@@ -210,10 +212,9 @@ export class EventLog {
    * the recorded head: lookups that find something (FerretDB answers a miss far more slowly).
    * About once a second (on the first pass a second after the last probe) it also looks one
    * past the head, in case a writer's head update lagged.
-   * 'idle' when it found nothing new.
+   * 'idle' when nothing new came since the last pass (read by it, or taken by an append here).
    */
   private async catchUp(): Promise<boolean | 'idle'> {
-    const from = this.readHead;
     const probe = Date.now() - this.probedAt >= 1_000;
     if (probe) {
       this.probedAt = Date.now();
@@ -228,7 +229,9 @@ export class EventLog {
       if (event.seq === this.readHead + 1) this.accept(event);
     }
     if (this.readHead < known) return true;
-    return this.readHead === from ? 'idle' : false;
+    const moved = this.readHead !== this.readHeadAfterPass;
+    this.readHeadAfterPass = this.readHead;
+    return moved ? false : 'idle';
   }
 
   /** The entry after the newest one read: kept, and its waiters woken. */
