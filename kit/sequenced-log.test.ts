@@ -33,3 +33,34 @@ describe('SequencedLog.insertRun', () => {
     expect(await log.at(5)).toBeNull(); // not written past the conflict: the caller numbers it again
   });
 });
+
+describe('SequencedLog.headSeq', () => {
+  it('leaves no gap when a reader asks for the head while this process appends', async () => {
+    // What regional replicas did to the home copy's replication log: a poll's lookup past the
+    // head was still on its way while an append landed, and the log skipped a number for good.
+    const log = newLog();
+    await log.append(() => ({ by: 'first' }));
+    await log.append(() => ({ by: 'second' }));
+    const lookup = log.at.bind(log);
+    let release!: () => void;
+    const slowDatabase = new Promise<void>((resolve) => (release = resolve));
+    let looking!: () => void;
+    const lookedUp = new Promise<void>((resolve) => (looking = resolve));
+    log.at = async (seq: number) => {
+      looking();
+      await slowDatabase;
+      return lookup(seq);
+    };
+    const head = log.headSeq(); // looks past entry 2, slowly
+    await lookedUp;
+    const third = await log.append(() => ({ by: 'third' }));
+    release();
+    expect(third.seq).toBe(3);
+    expect(await head).toBe(3);
+    log.at = lookup;
+
+    const fourth = await log.append(() => ({ by: 'fourth' }));
+    expect(fourth.seq).toBe(4);
+    expect(await log.read(0, 10, 10)).toEqual([1, 2, 3, 4].map((seq) => expect.objectContaining({ seq })));
+  });
+});

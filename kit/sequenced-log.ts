@@ -149,10 +149,16 @@ export class SequencedLog<T extends SequencedEntry> {
    * update was lost (FerretDB's `$max` is not atomic) or has not landed yet.
    */
   async headSeq(): Promise<number> {
-    this.known = Math.max(this.known, await this.recordedHead());
+    // `known` is read only after each lookup returns: an append in this process may move it
+    // meanwhile. (Counting up from a number read before the lookup moved `known` past an entry
+    // that was never written, and the next append left that number out for good.)
+    const recorded = await this.recordedHead();
+    this.known = Math.max(this.known, recorded);
     if (Date.now() - this.probedAt >= 1_000) {
       this.probedAt = Date.now();
-      while (await this.at(this.known + 1)) this.known++;
+      let seq = this.known;
+      while (await this.at(seq + 1)) seq++;
+      this.known = Math.max(this.known, seq);
     }
     return this.known;
   }

@@ -276,7 +276,8 @@ export class EventLog {
 
   /** Learns where the log starts now (another process may have dropped old segments). */
   async refreshFloor(): Promise<void> {
-    this.floor = Math.max(this.floor, await this.store.eventFloor());
+    const floor = await this.store.eventFloor();
+    this.floor = Math.max(this.floor, floor);
   }
 
   /**
