@@ -8,7 +8,7 @@ import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from '
 const MAX_GROUP = 200;
 
 /** How far the poll for other processes' entries slows down while nothing is appended. */
-export const IDLE_BACK_OFF = 8;
+const IDLE_BACK_OFF = 8;
 
 export interface EventLogOptions {
   /** How often to look for entries other tracking processes appended. */
