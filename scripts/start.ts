@@ -240,7 +240,8 @@ async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null || stopping) throw new Error(`${plan.name} did not start`);
     try {
-      const response = await fetch(`http://127.0.0.1:${plan.port}/health`);
+      // A process that accepts the connection but never answers must not hold the launcher for good.
+      const response = await fetch(`http://127.0.0.1:${plan.port}/health`, { signal: AbortSignal.timeout(5_000) });
       if (response.ok) return;
     } catch {
       // not listening yet
