@@ -112,6 +112,15 @@ export interface QueueOptions {
 
 /** How often leasing also looks for expired leases (elements whose worker died): at most this, and a quarter of the visibility timeout. */
 const EXPIRED_CHECK_MS = 1_000;
+/**
+ * How many due elements one poll keeps for the leases that follow, and for how long. FerretDB 1.24
+ * filters, sorts and limits in Go: a poll reads and decodes every READY element whatever its limit
+ * (at 100 waiting, about 40 ms of FerretDB's CPU and as much of PostgreSQL's), so polling once per
+ * lease made a backlog cost its square. Kept candidates may have been taken meanwhile by another
+ * process: the lease's compare-and-swap refuses those, as it refuses any stale read.
+ */
+const CANDIDATES_KEPT = 64;
+const CANDIDATES_FRESH_MS = 1_000;
 /** Retries of an element whose infrastructure was unavailable back off to this, and no further. */
 const UNAVAILABLE_BACKOFF_MAX_MS = 15_000;
 
@@ -134,6 +143,9 @@ export class DurableQueue<P, R = unknown> {
   private readonly backoffMaxMs: number;
   private readonly maxWaits: number;
   private expiredCheckedAt = 0;
+  /** Due elements from the last poll not tried yet, oldest first (see CANDIDATES_KEPT). */
+  private candidates: QueueItem<P, R>[] = [];
+  private candidatesReadAt = 0;
   /** This queue's metric labels: its database (the stage's) and its name. */
   readonly labels: { database: string; queue: string };
 
@@ -251,27 +263,38 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /**
-   * Leases up to `limit` due elements, oldest first. Elements whose lease expired
+   * Leases up to `limit` of the oldest due elements. Elements whose lease expired
    * are due again; one that has used all its attempts is parked as FAILED instead.
    */
   async lease(owner: string, limit: number): Promise<Lease<P>[]> {
+    const leases: Lease<P>[] = [];
+    let polled = false;
+    while (leases.length < limit) {
+      if (this.candidates.length === 0 || Date.now() - this.candidatesReadAt > CANDIDATES_FRESH_MS) {
+        // Kept candidates all refused (taken elsewhere): one fresh poll, not a loop of them.
+        if (polled) break;
+        await this.poll(limit);
+        polled = true;
+        if (this.candidates.length === 0) break;
+      }
+      // Any of the kept ones, at random: workers in other processes keep the same oldest elements,
+      // and taking them in order would have each try every one the others just took.
+      const [candidate] = this.candidates.splice(Math.floor(Math.random() * this.candidates.length), 1);
+      const lease = await this.leaseOne(String(candidate!._id), owner, candidate as Head<ItemState<P, R>>);
+      if (lease) leases.push(lease);
+    }
+    return leases;
+  }
+
+  /** Reads the due elements into `candidates`. */
+  private async poll(limit: number): Promise<void> {
     // A lease expires only after visibilityTimeoutMs, and only when its worker died: looking
     // for expired leases about once a second instead of on every poll halves the polling.
     const now = new Date();
     const withExpired = now.getTime() - this.expiredCheckedAt >= Math.min(EXPIRED_CHECK_MS, this.visibilityTimeoutMs / 4);
     if (withExpired) this.expiredCheckedAt = now.getTime();
-    const candidates = await this.due(now, limit * 4, 'availableAt', withExpired);
-    // Workers polling together would all fight for the same oldest elements; starting
-    // from a random point of the due window spreads them out, at little cost to order.
-    const start = Math.floor(Math.random() * candidates.length);
-    const rotated = [...candidates.slice(start), ...candidates.slice(0, start)];
-    const leases: Lease<P>[] = [];
-    for (const candidate of rotated) {
-      if (leases.length >= limit) break;
-      const lease = await this.leaseOne(String(candidate._id), owner, candidate as Head<ItemState<P, R>>);
-      if (lease) leases.push(lease);
-    }
-    return leases;
+    this.candidates = await this.due(now, Math.max(limit * 4, CANDIDATES_KEPT), 'availableAt', withExpired);
+    this.candidatesReadAt = Date.now();
   }
 
   /**
