@@ -23,6 +23,72 @@ async function newQueue() {
 }
 const historyOf = (queue: DurableQueue<any, any>) => db.collection(`queue_${queue.name}_history`).find({}).toArray();
 
+/**
+ * Enqueues `x` again (a late duplicate) and withdraws it in between the duplicate's two looks at
+ * `finished`: the withdrawal archives x, then the duplicate stores it again, at version 0, and is
+ * held before its second look. `finish` lets it go on and says whether it created an element.
+ */
+async function withdrawDuringLateDuplicate(queue: DurableQueue<{ n: number }, { ok: boolean }>) {
+  const finished = queue.finished as unknown as { findOne: (filter: Filter<QueueItem<unknown>>) => Promise<unknown> };
+  const realFindOne = finished.findOne.bind(queue.finished);
+  const gate = () => {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { open, opened };
+  };
+  const firstLooked = gate();
+  const mayInsert = gate();
+  const secondLook = gate();
+  const maySecondLook = gate();
+  let looks = 0;
+  finished.findOne = async (filter) => {
+    looks++;
+    if (looks === 1) {
+      const found = await realFindOne(filter);
+      firstLooked.open();
+      await mayInsert.opened;
+      return found;
+    }
+    if (looks === 2) {
+      secondLook.open();
+      await maySecondLook.opened;
+    }
+    return realFindOne(filter);
+  };
+  const duplicate = queue.enqueue('x', { n: 99 });
+  await firstLooked.opened;
+  // The withdrawal's own looks go straight through; the duplicate's second one is held.
+  finished.findOne = realFindOne;
+  expect((await queue.withdraw('x', [])).outcome).toBe('withdrawn');
+  looks = 1;
+  finished.findOne = async (filter) => {
+    looks++;
+    if (looks === 2) {
+      secondLook.open();
+      await maySecondLook.opened;
+    }
+    return realFindOne(filter);
+  };
+  mayInsert.open();
+  await secondLook.opened;
+  return {
+    async finish() {
+      maySecondLook.open();
+      try {
+        return (await duplicate).created;
+      } finally {
+        finished.findOne = realFindOne;
+      }
+    },
+  };
+}
+
+async function expectOnlyTheArchivedCopy(queue: DurableQueue<{ n: number }, { ok: boolean }>) {
+  expect(await queue.items.findOne({ _id: 'x' } as Filter<QueueItem<{ n: number }, { ok: boolean }>>)).toBeNull();
+  expect((await queue.get('x'))!.status).toBe('CANCELLED');
+  expect(await historyOf(queue)).toEqual([]);
+}
+
 describe('a queue element archived while a stale copy of it is in use', () => {
   it('a worker whose element was withdrawn and archived cannot complete it, and leaves no history behind', async () => {
     const queue = await newQueue();
@@ -50,62 +116,26 @@ describe('a queue element archived while a stale copy of it is in use', () => {
     const queue = await newQueue();
     await queue.enqueue('x', { n: 1 });
     const [lease] = await queue.lease('w', 1);
+    const late = await withdrawDuringLateDuplicate(queue); // x is live again for a moment, at version 0
+    const completed = await queue.complete(lease!, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
+    expect(await late.finish()).toBe(false);
+    expect(completed).toBe(false);
+    await expectOnlyTheArchivedCopy(queue);
+  });
 
-    // Hold the duplicate enqueue after its first look at `finished` (x not there yet), and again
-    // before its second, so that the withdrawal archives x in between and x is briefly live again.
-    const finished = queue.finished as unknown as { findOne: (filter: Filter<QueueItem<unknown>>) => Promise<unknown> };
-    const realFindOne = finished.findOne.bind(queue.finished);
-    const gate = () => {
-      let open!: () => void;
-      const opened = new Promise<void>((resolve) => (open = resolve));
-      return { open, opened };
-    };
-    const firstLooked = gate();
-    const mayInsert = gate();
-    const secondLook = gate();
-    const maySecondLook = gate();
-    let looks = 0;
-    finished.findOne = async (filter) => {
-      looks++;
-      if (looks === 1) {
-        const found = await realFindOne(filter);
-        firstLooked.open();
-        await mayInsert.opened;
-        return found;
-      }
-      if (looks === 2) {
-        secondLook.open();
-        await maySecondLook.opened;
-      }
-      return realFindOne(filter);
-    };
-    try {
-      const duplicate = queue.enqueue('x', { n: 99 });
-      await firstLooked.opened;
-      finished.findOne = realFindOne;
-      expect((await queue.withdraw('x', [])).outcome).toBe('withdrawn');
-      looks = 1;
-      finished.findOne = async (filter) => {
-        looks++;
-        if (looks === 2) {
-          secondLook.open();
-          await maySecondLook.opened;
-        }
-        return realFindOne(filter);
-      };
-      mayInsert.open();
-      await secondLook.opened; // x is live again for a moment, at version 0
-
-      const completed = await queue.complete(lease!, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
-      maySecondLook.open();
-      expect((await duplicate).created).toBe(false);
-      expect(completed).toBe(false);
-    } finally {
-      finished.findOne = realFindOne;
-    }
-    expect(await queue.items.findOne({ _id: 'x' } as Filter<QueueItem<{ n: number }, { ok: boolean }>>)).toBeNull();
-    expect((await queue.get('x'))!.status).toBe('CANCELLED');
-    expect(await historyOf(queue)).toEqual([]);
+  it('the old lease cannot complete the brief copy either once another worker leased it (same version, another life)', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('x', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    const late = await withdrawDuringLateDuplicate(queue);
+    const elsewhere = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const [other] = await elsewhere.lease('other', 1); // the brief copy, now at version 1 like the old lease's copy
+    expect(other?.id).toBe('x');
+    const completed = await queue.complete(lease!, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
+    expect(completed).toBe(false);
+    expect(await late.finish()).toBe(false);
+    expect(await elsewhere.complete(other!, { result: { ok: true } })).toBe(false); // its element is gone
+    await expectOnlyTheArchivedCopy(queue);
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
 import { isDuplicateKeyError } from './mongo.ts';
@@ -116,8 +116,8 @@ const EXPIRED_CHECK_MS = 1_000;
  * How many due elements one poll keeps for the leases that follow, and for how long. FerretDB 1.24
  * filters, sorts and limits in Go: a poll reads and decodes every READY element whatever its limit
  * (at 100 waiting, about 40 ms of FerretDB's CPU and as much of PostgreSQL's), so polling once per
- * lease made a backlog cost its square. Kept candidates may have been taken meanwhile by another
- * process: the lease's compare-and-swap refuses those, as it refuses any stale read.
+ * lease made a backlog cost its square. A kept element is read again by `_id` before it is leased
+ * (another process may have taken it meanwhile): one cheap lookup instead of a poll.
  */
 const CANDIDATES_KEPT = 64;
 const CANDIDATES_FRESH_MS = 1_000;
@@ -145,7 +145,9 @@ export class DurableQueue<P, R = unknown> {
   private expiredCheckedAt = 0;
   /** Due elements from the last poll not tried yet, oldest first (see CANDIDATES_KEPT). */
   private candidates: QueueItem<P, R>[] = [];
+  /** When they were read (performance.now(): a clock that never steps back). */
   private candidatesReadAt = 0;
+  private polling: Promise<void> | undefined;
   /** This queue's metric labels: its database (the stage's) and its name. */
   readonly labels: { database: string; queue: string };
 
@@ -158,6 +160,7 @@ export class DurableQueue<P, R = unknown> {
     this.finished = db.collection<QueueItem<P, R>>(`queue_${name}_finished`);
     this.cas = new VersionedDocuments(this.items as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_history`), {
       createHeads: false,
+      incarnation: 'enqueuedAt',
     });
     // Its history is looked up by _id only, so it needs no index, and exists once a merge happened.
     this.archiveCas = new VersionedDocuments(this.finished as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_archive_history`), {
@@ -270,31 +273,43 @@ export class DurableQueue<P, R = unknown> {
     const leases: Lease<P>[] = [];
     let polled = false;
     while (leases.length < limit) {
-      if (this.candidates.length === 0 || Date.now() - this.candidatesReadAt > CANDIDATES_FRESH_MS) {
+      if (this.candidates.length === 0 || performance.now() - this.candidatesReadAt > CANDIDATES_FRESH_MS) {
         // Kept candidates all refused (taken elsewhere): one fresh poll, not a loop of them.
         if (polled) break;
         await this.poll(limit);
         polled = true;
         if (this.candidates.length === 0) break;
       }
-      // Any of the kept ones, at random: workers in other processes keep the same oldest elements,
-      // and taking them in order would have each try every one the others just took.
-      const [candidate] = this.candidates.splice(Math.floor(Math.random() * this.candidates.length), 1);
-      const lease = await this.leaseOne(String(candidate!._id), owner, candidate as Head<ItemState<P, R>>);
+      // Workers polling together would all fight for the same oldest elements; taking one at
+      // random from the oldest few spreads them out, at little cost to order.
+      const window = Math.min(this.candidates.length, (limit - leases.length) * 4);
+      const [candidate] = this.candidates.splice(Math.floor(Math.random() * window), 1);
+      // A copy this call just read starts the compare-and-swap; one kept from an earlier poll is
+      // read again first (one lookup by _id). Its element may have been leased elsewhere (the read
+      // then refuses it at once), or finished and, for a moment, stored again by a late duplicate
+      // enqueue at version 0 again: a kept copy of version 0 would match that one without a read.
+      const known = polled ? (candidate as Head<ItemState<P, R>>) : undefined;
+      const lease = await this.leaseOne(String(candidate!._id), owner, known);
       if (lease) leases.push(lease);
     }
     return leases;
   }
 
-  /** Reads the due elements into `candidates`. */
-  private async poll(limit: number): Promise<void> {
-    // A lease expires only after visibilityTimeoutMs, and only when its worker died: looking
-    // for expired leases about once a second instead of on every poll halves the polling.
-    const now = new Date();
-    const withExpired = now.getTime() - this.expiredCheckedAt >= Math.min(EXPIRED_CHECK_MS, this.visibilityTimeoutMs / 4);
-    if (withExpired) this.expiredCheckedAt = now.getTime();
-    this.candidates = await this.due(now, Math.max(limit * 4, CANDIDATES_KEPT), 'availableAt', withExpired);
-    this.candidatesReadAt = Date.now();
+  /** Reads the due elements into `candidates`; concurrent callers share one poll. */
+  private poll(limit: number): Promise<void> {
+    this.polling ??= (async () => {
+      // A lease expires only after visibilityTimeoutMs, and only when its worker died: looking
+      // for expired leases about once a second instead of on every poll halves the polling.
+      const now = new Date();
+      const withExpired = now.getTime() - this.expiredCheckedAt >= Math.min(EXPIRED_CHECK_MS, this.visibilityTimeoutMs / 4);
+      if (withExpired) this.expiredCheckedAt = now.getTime();
+      const readAt = performance.now();
+      this.candidates = await this.due(now, Math.max(limit * 4, CANDIDATES_KEPT), 'availableAt', withExpired);
+      this.candidatesReadAt = readAt;
+    })().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
   }
 
   /**
@@ -338,7 +353,10 @@ export class DurableQueue<P, R = unknown> {
         status: 'LEASED',
         attempts: current.attempts + 1,
         availableAt: new Date(now.getTime() + this.visibilityTimeoutMs),
-        leaseToken: current.version + 1,
+        // Unique to this lease, not only to this version: an element finished and, for a moment,
+        // stored again by a late duplicate enqueue starts again at version 0, and a token made
+        // from the version would let the first lease's worker complete the second one's.
+        leaseToken: randomInt(1, 2 ** 48),
         leaseOwner: owner,
         updatedAt: now,
       };

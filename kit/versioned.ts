@@ -44,6 +44,13 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       maxAttempts?: number;
       /** false when heads are created elsewhere (a queue's enqueue): a late writer then never recreates a removed head. */
       createHeads?: boolean;
+      /**
+       * A field set once when a document is created (a queue element's `enqueuedAt`). A document
+       * removed with its history and stored again starts again at version 0; a head is written over
+       * a `known` version only if this field matches too, so a change made from the first life's
+       * copy never lands on the second one.
+       */
+      incarnation?: keyof S & string;
     } = {},
   ) {}
 
@@ -84,7 +91,7 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
         continue;
       }
       const head = { ...next, _id: key, version } as Head<S, K>;
-      const written = fromKnown ? await this.writeHeadOver(head, current!.version) : await this.writeHead(head);
+      const written = fromKnown ? await this.writeHeadOver(head, current!) : await this.writeHead(head);
       if (written === 'gone' || written === 'stale') {
         // Our claim is void; withdrawn, so that it neither stays behind nor blocks a later writer.
         await this.history.deleteOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>);
@@ -144,12 +151,16 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
   /**
    * Writes a head over exactly the version it was made from (see `known` in update). 'newer':
    * it is not there because the head already carries our claim or a later one (a writer that
-   * lost the race to us rolled ours forward); 'stale': the head is an older one than `previous`.
+   * lost the race to us rolled ours forward); 'stale': the head is an older one than `previous`,
+   * or another life of the document (see `incarnation`).
    */
-  private async writeHeadOver(head: Head<S, K>, previous: number): Promise<'written' | 'newer' | 'stale' | 'gone'> {
-    if ((await this.heads.replaceOne({ _id: head._id, version: previous } as Filter<Head<S, K>>, head)).matchedCount > 0) return 'written';
-    const now = await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { version: 1 } });
+  private async writeHeadOver(head: Head<S, K>, previous: Head<S, K>): Promise<'written' | 'newer' | 'stale' | 'gone'> {
+    const field = this.options.incarnation;
+    const sameLife = field ? { [field]: previous[field] } : {};
+    if ((await this.heads.replaceOne({ _id: head._id, version: previous.version, ...sameLife } as Filter<Head<S, K>>, head)).matchedCount > 0) return 'written';
+    const now = await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { version: 1, ...(field ? { [field]: 1 } : {}) } });
     if (!now) return 'gone';
+    if (field && !sameValue(now[field], previous[field])) return 'stale';
     return now.version >= head.version ? 'newer' : 'stale';
   }
 
@@ -158,6 +169,10 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
     const name = typeof key === 'string' ? key : key.toHexString();
     await this.history.deleteMany({ key: name } as Filter<HistoryEntry<S>>);
   }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 }
 
 function backoff(attempt: number): Promise<void> {
