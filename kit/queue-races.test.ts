@@ -137,6 +137,41 @@ describe('a queue element archived while a stale copy of it is in use', () => {
     expect(await elsewhere.complete(other!, { result: { ok: true } })).toBe(false); // its element is gone
     await expectOnlyTheArchivedCopy(queue);
   });
+
+  it('nor when its completion read the element before the withdrawal and claims after another worker leased the brief copy', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('x', { n: 1 });
+    const worker = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const [lease] = await worker.lease('w', 1);
+    // A copy of the lease has no head kept with it: completing it reads the element first.
+    // Its claim of the next version is held until the element has been archived and stored again.
+    const history = (worker as unknown as { cas: { history: { insertOne: (doc: unknown) => Promise<unknown> } } }).cas.history;
+    const realInsert = history.insertOne.bind(history);
+    let claimRead!: () => void;
+    const readDone = new Promise<void>((resolve) => (claimRead = resolve));
+    let mayClaim!: () => void;
+    const claimAllowed = new Promise<void>((resolve) => (mayClaim = resolve));
+    history.insertOne = async (doc) => {
+      history.insertOne = realInsert;
+      claimRead();
+      await claimAllowed;
+      return realInsert(doc);
+    };
+    const completing = worker.complete({ ...lease! }, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
+    await readDone;
+    const late = await withdrawDuringLateDuplicate(queue);
+    const elsewhere = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const [other] = await elsewhere.lease('other', 1);
+    expect(other?.id).toBe('x');
+    mayClaim();
+    expect(await completing).toBe(false);
+    const brief = await queue.items.findOne({ _id: 'x' } as Filter<QueueItem<{ n: number }, { ok: boolean }>>);
+    expect(brief).toMatchObject({ status: 'LEASED', leaseOwner: 'other', outboxPending: false });
+    // Nothing irreversible is done for the brief copy either: its worker cannot pass the point of no return.
+    expect(await elsewhere.seal(other!)).toBeNull();
+    expect(await late.finish()).toBe(false);
+    await expectOnlyTheArchivedCopy(queue);
+  });
 });
 
 // A finished element whose last deliveries went through is archived straight from the relay's

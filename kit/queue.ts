@@ -450,6 +450,9 @@ export class DurableQueue<P, R = unknown> {
       return { ...stateOf(current!), sealed: true, updatedAt: new Date() };
     }, this.leaseHeads.get(lease));
     if (head === REFUSED) return null;
+    // An archived element can be live again for a moment (a late duplicate enqueue stores it, then
+    // finds the archived copy and removes its own): nothing irreversible is done for such a copy.
+    if (await this.finished.findOne({ _id: lease.id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) return null;
     this.leaseHeads.set(lease, head);
     return head.payload;
   }

@@ -47,12 +47,14 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       /**
        * A field set once when a document is created (a queue element's `enqueuedAt`). A document
        * removed with its history and stored again starts again at version 0; a head is written over
-       * a `known` version only if this field matches too, so a change made from the first life's
-       * copy never lands on the second one.
+       * the version it was made from only if this field matches too, so a change made from the
+       * first life's copy never lands on the second one. Only with `createHeads: false`.
        */
       incarnation?: keyof S & string;
     } = {},
-  ) {}
+  ) {
+    if (options.incarnation && options.createHeads !== false) throw new Error('VersionedDocuments: `incarnation` needs `createHeads: false`');
+  }
 
   private get maxAttempts() {
     return this.options.maxAttempts ?? 200;
@@ -91,7 +93,7 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
         continue;
       }
       const head = { ...next, _id: key, version } as Head<S, K>;
-      const written = fromKnown ? await this.writeHeadOver(head, current!) : await this.writeHead(head);
+      const written = fromKnown ? await this.writeHeadOver(head, current!) : await this.writeHead(head, current);
       if (written === 'gone' || written === 'stale') {
         // Our claim is void; withdrawn, so that it neither stays behind nor blocks a later writer.
         await this.history.deleteOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>);
@@ -122,7 +124,8 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       if (!entry) break;
       latest = entry;
     }
-    if (latest) await this.writeHead({ ...latest.state, _id: key, version: latest.version } as Head<S, K>);
+    // A claim another life of the document left behind (see `incarnation`) is not rolled onto this one.
+    if (latest) await this.writeHead({ ...latest.state, _id: key, version: latest.version } as Head<S, K>, latest.state);
   }
 
   /**
@@ -131,12 +134,16 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
    * document). Neither database makes that check and the write one atomic step on FerretDB;
    * a newer head that lands between the two is repaired by the roll-forward check in `update`.
    */
-  private async writeHead(head: Head<S, K>): Promise<'written' | 'newer' | 'gone'> {
+  private async writeHead(head: Head<S, K>, base: S | null): Promise<'written' | 'newer' | 'stale' | 'gone'> {
     const older = { _id: head._id, version: { $lt: head.version } } as Filter<Head<S, K>>;
     if (this.options.createHeads === false) {
-      if ((await this.heads.replaceOne(older, head)).matchedCount > 0) return 'written';
-      // Rare: tell a newer head from a removed one.
-      return (await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { _id: 1 } })) ? 'newer' : 'gone';
+      const field = this.options.incarnation;
+      const sameLife = field && base ? { [field]: base[field] } : {};
+      if ((await this.heads.replaceOne({ ...older, ...sameLife }, head)).matchedCount > 0) return 'written';
+      // Rare: tell a newer head from a removed one, or from another life of the document.
+      const now = await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { _id: 1, ...(field ? { [field]: 1 } : {}) } });
+      if (!now) return 'gone';
+      return field && base && !sameValue(now[field], base[field]) ? 'stale' : 'newer';
     }
     try {
       // No older head: inserted, unless a head with this _id exists (then it is not older).
