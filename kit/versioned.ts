@@ -137,13 +137,11 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
   private async writeHead(head: Head<S, K>, base: S | null): Promise<'written' | 'newer' | 'stale' | 'gone'> {
     const older = { _id: head._id, version: { $lt: head.version } } as Filter<Head<S, K>>;
     if (this.options.createHeads === false) {
-      const field = this.options.incarnation;
-      const sameLife = field && base ? { [field]: base[field] } : {};
-      if ((await this.heads.replaceOne({ ...older, ...sameLife }, head)).matchedCount > 0) return 'written';
+      if ((await this.heads.replaceOne({ ...older, ...this.sameLifeAs(base) }, head)).matchedCount > 0) return 'written';
       // Rare: tell a newer head from a removed one, or from another life of the document.
-      const now = await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { _id: 1, ...(field ? { [field]: 1 } : {}) } });
+      const now = await this.headNow(head._id);
       if (!now) return 'gone';
-      return field && base && !sameValue(now[field], base[field]) ? 'stale' : 'newer';
+      return this.isOtherLife(now, base) ? 'stale' : 'newer';
     }
     try {
       // No older head: inserted, unless a head with this _id exists (then it is not older).
@@ -162,13 +160,28 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
    * or another life of the document (see `incarnation`).
    */
   private async writeHeadOver(head: Head<S, K>, previous: Head<S, K>): Promise<'written' | 'newer' | 'stale' | 'gone'> {
-    const field = this.options.incarnation;
-    const sameLife = field ? { [field]: previous[field] } : {};
-    if ((await this.heads.replaceOne({ _id: head._id, version: previous.version, ...sameLife } as Filter<Head<S, K>>, head)).matchedCount > 0) return 'written';
-    const now = await this.heads.findOne({ _id: head._id } as Filter<Head<S, K>>, { projection: { version: 1, ...(field ? { [field]: 1 } : {}) } });
+    if ((await this.heads.replaceOne({ _id: head._id, version: previous.version, ...this.sameLifeAs(previous) } as Filter<Head<S, K>>, head)).matchedCount > 0) return 'written';
+    const now = await this.headNow(head._id);
     if (!now) return 'gone';
-    if (field && !sameValue(now[field], previous[field])) return 'stale';
+    if (this.isOtherLife(now, previous)) return 'stale';
     return now.version >= head.version ? 'newer' : 'stale';
+  }
+
+  /** The part of a head write's filter that keeps it to the life of the document `base` was read in (see `incarnation`). */
+  private sameLifeAs(base: S | null): Filter<Head<S, K>> {
+    const field = this.options.incarnation;
+    return (field && base ? { [field]: base[field] } : {}) as Filter<Head<S, K>>;
+  }
+
+  /** After a head write matched nothing: the head's version and life now, or null when it was removed. */
+  private headNow(id: K): Promise<Head<S, K> | null> {
+    const field = this.options.incarnation;
+    return this.heads.findOne({ _id: id } as Filter<Head<S, K>>, { projection: { version: 1, ...(field ? { [field]: 1 } : {}) } }) as Promise<Head<S, K> | null>;
+  }
+
+  private isOtherLife(now: Head<S, K>, base: S | null): boolean {
+    const field = this.options.incarnation;
+    return !!field && !!base && !sameValue(now[field], base[field]);
   }
 
   /** Forgets a document's history (it is finished and archived elsewhere): one request, by the indexed key. */
