@@ -75,6 +75,26 @@ describe("tracking's event log", () => {
     }
   });
 
+  it('records a delivery of several transitions in the order given, and a redelivery with new ones appends only the new', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger });
+    await log.start();
+    try {
+      const first = [transition(3), transition(1), transition(2)];
+      expect(await log.record(first)).toBe(3);
+      // Redelivered with two more, one of them twice in the same delivery.
+      expect(await log.record([transition(4), ...first, transition(5), transition(4)])).toBe(2);
+      const events = await store.eventsBetween(1, 10);
+      expect(events.map((e) => e.transitionId)).toEqual([3, 1, 2, 4, 5].map((n) => transition(n)._id));
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(await store.appendedSeq(transition(5)._id)).toBe(5);
+    } finally {
+      await log.stop();
+    }
+  });
+
   it('appends the event of a transition whose first recording stopped half-way, once', async () => {
     const db = await dbs.create('eventlog');
     const store = new TrackingStore(db);

@@ -120,6 +120,38 @@ describe('refunds', () => {
     expect(await paidBack(chargeId)).toBe(4000);
   });
 
+  it("answers an order's refunds, waiting and done, and those requested before refunds were noted by order", async () => {
+    const refundsOf = async (...orderIds: string[]) => {
+      const response = await gql(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { refunds { id status } } } }`, {
+        r: orderIds.map((id) => ({ __typename: 'Order', id })),
+      });
+      expect(response.errors).toBeUndefined();
+      return (response.data!._entities as { refunds: { id: string; status: string }[] }[]).map((order) => order.refunds.map((refund) => `${refund.id} ${refund.status}`));
+    };
+    const chargeId = await charged();
+    expect((await requestRefund({ refundId: 'r-listed-1', chargeId, amount: 1000, orderId: 'order-listed' })).errors).toBeUndefined();
+    const worker = startPaymentsWorker(store, processor, clients, silentLogger);
+    try {
+      await eventually(() => store.refundRequests.get('r-listed-1'), (item) => item?.status === 'DONE');
+    } finally {
+      await worker.stop();
+    }
+    expect((await requestRefund({ refundId: 'r-listed-2', chargeId, amount: 500, orderId: 'order-listed' })).errors).toBeUndefined();
+    // A request stored by an earlier version, which noted no order: found once the store starts again.
+    await store.refundRequests.enqueue('r-earlier', { refundId: 'r-earlier', orderId: 'order-earlier', chargeId, amount: { amount: 100, currency: 'GBP' }, reason: 'cancelled' });
+    expect(await refundsOf('order-earlier')).toEqual([[]]);
+    await store.refundOrders.deleteMany({});
+    await store.ensureIndexes(); // a start that has noted them already reads nothing
+    expect(await refundsOf('order-earlier')).toEqual([[]]);
+    await store.refundOrders.db.collection('migrations').deleteMany({});
+    await store.ensureIndexes();
+    const [listed, earlier, none] = await refundsOf('order-listed', 'order-earlier', 'order-none');
+    expect(listed![0]).toBe('r-listed-1 REFUNDED');
+    expect(listed![1]).toMatch(/^r-listed-2 /);
+    expect(earlier).toEqual([expect.stringMatching(/^r-earlier /)]);
+    expect(none).toEqual([]);
+  });
+
   it('refuses bad input with its code and enqueues nothing', async () => {
     const chargeId = await charged();
     expect(codes(await requestRefund({ refundId: 'r-zero', chargeId, amount: 0 }))).toEqual(['BAD_USER_INPUT']);

@@ -45,6 +45,7 @@ export const resolvers: Resolvers = {
         amount: { amount: input.amount.amount, currency: input.amount.currency.toUpperCase() },
         reason: input.reason.slice(0, 500),
       };
+      await store.noteRefundOrder(input.refundId, payload.orderId);
       const { item, created } = await store.refundRequests.enqueue(input.refundId, payload);
       if (!created) sameRequestOrConflict(item.payload, payload, `refundId ${input.refundId}`, 'refundId');
       return item;

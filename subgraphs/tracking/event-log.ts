@@ -85,11 +85,16 @@ export class EventLog {
     return this.readHead;
   }
 
-  /** Stores transitions once each and appends one event for each. Returns how many were new. */
+  /**
+   * Stores transitions once each and appends one event for each, in the order given. Returns how
+   * many were new. All of them are stored in one request and appended together (one group), so a
+   * delivery costs the same few requests however many transitions it carries.
+   */
   async record(transitions: readonly TransitionDoc[]): Promise<number> {
-    let added = 0;
-    for (const doc of transitions) {
-      const { stored, inserted } = await this.store.recordOnce(doc);
+    const distinct = [...new Map(transitions.map((doc) => [doc._id, doc])).values()];
+    const recorded = await this.store.recordAllOnce(distinct);
+    const toAppend: TransitionDoc[] = [];
+    for (const { stored, inserted } of recorded) {
       if (!inserted) {
         // A redelivery (its sender timed out while the first was still being recorded, here or elsewhere).
         const underWay = this.appendsUnderWay.get(stored._id);
@@ -100,11 +105,12 @@ export class EventLog {
         if ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
       }
       // Stored here, or stored by a delivery that stopped before appending its event: append it.
-      await this.appendOnce(stored);
-      transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
-      added++;
+      toAppend.push(stored);
     }
-    return added;
+    // Queued together and in order, so they land in one group, in the order given.
+    await Promise.all(toAppend.map((stored) => this.appendOnce(stored)));
+    for (const stored of toAppend) transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
+    return toAppend.length;
   }
 
   /** One append per transition in this process, however many deliveries of it arrive meanwhile. */

@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
@@ -88,6 +88,20 @@ export class TrackingStore {
     }
   }
 
+  /**
+   * Stores transitions once each, in one request for all of them: says, in order, which this call
+   * stored and, for the others (re-deliveries), what is stored. Ids must be distinct.
+   */
+  async recordAllOnce(docs: readonly TransitionDoc[]): Promise<{ stored: TransitionDoc; inserted: boolean }[]> {
+    const recordedAt = new Date();
+    const fresh = docs.map((doc) => ({ ...doc, recordedAt }));
+    const failed = await insertIgnoringDuplicates(this.transitions, fresh);
+    const results: { stored: TransitionDoc; inserted: boolean }[] = fresh.map((stored) => ({ stored, inserted: true }));
+    // A re-delivery: what is stored is what the first delivery stored (its recordedAt says when).
+    await Promise.all(failed.map(async (index) => (results[index] = await this.recordOnce(docs[index]!))));
+    return results;
+  }
+
   /** The entry of a transition's event, or null if it has none yet (asked only for re-deliveries). */
   async appendedSeq(transitionId: string): Promise<number | null> {
     return (await this.appended.findOne({ _id: transitionId }))?.seq ?? null;
@@ -101,15 +115,10 @@ export class TrackingStore {
   /** Records which entry holds each transition's event, in one request; one recorded already stays as it is. */
   async markAppended(marks: readonly { transitionId: string; seq: number }[]): Promise<void> {
     if (marks.length === 0) return;
-    try {
-      await this.appended.insertMany(
-        marks.map(({ transitionId, seq }) => ({ _id: transitionId, seq })),
-        { ordered: false },
-      );
-    } catch (error) {
-      const duplicatesOnly = error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((failed) => failed.code === 11000);
-      if (!duplicatesOnly && !isDuplicateKeyError(error)) throw error;
-    }
+    await insertIgnoringDuplicates(
+      this.appended,
+      marks.map(({ transitionId, seq }) => ({ _id: transitionId, seq })),
+    );
   }
 
   /** Log entry `seq`, if written. */
@@ -168,17 +177,19 @@ export class TrackingStore {
     return [...new Set(shipped.map((t) => t.orderId).filter((id): id is string => id !== null))];
   }
 
-  /** Copies an order's transitions to the warehouse, then removes them here: a crash in between leaves copies, never gaps. */
+  /**
+   * Copies an order's transitions to the warehouse, then removes them here: a crash in between
+   * leaves copies, never gaps. One request for the copies and one per order for the removal (its
+   * filter names the order, which both databases look up by index, and then only the copied ids).
+   */
   async moveToWarehouse(transitions: readonly TransitionDoc[]): Promise<void> {
-    for (const doc of transitions) {
-      try {
-        await this.warehouse.insertOne(doc);
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error; // copied by an earlier, interrupted move
-      }
-    }
-    for (const doc of transitions) await this.transitions.deleteOne({ _id: doc._id });
-    for (const doc of transitions) await this.appended.deleteOne({ _id: doc._id });
+    if (transitions.length === 0) return;
+    await insertIgnoringDuplicates(this.warehouse, transitions); // some copied by an earlier, interrupted move
+    const byOrder = new Map<string | null, string[]>();
+    for (const doc of transitions) byOrder.set(doc.orderId, [...(byOrder.get(doc.orderId) ?? []), doc._id]);
+    await Promise.all([...byOrder].map(([orderId, ids]) => this.transitions.deleteMany({ orderId, _id: { $in: ids } })));
+    // The marks have no order to look them up by, and `$in` alone is a scan on FerretDB.
+    await Promise.all(transitions.map((doc) => this.appended.deleteOne({ _id: doc._id })));
   }
 
   async recent(orderId: string): Promise<TransitionDoc[]> {
@@ -193,6 +204,23 @@ export class TrackingStore {
 
 /** Sorts like the number it holds: 000000000000042. */
 export const eventId = sequenceId;
+
+/**
+ * Inserts documents in one request; those whose `_id` is taken already stay as they are.
+ * Returns the positions of those not inserted for that reason.
+ */
+async function insertIgnoringDuplicates<T extends { _id: string }>(collection: Collection<T>, docs: readonly T[]): Promise<number[]> {
+  if (docs.length === 0) return [];
+  try {
+    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+    return [];
+  } catch (error) {
+    if (isDuplicateKeyError(error) && docs.length === 1) return [0];
+    const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+    if (writeErrors.length === 0 || !writeErrors.every((write) => write.code === 11000)) throw error;
+    return writeErrors.map((write) => write.index);
+  }
+}
 
 function merged(lists: TransitionDoc[][]): TransitionDoc[] {
   const byId = new Map<string, TransitionDoc>();
