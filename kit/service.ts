@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { InternalTokens } from './auth/tokens.ts';
 import { parseEnv, portVar, serviceConfig, type ServiceConfig } from './env.ts';
 import { closeServer, listen } from './http.ts';
+import { announceMetricsPort } from './launcher-messages.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { connectMongo, watchServerMonitor } from './mongo.ts';
 import { databaseCheck, withProbes } from './probes.ts';
@@ -75,6 +76,7 @@ export async function runService<E = undefined>(
       const listening = await listen(withProbes(undefined, { database: databaseCheck(db) }), metricsPort, config.host, 'METRICS_PORT');
       server = listening.server;
       logger.info(`working; metrics on http://localhost:${listening.port}/metrics`, { db: config.dbName });
+      announceMetricsPort(listening.port);
     }
 
     onShutdown(async () => {

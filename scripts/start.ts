@@ -15,6 +15,7 @@ import { demo } from '../subgraphs/demo-data.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 import { policyFromEnv, Supervisor } from './supervisor.ts';
+import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 const fail = (message: string): never => {
@@ -145,6 +146,7 @@ async function main() {
   const gateway = plans.find((plan) => plan.name === 'gateway')!;
   await launch(gateway, { ...shared, GATEWAY_PORT: String(gateway.port), ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) });
 
+  const metricsLine = await workerMetricsLine(workerCounts.reduce((sum, [, count]) => sum + count, 0));
   process.stdout.write(
     [
       '',
@@ -155,6 +157,7 @@ async function main() {
         ? [`  Regions:   ${replicaPlans.map(({ plan }) => `${plan.name} http://localhost:${plan.port}/graphql`).join(', ')} (customers replicas; { replicationStatus { lagMs } })`]
         : []),
       `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
+      metricsLine,
       `  Live:      ws://localhost:${gateway.port}/graphql (subscriptions), http://localhost:${gateway.port}/track?order=<id>`,
       ...(supportToken && adaToken
         ? [
@@ -170,6 +173,7 @@ async function main() {
       '',
     ].join('\n') + '\n',
   );
+  bannerPrinted = true;
 }
 
 async function ensurePortFree(plan: Pick<ServicePlan, 'port' | 'portVar'> & { name: string }) {
@@ -227,12 +231,40 @@ function workerCount(stage: string): number {
   return count;
 }
 
-/** A worker process leases from its stage's queue; it serves no HTTP, so it is up once it runs. */
+/**
+ * Where each worker serves /metrics, as it said over its IPC channel once listening (any free port,
+ * so that launchers side by side never collide; again after a restart). Printed with the banner,
+ * or as it arrives once the banner is out.
+ */
+const workerMetricsPorts = new Map<string, number>();
+let bannerPrinted = false;
+
+/** A worker process leases from its stage's queue; it serves only /health, /ready and /metrics, so it is up once it runs. */
 function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv) {
   const name = `${stage}-worker-${index}`;
-  const spawnIt = () => spawn(process.execPath, nodeArgs(`subgraphs/${stage}/run-worker.ts`), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const spawnIt = () => {
+    const child = spawn(process.execPath, nodeArgs(`subgraphs/${stage}/run-worker.ts`), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message) => {
+      if (!isMetricsPortMessage(message)) return;
+      workerMetricsPorts.set(name, message.port);
+      if (bannerPrinted) say(`${name} metrics: http://localhost:${message.port}/metrics`);
+    });
+    return child;
+  };
   const supervised = supervisor.add(name, spawnIt);
   say(`starting ${name} (pid ${supervised.child.pid})`);
+}
+
+/** Waits a little for every worker to say where its metrics are; the banner names those that did. */
+async function workerMetricsLine(workers: number): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  while (workerMetricsPorts.size < workers && Date.now() < deadline && !stopping) await new Promise((resolve) => setTimeout(resolve, 100));
+  const known = [...workerMetricsPorts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, port]) => `${name} :${port}`)
+    .join(', ');
+  const later = workerMetricsPorts.size < workers ? ' (the others are printed when they are up)' : '';
+  return `  Metrics:   /metrics on the gateway and every subgraph; workers: ${known || 'none yet'}${later}`;
 }
 
 async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs = 180_000) {

@@ -141,7 +141,16 @@ describe('npm start', () => {
     expect(rival.output()).not.toContain('database: FerretDB');
     expect((await gql(gatewayUrl, customersQuery, {}, { token: support })).data).toEqual(before.data);
 
-    const ports = [first.databasePort(), ...Object.values(env).map(Number)];
+    // The banner says where each worker's metrics are, and they answer there.
+    const workerMetrics = [...first.output().matchAll(/(\w+)-worker-1 :(\d+)/g)].map((match) => [match[1]!, Number(match[2])] as const);
+    expect(workerMetrics.map(([stage]) => stage)).toContain('orders');
+    for (const [, port] of workerMetrics) {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('queue_');
+    }
+
+    const ports = [first.databasePort(), ...Object.values(env).map(Number), ...workerMetrics.map(([, port]) => port)];
     expect(await listening(ports)).toEqual(ports);
     expect(await interrupt(first.child, first.exited)).toBe(0);
     expect(first.output()).toContain('[start] stopped');
