@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveFulfilled } from '../subgraphs/tracking/archiver.ts';
-import { gql, TestDatabases } from './harness.ts';
+import { codes, gql, TestDatabases } from './harness.ts';
 import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -76,6 +76,15 @@ describe('tracking', () => {
     expect((await gql(system.urls.tracking, record, { input })).data!.recordTransitions).toBe(0);
     const stored = await gql(system.gatewayUrl, `{ transitions(elementId: "r-dup") { to } }`);
     expect(stored.data!.transitions).toEqual([{ to: 'STOCKED' }]);
+  });
+
+  it('refuses a batch naming an id too long to index, and stores none of it', async () => {
+    const fine = { id: 'test:long-1', elementType: 'RECEIPT', elementId: 'r-long', from: 'QUEUED', to: 'STOCKED', node: 'receiving', at: new Date().toISOString() };
+    const input = [fine, { ...fine, id: 'test:long-2', elementId: 'r'.repeat(1_001) }];
+    const response = await gql(system.urls.tracking, `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`, { input });
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0]!.message).toContain('elementId must be at most 1000 characters');
+    expect((await gql(system.gatewayUrl, `{ transitions(elementId: "r-long") { to } }`)).data!.transitions).toEqual([]);
   });
 
   it('tells how long orders waited in each state', async () => {

@@ -120,14 +120,25 @@ describe('refunds', () => {
     expect(await paidBack(chargeId)).toBe(4000);
   });
 
+  /** Each order's refunds, as `id STATUS`, asked as the gateway asks payments. */
+  const refundsOf = async (...orderIds: string[]) => {
+    const response = await gql(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { refunds { id status } } } }`, {
+      r: orderIds.map((id) => ({ __typename: 'Order', id })),
+    });
+    expect(response.errors).toBeUndefined();
+    return (response.data!._entities as { refunds: { id: string; status: string }[] }[]).map((order) => order.refunds.map((refund) => `${refund.id} ${refund.status}`));
+  };
+
+  it('a refund id asked again for another order is a CONFLICT that leaves the accepted refund with its order', async () => {
+    const chargeId = await charged();
+    // The losing request got as far as its note before the winner stored the request.
+    await store.noteRefundOrder('r-contested', 'order-loser');
+    expect((await requestRefund({ refundId: 'r-contested', chargeId, amount: 100, orderId: 'order-winner' })).errors).toBeUndefined();
+    expect(codes(await requestRefund({ refundId: 'r-contested', chargeId, amount: 100, orderId: 'order-loser' }))).toEqual(['CONFLICT']);
+    expect(await refundsOf('order-winner', 'order-loser')).toEqual([['r-contested QUEUED'], []]);
+  });
+
   it("answers an order's refunds, waiting and done, and those requested before refunds were noted by order", async () => {
-    const refundsOf = async (...orderIds: string[]) => {
-      const response = await gql(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { refunds { id status } } } }`, {
-        r: orderIds.map((id) => ({ __typename: 'Order', id })),
-      });
-      expect(response.errors).toBeUndefined();
-      return (response.data!._entities as { refunds: { id: string; status: string }[] }[]).map((order) => order.refunds.map((refund) => `${refund.id} ${refund.status}`));
-    };
     const chargeId = await charged();
     expect((await requestRefund({ refundId: 'r-listed-1', chargeId, amount: 1000, orderId: 'order-listed' })).errors).toBeUndefined();
     const worker = startPaymentsWorker(store, processor, clients, silentLogger);

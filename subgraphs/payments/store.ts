@@ -120,16 +120,23 @@ export class PaymentsStore {
     await this.indexEarlierRefunds();
   }
 
-  /** Notes which order a refund is for, before the refund is requested (so a stored request always has its note). */
+  /**
+   * Notes which order a refund is for, before the refund is requested (so a stored request always
+   * has its note). One note per order and refund id: a request refused as a CONFLICT (the same id
+   * for another order) leaves a note of its own, which leads to a request for another order and is
+   * passed over, never one that hides the accepted request's.
+   */
   async noteRefundOrder(refundId: string, orderId: string | null): Promise<void> {
-    await this.refundOrders.insertOne({ _id: refundId, orderId }).catch((error: unknown) => {
+    await this.refundOrders.insertOne({ _id: JSON.stringify([orderId, refundId]), orderId, refundId }).catch((error: unknown) => {
       if (!isDuplicateKeyError(error)) throw error;
     });
   }
 
   /**
    * Refund requests stored before `refund_orders` existed get their note, once per database: one
-   * read of every request at that start, none after (`migrations` records it was done).
+   * read of every request at that start, none after (`migrations` records it was done). So stop
+   * every payments process of an older version before this one first starts (as `npm start` and
+   * `docker compose up` do): a request an older process stores after that has no note.
    */
   private async indexEarlierRefunds(): Promise<void> {
     if (await this.migrations.findOne({ _id: 'refund_orders' })) return;
@@ -155,14 +162,17 @@ export class PaymentsStore {
   async refundsForOrders(orderIds: readonly string[]): Promise<RefundItem[]> {
     if (orderIds.length === 0) return [];
     const notes = await findWhereIn(this.refundOrders, 'orderId', orderIds);
-    // A note without a request: its requester stopped between the two writes (or was refused as a conflict).
-    const items = (await Promise.all(notes.map((note) => this.refundRequests.get(note._id)))).filter((item): item is RefundItem => item !== null);
-    return items.filter((item) => item.payload.orderId !== null && orderIds.includes(item.payload.orderId)).sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
+    const requests = await Promise.all(notes.map((note) => this.refundRequests.get(note.refundId)));
+    // A note whose request is missing (its requester stopped between the two writes) or is for
+    // another order (it was refused as a CONFLICT) is passed over.
+    const refunds = requests.filter((item, i): item is RefundItem => item !== null && item.payload.orderId === notes[i]!.orderId);
+    return [...new Map(refunds.map((item) => [item._id, item])).values()].sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
   }
 }
 
-/** Which order a refund request is for (`refund_orders`). */
+/** Which order a refund request is for (`refund_orders`); `_id` is `[orderId, refundId]` as JSON. */
 export interface RefundOrderDoc {
   _id: string;
   orderId: string | null;
+  refundId: string;
 }

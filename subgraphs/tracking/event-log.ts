@@ -2,7 +2,7 @@ import type { Logger } from '../../kit/logger.ts';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { transitionsRecorded } from '../../kit/metrics.ts';
-import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
+import { eventId, PartlyRecorded, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
 
 /** Transitions appended in one go at the most. */
 const MAX_GROUP = 200;
@@ -87,30 +87,57 @@ export class EventLog {
 
   /**
    * Stores transitions once each and appends one event for each, in the order given. Returns how
-   * many were new. All of them are stored in one request and appended together (one group), so a
-   * delivery costs the same few requests however many transitions it carries.
+   * many were new. They are stored in one request; a run of transitions stored by this call is
+   * appended as one group. A transition another delivery stored first is waited for in its place
+   * (its event must come before those after it), and what this call stored before it is appended
+   * first: nobody else appends those, so a delivery waiting for them is never held up by this wait.
+   * Deliveries that give the same transitions in the same order (a redelivery, or the order's
+   * transitions up to each of its moves) never wait on each other. Two that give them in
+   * contradictory orders cannot both be honoured: each waits for the other's until the take-over
+   * (`takeOverAfterMs`), and a transition both then append is given to subscribers once.
    */
   async record(transitions: readonly TransitionDoc[]): Promise<number> {
-    const distinct = [...new Map(transitions.map((doc) => [doc._id, doc])).values()];
-    const recorded = await this.store.recordAllOnce(distinct);
-    const toAppend: TransitionDoc[] = [];
-    for (const { stored, inserted } of recorded) {
-      if (!inserted) {
-        // A redelivery (its sender timed out while the first was still being recorded, here or elsewhere).
-        const underWay = this.appendsUnderWay.get(stored._id);
-        if (underWay) {
-          await underWay;
-          continue;
-        }
-        if ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
-      }
-      // Stored here, or stored by a delivery that stopped before appending its event: append it.
-      toAppend.push(stored);
+    let recorded: { stored: TransitionDoc; inserted: boolean }[];
+    try {
+      recorded = await this.store.recordAllOnce(firstOfEachId(transitions));
+    } catch (error) {
+      if (!(error instanceof PartlyRecorded)) throw error;
+      // What this call did store gets its event, so that no stored transition waits for a redelivery to be seen.
+      await this.appendAll(error.stored).catch(() => {});
+      throw error.cause;
     }
-    // Queued together and in order, so they land in one group, in the order given.
-    await Promise.all(toAppend.map((stored) => this.appendOnce(stored)));
-    for (const stored of toAppend) transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
-    return toAppend.length;
+    let added = 0;
+    let run: TransitionDoc[] = [];
+    const appendRun = async () => {
+      const appending = run;
+      run = [];
+      added += await this.appendAll(appending);
+    };
+    for (const { stored, inserted } of recorded) {
+      if (inserted) {
+        run.push(stored);
+        continue;
+      }
+      // A redelivery (its sender timed out while the first was still being recorded, here or elsewhere).
+      await appendRun();
+      const underWay = this.appendsUnderWay.get(stored._id);
+      if (underWay) {
+        await underWay;
+        continue;
+      }
+      if ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
+      // Stored by a delivery that stopped before appending its event: append it.
+      run.push(stored);
+    }
+    await appendRun();
+    return added;
+  }
+
+  /** Appends events for these transitions, queued together and in order (one group unless an append is under way); how many. */
+  private async appendAll(transitions: readonly TransitionDoc[]): Promise<number> {
+    await Promise.all(transitions.map((stored) => this.appendOnce(stored)));
+    for (const stored of transitions) transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
+    return transitions.length;
   }
 
   /** One append per transition in this process, however many deliveries of it arrive meanwhile. */
@@ -421,4 +448,10 @@ class Follower implements AsyncIterableIterator<EventDoc> {
     this.waiting?.cancel();
     return { value: undefined, done: true };
   }
+}
+
+/** A delivery naming one transition twice is taken as naming it once, as first given. */
+function firstOfEachId(transitions: readonly TransitionDoc[]): TransitionDoc[] {
+  const seen = new Set<string>();
+  return transitions.filter((doc) => !seen.has(doc._id) && seen.add(doc._id));
 }

@@ -12,6 +12,9 @@ function cursorArg(after: string | null | undefined): number | null {
   return Number(after);
 }
 
+/** Longest id, element id or order id a transition may have. */
+const MAX_ID_LENGTH = 1_000;
+
 const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId });
 
 export const resolvers: Resolvers = {
@@ -51,6 +54,10 @@ export const resolvers: Resolvers = {
           const at = new Date(t.at);
           if (Number.isNaN(at.getTime())) throw badInput(`transition ${t.id} has no valid time`, 'at');
           if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
+          // The database indexes these: PostgreSQL refuses an index entry over about 2.7 KB, after part of a batch is stored.
+          for (const [field, value] of [['id', t.id], ['elementId', t.elementId], ['orderId', t.orderId]] as const) {
+            if (value != null && value.length > MAX_ID_LENGTH) throw badInput(`a transition's ${field} must be at most ${MAX_ID_LENGTH} characters`, field);
+          }
           return {
             _id: t.id,
             elementType: t.elementType,

@@ -90,12 +90,21 @@ export class TrackingStore {
 
   /**
    * Stores transitions once each, in one request for all of them: says, in order, which this call
-   * stored and, for the others (re-deliveries), what is stored. Ids must be distinct.
+   * stored and, for the others (re-deliveries), what is stored. Ids must be distinct. A failure other
+   * than a duplicate is a PartlyRecorded naming what this call stored nonetheless.
    */
   async recordAllOnce(docs: readonly TransitionDoc[]): Promise<{ stored: TransitionDoc; inserted: boolean }[]> {
     const recordedAt = new Date();
     const fresh = docs.map((doc) => ({ ...doc, recordedAt }));
-    const failed = await insertIgnoringDuplicates(this.transitions, fresh);
+    let failed: number[];
+    try {
+      failed = await insertIgnoringDuplicates(this.transitions, fresh);
+    } catch (error) {
+      // Some may be stored all the same (FerretDB stops at the failing one, MongoDB goes on past it):
+      // those this call stored (its recordedAt) are named, so that they still get their events.
+      const found = await Promise.all(fresh.map((doc) => this.transitions.findOne({ _id: doc._id }).catch(() => null)));
+      throw new PartlyRecorded(error, fresh.filter((_, i) => found[i]?.recordedAt?.getTime() === recordedAt.getTime()));
+    }
     const results: { stored: TransitionDoc; inserted: boolean }[] = fresh.map((stored) => ({ stored, inserted: true }));
     // A re-delivery: what is stored is what the first delivery stored (its recordedAt says when).
     await Promise.all(failed.map(async (index) => (results[index] = await this.recordOnce(docs[index]!))));
@@ -199,6 +208,16 @@ export class TrackingStore {
   async since(from: Date): Promise<TransitionDoc[]> {
     const filter = { at: { $gte: from } };
     return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
+  }
+}
+
+/** A batch of transitions failed to store, but not entirely: `stored` are those this call did store, in order. */
+export class PartlyRecorded extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly stored: TransitionDoc[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
   }
 }
 
