@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventLog } from '../subgraphs/tracking/event-log.ts';
+import { EventLog, type EventLogOptions } from '../subgraphs/tracking/event-log.ts';
 import { TrackingStore, type EventDoc, type TransitionDoc } from '../subgraphs/tracking/store.ts';
 import { silentLogger, TestDatabases } from './harness.ts';
 
@@ -18,6 +18,21 @@ const transition = (n: number): TransitionDoc => ({
   at: new Date(),
   detail: null,
 });
+
+/** A fresh event log database and `count` tracking processes on it, started, for `use`; stopped after. */
+async function withLogs(count: number, options: Partial<EventLogOptions>, use: (logs: EventLog[], store: TrackingStore) => Promise<void>): Promise<void> {
+  const db = await dbs.create('eventlog');
+  const store = new TrackingStore(db);
+  await store.ensureIndexes();
+  const settings: EventLogOptions = { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger, ...options };
+  const logs = Array.from({ length: count }, (_, i) => new EventLog(i === 0 ? store : new TrackingStore(db), settings));
+  for (const log of logs) await log.start();
+  try {
+    await use(logs, store);
+  } finally {
+    for (const log of logs) await log.stop();
+  }
+}
 
 async function take(iterator: AsyncIterator<EventDoc>, count: number): Promise<EventDoc[]> {
   const taken: EventDoc[] = [];
@@ -76,65 +91,40 @@ describe("tracking's event log", () => {
     }
   });
 
-  it('records a delivery of several transitions in the order given, and a redelivery with new ones appends only the new', async () => {
-    const db = await dbs.create('eventlog');
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger });
-    await log.start();
-    try {
+  it('records a delivery of several transitions in the order given, and a redelivery with new ones appends only the new', () =>
+    withLogs(1, {}, async ([log], store) => {
       const first = [transition(3), transition(1), transition(2)];
-      expect(await log.record(first)).toBe(3);
+      expect(await log!.record(first)).toBe(3);
       // Redelivered with two more, one of them twice in the same delivery.
-      expect(await log.record([transition(4), ...first, transition(5), transition(4)])).toBe(2);
+      expect(await log!.record([transition(4), ...first, transition(5), transition(4)])).toBe(2);
       const events = await store.eventsBetween(1, 10);
       expect(events.map((e) => e.transitionId)).toEqual([3, 1, 2, 4, 5].map((n) => transition(n)._id));
       expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
       expect(await store.appendedSeq(transition(5)._id)).toBe(5);
-    } finally {
-      await log.stop();
-    }
-  });
+    }));
 
-  it('records the same batch delivered to two tracking processes at once with one event each, whoever stores which', async () => {
-    const db = await dbs.create('eventlog');
-    // Each waits for the other's transitions far longer than the test may take: a delivery that
-    // held back its own while waiting would stall both until the take-over and append twice.
-    const options = { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 60_000, logger: silentLogger };
-    const logs = [new EventLog(new TrackingStore(db), options), new EventLog(new TrackingStore(db), options)];
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    for (const log of logs) await log.start();
-    try {
+  // Each waits for the other's transitions far longer than the test may take: a delivery that
+  // held back its own while waiting would stall both until the take-over and append twice.
+  it('records the same batch delivered to two tracking processes at once with one event each, whoever stores which', () =>
+    withLogs(2, { takeOverAfterMs: 60_000, capacity: 1_000 }, async (logs, store) => {
       const batch = Array.from({ length: 200 }, (_, n) => transition(1000 + n));
       const added = await Promise.all(logs.map((log) => log.record(batch)));
       expect(added[0]! + added[1]!).toBe(200);
       const events = await store.eventsBetween(1, 400);
       // One event each, and in the order of the batch, as both deliveries gave it.
       expect(events.map((e) => e.transitionId)).toEqual(batch.map((t) => t._id));
-    } finally {
-      for (const log of logs) await log.stop();
-    }
-  });
+    }));
 
-  it('gives the transitions of a batch that failed part-way their events, those it stored', async () => {
-    const db = await dbs.create('eventlog');
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 60_000, logger: silentLogger });
-    await log.start();
-    try {
+  it('gives the transitions of a batch that failed part-way their events, those it stored', () =>
+    withLogs(1, { takeOverAfterMs: 60_000 }, async ([log], store) => {
       // An id too long for the embedded PostgreSQL's index (the subgraph refuses such input; MongoDB takes it).
       const tooLong = { ...transition(2), _id: `ORDER:${randomBytes(4_500).toString('hex')}` }; // random: PostgreSQL would compress a repeated one
-      await log.record([transition(1), tooLong, transition(3)]).catch(() => {});
+      await log!.record([transition(1), tooLong, transition(3)]).catch(() => {});
       const stored = (await store.transitions.find({}, { projection: { _id: 1 } }).toArray()).map((t) => t._id);
       expect(stored).toContain(transition(1)._id);
       const events = await store.eventsBetween(1, 10);
       expect(new Set(events.map((e) => e.transitionId))).toEqual(new Set(stored));
-    } finally {
-      await log.stop();
-    }
-  });
+    }));
 
   it('appends the event of a transition whose first recording stopped half-way, once', async () => {
     const db = await dbs.create('eventlog');
