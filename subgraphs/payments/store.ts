@@ -139,12 +139,12 @@ export class PaymentsStore {
    * `docker compose up` do): a request an older process stores after that has no note.
    */
   private async indexEarlierRefunds(): Promise<void> {
-    if (await this.migrations.findOne({ _id: 'refund_orders' })) return;
+    if (await this.migrations.findOne({ _id: 'refund_orders_by_order_and_id' })) return;
     for (const collection of [this.refundRequests.items, this.refundRequests.finished]) {
       const requests = await collection.find({}, { projection: { _id: 1, payload: 1 } }).toArray();
       for (const request of requests) await this.noteRefundOrder(request._id, (request.payload as RefundPayload | null)?.orderId ?? null);
     }
-    await this.migrations.insertOne({ _id: 'refund_orders', at: new Date() }).catch((error: unknown) => {
+    await this.migrations.insertOne({ _id: 'refund_orders_by_order_and_id', at: new Date() }).catch((error: unknown) => {
       if (!isDuplicateKeyError(error)) throw error;
     });
   }

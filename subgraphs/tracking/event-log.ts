@@ -2,7 +2,7 @@ import type { Logger } from '../../kit/logger.ts';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { transitionsRecorded } from '../../kit/metrics.ts';
-import { eventId, PartlyRecorded, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
+import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
 
 /** Transitions appended in one go at the most. */
 const MAX_GROUP = 200;
@@ -94,18 +94,12 @@ export class EventLog {
    * Deliveries that give the same transitions in the same order (a redelivery, or the order's
    * transitions up to each of its moves) never wait on each other. Two that give them in
    * contradictory orders cannot both be honoured: each waits for the other's until the take-over
-   * (`takeOverAfterMs`), and a transition both then append is given to subscribers once.
+   * (`takeOverAfterMs`), and a transition both then append is given to live subscribers once.
+   * A batch that fails part-way appends, in order, what it stored up to the first transition not
+   * stored (or not known), then throws: the sender delivers again for the rest.
    */
   async record(transitions: readonly TransitionDoc[]): Promise<number> {
-    let recorded: { stored: TransitionDoc; inserted: boolean }[];
-    try {
-      recorded = await this.store.recordAllOnce(firstOfEachId(transitions));
-    } catch (error) {
-      if (!(error instanceof PartlyRecorded)) throw error;
-      // What this call did store gets its event, so that no stored transition waits for a redelivery to be seen.
-      await this.appendAll(error.stored).catch(() => {});
-      throw error.cause;
-    }
+    const { results, error } = await this.store.recordAllOnce(firstOfEachId(transitions));
     let added = 0;
     let run: TransitionDoc[] = [];
     const appendRun = async () => {
@@ -113,8 +107,11 @@ export class EventLog {
       run = [];
       added += await this.appendAll(appending);
     };
-    for (const { stored, inserted } of recorded) {
-      if (inserted) {
+    for (const result of results) {
+      // Not stored, or not known: what follows cannot go after it yet. The sender delivers again.
+      if (result.outcome === 'absent' || result.outcome === 'unknown') break;
+      const { stored } = result;
+      if (result.outcome === 'inserted') {
         run.push(stored);
         continue;
       }
@@ -130,6 +127,7 @@ export class EventLog {
       run.push(stored);
     }
     await appendRun();
+    if (error !== undefined) throw error;
     return added;
   }
 
@@ -209,7 +207,7 @@ export class EventLog {
     let seq = this.writeHead + 1;
     while (seqs.length < docs.length) {
       const entries = docs.slice(seqs.length).map((doc, i) => {
-        const { _id: transitionId, recordedAt: _recordedAt, ...fields } = doc;
+        const { _id: transitionId, recordedAt: _recordedAt, recordedBy: _recordedBy, ...fields } = doc;
         return { ...fields, _id: eventId(seq + i), seq: seq + i, transitionId, recordedAt: new Date() };
       });
       const inserted = await this.store.appendEvents(entries);

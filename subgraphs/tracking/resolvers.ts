@@ -12,8 +12,8 @@ function cursorArg(after: string | null | undefined): number | null {
   return Number(after);
 }
 
-/** Longest id, element id or order id a transition may have. */
-const MAX_ID_LENGTH = 1_000;
+/** Longest id, element id or order id a transition may have, in UTF-8 bytes. */
+const MAX_ID_BYTES = 1_000;
 
 const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId });
 
@@ -56,7 +56,7 @@ export const resolvers: Resolvers = {
           if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
           // The database indexes these: PostgreSQL refuses an index entry over about 2.7 KB, after part of a batch is stored.
           for (const [field, value] of [['id', t.id], ['elementId', t.elementId], ['orderId', t.orderId]] as const) {
-            if (value != null && value.length > MAX_ID_LENGTH) throw badInput(`a transition's ${field} must be at most ${MAX_ID_LENGTH} characters`, field);
+            if (value != null && Buffer.byteLength(value, 'utf8') > MAX_ID_BYTES) throw badInput(`a transition's ${field} must be at most ${MAX_ID_BYTES} bytes of UTF-8`, field);
           }
           return {
             _id: t.id,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
@@ -19,6 +20,8 @@ export interface TransitionDoc {
   traceId?: string;
   /** When tracking stored it. */
   recordedAt?: Date;
+  /** Which call stored it (a random id), so that a call whose batch failed part-way knows its own. */
+  recordedBy?: string;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface TransitionDoc {
  * every entry before it. `_id` is `seq` as a zero-padded string: FerretDB answers an `_id`
  * lookup from its index only for strings (a number `_id` is a full scan).
  */
-export interface EventDoc extends Omit<TransitionDoc, '_id' | 'recordedAt'> {
+export interface EventDoc extends Omit<TransitionDoc, '_id' | 'recordedAt' | 'recordedBy'> {
   _id: string;
   seq: number;
   transitionId: string;
@@ -89,26 +92,45 @@ export class TrackingStore {
   }
 
   /**
-   * Stores transitions once each, in one request for all of them: says, in order, which this call
-   * stored and, for the others (re-deliveries), what is stored. Ids must be distinct. A failure other
-   * than a duplicate is a PartlyRecorded naming what this call stored nonetheless.
+   * Stores transitions once each, in one request for all of them, and says, in order, what came of
+   * each: stored by this call, stored before (a redelivery; what is stored), not stored, or not
+   * known. Ids must be distinct. A failure does not throw: it comes back with what is known, since
+   * what this call stored must still get its events (FerretDB stops at a failing document, MongoDB
+   * goes on past it).
    */
-  async recordAllOnce(docs: readonly TransitionDoc[]): Promise<{ stored: TransitionDoc; inserted: boolean }[]> {
+  async recordAllOnce(docs: readonly TransitionDoc[]): Promise<{ results: StoreOutcome[]; error?: unknown }> {
     const recordedAt = new Date();
-    const fresh = docs.map((doc) => ({ ...doc, recordedAt }));
+    const recordedBy = randomUUID();
+    const fresh = docs.map((doc) => ({ ...doc, recordedAt, recordedBy }));
     let failed: number[];
     try {
       failed = await insertIgnoringDuplicates(this.transitions, fresh);
     } catch (error) {
-      // Some may be stored all the same (FerretDB stops at the failing one, MongoDB goes on past it):
-      // those this call stored (its recordedAt) are named, so that they still get their events.
-      const found = await Promise.all(fresh.map((doc) => this.transitions.findOne({ _id: doc._id }).catch(() => null)));
-      throw new PartlyRecorded(error, fresh.filter((_, i) => found[i]?.recordedAt?.getTime() === recordedAt.getTime()));
+      const results = await Promise.all(
+        fresh.map(async (doc): Promise<StoreOutcome> => {
+          const found = await this.transitions.findOne({ _id: doc._id }).catch(() => undefined);
+          if (found === undefined) return { outcome: 'unknown' };
+          if (found === null) return { outcome: 'absent' };
+          return found.recordedBy === recordedBy ? { outcome: 'inserted', stored: found } : { outcome: 'existing', stored: found };
+        }),
+      );
+      return { results, error };
     }
-    const results: { stored: TransitionDoc; inserted: boolean }[] = fresh.map((stored) => ({ stored, inserted: true }));
+    const results: StoreOutcome[] = fresh.map((stored) => ({ outcome: 'inserted', stored }));
+    let error: unknown;
     // A re-delivery: what is stored is what the first delivery stored (its recordedAt says when).
-    await Promise.all(failed.map(async (index) => (results[index] = await this.recordOnce(docs[index]!))));
-    return results;
+    await Promise.all(
+      failed.map(async (index) => {
+        try {
+          const { stored, inserted } = await this.recordOnce(docs[index]!);
+          results[index] = inserted ? { outcome: 'inserted', stored } : { outcome: 'existing', stored };
+        } catch (lookupError) {
+          error ??= lookupError;
+          results[index] = { outcome: 'unknown' };
+        }
+      }),
+    );
+    return { results, error };
   }
 
   /** The entry of a transition's event, or null if it has none yet (asked only for re-deliveries). */
@@ -211,15 +233,8 @@ export class TrackingStore {
   }
 }
 
-/** A batch of transitions failed to store, but not entirely: `stored` are those this call did store, in order. */
-export class PartlyRecorded extends Error {
-  constructor(
-    override readonly cause: unknown,
-    readonly stored: TransitionDoc[],
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause));
-  }
-}
+/** What storing one transition came to (TrackingStore.recordAllOnce). */
+export type StoreOutcome = { outcome: 'inserted'; stored: TransitionDoc } | { outcome: 'existing'; stored: TransitionDoc } | { outcome: 'absent' } | { outcome: 'unknown' };
 
 /** Sorts like the number it holds: 000000000000042. */
 export const eventId = sequenceId;
