@@ -167,6 +167,8 @@ describe('refunds', () => {
     const chargeId = await charged();
     expect(codes(await requestRefund({ refundId: 'r-zero', chargeId, amount: 0 }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await requestRefund({ refundId: ' ', chargeId, amount: 100 }))).toEqual(['BAD_USER_INPUT']);
-    expect(await store.refundRequests.items.countDocuments({ _id: 'r-zero' })).toBe(0);
+    expect(codes(await requestRefund({ refundId: 'r-long-order', chargeId, amount: 100, orderId: 'o'.repeat(201) }))).toEqual(['BAD_USER_INPUT']);
+    expect(await store.refundRequests.items.countDocuments({ _id: { $in: ['r-zero', 'r-long-order'] } })).toBe(0);
+    expect(await store.refundOrders.countDocuments({ refundId: 'r-long-order' })).toBe(0);
   });
 });

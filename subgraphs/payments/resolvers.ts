@@ -36,6 +36,7 @@ export const resolvers: Resolvers = {
     retryChargeRequest: (_, { id }, { store }) => store.requests.retry(id),
     requestRefund: async (_, { input }, { store }) => {
       if (!input.refundId.trim() || input.refundId.length > 200) throw badInput('refundId must be 1 to 200 characters', 'refundId');
+      if (input.orderId != null && input.orderId.length > 200) throw badInput('orderId must be at most 200 characters', 'orderId');
       if (!Number.isInteger(input.amount.amount) || input.amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
       if (!/^[A-Za-z]{3}$/.test(input.amount.currency)) throw badInput('amount.currency must be an ISO 4217 code', 'amount.currency');
       const payload: RefundPayload = {

@@ -73,7 +73,7 @@ export class PaymentsStore {
   readonly refundRequests: DurableQueue<RefundPayload, RefundDoc>;
   readonly refunds: Collection<RefundDoc>;
   /**
-   * Which order each refund request is for, by refund id. An order's refunds are found through
+   * Which order each refund request is for, by order and refund id. An order's refunds are found through
    * this top-level, indexed field: FerretDB 1.24 serves a dotted field (the queue element's
    * `payload.orderId`) by decoding every element, about half a second at 10,000.
    */
