@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, type Collection, type Document, type Filter } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Document, type Filter, type OptionalUnlessRequiredId } from 'mongodb';
 import { observeMongoCommands } from './metrics.ts';
 import { traceMongoCommands } from './telemetry.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
@@ -84,6 +84,23 @@ export function instrumentMongoClient(client: MongoClient): void {
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
+}
+
+/**
+ * Inserts documents in one request; those whose `_id` is taken already stay as they are.
+ * Returns the positions of those not inserted for that reason; any other failure throws.
+ */
+export async function insertIgnoringDuplicates<T extends { _id: string }>(collection: Collection<T>, docs: readonly T[]): Promise<number[]> {
+  if (docs.length === 0) return [];
+  try {
+    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+    return [];
+  } catch (error) {
+    if (isDuplicateKeyError(error) && docs.length === 1) return [0];
+    const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+    if (writeErrors.length === 0 || !writeErrors.every((write) => write.code === 11000)) throw error;
+    return writeErrors.map((write) => write.index);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { findWhereIn, insertIgnoringDuplicates } from '../../kit/mongo.ts';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload } from '../../pipeline/messages.ts';
@@ -127,9 +127,7 @@ export class PaymentsStore {
    * passed over, never one that hides the accepted request's.
    */
   async noteRefundOrder(refundId: string, orderId: string | null): Promise<void> {
-    await this.refundOrders.insertOne({ _id: JSON.stringify([orderId, refundId]), orderId, refundId }).catch((error: unknown) => {
-      if (!isDuplicateKeyError(error)) throw error;
-    });
+    await insertIgnoringDuplicates(this.refundOrders, [refundNote(refundId, orderId)]);
   }
 
   /**
@@ -142,11 +140,9 @@ export class PaymentsStore {
     if (await this.migrations.findOne({ _id: 'refund_orders_by_order_and_id' })) return;
     for (const collection of [this.refundRequests.items, this.refundRequests.finished]) {
       const requests = await collection.find({}, { projection: { _id: 1, payload: 1 } }).toArray();
-      for (const request of requests) await this.noteRefundOrder(request._id, (request.payload as RefundPayload | null)?.orderId ?? null);
+      await insertIgnoringDuplicates(this.refundOrders, requests.map((request) => refundNote(request._id, (request.payload as RefundPayload | null)?.orderId ?? null)));
     }
-    await this.migrations.insertOne({ _id: 'refund_orders_by_order_and_id', at: new Date() }).catch((error: unknown) => {
-      if (!isDuplicateKeyError(error)) throw error;
-    });
+    await insertIgnoringDuplicates(this.migrations, [{ _id: 'refund_orders_by_order_and_id', at: new Date() }]);
   }
 
   /** Latest charge of each of many orders, in one query. */
@@ -165,8 +161,9 @@ export class PaymentsStore {
     const requests = await Promise.all(notes.map((note) => this.refundRequests.get(note.refundId)));
     // A note whose request is missing (its requester stopped between the two writes) or is for
     // another order (it was refused as a CONFLICT) is passed over.
+    // One note per order and refund id, and a request is for one order: no refund comes twice.
     const refunds = requests.filter((item, i): item is RefundItem => item !== null && item.payload.orderId === notes[i]!.orderId);
-    return [...new Map(refunds.map((item) => [item._id, item])).values()].sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
+    return refunds.sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
   }
 }
 
@@ -175,4 +172,8 @@ export interface RefundOrderDoc {
   _id: string;
   orderId: string | null;
   refundId: string;
+}
+
+function refundNote(refundId: string, orderId: string | null): RefundOrderDoc {
+  return { _id: JSON.stringify([orderId, refundId]), orderId, refundId };
 }

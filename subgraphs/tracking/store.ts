@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MongoBulkWriteError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
-import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
+import type { Collection, Db } from 'mongodb';
+import { findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
 
@@ -238,23 +238,6 @@ export type StoreOutcome = { outcome: 'inserted'; stored: TransitionDoc } | { ou
 
 /** Sorts like the number it holds: 000000000000042. */
 export const eventId = sequenceId;
-
-/**
- * Inserts documents in one request; those whose `_id` is taken already stay as they are.
- * Returns the positions of those not inserted for that reason.
- */
-async function insertIgnoringDuplicates<T extends { _id: string }>(collection: Collection<T>, docs: readonly T[]): Promise<number[]> {
-  if (docs.length === 0) return [];
-  try {
-    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
-    return [];
-  } catch (error) {
-    if (isDuplicateKeyError(error) && docs.length === 1) return [0];
-    const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
-    if (writeErrors.length === 0 || !writeErrors.every((write) => write.code === 11000)) throw error;
-    return writeErrors.map((write) => write.index);
-  }
-}
 
 function merged(lists: TransitionDoc[][]): TransitionDoc[] {
   const byId = new Map<string, TransitionDoc>();
