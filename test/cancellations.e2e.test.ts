@@ -134,6 +134,9 @@ describe('cancelling an order', () => {
       expect(settled.refunds).toEqual([{ id: cancellation.id, status: 'REFUNDED', amount: { amount: settled.total.amount }, attempts: 1, refundedAt: expect.any(String) }]);
       expect(settled.status).toBe('CANCELLED');
       expect(settled.shipmentProgress).toEqual([]);
+      // What the cancellation says comes back, once the charge it followed has landed.
+      expect(settled.cancellation).toMatchObject({ id: cancellation.id, status: 'CANCELLED', refundAmount: { amount: settled.total.amount } });
+      expect((await cancellationOf(cancellation.id)).refundAmount).toMatchObject({ amount: settled.total.amount });
     } finally {
       await system.stopWorkers('payments');
       system.addWorker('payments');

@@ -246,9 +246,23 @@ export function cancellationOf(order: OrderDoc | null, id: string): Cancellation
   return order?.cancellation?.id === id ? order.cancellation : null;
 }
 
-/** The order was charged after it was cancelled (the charge was in flight): the whole charge goes back. */
-export function refundOfLateCharge(order: OrderDoc, chargeId: string): NewMessage | null {
+/**
+ * The order was charged after it was cancelled before its split (the charge was in flight): it
+ * records the charge, and the cancellation the refund of all of it, so `refundAmount` tells the
+ * customer what comes back. Null when there is nothing left to record.
+ */
+export function lateChargeRecorded(order: OrderDoc, chargeId: string): OrderPatch | null {
+  const charge = order.chargeId ?? chargeId;
   const cancellation = order.cancellation;
-  if (!cancellation || cancellationStatusOf(cancellation) !== 'CANCELLED' || !cancellation.scope.includes(order._id.toHexString())) return null;
-  return refundRequest(order._id.toHexString(), { refundId: cancellation.id, chargeId, amount: order.total }, `cancelled: ${cancellation.reason}`);
+  const refunds = !!cancellation && !cancellation.refund && cancellationStatusOf(cancellation) === 'CANCELLED' && cancellation.scope.includes(order._id.toHexString());
+  if (order.chargeId && !refunds) return null;
+  if (!refunds) return { chargeId: charge };
+  return { chargeId: charge, cancellation: { ...cancellation, refund: { refundId: cancellation.id, chargeId: charge, amount: order.total } } };
+}
+
+/** The refund a late charge's cancellation recorded (the whole charge goes back), as a message to payments. */
+export function refundOfLateCharge(order: OrderDoc): NewMessage | null {
+  const cancellation = order.cancellation;
+  if (!cancellation?.refund) return null;
+  return refundRequest(order._id.toHexString(), cancellation.refund, `cancelled: ${cancellation.reason}`);
 }

@@ -8,7 +8,7 @@ import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts'
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
-import { cancellationPublication, refundOfLateCharge } from './cancellations.ts';
+import { cancellationPublication, lateChargeRecorded, refundOfLateCharge } from './cancellations.ts';
 import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
 
 /**
@@ -153,12 +153,12 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
 
   /**
    * The card was charged after the order was cancelled (the charge was in flight): the order
-   * records the charge, and a customer's cancellation refunds all of it (by the cancellation's
-   * id, so once, however often this runs).
+   * records the charge, and a customer's cancellation its refund of all of it (by the
+   * cancellation's id, so once, however often this runs).
    */
   async function lateCharge(order: OrderDoc, chargeId: string): Promise<Outcome<unknown>> {
-    const charged = order.chargeId ? order : ((await store.change(order._id, (current) => (current.chargeId ? null : { chargeId }), order)) ?? (await load(order._id.toHexString())));
-    const refund = refundOfLateCharge(charged, charged.chargeId ?? chargeId);
+    const recorded = (await store.change(order._id, (current) => lateChargeRecorded(current, chargeId), order)) ?? (await load(order._id.toHexString()));
+    const refund = refundOfLateCharge(recorded);
     return { messages: refund ? [refund] : [] };
   }
 

@@ -81,7 +81,7 @@ export type Cancellation = {
   /** One per shipment (or one for the order, if it had no shipments yet), from the node that held it. */
   outcomes: Array<CancellationOutcome>;
   reason: Scalars['String']['output'];
-  /** What payments was asked to refund once every outcome was in; null while PENDING or when nothing is refunded. */
+  /** What payments was asked to refund once every outcome was in; null while PENDING, while a charge made before the cancellation is still in flight, or when nothing is refunded. */
   refundAmount?: Maybe<Money>;
   requestedAt: Scalars['String']['output'];
   status: CancellationStatus;
