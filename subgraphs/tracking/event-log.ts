@@ -2,7 +2,7 @@ import type { Logger } from '../../kit/logger.ts';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { transitionsRecorded } from '../../kit/metrics.ts';
-import { eventId, type EventDoc, type TrackingStore, type TransitionDoc } from './store.ts';
+import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type TransitionDoc } from './store.ts';
 
 /** Transitions appended in one go at the most. */
 const MAX_GROUP = 200;
@@ -100,6 +100,7 @@ export class EventLog {
    */
   async record(transitions: readonly TransitionDoc[]): Promise<number> {
     const { results, error } = await this.store.recordAllOnce(firstOfEachId(transitions));
+    const marked = await this.marksOfRedelivered(results);
     let added = 0;
     let run: TransitionDoc[] = [];
     const appendRun = async () => {
@@ -122,13 +123,24 @@ export class EventLog {
         await underWay;
         continue;
       }
-      if ((await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
+      if (marked.has(stored._id) || (await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
       // Stored by a delivery that stopped before appending its event: append it.
       run.push(stored);
     }
     await appendRun();
     if (error !== undefined) throw error;
     return added;
+  }
+
+  /**
+   * Which of the transitions another delivery stored already have their event, asked for all at
+   * once: a redelivered batch whose first delivery finished (the usual case after a timeout) is
+   * then passed over without one lookup after another. A lookup that fails is asked again in turn.
+   */
+  private async marksOfRedelivered(results: readonly StoreOutcome[]): Promise<Set<string>> {
+    const redelivered = results.flatMap((result) => (result.outcome === 'existing' && !this.appendsUnderWay.has(result.stored._id) ? [result.stored._id] : []));
+    const seqs = await Promise.all(redelivered.map((id) => this.store.appendedSeq(id).catch(() => null)));
+    return new Set(redelivered.filter((_, i) => seqs[i] !== null));
   }
 
   /** Appends events for these transitions, queued together and in order (one group unless an append is under way); how many. */
