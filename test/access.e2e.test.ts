@@ -229,6 +229,18 @@ describe('customer A and customer B', () => {
       const errors = (refused.error as { extensions?: { code?: string } }[] | undefined) ?? refused.results[0]?.errors;
       expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(refused.events).toEqual([]);
+      // The same root field written inside a fragment, inline or named, is the same subscription.
+      for (const wrapped of [
+        `subscription($orderId: ID!) { ... on Subscription { orderTransitions(orderId: $orderId, after: "0") { cursor } } }`,
+        `subscription($orderId: ID!) { ... { orderTransitions(orderId: $orderId, after: "0") { cursor } } }`,
+        `subscription($orderId: ID!) { ...F } fragment F on Subscription { orderTransitions(orderId: $orderId, after: "0") { cursor } }`,
+      ]) {
+        const sneaky = collect(asAda, wrapped, { orderId: graceOrder });
+        await sneaky.until((c) => c.error !== undefined || c.results.length > 0);
+        const sneakyErrors = (sneaky.error as { extensions?: { code?: string } }[] | undefined) ?? sneaky.results[0]?.errors;
+        expect(sneakyErrors?.[0]?.extensions?.code, wrapped).toBe('FORBIDDEN');
+        expect(sneaky.events, wrapped).toEqual([]);
+      }
       // Grace's subscription is accepted and stays open (no transitions come: no workers run here).
       const allowed = collect(asGrace, follow, { orderId: graceOrder });
       await new Promise((resolve) => setTimeout(resolve, 1_500));

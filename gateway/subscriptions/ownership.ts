@@ -1,8 +1,9 @@
 import { getArgumentValues } from 'graphql/execution/values.js';
-import { getOperationAST, Kind, type ExecutionArgs, type GraphQLError } from 'graphql';
+import { getOperationAST, type ExecutionArgs, type GraphQLError } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { forbidden, isStaff, type Identity } from '../../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../../kit/errors.ts';
+import { rootFields } from './root-fields.ts';
 
 /**
  * Following one order is allowed to whoever may read that order, which only the orders service
@@ -12,31 +13,47 @@ import { clientError, ErrorCode } from '../../kit/errors.ts';
  */
 export function orderFollowingCheck(ordersUrl: string, agent: Agent, internalAuthorization: (identity: Identity) => Promise<string>) {
   return async (args: ExecutionArgs, identity: Identity): Promise<GraphQLError | undefined> => {
-    const orderId = followedOrder(args);
-    if (orderId === undefined || isStaff(identity)) return undefined;
-    let body: { data?: { order?: { id: string } | null }; errors?: { extensions?: { code?: string } }[] };
-    try {
-      const response = await undiciFetch(ordersUrl, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', authorization: await internalAuthorization(identity) },
-        body: JSON.stringify({ query: 'query FollowedOrder($id: ID!) { order(id: $id) { id } }', variables: { id: orderId } }),
-      });
-      body = (await response.json()) as typeof body;
-    } catch {
-      return clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The orders service is unavailable, so whether you may follow this order cannot be checked; try again.', { serviceName: 'orders' });
+    const followed = followedOrders(args);
+    if (followed.length === 0 || isStaff(identity)) return undefined;
+    for (const orderId of followed) {
+      const refused = await mayFollow(orderId);
+      if (refused) return refused;
     }
-    if (body.data?.order?.id === orderId) return undefined;
-    return forbidden('You may follow only your own orders.');
+    return undefined;
+
+    async function mayFollow(orderId: string | undefined): Promise<GraphQLError | undefined> {
+      if (orderId === undefined) return forbidden('You may follow only your own orders.');
+      let body: { data?: { order?: { id: string } | null }; errors?: { extensions?: { code?: string } }[] };
+      try {
+        const response = await undiciFetch(ordersUrl, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json', authorization: await internalAuthorization(identity) },
+          body: JSON.stringify({ query: 'query FollowedOrder($id: ID!) { order(id: $id) { id } }', variables: { id: orderId } }),
+        });
+        body = (await response.json()) as typeof body;
+      } catch {
+        return clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The orders service is unavailable, so whether you may follow this order cannot be checked; try again.', { serviceName: 'orders' });
+      }
+      if (body.data?.order?.id === orderId) return undefined;
+      return forbidden('You may follow only your own orders.');
+    }
   };
 }
 
-function followedOrder(args: ExecutionArgs): string | undefined {
+/** The order each `orderTransitions` of the operation follows, wherever it is written (rootFields); undefined: not known. */
+function followedOrders(args: ExecutionArgs): (string | undefined)[] {
   const operation = getOperationAST(args.document, args.operationName ?? undefined);
-  const root = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'orderTransitions');
-  if (!root || root.kind !== Kind.FIELD) return undefined;
   const field = args.schema.getSubscriptionType()?.getFields().orderTransitions;
-  if (!field) return undefined;
-  const values = getArgumentValues(field, root, (args.variableValues ?? {}) as Record<string, unknown>);
-  return typeof values.orderId === 'string' ? values.orderId : undefined;
+  if (!operation || !field) return [];
+  return rootFields(args.document, operation)
+    .filter((root) => root.name.value === 'orderTransitions')
+    .map((root) => {
+      try {
+        const values = getArgumentValues(field, root, (args.variableValues ?? {}) as Record<string, unknown>);
+        return typeof values.orderId === 'string' ? values.orderId : undefined;
+      } catch {
+        return undefined;
+      }
+    });
 }

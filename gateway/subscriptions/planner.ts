@@ -1,7 +1,8 @@
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { Kind, type ArgumentNode, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { ArgumentNode, DocumentNode, GraphQLSchema } from 'graphql';
+import { rootFields } from './root-fields.ts';
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -49,8 +50,9 @@ export class SubscriptionPlanner {
         operationContext: buildOperationContext({ schema, operationDocument: document, operationName }),
         resumeArgument: undefined,
       };
-      const root = plan.operationContext.operation.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
-      plan.resumeArgument = root?.kind === Kind.FIELD ? root.arguments?.find((argument) => argument.name.value === 'after') : undefined;
+      // A subscription has one root field (validation), perhaps written inside a fragment.
+      const [root] = rootFields(document, plan.operationContext.operation);
+      plan.resumeArgument = root?.arguments?.find((argument) => argument.name.value === 'after');
       if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);
     }
