@@ -48,3 +48,15 @@ export function transition(
 export function track(...transitions: TransitionPayload[]): NewMessage {
   return { id: `track:${transitions.map((t) => t.id).join('|')}`, target: 'tracking', operation: recordTransitionsOperation, variables: { input: transitions } };
 }
+
+/**
+ * These messages with every one to tracking merged into one, where the first was, its
+ * transitions in the order given. The relay delivers an element's messages side by side, so
+ * transitions split over two messages could be recorded in either order.
+ */
+export function inOrder(messages: readonly NewMessage[]): NewMessage[] {
+  const tracked = messages.filter((message) => message.target === 'tracking' && message.operation === recordTransitionsOperation);
+  if (tracked.length < 2) return [...messages];
+  const merged = track(...tracked.flatMap((message) => (message.variables as { input: TransitionPayload[] }).input));
+  return messages.flatMap((message) => (message === tracked[0] ? [merged] : tracked.includes(message) ? [] : [message]));
+}

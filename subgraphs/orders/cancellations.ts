@@ -266,3 +266,13 @@ export function refundOfLateCharge(order: OrderDoc): NewMessage | null {
   if (!cancellation?.refund) return null;
   return refundRequest(order._id.toHexString(), cancellation.refund, `cancelled: ${cancellation.reason}`);
 }
+
+/**
+ * The refund of an order a person stopped from exceptions before its split (not a customer's
+ * cancellation): all of what was charged, once (by the order's id). Null when there is none.
+ */
+export function stopRefund(order: OrderDoc, reason: string): NewMessage | null {
+  if (order.status !== 'CANCELLED' || order.cancellation || !order.chargeId || order.shipments.length > 0) return null;
+  const orderId = order._id.toHexString();
+  return refundRequest(orderId, { refundId: `${orderId}-stopped`, chargeId: order.chargeId, amount: order.total }, `stopped: ${reason}`);
+}

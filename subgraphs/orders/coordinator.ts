@@ -6,9 +6,9 @@ import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
-import { track, transition } from '../../pipeline/tracking.ts';
+import { inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
-import { cancellationPublication, lateChargeRecorded, refundOfLateCharge } from './cancellations.ts';
+import { cancellationPublication, lateChargeRecorded, refundOfLateCharge, stopRefund } from './cancellations.ts';
 import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
 
 /**
@@ -78,11 +78,13 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
         ],
       };
     }
+    if (order.status === 'CHARGING') order = (await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId })) ?? (await load(orderId));
+    // Cancelled before the charge landed, also while the move above was being made: given back.
     if (order.status === 'CANCELLED') return lateCharge(order, result.chargeId);
-    if (order.status === 'CHARGING') await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId });
     const charged = track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: 'CHARGING', to: 'RESERVING', node: 'orders', detail: `charge ${result.chargeId}` }));
     const reserved = await reserve(lease.id, 'charge-results', orderId);
-    return { messages: [charged, ...(reserved.messages ?? [])] };
+    // One message to tracking: RESERVING must be recorded before PICKING.
+    return { messages: inOrder([charged, ...(reserved.messages ?? [])]) };
   }
 
   async function reserve(elementId: string, queue: string, orderId: string): Promise<Outcome<unknown>> {
@@ -154,11 +156,12 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
   /**
    * The card was charged after the order was cancelled (the charge was in flight): the order
    * records the charge, and a customer's cancellation its refund of all of it (by the
-   * cancellation's id, so once, however often this runs).
+   * cancellation's id, so once, however often this runs). An order a person stopped from
+   * exceptions is refunded as a stop is.
    */
   async function lateCharge(order: OrderDoc, chargeId: string): Promise<Outcome<unknown>> {
     const recorded = (await store.change(order._id, (current) => lateChargeRecorded(current, chargeId), order)) ?? (await load(order._id.toHexString()));
-    const refund = refundOfLateCharge(recorded);
+    const refund = refundOfLateCharge(recorded) ?? stopRefund(recorded, 'stopped while its charge was in flight');
     return { messages: refund ? [refund] : [] };
   }
 

@@ -7,7 +7,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
-import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, refundRequest, requestCancellation } from './cancellations.ts';
+import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefund } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
@@ -237,10 +237,8 @@ async function cancel(store: OrderStore, orderId: string, reason: string): Promi
   if (order?.status === 'CANCELLED') {
     await sendOrderTransitions(store, order);
     await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
-    if (order.chargeId && order.shipments.length === 0 && !order.cancellation) {
-      const refund = { refundId: `${orderId}-stopped`, chargeId: order.chargeId, amount: order.total };
-      await store.reports.post(`stop-refund:${orderId}`, [refundRequest(orderId, refund, `stopped: ${reason}`)]);
-    }
+    const refund = stopRefund(order, reason);
+    if (refund) await store.reports.post(`stop-refund:${orderId}`, [refund]);
   }
   await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
 }

@@ -1,0 +1,122 @@
+import { ObjectId } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import type { Lease, NewMessage } from '../../kit/queue.ts';
+import type { ChargeResultPayload } from '../../pipeline/messages.ts';
+import { TestDatabases } from '../../test/harness.ts';
+import { requestCancellation } from './cancellations.ts';
+import { createCoordinator } from './coordinator.ts';
+import { startOrdersServiceAlone } from './service-alone.ts';
+import type { OrderDoc, OrderStore } from './store.ts';
+
+// What the coordinator does with a charge that lands on an order the customer cancelled, with
+// the cancellation written at the worst moment: after the coordinator read the order, before it
+// moved it on. Against the real database; inventory is never asked (the order is cancelled).
+
+const dbs = new TestDatabases();
+let store: OrderStore;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ store, close } = await startOrdersServiceAlone(dbs, 'orders_coordinator'));
+});
+afterAll(async () => {
+  await close();
+  await dbs.cleanup();
+});
+
+const noInventory = {
+  request: () => Promise.reject(new Error('inventory must not be asked for a cancelled order')),
+} as unknown as GraphQLClient;
+
+/** An order whose charge was asked for and has not landed yet. */
+async function orderBeingCharged(): Promise<string> {
+  const _id = new ObjectId();
+  const now = new Date();
+  const order: OrderDoc = {
+    _id,
+    version: 0,
+    idempotencyKey: _id.toHexString(),
+    requestHash: 'test',
+    status: 'CHARGING',
+    stage: 'payments',
+    customerId: '64b000000000000000000001',
+    customerEmail: 'ada@example.com',
+    lines: [{ sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 2, unitPrice: { amount: 1000, currency: 'GBP' } }],
+    total: { amount: 2000, currency: 'GBP' },
+    shippingMethod: 'STANDARD',
+    shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
+    paymentMethod: { id: 'p1', token: 'tok', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
+    chargeAttempts: 1,
+    chargeId: null,
+    shipments: [],
+    placedAt: now,
+    updatedAt: now,
+  };
+  await store.insert(order);
+  return _id.toHexString();
+}
+
+/** The store, except that the first read of an order runs `meanwhile` after reading it: a write that lands just after the coordinator looked. */
+function cancelledJustAfterRead(meanwhile: () => Promise<unknown>): OrderStore {
+  let done = false;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'findById') {
+        return async (id: ObjectId) => {
+          const order = await target.findById(id);
+          if (!done) {
+            done = true;
+            await meanwhile();
+          }
+          return order;
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+const chargeLanded = (orderId: string, chargeId: string): Lease<ChargeResultPayload> => ({
+  id: `result:${orderId}:charge:1`,
+  token: 1,
+  attempts: 1,
+  payload: { requestId: `${orderId}:charge:1`, orderId, outcome: 'APPROVED', chargeId, amount: { amount: 2000, currency: 'GBP' } },
+});
+
+const refundsAskedFor = (messages: NewMessage[] = []) =>
+  messages.filter((message) => message.target === 'payments').map((message) => (message.variables as { input: { chargeId: string; amount: { amount: number } } }).input);
+const transitionsTold = (messages: NewMessage[] = []) =>
+  messages.filter((message) => message.target === 'tracking').flatMap((message) => (message.variables as { input: { from: string; to: string }[] }).input.map((t) => `${t.from}>${t.to}`));
+
+describe('a charge that lands on a cancelled order', () => {
+  it('is refunded in full, and the cancellation says so, when the cancellation was written while the charge was being recorded', async () => {
+    const orderId = await orderBeingCharged();
+    const cancel = () => requestCancellation({ orderId, reason: 'changed my mind', idempotencyKey: `race-${orderId}` }, store);
+    const coordinator = createCoordinator(cancelledJustAfterRead(cancel), noInventory);
+
+    const outcome = await coordinator.handleChargeResult(chargeLanded(orderId, 'ch_race'));
+
+    expect(refundsAskedFor(outcome.messages)).toEqual([expect.objectContaining({ chargeId: 'ch_race', amount: { amount: 2000, currency: 'GBP' } })]);
+    expect(transitionsTold(outcome.messages)).not.toContain('CHARGING>RESERVING');
+    const order = (await store.findById(new ObjectId(orderId)))!;
+    expect(order.status).toBe('CANCELLED');
+    expect(order.chargeId).toBe('ch_race');
+    expect(order.cancellation?.refund).toMatchObject({ chargeId: 'ch_race', amount: { amount: 2000 } });
+
+    // Run again (a redelivered result): the same refund, by the same id, nothing new recorded.
+    const again = await createCoordinator(store, noInventory).handleChargeResult(chargeLanded(orderId, 'ch_race'));
+    expect(again.messages?.map((message) => message.id)).toEqual(outcome.messages?.map((message) => message.id));
+  });
+
+  it('is refunded in full when a person stopped the order from exceptions while it was charged', async () => {
+    const orderId = await orderBeingCharged();
+    await store.change(new ObjectId(orderId), () => ({ status: 'CANCELLED', stage: null, transition: { detail: 'stopped' } }));
+
+    const outcome = await createCoordinator(store, noInventory).handleChargeResult(chargeLanded(orderId, 'ch_stop'));
+
+    expect(refundsAskedFor(outcome.messages)).toEqual([expect.objectContaining({ refundId: `${orderId}-stopped`, chargeId: 'ch_stop', amount: { amount: 2000, currency: 'GBP' } })]);
+    expect((await store.findById(new ObjectId(orderId)))!.chargeId).toBe('ch_stop');
+  });
+});
