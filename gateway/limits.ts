@@ -56,7 +56,7 @@ function armorRules(limits: GatewayLimits) {
  * per-caller rate limit and a time limit on execution. Body size is checked before yoga reads
  * the body (see limitBodySize).
  */
-export function useGatewayLimits(limits: GatewayLimits): Plugin {
+export function useGatewayLimits(limits: GatewayLimits, trusted = trustedDocuments(limits)): Plugin {
   const rules = armorRules(limits);
   const rate = new RateLimiter(limits.ratePerMinute);
   // Cost depends on variables (`first: $n`), so it is counted when they are known, before execution.
@@ -65,17 +65,9 @@ export function useGatewayLimits(limits: GatewayLimits): Plugin {
     if (cost <= limits.maxCost) return undefined;
     return tooComplex('cost', `This operation costs more than the limit of ${limits.maxCost} (every field counts once per item of the lists above it; a list counts as its first: argument, or ${DEFAULT_LIST_SIZE}).`);
   };
-  const trusted = limits.trustedDocumentsPath ? loadTrustedDocuments(limits.trustedDocumentsPath) : undefined;
   return {
     onParams({ params, setParams }) {
-      if (!trusted) return;
-      const extensions = params.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined;
-      const id = extensions?.persistedQuery?.sha256Hash;
-      const query = id ? trusted.get(id) : undefined;
-      if (!query) {
-        throw clientError(ErrorCode.UNTRUSTED_DOCUMENT, 'This gateway runs only trusted documents: send the id of one from its manifest as extensions.persistedQuery.sha256Hash.', { http: { status: 400 } });
-      }
-      setParams({ ...params, query });
+      if (trusted) setParams(trusted(params));
     },
     onParse({ setParseFn }) {
       setParseFn((source, options) => {
@@ -150,6 +142,24 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | { error
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * With `trustedDocumentsPath`: the request with the query its id names in the manifest, or
+ * UNTRUSTED_DOCUMENT. One rule for HTTP and WebSocket requests alike. Without: undefined.
+ */
+export function trustedDocuments(limits: Pick<GatewayLimits, 'trustedDocumentsPath'>) {
+  if (!limits.trustedDocumentsPath) return undefined;
+  const trusted = loadTrustedDocuments(limits.trustedDocumentsPath);
+  return <T extends { query?: string; extensions?: unknown }>(params: T): T => {
+    const extensions = params.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined;
+    const id = extensions?.persistedQuery?.sha256Hash;
+    const query = id ? trusted.get(id) : undefined;
+    if (!query) {
+      throw clientError(ErrorCode.UNTRUSTED_DOCUMENT, 'This gateway runs only trusted documents: send the id of one from its manifest as extensions.persistedQuery.sha256Hash.', { http: { status: 400 } });
+    }
+    return { ...params, query };
+  };
 }
 
 function loadTrustedDocuments(path: string): Map<string, string> {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
-import { useStorableText } from '../kit/storable-text.ts';
+import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
 import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
 import { serviceCredentials } from '../kit/auth/tokens.ts';
@@ -15,7 +15,7 @@ import { yogaLogging } from '../kit/subgraph.ts';
 import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
-import { defaultLimits, limitBodySize, useGatewayLimits, type GatewayLimits } from './limits.ts';
+import { defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
 import { createDataSource, createSubgraphAgent, type Answer } from './data-source.ts';
 import { ReadMostlyCache, type CacheSettings } from './read-mostly-cache.ts';
 import { RequestContexts, useApolloGatewayExecutor } from './executor-plugin.ts';
@@ -61,6 +61,7 @@ export async function buildGateway(options: GatewayOptions) {
   const agent = createSubgraphAgent();
   const { auth } = options;
   const limits: GatewayLimits = { ...defaultLimits, ...options.limits };
+  const trusted = trustedDocuments(limits);
   const authorizationFor = (context: unknown) => auth.internalAuthorization(identityIn(context));
   const dataSources = new Map<string, GraphQLDataSource>();
   const executableSdl = supergraphForExecution(supergraphSdl);
@@ -121,7 +122,7 @@ export async function buildGateway(options: GatewayOptions) {
       useGatewayAuth(auth, options.checkAccess === false ? undefined : access),
       useApolloGatewayExecutor(gateway, requests),
       // After the executor plugin: the time limit wraps Apollo's executor.
-      useGatewayLimits(limits),
+      useGatewayLimits(limits, trusted),
       useFederatedSubscriptions(subscriptions, async (args, identity) => (isAuthenticated(identity) ? followingCheck(args, identity) : undefined)),
     ],
   });
@@ -133,7 +134,14 @@ export async function buildGateway(options: GatewayOptions) {
     subscriptions,
     /** Serves GraphQL over WebSockets on the listening server's /graphql. */
     attach: (server: Server) =>
-      serveGraphQLOverWebSocket(server, yoga, { logger, service: 'gateway', authorize, maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100 }),
+      serveGraphQLOverWebSocket(server, yoga, {
+        logger,
+        service: 'gateway',
+        authorize,
+        maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
+        // The same checks of a request's text as over HTTP (its onParams hooks: trusted documents first, as there).
+        paramChecks: [...(trusted ? [trusted] : []), refuseUnstorable],
+      }),
     async stop() {
       subscriptions.close();
       await upstream.close();

@@ -34,16 +34,22 @@ function findUnstorable(value: unknown, path: string): string | null {
 /** The same characters written as escapes inside the document's string literals (`"a\\u0000b"`). */
 const escapedUnstorable = /\\u0{4}|\\u\{0+\}|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
 
+/** Throws BAD_USER_INPUT if the request's document or variables hold text no field can store (for HTTP and WebSocket alike). */
+export function refuseUnstorable<T extends { query?: string; variables?: unknown }>(params: T): T {
+  const query = params.query ?? '';
+  const where = findUnstorable(query, 'query') ?? (escapedUnstorable.test(query) ? 'query' : null) ?? findUnstorable(params.variables ?? {}, 'variables');
+  if (where) {
+    throw new GraphQLError(`${where} holds a NUL character or a lone UTF-16 surrogate, which no field accepts`, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
+    });
+  }
+  return params;
+}
+
 export function useStorableText(): Plugin {
   return {
     onParams({ params }) {
-      const query = params.query ?? '';
-      const where = findUnstorable(query, 'query') ?? (escapedUnstorable.test(query) ? 'query' : null) ?? findUnstorable(params.variables ?? {}, 'variables');
-      if (where) {
-        throw new GraphQLError(`${where} holds a NUL character or a lone UTF-16 surrogate, which no field accepts`, {
-          extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
-        });
-      }
+      refuseUnstorable(params);
     },
   };
 }

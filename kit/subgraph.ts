@@ -8,7 +8,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { readAccessRules } from './auth/rules.ts';
 import { useSubgraphAuth } from './auth/subgraph-auth.ts';
 import { bearerToken, type InternalTokens } from './auth/tokens.ts';
-import { useStorableText } from './storable-text.ts';
+import { refuseUnstorable, useStorableText } from './storable-text.ts';
 import { createMaskError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { useGraphQLMetrics } from './metrics.ts';
@@ -125,6 +125,6 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
     store,
     handler: withProbes(app, { database: databaseCheck(db) }),
     seed: seed ? () => seed(store) : undefined,
-    attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger, service: definition.name, authorize: internalTokenAuthorize(tokens) }) : undefined,
+    attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger, service: definition.name, authorize: internalTokenAuthorize(tokens), paramChecks: [refuseUnstorable] }) : undefined,
   };
 }

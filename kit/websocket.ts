@@ -35,7 +35,15 @@ export interface WebSocketOptions {
   keepAliveMs?: number;
   /** Unsent bytes a client may have queued before it is disconnected (1013) as too slow. */
   maxBufferedBytes?: number;
+  /**
+   * What the app's `onParams` hooks do for HTTP requests (yoga runs them only there): each check
+   * returns the request's parameters, perhaps changed, or throws a GraphQLError that answers it.
+   */
+  paramChecks?: ParamCheck[];
 }
+
+export type SubscribeParams = { query: string; operationName?: string | null; variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null };
+export type ParamCheck = (params: SubscribeParams) => SubscribeParams;
 
 /** Close code for a client that reads too slowly: "try again later", which graphql-ws clients retry. */
 export const SLOW_CLIENT_CLOSE_CODE = 1013;
@@ -47,7 +55,16 @@ export const SLOW_CLIENT_CLOSE_CODE = 1013;
  * in time, 4409 duplicate id, 4429 repeated init; ping/pong both ways.
  */
 export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstance<any, any>, options: WebSocketOptions) {
-  const { logger, service = 'gateway', authorize, maxSubscriptionsPerConnection = Number.POSITIVE_INFINITY, connectionInitWaitTimeoutMs = 3_000, keepAliveMs = 12_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
+  const {
+    logger,
+    service = 'gateway',
+    authorize,
+    maxSubscriptionsPerConnection = Number.POSITIVE_INFINITY,
+    connectionInitWaitTimeoutMs = 3_000,
+    keepAliveMs = 12_000,
+    maxBufferedBytes = 4 * 1024 * 1024,
+    paramChecks = [],
+  } = options;
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
   const principals = new WeakMap<object, Principal>();
   const expiries = new WeakMap<object, NodeJS.Timeout>();
@@ -86,13 +103,19 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
       },
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, _id, sent) => {
         if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerConnection) {
           return [
             new GraphQLError(`At most ${maxSubscriptionsPerConnection} operations at once on one connection; complete one or open another connection.`, {
               extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS },
             }),
           ];
+        }
+        let params = sent as SubscribeParams;
+        try {
+          for (const check of paramChecks) params = check(params);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -113,7 +136,7 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         const args: ExecutionArgs = {
           schema,
           document,
-          operationName: params.operationName,
+          operationName: params.operationName ?? undefined,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe } satisfies Enveloped,

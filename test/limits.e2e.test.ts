@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 // The gateway's abuse limits: each refusal is a coded error, and the gateway stays up.
@@ -104,6 +105,20 @@ describe('abuse limits at the gateway', () => {
       const response = await fetch(trusted.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'mug-title' } } }) });
       const body = (await response.json()) as { data?: { product: { title: string } } };
       expect(body, JSON.stringify(body)).toMatchObject({ data: { product: { title: 'Manifesto Mug' } } });
+      // The same rule over a WebSocket: a document of the client's own is refused, an id runs.
+      const client = wsClient(trusted.url);
+      try {
+        const own = collect(client, `{ product(sku: "MUG-001") { title } }`);
+        await own.until((c) => c.error !== undefined || c.results.length > 0);
+        const errors = (own.error as { extensions?: { code?: string } }[] | undefined) ?? own.results[0]?.errors;
+        expect(errors?.map((e) => e.extensions?.code)).toEqual(['UNTRUSTED_DOCUMENT']);
+        const byId = await new Promise<unknown>((resolve, reject) =>
+          client.subscribe({ query: '', extensions: { persistedQuery: { version: 1, sha256Hash: 'mug-title' } } }, { next: resolve, error: reject, complete: () => {} }),
+        );
+        expect(byId).toMatchObject({ data: { product: { title: 'Manifesto Mug' } } });
+      } finally {
+        await client.dispose();
+      }
     } finally {
       await trusted.close();
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
 import { defaultAuthorization, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
+import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 // What a client that sends a malformed request is told, by the gateway and by a subgraph,
@@ -96,6 +97,18 @@ describe('text no database can store', () => {
       const parsed = JSON.parse(response.text);
       expect(parsed.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
       expect(response.text).not.toMatch(/SQLSTATE|Unicode escape/);
+    }
+    // Over a WebSocket, as over HTTP.
+    const client = wsClient(system.gatewayUrl);
+    try {
+      for (const variables of [{ id: 'nul\u0000receipt' }, { id: 'half\ud800surrogate' }]) {
+        const sent = collect(client, receiveItems, variables);
+        await sent.until((c) => c.error !== undefined || c.results.length > 0);
+        const errors = (sent.error as { extensions?: { code?: string } }[] | undefined) ?? sent.results[0]?.errors;
+        expect(errors?.map((e) => e.extensions?.code), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      }
+    } finally {
+      await client.dispose();
     }
     const receipts = await post(system.urls.receiving, JSON.stringify({ query: `{ receipts(first: 100) { edges { node { id } } } }` }));
     expect(JSON.parse(receipts.text).data.receipts.edges).toEqual([]);
