@@ -278,4 +278,19 @@ describe('customer A and customer B', () => {
     expect(await closed).toBe(4403);
     expect(Date.now() - started).toBeLessThan(8_000);
   });
+
+  it('ends a server-sent-events subscription with UNAUTHENTICATED when its token expires', async () => {
+    const shortLived = await userToken({ role: 'warehouse', ttl: 2 });
+    const response = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${shortLived}` },
+      body: JSON.stringify({ query: `subscription { pipelineTransitions { cursor } }` }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    // The stream ends by itself: read it to its end.
+    const text = await response.text();
+    const results = text.split('\n').filter((line) => line.startsWith('data:') && line.length > 5).map((line) => JSON.parse(line.slice(5)) as { errors?: { extensions?: { code?: string } }[] });
+    expect(results.at(-1)?.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
 });

@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../../kit/auth/identity.ts';
 import { identityIn } from '../auth.ts';
 import type { FederatedSubscriptions } from './engine.ts';
+import { endingAt } from './expiry.ts';
 
 /** Decides on one subscription of an authenticated caller beyond the schema's rules (ownership). */
 export type SubscriptionCheck = (args: ExecutionArgs, identity: Identity) => Promise<GraphQLError | undefined>;
@@ -10,7 +11,8 @@ export type SubscriptionCheck = (args: ExecutionArgs, identity: Identity) => Pro
 /**
  * Yoga runs subscriptions (over WebSockets and over server-sent events alike) through the
  * federated subscription engine instead of graphql-js's `subscribe`, which cannot reach subgraphs.
- * Each subscription is authorized on its own: the schema's rules (useGatewayAuth) and `check`.
+ * Each subscription is authorized on its own: the schema's rules (useGatewayAuth) and `check`,
+ * and ends when the caller's credential expires (expiry.ts).
  */
 export function useFederatedSubscriptions(engine: FederatedSubscriptions, check?: SubscriptionCheck): Plugin {
   return {
@@ -19,7 +21,8 @@ export function useFederatedSubscriptions(engine: FederatedSubscriptions, check?
         const identity = identityIn(subscribeArgs.contextValue);
         const refused = await check?.(subscribeArgs, identity);
         if (refused) return { errors: [refused] };
-        return engine.subscribe(subscribeArgs, identity);
+        const stream = engine.subscribe(subscribeArgs, identity);
+        return identity.expiresAt !== undefined && Symbol.asyncIterator in stream ? endingAt(stream, identity.expiresAt) : stream;
       });
     },
   };
