@@ -240,6 +240,28 @@ describe('subscriptions at the gateway', () => {
     }
   });
 
+  it("reads the order's history for each event, not once for the whole subscription", async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+      type Event = { orderTransitions: { cursor: string; transition: { id: string; elementType: string; to: string }; order: { historyCursor: string; history: { id: string }[] } } };
+      const live = collect<Event>(
+        client,
+        `subscription($orderId: ID!) { orderTransitions(orderId: $orderId, after: "0") { cursor transition { id elementType to } order { historyCursor history { id } } } }`,
+        { orderId: id },
+      );
+      await live.until((c) => c.events.some((e) => e.orderTransitions.transition.elementType === 'ORDER' && e.orderTransitions.transition.to === 'SHIPPED'), 30_000);
+      live.stop();
+      // Each event's order knows the transition the event is about, and its history goes at least that far.
+      for (const { orderTransitions: event } of live.events) {
+        expect(event.order.history.map((t) => t.id), event.transition.id).toContain(event.transition.id);
+        expect(Number(event.order.historyCursor)).toBeGreaterThanOrEqual(Number(event.cursor));
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('serves the same subscriptions over server-sent events, as GraphiQL uses them', async () => {
     const abort = new AbortController();
     const response = await fetch(system.gatewayUrl, {

@@ -2,6 +2,7 @@ import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
+import type { Context } from './context.ts';
 import type { EventDoc, TransitionDoc } from './store.ts';
 import { stageWaits } from './waits.ts';
 
@@ -33,7 +34,7 @@ export const resolvers: Resolvers = {
         const id = parseId(orderId, 'orderId').toHexString();
         return log.follow(await log.checkCursor(cursorArg(after)), (event) => event.orderId === id, id);
       },
-      resolve: (event: EventDoc) => event,
+      resolve: eachEventAfresh,
     },
     pipelineTransitions: {
       subscribe: async (_, { stage, state, elementType, after }, { log }) => {
@@ -44,7 +45,7 @@ export const resolvers: Resolvers = {
           (event) => (!stage || event.node === stage) && (!state || event.to === state) && (!elementType || event.elementType === elementType),
         );
       },
-      resolve: (event: EventDoc) => event,
+      resolve: eachEventAfresh,
     },
   },
   Mutation: {
@@ -97,3 +98,12 @@ export const resolvers: Resolvers = {
 
 /** Transitions about an order rather than moves of it: they say nothing of where it is. */
 const notMoves = new Set(['CHANGE', 'CANCEL', 'REFUND', 'RETURN']);
+
+/**
+ * A subscription keeps one context for all its events: what an event's fields read (the order's
+ * history and location) is read again for each event, not remembered from the first one.
+ */
+function eachEventAfresh(event: EventDoc, _args: unknown, context: Context): EventDoc {
+  context.historyByOrder.clearAll();
+  return event;
+}
