@@ -108,6 +108,19 @@ export const outboxDeliveries = new Counter({
   registers,
 });
 
+export const doorbellHearing = new Gauge({
+  name: 'doorbell_hearing',
+  help: "1 while a worker process hears its service's doorbell (work stored there wakes it at once), 0 while it polls alone",
+  labelNames: ['service'] as const,
+  registers,
+});
+export const doorbellRingsHeard = new Counter({
+  name: 'doorbell_rings_heard_total',
+  help: "Rings heard from the service's subgraph (work or outbox messages stored there), by queue and kind",
+  labelNames: ['database', 'queue', 'kind'] as const,
+  registers,
+});
+
 export const websocketConnections = new Gauge({ name: 'websocket_connections', help: 'Open GraphQL WebSocket connections', labelNames: ['service'] as const, registers });
 export const activeSubscriptions = new Gauge({ name: 'graphql_subscriptions_active', help: 'GraphQL subscriptions running', labelNames: ['service'] as const, registers });
 export const subscriptionDeliveries = new Counter({

@@ -1,5 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Db } from 'mongodb';
+import type { InternalTokens } from './auth/tokens.ts';
+import { serveDoorbell } from './doorbell.ts';
 import { metricsContentType, renderMetrics } from './metrics.ts';
 
 /** One thing a process needs to do its work; rejects (or times out) when it is not reachable. */
@@ -23,10 +25,15 @@ export const healthCheck =
  * - `/health`: the process is alive (it answers at all);
  * - `/ready`: everything it needs answers (its database; for the gateway, its subgraphs),
  *   503 with what is missing otherwise;
- * - `/metrics`: the Prometheus text format.
+ * - `/metrics`: the Prometheus text format;
+ * - `/doorbell`, with `doorbell`: a long poll for the service's own workers (kit/doorbell.ts).
  * Any other path goes to `handler` (GraphQL); without one it is 404 (a worker's listener).
  */
-export function withProbes(handler: RequestListener | undefined, checks: Record<string, ReadinessCheck>): RequestListener {
+export function withProbes(
+  handler: RequestListener | undefined,
+  checks: Record<string, ReadinessCheck>,
+  doorbell?: { service: string; tokens: InternalTokens },
+): RequestListener {
   return (request, response) => {
     const url = request.url ?? '/';
     // GraphQL requests pass with one comparison.
@@ -35,6 +42,7 @@ export function withProbes(handler: RequestListener | undefined, checks: Record<
     if (path === '/health') return json(response, 200, { status: 'alive' });
     if (path === '/ready') return void ready(checks).then(({ ok, results }) => json(response, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results }));
     if (path === '/metrics') return void serveMetrics(request, response);
+    if (path === '/doorbell' && doorbell) return void serveDoorbell(request, response, doorbell);
     if (handler) return handler(request, response);
     json(response, 404, { error: 'not found: this process serves /health, /ready and /metrics' });
   };

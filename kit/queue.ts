@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
+import { doorbell, ringKey, type RingKind } from './doorbell.ts';
 import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
 import { isDuplicateKeyError } from './mongo.ts';
 import { captureTrace, type TraceCarrier } from './telemetry.ts';
@@ -226,6 +227,7 @@ export class DurableQueue<P, R = unknown> {
       return { item: finished as QueueItem<P, R>, created: false };
     }
     queueEnqueued.inc(this.labels);
+    this.ring('work');
     return { item, created: true };
   }
 
@@ -436,7 +438,10 @@ export class DurableQueue<P, R = unknown> {
       const outbox = [...current.outbox, ...changed.messages.map(newMessage)];
       return { ...stateOf(current), ...changed.state, outbox, outboxPending: outbox.some(isPending), updatedAt: new Date() };
     });
-    return head === REFUSED ? { outcome, item: seen, changed: false } : { outcome, item: head, changed: true };
+    if (head === REFUSED) return { outcome, item: seen, changed: false };
+    // An amended element that was leased is READY again; either change may have messages to send.
+    this.ring('work', 'outbox');
+    return { outcome, item: head, changed: true };
   }
 
   /**
@@ -466,9 +471,15 @@ export class DurableQueue<P, R = unknown> {
     if (await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) return;
     try {
       await this.items.insertOne(this.newItem(id, null as P, 'DONE', messages.map(newMessage)) as never);
+      this.ring('outbox');
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
+  }
+
+  /** Tells this queue's workers (`work`) or relay (`outbox`) at once, wherever they run (kit/doorbell.ts). */
+  private ring(...kinds: RingKind[]): void {
+    for (const kind of kinds) doorbell.ring(ringKey(this.labels, kind));
   }
 
   /** Extends a lease for long work; false when the lease was lost (expired and taken over). */
@@ -565,7 +576,9 @@ export class DurableQueue<P, R = unknown> {
       const now = new Date();
       return { ...stateOf(current), status: 'READY', attempts: 0, waits: 0, availableAt: now, leaseToken: null, leaseOwner: null, updatedAt: now };
     });
-    return head === REFUSED ? null : head;
+    if (head === REFUSED) return null;
+    this.ring('work');
+    return head;
   }
 
   /** A person decided to give up: CANCELLED, with optional messages telling others. */
@@ -576,6 +589,7 @@ export class DurableQueue<P, R = unknown> {
       return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some(isPending) };
     });
     if (head === REFUSED) return null;
+    this.ring('outbox');
     await this.archiveIfFinished(head);
     return head;
   }

@@ -1,4 +1,5 @@
 import type { CallbackPolicy } from './callbacks.ts';
+import { doorbell, ringKey } from './doorbell.ts';
 import { RejectedByService, type GraphQLClient } from './graphql-client.ts';
 import type { Logger } from './logger.ts';
 import { outboxDeliveries, outboxDeliveryLatency, targetLabel } from './metrics.ts';
@@ -14,7 +15,10 @@ export interface RelayOptions {
   logger: Logger;
   /** Where http(s) targets (callbacks) may go; without one, callbacks are refused. */
   callbacks?: CallbackPolicy;
+  /** The first wait of an idle relay; it doubles up to `maxPollMs` while there is nothing to send. */
   pollMs?: number;
+  /** Passes are at least this far apart, however many nudges arrive (default: `pollMs`). */
+  gapMs?: number;
   batch?: number;
 }
 
@@ -25,7 +29,7 @@ export interface RelayOptions {
  * died after sending, before recording) has no second effect. Failed deliveries
  * back off exponentially per message.
  */
-export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 25, batch = 50, maxPollMs = 1_000 }: RelayOptions & { maxPollMs?: number }) {
+export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 25, gapMs = pollMs, batch = 50, maxPollMs = 2_000 }: RelayOptions & { maxPollMs?: number }) {
   const log = logger.child({ component: 'outbox-relay' });
   let running = true;
   let wake: (() => void) | undefined;
@@ -106,29 +110,41 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     return started;
   };
 
-  // Workers nudge the relay when they record a hand-off, and a finished delivery makes room;
-  // between those it polls, less and less often while there is nothing to send (each poll is a
-  // query). Passes are at least `pollMs` apart however many nudges arrive.
+  // Workers nudge the relay when they record a hand-off, and a finished delivery makes room; the
+  // doorbell rings when the service's subgraph records messages (a report, a change in flight).
+  // Between those it polls, less and less often while there is nothing to send (each poll is a
+  // query), for what no one rings for (a failed delivery's retry coming due, a ring missed).
+  // Passes are at least `gapMs` apart however many nudges arrive.
   let idleMs = pollMs;
+  let rung = false;
+  const stopHearing = queues.map((queue) =>
+    doorbell.subscribe(ringKey(queue.labels, 'outbox'), () => {
+      rung = true;
+      wake?.();
+    }),
+  );
   const done = (async () => {
     while (running) {
       const passStarted = Date.now();
+      rung = false;
       try {
         if ((await pass()) > 0) idleMs = pollMs;
       } catch (error) {
         log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
       }
-      await new Promise<void>((resolve) => {
-        wake = () => {
-          idleMs = pollMs;
-          resolve();
-        };
-        setTimeout(resolve, idleMs);
-      });
+      // A ring during the pass may be about a message its read missed: pass again at once.
+      if (!rung)
+        await new Promise<void>((resolve) => {
+          wake = () => {
+            idleMs = pollMs;
+            resolve();
+          };
+          setTimeout(resolve, idleMs);
+        });
       wake = undefined;
       idleMs = Math.min(maxPollMs, idleMs * 2);
       const sincePass = Date.now() - passStarted;
-      if (running && sincePass < pollMs) await new Promise((resolve) => setTimeout(resolve, pollMs - sincePass));
+      if (running && sincePass < gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs - sincePass));
     }
   })();
 
@@ -137,6 +153,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     nudge: () => wake?.(),
     async stop() {
       running = false;
+      for (const stop of stopHearing) stop();
       wake?.();
       await done;
       await Promise.allSettled([...deliveries]);

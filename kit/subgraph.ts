@@ -123,7 +123,7 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
   return {
     app,
     store,
-    handler: withProbes(app, { database: databaseCheck(db) }),
+    handler: withProbes(app, { database: databaseCheck(db) }, { service: definition.name, tokens }),
     seed: seed ? () => seed(store) : undefined,
     attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger, service: definition.name, authorize: internalTokenAuthorize(tokens), paramChecks: [refuseUnstorable] }) : undefined,
   };

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './logger.ts';
+import { doorbell, ringKey } from './doorbell.ts';
 import type { DurableQueue, Lease, NewMessage } from './queue.ts';
 import { inSpan } from './telemetry.ts';
 import { isDatabaseUnavailable, isUnavailable } from './unavailable.ts';
@@ -31,7 +32,11 @@ export interface WorkerOptions<P, R> {
   logger: Logger;
   /** Elements processed at once by this process. */
   concurrency?: number;
-  /** How long to wait before polling an empty queue again; doubles while it stays empty, up to `maxPollMs`. */
+  /**
+   * How long to wait before polling an empty queue again; doubles while it stays empty, up to
+   * `maxPollMs`. Work stored for the queue (here, or at the service's subgraph) wakes it at once
+   * (kit/doorbell.ts); the polls are for what no one rings for (a retry coming due, a ring missed).
+   */
   pollMs?: number;
   maxPollMs?: number;
   /** Called after an element completed with messages to send (wakes the outbox relay). */
@@ -48,7 +53,7 @@ export interface RunningWorker {
  * lease while it works. Start as many of these, in as many processes, as the stage
  * needs: leases guarantee each element is worked on by one of them at a time.
  */
-export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, pollMs = 25, maxPollMs = 500, onHandOff }: WorkerOptions<P, R>): RunningWorker {
+export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, pollMs = 25, maxPollMs = 2_000, onHandOff }: WorkerOptions<P, R>): RunningWorker {
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const log = logger.child({ queue: queue.name, worker: owner });
   const inFlight = new Set<Promise<void>>();
@@ -99,8 +104,15 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
 
   // Every poll of an empty queue is a query; back off while idle, come back at once when busy.
   let idleMs = pollMs;
+  // A ring while the loop polls may be about an element that poll missed: it polls again at once.
+  let rung = false;
+  const stopHearing = doorbell.subscribe(ringKey(queue.labels, 'work'), () => {
+    rung = true;
+    wake?.();
+  });
   const loop = async () => {
     while (running) {
+      rung = false;
       const free = concurrency - inFlight.size;
       let leases: Lease<P>[] = [];
       if (free > 0) {
@@ -118,7 +130,7 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
         inFlight.add(task);
       }
       if (leases.length > 0) idleMs = pollMs;
-      if (leases.length === 0 || inFlight.size >= concurrency) {
+      if ((leases.length === 0 && !rung) || inFlight.size >= concurrency) {
         // An empty poll backs off whether or not elements are in flight (each poll is database
         // work, and the stages poll all the time); a completed element wakes the loop at once.
         const waitMs = free > 0 ? idleMs : pollMs;
@@ -137,6 +149,7 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
     owner,
     async stop() {
       running = false;
+      stopHearing();
       wake?.();
       await done;
       await Promise.allSettled([...inFlight]);

@@ -1,16 +1,17 @@
 import type { Db } from 'mongodb';
 import { serviceCredentials } from '../kit/auth/tokens.ts';
+import { hearServiceDoorbell } from '../kit/doorbell.ts';
 import type { Logger } from '../kit/logger.ts';
 import { runService } from '../kit/service.ts';
-import { serviceClients, type ServiceClients } from './services.ts';
+import { serviceClients, serviceUrl, type ServiceClients, type ServiceName } from './services.ts';
 
 /**
  * What every stage's run-worker.ts does: connect to the stage's own database, make sure
  * its indexes exist, start the worker with clients for the services it hands work to,
- * and stop both cleanly on SIGINT/SIGTERM.
+ * listen to the service's doorbell, and stop all of it cleanly on SIGINT/SIGTERM.
  */
 export function runStageWorker<S extends { ensureIndexes(): Promise<void> }, E = undefined>(
-  service: string,
+  service: ServiceName,
   createStore: (db: Db) => S,
   start: (store: S, clients: ServiceClients, logger: Logger, env: E) => { stop(): Promise<void> },
   parseOwnEnv?: () => E,
@@ -21,10 +22,14 @@ export function runStageWorker<S extends { ensureIndexes(): Promise<void> }, E =
     async ({ db, logger, env, tokens }) => {
       const store = createStore(db);
       await store.ensureIndexes();
-      const clients = serviceClients(serviceCredentials(service, tokens));
+      const credentials = serviceCredentials(service, tokens);
+      const clients = serviceClients(credentials);
+      // Work the service's subgraph stores wakes this process's workers at once.
+      const doorbell = hearServiceDoorbell(serviceUrl(service), credentials, logger);
       const worker = start(store, clients, logger, env);
       return {
         close: async () => {
+          doorbell.stop();
           await worker.stop();
           await clients.close();
         },

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
 import { databaseProcessesOf, freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
-import { gql } from './harness.ts';
+import { eventually, gql } from './harness.ts';
 
 // `npm start` as a user runs it: the launcher builds/starts the embedded database,
 // every service and the gateway. Runs on free ports and a temporary data folder.
@@ -144,10 +144,12 @@ describe('npm start', () => {
     // The banner says where each worker's metrics are, and they answer there.
     const workerMetrics = [...first.output().matchAll(/(\w+)-worker-1 :(\d+)/g)].map((match) => [match[1]!, Number(match[2])] as const);
     expect(workerMetrics.map(([stage]) => stage)).toContain('orders');
-    for (const [, port] of workerMetrics) {
+    for (const [stage, port] of workerMetrics) {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('queue_');
+      // Each worker hears its service's doorbell: work stored there wakes it at once.
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), (text) => text.includes(`doorbell_hearing{service="${stage}"} 1`), 10_000);
     }
 
     const ports = [first.databasePort(), ...Object.values(env).map(Number), ...workerMetrics.map(([, port]) => port)];

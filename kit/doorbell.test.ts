@@ -1,0 +1,102 @@
+import type { Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../test/harness.ts';
+import { doorbell, hearServiceDoorbell, ringKey, type Rings } from './doorbell.ts';
+import { doorbellHearing, doorbellRingsHeard } from './metrics.ts';
+import { withProbes } from './probes.ts';
+import { DurableQueue } from './queue.ts';
+import { startOutboxRelay } from './relay.ts';
+import { startWorker } from './worker.ts';
+
+// Work a subgraph stores wakes the workers of its service at once, in their own processes, instead
+// of at their next poll. Against the real database and a real HTTP server.
+
+const dbs = new TestDatabases();
+let db: Db;
+let subgraph: RunningApp;
+const doorbellUrl = () => new URL('/doorbell', subgraph.url);
+
+beforeAll(async () => {
+  db = await dbs.create('doorbell');
+  subgraph = await serve(withProbes(undefined, {}, { service: 'orders', tokens: testTokens }));
+});
+afterAll(async () => {
+  await subgraph.close();
+  await dbs.cleanup();
+});
+
+const askAs = async (service: string | null, query = '') =>
+  fetch(`${doorbellUrl()}${query}`, { headers: service ? { authorization: await testCredentials(service).authorization() } : {} });
+
+describe("a service's doorbell", () => {
+  it("answers only the service's own processes", async () => {
+    expect((await askAs(null)).status).toBe(401);
+    expect((await fetch(doorbellUrl(), { headers: { authorization: 'Bearer not-a-token' } })).status).toBe(401);
+    expect((await askAs('payments')).status).toBe(403);
+    expect((await askAs('orders')).status).toBe(200);
+  });
+
+  it('answers at once with what rang so far, then as soon as something rings', async () => {
+    const first = (await (await askAs('orders')).json()) as Rings;
+    const waiting = askAs('orders', `?epoch=${first.epoch}&total=${first.total}`).then(async (response) => (await response.json()) as Rings);
+    let answered = false;
+    void waiting.then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    doorbell.ring('orders/w/work');
+    const rings = await waiting;
+    expect(rings.epoch).toBe(first.epoch);
+    expect(rings.total).toBe(first.total + 1);
+    expect(rings.counts['orders/w/work']).toBe((first.counts['orders/w/work'] ?? 0) + 1);
+    // Another life of the service (another epoch): answered at once, whatever the count.
+    expect(((await (await askAs('orders', `?epoch=old&total=${rings.total}`)).json()) as Rings).epoch).toBe(first.epoch);
+  });
+
+  it('wakes a worker waiting out a long poll when its queue is given work', async () => {
+    const queue = new DurableQueue<{ n: number }>(db, 'woken');
+    await queue.ensureIndexes();
+    const handled: string[] = [];
+    // It polls once at start and then would wait a minute: only a ring can bring it back sooner.
+    const worker = startWorker({ queue, logger: silentLogger, pollMs: 60_000, maxPollMs: 60_000, handle: async (lease) => (handled.push(lease.id), {}) });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await queue.enqueue('e1', { n: 1 });
+      await expect.poll(() => handled, { timeout: 10_000 }).toEqual(['e1']);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('wakes an outbox relay waiting out a long poll when a report is posted', async () => {
+    const queue = new DurableQueue<{ n: number }>(db, 'reports');
+    await queue.ensureIndexes();
+    const delivered: unknown[] = [];
+    const target = { request: async (_operation: string, variables: unknown) => void delivered.push(variables) };
+    const relay = startOutboxRelay({ queues: [queue], clients: () => target as never, logger: silentLogger, pollMs: 60_000, gapMs: 25, maxPollMs: 60_000 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await queue.post('report-1', [{ target: 'somewhere', operation: 'mutation { noted }', variables: { report: 1 } }]);
+      await expect.poll(() => delivered, { timeout: 10_000 }).toEqual([{ report: 1 }]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("is heard by a worker process from its service's subgraph, and says so in its metrics", async () => {
+    const key = ringKey({ database: 'orders', queue: 'heard' }, 'work');
+    const heardBefore = await count(doorbellRingsHeard, { database: 'orders', queue: 'heard', kind: 'work' });
+    const ear = hearServiceDoorbell(subgraph.url, testCredentials('orders'), silentLogger);
+    try {
+      await expect.poll(() => count(doorbellHearing, { service: 'orders' }), { timeout: 10_000 }).toBe(1);
+      doorbell.ring(key);
+      await expect.poll(() => count(doorbellRingsHeard, { database: 'orders', queue: 'heard', kind: 'work' }), { timeout: 10_000 }).toBe(heardBefore + 1);
+    } finally {
+      ear.stop();
+    }
+  });
+});
+
+async function count(metric: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string>): Promise<number> {
+  const { values } = await metric.get();
+  return values.find((value) => Object.entries(labels).every(([name, wanted]) => value.labels[name] === wanted))?.value ?? 0;
+}
