@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../test/harness.ts';
 import { doorbell, hearServiceDoorbell, ringKey, type Rings } from './doorbell.ts';
 import { doorbellHearing, doorbellRingsHeard } from './metrics.ts';
+import { startLoop } from './loop.ts';
 import { withProbes } from './probes.ts';
 import { DurableQueue } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
@@ -79,6 +80,18 @@ describe("a service's doorbell", () => {
       await expect.poll(() => delivered, { timeout: 10_000 }).toEqual([{ report: 1 }]);
     } finally {
       await relay.stop();
+    }
+  });
+
+  it('wakes a background loop (aggregation, sequential receiving) waiting out its idle back-off', async () => {
+    let passes = 0;
+    const loop = startLoop(async () => (passes++, 'idle' as const), { intervalMs: 60_000, logger: silentLogger, what: 'test pass', wakeOn: ['orders/loop/work'] });
+    try {
+      await expect.poll(() => passes, { timeout: 10_000 }).toBe(1);
+      doorbell.ring('orders/loop/work');
+      await expect.poll(() => passes, { timeout: 10_000 }).toBe(2);
+    } finally {
+      await loop.stop();
     }
   });
 

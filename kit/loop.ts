@@ -1,3 +1,4 @@
+import { doorbell } from './doorbell.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -10,7 +11,20 @@ import type { Logger } from './logger.ts';
  */
 export function startLoop(
   pass: () => Promise<boolean | 'idle' | void>,
-  { intervalMs, idleMaxMs = intervalMs, logger, what }: { intervalMs: number; idleMaxMs?: number; logger: Logger; what: string },
+  {
+    intervalMs,
+    idleMaxMs = intervalMs,
+    logger,
+    what,
+    wakeOn = [],
+  }: {
+    intervalMs: number;
+    idleMaxMs?: number;
+    logger: Logger;
+    what: string;
+    /** Doorbell keys (kit/doorbell.ts) whose rings run the next pass at once: work stored for this loop, here or at its service. */
+    wakeOn?: string[];
+  },
 ) {
   let running = true;
   let waitMs = intervalMs;
@@ -39,14 +53,17 @@ export function startLoop(
       wake = undefined;
     }
   })();
+  const wakeNow = () => {
+    woken = true;
+    wake?.();
+  };
+  const stopHearing = wakeOn.map((key) => doorbell.subscribe(key, wakeNow));
   return {
     /** Runs the next pass now instead of after the interval (new work was just made here). */
-    wake() {
-      woken = true;
-      wake?.();
-    },
+    wake: wakeNow,
     async stop() {
       running = false;
+      for (const stop of stopHearing) stop();
       wake?.();
       await done;
     },

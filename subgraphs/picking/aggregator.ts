@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../kit/logger.ts';
+import { ringKey } from '../../kit/doorbell.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { inSpan } from '../../kit/telemetry.ts';
 import { SpanKind } from '@opentelemetry/api';
@@ -125,6 +126,7 @@ export function startAggregator(store: PickingStore, rules: AggregationRules, lo
     }
     return waiting === 0 ? ('idle' as const) : undefined;
   };
-  // Nothing waiting: poll less often, up to every 500 ms, as the workers do (kit/worker.ts).
-  return startLoop(pass, { intervalMs: pollMs, idleMaxMs: 500, logger, what: 'aggregation pass' });
+  // Nothing waiting: poll less often, up to every 2 s, as the workers do (kit/worker.ts); a
+  // shipment stored at the picking service rings at once.
+  return startLoop(pass, { intervalMs: pollMs, idleMaxMs: 2_000, logger, what: 'aggregation pass', wakeOn: [ringKey(store.shipments.labels, 'work')] });
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
+import { ringKey } from '../../kit/doorbell.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
 import { isUnavailable } from '../../kit/unavailable.ts';
@@ -52,10 +53,11 @@ export function startReceivingWorker(store: ReceivingStore, clients: ServiceClie
       const outcome = await processNext(store, inventory, owner);
       if (outcome === 'blocked' && !warnedBlocked) logger.warn('receiving is blocked by a receipt waiting in exceptions');
       warnedBlocked = outcome === 'blocked';
-      // The next receipt may go at once; with none waiting, poll less often, up to every 500 ms.
+      // The next receipt may go at once; with none waiting, poll less often, up to every 2 s
+      // (a receipt stored at the receiving service rings at once).
       return outcome === 'processed' ? true : outcome === 'idle' ? 'idle' : false;
     },
-    { intervalMs: pollMs, idleMaxMs: 500, logger, what: 'receiving pass' },
+    { intervalMs: pollMs, idleMaxMs: 2_000, logger, what: 'receiving pass', wakeOn: [ringKey(store.receipts.labels, 'work')] },
   );
   const relay = startOutboxRelay({ queues: [store.receipts], clients: (name) => clients.get(name), logger });
   return {
