@@ -13,22 +13,33 @@ import { badInput, ErrorCode } from './errors.ts';
 // eslint-disable-next-line no-control-regex
 const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function findUnstorable(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return unstorable.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findUnstorable(item, `${path}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findUnstorable(item, path ? `${path}.${key}` : key);
-      if (found) return found;
+/**
+ * Where in `value` such text is (a path like `variables.input.lines[0]`), or null. Walks without
+ * recursion, and names the path only once found: variables may nest deeper than the stack.
+ */
+function findUnstorable(value: unknown, root: string): string | null {
+  const nodes: { value: unknown; parent: number; key: string | number | null }[] = [{ value, parent: -1, key: null }];
+  const stack = [0];
+  while (stack.length > 0) {
+    const index = stack.pop()!;
+    const current = nodes[index]!.value;
+    if (typeof current === 'string') {
+      if (unstorable.test(current)) return pathTo(nodes, index, root);
+    } else if (current && typeof current === 'object') {
+      const children: [string | number, unknown][] = Array.isArray(current) ? current.map((item, i) => [i, item]) : Object.entries(current);
+      for (let i = children.length - 1; i >= 0; i--) {
+        stack.push(nodes.length);
+        nodes.push({ value: children[i]![1], parent: index, key: children[i]![0] });
+      }
     }
   }
   return null;
+}
+
+function pathTo(nodes: { parent: number; key: string | number | null }[], index: number, root: string): string {
+  const keys: (string | number)[] = [];
+  for (let at = index; nodes[at]!.key !== null; at = nodes[at]!.parent) keys.unshift(nodes[at]!.key!);
+  return keys.reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key), root);
 }
 
 /** The same characters written as escapes inside the document's string literals (`"a\\u0000b"`). */

@@ -115,7 +115,10 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         try {
           for (const check of paramChecks) params = check(params);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          if (error instanceof GraphQLError) return [error];
+          // Unexpected: logged here, and masked for the client as everywhere else.
+          logger.error('checking a WebSocket request failed', { error: error instanceof Error ? error : String(error) });
+          return [new GraphQLError('Unexpected error.', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,

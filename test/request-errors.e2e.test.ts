@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
-import { defaultAuthorization, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
+import WebSocket from 'ws';
+import { defaultAuthorization, eventually, operator, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
@@ -86,6 +87,8 @@ describe('text no database can store', () => {
     const receiveItems = `mutation($id: ID!) { receiveItems(input: { receiptId: $id, sku: "MUG-001", distributionCenter: "LHR1", bin: "T-9", quantity: 1 }) { id } }`;
     const cases = [
       [system.gatewayUrl, JSON.stringify({ query: receiveItems, variables: { id: 'nul\u0000receipt' } })],
+      // Nested deeper than a recursive check could follow (written out by hand: JSON.stringify cannot).
+      [system.gatewayUrl, `{"query":${JSON.stringify(receiveItems)},"variables":{"id":${nestedJson('"nul\\u0000receipt"', 20_000)}}}`],
       [system.gatewayUrl, JSON.stringify({ query: receiveItems, variables: { id: 'half\ud800surrogate' } })],
       [system.gatewayUrl, JSON.stringify({ query: `{ receipt(id: "a\\u0000b") { id } }` })],
       [system.urls.receiving, JSON.stringify({ query: receiveItems, variables: { id: 'nul\u0000receipt' } })],
@@ -110,7 +113,31 @@ describe('text no database can store', () => {
     } finally {
       await client.dispose();
     }
+    const deep = await subscribeRaw(system.gatewayUrl, `{"query":${JSON.stringify(receiveItems)},"variables":{"id":${nestedJson('"nul\\u0000receipt"', 20_000)}}}`);
+    expect(deep.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     const receipts = await post(system.urls.receiving, JSON.stringify({ query: `{ receipts(first: 100) { edges { node { id } } } }` }));
     expect(JSON.parse(receipts.text).data.receipts.edges).toEqual([]);
   });
 });
+
+/** `json` inside `depth` arrays, as JSON text. */
+function nestedJson(json: string, depth: number): string {
+  return `${'['.repeat(depth)}${json}${']'.repeat(depth)}`;
+}
+
+/** Sends one operation over a graphql-ws WebSocket as raw text (the payload's JSON as given); the errors it is answered with. */
+async function subscribeRaw(httpUrl: string, payload: string): Promise<{ message?: string; extensions?: { code?: string } }[]> {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  try {
+    const messages: { type: string; payload?: unknown }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await operator()}` } }));
+    await eventually(async () => messages, (m) => m.some((message) => message.type === 'connection_ack'), 5_000);
+    socket.send(`{"type":"subscribe","id":"1","payload":${payload}}`);
+    const answer = await eventually(async () => messages.find((message) => message.type === 'error' || message.type === 'next'), (m) => m !== undefined, 5_000);
+    return answer!.type === 'error' ? (answer!.payload as { extensions?: { code?: string } }[]) : ((answer!.payload as { errors?: [] }).errors ?? []);
+  } finally {
+    socket.close();
+  }
+}

@@ -10,15 +10,19 @@ import { unauthenticated } from '../../kit/auth/identity.ts';
 export function endingAt(source: AsyncIterableIterator<ExecutionResult>, expiresAt: number): AsyncIterableIterator<ExecutionResult> {
   let timer: NodeJS.Timeout | undefined;
   let state: 'open' | 'expired' | 'closed' = 'open';
-  const expiry = new Promise<'expired'>((resolve) => {
-    // setTimeout holds at most ~24.8 days; a longer-lived credential is looked at again then.
-    const wait = () => {
-      const left = expiresAt - Date.now();
-      if (left > 0) timer = setTimeout(wait, Math.min(left, 2 ** 31 - 1)).unref();
-      else resolve('expired');
-    };
-    wait();
-  });
+  // What a waiting next() does when the credential expires. One at a time, dropped once it is
+  // answered: a promise raced against every next() would keep each race until the expiry.
+  let onExpiry: (() => void) | undefined;
+  // setTimeout holds at most ~24.8 days; a longer-lived credential is looked at again then.
+  const wait = () => {
+    const left = expiresAt - Date.now();
+    if (left > 0) timer = setTimeout(wait, Math.min(left, 2 ** 31 - 1)).unref();
+    else if (state === 'open') {
+      state = 'expired';
+      onExpiry?.();
+    }
+  };
+  wait();
   const close = async () => {
     clearTimeout(timer);
     if (state === 'closed') return;
@@ -26,18 +30,19 @@ export function endingAt(source: AsyncIterableIterator<ExecutionResult>, expires
     await source.return?.();
   };
   const done = { done: true, value: undefined } as IteratorReturnResult<undefined>;
+  const expired = (): IteratorResult<ExecutionResult> => {
+    void close();
+    return { done: false, value: { errors: [unauthenticated('Your sign-in has expired: sign in again and resubscribe from your last cursor.')] } };
+  };
   return {
     async next() {
-      if (state !== 'open') {
-        await close();
-        return done;
-      }
-      const next = await Promise.race([source.next(), expiry]);
-      if (next === 'expired') {
-        state = 'expired';
-        void source.return?.();
-        return { done: false, value: { errors: [unauthenticated('Your sign-in has expired: sign in again and resubscribe from your last cursor.')] } };
-      }
+      if (state === 'expired') return expired();
+      if (state === 'closed') return done;
+      const next = await new Promise<IteratorResult<ExecutionResult> | 'expired'>((resolve, reject) => {
+        onExpiry = () => resolve('expired');
+        source.next().then(resolve, reject);
+      }).finally(() => (onExpiry = undefined));
+      if (next === 'expired') return expired();
       if (next.done) {
         clearTimeout(timer);
         state = 'closed';
