@@ -49,6 +49,7 @@ export type ChargeRequest = {
   /** Whether the result reached the requester's callback or queue (the outbox's view). */
   deliveries: Array<ResultDelivery>;
   id: Scalars['ID']['output'];
+  /** Why the last failed attempt failed; kept once a later attempt succeeds, to say why it took `attempts` tries. Null if none failed. */
   lastError?: Maybe<Scalars['String']['output']>;
   replyTo?: Maybe<Scalars['String']['output']>;
   status: ChargeRequestStatus;
@@ -184,6 +185,7 @@ export type Refund = {
   /** The charge it pays back. */
   chargeId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
+  /** Why the last failed attempt failed; kept once a later attempt succeeds, to say why it took `attempts` tries. Null if none failed. */
   lastError?: Maybe<Scalars['String']['output']>;
   reason: Scalars['String']['output'];
   /** Set once REFUNDED. */
