@@ -2,8 +2,8 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { settleRouting, sweepUnpublished } from './address-changes.ts';
-import { startOrdersServiceAlone } from './service-alone.ts';
-import type { OrderDoc, OrderStore } from './store.ts';
+import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import type { OrderStore } from './store.ts';
 
 // The orders service's side of address changes, against its real database and through its
 // own GraphQL interface (the one the stages report to). Nothing here needs the other
@@ -29,28 +29,13 @@ async function orderInPicking(): Promise<{ id: string; shipmentId: string }> {
   const _id = new ObjectId();
   const id = _id.toHexString();
   const shipmentId = `${id}-LHR1`;
-  const now = new Date();
-  const order: OrderDoc = {
+  await storeTestOrder(store, {
     _id,
-    version: 0,
-    idempotencyKey: id,
-    requestHash: 'test',
     status: 'PICKING',
     stage: 'picking',
-    customerId: '64b000000000000000000001',
-    customerEmail: 'ada@example.com',
-    lines: [{ sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } }],
-    total: { amount: 1000, currency: 'GBP' },
-    shippingMethod: 'STANDARD',
     shippingAddress: address('1 Old Road'),
-    paymentMethod: { id: 'p1', token: 'tok', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
-    chargeAttempts: 1,
-    chargeId: 'ch_1',
     shipments: [{ shipmentId, distributionCenter: 'LHR1', status: 'PICKING', detail: null }],
-    placedAt: now,
-    updatedAt: now,
-  };
-  await store.insert(order);
+  });
   return { id, shipmentId };
 }
 

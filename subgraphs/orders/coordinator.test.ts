@@ -6,8 +6,8 @@ import type { ChargeResultPayload } from '../../pipeline/messages.ts';
 import { TestDatabases } from '../../test/harness.ts';
 import { requestCancellation } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
-import { startOrdersServiceAlone } from './service-alone.ts';
-import type { OrderDoc, OrderStore } from './store.ts';
+import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import type { OrderStore } from './store.ts';
 
 // What the coordinator does with a charge that lands on an order the customer cancelled, with
 // the cancellation written at the worst moment: after the coordinator read the order, before it
@@ -31,30 +31,14 @@ const noInventory = {
 
 /** An order whose charge was asked for and has not landed yet. */
 async function orderBeingCharged(): Promise<string> {
-  const _id = new ObjectId();
-  const now = new Date();
-  const order: OrderDoc = {
-    _id,
-    version: 0,
-    idempotencyKey: _id.toHexString(),
-    requestHash: 'test',
+  const order = await storeTestOrder(store, {
     status: 'CHARGING',
     stage: 'payments',
-    customerId: '64b000000000000000000001',
-    customerEmail: 'ada@example.com',
+    chargeId: null,
     lines: [{ sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 2, unitPrice: { amount: 1000, currency: 'GBP' } }],
     total: { amount: 2000, currency: 'GBP' },
-    shippingMethod: 'STANDARD',
-    shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
-    paymentMethod: { id: 'p1', token: 'tok', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
-    chargeAttempts: 1,
-    chargeId: null,
-    shipments: [],
-    placedAt: now,
-    updatedAt: now,
-  };
-  await store.insert(order);
-  return _id.toHexString();
+  });
+  return order._id.toHexString();
 }
 
 /** The store, except that the first read of an order runs `meanwhile` after reading it: a write that lands just after the coordinator looked. */

@@ -2,8 +2,8 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { applyProgress } from './progress.ts';
-import { startOrdersServiceAlone } from './service-alone.ts';
-import type { OrderDoc, OrderStore } from './store.ts';
+import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import type { OrderStore } from './store.ts';
 
 // The order's own transitions (REBIN, SHIPPING, PARTLY_SHIPPED, SHIPPED, CANCELLED) reach
 // tracking through the orders service's outbox. What tracking will be told is what the
@@ -26,29 +26,13 @@ afterAll(async () => {
 async function orderInPicking(centres: string[]): Promise<{ id: string; shipmentIds: string[] }> {
   const _id = new ObjectId();
   const id = _id.toHexString();
-  const now = new Date();
   const shipmentIds = centres.map((centre) => `${id}-${centre}`);
-  const order: OrderDoc = {
+  await storeTestOrder(store, {
     _id,
-    version: 0,
-    idempotencyKey: id,
-    requestHash: 'test',
     status: 'PICKING',
     stage: 'picking',
-    customerId: '64b000000000000000000001',
-    customerEmail: 'ada@example.com',
-    lines: [{ sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } }],
-    total: { amount: 1000, currency: 'GBP' },
-    shippingMethod: 'STANDARD',
-    shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
-    paymentMethod: { id: 'p1', token: 'tok', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
-    chargeAttempts: 1,
-    chargeId: 'ch_1',
     shipments: centres.map((distributionCenter, i) => ({ shipmentId: shipmentIds[i]!, distributionCenter, status: 'PICKING', detail: null })),
-    placedAt: now,
-    updatedAt: now,
-  };
-  await store.insert(order);
+  });
   return { id, shipmentIds };
 }
 

@@ -1,6 +1,7 @@
 import { serve, silentLogger, testTokens, type RunningApp, type TestDatabases } from '../../test/harness.ts';
 import { buildOrdersService } from './server.ts';
-import type { OrderStore } from './store.ts';
+import { ObjectId } from 'mongodb';
+import type { OrderDoc, OrderStore } from './store.ts';
 
 /**
  * The orders service on a fresh database of its own, served on a free port, for tests that
@@ -18,4 +19,34 @@ export async function startOrdersServiceAlone(dbs: TestDatabases, dbName: string
       await service.close();
     },
   };
+}
+
+/**
+ * Stores an order for a test that starts the journey part-way: one line (a 1000 GBP book) for
+ * the demo customer Ada, charged (`ch_1`), with no shipments, unless `overrides` says otherwise.
+ */
+export async function storeTestOrder(store: OrderStore, overrides: Partial<OrderDoc> & Pick<OrderDoc, 'status' | 'stage'>): Promise<OrderDoc> {
+  const _id = overrides._id ?? new ObjectId();
+  const now = new Date();
+  const order: OrderDoc = {
+    _id,
+    version: 0,
+    idempotencyKey: _id.toHexString(),
+    requestHash: 'test',
+    customerId: '64b000000000000000000001',
+    customerEmail: 'ada@example.com',
+    lines: [{ sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } }],
+    total: { amount: 1000, currency: 'GBP' },
+    shippingMethod: 'STANDARD',
+    shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
+    paymentMethod: { id: 'p1', token: 'tok', brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2030 },
+    chargeAttempts: 1,
+    chargeId: 'ch_1',
+    shipments: [],
+    placedAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+  await store.insert(order);
+  return order;
 }
