@@ -139,8 +139,8 @@ export async function buildGateway(options: GatewayOptions) {
         service: 'gateway',
         authorize,
         maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
-        // The same checks of a request's text as over HTTP (its onParams hooks: trusted documents first, as there).
-        paramChecks: [...(trusted ? [trusted] : []), refuseUnstorable],
+        // The same checks of a request's text as over HTTP, in the same order (its onParams hooks).
+        paramChecks: [refuseUnstorable, ...(trusted ? [trusted] : [])],
       }),
     async stop() {
       subscriptions.close();

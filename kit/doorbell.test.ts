@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../test/harness.ts';
-import { doorbell, hearServiceDoorbell, ringKey, type Rings } from './doorbell.ts';
+import { Doorbell, doorbell, hearServiceDoorbell, ringKey, serveDoorbell, type Rings } from './doorbell.ts';
 import { doorbellHearing, doorbellRingsHeard } from './metrics.ts';
 import { startLoop } from './loop.ts';
 import { withProbes } from './probes.ts';
@@ -39,7 +39,7 @@ describe("a service's doorbell", () => {
 
   it('answers at once with what rang so far, then as soon as something rings', async () => {
     const first = (await (await askAs('orders')).json()) as Rings;
-    const waiting = askAs('orders', `?epoch=${first.epoch}&total=${first.total}`).then(async (response) => (await response.json()) as Rings);
+    const waiting = askAs('orders', `?seen=${first.epoch}:${first.total}`).then(async (response) => (await response.json()) as Rings);
     let answered = false;
     void waiting.then(() => (answered = true));
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -49,8 +49,8 @@ describe("a service's doorbell", () => {
     expect(rings.epoch).toBe(first.epoch);
     expect(rings.total).toBe(first.total + 1);
     expect(rings.counts['orders/w/work']).toBe((first.counts['orders/w/work'] ?? 0) + 1);
-    // Another life of the service (another epoch): answered at once, whatever the count.
-    expect(((await (await askAs('orders', `?epoch=old&total=${rings.total}`)).json()) as Rings).epoch).toBe(first.epoch);
+    // A listener that has not heard this life of the service (only others): answered at once, whatever the count.
+    expect(((await (await askAs('orders', `?seen=old:${rings.total + 5}`)).json()) as Rings).epoch).toBe(first.epoch);
   });
 
   it('wakes a worker waiting out a long poll when its queue is given work', async () => {
@@ -92,6 +92,40 @@ describe("a service's doorbell", () => {
       await expect.poll(() => passes, { timeout: 10_000 }).toBe(2);
     } finally {
       await loop.stop();
+    }
+  });
+
+  it('is heard through a load balancer in front of two instances, without asking over and over', async () => {
+    const bells = [new Doorbell(), new Doorbell()];
+    const instances = await Promise.all(bells.map((bell) => serve((request, response) => void serveDoorbell(request, response, { service: 'orders', tokens: testTokens }, bell))));
+    // Round robin, as a load balancer would: each request to the next instance.
+    let asked = 0;
+    const balancer = await serve((request, response) => {
+      const target = new URL(request.url ?? '/', instances[asked++ % 2]!.url);
+      void fetch(target, { headers: { authorization: request.headers.authorization ?? '' } }).then(
+        async (answer) => response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()),
+        () => response.destroy(),
+      );
+    });
+    let woken = 0;
+    const stopHearing = doorbell.subscribe('orders/balanced/work', () => woken++);
+    const ear = hearServiceDoorbell(balancer.url, testCredentials('orders'), silentLogger);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Once to each instance to learn where it is, a third time to wake everyone for the
+      // instance it had not heard from; then both wait.
+      expect(asked).toBeLessThanOrEqual(4);
+      expect(woken).toBeLessThanOrEqual(1);
+      // It waits on one instance at a time: a ring there is heard (a ring at the other waits for
+      // the workers' next poll, or for the next request to land there).
+      const before = woken;
+      for (const bell of bells) bell.ring('orders/balanced/work');
+      await expect.poll(() => woken, { timeout: 5_000 }).toBeGreaterThan(before);
+    } finally {
+      ear.stop();
+      stopHearing();
+      await balancer.close();
+      for (const instance of instances) await instance.close();
     }
   });
 

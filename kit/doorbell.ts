@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hasScope } from './auth/identity.ts';
 import { bearerToken, type InternalTokens, type ServiceCredentials } from './auth/tokens.ts';
+import { sendJson } from './http.ts';
 import type { Logger } from './logger.ts';
 import { doorbellHearing, doorbellRingsHeard } from './metrics.ts';
 
@@ -28,7 +30,7 @@ export interface Rings {
 }
 
 /** Rings made in this process (counted, for `/doorbell`), and who listens to them here. */
-class Doorbell {
+export class Doorbell {
   private readonly epoch = randomUUID();
   private total = 0;
   private readonly counts = new Map<string, number>();
@@ -76,28 +78,34 @@ export const doorbell = new Doorbell();
 
 const MAX_WAIT_MS = 25_000;
 const MAX_WAITERS = 64;
+/** Lives of the service a listener remembers: several instances behind one URL answer in turn. */
+const EPOCHS_KEPT = 8;
 let waiters = 0;
 
 /**
- * `GET /doorbell?epoch=E&total=N`: answers with the rings (JSON) once there are more than N of
- * epoch E, or after `MAX_WAIT_MS`. Only the service's own processes may ask (an internal token
- * for `service:<name>`): anyone else gets 401 or 403, and more than `MAX_WAITERS` at once 503.
+ * `GET /doorbell?seen=E1:N1,E2:N2`: answers with this process's rings (JSON) once there are more
+ * than N of its epoch, at once if its epoch is not among those seen (a new listener, another
+ * instance, a restart), else after `MAX_WAIT_MS`. Only the service's own processes may ask (an
+ * internal service token for `service:<name>`): anyone else gets 401 or 403, and more than
+ * `MAX_WAITERS` at once 503.
  */
-export async function serveDoorbell(request: IncomingMessage, response: ServerResponse, access: { service: string; tokens: InternalTokens }): Promise<void> {
+export async function serveDoorbell(
+  request: IncomingMessage,
+  response: ServerResponse,
+  access: { service: string; tokens: InternalTokens },
+  bell: Doorbell = doorbell,
+): Promise<void> {
   const token = bearerToken(request.headers.authorization);
-  if (!token) return json(response, 401, { error: 'the doorbell needs an internal token' });
+  if (!token) return sendJson(response, 401, { error: 'the doorbell needs an internal token' });
   const identity = await access.tokens.verify(token).catch(() => null);
-  if (!identity) return json(response, 401, { error: 'the internal token is not valid' });
-  if (identity.subject !== `service:${access.service}`) return json(response, 403, { error: `only ${access.service}'s own processes may wait on its doorbell` });
-  const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
-  const epoch = query.get('epoch');
-  const total = Number(query.get('total'));
-  const heard = () => {
-    const now = doorbell.rings();
-    return now.epoch !== epoch || !Number.isSafeInteger(total) || now.total > total;
-  };
-  if (heard()) return json(response, 200, doorbell.rings());
-  if (waiters >= MAX_WAITERS) return json(response, 503, { error: 'too many waiting on the doorbell' });
+  if (!identity) return sendJson(response, 401, { error: 'the internal token is not valid' });
+  if (identity.subject !== `service:${access.service}` || !hasScope(identity, 'service')) {
+    return sendJson(response, 403, { error: `only ${access.service}'s own processes may wait on its doorbell` });
+  }
+  const seen = seenTotal(new URL(request.url ?? '/', 'http://localhost').searchParams.get('seen') ?? '', bell.rings().epoch);
+  if (seen === undefined || bell.rings().total > seen) return sendJson(response, 200, bell.rings());
+  if (response.destroyed) return;
+  if (waiters >= MAX_WAITERS) return sendJson(response, 503, { error: 'too many waiting on the doorbell' });
   waiters++;
   try {
     await new Promise<void>((resolve) => {
@@ -108,25 +116,31 @@ export async function serveDoorbell(request: IncomingMessage, response: ServerRe
         resolve();
       };
       const timer = setTimeout(done, MAX_WAIT_MS);
-      const stopListening = doorbell.listen(done);
+      const stopListening = bell.listen(done);
       response.on('close', done);
     });
   } finally {
     waiters--;
   }
-  if (!response.destroyed) json(response, 200, doorbell.rings());
+  if (!response.destroyed) sendJson(response, 200, bell.rings());
 }
 
-function json(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  response.end(JSON.stringify(body));
+/** How many rings of `epoch` the listener has seen (`seen` lists `epoch:total` pairs), or undefined if none. */
+function seenTotal(seen: string, epoch: string): number | undefined {
+  for (const pair of seen.split(',')) {
+    const [at, total] = pair.split(':');
+    if (at === epoch && Number.isSafeInteger(Number(total))) return Number(total);
+  }
+  return undefined;
 }
 
 /**
  * A worker process's ear on its service's doorbell (`serviceUrl`: the subgraph's GraphQL URL):
  * what rings there is heard here, by the workers and relays subscribed to it. While the subgraph
  * cannot be asked (down, or an older version without one) it tries again every few seconds; the
- * workers' polls cover the gap.
+ * workers' polls cover the gap. Behind a load balancer each answer may come from another
+ * instance: the listener remembers each one's rings, so an instance answers at once only the
+ * first time it is heard from (or after a restart), and only then are all its keys woken.
  */
 export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCredentials, logger: Logger): { stop(): void } {
   const hearing = doorbellHearing.labels({ service: credentials.service });
@@ -134,25 +148,41 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
   const abort = new AbortController();
   let running = true;
   const url = new URL('/doorbell', serviceUrl);
+  // Rings heard, by epoch (one per life of each instance), newest last.
+  const known = new Map<string, Rings>();
+  // A pause between attempts that stop() cuts short.
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      abort.signal.addEventListener('abort', done, { once: true });
+    });
 
   void (async () => {
-    let known: Rings | undefined;
     let failures = 0;
     while (running) {
       try {
-        if (known) {
-          url.searchParams.set('epoch', known.epoch);
-          url.searchParams.set('total', String(known.total));
-        }
+        url.searchParams.set('seen', [...known.values()].map((rings) => `${rings.epoch}:${rings.total}`).join(','));
         const response = await fetch(url, {
           headers: { authorization: await credentials.authorization() },
           signal: AbortSignal.any([abort.signal, AbortSignal.timeout(MAX_WAIT_MS + 10_000)]),
         });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw new Error(`HTTP ${response.status}`);
+        }
         const rings = (await response.json()) as Rings;
-        // Another life of the subgraph (it restarted): what it was given since is unknown, so everyone looks once.
-        const keys = !known ? [] : known.epoch === rings.epoch ? Object.keys(rings.counts).filter((key) => rings.counts[key]! > (known!.counts[key] ?? 0)) : doorbell.subscribedKeys();
-        known = rings;
+        const before = known.get(rings.epoch);
+        // A life of an instance not heard from before: what it was given so far is unknown, so
+        // everyone looks once (not on the very first answer: the workers polled as they started).
+        const keys = before ? Object.keys(rings.counts).filter((key) => rings.counts[key]! > (before.counts[key] ?? 0)) : known.size > 0 ? doorbell.subscribedKeys() : [];
+        known.delete(rings.epoch);
+        known.set(rings.epoch, rings);
+        if (known.size > EPOCHS_KEPT) known.delete(known.keys().next().value!);
         if (failures > 0) logger.info('hearing the doorbell again', { url: url.origin });
         failures = 0;
         hearing.set(1);
@@ -165,9 +195,10 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
         if (!running) break;
         hearing.set(0);
         if (failures++ === 0) logger.info('cannot hear the doorbell; polling alone until it answers', { url: url.origin, error: error instanceof Error ? error.message : String(error) });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * failures)));
+        await pause(Math.min(5_000, 500 * failures));
       }
     }
+    hearing.set(0);
   })();
 
   return {

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Db } from 'mongodb';
 import type { InternalTokens } from './auth/tokens.ts';
 import { serveDoorbell } from './doorbell.ts';
+import { sendJson } from './http.ts';
 import { metricsContentType, renderMetrics } from './metrics.ts';
 
 /** One thing a process needs to do its work; rejects (or times out) when it is not reachable. */
@@ -39,12 +40,12 @@ export function withProbes(
     // GraphQL requests pass with one comparison.
     if (handler && url.startsWith('/graphql')) return handler(request, response);
     const path = url.split('?', 1)[0];
-    if (path === '/health') return json(response, 200, { status: 'alive' });
-    if (path === '/ready') return void ready(checks).then(({ ok, results }) => json(response, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results }));
+    if (path === '/health') return sendJson(response, 200, { status: 'alive' });
+    if (path === '/ready') return void ready(checks).then(({ ok, results }) => sendJson(response, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results }));
     if (path === '/metrics') return void serveMetrics(request, response);
     if (path === '/doorbell' && doorbell) return void serveDoorbell(request, response, doorbell);
     if (handler) return handler(request, response);
-    json(response, 404, { error: 'not found: this process serves /health, /ready and /metrics' });
+    sendJson(response, 404, { error: `not found: this process serves /health, /ready${doorbell ? ', /metrics and /doorbell' : ' and /metrics'}` });
   };
 }
 
@@ -68,11 +69,7 @@ async function serveMetrics(_request: IncomingMessage, response: ServerResponse)
     response.writeHead(200, { 'content-type': metricsContentType });
     response.end(body);
   } catch (error) {
-    json(response, 500, { error: error instanceof Error ? error.message : String(error) });
+    sendJson(response, 500, { error: error instanceof Error ? error.message : String(error) });
   }
 }
 
-function json(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-}

@@ -102,7 +102,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
             busy.delete(item._id);
             finished.add(item._id);
             deliveries.delete(delivery);
-            wake?.();
+            wakeUp();
           });
         deliveries.add(delivery);
       }
@@ -116,13 +116,14 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // query), for what no one rings for (a failed delivery's retry coming due, a ring missed).
   // Passes are at least `gapMs` apart however many nudges arrive.
   let idleMs = pollMs;
+  // A nudge, ring or finished delivery while a pass runs is not lost: the pass may have read
+  // before the message was recorded, so another follows at once.
   let rung = false;
-  const stopHearing = queues.map((queue) =>
-    doorbell.subscribe(ringKey(queue.labels, 'outbox'), () => {
-      rung = true;
-      wake?.();
-    }),
-  );
+  const wakeUp = () => {
+    rung = true;
+    wake?.();
+  };
+  const stopHearing = queues.map((queue) => doorbell.subscribe(ringKey(queue.labels, 'outbox'), wakeUp));
   const done = (async () => {
     while (running) {
       const passStarted = Date.now();
@@ -132,14 +133,15 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       } catch (error) {
         log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
       }
-      // A ring during the pass may be about a message its read missed: pass again at once.
-      if (!rung)
+      if (rung) idleMs = pollMs;
+      else
         await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, idleMs);
           wake = () => {
+            clearTimeout(timer);
             idleMs = pollMs;
             resolve();
           };
-          setTimeout(resolve, idleMs);
         });
       wake = undefined;
       idleMs = Math.min(maxPollMs, idleMs * 2);
@@ -150,7 +152,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
 
   return {
     /** Runs one delivery pass now (tests, and right after a write that has something to send). */
-    nudge: () => wake?.(),
+    nudge: wakeUp,
     async stop() {
       running = false;
       for (const stop of stopHearing) stop();

@@ -115,7 +115,7 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         try {
           for (const check of paramChecks) params = check(params);
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return [withoutHttpStatus(error)];
           // Unexpected: logged here, and masked for the client as everywhere else.
           logger.error('checking a WebSocket request failed', { error: error instanceof Error ? error : String(error) });
           return [new GraphQLError('Unexpected error.', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })];
@@ -179,4 +179,11 @@ interface Enveloped {
   // Yoga's enveloped execute/subscribe: results, streams of results, or promises of either.
   execute: (args: ExecutionArgs) => any;
   subscribe: (args: ExecutionArgs) => any;
+}
+
+/** The error as a WebSocket client should see it: `extensions.http` is for HTTP responses (yoga removes it there too). */
+function withoutHttpStatus(error: GraphQLError): GraphQLError {
+  if (!('http' in error.extensions)) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions, originalError: error.originalError ?? undefined });
 }

@@ -136,8 +136,11 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
         const waitMs = free > 0 ? idleMs : pollMs;
         if (free > 0 && leases.length === 0) idleMs = Math.min(maxPollMs, idleMs * 2);
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, waitMs);
+          const timer = setTimeout(resolve, waitMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
         wake = undefined;
       }

@@ -109,6 +109,8 @@ describe('text no database can store', () => {
         await sent.until((c) => c.error !== undefined || c.results.length > 0);
         const errors = (sent.error as { extensions?: { code?: string } }[] | undefined) ?? sent.results[0]?.errors;
         expect(errors?.map((e) => e.extensions?.code), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+        // As over HTTP, where the status says it: no `http` extension for the client.
+        expect(errors?.[0]?.extensions).not.toHaveProperty('http');
       }
     } finally {
       await client.dispose();

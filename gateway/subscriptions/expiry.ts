@@ -41,7 +41,12 @@ export function endingAt(source: AsyncIterableIterator<ExecutionResult>, expires
       const next = await new Promise<IteratorResult<ExecutionResult> | 'expired'>((resolve, reject) => {
         onExpiry = () => resolve('expired');
         source.next().then(resolve, reject);
-      }).finally(() => (onExpiry = undefined));
+      })
+        .catch(async (error: unknown) => {
+          await close();
+          throw error;
+        })
+        .finally(() => (onExpiry = undefined));
       if (next === 'expired') return expired();
       if (next.done) {
         clearTimeout(timer);

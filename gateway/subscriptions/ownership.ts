@@ -15,7 +15,7 @@ export function orderFollowingCheck(ordersUrl: string, agent: Agent, internalAut
   return async (args: ExecutionArgs, identity: Identity): Promise<GraphQLError | undefined> => {
     const followed = followedOrders(args);
     if (followed.length === 0 || isStaff(identity)) return undefined;
-    for (const orderId of followed) {
+    for (const orderId of new Set(followed)) {
       const refused = await mayFollow(orderId);
       if (refused) return refused;
     }

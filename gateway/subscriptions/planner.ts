@@ -50,9 +50,11 @@ export class SubscriptionPlanner {
         operationContext: buildOperationContext({ schema, operationDocument: document, operationName }),
         resumeArgument: undefined,
       };
-      // A subscription has one root field (validation), perhaps written inside a fragment.
-      const [root] = rootFields(document, plan.operationContext.operation);
-      plan.resumeArgument = root?.arguments?.find((argument) => argument.name.value === 'after');
+      // A subscription has one root field once @skip and @include are applied, perhaps written
+      // inside a fragment; it resumes if any of those written asks to (sharing a stream is then off).
+      plan.resumeArgument = rootFields(document, plan.operationContext.operation)
+        .flatMap((root) => root.arguments ?? [])
+        .find((argument) => argument.name.value === 'after');
       if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);
     }
