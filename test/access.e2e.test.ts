@@ -149,6 +149,7 @@ describe('tokens that must not pass', () => {
     ['alg: none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ role: 'support', sub: 'x', iss: testSecrets.issuer, aud: testSecrets.audience, exp: Math.floor(Date.now() / 1000) + 600 })}.`],
     ['an internal token (only subgraphs take those)', () => testTokens.sign({ subject: 'service:orders', scopes: ['service'] })],
     ['a customer token without its customerId', () => userToken({ role: 'customer' })],
+    ["a customer's token naming one of our services as its subject", () => userToken({ role: 'customer', customerId: ada, sub: 'service:orders' })],
     ['not a JWT at all', async () => 'not-a-token'],
   ];
   for (const [what, make] of cases) {

@@ -49,6 +49,8 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   const customerId = typeof payload.customerId === 'string' ? payload.customerId : undefined;
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
+  // The subject travels on in internal tokens, where `service:<name>` names one of our services.
+  if (payload.sub?.startsWith('service:') && !scopes.includes('service')) throw unauthenticated('Only a service token may name a service as its subject.');
   return { subject: payload.sub ?? 'unknown', scopes, customerId, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
 }
 
