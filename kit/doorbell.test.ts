@@ -1,7 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../test/harness.ts';
-import { Doorbell, doorbell, hearServiceDoorbell, ringKey, serveDoorbell, type Rings } from './doorbell.ts';
+import { Doorbell, doorbell, doorbellUrl, hearServiceDoorbell, ringKey, serveDoorbell, type Rings } from './doorbell.ts';
 import { doorbellHearing, doorbellRingsHeard } from './metrics.ts';
 import { startLoop } from './loop.ts';
 import { withProbes } from './probes.ts';
@@ -15,7 +16,7 @@ import { startWorker } from './worker.ts';
 const dbs = new TestDatabases();
 let db: Db;
 let subgraph: RunningApp;
-const doorbellUrl = () => new URL('/doorbell', subgraph.url);
+const subgraphBell = () => new URL('/doorbell', subgraph.url);
 
 beforeAll(async () => {
   db = await dbs.create('doorbell');
@@ -27,12 +28,12 @@ afterAll(async () => {
 });
 
 const askAs = async (service: string | null, query = '') =>
-  fetch(`${doorbellUrl()}${query}`, { headers: service ? { authorization: await testCredentials(service).authorization() } : {} });
+  fetch(`${subgraphBell()}${query}`, { headers: service ? { authorization: await testCredentials(service).authorization() } : {} });
 
 describe("a service's doorbell", () => {
   it("answers only the service's own processes", async () => {
     expect((await askAs(null)).status).toBe(401);
-    expect((await fetch(doorbellUrl(), { headers: { authorization: 'Bearer not-a-token' } })).status).toBe(401);
+    expect((await fetch(subgraphBell(), { headers: { authorization: 'Bearer not-a-token' } })).status).toBe(401);
     expect((await askAs('payments')).status).toBe(403);
     expect((await askAs('orders')).status).toBe(200);
   });
@@ -51,6 +52,14 @@ describe("a service's doorbell", () => {
     expect(rings.counts['orders/w/work']).toBe((first.counts['orders/w/work'] ?? 0) + 1);
     // A listener that has not heard this life of the service (only others): answered at once, whatever the count.
     expect(((await (await askAs('orders', `?seen=old:${rings.total + 5}`)).json()) as Rings).epoch).toBe(first.epoch);
+    // A listener of the doorbell's first version says what it has seen as `epoch` and `total`: it waits too.
+    const waitingOld = askAs('orders', `?epoch=${rings.epoch}&total=${rings.total}`).then(async (response) => (await response.json()) as Rings);
+    let answeredOld = false;
+    void waitingOld.then(() => (answeredOld = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answeredOld).toBe(false);
+    doorbell.ring('orders/w/work');
+    expect((await waitingOld).total).toBe(rings.total + 1);
   });
 
   it('wakes a worker waiting out a long poll when its queue is given work', async () => {
@@ -127,6 +136,44 @@ describe("a service's doorbell", () => {
       await balancer.close();
       for (const instance of instances) await instance.close();
     }
+  });
+
+  it('does not ask over and over behind more instances than it remembers, nor of an instance that answers at once', async () => {
+    // Forty instances behind one round-robin URL (more lives than a listener keeps), then one of
+    // an older version that ignores what the listener has seen and answers every request at once.
+    const many = Array.from({ length: 40 }, () => new Doorbell());
+    const oldVersion = new Doorbell();
+    const fleets: [string, (request: IncomingMessage, response: ServerResponse, asked: number) => void][] = [
+      ['forty instances', (request, response, asked) => void serveDoorbell(request, response, { service: 'orders', tokens: testTokens }, many[asked % many.length])],
+      ['an older version', (_request, response) => void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(oldVersion.rings()))],
+    ];
+    for (const [fleet, answer] of fleets) {
+      let asked = 0;
+      const balancer = await serve((request, response) => answer(request, response, asked++));
+      let woken = 0;
+      const stopHearing = doorbell.subscribe('orders/spinning/work', () => woken++);
+      const ear = hearServiceDoorbell(balancer.url, testCredentials('orders'), silentLogger);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect({ fleet, asked: asked <= 8, woken: woken <= 1 }).toEqual({ fleet, asked: true, woken: true });
+        // What rings there is still heard (at the next ask, which has paused at most two seconds).
+        if (fleet === 'an older version') {
+          const before = woken;
+          oldVersion.ring('orders/spinning/work');
+          await expect.poll(() => woken, { timeout: 5_000 }).toBeGreaterThan(before);
+        }
+      } finally {
+        ear.stop();
+        stopHearing();
+        await balancer.close();
+      }
+    }
+  });
+
+  it('is found beside the GraphQL endpoint, path prefix kept', () => {
+    expect(doorbellUrl('http://gateway.internal/orders/graphql').href).toBe('http://gateway.internal/orders/doorbell');
+    expect(doorbellUrl('http://127.0.0.1:4001/graphql').href).toBe('http://127.0.0.1:4001/doorbell');
+    expect(doorbellUrl('http://127.0.0.1:4001/').href).toBe('http://127.0.0.1:4001/doorbell');
   });
 
   it("is heard by a worker process from its service's subgraph, and says so in its metrics", async () => {

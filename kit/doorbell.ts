@@ -79,7 +79,17 @@ export const doorbell = new Doorbell();
 const MAX_WAIT_MS = 25_000;
 const MAX_WAITERS = 64;
 /** Lives of the service a listener remembers: several instances behind one URL answer in turn. */
-const EPOCHS_KEPT = 8;
+const EPOCHS_KEPT = 32;
+/**
+ * An answer that came back sooner than this and woke nothing new is not a ring: more instances
+ * behind one URL than a listener remembers, or an instance of another version that does not
+ * understand what the listener has seen. The listener then pauses before asking again, longer
+ * each time (up to `MAX_IDLE_PAUSE_MS`, the workers' own poll), so it never spins.
+ */
+const QUICK_ANSWER_MS = 1_000;
+const MAX_IDLE_PAUSE_MS = 2_000;
+/** Waking every key (for a life of an instance not heard from before) at most this often: the workers poll that often anyway. */
+const WAKE_ALL_EVERY_MS = 2_000;
 let waiters = 0;
 
 /**
@@ -102,7 +112,7 @@ export async function serveDoorbell(
   if (identity.subject !== `service:${access.service}` || !hasScope(identity, 'service')) {
     return sendJson(response, 403, { error: `only ${access.service}'s own processes may wait on its doorbell` });
   }
-  const seen = seenTotal(new URL(request.url ?? '/', 'http://localhost').searchParams.get('seen') ?? '', bell.rings().epoch);
+  const seen = seenTotal(new URL(request.url ?? '/', 'http://localhost').searchParams, bell.rings().epoch);
   if (seen === undefined || bell.rings().total > seen) return sendJson(response, 200, bell.rings());
   if (response.destroyed) return;
   if (waiters >= MAX_WAITERS) return sendJson(response, 503, { error: 'too many waiting on the doorbell' });
@@ -125,8 +135,12 @@ export async function serveDoorbell(
   if (!response.destroyed) sendJson(response, 200, bell.rings());
 }
 
-/** How many rings of `epoch` the listener has seen (`seen` lists `epoch:total` pairs), or undefined if none. */
-function seenTotal(seen: string, epoch: string): number | undefined {
+/**
+ * How many rings of `epoch` the listener has seen, or undefined if none: `seen` lists `epoch:total`
+ * pairs; a listener of the first version of the doorbell sends one pair as `epoch` and `total`.
+ */
+function seenTotal(params: URLSearchParams, epoch: string): number | undefined {
+  const seen = params.get('seen') ?? `${params.get('epoch') ?? ''}:${params.get('total') ?? ''}`;
   for (const pair of seen.split(',')) {
     const [at, total] = pair.split(':');
     if (at === epoch && Number.isSafeInteger(Number(total))) return Number(total);
@@ -142,12 +156,17 @@ function seenTotal(seen: string, epoch: string): number | undefined {
  * instance: the listener remembers each one's rings, so an instance answers at once only the
  * first time it is heard from (or after a restart), and only then are all its keys woken.
  */
+/** `/doorbell` beside the subgraph's GraphQL endpoint, so that a path prefix (path-based routing) is kept. */
+export function doorbellUrl(serviceUrl: string): URL {
+  return new URL('doorbell', serviceUrl.replace(/\/+$/, ''));
+}
+
 export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCredentials, logger: Logger): { stop(): void } {
   const hearing = doorbellHearing.labels({ service: credentials.service });
   hearing.set(0);
   const abort = new AbortController();
   let running = true;
-  const url = new URL('/doorbell', serviceUrl);
+  const url = doorbellUrl(serviceUrl);
   // Rings heard, by epoch (one per life of each instance), newest last.
   const known = new Map<string, Rings>();
   // A pause between attempts that stop() cuts short.
@@ -164,8 +183,12 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
 
   void (async () => {
     let failures = 0;
+    // Answers in a row that came back at once and woke nothing new, and when everyone was last woken.
+    let idleAnswers = 0;
+    let wokeAllAt = 0;
     while (running) {
       try {
+        const askedAt = Date.now();
         url.searchParams.set('seen', [...known.values()].map((rings) => `${rings.epoch}:${rings.total}`).join(','));
         const response = await fetch(url, {
           headers: { authorization: await credentials.authorization() },
@@ -179,7 +202,12 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
         const before = known.get(rings.epoch);
         // A life of an instance not heard from before: what it was given so far is unknown, so
         // everyone looks once (not on the very first answer: the workers polled as they started).
-        const keys = before ? Object.keys(rings.counts).filter((key) => rings.counts[key]! > (before.counts[key] ?? 0)) : known.size > 0 ? doorbell.subscribedKeys() : [];
+        let keys = before ? Object.keys(rings.counts).filter((key) => rings.counts[key]! > (before.counts[key] ?? 0)) : [];
+        const wakeAll = !before && known.size > 0;
+        if (wakeAll && Date.now() - wokeAllAt >= WAKE_ALL_EVERY_MS) {
+          keys = doorbell.subscribedKeys();
+          wokeAllAt = Date.now();
+        }
         known.delete(rings.epoch);
         known.set(rings.epoch, rings);
         if (known.size > EPOCHS_KEPT) known.delete(known.keys().next().value!);
@@ -191,6 +219,9 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
           doorbellRingsHeard.inc({ database, queue, kind });
           doorbell.hear(key);
         }
+        const rang = before !== undefined && keys.length > 0;
+        if (rang || Date.now() - askedAt >= QUICK_ANSWER_MS) idleAnswers = 0;
+        else if (idleAnswers++ > 0) await pause(Math.min(MAX_IDLE_PAUSE_MS, 50 * 2 ** idleAnswers));
       } catch (error) {
         if (!running) break;
         hearing.set(0);

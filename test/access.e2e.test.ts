@@ -150,6 +150,16 @@ describe('tokens that must not pass', () => {
     ['an internal token (only subgraphs take those)', () => testTokens.sign({ subject: 'service:orders', scopes: ['service'] })],
     ['a customer token without its customerId', () => userToken({ role: 'customer' })],
     ["a customer's token naming one of our services as its subject", () => userToken({ role: 'customer', customerId: ada, sub: 'service:orders' })],
+    [
+      'whose subject is not a string',
+      () =>
+        new SignJWT({ role: 'support', sub: 42 as unknown as string })
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+          .setIssuer(testSecrets.issuer)
+          .setAudience(testSecrets.audience)
+          .setExpirationTime('10m')
+          .sign(new TextEncoder().encode(testSecrets.users)),
+    ],
     ['not a JWT at all', async () => 'not-a-token'],
   ];
   for (const [what, make] of cases) {

@@ -47,6 +47,7 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   const claimed = [payload.role, ...(Array.isArray(payload.roles) ? payload.roles : []), ...(typeof payload.scope === 'string' ? payload.scope.split(' ') : [])];
   const scopes = [...new Set(claimed.filter(isRole))];
   const customerId = typeof payload.customerId === 'string' ? payload.customerId : undefined;
+  if (payload.sub !== undefined && typeof payload.sub !== 'string') throw unauthenticated('The bearer token\'s subject (sub) must be a string.');
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
   // The subject travels on in internal tokens, where `service:<name>` names one of our services.
