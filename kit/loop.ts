@@ -3,14 +3,15 @@ import type { Logger } from './logger.ts';
 
 /**
  * Runs `pass` over and over until stopped: at once again when it reports more work
- * (returns true), otherwise after `intervalMs`. A pass that found nothing at all to do
+ * (returns true), after the milliseconds it returns when it knows when its next work is due
+ * (at least `intervalMs`, at most `idleMaxMs`), otherwise after `intervalMs`. A pass that found nothing at all to do
  * (returns 'idle') makes the next wait twice as long, up to `idleMaxMs`: every pass is a
  * query, and an idle system should not keep its database busy. A failing pass is logged
  * and retried. The background loops of the workers that lease no queue (aggregation,
  * sequential receiving, archiving) are all this.
  */
 export function startLoop(
-  pass: () => Promise<boolean | 'idle' | void>,
+  pass: () => Promise<boolean | 'idle' | number | void>,
   {
     intervalMs,
     idleMaxMs = intervalMs,
@@ -34,7 +35,7 @@ export function startLoop(
   const done = (async () => {
     while (running) {
       woken = false;
-      let found: boolean | 'idle' | void = false;
+      let found: boolean | 'idle' | number | void = false;
       try {
         found = await pass();
       } catch (error) {
@@ -42,8 +43,9 @@ export function startLoop(
       }
       waitMs = found === 'idle' && !woken ? Math.min(idleMaxMs, waitMs * 2) : intervalMs;
       if (found === true || woken) continue;
+      const nextIn = typeof found === 'number' ? Math.min(idleMaxMs, Math.max(intervalMs, found)) : waitMs;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
+        const timer = setTimeout(resolve, nextIn);
         wake = () => {
           clearTimeout(timer);
           waitMs = intervalMs;

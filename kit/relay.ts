@@ -82,69 +82,87 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // recorded outcome, and would send a delivered message a second time.
   const finishedDuringRead = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
   const deliveries = new Set<Promise<void>>();
-  const pass = async (): Promise<number> => {
-    let started = 0;
+  // A pass reads the queues something was recorded in since the last (a ring, a nudge, a finished
+  // delivery making room), or all of them when a poll is due: one hand-off does not cost a read of
+  // every queue the relay serves. Returns how many deliveries it started that nobody rang for.
+  let toRead = new Set<DurableQueue<any, any>>();
+  const pass = async (polling: boolean): Promise<number> => {
+    let unrung = 0;
+    const asked = toRead;
+    toRead = new Set();
     for (const queue of queues) {
+      if (!polling && !asked.has(queue)) continue;
       const busy = inFlight.get(queue)!;
       const room = batch - busy.size;
       if (room <= 0) continue;
       const finished = finishedDuringRead.get(queue)!;
       finished.clear();
-      const read = await queue.withPendingOutbox(batch * 20);
+      const read = await queue.withPendingOutbox(batch * 20).catch((error: unknown) => {
+        for (const each of asked) toRead.add(each);
+        throw error;
+      });
       const now = Date.now();
       const candidates = read.filter((item) => !busy.has(item._id) && !finished.has(item._id) && item.outbox.some((message) => due(message, now)));
       for (const item of shuffled(candidates).slice(0, room)) {
         busy.add(item._id);
-        started++;
+        if (!asked.has(queue)) unrung++;
         const delivery = deliverItem(queue, item, now)
           .catch((error: unknown) => log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) }))
           .finally(() => {
             busy.delete(item._id);
             finished.add(item._id);
             deliveries.delete(delivery);
-            wakeUp();
+            wakeUp(queue);
           });
         deliveries.add(delivery);
       }
     }
-    return started;
+    return unrung;
   };
 
   // Workers nudge the relay when they record a hand-off, and a finished delivery makes room; the
   // doorbell rings when the service's subgraph records messages (a report, a change in flight).
-  // Between those it polls, less and less often while there is nothing to send (each poll is a
-  // query), for what no one rings for (a failed delivery's retry coming due, a ring missed).
+  // Apart from those it polls every queue, on its own clock whatever rings, for what no one rings
+  // for (a failed delivery's retry coming due, a ring missed): less and less often while polls
+  // find nothing (each is a query per queue), again every `pollMs` once one does.
   // Passes are at least `gapMs` apart however many nudges arrive.
   let idleMs = pollMs;
+  let pollAt = 0;
   // A nudge, ring or finished delivery while a pass runs is not lost: the pass may have read
   // before the message was recorded, so another follows at once.
   let rung = false;
-  const wakeUp = () => {
+  /** Something was recorded in `queue` (or, without one, in any of them): a pass reads it now. */
+  const wakeUp = (queue?: DurableQueue<any, any>) => {
+    const served = queue && queues.find((each) => each === queue || (each.name === queue.name && each.labels.database === queue.labels.database));
+    for (const each of served ? [served] : queues) toRead.add(each);
     rung = true;
     wake?.();
   };
-  const stopHearing = queues.map((queue) => doorbell.subscribe(ringKey(queue.labels, 'outbox'), wakeUp));
+  const stopHearing = queues.map((queue) => doorbell.subscribe(ringKey(queue.labels, 'outbox'), () => wakeUp(queue)));
   const done = (async () => {
     while (running) {
       const passStarted = Date.now();
       rung = false;
+      const polling = passStarted >= pollAt;
+      let unrung = 0;
       try {
-        if ((await pass()) > 0) idleMs = pollMs;
+        unrung = await pass(polling);
       } catch (error) {
         log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
       }
-      if (rung) idleMs = pollMs;
-      else
+      if (polling) {
+        idleMs = unrung > 0 ? pollMs : Math.min(maxPollMs, idleMs * 2);
+        pollAt = Date.now() + idleMs;
+      }
+      if (!rung)
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, idleMs);
+          const timer = setTimeout(resolve, Math.max(0, pollAt - Date.now()));
           wake = () => {
             clearTimeout(timer);
-            idleMs = pollMs;
             resolve();
           };
         });
       wake = undefined;
-      idleMs = Math.min(maxPollMs, idleMs * 2);
       const sincePass = Date.now() - passStarted;
       if (running && sincePass < gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs - sincePass));
     }

@@ -146,6 +146,30 @@ describe('outbox relay', () => {
     }
   });
 
+  it("a retry nobody rings for is delivered while the relay's other queue is rung all the time", async () => {
+    inbox = await newQueue();
+    const [busy, quiet] = [await newQueue(), await newQueue()];
+    const port = (await startTarget(await freePort())).port;
+    await target!.close();
+    await quiet.enqueue('q', { n: 1 });
+    const [lease] = await quiet.lease('w', 1);
+    await quiet.complete(lease!, { messages: [{ target: 'next', operation: 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', variables: { id: 'q', n: 1 } }] });
+    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('test'), timeoutMs: 500 });
+    const relay = startOutboxRelay({ queues: [busy, quiet], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20, maxPollMs: 500 });
+    // Under load something is recorded in the other queue every few milliseconds: each wakes the relay for that queue.
+    const ringing = setInterval(() => relay.nudge(busy), 5);
+    try {
+      await until(async () => ((await quiet.get('q'))!.outbox[0]!.attempts ?? 0) >= 1);
+      await startTarget(port);
+      await until(async () => !(await quiet.get('q'))!.outboxPending, 15_000);
+      expect(received).toContain('q');
+    } finally {
+      clearInterval(ringing);
+      await relay.stop();
+      await client.close();
+    }
+  });
+
   it('a target that times out holds up only its own messages: every other hand-off is delivered, however many elements wait', async () => {
     const queue = await newQueue();
     // Each element hands on to a service that answers and to one that never does in time; more

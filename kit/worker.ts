@@ -39,8 +39,8 @@ export interface WorkerOptions<P, R> {
    */
   pollMs?: number;
   maxPollMs?: number;
-  /** Called after an element completed with messages to send (wakes the outbox relay). */
-  onHandOff?: () => void;
+  /** Called after an element of `queue` completed with messages to send (wakes the outbox relay). */
+  onHandOff?: (queue: DurableQueue<P, R>) => void;
 }
 
 export interface RunningWorker {
@@ -74,7 +74,7 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
       const outcome = await handle(lease);
       clearInterval(renewal);
       if (!(await queue.complete(lease, outcome))) log.info('lease lost or revoked before completion; result discarded', { id: lease.id });
-      else if (outcome.messages?.length) onHandOff?.();
+      else if (outcome.messages?.length) onHandOff?.(queue);
     } catch (error) {
       clearInterval(renewal);
       const reason = error instanceof Error ? error.message : String(error);

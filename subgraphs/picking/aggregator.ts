@@ -38,8 +38,11 @@ export async function releaseDue(store: PickingStore, owner: string, rules: Aggr
   return (await releaseWaiting(store, owner, rules, now)).releases;
 }
 
-/** releaseDue, also saying how many shipments were waiting (none: the aggregator may slow its polling). */
-async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<{ releases: Release[]; waiting: number }> {
+/**
+ * releaseDue, also saying how many shipments were left waiting (none: the aggregator may slow its
+ * polling) and in how many milliseconds the first of their groups is due, if none fills up first.
+ */
+async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<{ releases: Release[]; waiting: number; dueInMs: number }> {
   const waiting = await store.waiting(now, 5_000);
   const groups = new Map<string, ShipmentItem[]>();
   for (const item of waiting) {
@@ -54,7 +57,9 @@ async function releaseWaiting(store: PickingStore, owner: string, rules: Aggrega
       if (release) releases.push(release);
     }
   }
-  return { releases, waiting: waiting.length };
+  const left = [...groups.values()].filter((group) => group.length > 0);
+  const dueInMs = Math.min(...left.map((group) => group[0]!.enqueuedAt.getTime() + rules.maxWaitMs - now.getTime()));
+  return { releases, waiting: left.reduce((sum, group) => sum + group.length, 0), dueInMs };
 }
 
 async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentItem[], reason: Release['reason']): Promise<Release | null> {
@@ -113,20 +118,21 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
   }
 }
 
-export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100, onRelease: () => void = () => {}) {
+export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100, onRelease: (queue: PickingStore['shipments']) => void = () => {}) {
   const owner = `${hostname()}:${process.pid}:aggregator`;
   let lastSweep = 0;
   const pass = async () => {
-    const { releases, waiting } = await releaseWaiting(store, owner, rules);
+    const { releases, waiting, dueInMs } = await releaseWaiting(store, owner, rules);
     for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
-    if (releases.length > 0) onRelease();
+    if (releases.length > 0) onRelease(store.shipments);
     if (Date.now() - lastSweep > 5_000) {
       lastSweep = Date.now();
       await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);
     }
-    return waiting === 0 ? ('idle' as const) : undefined;
+    return waiting === 0 && releases.length === 0 ? ('idle' as const) : dueInMs;
   };
-  // Nothing waiting: poll less often, up to every 2 s, as the workers do (kit/worker.ts); a
-  // shipment stored at the picking service rings at once.
+  // Shipments waiting for their group to fill: the next pass when the oldest group is due, or
+  // sooner when a shipment stored at the picking service rings (it may fill a group). Nothing
+  // waiting: poll less often, up to every 2 s, as the workers do (kit/worker.ts).
   return startLoop(pass, { intervalMs: pollMs, idleMaxMs: 2_000, logger, what: 'aggregation pass', wakeOn: [ringKey(store.shipments.labels, 'work')] });
 }
