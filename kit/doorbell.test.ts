@@ -92,6 +92,32 @@ describe("a service's doorbell", () => {
     }
   });
 
+  it('wakes an outbox relay when an element is completed or parked with messages by anyone, not only a worker', async () => {
+    const queue = new DurableQueue<{ n: number }>(db, 'completed-elsewhere', {
+      maxAttempts: 1,
+      exceptionMessage: (item) => ({ target: 'exceptions', operation: 'mutation { parked }', variables: { parked: item._id } }),
+    });
+    await queue.ensureIndexes();
+    const delivered: unknown[] = [];
+    const target = { request: async (_operation: string, variables: unknown) => void delivered.push(variables) };
+    const relay = startOutboxRelay({ queues: [queue], clients: () => target as never, logger: silentLogger, pollMs: 60_000, gapMs: 25, maxPollMs: 60_000 });
+    try {
+      await queue.enqueue('done', { n: 1 });
+      await queue.enqueue('parked', { n: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // As picking's aggregation and the receiving loop do: no worker, so no nudge.
+      const leases = await queue.lease('someone', 2);
+      for (const lease of leases) {
+        if (lease.id === 'done') await queue.complete(lease, { messages: [{ target: 'next', operation: 'mutation { done }', variables: { done: 1 } }] });
+        else await queue.fail(lease, 'broken', { permanent: true });
+      }
+      await expect.poll(() => delivered, { timeout: 10_000 }).toHaveLength(2);
+      expect(delivered).toEqual(expect.arrayContaining([{ done: 1 }, { parked: 'parked' }]));
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('wakes a background loop (aggregation, sequential receiving) waiting out its idle back-off', async () => {
     let passes = 0;
     const loop = startLoop(async () => (passes++, 'idle' as const), { intervalMs: 60_000, logger: silentLogger, what: 'test pass', wakeOn: ['orders/loop/work'] });

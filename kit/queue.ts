@@ -515,6 +515,8 @@ export class DurableQueue<P, R = unknown> {
     if (head === REFUSED) return false;
     this.leaseHeads.delete(lease);
     queueCompleted.inc(this.labels);
+    // Its relay delivers them at once, whoever completed it (a worker, an aggregation, a loop).
+    if (head.outboxPending) this.ring('outbox');
     await this.archiveIfFinished(head);
     return true;
   }
@@ -566,6 +568,8 @@ export class DurableQueue<P, R = unknown> {
     this.leaseHeads.delete(lease);
     if (head === REFUSED) return 'lost';
     (outcome === 'failed' ? queueDeadLetters : queueRetries).inc(this.labels);
+    // Parked: its message to the exceptions service goes at once.
+    if (outcome === 'failed' && head.outboxPending) this.ring('outbox');
     return outcome;
   }
 
