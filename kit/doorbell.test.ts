@@ -196,10 +196,33 @@ describe("a service's doorbell", () => {
     }
   });
 
+  it('asks a few dozen times a second at most while its service rings all the time, and hears every key', async () => {
+    const bell = new Doorbell();
+    let asked = 0;
+    const instance = await serve((request, response) => (asked++, void serveDoorbell(request, response, { service: 'orders', tokens: testTokens }, bell)));
+    let woken = 0;
+    const stopHearing = doorbell.subscribe('orders/busy/work', () => woken++);
+    const ear = hearServiceDoorbell(instance.url, testCredentials('orders'), silentLogger);
+    const ringing = setInterval(() => bell.ring('orders/busy/work'), 2);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Under load every ring used to cost each worker process a round trip: hundreds a second.
+      expect(asked).toBeLessThanOrEqual(45);
+      expect(woken).toBeGreaterThan(5);
+    } finally {
+      clearInterval(ringing);
+      ear.stop();
+      stopHearing();
+      await instance.close();
+    }
+  });
+
   it('is found beside the GraphQL endpoint, path prefix kept', () => {
     expect(doorbellUrl('http://gateway.internal/orders/graphql').href).toBe('http://gateway.internal/orders/doorbell');
     expect(doorbellUrl('http://127.0.0.1:4001/graphql').href).toBe('http://127.0.0.1:4001/doorbell');
     expect(doorbellUrl('http://127.0.0.1:4001/').href).toBe('http://127.0.0.1:4001/doorbell');
+    expect(doorbellUrl('http://gateway.internal/orders/').href).toBe('http://gateway.internal/orders/doorbell');
+    expect(doorbellUrl('http://gateway.internal/orders/graphql/?x=1#f').href).toBe('http://gateway.internal/orders/doorbell');
   });
 
   it("is heard by a worker process from its service's subgraph, and says so in its metrics", async () => {

@@ -88,6 +88,11 @@ const EPOCHS_KEPT = 32;
  */
 const QUICK_ANSWER_MS = 1_000;
 const MAX_IDLE_PAUSE_MS = 2_000;
+/**
+ * Asks at most this often, however often it rings: under load every ring would otherwise cost a
+ * round trip per worker process (hundreds a second); rings made meanwhile come in one answer.
+ */
+const MIN_ASK_GAP_MS = 25;
 /** Waking every key (for a life of an instance not heard from before) at most this often: the workers poll that often anyway. */
 const WAKE_ALL_EVERY_MS = 2_000;
 let waiters = 0;
@@ -158,7 +163,11 @@ function seenTotal(params: URLSearchParams, epoch: string): number | undefined {
  */
 /** `/doorbell` beside the subgraph's GraphQL endpoint, so that a path prefix (path-based routing) is kept. */
 export function doorbellUrl(serviceUrl: string): URL {
-  return new URL('doorbell', serviceUrl.replace(/\/+$/, ''));
+  const url = new URL(serviceUrl);
+  url.search = '';
+  url.hash = '';
+  url.pathname = `${url.pathname.replace(/\/graphql\/?$/, '').replace(/\/+$/, '')}/doorbell`;
+  return url;
 }
 
 export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCredentials, logger: Logger): { stop(): void } {
@@ -222,6 +231,8 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
         const rang = before !== undefined && keys.length > 0;
         if (rang || Date.now() - askedAt >= QUICK_ANSWER_MS) idleAnswers = 0;
         else if (idleAnswers++ > 0) await pause(Math.min(MAX_IDLE_PAUSE_MS, 50 * 2 ** idleAnswers));
+        const sinceAsked = Date.now() - askedAt;
+        if (sinceAsked < MIN_ASK_GAP_MS) await pause(MIN_ASK_GAP_MS - sinceAsked);
       } catch (error) {
         if (!running) break;
         hearing.set(0);

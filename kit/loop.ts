@@ -43,7 +43,9 @@ export function startLoop(
       }
       waitMs = found === 'idle' && !woken ? Math.min(idleMaxMs, waitMs * 2) : intervalMs;
       if (found === true || woken) continue;
-      const nextIn = typeof found === 'number' ? Math.min(idleMaxMs, Math.max(intervalMs, found)) : waitMs;
+      // Stopped during the pass: stop() found no wait to cut short, so none may begin.
+      if (!running) break;
+      const nextIn = typeof found === 'number' && !Number.isNaN(found) ? Math.min(idleMaxMs, Math.max(intervalMs, found)) : waitMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, nextIn);
         wake = () => {

@@ -154,6 +154,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         idleMs = unrung > 0 ? pollMs : Math.min(maxPollMs, idleMs * 2);
         pollAt = Date.now() + idleMs;
       }
+      // Stopped during the pass: stop() found no wait to cut short, so none may begin.
+      if (!running) break;
       if (!rung)
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, pollAt - Date.now()));

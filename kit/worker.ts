@@ -135,6 +135,8 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
         // work, and the stages poll all the time); a completed element wakes the loop at once.
         const waitMs = free > 0 ? idleMs : pollMs;
         if (free > 0 && leases.length === 0) idleMs = Math.min(maxPollMs, idleMs * 2);
+        // Stopped while it leased: stop() found no wait to cut short, so none may begin.
+        if (!running) break;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, waitMs);
           wake = () => {

@@ -40,9 +40,9 @@ export async function releaseDue(store: PickingStore, owner: string, rules: Aggr
 
 /**
  * releaseDue, also saying how many shipments were left waiting (none: the aggregator may slow its
- * polling) and in how many milliseconds the first of their groups is due, if none fills up first.
+ * polling) and when the first of their groups is due (epoch ms), if none fills up first.
  */
-async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<{ releases: Release[]; waiting: number; dueInMs: number }> {
+async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<{ releases: Release[]; waiting: number; dueAt: number }> {
   const waiting = await store.waiting(now, 5_000);
   const groups = new Map<string, ShipmentItem[]>();
   for (const item of waiting) {
@@ -58,8 +58,8 @@ async function releaseWaiting(store: PickingStore, owner: string, rules: Aggrega
     }
   }
   const left = [...groups.values()].filter((group) => group.length > 0);
-  const dueInMs = Math.min(...left.map((group) => group[0]!.enqueuedAt.getTime() + rules.maxWaitMs - now.getTime()));
-  return { releases, waiting: left.reduce((sum, group) => sum + group.length, 0), dueInMs };
+  const dueAt = Math.min(...left.map((group) => group[0]!.enqueuedAt.getTime() + rules.maxWaitMs));
+  return { releases, waiting: left.reduce((sum, group) => sum + group.length, 0), dueAt };
 }
 
 async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentItem[], reason: Release['reason']): Promise<Release | null> {
@@ -118,21 +118,27 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
   }
 }
 
+/** While shipments wait, how long the aggregator may go without looking. */
+const WAITING_LOOK_MS = 500;
+
 export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100, onRelease: (queue: PickingStore['shipments']) => void = () => {}) {
   const owner = `${hostname()}:${process.pid}:aggregator`;
   let lastSweep = 0;
   const pass = async () => {
-    const { releases, waiting, dueInMs } = await releaseWaiting(store, owner, rules);
+    const { releases, waiting, dueAt } = await releaseWaiting(store, owner, rules);
     for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
     if (releases.length > 0) onRelease(store.shipments);
     if (Date.now() - lastSweep > 5_000) {
       lastSweep = Date.now();
       await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);
     }
-    return waiting === 0 && releases.length === 0 ? ('idle' as const) : dueInMs;
+    if (waiting === 0) return releases.length === 0 ? ('idle' as const) : undefined;
+    // Counted from now, after the releases and the sweep this pass made.
+    return Math.min(dueAt - Date.now(), WAITING_LOOK_MS);
   };
-  // Shipments waiting for their group to fill: the next pass when the oldest group is due, or
-  // sooner when a shipment stored at the picking service rings (it may fill a group). Nothing
-  // waiting: poll less often, up to every 2 s, as the workers do (kit/worker.ts).
+  // Shipments waiting for their group to fill: the next pass when the oldest group is due, or at
+  // once when a shipment stored at the picking service rings (it may fill a group), and at least
+  // every WAITING_LOOK_MS for what rang elsewhere (another instance of the subgraph) or came back
+  // from a failed release. Nothing waiting: poll less often, up to every 2 s, as the workers do.
   return startLoop(pass, { intervalMs: pollMs, idleMaxMs: 2_000, logger, what: 'aggregation pass', wakeOn: [ringKey(store.shipments.labels, 'work')] });
 }

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
-import { releaseDue } from './aggregator.ts';
+import { doorbell } from '../../kit/doorbell.ts';
+import { releaseDue, startAggregator } from './aggregator.ts';
 import { buildPickingService } from './server.ts';
 import type { PickingStore } from './store.ts';
 
@@ -60,6 +61,41 @@ describe('picking aggregation', () => {
     const picklists = listed.data!.picklists.edges.map((edge: { node: unknown }) => edge.node);
     expect(picklists).toHaveLength(3);
     expect(new Set(picklists.flatMap((p: { shipmentIds: string[] }) => p.shipmentIds))).toEqual(new Set(shipments.map((s) => s.shipmentId)));
+  });
+
+  it('a running aggregation releases a full batch soon even when its ring went unheard, and a waiting group when it falls due', async () => {
+    await clear();
+    const rules = { batchSize: 3, maxWaitMs: 3_000 };
+    const aggregator = startAggregator(store, rules, silentLogger);
+    const releasedAfter = async (shipmentId: string, since: number) => {
+      for (;;) {
+        const picklist = await store.picklists.findOne({ shipmentIds: shipmentId, status: 'RELEASED' });
+        if (picklist) return Date.now() - since;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    };
+    try {
+      const alone = shipment('LHR1', 'EXPRESS');
+      const aloneAt = Date.now();
+      await enqueue(alone);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Stored at another instance of the picking subgraph: this process hears no ring.
+      const muted = vi.spyOn(doorbell, 'ring').mockImplementation(() => {});
+      const batch = [shipment('LHR1', 'STANDARD'), shipment('LHR1', 'STANDARD'), shipment('LHR1', 'STANDARD')];
+      const batchAt = Date.now();
+      try {
+        for (const s of batch) await enqueue(s);
+      } finally {
+        muted.mockRestore();
+      }
+      // Half a second between looks while shipments wait (not only when the oldest group is due, 2.7 s later).
+      expect(await releasedAfter(batch[2]!.shipmentId, batchAt)).toBeLessThan(1_500);
+      const waited = await releasedAfter(alone.shipmentId, aloneAt);
+      expect(waited).toBeGreaterThanOrEqual(rules.maxWaitMs);
+      expect(waited).toBeLessThan(rules.maxWaitMs + 1_000);
+    } finally {
+      await aggregator.stop();
+    }
   });
 
   it('lists picklists newest first, a page at a time, and a page boundary holds while new ones are released', async () => {
