@@ -204,10 +204,11 @@ describe("a service's doorbell", () => {
     const stopHearing = doorbell.subscribe('orders/busy/work', () => woken++);
     const ear = hearServiceDoorbell(instance.url, testCredentials('orders'), silentLogger);
     const ringing = setInterval(() => bell.ring('orders/busy/work'), 2);
+    const started = Date.now();
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       // Under load every ring used to cost each worker process a round trip: hundreds a second.
-      expect(asked).toBeLessThanOrEqual(45);
+      expect(asked).toBeLessThanOrEqual((Date.now() - started) / 25 + 5);
       expect(woken).toBeGreaterThan(5);
     } finally {
       clearInterval(ringing);

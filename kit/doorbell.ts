@@ -153,14 +153,6 @@ function seenTotal(params: URLSearchParams, epoch: string): number | undefined {
   return undefined;
 }
 
-/**
- * A worker process's ear on its service's doorbell (`serviceUrl`: the subgraph's GraphQL URL):
- * what rings there is heard here, by the workers and relays subscribed to it. While the subgraph
- * cannot be asked (down, or an older version without one) it tries again every few seconds; the
- * workers' polls cover the gap. Behind a load balancer each answer may come from another
- * instance: the listener remembers each one's rings, so an instance answers at once only the
- * first time it is heard from (or after a restart), and only then are all its keys woken.
- */
 /** `/doorbell` beside the subgraph's GraphQL endpoint, so that a path prefix (path-based routing) is kept. */
 export function doorbellUrl(serviceUrl: string): URL {
   const url = new URL(serviceUrl);
@@ -170,6 +162,14 @@ export function doorbellUrl(serviceUrl: string): URL {
   return url;
 }
 
+/**
+ * A worker process's ear on its service's doorbell (`serviceUrl`: the subgraph's GraphQL URL):
+ * what rings there is heard here, by the workers and relays subscribed to it. While the subgraph
+ * cannot be asked (down, or an older version without one) it tries again every few seconds; the
+ * workers' polls cover the gap. Behind a load balancer each answer may come from another
+ * instance: the listener remembers each one's rings, so an instance answers at once only the
+ * first time it is heard from (or after a restart), and only then are all its keys woken.
+ */
 export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCredentials, logger: Logger): { stop(): void } {
   const hearing = doorbellHearing.labels({ service: credentials.service });
   hearing.set(0);

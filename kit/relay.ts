@@ -86,6 +86,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // delivery making room), or all of them when a poll is due: one hand-off does not cost a read of
   // every queue the relay serves. Returns how many deliveries it started that nobody rang for.
   let toRead = new Set<DurableQueue<any, any>>();
+  let retryAt = Number.POSITIVE_INFINITY;
   const pass = async (polling: boolean): Promise<number> => {
     let unrung = 0;
     const asked = toRead;
@@ -103,6 +104,14 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       });
       const now = Date.now();
       const candidates = read.filter((item) => !busy.has(item._id) && !finished.has(item._id) && item.outbox.some((message) => due(message, now)));
+      // A failed delivery's retry is read when it falls due, not at the next poll (up to maxPollMs
+      // later). One due already is a candidate now, or in flight (its end wakes the relay).
+      for (const item of read) {
+        for (const message of item.outbox) {
+          const retryDue = !message.delivered && !message.abandoned ? (message.nextAttemptAt?.getTime() ?? 0) : 0;
+          if (retryDue > now) retryAt = Math.min(retryAt, retryDue);
+        }
+      }
       for (const item of shuffled(candidates).slice(0, room)) {
         busy.add(item._id);
         if (!asked.has(queue)) unrung++;
@@ -154,6 +163,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         idleMs = unrung > 0 ? pollMs : Math.min(maxPollMs, idleMs * 2);
         pollAt = Date.now() + idleMs;
       }
+      if (retryAt < pollAt) pollAt = Math.max(retryAt, Date.now());
+      retryAt = Number.POSITIVE_INFINITY;
       // Stopped during the pass: stop() found no wait to cut short, so none may begin.
       if (!running) break;
       if (!rung)

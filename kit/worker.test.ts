@@ -146,6 +146,28 @@ describe('outbox relay', () => {
     }
   });
 
+  it('a failed delivery is tried again when its retry falls due, not at the next poll', async () => {
+    inbox = await newQueue();
+    const queue = await newQueue();
+    const port = (await startTarget(await freePort())).port;
+    await target!.close();
+    await queue.enqueue('r', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    await queue.complete(lease!, { messages: [{ target: 'next', operation: 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', variables: { id: 'r', n: 1 } }] });
+    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('test'), timeoutMs: 500 });
+    // Its polls, after the first, are a minute apart: only the retry's own due time brings it back.
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 60_000, gapMs: 25, maxPollMs: 60_000 });
+    try {
+      await until(async () => ((await queue.get('r'))!.outbox[0]!.attempts ?? 0) >= 1);
+      await startTarget(port);
+      await until(async () => !(await queue.get('r'))!.outboxPending, 8_000);
+      expect(received).toContain('r');
+    } finally {
+      await relay.stop();
+      await client.close();
+    }
+  });
+
   it("a retry nobody rings for is delivered while the relay's other queue is rung all the time", async () => {
     inbox = await newQueue();
     const [busy, quiet] = [await newQueue(), await newQueue()];
