@@ -115,18 +115,26 @@ describe('outbox relay', () => {
   }
   afterAll(() => target?.close());
 
-  it('holds a hand-off while the next stage is down and delivers it, once, when it is back', async () => {
+  const accept = 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }';
+  /**
+   * An element of `queue` completed with a hand-off to `next`, which is down (its port is kept,
+   * to start it again on: `startTarget(port)`); and a client for `next`.
+   */
+  async function handOffToDownTarget(queue: Awaited<ReturnType<typeof newQueue>>, id: string, n: number) {
     inbox = await newQueue();
-    const queue = await newQueue();
     const port = (await startTarget(await freePort())).port;
     await target!.close();
-
-    await queue.enqueue('e', { n: 21 });
+    await queue.enqueue(id, { n: 1 });
     const [lease] = await queue.lease('w', 1);
-    await queue.complete(lease!, { messages: [{ target: 'next', operation: 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', variables: { id: 'e', n: 42 } }] });
-
+    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id, n } }] });
     const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('test'), timeoutMs: 500 });
-    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20 });
+    return { port, client, clients: (name: string) => (name === 'next' ? client : undefined) };
+  }
+
+  it('holds a hand-off while the next stage is down and delivers it, once, when it is back', async () => {
+    const queue = await newQueue();
+    const { port, client, clients } = await handOffToDownTarget(queue, 'e', 42);
+    const relay = startOutboxRelay({ queues: [queue], clients, logger: silentLogger, pollMs: 20 });
     try {
       await until(async () => ((await queue.get('e'))!.outbox[0]!.attempts ?? 0) >= 1);
       expect((await queue.get('e'))!.outboxPending).toBe(true);
@@ -137,7 +145,7 @@ describe('outbox relay', () => {
       expect(await inbox.get('e')).toMatchObject({ payload: { n: 42 }, status: 'READY' });
 
       // A second delivery of the same element (a relay that died before recording) changes nothing.
-      await client.request('mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', { id: 'e', n: 99 });
+      await client.request(accept, { id: 'e', n: 99 });
       expect(await inbox.items.countDocuments()).toBe(1);
       expect((await inbox.get('e'))!.payload).toEqual({ n: 42 });
     } finally {
@@ -147,16 +155,10 @@ describe('outbox relay', () => {
   });
 
   it('a failed delivery is tried again when its retry falls due, not at the next poll', async () => {
-    inbox = await newQueue();
     const queue = await newQueue();
-    const port = (await startTarget(await freePort())).port;
-    await target!.close();
-    await queue.enqueue('r', { n: 1 });
-    const [lease] = await queue.lease('w', 1);
-    await queue.complete(lease!, { messages: [{ target: 'next', operation: 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', variables: { id: 'r', n: 1 } }] });
-    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('test'), timeoutMs: 500 });
+    const { port, client, clients } = await handOffToDownTarget(queue, 'r', 1);
     // Its polls, after the first, are a minute apart: only the retry's own due time brings it back.
-    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 60_000, gapMs: 25, maxPollMs: 60_000 });
+    const relay = startOutboxRelay({ queues: [queue], clients, logger: silentLogger, pollMs: 60_000, gapMs: 25, maxPollMs: 60_000 });
     try {
       await until(async () => ((await queue.get('r'))!.outbox[0]!.attempts ?? 0) >= 1);
       await startTarget(port);
@@ -169,15 +171,9 @@ describe('outbox relay', () => {
   });
 
   it("a retry nobody rings for is delivered while the relay's other queue is rung all the time", async () => {
-    inbox = await newQueue();
     const [busy, quiet] = [await newQueue(), await newQueue()];
-    const port = (await startTarget(await freePort())).port;
-    await target!.close();
-    await quiet.enqueue('q', { n: 1 });
-    const [lease] = await quiet.lease('w', 1);
-    await quiet.complete(lease!, { messages: [{ target: 'next', operation: 'mutation($id: ID!, $n: Int!) { accept(id: $id, n: $n) }', variables: { id: 'q', n: 1 } }] });
-    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('test'), timeoutMs: 500 });
-    const relay = startOutboxRelay({ queues: [busy, quiet], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20, maxPollMs: 500 });
+    const { port, client, clients } = await handOffToDownTarget(quiet, 'q', 1);
+    const relay = startOutboxRelay({ queues: [busy, quiet], clients, logger: silentLogger, pollMs: 20, maxPollMs: 500 });
     // Under load something is recorded in the other queue every few milliseconds: each wakes the relay for that queue.
     const ringing = setInterval(() => relay.nudge(busy), 5);
     try {
