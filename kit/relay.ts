@@ -129,8 +129,9 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     return unrung;
   };
 
-  // Workers nudge the relay when they record a hand-off, and a finished delivery makes room; the
-  // doorbell rings when the service's subgraph records messages (a report, a change in flight).
+  // The queue's outbox rings whenever messages are recorded in it (an element completed or parked
+  // here, a report or a change in flight at the service's subgraph, heard through the doorbell),
+  // and a finished delivery makes room.
   // Apart from those it polls every queue, on its own clock whatever rings, for what no one rings
   // for (a failed delivery's retry coming due, a ring missed): less and less often while polls
   // find nothing (each is a query per queue), again every `pollMs` once one does.
@@ -142,8 +143,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   let rung = false;
   /** Something was recorded in `queue` (or, without one, in any of them): a pass reads it now. */
   const wakeUp = (queue?: DurableQueue<any, any>) => {
-    const served = queue && queues.find((each) => each === queue || (each.name === queue.name && each.labels.database === queue.labels.database));
-    for (const each of served ? [served] : queues) toRead.add(each);
+    for (const each of queue ? [queue] : queues) toRead.add(each);
     rung = true;
     wake?.();
   };
@@ -182,8 +182,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   })();
 
   return {
-    /** Runs one delivery pass now (tests, and right after a write that has something to send). */
-    nudge: wakeUp,
+    /** Runs one delivery pass over every queue now (tests). */
+    nudge: () => wakeUp(),
     async stop() {
       running = false;
       for (const stop of stopHearing) stop();

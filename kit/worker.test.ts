@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, silentLogger, testCredentials, TestDatabases, type RunningApp } from '../test/harness.ts';
 import { freePort } from '../scripts/ferretdb.ts';
 import { createGraphQLClient } from './graphql-client.ts';
+import { doorbell, ringKey } from './doorbell.ts';
 import { DurableQueue } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
 import { PermanentFailure, startWorker } from './worker.ts';
@@ -175,7 +176,7 @@ describe('outbox relay', () => {
     const { port, client, clients } = await handOffToDownTarget(quiet, 'q', 1);
     const relay = startOutboxRelay({ queues: [busy, quiet], clients, logger: silentLogger, pollMs: 20, maxPollMs: 500 });
     // Under load something is recorded in the other queue every few milliseconds: each wakes the relay for that queue.
-    const ringing = setInterval(() => relay.nudge(busy), 5);
+    const ringing = setInterval(() => doorbell.ring(ringKey(busy.labels, 'outbox')), 5);
     try {
       await until(async () => ((await quiet.get('q'))!.outbox[0]!.attempts ?? 0) >= 1);
       await startTarget(port);

@@ -39,8 +39,6 @@ export interface WorkerOptions<P, R> {
    */
   pollMs?: number;
   maxPollMs?: number;
-  /** Called after an element of `queue` completed with messages to send (wakes the outbox relay). */
-  onHandOff?: (queue: DurableQueue<P, R>) => void;
 }
 
 export interface RunningWorker {
@@ -53,7 +51,7 @@ export interface RunningWorker {
  * lease while it works. Start as many of these, in as many processes, as the stage
  * needs: leases guarantee each element is worked on by one of them at a time.
  */
-export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, pollMs = 25, maxPollMs = 2_000, onHandOff }: WorkerOptions<P, R>): RunningWorker {
+export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, pollMs = 25, maxPollMs = 2_000 }: WorkerOptions<P, R>): RunningWorker {
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const log = logger.child({ queue: queue.name, worker: owner });
   const inFlight = new Set<Promise<void>>();
@@ -73,8 +71,8 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
     try {
       const outcome = await handle(lease);
       clearInterval(renewal);
+      // Messages it records ring the queue's outbox relay (DurableQueue.complete).
       if (!(await queue.complete(lease, outcome))) log.info('lease lost or revoked before completion; result discarded', { id: lease.id });
-      else if (outcome.messages?.length) onHandOff?.(queue);
     } catch (error) {
       clearInterval(renewal);
       const reason = error instanceof Error ? error.message : String(error);

@@ -16,8 +16,8 @@ export function startOrdersWorker(store: OrderStore, clients: ServiceClients, lo
   const coordinator = createCoordinator(store, clients.get('inventory')!);
   const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults, store.reports], clients: (name) => clients.get(name), logger });
   const workers = [
-    startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency, onHandOff: relay.nudge }),
-    startWorker({ queue: store.chargeResults, handle: coordinator.handleChargeResult, logger, concurrency: options.concurrency, onHandOff: relay.nudge }),
+    startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency }),
+    startWorker({ queue: store.chargeResults, handle: coordinator.handleChargeResult, logger, concurrency: options.concurrency }),
   ];
   const sweeper = setInterval(() => {
     void store

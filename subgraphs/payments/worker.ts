@@ -81,13 +81,12 @@ export function startPaymentsWorker(
   options: { concurrency?: number; callbacks?: CallbackPolicy } = {},
 ) {
   const relay = startOutboxRelay({ queues: [store.requests, store.refundRequests], clients: (name) => clients.get(name), logger, callbacks: options.callbacks });
-  const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
+  const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency });
   const refunds = startWorker({
     queue: store.refundRequests,
     handle: async (lease) => refundOne(processor, lease, (await store.refundRequests.get(lease.id))?.enqueuedAt ?? null),
     logger,
     concurrency: options.concurrency,
-    onHandOff: relay.nudge,
   });
   return {
     async stop() {

@@ -121,13 +121,12 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
 /** While shipments wait, how long the aggregator may go without looking. */
 const WAITING_LOOK_MS = 500;
 
-export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100, onRelease: (queue: PickingStore['shipments']) => void = () => {}) {
+export function startAggregator(store: PickingStore, rules: AggregationRules, logger: Logger, pollMs = 100) {
   const owner = `${hostname()}:${process.pid}:aggregator`;
   let lastSweep = 0;
   const pass = async () => {
     const { releases, waiting, dueAt } = await releaseWaiting(store, owner, rules);
     for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
-    if (releases.length > 0) onRelease(store.shipments);
     if (Date.now() - lastSweep > 5_000) {
       lastSweep = Date.now();
       await finishInterruptedReleases(store, store.shipments.visibilityTimeoutMs);

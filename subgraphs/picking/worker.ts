@@ -6,7 +6,7 @@ import type { PickingStore } from './store.ts';
 
 export function startPickingWorker(store: PickingStore, clients: ServiceClients, logger: Logger, rules: AggregationRules) {
   const relay = startOutboxRelay({ queues: [store.shipments, store.changes.reports], clients: (name) => clients.get(name), logger });
-  const aggregator = startAggregator(store, rules, logger, 100, relay.nudge);
+  const aggregator = startAggregator(store, rules, logger, 100);
   return {
     async stop() {
       await aggregator.stop();

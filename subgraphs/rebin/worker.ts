@@ -25,7 +25,7 @@ export async function rebinOne(lease: Lease<ShipmentPayload>, workMs: number) {
 
 export function startRebinWorker(store: RebinStore, clients: ServiceClients, logger: Logger, options: { workMs?: number; concurrency?: number } = {}) {
   const relay = startOutboxRelay({ queues: [store.shipments, store.changes.reports], clients: (name) => clients.get(name), logger });
-  const worker = startWorker({ queue: store.shipments, handle: (lease) => rebinOne(lease, options.workMs ?? 0), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
+  const worker = startWorker({ queue: store.shipments, handle: (lease) => rebinOne(lease, options.workMs ?? 0), logger, concurrency: options.concurrency });
   return {
     async stop() {
       await worker.stop();

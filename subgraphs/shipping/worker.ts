@@ -62,7 +62,7 @@ export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload
 
 export function startShippingWorker(store: ShippingStore, clients: ServiceClients, logger: Logger, options: { workMs?: number; concurrency?: number } = {}) {
   const relay = startOutboxRelay({ queues: [store.shipments, store.changes.reports], clients: (name) => clients.get(name), logger });
-  const worker = startWorker({ queue: store.shipments, handle: (lease) => shipOne(store, lease, options.workMs ?? 0), logger, concurrency: options.concurrency, onHandOff: relay.nudge });
+  const worker = startWorker({ queue: store.shipments, handle: (lease) => shipOne(store, lease, options.workMs ?? 0), logger, concurrency: options.concurrency });
   return {
     async stop() {
       await worker.stop();
