@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parse } from 'graphql';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayAuth } from '../gateway/auth.ts';
@@ -140,6 +140,14 @@ describe('every subgraph, reached straight on its port', () => {
 describe('tokens that must not pass', () => {
   const query = `{ customer(id: "${ada}") { name } }`;
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  /** A correctly signed support token whose subject is whatever `claims` says (or missing). */
+  const signedSupport = (claims: { sub?: unknown }) =>
+    new SignJWT({ role: 'support', ...claims } as JWTPayload)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(testSecrets.issuer)
+      .setAudience(testSecrets.audience)
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(testSecrets.users));
   const cases: [string, () => Promise<string>][] = [
     ['expired', () => userToken({ role: 'support', ttl: -60 })],
     ['not yet valid (nbf)', () => userToken({ role: 'support', notBefore: 600 })],
@@ -150,16 +158,10 @@ describe('tokens that must not pass', () => {
     ['an internal token (only subgraphs take those)', () => testTokens.sign({ subject: 'service:orders', scopes: ['service'] })],
     ['a customer token without its customerId', () => userToken({ role: 'customer' })],
     ["a customer's token naming one of our services as its subject", () => userToken({ role: 'customer', customerId: ada, sub: 'service:orders' })],
-    [
-      'whose subject is not a string',
-      () =>
-        new SignJWT({ role: 'support', sub: 42 as unknown as string })
-          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-          .setIssuer(testSecrets.issuer)
-          .setAudience(testSecrets.audience)
-          .setExpirationTime('10m')
-          .sign(new TextEncoder().encode(testSecrets.users)),
-    ],
+    ['whose subject is not a string', () => signedSupport({ sub: 42 })],
+    ['without a subject', () => signedSupport({})],
+    ['whose subject is blank', () => signedSupport({ sub: ' ' })],
+    ['whose subject is the name signed-out callers go by', () => signedSupport({ sub: 'anonymous' })],
     ['not a JWT at all', async () => 'not-a-token'],
   ];
   for (const [what, make] of cases) {

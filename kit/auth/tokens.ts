@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { isRole, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
+import { anonymous, isRole, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
 
 const encoder = new TextEncoder();
 
@@ -47,12 +47,15 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   const claimed = [payload.role, ...(Array.isArray(payload.roles) ? payload.roles : []), ...(typeof payload.scope === 'string' ? payload.scope.split(' ') : [])];
   const scopes = [...new Set(claimed.filter(isRole))];
   const customerId = typeof payload.customerId === 'string' ? payload.customerId : undefined;
-  if (payload.sub !== undefined && typeof payload.sub !== 'string') throw unauthenticated('The bearer token\'s subject (sub) must be a string.');
+  // The subject keys the caller's rate limit and travels on in internal tokens: one every caller shares
+  // (none, blank, or the name signed-out callers go by) would let a caller pass as another or as nobody.
+  if (typeof payload.sub !== 'string' || payload.sub.trim() === '') throw unauthenticated('The bearer token must name its subject (sub) as a non-empty string.');
+  if (payload.sub === anonymous.subject) throw unauthenticated(`The bearer token's subject (sub) may not be "${anonymous.subject}": that names signed-out callers.`);
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
-  // The subject travels on in internal tokens, where `service:<name>` names one of our services.
-  if (payload.sub?.startsWith('service:') && !scopes.includes('service')) throw unauthenticated('Only a service token may name a service as its subject.');
-  return { subject: payload.sub ?? 'unknown', scopes, customerId, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
+  // In internal tokens `service:<name>` names one of our services.
+  if (payload.sub.startsWith('service:') && !scopes.includes('service')) throw unauthenticated('Only a service token may name a service as its subject.');
+  return { subject: payload.sub, scopes, customerId, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
 }
 
 /** Signs and verifies what travels inside the system: internal identities and tracking links. */
