@@ -62,6 +62,8 @@ export type ItemState<P, R> = {
   updatedAt: Date;
   outbox: OutboxMessage[];
   outboxPending: boolean;
+  /** When the earliest of its pending messages may be sent (null: none pending); the relay reads the earliest first. */
+  outboxDueAt?: Date | null;
   /** Set by a worker past its point of no return (a parcel handed to the carrier): the payload can no longer change. */
   sealed?: boolean;
   /** The trace of the request that enqueued it: the worker's span continues it (absent while tracing is off). */
@@ -199,7 +201,7 @@ export class DurableQueue<P, R = unknown> {
   async ensureIndexes(): Promise<void> {
     // Leasing asks for live elements that are due, oldest first; the relay for pending outboxes.
     await this.items.createIndex({ status: 1, availableAt: 1 }, { name: 'due' });
-    await this.items.createIndex({ outboxPending: 1 }, { name: 'outbox_pending' });
+    await this.items.createIndex({ outboxPending: 1, outboxDueAt: 1 }, { name: 'outbox_due' });
     await this.finished.createIndex({ status: 1 }, { name: 'by_status' });
     await this.cas.ensureIndexes();
   }
@@ -436,7 +438,7 @@ export class DurableQueue<P, R = unknown> {
       }
       outcome = done;
       const outbox = [...current.outbox, ...changed.messages.map(newMessage)];
-      return { ...stateOf(current), ...changed.state, outbox, outboxPending: outbox.some(isPending), updatedAt: new Date() };
+      return { ...stateOf(current), ...changed.state, ...withOutbox(outbox), updatedAt: new Date() };
     });
     if (head === REFUSED) return { outcome, item: seen, changed: false };
     // An amended element that was leased is READY again; either change may have messages to send.
@@ -508,8 +510,7 @@ export class DurableQueue<P, R = unknown> {
         result: outcome.result ?? null,
         leaseOwner: null,
         updatedAt: new Date(),
-        outbox,
-        outboxPending: outbox.some(isPending),
+        ...withOutbox(outbox),
       };
     }, this.leaseHeads.get(lease));
     if (head === REFUSED) return false;
@@ -590,7 +591,7 @@ export class DurableQueue<P, R = unknown> {
     const head = await this.cas.update(id, (current) => {
       if (!current || isFinished(current)) return REFUSED;
       const outbox = [...current.outbox, ...messages.map(newMessage)];
-      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), outbox, outboxPending: outbox.some(isPending) };
+      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), ...withOutbox(outbox) };
     });
     if (head === REFUSED) return null;
     this.ring('outbox');
@@ -598,9 +599,13 @@ export class DurableQueue<P, R = unknown> {
     return head;
   }
 
-  /** Elements with messages still to deliver. */
+  /**
+   * Elements with messages still to deliver, those whose next message falls due first first: however
+   * many back off on a target that is down, a new hand-off is among the first read.
+   */
   async withPendingOutbox(limit: number): Promise<QueueItem<P, R>[]> {
-    return (await this.items.find({ outboxPending: true } as Filter<QueueItem<P, R>>).limit(limit).toArray()) as QueueItem<P, R>[];
+    const pending = this.items.find({ outboxPending: true } as Filter<QueueItem<P, R>>).sort({ outboxDueAt: 1 });
+    return (await pending.limit(limit).toArray()) as QueueItem<P, R>[];
   }
 
   /**
@@ -653,8 +658,7 @@ export class DurableQueue<P, R = unknown> {
       result: null,
       enqueuedAt: now,
       updatedAt: now,
-      outbox,
-      outboxPending: outbox.some(isPending),
+      ...withOutbox(outbox),
       trace: captureTrace() ?? null,
     };
   }
@@ -668,8 +672,7 @@ export class DurableQueue<P, R = unknown> {
       leaseOwner: null,
       lastError: reason,
       updatedAt: new Date(),
-      outbox,
-      outboxPending: outbox.some(isPending),
+      ...withOutbox(outbox),
     };
   }
 
@@ -704,7 +707,7 @@ function withDeliveries<P, R>(item: QueueItem<P, R>, outcomes: Map<string, strin
     const abandoned = error !== null && (refused.has(message.id) || (!!message.maxAttempts && attempts >= message.maxAttempts));
     return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned };
   });
-  return { ...stateOf(item), outbox, outboxPending: outbox.some(isPending) };
+  return { ...stateOf(item), ...withOutbox(outbox) };
 }
 
 function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
@@ -713,6 +716,12 @@ function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
 }
 
 const isPending = (message: OutboxMessage) => !message.delivered && !message.abandoned;
+
+/** The outbox and the fields the relay finds it by, always written together. */
+function withOutbox(outbox: OutboxMessage[]): Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxPending' | 'outboxDueAt'> {
+  const due = outbox.filter(isPending).map((message) => (message.nextAttemptAt ?? message.recordedAt ?? new Date(0)).getTime());
+  return { outbox, outboxPending: due.length > 0, outboxDueAt: due.length > 0 ? new Date(Math.min(...due)) : null };
+}
 
 function newMessage(message: NewMessage): OutboxMessage {
   return {

@@ -227,4 +227,31 @@ describe('outbox relay', () => {
       await hanging.close();
     }
   });
+
+  it('a new hand-off is delivered at once while more elements than a pass reads back off on a target that is down', async () => {
+    const queue = await newQueue();
+    // After a long outage: each has failed ten times and is not tried again for 30 s.
+    const waiting = Array.from({ length: 25 }, (_, i) => `down${i}`);
+    for (const id of waiting) {
+      await queue.enqueue(id, { n: 1 });
+      const [lease] = await queue.lease('w', 1);
+      await queue.complete(lease!, { messages: [{ id: `m-${id}`, target: 'down', operation: accept, variables: { id, n: 1 } }] });
+      for (let i = 0; i < 10; i++) await queue.recordDeliveries(id, new Map([[`m-${id}`, 'connection refused']]));
+    }
+    await queue.enqueue('fresh', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id: 'fresh', n: 7 } }] });
+    inbox = await newQueue();
+    await target?.close().catch(() => undefined);
+    const client = createGraphQLClient('next', (await startTarget()).url, { credentials: testCredentials('test') });
+    // One element in flight at a time, so a pass reads 20.
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20, batch: 1 });
+    try {
+      await until(async () => received.includes('fresh'), 5_000);
+      expect((await queue.get('down0'))!.outbox[0]!.attempts).toBe(10);
+    } finally {
+      await relay.stop();
+      await client.close();
+    }
+  });
 });
