@@ -84,11 +84,13 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   const deliveries = new Set<Promise<void>>();
   // A pass reads the queues something was recorded in since the last (a ring, a nudge, a finished
   // delivery making room), or all of them when a poll is due: one hand-off does not cost a read of
-  // every queue the relay serves. Returns how many deliveries it started that nobody rang for.
+  // every queue the relay serves. Returns how many deliveries it started that nobody rang for, and
+  // whether a read failed (the other queues are read all the same).
   let toRead = new Set<DurableQueue<any, any>>();
   let retryAt = Number.POSITIVE_INFINITY;
-  const pass = async (polling: boolean): Promise<number> => {
+  const pass = async (polling: boolean): Promise<{ unrung: number; failed: boolean }> => {
     let unrung = 0;
+    let failed = false;
     const asked = toRead;
     toRead = new Set();
     for (const queue of queues) {
@@ -98,10 +100,15 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       if (room <= 0) continue;
       const finished = finishedDuringRead.get(queue)!;
       finished.clear();
-      const read = await queue.withPendingOutbox(batch * 20).catch((error: unknown) => {
-        for (const each of asked) toRead.add(each);
-        throw error;
-      });
+      let read: QueueItem<unknown, unknown>[];
+      try {
+        read = await queue.withPendingOutbox(batch * 20);
+      } catch (error) {
+        failed = true;
+        toRead.add(queue);
+        log.error('reading pending messages failed; will retry', { queue: queue.name, error: error instanceof Error ? error : String(error) });
+        continue;
+      }
       const now = Date.now();
       const candidates = read.filter((item) => !busy.has(item._id) && !finished.has(item._id) && item.outbox.some((message) => due(message, now)));
       // A failed delivery's retry is read when it falls due, not at the next poll (up to maxPollMs
@@ -126,7 +133,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         deliveries.add(delivery);
       }
     }
-    return unrung;
+    return { unrung, failed };
   };
 
   // The queue's outbox rings whenever messages are recorded in it (an element completed or parked
@@ -138,6 +145,9 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // Passes are at least `gapMs` apart however many nudges arrive.
   let idleMs = pollMs;
   let pollAt = 0;
+  // A queue whose read failed (the database or its connection) is read again soon, sooner than
+  // an idle poll, but less often while reads keep failing.
+  let failedPasses = 0;
   // A nudge, ring or finished delivery while a pass runs is not lost: the pass may have read
   // before the message was recorded, so another follows at once.
   let rung = false;
@@ -153,16 +163,20 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       const passStarted = Date.now();
       rung = false;
       const polling = passStarted >= pollAt;
-      let unrung = 0;
+      let outcome = { unrung: 0, failed: true };
       try {
-        unrung = await pass(polling);
+        outcome = await pass(polling);
       } catch (error) {
         log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
       }
+      const { unrung, failed } = outcome;
       if (polling) {
-        idleMs = unrung > 0 ? pollMs : Math.min(maxPollMs, idleMs * 2);
+        // A poll that could not read everything found nothing only about what it read.
+        idleMs = unrung > 0 ? pollMs : failed ? idleMs : Math.min(maxPollMs, idleMs * 2);
         pollAt = Date.now() + idleMs;
       }
+      failedPasses = failed ? failedPasses + 1 : 0;
+      if (failed) retryAt = Math.min(retryAt, Date.now() + Math.min(maxPollMs, 50 * 2 ** failedPasses));
       if (retryAt < pollAt) pollAt = Math.max(retryAt, Date.now());
       retryAt = Number.POSITIVE_INFINITY;
       // Stopped during the pass: stop() found no wait to cut short, so none may begin.

@@ -1,6 +1,6 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import type { Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serve, silentLogger, testCredentials, TestDatabases, type RunningApp } from '../test/harness.ts';
 import { freePort } from '../scripts/ferretdb.ts';
 import { createGraphQLClient } from './graphql-client.ts';
@@ -225,6 +225,29 @@ describe('outbox relay', () => {
       await Promise.all(Object.values(clients).map((client) => client.close()));
       await answering.close();
       await hanging.close();
+    }
+  });
+
+  it("a queue whose read fails does not hold up the relay's other queues, and is read again soon", async () => {
+    const [failing, other] = [await newQueue(), await newQueue()];
+    for (const [queue, id] of [[failing, 'f1'], [other, 'o1']] as const) {
+      await queue.enqueue(id, { n: 1 });
+      const [lease] = await queue.lease('w', 1);
+      await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id, n: 1 } }] });
+    }
+    inbox = await newQueue();
+    await target?.close().catch(() => undefined);
+    const client = createGraphQLClient('next', (await startTarget()).url, { credentials: testCredentials('test') });
+    // A database hiccup on the first queue's first read.
+    const read = vi.spyOn(failing, 'withPendingOutbox').mockRejectedValueOnce(new Error('connection reset'));
+    // Idle polls a minute apart, and nothing rings: what the first poll misses, only its retry reads.
+    const relay = startOutboxRelay({ queues: [failing, other], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 60_000, gapMs: 25, maxPollMs: 60_000 });
+    try {
+      await until(async () => received.includes('o1') && received.includes('f1'), 5_000);
+      expect(read.mock.calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await relay.stop();
+      await client.close();
     }
   });
 
