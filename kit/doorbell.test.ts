@@ -196,6 +196,37 @@ describe("a service's doorbell", () => {
     }
   });
 
+  it('wakes everyone for each new instance of a rolling deploy, the second at most two seconds after the first', async () => {
+    const [a, b, c] = [new Doorbell(), new Doorbell(), new Doorbell()];
+    // The balancer sends every request to the instance `live` names, as a deploy moves on.
+    let live = a;
+    const balancer = await serve((request, response) => void serveDoorbell(request, response, { service: 'orders', tokens: testTokens }, live));
+    let woken = 0;
+    const stopHearing = doorbell.subscribe('orders/deploy/work', () => woken++);
+    const ear = hearServiceDoorbell(balancer.url, testCredentials('orders'), silentLogger);
+    // Moves the balancer on; a ring at the instance the listener waits on makes it ask again.
+    const moveTo = async (next: Doorbell) => {
+      const waitingOn = live;
+      live = next;
+      waitingOn.ring('orders/elsewhere/work');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    };
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(woken).toBe(0);
+      await moveTo(b);
+      await expect.poll(() => woken, { timeout: 2_000 }).toBe(1);
+      // C's first answer comes well within two seconds of B's: what C was given before the
+      // listener heard of it is unknown, so everyone must look once more, soon.
+      await moveTo(c);
+      await expect.poll(() => woken, { timeout: 3_000 }).toBe(2);
+    } finally {
+      ear.stop();
+      stopHearing();
+      await balancer.close();
+    }
+  });
+
   it('asks a few dozen times a second at most while its service rings all the time, and hears every key', async () => {
     const bell = new Doorbell();
     let asked = 0;

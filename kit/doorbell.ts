@@ -190,11 +190,28 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
       abort.signal.addEventListener('abort', done, { once: true });
     });
 
+  const hear = (keys: Iterable<string>) => {
+    for (const key of keys) {
+      const [database = '', queue = '', kind = ''] = key.split('/');
+      doorbellRingsHeard.inc({ database, queue, kind });
+      doorbell.hear(key);
+    }
+  };
+  // Everyone is woken at most every WAKE_ALL_EVERY_MS; one asked for sooner (a second instance
+  // heard from during a rolling deploy) is put off until then, not dropped.
+  let wokeAllAt = 0;
+  let wakeAllLater: NodeJS.Timeout | undefined;
+  const wakeAll = () => {
+    clearTimeout(wakeAllLater);
+    wakeAllLater = undefined;
+    wokeAllAt = Date.now();
+    hear(doorbell.subscribedKeys());
+  };
+
   void (async () => {
     let failures = 0;
-    // Answers in a row that came back at once and woke nothing new, and when everyone was last woken.
+    // Answers in a row that came back at once and woke nothing new.
     let idleAnswers = 0;
-    let wokeAllAt = 0;
     while (running) {
       try {
         const askedAt = Date.now();
@@ -211,11 +228,11 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
         const before = known.get(rings.epoch);
         // A life of an instance not heard from before: what it was given so far is unknown, so
         // everyone looks once (not on the very first answer: the workers polled as they started).
-        let keys = before ? Object.keys(rings.counts).filter((key) => rings.counts[key]! > (before.counts[key] ?? 0)) : [];
-        const wakeAll = !before && known.size > 0;
-        if (wakeAll && Date.now() - wokeAllAt >= WAKE_ALL_EVERY_MS) {
-          keys = doorbell.subscribedKeys();
-          wokeAllAt = Date.now();
+        const keys = before ? Object.keys(rings.counts).filter((key) => rings.counts[key]! > (before.counts[key] ?? 0)) : [];
+        if (!before && known.size > 0) {
+          const wait = wokeAllAt + WAKE_ALL_EVERY_MS - Date.now();
+          if (wait <= 0) wakeAll();
+          else wakeAllLater ??= setTimeout(wakeAll, wait);
         }
         known.delete(rings.epoch);
         known.set(rings.epoch, rings);
@@ -223,11 +240,7 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
         if (failures > 0) logger.info('hearing the doorbell again', { url: url.origin });
         failures = 0;
         hearing.set(1);
-        for (const key of keys) {
-          const [database = '', queue = '', kind = ''] = key.split('/');
-          doorbellRingsHeard.inc({ database, queue, kind });
-          doorbell.hear(key);
-        }
+        hear(keys);
         const rang = before !== undefined && keys.length > 0;
         if (rang || Date.now() - askedAt >= QUICK_ANSWER_MS) idleAnswers = 0;
         else if (idleAnswers++ > 0) await pause(Math.min(MAX_IDLE_PAUSE_MS, 50 * 2 ** idleAnswers));
@@ -246,6 +259,7 @@ export function hearServiceDoorbell(serviceUrl: string, credentials: ServiceCred
   return {
     stop() {
       running = false;
+      clearTimeout(wakeAllLater);
       abort.abort();
     },
   };
