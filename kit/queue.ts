@@ -151,6 +151,8 @@ export class DurableQueue<P, R = unknown> {
   /** When they were read (performance.now(): a clock that never steps back). */
   private candidatesReadAt = 0;
   private polling: Promise<void> | undefined;
+  /** Rings due for elements put back with a backoff, by their 100 ms slot (see ringWhenDue). */
+  private readonly retryRings = new Map<number, NodeJS.Timeout>();
   /** This queue's metric labels: its database (the stage's) and its name. */
   readonly labels: { database: string; queue: string };
 
@@ -484,6 +486,24 @@ export class DurableQueue<P, R = unknown> {
     for (const kind of kinds) doorbell.ring(ringKey(this.labels, kind));
   }
 
+  /**
+   * Rings `work` when an element put back with a backoff falls due: its workers (or the loop that
+   * takes it, like picking's aggregation) take it then, not at their next idle poll, up to 2 s
+   * later. Retries falling due within the same 100 ms share one ring, so a burst of them costs a
+   * timer per 100 ms, not one per element.
+   */
+  private ringWhenDue(at: Date): void {
+    const slot = Math.ceil(at.getTime() / RETRY_RING_SLOT_MS) * RETRY_RING_SLOT_MS;
+    if (this.retryRings.has(slot)) return;
+    const timer = setTimeout(() => {
+      this.retryRings.delete(slot);
+      this.ring('work');
+    }, Math.max(0, slot - Date.now()));
+    // A process stopping does not wait for it: its polls would find the element anyway.
+    timer.unref();
+    this.retryRings.set(slot, timer);
+  }
+
   /** Extends a lease for long work; false when the lease was lost (expired and taken over). */
   async renew(lease: Lease<P>): Promise<boolean> {
     const head = await this.cas.update(lease.id, (current) => {
@@ -569,6 +589,7 @@ export class DurableQueue<P, R = unknown> {
     this.leaseHeads.delete(lease);
     if (head === REFUSED) return 'lost';
     (outcome === 'failed' ? queueDeadLetters : queueRetries).inc(this.labels);
+    if (outcome !== 'failed') this.ringWhenDue(head.availableAt);
     // Parked: its message to the exceptions service goes at once.
     if (outcome === 'failed' && head.outboxPending) this.ring('outbox');
     return outcome;
@@ -680,6 +701,8 @@ export class DurableQueue<P, R = unknown> {
     return jittered(Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.max(0, attempts - 1)));
   }
 }
+
+const RETRY_RING_SLOT_MS = 100;
 
 /** Between half and all of `ms`: jitter spreads the retries of a burst. */
 const jittered = (ms: number) => ms / 2 + (Math.random() * ms) / 2;

@@ -49,6 +49,32 @@ describe('workers', () => {
     expect((await queue.get('e7'))!.result).toEqual({ doubled: 14 });
   });
 
+  it('an element put back with a backoff is tried again when it falls due, not at the next idle poll', async () => {
+    const queue = await newQueue({ backoffBaseMs: 200 });
+    await queue.enqueue('flaky', { n: 1 });
+    const tries: number[] = [];
+    // Its polls a minute apart once idle: only the retry falling due can bring the element back in time.
+    const worker = startWorker({
+      queue,
+      logger: silentLogger,
+      pollMs: 60_000,
+      maxPollMs: 60_000,
+      handle: async (lease) => {
+        tries.push(Date.now());
+        if (lease.attempts === 1) throw new Error('the card network timed out');
+        return {};
+      },
+    });
+    try {
+      await until(async () => (await queue.get('flaky'))!.status === 'DONE', 5_000);
+      expect(tries).toHaveLength(2);
+      // Backoff 100-200 ms; then the ring's 100 ms slot.
+      expect(tries[1]! - tries[0]!).toBeLessThan(2_000);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('an element held by a worker that died is delivered again after its lease expires', async () => {
     const queue = await newQueue({ visibilityTimeoutMs: 200 });
     await queue.enqueue('orphan', { n: 1 });

@@ -137,7 +137,8 @@ export function startAggregator(store: PickingStore, rules: AggregationRules, lo
   };
   // Shipments waiting for their group to fill: the next pass when the oldest group is due, or at
   // once when a shipment stored at the picking service rings (it may fill a group), and at least
-  // every WAITING_LOOK_MS for what rang elsewhere (another instance of the subgraph) or came back
-  // from a failed release. Nothing waiting: poll less often, up to every 2 s, as the workers do.
+  // every WAITING_LOOK_MS for what rang elsewhere (another instance of the subgraph). Shipments
+  // given back by a failed release ring when their backoff ends (DurableQueue.fail). Nothing
+  // waiting: poll less often, up to every 2 s, as the workers do.
   return startLoop(pass, { intervalMs: pollMs, idleMaxMs: 2_000, logger, what: 'aggregation pass', wakeOn: [ringKey(store.shipments.labels, 'work')] });
 }
