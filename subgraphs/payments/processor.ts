@@ -91,14 +91,14 @@ export class PaymentProcessor {
     const charge = await this.store.charges.findOne({ _id: chargeId });
     if (!charge || charge.outcome !== 'APPROVED') throw new RefundRefused(`charge ${chargeId} was not approved; there is nothing to refund`);
     if (amount.currency !== charge.amount.currency) throw new RefundRefused(`charge ${chargeId} was in ${charge.amount.currency}, not ${amount.currency}`);
-    const earlier = await this.store.refunds.find({ chargeId }).toArray();
-    const left = charge.amount.amount - earlier.reduce((sum, refund) => sum + refund.amount.amount, 0);
-    if (amount.amount > left) throw new RefundRefused(`charge ${chargeId} has ${left} left to refund, less than ${amount.amount}`);
     await this.delay();
     if (charge.last4 === FLAKY_REFUND_CARD && (await this.store.refundFailures.countDocuments({ refundId })) < REFUND_FAILURES_0341) {
       await this.store.refundFailures.insertOne({ refundId, at: new Date() });
       throw new ProcessorUnavailable(`refund ${refundId} failed: processor_timeout (test card ${FLAKY_REFUND_CARD}); will retry`);
     }
+    // Checked and taken at once: refunds of one charge at the same moment never pay back more than it charged.
+    const reservation = await this.store.reserveRefund(charge, refundId, amount.amount);
+    if (!reservation.reserved) throw new RefundRefused(`charge ${chargeId} has ${reservation.left} left to refund, less than ${amount.amount}`);
     const refund: RefundDoc = { _id: refundId, chargeId, orderId: charge.orderId, amount, refundedAt: new Date() };
     try {
       await this.store.refunds.insertOne(refund);

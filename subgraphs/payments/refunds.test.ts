@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceClients } from '../../pipeline/services.ts';
 import { codes, eventually, gql, serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildPaymentsService } from './server.ts';
-import type { PaymentProcessor } from './processor.ts';
+import { RefundRefused, type PaymentProcessor } from './processor.ts';
 import type { PaymentsStore } from './store.ts';
 import { startPaymentsWorker } from './worker.ts';
 
@@ -118,6 +118,32 @@ describe('refunds', () => {
       await worker.stop();
     }
     expect(await paidBack(chargeId)).toBe(4000);
+  });
+
+  it('refunds of one charge at the same moment never pay back more than it charged', async () => {
+    for (let round = 0; round < 5; round++) {
+      const chargeId = await charged();
+      // 3000 twice of 5000, as two workers (or processes) would process them at once.
+      const outcomes = await Promise.allSettled(['a', 'b'].map((which) => processor.refund(`r-race-${round}-${which}`, chargeId, { amount: 3000, currency: 'GBP' })));
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(RefundRefused);
+      expect(String(refused.reason.message)).toMatch(/2000 left to refund/);
+      expect(await paidBack(chargeId)).toBe(3000);
+      // The refund that went through, asked again (a retry), is the same refund: nothing more is taken.
+      const through = outcomes.find((outcome) => outcome.status === 'fulfilled') as PromiseFulfilledResult<{ _id: string }>;
+      await store.refunds.deleteOne({ _id: through.value._id });
+      expect((await processor.refund(through.value._id, chargeId, { amount: 3000, currency: 'GBP' }))._id).toBe(through.value._id);
+      expect(await paidBack(chargeId)).toBe(3000);
+    }
+  });
+
+  it('counts refunds recorded before the refund ledger existed', async () => {
+    const chargeId = await charged();
+    await store.refunds.insertOne({ _id: 'r-before-ledger', chargeId, orderId: null, amount: { amount: 4000, currency: 'GBP' }, refundedAt: new Date() });
+    await expect(processor.refund('r-after-ledger', chargeId, { amount: 2000, currency: 'GBP' })).rejects.toThrow(/1000 left to refund/);
+    expect((await processor.refund('r-after-ledger-2', chargeId, { amount: 1000, currency: 'GBP' })).amount.amount).toBe(1000);
+    expect(await paidBack(chargeId)).toBe(5000);
   });
 
   /** Each order's refunds, as `id STATUS`, asked as the gateway asks payments. */

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { findWhereIn, insertIgnoringDuplicates } from '../../kit/mongo.ts';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
+import { REFUSED, VersionedDocuments } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload } from '../../pipeline/messages.ts';
 
@@ -59,6 +60,12 @@ export interface RefundDoc {
   refundedAt: Date;
 }
 
+/** What of a charge is promised to refunds: the total and which refunds it is for. */
+export interface RefundLedger {
+  refunded: number;
+  refundIds: string[];
+}
+
 export type RefundItem = QueueItem<RefundPayload, RefundDoc>;
 
 export type ChargeRequestItem = QueueItem<ChargeRequestPayload, ChargeResultPayload>;
@@ -82,6 +89,8 @@ export class PaymentsStore {
   private readonly migrations: Collection<{ _id: string; at: Date }>;
   /** The simulation's memory of refunds it failed (its test card fails each refund's first attempts). */
   readonly refundFailures: Collection<{ refundId: string; at: Date }>;
+  /** Per charge, what refunds have taken of it (see reserveRefund). */
+  private readonly refundLedgers: VersionedDocuments<RefundLedger>;
 
   constructor(db: Db, options: { maxAttempts?: number; visibilityTimeoutMs?: number; refundMaxAttempts?: number } = {}) {
     this.requests = new DurableQueue(db, 'charges', {
@@ -101,6 +110,38 @@ export class PaymentsStore {
     this.refundFailures = db.collection('refund_failures');
     this.refundOrders = db.collection<RefundOrderDoc>('refund_orders');
     this.migrations = db.collection('migrations');
+    this.refundLedgers = new VersionedDocuments(db.collection('refund_ledgers'), db.collection('refund_ledgers_history'));
+  }
+
+  /**
+   * Takes `amount` of `charge` for refund `refundId`, unless the charge's refunds would then exceed
+   * what it charged: check and take in one compare-and-swap, so two refunds of one charge at the same
+   * moment cannot together take more (FerretDB applies no update atomically; kit/versioned.ts).
+   * Taking again for the same refund id takes nothing more. Answers what was left when refused.
+   */
+  async reserveRefund(charge: ChargeDoc, refundId: string, amount: number): Promise<{ reserved: true } | { reserved: false; left: number }> {
+    // A charge refunded before the ledger existed starts from its refunds on record.
+    const known = await this.refundLedgers.heads.findOne({ _id: charge._id });
+    const before = known ? undefined : await this.refunds.find({ chargeId: charge._id }).toArray();
+    const fromRecords: RefundLedger = { refunded: (before ?? []).reduce((sum, refund) => sum + refund.amount.amount, 0), refundIds: (before ?? []).map((refund) => refund._id) };
+    let refusedWithLeft: number | undefined;
+    await this.refundLedgers.update(
+      charge._id,
+      (current) => {
+        refusedWithLeft = undefined;
+        const ledger = current ?? fromRecords;
+        // Taken already (an earlier attempt of this refund): nothing more to take.
+        if (ledger.refundIds.includes(refundId)) return REFUSED;
+        const left = charge.amount.amount - ledger.refunded;
+        if (amount > left) {
+          refusedWithLeft = left;
+          return REFUSED;
+        }
+        return { refunded: ledger.refunded + amount, refundIds: [...ledger.refundIds, refundId] };
+      },
+      known ?? undefined,
+    );
+    return refusedWithLeft === undefined ? { reserved: true } : { reserved: false, left: refusedWithLeft };
   }
 
   queue(name: string) {
@@ -117,6 +158,7 @@ export class PaymentsStore {
     await this.refundOrders.createIndex({ orderId: 1 }, { name: 'by_order' });
     await this.refunds.createIndex({ chargeId: 1 }, { name: 'by_charge' });
     await this.refundFailures.createIndex({ refundId: 1 }, { name: 'by_refund' });
+    await this.refundLedgers.ensureIndexes();
     await this.indexEarlierRefunds();
   }
 
