@@ -101,7 +101,8 @@ export function useGatewayLimits(limits: GatewayLimits, trusted = trustedDocumen
 
 function callerKey(context: unknown): string {
   const { identity, request, req } = context as { identity?: Identity; request?: Request; req?: IncomingMessage };
-  if (identity && identity.subject !== 'anonymous') return identity.subject;
+  // Signed-in callers and signed-out ones have keys of their own kinds: no subject a token names can be an address's key.
+  if (identity && identity.subject !== 'anonymous') return `subject:${identity.subject}`;
   return `address:${req?.socket?.remoteAddress ?? request?.headers.get('x-forwarded-for') ?? 'unknown'}`;
 }
 

@@ -62,8 +62,8 @@ export type ItemState<P, R> = {
   updatedAt: Date;
   outbox: OutboxMessage[];
   outboxPending: boolean;
-  /** When the earliest of its pending messages may be sent (null: none pending); the relay reads the earliest first. */
-  outboxDueAt?: Date | null;
+  /** A pending message was never tried yet (a new hand-off): the relay reads these apart from retries. */
+  outboxFresh?: boolean;
   /** Set by a worker past its point of no return (a parcel handed to the carrier): the payload can no longer change. */
   sealed?: boolean;
   /** The trace of the request that enqueued it: the worker's span continues it (absent while tracing is off). */
@@ -203,7 +203,8 @@ export class DurableQueue<P, R = unknown> {
   async ensureIndexes(): Promise<void> {
     // Leasing asks for live elements that are due, oldest first; the relay for pending outboxes.
     await this.items.createIndex({ status: 1, availableAt: 1 }, { name: 'due' });
-    await this.items.createIndex({ outboxPending: 1, outboxDueAt: 1 }, { name: 'outbox_due' });
+    await this.items.createIndex({ outboxPending: 1 }, { name: 'outbox_pending' });
+    await this.items.createIndex({ outboxFresh: 1 }, { name: 'outbox_fresh' });
     await this.finished.createIndex({ status: 1 }, { name: 'by_status' });
     await this.cas.ensureIndexes();
   }
@@ -495,10 +496,12 @@ export class DurableQueue<P, R = unknown> {
   private ringWhenDue(at: Date): void {
     const slot = Math.ceil(at.getTime() / RETRY_RING_SLOT_MS) * RETRY_RING_SLOT_MS;
     if (this.retryRings.has(slot)) return;
+    // A millisecond past the slot: a timer may fire a millisecond early by Date.now(), and a poll
+    // then would not yet see an element due exactly at the slot.
     const timer = setTimeout(() => {
       this.retryRings.delete(slot);
       this.ring('work');
-    }, Math.max(0, slot - Date.now()));
+    }, Math.max(0, slot + 1 - Date.now()));
     // A process stopping does not wait for it: its polls would find the element anyway.
     timer.unref();
     this.retryRings.set(slot, timer);
@@ -621,12 +624,14 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /**
-   * Elements with messages still to deliver, those whose next message falls due first first: however
-   * many back off on a target that is down, a new hand-off is among the first read.
+   * Elements with messages still to deliver, in no particular order; `fresh`: only those with a
+   * message never tried yet (a new hand-off), which the relay reads apart when there are more
+   * pending than it reads at once. Neither is sorted: FerretDB 1.24 sorts in Go after reading every
+   * match, and a backlog (a target down for long) is exactly when that would cost most.
    */
-  async withPendingOutbox(limit: number): Promise<QueueItem<P, R>[]> {
-    const pending = this.items.find({ outboxPending: true } as Filter<QueueItem<P, R>>).sort({ outboxDueAt: 1 });
-    return (await pending.limit(limit).toArray()) as QueueItem<P, R>[];
+  async withPendingOutbox(limit: number, which: 'all' | 'fresh' = 'all'): Promise<QueueItem<P, R>[]> {
+    const filter = which === 'fresh' ? { outboxFresh: true } : { outboxPending: true };
+    return (await this.items.find(filter as Filter<QueueItem<P, R>>).limit(limit).toArray()) as QueueItem<P, R>[];
   }
 
   /**
@@ -741,9 +746,9 @@ function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
 const isPending = (message: OutboxMessage) => !message.delivered && !message.abandoned;
 
 /** The outbox and the fields the relay finds it by, always written together. */
-function withOutbox(outbox: OutboxMessage[]): Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxPending' | 'outboxDueAt'> {
-  const due = outbox.filter(isPending).map((message) => (message.nextAttemptAt ?? message.recordedAt ?? new Date(0)).getTime());
-  return { outbox, outboxPending: due.length > 0, outboxDueAt: due.length > 0 ? new Date(Math.min(...due)) : null };
+function withOutbox(outbox: OutboxMessage[]): Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxPending' | 'outboxFresh'> {
+  const pending = outbox.filter(isPending);
+  return { outbox, outboxPending: pending.length > 0, outboxFresh: pending.some((message) => message.attempts === 0) };
 }
 
 function newMessage(message: NewMessage): OutboxMessage {

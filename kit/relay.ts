@@ -60,9 +60,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   const due = (message: OutboxMessage, now: number) =>
     !message.delivered && !message.abandoned && (!message.nextAttemptAt || message.nextAttemptAt.getTime() <= now);
 
-  /** Delivers an element's due messages, all at once, and records how each went. */
-  const deliverItem = async (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, now: number) => {
-    const pending = item.outbox.filter((message) => due(message, now));
+  /** Delivers some of an element's due messages, all at once, and records how each went. */
+  const deliverItem = async (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, pending: OutboxMessage[]) => {
     const outcomes = new Map<string, string | null>();
     await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
     const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
@@ -73,15 +72,30 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     }
   };
 
-  // Up to `batch` elements per queue are being delivered at any time. A pass tops that up and
-  // does not wait: a slow target (a timeout) holds up only its own elements, not every other
-  // element's hand-off. Elements are taken in a random order among those due, so that the same
-  // few, retrying again and again, cannot starve the rest.
+  // Up to `batch` messages per target and queue are being delivered at any time, and up to four
+  // times that many elements per queue. A pass tops that up and does not wait: a target that times
+  // out fills only its own slots, and an element's messages to other targets go without it (its
+  // message to the slow target follows once there is room). Elements are taken in a random order
+  // among those due, so that the same few, retrying again and again, cannot starve the rest.
   const inFlight = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
+  const toTarget = new Map<string, number>();
+  const slotOf = (queue: DurableQueue<any, any>, message: OutboxMessage) => `${queue.name}\u0000${targetLabel(message.target)}`;
   // Elements whose delivery finished while a pass was reading: what it read of them predates the
   // recorded outcome, and would send a delivered message a second time.
   const finishedDuringRead = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
   const deliveries = new Set<Promise<void>>();
+  const limit = batch * 20;
+  // What a pass reads: elements with messages to deliver, in no particular order (sorting would
+  // cost FerretDB a read of all of them). When there are more than one read takes (a target down
+  // for long, its elements backing off), also those with a message never tried: a new hand-off is
+  // not left behind them.
+  const readPending = async (queue: DurableQueue<any, any>): Promise<QueueItem<unknown, unknown>[]> => {
+    const all = await queue.withPendingOutbox(limit);
+    if (all.length < limit) return all;
+    const fresh = await queue.withPendingOutbox(limit, 'fresh');
+    const freshIds = new Set(fresh.map((item) => item._id));
+    return [...fresh, ...all.filter((item) => !freshIds.has(item._id))];
+  };
   // A pass reads the queues something was recorded in since the last (a ring, a nudge, a finished
   // delivery making room), or all of them when a poll is due: one hand-off does not cost a read of
   // every queue the relay serves. Returns how many deliveries it started that nobody rang for, and
@@ -96,13 +110,12 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     for (const queue of queues) {
       if (!polling && !asked.has(queue)) continue;
       const busy = inFlight.get(queue)!;
-      const room = batch - busy.size;
-      if (room <= 0) continue;
+      if (busy.size >= batch * 4) continue;
       const finished = finishedDuringRead.get(queue)!;
       finished.clear();
       let read: QueueItem<unknown, unknown>[];
       try {
-        read = await queue.withPendingOutbox(batch * 20);
+        read = await readPending(queue);
       } catch (error) {
         failed = true;
         toRead.add(queue);
@@ -119,12 +132,17 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
           if (retryDue > now) retryAt = Math.min(retryAt, retryDue);
         }
       }
-      for (const item of shuffled(candidates).slice(0, room)) {
+      for (const item of shuffled(candidates)) {
+        if (busy.size >= batch * 4) break;
+        const sending = item.outbox.filter((message) => due(message, now) && (toTarget.get(slotOf(queue, message)) ?? 0) < batch);
+        if (sending.length === 0) continue;
+        for (const message of sending) toTarget.set(slotOf(queue, message), (toTarget.get(slotOf(queue, message)) ?? 0) + 1);
         busy.add(item._id);
         if (!asked.has(queue)) unrung++;
-        const delivery = deliverItem(queue, item, now)
+        const delivery = deliverItem(queue, item, sending)
           .catch((error: unknown) => log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) }))
           .finally(() => {
+            for (const message of sending) toTarget.set(slotOf(queue, message), toTarget.get(slotOf(queue, message))! - 1);
             busy.delete(item._id);
             finished.add(item._id);
             deliveries.delete(delivery);
@@ -176,7 +194,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         pollAt = Date.now() + idleMs;
       }
       failedPasses = failed ? failedPasses + 1 : 0;
-      if (failed) retryAt = Math.min(retryAt, Date.now() + Math.min(maxPollMs, 50 * 2 ** failedPasses));
+      // After a failed read, the next poll comes after this back-off, sooner or later than it would.
+      if (failed) pollAt = Date.now() + Math.min(maxPollMs, 50 * 2 ** failedPasses);
       if (retryAt < pollAt) pollAt = Math.max(retryAt, Date.now());
       retryAt = Number.POSITIVE_INFINITY;
       // Stopped during the pass: stop() found no wait to cut short, so none may begin.

@@ -5,6 +5,7 @@ import { serve, silentLogger, testCredentials, TestDatabases, type RunningApp } 
 import { freePort } from '../scripts/ferretdb.ts';
 import { createGraphQLClient } from './graphql-client.ts';
 import { doorbell, ringKey } from './doorbell.ts';
+import { createLogger } from './logger.ts';
 import { DurableQueue } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
 import { PermanentFailure, startWorker } from './worker.ts';
@@ -274,6 +275,46 @@ describe('outbox relay', () => {
     } finally {
       await relay.stop();
       await client.close();
+    }
+  });
+
+  it('backs off while its reads keep failing (the database down), instead of reading and logging without pause', async () => {
+    const queue = await newQueue();
+    const read = vi.spyOn(queue, 'withPendingOutbox').mockRejectedValue(new Error('connection refused'));
+    let errors = 0;
+    const counting = createLogger('test', { level: 'error', format: 'json', write: (line) => void (JSON.parse(line).level === 'error' && errors++) });
+    const relay = startOutboxRelay({ queues: [queue], clients: () => undefined, logger: counting });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // 0.1, 0.2, 0.4, 0.8 s apart: a handful, where a relay stuck at its 25 ms poll read 80 times.
+      expect(read.mock.calls.length).toBeLessThanOrEqual(8);
+      expect(errors).toBe(read.mock.calls.length);
+    } finally {
+      await relay.stop();
+      read.mockRestore();
+    }
+  });
+
+  it('a new hand-off is delivered at once while many elements wait on a target that never answers', async () => {
+    const queue = await newQueue();
+    const hanging = await serve(() => {
+      // accepts the request and never answers
+    });
+    const slow = createGraphQLClient('slow', hanging.url, { credentials: testCredentials('test'), timeoutMs: 3_000 });
+    // Two hundred reports for the hanging target, and one hand-off to a healthy one.
+    for (let i = 0; i < 200; i++) await queue.post(`stuck${i}`, [{ target: 'slow', operation: accept, variables: { id: `stuck${i}`, n: 1 } }]);
+    await queue.post('healthy', [{ target: 'next', operation: accept, variables: { id: 'healthy', n: 3 } }]);
+    inbox = await newQueue();
+    await target?.close().catch(() => undefined);
+    const next = createGraphQLClient('next', (await startTarget()).url, { credentials: testCredentials('test') });
+    // Eleven messages in flight at once: a relay that took eleven elements of the 201 at random,
+    // whatever their target, left the healthy one waiting for the timeouts 19 times in 20.
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'slow' ? slow : name === 'next' ? next : undefined), logger: silentLogger, pollMs: 20, batch: 11 });
+    try {
+      await until(async () => received.includes('healthy'), 2_000);
+    } finally {
+      await relay.stop();
+      await Promise.all([slow.close(), next.close(), hanging.close()]);
     }
   });
 
