@@ -100,10 +100,13 @@ export function useGatewayLimits(limits: GatewayLimits, trusted = trustedDocumen
 }
 
 function callerKey(context: unknown): string {
-  const { identity, request, req } = context as { identity?: Identity; request?: Request; req?: IncomingMessage };
+  const { identity, req } = context as { identity?: Identity; req?: IncomingMessage };
   // Signed-in callers and signed-out ones have keys of their own kinds: no subject a token names can be an address's key.
   if (identity && identity.subject !== 'anonymous') return `subject:${identity.subject}`;
-  return `address:${req?.socket?.remoteAddress ?? request?.headers.get('x-forwarded-for') ?? 'unknown'}`;
+  // The connection's own address, never a header the caller writes (x-forwarded-for): a caller could
+  // otherwise spend another address's limit, or a new one each request. Behind a proxy every
+  // signed-out caller shares the proxy's address.
+  return `address:${req?.socket?.remoteAddress ?? 'unknown'}`;
 }
 
 /** A fixed one-minute window per caller: simple, bounded memory, and enough to stop a flood. */

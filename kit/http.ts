@@ -8,6 +8,10 @@ export class PortInUseError extends Error {
 /** Listens and resolves with the bound port (useful with port 0), or fails with a message that says what to do. */
 export function listen(handler: RequestListener, port: number, host: string, portVarName = 'PORT'): Promise<{ server: Server; port: number }> {
   const server = createServer(handler);
+  // The peer's address, read while the connection is up (Node keeps it once read): a client that
+  // resets its connection right after sending would otherwise have none by the time its request is
+  // rate-limited, and fall into another caller's key.
+  server.on('connection', (socket) => void socket.remoteAddress);
   // Subgraph and gateway connections are pooled; keep them open longer than clients' idle timeouts.
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +86,41 @@ describe('abuse limits at the gateway', () => {
         return;
       }
       throw new Error('the rate limit never refused');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("a signed-out caller cannot spend another address's limit by naming it in x-forwarded-for, even hanging up at once", async () => {
+    const limited = await system.startGateway({ limits: { ratePerMinute: 3 } });
+    const { hostname, port, pathname } = new URL(limited.url);
+    const body = JSON.stringify({ query: '{ product(sku: "MUG-001") { sku } }' });
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    // Ten requests from 127.0.0.1 claiming to be 127.0.0.2, each connection reset as soon as sent.
+    const hangUp = () =>
+      new Promise<void>((resolve) => {
+        const socket = connect(Number(port), hostname, () => {
+          const lines = Object.entries({ ...headers, host: `${hostname}:${port}`, 'x-forwarded-for': '127.0.0.2' }).map(([name, value]) => `${name}: ${value}`);
+          socket.write(`POST ${pathname} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n${body}`, () => {
+            socket.resetAndDestroy();
+            resolve();
+          });
+        });
+        socket.on('error', () => resolve());
+      });
+    const from = (localAddress: string) =>
+      new Promise<number>((resolve, reject) => {
+        const sent = request({ host: hostname, port, path: pathname, method: 'POST', localAddress, headers }, (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        });
+        sent.on('error', reject);
+        sent.end(body);
+      });
+    try {
+      for (let i = 0; i < 10; i++) await hangUp();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await from('127.0.0.2')).toBe(200);
     } finally {
       await limited.close();
     }
