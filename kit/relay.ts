@@ -102,6 +102,9 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // whether a read failed (the other queues are read all the same).
   let toRead = new Set<DurableQueue<any, any>>();
   let retryAt = Number.POSITIVE_INFINITY;
+  // A queue whose read failed (the database or its connection) is read again soon, sooner than an
+  // idle poll, but less often while its reads keep failing: 0.1 s, doubling up to maxPollMs.
+  const readFailures = new Map<DurableQueue<any, any>, { count: number; retryAt: number }>();
   const pass = async (polling: boolean): Promise<{ unrung: number; failed: boolean }> => {
     let unrung = 0;
     let failed = false;
@@ -111,14 +114,19 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       if (!polling && !asked.has(queue)) continue;
       const busy = inFlight.get(queue)!;
       if (busy.size >= batch * 4) continue;
+      // Its last read failed: not again before its back-off ends, however often it or another rings.
+      const failing = readFailures.get(queue);
+      if (failing && failing.retryAt > Date.now()) continue;
       const finished = finishedDuringRead.get(queue)!;
       finished.clear();
       let read: QueueItem<unknown, unknown>[];
       try {
         read = await readPending(queue);
+        readFailures.delete(queue);
       } catch (error) {
         failed = true;
-        toRead.add(queue);
+        const count = (failing?.count ?? 0) + 1;
+        readFailures.set(queue, { count, retryAt: Date.now() + Math.min(maxPollMs, 50 * 2 ** count) });
         log.error('reading pending messages failed; will retry', { queue: queue.name, error: error instanceof Error ? error : String(error) });
         continue;
       }
@@ -163,9 +171,6 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // Passes are at least `gapMs` apart however many nudges arrive.
   let idleMs = pollMs;
   let pollAt = 0;
-  // A queue whose read failed (the database or its connection) is read again soon, sooner than
-  // an idle poll, but less often while reads keep failing.
-  let failedPasses = 0;
   // A nudge, ring or finished delivery while a pass runs is not lost: the pass may have read
   // before the message was recorded, so another follows at once.
   let rung = false;
@@ -193,9 +198,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         idleMs = unrung > 0 ? pollMs : failed ? idleMs : Math.min(maxPollMs, idleMs * 2);
         pollAt = Date.now() + idleMs;
       }
-      failedPasses = failed ? failedPasses + 1 : 0;
-      // After a failed read, the next poll comes after this back-off, sooner or later than it would.
-      if (failed) pollAt = Date.now() + Math.min(maxPollMs, 50 * 2 ** failedPasses);
+      // A queue whose read failed is polled when its back-off ends.
+      for (const { retryAt: readAgainAt } of readFailures.values()) if (readAgainAt > Date.now()) pollAt = Math.min(pollAt, readAgainAt);
       if (retryAt < pollAt) pollAt = Math.max(retryAt, Date.now());
       retryAt = Number.POSITIVE_INFINITY;
       // Stopped during the pass: stop() found no wait to cut short, so none may begin.

@@ -295,6 +295,21 @@ describe('outbox relay', () => {
     }
   });
 
+  it("backs off a queue whose reads keep failing while the relay's other queue rings all the time", async () => {
+    const [failing, busy] = [await newQueue(), await newQueue()];
+    const read = vi.spyOn(failing, 'withPendingOutbox').mockRejectedValue(new Error('connection refused'));
+    const relay = startOutboxRelay({ queues: [failing, busy], clients: () => undefined, logger: silentLogger });
+    const ringing = setInterval(() => doorbell.ring(ringKey(busy.labels, 'outbox')), 5);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(read.mock.calls.length).toBeLessThanOrEqual(8);
+    } finally {
+      clearInterval(ringing);
+      await relay.stop();
+      read.mockRestore();
+    }
+  });
+
   it('a new hand-off is delivered at once while many elements wait on a target that never answers', async () => {
     const queue = await newQueue();
     const hanging = await serve(() => {
