@@ -64,6 +64,8 @@ export type ItemState<P, R> = {
   outboxPending: boolean;
   /** A pending message was never tried yet (a new hand-off): the relay reads these apart from retries. */
   outboxFresh?: boolean;
+  /** When the earliest of its pending messages may be sent (null: none pending). */
+  outboxDueAt?: Date | null;
   /** Set by a worker past its point of no return (a parcel handed to the carrier): the payload can no longer change. */
   sealed?: boolean;
   /** The trace of the request that enqueued it: the worker's span continues it (absent while tracing is off). */
@@ -203,7 +205,7 @@ export class DurableQueue<P, R = unknown> {
   async ensureIndexes(): Promise<void> {
     // Leasing asks for live elements that are due, oldest first; the relay for pending outboxes.
     await this.items.createIndex({ status: 1, availableAt: 1 }, { name: 'due' });
-    await this.items.createIndex({ outboxPending: 1 }, { name: 'outbox_pending' });
+    await this.items.createIndex({ outboxPending: 1, outboxDueAt: 1 }, { name: 'outbox_due' });
     await this.items.createIndex({ outboxFresh: 1 }, { name: 'outbox_fresh' });
     await this.finished.createIndex({ status: 1 }, { name: 'by_status' });
     await this.cas.ensureIndexes();
@@ -624,14 +626,17 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /**
-   * Elements with messages still to deliver, in no particular order; `fresh`: only those with a
-   * message never tried yet (a new hand-off), which the relay reads apart when there are more
-   * pending than it reads at once. Neither is sorted: FerretDB 1.24 sorts in Go after reading every
-   * match, and a backlog (a target down for long) is exactly when that would cost most.
+   * Elements with messages still to deliver: `all`, in no particular order; `fresh`, only those with
+   * a message never tried yet (a new hand-off); `due-first`, all of them, those whose next message
+   * falls due first first. The relay reads the last two only when there are more pending than it
+   * reads at once, and `due-first` seldom: FerretDB 1.24 sorts in Go after reading every match,
+   * and a backlog (a target down for long) is exactly when that costs most.
    */
-  async withPendingOutbox(limit: number, which: 'all' | 'fresh' = 'all'): Promise<QueueItem<P, R>[]> {
+  async withPendingOutbox(limit: number, which: 'all' | 'fresh' | 'due-first' = 'all'): Promise<QueueItem<P, R>[]> {
     const filter = which === 'fresh' ? { outboxFresh: true } : { outboxPending: true };
-    return (await this.items.find(filter as Filter<QueueItem<P, R>>).limit(limit).toArray()) as QueueItem<P, R>[];
+    const found = this.items.find(filter as Filter<QueueItem<P, R>>);
+    if (which === 'due-first') found.sort({ outboxDueAt: 1 });
+    return (await found.limit(limit).toArray()) as QueueItem<P, R>[];
   }
 
   /**
@@ -746,9 +751,15 @@ function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
 const isPending = (message: OutboxMessage) => !message.delivered && !message.abandoned;
 
 /** The outbox and the fields the relay finds it by, always written together. */
-function withOutbox(outbox: OutboxMessage[]): Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxPending' | 'outboxFresh'> {
+function withOutbox(outbox: OutboxMessage[]): Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxPending' | 'outboxFresh' | 'outboxDueAt'> {
   const pending = outbox.filter(isPending);
-  return { outbox, outboxPending: pending.length > 0, outboxFresh: pending.some((message) => message.attempts === 0) };
+  const due = pending.map((message) => (message.nextAttemptAt ?? message.recordedAt ?? new Date(0)).getTime());
+  return {
+    outbox,
+    outboxPending: pending.length > 0,
+    outboxFresh: pending.some((message) => message.attempts === 0),
+    outboxDueAt: due.length > 0 ? new Date(Math.min(...due)) : null,
+  };
 }
 
 function newMessage(message: NewMessage): OutboxMessage {

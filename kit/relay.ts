@@ -85,16 +85,24 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   const finishedDuringRead = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
   const deliveries = new Set<Promise<void>>();
   const limit = batch * 20;
-  // What a pass reads: elements with messages to deliver, in no particular order (sorting would
-  // cost FerretDB a read of all of them). When there are more than one read takes (a target down
-  // for long, its elements backing off), also those with a message never tried: a new hand-off is
-  // not left behind them.
+  // What a pass reads: elements with messages to deliver, in no particular order (FerretDB sorts
+  // in Go, after reading every match). When there are more than one read takes (a target down for
+  // long, its elements backing off), the same first ones would come back every time, so it also
+  // reads those with a message never tried (a new hand-off), and now and then those falling due
+  // first (a retry to a target that is back): sorted, which costs a read of the whole backlog, so
+  // at most every maxPollMs and at most a twentieth of the time.
+  const dueFirstAt = new Map<DurableQueue<any, any>, number>();
   const readPending = async (queue: DurableQueue<any, any>): Promise<QueueItem<unknown, unknown>[]> => {
     const all = await queue.withPendingOutbox(limit);
     if (all.length < limit) return all;
-    const fresh = await queue.withPendingOutbox(limit, 'fresh');
-    const freshIds = new Set(fresh.map((item) => item._id));
-    return [...fresh, ...all.filter((item) => !freshIds.has(item._id))];
+    const more = await queue.withPendingOutbox(limit, 'fresh');
+    if (Date.now() >= (dueFirstAt.get(queue) ?? 0)) {
+      const started = Date.now();
+      more.push(...(await queue.withPendingOutbox(limit, 'due-first')));
+      dueFirstAt.set(queue, Date.now() + Math.max(maxPollMs, 20 * (Date.now() - started)));
+    }
+    const seen = new Set<string>();
+    return [...more, ...all].filter((item) => !seen.has(item._id) && seen.add(item._id));
   };
   // A pass reads the queues something was recorded in since the last (a ring, a nudge, a finished
   // delivery making room), or all of them when a poll is due: one hand-off does not cost a read of
