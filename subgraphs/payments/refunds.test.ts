@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serviceClients } from '../../pipeline/services.ts';
 import { codes, eventually, gql, serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildPaymentsService } from './server.ts';
@@ -136,6 +136,22 @@ describe('refunds', () => {
       expect((await processor.refund(through.value._id, chargeId, { amount: 3000, currency: 'GBP' }))._id).toBe(through.value._id);
       expect(await paidBack(chargeId)).toBe(3000);
     }
+  });
+
+  it('a refund given up from exceptions gives back what it took of the charge without paying it', async () => {
+    const chargeId = await charged();
+    expect((await requestRefund({ refundId: 'r-given-up', chargeId, amount: 3000 })).errors).toBeUndefined();
+    // Its worker takes the amount from the charge's ledger, then cannot record the refund, and it is parked.
+    const lease = await store.refundRequests.leaseById('r-given-up', 'test-worker');
+    const insert = vi.spyOn(store.refunds, 'insertOne').mockRejectedValueOnce(new Error('connection reset'));
+    await expect(processor.refund('r-given-up', chargeId, { amount: 3000, currency: 'GBP' })).rejects.toThrow(/connection reset/);
+    insert.mockRestore();
+    expect(await store.refundRequests.fail(lease!, 'connection reset', { permanent: true })).toBe('failed');
+    const cancelled = await gql(app.url, `mutation { resolvePaymentsException(queue: "refunds", elementId: "r-given-up", action: CANCEL) }`);
+    expect(cancelled.errors).toBeUndefined();
+    // The whole charge can be refunded by another refund.
+    expect((await processor.refund('r-instead', chargeId, { amount: 5000, currency: 'GBP' })).amount.amount).toBe(5000);
+    expect(await paidBack(chargeId)).toBe(5000);
   });
 
   it('counts refunds recorded before the refund ledger existed', async () => {

@@ -56,6 +56,11 @@ export const resolvers: Resolvers = {
       if (!target) throw notFound(`no queue named ${queue}`, { field: 'queue' });
       const item = action === 'RETRY' ? await target.retry(elementId) : await target.cancel(elementId);
       if (!item) throw notFound(`no parked element ${elementId} in ${queue}`, { field: 'elementId' });
+      // A refund given up may have taken its amount of the charge before failing: it is given back.
+      if (queue === 'refunds' && action === 'CANCEL') {
+        const { chargeId, amount } = item.payload as RefundPayload;
+        await store.releaseRefund(chargeId, elementId, amount.amount);
+      }
       return true;
     },
   },

@@ -144,6 +144,17 @@ export class PaymentsStore {
     return refusedWithLeft === undefined ? { reserved: true } : { reserved: false, left: refusedWithLeft };
   }
 
+  /**
+   * Gives back what refund `refundId` took of its charge, when it was never paid (no refund on
+   * record): for a refund given up from exceptions, so that what it took is not lost to later refunds.
+   */
+  async releaseRefund(chargeId: string, refundId: string, amount: number): Promise<void> {
+    if (await this.refunds.findOne({ _id: refundId })) return;
+    await this.refundLedgers.update(chargeId, (current) =>
+      current?.refundIds.includes(refundId) ? { refunded: current.refunded - amount, refundIds: current.refundIds.filter((id) => id !== refundId) } : REFUSED,
+    );
+  }
+
   queue(name: string) {
     if (name === 'charges') return this.requests as DurableQueue<unknown, unknown>;
     if (name === 'refunds') return this.refundRequests as DurableQueue<unknown, unknown>;
