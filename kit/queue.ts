@@ -62,10 +62,12 @@ export type ItemState<P, R> = {
   updatedAt: Date;
   outbox: OutboxMessage[];
   outboxPending: boolean;
-  /** A pending message was never tried yet (a new hand-off): the relay reads these apart from retries. */
+  /** A pending message recorded since the relay last delivered any of its messages (a new hand-off): the relay reads these apart from retries. */
   outboxFresh?: boolean;
   /** When the earliest of its pending messages may be sent (null: none pending). */
   outboxDueAt?: Date | null;
+  /** When the relay last recorded delivering some of its messages (see `outboxFresh`). */
+  outboxTriedAt?: Date | null;
   /** Set by a worker past its point of no return (a parcel handed to the carrier): the payload can no longer change. */
   sealed?: boolean;
   /** The trace of the request that enqueued it: the worker's span continues it (absent while tracing is off). */
@@ -443,7 +445,7 @@ export class DurableQueue<P, R = unknown> {
       }
       outcome = done;
       const outbox = [...current.outbox, ...changed.messages.map(newMessage)];
-      return { ...stateOf(current), ...changed.state, ...withOutbox(outbox), updatedAt: new Date() };
+      return { ...stateOf(current), ...changed.state, ...withOutbox(outbox, current.outboxTriedAt), updatedAt: new Date() };
     });
     if (head === REFUSED) return { outcome, item: seen, changed: false };
     // An amended element that was leased is READY again; either change may have messages to send.
@@ -535,7 +537,7 @@ export class DurableQueue<P, R = unknown> {
         result: outcome.result ?? null,
         leaseOwner: null,
         updatedAt: new Date(),
-        ...withOutbox(outbox),
+        ...withOutbox(outbox, current!.outboxTriedAt),
       };
     }, this.leaseHeads.get(lease));
     if (head === REFUSED) return false;
@@ -617,7 +619,7 @@ export class DurableQueue<P, R = unknown> {
     const head = await this.cas.update(id, (current) => {
       if (!current || isFinished(current)) return REFUSED;
       const outbox = [...current.outbox, ...messages.map(newMessage)];
-      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), ...withOutbox(outbox) };
+      return { ...stateOf(current), status: 'CANCELLED', leaseOwner: null, updatedAt: new Date(), ...withOutbox(outbox, current.outboxTriedAt) };
     });
     if (head === REFUSED) return null;
     this.ring('outbox');
@@ -703,7 +705,7 @@ export class DurableQueue<P, R = unknown> {
       leaseOwner: null,
       lastError: reason,
       updatedAt: new Date(),
-      ...withOutbox(outbox),
+      ...withOutbox(outbox, current.outboxTriedAt),
     };
   }
 
@@ -740,7 +742,8 @@ function withDeliveries<P, R>(item: QueueItem<P, R>, outcomes: Map<string, strin
     const abandoned = error !== null && (refused.has(message.id) || (!!message.maxAttempts && attempts >= message.maxAttempts));
     return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned };
   });
-  return { ...stateOf(item), ...withOutbox(outbox) };
+  const triedAt = new Date();
+  return { ...stateOf(item), ...withOutbox(outbox, triedAt), outboxTriedAt: triedAt };
 }
 
 function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
@@ -751,13 +754,17 @@ function stateOf<P, R>(item: QueueItem<P, R>): ItemState<P, R> {
 const isPending = (message: OutboxMessage) => !message.delivered && !message.abandoned;
 
 /** The outbox and the fields the relay finds it by, always written together. */
-function withOutbox(outbox: OutboxMessage[]): Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxPending' | 'outboxFresh' | 'outboxDueAt'> {
+function withOutbox(outbox: OutboxMessage[], triedAt?: Date | null): Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxPending' | 'outboxFresh' | 'outboxDueAt'> {
   const pending = outbox.filter(isPending);
   const due = pending.map((message) => (message.nextAttemptAt ?? message.recordedAt ?? new Date(0)).getTime());
+  // A message never tried is fresh until the relay has had the element in hand since it was
+  // recorded: one left for later because its target's slots were full (a target that hangs) does
+  // not keep the element among the new hand-offs, where such elements would pile up ahead of them.
+  const isNew = (message: OutboxMessage) => message.attempts === 0 && (!triedAt || (message.recordedAt?.getTime() ?? 0) > triedAt.getTime());
   return {
     outbox,
     outboxPending: pending.length > 0,
-    outboxFresh: pending.some((message) => message.attempts === 0),
+    outboxFresh: pending.some(isNew),
     outboxDueAt: due.length > 0 ? new Date(Math.min(...due)) : null,
   };
 }

@@ -60,10 +60,21 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   const due = (message: OutboxMessage, now: number) =>
     !message.delivered && !message.abandoned && (!message.nextAttemptAt || message.nextAttemptAt.getTime() <= now);
 
-  /** Delivers some of an element's due messages, all at once, and records how each went. */
-  const deliverItem = async (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, pending: OutboxMessage[]) => {
+  /**
+   * Delivers some of an element's due messages, all at once, and records how each went. `sent` is
+   * told as each one's delivery ends: its target's slot is free then, not when the slowest ends.
+   */
+  const deliverItem = async (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, pending: OutboxMessage[], sent: (message: OutboxMessage) => void) => {
     const outcomes = new Map<string, string | null>();
-    await Promise.all(pending.map(async (message) => outcomes.set(message.id, await deliver(message))));
+    await Promise.all(
+      pending.map(async (message) => {
+        try {
+          outcomes.set(message.id, await deliver(message));
+        } finally {
+          sent(message);
+        }
+      }),
+    );
     const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
     await queue.recordDeliveries(item._id, outcomes, refused, item);
     observeDeliveries(queue, pending, outcomes, refused);
@@ -155,10 +166,16 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         for (const message of sending) toTarget.set(slotOf(queue, message), (toTarget.get(slotOf(queue, message)) ?? 0) + 1);
         busy.add(item._id);
         if (!asked.has(queue)) unrung++;
-        const delivery = deliverItem(queue, item, sending)
+        const freeSlot = (message: OutboxMessage) => {
+          const slot = slotOf(queue, message);
+          const wasFull = toTarget.get(slot)! >= batch;
+          toTarget.set(slot, toTarget.get(slot)! - 1);
+          // Room again for a message to a target that had none (the element waits for its slowest).
+          if (wasFull) wakeUp(queue);
+        };
+        const delivery = deliverItem(queue, item, sending, freeSlot)
           .catch((error: unknown) => log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) }))
           .finally(() => {
-            for (const message of sending) toTarget.set(slotOf(queue, message), toTarget.get(slotOf(queue, message))! - 1);
             busy.delete(item._id);
             finished.add(item._id);
             deliveries.delete(delivery);

@@ -333,6 +333,31 @@ describe('outbox relay', () => {
     }
   });
 
+  it('a new hand-off is delivered at once while more elements than a pass reads wait for a target that never answers, their other messages sent', async () => {
+    const queue = await newQueue();
+    const hanging = await serve(() => {
+      // accepts the request and never answers
+    });
+    const slow = createGraphQLClient('slow', hanging.url, { credentials: testCredentials('test'), timeoutMs: 5_000 });
+    inbox = await newQueue();
+    await target?.close().catch(() => undefined);
+    const next = createGraphQLClient('next', (await startTarget()).url, { credentials: testCredentials('test') });
+    // Each element reports to the hanging service (as every stage reports to tracking) and hands on to a healthy one.
+    const handOff = (id: string) => queue.post(id, ['slow', 'next'].map((to) => ({ target: to, operation: accept, variables: { id: `${to}:${id}`, n: 1 } })));
+    for (let i = 0; i < 30; i++) await handOff(`busy${i}`);
+    // One message in flight per target, so a pass reads 20.
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'slow' ? slow : name === 'next' ? next : undefined), logger: silentLogger, pollMs: 20, batch: 1 });
+    try {
+      await until(async () => received.filter((id) => id.startsWith('next:busy')).length === 30, 15_000);
+      // Thirty elements still wait for the hanging service; a new one hands on at once all the same.
+      await handOff('new');
+      await until(async () => received.includes('next:new'), 2_000);
+    } finally {
+      await relay.stop();
+      await Promise.all([slow.close(), next.close(), hanging.close()]);
+    }
+  });
+
   it('a retry to a target that is back is delivered while more elements than a pass reads back off on a target that is down', async () => {
     const queue = await newQueue();
     // After a long outage: each has failed ten times and is not tried again for 30 s.
