@@ -208,6 +208,8 @@ export class DurableQueue<P, R = unknown> {
     // Leasing asks for live elements that are due, oldest first; the relay for pending outboxes.
     await this.items.createIndex({ status: 1, availableAt: 1 }, { name: 'due' });
     await this.items.createIndex({ outboxPending: 1, outboxDueAt: 1 }, { name: 'outbox_due' });
+    // Its prefix, as earlier versions declared it: one index fewer to write (absent on a new database).
+    await this.items.dropIndex('outbox_pending').catch(() => undefined);
     await this.items.createIndex({ outboxFresh: 1 }, { name: 'outbox_fresh' });
     await this.finished.createIndex({ status: 1 }, { name: 'by_status' });
     await this.cas.ensureIndexes();
@@ -655,13 +657,13 @@ export class DurableQueue<P, R = unknown> {
   async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set(), known?: QueueItem<P, R>): Promise<void> {
     const delivered = new Set([...outcomes].filter(([, error]) => error === null).map(([messageId]) => messageId));
     if (known && isFinished(known) && delivered.size === outcomes.size) {
-      const settled = withDeliveries(known, outcomes, refused);
+      const settled = withDeliveries(known, outcomes, refused, known);
       if (!settled.outboxPending) {
         await this.archiveIfFinished({ ...settled, _id: known._id, version: known.version + 1 });
         return;
       }
     }
-    const head = await this.cas.update(id, (current) => (current ? withDeliveries(current, outcomes, refused) : REFUSED), known as Head<ItemState<P, R>> | undefined);
+    const head = await this.cas.update(id, (current) => (current ? withDeliveries(current, outcomes, refused, known) : REFUSED), known as Head<ItemState<P, R>> | undefined);
     if (head !== REFUSED) await this.archiveIfFinished(head);
     // Gone: another relay archived it meanwhile, from what it delivered. Add ours.
     else await this.recordInArchive(id, delivered);
@@ -732,8 +734,12 @@ function isFinished(item: QueueItem<unknown, unknown>): boolean {
   return item.status === 'DONE' || item.status === 'CANCELLED';
 }
 
-/** The element's state with the outcomes of some of its messages' deliveries recorded. */
-function withDeliveries<P, R>(item: QueueItem<P, R>, outcomes: Map<string, string | null>, refused: ReadonlySet<string>): ItemState<P, R> {
+/**
+ * The element's state with the outcomes of some of its messages' deliveries recorded. `read`: the
+ * element as the relay read it: its messages were in the relay's hands (see `outboxFresh`), those
+ * added since were not.
+ */
+function withDeliveries<P, R>(item: QueueItem<P, R>, outcomes: Map<string, string | null>, refused: ReadonlySet<string>, read?: QueueItem<P, R>): ItemState<P, R> {
   const outbox = item.outbox.map((message) => {
     if (!outcomes.has(message.id) || message.delivered) return message;
     const error = outcomes.get(message.id) ?? null;
@@ -742,7 +748,9 @@ function withDeliveries<P, R>(item: QueueItem<P, R>, outcomes: Map<string, strin
     const abandoned = error !== null && (refused.has(message.id) || (!!message.maxAttempts && attempts >= message.maxAttempts));
     return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned };
   });
-  const triedAt = new Date();
+  // By the writers' clock, as the messages' recordedAt are: the newest message the relay had read.
+  const seen = (read ?? item).outbox.map((message) => message.recordedAt?.getTime() ?? 0);
+  const triedAt = new Date(Math.max(item.outboxTriedAt?.getTime() ?? 0, ...seen));
   return { ...stateOf(item), ...withOutbox(outbox, triedAt), outboxTriedAt: triedAt };
 }
 

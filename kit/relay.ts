@@ -90,7 +90,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   // among those due, so that the same few, retrying again and again, cannot starve the rest.
   const inFlight = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
   const toTarget = new Map<string, number>();
-  const slotOf = (queue: DurableQueue<any, any>, message: OutboxMessage) => `${queue.name}\u0000${targetLabel(message.target)}`;
+  // A callback's slots are its receiver's (its origin): one that hangs holds up only its own.
+  const slotOf = (queue: DurableQueue<any, any>, message: OutboxMessage) => `${queue.name}\u0000${/^https?:\/\//.test(message.target) ? new URL(message.target).origin : message.target}`;
   // Elements whose delivery finished while a pass was reading: what it read of them predates the
   // recorded outcome, and would send a delivered message a second time.
   const finishedDuringRead = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
@@ -130,6 +131,8 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     const asked = toRead;
     toRead = new Set();
     for (const queue of queues) {
+      // Stopped meanwhile: start no more deliveries (stopping waits for those in flight).
+      if (!running) break;
       if (!polling && !asked.has(queue)) continue;
       const busy = inFlight.get(queue)!;
       if (busy.size >= batch * 4) continue;
@@ -160,7 +163,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         }
       }
       for (const item of shuffled(candidates)) {
-        if (busy.size >= batch * 4) break;
+        if (busy.size >= batch * 4 || !running) break;
         const sending = item.outbox.filter((message) => due(message, now) && (toTarget.get(slotOf(queue, message)) ?? 0) < batch);
         if (sending.length === 0) continue;
         for (const message of sending) toTarget.set(slotOf(queue, message), (toTarget.get(slotOf(queue, message)) ?? 0) + 1);
@@ -224,7 +227,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         pollAt = Date.now() + idleMs;
       }
       // A queue whose read failed is polled when its back-off ends.
-      for (const { retryAt: readAgainAt } of readFailures.values()) if (readAgainAt > Date.now()) pollAt = Math.min(pollAt, readAgainAt);
+      for (const { retryAt: readAgainAt } of readFailures.values()) pollAt = Math.min(pollAt, Math.max(readAgainAt, Date.now()));
       if (retryAt < pollAt) pollAt = Math.max(retryAt, Date.now());
       retryAt = Number.POSITIVE_INFINITY;
       // Stopped during the pass: stop() found no wait to cut short, so none may begin.

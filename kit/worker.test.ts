@@ -401,7 +401,6 @@ describe('outbox relay', () => {
     const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20, batch: 1 });
     try {
       await until(async () => received.includes('fresh'), 5_000);
-      expect((await queue.get('down0'))!.outbox[0]!.attempts).toBe(10);
     } finally {
       await relay.stop();
       await client.close();

@@ -118,9 +118,15 @@ describe('abuse limits at the gateway', () => {
         sent.end(body);
       });
     try {
-      for (let i = 0; i < 10; i++) await hangUp();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await from('127.0.0.2')).toBe(200);
+      // A refusal can only come within one minute's window: try again if the window turned meanwhile.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        for (let i = 0; i < 10; i++) await hangUp();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await from('127.0.0.2')).toBe(200);
+        // They did run, and counted against the address they came from.
+        if ((await from('127.0.0.1')) === 429) return;
+      }
+      throw new Error('the requests that hung up were not counted against their own address');
     } finally {
       await limited.close();
     }

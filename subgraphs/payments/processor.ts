@@ -32,6 +32,12 @@ export class RefundRefused extends Error {
   override name = 'RefundRefused';
 }
 
+/** A refund on record, unless it is the void one of a refund given up: that one is never paid. */
+function paidOrRefused(refund: RefundDoc): RefundDoc {
+  if (refund.voided) throw new RefundRefused(`refund ${refund._id} was given up (cancelled from exceptions) before it was paid`);
+  return refund;
+}
+
 /** The test card whose refunds fail transiently, and how many times each of its refunds fails first. */
 export const FLAKY_REFUND_CARD = '0341';
 export const REFUND_FAILURES_0341 = 2;
@@ -87,7 +93,7 @@ export class PaymentProcessor {
   /** Refunds once per refund id; a repeated call returns the recorded refund. */
   async refund(refundId: string, chargeId: string, amount: MoneyDoc): Promise<RefundDoc> {
     const existing = await this.store.refunds.findOne({ _id: refundId });
-    if (existing) return existing;
+    if (existing) return paidOrRefused(existing);
     const charge = await this.store.charges.findOne({ _id: chargeId });
     if (!charge || charge.outcome !== 'APPROVED') throw new RefundRefused(`charge ${chargeId} was not approved; there is nothing to refund`);
     if (amount.currency !== charge.amount.currency) throw new RefundRefused(`charge ${chargeId} was in ${charge.amount.currency}, not ${amount.currency}`);
@@ -104,8 +110,11 @@ export class PaymentProcessor {
       await this.store.refunds.insertOne(refund);
       return refund;
     } catch (error) {
-      if (isDuplicateKeyError(error)) return (await this.store.refunds.findOne({ _id: refundId }))!;
-      throw error;
+      if (!isDuplicateKeyError(error)) throw error;
+      const stored = (await this.store.refunds.findOne({ _id: refundId }))!;
+      // Voided while this was under way: what it just took is given back too.
+      if (stored.voided) await this.store.voidRefund({ refundId, chargeId, orderId: charge.orderId, amount, reason: 'given up' });
+      return paidOrRefused(stored);
     }
   }
 

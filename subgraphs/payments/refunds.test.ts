@@ -149,6 +149,9 @@ describe('refunds', () => {
     expect(await store.refundRequests.fail(lease!, 'connection reset', { permanent: true })).toBe('failed');
     const cancelled = await gql(app.url, `mutation { resolvePaymentsException(queue: "refunds", elementId: "r-given-up", action: CANCEL) }`);
     expect(cancelled.errors).toBeUndefined();
+    // A worker that was still at it (its lease long lost) cannot pay it now.
+    await expect(processor.refund('r-given-up', chargeId, { amount: 3000, currency: 'GBP' })).rejects.toThrow(/given up/);
+    expect(await paidBack(chargeId)).toBe(0);
     // The whole charge can be refunded by another refund.
     expect((await processor.refund('r-instead', chargeId, { amount: 5000, currency: 'GBP' })).amount.amount).toBe(5000);
     expect(await paidBack(chargeId)).toBe(5000);

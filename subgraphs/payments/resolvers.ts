@@ -54,13 +54,14 @@ export const resolvers: Resolvers = {
     resolvePaymentsException: async (_, { queue, elementId, action }, { store }) => {
       const target = store.queue(queue);
       if (!target) throw notFound(`no queue named ${queue}`, { field: 'queue' });
+      // A refund given up may have taken its amount of the charge before failing: it is voided and
+      // the amount given back first, so that a repeated CANCEL (this one failing half-way) does it too.
+      if (queue === 'refunds' && action === 'CANCEL') {
+        const refund = await store.refundRequests.get(elementId);
+        if (refund && refund.status !== 'DONE') await store.voidRefund(refund.payload);
+      }
       const item = action === 'RETRY' ? await target.retry(elementId) : await target.cancel(elementId);
       if (!item) throw notFound(`no parked element ${elementId} in ${queue}`, { field: 'elementId' });
-      // A refund given up may have taken its amount of the charge before failing: it is given back.
-      if (queue === 'refunds' && action === 'CANCEL') {
-        const { chargeId, amount } = item.payload as RefundPayload;
-        await store.releaseRefund(chargeId, elementId, amount.amount);
-      }
       return true;
     },
   },

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { findWhereIn, insertIgnoringDuplicates } from '../../kit/mongo.ts';
+import { findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
@@ -58,6 +58,8 @@ export interface RefundDoc {
   orderId: string | null;
   amount: MoneyDoc;
   refundedAt: Date;
+  /** Given up before it was paid (see voidRefund): nothing was paid back, and it never will be. */
+  voided?: boolean;
 }
 
 /** What of a charge is promised to refunds: the total and which refunds it is for. */
@@ -145,13 +147,24 @@ export class PaymentsStore {
   }
 
   /**
-   * Gives back what refund `refundId` took of its charge, when it was never paid (no refund on
-   * record): for a refund given up from exceptions, so that what it took is not lost to later refunds.
+   * Voids refund `refundId` unless it was paid, and gives back what it took of its charge: for a
+   * refund given up from exceptions, so that what it took is not lost to later refunds. A void
+   * refund (amount 0) is stored under the refund's id: of it and the payment, whichever is stored
+   * first wins (a unique key), so a worker still paying it cannot pay it after it was given back.
+   * Safe to repeat.
    */
-  async releaseRefund(chargeId: string, refundId: string, amount: number): Promise<void> {
-    if (await this.refunds.findOne({ _id: refundId })) return;
-    await this.refundLedgers.update(chargeId, (current) =>
-      current?.refundIds.includes(refundId) ? { refunded: current.refunded - amount, refundIds: current.refundIds.filter((id) => id !== refundId) } : REFUSED,
+  async voidRefund(payload: RefundPayload): Promise<void> {
+    const voided: RefundDoc = { _id: payload.refundId, chargeId: payload.chargeId, orderId: payload.orderId, amount: { amount: 0, currency: payload.amount.currency }, refundedAt: new Date(), voided: true };
+    try {
+      await this.refunds.insertOne(voided);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      if (!(await this.refunds.findOne({ _id: payload.refundId }))?.voided) return;
+    }
+    await this.refundLedgers.update(payload.chargeId, (current) =>
+      current?.refundIds.includes(payload.refundId)
+        ? { refunded: current.refunded - payload.amount.amount, refundIds: current.refundIds.filter((id) => id !== payload.refundId) }
+        : REFUSED,
     );
   }
 
