@@ -358,52 +358,43 @@ describe('outbox relay', () => {
     }
   });
 
-  it('a retry to a target that is back is delivered while more elements than a pass reads back off on a target that is down', async () => {
-    const queue = await newQueue();
-    // After a long outage: each has failed ten times and is not tried again for 30 s.
+  /** After a long outage: 25 elements that have failed ten times on a target that is down, not tried again for 30 s. */
+  async function backingOff(queue: Awaited<ReturnType<typeof newQueue>>) {
     for (let i = 0; i < 25; i++) {
       await queue.post(`down${i}`, [{ id: `m-down${i}`, target: 'down', operation: accept, variables: { id: `down${i}`, n: 1 } }]);
       for (let attempt = 0; attempt < 10; attempt++) await queue.recordDeliveries(`down${i}`, new Map([[`m-down${i}`, 'connection refused']]));
     }
-    // A message whose target was down a moment: tried once, due again in 0.2 s.
-    await queue.post('blip', [{ id: 'm-blip', target: 'next', operation: accept, variables: { id: 'blip', n: 1 } }]);
-    await queue.recordDeliveries('blip', new Map([['m-blip', 'connection refused']]));
+  }
+
+  /** Waits until `id` reaches a healthy `next` through a relay with one message in flight per target (a pass reads 20). */
+  async function deliveredBehindBacklog(queue: Awaited<ReturnType<typeof newQueue>>, id: string) {
     inbox = await newQueue();
     await target?.close().catch(() => undefined);
     const client = createGraphQLClient('next', (await startTarget()).url, { credentials: testCredentials('test') });
-    // One message in flight per target, so a pass reads 20.
     const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20, batch: 1 });
     try {
-      await until(async () => received.includes('blip'), 5_000);
+      await until(async () => received.includes(id), 5_000);
     } finally {
       await relay.stop();
       await client.close();
     }
+  }
+
+  it('a retry to a target that is back is delivered while more elements than a pass reads back off on a target that is down', async () => {
+    const queue = await newQueue();
+    await backingOff(queue);
+    // A message whose target was down a moment: tried once, due again in 0.2 s.
+    await queue.post('blip', [{ id: 'm-blip', target: 'next', operation: accept, variables: { id: 'blip', n: 1 } }]);
+    await queue.recordDeliveries('blip', new Map([['m-blip', 'connection refused']]));
+    await deliveredBehindBacklog(queue, 'blip');
   });
 
   it('a new hand-off is delivered at once while more elements than a pass reads back off on a target that is down', async () => {
     const queue = await newQueue();
-    // After a long outage: each has failed ten times and is not tried again for 30 s.
-    const waiting = Array.from({ length: 25 }, (_, i) => `down${i}`);
-    for (const id of waiting) {
-      await queue.enqueue(id, { n: 1 });
-      const [lease] = await queue.lease('w', 1);
-      await queue.complete(lease!, { messages: [{ id: `m-${id}`, target: 'down', operation: accept, variables: { id, n: 1 } }] });
-      for (let i = 0; i < 10; i++) await queue.recordDeliveries(id, new Map([[`m-${id}`, 'connection refused']]));
-    }
+    await backingOff(queue);
     await queue.enqueue('fresh', { n: 1 });
     const [lease] = await queue.lease('w', 1);
     await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id: 'fresh', n: 7 } }] });
-    inbox = await newQueue();
-    await target?.close().catch(() => undefined);
-    const client = createGraphQLClient('next', (await startTarget()).url, { credentials: testCredentials('test') });
-    // One element in flight at a time, so a pass reads 20.
-    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20, batch: 1 });
-    try {
-      await until(async () => received.includes('fresh'), 5_000);
-    } finally {
-      await relay.stop();
-      await client.close();
-    }
+    await deliveredBehindBacklog(queue, 'fresh');
   });
 });
