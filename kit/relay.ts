@@ -91,7 +91,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   const inFlight = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
   const toTarget = new Map<string, number>();
   // A callback's slots are its receiver's (its origin): one that hangs holds up only its own.
-  const slotOf = (queue: DurableQueue<any, any>, message: OutboxMessage) => `${queue.name}\u0000${/^https?:\/\//.test(message.target) ? new URL(message.target).origin : message.target}`;
+  const slotOf = (queue: DurableQueue<any, any>, message: OutboxMessage) => `${queue.name}\u0000${receiverOf(message.target)}`;
   // Elements whose delivery finished while a pass was reading: what it read of them predates the
   // recorded outcome, and would send a delivered message a second time.
   const finishedDuringRead = new Map<DurableQueue<any, any>, Set<string>>(queues.map((queue) => [queue, new Set()]));
@@ -257,6 +257,16 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       await Promise.allSettled([...deliveries]);
     },
   };
+}
+
+/** A service's name, or a callback URL's origin (a URL that does not parse is its own receiver). */
+function receiverOf(target: string): string {
+  if (!/^https?:\/\//.test(target)) return target;
+  try {
+    return new URL(target).origin;
+  } catch {
+    return target;
+  }
 }
 
 function shuffled<T>(items: T[]): T[] {
