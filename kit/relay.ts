@@ -166,7 +166,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         if (busy.size >= batch * 4 || !running) break;
         const sending = item.outbox.filter((message) => due(message, now) && (toTarget.get(slotOf(queue, message)) ?? 0) < batch);
         if (sending.length === 0) continue;
-        for (const message of sending) toTarget.set(slotOf(queue, message), (toTarget.get(slotOf(queue, message)) ?? 0) + 1);
+        for (const slot of sending.map((message) => slotOf(queue, message))) toTarget.set(slot, (toTarget.get(slot) ?? 0) + 1);
         busy.add(item._id);
         if (!asked.has(queue)) unrung++;
         const freeSlot = (message: OutboxMessage) => {
