@@ -113,7 +113,7 @@ export class PaymentProcessor {
       if (!isDuplicateKeyError(error)) throw error;
       const stored = (await this.store.refunds.findOne({ _id: refundId }))!;
       // Voided while this was under way: what it just took is given back too.
-      if (stored.voided) await this.store.voidRefund({ refundId, chargeId, orderId: charge.orderId, amount, reason: 'given up' });
+      if (stored.voided) await this.store.giveBackRefund(chargeId, refundId, amount.amount);
       return paidOrRefused(stored);
     }
   }

@@ -157,6 +157,23 @@ describe('refunds', () => {
     expect(await paidBack(chargeId)).toBe(5000);
   });
 
+  it('a refund voided while its worker pays it pays nothing and takes nothing of the charge', async () => {
+    const chargeId = await charged();
+    await processor.refund('r-first-part', chargeId, { amount: 1000, currency: 'GBP' });
+    const given = { refundId: 'r-voided-meanwhile', chargeId, orderId: null, amount: { amount: 3000, currency: 'GBP' }, reason: 'cancelled' };
+    // The worker found no refund on record and is about to take its amount when a person cancels it.
+    const reserve = store.reserveRefund.bind(store);
+    const racing = vi.spyOn(store, 'reserveRefund').mockImplementationOnce(async (...args) => {
+      racing.mockRestore();
+      await store.voidRefund(given);
+      return reserve(...args);
+    });
+    await expect(processor.refund(given.refundId, chargeId, given.amount)).rejects.toThrow(/given up/);
+    expect(await paidBack(chargeId)).toBe(1000);
+    expect((await processor.refund('r-rest-instead', chargeId, { amount: 4000, currency: 'GBP' })).amount.amount).toBe(4000);
+    expect(await paidBack(chargeId)).toBe(5000);
+  });
+
   it('counts refunds recorded before the refund ledger existed', async () => {
     const chargeId = await charged();
     await store.refunds.insertOne({ _id: 'r-before-ledger', chargeId, orderId: null, amount: { amount: 4000, currency: 'GBP' }, refundedAt: new Date() });

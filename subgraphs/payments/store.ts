@@ -161,10 +161,13 @@ export class PaymentsStore {
       if (!isDuplicateKeyError(error)) throw error;
       if (!(await this.refunds.findOne({ _id: payload.refundId }))?.voided) return;
     }
-    await this.refundLedgers.update(payload.chargeId, (current) =>
-      current?.refundIds.includes(payload.refundId)
-        ? { refunded: current.refunded - payload.amount.amount, refundIds: current.refundIds.filter((id) => id !== payload.refundId) }
-        : REFUSED,
+    await this.giveBackRefund(payload.chargeId, payload.refundId, payload.amount.amount);
+  }
+
+  /** Gives back to the charge's ledger what voided refund `refundId` took of it, if it took anything. */
+  async giveBackRefund(chargeId: string, refundId: string, amount: number): Promise<void> {
+    await this.refundLedgers.update(chargeId, (current) =>
+      current?.refundIds.includes(refundId) ? { refunded: current.refunded - amount, refundIds: current.refundIds.filter((id) => id !== refundId) } : REFUSED,
     );
   }
 
