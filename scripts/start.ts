@@ -15,6 +15,7 @@ import { demo } from '../subgraphs/demo-data.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 import { policyFromEnv, Supervisor } from './supervisor.ts';
+import { lowerPriority, workerNiceOffset } from './priority.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
@@ -62,6 +63,15 @@ const supervisor = new Supervisor(say, supervisionPolicy());
 function supervisionPolicy() {
   try {
     return policyFromEnv(env);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}
+/** How many nice levels below the services the stage workers run (scripts/priority.ts): they yield the CPU to what clients wait on. */
+const workerNice = workerPriority();
+function workerPriority() {
+  try {
+    return workerNiceOffset(env);
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }
@@ -244,6 +254,7 @@ function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv)
   const name = `${stage}-worker-${index}`;
   const spawnIt = () => {
     const child = spawn(process.execPath, nodeArgs(`subgraphs/${stage}/run-worker.ts`), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    lowerPriority(child.pid, workerNice, say);
     child.on('message', (message) => {
       if (!isMetricsPortMessage(message)) return;
       workerMetricsPorts.set(name, message.port);

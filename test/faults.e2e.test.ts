@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyGap, placeOrderOfMix, readOrder, restock, startRestartableDatabase, undeliveredMessages, waitForSettlement, type GraphQLCaller } from '../bench/faults.ts';
 import { startLauncher } from '../bench/system.ts';
 import { serviceNames } from '../pipeline/services.ts';
 import { freePort } from '../scripts/ferretdb.ts';
+import { workerNiceOffset } from '../scripts/priority.ts';
+import { threadNiceness } from './niceness.ts';
 
 // The system as `npm start` runs it, on a database this test can stop: processes killed with
 // SIGKILL come back and the orders still ship; a database restart is ridden out by every
@@ -64,6 +66,8 @@ describe('faults under npm start', () => {
     await runningAgain('orders', subgraph);
     expect(launcher.output()).toMatch(/payments-worker-1 \(pid \d+\) exited unexpectedly \(SIGKILL\); restarting it in 0\.2 s \(restart 1\)/);
     expect(launcher.output()).toMatch(/orders is running again \(pid \d+, restarts: 1\)/);
+    // The restarted worker yields the cores to the services as the first one did (scripts/priority.ts).
+    expect(new Set(threadNiceness(launcher.pidOf('payments-worker-1')!))).toEqual(new Set([Math.min(19, getPriority() + workerNiceOffset(process.env))]));
     // Nothing else was stopped or restarted.
     for (const [name, pid] of others) expect(launcher.pidOf(name), name).toBe(pid);
     expect(launcher.restarts().sort(), launcher.output()).toEqual(['orders', 'payments-worker-1']);

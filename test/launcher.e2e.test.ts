@@ -1,13 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
 import { databaseProcessesOf, freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { eventually, gql } from './harness.ts';
+import { threadNiceness } from './niceness.ts';
 
 // `npm start` as a user runs it: the launcher builds/starts the embedded database,
 // every service and the gateway. Runs on free ports and a temporary data folder.
@@ -54,7 +55,7 @@ async function portsEnv() {
 
 function launch(env: Record<string, string>) {
   // What in the developer's own environment would point the launcher elsewhere.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/MONGODB_URI$|^FERRETDB_PORT$/.test(key)));
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/MONGODB_URI$|^FERRETDB_PORT$|^WORKER_NICE$/.test(key)));
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/start.ts')], {
     env: { ...base, FERRETDB_DATA_DIR: dataDir, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -142,7 +143,8 @@ describe('npm start', () => {
     expect((await gql(gatewayUrl, customersQuery, {}, { token: support })).data).toEqual(before.data);
 
     // The banner says where each worker's metrics are, and they answer there.
-    const workerMetrics = [...first.output().matchAll(/(\w+)-worker-1 :(\d+)/g)].map((match) => [match[1]!, Number(match[2])] as const);
+    // In the banner, or printed later for a worker not up by then (the newest, after a restart).
+    const workerMetrics = [...new Map([...first.output().matchAll(/(\w+)-worker-1(?: metrics: http:\/\/localhost:| :)(\d+)/g)].map((match) => [match[1]!, Number(match[2])] as const))];
     expect(workerMetrics.map(([stage]) => stage)).toContain('orders');
     for (const [stage, port] of workerMetrics) {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -151,6 +153,13 @@ describe('npm start', () => {
       // Each worker hears its service's doorbell: work stored there wakes it at once.
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), (text) => text.includes(`doorbell_hearing{service="${stage}"} 1`), 10_000);
     }
+
+    // The workers yield the cores to the services clients wait on (scripts/priority.ts): every
+    // thread of theirs runs 10 nice levels below the launcher, the services as the launcher.
+    const lastPid = (pattern: RegExp) => Number([...first.output().matchAll(pattern)].map((match) => match[1] ?? match[2]).at(-1));
+    const workerThreads = threadNiceness(lastPid(/starting orders-worker-1 \(pid (\d+)\)|orders-worker-1 is running again \(pid (\d+)/g));
+    expect(new Set(workerThreads)).toEqual(new Set([Math.min(19, getPriority() + 10)]));
+    expect(new Set(threadNiceness(lastPid(/orders is (?:up|running again) \(pid (\d+)/g)))).toEqual(new Set([getPriority()]));
 
     const ports = [first.databasePort(), ...Object.values(env).map(Number), ...workerMetrics.map(([, port]) => port)];
     expect(await listening(ports)).toEqual(ports);

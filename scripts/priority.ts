@@ -1,0 +1,45 @@
+import { getPriority, setPriority } from 'node:os';
+
+/**
+ * The launcher runs every process of the system on one machine, where the stage workers (the
+ * background: draining queues, relaying hand-offs) compete for the same cores as the services a
+ * client waits on. Measured on 2 cores (docs/benchmarks.md), a burst of 300 placements took 44.5 s
+ * with everything at the same priority and 11-15 s with the workers 10 nice levels below the
+ * services, while the orders shipped as fast. So the workers yield the CPU to the subgraphs and
+ * the gateway when they compete, and use it all when nobody else needs it.
+ *
+ * The embedded database is not ranked against them: it runs in a session of its own (so that
+ * Ctrl-C reaches it last), and where the kernel groups processes by session (autogroup, the
+ * default of most Linux desktops and of this project's machines) niceness only orders processes
+ * within a group.
+ *
+ * WORKER_NICE: how many nice levels below the launcher the workers run, 0 (as urgent as the
+ * services) to 19; default 10. Relative, so `nice -n 5 npm start` keeps the same order.
+ */
+export const DEFAULT_WORKER_NICE = 10;
+
+export function workerNiceOffset(env: NodeJS.ProcessEnv): number {
+  const raw = env.WORKER_NICE;
+  if (raw === undefined || raw === '') return DEFAULT_WORKER_NICE;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 19) {
+    throw new Error(`WORKER_NICE=${raw} must be a whole number from 0 (the workers as urgent as the services) to 19 (the least urgent)`);
+  }
+  return value;
+}
+
+/**
+ * Runs a process `offset` nice levels below this one (at most 19). Called in the same tick as
+ * the spawn: on Linux this sets the niceness of the process's first thread only, and the threads
+ * Node.js starts afterwards inherit it from that thread. A process that already exited, or a
+ * system that refuses, leaves it as it is: priority is a preference, not worth stopping for.
+ */
+export function lowerPriority(pid: number | undefined, offset: number, warn: (message: string) => void): void {
+  if (pid === undefined || offset === 0) return;
+  const niceness = Math.min(19, getPriority() + offset);
+  try {
+    setPriority(pid, niceness);
+  } catch (error) {
+    warn(`could not lower the priority of pid ${pid} to niceness ${niceness}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
