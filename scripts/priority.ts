@@ -3,9 +3,9 @@ import { getPriority, setPriority } from 'node:os';
 /**
  * The launcher runs every process of the system on one machine, where the stage workers (the
  * background: draining queues, relaying hand-offs) compete for the same cores as the services a
- * client waits on. Measured on 2 cores (docs/benchmarks.md), a burst of 300 placements took 44.5 s
+ * client waits on. Measured on 2 cores (docs/benchmarks.md), a burst of 300 placements took 37-45 s
  * with everything at the same priority and 11-15 s with the workers 10 nice levels below the
- * services, while the orders shipped as fast. So the workers yield the CPU to the subgraphs and
+ * services, and the orders shipped at about the same rate. So the workers yield the CPU to the subgraphs and
  * the gateway when they compete, and use it all when nobody else needs it.
  *
  * The embedded database is not ranked against them: it runs in a session of its own (so that
