@@ -9,6 +9,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
 import { DEFAULT_LIST_SIZE, operationCost } from './cost.ts';
+import { clientAddress, type TrustedProxies } from './client-address.ts';
 
 /** What one request may ask of the gateway. Every refusal is a coded error; the server stays up. */
 export interface GatewayLimits {
@@ -24,6 +25,8 @@ export interface GatewayLimits {
   timeoutMs: number;
   /** When set, only the documents of this manifest run (production): `{ "<id>": "<document>" }` or Apollo's persisted query manifest. */
   trustedDocumentsPath?: string;
+  /** The proxies in front of the gateway, whose X-Forwarded-For names a signed-out caller's address (gateway/client-address.ts). */
+  trustedProxies?: TrustedProxies;
 }
 
 export const defaultLimits = {
@@ -35,7 +38,7 @@ export const defaultLimits = {
   maxCost: 20_000,
   ratePerMinute: 1_200,
   timeoutMs: 15_000,
-} satisfies Omit<GatewayLimits, 'trustedDocumentsPath'>;
+} satisfies Omit<GatewayLimits, 'trustedDocumentsPath' | 'trustedProxies'>;
 
 const tooComplex = (limit: string, message: string) => clientError(ErrorCode.QUERY_TOO_COMPLEX, message, { limit, http: { status: 400 } });
 
@@ -88,25 +91,24 @@ export function useGatewayLimits(limits: GatewayLimits, trusted = trustedDocumen
       for (const rule of rules) addValidationRule(rule);
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      const refused = rate.take(callerKey(args.contextValue)) ?? costCheck(args);
+      const refused = rate.take(callerKey(args.contextValue, limits.trustedProxies)) ?? costCheck(args);
       if (refused) return setResultAndStopExecution({ errors: [refused] });
       setExecuteFn((executeArgs) => withTimeout(Promise.resolve(executeFn(executeArgs)), limits.timeoutMs));
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const refused = rate.take(callerKey(args.contextValue)) ?? costCheck(args);
+      const refused = rate.take(callerKey(args.contextValue, limits.trustedProxies)) ?? costCheck(args);
       if (refused) setResultAndStopExecution({ errors: [refused] } as never);
     },
   };
 }
 
-function callerKey(context: unknown): string {
+function callerKey(context: unknown, trustedProxies: TrustedProxies | undefined): string {
   const { identity, req } = context as { identity?: Identity; req?: IncomingMessage };
   // Signed-in callers and signed-out ones have keys of their own kinds: no subject a token names can be an address's key.
   if (identity && identity.subject !== 'anonymous') return `subject:${identity.subject}`;
-  // The connection's own address, never a header the caller writes (x-forwarded-for): a caller could
-  // otherwise spend another address's limit, or a new one each request. Behind a proxy every
-  // signed-out caller shares the proxy's address.
-  return `address:${req?.socket?.remoteAddress ?? 'unknown'}`;
+  // The connection's own address; x-forwarded-for only as written by proxies the gateway was told
+  // to trust: a caller could otherwise spend another address's limit, or a new one each request.
+  return `address:${clientAddress(req, trustedProxies) ?? 'unknown'}`;
 }
 
 /** A fixed one-minute window per caller: simple, bounded memory, and enough to stop a flood. */

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrustedProxies } from '../gateway/client-address.ts';
 import { codes, gql, TestDatabases, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
@@ -127,6 +128,43 @@ describe('abuse limits at the gateway', () => {
         if ((await from('127.0.0.1')) === 429) return;
       }
       throw new Error('the requests that hung up were not counted against their own address');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('behind a trusted proxy, counts each signed-out caller by the address the proxy forwards for, and only that proxy may say so', async () => {
+    const limited = await system.startGateway({ limits: { ratePerMinute: 3, trustedProxies: TrustedProxies.parse('127.0.0.1') } });
+    const { hostname, port, pathname } = new URL(limited.url);
+    const body = JSON.stringify({ query: '{ product(sku: "MUG-001") { sku } }' });
+    const send = (localAddress: string, forwardedFor: string) =>
+      new Promise<number>((resolve, reject) => {
+        const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-forwarded-for': forwardedFor };
+        const sent = request({ host: hostname, port, path: pathname, method: 'POST', localAddress, headers }, (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        });
+        sent.on('error', reject);
+        sent.end(body);
+      });
+    try {
+      // A refusal can only come within one minute's window: try again if the window turned meanwhile.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const statuses = [];
+        // Through the proxy (127.0.0.1): one client, 203.0.113.5, four times; the last time it
+        // also writes an address of its own choosing in front, which the proxy does not vouch for.
+        for (const forwarded of ['203.0.113.5', '203.0.113.5', '203.0.113.5', '192.0.2.99, 203.0.113.5']) statuses.push(await send('127.0.0.1', forwarded));
+        if (statuses.slice(0, 3).some((status) => status !== 200)) continue;
+        expect(statuses[3]).toBe(429);
+        // Another client behind the same proxy has a limit of its own.
+        expect(await send('127.0.0.1', '203.0.113.6')).toBe(200);
+        // A connection that is not the proxy is counted as itself, whatever it says it forwards for.
+        for (let i = 0; i < 3; i++) expect(await send('127.0.0.2', '203.0.113.7')).toBe(200);
+        expect(await send('127.0.0.2', '203.0.113.8')).toBe(429);
+        expect(await send('127.0.0.1', '203.0.113.7')).toBe(200);
+        return;
+      }
+      throw new Error('the rate limit never refused');
     } finally {
       await limited.close();
     }

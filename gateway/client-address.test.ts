@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { clientAddress, TrustedProxies } from './client-address.ts';
+import { gatewayConfig } from './env.ts';
+
+const request = (remoteAddress: string, forwardedFor?: string | string[]) => ({
+  socket: { remoteAddress } as never,
+  headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+});
+
+describe('the address a signed-out caller is counted by', () => {
+  const proxies = TrustedProxies.parse('10.0.0.0/8, 127.0.0.1, fd00::/8');
+
+  it('is the connection’s own address when nobody is trusted, whatever x-forwarded-for says', () => {
+    expect(clientAddress(request('198.51.100.7', '203.0.113.5'), undefined)).toBe('198.51.100.7');
+    expect(clientAddress(request('198.51.100.7', '203.0.113.5'), TrustedProxies.parse(''))).toBe('198.51.100.7');
+  });
+
+  it('is the connection’s own address when it is not a trusted proxy', () => {
+    expect(clientAddress(request('198.51.100.7', '203.0.113.5'), proxies)).toBe('198.51.100.7');
+  });
+
+  it('is the nearest untrusted address in x-forwarded-for behind trusted proxies, never one the caller wrote further left', () => {
+    expect(clientAddress(request('10.1.2.3', '203.0.113.5'), proxies)).toBe('203.0.113.5');
+    // Two proxies of ours: the client's address is the one the outer proxy appended.
+    expect(clientAddress(request('127.0.0.1', '203.0.113.5, 10.9.9.9'), proxies)).toBe('203.0.113.5');
+    // The caller wrote 192.0.2.1 itself; the proxy appended where it really came from.
+    expect(clientAddress(request('10.1.2.3', '192.0.2.1, 203.0.113.5'), proxies)).toBe('203.0.113.5');
+    // A caller naming one of our proxies as itself gains nothing: the walk reads past it only from the right.
+    expect(clientAddress(request('10.1.2.3', '10.0.0.1, 203.0.113.5'), proxies)).toBe('203.0.113.5');
+    // Header lines given more than once are one list; IPv6 and IPv4-mapped peers; ports as some proxies write them.
+    expect(clientAddress(request('::ffff:10.1.2.3', ['192.0.2.1', '2001:db8::1']), proxies)).toBe('2001:db8::1');
+    expect(clientAddress(request('fd12::1', '[2001:db8::2]:4711'), proxies)).toBe('2001:db8::2');
+    expect(clientAddress(request('10.1.2.3', '203.0.113.9:51000'), proxies)).toBe('203.0.113.9');
+  });
+
+  it('stays the proxy’s when the proxy said nothing usable, or only named other proxies of ours', () => {
+    expect(clientAddress(request('10.1.2.3'), proxies)).toBe('10.1.2.3');
+    expect(clientAddress(request('10.1.2.3', 'unknown'), proxies)).toBe('10.1.2.3');
+    expect(clientAddress(request('10.1.2.3', '203.0.113.5, garbage'), proxies)).toBe('10.1.2.3');
+    expect(clientAddress(request('10.1.2.3', '10.4.4.4'), proxies)).toBe('10.4.4.4');
+  });
+
+  it('refuses a trusted-proxy list it cannot read, at start-up, naming the variable', () => {
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/8', 'fd00::/129', '10.0.0.0/x']) {
+      expect(() => TrustedProxies.parse(bad)).toThrow('is not an IP address or a CIDR range');
+    }
+    const base = { AUTH_JWT_SECRET: 'x'.repeat(32), INTERNAL_AUTH_SECRET: 'y'.repeat(32) };
+    expect(() => gatewayConfig({ ...base, GATEWAY_TRUSTED_PROXIES: '10.0.0.0/8,lb.internal' })).toThrow(/GATEWAY_TRUSTED_PROXIES.*"lb\.internal" is not an IP address/);
+    expect(gatewayConfig({ ...base, GATEWAY_TRUSTED_PROXIES: '10.0.0.0/8' }).limits.trustedProxies?.has('10.3.3.3')).toBe(true);
+    expect(gatewayConfig(base).limits.trustedProxies).toBeUndefined();
+  });
+});

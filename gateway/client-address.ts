@@ -1,0 +1,64 @@
+import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * The proxies in front of the gateway (GATEWAY_TRUSTED_PROXIES): addresses and CIDR ranges, IPv4
+ * or IPv6, e.g. `10.0.0.0/8,::1`. Only a connection from one of them may say, in
+ * X-Forwarded-For, whom it forwards for.
+ */
+export class TrustedProxies {
+  private readonly list = new BlockList();
+
+  constructor(readonly entries: readonly string[]) {
+    for (const entry of entries) {
+      const [address = '', prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      const bits = prefix === undefined ? undefined : Number(prefix);
+      const maxBits = family === 6 ? 128 : 32;
+      if (!family || extra !== undefined || (bits !== undefined && (!/^\d+$/.test(prefix!) || bits > maxBits))) {
+        throw new Error(`"${entry}" is not an IP address or a CIDR range (e.g. 10.0.0.0/8 or fd00::/8)`);
+      }
+      const type = family === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) this.list.addAddress(address, type);
+      else this.list.addSubnet(address, bits, type);
+    }
+  }
+
+  static parse(value: string | undefined): TrustedProxies {
+    return new TrustedProxies((value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean));
+  }
+
+  has(address: string): boolean {
+    const family = isIP(address);
+    return family !== 0 && this.list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  }
+}
+
+/**
+ * The address a request comes from: the connection's peer, unless the peer is a trusted proxy.
+ * Then X-Forwarded-For is read from the right, where each proxy appended the address it was
+ * connected from, and the first address that is not a trusted proxy is the caller's. Whatever
+ * stands left of it could have been written by the caller, so it is never read. An entry that is
+ * not an address ends the walk at the proxy that wrote it.
+ */
+export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'> | undefined, trusted: TrustedProxies | undefined): string | undefined {
+  let address = req?.socket?.remoteAddress;
+  if (!address || !trusted?.has(address)) return address;
+  const header = req!.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = withoutPort(hops[i]!.trim());
+    if (!isIP(hop)) return address;
+    address = hop;
+    if (!trusted.has(hop)) return hop;
+  }
+  return address;
+}
+
+/** `203.0.113.5:41234` and `[2001:db8::1]:41234`, as some proxies write them, to the address alone. */
+function withoutPort(hop: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(hop);
+  return v4 ? v4[1]! : hop;
+}
