@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, TrustedProxies } from './client-address.ts';
+import { clientAddress, rateKeyOf, TrustedProxies } from './client-address.ts';
 import { gatewayConfig } from './env.ts';
 
 const request = (remoteAddress: string, forwardedFor?: string | string[]) => ({
@@ -38,6 +38,30 @@ describe('the address a signed-out caller is counted by', () => {
     expect(clientAddress(request('10.1.2.3', 'unknown'), proxies)).toBe('10.1.2.3');
     expect(clientAddress(request('10.1.2.3', '203.0.113.5, garbage'), proxies)).toBe('10.1.2.3');
     expect(clientAddress(request('10.1.2.3', '10.4.4.4'), proxies)).toBe('10.4.4.4');
+  });
+
+  it('counts an IPv6 caller by its /64, so that one host cannot take a new limit with each of its addresses', () => {
+    expect(rateKeyOf('203.0.113.5')).toBe('203.0.113.5');
+    expect(rateKeyOf('::ffff:203.0.113.5')).toBe('203.0.113.5');
+    expect(rateKeyOf('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(rateKeyOf('2001:DB8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(rateKeyOf('2001:0db8:0001:0002:0:0:0:9')).toBe('2001:db8:1:2::/64');
+    expect(rateKeyOf('2001:db8:1:3::1')).not.toBe(rateKeyOf('2001:db8:1:2::1'));
+    expect(rateKeyOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(rateKeyOf('::1')).toBe('0:0:0:0::/64');
+    expect(rateKeyOf('64:ff9b::192.0.2.33')).toBe('64:ff9b:0:0::/64');
+  });
+
+  it('refuses a range that would trust every address, or every IPv4 one through its mapped form', () => {
+    for (const all of ['0.0.0.0/0', '::/0', '::ffff:10.0.0.0/8', '::ffff:192.168.0.0/16', '::/80', '::ffff:0:0/96']) {
+      expect(() => TrustedProxies.parse(all), all).toThrow('would trust every');
+    }
+    // A mapped range written with its IPv6 length is the IPv4 range it names.
+    const mapped = TrustedProxies.parse('::ffff:10.0.0.0/104');
+    expect(mapped.has('10.1.2.3')).toBe(true);
+    expect(mapped.has('::ffff:10.1.2.3')).toBe(true);
+    expect(mapped.has('11.1.2.3')).toBe(false);
+    expect(TrustedProxies.parse('fd00::/8').has('203.0.113.5')).toBe(false);
   });
 
   it('refuses a trusted-proxy list it cannot read, at start-up, naming the variable', () => {

@@ -5,6 +5,11 @@ import { BlockList, isIP } from 'node:net';
  * The proxies in front of the gateway (GATEWAY_TRUSTED_PROXIES): addresses and CIDR ranges, IPv4
  * or IPv6, e.g. `10.0.0.0/8,::1`. Only a connection from one of them may say, in
  * X-Forwarded-For, whom it forwards for.
+ *
+ * An IPv6 range also matches IPv4 peers in their mapped form (`::ffff:a.b.c.d`, as a server
+ * listening on `::` sees them). So a range that would trust every IPv4 address is refused:
+ * `::ffff:10.0.0.0/8`, copied from a mapped peer address, is `::/8`, not 10.0.0.0/8 (write
+ * `10.0.0.0/8`, or `::ffff:10.0.0.0/104`). So is any range that trusts every address.
  */
 export class TrustedProxies {
   private readonly list = new BlockList();
@@ -19,8 +24,16 @@ export class TrustedProxies {
         throw new Error(`"${entry}" is not an IP address or a CIDR range (e.g. 10.0.0.0/8 or fd00::/8)`);
       }
       const type = family === 6 ? 'ipv6' : 'ipv4';
-      if (bits === undefined) this.list.addAddress(address, type);
-      else this.list.addSubnet(address, bits, type);
+      if (bits === undefined) {
+        this.list.addAddress(address, type);
+        continue;
+      }
+      const range = new BlockList();
+      range.addSubnet(address, bits, type);
+      if (bits === 0 || (range.check('0.0.0.0', 'ipv4') && range.check('255.255.255.255', 'ipv4'))) {
+        throw new Error(`"${entry}" would trust every ${bits === 0 ? '' : 'IPv4 '}address, so anyone could name any caller; name the proxies' own addresses or ranges (an IPv4 range as 10.0.0.0/8, not ::ffff:10.0.0.0/8)`);
+      }
+      this.list.addSubnet(address, bits, type);
     }
   }
 
@@ -53,6 +66,37 @@ export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'> |
     if (!trusted.has(hop)) return hop;
   }
   return address;
+}
+
+/**
+ * What a signed-out caller is counted by: an IPv4 address as it is, an IPv6 one by its /64. One
+ * home or host is given a whole /64, so counting each of its 2^64 addresses apart would give a
+ * caller a new limit with each request.
+ */
+export function rateKeyOf(address: string): string {
+  const bare = address.split('%')[0]!;
+  if (isIP(bare) !== 6) return address;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped) return mapped[1]!;
+  return `${expandIPv6(bare).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight groups of an IPv6 address, `::` filled in and an IPv4 tail as two groups. */
+function expandIPv6(address: string): string[] {
+  const [head = '', tail] = address.split('::') as [string, string | undefined];
+  const groups = (part: string) =>
+    part
+      .split(':')
+      .filter(Boolean)
+      .flatMap((group) => (group.includes('.') ? ipv4Groups(group) : [group.toLowerCase().replace(/^0+(?=.)/, '')]));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  return [...left, ...Array.from({ length: 8 - left.length - right.length }, () => '0'), ...right];
+}
+
+function ipv4Groups(dotted: string): string[] {
+  const [a = 0, b = 0, c = 0, d = 0] = dotted.split('.').map(Number);
+  return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
 }
 
 /** `203.0.113.5:41234` and `[2001:db8::1]:41234`, as some proxies write them, to the address alone. */

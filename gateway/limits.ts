@@ -9,7 +9,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
 import { DEFAULT_LIST_SIZE, operationCost } from './cost.ts';
-import { clientAddress, type TrustedProxies } from './client-address.ts';
+import { clientAddress, rateKeyOf, type TrustedProxies } from './client-address.ts';
 
 /** What one request may ask of the gateway. Every refusal is a coded error; the server stays up. */
 export interface GatewayLimits {
@@ -108,7 +108,8 @@ function callerKey(context: unknown, trustedProxies: TrustedProxies | undefined)
   if (identity && identity.subject !== 'anonymous') return `subject:${identity.subject}`;
   // The connection's own address; x-forwarded-for only as written by proxies the gateway was told
   // to trust: a caller could otherwise spend another address's limit, or a new one each request.
-  return `address:${clientAddress(req, trustedProxies) ?? 'unknown'}`;
+  const address = clientAddress(req, trustedProxies);
+  return `address:${address ? rateKeyOf(address) : 'unknown'}`;
 }
 
 /** A fixed one-minute window per caller: simple, bounded memory, and enough to stop a flood. */

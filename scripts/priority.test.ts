@@ -10,8 +10,22 @@ describe('the workers’ priority', () => {
     expect(DEFAULT_WORKER_NICE).toBe(10);
     expect(workerNiceOffset({ WORKER_NICE: '0' })).toBe(0);
     expect(workerNiceOffset({ WORKER_NICE: '19' })).toBe(19);
-    for (const bad of ['20', '-5', 'low', '2.5']) {
+    expect(workerNiceOffset({ WORKER_NICE: ' ' })).toBe(DEFAULT_WORKER_NICE);
+    expect(workerNiceOffset({ WORKER_NICE: ' 5 ' })).toBe(5);
+    for (const bad of ['20', '-5', 'low', '2.5', '1e1', '0x5', '-0']) {
       expect(() => workerNiceOffset({ WORKER_NICE: bad })).toThrow(`WORKER_NICE=${bad} must be a whole number from 0`);
+    }
+  });
+
+  it('is lowered on the threads a process already started too, had the launcher been held up', async () => {
+    const child = spawn(process.execPath, ['-e', 'require("crypto").pbkdf2("a", "b", 1, 8, "sha256", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500)); // its threads are all there by now
+      expect(threadNiceness(child.pid!).length).toBeGreaterThan(4);
+      lowerPriority(child.pid, 10, () => {});
+      expect(new Set(threadNiceness(child.pid!))).toEqual(new Set([Math.min(19, getPriority() + 10)]));
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /**
@@ -20,26 +21,37 @@ export const DEFAULT_WORKER_NICE = 10;
 
 export function workerNiceOffset(env: NodeJS.ProcessEnv): number {
   const raw = env.WORKER_NICE;
-  if (raw === undefined || raw === '') return DEFAULT_WORKER_NICE;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 19) {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_WORKER_NICE;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || value > 19) {
     throw new Error(`WORKER_NICE=${raw} must be a whole number from 0 (the workers as urgent as the services) to 19 (the least urgent)`);
   }
   return value;
 }
 
 /**
- * Runs a process `offset` nice levels below this one (at most 19). Called in the same tick as
- * the spawn: on Linux this sets the niceness of the process's first thread only, and the threads
- * Node.js starts afterwards inherit it from that thread. A process that already exited, or a
- * system that refuses, leaves it as it is: priority is a preference, not worth stopping for.
+ * Runs a process `offset` nice levels below this one (at most 19). On Linux a niceness belongs to
+ * a thread: the process's first thread is set, then any other it already started (called right
+ * after the spawn there are none, unless the launcher was held up); the threads started later
+ * inherit it from the first. A process that already exited, or a system that refuses, leaves it
+ * as it is: priority is a preference, not worth stopping for.
  */
 export function lowerPriority(pid: number | undefined, offset: number, warn: (message: string) => void): void {
   if (pid === undefined || offset === 0) return;
   const niceness = Math.min(19, getPriority() + offset);
   try {
     setPriority(pid, niceness);
+    for (const thread of threadsOf(pid)) if (thread !== pid) setPriority(thread, niceness);
   } catch (error) {
     warn(`could not lower the priority of pid ${pid} to niceness ${niceness}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A process's threads (Linux); none elsewhere, where a process has one niceness. */
+function threadsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [];
   }
 }

@@ -17,6 +17,7 @@ import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, star
 import { policyFromEnv, Supervisor } from './supervisor.ts';
 import { lowerPriority, workerNiceOffset } from './priority.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
+import { gatewayConfig } from '../gateway/env.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 const fail = (message: string): never => {
@@ -74,6 +75,20 @@ function workerPriority() {
     return workerNiceOffset(env);
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
+  }
+}
+checkGatewaySettings();
+/**
+ * The gateway's own settings (GATEWAY_*, AUTH_*), checked before anything starts: the gateway
+ * starts last, and would refuse a mistake only once everything else is up. The secrets the
+ * launcher generates later are stood in for.
+ */
+function checkGatewaySettings() {
+  const standIn = 'a stand-in for the secret the launcher generates';
+  try {
+    gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? standIn }) });
+  } catch (error) {
+    fail(`the gateway would not start: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 let database: RunningDatabase | undefined;

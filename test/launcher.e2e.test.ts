@@ -238,6 +238,20 @@ describe('npm start', () => {
     }
   }, 60_000);
 
+  it('refuses a setting of the workers or of the gateway before starting anything, and says which', async () => {
+    for (const [setting, message] of [
+      [{ WORKER_NICE: 'low' }, 'WORKER_NICE=low must be a whole number from 0'],
+      [{ GATEWAY_TRUSTED_PROXIES: 'lb.internal' }, 'the gateway would not start: Invalid configuration:\n  GATEWAY_TRUSTED_PROXIES: "lb.internal" is not an IP address'],
+      [{ GATEWAY_TRUSTED_PROXIES: '::ffff:10.0.0.0/8' }, 'would trust every IPv4 address'],
+    ] as const) {
+      const run = launch({ ...(await portsEnv()), ...setting });
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(message);
+      expect(run.output()).not.toContain('[start] starting');
+      expect(existsSync(lockFile)).toBe(false);
+    }
+  }, 60_000);
+
   it('refuses to start when FERRETDB_PORT is taken, before starting anything', async () => {
     const env = { ...(await portsEnv()), FERRETDB_PORT: String(await freePort()) };
     const blocker: Server = createServer();

@@ -162,6 +162,11 @@ describe('abuse limits at the gateway', () => {
         for (let i = 0; i < 3; i++) expect(await send('127.0.0.2', '203.0.113.7')).toBe(200);
         expect(await send('127.0.0.2', '203.0.113.8')).toBe(429);
         expect(await send('127.0.0.1', '203.0.113.7')).toBe(200);
+        // An IPv6 client is counted by its /64: a new address of the same host is the same caller.
+        const ipv6 = [];
+        for (let i = 1; i <= 4; i++) ipv6.push(await send('127.0.0.1', `2001:db8:7:7::${i}`));
+        expect(ipv6).toEqual([200, 200, 200, 429]);
+        expect(await send('127.0.0.1', '2001:db8:7:8::1')).toBe(200);
         return;
       }
       throw new Error('the rate limit never refused');
