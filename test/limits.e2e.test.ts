@@ -31,6 +31,21 @@ const stillServes = async (url: string) => {
   expect(res.data?.product?.title).toBe('Manifesto Mug');
 };
 
+/** A signed-out product query from `localAddress` (any 127.x address on loopback); its HTTP status. */
+function postFrom(url: string, localAddress: string, extraHeaders: Record<string, string> = {}): Promise<number> {
+  const { hostname, port, pathname } = new URL(url);
+  const body = JSON.stringify({ query: '{ product(sku: "MUG-001") { sku } }' });
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extraHeaders };
+  return new Promise<number>((resolve, reject) => {
+    const sent = request({ host: hostname, port, path: pathname, method: 'POST', localAddress, headers }, (response) => {
+      response.resume();
+      resolve(response.statusCode!);
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
 describe('abuse limits at the gateway', () => {
   const refusals: [string, string, string][] = [
     ['depth', `{ vendors { edges { node { products { edges { node { vendor { products { edges { node { sku } } } } } } } } } } }`, 'QUERY_TOO_COMPLEX'],
@@ -109,15 +124,7 @@ describe('abuse limits at the gateway', () => {
         });
         socket.on('error', () => resolve());
       });
-    const from = (localAddress: string) =>
-      new Promise<number>((resolve, reject) => {
-        const sent = request({ host: hostname, port, path: pathname, method: 'POST', localAddress, headers }, (response) => {
-          response.resume();
-          resolve(response.statusCode!);
-        });
-        sent.on('error', reject);
-        sent.end(body);
-      });
+    const from = (localAddress: string) => postFrom(limited.url, localAddress);
     try {
       // A refusal can only come within one minute's window: try again if the window turned meanwhile.
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -135,18 +142,7 @@ describe('abuse limits at the gateway', () => {
 
   it('behind a trusted proxy, counts each signed-out caller by the address the proxy forwards for, and only that proxy may say so', async () => {
     const limited = await system.startGateway({ limits: { ratePerMinute: 3, trustedProxies: TrustedProxies.parse('127.0.0.1') } });
-    const { hostname, port, pathname } = new URL(limited.url);
-    const body = JSON.stringify({ query: '{ product(sku: "MUG-001") { sku } }' });
-    const send = (localAddress: string, forwardedFor: string) =>
-      new Promise<number>((resolve, reject) => {
-        const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-forwarded-for': forwardedFor };
-        const sent = request({ host: hostname, port, path: pathname, method: 'POST', localAddress, headers }, (response) => {
-          response.resume();
-          resolve(response.statusCode!);
-        });
-        sent.on('error', reject);
-        sent.end(body);
-      });
+    const send = (localAddress: string, forwardedFor: string) => postFrom(limited.url, localAddress, { 'x-forwarded-for': forwardedFor });
     try {
       // A refusal can only come within one minute's window: try again if the window turned meanwhile.
       for (let attempt = 0; attempt < 2; attempt++) {
