@@ -41,7 +41,7 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
 
 const skus = ['BOOK-001', 'BOOK-002', 'MUG-001'] as const;
 
-/** How long placements took under the burst, and how many attempts failed (the last run's). */
+/** How long placements took under the burst, and how many attempts failed (of the latest placeAndShip). */
 let placementLatency = '';
 
 /** Enough stock for `count` orders spread over `skus`, received the way a distribution centre would. */

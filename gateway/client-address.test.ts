@@ -43,6 +43,7 @@ describe('the address a signed-out caller is counted by', () => {
   it('counts an IPv6 caller by its /64, so that one host cannot take a new limit with each of its addresses', () => {
     expect(rateKeyOf('203.0.113.5')).toBe('203.0.113.5');
     expect(rateKeyOf('::ffff:203.0.113.5')).toBe('203.0.113.5');
+    for (const mapped of ['0:0:0:0:0:ffff:203.0.113.5', '0::FFFF:203.0.113.5', '::ffff:cb00:7105']) expect(rateKeyOf(mapped), mapped).toBe('203.0.113.5');
     expect(rateKeyOf('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
     expect(rateKeyOf('2001:DB8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
     expect(rateKeyOf('2001:0db8:0001:0002:0:0:0:9')).toBe('2001:db8:1:2::/64');
@@ -53,7 +54,7 @@ describe('the address a signed-out caller is counted by', () => {
   });
 
   it('refuses a range that would trust every address, or every IPv4 one through its mapped form', () => {
-    for (const all of ['0.0.0.0/0', '::/0', '::ffff:10.0.0.0/8', '::ffff:192.168.0.0/16', '::/80', '::ffff:0:0/96']) {
+    for (const all of ['0.0.0.0/0', '::/0', '::ffff:10.0.0.0/8', '::ffff:192.168.0.0/16', '::/80', '::ffff:0:0/96', '0.0.0.0/1,128.0.0.0/1', '::ffff:0:0/97,::ffff:128.0.0.0/97']) {
       expect(() => TrustedProxies.parse(all), all).toThrow('would trust every');
     }
     // A mapped range written with its IPv6 length is the IPv4 range it names.

@@ -35,6 +35,10 @@ export class TrustedProxies {
       }
       this.list.addSubnet(address, bits, type);
     }
+    // Entries that only together trust everything (0.0.0.0/1 and 128.0.0.0/1): both ends of every /8.
+    if (Array.from({ length: 256 }, (_, a) => [`${a}.0.0.0`, `${a}.255.255.255`]).flat().every((address) => this.has(address))) {
+      throw new Error(`"${entries.join(',')}" together would trust every IPv4 address, so anyone could name any caller; name the proxies' own addresses or ranges`);
+    }
   }
 
   static parse(value: string | undefined): TrustedProxies {
@@ -69,16 +73,20 @@ export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'> |
 }
 
 /**
- * What a signed-out caller is counted by: an IPv4 address as it is, an IPv6 one by its /64. One
- * home or host is given a whole /64, so counting each of its 2^64 addresses apart would give a
- * caller a new limit with each request.
+ * What a signed-out caller is counted by: an IPv4 address as it is (also written IPv4-mapped), an
+ * IPv6 one by its /64, the smallest block a network is given: counting each of its 2^64 addresses
+ * apart would give a caller a new limit with each request. (A home given a /56 still has up to
+ * 256 limits.)
  */
 export function rateKeyOf(address: string): string {
   const bare = address.split('%')[0]!;
   if (isIP(bare) !== 6) return address;
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
-  if (mapped) return mapped[1]!;
-  return `${expandIPv6(bare).slice(0, 4).join(':')}::/64`;
+  const groups = expandIPv6(bare);
+  if (groups.slice(0, 5).every((group) => group === '0') && groups[5] === 'ffff') {
+    const [high, low] = groups.slice(6).map((group) => Number.parseInt(group, 16));
+    return [high! >> 8, high! & 255, low! >> 8, low! & 255].join('.');
+  }
+  return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
 /** The eight groups of an IPv6 address, `::` filled in and an IPv4 tail as two groups. */

@@ -4,6 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { threadNiceness } from '../test/niceness.ts';
 import { DEFAULT_WORKER_NICE, lowerPriority, workerNiceOffset } from './priority.ts';
 
+/** Waits until Node.js has started its helper threads and its thread pool (the child's hash runs there). */
+async function threadsStarted(pid: number) {
+  const deadline = Date.now() + 10_000;
+  while (threadNiceness(pid).length < 7) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} started only ${threadNiceness(pid).length} threads`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('the workers’ priority', () => {
   it('is 10 nice levels below the services unless WORKER_NICE says otherwise, and refuses what is not a niceness', () => {
     expect(workerNiceOffset({})).toBe(DEFAULT_WORKER_NICE);
@@ -20,8 +29,7 @@ describe('the workers’ priority', () => {
   it('is lowered on the threads a process already started too, had the launcher been held up', async () => {
     const child = spawn(process.execPath, ['-e', 'require("crypto").pbkdf2("a", "b", 1, 8, "sha256", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 500)); // its threads are all there by now
-      expect(threadNiceness(child.pid!).length).toBeGreaterThan(4);
+      await threadsStarted(child.pid!);
       lowerPriority(child.pid, 10, () => {});
       expect(new Set(threadNiceness(child.pid!))).toEqual(new Set([Math.min(19, getPriority() + 10)]));
     } finally {
@@ -37,10 +45,8 @@ describe('the workers’ priority', () => {
     try {
       const warnings: string[] = [];
       lowerPriority(child.pid, 10, (line) => warnings.push(line));
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const threads = threadNiceness(child.pid!);
-      expect(threads.length).toBeGreaterThan(4);
-      expect(new Set(threads)).toEqual(new Set([expected]));
+      await threadsStarted(child.pid!);
+      expect(new Set(threadNiceness(child.pid!))).toEqual(new Set([expected]));
       expect(getPriority()).toBe(own); // the launcher itself stays as it was
       expect(warnings).toEqual([]);
       const exited = new Promise((resolve) => child.once('exit', resolve));

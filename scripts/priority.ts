@@ -41,9 +41,16 @@ export function lowerPriority(pid: number | undefined, offset: number, warn: (me
   const niceness = Math.min(19, getPriority() + offset);
   try {
     setPriority(pid, niceness);
-    for (const thread of threadsOf(pid)) if (thread !== pid) setPriority(thread, niceness);
   } catch (error) {
     warn(`could not lower the priority of pid ${pid} to niceness ${niceness}: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  for (const thread of threadsOf(pid)) {
+    try {
+      if (thread !== pid) setPriority(thread, niceness);
+    } catch {
+      // A thread that ended meanwhile.
+    }
   }
 }
 
