@@ -4,15 +4,15 @@ import { getPriority, setPriority } from 'node:os';
 /**
  * The launcher runs every process of the system on one machine, where the stage workers (the
  * background: draining queues, relaying hand-offs) compete for the same cores as the services a
- * client waits on. Measured on 2 cores (docs/benchmarks.md), a burst of 300 placements took 37-45 s
- * with everything at the same priority and 11-15 s with the workers 10 nice levels below the
- * services, and the orders shipped at about the same rate. So the workers yield the CPU to the subgraphs and
- * the gateway when they compete, and use it all when nobody else needs it.
+ * client waits on. Measured on 2 cores (docs/benchmarks.md), a burst of 300 placements took
+ * 37-45 s with everything at the same priority and 11-15 s with the workers 10 nice levels below
+ * the services, and the orders shipped at about the same rate. So the workers yield the CPU to
+ * the subgraphs and the gateway when they compete, and use it all when nobody else needs it.
  *
  * The embedded database is not ranked against them: it runs in a session of its own (so that
- * Ctrl-C reaches it last), and where the kernel groups processes by session (autogroup, the
- * default of most Linux desktops and of this project's machines) niceness only orders processes
- * within a group.
+ * Ctrl-C reaches it last), and where the kernel groups processes by session (autogroup, on in
+ * many Linux kernels and on this project's machines) niceness only orders processes within a
+ * group.
  *
  * WORKER_NICE: how many nice levels below the launcher the workers run, 0 (as urgent as the
  * services) to 19; default 10. Relative, so `nice -n 5 npm start` keeps the same order.
