@@ -15,7 +15,7 @@ export class TrustedProxies {
   private readonly list = new BlockList();
 
   constructor(readonly entries: readonly string[]) {
-    for (const entry of entries) {
+    for (const [index, entry] of entries.entries()) {
       const [address = '', prefix, extra] = entry.split('/');
       const family = isIP(address);
       const bits = prefix === undefined ? undefined : Number(prefix);
@@ -24,21 +24,18 @@ export class TrustedProxies {
         throw new Error(`"${entry}" is not an IP address or a CIDR range (e.g. 10.0.0.0/8 or fd00::/8)`);
       }
       const type = family === 6 ? 'ipv6' : 'ipv4';
-      if (bits === undefined) {
-        this.list.addAddress(address, type);
-        continue;
+      if (bits === undefined) this.list.addAddress(address, type);
+      else this.list.addSubnet(address, bits, type);
+      if (this.trustsEveryIPv4Address()) {
+        const together = index > 0 ? ', with the entries before it,' : '';
+        throw new Error(`"${entry}"${together} would trust every IPv4 address, so anyone could name any caller; name the proxies' own addresses or ranges (an IPv4 range as 10.0.0.0/8, not ::ffff:10.0.0.0/8)`);
       }
-      const range = new BlockList();
-      range.addSubnet(address, bits, type);
-      if (bits === 0 || (range.check('0.0.0.0', 'ipv4') && range.check('255.255.255.255', 'ipv4'))) {
-        throw new Error(`"${entry}" would trust every ${bits === 0 ? '' : 'IPv4 '}address, so anyone could name any caller; name the proxies' own addresses or ranges (an IPv4 range as 10.0.0.0/8, not ::ffff:10.0.0.0/8)`);
-      }
-      this.list.addSubnet(address, bits, type);
     }
-    // Entries that only together trust everything (0.0.0.0/1 and 128.0.0.0/1): both ends of every /8.
-    if (Array.from({ length: 256 }, (_, a) => [`${a}.0.0.0`, `${a}.255.255.255`]).flat().every((address) => this.has(address))) {
-      throw new Error(`"${entries.join(',')}" together would trust every IPv4 address, so anyone could name any caller; name the proxies' own addresses or ranges`);
-    }
+  }
+
+  /** One range (`::/0`, `::ffff:10.0.0.0/8`) or several together (0.0.0.0/1 and 128.0.0.0/1): both ends of every /8 trusted. */
+  private trustsEveryIPv4Address(): boolean {
+    return Array.from({ length: 256 }, (_, a) => [`${a}.0.0.0`, `${a}.255.255.255`]).flat().every((address) => this.has(address));
   }
 
   static parse(value: string | undefined): TrustedProxies {

@@ -36,13 +36,17 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
-      GATEWAY_TRUSTED_PROXIES: z.string().optional().superRefine((value, context) => {
-        try {
-          TrustedProxies.parse(value);
-        } catch (error) {
-          context.addIssue({ code: 'custom', message: (error as Error).message });
-        }
-      }),
+      GATEWAY_TRUSTED_PROXIES: z
+        .string()
+        .optional()
+        .transform((value, context) => {
+          try {
+            return value ? TrustedProxies.parse(value) : undefined;
+          } catch (error) {
+            context.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+        }),
       // Read-mostly subgraphs whose answers the gateway caches (emptied by their own mutations); "" for none.
       GATEWAY_CACHED_SUBGRAPHS: z.string().default(defaultCachedSubgraphs.subgraphs.join(',')),
       GATEWAY_CACHE_TTL_MS: limit(defaultCachedSubgraphs.ttlMs),
@@ -65,7 +69,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     ratePerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
     timeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
     trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS,
-    trustedProxies: env.GATEWAY_TRUSTED_PROXIES ? TrustedProxies.parse(env.GATEWAY_TRUSTED_PROXIES) : undefined,
+    trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
   };
   return {
     port: env.GATEWAY_PORT,
