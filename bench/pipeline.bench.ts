@@ -41,9 +41,6 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
 
 const skus = ['BOOK-001', 'BOOK-002', 'MUG-001'] as const;
 
-/** How long placements took under the burst, and how many attempts failed (of the latest placeAndShip). */
-let placementLatency = '';
-
 /** Enough stock for `count` orders spread over `skus`, received the way a distribution centre would. */
 async function restock(gatewayUrl: string, count: number) {
   const receiptIds = await Promise.all(
@@ -101,7 +98,7 @@ async function placeAndShip(gatewayUrl: string, count: number) {
   const placedSeconds = (Date.now() - startedAt) / 1000;
   placements.sort((a, b) => a - b);
   const at = (q: number) => (placements[Math.min(placements.length - 1, Math.ceil(q * placements.length) - 1)] ?? Number.NaN).toFixed(0);
-  placementLatency = `placeOrder while placing (from a first attempt to its success): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms; failed attempts (retried with the same key) ${failedAttempts}`;
+  const placement = `placeOrder while placing (from a first attempt to its success): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms; failed attempts (retried with the same key) ${failedAttempts}`;
   // Waits until every order is SHIPPED, reading the 25 oldest not yet seen SHIPPED every second
   // (BENCH_POLL_MS), and the next 25 at once when those all are: orders ship roughly in the order
   // they were placed. The poller's reads are load the pipeline it measures must serve; reading
@@ -118,7 +115,7 @@ async function placeAndShip(gatewayUrl: string, count: number) {
     if (Date.now() - startedAt > 600_000) throw new Error(`${remaining.length} orders not shipped after 600 s`);
     if (shipped.size < chunk.length) await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-  return { ids, startedAt, placedSeconds };
+  return { ids, startedAt, placedSeconds, placement };
 }
 
 /** When each order became SHIPPED, from its history (read after the run, so not part of its load). */
@@ -199,7 +196,7 @@ async function main() {
     const total = [...used.values()].reduce((a, b) => a + b, 0);
     const idleTotal = [...idle.values()].reduce((a, b) => a + b, 0);
     process.stdout.write(
-      `\n${placementLatency}\n` +
+      `\n${run.placement}\n` +
         `database requests per order, restocking and polling included: ${(total / orders).toFixed(0)} (${[...used].map(([c, n]) => `${c} ${(n / orders).toFixed(1)}`).join(', ')})\n` +
         `database requests per second while idle: ${(idleTotal / 5).toFixed(0)} (${[...idle].map(([c, n]) => `${c} ${(n / 5).toFixed(1)}`).join(', ')})\n`,
     );

@@ -60,37 +60,25 @@ const replicaPlans = [...new Set(replicaNames as RegionName[])].map((name) => ({
   dbName: `customers_${name}`,
 }));
 
-const supervisor = new Supervisor(say, supervisionPolicy());
-function supervisionPolicy() {
+/** A setting read before anything starts; one it cannot read stops the launcher, saying why. */
+function setting<T>(read: () => T, context = ''): T {
   try {
-    return policyFromEnv(env);
+    return read();
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
+    return fail(`${context}${error instanceof Error ? error.message : String(error)}`);
   }
 }
+const supervisor = new Supervisor(say, setting(() => policyFromEnv(env)));
 /** How many nice levels below the services the stage workers run (scripts/priority.ts): they yield the CPU to what clients wait on. */
-const workerNice = workerPriority();
-function workerPriority() {
-  try {
-    return workerNiceOffset(env);
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
-  }
-}
-checkGatewaySettings();
-/**
- * The gateway's own settings (GATEWAY_*, AUTH_*), checked before anything starts: the gateway
- * starts last, and would refuse a mistake only once everything else is up. The secrets the
- * launcher generates later are stood in for.
- */
-function checkGatewaySettings() {
-  const standIn = 'a stand-in for the secret the launcher generates';
-  try {
-    gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? standIn }) });
-  } catch (error) {
-    fail(`the gateway would not start: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
+const workerNice = setting(() => workerNiceOffset(env));
+// The gateway's own settings (GATEWAY_*, AUTH_*), checked before anything starts: the gateway
+// starts last, and would refuse a mistake only once everything else is up. The secrets the
+// launcher generates later are stood in for.
+const standIn = 'a stand-in for the secret the launcher generates';
+setting(
+  () => gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? standIn }) }),
+  'the gateway would not start: ',
+);
 let database: RunningDatabase | undefined;
 let stopping = false;
 
