@@ -8,6 +8,8 @@
 import { MongoClient } from 'mongodb';
 import { demo } from '../subgraphs/demo-data.ts';
 import { startLauncher } from './system.ts';
+import { cpuOfTree, cpuSince } from './process-cpu.ts';
+import { activitySince, settleMs, tableActivity } from './table-activity.ts';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 300);
 const boundOrders = Number(process.env.BENCH_BOUND_ORDERS ?? 80);
@@ -99,13 +101,15 @@ async function placeAndShip(gatewayUrl: string, count: number) {
   placements.sort((a, b) => a - b);
   const at = (q: number) => (placements[Math.min(placements.length - 1, Math.ceil(q * placements.length) - 1)] ?? Number.NaN).toFixed(0);
   const placement = `placeOrder while placing (from a first attempt to its success): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms; failed attempts (retried with the same key) ${failedAttempts}`;
-  // Waits until every order is SHIPPED, reading the 25 oldest not yet seen SHIPPED every second
-  // (BENCH_POLL_MS), and the next 25 at once when those all are: orders ship roughly in the order
-  // they were placed. The poller's reads are load the pipeline it measures must serve; reading
-  // every remaining order each time was about 9 database requests per order.
+  // Waits until every order is SHIPPED, reading the 5 oldest not yet seen SHIPPED every second
+  // (BENCH_POLL_MS), and the next 5 at once when those all are: orders ship roughly in the order
+  // they were placed. When each shipped does not matter here (it is read from the histories
+  // afterwards), only when the last one has. The poller's reads are load the pipeline it measures
+  // must serve: reading every remaining order each time was about 9 database requests per order,
+  // the 25 oldest each second about 13 at 2 orders/s.
   let remaining = ids;
   while (remaining.length > 0) {
-    const chunk = remaining.slice(0, 25);
+    const chunk = remaining.slice(0, 5);
     const data = await gql<Record<string, { status: string } | null>>(gatewayUrl, `{ ${chunk.map((id, j) => `o${j}: order(id: "${id}") { status }`).join(' ')} }`);
     const statuses = chunk.map((_, j) => data[`o${j}`]?.status ?? 'MISSING');
     const failed = chunk.filter((_, i) => /DECLINED|OUT_OF_STOCK|CANCELLED/.test(statuses[i]!));
@@ -183,13 +187,24 @@ async function main() {
   authorization = system.authorization.ada;
   warehouseAuthorization = system.authorization.warehouse;
   try {
-    // What the system asks of its database while nobody uses it (workers polling, relays).
+    // What the system asks of its database while nobody uses it (workers polling, relays), after
+    // its start-up work is over: the first seconds after the launcher is up read 16-33 requests
+    // and 40-64% of a core from one run to the next.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
     const idleFrom = await databaseRequests(debugAddr);
+    const idleCpuFrom = cpuOfTree(system.pid);
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const idle = difference(await databaseRequests(debugAddr), idleFrom);
+    const idleCpu = cpuSince(cpuOfTree(system.pid), idleCpuFrom).reduce((sum, [, seconds]) => sum + seconds, 0) / 5;
     const before = await databaseRequests(debugAddr);
+    const onPostgres = (extraEnv.EMBEDDED_DB ?? process.env.EMBEDDED_DB ?? 'postgresql') === 'postgresql' && !process.env.MONGODB_URI;
+    const tablesBefore = onPostgres ? await tableActivity(system.dataDir) : undefined;
+    const cpuBefore = cpuOfTree(system.pid);
     const run = await placeAndShip(system.gatewayUrl, orders);
+    const cpu = cpuSince(cpuOfTree(system.pid), cpuBefore);
     const used = difference(await databaseRequests(debugAddr), before);
+    if (tablesBefore) await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const tables = tablesBefore && activitySince(await tableActivity(system.dataDir), tablesBefore);
     const result = await shippedTimes(system.gatewayUrl, run);
     const raw = await rawWriteRate(system.mongoUri!);
     row([orders, result.placedSeconds.toFixed(1), result.seconds.toFixed(1), result.perSecond.toFixed(1), result.steady.toFixed(1), raw.toFixed(0)]);
@@ -198,8 +213,22 @@ async function main() {
     process.stdout.write(
       `\n${run.placement}\n` +
         `database requests per order, restocking and polling included: ${(total / orders).toFixed(0)} (${[...used].map(([c, n]) => `${c} ${(n / orders).toFixed(1)}`).join(', ')})\n` +
-        `database requests per second while idle: ${(idleTotal / 5).toFixed(0)} (${[...idle].map(([c, n]) => `${c} ${(n / 5).toFixed(1)}`).join(', ')})\n`,
+        `database requests per second while idle: ${(idleTotal / 5).toFixed(0)} (${[...idle].map(([c, n]) => `${c} ${(n / 5).toFixed(1)}`).join(', ')}); CPU while idle: ${(idleCpu * 100).toFixed(0)}% of a core\n`,
     );
+    // CPU per order: every process of the system, from restocking for the run (three receipts)
+    // until the last order was seen SHIPPED.
+    const cpuTotal = cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
+    const ms = (seconds: number) => ((seconds * 1000) / orders).toFixed(0);
+    const share = (pattern: RegExp) => cpu.filter(([name]) => pattern.test(name)).reduce((sum, [, seconds]) => sum + seconds, 0);
+    const database = share(/^(FerretDB|PostgreSQL)$/);
+    process.stdout.write(
+      `CPU per order: ${ms(cpuTotal)} ms (FerretDB ${ms(share(/^FerretDB$/))}, PostgreSQL ${ms(share(/^PostgreSQL$/))}, Node.js ${ms(cpuTotal - database)}: ` +
+        `${cpu.filter(([name]) => !/^(FerretDB|PostgreSQL)$/.test(name)).map(([name, seconds]) => `${name} ${ms(seconds)}`).join(', ')})\n`,
+    );
+    if (tables) {
+      process.stdout.write('\nper order, by collection (PostgreSQL table statistics, the run and the 11 s after it; a read is a scan of the table, also the read half of an update or delete)\n| collection | reads | inserts | updates | deletes |\n|---|---|---|---|---|\n');
+      for (const [name, a] of tables) row([name, (a.reads / orders).toFixed(1), (a.inserted / orders).toFixed(1), (a.updated / orders).toFixed(1), (a.deleted / orders).toFixed(1)]);
+    }
   } finally {
     await system.stop();
   }

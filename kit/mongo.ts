@@ -21,11 +21,10 @@ export async function connectMongo(uri: string, appName: string, { waitMs = conn
       appName,
       maxPoolSize: 20,
       serverSelectionTimeoutMS: 5_000,
-      // Every command's round trip is timed (metrics) and, inside a traced request, a span.
-      monitorCommands: true,
     });
     try {
-      instrumentMongoClient(client);
+      // Every command's round trip is timed (metrics) and, inside a traced request, a span.
+      instrumentMongoCommands();
       await client.connect();
       return client;
     } catch (error) {
@@ -76,10 +75,10 @@ export function watchServerMonitor(client: MongoClient, onStalled: (stalledMs: n
   return () => clearInterval(timer);
 }
 
-/** Database latency metrics and spans for a client created with `monitorCommands: true`. */
-export function instrumentMongoClient(client: MongoClient): void {
-  observeMongoCommands(client);
-  traceMongoCommands(client);
+/** Database latency metrics and spans, for every client of the process (kit/mongo-command-hooks.ts); once is enough. */
+export function instrumentMongoCommands(): void {
+  observeMongoCommands();
+  traceMongoCommands();
 }
 
 export function isDuplicateKeyError(error: unknown): boolean {

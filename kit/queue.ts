@@ -242,6 +242,11 @@ export class DurableQueue<P, R = unknown> {
     return { item, created: true };
   }
 
+  /** Whether the element is live (waiting, leased or parked), not finished or unknown: one lookup by `_id`. */
+  async isLive(id: string): Promise<boolean> {
+    return (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) !== null;
+  }
+
   async get(id: string): Promise<QueueItem<P, R> | null> {
     const live = (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null;
     return live ?? ((await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null);

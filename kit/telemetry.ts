@@ -4,8 +4,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Plugin } from 'graphql-yoga';
-import type { MongoClient } from 'mongodb';
 import { operationOf } from './metrics.ts';
+import { onMongoCommand, type CommandHook } from './mongo-command-hooks.ts';
 
 /**
  * Traces (OpenTelemetry). Off unless OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is
@@ -141,28 +141,21 @@ export function useTracing(service: string): Plugin {
 
 /**
  * A client span per MongoDB command issued inside a traced operation (background polling,
- * which belongs to no trace, is left out). The client must be created with `monitorCommands: true`,
- * after tracing started (kit/service.ts starts it first); while tracing is off, nothing listens.
+ * which belongs to no trace, is left out), for every client in the process
+ * (kit/mongo-command-hooks.ts). Called after tracing started (kit/service.ts starts it first);
+ * while tracing is off, nothing is added to any command.
  */
-export function traceMongoCommands(client: MongoClient): void {
-  if (!enabled) return;
-  const open = new Map<string, Span>();
-  const keyOf = (event: { address: string; requestId: number }) => `${event.address}:${event.requestId}`;
-  client.on('commandStarted', (event) => {
-    if (!trace.getSpan(context.active())) return;
-    const span = trace.getTracer('mongodb').startSpan(`mongodb ${event.commandName}`, {
-      kind: SpanKind.CLIENT,
-      attributes: { 'db.system': 'mongodb', 'db.namespace': event.databaseName, 'db.operation.name': event.commandName },
-    });
-    open.set(keyOf(event), span);
+export function traceMongoCommands(): void {
+  if (enabled) onMongoCommand(traceCommand);
+}
+const traceCommand: CommandHook = ({ database, name }) => {
+  if (!trace.getSpan(context.active())) return undefined;
+  const span = trace.getTracer('mongodb').startSpan(`mongodb ${name}`, {
+    kind: SpanKind.CLIENT,
+    attributes: { 'db.system': 'mongodb', 'db.namespace': database, 'db.operation.name': name },
   });
-  const finish = (event: { address: string; requestId: number }, failure?: string) => {
-    const span = open.get(keyOf(event));
-    if (!span) return;
-    open.delete(keyOf(event));
-    if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure });
+  return ({ error }) => {
+    if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
     span.end();
   };
-  client.on('commandSucceeded', (event) => finish(event));
-  client.on('commandFailed', (event) => finish(event, event.failure.message));
-}
+};

@@ -74,6 +74,34 @@ describe("tracking's event log", () => {
     }
   });
 
+  it("looks for other processes' entries at the idle pace while only its own are appended, and quickly once another's are", async () => {
+    await withLogs(2, { pollIntervalMs: 20 }, async ([busy, other], store) => {
+      if (!busy || !other) throw new Error('two logs expected');
+      // The busy process's lookups of the log's head (each is a database request), counted.
+      let headLookups = 0;
+      const headSeq = store.headSeq.bind(store);
+      store.headSeq = () => (headLookups++, headSeq());
+      const follower = busy.follow(null, () => true);
+      // 2 s of its own appends, one every 20 ms. Before, each one woke its loop, and a pass that
+      // read nothing still counted as busy while its own appends moved the log: a lookup per
+      // append and per pass: 107 here.
+      const until = Date.now() + 2_000;
+      for (let n = 0; Date.now() < until; n++) {
+        await busy.record([transition(n)]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(headLookups).toBeLessThan(50);
+      // Another process's entry is still read, within a backed-off interval (160 ms here) and
+      // whatever a busy machine adds to it.
+      await take(follower, 1);
+      const recordedAt = Date.now();
+      await other.record([{ ...transition(0), _id: 'ORDER:o-other:NEW>PLACED', elementId: 'o-other', orderId: 'o-other' }]);
+      for (;;) if ((await follower.next()).value.orderId === 'o-other') break;
+      expect(Date.now() - recordedAt).toBeLessThan(1_500);
+      await follower.return!();
+    });
+  });
+
   it('resumes a follower from any cursor, including entries older than what is kept in memory', async () => {
     const db = await dbs.create('eventlog');
     const store = new TrackingStore(db);

@@ -7,7 +7,7 @@ import { GatewayAuth } from '../gateway/auth.ts';
 import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
 import { closeServer, listen } from '../kit/http.ts';
 import { createLogger } from '../kit/logger.ts';
-import { instrumentMongoClient } from '../kit/mongo.ts';
+import { instrumentMongoCommands } from '../kit/mongo.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 
 export const silentLogger = createLogger('test', { level: 'silent' });
@@ -77,8 +77,8 @@ export class TestDatabases {
   async create(name: string): Promise<Db> {
     // As services connect (kit/mongo.ts): command round trips timed, and spans while tracing.
     if (!this.client) {
-      this.client = new MongoClient(inject('mongoUri'), { monitorCommands: true });
-      instrumentMongoClient(this.client);
+      this.client = new MongoClient(inject('mongoUri'));
+      instrumentMongoCommands();
       await this.client.connect();
     }
     const db = this.client.db(`t_${name}_${randomBytes(4).toString('hex')}`);

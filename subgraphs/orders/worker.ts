@@ -4,7 +4,7 @@ import { startWorker } from '../../kit/worker.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
 import { sweepUnpublished } from './address-changes.ts';
 import { createCoordinator } from './coordinator.ts';
-import { startJourney } from './place-order.ts';
+import { sweepStalledJourneys } from './place-order.ts';
 import type { OrderStore } from './store.ts';
 
 /**
@@ -20,9 +20,7 @@ export function startOrdersWorker(store: OrderStore, clients: ServiceClients, lo
     startWorker({ queue: store.chargeResults, handle: coordinator.handleChargeResult, logger, concurrency: options.concurrency }),
   ];
   const sweeper = setInterval(() => {
-    void store
-      .stalePlaced(new Date(Date.now() - 30_000), 100)
-      .then((orders) => Promise.all(orders.map((order) => startJourney(order, store))))
+    void sweepStalledJourneys(store, new Date(Date.now() - 30_000))
       .then(() => sweepUnpublished(store, new Date(Date.now() - 30_000)))
       .catch((error: unknown) => logger.warn('sweep for stalled orders and changes failed', { error: String(error) }));
   }, 10_000);

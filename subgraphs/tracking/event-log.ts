@@ -7,7 +7,7 @@ import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type Tra
 /** Transitions appended in one go at the most. */
 const MAX_GROUP = 200;
 
-/** How far the poll for other processes' entries slows down while nothing is appended. */
+/** How far the poll for other processes' entries slows down while none turn up. */
 const IDLE_BACK_OFF = 8;
 
 export interface EventLogOptions {
@@ -24,7 +24,7 @@ export interface EventLogOptions {
  * The log subscribers follow. Recording appends each new transition as entry n+1, only
  * after entry n exists (a unique `_id` settles two writers racing for a number), so the log
  * has no gaps and its order is the order of recording. Every tracking process follows the
- * log with one cheap `_id` lookup per poll (its own appends wake it at once), keeps the
+ * log with one cheap `_id` lookup per poll (what it appends itself it takes as written), keeps the
  * newest entries in memory, and serves all its subscribers from there: a subscriber is just
  * a cursor into the log, which is why resuming from a cursor loses nothing.
  */
@@ -47,8 +47,6 @@ export class EventLog {
   private readonly appendsUnderWay = new Map<string, Promise<number>>();
   private loop: ReturnType<typeof startLoop> | undefined;
   private probedAt = 0;
-  /** `readHead` when the last pass ended: a pass is idle if nothing was read, here or by an append, since. */
-  private readHeadAfterPass = 0;
   /** Entries below this are no longer kept in memory. */
   private oldestKept = 1;
   /** Entries below this are no longer kept in the database either: the same for every process, whatever its memory holds. */
@@ -61,11 +59,12 @@ export class EventLog {
   ) {}
 
   async start(): Promise<void> {
-    this.readHead = this.writeHead = this.readHeadAfterPass = await this.store.lastEventSeq();
+    this.readHead = this.writeHead = await this.store.lastEventSeq();
     this.oldestKept = this.readHead + 1; // nothing read yet is kept in memory
     this.floor = await this.store.eventFloor();
-    // After a quiet spell the polls back off to 8× the interval: the head lookup was a third of
-    // what an idle system asked its database. Appends made here still wake the loop at once.
+    // While no other process's entries turn up the polls back off to 8× the interval: the head
+    // lookup was a third of what an idle system asked its database. An append made here wakes the
+    // loop at once when another process's entries lie between what was read and what it wrote.
     this.loop = startLoop(() => this.catchUp(), {
       intervalMs: this.options.pollIntervalMs,
       idleMaxMs: this.options.pollIntervalMs * IDLE_BACK_OFF,
@@ -237,11 +236,18 @@ export class EventLog {
     // What this process just wrote need not be read back: the entries that follow what it has
     // read are taken as written (a lookup per transition saved). The rest, behind another
     // process's entries not read yet, are read in order by the loop.
+    let behind = false;
     for (const entry of written) {
-      if (entry.seq !== this.readHead + 1) break;
+      if (entry.seq <= this.readHead) continue; // the loop read it meanwhile
+      if (entry.seq !== this.readHead + 1) {
+        behind = true;
+        break;
+      }
       this.accept(entry);
     }
-    this.loop?.wake();
+    // Another process's entries lie between what was read and what was written here: the loop
+    // reads them, and these after them, now rather than at its next poll.
+    if (behind) this.loop?.wake();
     // The entries are in: failing now would have the senders deliver again and append them twice.
     // A head or a mark left behind is harmless (readers walk past the head; a redelivery finds the
     // event by its entry, appendedByOther, or appends it again, which readers skip as a repeat).
@@ -255,7 +261,10 @@ export class EventLog {
    * the recorded head: lookups that find something (FerretDB answers a miss far more slowly).
    * About once a second (on the first pass a second after the last probe) it also looks one
    * past the head, in case a writer's head update lagged.
-   * 'idle' when nothing new came since the last pass (read by it, or taken by an append here).
+   * 'idle' when it read nothing: the polls then back off. This process's own appends do not keep
+   * them fast. Alone (one tracking process, the usual case) it has nothing to read back, and the
+   * head lookup 20 times a second was 8% of what an order asked of the database. Once another
+   * process's entries turn up (within one backed-off interval), the polls are fast again.
    */
   private async catchUp(): Promise<boolean | 'idle'> {
     const probe = Date.now() - this.probedAt >= 1_000;
@@ -265,16 +274,18 @@ export class EventLog {
     }
     const known = Math.max(this.writeHead, await this.store.headSeq());
     const until = probe ? Number.POSITIVE_INFINITY : known;
+    let accepted = 0;
     for (let read = 0; read < 500 && this.readHead < until; read++) {
       const event = await this.store.eventAt(this.readHead + 1);
       if (!event) break;
       // An append of this process may have taken this entry while it was being read.
-      if (event.seq === this.readHead + 1) this.accept(event);
+      if (event.seq === this.readHead + 1) {
+        this.accept(event);
+        accepted++;
+      }
     }
     if (this.readHead < known) return true;
-    const moved = this.readHead !== this.readHeadAfterPass;
-    this.readHeadAfterPass = this.readHead;
-    return moved ? false : 'idle';
+    return accepted > 0 ? false : 'idle';
   }
 
   /** The entry after the newest one read: kept, and its waiters woken. */
