@@ -102,6 +102,33 @@ describe("tracking's event log", () => {
     });
   });
 
+  it("gives a subscriber the next move of an order recorded by another tracking process within a poll, while both record", async () => {
+    await withLogs(2, { pollIntervalMs: 50 }, async ([here, there]) => {
+      if (!here || !there) throw new Error('two logs expected');
+      const follower = here.follow(null, () => true, 'o-moves');
+      const move = (n: number): TransitionDoc => ({ ...transition(0), _id: `ORDER:o-moves:${n}`, elementId: 'o-moves', orderId: 'o-moves', to: `MOVE_${n}` });
+      // One order's moves alternate between the two processes, as deliveries land behind a load
+      // balancer: here records a move, there the next one a moment later.
+      const delays: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        await here.record([move(2 * round)]);
+        await take(follower, 1);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await there.record([move(2 * round + 1)]);
+        const recordedAt = Date.now();
+        expect((await take(follower, 1))[0]!.to).toBe(`MOVE_${2 * round + 1}`);
+        delays.push(Date.now() - recordedAt);
+        // Long enough for polls that back off to reach their slowest (400 ms), at varying phases.
+        await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
+      }
+      // The first is read within a backed-off interval (up to 400 ms); after that, within a 50 ms
+      // poll. Had its own moves let the polls back off, the median was 200 ms.
+      const median = delays.slice(2).sort((a, b) => a - b)[4]!;
+      expect(median).toBeLessThan(120);
+      await follower.return!();
+    });
+  });
+
   it('resumes a follower from any cursor, including entries older than what is kept in memory', async () => {
     const db = await dbs.create('eventlog');
     const store = new TrackingStore(db);

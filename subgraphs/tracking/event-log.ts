@@ -10,6 +10,9 @@ const MAX_GROUP = 200;
 /** How far the poll for other processes' entries slows down while none turn up. */
 const IDLE_BACK_OFF = 8;
 
+/** How long after it last read another process's entry its own appends keep the polls fast. */
+const OTHERS_ACTIVE_MS = 10_000;
+
 export interface EventLogOptions {
   /** How often to look for entries other tracking processes appended. */
   pollIntervalMs: number;
@@ -47,6 +50,10 @@ export class EventLog {
   private readonly appendsUnderWay = new Map<string, Promise<number>>();
   private loop: ReturnType<typeof startLoop> | undefined;
   private probedAt = 0;
+  /** When the loop last read an entry another tracking process appended (Date.now()). */
+  private othersReadAt = 0;
+  /** This process appended since the loop's last pass. */
+  private appendedSincePass = false;
   /** Entries below this are no longer kept in memory. */
   private oldestKept = 1;
   /** Entries below this are no longer kept in the database either: the same for every process, whatever its memory holds. */
@@ -233,6 +240,7 @@ export class EventLog {
     }
     const last = seqs.at(-1)!;
     this.writeHead = Math.max(this.writeHead, last);
+    this.appendedSincePass = true;
     // What this process just wrote need not be read back: the entries that follow what it has
     // read are taken as written (a lookup per transition saved). The rest, behind another
     // process's entries not read yet, are read in order by the loop.
@@ -246,8 +254,9 @@ export class EventLog {
       this.accept(entry);
     }
     // Another process's entries lie between what was read and what was written here: the loop
-    // reads them, and these after them, now rather than at its next poll.
-    if (behind) this.loop?.wake();
+    // reads them, and these after them, now rather than at its next poll. While another process
+    // appends too, the loop polls again soon as well: the order's next move may be recorded there.
+    if (behind || this.othersActive()) this.loop?.wake();
     // The entries are in: failing now would have the senders deliver again and append them twice.
     // A head or a mark left behind is harmless (readers walk past the head; a redelivery finds the
     // event by its entry, appendedByOther, or appends it again, which readers skip as a repeat).
@@ -261,10 +270,13 @@ export class EventLog {
    * the recorded head: lookups that find something (FerretDB answers a miss far more slowly).
    * About once a second (on the first pass a second after the last probe) it also looks one
    * past the head, in case a writer's head update lagged.
-   * 'idle' when it read nothing: the polls then back off. This process's own appends do not keep
-   * them fast. Alone (one tracking process, the usual case) it has nothing to read back, and the
-   * head lookup 20 times a second was 8% of what an order asked of the database. Once another
-   * process's entries turn up (within one backed-off interval), the polls are fast again.
+   * 'idle' when it read nothing: the polls then back off. This process's own appends wake the
+   * loop and keep the polls fast only while another process appends too (one of its entries read
+   * in the last 10 s): then the next move of an order, recorded there, reaches this process's
+   * subscribers within a poll.
+   * Alone (one tracking process, the usual case) there is nothing to read back, and the head
+   * lookup 20 times a second was 8% of what an order asked of the database. Another process's
+   * first entry after a quiet spell is read within one backed-off interval.
    */
   private async catchUp(): Promise<boolean | 'idle'> {
     const probe = Date.now() - this.probedAt >= 1_000;
@@ -285,7 +297,15 @@ export class EventLog {
       }
     }
     if (this.readHead < known) return true;
-    return accepted > 0 ? false : 'idle';
+    const appended = this.appendedSincePass;
+    this.appendedSincePass = false;
+    if (accepted > 0) this.othersReadAt = Date.now();
+    return accepted > 0 || (appended && this.othersActive()) ? false : 'idle';
+  }
+
+  /** Another tracking process appends to this log too: one of its entries was read in the last 10 s. */
+  private othersActive(): boolean {
+    return Date.now() - this.othersReadAt < OTHERS_ACTIVE_MS;
   }
 
   /** The entry after the newest one read: kept, and its waiters woken. */
