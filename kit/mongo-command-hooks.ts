@@ -75,7 +75,10 @@ function patchOnce(): CommandHook[] {
 
 function ignoringErrors<T>(call: () => T): T | undefined {
   try {
-    return call();
+    const result = call();
+    // An async hook's rejection too: unhandled, it would end the process.
+    if (result instanceof Promise) result.catch(() => {});
+    return result;
   } catch {
     return undefined;
   }
