@@ -1,5 +1,7 @@
 // `npm run bench:pipeline`: orders per second from placement to SHIPPED, next to the raw
-// write rate of the same database in the same run. Three runs, each its own `npm start`:
+// write rate of the same database in the same run, and what an order costs: CPU time by process,
+// database requests by command and (on the embedded PostgreSQL) by collection. Three runs, each
+// its own `npm start`:
 //   1. default settings (what `npm start` runs), BENCH_ORDERS orders placed BENCH_PLACERS at a time;
 //   2. and 3. (unless BENCH_BOUND_ORDERS=0) a latency-bound charging stage (each charge takes BENCH_CHARGE_LATENCY_MS, with
 //      BENCH_CHARGE_CONCURRENCY in flight per worker) with one and then two payments workers:

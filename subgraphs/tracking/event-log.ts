@@ -71,7 +71,7 @@ export class EventLog {
     this.floor = await this.store.eventFloor();
     // While no other process's entries turn up the polls back off to 8× the interval: the head
     // lookup was a third of what an idle system asked its database. An append made here wakes the
-    // loop at once when another process's entries lie between what was read and what it wrote.
+    // loop only when another process appends too (see catchUp).
     this.loop = startLoop(() => this.catchUp(), {
       intervalMs: this.options.pollIntervalMs,
       idleMaxMs: this.options.pollIntervalMs * IDLE_BACK_OFF,
