@@ -31,7 +31,8 @@ function nameOf(pid: number): string {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     const program = args[0] ?? '';
     if (/ferretdb$/.test(program)) return 'FerretDB';
-    if (/postgres/.test(program) || /^postgres:/.test(program)) return 'PostgreSQL';
+    // The postmaster, and its backends (whose command line reads `postgres: …`).
+    if (/postgres/.test(program)) return 'PostgreSQL';
     const entry = args.findLast((arg) => /\.(ts|js|mjs)$/.test(arg));
     return entry ? entry.split('/').slice(-2).join('/') : program;
   } catch {

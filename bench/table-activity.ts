@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { runningClusterUrl } from '../scripts/postgres.ts';
 
 // What each collection asked of the embedded PostgreSQL during a benchmark run: the table
 // statistics PostgreSQL keeps (pg_stat_user_tables), named by database and collection through
@@ -25,10 +25,7 @@ export const settleMs = 11_000;
  * collection dropped in between (an old segment of the event log) is missing from the later reading.
  */
 export async function tableActivity(dataDir: string): Promise<Map<string, Activity>> {
-  const clusterDir = join(dataDir, 'postgresql');
-  const port = readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[3]!.trim();
-  const password = readFileSync(join(dataDir, 'postgresql.password'), 'utf8').trim();
-  const client = new pg.Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres` });
+  const client = new pg.Client({ connectionString: runningClusterUrl(join(dataDir, 'postgresql')) });
   await client.connect();
   try {
     // Read afresh, not from a snapshot this session took before (see settleMs for the delay before).

@@ -70,6 +70,14 @@ export interface RunningPostgres {
 
 const passwordFile = (clusterDir: string) => join(clusterDir, '..', 'postgresql.password');
 
+const clusterUrl = (password: string, port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+
+/** The URL of the cluster running in `clusterDir` (its port from the postmaster's pid file), for tools that look into it. */
+export function runningClusterUrl(clusterDir: string): string {
+  const port = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
+  return clusterUrl(readFileSync(passwordFile(clusterDir), 'utf8').trim(), port);
+}
+
 /** Creates the cluster in `clusterDir` on first use; refuses a folder that holds something else. */
 function ensureCluster(clusterDir: string, bins: Binaries): string {
   const versionFile = join(clusterDir, 'PG_VERSION');
@@ -167,7 +175,7 @@ export async function startPostgres(options: { clusterDir: string; port: number;
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+  const url = clusterUrl(password, options.port);
   try {
     await waitForPostgres(url, child, () => stderr);
     const client = new pg.Client({ connectionString: url });
