@@ -19,19 +19,35 @@ import type pg from 'pg';
  * FerretDB names the field in its filters as a query parameter (`_jsonb -> $1`), so only a plan
  * made for the actual values matches these indexes: the cluster runs with
  * `plan_cache_mode = force_custom_plan` (scripts/postgres.ts).
+ *
+ * Writes maintain only what is read (docs/benchmarks.md, "2026-12-01 (last)"):
+ * - The twins are built with `fastupdate = off`. With PostgreSQL's default, a GIN index queues
+ *   new entries in a pending list that every lookup reads through until a vacuum clears it. A
+ *   queue's archive is mostly written and looked up by `_id` for what is not there: under
+ *   `bench:pipeline` such a lookup took 0.68 ms with the list and 0.01 ms without it
+ *   (pg_stat_statements). Without it, each write adds its entry to the index in place.
+ * - FerretDB's own non-unique btrees are emptied: recreated under the same name with
+ *   `WHERE false`, so no write maintains them. FerretDB 1.24 never reads them on PostgreSQL (its
+ *   filters are `@>`, its only pushed-down sort is `$natural`), yet each was updated on every
+ *   write. The name stays, so FerretDB's metadata, `listIndexes` and `dropIndex` work as before.
+ *   Unique btrees stay whole: they enforce uniqueness, and FerretDB's updates and deletes find
+ *   a document by `_id` through the `_id` one.
  */
 const SQL = String.raw`
 CREATE OR REPLACE FUNCTION ferretdb_lookup_index_for(index_oid oid) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  table_oid oid;
   schema_name text;
   table_name text;
+  index_name text;
   lead_expr text;
+  is_unique boolean;
+  is_partial boolean;
+  definition text;
   twin text;
 BEGIN
-  SELECT i.indrelid, n.nspname, c.relname, pg_get_indexdef(i.indexrelid, 1, false)
-    INTO table_oid, schema_name, table_name, lead_expr
+  SELECT n.nspname, c.relname, ic.relname, pg_get_indexdef(i.indexrelid, 1, false), i.indisunique, i.indpred IS NOT NULL
+    INTO schema_name, table_name, index_name, lead_expr, is_unique, is_partial
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -43,7 +59,13 @@ BEGIN
     RETURN;
   END IF;
   twin := left(table_name, 40) || '_gin_' || left(md5(lead_expr), 12);
-  EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((%s) jsonb_path_ops)', twin, schema_name, table_name, lead_expr);
+  EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((%s) jsonb_path_ops) WITH (fastupdate = off)', twin, schema_name, table_name, lead_expr);
+  IF NOT is_unique AND NOT is_partial THEN
+    -- The same definition, with nothing in it (see above). Its CREATE INDEX comes back here, as a partial index.
+    definition := pg_get_indexdef(index_oid);
+    EXECUTE format('DROP INDEX %I.%I', schema_name, index_name);
+    EXECUTE definition || ' WHERE false';
+  END IF;
 END
 $fn$;
 
@@ -70,9 +92,24 @@ BEGIN
 END
 $do$;
 
--- Indexes made before the trigger existed.
+-- Indexes made before the trigger existed, or before it did all it does now.
 SELECT ferretdb_lookup_index_for(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
  WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace);
+
+-- Twins built with a pending list: without it from now on, and what it holds moved into the index.
+DO $do$
+DECLARE
+  twin record;
+BEGIN
+  FOR twin IN SELECT c.oid, n.nspname, c.relname FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = c.relam
+     WHERE c.relkind = 'i' AND am.amname = 'gin' AND c.relname LIKE '%\_gin\_%'
+       AND NOT coalesce(c.reloptions @> ARRAY['fastupdate=off'], false) LOOP
+    EXECUTE format('ALTER INDEX %I.%I SET (fastupdate = off)', twin.nspname, twin.relname);
+    PERFORM gin_clean_pending_list(twin.oid::regclass);
+  END LOOP;
+END
+$do$;
 `;
 
 /** Installs the trigger (idempotent) in the database FerretDB uses. */

@@ -9,6 +9,8 @@ declare module 'vitest' {
     mongoUri: string;
     /** Which storage the embedded FerretDB runs on; 'external' for MONGODB_URI. */
     embeddedDb: 'postgresql' | 'sqlite' | 'external';
+    /** The embedded PostgreSQL under FerretDB, for tests of what kit/postgres-indexes.ts does there; '' otherwise. */
+    postgresUrl: string;
   }
 }
 
@@ -23,6 +25,7 @@ export async function setup(project: TestProject) {
   if (process.env.MONGODB_URI) {
     project.provide('mongoUri', process.env.MONGODB_URI);
     project.provide('embeddedDb', 'external');
+    project.provide('postgresUrl', '');
     return;
   }
   ensureFerretDb((message) => process.stderr.write(`[test setup] ${message}\n`));
@@ -31,6 +34,7 @@ export async function setup(project: TestProject) {
   process.stderr.write(`[test setup] FerretDB on ${database.handler} at ${database.uri}\n`);
   project.provide('mongoUri', database.uri);
   project.provide('embeddedDb', database.handler);
+  project.provide('postgresUrl', database.postgresUrl ?? '');
 }
 
 export async function teardown() {
