@@ -8,6 +8,7 @@
 //      the manifesto's "scale a bottleneck by adding nodes".
 // Not a test: it prints figures to record in docs/benchmarks.md.
 import { MongoClient } from 'mongodb';
+import { ErrorCode } from '../kit/errors.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { startLauncher } from './system.ts';
 import { cpuOfTree, cpuSince } from './process-cpu.ts';
@@ -38,10 +39,24 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
     headers: { 'content-type': 'application/json', authorization: as === 'ada' ? authorization : warehouseAuthorization },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  const body = (await response.json()) as { data?: T; errors?: { extensions?: { code?: string } }[] };
+  if (!body.data) throw new GraphQLErrors(body.errors ?? []);
   return body.data;
 }
+
+/** What the graph answered instead of data, with its error codes. */
+class GraphQLErrors extends Error {
+  readonly codes: string[];
+  constructor(errors: { extensions?: { code?: string } }[]) {
+    super(JSON.stringify(errors));
+    this.codes = errors.map((error) => error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+  }
+}
+
+/** Codes that a later attempt can get past (an outage, a limit, a timeout); a refusal of the input cannot. */
+const transientCodes = new Set<string>([ErrorCode.DEPENDENCY_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.REQUEST_TIMEOUT, ErrorCode.INTERNAL_SERVER_ERROR]);
+/** A network failure or an answer that was not JSON is worth another attempt too. */
+const worthRetrying = (error: unknown) => !(error instanceof GraphQLErrors) || error.codes.some((code) => transientCodes.has(code));
 
 const skus = ['BOOK-001', 'BOOK-002', 'MUG-001'] as const;
 
@@ -92,7 +107,7 @@ async function placeAndShip(gatewayUrl: string, count: number) {
             break;
           } catch (error) {
             failedAttempts++;
-            if (attempt === 5) throw error;
+            if (attempt === 5 || !worthRetrying(error)) throw error;
             await new Promise((resolve) => setTimeout(resolve, 1_000));
           }
         }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -10,6 +9,7 @@ import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
 import { DEFAULT_LIST_SIZE, operationCost } from './cost.ts';
 import { clientAddress, rateKeyOf, type TrustedProxies } from './client-address.ts';
+import { loadTrustedDocuments } from './config-files.ts';
 
 /** What one request may ask of the gateway. Every refusal is a coded error; the server stays up. */
 export interface GatewayLimits {
@@ -167,12 +167,6 @@ export function trustedDocuments(limits: Pick<GatewayLimits, 'trustedDocumentsPa
     }
     return { ...params, query };
   };
-}
-
-function loadTrustedDocuments(path: string): Map<string, string> {
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string> | { operations: { id: string; body: string }[] };
-  if ('operations' in manifest && Array.isArray(manifest.operations)) return new Map(manifest.operations.map((op) => [op.id, op.body]));
-  return new Map(Object.entries(manifest as Record<string, string>));
 }
 
 /**

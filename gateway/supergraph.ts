@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
+import { readSupergraphFile } from './config-files.ts';
 import { subgraphTypeDefs, type SubgraphEndpoint } from './subgraphs.ts';
 
 export class CompositionError extends Error {
@@ -21,7 +21,7 @@ export function composeSupergraph(endpoints: readonly SubgraphEndpoint[]): strin
 
 /** SUPERGRAPH_PATH, when set, is a file written by `npm run compose`; otherwise compose now. */
 export function loadSupergraph(endpoints: readonly SubgraphEndpoint[], path?: string): string {
-  return path ? readFileSync(path, 'utf8') : composeSupergraph(endpoints);
+  return path ? readSupergraphFile(path) : composeSupergraph(endpoints);
 }
 
 /**

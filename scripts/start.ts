@@ -18,6 +18,7 @@ import { policyFromEnv, Supervisor } from './supervisor.ts';
 import { lowerPriority, workerNiceOffset } from './priority.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 import { gatewayConfig } from '../gateway/env.ts';
+import { loadTrustedDocuments, readSupergraphFile } from '../gateway/config-files.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 const fail = (message: string): never => {
@@ -75,10 +76,12 @@ const workerNice = setting(() => workerNiceOffset(env));
 // starts last, and would refuse a mistake only once everything else is up. The secrets the
 // launcher generates later are stood in for.
 const standIn = 'a stand-in for the secret the launcher generates';
-setting(
-  () => gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? standIn }) }),
-  'the gateway would not start: ',
-);
+setting(() => {
+  const config = gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? standIn }) });
+  // And the files they name, read as the gateway will read them.
+  if (config.limits.trustedDocumentsPath) loadTrustedDocuments(config.limits.trustedDocumentsPath);
+  if (config.supergraphPath) readSupergraphFile(config.supergraphPath);
+}, 'the gateway would not start: ');
 let database: RunningDatabase | undefined;
 let stopping = false;
 

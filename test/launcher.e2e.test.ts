@@ -238,11 +238,20 @@ describe('npm start', () => {
     }
   }, 60_000);
 
-  it('refuses a setting of the workers or of the gateway before starting anything, and says which', async () => {
+  it('refuses a setting of the workers or of the gateway, or a file the gateway would read, before starting anything, and says which', async () => {
+    const files = mkdtempSync(join(tmpdir(), 'fulfilment-gateway-files-'));
+    const notSupergraph = join(files, 'supergraph.graphql');
+    writeFileSync(notSupergraph, 'type Query { hello: String }\n');
+    const notManifest = join(files, 'trusted.json');
+    writeFileSync(notManifest, '{"operations": []}');
     for (const [setting, message] of [
       [{ WORKER_NICE: 'low' }, 'WORKER_NICE=low must be a whole number from 0'],
       [{ GATEWAY_TRUSTED_PROXIES: 'lb.internal' }, 'the gateway would not start: Invalid configuration:\n  GATEWAY_TRUSTED_PROXIES: "lb.internal" is not an IP address'],
       [{ GATEWAY_TRUSTED_PROXIES: '::ffff:10.0.0.0/8' }, 'would trust every IPv4 address'],
+      [{ GATEWAY_TRUSTED_DOCUMENTS: join(files, 'missing.json') }, `the gateway would not start: GATEWAY_TRUSTED_DOCUMENTS: cannot read ${join(files, 'missing.json')} (no such file)`],
+      [{ GATEWAY_TRUSTED_DOCUMENTS: notManifest }, `GATEWAY_TRUSTED_DOCUMENTS: ${notManifest} is not a manifest of trusted documents`],
+      [{ SUPERGRAPH_PATH: join(files, 'missing.graphql') }, `the gateway would not start: SUPERGRAPH_PATH: cannot read ${join(files, 'missing.graphql')} (no such file)`],
+      [{ SUPERGRAPH_PATH: notSupergraph }, `SUPERGRAPH_PATH: ${notSupergraph} is not a supergraph`],
     ] as const) {
       const run = launch({ ...(await portsEnv()), ...setting });
       expect(await run.exited).toBe(1);
@@ -250,7 +259,8 @@ describe('npm start', () => {
       expect(run.output()).not.toContain('[start] starting');
       expect(existsSync(lockFile)).toBe(false);
     }
-  }, 60_000);
+    rmSync(files, { recursive: true, force: true });
+  }, 90_000);
 
   it('refuses to start when FERRETDB_PORT is taken, before starting anything', async () => {
     const env = { ...(await portsEnv()), FERRETDB_PORT: String(await freePort()) };

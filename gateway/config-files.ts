@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+
+// The files the gateway's settings name, read the one way both the gateway and the launcher
+// (which checks them before starting anything) read them, with errors that say what is wrong.
+
+/** The supergraph SUPERGRAPH_PATH names, or an error that says what is wrong with the file. */
+export function readSupergraphFile(path: string): string {
+  let sdl: string;
+  try {
+    sdl = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`SUPERGRAPH_PATH: cannot read ${path} (${fileErrorReason(error)}); write it with npm run compose, or unset SUPERGRAPH_PATH to compose at start-up`);
+  }
+  try {
+    parse(sdl);
+  } catch (error) {
+    throw new Error(`SUPERGRAPH_PATH: ${path} is not a GraphQL schema: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!/specs\.apollo\.dev\/join\//.test(sdl)) throw new Error(`SUPERGRAPH_PATH: ${path} is not a supergraph (it links no join spec); write it with npm run compose`);
+  return sdl;
+}
+
+/** Why a file could not be read, in words: "no such file", "permission denied", "a directory". */
+export function fileErrorReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'a directory, not a file';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The manifest GATEWAY_TRUSTED_DOCUMENTS names: `{ "<id>": "<document>" }`, or the
+ * `{ "operations": [{ "id", "body" }] }` that persisted-document tools write. A file that is
+ * missing, not JSON, not a manifest, empty, or with a document that is not GraphQL is an error
+ * that says so: the gateway would otherwise refuse every request, or every use of that document.
+ */
+export function loadTrustedDocuments(path: string): Map<string, string> {
+  const problem = (what: string) => new Error(`GATEWAY_TRUSTED_DOCUMENTS: ${what}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw problem(`cannot read ${path} (${fileErrorReason(error)})`);
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text.replace(/^\uFEFF/, '')); // a byte-order mark some editors write
+  } catch (error) {
+    throw problem(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const entries =
+    manifest && typeof manifest === 'object' && 'operations' in manifest && Array.isArray(manifest.operations)
+      ? (manifest.operations as { id?: unknown; body?: unknown }[]).map((op) => [op?.id, op?.body] as const)
+      : manifest && typeof manifest === 'object' && !Array.isArray(manifest)
+        ? Object.entries(manifest)
+        : [];
+  if (entries.length === 0 || entries.some(([id, body]) => typeof id !== 'string' || typeof body !== 'string' || !body.trim())) {
+    throw problem(`${path} is not a manifest of trusted documents: expected { "<id>": "<document>", ... } or { "operations": [{ "id": ..., "body": ... }] } with at least one document`);
+  }
+  for (const [id, body] of entries as (readonly [string, string])[]) {
+    try {
+      parse(body);
+    } catch (error) {
+      throw problem(`${path}: the document "${id}" is not GraphQL: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return new Map(entries as (readonly [string, string])[]);
+}
