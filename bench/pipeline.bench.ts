@@ -55,8 +55,8 @@ class GraphQLErrors extends Error {
 
 /** Codes that a later attempt can get past (an outage, a limit, a timeout); a refusal of the input cannot. */
 const transientCodes = new Set<string>([ErrorCode.DEPENDENCY_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.REQUEST_TIMEOUT, ErrorCode.INTERNAL_SERVER_ERROR]);
-/** A network failure or an answer that was not JSON is worth another attempt too. */
-const worthRetrying = (error: unknown) => !(error instanceof GraphQLErrors) || error.codes.some((code) => transientCodes.has(code));
+/** A network failure, or an answer that was not JSON or had no errors, is worth another attempt too. */
+const worthRetrying = (error: unknown) => !(error instanceof GraphQLErrors) || error.codes.length === 0 || error.codes.some((code) => transientCodes.has(code));
 
 const skus = ['BOOK-001', 'BOOK-002', 'MUG-001'] as const;
 

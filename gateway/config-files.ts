@@ -6,12 +6,7 @@ import { parse } from 'graphql';
 
 /** The supergraph SUPERGRAPH_PATH names, or an error that says what is wrong with the file. */
 export function readSupergraphFile(path: string): string {
-  let sdl: string;
-  try {
-    sdl = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`SUPERGRAPH_PATH: cannot read ${path} (${fileErrorReason(error)}); write it with npm run compose, or unset SUPERGRAPH_PATH to compose at start-up`);
-  }
+  const sdl = readNamedFile('SUPERGRAPH_PATH', path, '; write it with npm run compose, or unset SUPERGRAPH_PATH to compose at start-up');
   try {
     parse(sdl);
   } catch (error) {
@@ -21,8 +16,17 @@ export function readSupergraphFile(path: string): string {
   return sdl;
 }
 
+/** The text of the file a setting names, or an error that says which setting and why not. */
+function readNamedFile(setting: string, path: string, advice = ''): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${setting}: cannot read ${path} (${fileErrorReason(error)})${advice}`);
+  }
+}
+
 /** Why a file could not be read, in words: "no such file", "permission denied", "a directory". */
-export function fileErrorReason(error: unknown): string {
+function fileErrorReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES') return 'permission denied';
@@ -38,24 +42,14 @@ export function fileErrorReason(error: unknown): string {
  */
 export function loadTrustedDocuments(path: string): Map<string, string> {
   const problem = (what: string) => new Error(`GATEWAY_TRUSTED_DOCUMENTS: ${what}`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw problem(`cannot read ${path} (${fileErrorReason(error)})`);
-  }
+  const text = readNamedFile('GATEWAY_TRUSTED_DOCUMENTS', path);
   let manifest: unknown;
   try {
     manifest = JSON.parse(text.replace(/^\uFEFF/, '')); // a byte-order mark some editors write
   } catch (error) {
     throw problem(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const entries =
-    manifest && typeof manifest === 'object' && 'operations' in manifest && Array.isArray(manifest.operations)
-      ? (manifest.operations as { id?: unknown; body?: unknown }[]).map((op) => [op?.id, op?.body] as const)
-      : manifest && typeof manifest === 'object' && !Array.isArray(manifest)
-        ? Object.entries(manifest)
-        : [];
+  const entries = manifestEntries(manifest);
   if (entries.length === 0 || entries.some(([id, body]) => typeof id !== 'string' || typeof body !== 'string' || !body.trim())) {
     throw problem(`${path} is not a manifest of trusted documents: expected { "<id>": "<document>", ... } or { "operations": [{ "id": ..., "body": ... }] } with at least one document`);
   }
@@ -67,4 +61,13 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
     }
   }
   return new Map(entries as (readonly [string, string])[]);
+}
+
+/** A manifest's [id, document] pairs in either shape, unchecked; [] for anything else. */
+function manifestEntries(manifest: unknown): (readonly [unknown, unknown])[] {
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) return [];
+  if ('operations' in manifest && Array.isArray(manifest.operations)) {
+    return (manifest.operations as ({ id?: unknown; body?: unknown } | null)[]).map((op) => [op?.id, op?.body] as const);
+  }
+  return Object.entries(manifest);
 }

@@ -102,6 +102,7 @@ describe.skipIf(!onEmbeddedPostgres)('lookup indexes on the embedded PostgreSQL'
       await client.query(`CREATE SCHEMA shop; CREATE TABLE shop.items_1a2b3c4d (_jsonb jsonb)`);
       await client.query(`CREATE UNIQUE INDEX items_1a2b3c4d__id__idx ON shop.items_1a2b3c4d ((_jsonb -> '_id'))`);
       await client.query(`CREATE INDEX items_1a2b3c4d_by_status_idx ON shop.items_1a2b3c4d ((_jsonb -> 'status'))`);
+      await client.query(`CREATE INDEX items_1a2b3c4d_by_bin_idx ON shop.items_1a2b3c4d ((_jsonb -> 'bin'), (_jsonb -> 'at') DESC)`);
       const twin = (
         await client.query<{ twin: string }>(
           `SELECT 'items_1a2b3c4d_gin_' || left(md5(pg_get_indexdef('shop.items_1a2b3c4d_by_status_idx'::regclass, 1, false)), 12) AS twin`,
@@ -109,6 +110,10 @@ describe.skipIf(!onEmbeddedPostgres)('lookup indexes on the embedded PostgreSQL'
       ).rows[0]!.twin;
       await client.query(`CREATE INDEX ${twin} ON shop.items_1a2b3c4d USING gin ((_jsonb -> 'status') jsonb_path_ops)`);
       await client.query(`INSERT INTO shop.items_1a2b3c4d SELECT jsonb_build_object('_id', 'i' || n, 'status', 'OPEN') FROM generate_series(1, 500) n`);
+      await client.query('CREATE EXTENSION pgstattuple');
+      const pendingPages = async () =>
+        Number((await client.query<{ pages: string }>(`SELECT pending_pages AS pages FROM pgstatginindex('shop.${twin}'::regclass)`)).rows[0]!.pages);
+      expect(await pendingPages()).toBeGreaterThan(0);
 
       await installLookupIndexes(client);
       await installLookupIndexes(client); // every start runs it: twice changes nothing more
@@ -121,11 +126,17 @@ describe.skipIf(!onEmbeddedPostgres)('lookup indexes on the embedded PostgreSQL'
       const described = indexes.rows.map(({ name, ...rest }) => ({ ...rest, twin: name.includes('_gin_') }));
       expect(described.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
         { method: 'btree', unique: false, predicate: 'false', options: null, twin: false },
+        { method: 'btree', unique: false, predicate: 'false', options: null, twin: false },
         { method: 'btree', unique: true, predicate: null, options: null, twin: false },
+        { method: 'gin', unique: false, predicate: null, options: ['fastupdate=off'], twin: true },
         { method: 'gin', unique: false, predicate: null, options: ['fastupdate=off'], twin: true },
         { method: 'gin', unique: false, predicate: null, options: ['fastupdate=off'], twin: true },
       ]);
       expect(indexes.rows.map((row) => row.name)).toContain(twin);
+      // What the twin had queued is in the index now; the emptied btree keeps its definition.
+      expect(await pendingPages()).toBe(0);
+      const bin = await client.query<{ definition: string }>(`SELECT pg_get_indexdef('shop.items_1a2b3c4d_by_bin_idx'::regclass) AS definition`);
+      expect(bin.rows[0]!.definition).toMatch(/\(_jsonb -> 'bin'::text\)\), \(\(_jsonb -> 'at'::text\)\) DESC\) WHERE false$/);
     } finally {
       await client.end().catch(() => {});
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

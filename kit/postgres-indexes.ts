@@ -27,11 +27,13 @@ import type pg from 'pg';
  *   `bench:pipeline` such a lookup took 0.68 ms with the list and 0.01 ms without it
  *   (pg_stat_statements). Without it, each write adds its entry to the index in place.
  * - FerretDB's own non-unique btrees are emptied: recreated under the same name with
- *   `WHERE false`, so no write maintains them. FerretDB 1.24 never reads them on PostgreSQL (its
- *   filters are `@>`, its only pushed-down sort is `$natural`), yet each was updated on every
- *   write. The name stays, so FerretDB's metadata, `listIndexes` and `dropIndex` work as before.
- *   Unique btrees stay whole: they enforce uniqueness, and FerretDB's updates and deletes find
- *   a document by `_id` through the `_id` one.
+ *   `WHERE false`, so no write maintains them. FerretDB 1.24 does not read them on PostgreSQL:
+ *   its filters are `@>` (a range only for a number beyond ±2^53, which no key here is), and its
+ *   only pushed-down sort is `$natural`. Yet each was updated on every write. The name stays, so
+ *   FerretDB's metadata, `listIndexes` and `dropIndex` work as before. Unique btrees stay whole:
+ *   they enforce uniqueness, and FerretDB's updates and deletes find a document by `_id` through
+ *   the `_id` one. (The planner's statistics on a compound index's later fields went with the
+ *   btree; a leading field keeps them through its twin. Only estimates change.)
  */
 const SQL = String.raw`
 CREATE OR REPLACE FUNCTION ferretdb_lookup_index_for(index_oid oid) RETURNS void

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goMemorySettings } from './ferretdb.ts';
+import { goMemorySettings } from './go-memory.ts';
 
 // The embedded FerretDB's garbage collector: the launcher's settings unless the user sets their own.
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { connect, createServer, type Server } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
 import { databaseProcessesOf, freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
@@ -240,6 +240,7 @@ describe('npm start', () => {
 
   it('refuses a setting of the workers or of the gateway, or a file the gateway would read, before starting anything, and says which', async () => {
     const files = mkdtempSync(join(tmpdir(), 'fulfilment-gateway-files-'));
+    onTestFinished(() => rmSync(files, { recursive: true, force: true }));
     const notSupergraph = join(files, 'supergraph.graphql');
     writeFileSync(notSupergraph, 'type Query { hello: String }\n');
     const notManifest = join(files, 'trusted.json');
@@ -259,7 +260,6 @@ describe('npm start', () => {
       expect(run.output()).not.toContain('[start] starting');
       expect(existsSync(lockFile)).toBe(false);
     }
-    rmSync(files, { recursive: true, force: true });
   }, 90_000);
 
   it('refuses to start when FERRETDB_PORT is taken, before starting anything', async () => {
