@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTrustedDocuments, readSupergraphFile } from './config-files.ts';
-import { composeSupergraph } from './supergraph.ts';
+import { clientSchemaOf, composeSupergraph } from './supergraph.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
 
 // What the gateway and the launcher (before it starts anything) accept of the files that
@@ -33,6 +33,40 @@ describe('trusted documents', () => {
     }
     expect(() => loadTrustedDocuments(file('broken.json', '{"a": '))).toThrow('is not JSON');
     expect(() => loadTrustedDocuments(file('garbled.json', JSON.stringify({ good: '{ __typename }', bad: 'query { product(' })))).toThrow('the document "bad" is not GraphQL');
+  });
+});
+
+describe('trusted documents against the graph', () => {
+  const schema = clientSchemaOf(composeSupergraph(subgraphEndpoints()));
+
+  it('accepts documents that fit the graph clients see, subscriptions included', () => {
+    const manifest = file('fits.json', JSON.stringify({
+      title: 'query Title($sku: String!) { product(sku: $sku) { title price { amount currency } } }',
+      watch: 'subscription Watch($id: ID!) { orderTransitions(orderId: $id) { cursor order { status } } }',
+    }));
+    expect([...loadTrustedDocuments(manifest, schema).keys()]).toEqual(['title', 'watch']);
+  });
+
+  it('refuses a manifest written for another version of the graph, naming each document and what does not fit', () => {
+    const manifest = file('stale.json', JSON.stringify({
+      good: '{ product(sku: "MUG-001") { title } }',
+      renamed: '{ product(sku: "MUG-001") { name } }',
+      hidden: 'mutation { requestRefund(input: { refundId: "r", chargeId: "c", amount: 1 }) { id } }',
+      untyped: 'query Q($sku: Int!) { product(sku: $sku) { title } }',
+    }));
+    const refusal = () => loadTrustedDocuments(manifest, schema);
+    expect(refusal).toThrow(`GATEWAY_TRUSTED_DOCUMENTS: ${manifest}: 3 of its documents do not fit this graph's schema`);
+    expect(refusal).toThrow('"renamed": Cannot query field "name" on type "Product".');
+    // @inaccessible fields are not part of the graph clients see.
+    expect(refusal).toThrow('"hidden": Cannot query field "requestRefund" on type "Mutation".');
+    expect(refusal).toThrow('"untyped": Variable "$sku" of type "Int!" used in position expecting type "String!".');
+    // Without a schema (the shape alone), the same manifest reads.
+    expect(loadTrustedDocuments(manifest).size).toBe(4);
+  });
+
+  it('names three and counts the rest', () => {
+    const stale = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`d${i}`, `{ gone${i} }`]));
+    expect(() => loadTrustedDocuments(file('many.json', JSON.stringify(stale)), schema)).toThrow(/"d2": Cannot query field "gone2" on type "Query"\.\n {2}and 2 more$/);
   });
 });
 

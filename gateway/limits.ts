@@ -3,7 +3,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, type ExecutionArgs, type ValidationContext } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
@@ -59,7 +59,7 @@ function armorRules(limits: GatewayLimits) {
  * per-caller rate limit and a time limit on execution. Body size is checked before yoga reads
  * the body (see limitBodySize).
  */
-export function useGatewayLimits(limits: GatewayLimits, trusted = trustedDocuments(limits)): Plugin {
+export function useGatewayLimits(limits: GatewayLimits, trusted?: ReturnType<typeof trustedDocuments>): Plugin {
   const rules = armorRules(limits);
   const rate = new RateLimiter(limits.ratePerMinute);
   // Cost depends on variables (`first: $n`), so it is counted when they are known, before execution.
@@ -154,10 +154,11 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | { error
 /**
  * With `trustedDocumentsPath`: the request with the query its id names in the manifest, or
  * UNTRUSTED_DOCUMENT. One rule for HTTP and WebSocket requests alike. Without: undefined.
+ * Every document in the manifest must be valid against `schema`, the graph clients see.
  */
-export function trustedDocuments(limits: Pick<GatewayLimits, 'trustedDocumentsPath'>) {
+export function trustedDocuments(limits: Pick<GatewayLimits, 'trustedDocumentsPath'>, schema: GraphQLSchema) {
   if (!limits.trustedDocumentsPath) return undefined;
-  const trusted = loadTrustedDocuments(limits.trustedDocumentsPath);
+  const trusted = loadTrustedDocuments(limits.trustedDocumentsPath, schema);
   return <T extends { query?: string; extensions?: unknown }>(params: T): T => {
     const extensions = params.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined;
     const id = extensions?.persistedQuery?.sha256Hash;

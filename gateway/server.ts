@@ -61,7 +61,6 @@ export async function buildGateway(options: GatewayOptions) {
   const agent = createSubgraphAgent();
   const { auth } = options;
   const limits: GatewayLimits = { ...defaultLimits, ...options.limits };
-  const trusted = trustedDocuments(limits);
   const authorizationFor = (context: unknown) => auth.internalAuthorization(identityIn(context));
   const dataSources = new Map<string, GraphQLDataSource>();
   const executableSdl = supergraphForExecution(supergraphSdl);
@@ -80,6 +79,14 @@ export async function buildGateway(options: GatewayOptions) {
     },
   });
   const { schema } = await gateway.load();
+  let trusted: ReturnType<typeof trustedDocuments>;
+  try {
+    trusted = trustedDocuments(limits, schema);
+  } catch (error) {
+    await gateway.stop();
+    await agent.close();
+    throw error;
+  }
 
   const requests = new RequestContexts(logger);
   const ownCredentials = serviceCredentials('gateway', auth.tokens);

@@ -1,4 +1,6 @@
 import { composeServices } from '@apollo/composition';
+import { Supergraph } from '@apollo/federation-internals';
+import type { GraphQLSchema } from 'graphql';
 import { readSupergraphFile } from './config-files.ts';
 import { subgraphTypeDefs, type SubgraphEndpoint } from './subgraphs.ts';
 
@@ -32,4 +34,12 @@ export function loadSupergraph(endpoints: readonly SubgraphEndpoint[], path?: st
  */
 export function supergraphForExecution(supergraphSdl: string): string {
   return supergraphSdl.replace(/(@link\(url: "https:\/\/specs\.apollo\.dev\/(?:authenticated|requiresScopes|policy)\/v[\d.]+"), for: SECURITY\)/g, '$1)');
+}
+
+/**
+ * The schema clients see (without what @inaccessible hides), built from a supergraph: what
+ * trusted documents are checked against before the gateway runs them.
+ */
+export function clientSchemaOf(supergraphSdl: string): GraphQLSchema {
+  return Supergraph.build(supergraphForExecution(supergraphSdl)).apiSchema().toGraphQLJSSchema();
 }

@@ -19,6 +19,7 @@ import { lowerPriority, workerNiceOffset } from './priority.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 import { gatewayConfig } from '../gateway/env.ts';
 import { loadTrustedDocuments, readSupergraphFile } from '../gateway/config-files.ts';
+import { clientSchemaOf, loadSupergraph } from '../gateway/supergraph.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 const fail = (message: string): never => {
@@ -78,9 +79,10 @@ const workerNice = setting(() => workerNiceOffset(env));
 const standIn = 'a stand-in for the secret the launcher generates';
 setting(() => {
   const config = gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? standIn }) });
-  // And the files they name, read as the gateway will read them.
-  if (config.limits.trustedDocumentsPath) loadTrustedDocuments(config.limits.trustedDocumentsPath);
-  if (config.supergraphPath) readSupergraphFile(config.supergraphPath);
+  // And the files they name, read as the gateway will read them: trusted documents against the
+  // graph it will serve (composed here too when no SUPERGRAPH_PATH names one).
+  const supergraph = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
+  if (config.limits.trustedDocumentsPath) loadTrustedDocuments(config.limits.trustedDocumentsPath, clientSchemaOf(supergraph ?? loadSupergraph(config.endpoints)));
 }, 'the gateway would not start: ');
 let database: RunningDatabase | undefined;
 let stopping = false;

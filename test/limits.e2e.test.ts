@@ -212,6 +212,12 @@ describe('abuse limits at the gateway', () => {
     }
   });
 
+  it('does not start with a manifest written for another version of the graph', async () => {
+    const manifest = join(dir, 'stale.json');
+    writeFileSync(manifest, JSON.stringify({ 'mug-title': '{ product(sku: "MUG-001") { title } }', 'mug-name': '{ product(sku: "MUG-001") { name } }' }));
+    await expect(system.startGateway({ limits: { trustedDocumentsPath: manifest } })).rejects.toThrow(`"mug-name": Cannot query field "name" on type "Product".`);
+  });
+
   it('refuses 10,000 aliases under the default limits', async () => {
     const query = `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: product(sku: "MUG-001") { sku }`).join(' ')} }`;
     const res = await gql(system.gatewayUrl, query);
