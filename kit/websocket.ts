@@ -132,10 +132,10 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         try {
           document = parse(params.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          return [withoutHttpStatus(asParseFailure(error))];
         }
         const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map(withoutHttpStatus);
         const args: ExecutionArgs = {
           schema,
           document,
@@ -182,8 +182,26 @@ interface Enveloped {
 }
 
 /** The error as a WebSocket client should see it: `extensions.http` is for HTTP responses (yoga removes it there too). */
+/** The error as a WebSocket client gets it: where it is and its code, without HTTP's status (a copy: yoga caches the original). */
 function withoutHttpStatus(error: GraphQLError): GraphQLError {
   if (!('http' in error.extensions)) return error;
   const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { extensions, originalError: error.originalError ?? undefined });
+  const { nodes, source, positions, path, originalError } = error;
+  return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions });
+}
+
+/**
+ * A parse error marked as yoga marks it on HTTP (GRAPHQL_PARSE_FAILED, status 400). Yoga's parser
+ * cache keeps the error object for that text and throws the same one at the next request with
+ * it, on HTTP too, and yoga marks it only on HTTP: unmarked here, the error's code would depend on
+ * whether the text came first over a WebSocket.
+ */
+function asParseFailure(error: unknown): GraphQLError {
+  if (!(error instanceof GraphQLError)) return new GraphQLError(String(error), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+  const extensions = error.extensions as { code?: string; http?: { spec?: boolean; status?: number } };
+  extensions.code ||= 'GRAPHQL_PARSE_FAILED';
+  extensions.http ||= {};
+  extensions.http.spec ??= true;
+  extensions.http.status ||= 400;
+  return error;
 }

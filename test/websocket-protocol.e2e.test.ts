@@ -120,6 +120,29 @@ describe('graphql-ws protocol at the gateway', () => {
     socket.close();
   });
 
+  it('answers a document that does not parse or validate with the code HTTP gives it, whichever way the text came first', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    await socket.next('connection_ack');
+    const overHttp = async (query: string) => ((await (await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).json()) as { errors: { extensions: Record<string, unknown> }[] }).errors[0]!;
+    const overSocket = async (id: string, query: string) => {
+      socket.send(subscribe(id, query));
+      return (await socket.next('error')).payload[0] as { message: string; locations?: unknown; extensions: Record<string, unknown> };
+    };
+    const unique = Date.now();
+    // Each text first over the socket, then over HTTP; and the other way round.
+    const first = await overSocket('p1', `query First${unique} {`);
+    expect(first).toMatchObject({ message: 'Syntax Error: Expected Name, found <EOF>.', locations: [{ line: 1, column: expect.any(Number) }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    expect(first.extensions).not.toHaveProperty('http');
+    expect((await overHttp(`query First${unique} {`)).extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect((await overHttp(`query Second${unique} {`)).extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    const second = await overSocket('p2', `query Second${unique} {`);
+    expect(second.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
+    const invalid = await overSocket('v1', `query Third${unique} { noSuchField }`);
+    expect(invalid.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    socket.close();
+  });
+
   it('closes with 4403 when the connection carries a token that does not verify', async () => {
     const socket = await connect(guarded.url);
     socket.send({ type: 'connection_init', payload: { authorization: 'Bearer wrong' } });
