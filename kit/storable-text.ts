@@ -65,6 +65,11 @@ export function useStorableText(): Plugin {
   };
 }
 
+/** Direction overrides and isolates (U+202A-U+202E, U+2066-U+2069): text then reads differently than it is stored. */
+const DIRECTION_CONTROLS = '\u202A-\u202E\u2066-\u2069';
+const hiddenInText = new RegExp(`[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F${DIRECTION_CONTROLS}]`, 'u');
+const hiddenInLine = new RegExp(`[\\p{Cc}${DIRECTION_CONTROLS}]`, 'u');
+
 /**
  * Words a person wrote that other people will read (a cancellation's or a return's reason):
  * trimmed, not empty, at most `max` characters, and without control characters (tab and line
@@ -74,10 +79,17 @@ export function readableText(value: string, field: string, max: number): string 
   const text = value.trim();
   if (!text) throw badInput(`${field} must not be empty`, field);
   if (text.length > max) throw badInput(`${field} is longer than ${max} characters`, field);
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u.test(text)) {
-    throw badInput(`${field} must not contain control characters or direction overrides`, field);
-  }
+  if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
   return text;
+}
+
+/**
+ * One line people read on a screen or a parcel's label (a name, a line of an address, an email):
+ * BAD_USER_INPUT naming `field` when it holds a control character (a line break, a tab) or a
+ * direction override, which would print as something else than what was checked.
+ */
+export function refuseHiddenInLine(value: string, field: string, name = field.split('.').at(-1)!): void {
+  if (hiddenInLine.test(value)) throw badInput(`${name} must not contain control characters (line breaks, tabs) or direction overrides`, field);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { badInput } from '../kit/errors.ts';
+import { refuseHiddenInLine } from '../kit/storable-text.ts';
 
 /**
  * Every officially assigned ISO 3166-1 alpha-2 code. A carrier cannot deliver to "XX",
@@ -54,9 +55,6 @@ export function checkedPostalAddress(input: PostalAddress, prefix = ''): Require
     if ((address[field]?.length ?? 0) > MAX_ADDRESS_LINE) throw badInput(`${field} is longer than ${MAX_ADDRESS_LINE} characters`, `${prefix}${field}`);
   }
   if (address.postalCode.length > MAX_POSTAL_CODE) throw badInput(`postalCode is longer than ${MAX_POSTAL_CODE} characters`, `${prefix}postalCode`);
-  for (const field of ['line1', 'line2', 'city', 'postalCode'] as const) {
-    // A line break or another control character would print as something else on a label.
-    if (/\p{Cc}/u.test(address[field] ?? '')) throw badInput(`${field} must not contain control characters (line breaks, tabs)`, `${prefix}${field}`);
-  }
+  for (const field of ['line1', 'line2', 'city', 'postalCode'] as const) refuseHiddenInLine(address[field] ?? '', `${prefix}${field}`);
   return { ...address, country: checkedCountry(input.country, `${prefix}country`) };
 }

@@ -260,6 +260,11 @@ describe('changing the shipping address of an order in flight', () => {
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, line1: '  ' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, country: 'XX' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, postalCode: '9'.repeat(5_000) }))).toEqual(['BAD_USER_INPUT']);
+    // The name goes on the label as the lines do: no line breaks, control characters or direction overrides.
+    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, name: 'x\r\ny' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, name: 'Ada\u0007' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, name: 'Ada \u202Eecalovel' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, line1: '12 St James\u2067 Square' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress('64b0000000000000000000ff', 'ASYNCHRONOUS', home))).toEqual(['NOT_FOUND']);
     expect(codes(await changeAddress('not-an-id', 'ASYNCHRONOUS', home))).toEqual(['BAD_USER_INPUT']);
     expect((await orderOf(id)).addressChanges).toEqual([]);

@@ -121,6 +121,15 @@ describe('customers subgraph', () => {
 
     const badEmail = await gql(app.url, addCustomer, { input: { name: 'X', email: 'not-an-email', homeRegion: 'US' } });
     expect(codes(badEmail)).toEqual(['BAD_USER_INPUT']);
+    // A name is printed on every label of the customer's orders; an email is one line too.
+    for (const input of [{ name: 'Bob\r\nX-Injected: 1' }, { name: 'Bob\u0007' }, { name: 'Bob \u202Eecilop' }, { email: 'bob\u0001@example.com' }, { email: `${'b'.repeat(250)}@example.com` }]) {
+      const refused = await gql(app.url, addCustomer, { input: { name: 'Bob', email: 'bob-odd@example.com', homeRegion: 'US', ...input } });
+      expect(codes(refused), JSON.stringify(input)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(await store.customers.findOne({ email: 'bob-odd@example.com' })).toBeNull();
+    // Right-to-left writing needs none of them.
+    const hebrew = await gql(app.url, addCustomer, { input: { name: 'דוד כהן', email: 'david@example.com', homeRegion: 'US' } });
+    expect(hebrew.errors).toBeUndefined();
     const malformed = await gql(app.url, `mutation { addAddress(customerId: "nope", input: { line1: "a", city: "b", postalCode: "c", country: "GB" }) { id } }`);
     expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
     const missing = await gql(app.url, `mutation { addAddress(customerId: "64b0000000000000000000ff", input: { line1: "a", city: "b", postalCode: "c", country: "GB" }) { id } }`);
@@ -140,6 +149,9 @@ describe('customers subgraph', () => {
     expect(codes(await addAddress({ postalCode: '1'.repeat(21) }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await addAddress({ line1: '1 Main St\nSecond line' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await addAddress({ city: 'Lon\tdon' }))).toEqual(['BAD_USER_INPUT']);
+    // Direction overrides and isolates: a label would read otherwise than what was checked.
+    expect(codes(await addAddress({ line1: '10 Downing St\u202E' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await addAddress({ postalCode: 'SW1\u2066A\u2069' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await gql(app.url, addCustomer, { input: { name: 'X', email: 'xx@example.com', homeRegion: 'UK', address: { line1: 'a', city: 'b', postalCode: 'c', country: 'XX' } } }))).toEqual(['BAD_USER_INPUT']);
     expect((await store.customers.findOne({ email: 'address-checks@example.com' }))!.addresses).toHaveLength(1);
     const added = await addAddress({ country: 'de' });

@@ -1,5 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
+import { refuseHiddenInLine } from '../../kit/storable-text.ts';
 import { parseId } from '../../kit/ids.ts';
 import { checkedPostalAddress } from '../../pipeline/postal-address.ts';
 import type { AddressDoc, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
@@ -119,8 +120,11 @@ export function toWire(write: Write): WriteWire {
 export function checkedCustomer(input: { name: string; email: string }): { name: string; email: string } {
   const name = input.name.trim();
   if (!name || name.length > 200) throw badInput('name must be 1 to 200 characters', 'name');
+  // The name is copied into each order's shipping address, and printed on its labels.
+  refuseHiddenInLine(name, 'name');
   const email = input.email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput(`"${input.email}" is not an email address`, 'email');
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw badInput(`"${input.email.slice(0, 100)}" is not an email address`, 'email');
+  refuseHiddenInLine(email, 'email');
   return { name, email };
 }
 

@@ -3,6 +3,7 @@ import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageRequest } from '../../kit/paging.ts';
+import { refuseHiddenInLine } from '../../kit/storable-text.ts';
 import { checkedCountry } from '../../pipeline/postal-address.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
@@ -16,13 +17,16 @@ export const resolvers: Resolvers = {
     addVendor: async (_, { input }, { store }) => {
       const name = input.name.trim();
       if (!name || name.length > 200) throw badInput('name must be 1 to 200 characters', 'name');
+      refuseHiddenInLine(name, 'name');
       const country = checkedCountry(input.country);
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.contactEmail)) throw badInput('contactEmail is not an email address', 'contactEmail');
+      const contactEmail = input.contactEmail.trim();
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contactEmail) || contactEmail.length > 254) throw badInput('contactEmail is not an email address', 'contactEmail');
+      refuseHiddenInLine(contactEmail, 'contactEmail');
       if (!Number.isInteger(input.leadTimeDays) || input.leadTimeDays < 0 || input.leadTimeDays > 365) {
         throw badInput('leadTimeDays must be between 0 and 365', 'leadTimeDays');
       }
       try {
-        return await store.insert({ _id: new ObjectId(), name, country, contactEmail: input.contactEmail.trim(), leadTimeDays: input.leadTimeDays });
+        return await store.insert({ _id: new ObjectId(), name, country, contactEmail, leadTimeDays: input.leadTimeDays });
       } catch (error) {
         if (isDuplicateKeyError(error)) throw clientError(ErrorCode.CONFLICT, `a vendor named ${name} already exists`, { field: 'name' });
         throw error;

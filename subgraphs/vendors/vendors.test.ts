@@ -108,6 +108,9 @@ describe('vendors subgraph', () => {
       { leadTimeDays: 366 },
       { name: '   ' },
       { name: 'n'.repeat(201) },
+      { name: 'Acme\nSupplies' },
+      { name: 'Acme \u2066Supplies\u2069' },
+      { contactEmail: 'ops\u0001@vendor.example' },
     ]) {
       const res = await gql(app.url, addVendor, { input: { ...valid, ...bad } });
       expect(codes(res), JSON.stringify(bad)).toEqual(['BAD_USER_INPUT']);

@@ -297,6 +297,10 @@ export type MutationStopOrderArgs = {
   reason: Scalars['String']['input'];
 };
 
+/**
+ * As a customer's address is checked (name, lines and city up to 200 characters, a postal code up
+ * to 20, each one line without control characters or text-direction overrides); BAD_USER_INPUT otherwise.
+ */
 export type NewShippingAddressInput = {
   city: Scalars['String']['input'];
   /** ISO 3166-1 alpha-2 country code, for example GB. */
