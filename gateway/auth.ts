@@ -1,4 +1,4 @@
-import { anonymous, authorizationKey, type Identity } from '../kit/auth/identity.ts';
+import { anonymous, authorizationKey, unauthenticated, type Identity } from '../kit/auth/identity.ts';
 import { bearerToken, createUserTokenVerifier, isTrackingToken, type InternalTokens, type UserTokenSettings } from '../kit/auth/tokens.ts';
 
 /**
@@ -23,7 +23,7 @@ export class GatewayAuth {
   async identify(authorization: string | null | undefined): Promise<Identity> {
     if (!authorization) return anonymous;
     const token = bearerToken(authorization);
-    if (!token) return this.verifyUser(''); // malformed header: refused like a bad token
+    if (!token) throw unauthenticated('Send credentials as `Authorization: Bearer <token>`, or none to be signed out.');
     const known = this.verified.get(token);
     if (known && (known.expiresAt ?? Infinity) > Date.now()) return known;
     const identity = isTrackingToken(token) ? await this.tokens.verifyTracking(token) : await this.verifyUser(token);

@@ -140,14 +140,11 @@ describe('every subgraph, reached straight on its port', () => {
 describe('tokens that must not pass', () => {
   const query = `{ customer(id: "${ada}") { name } }`;
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  /** A correctly signed support token whose subject is whatever `claims` says (or missing). */
-  const signedSupport = (claims: { sub?: unknown }) =>
-    new SignJWT({ role: 'support', ...claims } as JWTPayload)
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuer(testSecrets.issuer)
-      .setAudience(testSecrets.audience)
-      .setExpirationTime('10m')
-      .sign(new TextEncoder().encode(testSecrets.users));
+  /** A correctly signed support token whose subject is whatever `claims` says (or missing), expiring in 10 minutes unless `expires` is false. */
+  const signedSupport = (claims: { sub?: unknown }, expires = true) => {
+    const jwt = new SignJWT({ role: 'support', ...claims } as JWTPayload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(testSecrets.issuer).setAudience(testSecrets.audience);
+    return (expires ? jwt.setExpirationTime('10m') : jwt).sign(new TextEncoder().encode(testSecrets.users));
+  };
   const cases: [string, () => Promise<string>][] = [
     ['expired', () => userToken({ role: 'support', ttl: -60 })],
     ['not yet valid (nbf)', () => userToken({ role: 'support', notBefore: 600 })],
@@ -163,6 +160,7 @@ describe('tokens that must not pass', () => {
     ['whose subject is blank', () => signedSupport({ sub: ' ' })],
     ['whose subject is the name signed-out callers go by', () => signedSupport({ sub: 'anonymous' })],
     ['not a JWT at all', async () => 'not-a-token'],
+    ['without an expiry (exp), which would be good for ever', () => signedSupport({ sub: 'agent-9' }, false)],
   ];
   for (const [what, make] of cases) {
     it(`refuses a token ${what} with UNAUTHENTICATED and HTTP 401`, async () => {
@@ -172,6 +170,20 @@ describe('tokens that must not pass', () => {
       expect(res.data ?? null).toBeNull();
     });
   }
+
+  it('says what is wrong with credentials that are not a bearer token, or not a JWT, in words a client can act on', async () => {
+    const withHeader = async (authorization: string) => {
+      const response = await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query: '{ products(first: 1) { edges { node { sku } } } }' }) });
+      const body = (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+      return { status: response.status, code: body.errors?.[0]?.extensions?.code, message: body.errors?.[0]?.message };
+    };
+    expect(await withHeader('Basic YWRhOnNlY3JldA==')).toEqual({ status: 401, code: 'UNAUTHENTICATED', message: 'Send credentials as `Authorization: Bearer <token>`, or none to be signed out.' });
+    for (const token of ['not-a-token', 'a.b.c', `${Buffer.from('[1]').toString('base64url')}.e30.x`]) {
+      expect(await withHeader(`Bearer ${token}`), token).toEqual({ status: 401, code: 'UNAUTHENTICATED', message: 'The bearer token is not valid: it is not a JWT (three base64url parts, the first a JSON header).' });
+    }
+    const noExpiry = await withHeader(`Bearer ${await signedSupport({ sub: 'agent-9' }, false)}`);
+    expect(noExpiry).toEqual({ status: 401, code: 'UNAUTHENTICATED', message: 'The bearer token is not valid: missing required "exp" claim.' });
+  });
 
   it('accepts RS256/ES256 tokens from an identity provider by its JWKS URL, and refuses HS256 there', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');

@@ -28,11 +28,12 @@ export function createUserTokenVerifier(settings: UserTokenSettings) {
   const secret = settings.secret ? encoder.encode(settings.secret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : undefined;
   if (!secret && !jwks) throw new Error('user tokens need a secret (AUTH_JWT_SECRET) or a JWKS URL (AUTH_JWKS_URL)');
-  const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: 5 };
+  // A token without an expiry would be good for ever, wherever it leaked: `exp` is required.
+  const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: 5, requiredClaims: ['exp'] };
   return async (token: string): Promise<Identity> => {
     let payload: JWTPayload;
     try {
-      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string };
+      const header = jwtHeader(token);
       if (header.alg === 'HS256' && secret) ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
       else if (jwks) ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ['RS256', 'ES256'] }));
       else throw new Error(`algorithm ${header.alg ?? 'none'} is not accepted`);
@@ -90,7 +91,7 @@ export class InternalTokens {
     if (known && (known.expiresAt ?? 0) > Date.now()) return known;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE }));
+      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE, requiredClaims: ['exp'] }));
     } catch (error) {
       throw unauthenticated(`The internal token is not valid: ${reasonOf(error)}.`);
     }
@@ -120,7 +121,7 @@ export class InternalTokens {
 
   async verifyTracking(token: string): Promise<Identity> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: TRACKING_AUDIENCE });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: TRACKING_AUDIENCE, requiredClaims: ['exp'] });
       if (typeof payload.orderId !== 'string') throw new Error('no orderId');
       return { subject: payload.sub ?? `tracking:${payload.orderId}`, scopes: [TRACKER_SCOPE], orderId: payload.orderId, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch (error) {
@@ -166,8 +167,23 @@ export function bearerToken(header: string | null | undefined): string | undefin
   return match?.[1];
 }
 
+/** What a JWT says of itself before it is verified (which algorithm), or an error that says it is no JWT. */
+function jwtHeader(token: string): { alg?: string } {
+  const parts = token.split('.');
+  let header: unknown;
+  try {
+    header = parts.length === 3 ? JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) : undefined;
+  } catch {
+    header = undefined;
+  }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw Object.assign(new Error('it is not a JWT (three base64url parts, the first a JSON header)'), { code: 'NOT_A_JWT' });
+  return header as { alg?: string };
+}
+
 function reasonOf(error: unknown): string {
   const code = (error as { code?: string }).code;
+  if (code === 'NOT_A_JWT') return (error as Error).message;
+  if (code === 'ERR_JWS_INVALID' || code === 'ERR_JWT_INVALID') return 'it is not a well-formed JWT';
   if (code === 'ERR_JWT_EXPIRED') return 'it has expired';
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return (error as Error).message;
   if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'its signature does not verify';
