@@ -40,7 +40,18 @@ export const defaultLimits = {
   timeoutMs: 15_000,
 } satisfies Omit<GatewayLimits, 'trustedDocumentsPath' | 'trustedProxies'>;
 
-const tooComplex = (limit: string, message: string) => clientError(ErrorCode.QUERY_TOO_COMPLEX, message, { limit, http: { status: 400 } });
+// `spec`: the status GraphQL over HTTP gives a request error, 400 for application/graphql-response+json
+// and 200 for plain application/json, as graphql's own parse and validation errors get; for every
+// limit alike, whether it is checked while parsing, validating or (cost) before executing.
+const tooComplex = (limit: string, message: string) => clientError(ErrorCode.QUERY_TOO_COMPLEX, message, { limit, http: { status: 400, spec: true } });
+
+/**
+ * graphql-js stops validating a document that costs too much to compare (the same field asked
+ * for hundreds of times in one selection), with only "Validation aborted.": said in words here.
+ */
+const VALIDATION_ABORTED = 'Validation aborted.';
+const validationTooCostly = () =>
+  tooComplex('validation', 'This document takes more work to validate than allowed: a field asked for many times in one selection is compared with each of its repeats. Ask for each field once.');
 
 /** graphql-armor's validation rules, reporting our coded error instead of throwing theirs. */
 function armorRules(limits: GatewayLimits) {
@@ -89,6 +100,11 @@ export function useGatewayLimits(limits: GatewayLimits, trusted?: ReturnType<typ
     },
     onValidate({ addValidationRule }) {
       for (const rule of rules) addValidationRule(rule);
+      return ({ valid, result, setResult }) => {
+        if (!valid && result.some((error) => error.message === VALIDATION_ABORTED)) {
+          setResult(result.map((error) => (error.message === VALIDATION_ABORTED ? validationTooCostly() : error)));
+        }
+      };
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const refused = rate.take(callerKey(args.contextValue, limits.trustedProxies)) ?? costCheck(args);

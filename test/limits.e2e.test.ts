@@ -60,9 +60,30 @@ describe('abuse limits at the gateway', () => {
       expect(codes(res)).toContain(code);
       if (code === 'QUERY_TOO_COMPLEX') expect(res.errors!.map((e) => e.extensions?.limit)).toContain(limit.split(' ')[0]);
       expect(res.data ?? null).toBeNull();
+      // Every limit answers as graphql's own request errors do: 400 to a client that accepts
+      // application/graphql-response+json (gql's first choice), 200 to one that takes only application/json.
+      expect(res.status).toBe(400);
+      const legacy = await fetch(strict.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${await userToken({ role: 'support' })}` }, body: JSON.stringify({ query }) });
+      expect(legacy.status).toBe(200);
+      expect(((await legacy.json()) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toContain(code);
       await stillServes(strict.url);
     });
   }
+
+  it('says in words that a document took graphql too much work to validate, not only "Validation aborted."', async () => {
+    const query = `{ ${Array.from({ length: 1_000 }, () => '__typename').join(' ')} }`;
+    for (const attempt of ['first', 'again, from the validation cache']) {
+      const res = await gql(system.gatewayUrl, query, {}, { token: null });
+      expect(res.errors, attempt).toEqual([
+        expect.objectContaining({
+          message: expect.stringContaining('takes more work to validate than allowed'),
+          extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'validation' }),
+        }),
+      ]);
+      expect(res.status).toBe(400);
+    }
+    await stillServes(system.gatewayUrl);
+  });
 
   it('counts a list by its first: argument, variables included', async () => {
     const query = `query($n: Int) { vendors(first: $n) { edges { node { products(first: $n) { edges { node { sku } } } } } } }`;
