@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTrustedDocuments, readSupergraphFile } from './config-files.ts';
+import { defaultLimits, trustedDocumentCheck } from './limits.ts';
 import { clientSchemaOf, composeSupergraph } from './supergraph.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
 
@@ -36,15 +37,16 @@ describe('trusted documents', () => {
   });
 });
 
-describe('trusted documents against the graph', () => {
+describe('trusted documents against the graph and the limits', () => {
   const schema = clientSchemaOf(composeSupergraph(subgraphEndpoints()));
+  const check = trustedDocumentCheck(defaultLimits, schema);
 
   it('accepts documents that fit the graph clients see, subscriptions included', () => {
     const manifest = file('fits.json', JSON.stringify({
       title: 'query Title($sku: String!) { product(sku: $sku) { title price { amount currency } } }',
       watch: 'subscription Watch($id: ID!) { orderTransitions(orderId: $id) { cursor order { status } } }',
     }));
-    expect([...loadTrustedDocuments(manifest, schema).keys()]).toEqual(['title', 'watch']);
+    expect([...loadTrustedDocuments(manifest, check).keys()]).toEqual(['title', 'watch']);
   });
 
   it('refuses a manifest written for another version of the graph, naming each document and what does not fit', () => {
@@ -54,8 +56,8 @@ describe('trusted documents against the graph', () => {
       hidden: 'mutation { requestRefund(input: { refundId: "r", chargeId: "c", amount: 1 }) { id } }',
       untyped: 'query Q($sku: Int!) { product(sku: $sku) { title } }',
     }));
-    const refusal = () => loadTrustedDocuments(manifest, schema);
-    expect(refusal).toThrow(`GATEWAY_TRUSTED_DOCUMENTS: ${manifest}: 3 of its documents do not fit this graph's schema`);
+    const refusal = () => loadTrustedDocuments(manifest, check);
+    expect(refusal).toThrow(`GATEWAY_TRUSTED_DOCUMENTS: ${manifest}: 3 of its documents would be refused (written for another version of the graph, or beyond the gateway's limits?):`);
     expect(refusal).toThrow('"renamed": Cannot query field "name" on type "Product".');
     // @inaccessible fields are not part of the graph clients see.
     expect(refusal).toThrow('"hidden": Cannot query field "requestRefund" on type "Mutation".');
@@ -66,7 +68,20 @@ describe('trusted documents against the graph', () => {
 
   it('names three and counts the rest', () => {
     const stale = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`d${i}`, `{ gone${i} }`]));
-    expect(() => loadTrustedDocuments(file('many.json', JSON.stringify(stale)), schema)).toThrow(/"d2": Cannot query field "gone2" on type "Query"\.\n {2}and 2 more$/);
+    expect(() => loadTrustedDocuments(file('many.json', JSON.stringify(stale)), check)).toThrow(/"d2": Cannot query field "gone2" on type "Query"\.\n {2}and 2 more$/);
+  });
+
+  it("refuses a document the gateway's limits would refuse at every use, saying which limit", () => {
+    const strict = trustedDocumentCheck({ ...defaultLimits, maxTokens: 300, maxDepth: 4 }, schema);
+    const tokens = file('tokens.json', JSON.stringify({ big: `{ product(sku: "MUG-001") { ${Array.from({ length: 400 }, () => 'sku').join(' ')} } }` }));
+    expect(() => loadTrustedDocuments(tokens, strict)).toThrow(/1 of its documents would be refused .*\n {2}"big": Token limit of 300 exceeded/);
+    const deep = file('deep.json', JSON.stringify({ deep: '{ vendors { edges { node { products { edges { node { vendor { name } } } } } } } }' }));
+    expect(() => loadTrustedDocuments(deep, strict)).toThrow(/"deep": Query depth limit of 4 exceeded/);
+    const repeated = file('repeated.json', JSON.stringify({ rep: `{ ${Array.from({ length: 1_000 }, () => '__typename').join(' ')} }` }));
+    expect(() => loadTrustedDocuments(repeated, check)).toThrow('"rep": This document takes more work to validate than allowed');
+    // Under the default limits the first two run.
+    expect(loadTrustedDocuments(tokens, check).size).toBe(1);
+    expect(loadTrustedDocuments(deep, check).size).toBe(1);
   });
 });
 

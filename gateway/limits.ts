@@ -3,7 +3,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, type ExecutionArgs, type GraphQLSchema, type ValidationContext } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ParseOptions, type Source, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
@@ -70,7 +70,7 @@ function armorRules(limits: GatewayLimits) {
  * per-caller rate limit and a time limit on execution. Body size is checked before yoga reads
  * the body (see limitBodySize).
  */
-export function useGatewayLimits(limits: GatewayLimits, trusted?: ReturnType<typeof trustedDocuments>): Plugin {
+export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<typeof trustedDocuments>): Plugin {
   const rules = armorRules(limits);
   const rate = new RateLimiter(limits.ratePerMinute);
   // Cost depends on variables (`first: $n`), so it is counted when they are known, before execution.
@@ -84,19 +84,7 @@ export function useGatewayLimits(limits: GatewayLimits, trusted?: ReturnType<typ
       if (trusted) setParams(trusted(params));
     },
     onParse({ setParseFn }) {
-      setParseFn((source, options) => {
-        const parser = new MaxTokensParserWLexer(source, {
-          ...options,
-          n: limits.maxTokens,
-          exposeLimits: true,
-          onReject: [
-            (_context, error) => {
-              throw tooComplex('tokens', error.message.replace(/^Syntax Error: /, ''));
-            },
-          ],
-        });
-        return parser.parseDocument();
-      });
+      setParseFn((source, options) => parseWithinTokens(source, limits.maxTokens, options));
     },
     onValidate({ addValidationRule }) {
       for (const rule of rules) addValidationRule(rule);
@@ -167,14 +155,53 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | { error
   }
 }
 
+/** A document as the gateway parses it: QUERY_TOO_COMPLEX (limit: tokens) past `maxTokens`. */
+function parseWithinTokens(source: string | Source, maxTokens: number, options?: ParseOptions): DocumentNode {
+  const parser = new MaxTokensParserWLexer(source, {
+    ...options,
+    n: maxTokens,
+    exposeLimits: true,
+    onReject: [
+      (_context, error) => {
+        throw tooComplex('tokens', error.message.replace(/^Syntax Error: /, ''));
+      },
+    ],
+  });
+  return parser.parseDocument();
+}
+
+/**
+ * What the gateway would refuse of a document before running it, whoever sends it: more tokens
+ * than allowed, and what does not validate against `schema` (the graph clients see) or breaks
+ * a limit checked while validating (depth, aliases, directives). Cost depends on variables, so
+ * it is checked only when a document runs.
+ */
+export function trustedDocumentCheck(limits: GatewayLimits, schema: GraphQLSchema): (document: string) => readonly GraphQLError[] {
+  const rules = [...specifiedRules, ...armorRules(limits)];
+  return (text) => {
+    let document: DocumentNode;
+    try {
+      document = parseWithinTokens(text, limits.maxTokens);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    }
+    return validate(schema, document, rules).map((error) => (error.message === VALIDATION_ABORTED ? validationTooCostly() : error));
+  };
+}
+
+/** The manifest GATEWAY_TRUSTED_DOCUMENTS names, every document checked as trustedDocumentCheck does; undefined when unset. */
+export function loadTrustedManifest(limits: GatewayLimits, schema: GraphQLSchema): Map<string, string> | undefined {
+  return limits.trustedDocumentsPath ? loadTrustedDocuments(limits.trustedDocumentsPath, trustedDocumentCheck(limits, schema)) : undefined;
+}
+
 /**
  * With `trustedDocumentsPath`: the request with the query its id names in the manifest, or
  * UNTRUSTED_DOCUMENT. One rule for HTTP and WebSocket requests alike. Without: undefined.
- * Every document in the manifest must be valid against `schema`, the graph clients see.
+ * Every document in the manifest must pass trustedDocumentCheck.
  */
-export function trustedDocuments(limits: Pick<GatewayLimits, 'trustedDocumentsPath'>, schema: GraphQLSchema) {
-  if (!limits.trustedDocumentsPath) return undefined;
-  const trusted = loadTrustedDocuments(limits.trustedDocumentsPath, schema);
+export function trustedDocuments(limits: GatewayLimits, schema: GraphQLSchema) {
+  const trusted = loadTrustedManifest(limits, schema);
+  if (!trusted) return undefined;
   return <T extends { query?: string; extensions?: unknown }>(params: T): T => {
     const extensions = params.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined;
     const id = extensions?.persistedQuery?.sha256Hash;

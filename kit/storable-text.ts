@@ -67,8 +67,17 @@ export function useStorableText(): Plugin {
 
 /** Direction overrides and isolates (U+202A-U+202E, U+2066-U+2069): text then reads differently than it is stored. */
 const DIRECTION_CONTROLS = '\u202A-\u202E\u2066-\u2069';
+/**
+ * Characters that show nothing but make two texts that look alike differ (a name that looks
+ * blank, an email that looks like another's): zero-width space, word joiner, byte-order mark,
+ * interlinear annotation marks, and the tag characters that can smuggle text along unseen.
+ * Zero-width (non-)joiners and the direction marks are left: Persian, emoji and mixed-direction
+ * text need them.
+ */
+const INVISIBLE = '\u200B\u2060\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}';
 const hiddenInText = new RegExp(`[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F${DIRECTION_CONTROLS}]`, 'u');
-const hiddenInLine = new RegExp(`[\\p{Cc}${DIRECTION_CONTROLS}]`, 'u');
+/** In one line also line breaks of every kind: control characters and the line and paragraph separators (U+2028, U+2029). */
+const hiddenInLine = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}${INVISIBLE}]`, 'u');
 
 /**
  * Words a person wrote that other people will read (a cancellation's or a return's reason):
@@ -85,11 +94,12 @@ export function readableText(value: string, field: string, max: number): string 
 
 /**
  * One line people read on a screen or a parcel's label (a name, a line of an address, an email):
- * BAD_USER_INPUT naming `field` when it holds a control character (a line break, a tab) or a
- * direction override, which would print as something else than what was checked.
+ * BAD_USER_INPUT naming `field` when it holds a line break of any kind, another control
+ * character (a tab), a direction override or an invisible character, which would print as
+ * something else than what was checked, or make it look like another.
  */
 export function refuseHiddenInLine(value: string, field: string, name = field.split('.').at(-1)!): void {
-  if (hiddenInLine.test(value)) throw badInput(`${name} must not contain control characters (line breaks, tabs) or direction overrides`, field);
+  if (hiddenInLine.test(value)) throw badInput(`${name} must not contain line breaks, control characters (tabs), direction overrides or invisible characters`, field);
 }
 
 /**
@@ -101,4 +111,17 @@ export function clientKey(value: string, field: string, max = 100): string {
     throw badInput(`${field} must be 1 to ${max} characters, not blank, without control characters`, field);
   }
   return value;
+}
+
+/**
+ * An email address as typed (trimmed): `local@domain.tld` with nothing invisible in it, at most 254
+ * characters; BAD_USER_INPUT naming `field` otherwise. Format characters of every kind are refused
+ * here (a soft hyphen, a joiner): unseen, they would make an address that looks like another's.
+ */
+export function checkedEmail(input: string, field: string): string {
+  const email = input.trim();
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || /[\p{Cc}\p{Cf}\p{Z}]/u.test(email) || hiddenInLine.test(email)) {
+    throw badInput(`"${input.slice(0, 100)}" is not an email address`, field);
+  }
+  return email;
 }

@@ -181,8 +181,10 @@ interface Enveloped {
   subscribe: (args: ExecutionArgs) => any;
 }
 
-/** The error as a WebSocket client should see it: `extensions.http` is for HTTP responses (yoga removes it there too). */
-/** The error as a WebSocket client gets it: where it is and its code, without HTTP's status (a copy: yoga caches the original). */
+/**
+ * The error as a WebSocket client gets it: where it is and its code, without `extensions.http`,
+ * which is for HTTP responses (yoga removes it there too). A copy: yoga caches the original.
+ */
 function withoutHttpStatus(error: GraphQLError): GraphQLError {
   if (!('http' in error.extensions)) return error;
   const { http: _http, ...extensions } = error.extensions;

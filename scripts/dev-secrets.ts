@@ -42,6 +42,7 @@ export function readDevSecrets(path = devSecretsPath()): DevSecrets {
 export async function devToken(secret: string, options: { role: Role; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
   if (!isRole(options.role)) throw new Error(`--role must be customer, support, warehouse or service, not ${String(options.role)}`);
   if (options.role === 'customer' && !options.customerId) throw new Error('a customer token needs --customer <id>');
+  if ((options.ttlSeconds ?? 0) > 366 * 24 * 3600) throw new Error('--ttl: the gateway refuses a token that expires more than a year ahead');
   return new SignJWT({ role: options.role, ...(options.customerId ? { customerId: options.customerId } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.subject ?? (options.customerId ? `customer:${options.customerId}` : `dev-${options.role}`))

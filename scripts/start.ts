@@ -18,7 +18,8 @@ import { policyFromEnv, Supervisor } from './supervisor.ts';
 import { lowerPriority, workerNiceOffset } from './priority.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 import { gatewayConfig } from '../gateway/env.ts';
-import { loadTrustedDocuments, readSupergraphFile } from '../gateway/config-files.ts';
+import { readSupergraphFile } from '../gateway/config-files.ts';
+import { loadTrustedManifest } from '../gateway/limits.ts';
 import { clientSchemaOf, loadSupergraph } from '../gateway/supergraph.ts';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
@@ -82,7 +83,7 @@ setting(() => {
   // And the files they name, read as the gateway will read them: trusted documents against the
   // graph it will serve (composed here too when no SUPERGRAPH_PATH names one).
   const supergraph = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
-  if (config.limits.trustedDocumentsPath) loadTrustedDocuments(config.limits.trustedDocumentsPath, clientSchemaOf(supergraph ?? loadSupergraph(config.endpoints)));
+  if (config.limits.trustedDocumentsPath) loadTrustedManifest(config.limits, clientSchemaOf(supergraph ?? loadSupergraph(config.endpoints)));
 }, 'the gateway would not start: ');
 let database: RunningDatabase | undefined;
 let stopping = false;

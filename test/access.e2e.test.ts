@@ -161,6 +161,7 @@ describe('tokens that must not pass', () => {
     ['whose subject is the name signed-out callers go by', () => signedSupport({ sub: 'anonymous' })],
     ['not a JWT at all', async () => 'not-a-token'],
     ['without an expiry (exp), which would be good for ever', () => signedSupport({ sub: 'agent-9' }, false)],
+    ['expiring more than a year from now', () => userToken({ role: 'support', ttl: 400 * 24 * 3600 })],
   ];
   for (const [what, make] of cases) {
     it(`refuses a token ${what} with UNAUTHENTICATED and HTTP 401`, async () => {

@@ -265,6 +265,8 @@ describe('changing the shipping address of an order in flight', () => {
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, name: 'Ada\u0007' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, name: 'Ada \u202Eecalovel' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress(id, 'ASYNCHRONOUS', { ...home, line1: '12 St James\u2067 Square' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress(id, 'SYNCHRONOUS', { ...home, name: 'N\u2028X' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await changeAddress(id, 'COORDINATOR', { ...home, postalCode: '\u200B' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await changeAddress('64b0000000000000000000ff', 'ASYNCHRONOUS', home))).toEqual(['NOT_FOUND']);
     expect(codes(await changeAddress('not-an-id', 'ASYNCHRONOUS', home))).toEqual(['BAD_USER_INPUT']);
     expect((await orderOf(id)).addressChanges).toEqual([]);

@@ -253,7 +253,7 @@ describe('npm start', () => {
       [{ GATEWAY_TRUSTED_PROXIES: '::ffff:10.0.0.0/8' }, 'would trust every IPv4 address'],
       [{ GATEWAY_TRUSTED_DOCUMENTS: join(files, 'missing.json') }, `the gateway would not start: GATEWAY_TRUSTED_DOCUMENTS: cannot read ${join(files, 'missing.json')} (no such file)`],
       [{ GATEWAY_TRUSTED_DOCUMENTS: notManifest }, `GATEWAY_TRUSTED_DOCUMENTS: ${notManifest} is not a manifest of trusted documents`],
-      [{ GATEWAY_TRUSTED_DOCUMENTS: staleManifest }, `GATEWAY_TRUSTED_DOCUMENTS: ${staleManifest}: 1 of its documents do not fit this graph's schema (written for another version of it?):\n  "title": Cannot query field "name" on type "Product".`],
+      [{ GATEWAY_TRUSTED_DOCUMENTS: staleManifest }, `GATEWAY_TRUSTED_DOCUMENTS: ${staleManifest}: 1 of its documents would be refused (written for another version of the graph, or beyond the gateway's limits?):\n  "title": Cannot query field "name" on type "Product".`],
       [{ SUPERGRAPH_PATH: join(files, 'missing.graphql') }, `the gateway would not start: SUPERGRAPH_PATH: cannot read ${join(files, 'missing.graphql')} (no such file)`],
       [{ SUPERGRAPH_PATH: notSupergraph }, `SUPERGRAPH_PATH: ${notSupergraph} is not a supergraph`],
     ] as const) {

@@ -40,9 +40,14 @@ export function createUserTokenVerifier(settings: UserTokenSettings) {
     } catch (error) {
       throw unauthenticated(`The bearer token is not valid: ${reasonOf(error)}.`);
     }
+    // An expiry in ten thousand years is no expiry either.
+    if (payload.exp! * 1000 > Date.now() + MAX_USER_TOKEN_LIFETIME_MS) throw unauthenticated('The bearer token is not valid: it expires more than a year from now.');
     return identityFromClaims(payload);
   };
 }
+
+/** The furthest a client's token may expire: identity providers issue access tokens for hours. */
+const MAX_USER_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 export function identityFromClaims(payload: JWTPayload): Identity {
   const claimed = [payload.role, ...(Array.isArray(payload.roles) ? payload.roles : []), ...(typeof payload.scope === 'string' ? payload.scope.split(' ') : [])];

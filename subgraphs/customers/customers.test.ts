@@ -122,7 +122,7 @@ describe('customers subgraph', () => {
     const badEmail = await gql(app.url, addCustomer, { input: { name: 'X', email: 'not-an-email', homeRegion: 'US' } });
     expect(codes(badEmail)).toEqual(['BAD_USER_INPUT']);
     // A name is printed on every label of the customer's orders; an email is one line too.
-    for (const input of [{ name: 'Bob\r\nX-Injected: 1' }, { name: 'Bob\u0007' }, { name: 'Bob \u202Eecilop' }, { email: 'bob\u0001@example.com' }, { email: `${'b'.repeat(250)}@example.com` }]) {
+    for (const input of [{ name: 'Bob\r\nX-Injected: 1' }, { name: 'Bob\u0007' }, { name: 'Bob \u202Eecilop' }, { email: 'bob\u0001@example.com' }, { email: `${'b'.repeat(250)}@example.com` }, { name: '\u200B' }, { name: 'Bob\u2028X' }, { email: 'bo\u200Bb@example.com' }]) {
       const refused = await gql(app.url, addCustomer, { input: { name: 'Bob', email: 'bob-odd@example.com', homeRegion: 'US', ...input } });
       expect(codes(refused), JSON.stringify(input)).toEqual(['BAD_USER_INPUT']);
     }

@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
-import { refuseHiddenInLine } from '../../kit/storable-text.ts';
+import { checkedEmail, refuseHiddenInLine } from '../../kit/storable-text.ts';
 import { parseId } from '../../kit/ids.ts';
 import { checkedPostalAddress } from '../../pipeline/postal-address.ts';
 import type { AddressDoc, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
@@ -122,9 +122,7 @@ export function checkedCustomer(input: { name: string; email: string }): { name:
   if (!name || name.length > 200) throw badInput('name must be 1 to 200 characters', 'name');
   // The name is copied into each order's shipping address, and printed on its labels.
   refuseHiddenInLine(name, 'name');
-  const email = input.email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw badInput(`"${input.email.slice(0, 100)}" is not an email address`, 'email');
-  refuseHiddenInLine(email, 'email');
+  const email = checkedEmail(input.email, 'email').toLowerCase();
   return { name, email };
 }
 

@@ -3,7 +3,7 @@ import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageRequest } from '../../kit/paging.ts';
-import { refuseHiddenInLine } from '../../kit/storable-text.ts';
+import { checkedEmail, refuseHiddenInLine } from '../../kit/storable-text.ts';
 import { checkedCountry } from '../../pipeline/postal-address.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
@@ -19,9 +19,7 @@ export const resolvers: Resolvers = {
       if (!name || name.length > 200) throw badInput('name must be 1 to 200 characters', 'name');
       refuseHiddenInLine(name, 'name');
       const country = checkedCountry(input.country);
-      const contactEmail = input.contactEmail.trim();
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contactEmail) || contactEmail.length > 254) throw badInput('contactEmail is not an email address', 'contactEmail');
-      refuseHiddenInLine(contactEmail, 'contactEmail');
+      const contactEmail = checkedEmail(input.contactEmail, 'contactEmail');
       if (!Number.isInteger(input.leadTimeDays) || input.leadTimeDays < 0 || input.leadTimeDays > 365) {
         throw badInput('leadTimeDays must be between 0 and 365', 'leadTimeDays');
       }

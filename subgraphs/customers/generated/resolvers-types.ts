@@ -37,8 +37,9 @@ export type Address = {
 };
 
 /**
- * Lines and city up to 200 characters, a postal code up to 20, each one line: no line breaks,
- * tabs, other control characters or text-direction overrides (they print on labels). Country an
+ * Lines and city up to 200 characters, a postal code up to 20, each one line: no line breaks of
+ * any kind, tabs, other control characters, text-direction overrides or invisible characters (they
+ * print on labels). Country an
  * existing ISO 3166-1 alpha-2 code (any case: stored in upper case). Anything else is BAD_USER_INPUT.
  */
 export type AddressInput = {

@@ -299,7 +299,8 @@ export type MutationStopOrderArgs = {
 
 /**
  * As a customer's address is checked (name, lines and city up to 200 characters, a postal code up
- * to 20, each one line without control characters or text-direction overrides); BAD_USER_INPUT otherwise.
+ * to 20, each one line without line breaks, control characters, text-direction overrides or invisible
+ * characters); BAD_USER_INPUT otherwise.
  */
 export type NewShippingAddressInput = {
   city: Scalars['String']['input'];

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { checkedEmail, readableText, refuseHiddenInLine } from './storable-text.ts';
+
+// What a line people read (a name, an address line, an email) may hold, and what a longer text
+// (a reason) may: the characters that would print differently than what was checked are refused.
+
+const refused = (check: () => unknown) => {
+  try {
+    check();
+  } catch (error) {
+    return (error as { extensions?: { code?: string } }).extensions?.code;
+  }
+  return 'accepted';
+};
+
+describe('one line people read', () => {
+  it('takes names in any script, with the joiners and direction marks they need', () => {
+    for (const name of ['Ada Lovelace', 'Zoë Ørsted-Łukasiewicz', 'דוד כהן', 'محمد علي', 'می\u200Cخواهم', '山田 太郎', 'Dev \u{1F469}\u200D\u{1F4BB}', 'Apt 5\u200E B']) {
+      expect(refused(() => refuseHiddenInLine(name, 'name')), JSON.stringify(name)).toBe('accepted');
+    }
+  });
+
+  it('refuses line breaks of every kind, control characters, direction overrides and invisible characters', () => {
+    const hidden = ['\n', '\r', '\t', '\u0007', '\u0085', '\u2028', '\u2029', '\u202E', '\u2066', '\u2069', '\u200B', '\u2060', '\uFEFF', '\uFFF9', '\u{E0041}'];
+    for (const character of hidden) {
+      expect(refused(() => refuseHiddenInLine(`Ada${character}Lovelace`, 'address.name')), JSON.stringify(character)).toBe('BAD_USER_INPUT');
+    }
+    expect(() => refuseHiddenInLine('\u200B', 'address.name')).toThrow('name must not contain line breaks, control characters (tabs), direction overrides or invisible characters');
+  });
+});
+
+describe('an email address', () => {
+  it('takes what people type, trimmed', () => {
+    expect(checkedEmail('  A.B+tag@Example.COM ', 'email')).toBe('A.B+tag@Example.COM');
+    expect(checkedEmail('josé@correo.es', 'email')).toBe('josé@correo.es');
+  });
+
+  it('refuses one that would look like another: soft hyphens, joiners, zero-width spaces; and one too long', () => {
+    for (const email of ['ad\u00ADa@example.com', 'ad\u200Ba@example.com', 'ad\u200Da@example.com', 'ada@exa\u2028mple.com', `${'a'.repeat(250)}@example.com`, 'not-an-email', 'a b@example.com']) {
+      expect(refused(() => checkedEmail(email, 'email')), JSON.stringify(email)).toBe('BAD_USER_INPUT');
+    }
+  });
+});
+
+describe('a text people read (a reason)', () => {
+  it('keeps line breaks and tabs, and refuses other control characters and direction overrides', () => {
+    expect(readableText('  Changed my mind.\nSorry!\t ', 'reason', 500)).toBe('Changed my mind.\nSorry!');
+    expect(refused(() => readableText('changed \u202Emind', 'reason', 500))).toBe('BAD_USER_INPUT');
+    expect(refused(() => readableText('bell\u0007', 'reason', 500))).toBe('BAD_USER_INPUT');
+  });
+});
