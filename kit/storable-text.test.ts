@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkedEmail, readableText, refuseHiddenInLine } from './storable-text.ts';
+import { asOneLine, checkedEmail, readableText, refuseHiddenInLine } from './storable-text.ts';
 
 // What a line people read (a name, an address line, an email) may hold, and what a longer text
 // (a reason) may: the characters that would print differently than what was checked are refused.
@@ -26,6 +26,15 @@ describe('one line people read', () => {
       expect(refused(() => refuseHiddenInLine(`Ada${character}Lovelace`, 'address.name')), JSON.stringify(character)).toBe('BAD_USER_INPUT');
     }
     expect(() => refuseHiddenInLine('\u200B', 'address.name')).toThrow('name must not contain line breaks, control characters (tabs), direction overrides or invisible characters');
+  });
+});
+
+describe('text stored before it was checked, copied onto a label', () => {
+  it('becomes one line that prints as it reads, and text that passes the check is left as it is', () => {
+    expect(asOneLine('Bob\r\nX-Injected: 1')).toBe('Bob X-Injected: 1');
+    expect(asOneLine('Ada\tLove\u202Elace\u200B ')).toBe('Ada Lovelace');
+    expect(asOneLine('12 St James\u2028Square')).toBe('12 St James Square');
+    for (const text of ['Ada Lovelace', 'می\u200Cخواهم', ' padded ']) expect(asOneLine(text)).toBe(text);
   });
 });
 

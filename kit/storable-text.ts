@@ -114,6 +114,21 @@ export function clientKey(value: string, field: string, max = 100): string {
 }
 
 /**
+ * `text` as one line that prints as it reads: line breaks and other control characters become
+ * spaces, direction overrides and invisible characters are dropped. For text stored before
+ * refuseHiddenInLine checked it, copied where it is printed (an order's shipping address and
+ * lines, which go onto labels). Text that passes refuseHiddenInLine comes back as it is.
+ */
+export function asOneLine(text: string): string {
+  if (!hiddenInLine.test(text)) return text;
+  return text
+    .replace(new RegExp(`[${DIRECTION_CONTROLS}${INVISIBLE}]`, 'gu'), '')
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/**
  * An email address as typed (trimmed): `local@domain.tld` with nothing invisible in it, at most 254
  * characters; BAD_USER_INPUT naming `field` otherwise. Format characters of every kind are refused
  * here (a soft hyphen, a joiner): unseen, they would make an address that looks like another's.

@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
 import { codes, gql, TestDatabases } from './harness.ts';
@@ -90,6 +91,22 @@ describe('placing an order through the gateway', () => {
     const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
     const res = await gql(system.gatewayUrl, `query($id: ID!) { customer(id: $id) { name orders { edges { node { id } } } } }`, { id: demo.customers.ada });
     expect(res.data!.customer).toEqual({ name: 'Ada Lovelace', orders: { edges: [{ node: { id: placed.data!.placeOrder.id } }] } });
+  });
+
+  it('puts one printable line on the label from a name and address stored before they were checked', async () => {
+    const customers = system.services.customers.store.customers;
+    const ada = new ObjectId(demo.customers.ada);
+    const before = (await customers.findOne({ _id: ada }))!;
+    // As an earlier version let them in: a tab, a direction override, a zero-width space, a line break.
+    await customers.updateOne({ _id: ada }, { $set: { name: 'Ada\tLove\u202Elace\u200B', 'addresses.0.line1': '12 St James\r\nSquare' } });
+    try {
+      const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+      expect(placed.errors).toBeUndefined();
+      const stored = await system.ordersStore.orders.findOne({ _id: new ObjectId(placed.data!.placeOrder.id) });
+      expect(stored!.shippingAddress).toMatchObject({ name: 'Ada Lovelace', line1: '12 St James Square' });
+    } finally {
+      await customers.updateOne({ _id: ada }, { $set: { name: before.name, addresses: before.addresses } });
+    }
   });
 
   it('returns the same order when a retry carries the same idempotency key', async () => {

@@ -5,7 +5,7 @@ import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Directory } from './dependencies.ts';
 import type { OrderDoc, OrderLineDoc, OrderStore } from './store.ts';
-import { clientKey } from '../../kit/storable-text.ts';
+import { asOneLine, clientKey } from '../../kit/storable-text.ts';
 
 export interface PlaceOrderRequest {
   customerId: string;
@@ -67,7 +67,7 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
 
   const priced: OrderLineDoc[] = lines.map((line) => {
     const product = bySku.get(line.sku)!;
-    return { sku: line.sku, title: product.title, weightGrams: product.weightGrams, quantity: line.quantity, unitPrice: product.price };
+    return { sku: line.sku, title: asOneLine(product.title), weightGrams: product.weightGrams, quantity: line.quantity, unitPrice: product.price };
   });
   const currencies = new Set(priced.map((line) => line.unitPrice.currency));
   if (currencies.size > 1) throw badInput(`all lines must be priced in one currency; got ${[...currencies].join(', ')}`, 'lines');
@@ -88,7 +88,15 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
     lines: priced,
     total: { amount: total, currency: priced[0]!.unitPrice.currency },
     shippingMethod: request.shippingMethod ?? 'STANDARD',
-    shippingAddress: { name: customer.name, line1: address.line1, line2: address.line2 ?? null, city: address.city, postalCode: address.postalCode, country: address.country },
+    // What goes on labels, as one line each even if stored before the customers service checked it.
+    shippingAddress: {
+      name: asOneLine(customer.name),
+      line1: asOneLine(address.line1),
+      line2: address.line2 ? asOneLine(address.line2) : null,
+      city: asOneLine(address.city),
+      postalCode: asOneLine(address.postalCode),
+      country: address.country,
+    },
     paymentMethod: { id: payment.id, token: payment.token, brand: payment.brand, last4: payment.last4, expMonth: payment.expMonth, expYear: payment.expYear },
     chargeAttempts: 0,
     chargeId: null,
