@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asOneLine, checkedEmail, readableText, refuseHiddenInLine } from './storable-text.ts';
+import { asOneLine, checkedEmail, checkedLine, readableText, refuseHiddenInLine } from './storable-text.ts';
 
 // What a line people read (a name, an address line, an email) may hold, and what a longer text
 // (a reason) may: the characters that would print differently than what was checked are refused.
@@ -15,17 +15,27 @@ const refused = (check: () => unknown) => {
 
 describe('one line people read', () => {
   it('takes names in any script, with the joiners and direction marks they need', () => {
-    for (const name of ['Ada Lovelace', 'Zoë Ørsted-Łukasiewicz', 'דוד כהן', 'محمد علي', 'می\u200Cخواهم', '山田 太郎', 'Dev \u{1F469}\u200D\u{1F4BB}', 'Apt 5\u200E B']) {
+    const scotland = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+    for (const name of ['Ada Lovelace', 'Zoë Ørsted-Łukasiewicz', 'דוד כהן', 'محمد علي', 'می\u200Cخواهم', '山田 太郎', 'Dev \u{1F469}\u200D\u{1F4BB}', 'Apt 5\u200E B', `Thistle Tea ${scotland}`]) {
       expect(refused(() => refuseHiddenInLine(name, 'name')), JSON.stringify(name)).toBe('accepted');
     }
   });
 
   it('refuses line breaks of every kind, control characters, direction overrides and invisible characters', () => {
-    const hidden = ['\n', '\r', '\t', '\u0007', '\u0085', '\u2028', '\u2029', '\u202E', '\u2066', '\u2069', '\u200B', '\u2060', '\uFEFF', '\uFFF9', '\u{E0041}'];
+    const hidden = ['\n', '\r', '\t', '\u0007', '\u0085', '\u2028', '\u2029', '\u202E', '\u2066', '\u2069', '\u00AD', '\u034F', '\u115F', '\u180E', '\u200B', '\u2060', '\u2062', '\u3164', '\uFEFF', '\uFFA0', '\uFFF9', '\u{E0041}', '\u{1F3F4}\u{E0041}\u{E007F}'];
     for (const character of hidden) {
       expect(refused(() => refuseHiddenInLine(`Ada${character}Lovelace`, 'address.name')), JSON.stringify(character)).toBe('BAD_USER_INPUT');
     }
     expect(() => refuseHiddenInLine('\u200B', 'address.name')).toThrow('name must not contain line breaks, control characters (tabs), direction overrides or invisible characters');
+  });
+});
+
+describe('a line with a length', () => {
+  it('is trimmed, 1 to max characters, one line', () => {
+    expect(checkedLine('  Manifesto Mug ', 'title', 200)).toBe('Manifesto Mug');
+    expect(() => checkedLine('   ', 'title', 200)).toThrow('title must be 1 to 200 characters');
+    expect(() => checkedLine('x'.repeat(201), 'title', 200)).toThrow('title must be 1 to 200 characters');
+    expect(() => checkedLine('Mug\nFRAGILE', 'address.name', 200)).toThrow('name must not contain line breaks');
   });
 });
 
@@ -35,6 +45,9 @@ describe('text stored before it was checked, copied onto a label', () => {
     expect(asOneLine('Ada\tLove\u202Elace\u200B ')).toBe('Ada Lovelace');
     expect(asOneLine('12 St James\u2028Square')).toBe('12 St James Square');
     for (const text of ['Ada Lovelace', 'می\u200Cخواهم', ' padded ']) expect(asOneLine(text)).toBe(text);
+    const wales = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}';
+    expect(asOneLine(`Cwtch\tTea ${wales}\u200B`)).toBe(`Cwtch Tea ${wales}`);
+    expect(asOneLine('\u200B\n')).toBe('');
   });
 });
 
@@ -45,6 +58,7 @@ describe('an email address', () => {
   });
 
   it('refuses one that would look like another: soft hyphens, joiners, zero-width spaces; and one too long', () => {
+    expect(() => checkedEmail('ada\r\n@example.com', 'email')).toThrow('"ada\\r\\n@example.com" is not an email address');
     for (const email of ['ad\u00ADa@example.com', 'ad\u200Ba@example.com', 'ad\u200Da@example.com', 'ada@exa\u2028mple.com', `${'a'.repeat(250)}@example.com`, 'not-an-email', 'a b@example.com']) {
       expect(refused(() => checkedEmail(email, 'email')), JSON.stringify(email)).toBe('BAD_USER_INPUT');
     }

@@ -69,15 +69,19 @@ export function useStorableText(): Plugin {
 const DIRECTION_CONTROLS = '\u202A-\u202E\u2066-\u2069';
 /**
  * Characters that show nothing but make two texts that look alike differ (a name that looks
- * blank, an email that looks like another's): zero-width space, word joiner, byte-order mark,
- * interlinear annotation marks, and the tag characters that can smuggle text along unseen.
- * Zero-width (non-)joiners and the direction marks are left: Persian, emoji and mixed-direction
- * text need them.
+ * blank, an email that looks like another's): soft hyphen, combining grapheme joiner, Mongolian
+ * vowel separator, zero-width space, word joiner, invisible operators, Hangul fillers,
+ * byte-order mark, interlinear annotation marks, and the tag characters that can smuggle text
+ * along unseen. Zero-width (non-)joiners and the direction marks are left: Persian, emoji and
+ * mixed-direction text need them.
  */
-const INVISIBLE = '\u200B\u2060\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}';
+const INVISIBLE = '\u00AD\u034F\u115F\u1160\u180E\u200B\u2060-\u2064\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E007F}';
+/** The flags of England, Scotland and Wales: the only tag characters that mean something to a reader. */
+const SUBDIVISION_FLAGS = /\u{1F3F4}\u{E0067}\u{E0062}(?:\u{E0065}\u{E006E}\u{E0067}|\u{E0073}\u{E0063}\u{E0074}|\u{E0077}\u{E006C}\u{E0073})\u{E007F}/gu;
 const hiddenInText = new RegExp(`[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F${DIRECTION_CONTROLS}]`, 'u');
 /** In one line also line breaks of every kind: control characters and the line and paragraph separators (U+2028, U+2029). */
-const hiddenInLine = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}${INVISIBLE}]`, 'u');
+const hiddenInLinePattern = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}${INVISIBLE}]`, 'u');
+const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(SUBDIVISION_FLAGS, ''));
 
 /**
  * Words a person wrote that other people will read (a cancellation's or a return's reason):
@@ -99,7 +103,16 @@ export function readableText(value: string, field: string, max: number): string 
  * something else than what was checked, or make it look like another.
  */
 export function refuseHiddenInLine(value: string, field: string, name = field.split('.').at(-1)!): void {
-  if (hiddenInLine.test(value)) throw badInput(`${name} must not contain line breaks, control characters (tabs), direction overrides or invisible characters`, field);
+  if (hasHiddenInLine(value)) throw badInput(`${name} must not contain line breaks, control characters (tabs), direction overrides or invisible characters`, field);
+}
+
+/** A line people read (a name, a title), trimmed: 1 to `max` characters and passing refuseHiddenInLine; BAD_USER_INPUT naming `field` otherwise. */
+export function checkedLine(value: string, field: string, max: number): string {
+  const line = value.trim();
+  const name = field.split('.').at(-1)!;
+  if (!line || line.length > max) throw badInput(`${name} must be 1 to ${max} characters`, field);
+  refuseHiddenInLine(line, field, name);
+  return line;
 }
 
 /**
@@ -120,13 +133,14 @@ export function clientKey(value: string, field: string, max = 100): string {
  * lines, which go onto labels). Text that passes refuseHiddenInLine comes back as it is.
  */
 export function asOneLine(text: string): string {
-  if (!hiddenInLine.test(text)) return text;
-  return text
-    .replace(new RegExp(`[${DIRECTION_CONTROLS}${INVISIBLE}]`, 'gu'), '')
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  if (!hasHiddenInLine(text)) return text;
+  // Split around the subdivision flags (odd pieces), which are kept whole as refuseHiddenInLine keeps them.
+  const pieces = text.split(new RegExp(`(${SUBDIVISION_FLAGS.source})`, 'u'));
+  const cleaned = pieces.map((piece, i) => (i % 2 === 1 ? piece : piece.replace(hiddenToDrop, '').replace(lineBreaks, ' ')));
+  return cleaned.join('').replace(/ {2,}/g, ' ').trim();
 }
+const hiddenToDrop = new RegExp(`[${DIRECTION_CONTROLS}${INVISIBLE}]`, 'gu');
+const lineBreaks = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
 
 /**
  * An email address as typed (trimmed): `local@domain.tld` with nothing invisible in it, at most 254
@@ -135,8 +149,9 @@ export function asOneLine(text: string): string {
  */
 export function checkedEmail(input: string, field: string): string {
   const email = input.trim();
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || /[\p{Cc}\p{Cf}\p{Z}]/u.test(email) || hiddenInLine.test(email)) {
-    throw badInput(`"${input.slice(0, 100)}" is not an email address`, field);
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || /[\p{Cc}\p{Cf}\p{Z}]/u.test(email) || hiddenInLinePattern.test(email)) {
+    // Quoted as JSON, and cut between characters: what was sent, without letting it print as something else.
+    throw badInput(`${JSON.stringify([...input].slice(0, 100).join(''))} is not an email address`, field);
   }
   return email;
 }

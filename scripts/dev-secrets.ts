@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SignJWT } from 'jose';
 import { isRole, type Role } from '../kit/auth/identity.ts';
+import { MAX_USER_TOKEN_LIFETIME_MS } from '../kit/auth/tokens.ts';
 import { projectRoot } from './ferretdb.ts';
 
 export const DEV_ISSUER = 'fulfilment-dev';
@@ -42,7 +43,7 @@ export function readDevSecrets(path = devSecretsPath()): DevSecrets {
 export async function devToken(secret: string, options: { role: Role; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
   if (!isRole(options.role)) throw new Error(`--role must be customer, support, warehouse or service, not ${String(options.role)}`);
   if (options.role === 'customer' && !options.customerId) throw new Error('a customer token needs --customer <id>');
-  if ((options.ttlSeconds ?? 0) > 366 * 24 * 3600) throw new Error('--ttl: the gateway refuses a token that expires more than a year ahead');
+  if ((options.ttlSeconds ?? 0) * 1000 > MAX_USER_TOKEN_LIFETIME_MS) throw new Error('--ttl: the gateway refuses a token that expires more than a year ahead');
   return new SignJWT({ role: options.role, ...(options.customerId ? { customerId: options.customerId } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.subject ?? (options.customerId ? `customer:${options.customerId}` : `dev-${options.role}`))

@@ -46,8 +46,8 @@ export function createUserTokenVerifier(settings: UserTokenSettings) {
   };
 }
 
-/** The furthest a client's token may expire: identity providers issue access tokens for hours. */
-const MAX_USER_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
+/** The furthest ahead a client's token may expire: identity providers issue access tokens for hours. */
+export const MAX_USER_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 export function identityFromClaims(payload: JWTPayload): Identity {
   const claimed = [payload.role, ...(Array.isArray(payload.roles) ? payload.roles : []), ...(typeof payload.scope === 'string' ? payload.scope.split(' ') : [])];

@@ -2,7 +2,7 @@ import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts'
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageRequest } from '../../kit/paging.ts';
-import { readableText, refuseHiddenInLine } from '../../kit/storable-text.ts';
+import { checkedLine, readableText } from '../../kit/storable-text.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ProductDoc } from './store.ts';
 
@@ -34,10 +34,8 @@ export const resolvers: Resolvers = {
     addProduct: async (_, { input }, { store, vendors }) => {
       const sku = input.sku.trim().toUpperCase();
       if (!SKU_PATTERN.test(sku)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
-      const title = input.title.trim();
-      if (!title || title.length > 200) throw badInput('title must be 1 to 200 characters', 'title');
       // The title travels with the product's lines into picklists and onto shipments' labels.
-      refuseHiddenInLine(title, 'title');
+      const title = checkedLine(input.title, 'title', 200);
       const description = input.description?.trim() ? readableText(input.description, 'description', 5_000) : '';
       const price = parsePrice(input.price);
       if (!Number.isInteger(input.weightGrams) || input.weightGrams <= 0) throw badInput('weightGrams must be positive', 'weightGrams');

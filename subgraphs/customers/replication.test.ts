@@ -386,4 +386,24 @@ describe('customer data replicated to regions', () => {
     const badWrite = await gql(home.app.url, `mutation { applyWrites(region: UK, writes: [{ writeId: "x", kind: ADD_ADDRESS, customerId: "64b0000000000000000000ff", at: "now" }]) { status } }`);
     expect(codes(badWrite)).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('applies a write a replica accepted before names and address lines were checked for hidden characters, made one line, instead of setting it aside', async () => {
+    // As a replica of the earlier version queued it while home was away, having answered its client.
+    const write = {
+      writeId: new ObjectId().toHexString(),
+      kind: 'ADD_CUSTOMER',
+      customerId: new ObjectId().toHexString(),
+      at: new Date().toISOString(),
+      customer: {
+        name: 'Old\tTimer\u200B',
+        email: 'old-timer@example.com',
+        homeRegion: 'UK',
+        createdAt: new Date().toISOString(),
+        addresses: [{ id: new ObjectId().toHexString(), line1: '1 Quay\r\nStreet', line2: '\u2028', city: 'Leeds', postalCode: 'LS1', country: 'GB' }],
+      },
+    };
+    const applied = await gql(home.app.url, `mutation($w: [ReplicatedWrite!]!) { applyWrites(region: UK, writes: $w) { status customer { name addresses { line1 line2 } } } }`, { w: [write] });
+    expect(applied.errors).toBeUndefined();
+    expect(applied.data!.applyWrites).toEqual([{ status: 'APPLIED', customer: { name: 'Old Timer', addresses: [{ line1: '1 Quay Street', line2: null }] } }]);
+  });
 });

@@ -16,7 +16,7 @@ import {
 import { checkedPostalAddress, MAX_ADDRESS_LINE } from '../../pipeline/postal-address.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import type { AddressChangeDoc, AddressChangeModeCode, AddressChangeOutcomeDoc, OrderDoc, OrderStore, ShippingAddressDoc } from './store.ts';
-import { clientKey, refuseHiddenInLine } from '../../kit/storable-text.ts';
+import { checkedLine, clientKey } from '../../kit/storable-text.ts';
 
 // The orders service's side of address changes in flight (docs/in-flight-changes.md). The
 // order document holds each change with the elements that need an outcome (its scope) and
@@ -56,10 +56,7 @@ export function orderIdOfChange(changeId: string): ObjectId {
 }
 
 function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
-  const name = input.name.trim();
-  if (!name) throw badInput('name must not be empty', 'address.name');
-  if (name.length > MAX_ADDRESS_LINE) throw badInput(`name is longer than ${MAX_ADDRESS_LINE} characters`, 'address.name');
-  refuseHiddenInLine(name, 'address.name');
+  const name = checkedLine(input.name, 'address.name', MAX_ADDRESS_LINE);
   return { name, ...checkedPostalAddress(input, 'address.') };
 }
 

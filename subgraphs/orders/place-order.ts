@@ -92,7 +92,7 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
     shippingAddress: {
       name: asOneLine(customer.name),
       line1: asOneLine(address.line1),
-      line2: address.line2 ? asOneLine(address.line2) : null,
+      line2: address.line2 ? asOneLine(address.line2) || null : null,
       city: asOneLine(address.city),
       postalCode: asOneLine(address.postalCode),
       country: address.country,

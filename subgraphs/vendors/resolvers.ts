@@ -3,7 +3,7 @@ import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageRequest } from '../../kit/paging.ts';
-import { checkedEmail, refuseHiddenInLine } from '../../kit/storable-text.ts';
+import { checkedEmail, checkedLine } from '../../kit/storable-text.ts';
 import { checkedCountry } from '../../pipeline/postal-address.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
@@ -15,9 +15,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     addVendor: async (_, { input }, { store }) => {
-      const name = input.name.trim();
-      if (!name || name.length > 200) throw badInput('name must be 1 to 200 characters', 'name');
-      refuseHiddenInLine(name, 'name');
+      const name = checkedLine(input.name, 'name', 200);
       const country = checkedCountry(input.country);
       const contactEmail = checkedEmail(input.contactEmail, 'contactEmail');
       if (!Number.isInteger(input.leadTimeDays) || input.leadTimeDays < 0 || input.leadTimeDays > 365) {

@@ -15,6 +15,11 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/**
+ * The title 1 to 200 characters and the description up to 5,000, trimmed; the title is one line
+ * (it goes onto picklists and labels): no line breaks, control characters, text-direction
+ * overrides or invisible characters. Anything else is BAD_USER_INPUT.
+ */
 export type AddProductInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   price: MoneyInput;

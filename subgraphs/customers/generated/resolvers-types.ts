@@ -18,6 +18,12 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/**
+ * The name 1 to 200 characters on one line (it is printed on every label of the customer's
+ * orders: no line breaks, control characters, text-direction overrides or invisible characters);
+ * the email an address of up to 254 characters with nothing invisible in it, stored in lower case.
+ * Anything else is BAD_USER_INPUT.
+ */
 export type AddCustomerInput = {
   address?: InputMaybe<AddressInput>;
   email: Scalars['String']['input'];

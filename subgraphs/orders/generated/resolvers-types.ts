@@ -482,10 +482,6 @@ export type QueryOrdersArgs = {
   status?: InputMaybe<OrderStatus>;
 };
 
-/**
- * Name, lines and city up to 200 characters, a postal code up to 20; country an existing
- * ISO 3166-1 alpha-2 code (any case). Anything else is BAD_USER_INPUT.
- */
 export type RequestReturnInput = {
   /** Client-chosen key (up to 100 characters): a retry with it returns the same return. */
   idempotencyKey: Scalars['String']['input'];

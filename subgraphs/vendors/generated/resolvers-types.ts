@@ -15,6 +15,11 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/**
+ * The name 1 to 200 characters on one line (no line breaks, control characters, text-direction
+ * overrides or invisible characters); the contact email an address of up to 254 characters with
+ * nothing invisible in it. Anything else is BAD_USER_INPUT.
+ */
 export type AddVendorInput = {
   contactEmail: Scalars['String']['input'];
   country: Scalars['String']['input'];
