@@ -36,6 +36,9 @@ describe('a line with a length', () => {
     expect(() => checkedLine('   ', 'title', 200)).toThrow('title must be 1 to 200 characters');
     expect(() => checkedLine('x'.repeat(201), 'title', 200)).toThrow('title must be 1 to 200 characters');
     expect(() => checkedLine('Mug\nFRAGILE', 'address.name', 200)).toThrow('name must not contain line breaks');
+    // Characters as people count them: an emoji is one, though a string's length counts it twice.
+    expect(checkedLine('\u{1F375}'.repeat(200), 'title', 200)).toHaveLength(400);
+    expect(() => checkedLine('\u{1F375}'.repeat(201), 'title', 200)).toThrow('title must be 1 to 200 characters');
   });
 });
 

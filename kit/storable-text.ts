@@ -84,6 +84,17 @@ const hiddenInLinePattern = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTRO
 const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(SUBDIVISION_FLAGS, ''));
 
 /**
+ * Whether `text` has more than `max` characters as people count them (code points): an emoji is
+ * one character, though UTF-16 (a string's `length`) holds it in two units.
+ */
+export function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let count = 0;
+  for (const _character of text) if (++count > max) return true;
+  return false;
+}
+
+/**
  * Words a person wrote that other people will read (a cancellation's or a return's reason):
  * trimmed, not empty, at most `max` characters, and without control characters (tab and line
  * breaks aside) or the direction overrides that make text read differently than it is stored.
@@ -91,7 +102,7 @@ const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(
 export function readableText(value: string, field: string, max: number): string {
   const text = value.trim();
   if (!text) throw badInput(`${field} must not be empty`, field);
-  if (text.length > max) throw badInput(`${field} is longer than ${max} characters`, field);
+  if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
   return text;
 }
@@ -110,7 +121,7 @@ export function refuseHiddenInLine(value: string, field: string, name = field.sp
 export function checkedLine(value: string, field: string, max: number): string {
   const line = value.trim();
   const name = field.split('.').at(-1)!;
-  if (!line || line.length > max) throw badInput(`${name} must be 1 to ${max} characters`, field);
+  if (!line || longerThan(line, max)) throw badInput(`${name} must be 1 to ${max} characters`, field);
   refuseHiddenInLine(line, field, name);
   return line;
 }
@@ -120,7 +131,7 @@ export function checkedLine(value: string, field: string, max: number): string {
  * in lists and cursors, so it is 1 to `max` characters, not blank, without control characters.
  */
 export function clientKey(value: string, field: string, max = 100): string {
-  if (!value.trim() || value.length > max || /\p{Cc}/u.test(value)) {
+  if (!value.trim() || longerThan(value, max) || /\p{Cc}/u.test(value)) {
     throw badInput(`${field} must be 1 to ${max} characters, not blank, without control characters`, field);
   }
   return value;

@@ -1,5 +1,5 @@
 import { badInput } from '../kit/errors.ts';
-import { refuseHiddenInLine } from '../kit/storable-text.ts';
+import { longerThan, refuseHiddenInLine } from '../kit/storable-text.ts';
 
 /**
  * Every officially assigned ISO 3166-1 alpha-2 code. A carrier cannot deliver to "XX",
@@ -52,9 +52,9 @@ export function checkedPostalAddress(input: PostalAddress, prefix = ''): Require
     if (!address[field]) throw badInput(`${field} must not be empty`, `${prefix}${field}`);
   }
   for (const field of ['line1', 'line2', 'city'] as const) {
-    if ((address[field]?.length ?? 0) > MAX_ADDRESS_LINE) throw badInput(`${field} is longer than ${MAX_ADDRESS_LINE} characters`, `${prefix}${field}`);
+    if (longerThan(address[field] ?? '', MAX_ADDRESS_LINE)) throw badInput(`${field} is longer than ${MAX_ADDRESS_LINE} characters`, `${prefix}${field}`);
   }
-  if (address.postalCode.length > MAX_POSTAL_CODE) throw badInput(`postalCode is longer than ${MAX_POSTAL_CODE} characters`, `${prefix}postalCode`);
+  if (longerThan(address.postalCode, MAX_POSTAL_CODE)) throw badInput(`postalCode is longer than ${MAX_POSTAL_CODE} characters`, `${prefix}postalCode`);
   for (const field of ['line1', 'line2', 'city', 'postalCode'] as const) refuseHiddenInLine(address[field] ?? '', `${prefix}${field}`);
   return { ...address, country: checkedCountry(input.country, `${prefix}country`) };
 }
