@@ -146,10 +146,11 @@ export function clientKey(value: string, field: string, max = 100): string {
 export function asOneLine(text: string): string {
   if (!hasHiddenInLine(text)) return text;
   // Split around the subdivision flags (odd pieces), which are kept whole as refuseHiddenInLine keeps them.
-  const pieces = text.split(new RegExp(`(${SUBDIVISION_FLAGS.source})`, 'u'));
+  const pieces = text.split(aroundSubdivisionFlags);
   const cleaned = pieces.map((piece, i) => (i % 2 === 1 ? piece : piece.replace(hiddenToDrop, '').replace(lineBreaks, ' ')));
   return cleaned.join('').replace(/ {2,}/g, ' ').trim();
 }
+const aroundSubdivisionFlags = new RegExp(`(${SUBDIVISION_FLAGS.source})`, 'u');
 const hiddenToDrop = new RegExp(`[${DIRECTION_CONTROLS}${INVISIBLE}]`, 'gu');
 const lineBreaks = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
 

@@ -1,5 +1,5 @@
 import { badInput } from '../kit/errors.ts';
-import { longerThan, refuseHiddenInLine } from '../kit/storable-text.ts';
+import { asOneLine, longerThan, refuseHiddenInLine } from '../kit/storable-text.ts';
 
 /**
  * Every officially assigned ISO 3166-1 alpha-2 code. A carrier cannot deliver to "XX",
@@ -57,4 +57,19 @@ export function checkedPostalAddress(input: PostalAddress, prefix = ''): Require
   if (longerThan(address.postalCode, MAX_POSTAL_CODE)) throw badInput(`postalCode is longer than ${MAX_POSTAL_CODE} characters`, `${prefix}postalCode`);
   for (const field of ['line1', 'line2', 'city', 'postalCode'] as const) refuseHiddenInLine(address[field] ?? '', `${prefix}${field}`);
   return { ...address, country: checkedCountry(input.country, `${prefix}country`) };
+}
+
+/**
+ * An address stored before its lines were checked for hidden characters, each line made one
+ * printable line (kit/storable-text.ts asOneLine); a second line left empty becomes null. For
+ * addresses copied where they are printed, or passed on after a client was told they were kept.
+ */
+export function addressAsOneLine<A extends PostalAddress>(address: A): A {
+  return {
+    ...address,
+    line1: asOneLine(address.line1),
+    line2: address.line2 ? asOneLine(address.line2) || null : address.line2,
+    city: asOneLine(address.city),
+    postalCode: asOneLine(address.postalCode),
+  };
 }

@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { asOneLine, checkedEmail, checkedLine } from '../../kit/storable-text.ts';
 import { parseId } from '../../kit/ids.ts';
-import { checkedPostalAddress } from '../../pipeline/postal-address.ts';
+import { addressAsOneLine, checkedPostalAddress } from '../../pipeline/postal-address.ts';
 import type { AddressDoc, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
 
 // A write to the customer domain, as a command whose ids were all chosen where it was
@@ -142,16 +142,12 @@ function checkedCard(card: PaymentMethodDoc): PaymentMethodDoc {
 }
 
 /**
- * A copy may have accepted a write, and answered its client, before its home copy checked names
- * and address lines for hidden characters; it sends the write on later. Such text is made one
- * line (kit/storable-text.ts asOneLine) rather than refused, or the write would be set aside after
- * its client was told it was made.
+ * Checks a write another copy sent, as the mutations check their input; BAD_USER_INPUT names what
+ * is wrong, before anything is applied. A copy may have accepted a write, and answered its
+ * client, before its home copy checked names and address lines for hidden characters, and send
+ * it on later: such text is made one line rather than refused, or the write would be set aside
+ * after its client was told it was made.
  */
-function legacyAddress(address: AddressDoc): AddressDoc {
-  return { ...address, line1: asOneLine(address.line1), line2: address.line2 ? asOneLine(address.line2) || null : address.line2, city: asOneLine(address.city), postalCode: asOneLine(address.postalCode) };
-}
-
-/** Checks a write another copy sent, as the mutations check their input; BAD_USER_INPUT names what is wrong, before anything is applied. */
 export function fromWire(wire: WriteWire, region: RegionCode): Write {
   const customerId = parseId(wire.customerId, 'customerId').toHexString();
   parseId(wire.writeId, 'writeId');
@@ -162,9 +158,9 @@ export function fromWire(wire: WriteWire, region: RegionCode): Write {
   if (wire.kind === 'ADD_CUSTOMER') {
     const c = wire.customer!;
     const { name, email } = checkedCustomer({ ...c, name: asOneLine(c.name) });
-    write.customer = { name, email, homeRegion: c.homeRegion, createdAt: date(c.createdAt, 'createdAt'), addresses: c.addresses.map((a) => checkedAddress(legacyAddress(address(a)))) };
+    write.customer = { name, email, homeRegion: c.homeRegion, createdAt: date(c.createdAt, 'createdAt'), addresses: c.addresses.map((a) => checkedAddress(addressAsOneLine(address(a)))) };
   }
-  if (wire.kind === 'ADD_ADDRESS') write.address = checkedAddress(legacyAddress(address(wire.address!)));
+  if (wire.kind === 'ADD_ADDRESS') write.address = checkedAddress(addressAsOneLine(address(wire.address!)));
   if (wire.kind === 'ADD_PAYMENT_METHOD') write.paymentMethod = checkedCard(paymentMethod(wire.paymentMethod!));
   return write;
 }

@@ -3,6 +3,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { addressAsOneLine } from '../../pipeline/postal-address.ts';
 import type { Directory } from './dependencies.ts';
 import type { OrderDoc, OrderLineDoc, OrderStore } from './store.ts';
 import { asOneLine, clientKey } from '../../kit/storable-text.ts';
@@ -60,6 +61,7 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
       ? notFound(`customer ${customer.id} has no address ${request.shippingAddressId}`, { field: 'shippingAddressId' })
       : badInput(`customer ${customer.id} has no address to ship to; add one first`, 'shippingAddressId');
   }
+  const printable = addressAsOneLine(address);
 
   const bySku = new Map(products.map((product) => [product.sku, product]));
   const unknown = lines.filter((line) => !bySku.has(line.sku)).map((line) => line.sku);
@@ -89,14 +91,7 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
     total: { amount: total, currency: priced[0]!.unitPrice.currency },
     shippingMethod: request.shippingMethod ?? 'STANDARD',
     // What goes on labels, as one line each even if stored before the customers service checked it.
-    shippingAddress: {
-      name: asOneLine(customer.name),
-      line1: asOneLine(address.line1),
-      line2: address.line2 ? asOneLine(address.line2) || null : null,
-      city: asOneLine(address.city),
-      postalCode: asOneLine(address.postalCode),
-      country: address.country,
-    },
+    shippingAddress: { name: asOneLine(customer.name), line1: printable.line1, line2: printable.line2 ?? null, city: printable.city, postalCode: printable.postalCode, country: printable.country },
     paymentMethod: { id: payment.id, token: payment.token, brand: payment.brand, last4: payment.last4, expMonth: payment.expMonth, expYear: payment.expYear },
     chargeAttempts: 0,
     chargeId: null,
