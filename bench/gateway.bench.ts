@@ -4,9 +4,14 @@
 // workload and connection count, rounds of BENCH_ROUND_MS each, alternating which gateway goes
 // first, and prints requests/s, p50 and p99 per gateway plus our ratio, and each gateway's RSS.
 // A last run measures our gateway with authentication off (issue: what authentication costs).
+// Before it is measured, each gateway serves BENCH_WARMUP_REQUESTS requests (the two racing, reads
+// of the mix; the auth-off one, composed queries): V8 takes thousands of requests to compile a process's hot
+// paths (a subgraph's CPU per request fell from 2.9-3.3 ms to 1.1-1.3 ms over its first 5,000),
+// so a cold system measures the JIT, not the code.
 // Not a test: it prints figures to record in docs/benchmarks.md.
 //   BENCH_CONNECTIONS  (default 32,64)   BENCH_ROUNDS (default 3)   BENCH_ROUND_MS (default 12000)
 //   BENCH_WORKLOADS    (default composed,mix)   BENCH_AUTH_OFF (default 1: include the auth-off run)
+//   BENCH_WARMUP_REQUESTS (default 6000 per gateway, 0 for none)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +31,8 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 12_000);
 const workloadNames = (process.env.BENCH_WORKLOADS ?? 'composed,mix').split(',');
 const withAuthOff = process.env.BENCH_AUTH_OFF !== '0';
+const warmUpRequests = Number(process.env.BENCH_WARMUP_REQUESTS ?? 6000);
+if (!Number.isInteger(warmUpRequests) || warmUpRequests < 0) throw new Error(`BENCH_WARMUP_REQUESTS=${process.env.BENCH_WARMUP_REQUESTS} must be a whole number (0 for no warm-up)`);
 const basePort = Number(process.env.BENCH_BASE_PORT ?? 15000);
 const hivePort = basePort + 50;
 const authOffPort = basePort + 51;
@@ -100,6 +107,15 @@ async function main() {
       mix: mixOf(fixtures),
     };
 
+    // The mix's reads only: orders placed here would keep the pipeline busy through the rounds.
+    const reads = () => {
+      for (;;) {
+        const request = workloads.mix!();
+        if (request.query !== placeOrder) return request;
+      }
+    };
+    for (const contender of contenders) await warmUp(contender, reads, 'reads of the mix');
+
     // What one subgraph fetch costs, as the gateway would send it (the gateway's share is the rest).
     const entities = await subgraphFetchMs(endpoints.find((e) => e.name === 'catalog')!.url, await system.authorization.service());
     process.stdout.write(`catalog \`_entities\` fetch of 3 products, sequential, straight to the subgraph: p50 ${entities.p50.toFixed(2)} ms, p99 ${entities.p99.toFixed(2)} ms\n\n`);
@@ -129,6 +145,8 @@ async function main() {
       children.push(off);
       await waitForHttp(`http://127.0.0.1:${authOffPort}/health`);
       const offContender: Contender = { name: 'ours, auth off', pool: pool(authOffPort), authorization: { ada: '', grace: '', anonymous: '' }, pid: () => off.pid };
+      // Its identity is always Ada's, so it is warmed with her composed query, as warm as ours.
+      await warmUp(offContender, workloads.composed!, 'composed queries');
       const connections = connectionCounts[0]!;
       const results = await race([contenders[0]!, offContender], workloads.composed!, connections);
       const [on, offResult] = [results.get('ours')!, results.get('ours, auth off')!];
@@ -281,14 +299,25 @@ async function race(contenders: Contender[], next: () => Request, connections: n
   return results;
 }
 
-async function load(contender: Contender, next: () => Request, connections: number, ms: number) {
+/** Runs a gateway in before it is measured: `warmUpRequests` requests at 16 connections. */
+async function warmUp(contender: Contender, next: () => Request, what: string) {
+  if (warmUpRequests === 0) return;
+  const warm = await load(contender, next, 16, Number.POSITIVE_INFINITY, warmUpRequests);
+  process.stdout.write(`warm-up: ${contender.name} answered ${warm.latencies.length - warm.errors} ${what} in ${warm.seconds.toFixed(0)} s (${warm.errors} errors)\n`);
+  // A gateway that answered with errors was not run in: its figures would measure something else.
+  if (warm.errors > warm.latencies.length / 100) throw new Error(`${contender.name} answered ${warm.errors} of ${warm.latencies.length} warm-up requests with errors`);
+}
+
+/** `connections` callers sending `next()` requests until `ms` have passed or `requests` were sent. */
+async function load(contender: Contender, next: () => Request, connections: number, ms: number, requests = Number.POSITIVE_INFINITY) {
   const latencies: number[] = [];
   let errors = 0;
+  let sent = 0;
   const started = performance.now();
   const deadline = started + ms;
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && sent++ < requests) {
         const t0 = performance.now();
         try {
           const body = await post(contender, next());
