@@ -2,9 +2,15 @@
 // queries, with every service in its own process as under `npm start`, on the embedded
 // database, as the orders collection grows: a customer's latest orders as a frontend shows
 // them (orders → customers, catalog, inventory → vendors) and one order by id.
+// Before the first run, the gateway serves BENCH_WARMUP_REQUESTS of both queries, one at a time
+// (at once, the gateway would send identical fetches once for many callers, and the subgraphs
+// would see few of them): V8 compiles a process's hot paths over its first thousands of
+// requests, and a cold first size would make the ratio of the last size's p50 to the first's
+// look flatter than it is.
 // Not a test: it prints figures to record in docs/benchmarks.md.
 //   BENCH_ORDER_COUNTS   orders in the database for each run (default 100,10000,100000)
 //   BENCH_CONCURRENCY    connections (default 1,16)   BENCH_DURATION_MS per run (default 10000)
+//   BENCH_WARMUP_REQUESTS (default 3000, 0 for none)
 import { Pool } from 'undici';
 import { stagesWithWorkers } from '../pipeline/services.ts';
 import { demo } from '../subgraphs/demo-data.ts';
@@ -15,6 +21,8 @@ const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
 const orderCounts = (process.env.BENCH_ORDER_COUNTS ?? '100,10000,100000').split(',').map(Number);
 const basePort = Number(process.env.BENCH_BASE_PORT ?? 14000);
+const warmUpRequests = Number(process.env.BENCH_WARMUP_REQUESTS ?? 3000);
+if (!Number.isInteger(warmUpRequests) || warmUpRequests < 0) throw new Error(`BENCH_WARMUP_REQUESTS=${process.env.BENCH_WARMUP_REQUESTS} must be a whole number (0 for no warm-up)`);
 /** Orders the benchmark customer places through the graph (the rest of the database is other customers'). */
 const customerOrders = 20;
 
@@ -62,7 +70,11 @@ async function main() {
       if (check.errors) throw new Error(`benchmark query ${name} fails: ${JSON.stringify(check.errors)}`);
     }
 
-    process.stdout.write(`gateway: composed queries (5 subgraphs, 3 lines per order), ${durationMs / 1000} s per run after 2 s warm-up;\n`);
+    for (const [name, query] of Object.entries(queries)) {
+      const warm = await load(post, query, variablesOf(name), 1, Number.POSITIVE_INFINITY, Math.ceil(warmUpRequests / 2));
+      if (warm.errors > 0) throw new Error(`benchmark query ${name} failed ${warm.errors} times while warming up`);
+    }
+    process.stdout.write(`gateway: composed queries (5 subgraphs, 3 lines per order), ${durationMs / 1000} s per run after 2 s warm-up (${warmUpRequests} requests before the first);\n`);
     process.stdout.write(`the customer has ${customerOrders} orders, the rest belong to other customers (about 10 each)\n`);
     process.stdout.write('| orders in database | query | concurrency | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n');
     const p50s = new Map<string, number[]>();
@@ -87,14 +99,16 @@ async function main() {
   }
 }
 
-async function load(post: (q: string, v: Record<string, unknown>) => Promise<{ errors?: unknown[] }>, query: string, variables: Record<string, unknown>, concurrency: number, ms: number) {
+/** `concurrency` callers sending the query until `ms` have passed or `requests` were sent. */
+async function load(post: (q: string, v: Record<string, unknown>) => Promise<{ errors?: unknown[] }>, query: string, variables: Record<string, unknown>, concurrency: number, ms: number, requests = Number.POSITIVE_INFINITY) {
   const latencies: number[] = [];
   let errors = 0;
+  let sent = 0;
   const deadline = performance.now() + ms;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && sent++ < requests) {
         const t0 = performance.now();
         try {
           const body = await post(query, variables);
