@@ -4,10 +4,10 @@
 // workload and connection count, rounds of BENCH_ROUND_MS each, alternating which gateway goes
 // first, and prints requests/s, p50 and p99 per gateway plus our ratio, and each gateway's RSS.
 // A last run measures our gateway with authentication off (issue: what authentication costs).
-// Before it is measured, each gateway serves BENCH_WARMUP_REQUESTS requests (the two racing, reads
-// of the mix; the auth-off one, composed queries): V8 takes thousands of requests to compile a process's hot
-// paths (a subgraph's CPU per request fell from 2.9-3.3 ms to 1.1-1.3 ms over its first 5,000),
-// so a cold system measures the JIT, not the code.
+// Before it is measured, each gateway serves BENCH_WARMUP_REQUESTS requests (the two racing,
+// reads of the mix; the auth-off one, composed queries): V8 takes thousands of requests to
+// compile a process's hot paths (a subgraph's CPU per request fell from 2.9-3.3 ms to 1.1-1.3 ms
+// over its first 5,000), so a cold system measures the JIT, not the code.
 // Not a test: it prints figures to record in docs/benchmarks.md.
 //   BENCH_CONNECTIONS  (default 32,64)   BENCH_ROUNDS (default 3)   BENCH_ROUND_MS (default 12000)
 //   BENCH_WORKLOADS    (default composed,mix)   BENCH_AUTH_OFF (default 1: include the auth-off run)
