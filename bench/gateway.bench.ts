@@ -24,6 +24,7 @@ import { serviceNames } from '../pipeline/services.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
 import { projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
+import { closedLoop, warmUpCount } from './closed-loop.ts';
 import { startLauncher } from './system.ts';
 
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '32,64').split(',').map(Number);
@@ -31,8 +32,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 12_000);
 const workloadNames = (process.env.BENCH_WORKLOADS ?? 'composed,mix').split(',');
 const withAuthOff = process.env.BENCH_AUTH_OFF !== '0';
-const warmUpRequests = Number(process.env.BENCH_WARMUP_REQUESTS ?? 6000);
-if (!Number.isInteger(warmUpRequests) || warmUpRequests < 0) throw new Error(`BENCH_WARMUP_REQUESTS=${process.env.BENCH_WARMUP_REQUESTS} must be a whole number (0 for no warm-up)`);
+const warmUpRequests = warmUpCount('BENCH_WARMUP_REQUESTS', 6000);
 const basePort = Number(process.env.BENCH_BASE_PORT ?? 15000);
 const hivePort = basePort + 50;
 const authOffPort = basePort + 51;
@@ -309,27 +309,8 @@ async function warmUp(contender: Contender, next: () => Request, what: string) {
 }
 
 /** `connections` callers sending `next()` requests until `ms` have passed or `requests` were sent. */
-async function load(contender: Contender, next: () => Request, connections: number, ms: number, requests = Number.POSITIVE_INFINITY) {
-  const latencies: number[] = [];
-  let errors = 0;
-  let sent = 0;
-  const started = performance.now();
-  const deadline = started + ms;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline && sent++ < requests) {
-        const t0 = performance.now();
-        try {
-          const body = await post(contender, next());
-          if (body.errors) errors++;
-        } catch {
-          errors++;
-        }
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+function load(contender: Contender, next: () => Request, connections: number, ms: number, requests = Number.POSITIVE_INFINITY) {
+  return closedLoop(connections, ms, async () => Boolean((await post(contender, next())).errors), requests);
 }
 
 function rssMiB(pid: number | undefined): number {

@@ -15,14 +15,14 @@ import { Pool } from 'undici';
 import { stagesWithWorkers } from '../pipeline/services.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { seedOrders } from './seed-orders.ts';
+import { closedLoop, warmUpCount } from './closed-loop.ts';
 import { startLauncher } from './system.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
 const orderCounts = (process.env.BENCH_ORDER_COUNTS ?? '100,10000,100000').split(',').map(Number);
 const basePort = Number(process.env.BENCH_BASE_PORT ?? 14000);
-const warmUpRequests = Number(process.env.BENCH_WARMUP_REQUESTS ?? 3000);
-if (!Number.isInteger(warmUpRequests) || warmUpRequests < 0) throw new Error(`BENCH_WARMUP_REQUESTS=${process.env.BENCH_WARMUP_REQUESTS} must be a whole number (0 for no warm-up)`);
+const warmUpRequests = warmUpCount('BENCH_WARMUP_REQUESTS', 3000);
 /** Orders the benchmark customer places through the graph (the rest of the database is other customers'). */
 const customerOrders = 20;
 
@@ -101,29 +101,10 @@ async function main() {
 
 /** `concurrency` callers sending the query until `ms` have passed or `requests` were sent. */
 async function load(post: (q: string, v: Record<string, unknown>) => Promise<{ errors?: unknown[] }>, query: string, variables: Record<string, unknown>, concurrency: number, ms: number, requests = Number.POSITIVE_INFINITY) {
-  const latencies: number[] = [];
-  let errors = 0;
-  let sent = 0;
-  const deadline = performance.now() + ms;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline && sent++ < requests) {
-        const t0 = performance.now();
-        try {
-          const body = await post(query, variables);
-          if (body.errors) errors++;
-        } catch {
-          errors++;
-        }
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
+  const { latencies, errors, seconds } = await closedLoop(concurrency, ms, async () => Boolean((await post(query, variables)).errors), requests);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+  return { rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors };
 }
 
 main().catch((error: unknown) => {

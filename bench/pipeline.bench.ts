@@ -13,6 +13,7 @@
 import { MongoClient } from 'mongodb';
 import { ErrorCode } from '../kit/errors.ts';
 import { demo } from '../subgraphs/demo-data.ts';
+import { warmUpCount } from './closed-loop.ts';
 import { startLauncher } from './system.ts';
 import { cpuOfTree, cpuSince } from './process-cpu.ts';
 import { activitySince, settleMs, tableActivity } from './table-activity.ts';
@@ -23,8 +24,7 @@ const latencyMs = Number(process.env.BENCH_CHARGE_LATENCY_MS ?? 1500);
 const chargeConcurrency = Number(process.env.BENCH_CHARGE_CONCURRENCY ?? 2);
 const placers = Number(process.env.BENCH_PLACERS ?? 32);
 const pollMs = Number(process.env.BENCH_POLL_MS ?? 1000);
-const warmUpOrders = Number(process.env.BENCH_WARMUP_ORDERS ?? 150);
-if (!Number.isInteger(warmUpOrders) || warmUpOrders < 0) throw new Error(`BENCH_WARMUP_ORDERS=${process.env.BENCH_WARMUP_ORDERS} must be a whole number (0 for no warm-up)`);
+const warmUpOrders = warmUpCount('BENCH_WARMUP_ORDERS', 150);
 const extraEnv = Object.fromEntries(
   (process.env.BENCH_ENV ?? '')
     .split(',')
