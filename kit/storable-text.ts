@@ -161,7 +161,10 @@ const lineBreaks = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
  */
 export function checkedEmail(input: string, field: string): string {
   const email = input.trim();
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || /[\p{Cc}\p{Cf}\p{Z}]/u.test(email) || hiddenInLinePattern.test(email)) {
+  // hiddenInLinePattern refuses control characters, line breaks and the invisible characters
+  // that are no format characters (Hangul fillers, the combining grapheme joiner); then every
+  // format character and every kind of space.
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || hiddenInLinePattern.test(email) || /[\p{Cf}\p{Z}]/u.test(email)) {
     // Quoted as JSON, and cut between characters: what was sent, without letting it print as something else.
     throw badInput(`${JSON.stringify([...input].slice(0, 100).join(''))} is not an email address`, field);
   }
