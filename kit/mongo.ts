@@ -12,7 +12,8 @@ failWritesOnClosedConnections();
  * no transactions, change streams or `$lookup`. FerretDB 1.24 does not apply an
  * update atomically (it reads, changes and writes back), so any read-check-write
  * that must hold under concurrency goes through kit/versioned.ts, whose guarantee
- * rests on unique-key inserts, which both databases enforce.
+ * rests on unique-key inserts, which both databases enforce, or, where the database
+ * makes it atomic, on a replace filtered by revision (kit/guarded-replace.ts).
  */
 export async function connectMongo(uri: string, appName: string, { waitMs = connectWaitMs(), onWait }: { waitMs?: number; onWait?: (error: Error) => void } = {}): Promise<MongoClient> {
   const deadline = Date.now() + waitMs;

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
+import { REPLACE_CONFLICT } from './guarded-replace.ts';
 import { installLookupIndexes } from './postgres-indexes.ts';
 
 // On the embedded PostgreSQL, every index a service declares as a MongoDB index also gets a GIN
@@ -137,6 +138,15 @@ describe.skipIf(!onEmbeddedPostgres)('lookup indexes on the embedded PostgreSQL'
       expect(await pendingPages()).toBe(0);
       const bin = await client.query<{ definition: string }>(`SELECT pg_get_indexdef('shop.items_1a2b3c4d_by_bin_idx'::regclass) AS definition`);
       expect(bin.rows[0]!.definition).toMatch(/\(_jsonb -> 'bin'::text\)\), \(\(_jsonb -> 'at'::text\)\) DESC\) WHERE false$/);
+
+      // The table made before the guard existed has it now, once (kit/guarded-replace.ts).
+      const guards = await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = 'shop.items_1a2b3c4d'::regclass AND tgname = 'ferretdb_guard_replace'`);
+      expect(guards.rowCount).toBe(1);
+      const replace = (revOf: string, rev: string) =>
+        client.query(`UPDATE shop.items_1a2b3c4d SET _jsonb = jsonb_build_object('_id', 'i1', 'rev', $2::text, 'revOf', $1::text) WHERE _jsonb -> '_id' = '"i1"'`, [revOf, rev]);
+      await client.query(`UPDATE shop.items_1a2b3c4d SET _jsonb = _jsonb || '{"rev": "r0"}' WHERE _jsonb -> '_id' = '"i1"'`);
+      await replace('r0', 'r1');
+      await expect(replace('r0', 'r2')).rejects.toThrow(REPLACE_CONFLICT);
     } finally {
       await client.end().catch(() => {});
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

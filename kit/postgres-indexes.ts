@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { REPLACE_CONFLICT } from './guarded-replace.ts';
 
 /**
  * Lookup indexes for FerretDB 1.24 on PostgreSQL, specific to that backend.
@@ -34,8 +35,34 @@ import type pg from 'pg';
  *   they enforce uniqueness, and FerretDB's updates and deletes find a document by `_id` through
  *   the `_id` one. (The planner's statistics on a compound index's later fields went with the
  *   btree; a leading field keeps them through its twin. Only estimates change.)
+ *
+ * The same trigger gives every FerretDB table the guard kit/guarded-replace.ts describes: a row
+ * trigger that refuses a write moving a document's `rev` on unless the row still holds the
+ * revision the write names in `revOf`. PostgreSQL runs it with the row locked, so of two writers
+ * that read one revision, one lands and the other is refused. Documents without `revOf`, and
+ * writes that leave `rev` alone, pass untouched.
  */
 const SQL = String.raw`
+CREATE OR REPLACE FUNCTION ferretdb_guard_replace() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF NEW._jsonb ? 'revOf' AND (NEW._jsonb -> 'rev') IS DISTINCT FROM (OLD._jsonb -> 'rev')
+     AND coalesce(OLD._jsonb -> 'rev', 'null'::jsonb) <> (NEW._jsonb -> 'revOf') THEN
+    RAISE EXCEPTION '${REPLACE_CONFLICT}' USING ERRCODE = 'serialization_failure';
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION ferretdb_guard_table(table_oid oid) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = table_oid AND tgname = 'ferretdb_guard_replace') THEN
+    EXECUTE format('CREATE TRIGGER ferretdb_guard_replace BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION ferretdb_guard_replace()', table_oid::regclass);
+  END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION ferretdb_lookup_index_for(index_oid oid) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -47,9 +74,10 @@ DECLARE
   is_partial boolean;
   definition text;
   twin text;
+  table_oid oid;
 BEGIN
-  SELECT n.nspname, c.relname, ic.relname, pg_get_indexdef(i.indexrelid, 1, false), i.indisunique, i.indpred IS NOT NULL
-    INTO schema_name, table_name, index_name, lead_expr, is_unique, is_partial
+  SELECT n.nspname, c.relname, c.oid, ic.relname, pg_get_indexdef(i.indexrelid, 1, false), i.indisunique, i.indpred IS NOT NULL
+    INTO schema_name, table_name, table_oid, index_name, lead_expr, is_unique, is_partial
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -60,6 +88,7 @@ BEGIN
   IF lead_expr IS NULL OR lead_expr !~ '^\(*_jsonb ' OR ferretdb_is_metadata_table(table_name) THEN
     RETURN;
   END IF;
+  PERFORM ferretdb_guard_table(table_oid);
   twin := left(table_name, 40) || '_gin_' || left(md5(lead_expr), 12);
   EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((%s) jsonb_path_ops) WITH (fastupdate = off)', twin, schema_name, table_name, lead_expr);
   IF NOT is_unique AND NOT is_partial THEN

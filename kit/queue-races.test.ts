@@ -2,6 +2,7 @@ import type { Db, Filter } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
 import { DurableQueue, type QueueItem } from './queue.ts';
+import type { VersionedDocuments } from './versioned.ts';
 
 // Compare-and-swap on a queue element starts from the element as its lease wrote it, or as the
 // relay read it, instead of reading it again (kit/versioned.ts). These are the interleavings in
@@ -21,6 +22,7 @@ async function newQueue() {
   await queue.ensureIndexes();
   return queue;
 }
+type Holdable = Record<'insertOne' | 'replaceOne', (...args: unknown[]) => Promise<unknown>>;
 const historyOf = (queue: DurableQueue<any, any>) => db.collection(`queue_${queue.name}_history`).find({}).toArray();
 
 /**
@@ -143,19 +145,22 @@ describe('a queue element archived while a stale copy of it is in use', () => {
     await queue.enqueue('x', { n: 1 });
     const worker = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
     const [lease] = await worker.lease('w', 1);
-    // A copy of the lease has no head kept with it: completing it reads the element first.
-    // Its claim of the next version is held until the element has been archived and stored again.
-    const history = (worker as unknown as { cas: { history: { insertOne: (doc: unknown) => Promise<unknown> } } }).cas.history;
-    const realInsert = history.insertOne.bind(history);
+    // A copy of the lease has no head kept with it: completing it reads the element first. Its
+    // write (the claim of the next version, or the guarded replace where writes are guarded) is
+    // held until the element has been archived and stored again.
+    const cas = (worker as unknown as { cas: VersionedDocuments<object> }).cas;
+    const writes = (await cas.guarded()) ? (cas.heads as unknown as Holdable) : (cas.history as unknown as Holdable);
+    const method = (await cas.guarded()) ? 'replaceOne' : 'insertOne';
+    const realWrite = writes[method].bind(writes);
     let claimRead!: () => void;
     const readDone = new Promise<void>((resolve) => (claimRead = resolve));
     let mayClaim!: () => void;
     const claimAllowed = new Promise<void>((resolve) => (mayClaim = resolve));
-    history.insertOne = async (doc) => {
-      history.insertOne = realInsert;
+    writes[method] = async (...args: unknown[]) => {
+      writes[method] = realWrite;
       claimRead();
       await claimAllowed;
-      return realInsert(doc);
+      return realWrite(...args);
     };
     const completing = worker.complete({ ...lease! }, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
     await readDone;

@@ -4,6 +4,7 @@ import { doorbell, ringKey, type RingKind } from './doorbell.ts';
 import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
 import { isDuplicateKeyError } from './mongo.ts';
 import { captureTrace, type TraceCarrier } from './telemetry.ts';
+import { newRevision } from './guarded-replace.ts';
 import { REFUSED, VersionedDocuments, type Head } from './versioned.ts';
 
 /**
@@ -687,6 +688,8 @@ export class DurableQueue<P, R = unknown> {
     return {
       _id: id,
       version: 0,
+      // Each stored life of an element starts at a revision of its own (kit/guarded-replace.ts).
+      rev: newRevision(),
       queue: this.name,
       payload,
       status,

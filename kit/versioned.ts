@@ -1,5 +1,6 @@
 import type { Collection, Document, Filter, ObjectId, OptionalUnlessRequiredId } from 'mongodb';
 import { tryLater } from './errors.ts';
+import { isReplaceConflict, newRevision, replacesAreGuarded } from './guarded-replace.ts';
 import { isDuplicateKeyError } from './mongo.ts';
 
 /**
@@ -18,10 +19,23 @@ import { isDuplicateKeyError } from './mongo.ts';
  *
  * If a writer dies between claiming and writing the head, the next writer's claim
  * fails on that version; it rolls the head forward from the history and carries on.
+ *
+ * Where a conditional replace is atomic (MongoDB, and FerretDB on the embedded PostgreSQL with
+ * the guard of kit/guarded-replace.ts), none of that is needed: each write gives the head a new
+ * revision (`rev`), names the one it was made from (`revOf`), and replaces the head only if it
+ * still holds that one. A change is then one write instead of a claim, a write and a look for a
+ * later claim, and the history collection stays empty (docs/benchmarks.md, "2026-12-02").
  */
 /** Documents are addressed by a string or an ObjectId _id. */
 export type DocumentKey = string | ObjectId;
-export type Head<S, K extends DocumentKey = string> = S & { _id: K; version: number };
+export type Head<S, K extends DocumentKey = string> = S & {
+  _id: K;
+  version: number;
+  /** This revision's id, new with every write where replaces are guarded (absent on heads stored before, or elsewhere). */
+  rev?: string;
+  /** The revision this one was made from (null: the head had none). */
+  revOf?: string | null;
+};
 
 export interface HistoryEntry<S> {
   _id: string; // `${key}#${version}`
@@ -51,6 +65,8 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
        * first life's copy never lands on the second one. Only with `createHeads: false`.
        */
       incarnation?: keyof S & string;
+      /** Claim each version in the history even where replaces are guarded (tests of that path, comparisons). */
+      claimVersions?: boolean;
     } = {},
   ) {
     if (options.incarnation && options.createHeads !== false) throw new Error('VersionedDocuments: `incarnation` needs `createHeads: false`');
@@ -60,7 +76,13 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
     return this.options.maxAttempts ?? 200;
   }
 
+  /** Whether heads are changed with one guarded replace (see above) rather than claims. */
+  guarded(): Promise<boolean> {
+    return this.options.claimVersions ? Promise.resolve(false) : replacesAreGuarded(this.heads.db);
+  }
+
   async ensureIndexes(): Promise<void> {
+    if (await this.guarded()) return; // no history is written
     await this.history.createIndex({ key: 1, version: 1 }, { name: 'by_key_version' });
   }
 
@@ -77,6 +99,7 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
    * exactly; if it is not there, the claim is withdrawn and the next attempt reads the head.
    */
   async update(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED, known?: Head<S, K>): Promise<Head<S, K> | typeof REFUSED> {
+    if (await this.guarded()) return this.replaceGuarded(key, change, known);
     const name = typeof key === 'string' ? key : key.toHexString();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const fromKnown = attempt === 0 && !!known;
@@ -114,6 +137,46 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       return head;
     }
     throw tryLater(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
+  }
+
+  /**
+   * `update` where a conditional replace is atomic: the head is replaced only if it still holds
+   * the revision it was read at; otherwise it is read again and the change applied again.
+   */
+  private async replaceGuarded(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED, known?: Head<S, K>): Promise<Head<S, K> | typeof REFUSED> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const current = attempt === 0 && known ? known : ((await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null);
+      const next = change(current);
+      if (next === REFUSED) return REFUSED;
+      const head = { ...next, _id: key, version: (current?.version ?? 0) + 1, rev: newRevision(), revOf: current?.rev ?? null } as Head<S, K>;
+      if (!current) {
+        // Removed (finished and archived) while we worked, or never there: only a head made here may be created.
+        if (this.options.createHeads === false) return REFUSED;
+        try {
+          await this.heads.insertOne(head as OptionalUnlessRequiredId<Head<S, K>>);
+          return head;
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
+      } else {
+        try {
+          if ((await this.heads.replaceOne(this.revisionOf(current), head)).matchedCount > 0) return head;
+        } catch (error) {
+          if (!isReplaceConflict(error)) throw error;
+        }
+      }
+      await backoff(attempt);
+    }
+    throw tryLater(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
+  }
+
+  /**
+   * A filter for exactly the head `current` is: its revision, or, for a head stored without one
+   * (before guarded writes, or just created), its version and life with no revision yet.
+   */
+  private revisionOf(current: Head<S, K>): Filter<Head<S, K>> {
+    if (typeof current.rev === 'string') return { _id: current._id, rev: current.rev } as Filter<Head<S, K>>;
+    return { _id: current._id, version: current.version, rev: { $exists: false }, ...this.sameLifeAs(current) } as Filter<Head<S, K>>;
   }
 
   /** Brings a head that lags its history (a writer died after claiming) up to date. */
@@ -184,8 +247,9 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
     return !!field && !!base && !sameValue(now[field], base[field]);
   }
 
-  /** Forgets a document's history (it is finished and archived elsewhere): one request, by the indexed key. */
+  /** Forgets a document's history (it is finished and archived elsewhere): one request, by the indexed key; none where writes are guarded. */
   async dropHistory(key: K): Promise<void> {
+    if (await this.guarded()) return;
     const name = typeof key === 'string' ? key : key.toHexString();
     await this.history.deleteMany({ key: name } as Filter<HistoryEntry<S>>);
   }
