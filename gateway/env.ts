@@ -4,6 +4,7 @@ import { internalSecretVar, parseEnv, portVar } from '../kit/env.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
 import { defaultLimits, type GatewayLimits } from './limits.ts';
 import { TrustedProxies } from './client-address.ts';
+import { parseCorsOrigins } from './cors.ts';
 import { defaultCachedSubgraphs } from './read-mostly-cache.ts';
 import { defaultHeapGrowthPercent } from './heap.ts';
 
@@ -47,6 +48,18 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
             return z.NEVER;
           }
         }),
+      // Web pages (origins) allowed to read the gateway's answers from a browser; none by default (gateway/cors.ts).
+      GATEWAY_CORS_ORIGINS: z
+        .string()
+        .optional()
+        .transform((value, context) => {
+          try {
+            return parseCorsOrigins(value);
+          } catch (error) {
+            context.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+        }),
       // Read-mostly subgraphs whose answers the gateway caches (emptied by their own mutations); "" for none.
       GATEWAY_CACHED_SUBGRAPHS: z.string().default(defaultCachedSubgraphs.subgraphs.join(',')),
       GATEWAY_CACHE_TTL_MS: limit(defaultCachedSubgraphs.ttlMs),
@@ -82,6 +95,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     internalSecret: env.INTERNAL_AUTH_SECRET,
     userTokens: { secret: env.AUTH_JWT_SECRET, jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
     graphiqlToken: env.GRAPHIQL_TOKEN,
+    corsOrigins: env.GATEWAY_CORS_ORIGINS,
     heapGrowthPercent: env.GATEWAY_HEAP_GROWTH_PERCENT,
     limits,
     cache: {

@@ -24,6 +24,7 @@ try {
     isDev: config.isDev,
     auth: new GatewayAuth(config.userTokens, new InternalTokens(config.internalSecret)),
     graphiqlToken: config.graphiqlToken,
+    corsOrigins: config.corsOrigins,
     limits: config.limits,
     cache: config.cache,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,

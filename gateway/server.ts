@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { corsFor, mayShowToken, type CorsOrigins } from './cors.ts';
 import { createYoga } from 'graphql-yoga';
 import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
@@ -37,8 +38,10 @@ export interface GatewayOptions {
   isDev?: boolean;
   /** Verifies clients' tokens and signs the internal ones subgraphs verify. */
   auth: GatewayAuth;
-  /** Development: GraphiQL opens with this token in its headers. */
+  /** Development: GraphiQL opens with this token in its headers (only in a page the user opened: gateway/cors.ts). */
   graphiqlToken?: string;
+  /** Origins whose pages may read answers (GATEWAY_CORS_ORIGINS); none by default. */
+  corsOrigins?: CorsOrigins;
   /** Abuse limits; each unset one has its default. */
   limits?: Partial<GatewayLimits>;
   maxSubscriptionsPerConnection?: number;
@@ -113,8 +116,13 @@ export async function buildGateway(options: GatewayOptions) {
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: isDev
-      ? { title: 'Fulfilment graph', defaultQuery: exampleQuery, ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}) }
+      ? (request: Request) => ({
+          title: 'Fulfilment graph',
+          defaultQuery: exampleQuery,
+          ...(options.graphiqlToken && mayShowToken(request) ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
+        })
       : false,
+    cors: corsFor(options.corsOrigins ?? []),
     // GraphiQL's assets are served from the package, not a CDN: it works offline and behind firewalls.
     renderGraphiQL,
     // Subgraphs mask their own errors; what they chose to say (tagged with serviceName) reaches the client.
@@ -146,6 +154,7 @@ export async function buildGateway(options: GatewayOptions) {
         service: 'gateway',
         authorize,
         maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
+        maxMessageBytes: limits.maxBodyBytes,
         // The same checks of a request's text as over HTTP, in the same order (its onParams hooks).
         paramChecks: [refuseUnstorable, ...(trusted ? [trusted] : [])],
       }),

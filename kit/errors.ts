@@ -87,10 +87,23 @@ function isVariableValueError(error: GraphQLError): boolean {
 
 /** A request error as the GraphQL-over-HTTP spec has it: 400 for application/graphql-response+json, no data. */
 function requestError(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, {
+  return new GraphQLError(withoutValue(error.message), {
     nodes: error.nodes,
     extensions: { code: ErrorCode.BAD_USER_INPUT, http: { spec: true, status: 400 } },
   });
+}
+
+/**
+ * graphql-js quotes the refused value whole (`got invalid value { cardNumber: "5105…", cvv: "123" }`),
+ * and a scalar's reason ends with it (`String cannot represent a non string value: 4111…`): a card
+ * number sent with one field too many would be echoed back and logged. The message keeps where
+ * the value went wrong and why, without the value.
+ */
+function withoutValue(message: string): string {
+  const refused = /^(Variable "\$[_A-Za-z][_0-9A-Za-z]*") got invalid value [\s\S]*?((?: at "[^"]*")?); ([^;]*)$/.exec(message);
+  if (!refused) return message;
+  const [, variable, at, reason] = refused;
+  return `${variable} got an invalid value${at}; ${reason!.replace(/^(.*? cannot represent[^:]*): [\s\S]*$/, '$1.')}`;
 }
 
 function withoutEcho(error: Error): Error {

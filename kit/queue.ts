@@ -255,7 +255,7 @@ export class DurableQueue<P, R = unknown> {
 
   /**
    * Moves a finished element (DONE or CANCELLED, every message delivered or given up)
-   * out of the live collection and drops its compare-and-swap history.
+   * out of the live collection and drops its compare-and-swap history (where versions are claimed).
    */
   private async archiveIfFinished(head: QueueItem<P, R>): Promise<void> {
     if (!isFinished(head) || head.outboxPending) return;
@@ -306,7 +306,8 @@ export class DurableQueue<P, R = unknown> {
       // A copy this call just read starts the compare-and-swap; one kept from an earlier poll is
       // read again first (one lookup by _id). Its element may have been leased elsewhere (the read
       // then refuses it at once), or finished and, for a moment, stored again by a late duplicate
-      // enqueue at version 0 again: a kept copy of version 0 would match that one without a read.
+      // enqueue at version 0 again: where versions are claimed, a kept copy of version 0 would
+      // match that one without a read (a guarded replace tells the two lives apart by revision).
       const known = polled ? (candidate as Head<ItemState<P, R>>) : undefined;
       const lease = await this.leaseOne(String(candidate!._id), owner, known);
       if (lease) leases.push(lease);

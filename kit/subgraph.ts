@@ -46,6 +46,8 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: isDev ? { title: `${name} subgraph` } : false,
+    // Only the gateway and the services call a subgraph; no web page may read its answers.
+    cors: false,
     maskedErrors: { maskError: createMaskError(logger, isDev) },
     logging: yogaLogging(logger),
     context: () => context(),
@@ -62,6 +64,11 @@ export function internalTokenAuthorize(tokens: InternalTokens): Authorize {
   };
 }
 
+/** By name: graphql ships two builds, and an error from the other one fails `instanceof`. */
+function isGraphQLError(value: unknown): value is { extensions: Record<string, unknown> } {
+  return value instanceof Error && value.name === 'GraphQLError';
+}
+
 /** graphql-yoga's logger, writing through ours. */
 export function yogaLogging(logger: Logger) {
   const line = (args: unknown[]) => args.map(String).join(' ');
@@ -69,7 +76,10 @@ export function yogaLogging(logger: Logger) {
     debug: (...args: unknown[]) => logger.debug(line(args)),
     info: (...args: unknown[]) => logger.info(line(args)),
     warn: (...args: unknown[]) => logger.warn(line(args)),
-    error: (...args: unknown[]) => logger.error(line(args)),
+    // Yoga logs at this level every GraphQL error the mask replaced. The mask has logged already
+    // what is the service's fault (kit/errors.ts); the rest is the client's, and its text can
+    // quote what the client sent (a card number in a refused variable): not for the logs.
+    error: (...args: unknown[]) => (isGraphQLError(args[0]) ? logger.debug('a request error was answered', { code: String(args[0].extensions.code ?? '') }) : logger.error(line(args))),
   };
 }
 

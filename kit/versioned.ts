@@ -24,7 +24,9 @@ import { isDuplicateKeyError } from './mongo.ts';
  * the guard of kit/guarded-replace.ts), none of that is needed: each write gives the head a new
  * revision (`rev`), names the one it was made from (`revOf`), and replaces the head only if it
  * still holds that one. A change is then one write instead of a claim, a write and a look for a
- * later claim, and the history collection stays empty (docs/benchmarks.md, "2026-12-02").
+ * later claim, and nothing more is written to the history collection (docs/benchmarks.md,
+ * "2026-12-01 (late night)"). What claims wrote there before stays, unread; a change claimed but
+ * never written by a process that died just before the switch is not rolled forward.
  */
 /** Documents are addressed by a string or an ObjectId _id. */
 export type DocumentKey = string | ObjectId;
@@ -62,7 +64,8 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
        * A field set once when a document is created (a queue element's `enqueuedAt`). A document
        * removed with its history and stored again starts again at version 0; a head is written over
        * the version it was made from only if this field matches too, so a change made from the
-       * first life's copy never lands on the second one. Only with `createHeads: false`.
+       * first life's copy never lands on the second one. Only with `createHeads: false`. (Guarded
+       * replaces need it only for a head stored without a revision: each life's `rev` differs.)
        */
       incarnation?: keyof S & string;
       /** Claim each version in the history even where replaces are guarded (tests of that path, comparisons). */
@@ -97,6 +100,8 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
    * document was removed with its history and stored again (a queue element archived, and a
    * late duplicate enqueued for a moment). So the head is written only over `known`'s version
    * exactly; if it is not there, the claim is withdrawn and the next attempt reads the head.
+   * Where replaces are guarded, `known`'s revision is the filter: any change since, or another
+   * life of the document, fails it, and the next attempt reads the head.
    */
   async update(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED, known?: Head<S, K>): Promise<Head<S, K> | typeof REFUSED> {
     if (await this.guarded()) return this.replaceGuarded(key, change, known);

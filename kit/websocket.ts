@@ -35,6 +35,8 @@ export interface WebSocketOptions {
   keepAliveMs?: number;
   /** Unsent bytes a client may have queued before it is disconnected (1013) as too slow. */
   maxBufferedBytes?: number;
+  /** The largest message a client may send, in bytes: the gateway passes its HTTP body limit, so a subscription is no bigger over a WebSocket than a request over HTTP. */
+  maxMessageBytes?: number;
   /**
    * What the app's `onParams` hooks do for HTTP requests (yoga runs them only there): each check
    * returns the request's parameters, perhaps changed, or throws a GraphQLError that answers it.
@@ -64,8 +66,10 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
     keepAliveMs = 12_000,
     maxBufferedBytes = 4 * 1024 * 1024,
     paramChecks = [],
+    maxMessageBytes = 1024 * 1024,
   } = options;
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
+  // A longer message closes the socket (1009, "message too big").
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxMessageBytes });
   const principals = new WeakMap<object, Principal>();
   const expiries = new WeakMap<object, NodeJS.Timeout>();
   // Operations running per connection (for the active-subscriptions gauge; a closed connection ends all of its own).
@@ -162,6 +166,14 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
     keepAliveMs,
   );
   wss.on('error', (error) => logger.error('websocket server error', { error }));
+  // A socket's errors are the client's or the network's (a message over maxMessageBytes, a
+  // malformed frame, a reset): ws has closed the socket already (1009, 1002, ...). graphql-ws's
+  // own listener, attached just before this one, would print each to the console as an internal
+  // error of ours; one line in our log at debug says what happened instead.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => logger.debug('websocket closed on a client error', { code: error.code ?? error.name }));
+  });
   function accepted(ctx: object): true {
     running.set(ctx, new Set());
     websocketConnections.inc(labels);

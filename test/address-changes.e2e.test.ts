@@ -1,3 +1,4 @@
+import { MAX_ADDRESS_CHANGES } from '../subgraphs/orders/address-changes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gql, TestDatabases } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
@@ -275,5 +276,17 @@ describe('changing the shipping address of an order in flight', () => {
     const again = await changeAddress(id, 'ASYNCHRONOUS', moved('10 Albert Square'), 'agent-42:ticket-7');
     expect(again.data!.changeShippingAddress.id).toBe(first.data!.changeShippingAddress.id);
     expect((await orderOf(id)).addressChanges).toHaveLength(1);
+  });
+
+  it('takes at most MAX_ADDRESS_CHANGES changes of one order, then refuses more with CONFLICT and writes nothing', async () => {
+    const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    for (let n = 0; n < MAX_ADDRESS_CHANGES; n++) {
+      const res = await changeAddress(id, 'COORDINATOR', moved(`${n} Albert Square`));
+      expect(res.errors, `change ${n}`).toBeUndefined();
+    }
+    const refused = await changeAddress(id, 'COORDINATOR', moved('21 Albert Square'));
+    expect(codes(refused)).toEqual(['CONFLICT']);
+    expect(refused.errors![0]!.message).toContain(`${MAX_ADDRESS_CHANGES} address changes`);
+    expect((await orderOf(id, true)).addressChanges).toHaveLength(MAX_ADDRESS_CHANGES);
   });
 });

@@ -122,9 +122,11 @@ describe('cancelling an order', () => {
       expect(cancellation.outcomes).toEqual([{ elementId: id, node: 'orders', result: 'APPLIED', detail: 'cancelled by orders while CHARGING' }]);
       expect((await orderOf(id)).status).toBe('CANCELLED');
 
-      // The same key again: the same cancellation. Another key: refused, the order has one.
+      // The same key again: the same cancellation; with another reason, refused. Another key:
+      // refused, the order has one.
       const again = await cancel(id, `before-split-${id}`, asAda);
       expect(again.data!.cancelOrder.id).toBe(cancellation.id);
+      expect(codes(await cancel(id, `before-split-${id}`, asAda, 'found a better price'))).toEqual(['CONFLICT']);
       expect(codes(await cancel(id, `another-${id}`, asAda))).toEqual(['CONFLICT']);
 
       // The charge was already asked for: it goes through, and comes straight back.

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { defaultAuthorization, eventually, operator, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
+import { createLogger } from '../kit/logger.ts';
 
 // What a client that sends a malformed request is told, by the gateway and by a subgraph,
 // in development and in production (NODE_ENV=production: isDev false).
@@ -58,11 +59,38 @@ describe('a variable of the wrong type', () => {
       const body = JSON.parse(response.text);
       expect(body.data).toBeUndefined();
       expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
-      expect(body.errors[0].message).toMatch(/^Variable "\$\w+" got invalid value/);
+      expect(body.errors[0].message).toMatch(/^Variable "\$\w+" got an invalid value; Int cannot represent non-integer value\.$/);
     }
     // Nothing was received.
     const receipts = await post(system.urls.receiving, JSON.stringify({ query: '{ receipt(id: "typed-1") { id } }' }));
     expect(JSON.parse(receipts.text).data.receipt).toBeNull();
+  });
+});
+
+describe('a refused variable that holds a card number', () => {
+  it('says where and why it was refused, and neither the answer nor the log quotes the number', async () => {
+    const lines: string[] = [];
+    const logged = await system.startGateway({ logger: createLogger('gateway', { level: 'debug', write: (line) => lines.push(line) }) });
+    try {
+      const addCard = `mutation($c: ID!, $i: PaymentMethodInput!) { addPaymentMethod(customerId: $c, input: $i) { id } }`;
+      const customerId = '65f000000000000000000001';
+      for (const [input, expected] of [
+        [{ cardNumber: '5105105105105100', expMonth: 12, expYear: 2030, cvv: '123' }, 'Variable "$i" got an invalid value; Field "cvv" is not defined by type "PaymentMethodInput".'],
+        [{ cardNumber: 5105105105105100, expMonth: 12, expYear: 2030 }, 'Variable "$i" got an invalid value at "i.cardNumber"; String cannot represent a non string value.'],
+      ] as const) {
+        for (const url of [logged.url, productionGateway.url]) {
+          const response = await post(url, JSON.stringify({ query: addCard, variables: { c: customerId, i: input } }));
+          expect(response.status).toBe(400);
+          expect(JSON.parse(response.text).errors).toMatchObject([{ message: expected, extensions: { code: 'BAD_USER_INPUT' } }]);
+          expect(response.text).not.toContain('5105105105105100');
+        }
+      }
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.join('\n')).not.toContain('5105105105105100');
+      expect(lines.filter((line) => JSON.parse(line).level === 'error')).toEqual([]);
+    } finally {
+      await logged.close();
+    }
   });
 });
 

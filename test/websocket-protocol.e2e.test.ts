@@ -98,6 +98,17 @@ describe('graphql-ws protocol at the gateway', () => {
     expect((await socket.closed).code).toBe(4409);
   });
 
+  it('takes a message as long as an HTTP request may be, and closes with 1009 on a longer one', async () => {
+    const socket = await connect(system.gatewayUrl);
+    socket.send({ type: 'connection_init' });
+    await socket.next('connection_ack');
+    const limit = 100_000; // GATEWAY_MAX_BODY_BYTES
+    socket.send({ type: 'ping', payload: { pad: 'x'.repeat(limit - 100) } });
+    await socket.next('pong');
+    socket.send({ type: 'ping', payload: { pad: 'x'.repeat(limit + 1) } });
+    expect((await socket.closed).code).toBe(1009);
+  });
+
   it('closes with 4400 on a message that is not part of the protocol', async () => {
     const socket = await connect(system.gatewayUrl);
     socket.send('{"type":"hello"}');

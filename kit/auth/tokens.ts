@@ -24,12 +24,15 @@ export interface UserTokenSettings {
  * `exp`, `nbf`, issuer and audience. Claims: `sub`; `role` (or `roles`, or an OAuth `scope`
  * string) naming customer, support, warehouse or service; `customerId` for a customer.
  */
+/** How far the issuer's clock and ours may disagree: a user token is good until `exp` plus this. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
 export function createUserTokenVerifier(settings: UserTokenSettings) {
   const secret = settings.secret ? encoder.encode(settings.secret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : undefined;
   if (!secret && !jwks) throw new Error('user tokens need a secret (AUTH_JWT_SECRET) or a JWKS URL (AUTH_JWKS_URL)');
   // A token without an expiry would be good for ever, wherever it leaked: `exp` is required.
-  const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: 5, requiredClaims: ['exp'] };
+  const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp'] };
   return async (token: string): Promise<Identity> => {
     let payload: JWTPayload;
     try {
@@ -77,9 +80,12 @@ export class InternalTokens {
   /** A short-lived token saying who the caller is, for a subgraph to verify. */
   sign(identity: Identity, ttlSeconds = this.ttlSeconds): Promise<string> {
     const claims: JWTPayload = { scopes: [...identity.scopes], customerId: identity.customerId, orderId: identity.orderId };
-    let exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-    // Never outlive the credential the identity came from.
-    if (identity.expiresAt) exp = Math.min(exp, Math.floor(identity.expiresAt / 1000));
+    const now = Math.floor(Date.now() / 1000);
+    let exp = now + ttlSeconds;
+    // Never outlive the credential the identity came from, nor its clock tolerance: a token
+    // accepted within the tolerance (its `exp` just past) gets those seconds, not an expired
+    // internal token that every subgraph would refuse with a raw 401.
+    if (identity.expiresAt) exp = Math.min(exp, Math.max(Math.floor(identity.expiresAt / 1000), now + CLOCK_TOLERANCE_SECONDS));
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(identity.subject)

@@ -184,10 +184,7 @@ export class CustomerStore {
   async applyReplicated(state: CustomerDoc): Promise<boolean> {
     const existing = await this.customers.findOne({ _id: state._id }, { projection: { version: 1 } });
     if (existing && (existing.version ?? 0) >= state.version) return false;
-    // The home copy's revisions (kit/versioned.ts) stay there: a replica that skipped a version
-    // would otherwise store a write made from a revision it never held, which a guarded database refuses.
-    const { rev, revOf, ...replicated } = state as CustomerDoc & { rev?: string; revOf?: string | null };
-    await this.customers.replaceOne({ _id: state._id }, { ...replicated, replicatedAt: new Date() }, { upsert: true });
+    await this.customers.replaceOne({ _id: state._id }, { ...state, replicatedAt: new Date() }, { upsert: true });
     return true;
   }
 }

@@ -66,6 +66,9 @@ function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
  * can apply it (a dry run) and writes nothing if any cannot answer, then applies it at each
  * and answers with their outcomes.
  */
+/** How many address changes one order may have. */
+export const MAX_ADDRESS_CHANGES = 20;
+
 export async function requestAddressChange(request: ChangeRequest, store: OrderStore, stages: StageClients, logger: Logger) {
   const mode = request.mode ?? 'ASYNCHRONOUS';
   const address = validAddress(request.address);
@@ -85,6 +88,11 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
       return { order, change: earlier };
     }
     if (order.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${id} was cancelled; there is nothing to change`);
+    // Each change stays in the order's document and goes to every stage and to tracking: without
+    // a bound, one client could grow an order towards MongoDB's 16 MB and keep the stages busy.
+    if ((order.addressChanges?.length ?? 0) >= MAX_ADDRESS_CHANGES) {
+      throw clientError(ErrorCode.CONFLICT, `order ${id} has had ${MAX_ADDRESS_CHANGES} address changes, the most an order may have`, { field: 'orderId' });
+    }
     const synchronous = mode === 'SYNCHRONOUS' && isSplit(order);
     if (synchronous) await prepare(stages, payloadOf(id, draft(order, changeId, address, mode, key)));
 

@@ -74,7 +74,11 @@ export async function requestCancellation(request: CancelRequest, store: OrderSt
     if (!order) throw notFound(`no order with id ${id}`, { field: 'orderId' });
     const earlier = order.cancellation;
     if (earlier) {
-      if (earlier.idempotencyKey === key) return { order, cancellation: earlier };
+      if (earlier.idempotencyKey === key) {
+        // A retry carries what the first attempt did; another reason under the same key is another request.
+        if (earlier.reason !== reason) throw clientError(ErrorCode.CONFLICT, `idempotencyKey ${key} was used for this order's cancellation (${earlier.id}) with another reason`, { field: 'idempotencyKey', cancellationId: earlier.id });
+        return { order, cancellation: earlier };
+      }
       throw clientError(ErrorCode.CONFLICT, `order ${id} already has a cancellation (${earlier.id}); it is ${cancellationStatusOf(earlier)}`, {
         field: 'idempotencyKey',
         cancellationId: earlier.id,

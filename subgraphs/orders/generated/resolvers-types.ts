@@ -177,8 +177,9 @@ export type Mutation = {
    * a stage that is down does so when it is back. Then the cancellation is CANCELLED,
    * PARTLY_CANCELLED or REJECTED, and payments refunds what was charged for what did not ship
    * (`Order.refunds`). Watch `orderTransitions` for CANCEL and REFUND transitions, or poll
-   * `cancellation(id)`. Retrying with the same idempotencyKey returns the same cancellation;
-   * an order has one cancellation, so another key is a CONFLICT.
+   * `cancellation(id)`. Retrying with the same idempotencyKey (and reason) returns the same
+   * cancellation; the same key with another reason is a CONFLICT, and so is another key: an
+   * order has one cancellation.
    */
   cancelOrder: Cancellation;
   /**
@@ -195,7 +196,8 @@ export type Mutation = {
    *   answering; if any of them is unavailable, fails with DEPENDENCY_UNAVAILABLE and nothing
    *   is changed anywhere. Only for changes that may fail.
    *
-   * Retrying with the same idempotencyKey returns the change already made.
+   * Retrying with the same idempotencyKey returns the change already made. An order takes at
+   * most 20 changes; more is a CONFLICT.
    */
   changeShippingAddress: AddressChange;
   /**

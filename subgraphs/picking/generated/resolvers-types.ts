@@ -112,6 +112,7 @@ export type Picklist = {
   id: Scalars['ID']['output'];
   reason: PicklistReason;
   releasedAt: Scalars['String']['output'];
+  /** Every shipment batched on it, other customers' too: for the warehouse and support only. */
   shipmentIds: Array<Scalars['ID']['output']>;
   shippingMethod: Scalars['String']['output'];
 };

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDatabases } from './harness.ts';
+import { startSystem, type RunningSystem } from './system.ts';
+
+// Which web pages may read what the gateway answers a browser (gateway/cors.ts): only the
+// origins configured, and GraphiQL's development token only in a page the user opened.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let gateway: { url: string; close(): Promise<void> };
+const shop = 'http://shop.example.test';
+const token = 'graphiql-development-token';
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { workers: [] });
+  gateway = await system.startGateway({ isDev: true, graphiqlToken: token, corsOrigins: [shop] });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const graphiql = (headers: Record<string, string>) => fetch(gateway.url, { headers: { accept: 'text/html', ...headers } });
+const query = (url: string, origin: string) =>
+  fetch(url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+const preflight = (url: string, origin: string) =>
+  fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+
+describe('CORS and the GraphiQL token', () => {
+  it('lets no other web page read GraphiQL or an answer, nor send a preflighted request', async () => {
+    const evil = 'http://evil.example.test';
+    const page = await graphiql({ origin: evil, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await page.text()).not.toContain(token);
+
+    const answer = await query(gateway.url, evil);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    const refused = await preflight(gateway.url, evil);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    expect(refused.headers.get('access-control-allow-headers')).toBeNull();
+    // Nor a subgraph's, for any page.
+    expect((await query(system.urls.catalog, shop)).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('lets a configured origin read answers, without credentials, and shows it no token', async () => {
+    const answer = await query(gateway.url, shop);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(shop);
+    expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
+    const allowed = await preflight(gateway.url, shop);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(shop);
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
+    const page = await graphiql({ origin: shop, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' });
+    expect(await page.text()).not.toContain(token);
+  });
+
+  it('gives the token to GraphiQL opened by the user', async () => {
+    expect(await (await graphiql({ 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' })).text()).toContain(token);
+    expect(await (await graphiql({ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' })).text()).toContain(token);
+  });
+});
