@@ -303,3 +303,19 @@ describe('two relays recording a finished element at once', () => {
     expect(await queue.finished.countDocuments()).toBe(0);
   });
 });
+
+describe('a candidate a poll kept, taken by another worker since', () => {
+  it('is not leased a second time: the kept copy is stale, and the element stays with the worker that took it', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('x', { n: 1 });
+    await queue.enqueue('y', { n: 2 });
+    const [first] = await queue.lease('a', 1); // reads both, leases one, keeps the other
+    const other = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const [taken] = await other.lease('b', 2); // the one left, before the kept copy goes stale (1 s)
+    expect(taken!.id).not.toBe(first!.id);
+    expect(await queue.lease('a', 1)).toEqual([]);
+    const held = await queue.items.findOne({ _id: taken!.id } as Filter<QueueItem<{ n: number }, { ok: boolean }>>);
+    expect(held).toMatchObject({ status: 'LEASED', leaseOwner: 'b', leaseToken: taken!.token, attempts: 1 });
+    expect(await other.complete(taken!, { result: { ok: true } })).toBe(true);
+  });
+});

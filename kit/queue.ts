@@ -307,8 +307,10 @@ export class DurableQueue<P, R = unknown> {
       // read again first (one lookup by _id). Its element may have been leased elsewhere (the read
       // then refuses it at once), or finished and, for a moment, stored again by a late duplicate
       // enqueue at version 0 again: where versions are claimed, a kept copy of version 0 would
-      // match that one without a read (a guarded replace tells the two lives apart by revision).
-      const known = polled ? (candidate as Head<ItemState<P, R>>) : undefined;
+      // match that one without a read. A guarded replace is made from exactly the revision it
+      // names, so there a kept copy starts it as well: one that changed since fails the replace,
+      // and the next attempt reads the element.
+      const known = polled || (await this.cas.guarded()) ? (candidate as Head<ItemState<P, R>>) : undefined;
       const lease = await this.leaseOne(String(candidate!._id), owner, known);
       if (lease) leases.push(lease);
     }
