@@ -42,10 +42,22 @@ export function corsFor(origins: CorsOrigins) {
 /**
  * Whether a request for GraphiQL may get the development token in its page: a page the user
  * opened (typed, bookmarked, or linked from the gateway's own pages), not one another site's
- * script fetched. Browsers say which in `Sec-Fetch-Site`; a client that does not send it is not
- * a browser page, and holds nothing a browser would protect.
+ * script fetched. Browsers say which in `Sec-Fetch-Site`, and a script's cross-origin fetch
+ * carries `Origin` (a browser without Fetch Metadata still sends that). A client that sends
+ * neither is not a browser page, and holds nothing a browser would protect.
  */
 export function mayShowToken(request: Request): boolean {
   const site = request.headers.get('sec-fetch-site');
-  return site === null || site === 'none' || site === 'same-origin';
+  if (site !== null && site !== 'none' && site !== 'same-origin') return false;
+  const origin = request.headers.get('origin');
+  return origin === null || origin === new URL(request.url).origin;
+}
+
+/** Answers differ by `Origin` once any origin is allowed: caches must keep them apart. */
+export function useVaryByOrigin(origins: CorsOrigins) {
+  return {
+    onResponse({ response }: { response: Response }) {
+      if (origins.length > 0 && !/\borigin\b/i.test(response.headers.get('vary') ?? '')) response.headers.append('vary', 'Origin');
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { corsFor, mayShowToken, type CorsOrigins } from './cors.ts';
+import { corsFor, mayShowToken, useVaryByOrigin, type CorsOrigins } from './cors.ts';
 import { createYoga } from 'graphql-yoga';
 import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
@@ -132,6 +132,7 @@ export async function buildGateway(options: GatewayOptions) {
       // Tracing first: its request span is the parent of everything the request does.
       ...(tracingEnabled() ? [useTracing('gateway')] : []),
       useGraphQLMetrics('gateway'),
+      useVaryByOrigin(options.corsOrigins ?? []),
       useStorableText(),
       useTrackPage(),
       useGatewayAuth(auth, options.checkAccess === false ? undefined : access),

@@ -87,23 +87,49 @@ function isVariableValueError(error: GraphQLError): boolean {
 
 /** A request error as the GraphQL-over-HTTP spec has it: 400 for application/graphql-response+json, no data. */
 function requestError(error: GraphQLError): GraphQLError {
-  return new GraphQLError(withoutValue(error.message), {
+  return new GraphQLError(withoutValue(error), {
     nodes: error.nodes,
     extensions: { code: ErrorCode.BAD_USER_INPUT, http: { spec: true, status: 400 } },
   });
 }
 
 /**
- * graphql-js quotes the refused value whole (`got invalid value { cardNumber: "5105…", cvv: "123" }`),
- * and a scalar's reason ends with it (`String cannot represent a non string value: 4111…`): a card
- * number sent with one field too many would be echoed back and logged. The message keeps where
- * the value went wrong and why, without the value.
+ * graphql-js quotes the refused value in its message (`got invalid value { cardNumber: "5105…",
+ * cvv: "123" }`), and its reasons can too (`Value "4111…" does not exist in "ShippingMethod"
+ * enum`, `String cannot represent a non string value: 4111…`, an unknown field's name): a card
+ * number sent with one field too many, or in the wrong field, would be echoed back. So the
+ * message is rebuilt from what the schema says: the variable, where in it the value went wrong,
+ * and why, in words that name only the schema's types.
  */
-function withoutValue(message: string): string {
-  const refused = /^(Variable "\$[_A-Za-z][_0-9A-Za-z]*") got invalid value [\s\S]*?((?: at "[^"]*")?); ([^;]*)$/.exec(message);
-  if (!refused) return message;
-  const [, variable, at, reason] = refused;
-  return `${variable} got an invalid value${at}; ${reason!.replace(/^(.*? cannot represent[^:]*): [\s\S]*$/, '$1.')}`;
+function withoutValue(error: GraphQLError): string {
+  const variable = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" got invalid value /.exec(error.message);
+  if (!variable) return error.message; // the other variable errors name only the variable and its type
+  const reason = error.originalError?.message;
+  const prefix = reason && error.message.endsWith(`; ${reason}`) ? error.message.slice(0, -(reason.length + 2)) : '';
+  // The path ends the prefix, after the quoted value: inside a quoted string a quote is escaped, so a value cannot fake it.
+  const path = new RegExp(` at "(${variable[1]}(?:\\.[_A-Za-z][_0-9A-Za-z]*|\\[\\d{1,6}\\])*)"$`).exec(prefix)?.[1];
+  return `Variable "$${variable[1]}" got an invalid value${path ? ` at "${path}"` : ''}; ${reason ? schemaReason(reason) : 'it does not match its type.'}`;
+}
+
+/** graphql-js's reason for refusing an input value, keeping only names from the schema. */
+function schemaReason(reason: string): string {
+  const name = '[_A-Za-z][_0-9A-Za-z]{0,99}';
+  const unknownField = new RegExp(`^Field "(.*)" is not defined by type "(${name})"\\.`).exec(reason);
+  if (unknownField) {
+    // The client's own key: named only when it is plainly a word.
+    return /^[_A-Za-z]{1,30}$/.test(unknownField[1]!) ? `Field "${unknownField[1]}" is not defined by type "${unknownField[2]}".` : `A field is not defined by type "${unknownField[2]}".`;
+  }
+  const required = new RegExp(`^Field "${name}" of required type "[_A-Za-z0-9!\\[\\]]{1,200}" was not provided\\.$`).exec(reason);
+  if (required) return required[0];
+  const notObject = new RegExp(`^Expected type "${name}" to be an object\\.`).exec(reason);
+  if (notObject) return notObject[0];
+  const notEnum = new RegExp(`does not exist in "(${name})" enum\\.`).exec(reason);
+  if (notEnum) return `Not a value of enum "${notEnum[1]}".`;
+  const scalar = new RegExp(`^(?:Expected type "${name}"\\. )?((?:Enum "${name}"|${name}) cannot represent [-\\w ]*?value)`).exec(reason);
+  if (scalar) return `${scalar[1]}.`;
+  const expected = new RegExp(`^Expected type "(${name})"`).exec(reason);
+  if (expected) return `Expected type "${expected[1]}".`;
+  return 'It does not match its type.';
 }
 
 function withoutEcho(error: Error): Error {

@@ -278,12 +278,16 @@ describe('changing the shipping address of an order in flight', () => {
     expect((await orderOf(id)).addressChanges).toHaveLength(1);
   });
 
-  it('takes at most MAX_ADDRESS_CHANGES changes of one order, then refuses more with CONFLICT and writes nothing', async () => {
+  it('takes at most MAX_ADDRESS_CHANGES changes of one order, also when they come at once, then refuses more with CONFLICT and writes nothing', async () => {
     const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
-    for (let n = 0; n < MAX_ADDRESS_CHANGES; n++) {
+    const before = MAX_ADDRESS_CHANGES - 5;
+    for (let n = 0; n < before; n++) {
       const res = await changeAddress(id, 'COORDINATOR', moved(`${n} Albert Square`));
       expect(res.errors, `change ${n}`).toBeUndefined();
     }
+    // Ten at once, with room for five: five are taken, five refused.
+    const atOnce = await Promise.all(Array.from({ length: 10 }, (_, n) => changeAddress(id, 'COORDINATOR', moved(`${before + n} Albert Square`))));
+    expect(atOnce.map((res) => (res.errors ? codes(res).join() : 'ok')).sort()).toEqual([...Array(5).fill('CONFLICT'), ...Array(5).fill('ok')]);
     const refused = await changeAddress(id, 'COORDINATOR', moved('21 Albert Square'));
     expect(codes(refused)).toEqual(['CONFLICT']);
     expect(refused.errors![0]!.message).toContain(`${MAX_ADDRESS_CHANGES} address changes`);

@@ -53,10 +53,16 @@ describe('CORS and the GraphiQL token', () => {
     expect(allowed.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
     const page = await graphiql({ origin: shop, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' });
     expect(await page.text()).not.toContain(token);
+    // A browser without Fetch Metadata still sends Origin on a script's cross-origin fetch.
+    expect(await (await graphiql({ origin: shop })).text()).not.toContain(token);
+    // Caches keep the answers of different origins apart.
+    expect(answer.headers.get('vary')).toMatch(/\bOrigin\b/);
+    expect((await query(gateway.url, 'http://evil.example.test')).headers.get('vary')).toMatch(/\bOrigin\b/);
   });
 
   it('gives the token to GraphiQL opened by the user', async () => {
     expect(await (await graphiql({ 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' })).text()).toContain(token);
     expect(await (await graphiql({ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' })).text()).toContain(token);
+    expect(await (await graphiql({})).text()).toContain(token); // no browser: a script of the developer's own
   });
 });

@@ -73,20 +73,29 @@ describe('a refused variable that holds a card number', () => {
     const logged = await system.startGateway({ logger: createLogger('gateway', { level: 'debug', write: (line) => lines.push(line) }) });
     try {
       const addCard = `mutation($c: ID!, $i: PaymentMethodInput!) { addPaymentMethod(customerId: $c, input: $i) { id } }`;
+      const placeOrder = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`;
       const customerId = '65f000000000000000000001';
-      for (const [input, expected] of [
-        [{ cardNumber: '5105105105105100', expMonth: 12, expYear: 2030, cvv: '123' }, 'Variable "$i" got an invalid value; Field "cvv" is not defined by type "PaymentMethodInput".'],
-        [{ cardNumber: 5105105105105100, expMonth: 12, expYear: 2030 }, 'Variable "$i" got an invalid value at "i.cardNumber"; String cannot represent a non string value.'],
+      const order = (extra: Record<string, unknown>) => ({ customerId, paymentMethodId: 'p1', lines: [{ sku: 'MUG-001', quantity: 1 }], ...extra });
+      const card = '5105105105105100';
+      for (const [query, input, expected] of [
+        [addCard, { cardNumber: card, expMonth: 12, expYear: 2030, cvv: '123' }, 'Variable "$i" got an invalid value; Field "cvv" is not defined by type "PaymentMethodInput".'],
+        [addCard, { cardNumber: Number(card), expMonth: 12, expYear: 2030 }, 'Variable "$i" got an invalid value at "i.cardNumber"; String cannot represent a non string value.'],
+        [addCard, { [card]: 1, cardNumber: '4', expMonth: 12, expYear: 2030 }, 'Variable "$i" got an invalid value; A field is not defined by type "PaymentMethodInput".'],
+        [placeOrder, order({ shippingMethod: card }), 'Variable "$i" got an invalid value at "i.shippingMethod"; Not a value of enum "ShippingMethod".'],
+        [placeOrder, order({ shippingMethod: `x; ${card}` }), 'Variable "$i" got an invalid value at "i.shippingMethod"; Not a value of enum "ShippingMethod".'],
+        [placeOrder, order({ lines: [{ sku: 'MUG-001', quantity: card }] }), 'Variable "$i" got an invalid value at "i.lines[0].quantity"; Int cannot represent non-integer value.'],
+        [placeOrder, order({ lines: [{ quantity: 1 }] }), 'Variable "$i" got an invalid value at "i.lines[0]"; Field "sku" of required type "String!" was not provided.'],
       ] as const) {
         for (const url of [logged.url, productionGateway.url]) {
-          const response = await post(url, JSON.stringify({ query: addCard, variables: { c: customerId, i: input } }));
+          const variables = query === addCard ? { c: customerId, i: input } : { i: input };
+          const response = await post(url, JSON.stringify({ query, variables }));
           expect(response.status).toBe(400);
           expect(JSON.parse(response.text).errors).toMatchObject([{ message: expected, extensions: { code: 'BAD_USER_INPUT' } }]);
-          expect(response.text).not.toContain('5105105105105100');
+          expect(response.text).not.toContain(card);
         }
       }
       expect(lines.length).toBeGreaterThan(0);
-      expect(lines.join('\n')).not.toContain('5105105105105100');
+      expect(lines.join('\n')).not.toContain(card);
       expect(lines.filter((line) => JSON.parse(line).level === 'error')).toEqual([]);
     } finally {
       await logged.close();

@@ -101,6 +101,9 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
     await store.notePublication(changeId, id);
     const updated = await store.change(orderId, (current) => {
       if (current.status === 'CANCELLED' || (key && current.addressChanges?.some((change) => change.idempotencyKey === key))) return null;
+      // Checked again here, on the order this change is written over: concurrent requests all
+      // passed the check above on the same read (the next pass refuses with CONFLICT).
+      if ((current.addressChanges?.length ?? 0) >= MAX_ADDRESS_CHANGES) return null;
       // The order was split into shipments after the dry run: the stages were not asked. Start again.
       if (synchronous !== (mode === 'SYNCHRONOUS' && isSplit(current))) return null;
       const change = draft(current, changeId, address, mode, key);
