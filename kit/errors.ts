@@ -108,7 +108,7 @@ function withoutValue(error: GraphQLError): string {
   const prefix = reason && error.message.endsWith(`; ${reason}`) ? error.message.slice(0, -(reason.length + 2)) : '';
   // The path ends the prefix, after the quoted value: inside a quoted string a quote is escaped, so a value cannot fake it.
   const path = new RegExp(` at "(${variable[1]}(?:\\.[_A-Za-z][_0-9A-Za-z]*|\\[\\d{1,6}\\])*)"$`).exec(prefix)?.[1];
-  return `Variable "$${variable[1]}" got an invalid value${path ? ` at "${path}"` : ''}; ${reason ? schemaReason(reason) : 'it does not match its type.'}`;
+  return `Variable "$${variable[1]}" got an invalid value${path ? ` at "${path}"` : ''}; ${reason ? schemaReason(reason) : 'It does not match its type.'}`;
 }
 
 /** graphql-js's reason for refusing an input value, keeping only names from the schema. */
