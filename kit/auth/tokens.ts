@@ -18,15 +18,15 @@ export interface UserTokenSettings {
   audience: string;
 }
 
+/** How far the issuer's clock and ours may disagree: a user token is good until `exp` plus this. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
 /**
  * Verifies the bearer tokens clients send the gateway with jose: only the algorithms the
  * configured keys are for (so `alg: none` and algorithm confusion are refused), signature,
  * `exp`, `nbf`, issuer and audience. Claims: `sub`; `role` (or `roles`, or an OAuth `scope`
  * string) naming customer, support, warehouse or service; `customerId` for a customer.
  */
-/** How far the issuer's clock and ours may disagree: a user token is good until `exp` plus this. */
-const CLOCK_TOLERANCE_SECONDS = 5;
-
 export function createUserTokenVerifier(settings: UserTokenSettings) {
   const secret = settings.secret ? encoder.encode(settings.secret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : undefined;
