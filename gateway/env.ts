@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLogLevel, type LogLevel } from '../kit/logger.ts';
-import { internalSecretVar, parseEnv, portVar } from '../kit/env.ts';
+import { internalSecretVar, parsedVar, parseEnv, portVar } from '../kit/env.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
 import { defaultLimits, type GatewayLimits } from './limits.ts';
 import { TrustedProxies } from './client-address.ts';
@@ -37,29 +37,9 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
-      GATEWAY_TRUSTED_PROXIES: z
-        .string()
-        .optional()
-        .transform((value, context) => {
-          try {
-            return value ? TrustedProxies.parse(value) : undefined;
-          } catch (error) {
-            context.addIssue({ code: 'custom', message: (error as Error).message });
-            return z.NEVER;
-          }
-        }),
+      GATEWAY_TRUSTED_PROXIES: parsedVar((value) => (value ? TrustedProxies.parse(value) : undefined)),
       // Web pages (origins) allowed to read the gateway's answers from a browser; none by default (gateway/cors.ts).
-      GATEWAY_CORS_ORIGINS: z
-        .string()
-        .optional()
-        .transform((value, context) => {
-          try {
-            return parseCorsOrigins(value);
-          } catch (error) {
-            context.addIssue({ code: 'custom', message: (error as Error).message });
-            return z.NEVER;
-          }
-        }),
+      GATEWAY_CORS_ORIGINS: parsedVar(parseCorsOrigins),
       // Read-mostly subgraphs whose answers the gateway caches (emptied by their own mutations); "" for none.
       GATEWAY_CACHED_SUBGRAPHS: z.string().default(defaultCachedSubgraphs.subgraphs.join(',')),
       GATEWAY_CACHE_TTL_MS: limit(defaultCachedSubgraphs.ttlMs),

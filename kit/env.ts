@@ -18,6 +18,19 @@ export function parseEnv<S extends z.ZodRawShape>(
 
 export const portVar = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 export const urlVar = () => z.string().url();
+/** A variable read by `parse` (given undefined when unset), whose error message becomes the configuration error's. */
+export const parsedVar = <T>(parse: (value: string | undefined) => T) =>
+  z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      try {
+        return parse(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
 
 export interface ServiceConfig {
   name: string;

@@ -111,23 +111,31 @@ function withoutValue(error: GraphQLError): string {
   return `Variable "$${variable[1]}" got an invalid value${path ? ` at "${path}"` : ''}; ${reason ? schemaReason(reason) : 'It does not match its type.'}`;
 }
 
+/** A name as the schema spells it (a type, a field): never a value the client sent. */
+const schemaName = '[_A-Za-z][_0-9A-Za-z]{0,99}';
+const reasons = {
+  unknownField: new RegExp(`^Field "(.*)" is not defined by type "(${schemaName})"\\.`),
+  required: new RegExp(`^Field "${schemaName}" of required type "[_A-Za-z0-9!\\[\\]]{1,200}" was not provided\\.$`),
+  notObject: new RegExp(`^Expected type "${schemaName}" to be an object\\.`),
+  notEnum: new RegExp(`does not exist in "(${schemaName})" enum\\.`),
+  scalar: new RegExp(`^(?:Expected type "${schemaName}"\\. )?((?:Enum "${schemaName}"|${schemaName}) cannot represent [-\\w ]*?value)`),
+  expected: new RegExp(`^Expected type "(${schemaName})"`),
+};
+
 /** graphql-js's reason for refusing an input value, keeping only names from the schema. */
 function schemaReason(reason: string): string {
-  const name = '[_A-Za-z][_0-9A-Za-z]{0,99}';
-  const unknownField = new RegExp(`^Field "(.*)" is not defined by type "(${name})"\\.`).exec(reason);
+  const unknownField = reasons.unknownField.exec(reason);
   if (unknownField) {
     // The client's own key: named only when it is plainly a word.
     return /^[_A-Za-z]{1,30}$/.test(unknownField[1]!) ? `Field "${unknownField[1]}" is not defined by type "${unknownField[2]}".` : `A field is not defined by type "${unknownField[2]}".`;
   }
-  const required = new RegExp(`^Field "${name}" of required type "[_A-Za-z0-9!\\[\\]]{1,200}" was not provided\\.$`).exec(reason);
-  if (required) return required[0];
-  const notObject = new RegExp(`^Expected type "${name}" to be an object\\.`).exec(reason);
-  if (notObject) return notObject[0];
-  const notEnum = new RegExp(`does not exist in "(${name})" enum\\.`).exec(reason);
+  const whole = reasons.required.exec(reason) ?? reasons.notObject.exec(reason);
+  if (whole) return whole[0];
+  const notEnum = reasons.notEnum.exec(reason);
   if (notEnum) return `Not a value of enum "${notEnum[1]}".`;
-  const scalar = new RegExp(`^(?:Expected type "${name}"\\. )?((?:Enum "${name}"|${name}) cannot represent [-\\w ]*?value)`).exec(reason);
+  const scalar = reasons.scalar.exec(reason);
   if (scalar) return `${scalar[1]}.`;
-  const expected = new RegExp(`^Expected type "(${name})"`).exec(reason);
+  const expected = reasons.expected.exec(reason);
   if (expected) return `Expected type "${expected[1]}".`;
   return 'It does not match its type.';
 }

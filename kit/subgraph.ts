@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { parse, type DocumentNode } from 'graphql';
+import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { Db } from 'mongodb';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { readAccessRules } from './auth/rules.ts';
@@ -64,11 +64,6 @@ export function internalTokenAuthorize(tokens: InternalTokens): Authorize {
   };
 }
 
-/** By name: graphql ships two builds, and an error from the other one fails `instanceof`. */
-function isGraphQLError(value: unknown): value is { extensions: Record<string, unknown> } {
-  return value instanceof Error && value.name === 'GraphQLError';
-}
-
 /** graphql-yoga's logger, writing through ours. */
 export function yogaLogging(logger: Logger) {
   const line = (args: unknown[]) => args.map(String).join(' ');
@@ -79,7 +74,7 @@ export function yogaLogging(logger: Logger) {
     // Yoga logs at this level every GraphQL error the mask replaced. The mask has logged already
     // what is the service's fault (kit/errors.ts); the rest is the client's, and its text can
     // quote what the client sent (a card number in a refused variable): not for the logs.
-    error: (...args: unknown[]) => (isGraphQLError(args[0]) ? logger.debug('a request error was answered', { code: String(args[0].extensions.code ?? '') }) : logger.error(line(args))),
+    error: (...args: unknown[]) => (args[0] instanceof GraphQLError ? logger.debug('a request error was answered', { code: String(args[0].extensions.code ?? '') }) : logger.error(line(args))),
   };
 }
 
