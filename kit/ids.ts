@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput } from './errors.ts';
 
@@ -12,4 +13,13 @@ export function parseId(value: string, field: string): ObjectId {
 /** Like parseId, but for lookups where a malformed id simply matches nothing. */
 export function tryParseId(value: string): ObjectId | null {
   return ObjectId.isValid(value) && value.length === 24 ? new ObjectId(value) : null;
+}
+
+/**
+ * The id a client's idempotency key stands for: the same key always gives the same id, so a
+ * retried create finds what its first attempt made instead of making a second. `key` must already
+ * be scoped (to the customer, to the kind of thing) by the caller.
+ */
+export function idFromKey(key: string): ObjectId {
+  return new ObjectId(createHash('sha256').update(key).digest().subarray(0, 12));
 }

@@ -239,4 +239,72 @@ describe('customers subgraph', () => {
     expect(stored.paymentMethods).toHaveLength(1);
     expect(stored.version).toBe(1);
   });
+  describe('an idempotency key on addAddress and addPaymentMethod', () => {
+    const addAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { addresses { id line1 } } }`;
+    const addCard = `mutation($id: ID!, $input: PaymentMethodInput!, $key: String) { addPaymentMethod(customerId: $id, input: $input, idempotencyKey: $key) { paymentMethods { id last4 expMonth } } }`;
+    const leeds = { line1: '5 Park Row', city: 'Leeds', postalCode: 'LS1', country: 'GB' };
+    const card = { cardNumber: '4242424242424242', expMonth: 6, expYear: 2035 };
+    const stored = async (email: string) => (await store.customers.findOne({ email }))!;
+
+    it('adds an address once however often a request with the key is retried, also at once', async () => {
+      const { id } = await newCustomer('keyed-address@example.com');
+      const first = await gql(app.url, addAddress, { id, input: leeds, key: 'addr-1' });
+      expect(codes(first)).toEqual([]);
+      const retries = await Promise.all(Array.from({ length: 6 }, () => gql(app.url, addAddress, { id, input: { ...leeds, country: 'gb' }, key: 'addr-1' })));
+      expect(retries.flatMap(codes)).toEqual([]);
+      const added = first.data!.addAddress.addresses.at(-1);
+      for (const retry of retries) expect(retry.data!.addAddress.addresses).toEqual(first.data!.addAddress.addresses);
+      const customer = await stored('keyed-address@example.com');
+      expect(customer.addresses.map((a) => a.line1)).toEqual(['1 Main St', '5 Park Row']);
+      expect(customer.addresses[1]!.id).toBe(added.id);
+      expect(customer.version).toBe(1);
+
+      // Six first attempts racing each other: still one address.
+      const racing = await Promise.all(Array.from({ length: 6 }, () => gql(app.url, addAddress, { id, input: { ...leeds, line1: '6 Park Row' }, key: 'addr-2' })));
+      expect(racing.flatMap(codes)).toEqual([]);
+      expect((await stored('keyed-address@example.com')).addresses.map((a) => a.line1)).toEqual(['1 Main St', '5 Park Row', '6 Park Row']);
+    });
+
+    it('refuses the key with a different address, and keys are the customer\'s own', async () => {
+      const ada = await newCustomer('keyed-conflict@example.com');
+      const grace = await newCustomer('keyed-other@example.com');
+      expect(codes(await gql(app.url, addAddress, { id: ada.id, input: leeds, key: 'k' }))).toEqual([]);
+      const reused = await gql(app.url, addAddress, { id: ada.id, input: { ...leeds, line1: '7 Park Row' }, key: 'k' });
+      expect(codes(reused)).toEqual(['CONFLICT']);
+      expect(reused.errors![0]!.extensions!.field).toBe('idempotencyKey');
+      expect((await stored('keyed-conflict@example.com')).addresses.map((a) => a.line1)).toEqual(['1 Main St', '5 Park Row']);
+      // The same key for another customer, and for a card of the same customer, is another key.
+      expect(codes(await gql(app.url, addAddress, { id: grace.id, input: leeds, key: 'k' }))).toEqual([]);
+      expect(codes(await gql(app.url, addCard, { id: ada.id, input: card, key: 'k' }))).toEqual([]);
+      expect((await stored('keyed-other@example.com')).addresses).toHaveLength(2);
+      expect((await stored('keyed-conflict@example.com')).paymentMethods).toHaveLength(1);
+    });
+
+    it('stores a card once per key, and refuses the key with another card', async () => {
+      const { id } = await newCustomer('keyed-card@example.com');
+      const results = await Promise.all(Array.from({ length: 5 }, () => gql(app.url, addCard, { id, input: card, key: 'card-1' })));
+      expect(results.flatMap(codes)).toEqual([]);
+      const customer = await stored('keyed-card@example.com');
+      expect(customer.paymentMethods).toHaveLength(1);
+      for (const res of results) expect(res.data!.addPaymentMethod.paymentMethods).toEqual([{ id: customer.paymentMethods[0]!.id, last4: '4242', expMonth: 6 }]);
+      for (const other of [{ ...card, expMonth: 7 }, { ...card, cardNumber: '5555555555554444' }]) {
+        expect(codes(await gql(app.url, addCard, { id, input: other, key: 'card-1' }))).toEqual(['CONFLICT']);
+      }
+      expect((await stored('keyed-card@example.com')).paymentMethods).toHaveLength(1);
+      // Without a key, each call is a new card: the client chose not to make retries safe.
+      await gql(app.url, addCard, { id, input: card });
+      expect((await stored('keyed-card@example.com')).paymentMethods).toHaveLength(2);
+    });
+
+    it('refuses a blank, over-long or control-character key before writing anything', async () => {
+      const { id } = await newCustomer('keyed-bad@example.com');
+      for (const key of ['', '   ', 'k'.repeat(101), 'a\u0000b']) {
+        expect(codes(await gql(app.url, addAddress, { id, input: leeds, key })), JSON.stringify(key)).toEqual(['BAD_USER_INPUT']);
+        expect(codes(await gql(app.url, addCard, { id, input: card, key })), JSON.stringify(key)).toEqual(['BAD_USER_INPUT']);
+      }
+      const customer = await stored('keyed-bad@example.com');
+      expect(customer.addresses).toHaveLength(1);
+      expect(customer.paymentMethods).toHaveLength(0);
+    });
+  });
 });

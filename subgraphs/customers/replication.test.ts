@@ -293,6 +293,30 @@ describe('customer data replicated to regions', () => {
     await caughtUp(uk);
   });
 
+  it('a write retried with its idempotency key at a replica cut off from home is made once, there and at home', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    const keyedAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { ${customerFields} } }`;
+    ukLink.cut = true;
+    let queued: CustomerView;
+    try {
+      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+      queued = (await ok<{ addAddress: CustomerView }>(uk.app.url, keyedAddress, { id: ada.id, input: address('8 Retry Rd'), key: 'move-1' })).addAddress;
+      const retried = (await ok<{ addAddress: CustomerView }>(uk.app.url, keyedAddress, { id: ada.id, input: address('8 Retry Rd'), key: 'move-1' })).addAddress;
+      expect(retried.addresses).toEqual(queued.addresses);
+      expect(codes(await gql(uk.app.url, keyedAddress, { id: ada.id, input: address('9 Other Rd'), key: 'move-1' }))).toEqual(['CONFLICT']);
+    } finally {
+      ukLink.cut = false;
+    }
+    // Home gets the queued writes and keeps one address; a retry made at home now is the same one.
+    const atHome = await sameEverywhere(ada.id, 1);
+    expect(atHome.addresses).toEqual(queued!.addresses);
+    expect(atHome.version).toBe(1);
+    const againAtHome = (await ok<{ addAddress: CustomerView }>(home.app.url, keyedAddress, { id: ada.id, input: address('8 Retry Rd'), key: 'move-1' })).addAddress;
+    expect(againAtHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '8 Retry Rd']);
+    await caughtUp(uk);
+  });
+
   it('a write home committed but had not logged when its process died reaches the replicas after a restart', async () => {
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);

@@ -5,7 +5,7 @@ import { parseId } from '../../kit/ids.ts';
 import { pageRequest, pageSize } from '../../kit/paging.ts';
 import { isExpired, tokeniseCard } from './cards.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { checkedAddress, checkedCustomer, fromWire, newWriteId } from './writes.ts';
+import { assertKeyAddedAddress, assertKeyAddedCard, checkedAddress, checkedCustomer, fromWire, keyedId, newWriteId } from './writes.ts';
 
 // Every mutation is a write command with its ids chosen here, applied through this
 // process's copy of the domain: at once on the home copy, via home at a regional replica.
@@ -33,20 +33,27 @@ export const resolvers: Resolvers = {
       const customerId = new ObjectId().toHexString();
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_CUSTOMER', customerId, at, customer: { name, email, homeRegion: input.homeRegion, createdAt: at, addresses } });
     },
-    addAddress: async (_, { customerId: given, input }, context) => {
+    addAddress: async (_, { customerId: given, input, idempotencyKey }, context) => {
       const { copy } = context;
       const customerId = parseId(given, 'customerId').toHexString();
       assertMayAccess(context, { customerId }, `customer ${given}`);
-      const address = checkedAddress({ ...input, id: new ObjectId().toHexString() });
-      return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_ADDRESS', customerId, at: new Date(), address });
+      const keyed = keyedId(idempotencyKey, customerId, 'address');
+      const address = checkedAddress({ ...input, id: keyed ?? new ObjectId().toHexString() });
+      const customer = await copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_ADDRESS', customerId, at: new Date(), address });
+      if (keyed) assertKeyAddedAddress(customer, address);
+      return customer;
     },
-    addPaymentMethod: async (_, { customerId: given, input }, context) => {
+    addPaymentMethod: async (_, { customerId: given, input, idempotencyKey }, context) => {
       const { copy } = context;
       const customerId = parseId(given, 'customerId').toHexString();
       assertMayAccess(context, { customerId }, `customer ${given}`);
+      const keyed = keyedId(idempotencyKey, customerId, 'paymentMethod');
       // Tokenised here, in the region that received the number; only the token travels.
-      const paymentMethod = tokeniseCard(input);
-      return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_PAYMENT_METHOD', customerId, at: new Date(), paymentMethod });
+      const card = tokeniseCard(input);
+      const paymentMethod = keyed ? { ...card, id: keyed } : card;
+      const customer = await copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_PAYMENT_METHOD', customerId, at: new Date(), paymentMethod });
+      if (keyed) assertKeyAddedCard(customer, paymentMethod);
+      return customer;
     },
     applyWrites: async (_, { region, writes }, { copy }) => {
       if (writes.length > 500) throw badInput('at most 500 writes at once', 'writes');

@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
-import { badInput } from '../../kit/errors.ts';
-import { asOneLine, checkedEmail, checkedLine } from '../../kit/storable-text.ts';
-import { parseId } from '../../kit/ids.ts';
+import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { asOneLine, checkedEmail, checkedLine, clientKey } from '../../kit/storable-text.ts';
+import { idFromKey, parseId } from '../../kit/ids.ts';
 import { addressAsOneLine, checkedPostalAddress } from '../../pipeline/postal-address.ts';
 import type { AddressDoc, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
 
@@ -54,6 +54,34 @@ export function applyWrite(current: CustomerDoc | null, write: Write): CustomerD
       return { ...current, paymentMethods: [...current.paymentMethods, write.paymentMethod!] };
   }
 }
+
+// ---- A client's idempotency key ----
+
+// A key names the id of the address or card it adds: a retry's write carries the id the first
+// attempt's did, and every copy applies a write once by that id. The key does not remember the
+// request, so what the id holds after the write is compared with what this call asked for.
+
+/** The id an idempotency key gives a customer's new address or card; null without a key (a fresh id each time). */
+export function keyedId(key: string | null | undefined, customerId: string, kind: 'address' | 'paymentMethod'): string | null {
+  if (key == null) return null;
+  return idFromKey(`${kind}:${customerId}:${clientKey(key.trim(), 'idempotencyKey')}`).toHexString();
+}
+
+/** CONFLICT unless the address stored under the key's id is the one asked for. */
+export function assertKeyAddedAddress(customer: CustomerDoc, asked: AddressDoc): void {
+  const stored = customer.addresses.find((a) => a.id === asked.id);
+  const fields = (a: AddressDoc) => [a.line1, a.line2 ?? null, a.city, a.postalCode, a.country];
+  if (stored && fields(stored).some((value, i) => value !== fields(asked)[i])) throw keyReused('address');
+}
+
+/** CONFLICT unless the card stored under the key's id is the one asked for (as far as a token lets it be told: brand, last four, expiry). */
+export function assertKeyAddedCard(customer: CustomerDoc, asked: PaymentMethodDoc): void {
+  const stored = customer.paymentMethods.find((m) => m.id === asked.id);
+  const fields = (m: PaymentMethodDoc) => [m.brand, m.last4, m.expMonth, m.expYear];
+  if (stored && fields(stored).some((value, i) => value !== fields(asked)[i])) throw keyReused('payment method');
+}
+
+const keyReused = (what: string) => clientError(ErrorCode.CONFLICT, `this idempotencyKey was already used for a different ${what}`, { field: 'idempotencyKey' });
 
 // ---- On the wire: the internal applyWrites mutation and the replication log ----
 

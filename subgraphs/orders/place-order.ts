@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
-import { parseId } from '../../kit/ids.ts';
+import { idFromKey, parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { addressAsOneLine } from '../../pipeline/postal-address.ts';
 import type { Directory } from './dependencies.ts';
@@ -182,8 +182,4 @@ function hashRequest(request: PlaceOrderRequest, lines: PlaceOrderRequest['lines
     lines: [...lines].sort((a, b) => a.sku.localeCompare(b.sku)),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
-}
-
-function idFromKey(key: string): ObjectId {
-  return new ObjectId(createHash('sha256').update(key).digest().subarray(0, 12));
 }

@@ -98,11 +98,18 @@ export type CustomerEdge = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Adds an address to the customer's. With an idempotencyKey (up to 100 characters, the
+   * customer's own: other customers' keys never clash with it), a retry adds it once and returns
+   * the customer; the same key with a different address is CONFLICT.
+   */
   addAddress: Customer;
   addCustomer: Customer;
   /**
    * Stores a card as the processor would: a token, the brand, the last four digits
    * and the expiry. The full number is used once to derive those and is never stored or logged.
+   * With an idempotencyKey (as for addAddress), a retry stores the card once and returns the
+   * customer; the same key with a card of another brand, last four digits or expiry is CONFLICT.
    */
   addPaymentMethod: Customer;
   /**
@@ -115,6 +122,7 @@ export type Mutation = {
 
 export type MutationAddAddressArgs = {
   customerId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: AddressInput;
 };
 
@@ -126,6 +134,7 @@ export type MutationAddCustomerArgs = {
 
 export type MutationAddPaymentMethodArgs = {
   customerId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: PaymentMethodInput;
 };
 
