@@ -1,0 +1,33 @@
+import { getNamedType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, type GraphQLNamedType } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { clientSchemaOf, composeSupergraph } from './supergraph.ts';
+import { subgraphEndpoints } from './subgraphs.ts';
+
+// What clients see of the graph: an internal mutation is hidden (@inaccessible), and so must be
+// the inputs and enums only it takes, or introspection still describes the internal interface.
+
+describe('the schema clients see', () => {
+  it('holds no type that no field a client may use reaches', () => {
+    const schema = clientSchemaOf(composeSupergraph(subgraphEndpoints()));
+    const reached = new Set<string>();
+    const reach = (type: GraphQLNamedType | null | undefined) => {
+      if (!type || reached.has(type.name)) return;
+      reached.add(type.name);
+      if (isObjectType(type) || isInterfaceType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          reach(getNamedType(field.type));
+          for (const arg of field.args) reach(getNamedType(arg.type));
+        }
+        for (const implemented of type.getInterfaces()) reach(implemented);
+      }
+      if (isUnionType(type)) for (const member of type.getTypes()) reach(member);
+      if (isInputObjectType(type)) for (const field of Object.values(type.getFields())) reach(getNamedType(field.type));
+    };
+    for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) reach(root);
+    for (const directive of schema.getDirectives()) for (const arg of directive.args) reach(getNamedType(arg.type));
+    // Implementations of a reached interface are reachable through it.
+    for (const type of Object.values(schema.getTypeMap())) if (isObjectType(type) && type.getInterfaces().some((i) => reached.has(i.name))) reach(type);
+    const unreached = Object.keys(schema.getTypeMap()).filter((name) => !name.startsWith('__') && !reached.has(name));
+    expect(unreached).toEqual([]);
+  });
+});
