@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
 
@@ -73,8 +74,34 @@ export function createMaskError(logger: Logger, isDev: boolean, passThrough: (er
   };
   return (error: unknown, message: string): Error => {
     const masked = mask(error, message);
-    return isDev ? masked : withoutEcho(masked);
+    return bounded(isDev ? masked : withoutEcho(masked));
   };
+}
+
+/** The longest error message a client gets: one that quotes what the client sent stays readable, and small. */
+export const MAX_ERROR_MESSAGE = 500;
+
+/**
+ * graphql-js's validation errors quote the document (`Cannot query field "…"`) and never reach
+ * maskError (Yoga answers with them as they are): they are bounded as they are made.
+ */
+export function useBoundedValidationErrors(): Plugin {
+  return {
+    onValidate: () => ({ result, setResult }) => {
+      if (result.some((error) => error.message.length > MAX_ERROR_MESSAGE)) setResult(result.map((error) => bounded(error) as GraphQLError));
+    },
+  };
+}
+
+/**
+ * Messages that quote input (`no stage named …`, a field name graphql-js did not find) are cut to
+ * MAX_ERROR_MESSAGE characters: a 99 KB argument is not sent back whole.
+ */
+function bounded(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.message.length <= MAX_ERROR_MESSAGE) return error;
+  let end = MAX_ERROR_MESSAGE - 1;
+  if (/[\uD800-\uDBFF]/.test(error.message[end - 1]!)) end--; // never half a character
+  return new GraphQLError(`${error.message.slice(0, end)}…`, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions: error.extensions });
 }
 
 /**

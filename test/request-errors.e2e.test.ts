@@ -119,6 +119,39 @@ describe('production mode', () => {
   });
 });
 
+describe('a request that quotes 50,000 characters back', () => {
+  it('gets a message of at most 500 characters, from the gateway and from a subgraph, and still its code', async () => {
+    const long = 'z'.repeat(50_000);
+    const requests = [
+      // A refusal a service raised, quoting the argument (orders, through the gateway).
+      [system.gatewayUrl, JSON.stringify({ query: 'query($id: ID!) { order(id: $id) { id } }', variables: { id: long } }), 'BAD_USER_INPUT'],
+      // graphql-js's own validation, quoting a field name.
+      [system.gatewayUrl, JSON.stringify({ query: `{ ${long} }` }), 'GRAPHQL_VALIDATION_FAILED'],
+      [system.urls.inventory, JSON.stringify({ query: `{ ${long} }` }), 'GRAPHQL_VALIDATION_FAILED'],
+      [productionGateway.url, JSON.stringify({ query: `{ ${long} }` }), 'GRAPHQL_VALIDATION_FAILED'],
+    ] as const;
+    for (const [url, body, code] of requests) {
+      const response = await post(url, body);
+      const { errors } = JSON.parse(response.text) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(errors[0]!.extensions.code, url).toBe(code);
+      expect(errors[0]!.message.length, url).toBeLessThanOrEqual(500);
+      expect(errors[0]!.message.endsWith('…'), url).toBe(true);
+      expect(response.text.length, url).toBeLessThan(2_000);
+    }
+    // A subscription's refusal over a WebSocket: tracking names the stage it does not know.
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const sent = collect(client, 'subscription($stage: String) { pipelineTransitions(stage: $stage) { cursor } }', { stage: long });
+      await sent.until((c) => c.error !== undefined || c.results.length > 0);
+      const errors = (sent.error as { message: string; extensions?: { code?: string } }[] | undefined) ?? sent.results[0]?.errors;
+      expect(errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(errors![0]!.message.length).toBeLessThanOrEqual(500);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
 describe('text no database can store', () => {
   it('refuses a NUL character or a lone surrogate, in variables or in the document, before anything is written', async () => {
     const receiveItems = `mutation($id: ID!) { receiveItems(input: { receiptId: $id, sku: "MUG-001", distributionCenter: "LHR1", bin: "T-9", quantity: 1 }) { id } }`;
