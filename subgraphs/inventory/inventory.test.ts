@@ -232,3 +232,48 @@ describe('inventory subgraph', () => {
     }
   });
 });
+
+describe('adjustStock with an idempotency key', () => {
+  const keyed = (sku: string, bin: string, delta: number, idempotencyKey: string) =>
+    gql(app.url, adjustStock, { input: { sku, distributionCenter: 'LHR1', bin, delta, idempotencyKey } });
+
+  it('changes the bin once however often, or however many at once, the adjustment is retried', async () => {
+    const first = await keyed('SKU-KEYED', 'K-01', 10, 'count-1');
+    expect(first.data!.adjustStock.quantity).toBe(10);
+    const retries = await Promise.all(Array.from({ length: 8 }, () => keyed('SKU-KEYED', 'K-01', 10, 'count-1')));
+    expect(retries.flatMap(codes)).toEqual([]);
+    for (const retry of retries) expect(retry.data!.adjustStock.quantity).toBe(10);
+    expect(await quantityOf('LHR1', 'K-01', 'SKU-KEYED')).toBe(10);
+
+    // Removals too, racing first attempts included: 3 units leave once.
+    const removals = await Promise.all(Array.from({ length: 6 }, () => keyed('SKU-KEYED', 'K-01', -3, 'pick-1')));
+    expect(removals.flatMap(codes)).toEqual([]);
+    expect(await quantityOf('LHR1', 'K-01', 'SKU-KEYED')).toBe(7);
+    // Without a key, each call is an adjustment of its own.
+    await adjusted('SKU-KEYED', 'LHR1', 'K-01', -3);
+    await adjusted('SKU-KEYED', 'LHR1', 'K-01', -3);
+    expect(await quantityOf('LHR1', 'K-01', 'SKU-KEYED')).toBe(1);
+  });
+
+  it('refuses the key with another delta, and a key is the bin\'s own', async () => {
+    await keyed('SKU-KEYED2', 'K-02', 5, 'k');
+    const reused = await keyed('SKU-KEYED2', 'K-02', 6, 'k');
+    expect(codes(reused)).toEqual(['CONFLICT']);
+    expect(reused.errors![0]!.extensions!.field).toBe('idempotencyKey');
+    expect(await quantityOf('LHR1', 'K-02', 'SKU-KEYED2')).toBe(5);
+    expect(codes(await keyed('SKU-KEYED2', 'K-03', 4, 'k'))).toEqual([]);
+    expect(await quantityOf('LHR1', 'K-03', 'SKU-KEYED2')).toBe(4);
+    // A removal refused for want of stock is not remembered: the same key may be tried again once there is stock.
+    expect(codes(await keyed('SKU-KEYED2', 'K-02', -9, 'short'))).toEqual(['CONFLICT']);
+    await keyed('SKU-KEYED2', 'K-02', 5, 'top-up');
+    expect((await keyed('SKU-KEYED2', 'K-02', -9, 'short')).data!.adjustStock.quantity).toBe(1);
+  });
+
+  it('refuses a blank, over-long or control-character key and changes nothing', async () => {
+    await adjusted('SKU-KEYED3', 'LHR1', 'K-04', 2);
+    for (const key of ['', '  ', 'k'.repeat(101), 'a\u0007b']) {
+      expect(codes(await keyed('SKU-KEYED3', 'K-04', 1, key)), JSON.stringify(key)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(await quantityOf('LHR1', 'K-04', 'SKU-KEYED3')).toBe(2);
+  });
+});

@@ -1,8 +1,9 @@
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { pageRequest } from '../../kit/paging.ts';
+import { clientKey } from '../../kit/storable-text.ts';
 import { binLocation } from '../../pipeline/bin-location.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { binItemId, MAX_QUANTITY, stockLevel } from './store.ts';
+import { MAX_QUANTITY, stockLevel } from './store.ts';
 
 
 export const resolvers: Resolvers = {
@@ -14,18 +15,14 @@ export const resolvers: Resolvers = {
       const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.delta) || input.delta === 0) throw badInput('delta must be a non-zero whole number', 'delta');
       if (Math.abs(input.delta) > MAX_QUANTITY) throw badInput(`delta must be between -${MAX_QUANTITY} and ${MAX_QUANTITY}`, 'delta');
+      const key = input.idempotencyKey == null ? undefined : clientKey(input.idempotencyKey.trim(), 'idempotencyKey');
+      const { outcome, item } = await store.adjust({ sku, distributionCenter, bin }, input.delta, key);
+      if (outcome === 'adjusted' || outcome === 'already') return item;
+      if (outcome === 'conflict') throw clientError(ErrorCode.CONFLICT, 'this idempotencyKey was already used for another delta in this bin', { field: 'idempotencyKey' });
       if (input.delta > 0) {
-        const added = await store.add({ sku, distributionCenter, bin }, input.delta);
-        if (!added) {
-          throw badInput(`adding ${input.delta} units of ${sku} would take bin ${distributionCenter}/${bin} over the maximum of ${MAX_QUANTITY} units`, 'delta');
-        }
-        return added;
+        throw badInput(`adding ${input.delta} units of ${sku} would take bin ${distributionCenter}/${bin} over the maximum of ${MAX_QUANTITY} units`, 'delta');
       }
-      const updated = await store.remove(binItemId(distributionCenter, bin, sku), -input.delta);
-      if (!updated) {
-        throw clientError(ErrorCode.CONFLICT, `bin ${distributionCenter}/${bin} does not hold ${-input.delta} unreserved units of ${sku}`, { field: 'delta' });
-      }
-      return updated;
+      throw clientError(ErrorCode.CONFLICT, `bin ${distributionCenter}/${bin} does not hold ${-input.delta} unreserved units of ${sku}`, { field: 'delta' });
     },
 
     reserveStock: async (_, { input }, { store }) => {

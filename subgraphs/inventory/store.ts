@@ -18,8 +18,15 @@ export interface BinItemDoc {
   holds?: HoldDoc[];
   /** Receipts already added here, so a retried receipt is not counted twice (the last 200). */
   recentReceipts?: string[];
+  /** Keyed adjustments already made here, so a retried one is not made twice (the last 100). */
+  recentAdjustments?: AdjustmentDoc[];
   /** Bumped by every change; see kit/versioned.ts. */
   version: number;
+}
+
+export interface AdjustmentDoc {
+  key: string;
+  delta: number;
 }
 
 export interface HoldDoc {
@@ -45,6 +52,7 @@ export interface ReservationDoc {
 }
 
 const RECENT_RECEIPTS = 200;
+const RECENT_ADJUSTMENTS = 100;
 /** A reservation claim older than this was left by a call that died. */
 const STALE_CLAIM_MS = 30_000;
 
@@ -96,32 +104,36 @@ export class InventoryStore {
   }
 
   /**
-   * Adds units, creating the bin item when it is new. Returns null (and changes
-   * nothing) when the bin would then hold more than MAX_QUANTITY. Safe under
-   * concurrent writers in any number of processes.
+   * Adds (positive delta) or removes units in one compare-and-swap, creating the bin item when
+   * units are added to a new one. Safe under concurrent writers in any number of processes: a
+   * removal never takes the bin below what is reserved. Once per key when a key is given: a
+   * retried adjustment finds its key among the bin's recent ones and changes nothing.
+   * `refused`: a removal the unreserved units do not cover, or an addition past MAX_QUANTITY;
+   * `already`: made before with this key; `conflict`: the key was used for another delta.
    */
-  async add(item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<BinItemDoc | null> {
+  async adjust(
+    item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>,
+    delta: number,
+    key?: string,
+  ): Promise<{ outcome: 'adjusted' | 'already'; item: BinItemDoc } | { outcome: 'refused' | 'conflict'; item: BinItemDoc | null }> {
     const id = binItemId(item.distributionCenter, item.bin, item.sku);
+    let refusal = 'refused' as 'refused' | 'already' | 'conflict';
     const head = await this.versions.update(id, (current) => {
-      const quantity = (current?.quantity ?? 0) + units;
+      const made = key === undefined ? undefined : current?.recentAdjustments?.find((adjustment) => adjustment.key === key);
+      if (made) {
+        refusal = made.delta === delta ? 'already' : 'conflict';
+        return REFUSED;
+      }
+      refusal = 'refused';
+      if (delta < 0 && (!current || current.quantity - current.reserved < -delta)) return REFUSED;
+      const quantity = (current?.quantity ?? 0) + delta;
       if (quantity > MAX_QUANTITY) return REFUSED;
-      return { ...emptyBin(item), ...(current ? stateOf(current) : {}), quantity };
+      const state = { ...emptyBin(item), ...(current ? stateOf(current) : {}), quantity };
+      return key === undefined ? state : { ...state, recentAdjustments: [...(state.recentAdjustments ?? []), { key, delta }].slice(-RECENT_ADJUSTMENTS) };
     });
-    return head === REFUSED ? null : (head as BinItemDoc);
-  }
-
-  /**
-   * Removes units only if the bin keeps at least what is reserved; returns null
-   * (and changes nothing) when it does not hold enough. Concurrent removals, from
-   * any number of processes, can never take the bin below zero.
-   */
-  async remove(id: string, units: number): Promise<BinItemDoc | null> {
-    const head = await this.versions.update(id, (current) => {
-      if (!current || current.quantity - current.reserved < units) return REFUSED;
-      const { _id, version, ...state } = current;
-      return { ...state, quantity: current.quantity - units };
-    });
-    return head === REFUSED ? null : (head as BinItemDoc);
+    if (head !== REFUSED) return { outcome: 'adjusted', item: head as BinItemDoc };
+    const stored = await this.binItems.findOne({ _id: id });
+    return refusal === 'already' ? { outcome: refusal, item: stored! } : { outcome: refusal, item: stored };
   }
 
   /**
