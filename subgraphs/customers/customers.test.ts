@@ -296,6 +296,26 @@ describe('customers subgraph', () => {
       expect((await stored('keyed-card@example.com')).paymentMethods).toHaveLength(2);
     });
 
+    it('adds a customer once however often addCustomer is retried with its key, also at once', async () => {
+      const keyedCustomer = `mutation($input: AddCustomerInput!, $key: String) { addCustomer(input: $input, idempotencyKey: $key) { id name addresses { line1 } } }`;
+      const input = { name: 'Mary Somerville', email: 'keyed-customer@example.com', homeRegion: 'UK', address: { line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB' } };
+      const attempts = await Promise.all(Array.from({ length: 5 }, () => gql(app.url, keyedCustomer, { input, key: 'signup-1' })));
+      expect(attempts.flatMap(codes)).toEqual([]);
+      const ids = new Set(attempts.map((res) => res.data!.addCustomer.id));
+      expect(ids.size).toBe(1);
+      expect(await store.customers.countDocuments({ email: 'keyed-customer@example.com' })).toBe(1);
+      const again = await gql(app.url, keyedCustomer, { input, key: 'signup-1' });
+      expect(again.data!.addCustomer.id).toBe([...ids][0]);
+      for (const other of [{ ...input, name: 'M. Somerville' }, { ...input, address: { ...input.address, line1: '2 Main St' } }, { ...input, email: 'other-keyed@example.com' }]) {
+        const reused = await gql(app.url, keyedCustomer, { input: other, key: 'signup-1' });
+        expect(codes(reused), JSON.stringify(other)).toEqual(['CONFLICT']);
+        expect(reused.errors![0]!.extensions!.field).toBe('idempotencyKey');
+      }
+      expect(await store.customers.countDocuments({ email: 'other-keyed@example.com' })).toBe(0);
+      // Without the key, the retry is refused on the email, as before.
+      expect(codes(await gql(app.url, keyedCustomer, { input }))).toEqual(['CONFLICT']);
+    });
+
     it('refuses a blank, over-long or control-character key before writing anything', async () => {
       const { id } = await newCustomer('keyed-bad@example.com');
       for (const key of ['', '   ', 'k'.repeat(101), 'a\u0000b']) {

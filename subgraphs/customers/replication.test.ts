@@ -317,6 +317,27 @@ describe('customer data replicated to regions', () => {
     await caughtUp(uk);
   });
 
+  it('a customer added with an idempotency key at a replica cut off from home, and retried there, is added once', async () => {
+    const keyedCustomer = `mutation($input: AddCustomerInput!, $key: String) { addCustomer(input: $input, idempotencyKey: $key) { ${customerFields} } }`;
+    const input = { name: 'Hedy Lamarr', email: `keyed-${Date.now()}@example.com`, homeRegion: 'UK', address: address('4 Signup St') };
+    ukLink.cut = true;
+    let queued: CustomerView;
+    try {
+      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+      queued = (await ok<{ addCustomer: CustomerView }>(uk.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
+      const retried = (await ok<{ addCustomer: CustomerView }>(uk.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
+      expect(retried).toEqual(queued);
+      expect((await statusOf(uk)).pendingWrites).toBe(1);
+    } finally {
+      ukLink.cut = false;
+    }
+    const atHome = await sameEverywhere(queued!.id);
+    expect(atHome.email).toBe(input.email);
+    const retriedAtHome = (await ok<{ addCustomer: CustomerView }>(home.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
+    expect(retriedAtHome.id).toBe(queued!.id);
+    await caughtUp(uk);
+  });
+
   it('a write home committed but had not logged when its process died reaches the replicas after a restart', async () => {
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);

@@ -1,11 +1,11 @@
-import { assertMayAccess } from '../../kit/auth/ownership.ts';
+import { assertMayAccess, identityOf } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest, pageSize } from '../../kit/paging.ts';
 import { isExpired, tokeniseCard } from './cards.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { assertKeyAddedAddress, assertKeyAddedCard, checkedAddress, checkedCustomer, fromWire, keyedId, newWriteId } from './writes.ts';
+import { assertKeyAddedAddress, assertKeyAddedCard, checkedAddress, checkedCustomer, fromWire, keyedId, keyMadeCustomer, newWriteId } from './writes.ts';
 
 // Every mutation is a write command with its ids chosen here, applied through this
 // process's copy of the domain: at once on the home copy, via home at a regional replica.
@@ -26,12 +26,21 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    addCustomer: async (_, { input }, { copy }) => {
+    addCustomer: async (_, { input, idempotencyKey }, context) => {
+      const { copy } = context;
       const { name, email } = checkedCustomer(input);
+      const address = input.address ? checkedAddress({ ...input.address, id: new ObjectId().toHexString() }) : null;
+      const asked = { name, email, homeRegion: input.homeRegion, address };
+      const keyed = keyedId(idempotencyKey, identityOf(context).subject, 'customer');
+      if (keyed) {
+        // A retry: the customer is there (at a replica, perhaps still on its way home).
+        const [made] = await copy.findByIds([new ObjectId(keyed)]);
+        if (made) return keyMadeCustomer(made, asked);
+      }
       const at = new Date();
-      const addresses = input.address ? [checkedAddress({ ...input.address, id: new ObjectId().toHexString() })] : [];
-      const customerId = new ObjectId().toHexString();
-      return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_CUSTOMER', customerId, at, customer: { name, email, homeRegion: input.homeRegion, createdAt: at, addresses } });
+      const customerId = keyed ?? new ObjectId().toHexString();
+      const customer = await copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_CUSTOMER', customerId, at, customer: { name, email, homeRegion: input.homeRegion, createdAt: at, addresses: address ? [address] : [] } });
+      return keyed ? keyMadeCustomer(customer, asked) : customer;
     },
     addAddress: async (_, { customerId: given, input, idempotencyKey }, context) => {
       const { copy } = context;

@@ -57,21 +57,44 @@ export function applyWrite(current: CustomerDoc | null, write: Write): CustomerD
 
 // ---- A client's idempotency key ----
 
-// A key names the id of the address or card it adds: a retry's write carries the id the first
-// attempt's did, and every copy applies a write once by that id. The key does not remember the
-// request, so what the id holds after the write is compared with what this call asked for.
+// A key names the id of the customer, address or card it adds: a retry's write carries the id
+// the first attempt's did, and every copy applies a write once by that id. The key does not
+// remember the request, so what the id holds is compared with what this call asked for.
 
-/** The id an idempotency key gives a customer's new address or card; null without a key (a fresh id each time). */
-export function keyedId(key: string | null | undefined, customerId: string, kind: 'address' | 'paymentMethod'): string | null {
+/**
+ * The id an idempotency key gives a new customer (scoped to the caller) or a customer's new
+ * address or card (scoped to the customer); null without a key (a fresh id each time).
+ */
+export function keyedId(key: string | null | undefined, scope: string, kind: 'customer' | 'address' | 'paymentMethod'): string | null {
   if (key == null) return null;
-  return idFromKey(`${kind}:${customerId}:${clientKey(key.trim(), 'idempotencyKey')}`).toHexString();
+  return idFromKey(`${kind}:${scope}:${clientKey(key.trim(), 'idempotencyKey')}`).toHexString();
+}
+
+/** What addCustomer asked for, as checked. */
+export interface AskedCustomer {
+  name: string;
+  email: string;
+  homeRegion: RegionCode;
+  address: AddressDoc | null;
+}
+
+/** The customer the key made, unless it is not the one asked for (CONFLICT): its first address is the one it was made with. */
+export function keyMadeCustomer(made: CustomerDoc, asked: AskedCustomer): CustomerDoc {
+  const first = made.addresses[0];
+  const sameAddress = asked.address === null || (first !== undefined && sameAddressFields(first, asked.address));
+  if (made.name !== asked.name || made.email !== asked.email || made.homeRegion !== asked.homeRegion || !sameAddress) throw keyReused('customer');
+  return made;
 }
 
 /** CONFLICT unless the address stored under the key's id is the one asked for. */
 export function assertKeyAddedAddress(customer: CustomerDoc, asked: AddressDoc): void {
   const stored = customer.addresses.find((a) => a.id === asked.id);
-  const fields = (a: AddressDoc) => [a.line1, a.line2 ?? null, a.city, a.postalCode, a.country];
-  if (stored && fields(stored).some((value, i) => value !== fields(asked)[i])) throw keyReused('address');
+  if (stored && !sameAddressFields(stored, asked)) throw keyReused('address');
+}
+
+function sameAddressFields(a: AddressDoc, b: AddressDoc): boolean {
+  const fields = (address: AddressDoc) => [address.line1, address.line2 ?? null, address.city, address.postalCode, address.country];
+  return fields(a).every((value, i) => value === fields(b)[i]);
 }
 
 /** CONFLICT unless the card stored under the key's id is the one asked for (as far as a token lets it be told: brand, last four, expiry). */

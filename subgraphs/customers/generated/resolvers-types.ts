@@ -104,6 +104,11 @@ export type Mutation = {
    * the customer; the same key with a different address is CONFLICT.
    */
   addAddress: Customer;
+  /**
+   * Adds a customer. With an idempotencyKey (up to 100 characters, the caller's own), a retry
+   * returns the customer the first attempt added; the same key with another name, email, home
+   * region or address is CONFLICT. Without one, a retry is CONFLICT on the email.
+   */
   addCustomer: Customer;
   /**
    * Stores a card as the processor would: a token, the brand, the last four digits
@@ -128,6 +133,7 @@ export type MutationAddAddressArgs = {
 
 
 export type MutationAddCustomerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: AddCustomerInput;
 };
 
