@@ -79,7 +79,7 @@ export function createMaskError(logger: Logger, isDev: boolean, passThrough: (er
 }
 
 /** The longest error message a client gets: one that quotes what the client sent stays readable, and small. */
-export const MAX_ERROR_MESSAGE = 500;
+const MAX_ERROR_MESSAGE = 500;
 
 /**
  * graphql-js's validation errors quote the document (`Cannot query field "…"`) and never reach
