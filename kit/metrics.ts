@@ -154,11 +154,17 @@ export const targetLabel = (target: string) => (/^https?:\/\//.test(target) ? 'c
 
 const knownOperations = new Set<string>();
 const MAX_OPERATION_NAMES = 500;
-/** Operation names are chosen by clients: past a few hundred distinct ones, the rest share `other`. */
+/** Longer than any name a person gives an operation, with room for the gateway's `__<subgraph>__<n>` on fetches. */
+const MAX_OPERATION_NAME_LENGTH = 128;
+/**
+ * Operation names are chosen by clients: past a few hundred distinct ones, the rest share `other`,
+ * and so does a name too long to be one a person gave (a 99 KB name would be a label on every
+ * series of it, in every scrape).
+ */
 export function operationLabel(name: string | null | undefined): string {
   if (!name) return '(anonymous)';
   if (knownOperations.has(name)) return name;
-  if (knownOperations.size >= MAX_OPERATION_NAMES) return 'other';
+  if (knownOperations.size >= MAX_OPERATION_NAMES || name.length > MAX_OPERATION_NAME_LENGTH) return 'other';
   knownOperations.add(name);
   return name;
 }

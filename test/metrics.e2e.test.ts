@@ -81,6 +81,18 @@ describe('/metrics', () => {
     expect(total(orders, 'mongodb_command_duration_seconds_count', { command: 'insert', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts an operation whose name is too long to be one a person gave as `other`, at the gateway and in the subgraph it reached', async () => {
+    const name = `Q${'x'.repeat(20_000)}`;
+    const res = await gql(system.gatewayUrl, `query ${name} { product(sku: "BOOK-002") { title } }`);
+    expect(res.errors).toBeUndefined();
+    for (const url of [system.gatewayUrl, system.urls.catalog]) {
+      const text = await (await fetch(new URL('/metrics', url))).text();
+      expect(text).not.toContain('x'.repeat(200));
+      expect(text.length).toBeLessThan(2_000_000);
+    }
+    expect(total(await scrape(system.gatewayUrl), 'graphql_requests_total', { service: 'gateway', operation: 'other', outcome: 'OK' })).toBeGreaterThanOrEqual(1);
+  });
+
   it("counts a subgraph that cannot be reached against that subgraph, and the gateway's /ready names it", async () => {
     await system.stop('vendors');
     try {
