@@ -88,20 +88,22 @@ const MAX_ERROR_MESSAGE = 500;
 export function useBoundedValidationErrors(): Plugin {
   return {
     onValidate: () => ({ result, setResult }) => {
-      if (result.some((error) => error.message.length > MAX_ERROR_MESSAGE)) setResult(result.map((error) => bounded(error) as GraphQLError));
+      if (result.some((error) => error.message.length > MAX_ERROR_MESSAGE)) setResult(result.map(bounded));
     },
   };
 }
 
 /**
  * Messages that quote input (`no stage named …`, a field name graphql-js did not find) are cut to
- * MAX_ERROR_MESSAGE characters: a 99 KB argument is not sent back whole.
+ * MAX_ERROR_MESSAGE characters: a 99 KB argument is not sent back whole. Every error a client
+ * gets passes here: at the mask, at validation, and what a WebSocket answers (kit/websocket.ts).
  */
-function bounded(error: Error): Error {
+export function bounded<E extends Error>(error: E): E | GraphQLError {
   if (!(error instanceof GraphQLError) || error.message.length <= MAX_ERROR_MESSAGE) return error;
   let end = MAX_ERROR_MESSAGE - 1;
   if (/[\uD800-\uDBFF]/.test(error.message[end - 1]!)) end--; // never half a character
-  return new GraphQLError(`${error.message.slice(0, end)}…`, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions: error.extensions });
+  const { nodes, source, positions, path, originalError, extensions } = error;
+  return new GraphQLError(`${error.message.slice(0, end)}…`, { nodes, source, positions, path, originalError, extensions });
 }
 
 /**

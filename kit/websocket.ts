@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { ErrorCode } from './errors.ts';
+import { bounded, ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { activeSubscriptions, subscriptionDeliveries, websocketConnections } from './metrics.ts';
 
@@ -119,7 +119,7 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         try {
           for (const check of paramChecks) params = check(params);
         } catch (error) {
-          if (error instanceof GraphQLError) return [withoutHttpStatus(error)];
+          if (error instanceof GraphQLError) return [asSocketError(error)];
           // Unexpected: logged here, and masked for the client as everywhere else.
           logger.error('checking a WebSocket request failed', { error: error instanceof Error ? error : String(error) });
           return [new GraphQLError('Unexpected error.', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })];
@@ -136,10 +136,10 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         try {
           document = parse(params.query);
         } catch (error) {
-          return [withoutHttpStatus(asParseFailure(error))];
+          return [asSocketError(asParseFailure(error))];
         }
         const errors = validate(schema, document);
-        if (errors.length > 0) return errors.map(withoutHttpStatus);
+        if (errors.length > 0) return errors.map(asSocketError);
         const args: ExecutionArgs = {
           schema,
           document,
@@ -195,9 +195,12 @@ interface Enveloped {
 
 /**
  * The error as a WebSocket client gets it: where it is and its code, without `extensions.http`,
- * which is for HTTP responses (yoga removes it there too). A copy: yoga caches the original.
+ * which is for HTTP responses (yoga removes it there too), and its message cut as the mask cuts
+ * it on HTTP (parse errors and the checks of a request's text never reach the mask). A copy:
+ * yoga caches the original.
  */
-function withoutHttpStatus(error: GraphQLError): GraphQLError {
+function asSocketError(given: GraphQLError): GraphQLError {
+  const error = bounded(given);
   if (!('http' in error.extensions)) return error;
   const { http: _http, ...extensions } = error.extensions;
   const { nodes, source, positions, path, originalError } = error;

@@ -138,16 +138,29 @@ describe('a request that quotes 50,000 characters back', () => {
       expect(errors[0]!.message.endsWith('…'), url).toBe(true);
       expect(response.text.length, url).toBeLessThan(2_000);
     }
-    // A subscription's refusal over a WebSocket: tracking names the stage it does not know.
-    const client = wsClient(system.gatewayUrl);
-    try {
-      const sent = collect(client, 'subscription($stage: String) { pipelineTransitions(stage: $stage) { cursor } }', { stage: long });
-      await sent.until((c) => c.error !== undefined || c.results.length > 0);
-      const errors = (sent.error as { message: string; extensions?: { code?: string } }[] | undefined) ?? sent.results[0]?.errors;
-      expect(errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-      expect(errors![0]!.message.length).toBeLessThanOrEqual(500);
-    } finally {
-      await client.dispose();
+    // A parse error keeps where it is.
+    const unparsable = JSON.parse((await post(system.gatewayUrl, JSON.stringify({ query: `{ __typename } ${long}` }))).text) as { errors: { message: string; locations?: unknown[] }[] };
+    expect(unparsable.errors[0]!.message.length).toBeLessThanOrEqual(500);
+    expect(unparsable.errors[0]!.locations).toEqual([{ line: 1, column: 16 }]);
+    // Over a WebSocket: a subscription's refusal (tracking names the stage it does not know), a
+    // parse error, and the check of a request's text (a NUL in a variable with a long name).
+    for (const url of [system.gatewayUrl, system.urls.tracking]) {
+      const client = wsClient(url, { authorization: await defaultAuthorization(url) });
+      try {
+        for (const [query, variables, code] of [
+          ['subscription($stage: String) { pipelineTransitions(stage: $stage) { cursor } }', { stage: long }, 'BAD_USER_INPUT'],
+          [`subscription { pipelineTransitions { cursor } } ${long}`, {}, 'GRAPHQL_PARSE_FAILED'],
+          ['subscription { pipelineTransitions { cursor } }', { [long]: '\u0000' }, 'BAD_USER_INPUT'],
+        ] as const) {
+          const sent = collect(client, query, variables);
+          await sent.until((c) => c.error !== undefined || c.results.length > 0);
+          const errors = (sent.error as { message: string; extensions?: { code?: string } }[] | undefined) ?? sent.results[0]?.errors;
+          expect(errors?.map((e) => e.extensions?.code), `${url} ${code}`).toEqual([code]);
+          expect(errors![0]!.message.length, `${url} ${code}`).toBeLessThanOrEqual(500);
+        }
+      } finally {
+        await client.dispose();
+      }
     }
   });
 });
