@@ -5,6 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { Db } from 'mongodb';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { hasScope } from './auth/identity.ts';
 import { readAccessRules } from './auth/rules.ts';
 import { useSubgraphAuth } from './auth/subgraph-auth.ts';
 import { bearerToken, type InternalTokens } from './auth/tokens.ts';
@@ -56,11 +57,19 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
 }
 
 /** A subgraph's WebSocket connections present an internal token in `connection_init`, as HTTP requests do in their header. */
+/**
+ * A subgraph's WebSocket takes the internal tokens its HTTP endpoint takes. A service's connection
+ * (the gateway's: the subscriptions of many clients over one socket, each ended at the gateway when
+ * its own client's credential ends, gateway/subscriptions/expiry.ts) stays open once its
+ * short-lived token has expired: closing it then ended every client's subscription at once,
+ * every few minutes. Any other identity's connection is closed when its token expires.
+ */
 export function internalTokenAuthorize(tokens: InternalTokens): Authorize {
   return async (params) => {
     const token = bearerToken(typeof params?.authorization === 'string' ? params.authorization : undefined);
     if (!token) return false;
-    return tokens.verify(token).catch(() => false as const);
+    const identity = await tokens.verify(token).catch(() => false as const);
+    return identity && hasScope(identity, 'service') ? { ...identity, expiresAt: undefined } : identity;
   };
 }
 

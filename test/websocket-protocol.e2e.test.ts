@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDatabases, userToken } from './harness.ts';
+import { gql, TestDatabases, testTokens, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
@@ -151,6 +151,24 @@ describe('graphql-ws protocol at the gateway', () => {
     expect(second.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
     const invalid = await overSocket('v1', `query Third${unique} { noSuchField }`);
     expect(invalid.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    socket.close();
+  });
+
+  it("keeps a service's connection to a subgraph open after its short-lived token expires, and its subscriptions running", async () => {
+    // The gateway's one connection to tracking carries every client's subscription; the gateway
+    // ends each when its own client's credential expires.
+    const serviceToken = await testTokens.sign({ subject: 'service:gateway', scopes: ['service'] }, 2);
+    const socket = await connect(system.urls.tracking);
+    socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${serviceToken}` } });
+    await socket.next('connection_ack');
+    socket.send({ id: 's1', type: 'subscribe', payload: { query: 'subscription { pipelineTransitions(elementType: RECEIPT) { transition { elementId } } }' } });
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const input = [{ id: 'test:after-expiry', elementType: 'RECEIPT', elementId: 'r-after-expiry', from: 'QUEUED', to: 'STOCKED', node: 'receiving', at: new Date().toISOString() }];
+    await gql(system.urls.tracking, 'mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }', { input });
+    const next = await socket.next('next');
+    expect(next.payload.data.pipelineTransitions.transition.elementId).toBe('r-after-expiry');
+    const stillOpen = await Promise.race([socket.closed.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 100))]);
+    expect(stillOpen).toBe(true);
     socket.close();
   });
 
