@@ -1,12 +1,28 @@
-import { getNamedType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, type GraphQLNamedType } from 'graphql';
+import { getNamedType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, Kind, parse, print, visit, type GraphQLNamedType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { clientSchemaOf, composeSupergraph } from './supergraph.ts';
-import { subgraphEndpoints } from './subgraphs.ts';
+import { subgraphEndpoints, subgraphNames, subgraphSdl } from './subgraphs.ts';
 
 // What clients see of the graph: an internal mutation is hidden (@inaccessible), and so must be
 // the inputs and enums only it takes, or introspection still describes the internal interface.
 
 describe('the schema clients see', () => {
+  it('hides every field only services may use', () => {
+    const visible: string[] = [];
+    for (const name of subgraphNames) {
+      visit(parse(subgraphSdl(name)), {
+        FieldDefinition(field, _key, _parent, _path, ancestors) {
+          const directives = field.directives ?? [];
+          const scopes = directives.find((d) => d.name.value === 'requiresScopes')?.arguments?.[0]?.value;
+          const serviceOnly = scopes?.kind === Kind.LIST && print(scopes) === '[["service"]]';
+          const owner = ancestors.at(-1) as { name?: { value: string } };
+          if (serviceOnly && !directives.some((d) => d.name.value === 'inaccessible')) visible.push(`${name}: ${owner.name?.value}.${field.name.value}`);
+        },
+      });
+    }
+    expect(visible).toEqual([]);
+  });
+
   it('holds no type that no field a client may use reaches', () => {
     const schema = clientSchemaOf(composeSupergraph(subgraphEndpoints()));
     const reached = new Set<string>();
