@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService } from './server.ts';
 import type { CustomerStore } from './store.ts';
+import { keyedId } from './writes.ts';
 
 const dbs = new TestDatabases();
 let app: RunningApp;
@@ -312,8 +313,29 @@ describe('customers subgraph', () => {
         expect(reused.errors![0]!.extensions!.field).toBe('idempotencyKey');
       }
       expect(await store.customers.countDocuments({ email: 'other-keyed@example.com' })).toBe(0);
+      // A retry that leaves out the address it was added with is another request too.
+      const { address: _address, ...withoutAddress } = input;
+      expect(codes(await gql(app.url, keyedCustomer, { input: withoutAddress, key: 'signup-1' }))).toEqual(['CONFLICT']);
       // Without the key, the retry is refused on the email, as before.
       expect(codes(await gql(app.url, keyedCustomer, { input }))).toEqual(['CONFLICT']);
+    });
+
+    it('gives each loser of a race of one key with different emails the key\'s CONFLICT, never a false one on its email', async () => {
+      const keyedCustomer = `mutation($input: AddCustomerInput!, $key: String) { addCustomer(input: $input, idempotencyKey: $key) { id email } }`;
+      const emails = Array.from({ length: 12 }, (_, i) => `race-${i}@example.com`);
+      const results = await Promise.all(emails.map((email) => gql(app.url, keyedCustomer, { input: { name: 'Race', email, homeRegion: 'US' }, key: 'race' })));
+      const winners = results.filter((res) => !res.errors);
+      expect(winners).toHaveLength(1);
+      for (const res of results.filter((r) => r.errors)) {
+        expect(codes(res)).toEqual(['CONFLICT']);
+        expect(res.errors![0]!.extensions!.field).toBe('idempotencyKey');
+      }
+      expect(await store.customers.countDocuments({ email: { $in: emails } })).toBe(1);
+    });
+
+    it('keeps apart the keys of callers and customers whose ids hold a colon', () => {
+      expect(keyedId('x:k', 'sup-0', 'customer')).not.toBe(keyedId('k', 'sup-0:x', 'customer'));
+      expect(keyedId(' k ', 'sup-0', 'customer')).toBe(keyedId('k', 'sup-0', 'customer'));
     });
 
     it('refuses a blank, over-long or control-character key before writing anything', async () => {

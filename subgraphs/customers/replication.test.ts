@@ -338,6 +338,46 @@ describe('customer data replicated to regions', () => {
     await caughtUp(uk);
   });
 
+  it('queues one write of a key at a replica cut off from home, however many requests race with it, and refuses the rest', async () => {
+    const keyedCustomer = `mutation($input: AddCustomerInput!, $key: String) { addCustomer(input: $input, idempotencyKey: $key) { ${customerFields} } }`;
+    const stamp = Date.now();
+    const rejectedBefore = (await statusOf(uk)).rejectedWrites;
+    ukLink.cut = true;
+    try {
+      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => gql(uk.app.url, keyedCustomer, { input: { name: 'Race', email: `race${i}-${stamp}@example.com`, homeRegion: 'UK' }, key: `race-${stamp}` })),
+      );
+      expect(results.filter((res) => !res.errors)).toHaveLength(1);
+      for (const res of results.filter((r) => r.errors)) expect(res.errors![0]!.extensions!.field).toBe('idempotencyKey');
+      expect((await statusOf(uk)).pendingWrites).toBe(1);
+    } finally {
+      ukLink.cut = false;
+    }
+    await caughtUp(uk);
+    expect((await statusOf(uk)).rejectedWrites).toBe(rejectedBefore);
+  });
+
+  it('records as rejected a keyed address a replica cut off from home accepted, when home had the key for another address', async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    const keyedAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { ${customerFields} } }`;
+    const rejectedBefore = (await statusOf(uk)).rejectedWrites;
+    ukLink.cut = true;
+    try {
+      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+      await ok(home.app.url, keyedAddress, { id: ada.id, input: address('1 Home Rd'), key: 'both' });
+      // The replica cannot know: it answers with the write queued, as for any write made while cut off.
+      await ok(uk.app.url, keyedAddress, { id: ada.id, input: address('2 Away Rd'), key: 'both' });
+    } finally {
+      ukLink.cut = false;
+    }
+    const atHome = await sameEverywhere(ada.id, 1);
+    expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Home Rd']);
+    const status = await caughtUp(uk);
+    expect(status.rejectedWrites).toBe(rejectedBefore + 1);
+  });
+
   it('a write home committed but had not logged when its process died reaches the replicas after a restart', async () => {
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);
@@ -354,6 +394,7 @@ describe('customer data replicated to regions', () => {
     const lostReplies = () => lost;
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);
+    const rejectedBefore = { uk: (await statusOf(uk)).rejectedWrites, home: (await statusOf(home)).rejectedWrites };
     ukLink.cut = true; // the UK cannot reach home; Germany can
     let rejectedId: string;
     try {
@@ -387,9 +428,9 @@ describe('customer data replicated to regions', () => {
     ukLink.loseReplies = () => false;
 
     const ukStatus = await caughtUp(uk);
-    expect(ukStatus.rejectedWrites).toBe(1);
+    expect(ukStatus.rejectedWrites).toBe(rejectedBefore.uk + 1);
     for (const copy of [home, uk, de]) expect(await customerAt(copy, rejectedId!)).toBeNull();
-    expect((await statusOf(home)).rejectedWrites).toBe(1);
+    expect((await statusOf(home)).rejectedWrites).toBe(rejectedBefore.home + 1);
   });
 
   it('refuses bad input at a replica with a clear error and writes nothing', async () => {

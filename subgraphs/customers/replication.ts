@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { LogEntry, ReplicationStore } from './replication-store.ts';
 import type { CustomerDoc, CustomerStore, RegionCode } from './store.ts';
-import { applyWrite, customerWireFields, fromCustomerWire, toWire, type CustomerWire, type Write, type WriteResult } from './writes.ts';
+import { applyWrite, customerWireFields, fromCustomerWire, idReused, refusal, repeatOf, toWire, type CustomerWire, type Write, type WriteResult } from './writes.ts';
 
 // One customers copy is the home copy (authoritative: every write is applied there first,
 // in one order, which its replication log records); the others are regional replicas that
@@ -106,7 +106,7 @@ export class HomeCopy implements CustomersCopy {
 
   async write(write: Write): Promise<CustomerDoc> {
     const outcome = await this.apply(write);
-    if (outcome.status === 'REJECTED') throw clientError(outcome.code as ErrorCode, outcome.message, outcome.code === ErrorCode.CONFLICT ? { field: 'email' } : {});
+    if (outcome.status === 'REJECTED') throw refusal(outcome);
     return outcome.customer;
   }
 
@@ -151,9 +151,11 @@ export class HomeCopy implements CustomersCopy {
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
           const existing = await this.store.findById(id);
-          if (!existing || existing.email !== created.email) {
-            return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.CONFLICT, message: `a customer with email ${created.email} already exists` };
+          if (!existing) {
+            return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.CONFLICT, field: 'email', message: `a customer with email ${created.email} already exists` };
           }
+          // Its id is taken (ids collide only when a key chose them): the write made before, or the key used for another customer.
+          if (repeatOf(existing, write) === 'conflict') return { ...idReused(write.kind), writeId: write.writeId };
           customer = existing;
         }
         break;
@@ -166,6 +168,8 @@ export class HomeCopy implements CustomersCopy {
         break;
     }
     if (!customer) return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.NOT_FOUND, message: `no customer with id ${write.customerId}` };
+    // An address or card whose id was there already is left as it was: the same one, or the key used for another.
+    if (repeatOf(customer, write) === 'conflict') return { ...idReused(write.kind), writeId: write.writeId };
     try {
       await this.ensureLogged(customer, write);
     } catch (error) {
@@ -241,7 +245,7 @@ const logQuery = `query ReplicationLog($after: Int!, $first: Int) {
   replicationLog(after: $after, first: $first) { headSeq headAt entries { seq at customer { ${customerWireFields} } } }
 }`;
 const applyMutation = `mutation ApplyWrites($region: Region!, $writes: [ReplicatedWrite!]!) {
-  applyWrites(region: $region, writes: $writes) { writeId status code message customer { ${customerWireFields} } }
+  applyWrites(region: $region, writes: $writes) { writeId status code field message customer { ${customerWireFields} } }
 }`;
 
 interface LogPageWire {
@@ -253,6 +257,7 @@ interface OutcomeWire {
   writeId: string;
   status: 'APPLIED' | 'REJECTED';
   code: string | null;
+  field: string | null;
   message: string | null;
   customer: CustomerWire | null;
 }
@@ -324,16 +329,6 @@ export class ReplicaCopy implements CustomersCopy {
   }
 
   async write(write: Write): Promise<CustomerDoc> {
-    const pending = await this.pendingWrites();
-    if (write.kind === 'ADD_CUSTOMER') {
-      const email = write.customer!.email;
-      if ((await this.store.findByEmail(email)) || pending.some((w) => w.kind === 'ADD_CUSTOMER' && w.customer!.email === email)) {
-        throw clientError(ErrorCode.CONFLICT, `a customer with email ${email} already exists`, { field: 'email' });
-      }
-    } else if (!(await this.asItWillBe(write.customerId, pending))) {
-      throw clientError(ErrorCode.NOT_FOUND, `no customer with id ${write.customerId}`);
-    }
-
     // Waiting before appending: the forward loop may send the write the moment it is stored.
     let settle!: (outcome: WriteResult | null) => void;
     const confirmed = new Promise<WriteResult | null>((resolve) => {
@@ -345,20 +340,49 @@ export class ReplicaCopy implements CustomersCopy {
       };
     });
     this.waiters.set(write.writeId, settle);
+    let repeated: CustomerDoc | null;
     try {
-      await this.replication.outgoing.append(() => ({ write }));
+      repeated = await this.serially(write.customerId, () => this.queue(write));
     } catch (error) {
       settle(null);
       throw error;
     }
+    if (repeated) {
+      settle(null);
+      return repeated;
+    }
     this.forwardLoop?.wake();
     const outcome = await confirmed;
-    if (outcome?.status === 'REJECTED') throw clientError(outcome.code as ErrorCode, outcome.message, outcome.code === ErrorCode.CONFLICT ? { field: 'email' } : {});
+    if (outcome?.status === 'REJECTED') throw refusal(outcome);
     if (outcome?.status === 'APPLIED') return (await this.store.findById(outcome.customer._id)) ?? outcome.customer;
     // Home did not answer in time: the write stays queued and reaches home once it can.
     const future = await this.asItWillBe(write.customerId, await this.pendingWrites());
     if (future) return future;
     return (await this.store.findById(new ObjectId(write.customerId)))!; // confirmed in the meantime
+  }
+
+  /**
+   * Checks a write against the customer as this copy will hold it (its queued writes applied),
+   * then queues it for home; one at a time per customer, so that of two writes with one id only
+   * the first is queued. Returns the customer, queueing nothing, for a write made before (a retry
+   * with its key); refuses a write whose id holds something else (the key used twice).
+   */
+  private async queue(write: Write): Promise<CustomerDoc | null> {
+    const pending = await this.pendingWrites();
+    const current = await this.asItWillBe(write.customerId, pending);
+    const repeat = repeatOf(current, write);
+    if (repeat === 'conflict') throw refusal(idReused(write.kind));
+    if (repeat === 'same') return current;
+    if (write.kind === 'ADD_CUSTOMER') {
+      const email = write.customer!.email;
+      if ((await this.store.findByEmail(email)) || pending.some((w) => w.kind === 'ADD_CUSTOMER' && w.customer!.email === email)) {
+        throw clientError(ErrorCode.CONFLICT, `a customer with email ${email} already exists`, { field: 'email' });
+      }
+    } else if (!current) {
+      throw clientError(ErrorCode.NOT_FOUND, `no customer with id ${write.customerId}`);
+    }
+    await this.replication.outgoing.append(() => ({ write }));
+    return null;
   }
 
   /**
@@ -402,12 +426,16 @@ export class ReplicaCopy implements CustomersCopy {
 
   /** Stores a state from home unless this copy holds that version already; one at a time per customer. */
   private takeIn(state: CustomerDoc): Promise<boolean> {
-    const key = state._id.toHexString();
-    const run = (this.locks.get(key) ?? Promise.resolve()).then(() => this.store.applyReplicated(state));
+    return this.serially(state._id.toHexString(), () => this.store.applyReplicated(state));
+  }
+
+  /** Runs `work` after whatever runs for this customer in this process, before what comes after it. */
+  private serially<T>(customerId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.locks.get(customerId) ?? Promise.resolve()).then(work);
     const settled = run.catch(() => {});
-    this.locks.set(key, settled);
+    this.locks.set(customerId, settled);
     void settled.then(() => {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
+      if (this.locks.get(customerId) === settled) this.locks.delete(customerId);
     });
     return run;
   }
@@ -473,7 +501,7 @@ export class ReplicaCopy implements CustomersCopy {
         await this.takeIn(customer); // read-your-writes: this copy shows the write at once
         outcome = { writeId: wire.writeId, status: 'APPLIED', customer };
       } else {
-        outcome = { writeId: wire.writeId, status: 'REJECTED', code: wire.code ?? ErrorCode.CONFLICT, message: wire.message ?? 'refused by the home copy' };
+        outcome = { writeId: wire.writeId, status: 'REJECTED', code: wire.code ?? ErrorCode.CONFLICT, message: wire.message ?? 'refused by the home copy', field: wire.field };
         await this.replication.recordRejected({ _id: write.writeId, region: this.region, kind: write.kind, customerId: write.customerId, code: outcome.code, message: outcome.message, at: new Date() });
         this.options.logger.warn('the home copy refused a write made here', { writeId: write.writeId, kind: write.kind, code: outcome.code });
       }

@@ -5,7 +5,7 @@ import { parseId } from '../../kit/ids.ts';
 import { pageRequest, pageSize } from '../../kit/paging.ts';
 import { isExpired, tokeniseCard } from './cards.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { assertKeyAddedAddress, assertKeyAddedCard, checkedAddress, checkedCustomer, fromWire, keyedId, keyMadeCustomer, newWriteId } from './writes.ts';
+import { checkedAddress, checkedCustomer, creationAddressId, fromWire, keyedId, newWriteId } from './writes.ts';
 
 // Every mutation is a write command with its ids chosen here, applied through this
 // process's copy of the domain: at once on the home copy, via home at a regional replica.
@@ -29,28 +29,17 @@ export const resolvers: Resolvers = {
     addCustomer: async (_, { input, idempotencyKey }, context) => {
       const { copy } = context;
       const { name, email } = checkedCustomer(input);
-      const address = input.address ? checkedAddress({ ...input.address, id: new ObjectId().toHexString() }) : null;
-      const asked = { name, email, homeRegion: input.homeRegion, address };
-      const keyed = keyedId(idempotencyKey, identityOf(context).subject, 'customer');
-      if (keyed) {
-        // A retry: the customer is there (at a replica, perhaps still on its way home).
-        const [made] = await copy.findByIds([new ObjectId(keyed)]);
-        if (made) return keyMadeCustomer(made, asked);
-      }
+      const customerId = keyedId(idempotencyKey, identityOf(context).subject, 'customer') ?? new ObjectId().toHexString();
+      const addresses = input.address ? [checkedAddress({ ...input.address, id: creationAddressId(customerId) })] : [];
       const at = new Date();
-      const customerId = keyed ?? new ObjectId().toHexString();
-      const customer = await copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_CUSTOMER', customerId, at, customer: { name, email, homeRegion: input.homeRegion, createdAt: at, addresses: address ? [address] : [] } });
-      return keyed ? keyMadeCustomer(customer, asked) : customer;
+      return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_CUSTOMER', customerId, at, customer: { name, email, homeRegion: input.homeRegion, createdAt: at, addresses } });
     },
     addAddress: async (_, { customerId: given, input, idempotencyKey }, context) => {
       const { copy } = context;
       const customerId = parseId(given, 'customerId').toHexString();
       assertMayAccess(context, { customerId }, `customer ${given}`);
-      const keyed = keyedId(idempotencyKey, customerId, 'address');
-      const address = checkedAddress({ ...input, id: keyed ?? new ObjectId().toHexString() });
-      const customer = await copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_ADDRESS', customerId, at: new Date(), address });
-      if (keyed) assertKeyAddedAddress(customer, address);
-      return customer;
+      const address = checkedAddress({ ...input, id: keyedId(idempotencyKey, customerId, 'address') ?? new ObjectId().toHexString() });
+      return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_ADDRESS', customerId, at: new Date(), address });
     },
     addPaymentMethod: async (_, { customerId: given, input, idempotencyKey }, context) => {
       const { copy } = context;
@@ -60,9 +49,7 @@ export const resolvers: Resolvers = {
       // Tokenised here, in the region that received the number; only the token travels.
       const card = tokeniseCard(input);
       const paymentMethod = keyed ? { ...card, id: keyed } : card;
-      const customer = await copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_PAYMENT_METHOD', customerId, at: new Date(), paymentMethod });
-      if (keyed) assertKeyAddedCard(customer, paymentMethod);
-      return customer;
+      return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_PAYMENT_METHOD', customerId, at: new Date(), paymentMethod });
     },
     applyWrites: async (_, { region, writes }, { copy }) => {
       if (writes.length > 500) throw badInput('at most 500 writes at once', 'writes');
@@ -95,6 +82,7 @@ export const resolvers: Resolvers = {
   },
   WriteOutcome: {
     code: (outcome) => (outcome.status === 'REJECTED' ? outcome.code : null),
+    field: (outcome) => (outcome.status === 'REJECTED' ? (outcome.field ?? null) : null),
     message: (outcome) => (outcome.status === 'REJECTED' ? outcome.message : null),
     customer: (outcome) => (outcome.status === 'APPLIED' ? outcome.customer : null),
   },

@@ -35,7 +35,7 @@ export interface Write {
 
 export type WriteResult =
   | { writeId: string; status: 'APPLIED'; customer: CustomerDoc }
-  | { writeId: string; status: 'REJECTED'; code: string; message: string };
+  | { writeId: string; status: 'REJECTED'; code: string; message: string; field?: string | null };
 
 export const newWriteId = () => new ObjectId().toHexString();
 
@@ -59,7 +59,9 @@ export function applyWrite(current: CustomerDoc | null, write: Write): CustomerD
 
 // A key names the id of the customer, address or card it adds: a retry's write carries the id
 // the first attempt's did, and every copy applies a write once by that id. The key does not
-// remember the request, so what the id holds is compared with what this call asked for.
+// remember the request, so a write whose id is taken is compared with what the id holds: the
+// same thing is the write made before (a retry, or a replica sending it again); anything else is
+// the key used for something else, refused wherever it is found (repeatOf).
 
 /**
  * The id an idempotency key gives a new customer (scoped to the caller) or a customer's new
@@ -67,29 +69,46 @@ export function applyWrite(current: CustomerDoc | null, write: Write): CustomerD
  */
 export function keyedId(key: string | null | undefined, scope: string, kind: 'customer' | 'address' | 'paymentMethod'): string | null {
   if (key == null) return null;
-  return idFromKey(`${kind}:${scope}:${clientKey(key.trim(), 'idempotencyKey')}`).toHexString();
+  // As JSON: no scope and key can be read as another scope and key (a subject may hold a `:`).
+  return idFromKey(JSON.stringify([kind, scope, clientKey(key.trim(), 'idempotencyKey')])).toHexString();
 }
 
-/** What addCustomer asked for, as checked. */
-export interface AskedCustomer {
-  name: string;
-  email: string;
-  homeRegion: RegionCode;
-  address: AddressDoc | null;
+/** The id of the address a customer is added with: from the customer's id, so a retry of addCustomer names the same one. */
+export const creationAddressId = (customerId: string) => idFromKey(JSON.stringify(['customer-address', customerId])).toHexString();
+
+/**
+ * What a write is to the customer as a copy holds it: `new`, `same` (made before: applying it
+ * again changes nothing), or `conflict` (its id holds something else: a key used twice).
+ */
+export function repeatOf(current: CustomerDoc | null, write: Write): 'new' | 'same' | 'conflict' {
+  if (!current) return 'new';
+  switch (write.kind) {
+    case 'ADD_CUSTOMER':
+      if (current._id.toHexString() !== write.customerId) return 'new';
+      return sameCustomer(current, write.customer!) ? 'same' : 'conflict';
+    case 'ADD_ADDRESS': {
+      const stored = current.addresses.find((a) => a.id === write.address!.id);
+      if (!stored) return 'new';
+      return sameAddressFields(stored, write.address!) ? 'same' : 'conflict';
+    }
+    case 'ADD_PAYMENT_METHOD': {
+      const stored = current.paymentMethods.find((m) => m.id === write.paymentMethod!.id);
+      if (!stored) return 'new';
+      // As far as a token lets two cards be told apart: brand, last four, expiry.
+      const fields = (m: PaymentMethodDoc) => [m.brand, m.last4, m.expMonth, m.expYear];
+      return fields(stored).every((value, i) => value === fields(write.paymentMethod!)[i]) ? 'same' : 'conflict';
+    }
+  }
 }
 
-/** The customer the key made, unless it is not the one asked for (CONFLICT): its first address is the one it was made with. */
-export function keyMadeCustomer(made: CustomerDoc, asked: AskedCustomer): CustomerDoc {
-  const first = made.addresses[0];
-  const sameAddress = asked.address === null || (first !== undefined && sameAddressFields(first, asked.address));
-  if (made.name !== asked.name || made.email !== asked.email || made.homeRegion !== asked.homeRegion || !sameAddress) throw keyReused('customer');
-  return made;
-}
-
-/** CONFLICT unless the address stored under the key's id is the one asked for. */
-export function assertKeyAddedAddress(customer: CustomerDoc, asked: AddressDoc): void {
-  const stored = customer.addresses.find((a) => a.id === asked.id);
-  if (stored && !sameAddressFields(stored, asked)) throw keyReused('address');
+/** The same customer: name, email, home region, and the address it was added with (or none). Addresses added since do not count. */
+function sameCustomer(made: CustomerDoc, asked: NewCustomer): boolean {
+  if (made.name !== asked.name || made.email !== asked.email || made.homeRegion !== asked.homeRegion) return false;
+  const creation = creationAddressId(made._id.toHexString());
+  const madeWith = made.addresses.find((a) => a.id === creation);
+  const askedWith = asked.addresses.find((a) => a.id === creation);
+  if (!madeWith || !askedWith) return !madeWith && !askedWith;
+  return sameAddressFields(madeWith, askedWith);
 }
 
 function sameAddressFields(a: AddressDoc, b: AddressDoc): boolean {
@@ -97,14 +116,19 @@ function sameAddressFields(a: AddressDoc, b: AddressDoc): boolean {
   return fields(a).every((value, i) => value === fields(b)[i]);
 }
 
-/** CONFLICT unless the card stored under the key's id is the one asked for (as far as a token lets it be told: brand, last four, expiry). */
-export function assertKeyAddedCard(customer: CustomerDoc, asked: PaymentMethodDoc): void {
-  const stored = customer.paymentMethods.find((m) => m.id === asked.id);
-  const fields = (m: PaymentMethodDoc) => [m.brand, m.last4, m.expMonth, m.expYear];
-  if (stored && fields(stored).some((value, i) => value !== fields(asked)[i])) throw keyReused('payment method');
-}
+const what: Record<WriteKind, string> = { ADD_CUSTOMER: 'customer', ADD_ADDRESS: 'address', ADD_PAYMENT_METHOD: 'payment method' };
 
-const keyReused = (what: string) => clientError(ErrorCode.CONFLICT, `this idempotencyKey was already used for a different ${what}`, { field: 'idempotencyKey' });
+/** A write whose id holds something else, as its mutation is refused. */
+export const idReused = (kind: WriteKind): WriteResult & { status: 'REJECTED' } => ({
+  writeId: '',
+  status: 'REJECTED',
+  code: ErrorCode.CONFLICT,
+  field: 'idempotencyKey',
+  message: `this idempotencyKey was already used for a different ${what[kind]}`,
+});
+
+/** A refused write as its mutation answers it. */
+export const refusal = (outcome: WriteResult & { status: 'REJECTED' }) => clientError(outcome.code as ErrorCode, outcome.message, outcome.field ? { field: outcome.field } : {});
 
 // ---- On the wire: the internal applyWrites mutation and the replication log ----
 

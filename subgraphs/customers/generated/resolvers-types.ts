@@ -320,6 +320,8 @@ export type WriteOutcome = {
   code?: Maybe<Scalars['String']['output']>;
   /** The customer as home holds it after the write. */
   customer?: Maybe<Customer>;
+  /** The input the refusal is about (extensions.field: email, idempotencyKey), when it is about one. */
+  field?: Maybe<Scalars['String']['output']>;
   message?: Maybe<Scalars['String']['output']>;
   status: WriteStatus;
   writeId: Scalars['ID']['output'];
@@ -572,6 +574,7 @@ export type ReplicationStatusResolvers<ContextType = Context, ParentType extends
 export type WriteOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WriteOutcome'] = ResolversParentTypes['WriteOutcome']> = ResolversObject<{
   code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WriteStatus'], ParentType, ContextType>;
   writeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
