@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { LogEntry, ReplicationStore } from './replication-store.ts';
 import type { CustomerDoc, CustomerStore, RegionCode } from './store.ts';
-import { applyWrite, customerWireFields, fromCustomerWire, idReused, refusal, repeatOf, toWire, type CustomerWire, type Write, type WriteResult } from './writes.ts';
+import { applyWrite, customerWireFields, fromCustomerWire, idReused, overLimit, refusal, repeatOf, toWire, type CustomerWire, type Write, type WriteResult } from './writes.ts';
 
 // One customers copy is the home copy (authoritative: every write is applied there first,
 // in one order, which its replication log records); the others are regional replicas that
@@ -170,6 +170,8 @@ export class HomeCopy implements CustomersCopy {
     if (!customer) return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.NOT_FOUND, message: `no customer with id ${write.customerId}` };
     // An address or card whose id was there already is left as it was: the same one, or the key used for another.
     if (repeatOf(customer, write) === 'conflict') return { ...idReused(write.kind), writeId: write.writeId };
+    const full = overLimit(customer, write); // the store left it out: the customer has as many as it may
+    if (full) return full;
     try {
       await this.ensureLogged(customer, write);
     } catch (error) {
@@ -380,6 +382,9 @@ export class ReplicaCopy implements CustomersCopy {
       }
     } else if (!current) {
       throw clientError(ErrorCode.NOT_FOUND, `no customer with id ${write.customerId}`);
+    } else {
+      const full = overLimit(current, write);
+      if (full) throw refusal(full);
     }
     await this.replication.outgoing.append(() => ({ write }));
     return null;

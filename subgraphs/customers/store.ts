@@ -50,6 +50,14 @@ export type CustomerState = Omit<CustomerDoc, '_id' | 'version'>;
 /** A change that finds the customer already as it should be (the write was applied before). */
 export const UNCHANGED = Symbol('unchanged');
 
+/**
+ * The most addresses and cards one customer keeps: every change puts the whole customer into the
+ * replication log, so without a bound a customer who adds thousands makes each entry, and the
+ * log, grow without end.
+ */
+export const MAX_ADDRESSES = 50;
+export const MAX_PAYMENT_METHODS = 20;
+
 export class CustomerStore {
   readonly customers: Collection<CustomerDoc>;
   /**
@@ -112,22 +120,22 @@ export class CustomerStore {
 
   /**
    * Appends an address unless one with its id is there already (the same write applied
-   * before); null when there is no such customer. Safe under concurrent writers in any
-   * number of processes.
+   * before) or the customer has MAX_ADDRESSES (the customer comes back without it); null when
+   * there is no such customer. Safe under concurrent writers in any number of processes.
    */
   async addAddress(id: ObjectId, address: AddressDoc): Promise<CustomerDoc | null> {
-    return this.change(id, (customer) =>
-      customer.addresses?.some((a) => a.id === address.id) ? UNCHANGED : { ...customer, addresses: [...(customer.addresses ?? []), address] },
-    );
+    return this.change(id, (customer) => {
+      const addresses = customer.addresses ?? [];
+      return addresses.some((a) => a.id === address.id) || addresses.length >= MAX_ADDRESSES ? UNCHANGED : { ...customer, addresses: [...addresses, address] };
+    });
   }
 
-  /** Appends a payment method unless one with its id is there already; null when there is no such customer. */
+  /** Appends a payment method as addAddress appends an address, up to MAX_PAYMENT_METHODS. */
   async addPaymentMethod(id: ObjectId, method: PaymentMethodDoc): Promise<CustomerDoc | null> {
-    return this.change(id, (customer) =>
-      customer.paymentMethods?.some((m) => m.id === method.id)
-        ? UNCHANGED
-        : { ...customer, paymentMethods: [...(customer.paymentMethods ?? []), method] },
-    );
+    return this.change(id, (customer) => {
+      const methods = customer.paymentMethods ?? [];
+      return methods.some((m) => m.id === method.id) || methods.length >= MAX_PAYMENT_METHODS ? UNCHANGED : { ...customer, paymentMethods: [...methods, method] };
+    });
   }
 
   /**

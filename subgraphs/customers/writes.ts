@@ -3,7 +3,7 @@ import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { asOneLine, checkedEmail, checkedLine, clientKey } from '../../kit/storable-text.ts';
 import { idFromKey, parseId } from '../../kit/ids.ts';
 import { addressAsOneLine, checkedPostalAddress } from '../../pipeline/postal-address.ts';
-import type { AddressDoc, CustomerDoc, PaymentMethodDoc, RegionCode } from './store.ts';
+import { MAX_ADDRESSES, MAX_PAYMENT_METHODS, type AddressDoc, type CustomerDoc, type PaymentMethodDoc, type RegionCode } from './store.ts';
 
 // A write to the customer domain, as a command whose ids were all chosen where it was
 // made. Home applies it once however often it arrives (by the ids), which is what lets a
@@ -114,6 +114,19 @@ function sameCustomer(made: CustomerDoc, asked: NewCustomer): boolean {
 function sameAddressFields(a: AddressDoc, b: AddressDoc): boolean {
   const fields = (address: AddressDoc) => [address.line1, address.line2 ?? null, address.city, address.postalCode, address.country];
   return fields(a).every((value, i) => value === fields(b)[i]);
+}
+
+/** The refusal of a new address or card for a customer who has as many as a customer may; null when there is room (or it is there already). */
+export function overLimit(current: CustomerDoc, write: Write): (WriteResult & { status: 'REJECTED' }) | null {
+  const [held, max, id] =
+    write.kind === 'ADD_ADDRESS'
+      ? [current.addresses, MAX_ADDRESSES, write.address!.id]
+      : write.kind === 'ADD_PAYMENT_METHOD'
+        ? [current.paymentMethods, MAX_PAYMENT_METHODS, write.paymentMethod!.id]
+        : [[], 0, ''];
+  if (write.kind === 'ADD_CUSTOMER' || held.length < max || held.some((item) => item.id === id)) return null;
+  const things = write.kind === 'ADD_ADDRESS' ? 'addresses' : 'payment methods';
+  return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.CONFLICT, field: 'customerId', message: `customer ${write.customerId} has ${max} ${things}, the most a customer may have` };
 }
 
 const what: Record<WriteKind, string> = { ADD_CUSTOMER: 'customer', ADD_ADDRESS: 'address', ADD_PAYMENT_METHOD: 'payment method' };

@@ -101,7 +101,8 @@ export type Mutation = {
   /**
    * Adds an address to the customer's. With an idempotencyKey (up to 100 characters, the
    * customer's own: other customers' keys never clash with it), a retry adds it once and returns
-   * the customer; the same key with a different address is CONFLICT.
+   * the customer; the same key with a different address is CONFLICT. A customer keeps at most 50
+   * addresses: a 51st is CONFLICT.
    */
   addAddress: Customer;
   /**
@@ -115,6 +116,7 @@ export type Mutation = {
    * and the expiry. The full number is used once to derive those and is never stored or logged.
    * With an idempotencyKey (as for addAddress), a retry stores the card once and returns the
    * customer; the same key with a card of another brand, last four digits or expiry is CONFLICT.
+   * A customer keeps at most 20 cards: a 21st is CONFLICT.
    */
   addPaymentMethod: Customer;
   /**
