@@ -19,7 +19,7 @@ export type AdjustStockInput = {
   bin: Scalars['String']['input'];
   delta: Scalars['Int']['input'];
   distributionCenter: Scalars['String']['input'];
-  /** Client-chosen key (up to 100 characters) that makes retries safe: one per adjustment, unique per bin. */
+  /** Client-chosen key (up to 100 characters) that makes retries safe: one per adjustment, remembered per sku in a bin. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   sku: Scalars['String']['input'];
 };
@@ -62,8 +62,8 @@ export type Mutation = {
    * stock never goes below zero; a removal larger than what the bin holds fails with CONFLICT.
    * A bin holds at most 2147483647 units: an addition that would exceed that fails with
    * BAD_USER_INPUT and changes nothing. With an idempotencyKey, a retry changes the bin once
-   * and returns it as it is (the bin remembers its last 100 keyed adjustments); the same key
-   * with another delta is CONFLICT.
+   * and returns it as it is (a sku's stock in a bin remembers its last 100 keyed adjustments); the
+   * same key with another delta there is CONFLICT.
    */
   adjustStock: BinItem;
   /** Internal (shipping): the reservation's units from one distribution centre have shipped and leave their bins. Idempotent. */
