@@ -118,14 +118,12 @@ function sameAddressFields(a: AddressDoc, b: AddressDoc): boolean {
 
 /** The refusal of a new address or card for a customer who has as many as a customer may; null when there is room (or it is there already). */
 export function overLimit(current: CustomerDoc, write: Write): (WriteResult & { status: 'REJECTED' }) | null {
-  const [held, max, id] =
+  if (write.kind === 'ADD_CUSTOMER') return null;
+  const [held, max, id, things] =
     write.kind === 'ADD_ADDRESS'
-      ? [current.addresses, MAX_ADDRESSES, write.address!.id]
-      : write.kind === 'ADD_PAYMENT_METHOD'
-        ? [current.paymentMethods, MAX_PAYMENT_METHODS, write.paymentMethod!.id]
-        : [[], 0, ''];
-  if (write.kind === 'ADD_CUSTOMER' || held.length < max || held.some((item) => item.id === id)) return null;
-  const things = write.kind === 'ADD_ADDRESS' ? 'addresses' : 'payment methods';
+      ? [current.addresses, MAX_ADDRESSES, write.address!.id, 'addresses']
+      : [current.paymentMethods, MAX_PAYMENT_METHODS, write.paymentMethod!.id, 'payment methods'];
+  if (held.length < max || held.some((item) => item.id === id)) return null;
   return { writeId: write.writeId, status: 'REJECTED', code: ErrorCode.CONFLICT, field: 'customerId', message: `customer ${write.customerId} has ${max} ${things}, the most a customer may have` };
 }
 
