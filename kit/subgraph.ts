@@ -56,9 +56,9 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
   });
 }
 
-/** A subgraph's WebSocket connections present an internal token in `connection_init`, as HTTP requests do in their header. */
 /**
- * A subgraph's WebSocket takes the internal tokens its HTTP endpoint takes. A service's connection
+ * A subgraph's WebSocket connections present an internal token in `connection_init`, as HTTP
+ * requests do in their header. A service's connection
  * (the gateway's: the subscriptions of many clients over one socket, each ended at the gateway when
  * its own client's credential ends, gateway/subscriptions/expiry.ts) stays open once its
  * short-lived token has expired: closing it then ended every client's subscription at once,
