@@ -58,11 +58,11 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
 
 /**
  * A subgraph's WebSocket connections present an internal token in `connection_init`, as HTTP
- * requests do in their header. A service's connection
- * (the gateway's: the subscriptions of many clients over one socket, each ended at the gateway when
- * its own client's credential ends, gateway/subscriptions/expiry.ts) stays open once its
- * short-lived token has expired: closing it then ended every client's subscription at once,
- * every few minutes. Any other identity's connection is closed when its token expires.
+ * requests do in their header. A service's connection (the gateway's: the subscriptions of many
+ * clients over one socket, each ended at the gateway when its own client's credential ends,
+ * gateway/subscriptions/expiry.ts) stays open once its short-lived token has expired: closing it
+ * then ended every client's subscription at once, every few minutes. Any other identity's
+ * connection is closed when its token expires.
  */
 export function internalTokenAuthorize(tokens: InternalTokens): Authorize {
   return async (params) => {
