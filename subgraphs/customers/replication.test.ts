@@ -327,7 +327,8 @@ describe('customer data replicated to regions', () => {
       queued = (await ok<{ addCustomer: CustomerView }>(uk.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
       const retried = (await ok<{ addCustomer: CustomerView }>(uk.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
       expect(retried).toEqual(queued);
-      expect((await statusOf(uk)).pendingWrites).toBe(1);
+      // The retry is queued too, for home's own answer to it: home applies the customer once.
+      expect((await statusOf(uk)).pendingWrites).toBe(2);
     } finally {
       ukLink.cut = false;
     }
@@ -356,6 +357,26 @@ describe('customer data replicated to regions', () => {
     }
     await caughtUp(uk);
     expect((await statusOf(uk)).rejectedWrites).toBe(rejectedBefore);
+  });
+
+  it("tells every request that repeats a replica's queued write what home answers to it, not success at once", async () => {
+    const ada = await newCustomer(home);
+    await sameEverywhere(ada.id);
+    const keyedAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { ${customerFields} } }`;
+    // Home has the key for one address; the UK has not heard of it yet and is sent another, six times at once.
+    ukLink.cut = true;
+    try {
+      await ok(home.app.url, keyedAddress, { id: ada.id, input: address('1 Home Rd'), key: 'told' });
+    } finally {
+      ukLink.cut = false;
+    }
+    const answers = await Promise.all(Array.from({ length: 6 }, () => gql(uk.app.url, keyedAddress, { id: ada.id, input: address('2 Away Rd'), key: 'told' })));
+    for (const answer of answers) {
+      expect(codes(answer)).toEqual(['CONFLICT']);
+      expect(answer.errors![0]!.extensions!.field).toBe('idempotencyKey');
+    }
+    expect((await sameEverywhere(ada.id, 1)).addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Home Rd']);
+    await caughtUp(uk);
   });
 
   it('records as rejected a keyed address a replica cut off from home accepted, when home had the key for another address', async () => {

@@ -365,29 +365,37 @@ export class ReplicaCopy implements CustomersCopy {
 
   /**
    * Checks a write against the customer as this copy will hold it (its queued writes applied),
-   * then queues it for home; one at a time per customer, so that of two writes with one id only
-   * the first is queued. Returns the customer, queueing nothing, for a write made before (a retry
-   * with its key); refuses a write whose id holds something else (the key used twice).
+   * then queues it for home; one at a time per customer. Refuses a write whose id holds something
+   * else (the key used twice). A write home confirmed before (a retry with its key) is answered
+   * with the customer, queueing nothing. One that repeats a write still queued is queued too, and
+   * waits for home's answer to it like the first: home may refuse the first (its key used there
+   * for something else), and then this one as well.
    */
   private async queue(write: Write): Promise<CustomerDoc | null> {
     const pending = await this.pendingWrites();
-    const current = await this.asItWillBe(write.customerId, pending);
+    const stored = await this.store.findById(new ObjectId(write.customerId));
+    const current = applyQueued(stored, write.customerId, pending);
     const repeat = repeatOf(current, write);
     if (repeat === 'conflict') throw refusal(idReused(write.kind));
-    if (repeat === 'same') return current;
+    if (repeatOf(stored, write) === 'same') return current;
+    // A repeat of a queued write is queued again as it is (home applies it once), for home's answer.
+    if (repeat === 'new') await this.refuseWhatHomeWould(write, current, pending);
+    await this.replication.outgoing.append(() => ({ write }));
+    return null;
+  }
+
+  /** Refuses, before it is queued, a new write home would refuse: an email taken, no such customer, a customer with all the addresses or cards it may have. */
+  private async refuseWhatHomeWould(write: Write, current: CustomerDoc | null, pending: readonly Write[]): Promise<void> {
     if (write.kind === 'ADD_CUSTOMER') {
       const email = write.customer!.email;
       if ((await this.store.findByEmail(email)) || pending.some((w) => w.kind === 'ADD_CUSTOMER' && w.customer!.email === email)) {
         throw clientError(ErrorCode.CONFLICT, `a customer with email ${email} already exists`, { field: 'email' });
       }
-    } else if (!current) {
-      throw clientError(ErrorCode.NOT_FOUND, `no customer with id ${write.customerId}`);
-    } else {
-      const full = overLimit(current, write);
-      if (full) throw refusal(full);
+      return;
     }
-    await this.replication.outgoing.append(() => ({ write }));
-    return null;
+    if (!current) throw clientError(ErrorCode.NOT_FOUND, `no customer with id ${write.customerId}`);
+    const full = overLimit(current, write);
+    if (full) throw refusal(full);
   }
 
   /**
@@ -424,9 +432,7 @@ export class ReplicaCopy implements CustomersCopy {
 
   /** This copy's customer with the writes still queued here applied (null: no such customer here). */
   private async asItWillBe(customerId: string, pending: Write[]): Promise<CustomerDoc | null> {
-    let customer = await this.store.findById(new ObjectId(customerId));
-    for (const write of pending) if (write.customerId === customerId) customer = applyWrite(customer, write);
-    return customer;
+    return applyQueued(await this.store.findById(new ObjectId(customerId)), customerId, pending);
   }
 
   /** Stores a state from home unless this copy holds that version already; one at a time per customer. */
@@ -563,6 +569,13 @@ export class ReplicaCopy implements CustomersCopy {
 }
 
 /** Customers with queued writes applied in order (a queued new customer included). */
+/** The customer with the writes to it still queued here applied, in order. */
+function applyQueued(stored: CustomerDoc | null, customerId: string, pending: readonly Write[]): CustomerDoc | null {
+  let customer = stored;
+  for (const write of pending) if (write.customerId === customerId) customer = applyWrite(customer, write);
+  return customer;
+}
+
 function withQueued(stored: CustomerDoc[], pending: Write[]): CustomerDoc[] {
   const byId = new Map<string, CustomerDoc | null>(stored.map((customer) => [customer._id.toHexString(), customer]));
   for (const write of pending) byId.set(write.customerId, applyWrite(byId.get(write.customerId) ?? null, write));
