@@ -98,6 +98,8 @@ const customerFields = `id name email homeRegion version addresses { id line1 ci
 const addCustomer = `mutation($input: AddCustomerInput!) { addCustomer(input: $input) { ${customerFields} } }`;
 const addAddress = `mutation($id: ID!, $input: AddressInput!) { addAddress(customerId: $id, input: $input) { ${customerFields} } }`;
 const addCard = `mutation($id: ID!, $input: PaymentMethodInput!) { addPaymentMethod(customerId: $id, input: $input) { ${customerFields} } }`;
+const keyedAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { ${customerFields} } }`;
+const keyedCustomer = `mutation($input: AddCustomerInput!, $key: String) { addCustomer(input: $input, idempotencyKey: $key) { ${customerFields} } }`;
 const statusQuery = `{ replicationStatus { region role appliedSeq homeSeq lagEntries lagMs lastContactAt homeReachable pendingWrites rejectedWrites } }`;
 
 interface CustomerView {
@@ -148,6 +150,17 @@ async function sameEverywhere(id: string, version = 0, copies = [uk, de]): Promi
 async function caughtUp(copy: RunningCopy): Promise<StatusView> {
   const homeSeq = (await statusOf(home)).appliedSeq;
   return eventually(() => statusOf(copy), (s) => s.homeReachable && s.appliedSeq >= homeSeq && s.lagEntries === 0 && s.pendingWrites === 0, 10_000);
+}
+
+/** Runs `work` while the UK cannot reach home (and knows it), then joins them again. */
+async function whileUkCutOff<T>(work: () => Promise<T>): Promise<T> {
+  ukLink.cut = true;
+  try {
+    await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+    return await work();
+  } finally {
+    ukLink.cut = false;
+  }
 }
 
 describe('customer data replicated to regions', () => {
@@ -296,21 +309,16 @@ describe('customer data replicated to regions', () => {
   it('a write retried with its idempotency key at a replica cut off from home is made once, there and at home', async () => {
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);
-    const keyedAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { ${customerFields} } }`;
-    ukLink.cut = true;
-    let queued: CustomerView;
-    try {
-      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
-      queued = (await ok<{ addAddress: CustomerView }>(uk.app.url, keyedAddress, { id: ada.id, input: address('8 Retry Rd'), key: 'move-1' })).addAddress;
+    const queued = await whileUkCutOff(async () => {
+      const first = (await ok<{ addAddress: CustomerView }>(uk.app.url, keyedAddress, { id: ada.id, input: address('8 Retry Rd'), key: 'move-1' })).addAddress;
       const retried = (await ok<{ addAddress: CustomerView }>(uk.app.url, keyedAddress, { id: ada.id, input: address('8 Retry Rd'), key: 'move-1' })).addAddress;
-      expect(retried.addresses).toEqual(queued.addresses);
+      expect(retried.addresses).toEqual(first.addresses);
       expect(codes(await gql(uk.app.url, keyedAddress, { id: ada.id, input: address('9 Other Rd'), key: 'move-1' }))).toEqual(['CONFLICT']);
-    } finally {
-      ukLink.cut = false;
-    }
+      return first;
+    });
     // Home gets the queued writes and keeps one address; a retry made at home now is the same one.
     const atHome = await sameEverywhere(ada.id, 1);
-    expect(atHome.addresses).toEqual(queued!.addresses);
+    expect(atHome.addresses).toEqual(queued.addresses);
     expect(atHome.version).toBe(1);
     const againAtHome = (await ok<{ addAddress: CustomerView }>(home.app.url, keyedAddress, { id: ada.id, input: address('8 Retry Rd'), key: 'move-1' })).addAddress;
     expect(againAtHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '8 Retry Rd']);
@@ -318,43 +326,33 @@ describe('customer data replicated to regions', () => {
   });
 
   it('a customer added with an idempotency key at a replica cut off from home, and retried there, is added once', async () => {
-    const keyedCustomer = `mutation($input: AddCustomerInput!, $key: String) { addCustomer(input: $input, idempotencyKey: $key) { ${customerFields} } }`;
     const input = { name: 'Hedy Lamarr', email: `keyed-${Date.now()}@example.com`, homeRegion: 'UK', address: address('4 Signup St') };
-    ukLink.cut = true;
-    let queued: CustomerView;
-    try {
-      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
-      queued = (await ok<{ addCustomer: CustomerView }>(uk.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
+    const queued = await whileUkCutOff(async () => {
+      const first = (await ok<{ addCustomer: CustomerView }>(uk.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
       const retried = (await ok<{ addCustomer: CustomerView }>(uk.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
-      expect(retried).toEqual(queued);
+      expect(retried).toEqual(first);
       // The retry is queued too, for home's own answer to it: home applies the customer once.
       expect((await statusOf(uk)).pendingWrites).toBe(2);
-    } finally {
-      ukLink.cut = false;
-    }
-    const atHome = await sameEverywhere(queued!.id);
+      return first;
+    });
+    const atHome = await sameEverywhere(queued.id);
     expect(atHome.email).toBe(input.email);
     const retriedAtHome = (await ok<{ addCustomer: CustomerView }>(home.app.url, keyedCustomer, { input, key: 'signup' })).addCustomer;
-    expect(retriedAtHome.id).toBe(queued!.id);
+    expect(retriedAtHome.id).toBe(queued.id);
     await caughtUp(uk);
   });
 
   it('queues one write of a key at a replica cut off from home, however many requests race with it, and refuses the rest', async () => {
-    const keyedCustomer = `mutation($input: AddCustomerInput!, $key: String) { addCustomer(input: $input, idempotencyKey: $key) { ${customerFields} } }`;
     const stamp = Date.now();
     const rejectedBefore = (await statusOf(uk)).rejectedWrites;
-    ukLink.cut = true;
-    try {
-      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+    await whileUkCutOff(async () => {
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) => gql(uk.app.url, keyedCustomer, { input: { name: 'Race', email: `race${i}-${stamp}@example.com`, homeRegion: 'UK' }, key: `race-${stamp}` })),
       );
       expect(results.filter((res) => !res.errors)).toHaveLength(1);
       for (const res of results.filter((r) => r.errors)) expect(res.errors![0]!.extensions!.field).toBe('idempotencyKey');
       expect((await statusOf(uk)).pendingWrites).toBe(1);
-    } finally {
-      ukLink.cut = false;
-    }
+    });
     await caughtUp(uk);
     expect((await statusOf(uk)).rejectedWrites).toBe(rejectedBefore);
   });
@@ -362,14 +360,8 @@ describe('customer data replicated to regions', () => {
   it("tells every request that repeats a replica's queued write what home answers to it, not success at once", async () => {
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);
-    const keyedAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { ${customerFields} } }`;
     // Home has the key for one address; the UK has not heard of it yet and is sent another, six times at once.
-    ukLink.cut = true;
-    try {
-      await ok(home.app.url, keyedAddress, { id: ada.id, input: address('1 Home Rd'), key: 'told' });
-    } finally {
-      ukLink.cut = false;
-    }
+    await whileUkCutOff(() => ok(home.app.url, keyedAddress, { id: ada.id, input: address('1 Home Rd'), key: 'told' }));
     const answers = await Promise.all(Array.from({ length: 6 }, () => gql(uk.app.url, keyedAddress, { id: ada.id, input: address('2 Away Rd'), key: 'told' })));
     for (const answer of answers) {
       expect(codes(answer)).toEqual(['CONFLICT']);
@@ -382,17 +374,12 @@ describe('customer data replicated to regions', () => {
   it('records as rejected a keyed address a replica cut off from home accepted, when home had the key for another address', async () => {
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);
-    const keyedAddress = `mutation($id: ID!, $input: AddressInput!, $key: String) { addAddress(customerId: $id, input: $input, idempotencyKey: $key) { ${customerFields} } }`;
     const rejectedBefore = (await statusOf(uk)).rejectedWrites;
-    ukLink.cut = true;
-    try {
-      await eventually(() => statusOf(uk), (s) => !s.homeReachable);
+    await whileUkCutOff(async () => {
       await ok(home.app.url, keyedAddress, { id: ada.id, input: address('1 Home Rd'), key: 'both' });
       // The replica cannot know: it answers with the write queued, as for any write made while cut off.
       await ok(uk.app.url, keyedAddress, { id: ada.id, input: address('2 Away Rd'), key: 'both' });
-    } finally {
-      ukLink.cut = false;
-    }
+    });
     const atHome = await sameEverywhere(ada.id, 1);
     expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Home Rd']);
     const status = await caughtUp(uk);
