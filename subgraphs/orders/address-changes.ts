@@ -60,15 +60,15 @@ function validAddress(input: ShippingAddressDoc): ShippingAddressDoc {
   return { name, ...checkedPostalAddress(input, 'address.') };
 }
 
+/** How many address changes one order may have. */
+export const MAX_ADDRESS_CHANGES = 20;
+
 /**
  * Records a change and starts it on its way. Asynchronous and coordinator changes answer
  * at once; a synchronous one first asks every stage that might hold the order whether it
  * can apply it (a dry run) and writes nothing if any cannot answer, then applies it at each
  * and answers with their outcomes.
  */
-/** How many address changes one order may have. */
-export const MAX_ADDRESS_CHANGES = 20;
-
 export async function requestAddressChange(request: ChangeRequest, store: OrderStore, stages: StageClients, logger: Logger) {
   const mode = request.mode ?? 'ASYNCHRONOUS';
   const address = validAddress(request.address);
