@@ -58,6 +58,12 @@ export const UNCHANGED = Symbol('unchanged');
 export const MAX_ADDRESSES = 50;
 export const MAX_PAYMENT_METHODS = 20;
 
+/** `items` with `item` appended; UNCHANGED when one with its id is there (the write applied before) or `max` are. */
+function appended<T extends { id: string }>(items: readonly T[] | undefined, item: T, max: number): T[] | typeof UNCHANGED {
+  const held = items ?? [];
+  return held.some((existing) => existing.id === item.id) || held.length >= max ? UNCHANGED : [...held, item];
+}
+
 export class CustomerStore {
   readonly customers: Collection<CustomerDoc>;
   /**
@@ -125,16 +131,16 @@ export class CustomerStore {
    */
   async addAddress(id: ObjectId, address: AddressDoc): Promise<CustomerDoc | null> {
     return this.change(id, (customer) => {
-      const addresses = customer.addresses ?? [];
-      return addresses.some((a) => a.id === address.id) || addresses.length >= MAX_ADDRESSES ? UNCHANGED : { ...customer, addresses: [...addresses, address] };
+      const addresses = appended(customer.addresses, address, MAX_ADDRESSES);
+      return addresses === UNCHANGED ? UNCHANGED : { ...customer, addresses };
     });
   }
 
   /** Appends a payment method as addAddress appends an address, up to MAX_PAYMENT_METHODS. */
   async addPaymentMethod(id: ObjectId, method: PaymentMethodDoc): Promise<CustomerDoc | null> {
     return this.change(id, (customer) => {
-      const methods = customer.paymentMethods ?? [];
-      return methods.some((m) => m.id === method.id) || methods.length >= MAX_PAYMENT_METHODS ? UNCHANGED : { ...customer, paymentMethods: [...methods, method] };
+      const paymentMethods = appended(customer.paymentMethods, method, MAX_PAYMENT_METHODS);
+      return paymentMethods === UNCHANGED ? UNCHANGED : { ...customer, paymentMethods };
     });
   }
 
