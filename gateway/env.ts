@@ -17,6 +17,8 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
   const env = parseEnv(
     {
       GATEWAY_PORT: portVar(4000),
+      // Where /metrics is served (not on GATEWAY_PORT, which clients reach): any free port unless set.
+      METRICS_PORT: portVar(0),
       HOST: z.string().default('0.0.0.0'),
       NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
       LOG_LEVEL: z.string().refine(isLogLevel, 'one of debug, info, warn, error, silent').default('info'),
@@ -33,6 +35,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_MAX_ALIASES: limit(defaultLimits.maxAliases),
       GATEWAY_MAX_TOKENS: limit(defaultLimits.maxTokens),
       GATEWAY_MAX_DIRECTIVES: limit(defaultLimits.maxDirectives),
+      GATEWAY_MAX_NAME_LENGTH: limit(defaultLimits.maxNameLength),
       GATEWAY_MAX_COST: limit(defaultLimits.maxCost),
       GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
@@ -58,6 +61,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     maxAliases: env.GATEWAY_MAX_ALIASES,
     maxTokens: env.GATEWAY_MAX_TOKENS,
     maxDirectives: env.GATEWAY_MAX_DIRECTIVES,
+    maxNameLength: env.GATEWAY_MAX_NAME_LENGTH,
     maxCost: env.GATEWAY_MAX_COST,
     ratePerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
     timeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
@@ -66,6 +70,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
   };
   return {
     port: env.GATEWAY_PORT,
+    metricsPort: env.METRICS_PORT,
     host: env.HOST,
     isDev: env.NODE_ENV !== 'production',
     logLevel: env.LOG_LEVEL as LogLevel,

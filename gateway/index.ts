@@ -2,6 +2,7 @@ import { InternalTokens } from '../kit/auth/tokens.ts';
 import { createLogger } from '../kit/logger.ts';
 import { GatewayAuth } from './auth.ts';
 import { closeServer, listen } from '../kit/http.ts';
+import { announceMetricsPort } from '../kit/launcher-messages.ts';
 import { gatewayConfig } from './env.ts';
 import { buildGateway } from './server.ts';
 import { loadSupergraph } from './supergraph.ts';
@@ -31,12 +32,15 @@ try {
   });
   const { server, port } = await listen(gateway.handler, config.port, config.host, 'GATEWAY_PORT');
   const websockets = gateway.attach(server);
-  logger.info(`listening on http://localhost:${port}/graphql (WebSockets too); live tracking at http://localhost:${port}/track`, {
+  const metrics = await listen(gateway.probes, config.metricsPort, config.host, 'METRICS_PORT');
+  logger.info(`listening on http://localhost:${port}/graphql (WebSockets too); live tracking at http://localhost:${port}/track; metrics on http://localhost:${metrics.port}/metrics`, {
     subgraphs: config.endpoints.map((e) => e.name).join(','),
   });
+  announceMetricsPort(metrics.port);
   onShutdown(async () => {
     await websockets.close();
     await closeServer(server);
+    await closeServer(metrics.server);
     await gateway.stop();
     await tracing?.shutdown().catch(() => {});
     process.exit(0);

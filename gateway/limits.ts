@@ -3,7 +3,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ParseOptions, type Source, type ValidationContext } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type ASTVisitor, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ParseOptions, type Source, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
@@ -18,6 +18,8 @@ export interface GatewayLimits {
   maxAliases: number;
   maxTokens: number;
   maxDirectives: number;
+  /** Characters in any one name of a document: an operation's, an alias, a fragment's, a variable's. */
+  maxNameLength: number;
   /** Fields an operation may resolve, counting each list as `first` (or a default) items. */
   maxCost: number;
   /** Operations per minute per caller (its token's subject; its address when anonymous). */
@@ -35,6 +37,7 @@ export const defaultLimits = {
   maxAliases: 30,
   maxTokens: 3_000,
   maxDirectives: 50,
+  maxNameLength: 100,
   maxCost: 20_000,
   ratePerMinute: 1_200,
   timeoutMs: 15_000,
@@ -65,13 +68,37 @@ function armorRules(limits: GatewayLimits) {
 }
 
 /**
+ * Names a client makes up come back to it and go on: an alias is echoed in `data` and in every
+ * error's `path`, an operation's name labels metrics and the gateway's fetches. A name longer
+ * than `max` is refused (once per document, and without quoting it): no person names a thing
+ * with thousands of characters, and one such name would be copied into every answer.
+ */
+function maxNameLengthRule(max: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    let reported = false;
+    return {
+      Name(node) {
+        if (reported || node.value.length <= max) return;
+        reported = true;
+        context.reportError(tooComplex('names', `A name in this document is ${node.value.length} characters long; names may have at most ${max}.`));
+      },
+    };
+  };
+}
+
+/** What the gateway checks of a document while validating it, beyond GraphQL's own rules. */
+function documentRules(limits: GatewayLimits) {
+  return [...armorRules(limits), maxNameLengthRule(limits.maxNameLength)];
+}
+
+/**
  * The gateway's abuse limits, before anything reaches a subgraph: tokens while parsing, depth,
- * aliases, directives and cost while validating (graphql-armor's rules where it has them), a
+ * aliases, directives, name lengths and cost while validating (graphql-armor's rules where it has them), a
  * per-caller rate limit and a time limit on execution. Body size is checked before yoga reads
  * the body (see limitBodySize).
  */
 export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<typeof trustedDocuments>): Plugin {
-  const rules = armorRules(limits);
+  const rules = documentRules(limits);
   const rate = new RateLimiter(limits.ratePerMinute);
   // Cost depends on variables (`first: $n`), so it is counted when they are known, before execution.
   const costCheck = (args: ExecutionArgs) => {
@@ -173,11 +200,11 @@ function parseWithinTokens(source: string | Source, maxTokens: number, options?:
 /**
  * What the gateway would refuse of a document before running it, whoever sends it: more tokens
  * than allowed, and what does not validate against `schema` (the graph clients see) or breaks
- * a limit checked while validating (depth, aliases, directives). Cost depends on variables, so
+ * a limit checked while validating (depth, aliases, directives, name lengths). Cost depends on variables, so
  * it is checked only when a document runs.
  */
 export function trustedDocumentCheck(limits: GatewayLimits, schema: GraphQLSchema): (document: string) => readonly GraphQLError[] {
-  const rules = [...specifiedRules, ...armorRules(limits)];
+  const rules = [...specifiedRules, ...documentRules(limits)];
   return (text) => {
     let document: DocumentNode;
     try {

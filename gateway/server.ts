@@ -144,10 +144,16 @@ export async function buildGateway(options: GatewayOptions) {
     ],
   });
 
+  const readiness = Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, healthCheck(endpoint.url)]));
   return {
     yoga,
-    /** GraphQL behind /health, /ready (every subgraph answers its /health) and /metrics. */
-    handler: withProbes(limitBodySize(yoga, limits.maxBodyBytes), Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, healthCheck(endpoint.url)]))),
+    /** GraphQL behind /health and /ready (every subgraph answers its /health): what clients reach. */
+    handler: withProbes(limitBodySize(yoga, limits.maxBodyBytes), readiness, undefined, { metrics: false }),
+    /**
+     * /metrics (with /health and /ready), for a listener of its own that only operators reach: the
+     * metrics name every client's operations, and how often each failed.
+     */
+    probes: withProbes(undefined, readiness),
     subscriptions,
     /** Serves GraphQL over WebSockets on the listening server's /graphql. */
     attach: (server: Server) =>

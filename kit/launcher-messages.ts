@@ -1,6 +1,6 @@
 // What a process started by the launcher (scripts/start.ts, over an IPC channel) tells it.
 
-/** A worker's /metrics listens here (METRICS_PORT is any free port unless set, so launchers never collide). */
+/** A worker's (or the gateway's) /metrics listens here (METRICS_PORT is any free port unless set, so launchers never collide). */
 export interface MetricsPortMessage {
   type: 'metrics-port';
   port: number;

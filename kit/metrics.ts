@@ -154,7 +154,10 @@ export const targetLabel = (target: string) => (/^https?:\/\//.test(target) ? 'c
 
 const knownOperations = new Set<string>();
 const MAX_OPERATION_NAMES = 500;
-/** Longer than any name a person gives an operation, with room for the gateway's `__<subgraph>__<n>` on fetches. */
+/**
+ * Longer than any name a person gives an operation, with room for the gateway's `__<subgraph>__<n>`
+ * on its fetches of an operation whose name is as long as the gateway takes (GATEWAY_MAX_NAME_LENGTH).
+ */
 const MAX_OPERATION_NAME_LENGTH = 128;
 /**
  * Operation names are chosen by clients: past a few hundred distinct ones, the rest share `other`,
@@ -197,8 +200,14 @@ export async function renderMetrics(): Promise<string> {
 
 export const metricsContentType = registry.contentType;
 
-/** How an executed document is labelled: its operation's name and type, worked out once per parsed document. */
+/**
+ * How an executed document is labelled: its operation's name and type, worked out once per parsed
+ * document and operation. Only a name the document defines labels anything: an `operationName`
+ * naming no operation in it is `(no such operation)`, and is not remembered (a client could send
+ * a new one with every request for a cached document).
+ */
 const operationInfo = new WeakMap<DocumentNode, Map<string, { operation: string; type: string }>>();
+const noSuchOperation = { operation: '(no such operation)', type: 'unknown' };
 export function operationOf(document: DocumentNode, operationName: string | null | undefined): { operation: string; type: string } {
   let byName = operationInfo.get(document);
   if (!byName) operationInfo.set(document, (byName = new Map()));
@@ -208,7 +217,8 @@ export function operationOf(document: DocumentNode, operationName: string | null
     const definition = document.definitions.find(
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
     );
-    info = { operation: operationLabel(definition?.name?.value ?? operationName), type: definition?.operation ?? 'unknown' };
+    if (!definition) return noSuchOperation;
+    info = { operation: operationLabel(definition.name?.value), type: definition.operation };
     byName.set(key, info);
   }
   return info;
@@ -227,7 +237,9 @@ export function useGraphQLMetrics(service: string): Plugin {
     onValidate({ params }) {
       return ({ valid }) => {
         if (valid) return;
-        graphqlRequests.inc({ service, ...operationOf(params.documentAST, undefined), outcome: 'GRAPHQL_VALIDATION_FAILED' });
+        // Not by its name: a document that does not validate names nothing that runs here, and
+        // anyone can send one (a new name each time would use up the labels real operations need).
+        graphqlRequests.inc({ service, operation: '(invalid)', type: 'unknown', outcome: 'GRAPHQL_VALIDATION_FAILED' });
       };
     },
     onExecute({ args }) {

@@ -26,7 +26,8 @@ export const healthCheck =
  * - `/health`: the process is alive (it answers at all);
  * - `/ready`: everything it needs answers (its database; for the gateway, its subgraphs),
  *   503 with what is missing otherwise;
- * - `/metrics`: the Prometheus text format;
+ * - `/metrics`: the Prometheus text format (unless `metrics` is false: the gateway's public port
+ *   leaves it to a listener of its own, since every client's operation names are in it);
  * - `/doorbell`, with `doorbell`: a long poll for the service's own workers (kit/doorbell.ts).
  * Any other path goes to `handler` (GraphQL); without one it is 404 (a worker's listener).
  */
@@ -34,6 +35,7 @@ export function withProbes(
   handler: RequestListener | undefined,
   checks: Record<string, ReadinessCheck>,
   doorbell?: { service: string; tokens: InternalTokens },
+  { metrics = true }: { metrics?: boolean } = {},
 ): RequestListener {
   return (request, response) => {
     const url = request.url ?? '/';
@@ -42,10 +44,11 @@ export function withProbes(
     const path = url.split('?', 1)[0];
     if (path === '/health') return sendJson(response, 200, { status: 'alive' });
     if (path === '/ready') return void ready(checks).then(({ ok, results }) => sendJson(response, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results }));
-    if (path === '/metrics') return void serveMetrics(request, response);
+    if (path === '/metrics' && metrics) return void serveMetrics(request, response);
     if (path === '/doorbell' && doorbell) return void serveDoorbell(request, response, doorbell);
     if (handler) return handler(request, response);
-    sendJson(response, 404, { error: `not found: this process serves /health, /ready${doorbell ? ', /metrics and /doorbell' : ' and /metrics'}` });
+    const served = ['/health', '/ready', ...(metrics ? ['/metrics'] : []), ...(doorbell ? ['/doorbell'] : [])];
+    sendJson(response, 404, { error: `not found: this process serves ${served.slice(0, -1).join(', ')} and ${served.at(-1)}` });
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -140,6 +140,10 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors.map(asSocketError);
+        // graphql-ws would answer "Unable to identify operation" without a code: answer as Yoga does on HTTP.
+        if (!getOperationAST(document, params.operationName ?? undefined)) {
+          return [new GraphQLError('Could not determine what operation to execute.', { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } })];
+        }
         const args: ExecutionArgs = {
           schema,
           document,

@@ -8,6 +8,43 @@ import { currentTraceId } from '../kit/telemetry.ts';
 /** What kinds of element nodes record transitions of (tracking's `ElementType`). */
 export type ElementType = 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE' | 'CANCEL' | 'REFUND' | 'RETURN';
 
+/**
+ * Every state a node records an element entering (a transition's `to`), of every element type.
+ * `pipelineTransitions(state:)` takes these only: a state no node records would never match.
+ */
+export const transitionStates = [
+  // orders (ORDER), and shipments as they move through the stages (SHIPMENT)
+  'PLACED',
+  'CHARGING',
+  'RESERVING',
+  'PICKING',
+  'REBIN',
+  'SHIPPING',
+  'PARTLY_SHIPPED',
+  'SHIPPED',
+  'PAYMENT_DECLINED',
+  'OUT_OF_STOCK',
+  'CANCELLED',
+  // a charge's outcome (CHARGE)
+  'APPROVED',
+  'DECLINED',
+  // receiving (RECEIPT) and returns (RETURN)
+  'STOCKED',
+  'RETURN_REQUESTED',
+  'ITEM_RECEIVED',
+  // changes in flight (CHANGE, CANCEL) and refunds (REFUND)
+  'CHANGE_REQUESTED',
+  'CHANGE_APPLIED',
+  'CHANGE_REJECTED',
+  'CANCEL_REQUESTED',
+  'CANCEL_APPLIED',
+  'CANCEL_REJECTED',
+  'REFUND_REQUESTED',
+  'REFUNDED',
+] as const;
+
+export type TransitionState = (typeof transitionStates)[number];
+
 export interface TransitionPayload {
   /** Stable for the same transition, so re-runs and re-deliveries are stored once. */
   id: string;
@@ -15,7 +52,7 @@ export interface TransitionPayload {
   elementId: string;
   orderId: string | null;
   from: string | null;
-  to: string;
+  to: TransitionState;
   /** The service that made the transition. */
   node: string;
   at: string;

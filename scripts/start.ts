@@ -236,7 +236,17 @@ const nodeArgs = (entry: string) => ['--enable-source-maps', builtPath(join(proj
 
 async function launch(plan: ServicePlan, childEnv: NodeJS.ProcessEnv) {
   say(`starting ${plan.name} on port ${plan.port}`);
-  const spawnIt = () => spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const spawnIt = () => {
+    // The gateway serves /metrics on a port of its own, and says which (as workers do).
+    if (plan.name !== 'gateway') return spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message) => {
+      if (!isMetricsPortMessage(message)) return;
+      gatewayMetricsPort = message.port;
+      if (bannerPrinted) say(`gateway metrics: http://localhost:${message.port}/metrics`);
+    });
+    return child;
+  };
   // A restarted service may take long to come up on a loaded machine: it is watched until it serves or exits.
   const supervised = supervisor.add(plan.name, spawnIt, (child) => waitUntilHealthy(plan, child, Number.POSITIVE_INFINITY));
   await waitUntilHealthy(plan, supervised.child);
@@ -256,6 +266,7 @@ function workerCount(stage: string): number {
  * or as it arrives once the banner is out.
  */
 const workerMetricsPorts = new Map<string, number>();
+let gatewayMetricsPort: number | undefined;
 let bannerPrinted = false;
 
 /** A worker process leases from its stage's queue; it serves only /health, /ready and /metrics, so it is up once it runs. */
@@ -284,7 +295,8 @@ async function workerMetricsLine(workers: number): Promise<string> {
     .map(([name, port]) => `${name} :${port}`)
     .join(', ');
   const later = workerMetricsPorts.size < workers ? ' (the others are printed when they are up)' : '';
-  return `  Metrics:   /metrics on the gateway and every subgraph; workers: ${known || 'none yet'}${later}`;
+  const gateway = gatewayMetricsPort === undefined ? 'not yet known' : `:${gatewayMetricsPort}`;
+  return `  Metrics:   /metrics on every subgraph's port; gateway ${gateway} (not on its public port); workers: ${known || 'none yet'}${later}`;
 }
 
 async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs = 180_000) {

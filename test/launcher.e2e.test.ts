@@ -161,7 +161,12 @@ describe('npm start', () => {
     expect(new Set(workerThreads)).toEqual(new Set([Math.min(19, getPriority() + 10)]));
     expect(new Set(threadNiceness(lastPid(/orders is (?:up|running again) \(pid (\d+)/g)))).toEqual(new Set([getPriority()]));
 
-    const ports = [first.databasePort(), ...Object.values(env).map(Number), ...workerMetrics.map(([, port]) => port)];
+    // The gateway's metrics: on the port the banner names, not on its public one.
+    const gatewayMetricsPort = Number(first.output().match(/gateway :(\d+) \(not on its public port\)/)?.[1]);
+    expect(await (await fetch(`http://127.0.0.1:${gatewayMetricsPort}/metrics`)).text()).toContain('graphql_requests_total');
+    expect((await fetch(new URL('/metrics', gatewayUrl))).status).toBe(404);
+
+    const ports = [first.databasePort(), ...Object.values(env).map(Number), ...workerMetrics.map(([, port]) => port), gatewayMetricsPort];
     expect(await listening(ports)).toEqual(ports);
     expect(await interrupt(first.child, first.exited)).toBe(0);
     expect(first.output()).toContain('[start] stopped');

@@ -85,6 +85,27 @@ describe('abuse limits at the gateway', () => {
     await stillServes(system.gatewayUrl);
   });
 
+  it('refuses a name longer than 100 characters (an alias, an operation, a fragment, a variable) without quoting it', async () => {
+    const long = `n${'x'.repeat(100)}`;
+    const documents = [
+      `{ ${long}: product(sku: "MUG-001") { sku } }`,
+      `query ${long} { product(sku: "MUG-001") { sku } }`,
+      `{ product(sku: "MUG-001") { ...${long} } } fragment ${long} on Product { sku }`,
+      `query($${long}: String!) { product(sku: $${long}) { sku } }`,
+    ];
+    for (const query of documents) {
+      const res = await gql(system.gatewayUrl, query, { [long]: 'MUG-001' }, { token: null });
+      expect(res.errors, query).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'names' }) })]);
+      expect(JSON.stringify(res), query).not.toContain(long);
+      expect(res.status).toBe(400);
+    }
+    // Nor does a refused name become a metrics label.
+    expect(await (await fetch(new URL('/metrics', system.gatewayMetricsUrl))).text()).not.toContain(long);
+    const longest = 'a'.repeat(100);
+    const res = await gql(system.gatewayUrl, `query ${longest} { ${longest}: product(sku: "MUG-001") { sku } }`, {}, { token: null });
+    expect(res.data).toEqual({ [longest]: { sku: 'MUG-001' } });
+  });
+
   it('counts a list by its first: argument, variables included', async () => {
     const query = `query($n: Int) { vendors(first: $n) { edges { node { products(first: $n) { edges { node { sku } } } } } } }`;
     expect((await gql(strict.url, query, { n: 5 })).errors).toBeUndefined();

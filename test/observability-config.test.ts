@@ -24,10 +24,13 @@ describe('the observability configuration', () => {
     expect(services).toContain('gateway');
     const dnsNames = prometheus.match(/names: \[([^\]]+)\]/)![1]!.split(',').map((name) => name.trim());
     expect(dnsNames.sort()).toEqual([...workers].sort());
+    // The gateway serves /metrics on METRICS_PORT, not on the port clients reach; every other service on its own.
+    const metricsPort = compose.match(/^ {2}METRICS_PORT: "(\d+)"/m)?.[1];
+    expect(metricsPort).toBeDefined();
     for (const service of services) {
       const port = compose.match(new RegExp(`^ {2}${service}:\\n(?: {4}.*\\n)*? {6}PORT: "(\\d+)"`, 'm'))?.[1];
       expect(port, service).toBeDefined();
-      expect(prometheus, service).toContain(`targets: ["${service}:${port}"]`);
+      expect(prometheus, service).toContain(`targets: ["${service}:${service === 'gateway' ? metricsPort : port}"]`);
     }
   });
 });

@@ -41,7 +41,7 @@ const shipped = (events: OrderEvent[]) => events.some((e) => e.orderTransitions.
 const quietOrderId = (c: number, i: number) => `ffff${String(c).padStart(10, '0')}${String(i).padStart(10, '0')}`;
 
 describe('subscriptions at the gateway', () => {
-  it('refuses a malformed order id, a cursor from the future and an unknown stage with BAD_USER_INPUT instead of waiting forever', async () => {
+  it('refuses a malformed order id, a cursor from the future, an unknown stage and an unknown state with BAD_USER_INPUT instead of waiting forever', async () => {
     const client = wsClient(system.gatewayUrl);
     try {
       const cases = [
@@ -55,10 +55,13 @@ describe('subscriptions at the gateway', () => {
         expect(errors.map((e) => e.extensions?.code), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
         sub.stop();
       }
-      const nowhere = collect(client, `subscription { pipelineTransitions(stage: "nowhere") { cursor } }`);
-      await nowhere.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
-      expect(nowhere.results[0]?.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-      nowhere.stop();
+      for (const filter of ['stage: "nowhere"', 'state: "SHIPED"']) {
+        const nowhere = collect(client, `subscription { pipelineTransitions(${filter}) { cursor } }`);
+        await nowhere.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
+        expect(nowhere.results[0]?.errors?.map((e) => e.extensions?.code), filter).toEqual(['BAD_USER_INPUT']);
+        expect(nowhere.results[0]?.errors?.[0]?.extensions, filter).toMatchObject({ field: filter.split(':')[0] });
+        nowhere.stop();
+      }
     } finally {
       await client.dispose();
     }

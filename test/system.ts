@@ -84,6 +84,8 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const gateway = await buildGateway({ supergraphSdl: composeSupergraph(endpoints), endpoints, logger, auth: auth(), cache: defaultCachedSubgraphs });
   const gatewayApp = await serve(gateway.handler, 0, gateway.attach);
   registerGateway(gatewayApp.url);
+  // Its /metrics, on a listener of its own as the gateway process serves it (not on the port clients reach).
+  const gatewayMetrics = await serve(gateway.probes, 0);
 
   const startWorkerFor = (name: WorkerName): { stop(): Promise<void> } => {
     switch (name) {
@@ -126,6 +128,8 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
 
   return {
     gatewayUrl: gatewayApp.url,
+    /** Where the gateway serves /metrics. */
+    gatewayMetricsUrl: gatewayMetrics.url,
     startGateway,
     gateway,
     urls,
@@ -146,6 +150,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     async close() {
       for (const list of workers.values()) await Promise.all(list.map((worker) => worker.stop()));
       await gatewayApp.close();
+      await gatewayMetrics.close();
       await gateway.stop();
       for (const extra of extraGateways) await extra.close().catch(() => {});
       for (const app of Object.values(apps)) await app.close().catch(() => {});

@@ -131,7 +131,7 @@ describe('graphql-ws protocol at the gateway', () => {
     socket.close();
   });
 
-  it('answers a document that does not parse or validate with the code HTTP gives it, whichever way the text came first', async () => {
+  it('answers a document that does not parse, validate or name the operation to run with the code HTTP gives it, whichever way the text came first', async () => {
     const socket = await connect(system.gatewayUrl);
     socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
     await socket.next('connection_ack');
@@ -151,6 +151,15 @@ describe('graphql-ws protocol at the gateway', () => {
     expect(second.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
     const invalid = await overSocket('v1', `query Third${unique} { noSuchField }`);
     expect(invalid.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    // Two operations and no operationName, or one naming neither: HTTP says it could not tell which to run.
+    const twoOperations = 'subscription A { pipelineTransitions { cursor } } subscription B { pipelineTransitions { cursor } }';
+    for (const [id, operationName] of [['o1', undefined], ['o2', 'Ghost']] as const) {
+      socket.send({ id, type: 'subscribe', payload: { query: twoOperations, ...(operationName ? { operationName } : {}) } });
+      const unresolved = (await socket.next('error')).payload[0] as { message: string; extensions: Record<string, unknown> };
+      expect(unresolved).toEqual({ message: 'Could not determine what operation to execute.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    }
+    const overHttpUnresolved = await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: twoOperations }) });
+    expect(((await overHttpUnresolved.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
     socket.close();
   });
 
@@ -182,9 +191,9 @@ describe('graphql-ws protocol at the gateway', () => {
     const client = wsClient(guarded.url, { authorization: `Bearer ${token}` });
     try {
       const query = 'subscription($state: String) { pipelineTransitions(state: $state) { cursor } }';
-      const first = collect(client, query, { state: 'A' });
-      const second = collect(client, query, { state: 'B' });
-      const third = collect(client, query, { state: 'C' });
+      const first = collect(client, query, { state: 'PICKING' });
+      const second = collect(client, query, { state: 'REBIN' });
+      const third = collect(client, query, { state: 'SHIPPED' });
       await third.until((c) => c.error !== undefined);
       expect((third.error as { extensions: { code: string } }[])[0]!.extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
       expect(first.error).toBeUndefined();

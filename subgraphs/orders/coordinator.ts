@@ -6,7 +6,7 @@ import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
-import { inOrder, track, transition } from '../../pipeline/tracking.ts';
+import { inOrder, track, transition, type TransitionState } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, refundOfLateCharge, stopRefund } from './cancellations.ts';
 import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
@@ -45,7 +45,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       return {}; // a newer charge attempt, or already past charging
     }
     const { token, last4, expMonth, expYear } = order.paymentMethod;
-    const orderTransition = (from: string | null, to: string, at?: Date) =>
+    const orderTransition = (from: string | null, to: TransitionState, at?: Date) =>
       transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', at, key: from === 'PAYMENT_DECLINED' ? `attempt-${attempt}` : undefined });
     return {
       messages: [

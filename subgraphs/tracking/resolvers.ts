@@ -1,6 +1,7 @@
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { serviceNames } from '../../pipeline/services.ts';
+import { transitionStates } from '../../pipeline/tracking.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { EventDoc, TransitionDoc } from './store.ts';
@@ -40,6 +41,7 @@ export const resolvers: Resolvers = {
       subscribe: async (_, { stage, state, elementType, after }, { log }) => {
         // A stage that does not exist would never match: refuse it rather than wait forever.
         if (stage && !(serviceNames as readonly string[]).includes(stage)) throw badInput(`no stage named ${stage} (stages: ${serviceNames.join(', ')})`, 'stage');
+        if (state && !(transitionStates as readonly string[]).includes(state)) throw badInput(`no element enters a state named ${state} (states: ${transitionStates.join(', ')})`, 'state');
         return log.follow(
           await log.checkCursor(cursorArg(after)),
           (event) => (!stage || event.node === stage) && (!state || event.to === state) && (!elementType || event.elementType === elementType),

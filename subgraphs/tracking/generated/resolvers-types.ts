@@ -103,7 +103,7 @@ export type StageWait = {
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
  * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * the newest event, or an unknown stage or state, is BAD_USER_INPUT; a cursor older than the log keeps is
  * CURSOR_EXPIRED.
  */
 export type Subscription = {
@@ -120,7 +120,7 @@ export type Subscription = {
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
  * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * the newest event, or an unknown stage or state, is BAD_USER_INPUT; a cursor older than the log keeps is
  * CURSOR_EXPIRED.
  */
 export type SubscriptionOrderTransitionsArgs = {
@@ -134,7 +134,7 @@ export type SubscriptionOrderTransitionsArgs = {
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
  * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, or an unknown stage, is BAD_USER_INPUT; a cursor older than the log keeps is
+ * the newest event, or an unknown stage or state, is BAD_USER_INPUT; a cursor older than the log keeps is
  * CURSOR_EXPIRED.
  */
 export type SubscriptionPipelineTransitionsArgs = {
