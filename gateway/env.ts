@@ -40,6 +40,8 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
+      // Whether clients may ask for the schema; unset: in development only.
+      GATEWAY_INTROSPECTION: z.enum(['on', 'off']).optional(),
       GATEWAY_TRUSTED_PROXIES: parsedVar((value) => (value ? TrustedProxies.parse(value) : undefined)),
       // Web pages (origins) allowed to read the gateway's answers from a browser; none by default (gateway/cors.ts).
       GATEWAY_CORS_ORIGINS: parsedVar(parseCorsOrigins),
@@ -73,6 +75,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     metricsPort: env.METRICS_PORT,
     host: env.HOST,
     isDev: env.NODE_ENV !== 'production',
+    introspection: env.GATEWAY_INTROSPECTION === undefined ? env.NODE_ENV !== 'production' : env.GATEWAY_INTROSPECTION === 'on',
     logLevel: env.LOG_LEVEL as LogLevel,
     supergraphPath: env.SUPERGRAPH_PATH,
     maxSubscriptionsPerConnection: env.GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION,

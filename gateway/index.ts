@@ -23,6 +23,7 @@ try {
     endpoints: config.endpoints,
     logger,
     isDev: config.isDev,
+    introspection: config.introspection,
     auth: new GatewayAuth(config.userTokens, new InternalTokens(config.internalSecret)),
     graphiqlToken: config.graphiqlToken,
     corsOrigins: config.corsOrigins,

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { corsFor, mayShowToken, useVaryByOrigin, type CorsOrigins } from './cors.ts';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
 import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   cache?: CacheSettings;
   /** false only in `npm run bench:gateway`, to measure what checking the schema's access rules costs. */
   checkAccess?: boolean;
+  /** Whether clients may ask for the schema (`__schema`, `__type`); default: in development only (GATEWAY_INTROSPECTION). */
+  introspection?: boolean;
 }
 
 /**
@@ -135,6 +138,7 @@ export async function buildGateway(options: GatewayOptions) {
       useVaryByOrigin(options.corsOrigins ?? []),
       useStorableText(),
       useBoundedValidationErrors(),
+      ...(options.introspection ?? isDev ? [] : [useNoIntrospection()]),
       useTrackPage(),
       useGatewayAuth(auth, options.checkAccess === false ? undefined : access),
       useApolloGatewayExecutor(gateway, requests),
@@ -171,6 +175,19 @@ export async function buildGateway(options: GatewayOptions) {
       await upstream.close();
       await gateway.stop();
       await agent.close();
+    },
+  };
+}
+
+/**
+ * Refuses `__schema` and `__type` (GRAPHQL_VALIDATION_FAILED), as production gateways do by default:
+ * a client's documents are written against the published schema, not discovered from the
+ * gateway. `__typename` still works.
+ */
+function useNoIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
 }

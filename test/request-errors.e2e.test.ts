@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
 import WebSocket from 'ws';
-import { defaultAuthorization, eventually, operator, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
+import { codes, defaultAuthorization, eventually, gql, operator, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 import { createLogger } from '../kit/logger.ts';
@@ -115,6 +115,27 @@ describe('production mode', () => {
         expect(response.text, name).not.toContain('4111111111111111');
         expect(body.errors[0].extensions.originalError, name).toBeUndefined();
       }
+    }
+  });
+});
+
+describe('introspection', () => {
+  it('is refused by a production gateway, over HTTP and WebSockets, and answered in development', async () => {
+    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Order") { fields { name } } }', '{ product(sku: "MUG-001") { sku } ...on Query { __schema { queryType { name } } } }']) {
+      const refused = await gql(productionGateway.url, query);
+      expect(new Set(codes(refused)), query).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+      expect(refused.errors![0]!.message, query).toContain('introspection');
+      expect(refused.data ?? null, query).toBeNull();
+      expect((await gql(system.gatewayUrl, query)).errors, query).toBeUndefined();
+    }
+    expect((await gql(productionGateway.url, '{ __typename product(sku: "MUG-001") { __typename sku } }')).data).toEqual({ __typename: 'Query', product: { __typename: 'Product', sku: 'MUG-001' } });
+    const client = wsClient(productionGateway.url, { authorization: await defaultAuthorization(productionGateway.url) });
+    try {
+      const sent = collect(client, '{ __schema { types { name } } }');
+      await sent.until((c) => c.error !== undefined || c.results.length > 0);
+      expect(new Set((sent.error as { extensions?: { code?: string } }[] | undefined)?.map((e) => e.extensions?.code))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    } finally {
+      await client.dispose();
     }
   });
 });
