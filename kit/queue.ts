@@ -116,6 +116,8 @@ export interface QueueOptions {
   maxWaits?: number;
   /** Builds the message that hands a FAILED element to the exceptions service. */
   exceptionMessage?: (item: QueueItem<unknown>, reason: string) => NewMessage;
+  /** What else a FAILED element says, sent with its hand-off to exceptions (its transition to tracking). */
+  parkedMessages?: (item: QueueItem<unknown>, reason: string) => NewMessage[];
 }
 
 /** How often leasing also looks for expired leases (elements whose worker died): at most this, and a quarter of the visibility timeout. */
@@ -710,7 +712,8 @@ export class DurableQueue<P, R = unknown> {
   }
 
   private failedState(current: QueueItem<P, R>, reason: string): ItemState<P, R> {
-    const messages = this.options.exceptionMessage ? [newMessage(this.options.exceptionMessage(current as QueueItem<unknown>, reason))] : [];
+    const parked = current as QueueItem<unknown>;
+    const messages = [...(this.options.exceptionMessage ? [this.options.exceptionMessage(parked, reason)] : []), ...(this.options.parkedMessages?.(parked, reason) ?? [])].map(newMessage);
     const outbox = [...current.outbox, ...messages];
     return {
       ...stateOf(current),

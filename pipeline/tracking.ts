@@ -41,6 +41,7 @@ export const transitionStates = [
   'CANCEL_REJECTED',
   'REFUND_REQUESTED',
   'REFUNDED',
+  'REFUND_FAILED',
 ] as const;
 
 export type TransitionState = (typeof transitionStates)[number];

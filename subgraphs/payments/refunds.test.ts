@@ -92,13 +92,18 @@ describe('refunds', () => {
       const parked = await eventually(() => store.refundRequests.get('r-parked'), (item) => item?.status === 'FAILED', 15_000);
       expect(parked!.lastError).toMatch(/processor_timeout/);
       expect(parked!.outbox.find((message) => message.target === 'exceptions')!.variables).toMatchObject({ input: { service: 'payments', queue: 'refunds', elementId: 'r-parked' } });
+      // The order's history says so: requested, then failed, with why.
+      const told = (item: typeof parked) => item!.outbox.filter((message) => message.target === 'tracking').flatMap((message) => (message.variables as { input: { from: string | null; to: string; detail: string | null }[] }).input);
+      expect(told(parked).map((t) => [t.from, t.to])).toEqual([[null, 'REFUND_REQUESTED'], ['REFUND_REQUESTED', 'REFUND_FAILED']]);
+      expect(told(parked)[1]!.detail).toMatch(/processor_timeout/);
       expect(await paidBack(flaky)).toBe(0);
 
       // A person retries it from exceptions: the processor has recovered, it is refunded once.
       const retried = await gql(app.url, `mutation { resolvePaymentsException(queue: "refunds", elementId: "r-parked", action: RETRY) }`);
       expect(retried.errors).toBeUndefined();
-      await eventually(() => store.refundRequests.get('r-parked'), (item) => item?.status === 'DONE', 15_000);
+      const done = await eventually(() => store.refundRequests.get('r-parked'), (item) => item?.status === 'DONE', 15_000);
       expect(await paidBack(flaky)).toBe(5000);
+      expect(told(done).map((t) => t.to)).toEqual(['REFUND_REQUESTED', 'REFUND_FAILED', 'REFUND_REQUESTED', 'REFUNDED']);
     } finally {
       await worker.stop();
     }

@@ -3,6 +3,7 @@ import { findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../.
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
+import { parkedRefundMessages } from './refund-transitions.ts';
 import type { ChargeResultPayload } from '../../pipeline/messages.ts';
 
 // The only code that touches the payments collections.
@@ -107,6 +108,7 @@ export class PaymentsStore {
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
       exceptionMessage: (item, reason) =>
         exceptionFor({ service: 'payments', queue: 'refunds', elementId: item._id, orderId: (item.payload as RefundPayload).orderId, reason }),
+      parkedMessages: parkedRefundMessages,
     });
     this.refunds = db.collection<RefundDoc>('refunds');
     this.refundFailures = db.collection('refund_failures');

@@ -5,7 +5,8 @@ import { startOutboxRelay } from '../../kit/relay.ts';
 import { PermanentFailure, startWorker } from '../../kit/worker.ts';
 import { operations, type ChargeResultPayload } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
-import { track, transition, type TransitionState } from '../../pipeline/tracking.ts';
+import { track, transition } from '../../pipeline/tracking.ts';
+import { refundTransition } from './refund-transitions.ts';
 import { RefundRefused, type PaymentProcessor } from './processor.ts';
 import type { ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 
@@ -67,9 +68,10 @@ export async function refundOne(processor: PaymentProcessor, lease: Lease<Refund
     if (error instanceof RefundRefused) throw new PermanentFailure(error.message);
     throw error;
   }
-  const refundTransition = (from: string | null, to: TransitionState, at?: Date) =>
-    transition({ elementType: 'REFUND', elementId: request.refundId, orderId: request.orderId, from, to, node: 'payments', at, detail: `${refund.amount.amount} ${refund.amount.currency}` });
-  const messages: NewMessage[] = [track(refundTransition(null, 'REFUND_REQUESTED', enqueuedAt ?? undefined), refundTransition('REFUND_REQUESTED', 'REFUNDED', refund.refundedAt))];
+  const paid = { ...request, amount: refund.amount };
+  const messages: NewMessage[] = [
+    track(refundTransition(paid, null, 'REFUND_REQUESTED', { at: enqueuedAt ?? undefined }), refundTransition(paid, 'REFUND_REQUESTED', 'REFUNDED', { at: refund.refundedAt })),
+  ];
   return { result: refund, messages };
 }
 
