@@ -116,7 +116,12 @@ export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<type
     onValidate({ addValidationRule }) {
       for (const rule of rules) addValidationRule(rule);
       return ({ valid, result, setResult }) => {
-        if (!valid && result.some((error) => error.message === VALIDATION_ABORTED)) {
+        if (valid) return;
+        // A name past the limit: graphql-js's own errors about the same document would quote it
+        // (`Cannot query field "…"`, `Variable "$…" is never used`), once per use.
+        const longName = result.find((error) => error.extensions.limit === 'names');
+        if (longName) return setResult([longName]);
+        if (result.some((error) => error.message === VALIDATION_ABORTED)) {
           setResult(result.map((error) => (error.message === VALIDATION_ABORTED ? validationTooCostly() : error)));
         }
       };

@@ -3,7 +3,7 @@ import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { corsFor, mayShowToken, useVaryByOrigin, type CorsOrigins } from './cors.ts';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
 import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
@@ -182,12 +182,25 @@ export async function buildGateway(options: GatewayOptions) {
 /**
  * Refuses `__schema` and `__type` (GRAPHQL_VALIDATION_FAILED), as production gateways do by default:
  * a client's documents are written against the published schema, not discovered from the
- * gateway. `__typename` still works.
+ * gateway. `__typename` still works. graphql-js's suggestions (`Did you mean "order"?`) go too:
+ * guessing with typos would otherwise spell the schema out.
  */
 function useNoIntrospection(): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(NoSchemaIntrospectionCustomRule);
+      return ({ valid, result, setResult }) => {
+        if (!valid && result.some((error) => SUGGESTION.test(error.message))) setResult(result.map(withoutSuggestion));
+      };
     },
   };
+}
+
+/** How graphql-js ends a message with suggestions (its didYouMean). */
+const SUGGESTION = / Did you mean (the enum value |to use an inline fragment on )?"[^]*\?$/;
+
+function withoutSuggestion<E extends Error>(error: E): E | GraphQLError {
+  if (!(error instanceof GraphQLError) || !SUGGESTION.test(error.message)) return error;
+  const { nodes, source, positions, path, originalError, extensions } = error;
+  return new GraphQLError(error.message.replace(SUGGESTION, ''), { nodes, source, positions, path, originalError, extensions });
 }

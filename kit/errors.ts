@@ -96,7 +96,7 @@ export function useBoundedValidationErrors(): Plugin {
 }
 
 /**
- * Messages that quote input (`no stage named …`, a field name graphql-js did not find) are cut to
+ * Messages that quote input (`…; none is named …`, a field name graphql-js did not find) are cut to
  * MAX_ERROR_MESSAGE characters: a 99 KB argument is not sent back whole. Every error a client
  * gets passes here: at the mask, at validation, and what a WebSocket answers (kit/websocket.ts).
  */

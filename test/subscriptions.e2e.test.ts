@@ -55,11 +55,13 @@ describe('subscriptions at the gateway', () => {
         expect(errors.map((e) => e.extensions?.code), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
         sub.stop();
       }
-      for (const filter of ['stage: "nowhere"', 'state: "SHIPED"']) {
+      for (const filter of ['stage: "nowhere"', 'state: "SHIPED"', 'stage: ""', 'state: ""', `state: "${'S'.repeat(2_000)}"`]) {
         const nowhere = collect(client, `subscription { pipelineTransitions(${filter}) { cursor } }`);
         await nowhere.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
-        expect(nowhere.results[0]?.errors?.map((e) => e.extensions?.code), filter).toEqual(['BAD_USER_INPUT']);
-        expect(nowhere.results[0]?.errors?.[0]?.extensions, filter).toMatchObject({ field: filter.split(':')[0] });
+        expect(nowhere.results[0]?.errors?.map((e) => e.extensions?.code), filter.slice(0, 20)).toEqual(['BAD_USER_INPUT']);
+        expect(nowhere.results[0]?.errors?.[0]?.extensions, filter.slice(0, 20)).toMatchObject({ field: filter.split(':')[0] });
+        // What it may be comes first: a long name is cut off, not the list.
+        expect(nowhere.results[0]?.errors?.[0]?.message, filter.slice(0, 20)).toMatch(filter.startsWith('stage') ? /^stages are customers, .*tracking; none is named/ : /^elements enter the states PLACED, .*REFUND_FAILED; none is named/);
         nowhere.stop();
       }
     } finally {

@@ -40,11 +40,13 @@ export const resolvers: Resolvers = {
     pipelineTransitions: {
       subscribe: async (_, { stage, state, elementType, after }, { log }) => {
         // A stage that does not exist would never match: refuse it rather than wait forever.
-        if (stage && !(serviceNames as readonly string[]).includes(stage)) throw badInput(`no stage named ${stage} (stages: ${serviceNames.join(', ')})`, 'stage');
-        if (state && !(transitionStates as readonly string[]).includes(state)) throw badInput(`no element enters a state named ${state} (states: ${transitionStates.join(', ')})`, 'state');
+        // An empty one too: it is not "any" (leave the argument out for that). The lists come first,
+        // so a long name cut off at the end of the message leaves them whole.
+        if (stage != null && !(serviceNames as readonly string[]).includes(stage)) throw badInput(`stages are ${serviceNames.join(', ')}; none is named ${stage}`, 'stage');
+        if (state != null && !(transitionStates as readonly string[]).includes(state)) throw badInput(`elements enter the states ${transitionStates.join(', ')}; none is named ${state}`, 'state');
         return log.follow(
           await log.checkCursor(cursorArg(after)),
-          (event) => (!stage || event.node === stage) && (!state || event.to === state) && (!elementType || event.elementType === elementType),
+          (event) => (stage == null || event.node === stage) && (state == null || event.to === state) && (!elementType || event.elementType === elementType),
         );
       },
       resolve: eachEventAfresh,
