@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLogLevel, type LogLevel } from '../kit/logger.ts';
-import { internalSecretVar, parsedVar, parseEnv, portVar } from '../kit/env.ts';
+import { internalSecretVar, metricsListenerVars, parsedVar, parseEnv, portVar } from '../kit/env.ts';
 import { subgraphEndpoints } from './subgraphs.ts';
 import { defaultLimits, type GatewayLimits } from './limits.ts';
 import { TrustedProxies } from './client-address.ts';
@@ -17,8 +17,8 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
   const env = parseEnv(
     {
       GATEWAY_PORT: portVar(4000),
-      // Where /metrics is served (not on GATEWAY_PORT, which clients reach): any free port unless set.
-      METRICS_PORT: portVar(0),
+      // Where /metrics is served (not on GATEWAY_PORT, which clients reach).
+      ...metricsListenerVars,
       HOST: z.string().default('0.0.0.0'),
       NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
       LOG_LEVEL: z.string().refine(isLogLevel, 'one of debug, info, warn, error, silent').default('info'),
@@ -73,6 +73,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
   return {
     port: env.GATEWAY_PORT,
     metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST,
     host: env.HOST,
     isDev: env.NODE_ENV !== 'production',
     introspection: env.GATEWAY_INTROSPECTION === undefined ? env.NODE_ENV !== 'production' : env.GATEWAY_INTROSPECTION === 'on',

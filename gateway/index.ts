@@ -33,7 +33,7 @@ try {
   });
   const { server, port } = await listen(gateway.handler, config.port, config.host, 'GATEWAY_PORT');
   const websockets = gateway.attach(server);
-  const metrics = await listen(gateway.probes, config.metricsPort, config.host, 'METRICS_PORT');
+  const metrics = await listen(gateway.probes, config.metricsPort, config.metricsHost, 'METRICS_PORT');
   logger.info(`listening on http://localhost:${port}/graphql (WebSockets too); live tracking at http://localhost:${port}/track; metrics on http://localhost:${metrics.port}/metrics`, {
     subgraphs: config.endpoints.map((e) => e.name).join(','),
   });

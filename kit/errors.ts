@@ -112,7 +112,7 @@ export function bounded<E extends Error>(error: E): E | GraphQLError {
  * graphql-js refusing a variable's value (coercing `1.5` to Int, a missing non-null
  * variable): raised before execution, so it has no path, and always worded this way.
  */
-function isVariableValueError(error: GraphQLError): boolean {
+export function isVariableValueError(error: GraphQLError): boolean {
   return !error.path && /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" /.test(error.message);
 }
 

@@ -1,7 +1,7 @@
 import type { RequestListener, Server } from 'node:http';
 import type { Db } from 'mongodb';
 import { InternalTokens } from './auth/tokens.ts';
-import { parseEnv, portVar, serviceConfig, type ServiceConfig } from './env.ts';
+import { metricsListenerVars, parseEnv, serviceConfig, type ServiceConfig } from './env.ts';
 import { closeServer, listen } from './http.ts';
 import { announceMetricsPort } from './launcher-messages.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -47,7 +47,7 @@ export async function runService<E = undefined>(
     const config = serviceConfig(name, defaultPort);
     const env = parseOwnEnv();
     // A worker serves no GraphQL: it listens only for /health, /ready and /metrics, on METRICS_PORT (any free port by default).
-    const { METRICS_PORT: metricsPort } = parseEnv({ METRICS_PORT: portVar(0) });
+    const { METRICS_PORT: metricsPort, METRICS_HOST: metricsHost } = parseEnv(metricsListenerVars);
     logger = createLogger(label, { level: config.logLevel });
     // Before anything is built: the GraphQL apps install their tracing plugins only when it is on.
     const tracing = startTracing(label);
@@ -73,7 +73,7 @@ export async function runService<E = undefined>(
       logger.info(`listening on http://localhost:${listening.port}/graphql`, { db: config.dbName });
     } else {
       const db = client.db(config.dbName);
-      const listening = await listen(withProbes(undefined, { database: databaseCheck(db) }), metricsPort, config.host, 'METRICS_PORT');
+      const listening = await listen(withProbes(undefined, { database: databaseCheck(db) }), metricsPort, metricsHost, 'METRICS_PORT');
       server = listening.server;
       logger.info(`working; metrics on http://localhost:${listening.port}/metrics`, { db: config.dbName });
       announceMetricsPort(listening.port);

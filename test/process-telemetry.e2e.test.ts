@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { freePort, projectRoot } from '../scripts/ferretdb.ts';
@@ -69,14 +70,20 @@ describe('a process started as in production', () => {
     expect(body).toContain('mongodb find');
   });
 
-  it('serves /health, /ready and /metrics from a worker on METRICS_PORT', async () => {
+  it('serves /health, /ready and /metrics from a worker on METRICS_PORT, on loopback only by default', async () => {
     const port = await freePort();
     const db = await dbs.create('payments');
-    run('subgraphs/payments/run-worker.ts', { METRICS_PORT: String(port), PAYMENTS_DB_NAME: db.databaseName });
+    run('subgraphs/payments/run-worker.ts', { METRICS_PORT: String(port), PAYMENTS_DB_NAME: db.databaseName, HOST: '0.0.0.0' });
     await eventually(answers(`http://127.0.0.1:${port}/ready`), (status) => status === 200, 60_000);
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'alive' });
     const metrics = await scrape(`http://127.0.0.1:${port}/`);
     expect(metrics.get('queue_depth')?.metrics.some((sample) => sample.labels.queue === 'charges' && sample.labels.database === db.databaseName)).toBe(true);
     expect(metrics.has('process_cpu_seconds_total')).toBe(true);
+    // On loopback only (METRICS_HOST), though the worker's HOST is every interface: the machine's
+    // other addresses do not answer.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
+    if (external) await expect(fetch(`http://${external}:${port}/health`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   });
 });

@@ -1,0 +1,43 @@
+import { createSchema, createYoga } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { registry, useGraphQLMetrics } from './metrics.ts';
+
+// Operation names are the client's to choose: whatever a client sends, the GraphQL metrics stay
+// a bounded number of series, and a client's mistake is counted as the client's.
+const yoga = createYoga({
+  schema: createSchema({
+    typeDefs: 'type Query { ok(n: Int): Int refused: Int }',
+    resolvers: { Query: { ok: (_: unknown, { n }: { n?: number }) => n ?? 0, refused: () => { throw new GraphQLError('no', { extensions: { code: 'CONFLICT' } }); } } },
+  }),
+  plugins: [useGraphQLMetrics('bounded')],
+  logging: false,
+});
+const post = (body: unknown) => yoga.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const series = async () => (await registry.getSingleMetric('graphql_requests_total')!.get()).values.filter((value) => value.labels.service === 'bounded');
+
+describe('GraphQL metrics', () => {
+  it('count a variable the client got wrong as BAD_USER_INPUT, not as an internal error', async () => {
+    await post({ query: 'query WrongVariable($n: Int) { ok(n: $n) }', variables: { n: 'x' } });
+    expect((await series()).filter((value) => value.labels.operation === 'WrongVariable').map((value) => value.labels.outcome)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('stay at most 400 label sets and 200 names however many names and outcomes clients send', async () => {
+    for (let i = 0; i < 300; i++) {
+      await post({ query: `query Op${i} { ok }` });
+      await post({ query: `query Op${i} { refused }` });
+      await post({ query: `query Op${i}($n: Int) { ok(n: $n) }`, variables: { n: 'x' } });
+    }
+    const labelled = await series();
+    const named = labelled.filter((value) => value.labels.operation !== 'other');
+    expect(named.length).toBeLessThanOrEqual(400);
+    expect(new Set(named.map((value) => value.labels.operation)).size).toBeLessThanOrEqual(200);
+    // The rest are counted all the same, as `other`: one series per type and outcome.
+    const other = labelled.filter((value) => value.labels.operation === 'other');
+    expect(other.map((value) => value.labels.outcome).sort()).toEqual(['BAD_USER_INPUT', 'CONFLICT', 'OK']);
+    expect(labelled.reduce((sum, value) => sum + value.value, 0)).toBe(901);
+    // A name that has its series keeps them.
+    await post({ query: 'query Op0 { ok }' });
+    expect((await series()).find((value) => value.labels.operation === 'Op0' && value.labels.outcome === 'OK')?.value).toBe(2);
+  });
+});
