@@ -8,7 +8,7 @@ import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
 import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
 import { serviceCredentials } from '../kit/auth/tokens.ts';
-import { createMaskError, useBoundedValidationErrors } from '../kit/errors.ts';
+import { createMaskError, useValidationErrors } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
 import { useGraphQLMetrics } from '../kit/metrics.ts';
 import { healthCheck, withProbes } from '../kit/probes.ts';
@@ -137,7 +137,7 @@ export async function buildGateway(options: GatewayOptions) {
       useGraphQLMetrics('gateway'),
       useVaryByOrigin(options.corsOrigins ?? []),
       useStorableText(),
-      useBoundedValidationErrors(),
+      useValidationErrors(),
       ...(options.introspection ?? isDev ? [] : [useNoIntrospection()]),
       useTrackPage(),
       useGatewayAuth(auth, options.checkAccess === false ? undefined : access),

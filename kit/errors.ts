@@ -84,13 +84,31 @@ export function createMaskError(logger: Logger, isDev: boolean, passThrough: (er
 const MAX_ERROR_MESSAGE = 500;
 
 /**
- * graphql-js's validation errors quote the document (`Cannot query field "…"`) and never reach
- * maskError (Yoga answers with them as they are): they are bounded as they are made.
+ * graphql-js's validation errors as answers a client can use:
+ * - bounded: they quote the document (`Cannot query field "…"`) and never reach maskError (Yoga
+ *   answers with them as they are), so they are cut as they are made;
+ * - returned, never thrown: a rule that throws (graphql-js 16's single-field rule for
+ *   subscriptions, on `@skip(if: $variable)` at the root, since it has no variables while
+ *   validating) went out as an error without a code, and over a WebSocket closed the
+ *   connection with every subscription on it.
  */
-export function useBoundedValidationErrors(): Plugin {
+export function useValidationErrors(): Plugin {
   return {
-    onValidate: () => ({ result, setResult }) => {
-      if (result.some((error) => error.message.length > MAX_ERROR_MESSAGE)) setResult(result.map(bounded));
+    onValidate: ({ validateFn, setValidationFn }) => {
+      setValidationFn((...args) => {
+        try {
+          return validateFn(...args);
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          // The one rule known to throw: say what the client can do about it.
+          if (!/which was not provided a runtime value\.$/.test(error.message)) return [error];
+          const message = "A subscription's root field cannot be selected with @skip or @include on a variable (its single field is checked before variables are known): leave the directive out.";
+          return [new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions })];
+        }
+      });
+      return ({ result, setResult }) => {
+        if (result.some((error) => error.message.length > MAX_ERROR_MESSAGE)) setResult(result.map(bounded));
+      };
     },
   };
 }

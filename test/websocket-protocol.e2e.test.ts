@@ -115,7 +115,7 @@ describe('graphql-ws protocol at the gateway', () => {
     expect((await socket.closed).code).toBe(4400);
   });
 
-  it('answers an invalid subscription with an error message for that id, and the connection stays', async () => {
+  it('answers an invalid subscription with an error message for that id, and the connection stays, and the subscriptions on it', async () => {
     const socket = await connect(system.gatewayUrl);
     socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
     await socket.next('connection_ack');
@@ -126,8 +126,25 @@ describe('graphql-ws protocol at the gateway', () => {
     socket.send(subscribe('cursor', 'subscription { pipelineTransitions(after: "not-a-cursor") { cursor } }'));
     const refused = await socket.next('next');
     expect(refused.payload.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    // A root field selected conditionally, written out, in a fragment, or by a variable: refused on
+    // its own, while a subscription already running on the connection goes on.
+    socket.send(subscribe('running', 'subscription { pipelineTransitions(elementType: RECEIPT) { cursor } }'));
+    for (const [id, query, variables, answer, code] of [
+      ['skip', 'subscription { pipelineTransitions @skip(if: true) { cursor } }', {}, 'next', 'BAD_USER_INPUT'],
+      ['fragment', 'subscription { ...Root @include(if: false) } fragment Root on Subscription { pipelineTransitions { cursor } }', {}, 'next', 'BAD_USER_INPUT'],
+      // graphql-js's own check of a subscription's single field throws on this (it has no variables yet).
+      ['variable', 'subscription($s: Boolean!) { ... on Subscription @skip(if: $s) { pipelineTransitions { cursor } } }', { s: false }, 'error', 'GRAPHQL_VALIDATION_FAILED'],
+    ] as const) {
+      socket.send({ id, type: 'subscribe', payload: { query, variables } });
+      const conditional = await socket.next(answer);
+      expect(conditional.id, id).toBe(id);
+      const errors = (answer === 'next' ? conditional.payload.errors : conditional.payload) as { message: string; extensions: { code: string } }[];
+      expect(errors.map((e) => e.extensions.code), id).toEqual([code]);
+      expect(errors[0]!.message, id).toMatch(/@skip/);
+    }
     socket.send({ type: 'ping' });
     await socket.next('pong');
+    socket.send({ id: 'running', type: 'complete' });
     socket.close();
   });
 

@@ -1,9 +1,11 @@
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import { getOperationAST, type ExecutionArgs, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../../kit/auth/identity.ts';
 import { identityIn } from '../auth.ts';
 import type { FederatedSubscriptions } from './engine.ts';
 import { endingAt } from './expiry.ts';
+import { hasConditionalRoot } from './root-fields.ts';
+import { badInput } from '../../kit/errors.ts';
 
 /** Decides on one subscription of an authenticated caller beyond the schema's rules (ownership). */
 export type SubscriptionCheck = (args: ExecutionArgs, identity: Identity) => Promise<GraphQLError | undefined>;
@@ -18,6 +20,10 @@ export function useFederatedSubscriptions(engine: FederatedSubscriptions, check?
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (subscribeArgs) => {
+        const operation = getOperationAST(subscribeArgs.document, subscribeArgs.operationName);
+        if (operation && hasConditionalRoot(subscribeArgs.document, operation)) {
+          return { errors: [badInput("A subscription's field cannot be selected conditionally (@skip, @include): leave it out of the document, or subscribe without it.")] };
+        }
         const identity = identityIn(subscribeArgs.contextValue);
         const refused = await check?.(subscribeArgs, identity);
         if (refused) return { errors: [refused] };
