@@ -55,6 +55,8 @@ export function createDataSource(
   agent: Agent,
   authorization: (context: unknown) => Promise<string>,
   cache?: ReadMostlyCache<Answer>,
+  /** Development: an unreachable subgraph's error says why (`connect ECONNREFUSED 127.0.0.1:4003`), which names internal addresses. */
+  explain = false,
 ): RemoteGraphQLDataSource {
   const { origin, pathname, search } = new URL(url);
   const path = pathname + search;
@@ -71,7 +73,7 @@ export function createDataSource(
       subgraphErrors.inc({ subgraph: name, code: ErrorCode.DEPENDENCY_UNAVAILABLE });
       throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, {
         serviceName: name,
-        reason: error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error),
+        ...(explain ? { reason: error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error) } : {}),
       });
     }
   };

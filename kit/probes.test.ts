@@ -38,6 +38,22 @@ describe("a worker's listener (no GraphQL, only the operator's endpoints)", () =
     }
   });
 
+  it('runs its checks at most once a second, however often /ready is asked', async () => {
+    let runs = 0;
+    const app = await serve(withProbes(undefined, { slow: () => new Promise((resolve) => setTimeout(() => resolve(++runs), 50)) }));
+    try {
+      const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await fetch(new URL('/ready', app.url))).status));
+      expect(statuses).toEqual(Array(20).fill(200));
+      expect((await fetch(new URL('/ready', app.url))).status).toBe(200);
+      expect(runs).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await fetch(new URL('/ready', app.url));
+      expect(runs).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('is not ready, and says why, while a dependency does not answer', async () => {
     const app = await serve(withProbes(undefined, { database: () => Promise.reject(new Error('connection refused')), other: async () => {} }));
     try {

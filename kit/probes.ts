@@ -37,18 +37,35 @@ export function withProbes(
   doorbell?: { service: string; tokens: InternalTokens },
   { metrics = true }: { metrics?: boolean } = {},
 ): RequestListener {
+  const readiness = recentReadiness(checks);
   return (request, response) => {
     const url = request.url ?? '/';
     // GraphQL requests pass with one comparison.
     if (handler && url.startsWith('/graphql')) return handler(request, response);
     const path = url.split('?', 1)[0];
     if (path === '/health') return sendJson(response, 200, { status: 'alive' });
-    if (path === '/ready') return void ready(checks).then(({ ok, results }) => sendJson(response, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results }));
+    if (path === '/ready') return void readiness().then(({ ok, results }) => sendJson(response, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results }));
     if (path === '/metrics' && metrics) return void serveMetrics(request, response);
     if (path === '/doorbell' && doorbell) return void serveDoorbell(request, response, doorbell);
     if (handler) return handler(request, response);
     const served = ['/health', '/ready', ...(metrics ? ['/metrics'] : []), ...(doorbell ? ['/doorbell'] : [])];
     sendJson(response, 404, { error: `not found: this process serves ${served.slice(0, -1).join(', ')} and ${served.at(-1)}` });
+  };
+}
+
+/** How long one round of readiness checks answers every /ready: the gateway's asks each subgraph. */
+const READINESS_FRESH_MS = 1_000;
+
+/**
+ * The checks, run at most once a second however often /ready is asked (callers meanwhile share the
+ * round under way, or the last one): on the gateway's public port each /ready cost a request to
+ * every subgraph, so a client could turn its requests into twelve times as many inside.
+ */
+function recentReadiness(checks: Record<string, ReadinessCheck>) {
+  let last: { at: number; round: ReturnType<typeof ready> } | undefined;
+  return () => {
+    if (!last || performance.now() - last.at >= READINESS_FRESH_MS) last = { at: performance.now(), round: ready(checks) };
+    return last.round;
   };
 }
 

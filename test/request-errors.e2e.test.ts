@@ -119,6 +119,23 @@ describe('production mode', () => {
   });
 });
 
+describe('a subgraph that cannot be reached', () => {
+  it('is named in the answer, and why only in development: the reason names internal addresses', async () => {
+    await system.stop('vendors');
+    try {
+      const query = '{ vendors(first: 3) { edges { node { id name } } } }';
+      const production = await gql(productionGateway.url, query);
+      expect(production.errors?.[0]?.extensions).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'vendors' });
+      expect(production.errors?.[0]?.extensions).not.toHaveProperty('reason');
+      expect(JSON.stringify(production)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+      const development = await gql(system.gatewayUrl, query);
+      expect(development.errors?.[0]?.extensions).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'vendors', reason: expect.stringMatching(/ECONNREFUSED/) });
+    } finally {
+      await system.restart('vendors');
+    }
+  });
+});
+
 describe('introspection', () => {
   it('is refused by a production gateway, over HTTP and WebSockets, with no suggestions for typos, and answered in development', async () => {
     for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Order") { fields { name } } }', '{ product(sku: "MUG-001") { sku } ...on Query { __schema { queryType { name } } } }']) {
