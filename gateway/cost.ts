@@ -24,7 +24,7 @@ const isList = (type: GraphQLOutputType): boolean => isListType(isNonNullType(ty
  * What an operation costs, counting list sizes: every field costs one per item of its parent,
  * and a list field multiplies what is under it by its `first` argument (or DEFAULT_LIST_SIZE).
  * So `customers(first: 100) { orders(first: 100) { id } }` costs 10,200 however few characters
- * it takes. Fragments count where they are spread; introspection is free. Counting stops
+ * it takes. Fragments count where they are spread; introspection is free (an aliased `__typename` is not). Counting stops
  * once it passes `stopAbove`.
  */
 export function operationCost(
@@ -43,7 +43,8 @@ export function operationCost(
     for (const selection of selectionSet.selections) {
       if (cost > stopAbove) return;
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value.startsWith('__')) continue;
+        // Introspection is free, and so is `__typename` as clients add it; an alias of it is a field of its own in the answer.
+        if (selection.name.value.startsWith('__') && !(selection.name.value === '__typename' && selection.alias)) continue;
         const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
         cost += multiplier;
         if (!field || !selection.selectionSet) continue;

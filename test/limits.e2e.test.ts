@@ -50,6 +50,7 @@ describe('abuse limits at the gateway', () => {
   const refusals: [string, string, string][] = [
     ['depth', `{ vendors { edges { node { products { edges { node { vendor { products { edges { node { sku } } } } } } } } } } }`, 'QUERY_TOO_COMPLEX'],
     ['aliases', `{ a: product(sku: "MUG-001") { sku } b: product(sku: "MUG-001") { sku } c: product(sku: "MUG-001") { sku } d: product(sku: "MUG-001") { sku } }`, 'QUERY_TOO_COMPLEX'],
+    ['aliases of __typename', `{ product(sku: "MUG-001") { a: __typename b: __typename c: __typename d: __typename } }`, 'QUERY_TOO_COMPLEX'],
     ['tokens', `{ product(sku: "MUG-001") { ${Array.from({ length: 400 }, () => 'sku').join(' ')} } }`, 'QUERY_TOO_COMPLEX'],
     ['directives', `{ product(sku: "MUG-001") { sku @include(if: true) @include(if: true) @skip(if: false) @skip(if: false) } }`, 'QUERY_TOO_COMPLEX'],
     ['cost (list sizes)', `{ vendors(first: 20) { edges { node { products(first: 20) { edges { node { sku title } } } } } } }`, 'QUERY_TOO_COMPLEX'],
