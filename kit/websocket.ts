@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, FormattedExecutionResult } from 'graphql';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -159,11 +159,15 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         }
         return args;
       },
-      onNext: (ctx) => {
+      onNext: (ctx, _id, _payload, _args, result) => {
         subscriptionDeliveries.inc(labels);
         // A client that does not read its socket must not make the server hold its events forever.
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > maxBufferedBytes) socket.close(SLOW_CLIENT_CLOSE_CODE, 'Too slow: reconnect and resubscribe from your last cursor');
+        // Errors raised while executing (a variable's value, a refused field) carry what an HTTP answer needs.
+        if (result.errors?.some((error) => error instanceof GraphQLError && 'http' in error.extensions)) {
+          return { ...result, errors: result.errors.map((error) => (error instanceof GraphQLError ? asSocketError(error) : error)) } as FormattedExecutionResult;
+        }
       },
     },
     wss,

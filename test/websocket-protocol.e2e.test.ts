@@ -142,6 +142,16 @@ describe('graphql-ws protocol at the gateway', () => {
       expect(errors.map((e) => e.extensions.code), id).toEqual([code]);
       expect(errors[0]!.message, id).toMatch(/@skip/);
     }
+    // Refusals made while executing (a variable's value, a field this caller may not use) answer
+    // without what only HTTP needs (`extensions.http`).
+    socket.send({ id: 'variable-value', type: 'subscribe', payload: { query: 'subscription($t: ElementType) { pipelineTransitions(elementType: $t) { cursor } }', variables: { t: 'NOPE' } } });
+    socket.send(subscribe('forbidden', `subscription { orderTransitions(orderId: "${'f'.repeat(24)}") { cursor } }`));
+    const refusals = [await socket.next('next'), await socket.next('next')];
+    for (const [id, code] of [['variable-value', 'BAD_USER_INPUT'], ['forbidden', 'FORBIDDEN']]) {
+      const refusal = refusals.find((message) => message.id === id)!;
+      expect(refusal.payload.errors.map((e: { extensions: Record<string, unknown> }) => e.extensions.code), id).toEqual([code]);
+      expect(refusal.payload.errors[0].extensions, id).not.toHaveProperty('http');
+    }
     socket.send({ type: 'ping' });
     await socket.next('pong');
     socket.send({ id: 'running', type: 'complete' });
