@@ -62,6 +62,10 @@ export function isClientError(error: unknown): error is GraphQLError {
  */
 export function createMaskError(logger: Logger, isDev: boolean, passThrough: (error: GraphQLError) => boolean = () => false) {
   const mask = (error: unknown, message: string): Error => {
+    // JSON that does not parse and reached here bare, not from inside a resolver (those come
+    // wrapped with a path): a GET's `variables` or `extensions` (yoga parses them unguarded). A
+    // request error as yoga answers a malformed POST body, not an internal one.
+    if (error instanceof SyntaxError) return malformedRequest();
     if (!(error instanceof GraphQLError)) return internal(error, message, logger, isDev);
     if (passThrough(error)) return error;
     if (isVariableValueError(error)) return requestError(error);
@@ -132,6 +136,12 @@ export function bounded<E extends Error>(error: E): E | GraphQLError {
  */
 export function isVariableValueError(error: GraphQLError): boolean {
   return !error.path && /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" /.test(error.message);
+}
+
+function malformedRequest(): GraphQLError {
+  return new GraphQLError('The request is malformed: a parameter that should be JSON (variables, extensions) does not parse.', {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
 }
 
 /** A request error as the GraphQL-over-HTTP spec has it: 400 for application/graphql-response+json, no data. */

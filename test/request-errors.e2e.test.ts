@@ -119,6 +119,19 @@ describe('production mode', () => {
   });
 });
 
+describe('a GET whose variables or extensions are not JSON', () => {
+  it('is a malformed request (400, BAD_REQUEST), not an internal error, at the gateway and at a subgraph', async () => {
+    for (const url of [system.gatewayUrl, productionGateway.url, productionSubgraph.url]) {
+      for (const parameter of ['variables={', 'extensions={"persistedQuery":']) {
+        const response = await fetch(`${url}?query=${encodeURIComponent('{ __typename }')}&${parameter}`, { headers: { authorization: await defaultAuthorization(url) } });
+        expect(response.status, `${url} ${parameter}`).toBe(400);
+        const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
+        expect(body.errors.map((error) => error.extensions), `${url} ${parameter}`).toEqual([{ code: 'BAD_REQUEST' }]);
+      }
+    }
+  });
+});
+
 describe('a subgraph that cannot be reached', () => {
   it('is named in the answer, and why only in development: the reason names internal addresses', async () => {
     await system.stop('vendors');
