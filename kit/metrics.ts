@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { onMongoCommand, type CommandHook } from './mongo-command-hooks.ts';
-import { isVariableValueError } from './errors.ts';
+import { ErrorCode, isVariableValueError } from './errors.ts';
 
 /**
  * The process's metrics, served at /metrics in the Prometheus text format (kit/probes.ts).
@@ -161,7 +161,7 @@ const MAX_OPERATION_NAMES = 200;
  */
 const MAX_OPERATION_NAME_LENGTH = 128;
 /**
- * Operation names are chosen by clients: past a few hundred distinct ones, the rest share `other`,
+ * Operation names are chosen by clients: past MAX_OPERATION_NAMES distinct ones, the rest share `other`,
  * and so does a name too long to be one a person gave (a 99 KB name would be a label on every
  * series of it, in every scrape).
  */
@@ -258,11 +258,13 @@ function boundedSeries<L extends { operation: string; type: string; outcome: str
 export function useGraphQLMetrics(service: string): Plugin {
   return {
     onValidate({ params }) {
-      return ({ valid }) => {
+      return ({ valid, result }) => {
         if (valid) return;
         // Not by its name: a document that does not validate names nothing that runs here, and
         // anyone can send one (a new name each time would use up the labels real operations need).
-        graphqlRequests.inc({ service, operation: '(invalid)', type: 'unknown', outcome: 'GRAPHQL_VALIDATION_FAILED' });
+        // A limit's refusal (QUERY_TOO_COMPLEX) by its own code; graphql-js's rules have none.
+        const code = result.map((error) => (error instanceof GraphQLError ? error.extensions.code : undefined)).find((candidate) => typeof candidate === 'string');
+        graphqlRequests.inc({ service, operation: '(invalid)', type: 'unknown', outcome: code === ErrorCode.QUERY_TOO_COMPLEX ? code : 'GRAPHQL_VALIDATION_FAILED' });
       };
     },
     onExecute({ args }) {

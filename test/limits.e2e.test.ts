@@ -103,8 +103,10 @@ describe('abuse limits at the gateway', () => {
     // graphql-js's own errors about the same document, which would quote it once per use, are left out.
     const unknownFields = await gql(system.gatewayUrl, `{ ${Array.from({ length: 18 }, (_, i) => `${long}${i}`).join(' ')} }`, {}, { token: null });
     expect(unknownFields.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ limit: 'names' }) })]);
-    // Nor does a refused name become a metrics label.
-    expect(await (await fetch(new URL('/metrics', system.gatewayMetricsUrl))).text()).not.toContain(long);
+    // Nor does a refused name become a metrics label: it is counted as a refusal of an invalid document.
+    const metrics = await (await fetch(new URL('/metrics', system.gatewayMetricsUrl))).text();
+    expect(metrics).not.toContain(long);
+    expect(metrics).toMatch(/graphql_requests_total\{service="gateway",operation="\(invalid\)",type="unknown",outcome="QUERY_TOO_COMPLEX"\} [1-9]/);
     const longest = 'a'.repeat(100);
     const res = await gql(system.gatewayUrl, `query ${longest} { ${longest}: product(sku: "MUG-001") { sku } }`, {}, { token: null });
     expect(res.data).toEqual({ [longest]: { sku: 'MUG-001' } });
