@@ -21,9 +21,10 @@ export const portVar = (fallback: number) => z.coerce.number().int().min(0).max(
 /**
  * Where a worker's /health, /ready and /metrics, and the gateway's /metrics, listen: any free port,
  * on loopback only unless METRICS_HOST says otherwise (docker compose, where Prometheus scrapes
- * from another container): operators read metrics, clients never need to.
+ * from another container): operators read metrics, clients never need to. Empty is unset (an
+ * empty host would be every interface).
  */
-export const metricsListenerVars = { METRICS_PORT: portVar(0), METRICS_HOST: z.string().default('127.0.0.1') };
+export const metricsListenerVars = { METRICS_PORT: portVar(0), METRICS_HOST: z.preprocess((value) => (value === '' ? undefined : value), z.string().default('127.0.0.1')) };
 export const urlVar = () => z.string().url();
 /** A variable read by `parse` (given undefined when unset), whose error message becomes the configuration error's. */
 export const parsedVar = <T>(parse: (value: string | undefined) => T) =>

@@ -63,7 +63,9 @@ export function createGraphQLClient(
         });
         body = (await response.body.json()) as typeof body;
       } catch (error) {
-        throw unavailable(error instanceof Error ? error.message : String(error), true);
+        // By its code (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT): the message names the callee's
+        // address, and this message can reach clients and be kept (a delivery's lastError).
+        throw unavailable(networkErrorCode(error), true);
       }
       if (body.errors?.length && body.errors.every((e) => rejectionCodes.has(e.extensions?.code ?? ''))) {
         throw new RejectedByService(
@@ -80,4 +82,11 @@ export function createGraphQLClient(
     },
     close: () => pool.close(),
   };
+}
+
+/** What went wrong reaching a service, without where it is: the error's code, or its kind. */
+function networkErrorCode(error: unknown): string {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code)) return code;
+  return error instanceof Error ? error.name : 'unreachable';
 }

@@ -150,8 +150,11 @@ export const mongoCommandDuration = new Histogram({
   registers,
 });
 
-/** Where a message goes, as a label: a service name, or `callback` for any URL (unbounded otherwise). */
-export const targetLabel = (target: string) => (/^https?:\/\//.test(target) ? 'callback' : target);
+/**
+ * Where a message goes, as a label: a service's name when the relay has a route to it, `callback`
+ * for any URL, `other` for anything else (a target a client named: unbounded otherwise).
+ */
+export const targetLabel = (target: string, routable: boolean) => (/^https?:\/\//i.test(target) ? 'callback' : routable ? target : 'other');
 
 const knownOperations = new Set<string>();
 const MAX_OPERATION_NAMES = 200;

@@ -35,9 +35,10 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   let wake: (() => void) | undefined;
 
   const rejected = new Set<string>();
+  const labelOf = (message: OutboxMessage) => targetLabel(message.target, clients(message.target) !== undefined);
   // Each delivery continues the trace of the work that recorded the message.
   const deliver = (message: OutboxMessage): Promise<string | null> =>
-    inSpan('outbox-relay', `deliver ${targetLabel(message.target)}`, { kind: SpanKind.PRODUCER, parent: message.trace, attributes: { target: targetLabel(message.target) } }, () =>
+    inSpan('outbox-relay', `deliver ${labelOf(message)}`, { kind: SpanKind.PRODUCER, parent: message.trace, attributes: { target: labelOf(message) } }, () =>
       send(message),
     );
   const send = async (message: OutboxMessage): Promise<string | null> => {
@@ -77,7 +78,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     );
     const refused = new Set([...outcomes.keys()].filter((id) => rejected.delete(id)));
     await queue.recordDeliveries(item._id, outcomes, refused, item);
-    observeDeliveries(queue, pending, outcomes, refused);
+    observeDeliveries(queue, pending, outcomes, refused, labelOf);
     for (const [id, error] of outcomes) {
       if (error) log.warn(refused.has(id) ? 'delivery refused; given up' : 'delivery failed; will retry', { element: item._id, message: id, error });
     }
@@ -277,11 +278,11 @@ function shuffled<T>(items: T[]): T[] {
   return items;
 }
 
-function observeDeliveries(queue: DurableQueue<any, any>, messages: OutboxMessage[], outcomes: Map<string, string | null>, refused: ReadonlySet<string>) {
+function observeDeliveries(queue: DurableQueue<any, any>, messages: OutboxMessage[], outcomes: Map<string, string | null>, refused: ReadonlySet<string>, labelOf: (message: OutboxMessage) => string) {
   const now = Date.now();
   for (const message of messages) {
     if (!outcomes.has(message.id)) continue;
-    const labels = { ...queue.labels, target: targetLabel(message.target) };
+    const labels = { ...queue.labels, target: labelOf(message) };
     const error = outcomes.get(message.id);
     outboxDeliveries.inc({ ...labels, outcome: error === null ? 'delivered' : refused.has(message.id) ? 'refused' : 'failed' });
     if (error === null && message.recordedAt) outboxDeliveryLatency.observe(labels, (now - message.recordedAt.getTime()) / 1000);

@@ -170,11 +170,14 @@ describe('payments: asynchronous charge requests', () => {
     }
   });
 
-  it('rejects a reply queue that is not "<service>.<queue>" and writes nothing', async () => {
-    const id = newId('bad');
-    const res = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, replyTo: 'nowhere' } });
-    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
-    expect(await system.services.payments.store.requests.get(id)).toBeNull();
+  it('rejects a reply queue that is not "<service>.<queue>" of one of its services, and writes nothing', async () => {
+    // A made-up service would have become a metrics label of its own, one per name.
+    for (const replyTo of ['nowhere', `nowhere${'x'.repeat(50)}.charge-results`, 'abc.charge-results']) {
+      const id = newId('bad');
+      const res = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, replyTo } });
+      expect(codes(res), replyTo).toEqual(['BAD_USER_INPUT']);
+      expect(await system.services.payments.store.requests.get(id)).toBeNull();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { badInput, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth } from '../../kit/queue.ts';
+import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, RefundPayload } from './store.ts';
 
@@ -18,8 +19,9 @@ export const resolvers: Resolvers = {
       const card = checkCard(input.card, input.amount);
       if (!input.requestId.trim() || input.requestId.length > 200) throw badInput('requestId must be 1 to 200 characters', 'requestId');
       if (input.callbackUrl) callbacks.check(input.callbackUrl);
-      if (input.replyTo && !/^[a-z]+\.[a-z][a-z-]*$/.test(input.replyTo)) {
-        throw badInput('replyTo names a queue as "<service>.<queue>", for example orders.charge-results', 'replyTo');
+      // A service of this system's: the relay sends the result there, and labels its metrics with it.
+      if (input.replyTo && !(/^[a-z]+\.[a-z][a-z-]{0,60}$/.test(input.replyTo) && (serviceNames as readonly string[]).includes(input.replyTo.split('.')[0]!))) {
+        throw badInput('replyTo names a queue of one of this system\'s services as "<service>.<queue>", for example orders.charge-results', 'replyTo');
       }
       const payload: ChargeRequestPayload = {
         requestId: input.requestId,
