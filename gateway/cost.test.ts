@@ -13,6 +13,11 @@ describe('what an operation costs', () => {
     expect(cost('{ items(first: 100) { id name } }')).toBe(1 + 100 * 2);
   });
 
+  it('counts a page without first:, or with first: null, as the largest page a list serves by default', () => {
+    expect(cost('{ items { id } }')).toBe(1 + 50);
+    expect(cost('{ items(first: null) { id } }')).toBe(1 + 50);
+  });
+
   it('leaves out introspection and the __typename clients add, but counts each alias of __typename as the field it makes', () => {
     expect(cost('{ __schema { types { name } } items(first: 100) { __typename id } }')).toBe(1 + 100);
     expect(cost('{ items(first: 100) { id a: __typename b: __typename } }')).toBe(1 + 100 * 3);

@@ -17,12 +17,19 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 
 /** Items a list field without a `first` argument is assumed to return. */
 export const DEFAULT_LIST_SIZE = 10;
+/**
+ * Items a page is assumed to hold when `first` is left out or null: the largest page any list
+ * serves by default (kit/paging.ts: 20, and 50 for receipts, exceptions and bin items). Counted
+ * as 10, `first: null` fetched up to five times what it was counted as.
+ */
+export const DEFAULT_PAGE_SIZE = 50;
 
 const isList = (type: GraphQLOutputType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
 
 /**
  * What an operation costs, counting list sizes: every field costs one per item of its parent,
- * and a list field multiplies what is under it by its `first` argument (or DEFAULT_LIST_SIZE).
+ * and a list field multiplies what is under it by its `first` argument (DEFAULT_PAGE_SIZE without
+ * one), or by DEFAULT_LIST_SIZE for a list that takes none.
  * So `customers(first: 100) { orders(first: 100) { id } }` costs 10,200 however few characters
  * it takes. Fragments count where they are spread; introspection is free (an aliased `__typename` is not). Counting stops
  * once it passes `stopAbove`.
@@ -53,7 +60,7 @@ export function operationCost(
         let size = 1;
         const paged = field.args.some((argument) => argument.name === 'first');
         if (paged) {
-          size = DEFAULT_LIST_SIZE;
+          size = DEFAULT_PAGE_SIZE;
           try {
             const first = getArgumentValues(field, selection, variables).first;
             if (typeof first === 'number' && first >= 0) size = first;

@@ -7,7 +7,7 @@ import { GraphQLError, specifiedRules, validate, type ASTVisitor, type DocumentN
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
-import { DEFAULT_LIST_SIZE, operationCost } from './cost.ts';
+import { DEFAULT_LIST_SIZE, DEFAULT_PAGE_SIZE, operationCost } from './cost.ts';
 import { clientAddress, rateKeyOf, type TrustedProxies } from './client-address.ts';
 import { loadTrustedDocuments } from './config-files.ts';
 
@@ -106,7 +106,10 @@ export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<type
   const costCheck = (args: ExecutionArgs) => {
     const cost = operationCost(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>, limits.maxCost);
     if (cost <= limits.maxCost) return undefined;
-    return tooComplex('cost', `This operation costs more than the limit of ${limits.maxCost} (every field counts once per item of the lists above it; a list counts as its first: argument, or ${DEFAULT_LIST_SIZE}).`);
+    return tooComplex(
+      'cost',
+      `This operation costs more than the limit of ${limits.maxCost} (every field counts once per item of the lists above it; a page counts as its first: argument, or ${DEFAULT_PAGE_SIZE} without one, and another list as ${DEFAULT_LIST_SIZE}).`,
+    );
   };
   return {
     onParams({ params, setParams }) {
