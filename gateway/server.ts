@@ -117,6 +117,8 @@ export async function buildGateway(options: GatewayOptions) {
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
+    // No field takes a file: a multipart request is refused whole, not half parsed.
+    multipart: false,
     landingPage: false,
     graphiql: isDev
       ? (request: Request) => ({

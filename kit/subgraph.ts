@@ -49,6 +49,8 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     graphiql: isDev ? { title: `${name} subgraph` } : false,
     // Only the gateway and the services call a subgraph; no web page may read its answers.
     cors: false,
+    // No field takes a file: a multipart request is refused whole, not half parsed.
+    multipart: false,
     maskedErrors: { maskError: createMaskError(logger, isDev) },
     logging: yogaLogging(logger),
     context: () => context(),

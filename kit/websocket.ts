@@ -82,6 +82,8 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
         if (!authorize) return accepted(ctx);
         const principal = await authorize(ctx.connectionParams);
         if (!principal) return false;
+        // Closed while its token was checked: onClose has run already, and would never undo what follows.
+        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
         principals.set(ctx, principal);
         if (principal.expiresAt !== undefined) {
           // setTimeout holds at most ~24.8 days; a longer-lived credential is checked again then.

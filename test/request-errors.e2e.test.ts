@@ -132,6 +132,20 @@ describe('a GET whose variables or extensions are not JSON', () => {
   });
 });
 
+describe('a multipart request (file uploads)', () => {
+  it('is refused whole with 415, at the gateway and at a subgraph: no field takes a file', async () => {
+    for (const url of [system.gatewayUrl, productionSubgraph.url]) {
+      for (const operations of ['{bad', JSON.stringify({ query: '{ __typename }' })]) {
+        const form = new FormData();
+        form.append('operations', operations);
+        form.append('map', '{}');
+        const response = await fetch(url, { method: 'POST', body: form, headers: { authorization: await defaultAuthorization(url) } });
+        expect(response.status, `${url} ${operations}`).toBe(415);
+      }
+    }
+  });
+});
+
 describe('a subgraph that cannot be reached', () => {
   it('is named in the answer, and why only in development: the reason names internal addresses', async () => {
     await system.stop('vendors');

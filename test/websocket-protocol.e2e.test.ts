@@ -2,7 +2,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, testTokens, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
-import { startSystem, type RunningSystem } from './system.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+import { scrape, total } from './prometheus.ts';
 
 // The graphql-ws protocol as the gateway speaks it, driven with raw WebSocket frames.
 
@@ -206,6 +207,22 @@ describe('graphql-ws protocol at the gateway', () => {
     const stillOpen = await Promise.race([socket.closed.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 100))]);
     expect(stillOpen).toBe(true);
     socket.close();
+  });
+
+  it('counts a connection that closed while its token was being checked as closed', async () => {
+    const open = async () => total(await scrape(system.gatewayMetricsUrl), 'websocket_connections', { service: 'gateway' });
+    const before = await open();
+    for (let i = 0; i < 12; i++) {
+      const fresh = await userToken({ role: 'warehouse', sub: `hasty-${i}-${Date.now()}` });
+      const socket = new WebSocket(system.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${fresh}` } }));
+      socket.terminate();
+    }
+    expect(await eventually(open, (count) => count === before, 5_000)).toBe(before);
   });
 
   it('closes with 4403 when the connection carries a token that does not verify', async () => {
