@@ -160,6 +160,29 @@ describe('subscriptions at the gateway', () => {
     }
   });
 
+  it('lets one caller resume at most 20 subscriptions from a cursor at once, over all its connections', async () => {
+    // Each resumes on a stream of its own, replaying the log: a bound per caller, not per connection.
+    const clients = [wsClient(system.gatewayUrl), wsClient(system.gatewayUrl)];
+    try {
+      const resume = (client: (typeof clients)[number], i: number) => collect(client, followOrder, { orderId: quietOrderId(7, i), after: '0' });
+      const first = Array.from({ length: 20 }, (_, i) => resume(clients[i % 2]!, i));
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n >= 20, 5_000);
+      const refused = resume(clients[1]!, 20);
+      await refused.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
+      expect(refused.results[0]?.errors?.map((e) => e.extensions?.code)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
+      expect(first.filter((sub) => sub.completed || sub.error !== undefined)).toEqual([]);
+      // One ended makes room for another.
+      first[0]!.stop();
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === 19, 5_000);
+      const next = resume(clients[0]!, 21);
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === 20, 5_000);
+      expect(next.results.flatMap((r) => r.errors ?? [])).toEqual([]);
+      for (const sub of [...first, next]) sub.stop();
+    } finally {
+      for (const client of clients) await client.dispose();
+    }
+  });
+
   it('carries more subscriptions to tracking than one client connection may hold (the gateway multiplexes them)', async () => {
     const clients = [wsClient(system.gatewayUrl), wsClient(system.gatewayUrl), wsClient(system.gatewayUrl)];
     try {
