@@ -8,7 +8,7 @@ import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
 import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
 import { serviceCredentials } from '../kit/auth/tokens.ts';
-import { createMaskError, useValidationErrors } from '../kit/errors.ts';
+import { copyOf, createMaskError, useValidationErrors } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
 import { useGraphQLMetrics } from '../kit/metrics.ts';
 import { healthCheck, withProbes } from '../kit/probes.ts';
@@ -203,6 +203,5 @@ const SUGGESTION = / Did you mean (the enum value |to use an inline fragment on 
 
 function withoutSuggestion<E extends Error>(error: E): E | GraphQLError {
   if (!(error instanceof GraphQLError) || !SUGGESTION.test(error.message)) return error;
-  const { nodes, source, positions, path, originalError, extensions } = error;
-  return new GraphQLError(error.message.replace(SUGGESTION, ''), { nodes, source, positions, path, originalError, extensions });
+  return copyOf(error, { message: error.message.replace(SUGGESTION, '') });
 }

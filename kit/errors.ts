@@ -106,8 +106,7 @@ export function useValidationErrors(): Plugin {
           if (!(error instanceof GraphQLError)) throw error;
           // The one rule known to throw: say what the client can do about it.
           if (!/which was not provided a runtime value\.$/.test(error.message)) return [error];
-          const message = "A subscription's root field cannot be selected with @skip or @include on a variable (its single field is checked before variables are known): leave the directive out.";
-          return [new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions })];
+          return [copyOf(error, { message: "A subscription's root field cannot be selected with @skip or @include on a variable (its single field is checked before variables are known): leave the directive out." })];
         }
       });
       return ({ result, setResult }) => {
@@ -126,8 +125,13 @@ export function bounded<E extends Error>(error: E): E | GraphQLError {
   if (!(error instanceof GraphQLError) || error.message.length <= MAX_ERROR_MESSAGE) return error;
   let end = MAX_ERROR_MESSAGE - 1;
   if (/[\uD800-\uDBFF]/.test(error.message[end - 1]!)) end--; // never half a character
-  const { nodes, source, positions, path, originalError, extensions } = error;
-  return new GraphQLError(`${error.message.slice(0, end)}…`, { nodes, source, positions, path, originalError, extensions });
+  return copyOf(error, { message: `${error.message.slice(0, end)}…` });
+}
+
+/** A copy of `error` with another message or other extensions, keeping where it was and what caused it (yoga caches the original). */
+export function copyOf(error: GraphQLError, changes: { message?: string; extensions?: GraphQLError['extensions'] }): GraphQLError {
+  const { nodes, source, positions, path, originalError } = error;
+  return new GraphQLError(changes.message ?? error.message, { nodes, source, positions, path, originalError, extensions: changes.extensions ?? error.extensions });
 }
 
 /**

@@ -266,8 +266,8 @@ export function useGraphQLMetrics(service: string): Plugin {
         // Not by its name: a document that does not validate names nothing that runs here, and
         // anyone can send one (a new name each time would use up the labels real operations need).
         // A limit's refusal (QUERY_TOO_COMPLEX) by its own code; graphql-js's rules have none.
-        const code = result.map((error) => (error instanceof GraphQLError ? error.extensions.code : undefined)).find((candidate) => typeof candidate === 'string');
-        graphqlRequests.inc({ service, operation: '(invalid)', type: 'unknown', outcome: code === ErrorCode.QUERY_TOO_COMPLEX ? code : 'GRAPHQL_VALIDATION_FAILED' });
+        const limited = result.some((error) => error instanceof GraphQLError && error.extensions.code === ErrorCode.QUERY_TOO_COMPLEX);
+        graphqlRequests.inc({ service, operation: '(invalid)', type: 'unknown', outcome: limited ? ErrorCode.QUERY_TOO_COMPLEX : 'GRAPHQL_VALIDATION_FAILED' });
       };
     },
     onExecute({ args }) {

@@ -4,7 +4,7 @@ import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { bounded, ErrorCode } from './errors.ts';
+import { bounded, copyOf, ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { activeSubscriptions, subscriptionDeliveries, websocketConnections } from './metrics.ts';
 
@@ -213,8 +213,7 @@ function asSocketError(given: GraphQLError): GraphQLError {
   const error = bounded(given);
   if (!('http' in error.extensions)) return error;
   const { http: _http, ...extensions } = error.extensions;
-  const { nodes, source, positions, path, originalError } = error;
-  return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions });
+  return copyOf(error, { extensions });
 }
 
 /**

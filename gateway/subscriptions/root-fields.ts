@@ -1,20 +1,19 @@
-import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
 
 /**
- * The root fields of an operation, found through its fragments, inline and named, whatever their
- * @skip or @include: `subscription { ... on Subscription { orderTransitions(...) } }` selects
- * `orderTransitions` as surely as writing it out does, so every check of a root field looks here.
+ * Every selection at an operation's root: its fields, and the fragments (inline and named) they
+ * are written in, followed through those fragments whatever their @skip or @include.
  */
-export function rootFields(document: DocumentNode, operation: OperationDefinitionNode): FieldNode[] {
+function rootSelections(document: DocumentNode, operation: OperationDefinitionNode): SelectionNode[] {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const fields: FieldNode[] = [];
+  const selections: SelectionNode[] = [];
   const visited = new Set<string>();
   const walk = (selectionSet: SelectionSetNode) => {
     for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) fields.push(selection);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
-      else if (!visited.has(selection.name.value)) {
+      selections.push(selection);
+      if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (selection.kind === Kind.FRAGMENT_SPREAD && !visited.has(selection.name.value)) {
         visited.add(selection.name.value);
         const fragment = fragments.get(selection.name.value);
         if (fragment) walk(fragment.selectionSet);
@@ -22,7 +21,16 @@ export function rootFields(document: DocumentNode, operation: OperationDefinitio
     }
   };
   walk(operation.selectionSet);
-  return fields;
+  return selections;
+}
+
+/**
+ * The root fields of an operation, found through its fragments, inline and named, whatever their
+ * @skip or @include: `subscription { ... on Subscription { orderTransitions(...) } }` selects
+ * `orderTransitions` as surely as writing it out does, so every check of a root field looks here.
+ */
+export function rootFields(document: DocumentNode, operation: OperationDefinitionNode): FieldNode[] {
+  return rootSelections(document, operation).filter((selection): selection is FieldNode => selection.kind === Kind.FIELD);
 }
 
 /**
@@ -31,18 +39,5 @@ export function rootFields(document: DocumentNode, operation: OperationDefinitio
  * over a WebSocket closed the caller's connection with every subscription on it).
  */
 export function hasConditionalRoot(document: DocumentNode, operation: OperationDefinitionNode): boolean {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const visited = new Set<string>();
-  const conditional = (selectionSet: SelectionSetNode): boolean =>
-    selectionSet.selections.some((selection) => {
-      if (selection.directives?.some((directive) => directive.name.value === 'skip' || directive.name.value === 'include')) return true;
-      if (selection.kind === Kind.FIELD) return false;
-      if (selection.kind === Kind.INLINE_FRAGMENT) return conditional(selection.selectionSet);
-      if (visited.has(selection.name.value)) return false;
-      visited.add(selection.name.value);
-      const fragment = fragments.get(selection.name.value);
-      return fragment ? conditional(fragment.selectionSet) : false;
-    });
-  return conditional(operation.selectionSet);
+  return rootSelections(document, operation).some((selection) => selection.directives?.some((directive) => directive.name.value === 'skip' || directive.name.value === 'include'));
 }
