@@ -1,6 +1,11 @@
 import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { operationCost } from './cost.ts';
+import { MAX_ADDRESSES, MAX_PAYMENT_METHODS } from '../subgraphs/customers/store.ts';
+import { MAX_ADDRESS_CHANGES } from '../subgraphs/orders/address-changes.ts';
+import { MAX_LINES } from '../subgraphs/orders/place-order.ts';
+import { operationCost, readListSizes } from './cost.ts';
+import { subgraphEndpoints } from './subgraphs.ts';
+import { composeSupergraph } from './supergraph.ts';
 
 const schema = buildSchema(`
   type Query { items(first: Int): [Item!]! }
@@ -21,5 +26,32 @@ describe('what an operation costs', () => {
   it('leaves out introspection and the __typename clients add, but counts each alias of __typename as the field it makes', () => {
     expect(cost('{ __schema { types { name } } items(first: 100) { __typename id } }')).toBe(1 + 100);
     expect(cost('{ items(first: 100) { id a: __typename b: __typename } }')).toBe(1 + 100 * 3);
+  });
+});
+
+describe('lists whose size their schema declares', () => {
+  const sdl = `
+    type Query { order: Order }
+    type Order { lines: [Line!]! @listSize(assumedSize: 50) notes: [String!]! }
+    type Line { sku: String quantity: Int }
+  `;
+  const sized = buildSchema(`directive @listSize(assumedSize: Int) on FIELD_DEFINITION ${sdl}`);
+
+  it('counts a list by the size its owner declares with @listSize, and any other list as 10', () => {
+    const sizes = readListSizes(`directive @listSize(assumedSize: Int) on FIELD_DEFINITION ${sdl}`);
+    expect(sizes.get('Order.lines')).toBe(50);
+    expect(operationCost(sized, parse('{ order { lines { sku quantity } } }'), undefined, {}, Infinity, sizes)).toBe(1 + 1 + 50 * 2);
+    expect(operationCost(sized, parse('{ order { notes } }'), undefined, {}, Infinity, sizes)).toBe(1 + 1);
+  });
+
+  it("declares in the composed graph the most each bounded list holds, as its service enforces it", () => {
+    const sizes = readListSizes(composeSupergraph(subgraphEndpoints()));
+    expect(Object.fromEntries(sizes)).toMatchObject({
+      'Order.lines': MAX_LINES,
+      'Order.addressChanges': MAX_ADDRESS_CHANGES,
+      'Customer.addresses': MAX_ADDRESSES,
+      'Customer.paymentMethods': MAX_PAYMENT_METHODS,
+      'Reservation.missing': MAX_LINES,
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
   isNonNullType,
   isObjectType,
   Kind,
+  parse,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
@@ -15,8 +16,34 @@ import {
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 
-/** Items a list field without a `first` argument is assumed to return. */
+/** Items a list field without a `first` argument is assumed to return, unless its SDL says (`@listSize`). */
 export const DEFAULT_LIST_SIZE = 10;
+
+/** `Type.field` → how many items the list holds, as its owner declared it with `@listSize(assumedSize:)`. */
+export type ListSizes = ReadonlyMap<string, number>;
+
+/**
+ * Reads the sizes subgraphs declare for their lists that take no `first:` (federation's
+ * `@listSize(assumedSize: 50)` on `Order.lines`, which holds at most 50), from the composed
+ * supergraph, once at start-up. A list declared in several subgraphs counts as its largest.
+ */
+export function readListSizes(sdl: string | DocumentNode): ListSizes {
+  const document = typeof sdl === 'string' ? parse(sdl) : sdl;
+  const sizes = new Map<string, number>();
+  for (const definition of document.definitions) {
+    if (!('fields' in definition) || !('name' in definition) || !definition.name) continue;
+    for (const field of definition.fields ?? []) {
+      for (const directive of field.directives ?? []) {
+        if (directive.name.value !== 'listSize') continue;
+        const assumed = directive.arguments?.find((argument) => argument.name.value === 'assumedSize')?.value;
+        if (assumed?.kind !== Kind.INT) continue;
+        const coordinate = `${definition.name.value}.${field.name.value}`;
+        sizes.set(coordinate, Math.max(sizes.get(coordinate) ?? 0, Number(assumed.value)));
+      }
+    }
+  }
+  return sizes;
+}
 /**
  * Items a page is assumed to hold when `first` is left out or null: the largest page any list
  * serves by default (kit/paging.ts: 20, and 50 for receipts, exceptions and bin items). Counted
@@ -29,7 +56,7 @@ const isList = (type: GraphQLOutputType): boolean => isListType(isNonNullType(ty
 /**
  * What an operation costs, counting list sizes: every field costs one per item of its parent,
  * and a list field multiplies what is under it by its `first` argument (DEFAULT_PAGE_SIZE without
- * one), or by DEFAULT_LIST_SIZE for a list that takes none.
+ * one), or by the size its SDL declares (`listSizes`) or else DEFAULT_LIST_SIZE for a list that takes none.
  * So `customers(first: 100) { orders(first: 100) { id } }` costs 10,200 however few characters
  * it takes. Fragments count where they are spread; introspection is free (an aliased `__typename` is not). Counting stops
  * once it passes `stopAbove`.
@@ -40,6 +67,7 @@ export function operationCost(
   operationName: string | null | undefined,
   variables: Record<string, unknown>,
   stopAbove = Number.POSITIVE_INFINITY,
+  listSizes: ListSizes = new Map(),
 ): number {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return 0;
@@ -56,7 +84,7 @@ export function operationCost(
         cost += multiplier;
         if (!field || !selection.selectionSet) continue;
         // A page (a list, or a connection whose nodes are the list) counts as its `first`; a list
-        // inside a connection was counted by the connection; any other list as DEFAULT_LIST_SIZE.
+        // inside a connection was counted by the connection; any other list as its declared size.
         let size = 1;
         const paged = field.args.some((argument) => argument.name === 'first');
         if (paged) {
@@ -68,7 +96,7 @@ export function operationCost(
             // bad arguments are graphql's own validation errors
           }
         } else if (isList(field.type) && !parent!.name.endsWith('Connection')) {
-          size = DEFAULT_LIST_SIZE;
+          size = listSizes.get(`${parent!.name}.${field.name}`) ?? DEFAULT_LIST_SIZE;
         }
         walk(selection.selectionSet, getNamedType(field.type), multiplier * Math.max(size, 1), spread);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {

@@ -7,7 +7,7 @@ import { GraphQLError, specifiedRules, validate, type ASTVisitor, type DocumentN
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
-import { DEFAULT_LIST_SIZE, DEFAULT_PAGE_SIZE, operationCost } from './cost.ts';
+import { DEFAULT_LIST_SIZE, DEFAULT_PAGE_SIZE, operationCost, type ListSizes } from './cost.ts';
 import { clientAddress, rateKeyOf, type TrustedProxies } from './client-address.ts';
 import { loadTrustedDocuments } from './config-files.ts';
 
@@ -99,16 +99,16 @@ function documentRules(limits: GatewayLimits) {
  * per-caller rate limit and a time limit on execution. Body size is checked before yoga reads
  * the body (see limitBodySize).
  */
-export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<typeof trustedDocuments>): Plugin {
+export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<typeof trustedDocuments>, listSizes: ListSizes = new Map()): Plugin {
   const rules = documentRules(limits);
   const rate = new RateLimiter(limits.ratePerMinute);
   // Cost depends on variables (`first: $n`), so it is counted when they are known, before execution.
   const costCheck = (args: ExecutionArgs) => {
-    const cost = operationCost(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>, limits.maxCost);
+    const cost = operationCost(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>, limits.maxCost, listSizes);
     if (cost <= limits.maxCost) return undefined;
     return tooComplex(
       'cost',
-      `This operation costs more than the limit of ${limits.maxCost} (every field counts once per item of the lists above it; a page counts as its first: argument, or ${DEFAULT_PAGE_SIZE} without one, and another list as ${DEFAULT_LIST_SIZE}).`,
+      `This operation costs more than the limit of ${limits.maxCost} (every field counts once per item of the lists above it; a page counts as its first: argument, or ${DEFAULT_PAGE_SIZE} without one, and another list as the most it holds, or ${DEFAULT_LIST_SIZE} where that is not declared).`,
     );
   };
   return {

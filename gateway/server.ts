@@ -18,6 +18,7 @@ import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
 import { defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
+import { readListSizes } from './cost.ts';
 import { createDataSource, createSubgraphAgent, type Answer } from './data-source.ts';
 import { ReadMostlyCache, type CacheSettings } from './read-mostly-cache.ts';
 import { RequestContexts, useApolloGatewayExecutor } from './executor-plugin.ts';
@@ -145,7 +146,7 @@ export async function buildGateway(options: GatewayOptions) {
       useGatewayAuth(auth, options.checkAccess === false ? undefined : access),
       useApolloGatewayExecutor(gateway, requests),
       // After the executor plugin: the time limit wraps Apollo's executor.
-      useGatewayLimits(limits, trusted),
+      useGatewayLimits(limits, trusted, readListSizes(supergraphSdl)),
       useFederatedSubscriptions(subscriptions, async (args, identity) => (isAuthenticated(identity) ? followingCheck(args, identity) : undefined)),
     ],
   });

@@ -118,6 +118,16 @@ describe('abuse limits at the gateway', () => {
     expect(codes(await gql(strict.url, query, { n: 50 }))).toEqual(['QUERY_TOO_COMPLEX']);
   });
 
+  it('counts a list that takes no first: as the most its service lets it hold (an order has up to 50 lines)', async () => {
+    const lines = (orders: number) => `{ orders(customerId: "64b000000000000000000001", first: ${orders}) { edges { node { lines { quantity unitPrice { amount } } } } } }`;
+    // orders, then edges, node and lines once, then 50 lines × 3 fields: 154, within the strict gateway's 200.
+    expect((await gql(strict.url, lines(1))).errors).toBeUndefined();
+    // Three orders: 1 + 3 × (3 + 150) = 460. Counted at 10 lines an order, as before, it was 100.
+    const refused = await gql(strict.url, lines(3));
+    expect(codes(refused)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(refused.errors![0]!.extensions?.limit).toBe('cost');
+  });
+
   it('refuses a body larger than the limit before reading it, with 413', async () => {
     const response = await fetch(strict.url, {
       method: 'POST',

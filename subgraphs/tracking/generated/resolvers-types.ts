@@ -51,7 +51,11 @@ export type MutationRecordTransitionsArgs = {
 /** Tracking adds the order's history and whereabouts, as the nodes recorded them. */
 export type Order = {
   __typename?: 'Order';
-  /** Every recorded transition of the order and its shipments and charges, oldest first. */
+  /**
+   * Every recorded transition of the order and its shipments and charges, oldest first. An order
+   * with one shipment has about 10; the gateway's cost counts 50 (more shipments, changes and
+   * returns add more).
+   */
   history: Array<Transition>;
   /**
    * Where `history` is complete up to in tracking's event log: subscribe to `orderTransitions` with
