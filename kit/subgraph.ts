@@ -82,10 +82,14 @@ export function yogaLogging(logger: Logger) {
     debug: (...args: unknown[]) => logger.debug(line(args)),
     info: (...args: unknown[]) => logger.info(line(args)),
     warn: (...args: unknown[]) => logger.warn(line(args)),
-    // Yoga logs at this level every GraphQL error the mask replaced. The mask has logged already
-    // what is the service's fault (kit/errors.ts); the rest is the client's, and its text can
-    // quote what the client sent (a card number in a refused variable): not for the logs.
-    error: (...args: unknown[]) => (args[0] instanceof GraphQLError ? logger.debug('a request error was answered', { code: String(args[0].extensions.code ?? '') }) : logger.error(line(args))),
+    // Yoga logs at this level every error the mask replaced. The mask has logged already what is
+    // the service's fault (kit/errors.ts); the rest is the client's (a GraphQL error, or JSON that
+    // does not parse in a GET's variables), and its text can quote what the client sent (a card
+    // number in a refused variable): not for the logs, and not at a level operators are paged for.
+    error: (...args: unknown[]) =>
+      args[0] instanceof GraphQLError || args[0] instanceof SyntaxError
+        ? logger.debug('a request error was answered', { code: args[0] instanceof GraphQLError ? String(args[0].extensions.code ?? '') : 'BAD_REQUEST' })
+        : logger.error(line(args)),
   };
 }
 

@@ -120,14 +120,23 @@ describe('production mode', () => {
 });
 
 describe('a GET whose variables or extensions are not JSON', () => {
-  it('is a malformed request (400, BAD_REQUEST), not an internal error, at the gateway and at a subgraph', async () => {
-    for (const url of [system.gatewayUrl, productionGateway.url, productionSubgraph.url]) {
-      for (const parameter of ['variables={', 'extensions={"persistedQuery":']) {
-        const response = await fetch(`${url}?query=${encodeURIComponent('{ __typename }')}&${parameter}`, { headers: { authorization: await defaultAuthorization(url) } });
-        expect(response.status, `${url} ${parameter}`).toBe(400);
-        const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
-        expect(body.errors.map((error) => error.extensions), `${url} ${parameter}`).toEqual([{ code: 'BAD_REQUEST' }]);
+  it('is a malformed request (400, BAD_REQUEST), not an internal error, at the gateway and at a subgraph, and not logged as an error', async () => {
+    const lines: string[] = [];
+    const logged = await system.startGateway({ logger: createLogger('gateway', { level: 'debug', write: (line) => lines.push(line) }) });
+    try {
+      for (const url of [system.gatewayUrl, productionGateway.url, productionSubgraph.url, logged.url]) {
+        for (const parameter of ['variables={', 'extensions={"persistedQuery":', 'variables=card-4111111111111111']) {
+          const response = await fetch(`${url}?query=${encodeURIComponent('{ __typename }')}&${parameter}`, { headers: { authorization: await defaultAuthorization(url) } });
+          expect(response.status, `${url} ${parameter}`).toBe(400);
+          const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
+          expect(body.errors.map((error) => error.extensions), `${url} ${parameter}`).toEqual([{ code: 'BAD_REQUEST' }]);
+        }
       }
+      // The client's mistake: no error-level line an operator is paged for, and nothing of what it sent.
+      expect(lines.filter((line) => JSON.parse(line).level === 'error')).toEqual([]);
+      expect(lines.join('\n')).not.toContain('card-41');
+    } finally {
+      await logged.close();
     }
   });
 });
