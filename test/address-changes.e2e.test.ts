@@ -1,6 +1,6 @@
 import { MAX_ADDRESS_CHANGES } from '../subgraphs/orders/address-changes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, TestDatabases } from './harness.ts';
+import { codes, gql, TestDatabases, testTokens } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
 
@@ -143,6 +143,22 @@ describe('changing the shipping address of an order in flight', () => {
     expect(after.shippingAddress.line1).toBe('1 Piccadilly'); // what it shipped to, not the rejected one
   });
 
+  it('a tracking link sees that a change was asked for, and neither its address nor what was ordered', async () => {
+    const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    const res = await changeAddress(id, 'ASYNCHRONOUS', moved('221B Private Lane'));
+    expect(res.errors).toBeUndefined();
+    const link = await testTokens.signTracking(id);
+    const history = await eventually(
+      async () => (await gql<{ order: OrderView }>(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status history { elementType to node detail } shipments { id } } }`, { id }, { token: link })).data?.order.history ?? [],
+      (transitions) => transitions.some((t) => t.to === 'CHANGE_REQUESTED'),
+    );
+    expect(history.find((t) => t.to === 'CHANGE_REQUESTED')!.detail).toBe('asynchronous');
+    expect(JSON.stringify(history)).not.toMatch(/Private Lane|M1 1AE|Manchester/);
+    for (const field of ['lines { quantity }', 'total { amount }', 'shippingAddress { line1 }']) {
+      expect(codes(await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { ${field} } }`, { id }, { token: link })), field).toEqual(['FORBIDDEN']);
+    }
+  });
+
   it('asynchronously, with the stage holding the shipment down: applied once when it is back', async () => {
     await system.stopWorkers('rebin');
     const { id, shipmentId } = await orderHeldBy('rebin', [{ sku: 'MUG-001', quantity: 2 }]);
@@ -220,6 +236,8 @@ describe('changing the shipping address of an order in flight', () => {
     expect(rejected.outcomes[0]).toMatchObject({ elementId: shipmentId, node: 'orders', result: 'REJECTED' });
     const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'));
     expect(shipped.shipments[0]!.address.line1).toBe(before.shippingAddress.line1);
+    // The order says where it went, not where it was asked to go too late.
+    expect(shipped.shippingAddress.line1).toBe(before.shippingAddress.line1);
   });
 
   it('synchronously: applied at every node before the answer', async () => {

@@ -44,6 +44,22 @@ export function statusOf(change: AddressChangeDoc): 'PENDING' | 'APPLIED' | 'REJ
   return 'PARTLY_APPLIED';
 }
 
+/**
+ * The order's shipping address as its customer should read it: the latest change's, unless every
+ * element it was for rejected it (each had left), which changed nothing: then the address before
+ * it, and so on back. The stored one is where shipments made from now on go, recorded when the
+ * change was asked for. Changes recorded before they kept their previous address stay as stored.
+ */
+export function effectiveShippingAddress(order: OrderDoc): ShippingAddressDoc {
+  let address = order.shippingAddress;
+  for (const change of [...(order.addressChanges ?? [])].reverse()) {
+    // Not this change's address (the order had shipped when it was asked for, and kept its own): nothing to undo.
+    if (!change.previousAddress || statusOf(change) !== 'REJECTED' || !sameAddress(address, change.address)) break;
+    address = change.previousAddress;
+  }
+  return address;
+}
+
 export function payloadOf(orderId: string, change: AddressChangeDoc): AddressChangePayload {
   return { changeId: change.id, orderId, version: change.version, address: change.address, requestedAt: change.requestedAt.toISOString() };
 }
@@ -150,6 +166,7 @@ function draft(order: OrderDoc, id: string, address: ShippingAddressDoc, mode: A
     address,
     idempotencyKey: key,
     requestedAt: now,
+    previousAddress: order.shippingAddress,
     // A shipment a cancellation pulled goes nowhere: no address to change.
     scope: split ? order.shipments.filter((shipment) => shipment.status !== 'CANCELLED').map((shipment) => shipment.shipmentId) : [orderId],
     outcomes,
@@ -239,7 +256,9 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
     to: 'CHANGE_REQUESTED',
     node: 'orders',
     at: change.requestedAt,
-    detail: `${change.mode.toLowerCase()}: ${change.address.line1}, ${change.address.postalCode} ${change.address.city}, ${change.address.country}`,
+    // Not the address: whoever holds the order's tracking link reads its history, and an address is
+    // personal data (the change itself, with its address, is for the customer and staff: addressChange).
+    detail: change.mode.toLowerCase(),
   });
   const ownOutcomes = change.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => changeTransition({ changeId, orderId }, 'orders', outcome));
   const messages: NewMessage[] = [track(requested, ...ownOutcomes)];

@@ -6,7 +6,7 @@ import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
+import { effectiveShippingAddress, orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefund } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
@@ -168,6 +168,7 @@ export const resolvers: Resolvers = {
     customer: (order) => ({ id: order.customerId }),
     placedAt: (order) => order.placedAt.toISOString(),
     updatedAt: (order) => order.updatedAt.toISOString(),
+    shippingAddress: (order) => effectiveShippingAddress(order),
     shipmentProgress: (order) => order.shipments,
     addressChanges: (order) => (order.addressChanges ?? []).map((change) => ({ order, change })),
     cancellation: (order) => (order.cancellation ? { order, cancellation: order.cancellation } : null),

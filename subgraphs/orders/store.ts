@@ -89,6 +89,8 @@ export interface AddressChangeDoc {
   address: ShippingAddressDoc;
   idempotencyKey: string | null;
   requestedAt: Date;
+  /** The order's shipping address when this change was asked for (absent on changes recorded before it was kept). */
+  previousAddress?: ShippingAddressDoc;
   /** The elements that each need an outcome: the order's shipments, or the order itself before it had any. */
   scope: string[];
   outcomes: AddressChangeOutcomeDoc[];
@@ -109,6 +111,8 @@ export interface CancellationDoc {
   reason: string;
   idempotencyKey: string;
   requestedAt: Date;
+  /** The order's shipping address when this change was asked for (absent on changes recorded before it was kept). */
+  previousAddress?: ShippingAddressDoc;
   /** The elements that each need an outcome: the order's shipments, or the order itself before it had any. */
   scope: string[];
   outcomes: CancellationOutcomeDoc[];

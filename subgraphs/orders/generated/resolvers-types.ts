@@ -324,6 +324,7 @@ export type Order = {
   /** Nullable like every reference resolved by another service: if customers is down, the rest of the order still answers. */
   customer?: Maybe<Customer>;
   id: Scalars['ID']['output'];
+  /** What was ordered. Not for a tracking link, which shows the order's status, history and shipments only. */
   lines: Array<OrderLine>;
   /** The card charged, as it was when the order was placed. */
   paymentMethod: OrderPaymentMethod;
@@ -334,14 +335,15 @@ export type Order = {
   shipmentProgress: Array<ShipmentProgress>;
   /**
    * Copied from the customer's address book when the order was placed, or the latest address
-   * asked for with changeShippingAddress. Where each shipment actually went is on the shipment.
+   * asked for with changeShippingAddress, unless every shipment it was for rejected it (they had
+   * left): that change changed nothing. Where each shipment actually went is on the shipment.
    */
   shippingAddress: ShippingAddress;
   shippingMethod: ShippingMethod;
   /** The service that holds the order now (orders, payments, inventory, picking, rebin, shipping, exceptions), or null once shipped. */
   stage?: Maybe<Scalars['String']['output']>;
   status: OrderStatus;
-  /** Sum of the line totals. */
+  /** Sum of the line totals. Not for a tracking link. */
   total: Money;
   /**
    * A token for a tracking link (/track?order=<id>&token=<token>): whoever holds it may follow this
