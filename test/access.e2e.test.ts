@@ -157,6 +157,7 @@ describe('tokens that must not pass', () => {
     ['an internal token (only subgraphs take those)', () => testTokens.sign({ subject: 'service:orders', scopes: ['service'] })],
     ['a customer token without its customerId', () => userToken({ role: 'customer' })],
     ["a customer's token naming one of our services as its subject", () => userToken({ role: 'customer', customerId: ada, sub: 'service:orders' })],
+    ["a service-role token naming one of our services as its subject (only the services' own internal tokens do)", () => userToken({ role: 'service', sub: 'service:orders' })],
     ['whose subject is not a string', () => signedSupport({ sub: 42 })],
     ['without a subject', () => signedSupport({})],
     ['whose subject is blank', () => signedSupport({ sub: ' ' })],

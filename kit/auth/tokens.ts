@@ -62,8 +62,9 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   if (payload.sub === anonymous.subject) throw unauthenticated(`The bearer token's subject (sub) may not be "${anonymous.subject}": that names signed-out callers.`);
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
-  // In internal tokens `service:<name>` names one of our services.
-  if (payload.sub.startsWith('service:') && !scopes.includes('service')) throw unauthenticated('Only a service token may name a service as its subject.');
+  // `service:<name>` names one of our own services, in the internal tokens only they sign: a client's
+  // token, whatever its role, may not pass itself off as one (subjects travel on to every subgraph).
+  if (payload.sub.startsWith('service:')) throw unauthenticated('A bearer token may not name one of the services as its subject (service:...).');
   return { subject: payload.sub, scopes, customerId, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
 }
 
