@@ -85,14 +85,21 @@ async function query(text, variables) {
   return response.json();
 }
 
+// Rows in the order the transitions happened, as the history query gives them. Live events come
+// in the order tracking recorded them, and two nodes' reports can cross on the way (the order's
+// SHIPPING after its shipment's SHIPPED): a late one goes where it belongs. Returns whether the
+// transition is the newest shown.
 function addRow(t, fresh) {
-  if (document.querySelector('[data-id="' + CSS.escape(t.id) + '"]')) return;
+  if (document.querySelector('[data-id="' + CSS.escape(t.id) + '"]')) return false;
   const row = document.createElement('tr');
   row.dataset.id = t.id;
+  row.dataset.key = t.at + ' ' + t.id;
   if (fresh) row.className = 'new';
   const cells = [new Date(t.at).toLocaleTimeString(), t.elementType.toLowerCase() + ' ' + t.elementId.slice(-8), (t.from ?? 'new') + ' → ' + t.to, t.node, t.detail ?? ''];
   for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
-  $('history').append(row);
+  const later = [...$('history').children].find((other) => other.dataset.key > row.dataset.key);
+  $('history').insertBefore(row, later ?? null);
+  return !later;
 }
 
 function showShipments(list) {
@@ -122,9 +129,9 @@ async function track(orderId) {
   for (const t of order.history) addRow(t, false);
   current = follow(orderId, cursor, (event) => {
     cursor = event.cursor;
-    addRow(event.transition, true);
+    const newest = addRow(event.transition, true);
     if (event.order) $('status').textContent = event.order.status;
-    $('where').textContent = event.transition.to + ' at ' + event.transition.node;
+    if (newest) $('where').textContent = event.transition.to + ' at ' + event.transition.node;
     if (event.shipment) { shipments.set(event.shipment.id, event.shipment); showShipments([...shipments.values()]); }
   }, () => cursor);
 }

@@ -50,6 +50,34 @@ describe('the /track page', () => {
       // Nodes' outboxes deliver independently, so the last transitions may arrive after SHIPPED.
       const history = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { id } } }`, { id })).data!.order.history;
       await expect.poll(() => page.locator('#history tr').count(), { timeout: 10_000 }).toBe(history.length);
+      // In the order they happened, as the history query has them, whatever order they arrived in live.
+      const rowIds = await page.locator('#history tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.id));
+      expect(rowIds).toEqual(history.map((t: { id: string }) => t.id));
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('puts a transition that arrives late where it happened, and leaves "where" at the newest', async () => {
+    const id = await placeOrder(system.gatewayUrl, [{ sku: 'LAMP-001', quantity: 1 }]);
+    const page = await browser.newPage();
+    try {
+      const token = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { trackingToken } }`, { id })).data!.order.trackingToken as string;
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${token}`));
+      await expect.poll(() => page.locator('#where').textContent(), { timeout: 20_000 }).toBe('SHIPPED at orders');
+      const history = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { id at } } }`, { id })).data!.order.history;
+      await expect.poll(() => page.locator('#history tr').count(), { timeout: 10_000 }).toBe(history.length);
+      // Nodes report to tracking through their own outboxes: an order's SHIPPING can reach tracking
+      // after its shipment's SHIPPED. Such a report, recorded now with the time it happened:
+      const at = new Date(Date.parse(history[0].at) + 1).toISOString();
+      const late = { id: `late-${id}`, elementType: 'ORDER', elementId: id, orderId: id, from: 'PICKING', to: 'SHIPPING', node: 'orders', at };
+      const recorded = await gql(system.urls.tracking, `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`, { input: [late] });
+      expect(recorded.errors).toBeUndefined();
+      const row = page.locator(`#history tr[data-id="late-${id}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.getAttribute('class')).toBe('new'); // arrived live
+      expect(await page.locator('#history tr').nth(1).getAttribute('data-id')).toBe(`late-${id}`);
+      expect(await page.locator('#where').textContent()).toBe('SHIPPED at orders');
     } finally {
       await page.close();
     }
