@@ -37,7 +37,8 @@ interface OrderView {
   cancellation: Cancellation | null;
   charge: { outcome: string; amount: { amount: number } } | null;
   refunds: { id: string; status: string; amount: { amount: number }; attempts: number; refundedAt: string | null }[];
-  history: { elementType: string; to: string; node: string; detail: string | null }[];
+  history: { elementType: string; from: string | null; to: string; node: string; detail: string | null }[];
+  location: { state: string; node: string } | null;
 }
 
 const CANCELLATION_FIELDS = 'id status reason outcomes { elementId node result detail } refundAmount { amount currency }';
@@ -64,7 +65,8 @@ async function orderOf(id: string): Promise<OrderView> {
       cancellation { ${CANCELLATION_FIELDS} }
       charge { outcome amount { amount } }
       refunds { id status amount { amount } attempts refundedAt }
-      history { elementType to node detail }
+      history { elementType from to node detail }
+      location { state node }
     } }`,
     { id },
   );
@@ -106,6 +108,8 @@ async function pulledBy(stage: 'rebin' | 'shipping', shipmentId: string) {
 }
 
 const cancelHistory = (order: OrderView) => order.history.filter((t) => t.elementType === 'CANCEL').map((t) => [t.to, t.node]);
+/** The order's own moves, as its history has them (oldest first). */
+const orderMoves = (order: OrderView) => order.history.filter((t) => t.elementType === 'ORDER').map((t) => `${t.from ?? 'NEW'}>${t.to}`);
 const statusIs = (status: string) => (c: Cancellation) => c.status === status;
 const refunded = (order: OrderView) => order.refunds.length > 0 && order.refunds.every((r) => r.status === 'REFUNDED');
 
@@ -139,10 +143,47 @@ describe('cancelling an order', () => {
       // What the cancellation says comes back, once the charge it followed has landed.
       expect(settled.cancellation).toMatchObject({ id: cancellation.id, status: 'CANCELLED', refundAmount: { amount: settled.total.amount } });
       expect((await cancellationOf(cancellation.id)).refundAmount).toMatchObject({ amount: settled.total.amount });
+      // Its history has every move, in order; the charge that landed later does not move it to payments.
+      expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CHARGING', 'CHARGING>CANCELLED']);
+      expect(settled.location).toEqual({ state: 'CANCELLED', node: 'orders' });
     } finally {
       await system.stopWorkers('payments');
       system.addWorker('payments');
     }
+  });
+
+  it('before it was ever charged (the coordinator not running): its history still begins with PLACED', async () => {
+    await system.stopWorkers('orders');
+    let id: string;
+    try {
+      id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
+      const res = await cancel(id, `never-charged-${id}`, asAda);
+      expect(res.data?.cancelOrder.status).toBe('CANCELLED');
+    } finally {
+      system.addWorker('orders');
+    }
+    const settled = await eventually(() => orderOf(id), (o) => cancelHistory(o).some(([to]) => to === 'CANCEL_APPLIED') && orderMoves(o).length >= 2);
+    expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CANCELLED']);
+    expect(settled.location).toEqual({ state: 'CANCELLED', node: 'orders' });
+    expect(settled.charge).toBeNull();
+  });
+
+  it('while it waits for its reservation (inventory down): no move of it is missing from its history, and none comes after the cancellation', async () => {
+    const before = await reserved('BOOK-001');
+    await system.stop('inventory');
+    let id: string;
+    try {
+      id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
+      await eventually(() => orderOf(id), (o) => o.status === 'RESERVING');
+      expect((await cancel(id, `reserving-${id}`, asAda)).data?.cancelOrder.status).toBe('CANCELLED');
+    } finally {
+      await system.restart('inventory');
+    }
+    const settled = await eventually(() => orderOf(id), (o) => refunded(o) && cancelHistory(o).some(([to]) => to === 'CANCEL_APPLIED'));
+    expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CHARGING', 'CHARGING>RESERVING', 'RESERVING>CANCELLED']);
+    expect(settled.location).toEqual({ state: 'CANCELLED', node: 'orders' });
+    expect(settled.refunds.map((r) => r.amount.amount)).toEqual([settled.total.amount]);
+    await eventually(() => reserved('BOOK-001'), (units) => units === before);
   });
 
   it('at picking: pulled there, its stock given back, refunded in full, and all of it seen live over orderTransitions', async () => {

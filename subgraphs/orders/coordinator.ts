@@ -6,10 +6,11 @@ import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
-import { inOrder, track, transition, type TransitionState } from '../../pipeline/tracking.ts';
+import { inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, refundOfLateCharge, stopRefund } from './cancellations.ts';
-import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
+import { orderMove } from './order-transitions.ts';
+import type { CoordinationStep, OrderDoc, OrderPatch, OrderStore } from './store.ts';
 
 /**
  * The orders service coordinates each order's journey (directed routing): it asks
@@ -29,7 +30,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     if (!order) throw new Error(`order ${orderId} is not stored yet`);
     return order;
   };
-  const moveIf = (order: OrderDoc, from: OrderDoc['status'][], patch: Partial<OrderDoc>) =>
+  const moveIf = (order: OrderDoc, from: OrderDoc['status'][], patch: OrderPatch) =>
     store.change(order._id, (current) => (from.includes(current.status) && current.chargeAttempts === order.chargeAttempts ? patch : null), order);
 
   async function charge(lease: Lease<CoordinationStep>, orderId: string): Promise<Outcome<unknown>> {
@@ -37,7 +38,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     const requestId = `${orderId}:charge:${attempt}`;
     const order = await store.change(new ObjectId(orderId), (current) =>
       ['PLACED', 'PAYMENT_DECLINED', 'CHARGING'].includes(current.status) && (current.chargeAttempts ?? 0) <= attempt
-        ? { status: 'CHARGING', stage: 'payments', chargeAttempts: attempt }
+        ? { status: 'CHARGING', stage: 'payments', chargeAttempts: attempt, transition: { detail: null, key: retryKey(current.status, attempt), carried: true } }
         : null,
     );
     if (!order) {
@@ -45,13 +46,11 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       return {}; // a newer charge attempt, or already past charging
     }
     const { token, last4, expMonth, expYear } = order.paymentMethod;
-    const orderTransition = (from: string | null, to: TransitionState, at?: Date) =>
-      transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', at, key: from === 'PAYMENT_DECLINED' ? `attempt-${attempt}` : undefined });
     return {
       messages: [
         attempt === 1
-          ? track(orderTransition(null, 'PLACED', order.placedAt), orderTransition('PLACED', 'CHARGING'))
-          : track(orderTransition('PAYMENT_DECLINED', 'CHARGING')),
+          ? track(orderMove(order, null, 'PLACED'), orderMove(order, 'PLACED', 'CHARGING'))
+          : track(orderMove(order, 'PAYMENT_DECLINED', 'CHARGING', { key: retryKey('PAYMENT_DECLINED', attempt) })),
         {
           id: `charge-request:${requestId}`,
           target: 'payments',
@@ -68,20 +67,25 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     let order = await load(orderId);
     if (result.requestId !== `${orderId}:charge:${order.chargeAttempts}`) return {}; // an outdated attempt's result
     if (result.outcome === 'DECLINED') {
-      if (order.status === 'CHARGING') order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions' })) ?? (await load(orderId));
-      if (order.status !== 'PAYMENT_DECLINED') return {};
       const reason = `card declined: ${result.declineReason ?? 'no reason given'}`;
+      const declined = { detail: reason, key: lease.id };
+      if (order.status === 'CHARGING') order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions', transition: { ...declined, carried: true } })) ?? (await load(orderId));
+      if (order.status !== 'PAYMENT_DECLINED') return {};
       return {
         messages: [
-          track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: 'CHARGING', to: 'PAYMENT_DECLINED', node: 'orders', detail: reason, key: lease.id })),
+          track(orderMove(order, 'CHARGING', 'PAYMENT_DECLINED', declined)),
           exceptionFor({ service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, occurrence: lease.id }),
         ],
       };
     }
-    if (order.status === 'CHARGING') order = (await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId })) ?? (await load(orderId));
+    const approved = { detail: `charge ${result.chargeId}` };
+    if (order.status === 'CHARGING') {
+      order = (await moveIf(order, ['CHARGING'], { status: 'RESERVING', stage: 'inventory', chargeId: result.chargeId, transition: { ...approved, carried: true } })) ?? (await load(orderId));
+    }
     // Cancelled before the charge landed, also while the move above was being made: given back.
+    // (Had it moved to RESERVING first, the cancellation's message to tracking carried that move.)
     if (order.status === 'CANCELLED') return lateCharge(order, result.chargeId);
-    const charged = track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: 'CHARGING', to: 'RESERVING', node: 'orders', detail: `charge ${result.chargeId}` }));
+    const charged = track(orderMove(order, 'CHARGING', 'RESERVING', approved));
     const reserved = await reserve(lease.id, 'charge-results', orderId);
     // One message to tracking: RESERVING must be recorded before PICKING.
     return { messages: inOrder([charged, ...(reserved.messages ?? [])]) };
@@ -96,12 +100,13 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       input: { reservationId: orderId, lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })) },
     });
     if (reserveStock.status === 'INSUFFICIENT') {
-      if (order.status === 'RESERVING') order = (await moveIf(order, ['RESERVING'], { status: 'OUT_OF_STOCK', stage: 'exceptions' })) ?? (await load(orderId));
+      const missing = { detail: `not enough stock for ${reserveStock.missing.join(', ')}`, key: elementId };
+      if (order.status === 'RESERVING') order = (await moveIf(order, ['RESERVING'], { status: 'OUT_OF_STOCK', stage: 'exceptions', transition: { ...missing, carried: true } })) ?? (await load(orderId));
       if (order.status !== 'OUT_OF_STOCK') return {};
-      const reason = `not enough stock for ${reserveStock.missing.join(', ')}`;
+      const reason = missing.detail;
       return {
         messages: [
-          track(transition({ elementType: 'ORDER', elementId: orderId, orderId, from: fromState(elementId), to: 'OUT_OF_STOCK', node: 'orders', detail: reason, key: elementId })),
+          track(orderMove(order, fromState(elementId), 'OUT_OF_STOCK', missing)),
           exceptionFor({ service: 'orders', queue, elementId, orderId, reason, occurrence: elementId }),
         ],
       };
@@ -119,6 +124,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
             detail: null,
             lines: s.lines.map(({ sku, quantity }) => ({ sku, quantity })),
           })),
+          transition: { detail: null, carried: true },
         })) ?? (await load(orderId));
     }
     // Cancelled while the reservation was being made: give the stock back at once.
@@ -128,10 +134,15 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     const shipments = shipmentsFor(order, reserveStock);
     const changes = await settleRouting(store, order, [orderId, ...shipments.map((s) => s.shipmentId)], order.addressVersion ?? 0, 'when it sent the order to picking');
     const transitions = [
-      transition({ elementType: 'ORDER', elementId: orderId, orderId, from: fromState(elementId), to: 'PICKING', node: 'orders' }),
+      orderMove(order, fromState(elementId), 'PICKING'),
       ...shipments.map((s) => transition({ elementType: 'SHIPMENT', elementId: s.shipmentId, orderId, from: null, to: 'PICKING', node: 'orders', detail: s.distributionCenter })),
     ];
     return { messages: [track(...transitions, ...changes), ...shipments.map((shipment) => sendTo('picking', shipment))] };
+  }
+
+  /** The key that tells a charge attempt after a decline from the first (as in its transition's id). */
+  function retryKey(from: string, attempt: number): string | undefined {
+    return from === 'PAYMENT_DECLINED' ? `attempt-${attempt}` : undefined;
   }
 
   /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry. */

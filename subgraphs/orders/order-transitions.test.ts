@@ -49,9 +49,10 @@ async function toldTracking(orderId: string): Promise<string[]> {
   const transitions = posted.flatMap((item) =>
     item.outbox.flatMap((message) => ((message.variables as { input: { elementType: string; from: string; to: string }[] }).input ?? []).filter((t) => t.elementType === 'ORDER')),
   );
-  // A message carries the order's transitions up to its own (so they reach tracking in order
-  // whichever message arrives first); tracking records each transition once by id.
-  return [...new Set(transitions.map((t) => `${t.from}>${t.to}`))].sort();
+  // A message carries the order's transitions up to its own, its placement first (so they reach
+  // tracking in order whichever message arrives first); tracking records each transition once by id.
+  for (const item of posted) for (const message of item.outbox) expect((message.variables as { input: { from: string | null; to: string }[] }).input[0]).toMatchObject({ from: null, to: 'PLACED' });
+  return [...new Set(transitions.filter((t) => t.from !== null).map((t) => `${t.from}>${t.to}`))].sort();
 }
 
 describe("the order's own transitions", () => {

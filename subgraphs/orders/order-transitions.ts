@@ -1,10 +1,35 @@
-import { track, transition } from '../../pipeline/tracking.ts';
+import { track, transition, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
 
-// The order's own transitions that no coordinator step records: those its shipments' progress
-// makes (PICKING → REBIN → SHIPPING → PARTLY_SHIPPED → SHIPPED) and a cancellation. They go to
-// tracking through this service's outbox, like every node's, so an app can wait for "the order
-// shipped" (or was cancelled) without reading shipments.
+// The order's transitions. The coordinator's steps send the moves they make (CHARGING, RESERVING,
+// PICKING, ...) with their own messages; the rest are the order's own: those its shipments'
+// progress makes (PICKING → REBIN → SHIPPING → PARTLY_SHIPPED → SHIPPED) and a cancellation. They
+// go to tracking through this service's outbox, like every node's, so an app can wait for "the
+// order shipped" (or was cancelled) without reading shipments.
+
+/**
+ * The order's transitions as tracking records them, oldest first: its placement, then every move
+ * it recorded (its own and the coordinator's), each with the time it was made.
+ */
+export function recordedTransitions(order: OrderDoc): TransitionPayload[] {
+  const orderId = order._id.toHexString();
+  const of = (from: string | null, to: TransitionState, at: Date, detail: string | null, key?: string | null) =>
+    transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', at, detail, key: key ?? undefined });
+  return [of(null, 'PLACED', order.placedAt, null), ...(order.transitions ?? []).map((t) => of(t.from, t.to, t.at, t.detail, t.key))];
+}
+
+/**
+ * One of the order's moves as the coordinator reports it: as the order recorded it when it was
+ * made (the same id, time and detail as in the order's other messages to tracking), or, for a
+ * move the order holds no record of (made before moves were recorded, or none made), as of now.
+ */
+export function orderMove(order: OrderDoc, from: string | null, to: TransitionState, options: { detail?: string | null; key?: string } = {}): TransitionPayload {
+  const id = transition({ elementType: 'ORDER', elementId: order._id.toHexString(), from, to, node: 'orders', key: options.key }).id;
+  const recorded = recordedTransitions(order).find((candidate) => candidate.id === id);
+  if (recorded) return recorded;
+  const orderId = order._id.toHexString();
+  return transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', detail: options.detail ?? null, key: options.key });
+}
 
 /**
  * Hands every transition of the order not yet sent to the outbox, then marks them sent. The
@@ -17,15 +42,16 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): 
   const all = order.transitions ?? [];
   const unsent = all.filter((t) => !t.sentAt);
   if (unsent.length === 0) return;
-  const orderId = order._id.toHexString();
-  const recorded = all.map((t) => transition({ elementType: 'ORDER', elementId: orderId, orderId, from: t.from, to: t.to, node: 'orders', at: t.at, detail: t.detail }));
+  const recorded = recordedTransitions(order);
   for (const [i, t] of all.entries()) {
     if (t.sentAt) continue;
     // The relay delivers elements side by side, so two of these may reach tracking in either
-    // order. Each carries the order's transitions up to its own, oldest first, and tracking
-    // records each transition once: whichever arrives first records them in the order they
-    // happened, and a subscriber never sees SHIPPED before PARTLY_SHIPPED.
-    await store.reports.post(`order-transition:${recorded[i]!.id}`, [track(...recorded.slice(0, i + 1))]);
+    // order, and the coordinator's steps send its moves apart from these. Each carries the order's
+    // transitions up to its own, oldest first, its placement first, and tracking records each
+    // transition once: whichever arrives first records them in the order they happened, so a
+    // subscriber never sees SHIPPED before PARTLY_SHIPPED, nor a cancellation before the move it
+    // cancelled (also one whose step never finished: the order was cancelled meanwhile).
+    await store.reports.post(`order-transition:${recorded[i + 1]!.id}`, [track(...recorded.slice(0, i + 2))]);
   }
   await store.markTransitionsSent(order, unsent);
 }

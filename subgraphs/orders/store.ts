@@ -177,10 +177,12 @@ export interface OrderDoc {
   chargeId: string | null;
   shipments: ShipmentProgressDoc[];
   /**
-   * The order's own status changes that this service tells tracking of (see
-   * order-transitions.ts), oldest first, each written with the change itself. One stays
-   * unsent until the outbox holds it, so none is lost to a crash in between, also when a
-   * later change overtakes it. At most one per pair of statuses: an order only moves forward.
+   * The order's status changes (see order-transitions.ts), oldest first, each written with the
+   * change itself. One of its own (a shipment's progress, a cancellation) stays unsent until the
+   * outbox holds it, so none is lost to a crash in between, also when a later change overtakes
+   * it. The coordinator's moves are written here as sent (`carried`): its step's messages carry
+   * them. Each message to tracking carries the order's transitions up to its own, so a move
+   * whose step never finished (the order was cancelled meanwhile) reaches tracking with the next.
    */
   transitions?: OrderTransitionDoc[];
   placedAt: Date;
@@ -192,8 +194,12 @@ export interface OrderTransitionDoc {
   to: OrderStatusCode;
   at: Date;
   detail: string | null;
+  /** Tells apart repeats of the same move (a second charge attempt), as in its transition id. */
+  key?: string | null;
   /** When the outbox took it for tracking; null until then. */
   sentAt: Date | null;
+  /** A coordinator's move: the step that made it sends it with its own messages. */
+  carried?: boolean;
 }
 
 export interface CustomerRef {
@@ -223,10 +229,10 @@ type OrderState = Omit<OrderDoc, '_id' | 'version'>;
 
 /**
  * A change to an order. One that moves its status and gives `transition` records the move as
- * one of the order's own transitions for tracking (with why, its detail); moves the coordinator
- * tells tracking of itself give none.
+ * one of the order's transitions for tracking (with why, its detail); `carried`: the coordinator's
+ * step sends it itself.
  */
-export type OrderPatch = Omit<Partial<OrderState>, 'transitions'> & { transition?: { detail: string | null } };
+export type OrderPatch = Omit<Partial<OrderState>, 'transitions'> & { transition?: { detail: string | null; key?: string; carried?: boolean } };
 
 export class OrderStore {
   readonly orders: Collection<OrderDoc>;
@@ -339,7 +345,9 @@ export class OrderStore {
       const now = new Date();
       const moved = patch.status && patch.status !== current.status;
       const recorded: OrderTransitionDoc[] =
-        moved && transition ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, sentAt: null }] : [];
+        moved && transition
+          ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null, ...(transition.carried ? { carried: true } : {}) }]
+          : [];
       const transitions = [...(current.transitions ?? []), ...recorded];
       return { ...state, ...fields, ...(transitions.length ? { transitions } : {}), updatedAt: now };
     }, known as Head<OrderState, ObjectId> | undefined);

@@ -84,7 +84,10 @@ export const resolvers: Resolvers = {
     historyCursor: async (order, _, { historyByOrder }) => String((await historyByOrder.load(order.id)).completeThrough),
     location: async (order, _, { historyByOrder }) => {
       const moves = (await historyByOrder.load(order.id)).transitions.filter((t) => !notMoves.has(t.elementType));
-      const last = moves[moves.length - 1];
+      // A cancelled order stays where it was cancelled: a charge that lands after it (and is
+      // given back) does not move it to payments.
+      const cancelled = moves.filter((t) => t.elementType === 'ORDER' && t.to === 'CANCELLED');
+      const last = cancelled[cancelled.length - 1] ?? moves[moves.length - 1];
       return last ? { state: last.to, node: last.node, since: last.at.toISOString() } : null;
     },
   },
