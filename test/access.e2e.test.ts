@@ -276,6 +276,11 @@ describe('customer A and customer B', () => {
         expect(sneakyErrors?.[0]?.extensions?.code, wrapped).toBe('FORBIDDEN');
         expect(sneaky.events, wrapped).toEqual([]);
       }
+      // Not an order id at all: the client's mistake (BAD_USER_INPUT), as staff are told too.
+      const malformed = collect(asAda, follow, { orderId: 'zzz' });
+      await malformed.until((c) => c.error !== undefined || c.results.length > 0);
+      const malformedErrors = (malformed.error as { extensions?: { code?: string } }[] | undefined) ?? malformed.results[0]?.errors;
+      expect(malformedErrors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       // Grace's subscription is accepted and stays open (no transitions come: no workers run here).
       const allowed = collect(asGrace, follow, { orderId: graceOrder });
       await new Promise((resolve) => setTimeout(resolve, 1_500));

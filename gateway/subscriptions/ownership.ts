@@ -23,7 +23,7 @@ export function orderFollowingCheck(ordersUrl: string, agent: Agent, internalAut
 
     async function mayFollow(orderId: string | undefined): Promise<GraphQLError | undefined> {
       if (orderId === undefined) return forbidden('You may follow only your own orders.');
-      let body: { data?: { order?: { id: string } | null }; errors?: { extensions?: { code?: string } }[] };
+      let body: { data?: { order?: { id: string } | null }; errors?: { message?: string; extensions?: { code?: string } }[] };
       try {
         const response = await undiciFetch(ordersUrl, {
           method: 'POST',
@@ -36,6 +36,9 @@ export function orderFollowingCheck(ordersUrl: string, agent: Agent, internalAut
         return clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The orders service is unavailable, so whether you may follow this order cannot be checked; try again.', { serviceName: 'orders' });
       }
       if (body.data?.order?.id === orderId) return undefined;
+      // Not an order id at all: the client's mistake, said as orders says it (as to staff, whom tracking tells).
+      const malformed = body.errors?.find((error) => error.extensions?.code === ErrorCode.BAD_USER_INPUT);
+      if (malformed) return clientError(ErrorCode.BAD_USER_INPUT, malformed.message ?? 'orderId is not an order id.', { field: 'orderId' });
       return forbidden('You may follow only your own orders.');
     }
   };
