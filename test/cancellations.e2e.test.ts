@@ -152,6 +152,23 @@ describe('cancelling an order', () => {
     }
   });
 
+  it("is measured against the order's own charge, not another a person made naming the order", async () => {
+    const id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
+    const charged = await eventually(() => orderOf(id), (o) => o.charge?.outcome === 'APPROVED');
+    const fee = `fee-${id}`;
+    const card = { token: 'tok_fee', last4: '4242', expMonth: 12, expYear: 2031 };
+    const requested = await gql(system.gatewayUrl, `mutation($input: ChargeRequestInput!) { requestCharge(input: $input) { id } }`, {
+      input: { requestId: fee, orderId: id, amount: { amount: 150, currency: 'GBP' }, card },
+    });
+    expect(requested.errors).toBeUndefined();
+    await eventually(async () => (await gql(system.gatewayUrl, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: fee })).data?.chargeRequest?.status, (status) => status === 'COMPLETED');
+    expect((await orderOf(id)).charge).toEqual(charged.charge);
+    expect((await cancel(id, `after-fee-${id}`, asAda)).errors).toBeUndefined();
+    const settled = await eventually(() => orderOf(id), refunded);
+    expect(settled.refunds.map((r) => r.amount.amount)).toEqual([charged.charge!.amount.amount]);
+    expect(settled.charge).toEqual(charged.charge);
+  });
+
   it('before it was ever charged (the coordinator not running): its history still begins with PLACED', async () => {
     await system.stopWorkers('orders');
     let id: string;

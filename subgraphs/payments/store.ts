@@ -217,11 +217,18 @@ export class PaymentsStore {
   }
 
   /** Latest charge of each of many orders, in one query. */
+  /**
+   * Each order's latest charge of those the order itself asked for (its coordinator's requests,
+   * `<orderId>:charge:<attempt>`): another charge a person made naming the order (a fee) is not
+   * what the order was charged, and its refunds are measured against the order's.
+   */
   async latestChargesForOrders(orderIds: readonly string[]): Promise<ChargeDoc[]> {
     if (orderIds.length === 0) return [];
     const charges = (await findWhereIn(this.charges, 'orderId', orderIds)).sort((a, b) => b.chargedAt.getTime() - a.chargedAt.getTime());
     const latest = new Map<string, ChargeDoc>();
-    for (const charge of charges) if (charge.orderId && !latest.has(charge.orderId)) latest.set(charge.orderId, charge);
+    for (const charge of charges) {
+      if (charge.orderId && charge._id.startsWith(`${charge.orderId}:charge:`) && !latest.has(charge.orderId)) latest.set(charge.orderId, charge);
+    }
     return [...latest.values()];
   }
 

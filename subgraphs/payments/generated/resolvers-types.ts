@@ -141,7 +141,7 @@ export type MutationRetryChargeRequestArgs = {
 /** Any caller can use payments; orders is one of them. Payments adds the charge to an order. */
 export type Order = {
   __typename?: 'Order';
-  /** The most recent charge for this order, if any. */
+  /** The order's charge: the latest the order asked for (a retried card makes another), if any. Charges a person made naming the order (requestCharge with its orderId) are not it. */
   charge?: Maybe<Charge>;
   id: Scalars['ID']['output'];
   /** Refunds of this order's charge, oldest first, each with its state. */
