@@ -111,8 +111,6 @@ export interface CancellationDoc {
   reason: string;
   idempotencyKey: string;
   requestedAt: Date;
-  /** The order's shipping address when this change was asked for (absent on changes recorded before it was kept). */
-  previousAddress?: ShippingAddressDoc;
   /** The elements that each need an outcome: the order's shipments, or the order itself before it had any. */
   scope: string[];
   outcomes: CancellationOutcomeDoc[];
@@ -180,9 +178,9 @@ export interface OrderDoc {
    * The order's status changes (see order-transitions.ts), oldest first, each written with the
    * change itself. One of its own (a shipment's progress, a cancellation) stays unsent until the
    * outbox holds it, so none is lost to a crash in between, also when a later change overtakes
-   * it. The coordinator's moves are written here as sent (`carried`): its step's messages carry
-   * them. Each message to tracking carries the order's transitions up to its own, so a move
-   * whose step never finished (the order was cancelled meanwhile) reaches tracking with the next.
+   * it. The coordinator's moves are written here as sent: its step's messages carry them. Each
+   * message to tracking carries the order's transitions up to its own, so a move whose step
+   * never finished (the order was cancelled meanwhile) reaches tracking with the next.
    */
   transitions?: OrderTransitionDoc[];
   placedAt: Date;
@@ -196,10 +194,8 @@ export interface OrderTransitionDoc {
   detail: string | null;
   /** Tells apart repeats of the same move (a second charge attempt), as in its transition id. */
   key?: string | null;
-  /** When the outbox took it for tracking; null until then. */
+  /** When the outbox took it for tracking (a coordinator's move: when it was made, its step's messages carry it); null until then. */
   sentAt: Date | null;
-  /** A coordinator's move: the step that made it sends it with its own messages. */
-  carried?: boolean;
 }
 
 export interface CustomerRef {
@@ -346,7 +342,7 @@ export class OrderStore {
       const moved = patch.status && patch.status !== current.status;
       const recorded: OrderTransitionDoc[] =
         moved && transition
-          ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null, ...(transition.carried ? { carried: true } : {}) }]
+          ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null }]
           : [];
       const transitions = [...(current.transitions ?? []), ...recorded];
       return { ...state, ...fields, ...(transitions.length ? { transitions } : {}), updatedAt: now };
