@@ -44,6 +44,7 @@ export function readListSizes(sdl: string | DocumentNode): ListSizes {
   }
   return sizes;
 }
+
 /**
  * Items a page is assumed to hold when `first` is left out or null: the largest page any list
  * serves by default (kit/paging.ts: 20, and 50 for receipts, exceptions and bin items). Counted
