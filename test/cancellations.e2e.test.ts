@@ -247,6 +247,8 @@ describe('cancelling an order', () => {
       ['CANCEL_APPLIED', 'picking'],
     ]);
     await eventually(() => reserved('LAMP-001'), (units) => units === before);
+    // Its reservation says so too: every centre's part of it was given back.
+    expect((await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { reservation { status } } }`, { id })).data!.order.reservation).toEqual({ status: 'RELEASED' });
     // Nothing was picked or shipped for it.
     expect((await gql(system.gatewayUrl, `query($id: ID!) { shipment(id: $id) { id } }`, { id: shipmentId })).data!.shipment).toBeNull();
   });

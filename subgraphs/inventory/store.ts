@@ -69,15 +69,32 @@ export const binItemId = (distributionCenter: string, bin: string, sku: string) 
 
 type BinState = Omit<BinItemDoc, '_id' | 'version'>;
 
+/** One distribution centre's part of a reservation given back (a cancellation pulled its shipment). */
+interface CentreReleaseDoc {
+  _id: string; // `${reservationId}|${distributionCenter}`
+  reservationId: string;
+  distributionCenter: string;
+  at: Date;
+}
+
+const centreReleaseId = (reservationId: string, distributionCenter: string) => `${reservationId}|${distributionCenter}`;
+
 export class InventoryStore {
   readonly binItems: Collection<BinItemDoc>;
   readonly reservations: Collection<ReservationDoc>;
+  /**
+   * Which centres' parts of a reservation were given back. Kept apart, one insert each, so two
+   * centres released at once both count (FerretDB applies no update atomically); a reservation
+   * whose every centre is here reads as RELEASED.
+   */
+  private readonly centreReleases: Collection<CentreReleaseDoc>;
   /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
   private readonly versions: VersionedDocuments<BinState>;
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
     this.reservations = db.collection<ReservationDoc>('reservations');
+    this.centreReleases = db.collection<CentreReleaseDoc>('reservation_centre_releases');
     this.versions = new VersionedDocuments<BinState>(this.binItems as unknown as Collection<Head<BinState>>, db.collection('binItemHistory'));
   }
 
@@ -226,7 +243,13 @@ export class InventoryStore {
     if (distributionCenter) {
       const here = reservation.allocations.filter((allocation) => allocation.distributionCenter === distributionCenter);
       await Promise.all(here.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)));
-      return here.length > 0;
+      if (here.length === 0) return false;
+      try {
+        await this.centreReleases.insertOne({ _id: centreReleaseId(reservationId, distributionCenter), reservationId, distributionCenter, at: new Date() });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error; // released before: the same
+      }
+      return true;
     }
     await Promise.all(
       reservation.allocations.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)),
@@ -278,9 +301,16 @@ export class InventoryStore {
     return true;
   }
 
+  /** Reservations as they stand: one whose every centre's part was given back is RELEASED, however it was given back. */
   async reservationsFor(ids: readonly string[]): Promise<ReservationDoc[]> {
     if (ids.length === 0) return [];
-    return findByIds(this.reservations, ids);
+    const reservations = await findByIds(this.reservations, ids);
+    const centresOf = (reservation: ReservationDoc) => [...new Set(reservation.allocations.map((allocation) => allocation.distributionCenter))];
+    const held = reservations.filter((reservation) => reservation.status === 'RESERVED' && reservation.allocations.length > 0);
+    const releases = new Set((await findByIds(this.centreReleases, held.flatMap((r) => centresOf(r).map((centre) => centreReleaseId(r._id, centre))))).map((release) => release._id));
+    return reservations.map((reservation) =>
+      held.includes(reservation) && centresOf(reservation).every((centre) => releases.has(centreReleaseId(reservation._id, centre))) ? { ...reservation, status: 'RELEASED' } : reservation,
+    );
   }
 
   async upsert(item: BinItemDoc): Promise<void> {

@@ -170,7 +170,7 @@ export type ReservationStatus =
   | 'INSUFFICIENT'
   /** Being made right now. */
   | 'PENDING'
-  /** The order was cancelled and its units given back. */
+  /** The order was cancelled and its units given back (before it was split, or every shipment's part as a cancellation pulled it). */
   | 'RELEASED'
   | 'RESERVED';
 
