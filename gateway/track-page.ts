@@ -50,14 +50,15 @@ const trackPageHtml = /* html */ `<!doctype html>
     <div><b>Shipments</b><span id="shipments"></span></div>
   </div>
   <div id="connection"></div>
-  <table><thead><tr><th>When</th><th>What</th><th>Change</th><th>Node</th><th>Detail</th></tr></thead><tbody id="history"></tbody></table>
+  <table><thead><tr><th>When</th><th>What</th><th>Change</th><th>Node</th></tr></thead><tbody id="history"></tbody></table>
 </section>
 <script>
 const endpoint = new URL('/graphql', location.href);
 const params = new URLSearchParams(location.search);
 const token = params.get('token');
 const $ = (id) => document.getElementById(id);
-const transitionFields = 'id elementType elementId from to node at detail';
+// Not the detail: a tracking link may not read it (it can name what was ordered, or how it was paid).
+const transitionFields = 'id elementType elementId from to node at';
 const orderQuery = \`query TrackOrder($id: ID!) {
   order(id: $id) {
     id status stage
@@ -71,7 +72,7 @@ const subscription = \`subscription FollowOrder($orderId: ID!, $after: String) {
   orderTransitions(orderId: $orderId, after: $after) {
     cursor
     transition { \${transitionFields} }
-    order { status stage }
+    order { status stage location { state node } }
     shipment { id carrier trackingNumber }
   }
 }\`;
@@ -87,19 +88,17 @@ async function query(text, variables) {
 
 // Rows in the order the transitions happened, as the history query gives them. Live events come
 // in the order tracking recorded them, and two nodes' reports can cross on the way (the order's
-// SHIPPING after its shipment's SHIPPED): a late one goes where it belongs. Returns whether the
-// transition is the newest shown.
+// SHIPPING after its shipment's SHIPPED): a late one goes where it belongs.
 function addRow(t, fresh) {
-  if (document.querySelector('[data-id="' + CSS.escape(t.id) + '"]')) return false;
+  if (document.querySelector('[data-id="' + CSS.escape(t.id) + '"]')) return;
   const row = document.createElement('tr');
   row.dataset.id = t.id;
   row.dataset.key = t.at + ' ' + t.id;
   if (fresh) row.className = 'new';
-  const cells = [new Date(t.at).toLocaleTimeString(), t.elementType.toLowerCase() + ' ' + t.elementId.slice(-8), (t.from ?? 'new') + ' → ' + t.to, t.node, t.detail ?? ''];
+  const cells = [new Date(t.at).toLocaleTimeString(), t.elementType.toLowerCase() + ' ' + t.elementId.slice(-8), (t.from ?? 'new') + ' → ' + t.to, t.node];
   for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
   const later = [...$('history').children].find((other) => other.dataset.key > row.dataset.key);
   $('history').insertBefore(row, later ?? null);
-  return !later;
 }
 
 function showShipments(list) {
@@ -129,9 +128,10 @@ async function track(orderId) {
   for (const t of order.history) addRow(t, false);
   current = follow(orderId, cursor, (event) => {
     cursor = event.cursor;
-    const newest = addRow(event.transition, true);
+    addRow(event.transition, true);
     if (event.order) $('status').textContent = event.order.status;
-    if (newest) $('where').textContent = event.transition.to + ' at ' + event.transition.node;
+    // Where tracking says the order is now, as on a reload: not a late arrival, nor a refund or a change.
+    if (event.order?.location) $('where').textContent = event.order.location.state + ' at ' + event.order.location.node;
     if (event.shipment) { shipments.set(event.shipment.id, event.shipment); showShipments([...shipments.values()]); }
   }, () => cursor);
 }

@@ -55,7 +55,7 @@ export const applyAddressChangeOperation = (stage: string) => `mutation ApplyAdd
  * How tracking records what a change did to one element. Its id names the change and the
  * element, not the result: tracking keeps one outcome per element, as orders does.
  */
-export function changeTransition(change: Pick<AddressChangePayload, 'changeId' | 'orderId'>, node: string, outcome: ChangeOutcome): TransitionPayload {
+export function changeTransition(change: Pick<AddressChangePayload, 'changeId' | 'orderId'>, node: string, outcome: ChangeOutcome & { at?: Date }): TransitionPayload {
   const recorded = transition({
     elementType: 'CHANGE',
     elementId: change.changeId,
@@ -64,6 +64,8 @@ export function changeTransition(change: Pick<AddressChangePayload, 'changeId' |
     to: outcome.result === 'APPLIED' ? 'CHANGE_APPLIED' : 'CHANGE_REJECTED',
     node,
     detail: outcome.detail,
+    // When the outcome was reached (an outcome orders recorded earlier and tells tracking of later), else now.
+    at: outcome.at,
   });
   return { ...recorded, id: `CHANGE:${change.changeId}:outcome:${outcome.elementId}` };
 }

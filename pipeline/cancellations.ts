@@ -39,7 +39,7 @@ export const applyCancellationOperation = (stage: string) => `mutation ApplyCanc
 export const recordCancellationOutcomeOperation = `mutation RecordCancellationOutcome($input: CancellationOutcomeInput!) { recordCancellationOutcome(input: $input) }`;
 
 /** How tracking records what a cancellation did to one element: one outcome per element, keyed by it. */
-export function cancellationTransition(cancellation: Pick<CancellationPayload, 'cancellationId' | 'orderId'>, node: string, outcome: CancellationOutcome): TransitionPayload {
+export function cancellationTransition(cancellation: Pick<CancellationPayload, 'cancellationId' | 'orderId'>, node: string, outcome: CancellationOutcome & { at?: Date }): TransitionPayload {
   const recorded = transition({
     elementType: 'CANCEL',
     elementId: cancellation.cancellationId,
@@ -48,6 +48,8 @@ export function cancellationTransition(cancellation: Pick<CancellationPayload, '
     to: outcome.result === 'APPLIED' ? 'CANCEL_APPLIED' : 'CANCEL_REJECTED',
     node,
     detail: outcome.detail,
+    // When the outcome was reached (an outcome orders recorded earlier and tells tracking of later), else now.
+    at: outcome.at,
   });
   return { ...recorded, id: `CANCEL:${cancellation.cancellationId}:outcome:${outcome.elementId}` };
 }

@@ -149,13 +149,46 @@ describe('changing the shipping address of an order in flight', () => {
     expect(res.errors).toBeUndefined();
     const link = await testTokens.signTracking(id);
     const history = await eventually(
-      async () => (await gql<{ order: OrderView }>(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status history { elementType to node detail } shipments { id } } }`, { id }, { token: link })).data?.order.history ?? [],
+      async () => (await gql<{ order: OrderView }>(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status history { elementType to node } shipments { id } } }`, { id }, { token: link })).data?.order.history ?? [],
       (transitions) => transitions.some((t) => t.to === 'CHANGE_REQUESTED'),
     );
-    expect(history.find((t) => t.to === 'CHANGE_REQUESTED')!.detail).toBe('asynchronous');
     expect(JSON.stringify(history)).not.toMatch(/Private Lane|M1 1AE|Manchester/);
-    for (const field of ['lines { quantity }', 'total { amount }', 'shippingAddress { line1 }']) {
+    // The history's details are for the customer and staff, and name no address either.
+    const details = (await orderOf(id)).history.filter((t) => t.elementType === 'CHANGE').map((t) => t.detail);
+    expect(details[0]).toBe('asynchronous');
+    expect(JSON.stringify(details)).not.toMatch(/Private Lane|M1 1AE|Manchester/);
+    for (const field of ['lines { quantity }', 'total { amount }', 'shippingAddress { line1 }', 'history { detail }']) {
       expect(codes(await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { ${field} } }`, { id }, { token: link })), field).toEqual(['FORBIDDEN']);
+    }
+  });
+
+  it('dates each outcome when it was reached, not when tracking heard of it: one applied before a cancellation comes before it', async () => {
+    await system.stopWorkers('payments'); // the order waits for its charge, held by orders
+    try {
+      const id = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-001', quantity: 1 }]);
+      await eventually(() => orderOf(id, true), statusIs('CHARGING'));
+      await system.stopWorkers('orders'); // nothing reaches tracking for a while
+      let changeId: string;
+      try {
+        const res = await changeAddress(id, 'ASYNCHRONOUS', moved('5 Early Road'));
+        expect(res.data!.changeShippingAddress.status).toBe('APPLIED');
+        changeId = res.data!.changeShippingAddress.id;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const cancelled = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { status } }`, { input: { orderId: id, reason: 'moved again', idempotencyKey: `early-${id}` } });
+        expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      } finally {
+        system.addWorker('orders');
+      }
+      const outcomeAt = (await gql(system.gatewayUrl, `query($id: ID!) { addressChange(id: $id) { outcomes { at } } }`, { id: changeId })).data!.addressChange.outcomes[0].at as string;
+      const history = await eventually(
+        async () => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { elementType to at } } }`, { id })).data!.order.history as { elementType: string; to: string; at: string }[],
+        (transitions) => transitions.some((t) => t.to === 'CHANGE_APPLIED') && transitions.some((t) => t.to === 'CANCELLED'),
+      );
+      expect(history.find((t) => t.to === 'CHANGE_APPLIED')!.at).toBe(outcomeAt);
+      expect(history.findIndex((t) => t.to === 'CHANGE_APPLIED')).toBeLessThan(history.findIndex((t) => t.to === 'CANCELLED'));
+    } finally {
+      system.addWorker('payments');
     }
   });
 

@@ -163,6 +163,9 @@ describe('cancelling an order', () => {
     expect(requested.errors).toBeUndefined();
     await eventually(async () => (await gql(system.gatewayUrl, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: fee })).data?.chargeRequest?.status, (status) => status === 'COMPLETED');
     expect((await orderOf(id)).charge).toEqual(charged.charge);
+    // Nor does the fee move the order to payments once tracking has heard of it.
+    await eventually(async () => (await gql(system.gatewayUrl, `query($id: ID!) { transitions(elementId: $id) { to } }`, { id: fee })).data?.transitions ?? [], (heard) => heard.length > 0);
+    expect((await orderOf(id)).location?.node).not.toBe('payments');
     expect((await cancel(id, `after-fee-${id}`, asAda)).errors).toBeUndefined();
     const settled = await eventually(() => orderOf(id), refunded);
     expect(settled.refunds.map((r) => r.amount.amount)).toEqual([charged.charge!.amount.amount]);

@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
 import type { ChargeResultPayload } from '../../pipeline/messages.ts';
-import { TestDatabases } from '../../test/harness.ts';
+import { serve, silentLogger, testCredentials, TestDatabases, testTokens } from '../../test/harness.ts';
+import { serviceClients } from '../../pipeline/services.ts';
+import { buildInventoryService } from '../inventory/server.ts';
 import { requestCancellation } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
-import type { OrderStore } from './store.ts';
+import type { CoordinationStep, OrderStore } from './store.ts';
 
 // What the coordinator does with a charge that lands on an order the customer cancelled, with
 // the cancellation written at the worst moment: after the coordinator read the order, before it
@@ -102,5 +104,34 @@ describe('a charge that lands on a cancelled order', () => {
 
     expect(refundsAskedFor(outcome.messages)).toEqual([expect.objectContaining({ refundId: `${orderId}-stopped`, chargeId: 'ch_stop', amount: { amount: 2000, currency: 'GBP' } })]);
     expect((await store.findById(new ObjectId(orderId)))!.chargeId).toBe('ch_stop');
+  });
+});
+
+describe('a retry of an order that is out of stock', () => {
+  it('tells nothing and raises no exception when the order was cancelled while inventory answered that stock is still short', async () => {
+    // A real inventory service, which has none of the sku.
+    const inventoryService = await buildInventoryService({ db: await dbs.create('orders_coordinator_inventory'), logger: silentLogger, tokens: testTokens });
+    const inventoryApp = await serve(inventoryService.handler);
+    try {
+      const inventory = serviceClients(testCredentials('orders'), { inventory: inventoryApp.url }).get('inventory')!;
+      const order = await storeTestOrder(store, {
+        status: 'OUT_OF_STOCK',
+        stage: 'exceptions',
+        lines: [{ sku: 'NONE-001', title: 'Nothing', weightGrams: 100, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } }],
+      });
+      const orderId = order._id.toHexString();
+      // Support retries it; the customer cancels just after the coordinator read the order.
+      const cancel = () => requestCancellation({ orderId, reason: 'changed my mind', idempotencyKey: `oos-${orderId}` }, store);
+      const coordinator = createCoordinator(cancelledJustAfterRead(cancel), inventory);
+      const lease: Lease<CoordinationStep> = { id: `reserve:${orderId}:1`, token: 1, attempts: 1, payload: { kind: 'reserve', orderId } };
+
+      const outcome = await coordinator.handleStep(lease);
+
+      expect((await store.findById(order._id))!.status).toBe('CANCELLED');
+      expect(transitionsTold(outcome.messages)).toEqual([]);
+      expect((outcome.messages ?? []).filter((message) => message.target === 'exceptions')).toEqual([]);
+    } finally {
+      await inventoryApp.close();
+    }
   });
 });

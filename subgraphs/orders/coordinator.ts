@@ -101,12 +101,25 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     });
     if (reserveStock.status === 'INSUFFICIENT') {
       const missing = { detail: `not enough stock for ${reserveStock.missing.join(', ')}`, key: elementId };
-      if (order.status === 'RESERVING') order = (await moveIf(order, ['RESERVING'], { status: 'OUT_OF_STOCK', stage: 'exceptions', transition: { ...missing, carried: true } })) ?? (await load(orderId));
+      // Written either way (moved there, or a retry finding it still there), on the order as it is
+      // now, not as read before inventory answered: a cancellation that came meanwhile is seen, and
+      // one that comes later is later than this.
+      order =
+        (await store.change(
+          order._id,
+          (current) =>
+            current.status === 'RESERVING' && current.chargeAttempts === order.chargeAttempts
+              ? { status: 'OUT_OF_STOCK', stage: 'exceptions', transition: { ...missing, carried: true } }
+              : current.status === 'OUT_OF_STOCK'
+                ? { stage: 'exceptions' }
+                : null,
+          order,
+        )) ?? (await load(orderId));
       if (order.status !== 'OUT_OF_STOCK') return {};
       const reason = missing.detail;
       return {
         messages: [
-          track(orderMove(order, fromState(elementId), 'OUT_OF_STOCK', missing)),
+          track(orderMove(order, fromState(elementId), 'OUT_OF_STOCK', { ...missing, at: order.updatedAt })),
           exceptionFor({ service: 'orders', queue, elementId, orderId, reason, occurrence: elementId }),
         ],
       };

@@ -21,14 +21,15 @@ export function recordedTransitions(order: OrderDoc): TransitionPayload[] {
 /**
  * One of the order's moves as the coordinator reports it: as the order recorded it when it was
  * made (the same id, time and detail as in the order's other messages to tracking), or, for a
- * move the order holds no record of (made before moves were recorded, or none made), as of now.
+ * move the order holds no record of (made before moves were recorded, or none made: still out of
+ * stock on a retry), as of `at` (the write that found it so), else now.
  */
-export function orderMove(order: OrderDoc, from: string | null, to: TransitionState, options: { detail?: string | null; key?: string } = {}): TransitionPayload {
+export function orderMove(order: OrderDoc, from: string | null, to: TransitionState, options: { detail?: string | null; key?: string; at?: Date } = {}): TransitionPayload {
   const id = transition({ elementType: 'ORDER', elementId: order._id.toHexString(), from, to, node: 'orders', key: options.key }).id;
   const recorded = recordedTransitions(order).find((candidate) => candidate.id === id);
   if (recorded) return recorded;
   const orderId = order._id.toHexString();
-  return transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', detail: options.detail ?? null, key: options.key });
+  return transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', detail: options.detail ?? null, key: options.key, at: options.at });
 }
 
 /**

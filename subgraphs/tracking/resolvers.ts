@@ -83,11 +83,7 @@ export const resolvers: Resolvers = {
     history: async (order, _, { historyByOrder }) => (await historyByOrder.load(order.id)).transitions,
     historyCursor: async (order, _, { historyByOrder }) => String((await historyByOrder.load(order.id)).completeThrough),
     location: async (order, _, { historyByOrder }) => {
-      const moves = (await historyByOrder.load(order.id)).transitions.filter((t) => !notMoves.has(t.elementType));
-      // A cancelled order stays where it was cancelled: a charge that lands after it (and is
-      // given back) does not move it to payments.
-      const cancelled = moves.filter((t) => t.elementType === 'ORDER' && t.to === 'CANCELLED');
-      const last = cancelled[cancelled.length - 1] ?? moves[moves.length - 1];
+      const last = whereNow((await historyByOrder.load(order.id)).transitions);
       return last ? { state: last.to, node: last.node, since: last.at.toISOString() } : null;
     },
   },
@@ -105,6 +101,25 @@ export const resolvers: Resolvers = {
 
 /** Transitions about an order rather than moves of it: they say nothing of where it is. */
 const notMoves = new Set(['CHANGE', 'CANCEL', 'REFUND', 'RETURN']);
+
+/**
+ * The transition that says where the order is: its latest move (oldest first in `history`). A
+ * charge counts only while the order waits for it (its own latest move is to CHARGING): one that
+ * lands after the order was cancelled, or a fee a person charged naming it later, moves nothing.
+ * A cancelled order stays where it was cancelled.
+ */
+function whereNow(history: readonly TransitionDoc[]): TransitionDoc | undefined {
+  let last: TransitionDoc | undefined;
+  let ownLast: TransitionDoc | undefined;
+  for (const t of history) {
+    if (notMoves.has(t.elementType)) continue;
+    if (t.elementType === 'CHARGE' && ownLast && ownLast.to !== 'CHARGING') continue;
+    if (ownLast?.to === 'CANCELLED') continue;
+    last = t;
+    if (t.elementType === 'ORDER') ownLast = t;
+  }
+  return last;
+}
 
 /**
  * A subscription keeps one context for all its events: what an event's fields read (the order's

@@ -152,6 +152,7 @@ export type SubscriptionPipelineTransitionsArgs = {
 export type Transition = {
   __typename?: 'Transition';
   at: Scalars['String']['output'];
+  /** Why, in the node's words (a carrier and tracking number, a decline's reason, what ran short). Not for a tracking link: it may name what was ordered or how it was paid. */
   detail?: Maybe<Scalars['String']['output']>;
   elementId: Scalars['ID']['output'];
   elementType: ElementType;
