@@ -47,12 +47,16 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): 
   for (const [i, t] of all.entries()) {
     if (t.sentAt) continue;
     // The relay delivers elements side by side, so two of these may reach tracking in either
-    // order, and the coordinator's steps send its moves apart from these. Each carries the order's
-    // transitions up to its own, oldest first, its placement first, and tracking records each
-    // transition once: whichever arrives first records them in the order they happened, so a
-    // subscriber never sees SHIPPED before PARTLY_SHIPPED, nor a cancellation before the move it
-    // cancelled (also one whose step never finished: the order was cancelled meanwhile).
-    await store.reports.post(`order-transition:${recorded[i + 1]!.id}`, [track(...recorded.slice(0, i + 2))]);
+    // order. Each carries the order's own transitions up to its own, oldest first, and tracking
+    // records each transition once: whichever arrives first records them in the order they
+    // happened, so a subscriber never sees SHIPPED before PARTLY_SHIPPED. A cancellation carries
+    // the coordinator's moves before it too, its placement first: a step it cut short (inventory
+    // down, say) may never have told tracking of the move it made, and the cancellation must not
+    // come before that move. Other messages leave them out: their steps told tracking, and each
+    // transition tracking is told again costs it three lookups.
+    const upTo = recorded.slice(0, i + 2);
+    const carried = t.to === 'CANCELLED' ? upTo : upTo.filter((_, j) => j > 0 && !all[j - 1]!.carried);
+    await store.reports.post(`order-transition:${recorded[i + 1]!.id}`, [track(...carried)]);
   }
   await store.markTransitionsSent(order, unsent);
 }
