@@ -93,11 +93,12 @@ function addRow(t, fresh) {
   if (document.querySelector('[data-id="' + CSS.escape(t.id) + '"]')) return;
   const row = document.createElement('tr');
   row.dataset.id = t.id;
-  row.dataset.key = t.at + ' ' + t.id;
+  row.dataset.at = t.at;
   if (fresh) row.className = 'new';
   const cells = [new Date(t.at).toLocaleTimeString(), t.elementType.toLowerCase() + ' ' + t.elementId.slice(-8), (t.from ?? 'new') + ' → ' + t.to, t.node];
   for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
-  const later = [...$('history').children].find((other) => other.dataset.key > row.dataset.key);
+  // By time, then id, as tracking sorts the history.
+  const later = [...$('history').children].find((other) => other.dataset.at > t.at || (other.dataset.at === t.at && other.dataset.id.localeCompare(t.id) > 0));
   $('history').insertBefore(row, later ?? null);
 }
 
