@@ -55,8 +55,8 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): 
     // come before that move. Other messages leave them out: their steps told tracking, and each
     // transition tracking is told again costs it three lookups.
     const upTo = recorded.slice(0, i + 2);
-    const carried = t.to === 'CANCELLED' ? upTo : upTo.filter((_, j) => j > 0 && !all[j - 1]!.carried);
-    await store.reports.post(`order-transition:${recorded[i + 1]!.id}`, [track(...carried)]);
+    const told = t.to === 'CANCELLED' ? upTo : upTo.filter((_, j) => j > 0 && !all[j - 1]!.carried);
+    await store.reports.post(`order-transition:${recorded[i + 1]!.id}`, [track(...told)]);
   }
   await store.markTransitionsSent(order, unsent);
 }
