@@ -64,12 +64,16 @@ export interface TransitionPayload {
 
 export const recordTransitionsOperation = `mutation RecordTransitions($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;
 
+/** A transition's id: its element, its change, and `key`, which tells apart repeats of the same change (a second charge attempt after a decline). */
+export function transitionId(input: Pick<TransitionPayload, 'elementType' | 'elementId' | 'from' | 'to'> & { key?: string }): string {
+  return `${input.elementType}:${input.elementId}:${input.from ?? 'NEW'}>${input.to}${input.key ? `:${input.key}` : ''}`;
+}
+
 export function transition(
   input: Omit<TransitionPayload, 'id' | 'at' | 'detail' | 'orderId' | 'traceId'> & { orderId?: string | null; detail?: string | null; at?: Date; key?: string },
 ): TransitionPayload {
   return {
-    // `key` tells apart repeats of the same change (a second charge attempt after a decline).
-    id: `${input.elementType}:${input.elementId}:${input.from ?? 'NEW'}>${input.to}${input.key ? `:${input.key}` : ''}`,
+    id: transitionId(input),
     elementType: input.elementType,
     elementId: input.elementId,
     orderId: input.orderId ?? null,

@@ -1,4 +1,4 @@
-import { track, transition, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
+import { track, transition, transitionId, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
 
 // The order's transitions. The coordinator's steps send the moves they make (CHARGING, RESERVING,
@@ -25,10 +25,10 @@ export function recordedTransitions(order: OrderDoc): TransitionPayload[] {
  * stock on a retry), as of `at` (the write that found it so), else now.
  */
 export function orderMove(order: OrderDoc, from: string | null, to: TransitionState, options: { detail?: string | null; key?: string; at?: Date } = {}): TransitionPayload {
-  const id = transition({ elementType: 'ORDER', elementId: order._id.toHexString(), from, to, node: 'orders', key: options.key }).id;
+  const orderId = order._id.toHexString();
+  const id = transitionId({ elementType: 'ORDER', elementId: orderId, from, to, key: options.key });
   const recorded = recordedTransitions(order).find((candidate) => candidate.id === id);
   if (recorded) return recorded;
-  const orderId = order._id.toHexString();
   return transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', detail: options.detail ?? null, key: options.key, at: options.at });
 }
 
@@ -43,7 +43,7 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): 
   const all = order.transitions ?? [];
   const unsent = all.filter((t) => !t.sentAt);
   if (unsent.length === 0) return;
-  const recorded = recordedTransitions(order);
+  const [placement, ...moves] = recordedTransitions(order);
   for (const [i, t] of all.entries()) {
     if (t.sentAt) continue;
     // The relay delivers elements side by side, so two of these may reach tracking in either
@@ -54,9 +54,9 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): 
     // down, say) may never have told tracking of the move it made, and the cancellation must not
     // come before that move. Other messages leave them out: their steps told tracking, and each
     // transition tracking is told again costs it three lookups.
-    const upTo = recorded.slice(0, i + 2);
-    const told = t.to === 'CANCELLED' ? upTo : upTo.filter((_, j) => j > 0 && !all[j - 1]!.carried);
-    await store.reports.post(`order-transition:${recorded[i + 1]!.id}`, [track(...told)]);
+    const upTo = moves.slice(0, i + 1);
+    const told = t.to === 'CANCELLED' ? [placement!, ...upTo] : upTo.filter((_, j) => !all[j]!.carried);
+    await store.reports.post(`order-transition:${moves[i]!.id}`, [track(...told)]);
   }
   await store.markTransitionsSent(order, unsent);
 }
