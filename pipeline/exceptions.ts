@@ -2,20 +2,44 @@ import { randomUUID } from 'node:crypto';
 import type { NewMessage } from '../kit/queue.ts';
 import { operations } from './messages.ts';
 
+/** One raise of an exception: which element of which service's queue, and why. */
+export interface RaisedException {
+  service: string;
+  queue: string;
+  elementId: string;
+  orderId?: string | null;
+  reason: string;
+  /** Tells this raise apart from the element's later ones; a re-run of the same work passes the same. */
+  occurrence: string;
+}
+
+const exceptionInput = (raised: RaisedException) => ({
+  id: `${raised.service}:${raised.queue}:${raised.elementId}`,
+  occurrence: raised.occurrence,
+  service: raised.service,
+  queue: raised.queue,
+  elementId: raised.elementId,
+  orderId: raised.orderId ?? null,
+  reason: raised.reason,
+});
+
 /** The message that hands a failed element to the exceptions service, where a person can retry or cancel it. */
-export function exceptionFor(input: { service: string; queue: string; elementId: string; orderId?: string | null; reason: string; occurrence?: string }): NewMessage {
-  const id = `${input.service}:${input.queue}:${input.elementId}`;
+export function exceptionFor(input: Omit<RaisedException, 'occurrence'> & { occurrence?: string }): NewMessage {
   // A re-run of the same work (a worker that died after deciding) passes the same
   // occurrence, so the exceptions service sees one occurrence, not two.
-  const occurrence = input.occurrence ?? randomUUID();
-  return {
-    id: `exception:${id}:${occurrence}`,
-    target: 'exceptions',
-    operation: operations.raiseException,
-    variables: {
-      input: { id, occurrence, service: input.service, queue: input.queue, elementId: input.elementId, orderId: input.orderId ?? null, reason: input.reason },
-    },
-  };
+  const raised = { ...input, occurrence: input.occurrence ?? randomUUID() };
+  const variables = { input: exceptionInput(raised) };
+  return { id: `exception:${variables.input.id}:${raised.occurrence}`, target: 'exceptions', operation: operations.raiseException, variables };
+}
+
+/**
+ * The message that closes a raise nobody needs to act on any more: its order was cancelled while
+ * it waited for a person. It may arrive before the raise (they travel apart); the exceptions
+ * service then records the raise as closed, and the raise itself changes nothing.
+ */
+export function exceptionClosed(raised: RaisedException, resolution: string): NewMessage {
+  const variables = { input: exceptionInput(raised), resolution };
+  return { id: `exception-closed:${variables.input.id}:${raised.occurrence}`, target: 'exceptions', operation: operations.closeException, variables };
 }
 
 /** What the exceptions service calls on the service that parked an element. */

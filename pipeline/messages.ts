@@ -48,6 +48,7 @@ export const operations = {
   requestCharge: `mutation RequestCharge($input: ChargeRequestInput!) { requestCharge(input: $input) { id status } }`,
   receiveChargeResult: `mutation ReceiveChargeResult($queue: String!, $result: ChargeResultInput!) { receiveChargeResult(queue: $queue, result: $result) }`,
   raiseException: `mutation RaiseException($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`,
+  closeException: `mutation CloseException($input: RaiseExceptionInput!, $resolution: String!) { closeException(input: $input, resolution: $resolution) { id } }`,
   commitReservation: `mutation CommitReservation($reservationId: ID!, $distributionCenter: String!) { commitReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
   receiveStock: `mutation ReceiveStock($input: ReceiveStockInput!) { receiveStock(input: $input) { quantity } }`,
   releaseReservation: `mutation ReleaseReservation($reservationId: ID!, $distributionCenter: String) { releaseReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,

@@ -206,6 +206,31 @@ describe('cancelling an order', () => {
     await eventually(() => reserved('BOOK-001'), (units) => units === before);
   });
 
+  it('while it waits in exceptions (a declined card, missing stock): the exception is closed, and nobody is asked to retry it', async () => {
+    const exceptionsOf = async (id: string) => {
+      const res = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status exceptions { id status resolution } } }`, { id }, { token: asAda });
+      expect(res.errors).toBeUndefined();
+      return res.data!.order as { status: string; exceptions: { id: string; status: string; resolution: string | null }[] };
+    };
+    const declined = await place([{ sku: 'BOOK-001', quantity: 1 }], 'p00000000000000000000004');
+    const missing = await place([{ sku: 'LAMP-001', quantity: 1000 }]);
+    for (const [id, status] of [[declined, 'PAYMENT_DECLINED'], [missing, 'OUT_OF_STOCK']] as const) {
+      const waiting = await eventually(() => exceptionsOf(id), (o) => o.status === status && o.exceptions.length > 0);
+      expect(waiting.exceptions).toEqual([{ id: expect.any(String), status: 'OPEN', resolution: null }]);
+      const cancelled = await cancel(id, `waiting-${id}`, asAda);
+      expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
+      const closed = await eventually(() => exceptionsOf(id), (o) => o.exceptions[0]?.status !== 'OPEN');
+      expect(closed.exceptions).toEqual([{ id: waiting.exceptions[0]!.id, status: 'CANCELLED', resolution: `the order was cancelled (${cancelled.data!.cancelOrder.id})` }]);
+      // Support's list of what waits for them no longer shows it, and a retry says why not.
+      const open = await gql(system.gatewayUrl, `{ exceptions(status: OPEN, first: 100) { edges { node { id } } } }`);
+      expect(open.data!.exceptions.edges.map((edge: { node: { id: string } }) => edge.node.id)).not.toContain(waiting.exceptions[0]!.id);
+      expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: waiting.exceptions[0]!.id }))).toEqual(['CONFLICT']);
+    }
+    // The order charged before stock ran short is refunded in full, as before.
+    const refundedOrder = await eventually(() => orderOf(missing), refunded);
+    expect(refundedOrder.refunds.map((r) => r.amount.amount)).toEqual([refundedOrder.total.amount]);
+  });
+
   it('at picking: pulled there, its stock given back, refunded in full, and all of it seen live over orderTransitions', async () => {
     const before = await reserved('LAMP-001');
     const id = await place([{ sku: 'LAMP-001', quantity: 1 }]);

@@ -21,6 +21,14 @@ export interface ExceptionDoc {
   occurrences: string[];
   raisedAt: Date;
   resolvedAt: Date | null;
+  /** Why it was closed without a person's action (its order was cancelled); absent otherwise. */
+  resolution?: string | null;
+  /**
+   * Set when the exception was closed while a person's retry was claimed: should the owner
+   * refuse that retry (the order is cancelled), the exception closes with this resolution
+   * instead of opening again.
+   */
+  closeOnRelease?: string | null;
   /**
    * A person's action, claimed (status already RETRIED or CANCELLED) but not yet known to
    * have been carried out by the owning service. Cleared once it has; a claim left by a
@@ -47,6 +55,9 @@ export interface OrderRef {
 
 type State = Omit<ExceptionDoc, '_id' | 'version'>;
 
+/** What a raise (or a close) names: the exception, this occurrence of it, and where it comes from. */
+export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease'> & { id: string; occurrence: string };
+
 export class ExceptionStore {
   readonly exceptions: Collection<ExceptionDoc>;
   private readonly cas: VersionedDocuments<State>;
@@ -67,11 +78,31 @@ export class ExceptionStore {
   }
 
   /** Opens the exception, or reopens it for a new occurrence; a repeated delivery changes nothing. */
-  async raise(input: Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt'> & { id: string; occurrence: string }): Promise<ExceptionDoc> {
+  async raise(input: RaiseInput): Promise<ExceptionDoc> {
     const head = await this.cas.update(input.id, (current) => {
       if (current?.occurrences.includes(input.occurrence)) return REFUSED;
       const { id, occurrence, ...fields } = input;
       return { ...fields, status: 'OPEN', occurrences: [...(current?.occurrences ?? []), occurrence], raisedAt: new Date(), resolvedAt: null };
+    });
+    return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
+  }
+
+  /**
+   * Closes the exception, as CANCELLED with `resolution`: its owner says nobody need act on it (the
+   * order was cancelled). Before its raise arrived, the raise is recorded closed (so that raise
+   * changes nothing when it comes); with a person's retry claimed, it closes should that retry be
+   * refused. Closed or acted on already: unchanged.
+   */
+  async close(input: RaiseInput, resolution: string): Promise<ExceptionDoc> {
+    const now = new Date();
+    const head = await this.cas.update(input.id, (current) => {
+      const { id, occurrence, ...fields } = input;
+      if (!current) return { ...fields, status: 'CANCELLED', occurrences: [occurrence], raisedAt: now, resolvedAt: now, resolution };
+      const { _id, version, ...state } = current;
+      const occurrences = state.occurrences.includes(occurrence) ? state.occurrences : [...state.occurrences, occurrence];
+      if (state.status === 'OPEN') return { ...state, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
+      if (state.pending?.action === 'RETRY' && !state.closeOnRelease) return { ...state, occurrences, closeOnRelease: resolution };
+      return REFUSED;
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
   }
@@ -98,9 +129,16 @@ export class ExceptionStore {
     return this.changeClaim(id, token, (state) => ({ ...state, pending: null, pendingSince: null }));
   }
 
-  /** The claimed action could not be carried out: the exception is OPEN again, as if nobody had acted. */
+  /**
+   * The claimed action could not be carried out: the exception is OPEN again, as if nobody had
+   * acted; or, closed meanwhile by its owner (see close), CANCELLED.
+   */
   async release(id: string, token: string): Promise<ExceptionDoc | null> {
-    return this.changeClaim(id, token, (state) => ({ ...state, status: 'OPEN', resolvedAt: null, pending: null, pendingSince: null }));
+    return this.changeClaim(id, token, (state) =>
+      state.closeOnRelease
+        ? { ...state, status: 'CANCELLED', resolution: state.closeOnRelease, closeOnRelease: null, pending: null, pendingSince: null }
+        : { ...state, status: 'OPEN', resolvedAt: null, pending: null, pendingSince: null },
+    );
   }
 
   private async changeClaim(id: string, token: string, change: (state: State) => State): Promise<ExceptionDoc | null> {

@@ -11,6 +11,7 @@ import {
   type CancellationOutcome,
   type CancellationPayload,
 } from '../../pipeline/cancellations.ts';
+import { exceptionClosed } from '../../pipeline/exceptions.ts';
 import { operations } from '../../pipeline/messages.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
@@ -96,6 +97,9 @@ export async function requestCancellation(request: CancelRequest, store: OrderSt
   throw clientError(ErrorCode.CONFLICT, `order ${id} is changing too fast; try again`);
 }
 
+/** Where the coordinator parks an order in exceptions. */
+const WAITING_FOR_A_PERSON: readonly OrderDoc['status'][] = ['PAYMENT_DECLINED', 'OUT_OF_STOCK'];
+
 /** The order with the cancellation recorded; before the split, cancelled there and then. */
 function recorded(order: OrderDoc, id: string, reason: string, key: string): OrderPatch {
   const orderId = order._id.toHexString();
@@ -115,6 +119,8 @@ function recorded(order: OrderDoc, id: string, reason: string, key: string): Ord
     outcomes,
     concludedAt: null,
     refund: null,
+    // Waiting for a person, who now need not act: the publication closes that exception.
+    closesException: !split && WAITING_FOR_A_PERSON.includes(order.status) ? (order.openException ?? null) : null,
   };
   return { cancellation, ...settled({ ...order, cancellation }, now) };
 }
@@ -164,7 +170,8 @@ export function enqueueCancellationPublication(store: OrderStore, orderId: strin
 /**
  * What the publication step sends: "cancel requested" and what this service decided itself to
  * tracking, the cancellation to every subscribed stage of an order already split, and, for an
- * order cancelled before the split, its settlement (stock back, refund).
+ * order cancelled before the split, its settlement (stock back, refund) and the close of the
+ * exception it waited in.
  */
 export function cancellationPublication(order: OrderDoc, cancellationId: string): NewMessage[] {
   const cancellation = order.cancellation;
@@ -189,6 +196,7 @@ export function cancellationPublication(order: OrderDoc, cancellationId: string)
       messages.push({ id: `cancellation:${cancellationId}:${stage}`, target: stage, operation: applyCancellationOperation(stage), variables: { cancellation: payload } });
     }
   }
+  if (cancellation.closesException) messages.push(exceptionClosed(cancellation.closesException, `the order was cancelled (${cancellation.id})`));
   return [...messages, ...settlement(order)];
 }
 

@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
 import type { Outcome } from '../../kit/worker.ts';
-import { exceptionFor } from '../../pipeline/exceptions.ts';
+import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
@@ -69,14 +69,12 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     if (result.outcome === 'DECLINED') {
       const reason = `card declined: ${result.declineReason ?? 'no reason given'}`;
       const declined = { detail: reason, key: lease.id };
-      if (order.status === 'CHARGING') order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions', transition: { ...declined, carried: true } })) ?? (await load(orderId));
+      const raised: RaisedException = { service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, occurrence: lease.id };
+      if (order.status === 'CHARGING') {
+        order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions', openException: raised, transition: { ...declined, carried: true } })) ?? (await load(orderId));
+      }
       if (order.status !== 'PAYMENT_DECLINED') return {};
-      return {
-        messages: [
-          track(orderMove(order, 'CHARGING', 'PAYMENT_DECLINED', declined)),
-          exceptionFor({ service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, occurrence: lease.id }),
-        ],
-      };
+      return { messages: [track(orderMove(order, 'CHARGING', 'PAYMENT_DECLINED', declined)), exceptionFor(raised)] };
     }
     const approved = { detail: `charge ${result.chargeId}` };
     if (order.status === 'CHARGING') {
@@ -101,6 +99,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     });
     if (reserveStock.status === 'INSUFFICIENT') {
       const missing = { detail: `not enough stock for ${reserveStock.missing.join(', ')}`, key: elementId };
+      const raised: RaisedException = { service: 'orders', queue, elementId, orderId, reason: missing.detail, occurrence: elementId };
       // Written either way (moved there, or a retry finding it still there), on the order as it is
       // now, not as read before inventory answered: a cancellation that came meanwhile is seen, and
       // one that comes later is later than this.
@@ -109,20 +108,14 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
           order._id,
           (current) =>
             current.status === 'RESERVING' && current.chargeAttempts === order.chargeAttempts
-              ? { status: 'OUT_OF_STOCK', stage: 'exceptions', transition: { ...missing, carried: true } }
+              ? { status: 'OUT_OF_STOCK', stage: 'exceptions', openException: raised, transition: { ...missing, carried: true } }
               : current.status === 'OUT_OF_STOCK'
-                ? { stage: 'exceptions' }
+                ? { stage: 'exceptions', openException: raised }
                 : null,
           order,
         )) ?? (await load(orderId));
       if (order.status !== 'OUT_OF_STOCK') return {};
-      const reason = missing.detail;
-      return {
-        messages: [
-          track(orderMove(order, fromState(elementId), 'OUT_OF_STOCK', { ...missing, at: order.updatedAt })),
-          exceptionFor({ service: 'orders', queue, elementId, orderId, reason, occurrence: elementId }),
-        ],
-      };
+      return { messages: [track(orderMove(order, fromState(elementId), 'OUT_OF_STOCK', { ...missing, at: order.updatedAt })), exceptionFor(raised)] };
     }
     const planned = shipmentsFor(order, reserveStock);
     if (order.status !== 'PICKING') {

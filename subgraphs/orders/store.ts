@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { DurableQueue } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
-import { exceptionFor } from '../../pipeline/exceptions.ts';
+import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
@@ -118,6 +118,8 @@ export interface CancellationDoc {
   concludedAt: Date | null;
   /** What payments is asked to refund, set when concluded (null: nothing was charged for what was pulled). */
   refund: { refundId: string; chargeId: string; amount: MoneyDoc } | null;
+  /** The exception the order waited in when it was cancelled, which nobody need act on any more. */
+  closesException?: RaisedException | null;
 }
 
 /** A customer sends a shipped line back; refunded once receiving has the items (see returns.ts). */
@@ -173,6 +175,11 @@ export interface OrderDoc {
   /** Charge requests made so far; the next one is `${orderId}:charge:${chargeAttempts + 1}`. */
   chargeAttempts: number;
   chargeId: string | null;
+  /**
+   * The exception the coordinator raised when it last sent the order to exceptions (PAYMENT_DECLINED,
+   * OUT_OF_STOCK): a cancellation while the order waits there closes it. Absent on orders stored before.
+   */
+  openException?: RaisedException | null;
   shipments: ShipmentProgressDoc[];
   /**
    * The order's status changes (see order-transitions.ts), oldest first, each written with the

@@ -24,6 +24,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Gives up on the element (the order is cancelled). */
   cancelException: PipelineException;
+  /** Internal: the owner of a parked element says nobody need act on this raise any more (its order was cancelled). Idempotent; one that comes before its raise records the raise as closed. */
+  closeException: PipelineException;
   /** Internal: a service parks an element here. Idempotent by occurrence. */
   raiseException: PipelineException;
   /** Sends the element back into its queue (or, for a declined card, asks for a new charge). */
@@ -33,6 +35,12 @@ export type Mutation = {
 
 export type MutationCancelExceptionArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCloseExceptionArgs = {
+  input: RaiseExceptionInput;
+  resolution: Scalars['String']['input'];
 };
 
 
@@ -71,6 +79,8 @@ export type PipelineException = {
   queue: Scalars['String']['output'];
   raisedAt: Scalars['String']['output'];
   reason: Scalars['String']['output'];
+  /** Why it was closed without a person acting on it (its order was cancelled meanwhile); null otherwise. */
+  resolution?: Maybe<Scalars['String']['output']>;
   resolvedAt?: Maybe<Scalars['String']['output']>;
   /** The service and queue that parked the element. */
   service: Scalars['String']['output'];
@@ -219,9 +229,9 @@ export type ResolversTypes = ResolversObject<{
   ExceptionStatus: ExceptionStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Order: ResolverTypeWrapper<OrderRef>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PipelineException: ResolverTypeWrapper<ExceptionDoc>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -235,9 +245,9 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
   Order: OrderRef;
   PageInfo: PageInfo;
-  String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
   PipelineException: ExceptionDoc;
   Int: Scalars['Int']['output'];
@@ -249,6 +259,7 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationCancelExceptionArgs, 'id'>>;
+  closeException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationCloseExceptionArgs, 'input' | 'resolution'>>;
   raiseException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationRaiseExceptionArgs, 'input'>>;
   retryException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationRetryExceptionArgs, 'id'>>;
 }>;
@@ -272,6 +283,7 @@ export type PipelineExceptionResolvers<ContextType = Context, ParentType extends
   queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   raisedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resolvedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   service?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ExceptionStatus'], ParentType, ContextType>;

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { buildExceptionsService } from './server.ts';
+import type { ExceptionStore } from './store.ts';
+
+// An exception its owner closes because nobody need act on it any more (the order it held was
+// cancelled while it waited for a person), against the real database and the service's own
+// GraphQL interface. The close travels apart from the raise, so it may come first.
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: ExceptionStore;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const service = await buildExceptionsService({ db: await dbs.create('exceptions_close'), logger: silentLogger, tokens: testTokens });
+  close = service.close;
+  store = service.store;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await close();
+  await dbs.cleanup();
+});
+
+const FIELDS = 'id status occurrences resolution resolvedAt';
+const inputFor = (name: string) => ({ id: `orders:charge-results:${name}`, occurrence: name, service: 'orders', queue: 'charge-results', elementId: name, orderId: '64b0000000000000000000aa', reason: 'card declined: card_declined' });
+
+async function raise(name: string) {
+  const res = await gql(app.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { ${FIELDS} } }`, { input: inputFor(name) });
+  expect(res.errors).toBeUndefined();
+  return res.data!.raiseException;
+}
+
+async function closeException(name: string) {
+  const res = await gql(app.url, `mutation($input: RaiseExceptionInput!) { closeException(input: $input, resolution: "the order was cancelled") { ${FIELDS} } }`, { input: inputFor(name) });
+  expect(res.errors).toBeUndefined();
+  return res.data!.closeException;
+}
+
+describe('closing an exception nobody need act on', () => {
+  it('closes an open one as CANCELLED, with its resolution; a second close changes nothing', async () => {
+    expect(await raise('open-1')).toMatchObject({ status: 'OPEN', resolution: null, resolvedAt: null });
+    const closed = await closeException('open-1');
+    expect(closed).toMatchObject({ status: 'CANCELLED', occurrences: 1, resolution: 'the order was cancelled' });
+    expect(closed.resolvedAt).not.toBeNull();
+    expect(await closeException('open-1')).toEqual(closed);
+  });
+
+  it('that comes before its raise: recorded closed, and the raise that follows does not open it', async () => {
+    expect(await closeException('early-1')).toMatchObject({ status: 'CANCELLED', occurrences: 1 });
+    expect(await raise('early-1')).toMatchObject({ status: 'CANCELLED', occurrences: 1, resolution: 'the order was cancelled' });
+    const open = await gql(app.url, `{ exceptions(status: OPEN, first: 100) { edges { node { id } } } }`);
+    expect(open.data!.exceptions.edges.map((edge: { node: { id: string } }) => edge.node.id)).not.toContain('orders:charge-results:early-1');
+  });
+
+  it('while a person’s retry is claimed: a refused retry closes it instead of opening it again', async () => {
+    await raise('claimed-1');
+    const claim = await store.claim('orders:charge-results:claimed-1', 'RETRY');
+    expect(claim.outcome).toBe('claimed');
+    expect(await closeException('claimed-1')).toMatchObject({ status: 'RETRIED', resolution: null });
+    // The orders service refuses the retry (the order is cancelled): the claim is released.
+    const released = await store.release('orders:charge-results:claimed-1', claim.outcome === 'claimed' ? claim.pending.token : '');
+    expect(released).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null });
+
+    // Without a close, a refused retry opens it again, as before.
+    await raise('claimed-2');
+    const other = await store.claim('orders:charge-results:claimed-2', 'RETRY');
+    const reopened = await store.release('orders:charge-results:claimed-2', other.outcome === 'claimed' ? other.pending.token : '');
+    expect(reopened).toMatchObject({ status: 'OPEN', resolvedAt: null });
+  });
+
+  it('leaves one a person already acted on as they left it', async () => {
+    await raise('acted-1');
+    const claim = await store.claim('orders:charge-results:acted-1', 'CANCEL');
+    await store.settle('orders:charge-results:acted-1', claim.outcome === 'claimed' ? claim.pending.token : '');
+    expect(await closeException('acted-1')).toMatchObject({ status: 'CANCELLED', resolution: null });
+  });
+});
