@@ -231,6 +231,23 @@ describe('cancelling an order', () => {
     expect(refundedOrder.refunds.map((r) => r.amount.amount)).toEqual([refundedOrder.total.amount]);
   });
 
+  it('while a person’s retry of its exception was claimed by a process that died: the retry is refused, and the exception closed', async () => {
+    const id = await place([{ sku: 'BOOK-001', quantity: 1 }], 'p00000000000000000000004');
+    const waiting = await eventually(
+      async () => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status exceptions { id status } } }`, { id }, { token: asAda })).data!.order,
+      (o) => o.status === 'PAYMENT_DECLINED' && o.exceptions.length > 0,
+    );
+    const exceptionId = waiting.exceptions[0].id as string;
+    const exceptions = system.services.exceptions;
+    // The process that claimed the retry died before asking orders to carry it out.
+    expect((await exceptions.store.claim(exceptionId, 'RETRY')).outcome).toBe('claimed');
+    expect((await cancel(id, `claimed-${id}`, asAda)).data?.cancelOrder.status).toBe('CANCELLED');
+    await eventually(() => exceptions.store.get(exceptionId), (doc) => !!doc?.closeOnRelease);
+    // The sweep carries out the claim: orders refuses (the order is cancelled), and that is why.
+    expect(await exceptions.finishStaleClaims(0)).toBe(1);
+    expect(await exceptions.store.get(exceptionId)).toMatchObject({ status: 'CANCELLED', resolution: expect.stringMatching(/^the order was cancelled/), pending: null });
+  });
+
   it('at picking: pulled there, its stock given back, refunded in full, and all of it seen live over orderTransitions', async () => {
     const before = await reserved('LAMP-001');
     const id = await place([{ sku: 'LAMP-001', quantity: 1 }]);

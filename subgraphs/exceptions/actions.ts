@@ -42,13 +42,15 @@ async function act(exception: ExceptionDoc, action: ExceptionAction, clients: Se
 /**
  * Carries out claims whose process died between claiming and acting (or before settling).
  * The owner refusing (the element is no longer parked) means the action already landed:
- * only the holder of the claim could have moved it. An owner that is down is tried again
- * on the next pass. Returns how many claims were settled.
+ * only the holder of the claim could have moved it; unless the owner closed the exception
+ * meanwhile (its order was cancelled), which is then why. An owner that is down is tried
+ * again on the next pass. Returns how many claims were settled.
  */
 export async function finishStaleClaims(store: ExceptionStore, clients: ServiceClients, logger: Logger, staleAfterMs: number): Promise<number> {
   let settled = 0;
   for (const exception of await store.staleClaims(new Date(Date.now() - staleAfterMs), 100)) {
     const pending = exception.pending!;
+    let refused = false;
     try {
       await act(exception, pending.action, clients);
     } catch (error) {
@@ -56,8 +58,11 @@ export async function finishStaleClaims(store: ExceptionStore, clients: ServiceC
         logger.warn('a claimed exception action could not be carried out yet; will retry', { id: exception._id, action: pending.action, error: String(error) });
         continue;
       }
+      refused = true;
     }
-    if (await store.settle(exception._id, pending.token)) settled++;
+    // Closed by its owner meanwhile (the order was cancelled): a refusal is that, not the action landing.
+    const final = refused && exception.closeOnRelease ? store.release(exception._id, pending.token) : store.settle(exception._id, pending.token);
+    if (await final) settled++;
   }
   return settled;
 }

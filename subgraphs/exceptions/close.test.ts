@@ -71,6 +71,15 @@ describe('closing an exception nobody need act on', () => {
     expect(reopened).toMatchObject({ status: 'OPEN', resolvedAt: null });
   });
 
+  it('while a person’s cancel is claimed and its owner cannot be reached: closes instead of opening again', async () => {
+    await raise('claimed-3');
+    const claim = await store.claim('orders:charge-results:claimed-3', 'CANCEL');
+    expect(await closeException('claimed-3')).toMatchObject({ status: 'CANCELLED', resolution: null });
+    // The owner timed out (DEPENDENCY_UNAVAILABLE for the person): the claim is released.
+    const released = await store.release('orders:charge-results:claimed-3', claim.outcome === 'claimed' ? claim.pending.token : '');
+    expect(released).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null, closeOnRelease: null });
+  });
+
   it('leaves one a person already acted on as they left it', async () => {
     await raise('acted-1');
     const claim = await store.claim('orders:charge-results:acted-1', 'CANCEL');

@@ -24,9 +24,9 @@ export interface ExceptionDoc {
   /** Why it was closed without a person's action (its order was cancelled); absent otherwise. */
   resolution?: string | null;
   /**
-   * Set when the exception was closed while a person's retry was claimed: should the owner
-   * refuse that retry (the order is cancelled), the exception closes with this resolution
-   * instead of opening again.
+   * Set when the exception was closed while a person's action was claimed: should that action not
+   * be carried out (the owner refused or could not be reached), the exception closes with this
+   * resolution instead of opening again.
    */
   closeOnRelease?: string | null;
   /**
@@ -90,8 +90,8 @@ export class ExceptionStore {
   /**
    * Closes the exception, as CANCELLED with `resolution`: its owner says nobody need act on it (the
    * order was cancelled). Before its raise arrived, the raise is recorded closed (so that raise
-   * changes nothing when it comes); with a person's retry claimed, it closes should that retry be
-   * refused. Closed or acted on already: unchanged.
+   * changes nothing when it comes); with a person's action claimed, it closes should that action
+   * not be carried out. Closed or acted on already: unchanged.
    */
   async close(input: RaiseInput, resolution: string): Promise<ExceptionDoc> {
     const now = new Date();
@@ -101,7 +101,8 @@ export class ExceptionStore {
       const { _id, version, ...state } = current;
       const occurrences = state.occurrences.includes(occurrence) ? state.occurrences : [...state.occurrences, occurrence];
       if (state.status === 'OPEN') return { ...state, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
-      if (state.pending?.action === 'RETRY' && !state.closeOnRelease) return { ...state, occurrences, closeOnRelease: resolution };
+      // A person's action under way (retry or cancel): should the owner not carry it out, it closes.
+      if (state.pending && !state.closeOnRelease) return { ...state, occurrences, closeOnRelease: resolution };
       return REFUSED;
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
