@@ -172,6 +172,25 @@ describe('DurableQueue', () => {
     await queue.post('report-1', [message]); // delivered and archived: not sent again
     expect(await queue.withPendingOutbox(10)).toEqual([]);
   });
+
+  it('of posts only: removes what was delivered, keeps what was given up, and takes no enqueue', async () => {
+    const queue = await newQueue({ postsOnly: true });
+    const message = (id: string) => ({ id, target: 'tracking', operation: 'mutation', variables: {} });
+    await queue.post('report-1', [message('m1')]);
+    await queue.post('report-1', [message('m1')]); // while it waits: one element
+    await queue.post('report-2', [message('m2')]);
+    expect((await queue.withPendingOutbox(10)).map((item) => item._id).sort()).toEqual(['report-1', 'report-2']);
+    await queue.recordDeliveries('report-1', new Map([['m1', null]]), new Set(), (await queue.items.findOne({ _id: 'report-1' }))!);
+    await queue.recordDeliveries('report-2', new Map([['m2', 'refused']]), new Set(['m2']));
+    expect(await queue.withPendingOutbox(10)).toEqual([]);
+    // Delivered: gone from both collections. Given up: kept, for a person to read.
+    expect(await queue.items.countDocuments()).toBe(0);
+    expect((await queue.finished.find().toArray()).map((item) => [item._id, item.outbox[0]!.abandoned])).toEqual([['report-2', true]]);
+    // A post repeated after delivery is sent again (its receiver takes it once by id).
+    await queue.post('report-1', [message('m1')]);
+    expect((await queue.withPendingOutbox(10)).map((item) => item._id)).toEqual(['report-1']);
+    await expect(queue.enqueue('work-1', { n: 1 })).rejects.toThrow(/posts only/);
+  });
 });
 
 /** Leases the queue's one element once its backoff is over. */

@@ -122,7 +122,7 @@ export class StageChanges {
     private readonly left: (orderId: string) => Promise<LeftRecord[]> = async () => [],
   ) {
     this.log = db.collection<LoggedChange>('address_changes');
-    this.reports = new DurableQueue<null>(db, 'change-reports');
+    this.reports = new DurableQueue<null>(db, 'change-reports', { postsOnly: true });
   }
 
   async ensureIndexes(): Promise<void> {

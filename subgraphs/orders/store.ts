@@ -261,7 +261,7 @@ export class OrderStore {
       exceptionFor({ service: 'orders', queue, elementId: item._id, orderId: orderIdOf(item.payload), reason });
     this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination') });
     this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results') });
-    this.reports = new DurableQueue(db, 'reports');
+    this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
     this.notes = db.collection<PublicationNote>('change_publication_notes');
   }
 
