@@ -90,6 +90,10 @@ describe('payments: synchronous authorisation', () => {
     expect((await gql(system.urls.payments, authorize, { card: { ...visa, expYear: 2020 } })).data!.authorize).toEqual({ approved: false, declineReason: 'expired_card' });
     expect(codes(await gql(system.urls.payments, authorize, { card: { ...visa, last4: '42' } }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await gql(system.urls.payments, authorize, { card: { ...visa, expYear: 99_999 } }))).toEqual(['BAD_USER_INPUT']);
+    // Three letters are not a currency: "no currency" (XXX) and made-up codes are refused, as the catalog refuses them in prices.
+    const inCurrency = `mutation($card: PaymentCardInput!, $currency: String!) { authorize(input: { amount: { amount: 100, currency: $currency }, card: $card }) { approved } }`;
+    for (const currency of ['XXX', 'QQQ', 'XTS']) expect(codes(await gql(system.urls.payments, inCurrency, { card: visa, currency }))).toEqual(['BAD_USER_INPUT']);
+    expect((await gql(system.urls.payments, inCurrency, { card: visa, currency: 'eur' })).data!.authorize).toEqual({ approved: true });
   });
 });
 

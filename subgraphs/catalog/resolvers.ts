@@ -1,3 +1,4 @@
+import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
@@ -8,15 +9,10 @@ import type { ProductDoc } from './store.ts';
 
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,39}$/;
 
-/** ISO 4217 codes, as the runtime knows them. */
-const currencies = new Set(Intl.supportedValuesOf('currency'));
-
 /** A price as stored: whole minor units, zero or more, of an upper-case ISO 4217 currency. */
 function parsePrice(input: { amount: number; currency: string }): ProductDoc['price'] {
   if (!Number.isInteger(input.amount) || input.amount < 0) throw badInput('price.amount must be a whole number of minor units, zero or more', 'price.amount');
-  const currency = input.currency.trim().toUpperCase();
-  if (!currencies.has(currency)) throw badInput('price.currency must be an ISO 4217 code such as GBP', 'price.currency');
-  return { amount: input.amount, currency };
+  return { amount: input.amount, currency: checkedCurrency(input.currency, 'price.currency') };
 }
 
 export const resolvers: Resolvers = {

@@ -1,3 +1,4 @@
+import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth } from '../../kit/queue.ts';
@@ -26,7 +27,7 @@ export const resolvers: Resolvers = {
       const payload: ChargeRequestPayload = {
         requestId: input.requestId,
         orderId: input.orderId ?? null,
-        amount: { amount: input.amount.amount, currency: input.amount.currency.toUpperCase() },
+        amount: { amount: input.amount.amount, currency: checkedCurrency(input.amount.currency, 'amount.currency') },
         card,
         callbackUrl: input.callbackUrl ?? null,
         replyTo: input.replyTo ?? null,
@@ -40,12 +41,12 @@ export const resolvers: Resolvers = {
       if (!input.refundId.trim() || input.refundId.length > 200) throw badInput('refundId must be 1 to 200 characters', 'refundId');
       if (input.orderId != null && input.orderId.length > 200) throw badInput('orderId must be at most 200 characters', 'orderId');
       if (!Number.isInteger(input.amount.amount) || input.amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
-      if (!/^[A-Za-z]{3}$/.test(input.amount.currency)) throw badInput('amount.currency must be an ISO 4217 code', 'amount.currency');
+      const currency = checkedCurrency(input.amount.currency, 'amount.currency');
       const payload: RefundPayload = {
         refundId: input.refundId,
         orderId: input.orderId ?? null,
         chargeId: input.chargeId,
-        amount: { amount: input.amount.amount, currency: input.amount.currency.toUpperCase() },
+        amount: { amount: input.amount.amount, currency },
         reason: input.reason.slice(0, 500),
       };
       await store.noteRefundOrder(input.refundId, payload.orderId);
@@ -106,6 +107,6 @@ function checkCard(card: CardDoc, amount: { amount: number; currency: string }):
   if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badInput('card.expMonth must be 1 to 12', 'card.expMonth');
   if (!Number.isInteger(card.expYear) || card.expYear < 2000 || card.expYear > 2100) throw badInput('card.expYear must be a four-digit year', 'card.expYear');
   if (!Number.isInteger(amount.amount) || amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
-  if (!/^[A-Za-z]{3}$/.test(amount.currency)) throw badInput('amount.currency must be an ISO 4217 code', 'amount.currency');
+  checkedCurrency(amount.currency, 'amount.currency');
   return { token: card.token, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear };
 }
