@@ -154,7 +154,8 @@ describe('cancelling an order', () => {
 
   it("is measured against the order's own charge, not another a person made naming the order", async () => {
     const id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
-    const charged = await eventually(() => orderOf(id), (o) => o.charge?.outcome === 'APPROVED');
+    // Past its own charge in tracking too (until CHARGING → RESERVING is heard, its charge is where it is).
+    const charged = await eventually(() => orderOf(id), (o) => o.charge?.outcome === 'APPROVED' && orderMoves(o).includes('CHARGING>RESERVING') && o.location?.node !== 'payments');
     const fee = `fee-${id}`;
     const card = { token: 'tok_fee', last4: '4242', expMonth: 12, expYear: 2031 };
     const requested = await gql(system.gatewayUrl, `mutation($input: ChargeRequestInput!) { requestCharge(input: $input) { id } }`, {
