@@ -15,9 +15,14 @@ export const resolvers: Resolvers = {
     chargeQueue: (_, __, { store }) => queueDepth(store.requests as never),
   },
   Mutation: {
-    authorize: async (_, { input }, { processor }) => processor.authorize(checkCard(input.card, input.amount)),
+    authorize: async (_, { input }, { processor }) => {
+      const card = checkCard(input.card);
+      checkedAmount(input.amount);
+      return processor.authorize(card);
+    },
     requestCharge: async (_, { input }, { store, callbacks }) => {
-      const card = checkCard(input.card, input.amount);
+      const card = checkCard(input.card);
+      const amount = checkedAmount(input.amount);
       if (!input.requestId.trim() || input.requestId.length > 200) throw badInput('requestId must be 1 to 200 characters', 'requestId');
       if (input.callbackUrl) callbacks.check(input.callbackUrl);
       // A service of this system's: the relay sends the result there, and labels its metrics with it.
@@ -27,7 +32,7 @@ export const resolvers: Resolvers = {
       const payload: ChargeRequestPayload = {
         requestId: input.requestId,
         orderId: input.orderId ?? null,
-        amount: { amount: input.amount.amount, currency: checkedCurrency(input.amount.currency, 'amount.currency') },
+        amount,
         card,
         callbackUrl: input.callbackUrl ?? null,
         replyTo: input.replyTo ?? null,
@@ -40,13 +45,12 @@ export const resolvers: Resolvers = {
     requestRefund: async (_, { input }, { store }) => {
       if (!input.refundId.trim() || input.refundId.length > 200) throw badInput('refundId must be 1 to 200 characters', 'refundId');
       if (input.orderId != null && input.orderId.length > 200) throw badInput('orderId must be at most 200 characters', 'orderId');
-      if (!Number.isInteger(input.amount.amount) || input.amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
-      const currency = checkedCurrency(input.amount.currency, 'amount.currency');
+      const amount = checkedAmount(input.amount);
       const payload: RefundPayload = {
         refundId: input.refundId,
         orderId: input.orderId ?? null,
         chargeId: input.chargeId,
-        amount: { amount: input.amount.amount, currency },
+        amount,
         reason: input.reason.slice(0, 500),
       };
       await store.noteRefundOrder(input.refundId, payload.orderId);
@@ -101,12 +105,16 @@ export const resolvers: Resolvers = {
   },
 };
 
-function checkCard(card: CardDoc, amount: { amount: number; currency: string }): CardDoc {
+function checkCard(card: CardDoc): CardDoc {
   if (!card.token.trim()) throw badInput('card.token must not be empty', 'card.token');
   if (!/^\d{4}$/.test(card.last4)) throw badInput('card.last4 must be four digits', 'card.last4');
   if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badInput('card.expMonth must be 1 to 12', 'card.expMonth');
   if (!Number.isInteger(card.expYear) || card.expYear < 2000 || card.expYear > 2100) throw badInput('card.expYear must be a four-digit year', 'card.expYear');
-  if (!Number.isInteger(amount.amount) || amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
-  checkedCurrency(amount.currency, 'amount.currency');
   return { token: card.token, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear };
+}
+
+/** An amount to charge or refund: positive whole minor units of an upper-case ISO 4217 currency. */
+function checkedAmount(amount: { amount: number; currency: string }): { amount: number; currency: string } {
+  if (!Number.isInteger(amount.amount) || amount.amount <= 0) throw badInput('amount.amount must be a positive number of minor units', 'amount.amount');
+  return { amount: amount.amount, currency: checkedCurrency(amount.currency, 'amount.currency') };
 }
