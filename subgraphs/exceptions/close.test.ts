@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { codes, gql, serve, silentLogger, testTokens, TestDatabases, userToken, type RunningApp } from '../../test/harness.ts';
 import { buildExceptionsService } from './server.ts';
 import type { ExceptionStore } from './store.ts';
 
@@ -78,6 +78,18 @@ describe('closing an exception nobody need act on', () => {
     // The owner timed out (DEPENDENCY_UNAVAILABLE for the person): the claim is released.
     const released = await store.release('orders:charge-results:claimed-3', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(released).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null, closeOnRelease: null });
+  });
+
+  it('is for services only: a caller without a token, a client token sent straight to the subgraph, and support or a customer are refused, and nothing is written', async () => {
+    const mutation = `mutation($input: RaiseExceptionInput!) { closeException(input: $input, resolution: "the order was cancelled") { id } }`;
+    const input = inputFor('refused-1');
+    const anonymous = await gql(app.url, mutation, { input }, { token: null });
+    expect(anonymous.status).toBe(401);
+    expect(codes(await gql(app.url, mutation, { input }, { token: await userToken({ role: 'support' }) }))).toEqual(['UNAUTHENTICATED']);
+    for (const identity of [{ subject: 'support-1', scopes: ['support'] }, { subject: 'customer-1', scopes: ['customer'], customerId: input.orderId }]) {
+      expect(codes(await gql(app.url, mutation, { input }, { token: await testTokens.sign(identity) }))).toEqual(['FORBIDDEN']);
+    }
+    expect(await store.get(input.id)).toBeNull();
   });
 
   it('leaves one a person already acted on as they left it', async () => {
