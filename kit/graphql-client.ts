@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { ServiceCredentials } from './auth/tokens.ts';
 import { clientError, ErrorCode } from './errors.ts';
@@ -47,6 +48,13 @@ export function createGraphQLClient(
   // be this request's fault, and is not marked.
   const unavailable = (reason: string, unreachable: boolean) =>
     clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service is unavailable; nothing was changed, try again. (${reason})`, { service, unreachable });
+  // Sent, and no answer came (a timeout, a connection that broke): the service may have acted.
+  const unanswered = (reason: string) =>
+    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service did not answer; the request may still take effect. (${reason})`, {
+      service,
+      unreachable: true,
+      outcomeUnknown: true,
+    });
 
   return {
     async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -65,7 +73,8 @@ export function createGraphQLClient(
       } catch (error) {
         // By its code (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT): the message names the callee's
         // address, and this message can reach clients and be kept (a delivery's lastError).
-        throw unavailable(networkErrorCode(error), true);
+        const code = networkErrorCode(error);
+        throw notSentCodes.has(code) ? unavailable(code, true) : unanswered(code);
       }
       if (body.errors?.length && body.errors.every((e) => rejectionCodes.has(e.extensions?.code ?? ''))) {
         throw new RejectedByService(
@@ -82,6 +91,18 @@ export function createGraphQLClient(
     },
     close: () => pool.close(),
   };
+}
+
+/**
+ * Network errors raised before a request can have reached the service, so it cannot have acted.
+ * Any other (a timeout waiting for the answer, a connection closed under the request) leaves
+ * the outcome unknown.
+ */
+const notSentCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/** A request that was sent and got no answer: the service may have carried it out, or may yet. */
+export function isOutcomeUnknown(error: unknown): boolean {
+  return error instanceof GraphQLError && error.extensions.outcomeUnknown === true;
 }
 
 /** What went wrong reaching a service, without where it is: the error's code, or its kind. */

@@ -86,4 +86,24 @@ describe('exceptions: a person acts on a parked element', () => {
     expect((await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id })).data!.cancelException).toEqual({ status: 'CANCELLED' });
     expect((await receipt('down-1')).status).toBe('CANCELLED');
   });
+
+  it('keeps the action claimed when the owning service takes the request and does not answer, and completes it once the service answers', async () => {
+    const { id } = await parkReceipt('hung-1', 'HUNG-1');
+    const endHang = await system.hang('receiving');
+    try {
+      // The service may yet act on what it received: the exception must not say OPEN, nor invite a second action.
+      const cancelled = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id });
+      expect(codes(cancelled)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+      expect(cancelled.errors![0]!.message).toMatch(/receiving service did not answer in time; the cancel of .* stays claimed/);
+      expect(await system.services.exceptions.store.get(id)).toMatchObject({ status: 'CANCELLED', pending: expect.objectContaining({ action: 'CANCEL' }) });
+      expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id }))).toEqual(['CONFLICT']);
+    } finally {
+      await endHang();
+      await system.restart('receiving');
+    }
+    // The sweep of claims sends the cancel again (every few seconds, for claims older than 30 s; here at once).
+    expect(await system.services.exceptions.finishStaleClaims(0)).toBe(1);
+    expect((await receipt('hung-1')).status).toBe('CANCELLED');
+    expect(await system.services.exceptions.store.get(id)).toMatchObject({ status: 'CANCELLED', pending: null });
+  });
 });

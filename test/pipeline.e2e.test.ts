@@ -71,6 +71,19 @@ describe('the order pipeline', () => {
     expect(rebin.data!.rebinShipment).toEqual({ status: 'DONE' });
   });
 
+  it('keeps a shipped order\'s reservation when a person cancels a stale exception of it: its stock left with the parcel', async () => {
+    const id = await place([{ sku: 'BOOK-002', quantity: 1 }]);
+    await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    // As exceptions does for a person's cancel of an exception raised about this order's charge result.
+    const resolved = await gql(system.urls.orders, `mutation($id: ID!) { resolveOrdersException(queue: "charge-results", elementId: $id, action: CANCEL) }`, { id: `result:${id}:charge:1` });
+    expect(resolved.errors).toBeUndefined();
+    // The coordinator would have released it by now (it runs every step within milliseconds here).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const order = await orderOf(id);
+    expect(order.status).toBe('SHIPPED');
+    expect(order.reservation.status).toBe('RESERVED');
+  });
+
   it('sends a single-item shipment straight from picking to shipping, and the shipped units leave the bins', async () => {
     const before = await gql(system.gatewayUrl, `{ product(sku: "LAMP-001") { stock { onHand reserved } } }`);
     const id = await place([{ sku: 'LAMP-001', quantity: 1 }], card.visa, 'EXPRESS');

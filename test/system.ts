@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { composeSupergraph } from '../gateway/supergraph.ts';
 import { defaultCachedSubgraphs } from '../gateway/read-mostly-cache.ts';
 import { buildGateway } from '../gateway/server.ts';
@@ -140,6 +141,23 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     stop: (name: ServiceName) => apps[name].close(),
     async restart(name: ServiceName) {
       apps[name] = await serve(services[name].handler, ports[name], attachOf(name));
+    },
+    /**
+     * Stops one service's HTTP interface and puts in its place one that takes requests and never
+     * answers, as a stalled process does; the returned function ends that (then `restart`).
+     */
+    async hang(name: ServiceName): Promise<() => Promise<void>> {
+      await apps[name].close();
+      const sockets = new Set<Socket>();
+      const stalled = createServer((socket) => {
+        sockets.add(socket);
+        socket.resume(); // reads the request, answers nothing
+      });
+      await new Promise<void>((resolve) => stalled.listen(ports[name], '127.0.0.1', resolve));
+      return async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => stalled.close(resolve));
+      };
     },
     /** Starts one more worker for a stage (scale a bottleneck by adding nodes). */
     addWorker,

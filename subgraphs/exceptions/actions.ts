@@ -1,5 +1,5 @@
 import { clientError, ErrorCode, notFound } from '../../kit/errors.ts';
-import { RejectedByService } from '../../kit/graphql-client.ts';
+import { isOutcomeUnknown, RejectedByService } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { resolveOperation } from '../../pipeline/exceptions.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
@@ -10,7 +10,10 @@ import type { ExceptionAction, ExceptionDoc, ExceptionStore } from './store.ts';
  * element's queue), called synchronously. The exception is claimed first, so of two people
  * acting at once exactly one action runs and the other is told CONFLICT; then the owner
  * acts. If the owner cannot (it is down), the claim is released: the person gets
- * DEPENDENCY_UNAVAILABLE and the exception is OPEN again, nothing half-done.
+ * DEPENDENCY_UNAVAILABLE and the exception is OPEN again, nothing half-done. If the owner got
+ * the request and did not answer in time, it may still act: the claim stays, and the sweep of
+ * claims (`finishStaleClaims`) sends the action again once the claim is stale (the owner's
+ * actions are idempotent), so what the exception says is what happened.
  */
 export async function resolveException(id: string, action: ExceptionAction, store: ExceptionStore, clients: ServiceClients): Promise<ExceptionDoc> {
   const claim = await store.claim(id, action);
@@ -20,6 +23,13 @@ export async function resolveException(id: string, action: ExceptionAction, stor
   try {
     await act(exception, action, clients);
   } catch (error) {
+    if (isOutcomeUnknown(error)) {
+      throw clientError(
+        ErrorCode.DEPENDENCY_UNAVAILABLE,
+        `the ${exception.service} service did not answer in time; the ${action.toLowerCase()} of ${id} stays claimed and is completed in the background (in a minute at most)`,
+        { service: exception.service, pending: true },
+      );
+    }
     await store.release(id, pending.token);
     if (error instanceof RejectedByService) {
       throw clientError(ErrorCode.CONFLICT, `the ${exception.service} service no longer holds ${exception.elementId} as parked: ${error.message}`);
@@ -40,17 +50,17 @@ async function act(exception: ExceptionDoc, action: ExceptionAction, clients: Se
 }
 
 /**
- * Carries out claims whose process died between claiming and acting (or before settling).
- * The owner refusing (the element is no longer parked) means the action already landed:
- * only the holder of the claim could have moved it; unless the owner closed the exception
- * meanwhile (its order was cancelled), which is then why. An owner that is down is tried
- * again on the next pass. Returns how many claims were settled.
+ * Carries out claims whose process died between claiming and acting (or before settling), and
+ * those whose owner did not answer in time. The owner refusing (the element is no longer parked)
+ * means the action already landed: only the holder of the claim could have moved it; unless the
+ * owner closed the exception meanwhile (its order was cancelled), which is then why (see
+ * `ExceptionStore.settle`). An owner that is down is tried again on the next pass. Returns how
+ * many claims were settled.
  */
 export async function finishStaleClaims(store: ExceptionStore, clients: ServiceClients, logger: Logger, staleAfterMs: number): Promise<number> {
   let settled = 0;
   for (const exception of await store.staleClaims(new Date(Date.now() - staleAfterMs), 100)) {
     const pending = exception.pending!;
-    let refused = false;
     try {
       await act(exception, pending.action, clients);
     } catch (error) {
@@ -58,11 +68,8 @@ export async function finishStaleClaims(store: ExceptionStore, clients: ServiceC
         logger.warn('a claimed exception action could not be carried out yet; will retry', { id: exception._id, action: pending.action, error: String(error) });
         continue;
       }
-      refused = true;
     }
-    // Closed by its owner meanwhile (the order was cancelled): a refusal is that, not the action landing.
-    const final = refused && exception.closeOnRelease ? store.release(exception._id, pending.token) : store.settle(exception._id, pending.token);
-    if (await final) settled++;
+    if (await store.settle(exception._id, pending.token)) settled++;
   }
   return settled;
 }

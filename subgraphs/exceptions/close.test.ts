@@ -92,10 +92,32 @@ describe('closing an exception nobody need act on', () => {
     expect(await store.get(input.id)).toBeNull();
   });
 
-  it('leaves one a person already acted on as they left it', async () => {
+  it('leaves one a person cancelled as they left it', async () => {
     await raise('acted-1');
     const claim = await store.claim('orders:charge-results:acted-1', 'CANCEL');
     await store.settle('orders:charge-results:acted-1', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(await closeException('acted-1')).toMatchObject({ status: 'CANCELLED', resolution: null });
+  });
+
+  it('closes one a person retried: the order was cancelled while it still waited, so the retry did not take it on', async () => {
+    await raise('retried-1');
+    const claim = await store.claim('orders:charge-results:retried-1', 'RETRY');
+    await store.settle('orders:charge-results:retried-1', claim.outcome === 'claimed' ? claim.pending.token : '');
+    expect(await closeException('retried-1')).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled' });
+  });
+
+  it('closes one whose claimed retry ends as carried out (the sweep after the owner refused), when the close came during the claim', async () => {
+    await raise('claimed-4');
+    const claim = await store.claim('orders:charge-results:claimed-4', 'RETRY');
+    expect(await closeException('claimed-4')).toMatchObject({ status: 'RETRIED', resolution: null });
+    const settled = await store.settle('orders:charge-results:claimed-4', claim.outcome === 'claimed' ? claim.pending.token : '');
+    expect(settled).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null, closeOnRelease: null });
+    // A person's own cancel that lands is theirs: no resolution, and nothing left over.
+    await raise('claimed-5');
+    const cancel = await store.claim('orders:charge-results:claimed-5', 'CANCEL');
+    await closeException('claimed-5');
+    const own = await store.settle('orders:charge-results:claimed-5', cancel.outcome === 'claimed' ? cancel.pending.token : '');
+    expect(own).toMatchObject({ status: 'CANCELLED', closeOnRelease: null });
+    expect(own!.resolution ?? null).toBeNull();
   });
 });

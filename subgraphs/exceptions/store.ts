@@ -90,8 +90,9 @@ export class ExceptionStore {
   /**
    * Closes the exception, as CANCELLED with `resolution`: its owner says nobody need act on it (the
    * order was cancelled). Before its raise arrived, the raise is recorded closed (so that raise
-   * changes nothing when it comes); with a person's action claimed, it closes should that action
-   * not be carried out. Closed or acted on already: unchanged.
+   * changes nothing when it comes); with a person's action claimed, it closes when that claim
+   * ends, unless in the person's cancel. Retried already: closed (the order was cancelled while
+   * it waited, so the retry did not take it on). Cancelled already: unchanged.
    */
   async close(input: RaiseInput, resolution: string): Promise<ExceptionDoc> {
     const now = new Date();
@@ -100,9 +101,10 @@ export class ExceptionStore {
       if (!current) return { ...fields, status: 'CANCELLED', occurrences: [occurrence], raisedAt: now, resolvedAt: now, resolution };
       const { _id, version, ...state } = current;
       const occurrences = state.occurrences.includes(occurrence) ? state.occurrences : [...state.occurrences, occurrence];
-      if (state.status === 'OPEN') return { ...state, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
-      // A person's action under way (retry or cancel): should the owner not carry it out, it closes.
-      if (state.pending && !state.closeOnRelease) return { ...state, occurrences, closeOnRelease: resolution };
+      // A person's action under way (retry or cancel): should it not end in the person's cancel, it closes.
+      if (state.pending) return state.closeOnRelease ? REFUSED : { ...state, occurrences, closeOnRelease: resolution };
+      // Open, or retried and yet the order was cancelled where it waited: the retry did not take it on.
+      if (state.status !== 'CANCELLED') return { ...state, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
       return REFUSED;
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
@@ -125,9 +127,12 @@ export class ExceptionStore {
     return seen ? { outcome: 'taken', exception: seen } : { outcome: 'missing' };
   }
 
-  /** The claimed action was carried out: the claim becomes final. */
+  /**
+   * The claimed action was carried out (or its owner says it no longer holds the element): the
+   * claim becomes final; unless closed meanwhile by its owner (see close), then CANCELLED.
+   */
   async settle(id: string, token: string): Promise<ExceptionDoc | null> {
-    return this.changeClaim(id, token, (state) => ({ ...state, pending: null, pendingSince: null }));
+    return this.changeClaim(id, token, (state) => endClaim(state, state.status));
   }
 
   /**
@@ -135,11 +140,7 @@ export class ExceptionStore {
    * acted; or, closed meanwhile by its owner (see close), CANCELLED.
    */
   async release(id: string, token: string): Promise<ExceptionDoc | null> {
-    return this.changeClaim(id, token, (state) =>
-      state.closeOnRelease
-        ? { ...state, status: 'CANCELLED', resolution: state.closeOnRelease, closeOnRelease: null, pending: null, pendingSince: null }
-        : { ...state, status: 'OPEN', resolvedAt: null, pending: null, pendingSince: null },
-    );
+    return this.changeClaim(id, token, (state) => endClaim(state, 'OPEN'));
   }
 
   private async changeClaim(id: string, token: string, change: (state: State) => State): Promise<ExceptionDoc | null> {
@@ -172,6 +173,17 @@ export class ExceptionStore {
     if (orderIds.length === 0) return [];
     return (await findWhereIn(this.exceptions, 'orderId', orderIds)).sort((a, b) => b.raisedAt.getTime() - a.raisedAt.getTime());
   }
+}
+
+/**
+ * How a claim ends: `status` as the action left it (OPEN when it was not carried out). A close
+ * that came while it was claimed (`closeOnRelease`) turns that into CANCELLED with the close's
+ * resolution, unless the person's own cancel landed.
+ */
+function endClaim(state: State, status: ExceptionStatusCode): State {
+  const ended = { ...state, closeOnRelease: null, pending: null, pendingSince: null };
+  if (state.closeOnRelease && status !== 'CANCELLED') return { ...ended, status: 'CANCELLED', resolution: state.closeOnRelease, resolvedAt: new Date() };
+  return status === 'OPEN' ? { ...ended, status, resolvedAt: null } : { ...ended, status };
 }
 
 /** A reopened exception moves up (it was raised again); paging on from an older cursor does not show it twice. */

@@ -240,6 +240,7 @@ async function cancel(store: OrderStore, orderId: string, reason: string): Promi
     await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
     const refund = stopRefund(order, reason);
     if (refund) await store.reports.post(`stop-refund:${orderId}`, [refund]);
+    await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
   }
-  await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
+  // A SHIPPED order keeps its reservation: its stock left with the parcels (a cancel from a stale exception).
 }
