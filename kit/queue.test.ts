@@ -44,6 +44,16 @@ describe('DurableQueue', () => {
     expect(await queue.lease('late', 5)).toEqual([]);
   });
 
+  it('leases an element enqueued ahead before the backlog waiting for it', async () => {
+    const queue = await newQueue();
+    for (let i = 0; i < 40; i++) await queue.enqueue(`backlog-${i}`, { n: i });
+    await queue.enqueue('urgent', { n: 99 }, { ahead: true });
+    // One worker taking one at a time, as a busy coordinator does: the urgent one comes first.
+    const [first] = await queue.lease('worker-1', 1);
+    expect(first!.id).toBe('urgent');
+    expect((await queue.lease('worker-1', 1))[0]!.id).toMatch(/^backlog-/);
+  });
+
   it('completes with a fencing token: a worker whose lease expired and was taken over cannot complete', async () => {
     const queue = await newQueue({ visibilityTimeoutMs: 100 });
     await queue.enqueue('e', { n: 1 });

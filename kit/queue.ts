@@ -205,7 +205,7 @@ export class DurableQueue<P, R = unknown> {
       count({ status: 'FAILED' }),
       count({ status: 'LEASED', availableAt: { $gt: now } }),
       count({ outboxPending: true }),
-      this.due(now, 1),
+      this.due(now, 1, 'enqueuedAt'), // an element enqueued `ahead` is not the one waiting longest
     ]);
     queueDepthGauge.set({ ...this.labels, status: 'READY' }, ready);
     queueDepthGauge.set({ ...this.labels, status: 'LEASED' }, leased);
@@ -227,10 +227,15 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /** Stores the element unless an element with this id exists; returns the stored one either way. */
-  async enqueue(id: string, payload: P, options: { availableAt?: Date } = {}): Promise<{ item: QueueItem<P, R>; created: boolean }> {
+  /**
+   * `ahead`: the element is leased before those already waiting (a customer's cancellation must
+   * not wait behind a backlog of new orders' steps). Elements are leased oldest `availableAt`
+   * first, so it is due from the start of time; its wait is still counted from now.
+   */
+  async enqueue(id: string, payload: P, options: { availableAt?: Date; ahead?: boolean } = {}): Promise<{ item: QueueItem<P, R>; created: boolean }> {
     // Its finished elements are not all kept: a duplicate enqueue of one would run it again.
     if (this.options.postsOnly) throw new Error(`queue ${this.name} takes posts only`);
-    const item = this.newItem(id, payload, 'READY', [], options.availableAt);
+    const item = this.newItem(id, payload, 'READY', [], options.ahead ? new Date(0) : options.availableAt);
     // A late duplicate of a finished element must not come back to life: look first...
     const alreadyFinished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
     if (alreadyFinished) return { item: alreadyFinished as QueueItem<P, R>, created: false };
@@ -317,9 +322,11 @@ export class DurableQueue<P, R = unknown> {
         if (this.candidates.length === 0) break;
       }
       // Workers polling together would all fight for the same oldest elements; taking one at
-      // random from the oldest few spreads them out, at little cost to order.
+      // random from the oldest few spreads them out, at little cost to order. One enqueued
+      // ahead (due before it was enqueued) is taken first: that is what it is for.
       const window = Math.min(this.candidates.length, (limit - leases.length) * 4);
-      const [candidate] = this.candidates.splice(Math.floor(Math.random() * window), 1);
+      const ahead = this.candidates[0]!.availableAt.getTime() < this.candidates[0]!.enqueuedAt.getTime();
+      const [candidate] = this.candidates.splice(ahead ? 0 : Math.floor(Math.random() * window), 1);
       // A copy this call just read starts the compare-and-swap; one kept from an earlier poll is
       // read again first (one lookup by _id). Its element may have been leased elsewhere (the read
       // then refuses it at once), or finished and, for a moment, stored again by a late duplicate

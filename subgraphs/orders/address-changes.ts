@@ -229,14 +229,17 @@ export async function sweepUnpublished(store: OrderStore, olderThan: Date): Prom
     const order = await store.findById(new ObjectId(note.orderId));
     if (order?.addressChanges?.some((change) => change.id === note._id)) await enqueuePublication(store, note.orderId, note._id);
     // Cancellations are noted the same way (their ids say which they are).
-    if (order?.cancellation?.id === note._id) await store.coordination.enqueue(`cancellation:${note._id}`, { kind: 'cancellation', orderId: note.orderId, cancellationId: note._id });
+    if (order?.cancellation?.id === note._id) await store.coordination.enqueue(`cancellation:${note._id}`, { kind: 'cancellation', orderId: note.orderId, cancellationId: note._id }, { ahead: true });
     await store.forgetPublicationNote(note._id);
   }
 }
 
-/** The coordinator step that records the request in tracking and publishes the change. Idempotent by change id. */
+/**
+ * The coordinator step that records the request in tracking and publishes the change. Idempotent by
+ * change id. Ahead of the steps of orders placed before it: every moment it waits, a shipment may leave.
+ */
 export function enqueuePublication(store: OrderStore, orderId: string, changeId: string) {
-  return store.coordination.enqueue(`address-change:${changeId}`, { kind: 'address-change', orderId, changeId });
+  return store.coordination.enqueue(`address-change:${changeId}`, { kind: 'address-change', orderId, changeId }, { ahead: true });
 }
 
 /**

@@ -162,9 +162,12 @@ function refundable(order: OrderDoc, wholeOrder: boolean, pulled: Set<string>): 
   return amount > 0 ? { amount: Math.min(amount, order.total.amount), currency: order.total.currency } : null;
 }
 
-/** The coordinator step that tells tracking of the request and publishes it to the stages. Idempotent by cancellation id. */
+/**
+ * The coordinator step that tells tracking of the request and publishes it to the stages. Idempotent by
+ * cancellation id. Ahead of the steps of orders placed before it: every moment it waits, a shipment may leave.
+ */
 export function enqueueCancellationPublication(store: OrderStore, orderId: string, cancellationId: string) {
-  return store.coordination.enqueue(`cancellation:${cancellationId}`, { kind: 'cancellation', orderId, cancellationId });
+  return store.coordination.enqueue(`cancellation:${cancellationId}`, { kind: 'cancellation', orderId, cancellationId }, { ahead: true });
 }
 
 /**
