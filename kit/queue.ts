@@ -226,8 +226,8 @@ export class DurableQueue<P, R = unknown> {
     await this.cas.ensureIndexes();
   }
 
-  /** Stores the element unless an element with this id exists; returns the stored one either way. */
   /**
+   * Stores the element unless an element with this id exists; returns the stored one either way.
    * `ahead`: the element is leased before those already waiting (a customer's cancellation must
    * not wait behind a backlog of new orders' steps). Elements are leased oldest `availableAt`
    * first, so it is due from the start of time; its wait is still counted from now.
