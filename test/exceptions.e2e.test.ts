@@ -95,6 +95,7 @@ describe('exceptions: a person acts on a parked element', () => {
       const cancelled = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id });
       expect(codes(cancelled)).toEqual(['DEPENDENCY_UNAVAILABLE']);
       expect(cancelled.errors![0]!.message).toMatch(/receiving service did not answer in time; the cancel of .* stays claimed/);
+      expect(cancelled.errors![0]!.extensions).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', pending: true });
       expect(await system.services.exceptions.store.get(id)).toMatchObject({ status: 'CANCELLED', pending: expect.objectContaining({ action: 'CANCEL' }) });
       expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id }))).toEqual(['CONFLICT']);
     } finally {
