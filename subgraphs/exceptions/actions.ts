@@ -26,7 +26,7 @@ export async function resolveException(id: string, action: ExceptionAction, stor
     if (isOutcomeUnknown(error)) {
       throw clientError(
         ErrorCode.DEPENDENCY_UNAVAILABLE,
-        `the ${exception.service} service did not answer in time; the ${action.toLowerCase()} of ${id} stays claimed and is completed in the background (in a minute at most)`,
+        `the ${exception.service} service did not answer in time; the ${action.toLowerCase()} of ${id} stays claimed and is completed in the background once it answers`,
         { service: exception.service, pending: true },
       );
     }
