@@ -122,6 +122,25 @@ describe('the order pipeline', () => {
     expect(shipped.exceptions).toEqual([expect.objectContaining({ status: 'RETRIED' })]);
   });
 
+  it('retries a declined order once for one retry sent twice (its answer lost): the second is refused, and a cancel of the old exception leaves the order', async () => {
+    const id = await place([{ sku: 'BOOK-001', quantity: 1 }], card.declined);
+    await eventually(() => orderOf(id), (o) => o.status === 'PAYMENT_DECLINED' && o.exceptions.length === 1);
+    // What exceptions sends orders for a person's retry, and sends again when the answer did not come.
+    const resolve = (action: string) =>
+      gql(system.urls.orders, `mutation($id: ID!, $action: ExceptionAction!) { resolveOrdersException(queue: "charge-results", elementId: $id, action: $action) }`, { id: `result:${id}:charge:1`, action });
+    expect((await resolve('RETRY')).errors).toBeUndefined();
+    // The retry's second charge was declined too: a second exception, for its own result.
+    await eventually(() => orderOf(id), (o) => o.status === 'PAYMENT_DECLINED' && o.exceptions.length === 2);
+    expect(codes(await resolve('RETRY'))).toEqual(['CONFLICT']);
+    // Cancelling the first exception gives it up; the order waits on the second, and stays.
+    expect((await resolve('CANCEL')).errors).toBeUndefined();
+    // A third charge (or a cancellation) would be under way within this.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = await orderOf(id);
+    expect(after.status).toBe('PAYMENT_DECLINED');
+    expect(after.exceptions).toHaveLength(2);
+  });
+
   it('loses nothing while a stage is down: the backlog waits in the outbox and drains when it returns', async () => {
     await system.stop('picking');
     let ids: string[] = [];

@@ -12,7 +12,7 @@ import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
-import { orderIdOf, type OrderStatusCode, type OrderStore } from './store.ts';
+import { orderIdOf, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -140,25 +140,32 @@ export const resolvers: Resolvers = {
       const item = await target.get(elementId);
       if (!item) throw notFound(`no element ${elementId} in ${queue}`, { field: 'elementId' });
       const orderId = orderIdOf(item.payload);
-      if (action === 'CANCEL') {
-        if (item.status === 'FAILED') await target.cancel(elementId);
-        if (orderId) await cancel(store, orderId, `cancelled from exceptions (${queue} element ${elementId})`);
-        return true;
-      }
+      const stop = () => cancel(store, orderId!, `cancelled from exceptions (${queue} element ${elementId})`);
       if (item.status === 'FAILED') {
+        if (action === 'CANCEL') {
+          await target.cancel(elementId);
+          if (orderId) await stop();
+          return true;
+        }
         if (!(await target.retry(elementId))) throw clientError(ErrorCode.CONFLICT, `${elementId} in ${queue} is no longer parked`, { field: 'elementId' });
         return true;
       }
+      // Not parked here: the order waits for a person (a declined card, missing stock), on this element.
       const order = orderId ? await store.findById(new ObjectId(orderId)) : null;
-      if (order?.status === 'PAYMENT_DECLINED') {
+      const waiting = order && waitsOn(order, queue, elementId);
+      if (action === 'CANCEL') {
+        // One it no longer waits on (it went on, or waits on a later attempt) is closed, and the order left be.
+        if (waiting) await stop();
+        return true;
+      }
+      // Retried already (the same request sent again, when its answer was lost): nothing more to do.
+      if (!waiting) throw clientError(ErrorCode.CONFLICT, `nothing to retry: the order is ${order?.status ?? 'unknown'} and does not wait on ${elementId}`);
+      if (order.status === 'PAYMENT_DECLINED') {
         await store.coordination.enqueue(`charge:${orderId}:${order.chargeAttempts + 1}`, { kind: 'charge', orderId: orderId! });
-        return true;
-      }
-      if (order?.status === 'OUT_OF_STOCK') {
+      } else {
         await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId: orderId! });
-        return true;
       }
-      throw clientError(ErrorCode.CONFLICT, `nothing to retry: the order is ${order?.status ?? 'unknown'}`);
+      return true;
     },
   },
   Order: {
@@ -217,6 +224,16 @@ export const resolvers: Resolvers = {
 };
 
 /** The order, if the caller may see it (its customer, a tracking link for it, staff); FORBIDDEN otherwise. */
+/**
+ * Whether the order waits for a person on this element: it is PAYMENT_DECLINED or OUT_OF_STOCK
+ * by the exception raised about it (`openException`). An order stored before that was recorded
+ * is taken to wait on whichever element names it.
+ */
+function waitsOn(order: OrderDoc, queue: string, elementId: string): boolean {
+  if (order.status !== 'PAYMENT_DECLINED' && order.status !== 'OUT_OF_STOCK') return false;
+  return !order.openException || (order.openException.queue === queue && order.openException.elementId === elementId);
+}
+
 async function accessibleOrder(context: Context, id: string) {
   const order = await context.orderById.load(id);
   if (order) assertMayAccess(context, { customerId: order.customerId, orderId: id }, `order ${id}`);

@@ -22,7 +22,7 @@ export type ExceptionStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Gives up on the element (the order is cancelled). */
+  /** Gives up on the element (the order is cancelled). One the order no longer waits on (it went on, or waits on a later attempt) is closed, and the order goes on. */
   cancelException: PipelineException;
   /** Internal: the owner of a parked element says nobody need act on this raise any more (its order was cancelled). Idempotent; one that comes before its raise records the raise as closed. */
   closeException: PipelineException;
