@@ -55,7 +55,7 @@ export const operations = {
   recordReturnReceived: `mutation RecordReturnReceived($input: ReturnReceivedInput!) { recordReturnReceived(input: $input) }`,
   requestRefund: `mutation RequestRefund($input: RefundRequestInput!) { requestRefund(input: $input) { id status } }`,
   recordAddressChangeOutcome: `mutation RecordAddressChangeOutcome($input: AddressChangeOutcomeInput!) { recordAddressChangeOutcome(input: $input) }`,
-  stopOrder: `mutation StopOrder($orderId: ID!, $reason: String!) { stopOrder(orderId: $orderId, reason: $reason) }`,
+  stopOrder: `mutation StopOrder($orderId: ID!, $reason: String!, $shipmentId: ID) { stopOrder(orderId: $orderId, reason: $reason, shipmentId: $shipmentId) }`,
 } as const;
 
 /** Progress an order makes, as reported to the orders service by the stage that made it. */

@@ -53,7 +53,7 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
       if (queueName !== 'shipments') throw notFound(`no queue named ${queueName}`, { field: 'queue' });
       const parked = await queue().get(elementId);
       const tellOrders = parked
-        ? [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.stopOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled` } }]
+        ? [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.stopOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled`, shipmentId: elementId } }]
         : [];
       const item = action === 'RETRY' ? await queue().retry(elementId) : await queue().cancel(elementId, tellOrders);
       if (!item) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });

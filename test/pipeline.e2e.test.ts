@@ -222,7 +222,7 @@ describe('the order pipeline', () => {
       const held = (await gql(system.gatewayUrl, `{ product(sku: "BOOK-002") { stock { onHand reserved } } }`)).data!.product.stock;
       expect(held).toEqual({ onHand: before.onHand, reserved: before.reserved + 2 });
       // What the picking stage sends when a person cancels its shipment from exceptions:
-      const cancelled = await gql(system.urls.orders, `mutation($id: ID!) { stopOrder(orderId: $id, reason: "test") }`, { id });
+      const cancelled = await gql(system.urls.orders, `mutation($id: ID!, $shipmentId: ID!) { stopOrder(orderId: $id, reason: "test", shipmentId: $shipmentId) }`, { id, shipmentId: `${id}-LHR1` });
       expect(cancelled.errors).toBeUndefined();
       expect((await statusOf(id)).status).toBe('CANCELLED');
       await eventually(
@@ -232,6 +232,27 @@ describe('the order pipeline', () => {
     } finally {
       system.addWorker('picking');
     }
+  });
+
+  it('stopping an order by one of its shipments gives back that shipment\'s stock only: the other ships with its own', async () => {
+    const stockOf = async (sku: string) => (await gql(system.gatewayUrl, `query($sku: String!) { product(sku: $sku) { stock { onHand reserved } } }`, { sku })).data!.product.stock as { onHand: number; reserved: number };
+    await system.stopWorkers('picking'); // both shipments wait in picking
+    let id = '';
+    const before = { book: await stockOf('BOOK-002'), lamp: await stockOf('LAMP-001') };
+    try {
+      // BOOK-002 is stocked only in LHR1, LAMP-001 only in FRA1: two shipments.
+      id = await place([{ sku: 'BOOK-002', quantity: 1 }, { sku: 'LAMP-001', quantity: 1 }]);
+      await eventually(() => statusOf(id), statusIs('PICKING'));
+      // A person cancels the LHR1 shipment at picking (as from its exception); picking tells orders.
+      const given = await gql(system.urls.picking, `mutation($id: ID!) { resolvePickingException(queue: "shipments", elementId: $id, action: CANCEL) }`, { id: `${id}-LHR1` });
+      expect(given.errors).toBeUndefined();
+    } finally {
+      system.addWorker('picking');
+    }
+    await eventually(() => statusOf(id), statusIs('CANCELLED'));
+    // LHR1's book is back on the shelf for others; FRA1's lamp went out, and took its stock with it.
+    await eventually(() => stockOf('BOOK-002'), (stock) => stock.reserved === before.book.reserved && stock.onHand === before.book.onHand);
+    await eventually(() => stockOf('LAMP-001'), (stock) => stock.reserved === before.lamp.reserved && stock.onHand === before.lamp.onHand - 1);
   });
 
   it('keeps the services\' internal mutations away from gateway clients', async () => {

@@ -182,9 +182,10 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     return { messages: refund ? [refund] : [] };
   }
 
-  /** A cancelled order gives back the stock it held. */
-  function release(orderId: string): Outcome<unknown> {
-    return { messages: [{ id: `release:${orderId}`, target: 'inventory', operation: operations.releaseReservation, variables: { reservationId: orderId } }] };
+  /** A cancelled order gives back the stock it held (or one centre's part of it). */
+  function release(orderId: string, distributionCenter?: string): Outcome<unknown> {
+    const id = distributionCenter ? `release:${orderId}:${distributionCenter}` : `release:${orderId}`;
+    return { messages: [{ id, target: 'inventory', operation: operations.releaseReservation, variables: { reservationId: orderId, distributionCenter: distributionCenter ?? null } }] };
   }
 
   return {
@@ -192,7 +193,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       const step = lease.payload;
       if (step.kind === 'charge') return charge(lease, step.orderId);
       if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId);
-      if (step.kind === 'release') return release(step.orderId);
+      if (step.kind === 'release') return release(step.orderId, step.distributionCenter);
       if (step.kind === 'address-change') return { messages: publication(await load(step.orderId), step.changeId) };
       if (step.kind === 'cancellation') return { messages: cancellationPublication(await load(step.orderId), step.cancellationId) };
       return forward(step.stage, step.shipment);

@@ -123,9 +123,9 @@ export const resolvers: Resolvers = {
       return true;
     },
 
-    stopOrder: async (_, { orderId, reason }, { store }) => {
+    stopOrder: async (_, { orderId, reason, shipmentId }, { store }) => {
       parseId(orderId, 'orderId');
-      await cancel(store, orderId, reason);
+      await cancel(store, orderId, reason, shipmentId ? [shipmentId] : []);
       return true;
     },
 
@@ -140,11 +140,13 @@ export const resolvers: Resolvers = {
       const item = await target.get(elementId);
       if (!item) throw notFound(`no element ${elementId} in ${queue}`, { field: 'elementId' });
       const orderId = orderIdOf(item.payload);
-      const stop = () => cancel(store, orderId!, `cancelled from exceptions (${queue} element ${elementId})`);
+      const stop = (stopped: string[] = []) => cancel(store, orderId!, `cancelled from exceptions (${queue} element ${elementId})`, stopped);
       if (item.status === 'FAILED') {
         if (action === 'CANCEL') {
           await target.cancel(elementId);
-          if (orderId) await stop();
+          // A shipment parked on its way to a stage goes nowhere now: its stock goes back.
+          const step = item.payload as { kind?: string; shipment?: { shipmentId: string } };
+          if (orderId) await stop(step.kind === 'forward' && step.shipment ? [step.shipment.shipmentId] : []);
           return true;
         }
         if (!(await target.retry(elementId))) throw clientError(ErrorCode.CONFLICT, `${elementId} in ${queue} is no longer parked`, { field: 'elementId' });
@@ -242,11 +244,13 @@ async function accessibleOrder(context: Context, id: string) {
 
 /**
  * Stops an order that has not shipped (a person cancelled one of its elements in exceptions)
- * and gives back the stock it held. Shipments of it already with a later stage still go out
- * (this is not a customer's cancellation, which travels to the stages: cancellations.ts). An
- * order stopped before its split (out of stock) is refunded in full if it was charged.
+ * and gives back the stock it held: all of it before the split; after it, only that of the
+ * `stopped` shipments (the one the person cancelled). The order's other shipments already with
+ * a stage still go out, with their stock (this is not a customer's cancellation, which travels
+ * to the stages: cancellations.ts). An order stopped before its split (out of stock) is
+ * refunded in full if it was charged.
  */
-async function cancel(store: OrderStore, orderId: string, reason: string): Promise<void> {
+async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = []): Promise<void> {
   const cancelled = await store.change(new ObjectId(orderId), (order) =>
     order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order), transition: { detail: reason } },
   );
@@ -257,7 +261,14 @@ async function cancel(store: OrderStore, orderId: string, reason: string): Promi
     await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
     const refund = stopRefund(order, reason);
     if (refund) await store.reports.post(`stop-refund:${orderId}`, [refund]);
-    await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
+    if (order.shipments.length === 0) {
+      await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
+    } else {
+      for (const shipment of order.shipments.filter((candidate) => stopped.includes(candidate.shipmentId))) {
+        const { distributionCenter } = shipment;
+        await store.coordination.enqueue(`release:${orderId}:${distributionCenter}`, { kind: 'release', orderId, distributionCenter });
+      }
+    }
   }
   // A SHIPPED order keeps its reservation: its stock left with the parcels (a cancel from a stale exception).
 }

@@ -225,7 +225,7 @@ export interface PublicationNote {
 export type CoordinationStep =
   | { kind: 'charge'; orderId: string }
   | { kind: 'reserve'; orderId: string }
-  | { kind: 'release'; orderId: string }
+  | { kind: 'release'; orderId: string; /** One centre's part only (a shipment stopped after the split). */ distributionCenter?: string }
   | { kind: 'address-change'; orderId: string; changeId: string }
   | { kind: 'cancellation'; orderId: string; cancellationId: string }
   | { kind: 'forward'; stage: string; shipment: ShipmentPayload };

@@ -230,7 +230,7 @@ export type Mutation = {
   resolveOrdersException: Scalars['Boolean']['output'];
   /** Internal: a stage on directed routing hands a finished shipment back to the coordinator. */
   stageCompleted: Scalars['Boolean']['output'];
-  /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions): the order stops, no refund. */
+  /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions): the order stops, no refund. The stock of `shipmentId` is given back; the order's other shipments go out with theirs. */
   stopOrder: Scalars['Boolean']['output'];
 };
 
@@ -297,6 +297,7 @@ export type MutationStageCompletedArgs = {
 export type MutationStopOrderArgs = {
   orderId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+  shipmentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /**
