@@ -225,7 +225,6 @@ export const resolvers: Resolvers = {
   },
 };
 
-/** The order, if the caller may see it (its customer, a tracking link for it, staff); FORBIDDEN otherwise. */
 /**
  * Whether the order waits for a person on this element: it is PAYMENT_DECLINED or OUT_OF_STOCK
  * by the exception raised about it (`openException`). An order stored before that was recorded
@@ -236,6 +235,7 @@ function waitsOn(order: OrderDoc, queue: string, elementId: string): boolean {
   return !order.openException || (order.openException.queue === queue && order.openException.elementId === elementId);
 }
 
+/** The order, if the caller may see it (its customer, a tracking link for it, staff); FORBIDDEN otherwise. */
 async function accessibleOrder(context: Context, id: string) {
   const order = await context.orderById.load(id);
   if (order) assertMayAccess(context, { customerId: order.customerId, orderId: id }, `order ${id}`);
