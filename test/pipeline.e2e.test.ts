@@ -244,8 +244,9 @@ describe('the order pipeline', () => {
       id = await place([{ sku: 'BOOK-002', quantity: 1 }, { sku: 'LAMP-001', quantity: 1 }]);
       await eventually(() => statusOf(id), statusIs('PICKING'));
       // A person cancels the LHR1 shipment at picking (as from its exception); picking tells orders.
-      const given = await gql(system.urls.picking, `mutation($id: ID!) { resolvePickingException(queue: "shipments", elementId: $id, action: CANCEL) }`, { id: `${id}-LHR1` });
-      expect(given.errors).toBeUndefined();
+      // (Once the shipment has reached picking: the order reads PICKING as the coordinator sends it there.)
+      const cancelAtPicking = () => gql(system.urls.picking, `mutation($id: ID!) { resolvePickingException(queue: "shipments", elementId: $id, action: CANCEL) }`, { id: `${id}-LHR1` });
+      await eventually(cancelAtPicking, (res) => res.errors === undefined);
     } finally {
       system.addWorker('picking');
     }
@@ -253,6 +254,16 @@ describe('the order pipeline', () => {
     // LHR1's book is back on the shelf for others; FRA1's lamp went out, and took its stock with it.
     await eventually(() => stockOf('BOOK-002'), (stock) => stock.reserved === before.book.reserved && stock.onHand === before.book.onHand);
     await eventually(() => stockOf('LAMP-001'), (stock) => stock.reserved === before.lamp.reserved && stock.onHand === before.lamp.onHand - 1);
+    // The order says so: stopped, one shipment cancelled, the other gone with its carrier.
+    const progress = await eventually(
+      () => orderOf(id),
+      (order) => order.shipmentProgress.some((shipment: { status: string }) => shipment.status === 'SHIPPED'),
+    );
+    expect(progress.status).toBe('CANCELLED');
+    expect(Object.fromEntries(progress.shipmentProgress.map((shipment: { shipmentId: string; status: string }) => [shipment.shipmentId, shipment.status]))).toEqual({
+      [`${id}-LHR1`]: 'CANCELLED',
+      [`${id}-FRA1`]: 'SHIPPED',
+    });
   });
 
   it('keeps the services\' internal mutations away from gateway clients', async () => {

@@ -22,13 +22,16 @@ function inFulfilment(status: OrderStatusCode): boolean {
  * duplicate or late report changes nothing. Returns null when nothing changes.
  */
 export function applyProgress(order: OrderDoc, shipmentId: string, status: OrderStatusCode, detail: string | null): OrderPatch | null {
-  if (!inFulfilment(order.status)) return null;
+  // An order stopped from exceptions after its split: its other shipments still go out, and say so.
+  const stopped = order.status === 'CANCELLED';
+  if (!inFulfilment(order.status) && !stopped) return null;
   const index = order.shipments.findIndex((shipment) => shipment.shipmentId === shipmentId);
   if (index < 0) return null;
   const current = order.shipments[index]!;
   if (current.status === 'CANCELLED') return null; // pulled by a cancellation: a late report changes nothing
   if ((fulfilmentRank[status] ?? 0) <= (fulfilmentRank[current.status] ?? 0)) return null;
   const shipments: ShipmentProgressDoc[] = order.shipments.map((shipment, i) => (i === index ? { ...shipment, status, detail: detail ?? shipment.detail } : shipment));
+  if (stopped) return { shipments }; // the order stays CANCELLED
   const { status: orderStatus, stage } = fulfilmentOf(shipments);
   const shipped = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
   const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${shipped} of ${shipments.length} shipments shipped`;

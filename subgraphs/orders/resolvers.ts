@@ -251,9 +251,13 @@ async function accessibleOrder(context: Context, id: string) {
  * refunded in full if it was charged.
  */
 async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = []): Promise<void> {
-  const cancelled = await store.change(new ObjectId(orderId), (order) =>
-    order.status === 'SHIPPED' || order.status === 'CANCELLED' ? null : { status: 'CANCELLED', stage: null, ...rejectPending(order), transition: { detail: reason } },
-  );
+  // The shipments stopped go nowhere: they read CANCELLED (also when the order was stopped already, by another).
+  const pulled = (order: OrderDoc) => order.shipments.map((shipment) => (stopped.includes(shipment.shipmentId) && shipment.status !== 'SHIPPED' ? { ...shipment, status: 'CANCELLED' as const } : shipment));
+  const cancelled = await store.change(new ObjectId(orderId), (order) => {
+    if (order.status === 'SHIPPED') return null;
+    if (order.status === 'CANCELLED') return order.shipments.some((shipment, i) => shipment.status !== pulled(order)[i]!.status) ? { shipments: pulled(order) } : null;
+    return { status: 'CANCELLED', stage: null, shipments: pulled(order), ...rejectPending(order), transition: { detail: reason } };
+  });
   // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
   if (order?.status === 'CANCELLED') {
