@@ -52,9 +52,9 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
     resolveException: async (queueName: string, elementId: string, action: 'RETRY' | 'CANCEL') => {
       if (queueName !== 'shipments') throw notFound(`no queue named ${queueName}`, { field: 'queue' });
       const parked = await queue().get(elementId);
-      const tellOrders = parked
-        ? [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.stopOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled`, shipmentId: elementId } }]
-        : [];
+      // Not here (yet): nothing to act on. (Acting on one that arrives after this read would cancel it without telling orders.)
+      if (!parked) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });
+      const tellOrders = [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.stopOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled`, shipmentId: elementId } }];
       const item = action === 'RETRY' ? await queue().retry(elementId) : await queue().cancel(elementId, tellOrders);
       if (!item) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });
       return true;
