@@ -16,6 +16,7 @@ import {
 import { checkedPostalAddress, MAX_ADDRESS_LINE } from '../../pipeline/postal-address.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import type { AddressChangeDoc, AddressChangeModeCode, AddressChangeOutcomeDoc, OrderDoc, OrderStore, ShippingAddressDoc } from './store.ts';
+import { enqueueCancellationPublication } from './cancellations.ts';
 import { checkedLine, clientKey } from '../../kit/storable-text.ts';
 
 // The orders service's side of address changes in flight (docs/in-flight-changes.md). The
@@ -229,7 +230,7 @@ export async function sweepUnpublished(store: OrderStore, olderThan: Date): Prom
     const order = await store.findById(new ObjectId(note.orderId));
     if (order?.addressChanges?.some((change) => change.id === note._id)) await enqueuePublication(store, note.orderId, note._id);
     // Cancellations are noted the same way (their ids say which they are).
-    if (order?.cancellation?.id === note._id) await store.coordination.enqueue(`cancellation:${note._id}`, { kind: 'cancellation', orderId: note.orderId, cancellationId: note._id }, { ahead: true });
+    if (order?.cancellation?.id === note._id) await enqueueCancellationPublication(store, note.orderId, note._id);
     await store.forgetPublicationNote(note._id);
   }
 }

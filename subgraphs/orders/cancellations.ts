@@ -17,7 +17,7 @@ import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
-import type { CancellationDoc, CancellationOutcomeDoc, MoneyDoc, OrderDoc, OrderPatch, OrderStore } from './store.ts';
+import { WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 // The orders service's side of cancellations (docs/cancellations.md). A cancellation travels
 // like an asynchronous address change: recorded on the order with the elements that need an
@@ -96,9 +96,6 @@ export async function requestCancellation(request: CancelRequest, store: OrderSt
   }
   throw clientError(ErrorCode.CONFLICT, `order ${id} is changing too fast; try again`);
 }
-
-/** Where the coordinator parks an order in exceptions. */
-const WAITING_FOR_A_PERSON: readonly OrderDoc['status'][] = ['PAYMENT_DECLINED', 'OUT_OF_STOCK'];
 
 /** The order with the cancellation recorded; before the split, cancelled there and then. */
 function recorded(order: OrderDoc, id: string, reason: string, key: string): OrderPatch {

@@ -12,7 +12,7 @@ import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
-import { orderIdOf, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
+import { orderIdOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -231,7 +231,7 @@ export const resolvers: Resolvers = {
  * is taken to wait on whichever element names it.
  */
 function waitsOn(order: OrderDoc, queue: string, elementId: string): boolean {
-  if (order.status !== 'PAYMENT_DECLINED' && order.status !== 'OUT_OF_STOCK') return false;
+  if (!WAITING_FOR_A_PERSON.includes(order.status)) return false;
   return !order.openException || (order.openException.queue === queue && order.openException.elementId === elementId);
 }
 
@@ -252,11 +252,12 @@ async function accessibleOrder(context: Context, id: string) {
  */
 async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = []): Promise<void> {
   // The shipments stopped go nowhere: they read CANCELLED (also when the order was stopped already, by another).
-  const pulled = (order: OrderDoc) => order.shipments.map((shipment) => (stopped.includes(shipment.shipmentId) && shipment.status !== 'SHIPPED' ? { ...shipment, status: 'CANCELLED' as const } : shipment));
   const cancelled = await store.change(new ObjectId(orderId), (order) => {
     if (order.status === 'SHIPPED') return null;
-    if (order.status === 'CANCELLED') return order.shipments.some((shipment, i) => shipment.status !== pulled(order)[i]!.status) ? { shipments: pulled(order) } : null;
-    return { status: 'CANCELLED', stage: null, shipments: pulled(order), ...rejectPending(order), transition: { detail: reason } };
+    const pulls = order.shipments.filter((shipment) => stopped.includes(shipment.shipmentId) && shipment.status !== 'SHIPPED' && shipment.status !== 'CANCELLED');
+    const shipments = order.shipments.map((shipment) => (pulls.includes(shipment) ? { ...shipment, status: 'CANCELLED' as const } : shipment));
+    if (order.status === 'CANCELLED') return pulls.length > 0 ? { shipments } : null;
+    return { status: 'CANCELLED', stage: null, shipments, ...rejectPending(order), transition: { detail: reason } };
   });
   // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));

@@ -221,6 +221,9 @@ export interface PublicationNote {
   at: Date;
 }
 
+/** Where the coordinator parks an order in exceptions, waiting for a person (on `openException`). */
+export const WAITING_FOR_A_PERSON: readonly OrderStatusCode[] = ['PAYMENT_DECLINED', 'OUT_OF_STOCK'];
+
 /** Work for the coordinator: one step of one order's journey. */
 export type CoordinationStep =
   | { kind: 'charge'; orderId: string }
