@@ -61,7 +61,6 @@ describe('the order pipeline', () => {
     expect(order.stage).toBeNull();
     expect(order.customer).toEqual({ name: 'Ada Lovelace' });
     expect(order.charge).toEqual({ outcome: 'APPROVED', declineReason: null, amount: { amount: 1999 + 2 * 1250, currency: 'GBP' } });
-    expect(order.reservation.status).toBe('RESERVED');
     expect(order.picklists).toHaveLength(1);
     expect(order.shipments).toEqual([{ carrier: 'Royal Mail', trackingNumber: expect.stringMatching(/^RM\d{12}$/), items: 3, address: { city: 'London', country: 'GB' } }]);
     expect(order.shipmentProgress).toEqual([expect.objectContaining({ status: 'SHIPPED', detail: expect.stringContaining('Royal Mail') })]);
@@ -69,11 +68,14 @@ describe('the order pipeline', () => {
     // Multi-item: the shipment went through rebin.
     const rebin = await gql(system.urls.rebin, `query($id: ID!) { rebinShipment(id: $id) { status } }`, { id: order.shipmentProgress[0].shipmentId });
     expect(rebin.data!.rebinShipment).toEqual({ status: 'DONE' });
+    // Its units left their bins with the parcel: the reservation holds nothing any more.
+    const reservation = async () => (await orderOf(id)).reservation;
+    expect(await eventually(reservation, (held) => held.status !== 'RESERVED')).toMatchObject({ status: 'SHIPPED', allocations: [expect.anything(), expect.anything()] });
   });
 
   it('keeps a shipped order\'s reservation when a person cancels a stale exception of it: its stock left with the parcel', async () => {
     const id = await place([{ sku: 'BOOK-002', quantity: 1 }]);
-    await eventually(() => orderOf(id), statusIs('SHIPPED'));
+    await eventually(() => orderOf(id), (order) => order.status === 'SHIPPED' && order.reservation.status === 'SHIPPED');
     // As exceptions does for a person's cancel of an exception raised about this order's charge result.
     const resolved = await gql(system.urls.orders, `mutation($id: ID!) { resolveOrdersException(queue: "charge-results", elementId: $id, action: CANCEL) }`, { id: `result:${id}:charge:1` });
     expect(resolved.errors).toBeUndefined();
@@ -81,7 +83,7 @@ describe('the order pipeline', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const order = await orderOf(id);
     expect(order.status).toBe('SHIPPED');
-    expect(order.reservation.status).toBe('RESERVED');
+    expect(order.reservation.status).toBe('SHIPPED');
   });
 
   it('sends a single-item shipment straight from picking to shipping, and the shipped units leave the bins', async () => {
@@ -264,6 +266,13 @@ describe('the order pipeline', () => {
       [`${id}-LHR1`]: 'CANCELLED',
       [`${id}-FRA1`]: 'SHIPPED',
     });
+    // What did not ship is paid back: the book's line, once; the lamp that went out is not.
+    const refunds = async () => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { lines { product { sku } lineTotal { amount } } refunds { id status amount { amount } } } }`, { id })).data!.order;
+    const refunded = await eventually(refunds, (order) => order.refunds.some((refund: { status: string }) => refund.status === 'REFUNDED'));
+    const book = refunded.lines.find((line: { product: { sku: string } }) => line.product.sku === 'BOOK-002').lineTotal.amount;
+    expect(refunded.refunds).toEqual([{ id: `${id}-LHR1-stopped`, status: 'REFUNDED', amount: { amount: book } }]);
+    // Nothing is held for it any more: the lamp's unit left, the book's was given back.
+    expect(await eventually(async () => (await orderOf(id)).reservation, (held) => held.status !== 'RESERVED')).toMatchObject({ status: 'SHIPPED' });
   });
 
   it('keeps the services\' internal mutations away from gateway clients', async () => {

@@ -233,6 +233,70 @@ describe('inventory subgraph', () => {
   });
 });
 
+describe("a reservation's status as its shipments leave or are pulled", () => {
+  const service = () => createGraphQLClient('inventory', app.url, { credentials: testCredentials('orders') });
+  const statusOf = async (id: string) =>
+    (await gql(app.url, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { reservation { status } } } }`, { reps: [{ __typename: 'Order', id }] })).data!._entities[0]
+      .reservation.status as string;
+
+  /** A reservation of one unit in LHR1 and one in FRA1: two shipments. */
+  async function reservedInTwoCentres(id: string): Promise<void> {
+    await adjusted(`${id}-A`, 'LHR1', 'S-01', 5);
+    await adjusted(`${id}-B`, 'FRA1', 'S-02', 5);
+    const client = service();
+    try {
+      await client.request('mutation($input: ReserveStockInput!) { reserveStock(input: $input) { status } }', {
+        input: { reservationId: id, lines: [{ sku: `${id}-A`, quantity: 1 }, { sku: `${id}-B`, quantity: 1 }] },
+      });
+    } finally {
+      await client.close();
+    }
+  }
+
+  async function send(operation: string, variables: Record<string, unknown>): Promise<Record<string, boolean>> {
+    const client = service();
+    try {
+      return await client.request<Record<string, boolean>>(operation, variables);
+    } finally {
+      await client.close();
+    }
+  }
+  const commit = (reservationId: string, distributionCenter: string) =>
+    send('mutation($id: ID!, $dc: String!) { commitReservation(reservationId: $id, distributionCenter: $dc) }', { id: reservationId, dc: distributionCenter });
+  const release = (reservationId: string, distributionCenter: string | null) =>
+    send('mutation($id: ID!, $dc: String) { releaseReservation(reservationId: $id, distributionCenter: $dc) }', { id: reservationId, dc: distributionCenter });
+
+  it('reads RESERVED while a centre still holds units, then SHIPPED once one shipped and the other was given back; a late whole release changes nothing', async () => {
+    await reservedInTwoCentres('SHIP-PART');
+    await commit('SHIP-PART', 'LHR1');
+    expect(await statusOf('SHIP-PART')).toBe('RESERVED'); // FRA1's unit is still held
+
+    await release('SHIP-PART', 'FRA1');
+    expect(await statusOf('SHIP-PART')).toBe('SHIPPED');
+
+    expect(await release('SHIP-PART', null)).toEqual({ releaseReservation: false });
+    expect(await statusOf('SHIP-PART')).toBe('SHIPPED');
+    const stock = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SHIP-PART-A' }, { __typename: 'Product', sku: 'SHIP-PART-B' }] });
+    expect(stock.data!._entities.map((product: { stock: unknown }) => product.stock)).toEqual([
+      { onHand: 4, reserved: 0, available: 4 }, // the shipped unit left its bin
+      { onHand: 5, reserved: 0, available: 5 },
+    ]);
+  });
+
+  it('reads RELEASED once every centre was given back, and SHIPPED once every centre shipped', async () => {
+    await reservedInTwoCentres('PULL-ALL');
+    await release('PULL-ALL', 'LHR1');
+    await release('PULL-ALL', 'FRA1');
+    expect(await statusOf('PULL-ALL')).toBe('RELEASED');
+
+    await reservedInTwoCentres('SHIP-ALL');
+    await commit('SHIP-ALL', 'FRA1');
+    await commit('SHIP-ALL', 'LHR1');
+    await commit('SHIP-ALL', 'LHR1'); // delivered again
+    expect(await statusOf('SHIP-ALL')).toBe('SHIPPED');
+  });
+});
+
 describe('adjustStock with an idempotency key', () => {
   const keyed = (sku: string, bin: string, delta: number, idempotencyKey: string) =>
     gql(app.url, adjustStock, { input: { sku, distributionCenter: 'LHR1', bin, delta, idempotencyKey } });

@@ -45,7 +45,7 @@ export interface AllocationDoc {
 export interface ReservationDoc {
   _id: string;
   /** PENDING while one call is placing holds (a claim: concurrent calls for the same id wait). */
-  status: 'PENDING' | 'RESERVED' | 'INSUFFICIENT' | 'RELEASED';
+  status: 'PENDING' | 'RESERVED' | 'INSUFFICIENT' | 'RELEASED' | 'SHIPPED';
   allocations: AllocationDoc[];
   missing: string[];
   createdAt: Date;
@@ -69,32 +69,38 @@ export const binItemId = (distributionCenter: string, bin: string, sku: string) 
 
 type BinState = Omit<BinItemDoc, '_id' | 'version'>;
 
-/** One distribution centre's part of a reservation given back (a cancellation pulled its shipment). */
-interface CentreReleaseDoc {
+/**
+ * What became of one distribution centre's part of a reservation: given back (a cancellation
+ * pulled its shipment) or shipped (its units left their bins). The first outcome stands.
+ */
+interface CentreOutcomeDoc {
   _id: string; // `${reservationId}|${distributionCenter}`
   reservationId: string;
   distributionCenter: string;
+  /** Absent on outcomes stored before shipments were recorded here: those were releases. */
+  outcome?: 'RELEASED' | 'SHIPPED';
   at: Date;
 }
 
-const centreReleaseId = (reservationId: string, distributionCenter: string) => `${reservationId}|${distributionCenter}`;
+const centreOutcomeId = (reservationId: string, distributionCenter: string) => `${reservationId}|${distributionCenter}`;
 
 export class InventoryStore {
   readonly binItems: Collection<BinItemDoc>;
   readonly reservations: Collection<ReservationDoc>;
   /**
-   * Which centres' parts of a reservation were given back. Kept apart, one insert each, so two
-   * centres released at once both count (FerretDB applies no update atomically); a reservation
-   * whose every centre is here reads as RELEASED.
+   * Which centres' parts of a reservation were given back or shipped. Kept apart, one insert
+   * each, so two centres settled at once both count (FerretDB applies no update atomically); a
+   * reservation whose every centre is here holds nothing any more. (The collection's name is
+   * from when only releases were kept.)
    */
-  private readonly centreReleases: Collection<CentreReleaseDoc>;
+  private readonly centreOutcomes: Collection<CentreOutcomeDoc>;
   /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
   private readonly versions: VersionedDocuments<BinState>;
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
     this.reservations = db.collection<ReservationDoc>('reservations');
-    this.centreReleases = db.collection<CentreReleaseDoc>('reservation_centre_releases');
+    this.centreOutcomes = db.collection<CentreOutcomeDoc>('reservation_centre_releases');
     this.versions = new VersionedDocuments<BinState>(this.binItems as unknown as Collection<Head<BinState>>, db.collection('binItemHistory'));
   }
 
@@ -103,6 +109,7 @@ export class InventoryStore {
     await this.binItems.createIndex({ sku: 1, _id: 1 }, { name: 'by_sku_id' });
     await this.binItems.createIndex({ distributionCenter: 1, _id: 1 }, { name: 'by_dc_id' });
     for (const retired of ['by_sku', 'by_dc']) await this.binItems.dropIndex(retired).catch(() => undefined); // an earlier version's, not in list order
+    await this.centreOutcomes.createIndex({ reservationId: 1 }, { name: 'by_reservation' });
     await this.versions.ensureIndexes();
   }
 
@@ -244,13 +251,11 @@ export class InventoryStore {
       const here = reservation.allocations.filter((allocation) => allocation.distributionCenter === distributionCenter);
       await Promise.all(here.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)));
       if (here.length === 0) return false;
-      try {
-        await this.centreReleases.insertOne({ _id: centreReleaseId(reservationId, distributionCenter), reservationId, distributionCenter, at: new Date() });
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error; // released before: the same
-      }
+      await this.recordCentreOutcome(reservationId, distributionCenter, 'RELEASED');
       return true;
     }
+    // Part of it left with a shipment: it is not the whole order's to give back (a release sent late).
+    if (await this.centreOutcomes.findOne({ reservationId, outcome: 'SHIPPED' } as Filter<CentreOutcomeDoc>, { projection: { _id: 1 } })) return false;
     await Promise.all(
       reservation.allocations.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, false)),
     );
@@ -298,19 +303,38 @@ export class InventoryStore {
     if (!reservation) return false;
     const here = reservation.allocations.filter((allocation) => allocation.distributionCenter === distributionCenter);
     await Promise.all(here.map((allocation) => this.releaseHold(binItemId(allocation.distributionCenter, allocation.bin, allocation.sku), reservationId, true)));
+    if (here.length > 0) await this.recordCentreOutcome(reservationId, distributionCenter, 'SHIPPED');
     return true;
   }
 
-  /** Reservations as they stand: one whose every centre's part was given back is RELEASED, however it was given back. */
+  /** Records what became of one centre's part, once: the first outcome stands (settled before: the same). */
+  private async recordCentreOutcome(reservationId: string, distributionCenter: string, outcome: 'RELEASED' | 'SHIPPED'): Promise<void> {
+    try {
+      await this.centreOutcomes.insertOne({ _id: centreOutcomeId(reservationId, distributionCenter), reservationId, distributionCenter, outcome, at: new Date() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /**
+   * Reservations as they stand. One that holds nothing any more reads RELEASED when every
+   * centre's part was given back (however it was given back), SHIPPED when some of it left with
+   * a shipment; while any centre's part is still held it reads RESERVED.
+   */
   async reservationsFor(ids: readonly string[]): Promise<ReservationDoc[]> {
     if (ids.length === 0) return [];
     const reservations = await findByIds(this.reservations, ids);
     const centresOf = (reservation: ReservationDoc) => [...new Set(reservation.allocations.map((allocation) => allocation.distributionCenter))];
     const held = reservations.filter((reservation) => reservation.status === 'RESERVED' && reservation.allocations.length > 0);
-    const releases = new Set((await findByIds(this.centreReleases, held.flatMap((r) => centresOf(r).map((centre) => centreReleaseId(r._id, centre))))).map((release) => release._id));
-    return reservations.map((reservation) =>
-      held.includes(reservation) && centresOf(reservation).every((centre) => releases.has(centreReleaseId(reservation._id, centre))) ? { ...reservation, status: 'RELEASED' } : reservation,
+    const outcomes = new Map(
+      (await findByIds(this.centreOutcomes, held.flatMap((r) => centresOf(r).map((centre) => centreOutcomeId(r._id, centre))))).map((settled) => [settled._id, settled.outcome ?? 'RELEASED']),
     );
+    return reservations.map((reservation) => {
+      if (!held.includes(reservation)) return reservation;
+      const settled = centresOf(reservation).map((centre) => outcomes.get(centreOutcomeId(reservation._id, centre)));
+      if (settled.some((outcome) => outcome === undefined)) return reservation;
+      return { ...reservation, status: settled.includes('SHIPPED') ? 'SHIPPED' : 'RELEASED' };
+    });
   }
 
   async upsert(item: BinItemDoc): Promise<void> {

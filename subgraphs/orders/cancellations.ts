@@ -17,7 +17,7 @@ import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
-import { WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
+import { WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
 
 // The orders service's side of cancellations (docs/cancellations.md). A cancellation travels
 // like an asynchronous address change: recorded on the order with the elements that need an
@@ -149,13 +149,15 @@ function settled(order: OrderDoc, now: Date): OrderPatch | null {
 /** What was charged for what will not ship: the whole order, or the lines of the pulled shipments. */
 function refundable(order: OrderDoc, wholeOrder: boolean, pulled: Set<string>): MoneyDoc | null {
   if (wholeOrder) return order.total;
-  const priceOf = (sku: string) => order.lines.find((line) => line.sku === sku)?.unitPrice.amount ?? 0;
-  const amount = order.shipments
-    .filter((shipment) => pulled.has(shipment.shipmentId))
-    .flatMap((shipment) => shipment.lines ?? [])
-    .reduce((sum, line) => sum + priceOf(line.sku) * line.quantity, 0);
   // Every shipment pulled: the whole charge, whatever the lines say.
   if (pulled.size === order.shipments.length) return order.total;
+  return valueOf(order, order.shipments.filter((shipment) => pulled.has(shipment.shipmentId)));
+}
+
+/** What the lines of these shipments were charged at (never more than the order's total); null for nothing. */
+function valueOf(order: OrderDoc, shipments: readonly ShipmentProgressDoc[]): MoneyDoc | null {
+  const priceOf = (sku: string) => order.lines.find((line) => line.sku === sku)?.unitPrice.amount ?? 0;
+  const amount = shipments.flatMap((shipment) => shipment.lines ?? []).reduce((sum, line) => sum + priceOf(line.sku) * line.quantity, 0);
   return amount > 0 ? { amount: Math.min(amount, order.total.amount), currency: order.total.currency } : null;
 }
 
@@ -280,11 +282,18 @@ export function refundOfLateCharge(order: OrderDoc): NewMessage | null {
 }
 
 /**
- * The refund of an order a person stopped from exceptions before its split (not a customer's
- * cancellation): all of what was charged, once (by the order's id). Null when there is none.
+ * What an order a person stopped from exceptions (not a customer's cancellation) refunds, each
+ * once: stopped before its split, all of what was charged (by the order's id); after it, what the
+ * lines of each shipment the person cancelled were charged at (by the shipment's id), while its
+ * other shipments go out. Nothing when the order has a customer's cancellation: that cancellation
+ * refunds what it pulls, and a shipment a person cancelled reads as pulled to it.
  */
-export function stopRefund(order: OrderDoc, reason: string): NewMessage | null {
-  if (order.status !== 'CANCELLED' || order.cancellation || !order.chargeId || order.shipments.length > 0) return null;
+export function stopRefunds(order: OrderDoc, reason: string): { reportId: string; message: NewMessage }[] {
+  if (order.status !== 'CANCELLED' || order.cancellation || !order.chargeId) return [];
   const orderId = order._id.toHexString();
-  return refundRequest(orderId, { refundId: `${orderId}-stopped`, chargeId: order.chargeId, amount: order.total }, `stopped: ${reason}`);
+  const chargeId = order.chargeId;
+  const refund = (id: string, amount: MoneyDoc | null) =>
+    amount ? [{ reportId: `stop-refund:${id}`, message: refundRequest(orderId, { refundId: `${id}-stopped`, chargeId, amount }, `stopped: ${reason}`) }] : [];
+  if (order.shipments.length === 0) return refund(orderId, order.total);
+  return order.shipments.filter((shipment) => shipment.stopped).flatMap((shipment) => refund(shipment.shipmentId, valueOf(order, [shipment])));
 }

@@ -8,7 +8,7 @@ import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts'
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
-import { cancellationPublication, lateChargeRecorded, refundOfLateCharge, stopRefund } from './cancellations.ts';
+import { cancellationPublication, lateChargeRecorded, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
 import type { CoordinationStep, OrderDoc, OrderPatch, OrderStore } from './store.ts';
 
@@ -178,8 +178,9 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
    */
   async function lateCharge(order: OrderDoc, chargeId: string): Promise<Outcome<unknown>> {
     const recorded = (await store.change(order._id, (current) => lateChargeRecorded(current, chargeId), order)) ?? (await load(order._id.toHexString()));
-    const refund = refundOfLateCharge(recorded) ?? stopRefund(recorded, 'stopped while its charge was in flight');
-    return { messages: refund ? [refund] : [] };
+    const refund = refundOfLateCharge(recorded);
+    if (refund) return { messages: [refund] };
+    return { messages: stopRefunds(recorded, 'stopped while its charge was in flight').map(({ message }) => message) };
   }
 
   /** A cancelled order gives back the stock it held (or one centre's part of it). */

@@ -7,7 +7,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { effectiveShippingAddress, orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
-import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefund } from './cancellations.ts';
+import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefunds } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
@@ -247,33 +247,45 @@ async function accessibleOrder(context: Context, id: string) {
  * and gives back the stock it held: all of it before the split; after it, only that of the
  * `stopped` shipments (the one the person cancelled). The order's other shipments already with
  * a stage still go out, with their stock (this is not a customer's cancellation, which travels
- * to the stages: cancellations.ts). An order stopped before its split (out of stock) is
- * refunded in full if it was charged.
+ * to the stages: cancellations.ts). What will not ship is refunded: the whole charge before the
+ * split, the stopped shipments' lines after it (`stopRefunds`).
  */
 async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = []): Promise<void> {
   // The shipments stopped go nowhere: they read CANCELLED (also when the order was stopped already, by another).
   const cancelled = await store.change(new ObjectId(orderId), (order) => {
     if (order.status === 'SHIPPED') return null;
     const pulls = order.shipments.filter((shipment) => stopped.includes(shipment.shipmentId) && shipment.status !== 'SHIPPED' && shipment.status !== 'CANCELLED');
-    const shipments = order.shipments.map((shipment) => (pulls.includes(shipment) ? { ...shipment, status: 'CANCELLED' as const } : shipment));
+    const shipments = order.shipments.map((shipment) => (pulls.includes(shipment) ? { ...shipment, status: 'CANCELLED' as const, detail: reason, stopped: true as const } : shipment));
     if (order.status === 'CANCELLED') return pulls.length > 0 ? { shipments } : null;
     return { status: 'CANCELLED', stage: null, shipments, ...rejectPending(order), transition: { detail: reason } };
   });
   // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
-  if (order?.status === 'CANCELLED') {
-    await sendOrderTransitions(store, order);
-    await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
-    const refund = stopRefund(order, reason);
-    if (refund) await store.reports.post(`stop-refund:${orderId}`, [refund]);
-    if (order.shipments.length === 0) {
-      await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
-    } else {
-      for (const shipment of order.shipments.filter((candidate) => stopped.includes(candidate.shipmentId))) {
-        const { distributionCenter } = shipment;
-        await store.coordination.enqueue(`release:${orderId}:${distributionCenter}`, { kind: 'release', orderId, distributionCenter });
-      }
-    }
+  if (order?.status !== 'CANCELLED') return; // a SHIPPED order keeps its reservation: its stock left with the parcels (a cancel from a stale exception)
+  await sendOrderTransitions(store, order);
+  await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+  for (const { reportId, message } of stopRefunds(order, reason)) await store.reports.post(reportId, [message]);
+  await concludeForCancellation(store, order, stopped);
+  if (order.shipments.length === 0) {
+    await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
+    return;
   }
-  // A SHIPPED order keeps its reservation: its stock left with the parcels (a cancel from a stale exception).
+  for (const shipment of order.shipments.filter((candidate) => stopped.includes(candidate.shipmentId))) {
+    const { distributionCenter } = shipment;
+    await store.coordination.enqueue(`release:${orderId}:${distributionCenter}`, { kind: 'release', orderId, distributionCenter });
+  }
+}
+
+/**
+ * A customer's cancellation still waiting for the shipments a person stopped takes them as
+ * pulled by orders, so it settles (and refunds them) also when no stage holds them any more
+ * (one parked on its way to a stage). A stage's earlier answer stands.
+ */
+async function concludeForCancellation(store: OrderStore, order: OrderDoc, stopped: readonly string[]): Promise<void> {
+  const cancellation = order.cancellation;
+  if (!cancellation || cancellation.concludedAt) return;
+  for (const shipment of order.shipments.filter((candidate) => stopped.includes(candidate.shipmentId) && candidate.status === 'CANCELLED')) {
+    const outcome = { elementId: shipment.shipmentId, node: 'orders', result: 'APPLIED' as const, detail: shipment.detail ?? 'cancelled from exceptions' };
+    await recordCancellationOutcome(store, order._id.toHexString(), cancellation.id, outcome);
+  }
 }

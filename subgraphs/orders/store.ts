@@ -67,6 +67,8 @@ export interface ShipmentProgressDoc {
   detail: string | null;
   /** What it carries (absent on shipments made before cancellations): what a cancellation that pulls it refunds. */
   lines?: { sku: string; quantity: number }[];
+  /** A person cancelled it from exceptions (`stopOrder`): what it carries is refunded apart, by its id. */
+  stopped?: true;
 }
 
 export type AddressChangeModeCode = 'ASYNCHRONOUS' | 'COORDINATOR' | 'SYNCHRONOUS';

@@ -172,7 +172,9 @@ export type ReservationStatus =
   | 'PENDING'
   /** The order was cancelled and its units given back (before it was split, or every shipment's part as a cancellation pulled it). */
   | 'RELEASED'
-  | 'RESERVED';
+  | 'RESERVED'
+  /** Nothing is held any more and some units left with their shipments (the parts of shipments a cancellation pulled were given back). */
+  | 'SHIPPED';
 
 export type ReserveLineInput = {
   quantity: Scalars['Int']['input'];

@@ -230,7 +230,7 @@ export type Mutation = {
   resolveOrdersException: Scalars['Boolean']['output'];
   /** Internal: a stage on directed routing hands a finished shipment back to the coordinator. */
   stageCompleted: Scalars['Boolean']['output'];
-  /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions): the order stops, no refund. The stock of `shipmentId` is given back; the order's other shipments go out with theirs. */
+  /** Internal: a stage gave up on one of the order's shipments (cancelled from exceptions): the order stops. The stock of `shipmentId` is given back and what its lines were charged at refunded; the order's other shipments go out with theirs. */
   stopOrder: Scalars['Boolean']['output'];
 };
 
