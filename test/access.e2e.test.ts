@@ -63,6 +63,8 @@ const operations: { name: string; query: () => string; variables?: () => Record<
   { name: 'receive items', query: () => `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, variables: () => ({ input: { receiptId: `r-${unique()}`, sku: 'MUG-001', distributionCenter: 'LHR1', bin: 'A-01', quantity: 1 } }), expect: [U, F, F, F, o] },
   { name: 'queue views', query: () => `{ pickingQueue { ready } shippingQueue { ready } receivingQueue { ready } }`, expect: [U, F, F, o, o] },
   { name: 'exceptions', query: () => `{ exceptions { edges { node { id } } } }`, expect: [U, F, F, o, F] },
+  { name: "Grace's order's exceptions", query: () => `{ order(id: "${graceOrder}") { exceptions { id status reason } } }`, expect: [U, F, o, o, o] },
+  { name: "who acted on Grace's order's exceptions, and their notes (staff's)", query: () => `{ order(id: "${graceOrder}") { exceptions { resolvedBy note } } }`, expect: [U, F, F, o, F] },
   { name: 'add a vendor', query: () => `mutation { addVendor(input: { name: "V ${unique()}", country: "GB", contactEmail: "v@example.com", leadTimeDays: 3 }) { id } }`, expect: [U, F, F, o, F] },
   { name: "change Grace's order's address", query: () => `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, address: { name: 'G', line1: '2 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' } } }), expect: [U, F, o, o, F] },
 ];

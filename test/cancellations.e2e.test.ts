@@ -241,7 +241,7 @@ describe('cancelling an order', () => {
     const exceptionId = waiting.exceptions[0].id as string;
     const exceptions = system.services.exceptions;
     // The process that claimed the retry died before asking orders to carry it out.
-    expect((await exceptions.store.claim(exceptionId, 'RETRY')).outcome).toBe('claimed');
+    expect((await exceptions.store.claim(exceptionId, 'RETRY', { subject: 'test-agent', note: null })).outcome).toBe('claimed');
     expect((await cancel(id, `claimed-${id}`, asAda)).data?.cancelOrder.status).toBe('CANCELLED');
     await eventually(() => exceptions.store.get(exceptionId), (doc) => !!doc?.closeOnRelease);
     // The sweep carries out the claim: orders refuses (the order is cancelled), and that is why.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, TestDatabases } from './harness.ts';
+import { codes, gql, TestDatabases, userToken } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -60,10 +60,32 @@ describe('exceptions: a person acts on a parked element', () => {
     }
   });
 
+  it('records who acted and what they wrote; a note that is not readable text is refused before anything is claimed', async () => {
+    const { id } = await parkReceipt('noted-1', 'NOTED-1');
+    try {
+      const cancel = (note: string, token?: string) =>
+        gql(system.gatewayUrl, `mutation($id: ID!, $note: String) { cancelException(id: $id, note: $note) { status resolvedBy note } }`, { id, note }, { token });
+      expect(codes(await cancel('refused\u0007'))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await cancel('x'.repeat(501)))).toEqual(['BAD_USER_INPUT']);
+      expect(await system.services.exceptions.store.get(id)).toMatchObject({ status: 'OPEN', resolvedBy: null, note: null });
+      expect((await receipt('noted-1')).status).toBe('FAILED');
+
+      const agent = await userToken({ role: 'support', sub: 'agent-grace' });
+      const done = await cancel('bin NOTED-1 is full; the supplier takes the delivery back', agent);
+      expect(done.data!.cancelException).toEqual({ status: 'CANCELLED', resolvedBy: 'agent-grace', note: 'bin NOTED-1 is full; the supplier takes the delivery back' });
+      expect((await receipt('noted-1')).status).toBe('CANCELLED');
+      // Kept with the exception for whoever looks at it later.
+      const later = await gql(system.gatewayUrl, `query($id: ID!) { pipelineException(id: $id) { status resolvedBy note } }`, { id });
+      expect(later.data!.pipelineException).toEqual(done.data!.cancelException);
+    } finally {
+      await clearReceipt('noted-1');
+    }
+  });
+
   it('carries out an action whose process died after claiming it, instead of leaving it claimed forever', async () => {
     const { id } = await parkReceipt('claimed-1', 'CLAIMED-1');
     // A process claimed the cancel and died before asking receiving to carry it out.
-    const claim = await system.services.exceptions.store.claim(id, 'CANCEL');
+    const claim = await system.services.exceptions.store.claim(id, 'CANCEL', { subject: 'test-agent', note: null });
     expect(claim.outcome).toBe('claimed');
     expect((await receipt('claimed-1')).status).toBe('FAILED');
     expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id }))).toEqual(['CONFLICT']);
@@ -79,7 +101,8 @@ describe('exceptions: a person acts on a parked element', () => {
     await system.stop('receiving');
     try {
       expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id }))).toEqual(['DEPENDENCY_UNAVAILABLE']);
-      expect((await system.services.exceptions.store.get(id))).toMatchObject({ status: 'OPEN', pending: null });
+      // Nobody acted, as far as the exception says: the person's cancel was not carried out.
+      expect((await system.services.exceptions.store.get(id))).toMatchObject({ status: 'OPEN', pending: null, resolvedBy: null, note: null });
     } finally {
       await system.restart('receiving');
     }

@@ -3,7 +3,7 @@ import { isOutcomeUnknown, RejectedByService } from '../../kit/graphql-client.ts
 import type { Logger } from '../../kit/logger.ts';
 import { resolveOperation } from '../../pipeline/exceptions.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
-import type { ExceptionAction, ExceptionDoc, ExceptionStore } from './store.ts';
+import type { Actor, ExceptionAction, ExceptionDoc, ExceptionStore } from './store.ts';
 
 /**
  * Retry and cancel are carried out by the service that parked the element (it owns that
@@ -13,10 +13,11 @@ import type { ExceptionAction, ExceptionDoc, ExceptionStore } from './store.ts';
  * DEPENDENCY_UNAVAILABLE and the exception is OPEN again, nothing half-done. If the owner got
  * the request and did not answer in time, it may still act: the claim stays, and the sweep of
  * claims (`finishStaleClaims`) sends the action again once the claim is stale (the owner's
- * actions are idempotent), so what the exception says is what happened.
+ * actions are idempotent), so what the exception says is what happened. The exception
+ * records who acted (`actor`) once the action is carried out.
  */
-export async function resolveException(id: string, action: ExceptionAction, store: ExceptionStore, clients: ServiceClients): Promise<ExceptionDoc> {
-  const claim = await store.claim(id, action);
+export async function resolveException(id: string, action: ExceptionAction, actor: Actor, store: ExceptionStore, clients: ServiceClients): Promise<ExceptionDoc> {
+  const claim = await store.claim(id, action, actor);
   if (claim.outcome === 'missing') throw notFound(`no exception ${id}`);
   if (claim.outcome === 'taken') throw clientError(ErrorCode.CONFLICT, `exception ${id} is already ${claim.exception.status}`);
   const { exception, pending } = claim;

@@ -25,6 +25,7 @@ afterAll(async () => {
 });
 
 const FIELDS = 'id status occurrences resolution resolvedAt';
+const agent = { subject: 'agent-7', note: null };
 const inputFor = (name: string) => ({ id: `orders:charge-results:${name}`, occurrence: name, service: 'orders', queue: 'charge-results', elementId: name, orderId: '64b0000000000000000000aa', reason: 'card declined: card_declined' });
 
 async function raise(name: string) {
@@ -57,7 +58,7 @@ describe('closing an exception nobody need act on', () => {
 
   it('while a person’s retry is claimed: a refused retry closes it instead of opening it again', async () => {
     await raise('claimed-1');
-    const claim = await store.claim('orders:charge-results:claimed-1', 'RETRY');
+    const claim = await store.claim('orders:charge-results:claimed-1', 'RETRY', agent);
     expect(claim.outcome).toBe('claimed');
     expect(await closeException('claimed-1')).toMatchObject({ status: 'RETRIED', resolution: null });
     // The orders service refuses the retry (the order is cancelled): the claim is released.
@@ -66,14 +67,14 @@ describe('closing an exception nobody need act on', () => {
 
     // Without a close, a refused retry opens it again, as before.
     await raise('claimed-2');
-    const other = await store.claim('orders:charge-results:claimed-2', 'RETRY');
+    const other = await store.claim('orders:charge-results:claimed-2', 'RETRY', agent);
     const reopened = await store.release('orders:charge-results:claimed-2', other.outcome === 'claimed' ? other.pending.token : '');
     expect(reopened).toMatchObject({ status: 'OPEN', resolvedAt: null });
   });
 
   it('while a person’s cancel is claimed and its owner cannot be reached: closes instead of opening again', async () => {
     await raise('claimed-3');
-    const claim = await store.claim('orders:charge-results:claimed-3', 'CANCEL');
+    const claim = await store.claim('orders:charge-results:claimed-3', 'CANCEL', agent);
     expect(await closeException('claimed-3')).toMatchObject({ status: 'CANCELLED', resolution: null });
     // The owner timed out (DEPENDENCY_UNAVAILABLE for the person): the claim is released.
     const released = await store.release('orders:charge-results:claimed-3', claim.outcome === 'claimed' ? claim.pending.token : '');
@@ -94,27 +95,27 @@ describe('closing an exception nobody need act on', () => {
 
   it('leaves one a person cancelled as they left it', async () => {
     await raise('acted-1');
-    const claim = await store.claim('orders:charge-results:acted-1', 'CANCEL');
+    const claim = await store.claim('orders:charge-results:acted-1', 'CANCEL', agent);
     await store.settle('orders:charge-results:acted-1', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(await closeException('acted-1')).toMatchObject({ status: 'CANCELLED', resolution: null });
   });
 
   it('closes one a person retried: the order was cancelled while it still waited, so the retry did not take it on', async () => {
     await raise('retried-1');
-    const claim = await store.claim('orders:charge-results:retried-1', 'RETRY');
+    const claim = await store.claim('orders:charge-results:retried-1', 'RETRY', agent);
     await store.settle('orders:charge-results:retried-1', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(await closeException('retried-1')).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled' });
   });
 
   it('closes one whose claimed retry ends as carried out (the sweep after the owner refused), when the close came during the claim', async () => {
     await raise('claimed-4');
-    const claim = await store.claim('orders:charge-results:claimed-4', 'RETRY');
+    const claim = await store.claim('orders:charge-results:claimed-4', 'RETRY', agent);
     expect(await closeException('claimed-4')).toMatchObject({ status: 'RETRIED', resolution: null });
     const settled = await store.settle('orders:charge-results:claimed-4', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(settled).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null, closeOnRelease: null });
     // A person's own cancel that lands is theirs: no resolution, and nothing left over.
     await raise('claimed-5');
-    const cancel = await store.claim('orders:charge-results:claimed-5', 'CANCEL');
+    const cancel = await store.claim('orders:charge-results:claimed-5', 'CANCEL', agent);
     await closeException('claimed-5');
     const own = await store.settle('orders:charge-results:claimed-5', cancel.outcome === 'claimed' ? cancel.pending.token : '');
     expect(own).toMatchObject({ status: 'CANCELLED', closeOnRelease: null });

@@ -1,10 +1,18 @@
+import { identityOf } from '../../kit/auth/ownership.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { resolveException } from './actions.ts';
 import { readableText } from '../../kit/storable-text.ts';
 import type { RaiseExceptionInput, Resolvers } from './generated/resolvers-types.ts';
-import type { RaiseInput } from './store.ts';
+import type { Actor, RaiseInput } from './store.ts';
 
 const MAX_RESOLUTION = 500;
+const MAX_NOTE = 500;
+
+/** The person (or service) acting, as the gateway vouched for them, and their note. */
+const actorOf = (context: unknown, note: string | null | undefined): Actor => ({
+  subject: identityOf(context).subject,
+  note: note == null ? null : readableText(note, 'note', MAX_NOTE),
+});
 
 const raiseInput = (input: RaiseExceptionInput): RaiseInput => ({
   id: input.id,
@@ -24,8 +32,8 @@ export const resolvers: Resolvers = {
   Mutation: {
     raiseException: (_, { input }, { store }) => store.raise(raiseInput(input)),
     closeException: (_, { input, resolution }, { store }) => store.close(raiseInput(input), readableText(resolution, 'resolution', MAX_RESOLUTION)),
-    retryException: (_, { id }, { store, clients }) => resolveException(id, 'RETRY', store, clients),
-    cancelException: (_, { id }, { store, clients }) => resolveException(id, 'CANCEL', store, clients),
+    retryException: (_, { id, note }, context) => resolveException(id, 'RETRY', actorOf(context, note), context.store, context.clients),
+    cancelException: (_, { id, note }, context) => resolveException(id, 'CANCEL', actorOf(context, note), context.store, context.clients),
   },
   PipelineException: {
     id: (doc) => doc._id,
@@ -33,6 +41,8 @@ export const resolvers: Resolvers = {
     raisedAt: (doc) => doc.raisedAt.toISOString(),
     resolvedAt: (doc) => doc.resolvedAt?.toISOString() ?? null,
     resolution: (doc) => doc.resolution ?? null,
+    resolvedBy: (doc) => doc.resolvedBy ?? null,
+    note: (doc) => doc.note ?? null,
     order: (doc) => (doc.orderId ? { id: doc.orderId } : null),
   },
   Order: {

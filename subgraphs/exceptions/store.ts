@@ -23,6 +23,10 @@ export interface ExceptionDoc {
   resolvedAt: Date | null;
   /** Why it was closed without a person's action (its order was cancelled); absent otherwise. */
   resolution?: string | null;
+  /** Who retried or cancelled it (the caller's subject), while claimed and after; absent otherwise. */
+  resolvedBy?: string | null;
+  /** What that person wrote about it, if anything. */
+  note?: string | null;
   /**
    * Set when the exception was closed while a person's action was claimed: should that action not
    * be carried out (the owner refused or could not be reached), the exception closes with this
@@ -41,6 +45,12 @@ export interface ExceptionDoc {
 
 export type ExceptionAction = 'RETRY' | 'CANCEL';
 
+/** Who acts on an exception, and what they say about it. */
+export interface Actor {
+  subject: string;
+  note: string | null;
+}
+
 export interface PendingAction {
   action: ExceptionAction;
   token: string;
@@ -56,7 +66,7 @@ export interface OrderRef {
 type State = Omit<ExceptionDoc, '_id' | 'version'>;
 
 /** What a raise (or a close) names: the exception, this occurrence of it, and where it comes from. */
-export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease'> & { id: string; occurrence: string };
+export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease' | 'resolvedBy' | 'note'> & { id: string; occurrence: string };
 
 export class ExceptionStore {
   readonly exceptions: Collection<ExceptionDoc>;
@@ -82,7 +92,7 @@ export class ExceptionStore {
     const head = await this.cas.update(input.id, (current) => {
       if (current?.occurrences.includes(input.occurrence)) return REFUSED;
       const { id, occurrence, ...fields } = input;
-      return { ...fields, status: 'OPEN', occurrences: [...(current?.occurrences ?? []), occurrence], raisedAt: new Date(), resolvedAt: null };
+      return { ...fields, status: 'OPEN', occurrences: [...(current?.occurrences ?? []), occurrence], raisedAt: new Date(), resolvedAt: null, resolvedBy: null, note: null };
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
   }
@@ -114,14 +124,15 @@ export class ExceptionStore {
    * Claims the exception for one action before anything is done about it: of two people
    * acting at once, exactly one claim succeeds (a compare-and-swap); the other sees it taken.
    */
-  async claim(id: string, action: ExceptionAction): Promise<Claim> {
+  async claim(id: string, action: ExceptionAction, actor: Actor): Promise<Claim> {
     const pending: PendingAction = { action, token: randomUUID(), since: new Date() };
     let seen: ExceptionDoc | null = null;
     const head = await this.cas.update(id, (current) => {
       seen = current as ExceptionDoc | null;
       if (!current || current.status !== 'OPEN') return REFUSED;
       const { _id, version, ...state } = current;
-      return { ...state, status: action === 'RETRY' ? 'RETRIED' : 'CANCELLED', resolvedAt: new Date(), pending, pendingSince: pending.since };
+      const status = action === 'RETRY' ? 'RETRIED' : 'CANCELLED';
+      return { ...state, status, resolvedAt: new Date(), resolvedBy: actor.subject, note: actor.note, pending, pendingSince: pending.since };
     });
     if (head !== REFUSED) return { outcome: 'claimed', exception: head as ExceptionDoc, pending };
     return seen ? { outcome: 'taken', exception: seen } : { outcome: 'missing' };
@@ -178,12 +189,14 @@ export class ExceptionStore {
 /**
  * How a claim ends: `status` as the action left it (OPEN when it was not carried out). A close
  * that came while it was claimed (`closeOnRelease`) turns that into CANCELLED with the close's
- * resolution, unless the person's own cancel landed.
+ * resolution, unless the person's own cancel landed. Who acted is kept only if their action was
+ * carried out.
  */
 function endClaim(state: State, status: ExceptionStatusCode): State {
   const ended = { ...state, closeOnRelease: null, pending: null, pendingSince: null };
-  if (state.closeOnRelease && status !== 'CANCELLED') return { ...ended, status: 'CANCELLED', resolution: state.closeOnRelease, resolvedAt: new Date() };
-  return status === 'OPEN' ? { ...ended, status, resolvedAt: null } : { ...ended, status };
+  const nobody = { resolvedBy: null, note: null };
+  if (state.closeOnRelease && status !== 'CANCELLED') return { ...ended, ...(status === 'OPEN' ? nobody : {}), status: 'CANCELLED', resolution: state.closeOnRelease, resolvedAt: new Date() };
+  return status === 'OPEN' ? { ...ended, ...nobody, status, resolvedAt: null } : { ...ended, status };
 }
 
 /** A reopened exception moves up (it was raised again); paging on from an older cursor does not show it twice. */

@@ -22,19 +22,20 @@ export type ExceptionStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Gives up on the element (the order is cancelled). One the order no longer waits on (it went on, or waits on a later attempt) is closed, and the order goes on. */
+  /** Gives up on the element (the order is cancelled). One the order no longer waits on (it went on, or waits on a later attempt) is closed, and the order goes on. `note` as for a retry. */
   cancelException: PipelineException;
   /** Internal: the owner of a parked element says nobody need act on this raise any more (its order was cancelled). Idempotent; one that comes before its raise records the raise as closed. */
   closeException: PipelineException;
   /** Internal: a service parks an element here. Idempotent by occurrence. */
   raiseException: PipelineException;
-  /** Sends the element back into its queue (or, for a declined card, asks for a new charge). */
+  /** Sends the element back into its queue (or, for a declined card, asks for a new charge). `note` (up to 500 characters) says why, for the people who come after. */
   retryException: PipelineException;
 };
 
 
 export type MutationCancelExceptionArgs = {
   id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -51,6 +52,7 @@ export type MutationRaiseExceptionArgs = {
 
 export type MutationRetryExceptionArgs = {
   id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Order = {
@@ -73,6 +75,8 @@ export type PipelineException = {
   __typename?: 'PipelineException';
   elementId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
+  /** What that person wrote when they acted; null if nothing. */
+  note?: Maybe<Scalars['String']['output']>;
   /** How many times this element came here. */
   occurrences: Scalars['Int']['output'];
   order?: Maybe<Order>;
@@ -82,6 +86,8 @@ export type PipelineException = {
   /** Why it was closed without a person acting on it (its order was cancelled meanwhile); null otherwise. */
   resolution?: Maybe<Scalars['String']['output']>;
   resolvedAt?: Maybe<Scalars['String']['output']>;
+  /** Who retried or cancelled it (the subject of their token); null while nobody has, or when their action could not be carried out. */
+  resolvedBy?: Maybe<Scalars['String']['output']>;
   /** The service and queue that parked the element. */
   service: Scalars['String']['output'];
   status: ExceptionStatus;
@@ -278,6 +284,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type PipelineExceptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PipelineException'] = ResolversParentTypes['PipelineException']> = ResolversObject<{
   elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   occurrences?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
   queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -285,6 +292,7 @@ export type PipelineExceptionResolvers<ContextType = Context, ParentType extends
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resolvedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   service?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ExceptionStatus'], ParentType, ContextType>;
 }>;
