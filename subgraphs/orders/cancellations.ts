@@ -292,8 +292,9 @@ export function stopRefunds(order: OrderDoc, reason: string): { reportId: string
   if (order.status !== 'CANCELLED' || order.cancellation || !order.chargeId) return [];
   const orderId = order._id.toHexString();
   const chargeId = order.chargeId;
-  const refund = (id: string, amount: MoneyDoc | null) =>
-    amount ? [{ reportId: `stop-refund:${id}`, message: refundRequest(orderId, { refundId: `${id}-stopped`, chargeId, amount }, `stopped: ${reason}`) }] : [];
-  if (order.shipments.length === 0) return refund(orderId, order.total);
-  return order.shipments.filter((shipment) => shipment.stopped).flatMap((shipment) => refund(shipment.shipmentId, valueOf(order, [shipment])));
+  const refund = (id: string, amount: MoneyDoc | null, why: string) =>
+    amount ? [{ reportId: `stop-refund:${id}`, message: refundRequest(orderId, { refundId: `${id}-stopped`, chargeId, amount }, `stopped: ${why}`) }] : [];
+  if (order.shipments.length === 0) return refund(orderId, order.total, reason);
+  // Each says why its own shipment was stopped (an earlier stop's, when another is stopped later).
+  return order.shipments.filter((shipment) => shipment.stopped).flatMap((shipment) => refund(shipment.shipmentId, valueOf(order, [shipment]), shipment.detail ?? reason));
 }
