@@ -442,10 +442,14 @@ export class DurableQueue<P, R = unknown> {
    * Takes a live element out of the pipeline (its order was cancelled), unless its worker is
    * past the point of no return: CANCELLED in one write with the messages that report it, and
    * a LEASED element's lease is void (its worker can neither seal, complete nor fail it).
+   * `messages` may depend on the element as it is withdrawn (parked or not).
    * `withdrawn`; `sealed` (too late); `finished` (done, cancelled or not here: moved on).
    */
-  async withdraw(id: string, messages: NewMessage[]): Promise<{ outcome: 'withdrawn' | 'sealed' | 'finished'; item: QueueItem<P, R> | null }> {
-    const { outcome, item, changed } = await this.changeLive(id, 'withdrawn', () => ({ state: { status: 'CANCELLED', leaseOwner: null }, messages }));
+  async withdraw(id: string, messages: NewMessage[] | ((current: QueueItem<P, R>) => NewMessage[])): Promise<{ outcome: 'withdrawn' | 'sealed' | 'finished'; item: QueueItem<P, R> | null }> {
+    const { outcome, item, changed } = await this.changeLive(id, 'withdrawn', (current) => ({
+      state: { status: 'CANCELLED', leaseOwner: null },
+      messages: typeof messages === 'function' ? messages(current) : messages,
+    }));
     if (changed) await this.archiveIfFinished(item!);
     // `change` above always changes something, so the outcome is never 'unchanged'.
     return { outcome: outcome as 'withdrawn' | 'sealed' | 'finished', item };

@@ -74,4 +74,12 @@ describe('a text people read (a reason)', () => {
     expect(refused(() => readableText('changed \u202Emind', 'reason', 500))).toBe('BAD_USER_INPUT');
     expect(refused(() => readableText('bell\u0007', 'reason', 500))).toBe('BAD_USER_INPUT');
   });
+
+  it('refuses text that reads as empty, and tag characters that carry hidden text; a subdivision flag is kept', () => {
+    expect(refused(() => readableText('\u200B\u200B', 'note', 500))).toBe('BAD_USER_INPUT');
+    expect(refused(() => readableText(' \uFEFF \u2060 ', 'note', 500))).toBe('BAD_USER_INPUT');
+    expect(refused(() => readableText('ok\u{E0041}\u{E0042}', 'note', 500))).toBe('BAD_USER_INPUT');
+    expect(readableText('Wales \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}', 'note', 500)).toBe('Wales \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}');
+    expect(readableText('zero\u200Bwidth inside is kept', 'note', 500)).toBe('zero\u200Bwidth inside is kept');
+  });
 });

@@ -95,17 +95,21 @@ export function longerThan(text: string, max: number): boolean {
 }
 
 /**
- * Words a person wrote that other people will read (a cancellation's or a return's reason):
- * trimmed, not empty, at most `max` characters, and without control characters (tab and line
- * breaks aside) or the direction overrides that make text read differently than it is stored.
+ * Words a person wrote that other people will read (a cancellation's or a return's reason, a
+ * note): trimmed, not empty (nor only invisible characters, which read as empty), at most `max`
+ * characters, and without control characters (tab and line breaks aside), the direction
+ * overrides that make text read differently than it is stored, or tag characters, which carry
+ * text along unseen (the flags of England, Scotland and Wales aside).
  */
 export function readableText(value: string, field: string, max: number): string {
   const text = value.trim();
-  if (!text) throw badInput(`${field} must not be empty`, field);
+  if (!text.replace(hiddenToDrop, '').trim()) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
+  if (TAGS.test(text.replace(SUBDIVISION_FLAGS, ''))) throw badInput(`${field} must not contain tag characters (hidden text)`, field);
   return text;
 }
+const TAGS = /[\u{E0000}-\u{E007F}]/u;
 
 /**
  * One line people read on a screen or a parcel's label (a name, a line of an address, an email):

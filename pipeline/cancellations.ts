@@ -2,6 +2,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from '../kit/mongo.ts';
 import type { DurableQueue, NewMessage, QueueItem } from '../kit/queue.ts';
 import type { LeftRecord } from './address-changes.ts';
+import { closeOfParked } from './exceptions.ts';
 import { operations, type ShipmentPayload } from './messages.ts';
 import type { ShipmentStage } from './routes.ts';
 import { track, transition, type TransitionPayload } from './tracking.ts';
@@ -75,7 +76,10 @@ export function cancellationReport(cancellation: Pick<CancellationPayload, 'canc
  */
 function pulled(stage: ShipmentStage, cancellation: CancellationPayload, item: QueueItem<ShipmentPayload>, outcome: CancellationOutcome): NewMessage[] {
   const shipment = item.payload;
+  // Parked, it waited for a person, who need not act now: its exception closes.
+  const close = item.status === 'FAILED' ? closeOfParked(item.outbox, `the order was cancelled (${cancellation.cancellationId})`) : null;
   return [
+    ...(close ? [close] : []),
     ...cancellationReport(cancellation, stage, outcome),
     track(
       transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: stageState[stage], to: 'CANCELLED', node: stage, detail: `cancellation ${cancellation.cancellationId}` }),
@@ -168,7 +172,7 @@ export class StageCancellations {
     const current = await this.shipments.items.findOne({ _id: shipmentId } as Filter<QueueItem<ShipmentPayload>>);
     if (!current) return null;
     const outcome: CancellationOutcome = { elementId: shipmentId, result: 'APPLIED', detail: `pulled at ${this.stage} while ${where[current.status]}` };
-    const { outcome: withdrawal, item } = await this.shipments.withdraw(shipmentId, pulled(this.stage, cancellation, current as QueueItem<ShipmentPayload>, outcome));
+    const { outcome: withdrawal, item } = await this.shipments.withdraw(shipmentId, (live) => pulled(this.stage, cancellation, live as QueueItem<ShipmentPayload>, outcome));
     if (withdrawal === 'withdrawn') return outcome;
     if (withdrawal === 'sealed') {
       const late: CancellationOutcome = { elementId: shipmentId, result: 'REJECTED', detail: `too late: shipment ${shipmentId} was already being handed to the carrier at ${this.stage}` };

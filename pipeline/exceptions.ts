@@ -42,6 +42,17 @@ export function exceptionClosed(raised: RaisedException, resolution: string): Ne
   return { id: `exception-closed:${variables.input.id}:${raised.occurrence}`, target: 'exceptions', operation: operations.closeException, variables };
 }
 
+/**
+ * The close of the exception an element's last parking raised (found in its outbox), for an
+ * element taken out of the pipeline while it waited for a person; null if it raised none.
+ */
+export function closeOfParked(outbox: readonly { operation: string; variables: Record<string, unknown> }[], resolution: string): NewMessage | null {
+  const raise = outbox.findLast((message) => message.operation === operations.raiseException);
+  if (!raise) return null;
+  const { id: _, ...raised } = (raise.variables as { input: ReturnType<typeof exceptionInput> }).input;
+  return exceptionClosed(raised, resolution);
+}
+
 /** What the exceptions service calls on the service that parked an element. */
 export function resolveOperation(service: string): string {
   const name = `resolve${service[0]!.toUpperCase()}${service.slice(1)}Exception`;

@@ -54,14 +54,15 @@ async function act(exception: ExceptionDoc, action: ExceptionAction, clients: Se
  * Carries out claims whose process died between claiming and acting (or before settling), and
  * those whose owner did not answer in time. The owner refusing (the element is no longer parked)
  * means the action already landed: only the holder of the claim could have moved it; unless the
- * owner closed the exception meanwhile (its order was cancelled), which is then why (see
- * `ExceptionStore.settle`). An owner that is down is tried again on the next pass. Returns how
- * many claims were settled.
+ * owner closed the exception meanwhile (its order was cancelled, which also takes a parked
+ * element out), which is then why, and nobody's action is recorded (`settleRefused`). An owner
+ * that is down is tried again on the next pass. Returns how many claims were ended.
  */
 export async function finishStaleClaims(store: ExceptionStore, clients: ServiceClients, logger: Logger, staleAfterMs: number): Promise<number> {
   let settled = 0;
   for (const exception of await store.staleClaims(new Date(Date.now() - staleAfterMs), 100)) {
     const pending = exception.pending!;
+    let refused = false;
     try {
       await act(exception, pending.action, clients);
     } catch (error) {
@@ -69,8 +70,10 @@ export async function finishStaleClaims(store: ExceptionStore, clients: ServiceC
         logger.warn('a claimed exception action could not be carried out yet; will retry', { id: exception._id, action: pending.action, error: String(error) });
         continue;
       }
+      refused = true;
     }
-    if (await store.settle(exception._id, pending.token)) settled++;
+    const ended = refused ? await store.settleRefused(exception._id, pending.token) : await store.settle(exception._id, pending.token);
+    if (ended) settled++;
   }
   return settled;
 }

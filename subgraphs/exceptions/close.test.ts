@@ -118,7 +118,23 @@ describe('closing an exception nobody need act on', () => {
     const cancel = await store.claim('orders:charge-results:claimed-5', 'CANCEL', agent);
     await closeException('claimed-5');
     const own = await store.settle('orders:charge-results:claimed-5', cancel.outcome === 'claimed' ? cancel.pending.token : '');
-    expect(own).toMatchObject({ status: 'CANCELLED', closeOnRelease: null });
+    expect(own).toMatchObject({ status: 'CANCELLED', closeOnRelease: null, resolvedBy: 'agent-7' });
     expect(own!.resolution ?? null).toBeNull();
+  });
+
+  it('puts a claimed cancel the owner refused when sent again down to the close that came meanwhile, not to the person', async () => {
+    // The owner did not answer the person's cancel; the order's cancellation then took the element
+    // out and closed the exception; the sweep sends the cancel again and the owner refuses it.
+    await raise('claimed-6');
+    const claim = await store.claim('orders:charge-results:claimed-6', 'CANCEL', { subject: 'agent-7', note: 'customer called' });
+    await closeException('claimed-6');
+    const ended = await store.settleRefused('orders:charge-results:claimed-6', claim.outcome === 'claimed' ? claim.pending.token : '');
+    expect(ended).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', resolvedBy: null, note: null, pending: null, closeOnRelease: null });
+
+    // Without a close, a refusal means the first request landed: the person's.
+    await raise('claimed-7');
+    const landed = await store.claim('orders:charge-results:claimed-7', 'CANCEL', agent);
+    const theirs = await store.settleRefused('orders:charge-results:claimed-7', landed.outcome === 'claimed' ? landed.pending.token : '');
+    expect(theirs).toMatchObject({ status: 'CANCELLED', resolvedBy: 'agent-7', pending: null });
   });
 });

@@ -154,6 +154,15 @@ export class ExceptionStore {
     return this.changeClaim(id, token, (state) => endClaim(state, 'OPEN'));
   }
 
+  /**
+   * A claim sent again (its first request went unanswered) was refused: the element is no longer
+   * parked there. Closed meanwhile by its owner, that close is why (released, as the close
+   * says); otherwise the first request landed (settled).
+   */
+  async settleRefused(id: string, token: string): Promise<ExceptionDoc | null> {
+    return this.changeClaim(id, token, (state) => endClaim(state, state.closeOnRelease ? 'OPEN' : state.status));
+  }
+
   private async changeClaim(id: string, token: string, change: (state: State) => State): Promise<ExceptionDoc | null> {
     const head = await this.cas.update(id, (current) => {
       // A new occurrence raised meanwhile replaced the claim: nothing left to change.

@@ -134,7 +134,9 @@ function settled(order: OrderDoc, now: Date): OrderPatch | null {
   const pulled = new Set(cancellation.outcomes.filter((outcome) => outcome.result === 'APPLIED').map((outcome) => outcome.elementId));
   const shipments = order.shipments.map((shipment) => (pulled.has(shipment.shipmentId) ? { ...shipment, status: 'CANCELLED' as const, detail: `cancellation ${cancellation.id}` } : shipment));
   const wholeOrder = pulled.has(orderId);
-  const where = wholeOrder ? { status: 'CANCELLED' as const, stage: null } : pulled.size > 0 ? fulfilmentOf(shipments) : null;
+  // A person stopped it meanwhile (from exceptions): it stays CANCELLED whatever else ships.
+  const stopped = order.status === 'CANCELLED';
+  const where = wholeOrder ? { status: 'CANCELLED' as const, stage: null } : pulled.size > 0 && !stopped ? fulfilmentOf(shipments) : null;
   const amount = refundable(order, wholeOrder, pulled);
   const refund = amount && order.chargeId ? { refundId: cancellation.id, chargeId: order.chargeId, amount } : null;
   const moved = where && where.status !== order.status;

@@ -96,4 +96,21 @@ describe('an order stopped from exceptions after its split', () => {
     await recordCancellationOutcome(store, id, cancellation.id, { elementId: lamp, node: 'picking', result: 'APPLIED', detail: 'pulled at picking' });
     expect(await refundsAskedFor(id)).toEqual({ [cancellation.id]: 4900 });
   });
+
+  it("stays CANCELLED when the customer's cancellation it settles finds the other shipment gone", async () => {
+    const { id, book, lamp } = await splitOrder();
+    await store.change(new ObjectId(id), (order) => ({
+      status: 'PARTLY_SHIPPED',
+      shipments: order.shipments.map((shipment) => (shipment.shipmentId === lamp ? { ...shipment, status: 'SHIPPED' as const } : shipment)),
+    }));
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'too slow', idempotencyKey: `late-${id}` }, store);
+    expect(cancellation.outcomes).toEqual([expect.objectContaining({ elementId: lamp, result: 'REJECTED' })]);
+
+    await stop(id, book);
+
+    const order = (await store.findById(new ObjectId(id)))!;
+    expect(order.status).toBe('CANCELLED');
+    expect(order.cancellation!.concludedAt).not.toBeNull();
+    expect(await refundsAskedFor(id)).toEqual({ [cancellation.id]: 1000 });
+  });
 });

@@ -61,6 +61,20 @@ describe('a cancellation meeting a shipment at shipping', () => {
     expect((await service.store.shipments.get(s.shipmentId))!.version).toBe(before!.version);
   });
 
+  it('pulls a shipment parked in exceptions and closes its exception: nobody need act on it now', async () => {
+    const s = shipment();
+    await service.store.shipments.enqueue(s.shipmentId, s);
+    expect(await service.store.shipments.fail(await leaseOf(s.shipmentId), 'carrier refused the parcel', { permanent: true })).toBe('failed');
+    const raised = (await service.store.shipments.get(s.shipmentId))!.outbox.find((message) => message.target === 'exceptions')!;
+
+    expect(await apply(cancellationFor(s))).toEqual([{ elementId: s.shipmentId, result: 'APPLIED', detail: 'pulled at shipping while parked in exceptions' }]);
+
+    const messages = (await service.store.shipments.get(s.shipmentId))!.outbox.filter((message) => message.target === 'exceptions');
+    expect(messages.map((message) => message.operation.match(/\{ (\w+)\(/)?.[1])).toEqual(['raiseException', 'closeException']);
+    // The same raise (the same occurrence): closed whether the raise reached exceptions first or not.
+    expect(messages[1]!.variables).toEqual({ input: (raised.variables as { input: unknown }).input, resolution: `the order was cancelled (${s.orderId}-cancel)` });
+  });
+
   it('racing the worker before its point of no return: the lease is void, nothing ships', async () => {
     const s = shipment();
     await service.store.shipments.enqueue(s.shipmentId, s);

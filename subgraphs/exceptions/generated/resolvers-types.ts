@@ -86,7 +86,7 @@ export type PipelineException = {
   /** Why it was closed without a person acting on it (its order was cancelled meanwhile); null otherwise. */
   resolution?: Maybe<Scalars['String']['output']>;
   resolvedAt?: Maybe<Scalars['String']['output']>;
-  /** Who retried or cancelled it (the subject of their token); null while nobody has, or when their action could not be carried out. */
+  /** Who retried or cancelled it (the subject of their token); null while nobody has, or when their action could not be carried out. With `resolution` also set, they retried it and the order was then cancelled while it still waited: that, not them, is why it reads CANCELLED. */
   resolvedBy?: Maybe<Scalars['String']['output']>;
   /** The service and queue that parked the element. */
   service: Scalars['String']['output'];
