@@ -81,5 +81,18 @@ describe('a text people read (a reason)', () => {
     expect(refused(() => readableText('ok\u{E0041}\u{E0042}', 'note', 500))).toBe('BAD_USER_INPUT');
     expect(readableText('Wales \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}', 'note', 500)).toBe('Wales \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}');
     expect(readableText('zero\u200Bwidth inside is kept', 'note', 500)).toBe('zero\u200Bwidth inside is kept');
+    // Only what shows nothing: joiners, direction marks, variation selectors, marks without a base, the Braille blank, unassigned.
+    for (const blank of ['\u200D', '\u200C\u200E', '\u061C', '\uFE0F', '\u{E0100}', '\u0301\u0300', '\u2800', '\u206A', '\u{1D173}', '\u180B', '\u2065', '\u200B\u200D\u200C\uFE0F\u200E\u2060\u3164\u0301']) {
+      expect(refused(() => readableText(blank, 'note', 500)), JSON.stringify(blank)).toBe('BAD_USER_INPUT');
+    }
+    // Bytes smuggled in variation selectors or zero-width characters after visible text.
+    expect(refused(() => readableText(`ok${'\uFE01\uFE0E\u{E0105}\uFE00'.repeat(4)}`, 'note', 500))).toBe('BAD_USER_INPUT');
+    expect(refused(() => readableText('ok\u200B\u200C\u200B\u200C', 'note', 500))).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps what people write: accents, scripts that join, emoji sequences', () => {
+    for (const text of ['Cafe\u0301 ne\u0301', 'Vie\u0323\u0302t', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645', '\u2764\uFE0F thanks', '\u{1F469}\u200D\u2764\uFE0F\u200D\u{1F48B}\u200D\u{1F468}', '\u{1F3F3}\uFE0F\u200D\u{1F308}', '1\uFE0F\u20E3', '\u845B\u{E0100}\u57CE']) {
+      expect(readableText(text, 'note', 500)).toBe(text);
+    }
   });
 });

@@ -96,20 +96,36 @@ export function longerThan(text: string, max: number): boolean {
 
 /**
  * Words a person wrote that other people will read (a cancellation's or a return's reason, a
- * note): trimmed, not empty (nor only invisible characters, which read as empty), at most `max`
- * characters, and without control characters (tab and line breaks aside), the direction
- * overrides that make text read differently than it is stored, or tag characters, which carry
- * text along unseen (the flags of England, Scotland and Wales aside).
+ * note): trimmed, not empty (nor only characters that show nothing, which read as empty), at
+ * most `max` characters, and without control characters (tab and line breaks aside), the
+ * direction overrides that make text read differently than it is stored, or what carries text
+ * along unseen: tag characters (the flags of England, Scotland and Wales aside) and runs of
+ * invisible characters.
  */
 export function readableText(value: string, field: string, max: number): string {
   const text = value.trim();
-  if (!text.replace(hiddenToDrop, '').trim()) throw badInput(`${field} must not be empty`, field);
+  if (!text.replace(unseen, '')) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
-  if (TAGS.test(text.replace(SUBDIVISION_FLAGS, ''))) throw badInput(`${field} must not contain tag characters (hidden text)`, field);
+  const withoutFlags = text.replace(SUBDIVISION_FLAGS, '');
+  if (TAGS.test(withoutFlags) || hiddenRun.test(withoutFlags)) throw badInput(`${field} must not carry hidden text (tag characters, or runs of invisible characters)`, field);
   return text;
 }
 const TAGS = /[\u{E0000}-\u{E007F}]/u;
+/** Variation selectors: one after a character picks its look (an emoji's, a CJK ideograph's); many in a row carry bytes unseen. */
+const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}';
+/**
+ * What shows nothing of its own: format characters, marks without a base, spaces and controls,
+ * unassigned code points, the Braille blank, and the invisible characters above. Text of only
+ * these reads as empty.
+ */
+const unseen = new RegExp(`[\\p{Cf}\\p{Mn}\\p{Me}\\p{Z}\\p{Cc}\\p{Cn}\\s\\u2800${INVISIBLE}${VARIATION_SELECTORS}]`, 'gu');
+/**
+ * Three or more invisible characters in a row: no script or emoji needs them (an emoji sequence
+ * has at most a variation selector and a joiner together), and they can encode text a reader
+ * never sees.
+ */
+const hiddenRun = new RegExp(`[\\p{Cf}${INVISIBLE}${VARIATION_SELECTORS}]{3,}`, 'u');
 
 /**
  * One line people read on a screen or a parcel's label (a name, a line of an address, an email):

@@ -137,4 +137,21 @@ describe('closing an exception nobody need act on', () => {
     const theirs = await store.settleRefused('orders:charge-results:claimed-7', landed.outcome === 'claimed' ? landed.pending.token : '');
     expect(theirs).toMatchObject({ status: 'CANCELLED', resolvedBy: 'agent-7', pending: null });
   });
+
+  it('lets a close that arrives after a refused resend ended the claim say why, instead of the person', async () => {
+    // The close was still in the stage's outbox when the sweep sent the claims again.
+    for (const [name, action] of [['late-close-1', 'CANCEL'], ['late-close-2', 'RETRY']] as const) {
+      await raise(name);
+      const claim = await store.claim(`orders:charge-results:${name}`, action, { subject: 'agent-7', note: 'the customer called' });
+      await store.settleRefused(`orders:charge-results:${name}`, claim.outcome === 'claimed' ? claim.pending.token : '');
+      expect(await closeException(name), action).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled' });
+      expect(await store.get(`orders:charge-results:${name}`), action).toMatchObject({ resolvedBy: null, note: null, endedOnRefusal: null });
+    }
+    // A person's cancel settled as carried out (the owner answered) is theirs, whatever comes after.
+    await raise('late-close-3');
+    const claim = await store.claim('orders:charge-results:late-close-3', 'CANCEL', agent);
+    await store.settle('orders:charge-results:late-close-3', claim.outcome === 'claimed' ? claim.pending.token : '');
+    expect(await closeException('late-close-3')).toMatchObject({ status: 'CANCELLED', resolution: null });
+    expect(await store.get('orders:charge-results:late-close-3')).toMatchObject({ resolvedBy: 'agent-7' });
+  });
 });

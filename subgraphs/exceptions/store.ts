@@ -28,6 +28,12 @@ export interface ExceptionDoc {
   /** What that person wrote about it, if anything. */
   note?: string | null;
   /**
+   * Their action ended because the owner refused it when it was sent again (its first request
+   * unanswered), taken to mean the first request had landed. A close that comes later is the
+   * better explanation (the order's cancellation took the element), and replaces theirs.
+   */
+  endedOnRefusal?: boolean | null;
+  /**
    * Set when the exception was closed while a person's action was claimed: should that action not
    * be carried out (the owner refused or could not be reached), the exception closes with this
    * resolution instead of opening again.
@@ -66,7 +72,7 @@ export interface OrderRef {
 type State = Omit<ExceptionDoc, '_id' | 'version'>;
 
 /** What a raise (or a close) names: the exception, this occurrence of it, and where it comes from. */
-export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease' | 'resolvedBy' | 'note'> & { id: string; occurrence: string };
+export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease' | 'resolvedBy' | 'note' | 'endedOnRefusal'> & { id: string; occurrence: string };
 
 export class ExceptionStore {
   readonly exceptions: Collection<ExceptionDoc>;
@@ -102,7 +108,8 @@ export class ExceptionStore {
    * order was cancelled). Before its raise arrived, the raise is recorded closed (so that raise
    * changes nothing when it comes); with a person's action claimed, it closes when that claim
    * ends, unless in the person's cancel. Retried already: closed (the order was cancelled while
-   * it waited, so the retry did not take it on). Cancelled already: unchanged.
+   * it waited, so the retry did not take it on). Cancelled already: unchanged, unless by a
+   * person's action that ended on a refusal (`endedOnRefusal`): the close is why, not them.
    */
   async close(input: RaiseInput, resolution: string): Promise<ExceptionDoc> {
     const now = new Date();
@@ -113,8 +120,11 @@ export class ExceptionStore {
       const occurrences = state.occurrences.includes(occurrence) ? state.occurrences : [...state.occurrences, occurrence];
       // A person's action under way (retry or cancel): should it not end in the person's cancel, it closes.
       if (state.pending) return state.closeOnRelease ? REFUSED : { ...state, occurrences, closeOnRelease: resolution };
+      // The person's action only looked carried out: the close took the element, not them.
+      const notThem = state.endedOnRefusal ? { resolvedBy: null, note: null, endedOnRefusal: null } : {};
       // Open, or retried and yet the order was cancelled where it waited: the retry did not take it on.
-      if (state.status !== 'CANCELLED') return { ...state, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
+      if (state.status !== 'CANCELLED') return { ...state, ...notThem, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
+      if (state.endedOnRefusal) return { ...state, ...notThem, occurrences, resolution };
       return REFUSED;
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
@@ -157,10 +167,11 @@ export class ExceptionStore {
   /**
    * A claim sent again (its first request went unanswered) was refused: the element is no longer
    * parked there. Closed meanwhile by its owner, that close is why (released, as the close
-   * says); otherwise the first request landed (settled).
+   * says); otherwise the first request landed (settled), unless a close still on its way says
+   * otherwise when it comes (see close).
    */
   async settleRefused(id: string, token: string): Promise<ExceptionDoc | null> {
-    return this.changeClaim(id, token, (state) => endClaim(state, state.closeOnRelease ? 'OPEN' : state.status));
+    return this.changeClaim(id, token, (state) => (state.closeOnRelease ? endClaim(state, 'OPEN') : { ...endClaim(state, state.status), endedOnRefusal: true }));
   }
 
   private async changeClaim(id: string, token: string, change: (state: State) => State): Promise<ExceptionDoc | null> {
