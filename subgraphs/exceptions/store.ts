@@ -98,7 +98,7 @@ export class ExceptionStore {
     const head = await this.cas.update(input.id, (current) => {
       if (current?.occurrences.includes(input.occurrence)) return REFUSED;
       const { id, occurrence, ...fields } = input;
-      return { ...fields, status: 'OPEN', occurrences: [...(current?.occurrences ?? []), occurrence], raisedAt: new Date(), resolvedAt: null, resolvedBy: null, note: null };
+      return { ...fields, ...NOBODY, status: 'OPEN', occurrences: [...(current?.occurrences ?? []), occurrence], raisedAt: new Date(), resolvedAt: null };
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
   }
@@ -121,7 +121,7 @@ export class ExceptionStore {
       // A person's action under way (retry or cancel): should it not end in the person's cancel, it closes.
       if (state.pending) return state.closeOnRelease ? REFUSED : { ...state, occurrences, closeOnRelease: resolution };
       // The person's action only looked carried out: the close took the element, not them.
-      const notThem = state.endedOnRefusal ? { resolvedBy: null, note: null, endedOnRefusal: null } : {};
+      const notThem = state.endedOnRefusal ? { ...NOBODY, endedOnRefusal: null } : {};
       // Open, or retried and yet the order was cancelled where it waited: the retry did not take it on.
       if (state.status !== 'CANCELLED') return { ...state, ...notThem, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
       if (state.endedOnRefusal) return { ...state, ...notThem, occurrences, resolution };
@@ -214,10 +214,12 @@ export class ExceptionStore {
  */
 function endClaim(state: State, status: ExceptionStatusCode): State {
   const ended = { ...state, closeOnRelease: null, pending: null, pendingSince: null };
-  const nobody = { resolvedBy: null, note: null };
-  if (state.closeOnRelease && status !== 'CANCELLED') return { ...ended, ...(status === 'OPEN' ? nobody : {}), status: 'CANCELLED', resolution: state.closeOnRelease, resolvedAt: new Date() };
-  return status === 'OPEN' ? { ...ended, ...nobody, status, resolvedAt: null } : { ...ended, status };
+  if (state.closeOnRelease && status !== 'CANCELLED') return { ...ended, ...(status === 'OPEN' ? NOBODY : {}), status: 'CANCELLED', resolution: state.closeOnRelease, resolvedAt: new Date() };
+  return status === 'OPEN' ? { ...ended, ...NOBODY, status, resolvedAt: null } : { ...ended, status };
 }
+
+/** An exception nobody has acted on (or whose action is not theirs to answer for). */
+const NOBODY = { resolvedBy: null, note: null } as const;
 
 /** A reopened exception moves up (it was raised again); paging on from an older cursor does not show it twice. */
 const recentlyRaisedFirst: Ordering<ExceptionDoc, string> = {
