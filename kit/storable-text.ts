@@ -119,7 +119,7 @@ const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}
  * unassigned code points, the Braille blank, and the invisible characters above. Text of only
  * these reads as empty.
  */
-const unseen = new RegExp(`[\\p{Cf}\\p{Mn}\\p{Me}\\p{Z}\\p{Cc}\\p{Cn}\\s\\u2800${INVISIBLE}${VARIATION_SELECTORS}]`, 'gu');
+const unseen = new RegExp(`[\\p{Cf}\\p{Mn}\\p{Me}\\p{Z}\\p{Cc}\\p{Cn}\\u2800${INVISIBLE}${VARIATION_SELECTORS}]`, 'gu');
 /**
  * Three or more invisible characters in a row: no script or emoji needs them (an emoji sequence
  * has at most a variation selector and a joiner together), and they can encode text a reader
