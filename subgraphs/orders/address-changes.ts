@@ -37,6 +37,13 @@ export type StageClients = (stage: string) => GraphQLClient | undefined;
 /** From the first shipment on, stages hold the order; before that only this service does. */
 const isSplit = (order: Pick<OrderDoc, 'shipments'>) => order.shipments.length > 0;
 
+/**
+ * Whether a synchronous change asks the stages first: only for an order they hold part of. Once
+ * every shipment has left (or was pulled), this service answers for all of them itself.
+ */
+const asksStages = (order: Pick<OrderDoc, 'shipments'>, mode: AddressChangeModeCode) =>
+  mode === 'SYNCHRONOUS' && order.shipments.some((shipment) => shipment.status !== 'SHIPPED' && shipment.status !== 'CANCELLED');
+
 export function statusOf(change: AddressChangeDoc): 'PENDING' | 'APPLIED' | 'REJECTED' | 'PARTLY_APPLIED' {
   const results = change.scope.map((id) => change.outcomes.find((outcome) => outcome.elementId === id)?.result);
   if (results.some((result) => !result)) return 'PENDING';
@@ -110,7 +117,7 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
     if ((order.addressChanges?.length ?? 0) >= MAX_ADDRESS_CHANGES) {
       throw clientError(ErrorCode.CONFLICT, `order ${id} has had ${MAX_ADDRESS_CHANGES} address changes, the most an order may have`, { field: 'orderId' });
     }
-    const synchronous = mode === 'SYNCHRONOUS' && isSplit(order);
+    const synchronous = asksStages(order, mode);
     if (synchronous) await prepare(stages, payloadOf(id, draft(order, changeId, address, mode, key)));
 
     // Should this process die between recording the change and enqueuing its publication,
@@ -122,7 +129,7 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
       // passed the check above on the same read (the next pass refuses with CONFLICT).
       if ((current.addressChanges?.length ?? 0) >= MAX_ADDRESS_CHANGES) return null;
       // The order was split into shipments after the dry run: the stages were not asked. Start again.
-      if (synchronous !== (mode === 'SYNCHRONOUS' && isSplit(current))) return null;
+      if (synchronous !== asksStages(current, mode)) return null;
       const change = draft(current, changeId, address, mode, key);
       return {
         addressVersion: change.version,
@@ -154,11 +161,11 @@ function draft(order: OrderDoc, id: string, address: ShippingAddressDoc, mode: A
   // unless the change waits for the coordinator's next routing of the order.
   const outcomes: AddressChangeOutcomeDoc[] =
     !split && mode !== 'COORDINATOR' ? [{ elementId: orderId, node: 'orders', result: 'APPLIED', detail: `applied by orders while ${order.status}`, at: now }] : [];
-  // The coordinator never routes a shipment that has left (the stages report those themselves).
-  if (mode === 'COORDINATOR') {
-    for (const shipment of order.shipments.filter((candidate) => candidate.status === 'SHIPPED')) {
-      outcomes.push({ elementId: shipment.shipmentId, node: 'orders', result: 'REJECTED', detail: `too late: shipment ${shipment.shipmentId} has left`, at: now });
-    }
+  // A shipment this service knows has left is too late in every mode, and the answer says so at
+  // once (as a cancellation's does); shipping, sent the change too, says the same, and the first
+  // outcome stands.
+  for (const shipment of order.shipments.filter((candidate) => candidate.status === 'SHIPPED')) {
+    outcomes.push({ elementId: shipment.shipmentId, node: 'orders', result: 'REJECTED', detail: `too late: shipment ${shipment.shipmentId} has left`, at: now });
   }
   return {
     id,
@@ -266,7 +273,8 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
   });
   const ownOutcomes = change.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => changeTransition({ changeId, orderId }, 'orders', outcome));
   const messages: NewMessage[] = [track(requested, ...ownOutcomes)];
-  const toStages = change.mode !== 'COORDINATOR' && change.scope.some((id) => id !== orderId);
+  // Not when this service already answered for every element (each shipment had left).
+  const toStages = change.mode !== 'COORDINATOR' && change.scope.some((id) => id !== orderId && !change.outcomes.some((outcome) => outcome.elementId === id));
   if (toStages) {
     const payload = payloadOf(orderId, change);
     for (const stage of addressChangeSubscribers) {

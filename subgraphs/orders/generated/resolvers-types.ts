@@ -196,6 +196,9 @@ export type Mutation = {
    *   answering; if any of them is unavailable, fails with DEPENDENCY_UNAVAILABLE and nothing
    *   is changed anywhere. Only for changes that may fail.
    *
+   * In every mode, a shipment the orders service knows has left is rejected at once (too late):
+   * the answer for an order that has shipped is REJECTED, and no stage is asked.
+   *
    * Retrying with the same idempotencyKey returns the change already made. An order takes at
    * most 20 changes; more is a CONFLICT.
    */
