@@ -265,6 +265,12 @@ export class DurableQueue<P, R = unknown> {
     return (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) !== null;
   }
 
+  /** Of these elements, the ones parked (FAILED, waiting for a person): one query. */
+  async parkedAmong(ids: readonly string[]): Promise<QueueItem<P, R>[]> {
+    if (ids.length === 0) return [];
+    return (await this.items.find({ _id: { $in: [...ids] }, status: 'FAILED' } as Filter<QueueItem<P, R>>).toArray()) as QueueItem<P, R>[];
+  }
+
   async get(id: string): Promise<QueueItem<P, R> | null> {
     const live = (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null;
     return live ?? ((await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>)) as QueueItem<P, R> | null);

@@ -75,14 +75,28 @@ export function cancellationReport(cancellation: Pick<CancellationPayload, 'canc
  * the reason is the customer's own words (the order's owner reads it on `Order.cancellation`).
  */
 function pulled(stage: ShipmentStage, cancellation: CancellationPayload, item: QueueItem<ShipmentPayload>, outcome: CancellationOutcome): NewMessage[] {
-  const shipment = item.payload;
+  return pulledShipment(stage, stageState[stage], cancellation, item.payload, item, outcome);
+}
+
+/**
+ * What pulling a shipment tells others, from the node that held it (a stage, or orders holding
+ * it between two stages) in the state it was in there; `held` is the element it was held as.
+ */
+export function pulledShipment(
+  node: string,
+  from: string,
+  cancellation: CancellationPayload,
+  shipment: ShipmentPayload,
+  held: Pick<QueueItem<unknown>, 'status' | 'outbox'>,
+  outcome: CancellationOutcome,
+): NewMessage[] {
   // Parked, it waited for a person, who need not act now: its exception closes.
-  const close = item.status === 'FAILED' ? closeOfParked(item.outbox, `the order was cancelled (${cancellation.cancellationId})`) : null;
+  const close = held.status === 'FAILED' ? closeOfParked(held.outbox, `the order was cancelled (${cancellation.cancellationId})`) : null;
   return [
     ...(close ? [close] : []),
-    ...cancellationReport(cancellation, stage, outcome),
+    ...cancellationReport(cancellation, node, outcome),
     track(
-      transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: stageState[stage], to: 'CANCELLED', node: stage, detail: `cancellation ${cancellation.cancellationId}` }),
+      transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from, to: 'CANCELLED', node, detail: `cancellation ${cancellation.cancellationId}` }),
     ),
     {
       id: `release:${shipment.shipmentId}`,
@@ -93,8 +107,9 @@ function pulled(stage: ShipmentStage, cancellation: CancellationPayload, item: Q
   ];
 }
 
-const stageState: Record<ShipmentStage, string> = { picking: 'PICKING', rebin: 'REBIN', shipping: 'SHIPPING' };
-const where = { READY: 'queued', LEASED: 'being worked on', FAILED: 'parked in exceptions', DONE: 'done', CANCELLED: 'cancelled' } as const;
+export const stageState: Record<ShipmentStage, string> = { picking: 'PICKING', rebin: 'REBIN', shipping: 'SHIPPING' };
+/** How an element waits, as a pulled one's outcome says. */
+export const where = { READY: 'queued', LEASED: 'being worked on', FAILED: 'parked in exceptions', DONE: 'done', CANCELLED: 'cancelled' } as const;
 
 interface LoggedCancellation extends CancellationPayload {
   _id: string;

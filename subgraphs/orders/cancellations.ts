@@ -3,21 +3,24 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { clientKey, readableText } from '../../kit/storable-text.ts';
-import type { NewMessage } from '../../kit/queue.ts';
+import type { NewMessage, QueueItem } from '../../kit/queue.ts';
 import {
   applyCancellationOperation,
   cancellationSubscribers,
   cancellationTransition,
+  pulledShipment,
+  stageState,
   type CancellationOutcome,
   type CancellationPayload,
 } from '../../pipeline/cancellations.ts';
 import { exceptionClosed } from '../../pipeline/exceptions.ts';
-import { operations } from '../../pipeline/messages.ts';
+import { operations, type ShipmentPayload } from '../../pipeline/messages.ts';
+import type { ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
-import { WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
+import { WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type CoordinationStep, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
 
 // The orders service's side of cancellations (docs/cancellations.md). A cancellation travels
 // like an asynchronous address change: recorded on the order with the elements that need an
@@ -169,6 +172,48 @@ function valueOf(order: OrderDoc, shipments: readonly ShipmentProgressDoc[]): Mo
  */
 export function enqueueCancellationPublication(store: OrderStore, orderId: string, cancellationId: string) {
   return store.coordination.enqueue(`cancellation:${cancellationId}`, { kind: 'cancellation', orderId, cancellationId }, { ahead: true });
+}
+
+/** A shipment's step in this service's coordination queue, routing it on from `stage` (directed routing). */
+export const forwardStepId = (stage: string, shipmentId: string) => `forward:${stage}:${shipmentId}`;
+
+/** The order's customer cancellation, if it still waits for an outcome for this shipment. */
+function waitingCancellation(order: OrderDoc, shipmentId: string): CancellationDoc | null {
+  const cancellation = order.cancellation;
+  if (!cancellation || cancellation.concludedAt || !cancellation.scope.includes(shipmentId)) return null;
+  return cancellation.outcomes.some((outcome) => outcome.elementId === shipmentId) ? null : cancellation;
+}
+
+/**
+ * A shipment this service holds between two stages (directed routing: a stage handed it back and
+ * its forward step waits here) is pulled here, as a stage pulls what it holds: tracking hears it
+ * stopped, its centre's stock goes back, a parked step's exception closes, and orders reports the
+ * outcome to itself through the outbox. Null when no cancellation waits for it.
+ */
+export function pulledOnItsWay(order: OrderDoc, step: Pick<QueueItem<CoordinationStep>, 'payload' | 'status' | 'outbox'>): NewMessage[] | null {
+  if (step.payload.kind !== 'forward') return null;
+  const { stage, shipment } = step.payload as { stage: ShipmentStage; shipment: ShipmentPayload };
+  const cancellation = waitingCancellation(order, shipment.shipmentId);
+  if (!cancellation) return null;
+  const parked = step.status === 'FAILED' ? ', parked in exceptions' : '';
+  const outcome: CancellationOutcome = { elementId: shipment.shipmentId, result: 'APPLIED', detail: `pulled at orders on its way from ${stage}${parked}` };
+  return pulledShipment('orders', stageState[stage], cancellationPayload(order, cancellation), shipment, step, outcome);
+}
+
+/**
+ * Pulls the order's forward steps parked in exceptions: no stage holds their shipments, so none
+ * would answer for them, and the cancellation would wait for a person. A step that is not parked
+ * pulls itself when it runs (the coordinator's `forward`).
+ */
+export async function pullParkedForwardSteps(store: OrderStore, order: OrderDoc): Promise<void> {
+  const cancellation = order.cancellation;
+  if (!cancellation || cancellation.concludedAt) return;
+  const waiting = cancellation.scope.filter((id) => waitingCancellation(order, id) && order.shipments.some((shipment) => shipment.shipmentId === id));
+  const steps = await store.coordination.parkedAmong(waiting.flatMap((id) => cancellationSubscribers.map((stage) => forwardStepId(stage, id))));
+  for (const step of steps) {
+    // Pulled as it is when withdrawn (a person may have retried it meanwhile); null only if the cancellation no longer waits, which this read rules out.
+    await store.coordination.withdraw(step._id, (live) => pulledOnItsWay(order, live) ?? []);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts'
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
-import { cancellationPublication, lateChargeRecorded, refundOfLateCharge, stopRefunds } from './cancellations.ts';
+import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
 import type { CoordinationStep, OrderDoc, OrderPatch, OrderStore } from './store.ts';
 
@@ -164,6 +164,9 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     const next = nextStage[stage as ShipmentStage]?.(shipment);
     if (!next) return {};
     const order = await load(shipment.orderId);
+    // Cancelled on its way: pulled here rather than sent to a stage to be pulled there.
+    const pulled = pulledOnItsWay(order, { payload: { kind: 'forward', stage, shipment }, status: 'LEASED', outbox: [] });
+    if (pulled) return { messages: pulled };
     const version = order.addressVersion ?? 0;
     const routed = version > addressVersionOf(shipment) ? withAddress(shipment, { address: order.shippingAddress, version }) : shipment;
     const changes = await settleRouting(store, order, [shipment.shipmentId], addressVersionOf(routed), `when it routed the shipment from ${stage} to ${next}`);
@@ -196,7 +199,11 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId);
       if (step.kind === 'release') return release(step.orderId, step.distributionCenter);
       if (step.kind === 'address-change') return { messages: publication(await load(step.orderId), step.changeId) };
-      if (step.kind === 'cancellation') return { messages: cancellationPublication(await load(step.orderId), step.cancellationId) };
+      if (step.kind === 'cancellation') {
+        const order = await load(step.orderId);
+        await pullParkedForwardSteps(store, order);
+        return { messages: cancellationPublication(order, step.cancellationId) };
+      }
       return forward(step.stage, step.shipment);
     },
     handleChargeResult: chargeResult,

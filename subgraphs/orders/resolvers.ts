@@ -7,7 +7,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { effectiveShippingAddress, orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
-import { cancellationOf, cancellationStatusOf, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefunds } from './cancellations.ts';
+import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefunds } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
@@ -130,7 +130,7 @@ export const resolvers: Resolvers = {
     },
 
     stageCompleted: async (_, { stage, shipment }, { store }) => {
-      await store.coordination.enqueue(`forward:${stage}:${shipment.shipmentId}`, { kind: 'forward', stage, shipment: shipment as ShipmentPayload });
+      await store.coordination.enqueue(forwardStepId(stage, shipment.shipmentId), { kind: 'forward', stage, shipment: shipment as ShipmentPayload });
       return true;
     },
 

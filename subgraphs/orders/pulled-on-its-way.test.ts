@@ -1,0 +1,160 @@
+import { ObjectId } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import type { Lease, NewMessage } from '../../kit/queue.ts';
+import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { forwardStepId, requestCancellation } from './cancellations.ts';
+import { createCoordinator } from './coordinator.ts';
+import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import type { CoordinationStep, OrderStore } from './store.ts';
+
+// A customer cancels an order while one of its shipments is held by the orders service itself:
+// on directed routing a stage hands a finished shipment back, and the coordinator's step that
+// routes it on waits in orders' own queue, or is parked there in exceptions. No stage holds such
+// a shipment, so none would answer for it. Against the real database, with no other service:
+// what the coordinator sends is read from its outbox, and what it sends to orders is delivered
+// to this orders service as the relay would.
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let store: OrderStore;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ app, store, close } = await startOrdersServiceAlone(dbs, 'orders_pulled_on_its_way'));
+});
+afterAll(async () => {
+  await close();
+  await dbs.cleanup();
+});
+
+const noInventory = { request: () => Promise.reject(new Error('inventory is not asked here')) } as unknown as GraphQLClient;
+
+function shipmentOf(orderId: string, centre: string, sku: string): ShipmentPayload {
+  return {
+    shipmentId: `${orderId}-${centre}`,
+    orderId,
+    reservationId: orderId,
+    distributionCenter: centre,
+    shippingMethod: 'STANDARD',
+    lines: [{ sku, title: sku, quantity: 1, weightGrams: 500, bin: 'A1' }],
+    address: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Manchester', postalCode: 'M1 1AE', country: 'GB' },
+    addressVersion: 0,
+  };
+}
+
+/** A charged order of a 1000 GBP book from LHR1 and a 3900 GBP lamp from FRA1, both picked and handed back to orders. */
+async function orderBetweenStages() {
+  const _id = new ObjectId();
+  const id = _id.toHexString();
+  const book = shipmentOf(id, 'LHR1', 'BOOK-001');
+  const lamp = shipmentOf(id, 'FRA1', 'LAMP-001');
+  await storeTestOrder(store, {
+    _id,
+    status: 'PICKING',
+    stage: 'picking',
+    lines: [
+      { sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } },
+      { sku: 'LAMP-001', title: 'Lamp', weightGrams: 2000, quantity: 1, unitPrice: { amount: 3900, currency: 'GBP' } },
+    ],
+    total: { amount: 4900, currency: 'GBP' },
+    shipments: [book, lamp].map((shipment) => ({
+      shipmentId: shipment.shipmentId,
+      distributionCenter: shipment.distributionCenter,
+      status: 'PICKING' as const,
+      detail: null,
+      lines: [{ sku: shipment.lines[0]!.sku, quantity: 1 }],
+    })),
+  });
+  for (const shipment of [book, lamp]) await store.coordination.enqueue(forwardStepId('picking', shipment.shipmentId), { kind: 'forward', stage: 'picking', shipment });
+  return { id, book: book.shipmentId, lamp: lamp.shipmentId };
+}
+
+/** Parks a step as a worker that fails it for good would. */
+async function park(stepId: string): Promise<void> {
+  const lease = await store.coordination.leaseById(stepId, 'test-worker');
+  expect(lease).not.toBeNull();
+  expect(await store.coordination.fail(lease!, 'routing failed', { permanent: true })).toBe('failed');
+}
+
+const leaseOf = (id: string, payload: CoordinationStep): Lease<CoordinationStep> => ({ id, token: 1, attempts: 1, payload });
+
+/** Delivers what a step sends the orders service to it, as the relay does. */
+async function deliverToOrders(messages: readonly NewMessage[]): Promise<void> {
+  for (const message of messages.filter((candidate) => candidate.target === 'orders')) {
+    const res = await gql(app.url, message.operation, message.variables);
+    expect(res.errors).toBeUndefined();
+  }
+}
+
+const releases = (messages: readonly NewMessage[]) =>
+  messages.filter((message) => message.target === 'inventory').map((message) => (message.variables as { distributionCenter: string }).distributionCenter);
+const closes = (messages: readonly NewMessage[]) => messages.filter((message) => message.operation.includes('closeException'));
+const sentToStages = (messages: readonly NewMessage[]) => messages.filter((message) => ['picking', 'rebin', 'shipping'].includes(message.target));
+
+describe("a customer's cancellation of a shipment the orders service holds between two stages", () => {
+  it('pulls a parked step and a waiting one, closes the parked one’s exception, gives their stock back and settles the cancellation', async () => {
+    const { id, book, lamp } = await orderBetweenStages();
+    await park(forwardStepId('picking', book));
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `pulled-${id}` }, store);
+    expect(cancellation.scope).toEqual([book, lamp]);
+    const coordinator = createCoordinator(store, noInventory);
+
+    // The publication step pulls the parked one: no worker will run it.
+    await coordinator.handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    const parked = (await store.coordination.get(forwardStepId('picking', book)))!;
+    expect(parked.status).toBe('CANCELLED');
+    const pulled = parked.outbox.map(({ id: messageId, target, operation, variables }) => ({ id: messageId, target, operation, variables }));
+    // Its exception closes, for the same occurrence it was raised with.
+    const raise = parked.outbox.find((message) => message.operation.includes('raiseException'))!;
+    const [close] = closes(pulled);
+    expect(close).toBeDefined();
+    expect((close!.variables as { input: { id: string; occurrence: number } }).input).toMatchObject({
+      queue: 'coordination',
+      elementId: forwardStepId('picking', book),
+      occurrence: (raise.variables as { input: { occurrence: number } }).input.occurrence,
+    });
+    expect(releases(pulled)).toEqual(['LHR1']);
+
+    // The waiting one pulls itself when it runs, instead of going on to a stage.
+    const lampStep = (await store.coordination.get(forwardStepId('picking', lamp)))!;
+    const ran = await coordinator.handleStep(leaseOf(lampStep._id, lampStep.payload));
+    expect(sentToStages(ran.messages ?? [])).toEqual([]);
+    expect(releases(ran.messages ?? [])).toEqual(['FRA1']);
+    expect(closes(ran.messages ?? [])).toEqual([]);
+
+    // Both report to orders (twice: a redelivery records nothing new), and the cancellation is settled.
+    await deliverToOrders([...pulled, ...(ran.messages ?? [])]);
+    await deliverToOrders([...pulled, ...(ran.messages ?? [])]);
+    const order = (await store.findById(new ObjectId(id)))!;
+    expect(order.cancellation!.outcomes.map(({ elementId, node, result, detail }) => ({ elementId, node, result, detail }))).toEqual([
+      { elementId: book, node: 'orders', result: 'APPLIED', detail: 'pulled at orders on its way from picking, parked in exceptions' },
+      { elementId: lamp, node: 'orders', result: 'APPLIED', detail: 'pulled at orders on its way from picking' },
+    ]);
+    expect(order.cancellation!.concludedAt).toBeInstanceOf(Date);
+    expect(order.status).toBe('CANCELLED');
+    expect(order.cancellation!.refund?.amount).toEqual({ amount: 4900, currency: 'GBP' });
+  });
+
+  it('leaves the steps of an order without a cancellation, and a shipment a stage already answered for, alone', async () => {
+    const { id, book, lamp } = await orderBetweenStages();
+    await park(forwardStepId('picking', book));
+    const coordinator = createCoordinator(store, noInventory);
+    const lampStep = (await store.coordination.get(forwardStepId('picking', lamp)))!;
+    // No cancellation: routed on to the next stage as before.
+    const ran = await coordinator.handleStep(leaseOf(lampStep._id, lampStep.payload));
+    expect(sentToStages(ran.messages ?? []).map((message) => message.target)).toEqual(['shipping']);
+
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `answered-${id}` }, store);
+    // Shipping already answered for the book (say it was retried by a person and went on meanwhile).
+    const answered = await gql(
+      app.url,
+      `mutation($input: CancellationOutcomeInput!) { recordCancellationOutcome(input: $input) }`,
+      { input: { cancellationId: cancellation.id, orderId: id, elementId: book, node: 'shipping', result: 'REJECTED', detail: 'too late' } },
+    );
+    expect(answered.errors).toBeUndefined();
+    await coordinator.handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    expect((await store.coordination.get(forwardStepId('picking', book)))!.status).toBe('FAILED');
+  });
+});
