@@ -108,8 +108,7 @@ export function pulledShipment(
 }
 
 export const stageState: Record<ShipmentStage, string> = { picking: 'PICKING', rebin: 'REBIN', shipping: 'SHIPPING' };
-/** How an element waits, as a pulled one's outcome says. */
-export const where = { READY: 'queued', LEASED: 'being worked on', FAILED: 'parked in exceptions', DONE: 'done', CANCELLED: 'cancelled' } as const;
+const where = { READY: 'queued', LEASED: 'being worked on', FAILED: 'parked in exceptions', DONE: 'done', CANCELLED: 'cancelled' } as const;
 
 interface LoggedCancellation extends CancellationPayload {
   _id: string;
