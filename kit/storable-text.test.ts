@@ -90,25 +90,6 @@ describe('a text people read (a reason)', () => {
     expect(refused(() => readableText('ok\u200B\u200C\u200B\u200C', 'note', 500))).toBe('BAD_USER_INPUT');
   });
 
-  it('keeps the direction embeddings and isolates phones put around a pasted name or number, when each is closed around something', () => {
-    const kept = [
-      'Please send it to \u2068\u0623\u062D\u0645\u062F\u2069 instead',
-      'Call me on \u2066+44 20 7946 0958\u2069, not \u2068\u05D3\u05D5\u05D3\u2069\u200E.',
-      '\u2067\u05E9\u05DC\u05D5\u05DD \u2066Ada\u2069\u2069 \u202B\u05EA\u05D5\u05D3\u05D4\u202C',
-    ];
-    for (const text of kept) expect(readableText(text, 'reason', 500), JSON.stringify(text)).toBe(text);
-    const refusedTexts = [
-      'open \u2068Ada', // never closed: reorders whatever follows
-      'Ada\u2069 closed, never opened',
-      '\u2066Ada\u202C', // an isolate closed as an embedding
-      'empty \u2068\u2069 pair',
-      'blank \u2068\u200B\u2069 pair',
-      `deep ${'\u2068'.repeat(5)}x${'\u2069'.repeat(5)}`,
-      'override \u202Dinside\u202C',
-    ];
-    for (const text of refusedTexts) expect(refused(() => readableText(text, 'reason', 500)), JSON.stringify(text)).toBe('BAD_USER_INPUT');
-  });
-
   it('keeps what people write: accents, scripts that join, emoji sequences', () => {
     for (const text of ['Cafe\u0301 ne\u0301', 'Vie\u0323\u0302t', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645', '\u2764\uFE0F thanks', '\u{1F469}\u200D\u2764\uFE0F\u200D\u{1F48B}\u200D\u{1F468}', '\u{1F3F3}\uFE0F\u200D\u{1F308}', '1\uFE0F\u20E3', '\u845B\u{E0100}\u57CE']) {
       expect(readableText(text, 'note', 500)).toBe(text);

@@ -78,8 +78,7 @@ const DIRECTION_CONTROLS = '\u202A-\u202E\u2066-\u2069';
 const INVISIBLE = '\u00AD\u034F\u115F\u1160\u180E\u200B\u2060-\u2064\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E007F}';
 /** The flags of England, Scotland and Wales: the only tag characters that mean something to a reader. */
 const SUBDIVISION_FLAGS = /\u{1F3F4}\u{E0067}\u{E0062}(?:\u{E0065}\u{E006E}\u{E0067}|\u{E0073}\u{E0063}\u{E0074}|\u{E0077}\u{E006C}\u{E0073})\u{E007F}/gu;
-/** Direction overrides (U+202D, U+202E): the characters between them show in another order than they are stored. */
-const hiddenInText = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202D\u202E]/u;
+const hiddenInText = new RegExp(`[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F${DIRECTION_CONTROLS}]`, 'u');
 /** In one line also line breaks of every kind: control characters and the line and paragraph separators (U+2028, U+2029). */
 const hiddenInLinePattern = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}${INVISIBLE}]`, 'u');
 const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(SUBDIVISION_FLAGS, ''));
@@ -101,23 +100,17 @@ export function longerThan(text: string, max: number): boolean {
  * most `max` characters, and without control characters (tab and line breaks aside), the
  * direction overrides that make text read differently than it is stored, or what carries text
  * along unseen: tag characters (the flags of England, Scotland and Wales aside) and runs of
- * invisible characters. Direction embeddings and isolates, which phones put around a pasted name
- * or number, are kept when each closes what it opened (a line for a label refuses them).
+ * invisible characters.
  */
 export function readableText(value: string, field: string, max: number): string {
   const text = value.trim();
   if (!text.replace(unseen, '')) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
-  if (!directionsBalanced(text)) {
-    throw badInput(`${field} must close each direction embedding or isolate it opens (U+202A-U+202C, U+2066-U+2069), around text that shows`, field);
-  }
-  // Balanced, the embeddings and isolates are the text's own (checked above), not hidden bytes.
-  const withoutFlags = text.replace(SUBDIVISION_FLAGS, '').replace(DIRECTION_FORMATTING, '');
+  const withoutFlags = text.replace(SUBDIVISION_FLAGS, '');
   if (TAGS.test(withoutFlags) || hiddenRun.test(withoutFlags)) throw badInput(`${field} must not carry hidden text (tag characters, or runs of invisible characters)`, field);
   return text;
 }
-
 const TAGS = /[\u{E0000}-\u{E007F}]/u;
 /** Variation selectors: one after a character picks its look (an emoji's, a CJK ideograph's); many in a row carry bytes unseen. */
 const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}';
@@ -133,37 +126,6 @@ const unseen = new RegExp(`[\\p{Cf}\\p{Mn}\\p{Me}\\p{Z}\\p{Cc}\\p{Cn}\\u2800${IN
  * never sees.
  */
 const hiddenRun = new RegExp(`[\\p{Cf}${INVISIBLE}${VARIATION_SELECTORS}]{3,}`, 'u');
-
-/** What each direction embedding (U+202A, U+202B) and isolate (U+2066-U+2068) is closed by. */
-const CLOSER: Readonly<Record<string, string>> = { '\u202A': '\u202C', '\u202B': '\u202C', '\u2066': '\u2069', '\u2067': '\u2069', '\u2068': '\u2069' };
-const DIRECTION_FORMATTING = /[\u202A-\u202C\u2066-\u2069]/gu;
-/** Deeper than people nest names in sentences. */
-const MAX_DIRECTION_DEPTH = 4;
-const showsNothing = new RegExp(unseen.source, 'u');
-
-/**
- * Whether the direction embeddings and isolates in `text` close what they open, in order, each
- * around something that shows, at most MAX_DIRECTION_DEPTH deep. Phones and editors put them
- * around a pasted name or number in mixed-direction text; left open they reorder what follows,
- * and empty ones show nothing and could carry bytes unseen.
- */
-function directionsBalanced(text: string): boolean {
-  const open: { closer: string; shows: boolean }[] = [];
-  for (const character of text) {
-    const closer = CLOSER[character];
-    if (closer) {
-      if (open.length === MAX_DIRECTION_DEPTH) return false;
-      open.push({ closer, shows: false });
-    } else if (character === '\u202C' || character === '\u2069') {
-      const innermost = open.pop();
-      if (innermost?.closer !== character || !innermost.shows) return false;
-      if (open.length > 0) open.at(-1)!.shows = true;
-    } else if (open.length > 0 && !showsNothing.test(character)) {
-      open.at(-1)!.shows = true;
-    }
-  }
-  return open.length === 0;
-}
 
 /**
  * One line people read on a screen or a parcel's label (a name, a line of an address, an email):
