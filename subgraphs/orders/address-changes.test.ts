@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
-import { settleRouting, sweepUnpublished } from './address-changes.ts';
+import { effectiveShippingAddress, settleRouting, sweepUnpublished } from './address-changes.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import type { OrderStore } from './store.ts';
 
@@ -99,6 +99,19 @@ describe('address changes at the orders service', () => {
     expect(await store.coordination.get(`address-change:${changeId}`)).toBeNull();
     await sweepUnpublished(store, new Date(Date.now() + 60_000));
     expect(await store.coordination.get(`address-change:${changeId}`)).toMatchObject({ status: 'READY', payload: { kind: 'address-change', changeId } });
+  });
+
+  it('reads the address the parcel left with after a change that came too late, also when another was asked for once it had shipped', async () => {
+    const { id, shipmentId } = await orderInPicking();
+    // Asked for while orders did not know yet that the parcel was leaving: recorded as the order's address.
+    const late = await change(id, '2 Late Lane');
+    expect(late.data!.changeShippingAddress.status).toBe('PENDING');
+    expect((await report({ changeId: late.data!.changeShippingAddress.id, orderId: id, elementId: shipmentId, node: 'shipping', result: 'REJECTED', detail: 'too late' })).errors).toBeUndefined();
+    await store.change(new ObjectId(id), (order) => ({ status: 'SHIPPED', shipments: order.shipments.map((shipment) => ({ ...shipment, status: 'SHIPPED' as const })) }));
+    // Asked for once orders knew it had shipped: rejected at once, and the order keeps what it stored.
+    const after = await change(id, '3 After Street', 'SYNCHRONOUS');
+    expect(after.data!.changeShippingAddress).toMatchObject({ status: 'REJECTED', outcomes: [{ elementId: shipmentId, node: 'orders', result: 'REJECTED' }] });
+    expect(effectiveShippingAddress((await store.findById(new ObjectId(id)))!).line1).toBe('1 Old Road');
   });
 
   it('answers a retry with the same key with the same change, and refuses the key for another change', async () => {

@@ -61,9 +61,10 @@ export function statusOf(change: AddressChangeDoc): 'PENDING' | 'APPLIED' | 'REJ
 export function effectiveShippingAddress(order: OrderDoc): ShippingAddressDoc {
   let address = order.shippingAddress;
   for (const change of [...(order.addressChanges ?? [])].reverse()) {
-    // Not this change's address (the order had shipped when it was asked for, and kept its own): nothing to undo.
-    if (!change.previousAddress || statusOf(change) !== 'REJECTED' || !sameAddress(address, change.address)) break;
-    address = change.previousAddress;
+    if (!change.previousAddress || statusOf(change) !== 'REJECTED') break;
+    // Not this change's address (the order had shipped when it was asked for, and kept its own):
+    // nothing to undo here, but an earlier rejected change may still be what is stored.
+    if (sameAddress(address, change.address)) address = change.previousAddress;
   }
   return address;
 }
