@@ -15,7 +15,7 @@ import {
 } from '../../pipeline/cancellations.ts';
 import { exceptionClosed } from '../../pipeline/exceptions.ts';
 import { operations, type ShipmentPayload } from '../../pipeline/messages.ts';
-import type { ShipmentStage } from '../../pipeline/routes.ts';
+import { nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
@@ -197,7 +197,9 @@ export function pulledOnItsWay(order: OrderDoc, step: Pick<QueueItem<Coordinatio
   if (!cancellation) return null;
   const parked = step.status === 'FAILED' ? ', parked in exceptions' : '';
   const outcome: CancellationOutcome = { elementId: shipment.shipmentId, result: 'APPLIED', detail: `pulled at orders on its way from ${stage}${parked}` };
-  return pulledShipment('orders', stageState[stage], cancellationPayload(order, cancellation), shipment, step, outcome);
+  // The stage that handed it back told tracking it moved on to the next stage: it is pulled from there.
+  const next = nextStage[stage](shipment) ?? stage;
+  return pulledShipment('orders', stageState[next], cancellationPayload(order, cancellation), shipment, step, outcome);
 }
 
 /**

@@ -91,6 +91,12 @@ async function deliverToOrders(messages: readonly NewMessage[]): Promise<void> {
 const releases = (messages: readonly NewMessage[]) =>
   messages.filter((message) => message.target === 'inventory').map((message) => (message.variables as { distributionCenter: string }).distributionCenter);
 const closes = (messages: readonly NewMessage[]) => messages.filter((message) => message.operation.includes('closeException'));
+const shipmentMoves = (messages: readonly NewMessage[]) =>
+  messages
+    .filter((message) => message.target === 'tracking')
+    .flatMap((message) => (message.variables as { input: { elementType: string; from: string; to: string; node: string }[] }).input)
+    .filter((t) => t.elementType === 'SHIPMENT')
+    .map((t) => `${t.from}>${t.to}@${t.node}`);
 const sentToStages = (messages: readonly NewMessage[]) => messages.filter((message) => ['picking', 'rebin', 'shipping'].includes(message.target));
 
 describe("a customer's cancellation of a shipment the orders service holds between two stages", () => {
@@ -116,6 +122,8 @@ describe("a customer's cancellation of a shipment the orders service holds betwe
       occurrence: (raise.variables as { input: { occurrence: number } }).input.occurrence,
     });
     expect(releases(pulled)).toEqual(['LHR1']);
+    // Picking told tracking the shipment moved on to shipping when it handed it back: it is pulled from there.
+    expect(shipmentMoves(pulled)).toEqual(['SHIPPING>CANCELLED@orders']);
 
     // The waiting one pulls itself when it runs, instead of going on to a stage.
     const lampStep = (await store.coordination.get(forwardStepId('picking', lamp)))!;
