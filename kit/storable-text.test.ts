@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asOneLine, checkedEmail, checkedLine, readableText, refuseHiddenInLine } from './storable-text.ts';
+import { asOneLine, checkedEmail, checkedLine, cutTo, readableText, refuseHiddenInLine } from './storable-text.ts';
 
 // What a line people read (a name, an address line, an email) may hold, and what a longer text
 // (a reason) may: the characters that would print differently than what was checked are refused.
@@ -65,6 +65,14 @@ describe('an email address', () => {
     for (const email of ['ad\u00ADa@example.com', 'ad\u200Ba@example.com', 'ad\u200Da@example.com', 'ada@exa\u2028mple.com', `${'a'.repeat(250)}@example.com`, 'not-an-email', 'a b@example.com']) {
       expect(refused(() => checkedEmail(email, 'email')), JSON.stringify(email)).toBe('BAD_USER_INPUT');
     }
+  });
+});
+
+describe('text cut to a length', () => {
+  it('counts characters as people do and never cuts one in half', () => {
+    expect(cutTo(`${'b'.repeat(499)}\u{1F600}x`, 500)).toBe(`${'b'.repeat(499)}\u{1F600}`);
+    expect(cutTo(`${'b'.repeat(500)}\u{1F600}`, 500)).toBe('b'.repeat(500));
+    expect(cutTo('short', 500)).toBe('short');
   });
 });
 

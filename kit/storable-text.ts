@@ -94,6 +94,11 @@ export function longerThan(text: string, max: number): boolean {
   return false;
 }
 
+/** `text` cut to at most `max` characters as people count them (code points), never through a surrogate pair. */
+export function cutTo(text: string, max: number): string {
+  return longerThan(text, max) ? [...text].slice(0, max).join('') : text;
+}
+
 /**
  * Words a person wrote that other people will read (a cancellation's or a return's reason, a
  * note): trimmed, not empty (nor only characters that show nothing, which read as empty), at

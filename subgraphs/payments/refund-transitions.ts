@@ -1,4 +1,5 @@
 import type { NewMessage, QueueItem } from '../../kit/queue.ts';
+import { cutTo } from '../../kit/storable-text.ts';
 import { track, transition, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
 import type { RefundPayload } from './store.ts';
 
@@ -32,7 +33,7 @@ export function parkedRefundMessages(item: QueueItem<unknown>, reason: string): 
   return [
     track(
       refundTransition(refund, null, 'REFUND_REQUESTED', { at: item.enqueuedAt }),
-      refundTransition(refund, 'REFUND_REQUESTED', 'REFUND_FAILED', { detail: reason.slice(0, MAX_REASON), key: String(item.updatedAt.getTime()) }),
+      refundTransition(refund, 'REFUND_REQUESTED', 'REFUND_FAILED', { detail: cutTo(reason, MAX_REASON), key: String(item.updatedAt.getTime()) }),
     ),
   ];
 }

@@ -2,6 +2,7 @@ import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth } from '../../kit/queue.ts';
+import { cutTo } from '../../kit/storable-text.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, RefundPayload } from './store.ts';
@@ -51,7 +52,7 @@ export const resolvers: Resolvers = {
         orderId: input.orderId ?? null,
         chargeId: input.chargeId,
         amount,
-        reason: input.reason.slice(0, 500),
+        reason: cutTo(input.reason, 500),
       };
       await store.noteRefundOrder(input.refundId, payload.orderId);
       const { item, created } = await store.refundRequests.enqueue(input.refundId, payload);
