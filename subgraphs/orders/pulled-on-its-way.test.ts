@@ -6,7 +6,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { forwardStepId, requestCancellation } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
-import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import { bookAndLamp, startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import type { CoordinationStep, OrderStore } from './store.ts';
 
 // A customer cancels an order while one of its shipments is held by the orders service itself:
@@ -54,11 +54,7 @@ async function orderBetweenStages() {
     _id,
     status: 'PICKING',
     stage: 'picking',
-    lines: [
-      { sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } },
-      { sku: 'LAMP-001', title: 'Lamp', weightGrams: 2000, quantity: 1, unitPrice: { amount: 3900, currency: 'GBP' } },
-    ],
-    total: { amount: 4900, currency: 'GBP' },
+    ...bookAndLamp,
     shipments: [book, lamp].map((shipment) => ({
       shipmentId: shipment.shipmentId,
       distributionCenter: shipment.distributionCenter,

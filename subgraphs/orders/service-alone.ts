@@ -50,3 +50,12 @@ export async function storeTestOrder(store: OrderStore, overrides: Partial<Order
   await store.insert(order);
   return order;
 }
+
+/** The lines of a charged two-centre order: a 1000 GBP book (from LHR1) and a 3900 GBP lamp (from FRA1). */
+export const bookAndLamp: Pick<OrderDoc, 'lines' | 'total'> = {
+  lines: [
+    { sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } },
+    { sku: 'LAMP-001', title: 'Lamp', weightGrams: 2000, quantity: 1, unitPrice: { amount: 3900, currency: 'GBP' } },
+  ],
+  total: { amount: 4900, currency: 'GBP' },
+};

@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { recordCancellationOutcome, requestCancellation } from './cancellations.ts';
-import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import { bookAndLamp, startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import type { OrderStore } from './store.ts';
 
 // An order a person stops from exceptions after its split (`stopOrder`, sent by the stage where
@@ -31,11 +31,7 @@ async function splitOrder(): Promise<{ id: string; book: string; lamp: string }>
     _id,
     status: 'PICKING',
     stage: 'picking',
-    lines: [
-      { sku: 'BOOK-001', title: 'Book', weightGrams: 500, quantity: 1, unitPrice: { amount: 1000, currency: 'GBP' } },
-      { sku: 'LAMP-001', title: 'Lamp', weightGrams: 2000, quantity: 1, unitPrice: { amount: 3900, currency: 'GBP' } },
-    ],
-    total: { amount: 4900, currency: 'GBP' },
+    ...bookAndLamp,
     shipments: [
       { shipmentId: book, distributionCenter: 'LHR1', status: 'PICKING', detail: null, lines: [{ sku: 'BOOK-001', quantity: 1 }] },
       { shipmentId: lamp, distributionCenter: 'FRA1', status: 'PICKING', detail: null, lines: [{ sku: 'LAMP-001', quantity: 1 }] },
