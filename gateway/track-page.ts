@@ -114,7 +114,7 @@ async function track(orderId) {
   if (!data?.order) {
     $('tracking').hidden = true;
     $('message').className = 'error';
-    $('message').textContent = errors?.[0]?.message ?? 'No order has this id.';
+    $('message').textContent = errors?.[0]?.message ?? 'This link shows no order: no order has this id, or the link is for another order.';
     return;
   }
   const order = data.order;

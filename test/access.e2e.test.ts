@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parse } from 'graphql';
+import { ObjectId } from 'mongodb';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,28 +46,29 @@ const card = { token: 'tok_x', last4: '4242', expMonth: 12, expYear: 2031 };
 let counter = 0;
 const unique = () => `${Date.now()}-${++counter}`;
 
-type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN';
-const o = 'ok' as const, U = 'UNAUTHENTICATED' as const, F = 'FORBIDDEN' as const;
+/** hidden: another customer's order reads as no order (null to a query, NOT_FOUND to a mutation), so its id tells nothing. */
+type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'hidden';
+const o = 'ok' as const, U = 'UNAUTHENTICATED' as const, F = 'FORBIDDEN' as const, H = 'hidden' as const;
 const roles: Caller[] = ['anonymous', 'ada', 'grace', 'support', 'warehouse'];
 const operations: { name: string; query: () => string; variables?: () => Record<string, unknown>; expect: Outcome[] }[] = [
   //                                                                       anonymous ada grace support warehouse
   { name: 'catalogue: products, prices, stock, vendors', query: () => `{ products(first: 2) { edges { node { sku price { amount } stock { available } vendor { name } } } } vendors(first: 1) { edges { node { name } } } }`, expect: [o, o, o, o, o] },
   { name: "Ada's customer record", query: () => `{ customer(id: "${ada}") { name email paymentMethods { last4 } } }`, expect: [U, o, F, o, F] },
   { name: 'every customer', query: () => `{ customers(first: 5) { edges { node { id } } } }`, expect: [U, F, F, o, F] },
-  { name: "Grace's order", query: () => `{ order(id: "${graceOrder}") { id status } }`, expect: [U, F, o, o, o] },
-  { name: "Grace's order's picklists", query: () => `{ order(id: "${graceOrder}") { picklists { id reason } } }`, expect: [U, F, o, o, o] },
+  { name: "Grace's order", query: () => `{ order(id: "${graceOrder}") { id status } }`, expect: [U, H, o, o, o] },
+  { name: "Grace's order's picklists", query: () => `{ order(id: "${graceOrder}") { picklists { id reason } } }`, expect: [U, H, o, o, o] },
   { name: "the shipments on Grace's order's picklists (other customers' too)", query: () => `{ order(id: "${graceOrder}") { picklists { shipmentIds } } }`, expect: [U, F, F, o, o] },
-  { name: "Grace's order's customer", query: () => `{ order(id: "${graceOrder}") { customer { name } } }`, expect: [U, F, o, o, F] },
+  { name: "Grace's order's customer", query: () => `{ order(id: "${graceOrder}") { customer { name } } }`, expect: [U, H, o, o, F] },
   { name: 'place an order for Ada', query: () => placeOrder, variables: () => ({ input: { customerId: ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'MUG-001', quantity: 1 }] } }), expect: [U, o, F, F, F] },
   { name: 'authorize a card', query: () => `mutation { authorize(input: { amount: { amount: 100, currency: "GBP" }, card: { token: "t", last4: "4242", expMonth: 12, expYear: 2031 } }) { approved } }`, expect: [U, F, F, o, F] },
   { name: 'request a charge', query: () => `mutation($input: ChargeRequestInput!) { requestCharge(input: $input) { id } }`, variables: () => ({ input: { requestId: `access-${unique()}`, amount: { amount: 100, currency: 'GBP' }, card } }), expect: [U, F, F, o, F] },
   { name: 'receive items', query: () => `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id } }`, variables: () => ({ input: { receiptId: `r-${unique()}`, sku: 'MUG-001', distributionCenter: 'LHR1', bin: 'A-01', quantity: 1 } }), expect: [U, F, F, F, o] },
   { name: 'queue views', query: () => `{ pickingQueue { ready } shippingQueue { ready } receivingQueue { ready } }`, expect: [U, F, F, o, o] },
   { name: 'exceptions', query: () => `{ exceptions { edges { node { id } } } }`, expect: [U, F, F, o, F] },
-  { name: "Grace's order's exceptions", query: () => `{ order(id: "${graceOrder}") { exceptions { id status reason } } }`, expect: [U, F, o, o, o] },
+  { name: "Grace's order's exceptions", query: () => `{ order(id: "${graceOrder}") { exceptions { id status reason } } }`, expect: [U, H, o, o, o] },
   { name: "who acted on Grace's order's exceptions, and their notes (staff's)", query: () => `{ order(id: "${graceOrder}") { exceptions { resolvedBy note } } }`, expect: [U, F, F, o, F] },
   { name: 'add a vendor', query: () => `mutation { addVendor(input: { name: "V ${unique()}", country: "GB", contactEmail: "v@example.com", leadTimeDays: 3 }) { id } }`, expect: [U, F, F, o, F] },
-  { name: "change Grace's order's address", query: () => `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, address: { name: 'G', line1: '2 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' } } }), expect: [U, F, o, o, F] },
+  { name: "change Grace's order's address", query: () => `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, address: { name: 'G', line1: '2 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' } } }), expect: [U, H, o, o, F] },
 ];
 
 describe('roles × operations through the gateway', () => {
@@ -78,6 +80,9 @@ describe('roles × operations through the gateway', () => {
         if (expected === 'ok') {
           expect(res.errors).toBeUndefined();
           expect(res.status).toBe(200);
+        } else if (expected === 'hidden') {
+          expect(codes(res)).toEqual(operation.query().startsWith('mutation') ? ['NOT_FOUND'] : []);
+          expect(Object.values(res.data ?? {}).every((value) => value === null)).toBe(true);
         } else {
           expect(codes(res)).toContain(expected);
           // Refused by the rules: nothing ran; refused by the owner of the data: that field is null.
@@ -226,8 +231,15 @@ describe('tokens that must not pass', () => {
 
 describe('customer A and customer B', () => {
   it("Ada cannot read Grace's record, orders or order", async () => {
-    for (const query of [`{ customer(id: "${grace}") { name } }`, `{ orders(customerId: "${grace}") { edges { node { id } } } }`, `{ order(id: "${graceOrder}") { id } }`]) {
+    for (const query of [`{ customer(id: "${grace}") { name } }`, `{ orders(customerId: "${grace}") { edges { node { id } } } }`]) {
       expect(codes(await gql(system.gatewayUrl, query, {}, { token: tokens.ada }))).toEqual(['FORBIDDEN']);
+    }
+    // Grace's order reads to Ada as an id that is no order, so she cannot learn which ids are orders.
+    const noOrder = new ObjectId().toHexString();
+    for (const id of [graceOrder, noOrder]) {
+      const answer = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { id status } }`, { id }, { token: tokens.ada });
+      expect(answer, id).toMatchObject({ data: { order: null } });
+      expect(answer.errors, id).toBeUndefined();
     }
     // Her own list never includes Grace's orders.
     const own = await gql(system.gatewayUrl, `{ orders(first: 50) { edges { node { id } } } }`, {}, { token: tokens.ada });
@@ -239,11 +251,17 @@ describe('customer A and customer B', () => {
     const addAddress = await gql(system.gatewayUrl, `mutation { addAddress(customerId: "${grace}", input: { line1: "1 Evil St", city: "X", postalCode: "1", country: "GB" }) { id } }`, {}, { token: tokens.ada });
     expect(codes(addAddress)).toEqual(['FORBIDDEN']);
     const change = await gql(system.gatewayUrl, `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, { input: { orderId: graceOrder, address: { name: 'A', line1: '1 Evil St', city: 'X', postalCode: '1', country: 'GB' } } }, { token: tokens.ada });
-    expect(codes(change)).toEqual(['FORBIDDEN']);
-    // Cancelling: refused to another customer (by orders, the owner) and to the warehouse (by the rules).
+    expect(codes(change)).toEqual(['NOT_FOUND']);
+    // Cancelling: refused to another customer (by orders, the owner, as for no order) and to the warehouse (by the rules).
     const cancelGraces = `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id status } }`;
     const cancelInput = { input: { orderId: graceOrder, reason: 'not mine', idempotencyKey: `evil-${unique()}` } };
-    expect(codes(await gql(system.gatewayUrl, cancelGraces, cancelInput, { token: tokens.ada }))).toEqual(['FORBIDDEN']);
+    const asAda = await gql(system.gatewayUrl, cancelGraces, cancelInput, { token: tokens.ada });
+    const noOrder = await gql(system.gatewayUrl, cancelGraces, { input: { ...cancelInput.input, orderId: new ObjectId().toHexString() } }, { token: tokens.ada });
+    expect(codes(asAda)).toEqual(['NOT_FOUND']);
+    expect(asAda.errors![0]!.message.replace(graceOrder, '<id>')).toBe(noOrder.errors![0]!.message.replace(/[0-9a-f]{24}/, '<id>'));
+    const returnGraces = `mutation($input: RequestReturnInput!) { requestReturn(input: $input) { id } }`;
+    const returnInput = { input: { orderId: graceOrder, sku: 'MUG-001', quantity: 1, reason: 'not mine', idempotencyKey: `evil-${unique()}` } };
+    expect(codes(await gql(system.gatewayUrl, returnGraces, returnInput, { token: tokens.ada }))).toEqual(['NOT_FOUND']);
     expect(codes(await gql(system.gatewayUrl, cancelGraces, cancelInput, { token: tokens.warehouse }))).toEqual(['FORBIDDEN']);
     const asGrace = await gql(system.gatewayUrl, placeOrder, { input: { customerId: grace, paymentMethodId: 'p00000000000000000000003', lines: [{ sku: 'MUG-001', quantity: 1 }] } }, { token: tokens.ada });
     expect(codes(asGrace)).toEqual(['FORBIDDEN']);

@@ -129,7 +129,8 @@ describe('the /track page', () => {
       await page.getByText(/Sign in to use Query.order/).waitFor({ timeout: 10_000 });
       expect(await page.locator('#tracking').isHidden()).toBe(true);
       await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${other}`));
-      await page.getByText(/may not access order/).waitFor({ timeout: 10_000 });
+      // Another order's link reads as an id that is no order: it tells nothing of this order.
+      await page.getByText(/This link shows no order/).waitFor({ timeout: 10_000 });
       expect(await page.locator('#tracking').isHidden()).toBe(true);
     } finally {
       await page.close();
@@ -141,7 +142,7 @@ describe('the /track page', () => {
     const token = await testTokens.signTracking('64b0000000000000000000ff');
     try {
       await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=64b0000000000000000000ff&token=${token}`));
-      await page.getByText('No order has this id.').waitFor({ timeout: 10_000 });
+      await page.getByText(/This link shows no order/).waitFor({ timeout: 10_000 });
       expect(await page.locator('#tracking').isHidden()).toBe(true);
     } finally {
       await page.close();

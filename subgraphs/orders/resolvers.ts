@@ -1,4 +1,4 @@
-import { assertMayAccess, customerScope } from '../../kit/auth/ownership.ts';
+import { assertMayAccess, customerScope, identityOf, mayAccess } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
@@ -46,14 +46,13 @@ export const resolvers: Resolvers = {
 
     changeShippingAddress: async (_, { input }, context) => {
       parseId(input.orderId, 'orderId');
-      await accessibleOrder(context, input.orderId);
+      await ownOrder(context, input.orderId);
       return requestAddressChange(input, context.store, context.stages, context.logger);
     },
 
     cancelOrder: async (_, { input }, context) => {
       parseId(input.orderId, 'orderId');
-      const order = await accessibleOrder(context, input.orderId);
-      if (!order) throw notFound(`no order with id ${input.orderId}`, { field: 'orderId' });
+      await ownOrder(context, input.orderId);
       const cancelled = await requestCancellation(input, context.store);
       // Cancelled before the split: the order's own move to CANCELLED goes to tracking now.
       if (cancelled.cancellation.concludedAt) {
@@ -65,8 +64,7 @@ export const resolvers: Resolvers = {
 
     requestReturn: async (_, { input }, context) => {
       parseId(input.orderId, 'orderId');
-      const order = await accessibleOrder(context, input.orderId);
-      if (!order) throw notFound(`no order with id ${input.orderId}`, { field: 'orderId' });
+      await ownOrder(context, input.orderId);
       return requestReturn(input, context.store);
     },
 
@@ -235,10 +233,20 @@ function waitsOn(order: OrderDoc, queue: string, elementId: string): boolean {
   return !order.openException || (order.openException.queue === queue && order.openException.elementId === elementId);
 }
 
-/** The order, if the caller may see it (its customer, a tracking link for it, staff); FORBIDDEN otherwise. */
+/**
+ * The order, if the caller may see it (its customer, a tracking link for it, staff). Another's
+ * order reads as no order at all, not FORBIDDEN: that would tell a customer which ids are orders,
+ * and order ids are ObjectIds, so one's own order's id is a few counts from other customers'.
+ */
 async function accessibleOrder(context: Context, id: string) {
   const order = await context.orderById.load(id);
-  if (order) assertMayAccess(context, { customerId: order.customerId, orderId: id }, `order ${id}`);
+  return order && mayAccess(identityOf(context), { customerId: order.customerId, orderId: id }) ? order : null;
+}
+
+/** The order a mutation acts on, if the caller may see it; NOT_FOUND otherwise, as for an id that is no order. */
+async function ownOrder(context: Context, id: string) {
+  const order = await accessibleOrder(context, id);
+  if (!order) throw notFound(`no order with id ${id}`, { field: 'orderId' });
   return order;
 }
 

@@ -457,7 +457,10 @@ export type Query = {
   addressChange?: Maybe<AddressChange>;
   /** A cancellation, by the id cancelOrder returned: poll it for the outcome. */
   cancellation?: Maybe<Cancellation>;
-  /** One order, or null when no order has this id. A malformed id is BAD_USER_INPUT. */
+  /**
+   * One order, or null when no order has this id or the caller may not see it (another
+   * customer's reads as no order). A malformed id is BAD_USER_INPUT.
+   */
   order?: Maybe<Order>;
   /**
    * Orders, newest placed first (ties by id); with customerId, only that customer's, with
