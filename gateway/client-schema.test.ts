@@ -1,4 +1,4 @@
-import { getNamedType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, Kind, parse, print, visit, type GraphQLNamedType } from 'graphql';
+import { getNamedType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, Kind, parse, print, visit, type FieldDefinitionNode, type GraphQLNamedType, type TypeNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { clientSchemaOf, composeSupergraph } from './supergraph.ts';
 import { subgraphEndpoints, subgraphNames, subgraphSdl } from './subgraphs.ts';
@@ -46,4 +46,34 @@ describe('the schema clients see', () => {
     const unreached = Object.keys(schema.getTypeMap()).filter((name) => !name.startsWith('__') && !reached.has(name));
     expect(unreached).toEqual([]);
   });
+
+  it('lets one service be down without blanking out what others answer: what a service adds to an entity it does not serve is nullable', () => {
+    // An entity a subgraph cannot return from a root field is fetched from it by reference: if it
+    // is down, a non-null field it adds would null out its parent (the whole order, say).
+    const roots = new Map<string, Set<string>>();
+    const added: { subgraph: string; type: string; field: FieldDefinitionNode }[] = [];
+    for (const name of subgraphNames) {
+      for (const definition of parse(subgraphSdl(name)).definitions) {
+        if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+        const type = definition.name.value;
+        if (['Query', 'Mutation', 'Subscription'].includes(type)) {
+          for (const field of definition.fields ?? []) roots.set(namedTypeOf(field.type), (roots.get(namedTypeOf(field.type)) ?? new Set()).add(name));
+          continue;
+        }
+        const key = definition.directives?.find((d) => d.name.value === 'key')?.arguments?.[0]?.value;
+        if (key?.kind !== Kind.STRING) continue;
+        const keyFields = key.value.split(/\s+/);
+        for (const field of definition.fields ?? []) if (!keyFields.includes(field.name.value)) added.push({ subgraph: name, type, field });
+      }
+    }
+    const blanking = added
+      .filter(({ subgraph, type, field }) => !roots.get(type)?.has(subgraph) && field.type.kind === Kind.NON_NULL_TYPE && !field.directives?.some((d) => ['external', 'inaccessible'].includes(d.name.value)))
+      .map(({ subgraph, type, field }) => `${subgraph}: ${type}.${field.name.value}`);
+    expect(added.length).toBeGreaterThan(10);
+    expect(blanking).toEqual([]);
+  });
 });
+
+function namedTypeOf(type: TypeNode): string {
+  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeOf(type.type);
+}

@@ -121,8 +121,19 @@ async function track(orderId) {
   $('tracking').hidden = false;
   $('status').textContent = order.status;
   $('where').textContent = order.location ? order.location.state + ' at ' + order.location.node : (order.stage ?? '');
-  const shipments = new Map(order.shipments.map((s) => [s.id, s]));
+  // A service that could not be asked leaves its part null (shipping: the shipments; tracking: the history), with an error naming it.
+  if (errors?.length) {
+    $('message').className = 'error';
+    $('message').textContent = errors[0].message + ' Trying again shortly.';
+  }
+  const shipments = new Map((order.shipments ?? []).map((s) => [s.id, s]));
   showShipments([...shipments.values()]);
+  if (order.history === null || order.shipments === null) {
+    // Without the history there is no cursor to follow on from, nor all shipments without shipping: ask again in a while.
+    const retry = setTimeout(() => track(orderId), 5000);
+    current = { stop() { clearTimeout(retry); } };
+    return;
+  }
   // The history is complete up to historyCursor: following on from there misses nothing,
   // and a transition that comes again is shown once (rows are keyed by transition id).
   let cursor = order.historyCursor;

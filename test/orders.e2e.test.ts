@@ -252,6 +252,26 @@ describe('when a subgraph is down', () => {
     expect(healed.errors).toBeUndefined();
   });
 
+  it('a service that adds lists to the order being down leaves the order: the lists read null, with an error naming it', async () => {
+    const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+    const id = placed.data!.placeOrder.id;
+    const query = `query($id: ID!) { order(id: $id) { id status shipments { id } history { to } historyCursor refunds { id } } }`;
+    await system.stop('shipping');
+    await system.stop('tracking');
+    try {
+      const res = await gql(system.gatewayUrl, query, { id });
+      expect(res.data!.order).toEqual({ id, status: 'PLACED', shipments: null, history: null, historyCursor: null, refunds: [] });
+      expect(res.errors!.map((error) => error.extensions?.serviceName).sort()).toEqual(['shipping', 'tracking']);
+      expect(codes(res)).toEqual(['DEPENDENCY_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE']);
+    } finally {
+      await system.restart('shipping');
+      await system.restart('tracking');
+    }
+    const healed = await gql(system.gatewayUrl, query, { id });
+    expect(healed.errors).toBeUndefined();
+    expect(healed.data!.order.shipments).toEqual([]);
+  });
+
   it('placing an order while customers is down fails cleanly with DEPENDENCY_UNAVAILABLE and writes nothing', async () => {
     await system.stop('customers');
     try {

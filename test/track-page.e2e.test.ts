@@ -120,6 +120,26 @@ describe('the /track page', () => {
     }
   });
 
+  it('shows what orders holds while tracking is down, and the history once it is back', async () => {
+    const id = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
+    const token = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { trackingToken } }`, { id })).data!.order.trackingToken as string;
+    const page = await browser.newPage();
+    await system.stop('tracking');
+    let down = true;
+    try {
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${token}`));
+      await page.getByText(/tracking service is unavailable.*Trying again shortly/).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#status').textContent()).toMatch(/^[A-Z_]+$/);
+      await system.restart('tracking');
+      down = false;
+      await page.getByText('Live: transitions appear as they happen.').waitFor({ timeout: 15_000 });
+      await page.locator('#history tr', { hasText: 'NEW → PLACED' }).first().waitFor({ timeout: 10_000 });
+    } finally {
+      if (down) await system.restart('tracking');
+      await page.close();
+    }
+  });
+
   it('shows nothing without a tracking link, nor with the link of another order', async () => {
     const id = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
     const other = await testTokens.signTracking('64b0000000000000000000fe');

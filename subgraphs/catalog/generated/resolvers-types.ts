@@ -119,8 +119,8 @@ export type QueryProductsArgs = {
 export type Vendor = {
   __typename?: 'Vendor';
   id: Scalars['ID']['output'];
-  /** Products this vendor supplies, by sku. Page on with `after: pageInfo.endCursor`. */
-  products: ProductConnection;
+  /** Products this vendor supplies, by sku. Page on with `after: pageInfo.endCursor`. Null only when the catalog service could not be asked (an error names it). */
+  products?: Maybe<ProductConnection>;
 };
 
 
@@ -305,7 +305,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type VendorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor'], FederationReferenceType extends FederationReferenceTypes['Vendor'] = FederationReferenceTypes['Vendor']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Vendor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<VendorProductsArgs, 'first'>>;
+  products?: Resolver<Maybe<ResolversTypes['ProductConnection']>, ParentType, ContextType, RequireFields<VendorProductsArgs, 'first'>>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{

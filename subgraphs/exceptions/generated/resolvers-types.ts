@@ -57,8 +57,8 @@ export type MutationRetryExceptionArgs = {
 
 export type Order = {
   __typename?: 'Order';
-  /** Exceptions this order has met, open ones first. */
-  exceptions: Array<PipelineException>;
+  /** Exceptions this order has met, open ones first. Null only when the exceptions service could not be asked (an error names it). */
+  exceptions?: Maybe<Array<PipelineException>>;
   id: Scalars['ID']['output'];
 };
 
@@ -272,7 +272,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  exceptions?: Resolver<Array<ResolversTypes['PipelineException']>, ParentType, ContextType>;
+  exceptions?: Resolver<Maybe<Array<ResolversTypes['PipelineException']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 

@@ -141,8 +141,8 @@ export type ChargeResultInput = {
 export type Customer = {
   __typename?: 'Customer';
   id: Scalars['ID']['output'];
-  /** This customer's orders, newest placed first. Page on with `after: pageInfo.endCursor`. */
-  orders: OrderConnection;
+  /** This customer's orders, newest placed first. Page on with `after: pageInfo.endCursor`. Null only when the orders service could not be asked (an error names it). */
+  orders?: Maybe<OrderConnection>;
 };
 
 
@@ -809,7 +809,7 @@ export type CancellationOutcomeResolvers<ContextType = Context, ParentType exten
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
 }>;
 
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{

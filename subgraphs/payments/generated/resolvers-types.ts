@@ -144,8 +144,8 @@ export type Order = {
   /** The order's charge: the latest the order asked for (a retried card makes another), if any. Charges a person made naming the order (requestCharge with its orderId) are not it. */
   charge?: Maybe<Charge>;
   id: Scalars['ID']['output'];
-  /** Refunds of this order's charge, oldest first, each with its state. */
-  refunds: Array<Refund>;
+  /** Refunds of this order's charge, oldest first, each with its state. Null only when the payments service could not be asked (an error names it). */
+  refunds?: Maybe<Array<Refund>>;
 };
 
 /** The card as a token plus what the processor needs; never a card number. */
@@ -408,7 +408,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   charge?: Resolver<Maybe<ResolversTypes['Charge']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  refunds?: Resolver<Array<ResolversTypes['Refund']>, ParentType, ContextType>;
+  refunds?: Resolver<Maybe<Array<ResolversTypes['Refund']>>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{

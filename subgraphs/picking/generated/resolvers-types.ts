@@ -94,7 +94,8 @@ export type MutationResolvePickingExceptionArgs = {
 export type Order = {
   __typename?: 'Order';
   id: Scalars['ID']['output'];
-  picklists: Array<Picklist>;
+  /** The picklists the order's shipments were picked on. Null only when the picking service could not be asked (an error names it). */
+  picklists?: Maybe<Array<Picklist>>;
 };
 
 /** Where a page ends. A page's endCursor stays valid while rows are added: the next page repeats nothing and skips nothing. */
@@ -384,7 +385,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  picklists?: Resolver<Array<ResolversTypes['Picklist']>, ParentType, ContextType>;
+  picklists?: Resolver<Maybe<Array<ResolversTypes['Picklist']>>, ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{

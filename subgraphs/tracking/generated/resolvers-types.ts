@@ -54,15 +54,16 @@ export type Order = {
   /**
    * Every recorded transition of the order and its shipments and charges, oldest first. An order
    * with one shipment has about 10; the gateway's cost counts 50 (more shipments, changes and
-   * returns add more).
+   * returns add more). Null (as `historyCursor`) only when the tracking service could not be asked
+   * (an error names it).
    */
-  history: Array<Transition>;
+  history?: Maybe<Array<Transition>>;
   /**
    * Where `history` is complete up to in tracking's event log: subscribe to `orderTransitions` with
    * `after` set to this and nothing is missed between the two (a transition already in the history
    * may come again, with the same id).
    */
-  historyCursor: Scalars['String']['output'];
+  historyCursor?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   /** Where the order is now: its most recent transition (changes to it in flight aside). */
   location?: Maybe<Location>;
@@ -332,8 +333,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  history?: Resolver<Array<ResolversTypes['Transition']>, ParentType, ContextType>;
-  historyCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['Transition']>>, ParentType, ContextType>;
+  historyCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
 }>;
