@@ -98,6 +98,17 @@ describe('a text people read (a reason)', () => {
     expect(refused(() => readableText('ok\u200B\u200C\u200B\u200C', 'note', 500))).toBe('BAD_USER_INPUT');
   });
 
+  it('drops the direction embeddings and isolates a phone puts around a pasted number or name, and refuses overrides', () => {
+    expect(readableText('call me on \u2068+44 20 7946 0958\u2069 please', 'note', 500)).toBe('call me on +44 20 7946 0958 please');
+    expect(readableText('\u202Aשלום\u202C and \u2067עולם\u2069', 'note', 500)).toBe('שלום and עולם');
+    // Kept, an isolate would show "no refund" for what is stored as "refund no".
+    expect(readableText('\u2067refund no\u2069', 'reason', 500)).toBe('refund no');
+    expect(refused(() => readableText('\u2066\u2069', 'note', 500))).toBe('BAD_USER_INPUT');
+    expect(refused(() => readableText('ok \u202Dtext\u202C', 'note', 500))).toBe('BAD_USER_INPUT');
+    // What is left after the drop is checked: no run of invisible characters hides behind it.
+    expect(refused(() => readableText('ok\u200B\u2066\u200C\u2069\u200B', 'note', 500))).toBe('BAD_USER_INPUT');
+  });
+
   it('keeps what people write: accents, scripts that join, emoji sequences', () => {
     for (const text of ['Cafe\u0301 ne\u0301', 'Vie\u0323\u0302t', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645', '\u2764\uFE0F thanks', '\u{1F469}\u200D\u2764\uFE0F\u200D\u{1F48B}\u200D\u{1F468}', '\u{1F3F3}\uFE0F\u200D\u{1F308}', '1\uFE0F\u20E3', '\u845B\u{E0100}\u57CE']) {
       expect(readableText(text, 'note', 500)).toBe(text);

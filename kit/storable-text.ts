@@ -105,10 +105,13 @@ export function cutTo(text: string, max: number): string {
  * most `max` characters, and without control characters (tab and line breaks aside), the
  * direction overrides that make text read differently than it is stored, or what carries text
  * along unseen: tag characters (the flags of England, Scotland and Wales aside) and runs of
- * invisible characters.
+ * invisible characters. Direction embeddings and isolates, which phones put around a pasted
+ * number or name, are dropped rather than refused: kept, they could reorder what a reader sees
+ * ("no refund" shown for "refund no") or carry bytes unseen; dropped, the characters read in the
+ * order they were written.
  */
 export function readableText(value: string, field: string, max: number): string {
-  const text = value.trim();
+  const text = value.replace(DIRECTION_FORMATTING, '').trim();
   if (!text.replace(unseen, '')) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
@@ -117,6 +120,8 @@ export function readableText(value: string, field: string, max: number): string 
   return text;
 }
 const TAGS = /[\u{E0000}-\u{E007F}]/u;
+/** Direction embeddings, their pop, and isolates (U+202A-U+202C, U+2066-U+2069): not the overrides (U+202D, U+202E). */
+const DIRECTION_FORMATTING = /[\u202A-\u202C\u2066-\u2069]/g;
 /** Variation selectors: one after a character picks its look (an emoji's, a CJK ideograph's); many in a row carry bytes unseen. */
 const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}';
 /**
