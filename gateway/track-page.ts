@@ -121,15 +121,14 @@ async function track(orderId) {
   $('tracking').hidden = false;
   $('status').textContent = order.status;
   $('where').textContent = order.location ? order.location.state + ' at ' + order.location.node : (order.stage ?? '');
-  // A service that could not be asked leaves its part null (shipping: the shipments; tracking: the history), with an error naming it.
+  const shipments = new Map((order.shipments ?? []).map((s) => [s.id, s]));
+  showShipments([...shipments.values()]);
+  // A service that could not be asked leaves its part null (shipping: the shipments; tracking: the
+  // history and the cursor to follow on from), with an error naming it: say so, and ask again.
   if (errors?.length) {
     $('message').className = 'error';
     $('message').textContent = errors[0].message + ' Trying again shortly.';
-  }
-  const shipments = new Map((order.shipments ?? []).map((s) => [s.id, s]));
-  showShipments([...shipments.values()]);
-  if (order.history === null || order.shipments === null) {
-    // Without the history there is no cursor to follow on from, nor all shipments without shipping: ask again in a while.
+    for (const t of order.history ?? []) addRow(t, false);
     const retry = setTimeout(() => track(orderId), 5000);
     current = { stop() { clearTimeout(retry); } };
     return;
