@@ -20,10 +20,15 @@ export function entityLoader<K, V>(
   );
 }
 
-/** entityLoader for documents keyed by ObjectId and addressed by its hex string; malformed ids find nothing. */
+/**
+ * entityLoader for documents keyed by ObjectId and addressed by its hex string, in either case
+ * (an ObjectId's hex string is lower-case; one written in upper case is the same id); malformed
+ * ids find nothing.
+ */
 export function objectIdLoader<V extends { _id: ObjectId }>(findByIds: (ids: ObjectId[]) => Promise<V[]>) {
   return entityLoader<string, V>(
     (ids) => findByIds(ids.map(tryParseId).filter((id) => id !== null)),
     (value) => value._id.toHexString(),
+    (id) => id.toLowerCase(),
   );
 }

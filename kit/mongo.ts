@@ -163,7 +163,7 @@ const MAX_PARALLEL_LOOKUPS = 200;
 /** Ascending by string `_id`, as MongoDB sorts them: for what findWhereIn found. */
 export const byId = (a: { _id: string }, b: { _id: string }) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
 
-/** Documents by `_id`, for a DataLoader batch (see findWhereIn). */
-export function findByIds<T extends { _id: unknown }>(collection: Collection<T>, ids: readonly T['_id'][]): Promise<T[]> {
-  return findWhereIn(collection as unknown as Collection<Document>, '_id', ids) as Promise<T[]>;
+/** Documents by `_id` (that match `filter`), for a DataLoader batch (see findWhereIn). */
+export function findByIds<T extends { _id: unknown }>(collection: Collection<T>, ids: readonly T['_id'][], filter: Filter<T> = {}): Promise<T[]> {
+  return findWhereIn(collection as unknown as Collection<Document>, '_id', ids, filter as Filter<Document>) as Promise<T[]>;
 }

@@ -241,6 +241,12 @@ describe('customer A and customer B', () => {
       expect(answer, id).toMatchObject({ data: { order: null } });
       expect(answer.errors, id).toBeUndefined();
     }
+    // Grace reads her order by its id written in either case; Ada gets null for it in both.
+    for (const [token, expected] of [[tokens.grace, graceOrder], [tokens.ada, null]] as const) {
+      const answer = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { id } }`, { id: graceOrder.toUpperCase() }, { token });
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data!.order?.id ?? null).toBe(expected);
+    }
     // Her own list never includes Grace's orders.
     const own = await gql(system.gatewayUrl, `{ orders(first: 50) { edges { node { id } } } }`, {}, { token: tokens.ada });
     expect(own.errors).toBeUndefined();
@@ -301,13 +307,19 @@ describe('customer A and customer B', () => {
       await malformed.until((c) => c.error !== undefined || c.results.length > 0);
       const malformedErrors = (malformed.error as { extensions?: { code?: string } }[] | undefined) ?? malformed.results[0]?.errors;
       expect(malformedErrors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      // Grace's subscription is accepted and stays open (no transitions come: no workers run here).
+      // Grace's subscription is accepted and stays open (no transitions come: no workers run here),
+      // also with the id written in upper case.
       const allowed = collect(asGrace, follow, { orderId: graceOrder });
+      const upperCase = collect(asGrace, follow, { orderId: graceOrder.toUpperCase() });
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(allowed.error).toBeUndefined();
       expect(allowed.results.flatMap((r) => r.errors ?? [])).toEqual([]);
       expect(allowed.completed).toBe(false);
+      expect(upperCase.error).toBeUndefined();
+      expect(upperCase.results.flatMap((r) => r.errors ?? [])).toEqual([]);
+      expect(upperCase.completed).toBe(false);
       allowed.stop();
+      upperCase.stop();
     } finally {
       await asAda.dispose();
       await asGrace.dispose();

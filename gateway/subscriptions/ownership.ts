@@ -35,7 +35,8 @@ export function orderFollowingCheck(ordersUrl: string, agent: Agent, internalAut
       } catch {
         return clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The orders service is unavailable, so whether you may follow this order cannot be checked; try again.', { serviceName: 'orders' });
       }
-      if (body.data?.order?.id === orderId) return undefined;
+      // Orders answers with the id as ObjectIds write it (lower-case); a client may have written it in upper case.
+      if (body.data?.order?.id === orderId.toLowerCase()) return undefined;
       // Not an order id at all: the client's mistake, said as orders says it (as to staff, whom tracking tells).
       const malformed = body.errors?.find((error) => error.extensions?.code === ErrorCode.BAD_USER_INPUT);
       if (malformed) return clientError(ErrorCode.BAD_USER_INPUT, malformed.message ?? 'orderId is not an order id.', { field: 'orderId' });

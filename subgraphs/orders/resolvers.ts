@@ -1,3 +1,4 @@
+import { hasScope, isStaff } from '../../kit/auth/identity.ts';
 import { assertMayAccess, customerScope, identityOf, mayAccess } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
@@ -239,8 +240,12 @@ function waitsOn(order: OrderDoc, queue: string, elementId: string): boolean {
  * and order ids are ObjectIds, so one's own order's id is a few counts from other customers'.
  */
 async function accessibleOrder(context: Context, id: string) {
-  const order = await context.orderById.load(id);
-  return order && mayAccess(identityOf(context), { customerId: order.customerId, orderId: id }) ? order : null;
+  const identity = identityOf(context);
+  const orderId = id.toLowerCase();
+  let order: OrderDoc | null = null;
+  if (isStaff(identity) || identity.orderId === orderId) order = await context.orderById.load(orderId);
+  else if (hasScope(identity, 'customer') && identity.customerId) order = await context.ownOrderById(identity.customerId).load(orderId);
+  return order && mayAccess(identity, { customerId: order.customerId, orderId }) ? order : null;
 }
 
 /** The order a mutation acts on, if the caller may see it; NOT_FOUND otherwise, as for an id that is no order. */

@@ -290,9 +290,10 @@ export class OrderStore {
     return undefined;
   }
 
-  async findByIds(ids: readonly ObjectId[]): Promise<OrderDoc[]> {
+  /** The orders with these ids; with `customerId`, only that customer's. */
+  async findByIds(ids: readonly ObjectId[], customerId?: string): Promise<OrderDoc[]> {
     if (ids.length === 0) return [];
-    return findByIds(this.orders, ids);
+    return findByIds(this.orders, ids, customerId === undefined ? {} : { customerId });
   }
 
   async findById(id: ObjectId): Promise<OrderDoc | null> {

@@ -563,6 +563,7 @@ export type ShipmentLineInput = {
 
 export type ShipmentProgress = {
   __typename?: 'ShipmentProgress';
+  /** What the stage said of it (a carrier and tracking number, a picklist, why it was cancelled). Not for a tracking link, as a transition's detail is not. */
   detail?: Maybe<Scalars['String']['output']>;
   distributionCenter: Scalars['String']['output'];
   shipmentId: Scalars['ID']['output'];
