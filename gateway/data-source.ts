@@ -5,6 +5,19 @@ import { clientError, ErrorCode } from '../kit/errors.ts';
 import { subgraphErrors, subgraphFetchDuration } from '../kit/metrics.ts';
 import { inSpan, injectTrace, tracingEnabled } from '../kit/telemetry.ts';
 import type { ReadMostlyCache } from './read-mostly-cache.ts';
+import { ANSWER_MARGIN_MS, budgetOf } from './request-budget.ts';
+
+/** Carries when a fetch must be answered from willSendRequest to the fetcher (never sent). */
+const FETCH_DEADLINE_HEADER = 'x-gateway-fetch-deadline';
+
+class FetchTimeout extends Error {
+  constructor() {
+    super('no answer in time');
+  }
+}
+
+/** Errors of fetches that were sent and not answered in time: the request does not wait for that subgraph again. */
+const timedOut = new WeakSet<object>();
 
 /**
  * Subgraph fetches go through one undici Agent: keep-alive connections pooled
@@ -57,13 +70,19 @@ export function createDataSource(
   cache?: ReadMostlyCache<Answer>,
   /** Development: an unreachable subgraph's error says why (`connect ECONNREFUSED 127.0.0.1:4003`), which names internal addresses. */
   explain = false,
+  /** How long one fetch may take at most (GatewayLimits.subgraphTimeoutMs). */
+  fetchTimeoutMs = 10_000,
 ): RemoteGraphQLDataSource {
   const { origin, pathname, search } = new URL(url);
   const path = pathname + search;
-  const send = async (headers: Record<string, string>, body: string): Promise<Answer> => {
+  const send = async (headers: Record<string, string>, body: string, deadline: number): Promise<Answer> => {
     const started = performance.now();
+    // A timer of its own, not the agent's timeouts (undici fires those on a coarse clock, up to a
+    // second late), and cleared once answered (AbortSignal.timeout's timer would live on meanwhile).
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new FetchTimeout()), Math.max(1, deadline - Date.now()));
     try {
-      const response = await agent.request({ origin, path, method: 'POST', headers, body });
+      const response = await agent.request({ origin, path, method: 'POST', headers, body, signal: abort.signal });
       const answer = { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text: await response.body.text() };
       subgraphFetchDuration.observe({ subgraph: name, outcome: String(answer.status) }, (performance.now() - started) / 1000);
       if (answer.status >= 400) subgraphErrors.inc({ subgraph: name, code: `HTTP_${answer.status}` });
@@ -71,10 +90,14 @@ export function createDataSource(
     } catch (error) {
       subgraphFetchDuration.observe({ subgraph: name, outcome: 'unavailable' }, (performance.now() - started) / 1000);
       subgraphErrors.inc({ subgraph: name, code: ErrorCode.DEPENDENCY_UNAVAILABLE });
-      throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, {
+      const unavailable = clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, {
         serviceName: name,
         ...(explain ? { reason: error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error) } : {}),
       });
+      if (error instanceof FetchTimeout || (error instanceof Error && (error.name === 'HeadersTimeoutError' || error.name === 'BodyTimeoutError'))) timedOut.add(unavailable);
+      throw unavailable;
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -86,12 +109,12 @@ export function createDataSource(
   let changesInFlight = 0;
   const inFlight = new Map<string, { sentIn: number; answer: Promise<Answer> }>();
 
-  const change = async (headers: Record<string, string>, body: string): Promise<Answer> => {
+  const change = async (headers: Record<string, string>, body: string, deadline: number): Promise<Answer> => {
     generation++;
     changesInFlight++;
     cache?.clear();
     try {
-      return await send(headers, body);
+      return await send(headers, body, deadline);
     } finally {
       changesInFlight--;
       generation++;
@@ -99,11 +122,11 @@ export function createDataSource(
     }
   };
 
-  const shared = (key: string, headers: Record<string, string>, body: string) => {
+  const shared = (key: string, headers: Record<string, string>, body: string, deadline: number) => {
     const keyNow = `${generation}\n${key}`;
     let fetch = inFlight.get(keyNow);
     if (!fetch) {
-      fetch = { sentIn: generation, answer: send(headers, body).finally(() => inFlight.delete(keyNow)) };
+      fetch = { sentIn: generation, answer: send(headers, body, deadline).finally(() => inFlight.delete(keyNow)) };
       inFlight.set(keyNow, fetch);
     }
     return fetch;
@@ -119,12 +142,14 @@ export function createDataSource(
   }) as unknown as Fetcher;
 
   const fetchOnce = async (init: { headers: Record<string, string>; body: string }) => {
-    const { headers, body } = init;
-    if (!readOnly(body)) return respond(await (isMutation(body) ? change(headers, body) : send(headers, body)));
+    const { [FETCH_DEADLINE_HEADER]: fetchDeadline, ...headers } = init.headers;
+    const { body } = init;
+    const deadline = fetchDeadline === undefined ? Date.now() + fetchTimeoutMs : Number(fetchDeadline);
+    if (!readOnly(body)) return respond(await (isMutation(body) ? change(headers, body, deadline) : send(headers, body, deadline)));
     const key = `${headers.authorization ?? ''}\n${body}`;
     const cached = cache?.get(key);
     if (cached) return respond(cached);
-    const { sentIn, answer } = shared(key, headers, body);
+    const { sentIn, answer } = shared(key, headers, body, deadline);
     const result = await answer;
     if (cache && sentIn === generation && changesInFlight === 0 && result.status === 200 && !result.text.includes('"errors"')) cache.set(key, result, result.text.length);
     return respond(result);
@@ -132,12 +157,36 @@ export function createDataSource(
 
   // No subgraph sets cache hints, so skip reading them on every response.
   // Every fetch carries the client's identity as an internal token the subgraph verifies.
+  /**
+   * When this fetch must be answered: within fetchTimeoutMs, and within what the client's request
+   * has left (request-budget.ts). Throws, sending nothing, when the request has no time left or
+   * this subgraph already let one of its fetches time out.
+   */
+  const fetchDeadline = (context: unknown): number => {
+    const budget = budgetOf(context);
+    const capped = Date.now() + fetchTimeoutMs;
+    if (!budget) return capped;
+    if (budget.unanswered.has(name)) {
+      throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service did not answer earlier in this request, so it was not asked again; its fields are missing from this answer.`, { serviceName: name });
+    }
+    const until = budget.deadline - ANSWER_MARGIN_MS;
+    if (until <= Date.now()) {
+      throw clientError(ErrorCode.REQUEST_TIMEOUT, `The request's time ran out before the ${name} service was asked: nothing was sent to it, and its fields are missing from this answer.`, { serviceName: name });
+    }
+    return Math.min(capped, until);
+  };
+
   return new RemoteGraphQLDataSource({
     url,
     honorSubgraphCacheControlHeader: false,
     fetcher,
     async willSendRequest({ request, context }) {
       request.http?.headers.set('authorization', await authorization(context));
+      request.http?.headers.set(FETCH_DEADLINE_HEADER, String(fetchDeadline(context)));
+    },
+    didEncounterError(error, _fetchRequest, _fetchResponse, context) {
+      if (timedOut.has(error)) budgetOf(context)?.unanswered.add(name);
+      throw error;
     },
     didReceiveResponse({ response }) {
       for (const error of response.errors ?? []) {

@@ -39,6 +39,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_MAX_COST: limit(defaultLimits.maxCost),
       GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
+      GATEWAY_SUBGRAPH_TIMEOUT_MS: limit(defaultLimits.subgraphTimeoutMs),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
       // Whether clients may ask for the schema; unset: in development only.
       GATEWAY_INTROSPECTION: z.enum(['on', 'off']).optional(),
@@ -67,6 +68,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     maxCost: env.GATEWAY_MAX_COST,
     ratePerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
     timeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+    subgraphTimeoutMs: env.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
   };

@@ -9,6 +9,7 @@ import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
 import { DEFAULT_LIST_SIZE, DEFAULT_PAGE_SIZE, operationCost, type ListSizes } from './cost.ts';
 import { clientAddress, rateKeyOf, type TrustedProxies } from './client-address.ts';
+import { startBudget } from './request-budget.ts';
 import { loadTrustedDocuments } from './config-files.ts';
 
 /** What one request may ask of the gateway. Every refusal is a coded error; the server stays up. */
@@ -25,6 +26,8 @@ export interface GatewayLimits {
   /** Operations per minute per caller (its token's subject; its address when anonymous). */
   ratePerMinute: number;
   timeoutMs: number;
+  /** How long one subgraph fetch may take at most (less when the request has less time left: request-budget.ts). */
+  subgraphTimeoutMs: number;
   /** When set, only the documents of this manifest run (production): `{ "<id>": "<document>" }` or Apollo's persisted query manifest. */
   trustedDocumentsPath?: string;
   /** The proxies in front of the gateway, whose X-Forwarded-For names a signed-out caller's address (gateway/client-address.ts). */
@@ -41,6 +44,7 @@ export const defaultLimits = {
   maxCost: 20_000,
   ratePerMinute: 1_200,
   timeoutMs: 15_000,
+  subgraphTimeoutMs: 10_000,
 } satisfies Omit<GatewayLimits, 'trustedDocumentsPath' | 'trustedProxies'>;
 
 // `spec`: the status GraphQL over HTTP gives a request error, 400 for application/graphql-response+json
@@ -134,6 +138,7 @@ export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<type
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const refused = rate.take(callerKey(args.contextValue, limits.trustedProxies)) ?? costCheck(args);
       if (refused) return setResultAndStopExecution({ errors: [refused] });
+      startBudget(args.contextValue as object, limits.timeoutMs);
       setExecuteFn((executeArgs) => withTimeout(Promise.resolve(executeFn(executeArgs)), limits.timeoutMs));
     },
     onSubscribe({ args, setResultAndStopExecution }) {

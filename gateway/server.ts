@@ -80,7 +80,7 @@ export async function buildGateway(options: GatewayOptions) {
     logger: { debug: logger.debug, info: logger.info, warn: logger.warn, error: logger.error },
     buildService: ({ name, url }) => {
       const cache = options.cache?.subgraphs.includes(name) ? new ReadMostlyCache<Answer>(options.cache) : undefined;
-      const source = createDataSource(name, urls.get(name) ?? url!, agent, authorizationFor, cache, isDev);
+      const source = createDataSource(name, urls.get(name) ?? url!, agent, authorizationFor, cache, isDev, limits.subgraphTimeoutMs);
       dataSources.set(name, source);
       return source;
     },

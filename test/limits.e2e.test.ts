@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustedProxies } from '../gateway/client-address.ts';
+import { demo } from '../subgraphs/demo-data.ts';
 import { codes, gql, TestDatabases, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
@@ -238,6 +239,48 @@ describe('abuse limits at the gateway', () => {
       expect(codes(res)).toEqual(['REQUEST_TIMEOUT']);
       expect(res.status).toBe(504);
     } finally {
+      await hasty.close();
+    }
+  });
+
+  it('does not wait twice for a hung service in one request: the other fields, a mutation\'s included, are answered', async () => {
+    // A mutation's fields run one after another: here two of them ask the hung shipping service.
+    // Each fetch used to wait its whole timeout, together longer than the request's limit, and the
+    // client got REQUEST_TIMEOUT and nothing of what had been carried out.
+    const hasty = await system.startGateway({ limits: { timeoutMs: 5_000, subgraphTimeoutMs: 1_000 } });
+    const endHang = await system.hang('shipping');
+    try {
+      const order = { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'MUG-001', quantity: 1 }] };
+      const res = await gql(
+        hasty.url,
+        `mutation($a: PlaceOrderInput!, $b: PlaceOrderInput!, $address: AddressInput!) {
+          a: placeOrder(input: $a) { id shipments { id } }
+          x: addAddress(customerId: "${demo.customers.ada}", input: $address) { id }
+          b: placeOrder(input: $b) { id shipments { id } }
+        }`,
+        { a: order, b: order, address: { line1: '1 Deadline Row', city: 'London', postalCode: 'N1 1AA', country: 'GB' } },
+      );
+      expect(res.status).toBe(200);
+      expect(res.data).toEqual({ a: { id: expect.any(String), shipments: null }, x: { id: demo.customers.ada }, b: { id: expect.any(String), shipments: null } });
+      expect(res.errors!.map((error) => [error.extensions?.code, error.extensions?.serviceName])).toEqual([
+        ['DEPENDENCY_UNAVAILABLE', 'shipping'],
+        ['DEPENDENCY_UNAVAILABLE', 'shipping'],
+      ]);
+      expect(res.errors![1]!.message).toMatch(/did not answer earlier in this request/);
+
+      // A fetch is given what the request has left: a hung service costs its fields, not the answer.
+      const tight = await system.startGateway({ limits: { timeoutMs: 2_000 } });
+      try {
+        const read = await gql(tight.url, `query($id: ID!) { order(id: $id) { id shipments { id } } }`, { id: res.data!.a.id });
+        expect(read.status).toBe(200);
+        expect(read.data).toEqual({ order: { id: res.data!.a.id, shipments: null } });
+        expect(codes(read)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+      } finally {
+        await tight.close();
+      }
+    } finally {
+      await endHang();
+      await system.restart('shipping');
       await hasty.close();
     }
   });
