@@ -82,9 +82,16 @@ let current = null;
 async function query(text, variables) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = 'Bearer ' + token;
-  const response = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ query: text, variables }) });
-  return response.json();
+  try {
+    const response = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ query: text, variables }) });
+    return await response.json();
+  } catch {
+    return { errors: [{ message: 'The server cannot be reached.', extensions: { code: 'UNREACHABLE' } }] };
+  }
 }
+
+// Errors that pass: asking again later may well succeed.
+const passing = ['DEPENDENCY_UNAVAILABLE', 'REQUEST_TIMEOUT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR', 'UNREACHABLE'];
 
 // Rows in the order the transitions happened, as the history query gives them. Live events come
 // in the order tracking recorded them, and two nodes' reports can cross on the way (the order's
@@ -111,9 +118,19 @@ async function track(orderId) {
   $('message').textContent = '';
   $('history').replaceChildren();
   const { data, errors } = await query(orderQuery, { id: orderId });
+  const askAgain = () => {
+    const retry = setTimeout(() => track(orderId), 5000);
+    current = { stop() { clearTimeout(retry); } };
+  };
+  const transient = errors?.some((error) => passing.includes(error.extensions?.code));
   if (!data?.order) {
     $('tracking').hidden = true;
     $('message').className = 'error';
+    if (transient) {
+      $('message').textContent = 'This order cannot be read just now; trying again shortly.';
+      askAgain();
+      return;
+    }
     $('message').textContent = errors?.[0]?.message ?? 'This link shows no order: no order has this id, or the link is for another order.';
     return;
   }
@@ -126,11 +143,11 @@ async function track(orderId) {
   // A service that could not be asked leaves its part null (shipping: the shipments; tracking: the
   // history and the cursor to follow on from), with an error naming it: say so, and ask again.
   if (errors?.length) {
+    const missing = [...new Set(errors.map((error) => error.extensions?.serviceName).filter(Boolean))];
     $('message').className = 'error';
-    $('message').textContent = errors[0].message + ' Trying again shortly.';
+    $('message').textContent = 'Part of this order cannot be shown just now' + (missing.length ? ' (from ' + missing.join(', ') + ')' : '') + '; trying again shortly.';
     for (const t of order.history ?? []) addRow(t, false);
-    const retry = setTimeout(() => track(orderId), 5000);
-    current = { stop() { clearTimeout(retry); } };
+    askAgain();
     return;
   }
   // The history is complete up to historyCursor: following on from there misses nothing,
@@ -166,7 +183,8 @@ function follow(orderId, startCursor, onEvent, lastCursor) {
       else if (message.type === 'next') {
         const event = message.payload.data?.orderTransitions;
         if (event) onEvent(event);
-        if (message.payload.errors) state('reconnecting', message.payload.errors[0].message);
+        // Part of an event unreadable (its order's status, say): the feed itself goes on.
+        if (message.payload.errors) state(event ? 'live' : 'reconnecting', event ? 'Live; part of the last update could not be read.' : message.payload.errors[0].message);
       } else if (message.type === 'error') state('reconnecting', message.payload[0]?.message ?? 'Subscription refused');
       else if (message.type === 'complete') socket.close(1000);
     };

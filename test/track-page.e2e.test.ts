@@ -120,22 +120,27 @@ describe('the /track page', () => {
     }
   });
 
-  it('shows what orders holds while tracking is down, and the history once it is back', async () => {
+  it('waits out orders being down, shows what orders holds while tracking is down, and the history once it is back', async () => {
     const id = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
     const token = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { trackingToken } }`, { id })).data!.order.trackingToken as string;
     const page = await browser.newPage();
-    await system.stop('tracking');
-    let down = true;
+    const down = new Set(['orders', 'tracking'] as const);
+    for (const name of down) await system.stop(name);
+    const restart = async (name: 'orders' | 'tracking') => {
+      down.delete(name);
+      await system.restart(name);
+    };
     try {
       await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${token}`));
-      await page.getByText(/tracking service is unavailable.*Trying again shortly/).waitFor({ timeout: 10_000 });
+      await page.getByText('This order cannot be read just now; trying again shortly.').waitFor({ timeout: 10_000 });
+      await restart('orders');
+      await page.getByText('Part of this order cannot be shown just now (from tracking); trying again shortly.').waitFor({ timeout: 15_000 });
       expect(await page.locator('#status').textContent()).toMatch(/^[A-Z_]+$/);
-      await system.restart('tracking');
-      down = false;
+      await restart('tracking');
       await page.getByText('Live: transitions appear as they happen.').waitFor({ timeout: 15_000 });
       await page.locator('#history tr', { hasText: 'NEW → PLACED' }).first().waitFor({ timeout: 10_000 });
     } finally {
-      if (down) await system.restart('tracking');
+      for (const name of down) await system.restart(name);
       await page.close();
     }
   });
