@@ -48,13 +48,16 @@ export function createGraphQLClient(
   // be this request's fault, and is not marked.
   const unavailable = (reason: string, unreachable: boolean) =>
     clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service is unavailable; nothing was changed, try again. (${reason})`, { service, unreachable });
-  // Sent, and no answer came (a timeout, a connection that broke): the service may have acted.
-  const unanswered = (reason: string) =>
-    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service did not answer; the request may still take effect. (${reason})`, {
-      service,
-      unreachable: true,
-      outcomeUnknown: true,
-    });
+  // Sent, and no answer came (a timeout, a connection that broke): the service may have acted,
+  // unless all it was asked was to read.
+  const unanswered = (reason: string, reads: boolean) =>
+    reads
+      ? clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service did not answer in time; nothing was changed, try again. (${reason})`, { service, unreachable: true })
+      : clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service did not answer; the request may still take effect. (${reason})`, {
+          service,
+          unreachable: true,
+          outcomeUnknown: true,
+        });
 
   return {
     async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -74,7 +77,7 @@ export function createGraphQLClient(
         // By its code (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT): the message names the callee's
         // address, and this message can reach clients and be kept (a delivery's lastError).
         const code = networkErrorCode(error);
-        throw notSentCodes.has(code) ? unavailable(code, true) : unanswered(code);
+        throw notSentCodes.has(code) ? unavailable(code, true) : unanswered(code, readsOnly(query));
       }
       if (body.errors?.length && body.errors.every((e) => rejectionCodes.has(e.extensions?.code ?? ''))) {
         throw new RejectedByService(
@@ -99,6 +102,9 @@ export function createGraphQLClient(
  * the outcome unknown.
  */
 const notSentCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/** A query operation (`query …` or a bare selection set), which changes nothing however it ends. */
+const readsOnly = (document: string) => /^\s*(?:query\b|\{)/.test(document);
 
 /** A request that was sent and got no answer: the service may have carried it out, or may yet. */
 export function isOutcomeUnknown(error: unknown): boolean {
