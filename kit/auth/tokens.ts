@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { anonymous, isRole, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
 
@@ -76,6 +77,11 @@ export class InternalTokens {
   constructor(secret: string, private readonly ttlSeconds = 120) {
     if (secret.length < 32) throw new Error('the internal secret must be at least 32 characters');
     this.key = encoder.encode(secret);
+  }
+
+  /** A 32-byte key for one purpose, derived from the internal secret: the same in every process that shares the secret. */
+  derivedKey(purpose: string): Buffer {
+    return createHmac('sha256', this.key).update(purpose).digest();
   }
 
   /** A short-lived token saying who the caller is, for a subgraph to verify. */

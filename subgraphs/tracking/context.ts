@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader';
+import type { EventCursors } from './cursors.ts';
 import type { EventLog } from './event-log.ts';
 import type { TrackingStore, TransitionDoc } from './store.ts';
 
 export interface Context {
   store: TrackingStore;
   log: EventLog;
+  cursors: EventCursors;
   historyByOrder: DataLoader<string, History>;
 }
 
@@ -14,9 +16,10 @@ export interface History {
   completeThrough: number;
 }
 
-export const createContext = (store: TrackingStore, log: EventLog): Context => ({
+export const createContext = (store: TrackingStore, log: EventLog, cursors: EventCursors): Context => ({
   store,
   log,
+  cursors,
   historyByOrder: new DataLoader(async (orderIds) => {
     // Read the log's position first: a transition is stored before its event is appended.
     const completeThrough = log.head;

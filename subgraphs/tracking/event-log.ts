@@ -363,7 +363,7 @@ export class EventLog {
     if (after === null) return null;
     if (after > this.readHead) {
       const last = await this.store.lastEventSeq();
-      if (after > last) throw badInput(`after is newer than the newest event (${last}); use a cursor from an event you received`, 'after');
+      if (after > last) throw badInput('after is newer than the newest event; use a cursor from an event you received', 'after');
     }
     await this.refreshFloor();
     this.assertKept(after + 1);

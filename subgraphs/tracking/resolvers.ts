@@ -4,14 +4,16 @@ import { serviceNames } from '../../pipeline/services.ts';
 import { transitionStates } from '../../pipeline/tracking.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { Context } from './context.ts';
+import type { EventCursors } from './cursors.ts';
 import type { EventDoc, TransitionDoc } from './store.ts';
 import { stageWaits } from './waits.ts';
 
-/** A cursor is an event's number in the log; absent means "from now". */
-function cursorArg(after: string | null | undefined): number | null {
+/** The event number a cursor stands for (cursors.ts); absent means "from now". */
+function cursorArg(after: string | null | undefined, cursors: EventCursors): number | null {
   if (after === null || after === undefined) return null;
-  if (!/^\d{1,15}$/.test(after)) throw badInput('after must be a cursor from an earlier event', 'after');
-  return Number(after);
+  const seq = cursors.open(after);
+  if (seq === null) throw badInput('after must be a cursor from an earlier event', 'after');
+  return seq;
 }
 
 /** Longest id, element id or order id a transition may have, in UTF-8 bytes. */
@@ -30,22 +32,22 @@ export const resolvers: Resolvers = {
   },
   Subscription: {
     orderTransitions: {
-      subscribe: async (_, { orderId, after }, { log }) => {
+      subscribe: async (_, { orderId, after }, { log, cursors }) => {
         // Orders' ids are ObjectIds: a malformed one could never match, and would wait forever.
         const id = parseId(orderId, 'orderId').toHexString();
-        return log.follow(await log.checkCursor(cursorArg(after)), (event) => event.orderId === id, id);
+        return log.follow(await log.checkCursor(cursorArg(after, cursors)), (event) => event.orderId === id, id);
       },
       resolve: eachEventAfresh,
     },
     pipelineTransitions: {
-      subscribe: async (_, { stage, state, elementType, after }, { log }) => {
+      subscribe: async (_, { stage, state, elementType, after }, { log, cursors }) => {
         // A stage that does not exist would never match: refuse it rather than wait forever.
         // An empty one too: it is not "any" (leave the argument out for that). The lists come first,
         // so a long name cut off at the end of the message leaves them whole.
         if (stage != null && !(serviceNames as readonly string[]).includes(stage)) throw badInput(`stages are ${serviceNames.join(', ')}; none is named ${stage}`, 'stage');
         if (state != null && !(transitionStates as readonly string[]).includes(state)) throw badInput(`elements enter the states ${transitionStates.join(', ')}; none is named ${state}`, 'state');
         return log.follow(
-          await log.checkCursor(cursorArg(after)),
+          await log.checkCursor(cursorArg(after, cursors)),
           (event) => (stage == null || event.node === stage) && (state == null || event.to === state) && (!elementType || event.elementType === elementType),
         );
       },
@@ -81,7 +83,7 @@ export const resolvers: Resolvers = {
   Order: {
     __resolveReference: (ref) => ({ id: ref.id }),
     history: async (order, _, { historyByOrder }) => (await historyByOrder.load(order.id)).transitions,
-    historyCursor: async (order, _, { historyByOrder }) => String((await historyByOrder.load(order.id)).completeThrough),
+    historyCursor: async (order, _, { historyByOrder, cursors }) => cursors.seal((await historyByOrder.load(order.id)).completeThrough),
     location: async (order, _, { historyByOrder }) => {
       const last = whereNow((await historyByOrder.load(order.id)).transitions);
       return last ? { state: last.to, node: last.node, since: last.at.toISOString() } : null;
@@ -92,7 +94,7 @@ export const resolvers: Resolvers = {
     at: (t) => t.at.toISOString(),
   },
   TransitionEvent: {
-    cursor: (event) => String(event.seq),
+    cursor: (event, _, { cursors }) => cursors.seal(event.seq),
     transition: transitionOf,
     order: (event) => (event.orderId ? { id: event.orderId } : null),
     shipment: (event) => (event.elementType === 'SHIPMENT' ? { id: event.elementId } : null),

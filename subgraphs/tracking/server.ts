@@ -1,5 +1,6 @@
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { createContext } from './context.ts';
+import { eventCursors } from './cursors.ts';
 import { EventLog } from './event-log.ts';
 import { resolvers } from './resolvers.ts';
 import { TrackingStore } from './store.ts';
@@ -15,6 +16,7 @@ export interface TrackingDeps extends SubgraphDeps {
 /** The tracking store: every node's state transitions, what they say about the pipeline, and live events. */
 export async function buildTrackingService(deps: TrackingDeps) {
   let log!: EventLog;
+  const cursors = eventCursors(deps.tokens);
   const built = await buildSubgraph(
     {
       name: 'tracking',
@@ -25,7 +27,7 @@ export async function buildTrackingService(deps: TrackingDeps) {
         return store;
       },
       resolvers,
-      createContext: (store) => createContext(store, log),
+      createContext: (store) => createContext(store, log, cursors),
     },
     deps,
   );

@@ -107,9 +107,10 @@ export type StageWait = {
  * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
- * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, or an unknown stage or state, is BAD_USER_INPUT; a cursor older than the log keeps is
- * CURSOR_EXPIRED.
+ * you fell too far behind) is resumed the same way; `after: "0"` starts from the oldest event
+ * kept. A cursor is opaque (sealed: it tells nothing of how many events there are). A malformed
+ * orderId, a cursor tracking did not give out or newer than the newest event, or an unknown stage
+ * or state, is BAD_USER_INPUT; a cursor older than the log keeps is CURSOR_EXPIRED.
  */
 export type Subscription = {
   __typename?: 'Subscription';
@@ -124,9 +125,10 @@ export type Subscription = {
  * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
- * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, or an unknown stage or state, is BAD_USER_INPUT; a cursor older than the log keeps is
- * CURSOR_EXPIRED.
+ * you fell too far behind) is resumed the same way; `after: "0"` starts from the oldest event
+ * kept. A cursor is opaque (sealed: it tells nothing of how many events there are). A malformed
+ * orderId, a cursor tracking did not give out or newer than the newest event, or an unknown stage
+ * or state, is BAD_USER_INPUT; a cursor older than the log keeps is CURSOR_EXPIRED.
  */
 export type SubscriptionOrderTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -138,9 +140,10 @@ export type SubscriptionOrderTransitionsArgs = {
  * Live transitions, over WebSockets (graphql-ws) or server-sent events. Every event carries a
  * cursor; subscribe again with `after` set to the last cursor you received and you get what was
  * recorded since, in order, then live events. A subscription that completes (tracking restarted,
- * you fell too far behind) is resumed the same way. A malformed orderId, or a cursor newer than
- * the newest event, or an unknown stage or state, is BAD_USER_INPUT; a cursor older than the log keeps is
- * CURSOR_EXPIRED.
+ * you fell too far behind) is resumed the same way; `after: "0"` starts from the oldest event
+ * kept. A cursor is opaque (sealed: it tells nothing of how many events there are). A malformed
+ * orderId, a cursor tracking did not give out or newer than the newest event, or an unknown stage
+ * or state, is BAD_USER_INPUT; a cursor older than the log keeps is CURSOR_EXPIRED.
  */
 export type SubscriptionPipelineTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
