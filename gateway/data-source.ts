@@ -16,6 +16,9 @@ class FetchTimeout extends Error {
   }
 }
 
+/** How much sooner than its own a fetch's deadline may be for a request to join it rather than send its own. */
+const JOIN_SLACK_MS = 1_000;
+
 /** Errors of fetches that were sent and not answered in time: the request does not wait for that subgraph again. */
 const timedOut = new WeakSet<object>();
 
@@ -107,7 +110,7 @@ export function createDataSource(
   // way since its fetch was sent.
   let generation = 0;
   let changesInFlight = 0;
-  const inFlight = new Map<string, { sentIn: number; answer: Promise<Answer> }>();
+  const inFlight = new Map<string, { sentIn: number; deadline: number; answer: Promise<Answer> }>();
 
   const change = async (headers: Record<string, string>, body: string, deadline: number): Promise<Answer> => {
     generation++;
@@ -125,9 +128,12 @@ export function createDataSource(
   const shared = (key: string, headers: Record<string, string>, body: string, deadline: number) => {
     const keyNow = `${generation}\n${key}`;
     let fetch = inFlight.get(keyNow);
-    if (!fetch) {
-      fetch = { sentIn: generation, answer: send(headers, body, deadline).finally(() => inFlight.delete(keyNow)) };
-      inFlight.set(keyNow, fetch);
+    // Joined only if it waits about as long as this request may: another request's shorter budget
+    // (it was near its own timeout) must not cut this one's answer short.
+    if (!fetch || fetch.deadline < deadline - JOIN_SLACK_MS) {
+      const sent = { sentIn: generation, deadline, answer: send(headers, body, deadline).finally(() => inFlight.get(keyNow) === sent && inFlight.delete(keyNow)) };
+      inFlight.set(keyNow, sent);
+      fetch = sent;
     }
     return fetch;
   };
