@@ -410,8 +410,9 @@ export async function freePort(): Promise<number> {
   const below = ephemeralRangeStart();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
-    // A port handed out earlier may not be listened on yet: never hand it out twice.
-    if (handedOut.has(port) || !(await canListen(port))) continue;
+    // A port handed out earlier may not be listened on yet: never hand it out twice. 10080 is on
+    // the fetch standard's list of ports no fetch() may reach ("bad port"), the only one above 10000.
+    if (port === FETCH_BLOCKED_PORT || handedOut.has(port) || !(await canListen(port))) continue;
     handedOut.add(port);
     return port;
   }
@@ -419,6 +420,7 @@ export async function freePort(): Promise<number> {
 }
 
 const handedOut = new Set<number>();
+const FETCH_BLOCKED_PORT = 10_080;
 
 function ephemeralRangeStart(): number {
   try {
