@@ -148,14 +148,14 @@ describe('subscriptions at the gateway', () => {
       await first.until((c) => shipped(c.events));
       const late = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
       await late.until((c) => c.events.length === first.events.length);
-      expect(late.events.map((e) => e.orderTransitions.cursor)).toEqual(first.events.map((e) => e.orderTransitions.cursor));
+      expect(late.events.map((e) => cursors.open(e.orderTransitions.cursor))).toEqual(first.events.map((e) => cursors.open(e.orderTransitions.cursor)));
       // The same, written inside a fragment: still a resume, not the live stream under way.
       const inFragment = followOrder.replace(/\{\s*orderTransitions/, '{ ... on Subscription { orderTransitions').replace(/\}\s*$/, '} }');
       const wrapped = [];
       for (let i = 0; i < 2; i++) {
         const sub = collect<OrderEvent>(client, inFragment, { orderId: id, after: '0' });
         await sub.until((c) => c.events.length === first.events.length);
-        expect(sub.events.map((e) => e.orderTransitions.cursor)).toEqual(first.events.map((e) => e.orderTransitions.cursor));
+        expect(sub.events.map((e) => cursors.open(e.orderTransitions.cursor))).toEqual(first.events.map((e) => cursors.open(e.orderTransitions.cursor)));
         wrapped.push(sub);
       }
       for (const sub of wrapped) sub.stop();
@@ -243,7 +243,7 @@ describe('subscriptions at the gateway', () => {
         const mine = sub.events.filter((e: any) => ids.includes(e.pipelineTransitions.order?.id));
         expect(mine).toHaveLength(2);
       }
-      expect(subs[0]!.events.map((e: any) => e.pipelineTransitions.cursor)).toEqual(subs[1]!.events.map((e: any) => e.pipelineTransitions.cursor));
+      expect(subs[0]!.events.map((e: any) => cursors.open(e.pipelineTransitions.cursor))).toEqual(subs[1]!.events.map((e: any) => cursors.open(e.pipelineTransitions.cursor)));
       for (const sub of subs) sub.stop();
     } finally {
       for (const client of clients) await client.dispose();
