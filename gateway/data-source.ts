@@ -2,6 +2,7 @@ import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import { SpanKind } from '@opentelemetry/api';
 import { Agent } from 'undici';
 import { clientError, ErrorCode } from '../kit/errors.ts';
+import { mayHaveArrived } from '../kit/graphql-client.ts';
 import { subgraphErrors, subgraphFetchDuration } from '../kit/metrics.ts';
 import { inSpan, injectTrace, tracingEnabled } from '../kit/telemetry.ts';
 import type { ReadMostlyCache } from './read-mostly-cache.ts';
@@ -93,10 +94,12 @@ export function createDataSource(
     } catch (error) {
       subgraphFetchDuration.observe({ subgraph: name, outcome: 'unavailable' }, (performance.now() - started) / 1000);
       subgraphErrors.inc({ subgraph: name, code: ErrorCode.DEPENDENCY_UNAVAILABLE });
-      const unavailable = clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, {
-        serviceName: name,
-        ...(explain ? { reason: error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error) } : {}),
-      });
+      const reason = explain ? { reason: error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error) } : {};
+      // A mutation that may have arrived and got no answer may still be carried out: the client must not take it as not done.
+      const unavailable =
+        isMutation(body) && mayHaveArrived(error)
+          ? clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service did not answer; the change may still take effect, and its fields are missing from this answer.`, { serviceName: name, outcomeUnknown: true, ...reason })
+          : clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, { serviceName: name, ...reason });
       if (error instanceof FetchTimeout || (error instanceof Error && (error.name === 'HeadersTimeoutError' || error.name === 'BodyTimeoutError'))) timedOut.add(unavailable);
       throw unavailable;
     } finally {

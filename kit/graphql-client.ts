@@ -106,6 +106,11 @@ const notSentCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFO
 /** A query operation (`query …` or a bare selection set), which changes nothing however it ends. */
 const readsOnly = (document: string) => /^\s*(?:query\b|\{)/.test(document);
 
+/** Whether a request that failed with this error may have reached the service (it was not refused before it was sent). */
+export function mayHaveArrived(error: unknown): boolean {
+  return !notSentCodes.has(networkErrorCode(error));
+}
+
 /** A request that was sent and got no answer: the service may have carried it out, or may yet. */
 export function isOutcomeUnknown(error: unknown): boolean {
   return error instanceof GraphQLError && error.extensions.outcomeUnknown === true;

@@ -285,6 +285,37 @@ describe('abuse limits at the gateway', () => {
     }
   });
 
+  it('says a change sent to a service that then did not answer may still take effect', async () => {
+    const hasty = await system.startGateway({ limits: { subgraphTimeoutMs: 1_000 } });
+    const endHang = await system.hang('customers');
+    try {
+      const res = await gql(hasty.url, `mutation($address: AddressInput!) { addAddress(customerId: "${demo.customers.ada}", input: $address, idempotencyKey: "unanswered-1") { id } }`, {
+        address: { line1: '2 Unknown Row', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
+      });
+      expect(res.errors).toEqual([
+        expect.objectContaining({
+          message: 'The customers service did not answer; the change may still take effect, and its fields are missing from this answer.',
+          extensions: expect.objectContaining({ code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'customers', outcomeUnknown: true }),
+        }),
+      ]);
+    } finally {
+      await endHang();
+      await system.restart('customers');
+      await hasty.close();
+    }
+    // Refused before it was sent (the service is not there): nothing can have been done, and the answer says so.
+    await system.stop('customers');
+    try {
+      const refused = await gql(system.gatewayUrl, `mutation($address: AddressInput!) { addAddress(customerId: "${demo.customers.ada}", input: $address) { id } }`, {
+        address: { line1: '3 Refused Row', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
+      });
+      expect(refused.errors![0]!.message).toBe('The customers service is unavailable; its fields are missing from this answer.');
+      expect(refused.errors![0]!.extensions?.outcomeUnknown).toBeUndefined();
+    } finally {
+      await system.restart('customers');
+    }
+  });
+
   it('runs only trusted documents when given a manifest', async () => {
     const manifest = join(dir, 'trusted.json');
     writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'mug-title', name: 'MugTitle', type: 'query', body: '{ product(sku: "MUG-001") { title } }' }] }));
