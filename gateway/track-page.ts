@@ -113,13 +113,25 @@ function showShipments(list) {
   $('shipments').textContent = list.length ? list.map((s) => s.carrier + ' ' + s.trackingNumber).join(', ') : 'none yet';
 }
 
-async function track(orderId) {
+// Each call of track() is one attempt: an answer for an attempt another has replaced is dropped
+// (a second order asked for while the first was being read; a retry overtaken by a new request).
+let attempt = 0;
+
+async function track(orderId, again = false) {
   current?.stop();
-  $('message').textContent = '';
-  $('history').replaceChildren();
+  current = null;
+  const mine = ++attempt;
+  // A new order starts blank; a retry keeps what it shows until the new answer comes.
+  if (!again) {
+    $('message').textContent = '';
+    $('history').replaceChildren();
+  }
   const { data, errors } = await query(orderQuery, { id: orderId });
+  if (mine !== attempt) return;
+  $('message').textContent = '';
+  if (again) $('history').replaceChildren();
   const askAgain = () => {
-    const retry = setTimeout(() => track(orderId), 5000);
+    const retry = setTimeout(() => track(orderId, true), 5000);
     current = { stop() { clearTimeout(retry); } };
   };
   const transient = errors?.some((error) => passing.includes(error.extensions?.code));
