@@ -105,6 +105,9 @@ describe('a text people read (a reason)', () => {
     expect(readableText('\u2067refund no\u2069', 'reason', 500)).toBe('refund no');
     expect(refused(() => readableText('\u2066\u2069', 'note', 500))).toBe('BAD_USER_INPUT');
     expect(refused(() => readableText('ok \u202Dtext\u202C', 'note', 500))).toBe('BAD_USER_INPUT');
+    // Direction marks place neutral characters in right-to-left text; in text without any they only reorder what is shown.
+    expect(readableText('refund \u200F100\u200F-\u200F200\u200F now', 'reason', 500)).toBe('refund 100-200 now');
+    expect(readableText('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200', 'reason', 500)).toBe('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200');
     // What is left after the drop is checked: no run of invisible characters hides behind it.
     expect(refused(() => readableText('ok\u200B\u2066\u200C\u2069\u200B', 'note', 500))).toBe('BAD_USER_INPUT');
   });

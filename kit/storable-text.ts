@@ -108,10 +108,10 @@ export function cutTo(text: string, max: number): string {
  * invisible characters. Direction embeddings and isolates, which phones put around a pasted
  * number or name, are dropped rather than refused: kept, they could reorder what a reader sees
  * ("no refund" shown for "refund no") or carry bytes unseen; dropped, the characters read in the
- * order they were written.
+ * order they were written. So are direction marks in text without right-to-left letters.
  */
 export function readableText(value: string, field: string, max: number): string {
-  const text = value.replace(DIRECTION_FORMATTING, '').trim();
+  const text = withoutDirectionFormatting(value).trim();
   if (!text.replace(unseen, '')) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
@@ -122,6 +122,21 @@ export function readableText(value: string, field: string, max: number): string 
 const TAGS = /[\u{E0000}-\u{E007F}]/u;
 /** Direction embeddings, their pop, and isolates (U+202A-U+202C, U+2066-U+2069): not the overrides (U+202D, U+202E). */
 const DIRECTION_FORMATTING = /[\u202A-\u202C\u2066-\u2069]/g;
+/** The direction marks: left-to-right, right-to-left, Arabic letter mark. */
+const DIRECTION_MARKS = /[\u200E\u200F\u061C]/g;
+/** Letters written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko and the rest of those blocks). */
+const RIGHT_TO_LEFT = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]/u;
+
+/**
+ * `value` without direction embeddings and isolates, and, when it has no right-to-left letters,
+ * without direction marks: there they place nothing a reader needs, and only reorder what is
+ * shown ("refund 100-200" written with marks showed as "refund 200-100").
+ */
+function withoutDirectionFormatting(value: string): string {
+  const text = value.replace(DIRECTION_FORMATTING, '');
+  const unmarked = text.replace(DIRECTION_MARKS, '');
+  return RIGHT_TO_LEFT.test(unmarked) ? text : unmarked;
+}
 /** Variation selectors: one after a character picks its look (an emoji's, a CJK ideograph's); many in a row carry bytes unseen. */
 const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}';
 /**
