@@ -50,7 +50,9 @@ const isMutation = (body: string) => body.startsWith('{"query":"mutation');
 
 /**
  * A subgraph that cannot be reached becomes a DEPENDENCY_UNAVAILABLE error naming
- * it, so the client gets the rest of its answer plus an error that says what is missing.
+ * it, so the client gets the rest of its answer plus an error that says what is missing. A
+ * fetch waits at most `fetchTimeoutMs`, and no longer than the client's operation has left
+ * (request-budget.ts); a mutation that got no answer may still take effect, and says so.
  *
  * Identical reads in flight at the same time (same operation, variables and caller) are sent
  * once and their answer shared, as Hive Gateway and Apollo Router do: under load, many clients
@@ -164,8 +166,6 @@ export function createDataSource(
     return respond(result);
   };
 
-  // No subgraph sets cache hints, so skip reading them on every response.
-  // Every fetch carries the client's identity as an internal token the subgraph verifies.
   /**
    * When this fetch must be answered: within fetchTimeoutMs, and within what the client's request
    * has left (request-budget.ts). Throws, sending nothing, when the request has no time left or
@@ -185,6 +185,8 @@ export function createDataSource(
     return Math.min(capped, until);
   };
 
+  // No subgraph sets cache hints, so skip reading them on every response.
+  // Every fetch carries the client's identity as an internal token the subgraph verifies.
   return new RemoteGraphQLDataSource({
     url,
     honorSubgraphCacheControlHeader: false,
