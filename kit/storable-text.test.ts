@@ -108,6 +108,10 @@ describe('a text people read (a reason)', () => {
     // Direction marks place neutral characters in right-to-left text; in text without any they only reorder what is shown.
     expect(readableText('refund \u200F100\u200F-\u200F200\u200F now', 'reason', 500)).toBe('refund 100-200 now');
     expect(readableText('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200', 'reason', 500)).toBe('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200');
+    // Only a right-to-left letter keeps them: not an invisible byte-order mark, a point, a digit or an unassigned code point of those blocks.
+    for (const decoy of ['\uFEFF', '\u05B0', '\u05FF', '\u0661']) {
+      expect(readableText(`refund \u200F100\u200F-\u200F200\u200F now${decoy}`, 'reason', 500).replace(decoy, ''), JSON.stringify(decoy)).toBe('refund 100-200 now');
+    }
     // What is left after the drop is checked: no run of invisible characters hides behind it.
     expect(refused(() => readableText('ok\u200B\u2066\u200C\u2069\u200B', 'note', 500))).toBe('BAD_USER_INPUT');
   });

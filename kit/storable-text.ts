@@ -124,8 +124,11 @@ const TAGS = /[\u{E0000}-\u{E007F}]/u;
 const DIRECTION_FORMATTING = /[\u202A-\u202C\u2066-\u2069]/g;
 /** The direction marks: left-to-right, right-to-left, Arabic letter mark. */
 const DIRECTION_MARKS = /[\u200E\u200F\u061C]/g;
-/** Letters written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko and the rest of those blocks). */
-const RIGHT_TO_LEFT = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]/u;
+/**
+ * A letter of a script written right to left. Letters only: a point, a digit, an unassigned code
+ * point or the byte-order mark of those blocks shows no right-to-left word that marks would place.
+ */
+const RIGHT_TO_LEFT = /(?=\p{L})[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Yezidi}\p{Script=Mende_Kikakui}]/u;
 
 /**
  * `value` without direction embeddings and isolates, and, when it has no right-to-left letters,
@@ -133,9 +136,9 @@ const RIGHT_TO_LEFT = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FF
  * shown ("refund 100-200" written with marks showed as "refund 200-100").
  */
 function withoutDirectionFormatting(value: string): string {
-  const text = value.replace(DIRECTION_FORMATTING, '');
+  const text = value.replace(DIRECTION_FORMATTING, '').trim();
   const unmarked = text.replace(DIRECTION_MARKS, '');
-  return RIGHT_TO_LEFT.test(unmarked) ? text : unmarked;
+  return RIGHT_TO_LEFT.test(unmarked) ? text : unmarked.trim();
 }
 /** Variation selectors: one after a character picks its look (an emoji's, a CJK ideograph's); many in a row carry bytes unseen. */
 const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}';
