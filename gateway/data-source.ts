@@ -81,6 +81,15 @@ export function createDataSource(
 ): RemoteGraphQLDataSource {
   const { origin, pathname, search } = new URL(url);
   const path = pathname + search;
+  const unavailableError = (extensions: Record<string, unknown> = {}) =>
+    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, { serviceName: name, ...extensions });
+  /** A fetch that did not answer by the deadline, as the caller is told of it (and its request no longer waits for this subgraph). */
+  const timedOutError = () => {
+    const error = unavailableError();
+    timedOut.add(error);
+    return error;
+  };
+
   const send = async (headers: Record<string, string>, body: string, deadline: number): Promise<Answer> => {
     const started = performance.now();
     // A timer of its own, not the agent's timeouts (undici fires those on a coarse clock, up to a
@@ -101,7 +110,7 @@ export function createDataSource(
       const unavailable =
         isMutation(body) && mayHaveArrived(error)
           ? clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service did not answer; the change may still take effect, and its fields are missing from this answer.`, { serviceName: name, outcomeUnknown: true, ...reason })
-          : clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service is unavailable; its fields are missing from this answer.`, { serviceName: name, ...reason });
+          : unavailableError(reason);
       if (error instanceof FetchTimeout || (error instanceof Error && (error.name === 'HeadersTimeoutError' || error.name === 'BodyTimeoutError'))) timedOut.add(unavailable);
       throw unavailable;
     } finally {
@@ -138,9 +147,19 @@ export function createDataSource(
     if (!fetch || fetch.deadline < deadline - JOIN_SLACK_MS) {
       const sent = { sentIn: generation, deadline, answer: send(headers, body, deadline).finally(() => inFlight.get(keyNow) === sent && inFlight.delete(keyNow)) };
       inFlight.set(keyNow, sent);
-      fetch = sent;
+      return sent;
     }
-    return fetch;
+    // Nor does a request wait past its own deadline for a fetch that may wait longer.
+    return fetch.deadline <= deadline ? fetch : { ...fetch, answer: byDeadline(fetch.answer, deadline) };
+  };
+
+  /** `answer`, or a timed-out fetch's error once `deadline` has passed. */
+  const byDeadline = (answer: Promise<Answer>, deadline: number): Promise<Answer> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timedOutError()), Math.max(1, deadline - Date.now()));
+    });
+    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
   };
 
   const fetcher = (async (_input: string, init: { headers: Record<string, string>; body: string }) => {
