@@ -123,8 +123,11 @@ async function track(orderId, again = false) {
   const mine = ++attempt;
   // A new order starts blank; a retry keeps what it shows until the new answer comes.
   if (!again) {
-    $('message').textContent = '';
+    $('tracking').hidden = true;
+    $('message').className = '';
+    $('message').textContent = 'Reading the order…';
     $('history').replaceChildren();
+    $('connection').textContent = '';
   }
   const { data, errors } = await query(orderQuery, { id: orderId });
   if (mine !== attempt) return;
@@ -151,13 +154,15 @@ async function track(orderId, again = false) {
   $('status').textContent = order.status;
   $('where').textContent = order.location ? order.location.state + ' at ' + order.location.node : (order.stage ?? '');
   const shipments = new Map((order.shipments ?? []).map((s) => [s.id, s]));
-  showShipments([...shipments.values()]);
+  if (order.shipments === null) $('shipments').textContent = 'cannot be shown just now';
+  else showShipments([...shipments.values()]);
   // A service that could not be asked leaves its part null (shipping: the shipments; tracking: the
   // history and the cursor to follow on from), with an error naming it: say so, and ask again.
   if (errors?.length) {
     const missing = [...new Set(errors.map((error) => error.extensions?.serviceName).filter(Boolean))];
     $('message').className = 'error';
     $('message').textContent = 'Part of this order cannot be shown just now' + (missing.length ? ' (from ' + missing.join(', ') + ')' : '') + '; trying again shortly.';
+    $('connection').textContent = '';
     for (const t of order.history ?? []) addRow(t, false);
     askAgain();
     return;
