@@ -128,6 +128,7 @@ async function track(orderId, again = false) {
     $('message').textContent = 'Reading the order…';
     $('history').replaceChildren();
     $('connection').textContent = '';
+    delete $('connection').dataset.state;
   }
   const { data, errors } = await query(orderQuery, { id: orderId });
   if (mine !== attempt) return;
@@ -163,6 +164,7 @@ async function track(orderId, again = false) {
     $('message').className = 'error';
     $('message').textContent = 'Part of this order cannot be shown just now' + (missing.length ? ' (from ' + missing.join(', ') + ')' : '') + '; trying again shortly.';
     $('connection').textContent = '';
+    delete $('connection').dataset.state;
     for (const t of order.history ?? []) addRow(t, false);
     askAgain();
     return;

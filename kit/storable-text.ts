@@ -111,7 +111,7 @@ export function cutTo(text: string, max: number): string {
  * order they were written. So are direction marks in text without right-to-left letters.
  */
 export function readableText(value: string, field: string, max: number): string {
-  const text = withoutDirectionFormatting(value).trim();
+  const text = withoutDirectionFormatting(value, field);
   if (!text.replace(unseen, '')) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
@@ -124,21 +124,26 @@ const TAGS = /[\u{E0000}-\u{E007F}]/u;
 const DIRECTION_FORMATTING = /[\u202A-\u202C\u2066-\u2069]/g;
 /** The direction marks: left-to-right, right-to-left, Arabic letter mark. */
 const DIRECTION_MARKS = /[\u200E\u200F\u061C]/g;
-/**
- * A letter of a script written right to left. Letters only: a point, a digit, an unassigned code
- * point or the byte-order mark of those blocks shows no right-to-left word that marks would place.
- */
-const RIGHT_TO_LEFT = /(?=\p{L})[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Yezidi}\p{Script=Mende_Kikakui}]/u;
+/** The blocks of the scripts written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and the historic ones). */
+const RTL_BLOCKS = '\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}';
+/** A letter of those blocks: not a modifier letter (the tatweel), a point, a digit, a format character or an unassigned code point. */
+const RIGHT_TO_LEFT_LETTER = new RegExp(`(?=[\\p{Lu}\\p{Ll}\\p{Lt}\\p{Lo}])[${RTL_BLOCKS}]`, 'u');
+/** Anything of those blocks but a digit: without a right-to-left letter, such a sign only reorders what is shown. */
+const RIGHT_TO_LEFT_SIGN = new RegExp(`(?!\\p{Nd})[${RTL_BLOCKS}]`, 'u');
 
 /**
- * `value` without direction embeddings and isolates, and, when it has no right-to-left letters,
- * without direction marks: there they place nothing a reader needs, and only reorder what is
- * shown ("refund 100-200" written with marks showed as "refund 200-100").
+ * `value`, trimmed, without direction embeddings and isolates, and, when it has no right-to-left
+ * letter, without direction marks: there they place nothing a reader needs, and only reorder what
+ * is shown ("refund 100-200" written with marks showed as "refund 200-100"). BAD_USER_INPUT for
+ * text that holds, without any right-to-left letter, another sign of those scripts (a tatweel, a
+ * Syriac abbreviation mark, an unassigned code point of their blocks): it reorders the text too.
  */
-function withoutDirectionFormatting(value: string): string {
+function withoutDirectionFormatting(value: string, field: string): string {
   const text = value.replace(DIRECTION_FORMATTING, '').trim();
   const unmarked = text.replace(DIRECTION_MARKS, '');
-  return RIGHT_TO_LEFT.test(unmarked) ? text : unmarked.trim();
+  if (RIGHT_TO_LEFT_LETTER.test(unmarked)) return text;
+  if (RIGHT_TO_LEFT_SIGN.test(unmarked)) throw badInput(`${field} holds signs of a right-to-left script but no letter of one; they would show it in another order`, field);
+  return unmarked.trim();
 }
 /** Variation selectors: one after a character picks its look (an emoji's, a CJK ideograph's); many in a row carry bytes unseen. */
 const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}';
