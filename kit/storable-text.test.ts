@@ -98,27 +98,42 @@ describe('a text people read (a reason)', () => {
     expect(refused(() => readableText('ok\u200B\u200C\u200B\u200C', 'note', 500))).toBe('BAD_USER_INPUT');
   });
 
-  it('drops the direction embeddings and isolates a phone puts around a pasted number or name, and refuses overrides', () => {
+  it('drops direction formatting from text without right-to-left letters, where it only reorders what is shown', () => {
     expect(readableText('call me on \u2068+44 20 7946 0958\u2069 please', 'note', 500)).toBe('call me on +44 20 7946 0958 please');
-    expect(readableText('\u202Aשלום\u202C and \u2067עולם\u2069', 'note', 500)).toBe('שלום and עולם');
-    // Kept, an isolate would show "no refund" for what is stored as "refund no".
+    // Kept, an isolate would show "no refund" for what is stored as "refund no"; marks, "refund 200-100".
     expect(readableText('\u2067refund no\u2069', 'reason', 500)).toBe('refund no');
+    expect(readableText('refund \u200F100\u200F-\u200F200\u200F now', 'reason', 500)).toBe('refund 100-200 now');
     expect(refused(() => readableText('\u2066\u2069', 'note', 500))).toBe('BAD_USER_INPUT');
     expect(refused(() => readableText('ok \u202Dtext\u202C', 'note', 500))).toBe('BAD_USER_INPUT');
-    // Direction marks place neutral characters in right-to-left text; in text without any they only reorder what is shown.
-    expect(readableText('refund \u200F100\u200F-\u200F200\u200F now', 'reason', 500)).toBe('refund 100-200 now');
-    expect(readableText('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200', 'reason', 500)).toBe('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200');
-    // Only a right-to-left letter keeps them; a digit of those scripts does not, and other signs of theirs
-    // (a byte-order mark, a point, a tatweel, an abbreviation mark, a modifier letter, an unassigned code point)
-    // without a letter reorder the text themselves: refused.
-    expect(readableText('refund \u200F100\u200F-\u200F200\u200F now \u0661', 'reason', 500)).toBe('refund 100-200 now \u0661');
-    for (const sign of ['\uFEFF', '\u05B0', '\u0640', '\u070F', '\u07FA', '\u05FF', '\u{1E8D7}']) {
-      expect(refused(() => readableText(`refund ${sign}100${sign}-${sign}200${sign} now`, 'reason', 500)), JSON.stringify(sign)).toBe('BAD_USER_INPUT');
-    }
-    // Letters of the historic right-to-left scripts count as letters.
-    expect(readableText('\u{10A10}\u{10A11} \u200F100', 'note', 500)).toBe('\u{10A10}\u{10A11} \u200F100');
     // What is left after the drop is checked: no run of invisible characters hides behind it.
     expect(refused(() => readableText('ok\u200B\u2066\u200C\u2069\u200B', 'note', 500))).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps direction formatting in right-to-left text, where it places numbers and Latin words as their writer saw them', () => {
+    const phoneInHebrew = '\u05D4\u05EA\u05E7\u05E9\u05E8 \u2066+1 (555) 123-4567\u2069 \u05EA\u05D5\u05D3\u05D4';
+    expect(readableText(phoneInHebrew, 'note', 500)).toBe(phoneInHebrew);
+    expect(readableText('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200', 'reason', 500)).toBe('\u05E9\u05DC\u05D5\u05DD!\u200F 100-200');
+    expect(readableText('\u202A\u05E9\u05DC\u05D5\u05DD\u202C and \u2067\u05E2\u05D5\u05DC\u05DD\u2069', 'note', 500)).toBe('\u202A\u05E9\u05DC\u05D5\u05DD\u202C and \u2067\u05E2\u05D5\u05DC\u05DD\u2069');
+    // One left open (or closed twice) would spill into what the page shows after it: the embeddings and isolates go.
+    expect(readableText('\u05E9\u05DC\u05D5\u05DD \u2067abc \u200F', 'note', 500)).toBe('\u05E9\u05DC\u05D5\u05DD abc \u200F');
+    // Letters of the historic right-to-left scripts count.
+    expect(readableText('\u{10A10}\u{10A11} \u200F100', 'note', 500)).toBe('\u{10A10}\u{10A11} \u200F100');
+  });
+
+  it('refuses signs of a right-to-left script without a letter of one, which reorder the text by themselves', () => {
+    // A byte-order mark, a point, a tatweel, an abbreviation mark, a modifier letter, unassigned code points,
+    // and the digits that are right-to-left or Arabic (N'Ko, Adlam, Hanifi Rohingya, Arabic-Indic).
+    for (const sign of ['\uFEFF', '\u05B0', '\u0640', '\u070F', '\u07FA', '\u05FF', '\u{1E8D7}', '\u07C1', '\u{1E951}', '\u{10D31}', '\u0661']) {
+      expect(refused(() => readableText(`refund ${sign}100${sign}-${sign}200${sign} now`, 'reason', 500)), JSON.stringify(sign)).toBe('BAD_USER_INPUT');
+    }
+    // Persian digits take the direction of what is around them.
+    expect(readableText('order \u06F1\u06F2\u06F3 please', 'note', 500)).toBe('order \u06F1\u06F2\u06F3 please');
+  });
+
+  it('refuses runs of any characters shown as nothing, unassigned ones and invisible vowels included', () => {
+    for (const run of ['\u{E0080}\u{E0081}\u{E0082}', '\u17B4\u17B5\u17B4', '\uFE01\uFE02\u17B4', '\u2065\uFFF0\uFFF1']) {
+      expect(refused(() => readableText(`ok${run} fine`, 'note', 500)), JSON.stringify(run)).toBe('BAD_USER_INPUT');
+    }
   });
 
   it('keeps what people write: accents, scripts that join, emoji sequences', () => {

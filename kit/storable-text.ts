@@ -78,7 +78,8 @@ const DIRECTION_CONTROLS = '\u202A-\u202E\u2066-\u2069';
 const INVISIBLE = '\u00AD\u034F\u115F\u1160\u180E\u200B\u2060-\u2064\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E007F}';
 /** The flags of England, Scotland and Wales: the only tag characters that mean something to a reader. */
 const SUBDIVISION_FLAGS = /\u{1F3F4}\u{E0067}\u{E0062}(?:\u{E0065}\u{E006E}\u{E0067}|\u{E0073}\u{E0063}\u{E0074}|\u{E0077}\u{E006C}\u{E0073})\u{E007F}/gu;
-const hiddenInText = new RegExp(`[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F${DIRECTION_CONTROLS}]`, 'u');
+/** In a text people read: control characters (tab and line breaks aside) and the direction overrides (embeddings and isolates: withoutDirectionFormatting). */
+const hiddenInText = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202D\u202E]/u;
 /** In one line also line breaks of every kind: control characters and the line and paragraph separators (U+2028, U+2029). */
 const hiddenInLinePattern = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}${INVISIBLE}]`, 'u');
 const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(SUBDIVISION_FLAGS, ''));
@@ -105,10 +106,9 @@ export function cutTo(text: string, max: number): string {
  * most `max` characters, and without control characters (tab and line breaks aside), the
  * direction overrides that make text read differently than it is stored, or what carries text
  * along unseen: tag characters (the flags of England, Scotland and Wales aside) and runs of
- * invisible characters. Direction embeddings and isolates, which phones put around a pasted
- * number or name, are dropped rather than refused: kept, they could reorder what a reader sees
- * ("no refund" shown for "refund no") or carry bytes unseen; dropped, the characters read in the
- * order they were written. So are direction marks in text without right-to-left letters.
+ * invisible characters. Direction formatting (marks, embeddings, isolates, which phones put
+ * around a pasted number or name) is kept in right-to-left text and dropped elsewhere
+ * (withoutDirectionFormatting).
  */
 export function readableText(value: string, field: string, max: number): string {
   const text = withoutDirectionFormatting(value, field);
@@ -128,22 +128,40 @@ const DIRECTION_MARKS = /[\u200E\u200F\u061C]/g;
 const RTL_BLOCKS = '\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}';
 /** A letter of those blocks: not a modifier letter (the tatweel), a point, a digit, a format character or an unassigned code point. */
 const RIGHT_TO_LEFT_LETTER = new RegExp(`(?=[\\p{Lu}\\p{Ll}\\p{Lt}\\p{Lo}])[${RTL_BLOCKS}]`, 'u');
-/** Anything of those blocks but a digit: without a right-to-left letter, such a sign only reorders what is shown. */
-const RIGHT_TO_LEFT_SIGN = new RegExp(`(?!\\p{Nd})[${RTL_BLOCKS}]`, 'u');
+/**
+ * Anything of those blocks but the extended Arabic-Indic (Persian) digits, which take the direction
+ * of what is around them: without a right-to-left letter such a sign only reorders what is shown
+ * (one N'Ko digit showed "100 - 200" as "200 - 100"; Arabic-Indic digits in a list reverse it).
+ */
+const RIGHT_TO_LEFT_SIGN = new RegExp(`(?![\\u06F0-\\u06F9])[${RTL_BLOCKS}]`, 'u');
 
 /**
- * `value`, trimmed, without direction embeddings and isolates, and, when it has no right-to-left
- * letter, without direction marks: there they place nothing a reader needs, and only reorder what
- * is shown ("refund 100-200" written with marks showed as "refund 200-100"). BAD_USER_INPUT for
- * text that holds, without any right-to-left letter, another sign of those scripts (a tatweel, a
- * Syriac abbreviation mark, an unassigned code point of their blocks): it reorders the text too.
+ * `value`, trimmed, with direction formatting only where it serves a reader:
+ * - in text with a right-to-left letter, marks, embeddings and isolates place its numbers and
+ *   Latin words where its writer saw them (a phone number in Hebrew reads backwards without its
+ *   isolates): kept, with embeddings and isolates only if each one opened is closed;
+ * - in text without one, none of them places anything; they only reorder what is shown ("refund
+ *   100-200" showed as "refund 200-100"; an isolate shows "refund no" as "no refund"): dropped.
+ *   There, any other sign of the right-to-left scripts reorders the text by itself: BAD_USER_INPUT.
  */
 function withoutDirectionFormatting(value: string, field: string): string {
-  const text = value.replace(DIRECTION_FORMATTING, '').trim();
-  const unmarked = text.replace(DIRECTION_MARKS, '');
-  if (RIGHT_TO_LEFT_LETTER.test(unmarked)) return text;
-  if (RIGHT_TO_LEFT_SIGN.test(unmarked)) throw badInput(`${field} holds signs of a right-to-left script but no letter of one; they would show it in another order`, field);
-  return unmarked.trim();
+  const text = value.trim();
+  const plain = text.replace(DIRECTION_FORMATTING, '').replace(DIRECTION_MARKS, '');
+  if (RIGHT_TO_LEFT_LETTER.test(plain)) return balancedDirections(text) ? text : text.replace(DIRECTION_FORMATTING, '').trim();
+  if (RIGHT_TO_LEFT_SIGN.test(plain)) throw badInput(`${field} holds signs of a right-to-left script but no letter of one; they would show it in another order`, field);
+  return plain.trim();
+}
+
+/** Whether every embedding (U+202A, U+202B) is closed by U+202C and every isolate (U+2066-U+2068) by U+2069, nested. */
+function balancedDirections(text: string): boolean {
+  const open: string[] = [];
+  for (const character of text) {
+    if (character === '\u202A' || character === '\u202B') open.push('embedding');
+    else if (character >= '\u2066' && character <= '\u2068') open.push('isolate');
+    else if (character === '\u202C' && open.pop() !== 'embedding') return false;
+    else if (character === '\u2069' && open.pop() !== 'isolate') return false;
+  }
+  return open.length === 0;
 }
 /** Variation selectors: one after a character picks its look (an emoji's, a CJK ideograph's); many in a row carry bytes unseen. */
 const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}';
@@ -152,13 +170,14 @@ const VARIATION_SELECTORS = '\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}
  * unassigned code points, the Braille blank, and the invisible characters above. Text of only
  * these reads as empty.
  */
-const unseen = new RegExp(`[\\p{Cf}\\p{Mn}\\p{Me}\\p{Z}\\p{Cc}\\p{Cn}\\u2800${INVISIBLE}${VARIATION_SELECTORS}]`, 'gu');
+const unseen = new RegExp(`[\\p{Cf}\\p{DI}\\p{Mn}\\p{Me}\\p{Z}\\p{Cc}\\p{Cn}\\u2800${INVISIBLE}${VARIATION_SELECTORS}]`, 'gu');
 /**
- * Three or more invisible characters in a row: no script or emoji needs them (an emoji sequence
- * has at most a variation selector and a joiner together), and they can encode text a reader
- * never sees.
+ * Three or more invisible characters in a row (format characters, and every code point Unicode
+ * says to show as nothing: \p{DI}, unassigned ones included): no script or emoji needs them (an
+ * emoji sequence has at most a variation selector and a joiner together), and they can encode text
+ * a reader never sees.
  */
-const hiddenRun = new RegExp(`[\\p{Cf}${INVISIBLE}${VARIATION_SELECTORS}]{3,}`, 'u');
+const hiddenRun = new RegExp(`[\\p{Cf}\\p{DI}${INVISIBLE}${VARIATION_SELECTORS}]{3,}`, 'u');
 
 /**
  * One line people read on a screen or a parcel's label (a name, a line of an address, an email):
