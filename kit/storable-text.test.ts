@@ -28,6 +28,16 @@ describe('one line people read', () => {
     }
     expect(() => refuseHiddenInLine('\u200B', 'address.name')).toThrow('name must not contain line breaks, control characters (tabs), direction overrides or invisible characters');
   });
+
+  it('refuses right-to-left marks and signs in a line without right-to-left letters, which would print its numbers in another order', () => {
+    for (const line of ['Flat \u200F100\u200F-\u200F200\u200F Main St', 'Flat \u061C100-200', 'Flat \u07C0 100-200', 'Unit \u0661\u0660-\u0662\u0660']) {
+      expect(refused(() => refuseHiddenInLine(line, 'address.line1')), JSON.stringify(line)).toBe('BAD_USER_INPUT');
+    }
+    // With a right-to-left letter, marks place what the writer meant; a left-to-right mark in Latin changes nothing.
+    for (const line of ['\u05E8\u05D7\u05D5\u05D1 \u05D4\u05E8\u05E6\u05DC 12\u200F', 'Apt 5\u200E B']) {
+      expect(refused(() => refuseHiddenInLine(line, 'address.line1')), JSON.stringify(line)).toBe('accepted');
+    }
+  });
 });
 
 describe('a line with a length', () => {

@@ -183,11 +183,18 @@ const hiddenRun = new RegExp(`[\\p{Cf}\\p{DI}${INVISIBLE}${VARIATION_SELECTORS}]
  * One line people read on a screen or a parcel's label (a name, a line of an address, an email):
  * BAD_USER_INPUT naming `field` when it holds a line break of any kind, another control
  * character (a tab), a direction override or an invisible character, which would print as
- * something else than what was checked, or make it look like another.
+ * something else than what was checked, or make it look like another; or, without a
+ * right-to-left letter, a right-to-left mark or another sign of those scripts, which would print
+ * its numbers in another order ("Flat 100-200" as "Flat 200-100").
  */
 export function refuseHiddenInLine(value: string, field: string, name = field.split('.').at(-1)!): void {
   if (hasHiddenInLine(value)) throw badInput(`${name} must not contain line breaks, control characters (tabs), direction overrides or invisible characters`, field);
+  if (!RIGHT_TO_LEFT_LETTER.test(value) && (RIGHT_TO_LEFT_MARKS.test(value) || RIGHT_TO_LEFT_SIGN.test(value))) {
+    throw badInput(`${name} holds right-to-left marks or signs but no right-to-left letter; it would print in another order`, field);
+  }
 }
+/** The right-to-left mark and the Arabic letter mark (a left-to-right mark in left-to-right text changes nothing). */
+const RIGHT_TO_LEFT_MARKS = /[\u200F\u061C]/;
 
 /** A line people read (a name, a title), trimmed: 1 to `max` characters and passing refuseHiddenInLine; BAD_USER_INPUT naming `field` otherwise. */
 export function checkedLine(value: string, field: string, max: number): string {

@@ -44,8 +44,9 @@ export type Address = {
 
 /**
  * Lines and city up to 200 characters, a postal code up to 20, each one line: no line breaks of
- * any kind, tabs, other control characters, text-direction overrides or invisible characters (they
- * print on labels). Country an
+ * any kind, tabs, other control characters, text-direction overrides or invisible characters, nor,
+ * in a line without right-to-left letters, right-to-left marks or signs (they print on labels, and
+ * would print it in another order). Country an
  * existing ISO 3166-1 alpha-2 code (any case: stored in upper case). Anything else is BAD_USER_INPUT.
  */
 export type AddressInput = {
