@@ -170,6 +170,19 @@ export class SequencedLog<T extends SequencedEntry> {
     return seq;
   }
 
+  /**
+   * Entries numbered `from` to `to` that exist and match `filter`, in order: one request per
+   * segment, one after the other. For a reader far behind: a segment read whole costs a few
+   * lookups' worth, where `read` asks once per entry (and stops at the first number not written).
+   */
+  async findBetween(from: number, to: number, filter: Filter<T> = {}): Promise<T[]> {
+    const found: T[] = [];
+    for (let seq = Math.max(from, 1); seq <= to; seq = (Math.floor((seq - 1) / SEGMENT_SIZE) + 1) * SEGMENT_SIZE + 1) {
+      found.push(...((await this.segment(seq).find({ ...filter, seq: { $gte: from, $lte: to } } as Filter<T>).toArray()) as T[]));
+    }
+    return found.sort((a, b) => a.seq - b.seq);
+  }
+
   /** Up to `max` consecutive entries after `after`, no further than `until`. */
   async read(after: number, max: number, until: number): Promise<T[]> {
     const entries: T[] = [];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
 import { EventLog, type EventLogOptions } from '../subgraphs/tracking/event-log.ts';
 import { TrackingStore, type EventDoc, type TransitionDoc } from '../subgraphs/tracking/store.ts';
 import { silentLogger, TestDatabases } from './harness.ts';
@@ -33,6 +34,14 @@ async function withLogs(count: number, options: Partial<EventLogOptions>, use: (
     for (const log of logs) await log.stop();
   }
 }
+
+/** Database requests of this process while `counted` is set (the log's own polls included). */
+let requests = 0;
+let counted = false;
+onMongoCommand(() => {
+  if (counted) requests++;
+  return undefined;
+});
 
 async function take(iterator: AsyncIterator<EventDoc>, count: number): Promise<EventDoc[]> {
   const taken: EventDoc[] = [];
@@ -304,6 +313,77 @@ describe("tracking's event log", () => {
       expect((await take(o3, 1)).map((e) => [e.seq, e.to])).toEqual([[13, 'CHARGING']]);
       await o3.return!();
       await quiet.return!(); // returns at once though nothing ever came for it
+    } finally {
+      await log.stop();
+    }
+  });
+
+  it("resumes a follower of one order from far back with that order's entries, without reading everyone else's", async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 5, takeOverAfterMs: 100, logger: silentLogger });
+    await log.start();
+    try {
+      // 1,200 entries over three segments: o7's three moves at the start, in the middle and near the end.
+      const moves = ['PLACED', 'CHARGING', 'CHARGED'];
+      const ofO7 = (i: number): TransitionDoc => ({ ...transition(7), _id: `ORDER:o7:${i}`, from: i === 0 ? null : moves[i - 1]!, to: moves[i]! });
+      for (let batch = 0; batch < 12; batch++) {
+        const others = Array.from({ length: 99 }, (_, n) => transition(1_000 + batch * 100 + n));
+        await log.record(batch % 5 === 0 ? [ofO7(batch / 5), ...others] : [...others, transition(5_000 + batch)]);
+      }
+      const expected = [1, 501, 1001];
+      const resume = async () => {
+        const follower = log.follow(0, (e) => e.orderId === 'o7', 'o7');
+        requests = 0;
+        counted = true;
+        const events = await take(follower, 3);
+        counted = false;
+        await follower.return!();
+        return { seqs: events.map((e) => e.seq), tos: events.map((e) => e.to), requests };
+      };
+
+      // Found by the order: its transitions, their marks and its entries, not 1,200 lookups.
+      const fromMarks = await resume();
+      expect(fromMarks.seqs).toEqual(expected);
+      expect(fromMarks.tos).toEqual(moves);
+      expect(fromMarks.requests).toBeLessThan(20);
+
+      // Moved to the warehouse, whose copies keep their entries' numbers.
+      await store.moveToWarehouse(await store.recent('o7'));
+      expect(await store.recent('o7')).toEqual([]);
+      const archived = await resume();
+      expect(archived.seqs).toEqual(expected);
+      expect(archived.requests).toBeLessThan(20);
+
+      // A transition whose number is not known (archived before copies kept it): the log is
+      // searched for the order, a segment a request.
+      await store.warehouse.updateOne({ _id: 'ORDER:o7:1' }, { $unset: { eventSeq: '' } });
+      const searched = await resume();
+      expect(searched.seqs).toEqual(expected);
+      expect(searched.tos).toEqual(moves);
+      expect(searched.requests).toBeLessThan(20);
+    } finally {
+      await log.stop();
+    }
+  });
+
+  it('resumes a follower of every order from far back a segment of the log a request', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 5, takeOverAfterMs: 100, logger: silentLogger });
+    await log.start();
+    try {
+      for (let batch = 0; batch < 6; batch++) await log.record(Array.from({ length: 100 }, (_, n) => transition(batch * 100 + n)));
+      const follower = log.follow(0, () => true);
+      requests = 0;
+      counted = true;
+      const events = await take(follower, 600);
+      counted = false;
+      await follower.return!();
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 600 }, (_, n) => n + 1));
+      expect(requests).toBeLessThan(30);
     } finally {
       await log.stop();
     }

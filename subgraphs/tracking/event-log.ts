@@ -371,41 +371,60 @@ export class EventLog {
   }
 
   private assertKept(from: number): void {
-    if (from < this.floor) {
-      throw clientError(ErrorCode.CURSOR_EXPIRED, 'Events that old are no longer kept; read the order\'s history and subscribe after its newest cursor.');
-    }
+    if (from < this.floor) throw expired();
   }
 
-  /** Entries from `from` on, up to `max` and no further than what this process has read. */
+  /**
+   * Entries from `from` on, up to `max` and no further than what this process has read: from
+   * memory, or, for a subscriber resuming from further back than memory holds, up to where memory
+   * starts from the database, a segment of the log a request.
+   */
   async read(from: number, max: number): Promise<{ events: EventDoc[]; through: number }> {
     this.assertKept(from);
     const to = Math.min(this.readHead, from + max - 1);
+    if (from < this.oldestKept) {
+      const through = Math.min(to, this.oldestKept - 1);
+      const stored = await this.store.eventsBetween(from, through);
+      // Every entry up to the head exists: one missing was dropped with its segment meanwhile.
+      if (stored.length < through - from + 1) throw expired();
+      return { events: stored, through };
+    }
     const events: EventDoc[] = [];
     for (let seq = from; seq <= to; seq++) {
       const kept = this.recent.get(seq);
-      if (kept) events.push(kept);
-      else if (kept === undefined) {
-        // Older than what is kept in memory: a subscriber resuming from far back.
-        const stored = await this.store.eventAt(seq);
-        if (!stored) {
-          throw clientError(ErrorCode.CURSOR_EXPIRED, 'Events that old are no longer kept; read the order\'s history and subscribe after its newest cursor.');
-        }
-        events.push(stored);
-      }
+      if (kept) events.push(kept); // null: a repeat of a transition given already
     }
     return { events, through: to };
   }
 
   /**
    * One order's entries from `from` on, up to the head: from the per-order index when all of
-   * them are still kept in memory (without looking at anyone else's), else as `read` does.
+   * them are still kept in memory (without looking at anyone else's). From further back than
+   * memory holds, the order's own entries are found by the order (its transitions and their
+   * marks), not by walking everyone's: what resuming costs, and how long it takes, no longer
+   * grows with how many other orders were recorded since the cursor (which told a follower the
+   * business's volume). Only when one of its transitions has no known event is the log searched
+   * for the order, a segment a request.
    */
   async readOrder(orderId: string, from: number): Promise<{ events: EventDoc[]; through: number }> {
     this.assertKept(from);
-    if (from < this.oldestKept) return this.read(from, 200);
+    if (from < this.oldestKept) {
+      const through = this.oldestKept - 1;
+      return { events: await this.storedOfOrder(orderId, from, through), through };
+    }
     const seqs = this.seqsByOrder.get(orderId) ?? [];
     const events = seqs.filter((seq) => seq >= from).flatMap((seq) => this.recent.get(seq) ?? []);
     return { events, through: this.readHead };
+  }
+
+  /** An order's entries `from` to `through` in the database, each transition once, in order. */
+  private async storedOfOrder(orderId: string, from: number, through: number): Promise<EventDoc[]> {
+    const seqs = await this.store.eventSeqsOfOrder(orderId);
+    if (seqs === null) return onePerTransition(await this.store.eventsBetween(from, through, { orderId }));
+    const wanted = seqs.filter((seq) => seq >= from && seq <= through).sort((a, b) => a - b);
+    const events = await Promise.all(wanted.map((seq) => this.store.eventAt(seq)));
+    if (events.includes(null)) throw expired(); // dropped with its segment meanwhile
+    return events as EventDoc[];
   }
 
   /** Resolves when an entry after `seq` has been read (of `orderId` only, if given), or the log stops. */
@@ -470,7 +489,7 @@ class Follower implements AsyncIterableIterator<EventDoc> {
       const event = this.buffered.shift();
       if (event) return { value: event, done: false };
       if (this.position < this.log.head) {
-        const { events, through } = this.orderId ? await this.log.readOrder(this.orderId, this.position + 1) : await this.log.read(this.position + 1, 200);
+        const { events, through } = this.orderId ? await this.log.readOrder(this.orderId, this.position + 1) : await this.log.read(this.position + 1, 500);
         this.position = through;
         this.buffered.push(...events.filter(this.filter));
         continue;
@@ -489,6 +508,14 @@ class Follower implements AsyncIterableIterator<EventDoc> {
     this.waiting?.cancel();
     return { value: undefined, done: true };
   }
+}
+
+const expired = () => clientError(ErrorCode.CURSOR_EXPIRED, "Events that old are no longer kept; read the order's history and subscribe after its newest cursor.");
+
+/** The first entry of each transition: one appended twice (its recording interrupted between event and mark) is given once. */
+function onePerTransition(events: readonly EventDoc[]): EventDoc[] {
+  const seen = new Set<string>();
+  return events.filter((event) => !seen.has(event.transitionId) && seen.add(event.transitionId));
 }
 
 /** A delivery naming one transition twice is taken as naming it once, as first given. */

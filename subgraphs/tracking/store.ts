@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
-import { findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
+import type { Collection, Db, Filter } from 'mongodb';
+import { findByIds, findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
 
@@ -22,6 +22,8 @@ export interface TransitionDoc {
   recordedAt?: Date;
   /** Which call stored it (a random id), so that a call whose batch failed part-way knows its own. */
   recordedBy?: string;
+  /** In the warehouse: the number of its event in the log, from its mark, which the move deletes. */
+  eventSeq?: number;
 }
 
 /**
@@ -157,14 +159,30 @@ export class TrackingStore {
     return this.events.at(seq);
   }
 
-  /** Entries `from` to `to` that exist, in order (for inspection and tests). */
-  async eventsBetween(from: number, to: number): Promise<EventDoc[]> {
-    const events: EventDoc[] = [];
-    for (let seq = from; seq <= to; seq++) {
-      const event = await this.eventAt(seq);
-      if (event) events.push(event);
-    }
-    return events;
+  /** Entries `from` to `to` that exist (and match `filter`), in order: one request per segment of the log. */
+  eventsBetween(from: number, to: number, filter: Filter<EventDoc> = {}): Promise<EventDoc[]> {
+    return this.events.findBetween(from, to, filter);
+  }
+
+  /**
+   * Where each event of an order's transitions is in the log, read by the order rather than by
+   * walking the log: the order's transitions here and in the warehouse (index lookups), then the
+   * marks of those still here. An order's follower resuming from far back then reads its own
+   * entries only, however many others the log holds. Null when one of its transitions has no known
+   * event (not appended yet, its mark not written, or moved to the warehouse before copies kept
+   * their number): the caller must then search the log.
+   */
+  async eventSeqsOfOrder(orderId: string): Promise<number[] | null> {
+    // One after the other: a move copies to the warehouse before it deletes here, so a transition
+    // the first read misses because it moved meanwhile, the second finds.
+    const here = await this.transitions.find({ orderId }, { projection: { _id: 1 } }).toArray();
+    const archived = await this.warehouse.find({ orderId }, { projection: { _id: 1, eventSeq: 1 } }).toArray();
+    const seqs = new Map<string, number | null>(archived.map((doc) => [doc._id, doc.eventSeq ?? null]));
+    const unplaced = here.map((doc) => doc._id).filter((id) => seqs.get(id) == null);
+    for (const id of unplaced) seqs.set(id, null);
+    for (const mark of await findByIds(this.appended, unplaced)) seqs.set(mark._id, mark.seq);
+    const found = [...seqs.values()];
+    return found.every((seq) => seq !== null) ? (found as number[]) : null;
   }
 
   /** Drops whole segments whose entries all come before `seq`; returns how many. */
@@ -215,7 +233,11 @@ export class TrackingStore {
    */
   async moveToWarehouse(transitions: readonly TransitionDoc[]): Promise<void> {
     if (transitions.length === 0) return;
-    await insertIgnoringDuplicates(this.warehouse, transitions); // some copied by an earlier, interrupted move
+    // The copies keep their events' numbers, which the marks deleted below held: a follower of the
+    // order resuming from far back still finds its entries without walking the log.
+    const seqs = new Map((await findByIds(this.appended, transitions.map((doc) => doc._id))).map((mark) => [mark._id, mark.seq]));
+    const copies = transitions.map((doc) => (seqs.has(doc._id) ? { ...doc, eventSeq: seqs.get(doc._id)! } : doc));
+    await insertIgnoringDuplicates(this.warehouse, copies); // some copied by an earlier, interrupted move
     const byOrder = new Map<string | null, string[]>();
     for (const doc of transitions) byOrder.set(doc.orderId, [...(byOrder.get(doc.orderId) ?? []), doc._id]);
     await Promise.all([...byOrder].map(([orderId, ids]) => this.transitions.deleteMany({ orderId, _id: { $in: ids } })));
