@@ -115,6 +115,48 @@ describe('tracking', () => {
     expect(await archiveFulfilled(store, 0)).not.toContain(id); // nothing left to move
   });
 
+  it('answers the whole history of an order read while it moves to the warehouse', async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+    const before = await eventually(() => history(id), (o) => o.history.length === 10 && o.status === 'SHIPPED', 20_000);
+    const store = system.services.tracking.store;
+    // The worst interleaving, forced: the history's read of the warehouse runs before the move
+    // copies the order there, its read of the tracking store after the move deleted it here.
+    const names = (filter: unknown) => {
+      const orderId = (filter as { orderId?: unknown } | undefined)?.orderId;
+      return orderId === id || (orderId as { $in?: unknown[] } | undefined)?.$in?.includes(id) === true;
+    };
+    let moved!: () => void;
+    const moveDone = new Promise<void>((resolve) => (moved = resolve));
+    const [trackingFind, warehouseFind] = [store.transitions.find, store.warehouse.find];
+    let [trackingHeld, warehouseHeld] = [false, false];
+    store.transitions.find = function (this: typeof store.transitions, ...args: Parameters<typeof trackingFind>) {
+      if (trackingHeld || !names(args[0])) return trackingFind.apply(this, args);
+      trackingHeld = true;
+      return { toArray: async () => (await moveDone, trackingFind.apply(this, args).toArray()) };
+    } as never;
+    store.warehouse.find = function (this: typeof store.warehouse, ...args: Parameters<typeof warehouseFind>) {
+      if (warehouseHeld || !names(args[0])) return warehouseFind.apply(this, args);
+      warehouseHeld = true;
+      return {
+        toArray: async () => {
+          const found = await warehouseFind.apply(this, args).toArray();
+          await archiveFulfilled(store, 0);
+          moved();
+          return found;
+        },
+      };
+    } as never;
+    try {
+      const during = await history(id);
+      expect([trackingHeld, warehouseHeld]).toEqual([true, true]);
+      expect(await store.transitions.countDocuments({ orderId: id })).toBe(0); // it did move in between
+      expect(during.history).toEqual(before.history);
+    } finally {
+      delete (store.transitions as { find?: unknown }).find;
+      delete (store.warehouse as { find?: unknown }).find;
+    }
+  });
+
   it('keeps the history of an order still moving in the tracking store', async () => {
     await system.stopWorkers('shipping');
     try {

@@ -213,7 +213,13 @@ export class TrackingStore {
   /** Wherever the rows are: the tracking store, the warehouse, or (mid-move) both, each once. */
   async forOrders(orderIds: readonly string[]): Promise<TransitionDoc[]> {
     if (orderIds.length === 0) return [];
-    return merged(await Promise.all([findWhereIn(this.transitions, 'orderId', orderIds), findWhereIn(this.warehouse, 'orderId', orderIds)]));
+    const [here, archived] = await Promise.all([findWhereIn(this.transitions, 'orderId', orderIds), findWhereIn(this.warehouse, 'orderId', orderIds)]);
+    // Read at once, the two can both miss an order moving to the warehouse: there, before its copies
+    // went in; here, after its rows were deleted (a move copies before it deletes, the rows of an
+    // order in one request). An order with nothing here is read from the warehouse again, after.
+    const found = new Set(here.map((doc) => doc.orderId));
+    const absent = orderIds.filter((id) => !found.has(id));
+    return merged([here, archived, absent.length > 0 ? await findWhereIn(this.warehouse, 'orderId', absent) : []]);
   }
 
   async forElement(elementId: string): Promise<TransitionDoc[]> {
