@@ -349,9 +349,18 @@ describe("tracking's event log", () => {
       expect(fromMarks.tos).toEqual(moves);
       expect(fromMarks.requests).toBeLessThan(20);
 
-      // Moved to the warehouse, whose copies keep their entries' numbers.
+      // Marks written before they named their order are found by their transitions' ids.
+      const marks = db.collection('appended');
+      expect(await marks.countDocuments({ orderId: 'o7' })).toBe(3);
+      await marks.updateMany({ orderId: 'o7' }, { $unset: { orderId: '' } });
+      const olderMarks = await resume();
+      expect(olderMarks.seqs).toEqual(expected);
+      expect(olderMarks.requests).toBeLessThan(20);
+
+      // Moved to the warehouse, whose copies keep their entries' numbers; the marks go.
       await store.moveToWarehouse(await store.recent('o7'));
       expect(await store.recent('o7')).toEqual([]);
+      expect(await marks.countDocuments({ _id: { $in: ['ORDER:o7:0', 'ORDER:o7:1', 'ORDER:o7:2'] } })).toBe(0);
       const archived = await resume();
       expect(archived.seqs).toEqual(expected);
       expect(archived.requests).toBeLessThan(20);

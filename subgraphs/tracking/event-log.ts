@@ -261,7 +261,7 @@ export class EventLog {
     // A head or a mark left behind is harmless (readers walk past the head; a redelivery finds the
     // event by its entry, appendedByOther, or appends it again, which readers skip as a repeat).
     await this.store.advanceHead(last).catch(() => {});
-    await this.store.markAppended(docs.map((doc, i) => ({ transitionId: doc._id, seq: seqs[i]! }))).catch(() => {});
+    await this.store.markAppended(docs.map((doc, i) => ({ transitionId: doc._id, seq: seqs[i]!, orderId: doc.orderId }))).catch(() => {});
     return seqs;
   }
 

@@ -59,16 +59,17 @@ export class TrackingStore {
    */
   private readonly events: SequencedLog<EventDoc>;
   /**
-   * Which transitions have their event, by transition id. A separate insert rather than an
-   * update of the transition: FerretDB updates by finding first, which scans the collection.
+   * Which transitions have their event, by transition id, with the order they are about (marks
+   * written before that was kept have none). A separate insert rather than an update of the
+   * transition: one insert for a whole group, where each update is a request of its own.
    */
-  private readonly appended: Collection<{ _id: string; seq: number }>;
+  private readonly appended: Collection<Mark>;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
     this.events = new SequencedLog<EventDoc>(db, 'events', { headCollection: 'event_head' });
-    this.appended = db.collection<{ _id: string; seq: number }>('appended');
+    this.appended = db.collection<Mark>('appended');
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
 
@@ -76,6 +77,7 @@ export class TrackingStore {
     await this.transitions.createIndex({ orderId: 1, at: 1 }, { name: 'by_order' });
     await this.transitions.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
     await this.transitions.createIndex({ at: 1 }, { name: 'by_time' });
+    await this.appended.createIndex({ orderId: 1 }, { name: 'by_order' });
     await this.warehouse.createIndex({ orderId: 1, at: 1 }, { name: 'by_order' });
     await this.warehouse.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
   }
@@ -146,12 +148,20 @@ export class TrackingStore {
   }
 
   /** Records which entry holds each transition's event, in one request; one recorded already stays as it is. */
-  async markAppended(marks: readonly { transitionId: string; seq: number }[]): Promise<void> {
+  async markAppended(marks: readonly { transitionId: string; seq: number; orderId: string | null }[]): Promise<void> {
     if (marks.length === 0) return;
     await insertIgnoringDuplicates(
       this.appended,
-      marks.map(({ transitionId, seq }) => ({ _id: transitionId, seq })),
+      marks.map(({ transitionId, seq, orderId }) => ({ _id: transitionId, seq, ...(orderId ? { orderId } : {}) })),
     );
+  }
+
+  /** The marks of these transitions of one order: by the order (one index lookup), then by id for those not found so (older marks, which name no order). */
+  private async marksOf(orderId: string | null, transitionIds: readonly string[]): Promise<Mark[]> {
+    const wanted = new Set(transitionIds);
+    const byOrder = orderId === null ? [] : (await this.appended.find({ orderId }).toArray()).filter((mark) => wanted.has(mark._id));
+    const found = new Set(byOrder.map((mark) => mark._id));
+    return [...byOrder, ...(await findByIds(this.appended, transitionIds.filter((id) => !found.has(id))))];
   }
 
   /** Log entry `seq`, if written. */
@@ -166,8 +176,8 @@ export class TrackingStore {
 
   /**
    * Where each event of an order's transitions is in the log, read by the order rather than by
-   * walking the log: the order's transitions here and in the warehouse (index lookups), then the
-   * marks of those still here. An order's follower resuming from far back then reads its own
+   * walking the log: the order's transitions here and in the warehouse, then the marks of those
+   * still here (index lookups by the order). An order's follower resuming from far back then reads its own
    * entries only, however many others the log holds. Null when one of its transitions has no known
    * event (not appended yet, its mark not written, or moved to the warehouse before copies kept
    * their number): the caller must then search the log.
@@ -180,7 +190,7 @@ export class TrackingStore {
     const seqs = new Map<string, number | null>(archived.map((doc) => [doc._id, doc.eventSeq ?? null]));
     const unplaced = here.map((doc) => doc._id).filter((id) => seqs.get(id) == null);
     for (const id of unplaced) seqs.set(id, null);
-    for (const mark of await findByIds(this.appended, unplaced)) seqs.set(mark._id, mark.seq);
+    for (const mark of await this.marksOf(orderId, unplaced)) seqs.set(mark._id, mark.seq);
     const found = [...seqs.values()];
     return found.every((seq) => seq !== null) ? (found as number[]) : null;
   }
@@ -239,16 +249,20 @@ export class TrackingStore {
    */
   async moveToWarehouse(transitions: readonly TransitionDoc[]): Promise<void> {
     if (transitions.length === 0) return;
-    // The copies keep their events' numbers, which the marks deleted below held: a follower of the
-    // order resuming from far back still finds its entries without walking the log.
-    const seqs = new Map((await findByIds(this.appended, transitions.map((doc) => doc._id))).map((mark) => [mark._id, mark.seq]));
-    const copies = transitions.map((doc) => (seqs.has(doc._id) ? { ...doc, eventSeq: seqs.get(doc._id)! } : doc));
-    await insertIgnoringDuplicates(this.warehouse, copies); // some copied by an earlier, interrupted move
     const byOrder = new Map<string | null, string[]>();
     for (const doc of transitions) byOrder.set(doc.orderId, [...(byOrder.get(doc.orderId) ?? []), doc._id]);
+    const marks = (await Promise.all([...byOrder].map(([orderId, ids]) => this.marksOf(orderId, ids)))).flat();
+    // The copies keep their events' numbers, which the marks deleted below held: a follower of the
+    // order resuming from far back still finds its entries without walking the log.
+    const seqs = new Map(marks.map((mark) => [mark._id, mark.seq]));
+    const copies = transitions.map((doc) => (seqs.has(doc._id) ? { ...doc, eventSeq: seqs.get(doc._id)! } : doc));
+    await insertIgnoringDuplicates(this.warehouse, copies); // some copied by an earlier, interrupted move
     await Promise.all([...byOrder].map(([orderId, ids]) => this.transitions.deleteMany({ orderId, _id: { $in: ids } })));
-    // The marks have no order to look them up by, and `$in` alone is a scan on FerretDB.
-    await Promise.all(transitions.map((doc) => this.appended.deleteOne({ _id: doc._id })));
+    // By the order, as the transitions; an older mark, which names none, by its id (`$in` alone is a scan on FerretDB).
+    await Promise.all([
+      ...[...byOrder].filter(([orderId]) => orderId !== null).map(([orderId, ids]) => this.appended.deleteMany({ orderId: orderId!, _id: { $in: ids } })),
+      ...marks.filter((mark) => !mark.orderId).map((mark) => this.appended.deleteOne({ _id: mark._id })),
+    ]);
   }
 
   async recent(orderId: string): Promise<TransitionDoc[]> {
@@ -259,6 +273,13 @@ export class TrackingStore {
     const filter = { at: { $gte: from } };
     return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
   }
+}
+
+/** That a transition's event is entry `seq` of the log. */
+interface Mark {
+  _id: string;
+  seq: number;
+  orderId?: string;
 }
 
 /** What storing one transition came to (TrackingStore.recordAllOnce). */
