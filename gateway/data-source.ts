@@ -1,10 +1,12 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import { SpanKind } from '@opentelemetry/api';
 import { Agent } from 'undici';
 import { clientError, ErrorCode } from '../kit/errors.ts';
 import { mayHaveArrived } from '../kit/graphql-client.ts';
 import { subgraphErrors, subgraphFetchDuration } from '../kit/metrics.ts';
 import { inSpan, injectTrace, tracingEnabled } from '../kit/telemetry.ts';
+import { fieldErrors, fieldPaths } from './fetch-error-paths.ts';
 import type { ReadMostlyCache } from './read-mostly-cache.ts';
 import { ANSWER_MARGIN_MS, budgetOf } from './request-budget.ts';
 
@@ -206,7 +208,7 @@ export function createDataSource(
 
   // No subgraph sets cache hints, so skip reading them on every response.
   // Every fetch carries the client's identity as an internal token the subgraph verifies.
-  return new RemoteGraphQLDataSource({
+  const source = new RemoteGraphQLDataSource({
     url,
     honorSubgraphCacheControlHeader: false,
     fetcher,
@@ -226,6 +228,19 @@ export function createDataSource(
       return response;
     },
   });
+  // A fetch that failed here (this subgraph unavailable, or the request's time run out) fails the
+  // fields it asked for: said as the errors of those fields, with their paths, and not thrown,
+  // which Apollo Gateway passes on without a path. Any other failure is thrown as before.
+  const process = source.process.bind(source);
+  source.process = async (options) => {
+    try {
+      return await process(options);
+    } catch (error) {
+      if (!(error instanceof GraphQLError) || error.extensions.serviceName !== name || !('pathInIncomingRequest' in options)) throw error;
+      return { errors: fieldErrors(error, fieldPaths(options.request.query, options.request.variables)) };
+    }
+  };
+  return source;
 }
 
 /** The little of a fetch Response that Apollo's data source reads. */

@@ -350,7 +350,7 @@ describe("tracking's event log", () => {
       expect(fromMarks.requests).toBeLessThan(20);
 
       // Marks written before they named their order are found by their transitions' ids.
-      const marks = db.collection('appended');
+      const marks = db.collection<{ _id: string; orderId?: string }>('appended');
       expect(await marks.countDocuments({ orderId: 'o7' })).toBe(3);
       await marks.updateMany({ orderId: 'o7' }, { $unset: { orderId: '' } });
       const olderMarks = await resume();

@@ -239,12 +239,16 @@ describe('when a subgraph is down', () => {
       expect(res.data!.order.customer).toEqual({ name: 'Ada Lovelace' });
       expect(res.data!.order.lines[0].product.title).toBe('Distributed Systems, 3rd ed.');
       expect(res.data!.order.lines[0].product.stock).toBeNull();
-      expect(res.errors).toEqual([
-        expect.objectContaining({
-          message: expect.stringMatching(/inventory service is unavailable/),
-          extensions: expect.objectContaining({ code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'inventory' }),
-        }),
-      ]);
+      // One error for each field missing, with its path: each line's product's stock.
+      expect(res.errors).toEqual(
+        [0, 1].map((line) =>
+          expect.objectContaining({
+            message: expect.stringMatching(/inventory service is unavailable/),
+            path: ['order', 'lines', line, 'product', 'stock'],
+            extensions: expect.objectContaining({ code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'inventory' }),
+          }),
+        ),
+      );
     } finally {
       await system.restart('inventory');
     }
@@ -261,8 +265,13 @@ describe('when a subgraph is down', () => {
     try {
       const res = await gql(system.gatewayUrl, query, { id });
       expect(res.data!.order).toEqual({ id, status: 'PLACED', shipments: null, history: null, historyCursor: null, refunds: [] });
-      expect(res.errors!.map((error) => error.extensions?.serviceName).sort()).toEqual(['shipping', 'tracking']);
-      expect(codes(res)).toEqual(['DEPENDENCY_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE']);
+      // Each missing field has its error, with its path, as a frontend attaches errors to fields.
+      const missing = res.errors!.map((error) => [error.path?.join('.'), error.extensions?.serviceName, error.extensions?.code]);
+      expect(missing.sort()).toEqual([
+        ['order.history', 'tracking', 'DEPENDENCY_UNAVAILABLE'],
+        ['order.historyCursor', 'tracking', 'DEPENDENCY_UNAVAILABLE'],
+        ['order.shipments', 'shipping', 'DEPENDENCY_UNAVAILABLE'],
+      ]);
     } finally {
       await system.restart('shipping');
       await system.restart('tracking');

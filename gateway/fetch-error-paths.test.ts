@@ -1,0 +1,41 @@
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { fieldErrors, fieldPaths, MAX_FIELD_ERRORS } from './fetch-error-paths.ts';
+
+const unavailable = new GraphQLError('The shipping service is unavailable; its fields are missing from this answer.', {
+  extensions: { code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'shipping' },
+});
+
+describe("a failed fetch's errors", () => {
+  it('name each field of each entity it asked for, by alias where one is given, of the type each entity is', () => {
+    const document = `query($representations: [_Any!]!) { _entities(representations: $representations) {
+      ... on Order { __typename shipments { id } latest: history { to } }
+      ... on Customer { orders { totalCount } } } }`;
+    const representations = [
+      { __typename: 'Order', id: 'a' },
+      { __typename: 'Customer', id: 'c' },
+      { __typename: 'Order', id: 'b' },
+    ];
+    expect(fieldPaths(document, { representations })).toEqual([
+      ['_entities', 0, 'shipments'],
+      ['_entities', 0, 'latest'],
+      ['_entities', 1, 'orders'],
+      ['_entities', 2, 'shipments'],
+      ['_entities', 2, 'latest'],
+    ]);
+  });
+
+  it('name each root field of a root fetch', () => {
+    expect(fieldPaths('mutation { placed: placeOrder(input: {}) { id } __typename addAddress(input: {}) { id } }', {})).toEqual([['placed'], ['addAddress']]);
+    expect(fieldPaths('not a document', {})).toEqual([]);
+  });
+
+  it('keep the message and extensions, count what is past the limit, and say it once when no field can be named', () => {
+    const paths = Array.from({ length: MAX_FIELD_ERRORS + 7 }, (_, i) => ['_entities', i, 'shipments']);
+    const errors = fieldErrors(unavailable, paths);
+    expect(errors).toHaveLength(MAX_FIELD_ERRORS + 1);
+    expect(errors[0]).toEqual({ message: unavailable.message, path: ['_entities', 0, 'shipments'], extensions: unavailable.extensions });
+    expect(errors.at(-1)).toEqual({ message: expect.stringContaining('7 more fields are missing'), extensions: unavailable.extensions });
+    expect(fieldErrors(unavailable, [])).toEqual([{ message: unavailable.message, extensions: unavailable.extensions }]);
+  });
+});
