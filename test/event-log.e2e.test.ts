@@ -372,6 +372,20 @@ describe("tracking's event log", () => {
       expect(searched.seqs).toEqual(expected);
       expect(searched.tos).toEqual(moves);
       expect(searched.requests).toBeLessThan(20);
+      // What the search found is recorded: the next follower need not search.
+      expect((await store.warehouse.findOne({ _id: 'ORDER:o7:1' }))?.eventSeq).toBe(501);
+
+      // A move recorded after the follower's cursor and held in memory, its mark lost: not searched
+      // for (its entry is after what the database is asked for), and given from memory.
+      await log.record([{ ...transition(7), _id: 'ORDER:o7:3', from: 'CHARGED', to: 'RESERVING' }]);
+      await marks.deleteOne({ _id: 'ORDER:o7:3' });
+      const searches: string[] = [];
+      const eventsBetween = store.eventsBetween.bind(store);
+      store.eventsBetween = (...args) => (searches.push('searched'), eventsBetween(...args));
+      const follower = log.follow(0, (e) => e.orderId === 'o7', 'o7');
+      expect((await take(follower, 4)).map((e) => e.to)).toEqual([...moves, 'RESERVING']);
+      await follower.return!();
+      expect(searches).toEqual([]);
     } finally {
       await log.stop();
     }

@@ -417,11 +417,23 @@ export class EventLog {
     return { events, through: this.readHead };
   }
 
-  /** An order's entries `from` to `through` in the database, each transition once, in order. */
+  /**
+   * An order's entries `from` to `through` in the database, each transition once, in order. A
+   * transition whose entry this process holds in memory, or is appending now, has it after
+   * `through`. Only when another's entry is not known is the log searched for the order, and what
+   * the search finds is recorded, so that the next resume need not search again.
+   */
   private async storedOfOrder(orderId: string, from: number, through: number): Promise<EventDoc[]> {
-    const seqs = await this.store.eventSeqsOfOrder(orderId);
-    if (seqs === null) return onePerTransition(await this.store.eventsBetween(from, through, { orderId }));
-    const wanted = seqs.filter((seq) => seq >= from && seq <= through).sort((a, b) => a - b);
+    const placed = await this.store.eventSeqsOfOrder(orderId);
+    const unknown = [...placed].filter(([id, { seq }]) => seq === null && !this.seqOfTransition.has(id) && !this.appendsUnderWay.has(id));
+    if (unknown.length > 0) {
+      const found = onePerTransition(await this.store.eventsBetween(from, through, { orderId }));
+      const seqOf = new Map(found.map((event) => [event.transitionId, event.seq]));
+      const located = unknown.flatMap(([transitionId, { archived }]) => (seqOf.has(transitionId) ? [{ transitionId, seq: seqOf.get(transitionId)!, archived }] : []));
+      await this.store.placeEvents(orderId, located).catch(() => {}); // only saves the next resume a search
+      return found;
+    }
+    const wanted = [...placed.values()].flatMap(({ seq }) => (seq !== null && seq >= from && seq <= through ? [seq] : [])).sort((a, b) => a - b);
     const events = await Promise.all(wanted.map((seq) => this.store.eventAt(seq)));
     if (events.includes(null)) throw expired(); // dropped with its segment meanwhile
     return events as EventDoc[];

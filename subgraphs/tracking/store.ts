@@ -161,7 +161,12 @@ export class TrackingStore {
     const wanted = new Set(transitionIds);
     const byOrder = orderId === null ? [] : (await this.appended.find({ orderId }).toArray()).filter((mark) => wanted.has(mark._id));
     const found = new Set(byOrder.map((mark) => mark._id));
-    return [...byOrder, ...(await findByIds(this.appended, transitionIds.filter((id) => !found.has(id))))];
+    const rest = transitionIds.filter((id) => !found.has(id));
+    // By id in parallel, a batch at a time: past 200 ids findByIds asks with `$in`, which FerretDB
+    // answers by reading the whole collection (every order's marks).
+    const byId: Mark[] = [];
+    for (let i = 0; i < rest.length; i += MARK_LOOKUPS) byId.push(...(await findByIds(this.appended, rest.slice(i, i + MARK_LOOKUPS))));
+    return [...byOrder, ...byId];
   }
 
   /** Log entry `seq`, if written. */
@@ -175,24 +180,33 @@ export class TrackingStore {
   }
 
   /**
-   * Where each event of an order's transitions is in the log, read by the order rather than by
-   * walking the log: the order's transitions here and in the warehouse, then the marks of those
-   * still here (index lookups by the order). An order's follower resuming from far back then reads its own
-   * entries only, however many others the log holds. Null when one of its transitions has no known
-   * event (not appended yet, its mark not written, or moved to the warehouse before copies kept
-   * their number): the caller must then search the log.
+   * Where each event of an order's transitions is in the log, by transition id, read by the order
+   * rather than by walking the log: the order's transitions here and in the warehouse, then the
+   * marks of those still here (index lookups by the order). An order's follower resuming from far
+   * back then reads its own entries only, however many others the log holds. `seq` is null for a
+   * transition with no known event: not appended yet, its mark not written, or moved to the
+   * warehouse before copies kept their number.
    */
-  async eventSeqsOfOrder(orderId: string): Promise<number[] | null> {
+  async eventSeqsOfOrder(orderId: string): Promise<Map<string, { seq: number | null; archived: boolean }>> {
     // One after the other: a move copies to the warehouse before it deletes here, so a transition
     // the first read misses because it moved meanwhile, the second finds.
     const here = await this.transitions.find({ orderId }, { projection: { _id: 1 } }).toArray();
     const archived = await this.warehouse.find({ orderId }, { projection: { _id: 1, eventSeq: 1 } }).toArray();
-    const seqs = new Map<string, number | null>(archived.map((doc) => [doc._id, doc.eventSeq ?? null]));
-    const unplaced = here.map((doc) => doc._id).filter((id) => seqs.get(id) == null);
-    for (const id of unplaced) seqs.set(id, null);
-    for (const mark of await this.marksOf(orderId, unplaced)) seqs.set(mark._id, mark.seq);
-    const found = [...seqs.values()];
-    return found.every((seq) => seq !== null) ? (found as number[]) : null;
+    const placed = new Map(archived.map((doc) => [doc._id, { seq: doc.eventSeq ?? null, archived: true }]));
+    const unplaced = here.map((doc) => doc._id).filter((id) => placed.get(id)?.seq == null);
+    for (const id of unplaced) placed.set(id, { seq: null, archived: false });
+    for (const mark of await this.marksOf(orderId, unplaced)) placed.set(mark._id, { seq: mark.seq, archived: false });
+    return placed;
+  }
+
+  /**
+   * Records where the events of these transitions of an order are, found by searching the log:
+   * a mark for one still here, the number on the warehouse copy of one moved there. The next
+   * follower of the order resuming from far back finds them without searching.
+   */
+  async placeEvents(orderId: string, found: readonly { transitionId: string; seq: number; archived: boolean }[]): Promise<void> {
+    await this.markAppended(found.filter((event) => !event.archived).map(({ transitionId, seq }) => ({ transitionId, seq, orderId })));
+    await Promise.all(found.filter((event) => event.archived).map(({ transitionId, seq }) => this.warehouse.updateOne({ _id: transitionId, orderId }, { $set: { eventSeq: seq } })));
   }
 
   /** Drops whole segments whose entries all come before `seq`; returns how many. */
@@ -223,13 +237,12 @@ export class TrackingStore {
   /** Wherever the rows are: the tracking store, the warehouse, or (mid-move) both, each once. */
   async forOrders(orderIds: readonly string[]): Promise<TransitionDoc[]> {
     if (orderIds.length === 0) return [];
-    const [here, archived] = await Promise.all([findWhereIn(this.transitions, 'orderId', orderIds), findWhereIn(this.warehouse, 'orderId', orderIds)]);
-    // Read at once, the two can both miss an order moving to the warehouse: there, before its copies
-    // went in; here, after its rows were deleted (a move copies before it deletes, the rows of an
-    // order in one request). An order with nothing here is read from the warehouse again, after.
-    const found = new Set(here.map((doc) => doc.orderId));
-    const absent = orderIds.filter((id) => !found.has(id));
-    return merged([here, archived, absent.length > 0 ? await findWhereIn(this.warehouse, 'orderId', absent) : []]);
+    // One after the other: a move copies to the warehouse before it deletes here, so what the first
+    // read misses because it moved meanwhile, the second finds. Read at once, the two could both
+    // miss the rows being moved (there before the copies went in, here after the rows went), and
+    // the history would lack them though newer rows of the order were still here.
+    const here = await findWhereIn(this.transitions, 'orderId', orderIds);
+    return merged([here, await findWhereIn(this.warehouse, 'orderId', orderIds)]);
   }
 
   async forElement(elementId: string): Promise<TransitionDoc[]> {
@@ -274,6 +287,9 @@ export class TrackingStore {
     return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
   }
 }
+
+/** Marks looked up by id at once at most (kit/mongo.ts findWhereIn asks with `$in` beyond 200). */
+const MARK_LOOKUPS = 200;
 
 /** That a transition's event is entry `seq` of the log. */
 interface Mark {
