@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Db } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
 import { EventLog, type EventLogOptions } from '../subgraphs/tracking/event-log.ts';
@@ -21,7 +22,7 @@ const transition = (n: number): TransitionDoc => ({
 });
 
 /** A fresh event log database and `count` tracking processes on it, started, for `use`; stopped after. */
-async function withLogs(count: number, options: Partial<EventLogOptions>, use: (logs: EventLog[], store: TrackingStore) => Promise<void>): Promise<void> {
+async function withLogs(count: number, options: Partial<EventLogOptions>, use: (logs: EventLog[], store: TrackingStore, db: Db) => Promise<void>): Promise<void> {
   const db = await dbs.create('eventlog');
   const store = new TrackingStore(db);
   await store.ensureIndexes();
@@ -29,7 +30,7 @@ async function withLogs(count: number, options: Partial<EventLogOptions>, use: (
   const logs = Array.from({ length: count }, (_, i) => new EventLog(i === 0 ? store : new TrackingStore(db), settings));
   for (const log of logs) await log.start();
   try {
-    await use(logs, store);
+    await use(logs, store, db);
   } finally {
     for (const log of logs) await log.stop();
   }
@@ -318,13 +319,9 @@ describe("tracking's event log", () => {
     }
   });
 
-  it("resumes a follower of one order from far back with that order's entries, without reading everyone else's", async () => {
-    const db = await dbs.create('eventlog');
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 5, takeOverAfterMs: 100, logger: silentLogger });
-    await log.start();
-    try {
+  it("resumes a follower of one order from far back with that order's entries, without reading everyone else's", () =>
+    withLogs(1, { capacity: 5 }, async ([log], store, db) => {
+      if (!log) throw new Error('a log expected');
       // 1,200 entries over three segments: o7's three moves at the start, in the middle and near the end.
       const moves = ['PLACED', 'CHARGING', 'CHARGED'];
       const ofO7 = (i: number): TransitionDoc => ({ ...transition(7), _id: `ORDER:o7:${i}`, from: i === 0 ? null : moves[i - 1]!, to: moves[i]! });
@@ -386,18 +383,11 @@ describe("tracking's event log", () => {
       expect((await take(follower, 4)).map((e) => e.to)).toEqual([...moves, 'RESERVING']);
       await follower.return!();
       expect(searches).toEqual([]);
-    } finally {
-      await log.stop();
-    }
-  });
+    }));
 
-  it('resumes a follower of every order from far back a segment of the log a request', async () => {
-    const db = await dbs.create('eventlog');
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 5, takeOverAfterMs: 100, logger: silentLogger });
-    await log.start();
-    try {
+  it('resumes a follower of every order from far back a segment of the log a request', () =>
+    withLogs(1, { capacity: 5 }, async ([log]) => {
+      if (!log) throw new Error('a log expected');
       for (let batch = 0; batch < 6; batch++) await log.record(Array.from({ length: 100 }, (_, n) => transition(batch * 100 + n)));
       const follower = log.follow(0, () => true);
       requests = 0;
@@ -407,8 +397,5 @@ describe("tracking's event log", () => {
       await follower.return!();
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 600 }, (_, n) => n + 1));
       expect(requests).toBeLessThan(30);
-    } finally {
-      await log.stop();
-    }
-  });
+    }));
 });
