@@ -237,7 +237,10 @@ export function createDataSource(
       return await process(options);
     } catch (error) {
       if (!(error instanceof GraphQLError) || error.extensions.serviceName !== name || !('pathInIncomingRequest' in options)) throw error;
-      return { errors: fieldErrors(error, fieldPaths(options.request.query, options.request.variables)) };
+      const budget = budgetOf(options.context);
+      const errors = fieldErrors(error, fieldPaths(options.request.query, options.request.variables), budget?.fieldErrorsLeft);
+      if (budget) budget.fieldErrorsLeft -= errors.filter((each) => each.path).length;
+      return { errors };
     }
   };
   return source;

@@ -30,6 +30,21 @@ describe("a failed fetch's errors", () => {
     expect(fieldPaths('not a document', {})).toEqual([]);
   });
 
+  it('leave out the fields @skip and @include leave out, and name those of named fragments', () => {
+    const root = `query($x: Boolean!, $id: ID!) { a: order(id: $id) { id } ... @include(if: $x) { b: order(id: $id) { id } }
+      c: order(id: $id) @include(if: false) { id } d: order(id: $id) @skip(if: $x) { id } ...R } fragment R on Query { e: order(id: $id) { id } }`;
+    expect(fieldPaths(root, { x: true, id: '1' })).toEqual([['a'], ['b'], ['e']]);
+    expect(fieldPaths(root, { x: false, id: '1' })).toEqual([['a'], ['d'], ['e']]);
+    const entities = `query($representations: [_Any!]!, $x: Boolean!) { _entities(representations: $representations) {
+      ... on Order { ...O history @skip(if: $x) { to } cancellation { id } } } }
+      fragment O on Order { stage updatedAt: stage ...O2 } fragment O2 on Order { stage ...O }`;
+    expect(fieldPaths(entities, { representations: [{ __typename: 'Order', id: 'a' }], x: true })).toEqual([
+      ['_entities', 0, 'stage'],
+      ['_entities', 0, 'updatedAt'],
+      ['_entities', 0, 'cancellation'],
+    ]);
+  });
+
   it('keep the message and extensions, count what is past the limit, and say it once when no field can be named', () => {
     const paths = Array.from({ length: MAX_FIELD_ERRORS + 7 }, (_, i) => ['_entities', i, 'shipments']);
     const errors = fieldErrors(unavailable, paths);
@@ -37,5 +52,8 @@ describe("a failed fetch's errors", () => {
     expect(errors[0]).toEqual({ message: unavailable.message, path: ['_entities', 0, 'shipments'], extensions: unavailable.extensions });
     expect(errors.at(-1)).toEqual({ message: expect.stringContaining('7 more fields are missing'), extensions: unavailable.extensions });
     expect(fieldErrors(unavailable, [])).toEqual([{ message: unavailable.message, extensions: unavailable.extensions }]);
+    // What the request has left of its errors with a path: none, and the fetch's error comes once.
+    expect(fieldErrors(unavailable, paths, 3)).toHaveLength(4);
+    expect(fieldErrors(unavailable, paths, 0)).toEqual([{ message: unavailable.message, extensions: unavailable.extensions }]);
   });
 });

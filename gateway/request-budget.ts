@@ -1,3 +1,5 @@
+import { MAX_FIELD_ERRORS_PER_REQUEST } from './fetch-error-paths.ts';
+
 /**
  * What each client request has left to spend on subgraph fetches, by its context: the time until
  * the gateway's request timeout, and the subgraphs that already failed to answer it in time.
@@ -14,6 +16,8 @@ export interface RequestBudget {
   deadline: number;
   /** Subgraphs that let a fetch of this request time out. */
   unanswered: Set<string>;
+  /** How many more errors with a path failed fetches may give it (fetch-error-paths.ts). */
+  fieldErrorsLeft: number;
 }
 
 const budgets = new WeakMap<object, RequestBudget>();
@@ -22,7 +26,7 @@ const budgets = new WeakMap<object, RequestBudget>();
 export const ANSWER_MARGIN_MS = 500;
 
 export function startBudget(context: object, timeoutMs: number): void {
-  budgets.set(context, { deadline: Date.now() + timeoutMs, unanswered: new Set() });
+  budgets.set(context, { deadline: Date.now() + timeoutMs, unanswered: new Set(), fieldErrorsLeft: MAX_FIELD_ERRORS_PER_REQUEST });
 }
 
 export function budgetOf(context: unknown): RequestBudget | undefined {
