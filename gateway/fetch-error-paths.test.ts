@@ -35,6 +35,8 @@ describe("a failed fetch's errors", () => {
       c: order(id: $id) @include(if: false) { id } d: order(id: $id) @skip(if: $x) { id } ...R } fragment R on Query { e: order(id: $id) { id } }`;
     expect(fieldPaths(root, { x: true, id: '1' })).toEqual([['a'], ['b'], ['e']]);
     expect(fieldPaths(root, { x: false, id: '1' })).toEqual([['a'], ['d'], ['e']]);
+    // A variable left out has its default.
+    expect(fieldPaths('query($x: Boolean = true) { a: order(id: 1) @skip(if: $x) { id } b: order(id: 2) { id } }', {})).toEqual([['b']]);
     const entities = `query($representations: [_Any!]!, $x: Boolean!) { _entities(representations: $representations) {
       ... on Order { ...O history @skip(if: $x) { to } cancellation { id } } } }
       fragment O on Order { stage updatedAt: stage ...O2 } fragment O2 on Order { stage ...O }`;

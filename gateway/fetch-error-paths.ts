@@ -12,6 +12,7 @@ import {
   type GraphQLFormattedError,
   type InlineFragmentNode,
   type SelectionNode,
+  valueFromASTUntyped,
 } from 'graphql';
 
 /** Errors one failed fetch may give with a path each; past this, one more says how many fields it left out. */
@@ -44,6 +45,11 @@ export function fieldPaths(query: string | undefined, variables: Variables): Pat
   }
   const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   if (operation?.kind !== Kind.OPERATION_DEFINITION) return [];
+  // A variable the request leaves out has its default, for `@skip`/`@include` as for execution.
+  const defaults = (operation.variableDefinitions ?? []).flatMap((definition) =>
+    definition.defaultValue ? [[definition.variable.name.value, valueFromASTUntyped(definition.defaultValue)] as const] : [],
+  );
+  variables = { ...Object.fromEntries(defaults), ...variables };
   const fragments = new Map(
     document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
   );

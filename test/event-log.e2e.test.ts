@@ -371,6 +371,12 @@ describe("tracking's event log", () => {
       expect(searched.requests).toBeLessThan(20);
       // What the search found is recorded: the next follower need not search.
       expect((await store.warehouse.findOne({ _id: 'ORDER:o7:1' }))?.eventSeq).toBe(501);
+      // Also what comes before the follower's cursor: a later resume from there need not search either.
+      await store.warehouse.updateOne({ _id: 'ORDER:o7:0' }, { $unset: { eventSeq: '' } });
+      const fromTheMiddle = log.follow(600, (e) => e.orderId === 'o7', 'o7');
+      expect((await take(fromTheMiddle, 1)).map((e) => e.seq)).toEqual([1001]);
+      await fromTheMiddle.return!();
+      expect((await store.warehouse.findOne({ _id: 'ORDER:o7:0' }))?.eventSeq).toBe(1);
 
       // A move recorded after the follower's cursor and held in memory, its mark lost: not searched
       // for (its entry is after what the database is asked for), and given from memory.

@@ -420,18 +420,20 @@ export class EventLog {
   /**
    * An order's entries `from` to `through` in the database, each transition once, in order. A
    * transition whose entry this process holds in memory, or is appending now, has it after
-   * `through`. Only when another's entry is not known is the log searched for the order, and what
-   * the search finds is recorded, so that the next resume need not search again.
+   * `through`. Only when another's entry is not known is the log searched for the order (all of
+   * it that is kept), and what the search finds is recorded, so that no later resume need search.
    */
   private async storedOfOrder(orderId: string, from: number, through: number): Promise<EventDoc[]> {
     const placed = await this.store.eventSeqsOfOrder(orderId);
     const unknown = [...placed].filter(([id, { seq }]) => seq === null && !this.seqOfTransition.has(id) && !this.appendsUnderWay.has(id));
     if (unknown.length > 0) {
-      const found = onePerTransition(await this.store.eventsBetween(from, through, { orderId }));
+      // From the oldest entry kept, not from the cursor: an entry before the cursor, not found and
+      // so not recorded, would have every later resume from there search again.
+      const found = onePerTransition(await this.store.eventsBetween(this.floor, through, { orderId }));
       const seqOf = new Map(found.map((event) => [event.transitionId, event.seq]));
       const located = unknown.flatMap(([transitionId, { archived }]) => (seqOf.has(transitionId) ? [{ transitionId, seq: seqOf.get(transitionId)!, archived }] : []));
       await this.store.placeEvents(orderId, located).catch(() => {}); // only saves the next resume a search
-      return found;
+      return found.filter((event) => event.seq >= from);
     }
     const wanted = [...placed.values()].flatMap(({ seq }) => (seq !== null && seq >= from && seq <= through ? [seq] : [])).sort((a, b) => a - b);
     const events = await Promise.all(wanted.map((seq) => this.store.eventAt(seq)));
