@@ -109,6 +109,13 @@ function addRow(t, fresh) {
   $('history').insertBefore(row, later ?? null);
 }
 
+// The live feed's state and what it says; without one, nothing (no feed, or none yet).
+function showConnection(state, text = '') {
+  if (state) $('connection').dataset.state = state;
+  else delete $('connection').dataset.state;
+  $('connection').textContent = text;
+}
+
 function showShipments(list) {
   $('shipments').textContent = list.length ? list.map((s) => s.carrier + ' ' + s.trackingNumber).join(', ') : 'none yet';
 }
@@ -127,8 +134,7 @@ async function track(orderId, again = false) {
     $('message').className = '';
     $('message').textContent = 'Reading the order…';
     $('history').replaceChildren();
-    $('connection').textContent = '';
-    delete $('connection').dataset.state;
+    showConnection();
   }
   const { data, errors } = await query(orderQuery, { id: orderId });
   if (mine !== attempt) return;
@@ -163,8 +169,7 @@ async function track(orderId, again = false) {
     const missing = [...new Set(errors.map((error) => error.extensions?.serviceName).filter(Boolean))];
     $('message').className = 'error';
     $('message').textContent = 'Part of this order cannot be shown just now' + (missing.length ? ' (from ' + missing.join(', ') + ')' : '') + '; trying again shortly.';
-    $('connection').textContent = '';
-    delete $('connection').dataset.state;
+    showConnection();
     for (const t of order.history ?? []) addRow(t, false);
     askAgain();
     return;
@@ -187,7 +192,6 @@ async function track(orderId, again = false) {
 // and reconnection that resumes from the last cursor received.
 function follow(orderId, startCursor, onEvent, lastCursor) {
   let socket, stopped = false, attempt = 0, timer;
-  const state = (s, text) => { $('connection').dataset.state = s; $('connection').textContent = text; };
   const connect = () => {
     if (stopped) return;
     socket = new WebSocket(endpoint.href.replace(/^http/, 'ws'), 'graphql-transport-ws');
@@ -196,20 +200,20 @@ function follow(orderId, startCursor, onEvent, lastCursor) {
       const message = JSON.parse(data);
       if (message.type === 'connection_ack') {
         attempt = 0;
-        state('live', 'Live: transitions appear as they happen.');
+        showConnection('live', 'Live: transitions appear as they happen.');
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables: { orderId, after: lastCursor() ?? startCursor } } }));
       } else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
       else if (message.type === 'next') {
         const event = message.payload.data?.orderTransitions;
         if (event) onEvent(event);
         // Part of an event unreadable (its order's status, say): the feed itself goes on.
-        if (message.payload.errors) state(event ? 'live' : 'reconnecting', event ? 'Live; part of the last update could not be read.' : message.payload.errors[0].message);
-      } else if (message.type === 'error') state('reconnecting', message.payload[0]?.message ?? 'Subscription refused');
+        if (message.payload.errors) showConnection(event ? 'live' : 'reconnecting', event ? 'Live; part of the last update could not be read.' : message.payload.errors[0].message);
+      } else if (message.type === 'error') showConnection('reconnecting', message.payload[0]?.message ?? 'Subscription refused');
       else if (message.type === 'complete') socket.close(1000);
     };
     socket.onclose = () => {
       if (stopped) return;
-      state('reconnecting', 'Reconnecting…');
+      showConnection('reconnecting', 'Reconnecting…');
       timer = setTimeout(connect, Math.min(10000, 250 * 2 ** attempt++));
     };
   };
