@@ -197,7 +197,7 @@ export function createDataSource(
     const capped = Date.now() + fetchTimeoutMs;
     if (!budget) return capped;
     if (budget.unanswered.has(name)) {
-      throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service did not answer earlier in this request, so it was not asked again; its fields are missing from this answer.`, { serviceName: name });
+      throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${name} service did not answer an earlier fetch of this operation, so it was not asked again; its fields are missing from this answer.`, { serviceName: name });
     }
     const until = budget.deadline - ANSWER_MARGIN_MS;
     if (until <= Date.now()) {

@@ -40,6 +40,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_RATE_LIMIT_PER_MINUTE: limit(defaultLimits.ratePerMinute),
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
       GATEWAY_SUBGRAPH_TIMEOUT_MS: limit(defaultLimits.subgraphTimeoutMs),
+      GATEWAY_SUBSCRIPTION_EVENT_TIMEOUT_MS: limit(defaultLimits.subscriptionEventTimeoutMs),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
       // Whether clients may ask for the schema; unset: in development only.
       GATEWAY_INTROSPECTION: z.enum(['on', 'off']).optional(),
@@ -69,6 +70,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     ratePerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
     timeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
     subgraphTimeoutMs: env.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+    subscriptionEventTimeoutMs: env.GATEWAY_SUBSCRIPTION_EVENT_TIMEOUT_MS,
     trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
   };

@@ -28,6 +28,8 @@ export interface GatewayLimits {
   timeoutMs: number;
   /** How long one subgraph fetch may take at most (less when the request has less time left: request-budget.ts). */
   subgraphTimeoutMs: number;
+  /** How long composing one subscription event may wait for other subgraphs (subscriptions/event-budget.ts). */
+  subscriptionEventTimeoutMs: number;
   /** When set, only the documents of this manifest run (production): `{ "<id>": "<document>" }` or Apollo's persisted query manifest. */
   trustedDocumentsPath?: string;
   /** The proxies in front of the gateway, whose X-Forwarded-For names a signed-out caller's address (gateway/client-address.ts). */
@@ -45,6 +47,7 @@ export const defaultLimits = {
   ratePerMinute: 1_200,
   timeoutMs: 15_000,
   subgraphTimeoutMs: 10_000,
+  subscriptionEventTimeoutMs: 5_000,
 } satisfies Omit<GatewayLimits, 'trustedDocumentsPath' | 'trustedProxies'>;
 
 // `spec`: the status GraphQL over HTTP gives a request error, 400 for application/graphql-response+json

@@ -107,6 +107,7 @@ export async function buildGateway(options: GatewayOptions) {
     requests,
     logger,
     maxQueuedPerSubscriber: options.maxQueuedPerSubscriber,
+    eventTimeoutMs: limits.subscriptionEventTimeoutMs,
   });
   // A WebSocket proves who it is once, in connection_init; a bad token is refused with 4403, and the
   // connection is closed with 4403 when its token expires. No token: anonymous, public data only.

@@ -266,7 +266,7 @@ describe('abuse limits at the gateway', () => {
         ['DEPENDENCY_UNAVAILABLE', 'shipping'],
         ['DEPENDENCY_UNAVAILABLE', 'shipping'],
       ]);
-      expect(res.errors![1]!.message).toMatch(/did not answer earlier in this request/);
+      expect(res.errors![1]!.message).toMatch(/did not answer an earlier fetch of this operation/);
 
       // A fetch is given what the request has left: a hung service costs its fields, not the answer.
       const tight = await system.startGateway({ limits: { timeoutMs: 2_000 } });

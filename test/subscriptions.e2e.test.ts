@@ -306,6 +306,35 @@ describe('subscriptions at the gateway', () => {
     }
   });
 
+  it('goes on delivering events while a subgraph that adds fields to them hangs: their fields from it are errors with paths', async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+    await eventually(() => historyOf(id), (history) => history.some((t) => t.id === `ORDER:${id}:SHIPPING>SHIPPED`), 30_000);
+    // A subgraph fetch may wait 10 s here; each event gets at most 1 s.
+    const gateway = await system.startGateway({ limits: { subscriptionEventTimeoutMs: 1_000 } });
+    const endHang = await system.hang('customers');
+    const client = wsClient(gateway.url);
+    try {
+      const sub = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
+      await sub.until((c) => shipped(c.events), 9_000);
+      sub.stop();
+      const events = sub.results.map((result) => result.data!.orderTransitions);
+      expect(events.length).toBeGreaterThanOrEqual(8);
+      expect(events.every((e) => e.order?.id === id && e.order.status === 'SHIPPED' && e.order.customer === null)).toBe(true);
+      const errors = sub.results.map((result) => result.errors ?? []);
+      expect(errors.every((each) => each.length === 1 && each[0]!.extensions?.code === 'DEPENDENCY_UNAVAILABLE' && each[0]!.extensions.serviceName === 'customers')).toBe(true);
+      expect(errors.map((each) => each[0]!.path)).toEqual(errors.map(() => ['orderTransitions', 'order', 'customer', 'name']));
+      // Events composed before the first timeout waited for customers; the events after it did not ask.
+      const messages = errors.map((each) => each[0]!.message);
+      expect(messages[0]).toMatch(/customers service is unavailable/);
+      expect(messages.at(-1)).toMatch(/customers service did not answer an earlier fetch of this operation, so it was not asked again/);
+    } finally {
+      await client.dispose();
+      await endHang();
+      await system.restart('customers');
+      await gateway.close();
+    }
+  });
+
   it('serves the same subscriptions over server-sent events, as GraphiQL uses them', async () => {
     const abort = new AbortController();
     const response = await fetch(system.gatewayUrl, {

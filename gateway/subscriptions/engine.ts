@@ -5,6 +5,7 @@ import { authorizationKey, type Identity } from '../../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../../kit/errors.ts';
 import type { Logger } from '../../kit/logger.ts';
 import type { RequestContexts } from '../executor-plugin.ts';
+import { EventBudgets } from './event-budget.ts';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner.ts';
 import { SharedStream } from './shared-stream.ts';
 import type { UpstreamConnections } from './upstream.ts';
@@ -22,6 +23,8 @@ export interface FederatedSubscriptionsOptions {
   composeConcurrency?: number;
   /** Subscriptions resuming from a cursor (a stream each) one caller may have at once, over all its connections. */
   maxResumingPerCaller?: number;
+  /** How long composing one event may wait for other subgraphs (event-budget.ts). */
+  eventTimeoutMs: number;
 }
 
 const MAX_RESUMING_PER_CALLER = 20;
@@ -82,7 +85,8 @@ export class FederatedSubscriptions {
     // subscribers share rather than that one's credential (each connection is closed when its own expires).
     const sharedIdentity: Identity = { subject: 'subscription', scopes: identity.scopes, customerId: identity.customerId, orderId: identity.orderId };
     const streamRequest = { ...request, context: { ...request.context, identity: sharedIdentity } };
-    const compose = (event: ExecutionResult) => this.compose(plan, streamRequest, event);
+    const budgets = new EventBudgets(this.options.eventTimeoutMs);
+    const compose = (event: ExecutionResult) => budgets.run(streamRequest.context, (context) => this.compose(plan, { ...streamRequest, context }, event));
     if (resumes) {
       this.resumingBy.set(caller, callerResuming + 1);
       const own: SharedStream = new SharedStream(
