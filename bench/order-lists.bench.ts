@@ -1,7 +1,8 @@
 // `npm run bench:lists`: throughput and latency of the federated gateway for composed
 // queries, with every service in its own process as under `npm start`, on the embedded
 // database, as the orders collection grows: a customer's latest orders as a frontend shows
-// them (orders → customers, catalog, inventory → vendors) and one order by id.
+// them (orders → customers, catalog, inventory → vendors), one order by id, and the support
+// staff's list of shipped orders (every seeded order is one).
 // Before the first run, the gateway serves BENCH_WARMUP_REQUESTS of both queries, one at a time
 // (at once, the gateway would send identical fetches once for many callers, and the subgraphs
 // would see few of them): V8 compiles a process's hot paths over its first thousands of
@@ -26,6 +27,8 @@ const warmUpRequests = warmUpCount('BENCH_WARMUP_REQUESTS', 3000);
 /** Orders the benchmark customer places through the graph (the rest of the database is other customers'). */
 const customerOrders = 20;
 
+/** The support staff's list (the others are Ada's): every seeded order is SHIPPED. */
+const supportList = 'orders(status: SHIPPED, first: 20), as support';
 const productFields = 'product { sku title price { amount currency } vendor { name } stock { available } }';
 const queries = {
   'customer(id) { orders(first: 3) }': `query Bench($id: ID!) {
@@ -44,7 +47,14 @@ const queries = {
     lines { quantity unitPrice { amount } ${productFields} }
   }
 }`,
+  [supportList]: `query Bench {
+  orders(status: SHIPPED, first: 20) {
+    edges { cursor node { id status placedAt total { amount currency } customer { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
 };
+
 
 async function main() {
   // Workers off: the benchmark measures query composition, not the pipeline's background work.
@@ -52,8 +62,8 @@ async function main() {
   const gateway = new Pool(`http://127.0.0.1:${basePort}`, { connections: 128, pipelining: 1 });
   try {
     if (!system.mongoUri) throw new Error('the launcher did not say where its database is');
-    const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await gateway.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', authorization: system.authorization.ada }, body: JSON.stringify({ query, variables }) });
+    const post = async (query: string, variables: Record<string, unknown>, authorization = system.authorization.ada) => {
+      const res = await gateway.request({ path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query, variables }) });
       return (await res.body.json()) as { data?: any; errors?: unknown[] };
     };
     let orderId = '';
@@ -64,14 +74,16 @@ async function main() {
       orderId = placed.data?.placeOrder?.id;
       if (!orderId) throw new Error(`could not place a benchmark order: ${JSON.stringify(placed)}`);
     }
-    const variablesOf = (name: string) => ({ id: name === 'order(id)' ? orderId : demo.customers.ada });
+    const variablesOf = (name: string) => (name === supportList ? {} : { id: name === 'order(id)' ? orderId : demo.customers.ada });
+    const postFor = (name: string) => (query: string, variables: Record<string, unknown>) =>
+      post(query, variables, name === supportList ? system.authorization.support : system.authorization.ada);
     for (const [name, query] of Object.entries(queries)) {
-      const check = await post(query, variablesOf(name));
+      const check = await postFor(name)(query, variablesOf(name));
       if (check.errors) throw new Error(`benchmark query ${name} fails: ${JSON.stringify(check.errors)}`);
     }
 
     for (const [name, query] of Object.entries(queries)) {
-      const warm = await load(post, query, variablesOf(name), 1, Number.POSITIVE_INFINITY, Math.ceil(warmUpRequests / 2));
+      const warm = await load(postFor(name), query, variablesOf(name), 1, Number.POSITIVE_INFINITY, Math.ceil(warmUpRequests / 2));
       if (warm.errors > 0) throw new Error(`benchmark query ${name} failed ${warm.errors} times while warming up`);
     }
     process.stdout.write(`gateway: composed queries (5 subgraphs, 3 lines per order), ${durationMs / 1000} s per run after 2 s warm-up (${warmUpRequests} requests before the first);\n`);
@@ -83,8 +95,8 @@ async function main() {
       if (seeded.added > 0) process.stderr.write(`(seeded ${seeded.added} orders in ${seeded.seconds.toFixed(1)} s)\n`);
       for (const [name, query] of Object.entries(queries)) {
         for (const concurrency of concurrencies) {
-          await load(post, query, variablesOf(name), concurrency, 2_000);
-          const result = await load(post, query, variablesOf(name), concurrency, durationMs);
+          await load(postFor(name), query, variablesOf(name), concurrency, 2_000);
+          const result = await load(postFor(name), query, variablesOf(name), concurrency, durationMs);
           process.stdout.write(`| ${total} | \`${name}\` | ${concurrency} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.errors} |\n`);
           if (concurrency === concurrencies[0]) p50s.set(name, [...(p50s.get(name) ?? []), result.p50]);
         }

@@ -169,15 +169,17 @@ export function connectionOf<T>(rows: T[], page: PageRequest, ordering: Ordering
  * its `_id`): put in order, cut after the cursor, as findPage would answer.
  */
 export function pageOfRows<T>(rows: readonly T[], ordering: Ordering<T, unknown>, page: PageRequest): Connection<T> {
-  const after = page.after;
-  const compare = compareRows(ordering);
-  const sorted = [...rows].sort(compare);
-  if (!after) return connectionOf(sorted.slice(0, page.first + 1), page, ordering);
+  const sorted = rowsAfter(rows, ordering, page.after).sort(compareRows(ordering));
+  return connectionOf(sorted.slice(0, page.first + 1), page, ordering);
+}
+
+/** Of these rows, the ones a page after `after` may show, in no particular order. */
+export function rowsAfter<T>(rows: readonly T[], ordering: Ordering<T, unknown>, after: Keyset | null): T[] {
+  if (!after) return [...rows];
   checkedId(ordering as Ordering<never, unknown>, after);
   const way = ordering.direction === 'desc' ? -1 : 1;
   const key = sortKeyOf(ordering);
-  const isAfter = (row: T) => way * (compareKeys(key ? key.of(row) : '', after.key ?? '') || compareKeys(ordering.idOf(row), after.id)) > 0;
-  return connectionOf(sorted.filter(isAfter).slice(0, page.first + 1), page, ordering);
+  return rows.filter((row) => way * (compareKeys(key ? key.of(row) : '', after.key ?? '') || compareKeys(ordering.idOf(row), after.id)) > 0);
 }
 
 const compareKeys = (x: SortKey, y: SortKey) => (x < y ? -1 : x > y ? 1 : 0);

@@ -1,0 +1,137 @@
+import type { Collection, Filter } from 'mongodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { TestDatabases } from '../test/harness.ts';
+import { HourlyLists, hourOf, type HourDoc } from './hourly-lists.ts';
+import { pageRequest, encodeCursor, type TimeOrdering } from './paging.ts';
+
+// Newest-first lists read by the hour on FerretDB's PostgreSQL handler (kit/hourly-lists.ts),
+// against the real database: the pages a frontend walks through, and what a page reads.
+
+const onEmbeddedPostgres = inject('embeddedDb') === 'postgresql';
+const databases = new TestDatabases();
+afterAll(() => databases.cleanup());
+
+interface Row {
+  _id: string;
+  at: Date;
+  status: string;
+  hour?: number;
+}
+
+const newestFirst: TimeOrdering<Row, string> = { list: 'rows', timeField: 'at', direction: 'desc', timeOf: (row) => row.at, idOf: (row) => row._id, parseId: (id) => id };
+const HOUR = 3_600_000;
+const start = Date.UTC(2026, 0, 1);
+
+/** The rows collection with every `find` filter it is sent recorded. */
+function recording(collection: Collection<Row>, filters: Filter<Row>[]): Collection<Row> {
+  return new Proxy(collection, {
+    get(target, property, receiver) {
+      if (property !== 'find') return Reflect.get(target, property, receiver);
+      return (filter: Filter<Row>, ...rest: unknown[]) => {
+        filters.push(filter);
+        return (target.find as (...args: unknown[]) => unknown)(filter, ...rest);
+      };
+    },
+  });
+}
+
+async function setUp(name: string, rowsWithoutHours: Row[] = []) {
+  const db = await databases.create(name);
+  const rows = db.collection<Row>('rows');
+  if (rowsWithoutHours.length) await rows.insertMany(rowsWithoutHours);
+  const filters: Filter<Row>[] = [];
+  const lists = new HourlyLists(recording(rows, filters), db.collection<HourDoc>('row_hours'), newestFirst, 'hour');
+  await lists.ensureIndexes();
+  const add = async (added: Row[]) => {
+    for (const row of added) {
+      row.hour = hourOf(row.at);
+      await lists.note(['*', ...(row.status === 'DONE' ? ['DONE'] : [])], row.hour);
+    }
+    for (let i = 0; i < added.length; i += 1_000) await rows.insertMany(added.slice(i, i + 1_000));
+  };
+  /** Every page of a list, `first` at a time, as a frontend follows endCursor. */
+  const walk = async (list: string, filter: Filter<Row>, first: number, between?: (page: number) => Promise<void>) => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let n = 0; n < 1_000; n++) {
+      const page = await lists.page(list, filter, pageRequest('rows', { first, after }));
+      seen.push(...page.edges.map((edge) => edge.node._id));
+      if (!page.pageInfo.hasNextPage) return seen;
+      after = page.pageInfo.endCursor;
+      await between?.(n);
+    }
+    throw new Error('the list never ended');
+  };
+  return { db, rows, lists, filters, add, walk };
+}
+
+const sorted = (rows: Row[]) => [...rows].sort((a, b) => b.at.getTime() - a.at.getTime() || (b._id < a._id ? -1 : b._id > a._id ? 1 : 0)).map((row) => row._id);
+
+describe.skipIf(!onEmbeddedPostgres)('lists read by the hour on the embedded PostgreSQL', () => {
+  it('pages through every row once, newest first, across hours, blocks and equal times', async () => {
+    const { add, walk } = await setUp('hourly_walk');
+    // 300 rows over about 40 days (several blocks of hours), some hours empty, some times shared.
+    const rows: Row[] = Array.from({ length: 300 }, (_, i) => ({
+      _id: `r${String(i).padStart(4, '0')}`,
+      at: new Date(start + Math.floor(i / 3) * 9 * HOUR + (i % 3 === 2 ? 0 : (i % 3) * 60_000)),
+      status: i % 4 === 0 ? 'OPEN' : 'DONE',
+    }));
+    await add(rows);
+    for (const first of [1, 7, 50]) {
+      expect(await walk('*', {}, first)).toEqual(sorted(rows));
+      expect(await walk('DONE', { status: 'DONE' }, first)).toEqual(sorted(rows.filter((row) => row.status === 'DONE')));
+    }
+  });
+
+  it('rows added between pages repeat nothing and skip nothing that was there', async () => {
+    const { add, walk } = await setUp('hourly_meanwhile');
+    const rows: Row[] = Array.from({ length: 60 }, (_, i) => ({ _id: `a${String(i).padStart(3, '0')}`, at: new Date(start + i * 5 * HOUR), status: 'DONE' }));
+    await add(rows);
+    const added: Row[] = [];
+    const seen = await walk('DONE', { status: 'DONE' }, 8, async (page) => {
+      // A newer row (before the cursor: not shown) and an older one (after it: shown in its turn).
+      const more = [
+        { _id: `n${page}`, at: new Date(start + 400 * HOUR + page * HOUR), status: 'DONE' },
+        { _id: `o${page}`, at: new Date(start - (page + 1) * 7 * HOUR), status: 'DONE' },
+      ];
+      added.push(...more);
+      await add(more);
+    });
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((id) => id.startsWith('a'))).toEqual(sorted(rows));
+    expect(seen.filter((id) => id.startsWith('n'))).toEqual([]);
+    expect(seen.filter((id) => id.startsWith('o'))).toEqual(sorted(added.filter((row) => row._id.startsWith('o'))));
+  });
+
+  it('reads about a page of rows, not the whole list, each read an index lookup by hour', async () => {
+    const { rows, add, lists, filters } = await setUp('hourly_cost');
+    // 2,000 rows, four an hour, in 500 hours (three weeks).
+    const at = (i: number) => new Date(start + Math.floor(i / 4) * HOUR + (i % 4) * 60_000);
+    await add(Array.from({ length: 2_000 }, (_, i) => ({ _id: `c${String(i).padStart(5, '0')}`, at: at(i), status: 'DONE' })));
+    await lists.page('DONE', { status: 'DONE' }, pageRequest('rows', { first: 1 })); // once asks the database what it pushes down
+    for (const after of [null, encodeCursor('rows', { key: at(1_001), id: 'c01001' })]) {
+      filters.length = 0;
+      const page = await lists.page('DONE', { status: 'DONE' }, pageRequest('rows', { first: 20, after }));
+      expect(page.edges).toHaveLength(20);
+      expect(page.pageInfo.hasNextPage).toBe(true);
+      let matched = 0;
+      for (const filter of filters) {
+        expect(filter).toMatchObject({ status: 'DONE', hour: expect.any(Number) });
+        const explained = (await rows.find(filter).explain()) as { filterPushdown?: boolean };
+        expect(explained.filterPushdown, JSON.stringify(filter)).toBe(true);
+        matched += await rows.countDocuments(filter);
+      }
+      // What PostgreSQL returned to FerretDB: the rows of the hours read, four hours at a time:
+      // a page and the rest of the last hours read, of the 2,000 a page used to read.
+      expect(matched).toBeLessThanOrEqual(32);
+    }
+  });
+
+  it('reads rows written before the list had hours after the hourly ones, the old way', async () => {
+    const old: Row[] = Array.from({ length: 12 }, (_, i) => ({ _id: `old${String(i).padStart(2, '0')}`, at: new Date(start - (i + 1) * HOUR), status: 'DONE' }));
+    const { add, walk } = await setUp('hourly_legacy', old);
+    const fresh: Row[] = Array.from({ length: 12 }, (_, i) => ({ _id: `new${String(i).padStart(2, '0')}`, at: new Date(start + i * 3 * HOUR), status: 'DONE' }));
+    await add(fresh);
+    expect(await walk('DONE', { status: 'DONE' }, 5)).toEqual(sorted([...fresh, ...old]));
+  });
+});

@@ -1,0 +1,63 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { pageRequest } from '../../kit/paging.ts';
+import { TestDatabases } from '../../test/harness.ts';
+import { storeTestOrder } from './service-alone.ts';
+import { OrderStore, type OrderDoc, type OrderStatusCode } from './store.ts';
+
+// The staff's lists of orders (every order, or those SHIPPED or CANCELLED) grow with the business,
+// so on FerretDB's PostgreSQL handler they are read by the hour (kit/hourly-lists.ts). An order
+// moved into one of them, by whichever process, is in it.
+
+const dbs = new TestDatabases();
+afterAll(() => dbs.cleanup());
+
+const HOUR = 3_600_000;
+
+async function listed(store: OrderStore, status?: OrderStatusCode): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page = await store.list({ status }, pageRequest('orders', { first: 4, after }));
+    ids.push(...page.edges.map((edge) => edge.node._id.toHexString()));
+    if (!page.pageInfo.hasNextPage) return ids;
+    after = page.pageInfo.endCursor;
+  }
+}
+
+describe('lists of orders that grow with the business', () => {
+  it('hold the orders moved into them by another process, however long after they were placed', async () => {
+    const db = await dbs.create('orders_lists');
+    // Two processes of the orders service (the service and its worker), each remembering what it noted.
+    const placing = new OrderStore(db);
+    await placing.ensureIndexes();
+    const moving = new OrderStore(db);
+    const now = Date.now();
+    const orders: OrderDoc[] = [];
+    for (let i = 0; i < 10; i++) {
+      // Placed days apart, each alone in its hour.
+      orders.push(await storeTestOrder(placing, { status: 'PICKING', stage: 'picking', placedAt: new Date(now - (i + 1) * 49 * HOUR) }));
+    }
+    expect(await listed(placing, 'SHIPPED')).toEqual([]);
+    expect(await listed(placing, 'CANCELLED')).toEqual([]);
+
+    for (const [i, order] of orders.entries()) {
+      const to: OrderStatusCode = i % 3 === 0 ? 'CANCELLED' : 'SHIPPED';
+      const moved = await moving.change(order._id, () => ({ status: to, transition: { detail: null } }));
+      expect(moved?.status).toBe(to);
+    }
+    const ids = (wanted: (i: number) => boolean) => orders.filter((_, i) => wanted(i)).map((order) => order._id.toHexString());
+    expect(await listed(placing, 'CANCELLED')).toEqual(ids((i) => i % 3 === 0));
+    expect(await listed(placing, 'SHIPPED')).toEqual(ids((i) => i % 3 !== 0));
+    expect(await listed(placing)).toEqual(ids(() => true));
+  });
+
+  it('keep an order its hour when a change starts from the order as it was inserted', async () => {
+    const store = new OrderStore(await dbs.create('orders_lists_known'));
+    await store.ensureIndexes();
+    const order = await storeTestOrder(store, { status: 'PICKING', stage: 'picking' });
+    const changed = await store.change(order._id, () => ({ status: 'SHIPPED', transition: { detail: null } }), order);
+    expect(changed?.placedHour).toBe(Math.floor(order.placedAt.getTime() / HOUR));
+    expect((await store.findById(order._id))?.placedHour).toBe(changed?.placedHour);
+    expect(await listed(store, 'SHIPPED')).toEqual([order._id.toHexString()]);
+  });
+});
