@@ -1,6 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
-import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
+import { HourlyLists, hourOf, type HourDoc } from '../../kit/hourly-lists.ts';
+import type { Connection, PageRequest, TimeOrdering } from '../../kit/paging.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { StageChanges } from '../../pipeline/address-changes.ts';
@@ -21,6 +22,8 @@ export interface PicklistDoc {
   orderIds: string[];
   reason: 'BATCH_FULL' | 'MAX_WAIT';
   createdAt: Date;
+  /** The hour `createdAt` falls in (kit/hourly-lists.ts); absent on picklists made before lists were read by the hour. */
+  createdHour?: number;
   releasedAt: Date | null;
 }
 
@@ -33,12 +36,15 @@ export class PickingStore {
   readonly picklists: Collection<PicklistDoc>;
   readonly changes: StageChanges;
   readonly cancellations: StageCancellations;
+  /** Released picklists, of every centre and of each, read by the hour on FerretDB: they grow with the centres' history. */
+  private readonly hourly: HourlyLists<PicklistDoc>;
 
   constructor(db: Db, options: { visibilityTimeoutMs?: number } = {}) {
     this.shipments = shipmentQueue(db, 'picking', options);
     this.changes = new StageChanges(db, 'picking', this.shipments);
     this.cancellations = new StageCancellations(db, 'picking', this.shipments, this.changes.reports);
     this.picklists = db.collection<PicklistDoc>('picklists');
+    this.hourly = new HourlyLists(this.picklists, db.collection<HourDoc>('picklist_list_hours'), newestFirst, 'createdHour');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -50,6 +56,8 @@ export class PickingStore {
     await this.picklists.createIndex({ distributionCenter: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'by_center_created' });
     await this.picklists.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
     await this.picklists.createIndex({ orderIds: 1 }, { name: 'by_order' });
+    await this.picklists.createIndex({ createdHour: -1, createdAt: -1, _id: -1 }, { name: 'by_created_hour' });
+    await this.hourly.ensureIndexes();
   }
 
   /** Shipments waiting for a picklist, oldest first: new ones, and ones whose release died (lease expired). */
@@ -57,10 +65,15 @@ export class PickingStore {
     return (await this.shipments.due(now, limit, 'enqueuedAt')) as ShipmentItem[];
   }
 
-  /** Records an intended picklist; the same id twice (a retried release) is one picklist. */
+  /**
+   * Records an intended picklist; the same id twice (a retried release) is one picklist. Its hour
+   * is named in the lists of released picklists now, before it can be released into them.
+   */
   async createPending(doc: PicklistDoc): Promise<void> {
+    const createdHour = hourOf(doc.createdAt);
+    await this.hourly.note([EVERY_CENTRE, doc.distributionCenter], createdHour);
     try {
-      await this.picklists.insertOne(doc);
+      await this.picklists.insertOne({ ...doc, createdHour });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -82,7 +95,7 @@ export class PickingStore {
   async released(filter: { distributionCenter?: string | null }, page: PageRequest): Promise<Connection<PicklistDoc>> {
     const query: Filter<PicklistDoc> = { status: 'RELEASED' };
     if (filter.distributionCenter) query.distributionCenter = filter.distributionCenter;
-    return findPage(this.picklists, query, newestFirst, page);
+    return this.hourly.page(filter.distributionCenter ?? EVERY_CENTRE, query, page);
   }
 
   async forOrders(orderIds: readonly string[]): Promise<PicklistDoc[]> {
@@ -91,7 +104,10 @@ export class PickingStore {
   }
 }
 
-const newestFirst: Ordering<PicklistDoc, string> = {
+/** The list of every centre's released picklists (a centre's own list is named after it). */
+const EVERY_CENTRE = '*';
+
+const newestFirst: TimeOrdering<PicklistDoc, string> = {
   list: 'picklists',
   timeField: 'createdAt',
   direction: 'desc',
