@@ -1,11 +1,11 @@
 import { MongoClient, ObjectId, type Document } from 'mongodb';
-import { hourEntries, hourOf, type HourDoc } from '../kit/hourly-lists.ts';
+import { slotEntries, slotOf, type SlotDoc } from '../kit/slot-lists.ts';
 import { insertIgnoringDuplicates } from '../kit/mongo.ts';
 
 // Test data for the list benchmark, written straight into the orders service's database:
 // setup, not a service, so it may (nothing else does). Each order is a copy of a real one
 // placed through the graph, for another customer, placed at another time, already SHIPPED,
-// with its hour named in the lists it is in, as the orders service does (kit/hourly-lists.ts).
+// with its time slot named in the lists it is in, as the orders service does (kit/slot-lists.ts).
 
 /** Customers the seeded orders belong to: about ten orders each, like a shop's regulars. */
 const ORDERS_PER_CUSTOMER = 10;
@@ -15,7 +15,7 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
   const client = await MongoClient.connect(mongoUri);
   try {
     const orders = client.db(dbName).collection('orders');
-    const hours = client.db(dbName).collection<HourDoc>('order_list_hours');
+    const slots = client.db(dbName).collection<SlotDoc>('order_list_slots');
     const template = await orders.findOne({ _id: new ObjectId(templateId) });
     if (!template) throw new Error(`no order ${templateId} to copy`);
     const missing = total - (await orders.countDocuments());
@@ -25,11 +25,11 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
     const yearMs = 365 * 24 * 3600 * 1000;
     for (let done = 0; done < missing; ) {
       const batch: Document[] = [];
-      const hoursOfBatch = new Set<number>();
+      const slotsOfBatch = new Set<number>();
       for (; batch.length < 2_000 && done < missing; done++) {
         const placedAt = new Date(Date.now() - 60_000 - Math.floor(Math.random() * yearMs));
-        if (!named.has(hourOf(placedAt))) hoursOfBatch.add(hourOf(placedAt));
-        named.add(hourOf(placedAt));
+        if (!named.has(slotOf(placedAt))) slotsOfBatch.add(slotOf(placedAt));
+        named.add(slotOf(placedAt));
         const { _id, ...rest } = template;
         batch.push({
           ...rest,
@@ -39,13 +39,13 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
           status: 'SHIPPED',
           stage: null,
           placedAt,
-          placedHour: hourOf(placedAt),
+          placedSlot: slotOf(placedAt),
           updatedAt: placedAt,
           version: 1,
         });
       }
-      const entries = [...hoursOfBatch].flatMap((hour) => [...hourEntries('*', hour), ...hourEntries('SHIPPED', hour)]);
-      await insertIgnoringDuplicates(hours, [...new Map(entries.map((entry) => [entry._id, entry])).values()]);
+      const entries = [...slotsOfBatch].flatMap((slot) => [...slotEntries('*', slot), ...slotEntries('SHIPPED', slot)]);
+      await insertIgnoringDuplicates(slots, [...new Map(entries.map((entry) => [entry._id, entry])).values()]);
       await orders.insertMany(batch, { ordered: false });
     }
     return { added: Math.max(0, missing), seconds: (performance.now() - started) / 1000 };

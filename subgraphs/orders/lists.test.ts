@@ -5,7 +5,7 @@ import { storeTestOrder } from './service-alone.ts';
 import { OrderStore, type OrderDoc, type OrderStatusCode } from './store.ts';
 
 // The staff's lists of orders (every order, or those SHIPPED or CANCELLED) grow with the business,
-// so on FerretDB's PostgreSQL handler they are read by the hour (kit/hourly-lists.ts). An order
+// so on FerretDB's PostgreSQL handler they are read a time slot at a time (kit/slot-lists.ts). An order
 // moved into one of them, by whichever process, is in it.
 
 const dbs = new TestDatabases();
@@ -34,7 +34,7 @@ describe('lists of orders that grow with the business', () => {
     const now = Date.now();
     const orders: OrderDoc[] = [];
     for (let i = 0; i < 10; i++) {
-      // Placed days apart, each alone in its hour.
+      // Placed days apart, each alone in its slot and in its spans.
       orders.push(await storeTestOrder(placing, { status: 'PICKING', stage: 'picking', placedAt: new Date(now - (i + 1) * 49 * HOUR) }));
     }
     expect(await listed(placing, 'SHIPPED')).toEqual([]);
@@ -51,13 +51,13 @@ describe('lists of orders that grow with the business', () => {
     expect(await listed(placing)).toEqual(ids(() => true));
   });
 
-  it('keep an order its hour when a change starts from the order as it was inserted', async () => {
+  it('keep an order its slot when a change starts from the order as it was inserted', async () => {
     const store = new OrderStore(await dbs.create('orders_lists_known'));
     await store.ensureIndexes();
     const order = await storeTestOrder(store, { status: 'PICKING', stage: 'picking' });
     const changed = await store.change(order._id, () => ({ status: 'SHIPPED', transition: { detail: null } }), order);
-    expect(changed?.placedHour).toBe(Math.floor(order.placedAt.getTime() / HOUR));
-    expect((await store.findById(order._id))?.placedHour).toBe(changed?.placedHour);
+    expect(changed?.placedSlot).toBe(Math.floor(order.placedAt.getTime() / 15_000));
+    expect((await store.findById(order._id))?.placedSlot).toBe(changed?.placedSlot);
     expect(await listed(store, 'SHIPPED')).toEqual([order._id.toHexString()]);
   });
 });

@@ -5,7 +5,7 @@ import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
-import { HourlyLists, hourOf, type HourDoc } from '../../kit/hourly-lists.ts';
+import { SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the orders collections.
@@ -194,8 +194,8 @@ export interface OrderDoc {
    */
   transitions?: OrderTransitionDoc[];
   placedAt: Date;
-  /** The hour `placedAt` falls in (kit/hourly-lists.ts); absent on orders placed before lists were read by the hour. */
-  placedHour?: number;
+  /** The 15-second slot `placedAt` falls in (kit/slot-lists.ts); absent on orders placed before lists were read by the slot. */
+  placedSlot?: number;
   updatedAt: Date;
 }
 
@@ -258,8 +258,8 @@ export class OrderStore {
   readonly reports: DurableQueue<null>;
   /** Address changes being recorded, until their publication is enqueued (a few at a time). */
   private readonly notes: Collection<PublicationNote>;
-  /** The lists of every order and of those SHIPPED or CANCELLED, read by the hour on FerretDB. */
-  private readonly hourly: HourlyLists<OrderDoc>;
+  /** The lists of every order and of those SHIPPED or CANCELLED, read a time slot at a time on FerretDB. */
+  private readonly slotted: SlotLists<OrderDoc>;
 
   constructor(db: Db) {
     this.orders = db.collection<OrderDoc>('orders');
@@ -273,7 +273,7 @@ export class OrderStore {
     this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results') });
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
     this.notes = db.collection<PublicationNote>('change_publication_notes');
-    this.hourly = new HourlyLists(this.orders, db.collection<HourDoc>('order_list_hours'), newestPlacedFirst, 'placedHour');
+    this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -282,8 +282,8 @@ export class OrderStore {
     await this.orders.createIndex({ customerId: 1, placedAt: -1, _id: -1 }, { name: 'by_customer_placed' });
     await this.orders.createIndex({ status: 1, placedAt: -1, _id: -1 }, { name: 'by_status_placed' });
     await this.orders.createIndex({ placedAt: -1, _id: -1 }, { name: 'by_placed' });
-    await this.orders.createIndex({ placedHour: -1, placedAt: -1, _id: -1 }, { name: 'by_placed_hour' });
-    await this.hourly.ensureIndexes();
+    await this.orders.createIndex({ placedSlot: -1, placedAt: -1, _id: -1 }, { name: 'by_placed_slot' });
+    await this.slotted.ensureIndexes();
     // Indexes of earlier versions, ordered by id: they serve no query now and cost every write.
     for (const retired of ['by_customer', 'by_status']) await this.orders.dropIndex(retired).catch(() => undefined);
     await this.cas.ensureIndexes();
@@ -314,18 +314,18 @@ export class OrderStore {
     if (filter.customerId) query.customerId = filter.customerId;
     if (filter.status) query.status = filter.status;
     // A customer's orders, and those in a passing status, are few: one query. The lists that grow
-    // with the business are read by the hour.
+    // with the business are read a time slot at a time.
     if (filter.customerId || (filter.status && !growingList(filter.status))) return findPage(this.orders, query, newestPlacedFirst, page);
-    return this.hourly.page(filter.status ?? EVERY_ORDER, query, page);
+    return this.slotted.page(filter.status ?? EVERY_ORDER, query, page);
   }
 
   /**
    * Throws a duplicate-key error when an order with the same id or idempotency key exists. Sets
-   * `order.placedHour`: the caller's copy is then the stored order, fit to start a change from.
+   * `order.placedSlot`: the caller's copy is then the stored order, fit to start a change from.
    */
   async insert(order: OrderDoc): Promise<OrderDoc> {
-    order.placedHour = hourOf(order.placedAt);
-    await this.hourly.note([EVERY_ORDER, ...(growingList(order.status) ? [order.status] : [])], order.placedHour);
+    order.placedSlot = slotOf(order.placedAt);
+    await this.slotted.note([EVERY_ORDER, ...(growingList(order.status) ? [order.status] : [])], order.placedSlot);
     await this.orders.insertOne(order);
     return order;
   }
@@ -363,23 +363,23 @@ export class OrderStore {
    * compare-and-swap notices and reads it).
    */
   async change(id: ObjectId, change: (order: OrderDoc) => OrderPatch | null, known?: OrderDoc): Promise<OrderDoc | null> {
-    // An order moving into a list read by the hour has its hour named there first (kit/hourly-lists.ts).
+    // An order moving into a list read by the slot has its slot named there first (kit/slot-lists.ts).
     for (;;) {
-      let unlisted: { list: OrderStatusCode; hour: number } | undefined;
+      let unlisted: { list: OrderStatusCode; slot: number } | undefined;
       const head = await this.cas.update(id, (current) => {
         if (!current) return REFUSED;
         const patch = change(current as OrderDoc);
         if (!patch) return REFUSED;
-        const hour = hourOf(current.placedAt);
-        if (patch.status && patch.status !== current.status && growingList(patch.status) && !this.hourly.isNoted(patch.status, hour)) {
-          unlisted = { list: patch.status, hour };
+        const slot = slotOf(current.placedAt);
+        if (patch.status && patch.status !== current.status && growingList(patch.status) && !this.slotted.isNoted(patch.status, slot)) {
+          unlisted = { list: patch.status, slot };
           return REFUSED;
         }
         return this.changed(current as OrderDoc, patch);
       }, known as Head<OrderState, ObjectId> | undefined);
-      const toNote = unlisted as { list: OrderStatusCode; hour: number } | undefined;
+      const toNote = unlisted as { list: OrderStatusCode; slot: number } | undefined;
       if (!toNote) return head === REFUSED ? null : (head as OrderDoc);
-      await this.hourly.note([toNote.list], toNote.hour);
+      await this.slotted.note([toNote.list], toNote.slot);
     }
   }
 
@@ -416,7 +416,7 @@ export class OrderStore {
 /** Every order, whatever its status: the list `orders` gives staff without a filter. */
 const EVERY_ORDER = '*';
 
-/** Statuses orders stay in: their lists grow with the business, so they are read by the hour. */
+/** Statuses orders stay in: their lists grow with the business, so they are read a time slot at a time. */
 const growingList = (status: OrderStatusCode) => status === 'SHIPPED' || status === 'CANCELLED';
 
 const newestPlacedFirst: TimeOrdering<OrderDoc, ObjectId> = {

@@ -4,7 +4,7 @@ import { TestDatabases } from '../../test/harness.ts';
 import { PickingStore, type PicklistDoc } from './store.ts';
 
 // Released picklists grow with each centre's history, so on FerretDB's PostgreSQL handler their
-// lists are read by the hour (kit/hourly-lists.ts): every centre's and each centre's own.
+// lists are read a time slot at a time (kit/slot-lists.ts): every centre's and each centre's own.
 
 const dbs = new TestDatabases();
 afterAll(() => dbs.cleanup());
@@ -37,7 +37,7 @@ describe('lists of released picklists', () => {
         shipmentIds: [],
         orderIds: [],
         reason: 'MAX_WAIT',
-        // Hours and days apart, two in one hour.
+        // Hours and days apart, two in one slot.
         createdAt: new Date(now - (i === 3 ? 2 : i) * 29 * HOUR - i * 1_000),
         releasedAt: null,
       };

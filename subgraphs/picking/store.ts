@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
-import { HourlyLists, hourOf, type HourDoc } from '../../kit/hourly-lists.ts';
+import { SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import type { Connection, PageRequest, TimeOrdering } from '../../kit/paging.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
@@ -22,8 +22,8 @@ export interface PicklistDoc {
   orderIds: string[];
   reason: 'BATCH_FULL' | 'MAX_WAIT';
   createdAt: Date;
-  /** The hour `createdAt` falls in (kit/hourly-lists.ts); absent on picklists made before lists were read by the hour. */
-  createdHour?: number;
+  /** The 15-second slot `createdAt` falls in (kit/slot-lists.ts); absent on picklists made before lists were read by the slot. */
+  createdSlot?: number;
   releasedAt: Date | null;
 }
 
@@ -36,15 +36,15 @@ export class PickingStore {
   readonly picklists: Collection<PicklistDoc>;
   readonly changes: StageChanges;
   readonly cancellations: StageCancellations;
-  /** Released picklists, of every centre and of each, read by the hour on FerretDB: they grow with the centres' history. */
-  private readonly hourly: HourlyLists<PicklistDoc>;
+  /** Released picklists, of every centre and of each, read a time slot at a time on FerretDB: they grow with the centres' history. */
+  private readonly slotted: SlotLists<PicklistDoc>;
 
   constructor(db: Db, options: { visibilityTimeoutMs?: number } = {}) {
     this.shipments = shipmentQueue(db, 'picking', options);
     this.changes = new StageChanges(db, 'picking', this.shipments);
     this.cancellations = new StageCancellations(db, 'picking', this.shipments, this.changes.reports);
     this.picklists = db.collection<PicklistDoc>('picklists');
-    this.hourly = new HourlyLists(this.picklists, db.collection<HourDoc>('picklist_list_hours'), newestFirst, 'createdHour');
+    this.slotted = new SlotLists(this.picklists, db.collection<SlotDoc>('picklist_list_slots'), newestFirst, 'createdSlot');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -56,8 +56,8 @@ export class PickingStore {
     await this.picklists.createIndex({ distributionCenter: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'by_center_created' });
     await this.picklists.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
     await this.picklists.createIndex({ orderIds: 1 }, { name: 'by_order' });
-    await this.picklists.createIndex({ createdHour: -1, createdAt: -1, _id: -1 }, { name: 'by_created_hour' });
-    await this.hourly.ensureIndexes();
+    await this.picklists.createIndex({ createdSlot: -1, createdAt: -1, _id: -1 }, { name: 'by_created_slot' });
+    await this.slotted.ensureIndexes();
   }
 
   /** Shipments waiting for a picklist, oldest first: new ones, and ones whose release died (lease expired). */
@@ -66,14 +66,14 @@ export class PickingStore {
   }
 
   /**
-   * Records an intended picklist; the same id twice (a retried release) is one picklist. Its hour
+   * Records an intended picklist; the same id twice (a retried release) is one picklist. Its slot
    * is named in the lists of released picklists now, before it can be released into them.
    */
   async createPending(doc: PicklistDoc): Promise<void> {
-    const createdHour = hourOf(doc.createdAt);
-    await this.hourly.note([EVERY_CENTRE, doc.distributionCenter], createdHour);
+    const createdSlot = slotOf(doc.createdAt);
+    await this.slotted.note([EVERY_CENTRE, doc.distributionCenter], createdSlot);
     try {
-      await this.picklists.insertOne({ ...doc, createdHour });
+      await this.picklists.insertOne({ ...doc, createdSlot });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -95,7 +95,7 @@ export class PickingStore {
   async released(filter: { distributionCenter?: string | null }, page: PageRequest): Promise<Connection<PicklistDoc>> {
     const query: Filter<PicklistDoc> = { status: 'RELEASED' };
     if (filter.distributionCenter) query.distributionCenter = filter.distributionCenter;
-    return this.hourly.page(filter.distributionCenter ?? EVERY_CENTRE, query, page);
+    return this.slotted.page(filter.distributionCenter ?? EVERY_CENTRE, query, page);
   }
 
   async forOrders(orderIds: readonly string[]): Promise<PicklistDoc[]> {

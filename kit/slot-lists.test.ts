@@ -1,10 +1,10 @@
 import type { Collection, Filter } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
-import { HourlyLists, hourOf, type HourDoc } from './hourly-lists.ts';
+import { SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
 import { pageRequest, encodeCursor, type TimeOrdering } from './paging.ts';
 
-// Newest-first lists read by the hour on FerretDB's PostgreSQL handler (kit/hourly-lists.ts),
+// Newest-first lists read a time slot at a time on FerretDB's PostgreSQL handler (kit/slot-lists.ts),
 // against the real database: the pages a frontend walks through, and what a page reads.
 
 const onEmbeddedPostgres = inject('embeddedDb') === 'postgresql';
@@ -15,11 +15,12 @@ interface Row {
   _id: string;
   at: Date;
   status: string;
-  hour?: number;
+  slot?: number;
 }
 
 const newestFirst: TimeOrdering<Row, string> = { list: 'rows', timeField: 'at', direction: 'desc', timeOf: (row) => row.at, idOf: (row) => row._id, parseId: (id) => id };
 const HOUR = 3_600_000;
+const SLOT = 15_000;
 const start = Date.UTC(2026, 0, 1);
 
 /** The rows collection with every `find` filter it is sent recorded. */
@@ -40,12 +41,12 @@ async function setUp(name: string, rowsWithoutHours: Row[] = []) {
   const rows = db.collection<Row>('rows');
   if (rowsWithoutHours.length) await rows.insertMany(rowsWithoutHours);
   const filters: Filter<Row>[] = [];
-  const lists = new HourlyLists(recording(rows, filters), db.collection<HourDoc>('row_hours'), newestFirst, 'hour');
+  const lists = new SlotLists(recording(rows, filters), db.collection<SlotDoc>('row_slots'), newestFirst, 'slot');
   await lists.ensureIndexes();
   const add = async (added: Row[]) => {
     for (const row of added) {
-      row.hour = hourOf(row.at);
-      await lists.note(['*', ...(row.status === 'DONE' ? ['DONE'] : [])], row.hour);
+      row.slot = slotOf(row.at);
+      await lists.note(['*', ...(row.status === 'DONE' ? ['DONE'] : [])], row.slot);
     }
     for (let i = 0; i < added.length; i += 1_000) await rows.insertMany(added.slice(i, i + 1_000));
   };
@@ -67,24 +68,24 @@ async function setUp(name: string, rowsWithoutHours: Row[] = []) {
 
 const sorted = (rows: Row[]) => [...rows].sort((a, b) => b.at.getTime() - a.at.getTime() || (b._id < a._id ? -1 : b._id > a._id ? 1 : 0)).map((row) => row._id);
 
-describe.skipIf(!onEmbeddedPostgres)('lists read by the hour on the embedded PostgreSQL', () => {
-  it('pages through every row once, newest first, across hours, blocks and equal times', async () => {
-    const { add, walk } = await setUp('hourly_walk');
-    // 300 rows over about 40 days (several blocks of hours), some hours empty, some times shared.
-    const rows: Row[] = Array.from({ length: 300 }, (_, i) => ({
+describe.skipIf(!onEmbeddedPostgres)('lists read a time slot at a time on the embedded PostgreSQL', () => {
+  it('pages through every row once, newest first, across slots, spans of every level and equal times', async () => {
+    const { add, walk } = await setUp('slots_walk');
+    // 150 rows over about 40 days (several spans at each level of the tree but the top), some times shared.
+    const rows: Row[] = Array.from({ length: 150 }, (_, i) => ({
       _id: `r${String(i).padStart(4, '0')}`,
-      at: new Date(start + Math.floor(i / 3) * 9 * HOUR + (i % 3 === 2 ? 0 : (i % 3) * 60_000)),
+      at: new Date(start + Math.floor(i / 3) * 19 * HOUR + (i % 3 === 2 ? 0 : (i % 3) * 60_000)),
       status: i % 4 === 0 ? 'OPEN' : 'DONE',
     }));
     await add(rows);
-    for (const first of [1, 7, 50]) {
+    for (const first of [2, 7, 50]) {
       expect(await walk('*', {}, first)).toEqual(sorted(rows));
       expect(await walk('DONE', { status: 'DONE' }, first)).toEqual(sorted(rows.filter((row) => row.status === 'DONE')));
     }
   });
 
   it('rows added between pages repeat nothing and skip nothing that was there', async () => {
-    const { add, walk } = await setUp('hourly_meanwhile');
+    const { add, walk } = await setUp('slots_meanwhile');
     const rows: Row[] = Array.from({ length: 60 }, (_, i) => ({ _id: `a${String(i).padStart(3, '0')}`, at: new Date(start + i * 5 * HOUR), status: 'DONE' }));
     await add(rows);
     const added: Row[] = [];
@@ -103,10 +104,10 @@ describe.skipIf(!onEmbeddedPostgres)('lists read by the hour on the embedded Pos
     expect(seen.filter((id) => id.startsWith('o'))).toEqual(sorted(added.filter((row) => row._id.startsWith('o'))));
   });
 
-  it('reads about a page of rows, not the whole list, each read an index lookup by hour', async () => {
-    const { rows, add, lists, filters } = await setUp('hourly_cost');
-    // 2,000 rows, four an hour, in 500 hours (three weeks).
-    const at = (i: number) => new Date(start + Math.floor(i / 4) * HOUR + (i % 4) * 60_000);
+  it('reads about a page of rows, not the whole list, each read an index lookup by slot', async () => {
+    const { rows, add, lists, filters } = await setUp('slots_cost');
+    // 2,000 rows, four a slot, in 500 slots; as busy as 16 orders a second.
+    const at = (i: number) => new Date(start + Math.floor(i / 4) * SLOT + (i % 4) * 1_000);
     await add(Array.from({ length: 2_000 }, (_, i) => ({ _id: `c${String(i).padStart(5, '0')}`, at: at(i), status: 'DONE' })));
     await lists.page('DONE', { status: 'DONE' }, pageRequest('rows', { first: 1 })); // once asks the database what it pushes down
     for (const after of [null, encodeCursor('rows', { key: at(1_001), id: 'c01001' })]) {
@@ -116,20 +117,20 @@ describe.skipIf(!onEmbeddedPostgres)('lists read by the hour on the embedded Pos
       expect(page.pageInfo.hasNextPage).toBe(true);
       let matched = 0;
       for (const filter of filters) {
-        expect(filter).toMatchObject({ status: 'DONE', hour: expect.any(Number) });
+        expect(filter).toMatchObject({ status: 'DONE', slot: expect.any(Number) });
         const explained = (await rows.find(filter).explain()) as { filterPushdown?: boolean };
         expect(explained.filterPushdown, JSON.stringify(filter)).toBe(true);
         matched += await rows.countDocuments(filter);
       }
-      // What PostgreSQL returned to FerretDB: the rows of the hours read, four hours at a time:
-      // a page and the rest of the last hours read, of the 2,000 a page used to read.
-      expect(matched).toBeLessThanOrEqual(32);
+      // What PostgreSQL returned to FerretDB: the rows of the slots read (one, then as many as the
+      // page still needs): a page and the rest of the last slot read, of the 2,000 a page used to read.
+      expect(matched).toBeLessThanOrEqual(24);
     }
   });
 
-  it('reads rows written before the list had hours after the hourly ones, the old way', async () => {
+  it('reads rows written before the list had slots after the slotted ones, the old way', async () => {
     const old: Row[] = Array.from({ length: 12 }, (_, i) => ({ _id: `old${String(i).padStart(2, '0')}`, at: new Date(start - (i + 1) * HOUR), status: 'DONE' }));
-    const { add, walk } = await setUp('hourly_legacy', old);
+    const { add, walk } = await setUp('slots_legacy', old);
     const fresh: Row[] = Array.from({ length: 12 }, (_, i) => ({ _id: `new${String(i).padStart(2, '0')}`, at: new Date(start + i * 3 * HOUR), status: 'DONE' }));
     await add(fresh);
     expect(await walk('DONE', { status: 'DONE' }, 5)).toEqual(sorted([...fresh, ...old]));

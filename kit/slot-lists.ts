@@ -1,0 +1,199 @@
+import type { Collection, Document, Filter } from 'mongodb';
+import { insertIgnoringDuplicates, isDuplicateKeyError, isFerretDB } from './mongo.ts';
+import { findPage, findPageRows, pageOfRows, rowsAfter, type Connection, type PageRequest, type TimeOrdering } from './paging.ts';
+
+/**
+ * Newest-first lists of a large collection that stay fast on FerretDB's PostgreSQL handler.
+ *
+ * On MongoDB a list page (`find(filter).sort({ placedAt: -1, _id: -1 }).limit(21)`) walks an index
+ * and reads 21 rows. FerretDB 1.24 pushes only equality filters down to PostgreSQL, and no sort
+ * or limit with them: it reads every row the filter matches, decodes each in Go, sorts them and
+ * keeps 21. The support staff's list of SHIPPED orders, through the gateway, took 3.3 s at 10,000
+ * orders and 9.2 s at 30,000: past the gateway's 15 s limit at about 50,000.
+ *
+ * So on that backend each row carries the time slot it falls in (`slotField`: 15 seconds, counted
+ * from the epoch), and a small directory collection names the slots each list has rows in, as a
+ * tree: slots within their 64-minute span, spans within their 11-day span, and those within their
+ * 8-year span. A page walks the tree newest first, reading the names of one span at a time, and
+ * reads the rows of the slots it finds (each slot one equality query, `{ ...filter, placedSlot: s }`,
+ * served by an index): one slot first, then as many as the page still needs at the rows a slot
+ * seen so far, up to 16 at once. It reads about a page's rows, however large the collection; and
+ * however busy: at 8 orders a second a slot holds 120 orders, where an hour held 28,800.
+ *
+ * A row's slot is named before the row is written into the list (inserted, or changed so that it
+ * matches the list's filter), so a listed row's slot is always there. A name left behind (the
+ * write then failed) costs one empty lookup. On MongoDB, and on FerretDB's SQLite handler (which
+ * pushes down no filter but `_id`, so a slot lookup would read the whole collection each time),
+ * pages are read as before.
+ *
+ * Rows written before a collection had slots (`legacy`, noted when the directory was first made)
+ * have none; a page that runs past the slotted rows reads them the old way (`{ slotField: absent }`).
+ */
+export interface SlotDoc {
+  _id: string;
+  /** The span it is named in: `<list>|<level>|<span>`, or `<list>|top` for the widest spans. */
+  list: string;
+  /** The slot's or the span's number at its level. */
+  slot: number;
+  /** On the `#since` entry only: rows were already there, without slots. */
+  legacy?: boolean;
+}
+
+/** A slot: 15 seconds. */
+const SLOT_MS = 15_000;
+/** Each level of the directory's tree names up to this many of the level below: 64 minutes, 11 days, 8 years. */
+const FANOUT = 256;
+const LEVELS = 4;
+/** Slots read at once at first while filling a page; then as many as the rows a slot so far say it needs, up to MOST_AT_ONCE. */
+const FIRST_SLOTS_AT_ONCE = 1;
+const MOST_AT_ONCE = 16;
+/** 64-minute spans whose slots are named at once while walking the tree. */
+const SPANS_AT_ONCE = 8;
+const SINCE = '#since';
+
+/** The slot a time falls in: 15-second slots since the epoch. */
+export const slotOf = (at: Date): number => Math.floor(at.getTime() / SLOT_MS);
+
+/** The span of `level` (0: the slot itself) that `slot` falls in. */
+const spanOf = (slot: number, level: number) => Math.floor(slot / FANOUT ** level);
+
+/** Where the spans of `level` inside `parent` (a span of the level above) are named. */
+const namedIn = (list: string, level: number, parent: number) => (level === LEVELS - 1 ? `${list}|top` : `${list}|${level}|${parent}`);
+
+/** The directory entries naming `slot` for `list`, one per level (what a seeding script writes along with its rows). */
+export const slotEntries = (list: string, slot: number): SlotDoc[] =>
+  Array.from({ length: LEVELS }, (_, level) => ({ _id: `${list}|${level}|${spanOf(slot, level)}`, list: namedIn(list, level, spanOf(slot, level + 1)), slot: spanOf(slot, level) }));
+
+export class SlotLists<T extends Document> {
+  /** Entries this process wrote or found, so each is written once per process. */
+  private readonly noted = new Set<string>();
+  private useSlots: Promise<boolean> | undefined;
+  private legacy: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly rows: Collection<T>,
+    private readonly slots: Collection<SlotDoc>,
+    private readonly ordering: TimeOrdering<T, unknown>,
+    private readonly slotField: keyof T & string,
+  ) {}
+
+  /**
+   * At start-up, before any row is written: the directory's index, and whether rows without
+   * slots are already there (noted by the first start of a version that keeps slots).
+   */
+  async ensureIndexes(): Promise<void> {
+    await this.slots.createIndex({ list: 1 }, { name: 'by_list' });
+    if (await this.slots.findOne({ _id: SINCE })) return;
+    const legacy = (await this.rows.findOne({}, { projection: { _id: 1 } })) !== null;
+    try {
+      await this.slots.insertOne({ _id: SINCE, list: SINCE, slot: slotOf(new Date()), legacy });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /** Whether this process knows `slot` is named for `list`. */
+  isNoted(list: string, slot: number): boolean {
+    return this.noted.has(`${list}|${slot}`);
+  }
+
+  /** Names `slot` in each of `lists`; call before writing a row into them. */
+  async note(lists: readonly string[], slot: number): Promise<void> {
+    const missing = lists.filter((list) => !this.isNoted(list, slot)).flatMap((list) => slotEntries(list, slot));
+    if (missing.length === 0) return;
+    // Every level's name in one request: a span named without its slot costs a lookup, never a row.
+    await insertIgnoringDuplicates(this.slots, missing);
+    // Bounded: past this many, entries are written again (a duplicate, refused) rather than remembered.
+    if (this.noted.size > 50_000) this.noted.clear();
+    for (const list of lists) this.noted.add(`${list}|${slot}`);
+  }
+
+  /** A page of the rows of `list` (those matching `filter`), newest first. */
+  async page(list: string, filter: Filter<T>, page: PageRequest): Promise<Connection<T>> {
+    if (!(await this.slotsServe())) return findPage(this.rows, filter, this.ordering, page);
+    const wanted = page.first + 1;
+    const { after } = page;
+    rowsAfter([], this.ordering, after); // a cursor of another kind of list is refused, whatever the list holds
+    const from = after?.key instanceof Date ? slotOf(after.key) : Number.POSITIVE_INFINITY;
+    const found: T[] = [];
+    const slots = this.slotsFrom(list, from);
+    let [atOnce, slotsRead, rowsRead] = [FIRST_SLOTS_AT_ONCE, 0, 0];
+    for (;;) {
+      const batch: number[] = [];
+      while (batch.length < atOnce) {
+        const next = await slots.next();
+        if (next.done) break;
+        batch.push(next.value);
+      }
+      if (batch.length === 0) break;
+      const read = await Promise.all(batch.map((slot) => this.rows.find({ ...filter, [this.slotField]: slot } as Filter<T>).toArray()));
+      found.push(...rowsAfter(read.flat() as T[], this.ordering, after));
+      // Every slot left is older than these: the page is whole.
+      if (found.length >= wanted) {
+        await slots.return(undefined);
+        return pageOfRows(found, this.ordering, page);
+      }
+      // As many slots next as the rows a slot so far say the page still needs.
+      slotsRead += batch.length;
+      rowsRead += read.reduce((sum, rows) => sum + rows.length, 0);
+      const perSlot = rowsRead / slotsRead;
+      atOnce = Math.min(MOST_AT_ONCE, Math.max(FIRST_SLOTS_AT_ONCE, perSlot > 0 ? Math.ceil((wanted - found.length) / perSlot) : MOST_AT_ONCE));
+    }
+    if (await this.hasLegacyRows()) {
+      found.push(...(await findPageRows(this.rows, { ...filter, [this.slotField]: { $exists: false } } as Filter<T>, this.ordering, { first: page.first, after })));
+    }
+    return pageOfRows(found, this.ordering, page);
+  }
+
+  /**
+   * The slots `list` names, up to `through`, newest first: the directory's tree walked a span at a
+   * time, the slots of up to SPANS_AT_ONCE 64-minute spans named at once (a quiet list has one or
+   * two slots in each).
+   */
+  private async *slotsFrom(list: string, through: number, level = LEVELS - 1, parent = 0): AsyncGenerator<number> {
+    const spans = await this.spansIn(list, through, level, parent);
+    if (level === 0) return yield* spans;
+    for (let i = 0; i < spans.length; i += level === 1 ? SPANS_AT_ONCE : 1) {
+      if (level > 1) {
+        yield* this.slotsFrom(list, through, level - 1, spans[i]!);
+        continue;
+      }
+      const named = await Promise.all(spans.slice(i, i + SPANS_AT_ONCE).map((span) => this.spansIn(list, through, 0, span)));
+      for (const slots of named) yield* slots;
+    }
+  }
+
+  /** The spans of `level` named inside `parent`, up to the one `through` falls in, newest first. */
+  private async spansIn(list: string, through: number, level: number, parent: number): Promise<number[]> {
+    const last = through === Number.POSITIVE_INFINITY ? through : spanOf(through, level);
+    const entries = await this.slots.find({ list: namedIn(list, level, parent) }, { projection: { slot: 1 } }).toArray();
+    return entries.map((entry) => entry.slot).filter((span) => span <= last).sort((a, b) => b - a);
+  }
+
+  /** Whether this database is FerretDB pushing equality filters on fields down to PostgreSQL. */
+  private slotsServe(): Promise<boolean> {
+    // Asked again next time if the database could not say (not reachable just then).
+    this.useSlots ??= pushesDownFieldEquality(this.rows, this.slotField).catch((error: unknown) => {
+      this.useSlots = undefined;
+      throw error;
+    });
+    return this.useSlots;
+  }
+
+  private hasLegacyRows(): Promise<boolean> {
+    this.legacy ??= this.slots.findOne({ _id: SINCE }).then((since) => since?.legacy !== false);
+    return this.legacy;
+  }
+}
+
+/**
+ * FerretDB's explain says whether a filter went down to the database (`filterPushdown`): on its
+ * PostgreSQL handler an equality on a field does, on its SQLite handler only one on `_id` does.
+ * False on MongoDB, whose indexes serve a sorted page directly.
+ */
+async function pushesDownFieldEquality(collection: Collection<any>, field: string): Promise<boolean> {
+  const client = (collection as unknown as { client?: Parameters<typeof isFerretDB>[0] }).client;
+  if (!client || !(await isFerretDB(client))) return false;
+  const explained = await collection.find({ [field]: 0 }).explain();
+  return (explained as { filterPushdown?: boolean }).filterPushdown === true;
+}
