@@ -69,11 +69,14 @@ export class ReceivingStore {
 
   /** A page of receipts, live or finished, most recently arrived first. */
   async list(page: PageRequest): Promise<Connection<ReceiptItem>> {
-    const [live, finished] = await Promise.all(
-      [this.receipts.items, this.receipts.finished].map((collection) => findPageRows(collection as never, {}, latestArrivalFirst, page)),
-    );
+    // The live receipts, then the finished ones: archiving copies a receipt into `finished` before
+    // it deletes the live one, so one archived between the two reads is in the second. Read at
+    // the same time, the finished read could come before the copy and the live one after the
+    // delete, and the receipt was missing from the page.
+    const live = await findPageRows(this.receipts.items as never, {}, latestArrivalFirst, page);
+    const finished = await findPageRows(this.receipts.finished as never, {}, latestArrivalFirst, page);
     // An element being archived is briefly in both collections: list it once.
-    const byId = new Map([...finished!, ...live!].map((item) => [item._id, item as ReceiptItem]));
+    const byId = new Map([...finished, ...live].map((item) => [item._id, item as ReceiptItem]));
     return connectionOf([...byId.values()].sort(compareRows(latestArrivalFirst)), page, latestArrivalFirst);
   }
 }
