@@ -1,14 +1,18 @@
 import { MongoClient, ObjectId, type Document } from 'mongodb';
-import { slotEntries, slotOf, type SlotDoc } from '../kit/slot-lists.ts';
+import { CUSTOMER_LISTS, slotEntries, slotOf, type SlotDoc } from '../kit/slot-lists.ts';
 import { insertIgnoringDuplicates } from '../kit/mongo.ts';
 
 // Test data for the list benchmark, written straight into the orders service's database:
 // setup, not a service, so it may (nothing else does). Each order is a copy of a real one
 // placed through the graph, for another customer, placed at another time, already SHIPPED,
-// with its time slot named in the lists it is in, as the orders service does (kit/slot-lists.ts).
+// with its time slot named in the lists it is in and its day in its customer's list, as the orders
+// service does (kit/slot-lists.ts).
 
 /** Customers the seeded orders belong to: about ten orders each, like a shop's regulars. */
 const ORDERS_PER_CUSTOMER = 10;
+/** One customer (a business buying for its staff) places one order in twenty: 5,000 of 100,000. */
+export const BUSY_CUSTOMER = `ee${'f'.repeat(22)}`;
+const BUSY_SHARE = 20;
 
 /** Adds copies of `template` until the orders collection holds `total` orders; returns how many it added and how long it took. */
 export async function seedOrders(mongoUri: string, dbName: string, templateId: string, total: number): Promise<{ added: number; seconds: number }> {
@@ -16,6 +20,7 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
   try {
     const orders = client.db(dbName).collection('orders');
     const slots = client.db(dbName).collection<SlotDoc>('order_list_slots');
+    const customerDays = client.db(dbName).collection<SlotDoc>('customer_order_days');
     const template = await orders.findOne({ _id: new ObjectId(templateId) });
     if (!template) throw new Error(`no order ${templateId} to copy`);
     const missing = total - (await orders.countDocuments());
@@ -26,26 +31,32 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
     for (let done = 0; done < missing; ) {
       const batch: Document[] = [];
       const slotsOfBatch = new Set<number>();
+      const daysOfBatch: SlotDoc[] = [];
       for (; batch.length < 2_000 && done < missing; done++) {
         const placedAt = new Date(Date.now() - 60_000 - Math.floor(Math.random() * yearMs));
         if (!named.has(slotOf(placedAt))) slotsOfBatch.add(slotOf(placedAt));
         named.add(slotOf(placedAt));
         const { _id, ...rest } = template;
+        const customerId = done % BUSY_SHARE === 0 ? BUSY_CUSTOMER : syntheticCustomer(done % customers);
+        const day = slotOf(placedAt, CUSTOMER_LISTS);
+        daysOfBatch.push(...slotEntries(customerId, day, CUSTOMER_LISTS));
         batch.push({
           ...rest,
           _id: new ObjectId(),
           idempotencyKey: new ObjectId().toHexString(),
-          customerId: syntheticCustomer(done % customers),
+          customerId,
           status: 'SHIPPED',
           stage: null,
           placedAt,
           placedSlot: slotOf(placedAt),
+          customerDay: `${customerId}|${day}`,
           updatedAt: placedAt,
           version: 1,
         });
       }
       const entries = [...slotsOfBatch].flatMap((slot) => [...slotEntries('*', slot), ...slotEntries('SHIPPED', slot)]);
       await insertIgnoringDuplicates(slots, [...new Map(entries.map((entry) => [entry._id, entry])).values()]);
+      await insertIgnoringDuplicates(customerDays, [...new Map(daysOfBatch.map((entry) => [entry._id, entry])).values()]);
       await orders.insertMany(batch, { ordered: false });
     }
     return { added: Math.max(0, missing), seconds: (performance.now() - started) / 1000 };

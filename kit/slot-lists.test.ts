@@ -1,7 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
-import { SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
+import { CUSTOMER_LISTS, SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
 import { pageRequest, encodeCursor, type TimeOrdering } from './paging.ts';
 
 // Newest-first lists read a time slot at a time on FerretDB's PostgreSQL handler (kit/slot-lists.ts),
@@ -134,5 +134,42 @@ describe.skipIf(!onEmbeddedPostgres)('lists read a time slot at a time on the em
     const fresh: Row[] = Array.from({ length: 12 }, (_, i) => ({ _id: `new${String(i).padStart(2, '0')}`, at: new Date(start + i * 3 * HOUR), status: 'DONE' }));
     await add(fresh);
     expect(await walk('DONE', { status: 'DONE' }, 5)).toEqual(sorted([...fresh, ...old]));
+  });
+
+  it("reads a page of one owner's list (a customer's orders) by owner and day, not the owner's every row", async () => {
+    const db = await databases.create('slots_owners');
+    const rows = db.collection<Row & { owner: string; ownerDay?: string }>('rows');
+    const filters: Filter<Row>[] = [];
+    const byOwner = new SlotLists(recording(rows as unknown as Collection<Row>, filters), db.collection<SlotDoc>('owner_days'), newestFirst, 'ownerDay' as 'slot', CUSTOMER_LISTS, (owner, day) => `${owner}|${day}`);
+    await byOwner.ensureIndexes();
+    await rows.createIndex({ ownerDay: 1 });
+    const DAY = 24 * HOUR;
+    // A regular with 1,200 rows (twelve a day for 100 days, over more than one 256-day span) and an occasional one with 5.
+    const heavy = Array.from({ length: 1_200 }, (_, i) => ({ _id: `h${String(i).padStart(5, '0')}`, owner: 'heavy', at: new Date(start - 200 * DAY + Math.floor(i / 12) * 3 * DAY + (i % 12) * HOUR), status: 'DONE' }));
+    const light = Array.from({ length: 5 }, (_, i) => ({ _id: `l${i}`, owner: 'light', at: new Date(start - i * 90 * DAY), status: 'DONE' }));
+    for (const row of [...heavy, ...light]) await byOwner.note([row.owner], byOwner.slotOf(row.at));
+    await rows.insertMany([...heavy, ...light].map((row) => ({ ...row, ownerDay: `${row.owner}|${byOwner.slotOf(row.at)}` })));
+    const walk = async (owner: string, first: number) => {
+      const seen: string[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await byOwner.page(owner, { owner } as Filter<Row>, pageRequest('rows', { first, after }));
+        seen.push(...page.edges.map((edge) => edge.node._id));
+        if (!page.pageInfo.hasNextPage) return seen;
+        after = page.pageInfo.endCursor;
+      }
+    };
+    expect(await walk('light', 2)).toEqual(sorted(light as Row[]));
+    expect(await walk('heavy', 50)).toEqual(sorted(heavy as Row[]));
+    filters.length = 0;
+    const page = await byOwner.page('heavy', { owner: 'heavy' } as Filter<Row>, pageRequest('rows', { first: 20 }));
+    expect(page.edges.map((edge) => edge.node._id)).toEqual(sorted(heavy as Row[]).slice(0, 20));
+    let matched = 0;
+    for (const filter of filters) {
+      expect(filter).toMatchObject({ owner: 'heavy', ownerDay: expect.stringMatching(/^heavy\|\d+$/) });
+      expect(((await rows.find(filter as never).explain()) as { filterPushdown?: boolean }).filterPushdown).toBe(true);
+      matched += await rows.countDocuments(filter as never);
+    }
+    // Two days of twelve read, of the 1,200 rows the owner's list used to read for every page.
+    expect(matched).toBeLessThanOrEqual(24);
   });
 });

@@ -11,10 +11,11 @@ import { findPage, findPageRows, pageOfRows, rowsAfter, type Connection, type Pa
  * keeps 21. The support staff's list of SHIPPED orders, through the gateway, took 3.3 s at 10,000
  * orders and 9.2 s at 30,000: past the gateway's 15 s limit at about 50,000.
  *
- * So on that backend each row carries the time slot it falls in (`slotField`: 15 seconds, counted
- * from the epoch), and a small directory collection names the slots each list has rows in, as a
- * tree: slots within their 64-minute span, spans within their 11-day span, and those within their
- * 8-year span. A page walks the tree newest first, reading the names of one span at a time, and
+ * So on that backend each row carries the time slot it falls in (`slotField`, counted from the
+ * epoch: 15 seconds for the busy lists, `BUSY_LISTS`), and a small directory collection names the
+ * slots each list has rows in, as a tree: slots within their 64-minute span, spans within their
+ * 11-day span, and those within their 8-year span (a customer's own list has days within 256-day
+ * spans, `CUSTOMER_LISTS`). A page walks the tree newest first, reading the names of one span at a time, and
  * reads the rows of the slots it finds (each slot one equality query, `{ ...filter, placedSlot: s }`,
  * served by an index): one slot first, then as many as the page still needs at the rows a slot
  * seen so far, up to 16 at once. It reads about a page's rows, however large the collection; and
@@ -39,30 +40,50 @@ export interface SlotDoc {
   legacy?: boolean;
 }
 
-/** A slot: 15 seconds. */
-const SLOT_MS = 15_000;
-/** Each level of the directory's tree names up to this many of the level below: 64 minutes, 11 days, 8 years. */
+/** How a list's time is cut up: the length of a slot, and the levels of the directory's tree above it. */
+export interface SlotGeometry {
+  slotMs: number;
+  /** The slot's own level, then each level above it; the last one's spans are all named in one place (`<list>|top`). */
+  levels: number;
+}
+
+/**
+ * The lists that grow with the business: 15-second slots (120 orders at 8 a second), named within
+ * their 64-minute span, those within their 11-day span, and those within their 8-year span.
+ */
+export const BUSY_LISTS: SlotGeometry = { slotMs: 15_000, levels: 4 };
+/**
+ * A customer's own list: a customer places a few orders a day at most, so a slot is a day, and the
+ * days are named within their 256-day span. A page of a regular's orders reads the top, one span's
+ * days and a few days: three or four round trips, however many orders the customer has.
+ */
+export const CUSTOMER_LISTS: SlotGeometry = { slotMs: 24 * 3600_000, levels: 2 };
+
+/** Each level of the directory's tree names up to this many of the level below. */
 const FANOUT = 256;
-const LEVELS = 4;
 /** Slots read at once at first while filling a page; then as many as the rows a slot so far say it needs, up to MOST_AT_ONCE. */
 const FIRST_SLOTS_AT_ONCE = 1;
 const MOST_AT_ONCE = 16;
-/** 64-minute spans whose slots are named at once while walking the tree. */
+/** Spans of the level above the slots whose slots are named at once while walking the tree. */
 const SPANS_AT_ONCE = 8;
 const SINCE = '#since';
 
-/** The slot a time falls in: 15-second slots since the epoch. */
-export const slotOf = (at: Date): number => Math.floor(at.getTime() / SLOT_MS);
+/** The slot a time falls in: slots of `geometry.slotMs` since the epoch (15 seconds unless said). */
+export const slotOf = (at: Date, geometry: SlotGeometry = BUSY_LISTS): number => Math.floor(at.getTime() / geometry.slotMs);
 
 /** The span of `level` (0: the slot itself) that `slot` falls in. */
 const spanOf = (slot: number, level: number) => Math.floor(slot / FANOUT ** level);
 
 /** Where the spans of `level` inside `parent` (a span of the level above) are named. */
-const namedIn = (list: string, level: number, parent: number) => (level === LEVELS - 1 ? `${list}|top` : `${list}|${level}|${parent}`);
+const namedIn = (list: string, level: number, parent: number, levels: number) => (level === levels - 1 ? `${list}|top` : `${list}|${level}|${parent}`);
 
 /** The directory entries naming `slot` for `list`, one per level (what a seeding script writes along with its rows). */
-export const slotEntries = (list: string, slot: number): SlotDoc[] =>
-  Array.from({ length: LEVELS }, (_, level) => ({ _id: `${list}|${level}|${spanOf(slot, level)}`, list: namedIn(list, level, spanOf(slot, level + 1)), slot: spanOf(slot, level) }));
+export const slotEntries = (list: string, slot: number, geometry: SlotGeometry = BUSY_LISTS): SlotDoc[] =>
+  Array.from({ length: geometry.levels }, (_, level) => ({
+    _id: `${list}|${level}|${spanOf(slot, level)}`,
+    list: namedIn(list, level, spanOf(slot, level + 1), geometry.levels),
+    slot: spanOf(slot, level),
+  }));
 
 export class SlotLists<T extends Document> {
   /** Entries this process wrote or found, so each is written once per process. */
@@ -75,7 +96,19 @@ export class SlotLists<T extends Document> {
     private readonly slots: Collection<SlotDoc>,
     private readonly ordering: TimeOrdering<T, unknown>,
     private readonly slotField: keyof T & string,
+    private readonly geometry: SlotGeometry = BUSY_LISTS,
+    /**
+     * What `slotField` holds for a row of `list` in `slot` (default: the slot). A list per owner
+     * (a customer's) keys its rows by owner and slot, so a lookup is one index entry and not the
+     * owner's every row, rechecked.
+     */
+    private readonly rowKey: (list: string, slot: number) => unknown = (_list, slot) => slot,
   ) {}
+
+  /** The slot a row written at `at` falls in, for this collection's lists. */
+  slotOf(at: Date): number {
+    return slotOf(at, this.geometry);
+  }
 
   /**
    * At start-up, before any row is written: the directory's index, and whether rows without
@@ -86,7 +119,7 @@ export class SlotLists<T extends Document> {
     if (await this.slots.findOne({ _id: SINCE })) return;
     const legacy = (await this.rows.findOne({}, { projection: { _id: 1 } })) !== null;
     try {
-      await this.slots.insertOne({ _id: SINCE, list: SINCE, slot: slotOf(new Date()), legacy });
+      await this.slots.insertOne({ _id: SINCE, list: SINCE, slot: this.slotOf(new Date()), legacy });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -99,7 +132,7 @@ export class SlotLists<T extends Document> {
 
   /** Names `slot` in each of `lists`; call before writing a row into them. */
   async note(lists: readonly string[], slot: number): Promise<void> {
-    const missing = lists.filter((list) => !this.isNoted(list, slot)).flatMap((list) => slotEntries(list, slot));
+    const missing = lists.filter((list) => !this.isNoted(list, slot)).flatMap((list) => slotEntries(list, slot, this.geometry));
     if (missing.length === 0) return;
     // Every level's name in one request: a span named without its slot costs a lookup, never a row.
     await insertIgnoringDuplicates(this.slots, missing);
@@ -114,7 +147,7 @@ export class SlotLists<T extends Document> {
     const wanted = page.first + 1;
     const { after } = page;
     rowsAfter([], this.ordering, after); // a cursor of another kind of list is refused, whatever the list holds
-    const from = after?.key instanceof Date ? slotOf(after.key) : Number.POSITIVE_INFINITY;
+    const from = after?.key instanceof Date ? this.slotOf(after.key) : Number.POSITIVE_INFINITY;
     const found: T[] = [];
     const slots = this.slotsFrom(list, from);
     let [atOnce, slotsRead, rowsRead] = [FIRST_SLOTS_AT_ONCE, 0, 0];
@@ -126,7 +159,7 @@ export class SlotLists<T extends Document> {
         batch.push(next.value);
       }
       if (batch.length === 0) break;
-      const read = await Promise.all(batch.map((slot) => this.rows.find({ ...filter, [this.slotField]: slot } as Filter<T>).toArray()));
+      const read = await Promise.all(batch.map((slot) => this.rows.find({ ...filter, [this.slotField]: this.rowKey(list, slot) } as Filter<T>).toArray()));
       found.push(...rowsAfter(read.flat() as T[], this.ordering, after));
       // Every slot left is older than these: the page is whole.
       if (found.length >= wanted) {
@@ -147,10 +180,10 @@ export class SlotLists<T extends Document> {
 
   /**
    * The slots `list` names, up to `through`, newest first: the directory's tree walked a span at a
-   * time, the slots of up to SPANS_AT_ONCE 64-minute spans named at once (a quiet list has one or
-   * two slots in each).
+   * time, the slots of up to SPANS_AT_ONCE spans of the level above them named at once (a quiet
+   * list has one or two slots in each).
    */
-  private async *slotsFrom(list: string, through: number, level = LEVELS - 1, parent = 0): AsyncGenerator<number> {
+  private async *slotsFrom(list: string, through: number, level = this.geometry.levels - 1, parent = 0): AsyncGenerator<number> {
     const spans = await this.spansIn(list, through, level, parent);
     if (level === 0) return yield* spans;
     for (let i = 0; i < spans.length; i += level === 1 ? SPANS_AT_ONCE : 1) {
@@ -166,7 +199,7 @@ export class SlotLists<T extends Document> {
   /** The spans of `level` named inside `parent`, up to the one `through` falls in, newest first. */
   private async spansIn(list: string, through: number, level: number, parent: number): Promise<number[]> {
     const last = through === Number.POSITIVE_INFINITY ? through : spanOf(through, level);
-    const entries = await this.slots.find({ list: namedIn(list, level, parent) }, { projection: { slot: 1 } }).toArray();
+    const entries = await this.slots.find({ list: namedIn(list, level, parent, this.geometry.levels) }, { projection: { slot: 1 } }).toArray();
     return entries.map((entry) => entry.slot).filter((span) => span <= last).sort((a, b) => b - a);
   }
 

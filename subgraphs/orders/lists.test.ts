@@ -13,11 +13,11 @@ afterAll(() => dbs.cleanup());
 
 const HOUR = 3_600_000;
 
-async function listed(store: OrderStore, status?: OrderStatusCode): Promise<string[]> {
+async function listed(store: OrderStore, status?: OrderStatusCode, customerId?: string): Promise<string[]> {
   const ids: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const page = await store.list({ status }, pageRequest('orders', { first: 4, after }));
+    const page = await store.list({ status, customerId }, pageRequest('orders', { first: 4, after }));
     ids.push(...page.edges.map((edge) => edge.node._id.toHexString()));
     if (!page.pageInfo.hasNextPage) return ids;
     after = page.pageInfo.endCursor;
@@ -59,5 +59,32 @@ describe('lists of orders that grow with the business', () => {
     expect(changed?.placedSlot).toBe(Math.floor(order.placedAt.getTime() / 15_000));
     expect((await store.findById(order._id))?.placedSlot).toBe(changed?.placedSlot);
     expect(await listed(store, 'SHIPPED')).toEqual([order._id.toHexString()]);
+  });
+
+  it("give a customer every order of theirs once, newest first, and no one else's", async () => {
+    const db = await dbs.create('orders_lists_customer');
+    const placing = new OrderStore(db);
+    await placing.ensureIndexes();
+    const [ada, grace] = ['64b000000000000000000001', '64b000000000000000000002'];
+    const now = Date.now();
+    const orders: OrderDoc[] = [];
+    // Some a day apart, some within one day, some at the same moment; the two customers' interleaved.
+    for (let i = 0; i < 24; i++) {
+      const placedAt = new Date(now - Math.floor(i / 3) * 26 * HOUR - (i % 3 === 2 ? 0 : (i % 3) * 60_000));
+      orders.push(await storeTestOrder(placing, { status: i % 5 === 0 ? 'SHIPPED' : 'PICKING', stage: 'picking', customerId: i % 4 === 3 ? grace : ada, placedAt }));
+    }
+    const newestFirst = (customerId: string, status?: OrderStatusCode) =>
+      orders
+        .filter((order) => order.customerId === customerId && (!status || order.status === status))
+        .sort((a, b) => b.placedAt.getTime() - a.placedAt.getTime() || b._id.toHexString().localeCompare(a._id.toHexString()))
+        .map((order) => order._id.toHexString());
+    // Another process of the service (its worker) reads the same lists.
+    const reading = new OrderStore(db);
+    for (const store of [placing, reading]) {
+      expect(await listed(store, undefined, ada)).toEqual(newestFirst(ada));
+      expect(await listed(store, undefined, grace)).toEqual(newestFirst(grace));
+      expect(await listed(store, 'SHIPPED', ada)).toEqual(newestFirst(ada, 'SHIPPED'));
+    }
+    expect(await listed(reading, undefined, '64b000000000000000000003')).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
-import { SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
+import { CUSTOMER_LISTS, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the orders collections.
@@ -196,6 +196,8 @@ export interface OrderDoc {
   placedAt: Date;
   /** The 15-second slot `placedAt` falls in (kit/slot-lists.ts); absent on orders placed before lists were read by the slot. */
   placedSlot?: number;
+  /** `<customerId>|<day>`: the customer's list's slot (kit/slot-lists.ts, `CUSTOMER_LISTS`); absent on orders placed before it. */
+  customerDay?: string;
   updatedAt: Date;
 }
 
@@ -260,6 +262,8 @@ export class OrderStore {
   private readonly notes: Collection<PublicationNote>;
   /** The lists of every order and of those SHIPPED or CANCELLED, read a time slot at a time on FerretDB. */
   private readonly slotted: SlotLists<OrderDoc>;
+  /** Each customer's own list, read a day at a time on FerretDB (`customerDay`). */
+  private readonly customerLists: SlotLists<OrderDoc>;
 
   constructor(db: Db) {
     this.orders = db.collection<OrderDoc>('orders');
@@ -274,6 +278,7 @@ export class OrderStore {
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
     this.notes = db.collection<PublicationNote>('change_publication_notes');
     this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
+    this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, customerDay);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -283,7 +288,9 @@ export class OrderStore {
     await this.orders.createIndex({ status: 1, placedAt: -1, _id: -1 }, { name: 'by_status_placed' });
     await this.orders.createIndex({ placedAt: -1, _id: -1 }, { name: 'by_placed' });
     await this.orders.createIndex({ placedSlot: -1, placedAt: -1, _id: -1 }, { name: 'by_placed_slot' });
+    await this.orders.createIndex({ customerDay: 1 }, { name: 'by_customer_day' });
     await this.slotted.ensureIndexes();
+    await this.customerLists.ensureIndexes();
     // Indexes of earlier versions, ordered by id: they serve no query now and cost every write.
     for (const retired of ['by_customer', 'by_status']) await this.orders.dropIndex(retired).catch(() => undefined);
     await this.cas.ensureIndexes();
@@ -313,19 +320,26 @@ export class OrderStore {
     const query: Filter<OrderDoc> = {};
     if (filter.customerId) query.customerId = filter.customerId;
     if (filter.status) query.status = filter.status;
-    // A customer's orders, and those in a passing status, are few: one query. The lists that grow
-    // with the business are read a time slot at a time.
-    if (filter.customerId || (filter.status && !growingList(filter.status))) return findPage(this.orders, query, newestPlacedFirst, page);
+    // The lists that grow (with the business, or with one customer's orders) are read a time slot
+    // at a time; those in a passing status are few, one query.
+    if (filter.customerId) return this.customerLists.page(filter.customerId, query, page);
+    if (filter.status && !growingList(filter.status)) return findPage(this.orders, query, newestPlacedFirst, page);
     return this.slotted.page(filter.status ?? EVERY_ORDER, query, page);
   }
 
   /**
    * Throws a duplicate-key error when an order with the same id or idempotency key exists. Sets
-   * `order.placedSlot`: the caller's copy is then the stored order, fit to start a change from.
+   * `order.placedSlot` and `order.customerDay`: the caller's copy is then the stored order, fit to
+   * start a change from.
    */
   async insert(order: OrderDoc): Promise<OrderDoc> {
     order.placedSlot = slotOf(order.placedAt);
-    await this.slotted.note([EVERY_ORDER, ...(growingList(order.status) ? [order.status] : [])], order.placedSlot);
+    const day = this.customerLists.slotOf(order.placedAt);
+    order.customerDay = customerDay(order.customerId, day);
+    await Promise.all([
+      this.slotted.note([EVERY_ORDER, ...(growingList(order.status) ? [order.status] : [])], order.placedSlot),
+      this.customerLists.note([order.customerId], day),
+    ]);
     await this.orders.insertOne(order);
     return order;
   }
@@ -418,6 +432,8 @@ const EVERY_ORDER = '*';
 
 /** Statuses orders stay in: their lists grow with the business, so they are read a time slot at a time. */
 const growingList = (status: OrderStatusCode) => status === 'SHIPPED' || status === 'CANCELLED';
+/** A row's key in its customer's list: one customer's orders of one day. */
+const customerDay = (customerId: string, day: number) => `${customerId}|${day}`;
 
 const newestPlacedFirst: TimeOrdering<OrderDoc, ObjectId> = {
   list: 'orders',
