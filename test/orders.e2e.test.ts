@@ -225,6 +225,21 @@ describe('bad input gets a clear error and writes nothing', () => {
     const malformedSku = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'bad sku!!', quantity: 1 }] } });
     expect(codes(malformedSku)).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('an order heavier than a shipment can say is refused before anything is written', async () => {
+    const added = await gql(system.gatewayUrl, `mutation($input: AddProductInput!) { addProduct(input: $input) { sku weightGrams } }`, {
+      input: { sku: 'ANVIL-XL', title: 'Anvil, extra large', price: { amount: 100, currency: 'GBP' }, weightGrams: 2_000_000_000, vendorId: demo.vendors.acme },
+    });
+    expect(added.errors).toBeUndefined();
+    // One weighs 2,000,000,000 g, which an Int holds; two do not, and would break every read of their shipment.
+    const one = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'ANVIL-XL', quantity: 1 }] } });
+    expect(one.errors).toBeUndefined();
+    const before = await orderCount();
+    const two = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'ANVIL-XL', quantity: 2 }] } });
+    expect(codes(two)).toEqual(['BAD_USER_INPUT']);
+    expect(two.errors![0]!.message).toMatch(/weighs too much to ship/);
+    expect(await orderCount()).toBe(before);
+  });
 });
 
 describe('when a subgraph is down', () => {

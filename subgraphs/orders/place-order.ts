@@ -75,6 +75,9 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
   if (currencies.size > 1) throw badInput(`all lines must be priced in one currency; got ${[...currencies].join(', ')}`, 'lines');
   const total = priced.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
   if (total > MAX_INT) throw badInput(`the order total is too large to accept (over ${MAX_INT} minor units); split it into several orders`, 'lines');
+  // A shipment's weight is an Int on the graph: one past it would be shipped, then unreadable.
+  const weight = priced.reduce((sum, line) => sum + line.weightGrams * line.quantity, 0);
+  if (weight > MAX_INT) throw badInput(`the order weighs too much to ship (over ${MAX_INT} g); split it into several orders`, 'lines');
 
   const now = new Date();
   const order: OrderDoc = {
