@@ -41,6 +41,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_REQUEST_TIMEOUT_MS: limit(defaultLimits.timeoutMs),
       GATEWAY_SUBGRAPH_TIMEOUT_MS: limit(defaultLimits.subgraphTimeoutMs),
       GATEWAY_SUBSCRIPTION_EVENT_TIMEOUT_MS: limit(defaultLimits.subscriptionEventTimeoutMs),
+      GATEWAY_MAX_SUBSCRIPTIONS_PER_CALLER: limit(defaultLimits.maxSubscriptionsPerCaller),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
       // Whether clients may ask for the schema; unset: in development only.
       GATEWAY_INTROSPECTION: z.enum(['on', 'off']).optional(),
@@ -71,6 +72,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     timeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
     subgraphTimeoutMs: env.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     subscriptionEventTimeoutMs: env.GATEWAY_SUBSCRIPTION_EVENT_TIMEOUT_MS,
+    maxSubscriptionsPerCaller: env.GATEWAY_MAX_SUBSCRIPTIONS_PER_CALLER,
     trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
   };

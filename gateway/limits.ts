@@ -30,6 +30,8 @@ export interface GatewayLimits {
   subgraphTimeoutMs: number;
   /** How long composing one subscription event may wait for other subgraphs (subscriptions/event-budget.ts). */
   subscriptionEventTimeoutMs: number;
+  /** Subscriptions one caller (as for the rate) may have open at once, over all its connections. */
+  maxSubscriptionsPerCaller: number;
   /** When set, only the documents of this manifest run (production): `{ "<id>": "<document>" }` or Apollo's persisted query manifest. */
   trustedDocumentsPath?: string;
   /** The proxies in front of the gateway, whose X-Forwarded-For names a signed-out caller's address (gateway/client-address.ts). */
@@ -48,6 +50,7 @@ export const defaultLimits = {
   timeoutMs: 15_000,
   subgraphTimeoutMs: 10_000,
   subscriptionEventTimeoutMs: 5_000,
+  maxSubscriptionsPerCaller: 100,
 } satisfies Omit<GatewayLimits, 'trustedDocumentsPath' | 'trustedProxies'>;
 
 // `spec`: the status GraphQL over HTTP gives a request error, 400 for application/graphql-response+json
@@ -151,7 +154,8 @@ export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<type
   };
 }
 
-function callerKey(context: unknown, trustedProxies: TrustedProxies | undefined): string {
+/** Whom a request's limits are counted for: its token's subject, or its address when signed out. */
+export function callerKey(context: unknown, trustedProxies: TrustedProxies | undefined): string {
   const { identity, req } = context as { identity?: Identity; req?: IncomingMessage };
   // Signed-in callers and signed-out ones have keys of their own kinds: no subject a token names can be an address's key.
   if (identity && identity.subject !== 'anonymous') return `subject:${identity.subject}`;

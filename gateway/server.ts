@@ -17,7 +17,7 @@ import { yogaLogging } from '../kit/subgraph.ts';
 import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
-import { defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
+import { callerKey, defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
 import { readListSizes } from './cost.ts';
 import { createDataSource, createSubgraphAgent, type Answer } from './data-source.ts';
 import { ReadMostlyCache, type CacheSettings } from './read-mostly-cache.ts';
@@ -108,6 +108,7 @@ export async function buildGateway(options: GatewayOptions) {
     logger,
     maxQueuedPerSubscriber: options.maxQueuedPerSubscriber,
     eventTimeoutMs: limits.subscriptionEventTimeoutMs,
+    maxPerCaller: limits.maxSubscriptionsPerCaller,
   });
   // A WebSocket proves who it is once, in connection_init; a bad token is refused with 4403, and the
   // connection is closed with 4403 when its token expires. No token: anonymous, public data only.
@@ -148,7 +149,11 @@ export async function buildGateway(options: GatewayOptions) {
       useApolloGatewayExecutor(gateway, requests),
       // After the executor plugin: the time limit wraps Apollo's executor.
       useGatewayLimits(limits, trusted, readListSizes(supergraphSdl)),
-      useFederatedSubscriptions(subscriptions, async (args, identity) => (isAuthenticated(identity) ? followingCheck(args, identity) : undefined)),
+      useFederatedSubscriptions(
+        subscriptions,
+        (context) => callerKey(context, limits.trustedProxies),
+        async (args, identity) => (isAuthenticated(identity) ? followingCheck(args, identity) : undefined),
+      ),
     ],
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCursors } from '../subgraphs/tracking/cursors.ts';
-import { gql, operator, TestDatabases, testTokens } from './harness.ts';
+import { gql, operator, TestDatabases, testTokens, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
 
@@ -189,8 +189,41 @@ describe('subscriptions at the gateway', () => {
     }
   });
 
+  it('lets one caller hold at most 100 subscriptions at once, over all its connections; spacing and comments do not make a stream of their own', async () => {
+    const [mallory, other] = await Promise.all(['mallory', 'other'].map((sub) => userToken({ roles: ['support'], sub })));
+    const clients = [0, 1, 2].map(() => wsClient(system.gatewayUrl, { authorization: `Bearer ${mallory}` }));
+    const bystander = wsClient(system.gatewayUrl, { authorization: `Bearer ${other}` });
+    try {
+      const streamsBefore = await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === 0, 5_000);
+      // The same subscription, told apart only by a comment each.
+      const subscribe = (client: (typeof clients)[number], i: number) => collect(client, `subscription { # ${i}\n pipelineTransitions(stage: "picking") { cursor } }`);
+      const held = Array.from({ length: 100 }, (_, i) => subscribe(clients[i % 3]!, i));
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === streamsBefore + 1, 5_000);
+      const refused = subscribe(clients[2]!, 100);
+      await refused.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
+      expect(refused.results[0]?.errors?.map((e) => e.extensions?.code)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
+      // Another caller is not held back by this one's subscriptions.
+      const theirs = collect(bystander, `subscription { pipelineTransitions(stage: "shipping") { cursor } }`);
+      await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === streamsBefore + 2, 5_000);
+      expect(theirs.results).toEqual([]);
+      // One ended, or a connection closed, makes room again.
+      held[0]!.stop();
+      await clients[1]!.dispose();
+      await eventually(async () => system.gateway.subscriptions.openOf('subject:mallory'), (n) => n === 100 - 1 - 33, 5_000);
+      const again = Array.from({ length: 30 }, (_, i) => subscribe(clients[0]!, 200 + i));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(again.flatMap((sub) => sub.results.flatMap((r) => r.errors ?? []))).toEqual([]);
+      expect(held.filter((sub, i) => i % 3 !== 1 && i !== 0 && (sub.completed || sub.error !== undefined))).toEqual([]);
+      for (const sub of [...held, ...again, theirs]) sub.stop();
+    } finally {
+      for (const client of [...clients, bystander]) await client.dispose();
+    }
+  });
+
   it('carries more subscriptions to tracking than one client connection may hold (the gateway multiplexes them)', async () => {
-    const clients = [wsClient(system.gatewayUrl), wsClient(system.gatewayUrl), wsClient(system.gatewayUrl)];
+    // Three callers (one caller may hold 100 at once, over all its connections).
+    const callers = await Promise.all([1, 2, 3].map((n) => userToken({ roles: ['support'], sub: `multiplexed-${n}` })));
+    const clients = callers.map((token) => wsClient(system.gatewayUrl, { authorization: `Bearer ${token}` }));
     try {
       const subs = clients.flatMap((client, c) =>
         Array.from({ length: 50 }, (_, i) => collect(client, `subscription($id: ID!) { orderTransitions(orderId: $id) { cursor } }`, { id: quietOrderId(c, i) })),

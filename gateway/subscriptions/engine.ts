@@ -1,6 +1,6 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode } from '@apollo/query-planner';
-import { GraphQLError, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, Kind, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { authorizationKey, type Identity } from '../../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../../kit/errors.ts';
 import type { Logger } from '../../kit/logger.ts';
@@ -8,6 +8,7 @@ import type { RequestContexts } from '../executor-plugin.ts';
 import { EventBudgets } from './event-budget.ts';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner.ts';
 import { SharedStream } from './shared-stream.ts';
+import { Subscriber } from './subscriber.ts';
 import type { UpstreamConnections } from './upstream.ts';
 
 export interface FederatedSubscriptionsOptions {
@@ -23,6 +24,8 @@ export interface FederatedSubscriptionsOptions {
   composeConcurrency?: number;
   /** Subscriptions resuming from a cursor (a stream each) one caller may have at once, over all its connections. */
   maxResumingPerCaller?: number;
+  /** Subscriptions of any kind one caller may have at once, over all its connections. */
+  maxPerCaller: number;
   /** How long composing one event may wait for other subgraphs (event-budget.ts). */
   eventTimeoutMs: number;
 }
@@ -47,6 +50,8 @@ export class FederatedSubscriptions {
   private readonly resuming = new Set<SharedStream>();
   /** Resuming streams open per caller (its subject). */
   private readonly resumingBy = new Map<string, number>();
+  /** Subscriptions open per caller (as the rate limit counts callers: a subject, or a signed-out address). */
+  private readonly openBy = new Map<string, number>();
   private readonly serviceMap: ServiceMap;
 
   constructor(private readonly options: FederatedSubscriptionsOptions) {
@@ -56,13 +61,34 @@ export class FederatedSubscriptions {
   /**
    * Callers share a stream only when they are the same for authorization (see authorizationKey):
    * each event is composed with one identity, so a customer never receives what was fetched for another.
+   * `caller`: whom the per-caller bound counts this subscription for.
    */
-  subscribe(args: ExecutionArgs, identity: Identity): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
+  subscribe(args: ExecutionArgs, identity: Identity, caller: string): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
+    // Each open subscription costs a delivery per event, and one that differs from the rest a
+    // composition per event: without a bound over all of a caller's connections, one customer's
+    // hundreds of subscriptions would slow everyone's events.
+    const open = this.openBy.get(caller) ?? 0;
+    if (open >= this.options.maxPerCaller) {
+      return { errors: [clientError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `At most ${this.options.maxPerCaller} subscriptions at once per caller; complete one first.`)] };
+    }
+    const subscribed = this.open(args, identity);
+    if (!(subscribed instanceof Subscriber)) return subscribed;
+    this.openBy.set(caller, open + 1);
+    subscribed.onEnd(() => {
+      const left = (this.openBy.get(caller) ?? 1) - 1;
+      if (left > 0) this.openBy.set(caller, left);
+      else this.openBy.delete(caller);
+    });
+    return subscribed;
+  }
+
+  private open(args: ExecutionArgs, identity: Identity): Subscriber | ExecutionResult {
     const request = this.options.requests.of(args);
     if (!request) return { errors: [new GraphQLError('No subscription operation to run.')] };
     const operationName = args.operationName ?? undefined;
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-    const key = JSON.stringify([request.source, operationName ?? null, variables, authorizationKey(identity)]);
+    // The document as parsed, not as sent: comments and spacing do not make a stream of their own.
+    const key = JSON.stringify([print(args.document), operationName ?? null, variables, authorizationKey(identity)]);
     const shared = this.streams.get(key);
     if (shared) return shared.join();
 
@@ -106,6 +132,11 @@ export class FederatedSubscriptions {
     const stream = new SharedStream(upstream, compose, () => this.streams.delete(key), this.options);
     this.streams.set(key, stream);
     return stream.join();
+  }
+
+  /** Subscriptions `caller` (as `subscribe` was told) has open right now. */
+  openOf(caller: string): number {
+    return this.openBy.get(caller) ?? 0;
   }
 
   /** Streams open upstream right now: one per distinct live operation and variables, one per resuming subscriber. */

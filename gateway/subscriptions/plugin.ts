@@ -16,7 +16,7 @@ export type SubscriptionCheck = (args: ExecutionArgs, identity: Identity) => Pro
  * Each subscription is authorized on its own: the schema's rules (useGatewayAuth) and `check`,
  * and ends when the caller's credential expires (expiry.ts).
  */
-export function useFederatedSubscriptions(engine: FederatedSubscriptions, check?: SubscriptionCheck): Plugin {
+export function useFederatedSubscriptions(engine: FederatedSubscriptions, callerOf: (context: unknown) => string, check?: SubscriptionCheck): Plugin {
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (subscribeArgs) => {
@@ -27,7 +27,7 @@ export function useFederatedSubscriptions(engine: FederatedSubscriptions, check?
         const identity = identityIn(subscribeArgs.contextValue);
         const refused = await check?.(subscribeArgs, identity);
         if (refused) return { errors: [refused] };
-        const stream = engine.subscribe(subscribeArgs, identity);
+        const stream = engine.subscribe(subscribeArgs, identity, callerOf(subscribeArgs.contextValue));
         return identity.expiresAt !== undefined && Symbol.asyncIterator in stream ? endingAt(stream, identity.expiresAt) : stream;
       });
     },

@@ -10,6 +10,7 @@ export class Subscriber implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: ExecutionResult[] = [];
   private ended = false;
   private wake: (() => void) | undefined;
+  private readonly endings: (() => void)[] = [];
 
   constructor(
     private readonly maxQueued: number,
@@ -36,6 +37,13 @@ export class Subscriber implements AsyncIterableIterator<ExecutionResult> {
     this.ended = true;
     this.wake?.();
     this.onReturn(this);
+    for (const ending of this.endings.splice(0)) ending();
+  }
+
+  /** Runs `ending` once this subscriber has ended (at once if it has). */
+  onEnd(ending: () => void): void {
+    if (this.ended) ending();
+    else this.endings.push(ending);
   }
 
   [Symbol.asyncIterator]() {
