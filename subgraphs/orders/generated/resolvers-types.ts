@@ -81,7 +81,7 @@ export type Cancellation = {
   /** One per shipment (or one for the order, if it had no shipments yet), from the node that held it. */
   outcomes: Array<CancellationOutcome>;
   reason: Scalars['String']['output'];
-  /** What payments was asked to refund once every outcome was in; null while PENDING, while a charge made before the cancellation is still in flight, or when nothing is refunded. */
+  /** What payments was asked to refund once every outcome was in; null while PENDING, while a charge made before the cancellation is still in flight, or when nothing is refunded. Not for the warehouse. */
   refundAmount?: Maybe<Money>;
   requestedAt: Scalars['String']['output'];
   status: CancellationStatus;
@@ -330,7 +330,7 @@ export type Order = {
   id: Scalars['ID']['output'];
   /** What was ordered. Not for a tracking link, which shows the order's status, history and shipments only. */
   lines: Array<OrderLine>;
-  /** The card charged, as it was when the order was placed. */
+  /** The card charged, as it was when the order was placed. Not for the warehouse. */
   paymentMethod: OrderPaymentMethod;
   placedAt: Scalars['String']['output'];
   /** Returns of shipped lines, oldest first. */
@@ -347,7 +347,7 @@ export type Order = {
   /** The service that holds the order now (orders, payments, inventory, picking, rebin, shipping, exceptions), or null once shipped. */
   stage?: Maybe<Scalars['String']['output']>;
   status: OrderStatus;
-  /** Sum of the line totals. Not for a tracking link. */
+  /** Sum of the line totals. Not for a tracking link, nor for the warehouse (what it ships has no price). */
   total: Money;
   /**
    * A token for a tracking link (/track?order=<id>&token=<token>): whoever holds it may follow this
@@ -377,7 +377,7 @@ export type OrderLine = {
   /** Resolved by catalog (and inventory); null if they cannot answer. */
   product?: Maybe<Product>;
   quantity: Scalars['Int']['output'];
-  /** Catalog price per unit when the order was placed. */
+  /** Catalog price per unit when the order was placed. Not for the warehouse, as no price on an order is. */
   unitPrice: Money;
 };
 
@@ -510,7 +510,7 @@ export type Return = {
   quantity: Scalars['Int']['output'];
   reason: Scalars['String']['output'];
   receivedAt?: Maybe<Scalars['String']['output']>;
-  /** What is refunded once the items are back: what they were charged at. */
+  /** What is refunded once the items are back: what they were charged at. Not for the warehouse. */
   refundAmount: Money;
   requestedAt: Scalars['String']['output'];
   sku: Scalars['String']['output'];

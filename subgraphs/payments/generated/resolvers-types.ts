@@ -138,7 +138,7 @@ export type MutationRetryChargeRequestArgs = {
   id: Scalars['ID']['input'];
 };
 
-/** Any caller can use payments; orders is one of them. Payments adds the charge to an order. */
+/** Any caller can use payments; orders is one of them. Payments adds the charge to an order (money: not for the warehouse). */
 export type Order = {
   __typename?: 'Order';
   /** The order's charge: the latest the order asked for (a retried card makes another), if any. Charges a person made naming the order (requestCharge with its orderId) are not it. */
