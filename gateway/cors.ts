@@ -47,10 +47,19 @@ export function corsFor(origins: CorsOrigins) {
  * neither is not a browser page, and holds nothing a browser would protect.
  */
 export function mayShowToken(request: Request): boolean {
+  // Asked for by a loopback name only. A page of another site that made its own name resolve to
+  // this machine (DNS rebinding) is same-origin to itself and sends no foreign Origin: its Host is
+  // that name. The development token is for the machine's own user, who reaches it as localhost.
+  const url = new URL(request.url);
+  if (!isLoopbackName(url.hostname)) return false;
   const site = request.headers.get('sec-fetch-site');
   if (site !== null && site !== 'none' && site !== 'same-origin') return false;
   const origin = request.headers.get('origin');
-  return origin === null || origin === new URL(request.url).origin;
+  return origin === null || origin === url.origin;
+}
+
+function isLoopbackName(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** Answers differ by `Origin` once any origin is allowed: caches must keep them apart. */

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabases } from './harness.ts';
 import { startSystem, type RunningSystem } from './system.ts';
@@ -21,6 +22,19 @@ afterAll(async () => {
 });
 
 const graphiql = (headers: Record<string, string>) => fetch(gateway.url, { headers: { accept: 'text/html', ...headers } });
+/** GraphiQL's page asked for under another name (`Host`), which fetch does not let a caller set. */
+const graphiqlAs = (host: string, headers: Record<string, string> = {}) =>
+  new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const url = new URL(gateway.url);
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers: { accept: 'text/html', host, ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 const query = (url: string, origin: string) =>
   fetch(url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
 const preflight = (url: string, origin: string) =>
@@ -64,5 +78,15 @@ describe('CORS and the GraphiQL token', () => {
     expect(await (await graphiql({ 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' })).text()).toContain(token);
     expect(await (await graphiql({ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' })).text()).toContain(token);
     expect(await (await graphiql({})).text()).toContain(token); // no browser: a script of the developer's own
+    expect((await graphiqlAs(`localhost:${new URL(gateway.url).port}`, { 'sec-fetch-site': 'none' })).text.includes(token)).toBe(true);
+  });
+
+  it("shows no token to a page of another site that made its name resolve to this machine (DNS rebinding)", async () => {
+    const host = `evil.example.test:${new URL(gateway.url).port}`;
+    const page = await graphiqlAs(host, { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('GraphiQL');
+    expect(page.text.includes(token)).toBe(false);
+    expect((await graphiqlAs(host)).text.includes(token)).toBe(false);
   });
 });
