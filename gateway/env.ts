@@ -42,6 +42,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
       GATEWAY_SUBGRAPH_TIMEOUT_MS: limit(defaultLimits.subgraphTimeoutMs),
       GATEWAY_SUBSCRIPTION_EVENT_TIMEOUT_MS: limit(defaultLimits.subscriptionEventTimeoutMs),
       GATEWAY_MAX_SUBSCRIPTIONS_PER_CALLER: limit(defaultLimits.maxSubscriptionsPerCaller),
+      GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: limit(defaultLimits.maxConnectionsPerAddress),
       GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
       // Whether clients may ask for the schema; unset: in development only.
       GATEWAY_INTROSPECTION: z.enum(['on', 'off']).optional(),
@@ -73,6 +74,7 @@ export function gatewayConfig(given: NodeJS.ProcessEnv = process.env) {
     subgraphTimeoutMs: env.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     subscriptionEventTimeoutMs: env.GATEWAY_SUBSCRIPTION_EVENT_TIMEOUT_MS,
     maxSubscriptionsPerCaller: env.GATEWAY_MAX_SUBSCRIPTIONS_PER_CALLER,
+    maxConnectionsPerAddress: env.GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
     trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
   };

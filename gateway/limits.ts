@@ -32,6 +32,8 @@ export interface GatewayLimits {
   subscriptionEventTimeoutMs: number;
   /** Subscriptions one caller (as for the rate) may have open at once, over all its connections. */
   maxSubscriptionsPerCaller: number;
+  /** WebSocket connections one address may hold open at once. */
+  maxConnectionsPerAddress: number;
   /** When set, only the documents of this manifest run (production): `{ "<id>": "<document>" }` or Apollo's persisted query manifest. */
   trustedDocumentsPath?: string;
   /** The proxies in front of the gateway, whose X-Forwarded-For names a signed-out caller's address (gateway/client-address.ts). */
@@ -51,6 +53,7 @@ export const defaultLimits = {
   subgraphTimeoutMs: 10_000,
   subscriptionEventTimeoutMs: 5_000,
   maxSubscriptionsPerCaller: 100,
+  maxConnectionsPerAddress: 200,
 } satisfies Omit<GatewayLimits, 'trustedDocumentsPath' | 'trustedProxies'>;
 
 // `spec`: the status GraphQL over HTTP gives a request error, 400 for application/graphql-response+json
@@ -159,8 +162,15 @@ export function callerKey(context: unknown, trustedProxies: TrustedProxies | und
   const { identity, req } = context as { identity?: Identity; req?: IncomingMessage };
   // Signed-in callers and signed-out ones have keys of their own kinds: no subject a token names can be an address's key.
   if (identity && identity.subject !== 'anonymous') return `subject:${identity.subject}`;
-  // The connection's own address; x-forwarded-for only as written by proxies the gateway was told
-  // to trust: a caller could otherwise spend another address's limit, or a new one each request.
+  return addressKey(req, trustedProxies);
+}
+
+/**
+ * A client's address as its limits count it. The connection's own address; x-forwarded-for only as
+ * written by proxies the gateway was told to trust: a caller could otherwise spend another
+ * address's limit, or a new one each request.
+ */
+export function addressKey(req: IncomingMessage | undefined, trustedProxies: TrustedProxies | undefined): string {
   const address = clientAddress(req, trustedProxies);
   return `address:${address ? rateKeyOf(address) : 'unknown'}`;
 }

@@ -17,7 +17,7 @@ import { yogaLogging } from '../kit/subgraph.ts';
 import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
-import { callerKey, defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
+import { addressKey, callerKey, defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
 import { readListSizes } from './cost.ts';
 import { createDataSource, createSubgraphAgent, type Answer } from './data-source.ts';
 import { ReadMostlyCache, type CacheSettings } from './read-mostly-cache.ts';
@@ -175,6 +175,7 @@ export async function buildGateway(options: GatewayOptions) {
         service: 'gateway',
         authorize,
         maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
+        connectionLimit: { max: limits.maxConnectionsPerAddress, keyOf: (req) => addressKey(req, limits.trustedProxies) },
         maxMessageBytes: limits.maxBodyBytes,
         // The same checks of a request's text as over HTTP, in the same order (its onParams hooks).
         paramChecks: [refuseUnstorable, ...(trusted ? [trusted] : [])],

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { ExecutionArgs, FormattedExecutionResult } from 'graphql';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -38,6 +38,11 @@ export interface WebSocketOptions {
   /** The largest message a client may send, in bytes: the gateway passes its HTTP body limit, so a subscription is no bigger over a WebSocket than a request over HTTP. */
   maxMessageBytes?: number;
   /**
+   * Connections one client may hold open at once (by `keyOf`, say its address): more are refused
+   * at the upgrade with HTTP 429. Unlimited by default: a subgraph's one client is the gateway.
+   */
+  connectionLimit?: { max: number; keyOf: (req: IncomingMessage) => string };
+  /**
    * What the app's `onParams` hooks do for HTTP requests (yoga runs them only there): each check
    * returns the request's parameters, perhaps changed, or throws a GraphQLError that answers it.
    */
@@ -68,8 +73,32 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
     paramChecks = [],
     maxMessageBytes = 1024 * 1024,
   } = options;
+  // Each open socket holds memory whether or not it ever subscribes: bounded per client.
+  const openBy = new Map<string, number>();
+  const limit = options.connectionLimit;
   // A longer message closes the socket (1009, "message too big").
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxMessageBytes });
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: maxMessageBytes,
+    ...(limit && {
+      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) =>
+        (openBy.get(limit.keyOf(info.req)) ?? 0) >= limit.max
+          ? done(false, 429, `At most ${limit.max} connections at once from one address`)
+          : done(true),
+    }),
+  });
+  if (limit) {
+    wss.on('connection', (socket, req) => {
+      const key = limit.keyOf(req);
+      openBy.set(key, (openBy.get(key) ?? 0) + 1);
+      socket.once('close', () => {
+        const left = (openBy.get(key) ?? 1) - 1;
+        if (left > 0) openBy.set(key, left);
+        else openBy.delete(key);
+      });
+    });
+  }
   const principals = new WeakMap<object, Principal>();
   const expiries = new WeakMap<object, NodeJS.Timeout>();
   // Operations running per connection (for the active-subscriptions gauge; a closed connection ends all of its own).
