@@ -226,6 +226,21 @@ describe('bad input gets a clear error and writes nothing', () => {
     expect(codes(malformedSku)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('an order that costs nothing is refused before anything is written: there would be no charge to wait for', async () => {
+    const added = await gql(system.gatewayUrl, `mutation($input: AddProductInput!) { addProduct(input: $input) { sku } }`, {
+      input: { sku: 'SAMPLE-FREE', title: 'Free sample', price: { amount: 0, currency: 'GBP' }, weightGrams: 10, vendorId: demo.vendors.acme },
+    });
+    expect(added.errors).toBeUndefined();
+    const before = await orderCount();
+    const free = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'SAMPLE-FREE', quantity: 3 }] } });
+    expect(codes(free)).toEqual(['BAD_USER_INPUT']);
+    expect(free.errors![0]!.message).toMatch(/total is 0: there is nothing to charge/);
+    expect(await orderCount()).toBe(before);
+    // With something that has a price, the free item comes along.
+    const withIt = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, lines: [{ sku: 'SAMPLE-FREE', quantity: 1 }, { sku: 'MUG-001', quantity: 1 }] } });
+    expect(withIt.errors).toBeUndefined();
+  });
+
   it('an order heavier than a shipment can say is refused before anything is written', async () => {
     const added = await gql(system.gatewayUrl, `mutation($input: AddProductInput!) { addProduct(input: $input) { sku weightGrams } }`, {
       input: { sku: 'ANVIL-XL', title: 'Anvil, extra large', price: { amount: 100, currency: 'GBP' }, weightGrams: 2_000_000_000, vendorId: demo.vendors.acme },

@@ -74,6 +74,9 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
   const currencies = new Set(priced.map((line) => line.unitPrice.currency));
   if (currencies.size > 1) throw badInput(`all lines must be priced in one currency; got ${[...currencies].join(', ')}`, 'lines');
   const total = priced.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
+  // Every order is charged before it is reserved, and payments takes no charge of nothing: a free
+  // order would wait in CHARGING for ever.
+  if (total === 0) throw badInput('the order total is 0: there is nothing to charge; free items can be ordered with something that has a price', 'lines');
   if (total > MAX_INT) throw badInput(`the order total is too large to accept (over ${MAX_INT} minor units); split it into several orders`, 'lines');
   // A shipment's weight is an Int on the graph: one past it would be shipped, then unreadable.
   const weight = priced.reduce((sum, line) => sum + line.weightGrams * line.quantity, 0);

@@ -114,6 +114,7 @@ export async function receiveReturn(store: OrderStore, input: { returnId: string
   const messages = [
     track(transition({ elementType: 'RETURN', elementId: received.id, orderId: id, from: 'RETURN_REQUESTED', to: 'ITEM_RECEIVED', node: 'receiving', at: received.receivedAt ?? new Date(), detail: `receipt ${received.receiptId}` })),
   ];
-  if (order.chargeId) messages.push(refundRequest(id, { refundId: received.id, chargeId: order.chargeId, amount: received.amount }, `returned ${received.quantity} × ${received.sku}`));
+  // A line that cost nothing (a free item) has nothing to refund, and payments takes no refund of nothing.
+  if (order.chargeId && received.amount.amount > 0) messages.push(refundRequest(id, { refundId: received.id, chargeId: order.chargeId, amount: received.amount }, `returned ${received.quantity} × ${received.sku}`));
   await store.reports.post(`return-received:${received.id}`, messages);
 }
