@@ -426,11 +426,11 @@ describe('cancelling an order', () => {
 });
 
 describe('returning a shipped line', () => {
-  const requestReturn = (input: { orderId: string; sku: string; quantity: number; idempotencyKey: string }) =>
+  const requestReturn = (input: { orderId: string; sku: string; quantity: number; idempotencyKey: string; reason?: string }) =>
     gql<{ requestReturn: { id: string; status: string; quantity: number; refundAmount: { amount: number } } }>(
       system.gatewayUrl,
       `mutation($input: RequestReturnInput!) { requestReturn(input: $input) { id status quantity refundAmount { amount } } }`,
-      { input: { ...input, reason: 'arrived damaged' } },
+      { input: { reason: 'arrived damaged', ...input } },
       { token: asAda },
     );
   const onHand = async (sku: string) => (await gql(system.gatewayUrl, `query($sku: String!) { product(sku: $sku) { stock { onHand } } }`, { sku })).data!.product.stock.onHand as number;
@@ -455,6 +455,9 @@ describe('returning a shipped line', () => {
     expect((await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}` })).data!.requestReturn.id).toBe(returned.id);
     // The key names that return: used for another, it is refused.
     expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 2, idempotencyKey: `r1-${id}` }))).toEqual(['CONFLICT']);
+    expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}`, reason: 'changed my mind' }))).toEqual(['CONFLICT']);
+    // The sku however it is written, as placeOrder takes it.
+    expect((await requestReturn({ orderId: id, sku: ' book-002 ', quantity: 1, idempotencyKey: `r1-${id}` })).data!.requestReturn.id).toBe(returned.id);
 
     // Nothing is refunded while the item is on its way back.
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -257,6 +257,28 @@ describe('bad input gets a clear error and writes nothing', () => {
   });
 });
 
+describe('skus and distribution centres are looked up as they are stored, however they are written', () => {
+  it('finds them in any case, and refuses a filter that names nothing', async () => {
+    const found = await gql(system.gatewayUrl, `{
+      product(sku: "mug-001") { sku }
+      products(skus: [" book-001 "]) { edges { node { sku } } }
+      bySku: binItems(sku: "mug-001") { edges { node { sku distributionCenter } } }
+      byCentre: binItems(distributionCenter: "lhr1", first: 5) { edges { node { distributionCenter } } }
+      picklists(distributionCenter: "lhr1") { edges { node { id } } }
+    }`);
+    expect(found.errors).toBeUndefined();
+    expect(found.data!.product).toEqual({ sku: 'MUG-001' });
+    expect(found.data!.products.edges).toEqual([{ node: { sku: 'BOOK-001' } }]);
+    expect(found.data!.bySku.edges.length).toBeGreaterThan(0);
+    expect(found.data!.bySku.edges.every((edge: any) => edge.node.sku === 'MUG-001')).toBe(true);
+    expect(found.data!.byCentre.edges.length).toBeGreaterThan(0);
+    expect(found.data!.byCentre.edges.every((edge: any) => edge.node.distributionCenter === 'LHR1')).toBe(true);
+    for (const query of ['{ binItems(distributionCenter: "XXX9") { edges { cursor } } }', '{ binItems(sku: "") { edges { cursor } } }', '{ picklists(distributionCenter: "nowhere") { edges { cursor } } }']) {
+      expect(codes(await gql(system.gatewayUrl, query)), query).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+});
+
 describe('when a subgraph is down', () => {
   it('the gateway answers with what it has plus an error naming the failure', async () => {
     const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });

@@ -4,6 +4,7 @@ import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { checkedLine, readableText } from '../../kit/storable-text.ts';
+import { asCode } from '../../pipeline/bin-location.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ProductDoc } from './store.ts';
 
@@ -17,18 +18,18 @@ function parsePrice(input: { amount: number; currency: string }): ProductDoc['pr
 
 export const resolvers: Resolvers = {
   Query: {
-    product: (_, { sku }, { productBySku }) => productBySku.load(sku),
+    product: (_, { sku }, { productBySku }) => productBySku.load(asCode(sku)),
     products: async (_, { skus, first, after }, { store, productBySku }) => {
       const page = pageRequest('products', { first, after });
       if (!skus) return store.list(page);
       if (skus.length > 100) throw badInput('at most 100 skus at a time', 'skus');
-      const found = await productBySku.loadMany(skus);
+      const found = await productBySku.loadMany(skus.map(asCode));
       return store.pageOf(found.filter((p): p is ProductDoc => p !== null && !(p instanceof Error)), page);
     },
   },
   Mutation: {
     addProduct: async (_, { input }, { store, vendors }) => {
-      const sku = input.sku.trim().toUpperCase();
+      const sku = asCode(input.sku);
       if (!SKU_PATTERN.test(sku)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
       // The title travels with the product's lines into picklists and onto shipments' labels.
       const title = checkedLine(input.title, 'title', 200);
@@ -52,7 +53,7 @@ export const resolvers: Resolvers = {
       }
     },
     changePrice: async (_, { sku, price }, { store }) => {
-      const key = sku.trim().toUpperCase();
+      const key = asCode(sku);
       if (!SKU_PATTERN.test(key)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
       const changed = await store.setPrice(key, parsePrice(price));
       if (!changed) throw notFound(`no product ${key}`, { field: 'sku' });

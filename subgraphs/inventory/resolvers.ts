@@ -1,14 +1,15 @@
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { clientKey } from '../../kit/storable-text.ts';
-import { binLocation } from '../../pipeline/bin-location.ts';
+import { binLocation, codeFilter } from '../../pipeline/bin-location.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { MAX_QUANTITY, stockLevel } from './store.ts';
 
 
 export const resolvers: Resolvers = {
   Query: {
-    binItems: (_, { sku, distributionCenter, first, after }, { store }) => store.search({ sku, distributionCenter }, pageRequest('binItems', { first, after }, 50, 500)),
+    binItems: (_, { sku, distributionCenter, first, after }, { store }) =>
+      store.search({ sku: codeFilter(sku, 'sku'), distributionCenter: codeFilter(distributionCenter, 'distributionCenter') }, pageRequest('binItems', { first, after }, 50, 500)),
   },
   Mutation: {
     adjustStock: async (_, { input }, { store }) => {

@@ -3,6 +3,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { clientKey, readableText } from '../../kit/storable-text.ts';
+import { asCode } from '../../pipeline/bin-location.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { refundRequest } from './cancellations.ts';
 import type { OrderDoc, OrderStore, ReturnDoc } from './store.ts';
@@ -38,7 +39,9 @@ function shippedUnits(order: OrderDoc, sku: string): number {
   return order.status === 'SHIPPED' ? (order.lines.find((line) => line.sku === sku)?.quantity ?? 0) : 0;
 }
 
-export async function requestReturn(request: ReturnRequest, store: OrderStore): Promise<ReturnDoc> {
+export async function requestReturn(given: ReturnRequest, store: OrderStore): Promise<ReturnDoc> {
+  // A sku as lines store it, however the client wrote it (as placeOrder takes it).
+  const request = { ...given, sku: asCode(given.sku) };
   const reason = readableText(request.reason, 'reason', MAX_REASON);
   const key = clientKey(request.idempotencyKey, 'idempotencyKey');
   if (!Number.isInteger(request.quantity) || request.quantity < 1) throw badInput('quantity must be positive', 'quantity');
@@ -78,8 +81,8 @@ export async function requestReturn(request: ReturnRequest, store: OrderStore): 
   const recorded = order.returns?.find((candidate) => candidate.idempotencyKey === key);
   if (!recorded) throw clientError(ErrorCode.CONFLICT, `order ${orderId.toHexString()} is changing too fast; try again`);
   // A key names one return: used again for another, it is refused rather than answered with the first.
-  if (recorded.sku !== request.sku || recorded.quantity !== request.quantity) {
-    throw clientError(ErrorCode.CONFLICT, `idempotencyKey ${key} was used for a return of ${recorded.quantity} × ${recorded.sku}`, { field: 'idempotencyKey' });
+  if (recorded.sku !== request.sku || recorded.quantity !== request.quantity || recorded.reason !== reason) {
+    throw clientError(ErrorCode.CONFLICT, `idempotencyKey ${key} was used for a return of ${recorded.quantity} × ${recorded.sku} (${recorded.reason})`, { field: 'idempotencyKey' });
   }
   const id = order._id.toHexString();
   await store.reports.post(`return-requested:${recorded.id}`, [

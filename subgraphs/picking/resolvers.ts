@@ -1,4 +1,5 @@
 import { pageRequest } from '../../kit/paging.ts';
+import { codeFilter } from '../../pipeline/bin-location.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
 import type { Context } from './context.ts';
@@ -10,7 +11,8 @@ export const resolvers: Resolvers = {
   Query: {
     pickingShipment: (_, { id }, context) => stage(context).get(id),
     pickingQueue: (_, __, context) => stage(context).depth(),
-    picklists: (_, { distributionCenter, first, after }, { store }) => store.released({ distributionCenter }, pageRequest('picklists', { first, after })),
+    picklists: (_, { distributionCenter, first, after }, { store }) =>
+      store.released({ distributionCenter: codeFilter(distributionCenter, 'distributionCenter') }, pageRequest('picklists', { first, after })),
   },
   Mutation: {
     enqueueForPicking: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),
