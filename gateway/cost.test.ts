@@ -18,6 +18,11 @@ describe('what an operation costs', () => {
     expect(cost('{ items(first: 100) { id name } }')).toBe(1 + 100 * 2);
   });
 
+  it('counts a first: beyond the largest page any list serves as that page, which the list itself refuses', () => {
+    expect(cost('{ items(first: 2147483647) { id } }')).toBe(1 + 500);
+    expect(cost('{ items(first: 100000) { id name } }')).toBe(1 + 500 * 2);
+  });
+
   it('counts a page without first:, or with first: null, as the largest page a list serves by default', () => {
     expect(cost('{ items { id } }')).toBe(1 + 50);
     expect(cost('{ items(first: null) { id } }')).toBe(1 + 50);

@@ -51,6 +51,12 @@ export function readListSizes(sdl: string | DocumentNode): ListSizes {
  * as 10, `first: null` fetched up to five times what it was counted as.
  */
 export const DEFAULT_PAGE_SIZE = 50;
+/**
+ * The largest page any list serves (kit/paging.ts: 100, and 500 for receipts and bin items): a
+ * `first` beyond it is counted as that, so that the list's own answer (BAD_USER_INPUT, "first must
+ * be between 1 and 100") reaches the client rather than a cost the query would never have.
+ */
+export const LARGEST_PAGE = 500;
 
 const isList = (type: GraphQLOutputType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
 
@@ -92,7 +98,7 @@ export function operationCost(
           size = DEFAULT_PAGE_SIZE;
           try {
             const first = getArgumentValues(field, selection, variables).first;
-            if (typeof first === 'number' && first >= 0) size = first;
+            if (typeof first === 'number' && first >= 0) size = Math.min(first, LARGEST_PAGE);
           } catch {
             // bad arguments are graphql's own validation errors
           }

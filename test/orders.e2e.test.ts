@@ -180,6 +180,11 @@ describe('lists of orders, as a frontend pages through them', () => {
       expect(codes(nested), after).toEqual(['BAD_USER_INPUT']);
     }
     expect(codes(await gql(system.gatewayUrl, `{ orders(first: 0) { edges { cursor } } }`))).toEqual(['BAD_USER_INPUT']);
+    // Far past the largest page: the list's own refusal, not a cost the query would never have.
+    const huge = await gql(system.gatewayUrl, `query($first: Int) { orders(first: $first) { edges { cursor } } }`, { first: 2_147_483_647 });
+    expect(codes(huge)).toEqual(['BAD_USER_INPUT']);
+    expect(huge.errors![0]!.message).toMatch(/first must be between 1 and 100/);
+    expect(codes(await gql(system.gatewayUrl, `query($first: Int) { orders(first: $first) { edges { cursor } } }`, { first: 1e12 }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
