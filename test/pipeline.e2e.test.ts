@@ -31,7 +31,7 @@ const journey = /* GraphQL */ `
       stage
       customer { name }
       charge { outcome declineReason amount { amount currency } }
-      reservation { status allocations { sku quantity distributionCenter } }
+      reservation { status missing allocations { sku quantity distributionCenter } }
       picklists { id reason shipmentIds }
       shipments { carrier trackingNumber items address { city country } }
       shipmentProgress { shipmentId status detail }
@@ -198,12 +198,14 @@ describe('the order pipeline', () => {
     const id = await place([{ sku: 'LAMP-001', quantity: short }]);
     const waiting = await eventually(() => orderOf(id), (o) => o.status === 'OUT_OF_STOCK' && o.exceptions.length > 0);
     expect(waiting.exceptions[0].reason).toBe('not enough stock for LAMP-001');
-    expect(waiting.reservation).toBeNull();
+    // Nothing is held, and the reservation says what it lacks.
+    expect(waiting.reservation).toMatchObject({ status: 'INSUFFICIENT', missing: ['LAMP-001'] });
 
     const restock = await gql(system.gatewayUrl, `mutation { adjustStock(input: { sku: "LAMP-001", distributionCenter: "FRA1", bin: "D-04", delta: 10 }) { quantity } }`);
     expect(restock.errors).toBeUndefined();
     expect((await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: waiting.exceptions[0].id })).data!.retryException.status).toBe('RETRIED');
-    await eventually(() => orderOf(id), statusIs('SHIPPED'), 30_000);
+    const shipped = await eventually(() => orderOf(id), statusIs('SHIPPED'), 30_000);
+    expect(shipped.reservation.status).not.toBe('INSUFFICIENT');
 
     const other = await place([{ sku: 'LAMP-001', quantity: 1000 }]);
     const stuck = await eventually(() => orderOf(other), (o) => o.status === 'OUT_OF_STOCK' && o.exceptions.length > 0);

@@ -73,6 +73,13 @@ type BinState = Omit<BinItemDoc, '_id' | 'version'>;
  * What became of one distribution centre's part of a reservation: given back (a cancellation
  * pulled its shipment) or shipped (its units left their bins). The first outcome stands.
  */
+/** A reservation's last attempt that could not cover every line: which skus it lacked, and when. */
+interface ShortfallDoc {
+  _id: string;
+  missing: string[];
+  at: Date;
+}
+
 interface CentreOutcomeDoc {
   _id: string; // `${reservationId}|${distributionCenter}`
   reservationId: string;
@@ -94,6 +101,12 @@ export class InventoryStore {
    * from when only releases were kept.)
    */
   private readonly centreOutcomes: Collection<CentreOutcomeDoc>;
+  /**
+   * What a reservation's last attempt could not cover, by reservation id. The attempt itself is not
+   * kept (a later one may find stock), but a reader is told why the order waits: the reservation
+   * reads INSUFFICIENT until one is made.
+   */
+  private readonly shortfalls: Collection<ShortfallDoc>;
   /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
   private readonly versions: VersionedDocuments<BinState>;
 
@@ -101,6 +114,7 @@ export class InventoryStore {
     this.binItems = db.collection<BinItemDoc>('binItems');
     this.reservations = db.collection<ReservationDoc>('reservations');
     this.centreOutcomes = db.collection<CentreOutcomeDoc>('reservation_centre_releases');
+    this.shortfalls = db.collection<ShortfallDoc>('reservation_shortfalls');
     this.versions = new VersionedDocuments<BinState>(this.binItems as unknown as Collection<Head<BinState>>, db.collection('binItemHistory'));
   }
 
@@ -232,6 +246,7 @@ export class InventoryStore {
       createdAt: new Date(),
     };
     if (reservation.status === 'INSUFFICIENT') {
+      await this.shortfalls.replaceOne({ _id: reservationId }, { missing, at: reservation.createdAt }, { upsert: true });
       await this.reservations.deleteOne({ _id: reservationId }); // not kept: a later retry may find stock
       return reservation;
     }
@@ -323,7 +338,12 @@ export class InventoryStore {
    */
   async reservationsFor(ids: readonly string[]): Promise<ReservationDoc[]> {
     if (ids.length === 0) return [];
-    const reservations = await findByIds(this.reservations, ids);
+    const made = await findByIds(this.reservations, ids);
+    // Those not made: INSUFFICIENT if an attempt could not cover them.
+    const found = new Set(made.map((reservation) => reservation._id));
+    const unmade = ids.filter((id) => !found.has(id));
+    const short = unmade.length === 0 ? [] : await findByIds(this.shortfalls, unmade);
+    const reservations = [...made, ...short.map((shortfall): ReservationDoc => ({ _id: shortfall._id, status: 'INSUFFICIENT', allocations: [], missing: shortfall.missing, createdAt: shortfall.at }))];
     const centresOf = (reservation: ReservationDoc) => [...new Set(reservation.allocations.map((allocation) => allocation.distributionCenter))];
     const held = reservations.filter((reservation) => reservation.status === 'RESERVED' && reservation.allocations.length > 0);
     const outcomes = new Map(

@@ -110,6 +110,7 @@ export type MutationReserveStockArgs = {
 export type Order = {
   __typename?: 'Order';
   id: Scalars['ID']['output'];
+  /** Null until the order's stock is asked for; INSUFFICIENT, naming the skus it lacks, while the last attempt could not cover it (the order is OUT_OF_STOCK). */
   reservation?: Maybe<Reservation>;
 };
 
@@ -167,6 +168,7 @@ export type Reservation = {
 };
 
 export type ReservationStatus =
+  /** The last attempt could not cover every line: nothing is held until a person retries the order's exception and stock covers it. */
   | 'INSUFFICIENT'
   /** Being made right now. */
   | 'PENDING'
