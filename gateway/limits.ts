@@ -275,18 +275,25 @@ export function trustedDocuments(limits: GatewayLimits, schema: GraphQLSchema) {
 /**
  * Refuses a body larger than the limit before it is read: by its Content-Length, and a body
  * without one (chunked) with 411, so no request can make the gateway buffer more than the limit.
+ * A body sent as text, or with no type (what `fetch` sends when the header is forgotten), is
+ * refused with 415 and an error that says what to send, where yoga would answer with no body.
  */
 export function limitBodySize(handler: RequestListener, maxBytes: number): RequestListener {
   return (req, res) => {
-    const refuse = (status: number, message: string) => {
+    const refuse = (status: number, message: string, extensions: Record<string, unknown>) => {
       res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.REQUEST_TOO_LARGE, limit: 'body', maxBytes } }] }));
+      res.end(JSON.stringify({ errors: [{ message, extensions }] }));
       req.resume();
     };
     if (req.method === 'POST') {
+      const tooLarge = { code: ErrorCode.REQUEST_TOO_LARGE, limit: 'body', maxBytes };
       const length = req.headers['content-length'];
-      if (length === undefined && req.headers['transfer-encoding']) return refuse(411, `Send a Content-Length header; bodies are limited to ${maxBytes} bytes.`);
-      if (Number(length) > maxBytes) return refuse(413, `The request body is larger than ${maxBytes} bytes.`);
+      if (length === undefined && req.headers['transfer-encoding']) return refuse(411, `Send a Content-Length header; bodies are limited to ${maxBytes} bytes.`, tooLarge);
+      if (Number(length) > maxBytes) return refuse(413, `The request body is larger than ${maxBytes} bytes.`, tooLarge);
+      const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+      if (type === undefined || type === '' || type === 'text/plain') {
+        return refuse(415, 'Send the request as JSON, with `Content-Type: application/json` and a body of `{"query": ..., "variables": ...}`.', { code: 'BAD_REQUEST' });
+      }
     }
     handler(req, res);
   };

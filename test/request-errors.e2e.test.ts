@@ -155,6 +155,20 @@ describe('a multipart request (file uploads)', () => {
   });
 });
 
+describe('a body sent as text, or without a type (a forgotten header)', () => {
+  it('is refused with 415 and an error that says what to send', async () => {
+    for (const headers of [{ 'content-type': 'text/plain;charset=UTF-8' }, {}]) {
+      // fetch makes a string body text/plain; a Blob without a type goes with none.
+      const body = 'content-type' in headers ? JSON.stringify({ query: '{ __typename }' }) : new Blob([JSON.stringify({ query: '{ __typename }' })]);
+      const response = await fetch(system.gatewayUrl, { method: 'POST', body, headers });
+      expect(response.status).toBe(415);
+      const answer = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(answer.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+      expect(answer.errors[0]!.message).toMatch(/Content-Type: application\/json/);
+    }
+  });
+});
+
 describe('a subgraph that cannot be reached', () => {
   it('is named in the answer, and why only in development: the reason names internal addresses', async () => {
     await system.stop('vendors');
