@@ -157,7 +157,7 @@ describe('a multipart request (file uploads)', () => {
 
 describe('a body sent as text, or without a type (a forgotten header)', () => {
   it('is refused with 415 and an error that says what to send', async () => {
-    for (const headers of [{ 'content-type': 'text/plain;charset=UTF-8' }, {}]) {
+    for (const headers of [{ 'content-type': 'text/plain;charset=UTF-8' }, {}] as Record<string, string>[]) {
       // fetch makes a string body text/plain; a Blob without a type goes with none.
       const body = 'content-type' in headers ? JSON.stringify({ query: '{ __typename }' }) : new Blob([JSON.stringify({ query: '{ __typename }' })]);
       const response = await fetch(system.gatewayUrl, { method: 'POST', body, headers });

@@ -259,3 +259,29 @@ describe('graphql-ws protocol at the gateway', () => {
     expect(text).toContain('UNAUTHENTICATED');
   });
 });
+
+describe('connections per address', () => {
+  it('refuses a connection past the limit at the upgrade (429), and takes one again once another closed', async () => {
+    const limited = await system.startGateway({ limits: { maxConnectionsPerAddress: 3 } });
+    try {
+      const open = await Promise.all([0, 1, 2].map(() => connect(limited.url)));
+      const refusal = await new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(limited.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.once('open', () => reject(new Error('a fourth connection was accepted')));
+        socket.once('error', () => undefined);
+      });
+      expect(refusal).toBe(429);
+      open[0]!.close();
+      await open[0]!.closed;
+      const again = await eventually(
+        () => connect(limited.url).then((socket) => socket, () => null),
+        (socket) => socket !== null,
+        5_000,
+      );
+      for (const socket of [...open.slice(1), again!]) socket.close();
+    } finally {
+      await limited.close();
+    }
+  });
+});
