@@ -69,10 +69,6 @@ export const binItemId = (distributionCenter: string, bin: string, sku: string) 
 
 type BinState = Omit<BinItemDoc, '_id' | 'version'>;
 
-/**
- * What became of one distribution centre's part of a reservation: given back (a cancellation
- * pulled its shipment) or shipped (its units left their bins). The first outcome stands.
- */
 /** A reservation's last attempt that could not cover every line: which skus it lacked, and when. */
 interface ShortfallDoc {
   _id: string;
@@ -80,6 +76,10 @@ interface ShortfallDoc {
   at: Date;
 }
 
+/**
+ * What became of one distribution centre's part of a reservation: given back (a cancellation
+ * pulled its shipment) or shipped (its units left their bins). The first outcome stands.
+ */
 interface CentreOutcomeDoc {
   _id: string; // `${reservationId}|${distributionCenter}`
   reservationId: string;
