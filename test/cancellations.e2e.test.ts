@@ -480,6 +480,13 @@ describe('returning a shipped line', () => {
     expect(settled.returns).toEqual([{ id: returned.id, status: 'RECEIVED', receivedAt: expect.any(String) }]);
     expect(settled.refunds).toEqual([{ id: returned.id, status: 'REFUNDED', amount: { amount: 1999 } }]);
     expect(await onHand('BOOK-002')).toBe(stocked + 1);
+    // The warehouse reads the order's history, but not its money: a refund's transitions name no amount.
+    const asWarehouse = await userToken({ role: 'warehouse' });
+    const seen = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { elementType detail } } }`, { id }, { token: asWarehouse });
+    expect(seen.errors).toBeUndefined();
+    const refundDetails = (seen.data!.order.history as { elementType: string; detail: string | null }[]).filter((t) => t.elementType === 'REFUND').map((t) => t.detail);
+    expect(refundDetails.length).toBeGreaterThan(0);
+    expect(refundDetails.join(' ')).not.toMatch(/1999/);
 
     // The other unit may still be returned; then nothing more.
     expect((await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r2-${id}` })).errors).toBeUndefined();

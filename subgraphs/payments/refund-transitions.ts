@@ -6,7 +6,11 @@ import type { RefundPayload } from './store.ts';
 // A refund's transitions, as tracking shows them in the order's history: REFUND_REQUESTED, then
 // REFUNDED, or REFUND_FAILED when it keeps failing and waits in exceptions for a person.
 
-/** One transition of `refund`; `detail` defaults to its amount. */
+/**
+ * One transition of `refund`; `detail` defaults to the charge it pays back. Not its amount: the
+ * warehouse reads transitions' details and none of an order's money, and not its reason, which
+ * can be the customer's own words (a cancellation's). Who may read the amount finds it in `Order.refunds`.
+ */
 export function refundTransition(refund: RefundPayload, from: TransitionState | null, to: TransitionState, options: { at?: Date; detail?: string; key?: string } = {}): TransitionPayload {
   return transition({
     elementType: 'REFUND',
@@ -16,7 +20,7 @@ export function refundTransition(refund: RefundPayload, from: TransitionState | 
     to,
     node: 'payments',
     at: options.at,
-    detail: options.detail ?? `${refund.amount.amount} ${refund.amount.currency}`,
+    detail: options.detail ?? `refund of charge ${refund.chargeId}`,
     key: options.key,
   });
 }
