@@ -272,11 +272,14 @@ export function trustedDocuments(limits: GatewayLimits, schema: GraphQLSchema) {
   };
 }
 
+/** The bodies a GraphQL request may come in over HTTP POST. */
+const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/graphql+json']);
+
 /**
  * Refuses a body larger than the limit before it is read: by its Content-Length, and a body
  * without one (chunked) with 411, so no request can make the gateway buffer more than the limit.
- * A body sent as text, or with no type (what `fetch` sends when the header is forgotten), is
- * refused with 415 and an error that says what to send, where yoga would answer with no body.
+ * A body that is not JSON (text, or no type: what `fetch` sends when the header is forgotten; a
+ * form) is refused with 415 and an error that says what to send, where yoga would answer with no body.
  */
 export function limitBodySize(handler: RequestListener, maxBytes: number): RequestListener {
   return (req, res) => {
@@ -290,10 +293,14 @@ export function limitBodySize(handler: RequestListener, maxBytes: number): Reque
       const length = req.headers['content-length'];
       if (length === undefined && req.headers['transfer-encoding']) return refuse(411, `Send a Content-Length header; bodies are limited to ${maxBytes} bytes.`, tooLarge);
       if (Number(length) > maxBytes) return refuse(413, `The request body is larger than ${maxBytes} bytes.`, tooLarge);
-      const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-      if (type === undefined || type === '' || type === 'text/plain') {
+      // JSON only: a form (urlencoded or multipart) or text is what another site's page can post
+      // without asking first; media types are case-insensitive, so yoga is handed the type in lower case.
+      const [type = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
+      const media = type.trim().toLowerCase();
+      if (!JSON_TYPES.has(media)) {
         return refuse(415, 'Send the request as JSON, with `Content-Type: application/json` and a body of `{"query": ..., "variables": ...}`.', { code: 'BAD_REQUEST' });
       }
+      req.headers['content-type'] = [media, ...parameters].join(';');
     }
     handler(req, res);
   };

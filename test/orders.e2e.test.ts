@@ -263,6 +263,16 @@ describe('bad input gets a clear error and writes nothing', () => {
 });
 
 describe('skus and distribution centres are looked up as they are stored, however they are written', () => {
+  it("lists a customer's orders for staff by the customer's id in any case", async () => {
+    const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+    expect(placed.errors).toBeUndefined();
+    const listed = async (customerId: string) =>
+      ((await gql(system.gatewayUrl, `query($c: ID!) { orders(customerId: $c, first: 100) { edges { node { id } } } }`, { c: customerId })).data!.orders.edges as { node: { id: string } }[]).map((edge) => edge.node.id);
+    const lower = await listed(validInput.customerId);
+    expect(lower).toContain(placed.data!.placeOrder.id);
+    expect(await listed(validInput.customerId.toUpperCase())).toEqual(lower);
+  });
+
   it('finds them in any case, and refuses a filter that names nothing', async () => {
     const found = await gql(system.gatewayUrl, `{
       product(sku: "mug-001") { sku }

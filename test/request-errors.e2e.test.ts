@@ -155,9 +155,9 @@ describe('a multipart request (file uploads)', () => {
   });
 });
 
-describe('a body sent as text, or without a type (a forgotten header)', () => {
+describe('a body that is not JSON: text, a form, or without a type (a forgotten header)', () => {
   it('is refused with 415 and an error that says what to send', async () => {
-    for (const headers of [{ 'content-type': 'text/plain;charset=UTF-8' }, {}] as Record<string, string>[]) {
+    for (const headers of [{ 'content-type': 'text/plain;charset=UTF-8' }, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/jsonx' }, {}] as Record<string, string>[]) {
       // fetch makes a string body text/plain; a Blob without a type goes with none.
       const body = 'content-type' in headers ? JSON.stringify({ query: '{ __typename }' }) : new Blob([JSON.stringify({ query: '{ __typename }' })]);
       const response = await fetch(system.gatewayUrl, { method: 'POST', body, headers });
@@ -166,6 +166,10 @@ describe('a body sent as text, or without a type (a forgotten header)', () => {
       expect(answer.errors[0]!.extensions.code).toBe('BAD_REQUEST');
       expect(answer.errors[0]!.message).toMatch(/Content-Type: application\/json/);
     }
+    // A media type in any case is the same type.
+    const upper = await fetch(system.gatewayUrl, { method: 'POST', body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'APPLICATION/JSON; charset=utf-8' } });
+    expect(upper.status).toBe(200);
+    expect(await upper.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
 

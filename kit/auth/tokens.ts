@@ -55,7 +55,9 @@ export const MAX_USER_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 const MAX_SUBJECT_LENGTH = 256;
 /** Subjects the gateway gives identities of its own making: a subscription stream's (subscriptions/engine.ts). */
-const RESERVED_SUBJECTS = ['subscription'];
+const RESERVED_SUBJECTS = ['subscription', 'anonymous'];
+/** Control characters, invisible ones (zero-width, byte order marks) and line or paragraph separators. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 export function identityFromClaims(payload: JWTPayload): Identity {
   const claimed = [payload.role, ...(Array.isArray(payload.roles) ? payload.roles : []), ...(typeof payload.scope === 'string' ? payload.scope.split(' ') : [])];
@@ -67,17 +69,19 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   if (payload.sub === anonymous.subject) throw unauthenticated(`The bearer token's subject (sub) may not be "${anonymous.subject}": that names signed-out callers.`);
   // A subject that is another one with a space around it, or holds control characters, could pass
   // a prefix check below or forge a line where it is logged.
-  if (payload.sub !== payload.sub.trim() || /[\u0000-\u001f\u007f-\u009f]/.test(payload.sub) || payload.sub.length > MAX_SUBJECT_LENGTH) {
-    throw unauthenticated(`The bearer token's subject (sub) must be at most ${MAX_SUBJECT_LENGTH} characters, without spaces around it or control characters.`);
+  if (payload.sub !== payload.sub.trim() || UNPRINTABLE.test(payload.sub) || payload.sub.length > MAX_SUBJECT_LENGTH) {
+    throw unauthenticated(`The bearer token's subject (sub) must be at most ${MAX_SUBJECT_LENGTH} characters, without spaces around it, control, invisible or line-separating characters.`);
   }
-  if (RESERVED_SUBJECTS.includes(payload.sub)) throw unauthenticated(`The bearer token's subject (sub) may not be "${payload.sub}": the gateway uses that name itself.`);
+  // Names the gateway and the services give themselves, in any case: one that differs only by case reads as the same to a person.
+  const lowered = payload.sub.toLowerCase();
+  if (RESERVED_SUBJECTS.includes(lowered)) throw unauthenticated(`The bearer token's subject (sub) may not be "${payload.sub}": the gateway uses that name itself.`);
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
   // `service:<name>` names one of our own services, in the internal tokens only they sign: a client's
   // token, whatever its role, may not pass itself off as one (subjects travel on to every subgraph).
-  if (payload.sub.startsWith('service:')) throw unauthenticated('A bearer token may not name one of the services as its subject (service:...).');
+  if (lowered.startsWith('service:')) throw unauthenticated('A bearer token may not name one of the services as its subject (service:...).');
   // `tracking:<order>` is the subject of a tracking link's holder (its rate limit and its identity downstream).
-  if (payload.sub.startsWith('tracking:')) throw unauthenticated('A bearer token may not name a tracking link as its subject (tracking:...).');
+  if (lowered.startsWith('tracking:')) throw unauthenticated('A bearer token may not name a tracking link as its subject (tracking:...).');
   return { subject: payload.sub, scopes, customerId, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
 }
 

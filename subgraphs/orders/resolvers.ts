@@ -22,9 +22,10 @@ export const resolvers: Resolvers = {
       return accessibleOrder(context, id);
     },
     orders: (_, { customerId, status, first, after }, context) => {
-      if (customerId) parseId(customerId, 'customerId');
+      // As ids are stored (lower case), however the caller wrote it.
+      const named = customerId ? parseId(customerId, 'customerId').toHexString() : customerId;
       // A customer lists its own orders, whatever customerId it names.
-      const own = customerScope(context, customerId);
+      const own = customerScope(context, named);
       return context.store.list({ customerId: own, status: status ?? undefined }, pageRequest('orders', { first, after }));
     },
     cancellation: async (_, { id }, context) => {
