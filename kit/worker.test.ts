@@ -52,7 +52,9 @@ describe('workers', () => {
     const lines: string[] = [];
     const logger = createLogger('test', { level: 'info', write: (line) => lines.push(line) });
     const workers = [startWorker({ queue, handle, logger, concurrency: 4 }), startWorker({ queue, handle, logger, concurrency: 4 })];
-    await until(async () => (await queue.depth()).DONE === 60);
+    // Every element handled, and recorded DONE. (A depth read alone can count an element twice
+    // for a moment: DONE among the live ones, then again among the finished ones it was moved to.)
+    await until(async () => new Set(completions).size === 60 && (await queue.depth()).DONE === 60);
     await Promise.all(workers.map((worker) => worker.stop()));
     expect(overlapping).toEqual([]);
     expect(new Set(completions).size).toBe(60);
