@@ -1,5 +1,5 @@
 import { MongoClient, ObjectId, type Document } from 'mongodb';
-import { CUSTOMER_LISTS, slotEntries, slotOf, type SlotDoc } from '../kit/slot-lists.ts';
+import { CUSTOMER_LISTS, ownerSlotKey, slotEntries, slotOf, type SlotDoc } from '../kit/slot-lists.ts';
 import { insertIgnoringDuplicates } from '../kit/mongo.ts';
 
 // Test data for the list benchmark, written straight into the orders service's database:
@@ -49,7 +49,7 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
           stage: null,
           placedAt,
           placedSlot: slotOf(placedAt),
-          customerDay: `${customerId}|${day}`,
+          customerDay: ownerSlotKey(customerId, day),
           updatedAt: placedAt,
           version: 1,
         });

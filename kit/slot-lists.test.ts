@@ -1,7 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
-import { CUSTOMER_LISTS, SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
+import { CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
 import { pageRequest, encodeCursor, type TimeOrdering } from './paging.ts';
 
 // Newest-first lists read a time slot at a time on FerretDB's PostgreSQL handler (kit/slot-lists.ts),
@@ -140,7 +140,7 @@ describe.skipIf(!onEmbeddedPostgres)('lists read a time slot at a time on the em
     const db = await databases.create('slots_owners');
     const rows = db.collection<Row & { owner: string; ownerDay?: string }>('rows');
     const filters: Filter<Row>[] = [];
-    const byOwner = new SlotLists(recording(rows as unknown as Collection<Row>, filters), db.collection<SlotDoc>('owner_days'), newestFirst, 'ownerDay' as 'slot', CUSTOMER_LISTS, (owner, day) => `${owner}|${day}`);
+    const byOwner = new SlotLists(recording(rows as unknown as Collection<Row>, filters), db.collection<SlotDoc>('owner_days'), newestFirst, 'ownerDay' as 'slot', CUSTOMER_LISTS, ownerSlotKey);
     await byOwner.ensureIndexes();
     await rows.createIndex({ ownerDay: 1 });
     const DAY = 24 * HOUR;
@@ -148,7 +148,7 @@ describe.skipIf(!onEmbeddedPostgres)('lists read a time slot at a time on the em
     const heavy = Array.from({ length: 1_200 }, (_, i) => ({ _id: `h${String(i).padStart(5, '0')}`, owner: 'heavy', at: new Date(start - 200 * DAY + Math.floor(i / 12) * 3 * DAY + (i % 12) * HOUR), status: 'DONE' }));
     const light = Array.from({ length: 5 }, (_, i) => ({ _id: `l${i}`, owner: 'light', at: new Date(start - i * 90 * DAY), status: 'DONE' }));
     for (const row of [...heavy, ...light]) await byOwner.note([row.owner], byOwner.slotOf(row.at));
-    await rows.insertMany([...heavy, ...light].map((row) => ({ ...row, ownerDay: `${row.owner}|${byOwner.slotOf(row.at)}` })));
+    await rows.insertMany([...heavy, ...light].map((row) => ({ ...row, ownerDay: ownerSlotKey(row.owner, byOwner.slotOf(row.at)) })));
     const walk = async (owner: string, first: number) => {
       const seen: string[] = [];
       for (let after: string | null = null; ; ) {

@@ -85,6 +85,12 @@ export const slotEntries = (list: string, slot: number, geometry: SlotGeometry =
     slot: spanOf(slot, level),
   }));
 
+/**
+ * A row's key in a list per owner (a customer's orders): the owner and the slot, so that a slot's
+ * lookup is one index entry, not the owner's every row rechecked. Pass as `rowKey`.
+ */
+export const ownerSlotKey = (owner: string, slot: number): string => `${owner}|${slot}`;
+
 export class SlotLists<T extends Document> {
   /** Entries this process wrote or found, so each is written once per process. */
   private readonly noted = new Set<string>();
@@ -97,11 +103,7 @@ export class SlotLists<T extends Document> {
     private readonly ordering: TimeOrdering<T, unknown>,
     private readonly slotField: keyof T & string,
     private readonly geometry: SlotGeometry = BUSY_LISTS,
-    /**
-     * What `slotField` holds for a row of `list` in `slot` (default: the slot). A list per owner
-     * (a customer's) keys its rows by owner and slot, so a lookup is one index entry and not the
-     * owner's every row, rechecked.
-     */
+    /** What `slotField` holds for a row of `list` in `slot`: the slot, or `ownerSlotKey` for a list per owner. */
     private readonly rowKey: (list: string, slot: number) => unknown = (_list, slot) => slot,
   ) {}
 

@@ -5,7 +5,7 @@ import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
-import { CUSTOMER_LISTS, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
+import { CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the orders collections.
@@ -278,7 +278,7 @@ export class OrderStore {
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
     this.notes = db.collection<PublicationNote>('change_publication_notes');
     this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
-    this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, customerDay);
+    this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, ownerSlotKey);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -335,7 +335,7 @@ export class OrderStore {
   async insert(order: OrderDoc): Promise<OrderDoc> {
     order.placedSlot = slotOf(order.placedAt);
     const day = this.customerLists.slotOf(order.placedAt);
-    order.customerDay = customerDay(order.customerId, day);
+    order.customerDay = ownerSlotKey(order.customerId, day);
     await Promise.all([
       this.slotted.note([EVERY_ORDER, ...(growingList(order.status) ? [order.status] : [])], order.placedSlot),
       this.customerLists.note([order.customerId], day),
@@ -432,8 +432,6 @@ const EVERY_ORDER = '*';
 
 /** Statuses orders stay in: their lists grow with the business, so they are read a time slot at a time. */
 const growingList = (status: OrderStatusCode) => status === 'SHIPPED' || status === 'CANCELLED';
-/** A row's key in its customer's list: one customer's orders of one day. */
-const customerDay = (customerId: string, day: number) => `${customerId}|${day}`;
 
 const newestPlacedFirst: TimeOrdering<OrderDoc, ObjectId> = {
   list: 'orders',
