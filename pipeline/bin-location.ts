@@ -12,18 +12,27 @@ export interface BinLocation {
 /** A sku, a centre's or a bin's code as stored: trimmed, upper case. Reads look codes up as writes store them. */
 export const asCode = (value: string): string => value.trim().toUpperCase();
 
+/** A code as stored, or BAD_USER_INPUT naming `field` when it is not letters, digits or dashes. */
+function checkedCode(value: string, field: string): string {
+  const code = asCode(value);
+  if (!CODE.test(code)) throw badInput(`${field} must be letters, digits or dashes`, field);
+  return code;
+}
+
+/** A distribution centre's code, or BAD_USER_INPUT when no such centre exists. */
+function knownCentre(code: string): string {
+  if (!distributionCentres.has(code)) throw badInput(`no distribution centre ${code} (known: ${[...distributionCentres].join(', ')})`, 'distributionCenter');
+  return code;
+}
+
 /**
  * A code a list is filtered by (a sku, a distribution centre), as stored; absent when not given.
  * An empty one, or a centre that does not exist, is a mistake, not a filter that matches nothing.
  */
 export function codeFilter(value: string | null | undefined, field: 'sku' | 'distributionCenter'): string | undefined {
   if (value === null || value === undefined) return undefined;
-  const code = asCode(value);
-  if (!CODE.test(code)) throw badInput(`${field} must be letters, digits or dashes`, field);
-  if (field === 'distributionCenter' && !distributionCentres.has(code)) {
-    throw badInput(`no distribution centre ${code} (known: ${[...distributionCentres].join(', ')})`, field);
-  }
-  return code;
+  const code = checkedCode(value, field);
+  return field === 'distributionCenter' ? knownCentre(code) : code;
 }
 
 /**
@@ -32,15 +41,10 @@ export function codeFilter(value: string | null | undefined, field: 'sku' | 'dis
  */
 export function binLocation(input: BinLocation): BinLocation {
   const location = {
-    sku: asCode(input.sku),
-    distributionCenter: asCode(input.distributionCenter),
-    bin: asCode(input.bin),
+    sku: checkedCode(input.sku, 'sku'),
+    distributionCenter: checkedCode(input.distributionCenter, 'distributionCenter'),
+    bin: checkedCode(input.bin, 'bin'),
   };
-  for (const [field, value] of Object.entries(location)) {
-    if (!CODE.test(value)) throw badInput(`${field} must be letters, digits or dashes`, field);
-  }
-  if (!distributionCentres.has(location.distributionCenter)) {
-    throw badInput(`no distribution centre ${location.distributionCenter} (known: ${[...distributionCentres].join(', ')})`, 'distributionCenter');
-  }
+  knownCentre(location.distributionCenter);
   return location;
 }
