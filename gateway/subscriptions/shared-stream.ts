@@ -25,8 +25,9 @@ export class SharedStream {
   }
 
   join(): Subscriber {
-    const subscriber = new Subscriber(this.options.maxQueuedPerSubscriber ?? 1_000, (left) => {
-      this.subscribers.delete(left);
+    const subscriber = new Subscriber(this.options.maxQueuedPerSubscriber ?? 1_000);
+    subscriber.onEnd(() => {
+      this.subscribers.delete(subscriber);
       if (this.subscribers.size === 0) this.close();
     });
     this.subscribers.add(subscriber);

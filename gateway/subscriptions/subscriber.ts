@@ -12,10 +12,7 @@ export class Subscriber implements AsyncIterableIterator<ExecutionResult> {
   private wake: (() => void) | undefined;
   private readonly endings: (() => void)[] = [];
 
-  constructor(
-    private readonly maxQueued: number,
-    private readonly onReturn: (subscriber: Subscriber) => void,
-  ) {}
+  constructor(private readonly maxQueued: number) {}
 
   push(result: ExecutionResult): void {
     if (this.ended) return;
@@ -36,7 +33,6 @@ export class Subscriber implements AsyncIterableIterator<ExecutionResult> {
     if (last) this.queue.push(last);
     this.ended = true;
     this.wake?.();
-    this.onReturn(this);
     for (const ending of this.endings.splice(0)) ending();
   }
 
