@@ -42,6 +42,11 @@ export interface OutboxMessage {
   /** Give up after this many failed deliveries (callbacks: the requester may be gone for good). */
   maxAttempts?: number | null;
   abandoned?: boolean;
+  /**
+   * Refused by its target after its element finished, and raised as an exception: the element
+   * stays live until a person sends it again or gives it up (`resolveRefused`).
+   */
+  refused?: boolean;
   /** When it was recorded (delivery latency is measured from here). */
   recordedAt?: Date;
   /** The trace of the work that recorded it: the delivery continues that trace. */
@@ -88,7 +93,7 @@ export interface Lease<P> {
   trace?: TraceCarrier | null;
 }
 
-export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id' | 'abandoned' | 'nextAttemptAt' | 'recordedAt' | 'trace'> & { id?: string };
+export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastError' | 'id' | 'abandoned' | 'refused' | 'nextAttemptAt' | 'recordedAt' | 'trace'> & { id?: string };
 
 /** A change to a live element's payload, and the messages that report it (recorded in the same write). */
 export interface Amendment<P> {
@@ -114,7 +119,10 @@ export interface QueueOptions {
    * 15 s these retries back off to).
    */
   maxWaits?: number;
-  /** Builds the message that hands a FAILED element to the exceptions service. */
+  /**
+   * Builds the message that hands a FAILED element to the exceptions service; also a finished
+   * element whose hand-off its target refused (see `resolveRefused`).
+   */
   exceptionMessage?: (item: QueueItem<unknown>, reason: string) => NewMessage;
   /** What else a FAILED element says, sent with its hand-off to exceptions (its transition to tracking). */
   parkedMessages?: (item: QueueItem<unknown>, reason: string) => NewMessage[];
@@ -281,7 +289,7 @@ export class DurableQueue<P, R = unknown> {
    * out of the live collection and drops its compare-and-swap history (where versions are claimed).
    */
   private async archiveIfFinished(head: QueueItem<P, R>): Promise<void> {
-    if (!isFinished(head) || head.outboxPending) return;
+    if (!archivable(head)) return;
     if (this.options.postsOnly && head.outbox.every((message) => message.delivered)) {
       await this.items.deleteOne({ _id: head._id } as Filter<QueueItem<P, R>>);
       await this.cas.dropHistory(head._id);
@@ -700,16 +708,66 @@ export class DurableQueue<P, R = unknown> {
   async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set(), known?: QueueItem<P, R>): Promise<void> {
     const delivered = new Set([...outcomes].filter(([, error]) => error === null).map(([messageId]) => messageId));
     if (known && isFinished(known) && delivered.size === outcomes.size) {
-      const settled = withDeliveries(known, outcomes, refused, known);
-      if (!settled.outboxPending) {
-        await this.archiveIfFinished({ ...settled, _id: known._id, version: known.version + 1 });
+      const settled = { ...withDeliveries(known, outcomes, refused, known), _id: known._id, version: known.version + 1 };
+      if (archivable(settled)) {
+        await this.archiveIfFinished(settled);
         return;
       }
     }
-    const head = await this.cas.update(id, (current) => (current ? withDeliveries(current, outcomes, refused, known) : REFUSED), known as Head<ItemState<P, R>> | undefined);
-    if (head !== REFUSED) await this.archiveIfFinished(head);
+    let raised = false;
+    const raiseOnRefusal = (current: QueueItem<P, R>) => (message: OutboxMessage, error: string) => {
+      const raise = this.refusalException(current, message, error);
+      raised ||= raise !== null;
+      return raise;
+    };
+    const head = await this.cas.update(
+      id,
+      (current) => (current ? withDeliveries(current, outcomes, refused, known, raiseOnRefusal(current)) : REFUSED),
+      known as Head<ItemState<P, R>> | undefined,
+    );
+    if (head !== REFUSED) {
+      // The raise goes at once.
+      if (raised) this.ring('outbox');
+      await this.archiveIfFinished(head);
+    }
     // Gone: another relay archived it meanwhile, from what it delivered. Add ours.
     else await this.recordInArchive(id, delivered);
+  }
+
+  /**
+   * The exception a finished element's refused hand-off raises, so that a person learns of it: a
+   * refusal (bad input, a conflict) is not retried by itself, and the order would wait on it for
+   * ever. Null when nobody could act on it: a queue with no exceptions, a live element (its work
+   * goes on and says what became of it), a callback (its requester's, not ours), or the raise
+   * itself refused.
+   */
+  private refusalException(item: QueueItem<P, R>, message: OutboxMessage, error: string): NewMessage | null {
+    if (!this.options.exceptionMessage || !isFinished(item) || /^https?:\/\//.test(message.target)) return null;
+    const raise = this.options.exceptionMessage(item as QueueItem<unknown>, `its hand-off to ${message.target} was refused: ${error}`);
+    return raise.target === message.target ? null : raise;
+  }
+
+  /**
+   * What a person decided about a finished element's refused hand-offs (raised as an exception):
+   * `RETRY` sends them again, as new; `CANCEL` gives them up for good, and records `messages` (to
+   * say so: stop the order) in the same write. False when the element has none waiting: it is
+   * not here, or a person already decided.
+   */
+  async resolveRefused(id: string, action: 'RETRY' | 'CANCEL', messages: NewMessage[] = []): Promise<boolean> {
+    const head = await this.cas.update(id, (current) => {
+      if (!current?.outbox.some((message) => message.refused)) return REFUSED;
+      const now = new Date();
+      const outbox = current.outbox.map((message): OutboxMessage => {
+        if (!message.refused) return message;
+        if (action === 'CANCEL') return { ...message, refused: false };
+        return { ...message, refused: false, abandoned: false, attempts: 0, nextAttemptAt: null, recordedAt: now };
+      });
+      return { ...stateOf(current), ...withOutbox([...outbox, ...messages.map(newMessage)], current.outboxTriedAt), updatedAt: now };
+    });
+    if (head === REFUSED) return false;
+    this.ring('outbox');
+    await this.archiveIfFinished(head);
+    return true;
   }
 
   /** Counts per status, for the stage's GraphQL interface and benchmarks. */
@@ -775,6 +833,11 @@ function holds(current: QueueItem<unknown, unknown> | null, lease: Lease<unknown
   return !!current && current.status === 'LEASED' && current.leaseToken === lease.token;
 }
 
+/** Finished, with nothing left to send and no refused hand-off waiting for a person. */
+function archivable(item: QueueItem<unknown, unknown>): boolean {
+  return isFinished(item) && !item.outboxPending && !item.outbox.some((message) => message.refused);
+}
+
 /** DONE or CANCELLED: no worker changes it any more; only its deliveries are still recorded. */
 function isFinished(item: QueueItem<unknown, unknown>): boolean {
   return item.status === 'DONE' || item.status === 'CANCELLED';
@@ -785,15 +848,29 @@ function isFinished(item: QueueItem<unknown, unknown>): boolean {
  * element as the relay read it: its messages were in the relay's hands (see `outboxFresh`), those
  * added since were not.
  */
-function withDeliveries<P, R>(item: QueueItem<P, R>, outcomes: Map<string, string | null>, refused: ReadonlySet<string>, read?: QueueItem<P, R>): ItemState<P, R> {
+function withDeliveries<P, R>(
+  item: QueueItem<P, R>,
+  outcomes: Map<string, string | null>,
+  refused: ReadonlySet<string>,
+  read?: QueueItem<P, R>,
+  raiseOnRefusal?: (message: OutboxMessage, error: string) => NewMessage | null,
+): ItemState<P, R> {
+  const raises: NewMessage[] = [];
   const outbox = item.outbox.map((message) => {
     if (!outcomes.has(message.id) || message.delivered) return message;
     const error = outcomes.get(message.id) ?? null;
     const attempts = message.attempts + 1;
     const nextAttemptAt = error === null ? null : new Date(Date.now() + Math.min(30_000, 100 * 2 ** Math.min(attempts, 10)));
-    const abandoned = error !== null && (refused.has(message.id) || (!!message.maxAttempts && attempts >= message.maxAttempts));
-    return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned };
+    const wasRefused = error !== null && refused.has(message.id);
+    const abandoned = wasRefused || (error !== null && !!message.maxAttempts && attempts >= message.maxAttempts);
+    // Raised once: another relay may record the same refusal from its own read.
+    const raise = wasRefused && !message.refused ? (raiseOnRefusal?.(message, error) ?? null) : null;
+    if (raise) raises.push(raise);
+    // Delivered by another relay after all: nothing waits for a person.
+    const stillRefused = raise !== null || (error !== null && !!message.refused);
+    return { ...message, delivered: error === null, attempts, lastError: error, nextAttemptAt, abandoned, ...(stillRefused || message.refused ? { refused: stillRefused } : {}) };
   });
+  outbox.push(...raises.map(newMessage));
   // By the writers' clock, as the messages' recordedAt are: the newest message the relay had read.
   const seen = (read ?? item).outbox.map((message) => message.recordedAt?.getTime() ?? 0);
   const triedAt = new Date(Math.max(item.outboxTriedAt?.getTime() ?? 0, ...seen));

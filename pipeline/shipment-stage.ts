@@ -55,6 +55,8 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
       // Not here (yet): nothing to act on. (Acting on one that arrives after this read would cancel it without telling orders.)
       if (!parked) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });
       const tellOrders = [{ id: `cancel:${elementId}`, target: 'orders', operation: operations.stopOrder, variables: { orderId: parked.payload.orderId, reason: `shipment ${elementId} cancelled`, shipmentId: elementId } }];
+      // Done, but a service refused what it handed on: sent again, or given up with its order.
+      if (await queue().resolveRefused(elementId, action, action === 'CANCEL' ? tellOrders : [])) return true;
       const item = action === 'RETRY' ? await queue().retry(elementId) : await queue().cancel(elementId, tellOrders);
       if (!item) throw notFound(`no parked element ${elementId} to ${action.toLowerCase()}`, { field: 'elementId' });
       return true;

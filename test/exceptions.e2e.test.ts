@@ -131,3 +131,45 @@ describe('exceptions: a person acts on a parked element', () => {
     expect(await system.services.exceptions.store.get(id)).toMatchObject({ status: 'CANCELLED', pending: null });
   });
 });
+
+describe('exceptions: a hand-off its receiver refused', () => {
+  const visa = { token: 'tok_test_visa', last4: '4242', expMonth: 12, expYear: 2031 };
+  const requestCharge = `mutation($input: ChargeRequestInput!) { requestCharge(input: $input) { id } }`;
+  const deliveryToOrders = async (id: string) =>
+    ((await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status deliveries { target delivered abandoned } } }`, { id })).data!.chargeRequest as {
+      status: string;
+      deliveries: { target: string; delivered: boolean; abandoned: boolean }[];
+    }).deliveries.find((d) => d.target === 'orders')!;
+  const exceptionOf = (elementId: string, status: string) =>
+    eventually(
+      async () => ((await gql(system.gatewayUrl, `{ exceptions(status: null, service: "payments", first: 100) { edges { node { id elementId status reason occurrences } } } }`)).data!.exceptions.edges as { node: { id: string; elementId: string; status: string; reason: string; occurrences: number } }[]).map((edge) => edge.node).find((e) => e.elementId === elementId),
+      (exception) => exception?.status === status,
+    ).then((exception) => exception!);
+
+  it('is raised for a person instead of being given up silently; a retry sends it again (refused again: raised again), a cancel gives it up', async () => {
+    // A requester named orders' reply queue for a charge of no order: orders refuses the result.
+    const requestId = `refused-reply-${Date.now()}`;
+    expect((await gql(system.urls.payments, requestCharge, { input: { requestId, amount: { amount: 700, currency: 'GBP' }, card: visa, replyTo: 'orders.charge-results' } })).errors).toBeUndefined();
+    system.addWorker('payments');
+    try {
+      const raised = await exceptionOf(requestId, 'OPEN');
+      expect(raised.reason).toMatch(/^its hand-off to orders was refused: .*orderId is required/);
+      expect(await deliveryToOrders(requestId)).toMatchObject({ delivered: false, abandoned: true });
+
+      const retried = await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: raised.id });
+      expect(retried.data?.retryException).toEqual({ status: 'RETRIED' });
+      // Sent again, refused again: open again, as a second occurrence.
+      const again = await exceptionOf(requestId, 'OPEN');
+      expect(again.occurrences).toBe(2);
+
+      const cancelled = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: raised.id });
+      expect(cancelled.data?.cancelException).toEqual({ status: 'CANCELLED' });
+      await eventually(() => system.services.payments.store.requests.finished.findOne({ _id: requestId }), (archived) => archived !== null);
+      expect(await deliveryToOrders(requestId)).toMatchObject({ delivered: false, abandoned: true });
+      // Given up: nothing is left to act on.
+      expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: raised.id }))).toEqual(['CONFLICT']);
+    } finally {
+      await system.stopWorkers('payments');
+    }
+  });
+});

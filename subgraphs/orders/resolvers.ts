@@ -141,12 +141,18 @@ export const resolvers: Resolvers = {
       if (!item) throw notFound(`no element ${elementId} in ${queue}`, { field: 'elementId' });
       const orderId = orderIdOf(item.payload);
       const stop = (stopped: string[] = []) => cancel(store, orderId!, `cancelled from exceptions (${queue} element ${elementId})`, stopped);
+      // A shipment parked (or refused) on its way to a stage goes nowhere now: its stock goes back.
+      const step = item.payload as { kind?: string; shipment?: { shipmentId: string } };
+      const stoppedShipments = step.kind === 'forward' && step.shipment ? [step.shipment.shipmentId] : [];
+      // Done, but a service refused what it handed on: sent again, or given up with its order.
+      if (await target.resolveRefused(elementId, action)) {
+        if (action === 'CANCEL' && orderId) await stop(stoppedShipments);
+        return true;
+      }
       if (item.status === 'FAILED') {
         if (action === 'CANCEL') {
           await target.cancel(elementId);
-          // A shipment parked on its way to a stage goes nowhere now: its stock goes back.
-          const step = item.payload as { kind?: string; shipment?: { shipmentId: string } };
-          if (orderId) await stop(step.kind === 'forward' && step.shipment ? [step.shipment.shipmentId] : []);
+          if (orderId) await stop(stoppedShipments);
           return true;
         }
         if (!(await target.retry(elementId))) throw clientError(ErrorCode.CONFLICT, `${elementId} in ${queue} is no longer parked`, { field: 'elementId' });

@@ -68,6 +68,10 @@ export const resolvers: Resolvers = {
         const refund = await store.refundRequests.get(elementId);
         if (refund && refund.status !== 'DONE') await store.voidRefund(refund.payload);
       }
+      // Done, but a service refused what it handed on (a charge's result): sent again, or given up.
+      // Given up, the order is left as it is: a charge may have been taken, and only orders can
+      // stop the order and pay back what it knows of.
+      if (await target.resolveRefused(elementId, action)) return true;
       const item = action === 'RETRY' ? await target.retry(elementId) : await target.cancel(elementId);
       if (!item) throw notFound(`no parked element ${elementId} in ${queue}`, { field: 'elementId' });
       return true;

@@ -59,6 +59,8 @@ export const resolvers: Resolvers = {
     },
     resolveReceivingException: async (_, { queue, elementId, action }, { store }) => {
       if (queue !== 'receipts') throw notFound(`no queue named ${queue}`, { field: 'queue' });
+      // Done, but orders refused the return it reported: sent again, or given up.
+      if (await store.receipts.resolveRefused(elementId, action)) return true;
       const item = action === 'RETRY' ? await store.receipts.retry(elementId) : await store.receipts.cancel(elementId);
       if (!item) throw notFound(`no parked receipt ${elementId}`, { field: 'elementId' });
       return true;

@@ -22,13 +22,13 @@ export type ExceptionStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Gives up on the element (the order is cancelled). One the order no longer waits on (it went on, or waits on a later attempt) is closed, and the order goes on. `note` as for a retry. */
+  /** Gives up on the element (the order is cancelled; for a hand-off its receiver refused, the hand-off, and the order where orders or a shipment stage handed it on). One the order no longer waits on (it went on, or waits on a later attempt) is closed, and the order goes on. `note` as for a retry. */
   cancelException: PipelineException;
   /** Internal: the owner of a parked element says nobody need act on this raise any more (its order was cancelled). Idempotent; one that comes before its raise records the raise as closed. */
   closeException: PipelineException;
   /** Internal: a service parks an element here. Idempotent by occurrence. */
   raiseException: PipelineException;
-  /** Sends the element back into its queue (or, for a declined card, asks for a new charge). `note` (up to 500 characters) says why, for the people who come after. */
+  /** Sends the element back into its queue (or, for a declined card, asks for a new charge; for a hand-off its receiver refused, sends that again). `note` (up to 500 characters) says why, for the people who come after. */
   retryException: PipelineException;
 };
 
