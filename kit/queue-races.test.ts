@@ -8,6 +8,8 @@ import type { VersionedDocuments } from './versioned.ts';
 // relay read it, instead of reading it again (kit/versioned.ts). These are the interleavings in
 // which that copy is stale in a way the version claim alone cannot see: the element was
 // archived (its history dropped) meanwhile. None may leave history behind or bring it back.
+// Archiving is what FerretDB's SQLite handler does (kit/queue.ts, `archive`); these queues archive
+// whatever the database, so that its races are tried on every one.
 
 const dbs = new TestDatabases();
 let db: Db;
@@ -18,7 +20,7 @@ afterAll(() => dbs.cleanup());
 
 let counter = 0;
 async function newQueue() {
-  const queue = new DurableQueue<{ n: number }, { ok: boolean }>(db, `race${++counter}`, {});
+  const queue = new DurableQueue<{ n: number }, { ok: boolean }>(db, `race${++counter}`, { archive: true });
   await queue.ensureIndexes();
   return queue;
 }
@@ -130,7 +132,7 @@ describe('a queue element archived while a stale copy of it is in use', () => {
     await queue.enqueue('x', { n: 1 });
     const [lease] = await queue.lease('w', 1);
     const late = await withdrawDuringLateDuplicate(queue);
-    const elsewhere = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const elsewhere = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, { archive: true });
     const [other] = await elsewhere.lease('other', 1); // the brief copy, now at version 1 like the old lease's copy
     expect(other?.id).toBe('x');
     const completed = await queue.complete(lease!, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
@@ -143,7 +145,7 @@ describe('a queue element archived while a stale copy of it is in use', () => {
   it('nor when its completion read the element before the withdrawal and claims after another worker leased the brief copy', async () => {
     const queue = await newQueue();
     await queue.enqueue('x', { n: 1 });
-    const worker = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const worker = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, { archive: true });
     const [lease] = await worker.lease('w', 1);
     // A copy of the lease has no head kept with it: completing it reads the element first. Its
     // write (the claim of the next version, or the guarded replace where writes are guarded) is
@@ -165,7 +167,7 @@ describe('a queue element archived while a stale copy of it is in use', () => {
     const completing = worker.complete({ ...lease! }, { result: { ok: true }, messages: [{ id: 'handoff', target: 'next', operation: 'o', variables: {} }] });
     await readDone;
     const late = await withdrawDuringLateDuplicate(queue);
-    const elsewhere = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const elsewhere = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, { archive: true });
     const [other] = await elsewhere.lease('other', 1);
     expect(other?.id).toBe('x');
     mayClaim();
@@ -310,7 +312,7 @@ describe('a candidate a poll kept, taken by another worker since', () => {
     await queue.enqueue('x', { n: 1 });
     await queue.enqueue('y', { n: 2 });
     const [first] = await queue.lease('a', 1); // reads both, leases one, keeps the other
-    const other = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, {});
+    const other = new DurableQueue<{ n: number }, { ok: boolean }>(db, queue.name, { archive: true });
     const [taken] = await other.lease('b', 2); // the one left, before the kept copy goes stale (1 s)
     expect(taken!.id).not.toBe(first!.id);
     expect(await queue.lease('a', 1)).toEqual([]);

@@ -19,6 +19,9 @@ import { REFUSED, VersionedDocuments, type Head } from './versioned.ts';
  *   is parked as FAILED and handed to the exceptions service through the outbox.
  * - Completing an element and recording what must be sent next (the outbox) is one
  *   atomic write of one document, so a hand-off is never lost and never invented.
+ * - A finished element stays in the queue's collection, DONE, where indexes keep it out of
+ *   every search for work; on FerretDB's SQLite handler, which has none, it is archived instead
+ *   (see `QueueOptions.archive`).
  *
  * Every state change is a compare-and-swap (kit/versioned.ts): FerretDB 1.24 does not
  * apply conditional updates atomically, and this works on both it and MongoDB.
@@ -134,6 +137,16 @@ export interface QueueOptions {
    * delivered is delivered again.
    */
   postsOnly?: boolean;
+  /**
+   * Whether a finished element moves to `<name>_finished` (archived). Default: only where the
+   * database's filters cannot use indexes (FerretDB's SQLite handler), where every poll would
+   * otherwise read every element ever finished. Where they can (MongoDB; FerretDB on the embedded
+   * PostgreSQL, whose lookup indexes kit/postgres-indexes.ts installs with the write guard that
+   * `replacesAreGuarded` probes), a finished element stays where it is, found by nothing that
+   * looks for work: an insert and a delete fewer per element, and `enqueue` need not look in the
+   * archive first and again after (a late duplicate's insert is refused by the element itself).
+   */
+  archive?: boolean;
 }
 
 /** How often leasing also looks for expired leases (elements whose worker died): at most this, and a quarter of the visibility timeout. */
@@ -151,9 +164,12 @@ const CANDIDATES_FRESH_MS = 1_000;
 const UNAVAILABLE_BACKOFF_MAX_MS = 15_000;
 
 export class DurableQueue<P, R = unknown> {
-  /** Live elements only: finished ones move to `finished`, so leasing scans stay small. */
+  /** The elements: live ones, and finished ones where they are not archived (see `archive`). */
   readonly items: Collection<QueueItem<P, R>>;
+  /** Archived elements (see `archive`); also those an earlier version archived. */
   readonly finished: Collection<QueueItem<P, R>>;
+  /** Whether `finished` holds elements although this queue does not archive: looked up once (see `mayBeArchived`). */
+  private archivedBefore: Promise<boolean> | undefined;
   private readonly cas: VersionedDocuments<ItemState<P, R>>;
   /** Compare-and-swap on archived copies, for the rare relay that adds a delivery to one (recordInArchive). */
   private readonly archiveCas: VersionedDocuments<ItemState<P, R>>;
@@ -244,8 +260,10 @@ export class DurableQueue<P, R = unknown> {
     // Its finished elements are not all kept: a duplicate enqueue of one would run it again.
     if (this.options.postsOnly) throw new Error(`queue ${this.name} takes posts only`);
     const item = this.newItem(id, payload, 'READY', [], options.ahead ? new Date(0) : options.availableAt);
-    // A late duplicate of a finished element must not come back to life: look first...
-    const alreadyFinished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
+    // A late duplicate of a finished element must not come back to life. Where finished elements
+    // stay in `items`, its insert is refused; an archived one is looked for first...
+    const archived = await this.mayBeArchived();
+    const alreadyFinished = archived ? await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>) : null;
     if (alreadyFinished) return { item: alreadyFinished as QueueItem<P, R>, created: false };
     try {
       await this.items.insertOne(item as never);
@@ -255,7 +273,7 @@ export class DurableQueue<P, R = unknown> {
     }
     // ...and again after inserting, for an archive that raced with us (archiving writes
     // `finished` before removing the live copy, so one of the two checks sees it).
-    const finished = await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>);
+    const finished = archived ? await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>) : null;
     if (finished) {
       // The finished copy is the element: a live one is ours, or came from ours (leased or
       // changed in the meantime), and goes with whatever history it made.
@@ -270,7 +288,41 @@ export class DurableQueue<P, R = unknown> {
 
   /** Whether the element is live (waiting, leased or parked), not finished or unknown: one lookup by `_id`. */
   async isLive(id: string): Promise<boolean> {
-    return (await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) !== null;
+    const found = await this.items.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { status: 1 } });
+    return found !== null && !isFinished(found as QueueItem<P, R>);
+  }
+
+  /**
+   * The elements matching `filter` that are not DONE (waiting, leased, parked or cancelled): one
+   * equality query per status, each served by the `{ status, availableAt }` index (or, on
+   * FerretDB, its GIN twin), since finished elements may stay in `items` (see `archive`) and a
+   * `$in` on status would read them all on FerretDB.
+   */
+  async notDoneWhere(filter: Filter<QueueItem<P, R>>): Promise<QueueItem<P, R>[]> {
+    const statuses: QueueStatus[] = ['READY', 'LEASED', 'FAILED', 'CANCELLED'];
+    const found = await Promise.all(statuses.map((status) => this.items.find({ ...filter, status } as Filter<QueueItem<P, R>>).toArray()));
+    return found.flat() as QueueItem<P, R>[];
+  }
+
+  /** Whether finished elements move to `finished` (see `archive`). */
+  private async archives(): Promise<boolean> {
+    return this.options.archive ?? !(await this.cas.guarded());
+  }
+
+  /**
+   * Whether `finished` may hold elements: this queue archives, or an earlier version did (looked
+   * up once per process; a queue that does not archive never starts to).
+   */
+  private async mayBeArchived(): Promise<boolean> {
+    if (await this.archives()) return true;
+    this.archivedBefore ??= this.finished.findOne({}, { projection: { _id: 1 } }).then(
+      (found) => found !== null,
+      (error: unknown) => {
+        this.archivedBefore = undefined;
+        throw error;
+      },
+    );
+    return this.archivedBefore;
   }
 
   /** Of these elements, the ones parked (FAILED, waiting for a person): one query. */
@@ -289,7 +341,7 @@ export class DurableQueue<P, R = unknown> {
    * out of the live collection and drops its compare-and-swap history (where versions are claimed).
    */
   private async archiveIfFinished(head: QueueItem<P, R>): Promise<void> {
-    if (!archivable(head)) return;
+    if (!(await this.leavesWhenFinished(head))) return;
     if (this.options.postsOnly && head.outbox.every((message) => message.delivered)) {
       await this.items.deleteOne({ _id: head._id } as Filter<QueueItem<P, R>>);
       await this.cas.dropHistory(head._id);
@@ -303,6 +355,12 @@ export class DurableQueue<P, R = unknown> {
     }
     await this.items.deleteOne({ _id: head._id } as Filter<QueueItem<P, R>>);
     await this.cas.dropHistory(head._id);
+  }
+
+  /** Whether a finished element leaves `items` now: a post whose every message was delivered (removed), or archived. */
+  private async leavesWhenFinished(head: QueueItem<P, R>): Promise<boolean> {
+    if (!archivable(head)) return false;
+    return (!!this.options.postsOnly && head.outbox.every((message) => message.delivered)) || (await this.archives());
   }
 
   /**
@@ -519,7 +577,7 @@ export class DurableQueue<P, R = unknown> {
     if (head === REFUSED) return null;
     // An archived element can be live again for a moment (a late duplicate enqueue stores it, then
     // finds the archived copy and removes its own): nothing irreversible is done for such a copy.
-    if (await this.finished.findOne({ _id: lease.id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } })) return null;
+    if ((await this.mayBeArchived()) && (await this.finished.findOne({ _id: lease.id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } }))) return null;
     this.leaseHeads.set(lease, head);
     return head.payload;
   }
@@ -530,7 +588,7 @@ export class DurableQueue<P, R = unknown> {
    * hand-off. Idempotent by id (in a `postsOnly` queue, until the element is delivered).
    */
   async post(id: string, messages: NewMessage[]): Promise<void> {
-    if (!this.options.postsOnly && (await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } }))) return;
+    if (!this.options.postsOnly && (await this.mayBeArchived()) && (await this.finished.findOne({ _id: id } as Filter<QueueItem<P, R>>, { projection: { _id: 1 } }))) return;
     try {
       await this.items.insertOne(this.newItem(id, null as P, 'DONE', messages.map(newMessage)) as never);
       this.ring('outbox');
@@ -700,8 +758,9 @@ export class DurableQueue<P, R = unknown> {
    *
    * A finished element (DONE or CANCELLED) changes no more except by these records. So when
    * `known` is finished, every delivery went through and nothing is left to deliver, it goes
-   * straight to the archive, without first writing a head that would be removed at once: three
-   * requests fewer for most elements. Only then: a copy that also records a failure could
+   * straight to the archive (or, a post, is removed), without first writing a head that would be
+   * removed at once: three requests fewer for most elements. (Where finished elements stay in
+   * `items`, see `archive`, the head is written: one request.) Only then: a copy that also records a failure could
    * overwrite what another relay recorded since. A relay that finds the element archived by
    * another adds its deliveries to the archive (recordInArchive).
    */
@@ -709,7 +768,7 @@ export class DurableQueue<P, R = unknown> {
     const delivered = new Set([...outcomes].filter(([, error]) => error === null).map(([messageId]) => messageId));
     if (known && isFinished(known) && delivered.size === outcomes.size) {
       const settled = { ...withDeliveries(known, outcomes, refused, known), _id: known._id, version: known.version + 1 };
-      if (archivable(settled)) {
+      if (await this.leavesWhenFinished(settled)) {
         await this.archiveIfFinished(settled);
         return;
       }

@@ -61,9 +61,10 @@ afterAll(async () => {
 });
 
 let counter = 0;
-async function newQueue(withExceptions = true) {
+async function newQueue(withExceptions = true, archive?: boolean) {
   const name = `r${++counter}`;
   const queue = new DurableQueue<{ n: number }>(db, name, {
+    archive,
     ...(withExceptions ? { exceptionMessage: (item, reason) => exceptionFor({ service: 'test', queue: name, elementId: item._id, reason }) } : {}),
   });
   await queue.ensureIndexes();
@@ -91,32 +92,34 @@ async function handedOn(queue: DurableQueue<{ n: number }>, id: string) {
 }
 
 describe('a hand-off its target refuses', () => {
-  it('is raised as an exception, once, and the element waits live until a person sends it again; then it is delivered and archived', async () => {
+  for (const archive of [false, true]) it(`is raised as an exception, once, and the element waits, not archived, until a person sends it again; then it is delivered (a queue that ${archive ? 'archives' : 'keeps finished elements'})`, async () => {
     refusing = true;
-    const queue = await newQueue();
-    const relay = await handedOn(queue, 'e1');
+    const queue = await newQueue(true, archive);
+    const e1 = `e1-${archive}`;
+    const relay = await handedOn(queue, e1);
     try {
-      await until(async () => raises.some((raise) => raise.elementId === 'e1'));
-      const raise = raises.find((r) => r.elementId === 'e1')!;
-      expect(raise.reason).toMatch(/^its hand-off to next was refused: .*e1 is not something I take/);
+      await until(async () => raises.some((raise) => raise.elementId === e1));
+      const raise = raises.find((r) => r.elementId === e1)!;
+      expect(raise.reason).toMatch(/^its hand-off to next was refused: .* is not something I take/);
       // The relay does not try a refused hand-off again by itself, and the element is not archived.
       await new Promise((r) => setTimeout(r, 300));
-      const waiting = (await queue.items.findOne({ _id: 'e1' }))!;
+      const waiting = (await queue.items.findOne({ _id: e1 }))!;
       expect(waiting.status).toBe('DONE');
-      expect(waiting.outbox.find((m) => m.id === 'take:e1')).toMatchObject({ delivered: false, abandoned: true, refused: true, attempts: 1 });
+      expect(waiting.outbox.find((m) => m.id === `take:${e1}`)).toMatchObject({ delivered: false, abandoned: true, refused: true, attempts: 1 });
       expect(waiting.outboxPending).toBe(false);
-      expect(raises.filter((r) => r.elementId === 'e1')).toHaveLength(1);
-      expect(await queue.finished.findOne({ _id: 'e1' })).toBeNull();
+      expect(raises.filter((r) => r.elementId === e1)).toHaveLength(1);
+      expect(await queue.finished.findOne({ _id: e1 })).toBeNull();
+      expect(await queue.items.findOne({ _id: e1 })).not.toBeNull();
 
       refusing = false;
-      expect(await queue.resolveRefused('e1', 'RETRY')).toBe(true);
-      await until(async () => (await queue.finished.findOne({ _id: 'e1' })) !== null);
-      expect(taken).toContain('e1');
-      expect(await queue.items.findOne({ _id: 'e1' })).toBeNull();
-      const archived = (await queue.finished.findOne({ _id: 'e1' }))!;
-      expect(archived.outbox.find((m) => m.id === 'take:e1')).toMatchObject({ delivered: true, refused: false });
+      expect(await queue.resolveRefused(e1, 'RETRY')).toBe(true);
+      await until(async () => !!(await queue.get(e1))!.outbox.find((m) => m.id === `take:${e1}`)!.delivered);
+      expect(taken).toContain(e1);
+      // Settled, it goes where this queue's finished elements go.
+      expect(await queue.finished.countDocuments({ _id: e1 })).toBe(archive ? 1 : 0);
+      expect((await queue.get(e1))!.outbox.find((m) => m.id === `take:${e1}`)).toMatchObject({ delivered: true, refused: false });
       // A second decision finds nothing waiting.
-      expect(await queue.resolveRefused('e1', 'RETRY')).toBe(false);
+      expect(await queue.resolveRefused(e1, 'RETRY')).toBe(false);
     } finally {
       await relay.stop();
     }
@@ -138,31 +141,32 @@ describe('a hand-off its target refuses', () => {
     }
   });
 
-  it('given up by a person, it is never sent, what they say goes in the same write, and the element is archived', async () => {
+  it('given up by a person, it is never sent, and what they say goes in the same write', async () => {
     refusing = true;
     const queue = await newQueue();
     const relay = await handedOn(queue, 'e3');
     try {
       await until(async () => raises.some((raise) => raise.elementId === 'e3'));
       expect(await queue.resolveRefused('e3', 'CANCEL', [{ id: 'stop:e3', target: 'next', operation: stop, variables: { id: 'e3' } }])).toBe(true);
-      await until(async () => (await queue.finished.findOne({ _id: 'e3' })) !== null);
-      expect(stops).toContain('e3');
+      await until(async () => stops.includes('e3'));
+      await until(async () => !(await queue.get('e3'))!.outboxPending);
       refusing = false;
       await new Promise((r) => setTimeout(r, 300));
       expect(taken).not.toContain('e3');
-      expect((await queue.finished.findOne({ _id: 'e3' }))!.outbox.find((m) => m.id === 'take:e3')).toMatchObject({ delivered: false, abandoned: true, refused: false });
+      expect((await queue.get('e3'))!.outbox.find((m) => m.id === 'take:e3')).toMatchObject({ delivered: false, abandoned: true, refused: false });
     } finally {
       await relay.stop();
     }
   });
 
-  it('raises nothing where nobody could act on it: a queue without exceptions gives it up and archives the element, as before', async () => {
+  it('raises nothing where nobody could act on it: a queue without exceptions gives it up, as before', async () => {
     refusing = true;
     const queue = await newQueue(false);
     const relay = await handedOn(queue, 'e4');
     try {
-      await until(async () => (await queue.finished.findOne({ _id: 'e4' })) !== null);
-      expect((await queue.finished.findOne({ _id: 'e4' }))!.outbox).toEqual([expect.objectContaining({ id: 'take:e4', abandoned: true, delivered: false })]);
+      await until(async () => (await queue.get('e4'))!.outbox[0]!.attempts > 0 && !(await queue.get('e4'))!.outboxPending);
+      expect((await queue.get('e4'))!.outbox).toEqual([expect.objectContaining({ id: 'take:e4', abandoned: true, delivered: false })]);
+      expect((await queue.get('e4'))!.outbox[0]!.refused).toBeUndefined();
       expect(raises.some((raise) => raise.elementId === 'e4')).toBe(false);
       expect(await queue.resolveRefused('e4', 'RETRY')).toBe(false);
     } finally {

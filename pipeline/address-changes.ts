@@ -138,7 +138,8 @@ export class StageChanges {
    */
   async apply(change: AddressChangePayload, options: { dryRun?: boolean } = {}): Promise<ChangeOutcome[]> {
     if (!options.dryRun) await this.remember(change);
-    const held = (await this.shipments.items.find({ 'payload.orderId': change.orderId } as Filter<QueueItem<ShipmentPayload>>).toArray()) as QueueItem<ShipmentPayload>[];
+    // Done ones moved on (the next stage, or `left`, answers for them).
+    const held = await this.shipments.notDoneWhere({ 'payload.orderId': change.orderId } as Filter<QueueItem<ShipmentPayload>>);
     const outcomes: ChangeOutcome[] = [];
     for (const item of held) {
       const outcome = options.dryRun ? preview(this.stage, item, change) : await this.settle(item._id, change);

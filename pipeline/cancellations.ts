@@ -144,7 +144,8 @@ export class StageCancellations {
    */
   async apply(cancellation: CancellationPayload): Promise<CancellationOutcome[]> {
     await this.remember(cancellation);
-    const held = (await this.shipments.items.find({ 'payload.orderId': cancellation.orderId } as Filter<QueueItem<ShipmentPayload>>).toArray()) as QueueItem<ShipmentPayload>[];
+    // Done ones moved on (the next stage, or `left`, answers for them).
+    const held = await this.shipments.notDoneWhere({ 'payload.orderId': cancellation.orderId } as Filter<QueueItem<ShipmentPayload>>);
     const outcomes: CancellationOutcome[] = [];
     for (const item of held) {
       const outcome = await this.pull(item._id, cancellation);

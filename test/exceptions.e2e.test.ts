@@ -164,7 +164,7 @@ describe('exceptions: a hand-off its receiver refused', () => {
 
       const cancelled = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: raised.id });
       expect(cancelled.data?.cancelException).toEqual({ status: 'CANCELLED' });
-      await eventually(() => system.services.payments.store.requests.finished.findOne({ _id: requestId }), (archived) => archived !== null);
+      await eventually(() => system.services.payments.store.requests.get(requestId), (request) => !request!.outbox.some((message) => message.refused));
       expect(await deliveryToOrders(requestId)).toMatchObject({ delivered: false, abandoned: true });
       // Given up: nothing is left to act on.
       expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: raised.id }))).toEqual(['CONFLICT']);
