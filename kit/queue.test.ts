@@ -173,7 +173,7 @@ describe('DurableQueue', () => {
       await sleep(1_100); // past the kept candidates' freshness and the expired-lease check
       expect((await queue.due(new Date(Date.now() + 3_600_000), 10)).map((item) => item._id)).toEqual(['waiting-1']);
       expect(await queue.withPendingOutbox(10)).toEqual([]);
-      expect((await queue.notDoneWhere({})).map((item) => item._id)).toEqual(['waiting-1']);
+      expect((await queue.liveWhere({})).map((item) => item._id)).toEqual(['waiting-1']);
       expect(await queue.depth()).toMatchObject({ DONE: 1, LEASED: 1 });
       expect(await queue.get('done-1')).toMatchObject({ status: 'DONE', outbox: [expect.objectContaining({ delivered: true })] });
     });

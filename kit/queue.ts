@@ -293,13 +293,13 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /**
-   * The elements matching `filter` that are not DONE (waiting, leased, parked or cancelled): one
-   * equality query per status, each served by the `{ status, availableAt }` index (or, on
-   * FerretDB, its GIN twin), since finished elements may stay in `items` (see `archive`) and a
-   * `$in` on status would read them all on FerretDB.
+   * The live elements (waiting, leased or parked) matching `filter`: one equality query per
+   * status, each served by the `{ status, availableAt }` index (or, on FerretDB, its GIN twin),
+   * since finished elements may stay in `items` (see `archive`), as many as were ever finished,
+   * and a `$in` on status would read them all on FerretDB.
    */
-  async notDoneWhere(filter: Filter<QueueItem<P, R>>): Promise<QueueItem<P, R>[]> {
-    const statuses: QueueStatus[] = ['READY', 'LEASED', 'FAILED', 'CANCELLED'];
+  async liveWhere(filter: Filter<QueueItem<P, R>>): Promise<QueueItem<P, R>[]> {
+    const statuses: QueueStatus[] = ['READY', 'LEASED', 'FAILED'];
     const found = await Promise.all(statuses.map((status) => this.items.find({ ...filter, status } as Filter<QueueItem<P, R>>).toArray()));
     return found.flat() as QueueItem<P, R>[];
   }

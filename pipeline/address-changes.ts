@@ -138,8 +138,8 @@ export class StageChanges {
    */
   async apply(change: AddressChangePayload, options: { dryRun?: boolean } = {}): Promise<ChangeOutcome[]> {
     if (!options.dryRun) await this.remember(change);
-    // Done ones moved on (the next stage, or `left`, answers for them).
-    const held = await this.shipments.notDoneWhere({ 'payload.orderId': change.orderId } as Filter<QueueItem<ShipmentPayload>>);
+    // Finished ones moved on (the next stage, or `left`, answers for them) or were pulled already.
+    const held = await this.shipments.liveWhere({ 'payload.orderId': change.orderId } as Filter<QueueItem<ShipmentPayload>>);
     const outcomes: ChangeOutcome[] = [];
     for (const item of held) {
       const outcome = options.dryRun ? preview(this.stage, item, change) : await this.settle(item._id, change);

@@ -144,8 +144,8 @@ export class StageCancellations {
    */
   async apply(cancellation: CancellationPayload): Promise<CancellationOutcome[]> {
     await this.remember(cancellation);
-    // Done ones moved on (the next stage, or `left`, answers for them).
-    const held = await this.shipments.notDoneWhere({ 'payload.orderId': cancellation.orderId } as Filter<QueueItem<ShipmentPayload>>);
+    // Finished ones moved on (the next stage, or `left`, answers for them) or were pulled already.
+    const held = await this.shipments.liveWhere({ 'payload.orderId': cancellation.orderId } as Filter<QueueItem<ShipmentPayload>>);
     const outcomes: CancellationOutcome[] = [];
     for (const item of held) {
       const outcome = await this.pull(item._id, cancellation);
