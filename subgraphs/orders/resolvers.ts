@@ -144,9 +144,12 @@ export const resolvers: Resolvers = {
       // A shipment parked (or refused) on its way to a stage goes nowhere now: its stock goes back.
       const step = item.payload as { kind?: string; shipment?: { shipmentId: string } };
       const stoppedShipments = step.kind === 'forward' && step.shipment ? [step.shipment.shipmentId] : [];
-      // Done, but a service refused what it handed on: sent again, or given up with its order.
-      if (await target.resolveRefused(elementId, action)) {
+      // Done, but a service refused what it handed on: sent again, or given up with its order. The
+      // order is stopped first (stopping is idempotent): a process that dies between the two
+      // leaves the hand-off refused, and the exceptions service's repeat of the cancel does both.
+      if (item.outbox.some((message) => message.refused)) {
         if (action === 'CANCEL' && orderId) await stop(stoppedShipments);
+        await target.resolveRefused(elementId, action);
         return true;
       }
       if (item.status === 'FAILED') {

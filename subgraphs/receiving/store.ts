@@ -34,6 +34,11 @@ export class ReceivingStore {
       // resort: keep retrying (backoff up to 30 s) for about ten minutes first.
       maxAttempts: 25,
       backoffMaxMs: 30_000,
+      // Finished receipts are archived whatever the database: the head below is one query over
+      // the live ones, which sees them all at one moment. (Queried a status at a time, a receipt
+      // moving from one status to another between the queries was missed, and a later receipt
+      // went first.) Receipts are few next to orders' steps.
+      archive: true,
       ...options,
       exceptionMessage: (item, reason) => exceptionFor({ service: 'receiving', queue: 'receipts', elementId: item._id, reason }),
     });
@@ -59,16 +64,17 @@ export class ReceivingStore {
 
   /** The oldest receipt not yet finished: the only one a sequential queue may work on. */
   async head(): Promise<ReceiptItem | null> {
-    // One equality per status, each served by the queue's status index: finished receipts stay in
-    // the same collection (kit/queue.ts, `archive`), and a `$in` would read them all on FerretDB.
-    const oldest = (status: string) => this.receipts.items.find({ status } as Filter<ReceiptItem>).sort({ enqueuedAt: 1, _id: 1 }).limit(1).toArray();
-    const heads = (await Promise.all(['READY', 'LEASED', 'FAILED'].map(oldest))).flat() as ReceiptItem[];
-    return heads.sort(compareRows(earliestArrivalFirst))[0] ?? null;
+    const [head] = await this.receipts.items
+      .find({ status: { $in: ['READY', 'LEASED', 'FAILED'] } } as Filter<ReceiptItem>)
+      .sort({ enqueuedAt: 1, _id: 1 })
+      .limit(1)
+      .toArray();
+    return (head as ReceiptItem | undefined) ?? null;
   }
 
   /** A page of receipts, live or finished, most recently arrived first. */
   async list(page: PageRequest): Promise<Connection<ReceiptItem>> {
-    // The receipts in the queue, then the archived ones (kit/queue.ts, `archive`): archiving copies a receipt into `finished` before
+    // The live receipts, then the finished ones: archiving copies a receipt into `finished` before
     // it deletes the live one, so one archived between the two reads is in the second. Read at
     // the same time, the finished read could come before the copy and the live one after the
     // delete, and the receipt was missing from the page.
@@ -88,5 +94,3 @@ const latestArrivalFirst: Ordering<ReceiptItem, string> = {
   idOf: (receipt) => receipt._id,
   parseId: (id) => id,
 };
-/** Arrival order: the order a sequential queue works receipts in. */
-const earliestArrivalFirst: Ordering<ReceiptItem, string> = { ...latestArrivalFirst, direction: 'asc' };
