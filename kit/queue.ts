@@ -28,6 +28,9 @@ import { REFUSED, VersionedDocuments, type Head } from './versioned.ts';
  */
 export type QueueStatus = 'READY' | 'LEASED' | 'DONE' | 'FAILED' | 'CANCELLED';
 
+/** Whether a message's target is a callback URL (a requester's), not one of the services by name. */
+export const isCallbackTarget = (target: string): boolean => /^https?:\/\//.test(target);
+
 /** A message to deliver to another service after a state change, exactly as recorded. */
 export interface OutboxMessage {
   /** Unique per message; receivers use it (or the element id inside) to ignore duplicates. */
@@ -773,20 +776,14 @@ export class DurableQueue<P, R = unknown> {
         return;
       }
     }
-    let raised = false;
-    const raiseOnRefusal = (current: QueueItem<P, R>) => (message: OutboxMessage, error: string) => {
-      const raise = this.refusalException(current, message, error);
-      raised ||= raise !== null;
-      return raise;
-    };
     const head = await this.cas.update(
       id,
-      (current) => (current ? withDeliveries(current, outcomes, refused, known, raiseOnRefusal(current)) : REFUSED),
+      (current) => (current ? withDeliveries(current, outcomes, refused, known, (message, error) => this.refusalException(current, message, error)) : REFUSED),
       known as Head<ItemState<P, R>> | undefined,
     );
     if (head !== REFUSED) {
-      // The raise goes at once.
-      if (raised) this.ring('outbox');
+      // A message never tried was recorded with these outcomes (a refusal's raise): it goes at once.
+      if (head.outboxFresh) this.ring('outbox');
       await this.archiveIfFinished(head);
     }
     // Gone: another relay archived it meanwhile, from what it delivered. Add ours.
@@ -801,7 +798,7 @@ export class DurableQueue<P, R = unknown> {
    * itself refused.
    */
   private refusalException(item: QueueItem<P, R>, message: OutboxMessage, error: string): NewMessage | null {
-    if (!this.options.exceptionMessage || !isFinished(item) || /^https?:\/\//.test(message.target)) return null;
+    if (!this.options.exceptionMessage || !isFinished(item) || isCallbackTarget(message.target)) return null;
     const raise = this.options.exceptionMessage(item as QueueItem<unknown>, `its hand-off to ${message.target} was refused: ${error}`);
     return raise.target === message.target ? null : raise;
   }

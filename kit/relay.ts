@@ -5,7 +5,7 @@ import type { Logger } from './logger.ts';
 import { outboxDeliveries, outboxDeliveryLatency, targetLabel } from './metrics.ts';
 import { inSpan } from './telemetry.ts';
 import { SpanKind } from '@opentelemetry/api';
-import type { DurableQueue, OutboxMessage, QueueItem } from './queue.ts';
+import { isCallbackTarget, type DurableQueue, type OutboxMessage, type QueueItem } from './queue.ts';
 
 export interface RelayOptions {
   /** The queues whose elements carry outboxes. */
@@ -42,7 +42,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       send(message),
     );
   const send = async (message: OutboxMessage): Promise<string | null> => {
-    if (/^https?:\/\//.test(message.target)) return callbacks ? callbacks.post(message.target, message.variables) : 'callbacks are not allowed from here';
+    if (isCallbackTarget(message.target)) return callbacks ? callbacks.post(message.target, message.variables) : 'callbacks are not allowed from here';
     const client = clients(message.target);
     if (!client) {
       rejected.add(message.id);
@@ -262,7 +262,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
 
 /** A service's name, or a callback URL's origin (a URL that does not parse is its own receiver). */
 function receiverOf(target: string): string {
-  if (!/^https?:\/\//.test(target)) return target;
+  if (!isCallbackTarget(target)) return target;
   try {
     return new URL(target).origin;
   } catch {
