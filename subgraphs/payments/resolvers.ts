@@ -1,7 +1,7 @@
 import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
-import { queueDepth } from '../../kit/queue.ts';
+import { queueDepth, queueDepthResolvers } from '../../kit/queue.ts';
 import { cutTo } from '../../kit/storable-text.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
@@ -11,6 +11,7 @@ const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAI
 const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 
 export const resolvers: Resolvers = {
+  QueueDepth: queueDepthResolvers,
   Query: {
     chargeRequest: (_, { id }, { store }) => store.requests.get(id),
     chargeQueue: (_, __, { store }) => queueDepth(store.requests as never),

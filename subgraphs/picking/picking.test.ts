@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { doorbell } from '../../kit/doorbell.ts';
+import { onMongoCommand } from '../../kit/mongo-command-hooks.ts';
 import { releaseDue, startAggregator } from './aggregator.ts';
 import { buildPickingService } from './server.ts';
 import type { PickingStore } from './store.ts';
@@ -181,4 +182,31 @@ describe('picking recovery', () => {
     const [release] = await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 0 });
     expect(release!.shipmentIds.sort()).toEqual([a.shipmentId, b.shipmentId].sort());
   });
+});
+
+describe("picking's queue view", () => {
+  it('counts each status it is asked for, and only those: a view of the backlog never reads the finished elements', async () => {
+    await clear();
+    for (const s of [shipment('LHR1', 'STANDARD'), shipment('LHR1', 'STANDARD'), shipment('LHR1', 'EXPRESS')]) await enqueue(s);
+    const [lease] = await store.shipments.lease('w1', 1);
+    expect(await store.shipments.complete(lease!)).toBe(true);
+
+    const all = await gql(app.url, '{ pickingQueue { ready leased done failed } }');
+    expect(all.data!.pickingQueue).toEqual({ ready: 2, leased: 0, done: 1, failed: 0 });
+
+    counts = 0;
+    const backlog = await gql(app.url, '{ pickingQueue { ready leased failed } }');
+    expect(backlog.data!.pickingQueue).toEqual({ ready: 2, leased: 0, failed: 0 });
+    expect(counts).toBe(3);
+    counts = 0;
+    await gql(app.url, '{ pickingQueue { ready } }');
+    expect(counts).toBe(1);
+  });
+});
+
+/** Counts (`aggregate` commands) sent to picking's database. */
+let counts = 0;
+onMongoCommand(({ database, name }) => {
+  if (name === 'aggregate' && database === store?.shipments.labels.database) counts++;
+  return undefined;
 });

@@ -1,4 +1,5 @@
 import { pageRequest } from '../../kit/paging.ts';
+import { queueDepthResolvers } from '../../kit/queue.ts';
 import { codeFilter } from '../../pipeline/bin-location.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
@@ -8,6 +9,7 @@ import type { Resolvers } from './generated/resolvers-types.ts';
 const stage = (context: Context) => shipmentStageResolvers(() => context.store);
 
 export const resolvers: Resolvers = {
+  QueueDepth: queueDepthResolvers,
   Query: {
     pickingShipment: (_, { id }, context) => stage(context).get(id),
     pickingQueue: (_, __, context) => stage(context).depth(),

@@ -2,7 +2,7 @@ import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts'
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
-import { queueDepth } from '../../kit/queue.ts';
+import { queueDepth, queueDepthResolvers } from '../../kit/queue.ts';
 import { binLocation } from '../../pipeline/bin-location.ts';
 import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
@@ -34,6 +34,7 @@ async function checkReturn(payload: ReceiptPayload, store: ReceivingStore, direc
 }
 
 export const resolvers: Resolvers = {
+  QueueDepth: queueDepthResolvers,
   Query: {
     receipt: (_, { id }, { store }) => store.receipts.get(id),
     receipts: (_, { first, after }, { store }) => store.list(pageRequest('receipts', { first, after }, 50, 500)),

@@ -1,4 +1,5 @@
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { queueDepthResolvers } from '../../kit/queue.ts';
 import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
@@ -6,6 +7,7 @@ import type { Resolvers } from './generated/resolvers-types.ts';
 const stage = (context: Context) => shipmentStageResolvers(() => context.store);
 
 export const resolvers: Resolvers = {
+  QueueDepth: queueDepthResolvers,
   Query: {
     shippingShipment: (_, { id }, context) => stage(context).get(id),
     shippingQueue: (_, __, context) => stage(context).depth(),

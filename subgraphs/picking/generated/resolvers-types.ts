@@ -159,11 +159,16 @@ export type QueryPicklistsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A queue's elements by status. Each is counted only when asked for. */
 export type QueueDepth = {
   __typename?: 'QueueDepth';
+  /** Finished since the queue began. Counting them reads every one, so it slows as the queue ages: a view that polls the backlog asks for the other three. */
   done: Scalars['Int']['output'];
+  /** Parked, waiting for a person (see exceptions). */
   failed: Scalars['Int']['output'];
+  /** Held by a worker now. */
   leased: Scalars['Int']['output'];
+  /** Waiting for a worker. */
   ready: Scalars['Int']['output'];
 };
 
