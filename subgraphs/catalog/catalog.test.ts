@@ -67,6 +67,14 @@ describe('catalog subgraph', () => {
     expect(missing.data!.product).toBeNull();
   });
 
+  it('answers an empty sku with BAD_USER_INPUT, not as a product that does not exist', async () => {
+    for (const query of ['{ product(sku: "  ") { sku } }', '{ products(skus: ["WIDGET-1", ""]) { edges { node { sku } } } }']) {
+      const res = await gql(app.url, query);
+      expect(res.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
+      expect(res.errors?.[0]?.message, query).toMatch(/must not be empty/);
+    }
+  });
+
   it('returns exactly the known skus, by sku, leaving out unknown ones', async () => {
     await newProduct('LIST-A', { price: { amount: 100, currency: 'EUR' } });
     await newProduct('LIST-B', { price: { amount: 0, currency: 'USD' } });

@@ -16,14 +16,25 @@ function parsePrice(input: { amount: number; currency: string }): ProductDoc['pr
   return { amount: input.amount, currency: checkedCurrency(input.currency, 'price.currency') };
 }
 
+/**
+ * A sku to look up, as stored. An empty one is a mistake (a form sent before it was filled in),
+ * not a product that does not exist. Any other is looked up as given: a sku that could not be
+ * added today may belong to a product added before the pattern did.
+ */
+function skuToFind(value: string, field: string): string {
+  const sku = asCode(value);
+  if (sku === '') throw badInput(`${field} must not be empty`, field);
+  return sku;
+}
+
 export const resolvers: Resolvers = {
   Query: {
-    product: (_, { sku }, { productBySku }) => productBySku.load(asCode(sku)),
+    product: (_, { sku }, { productBySku }) => productBySku.load(skuToFind(sku, 'sku')),
     products: async (_, { skus, first, after }, { store, productBySku }) => {
       const page = pageRequest('products', { first, after });
       if (!skus) return store.list(page);
       if (skus.length > 100) throw badInput('at most 100 skus at a time', 'skus');
-      const found = await productBySku.loadMany(skus.map(asCode));
+      const found = await productBySku.loadMany(skus.map((sku) => skuToFind(sku, 'skus')));
       return store.pageOf(found.filter((p): p is ProductDoc => p !== null && !(p instanceof Error)), page);
     },
   },

@@ -95,11 +95,11 @@ export type ProductEdge = {
 
 export type Query = {
   __typename?: 'Query';
-  /** One product, or null when no product has this sku. */
+  /** One product, or null when no product has this sku (in any case; spaces around it are ignored). An empty sku is BAD_USER_INPUT. */
   product?: Maybe<Product>;
   /**
    * Products by sku; with `skus` (at most 100), only those of them that exist (unknown skus
-   * are left out). Page on with `after: pageInfo.endCursor`.
+   * are left out; an empty one is BAD_USER_INPUT). Page on with `after: pageInfo.endCursor`.
    */
   products: ProductConnection;
 };
