@@ -8,7 +8,7 @@ import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
 import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
 import { serviceCredentials } from '../kit/auth/tokens.ts';
-import { copyOf, createMaskError, useValidationErrors } from '../kit/errors.ts';
+import { copyOf, createMaskError, useDocumentRequired, useValidationErrors } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
 import { useGraphQLMetrics } from '../kit/metrics.ts';
 import { healthCheck, withProbes } from '../kit/probes.ts';
@@ -149,6 +149,8 @@ export async function buildGateway(options: GatewayOptions) {
       useApolloGatewayExecutor(gateway, requests),
       // After the executor plugin: the time limit wraps Apollo's executor.
       useGatewayLimits(limits, trusted, readListSizes(supergraphSdl)),
+      // After the limits: a trusted document's id has become its query there.
+      useDocumentRequired(),
       useFederatedSubscriptions(
         subscriptions,
         (context) => callerKey(context, limits.trustedProxies),

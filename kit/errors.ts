@@ -117,6 +117,24 @@ export function useValidationErrors(): Plugin {
 }
 
 /**
+ * A request that names no document (`{}`, `{"variables": {...}}`, a GET without `query`) is not a
+ * GraphQL request: 400 and BAD_REQUEST whatever the client accepts, as for a `query` that is not a
+ * string. Yoga answers it with 200 to a client that accepts application/json, and a client that
+ * goes by the status reads that as an answer. One that sends a trusted document's id instead
+ * (extensions.persistedQuery) is left to the gateway's trusted documents, which run first.
+ */
+export function useDocumentRequired(): Plugin {
+  return {
+    onParams({ params }) {
+      const persisted = (params.extensions as { persistedQuery?: unknown } | undefined)?.persistedQuery;
+      if (params.query == null && persisted === undefined) {
+        throw new GraphQLError('Must provide query string: send {"query": "...", "variables": {...}}.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+      }
+    },
+  };
+}
+
+/**
  * Messages that quote input (`…; none is named …`, a field name graphql-js did not find) are cut to
  * MAX_ERROR_MESSAGE characters: a 99 KB argument is not sent back whole. Every error a client
  * gets passes here: at the mask, at validation, and what a WebSocket answers (kit/websocket.ts).

@@ -10,7 +10,7 @@ import { readAccessRules } from './auth/rules.ts';
 import { useSubgraphAuth } from './auth/subgraph-auth.ts';
 import { bearerToken, type InternalTokens } from './auth/tokens.ts';
 import { refuseUnstorable, useStorableText } from './storable-text.ts';
-import { createMaskError, useValidationErrors } from './errors.ts';
+import { createMaskError, useDocumentRequired, useValidationErrors } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { useGraphQLMetrics } from './metrics.ts';
 import { databaseCheck, withProbes } from './probes.ts';
@@ -54,7 +54,7 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     maskedErrors: { maskError: createMaskError(logger, isDev) },
     logging: yogaLogging(logger),
     context: () => context(),
-    plugins: [...(tracingEnabled() ? [useTracing(name)] : []), useGraphQLMetrics(name), useStorableText(), useValidationErrors(), useSubgraphAuth(tokens, rules, () => schema)],
+    plugins: [...(tracingEnabled() ? [useTracing(name)] : []), useGraphQLMetrics(name), useStorableText(), useValidationErrors(), useDocumentRequired(), useSubgraphAuth(tokens, rules, () => schema)],
   });
 }
 

@@ -41,6 +41,23 @@ const endpoints = () => ({
   'production subgraph': productionSubgraph.url,
 });
 
+describe('a request that names no query', () => {
+  it('is a malformed request (400, BAD_REQUEST) whatever the client accepts, at the gateway and at a subgraph', async () => {
+    for (const [name, url] of Object.entries(endpoints())) {
+      for (const accept of ['application/json', 'application/graphql-response+json', '*/*']) {
+        for (const body of ['{}', '{"variables": {}}', '{"query": null, "operationName": "A"}']) {
+          const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept, authorization: await defaultAuthorization(url) }, body });
+          const label = `${name}, ${accept}, ${body}`;
+          expect(response.status, label).toBe(400);
+          const answer = (await response.json()) as { data?: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+          expect(answer.data, label).toBeUndefined();
+          expect(answer.errors, label).toEqual([{ message: expect.stringMatching(/^Must provide query string/), extensions: { code: 'BAD_REQUEST' } }]);
+        }
+      }
+    }
+  });
+});
+
 describe('a variable of the wrong type', () => {
   it('is a request error (400, BAD_USER_INPUT) at the gateway and at subgraphs, not an unexpected error', async () => {
     const receiveItems = `mutation($quantity: Int!) { receiveItems(input: { receiptId: "typed-1", sku: "MUG-001", distributionCenter: "LHR1", bin: "T-1", quantity: $quantity }) { id } }`;
