@@ -1,4 +1,5 @@
 import { MAX_ADDRESS_CHANGES } from '../subgraphs/orders/address-changes.ts';
+import { demo } from '../subgraphs/demo-data.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gql, TestDatabases, testTokens } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
@@ -254,6 +255,27 @@ describe('changing the shipping address of an order in flight', () => {
     expect(second.addressChanges[0]!.outcomes).toEqual([
       { elementId: coordinated, node: 'orders', result: 'APPLIED', detail: 'applied by the coordinator when it sent the order to picking' },
     ]);
+  });
+
+  it('on an order waiting for a person (a declined card): applied at once, or kept for the coordinator; a kept one is rejected if the order is cancelled', async () => {
+    const res = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+      input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000004', lines: [{ sku: 'BOOK-002', quantity: 1 }] },
+    });
+    expect(res.errors).toBeUndefined();
+    const orderId = res.data!.placeOrder.id as string;
+    await eventually(() => orderOf(orderId, true), statusIs('PAYMENT_DECLINED'));
+    const now = await changeAddress(orderId, 'ASYNCHRONOUS', moved('6 Deansgate'));
+    expect(now.data!.changeShippingAddress).toMatchObject({ status: 'APPLIED', outcomes: [{ elementId: orderId, node: 'orders', result: 'APPLIED' }] });
+    const kept = await changeAddress(orderId, 'COORDINATOR', moved('7 Deansgate'));
+    expect(kept.data!.changeShippingAddress).toMatchObject({ status: 'PENDING', outcomes: [] });
+    const cancelled = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id status } }`, {
+      input: { orderId, reason: 'changed my mind', idempotencyKey: `declined-${orderId}` },
+    });
+    expect(cancelled.data!.cancelOrder.status).toBe('CANCELLED');
+    // The order goes nowhere now: the change that waited for its next routing never happens.
+    const rejected = await eventually(() => changeOf(kept.data!.changeShippingAddress.id), changeIs('REJECTED'));
+    expect(rejected.outcomes).toEqual([{ elementId: orderId, node: 'orders', result: 'REJECTED', detail: 'the order was cancelled' }]);
+    expect(await changeOf(now.data!.changeShippingAddress.id)).toMatchObject({ status: 'APPLIED' });
   });
 
   it('through the coordinator: kept by orders and applied when it next routes the shipment (directed routing)', async () => {
