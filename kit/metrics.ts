@@ -152,9 +152,9 @@ export const mongoCommandDuration = new Histogram({
 
 /**
  * Where a message goes, as a label: a service's name when the relay has a route to it, `callback`
- * for any URL, `other` for anything else (a target a client named: unbounded otherwise).
+ * for a message the relay sends as a callback (kit/queue.ts isCallbackTarget), `other` for anything else (a target a client named: unbounded otherwise).
  */
-export const targetLabel = (target: string, routable: boolean) => (/^https?:\/\//i.test(target) ? 'callback' : routable ? target : 'other');
+export const targetLabel = (target: string, { callback, routable }: { callback: boolean; routable: boolean }) => (callback ? 'callback' : routable ? target : 'other');
 
 const knownOperations = new Set<string>();
 const MAX_OPERATION_NAMES = 200;

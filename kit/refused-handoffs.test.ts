@@ -5,6 +5,7 @@ import { clientError, ErrorCode } from './errors.ts';
 import { serve, silentLogger, testCredentials, TestDatabases, type RunningApp } from '../test/harness.ts';
 import { exceptionFor } from '../pipeline/exceptions.ts';
 import { createGraphQLClient, type GraphQLClient } from './graphql-client.ts';
+import { outboxDeliveries } from './metrics.ts';
 import { DurableQueue } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
 
@@ -169,6 +170,23 @@ describe('a hand-off its target refuses', () => {
       expect((await queue.get('e4'))!.outbox[0]!.refused).toBeUndefined();
       expect(raises.some((raise) => raise.elementId === 'e4')).toBe(false);
       expect(await queue.resolveRefused('e4', 'RETRY')).toBe(false);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('to a target that is only written like a URL (`HTTP://…`: callbacks are lower-case http(s) URLs) is counted as what it is, a target with no route, not as a callback', async () => {
+    const queue = await newQueue();
+    await queue.enqueue('e5', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    await queue.complete(lease!, { messages: [{ id: 'take:e5', target: 'HTTP://127.0.0.1:9/x', operation: take, variables: { id: 'e5' } }] });
+    const byName = new Map(clients.map((client, i) => [['next', 'exceptions'][i]!, client]));
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => byName.get(name), logger: silentLogger, pollMs: 20 });
+    try {
+      await until(async () => raises.some((raise) => raise.elementId === 'e5'));
+      expect(raises.find((raise) => raise.elementId === 'e5')!.reason).toBe('its hand-off to HTTP://127.0.0.1:9/x was refused: no route to HTTP://127.0.0.1:9/x');
+      const counted = (await outboxDeliveries.get()).values.filter((value) => value.labels.queue === queue.name && value.labels.outcome === 'refused');
+      expect(counted.map((value) => [value.labels.target, value.value])).toEqual([['other', 1]]);
     } finally {
       await relay.stop();
     }

@@ -35,7 +35,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
   let wake: (() => void) | undefined;
 
   const rejected = new Set<string>();
-  const labelOf = (message: OutboxMessage) => targetLabel(message.target, clients(message.target) !== undefined);
+  const labelOf = (message: OutboxMessage) => targetLabel(message.target, { callback: isCallbackTarget(message.target), routable: clients(message.target) !== undefined });
   // Each delivery continues the trace of the work that recorded the message.
   const deliver = (message: OutboxMessage): Promise<string | null> =>
     inSpan('outbox-relay', `deliver ${labelOf(message)}`, { kind: SpanKind.PRODUCER, parent: message.trace, attributes: { target: labelOf(message) } }, () =>
