@@ -995,8 +995,21 @@ export interface QueueCounts {
   count(status: QueueStatus): Promise<number>;
 }
 
-export function queueDepth(queue: DurableQueue<unknown, unknown>): QueueCounts {
-  return { count: (status) => queue.count(status) };
+/** Counts made for one request, so that aliases of the same field (30 `done`s) count once. */
+const countsOfRequest = new WeakMap<object, Map<string, Promise<number>>>();
+
+/** `request`: the request's context, whose counts are shared by every field of it that asks. */
+export function queueDepth(queue: DurableQueue<unknown, unknown>, request: object): QueueCounts {
+  return {
+    count: (status) => {
+      let counts = countsOfRequest.get(request);
+      if (!counts) countsOfRequest.set(request, (counts = new Map()));
+      const key = `${queue.labels.database}\u0000${queue.name}\u0000${status}`;
+      let count = counts.get(key);
+      if (!count) counts.set(key, (count = queue.count(status)));
+      return count;
+    },
+  };
 }
 
 /** The fields of `QueueDepth`, for every subgraph that shows a queue. */

@@ -48,7 +48,7 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
       return store().cancellations.apply(cancellation);
     },
     get: (id: string) => queue().get(id) as Promise<ShipmentItem | null>,
-    depth: () => queueDepth(queue() as DurableQueue<unknown, unknown>),
+    depth: (request: object) => queueDepth(queue() as DurableQueue<unknown, unknown>, request),
     resolveException: async (queueName: string, elementId: string, action: 'RETRY' | 'CANCEL') => {
       if (queueName !== 'shipments') throw notFound(`no queue named ${queueName}`, { field: 'queue' });
       const parked = await queue().get(elementId);

@@ -14,7 +14,7 @@ export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
     chargeRequest: (_, { id }, { store }) => store.requests.get(id),
-    chargeQueue: (_, __, { store }) => queueDepth(store.requests as never),
+    chargeQueue: (_, __, context) => queueDepth(context.store.requests as never, context),
   },
   Mutation: {
     authorize: async (_, { input }, { processor }) => {

@@ -201,6 +201,14 @@ describe("picking's queue view", () => {
     counts = 0;
     await gql(app.url, '{ pickingQueue { ready } }');
     expect(counts).toBe(1);
+    // Aliases of the same count (a client asking for `done` thirty times) count it once a request.
+    counts = 0;
+    await gql(app.url, '{ pickingQueue { done } }');
+    const once = counts;
+    counts = 0;
+    const aliased = await gql(app.url, `{ ${Array.from({ length: 10 }, (_, i) => `q${i}: pickingQueue { done d: done }`).join(' ')} }`);
+    expect(Object.values(aliased.data!).map((view) => view.done)).toEqual(Array(10).fill(1));
+    expect(counts).toBe(once);
   });
 });
 

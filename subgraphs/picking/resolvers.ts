@@ -12,7 +12,7 @@ export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
     pickingShipment: (_, { id }, context) => stage(context).get(id),
-    pickingQueue: (_, __, context) => stage(context).depth(),
+    pickingQueue: (_, __, context) => stage(context).depth(context),
     picklists: (_, { distributionCenter, first, after }, { store }) =>
       store.released({ distributionCenter: codeFilter(distributionCenter, 'distributionCenter') }, pageRequest('picklists', { first, after })),
   },

@@ -10,7 +10,7 @@ export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
     rebinShipment: (_, { id }, context) => stage(context).get(id),
-    rebinQueue: (_, __, context) => stage(context).depth(),
+    rebinQueue: (_, __, context) => stage(context).depth(context),
   },
   Mutation: {
     enqueueForRebin: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),

@@ -38,7 +38,7 @@ export const resolvers: Resolvers = {
   Query: {
     receipt: (_, { id }, { store }) => store.receipts.get(id),
     receipts: (_, { first, after }, { store }) => store.list(pageRequest('receipts', { first, after }, 50, 500)),
-    receivingQueue: (_, __, { store }) => queueDepth(store.receipts as never),
+    receivingQueue: (_, __, context) => queueDepth(context.store.receipts as never, context),
   },
   Mutation: {
     receiveItems: async (_, { input }, { store, directory }) => {

@@ -10,7 +10,7 @@ export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
     shippingShipment: (_, { id }, context) => stage(context).get(id),
-    shippingQueue: (_, __, context) => stage(context).depth(),
+    shippingQueue: (_, __, context) => stage(context).depth(context),
     shipment: (_, { id }, { store }) => store.get(id),
   },
   Mutation: {
