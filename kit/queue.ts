@@ -307,6 +307,15 @@ export class DurableQueue<P, R = unknown> {
     return found.flat() as QueueItem<P, R>[];
   }
 
+  /**
+   * The elements matching `filter` that finished (DONE) with a hand-off its receiver refused, waiting
+   * for a person (see resolveRefused). Such an element is never archived, so `items` holds it.
+   */
+  async refusedWhere(filter: Filter<QueueItem<P, R>>): Promise<QueueItem<P, R>[]> {
+    const done = (await this.items.find({ ...filter, status: 'DONE' } as Filter<QueueItem<P, R>>).toArray()) as QueueItem<P, R>[];
+    return done.filter((item) => item.outbox.some((message) => message.refused));
+  }
+
   /** Whether finished elements move to `finished` (see `archive`). */
   private async archives(): Promise<boolean> {
     return this.options.archive ?? !(await this.cas.guarded());
@@ -809,16 +818,17 @@ export class DurableQueue<P, R = unknown> {
    * say so: stop the order) in the same write. False when the element has none waiting: it is
    * not here, or a person already decided.
    */
-  async resolveRefused(id: string, action: 'RETRY' | 'CANCEL', messages: NewMessage[] = []): Promise<boolean> {
+  async resolveRefused(id: string, action: 'RETRY' | 'CANCEL', messages: NewMessage[] | ((current: QueueItem<P, R>) => NewMessage[]) = []): Promise<boolean> {
     const head = await this.cas.update(id, (current) => {
       if (!current?.outbox.some((message) => message.refused)) return REFUSED;
+      const told = typeof messages === 'function' ? messages(current as QueueItem<P, R>) : messages;
       const now = new Date();
       const outbox = current.outbox.map((message): OutboxMessage => {
         if (!message.refused) return message;
         if (action === 'CANCEL') return { ...message, refused: false };
         return { ...message, refused: false, abandoned: false, attempts: 0, nextAttemptAt: null, recordedAt: now };
       });
-      return { ...stateOf(current), ...withOutbox([...outbox, ...messages.map(newMessage)], current.outboxTriedAt), updatedAt: now };
+      return { ...stateOf(current), ...withOutbox([...outbox, ...told.map(newMessage)], current.outboxTriedAt), updatedAt: now };
     });
     if (head === REFUSED) return false;
     this.ring('outbox');

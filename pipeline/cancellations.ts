@@ -4,7 +4,7 @@ import type { DurableQueue, NewMessage, QueueItem } from '../kit/queue.ts';
 import type { LeftRecord } from './address-changes.ts';
 import { closeOfParked } from './exceptions.ts';
 import { operations, type ShipmentPayload } from './messages.ts';
-import type { ShipmentStage } from './routes.ts';
+import { isHandOff, statusAfter, type ShipmentStage } from './routes.ts';
 import { track, transition, type TransitionPayload } from './tracking.ts';
 
 // An order's cancellation, as the stages see it (docs/cancellations.md). It travels exactly
@@ -90,8 +90,9 @@ export function pulledShipment(
   held: Pick<QueueItem<unknown>, 'status' | 'outbox'>,
   outcome: CancellationOutcome,
 ): NewMessage[] {
-  // Parked, it waited for a person, who need not act now: its exception closes.
-  const close = held.status === 'FAILED' ? closeOfParked(held.outbox, `the order was cancelled (${cancellation.cancellationId})`) : null;
+  // Parked, or its hand-off on refused, it waited for a person, who need not act now: its exception closes.
+  const waited = held.status === 'FAILED' || held.outbox.some((message) => message.refused);
+  const close = waited ? closeOfParked(held.outbox, `the order was cancelled (${cancellation.cancellationId})`) : null;
   return [
     ...(close ? [close] : []),
     ...cancellationReport(cancellation, node, outcome),
@@ -150,6 +151,17 @@ export class StageCancellations {
     for (const item of held) {
       const outcome = await this.pull(item._id, cancellation);
       if (outcome) outcomes.push(outcome);
+    }
+    // Done here, but the next node refused its hand-off and it waits for a person: it never left,
+    // so it is pulled here. (Not at shipping, whose shipments are done once with the carrier.)
+    if (this.stage !== 'shipping') {
+      for (const item of await this.shipments.refusedWhere({ 'payload.orderId': cancellation.orderId } as Filter<QueueItem<ShipmentPayload>>)) {
+        if (!item.outbox.some((message) => message.refused && isHandOff(message, item._id))) continue;
+        const outcome: CancellationOutcome = { elementId: item._id, result: 'APPLIED', detail: `pulled at ${this.stage}, where its hand-off on was refused` };
+        const from = statusAfter(this.stage, item.payload);
+        const pulledHere = await this.shipments.resolveRefused(item._id, 'CANCEL', (current) => pulledShipment(this.stage, from, cancellation, current.payload, current, outcome));
+        if (pulledHere) outcomes.push(outcome);
+      }
     }
     for (const record of await this.left(cancellation.orderId)) {
       if (outcomes.some((outcome) => outcome.elementId === record.shipmentId)) continue;

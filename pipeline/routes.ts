@@ -48,6 +48,15 @@ export function handOff(stage: ShipmentStage, shipment: ShipmentPayload, env: No
   return next ? [sendTo(next, shipment)] : [];
 }
 
+/**
+ * Whether `message` is a stage's hand-off of the shipment itself (to the next stage, or back to
+ * the coordinator), as handOff makes them: not a report about it (progress, tracking).
+ */
+export function isHandOff(message: { id: string; operation: string }, shipmentId: string): boolean {
+  const handedTo = Object.keys(enqueueOperation).some((stage) => message.id === `${stage}:${shipmentId}` && message.operation === enqueueOperation[stage as ShipmentStage]);
+  return handedTo || (message.operation === operations.stageCompleted && message.id.startsWith('completed:') && message.id.endsWith(`:${shipmentId}`));
+}
+
 /** Strips anything GraphQL's ShipmentInput does not declare (stored documents carry extra fields). */
 export function toShipmentInput(shipment: ShipmentPayload) {
   return {

@@ -167,6 +167,51 @@ describe('picking aggregation', () => {
   });
 });
 
+describe('a cancellation at picking', () => {
+  const cancellationOf = (orderId: string) => ({ cancellationId: `${orderId}-cancel`, orderId, reason: 'changed my mind', requestedAt: new Date().toISOString() });
+  const apply = async (orderId: string) => {
+    const res = await gql(app.url, 'mutation($c: CancellationInput!) { applyPickingCancellation(cancellation: $c) { elementId result detail } }', { c: cancellationOf(orderId) });
+    expect(res.errors).toBeUndefined();
+    return res.data!.applyPickingCancellation as { elementId: string; result: string; detail: string }[];
+  };
+  /** Records that the receiver of `messageId` refused it, as the relay does. */
+  const refuse = async (id: string, messageId: string) => {
+    const item = (await store.shipments.get(id))!;
+    await store.shipments.recordDeliveries(id, new Map([[messageId, 'shipping: shipment input is not valid']]), new Set([messageId]), item);
+  };
+
+  it('pulls a picked shipment whose hand-off the next stage refused: it never left, so its exception closes, its stock goes back and orders hears it was pulled', async () => {
+    await clear();
+    const stuck = shipment('LHR1', 'EXPRESS', 1);
+    const handedOn = shipment('LHR1', 'EXPRESS', 1);
+    await enqueue(stuck);
+    await enqueue(handedOn);
+    await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 60_000 });
+    await refuse(stuck.shipmentId, `shipping:${stuck.shipmentId}`);
+    // Only its report to orders was refused: the shipment itself went on to shipping, which answers for it.
+    const report = (await store.shipments.get(handedOn.shipmentId))!.outbox.find((m) => m.target === 'orders')!;
+    await refuse(handedOn.shipmentId, report.id);
+    const raise = (await store.shipments.get(stuck.shipmentId))!.outbox.find((m) => m.target === 'exceptions')!;
+    expect((raise.variables.input as { reason: string }).reason).toMatch(/^its hand-off to shipping was refused/);
+
+    expect(await apply(handedOn.orderId)).toEqual([]);
+    expect(await apply(stuck.orderId)).toEqual([{ elementId: stuck.shipmentId, result: 'APPLIED', detail: 'pulled at picking, where its hand-off on was refused' }]);
+    const pulled = (await store.shipments.get(stuck.shipmentId))!;
+    expect(pulled.outbox.filter((m) => m.refused)).toEqual([]);
+    const told = pulled.outbox.filter((m) => !m.delivered && !m.abandoned);
+    expect(told.find((m) => m.target === 'exceptions' && m.id.startsWith('exception-closed:'))!.variables).toEqual({ input: raise.variables.input, resolution: `the order was cancelled (${stuck.orderId}-cancel)` });
+    expect(told.find((m) => m.id.startsWith('cancellation-outcome:'))!.variables).toMatchObject({ input: { cancellationId: `${stuck.orderId}-cancel`, elementId: stuck.shipmentId, node: 'picking', result: 'APPLIED' } });
+    expect(told.find((m) => m.id === `release:${stuck.shipmentId}`)!.variables).toEqual({ reservationId: stuck.reservationId, distributionCenter: 'LHR1' });
+    const cancelledMove = told.find((m) => m.target === 'tracking' && JSON.stringify(m.variables).includes('"CANCELLED"'))!;
+    expect(cancelledMove.variables).toMatchObject({ input: [{ elementId: stuck.shipmentId, from: 'SHIPPING', to: 'CANCELLED', node: 'picking' }] });
+    // Delivered again, it finds nothing more to pull, and the hand-off is never sent.
+    expect(await apply(stuck.orderId)).toEqual([]);
+    expect((await store.shipments.get(stuck.shipmentId))!.outbox).toHaveLength(pulled.outbox.length);
+    expect(pulled.outbox.find((m) => m.id === `shipping:${stuck.shipmentId}`)).toMatchObject({ delivered: false, abandoned: true, refused: false });
+    expect(await store.shipments.resolveRefused(stuck.shipmentId, 'RETRY')).toBe(false);
+  });
+});
+
 describe('picking recovery', () => {
   it('takes back shipments whose release died half-way, once their leases expire', async () => {
     await clear();
