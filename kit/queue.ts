@@ -815,13 +815,15 @@ export class DurableQueue<P, R = unknown> {
   /**
    * What a person decided about a finished element's refused hand-offs (raised as an exception):
    * `RETRY` sends them again, as new; `CANCEL` gives them up for good, and records `messages` (to
-   * say so: stop the order) in the same write. False when the element has none waiting: it is
-   * not here, or a person already decided.
+   * say so: stop the order) in the same write. `messages` may be worked out from the element as
+   * it is changed; null from it leaves the element as it is. False when the element has none
+   * waiting (it is not here, or a person already decided), or nothing was changed.
    */
-  async resolveRefused(id: string, action: 'RETRY' | 'CANCEL', messages: NewMessage[] | ((current: QueueItem<P, R>) => NewMessage[]) = []): Promise<boolean> {
+  async resolveRefused(id: string, action: 'RETRY' | 'CANCEL', messages: NewMessage[] | ((current: QueueItem<P, R>) => NewMessage[] | null) = []): Promise<boolean> {
     const head = await this.cas.update(id, (current) => {
       if (!current?.outbox.some((message) => message.refused)) return REFUSED;
       const told = typeof messages === 'function' ? messages(current as QueueItem<P, R>) : messages;
+      if (told === null) return REFUSED;
       const now = new Date();
       const outbox = current.outbox.map((message): OutboxMessage => {
         if (!message.refused) return message;

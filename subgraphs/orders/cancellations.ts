@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { clientKey, readableText } from '../../kit/storable-text.ts';
-import type { NewMessage, QueueItem } from '../../kit/queue.ts';
+import type { DurableQueue, NewMessage, QueueItem } from '../../kit/queue.ts';
 import {
   applyCancellationOperation,
   cancellationSubscribers,
@@ -13,9 +13,9 @@ import {
   type CancellationOutcome,
   type CancellationPayload,
 } from '../../pipeline/cancellations.ts';
-import { exceptionClosed } from '../../pipeline/exceptions.ts';
+import { closeOfParked, exceptionClosed } from '../../pipeline/exceptions.ts';
 import { operations, type ShipmentPayload } from '../../pipeline/messages.ts';
-import { nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
+import { isHandOff, nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
@@ -215,6 +215,46 @@ export async function pullParkedForwardSteps(store: OrderStore, order: OrderDoc)
   for (const step of steps) {
     // Pulled as it is when withdrawn (a person may have retried it meanwhile); null only if the cancellation no longer waits, which this read rules out.
     await store.coordination.withdraw(step._id, (live) => pulledOnItsWay(order, live) ?? []);
+  }
+}
+
+/**
+ * Pulls the order's shipments whose hand-off from this service a stage refused (the step that
+ * sent it is done here and waits for a person): they never reached a stage, so none would answer
+ * for them, and the cancellation would wait. An order stopped as a whole needs none of its refused
+ * hand-offs (a charge request, say): they are given up and their exceptions close. An element
+ * with any other refusal waits for its person, as before.
+ */
+export async function pullRefusedHandOffs(store: OrderStore, order: OrderDoc): Promise<void> {
+  const cancellation = order.cancellation;
+  if (!cancellation) return;
+  const orderId = order._id.toHexString();
+  const wholeOrder = cancellation.outcomes.some((outcome) => outcome.elementId === orderId && outcome.result === 'APPLIED');
+  const payload = cancellationPayload(order, cancellation);
+  const resolution = `the order was cancelled (${cancellation.id})`;
+  const giveUp = (current: Pick<QueueItem<unknown>, 'outbox'>): NewMessage[] | null => {
+    const messages: NewMessage[] = [];
+    for (const message of current.outbox.filter((candidate) => candidate.refused)) {
+      if (wholeOrder) continue;
+      const shipment = (message.variables as { shipment?: ShipmentPayload }).shipment;
+      const stage = message.target as ShipmentStage;
+      if (!shipment || !cancellationSubscribers.includes(stage) || !isHandOff(message, shipment.shipmentId) || !waitingCancellation(order, shipment.shipmentId)) return null;
+      const outcome: CancellationOutcome = { elementId: shipment.shipmentId, result: 'APPLIED', detail: `pulled at orders, where its hand-off to ${stage} was refused` };
+      // Its close is added once below, whatever the number of shipments.
+      messages.push(...pulledShipment('orders', stageState[stage], payload, shipment, { status: 'DONE', outbox: [] }, outcome));
+    }
+    const close = closeOfParked(current.outbox, resolution);
+    return [...(close ? [close] : []), ...messages];
+  };
+  const queues = [
+    [store.coordination, { 'payload.orderId': orderId }],
+    [store.coordination, { 'payload.shipment.orderId': orderId }],
+    [store.chargeResults, { 'payload.orderId': orderId }],
+  ] as const;
+  for (const [queue, filter] of queues) {
+    for (const item of await (queue as DurableQueue<unknown>).refusedWhere(filter)) {
+      await (queue as DurableQueue<unknown>).resolveRefused(item._id, 'CANCEL', giveUp);
+    }
   }
 }
 

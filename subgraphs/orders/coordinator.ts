@@ -8,7 +8,7 @@ import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts'
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
-import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
+import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
 import type { CoordinationStep, OrderDoc, OrderPatch, OrderStore } from './store.ts';
 
@@ -202,6 +202,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       if (step.kind === 'cancellation') {
         const order = await load(step.orderId);
         await pullParkedForwardSteps(store, order);
+        await pullRefusedHandOffs(store, order);
         return { messages: cancellationPublication(order, step.cancellationId) };
       }
       return forward(step.stage, step.shipment);

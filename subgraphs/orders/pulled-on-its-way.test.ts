@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { sendTo } from '../../pipeline/routes.ts';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { forwardStepId, requestCancellation } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
@@ -160,5 +161,74 @@ describe("a customer's cancellation of a shipment the orders service holds betwe
     expect(answered.errors).toBeUndefined();
     await coordinator.handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
     expect((await store.coordination.get(forwardStepId('picking', book)))!.status).toBe('FAILED');
+  });
+});
+
+describe("a customer's cancellation of a shipment whose hand-off from orders a stage refused", () => {
+  /** An element of `queue` done here with these messages, the first `refused` of them refused by their receivers, as the relay records it. */
+  async function doneWithRefusals(queue: OrderStore['coordination'], id: string, payload: CoordinationStep, messages: NewMessage[], refused: number) {
+    await queue.enqueue(id, payload);
+    const lease = await queue.leaseById(id, 'test-worker');
+    expect(await queue.complete(lease!, { messages })).toBe(true);
+    const done = (await queue.get(id))!;
+    const refusedIds = done.outbox.slice(0, refused).map((message) => message.id);
+    await queue.recordDeliveries(id, new Map(refusedIds.map((messageId) => [messageId, 'refused: the shipment is not valid'])), new Set(refusedIds), done);
+    return (await queue.get(id))!;
+  }
+
+  it('pulls it at orders: it never reached a stage, so its exception closes, its stock goes back and the cancellation settles', async () => {
+    const { id, book, lamp } = await orderBetweenStages();
+    const [bookShipment, lampShipment] = [shipmentOf(id, 'LHR1', 'BOOK-001'), shipmentOf(id, 'FRA1', 'LAMP-001')];
+    // The step that split the order handed both shipments to picking, which refused the book's and took the lamp's.
+    const stepId = `reserve:${id}`;
+    const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'reserve', orderId: id }, [sendTo('picking', bookShipment), sendTo('picking', lampShipment)], 1);
+    expect(waiting.outbox.find((message) => message.operation.includes('raiseException'))).toBeDefined();
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `refused-${id}` }, store);
+    const coordinator = createCoordinator(store, noInventory);
+    await coordinator.handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+
+    const pulled = (await store.coordination.get(stepId))!;
+    expect(pulled.outbox.filter((message) => message.refused)).toEqual([]);
+    const sent = pulled.outbox.slice(waiting.outbox.length);
+    expect(closes(sent)).toHaveLength(1);
+    expect(releases(sent)).toEqual(['LHR1']);
+    expect(shipmentMoves(sent)).toEqual(['PICKING>CANCELLED@orders']);
+    // Picking answers for the lamp it took; orders for the book.
+    await deliverToOrders(sent);
+    await gql(app.url, `mutation($input: CancellationOutcomeInput!) { recordCancellationOutcome(input: $input) }`, {
+      input: { cancellationId: cancellation.id, orderId: id, elementId: lamp, node: 'picking', result: 'APPLIED', detail: 'pulled at picking while queued' },
+    });
+    const order = (await store.findById(new ObjectId(id)))!;
+    expect(order.cancellation!.outcomes.find((outcome) => outcome.elementId === book)).toMatchObject({ node: 'orders', result: 'APPLIED', detail: 'pulled at orders, where its hand-off to picking was refused' });
+    expect(order.cancellation!.concludedAt).toBeInstanceOf(Date);
+    expect(order.cancellation!.refund?.amount).toEqual({ amount: 4900, currency: 'GBP' });
+    // Nothing is left for a person to send again.
+    expect(await store.coordination.resolveRefused(stepId, 'RETRY')).toBe(false);
+  });
+
+  it('leaves for its person an element with any other refusal (not a hand-off of a shipment the cancellation waits for)', async () => {
+    const { id } = await orderBetweenStages();
+    const stepId = `reserve:${id}`;
+    const other: NewMessage = { id: `release:${id}`, target: 'inventory', operation: 'mutation { releaseReservation }', variables: {} };
+    const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'reserve', orderId: id }, [other], 1);
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `other-${id}` }, store);
+    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    expect((await store.coordination.get(stepId))!.outbox).toEqual(waiting.outbox);
+  });
+
+  it('gives up every refused hand-off of an order stopped as a whole (a charge request), and closes its exception', async () => {
+    const _id = new ObjectId();
+    const id = _id.toHexString();
+    await storeTestOrder(store, { _id, status: 'CHARGING', stage: 'payments', chargeId: null });
+    const stepId = `charge:${id}:1`;
+    const charge: NewMessage = { id: `charge:${id}:1`, target: 'payments', operation: 'mutation { requestCharge }', variables: {} };
+    await doneWithRefusals(store.coordination, stepId, { kind: 'charge', orderId: id }, [charge], 1);
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `whole-${id}` }, store);
+    expect(cancellation.outcomes).toMatchObject([{ elementId: id, result: 'APPLIED' }]);
+    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    const given = (await store.coordination.get(stepId))!;
+    expect(given.outbox.filter((message) => message.refused)).toEqual([]);
+    expect(closes(given.outbox)).toHaveLength(1);
+    expect(given.outbox.find((message) => message.id === charge.id)).toMatchObject({ delivered: false, abandoned: true });
   });
 });
