@@ -14,7 +14,7 @@ import { useGraphQLMetrics } from '../kit/metrics.ts';
 import { healthCheck, withProbes } from '../kit/probes.ts';
 import { tracingEnabled, useTracing } from '../kit/telemetry.ts';
 import { yogaLogging } from '../kit/subgraph.ts';
-import { serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
+import { connectionAuthorization, serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
 import { addressKey, callerKey, defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
@@ -113,7 +113,7 @@ export async function buildGateway(options: GatewayOptions) {
   // A WebSocket proves who it is once, in connection_init; a bad token is refused with 4403, and the
   // connection is closed with 4403 when its token expires. No token: anonymous, public data only.
   const authorize: Authorize = (params) =>
-    auth.identify(typeof params?.authorization === 'string' ? params.authorization : undefined).catch(() => false as const);
+    auth.identify(connectionAuthorization(params)).catch(() => false as const);
   const followingCheck = orderFollowingCheck(urls.get('orders') ?? '', agent, (identity) => auth.internalAuthorization(identity));
 
   const yoga = createYoga({

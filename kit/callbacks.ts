@@ -53,8 +53,11 @@ export class CallbackPolicy {
     });
   }
 
-  /** Throws BAD_USER_INPUT (field `field`) unless the URL may be called back. */
-  check(candidate: string, field = 'callbackUrl'): void {
+  /**
+   * The URL as it is called back (parsed and written out again: `HTTPS://Hooks.example.com/a` is
+   * `https://hooks.example.com/a`), or BAD_USER_INPUT (field `field`) unless it may be called back.
+   */
+  check(candidate: string, field = 'callbackUrl'): string {
     let url: URL;
     try {
       url = new URL(candidate);
@@ -67,6 +70,7 @@ export class CallbackPolicy {
       (prefix) => prefix.protocol === url.protocol && prefix.host === url.host && url.pathname.startsWith(prefix.pathname),
     );
     if (!allowed) throw badInput(`${field} ${url.origin}${url.pathname} is not on this service's allow-list of callback addresses`, field);
+    return url.href;
   }
 
   /** POSTs JSON to an allowed URL; a redirect is a failure, not followed. */

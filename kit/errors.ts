@@ -120,14 +120,14 @@ export function useValidationErrors(): Plugin {
  * A request that names no document (`{}`, `{"variables": {...}}`, a GET without `query`) is not a
  * GraphQL request: 400 and BAD_REQUEST whatever the client accepts, as for a `query` that is not a
  * string. Yoga answers it with 200 to a client that accepts application/json, and a client that
- * goes by the status reads that as an answer. One that sends a trusted document's id instead
- * (extensions.persistedQuery) is left to the gateway's trusted documents, which run first.
+ * goes by the status reads that as an answer. A trusted document's id (extensions.persistedQuery)
+ * is not a document: where the gateway runs trusted documents, their check runs first and puts
+ * the document in `query`; anywhere else such a request names none.
  */
 export function useDocumentRequired(): Plugin {
   return {
     onParams({ params }) {
-      const persisted = (params.extensions as { persistedQuery?: unknown } | undefined)?.persistedQuery;
-      if (params.query == null && persisted === undefined) {
+      if (params.query == null) {
         throw new GraphQLError('Must provide query string: send {"query": "...", "variables": {...}}.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
       }
     },

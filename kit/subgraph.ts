@@ -15,7 +15,7 @@ import type { Logger } from './logger.ts';
 import { useGraphQLMetrics } from './metrics.ts';
 import { databaseCheck, withProbes } from './probes.ts';
 import { tracingEnabled, useTracing } from './telemetry.ts';
-import { serveGraphQLOverWebSocket, type Authorize } from './websocket.ts';
+import { connectionAuthorization, serveGraphQLOverWebSocket, type Authorize } from './websocket.ts';
 
 export function loadSchema(url: URL): DocumentNode {
   return parse(readFileSync(url, 'utf8'));
@@ -68,7 +68,7 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
  */
 export function internalTokenAuthorize(tokens: InternalTokens): Authorize {
   return async (params) => {
-    const token = bearerToken(typeof params?.authorization === 'string' ? params.authorization : undefined);
+    const token = bearerToken(connectionAuthorization(params));
     if (!token) return false;
     const identity = await tokens.verify(token).catch(() => false as const);
     return identity && hasScope(identity, 'service') ? { ...identity, expiresAt: undefined } : identity;

@@ -14,6 +14,19 @@ import { activeSubscriptions, subscriptionDeliveries, websocketConnections } fro
  * A principal with `expiresAt` has its connection closed with 4403 at that moment.
  */
 export type Authorize = (params: Record<string, unknown> | undefined) => Principal | false | Promise<Principal | false>;
+
+/**
+ * The `authorization` a client put in its connection_init payload, spelt in any case, as an HTTP
+ * header may be (`Authorization` is what most clients send): a key in another case is not taken as
+ * signing in anonymously.
+ */
+export function connectionAuthorization(params: Record<string, unknown> | undefined): string | undefined {
+  if (!params) return undefined;
+  if (typeof params.authorization === 'string') return params.authorization;
+  const key = Object.keys(params).find((candidate) => candidate.toLowerCase() === 'authorization');
+  const value = key === undefined ? undefined : params[key];
+  return typeof value === 'string' ? value : undefined;
+}
 export interface Principal {
   expiresAt?: number;
 }

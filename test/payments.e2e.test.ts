@@ -119,6 +119,26 @@ describe('payments: asynchronous charge requests', () => {
     }
   });
 
+  it('callback: an address written another way (upper case, spaces around it) is called back as the URL it is', async () => {
+    const target = endpoints[2]!;
+    const id = newId('written');
+    const written = ` HTTP://127.0.0.1:${target.port}/charged `;
+    const res = await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: written } });
+    expect(res.errors).toBeUndefined();
+    // The same request again, written the same way, is the same request.
+    expect((await gql(system.urls.payments, requestCharge, { input: { requestId: id, amount, card: visa, callbackUrl: written } })).errors).toBeUndefined();
+    target.become('collect');
+    system.addWorker('payments');
+    try {
+      const sent = await eventually(() => poll(id), (r) => toRequester(r)?.delivered === true);
+      expect(toRequester(sent).target).toBe(`http://127.0.0.1:${target.port}/charged`);
+      expect(target.bodies).toEqual([expect.objectContaining({ requestId: id, outcome: 'APPROVED' })]);
+    } finally {
+      await system.stopWorkers('payments');
+      target.become('down');
+    }
+  });
+
   it('callback: posts the result to the address the requester gave, retrying while it is down', async () => {
     const port = endpoints[0]!.port;
     const id = newId('callback');

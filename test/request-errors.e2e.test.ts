@@ -42,10 +42,10 @@ const endpoints = () => ({
 });
 
 describe('a request that names no query', () => {
-  it('is a malformed request (400, BAD_REQUEST) whatever the client accepts, at the gateway and at a subgraph', async () => {
+  it('is a malformed request (400, BAD_REQUEST) whatever the client accepts, at the gateway and at a subgraph, also with a persisted query id where no trusted documents run', async () => {
     for (const [name, url] of Object.entries(endpoints())) {
       for (const accept of ['application/json', 'application/graphql-response+json', '*/*']) {
-        for (const body of ['{}', '{"variables": {}}', '{"query": null, "operationName": "A"}']) {
+        for (const body of ['{}', '{"variables": {}}', '{"query": null, "operationName": "A"}', '{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}}', '{"extensions": {"persistedQuery": null}}']) {
           const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept, authorization: await defaultAuthorization(url) }, body });
           const label = `${name}, ${accept}, ${body}`;
           expect(response.status, label).toBe(400);

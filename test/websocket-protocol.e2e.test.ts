@@ -225,6 +225,28 @@ describe('graphql-ws protocol at the gateway', () => {
     expect(await eventually(open, (count) => count === before, 5_000)).toBe(before);
   });
 
+  it('reads the token whatever the case of its key (`Authorization`, as most clients send it), as HTTP reads its header', async () => {
+    for (const key of ['Authorization', 'AUTHORIZATION']) {
+      const client = wsClient(guarded.url, { [key]: `Bearer ${token}` });
+      try {
+        const followed = collect(client, 'subscription { pipelineTransitions { cursor } }');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(followed.error, key).toBeUndefined();
+        followed.stop();
+      } finally {
+        await client.dispose();
+      }
+    }
+    // A key that only looks like it signs in nobody.
+    const socket = await connect(guarded.url);
+    socket.send({ type: 'connection_init', payload: { authorisation: `Bearer ${token}` } });
+    await socket.next('connection_ack');
+    socket.send(subscribe('1'));
+    const refused = await socket.next('next');
+    expect(refused.payload.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    socket.close();
+  });
+
   it('closes with 4403 when the connection carries a token that does not verify', async () => {
     const socket = await connect(guarded.url);
     socket.send({ type: 'connection_init', payload: { authorization: 'Bearer wrong' } });

@@ -67,6 +67,14 @@ describe('catalog subgraph', () => {
     expect(missing.data!.product).toBeNull();
   });
 
+  it('resolves a reference by its sku as stored, and one without a usable sku as no product', async () => {
+    const res = await gql(app.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { sku } } }', {
+      r: [{ __typename: 'Product', sku: null }, { __typename: 'Product' }, { __typename: 'Product', sku: ' ' }, { __typename: 'Product', sku: 5 }, { __typename: 'Product', sku: ' widget-1 ' }],
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([null, null, null, null, { sku: 'WIDGET-1' }]);
+  });
+
   it('answers an empty sku with BAD_USER_INPUT, not as a product that does not exist', async () => {
     for (const query of ['{ product(sku: "  ") { sku } }', '{ products(skus: ["WIDGET-1", ""]) { edges { node { sku } } } }']) {
       const res = await gql(app.url, query);

@@ -74,7 +74,8 @@ export const resolvers: Resolvers = {
     },
   },
   Product: {
-    __resolveReference: (ref, { productBySku }) => productBySku.load(ref.sku),
+    // A reference carries a sku as stored; one without a usable sku names no product.
+    __resolveReference: (ref, { productBySku }) => (typeof ref.sku === 'string' && asCode(ref.sku) !== '' ? productBySku.load(asCode(ref.sku)) : null),
     sku: (product) => product._id,
     vendor: (product) => ({ id: product.vendorId.toHexString() }),
   },

@@ -26,7 +26,8 @@ export const resolvers: Resolvers = {
       const card = checkCard(input.card);
       const amount = checkedAmount(input.amount);
       if (!input.requestId.trim() || input.requestId.length > 200) throw badInput('requestId must be 1 to 200 characters', 'requestId');
-      if (input.callbackUrl) callbacks.check(input.callbackUrl);
+      // Stored as it is called back: the relay sends a message as a callback by its stored target.
+      const callbackUrl = input.callbackUrl ? callbacks.check(input.callbackUrl) : null;
       // A service of this system's: the relay sends the result there, and labels its metrics with it.
       if (input.replyTo && !(/^[a-z]+\.[a-z][a-z-]{0,60}$/.test(input.replyTo) && (serviceNames as readonly string[]).includes(input.replyTo.split('.')[0]!))) {
         throw badInput('replyTo names a queue of one of this system\'s services as "<service>.<queue>", for example orders.charge-results', 'replyTo');
@@ -36,7 +37,7 @@ export const resolvers: Resolvers = {
         orderId: input.orderId ?? null,
         amount,
         card,
-        callbackUrl: input.callbackUrl ?? null,
+        callbackUrl,
         replyTo: input.replyTo ?? null,
       };
       const { item, created } = await store.requests.enqueue(input.requestId, payload);
