@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { doorbell, ringKey, type RingKind } from './doorbell.ts';
 import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
-import { isDuplicateKeyError } from './mongo.ts';
+import { findByIds, isDuplicateKeyError } from './mongo.ts';
 import { captureTrace, type TraceCarrier } from './telemetry.ts';
 import { newRevision } from './guarded-replace.ts';
 import { REFUSED, VersionedDocuments, type Head } from './versioned.ts';
@@ -130,6 +130,12 @@ export interface QueueOptions {
    * element whose hand-off its target refused (see `resolveRefused`).
    */
   exceptionMessage?: (item: QueueItem<unknown>, reason: string) => NewMessage;
+  /**
+   * What a finished element whose hand-off was refused is found by (`refusedWhere`), such as its
+   * order: noted in `queue_<name>_refusals` as the refusal is recorded, so that finding one asks
+   * for a handful of notes, never for every element that ever finished.
+   */
+  refusalKey?: (item: QueueItem<unknown>) => string | null;
   /** What else a FAILED element says, sent with its hand-off to exceptions (its transition to tracking). */
   parkedMessages?: (item: QueueItem<unknown>, reason: string) => NewMessage[];
   /**
@@ -171,6 +177,8 @@ export class DurableQueue<P, R = unknown> {
   readonly items: Collection<QueueItem<P, R>>;
   /** Archived elements (see `archive`); also those an earlier version archived. */
   readonly finished: Collection<QueueItem<P, R>>;
+  /** Notes of elements whose hand-off was refused, by `refusalKey` (see `refusedWhere`). */
+  readonly refusals: Collection<{ _id: string; key: string }>;
   /** Whether `finished` holds elements although this queue does not archive: looked up once (see `mayBeArchived`). */
   private archivedBefore: Promise<boolean> | undefined;
   private readonly cas: VersionedDocuments<ItemState<P, R>>;
@@ -205,6 +213,7 @@ export class DurableQueue<P, R = unknown> {
   ) {
     this.items = db.collection<QueueItem<P, R>>(`queue_${name}`);
     this.finished = db.collection<QueueItem<P, R>>(`queue_${name}_finished`);
+    this.refusals = db.collection(`queue_${name}_refusals`);
     this.cas = new VersionedDocuments(this.items as unknown as Collection<Head<ItemState<P, R>>>, db.collection(`queue_${name}_history`), {
       createHeads: false,
       incarnation: 'enqueuedAt',
@@ -250,6 +259,7 @@ export class DurableQueue<P, R = unknown> {
     await this.items.dropIndex('outbox_pending').catch(() => undefined);
     await this.items.createIndex({ outboxFresh: 1 }, { name: 'outbox_fresh' });
     await this.finished.createIndex({ status: 1 }, { name: 'by_status' });
+    if (this.options.refusalKey) await this.refusals.createIndex({ key: 1 }, { name: 'by_key' });
     await this.cas.ensureIndexes();
   }
 
@@ -308,12 +318,15 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /**
-   * The elements matching `filter` that finished (DONE) with a hand-off its receiver refused, waiting
-   * for a person (see resolveRefused). Such an element is never archived, so `items` holds it.
+   * The elements noted under `key` (see `refusalKey`) that finished (DONE) with a hand-off its
+   * receiver refused and wait for a person (see resolveRefused). Such an element is never
+   * archived, so `items` holds it. A note outlives nothing it matters for: one whose element has
+   * none waiting any more is passed over.
    */
-  async refusedWhere(filter: Filter<QueueItem<P, R>>): Promise<QueueItem<P, R>[]> {
-    const done = (await this.items.find({ ...filter, status: 'DONE' } as Filter<QueueItem<P, R>>).toArray()) as QueueItem<P, R>[];
-    return done.filter((item) => item.outbox.some((message) => message.refused));
+  async refusedWhere(key: string): Promise<QueueItem<P, R>[]> {
+    const notes = await this.refusals.find({ key }).toArray();
+    const found = await findByIds(this.items as unknown as Collection<{ _id: string }>, notes.map((note) => note._id));
+    return (found as unknown as QueueItem<P, R>[]).filter((item) => item.status === 'DONE' && item.outbox.some((message) => message.refused));
   }
 
   /** Whether finished elements move to `finished` (see `archive`). */
@@ -778,6 +791,9 @@ export class DurableQueue<P, R = unknown> {
    */
   async recordDeliveries(id: string, outcomes: Map<string, string | null>, refused: ReadonlySet<string> = new Set(), known?: QueueItem<P, R>): Promise<void> {
     const delivered = new Set([...outcomes].filter(([, error]) => error === null).map(([messageId]) => messageId));
+    // Noted before the refusal is recorded: a relay that dies between the two leaves a note of
+    // nothing (passed over), never a refusal nobody can find.
+    if (refused.size > 0 && known) await this.noteRefusal(known);
     if (known && isFinished(known) && delivered.size === outcomes.size) {
       const settled = { ...withDeliveries(known, outcomes, refused, known), _id: known._id, version: known.version + 1 };
       if (await this.leavesWhenFinished(settled)) {
@@ -797,6 +813,16 @@ export class DurableQueue<P, R = unknown> {
     }
     // Gone: another relay archived it meanwhile, from what it delivered. Add ours.
     else await this.recordInArchive(id, delivered);
+  }
+
+  private async noteRefusal(item: QueueItem<P, R>): Promise<void> {
+    const key = this.options.refusalKey?.(item as QueueItem<unknown>);
+    if (!key) return;
+    try {
+      await this.refusals.insertOne({ _id: item._id, key });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   /**
@@ -834,6 +860,8 @@ export class DurableQueue<P, R = unknown> {
     });
     if (head === REFUSED) return false;
     this.ring('outbox');
+    // Decided: nothing of it waits for a person now (a retry refused again notes it again).
+    if (this.options.refusalKey) await this.refusals.deleteOne({ _id: id }).catch(() => undefined);
     await this.archiveIfFinished(head);
     return true;
   }

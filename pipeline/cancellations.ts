@@ -155,7 +155,7 @@ export class StageCancellations {
     // Done here, but the next node refused its hand-off and it waits for a person: it never left,
     // so it is pulled here. (Not at shipping, whose shipments are done once with the carrier.)
     if (this.stage !== 'shipping') {
-      for (const item of await this.shipments.refusedWhere({ 'payload.orderId': cancellation.orderId } as Filter<QueueItem<ShipmentPayload>>)) {
+      for (const item of await this.shipments.refusedWhere(cancellation.orderId)) {
         if (!item.outbox.some((message) => message.refused && isHandOff(message, item._id))) continue;
         const outcome: CancellationOutcome = { elementId: item._id, result: 'APPLIED', detail: `pulled at ${this.stage}, where its hand-off on was refused` };
         const from = statusAfter(this.stage, item.payload);

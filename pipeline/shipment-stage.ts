@@ -16,6 +16,7 @@ export function shipmentQueue(db: Db, service: string, options: { visibilityTime
     ...options,
     exceptionMessage: (item, reason) =>
       exceptionFor({ service, queue: 'shipments', elementId: item._id, orderId: (item.payload as ShipmentPayload).orderId, reason }),
+    refusalKey: (item) => (item.payload as ShipmentPayload).orderId,
   });
 }
 

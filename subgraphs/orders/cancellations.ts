@@ -246,15 +246,8 @@ export async function pullRefusedHandOffs(store: OrderStore, order: OrderDoc): P
     const close = closeOfParked(current.outbox, resolution);
     return [...(close ? [close] : []), ...messages];
   };
-  const queues = [
-    [store.coordination, { 'payload.orderId': orderId }],
-    [store.coordination, { 'payload.shipment.orderId': orderId }],
-    [store.chargeResults, { 'payload.orderId': orderId }],
-  ] as const;
-  for (const [queue, filter] of queues) {
-    for (const item of await (queue as DurableQueue<unknown>).refusedWhere(filter)) {
-      await (queue as DurableQueue<unknown>).resolveRefused(item._id, 'CANCEL', giveUp);
-    }
+  for (const queue of [store.coordination, store.chargeResults] as DurableQueue<unknown>[]) {
+    for (const item of await queue.refusedWhere(orderId)) await queue.resolveRefused(item._id, 'CANCEL', giveUp);
   }
 }
 

@@ -273,8 +273,10 @@ export class OrderStore {
     });
     const exceptionMessage = (queue: string) => (item: { _id: string; payload: unknown }, reason: string) =>
       exceptionFor({ service: 'orders', queue, elementId: item._id, orderId: orderIdOf(item.payload), reason });
-    this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination') });
-    this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results') });
+    // A refused hand-off is found by its order when the order is cancelled (cancellations.ts, pullRefusedHandOffs).
+    const refusalKey = (item: { payload: unknown }) => orderIdOf(item.payload);
+    this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination'), refusalKey });
+    this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results'), refusalKey });
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
     this.notes = db.collection<PublicationNote>('change_publication_notes');
     this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
