@@ -860,8 +860,9 @@ export class DurableQueue<P, R = unknown> {
     });
     if (head === REFUSED) return false;
     this.ring('outbox');
-    // Decided: nothing of it waits for a person now (a retry refused again notes it again).
-    if (this.options.refusalKey) await this.refusals.deleteOne({ _id: id }).catch(() => undefined);
+    // Given up: nothing of it can be refused again. (A retry's note stays: the hand-off may be
+    // refused again, and a note whose element has nothing waiting is passed over.)
+    if (action === 'CANCEL' && this.options.refusalKey) await this.refusals.deleteOne({ _id: id }).catch(() => undefined);
     await this.archiveIfFinished(head);
     return true;
   }
