@@ -159,7 +159,10 @@ export class StageCancellations {
         if (!item.outbox.some((message) => message.refused && isHandOff(message, item._id))) continue;
         const outcome: CancellationOutcome = { elementId: item._id, result: 'APPLIED', detail: `pulled at ${this.stage}, where its hand-off on was refused` };
         const from = statusAfter(this.stage, item.payload);
-        const pulledHere = await this.shipments.resolveRefused(item._id, 'CANCEL', (current) => pulledShipment(this.stage, from, cancellation, current.payload, current, outcome));
+        // Decided on the element as it is written over: a person may have sent it again meanwhile.
+        const pulledHere = await this.shipments.resolveRefused(item._id, 'CANCEL', (current) =>
+          current.outbox.some((message) => message.refused && isHandOff(message, current._id)) ? pulledShipment(this.stage, from, cancellation, current.payload, current, outcome) : null,
+        );
         if (pulledHere) outcomes.push(outcome);
       }
     }
