@@ -179,6 +179,8 @@ export class DurableQueue<P, R = unknown> {
   readonly finished: Collection<QueueItem<P, R>>;
   /** Notes of elements whose hand-off was refused, by `refusalKey` (see `refusedWhere`). */
   readonly refusals: Collection<{ _id: string; key: string }>;
+  /** Told of each element as a refusal of its hand-off is recorded (see `whenRefused`). */
+  private refusalHook: ((item: QueueItem<P, R>) => Promise<unknown>) | undefined;
   /** Whether `finished` holds elements although this queue does not archive: looked up once (see `mayBeArchived`). */
   private archivedBefore: Promise<boolean> | undefined;
   private readonly cas: VersionedDocuments<ItemState<P, R>>;
@@ -320,8 +322,9 @@ export class DurableQueue<P, R = unknown> {
   /**
    * The elements noted under `key` (see `refusalKey`) that finished (DONE) with a hand-off its
    * receiver refused and wait for a person (see resolveRefused). Such an element is never
-   * archived, so `items` holds it. A note outlives nothing it matters for: one whose element has
-   * none waiting any more is passed over.
+   * archived, so `items` holds it. Notes are kept (one per element ever refused, which is rare):
+   * one whose element has none waiting any more is passed over, and deleting one as a person
+   * decides could race a relay recording the same refusal again.
    */
   async refusedWhere(key: string): Promise<QueueItem<P, R>[]> {
     const notes = await this.refusals.find({ key }).toArray();
@@ -810,9 +813,20 @@ export class DurableQueue<P, R = unknown> {
       // A message never tried was recorded with these outcomes (a refusal's raise): it goes at once.
       if (head.outboxFresh) this.ring('outbox');
       await this.archiveIfFinished(head);
+      if (refused.size > 0 && this.refusalHook && head.outbox.some((message) => message.refused)) await this.refusalHook({ ...head, _id: id } as QueueItem<P, R>);
     }
     // Gone: another relay archived it meanwhile, from what it delivered. Add ours.
     else await this.recordInArchive(id, delivered);
+  }
+
+  /**
+   * `hook` is told of an element once a refusal of its hand-off is recorded: where something
+   * already decided what should become of such an element (its order was cancelled), it acts now.
+   * What decides it looks for refused elements after it is itself recorded, and the refusal is
+   * recorded before the hook looks for it, so one of the two sees the other.
+   */
+  whenRefused(hook: (item: QueueItem<P, R>) => Promise<unknown>): void {
+    this.refusalHook = hook;
   }
 
   private async noteRefusal(item: QueueItem<P, R>): Promise<void> {
@@ -860,9 +874,6 @@ export class DurableQueue<P, R = unknown> {
     });
     if (head === REFUSED) return false;
     this.ring('outbox');
-    // Given up: nothing of it can be refused again. (A retry's note stays: the hand-off may be
-    // refused again, and a note whose element has nothing waiting is passed over.)
-    if (action === 'CANCEL' && this.options.refusalKey) await this.refusals.deleteOne({ _id: id }).catch(() => undefined);
     await this.archiveIfFinished(head);
     return true;
   }
@@ -972,6 +983,12 @@ function withDeliveries<P, R>(
   const outbox = item.outbox.map((message) => {
     if (!outcomes.has(message.id) || message.delivered) return message;
     const error = outcomes.get(message.id) ?? null;
+    // A failure of a message that changed since the relay read it (another relay recorded this
+    // attempt, a person gave it up or sent it again) is about an attempt already settled: recording
+    // it would count it twice, or undo what was decided. A success is recorded whatever came since.
+    const seen = read?.outbox.find((candidate) => candidate.id === message.id);
+    const stale = seen !== undefined && (seen.attempts !== message.attempts || seen.abandoned !== message.abandoned || seen.recordedAt?.getTime() !== message.recordedAt?.getTime());
+    if (error !== null && stale) return message;
     const attempts = message.attempts + 1;
     const nextAttemptAt = error === null ? null : new Date(Date.now() + Math.min(30_000, 100 * 2 ** Math.min(attempts, 10)));
     const wasRefused = error !== null && refused.has(message.id);

@@ -132,6 +132,8 @@ export class StageCancellations {
     private readonly left: (orderId: string) => Promise<LeftRecord[]> = async () => [],
   ) {
     this.log = db.collection<LoggedCancellation>('cancellations');
+    // A hand-off refused after the cancellation came is pulled as the refusal is recorded.
+    if (stage !== 'shipping') shipments.whenRefused((item) => this.pullIfCancelled(item));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -156,14 +158,8 @@ export class StageCancellations {
     // so it is pulled here. (Not at shipping, whose shipments are done once with the carrier.)
     if (this.stage !== 'shipping') {
       for (const item of await this.shipments.refusedWhere(cancellation.orderId)) {
-        if (!item.outbox.some((message) => message.refused && isHandOff(message, item._id))) continue;
-        const outcome: CancellationOutcome = { elementId: item._id, result: 'APPLIED', detail: `pulled at ${this.stage}, where its hand-off on was refused` };
-        const from = statusAfter(this.stage, item.payload);
-        // Decided on the element as it is written over: a person may have sent it again meanwhile.
-        const pulledHere = await this.shipments.resolveRefused(item._id, 'CANCEL', (current) =>
-          current.outbox.some((message) => message.refused && isHandOff(message, current._id)) ? pulledShipment(this.stage, from, cancellation, current.payload, current, outcome) : null,
-        );
-        if (pulledHere) outcomes.push(outcome);
+        const outcome = await this.pullRefused(item, cancellation);
+        if (outcome) outcomes.push(outcome);
       }
     }
     for (const record of await this.left(cancellation.orderId)) {
@@ -185,6 +181,29 @@ export class StageCancellations {
     if (!cancellation) return item;
     await this.pull(item._id, cancellation);
     return (await this.shipments.get(item._id)) ?? item;
+  }
+
+  /**
+   * Pulls a shipment done here whose hand-off on was refused: it never left. Decided on the element
+   * as it is written over (a person may have sent it again meanwhile); null if it was not pulled.
+   */
+  private async pullRefused(item: QueueItem<ShipmentPayload>, cancellation: CancellationPayload): Promise<CancellationOutcome | null> {
+    const outcome: CancellationOutcome = { elementId: item._id, result: 'APPLIED', detail: `pulled at ${this.stage}, where its hand-off on was refused` };
+    const from = statusAfter(this.stage, item.payload);
+    const pulledHere = await this.shipments.resolveRefused(item._id, 'CANCEL', (current) =>
+      current.outbox.some((message) => message.refused && isHandOff(message, current._id)) ? pulledShipment(this.stage, from, cancellation, current.payload, current, outcome) : null,
+    );
+    return pulledHere ? outcome : null;
+  }
+
+  /**
+   * A refusal of a shipment's hand-off on, just recorded: if its order's cancellation came already
+   * (remembered before it looked for refusals), the shipment is pulled now; otherwise the
+   * cancellation, when it comes, finds the refusal.
+   */
+  private async pullIfCancelled(item: QueueItem<ShipmentPayload>): Promise<void> {
+    const cancellation = await this.log.findOne({ orderId: item.payload.orderId } as Filter<LoggedCancellation>);
+    if (cancellation) await this.pullRefused(item, cancellation);
   }
 
   private async remember(cancellation: CancellationPayload): Promise<void> {

@@ -20,7 +20,7 @@ import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
-import { WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type CoordinationStep, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
+import { orderIdOf, WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type CoordinationStep, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
 
 // The orders service's side of cancellations (docs/cancellations.md). A cancellation travels
 // like an asynchronous address change: recorded on the order with the elements that need an
@@ -221,34 +221,58 @@ export async function pullParkedForwardSteps(store: OrderStore, order: OrderDoc)
 /**
  * Pulls the order's shipments whose hand-off from this service a stage refused (the step that
  * sent it is done here and waits for a person): they never reached a stage, so none would answer
- * for them, and the cancellation would wait. An order stopped as a whole needs none of its refused
- * hand-offs (a charge request, say): they are given up and their exceptions close. An element
- * with any other refusal waits for its person, as before.
+ * for them, and the cancellation would wait. An order stopped as a whole needs none of the refused
+ * messages that would have moved it on (a charge request, a hand-off): they are given up and their
+ * exceptions close. An element with any other refusal (a refund, a release of stock) waits for its
+ * person, as before. Run by the cancellation's step, and again for an element refused after it
+ * (`pullIfCancelled`).
  */
 export async function pullRefusedHandOffs(store: OrderStore, order: OrderDoc): Promise<void> {
-  const cancellation = order.cancellation;
-  if (!cancellation) return;
+  if (!order.cancellation) return;
+  const orderId = order._id.toHexString();
+  for (const queue of [store.coordination, store.chargeResults] as DurableQueue<unknown>[]) {
+    for (const item of await queue.refusedWhere(orderId)) await queue.resolveRefused(item._id, 'CANCEL', (current) => givenUpFor(order, current));
+  }
+}
+
+/**
+ * Where this service's refusals are recorded (its worker's relay): a hand-off refused after its
+ * order's cancellation was recorded is pulled as the refusal is recorded. The cancellation's step
+ * looks for refusals after the cancellation is recorded, so one of the two sees the other.
+ */
+export function pullRefusedWhenRecorded(store: OrderStore): void {
+  for (const queue of [store.coordination, store.chargeResults] as DurableQueue<unknown>[]) queue.whenRefused((item) => pullIfCancelled(store, queue, item));
+}
+
+/** A refused element of a cancelled order's, just recorded: pulled now if the cancellation is already under way. */
+async function pullIfCancelled(store: OrderStore, queue: DurableQueue<unknown>, item: QueueItem<unknown>): Promise<void> {
+  const orderId = orderIdOf(item.payload);
+  const order = orderId && ObjectId.isValid(orderId) ? await store.findById(new ObjectId(orderId)) : null;
+  if (!order?.cancellation) return;
+  await queue.resolveRefused(item._id, 'CANCEL', (current) => givenUpFor(order, current));
+}
+
+/** What giving up a cancelled order's element's refused messages tells others; null to leave it for its person. */
+function givenUpFor(order: OrderDoc, current: Pick<QueueItem<unknown>, 'outbox'>): NewMessage[] | null {
+  const cancellation = order.cancellation!;
   const orderId = order._id.toHexString();
   const wholeOrder = cancellation.outcomes.some((outcome) => outcome.elementId === orderId && outcome.result === 'APPLIED');
   const payload = cancellationPayload(order, cancellation);
-  const resolution = `the order was cancelled (${cancellation.id})`;
-  const giveUp = (current: Pick<QueueItem<unknown>, 'outbox'>): NewMessage[] | null => {
-    const messages: NewMessage[] = [];
-    for (const message of current.outbox.filter((candidate) => candidate.refused)) {
-      if (wholeOrder) continue;
-      const shipment = (message.variables as { shipment?: ShipmentPayload }).shipment;
-      const stage = message.target as ShipmentStage;
-      if (!shipment || !cancellationSubscribers.includes(stage) || !isHandOff(message, shipment.shipmentId) || !waitingCancellation(order, shipment.shipmentId)) return null;
-      const outcome: CancellationOutcome = { elementId: shipment.shipmentId, result: 'APPLIED', detail: `pulled at orders, where its hand-off to ${stage} was refused` };
-      // Its close is added once below, whatever the number of shipments.
-      messages.push(...pulledShipment('orders', stageState[stage], payload, shipment, { status: 'DONE', outbox: [] }, outcome));
+  const messages: NewMessage[] = [];
+  for (const message of current.outbox.filter((candidate) => candidate.refused)) {
+    const shipment = (message.variables as { shipment?: ShipmentPayload }).shipment;
+    if (wholeOrder) {
+      if (message.operation === operations.requestCharge || (shipment && isHandOff(message, shipment.shipmentId))) continue;
+      return null;
     }
-    const close = closeOfParked(current.outbox, resolution);
-    return [...(close ? [close] : []), ...messages];
-  };
-  for (const queue of [store.coordination, store.chargeResults] as DurableQueue<unknown>[]) {
-    for (const item of await queue.refusedWhere(orderId)) await queue.resolveRefused(item._id, 'CANCEL', giveUp);
+    const stage = message.target as ShipmentStage;
+    if (!shipment || !cancellationSubscribers.includes(stage) || !isHandOff(message, shipment.shipmentId) || !waitingCancellation(order, shipment.shipmentId)) return null;
+    const outcome: CancellationOutcome = { elementId: shipment.shipmentId, result: 'APPLIED', detail: `pulled at orders, where its hand-off to ${stage} was refused` };
+    // Its close is added once below, whatever the number of shipments.
+    messages.push(...pulledShipment('orders', stageState[stage], payload, shipment, { status: 'DONE', outbox: [] }, outcome));
   }
+  const close = closeOfParked(current.outbox, `the order was cancelled (${cancellation.id})`);
+  return [...(close ? [close] : []), ...messages];
 }
 
 /**

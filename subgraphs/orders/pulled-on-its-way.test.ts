@@ -2,10 +2,10 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
-import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { operations, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { sendTo } from '../../pipeline/routes.ts';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
-import { forwardStepId, requestCancellation } from './cancellations.ts';
+import { forwardStepId, pullRefusedWhenRecorded, requestCancellation } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
 import { bookAndLamp, startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import type { CoordinationStep, OrderStore } from './store.ts';
@@ -206,6 +206,19 @@ describe("a customer's cancellation of a shipment whose hand-off from orders a s
     expect(await store.coordination.resolveRefused(stepId, 'RETRY')).toBe(false);
   });
 
+  it("pulls it as well when the refusal comes after the cancellation's step ran (the hand-off was still on its way)", async () => {
+    pullRefusedWhenRecorded(store);
+    const { id, book } = await orderBetweenStages();
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `late-${id}` }, store);
+    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    const stepId = `reserve:${id}`;
+    const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'reserve', orderId: id }, [sendTo('picking', shipmentOf(id, 'LHR1', 'BOOK-001'))], 1);
+    expect(waiting.outbox.filter((message) => message.refused)).toEqual([]);
+    const sent = waiting.outbox.filter((message) => message.id.startsWith('cancellation-outcome:'));
+    expect(sent.map((message) => (message.variables as { input: { elementId: string; detail: string } }).input)).toMatchObject([{ elementId: book, detail: 'pulled at orders, where its hand-off to picking was refused' }]);
+    expect(closes(waiting.outbox)).toHaveLength(1);
+  });
+
   it('leaves for its person an element with any other refusal (not a hand-off of a shipment the cancellation waits for)', async () => {
     const { id } = await orderBetweenStages();
     const stepId = `reserve:${id}`;
@@ -216,12 +229,24 @@ describe("a customer's cancellation of a shipment whose hand-off from orders a s
     expect((await store.coordination.get(stepId))!.outbox).toEqual(waiting.outbox);
   });
 
+  it('leaves a refused refund of an order stopped as a whole for its person: only what would have moved the order on is given up', async () => {
+    const _id = new ObjectId();
+    const id = _id.toHexString();
+    await storeTestOrder(store, { _id, status: 'CHARGING', stage: 'payments', chargeId: null });
+    const stepId = `late-refund:${id}`;
+    const refund: NewMessage = { id: `refund:${id}`, target: 'payments', operation: 'mutation RequestRefund { requestRefund }', variables: {} };
+    const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'charge', orderId: id }, [refund], 1);
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `refund-${id}` }, store);
+    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    expect((await store.coordination.get(stepId))!.outbox).toEqual(waiting.outbox);
+  });
+
   it('gives up every refused hand-off of an order stopped as a whole (a charge request), and closes its exception', async () => {
     const _id = new ObjectId();
     const id = _id.toHexString();
     await storeTestOrder(store, { _id, status: 'CHARGING', stage: 'payments', chargeId: null });
     const stepId = `charge:${id}:1`;
-    const charge: NewMessage = { id: `charge:${id}:1`, target: 'payments', operation: 'mutation { requestCharge }', variables: {} };
+    const charge: NewMessage = { id: `charge:${id}:1`, target: 'payments', operation: operations.requestCharge, variables: {} };
     await doneWithRefusals(store.coordination, stepId, { kind: 'charge', orderId: id }, [charge], 1);
     const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `whole-${id}` }, store);
     expect(cancellation.outcomes).toMatchObject([{ elementId: id, result: 'APPLIED' }]);

@@ -3,6 +3,7 @@ import { startOutboxRelay } from '../../kit/relay.ts';
 import { startWorker } from '../../kit/worker.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
 import { sweepUnpublished } from './address-changes.ts';
+import { pullRefusedWhenRecorded } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
 import { sweepStalledJourneys } from './place-order.ts';
 import type { OrderStore } from './store.ts';
@@ -14,6 +15,7 @@ import type { OrderStore } from './store.ts';
  */
 export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
   const coordinator = createCoordinator(store, clients.get('inventory')!);
+  pullRefusedWhenRecorded(store);
   const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults, store.reports], clients: (name) => clients.get(name), logger });
   const workers = [
     startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency }),

@@ -210,6 +210,38 @@ describe('a cancellation at picking', () => {
     expect(pulled.outbox.find((m) => m.id === `shipping:${stuck.shipmentId}`)).toMatchObject({ delivered: false, abandoned: true, refused: false });
     expect(await store.shipments.resolveRefused(stuck.shipmentId, 'RETRY')).toBe(false);
   });
+
+  it('pulls it as well when the refusal comes after the cancellation did (the hand-off was still on its way)', async () => {
+    await clear();
+    const late = shipment('LHR1', 'EXPRESS', 1);
+    await enqueue(late);
+    await releaseDue(store, 'w1', { batchSize: 1, maxWaitMs: 0 });
+    expect(await apply(late.orderId)).toEqual([]);
+    await refuse(late.shipmentId, `shipping:${late.shipmentId}`);
+    const pulled = (await store.shipments.get(late.shipmentId))!;
+    expect(pulled.outbox.filter((m) => m.refused)).toEqual([]);
+    expect(pulled.outbox.find((m) => m.id.startsWith('cancellation-outcome:'))!.variables).toMatchObject({ input: { result: 'APPLIED', detail: 'pulled at picking, where its hand-off on was refused' } });
+    expect(pulled.outbox.filter((m) => m.id === `release:${late.shipmentId}`)).toHaveLength(1);
+  });
+
+  it('is not undone by a second relay recording the same refusal late: nothing is raised again, and a repeat of the cancellation pulls nothing more', async () => {
+    await clear();
+    const twice = shipment('LHR1', 'EXPRESS', 1);
+    await enqueue(twice);
+    await releaseDue(store, 'w1', { batchSize: 1, maxWaitMs: 0 });
+    const handOff = `shipping:${twice.shipmentId}`;
+    // Two relays read it while the hand-off was on its way, and both were refused.
+    const [readByA, readByB] = [(await store.shipments.get(twice.shipmentId))!, (await store.shipments.get(twice.shipmentId))!];
+    const refusedBy = (read: typeof readByA) => store.shipments.recordDeliveries(twice.shipmentId, new Map([[handOff, 'shipping: shipment input is not valid']]), new Set([handOff]), read);
+    await refusedBy(readByA);
+    expect(await apply(twice.orderId)).toHaveLength(1);
+    const pulled = (await store.shipments.get(twice.shipmentId))!;
+    await refusedBy(readByB);
+    const after = (await store.shipments.get(twice.shipmentId))!;
+    expect(after.outbox).toEqual(pulled.outbox);
+    expect(await apply(twice.orderId)).toEqual([]);
+    expect((await store.shipments.get(twice.shipmentId))!.outbox.filter((m) => m.id === `release:${twice.shipmentId}`)).toHaveLength(1);
+  });
 });
 
 describe('picking recovery', () => {
