@@ -230,10 +230,13 @@ export async function pullParkedForwardSteps(store: OrderStore, order: OrderDoc)
 export async function pullRefusedHandOffs(store: OrderStore, order: OrderDoc): Promise<void> {
   if (!order.cancellation) return;
   const orderId = order._id.toHexString();
-  for (const queue of [store.coordination, store.chargeResults] as DurableQueue<unknown>[]) {
+  for (const queue of handingOn(store)) {
     for (const item of await queue.refusedWhere(orderId)) await queue.resolveRefused(item._id, 'CANCEL', (current) => givenUpFor(order, current));
   }
 }
+
+/** This service's queues whose elements hand work on, and may have it refused. */
+const handingOn = (store: OrderStore) => [store.coordination, store.chargeResults] as DurableQueue<unknown>[];
 
 /**
  * Where this service's refusals are recorded (its worker's relay): a hand-off refused after its
@@ -241,7 +244,7 @@ export async function pullRefusedHandOffs(store: OrderStore, order: OrderDoc): P
  * looks for refusals after the cancellation is recorded, so one of the two sees the other.
  */
 export function pullRefusedWhenRecorded(store: OrderStore): void {
-  for (const queue of [store.coordination, store.chargeResults] as DurableQueue<unknown>[]) queue.whenRefused((item) => pullIfCancelled(store, queue, item));
+  for (const queue of handingOn(store)) queue.whenRefused((item) => pullIfCancelled(store, queue, item));
 }
 
 /** A refused element of a cancelled order's, just recorded: pulled now if the cancellation is already under way. */

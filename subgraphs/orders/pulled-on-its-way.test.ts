@@ -176,6 +176,20 @@ describe("a customer's cancellation of a shipment whose hand-off from orders a s
     return (await queue.get(id))!;
   }
 
+  /** The customer cancels the order, and the cancellation's step runs, as the coordinator runs it. */
+  async function cancelNow(id: string, key: string) {
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `${key}-${id}` }, store);
+    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    return cancellation;
+  }
+
+  /** An order still being charged: a cancellation stops it as a whole. */
+  async function chargingOrder() {
+    const _id = new ObjectId();
+    await storeTestOrder(store, { _id, status: 'CHARGING', stage: 'payments', chargeId: null });
+    return _id.toHexString();
+  }
+
   it('pulls it at orders: it never reached a stage, so its exception closes, its stock goes back and the cancellation settles', async () => {
     const { id, book, lamp } = await orderBetweenStages();
     const [bookShipment, lampShipment] = [shipmentOf(id, 'LHR1', 'BOOK-001'), shipmentOf(id, 'FRA1', 'LAMP-001')];
@@ -183,9 +197,7 @@ describe("a customer's cancellation of a shipment whose hand-off from orders a s
     const stepId = `reserve:${id}`;
     const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'reserve', orderId: id }, [sendTo('picking', bookShipment), sendTo('picking', lampShipment)], 1);
     expect(waiting.outbox.find((message) => message.operation.includes('raiseException'))).toBeDefined();
-    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `refused-${id}` }, store);
-    const coordinator = createCoordinator(store, noInventory);
-    await coordinator.handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    const cancellation = await cancelNow(id, 'refused');
 
     const pulled = (await store.coordination.get(stepId))!;
     expect(pulled.outbox.filter((message) => message.refused)).toEqual([]);
@@ -209,8 +221,7 @@ describe("a customer's cancellation of a shipment whose hand-off from orders a s
   it("pulls it as well when the refusal comes after the cancellation's step ran (the hand-off was still on its way)", async () => {
     pullRefusedWhenRecorded(store);
     const { id, book } = await orderBetweenStages();
-    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `late-${id}` }, store);
-    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    await cancelNow(id, 'late');
     const stepId = `reserve:${id}`;
     const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'reserve', orderId: id }, [sendTo('picking', shipmentOf(id, 'LHR1', 'BOOK-001'))], 1);
     expect(waiting.outbox.filter((message) => message.refused)).toEqual([]);
@@ -224,27 +235,21 @@ describe("a customer's cancellation of a shipment whose hand-off from orders a s
     const stepId = `reserve:${id}`;
     const other: NewMessage = { id: `release:${id}`, target: 'inventory', operation: 'mutation { releaseReservation }', variables: {} };
     const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'reserve', orderId: id }, [other], 1);
-    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `other-${id}` }, store);
-    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    await cancelNow(id, 'other');
     expect((await store.coordination.get(stepId))!.outbox).toEqual(waiting.outbox);
   });
 
   it('leaves a refused refund of an order stopped as a whole for its person: only what would have moved the order on is given up', async () => {
-    const _id = new ObjectId();
-    const id = _id.toHexString();
-    await storeTestOrder(store, { _id, status: 'CHARGING', stage: 'payments', chargeId: null });
+    const id = await chargingOrder();
     const stepId = `late-refund:${id}`;
     const refund: NewMessage = { id: `refund:${id}`, target: 'payments', operation: 'mutation RequestRefund { requestRefund }', variables: {} };
     const waiting = await doneWithRefusals(store.coordination, stepId, { kind: 'charge', orderId: id }, [refund], 1);
-    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `refund-${id}` }, store);
-    await createCoordinator(store, noInventory).handleStep(leaseOf(`cancellation:${cancellation.id}`, { kind: 'cancellation', orderId: id, cancellationId: cancellation.id }));
+    await cancelNow(id, 'refund');
     expect((await store.coordination.get(stepId))!.outbox).toEqual(waiting.outbox);
   });
 
   it('gives up every refused hand-off of an order stopped as a whole (a charge request), and closes its exception', async () => {
-    const _id = new ObjectId();
-    const id = _id.toHexString();
-    await storeTestOrder(store, { _id, status: 'CHARGING', stage: 'payments', chargeId: null });
+    const id = await chargingOrder();
     const stepId = `charge:${id}:1`;
     const charge: NewMessage = { id: `charge:${id}:1`, target: 'payments', operation: operations.requestCharge, variables: {} };
     await doneWithRefusals(store.coordination, stepId, { kind: 'charge', orderId: id }, [charge], 1);
