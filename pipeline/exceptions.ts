@@ -8,7 +8,10 @@ export interface RaisedException {
   queue: string;
   elementId: string;
   orderId?: string | null;
+  /** Why, as the failing step said it: for staff (it may name services, addresses, internal errors). */
   reason: string;
+  /** Why, in words written for the order's customer; absent when nothing was (a failure inside the pipeline). */
+  customerReason?: string | null;
   /** Tells this raise apart from the element's later ones; a re-run of the same work passes the same. */
   occurrence: string;
 }
@@ -21,6 +24,7 @@ const exceptionInput = (raised: RaisedException) => ({
   elementId: raised.elementId,
   orderId: raised.orderId ?? null,
   reason: raised.reason,
+  customerReason: raised.customerReason ?? null,
 });
 
 /** The message that hands a failed element to the exceptions service, where a person can retry or cancel it. */

@@ -1,9 +1,10 @@
+import { isStaff } from '../../kit/auth/identity.ts';
 import { identityOf } from '../../kit/auth/ownership.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { resolveException } from './actions.ts';
 import { readableText } from '../../kit/storable-text.ts';
 import type { RaiseExceptionInput, Resolvers } from './generated/resolvers-types.ts';
-import type { Actor, RaiseInput } from './store.ts';
+import type { Actor, ExceptionDoc, RaiseInput } from './store.ts';
 
 const MAX_RESOLUTION = 500;
 const MAX_NOTE = 500;
@@ -22,7 +23,15 @@ const raiseInput = (input: RaiseExceptionInput): RaiseInput => ({
   elementId: input.elementId,
   orderId: input.orderId ?? null,
   reason: input.reason,
+  customerReason: input.customerReason ?? null,
 });
+
+/**
+ * A failure's own text can name services, addresses and internal errors: staff read it, and a
+ * customer reads what was written for them, or only where the order is held up.
+ */
+const reasonFor = (doc: ExceptionDoc, context: unknown): string =>
+  isStaff(identityOf(context)) ? doc.reason : (doc.customerReason ?? `Held up in ${doc.service}; our staff have been told and will act on it.`);
 
 export const resolvers: Resolvers = {
   Query: {
@@ -37,6 +46,7 @@ export const resolvers: Resolvers = {
   },
   PipelineException: {
     id: (doc) => doc._id,
+    reason: (doc, _, context) => reasonFor(doc, context),
     occurrences: (doc) => doc.occurrences.length,
     raisedAt: (doc) => doc.raisedAt.toISOString(),
     resolvedAt: (doc) => doc.resolvedAt?.toISOString() ?? null,

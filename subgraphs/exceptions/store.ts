@@ -16,7 +16,10 @@ export interface ExceptionDoc {
   queue: string;
   elementId: string;
   orderId: string | null;
+  /** As the failing step said it: for staff only. */
   reason: string;
+  /** Written for the order's customer (a declined card, missing stock); absent for failures inside the pipeline. */
+  customerReason?: string | null;
   /** Ids of the raises seen, so a re-delivered raise is not a new occurrence. */
   occurrences: string[];
   raisedAt: Date;

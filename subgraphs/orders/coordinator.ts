@@ -69,7 +69,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     if (result.outcome === 'DECLINED') {
       const reason = `card declined: ${result.declineReason ?? 'no reason given'}`;
       const declined = { detail: reason, key: lease.id };
-      const raised: RaisedException = { service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, occurrence: lease.id };
+      const raised: RaisedException = { service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, customerReason: reason, occurrence: lease.id };
       if (order.status === 'CHARGING') {
         order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions', openException: raised, transition: { ...declined, carried: true } })) ?? (await load(orderId));
       }
@@ -99,7 +99,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     });
     if (reserveStock.status === 'INSUFFICIENT') {
       const missing = { detail: `not enough stock for ${reserveStock.missing.join(', ')}`, key: elementId };
-      const raised: RaisedException = { service: 'orders', queue, elementId, orderId, reason: missing.detail, occurrence: elementId };
+      const raised: RaisedException = { service: 'orders', queue, elementId, orderId, reason: missing.detail, customerReason: missing.detail, occurrence: elementId };
       // Written either way (moved there, or a retry finding it still there), on the order as it is
       // now, not as read before inventory answered: a cancellation that came meanwhile is seen, and
       // one that comes later is later than this.

@@ -82,6 +82,12 @@ export type PipelineException = {
   order?: Maybe<Order>;
   queue: Scalars['String']['output'];
   raisedAt: Scalars['String']['output'];
+  /**
+   * Why the element stopped. Staff (support, warehouse, services) read it as the failing step said
+   * it, which may name services and internal errors. A customer reads it only where it was written
+   * for them (a declined card, missing stock); for any other failure, that the order is held up
+   * there and staff have been told.
+   */
   reason: Scalars['String']['output'];
   /** Why it was closed without a person acting on it (its order was cancelled meanwhile); null otherwise. */
   resolution?: Maybe<Scalars['String']['output']>;
@@ -128,6 +134,8 @@ export type QueryPipelineExceptionArgs = {
 };
 
 export type RaiseExceptionInput = {
+  /** The reason in words for the order's customer, where there are any; without it a customer reads that staff have been told. */
+  customerReason?: InputMaybe<Scalars['String']['input']>;
   elementId: Scalars['ID']['input'];
   id: Scalars['ID']['input'];
   occurrence: Scalars['ID']['input'];

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { buildExceptionsService } from './server.ts';
+
+// Who reads an exception's reason as the failing step gave it, against the real database and the
+// service's own GraphQL interface: a failure's text can name services, addresses and internal
+// errors, which are for staff, while a declined card is the customer's to read.
+
+const dbs = new TestDatabases();
+let app: RunningApp;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const service = await buildExceptionsService({ db: await dbs.create('exceptions_reason'), logger: silentLogger, tokens: testTokens });
+  close = service.close;
+  app = await serve(service.handler);
+});
+afterAll(async () => {
+  await app.close();
+  await close();
+  await dbs.cleanup();
+});
+
+const orderId = '64b0000000000000000000ab';
+const internal = 'The inventory service is unavailable; nothing was changed, try again. (connect ECONNREFUSED 127.0.0.1:4104)';
+
+async function raise(queue: string, reason: string, customerReason?: string) {
+  const input = { id: `orders:${queue}:${orderId}`, occurrence: queue, service: 'orders', queue, elementId: orderId, orderId, reason, ...(customerReason ? { customerReason } : {}) };
+  const res = await gql(app.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`, { input });
+  expect(res.errors).toBeUndefined();
+}
+
+/** The order's exceptions' reasons, as the gateway asks for them on behalf of `scopes`. */
+async function reasonsAs(scopes: string[]): Promise<string[]> {
+  const token = await testTokens.sign({ subject: `${scopes[0]}-1`, scopes, customerId: 'c-1' });
+  const res = await gql(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { exceptions { queue reason } } } }`, { r: [{ __typename: 'Order', id: orderId }] }, { token });
+  expect(res.errors).toBeUndefined();
+  return (res.data!._entities[0].exceptions as { queue: string; reason: string }[]).sort((a, b) => a.queue.localeCompare(b.queue)).map((e) => e.reason);
+}
+
+describe("an exception's reason", () => {
+  it('is the failing step’s own text for staff; a customer reads what was written for them, or that the order is held up', async () => {
+    await raise('charge-results', 'card declined: card_declined', 'card declined: card_declined');
+    await raise('coordination', internal);
+    for (const scopes of [['support'], ['warehouse'], ['service']]) expect(await reasonsAs(scopes)).toEqual(['card declined: card_declined', internal]);
+    expect(await reasonsAs(['customer'])).toEqual(['card declined: card_declined', 'Held up in orders; our staff have been told and will act on it.']);
+  });
+});
