@@ -110,9 +110,12 @@ export function cutTo(text: string, max: number): string {
  * around a pasted number or name) is kept in right-to-left text and dropped elsewhere
  * (withoutDirectionFormatting).
  */
+/** Whether the text shows nothing: empty, or only spaces and invisible characters (a zero-width space). */
+export const showsNothing = (text: string): boolean => !text.replace(unseen, '');
+
 export function readableText(value: string, field: string, max: number): string {
   const text = withoutDirectionFormatting(value, field);
-  if (!text.replace(unseen, '')) throw badInput(`${field} must not be empty`, field);
+  if (showsNothing(text)) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
   const withoutFlags = text.replace(SUBDIVISION_FLAGS, '');

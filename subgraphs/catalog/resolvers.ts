@@ -5,6 +5,7 @@ import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { checkedLine, readableText } from '../../kit/storable-text.ts';
 import { asCode } from '../../pipeline/bin-location.ts';
+import { showsNothing } from '../../kit/storable-text.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ProductDoc } from './store.ts';
 
@@ -23,7 +24,7 @@ function parsePrice(input: { amount: number; currency: string }): ProductDoc['pr
  */
 function skuToFind(value: string, field: string): string {
   const sku = asCode(value);
-  if (sku === '') throw badInput(`${field} must not be empty`, field);
+  if (showsNothing(sku)) throw badInput(`${field} must not be empty`, field);
   return sku;
 }
 
