@@ -2,7 +2,8 @@
 // Starts the system once (`npm start` on its own ports and a throw-away database), then Hive
 // Gateway's CLI on the same supergraph, and checks both give the same answers. Then, for each
 // workload and connection count, rounds of BENCH_ROUND_MS each, alternating which gateway goes
-// first, and prints requests/s, p50 and p99 per gateway plus our ratio, and each gateway's RSS.
+// first, and prints requests/s, p50 and p99 per gateway plus our ratio, and each gateway's RSS;
+// for the mix, also each of its operations' p50 and p99 on both gateways.
 // A last run measures our gateway with authentication off (issue: what authentication costs).
 // Before it is measured, each gateway serves BENCH_WARMUP_REQUESTS requests (the two racing,
 // reads of the mix; the auth-off one, composed queries): V8 takes thousands of requests to
@@ -123,6 +124,7 @@ async function main() {
     process.stdout.write(`gateway race: ${rounds} rounds of ${roundMs / 1000} s per gateway, alternating; RSS read after each round\n`);
     process.stdout.write('| workload | connections | gateway | requests/s | p50 ms | p99 ms | errors | max RSS MiB |\n|---|---|---|---|---|---|---|---|\n');
     const summary: string[] = [];
+    const breakdown: string[] = [];
     for (const workload of workloadNames) {
       const next = workloads[workload];
       if (!next) throw new Error(`BENCH_WORKLOADS: no workload "${workload}" (use composed, mix)`);
@@ -131,11 +133,19 @@ async function main() {
         for (const [name, result] of results) {
           process.stdout.write(`| ${workload} | ${connections} | ${name} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.errors} | ${result.rssMiB.toFixed(0)} |\n`);
         }
+        // Which of a workload's operations a gateway is faster or slower at (the mix has five).
+        if (results.get('ours')!.operations.size > 1) {
+          for (const [op, mine] of results.get('ours')!.operations) {
+            const theirs = results.get('Hive Gateway')!.operations.get(op);
+            breakdown.push(`| ${workload} | ${connections} | ${op} | ${mine.count} / ${theirs?.count ?? 0} | ${mine.p50.toFixed(0)} / ${theirs?.p50.toFixed(0) ?? '-'} | ${mine.p99.toFixed(0)} / ${theirs?.p99.toFixed(0) ?? '-'} |`);
+          }
+        }
         const [a, b] = [results.get('ours')!, results.get('Hive Gateway')!];
         summary.push(`${workload} at ${connections}: ours/Hive throughput ${(a.rps / b.rps).toFixed(2)}×, p99 ${a.p99.toFixed(0)} vs ${b.p99.toFixed(0)} ms, RSS ${a.rssMiB.toFixed(0)} vs ${b.rssMiB.toFixed(0)} MiB`);
       }
     }
     process.stdout.write(`\n${summary.join('\n')}\n`);
+    if (breakdown.length) process.stdout.write(`\nper operation, ours / Hive Gateway\n| workload | connections | operation | answered | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n${breakdown.join('\n')}\n`);
 
     if (withAuthOff) {
       const off = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(projectRoot, 'bench/gateway-auth-off.ts')], {
@@ -273,11 +283,13 @@ interface Result {
   p99: number;
   errors: number;
   rssMiB: number;
+  /** Per operation of the workload: how many were answered, p50 and p99 ms. */
+  operations: Map<string, { count: number; p50: number; p99: number }>;
 }
 
 /** Alternating rounds; each contender's figures are over all its rounds. */
 async function race(contenders: Contender[], next: () => Request, connections: number): Promise<Map<string, Result>> {
-  const samples = new Map(contenders.map((c) => [c.name, { latencies: [] as number[], seconds: 0, errors: 0, rss: 0 }]));
+  const samples = new Map(contenders.map((c) => [c.name, { latencies: [] as number[], seconds: 0, errors: 0, rss: 0, byOperation: new Map<string, number[]>() }]));
   for (const contender of contenders) await load(contender, next, connections, 2_000); // warm-up
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 ? [...contenders].reverse() : contenders;
@@ -287,14 +299,18 @@ async function race(contenders: Contender[], next: () => Request, connections: n
       sample.latencies.push(...result.latencies);
       sample.seconds += result.seconds;
       sample.errors += result.errors;
+      for (const [name, latencies] of result.byOperation) sample.byOperation.set(name, [...(sample.byOperation.get(name) ?? []), ...latencies]);
       sample.rss = Math.max(sample.rss, rssMiB(contender.pid()));
     }
   }
   const results = new Map<string, Result>();
   for (const [name, sample] of samples) {
     sample.latencies.sort((a, b) => a - b);
-    const at = (q: number) => sample.latencies[Math.min(sample.latencies.length - 1, Math.floor(q * sample.latencies.length))] ?? 0;
-    results.set(name, { rps: sample.latencies.length / sample.seconds, p50: at(0.5), p99: at(0.99), errors: sample.errors, rssMiB: sample.rss });
+    const operations = new Map([...sample.byOperation].sort().map(([op, latencies]) => {
+      latencies.sort((a, b) => a - b);
+      return [op, { count: latencies.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) }] as const;
+    }));
+    results.set(name, { rps: sample.latencies.length / sample.seconds, p50: quantile(sample.latencies, 0.5), p99: quantile(sample.latencies, 0.99), errors: sample.errors, rssMiB: sample.rss, operations });
   }
   return results;
 }
@@ -309,9 +325,28 @@ async function warmUp(contender: Contender, next: () => Request, what: string) {
 }
 
 /** `connections` callers sending `next()` requests until `ms` have passed or `requests` were sent. */
-function load(contender: Contender, next: () => Request, connections: number, ms: number, requests = Number.POSITIVE_INFINITY) {
-  return closedLoop(connections, ms, async () => Boolean((await post(contender, next())).errors), requests);
+async function load(contender: Contender, next: () => Request, connections: number, ms: number, requests = Number.POSITIVE_INFINITY) {
+  const byOperation = new Map<string, number[]>();
+  const result = await closedLoop(
+    connections,
+    ms,
+    async () => {
+      const request = next();
+      const t0 = performance.now();
+      const failed = Boolean((await post(contender, request)).errors);
+      const name = operationName(request.query);
+      byOperation.set(name, [...(byOperation.get(name) ?? []), performance.now() - t0]);
+      return failed;
+    },
+    requests,
+  );
+  return { ...result, byOperation };
 }
+
+const operationName = (query: string) => /^(?:query|mutation) (\w+)/.exec(query)?.[1] ?? 'anonymous';
+
+/** The value at quantile `q` of ascending `values`. */
+const quantile = (values: readonly number[], q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
 
 function rssMiB(pid: number | undefined): number {
   if (!pid) return 0;
