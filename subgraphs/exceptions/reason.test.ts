@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildExceptionsService } from './server.ts';
+import type { ExceptionStore } from './store.ts';
 
 // Who reads an exception's reason as the failing step gave it, against the real database and the
 // service's own GraphQL interface: a failure's text can name services, addresses and internal
@@ -9,10 +10,12 @@ import { buildExceptionsService } from './server.ts';
 const dbs = new TestDatabases();
 let app: RunningApp;
 let close: () => Promise<void>;
+let store: ExceptionStore;
 
 beforeAll(async () => {
   const service = await buildExceptionsService({ db: await dbs.create('exceptions_reason'), logger: silentLogger, tokens: testTokens });
   close = service.close;
+  store = service.store;
   app = await serve(service.handler);
 });
 afterAll(async () => {
@@ -31,9 +34,9 @@ async function raise(queue: string, reason: string, customerReason?: string) {
 }
 
 /** The order's exceptions' reasons, as the gateway asks for them on behalf of `scopes`. */
-async function reasonsAs(scopes: string[]): Promise<string[]> {
+async function reasonsAs(scopes: string[], order = orderId): Promise<string[]> {
   const token = await testTokens.sign({ subject: `${scopes[0]}-1`, scopes, customerId: 'c-1' });
-  const res = await gql(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { exceptions { queue reason } } } }`, { r: [{ __typename: 'Order', id: orderId }] }, { token });
+  const res = await gql(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { exceptions { queue reason } } } }`, { r: [{ __typename: 'Order', id: order }] }, { token });
   expect(res.errors).toBeUndefined();
   return (res.data!._entities[0].exceptions as { queue: string; reason: string }[]).sort((a, b) => a.queue.localeCompare(b.queue)).map((e) => e.reason);
 }
@@ -44,5 +47,24 @@ describe("an exception's reason", () => {
     await raise('coordination', internal);
     for (const scopes of [['support'], ['warehouse'], ['service']]) expect(await reasonsAs(scopes)).toEqual(['card declined: card_declined', internal]);
     expect(await reasonsAs(['customer'])).toEqual(['card declined: card_declined', 'Held up in orders; our staff have been told and will act on it.']);
+  });
+
+  it('raised before raises carried words for the customer: the coordinator’s decline and missing stock still read as they were, nothing else does', async () => {
+    const id = '64b0000000000000000000ac';
+    const stored = [
+      { queue: 'charge-results', service: 'orders', reason: 'card declined: insufficient_funds' },
+      { queue: 'coordination', service: 'orders', reason: 'not enough stock for LAMP-001' },
+      { queue: 'requests', service: 'payments', reason: 'card declined: but said by another service' },
+      { queue: 'shipments', service: 'orders', reason: internal },
+    ];
+    await store.exceptions.insertMany(
+      stored.map(({ queue, service, reason }) => ({ _id: `${service}:${queue}:${id}`, version: 1, status: 'OPEN' as const, service, queue, elementId: id, orderId: id, reason, occurrences: ['o'], raisedAt: new Date(), resolvedAt: null })),
+    );
+    expect(await reasonsAs(['customer'], id)).toEqual([
+      'card declined: insufficient_funds',
+      'not enough stock for LAMP-001',
+      'Held up in payments; our staff have been told and will act on it.',
+      'Held up in orders; our staff have been told and will act on it.',
+    ]);
   });
 });

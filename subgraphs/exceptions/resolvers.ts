@@ -31,7 +31,14 @@ const raiseInput = (input: RaiseExceptionInput): RaiseInput => ({
  * customer reads what was written for them, or only where the order is held up.
  */
 const reasonFor = (doc: ExceptionDoc, context: unknown): string =>
-  isStaff(identityOf(context)) ? doc.reason : (doc.customerReason ?? `Held up in ${doc.service}; our staff have been told and will act on it.`);
+  isStaff(identityOf(context)) ? doc.reason : (doc.customerReason ?? writtenForCustomerBefore(doc) ?? `Held up in ${doc.service}; our staff have been told and will act on it.`);
+
+/**
+ * Raised before raises carried words for the customer (the field absent, not null): the orders
+ * coordinator's own reasons for a declined card and for missing stock were written for them.
+ */
+const writtenForCustomerBefore = (doc: ExceptionDoc): string | null =>
+  doc.customerReason === undefined && doc.service === 'orders' && /^(card declined: |not enough stock for )/.test(doc.reason) ? doc.reason : null;
 
 export const resolvers: Resolvers = {
   Query: {
