@@ -59,6 +59,7 @@ const operations: { name: string; query: () => string; variables?: () => Record<
   { name: "Grace's order's picklists", query: () => `{ order(id: "${graceOrder}") { picklists { id reason } } }`, expect: [U, H, o, o, o] },
   { name: "the shipments on Grace's order's picklists (other customers' too)", query: () => `{ order(id: "${graceOrder}") { picklists { shipmentIds } } }`, expect: [U, F, F, o, o] },
   { name: "the money on Grace's order: its total, prices, card, charge and refunds", query: () => `{ order(id: "${graceOrder}") { total { amount } lines { unitPrice { amount } lineTotal { amount } } paymentMethod { last4 } charge { id } refunds { id } } }`, expect: [U, H, o, o, F] },
+  { name: "why a refund of Grace's order failed (staff's: the failing step's own text)", query: () => `{ order(id: "${graceOrder}") { refunds { lastError } } }`, expect: [U, F, F, o, F] },
   { name: "what the warehouse ships of Grace's order: its lines and address", query: () => `{ order(id: "${graceOrder}") { lines { quantity product { sku } } shippingAddress { city } shipmentProgress { status } } }`, expect: [U, H, o, o, o] },
   { name: "Grace's order's customer", query: () => `{ order(id: "${graceOrder}") { customer { name } } }`, expect: [U, H, o, o, F] },
   { name: 'place an order for Ada', query: () => placeOrder, variables: () => ({ input: { customerId: ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku: 'MUG-001', quantity: 1 }] } }), expect: [U, o, F, F, F] },

@@ -1,5 +1,4 @@
 import type { NewMessage, QueueItem } from '../../kit/queue.ts';
-import { cutTo } from '../../kit/storable-text.ts';
 import { track, transition, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
 import type { RefundPayload } from './store.ts';
 
@@ -25,19 +24,19 @@ export function refundTransition(refund: RefundPayload, from: TransitionState | 
   });
 }
 
-/** Longest reason a failed refund's transition carries (a processor's error can be long). */
-const MAX_REASON = 200;
-
 /**
- * What a refund parked as FAILED tells tracking: it was requested, and it failed, with why. Each
- * time it is parked (a person may retry it, and it may fail again) is a transition of its own.
+ * What a refund parked as FAILED tells tracking: it was requested, and it failed. Each time it is
+ * parked (a person may retry it, and it may fail again) is a transition of its own. Not why: that
+ * is the failing step's own text (a processor's error, a database's address), which the order's
+ * customer and the warehouse read in the history; staff find it on the exception and in
+ * `Refund.lastError`.
  */
-export function parkedRefundMessages(item: QueueItem<unknown>, reason: string): NewMessage[] {
+export function parkedRefundMessages(item: QueueItem<unknown>): NewMessage[] {
   const refund = item.payload as RefundPayload;
   return [
     track(
       refundTransition(refund, null, 'REFUND_REQUESTED', { at: item.enqueuedAt }),
-      refundTransition(refund, 'REFUND_REQUESTED', 'REFUND_FAILED', { detail: cutTo(reason, MAX_REASON), key: String(item.updatedAt.getTime()) }),
+      refundTransition(refund, 'REFUND_REQUESTED', 'REFUND_FAILED', { detail: `refund of charge ${refund.chargeId} failed; it waits for a person`, key: String(item.updatedAt.getTime()) }),
     ),
   ];
 }

@@ -190,7 +190,7 @@ export type Refund = {
   /** The charge it pays back. */
   chargeId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
-  /** Why the last failed attempt failed; kept once a later attempt succeeds, to say why it took `attempts` tries. Null if none failed. */
+  /** Why the last failed attempt failed; kept once a later attempt succeeds, to say why it took `attempts` tries. Null if none failed. For staff: it is the failing step's own text, which can name internal services. */
   lastError?: Maybe<Scalars['String']['output']>;
   reason: Scalars['String']['output'];
   /** Set once REFUNDED. */
