@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { asOneLine, checkedEmail, checkedLine, cutTo, readableText, refuseHiddenInLine } from './storable-text.ts';
+import { asOneLine, checkedEmail, checkedLine, clientKey, cutTo, notBlank, readableText, refuseHiddenInLine } from './storable-text.ts';
 
 // What a line people read (a name, an address line, an email) may hold, and what a longer text
 // (a reason) may: the characters that would print differently than what was checked are refused.
+
+/** The message of what `check` throws. */
+const messageOf = (check: () => unknown) => {
+  try {
+    check();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'accepted';
+};
 
 const refused = (check: () => unknown) => {
   try {
@@ -91,6 +101,8 @@ describe('a text people read (a reason)', () => {
     expect(readableText('  Changed my mind.\nSorry!\t ', 'reason', 500)).toBe('Changed my mind.\nSorry!');
     expect(refused(() => readableText('changed \u202Emind', 'reason', 500))).toBe('BAD_USER_INPUT');
     expect(refused(() => readableText('bell\u0007', 'reason', 500))).toBe('BAD_USER_INPUT');
+    // An override alone shows nothing; the refusal names it rather than calling the text empty.
+    expect(messageOf(() => readableText('\u202E', 'note', 500))).toBe('note must not contain control characters or direction overrides');
   });
 
   it('refuses text that reads as empty, and tag characters that carry hidden text; a subdivision flag is kept', () => {
@@ -150,5 +162,16 @@ describe('a text people read (a reason)', () => {
     for (const text of ['Cafe\u0301 ne\u0301', 'Vie\u0323\u0302t', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645', '\u2764\uFE0F thanks', '\u{1F469}\u200D\u2764\uFE0F\u200D\u{1F48B}\u200D\u{1F468}', '\u{1F3F3}\uFE0F\u200D\u{1F308}', '1\uFE0F\u20E3', '\u845B\u{E0100}\u57CE']) {
       expect(readableText(text, 'note', 500)).toBe(text);
     }
+  });
+});
+
+describe('a key or an id a client names', () => {
+  it('refuses one that shows nothing: a zero-width space is no key and names no element', () => {
+    for (const blank of ['', '  ', '\u200B', '\u200B\u2060']) {
+      expect(refused(() => clientKey(blank, 'idempotencyKey')), JSON.stringify(blank)).toBe('BAD_USER_INPUT');
+      expect(messageOf(() => notBlank(blank, 'elementId')), JSON.stringify(blank)).toBe('elementId must not be empty');
+    }
+    expect(clientKey('cancel-4711', 'idempotencyKey')).toBe('cancel-4711');
+    expect(notBlank('r-1', 'elementId')).toBe('r-1');
   });
 });

@@ -113,11 +113,18 @@ export function cutTo(text: string, max: number): string {
 /** Whether the text shows nothing: empty, or only spaces and invisible characters (a zero-width space). */
 export const showsNothing = (text: string): boolean => !text.replace(unseen, '');
 
+/** `value`, unless it shows nothing (an id or a filter that could name nothing): then BAD_USER_INPUT. */
+export function notBlank(value: string, field: string): string {
+  if (showsNothing(value)) throw badInput(`${field} must not be empty`, field);
+  return value;
+}
+
 export function readableText(value: string, field: string, max: number): string {
   const text = withoutDirectionFormatting(value, field);
+  // Named before emptiness: an override alone shows nothing, and "empty" would not say what to remove.
+  if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
   if (showsNothing(text)) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
-  if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
   const withoutFlags = text.replace(SUBDIVISION_FLAGS, '');
   if (TAGS.test(withoutFlags) || hiddenRun.test(withoutFlags)) throw badInput(`${field} must not carry hidden text (tag characters, or runs of invisible characters)`, field);
   return text;
@@ -213,7 +220,7 @@ export function checkedLine(value: string, field: string, max: number): string {
  * in lists and cursors, so it is 1 to `max` characters, not blank, without control characters.
  */
 export function clientKey(value: string, field: string, max = 100): string {
-  if (!value.trim() || longerThan(value, max) || /\p{Cc}/u.test(value)) {
+  if (showsNothing(value) || longerThan(value, max) || /\p{Cc}/u.test(value)) {
     throw badInput(`${field} must be 1 to ${max} characters, not blank, without control characters`, field);
   }
   return value;

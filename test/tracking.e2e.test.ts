@@ -88,6 +88,12 @@ describe('tracking', () => {
     expect((await gql(system.gatewayUrl, `{ transitions(elementId: "r-long") { to } }`)).data!.transitions).toEqual([]);
   });
 
+  it('refuses a blank element id (a zero-width space names no element) rather than answering with nothing', async () => {
+    for (const blank of ['', '\u200B']) {
+      expect(codes(await gql(system.gatewayUrl, `query($id: ID!) { transitions(elementId: $id) { to } }`, { id: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+
   it('tells how long orders waited in each state', async () => {
     const res = await gql(system.gatewayUrl, `{ stageWaits(minutes: 60) { state count p50Ms p90Ms p99Ms maxMs } }`);
     const byState = new Map((res.data!.stageWaits as { state: string; count: number; p50Ms: number; p90Ms: number; maxMs: number }[]).map((w) => [w.state, w]));

@@ -3,9 +3,8 @@ import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts'
 import { parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { pageRequest } from '../../kit/paging.ts';
-import { checkedLine, readableText } from '../../kit/storable-text.ts';
+import { checkedLine, notBlank, readableText } from '../../kit/storable-text.ts';
 import { asCode } from '../../pipeline/bin-location.ts';
-import { showsNothing } from '../../kit/storable-text.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ProductDoc } from './store.ts';
 
@@ -23,9 +22,7 @@ function parsePrice(input: { amount: number; currency: string }): ProductDoc['pr
  * added today may belong to a product added before the pattern did.
  */
 function skuToFind(value: string, field: string): string {
-  const sku = asCode(value);
-  if (showsNothing(sku)) throw badInput(`${field} must not be empty`, field);
-  return sku;
+  return notBlank(asCode(value), field);
 }
 
 export const resolvers: Resolvers = {

@@ -51,4 +51,11 @@ describe('the exceptions list', () => {
       expect(codes(await gql(app.url, `query($after: String) { exceptions(after: $after) { edges { cursor } } }`, { after }))).toEqual(['BAD_USER_INPUT']);
     }
   });
+
+  it('refuses a blank service filter (leave it out for any service) and a blank id, rather than answering for every exception or none', async () => {
+    for (const blank of ['', '\u200B']) {
+      expect(codes(await gql(app.url, `query($s: String) { exceptions(service: $s) { edges { node { id } } } }`, { s: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(app.url, `query($id: ID!) { pipelineException(id: $id) { id } }`, { id: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
+    }
+  });
 });

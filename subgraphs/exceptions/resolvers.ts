@@ -2,7 +2,7 @@ import { isStaff } from '../../kit/auth/identity.ts';
 import { identityOf } from '../../kit/auth/ownership.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { resolveException } from './actions.ts';
-import { readableText } from '../../kit/storable-text.ts';
+import { notBlank, readableText } from '../../kit/storable-text.ts';
 import type { RaiseExceptionInput, Resolvers } from './generated/resolvers-types.ts';
 import type { Actor, ExceptionDoc, RaiseInput } from './store.ts';
 
@@ -42,8 +42,9 @@ const writtenForCustomerBefore = (doc: ExceptionDoc): string | null =>
 
 export const resolvers: Resolvers = {
   Query: {
-    exceptions: (_, { status, service, first, after }, { store }) => store.list({ status, service }, pageRequest('exceptions', { first, after }, 50)),
-    pipelineException: (_, { id }, { store }) => store.get(id),
+    // A blank service is not "any" (leave the argument out for that), and no exception has a blank id.
+    exceptions: (_, { status, service, first, after }, { store }) => store.list({ status, service: service == null ? service : notBlank(service, 'service') }, pageRequest('exceptions', { first, after }, 50)),
+    pipelineException: (_, { id }, { store }) => store.get(notBlank(id, 'id')),
   },
   Mutation: {
     raiseException: (_, { input }, { store }) => store.raise(raiseInput(input)),

@@ -1,4 +1,5 @@
 import { badInput } from '../../kit/errors.ts';
+import { notBlank } from '../../kit/storable-text.ts';
 import { parseId } from '../../kit/ids.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import { transitionStates } from '../../pipeline/tracking.ts';
@@ -28,7 +29,7 @@ export const resolvers: Resolvers = {
       if (!Number.isInteger(window) || window < 1 || window > 7 * 24 * 60) throw badInput('minutes must be between 1 and 10080', 'minutes');
       return stageWaits(await store.since(new Date(Date.now() - window * 60_000)));
     },
-    transitions: (_, { elementId }, { store }) => store.forElement(elementId),
+    transitions: (_, { elementId }, { store }) => store.forElement(notBlank(elementId, 'elementId')),
   },
   Subscription: {
     orderTransitions: {
