@@ -100,6 +100,15 @@ export function cutTo(text: string, max: number): string {
   return longerThan(text, max) ? [...text].slice(0, max).join('') : text;
 }
 
+/** Whether the text shows nothing: empty, or only spaces and invisible characters (a zero-width space). */
+export const showsNothing = (text: string): boolean => !text.replace(unseen, '');
+
+/** `value`, unless it shows nothing (an id or a filter that could name nothing): then BAD_USER_INPUT. */
+export function notBlank(value: string, field: string): string {
+  if (showsNothing(value)) throw badInput(`${field} must not be empty`, field);
+  return value;
+}
+
 /**
  * Words a person wrote that other people will read (a cancellation's or a return's reason, a
  * note): trimmed, not empty (nor only characters that show nothing, which read as empty), at
@@ -110,15 +119,6 @@ export function cutTo(text: string, max: number): string {
  * around a pasted number or name) is kept in right-to-left text and dropped elsewhere
  * (withoutDirectionFormatting).
  */
-/** Whether the text shows nothing: empty, or only spaces and invisible characters (a zero-width space). */
-export const showsNothing = (text: string): boolean => !text.replace(unseen, '');
-
-/** `value`, unless it shows nothing (an id or a filter that could name nothing): then BAD_USER_INPUT. */
-export function notBlank(value: string, field: string): string {
-  if (showsNothing(value)) throw badInput(`${field} must not be empty`, field);
-  return value;
-}
-
 export function readableText(value: string, field: string, max: number): string {
   const text = withoutDirectionFormatting(value, field);
   // Named before emptiness: an override alone shows nothing, and "empty" would not say what to remove.
