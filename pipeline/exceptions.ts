@@ -24,7 +24,9 @@ const exceptionInput = (raised: RaisedException) => ({
   elementId: raised.elementId,
   orderId: raised.orderId ?? null,
   reason: raised.reason,
-  customerReason: raised.customerReason ?? null,
+  // Sent only when there are words for the customer: an exceptions service from before it took them
+  // refuses an input field it does not know, and would refuse every raise.
+  ...(raised.customerReason ? { customerReason: raised.customerReason } : {}),
 });
 
 /** The message that hands a failed element to the exceptions service, where a person can retry or cancel it. */
