@@ -1,41 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, serve, silentLogger, testTokens, TestDatabases, userToken, type RunningApp } from '../../test/harness.ts';
-import { buildExceptionsService } from './server.ts';
-import type { ExceptionStore } from './store.ts';
+import { describe, expect, it } from 'vitest';
+import { codes, gql, testTokens, userToken } from '../../test/harness.ts';
+import { exceptionsServiceForTests } from './test-service.ts';
 
 // An exception its owner closes because nobody need act on it any more (the order it held was
 // cancelled while it waited for a person), against the real database and the service's own
 // GraphQL interface. The close travels apart from the raise, so it may come first.
 
-const dbs = new TestDatabases();
-let app: RunningApp;
-let store: ExceptionStore;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  const service = await buildExceptionsService({ db: await dbs.create('exceptions_close'), logger: silentLogger, tokens: testTokens });
-  close = service.close;
-  store = service.store;
-  app = await serve(service.handler);
-});
-afterAll(async () => {
-  await app.close();
-  await close();
-  await dbs.cleanup();
-});
+const exceptions = exceptionsServiceForTests('exceptions_close');
 
 const FIELDS = 'id status occurrences resolution resolvedAt';
 const agent = { subject: 'agent-7', note: null };
 const inputFor = (name: string) => ({ id: `orders:charge-results:${name}`, occurrence: name, service: 'orders', queue: 'charge-results', elementId: name, orderId: '64b0000000000000000000aa', reason: 'card declined: card_declined' });
 
 async function raise(name: string) {
-  const res = await gql(app.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { ${FIELDS} } }`, { input: inputFor(name) });
+  const res = await gql(exceptions.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { ${FIELDS} } }`, { input: inputFor(name) });
   expect(res.errors).toBeUndefined();
   return res.data!.raiseException;
 }
 
 async function closeException(name: string) {
-  const res = await gql(app.url, `mutation($input: RaiseExceptionInput!) { closeException(input: $input, resolution: "the order was cancelled") { ${FIELDS} } }`, { input: inputFor(name) });
+  const res = await gql(exceptions.url, `mutation($input: RaiseExceptionInput!) { closeException(input: $input, resolution: "the order was cancelled") { ${FIELDS} } }`, { input: inputFor(name) });
   expect(res.errors).toBeUndefined();
   return res.data!.closeException;
 }
@@ -52,72 +36,72 @@ describe('closing an exception nobody need act on', () => {
   it('that comes before its raise: recorded closed, and the raise that follows does not open it', async () => {
     expect(await closeException('early-1')).toMatchObject({ status: 'CANCELLED', occurrences: 1 });
     expect(await raise('early-1')).toMatchObject({ status: 'CANCELLED', occurrences: 1, resolution: 'the order was cancelled' });
-    const open = await gql(app.url, `{ exceptions(status: OPEN, first: 100) { edges { node { id } } } }`);
+    const open = await gql(exceptions.url, `{ exceptions(status: OPEN, first: 100) { edges { node { id } } } }`);
     expect(open.data!.exceptions.edges.map((edge: { node: { id: string } }) => edge.node.id)).not.toContain('orders:charge-results:early-1');
   });
 
   it('while a person’s retry is claimed: a refused retry closes it instead of opening it again', async () => {
     await raise('claimed-1');
-    const claim = await store.claim('orders:charge-results:claimed-1', 'RETRY', agent);
+    const claim = await exceptions.store.claim('orders:charge-results:claimed-1', 'RETRY', agent);
     expect(claim.outcome).toBe('claimed');
     expect(await closeException('claimed-1')).toMatchObject({ status: 'RETRIED', resolution: null });
     // The orders service refuses the retry (the order is cancelled): the claim is released.
-    const released = await store.release('orders:charge-results:claimed-1', claim.outcome === 'claimed' ? claim.pending.token : '');
+    const released = await exceptions.store.release('orders:charge-results:claimed-1', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(released).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null });
 
     // Without a close, a refused retry opens it again, as before.
     await raise('claimed-2');
-    const other = await store.claim('orders:charge-results:claimed-2', 'RETRY', agent);
-    const reopened = await store.release('orders:charge-results:claimed-2', other.outcome === 'claimed' ? other.pending.token : '');
+    const other = await exceptions.store.claim('orders:charge-results:claimed-2', 'RETRY', agent);
+    const reopened = await exceptions.store.release('orders:charge-results:claimed-2', other.outcome === 'claimed' ? other.pending.token : '');
     expect(reopened).toMatchObject({ status: 'OPEN', resolvedAt: null });
   });
 
   it('while a person’s cancel is claimed and its owner cannot be reached: closes instead of opening again', async () => {
     await raise('claimed-3');
-    const claim = await store.claim('orders:charge-results:claimed-3', 'CANCEL', agent);
+    const claim = await exceptions.store.claim('orders:charge-results:claimed-3', 'CANCEL', agent);
     expect(await closeException('claimed-3')).toMatchObject({ status: 'CANCELLED', resolution: null });
     // The owner timed out (DEPENDENCY_UNAVAILABLE for the person): the claim is released.
-    const released = await store.release('orders:charge-results:claimed-3', claim.outcome === 'claimed' ? claim.pending.token : '');
+    const released = await exceptions.store.release('orders:charge-results:claimed-3', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(released).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null, closeOnRelease: null });
   });
 
   it('is for services only: a caller without a token, a client token sent straight to the subgraph, and support or a customer are refused, and nothing is written', async () => {
     const mutation = `mutation($input: RaiseExceptionInput!) { closeException(input: $input, resolution: "the order was cancelled") { id } }`;
     const input = inputFor('refused-1');
-    const anonymous = await gql(app.url, mutation, { input }, { token: null });
+    const anonymous = await gql(exceptions.url, mutation, { input }, { token: null });
     expect(anonymous.status).toBe(401);
-    expect(codes(await gql(app.url, mutation, { input }, { token: await userToken({ role: 'support' }) }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(exceptions.url, mutation, { input }, { token: await userToken({ role: 'support' }) }))).toEqual(['UNAUTHENTICATED']);
     for (const identity of [{ subject: 'support-1', scopes: ['support'] }, { subject: 'customer-1', scopes: ['customer'], customerId: input.orderId }]) {
-      expect(codes(await gql(app.url, mutation, { input }, { token: await testTokens.sign(identity) }))).toEqual(['FORBIDDEN']);
+      expect(codes(await gql(exceptions.url, mutation, { input }, { token: await testTokens.sign(identity) }))).toEqual(['FORBIDDEN']);
     }
-    expect(await store.get(input.id)).toBeNull();
+    expect(await exceptions.store.get(input.id)).toBeNull();
   });
 
   it('leaves one a person cancelled as they left it', async () => {
     await raise('acted-1');
-    const claim = await store.claim('orders:charge-results:acted-1', 'CANCEL', agent);
-    await store.settle('orders:charge-results:acted-1', claim.outcome === 'claimed' ? claim.pending.token : '');
+    const claim = await exceptions.store.claim('orders:charge-results:acted-1', 'CANCEL', agent);
+    await exceptions.store.settle('orders:charge-results:acted-1', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(await closeException('acted-1')).toMatchObject({ status: 'CANCELLED', resolution: null });
   });
 
   it('closes one a person retried: the order was cancelled while it still waited, so the retry did not take it on', async () => {
     await raise('retried-1');
-    const claim = await store.claim('orders:charge-results:retried-1', 'RETRY', agent);
-    await store.settle('orders:charge-results:retried-1', claim.outcome === 'claimed' ? claim.pending.token : '');
+    const claim = await exceptions.store.claim('orders:charge-results:retried-1', 'RETRY', agent);
+    await exceptions.store.settle('orders:charge-results:retried-1', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(await closeException('retried-1')).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled' });
   });
 
   it('closes one whose claimed retry ends as carried out (the sweep after the owner refused), when the close came during the claim', async () => {
     await raise('claimed-4');
-    const claim = await store.claim('orders:charge-results:claimed-4', 'RETRY', agent);
+    const claim = await exceptions.store.claim('orders:charge-results:claimed-4', 'RETRY', agent);
     expect(await closeException('claimed-4')).toMatchObject({ status: 'RETRIED', resolution: null });
-    const settled = await store.settle('orders:charge-results:claimed-4', claim.outcome === 'claimed' ? claim.pending.token : '');
+    const settled = await exceptions.store.settle('orders:charge-results:claimed-4', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(settled).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', pending: null, closeOnRelease: null });
     // A person's own cancel that lands is theirs: no resolution, and nothing left over.
     await raise('claimed-5');
-    const cancel = await store.claim('orders:charge-results:claimed-5', 'CANCEL', agent);
+    const cancel = await exceptions.store.claim('orders:charge-results:claimed-5', 'CANCEL', agent);
     await closeException('claimed-5');
-    const own = await store.settle('orders:charge-results:claimed-5', cancel.outcome === 'claimed' ? cancel.pending.token : '');
+    const own = await exceptions.store.settle('orders:charge-results:claimed-5', cancel.outcome === 'claimed' ? cancel.pending.token : '');
     expect(own).toMatchObject({ status: 'CANCELLED', closeOnRelease: null, resolvedBy: 'agent-7' });
     expect(own!.resolution ?? null).toBeNull();
   });
@@ -126,15 +110,15 @@ describe('closing an exception nobody need act on', () => {
     // The owner did not answer the person's cancel; the order's cancellation then took the element
     // out and closed the exception; the sweep sends the cancel again and the owner refuses it.
     await raise('claimed-6');
-    const claim = await store.claim('orders:charge-results:claimed-6', 'CANCEL', { subject: 'agent-7', note: 'customer called' });
+    const claim = await exceptions.store.claim('orders:charge-results:claimed-6', 'CANCEL', { subject: 'agent-7', note: 'customer called' });
     await closeException('claimed-6');
-    const ended = await store.settleRefused('orders:charge-results:claimed-6', claim.outcome === 'claimed' ? claim.pending.token : '');
+    const ended = await exceptions.store.settleRefused('orders:charge-results:claimed-6', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(ended).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled', resolvedBy: null, note: null, pending: null, closeOnRelease: null });
 
     // Without a close, a refusal means the first request landed: the person's.
     await raise('claimed-7');
-    const landed = await store.claim('orders:charge-results:claimed-7', 'CANCEL', agent);
-    const theirs = await store.settleRefused('orders:charge-results:claimed-7', landed.outcome === 'claimed' ? landed.pending.token : '');
+    const landed = await exceptions.store.claim('orders:charge-results:claimed-7', 'CANCEL', agent);
+    const theirs = await exceptions.store.settleRefused('orders:charge-results:claimed-7', landed.outcome === 'claimed' ? landed.pending.token : '');
     expect(theirs).toMatchObject({ status: 'CANCELLED', resolvedBy: 'agent-7', pending: null });
   });
 
@@ -142,16 +126,16 @@ describe('closing an exception nobody need act on', () => {
     // The close was still in the stage's outbox when the sweep sent the claims again.
     for (const [name, action] of [['late-close-1', 'CANCEL'], ['late-close-2', 'RETRY']] as const) {
       await raise(name);
-      const claim = await store.claim(`orders:charge-results:${name}`, action, { subject: 'agent-7', note: 'the customer called' });
-      await store.settleRefused(`orders:charge-results:${name}`, claim.outcome === 'claimed' ? claim.pending.token : '');
+      const claim = await exceptions.store.claim(`orders:charge-results:${name}`, action, { subject: 'agent-7', note: 'the customer called' });
+      await exceptions.store.settleRefused(`orders:charge-results:${name}`, claim.outcome === 'claimed' ? claim.pending.token : '');
       expect(await closeException(name), action).toMatchObject({ status: 'CANCELLED', resolution: 'the order was cancelled' });
-      expect(await store.get(`orders:charge-results:${name}`), action).toMatchObject({ resolvedBy: null, note: null, endedOnRefusal: null });
+      expect(await exceptions.store.get(`orders:charge-results:${name}`), action).toMatchObject({ resolvedBy: null, note: null, endedOnRefusal: null });
     }
     // A person's cancel settled as carried out (the owner answered) is theirs, whatever comes after.
     await raise('late-close-3');
-    const claim = await store.claim('orders:charge-results:late-close-3', 'CANCEL', agent);
-    await store.settle('orders:charge-results:late-close-3', claim.outcome === 'claimed' ? claim.pending.token : '');
+    const claim = await exceptions.store.claim('orders:charge-results:late-close-3', 'CANCEL', agent);
+    await exceptions.store.settle('orders:charge-results:late-close-3', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(await closeException('late-close-3')).toMatchObject({ status: 'CANCELLED', resolution: null });
-    expect(await store.get('orders:charge-results:late-close-3')).toMatchObject({ resolvedBy: 'agent-7' });
+    expect(await exceptions.store.get('orders:charge-results:late-close-3')).toMatchObject({ resolvedBy: 'agent-7' });
   });
 });

@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
-import { buildExceptionsService } from './server.ts';
+import { describe, expect, it } from 'vitest';
+import { codes, gql } from '../../test/harness.ts';
+import { exceptionsServiceForTests } from './test-service.ts';
 
 // The exceptions support staff page through, against the real database and the service's own
 // GraphQL interface (raising is what every stage does; nothing here calls another service).
 
-const dbs = new TestDatabases();
-let app: RunningApp;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  const service = await buildExceptionsService({ db: await dbs.create('exceptions_list'), logger: silentLogger, tokens: testTokens });
-  close = service.close;
-  app = await serve(service.handler);
-});
-afterAll(async () => {
-  await app.close();
-  await close();
-  await dbs.cleanup();
-});
+const exceptions = exceptionsServiceForTests('exceptions_list');
 
 const raise = async (n: number) => {
   const input = { id: `orders:coordination:e${n}`, occurrence: `o${n}`, service: 'orders', queue: 'coordination', elementId: `e${n}`, reason: `failure ${n}` };
-  const res = await gql(app.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`, { input });
+  const res = await gql(exceptions.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`, { input });
   expect(res.errors).toBeUndefined();
   return input.id;
 };
 const page = async (after: string | null, status = 'OPEN') => {
-  const res = await gql(app.url, `query($after: String, $status: ExceptionStatus) { exceptions(first: 2, after: $after, status: $status) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after, status });
+  const res = await gql(exceptions.url, `query($after: String, $status: ExceptionStatus) { exceptions(first: 2, after: $after, status: $status) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after, status });
   expect(res.errors).toBeUndefined();
   return { ids: res.data!.exceptions.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[], pageInfo: res.data!.exceptions.pageInfo };
 };
@@ -48,14 +35,14 @@ describe('the exceptions list', () => {
   it('refuses a cursor it did not give with BAD_USER_INPUT', async () => {
     const ordersCursor = Buffer.from(JSON.stringify(['orders', Date.now(), '64b0000000000000000000aa'])).toString('base64url');
     for (const after of ['%%%', ordersCursor]) {
-      expect(codes(await gql(app.url, `query($after: String) { exceptions(after: $after) { edges { cursor } } }`, { after }))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(exceptions.url, `query($after: String) { exceptions(after: $after) { edges { cursor } } }`, { after }))).toEqual(['BAD_USER_INPUT']);
     }
   });
 
   it('refuses a blank service filter (leave it out for any service) and a blank id, rather than answering for every exception or none', async () => {
     for (const blank of ['', '\u200B']) {
-      expect(codes(await gql(app.url, `query($s: String) { exceptions(service: $s) { edges { node { id } } } }`, { s: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
-      expect(codes(await gql(app.url, `query($id: ID!) { pipelineException(id: $id) { id } }`, { id: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(exceptions.url, `query($s: String) { exceptions(service: $s) { edges { node { id } } } }`, { s: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(exceptions.url, `query($id: ID!) { pipelineException(id: $id) { id } }`, { id: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
     }
   });
 });

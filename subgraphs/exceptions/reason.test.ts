@@ -1,42 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
-import { buildExceptionsService } from './server.ts';
-import type { ExceptionStore } from './store.ts';
+import { describe, expect, it } from 'vitest';
+import { gql, testTokens } from '../../test/harness.ts';
+import { exceptionsServiceForTests } from './test-service.ts';
 
 // Who reads an exception's reason as the failing step gave it, against the real database and the
 // service's own GraphQL interface: a failure's text can name services, addresses and internal
 // errors, which are for staff, while a declined card is the customer's to read.
 
-const dbs = new TestDatabases();
-let app: RunningApp;
-let close: () => Promise<void>;
-let store: ExceptionStore;
-
-beforeAll(async () => {
-  const service = await buildExceptionsService({ db: await dbs.create('exceptions_reason'), logger: silentLogger, tokens: testTokens });
-  close = service.close;
-  store = service.store;
-  app = await serve(service.handler);
-});
-afterAll(async () => {
-  await app.close();
-  await close();
-  await dbs.cleanup();
-});
+const exceptions = exceptionsServiceForTests('exceptions_reason');
 
 const orderId = '64b0000000000000000000ab';
 const internal = 'The inventory service is unavailable; nothing was changed, try again. (connect ECONNREFUSED 127.0.0.1:4104)';
 
 async function raise(queue: string, reason: string, customerReason?: string) {
   const input = { id: `orders:${queue}:${orderId}`, occurrence: queue, service: 'orders', queue, elementId: orderId, orderId, reason, ...(customerReason ? { customerReason } : {}) };
-  const res = await gql(app.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`, { input });
+  const res = await gql(exceptions.url, `mutation($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`, { input });
   expect(res.errors).toBeUndefined();
 }
 
 /** The order's exceptions' reasons, as the gateway asks for them on behalf of `scopes`. */
 async function reasonsAs(scopes: string[], order = orderId): Promise<string[]> {
   const token = await testTokens.sign({ subject: `${scopes[0]}-1`, scopes, customerId: 'c-1' });
-  const res = await gql(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { exceptions { queue reason } } } }`, { r: [{ __typename: 'Order', id: order }] }, { token });
+  const res = await gql(exceptions.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { exceptions { queue reason } } } }`, { r: [{ __typename: 'Order', id: order }] }, { token });
   expect(res.errors).toBeUndefined();
   return (res.data!._entities[0].exceptions as { queue: string; reason: string }[]).sort((a, b) => a.queue.localeCompare(b.queue)).map((e) => e.reason);
 }
@@ -57,7 +41,7 @@ describe("an exception's reason", () => {
       { queue: 'requests', service: 'payments', reason: 'card declined: but said by another service' },
       { queue: 'shipments', service: 'orders', reason: internal },
     ];
-    await store.exceptions.insertMany(
+    await exceptions.store.exceptions.insertMany(
       stored.map(({ queue, service, reason }) => ({ _id: `${service}:${queue}:${id}`, version: 1, status: 'OPEN' as const, service, queue, elementId: id, orderId: id, reason, occurrences: ['o'], raisedAt: new Date(), resolvedAt: null })),
     );
     expect(await reasonsAs(['customer'], id)).toEqual([
