@@ -299,7 +299,7 @@ async function race(contenders: Contender[], next: () => Request, connections: n
       sample.latencies.push(...result.latencies);
       sample.seconds += result.seconds;
       sample.errors += result.errors;
-      for (const [name, latencies] of result.byOperation) sample.byOperation.set(name, [...(sample.byOperation.get(name) ?? []), ...latencies]);
+      for (const [name, latencies] of result.byOperation) sample.byOperation.set(name, (sample.byOperation.get(name) ?? []).concat(latencies));
       sample.rss = Math.max(sample.rss, rssMiB(contender.pid()));
     }
   }
@@ -335,7 +335,8 @@ async function load(contender: Contender, next: () => Request, connections: numb
       const t0 = performance.now();
       const failed = Boolean((await post(contender, request)).errors);
       const name = operationName(request.query);
-      byOperation.set(name, [...(byOperation.get(name) ?? []), performance.now() - t0]);
+      const latencies = byOperation.get(name) ?? byOperation.set(name, []).get(name)!;
+      latencies.push(performance.now() - t0);
       return failed;
     },
     requests,
