@@ -198,6 +198,10 @@ describe('bad input gets a clear error and writes nothing', () => {
     ['empty order', { lines: [] }, 'BAD_USER_INPUT', /at least one line/],
     ['expired payment method', { paymentMethodId: 'p00000000000000000000002' }, 'PAYMENT_METHOD_EXPIRED', /expired 1\/2024/],
     ['another customer\'s card', { paymentMethodId: 'p00000000000000000000003' }, 'NOT_FOUND', /no payment method/],
+    // A blank id names nothing: not the customer's default address, nor a card that is missing.
+    ['blank address id', { shippingAddressId: '' }, 'BAD_USER_INPUT', /shippingAddressId must not be empty/],
+    ['invisible address id', { shippingAddressId: '\u200B' }, 'BAD_USER_INPUT', /shippingAddressId must not be empty/],
+    ['blank card id', { paymentMethodId: ' ' }, 'BAD_USER_INPUT', /paymentMethodId must not be empty/],
   ];
 
   it.each(cases)('%s', async (_, override, code, message) => {
@@ -271,6 +275,8 @@ describe('skus and distribution centres are looked up as they are stored, howeve
     const lower = await listed(validInput.customerId);
     expect(lower).toContain(placed.data!.placeOrder.id);
     expect(await listed(validInput.customerId.toUpperCase())).toEqual(lower);
+    // A blank customer id is no customer, not every customer's orders (leave it out for those).
+    expect(codes(await gql(system.gatewayUrl, `{ orders(customerId: "", first: 5) { edges { cursor } } }`))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('finds them in any case, and refuses a filter that names nothing', async () => {

@@ -49,8 +49,8 @@ export const resolvers: Resolvers = {
   Mutation: {
     raiseException: (_, { input }, { store }) => store.raise(raiseInput(input)),
     closeException: (_, { input, resolution }, { store }) => store.close(raiseInput(input), readableText(resolution, 'resolution', MAX_RESOLUTION)),
-    retryException: (_, { id, note }, context) => resolveException(id, 'RETRY', actorOf(context, note), context.store, context.clients),
-    cancelException: (_, { id, note }, context) => resolveException(id, 'CANCEL', actorOf(context, note), context.store, context.clients),
+    retryException: (_, { id, note }, context) => resolveException(notBlank(id, 'id'), 'RETRY', actorOf(context, note), context.store, context.clients),
+    cancelException: (_, { id, note }, context) => resolveException(notBlank(id, 'id'), 'CANCEL', actorOf(context, note), context.store, context.clients),
   },
   PipelineException: {
     id: (doc) => doc._id,
