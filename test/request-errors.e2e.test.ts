@@ -84,6 +84,27 @@ describe('a variable of the wrong type', () => {
   });
 });
 
+describe('an id that shows nothing', () => {
+  it('is BAD_USER_INPUT on every lookup and action by id, not an element that does not exist', async () => {
+    const byId = [
+      'query($id: ID!) { chargeRequest(id: $id) { id } }',
+      'mutation($id: ID!) { retryChargeRequest(id: $id) { id } }',
+      'query($id: ID!) { pickingShipment(id: $id) { shipmentId } }',
+      'query($id: ID!) { rebinShipment(id: $id) { shipmentId } }',
+      'query($id: ID!) { shippingShipment(id: $id) { shipmentId } }',
+      'query($id: ID!) { shipment(id: $id) { id } }',
+      'query($id: ID!) { receipt(id: $id) { id } }',
+    ];
+    for (const query of byId) {
+      for (const id of ['', '\u200B']) {
+        const res = await gql(system.gatewayUrl, query, { id });
+        expect(codes(res), `${query} ${JSON.stringify(id)}`).toEqual(['BAD_USER_INPUT']);
+        expect(res.errors![0]!.message).toBe('id must not be empty');
+      }
+    }
+  });
+});
+
 describe('a refused variable that holds a card number', () => {
   it('says where and why it was refused, and neither the answer nor the log quotes the number', async () => {
     const lines: string[] = [];
