@@ -10,6 +10,7 @@ import { readAccessRules } from './auth/rules.ts';
 import { useSubgraphAuth } from './auth/subgraph-auth.ts';
 import { bearerToken, type InternalTokens } from './auth/tokens.ts';
 import { refuseUnstorable, useStorableText } from './storable-text.ts';
+import { useBlankIdsRefused } from './blank-ids.ts';
 import { createMaskError, useDocumentRequired, useValidationErrors } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { useGraphQLMetrics } from './metrics.ts';
@@ -54,7 +55,7 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     maskedErrors: { maskError: createMaskError(logger, isDev) },
     logging: yogaLogging(logger),
     context: () => context(),
-    plugins: [...(tracingEnabled() ? [useTracing(name)] : []), useGraphQLMetrics(name), useStorableText(), useValidationErrors(), useDocumentRequired(), useSubgraphAuth(tokens, rules, () => schema)],
+    plugins: [...(tracingEnabled() ? [useTracing(name)] : []), useGraphQLMetrics(name), useStorableText(), useValidationErrors(), useDocumentRequired(), useSubgraphAuth(tokens, rules, () => schema), useBlankIdsRefused()],
   });
 }
 

@@ -105,6 +105,69 @@ describe('an id that shows nothing', () => {
   });
 });
 
+/** A type as introspection gives it, wrappers first. */
+interface TypeRef {
+  kind: string;
+  name: string | null;
+  ofType: TypeRef | null;
+}
+const typeRef = 'kind name ofType { kind name ofType { kind name ofType { kind name } } }';
+const named = (type: TypeRef): TypeRef => (type.ofType ? named(type.ofType) : type);
+const written = (type: TypeRef): string => (type.kind === 'NON_NULL' ? `${written(type.ofType!)}!` : type.kind === 'LIST' ? `[${written(type.ofType!)}]` : type.name!);
+
+/**
+ * Every root field of `url`'s schema whose required arguments are all IDs, as one operation per
+ * ID argument sending it blank (the other IDs well-formed): what a client could send to look up or
+ * act on something by id.
+ */
+async function lookupsById(url: string): Promise<{ field: string; argument: string; query: string; variables: Record<string, string> }[]> {
+  const data = (await gql(url, `{ __schema { queryType { name } mutationType { name } types { name fields { name type { ${typeRef} } args { name defaultValue type { ${typeRef} } } } } } }`)).data!;
+  const roots = [['query', data.__schema.queryType?.name], ['mutation', data.__schema.mutationType?.name]] as const;
+  const lookups = [];
+  for (const [operation, rootName] of roots) {
+    const root = data.__schema.types.find((type: { name: string }) => type.name === rootName);
+    for (const field of root?.fields ?? []) {
+      const required = field.args.filter((arg: { type: TypeRef; defaultValue: unknown }) => arg.type.kind === 'NON_NULL' && arg.defaultValue == null);
+      if (required.some((arg: { type: TypeRef }) => named(arg.type).name !== 'ID' || arg.type.ofType!.kind === 'LIST')) continue;
+      const selection = ['OBJECT', 'INTERFACE', 'UNION'].includes(named(field.type).kind) ? ' { __typename }' : '';
+      for (const argument of field.args.filter((arg: { type: TypeRef }) => written(arg.type) === 'ID!' || written(arg.type) === 'ID')) {
+        const sent = [...new Set([...required, argument])];
+        const variables = Object.fromEntries(sent.map((arg: { name: string }) => [arg.name, arg.name === argument.name ? '' : '64b000000000000000000001']));
+        const query = `${operation}(${sent.map((arg: { name: string; type: TypeRef }) => `$${arg.name}: ${written(arg.type)}`).join(', ')}) { ${field.name}(${sent.map((arg: { name: string }) => `${arg.name}: $${arg.name}`).join(', ')})${selection} }`;
+        lookups.push({ field: field.name, argument: argument.name, query, variables });
+      }
+    }
+  }
+  return lookups;
+}
+
+describe('an id that shows nothing, anywhere in the graph', () => {
+  it('is BAD_USER_INPUT for every root field taking an ID, at the gateway and at every subgraph (internal fields too), and nothing runs', async () => {
+    const checked: string[] = [];
+    for (const url of [system.gatewayUrl, ...Object.values(system.urls)]) {
+      for (const { field, argument, query, variables } of await lookupsById(url)) {
+        for (const blank of ['', ' ', '\u200B']) {
+          const res = await gql(url, query, { ...variables, [argument]: blank });
+          expect(codes(res), `${url} ${query} ${JSON.stringify(blank)}`).toEqual(['BAD_USER_INPUT']);
+          expect(res.errors![0]!.message).toBe(`${argument} must not be empty`);
+          // Nothing ran: no field has a value (the gateway answers a nullable one with null).
+          expect(Object.values(res.data ?? {}).filter((value) => value !== null)).toEqual([]);
+        }
+        checked.push(`${field}(${argument})`);
+      }
+    }
+    // The gateway's own lookups and the subgraphs' internal ones: dozens of fields, not a handful.
+    expect(checked).toEqual(expect.arrayContaining(['order(id)', 'customer(id)', 'pipelineException(id)', 'releaseReservation(reservationId)']));
+    expect(checked.length).toBeGreaterThan(30);
+  });
+
+  it('inside an input, literal or variable, names the field', async () => {
+    const literal = await gql(system.gatewayUrl, `mutation { placeOrder(input: { customerId: "${'64b000000000000000000001'}", paymentMethodId: "\u200B", lines: [{ sku: "BOOK-001", quantity: 1 }] }) { id } }`);
+    expect(codes(literal)).toEqual(['BAD_USER_INPUT']);
+    expect(literal.errors![0]!.message).toBe('paymentMethodId must not be empty');
+  });
+});
+
 describe('a refused variable that holds a card number', () => {
   it('says where and why it was refused, and neither the answer nor the log quotes the number', async () => {
     const lines: string[] = [];

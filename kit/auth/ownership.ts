@@ -1,4 +1,3 @@
-import { notBlank } from '../storable-text.ts';
 import { forbidden, hasScope, isStaff, unauthenticated, type Identity } from './identity.ts';
 
 /** The caller, as the subgraph's door verified it (see subgraph-auth.ts). */
@@ -28,8 +27,6 @@ export function assertMayAccess(context: unknown, owner: Owner, what: string): v
 
 /** The customer id a request may act for: its own for a customer; any for staff and services. */
 export function customerScope(context: unknown, requested: string | null | undefined): string | undefined {
-  // A blank id is no customer, not "every customer" (leave the argument out for that).
-  if (requested != null) notBlank(requested, 'customerId');
   const identity = identityOf(context);
   if (isStaff(identity)) return requested ?? undefined;
   if (!hasScope(identity, 'customer') || !identity.customerId) throw forbidden('Only customers, support and services may do this.');

@@ -44,13 +44,13 @@ export const resolvers: Resolvers = {
   Query: {
     // A blank service is not "any" (leave the argument out for that), and no exception has a blank id.
     exceptions: (_, { status, service, first, after }, { store }) => store.list({ status, service: service == null ? service : notBlank(service, 'service') }, pageRequest('exceptions', { first, after }, 50)),
-    pipelineException: (_, { id }, { store }) => store.get(notBlank(id, 'id')),
+    pipelineException: (_, { id }, { store }) => store.get(id),
   },
   Mutation: {
     raiseException: (_, { input }, { store }) => store.raise(raiseInput(input)),
     closeException: (_, { input, resolution }, { store }) => store.close(raiseInput(input), readableText(resolution, 'resolution', MAX_RESOLUTION)),
-    retryException: (_, { id, note }, context) => resolveException(notBlank(id, 'id'), 'RETRY', actorOf(context, note), context.store, context.clients),
-    cancelException: (_, { id, note }, context) => resolveException(notBlank(id, 'id'), 'CANCEL', actorOf(context, note), context.store, context.clients),
+    retryException: (_, { id, note }, context) => resolveException(id, 'RETRY', actorOf(context, note), context.store, context.clients),
+    cancelException: (_, { id, note }, context) => resolveException(id, 'CANCEL', actorOf(context, note), context.store, context.clients),
   },
   PipelineException: {
     id: (doc) => doc._id,

@@ -2,7 +2,7 @@ import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth, queueDepthResolvers } from '../../kit/queue.ts';
-import { cutTo, notBlank } from '../../kit/storable-text.ts';
+import { cutTo } from '../../kit/storable-text.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, RefundPayload } from './store.ts';
@@ -13,7 +13,7 @@ const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED'
 export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
-    chargeRequest: (_, { id }, { store }) => store.requests.get(notBlank(id, 'id')),
+    chargeRequest: (_, { id }, { store }) => store.requests.get(id),
     chargeQueue: (_, __, context) => queueDepth(context.store.requests as never, context),
   },
   Mutation: {
@@ -44,7 +44,7 @@ export const resolvers: Resolvers = {
       if (!created) sameRequestOrConflict(item.payload, payload, `requestId ${input.requestId}`, 'requestId');
       return item;
     },
-    retryChargeRequest: (_, { id }, { store }) => store.requests.retry(notBlank(id, 'id')),
+    retryChargeRequest: (_, { id }, { store }) => store.requests.retry(id),
     requestRefund: async (_, { input }, { store }) => {
       if (!input.refundId.trim() || input.refundId.length > 200) throw badInput('refundId must be 1 to 200 characters', 'refundId');
       if (input.orderId != null && input.orderId.length > 200) throw badInput('orderId must be at most 200 characters', 'orderId');

@@ -1,5 +1,4 @@
 import { pageRequest } from '../../kit/paging.ts';
-import { notBlank } from '../../kit/storable-text.ts';
 import { queueDepthResolvers } from '../../kit/queue.ts';
 import { codeFilter } from '../../pipeline/bin-location.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
@@ -12,7 +11,7 @@ const stage = (context: Context) => shipmentStageResolvers(() => context.store);
 export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
-    pickingShipment: (_, { id }, context) => stage(context).get(notBlank(id, 'id')),
+    pickingShipment: (_, { id }, context) => stage(context).get(id),
     pickingQueue: (_, __, context) => stage(context).depth(context),
     picklists: (_, { distributionCenter, first, after }, { store }) =>
       store.released({ distributionCenter: codeFilter(distributionCenter, 'distributionCenter') }, pageRequest('picklists', { first, after })),

@@ -1,5 +1,4 @@
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
-import { notBlank } from '../../kit/storable-text.ts';
 import { queueDepthResolvers } from '../../kit/queue.ts';
 import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
 import type { Context } from './context.ts';
@@ -10,7 +9,7 @@ const stage = (context: Context) => shipmentStageResolvers(() => context.store);
 export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
-    rebinShipment: (_, { id }, context) => stage(context).get(notBlank(id, 'id')),
+    rebinShipment: (_, { id }, context) => stage(context).get(id),
     rebinQueue: (_, __, context) => stage(context).depth(context),
   },
   Mutation: {

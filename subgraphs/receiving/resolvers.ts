@@ -8,7 +8,7 @@ import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ReceivingDirectory } from './dependencies.ts';
 import type { ReceiptItem, ReceiptPayload, ReceivingStore } from './store.ts';
-import { clientKey, notBlank } from '../../kit/storable-text.ts';
+import { clientKey } from '../../kit/storable-text.ts';
 
 const MAX_RECEIPT_ID = 100;
 
@@ -36,7 +36,7 @@ async function checkReturn(payload: ReceiptPayload, store: ReceivingStore, direc
 export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
-    receipt: (_, { id }, { store }) => store.receipts.get(notBlank(id, 'id')),
+    receipt: (_, { id }, { store }) => store.receipts.get(id),
     receipts: (_, { first, after }, { store }) => store.list(pageRequest('receipts', { first, after }, 50, 500)),
     receivingQueue: (_, __, context) => queueDepth(context.store.receipts as never, context),
   },

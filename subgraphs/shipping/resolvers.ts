@@ -1,5 +1,4 @@
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
-import { notBlank } from '../../kit/storable-text.ts';
 import { queueDepthResolvers } from '../../kit/queue.ts';
 import { shipmentStageResolvers } from '../../pipeline/shipment-stage.ts';
 import type { Context } from './context.ts';
@@ -10,9 +9,9 @@ const stage = (context: Context) => shipmentStageResolvers(() => context.store);
 export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
-    shippingShipment: (_, { id }, context) => stage(context).get(notBlank(id, 'id')),
+    shippingShipment: (_, { id }, context) => stage(context).get(id),
     shippingQueue: (_, __, context) => stage(context).depth(context),
-    shipment: (_, { id }, { store }) => store.get(notBlank(id, 'id')),
+    shipment: (_, { id }, { store }) => store.get(id),
   },
   Mutation: {
     enqueueForShipping: (_, { shipment }, context) => stage(context).enqueue(shipment as ShipmentPayload),

@@ -1,5 +1,4 @@
 import { badInput } from '../../kit/errors.ts';
-import { notBlank } from '../../kit/storable-text.ts';
 import { parseId } from '../../kit/ids.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import { transitionStates } from '../../pipeline/tracking.ts';
@@ -29,7 +28,7 @@ export const resolvers: Resolvers = {
       if (!Number.isInteger(window) || window < 1 || window > 7 * 24 * 60) throw badInput('minutes must be between 1 and 10080', 'minutes');
       return stageWaits(await store.since(new Date(Date.now() - window * 60_000)));
     },
-    transitions: (_, { elementId }, { store }) => store.forElement(notBlank(elementId, 'elementId')),
+    transitions: (_, { elementId }, { store }) => store.forElement(elementId),
   },
   Subscription: {
     orderTransitions: {

@@ -1,0 +1,72 @@
+import { createSchema, createYoga } from 'graphql-yoga';
+import { describe, expect, it } from 'vitest';
+import { useBlankIdsRefused } from './blank-ids.ts';
+
+const calls: string[] = [];
+const yoga = createYoga({
+  schema: createSchema({
+    typeDefs: /* GraphQL */ `
+      input Line { sku: String!, warehouseId: ID }
+      input Order { customerId: ID!, lines: [Line!]! }
+      type Query { thing(id: ID!): String, things(ids: [ID!]!): Int, named(label: String!): String }
+      type Mutation { place(order: Order!): String }
+    `,
+    resolvers: {
+      Query: {
+        thing: (_: unknown, { id }: { id: string }) => (calls.push(`thing ${id}`), id),
+        things: (_: unknown, { ids }: { ids: string[] }) => (calls.push('things'), ids.length),
+        named: (_: unknown, { label }: { label: string }) => label,
+      },
+      Mutation: { place: (_: unknown, { order }: { order: { customerId: string } }) => (calls.push('place'), order.customerId) },
+    },
+  }),
+  plugins: [useBlankIdsRefused()],
+  logging: false,
+});
+
+async function run(query: string, variables?: Record<string, unknown>, operationName?: string) {
+  const response = await yoga.fetch('http://yoga/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables, operationName }),
+  });
+  return (await response.json()) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+const refusal = (field: string) => ({ errors: [{ message: `${field} must not be empty`, extensions: { code: 'BAD_USER_INPUT', field } }] });
+
+describe('an ID that shows nothing', () => {
+  it('is refused before any resolver runs, literal or variable, and the field is named', async () => {
+    calls.length = 0;
+    for (const blank of ['', '   ', '\u200B', '\uFEFF ']) {
+      expect(await run(`{ thing(id: ${JSON.stringify(blank)}) }`)).toMatchObject(refusal('id'));
+      expect(await run('query($id: ID!) { thing(id: $id) }', { id: blank })).toMatchObject(refusal('id'));
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('is refused inside lists and inputs, however deep', async () => {
+    calls.length = 0;
+    expect(await run('query($ids: [ID!]!) { things(ids: $ids) }', { ids: ['a', ''] })).toMatchObject(refusal('ids'));
+    expect(await run('{ things(ids: ["a", "\\u200B"]) }')).toMatchObject(refusal('ids'));
+    const order = { customerId: 'c1', lines: [{ sku: 'BOOK-001' }, { sku: 'MUG-001', warehouseId: ' ' }] };
+    expect(await run('mutation($order: Order!) { place(order: $order) }', { order })).toMatchObject(refusal('warehouseId'));
+    expect(await run('mutation { place(order: { customerId: "", lines: [] }) }')).toMatchObject(refusal('customerId'));
+    expect(calls).toEqual([]);
+  });
+
+  it('leaves alone what names something, an ID left out, other text, and the operations that do not run', async () => {
+    calls.length = 0;
+    expect(await run('query($id: ID!) { thing(id: $id) }', { id: 'o-1' })).toEqual({ data: { thing: 'o-1' } });
+    expect(await run('{ thing(id: 42) }')).toEqual({ data: { thing: '42' } });
+    expect(await run('mutation { place(order: { customerId: "c1", lines: [{ sku: "BOOK-001" }] }) }')).toEqual({ data: { place: 'c1' } });
+    expect(await run('{ named(label: "") }')).toEqual({ data: { named: '' } });
+    expect(await run('query Blank { thing(id: "") } query Good { thing(id: "g") }', undefined, 'Good')).toEqual({ data: { thing: 'g' } });
+    expect(calls).toEqual(['thing o-1', 'thing 42', 'place', 'thing g']);
+  });
+
+  it('of the wrong type is left to GraphQL, which says so', async () => {
+    const result = await run('query($id: ID!) { thing(id: $id) }', { id: { not: 'an id' } });
+    expect(result.errors?.[0]?.message).toMatch(/ID cannot represent value/);
+  });
+});

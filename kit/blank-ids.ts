@@ -1,0 +1,110 @@
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLID,
+  isInputObjectType,
+  isListType,
+  Kind,
+  TypeInfo,
+  valueFromAST,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type ValueNode,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { badInput } from './errors.ts';
+import { showsNothing } from './storable-text.ts';
+
+// An ID names one thing. One that shows nothing (empty, spaces, a zero-width space) names nothing,
+// and a resolver handed it answers as if asked about something that does not exist (null, [],
+// NOT_FOUND), or worse, as if the argument were left out (every customer's orders). Every ID a
+// request carries, as an argument or inside an input, literal or variable, is checked here once
+// for every subgraph, before any resolver runs, so that no lookup can forget to.
+
+/** An argument whose type holds an ID somewhere (itself, a list of them, or an input's field). */
+interface IdSite {
+  value: ValueNode;
+  type: GraphQLInputType;
+  name: string;
+}
+
+/** Whether a value of `type` can hold an ID, looking through lists and inputs (each input once). */
+function holdsId(type: GraphQLInputType, seen = new Set<string>()): boolean {
+  const named = getNamedType(type);
+  if (named === GraphQLID || named.name === 'ID') return true;
+  if (!isInputObjectType(named) || seen.has(named.name)) return false;
+  seen.add(named.name);
+  return Object.values(named.getFields()).some((field) => holdsId(field.type, seen));
+}
+
+/** Where the executed operation's arguments can hold IDs: found once per document and operation (yoga reuses parsed documents). */
+const sitesByDocument = new WeakMap<DocumentNode, Map<string, IdSite[]>>();
+
+function idSites(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): IdSite[] {
+  let byOperation = sitesByDocument.get(document);
+  if (!byOperation) sitesByDocument.set(document, (byOperation = new Map()));
+  const key = operationName ?? '';
+  const known = byOperation.get(key);
+  if (known) return known;
+  const sites: IdSite[] = [];
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      // Only the operation that runs (and the fragments it may spread): another one's blank ID is not this request's.
+      OperationDefinition: (node) => (operations.length > 1 && node.name?.value !== operationName ? false : undefined),
+      Argument(node) {
+        const argument = typeInfo.getArgument();
+        if (argument && holdsId(argument.type)) sites.push({ value: node.value, type: argument.type, name: node.name.value });
+      },
+    }),
+  );
+  byOperation.set(key, sites);
+  return sites;
+}
+
+/** The name of the first ID in `value` (of `type`) that shows nothing, or undefined. */
+function blankIdIn(value: unknown, type: GraphQLInputType, name: string): string | undefined {
+  if (value == null) return undefined;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    if (!Array.isArray(value)) return blankIdIn(value, nullable.ofType, name); // a single value stands for a list of one
+    for (const item of value) {
+      const blank = blankIdIn(item, nullable.ofType, name);
+      if (blank) return blank;
+    }
+    return undefined;
+  }
+  if (isInputObjectType(nullable)) {
+    for (const [fieldName, field] of Object.entries(nullable.getFields())) {
+      const blank = blankIdIn((value as Record<string, unknown>)[fieldName], field.type, fieldName);
+      if (blank) return blank;
+    }
+    return undefined;
+  }
+  return nullable === GraphQLID && typeof value === 'string' && showsNothing(value) ? name : undefined;
+}
+
+/**
+ * A request with an ID that shows nothing is BAD_USER_INPUT (`<field> must not be empty`), and no
+ * resolver runs. A value that is not of its type is left to execution, which reports it as such.
+ */
+export function useBlankIdsRefused(): Plugin {
+  const refuse = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
+    const sites = idSites(args.schema, args.document, args.operationName);
+    if (sites.length === 0) return;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    for (const site of sites) {
+      const blank = blankIdIn(valueFromAST(site.value, site.type, variables), site.type, site.name);
+      if (blank) return setResultAndStopExecution({ errors: [badInput(`${blank} must not be empty`, blank)] });
+    }
+  };
+  // A subscription's arguments (orderTransitions' orderId) as a query's.
+  return { onExecute: refuse, onSubscribe: refuse };
+}
