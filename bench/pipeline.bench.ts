@@ -17,6 +17,7 @@ import { warmUpCount } from './closed-loop.ts';
 import { startLauncher } from './system.ts';
 import { cpuOfTree, cpuSince } from './process-cpu.ts';
 import { activitySince, settleMs, tableActivity } from './table-activity.ts';
+import { metricsEndpoints, requestsByProcess, requestsSince } from './process-requests.ts';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 300);
 const boundOrders = Number(process.env.BENCH_BOUND_ORDERS ?? 80);
@@ -224,12 +225,15 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, settleMs));
     }
     const before = await databaseRequests(debugAddr);
+    const endpoints = metricsEndpoints(17000, system.output());
+    const byProcessBefore = await requestsByProcess(endpoints);
     const onPostgres = (extraEnv.EMBEDDED_DB ?? process.env.EMBEDDED_DB ?? 'postgresql') === 'postgresql' && !process.env.MONGODB_URI;
     const tablesBefore = onPostgres ? await tableActivity(system.dataDir) : undefined;
     const cpuBefore = cpuOfTree(system.pid);
     const run = await placeAndShip(system.gatewayUrl, orders);
     const cpu = cpuSince(cpuOfTree(system.pid), cpuBefore);
     const used = difference(await databaseRequests(debugAddr), before);
+    const byProcess = requestsSince(await requestsByProcess(endpoints), byProcessBefore);
     if (tablesBefore) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const tables = tablesBefore && activitySince(await tableActivity(system.dataDir), tablesBefore);
     const result = await shippedTimes(system.gatewayUrl, run);
@@ -253,6 +257,8 @@ async function main() {
       `CPU per order: ${ms(cpuTotal)} ms (FerretDB ${ms(share(/^FerretDB$/))}, PostgreSQL ${ms(share(/^PostgreSQL$/))}, Node.js ${ms(cpuTotal - database)}: ` +
         `${cpu.filter(([name]) => !/^(FerretDB|PostgreSQL)$/.test(name)).map(([name, seconds]) => `${name} ${ms(seconds)}`).join(', ')})\n`,
     );
+    process.stdout.write('\nper order, by the process that sent them (its /metrics)\n| process | command | requests |\n|---|---|---|\n');
+    for (const [key, n] of byProcess) row([...key.split(' '), (n / orders).toFixed(1)]);
     if (tables) {
       process.stdout.write('\nper order, by collection (PostgreSQL table statistics, the run and the 11 s after it; a read is a scan of the table, also the read half of an update or delete)\n| collection | reads | inserts | updates | deletes |\n|---|---|---|---|---|\n');
       for (const [name, a] of tables) row([name, (a.reads / orders).toFixed(1), (a.inserted / orders).toFixed(1), (a.updated / orders).toFixed(1), (a.deleted / orders).toFixed(1)]);
