@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { findByIds, findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { coalescedInserts } from '../../kit/coalesced-inserts.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
 
@@ -64,12 +65,15 @@ export class TrackingStore {
    * transition: one insert for a whole group, where each update is a request of its own.
    */
   private readonly appended: Collection<Mark>;
+  /** Transitions stored by the deliveries arriving together, in one request (kit/coalesced-inserts.ts). */
+  private readonly insertTransitions: (docs: readonly TransitionDoc[]) => Promise<number[]>;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
     this.transitions = db.collection<TransitionDoc>('transitions');
     this.events = new SequencedLog<EventDoc>(db, 'events', { headCollection: 'event_head' });
     this.appended = db.collection<Mark>('appended');
+    this.insertTransitions = coalescedInserts(this.transitions);
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
   }
 
@@ -96,7 +100,8 @@ export class TrackingStore {
   }
 
   /**
-   * Stores transitions once each, in one request for all of them, and says, in order, what came of
+   * Stores transitions once each, in one request for all of them (and those of deliveries arriving
+   * meanwhile: kit/coalesced-inserts.ts), and says, in order, what came of
    * each: stored by this call, stored before (a redelivery; what is stored), not stored, or not
    * known. Ids must be distinct. A failure does not throw: it comes back with what is known, since
    * what this call stored must still get its events (FerretDB stops at a failing document, MongoDB
@@ -108,7 +113,7 @@ export class TrackingStore {
     const fresh = docs.map((doc) => ({ ...doc, recordedAt, recordedBy }));
     let failed: number[];
     try {
-      failed = await insertIgnoringDuplicates(this.transitions, fresh);
+      failed = await this.insertTransitions(fresh);
     } catch (error) {
       const results = await Promise.all(
         fresh.map(async (doc): Promise<StoreOutcome> => {
