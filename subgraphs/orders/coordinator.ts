@@ -84,13 +84,14 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     // (Had it moved to RESERVING first, the cancellation's message to tracking carried that move.)
     if (order.status === 'CANCELLED') return lateCharge(order, result.chargeId);
     const charged = track(orderMove(order, 'CHARGING', 'RESERVING', approved));
-    const reserved = await reserve(lease.id, 'charge-results', orderId);
+    const reserved = await reserve(lease.id, 'charge-results', orderId, order);
     // One message to tracking: RESERVING must be recorded before PICKING.
     return { messages: inOrder([charged, ...(reserved.messages ?? [])]) };
   }
 
-  async function reserve(elementId: string, queue: string, orderId: string): Promise<Outcome<unknown>> {
-    let order = await load(orderId);
+  /** `known`: the order as this step just read or wrote it (one read fewer); a change made since fails its compare-and-swap, which reads it again. */
+  async function reserve(elementId: string, queue: string, orderId: string, known?: OrderDoc): Promise<Outcome<unknown>> {
+    let order = known ?? (await load(orderId));
     if (!['RESERVING', 'OUT_OF_STOCK', 'PICKING'].includes(order.status)) return {};
     // Idempotent by reservation id: a re-run gets the reservation already made.
     // Inventory down: this throws and the queue retries with backoff; nothing is lost.
