@@ -447,6 +447,10 @@ describe('returning a shipped line', () => {
     // Only what shipped, and not more than that.
     expect(codes(await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 3, idempotencyKey: `r0-${id}` }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await requestReturn({ orderId: id, sku: 'MUG-001', quantity: 1, idempotencyKey: `r0-${id}` }))).toEqual(['BAD_USER_INPUT']);
+    for (const sku of ['', ' ', '\u200B']) {
+      const blank = await requestReturn({ orderId: id, sku, quantity: 1, idempotencyKey: `r0-${id}` });
+      expect(blank.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['sku must not be empty', 'BAD_USER_INPUT']]);
+    }
 
     const res = await requestReturn({ orderId: id, sku: 'BOOK-002', quantity: 1, idempotencyKey: `r1-${id}` });
     expect(res.errors).toBeUndefined();

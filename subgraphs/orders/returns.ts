@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { clientKey, readableText } from '../../kit/storable-text.ts';
+import { clientKey, notBlank, readableText } from '../../kit/storable-text.ts';
 import { asCode } from '../../pipeline/bin-location.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { refundRequest } from './cancellations.ts';
@@ -41,7 +41,7 @@ function shippedUnits(order: OrderDoc, sku: string): number {
 
 export async function requestReturn(given: ReturnRequest, store: OrderStore): Promise<ReturnDoc> {
   // A sku as lines store it, however the client wrote it (as placeOrder takes it).
-  const request = { ...given, sku: asCode(given.sku) };
+  const request = { ...given, sku: notBlank(asCode(given.sku), 'sku') };
   const reason = readableText(request.reason, 'reason', MAX_REASON);
   const key = clientKey(request.idempotencyKey, 'idempotencyKey');
   if (!Number.isInteger(request.quantity) || request.quantity < 1) throw badInput('quantity must be positive', 'quantity');
