@@ -20,11 +20,14 @@ describe('cursors', () => {
     expect(decodeCursor('customers', encodeCursor('customers', keyset))).toEqual(keyset);
   });
 
-  it('refuses a time no date can hold, another list, a filter in place of an id, and garbage', () => {
+  it('refuses a time no date can hold, another list, a filter or nothing in place of an id, and garbage', () => {
     expect(codeOf(forged(['customers', 9_000_000_000_000_000, '64b000000000000000000002']))).toBe('BAD_USER_INPUT');
     expect(codeOf(forged(['customers', -9_000_000_000_000_000, '64b000000000000000000002']))).toBe('BAD_USER_INPUT');
     expect(codeOf(forged(['orders', 1, '64b000000000000000000002']))).toBe('BAD_USER_INPUT');
     expect(codeOf(forged(['customers', 1, { $gt: '' }]))).toBe('BAD_USER_INPUT');
     expect(codeOf('not a cursor!')).toBe('BAD_USER_INPUT');
+    // An id that shows nothing names no element to start after (it read as an empty page).
+    for (const blank of ['', ' ', '\u200B']) expect(codeOf(forged(['customers', 1, blank])), JSON.stringify(blank)).toBe('BAD_USER_INPUT');
+    expect(codeOf(forged(['customers', 1, 'c-1']))).toBe('accepted');
   });
 });

@@ -1,5 +1,6 @@
 import type { Collection, Document, Filter, Sort } from 'mongodb';
 import { badInput } from './errors.ts';
+import { showsNothing } from './storable-text.ts';
 
 // One way to page through every list of the graph: Relay-style connections
 // (`edges { cursor node }`, `pageInfo { hasNextPage endCursor }`) with keyset cursors.
@@ -65,7 +66,7 @@ export function decodeCursor(list: string, cursor: string): Keyset {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw refuse();
   const [tag, key, id] = parsed as unknown[];
-  if (tag !== list || typeof id !== 'string' || id.length === 0 || id.length > 200) throw refuse();
+  if (tag !== list || typeof id !== 'string' || showsNothing(id) || id.length > 200) throw refuse();
   // A time within what a Date can hold (±8.64e15 ms); a forged one outside it is no cursor.
   if (typeof key === 'number' && Number.isSafeInteger(key) && Math.abs(key) <= 8.64e15) return { key: new Date(key), id };
   if ((typeof key === 'string' && key.length <= 200) || key === null) return { key, id };
