@@ -42,6 +42,9 @@ describe('an ID that shows nothing', () => {
       expect(await run(`{ thing(id: ${JSON.stringify(blank)}) }`)).toMatchObject(refusal('id'));
       expect(await run('query($id: ID!) { thing(id: $id) }', { id: blank })).toMatchObject(refusal('id'));
     }
+    // A variable left out takes its default: a blank one is refused as if it were sent.
+    expect(await run('query($id: ID! = "") { thing(id: $id) }')).toMatchObject(refusal('id'));
+    expect(await run('query($id: ID = " ") { thing(id: $id) }', {})).toMatchObject(refusal('id'));
     expect(calls).toEqual([]);
   });
 

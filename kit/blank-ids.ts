@@ -1,6 +1,7 @@
 import {
   getNamedType,
   getNullableType,
+  getVariableValues,
   GraphQLID,
   isInputObjectType,
   isListType,
@@ -14,6 +15,7 @@ import {
   type ExecutionResult,
   type GraphQLInputType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -42,10 +44,16 @@ function holdsId(type: GraphQLInputType, seen = new Set<string>()): boolean {
   return Object.values(named.getFields()).some((field) => holdsId(field.type, seen));
 }
 
-/** Where the executed operation's arguments can hold IDs: found once per document and operation (yoga reuses parsed documents). */
-const sitesByDocument = new WeakMap<DocumentNode, Map<string, IdSite[]>>();
+/** The operation that runs, and where its arguments can hold IDs. */
+interface Sites {
+  operation: OperationDefinitionNode | undefined;
+  sites: IdSite[];
+}
 
-function idSites(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): IdSite[] {
+/** Found once per document and operation (yoga reuses parsed documents). */
+const sitesByDocument = new WeakMap<DocumentNode, Map<string, Sites>>();
+
+function idSites(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Sites {
   let byOperation = sitesByDocument.get(document);
   if (!byOperation) sitesByDocument.set(document, (byOperation = new Map()));
   const key = operationName ?? '';
@@ -53,6 +61,7 @@ function idSites(schema: GraphQLSchema, document: DocumentNode, operationName: s
   if (known) return known;
   const sites: IdSite[] = [];
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = operations.length === 1 ? operations[0] : operations.find((candidate) => candidate.name?.value === operationName);
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
@@ -65,8 +74,8 @@ function idSites(schema: GraphQLSchema, document: DocumentNode, operationName: s
       },
     }),
   );
-  byOperation.set(key, sites);
-  return sites;
+  byOperation.set(key, { operation, sites });
+  return { operation, sites };
 }
 
 /** The name of the first ID in `value` (of `type`) that shows nothing, or undefined. */
@@ -97,9 +106,12 @@ function blankIdIn(value: unknown, type: GraphQLInputType, name: string): string
  */
 export function useBlankIdsRefused(): Plugin {
   const refuse = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
-    const sites = idSites(args.schema, args.document, args.operationName);
-    if (sites.length === 0) return;
-    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const { operation, sites } = idSites(args.schema, args.document, args.operationName);
+    if (sites.length === 0 || !operation) return;
+    // As the resolvers will get them: a variable left out takes its default (`$id: ID = ""`).
+    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+    if (!coerced.coerced) return; // execution reports what is wrong with them
+    const variables = coerced.coerced;
     for (const site of sites) {
       const blank = blankIdIn(valueFromAST(site.value, site.type, variables), site.type, site.name);
       if (blank) return setResultAndStopExecution({ errors: [badInput(`${blank} must not be empty`, blank)] });

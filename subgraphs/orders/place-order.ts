@@ -32,7 +32,6 @@ export const MAX_QUANTITY = 1000;
 export async function placeOrder(request: PlaceOrderRequest, directory: Directory, store: OrderStore): Promise<OrderDoc> {
   const lines = checkLines(request.lines);
   parseId(request.customerId, 'customerId');
-  // A blank id names no card or address: not the customer's default address, nor "no such card".
   const idempotencyKey = checkIdempotencyKey(request.idempotencyKey, request.customerId);
   const requestHash = hashRequest(request, lines);
   if (idempotencyKey) {
