@@ -318,6 +318,11 @@ describe('customer A and customer B', () => {
       await malformed.until((c) => c.error !== undefined || c.results.length > 0);
       const malformedErrors = (malformed.error as { extensions?: { code?: string } }[] | undefined) ?? malformed.results[0]?.errors;
       expect(malformedErrors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      // An id that shows nothing, named as the subscription names it (orders would say `id`).
+      const blank = collect(asAda, follow, { orderId: '\u200B' });
+      await blank.until((c) => c.error !== undefined || c.results.length > 0);
+      const blankErrors = (blank.error as { message?: string; extensions?: { code?: string } }[] | undefined) ?? blank.results[0]?.errors;
+      expect(blankErrors?.map((error) => [error.message, error.extensions?.code])).toEqual([['orderId must not be empty', 'BAD_USER_INPUT']]);
       // Grace's subscription is accepted and stays open (no transitions come: no workers run here),
       // also with the id written in upper case.
       const allowed = collect(asGrace, follow, { orderId: graceOrder });

@@ -161,10 +161,18 @@ describe('an id that shows nothing, anywhere in the graph', () => {
     expect(checked.length).toBeGreaterThan(30);
   });
 
-  it('inside an input, literal or variable, names the field', async () => {
+  it('inside an input, literal or variable, or as a variable\'s default, names the field', async () => {
     const literal = await gql(system.gatewayUrl, `mutation { placeOrder(input: { customerId: "${'64b000000000000000000001'}", paymentMethodId: "\u200B", lines: [{ sku: "BOOK-001", quantity: 1 }] }) { id } }`);
     expect(codes(literal)).toEqual(['BAD_USER_INPUT']);
     expect(literal.errors![0]!.message).toBe('paymentMethodId must not be empty');
+    // A variable left out takes its default: a blank default is refused as if it were sent (it placed the order to the default address).
+    const defaulted = await gql(
+      system.gatewayUrl,
+      `mutation($a: ID = "") { placeOrder(input: { customerId: "64b000000000000000000001", paymentMethodId: "p00000000000000000000001", shippingAddressId: $a, lines: [{ sku: "BOOK-001", quantity: 1 }] }) { id } }`,
+    );
+    expect(defaulted.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['shippingAddressId must not be empty', 'BAD_USER_INPUT']]);
+    const lookup = await gql(system.gatewayUrl, 'query($id: ID! = "\u200B") { pipelineException(id: $id) { id } }');
+    expect(codes(lookup)).toEqual(['BAD_USER_INPUT']);
   });
 });
 

@@ -2,7 +2,8 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 import { getOperationAST, type ExecutionArgs, type GraphQLError } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { forbidden, isStaff, type Identity } from '../../kit/auth/identity.ts';
-import { clientError, ErrorCode } from '../../kit/errors.ts';
+import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { showsNothing } from '../../kit/storable-text.ts';
 import { rootFields } from './root-fields.ts';
 
 /**
@@ -23,6 +24,8 @@ export function orderFollowingCheck(ordersUrl: string, agent: Agent, internalAut
 
     async function mayFollow(orderId: string | undefined): Promise<GraphQLError | undefined> {
       if (orderId === undefined) return forbidden('You may follow only your own orders.');
+      // Said here, by the subscription's own argument: orders would name the argument of its own lookup (`id`).
+      if (showsNothing(orderId)) return badInput('orderId must not be empty', 'orderId');
       let body: { data?: { order?: { id: string } | null }; errors?: { message?: string; extensions?: { code?: string } }[] };
       try {
         const response = await undiciFetch(ordersUrl, {
