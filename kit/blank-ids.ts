@@ -1,11 +1,11 @@
 import {
   getNamedType,
   getNullableType,
+  getOperationAST,
   getVariableValues,
   GraphQLID,
   isInputObjectType,
   isListType,
-  Kind,
   TypeInfo,
   valueFromAST,
   visit,
@@ -35,47 +35,42 @@ interface IdSite {
   name: string;
 }
 
+const isId = (type: { name: string }) => type.name === GraphQLID.name;
+
 /** Whether a value of `type` can hold an ID, looking through lists and inputs (each input once). */
 function holdsId(type: GraphQLInputType, seen = new Set<string>()): boolean {
   const named = getNamedType(type);
-  if (named === GraphQLID || named.name === 'ID') return true;
+  if (isId(named)) return true;
   if (!isInputObjectType(named) || seen.has(named.name)) return false;
   seen.add(named.name);
   return Object.values(named.getFields()).some((field) => holdsId(field.type, seen));
 }
 
-/** The operation that runs, and where its arguments can hold IDs. */
-interface Sites {
-  operation: OperationDefinitionNode | undefined;
-  sites: IdSite[];
-}
+/**
+ * Where the operation's arguments (and those of the fragments in its document) can hold IDs: found
+ * once per operation, which yoga's cache of parsed documents keeps the same object. Keyed by the
+ * operation itself, not by the name a client sends with it: any number of names cost nothing.
+ */
+const sitesByOperation = new WeakMap<OperationDefinitionNode, IdSite[]>();
 
-/** Found once per document and operation (yoga reuses parsed documents). */
-const sitesByDocument = new WeakMap<DocumentNode, Map<string, Sites>>();
-
-function idSites(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Sites {
-  let byOperation = sitesByDocument.get(document);
-  if (!byOperation) sitesByDocument.set(document, (byOperation = new Map()));
-  const key = operationName ?? '';
-  const known = byOperation.get(key);
+function idSites(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): IdSite[] {
+  const known = sitesByOperation.get(operation);
   if (known) return known;
   const sites: IdSite[] = [];
-  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  const operation = operations.length === 1 ? operations[0] : operations.find((candidate) => candidate.name?.value === operationName);
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       // Only the operation that runs (and the fragments it may spread): another one's blank ID is not this request's.
-      OperationDefinition: (node) => (operations.length > 1 && node.name?.value !== operationName ? false : undefined),
+      OperationDefinition: (node) => (node === operation ? undefined : false),
       Argument(node) {
         const argument = typeInfo.getArgument();
         if (argument && holdsId(argument.type)) sites.push({ value: node.value, type: argument.type, name: node.name.value });
       },
     }),
   );
-  byOperation.set(key, { operation, sites });
-  return { operation, sites };
+  sitesByOperation.set(operation, sites);
+  return sites;
 }
 
 /** The name of the first ID in `value` (of `type`) that shows nothing, or undefined. */
@@ -97,7 +92,7 @@ function blankIdIn(value: unknown, type: GraphQLInputType, name: string): string
     }
     return undefined;
   }
-  return nullable === GraphQLID && typeof value === 'string' && showsNothing(value) ? name : undefined;
+  return isId(nullable) && typeof value === 'string' && showsNothing(value) ? name : undefined;
 }
 
 /**
@@ -106,8 +101,10 @@ function blankIdIn(value: unknown, type: GraphQLInputType, name: string): string
  */
 export function useBlankIdsRefused(): Plugin {
   const refuse = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
-    const { operation, sites } = idSites(args.schema, args.document, args.operationName);
-    if (sites.length === 0 || !operation) return;
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return; // execution says which operation is missing
+    const sites = idSites(args.schema, args.document, operation);
+    if (sites.length === 0) return;
     // As the resolvers will get them: a variable left out takes its default (`$id: ID = ""`).
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
     if (!coerced.coerced) return; // execution reports what is wrong with them
