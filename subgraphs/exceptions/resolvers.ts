@@ -42,7 +42,7 @@ const writtenForCustomerBefore = (doc: ExceptionDoc): string | null =>
 
 export const resolvers: Resolvers = {
   Query: {
-    // A blank service is not "any" (leave the argument out for that), and no exception has a blank id.
+    // A blank service is not "any" (leave the argument out for that); a blank id never gets here (kit/blank-ids.ts).
     exceptions: (_, { status, service, first, after }, { store }) => store.list({ status, service: service == null ? service : notBlank(service, 'service') }, pageRequest('exceptions', { first, after }, 50)),
     pipelineException: (_, { id }, { store }) => store.get(id),
   },
