@@ -214,6 +214,38 @@ describe("tracking's event log", () => {
     }
   });
 
+  it('appends no second event after a restart for transitions whose process died between their events and their marks', async () => {
+    // Found by an attack: tracking killed mid-storm left entries without marks; the redeliveries
+    // after the restart appended them again, and a follower replaying the log got them twice.
+    const db = await dbs.create('eventlog');
+    const options: EventLogOptions = { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger };
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const first = new EventLog(store, options);
+    await first.start();
+    const batch = [transition(1), transition(2), transition(3)];
+    expect(await first.record(batch)).toBe(3);
+    await first.stop();
+    // What the process dying between the two requests leaves: entries and transitions, no marks.
+    await db.collection('appended').deleteMany({});
+
+    const restarted = new EventLog(new TrackingStore(db), options);
+    await restarted.start();
+    try {
+      expect(await restarted.record(batch)).toBe(0);
+      expect(await restarted.record([transition(4)])).toBe(1);
+      const entries = await store.eventsBetween(1, 20);
+      expect(entries.map((e) => e.transitionId)).toEqual([...batch, transition(4)].map((t) => t._id));
+      const follower = restarted.follow(0, () => true);
+      expect((await take(follower, 4)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      await follower.return!();
+      // The marks are written again, so the next redelivery finds them by id.
+      expect(await Promise.all(batch.map((t) => store.appendedSeq(t._id)))).toEqual([1, 2, 3]);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   it('appends a transition whose first delivery stored it and died long ago at once, and one event however many redeliveries crowd in', async () => {
     // Found by `npm run chaos`: each redelivery of such a transition waited the whole take-over
     // time again, longer than its sender waits, so under a storm of faults histories stalled.

@@ -7,6 +7,12 @@ import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type Tra
 /** Transitions appended in one go at the most. */
 const MAX_GROUP = 200;
 
+/**
+ * Entries read into memory at start, at most: more than a dying process can have left without
+ * marks (a group is at most MAX_GROUP), with room for other processes' appends meanwhile.
+ */
+const PRELOAD = 2_000;
+
 /** How far the poll for other processes' entries slows down while none turn up. */
 const IDLE_BACK_OFF = 8;
 
@@ -69,6 +75,7 @@ export class EventLog {
     this.readHead = this.writeHead = await this.store.lastEventSeq();
     this.oldestKept = this.readHead + 1; // nothing read yet is kept in memory
     this.floor = await this.store.eventFloor();
+    await this.preload();
     // While no other process's entries turn up the polls back off to 8× the interval: the head
     // lookup was a third of what an idle system asked its database. An append made here wakes the
     // loop only when another process appends too (see catchUp).
@@ -78,6 +85,25 @@ export class EventLog {
       logger: this.options.logger,
       what: 'following the event log',
     });
+  }
+
+  /**
+   * Reads the newest entries into memory, as if this process had followed them. A process that
+   * died between appending entries and writing their marks left entries with no mark; the
+   * redelivery that follows the restart must find them here, or it takes over and appends
+   * the transitions again (a follower replaying the log then got them twice).
+   */
+  private async preload(): Promise<void> {
+    const from = Math.max(this.floor, this.readHead - Math.min(this.options.capacity, PRELOAD) + 1);
+    if (from > this.readHead) return;
+    const stored = await this.store.eventsBetween(from, this.readHead);
+    // Only an unbroken run up to the head: memory must hold every entry from oldestKept on.
+    let start = stored.length;
+    while (start > 0 && stored[start - 1]!.seq === this.readHead - (stored.length - start)) start--;
+    const run = stored.slice(start);
+    if (run.length === 0) return;
+    this.oldestKept = run[0]!.seq;
+    for (const event of run) this.remember(event);
   }
 
   async stop(): Promise<void> {
@@ -129,7 +155,7 @@ export class EventLog {
         await underWay;
         continue;
       }
-      if (marked.has(stored._id) || (await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
+      if (marked.has(stored._id) || (await this.repairedMark(stored)) || (await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
       // Stored by a delivery that stopped before appending its event: append it.
       run.push(stored);
     }
@@ -170,6 +196,18 @@ export class EventLog {
   }
 
   /**
+   * Whether the transition's entry is among those this process has read though its mark is
+   * missing (its appender died, or its mark failed, in between): the mark is written now, and
+   * no second entry is appended.
+   */
+  private async repairedMark(stored: TransitionDoc): Promise<boolean> {
+    const seq = this.seqOfTransition.get(stored._id);
+    if (seq === undefined) return false;
+    await this.store.markAppended([{ transitionId: stored._id, seq, orderId: stored.orderId }]).catch(() => {});
+    return true;
+  }
+
+  /**
    * A duplicate delivery arriving while the first is still being recorded (by another tracking
    * process) waits for it to finish rather than appending a second event; it takes over only if
    * the first has not appended `takeOverAfterMs` after it stored the transition. A first delivery
@@ -181,7 +219,7 @@ export class EventLog {
     const deadline = storedAt + this.options.takeOverAfterMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      if ((await this.store.appendedSeq(stored._id)) !== null) return true;
+      if (this.seqOfTransition.has(stored._id) || (await this.store.appendedSeq(stored._id)) !== null) return true;
     }
     return false;
   }
@@ -387,7 +425,7 @@ export class EventLog {
       const stored = await this.store.eventsBetween(from, through);
       // Every entry up to the head exists: one missing was dropped with its segment meanwhile.
       if (stored.length < through - from + 1) throw expired();
-      return { events: stored, through };
+      return { events: onePerTransition(stored), through };
     }
     const events: EventDoc[] = [];
     for (let seq = from; seq <= to; seq++) {
