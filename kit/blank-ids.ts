@@ -6,6 +6,8 @@ import {
   GraphQLID,
   isInputObjectType,
   isListType,
+  isUnionType,
+  Kind,
   TypeInfo,
   valueFromAST,
   visit,
@@ -28,11 +30,15 @@ import { showsNothing } from './storable-text.ts';
 // request carries, as an argument or inside an input, literal or variable, is checked here once
 // for every subgraph, before any resolver runs, so that no lookup can forget to.
 
-/** An argument whose type holds an ID somewhere (itself, a list of them, or an input's field). */
+/**
+ * An argument whose type holds an ID somewhere (itself, a list of them, or an input's field), or
+ * `_entities`' representations (`references`), each of which names an entity by its key.
+ */
 interface IdSite {
   value: ValueNode;
   type: GraphQLInputType;
   name: string;
+  references?: true;
 }
 
 const isId = (type: { name: string }) => type.name === GraphQLID.name;
@@ -65,7 +71,9 @@ function idSites(schema: GraphQLSchema, document: DocumentNode, operation: Opera
       OperationDefinition: (node) => (node === operation ? undefined : false),
       Argument(node) {
         const argument = typeInfo.getArgument();
-        if (argument && holdsId(argument.type)) sites.push({ value: node.value, type: argument.type, name: node.name.value });
+        if (!argument) return;
+        if (holdsId(argument.type)) sites.push({ value: node.value, type: argument.type, name: node.name.value });
+        else if (typeInfo.getFieldDef()?.name === '_entities' && argument.name === 'representations') sites.push({ value: node.value, type: argument.type, name: node.name.value, references: true });
       },
     }),
   );
@@ -96,8 +104,61 @@ function blankIdIn(value: unknown, type: GraphQLInputType, name: string): string
 }
 
 /**
- * A request with an ID that shows nothing is BAD_USER_INPUT (`<field> must not be empty`), and no
- * resolver runs. A value that is not of its type is left to execution, which reports it as such.
+ * The entity types the schema resolves (its `_Entity` union) and their key fields
+ * (`@key(fields: "id")`), found once per schema. Keys are single fields in this graph; a compound
+ * or nested one is not checked here.
+ */
+const keysBySchema = new WeakMap<GraphQLSchema, Map<string, string[][]>>();
+
+/** Each entity type's keys: one list of fields per `@key` (a reference gives one of them). */
+function entityKeys(schema: GraphQLSchema): Map<string, string[][]> {
+  const known = keysBySchema.get(schema);
+  if (known) return known;
+  const keys = new Map<string, string[][]>();
+  const entities = schema.getType('_Entity');
+  for (const type of isUnionType(entities) ? entities.getTypes() : []) {
+    const alternatives: string[][] = [];
+    for (const node of [type.astNode, ...type.extensionASTNodes]) {
+      for (const directive of node?.directives ?? []) {
+        if (directive.name.value !== 'key') continue;
+        const fields = directive.arguments?.find((argument) => argument.name.value === 'fields')?.value;
+        if (fields?.kind === Kind.STRING && !/[{}]/.test(fields.value)) alternatives.push(fields.value.split(/\s+/).filter(Boolean));
+      }
+    }
+    keys.set(type.name, alternatives);
+  }
+  keysBySchema.set(schema, keys);
+  return keys;
+}
+
+/**
+ * What is wrong with the first reference that names nothing: not an object, no type name, or a key
+ * that is not a string or shows nothing, or a type this service does not resolve. Each key would
+ * otherwise reach a lookup as it came (an object in a filter was an unexpected error), or name
+ * nothing; federation's own answer to an unknown type was an unexpected error too.
+ */
+function badReference(schema: GraphQLSchema, representations: unknown, name: string): string | undefined {
+  if (!Array.isArray(representations)) return undefined; // a single value stands for a list of one: execution says so
+  for (const [i, representation] of representations.entries()) {
+    const at = `${name}[${i}]`;
+    if (representation === null || typeof representation !== 'object' || Array.isArray(representation)) return `${at} must be an object`;
+    const { __typename: typename, ...fields } = representation as Record<string, unknown>;
+    if (typeof typename !== 'string') return `${at}.__typename must be a string`;
+    const keys = entityKeys(schema).get(typename);
+    if (!keys) return `${at}.__typename names no entity of this service`;
+    if (keys.length === 0) continue;
+    const given = keys.find((key) => key.every((field) => typeof fields[field] === 'string')) ?? keys[0]!;
+    for (const field of given) {
+      if (typeof fields[field] !== 'string') return `${at}.${field} must be a string`;
+      if (showsNothing(fields[field] as string)) return `${at}.${field} must not be empty`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A request with an ID that shows nothing is BAD_USER_INPUT (`<field> must not be empty`), and so is
+ * an entity reference that names nothing (`representations[0].id must be a string`); no resolver runs. A value that is not of its type is left to execution, which reports it as such.
  */
 export function useBlankIdsRefused(): Plugin {
   const refuse = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
@@ -110,7 +171,13 @@ export function useBlankIdsRefused(): Plugin {
     if (!coerced.coerced) return; // execution reports what is wrong with them
     const variables = coerced.coerced;
     for (const site of sites) {
-      const blank = blankIdIn(valueFromAST(site.value, site.type, variables), site.type, site.name);
+      const value = valueFromAST(site.value, site.type, variables);
+      if (site.references) {
+        const wrong = badReference(args.schema, value, site.name);
+        if (wrong) return setResultAndStopExecution({ errors: [badInput(wrong, site.name)] });
+        continue;
+      }
+      const blank = blankIdIn(value, site.type, site.name);
       if (blank) return setResultAndStopExecution({ errors: [badInput(`${blank} must not be empty`, blank)] });
     }
   };

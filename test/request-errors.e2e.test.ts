@@ -176,6 +176,42 @@ describe('an id that shows nothing, anywhere in the graph', () => {
   });
 });
 
+/** Each entity type a subgraph resolves and its key field, from its own SDL (`_service`). */
+async function entityKeys(url: string): Promise<{ type: string; key: string }[]> {
+  const { data } = await gql(url, '{ _service { sdl } }');
+  const sdl = (data as { _service: { sdl: string } })._service.sdl;
+  return [...sdl.matchAll(/type (\w+)(?: implements [\w& ]+)?\s+@key\(fields: "(\w+)"(, resolvable: false)?\)/g)].flatMap((match) => (match[3] ? [] : [{ type: match[1]!, key: match[2]! }]));
+}
+
+describe('an entity reference that names nothing', () => {
+  it('is BAD_USER_INPUT at every subgraph, whether its key is blank, not a string, or missing', async () => {
+    const checked: string[] = [];
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }';
+    for (const [name, url] of Object.entries(system.urls)) {
+      for (const { type, key } of await entityKeys(url)) {
+        const cases: [unknown, string][] = [
+          [{ __typename: type, [key]: { $ne: null } }, `representations[0].${key} must be a string`],
+          [{ __typename: type, [key]: 42 }, `representations[0].${key} must be a string`],
+          [{ __typename: type }, `representations[0].${key} must be a string`],
+          [{ __typename: type, [key]: '\u200B' }, `representations[0].${key} must not be empty`],
+          [{ [key]: 'x' }, 'representations[0].__typename must be a string'],
+          ['x', 'representations[0] must be an object'],
+        ];
+        for (const [representation, message] of cases) {
+          const res = await gql(url, query, { r: [representation] });
+          expect(res.errors?.map((error) => [error.message, error.extensions?.code]), `${name} ${JSON.stringify(representation)}`).toEqual([[message, 'BAD_USER_INPUT']]);
+          expect(res.data?._entities ?? null).toBeNull();
+        }
+        checked.push(`${name} ${type}`);
+      }
+    }
+    expect(checked).toEqual(expect.arrayContaining(['vendors Vendor', 'customers Customer', 'orders Order', 'inventory Product']));
+    // A type the service does not resolve (the gateway asks only for those it does).
+    const unknown = await gql(system.urls.vendors, query, { r: [{ __typename: 'Vendor', id: 'v1' }, { __typename: 'Order', id: 'x' }] });
+    expect(unknown.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['representations[1].__typename names no entity of this service', 'BAD_USER_INPUT']]);
+  });
+});
+
 describe('a refused variable that holds a card number', () => {
   it('says where and why it was refused, and neither the answer nor the log quotes the number', async () => {
     const lines: string[] = [];
