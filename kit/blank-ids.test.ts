@@ -1,3 +1,5 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { useBlankIdsRefused } from './blank-ids.ts';
@@ -71,5 +73,42 @@ describe('an ID that shows nothing', () => {
   it('of the wrong type is left to GraphQL, which says so', async () => {
     const result = await run('query($id: ID!) { thing(id: $id) }', { id: { not: 'an id' } });
     expect(result.errors?.[0]?.message).toMatch(/ID cannot represent value/);
+  });
+});
+
+describe('an entity reference that names nothing', () => {
+  const resolved: string[] = [];
+  const subgraph = createYoga({
+    schema: buildSubgraphSchema({
+      typeDefs: parse(/* GraphQL */ `
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+        type Product @key(fields: "id") @key(fields: "sku") { id: ID!, sku: String!, title: String }
+        type Query { product(id: ID!): Product }
+      `),
+      resolvers: {
+        Product: { __resolveReference: (reference: { id?: string; sku?: string }) => (resolved.push(reference.id ?? reference.sku!), { ...reference, title: 'a book' }) },
+      } as never,
+    }),
+    plugins: [useBlankIdsRefused()],
+    logging: false,
+  });
+  const entities = async (representations: unknown) => {
+    const response = await subgraph.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { title } } }', variables: { r: representations } }),
+    });
+    return (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+  };
+
+  it('is resolved by either of its keys, and refused, naming the place, when it gives neither', async () => {
+    resolved.length = 0;
+    expect(await entities([{ __typename: 'Product', id: 'p1' }, { __typename: 'Product', sku: 'BOOK-001' }])).toEqual({ data: { _entities: [{ title: 'a book' }, { title: 'a book' }] } });
+    const refused = async (representations: unknown) => (await entities(representations)).errors?.map((error) => [error.message, error.extensions?.code]);
+    expect(await refused([{ __typename: 'Product', id: 'p1' }, { __typename: 'Product', sku: 7 }])).toEqual([['representations[1].id must be a string', 'BAD_USER_INPUT']]);
+    expect(await refused([{ __typename: 'Product', sku: '\u3000' }])).toEqual([['representations[0].sku must not be empty', 'BAD_USER_INPUT']]);
+    expect(await refused(['p1'])).toEqual([['representations[0] must be an object', 'BAD_USER_INPUT']]);
+    expect(await refused([{ __typename: 'Query', id: 'p1' }])).toEqual([['representations[0].__typename names no entity of this service', 'BAD_USER_INPUT']]);
+    expect(resolved).toEqual(['p1', 'BOOK-001']);
   });
 });
