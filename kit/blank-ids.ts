@@ -157,8 +157,9 @@ function badReference(schema: GraphQLSchema, representations: unknown, name: str
 }
 
 /**
- * A request with an ID that shows nothing is BAD_USER_INPUT (`<field> must not be empty`), and so is
- * an entity reference that names nothing (`representations[0].id must be a string`); no resolver runs. A value that is not of its type is left to execution, which reports it as such.
+ * A request with an ID that shows nothing is BAD_USER_INPUT (`<field> must not be empty`), and so
+ * is an entity reference that names nothing (`representations[0].id must be a string`); no resolver
+ * runs. A value that is not of its type is left to execution, which reports it as such.
  */
 export function useBlankIdsRefused(): Plugin {
   const refuse = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
