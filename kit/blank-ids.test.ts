@@ -70,6 +70,24 @@ describe('an ID that shows nothing', () => {
     expect(calls).toEqual(['thing o-1', 'thing 42', 'place', 'thing g']);
   });
 
+  it('is not refused where it would not run: a field or fragment skipped by @skip or @include, and refused where it would', async () => {
+    calls.length = 0;
+    const skipped = 'query($s: Boolean!) { good: thing(id: "g") blank: thing(id: "") @skip(if: $s) }';
+    expect(await run(skipped, { s: true })).toEqual({ data: { good: 'g' } });
+    expect(await run(skipped, { s: false })).toMatchObject(refusal('id'));
+    expect(await run('{ thing(id: " ") @include(if: false) named(label: "n") }')).toEqual({ data: { named: 'n' } });
+    const inline = 'query($i: Boolean!) { ... @include(if: $i) { thing(id: "\u200B") } named(label: "n") }';
+    expect(await run(inline, { i: false })).toEqual({ data: { named: 'n' } });
+    expect(await run(inline, { i: true })).toMatchObject(refusal('id'));
+    // A fragment runs where it is spread and not skipped: once is enough.
+    const fragment = 'fragment F on Query { thing(id: $id) } query($id: ID!, $s: Boolean!) { ...F @skip(if: $s) named(label: "n") }';
+    expect(await run(fragment, { id: '', s: true })).toEqual({ data: { named: 'n' } });
+    expect(await run(fragment, { id: '', s: false })).toMatchObject(refusal('id'));
+    const twice = 'query($s: Boolean!) { ...F @skip(if: $s) ... @include(if: true) { ...F } } fragment F on Query { thing(id: "") }';
+    expect(await run(twice, { s: true })).toMatchObject(refusal('id'));
+    expect(calls).toEqual(['thing g']);
+  });
+
   it('of the wrong type is left to GraphQL, which says so', async () => {
     const result = await run('query($id: ID!) { thing(id: $id) }', { id: { not: 'an id' } });
     expect(result.errors?.[0]?.message).toMatch(/ID cannot represent value/);

@@ -1,9 +1,12 @@
 import {
+  getDirectiveValues,
   getNamedType,
   getNullableType,
   getOperationAST,
   getVariableValues,
   GraphQLID,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
   isInputObjectType,
   isListType,
   isUnionType,
@@ -15,6 +18,9 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type FieldNode,
+  type FragmentSpreadNode,
+  type InlineFragmentNode,
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -34,11 +40,29 @@ import { showsNothing } from './storable-text.ts';
  * An argument whose type holds an ID somewhere (itself, a list of them, or an input's field), or
  * `_entities`' representations (`references`), each of which names an entity by its key.
  */
-interface IdSite {
+interface IdSite extends Placed {
   value: ValueNode;
   type: GraphQLInputType;
   name: string;
   references?: true;
+}
+
+/**
+ * Where something stands: in the operation (`fragment` null) or in a fragment, under the fields and
+ * fragments whose `@skip` or `@include` decide, with the request's variables, whether it runs.
+ */
+interface Placed {
+  fragment: string | null;
+  guards: readonly GuardedNode[];
+}
+
+/** A field, inline fragment or fragment spread that carries `@skip` or `@include`. */
+type GuardedNode = FieldNode | InlineFragmentNode | FragmentSpreadNode;
+
+/** What an operation's ID sites are checked with: the sites, and where each fragment is spread. */
+interface Sites {
+  sites: IdSite[];
+  spreads: (Placed & { of: string })[];
 }
 
 const isId = (type: { name: string }) => type.name === GraphQLID.name;
@@ -57,28 +81,71 @@ function holdsId(type: GraphQLInputType, seen = new Set<string>()): boolean {
  * once per operation, which yoga's cache of parsed documents keeps the same object. Keyed by the
  * operation itself, not by the name a client sends with it: any number of names cost nothing.
  */
-const sitesByOperation = new WeakMap<OperationDefinitionNode, IdSite[]>();
+const sitesByOperation = new WeakMap<OperationDefinitionNode, Sites>();
 
-function idSites(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): IdSite[] {
+function idSites(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Sites {
   const known = sitesByOperation.get(operation);
   if (known) return known;
-  const sites: IdSite[] = [];
+  const found: Sites = { sites: [], spreads: [] };
   const typeInfo = new TypeInfo(schema);
+  let fragment: string | null = null;
+  const guards: GuardedNode[] = [];
+  const guarded = {
+    enter: (node: GuardedNode) => {
+      if (node.kind === Kind.FRAGMENT_SPREAD) found.spreads.push({ of: node.name.value, fragment, guards: [...guards, ...(isGuarded(node) ? [node] : [])] });
+      else if (isGuarded(node)) guards.push(node);
+    },
+    leave: (node: GuardedNode) => {
+      if (node.kind !== Kind.FRAGMENT_SPREAD && isGuarded(node)) guards.pop();
+    },
+  };
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       // Only the operation that runs (and the fragments it may spread): another one's blank ID is not this request's.
-      OperationDefinition: (node) => (node === operation ? undefined : false),
+      OperationDefinition: (node) => {
+        fragment = null;
+        return node === operation ? undefined : false;
+      },
+      FragmentDefinition: (node) => {
+        fragment = node.name.value;
+      },
+      Field: guarded,
+      InlineFragment: guarded,
+      FragmentSpread: guarded,
       Argument(node) {
         const argument = typeInfo.getArgument();
         if (!argument) return;
-        if (holdsId(argument.type)) sites.push({ value: node.value, type: argument.type, name: node.name.value });
-        else if (typeInfo.getFieldDef()?.name === '_entities' && argument.name === 'representations') sites.push({ value: node.value, type: argument.type, name: node.name.value, references: true });
+        const placed = { fragment, guards: [...guards] };
+        if (holdsId(argument.type)) found.sites.push({ value: node.value, type: argument.type, name: node.name.value, ...placed });
+        else if (typeInfo.getFieldDef()?.name === '_entities' && argument.name === 'representations') found.sites.push({ value: node.value, type: argument.type, name: node.name.value, references: true, ...placed });
       },
     }),
   );
-  sitesByOperation.set(operation, sites);
-  return sites;
+  sitesByOperation.set(operation, found);
+  return found;
+}
+
+const isGuarded = (node: GuardedNode) => node.directives?.some((directive) => directive.name.value === 'skip' || directive.name.value === 'include') ?? false;
+
+/** Whether a field or fragment runs, by its `@skip` and `@include` and the request's variables. */
+function runs(node: GuardedNode, variables: Record<string, unknown>): boolean {
+  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
+}
+
+/**
+ * Whether what stands there runs for this request: none of its guards skips it, and, in a fragment,
+ * the fragment is spread somewhere that runs. A field skipped is not executed, so an ID it would have
+ * been given names nothing that is looked up: not refused (Apollo's query planner passes a client's
+ * `@skip(if: $variable)` on to the subgraph that resolves the field).
+ */
+function placedToRun(spreads: Sites['spreads'], placed: Placed, variables: Record<string, unknown>, seen = new Set<string>()): boolean {
+  if (!placed.guards.every((node) => runs(node, variables))) return false;
+  if (placed.fragment === null) return true;
+  if (seen.has(placed.fragment)) return false; // a cycle, which validation refuses anyway
+  seen.add(placed.fragment);
+  return spreads.some((spread) => spread.of === placed.fragment && placedToRun(spreads, spread, variables, new Set(seen)));
 }
 
 /** The name of the first ID in `value` (of `type`) that shows nothing, or undefined. */
@@ -165,13 +232,14 @@ export function useBlankIdsRefused(): Plugin {
   const refuse = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return; // execution says which operation is missing
-    const sites = idSites(args.schema, args.document, operation);
-    if (sites.length === 0) return;
+    const found = idSites(args.schema, args.document, operation);
+    if (found.sites.length === 0) return;
     // As the resolvers will get them: a variable left out takes its default (`$id: ID = ""`).
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
     if (!coerced.coerced) return; // execution reports what is wrong with them
     const variables = coerced.coerced;
-    for (const site of sites) {
+    for (const site of found.sites) {
+      if (!placedToRun(found.spreads, site, variables)) continue;
       const value = valueFromAST(site.value, site.type, variables);
       if (site.references) {
         const wrong = badReference(args.schema, value, site.name);

@@ -174,6 +174,15 @@ describe('an id that shows nothing, anywhere in the graph', () => {
     const lookup = await gql(system.gatewayUrl, 'query($id: ID! = "\u200B") { pipelineException(id: $id) { id } }');
     expect(codes(lookup)).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('is not refused in a field the client skipped, at the gateway, on the way to a subgraph', async () => {
+    // One fetch to orders for both fields: the planner passes the condition on with it.
+    const query = 'query($s: Boolean!) { orders(first: 1) { pageInfo { hasNextPage } } other: order(id: "") @skip(if: $s) { id } }';
+    const skipped = await gql(system.gatewayUrl, query, { s: true });
+    expect(skipped.errors).toBeUndefined();
+    expect(skipped.data).toEqual({ orders: { pageInfo: { hasNextPage: expect.any(Boolean) } } });
+    expect(codes(await gql(system.gatewayUrl, query, { s: false }))).toEqual(['BAD_USER_INPUT']);
+  });
 });
 
 /** Each entity type a subgraph resolves and its key field, from its own SDL (`_service`). */
