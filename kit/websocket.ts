@@ -225,6 +225,20 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
   wss.on('connection', (socket) => {
     socket.removeAllListeners('error');
     socket.on('error', (error: Error & { code?: string }) => logger.debug('websocket closed on a client error', { code: error.code ?? error.name }));
+    // A message written to a socket its client has just dropped fails (EPIPE, ECONNRESET) though
+    // the socket still read as open when graphql-ws sent it. graphql-ws takes that failure for a
+    // bug of ours: it printed it to the console with a stack, once per message, and closed the
+    // socket, which is closing anyway. A message sent to a closed socket is dropped, as graphql-ws
+    // drops one sent once the socket reads as closed; the close ends its subscriptions.
+    type Sent = (error?: Error) => void;
+    const send = socket.send.bind(socket) as (data: unknown, options: object, callback: Sent) => void;
+    (socket as unknown as { send: (data: unknown, options?: object | Sent, callback?: Sent) => void }).send = (data, options, callback) => {
+      const sent = typeof options === 'function' ? options : callback;
+      send(data, typeof options === 'object' ? options : {}, (error) => {
+        if (error) logger.debug('websocket message not sent: the client has gone', { code: (error as Error & { code?: string }).code ?? error.name });
+        sent?.();
+      });
+    };
   });
   function accepted(ctx: object): true {
     running.set(ctx, new Set());

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gql, TestDatabases, testTokens, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
@@ -24,6 +24,8 @@ afterAll(async () => {
 
 interface RawSocket {
   send(message: object | string): void;
+  /** Drops the connection without a close handshake, as a client that vanished. */
+  terminate(): void;
   messages: Record<string, any>[];
   closed: Promise<{ code: number; reason: string }>;
   next(type: string, timeoutMs?: number): Promise<Record<string, any>>;
@@ -56,6 +58,7 @@ async function connect(httpUrl: string): Promise<RawSocket> {
       }
     },
     close: () => socket.close(),
+    terminate: () => socket.terminate(),
   };
 }
 
@@ -207,6 +210,37 @@ describe('graphql-ws protocol at the gateway', () => {
     const stillOpen = await Promise.race([socket.closed.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 100))]);
     expect(stillOpen).toBe(true);
     socket.close();
+  });
+
+  it('drops what it would send to clients that vanished, without taking it for an internal error', async () => {
+    // Found by an attack: subscriptions opened and dropped at once printed hundreds of "Internal
+    // error occurred during message handling" with a stack each (graphql-ws, to the console).
+    const printed = vi.spyOn(console, 'error');
+    try {
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const socket = await connect(system.gatewayUrl);
+          socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+          await socket.next('connection_ack');
+          for (let n = 0; n < 50; n++) socket.send({ id: `s${i}-${n}`, type: 'subscribe', payload: { query: `subscription { pipelineTransitions(after: "0") { cursor } }` } });
+          socket.terminate();
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(printed.mock.calls.map((call) => String(call[0]))).toEqual([]);
+      // The gateway still serves subscriptions.
+      const client = wsClient(system.gatewayUrl, { authorization: `Bearer ${token}` });
+      try {
+        const followed = collect(client, 'subscription { pipelineTransitions { cursor } }');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(followed.error).toBeUndefined();
+        followed.stop();
+      } finally {
+        await client.dispose();
+      }
+    } finally {
+      printed.mockRestore();
+    }
   });
 
   it('counts a connection that closed while its token was being checked as closed', async () => {
