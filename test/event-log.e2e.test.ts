@@ -246,6 +246,38 @@ describe("tracking's event log", () => {
     }
   });
 
+  it('appends no second event for such transitions redelivered after more entries than memory keeps, and a second restart', async () => {
+    // Found by an attack: two restarts and 2,200 entries between the crash and the redelivery.
+    const db = await dbs.create('eventlog');
+    const options: EventLogOptions = { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger };
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const first = new EventLog(store, options);
+    await first.start();
+    const batch = [transition(1), transition(2), transition(3)];
+    expect(await first.record(batch)).toBe(3);
+    await db.collection('appended').deleteMany({}); // killed between its entries and their marks
+    await first.stop();
+    const between = new EventLog(new TrackingStore(db), options);
+    await between.start();
+    const others = Array.from({ length: 700 }, (_, n) => transition(100 + n)); // two segments and more, well past memory
+    for (let i = 0; i < others.length; i += 50) expect(await between.record(others.slice(i, i + 50))).toBe(50);
+    await between.stop();
+
+    const restarted = new EventLog(new TrackingStore(db), options);
+    await restarted.start();
+    try {
+      expect(await restarted.record(batch)).toBe(0);
+      expect(await restarted.record([transition(9)])).toBe(1);
+      const entries = await store.eventsBetween(1, 1_000);
+      expect(entries).toHaveLength(704);
+      expect(new Set(entries.map((e) => e.transitionId)).size).toBe(704);
+      expect(await Promise.all(batch.map((t) => store.appendedSeq(t._id)))).toEqual([1, 2, 3]);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   it('appends a transition whose first delivery stored it and died long ago at once, and one event however many redeliveries crowd in', async () => {
     // Found by `npm run chaos`: each redelivery of such a transition waited the whole take-over
     // time again, longer than its sender waits, so under a storm of faults histories stalled.

@@ -1,6 +1,7 @@
 import type { Logger } from '../../kit/logger.ts';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
+import { SEGMENT_SIZE } from '../../kit/sequenced-log.ts';
 import { transitionsRecorded } from '../../kit/metrics.ts';
 import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type TransitionDoc } from './store.ts';
 
@@ -12,6 +13,16 @@ const MAX_GROUP = 200;
  * marks (a group is at most MAX_GROUP), with room for other processes' appends meanwhile.
  */
 const PRELOAD = 2_000;
+
+/**
+ * How far back, below memory, a redelivered transition's entry is looked for (segments of 500
+ * entries), and how many such segments are kept for the redeliveries that follow. Beyond, it is
+ * appended again (a follower of every order would get it twice; one of that order finds it once).
+ */
+const SEARCHED_SEGMENTS = 40;
+
+/** How far the clocks of two tracking processes may differ: an entry is looked for from this long before its transition was stored. */
+const CLOCK_SKEW_MS = 5_000;
 
 /** How far the poll for other processes' entries slows down while none turn up. */
 const IDLE_BACK_OFF = 8;
@@ -60,6 +71,8 @@ export class EventLog {
   private othersReadAt = 0;
   /** This process appended since the loop's last pass. */
   private appendedSincePass = false;
+  /** Segments below memory read while looking for a transition's entry (foundBeforeMemory), by segment number. */
+  private readonly searched = new Map<number, { through: number; seqOf: Map<string, number>; oldestAt: number }>();
   /** Entries below this are no longer kept in memory. */
   private oldestKept = 1;
   /** Entries below this are no longer kept in the database either: the same for every process, whatever its memory holds. */
@@ -155,7 +168,15 @@ export class EventLog {
         await underWay;
         continue;
       }
-      if (marked.has(stored._id) || (await this.repairedMark(stored)) || (await this.store.appendedSeq(stored._id)) !== null || (await this.appendedByOther(stored))) continue;
+      if (
+        marked.has(stored._id) ||
+        (await this.repairedMark(stored)) ||
+        (await this.store.appendedSeq(stored._id)) !== null ||
+        (await this.appendedByOther(stored)) ||
+        (await this.foundBeforeMemory(stored))
+      ) {
+        continue;
+      }
       // Stored by a delivery that stopped before appending its event: append it.
       run.push(stored);
     }
@@ -205,6 +226,42 @@ export class EventLog {
     if (seq === undefined) return false;
     await this.store.markAppended([{ transitionId: stored._id, seq, orderId: stored.orderId }]).catch(() => {});
     return true;
+  }
+
+  /**
+   * Whether the transition, stored before a crash and with no mark, has an entry older than what
+   * this process keeps in memory: its appender died between the entry and the mark, and this
+   * process was restarted (or fell behind) since, so the entry is not among those it has read.
+   * Only the entries recorded since the transition was stored can be its own: the segments below
+   * memory back to then are read (whole, and kept for the next redelivery of the storm that
+   * follows a crash). Found, it gets its mark; not found, it is appended as before.
+   */
+  private async foundBeforeMemory(stored: TransitionDoc): Promise<boolean> {
+    const since = (stored.recordedAt instanceof Date ? stored.recordedAt.getTime() : 0) - CLOCK_SKEW_MS;
+    const [oldestInMemory] = this.recent.values();
+    // Memory holds every entry recorded since the transition was: none of them is its own.
+    if (oldestInMemory && oldestInMemory.recordedAt.getTime() < since) return false;
+    const below = Math.min(this.oldestKept, this.readHead + 1) - 1;
+    for (let segment = Math.floor((below - 1) / SEGMENT_SIZE), read = 0; segment >= 0 && read < SEARCHED_SEGMENTS; segment--, read++) {
+      const first = Math.max(segment * SEGMENT_SIZE + 1, this.floor);
+      const last = Math.min((segment + 1) * SEGMENT_SIZE, below);
+      if (first > last) break;
+      let searched = this.searched.get(segment);
+      if (!searched || searched.through < last) {
+        const events = await this.store.eventsBetween(first, last);
+        searched = { through: last, seqOf: new Map(), oldestAt: Math.min(...events.map((event) => event.recordedAt.getTime())) };
+        for (const event of events) if (!searched.seqOf.has(event.transitionId)) searched.seqOf.set(event.transitionId, event.seq);
+        this.searched.set(segment, searched);
+        if (this.searched.size > SEARCHED_SEGMENTS) this.searched.delete(this.searched.keys().next().value!);
+      }
+      const seq = searched.seqOf.get(stored._id);
+      if (seq !== undefined) {
+        await this.store.markAppended([{ transitionId: stored._id, seq, orderId: stored.orderId }]).catch(() => {});
+        return true;
+      }
+      if (searched.oldestAt < since) break; // older segments were recorded before the transition was stored
+    }
+    return false;
   }
 
   /**
