@@ -50,6 +50,22 @@ async function take(iterator: AsyncIterator<EventDoc>, count: number): Promise<E
   return taken;
 }
 
+const restartOptions: EventLogOptions = { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger };
+
+/** A database as a tracking process that died between appending three entries and marking them leaves it: entries and transitions, no marks. */
+async function diedBetweenEntriesAndMarks() {
+  const db = await dbs.create('eventlog');
+  const store = new TrackingStore(db);
+  await store.ensureIndexes();
+  const first = new EventLog(store, restartOptions);
+  await first.start();
+  const batch = [transition(1), transition(2), transition(3)];
+  expect(await first.record(batch)).toBe(3);
+  await first.stop();
+  await db.collection('appended').deleteMany({});
+  return { db, store, batch };
+}
+
 describe("tracking's event log", () => {
   it('stays gapless and in one order when two tracking processes record at once, duplicates included', async () => {
     const db = await dbs.create('eventlog');
@@ -217,19 +233,8 @@ describe("tracking's event log", () => {
   it('appends no second event after a restart for transitions whose process died between their events and their marks', async () => {
     // Found by an attack: tracking killed mid-storm left entries without marks; the redeliveries
     // after the restart appended them again, and a follower replaying the log got them twice.
-    const db = await dbs.create('eventlog');
-    const options: EventLogOptions = { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger };
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    const first = new EventLog(store, options);
-    await first.start();
-    const batch = [transition(1), transition(2), transition(3)];
-    expect(await first.record(batch)).toBe(3);
-    await first.stop();
-    // What the process dying between the two requests leaves: entries and transitions, no marks.
-    await db.collection('appended').deleteMany({});
-
-    const restarted = new EventLog(new TrackingStore(db), options);
+    const { db, store, batch } = await diedBetweenEntriesAndMarks();
+    const restarted = new EventLog(new TrackingStore(db), restartOptions);
     await restarted.start();
     try {
       expect(await restarted.record(batch)).toBe(0);
@@ -248,23 +253,14 @@ describe("tracking's event log", () => {
 
   it('appends no second event for such transitions redelivered after more entries than memory keeps, and a second restart', async () => {
     // Found by an attack: two restarts and 2,200 entries between the crash and the redelivery.
-    const db = await dbs.create('eventlog');
-    const options: EventLogOptions = { pollIntervalMs: 20, capacity: 100, takeOverAfterMs: 100, logger: silentLogger };
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    const first = new EventLog(store, options);
-    await first.start();
-    const batch = [transition(1), transition(2), transition(3)];
-    expect(await first.record(batch)).toBe(3);
-    await db.collection('appended').deleteMany({}); // killed between its entries and their marks
-    await first.stop();
-    const between = new EventLog(new TrackingStore(db), options);
+    const { db, store, batch } = await diedBetweenEntriesAndMarks();
+    const between = new EventLog(new TrackingStore(db), restartOptions);
     await between.start();
     const others = Array.from({ length: 700 }, (_, n) => transition(100 + n)); // two segments and more, well past memory
     for (let i = 0; i < others.length; i += 50) expect(await between.record(others.slice(i, i + 50))).toBe(50);
     await between.stop();
 
-    const restarted = new EventLog(new TrackingStore(db), options);
+    const restarted = new EventLog(new TrackingStore(db), restartOptions);
     await restarted.start();
     try {
       expect(await restarted.record(batch)).toBe(0);
