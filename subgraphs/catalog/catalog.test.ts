@@ -67,12 +67,20 @@ describe('catalog subgraph', () => {
     expect(missing.data!.product).toBeNull();
   });
 
-  it('resolves a reference by its sku as stored, and one without a usable sku as no product', async () => {
-    const res = await gql(app.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { sku } } }', {
-      r: [{ __typename: 'Product', sku: null }, { __typename: 'Product' }, { __typename: 'Product', sku: ' ' }, { __typename: 'Product', sku: 5 }, { __typename: 'Product', sku: ' widget-1 ' }],
-    });
+  it('resolves a reference by its sku as stored, and refuses one without a usable sku (kit/blank-ids.ts)', async () => {
+    const entities = (r: unknown[]) => gql(app.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { sku } } }', { r });
+    const res = await entities([{ __typename: 'Product', sku: ' widget-1 ' }, { __typename: 'Product', sku: 'NO-SUCH-SKU' }]);
     expect(res.errors).toBeUndefined();
-    expect(res.data!._entities).toEqual([null, null, null, null, { sku: 'WIDGET-1' }]);
+    expect(res.data!._entities).toEqual([{ sku: 'WIDGET-1' }, null]);
+    for (const [reference, message] of [
+      [{ __typename: 'Product', sku: null }, 'representations[0].sku must be a string'],
+      [{ __typename: 'Product' }, 'representations[0].sku must be a string'],
+      [{ __typename: 'Product', sku: 5 }, 'representations[0].sku must be a string'],
+      [{ __typename: 'Product', sku: ' ' }, 'representations[0].sku must not be empty'],
+    ] as const) {
+      const refused = await entities([reference]);
+      expect(refused.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([[message, 'BAD_USER_INPUT']]);
+    }
   });
 
   it('answers an empty sku with BAD_USER_INPUT, not as a product that does not exist', async () => {
