@@ -172,8 +172,8 @@ function blankIdIn(value: unknown, type: GraphQLInputType, name: string): string
 
 /**
  * The entity types the schema resolves (its `_Entity` union) and their key fields
- * (`@key(fields: "id")`), found once per schema. Keys are single fields in this graph; a compound
- * or nested one is not checked here.
+ * (`@key(fields: "id")`, or several: `"centre bin"`), found once per schema. A key that reaches
+ * into a nested object (`"owner { id }"`) is not checked here; this graph has none.
  */
 const keysBySchema = new WeakMap<GraphQLSchema, Map<string, string[][]>>();
 

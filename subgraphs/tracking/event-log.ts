@@ -240,7 +240,7 @@ export class EventLog {
     const since = (stored.recordedAt instanceof Date ? stored.recordedAt.getTime() : 0) - CLOCK_SKEW_MS;
     const [oldestInMemory] = this.recent.values();
     // Memory holds every entry recorded since the transition was: none of them is its own.
-    if (oldestInMemory && oldestInMemory.recordedAt.getTime() < since) return false;
+    if (oldestInMemory && timeOf(oldestInMemory) < since) return false;
     const below = Math.min(this.oldestKept, this.readHead + 1) - 1;
     for (let segment = Math.floor((below - 1) / SEGMENT_SIZE), read = 0; segment >= 0 && read < SEARCHED_SEGMENTS; segment--, read++) {
       const first = Math.max(segment * SEGMENT_SIZE + 1, this.floor);
@@ -249,7 +249,7 @@ export class EventLog {
       let searched = this.searched.get(segment);
       if (!searched || searched.through < last) {
         const events = await this.store.eventsBetween(first, last);
-        searched = { through: last, seqOf: new Map(), oldestAt: Math.min(...events.map((event) => event.recordedAt.getTime())) };
+        searched = { through: last, seqOf: new Map(), oldestAt: Math.min(...events.map(timeOf)) };
         for (const event of events) if (!searched.seqOf.has(event.transitionId)) searched.seqOf.set(event.transitionId, event.seq);
         this.searched.set(segment, searched);
         if (this.searched.size > SEARCHED_SEGMENTS) this.searched.delete(this.searched.keys().next().value!);
@@ -620,6 +620,9 @@ class Follower implements AsyncIterableIterator<EventDoc> {
 }
 
 const expired = () => clientError(ErrorCode.CURSOR_EXPIRED, "Events that old are no longer kept; read the order's history and subscribe after its newest cursor.");
+
+/** When an entry was appended (0 if it does not say: older than anything searched for). */
+const timeOf = (event: EventDoc) => (event.recordedAt instanceof Date ? event.recordedAt.getTime() : 0);
 
 /** The first entry of each transition: one appended twice (its recording interrupted between event and mark) is given once. */
 function onePerTransition(events: readonly EventDoc[]): EventDoc[] {
