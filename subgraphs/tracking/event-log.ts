@@ -224,8 +224,13 @@ export class EventLog {
   private async repairedMark(stored: TransitionDoc): Promise<boolean> {
     const seq = this.seqOfTransition.get(stored._id);
     if (seq === undefined) return false;
-    await this.store.markAppended([{ transitionId: stored._id, seq, orderId: stored.orderId }]).catch(() => {});
+    await this.markFound(stored, seq);
     return true;
+  }
+
+  /** Writes the mark of a transition whose entry was found without one; a failure only leaves the next redelivery to look again. */
+  private async markFound(stored: TransitionDoc, seq: number): Promise<void> {
+    await this.store.markAppended([{ transitionId: stored._id, seq, orderId: stored.orderId }]).catch(() => {});
   }
 
   /**
@@ -237,7 +242,7 @@ export class EventLog {
    * follows a crash). Found, it gets its mark; not found, it is appended as before.
    */
   private async foundBeforeMemory(stored: TransitionDoc): Promise<boolean> {
-    const since = (stored.recordedAt instanceof Date ? stored.recordedAt.getTime() : 0) - CLOCK_SKEW_MS;
+    const since = timeOf(stored) - CLOCK_SKEW_MS;
     const [oldestInMemory] = this.recent.values();
     // Memory holds every entry recorded since the transition was: none of them is its own.
     if (oldestInMemory && timeOf(oldestInMemory) < since) return false;
@@ -256,7 +261,7 @@ export class EventLog {
       }
       const seq = searched.seqOf.get(stored._id);
       if (seq !== undefined) {
-        await this.store.markAppended([{ transitionId: stored._id, seq, orderId: stored.orderId }]).catch(() => {});
+        await this.markFound(stored, seq);
         return true;
       }
       if (searched.oldestAt < since) break; // older segments were recorded before the transition was stored
@@ -272,8 +277,7 @@ export class EventLog {
    * wait (under a storm of redeliveries, waiting again for each one stalled every history).
    */
   private async appendedByOther(stored: TransitionDoc): Promise<boolean> {
-    const storedAt = stored.recordedAt instanceof Date ? stored.recordedAt.getTime() : 0;
-    const deadline = storedAt + this.options.takeOverAfterMs;
+    const deadline = timeOf(stored) + this.options.takeOverAfterMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       if (this.seqOfTransition.has(stored._id) || (await this.store.appendedSeq(stored._id)) !== null) return true;
@@ -621,8 +625,8 @@ class Follower implements AsyncIterableIterator<EventDoc> {
 
 const expired = () => clientError(ErrorCode.CURSOR_EXPIRED, "Events that old are no longer kept; read the order's history and subscribe after its newest cursor.");
 
-/** When an entry was appended (0 if it does not say: older than anything searched for). */
-const timeOf = (event: EventDoc) => (event.recordedAt instanceof Date ? event.recordedAt.getTime() : 0);
+/** When a transition was stored or an entry appended (0 if it does not say: older than anything searched for). */
+const timeOf = (doc: { recordedAt?: Date }) => (doc.recordedAt instanceof Date ? doc.recordedAt.getTime() : 0);
 
 /** The first entry of each transition: one appended twice (its recording interrupted between event and mark) is given once. */
 function onePerTransition(events: readonly EventDoc[]): EventDoc[] {
