@@ -72,8 +72,8 @@ export const resolvers: Resolvers = {
     },
   },
   Product: {
-    // A reference carries a sku as stored; one without a usable sku names no product.
-    __resolveReference: (ref, { productBySku }) => (typeof ref.sku === 'string' && asCode(ref.sku) !== '' ? productBySku.load(asCode(ref.sku)) : null),
+    // A reference carries a sku as stored; one without a usable sku is refused before this runs (kit/blank-ids.ts).
+    __resolveReference: (ref, { productBySku }) => productBySku.load(asCode(ref.sku)),
     sku: (product) => product._id,
     vendor: (product) => ({ id: product.vendorId.toHexString() }),
   },
