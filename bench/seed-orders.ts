@@ -1,5 +1,5 @@
 import { MongoClient, ObjectId, type Document } from 'mongodb';
-import { CUSTOMER_LISTS, ownerSlotKey, slotEntries, slotOf, type SlotDoc } from '../kit/slot-lists.ts';
+import { CUSTOMER_LISTS, OWNER_TICKS, ownerSlotKey, slotEntries, slotOf, tickList, type SlotDoc } from '../kit/slot-lists.ts';
 import { insertIgnoringDuplicates } from '../kit/mongo.ts';
 
 // Test data for the list benchmark, written straight into the orders service's database:
@@ -39,7 +39,8 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
         const { _id, ...rest } = template;
         const customerId = done % BUSY_SHARE === 0 ? BUSY_CUSTOMER : syntheticCustomer(done % customers);
         const day = slotOf(placedAt, CUSTOMER_LISTS);
-        daysOfBatch.push(...slotEntries(customerId, day, CUSTOMER_LISTS));
+        const tick = slotOf(placedAt, OWNER_TICKS);
+        daysOfBatch.push(...slotEntries(customerId, day, CUSTOMER_LISTS), ...slotEntries(tickList(customerId), tick, OWNER_TICKS));
         batch.push({
           ...rest,
           _id: new ObjectId(),
@@ -50,6 +51,7 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
           placedAt,
           placedSlot: slotOf(placedAt),
           customerDay: ownerSlotKey(customerId, day),
+          customerTick: ownerSlotKey(customerId, tick),
           updatedAt: placedAt,
           version: 1,
         });

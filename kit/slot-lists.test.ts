@@ -1,7 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
-import { CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
+import { CUSTOMER_LISTS, OWNER_TICKS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
 import { pageRequest, encodeCursor, type TimeOrdering } from './paging.ts';
 
 // Newest-first lists read a time slot at a time on FerretDB's PostgreSQL handler (kit/slot-lists.ts),
@@ -171,5 +171,97 @@ describe.skipIf(!onEmbeddedPostgres)('lists read a time slot at a time on the em
     }
     // Two days of twelve read, of the 1,200 rows the owner's list used to read for every page.
     expect(matched).toBeLessThanOrEqual(24);
+  });
+  describe("an owner's busy day (hundreds of orders), read a second at a time", () => {
+    const DAY = 24 * HOUR;
+    type OwnedRow = Row & { owner: string; ownerDay?: string; ownerTick?: string };
+
+    async function ownerLists(name: string) {
+      const db = await databases.create(name);
+      const rows = db.collection<OwnedRow>('rows');
+      const filters: Filter<Row>[] = [];
+      const slots = db.collection<SlotDoc>('owner_days');
+      const make = (busy: boolean) =>
+        new SlotLists(recording(rows as unknown as Collection<Row>, filters), slots, newestFirst, 'ownerDay' as 'slot', CUSTOMER_LISTS, ownerSlotKey, busy ? { field: 'ownerTick' as 'slot', threshold: 10 } : undefined);
+      await rows.createIndex({ ownerDay: 1 });
+      await rows.createIndex({ ownerTick: 1 });
+      /** Writes rows as the orders service does: their day (and, with ticks, their tick) named first. */
+      const add = async (lists: SlotLists<Row>, added: OwnedRow[], withTicks: boolean) => {
+        for (const row of added) {
+          await lists.note([row.owner], lists.slotOf(row.at), withTicks ? row.at : undefined);
+          row.ownerDay = ownerSlotKey(row.owner, lists.slotOf(row.at));
+          if (withTicks) row.ownerTick = lists.tickKey(row.owner, row.at) as string;
+        }
+        await rows.insertMany(added);
+      };
+      const walk = async (lists: SlotLists<Row>, owner: string, first: number) => {
+        const seen: string[] = [];
+        for (let after: string | null = null; ; ) {
+          const page = await lists.page(owner, { owner } as Filter<Row>, pageRequest('rows', { first, after }));
+          seen.push(...page.edges.map((edge) => edge.node._id));
+          if (!page.pageInfo.hasNextPage) return seen;
+          after = page.pageInfo.endCursor;
+        }
+      };
+      /** Rows the recorded filters matched: what PostgreSQL handed FerretDB for the page. */
+      const matched = async () => {
+        let count = 0;
+        for (const filter of filters) count += await rows.countDocuments(filter as never);
+        return count;
+      };
+      return { rows, filters, make, add, walk, matched };
+    }
+
+    it('pages through a busy day and the quiet days around it once each, newest first, reading about a page of rows', async () => {
+      const { rows, filters, make, add, walk, matched } = await ownerLists('slots_busy_day');
+      const lists = make(true);
+      await lists.ensureIndexes();
+      // The busy day is one a boundary of the ticks' 18-hour spans falls in: 400 rows, four a
+      // second (as a script placing orders would), from 50 seconds before the boundary.
+      const spanMs = OWNER_TICKS.slotMs * 256 ** 2;
+      const boundary = (Math.floor((Date.now() + DAY) / spanMs) + 1) * spanMs;
+      const busy: OwnedRow[] = Array.from({ length: 400 }, (_, i) => ({ _id: `b${String(i).padStart(4, '0')}`, owner: 'acme', at: new Date(boundary - 50_000 + i * 250), status: 'DONE' }));
+      // Quiet days before and after it (a few rows each), and another owner the same day.
+      const quiet: OwnedRow[] = Array.from({ length: 12 }, (_, i) => ({ _id: `q${String(i).padStart(2, '0')}`, owner: 'acme', at: new Date(boundary + (i < 6 ? -1 : 1) * (2 + (i % 6)) * DAY), status: 'DONE' }));
+      const other: OwnedRow[] = Array.from({ length: 30 }, (_, i) => ({ _id: `o${String(i).padStart(2, '0')}`, owner: 'other', at: new Date(boundary - 300_000 + i * 7_000), status: 'DONE' }));
+      await add(lists, [...busy, ...quiet, ...other], true);
+      const acme = sorted([...busy, ...quiet] as Row[]);
+      for (const first of [3, 7, 50]) expect(await walk(lists, 'acme', first)).toEqual(acme);
+      expect(await walk(lists, 'other', 4)).toEqual(sorted(other as Row[]));
+
+      // A frontend's first page of three, and a page from a cursor in the middle of the busy day.
+      const newestBusy = sorted(busy as Row[]);
+      const middle = busy.find((row) => row._id === newestBusy[200])!;
+      for (const [after, expected] of [
+        [null, acme.slice(0, 3)],
+        [encodeCursor('rows', { key: middle.at, id: middle._id }), newestBusy.slice(201, 204)],
+      ] as const) {
+        filters.length = 0;
+        const page = await lists.page('acme', { owner: 'acme' } as Filter<Row>, pageRequest('rows', { first: 3, after }));
+        expect(page.edges.map((edge) => edge.node._id)).toEqual(expected);
+        // A tick of four rows first, then as many as the page still needs: not the busy day's 400 rows.
+        for (const filter of filters.filter((filter) => 'ownerTick' in filter)) {
+          expect(((await rows.find(filter as never).explain()) as { filterPushdown?: boolean }).filterPushdown).toBe(true);
+        }
+        expect(await matched()).toBeLessThanOrEqual(after ? 10 : 15);
+      }
+    });
+
+    it('reads a busy day that began before ticks were written whole, so its earlier rows are listed', async () => {
+      const { make, add, walk } = await ownerLists('slots_busy_upgrade');
+      // An earlier version wrote rows of today with days only, then this one started and wrote more.
+      const before = make(false);
+      await before.ensureIndexes();
+      const today = Math.floor(Date.now() / DAY) * DAY;
+      const earlier: OwnedRow[] = Array.from({ length: 8 }, (_, i) => ({ _id: `e${i}`, owner: 'acme', at: new Date(today + i * 60_000), status: 'DONE' }));
+      await add(before, earlier, false);
+      const after = make(true);
+      await after.ensureIndexes();
+      const later: OwnedRow[] = Array.from({ length: 40 }, (_, i) => ({ _id: `l${String(i).padStart(2, '0')}`, owner: 'acme', at: new Date(Math.max(Date.now(), today + HOUR) + i * 2_000), status: 'DONE' }));
+      // Tomorrow, wholly after ticks began: read by tick.
+      const tomorrow: OwnedRow[] = Array.from({ length: 40 }, (_, i) => ({ _id: `t${String(i).padStart(2, '0')}`, owner: 'acme', at: new Date(today + DAY + HOUR + i * 2_000), status: 'DONE' }));
+      await add(after, [...later, ...tomorrow], true);
+      for (const first of [3, 20]) expect(await walk(after, 'acme', first)).toEqual(sorted([...earlier, ...later, ...tomorrow] as Row[]));
+    });
   });
 });

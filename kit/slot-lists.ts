@@ -15,7 +15,7 @@ import { findPage, findPageRows, pageOfRows, rowsAfter, type Connection, type Pa
  * epoch: 15 seconds for the busy lists, `BUSY_LISTS`), and a small directory collection names the
  * slots each list has rows in, as a tree: slots within their 64-minute span, spans within their
  * 11-day span, and those within their 8-year span (a customer's own list has days within 256-day
- * spans, `CUSTOMER_LISTS`). A page walks the tree newest first, reading the names of one span at a time, and
+ * spans, `CUSTOMER_LISTS`, and reads a busy day a second at a time, `BusySlots`). A page walks the tree newest first, reading the names of one span at a time, and
  * reads the rows of the slots it finds (each slot one equality query, `{ ...filter, placedSlot: s }`,
  * served by an index): one slot first, then as many as the page still needs at the rows a slot
  * seen so far, up to 16 at once. It reads about a page's rows, however large the collection; and
@@ -38,6 +38,8 @@ export interface SlotDoc {
   slot: number;
   /** On the `#since` entry only: rows were already there, without slots. */
   legacy?: boolean;
+  /** On a slot of a list per owner (`BusySlots`): its rows are read a tick at a time. */
+  busy?: boolean;
 }
 
 /** How a list's time is cut up: the length of a slot, and the levels of the directory's tree above it. */
@@ -59,6 +61,38 @@ export const BUSY_LISTS: SlotGeometry = { slotMs: 15_000, levels: 4 };
  */
 export const CUSTOMER_LISTS: SlotGeometry = { slotMs: 24 * 3600_000, levels: 2 };
 
+/**
+ * A list per owner whose slot (a customer's day) can get busy: a business customer, or a script,
+ * placing hundreds of orders a day made every page of 3 read all of that day's orders. So each row
+ * also carries the owner and its one-second tick (`field`, as `ownerSlotKey(owner, tick)`), every
+ * tick is named in a tree of its own per owner (`<owner>~ticks`, `OWNER_TICKS`), and once a
+ * process has written `threshold` rows into one slot it marks the slot `busy`. A busy slot is read
+ * a tick at a time, from the ticks named within its 18-hour spans of ticks: two more round trips,
+ * and about a page of rows. A slot never marked is read whole, as before, so a regular's page costs
+ * what it did; a tick's name rides along with the day's in the same insert.
+ *
+ * A slot that began before the first start of a version that writes ticks (noted as `#ticks-since`)
+ * is read whole: its earlier rows have no tick. (A process of an older version still writing
+ * during a rolling upgrade writes rows without ticks; upgrade within a day of the first start.)
+ */
+export interface BusySlots<T> {
+  /** The row field holding `ownerSlotKey(owner, tick)`, with an index of its own. */
+  field: keyof T & string;
+  /** Rows a process writes into one slot before it marks the slot busy. */
+  threshold: number;
+}
+
+/** Rows a process writes into one customer's day before the day is read a tick at a time: reading a day whole costs less below this. */
+export const BUSY_DAY_ROWS = 64;
+
+/**
+ * An owner's ticks (see BusySlots): a second each, so a tick holds what one customer placed in a
+ * second, however busy; named within 4-minute spans, those within 18-hour spans, those within
+ * 194-day spans. A tick is named once per process: one insert per order at most, and for a
+ * customer placing many a second, one a second.
+ */
+export const OWNER_TICKS: SlotGeometry = { slotMs: 1_000, levels: 4 };
+
 /** Each level of the directory's tree names up to this many of the level below. */
 const FANOUT = 256;
 /** Slots read at once at first while filling a page; then as many as the rows a slot so far say it needs, up to MOST_AT_ONCE. */
@@ -67,9 +101,15 @@ const MOST_AT_ONCE = 16;
 /** Spans of the level above the slots whose slots are named at once while walking the tree. */
 const SPANS_AT_ONCE = 8;
 const SINCE = '#since';
+const TICKS_SINCE = '#ticks-since';
+/** The list whose tree names an owner's ticks (see BusySlots). */
+export const tickList = (list: string) => `${list}~ticks`;
 
 /** The slot a time falls in: slots of `geometry.slotMs` since the epoch (15 seconds unless said). */
 export const slotOf = (at: Date, geometry: SlotGeometry = BUSY_LISTS): number => Math.floor(at.getTime() / geometry.slotMs);
+
+/** A slot or span as the directory names it (a busy slot says so). */
+type Named = Pick<SlotDoc, 'slot' | 'busy'>;
 
 /** The span of `level` (0: the slot itself) that `slot` falls in. */
 const spanOf = (slot: number, level: number) => Math.floor(slot / FANOUT ** level);
@@ -105,11 +145,23 @@ export class SlotLists<T extends Document> {
     private readonly geometry: SlotGeometry = BUSY_LISTS,
     /** What `slotField` holds for a row of `list` in `slot`: the slot, or `ownerSlotKey` for a list per owner. */
     private readonly rowKey: (list: string, slot: number) => unknown = (_list, slot) => slot,
+    /** For a list per owner whose slots can get busy (a customer's days): see BusySlots. */
+    private readonly busy?: BusySlots<T>,
   ) {}
+
+  /** Rows this process wrote into each slot (`<list>|<slot>`): the slot is marked busy when this reaches `busy.threshold`. */
+  private readonly written = new Map<string, number>();
+  /** The first tick rows were written with (see BusySlots): a slot that began earlier is read whole. */
+  private ticksSince: Promise<number> | undefined;
 
   /** The slot a row written at `at` falls in, for this collection's lists. */
   slotOf(at: Date): number {
     return slotOf(at, this.geometry);
+  }
+
+  /** What a row of `list` written at `at` carries in `busy.field` (see BusySlots). */
+  tickKey(list: string, at: Date): unknown {
+    return this.rowKey(list, slotOf(at, OWNER_TICKS));
   }
 
   /**
@@ -118,10 +170,22 @@ export class SlotLists<T extends Document> {
    */
   async ensureIndexes(): Promise<void> {
     await this.slots.createIndex({ list: 1 }, { name: 'by_list' });
+    // Ticks are written from now on: on a collection with rows, only slots that begin later have them all.
+    if (this.busy && !(await this.slots.findOne({ _id: TICKS_SINCE }))) {
+      await this.noteOnce({ _id: TICKS_SINCE, list: TICKS_SINCE, slot: (await this.hasRows()) ? slotOf(new Date(), OWNER_TICKS) : 0 });
+    }
     if (await this.slots.findOne({ _id: SINCE })) return;
-    const legacy = (await this.rows.findOne({}, { projection: { _id: 1 } })) !== null;
+    await this.noteOnce({ _id: SINCE, list: SINCE, slot: this.slotOf(new Date()), legacy: await this.hasRows() });
+  }
+
+  private async hasRows(): Promise<boolean> {
+    return (await this.rows.findOne({}, { projection: { _id: 1 } })) !== null;
+  }
+
+  /** Writes `entry` unless an entry with its `_id` is there (two processes starting at once: the first's stays). */
+  private async noteOnce(entry: SlotDoc): Promise<void> {
     try {
-      await this.slots.insertOne({ _id: SINCE, list: SINCE, slot: this.slotOf(new Date()), legacy });
+      await this.slots.insertOne(entry);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -132,15 +196,38 @@ export class SlotLists<T extends Document> {
     return this.noted.has(`${list}|${slot}`);
   }
 
-  /** Names `slot` in each of `lists`; call before writing a row into them. */
-  async note(lists: readonly string[], slot: number): Promise<void> {
+  /**
+   * Names `slot` in each of `lists`; call before writing a row into them. With `busy`, also the
+   * tick of `at` (the row's time), and a slot this process has now written `busy.threshold` rows
+   * into is marked busy.
+   */
+  async note(lists: readonly string[], slot: number, at?: Date): Promise<void> {
+    const tick = this.busy && at ? slotOf(at, OWNER_TICKS) : undefined;
     const missing = lists.filter((list) => !this.isNoted(list, slot)).flatMap((list) => slotEntries(list, slot, this.geometry));
-    if (missing.length === 0) return;
-    // Every level's name in one request: a span named without its slot costs a lookup, never a row.
-    await insertIgnoringDuplicates(this.slots, missing);
-    // Bounded: past this many, entries are written again (a duplicate, refused) rather than remembered.
-    if (this.noted.size > 50_000) this.noted.clear();
-    for (const list of lists) this.noted.add(`${list}|${slot}`);
+    if (tick !== undefined) missing.push(...lists.filter((list) => !this.isNoted(tickList(list), tick)).flatMap((list) => slotEntries(tickList(list), tick, OWNER_TICKS)));
+    if (missing.length > 0) {
+      // Every level's name in one request: a span named without its slot costs a lookup, never a row.
+      await insertIgnoringDuplicates(this.slots, missing);
+      // Bounded: past this many, entries are written again (a duplicate, refused) rather than remembered.
+      if (this.noted.size > 50_000) this.noted.clear();
+      for (const list of lists) {
+        this.noted.add(`${list}|${slot}`);
+        if (tick !== undefined) this.noted.add(`${tickList(list)}|${tick}`);
+      }
+    }
+    if (tick !== undefined) await this.markBusy(lists, slot);
+  }
+
+  /** Counts a row written into `slot` of each of `lists`, and marks the slot busy at `busy.threshold` (once per process). */
+  private async markBusy(lists: readonly string[], slot: number): Promise<void> {
+    if (this.written.size > 50_000) this.written.clear();
+    for (const list of lists) {
+      const key = `${list}|${slot}`;
+      const count = (this.written.get(key) ?? 0) + 1;
+      this.written.set(key, count);
+      // Setting a flag that is never cleared: no compare-and-swap needed, even where updates are not atomic.
+      if (count === this.busy!.threshold) await this.slots.updateOne({ _id: slotEntries(list, slot, this.geometry)[0]!._id }, { $set: { busy: true } });
+    }
   }
 
   /** A page of the rows of `list` (those matching `filter`), newest first. */
@@ -149,19 +236,19 @@ export class SlotLists<T extends Document> {
     const wanted = page.first + 1;
     const { after } = page;
     rowsAfter([], this.ordering, after); // a cursor of another kind of list is refused, whatever the list holds
-    const from = after?.key instanceof Date ? this.slotOf(after.key) : Number.POSITIVE_INFINITY;
+    const afterAt = after?.key instanceof Date ? after.key : undefined;
     const found: T[] = [];
-    const slots = this.slotsFrom(list, from);
+    const slots = this.unitsFrom(list, afterAt);
     let [atOnce, slotsRead, rowsRead] = [FIRST_SLOTS_AT_ONCE, 0, 0];
     for (;;) {
-      const batch: number[] = [];
+      const batch: Filter<T>[] = [];
       while (batch.length < atOnce) {
         const next = await slots.next();
         if (next.done) break;
         batch.push(next.value);
       }
       if (batch.length === 0) break;
-      const read = await Promise.all(batch.map((slot) => this.rows.find({ ...filter, [this.slotField]: this.rowKey(list, slot) } as Filter<T>).toArray()));
+      const read = await Promise.all(batch.map((unit) => this.rows.find({ ...filter, ...unit } as Filter<T>).toArray()));
       found.push(...rowsAfter(read.flat() as T[], this.ordering, after));
       // Every slot left is older than these: the page is whole.
       if (found.length >= wanted) {
@@ -181,28 +268,64 @@ export class SlotLists<T extends Document> {
   }
 
   /**
+   * What to read of `list` for the rows up to `afterAt` (all without it), newest first, each as a
+   * filter on a row key: each slot, or each tick of a busy one (see BusySlots).
+   */
+  private async *unitsFrom(list: string, afterAt: Date | undefined): AsyncGenerator<Filter<T>> {
+    for await (const { slot, busy } of this.slotsFrom(list, afterAt ? this.slotOf(afterAt) : Number.POSITIVE_INFINITY)) {
+      if (busy && this.busy && (await this.hasTicks(slot))) yield* this.ticksOf(list, slot, afterAt, this.busy.field);
+      else yield { [this.slotField]: this.rowKey(list, slot) } as Filter<T>;
+    }
+  }
+
+  /** The ticks of a busy slot up to `afterAt`, newest first, from its ticks' 18-hour spans: not from the top of the tree. */
+  private async *ticksOf(list: string, slot: number, afterAt: Date | undefined, field: string): AsyncGenerator<Filter<T>> {
+    const { slotMs } = this.geometry;
+    const first = slotOf(new Date(slot * slotMs), OWNER_TICKS);
+    const last = Math.min(slotOf(new Date((slot + 1) * slotMs - 1), OWNER_TICKS), afterAt ? slotOf(afterAt, OWNER_TICKS) : Number.POSITIVE_INFINITY);
+    for (let span = spanOf(last, 2); span >= spanOf(first, 2); span--) {
+      for await (const { slot: tick } of this.slotsFrom(tickList(list), last, OWNER_TICKS, 1, span)) {
+        if (tick < first) return;
+        yield { [field]: this.rowKey(list, tick) } as Filter<T>;
+      }
+    }
+  }
+
+  /** Whether the rows of `slot` all carry ticks: it began after the first start of a version that writes them. */
+  private async hasTicks(slot: number): Promise<boolean> {
+    this.ticksSince ??= this.slots.findOne({ _id: TICKS_SINCE }).then(
+      (since) => since?.slot ?? Number.POSITIVE_INFINITY,
+      (error: unknown) => {
+        this.ticksSince = undefined; // asked again next time
+        throw error;
+      },
+    );
+    return slotOf(new Date(slot * this.geometry.slotMs), OWNER_TICKS) >= (await this.ticksSince);
+  }
+
+  /**
    * The slots `list` names, up to `through`, newest first: the directory's tree walked a span at a
    * time, the slots of up to SPANS_AT_ONCE spans of the level above them named at once (a quiet
-   * list has one or two slots in each).
+   * list has one or two slots in each). From `level` down, inside `parent` (the whole tree unless said).
    */
-  private async *slotsFrom(list: string, through: number, level = this.geometry.levels - 1, parent = 0): AsyncGenerator<number> {
-    const spans = await this.spansIn(list, through, level, parent);
+  private async *slotsFrom(list: string, through: number, geometry = this.geometry, level = geometry.levels - 1, parent = 0): AsyncGenerator<Named> {
+    const spans = await this.spansIn(list, through, geometry, level, parent);
     if (level === 0) return yield* spans;
     for (let i = 0; i < spans.length; i += level === 1 ? SPANS_AT_ONCE : 1) {
       if (level > 1) {
-        yield* this.slotsFrom(list, through, level - 1, spans[i]!);
+        yield* this.slotsFrom(list, through, geometry, level - 1, spans[i]!.slot);
         continue;
       }
-      const named = await Promise.all(spans.slice(i, i + SPANS_AT_ONCE).map((span) => this.spansIn(list, through, 0, span)));
+      const named = await Promise.all(spans.slice(i, i + SPANS_AT_ONCE).map((span) => this.spansIn(list, through, geometry, 0, span.slot)));
       for (const slots of named) yield* slots;
     }
   }
 
-  /** The spans of `level` named inside `parent`, up to the one `through` falls in, newest first. */
-  private async spansIn(list: string, through: number, level: number, parent: number): Promise<number[]> {
+  /** The spans of `level` named inside `parent` (a span of the level above), up to the one `through` falls in, newest first. */
+  private async spansIn(list: string, through: number, geometry: SlotGeometry, level: number, parent: number): Promise<Named[]> {
     const last = through === Number.POSITIVE_INFINITY ? through : spanOf(through, level);
-    const entries = await this.slots.find({ list: namedIn(list, level, parent, this.geometry.levels) }, { projection: { slot: 1 } }).toArray();
-    return entries.map((entry) => entry.slot).filter((span) => span <= last).sort((a, b) => b - a);
+    const entries = await this.slots.find({ list: namedIn(list, level, parent, geometry.levels) }, { projection: { slot: 1, busy: 1 } }).toArray();
+    return entries.filter((entry) => entry.slot <= last).sort((a, b) => b.slot - a.slot);
   }
 
   /** Whether this database is FerretDB pushing equality filters on fields down to PostgreSQL. */

@@ -5,7 +5,7 @@ import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
-import { CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
+import { BUSY_DAY_ROWS, CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the orders collections.
@@ -198,6 +198,8 @@ export interface OrderDoc {
   placedSlot?: number;
   /** `<customerId>|<day>`: the customer's list's slot (kit/slot-lists.ts, `CUSTOMER_LISTS`); absent on orders placed before it. */
   customerDay?: string;
+  /** `<customerId>|<tick>`: the 15-second tick of the customer's list, read by tick on a busy day (kit/slot-lists.ts, `BusySlots`); absent on orders placed before it. */
+  customerTick?: string;
   updatedAt: Date;
 }
 
@@ -262,7 +264,7 @@ export class OrderStore {
   private readonly notes: Collection<PublicationNote>;
   /** The lists of every order and of those SHIPPED or CANCELLED, read a time slot at a time on FerretDB. */
   private readonly slotted: SlotLists<OrderDoc>;
-  /** Each customer's own list, read a day at a time on FerretDB (`customerDay`). */
+  /** Each customer's own list, read a day at a time on FerretDB (`customerDay`), a busy day a tick at a time (`customerTick`). */
   private readonly customerLists: SlotLists<OrderDoc>;
 
   constructor(db: Db) {
@@ -280,7 +282,10 @@ export class OrderStore {
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
     this.notes = db.collection<PublicationNote>('change_publication_notes');
     this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
-    this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, ownerSlotKey);
+    this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, ownerSlotKey, {
+      field: 'customerTick',
+      threshold: BUSY_DAY_ROWS,
+    });
   }
 
   async ensureIndexes(): Promise<void> {
@@ -291,6 +296,7 @@ export class OrderStore {
     await this.orders.createIndex({ placedAt: -1, _id: -1 }, { name: 'by_placed' });
     await this.orders.createIndex({ placedSlot: -1, placedAt: -1, _id: -1 }, { name: 'by_placed_slot' });
     await this.orders.createIndex({ customerDay: 1 }, { name: 'by_customer_day' });
+    await this.orders.createIndex({ customerTick: 1 }, { name: 'by_customer_tick' });
     await this.slotted.ensureIndexes();
     await this.customerLists.ensureIndexes();
     // Indexes of earlier versions, ordered by id: they serve no query now and cost every write.
@@ -331,16 +337,17 @@ export class OrderStore {
 
   /**
    * Throws a duplicate-key error when an order with the same id or idempotency key exists. Sets
-   * `order.placedSlot` and `order.customerDay`: the caller's copy is then the stored order, fit to
+   * `order.placedSlot`, `order.customerDay` and `order.customerTick`: the caller's copy is then the stored order, fit to
    * start a change from.
    */
   async insert(order: OrderDoc): Promise<OrderDoc> {
     order.placedSlot = slotOf(order.placedAt);
     const day = this.customerLists.slotOf(order.placedAt);
     order.customerDay = ownerSlotKey(order.customerId, day);
+    order.customerTick = this.customerLists.tickKey(order.customerId, order.placedAt) as string;
     await Promise.all([
       this.slotted.note([EVERY_ORDER, ...(growingList(order.status) ? [order.status] : [])], order.placedSlot),
-      this.customerLists.note([order.customerId], day),
+      this.customerLists.note([order.customerId], day, order.placedAt),
     ]);
     await this.orders.insertOne(order);
     return order;
