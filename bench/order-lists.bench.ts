@@ -12,7 +12,7 @@
 // Not a test: it prints figures to record in docs/benchmarks.md.
 //   BENCH_ORDER_COUNTS   orders in the database for each run (default 100,10000,100000)
 //   BENCH_CONCURRENCY    connections (default 1,16)   BENCH_DURATION_MS per run (default 10000)
-//   BENCH_WARMUP_REQUESTS (default 3000, 0 for none)
+//   BENCH_WARMUP_REQUESTS (default 3000, 0 for none)   BENCH_CUSTOMER_ORDERS (default 20)
 import { Pool } from 'undici';
 import { stagesWithWorkers } from '../pipeline/services.ts';
 import { demo } from '../subgraphs/demo-data.ts';
@@ -25,8 +25,12 @@ const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(N
 const orderCounts = (process.env.BENCH_ORDER_COUNTS ?? '100,10000,100000').split(',').map(Number);
 const basePort = Number(process.env.BENCH_BASE_PORT ?? 14000);
 const warmUpRequests = warmUpCount('BENCH_WARMUP_REQUESTS', 3000);
-/** Orders the benchmark customer places through the graph (the rest of the database is other customers'). */
-const customerOrders = 20;
+/**
+ * Orders the benchmark customer places through the graph, one after another, the same day (the rest
+ * of the database is other customers'): BENCH_CUSTOMER_ORDERS, 20 unless said; a few hundred make
+ * that customer's day a busy one (kit/slot-lists.ts, BusySlots).
+ */
+const customerOrders = Number(process.env.BENCH_CUSTOMER_ORDERS ?? 20);
 
 /** The support staff's list (the others are Ada's): every seeded order is SHIPPED. */
 const supportList = 'orders(status: SHIPPED, first: 20), as support';
