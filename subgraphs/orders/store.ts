@@ -198,7 +198,7 @@ export interface OrderDoc {
   placedSlot?: number;
   /** `<customerId>|<day>`: the customer's list's slot (kit/slot-lists.ts, `CUSTOMER_LISTS`); absent on orders placed before it. */
   customerDay?: string;
-  /** `<customerId>|<tick>`: the 15-second tick of the customer's list, read by tick on a busy day (kit/slot-lists.ts, `BusySlots`); absent on orders placed before it. */
+  /** `<customerId>|<second>`: the one-second tick of the customer's list, read by tick on a busy day (kit/slot-lists.ts, `BusySlots`); absent on orders placed before it. */
   customerTick?: string;
   updatedAt: Date;
 }
