@@ -66,7 +66,8 @@ export const CUSTOMER_LISTS: SlotGeometry = { slotMs: 24 * 3600_000, levels: 2 }
  * placing hundreds of orders a day made every page of 3 read all of that day's orders. So each row
  * also carries the owner and its one-second tick (`field`, as `ownerSlotKey(owner, tick)`), every
  * tick is named in a tree of its own per owner (`<owner>~ticks`, `OWNER_TICKS`), and once a
- * process has written `threshold` rows into one slot it marks the slot `busy`. A busy slot is read
+ * process has written `threshold` rows into one slot, or a page has read that many from it whole,
+ * the slot is marked `busy`. A busy slot is read
  * a tick at a time, from the ticks named within its 18-hour spans of ticks: two more round trips,
  * and about a page of rows. A slot never marked is read whole, as before, so a regular's page costs
  * what it did; a tick's name rides along with the day's in the same insert.
@@ -107,6 +108,9 @@ export const tickList = (list: string) => `${list}~ticks`;
 
 /** The slot a time falls in: slots of `geometry.slotMs` since the epoch (15 seconds unless said). */
 export const slotOf = (at: Date, geometry: SlotGeometry = BUSY_LISTS): number => Math.floor(at.getTime() / geometry.slotMs);
+
+/** What one lookup of a page reads: a slot whole (`wholeSlot`), or one tick of a busy slot. */
+type Unit<T> = { filter: Filter<T>; wholeSlot?: number };
 
 /** A slot or span as the directory names it (a busy slot says so). */
 type Named = Pick<SlotDoc, 'slot' | 'busy'>;
@@ -226,7 +230,8 @@ export class SlotLists<T extends Document> {
       const count = (this.written.get(key) ?? 0) + 1;
       this.written.set(key, count);
       // Setting a flag that is never cleared: no compare-and-swap needed, even where updates are not atomic.
-      if (count === this.busy!.threshold) await this.slots.updateOne({ _id: slotEntries(list, slot, this.geometry)[0]!._id }, { $set: { busy: true } });
+      // Should it fail, the order is placed all the same: a page that reads the day whole marks it (markBusyRead).
+      if (count === this.busy!.threshold) await this.slots.updateOne({ _id: slotEntries(list, slot, this.geometry)[0]!._id }, { $set: { busy: true } }).catch(() => undefined);
     }
   }
 
@@ -241,14 +246,15 @@ export class SlotLists<T extends Document> {
     const slots = this.unitsFrom(list, afterAt);
     let [atOnce, slotsRead, rowsRead] = [FIRST_SLOTS_AT_ONCE, 0, 0];
     for (;;) {
-      const batch: Filter<T>[] = [];
+      const batch: Unit<T>[] = [];
       while (batch.length < atOnce) {
         const next = await slots.next();
         if (next.done) break;
         batch.push(next.value);
       }
       if (batch.length === 0) break;
-      const read = await Promise.all(batch.map((unit) => this.rows.find({ ...filter, ...unit } as Filter<T>).toArray()));
+      const read = await Promise.all(batch.map((unit) => this.rows.find({ ...filter, ...unit.filter } as Filter<T>).toArray()));
+      await this.markBusyRead(list, batch, read);
       found.push(...rowsAfter(read.flat() as T[], this.ordering, after));
       // Every slot left is older than these: the page is whole.
       if (found.length >= wanted) {
@@ -271,22 +277,36 @@ export class SlotLists<T extends Document> {
    * What to read of `list` for the rows up to `afterAt` (all without it), newest first, each as a
    * filter on a row key: each slot, or each tick of a busy one (see BusySlots).
    */
-  private async *unitsFrom(list: string, afterAt: Date | undefined): AsyncGenerator<Filter<T>> {
+  private async *unitsFrom(list: string, afterAt: Date | undefined): AsyncGenerator<Unit<T>> {
     for await (const { slot, busy } of this.slotsFrom(list, afterAt ? this.slotOf(afterAt) : Number.POSITIVE_INFINITY)) {
       if (busy && this.busy && (await this.hasTicks(slot))) yield* this.ticksOf(list, slot, afterAt, this.busy.field);
-      else yield { [this.slotField]: this.rowKey(list, slot) } as Filter<T>;
+      else yield { filter: { [this.slotField]: this.rowKey(list, slot) } as Filter<T>, wholeSlot: slot };
+    }
+  }
+
+  /**
+   * A slot read whole that held `busy.threshold` rows or more is marked busy, so the next page reads
+   * it by tick. The writers' counts (markBusy) are each process's own and start again with it: a
+   * day's orders split between processes, or across a restart, would otherwise never mark it. A
+   * failed mark leaves the page as read; a later page marks it.
+   */
+  private async markBusyRead(list: string, units: readonly Unit<T>[], read: readonly unknown[][]): Promise<void> {
+    if (!this.busy) return;
+    for (const [i, { wholeSlot }] of units.entries()) {
+      if (wholeSlot === undefined || read[i]!.length < this.busy.threshold || !(await this.hasTicks(wholeSlot))) continue;
+      await this.slots.updateOne({ _id: slotEntries(list, wholeSlot, this.geometry)[0]!._id }, { $set: { busy: true } }).catch(() => undefined);
     }
   }
 
   /** The ticks of a busy slot up to `afterAt`, newest first, from its ticks' 18-hour spans: not from the top of the tree. */
-  private async *ticksOf(list: string, slot: number, afterAt: Date | undefined, field: string): AsyncGenerator<Filter<T>> {
+  private async *ticksOf(list: string, slot: number, afterAt: Date | undefined, field: string): AsyncGenerator<Unit<T>> {
     const { slotMs } = this.geometry;
     const first = slotOf(new Date(slot * slotMs), OWNER_TICKS);
     const last = Math.min(slotOf(new Date((slot + 1) * slotMs - 1), OWNER_TICKS), afterAt ? slotOf(afterAt, OWNER_TICKS) : Number.POSITIVE_INFINITY);
     for (let span = spanOf(last, 2); span >= spanOf(first, 2); span--) {
       for await (const { slot: tick } of this.slotsFrom(tickList(list), last, OWNER_TICKS, 1, span)) {
         if (tick < first) return;
-        yield { [field]: this.rowKey(list, tick) } as Filter<T>;
+        yield { filter: { [field]: this.rowKey(list, tick) } as Filter<T> };
       }
     }
   }
