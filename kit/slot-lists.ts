@@ -229,10 +229,17 @@ export class SlotLists<T extends Document> {
       const key = `${list}|${slot}`;
       const count = (this.written.get(key) ?? 0) + 1;
       this.written.set(key, count);
-      // Setting a flag that is never cleared: no compare-and-swap needed, even where updates are not atomic.
-      // Should it fail, the order is placed all the same: a page that reads the day whole marks it (markBusyRead).
-      if (count === this.busy!.threshold) await this.slots.updateOne({ _id: slotEntries(list, slot, this.geometry)[0]!._id }, { $set: { busy: true } }).catch(() => undefined);
+      // Should the mark fail, the order is placed all the same: a page that reads the day whole marks it (markBusyRead).
+      if (count === this.busy!.threshold) await this.markSlotBusy(list, slot);
     }
+  }
+
+  /**
+   * Marks `slot` of `list` busy. A flag that is never cleared: no compare-and-swap needed, even where
+   * updates are not atomic. A failure leaves it unmarked, for the next writer or page to mark.
+   */
+  private async markSlotBusy(list: string, slot: number): Promise<void> {
+    await this.slots.updateOne({ _id: slotEntries(list, slot, this.geometry)[0]!._id }, { $set: { busy: true } }).catch(() => undefined);
   }
 
   /** A page of the rows of `list` (those matching `filter`), newest first. */
@@ -294,7 +301,7 @@ export class SlotLists<T extends Document> {
     if (!this.busy) return;
     for (const [i, { wholeSlot }] of units.entries()) {
       if (wholeSlot === undefined || read[i]!.length < this.busy.threshold || !(await this.hasTicks(wholeSlot))) continue;
-      await this.slots.updateOne({ _id: slotEntries(list, wholeSlot, this.geometry)[0]!._id }, { $set: { busy: true } }).catch(() => undefined);
+      await this.markSlotBusy(list, wholeSlot);
     }
   }
 
