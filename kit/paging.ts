@@ -177,10 +177,12 @@ export function pageOfRows<T>(rows: readonly T[], ordering: Ordering<T, unknown>
 /** Of these rows, the ones a page after `after` may show, in no particular order. */
 export function rowsAfter<T>(rows: readonly T[], ordering: Ordering<T, unknown>, after: Keyset | null): T[] {
   if (!after) return [...rows];
-  checkedId(ordering as Ordering<never, unknown>, after);
+  // Compared as the list writes ids (an ObjectId in lower-case hex): a hand-written cursor with
+  // the same id in upper case names the same row, and must not skip the rows sorting between.
+  const afterId = String(checkedId(ordering as Ordering<never, unknown>, after));
   const way = ordering.direction === 'desc' ? -1 : 1;
   const key = sortKeyOf(ordering);
-  return rows.filter((row) => way * (compareKeys(key ? key.of(row) : '', after.key ?? '') || compareKeys(ordering.idOf(row), after.id)) > 0);
+  return rows.filter((row) => way * (compareKeys(key ? key.of(row) : '', after.key ?? '') || compareKeys(ordering.idOf(row), afterId)) > 0);
 }
 
 const compareKeys = (x: SortKey, y: SortKey) => (x < y ? -1 : x > y ? 1 : 0);
