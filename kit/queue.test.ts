@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDatabases } from '../test/harness.ts';
+import { mostWritesAtOnce, TestDatabases } from '../test/harness.ts';
 import { DurableQueue } from './queue.ts';
 import type { Db } from 'mongodb';
 
@@ -42,6 +42,15 @@ describe('DurableQueue', () => {
     expect(leased.length).toBe(20);
     expect(new Set(leased).size).toBe(20);
     expect(await queue.lease('late', 5)).toEqual([]);
+  });
+
+  it('takes the leases a worker asks for at once, not one round trip after another', async () => {
+    const queue = await newQueue();
+    for (let i = 0; i < 8; i++) await queue.enqueue(`e${i}`, { n: i });
+    let leases: Awaited<ReturnType<typeof queue.lease>> = [];
+    const writesAtOnce = await mostWritesAtOnce(db, 8, async () => (leases = await queue.lease('worker', 8)));
+    expect(leases.map((lease) => lease.id).sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7']);
+    expect(writesAtOnce).toBe(8);
   });
 
   it('leases an element enqueued ahead before the backlog waiting for it', async () => {

@@ -421,12 +421,10 @@ export class DurableQueue<P, R = unknown> {
         polled = true;
         if (this.candidates.length === 0) break;
       }
-      // Workers polling together would all fight for the same oldest elements; taking one at
-      // random from the oldest few spreads them out, at little cost to order. One enqueued
-      // ahead (due before it was enqueued) is taken first: that is what it is for.
-      const window = Math.min(this.candidates.length, (limit - leases.length) * 4);
-      const ahead = this.candidates[0]!.availableAt.getTime() < this.candidates[0]!.enqueuedAt.getTime();
-      const [candidate] = this.candidates.splice(ahead ? 0 : Math.floor(Math.random() * window), 1);
+      // Every lease wanted is tried at once: one after another, a worker freed of eight elements
+      // waited eight round trips before starting the first of the next eight, and a busy stage's
+      // queue grew while its worker had slots free (docs/benchmarks.md, "2026-12-04 (late)").
+      const picked = this.pickCandidates(limit - leases.length);
       // A copy this call just read starts the compare-and-swap; one kept from an earlier poll is
       // read again first (one lookup by _id). Its element may have been leased elsewhere (the read
       // then refuses it at once), or finished and, for a moment, stored again by a late duplicate
@@ -434,11 +432,27 @@ export class DurableQueue<P, R = unknown> {
       // match that one without a read. A guarded replace is made from exactly the revision it
       // names, so there a kept copy starts it as well: one that changed since fails the replace,
       // and the next attempt reads the element.
-      const known = polled || (await this.cas.guarded()) ? (candidate as Head<ItemState<P, R>>) : undefined;
-      const lease = await this.leaseOne(String(candidate!._id), owner, known);
-      if (lease) leases.push(lease);
+      const startFromKept = polled || (await this.cas.guarded());
+      const taken = await Promise.all(picked.map((candidate) => this.leaseOne(String(candidate._id), owner, startFromKept ? (candidate as Head<ItemState<P, R>>) : undefined)));
+      for (const lease of taken) if (lease) leases.push(lease);
     }
     return leases;
+  }
+
+  /**
+   * Takes up to `count` kept candidates to lease. Workers polling together would all fight for
+   * the same oldest elements; taking them at random from the oldest few spreads them out, at
+   * little cost to order. One enqueued ahead (due before it was enqueued) is taken first: that
+   * is what it is for.
+   */
+  private pickCandidates(count: number): QueueItem<P, R>[] {
+    const picked: QueueItem<P, R>[] = [];
+    while (picked.length < count && this.candidates.length > 0) {
+      const window = Math.min(this.candidates.length, (count - picked.length) * 4);
+      const ahead = this.candidates[0]!.availableAt.getTime() < this.candidates[0]!.enqueuedAt.getTime();
+      picked.push(...this.candidates.splice(ahead ? 0 : Math.floor(Math.random() * window), 1));
+    }
+    return picked;
   }
 
   /** Reads the due elements into `candidates`; concurrent callers share one poll. */

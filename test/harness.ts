@@ -8,6 +8,7 @@ import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
 import { closeServer, listen } from '../kit/http.ts';
 import { createLogger } from '../kit/logger.ts';
 import { instrumentMongoCommands } from '../kit/mongo.ts';
+import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 
 export const silentLogger = createLogger('test', { level: 'silent' });
@@ -144,4 +145,27 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     last = await probe();
   }
   return last;
+}
+
+/**
+ * Runs `work` and says how many writes (any command but a `find`) to `db` were under way at once,
+ * at the most. The pool is given `connections` open connections first, so that no write waits for
+ * one to be opened (the driver opens two at a time).
+ */
+export async function mostWritesAtOnce(db: Db, connections: number, work: () => Promise<unknown>): Promise<number> {
+  await Promise.all(Array.from({ length: connections }, () => db.command({ ping: 1 })));
+  let writing = 0;
+  let most = 0;
+  let watching = true;
+  onMongoCommand(({ database, name }) => {
+    if (!watching || database !== db.databaseName || name === 'find') return undefined;
+    most = Math.max(most, ++writing);
+    return () => void writing--;
+  });
+  try {
+    await work();
+  } finally {
+    watching = false;
+  }
+  return most;
 }
