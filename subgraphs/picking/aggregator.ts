@@ -49,14 +49,22 @@ async function releaseWaiting(store: PickingStore, owner: string, rules: Aggrega
     const key = `${item.payload.distributionCenter}|${item.payload.shippingMethod}`;
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
-  const releases: Release[] = [];
+  const batches: ShipmentItem[][] = [];
   for (const group of groups.values()) {
     while (group.length >= rules.batchSize || (group.length > 0 && now.getTime() - group[0]!.enqueuedAt.getTime() >= rules.maxWaitMs)) {
-      const batch = group.splice(0, rules.batchSize);
+      batches.push(group.splice(0, rules.batchSize));
+    }
+  }
+  // Batches hold distinct shipments, so a few are released at once: one after another, a backlog
+  // of shipments waited a dozen round trips per picklist (docs/benchmarks.md, "2026-12-04 (late)").
+  const releases: Release[] = [];
+  const releaseNext = async (): Promise<void> => {
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
       const release = await releaseBatch(store, owner, batch, batch.length >= rules.batchSize ? 'BATCH_FULL' : 'MAX_WAIT');
       if (release) releases.push(release);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(RELEASES_AT_ONCE, batches.length) }, releaseNext));
   const left = [...groups.values()].filter((group) => group.length > 0);
   const dueAt = Math.min(...left.map((group) => group[0]!.enqueuedAt.getTime() + rules.maxWaitMs));
   return { releases, waiting: left.reduce((sum, group) => sum + group.length, 0), dueAt };
@@ -90,10 +98,10 @@ async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>
     createdAt: new Date(),
     releasedAt: null,
   });
-  const released: Lease<ShipmentPayload>[] = [];
-  for (const lease of leases) {
-    // Each shipment's release continues its own order's trace, so the journey stays one trace.
-    await inSpan('picking', 'release picklist', { kind: SpanKind.CONSUMER, parent: lease.trace, attributes: { service: 'picking', picklist: picklistId, shipment: lease.id } }, async () => {
+  // Each shipment is completed under its own lease, all of them at once. Each continues its own
+  // order's trace, so the journey stays one trace.
+  const completeOne = (lease: Lease<ShipmentPayload>) =>
+    inSpan('picking', 'release picklist', { kind: SpanKind.CONSUMER, parent: lease.trace, attributes: { service: 'picking', picklist: picklistId, shipment: lease.id } }, () => {
       const shipment = { ...lease.payload, picklistId };
       const next = statusAfter('picking', shipment);
       const messages = [
@@ -101,9 +109,10 @@ async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>
         track(transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'PICKING', to: next, node: 'picking', detail: `picklist ${picklistId}` })),
         ...handOff('picking', shipment),
       ];
-      if (await store.shipments.complete(lease, { result: { picklistId }, messages })) released.push(lease);
+      return store.shipments.complete(lease, { result: { picklistId }, messages });
     });
-  }
+  const completed = await Promise.all(leases.map(completeOne));
+  const released = leases.filter((_, i) => completed[i]);
   const shipmentIds = released.map((lease) => lease.id);
   await store.release(picklistId, shipmentIds, [...new Set(released.map((lease) => lease.payload.orderId))]);
   return shipmentIds.length > 0 ? { picklistId, shipmentIds, reason } : null;
@@ -117,6 +126,9 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
     await store.release(picklist._id, done.map((item) => item._id), [...new Set(done.map((item) => item.payload.orderId))]);
   }
 }
+
+/** Picklists a pass releases at once, at most (each a few requests of its own). */
+const RELEASES_AT_ONCE = 4;
 
 /** While shipments wait, how long the aggregator may go without looking. */
 const WAITING_LOOK_MS = 500;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
-import { gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { gql, mostWritesAtOnce, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { doorbell } from '../../kit/doorbell.ts';
 import { onMongoCommand } from '../../kit/mongo-command-hooks.ts';
 import { releaseDue, startAggregator } from './aggregator.ts';
@@ -150,6 +150,18 @@ describe('picking aggregation', () => {
     const released = (await store.picklists.find({ status: 'RELEASED' }).toArray()).flatMap((p) => p.shipmentIds);
     expect(released.length).toBe(30);
     expect(new Set(released).size).toBe(30);
+  });
+
+  it("releases a backlog's picklists a few at once, each completing its shipments together", async () => {
+    await clear();
+    const shipments = Array.from({ length: 20 }, () => shipment('LHR1', 'STANDARD'));
+    await Promise.all(shipments.map(enqueue));
+    let releases: Awaited<ReturnType<typeof releaseDue>> = [];
+    // One after another, a pass made at most one picklist's writes at a time (its five leases).
+    const writesAtOnce = await mostWritesAtOnce(store.shipments.items.db, 20, async () => (releases = await releaseDue(store, 'w1', { batchSize: 5, maxWaitMs: 60_000 })));
+    expect(releases.map((release) => release.shipmentIds.length)).toEqual([5, 5, 5, 5]);
+    expect(new Set(releases.flatMap((release) => release.shipmentIds))).toEqual(new Set(shipments.map((s) => s.shipmentId)));
+    expect(writesAtOnce).toBeGreaterThan(5);
   });
 
   it('hands each picked shipment on by the routing rule: several items to rebin, one item to shipping', async () => {
