@@ -254,6 +254,8 @@ describe('npm start', () => {
     writeFileSync(staleManifest, JSON.stringify({ title: '{ product(sku: "MUG-001") { name } }' }));
     for (const [setting, message] of [
       [{ WORKER_NICE: 'low' }, 'WORKER_NICE=low must be a whole number from 0'],
+      [{ ORDERS_CONCURRENCY: '0' }, 'Invalid configuration:\n  ORDERS_CONCURRENCY: Number must be greater than or equal to 1'],
+      [{ SHIPPING_WORK_MS: 'slow' }, 'Invalid configuration:\n  SHIPPING_WORK_MS: Expected number, received nan'],
       [{ GATEWAY_TRUSTED_PROXIES: 'lb.internal' }, 'the gateway would not start: Invalid configuration:\n  GATEWAY_TRUSTED_PROXIES: "lb.internal" is not an IP address'],
       [{ GATEWAY_TRUSTED_PROXIES: '::ffff:10.0.0.0/8' }, 'would trust every IPv4 address'],
       [{ GATEWAY_TRUSTED_DOCUMENTS: join(files, 'missing.json') }, `the gateway would not start: GATEWAY_TRUSTED_DOCUMENTS: cannot read ${join(files, 'missing.json')} (no such file)`],
