@@ -83,10 +83,15 @@ async function releaseBatch(store: PickingStore, owner: string, batch: ShipmentI
   }
 }
 
-async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>[], reason: Release['reason']): Promise<Release | null> {
+export async function releaseLeased(store: PickingStore, leases: Lease<ShipmentPayload>[], reason: Release['reason']): Promise<Release | null> {
   const first = leases[0]!.payload;
   const ids = leases.map((lease) => lease.id).sort();
-  const picklistId = `PL-${first.distributionCenter}-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 12)}`;
+  // The picklist is this release's own: its id comes from the leases, not only from the shipments.
+  // Named by the shipments alone, a release whose leases expired or were revoked and the release
+  // that took the same shipments over shared one document, and the first, left with none of them,
+  // dropped it: shipments picked under a picklist that was gone.
+  const leased = [...leases].sort((a, b) => (a.id < b.id ? -1 : 1)).map((lease) => `${lease.id}:${lease.token}`);
+  const picklistId = `PL-${first.distributionCenter}-${createHash('sha256').update(leased.join(',')).digest('hex').slice(0, 12)}`;
   await store.createPending({
     _id: picklistId,
     distributionCenter: first.distributionCenter,

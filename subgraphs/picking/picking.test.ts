@@ -3,7 +3,8 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { gql, mostWritesAtOnce, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { doorbell } from '../../kit/doorbell.ts';
 import { onMongoCommand } from '../../kit/mongo-command-hooks.ts';
-import { releaseDue, startAggregator } from './aggregator.ts';
+import type { Lease } from '../../kit/queue.ts';
+import { releaseDue, releaseLeased, startAggregator } from './aggregator.ts';
 import { buildPickingService } from './server.ts';
 import type { PickingStore } from './store.ts';
 
@@ -270,6 +271,24 @@ describe('picking recovery', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const [release] = await releaseDue(store, 'w1', { batchSize: 2, maxWaitMs: 0 });
     expect(release!.shipmentIds.sort()).toEqual([a.shipmentId, b.shipmentId].sort());
+  });
+
+  it('keeps the picklist of a release that took shipments over from one whose leases expired, when the late one finishes', async () => {
+    await clear();
+    const late = shipment('LHR1', 'STANDARD');
+    await enqueue(late);
+    // A slow release leased it; its lease expired and another release took the shipment over.
+    const short = new (store.shipments.constructor as typeof import('../../kit/queue.ts').DurableQueue)(store.shipments.items.db, 'shipments', { visibilityTimeoutMs: 1_000 });
+    const slow = (await short.leaseById(late.shipmentId, 'slow'))!;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const [taken] = await releaseDue(store, 'w1', { batchSize: 1, maxWaitMs: 0 });
+    expect(taken!.shipmentIds).toEqual([late.shipmentId]);
+    // The slow one goes on: its completion is refused, and it is left with no shipment.
+    expect(await releaseLeased(store, [slow as Lease<ShipmentPayload>], 'BATCH_FULL')).toBeNull();
+    const picked = await store.shipments.get(late.shipmentId);
+    expect(picked!.status).toBe('DONE');
+    const picklist = await store.picklists.findOne({ _id: (picked!.result as { picklistId: string }).picklistId });
+    expect(picklist).toMatchObject({ _id: taken!.picklistId, status: 'RELEASED', shipmentIds: [late.shipmentId] });
   });
 });
 
