@@ -21,7 +21,8 @@ import type { PickingStore, ShipmentItem } from './store.ts';
  * workers each shipment is taken by one release; the picklist is recorded PENDING
  * first, each shipment is completed (and handed on) under its lease, and the
  * picklist is RELEASED with the shipments whose completion succeeded. A release
- * that died half-way is finished by the next sweep from the shipments' own records.
+ * that died half-way is finished by the next sweep from the shipments' own records;
+ * one that was only slow writes its picklist again when it finishes.
  */
 export interface AggregationRules {
   batchSize: number;
@@ -92,7 +93,7 @@ export async function releaseLeased(store: PickingStore, leases: Lease<ShipmentP
   // dropped it: shipments picked under a picklist that was gone.
   const leased = [...leases].sort((a, b) => (a.id < b.id ? -1 : 1)).map((lease) => `${lease.id}:${lease.token}`);
   const picklistId = `PL-${first.distributionCenter}-${createHash('sha256').update(leased.join(',')).digest('hex').slice(0, 12)}`;
-  await store.createPending({
+  const pending = await store.createPending({
     _id: picklistId,
     distributionCenter: first.distributionCenter,
     shippingMethod: first.shippingMethod,
@@ -119,7 +120,7 @@ export async function releaseLeased(store: PickingStore, leases: Lease<ShipmentP
   const completed = await Promise.all(leases.map(completeOne));
   const released = leases.filter((_, i) => completed[i]);
   const shipmentIds = released.map((lease) => lease.id);
-  await store.release(picklistId, shipmentIds, [...new Set(released.map((lease) => lease.payload.orderId))]);
+  await store.release(pending, shipmentIds, [...new Set(released.map((lease) => lease.payload.orderId))]);
   return shipmentIds.length > 0 ? { picklistId, shipmentIds, reason } : null;
 }
 
@@ -128,7 +129,7 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
   for (const picklist of await store.pendingOlderThan(new Date(Date.now() - olderThanMs))) {
     const items = await Promise.all(picklist.shipmentIds.map((id) => store.shipments.get(id)));
     const done = items.filter((item) => item?.status === 'DONE' && (item.result as { picklistId?: string } | null)?.picklistId === picklist._id) as ShipmentItem[];
-    await store.release(picklist._id, done.map((item) => item._id), [...new Set(done.map((item) => item.payload.orderId))]);
+    await store.finishPending(picklist._id, done.map((item) => item._id), [...new Set(done.map((item) => item.payload.orderId))]);
   }
 }
 

@@ -41,13 +41,12 @@ describe('lists of released picklists', () => {
         createdAt: new Date(now - (i === 3 ? 2 : i) * 29 * HOUR - i * 1_000),
         releasedAt: null,
       };
-      await store.createPending(picklist);
-      made.push(picklist);
+      made.push(await store.createPending(picklist));
     }
     // Every third is still pending; one released with no shipments left is dropped.
     const released = made.filter((_, i) => i % 3 !== 0 && i !== 7);
-    for (const picklist of released) await store.release(picklist._id, [`s-${picklist._id}`], [`o-${picklist._id}`]);
-    await store.release(made[7]!._id, [], []);
+    for (const picklist of released) await store.release(picklist, [`s-${picklist._id}`], [`o-${picklist._id}`]);
+    await store.release(made[7]!, [], []);
 
     const newestFirst = (picklists: PicklistDoc[]) =>
       [...picklists].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (b._id < a._id ? -1 : 1)).map((picklist) => picklist._id);

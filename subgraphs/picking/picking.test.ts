@@ -4,7 +4,7 @@ import { gql, mostWritesAtOnce, serve, silentLogger, testTokens, TestDatabases, 
 import { doorbell } from '../../kit/doorbell.ts';
 import { onMongoCommand } from '../../kit/mongo-command-hooks.ts';
 import type { Lease } from '../../kit/queue.ts';
-import { releaseDue, releaseLeased, startAggregator } from './aggregator.ts';
+import { finishInterruptedReleases, releaseDue, releaseLeased, startAggregator } from './aggregator.ts';
 import { buildPickingService } from './server.ts';
 import type { PickingStore } from './store.ts';
 
@@ -289,6 +289,30 @@ describe('picking recovery', () => {
     expect(picked!.status).toBe('DONE');
     const picklist = await store.picklists.findOne({ _id: (picked!.result as { picklistId: string }).picklistId });
     expect(picklist).toMatchObject({ _id: taken!.picklistId, status: 'RELEASED', shipmentIds: [late.shipmentId] });
+  });
+
+  it('keeps the picklist of a release slower than its leases, when the sweep dropped it meanwhile', async () => {
+    await clear();
+    const slow = shipment('LHR1', 'STANDARD');
+    await enqueue(slow);
+    const lease = (await store.shipments.leaseById(slow.shipmentId, 'slow'))!;
+    // The release stalls after recording its picklist, long enough for the sweep to take it for
+    // dead: none of its shipments is completed under it yet, so the sweep drops it.
+    const complete = store.shipments.complete.bind(store.shipments);
+    const stalled = vi.spyOn(store.shipments, 'complete').mockImplementationOnce(async (...args) => {
+      await finishInterruptedReleases(store, -60_000);
+      expect(await store.picklists.countDocuments({})).toBe(0);
+      return complete(...args);
+    });
+    const release = await releaseLeased(store, [lease], 'MAX_WAIT');
+    stalled.mockRestore();
+    expect(release!.shipmentIds).toEqual([slow.shipmentId]);
+    const picked = await store.shipments.get(slow.shipmentId);
+    expect((picked!.result as { picklistId: string }).picklistId).toBe(release!.picklistId);
+    expect(await store.picklists.findOne({ _id: release!.picklistId })).toMatchObject({ status: 'RELEASED', shipmentIds: [slow.shipmentId], orderIds: [slow.orderId] });
+    // A sweep after it leaves the released picklist as it is.
+    await finishInterruptedReleases(store, -60_000);
+    expect(await store.picklists.findOne({ _id: release!.picklistId })).toMatchObject({ status: 'RELEASED', shipmentIds: [slow.shipmentId] });
   });
 });
 

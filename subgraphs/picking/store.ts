@@ -68,24 +68,52 @@ export class PickingStore {
   /**
    * Records an intended picklist; the same id twice (a retried release) is one picklist. Its slot
    * is named in the lists of released picklists now, before it can be released into them.
+   * Returns the picklist as stored.
    */
-  async createPending(doc: PicklistDoc): Promise<void> {
+  async createPending(doc: PicklistDoc): Promise<PicklistDoc> {
     const createdSlot = slotOf(doc.createdAt);
     await this.slotted.note([EVERY_CENTRE, doc.distributionCenter], createdSlot);
+    const stored = { ...doc, createdSlot };
     try {
-      await this.picklists.insertOne({ ...doc, createdSlot });
+      await this.picklists.insertOne(stored);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
+    return stored;
   }
 
-  /** Marks a picklist released with the shipments it took; one that took none (each was changed in flight meanwhile) is dropped. */
-  async release(id: string, shipmentIds: string[], orderIds: string[]): Promise<void> {
+  /**
+   * The release that made `pending` marks it RELEASED with the shipments it completed; one that
+   * completed none drops it. The whole picklist is written (an upsert): a release slower than the
+   * leases finds it finished or dropped by the sweep meanwhile, and only the release knows every
+   * shipment it completed.
+   */
+  async release(pending: PicklistDoc, shipmentIds: string[], orderIds: string[]): Promise<void> {
     if (shipmentIds.length === 0) {
-      await this.picklists.deleteOne({ _id: id });
+      await this.picklists.deleteOne({ _id: pending._id, status: 'PENDING' });
       return;
     }
-    await this.picklists.updateOne({ _id: id }, { $set: { status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() } });
+    const released: PicklistDoc = { ...pending, status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() };
+    try {
+      await this.picklists.replaceOne({ _id: pending._id }, released, { upsert: true });
+    } catch (error) {
+      // Two upserts of a missing document at once (FerretDB's are not atomic): the other inserted it.
+      if (!isDuplicateKeyError(error)) throw error;
+      await this.picklists.replaceOne({ _id: pending._id }, released);
+    }
+  }
+
+  /**
+   * The sweep finishes a picklist whose release seems to have died, from the shipments' own
+   * records: only one still PENDING, so a release that was only slow, and has written it since,
+   * keeps what it wrote.
+   */
+  async finishPending(id: string, shipmentIds: string[], orderIds: string[]): Promise<void> {
+    if (shipmentIds.length === 0) {
+      await this.picklists.deleteOne({ _id: id, status: 'PENDING' });
+      return;
+    }
+    await this.picklists.updateOne({ _id: id, status: 'PENDING' }, { $set: { status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() } });
   }
 
   async pendingOlderThan(cutoff: Date): Promise<PicklistDoc[]> {
