@@ -5,7 +5,7 @@ import type { Logger } from './logger.ts';
 import { outboxDeliveries, outboxDeliveryLatency, targetLabel } from './metrics.ts';
 import { inSpan } from './telemetry.ts';
 import { SpanKind } from '@opentelemetry/api';
-import { isCallbackTarget, type DurableQueue, type OutboxMessage, type QueueItem } from './queue.ts';
+import { isCallbackTarget, variablesOf, type DurableQueue, type OutboxMessage, type QueueItem } from './queue.ts';
 
 export interface RelayOptions {
   /** The queues whose elements carry outboxes. */
@@ -42,14 +42,14 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       send(message),
     );
   const send = async (message: OutboxMessage): Promise<string | null> => {
-    if (isCallbackTarget(message.target)) return callbacks ? callbacks.post(message.target, message.variables) : 'callbacks are not allowed from here';
+    if (isCallbackTarget(message.target)) return callbacks ? callbacks.post(message.target, variablesOf(message)) : 'callbacks are not allowed from here';
     const client = clients(message.target);
     if (!client) {
       rejected.add(message.id);
       return `no route to ${message.target}`;
     }
     try {
-      await client.request(message.operation, message.variables);
+      await client.request(message.operation, variablesOf(message));
       return null;
     } catch (error) {
       // Refused (not unavailable): retrying cannot help, so the message is given up at once.

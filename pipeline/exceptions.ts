@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewMessage } from '../kit/queue.ts';
+import { variablesOf, type NewMessage, type OutboxMessage } from '../kit/queue.ts';
 import { operations } from './messages.ts';
 
 /** One raise of an exception: which element of which service's queue, and why. */
@@ -52,10 +52,10 @@ export function exceptionClosed(raised: RaisedException, resolution: string): Ne
  * The close of the exception an element's last parking raised (found in its outbox), for an
  * element taken out of the pipeline while it waited for a person; null if it raised none.
  */
-export function closeOfParked(outbox: readonly { operation: string; variables: Record<string, unknown> }[], resolution: string): NewMessage | null {
+export function closeOfParked(outbox: readonly Pick<OutboxMessage, 'operation' | 'variables' | 'variablesJson'>[], resolution: string): NewMessage | null {
   const raise = outbox.findLast((message) => message.operation === operations.raiseException);
   if (!raise) return null;
-  const { id: _, ...raised } = (raise.variables as { input: ReturnType<typeof exceptionInput> }).input;
+  const { id: _, ...raised } = (variablesOf(raise) as { input: ReturnType<typeof exceptionInput> }).input;
   return exceptionClosed(raised, resolution);
 }
 

@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { clientKey, readableText } from '../../kit/storable-text.ts';
-import type { DurableQueue, NewMessage, QueueItem } from '../../kit/queue.ts';
+import { variablesOf, type DurableQueue, type NewMessage, type QueueItem } from '../../kit/queue.ts';
 import {
   applyCancellationOperation,
   cancellationSubscribers,
@@ -263,7 +263,7 @@ function givenUpFor(order: OrderDoc, current: Pick<QueueItem<unknown>, 'outbox'>
   const payload = cancellationPayload(order, cancellation);
   const messages: NewMessage[] = [];
   for (const message of current.outbox.filter((candidate) => candidate.refused)) {
-    const shipment = (message.variables as { shipment?: ShipmentPayload }).shipment;
+    const shipment = (variablesOf(message) as { shipment?: ShipmentPayload }).shipment;
     if (wholeOrder) {
       if (message.operation === operations.requestCharge || (shipment && isHandOff(message, shipment.shipmentId))) continue;
       return null;

@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { variablesOf } from '../../kit/queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { applyProgress } from './progress.ts';
@@ -47,7 +48,7 @@ async function toldTracking(orderId: string): Promise<string[]> {
     ...(await store.reports.finished.find({ _id: { $regex: `^${prefix}` } }).toArray()),
   ];
   const transitions = posted.flatMap((item) =>
-    item.outbox.flatMap((message) => ((message.variables as { input: { elementType: string; from: string; to: string }[] }).input ?? []).filter((t) => t.elementType === 'ORDER')),
+    item.outbox.flatMap((message) => ((variablesOf(message) as { input: { elementType: string; from: string; to: string }[] }).input ?? []).filter((t) => t.elementType === 'ORDER')),
   );
   // A message carries the order's own transitions up to its own (so they reach tracking in order
   // whichever message arrives first); tracking records each transition once by id.

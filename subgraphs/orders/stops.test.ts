@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { variablesOf } from '../../kit/queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { recordCancellationOutcome, requestCancellation } from './cancellations.ts';
@@ -51,7 +52,7 @@ async function refundsAskedFor(orderId: string): Promise<Record<string, number>>
   const asked = posted
     .flatMap((item) => item.outbox)
     .filter((message) => message.target === 'payments')
-    .map((message) => (message.variables as { input: { refundId: string; orderId: string; amount: { amount: number } } }).input)
+    .map((message) => (variablesOf(message) as { input: { refundId: string; orderId: string; amount: { amount: number } } }).input)
     .filter((input) => input.orderId === orderId);
   return Object.fromEntries(asked.map((input) => [input.refundId, input.amount.amount]));
 }

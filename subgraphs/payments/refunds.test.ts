@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { variablesOf } from '../../kit/queue.ts';
 import { serviceClients } from '../../pipeline/services.ts';
 import { codes, eventually, gql, serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildPaymentsService } from './server.ts';
@@ -91,10 +92,10 @@ describe('refunds', () => {
     try {
       const parked = await eventually(() => store.refundRequests.get('r-parked'), (item) => item?.status === 'FAILED', 15_000);
       expect(parked!.lastError).toMatch(/processor_timeout/);
-      expect(parked!.outbox.find((message) => message.target === 'exceptions')!.variables).toMatchObject({ input: { service: 'payments', queue: 'refunds', elementId: 'r-parked' } });
+      expect(variablesOf(parked!.outbox.find((message) => message.target === 'exceptions')!)).toMatchObject({ input: { service: 'payments', queue: 'refunds', elementId: 'r-parked' } });
       // The order's history says so: requested, then failed. Not why: the customer reads it, and the
       // failing step's text is for staff (the exception, Refund.lastError).
-      const told = (item: typeof parked) => item!.outbox.filter((message) => message.target === 'tracking').flatMap((message) => (message.variables as { input: { from: string | null; to: string; detail: string | null }[] }).input);
+      const told = (item: typeof parked) => item!.outbox.filter((message) => message.target === 'tracking').flatMap((message) => (variablesOf(message) as { input: { from: string | null; to: string; detail: string | null }[] }).input);
       expect(told(parked).map((t) => [t.from, t.to])).toEqual([[null, 'REFUND_REQUESTED'], ['REFUND_REQUESTED', 'REFUND_FAILED']]);
       expect(told(parked)[1]!.detail).toBe(`refund of charge ${flaky} failed; it waits for a person`);
       expect(await paidBack(flaky)).toBe(0);

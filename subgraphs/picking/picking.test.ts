@@ -3,7 +3,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { gql, mostWritesAtOnce, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { doorbell } from '../../kit/doorbell.ts';
 import { onMongoCommand } from '../../kit/mongo-command-hooks.ts';
-import type { Lease } from '../../kit/queue.ts';
+import { variablesOf, type Lease } from '../../kit/queue.ts';
 import { finishInterruptedReleases, releaseDue, releaseLeased, startAggregator } from './aggregator.ts';
 import { buildPickingService } from './server.ts';
 import type { PickingStore } from './store.ts';
@@ -176,7 +176,7 @@ describe('picking aggregation', () => {
     expect(await targets(multi.shipmentId)).toEqual(['orders', 'rebin', 'tracking']);
     expect(await targets(single.shipmentId)).toEqual(['orders', 'shipping', 'tracking']);
     const handOff = (await store.shipments.get(multi.shipmentId))!.outbox.find((m) => m.target === 'rebin')!;
-    expect((handOff.variables.shipment as ShipmentPayload).picklistId).toBe(release!.picklistId);
+    expect((variablesOf(handOff).shipment as ShipmentPayload).picklistId).toBe(release!.picklistId);
   });
 });
 
@@ -205,18 +205,18 @@ describe('a cancellation at picking', () => {
     const report = (await store.shipments.get(handedOn.shipmentId))!.outbox.find((m) => m.target === 'orders')!;
     await refuse(handedOn.shipmentId, report.id);
     const raise = (await store.shipments.get(stuck.shipmentId))!.outbox.find((m) => m.target === 'exceptions')!;
-    expect((raise.variables.input as { reason: string }).reason).toMatch(/^its hand-off to shipping was refused/);
+    expect((variablesOf(raise).input as { reason: string }).reason).toMatch(/^its hand-off to shipping was refused/);
 
     expect(await apply(handedOn.orderId)).toEqual([]);
     expect(await apply(stuck.orderId)).toEqual([{ elementId: stuck.shipmentId, result: 'APPLIED', detail: 'pulled at picking, where its hand-off on was refused' }]);
     const pulled = (await store.shipments.get(stuck.shipmentId))!;
     expect(pulled.outbox.filter((m) => m.refused)).toEqual([]);
     const told = pulled.outbox.filter((m) => !m.delivered && !m.abandoned);
-    expect(told.find((m) => m.target === 'exceptions' && m.id.startsWith('exception-closed:'))!.variables).toEqual({ input: raise.variables.input, resolution: `the order was cancelled (${stuck.orderId}-cancel)` });
-    expect(told.find((m) => m.id.startsWith('cancellation-outcome:'))!.variables).toMatchObject({ input: { cancellationId: `${stuck.orderId}-cancel`, elementId: stuck.shipmentId, node: 'picking', result: 'APPLIED' } });
-    expect(told.find((m) => m.id === `release:${stuck.shipmentId}`)!.variables).toEqual({ reservationId: stuck.reservationId, distributionCenter: 'LHR1' });
-    const cancelledMove = told.find((m) => m.target === 'tracking' && JSON.stringify(m.variables).includes('"CANCELLED"'))!;
-    expect(cancelledMove.variables).toMatchObject({ input: [{ elementId: stuck.shipmentId, from: 'SHIPPING', to: 'CANCELLED', node: 'picking' }] });
+    expect(variablesOf(told.find((m) => m.target === 'exceptions' && m.id.startsWith('exception-closed:'))!)).toEqual({ input: variablesOf(raise).input, resolution: `the order was cancelled (${stuck.orderId}-cancel)` });
+    expect(variablesOf(told.find((m) => m.id.startsWith('cancellation-outcome:'))!)).toMatchObject({ input: { cancellationId: `${stuck.orderId}-cancel`, elementId: stuck.shipmentId, node: 'picking', result: 'APPLIED' } });
+    expect(variablesOf(told.find((m) => m.id === `release:${stuck.shipmentId}`)!)).toEqual({ reservationId: stuck.reservationId, distributionCenter: 'LHR1' });
+    const cancelledMove = told.find((m) => m.target === 'tracking' && JSON.stringify(variablesOf(m)).includes('"CANCELLED"'))!;
+    expect(variablesOf(cancelledMove)).toMatchObject({ input: [{ elementId: stuck.shipmentId, from: 'SHIPPING', to: 'CANCELLED', node: 'picking' }] });
     // Delivered again, it finds nothing more to pull, and the hand-off is never sent.
     expect(await apply(stuck.orderId)).toEqual([]);
     expect((await store.shipments.get(stuck.shipmentId))!.outbox).toHaveLength(pulled.outbox.length);
@@ -233,7 +233,7 @@ describe('a cancellation at picking', () => {
     await refuse(late.shipmentId, `shipping:${late.shipmentId}`);
     const pulled = (await store.shipments.get(late.shipmentId))!;
     expect(pulled.outbox.filter((m) => m.refused)).toEqual([]);
-    expect(pulled.outbox.find((m) => m.id.startsWith('cancellation-outcome:'))!.variables).toMatchObject({ input: { result: 'APPLIED', detail: 'pulled at picking, where its hand-off on was refused' } });
+    expect(variablesOf(pulled.outbox.find((m) => m.id.startsWith('cancellation-outcome:'))!)).toMatchObject({ input: { result: 'APPLIED', detail: 'pulled at picking, where its hand-off on was refused' } });
     expect(pulled.outbox.filter((m) => m.id === `release:${late.shipmentId}`)).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { variablesOf } from '../../kit/queue.ts';
 import type { CancellationPayload } from '../../pipeline/cancellations.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { gql } from '../../test/harness.ts';
@@ -42,7 +43,7 @@ async function leaseOf(id: string) {
 /** What the pulled shipment's own outbox tells others, by target. */
 async function toldBy(shipmentId: string) {
   const item = await service.store.shipments.get(shipmentId);
-  return Object.fromEntries(item!.outbox.map((message) => [message.target + (message.target === 'tracking' ? `:${(message.variables.input as { elementType: string }[])[0]!.elementType}` : ''), message.variables]));
+  return Object.fromEntries(item!.outbox.map((message) => [message.target + (message.target === 'tracking' ? `:${(variablesOf(message).input as { elementType: string }[])[0]!.elementType}` : ''), variablesOf(message)]));
 }
 
 describe('a cancellation meeting a shipment at shipping', () => {
@@ -73,7 +74,7 @@ describe('a cancellation meeting a shipment at shipping', () => {
     const messages = (await service.store.shipments.get(s.shipmentId))!.outbox.filter((message) => message.target === 'exceptions');
     expect(messages.map((message) => message.operation.match(/\{ (\w+)\(/)?.[1])).toEqual(['raiseException', 'closeException']);
     // The same raise (the same occurrence): closed whether the raise reached exceptions first or not.
-    expect(messages[1]!.variables).toEqual({ input: (raised.variables as { input: unknown }).input, resolution: `the order was cancelled (${s.orderId}-cancel)` });
+    expect(variablesOf(messages[1]!)).toEqual({ input: (variablesOf(raised) as { input: unknown }).input, resolution: `the order was cancelled (${s.orderId}-cancel)` });
   });
 
   it('racing the worker before its point of no return: the lease is void, nothing ships', async () => {
