@@ -40,8 +40,7 @@ try {
   announceMetricsPort(metrics.port);
   onShutdown(async () => {
     await websockets.close();
-    await closeServer(server);
-    await closeServer(metrics.server);
+    await Promise.all([closeServer(server), closeServer(metrics.server)]);
     await gateway.stop();
     await tracing?.shutdown().catch(() => {});
     process.exit(0);

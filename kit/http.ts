@@ -24,10 +24,24 @@ export function listen(handler: RequestListener, port: number, host: string, por
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Stops taking connections and lets the requests under way finish, for up to `graceMs`, before
+ * cutting off what is left. Closing them at once left their handlers running on against a
+ * database client closed right after ("Cannot use a session that has ended"), and their callers
+ * without an answer. A pooled connection stays open once its answer is sent, so idle ones are
+ * closed as they become idle. The launcher kills a process 5 s after asking it to stop; the
+ * default leaves time for the rest of a service's shutdown.
+ */
+export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 20);
+    const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(cutOff);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }
 
