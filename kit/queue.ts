@@ -43,7 +43,7 @@ export interface OutboxMessage {
    * Its variables as JSON text (read them with `variablesOf`). FerretDB 1.24 reads and writes
    * every nested object and array of a document with a type schema of its own: as text, an
    * element with a message of shipment lines or transitions costs it a third less CPU per read and
-   * write (docs/benchmarks.md, "2026-12-05"), and an element is read and written a dozen times.
+   * write (docs/benchmarks.md, "2026-12-04 (last)"), and an element is read and written a dozen times.
    */
   variablesJson?: string;
   /** Its variables as stored before `variablesJson` (still read from elements stored then). */
