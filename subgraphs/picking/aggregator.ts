@@ -129,7 +129,7 @@ export async function finishInterruptedReleases(store: PickingStore, olderThanMs
   for (const picklist of await store.pendingOlderThan(new Date(Date.now() - olderThanMs))) {
     const items = await Promise.all(picklist.shipmentIds.map((id) => store.shipments.get(id)));
     const done = items.filter((item) => item?.status === 'DONE' && (item.result as { picklistId?: string } | null)?.picklistId === picklist._id) as ShipmentItem[];
-    await store.finishPending(picklist._id, done.map((item) => item._id), [...new Set(done.map((item) => item.payload.orderId))]);
+    await store.finishPending(picklist, done.map((item) => item._id), [...new Set(done.map((item) => item.payload.orderId))]);
   }
 }
 

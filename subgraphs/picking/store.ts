@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { isReplaceConflict, newRevision } from '../../kit/guarded-replace.ts';
 import { findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import type { Connection, PageRequest, TimeOrdering } from '../../kit/paging.ts';
@@ -16,8 +17,11 @@ export interface PicklistDoc {
   _id: string;
   distributionCenter: string;
   shippingMethod: string;
-  /** PENDING while its shipments are being handed on; only RELEASED picklists are shown. */
-  status: 'PENDING' | 'RELEASED';
+  /**
+   * PENDING while its shipments are being handed on; only RELEASED picklists are shown. DROPPED:
+   * its release died before completing any shipment (kept, not deleted: see `finishPending`).
+   */
+  status: 'PENDING' | 'RELEASED' | 'DROPPED';
   shipmentIds: string[];
   orderIds: string[];
   reason: 'BATCH_FULL' | 'MAX_WAIT';
@@ -25,6 +29,9 @@ export interface PicklistDoc {
   /** The 15-second slot `createdAt` falls in (kit/slot-lists.ts); absent on picklists made before lists were read by the slot. */
   createdSlot?: number;
   releasedAt: Date | null;
+  /** This write's revision, and the one a sweep's write was made from (kit/guarded-replace.ts). */
+  rev?: string;
+  revOf?: string | null;
 }
 
 export interface OrderRef {
@@ -73,7 +80,7 @@ export class PickingStore {
   async createPending(doc: PicklistDoc): Promise<PicklistDoc> {
     const createdSlot = slotOf(doc.createdAt);
     await this.slotted.note([EVERY_CENTRE, doc.distributionCenter], createdSlot);
-    const stored = { ...doc, createdSlot };
+    const stored = { ...doc, createdSlot, rev: newRevision() };
     try {
       await this.picklists.insertOne(stored);
     } catch (error) {
@@ -93,7 +100,10 @@ export class PickingStore {
       await this.picklists.deleteOne({ _id: pending._id, status: 'PENDING' });
       return;
     }
-    const released: PicklistDoc = { ...pending, status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() };
+    // A new revision, and no `revOf`: this write is unconditional, and a sweep's write made from
+    // the revision before it is refused.
+    const { revOf: _, ...made } = pending;
+    const released: PicklistDoc = { ...made, status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date(), rev: newRevision() };
     try {
       await this.picklists.replaceOne({ _id: pending._id }, released, { upsert: true });
     } catch (error) {
@@ -105,15 +115,21 @@ export class PickingStore {
 
   /**
    * The sweep finishes a picklist whose release seems to have died, from the shipments' own
-   * records: only one still PENDING, so a release that was only slow, and has written it since,
-   * keeps what it wrote.
+   * records: RELEASED with those completed under it, or DROPPED if none was. Only the picklist as
+   * the sweep read it: a release that was only slow, and has written it since, keeps what it
+   * wrote. A filter cannot say so on FerretDB (it reads, then writes by `_id`), so the write names
+   * the revision it was made from, which the guard of kit/guarded-replace.ts checks with the row
+   * locked; for the same reason the sweep keeps a dropped picklist rather than deleting it.
    */
-  async finishPending(id: string, shipmentIds: string[], orderIds: string[]): Promise<void> {
-    if (shipmentIds.length === 0) {
-      await this.picklists.deleteOne({ _id: id, status: 'PENDING' });
-      return;
+  async finishPending(seen: PicklistDoc, shipmentIds: string[], orderIds: string[]): Promise<void> {
+    const finished: PicklistDoc =
+      shipmentIds.length > 0 ? { ...seen, status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() } : { ...seen, status: 'DROPPED' };
+    const asSeen: Filter<PicklistDoc> = { _id: seen._id, status: 'PENDING', rev: seen.rev ?? { $exists: false } };
+    try {
+      await this.picklists.replaceOne(asSeen, { ...finished, rev: newRevision(), revOf: seen.rev ?? null });
+    } catch (error) {
+      if (!isReplaceConflict(error)) throw error; // its release wrote it meanwhile
     }
-    await this.picklists.updateOne({ _id: id, status: 'PENDING' }, { $set: { status: 'RELEASED', shipmentIds, orderIds, releasedAt: new Date() } });
   }
 
   async pendingOlderThan(cutoff: Date): Promise<PicklistDoc[]> {
