@@ -5,9 +5,10 @@ import { closeServer, listen } from './http.ts';
 const agent = new Agent({ keepAlive: true });
 afterEach(() => agent.destroy());
 
-function get(port: number): Promise<string> {
+function get(port: number, headers?: (connection: string | undefined) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, agent }, (response) => {
+      headers?.(response.headers.connection);
       let body = '';
       response.on('data', (chunk) => (body += chunk));
       response.on('end', () => resolve(body));
@@ -20,12 +21,16 @@ function get(port: number): Promise<string> {
 describe('closeServer', () => {
   it('lets a request under way finish, and closes once it has, its pooled connection included', async () => {
     const { server, port } = await listen((_, response) => void setTimeout(() => response.end('answered'), 300), 0, '127.0.0.1');
-    await get(port); // leaves a pooled connection open, idle
-    const answer = get(port);
+    let before: string | undefined;
+    let last: string | undefined;
+    await get(port, (connection) => (before = connection)); // leaves a pooled connection open, idle
+    const answer = get(port, (connection) => (last = connection));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const startedAt = Date.now();
     await closeServer(server, 5_000);
     expect(await answer).toBe('answered');
+    // Its client is told not to send another request on that connection, which is about to close.
+    expect([before, last]).toEqual(['keep-alive', 'close']);
     // Closed when the answer was sent, not at the end of the grace.
     expect(Date.now() - startedAt).toBeLessThan(2_000);
   });

@@ -6,8 +6,20 @@ export class PortInUseError extends Error {
 }
 
 /** Listens and resolves with the bound port (useful with port 0), or fails with a message that says what to do. */
+/** The answers each server started by `listen` has under way, to be told, when it closes, that they are their connection's last. */
+const underWay = new WeakMap<Server, Set<ServerResponse>>();
+const closing = new WeakSet<Server>();
+
 export function listen(handler: RequestListener, port: number, host: string, portVarName = 'PORT'): Promise<{ server: Server; port: number }> {
   const server = createServer(handler);
+  const answers = new Set<ServerResponse>();
+  underWay.set(server, answers);
+  server.prependListener('request', (_, response) => {
+    // A request that comes on a pooled connection while the server closes is that connection's last.
+    if (closing.has(server)) response.shouldKeepAlive = false;
+    answers.add(response);
+    response.once('close', () => answers.delete(response));
+  });
   // The peer's address, read while the connection is up (Node keeps it once read): a client that
   // resets its connection right after sending would otherwise have none by the time its request is
   // rate-limited, and fall into another caller's key.
@@ -33,6 +45,11 @@ export function listen(handler: RequestListener, port: number, host: string, por
  * default leaves time for the rest of a service's shutdown.
  */
 export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
+  // Answers still to be sent say `Connection: close`: their clients then open a new connection for
+  // their next request, which is refused (not sent, safe to retry), instead of sending it on this
+  // one just as it is closed (sent or not, nobody knows).
+  closing.add(server);
+  for (const response of underWay.get(server) ?? []) if (!response.headersSent) response.shouldKeepAlive = false;
   return new Promise((resolve) => {
     const idle = setInterval(() => server.closeIdleConnections(), 20);
     const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
