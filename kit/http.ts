@@ -5,11 +5,11 @@ export class PortInUseError extends Error {
   override name = 'PortInUseError';
 }
 
-/** Listens and resolves with the bound port (useful with port 0), or fails with a message that says what to do. */
 /** The answers each server started by `listen` has under way, to be told, when it closes, that they are their connection's last. */
 const underWay = new WeakMap<Server, Set<ServerResponse>>();
 const closing = new WeakSet<Server>();
 
+/** Listens and resolves with the bound port (useful with port 0), or fails with a message that says what to do. */
 export function listen(handler: RequestListener, port: number, host: string, portVarName = 'PORT'): Promise<{ server: Server; port: number }> {
   const server = createServer(handler);
   const answers = new Set<ServerResponse>();
