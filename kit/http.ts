@@ -7,7 +7,6 @@ export class PortInUseError extends Error {
 
 /** The answers each server started by `listen` has under way, to be told, when it closes, that they are their connection's last. */
 const underWay = new WeakMap<Server, Set<ServerResponse>>();
-const closing = new WeakSet<Server>();
 
 /** Listens and resolves with the bound port (useful with port 0), or fails with a message that says what to do. */
 export function listen(handler: RequestListener, port: number, host: string, portVarName = 'PORT'): Promise<{ server: Server; port: number }> {
@@ -15,8 +14,8 @@ export function listen(handler: RequestListener, port: number, host: string, por
   const answers = new Set<ServerResponse>();
   underWay.set(server, answers);
   server.prependListener('request', (_, response) => {
-    // A request that comes on a pooled connection while the server closes is that connection's last.
-    if (closing.has(server)) response.shouldKeepAlive = false;
+    // A request that comes on a pooled connection after the server stopped listening is that connection's last.
+    if (!server.listening) response.shouldKeepAlive = false;
     answers.add(response);
     response.once('close', () => answers.delete(response));
   });
@@ -48,7 +47,6 @@ export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
   // Answers still to be sent say `Connection: close`: their clients then open a new connection for
   // their next request, which is refused (not sent, safe to retry), instead of sending it on this
   // one just as it is closed (sent or not, nobody knows).
-  closing.add(server);
   for (const response of underWay.get(server) ?? []) if (!response.headersSent) response.shouldKeepAlive = false;
   return new Promise((resolve) => {
     const idle = setInterval(() => server.closeIdleConnections(), 20);
