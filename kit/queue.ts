@@ -39,17 +39,17 @@ export interface OutboxMessage {
   target: string;
   /** GraphQL mutation document the target understands. */
   operation: string;
-  /** Its variables (read them with `variablesOf`, which also reads `variablesJson`). */
-  variables?: Record<string, unknown>;
   /**
-   * Its variables as JSON text, as the next version is to write them: FerretDB 1.24 reads and
-   * writes every nested object and array of a document with a type schema of its own, and an
-   * element whose message holds shipment lines or transitions as text costs it a third less CPU
-   * per read and write (docs/benchmarks.md, "2026-12-04 (last)"). This version reads both and
-   * still writes `variables`: a version before it reads only those, and given text, it would
-   * send no variables and park the element (a rollback, or old and new workers of one stage).
+   * Its variables as JSON text (read them with `variablesOf`). FerretDB 1.24 reads and writes
+   * every nested object and array of a document with a type schema of its own: as text, an
+   * element whose message holds shipment lines or transitions costs it a third less CPU per read
+   * and write (docs/benchmarks.md, "2026-12-04 (last)"), and an element is read and written a
+   * dozen times. The version before this one already read text and still wrote objects, so a
+   * rollback to it, or its workers beside these during an upgrade, deliver these as written.
    */
   variablesJson?: string;
+  /** Its variables as stored by versions before `variablesJson` was written (still read). */
+  variables?: Record<string, unknown>;
   delivered: boolean;
   attempts: number;
   lastError?: string | null;
@@ -114,7 +114,7 @@ export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastErr
   variables: Record<string, unknown>;
 };
 
-/** A message's variables, however it was stored: as an object, or as JSON text (`variablesJson`). */
+/** A message's variables, however it was stored: as JSON text (`variablesJson`), or as an object by an earlier version. */
 export function variablesOf(message: Pick<OutboxMessage, 'variables' | 'variablesJson'>): Record<string, unknown> {
   return message.variablesJson === undefined ? (message.variables ?? {}) : (JSON.parse(message.variablesJson) as Record<string, unknown>);
 }
@@ -1062,9 +1062,11 @@ function withOutbox(outbox: OutboxMessage[], triedAt?: Date | null): Pick<ItemSt
   };
 }
 
-function newMessage(message: NewMessage): OutboxMessage {
+function newMessage({ variables, ...message }: NewMessage): OutboxMessage {
   return {
     ...message,
+    // An undefined value is sent as null, as it was when the variables were stored as an object.
+    variablesJson: JSON.stringify(variables, (_, value: unknown) => (value === undefined ? null : value)),
     id: message.id ?? randomUUID(),
     delivered: false,
     attempts: 0,

@@ -195,24 +195,24 @@ describe('outbox relay', () => {
     }
   });
 
-  it('delivers a hand-off stored with its variables as JSON text (as the next version stores them)', async () => {
+  it('delivers a hand-off stored by an earlier version, with its variables as an object', async () => {
     inbox = await newQueue();
     await startTarget();
     const queue = await newQueue();
     await queue.enqueue('model', { n: 1 });
     const [lease] = await queue.lease('w', 1);
-    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id: 'now', n: 1 } }] });
-    // The same element with its message's variables as text.
-    const { variables: _, ...message } = (await queue.items.findOne({ _id: 'model' }))!.outbox[0]!;
-    const stored = { ...(await queue.items.findOne({ _id: 'model' }))!, _id: 'text', outbox: [{ ...message, id: 'next:text', variablesJson: JSON.stringify({ id: 'text', n: 7 }) }] };
+    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id: 'new', n: 1 } }] });
+    // The same element as the version before stored it: its message's variables an object, not text.
+    const { variablesJson: _, ...message } = (await queue.items.findOne({ _id: 'model' }))!.outbox[0]!;
+    const stored = { ...(await queue.items.findOne({ _id: 'model' }))!, _id: 'old', outbox: [{ ...message, id: 'next:old', variables: { id: 'old', n: 7 } }] };
     await queue.items.insertOne(stored);
     const client = createGraphQLClient('next', `${target!.url}`, { credentials: testCredentials('test'), timeoutMs: 2_000 });
     const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20 });
     try {
-      await until(async () => !(await queue.get('text'))!.outboxPending);
-      expect((await queue.get('text'))!.outbox[0]).toMatchObject({ delivered: true, attempts: 1, variablesJson: '{"id":"text","n":7}' });
-      expect(await inbox.get('text')).toMatchObject({ payload: { n: 7 } });
-      expect(await inbox.get('now')).toMatchObject({ payload: { n: 1 } });
+      await until(async () => !(await queue.get('old'))!.outboxPending);
+      expect((await queue.get('old'))!.outbox[0]).toMatchObject({ delivered: true, attempts: 1, variables: { id: 'old', n: 7 } });
+      expect(await inbox.get('old')).toMatchObject({ payload: { n: 7 } });
+      expect(await inbox.get('new')).toMatchObject({ payload: { n: 1 } });
     } finally {
       await relay.stop();
       await client.close();
