@@ -75,6 +75,26 @@ describe("the order's own transitions", () => {
     expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>SHIPPING']);
   });
 
+  it('are read when stored as JSON text, as the next version stores them, and kept through a change', async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1']);
+    await store.change(new ObjectId(id), (order) => applyProgress(order, shipmentIds[0]!, 'REBIN', null));
+    // The same order as the next version writes it: its transitions (REBIN, not yet sent) as text.
+    const { transitions, ...stored } = (await store.findById(new ObjectId(id)))!;
+    await store.orders.replaceOne({ _id: stored._id }, { ...stored, transitionsJson: JSON.stringify(transitions) });
+
+    expect((await report(id, shipmentIds[0]!, 'SHIPPING')).errors).toBeUndefined();
+    expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>SHIPPING']);
+    // Written back in this version's form, with each transition's time as it was made.
+    const order = (await store.findById(new ObjectId(id)))!;
+    expect(order.transitionsJson).toBeUndefined();
+    expect(order.transitions!.map((t) => [`${t.from}>${t.to}`, t.sentAt instanceof Date])).toEqual([
+      ['PICKING>REBIN', true],
+      ['REBIN>SHIPPING', true],
+    ]);
+    expect(order.transitions![0]!.at).toEqual(transitions![0]!.at);
+    expect((await gql(app.url, `query($id: ID!) { order(id: $id) { status } }`, { id })).data).toEqual({ order: { status: 'SHIPPING' } });
+  });
+
   it('tell tracking of every move of a multi-shipment order once, however often reports are redelivered', async () => {
     const { id, shipmentIds } = await orderInPicking(['LHR1', 'FRA1']);
     const [london, frankfurt] = shipmentIds as [string, string];

@@ -1,5 +1,5 @@
 import { track, transition, transitionId, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
-import type { OrderDoc, OrderStore } from './store.ts';
+import { transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
 
 // The order's transitions. The coordinator's steps send the moves they make (CHARGING, RESERVING,
 // PICKING, ...) with their own messages; the rest are the order's own: those its shipments'
@@ -15,7 +15,7 @@ export function recordedTransitions(order: OrderDoc): TransitionPayload[] {
   const orderId = order._id.toHexString();
   const of = (from: string | null, to: TransitionState, at: Date, detail: string | null, key?: string | null) =>
     transition({ elementType: 'ORDER', elementId: orderId, orderId, from, to, node: 'orders', at, detail, key: key ?? undefined });
-  return [of(null, 'PLACED', order.placedAt, null), ...(order.transitions ?? []).map((t) => of(t.from, t.to, t.at, t.detail, t.key))];
+  return [of(null, 'PLACED', order.placedAt, null), ...transitionsOf(order).map((t) => of(t.from, t.to, t.at, t.detail, t.key))];
 }
 
 /**
@@ -40,7 +40,7 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
  * sending one again (two calls at once, a crash before the mark) is harmless.
  */
 export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): Promise<void> {
-  const all = order.transitions ?? [];
+  const all = transitionsOf(order);
   const unsent = all.filter((t) => !t.sentAt);
   if (unsent.length === 0) return;
   const [placement, ...moves] = recordedTransitions(order);
