@@ -45,9 +45,9 @@ async function charged(last4 = '4242'): Promise<string> {
   return id;
 }
 
-const requestRefund = (input: { refundId: string; chargeId: string; amount: number; orderId?: string }) =>
+const requestRefund = (input: { refundId: string; chargeId: string; amount: number; orderId?: string; reason?: string }) =>
   gql(app.url, `mutation($input: RefundRequestInput!) { requestRefund(input: $input) { id status amount { amount } } }`, {
-    input: { refundId: input.refundId, chargeId: input.chargeId, orderId: input.orderId ?? null, amount: { amount: input.amount, currency: 'GBP' }, reason: 'cancelled' },
+    input: { refundId: input.refundId, chargeId: input.chargeId, orderId: input.orderId ?? null, amount: { amount: input.amount, currency: 'GBP' }, reason: input.reason ?? 'cancelled' },
   });
 
 const paidBack = async (chargeId: string) => (await store.refunds.find({ chargeId }).toArray()).reduce((sum, refund) => sum + refund.amount.amount, 0);
@@ -73,6 +73,16 @@ describe('refunds', () => {
     expect(await paidBack(chargeId)).toBe(3000);
     // The dead worker, had it come back, could not complete it: its lease is void.
     expect(await store.refundRequests.complete(lease!)).toBe(false);
+  });
+
+  it("keeps the whole reason of a cancellation at its 500-character limit, after the cause orders puts before it", async () => {
+    const chargeId = await charged();
+    const reason = `cancelled: ${'é'.repeat(499)}🙂`;
+    expect((await requestRefund({ refundId: 'r-long-reason', chargeId, amount: 1000, reason })).errors).toBeUndefined();
+    expect((await store.refundRequests.get('r-long-reason'))!.payload.reason).toBe(reason);
+    // What no caller of orders can send is still bounded.
+    expect((await requestRefund({ refundId: 'r-longer', chargeId, amount: 1000, reason: 'x'.repeat(5_000) })).errors).toBeUndefined();
+    expect((await store.refundRequests.get('r-longer'))!.payload.reason).toHaveLength(1_000);
   });
 
   it('the same refund id twice refunds once; with another amount it is a CONFLICT', async () => {

@@ -7,6 +7,13 @@ import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, RefundPayload } from './store.ts';
 
+/**
+ * What a refund keeps of its reason. Orders send the cause and then the text a person gave (a
+ * cancellation's or a stop's reason, up to 500 characters): `cancelled: <reason>`. Kept whole
+ * within this; the cut only bounds what any caller can store.
+ */
+const MAX_REFUND_REASON = 1_000;
+
 const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 
@@ -54,7 +61,7 @@ export const resolvers: Resolvers = {
         orderId: input.orderId ?? null,
         chargeId: input.chargeId,
         amount,
-        reason: cutTo(input.reason, 500),
+        reason: cutTo(input.reason, MAX_REFUND_REASON),
       };
       await store.noteRefundOrder(input.refundId, payload.orderId);
       const { item, created } = await store.refundRequests.enqueue(input.refundId, payload);
