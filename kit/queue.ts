@@ -116,7 +116,7 @@ export type NewMessage = Omit<OutboxMessage, 'delivered' | 'attempts' | 'lastErr
 
 /** A message's variables, however it was stored: as JSON text (`variablesJson`), or as an object by an earlier version. */
 export function variablesOf(message: Pick<OutboxMessage, 'variables' | 'variablesJson'>): Record<string, unknown> {
-  return message.variablesJson === undefined ? (message.variables ?? {}) : (JSON.parse(message.variablesJson) as Record<string, unknown>);
+  return message.variablesJson == null ? (message.variables ?? {}) : (JSON.parse(message.variablesJson) as Record<string, unknown>);
 }
 
 /** A change to a live element's payload, and the messages that report it (recorded in the same write). */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { applyProgress } from './progress.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
-import type { OrderStore } from './store.ts';
+import { transitionsOf, type OrderStore, type OrderTransitionDoc } from './store.ts';
 
 // The order's own transitions (REBIN, SHIPPING, PARTLY_SHIPPED, SHIPPED, CANCELLED) reach
 // tracking through the orders service's outbox. What tracking will be told is what the
@@ -93,6 +93,17 @@ describe("the order's own transitions", () => {
     ]);
     expect(order.transitions![0]!.at).toEqual(transitions![0]!.at);
     expect((await gql(app.url, `query($id: ID!) { order(id: $id) { status } }`, { id })).data).toEqual({ order: { status: 'SHIPPING' } });
+  });
+
+  it('are read from text as leniently as from objects: a field left out stays out, null text is none', () => {
+    const at = new Date('2026-12-05T00:00:00.000Z');
+    const detail = '2026-12-05T00:00:00.000Z';
+    const [fromText] = transitionsOf({ transitionsJson: JSON.stringify([{ from: 'PICKING', to: 'REBIN', at, detail }]) });
+    // No `sentAt`: unsent, as an object without one is (not an invalid date, which would count as sent).
+    expect(fromText).toEqual({ from: 'PICKING', to: 'REBIN', at, detail });
+    expect(fromText!.sentAt).toBeUndefined();
+    const objects: OrderTransitionDoc[] = [{ from: 'PICKING', to: 'REBIN', at, detail: null, sentAt: at }];
+    expect(transitionsOf({ transitions: objects, transitionsJson: null as unknown as string })).toBe(objects);
   });
 
   it('tell tracking of every move of a multi-shipment order once, however often reports are redelivered', async () => {

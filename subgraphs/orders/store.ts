@@ -227,11 +227,14 @@ export interface OrderTransitionDoc {
   carried?: boolean;
 }
 
-/** An order's transitions, however they were stored: as objects, or as JSON text (`transitionsJson`). */
+/**
+ * An order's transitions, however they were stored: as objects, or as JSON text (`transitionsJson`).
+ * Text is read as leniently as objects: only the times present are made dates again, so a field
+ * left out stays out (a `sentAt` left out is unsent, as in an object) rather than an invalid date.
+ */
 export function transitionsOf(order: Pick<OrderDoc, 'transitions' | 'transitionsJson'>): OrderTransitionDoc[] {
-  if (order.transitionsJson === undefined) return order.transitions ?? [];
-  const stored = JSON.parse(order.transitionsJson) as (Omit<OrderTransitionDoc, 'at' | 'sentAt'> & { at: string; sentAt: string | null })[];
-  return stored.map((t) => ({ ...t, at: new Date(t.at), sentAt: t.sentAt === null ? null : new Date(t.sentAt) }));
+  if (order.transitionsJson == null) return order.transitions ?? [];
+  return JSON.parse(order.transitionsJson, (key, value: unknown) => ((key === 'at' || key === 'sentAt') && typeof value === 'string' ? new Date(value) : value)) as OrderTransitionDoc[];
 }
 
 /** The fields that store an order's transitions, as this version writes them (see `transitionsJson`). */
