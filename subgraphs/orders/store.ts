@@ -237,9 +237,12 @@ export function transitionsOf(order: Pick<OrderDoc, 'transitions' | 'transitions
   return JSON.parse(order.transitionsJson, (key, value: unknown) => ((key === 'at' || key === 'sentAt') && typeof value === 'string' ? new Date(value) : value)) as OrderTransitionDoc[];
 }
 
-/** The fields that store an order's transitions, as this version writes them (see `transitionsJson`). */
-function storedTransitions(transitions: OrderTransitionDoc[]): Pick<OrderDoc, 'transitions'> {
-  return transitions.length ? { transitions } : {};
+/**
+ * The order's state to write, with these transitions in the form this version writes (see
+ * `transitionsJson`) and the form it was read in dropped, so that it never holds both.
+ */
+function withTransitions({ _id, version, transitions: _objects, transitionsJson: _text, ...state }: OrderDoc, transitions: OrderTransitionDoc[]): OrderState {
+  return transitions.length ? { ...state, transitions } : state;
 }
 
 export interface CustomerRef {
@@ -434,8 +437,6 @@ export class OrderStore {
 
   /** The order's state after `patch`, with the move it makes recorded as a transition. */
   private changed(current: OrderDoc, patch: OrderPatch): OrderState {
-    // The transitions are written again below, in this version's form.
-    const { _id, version, transitions: _objects, transitionsJson: _text, ...state } = current;
     const { transition, ...fields } = patch;
     const now = new Date();
     const moved = patch.status && patch.status !== current.status;
@@ -443,7 +444,7 @@ export class OrderStore {
       moved && transition
         ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null, ...(transition.carried ? { carried: true } : {}) }]
         : [];
-    return { ...state, ...fields, ...storedTransitions([...transitionsOf(current), ...recorded]), updatedAt: now };
+    return { ...withTransitions(current, [...transitionsOf(current), ...recorded]), ...fields, updatedAt: now };
   }
 
   /**
@@ -454,11 +455,11 @@ export class OrderStore {
   async markTransitionsSent(order: OrderDoc, sent: readonly Pick<OrderTransitionDoc, 'from' | 'to'>[]): Promise<void> {
     const isSent = (t: OrderTransitionDoc) => sent.some((s) => s.from === t.from && s.to === t.to);
     await this.cas.update(order._id, (current) => {
-      const transitions = current ? transitionsOf(current) : [];
-      if (!current || !transitions.some((t) => !t.sentAt && isSent(t))) return REFUSED;
-      const { _id, version, transitions: _objects, transitionsJson: _text, ...state } = current;
+      if (!current) return REFUSED;
+      const transitions = transitionsOf(current);
+      if (!transitions.some((t) => !t.sentAt && isSent(t))) return REFUSED;
       const now = new Date();
-      return { ...state, ...storedTransitions(transitions.map((t) => (!t.sentAt && isSent(t) ? { ...t, sentAt: now } : t))) };
+      return withTransitions(current as OrderDoc, transitions.map((t) => (!t.sentAt && isSent(t) ? { ...t, sentAt: now } : t)));
     }, order as Head<OrderState, ObjectId>);
   }
 }
