@@ -191,17 +191,17 @@ export interface OrderDoc {
    * it. The coordinator's moves are written here as sent: its step's messages carry them. Each
    * message to tracking carries the order's transitions up to its own, so a move whose step
    * never finished (the order was cancelled meanwhile) reaches tracking with the next.
-   * Read them with `transitionsOf`, which also reads `transitionsJson`.
+   * Stored as `transitionsJson` by this version, as objects by earlier ones: read them with `transitionsOf`.
    */
   transitions?: OrderTransitionDoc[];
   /**
-   * The same as JSON text, as the next version is to write them: FerretDB 1.24 keeps a type
-   * schema beside every object of an array and reads and writes it field by field, and an order
-   * is read about twenty times on its way; with a dozen transitions as text, FerretDB spends a
-   * third less CPU on each read and a quarter less on each write (docs/benchmarks.md,
-   * "2026-12-05"). This version reads both and still writes `transitions`: the version before it
-   * reads only those, and would take an order stored as text for one without transitions (a
-   * rollback, or old and new processes on one database during an upgrade).
+   * The same as JSON text, as this version writes them: FerretDB 1.24 keeps a type schema beside
+   * every object of an array and reads and writes it field by field, and an order is read about
+   * twenty times on its way; with a dozen transitions as text, FerretDB spends a third less CPU on
+   * each read and a quarter less on each write (docs/benchmarks.md, "2026-12-05"). The version
+   * before this one (`cbefacb`) reads both forms and writes `transitions`, so a rollback to it, or
+   * its processes beside these during an upgrade, read orders written here; orders written by
+   * earlier versions are still read (`transitionsOf`) and written back as text by their next change.
    */
   transitionsJson?: string;
   placedAt: Date;
@@ -238,11 +238,11 @@ export function transitionsOf(order: Pick<OrderDoc, 'transitions' | 'transitions
 }
 
 /**
- * The order's state to write, with these transitions in the form this version writes (see
- * `transitionsJson`) and the form it was read in dropped, so that it never holds both.
+ * The order's state to write, with these transitions in the form this version writes (JSON text,
+ * see `transitionsJson`) and the form it was read in dropped, so that it never holds both.
  */
 function withTransitions({ _id, version, transitions: _objects, transitionsJson: _text, ...state }: OrderDoc, transitions: OrderTransitionDoc[]): OrderState {
-  return transitions.length ? { ...state, transitions } : state;
+  return transitions.length ? { ...state, transitionsJson: JSON.stringify(transitions) } : state;
 }
 
 export interface CustomerRef {
