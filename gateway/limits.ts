@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -110,7 +110,7 @@ function documentRules(limits: GatewayLimits) {
  * The gateway's abuse limits, before anything reaches a subgraph: tokens while parsing, depth,
  * aliases, directives, name lengths and cost while validating (graphql-armor's rules where it has them), a
  * per-caller rate limit and a time limit on execution. Body size is checked before yoga reads
- * the body (see limitBodySize).
+ * the body (kit/request-body.ts).
  */
 export function useGatewayLimits(limits: GatewayLimits, trusted: ReturnType<typeof trustedDocuments>, listSizes: ListSizes = new Map()): Plugin {
   const rules = documentRules(limits);
@@ -269,39 +269,5 @@ export function trustedDocuments(limits: GatewayLimits, schema: GraphQLSchema) {
       throw clientError(ErrorCode.UNTRUSTED_DOCUMENT, 'This gateway runs only trusted documents: send the id of one from its manifest as extensions.persistedQuery.sha256Hash.', { http: { status: 400 } });
     }
     return { ...params, query };
-  };
-}
-
-/** The bodies a GraphQL request may come in over HTTP POST. */
-const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/graphql+json']);
-
-/**
- * Refuses a body larger than the limit before it is read: by its Content-Length, and a body
- * without one (chunked) with 411, so no request can make the gateway buffer more than the limit.
- * A body that is not JSON (text, or no type: what `fetch` sends when the header is forgotten; a
- * form) is refused with 415 and an error that says what to send, where yoga would answer with no body.
- */
-export function limitBodySize(handler: RequestListener, maxBytes: number): RequestListener {
-  return (req, res) => {
-    const refuse = (status: number, message: string, extensions: Record<string, unknown>) => {
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ errors: [{ message, extensions }] }));
-      req.resume();
-    };
-    if (req.method === 'POST') {
-      const tooLarge = { code: ErrorCode.REQUEST_TOO_LARGE, limit: 'body', maxBytes };
-      const length = req.headers['content-length'];
-      if (length === undefined && req.headers['transfer-encoding']) return refuse(411, `Send a Content-Length header; bodies are limited to ${maxBytes} bytes.`, tooLarge);
-      if (Number(length) > maxBytes) return refuse(413, `The request body is larger than ${maxBytes} bytes.`, tooLarge);
-      // JSON only: a form (urlencoded or multipart) or text is what another site's page can post
-      // without asking first; media types are case-insensitive, so yoga is handed the type in lower case.
-      const [type = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
-      const media = type.trim().toLowerCase();
-      if (!JSON_TYPES.has(media)) {
-        return refuse(415, 'Send the request as JSON, with `Content-Type: application/json` and a body of `{"query": ..., "variables": ...}`.', { code: 'BAD_REQUEST' });
-      }
-      req.headers['content-type'] = [media, ...parameters].join(';');
-    }
-    handler(req, res);
   };
 }

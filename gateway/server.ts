@@ -17,7 +17,8 @@ import { yogaLogging } from '../kit/subgraph.ts';
 import { connectionAuthorization, serveGraphQLOverWebSocket, type Authorize } from '../kit/websocket.ts';
 import { identityIn, type GatewayAuth } from './auth.ts';
 import { useGatewayAuth } from './auth-plugin.ts';
-import { addressKey, callerKey, defaultLimits, limitBodySize, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
+import { addressKey, callerKey, defaultLimits, trustedDocuments, useGatewayLimits, type GatewayLimits } from './limits.ts';
+import { limitBodySize } from '../kit/request-body.ts';
 import { readListSizes } from './cost.ts';
 import { createDataSource, createSubgraphAgent, type Answer } from './data-source.ts';
 import { ReadMostlyCache, type CacheSettings } from './read-mostly-cache.ts';
@@ -122,6 +123,8 @@ export async function buildGateway(options: GatewayOptions) {
     healthCheckEndpoint: '/health',
     // No field takes a file: a multipart request is refused whole, not half parsed.
     multipart: false,
+    // Checked in front, by Content-Length, before yoga reads the body (kit/request-body.ts).
+    maxRequestBodySize: false,
     landingPage: false,
     graphiql: isDev
       ? (request: Request) => ({

@@ -9,6 +9,7 @@ import { hasScope } from './auth/identity.ts';
 import { readAccessRules } from './auth/rules.ts';
 import { useSubgraphAuth } from './auth/subgraph-auth.ts';
 import { bearerToken, type InternalTokens } from './auth/tokens.ts';
+import { limitBodySize, SUBGRAPH_MAX_BODY_BYTES } from './request-body.ts';
 import { refuseUnstorable, useStorableText } from './storable-text.ts';
 import { useBlankIdsRefused } from './blank-ids.ts';
 import { createMaskError, useDocumentRequired, useValidationErrors } from './errors.ts';
@@ -52,6 +53,8 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     cors: false,
     // No field takes a file: a multipart request is refused whole, not half parsed.
     multipart: false,
+    // Checked in front, by Content-Length, before yoga reads the body (kit/request-body.ts).
+    maxRequestBodySize: false,
     maskedErrors: { maskError: createMaskError(logger, isDev) },
     logging: yogaLogging(logger),
     context: () => context(),
@@ -144,7 +147,7 @@ export async function buildSubgraph<S extends { ensureIndexes(): Promise<void> }
   return {
     app,
     store,
-    handler: withProbes(app, { database: databaseCheck(db) }, { service: definition.name, tokens }),
+    handler: withProbes(limitBodySize(app, SUBGRAPH_MAX_BODY_BYTES), { database: databaseCheck(db) }, { service: definition.name, tokens }),
     seed: seed ? () => seed(store) : undefined,
     attach: hasSubscriptions ? (server) => serveGraphQLOverWebSocket(server, app, { logger, service: definition.name, authorize: internalTokenAuthorize(tokens), paramChecks: [refuseUnstorable] }) : undefined,
   };

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
 import WebSocket from 'ws';
@@ -5,6 +6,7 @@ import { codes, defaultAuthorization, eventually, gql, operator, serve, silentLo
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 import { createLogger } from '../kit/logger.ts';
+import { SUBGRAPH_MAX_BODY_BYTES } from '../kit/request-body.ts';
 
 // What a client that sends a malformed request is told, by the gateway and by a subgraph,
 // in development and in production (NODE_ENV=production: isDev false).
@@ -479,3 +481,36 @@ async function subscribeRaw(httpUrl: string, payload: string): Promise<{ message
     socket.close();
   }
 }
+
+/** Sends a POST's head and `chunks` of body by hand (what fetch will not: a Content-Length it does not send, or a chunked body), and reads the answer. */
+function rawPost(url: string, headers: Record<string, string>, chunks: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    });
+    request.on('error', reject);
+    for (const chunk of chunks) request.write(chunk);
+    // A body announced larger than the limit is never sent: the answer must come without it.
+    if (!headers['content-length']) request.end();
+  });
+}
+
+describe('a body past what a subgraph takes', () => {
+  it('is refused by its Content-Length before it is read (413), and a chunked body with 411, while a body within the limit is served', async () => {
+    for (const url of [system.urls.inventory, productionSubgraph.url]) {
+      const authorization = await defaultAuthorization(url);
+      const announced = await rawPost(url, { authorization, 'content-length': String(SUBGRAPH_MAX_BODY_BYTES + 1) }, ['{"query":']);
+      expect(announced.status, url).toBe(413);
+      expect(JSON.parse(announced.body).errors[0].extensions, url).toEqual({ code: 'REQUEST_TOO_LARGE', limit: 'body', maxBytes: SUBGRAPH_MAX_BODY_BYTES });
+      const chunked = await rawPost(url, { authorization, 'transfer-encoding': 'chunked' }, ['{"query":', '"{ __typename }"}']);
+      expect(chunked.status, url).toBe(411);
+      expect(JSON.parse(chunked.body).errors[0].extensions.code, url).toBe('REQUEST_TOO_LARGE');
+      // Within the limit: served, a megabyte of variables included.
+      const large = await post(url, JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(1_000_000) } }));
+      expect(large.status, url).toBe(200);
+      expect(JSON.parse(large.text)).toEqual({ data: { __typename: 'Query' } });
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import type { RequestListener } from 'node:http';
+import { ErrorCode } from './errors.ts';
+
+/** The bodies a GraphQL request may come in over HTTP POST. */
+const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/graphql+json']);
+
+/**
+ * How large a body a subgraph takes: graphql-yoga's own default. Its callers are the gateway and
+ * the services; the largest body they send is a batch of entity references (`_entities`).
+ */
+export const SUBGRAPH_MAX_BODY_BYTES = 25_000_000;
+
+/**
+ * Refuses a body larger than the limit before it is read: by its Content-Length, and a body
+ * without one (chunked) with 411, so no request can make a server buffer more than the limit.
+ * Node's HTTP parser hands on exactly the bytes a Content-Length announces, so nothing needs to
+ * count them as they are read: graphql-yoga's own limit (`maxRequestBodySize`) pipes every body
+ * through a counting stream, and the stream's setup and teardown (an AbortController and its
+ * DOMException per request) were 3-6% of each subgraph's CPU (docs/benchmarks.md, "2026-12-05
+ * (2)"); the servers that put this in front turn it off. A body that is not JSON (text, or no
+ * type: what `fetch` sends when the header is forgotten; a form) is refused with 415 and an error
+ * that says what to send, where yoga would answer with no body.
+ */
+export function limitBodySize(handler: RequestListener, maxBytes: number): RequestListener {
+  return (req, res) => {
+    const refuse = (status: number, message: string, extensions: Record<string, unknown>) => {
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ errors: [{ message, extensions }] }));
+      req.resume();
+    };
+    if (req.method === 'POST') {
+      const tooLarge = { code: ErrorCode.REQUEST_TOO_LARGE, limit: 'body', maxBytes };
+      const length = req.headers['content-length'];
+      if (length === undefined && req.headers['transfer-encoding']) return refuse(411, `Send a Content-Length header; bodies are limited to ${maxBytes} bytes.`, tooLarge);
+      // Node's parser refuses a malformed one; checked here too, since nothing counts the bytes after this.
+      if (length !== undefined && !/^\d+$/.test(length)) return refuse(400, 'The Content-Length header is not a number of bytes.', { code: 'BAD_REQUEST' });
+      if (Number(length) > maxBytes) return refuse(413, `The request body is larger than ${maxBytes} bytes.`, tooLarge);
+      // JSON only: a form (urlencoded or multipart) or text is what another site's page can post
+      // without asking first; media types are case-insensitive, so yoga is handed the type in lower case.
+      const [type = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
+      const media = type.trim().toLowerCase();
+      if (!JSON_TYPES.has(media)) {
+        return refuse(415, 'Send the request as JSON, with `Content-Type: application/json` and a body of `{"query": ..., "variables": ...}`.', { code: 'BAD_REQUEST' });
+      }
+      req.headers['content-type'] = [media, ...parameters].join(';');
+    }
+    handler(req, res);
+  };
+}
