@@ -5,6 +5,7 @@
 import { MongoClient } from 'mongodb';
 import { demo } from '../subgraphs/demo-data.ts';
 import { freePort, startFerretDb, type RunningDatabase } from '../scripts/ferretdb.ts';
+import { readItem } from '../kit/queue.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -235,8 +236,9 @@ export async function undeliveredMessages(mongoUri: string, dbNames: readonly st
       const db = client.db(dbName);
       for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
         if (!name.startsWith('queue_') || name.endsWith('_history')) continue;
-        type Item = { status: string; outbox?: { target: string; delivered: boolean; abandoned?: boolean; lastError?: string | null }[] };
-        for await (const item of db.collection<Item>(name).find({})) {
+        type Item = { status: string; outbox: { target: string; delivered: boolean; abandoned?: boolean; lastError?: string | null }[]; outboxJson?: string | null };
+        for await (const stored of db.collection<Item>(name).find({})) {
+          const item = readItem(stored as never) as Item;
           for (const message of item.outbox ?? []) {
             if (message.delivered) continue;
             const key = `${dbName}.${name} (${item.status}) → ${message.target}${message.abandoned ? ' given up' : ' pending'}`;

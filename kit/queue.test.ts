@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mostWritesAtOnce, TestDatabases } from '../test/harness.ts';
-import { DurableQueue, variablesOf } from './queue.ts';
+import { DurableQueue, readItem, variablesOf, type OutboxMessage } from './queue.ts';
 import type { Db } from 'mongodb';
 
 const dbs = new TestDatabases();
@@ -254,3 +254,18 @@ async function eventuallyLease<P, R>(queue: DurableQueue<P, R>) {
   }
   throw new Error('the element never became due');
 }
+
+describe('an outbox stored as JSON text', () => {
+  it('is read as leniently as objects: only the times present become dates, null text is none', () => {
+    const recordedAt = new Date('2026-12-05T00:00:00.000Z');
+    const message = { id: 'm', target: 'next', operation: 'mutation { x }', variablesJson: '{"at":"2026-12-05T00:00:00.000Z"}', delivered: false, attempts: 0, recordedAt, nextAttemptAt: null };
+    const read = readItem({ outboxJson: JSON.stringify([message, { id: 'older', delivered: true, attempts: 1 }]) } as { outbox: OutboxMessage[]; outboxJson?: string | null });
+    expect(read).toEqual({ outbox: [message, { id: 'older', delivered: true, attempts: 1 }] });
+    expect(read.outbox[0]!.recordedAt).toBeInstanceOf(Date);
+    // Left out stays out: no invalid date, which would make a message never due.
+    expect('recordedAt' in read.outbox[1]!).toBe(false);
+    const objects = [message] as OutboxMessage[];
+    expect(readItem({ outbox: objects, outboxJson: null })).toEqual({ outbox: objects });
+    expect(readItem({ outbox: objects }).outbox).toBe(objects);
+  });
+});

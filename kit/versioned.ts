@@ -49,6 +49,12 @@ export interface HistoryEntry<S> {
 
 export const REFUSED = Symbol('refused');
 
+/** A document's stored form and the form it is used in (see the `codec` option). */
+export interface StoredForm {
+  encode<T extends Document>(used: T): T;
+  decode<T extends Document>(stored: T): T;
+}
+
 /** How many recent versions of each document stay in its history. */
 const KEEP_VERSIONS = 50;
 
@@ -70,6 +76,12 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       incarnation?: keyof S & string;
       /** Claim each version in the history even where replaces are guarded (tests of that path, comparisons). */
       claimVersions?: boolean;
+      /**
+       * How a head is stored, where that differs from how it is used (a queue element's outbox as
+       * text, kit/queue.ts): `decode` is applied to every head read, `encode` to every state
+       * written (heads, and the history's states). `change` and callers only see decoded heads.
+       */
+      codec?: StoredForm;
     } = {},
   ) {
     if (options.incarnation && options.createHeads !== false) throw new Error('VersionedDocuments: `incarnation` needs `createHeads: false`');
@@ -108,12 +120,12 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
     const name = typeof key === 'string' ? key : key.toHexString();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const fromKnown = attempt === 0 && !!known;
-      const current = fromKnown ? known! : ((await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null);
+      const current = fromKnown ? known! : await this.readHead(key);
       const next = change(current);
       if (next === REFUSED) return REFUSED;
       const version = (current?.version ?? 0) + 1;
       try {
-        await this.history.insertOne({ _id: `${name}#${version}`, key: name, version, state: next, at: new Date() } as OptionalUnlessRequiredId<HistoryEntry<S>>);
+        await this.history.insertOne({ _id: `${name}#${version}`, key: name, version, state: this.encode(next), at: new Date() } as OptionalUnlessRequiredId<HistoryEntry<S>>);
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         await this.rollForward(key, name, version);
@@ -121,7 +133,8 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
         continue;
       }
       const head = { ...next, _id: key, version } as Head<S, K>;
-      const written = fromKnown ? await this.writeHeadOver(head, current!) : await this.writeHead(head, current);
+      const stored = this.encode(head);
+      const written = fromKnown ? await this.writeHeadOver(stored, current!) : await this.writeHead(stored, current);
       if (written === 'gone' || written === 'stale') {
         // Our claim is void; withdrawn, so that it neither stays behind nor blocks a later writer.
         await this.history.deleteOne({ _id: `${name}#${version}` } as Filter<HistoryEntry<S>>);
@@ -150,22 +163,23 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
    */
   private async replaceGuarded(key: K, change: (current: Head<S, K> | null) => S | typeof REFUSED, known?: Head<S, K>): Promise<Head<S, K> | typeof REFUSED> {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const current = attempt === 0 && known ? known : ((await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null);
+      const current = attempt === 0 && known ? known : await this.readHead(key);
       const next = change(current);
       if (next === REFUSED) return REFUSED;
       const head = { ...next, _id: key, version: (current?.version ?? 0) + 1, rev: newRevision(), revOf: current?.rev ?? null } as Head<S, K>;
+      const stored = this.encode(head);
       if (!current) {
         // Removed (finished and archived) while we worked, or never there: only a head made here may be created.
         if (this.options.createHeads === false) return REFUSED;
         try {
-          await this.heads.insertOne(head as OptionalUnlessRequiredId<Head<S, K>>);
+          await this.heads.insertOne(stored as OptionalUnlessRequiredId<Head<S, K>>);
           return head;
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
         }
       } else {
         try {
-          if ((await this.heads.replaceOne(this.revisionOf(current), head)).matchedCount > 0) return head;
+          if ((await this.heads.replaceOne(this.revisionOf(current), stored)).matchedCount > 0) return head;
         } catch (error) {
           if (!isReplaceConflict(error)) throw error;
         }
@@ -173,6 +187,17 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
       await backoff(attempt);
     }
     throw tryLater(`${key} is changing too fast to update after ${this.maxAttempts} attempts; try again`);
+  }
+
+  /** The head as stored now, decoded (null: there is none). */
+  private async readHead(key: K): Promise<Head<S, K> | null> {
+    const found = (await this.heads.findOne({ _id: key } as Filter<Head<S, K>>)) as Head<S, K> | null;
+    return found && this.options.codec ? this.options.codec.decode(found) : found;
+  }
+
+  /** A head or state in the form it is stored in. */
+  private encode<T extends Document>(used: T): T {
+    return this.options.codec ? this.options.codec.encode(used) : used;
   }
 
   /**

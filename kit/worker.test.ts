@@ -220,6 +220,51 @@ describe('outbox relay', () => {
     }
   });
 
+  it('delivers hand-offs stored with the outbox as JSON text, as the next version stores it, and writes them back as objects', async () => {
+    inbox = await newQueue();
+    await startTarget();
+    const queue = await newQueue();
+    await queue.enqueue('model', { n: 1 });
+    const [lease] = await queue.lease('w', 1);
+    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id: 'model', n: 1 } }] });
+    const model = (await queue.items.findOne({ _id: 'model' }))!;
+    const [message] = model.outbox;
+    const asText = (outbox: unknown[]) => ({ outboxJson: JSON.stringify(outbox) });
+    // Finished, its hand-off not yet delivered, the outbox as text.
+    const { outbox: _objects, ...finished } = { ...model, _id: 'text' };
+    await queue.items.insertOne({ ...finished, ...asText([{ ...message!, id: 'next:text', variablesJson: JSON.stringify({ id: 'text', n: 7 }) }]) } as never);
+    // Waiting, with a message delivered before (its amendment's report): it is not sent again.
+    const { outbox: _live, ...waiting } = { ...model, _id: 'live', status: 'READY' as const, availableAt: new Date(0), leaseToken: null, outboxPending: false, outboxFresh: false, outboxDueAt: null };
+    const delivered = { ...message!, id: 'next:before', variablesJson: JSON.stringify({ id: 'before', n: 5 }), delivered: true, attempts: 1 };
+    await queue.items.insertOne({ ...waiting, ...asText([delivered]) } as never);
+    const [live] = await queue.lease('w', 1);
+    expect(live!.id).toBe('live');
+    await queue.complete(live!, { messages: [{ target: 'next', operation: accept, variables: { id: 'live', n: 8 } }] });
+
+    const client = createGraphQLClient('next', `${target!.url}`, { credentials: testCredentials('test'), timeoutMs: 2_000 });
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20 });
+    try {
+      await until(async () => !(await queue.get('text'))!.outboxPending && !(await queue.get('live'))!.outboxPending);
+      expect(await inbox.get('text')).toMatchObject({ payload: { n: 7 } });
+      expect(await inbox.get('live')).toMatchObject({ payload: { n: 8 } });
+      expect(await inbox.get('before')).toBeNull();
+      // Written back in this version's form, each message's times as they were.
+      for (const id of ['text', 'live']) {
+        const stored = (await queue.items.findOne({ _id: id })) ?? (await queue.finished.findOne({ _id: id }));
+        expect(stored!.outboxJson, id).toBeUndefined();
+        expect(stored!.outbox.map((m) => [m.id, m.delivered, m.recordedAt instanceof Date]), id).toEqual(
+          id === 'text' ? [['next:text', true, true]] : [['next:before', true, true], [expect.any(String), true, true]],
+        );
+      }
+      const text = (await queue.get('text'))!;
+      expect(text.outbox[0]!.recordedAt).toEqual(message!.recordedAt);
+    } finally {
+      await relay.stop();
+      await client.close();
+      await target!.close();
+    }
+  });
+
   it('a failed delivery is tried again when its retry falls due, not at the next poll', async () => {
     const queue = await newQueue();
     const { port, client, clients } = await handOffToDownTarget(queue, 'r', 1);

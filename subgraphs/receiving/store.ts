@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { compareRows, connectionOf, findPageRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
-import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
+import { DurableQueue, readItem, type QueueItem } from '../../kit/queue.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 
 // The only code that touches the receiving collections: its sequential queue of receipts.
@@ -69,7 +69,7 @@ export class ReceivingStore {
       .sort({ enqueuedAt: 1, _id: 1 })
       .limit(1)
       .toArray();
-    return (head as ReceiptItem | undefined) ?? null;
+    return head ? readItem(head as ReceiptItem) : null;
   }
 
   /** A page of receipts, live or finished, most recently arrived first. */
@@ -81,7 +81,7 @@ export class ReceivingStore {
     const live = await findPageRows(this.receipts.items as never, {}, latestArrivalFirst, page);
     const finished = await findPageRows(this.receipts.finished as never, {}, latestArrivalFirst, page);
     // An element being archived is briefly in both collections: list it once.
-    const byId = new Map([...finished, ...live].map((item) => [item._id, item as ReceiptItem]));
+    const byId = new Map([...finished, ...live].map((item) => [item._id, readItem(item as ReceiptItem)]));
     return connectionOf([...byId.values()].sort(compareRows(latestArrivalFirst)), page, latestArrivalFirst);
   }
 }
