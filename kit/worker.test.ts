@@ -195,16 +195,25 @@ describe('outbox relay', () => {
     }
   });
 
-  it('delivers a hand-off stored by an earlier version, with its variables as an object', async () => {
+  /**
+   * A running target, and a queue holding `model`: an element completed with a hand-off of `id`
+   * to it, as this version stores it (the starting point of elements stored by other versions).
+   */
+  async function modelHandOff(id: string) {
     inbox = await newQueue();
     await startTarget();
     const queue = await newQueue();
     await queue.enqueue('model', { n: 1 });
     const [lease] = await queue.lease('w', 1);
-    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id: 'new', n: 1 } }] });
+    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id, n: 1 } }] });
+    return { queue, model: (await queue.items.findOne({ _id: 'model' }))! };
+  }
+
+  it('delivers a hand-off stored by an earlier version, with its variables as an object', async () => {
+    const { queue, model } = await modelHandOff('new');
     // The same element as the version before stored it: its message's variables an object, not text.
-    const { variablesJson: _, ...message } = (await queue.items.findOne({ _id: 'model' }))!.outbox[0]!;
-    const stored = { ...(await queue.items.findOne({ _id: 'model' }))!, _id: 'old', outbox: [{ ...message, id: 'next:old', variables: { id: 'old', n: 7 } }] };
+    const { variablesJson: _, ...message } = model.outbox[0]!;
+    const stored = { ...model, _id: 'old', outbox: [{ ...message, id: 'next:old', variables: { id: 'old', n: 7 } }] };
     await queue.items.insertOne(stored);
     const client = createGraphQLClient('next', `${target!.url}`, { credentials: testCredentials('test'), timeoutMs: 2_000 });
     const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20 });
@@ -221,13 +230,7 @@ describe('outbox relay', () => {
   });
 
   it('delivers hand-offs stored with the outbox as JSON text, as the next version stores it, and writes them back as objects', async () => {
-    inbox = await newQueue();
-    await startTarget();
-    const queue = await newQueue();
-    await queue.enqueue('model', { n: 1 });
-    const [lease] = await queue.lease('w', 1);
-    await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id: 'model', n: 1 } }] });
-    const model = (await queue.items.findOne({ _id: 'model' }))!;
+    const { queue, model } = await modelHandOff('model');
     const [message] = model.outbox;
     const asText = (outbox: unknown[]) => ({ outboxJson: JSON.stringify(outbox) });
     // Finished, its hand-off not yet delivered, the outbox as text.
