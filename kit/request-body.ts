@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { ErrorCode } from './errors.ts';
 
 /** The bodies a GraphQL request may come in over HTTP POST. */
@@ -9,6 +9,25 @@ const JSON_TYPES = new Set(['application/json', 'application/graphql-response+js
  * the services; the largest body they send is a batch of entity references (`_entities`).
  */
 export const SUBGRAPH_MAX_BODY_BYTES = 25_000_000;
+
+/** How long a refused request's body is read and thrown away before its connection is cut (see `discardBody`). */
+const DISCARD_MS = 5_000;
+
+/**
+ * Reads what the client still sends of a refused request's body, and throws it away, for up to
+ * DISCARD_MS; then cuts the connection. Closing it at once, while the body was still arriving,
+ * made the kernel reset it, and the reset often reached the client before the answer it had been
+ * sent: a service posting 26 MB to a subgraph saw "fetch failed" a third of the time, never the
+ * 413. Nothing is kept, and a client that sends on and on is cut off all the same.
+ */
+function discardBody(req: IncomingMessage): void {
+  if (req.complete) return;
+  const cutOff = setTimeout(() => req.socket.destroy(), DISCARD_MS);
+  cutOff.unref();
+  req.once('end', () => clearTimeout(cutOff));
+  req.once('close', () => clearTimeout(cutOff));
+  req.resume();
+}
 
 /**
  * Refuses a body larger than the limit before it is read: by its Content-Length, and a body
@@ -24,9 +43,9 @@ export const SUBGRAPH_MAX_BODY_BYTES = 25_000_000;
 export function limitBodySize(handler: RequestListener, maxBytes: number): RequestListener {
   return (req, res) => {
     const refuse = (status: number, message: string, extensions: Record<string, unknown>) => {
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ message, extensions }] }));
-      req.resume();
+      discardBody(req);
     };
     if (req.method === 'POST') {
       const tooLarge = { code: ErrorCode.REQUEST_TOO_LARGE, limit: 'body', maxBytes };

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { RequestListener, Server } from 'node:http';
 import { MongoClient, type Db } from 'mongodb';
@@ -168,4 +169,28 @@ export async function mostWritesAtOnce(db: Db, connections: number, work: () => 
     watching = false;
   }
   return most;
+}
+
+/**
+ * POSTs `body` to `url` `attempts` times, one after another, with fetch from another Node.js
+ * process, and gives each attempt's HTTP status or the error it ended with. A server in this
+ * process shares its event loop with a client here, which hides what a client elsewhere meets
+ * (a connection reset before it read its answer).
+ */
+export async function postFromAnotherProcess(url: string, body: string, attempts: number, headers: Record<string, string> = {}): Promise<(number | string)[]> {
+  const client = `
+    const [url, headers, attempts] = [process.argv[1], JSON.parse(process.argv[2]), Number(process.argv[3])];
+    const body = Buffer.from(await new Response(process.stdin).text());
+    const outcomes = [];
+    for (let i = 0; i < attempts; i++) {
+      try { const response = await fetch(url, { method: 'POST', headers, body }); await response.arrayBuffer(); outcomes.push(response.status); }
+      catch (error) { outcomes.push(String(error.cause?.code ?? error.message)); }
+    }
+    process.stdout.write(JSON.stringify(outcomes));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', client, url, JSON.stringify({ 'content-type': 'application/json', ...headers }), String(attempts)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdin.end(body);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return JSON.parse(output) as (number | string)[];
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustedProxies } from '../gateway/client-address.ts';
 import { demo } from '../subgraphs/demo-data.ts';
-import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { codes, gql, postFromAnotherProcess, TestDatabases, userToken } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
@@ -137,6 +137,10 @@ describe('abuse limits at the gateway', () => {
     });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('REQUEST_TOO_LARGE');
+    // Megabytes past it, sent on by a client that is told while it sends (fetch, from another
+    // process): the answer reaches it every time, not a connection reset before it was read.
+    const megabytes = JSON.stringify({ query: `{ product(sku: "MUG-001") { sku } }`, variables: { padding: 'x'.repeat(5_000_000) } });
+    expect(await postFromAnotherProcess(strict.url, megabytes, 6)).toEqual([413, 413, 413, 413, 413, 413]);
     await stillServes(strict.url);
   });
 

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVendorsService } from '../subgraphs/vendors/server.ts';
 import WebSocket from 'ws';
-import { codes, defaultAuthorization, eventually, gql, operator, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
+import { codes, defaultAuthorization, eventually, gql, operator, postFromAnotherProcess, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from './harness.ts';
 import { collect, wsClient } from './subscriber.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 import { createLogger } from '../kit/logger.ts';
@@ -498,7 +498,7 @@ function rawPost(url: string, headers: Record<string, string>, chunks: string[])
 }
 
 describe('a body past what a subgraph takes', () => {
-  it('is refused by its Content-Length before it is read (413), and a chunked body with 411, while a body within the limit is served', async () => {
+  it('is refused by its Content-Length before it is read (413), and a chunked body with 411, while a body within the limit is served', { timeout: 60_000 }, async () => {
     for (const url of [system.urls.inventory, productionSubgraph.url]) {
       const authorization = await defaultAuthorization(url);
       const announced = await rawPost(url, { authorization, 'content-length': String(SUBGRAPH_MAX_BODY_BYTES + 1) }, ['{"query":']);
@@ -507,6 +507,9 @@ describe('a body past what a subgraph takes', () => {
       const chunked = await rawPost(url, { authorization, 'transfer-encoding': 'chunked' }, ['{"query":', '"{ __typename }"}']);
       expect(chunked.status, url).toBe(411);
       expect(JSON.parse(chunked.body).errors[0].extensions.code, url).toBe('REQUEST_TOO_LARGE');
+      // Sent on by a client that is told while it sends (fetch, from another process): the answer reaches it, every time.
+      const tooLarge = JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(SUBGRAPH_MAX_BODY_BYTES) } });
+      expect(await postFromAnotherProcess(url, tooLarge, 6, { authorization })).toEqual([413, 413, 413, 413, 413, 413]);
       // Within the limit: served, a megabyte of variables included.
       const large = await post(url, JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(1_000_000) } }));
       expect(large.status, url).toBe(200);
