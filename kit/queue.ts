@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { doorbell, ringKey, type RingKind } from './doorbell.ts';
 import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
+import { recordsFromJson } from './json-records.ts';
 import { findByIds, isDuplicateKeyError } from './mongo.ts';
 import { captureTrace, type TraceCarrier } from './telemetry.ts';
 import { newRevision } from './guarded-replace.ts';
@@ -1074,12 +1075,7 @@ export function readItem<T extends Pick<ItemState<unknown, unknown>, 'outbox' | 
     return rest as T;
   }
   const { outboxJson, ...rest } = stored;
-  const outbox = (JSON.parse(outboxJson) as (OutboxMessage & { recordedAt?: unknown; nextAttemptAt?: unknown })[]).map((message) => ({
-    ...message,
-    ...(typeof message.recordedAt === 'string' ? { recordedAt: new Date(message.recordedAt) } : {}),
-    ...(typeof message.nextAttemptAt === 'string' ? { nextAttemptAt: new Date(message.nextAttemptAt) } : {}),
-  }));
-  return { ...rest, outbox } as T;
+  return { ...rest, outbox: recordsFromJson<OutboxMessage>(outboxJson, ['recordedAt', 'nextAttemptAt']) } as T;
 }
 
 /**

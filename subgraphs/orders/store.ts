@@ -4,6 +4,7 @@ import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { recordsFromJson } from '../../kit/json-records.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
 import { BUSY_DAY_ROWS, CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import { parseId } from '../../kit/ids.ts';
@@ -234,7 +235,7 @@ export interface OrderTransitionDoc {
  */
 export function transitionsOf(order: Pick<OrderDoc, 'transitions' | 'transitionsJson'>): OrderTransitionDoc[] {
   if (order.transitionsJson == null) return order.transitions ?? [];
-  return JSON.parse(order.transitionsJson, (key, value: unknown) => ((key === 'at' || key === 'sentAt') && typeof value === 'string' ? new Date(value) : value)) as OrderTransitionDoc[];
+  return recordsFromJson<OrderTransitionDoc>(order.transitionsJson, ['at', 'sentAt']);
 }
 
 /**
