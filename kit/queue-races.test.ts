@@ -1,7 +1,7 @@
 import type { Db, Filter } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
-import { DurableQueue, type QueueItem } from './queue.ts';
+import { DurableQueue, readItem, type QueueItem } from './queue.ts';
 import type { VersionedDocuments } from './versioned.ts';
 
 // Compare-and-swap on a queue element starts from the element as its lease wrote it, or as the
@@ -206,7 +206,7 @@ describe('two relays recording a finished element at once', () => {
   async function expectArchivedDelivered(queue: DurableQueue<{ n: number }, { ok: boolean }>) {
     expect(await queue.items.countDocuments()).toBe(0);
     expect(await historyOf(queue)).toEqual([]);
-    const archived = (await queue.finished.findOne(elementP))!;
+    const archived = readItem((await queue.finished.findOne(elementP))!);
     expect(archived.outbox.map((m) => [m.id, m.delivered, m.abandoned ?? false])).toEqual([
       ['m1', true, false],
       ['m2', true, false],
@@ -254,7 +254,7 @@ describe('two relays recording a finished element at once', () => {
       const b = () => queue.recordDeliveries('p', new Map([['m1', 'refused by target'], ['m2', null]]), new Set(['m1']), second);
       if (liveFirst) {
         await a();
-        expect((await queue.items.findOne(elementP))!.outbox.map((m) => m.delivered)).toEqual([true, false]);
+        expect(readItem((await queue.items.findOne(elementP))!).outbox.map((m) => m.delivered)).toEqual([true, false]);
         await b();
       } else {
         await b();
@@ -297,7 +297,7 @@ describe('two relays recording a finished element at once', () => {
   it('a message still to be sent keeps the element live, with the delivered one recorded', async () => {
     const { queue, first } = await postedAndReadTwice();
     await queue.recordDeliveries('p', new Map([['m1', null]]), new Set(), first);
-    const live = (await queue.items.findOne(elementP))!;
+    const live = readItem((await queue.items.findOne(elementP))!);
     expect(live.outbox.map((m) => [m.id, m.delivered])).toEqual([
       ['m1', true],
       ['m2', false],

@@ -175,7 +175,7 @@ describe('DurableQueue', () => {
       await queue.enqueue('waiting-1', { n: 2 });
       const [lease] = await queue.lease('w', 2).then((leases) => leases.filter((l) => l.id === 'done-1'));
       expect(await queue.complete(lease!, { result: { ok: true }, messages: [{ id: 'm1', target: 'next', operation: 'mutation', variables: {} }] })).toBe(true);
-      await queue.recordDeliveries('done-1', new Map([['m1', null]]), new Set(), (await queue.items.findOne({ _id: 'done-1' }))!);
+      await queue.recordDeliveries('done-1', new Map([['m1', null]]), new Set(), readItem((await queue.items.findOne({ _id: 'done-1' }))!));
 
       expect(await queue.finished.countDocuments({ _id: 'done-1' })).toBe(archive ? 1 : 0);
       expect(await queue.items.countDocuments({ _id: 'done-1' })).toBe(archive ? 0 : 1);
@@ -231,7 +231,7 @@ describe('DurableQueue', () => {
     await queue.post('report-1', [message('m1')]); // while it waits: one element
     await queue.post('report-2', [message('m2')]);
     expect((await queue.withPendingOutbox(10)).map((item) => item._id).sort()).toEqual(['report-1', 'report-2']);
-    await queue.recordDeliveries('report-1', new Map([['m1', null]]), new Set(), (await queue.items.findOne({ _id: 'report-1' }))!);
+    await queue.recordDeliveries('report-1', new Map([['m1', null]]), new Set(), readItem((await queue.items.findOne({ _id: 'report-1' }))!));
     await queue.recordDeliveries('report-2', new Map([['m2', 'refused']]), new Set(['m2']));
     expect(await queue.withPendingOutbox(10)).toEqual([]);
     // Delivered: gone. Given up: kept (archived, or where it is), for a person to read.

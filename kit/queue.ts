@@ -86,13 +86,13 @@ export type ItemState<P, R> = {
   /** Read from `outboxJson` where an element holds its outbox as text (see `storedItems`). */
   outbox: OutboxMessage[];
   /**
-   * The outbox as JSON text, as the next version is to store it: FerretDB 1.24 reads and writes
-   * every object of an array field by field, beside a type schema of its own, and an element is
-   * read and written about a dozen times; with its outbox as text, FerretDB spends about a sixth
-   * less CPU per read and write of an element (docs/benchmarks.md, "2026-12-05"). This version
-   * reads both forms and writes `outbox`: the version before reads only that, and would take an
-   * element stored with text for one with nothing to send (a rollback, or old and new processes
-   * on one database during an upgrade). Nothing queries inside the outbox.
+   * The outbox as JSON text, as this version stores it: FerretDB 1.24 reads and writes every
+   * object of an array field by field, beside a type schema of its own, and an element is read and
+   * written about a dozen times; with its outbox as text, FerretDB spends about a sixth less CPU
+   * per read and write of an element (docs/benchmarks.md, "2026-12-05"). Elements stored by
+   * earlier versions hold `outbox` as an array, and are still read; the version before this one
+   * reads both forms, so a rollback or an upgrade with old and new processes on one database keeps
+   * working. Nothing queries inside the outbox.
    */
   outboxJson?: string | null;
   outboxPending: boolean;
@@ -1079,13 +1079,14 @@ export function readItem<T extends Pick<ItemState<unknown, unknown>, 'outbox' | 
 }
 
 /**
- * How this version stores an element (see `outboxJson`): its outbox as an array of objects, and
- * the text form, which it reads, dropped, so that an element never holds both.
+ * How this version stores an element (see `outboxJson`): its outbox as JSON text, and the array
+ * form of earlier versions, which it reads, dropped, so that an element never holds both.
  */
 export const storedItems: StoredForm = {
   encode: (used) => {
-    const { outboxJson: _text, ...stored } = used as typeof used & { outboxJson?: unknown };
-    return stored as typeof used;
+    const { outbox, outboxJson: _text, ...stored } = used as typeof used & Pick<ItemState<unknown, unknown>, 'outbox' | 'outboxJson'>;
+    if (!Array.isArray(outbox)) return used; // stored already
+    return { ...stored, outboxJson: JSON.stringify(outbox) } as unknown as typeof used;
   },
   decode: (stored) => readItem(stored as never),
 };

@@ -6,7 +6,7 @@ import { serve, silentLogger, testCredentials, TestDatabases, type RunningApp } 
 import { exceptionFor } from '../pipeline/exceptions.ts';
 import { createGraphQLClient, type GraphQLClient } from './graphql-client.ts';
 import { outboxDeliveries } from './metrics.ts';
-import { DurableQueue } from './queue.ts';
+import { DurableQueue, readItem } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
 
 // A finished element's hand-off that its target refuses (bad input, a conflict) is not retried by
@@ -104,7 +104,7 @@ describe('a hand-off its target refuses', () => {
       expect(raise.reason).toMatch(/^its hand-off to next was refused: .* is not something I take/);
       // The relay does not try a refused hand-off again by itself, and the element is not archived.
       await new Promise((r) => setTimeout(r, 300));
-      const waiting = (await queue.items.findOne({ _id: e1 }))!;
+      const waiting = readItem((await queue.items.findOne({ _id: e1 }))!);
       expect(waiting.status).toBe('DONE');
       expect(waiting.outbox.find((m) => m.id === `take:${e1}`)).toMatchObject({ delivered: false, abandoned: true, refused: true, attempts: 1 });
       expect(waiting.outboxPending).toBe(false);
@@ -136,7 +136,7 @@ describe('a hand-off its target refuses', () => {
       await until(async () => raises.filter((raise) => raise.elementId === 'e2').length === 2);
       const [first, second] = raises.filter((raise) => raise.elementId === 'e2');
       expect(second!.occurrence).not.toBe(first!.occurrence);
-      expect((await queue.items.findOne({ _id: 'e2' }))!.outbox.find((m) => m.id === 'take:e2')).toMatchObject({ refused: true, attempts: 1 });
+      expect(readItem((await queue.items.findOne({ _id: 'e2' }))!).outbox.find((m) => m.id === 'take:e2')).toMatchObject({ refused: true, attempts: 1 });
     } finally {
       await relay.stop();
     }

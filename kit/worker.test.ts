@@ -6,7 +6,7 @@ import { freePort } from '../scripts/ferretdb.ts';
 import { createGraphQLClient } from './graphql-client.ts';
 import { doorbell, ringKey } from './doorbell.ts';
 import { createLogger } from './logger.ts';
-import { DurableQueue } from './queue.ts';
+import { DurableQueue, readItem } from './queue.ts';
 import { startOutboxRelay } from './relay.ts';
 import { PermanentFailure, startWorker } from './worker.ts';
 
@@ -197,7 +197,7 @@ describe('outbox relay', () => {
 
   /**
    * A running target, and a queue holding `model`: an element completed with a hand-off of `id`
-   * to it, as this version stores it (the starting point of elements stored by other versions).
+   * to it, as it is used (the starting point of elements stored by other versions).
    */
   async function modelHandOff(id: string) {
     inbox = await newQueue();
@@ -206,7 +206,7 @@ describe('outbox relay', () => {
     await queue.enqueue('model', { n: 1 });
     const [lease] = await queue.lease('w', 1);
     await queue.complete(lease!, { messages: [{ target: 'next', operation: accept, variables: { id, n: 1 } }] });
-    return { queue, model: (await queue.items.findOne({ _id: 'model' }))! };
+    return { queue, model: readItem((await queue.items.findOne({ _id: 'model' }))!) };
   }
 
   it('delivers a hand-off stored by an earlier version, with its variables as an object', async () => {
@@ -229,17 +229,16 @@ describe('outbox relay', () => {
     }
   });
 
-  it('delivers hand-offs stored with the outbox as JSON text, as the next version stores it, and writes them back as objects', async () => {
+  it('delivers hand-offs stored with the outbox as an array of objects, as earlier versions stored it, and writes them back as JSON text', async () => {
     const { queue, model } = await modelHandOff('model');
     const [message] = model.outbox;
-    const asText = (outbox: unknown[]) => ({ outboxJson: JSON.stringify(outbox) });
-    // Finished, its hand-off not yet delivered, the outbox as text.
-    const { outbox: _objects, ...finished } = { ...model, _id: 'text' };
-    await queue.items.insertOne({ ...finished, ...asText([{ ...message!, id: 'next:text', variablesJson: JSON.stringify({ id: 'text', n: 7 }) }]) } as never);
+    // Finished, its hand-off not yet delivered, the outbox an array.
+    const finished = { ...model, _id: 'objects', outbox: [{ ...message!, id: 'next:objects', variablesJson: JSON.stringify({ id: 'objects', n: 7 }) }] };
+    await queue.items.insertOne(finished);
     // Waiting, with a message delivered before (its amendment's report): it is not sent again.
-    const { outbox: _live, ...waiting } = { ...model, _id: 'live', status: 'READY' as const, availableAt: new Date(0), leaseToken: null, outboxPending: false, outboxFresh: false, outboxDueAt: null };
     const delivered = { ...message!, id: 'next:before', variablesJson: JSON.stringify({ id: 'before', n: 5 }), delivered: true, attempts: 1 };
-    await queue.items.insertOne({ ...waiting, ...asText([delivered]) } as never);
+    const waiting = { ...model, _id: 'live', status: 'READY' as const, availableAt: new Date(0), leaseToken: null, outboxPending: false, outboxFresh: false, outboxDueAt: null, outbox: [delivered] };
+    await queue.items.insertOne(waiting);
     const [live] = await queue.lease('w', 1);
     expect(live!.id).toBe('live');
     await queue.complete(live!, { messages: [{ target: 'next', operation: accept, variables: { id: 'live', n: 8 } }] });
@@ -247,20 +246,21 @@ describe('outbox relay', () => {
     const client = createGraphQLClient('next', `${target!.url}`, { credentials: testCredentials('test'), timeoutMs: 2_000 });
     const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 20 });
     try {
-      await until(async () => !(await queue.get('text'))!.outboxPending && !(await queue.get('live'))!.outboxPending);
-      expect(await inbox.get('text')).toMatchObject({ payload: { n: 7 } });
+      await until(async () => !(await queue.get('objects'))!.outboxPending && !(await queue.get('live'))!.outboxPending);
+      expect(await inbox.get('objects')).toMatchObject({ payload: { n: 7 } });
       expect(await inbox.get('live')).toMatchObject({ payload: { n: 8 } });
       expect(await inbox.get('before')).toBeNull();
-      // Written back in this version's form, each message's times as they were.
-      for (const id of ['text', 'live']) {
+      // Written back in this version's form, the array dropped, each message's times as they were.
+      for (const id of ['objects', 'live']) {
         const stored = (await queue.items.findOne({ _id: id })) ?? (await queue.finished.findOne({ _id: id }));
-        expect(stored!.outboxJson, id).toBeUndefined();
-        expect(stored!.outbox.map((m) => [m.id, m.delivered, m.recordedAt instanceof Date]), id).toEqual(
-          id === 'text' ? [['next:text', true, true]] : [['next:before', true, true], [expect.any(String), true, true]],
+        expect(stored!.outbox, id).toBeUndefined();
+        const written = JSON.parse(stored!.outboxJson!) as { id: string; delivered: boolean; recordedAt: string }[];
+        expect(written.map((m) => [m.id, m.delivered, typeof m.recordedAt]), id).toEqual(
+          id === 'objects' ? [['next:objects', true, 'string']] : [['next:before', true, 'string'], [expect.any(String), true, 'string']],
         );
       }
-      const text = (await queue.get('text'))!;
-      expect(text.outbox[0]!.recordedAt).toEqual(message!.recordedAt);
+      const read = (await queue.get('objects'))!;
+      expect(read.outbox[0]!.recordedAt).toEqual(message!.recordedAt);
     } finally {
       await relay.stop();
       await client.close();

@@ -1,5 +1,5 @@
 import { ObjectId } from 'mongodb';
-import { variablesOf } from '../../kit/queue.ts';
+import { readItem, variablesOf } from '../../kit/queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { applyProgress } from './progress.ts';
@@ -47,7 +47,7 @@ async function toldTracking(orderId: string): Promise<string[]> {
     ...(await store.reports.items.find({ _id: { $regex: `^${prefix}` } }).toArray()),
     ...(await store.reports.finished.find({ _id: { $regex: `^${prefix}` } }).toArray()),
   ];
-  const transitions = posted.flatMap((item) =>
+  const transitions = posted.map(readItem).flatMap((item) =>
     item.outbox.flatMap((message) => ((variablesOf(message) as { input: { elementType: string; from: string; to: string }[] }).input ?? []).filter((t) => t.elementType === 'ORDER')),
   );
   // A message carries the order's own transitions up to its own (so they reach tracking in order

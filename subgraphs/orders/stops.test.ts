@@ -1,5 +1,5 @@
 import { ObjectId } from 'mongodb';
-import { variablesOf } from '../../kit/queue.ts';
+import { readItem, variablesOf } from '../../kit/queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { recordCancellationOutcome, requestCancellation } from './cancellations.ts';
@@ -50,7 +50,7 @@ const stop = async (orderId: string, shipmentId: string) => {
 async function refundsAskedFor(orderId: string): Promise<Record<string, number>> {
   const posted = [...(await store.reports.items.find({}).toArray()), ...(await store.reports.finished.find({}).toArray())];
   const asked = posted
-    .flatMap((item) => item.outbox)
+    .flatMap((item) => readItem(item).outbox)
     .filter((message) => message.target === 'payments')
     .map((message) => (variablesOf(message) as { input: { refundId: string; orderId: string; amount: { amount: number } } }).input)
     .filter((input) => input.orderId === orderId);
