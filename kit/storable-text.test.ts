@@ -111,6 +111,9 @@ describe('a text people read (a reason)', () => {
     expect(refused(() => readableText('ok\u{E0041}\u{E0042}', 'note', 500))).toBe('BAD_USER_INPUT');
     expect(readableText('Wales \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}', 'note', 500)).toBe('Wales \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}');
     expect(readableText('zero\u200Bwidth inside is kept', 'note', 500)).toBe('zero\u200Bwidth inside is kept');
+    // A byte-order mark is a zero-width no-break space, not a sign of a right-to-left script: kept
+    // inside as a zero-width space is, trimmed at the ends (where a pasted file's text has it).
+    expect(readableText('\uFEFFrefund 100\uFEFF-200 now\uFEFF', 'reason', 500)).toBe('refund 100\uFEFF-200 now');
     // Only what shows nothing: joiners, direction marks, variation selectors, marks without a base, the Braille blank, unassigned.
     for (const blank of ['\u200D', '\u200C\u200E', '\u061C', '\uFE0F', '\u{E0100}', '\u0301\u0300', '\u2800', '\u206A', '\u{1D173}', '\u180B', '\u2065', '\u200B\u200D\u200C\uFE0F\u200E\u2060\u3164\u0301']) {
       expect(refused(() => readableText(blank, 'note', 500)), JSON.stringify(blank)).toBe('BAD_USER_INPUT');
@@ -143,9 +146,9 @@ describe('a text people read (a reason)', () => {
   });
 
   it('refuses signs of a right-to-left script without a letter of one, which reorder the text by themselves', () => {
-    // A byte-order mark, a point, a tatweel, an abbreviation mark, a modifier letter, unassigned code points,
+    // A point, a tatweel, an abbreviation mark, a modifier letter, unassigned code points,
     // and the digits that are right-to-left or Arabic (N'Ko, Adlam, Hanifi Rohingya, Arabic-Indic).
-    for (const sign of ['\uFEFF', '\u05B0', '\u0640', '\u070F', '\u07FA', '\u05FF', '\u{1E8D7}', '\u07C1', '\u{1E951}', '\u{10D31}', '\u0661']) {
+    for (const sign of ['\u05B0', '\u0640', '\u070F', '\u07FA', '\u05FF', '\u{1E8D7}', '\u07C1', '\u{1E951}', '\u{10D31}', '\u0661']) {
       expect(refused(() => readableText(`refund ${sign}100${sign}-${sign}200${sign} now`, 'reason', 500)), JSON.stringify(sign)).toBe('BAD_USER_INPUT');
     }
     // Persian digits take the direction of what is around them.

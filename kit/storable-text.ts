@@ -134,8 +134,13 @@ const TAGS = /[\u{E0000}-\u{E007F}]/u;
 const DIRECTION_FORMATTING = /[\u202A-\u202C\u2066-\u2069]/g;
 /** The direction marks: left-to-right, right-to-left, Arabic letter mark. */
 const DIRECTION_MARKS = /[\u200E\u200F\u061C]/g;
-/** The blocks of the scripts written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and the historic ones). */
-const RTL_BLOCKS = '\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}';
+/**
+ * The blocks of the scripts written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and
+ * the historic ones). Not U+FEFF, the last code point of Arabic Presentation Forms-B: the
+ * byte-order mark (a zero-width no-break space) has no direction, and is one of the invisible
+ * characters above.
+ */
+const RTL_BLOCKS = '\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFE\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}';
 /** A letter of those blocks: not a modifier letter (the tatweel), a point, a digit, a format character or an unassigned code point. */
 const RIGHT_TO_LEFT_LETTER = new RegExp(`(?=[\\p{Lu}\\p{Ll}\\p{Lt}\\p{Lo}])[${RTL_BLOCKS}]`, 'u');
 /**
