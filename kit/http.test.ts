@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeServer, listen } from './http.ts';
 
@@ -41,5 +42,65 @@ describe('closeServer', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await closeServer(server, 200);
     expect(await answer).toBeInstanceOf(Error);
+  });
+});
+
+/** Sends `raw` on a connection of its own and reads everything the server sends until it closes it. */
+function sendRaw(port: number, raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(raw));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+/** The status and JSON body of each answer in `received`, in order. */
+function answersIn(received: string): { status: number; body: string }[] {
+  return [...received.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n([\s\S]*?)\r\n\r\n/g)].map((match) => {
+    const length = Number(/content-length: (\d+)/i.exec(match[2]!)?.[1] ?? 0);
+    const start = match.index! + match[0].length;
+    return { status: Number(match[1]), body: received.slice(start, start + length) };
+  });
+}
+
+describe('a request Node cannot read as HTTP', () => {
+  const json = 'POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n';
+
+  it('is answered as other refusals are, JSON with a code, where Node sent a bare status line', async () => {
+    const { server, port } = await listen((_, response) => response.end('served'), 0, '127.0.0.1');
+    try {
+      for (const length of ['abc', '-1', '1e2']) {
+        const [answer, ...more] = answersIn(await sendRaw(port, `${json}content-length: ${length}\r\n\r\n{}`));
+        expect(answer!.status, length).toBe(400);
+        expect(JSON.parse(answer!.body).errors[0].extensions, length).toEqual({ code: 'BAD_REQUEST' });
+        expect(more, length).toEqual([]);
+      }
+      const both = answersIn(await sendRaw(port, `${json}content-length: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`));
+      expect(both.map((answer) => answer.status)).toEqual([400]);
+      const headers = answersIn(await sendRaw(port, `GET / HTTP/1.1\r\nhost: x\r\nx-padding: ${'x'.repeat(20_000)}\r\n\r\n`));
+      expect(headers.map((answer) => [answer.status, JSON.parse(answer.body).errors[0].extensions.code])).toEqual([[431, 'REQUEST_TOO_LARGE']]);
+    } finally {
+      await closeServer(server, 100);
+    }
+  });
+
+  it('after a request that came whole before it, answers that one first, then refuses what followed', async () => {
+    // The Content-Length ends the first body early: the rest is read as a request that is not HTTP.
+    const { server, port } = await listen((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => void setTimeout(() => response.end(`served ${body}`), 100));
+    }, 0, '127.0.0.1');
+    try {
+      const received = await sendRaw(port, `${json}content-length: 2\r\n\r\n{}{"query": "{ __typename }"}`);
+      const answers = answersIn(received);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 400]);
+      expect(answers[0]!.body).toBe('served {}');
+      expect(JSON.parse(answers[1]!.body).errors[0].extensions.code).toBe('BAD_REQUEST');
+    } finally {
+      await closeServer(server, 100);
+    }
   });
 });

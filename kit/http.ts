@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
@@ -23,6 +23,7 @@ export function listen(handler: RequestListener, port: number, host: string, por
   // resets its connection right after sending would otherwise have none by the time its request is
   // rate-limited, and fall into another caller's key.
   server.on('connection', (socket) => void socket.remoteAddress);
+  server.on('clientError', answerUnparsable);
   // Subgraph and gateway connections are pooled; keep them open longer than clients' idle timeouts.
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
@@ -33,6 +34,51 @@ export function listen(handler: RequestListener, port: number, host: string, por
     });
     server.listen(port, host, () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
+}
+
+/** Sockets already told that their request could not be read: the parser reports every later chunk too. */
+const toldUnparsable = new WeakSet<Socket>();
+/** How long a client told that its request could not be read may go on sending before it is cut off. */
+const UNPARSABLE_DRAIN_MS = 5_000;
+
+/**
+ * Answers a request Node cannot read as HTTP (a Content-Length that is not a number, or with
+ * chunked encoding too; headers past Node's limit; a request that did not arrive in time) as every
+ * other refusal is answered: JSON with an `extensions.code`, where Node would send a bare status
+ * line. An answer still under way on the connection (the request before, whose Content-Length
+ * ended short of the bytes that followed it) is sent first, so neither is lost, and the
+ * connection is closed after this one; a client still sending is cut off after a while.
+ */
+function answerUnparsable(error: Error & { code?: string }, socket: Socket): void {
+  if (toldUnparsable.has(socket)) return;
+  toldUnparsable.add(socket);
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  setTimeout(() => socket.destroy(), UNPARSABLE_DRAIN_MS).unref();
+  const [status, reason, message, code] = unparsableAnswer(error.code);
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  const head = [`HTTP/1.1 ${status} ${reason}`, 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  afterAnswersUnderWay(socket, () => {
+    if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  });
+}
+
+function unparsableAnswer(code: string | undefined): [number, string, string, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'The request\'s headers are larger than this server reads.', 'REQUEST_TOO_LARGE'];
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return [413, 'Payload Too Large', 'The request\'s chunk extensions are larger than this server reads.', 'REQUEST_TOO_LARGE'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'The request did not arrive in full in time.', 'REQUEST_TIMEOUT'];
+  return [400, 'Bad Request', 'The request is not valid HTTP/1.1 (its Content-Length or Transfer-Encoding, or its request line or headers, cannot be read).', 'BAD_REQUEST'];
+}
+
+/** Runs `then` once the connection has no answer under way (Node answers pipelined requests one at a time, in order). */
+function afterAnswersUnderWay(socket: Socket, then: () => void): void {
+  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!current || current.writableFinished || current.destroyed) return then();
+  const next = () => setImmediate(() => afterAnswersUnderWay(socket, then));
+  current.once('finish', next);
+  current.once('close', () => (current.writableFinished ? undefined : socket.destroy()));
 }
 
 /**
