@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gql, TestDatabases, userToken } from './harness.ts';
-import { eventually, startSystem, type RunningSystem } from './system.ts';
+import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
 let system: RunningSystem;
+/** The payment processor's settings, read on every charge: a test makes it fail. */
+const processor = { latencyMs: 5, failureRate: 0 };
 
 beforeAll(async () => {
-  system = await startSystem(dbs, { workers: [] });
+  // Two attempts, so that a charge the processor keeps failing is parked within a second or two.
+  system = await startSystem(dbs, { workers: [], payments: processor, paymentsQueue: { maxAttempts: 2 } });
 });
 afterAll(async () => {
   await system?.close();
@@ -172,4 +175,61 @@ describe('exceptions: a hand-off its receiver refused', () => {
       await system.stopWorkers('payments');
     }
   });
+});
+
+describe('exceptions: a charge the processor keeps failing', () => {
+  const orderOf = async (id: string) =>
+    (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status charge { id } refunds { status } } }`, { id })).data!.order as { status: string; charge: unknown; refunds: unknown[] };
+  const openException = (elementId: string) =>
+    eventually(
+      async () => ((await gql(system.gatewayUrl, `{ exceptions(status: OPEN, service: "payments", first: 100) { edges { node { id elementId } } } }`)).data!.exceptions.edges as { node: { id: string; elementId: string } }[]).map((edge) => edge.node).find((e) => e.elementId === elementId),
+      (exception) => exception !== undefined,
+      20_000,
+    ).then((exception) => exception!);
+
+  it('cancelled by a person: its order is cancelled rather than left CHARGING, with nothing charged or refunded', async () => {
+    processor.failureRate = 1;
+    system.addWorker('orders');
+    system.addWorker('payments');
+    try {
+      const orderId = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-001', quantity: 1 }]);
+      const parked = await openException(`${orderId}:charge:1`);
+      processor.failureRate = 0;
+      expect((await orderOf(orderId)).status).toBe('CHARGING');
+
+      const cancelled = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: parked.id });
+      expect(cancelled.data?.cancelException).toEqual({ status: 'CANCELLED' });
+      const order = await eventually(() => orderOf(orderId), (o) => o.status === 'CANCELLED', 20_000);
+      expect(order).toEqual({ status: 'CANCELLED', charge: null, refunds: [] });
+      const request = (await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: `${orderId}:charge:1` })).data!.chargeRequest;
+      expect(request).toEqual({ status: 'CANCELLED' });
+    } finally {
+      processor.failureRate = 0;
+      await system.stopWorkers('orders');
+      await system.stopWorkers('payments');
+    }
+  }, 60_000);
+
+  it('cancelled after the processor charged the card all the same: the order is cancelled and the charge paid back', async () => {
+    processor.failureRate = 1;
+    system.addWorker('orders');
+    system.addWorker('payments');
+    try {
+      const orderId = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-001', quantity: 1 }]);
+      const requestId = `${orderId}:charge:1`;
+      const parked = await openException(requestId);
+      processor.failureRate = 0;
+      // What a worker that failed after the processor answered leaves: the charge made, the request parked.
+      const { payload } = (await system.services.payments.store.requests.get(requestId))!;
+      await system.services.payments.store.charges.insertOne({ _id: requestId, orderId, token: payload.card.token, last4: payload.card.last4, outcome: 'APPROVED', declineReason: null, amount: payload.amount, chargedAt: new Date() });
+
+      expect((await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: parked.id })).data?.cancelException).toEqual({ status: 'CANCELLED' });
+      const order = await eventually(() => orderOf(orderId), (o) => o.status === 'CANCELLED' && o.refunds.length > 0 && o.refunds.every((r) => (r as { status: string }).status === 'REFUNDED'), 20_000);
+      expect(order).toEqual({ status: 'CANCELLED', charge: { id: requestId }, refunds: [{ status: 'REFUNDED' }] });
+    } finally {
+      processor.failureRate = 0;
+      await system.stopWorkers('orders');
+      await system.stopWorkers('payments');
+    }
+  }, 60_000);
 });

@@ -1,11 +1,12 @@
 import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
-import { queueDepth, queueDepthResolvers } from '../../kit/queue.ts';
+import { queueDepth, queueDepthResolvers, type NewMessage } from '../../kit/queue.ts';
 import { cutTo } from '../../kit/storable-text.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import type { CardDoc, ChargeRequestPayload, RefundPayload } from './store.ts';
+import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
+import { givenUpCharge } from './charge-results.ts';
 
 /**
  * What a refund keeps of its reason. Orders send the cause and then the text a person gave (a
@@ -16,6 +17,12 @@ const MAX_REFUND_REASON = 1_000;
 
 const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
+
+/** What giving up the charge request `id` sends (see givenUpCharge); nothing for one that is not here. */
+async function givenUpChargeOf(store: PaymentsStore, id: string): Promise<NewMessage[]> {
+  const request = await store.requests.get(id);
+  return request ? givenUpCharge(store, request.payload, `charge ${id} cancelled from exceptions`) : [];
+}
 
 export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
@@ -81,7 +88,7 @@ export const resolvers: Resolvers = {
       // Given up, the order is left as it is: a charge may have been taken, and only orders can
       // stop the order and pay back what it knows of.
       if (await target.resolveRefused(elementId, action)) return true;
-      const item = action === 'RETRY' ? await target.retry(elementId) : await target.cancel(elementId);
+      const item = action === 'RETRY' ? await target.retry(elementId) : await target.cancel(elementId, queue === 'charges' ? await givenUpChargeOf(store, elementId) : []);
       if (!item) throw notFound(`no parked element ${elementId} in ${queue}`, { field: 'elementId' });
       return true;
     },

@@ -9,6 +9,7 @@ import { track, transition } from '../../pipeline/tracking.ts';
 import { refundTransition } from './refund-transitions.ts';
 import { RefundRefused, type PaymentProcessor } from './processor.ts';
 import type { ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
+import { replyWith, resultOf } from './charge-results.ts';
 
 /** Callbacks are the fragile style: after this many failed posts the result stays for polling only. */
 export const CALLBACK_MAX_ATTEMPTS = 6;
@@ -22,14 +23,7 @@ export const CALLBACK_MAX_ATTEMPTS = 6;
 export async function chargeOne(processor: PaymentProcessor, lease: Lease<ChargeRequestPayload>) {
   const request = lease.payload;
   const charge = await processor.charge(request.requestId, request.orderId, request.card, request.amount);
-  const result: ChargeResultPayload = {
-    requestId: request.requestId,
-    orderId: request.orderId,
-    outcome: charge.outcome,
-    declineReason: charge.declineReason,
-    chargeId: charge._id,
-    amount: charge.amount,
-  };
+  const result = resultOf(request, charge);
   const messages: NewMessage[] = [
     track(
       transition({
@@ -46,10 +40,7 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
   if (request.callbackUrl) {
     messages.push({ id: `callback:${request.requestId}`, target: request.callbackUrl, operation: 'callback', variables: { ...result }, maxAttempts: CALLBACK_MAX_ATTEMPTS });
   }
-  if (request.replyTo) {
-    const [service, queue] = request.replyTo.split('.') as [string, string];
-    messages.push({ id: `reply:${request.requestId}`, target: service, operation: operations.receiveChargeResult, variables: { queue, result } });
-  }
+  if (request.replyTo) messages.push(replyWith(request.replyTo, result));
   return { result, messages };
 }
 
