@@ -187,49 +187,45 @@ describe('exceptions: a charge the processor keeps failing', () => {
       20_000,
     ).then((exception) => exception!);
 
-  it('cancelled by a person: its order is cancelled rather than left CHARGING, with nothing charged or refunded', async () => {
-    processor.failureRate = 1;
-    system.addWorker('orders');
-    system.addWorker('payments');
-    try {
-      const orderId = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-001', quantity: 1 }]);
-      const parked = await openException(`${orderId}:charge:1`);
-      processor.failureRate = 0;
-      expect((await orderOf(orderId)).status).toBe('CHARGING');
-
-      const cancelled = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: parked.id });
-      expect(cancelled.data?.cancelException).toEqual({ status: 'CANCELLED' });
-      const order = await eventually(() => orderOf(orderId), (o) => o.status === 'CANCELLED', 20_000);
-      expect(order).toEqual({ status: 'CANCELLED', charge: null, refunds: [] });
-      const request = (await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: `${orderId}:charge:1` })).data!.chargeRequest;
-      expect(request).toEqual({ status: 'CANCELLED' });
-    } finally {
-      processor.failureRate = 0;
-      await system.stopWorkers('orders');
-      await system.stopWorkers('payments');
-    }
-  }, 60_000);
-
-  it('cancelled after the processor charged the card all the same: the order is cancelled and the charge paid back', async () => {
+  /** An order whose charge the processor failed until it was parked: its id, the charge request's, and the open exception. */
+  async function withParkedCharge(test: (parked: { orderId: string; requestId: string; exceptionId: string }) => Promise<void>) {
     processor.failureRate = 1;
     system.addWorker('orders');
     system.addWorker('payments');
     try {
       const orderId = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-001', quantity: 1 }]);
       const requestId = `${orderId}:charge:1`;
-      const parked = await openException(requestId);
+      const exception = await openException(requestId);
       processor.failureRate = 0;
-      // What a worker that failed after the processor answered leaves: the charge made, the request parked.
-      const { payload } = (await system.services.payments.store.requests.get(requestId))!;
-      await system.services.payments.store.charges.insertOne({ _id: requestId, orderId, token: payload.card.token, last4: payload.card.last4, outcome: 'APPROVED', declineReason: null, amount: payload.amount, chargedAt: new Date() });
-
-      expect((await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id: parked.id })).data?.cancelException).toEqual({ status: 'CANCELLED' });
-      const order = await eventually(() => orderOf(orderId), (o) => o.status === 'CANCELLED' && o.refunds.length > 0 && o.refunds.every((r) => (r as { status: string }).status === 'REFUNDED'), 20_000);
-      expect(order).toEqual({ status: 'CANCELLED', charge: { id: requestId }, refunds: [{ status: 'REFUNDED' }] });
+      expect((await orderOf(orderId)).status).toBe('CHARGING');
+      await test({ orderId, requestId, exceptionId: exception.id });
     } finally {
       processor.failureRate = 0;
       await system.stopWorkers('orders');
       await system.stopWorkers('payments');
     }
+  }
+  const cancelException = async (id: string) =>
+    expect((await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id) { status } }`, { id })).data?.cancelException).toEqual({ status: 'CANCELLED' });
+
+  it('cancelled by a person: its order is cancelled rather than left CHARGING, with nothing charged or refunded', async () => {
+    await withParkedCharge(async ({ orderId, requestId, exceptionId }) => {
+      await cancelException(exceptionId);
+      const order = await eventually(() => orderOf(orderId), (o) => o.status === 'CANCELLED', 20_000);
+      expect(order).toEqual({ status: 'CANCELLED', charge: null, refunds: [] });
+      const request = (await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: requestId })).data!.chargeRequest;
+      expect(request).toEqual({ status: 'CANCELLED' });
+    });
+  }, 60_000);
+
+  it('cancelled after the processor charged the card all the same: the order is cancelled and the charge paid back', async () => {
+    await withParkedCharge(async ({ orderId, requestId, exceptionId }) => {
+      // What a worker that failed after the processor answered leaves: the charge made, the request parked.
+      const { payload } = (await system.services.payments.store.requests.get(requestId))!;
+      await system.services.payments.store.charges.insertOne({ _id: requestId, orderId, token: payload.card.token, last4: payload.card.last4, outcome: 'APPROVED', declineReason: null, amount: payload.amount, chargedAt: new Date() });
+      await cancelException(exceptionId);
+      const refunded = (o: { status: string; refunds: unknown[] }) => o.status === 'CANCELLED' && o.refunds.length > 0 && o.refunds.every((r) => (r as { status: string }).status === 'REFUNDED');
+      expect(await eventually(() => orderOf(orderId), refunded, 20_000)).toEqual({ status: 'CANCELLED', charge: { id: requestId }, refunds: [{ status: 'REFUNDED' }] });
+    });
   }, 60_000);
 });
