@@ -40,6 +40,8 @@ export function listen(handler: RequestListener, port: number, host: string, por
 const toldUnparsable = new WeakSet<Socket>();
 /** How long a client told that its request could not be read may go on sending before it is cut off. */
 const UNPARSABLE_DRAIN_MS = 5_000;
+/** How long the answer to a request before it on the connection may take before the connection is cut off unanswered. */
+const UNPARSABLE_WAIT_MS = 60_000;
 
 /**
  * Answers a request Node cannot read as HTTP (a Content-Length that is not a number, or with
@@ -56,12 +58,14 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket): voi
     socket.destroy();
     return;
   }
-  setTimeout(() => socket.destroy(), UNPARSABLE_DRAIN_MS).unref();
   const [status, reason, message, code] = unparsableAnswer(error.code);
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   const head = [`HTTP/1.1 ${status} ${reason}`, 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  const unanswered = setTimeout(() => socket.destroy(), UNPARSABLE_WAIT_MS).unref();
   afterAnswersUnderWay(socket, () => {
+    clearTimeout(unanswered);
     if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+    setTimeout(() => socket.destroy(), UNPARSABLE_DRAIN_MS).unref();
   });
 }
 
