@@ -90,6 +90,27 @@ describe('DurableQueue', () => {
     expect(await queue.complete(lease!)).toBe(true);
   });
 
+  it('cancels an element nobody works on, waiting or parked, and leaves one a worker holds to it (cancelWaiting)', async () => {
+    const queue = await newQueue({ maxAttempts: 1, exceptionMessage: (item) => ({ target: 'exceptions', operation: 'raise', variables: { id: item._id } }) });
+    const told = (current: { _id: string; status: string }) => [{ target: 'orders', operation: 'withdrawn', variables: { id: current._id, was: current.status } }];
+    await queue.enqueue('waiting', { n: 1 });
+    expect(await queue.cancelWaiting('waiting', told)).toBe('cancelled');
+    await queue.enqueue('held', { n: 2 });
+    const [held] = await queue.lease('w', 1);
+    expect(await queue.cancelWaiting('held', told)).toBe('working');
+    // Its worker goes on; once it has given up (parked), the element is cancelled.
+    expect(await queue.fail(held!, 'processor down')).toBe('failed');
+    expect(await queue.cancelWaiting('held', told)).toBe('cancelled');
+    expect(await queue.cancelWaiting('held', told)).toBe('finished');
+    expect(await queue.cancelWaiting('nothing', told)).toBe('finished');
+    for (const [id, was] of [['waiting', 'READY'], ['held', 'FAILED']] as const) {
+      const item = (await queue.get(id))!;
+      expect(item.status, id).toBe('CANCELLED');
+      expect(item.outbox.filter((m) => m.target === 'orders').map(variablesOf), id).toEqual([{ id, was }]);
+    }
+    expect(await queue.lease('w', 2)).toEqual([]);
+  });
+
   it('retries a failure after a backoff, then parks it as FAILED with a message for the exceptions service', async () => {
     const queue = await newQueue({
       maxAttempts: 2,

@@ -608,6 +608,20 @@ export class DurableQueue<P, R = unknown> {
   }
 
   /**
+   * Takes an element nobody is working on (READY, or FAILED and waiting for a person) out of the
+   * pipeline: CANCELLED in one write with the messages that report it. Unlike `withdraw`, a
+   * LEASED element is left to its worker (`working`): for work that cannot be undone once begun
+   * and is not sealed first (a charge). `finished`: done, cancelled or not here.
+   */
+  async cancelWaiting(id: string, messages: (current: QueueItem<P, R>) => NewMessage[]): Promise<'cancelled' | 'working' | 'finished'> {
+    const { outcome, item, changed } = await this.changeLive(id, 'cancelled', (current) =>
+      current.status === 'LEASED' ? null : { state: { status: 'CANCELLED', leaseOwner: null }, messages: messages(current) },
+    );
+    if (changed) await this.archiveIfFinished(item!);
+    return outcome === 'unchanged' || outcome === 'sealed' ? 'working' : outcome;
+  }
+
+  /**
    * What amend and withdraw share: one write to an element that is still live and not sealed,
    * with the messages that report the change. `change` returns null when there is nothing to
    * change (checked before the seal, so an element that already carries a change is not "too late").

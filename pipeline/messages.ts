@@ -55,6 +55,7 @@ export const operations = {
   recordReturnReceived: `mutation RecordReturnReceived($input: ReturnReceivedInput!) { recordReturnReceived(input: $input) }`,
   requestRefund: `mutation RequestRefund($input: RefundRequestInput!) { requestRefund(input: $input) { id status } }`,
   recordAddressChangeOutcome: `mutation RecordAddressChangeOutcome($input: AddressChangeOutcomeInput!) { recordAddressChangeOutcome(input: $input) }`,
+  withdrawCharge: `mutation WithdrawCharge($requestId: ID!, $reason: String!) { withdrawCharge(requestId: $requestId, reason: $reason) }`,
   stopOrder: `mutation StopOrder($orderId: ID!, $reason: String!, $shipmentId: ID) { stopOrder(orderId: $orderId, reason: $reason, shipmentId: $shipmentId) }`,
 } as const;
 

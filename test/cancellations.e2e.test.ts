@@ -12,10 +12,12 @@ import { eventually, startSystem, type RunningSystem } from './system.ts';
 const dbs = new TestDatabases();
 let system: RunningSystem;
 let asAda: string;
+/** The payment processor's settings, read on every charge: a test makes charges slow. */
+const processor = { latencyMs: 5, failureRate: 0 };
 
 beforeAll(async () => {
   // Shipments wait in picking's aggregation queue long enough to be cancelled there.
-  system = await startSystem(dbs, { picking: { batchSize: 50, maxWaitMs: 2_500 } });
+  system = await startSystem(dbs, { picking: { batchSize: 50, maxWaitMs: 2_500 }, payments: processor });
   asAda = await userToken({ role: 'customer', customerId: demo.customers.ada });
 });
 afterAll(async () => {
@@ -114,7 +116,7 @@ const statusIs = (status: string) => (c: Cancellation) => c.status === status;
 const refunded = (order: OrderView) => order.refunds.length > 0 && order.refunds.every((r) => r.status === 'REFUNDED');
 
 describe('cancelling an order', () => {
-  it('before it is split into shipments (its charge in flight): cancelled at once by orders, and the late charge is refunded in full', async () => {
+  it('before it is split into shipments, its charge not made yet: cancelled at once by orders, and the charge withdrawn at payments', async () => {
     await system.stopWorkers('payments');
     try {
       const id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
@@ -133,8 +135,31 @@ describe('cancelling an order', () => {
       expect(codes(await cancel(id, `before-split-${id}`, asAda, 'found a better price'))).toEqual(['CONFLICT']);
       expect(codes(await cancel(id, `another-${id}`, asAda))).toEqual(['CONFLICT']);
 
-      // The charge was already asked for: it goes through, and comes straight back.
+      // The charge asked for and not made is withdrawn: nothing is charged, nothing to refund.
+      const chargeRequest = async () => (await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: `${id}:charge:1` })).data!.chargeRequest as { status: string };
+      await eventually(chargeRequest, (request) => request.status === 'CANCELLED');
       system.addWorker('payments');
+      await new Promise((resolve) => setTimeout(resolve, 500)); // a worker that would charge it has had its chance
+      const settled = await orderOf(id);
+      expect(settled).toMatchObject({ status: 'CANCELLED', charge: null, refunds: [], shipmentProgress: [] });
+      expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CHARGING', 'CHARGING>CANCELLED']);
+    } finally {
+      await system.stopWorkers('payments');
+      system.addWorker('payments');
+    }
+  });
+
+  it('before it is split into shipments, its charge being made: cancelled at once by orders, and the late charge is refunded in full', async () => {
+    processor.latencyMs = 2_000; // the processor takes its time: the charge is under way when the cancellation comes
+    try {
+      const id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
+      const chargeRequest = async () => (await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: `${id}:charge:1` })).data!.chargeRequest as { status: string } | null;
+      await eventually(chargeRequest, (request) => request?.status === 'PROCESSING');
+      const res = await cancel(id, `in-flight-${id}`, asAda);
+      expect(res.data!.cancelOrder).toMatchObject({ status: 'CANCELLED', refundAmount: null });
+      const cancellation = res.data!.cancelOrder;
+
+      // The charge goes through, and comes straight back.
       const settled = await eventually(() => orderOf(id), refunded);
       expect(settled.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: settled.total.amount } });
       expect(settled.refunds).toEqual([{ id: cancellation.id, status: 'REFUNDED', amount: { amount: settled.total.amount }, attempts: 1, refundedAt: expect.any(String) }]);
@@ -147,8 +172,7 @@ describe('cancelling an order', () => {
       expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CHARGING', 'CHARGING>CANCELLED']);
       expect(settled.location).toEqual({ state: 'CANCELLED', node: 'orders' });
     } finally {
-      await system.stopWorkers('payments');
-      system.addWorker('payments');
+      processor.latencyMs = 5;
     }
   });
 

@@ -228,4 +228,17 @@ describe('exceptions: a charge the processor keeps failing', () => {
       expect(await eventually(() => orderOf(orderId), refunded, 20_000)).toEqual({ status: 'CANCELLED', charge: { id: requestId }, refunds: [{ status: 'REFUNDED' }] });
     });
   }, 60_000);
+  it('its order cancelled by the customer while it is parked: the charge is withdrawn and its exception closed, so nobody can retry it', async () => {
+    await withParkedCharge(async ({ orderId, requestId, exceptionId }) => {
+      const cancelOrder = `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id } }`;
+      expect((await gql(system.gatewayUrl, cancelOrder, { input: { orderId, reason: 'changed my mind', idempotencyKey: `cancel-${orderId}` } })).errors).toBeUndefined();
+      const exception = async () => (await gql(system.gatewayUrl, `query($id: ID!) { pipelineException(id: $id) { status resolution } }`, { id: exceptionId })).data!.pipelineException as { status: string; resolution: string | null };
+      const closed = await eventually(exception, (e) => e.status !== 'OPEN', 20_000);
+      expect(closed).toEqual({ status: 'CANCELLED', resolution: expect.stringMatching(/^the order was cancelled/) });
+      const request = (await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: requestId })).data!.chargeRequest;
+      expect(request).toEqual({ status: 'CANCELLED' });
+      expect(codes(await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: exceptionId }))).toEqual(['CONFLICT']);
+      expect(await orderOf(orderId)).toEqual({ status: 'CANCELLED', charge: null, refunds: [] });
+    });
+  }, 60_000);
 });

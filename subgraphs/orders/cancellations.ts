@@ -281,8 +281,8 @@ function givenUpFor(order: OrderDoc, current: Pick<QueueItem<unknown>, 'outbox'>
 /**
  * What the publication step sends: "cancel requested" and what this service decided itself to
  * tracking, the cancellation to every subscribed stage of an order already split, and, for an
- * order cancelled before the split, its settlement (stock back, refund) and the close of the
- * exception it waited in.
+ * order cancelled before the split, its settlement (stock back, refund), the close of the
+ * exception it waited in, and the withdrawal of a charge not made yet.
  */
 export function cancellationPublication(order: OrderDoc, cancellationId: string): NewMessage[] {
   const cancellation = order.cancellation;
@@ -308,7 +308,23 @@ export function cancellationPublication(order: OrderDoc, cancellationId: string)
     }
   }
   if (cancellation.closesException) messages.push(exceptionClosed(cancellation.closesException, `the order was cancelled (${cancellation.id})`));
+  const withdrawal = chargeWithdrawal(order, cancellation);
+  if (withdrawal) messages.push(withdrawal);
   return [...messages, ...settlement(order)];
+}
+
+/**
+ * For an order cancelled before its split with no charge approved (CHARGING, or after a decline):
+ * the withdrawal of the charge request it sent payments last, so that one waiting there, or parked
+ * in exceptions (whose retry would charge an order nobody wants), is cancelled and its exception
+ * closed. One being charged finishes, and a charge that lands on a cancelled order is paid back.
+ */
+function chargeWithdrawal(order: OrderDoc, cancellation: CancellationDoc): NewMessage | null {
+  const orderId = order._id.toHexString();
+  const attempt = order.chargeAttempts ?? 0;
+  if (order.chargeId || attempt < 1 || !cancellation.scope.includes(orderId)) return null;
+  const requestId = `${orderId}:charge:${attempt}`;
+  return { id: `withdraw-charge:${requestId}`, target: 'payments', operation: operations.withdrawCharge, variables: { requestId, reason: `the order was cancelled (${cancellation.id})` } };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { checkedCurrency } from '../../kit/currency.ts';
-import { badInput, notFound } from '../../kit/errors.ts';
+import { badInput, notFound, tryLater } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth, queueDepthResolvers, type NewMessage } from '../../kit/queue.ts';
 import { cutTo } from '../../kit/storable-text.ts';
+import { closeOfParked } from '../../pipeline/exceptions.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
@@ -74,6 +75,14 @@ export const resolvers: Resolvers = {
       const { item, created } = await store.refundRequests.enqueue(input.refundId, payload);
       if (!created) sameRequestOrConflict(item.payload, payload, `refundId ${input.refundId}`, 'refundId');
       return item;
+    },
+    withdrawCharge: async (_, { requestId, reason }, { store }) => {
+      const outcome = await store.requests.cancelWaiting(requestId, (current) => {
+        const close = closeOfParked(current.outbox, cutTo(reason, MAX_REFUND_REASON));
+        return close ? [close] : [];
+      });
+      if (outcome === 'working') throw tryLater(`charge ${requestId} is being made; ask again once it is done`);
+      return true;
     },
     resolvePaymentsException: async (_, { queue, elementId, action }, { store }) => {
       const target = store.queue(queue);

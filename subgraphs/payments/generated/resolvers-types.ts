@@ -109,6 +109,13 @@ export type Mutation = {
   resolvePaymentsException: Scalars['Boolean']['output'];
   /** Puts a FAILED charge request back in the queue. */
   retryChargeRequest?: Maybe<ChargeRequest>;
+  /**
+   * Internal: orders cancelled the order of a charge request not yet charged. A request waiting (or
+   * parked, its exception then closed with `reason`) is cancelled; one being charged is left to
+   * finish (its result reaches orders, which pays a charge on a cancelled order back), and
+   * DEPENDENCY_UNAVAILABLE says to ask again. Idempotent; true also for a request done or not here.
+   */
+  withdrawCharge: Scalars['Boolean']['output'];
 };
 
 
@@ -136,6 +143,12 @@ export type MutationResolvePaymentsExceptionArgs = {
 
 export type MutationRetryChargeRequestArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationWithdrawChargeArgs = {
+  reason: Scalars['String']['input'];
+  requestId: Scalars['ID']['input'];
 };
 
 /** Any caller can use payments; orders is one of them. Payments adds the charge to an order (money: not for the warehouse). */
@@ -407,6 +420,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   requestRefund?: Resolver<ResolversTypes['Refund'], ParentType, ContextType, RequireFields<MutationRequestRefundArgs, 'input'>>;
   resolvePaymentsException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResolvePaymentsExceptionArgs, 'action' | 'elementId' | 'queue'>>;
   retryChargeRequest?: Resolver<Maybe<ResolversTypes['ChargeRequest']>, ParentType, ContextType, RequireFields<MutationRetryChargeRequestArgs, 'id'>>;
+  withdrawCharge?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationWithdrawChargeArgs, 'reason' | 'requestId'>>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
