@@ -38,6 +38,9 @@ export function exceptionFor(input: Omit<RaisedException, 'occurrence'> & { occu
   return { id: `exception:${variables.input.id}:${raised.occurrence}`, target: 'exceptions', operation: operations.raiseException, variables };
 }
 
+/** The longest resolution the exceptions service records (`closeException`): a close with a longer one is refused. */
+export const MAX_RESOLUTION = 500;
+
 /**
  * The message that closes a raise nobody needs to act on any more: its order was cancelled while
  * it waited for a person. It may arrive before the raise (they travel apart); the exceptions

@@ -241,4 +241,19 @@ describe('exceptions: a charge the processor keeps failing', () => {
       expect(await orderOf(orderId)).toEqual({ status: 'CANCELLED', charge: null, refunds: [] });
     });
   }, 60_000);
+  it('its order cancelled by the customer after the processor charged all the same: the charge is paid back; a reason the exceptions service would refuse is refused first', async () => {
+    await withParkedCharge(async ({ orderId, requestId, exceptionId }) => {
+      const withdraw = `mutation($requestId: ID!, $reason: String!) { withdrawCharge(requestId: $requestId, reason: $reason) }`;
+      expect(codes(await gql(system.urls.payments, withdraw, { requestId, reason: 'x'.repeat(501) }))).toEqual(['BAD_USER_INPUT']);
+      expect((await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: requestId })).data!.chargeRequest).toEqual({ status: 'FAILED' });
+      const { payload } = (await system.services.payments.store.requests.get(requestId))!;
+      await system.services.payments.store.charges.insertOne({ _id: requestId, orderId, token: payload.card.token, last4: payload.card.last4, outcome: 'APPROVED', declineReason: null, amount: payload.amount, chargedAt: new Date() });
+      const cancelOrder = `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id } }`;
+      expect((await gql(system.gatewayUrl, cancelOrder, { input: { orderId, reason: 'changed my mind', idempotencyKey: `cancel-${orderId}` } })).errors).toBeUndefined();
+      const refunded = (o: { status: string; refunds: unknown[] }) => o.refunds.length > 0 && o.refunds.every((r) => (r as { status: string }).status === 'REFUNDED');
+      expect(await eventually(() => orderOf(orderId), refunded, 20_000)).toEqual({ status: 'CANCELLED', charge: { id: requestId }, refunds: [{ status: 'REFUNDED' }] });
+      const exception = (await gql(system.gatewayUrl, `query($id: ID!) { pipelineException(id: $id) { status } }`, { id: exceptionId })).data!.pipelineException;
+      expect(exception).toEqual({ status: 'CANCELLED' });
+    });
+  }, 60_000);
 });

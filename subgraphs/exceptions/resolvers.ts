@@ -1,12 +1,12 @@
 import { isStaff } from '../../kit/auth/identity.ts';
 import { identityOf } from '../../kit/auth/ownership.ts';
 import { pageRequest } from '../../kit/paging.ts';
+import { MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
 import { resolveException } from './actions.ts';
 import { notBlank, readableText } from '../../kit/storable-text.ts';
 import type { RaiseExceptionInput, Resolvers } from './generated/resolvers-types.ts';
 import type { Actor, ExceptionDoc, RaiseInput } from './store.ts';
 
-const MAX_RESOLUTION = 500;
 const MAX_NOTE = 500;
 
 /** The person (or service) acting, as the gateway vouched for them, and their note. */

@@ -2,12 +2,12 @@ import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound, tryLater } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth, queueDepthResolvers, type NewMessage } from '../../kit/queue.ts';
-import { cutTo } from '../../kit/storable-text.ts';
-import { closeOfParked } from '../../pipeline/exceptions.ts';
+import { cutTo, readableText } from '../../kit/storable-text.ts';
+import { closeOfParked, MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
-import { givenUpCharge } from './charge-results.ts';
+import { givenUpCharge, replyWith, resultOf } from './charge-results.ts';
 
 /**
  * What a refund keeps of its reason. Orders send the cause and then the text a person gave (a
@@ -77,9 +77,15 @@ export const resolvers: Resolvers = {
       return item;
     },
     withdrawCharge: async (_, { requestId, reason }, { store }) => {
+      // Checked as the exceptions service checks a resolution: refused there, the close would be given up.
+      const resolution = readableText(reason, 'reason', MAX_RESOLUTION);
+      // A request parked after the processor charged all the same (its worker died after): the
+      // charge's result goes to orders too, which pays back a charge on a cancelled order.
+      const charge = await store.charges.findOne({ _id: requestId });
       const outcome = await store.requests.cancelWaiting(requestId, (current) => {
-        const close = closeOfParked(current.outbox, cutTo(reason, MAX_REFUND_REASON));
-        return close ? [close] : [];
+        const close = closeOfParked(current.outbox, resolution);
+        const result = charge && current.payload.replyTo ? replyWith(current.payload.replyTo, resultOf(current.payload, charge)) : null;
+        return [...(close ? [close] : []), ...(result ? [result] : [])];
       });
       if (outcome === 'working') throw tryLater(`charge ${requestId} is being made; ask again once it is done`);
       return true;

@@ -113,7 +113,9 @@ export type Mutation = {
    * Internal: orders cancelled the order of a charge request not yet charged. A request waiting (or
    * parked, its exception then closed with `reason`) is cancelled; one being charged is left to
    * finish (its result reaches orders, which pays a charge on a cancelled order back), and
-   * DEPENDENCY_UNAVAILABLE says to ask again. Idempotent; true also for a request done or not here.
+   * DEPENDENCY_UNAVAILABLE says to ask again. A request parked after the processor charged all the
+   * same sends orders that charge's result too. `reason`: readable text of up to 500 characters.
+   * Idempotent; true also for a request done or not here.
    */
   withdrawCharge: Scalars['Boolean']['output'];
 };
