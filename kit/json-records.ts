@@ -6,12 +6,13 @@
  * rather than becoming an invalid date, and a message's variables come back as they were sent.
  */
 export function recordsFromJson<T>(text: string, dateKeys: readonly string[]): T[] {
-  return (JSON.parse(text) as Record<string, unknown>[]).map((record) => {
-    const revived = { ...record };
+  // Each record is a fresh object of JSON.parse's: revived where it is, not copied.
+  const records = JSON.parse(text) as Record<string, unknown>[];
+  for (const record of records) {
     for (const key of dateKeys) {
-      const value = revived[key];
-      if (typeof value === 'string') revived[key] = new Date(value);
+      const value = record[key];
+      if (typeof value === 'string') record[key] = new Date(value);
     }
-    return revived as T;
-  });
+  }
+  return records as T[];
 }

@@ -14,6 +14,15 @@ export function replyWith(replyTo: string, result: ChargeResultPayload): NewMess
 }
 
 /**
+ * The result of a charge the processor made for a request given up all the same (its worker failed
+ * after the charge), for the requester's queue: orders pays back a charge that lands on a
+ * cancelled order. Null where nothing was charged or nobody named a queue.
+ */
+export function resultOfMadeCharge(request: ChargeRequestPayload, charge: ChargeDoc | null): NewMessage | null {
+  return charge && request.replyTo ? replyWith(request.replyTo, resultOf(request, charge)) : null;
+}
+
+/**
  * What a charge a person gives up on (cancelled from exceptions) sends: its order, where the
  * orders service asked for it, is stopped, as the exception's cancel says, instead of waiting in
  * CHARGING for a result that never comes. A charge the processor made all the same (the worker
@@ -23,7 +32,6 @@ export function replyWith(replyTo: string, result: ChargeResultPayload): NewMess
 export async function givenUpCharge(store: PaymentsStore, request: ChargeRequestPayload, reason: string): Promise<NewMessage[]> {
   if (!request.orderId || !request.replyTo?.startsWith('orders.')) return [];
   const messages: NewMessage[] = [{ id: `stop:${request.requestId}`, target: 'orders', operation: operations.stopOrder, variables: { orderId: request.orderId, reason } }];
-  const charge = await store.charges.findOne({ _id: request.requestId });
-  if (charge) messages.push(replyWith(request.replyTo, resultOf(request, charge)));
-  return messages;
+  const result = resultOfMadeCharge(request, await store.charges.findOne({ _id: request.requestId }));
+  return result ? [...messages, result] : messages;
 }

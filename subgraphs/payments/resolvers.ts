@@ -7,7 +7,7 @@ import { closeOfParked, MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
 import { serviceNames } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
-import { givenUpCharge, replyWith, resultOf } from './charge-results.ts';
+import { givenUpCharge, resultOfMadeCharge } from './charge-results.ts';
 
 /**
  * What a refund keeps of its reason. Orders send the cause and then the text a person gave (a
@@ -84,7 +84,7 @@ export const resolvers: Resolvers = {
       const charge = await store.charges.findOne({ _id: requestId });
       const outcome = await store.requests.cancelWaiting(requestId, (current) => {
         const close = closeOfParked(current.outbox, resolution);
-        const result = charge && current.payload.replyTo ? replyWith(current.payload.replyTo, resultOf(current.payload, charge)) : null;
+        const result = resultOfMadeCharge(current.payload, charge);
         return [...(close ? [close] : []), ...(result ? [result] : [])];
       });
       if (outcome === 'working') throw tryLater(`charge ${requestId} is being made; ask again once it is done`);
