@@ -144,6 +144,10 @@ describe('every subgraph, reached straight on its port', () => {
     const asAda = await testTokens.sign({ subject: 'customer:ada', scopes: ['customer'], customerId: ada });
     const cancel = await gql(system.urls.orders, `mutation { stopOrder(orderId: "${graceOrder}", reason: "mine now") }`, {}, { token: asAda });
     expect(codes(cancel)).toEqual(['FORBIDDEN']);
+    const withdraw = `mutation { withdrawCharge(requestId: "${graceOrder}:charge:1", reason: "mine now") }`;
+    expect(codes(await gql(system.urls.payments, withdraw, {}, { token: asAda }))).toEqual(['FORBIDDEN']);
+    // Not part of the graph clients see at all.
+    expect(codes(await gql(system.gatewayUrl, withdraw, {}, { token: tokens.support }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     const order = await gql(system.gatewayUrl, `{ order(id: "${graceOrder}") { status } }`, {}, { token: tokens.support });
     expect(order.data!.order.status).not.toBe('CANCELLED');
   });
