@@ -69,6 +69,35 @@ describe('tracking', () => {
     expect(order.history.map(describeTransition).sort()).toEqual([...journey].sort());
   });
 
+  it("hears of an order's moves from the orders service at once, not only through its outbox: the history is whole while that outbox's relay is stopped", async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 2 }]);
+    // Past the coordinator's steps (they run in the orders worker, with the relay): picking has the shipment.
+    await eventually(() => history(id), (o) => o.history.some((t) => describeTransition(t) === 'SHIPMENT PICKING>REBIN picking'), 20_000);
+    await system.stopWorkers('orders');
+    try {
+      const order = await eventually(() => history(id), (o) => o.history.length === journey.length, 20_000);
+      expect(order.history.map(describeTransition).sort()).toEqual([...journey].sort());
+      expect(order.status).toBe('SHIPPED');
+    } finally {
+      system.addWorker('orders');
+    }
+  });
+
+  it('lets an order ship while tracking takes requests and never answers, and has its whole history once tracking answers again', async () => {
+    const release = await system.hang('tracking');
+    let id = '';
+    try {
+      id = await place([{ sku: 'MUG-001', quantity: 2 }]);
+      // Each of the order's moves waits for tracking 2 s at the most, once: then it goes to the outbox.
+      await eventually(() => statusOf(id), (status) => status === 'SHIPPED', 20_000);
+    } finally {
+      await release();
+      await system.restart('tracking');
+    }
+    const order = await eventually(() => history(id), (o) => o.history.length === journey.length, 30_000);
+    expect(order.history.map(describeTransition).sort()).toEqual([...journey].sort());
+  });
+
   it('records a transition delivered twice once', async () => {
     const input = [{ id: 'test:dup', elementType: 'RECEIPT', elementId: 'r-dup', from: 'QUEUED', to: 'STOCKED', node: 'receiving', at: new Date().toISOString() }];
     const record = `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;

@@ -33,7 +33,8 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
 }
 
 /**
- * Hands every transition of the order not yet sent to the outbox, then marks them sent. The
+ * Sends tracking every transition of the order not yet sent (at once, or through the outbox
+ * when tracking does not take it: kit/send-now.ts), then marks them sent. The
  * order records each with the change that makes it (store.change), so one whose sending died
  * is still there, unsent, for the next call to send, whichever report or cancel makes it.
  * Idempotent: the outbox takes a message once by id and tracking a transition once by id, so
@@ -56,7 +57,7 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): 
     // transition tracking is told again costs it three lookups.
     const upTo = moves.slice(0, i + 1);
     const told = t.to === 'CANCELLED' ? [placement!, ...upTo] : upTo.filter((_, j) => !all[j]!.carried);
-    await store.reports.post(`order-transition:${moves[i]!.id}`, [track(...told)]);
+    await store.toTracking(`order-transition:${moves[i]!.id}`, track(...told));
   }
   await store.markTransitionsSent(order, unsent);
 }

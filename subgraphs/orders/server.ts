@@ -1,5 +1,5 @@
 import { serviceCredentials, type InternalTokens } from '../../kit/auth/tokens.ts';
-import { createGraphQLClient } from '../../kit/graphql-client.ts';
+import { createGraphQLClient, type GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { addressChangeSubscribers } from '../../pipeline/address-changes.ts';
 import { serviceUrl } from '../../pipeline/services.ts';
@@ -12,10 +12,10 @@ import { OrderStore } from './store.ts';
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
-export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens) => ({
+export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens, tracking?: GraphQLClient) => ({
   name: 'orders',
   typeDefs,
-  createStore: (db: SubgraphDeps['db']) => new OrderStore(db),
+  createStore: (db: SubgraphDeps['db']) => new OrderStore(db, { tracking }),
   resolvers,
   createContext: contextFactory(directory, stages, logger, tokens),
 });
@@ -25,10 +25,12 @@ export interface OrdersDeps extends SubgraphDeps {
   catalogUrl: string;
   /** Where the stages subscribed to address changes listen (synchronous changes call them); `<STAGE>_URL` by default. */
   stageUrls?: Partial<Record<string, string>>;
+  /** Where tracking listens (the order's transitions are sent there at once when it answers); `TRACKING_URL` by default. */
+  trackingUrl?: string;
 }
 
 /** The orders service, wired to the customers and catalog services and the pipeline's stages by URL. */
-export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls = {}, ...deps }: OrdersDeps) {
+export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls = {}, trackingUrl = serviceUrl('tracking'), ...deps }: OrdersDeps) {
   const credentials = serviceCredentials('orders', deps.tokens);
   const customers = createGraphQLClient('customers', customersUrl, { credentials });
   const catalog = createGraphQLClient('catalog', catalogUrl, { credentials });
@@ -36,11 +38,13 @@ export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls =
   const stages = new Map(
     addressChangeSubscribers.map((stage) => [stage, createGraphQLClient(stage, stageUrls[stage] ?? serviceUrl(stage), { credentials, timeoutMs: 3_000, connections: 4 })]),
   );
-  const built = await buildSubgraph(ordersSubgraph(graphqlDirectory(customers, catalog), (stage) => stages.get(stage as never), deps.logger, deps.tokens), deps);
+  // Short: an order's move waits for it, and whatever tracking does not take in time goes through the outbox.
+  const tracking = createGraphQLClient('tracking', trackingUrl, { credentials, timeoutMs: 2_000, connections: 4 });
+  const built = await buildSubgraph(ordersSubgraph(graphqlDirectory(customers, catalog), (stage) => stages.get(stage as never), deps.logger, deps.tokens, tracking), deps);
   return {
     ...built,
     close: async () => {
-      await Promise.all([customers.close(), catalog.close(), ...[...stages.values()].map((client) => client.close())]);
+      await Promise.all([customers.close(), catalog.close(), tracking.close(), ...[...stages.values()].map((client) => client.close())]);
     },
   };
 }

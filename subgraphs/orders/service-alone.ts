@@ -8,8 +8,8 @@ import type { OrderDoc, OrderStore } from './store.ts';
  * need no other service: the customers and catalog URLs point where nothing answers.
  */
 export async function startOrdersServiceAlone(dbs: TestDatabases, dbName: string): Promise<{ app: RunningApp; store: OrderStore; close(): Promise<void> }> {
-  const unused = 'http://127.0.0.1:9/graphql'; // never called by these tests
-  const service = await buildOrdersService({ db: await dbs.create(dbName), logger: silentLogger, tokens: testTokens, customersUrl: unused, catalogUrl: unused });
+  const unused = 'http://127.0.0.1:9/graphql'; // nothing answers: the order's transitions go to its outbox
+  const service = await buildOrdersService({ db: await dbs.create(dbName), logger: silentLogger, tokens: testTokens, customersUrl: unused, catalogUrl: unused, trackingUrl: unused });
   const app = await serve(service.handler);
   return {
     app,

@@ -1,3 +1,5 @@
+import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import { sendNowOrPost, type SendNowOrPost } from '../../kit/send-now.ts';
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { DurableQueue } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
@@ -290,6 +292,8 @@ export class OrderStore {
   readonly chargeResults: DurableQueue<ChargeResultPayload>;
   /** Messages that belong to no step (what an address change did, decided outside a worker). */
   readonly reports: DurableQueue<null>;
+  /** The order's own transitions, to tracking: at once when it answers, else through `reports` (kit/send-now.ts). */
+  readonly toTracking: SendNowOrPost;
   /** Address changes being recorded, until their publication is enqueued (a few at a time). */
   private readonly notes: Collection<PublicationNote>;
   /** The lists of every order and of those SHIPPED or CANCELLED, read a time slot at a time on FerretDB. */
@@ -297,7 +301,8 @@ export class OrderStore {
   /** Each customer's own list, read a day at a time on FerretDB (`customerDay`), a busy day a tick at a time (`customerTick`). */
   private readonly customerLists: SlotLists<OrderDoc>;
 
-  constructor(db: Db) {
+  /** `tracking`: a client for the tracking service, where this process may call it (the orders service does). */
+  constructor(db: Db, options: { tracking?: GraphQLClient } = {}) {
     this.orders = db.collection<OrderDoc>('orders');
     // Orders are created by placeOrder's insert; the compare-and-swap only ever changes them.
     this.cas = new VersionedDocuments<OrderState, ObjectId>(this.orders as unknown as Collection<Head<OrderState, ObjectId>>, db.collection('orderHistory'), {
@@ -310,6 +315,7 @@ export class OrderStore {
     this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination'), refusalKey });
     this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results'), refusalKey });
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
+    this.toTracking = sendNowOrPost(this.reports, options.tracking);
     this.notes = db.collection<PublicationNote>('change_publication_notes');
     this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
     this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, ownerSlotKey, {
