@@ -266,6 +266,29 @@ describe("a reservation's status as its shipments leave or are pulled", () => {
   const release = (reservationId: string, distributionCenter: string | null) =>
     send('mutation($id: ID!, $dc: String) { releaseReservation(reservationId: $id, distributionCenter: $dc) }', { id: reservationId, dc: distributionCenter });
 
+  it('reserves no more units than the bins hold when many orders reserve the same sku at once', async () => {
+    await adjusted('SKU-SCARCE', 'LHR1', 'R-01', 3);
+    await adjusted('SKU-SCARCE', 'FRA1', 'R-02', 2);
+    const client = service();
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          client
+            .request<{ reserveStock: { status: string } }>('mutation($input: ReserveStockInput!) { reserveStock(input: $input) { status } }', {
+              input: { reservationId: `scarce-${i}`, lines: [{ sku: 'SKU-SCARCE', quantity: 1 }] },
+            })
+            .then((data) => data.reserveStock.status),
+        ),
+      );
+      expect(statuses.filter((status) => status === 'RESERVED')).toHaveLength(5);
+      expect(statuses.filter((status) => status === 'INSUFFICIENT')).toHaveLength(7);
+      const stock = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SKU-SCARCE' }] });
+      expect(stock.data!._entities[0].stock).toEqual({ onHand: 5, reserved: 5, available: 0 });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('reads RESERVED while a centre still holds units, then SHIPPED once one shipped and the other was given back; a late whole release changes nothing', async () => {
     await reservedInTwoCentres('SHIP-PART');
     await commit('SHIP-PART', 'LHR1');

@@ -227,7 +227,7 @@ export class InventoryStore {
       let needed = line.quantity;
       for (const bin of bins) {
         if (needed === 0) break;
-        const held = await this.hold(bin._id, reservationId, needed);
+        const held = await this.hold(bin, reservationId, needed);
         if (held > 0) {
           allocations.push({ sku: line.sku, quantity: held, distributionCenter: bin.distributionCenter, bin: bin.bin });
           needed -= held;
@@ -278,10 +278,14 @@ export class InventoryStore {
     return true;
   }
 
-  /** Holds up to `wanted` units for a reservation; returns how many it holds (an existing hold counts). */
-  private async hold(binId: string, reservationId: string, wanted: number): Promise<number> {
+  /**
+   * Holds up to `wanted` units for a reservation; returns how many it holds (an existing hold counts).
+   * `bin` as just read: the first attempt writes over it without reading it again (one request
+   * fewer per line); if it changed since, the compare-and-swap notices and reads it.
+   */
+  private async hold(bin: BinItemDoc, reservationId: string, wanted: number): Promise<number> {
     let held = 0;
-    const head = await this.versions.update(binId, (current) => {
+    const head = await this.versions.update(bin._id, (current) => {
       held = 0;
       if (!current) return REFUSED;
       const existing = holdOf(current, reservationId);
@@ -293,7 +297,7 @@ export class InventoryStore {
       if (held <= 0) return REFUSED;
       const holds = [...(current.holds ?? []), { reservationId, quantity: held }];
       return { ...stateOf(current), holds, reserved: current.reserved + held };
-    });
+    }, bin as unknown as Head<BinState>);
     // REFUSED means either "already held" (held = that hold) or "nothing available" (held <= 0).
     return head === REFUSED ? Math.max(0, held) : held;
   }
