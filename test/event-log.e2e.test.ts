@@ -152,32 +152,6 @@ describe("tracking's event log", () => {
     });
   });
 
-  it('records its head once for the appends of a tenth of a second while alone, and leaves it at its last entry when it stops', async () => {
-    const db = await dbs.create('eventlog');
-    const store = new TrackingStore(db);
-    await store.ensureIndexes();
-    const log = new EventLog(store, { pollIntervalMs: 20, capacity: 1_000, takeOverAfterMs: 100, logger: silentLogger });
-    await log.start();
-    let headWrites = 0;
-    const advanceHead = store.advanceHead.bind(store);
-    store.advanceHead = (seq) => (headWrites++, advanceHead(seq));
-    let appends = 0;
-    try {
-      const until = Date.now() + 1_000;
-      for (let n = 0; Date.now() < until; n++) {
-        await log.record([transition(n)]);
-        appends++;
-      }
-    } finally {
-      await log.stop();
-    }
-    // One a group before: as many as the appends (well over 50 here).
-    expect(appends).toBeGreaterThan(30);
-    expect(headWrites).toBeLessThanOrEqual(12);
-    expect(await new TrackingStore(db).headSeq()).toBe(appends);
-    expect(await db.collection<{ _id: string; seq: number }>('event_head').findOne({ _id: 'head' })).toMatchObject({ seq: appends });
-  });
-
   it("gives a subscriber the next move of an order recorded by another tracking process within a poll, while both record", async () => {
     await withLogs(2, { pollIntervalMs: 50 }, async ([here, there]) => {
       if (!here || !there) throw new Error('two logs expected');

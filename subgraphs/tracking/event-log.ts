@@ -30,9 +30,6 @@ const IDLE_BACK_OFF = 8;
 /** How long after it last read another process's entry its own appends keep the polls fast. */
 const OTHERS_ACTIVE_MS = 10_000;
 
-/** How long the recorded head may lag this process's appends while no other process appends. */
-const HEAD_LAG_MS = 100;
-
 export interface EventLogOptions {
   /** How often to look for entries other tracking processes appended. */
   pollIntervalMs: number;
@@ -87,10 +84,6 @@ export class EventLog {
   private oldestKept = 1;
   /** Entries below this are no longer kept in the database either: the same for every process, whatever its memory holds. */
   private floor = 1;
-  /** The newest entry appended here that the recorded head is still to say exists, and the write that will. */
-  private headToRecord = 0;
-  private headRecorded = 0;
-  private headWrite: { timer?: NodeJS.Timeout; writing?: Promise<void> } = {};
   stopped = false;
 
   constructor(
@@ -136,10 +129,6 @@ export class EventLog {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop?.stop();
-    // The head as far as this process appended: the next start walks no further than that.
-    clearTimeout(this.headWrite.timer);
-    await this.headWrite.writing;
-    if (this.headToRecord > this.headRecorded) await this.store.advanceHead(this.headToRecord).catch(() => {});
     for (const wake of this.waiters) wake();
     for (const set of this.orderWaiters.values()) for (const wake of set) wake();
   }
@@ -366,12 +355,8 @@ export class EventLog {
       }
       seq += inserted;
       // A number already taken was taken by a committed entry (another tracking process): the rest
-      // go after it, and after every entry the recorded head says exists. That process appends
-      // too: this one's head is recorded without delay from now on (recordHead).
-      if (inserted < entries.length) {
-        this.othersReadAt = Date.now();
-        seq = Math.max(seq + 1, (await this.store.headSeq()) + 1);
-      }
+      // go after it, and after every entry the recorded head says exists.
+      if (inserted < entries.length) seq = Math.max(seq + 1, (await this.store.headSeq()) + 1);
     }
     const last = seqs.at(-1)!;
     this.writeHead = Math.max(this.writeHead, last);
@@ -395,7 +380,7 @@ export class EventLog {
     // The entries are in: failing now would have the senders deliver again and append them twice.
     // A head or a mark left behind is harmless (readers walk past the head; a redelivery finds the
     // event by its entry, appendedByOther, or appends it again, which readers skip as a repeat).
-    this.recordHead(last);
+    await this.store.advanceHead(last).catch(() => {});
     await this.store.markAppended(docs.map((doc, i) => ({ transitionId: doc._id, seq: seqs[i]!, orderId: doc.orderId }))).then(
       () => this.noteMarked(docs.map((doc) => doc._id)),
       () => {},
@@ -442,35 +427,6 @@ export class EventLog {
     this.appendedSincePass = false;
     if (accepted > 0) this.othersReadAt = Date.now();
     return accepted > 0 || (appended && this.othersActive()) ? false : 'idle';
-  }
-
-  /**
-   * Has the recorded head say entry `seq` exists. Only other tracking processes need it (to read
-   * new entries, and to number theirs past this one's); this one knows its own appends. While
-   * another appends too, it is written at once; alone (the usual case), at most every 100 ms,
-   * one write for the groups appended meanwhile instead of one each. A head left behind costs a
-   * reader who comes later a lookup per entry past it (start, an unknown cursor, the once-a-second
-   * probe), and the first entry another process appends after a quiet spell a retry per number.
-   */
-  private recordHead(seq: number): void {
-    this.headToRecord = Math.max(this.headToRecord, seq);
-    if (this.headWrite.timer || this.headWrite.writing || this.stopped) return;
-    const write = () => {
-      this.headWrite.timer = undefined;
-      const recording = this.headToRecord;
-      this.headWrite.writing = this.store
-        .advanceHead(recording)
-        .then(
-          () => void (this.headRecorded = Math.max(this.headRecorded, recording)),
-          () => {},
-        )
-        .finally(() => {
-          this.headWrite.writing = undefined;
-          if (this.headToRecord > recording) this.recordHead(this.headToRecord);
-        });
-    };
-    if (this.othersActive()) write();
-    else this.headWrite.timer = setTimeout(write, HEAD_LAG_MS);
   }
 
   /** Another tracking process appends to this log too: one of its entries was read in the last 10 s. */
