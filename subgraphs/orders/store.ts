@@ -1,7 +1,7 @@
-import type { GraphQLClient } from '../../kit/graphql-client.ts';
-import { sendNowOrPost, type SendNowOrPost } from '../../kit/send-now.ts';
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
+import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import { DurableQueue } from '../../kit/queue.ts';
+import { sendNowOrPost, type SendNowOrPost } from '../../kit/send-now.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
