@@ -14,9 +14,10 @@ const PAUSE_MS = 5_000;
  * connection at once and costs nothing to try; one that hangs would hold up every caller for the
  * client's timeout, so after a slow failure messages go straight to the outbox for a few seconds.
  *
- * For a caller whose own record already says what is still to send and that does not finish
- * before it is sent or posted (the orders service's transitions: store.ts, markTransitionsSent),
- * so a crash in between loses nothing. Each post is an insert, a relay's read and a delete on
+ * For a caller whose own record already says what is still to send, that does not finish before
+ * it is sent or posted, and whose own caller asks again until it gets an answer (the orders
+ * service's transitions on a stage's progress report: order-transitions.ts), so a crash while
+ * waiting for the target loses nothing. Each post is an insert, a relay's read and a delete on
  * the database; a message sent at once costs none of them.
  */
 export function sendNowOrPost(queue: Pick<DurableQueue<any, any>, 'post' | 'labels'>, client: GraphQLClient | undefined) {

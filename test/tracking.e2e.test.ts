@@ -98,6 +98,43 @@ describe('tracking', () => {
     expect(order.history.map(describeTransition).sort()).toEqual([...journey].sort());
   });
 
+  it("answers a person's cancel without waiting for a tracking that hangs, and its history ends CANCELLED once tracking answers", async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+    const release = await system.hang('tracking');
+    try {
+      const startedAt = Date.now();
+      const cancelled = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { status } }`, {
+        input: { orderId: id, reason: 'changed my mind', idempotencyKey: `hung-${id}` },
+      });
+      expect(cancelled.errors).toBeUndefined();
+      // Posted to the outbox: a person may never ask again, so a crash while waiting for tracking
+      // (2 s at most) would lose the move for good.
+      expect(Date.now() - startedAt).toBeLessThan(1_500);
+    } finally {
+      await release();
+      await system.restart('tracking');
+    }
+    const order = await eventually(() => history(id), (o) => o.history.some((t) => t.elementType === 'ORDER' && t.to === 'CANCELLED'), 30_000);
+    expect(order.history.filter((t) => t.elementType === 'ORDER' && t.to === 'CANCELLED')).toHaveLength(1);
+  });
+
+  it("logs an order's moves in the order they were made when the coordinator's messages wait in the outbox longer than the orders service's", async () => {
+    // Down while the order goes through: the coordinator's messages to tracking back off from its
+    // first steps on, longer than those of the order's later moves.
+    await system.stop('tracking');
+    let id = '';
+    try {
+      id = await place([{ sku: 'MUG-001', quantity: 2 }]);
+      await eventually(() => statusOf(id), (status) => status === 'SHIPPED', 20_000);
+    } finally {
+      await system.restart('tracking');
+    }
+    const order = await eventually(() => history(id), (o) => o.history.length === journey.length, 30_000);
+    const store = system.services.tracking.store;
+    const logged = (await store.eventsBetween(1, await store.headSeq())).filter((event) => event.orderId === id && event.elementType === 'ORDER');
+    expect(logged.map((event) => event.to)).toEqual(order.history.filter((t) => t.elementType === 'ORDER').map((t) => t.to));
+  });
+
   it('records a transition delivered twice once', async () => {
     const input = [{ id: 'test:dup', elementType: 'RECEIPT', elementId: 'r-dup', from: 'QUEUED', to: 'STOCKED', node: 'receiving', at: new Date().toISOString() }];
     const record = `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;

@@ -33,31 +33,36 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
 }
 
 /**
- * Sends tracking every transition of the order not yet sent (at once, or through the outbox
- * when tracking does not take it: kit/send-now.ts), then marks them sent. The
- * order records each with the change that makes it (store.change), so one whose sending died
- * is still there, unsent, for the next call to send, whichever report or cancel makes it.
- * Idempotent: the outbox takes a message once by id and tracking a transition once by id, so
- * sending one again (two calls at once, a crash before the mark) is harmless.
+ * Sends tracking every transition of the order not yet sent, then marks them sent. The order
+ * records each with the change that makes it (store.change), so one whose sending died is still
+ * there, unsent, for the next call to send, whichever report or cancel makes it. Idempotent: the
+ * outbox takes a message once by id and tracking a transition once by id, so sending one again
+ * (two calls at once, a crash before the mark) is harmless.
+ *
+ * `now`: straight to tracking, through the outbox only when tracking does not take it
+ * (kit/send-now.ts), which waits for tracking up to its timeout. Only for a caller that asks again
+ * until it gets an answer (a stage's relay reporting progress): a crash during that wait is
+ * repaired by its next call. A person's cancel may never come again, so it is posted to the
+ * outbox, an insert that is done in milliseconds.
  */
-export async function sendOrderTransitions(store: OrderStore, order: OrderDoc): Promise<void> {
+export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, how: 'now' | 'outbox' = 'outbox'): Promise<void> {
   const all = transitionsOf(order);
   const unsent = all.filter((t) => !t.sentAt);
   if (unsent.length === 0) return;
   const [placement, ...moves] = recordedTransitions(order);
   for (const [i, t] of all.entries()) {
     if (t.sentAt) continue;
-    // The relay delivers elements side by side, so two of these may reach tracking in either
-    // order. Each carries the order's own transitions up to its own, oldest first, and tracking
-    // records each transition once: whichever arrives first records them in the order they
-    // happened, so a subscriber never sees SHIPPED before PARTLY_SHIPPED. A cancellation carries
-    // the coordinator's moves before it too, its placement first: a step it cut short (inventory
-    // down, say) may never have told tracking of the move it made, and the cancellation must not
-    // come before that move. Other messages leave them out: their steps told tracking, and each
-    // transition tracking is told again costs it three lookups.
-    const upTo = moves.slice(0, i + 1);
-    const told = t.to === 'CANCELLED' ? [placement!, ...upTo] : upTo.filter((_, j) => !all[j]!.carried);
-    await store.toTracking(`order-transition:${moves[i]!.id}`, track(...told));
+    // Each message carries the order's transitions up to its own, its placement first, and
+    // tracking records each transition once: whichever message arrives first records them in the
+    // order they happened, so a subscriber never sees SHIPPED before PARTLY_SHIPPED, nor the
+    // order's own moves before the coordinator's. Those the coordinator's steps told tracking
+    // with their own messages are told again: such a message can be held up in the orders
+    // worker's outbox (tracking was down a moment, and its relay backs off) while this one goes at
+    // once, and tracking passes over in memory a transition it appended.
+    const id = `order-transition:${moves[i]!.id}`;
+    const message = track(placement!, ...moves.slice(0, i + 1));
+    if (how === 'now') await store.toTracking(id, message);
+    else await store.reports.post(id, [message]);
   }
   await store.markTransitionsSent(order, unsent);
 }

@@ -118,7 +118,8 @@ export const resolvers: Resolvers = {
       // Tells tracking of this move and of any an earlier attempt died before telling of (found
       // by this report, a redelivery of that one, or any later one).
       const order = progressed ?? (await store.findById(id));
-      if (order) await sendOrderTransitions(store, order);
+      // At once: the stage's relay reports again until it gets an answer (see sendOrderTransitions).
+      if (order) await sendOrderTransitions(store, order, 'now');
       if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null, progressed);
       return true;
     },

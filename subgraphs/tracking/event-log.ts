@@ -57,8 +57,8 @@ export class EventLog {
   private readonly seqOfTransition = new Map<string, number>();
   /**
    * Transitions whose entry and mark this process wrote or found, newest last (at most `capacity`):
-   * a delivery of one again is passed over without a request. Every order's last report carries
-   * the order's earlier moves (sendOrderTransitions), so this is the usual redelivery, and on the
+   * a delivery of one again is passed over without a request. Each of an order's later moves
+   * carries the moves before it (sendOrderTransitions), so this is the usual redelivery, and on the
    * embedded database a batch holding one known transition was stored one document per transaction.
    */
   private readonly marked = new Set<string>();
