@@ -222,6 +222,15 @@ describe("tracking's event log", () => {
       expect(events.map((e) => e.transitionId)).toEqual([1, 2, 3].map((n) => transition(n)._id));
     }));
 
+  it("records overlapping deliveries arriving together once each and in order, as an order's moves each carry those before", () =>
+    withLogs(1, {}, async ([log], store) => {
+      const all = [1, 2, 3, 4, 5].map(transition);
+      const added = await Promise.all([log!.record(all.slice(0, 3)), log!.record(all.slice(0, 4)), log!.record(all)]);
+      expect(added.reduce((sum, n) => sum + n, 0)).toBe(5);
+      const events = await store.eventsBetween(1, 10);
+      expect(events.map((e) => e.transitionId)).toEqual(all.map((t) => t._id));
+    }));
+
   // Each waits for the other's transitions far longer than the test may take: a delivery that
   // held back its own while waiting would stall both until the take-over and append twice.
   it('records the same batch delivered to two tracking processes at once with one event each, whoever stores which', () =>

@@ -154,7 +154,13 @@ export class EventLog {
     // Known to have an entry (and a mark), it is before anything appended now: nothing to wait for.
     const unknown = firstOfEachId(transitions).filter((doc) => !this.marked.has(doc._id));
     if (unknown.length === 0) return 0;
-    const { results, error } = await this.store.recordAllOnce(unknown);
+    // Being appended here (by another delivery carrying it too): stored already, and waited for in
+    // its place below, without an insert that FerretDB would refuse and retry a document at a time.
+    const toStore = unknown.filter((doc) => !this.appendsUnderWay.has(doc._id));
+    const storing = toStore.length > 0 ? await this.store.recordAllOnce(toStore) : { results: [] };
+    const outcomes = new Map(toStore.map((doc, i) => [doc._id, storing.results[i]!]));
+    const results = unknown.map((doc): StoreOutcome => outcomes.get(doc._id) ?? { outcome: 'existing', stored: doc });
+    const { error } = storing;
     const marked = await this.marksOfRedelivered(results);
     let added = 0;
     let run: TransitionDoc[] = [];
@@ -179,6 +185,7 @@ export class EventLog {
         continue;
       }
       if (
+        this.marked.has(stored._id) ||
         marked.has(stored._id) ||
         (await this.repairedMark(stored)) ||
         (await this.store.appendedSeq(stored._id)) !== null ||
@@ -201,7 +208,9 @@ export class EventLog {
    * then passed over without one lookup after another. A lookup that fails is asked again in turn.
    */
   private async marksOfRedelivered(results: readonly StoreOutcome[]): Promise<Set<string>> {
-    const redelivered = results.flatMap((result) => (result.outcome === 'existing' && !this.appendsUnderWay.has(result.stored._id) ? [result.stored._id] : []));
+    const redelivered = results.flatMap((result) =>
+      result.outcome === 'existing' && !this.appendsUnderWay.has(result.stored._id) && !this.marked.has(result.stored._id) ? [result.stored._id] : [],
+    );
     const seqs = await Promise.all(redelivered.map((id) => this.store.appendedSeq(id).catch(() => null)));
     return new Set(redelivered.filter((_, i) => seqs[i] !== null));
   }
