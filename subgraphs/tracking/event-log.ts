@@ -159,7 +159,8 @@ export class EventLog {
     const toStore = unknown.filter((doc) => !this.appendsUnderWay.has(doc._id));
     const storing = toStore.length > 0 ? await this.store.recordAllOnce(toStore) : { results: [] };
     const outcomes = new Map(toStore.map((doc, i) => [doc._id, storing.results[i]!]));
-    const results = unknown.map((doc): StoreOutcome => outcomes.get(doc._id) ?? { outcome: 'existing', stored: doc });
+    // (Dated now, as if stored now: should that append fail, the searches for its entry below look back from about when it was stored.)
+    const results = unknown.map((doc): StoreOutcome => outcomes.get(doc._id) ?? { outcome: 'existing', stored: { ...doc, recordedAt: doc.recordedAt ?? new Date() } });
     const { error } = storing;
     const marked = await this.marksOfRedelivered(results);
     let added = 0;
