@@ -226,8 +226,6 @@ export interface OrderTransitionDoc {
   key?: string | null;
   /** When the outbox took it for tracking (a coordinator's move: when it was made, its step's messages carry it); null until then. */
   sentAt: Date | null;
-  /** A coordinator's move, which its step's own messages carry to tracking. */
-  carried?: boolean;
 }
 
 /**
@@ -449,7 +447,7 @@ export class OrderStore {
     const moved = patch.status && patch.status !== current.status;
     const recorded: OrderTransitionDoc[] =
       moved && transition
-        ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null, ...(transition.carried ? { carried: true } : {}) }]
+        ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null }]
         : [];
     return { ...withTransitions(current, [...transitionsOf(current), ...recorded]), ...fields, updatedAt: now };
   }

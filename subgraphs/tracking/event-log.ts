@@ -162,7 +162,7 @@ export class EventLog {
     // (Dated now, as if stored now: should that append fail, the searches for its entry below look back from about when it was stored.)
     const results = unknown.map((doc): StoreOutcome => outcomes.get(doc._id) ?? { outcome: 'existing', stored: { ...doc, recordedAt: doc.recordedAt ?? new Date() } });
     const { error } = storing;
-    const marked = await this.marksOfRedelivered(results);
+    const marksFound = await this.marksOfRedelivered(results);
     let added = 0;
     let run: TransitionDoc[] = [];
     const appendRun = async () => {
@@ -187,7 +187,7 @@ export class EventLog {
       }
       if (
         this.marked.has(stored._id) ||
-        marked.has(stored._id) ||
+        marksFound.has(stored._id) ||
         (await this.repairedMark(stored)) ||
         (await this.store.appendedSeq(stored._id)) !== null ||
         (await this.appendedByOther(stored)) ||
