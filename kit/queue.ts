@@ -214,6 +214,8 @@ export class DurableQueue<P, R = unknown> {
   /** Whether `finished` holds elements although this queue does not archive: looked up once (see `mayBeArchived`). */
   private archivedBefore: Promise<boolean> | undefined;
   private readonly cas: VersionedDocuments<ItemState<P, R>>;
+  /** The outbox relay running in this process, if any, given each element completed here (`handCompletedTo`). */
+  private completedTaker: ((item: QueueItem<P, R>) => boolean) | undefined;
   /** Compare-and-swap on archived copies, for the rare relay that adds a delivery to one (recordInArchive). */
   private readonly archiveCas: VersionedDocuments<ItemState<P, R>>;
   /**
@@ -691,6 +693,18 @@ export class DurableQueue<P, R = unknown> {
     }
   }
 
+  /**
+   * An outbox relay in this process (kit/relay.ts) takes the messages of each element completed
+   * here as written, and delivers them without reading the queue for them: a read per element
+   * fewer. `take` returns false to leave one to its usual pass. Returns the undo.
+   */
+  handCompletedTo(take: (item: QueueItem<P, R>) => boolean): () => void {
+    this.completedTaker = take;
+    return () => {
+      if (this.completedTaker === take) this.completedTaker = undefined;
+    };
+  }
+
   /** Tells this queue's workers (`work`) or relay (`outbox`) at once, wherever they run (kit/doorbell.ts). */
   private ring(...kinds: RingKind[]): void {
     for (const kind of kinds) doorbell.ring(ringKey(this.labels, kind));
@@ -748,8 +762,9 @@ export class DurableQueue<P, R = unknown> {
     if (head === REFUSED) return false;
     this.leaseHeads.delete(lease);
     queueCompleted.inc(this.labels);
-    // Its relay delivers them at once, whoever completed it (a worker, an aggregation, a loop).
-    if (head.outboxPending) this.ring('outbox');
+    // Its relay delivers them at once, whoever completed it (a worker, an aggregation, a loop): a
+    // relay in this process from what was just written, or else one told to read it.
+    if (head.outboxPending && !this.completedTaker?.(head)) this.ring('outbox');
     await this.archiveIfFinished(head);
     return true;
   }

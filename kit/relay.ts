@@ -65,7 +65,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
    * Delivers some of an element's due messages, all at once, and records how each went. `sent` is
    * told as each one's delivery ends: its target's slot is free then, not when the slowest ends.
    */
-  const deliverItem = async (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, pending: OutboxMessage[], sent: (message: OutboxMessage) => void) => {
+  const deliverItem = async (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, pending: OutboxMessage[], sent: (message: OutboxMessage) => void): Promise<boolean> => {
     const outcomes = new Map<string, string | null>();
     await Promise.all(
       pending.map(async (message) => {
@@ -82,6 +82,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     for (const [id, error] of outcomes) {
       if (error) log.warn(refused.has(id) ? 'delivery refused; given up' : 'delivery failed; will retry', { element: item._id, message: id, error });
     }
+    return [...outcomes.values()].every((error) => error === null);
   };
 
   // Up to `batch` messages per target and queue are being delivered at any time, and up to four
@@ -164,32 +165,65 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         }
       }
       for (const item of shuffled(candidates)) {
-        if (busy.size >= batch * 4 || !running) break;
+        if (busy.size >= batch * 4 || !running) {
+          crowded.add(queue);
+          break;
+        }
         const sending = item.outbox.filter((message) => due(message, now) && (toTarget.get(slotOf(queue, message)) ?? 0) < batch);
         if (sending.length === 0) continue;
-        for (const slot of sending.map((message) => slotOf(queue, message))) toTarget.set(slot, (toTarget.get(slot) ?? 0) + 1);
-        busy.add(item._id);
         if (!asked.has(queue)) unrung++;
-        const freeSlot = (message: OutboxMessage) => {
-          const slot = slotOf(queue, message);
-          const wasFull = toTarget.get(slot)! >= batch;
-          toTarget.set(slot, toTarget.get(slot)! - 1);
-          // Room again for a message to a target that had none (the element waits for its slowest).
-          if (wasFull) wakeUp(queue);
-        };
-        const delivery = deliverItem(queue, item, sending, freeSlot)
-          .catch((error: unknown) => log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) }))
-          .finally(() => {
-            busy.delete(item._id);
-            finished.add(item._id);
-            deliveries.delete(delivery);
-            wakeUp(queue);
-          });
-        deliveries.add(delivery);
+        start(queue, item, sending);
       }
     }
     return { unrung, failed };
   };
+
+  // Queues a pass left elements of for lack of room (too many in flight): a pass reads them again
+  // as soon as a delivery ends.
+  const crowded = new Set<DurableQueue<any, any>>();
+  const start = (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>, sending: OutboxMessage[]) => {
+    const busy = inFlight.get(queue)!;
+    for (const slot of sending.map((message) => slotOf(queue, message))) toTarget.set(slot, (toTarget.get(slot) ?? 0) + 1);
+    busy.add(item._id);
+    const freeSlot = (message: OutboxMessage) => {
+      const slot = slotOf(queue, message);
+      const wasFull = toTarget.get(slot)! >= batch;
+      toTarget.set(slot, toTarget.get(slot)! - 1);
+      // Room again for a message to a target that had none (the element waits for its slowest).
+      if (wasFull) wakeUp(queue);
+    };
+    const delivery = deliverItem(queue, item, sending, freeSlot)
+      .catch((error: unknown) => {
+        log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) });
+        return false;
+      })
+      .then((allDelivered) => {
+        busy.delete(item._id);
+        finishedDuringRead.get(queue)!.add(item._id);
+        deliveries.delete(delivery);
+        // A failed delivery's retry is scheduled from a read of what was recorded; an element
+        // delivered in full needs nothing more, and costs no read.
+        if (!allDelivered || crowded.delete(queue)) wakeUp(queue);
+      });
+    deliveries.add(delivery);
+  };
+
+  /**
+   * An element just completed in this process, handed over by its queue (DurableQueue.complete):
+   * its messages go now, from what the completion wrote, without a read of the queue, which would
+   * find what this already holds. False (the queue then rings for a pass, as without this) when it
+   * cannot all go at once: stopping, the element in flight already, or no room.
+   */
+  const take = (queue: DurableQueue<any, any>, item: QueueItem<unknown, unknown>): boolean => {
+    const busy = inFlight.get(queue)!;
+    if (!running || busy.has(item._id) || busy.size >= batch * 4) return false;
+    const now = Date.now();
+    const pending = item.outbox.filter((message) => due(message, now));
+    if (pending.length === 0 || pending.some((message) => (toTarget.get(slotOf(queue, message)) ?? 0) >= batch)) return false;
+    start(queue, item, pending);
+    return true;
+  };
+  const stopTaking = queues.map((queue) => queue.handCompletedTo((item) => take(queue, item)));
 
   // The queue's outbox rings whenever messages are recorded in it (an element completed or parked
   // here, a report or a change in flight at the service's subgraph, heard through the doorbell),
@@ -252,7 +286,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     nudge: () => wakeUp(),
     async stop() {
       running = false;
-      for (const stop of stopHearing) stop();
+      for (const stop of [...stopHearing, ...stopTaking]) stop();
       wake?.();
       await done;
       await Promise.allSettled([...deliveries]);

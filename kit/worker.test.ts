@@ -284,6 +284,38 @@ describe('outbox relay', () => {
     }
   });
 
+  it('delivers what a worker of its process completes without reading the queue for it, and retries what fails', async () => {
+    inbox = await newQueue();
+    const port = (await startTarget(await freePort())).port;
+    const queue = await newQueue();
+    for (let i = 0; i < 6; i++) await queue.enqueue(`direct${i}`, { n: i });
+    const client = createGraphQLClient('next', `http://127.0.0.1:${port}/graphql`, { credentials: testCredentials('test'), timeoutMs: 2_000 });
+    // Polls a minute apart once its first has run: nothing but the hand-over brings it to an element.
+    const relay = startOutboxRelay({ queues: [queue], clients: (name) => (name === 'next' ? client : undefined), logger: silentLogger, pollMs: 60_000, gapMs: 25, maxPollMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const reads = vi.spyOn(queue, 'withPendingOutbox');
+    const worker = startWorker({ queue, logger: silentLogger, handle: async (lease) => ({ messages: [{ target: 'next', operation: accept, variables: { id: lease.id, n: lease.payload.n } }] }) });
+    try {
+      await until(async () => (await Promise.all([0, 1, 2, 3, 4, 5].map((i) => inbox.get(`direct${i}`)))).every(Boolean));
+      await until(async () => (await Promise.all([0, 1, 2, 3, 4, 5].map(async (i) => (await queue.get(`direct${i}`))!.outboxPending))).every((pending) => !pending));
+      expect(reads).not.toHaveBeenCalled();
+
+      // The next stage down: a hand-off that fails is read back to be tried again, and goes once it is up.
+      await target!.close();
+      await queue.enqueue('later', { n: 9 });
+      await until(async () => ((await queue.get('later'))?.outbox[0]?.attempts ?? 0) >= 1);
+      expect((await queue.get('later'))!.outboxPending).toBe(true);
+      await startTarget(port);
+      await until(async () => !(await queue.get('later'))!.outboxPending, 8_000);
+      expect(await inbox.get('later')).toMatchObject({ payload: { n: 9 } });
+      expect(reads).toHaveBeenCalled();
+    } finally {
+      await worker.stop();
+      await relay.stop();
+      await client.close();
+    }
+  });
+
   it("a retry nobody rings for is delivered while the relay's other queue is rung all the time", async () => {
     const [busy, quiet] = [await newQueue(), await newQueue()];
     const { port, client, clients } = await handOffToDownTarget(quiet, 'q', 1);
