@@ -76,6 +76,17 @@ describe("the order's own transitions", () => {
     expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>SHIPPING', 'null>PLACED']);
   });
 
+  it('reach tracking when the process died between writing a move and telling tracking: the redelivered report tells it', async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1']);
+    // The REBIN report was applied, its move written as told (one write per report), then the
+    // process died before telling tracking...
+    await store.change(new ObjectId(id), (order) => applyProgress(order, shipmentIds[0]!, 'REBIN', null));
+    expect(await toldTracking(id)).toEqual([]);
+    // ...and its stage's relay, which got no answer, sends it again.
+    expect((await report(id, shipmentIds[0]!, 'REBIN')).errors).toBeUndefined();
+    expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'null>PLACED']);
+  });
+
   it('are read when stored as objects, as earlier versions stored them, and kept through a change', async () => {
     const { id, shipmentIds } = await orderInPicking(['LHR1']);
     await store.change(new ObjectId(id), (order) => applyProgress(order, shipmentIds[0]!, 'REBIN', null));

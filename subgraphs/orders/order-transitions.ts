@@ -33,6 +33,23 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
 }
 
 /**
+ * After a stage's progress report: tells tracking at once of the order's latest move (`latest`),
+ * with every move before it, and of any move still unsent (a cancel's whose sending died).
+ *
+ * A report's move is written marked sent (applyProgress), as a coordinator's step's is: marking it
+ * after sending would be a second write of the order per report. A crash between the write and
+ * the send loses nothing: the stage's relay sends the report again until it gets an answer, and a
+ * report that moves nothing (that redelivery among others) tells the latest move again, which
+ * tracking passes over if it has it. A later move's message carries it too.
+ */
+export async function sendProgress(store: OrderStore, order: OrderDoc, { latest }: { latest: boolean }): Promise<void> {
+  const [placement, ...moves] = recordedTransitions(order);
+  const last = moves.at(-1);
+  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(placement!, ...moves));
+  await sendOrderTransitions(store, order, 'now');
+}
+
+/**
  * Sends tracking every transition of the order not yet sent, then marks them sent. The order
  * records each with the change that makes it (store.change), so one whose sending died is still
  * there, unsent, for the next call to send, whichever report or cancel makes it. Idempotent: the

@@ -35,7 +35,8 @@ export function applyProgress(order: OrderDoc, shipmentId: string, status: Order
   const { status: orderStatus, stage } = fulfilmentOf(shipments);
   const shipped = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
   const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${shipped} of ${shipments.length} shipments shipped`;
-  return { shipments, status: orderStatus, stage, transition: { detail: why } };
+  // Told to tracking by the report itself (sendProgress), which its stage sends until answered.
+  return { shipments, status: orderStatus, stage, transition: { detail: why, carried: true } };
 }
 
 /** Where an order in fulfilment is, from its shipments; those a cancellation pulled no longer count. */

@@ -11,7 +11,7 @@ import { effectiveShippingAddress, orderIdOfChange, postOwnTransitions, recordOu
 import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefunds } from './cancellations.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
-import { sendOrderTransitions } from './order-transitions.ts';
+import { sendOrderTransitions, sendProgress } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { orderIdOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
 
@@ -114,12 +114,16 @@ export const resolvers: Resolvers = {
     recordProgress: async (_, { input }, { store }) => {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
       const id = parseId(input.orderId, 'orderId');
-      const progressed = await store.change(id, (order) => applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null));
-      // Tells tracking of this move and of any an earlier attempt died before telling of (found
-      // by this report, a redelivery of that one, or any later one).
+      let moved = false;
+      const progressed = await store.change(id, (order) => {
+        const patch = applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null);
+        moved = !!patch?.status && patch.status !== order.status;
+        return patch;
+      });
       const order = progressed ?? (await store.findById(id));
-      // At once: the stage's relay reports again until it gets an answer (see sendOrderTransitions).
-      if (order) await sendOrderTransitions(store, order, 'now');
+      // Nothing changed: perhaps the redelivery of a report whose first attempt died before telling
+      // tracking of its move, which is told again. A change that moved nothing has nothing new to tell.
+      if (order) await sendProgress(store, order, { latest: progressed === null || moved });
       if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null, progressed);
       return true;
     },

@@ -276,8 +276,9 @@ type OrderState = Omit<OrderDoc, '_id' | 'version'>;
 
 /**
  * A change to an order. One that moves its status and gives `transition` records the move as
- * one of the order's transitions for tracking (with why, its detail); `carried`: the coordinator's
- * step sends it itself.
+ * one of the order's transitions for tracking (with why, its detail); `carried`: written as sent,
+ * because what made it sends it itself (a coordinator's step, a stage's progress report) and is
+ * run again until it has (see sendProgress).
  */
 export type OrderPatch = Omit<Partial<OrderState>, 'transitions' | 'transitionsJson'> & { transition?: { detail: string | null; key?: string; carried?: boolean } };
 
