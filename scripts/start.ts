@@ -127,8 +127,9 @@ async function main() {
     mongoUri = database.uri;
     const storage = database.handler === 'postgresql' ? 'on PostgreSQL' : 'on SQLite (EMBEDDED_DB=sqlite)';
     say(`database: FerretDB ${FERRETDB_VERSION} ${storage} at ${database.uri} (data in ${dataDir})`);
-    database.process.once('exit', (code) => {
-      if (!stopping) shutdown(`the database exited unexpectedly (code ${code})`, 1);
+    const { logPath } = database;
+    database.process.once('exit', (code, signal) => {
+      if (!stopping) shutdown(`the database exited unexpectedly (${signal ?? `code ${code}`}); what it said is in ${logPath}`, 1);
     });
   } else {
     say('database: using MONGODB_URI / <SERVICE>_MONGODB_URI (no embedded database started)');
