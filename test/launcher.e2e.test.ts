@@ -205,9 +205,9 @@ describe('npm start', () => {
     process.kill(first.child.pid!, 'SIGKILL'); // the launcher alone, not its group
     // Its services and workers notice their launcher is gone and stop.
     await until(async () => (await listening(ports)).length === 0, 30_000, 'the services stop');
-    // Its database runs out of a terminal's reach; whatever of it is left (FerretDB ends when it
-    // next writes to the launcher's closed pipe, PostgreSQL does not), the next start on the data
-    // folder stops it, and later stops its own cleanly.
+    // Its database runs on, out of a terminal's reach (FerretDB and PostgreSQL write their logs
+    // to files in the data folder, not to the launcher): the next start on the data folder stops
+    // it, and later stops its own cleanly.
     const second = launch(env);
     await second.ready();
     expect(await accepting(database)).toBe(false);
