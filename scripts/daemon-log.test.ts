@@ -21,7 +21,7 @@ afterEach(() => {
 function writer(log: DaemonLog, text: string): Promise<void> {
   const child = spawn(process.execPath, ['-e', `process.stderr.write(${JSON.stringify(text)})`], { stdio: ['ignore', 'ignore', log.fd] });
   log.spawned();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve) => child.once('exit', () => (log.stop(), resolve())));
 }
 
 describe("a database daemon's log", () => {
@@ -42,6 +42,26 @@ describe("a database daemon's log", () => {
     await writer(new DaemonLog(path), 'after the rotation\n');
     expect(readFileSync(path, 'utf8')).toBe('after the rotation\n');
     expect(statSync(`${path}.1`).size).toBe(10 * 1024 * 1024 + 1);
+  });
+
+  it('stays bounded while its daemon runs: past its bound it is kept as .1 and begun again, and the daemon writes on', async () => {
+    const path = join(folder(), 'ferretdb.log');
+    const log = new DaemonLog(path, { maxBytes: 2_000, checkEveryMs: 50 });
+    // 100 bytes every 5 ms for a second and a half: 30 KB in all.
+    const script = `let n = 0; const t = setInterval(() => { process.stderr.write(String(n).padStart(99, '.') + '\\n'); if (++n === 300) clearInterval(t); }, 5)`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', log.fd] });
+    log.spawned();
+    let largest = 0;
+    const watching = setInterval(() => (largest = Math.max(largest, statSync(path).size)), 10);
+    await new Promise((resolve) => child.once('exit', resolve));
+    clearInterval(watching);
+    log.stop();
+    expect(largest).toBeLessThan(10_000);
+    expect(statSync(`${path}.1`).size).toBeGreaterThan(2_000);
+    // The daemon's last line landed in the file it was emptied to, not past a hole.
+    const text = readFileSync(path, 'utf8');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('299'.padStart(99, '.'));
+    expect(text.includes('\0')).toBe(false);
   });
 
   it("grows by no line per key taken or compare-and-swap refused: PostgreSQL's log keeps the server's own messages", async () => {

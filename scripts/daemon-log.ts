@@ -1,7 +1,9 @@
-import { closeSync, existsSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readSync, renameSync, statSync, truncateSync } from 'node:fs';
 
-/** A log grown past this at start is kept as `<name>.1` (replacing the one before) and begun again. */
+/** A log grown past this is kept as `<name>.1` (replacing the one before) and begun again. */
 const ROTATE_AT_BYTES = 10 * 1024 * 1024;
+/** How often a running daemon's log is checked against that. */
+const CHECK_EVERY_MS = 10_000;
 
 /**
  * The file a database daemon (FerretDB, PostgreSQL) writes its own messages to, in its data
@@ -9,28 +11,62 @@ const ROTATE_AT_BYTES = 10 * 1024 * 1024;
  * warning, a panic, a goroutine dump asked for with `kill -QUIT`) can be read after the fact, and a
  * daemon whose launcher was killed writes on, where into a pipe nobody reads any more it would be
  * stopped (a Go program dies of SIGPIPE on a closed stderr).
+ *
+ * At most two files of 10 MB each: FerretDB logs every query PostgreSQL refuses, and here a key
+ * already taken (an idempotent insert) or a compare-and-swap refused is a normal answer, a line of
+ * about 1 KB each, for as long as the system runs.
  */
 export class DaemonLog {
   /** For `spawn`'s stdio: the daemon writes here itself. Closed in this process once spawned (`spawned`). */
   readonly fd: number;
   /** Where this start's output begins: an error message quotes only what this start wrote. */
   private readonly startsAt: number;
+  private bound: NodeJS.Timeout | undefined;
 
-  constructor(readonly path: string) {
-    if (existsSync(path) && statSync(path).size > ROTATE_AT_BYTES) renameSync(path, `${path}.1`);
+  private readonly maxBytes: number;
+  private readonly checkEveryMs: number;
+
+  constructor(
+    readonly path: string,
+    options: { maxBytes?: number; checkEveryMs?: number } = {},
+  ) {
+    this.maxBytes = options.maxBytes ?? ROTATE_AT_BYTES;
+    this.checkEveryMs = options.checkEveryMs ?? CHECK_EVERY_MS;
+    if (existsSync(path) && statSync(path).size > this.maxBytes) renameSync(path, `${path}.1`);
     this.fd = openSync(path, 'a');
     this.startsAt = statSync(path).size;
   }
 
-  /** The daemon holds its own copy of the file now: this process's is not needed. */
+  /**
+   * The daemon holds its own copy of the file now: this process's is not needed. From here until
+   * `stop`, a log grown past its bound is copied to `.1` and emptied; the daemon appends, so it
+   * writes on from the start of the file (what it writes during the copy is lost).
+   */
   spawned(): void {
     closeSync(this.fd);
+    this.bound = setInterval(() => {
+      try {
+        if (statSync(this.path).size <= this.maxBytes) return;
+        copyFileSync(this.path, `${this.path}.1`);
+        truncateSync(this.path, 0);
+      } catch {
+        // Gone (the data folder removed under a stopping daemon): nothing to bound.
+      }
+    }, this.checkEveryMs);
+    // A launcher stopping does not wait for it.
+    this.bound.unref();
+  }
+
+  /** The daemon stopped: its log is no longer watched. */
+  stop(): void {
+    clearInterval(this.bound);
   }
 
   /** The end of what the daemon wrote since this start, for an error message (at most `bytes`). */
   tail(bytes = 4000): string {
     const size = existsSync(this.path) ? statSync(this.path).size : 0;
-    const from = Math.max(this.startsAt, size - bytes);
+    // Emptied since (see `spawned`): all of it is this start's.
+    const from = Math.max(size < this.startsAt ? 0 : this.startsAt, size - bytes);
     if (size <= from) return '';
     const fd = openSync(this.path, 'r');
     try {

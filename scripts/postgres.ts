@@ -175,6 +175,7 @@ export async function startPostgres(options: { clusterDir: string; port: number;
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', log.fd], detached: options.ownProcessGroup ?? false });
   log.spawned();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => log.stop());
   const url = clusterUrl(password, options.port);
   try {
     await waitForPostgres(url, child, () => log.tail());
