@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Document, type Filter, type OptionalUnlessRequiredId } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type CreateIndexesOptions, type Document, type Filter, type IndexSpecification, type OptionalUnlessRequiredId } from 'mongodb';
 import { observeMongoCommands } from './metrics.ts';
 import { traceMongoCommands } from './telemetry.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
@@ -80,6 +80,42 @@ export function watchServerMonitor(client: MongoClient, onStalled: (stalledMs: n
 export function instrumentMongoCommands(): void {
   observeMongoCommands();
   traceMongoCommands();
+}
+
+/** The indexes each collection had when this process first looked, by name, with those it created since. */
+const knownIndexes = new WeakMap<Collection<any>, Promise<Map<string, Document>>>();
+
+/**
+ * `collection.createIndex(keys, options)`, unless the collection has that index already (by name,
+ * with the same keys and uniqueness): a service declares its indexes at every start, and after
+ * the first they are there. Its collection's indexes are listed once per process.
+ *
+ * Why not create them again (a no-op on MongoDB): FerretDB 1.24 creates an index holding its
+ * catalogue's lock while it waits for a PostgreSQL connection, and under load (a killed subgraph
+ * started again while the others drain a backlog) every connection can be held by an update
+ * waiting for that lock: FerretDB then answers nothing until it is restarted. A list takes the
+ * lock only to read. An index declared otherwise than it exists is created all the same, which
+ * fails as `createIndex` does.
+ */
+export async function ensureIndex(collection: Collection<any>, keys: IndexSpecification, options: CreateIndexesOptions & { name: string }): Promise<void> {
+  let known = knownIndexes.get(collection);
+  if (!known) {
+    known = collection
+      .listIndexes()
+      .toArray()
+      .then((indexes) => new Map(indexes.map((index) => [String(index.name), index])))
+      .catch((error: unknown) => {
+        // No collection yet: no indexes (code 26, NamespaceNotFound).
+        if (error instanceof MongoServerError && error.code === 26) return new Map<string, Document>();
+        throw error;
+      });
+    knownIndexes.set(collection, known);
+    known.catch(() => knownIndexes.delete(collection));
+  }
+  const existing = (await known).get(options.name);
+  if (existing && JSON.stringify(existing.key) === JSON.stringify(keys) && !!existing.unique === !!options.unique) return;
+  await collection.createIndex(keys, options);
+  (await known).set(options.name, { name: options.name, key: keys, unique: options.unique });
 }
 
 export function isDuplicateKeyError(error: unknown): boolean {

@@ -3,7 +3,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { doorbell, ringKey, type RingKind } from './doorbell.ts';
 import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
 import { recordsFromJson } from './json-records.ts';
-import { findByIds, isDuplicateKeyError } from './mongo.ts';
+import { ensureIndex, findByIds, isDuplicateKeyError } from './mongo.ts';
 import { captureTrace, type TraceCarrier } from './telemetry.ts';
 import { newRevision } from './guarded-replace.ts';
 import { REFUSED, VersionedDocuments, type Head, type StoredForm } from './versioned.ts';
@@ -289,13 +289,13 @@ export class DurableQueue<P, R = unknown> {
 
   async ensureIndexes(): Promise<void> {
     // Leasing asks for live elements that are due, oldest first; the relay for pending outboxes.
-    await this.items.createIndex({ status: 1, availableAt: 1 }, { name: 'due' });
-    await this.items.createIndex({ outboxPending: 1, outboxDueAt: 1 }, { name: 'outbox_due' });
+    await ensureIndex(this.items, { status: 1, availableAt: 1 }, { name: 'due' });
+    await ensureIndex(this.items, { outboxPending: 1, outboxDueAt: 1 }, { name: 'outbox_due' });
     // Its prefix, as earlier versions declared it: one index fewer to write (absent on a new database).
     await this.items.dropIndex('outbox_pending').catch(() => undefined);
-    await this.items.createIndex({ outboxFresh: 1 }, { name: 'outbox_fresh' });
-    await this.finished.createIndex({ status: 1 }, { name: 'by_status' });
-    if (this.options.refusalKey) await this.refusals.createIndex({ key: 1 }, { name: 'by_key' });
+    await ensureIndex(this.items, { outboxFresh: 1 }, { name: 'outbox_fresh' });
+    await ensureIndex(this.finished, { status: 1 }, { name: 'by_status' });
+    if (this.options.refusalKey) await ensureIndex(this.refusals, { key: 1 }, { name: 'by_key' });
     await this.cas.ensureIndexes();
   }
 

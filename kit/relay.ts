@@ -137,7 +137,10 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       if (!running) break;
       if (!polling && !asked.has(queue)) continue;
       const busy = inFlight.get(queue)!;
-      if (busy.size >= batch * 4) continue;
+      if (busy.size >= batch * 4) {
+        crowded.add(queue);
+        continue;
+      }
       // Its last read failed: not again before its back-off ends, however often it or another rings.
       const failing = readFailures.get(queue);
       if (failing && failing.retryAt > Date.now()) continue;

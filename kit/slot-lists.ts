@@ -1,5 +1,5 @@
 import type { Collection, Document, Filter } from 'mongodb';
-import { insertIgnoringDuplicates, isDuplicateKeyError, isFerretDB } from './mongo.ts';
+import { ensureIndex, insertIgnoringDuplicates, isDuplicateKeyError, isFerretDB } from './mongo.ts';
 import { findPage, findPageRows, pageOfRows, rowsAfter, type Connection, type PageRequest, type TimeOrdering } from './paging.ts';
 
 /**
@@ -173,7 +173,7 @@ export class SlotLists<T extends Document> {
    * slots are already there (noted by the first start of a version that keeps slots).
    */
   async ensureIndexes(): Promise<void> {
-    await this.slots.createIndex({ list: 1 }, { name: 'by_list' });
+    await ensureIndex(this.slots, { list: 1 }, { name: 'by_list' });
     // Ticks are written from now on: on a collection with rows, only slots that begin later have them all.
     if (this.busy && !(await this.slots.findOne({ _id: TICKS_SINCE }))) {
       await this.noteOnce({ _id: TICKS_SINCE, list: TICKS_SINCE, slot: (await this.hasRows()) ? slotOf(new Date(), OWNER_TICKS) : 0 });

@@ -1,7 +1,7 @@
 import type { Collection, Document, Filter, ObjectId, OptionalUnlessRequiredId } from 'mongodb';
 import { tryLater } from './errors.ts';
 import { isReplaceConflict, newRevision, replacesAreGuarded } from './guarded-replace.ts';
-import { isDuplicateKeyError } from './mongo.ts';
+import { ensureIndex, isDuplicateKeyError } from './mongo.ts';
 
 /**
  * Compare-and-swap on one document that holds on FerretDB 1.24 as well as MongoDB,
@@ -98,7 +98,7 @@ export class VersionedDocuments<S extends Document, K extends DocumentKey = stri
 
   async ensureIndexes(): Promise<void> {
     if (await this.guarded()) return; // no history is written
-    await this.history.createIndex({ key: 1, version: 1 }, { name: 'by_key_version' });
+    await ensureIndex(this.history, { key: 1, version: 1 }, { name: 'by_key_version' });
   }
 
   /**

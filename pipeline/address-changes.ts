@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKeyError } from '../kit/mongo.ts';
+import { ensureIndex, isDuplicateKeyError } from '../kit/mongo.ts';
 import { DurableQueue, type NewMessage, type QueueItem } from '../kit/queue.ts';
 import { operations, type AddressPayload, type ShipmentPayload } from './messages.ts';
 import type { ShipmentStage } from './routes.ts';
@@ -126,7 +126,7 @@ export class StageChanges {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.log.createIndex({ orderId: 1, version: 1 }, { name: 'by_order' });
+    await ensureIndex(this.log, { orderId: 1, version: 1 }, { name: 'by_order' });
     await this.reports.ensureIndexes();
   }
 

@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKeyError } from '../kit/mongo.ts';
+import { ensureIndex, isDuplicateKeyError } from '../kit/mongo.ts';
 import type { DurableQueue, NewMessage, QueueItem } from '../kit/queue.ts';
 import type { LeftRecord } from './address-changes.ts';
 import { closeOfParked } from './exceptions.ts';
@@ -137,7 +137,7 @@ export class StageCancellations {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.log.createIndex({ orderId: 1 }, { name: 'by_order' });
+    await ensureIndex(this.log, { orderId: 1 }, { name: 'by_order' });
   }
 
   /**

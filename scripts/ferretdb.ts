@@ -311,7 +311,7 @@ export async function startFerretDb(options: {
     // The URL carries the cluster's password: the environment keeps it out of `ps`.
     {
       stdio: ['ignore', 'ignore', log.fd],
-      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: quietSessions(postgres.url) } : {}) },
+      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: ferretdbPostgresUrl(postgres.url) } : {}) },
       detached: options.ownProcessGroup ?? false,
     },
   );
@@ -344,14 +344,23 @@ export async function startFerretDb(options: {
 }
 
 /**
- * FerretDB's sessions log no errors in PostgreSQL's log: every one is an answer FerretDB passes on
- * (a key taken, a compare-and-swap refused: kit/guarded-replace.ts), a normal outcome here that
- * would otherwise add three lines to the log each time, for as long as the system runs. What the
- * server itself reports (start, stop, a crash, a failed connection) is still logged.
+ * How FerretDB connects to its PostgreSQL.
+ *
+ * - Its sessions log no errors in PostgreSQL's log: every one is an answer FerretDB passes on (a
+ *   key taken, a compare-and-swap refused: kit/guarded-replace.ts), a normal outcome here that
+ *   would otherwise add three lines to the log each time, for as long as the system runs. What
+ *   the server itself reports (start, stop, a crash, a failed connection) is still logged.
+ * - Up to 150 connections (FerretDB's default is 50; the cluster takes 200). FerretDB 1.24 creates
+ *   an index or a collection holding its catalogue's lock while it waits for a connection, and an
+ *   update holds a connection (its read) while it waits for that lock: once every connection is
+ *   held so, neither moves again, and FerretDB answers nothing until it is restarted. Seen with
+ *   the 50 under a backlog, when a killed subgraph started again and declared its indexes
+ *   (kit/mongo.ts `ensureIndexes` now creates only those missing).
  */
-function quietSessions(url: string): string {
+function ferretdbPostgresUrl(url: string): string {
   const quiet = new URL(url);
   quiet.searchParams.set('log_min_messages', 'fatal');
+  quiet.searchParams.set('pool_max_conns', '150');
   return quiet.toString();
 }
 

@@ -1,5 +1,5 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
-import { findByIds } from '../../kit/mongo.ts';
+import { ensureIndex, findByIds } from '../../kit/mongo.ts';
 import { findPage, pageOfRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 
 // The only code that touches the products collection.
@@ -30,7 +30,7 @@ export class ProductStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.products.createIndex({ vendorId: 1, _id: 1 }, { name: 'by_vendor' });
+    await ensureIndex(this.products, { vendorId: 1, _id: 1 }, { name: 'by_vendor' });
   }
 
   async findBySkus(skus: readonly string[]): Promise<ProductDoc[]> {

@@ -1,6 +1,6 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
-import { findByIds } from '../../kit/mongo.ts';
+import { ensureIndex, findByIds } from '../../kit/mongo.ts';
 import { findPage, findPageRows, pageOfRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { parseId } from '../../kit/ids.ts';
 
@@ -83,8 +83,8 @@ export class CustomerStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.customers.createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
-    await this.customers.createIndex({ createdAt: -1, _id: -1 }, { name: 'by_created' });
+    await ensureIndex(this.customers, { email: 1 }, { unique: true, name: 'email_unique' });
+    await ensureIndex(this.customers, { createdAt: -1, _id: -1 }, { name: 'by_created' });
     await this.versions.ensureIndexes();
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
-import { findWhereIn } from '../../kit/mongo.ts';
+import { ensureIndex, findWhereIn } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
@@ -88,11 +88,11 @@ export class ExceptionStore {
 
   async ensureIndexes(): Promise<void> {
     // Lists are most recently raised first, ties by id; support views name the status (OPEN by default).
-    await this.exceptions.createIndex({ status: 1, raisedAt: -1, _id: -1 }, { name: 'by_status_raised' });
-    await this.exceptions.createIndex({ service: 1, raisedAt: -1, _id: -1 }, { name: 'by_service_raised' });
+    await ensureIndex(this.exceptions, { status: 1, raisedAt: -1, _id: -1 }, { name: 'by_status_raised' });
+    await ensureIndex(this.exceptions, { service: 1, raisedAt: -1, _id: -1 }, { name: 'by_service_raised' });
     await this.exceptions.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
-    await this.exceptions.createIndex({ orderId: 1 }, { name: 'by_order' });
-    await this.exceptions.createIndex({ pendingSince: 1 }, { name: 'pending_claims' });
+    await ensureIndex(this.exceptions, { orderId: 1 }, { name: 'by_order' });
+    await ensureIndex(this.exceptions, { pendingSince: 1 }, { name: 'pending_claims' });
     await this.cas.ensureIndexes();
   }
 

@@ -5,7 +5,7 @@ import { sendNowOrPost, type SendNowOrPost } from '../../kit/send-now.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
-import { findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { ensureIndex, findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { recordsFromJson } from '../../kit/json-records.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
 import { BUSY_DAY_ROWS, CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
@@ -324,14 +324,14 @@ export class OrderStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.orders.createIndex({ idempotencyKey: 1 }, { unique: true, name: 'idempotency_key_unique' });
+    await ensureIndex(this.orders, { idempotencyKey: 1 }, { unique: true, name: 'idempotency_key_unique' });
     // Lists are newest placed first, ties by id (an id from an idempotency key says nothing of time).
-    await this.orders.createIndex({ customerId: 1, placedAt: -1, _id: -1 }, { name: 'by_customer_placed' });
-    await this.orders.createIndex({ status: 1, placedAt: -1, _id: -1 }, { name: 'by_status_placed' });
-    await this.orders.createIndex({ placedAt: -1, _id: -1 }, { name: 'by_placed' });
-    await this.orders.createIndex({ placedSlot: -1, placedAt: -1, _id: -1 }, { name: 'by_placed_slot' });
-    await this.orders.createIndex({ customerDay: 1 }, { name: 'by_customer_day' });
-    await this.orders.createIndex({ customerTick: 1 }, { name: 'by_customer_tick' });
+    await ensureIndex(this.orders, { customerId: 1, placedAt: -1, _id: -1 }, { name: 'by_customer_placed' });
+    await ensureIndex(this.orders, { status: 1, placedAt: -1, _id: -1 }, { name: 'by_status_placed' });
+    await ensureIndex(this.orders, { placedAt: -1, _id: -1 }, { name: 'by_placed' });
+    await ensureIndex(this.orders, { placedSlot: -1, placedAt: -1, _id: -1 }, { name: 'by_placed_slot' });
+    await ensureIndex(this.orders, { customerDay: 1 }, { name: 'by_customer_day' });
+    await ensureIndex(this.orders, { customerTick: 1 }, { name: 'by_customer_tick' });
     await this.slotted.ensureIndexes();
     await this.customerLists.ensureIndexes();
     // Indexes of earlier versions, ordered by id: they serve no query now and cost every write.

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { ensureIndex, findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
@@ -181,12 +181,12 @@ export class PaymentsStore {
 
   async ensureIndexes(): Promise<void> {
     await this.requests.ensureIndexes();
-    await this.charges.createIndex({ orderId: 1, chargedAt: -1 }, { name: 'by_order' });
-    await this.charges.createIndex({ token: 1 }, { name: 'by_token' });
+    await ensureIndex(this.charges, { orderId: 1, chargedAt: -1 }, { name: 'by_order' });
+    await ensureIndex(this.charges, { token: 1 }, { name: 'by_token' });
     await this.refundRequests.ensureIndexes();
-    await this.refundOrders.createIndex({ orderId: 1 }, { name: 'by_order' });
-    await this.refunds.createIndex({ chargeId: 1 }, { name: 'by_charge' });
-    await this.refundFailures.createIndex({ refundId: 1 }, { name: 'by_refund' });
+    await ensureIndex(this.refundOrders, { orderId: 1 }, { name: 'by_order' });
+    await ensureIndex(this.refunds, { chargeId: 1 }, { name: 'by_charge' });
+    await ensureIndex(this.refundFailures, { refundId: 1 }, { name: 'by_refund' });
     await this.refundLedgers.ensureIndexes();
     await this.indexEarlierRefunds();
   }

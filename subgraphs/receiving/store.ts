@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKeyError } from '../../kit/mongo.ts';
+import { ensureIndex, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { compareRows, connectionOf, findPageRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { DurableQueue, readItem, type QueueItem } from '../../kit/queue.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
@@ -58,8 +58,8 @@ export class ReceivingStore {
 
   async ensureIndexes(): Promise<void> {
     await this.receipts.ensureIndexes();
-    await this.receipts.items.createIndex({ enqueuedAt: 1, _id: 1 }, { name: 'arrival' });
-    await this.receipts.finished.createIndex({ enqueuedAt: 1, _id: 1 }, { name: 'arrival' });
+    await ensureIndex(this.receipts.items, { enqueuedAt: 1, _id: 1 }, { name: 'arrival' });
+    await ensureIndex(this.receipts.finished, { enqueuedAt: 1, _id: 1 }, { name: 'arrival' });
   }
 
   /** The oldest receipt not yet finished: the only one a sequential queue may work on. */

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { byId, findByIds, findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { byId, ensureIndex, findByIds, findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
 import type { AddressPayload, ShipmentPayload } from '../../pipeline/messages.ts';
 import { StageChanges } from '../../pipeline/address-changes.ts';
@@ -54,7 +54,7 @@ export class ShippingStore {
     await this.shipments.ensureIndexes();
     await this.changes.ensureIndexes();
     await this.cancellations.ensureIndexes();
-    await this.shipped.createIndex({ orderId: 1 }, { name: 'by_order' });
+    await ensureIndex(this.shipped, { orderId: 1 }, { name: 'by_order' });
   }
 
   /** Records a shipment as shipped; a second call returns the first record. */

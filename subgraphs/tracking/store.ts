@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
-import { findByIds, findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { ensureIndex, findByIds, findWhereIn, insertIgnoringDuplicates, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { coalescedInserts } from '../../kit/coalesced-inserts.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
@@ -78,12 +78,12 @@ export class TrackingStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.transitions.createIndex({ orderId: 1, at: 1 }, { name: 'by_order' });
-    await this.transitions.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
-    await this.transitions.createIndex({ at: 1 }, { name: 'by_time' });
-    await this.appended.createIndex({ orderId: 1 }, { name: 'by_order' });
-    await this.warehouse.createIndex({ orderId: 1, at: 1 }, { name: 'by_order' });
-    await this.warehouse.createIndex({ elementId: 1, at: 1 }, { name: 'by_element' });
+    await ensureIndex(this.transitions, { orderId: 1, at: 1 }, { name: 'by_order' });
+    await ensureIndex(this.transitions, { elementId: 1, at: 1 }, { name: 'by_element' });
+    await ensureIndex(this.transitions, { at: 1 }, { name: 'by_time' });
+    await ensureIndex(this.appended, { orderId: 1 }, { name: 'by_order' });
+    await ensureIndex(this.warehouse, { orderId: 1, at: 1 }, { name: 'by_order' });
+    await ensureIndex(this.warehouse, { elementId: 1, at: 1 }, { name: 'by_element' });
   }
 
   /** Stores a transition once (a re-delivered one is a duplicate key); says whether this call stored it. */

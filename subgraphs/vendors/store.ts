@@ -1,5 +1,5 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
-import { findByIds } from '../../kit/mongo.ts';
+import { ensureIndex, findByIds } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { parseId } from '../../kit/ids.ts';
 
@@ -21,8 +21,8 @@ export class VendorStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.vendors.createIndex({ name: 1 }, { unique: true, name: 'name_unique' });
-    await this.vendors.createIndex({ name: 1, _id: 1 }, { name: 'by_name' }); // the list's order, id included
+    await ensureIndex(this.vendors, { name: 1 }, { unique: true, name: 'name_unique' });
+    await ensureIndex(this.vendors, { name: 1, _id: 1 }, { name: 'by_name' }); // the list's order, id included
   }
 
   async findByIds(ids: readonly ObjectId[]): Promise<VendorDoc[]> {
