@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
 import { onMongoCommand } from './mongo-command-hooks.ts';
-import { ensureIndex } from './mongo.ts';
+import { ensureIndex, retireIndex } from './mongo.ts';
 
 // A service declares its indexes at every start. Once they exist, a start only lists them: on
 // FerretDB 1.24 creating one (even one that exists) takes its catalogue's lock while it waits for a
@@ -39,5 +39,17 @@ describe('ensureIndex', () => {
 
     // Declared otherwise than it exists: created all the same, and refused as createIndex is.
     await expect(ensureIndex(again, { sku: 1 }, { name: 'by_sku' })).rejects.toThrow();
+  });
+
+  it("drops an earlier version's index where it is there, and sends nothing where it is not", async () => {
+    const db = await databases.create('retire_index');
+    watched = db.databaseName;
+    await db.collection('items').createIndex({ old: 1 }, { name: 'retired' });
+    sent.length = 0;
+    const items = db.collection('items');
+    await retireIndex(items, 'retired');
+    await retireIndex(items, 'never_there');
+    expect(sent).toEqual(['listIndexes', 'dropIndexes']);
+    expect((await db.collection('items').listIndexes().toArray()).map((index) => index.name)).toEqual(['_id_']);
   });
 });

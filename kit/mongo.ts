@@ -98,6 +98,22 @@ const knownIndexes = new WeakMap<Collection<any>, Promise<Map<string, Document>>
  * fails as `createIndex` does.
  */
 export async function ensureIndex(collection: Collection<any>, keys: IndexSpecification, options: CreateIndexesOptions & { name: string }): Promise<void> {
+  const known = indexesOf(collection);
+  const existing = (await known).get(options.name);
+  if (existing && JSON.stringify(existing.key) === JSON.stringify(keys) && !!existing.unique === !!options.unique) return;
+  await collection.createIndex(keys, options);
+  (await known).set(options.name, { name: options.name, key: keys, unique: options.unique });
+}
+
+/** Drops an index an earlier version declared, if the collection has it (for the same reason as `ensureIndex`: dropping takes FerretDB's catalogue's lock, even for an index that is not there). */
+export async function retireIndex(collection: Collection<any>, name: string): Promise<void> {
+  const known = await indexesOf(collection);
+  if (!known.has(name)) return;
+  await collection.dropIndex(name).catch(() => undefined);
+  known.delete(name);
+}
+
+function indexesOf(collection: Collection<any>): Promise<Map<string, Document>> {
   let known = knownIndexes.get(collection);
   if (!known) {
     known = collection
@@ -112,10 +128,7 @@ export async function ensureIndex(collection: Collection<any>, keys: IndexSpecif
     knownIndexes.set(collection, known);
     known.catch(() => knownIndexes.delete(collection));
   }
-  const existing = (await known).get(options.name);
-  if (existing && JSON.stringify(existing.key) === JSON.stringify(keys) && !!existing.unique === !!options.unique) return;
-  await collection.createIndex(keys, options);
-  (await known).set(options.name, { name: options.name, key: keys, unique: options.unique });
+  return known;
 }
 
 export function isDuplicateKeyError(error: unknown): boolean {

@@ -3,7 +3,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { doorbell, ringKey, type RingKind } from './doorbell.ts';
 import { onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
 import { recordsFromJson } from './json-records.ts';
-import { ensureIndex, findByIds, isDuplicateKeyError } from './mongo.ts';
+import { ensureIndex, findByIds, isDuplicateKeyError, retireIndex } from './mongo.ts';
 import { captureTrace, type TraceCarrier } from './telemetry.ts';
 import { newRevision } from './guarded-replace.ts';
 import { REFUSED, VersionedDocuments, type Head, type StoredForm } from './versioned.ts';
@@ -292,7 +292,7 @@ export class DurableQueue<P, R = unknown> {
     await ensureIndex(this.items, { status: 1, availableAt: 1 }, { name: 'due' });
     await ensureIndex(this.items, { outboxPending: 1, outboxDueAt: 1 }, { name: 'outbox_due' });
     // Its prefix, as earlier versions declared it: one index fewer to write (absent on a new database).
-    await this.items.dropIndex('outbox_pending').catch(() => undefined);
+    await retireIndex(this.items, 'outbox_pending');
     await ensureIndex(this.items, { outboxFresh: 1 }, { name: 'outbox_fresh' });
     await ensureIndex(this.finished, { status: 1 }, { name: 'by_status' });
     if (this.options.refusalKey) await ensureIndex(this.refusals, { key: 1 }, { name: 'by_key' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
-import { ensureIndex, findWhereIn } from '../../kit/mongo.ts';
+import { ensureIndex, findWhereIn, retireIndex } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
@@ -90,7 +90,7 @@ export class ExceptionStore {
     // Lists are most recently raised first, ties by id; support views name the status (OPEN by default).
     await ensureIndex(this.exceptions, { status: 1, raisedAt: -1, _id: -1 }, { name: 'by_status_raised' });
     await ensureIndex(this.exceptions, { service: 1, raisedAt: -1, _id: -1 }, { name: 'by_service_raised' });
-    await this.exceptions.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
+    await retireIndex(this.exceptions, 'by_status'); // an earlier version's, without the tie-breaker
     await ensureIndex(this.exceptions, { orderId: 1 }, { name: 'by_order' });
     await ensureIndex(this.exceptions, { pendingSince: 1 }, { name: 'pending_claims' });
     await this.cas.ensureIndexes();

@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { tryLater } from '../../kit/errors.ts';
-import { byId, ensureIndex, findByIds, findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { byId, ensureIndex, findByIds, findWhereIn, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
@@ -122,7 +122,7 @@ export class InventoryStore {
     // Lists are by _id (centre/bin/sku): a sku's bins, or a centre's, in that order.
     await ensureIndex(this.binItems, { sku: 1, _id: 1 }, { name: 'by_sku_id' });
     await ensureIndex(this.binItems, { distributionCenter: 1, _id: 1 }, { name: 'by_dc_id' });
-    for (const retired of ['by_sku', 'by_dc']) await this.binItems.dropIndex(retired).catch(() => undefined); // an earlier version's, not in list order
+    for (const retired of ['by_sku', 'by_dc']) await retireIndex(this.binItems, retired); // an earlier version's, not in list order
     await ensureIndex(this.centreOutcomes, { reservationId: 1 }, { name: 'by_reservation' });
     await this.versions.ensureIndexes();
   }

@@ -5,7 +5,7 @@ import { sendNowOrPost, type SendNowOrPost } from '../../kit/send-now.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
-import { ensureIndex, findByIds, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { ensureIndex, findByIds, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { recordsFromJson } from '../../kit/json-records.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
 import { BUSY_DAY_ROWS, CUSTOMER_LISTS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
@@ -335,7 +335,7 @@ export class OrderStore {
     await this.slotted.ensureIndexes();
     await this.customerLists.ensureIndexes();
     // Indexes of earlier versions, ordered by id: they serve no query now and cost every write.
-    for (const retired of ['by_customer', 'by_status']) await this.orders.dropIndex(retired).catch(() => undefined);
+    for (const retired of ['by_customer', 'by_status']) await retireIndex(this.orders, retired);
     await this.cas.ensureIndexes();
     await this.coordination.ensureIndexes();
     await this.chargeResults.ensureIndexes();

@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { isReplaceConflict, newRevision } from '../../kit/guarded-replace.ts';
-import { ensureIndex, findWhereIn, isDuplicateKeyError } from '../../kit/mongo.ts';
+import { ensureIndex, findWhereIn, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { SlotLists, slotOf, type SlotDoc } from '../../kit/slot-lists.ts';
 import type { Connection, PageRequest, TimeOrdering } from '../../kit/paging.ts';
 import type { DurableQueue } from '../../kit/queue.ts';
@@ -61,7 +61,7 @@ export class PickingStore {
     // Lists are newest first, ties by id: a centre's picklists, or all of them (by status: RELEASED).
     await ensureIndex(this.picklists, { status: 1, createdAt: -1, _id: -1 }, { name: 'by_status_created' });
     await ensureIndex(this.picklists, { distributionCenter: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'by_center_created' });
-    await this.picklists.dropIndex('by_status').catch(() => undefined); // an earlier version's, without the tie-breaker
+    await retireIndex(this.picklists, 'by_status'); // an earlier version's, without the tie-breaker
     await ensureIndex(this.picklists, { orderIds: 1 }, { name: 'by_order' });
     await ensureIndex(this.picklists, { createdSlot: -1, createdAt: -1, _id: -1 }, { name: 'by_created_slot' });
     await this.slotted.ensureIndexes();
