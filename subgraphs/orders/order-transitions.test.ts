@@ -2,6 +2,7 @@ import { ObjectId } from 'mongodb';
 import { readItem, variablesOf } from '../../kit/queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { sweepUnsentTransitions } from './order-transitions.ts';
 import { applyProgress } from './progress.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import { transitionsOf, type OrderStore, type OrderTransitionDoc } from './store.ts';
@@ -85,6 +86,22 @@ describe("the order's own transitions", () => {
     // ...and its stage's relay, which got no answer, sends it again.
     expect((await report(id, shipmentIds[0]!, 'REBIN')).errors).toBeUndefined();
     expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'null>PLACED']);
+  });
+
+  it("reach tracking when a cancel's process died between writing its move and posting it: the orders worker's sweep posts it", async () => {
+    const { id } = await orderInPicking(['LHR1']);
+    // The cancel's move written, unsent; then its process died, and nobody asks again.
+    await store.change(new ObjectId(id), () => ({ status: 'CANCELLED', stage: null, transition: { detail: 'customer asked' } }));
+    expect((await store.findById(new ObjectId(id)))!.transitionsUnsent).toBe(true);
+    // Younger than the sweep waits for: still being sent by what wrote it.
+    await sweepUnsentTransitions(store, new Date(Date.now() - 30_000));
+    expect(await toldTracking(id)).toEqual([]);
+
+    await sweepUnsentTransitions(store, new Date(Date.now() + 1_000));
+    expect(await toldTracking(id)).toEqual(['PICKING>CANCELLED', 'null>PLACED']);
+    const order = (await store.findById(new ObjectId(id)))!;
+    expect(order.transitionsUnsent).toBeUndefined();
+    expect(transitionsOf(order).map((t) => t.sentAt instanceof Date)).toEqual([true]);
   });
 
   it('are read when stored as objects, as earlier versions stored them, and kept through a change', async () => {

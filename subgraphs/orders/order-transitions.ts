@@ -83,3 +83,15 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, h
   }
   await store.markTransitionsSent(order, unsent);
 }
+
+/**
+ * Posts the transitions a crash left unsent on an order for longer than `olderThan` ago: a cancel
+ * whose process died between writing its move and posting it, which nobody may ask for again.
+ * Run by the orders worker's sweep; younger ones are still being sent by what wrote them.
+ */
+export async function sweepUnsentTransitions(store: OrderStore, olderThan: Date): Promise<void> {
+  for (const order of await store.withUnsentTransitions(100)) {
+    const unsent = transitionsOf(order).filter((t) => !t.sentAt);
+    if (unsent.some((t) => t.at < olderThan)) await sendOrderTransitions(store, order);
+  }
+}

@@ -207,6 +207,11 @@ export interface OrderDoc {
    * earlier versions are still read (`transitionsOf`) and written back as text by their next change.
    */
   transitionsJson?: string;
+  /**
+   * Present (true) while one of `transitions` is unsent: the orders worker's sweep finds an order
+   * whose sending died with its process (a cancel's, between its write and its post) by it.
+   */
+  transitionsUnsent?: true;
   placedAt: Date;
   /** The 15-second slot `placedAt` falls in (kit/slot-lists.ts); absent on orders placed before lists were read by the slot. */
   placedSlot?: number;
@@ -242,8 +247,9 @@ export function transitionsOf(order: Pick<OrderDoc, 'transitions' | 'transitions
  * The order's state to write, with these transitions in the form this version writes (JSON text,
  * see `transitionsJson`) and the form it was read in dropped, so that it never holds both.
  */
-function withTransitions({ _id, version, transitions: _objects, transitionsJson: _text, ...state }: OrderDoc, transitions: OrderTransitionDoc[]): OrderState {
-  return transitions.length ? { ...state, transitionsJson: JSON.stringify(transitions) } : state;
+function withTransitions({ _id, version, transitions: _objects, transitionsJson: _text, transitionsUnsent: _unsent, ...state }: OrderDoc, transitions: OrderTransitionDoc[]): OrderState {
+  if (transitions.length === 0) return state;
+  return { ...state, transitionsJson: JSON.stringify(transitions), ...(transitions.some((t) => !t.sentAt) ? { transitionsUnsent: true } : {}) };
 }
 
 export interface CustomerRef {
@@ -332,6 +338,7 @@ export class OrderStore {
     await ensureIndex(this.orders, { placedSlot: -1, placedAt: -1, _id: -1 }, { name: 'by_placed_slot' });
     await ensureIndex(this.orders, { customerDay: 1 }, { name: 'by_customer_day' });
     await ensureIndex(this.orders, { customerTick: 1 }, { name: 'by_customer_tick' });
+    await ensureIndex(this.orders, { transitionsUnsent: 1 }, { name: 'by_transitions_unsent' });
     await this.slotted.ensureIndexes();
     await this.customerLists.ensureIndexes();
     // Indexes of earlier versions, ordered by id: they serve no query now and cost every write.
@@ -393,6 +400,11 @@ export class OrderStore {
   }
 
   /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
+  /** Orders with a transition not yet sent (see `transitionsUnsent`): for a moment after most cancels, for good after a crash. */
+  async withUnsentTransitions(limit: number): Promise<OrderDoc[]> {
+    return this.orders.find({ transitionsUnsent: true }).limit(limit).toArray();
+  }
+
   async stalePlaced(olderThan: Date, limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'PLACED', placedAt: { $lt: olderThan } }).limit(limit).toArray();
   }

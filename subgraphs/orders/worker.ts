@@ -5,13 +5,15 @@ import type { ServiceClients } from '../../pipeline/services.ts';
 import { sweepUnpublished } from './address-changes.ts';
 import { pullRefusedWhenRecorded } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
+import { sweepUnsentTransitions } from './order-transitions.ts';
 import { sweepStalledJourneys } from './place-order.ts';
 import type { OrderStore } from './store.ts';
 
 /**
  * An orders worker process: coordinates journeys, works the charge-results queue the
- * service named to payments, delivers recorded hand-offs, and restarts any order left
- * PLACED by a crash between storing it and handing it on.
+ * service named to payments, delivers recorded hand-offs, restarts any order left
+ * PLACED by a crash between storing it and handing it on, and posts an order's moves a crash
+ * left unsent.
  */
 export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
   const coordinator = createCoordinator(store, clients.get('inventory')!);
@@ -24,7 +26,8 @@ export function startOrdersWorker(store: OrderStore, clients: ServiceClients, lo
   const sweeper = setInterval(() => {
     void sweepStalledJourneys(store, new Date(Date.now() - 30_000))
       .then(() => sweepUnpublished(store, new Date(Date.now() - 30_000)))
-      .catch((error: unknown) => logger.warn('sweep for stalled orders and changes failed', { error: String(error) }));
+      .then(() => sweepUnsentTransitions(store, new Date(Date.now() - 30_000)))
+      .catch((error: unknown) => logger.warn('sweep for stalled orders, changes and transitions failed', { error: String(error) }));
   }, 10_000);
   return {
     async stop() {
