@@ -5,6 +5,7 @@
 // is. A subgraph, worker or gateway that exits unexpectedly is started again
 // (scripts/supervisor.ts); Ctrl-C or SIGTERM stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
@@ -351,10 +352,25 @@ process.on('SIGTERM', () => void shutdown('stopping', 0));
 process.on('SIGHUP', () => void shutdown('stopping (the terminal closed)', 0));
 
 // A launcher whose parent is gone (npm or tsx killed without passing the signal on) has nobody to
-// stop it: it stops everything itself rather than leave the system running unowned.
+// stop it: it stops everything itself rather than leave the system running unowned. npm runs the
+// script through a shell, which outlives a `kill -9` of npm: npm, its parent, is watched too.
 const parentAtStart = process.ppid;
+const grandparentAtStart = processState(parentAtStart)?.parent;
 setInterval(() => {
-  if (process.ppid !== parentAtStart) void shutdown('stopping: the process that started npm start is gone', 0);
+  const grandparentGone = grandparentAtStart !== undefined && grandparentAtStart > 1 && !processState(grandparentAtStart)?.alive;
+  if (process.ppid !== parentAtStart || grandparentGone) void shutdown('stopping: the process that started npm start is gone', 0);
 }, 1_000).unref();
+
+/** A process's parent, and whether it still runs (not ended, nor a zombie), from Linux's /proc; undefined elsewhere or once it is gone. */
+function processState(pid: number): { parent: number; alive: boolean } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command's name, in parentheses that may hold anything: its state, then its parent.
+    const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { parent: Number(parent), alive: state !== 'Z' && state !== 'X' };
+  } catch {
+    return undefined;
+  }
+}
 
 main().catch((error: unknown) => shutdown(`start failed: ${error instanceof Error ? error.message : String(error)}`, 1));
