@@ -355,7 +355,7 @@ export async function startFerretDb(options: {
  *   update holds a connection (its read) while it waits for that lock: once every connection is
  *   held so, neither moves again, and FerretDB answers nothing until it is restarted. Seen with
  *   the 50 under a backlog, when a killed subgraph started again and declared its indexes
- *   (kit/mongo.ts `ensureIndexes` now creates only those missing).
+ *   (kit/mongo.ts `ensureIndex` now creates only those missing).
  */
 function ferretdbPostgresUrl(url: string): string {
   const quiet = new URL(url);
