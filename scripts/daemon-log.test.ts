@@ -20,8 +20,8 @@ afterEach(() => {
 /** A process writing `text` to its stderr, which is `log`; resolves once it exited. */
 function writer(log: DaemonLog, text: string): Promise<void> {
   const child = spawn(process.execPath, ['-e', `process.stderr.write(${JSON.stringify(text)})`], { stdio: ['ignore', 'ignore', log.fd] });
-  log.spawned();
-  return new Promise((resolve) => child.once('exit', () => (log.stop(), resolve())));
+  log.spawned(child);
+  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 describe("a database daemon's log", () => {
@@ -50,12 +50,11 @@ describe("a database daemon's log", () => {
     // 100 bytes every 5 ms for a second and a half: 30 KB in all.
     const script = `let n = 0; const t = setInterval(() => { process.stderr.write(String(n).padStart(99, '.') + '\\n'); if (++n === 300) clearInterval(t); }, 5)`;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', log.fd] });
-    log.spawned();
+    log.spawned(child);
     let largest = 0;
     const watching = setInterval(() => (largest = Math.max(largest, statSync(path).size)), 10);
     await new Promise((resolve) => child.once('exit', resolve));
     clearInterval(watching);
-    log.stop();
     expect(largest).toBeLessThan(10_000);
     expect(statSync(`${path}.1`).size).toBeGreaterThan(2_000);
     // The daemon's last line landed in the file it was emptied to, not past a hole.

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, openSync, readSync, renameSync, statSync, truncateSync } from 'node:fs';
 
 /** A log grown past this is kept as `<name>.1` (replacing the one before) and begun again. */
@@ -21,7 +22,6 @@ export class DaemonLog {
   readonly fd: number;
   /** Where this start's output begins: an error message quotes only what this start wrote. */
   private readonly startsAt: number;
-  private bound: NodeJS.Timeout | undefined;
 
   private readonly maxBytes: number;
   private readonly checkEveryMs: number;
@@ -38,13 +38,13 @@ export class DaemonLog {
   }
 
   /**
-   * The daemon holds its own copy of the file now: this process's is not needed. From here until
-   * `stop`, a log grown past its bound is copied to `.1` and emptied; the daemon appends, so it
+   * The daemon holds its own copy of the file now: this process's is not needed. Until the daemon
+   * exits, a log grown past its bound is copied to `.1` and emptied; the daemon appends, so it
    * writes on from the start of the file (what it writes during the copy is lost).
    */
-  spawned(): void {
+  spawned(daemon: ChildProcess): void {
     closeSync(this.fd);
-    this.bound = setInterval(() => {
+    const bound = setInterval(() => {
       try {
         if (statSync(this.path).size <= this.maxBytes) return;
         copyFileSync(this.path, `${this.path}.1`);
@@ -54,12 +54,8 @@ export class DaemonLog {
       }
     }, this.checkEveryMs);
     // A launcher stopping does not wait for it.
-    this.bound.unref();
-  }
-
-  /** The daemon stopped: its log is no longer watched. */
-  stop(): void {
-    clearInterval(this.bound);
+    bound.unref();
+    daemon.once('exit', () => clearInterval(bound));
   }
 
   /** The end of what the daemon wrote since this start, for an error message (at most `bytes`). */

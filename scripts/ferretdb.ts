@@ -315,11 +315,10 @@ export async function startFerretDb(options: {
       detached: options.ownProcessGroup ?? false,
     },
   );
-  log.spawned();
+  log.spawned(child);
   if (options.adoptOrphan && child.pid) writeFileSync(pidFile, String(child.pid));
   const uri = `mongodb://127.0.0.1:${port}/`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => log.stop());
   try {
     await waitForMongo(uri, child, () => log.tail());
   } catch (error) {

@@ -173,9 +173,8 @@ export async function startPostgres(options: { clusterDir: string; port: number;
   // Its messages go to a file beside the cluster (see DaemonLog).
   const log = new DaemonLog(`${options.clusterDir}.log`);
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', log.fd], detached: options.ownProcessGroup ?? false });
-  log.spawned();
+  log.spawned(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => log.stop());
   const url = clusterUrl(password, options.port);
   try {
     await waitForPostgres(url, child, () => log.tail());
