@@ -1,6 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
+import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
 import { codes, gql, TestDatabases } from './harness.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
@@ -106,6 +107,42 @@ describe('placing an order through the gateway', () => {
       expect(stored!.shippingAddress).toMatchObject({ name: 'Ada Lovelace', line1: '12 St James Square' });
     } finally {
       await customers.updateOne({ _id: ada }, { $set: { name: before.name, addresses: before.addresses } });
+    }
+  });
+
+  it('reads nothing of its own before storing a new order; a retry whose card has expired since still gets the order placed', async () => {
+    // What the placement asks of the orders database, in order.
+    const asked: string[] = [];
+    let watching = true;
+    onMongoCommand(({ database, name }) => {
+      if (watching && database === system.ordersStore.orders.dbName) asked.push(name);
+      return undefined;
+    });
+    const input = { ...validInput, idempotencyKey: 'checkout-expiring' };
+    let first;
+    try {
+      first = await gql(system.gatewayUrl, placeOrder, { input });
+    } finally {
+      watching = false;
+    }
+    expect(first.errors).toBeUndefined();
+    // The key's order is looked for only when its insert is refused (a retry); before, every placement looked first.
+    expect(asked.slice(0, asked.indexOf('insert'))).not.toContain('find');
+
+    const customers = system.services.customers.store.customers;
+    const ada = new ObjectId(demo.customers.ada);
+    const before = (await customers.findOne({ _id: ada }))!;
+    await customers.updateOne({ _id: ada }, { $set: { paymentMethods: before.paymentMethods.map((method) => ({ ...method, expYear: 2001 })) } });
+    try {
+      // A new order with that card is refused...
+      expect(codes(await gql(system.gatewayUrl, placeOrder, { input: validInput }))).toEqual(['PAYMENT_METHOD_EXPIRED']);
+      // ...but the retry of one placed before it expired answers with that order, as before.
+      const retry = await gql(system.gatewayUrl, placeOrder, { input });
+      expect(retry.errors).toBeUndefined();
+      expect(retry.data!.placeOrder.id).toBe(first.data!.placeOrder.id);
+      expect(await orderCount()).toBe(1);
+    } finally {
+      await customers.updateOne({ _id: ada }, { $set: { paymentMethods: before.paymentMethods } });
     }
   });
 
