@@ -152,6 +152,34 @@ describe("tracking's event log", () => {
     });
   });
 
+  it('writes the head behind a busy log, far less often than it appends; a restart after a crash still appends after the last entry', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    let headWrites = 0;
+    const advanceHead = store.advanceHead.bind(store);
+    store.advanceHead = (seq) => (headWrites++, advanceHead(seq));
+    const crashed = new EventLog(store, restartOptions);
+    await crashed.start();
+    // 60 appends one after the other: a head write each before.
+    for (let n = 0; n < 60; n++) await crashed.record([transition(n)]);
+    expect(headWrites).toBeLessThan(20);
+    // Killed, not stopped: its last head write may be behind the last entry.
+    const restarted = new EventLog(new TrackingStore(db), restartOptions);
+    await restarted.start();
+    try {
+      expect(await restarted.record([transition(60)])).toBe(1);
+      const entries = await store.eventsBetween(1, 100);
+      expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+      expect(entries.at(-1)!.transitionId).toBe(transition(60)._id);
+    } finally {
+      await restarted.stop();
+      await crashed.stop();
+    }
+    // Stopped cleanly, the head is where the log ends.
+    expect(await store.headSeq()).toBe(61);
+  });
+
   it("gives a subscriber the next move of an order recorded by another tracking process within a poll, while both record", async () => {
     await withLogs(2, { pollIntervalMs: 50 }, async ([here, there]) => {
       if (!here || !there) throw new Error('two logs expected');

@@ -70,7 +70,7 @@ describe('tracking', () => {
     const order = await eventually(() => history(id), (o) => o.history.length === journey.length, 20_000);
     expect(order.history.map(describeTransition).sort()).toEqual([...journey].sort());
     const store = system.services.tracking.store;
-    const logged = (await store.eventsBetween(1, await store.headSeq())).filter((event) => event.orderId === id && event.elementType === 'ORDER');
+    const logged = (await store.eventsBetween(1, await store.lastEventSeq())).filter((event) => event.orderId === id && event.elementType === 'ORDER');
     expect(logged.map((event) => event.to)).toEqual(order.history.filter((t) => t.elementType === 'ORDER').map((t) => t.to));
   });
 
