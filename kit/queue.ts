@@ -497,13 +497,9 @@ export class DurableQueue<P, R = unknown> {
   /** Reads the due elements into `candidates`; concurrent callers share one poll. */
   private poll(limit: number): Promise<void> {
     this.polling ??= (async () => {
-      // A lease expires only after visibilityTimeoutMs, and only when its worker died: looking
-      // for expired leases about once a second instead of on every poll halves the polling.
       const now = new Date();
-      const withExpired = now.getTime() - this.expiredCheckedAt >= Math.min(EXPIRED_CHECK_MS, this.visibilityTimeoutMs / 4);
-      if (withExpired) this.expiredCheckedAt = now.getTime();
       const readAt = performance.now();
-      this.candidates = await this.due(now, Math.max(limit * 4, CANDIDATES_KEPT), 'availableAt', withExpired);
+      this.candidates = await this.due(now, Math.max(limit * 4, CANDIDATES_KEPT), 'availableAt', this.timeToLookForExpired(now));
       this.candidatesReadAt = readAt;
     })().finally(() => {
       this.polling = undefined;
@@ -527,6 +523,17 @@ export class DurableQueue<P, R = unknown> {
         .then((found) => (found as QueueItem<P, R>[]).map(readItem));
     const [ready, expired] = await Promise.all([byStatus('READY'), withExpired ? byStatus('LEASED') : []]);
     return [...ready, ...expired].sort((a, b) => a[order].getTime() - b[order].getTime()).slice(0, limit);
+  }
+
+  /**
+   * Whether a look for due elements should also look for expired leases (`due`'s `withExpired`),
+   * true about once a second. A lease expires only after visibilityTimeoutMs, and only when its
+   * worker died: looking for expired leases on every poll doubled the polling.
+   */
+  timeToLookForExpired(now = new Date()): boolean {
+    if (now.getTime() - this.expiredCheckedAt < Math.min(EXPIRED_CHECK_MS, this.visibilityTimeoutMs / 4)) return false;
+    this.expiredCheckedAt = now.getTime();
+    return true;
   }
 
   /** Leases one particular element if it is due (aggregation picks its own elements); `known`: as just read. */

@@ -36,15 +36,23 @@ export interface Release {
 }
 
 export async function releaseDue(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<Release[]> {
-  return (await releaseWaiting(store, owner, rules, now)).releases;
+  return (await releaseWaiting(store, owner, rules, now, true)).releases;
 }
 
 /**
  * releaseDue, also saying how many shipments were left waiting (none: the aggregator may slow its
  * polling) and when the first of their groups is due (epoch ms), if none fills up first.
+ * `withExpired`: also take shipments whose release died (their leases expired). The aggregator's
+ * passes look for those about once a second (DurableQueue.timeToLookForExpired), not on every pass.
  */
-async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now = new Date()): Promise<{ releases: Release[]; waiting: number; dueAt: number }> {
-  const waiting = await store.waiting(now, 5_000);
+async function releaseWaiting(
+  store: PickingStore,
+  owner: string,
+  rules: AggregationRules,
+  now = new Date(),
+  withExpired = store.shipments.timeToLookForExpired(now),
+): Promise<{ releases: Release[]; waiting: number; dueAt: number }> {
+  const waiting = await store.waiting(now, 5_000, withExpired);
   const groups = new Map<string, ShipmentItem[]>();
   for (const item of waiting) {
     const key = `${item.payload.distributionCenter}|${item.payload.shippingMethod}`;

@@ -67,9 +67,9 @@ export class PickingStore {
     await this.slotted.ensureIndexes();
   }
 
-  /** Shipments waiting for a picklist, oldest first: new ones, and ones whose release died (lease expired). */
-  async waiting(now: Date, limit: number): Promise<ShipmentItem[]> {
-    return (await this.shipments.due(now, limit, 'enqueuedAt')) as ShipmentItem[];
+  /** Shipments waiting for a picklist, oldest first: new ones, and with `withExpired` ones whose release died (lease expired). */
+  async waiting(now: Date, limit: number, withExpired = true): Promise<ShipmentItem[]> {
+    return (await this.shipments.due(now, limit, 'enqueuedAt', withExpired)) as ShipmentItem[];
   }
 
   /**
