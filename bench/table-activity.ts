@@ -9,6 +9,12 @@ import { runningClusterUrl } from '../scripts/postgres.ts';
 export interface Activity {
   /** Scans of the table: sequential and by index (a find, or the read half of an update or delete). */
   reads: number;
+  /**
+   * Rows those scans read: every row a sequential scan passes (PostgreSQL hands FerretDB only those
+   * that match), or each fetched through an index. On a small collection a sequential scan is the
+   * cheaper plan; on a large one, many rows per read is a lookup no index serves.
+   */
+  rowsRead: number;
   inserted: number;
   updated: number;
   deleted: number;
@@ -39,16 +45,17 @@ export async function tableActivity(dataDir: string): Promise<Map<string, Activi
       // The segments of a sequenced log (events_0, events_1, ...) are one collection here.
       for (const row of rows.rows) names.set(`${schemaname}.${row.table}`, `${schemaname}.${row.collection.replace(/_\d+$/, '_N')}`);
     }
-    const stats = await client.query<{ schemaname: string; relname: string; seq: string; idx: string | null; ins: string; upd: string; del: string }>(
-      'SELECT schemaname, relname, seq_scan AS seq, idx_scan AS idx, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del FROM pg_stat_user_tables',
+    const stats = await client.query<{ schemaname: string; relname: string; seq: string; idx: string | null; seqrows: string; idxrows: string | null; ins: string; upd: string; del: string }>(
+      'SELECT schemaname, relname, seq_scan AS seq, idx_scan AS idx, seq_tup_read AS seqrows, idx_tup_fetch AS idxrows, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del FROM pg_stat_user_tables',
     );
     const activity = new Map<string, Activity>();
     for (const row of stats.rows) {
       const name = names.get(`${row.schemaname}.${row.relname}`);
       if (!name) continue;
-      const sum = activity.get(name) ?? { reads: 0, inserted: 0, updated: 0, deleted: 0 };
+      const sum = activity.get(name) ?? { reads: 0, rowsRead: 0, inserted: 0, updated: 0, deleted: 0 };
       activity.set(name, {
         reads: sum.reads + Number(row.seq) + Number(row.idx ?? 0),
+        rowsRead: sum.rowsRead + Number(row.seqrows) + Number(row.idxrows ?? 0),
         inserted: sum.inserted + Number(row.ins),
         updated: sum.updated + Number(row.upd),
         deleted: sum.deleted + Number(row.del),
@@ -62,12 +69,12 @@ export async function tableActivity(dataDir: string): Promise<Map<string, Activi
 
 /** after − before, busiest first, collections with no activity left out. */
 export function activitySince(after: Map<string, Activity>, before: Map<string, Activity>): [string, Activity][] {
-  const zero: Activity = { reads: 0, inserted: 0, updated: 0, deleted: 0 };
+  const zero: Activity = { reads: 0, rowsRead: 0, inserted: 0, updated: 0, deleted: 0 };
   const total = (a: Activity) => a.reads + a.inserted + a.updated + a.deleted;
   return [...after]
     .map(([name, a]): [string, Activity] => {
       const b = before.get(name) ?? zero;
-      return [name, { reads: a.reads - b.reads, inserted: a.inserted - b.inserted, updated: a.updated - b.updated, deleted: a.deleted - b.deleted }];
+      return [name, { reads: a.reads - b.reads, rowsRead: a.rowsRead - b.rowsRead, inserted: a.inserted - b.inserted, updated: a.updated - b.updated, deleted: a.deleted - b.deleted }];
     })
     .filter(([, a]) => total(a) > 0)
     .sort((x, y) => total(y[1]) - total(x[1]));
