@@ -3,6 +3,7 @@ import { observeMongoCommands } from './metrics.ts';
 import { traceMongoCommands } from './telemetry.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
 import { failWritesOnClosedConnections } from './mongo-closed-writes.ts';
+import { MONGO_POOL_SIZE } from './mongo-pool.ts';
 
 failWritesOnClosedConnections();
 
@@ -20,7 +21,7 @@ export async function connectMongo(uri: string, appName: string, { waitMs = conn
   for (let attempt = 1; ; attempt++) {
     const client = new MongoClient(uri, {
       appName,
-      maxPoolSize: 20,
+      maxPoolSize: MONGO_POOL_SIZE,
       serverSelectionTimeoutMS: 5_000,
     });
     try {

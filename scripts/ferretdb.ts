@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
 import { DaemonLog } from './daemon-log.ts';
 import { goMemorySettings } from './go-memory.ts';
 import { startPostgres } from './postgres.ts';
@@ -277,17 +278,22 @@ export async function startFerretDb(options: {
    * caller stops them last, once nothing uses them (the launcher).
    */
   ownProcessGroup?: boolean;
+  /** The most connections its clients open to it together (see postgresConnectionsFor); default: 20 processes' worth. */
+  clientConnections?: number;
 }): Promise<RunningDatabase> {
   const binary = ensureFerretDb();
   const handler = options.handler ?? embeddedHandler();
   mkdirSync(options.dataDir, { recursive: true });
   const pidFile = join(options.dataDir, 'ferretdb.pid');
   if (options.adoptOrphan) await stopOrphan(pidFile);
+  const pool = postgresConnectionsFor(options.clientConnections ?? DEFAULT_CLIENT_CONNECTIONS);
   const postgres =
     handler === 'postgresql'
       ? await startPostgres({
           clusterDir: join(options.dataDir, 'postgresql'),
           port: await freePort(),
+          // FerretDB's pool, and a few for the lookup indexes' installer and for tools.
+          maxConnections: pool + 10,
           adoptOrphan: options.adoptOrphan,
           ownProcessGroup: options.ownProcessGroup,
         })
@@ -311,7 +317,7 @@ export async function startFerretDb(options: {
     // The URL carries the cluster's password: the environment keeps it out of `ps`.
     {
       stdio: ['ignore', 'ignore', log.fd],
-      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: ferretdbPostgresUrl(postgres.url) } : {}) },
+      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: ferretdbPostgresUrl(postgres.url, pool) } : {}) },
       detached: options.ownProcessGroup ?? false,
     },
   );
@@ -343,23 +349,38 @@ export async function startFerretDb(options: {
 }
 
 /**
+ * Connections FerretDB may open to PostgreSQL for clients that together open at most
+ * `clientConnections` to it: none of them ever waits for one for good.
+ *
+ * FerretDB 1.24 waits for a pool connection without a deadline, and two of its ways of waiting
+ * can close a cycle. An update holds two at once: its read's, kept open while it writes in a
+ * transaction of its own. And creating a collection or an index holds its catalogue's lock
+ * while it waits for one, while an update waits for that lock holding its read's. With as many
+ * updates under way as connections, each holding one and waiting for another (or for the lock),
+ * nothing moves again, and FerretDB answers nothing until it is restarted: seen with its default
+ * of 50 and with 150, when subgraphs killed under load started again (stop 56's attacks). Each
+ * client connection carries one request at a time, so twice the clients' connections, and some
+ * for a creation and for requests of a process just killed still running, cannot all be held.
+ * PostgreSQL opens a backend only when FerretDB asks for it.
+ */
+export const postgresConnectionsFor = (clientConnections: number) => 2 * clientConnections + 20;
+
+/** What a FerretDB started without saying is sized for: 20 processes with a full pool each (kit/mongo.ts). */
+const DEFAULT_CLIENT_CONNECTIONS = 20 * MONGO_POOL_SIZE;
+
+/**
  * How FerretDB connects to its PostgreSQL.
  *
  * - Its sessions log no errors in PostgreSQL's log: every one is an answer FerretDB passes on (a
  *   key taken, a compare-and-swap refused: kit/guarded-replace.ts), a normal outcome here that
  *   would otherwise add three lines to the log each time, for as long as the system runs. What
  *   the server itself reports (start, stop, a crash, a failed connection) is still logged.
- * - Up to 150 connections (FerretDB's default is 50; the cluster takes 200). FerretDB 1.24 creates
- *   an index or a collection holding its catalogue's lock while it waits for a connection, and an
- *   update holds a connection (its read) while it waits for that lock: once every connection is
- *   held so, neither moves again, and FerretDB answers nothing until it is restarted. Seen with
- *   the 50 under a backlog, when a killed subgraph started again and declared its indexes
- *   (kit/mongo.ts `ensureIndex` now creates only those missing).
+ * - Its pool holds `connections` (see postgresConnectionsFor; FerretDB's default is 50).
  */
-function ferretdbPostgresUrl(url: string): string {
+function ferretdbPostgresUrl(url: string, connections: number): string {
   const quiet = new URL(url);
   quiet.searchParams.set('log_min_messages', 'fatal');
-  quiet.searchParams.set('pool_max_conns', '150');
+  quiet.searchParams.set('pool_max_conns', String(connections));
   return quiet.toString();
 }
 

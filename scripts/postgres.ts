@@ -146,7 +146,7 @@ function runningPostmaster(clusterDir: string): number | undefined {
  * until it accepts connections. `adoptOrphan`: the caller holds the data folder's lock, so a
  * postmaster still running there was left by a launcher that died; it is shut down cleanly first.
  */
-export async function startPostgres(options: { clusterDir: string; port: number; adoptOrphan?: boolean; ownProcessGroup?: boolean }): Promise<RunningPostgres> {
+export async function startPostgres(options: { clusterDir: string; port: number; adoptOrphan?: boolean; ownProcessGroup?: boolean; maxConnections?: number }): Promise<RunningPostgres> {
   const bins = await binaries();
   const password = ensureCluster(options.clusterDir, bins);
   const orphan = runningPostmaster(options.clusterDir);
@@ -166,7 +166,8 @@ export async function startPostgres(options: { clusterDir: string; port: number;
     // FerretDB names the field in its filters as a parameter (`_jsonb->$1 @> $2`); only a plan made
     // for the actual values can match the expression indexes of kit/postgres-indexes.ts.
     '-c', 'plan_cache_mode=force_custom_plan',
-    '-c', 'max_connections=200',
+    // Backends are opened only when asked for; each one allowed costs about 45 KB of shared memory.
+    '-c', `max_connections=${options.maxConnections ?? 200}`,
     '-c', 'log_min_messages=warning',
     '-c', 'log_checkpoints=off',
   ]);

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
 import { stagesWithWorkers } from '../pipeline/services.ts';
+import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
 import { graphqlBannerLine } from './banner.ts';
 import { buildAll, builtPath } from './build.ts';
 import { demo } from '../subgraphs/demo-data.ts';
@@ -121,7 +122,10 @@ async function main() {
     const dataDir = env.FERRETDB_DATA_DIR ?? join(projectRoot, '.data', 'ferretdb');
     lockDataDir(dataDir);
     try {
-      database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true, ownProcessGroup: true });
+      // Every process that uses it (and this one) with a full pool each: FerretDB's pool of
+      // PostgreSQL connections is sized so that together they can never exhaust it (see postgresConnectionsFor).
+      const databaseProcesses = subgraphNames.length + replicaPlans.length + stagesWithWorkers.reduce((sum, stage) => sum + workerCount(stage), 0) + 1;
+      database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true, ownProcessGroup: true, clientConnections: databaseProcesses * MONGO_POOL_SIZE });
     } catch (error) {
       return fail(error instanceof Error ? error.message : String(error));
     }
