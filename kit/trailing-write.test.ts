@@ -64,4 +64,18 @@ describe('TrailingWrite', () => {
     await head.flush(); // nothing waiting
     expect(written).toEqual([1, 2]);
   });
+
+  it('close writes what waits, then nothing more: no value set later, no failed write again', async () => {
+    const attempts: number[] = [];
+    const head = new TrailingWrite(async (seq: number) => {
+      attempts.push(seq);
+      if (seq === 2) throw new Error('client closed');
+    }, 20);
+    head.set(1);
+    head.set(2);
+    await head.close();
+    head.set(3);
+    await sleep(100);
+    expect(attempts).toEqual([1, 2]);
+  });
 });

@@ -6,13 +6,15 @@
  * the largest source of updates an order cost its database.
  *
  * A failed write is tried again after the gap, unless a newer value replaced it meanwhile.
- * `flush()` writes what is waiting now, and waits for it (before a process stops).
+ * `flush()` writes what is waiting now, and waits for it; `close()` does, then writes no more
+ * (its owner stopping).
  */
 export class TrailingWrite<T> {
   private wanted: { value: T } | undefined;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private closed = false;
 
   constructor(
     private readonly write: (value: T) => Promise<unknown>,
@@ -38,8 +40,16 @@ export class TrailingWrite<T> {
     await this.writing;
   }
 
+  /** Writes what waits (see flush), then nothing more: not a value set later, nor a failed write again. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   private schedule(): void {
-    if (this.writing || this.timer || !this.wanted) return;
+    if (this.closed || this.writing || this.timer || !this.wanted) return;
     const wait = this.lastWriteAt + this.gapMs - Date.now();
     if (wait > 0) {
       this.timer = setTimeout(() => {

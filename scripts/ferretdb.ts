@@ -358,9 +358,10 @@ export async function startFerretDb(options: {
  * while it waits for one, while an update waits for that lock holding its read's. With as many
  * updates under way as connections, each holding one and waiting for another (or for the lock),
  * nothing moves again, and FerretDB answers nothing until it is restarted: seen with its default
- * of 50 and with 150, when subgraphs killed under load started again (stop 56's attacks). Each
- * client connection carries one request at a time, so twice the clients' connections, and some
- * for a creation and for requests of a process just killed still running, cannot all be held.
+ * of 50 when subgraphs killed under load started again, and every time with 20 connections and 40
+ * updates at once (docs/benchmarks.md, "2026-12-05 (6)"). Each client connection carries one
+ * request at a time, so twice the clients' connections, and some for a creation and for requests
+ * of a process just killed still running, cannot all be held.
  * PostgreSQL opens a backend only when FerretDB asks for it.
  */
 export const postgresConnectionsFor = (clientConnections: number) => 2 * clientConnections + 20;

@@ -43,7 +43,8 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
   try {
     order = await checkedOrder(request, lines, directory, { idempotencyKey, requestHash });
   } catch (error) {
-    const existing = idempotencyKey ? await store.findByIdempotencyKey(idempotencyKey) : null;
+    // (The lookup failing too, what the checks said is the answer.)
+    const existing = idempotencyKey ? await store.findByIdempotencyKey(idempotencyKey).catch(() => null) : null;
     if (existing) return resumeOrConflict(existing, requestHash, store);
     throw error;
   }

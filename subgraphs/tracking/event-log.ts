@@ -143,7 +143,7 @@ export class EventLog {
     this.stopped = true;
     await this.loop?.stop();
     // A clean stop leaves the head where the log ends: the next start has nothing to walk past.
-    await this.headWrites.flush();
+    await this.headWrites.close();
     for (const wake of this.waiters) wake();
     for (const set of this.orderWaiters.values()) for (const wake of set) wake();
   }
