@@ -106,6 +106,9 @@ let database: RunningDatabase | undefined;
 let stopping = false;
 
 async function main() {
+  // Read before anything starts: a count it refuses stops the launcher before the database starts.
+  const workerCounts = stagesWithWorkers.map((stage) => [stage, workerCount(stage)] as const);
+  const workers = workerCounts.reduce((sum, [, count]) => sum + count, 0);
   for (const plan of [...plans, ...replicaPlans.map((replica) => replica.plan)]) await ensurePortFree(plan);
   if ((await buildAll()) === 'built') say('built every service into dist/ (npm run build)');
 
@@ -124,7 +127,7 @@ async function main() {
     try {
       // Every process that uses it (and this one) with a full pool each: FerretDB's pool of
       // PostgreSQL connections is sized so that together they can never exhaust it (see postgresConnectionsFor).
-      const databaseProcesses = subgraphNames.length + replicaPlans.length + stagesWithWorkers.reduce((sum, stage) => sum + workerCount(stage), 0) + 1;
+      const databaseProcesses = subgraphNames.length + replicaPlans.length + workers + 1;
       database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true, ownProcessGroup: true, clientConnections: databaseProcesses * MONGO_POOL_SIZE });
     } catch (error) {
       return fail(error instanceof Error ? error.message : String(error));
@@ -178,7 +181,6 @@ async function main() {
     ),
   );
 
-  const workerCounts = stagesWithWorkers.map((stage) => [stage, workerCount(stage)] as const);
   for (const [stage, count] of workerCounts) {
     for (let i = 1; i <= count; i++) launchWorker(stage, i, shared);
   }
@@ -186,7 +188,7 @@ async function main() {
   const gateway = plans.find((plan) => plan.name === 'gateway')!;
   await launch(gateway, { ...shared, GATEWAY_PORT: String(gateway.port), ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) });
 
-  const metricsLine = await workerMetricsLine(workerCounts.reduce((sum, [, count]) => sum + count, 0));
+  const metricsLine = await workerMetricsLine(workers);
   process.stdout.write(
     [
       '',

@@ -45,13 +45,7 @@ export async function releaseDue(store: PickingStore, owner: string, rules: Aggr
  * `withExpired`: also take shipments whose release died (their leases expired). The aggregator's
  * passes look for those about once a second (DurableQueue.timeToLookForExpired), not on every pass.
  */
-async function releaseWaiting(
-  store: PickingStore,
-  owner: string,
-  rules: AggregationRules,
-  now = new Date(),
-  withExpired = store.shipments.timeToLookForExpired(now),
-): Promise<{ releases: Release[]; waiting: number; dueAt: number }> {
+async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now: Date, withExpired: boolean): Promise<{ releases: Release[]; waiting: number; dueAt: number }> {
   const waiting = await store.waiting(now, 5_000, withExpired);
   const groups = new Map<string, ShipmentItem[]>();
   for (const item of waiting) {
@@ -151,7 +145,8 @@ export function startAggregator(store: PickingStore, rules: AggregationRules, lo
   const owner = `${hostname()}:${process.pid}:aggregator`;
   let lastSweep = 0;
   const pass = async () => {
-    const { releases, waiting, dueAt } = await releaseWaiting(store, owner, rules);
+    const now = new Date();
+    const { releases, waiting, dueAt } = await releaseWaiting(store, owner, rules, now, store.shipments.timeToLookForExpired(now));
     for (const release of releases) logger.info('picklist released', { picklist: release.picklistId, shipments: release.shipmentIds.length, reason: release.reason });
     if (Date.now() - lastSweep > 5_000) {
       lastSweep = Date.now();

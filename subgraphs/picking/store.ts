@@ -68,7 +68,7 @@ export class PickingStore {
   }
 
   /** Shipments waiting for a picklist, oldest first: new ones, and with `withExpired` ones whose release died (lease expired). */
-  async waiting(now: Date, limit: number, withExpired = true): Promise<ShipmentItem[]> {
+  async waiting(now: Date, limit: number, withExpired: boolean): Promise<ShipmentItem[]> {
     return (await this.shipments.due(now, limit, 'enqueuedAt', withExpired)) as ShipmentItem[];
   }
 
