@@ -4,38 +4,53 @@ import type { DurableQueue, NewMessage } from './queue.ts';
 
 /** A failure that took longer than this (a target that hangs, not one that is down) pauses sending at once. */
 const SLOW_FAILURE_MS = 250;
-/** How long such a pause lasts: messages go straight to the outbox meanwhile. */
+/** How long such a pause lasts: callers take their slower, durable way meanwhile. */
 const PAUSE_MS = 5_000;
 
+/** The queue whose outbox would otherwise have carried a message: its deliveries' metrics count this one too. */
+type CountedAs = Pick<DurableQueue<any, any>, 'labels'>;
+
 /**
- * Sends messages to one target at once, and posts to `queue`'s outbox for its relay only what
- * the target did not take: refused (the relay gives it up and says so, as for any message), or
- * not answered (the relay retries it with back-off). A target that is down refuses the
- * connection at once and costs nothing to try; one that hangs would hold up every caller for the
- * client's timeout, so after a slow failure messages go straight to the outbox for a few seconds.
+ * Sends messages to one target at once, and says whether it took each. What it did not take
+ * (refused, or not answered) is for the caller to hand to an outbox, whose relay gives it up and
+ * says so, or retries it with back-off. A target that is down refuses the connection at once and
+ * costs nothing to try; one that hangs would hold up every caller for the client's timeout, so
+ * after a slow failure this answers "not taken" without trying, for a few seconds.
  *
- * For a caller whose own record already says what is still to send, that does not finish before
- * it is sent or posted, and whose own caller asks again until it gets an answer (the orders
- * service's transitions on a stage's progress report: order-transitions.ts), so a crash while
- * waiting for the target loses nothing. Each post is an insert, a relay's read and a delete on
- * the database; a message sent at once costs none of them.
+ * Only for a caller whose own record already says what is still to send, so that a crash while
+ * waiting for the target loses nothing: a message sent at once costs none of an outbox's database
+ * requests (an insert or a write, a relay's read and a record of the delivery).
  */
-export function sendNowOrPost(queue: Pick<DurableQueue<any, any>, 'post' | 'labels'>, client: GraphQLClient | undefined) {
+export function sendNow(client: GraphQLClient | undefined) {
   let pausedUntil = 0;
-  return async (id: string, message: NewMessage): Promise<void> => {
-    if (client && Date.now() >= pausedUntil) {
-      const startedAt = Date.now();
-      try {
-        await client.request(message.operation, message.variables);
-        // Counted with the relay's deliveries of the queue, whose dashboards then see every message
-        // it carries. A failure is not: the relay's attempts that follow are.
-        outboxDeliveries.inc({ ...queue.labels, target: message.target, outcome: 'delivered' });
-        return;
-      } catch (error) {
-        if (!(error instanceof RejectedByService) && Date.now() - startedAt > SLOW_FAILURE_MS) pausedUntil = Date.now() + PAUSE_MS;
-      }
+  return async (message: NewMessage, countedAs: CountedAs): Promise<boolean> => {
+    if (!client || Date.now() < pausedUntil) return false;
+    const startedAt = Date.now();
+    try {
+      await client.request(message.operation, message.variables);
+      // Counted with the relay's deliveries of the queue, whose dashboards then see every message
+      // it carries. A failure is not: the relay's attempts that follow are.
+      outboxDeliveries.inc({ ...countedAs.labels, target: message.target, outcome: 'delivered' });
+      return true;
+    } catch (error) {
+      if (!(error instanceof RejectedByService) && Date.now() - startedAt > SLOW_FAILURE_MS) pausedUntil = Date.now() + PAUSE_MS;
+      return false;
     }
-    await queue.post(id, [message]);
+  };
+}
+
+export type SendNow = ReturnType<typeof sendNow>;
+
+/**
+ * Sends a message at once (`sendNow`), and posts to `queue`'s outbox for its relay only what the
+ * target did not take. For a caller that does not finish before the message is sent or posted,
+ * and whose own caller asks again until it gets an answer (the orders service's transitions on a
+ * stage's progress report: order-transitions.ts). Each post is an insert, a relay's read and a
+ * delete on the database; a message sent at once costs none of them.
+ */
+export function sendNowOrPost(queue: Pick<DurableQueue<any, any>, 'post' | 'labels'>, send: SendNow) {
+  return async (id: string, message: NewMessage): Promise<void> => {
+    if (!(await send(message, queue))) await queue.post(id, [message]);
   };
 }
 

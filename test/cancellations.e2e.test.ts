@@ -197,18 +197,21 @@ describe('cancelling an order', () => {
     expect(settled.charge).toEqual(charged.charge);
   });
 
-  it('before it was ever charged (the coordinator not running): its history still begins with PLACED', async () => {
+  it('before its charge request ever reached payments (payments down, the coordinator not running): its history still begins with PLACED, and it is never charged', async () => {
     await system.stopWorkers('orders');
+    await system.stop('payments');
     let id: string;
     try {
       id = await place([{ sku: 'BOOK-001', quantity: 1 }]);
       const res = await cancel(id, `never-charged-${id}`, asAda);
       expect(res.data?.cancelOrder.status).toBe('CANCELLED');
     } finally {
+      await system.restart('payments');
       system.addWorker('orders');
     }
-    const settled = await eventually(() => orderOf(id), (o) => cancelHistory(o).some(([to]) => to === 'CANCEL_APPLIED') && orderMoves(o).length >= 2);
-    expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CANCELLED']);
+    const settled = await eventually(() => orderOf(id), (o) => cancelHistory(o).some(([to]) => to === 'CANCEL_APPLIED') && orderMoves(o).length >= 3);
+    // Placed charging (the request waiting in the coordinator's outbox), cancelled before it went.
+    expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CHARGING', 'CHARGING>CANCELLED']);
     expect(settled.location).toEqual({ state: 'CANCELLED', node: 'orders' });
     expect(settled.charge).toBeNull();
   });

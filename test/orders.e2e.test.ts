@@ -9,7 +9,7 @@ const dbs = new TestDatabases();
 let system: RunningSystem;
 
 beforeAll(async () => {
-  // Placement only: no workers, so orders stay PLACED and nothing else writes to them.
+  // Placement only: no workers, so orders stay CHARGING (their charge request waits at payments) and nothing else writes to them.
   system = await startSystem(dbs, { workers: [] });
 });
 afterAll(async () => {
@@ -60,13 +60,13 @@ describe('placing an order through the gateway', () => {
   it('stores the order priced from the catalog and reads it back composed from four subgraphs', async () => {
     const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
     expect(placed.errors).toBeUndefined();
-    expect(placed.data!.placeOrder).toMatchObject({ status: 'PLACED', total: { amount: 4599 + 3 * 1250, currency: 'GBP' } });
+    expect(placed.data!.placeOrder).toMatchObject({ status: 'CHARGING', total: { amount: 4599 + 3 * 1250, currency: 'GBP' } });
 
     const read = await gql(system.gatewayUrl, composedOrder, { id: placed.data!.placeOrder.id });
     expect(read.errors).toBeUndefined();
     expect(read.data!.order).toEqual({
       id: placed.data!.placeOrder.id,
-      status: 'PLACED',
+      status: 'CHARGING',
       total: { amount: 8349, currency: 'GBP' },
       shippingAddress: { name: 'Ada Lovelace', city: 'London', country: 'GB' },
       paymentMethod: { brand: 'VISA', last4: '4242' },
@@ -144,6 +144,37 @@ describe('placing an order through the gateway', () => {
     } finally {
       await customers.updateOne({ _id: ada }, { $set: { paymentMethods: before.paymentMethods } });
     }
+  });
+
+  it('sends the first charge request to payments itself as it places the order, with no coordinator step; with payments down, the step carries it', async () => {
+    const historyOf = async (id: string) => {
+      const res = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status history { from to } } }`, { id });
+      expect(res.errors).toBeUndefined();
+      return res.data!.order as { status: string; history: { from: string | null; to: string }[] };
+    };
+    const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+    expect(placed.errors).toBeUndefined();
+    const id = placed.data!.placeOrder.id as string;
+    // Payments holds the request already (no payments worker runs here to charge it); tracking has both moves.
+    expect(await system.services.payments.store.requests.get(`${id}:charge:1`)).toMatchObject({ status: 'READY', payload: { orderId: id, replyTo: 'orders.charge-results', amount: { amount: 8349 } } });
+    expect(await historyOf(id)).toEqual({ status: 'CHARGING', history: [{ from: null, to: 'PLACED' }, { from: 'PLACED', to: 'CHARGING' }] });
+    expect(await system.ordersStore.coordination.get(`charge:${id}:1`)).toBeNull();
+    expect((await system.ordersStore.findById(new ObjectId(id)))!.transitionsUnsent).toBeUndefined();
+
+    await system.stop('payments');
+    let waiting: string;
+    try {
+      const second = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+      expect(second.errors).toBeUndefined();
+      waiting = second.data!.placeOrder.id as string;
+      expect(second.data!.placeOrder.status).toBe('CHARGING');
+    } finally {
+      await system.restart('payments');
+    }
+    // Not taken: the coordinator's first step waits to send it, and the move stays unsent until that step runs.
+    expect(await system.ordersStore.coordination.get(`charge:${waiting}:1`)).toMatchObject({ status: 'READY', payload: { kind: 'charge', orderId: waiting } });
+    expect(await system.services.payments.store.requests.get(`${waiting}:charge:1`)).toBeNull();
+    expect((await system.ordersStore.findById(new ObjectId(waiting)))!.transitionsUnsent).toBe(true);
   });
 
   it('returns the same order when a retry carries the same idempotency key', async () => {
@@ -374,7 +405,7 @@ describe('when a subgraph is down', () => {
     await system.stop('tracking');
     try {
       const res = await gql(system.gatewayUrl, query, { id });
-      expect(res.data!.order).toEqual({ id, status: 'PLACED', shipments: null, history: null, historyCursor: null, refunds: [] });
+      expect(res.data!.order).toEqual({ id, status: 'CHARGING', shipments: null, history: null, historyCursor: null, refunds: [] });
       // Each missing field has its error, with its path, as a frontend attaches errors to fields.
       const missing = res.errors!.map((error) => [error.path?.join('.'), error.extensions?.serviceName, error.extensions?.code]);
       expect(missing.sort()).toEqual([

@@ -65,7 +65,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger, tokens }),
     catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger, tokens, vendorsUrl: urls.vendors }),
     inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger, tokens }),
-    orders: await buildOrdersService({ db: await dbs.create('orders'), logger, tokens, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls, trackingUrl: urls.tracking }),
+    orders: await buildOrdersService({ db: await dbs.create('orders'), logger, tokens, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls, trackingUrl: urls.tracking, paymentsUrl: urls.payments }),
     payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, tokens, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue, callbackAllowList: options.callbackAllowList }),
     picking: await buildPickingService({ db: await dbs.create('picking'), logger, tokens }),
     rebin: await buildRebinService({ db: await dbs.create('rebin'), logger, tokens }),

@@ -10,7 +10,7 @@ import { inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
-import type { CoordinationStep, OrderDoc, OrderPatch, OrderStore } from './store.ts';
+import { PLACEMENT_MOVE, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
  * The orders service coordinates each order's journey (directed routing): it asks
@@ -35,7 +35,6 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
 
   async function charge(lease: Lease<CoordinationStep>, orderId: string): Promise<Outcome<unknown>> {
     const attempt = Number(lease.id.split(':')[2] ?? 1);
-    const requestId = `${orderId}:charge:${attempt}`;
     const order = await store.change(new ObjectId(orderId), (current) =>
       ['PLACED', 'PAYMENT_DECLINED', 'CHARGING'].includes(current.status) && (current.chargeAttempts ?? 0) <= attempt
         ? { status: 'CHARGING', stage: 'payments', chargeAttempts: attempt, transition: { detail: null, key: retryKey(current.status, attempt), carried: true } }
@@ -45,20 +44,9 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       await load(orderId); // throws (and so retries) if the order is not there yet
       return {}; // a newer charge attempt, or already past charging
     }
-    const { token, last4, expMonth, expYear } = order.paymentMethod;
-    return {
-      messages: [
-        attempt === 1
-          ? track(orderMove(order, null, 'PLACED'), orderMove(order, 'PLACED', 'CHARGING'))
-          : track(orderMove(order, 'PAYMENT_DECLINED', 'CHARGING', { key: retryKey('PAYMENT_DECLINED', attempt) })),
-        {
-          id: `charge-request:${requestId}`,
-          target: 'payments',
-          operation: operations.requestCharge,
-          variables: { input: { requestId, orderId, amount: order.total, card: { token, last4, expMonth, expYear }, replyTo: 'orders.charge-results' } },
-        },
-      ],
-    };
+    // Placed charging (placeOrder), its charge request not known to have gone: this step's messages carry it and the move.
+    if (attempt === 1) await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
+    return { messages: chargeMessages(order, attempt) };
   }
 
   async function chargeResult(lease: Lease<ChargeResultPayload>): Promise<Outcome<unknown>> {
@@ -147,11 +135,6 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     return { messages: [track(...transitions, ...changes), ...shipments.map((shipment) => sendTo('picking', shipment))] };
   }
 
-  /** The key that tells a charge attempt after a decline from the first (as in its transition's id). */
-  function retryKey(from: string, attempt: number): string | undefined {
-    return from === 'PAYMENT_DECLINED' ? `attempt-${attempt}` : undefined;
-  }
-
   /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry. */
   function fromState(elementId: string): string {
     return elementId.startsWith('reserve:') ? 'OUT_OF_STOCK' : 'RESERVING';
@@ -210,6 +193,29 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     },
     handleChargeResult: chargeResult,
   };
+}
+
+/** What a charge attempt sends: the order's moves to tracking, and the charge request to payments (idempotent by its id). */
+export function chargeMessages(order: OrderDoc, attempt: number): NewMessage[] {
+  const orderId = order._id.toHexString();
+  const requestId = `${orderId}:charge:${attempt}`;
+  const { token, last4, expMonth, expYear } = order.paymentMethod;
+  return [
+    attempt === 1
+      ? track(orderMove(order, null, 'PLACED'), orderMove(order, PLACEMENT_MOVE.from, PLACEMENT_MOVE.to))
+      : track(orderMove(order, 'PAYMENT_DECLINED', 'CHARGING', { key: retryKey('PAYMENT_DECLINED', attempt) })),
+    {
+      id: `charge-request:${requestId}`,
+      target: 'payments',
+      operation: operations.requestCharge,
+      variables: { input: { requestId, orderId, amount: order.total, card: { token, last4, expMonth, expYear }, replyTo: 'orders.charge-results' } },
+    },
+  ];
+}
+
+/** The key that tells a charge attempt after a decline from the first (as in its transition's id). */
+function retryKey(from: string, attempt: number): string | undefined {
+  return from === 'PAYMENT_DECLINED' ? `attempt-${attempt}` : undefined;
 }
 
 /** One shipment per distribution centre, carrying everything picking, rebin and shipping need. */

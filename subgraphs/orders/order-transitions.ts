@@ -1,5 +1,5 @@
 import { track, transition, transitionId, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
-import { transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
+import { placementUnsent, transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
 
 // The order's transitions. The coordinator's steps send the moves they make (CHARGING, RESERVING,
 // PICKING, ...) with their own messages; the rest are the order's own: those its shipments'
@@ -88,10 +88,23 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, h
  * Posts the transitions a crash left unsent on an order for longer than `olderThan` ago: a cancel
  * whose process died between writing its move and posting it, which nobody may ask for again.
  * Run by the orders worker's sweep; younger ones are still being sent by what wrote them.
+ *
+ * An order placed CHARGING whose placement died before its first charge request was known to have
+ * gone (place-order.ts, `handOn`) gets the coordinator's first step instead, which sends the
+ * request with the move (again, perhaps: payments takes it once) and marks the move sent. Should
+ * that step have finished and left the move unsent (an earlier version's worker ran it, during an
+ * upgrade), the move is posted.
  */
 export async function sweepUnsentTransitions(store: OrderStore, olderThan: Date): Promise<void> {
   for (const order of await store.withUnsentTransitions(100)) {
     const unsent = transitionsOf(order).filter((t) => !t.sentAt);
-    if (unsent.some((t) => t.at < olderThan)) await sendOrderTransitions(store, order);
+    if (!unsent.some((t) => t.at < olderThan)) continue;
+    if (placementUnsent(order)) {
+      const orderId = order._id.toHexString();
+      // Its step waits: that sends them. (A lookup, not an enqueue refused every 10 s while it waits.)
+      if (await store.journeyStarting(orderId)) continue;
+      if ((await store.startJourney(orderId)).created) continue;
+    }
+    await sendOrderTransitions(store, order);
   }
 }

@@ -4,8 +4,10 @@ import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts'
 import { idFromKey, parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { addressAsOneLine } from '../../pipeline/postal-address.ts';
+import type { Logger } from '../../kit/logger.ts';
+import { chargeMessages } from './coordinator.ts';
 import type { Directory } from './dependencies.ts';
-import type { OrderDoc, OrderLineDoc, OrderStore } from './store.ts';
+import { chargingOnPlacement, PLACEMENT_MOVE, placementUnsent, type OrderDoc, type OrderLineDoc, type OrderStore } from './store.ts';
 import { asOneLine, clientKey } from '../../kit/storable-text.ts';
 
 export interface PlaceOrderRequest {
@@ -33,8 +35,11 @@ export const MAX_QUANTITY = 1000;
  * not by a lookup first: a lookup before every placement was one database request in 70 of
  * an order's, to spare the rare retry two calls. A retry whose checks fail now (the card
  * expired since, a service is down) still gets the order its first attempt placed.
+ *
+ * Once the order is stored, nothing fails the placement: what is left (the first charge request,
+ * see `handOn`) is finished by the orders worker's sweep if this process cannot finish it.
  */
-export async function placeOrder(request: PlaceOrderRequest, directory: Directory, store: OrderStore): Promise<OrderDoc> {
+export async function placeOrder(request: PlaceOrderRequest, directory: Directory, store: OrderStore, logger: Logger): Promise<OrderDoc> {
   const lines = checkLines(request.lines);
   parseId(request.customerId, 'customerId');
   const idempotencyKey = checkIdempotencyKey(request.idempotencyKey, request.customerId);
@@ -45,21 +50,46 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
   } catch (error) {
     // (The lookup failing too, what the checks said is the answer.)
     const existing = idempotencyKey ? await store.findByIdempotencyKey(idempotencyKey).catch(() => null) : null;
-    if (existing) return resumeOrConflict(existing, requestHash, store);
+    if (existing) return resumeOrConflict(existing, requestHash, store, logger);
     throw error;
   }
+  // Where this process can call payments, it sends the first charge request itself.
+  if (store.chargesOnPlacement) order = chargingOnPlacement(order);
   try {
     await store.insert(order);
   } catch (error) {
     // Placed already, by an earlier attempt or a concurrent retry with the same key: answer with that order.
     if (isDuplicateKeyError(error) && idempotencyKey) {
       const existing = await store.findByIdempotencyKey(idempotencyKey);
-      if (existing) return resumeOrConflict(existing, requestHash, store);
+      if (existing) return resumeOrConflict(existing, requestHash, store, logger);
     }
     throw error;
   }
-  await startJourney(order, store);
+  await handOn(order, store, logger);
   return order;
+}
+
+/**
+ * Sets a stored order on its way; never throws (the sweep finishes what fails here). An order
+ * placed CHARGING has its first charge request sent to payments and its first moves to tracking
+ * at once, and the move is marked sent when both took theirs: no coordinator's step, whose
+ * enqueue, lease, completion and delivery were 8 of an order's 70 database requests. Where either
+ * did not take its message, the coordinator's first step sends both through its outbox (payments
+ * takes a request once by its id, tracking a move once by its id). A crash before either leaves
+ * the move unsent: the orders worker's sweep starts that step (sweepUnsentTransitions).
+ */
+async function handOn(order: OrderDoc, store: OrderStore, logger: Logger): Promise<void> {
+  const orderId = order._id.toHexString();
+  try {
+    if (order.status === 'CHARGING') {
+      const [moves, charge] = chargeMessages(order, 1);
+      const taken = await Promise.all([store.trackNow(moves!, store.coordination), store.chargeNow(charge!, store.coordination)]);
+      if (taken.every(Boolean)) return await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
+    }
+    await startJourney(order, store);
+  } catch (error) {
+    logger.warn('an order was stored but not yet set on its way; the orders worker sweep will', { orderId, error: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 /** The order as it would be stored, after checking the customer, card and skus with their services; throws what is wrong. */
@@ -139,11 +169,8 @@ async function checkedOrder(
 
 /** Hands the order to the coordinator. Idempotent, so a retried request can always call it. */
 export async function startJourney(order: Pick<OrderDoc, '_id'>, store: OrderStore): Promise<void> {
-  const orderId = order._id.toHexString();
-  await store.coordination.enqueue(firstStepId(orderId), { kind: 'charge', orderId });
+  await store.startJourney(order._id.toHexString());
 }
-
-const firstStepId = (orderId: string) => `charge:${orderId}:1`;
 
 /**
  * The orders worker's sweep: starts the journey of each order PLACED before `olderThan` that a
@@ -156,7 +183,7 @@ export async function sweepStalledJourneys(store: OrderStore, olderThan: Date): 
   const stale = await store.stalePlaced(olderThan, 100);
   await Promise.all(
     stale.map(async (order) => {
-      if (!(await store.coordination.isLive(firstStepId(order._id.toHexString())))) await startJourney(order, store);
+      if (!(await store.journeyStarting(order._id.toHexString()))) await startJourney(order, store);
     }),
   );
 }
@@ -189,11 +216,11 @@ function checkIdempotencyKey(key: string | null | undefined, customerId: string)
  * attempt may have died between storing the order and handing it on); reusing a key
  * for a different request is a mistake worth reporting.
  */
-async function resumeOrConflict(existing: OrderDoc, requestHash: string, store: OrderStore): Promise<OrderDoc> {
+async function resumeOrConflict(existing: OrderDoc, requestHash: string, store: OrderStore, logger: Logger): Promise<OrderDoc> {
   if (existing.requestHash !== requestHash) {
     throw clientError(ErrorCode.CONFLICT, 'this idempotencyKey was already used for a different order', { field: 'idempotencyKey' });
   }
-  if (existing.status === 'PLACED') await startJourney(existing, store);
+  if (existing.status === 'PLACED' || placementUnsent(existing)) await handOn(existing, store, logger);
   return existing;
 }
 

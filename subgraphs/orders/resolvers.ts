@@ -43,7 +43,7 @@ export const resolvers: Resolvers = {
     placeOrder: (_, { input }, context) => {
       // Customers order for themselves (with their own cards: placeOrder checks the card is the customer's).
       customerScope(context, input.customerId);
-      return placeOrder(input, context.directory, context.store);
+      return placeOrder(input, context.directory, context.store, context.logger);
     },
 
     changeShippingAddress: async (_, { input }, context) => {

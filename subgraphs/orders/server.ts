@@ -12,10 +12,10 @@ import { OrderStore } from './store.ts';
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
-export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens, tracking?: GraphQLClient) => ({
+export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens, clients: { tracking?: GraphQLClient; payments?: GraphQLClient } = {}) => ({
   name: 'orders',
   typeDefs,
-  createStore: (db: SubgraphDeps['db']) => new OrderStore(db, { tracking }),
+  createStore: (db: SubgraphDeps['db']) => new OrderStore(db, clients),
   resolvers,
   createContext: contextFactory(directory, stages, logger, tokens),
 });
@@ -27,10 +27,12 @@ export interface OrdersDeps extends SubgraphDeps {
   stageUrls?: Partial<Record<string, string>>;
   /** Where tracking listens (the order's transitions are sent there at once when it answers); `TRACKING_URL` by default. */
   trackingUrl?: string;
+  /** Where payments listens (an order's first charge request is sent there as it is placed); `PAYMENTS_URL` by default. */
+  paymentsUrl?: string;
 }
 
 /** The orders service, wired to the customers and catalog services and the pipeline's stages by URL. */
-export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls = {}, trackingUrl = serviceUrl('tracking'), ...deps }: OrdersDeps) {
+export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls = {}, trackingUrl = serviceUrl('tracking'), paymentsUrl = serviceUrl('payments'), ...deps }: OrdersDeps) {
   const credentials = serviceCredentials('orders', deps.tokens);
   const customers = createGraphQLClient('customers', customersUrl, { credentials });
   const catalog = createGraphQLClient('catalog', catalogUrl, { credentials });
@@ -40,11 +42,14 @@ export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls =
   );
   // Short: an order's move waits for it, and whatever tracking does not take in time goes through the outbox.
   const tracking = createGraphQLClient('tracking', trackingUrl, { credentials, timeoutMs: 2_000, connections: 4 });
-  const built = await buildSubgraph(ordersSubgraph(graphqlDirectory(customers, catalog), (stage) => stages.get(stage as never), deps.logger, deps.tokens, tracking), deps);
+  // Short too: a placement waits for it, and a request not taken in time goes through the coordinator's outbox.
+  const payments = createGraphQLClient('payments', paymentsUrl, { credentials, timeoutMs: 2_000, connections: 4 });
+  const directory = graphqlDirectory(customers, catalog);
+  const built = await buildSubgraph(ordersSubgraph(directory, (stage) => stages.get(stage as never), deps.logger, deps.tokens, { tracking, payments }), deps);
   return {
     ...built,
     close: async () => {
-      await Promise.all([customers.close(), catalog.close(), tracking.close(), ...[...stages.values()].map((client) => client.close())]);
+      await Promise.all([customers.close(), catalog.close(), tracking.close(), payments.close(), ...[...stages.values()].map((client) => client.close())]);
     },
   };
 }

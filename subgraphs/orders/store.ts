@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
-import { DurableQueue } from '../../kit/queue.ts';
-import { sendNowOrPost, type SendNowOrPost } from '../../kit/send-now.ts';
+import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
+import { sendNow, sendNowOrPost, type SendNow, type SendNowOrPost } from '../../kit/send-now.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
@@ -252,6 +252,28 @@ function withTransitions({ _id, version, transitions: _objects, transitionsJson:
   return { ...state, transitionsJson: JSON.stringify(transitions), ...(transitions.some((t) => !t.sentAt) ? { transitionsUnsent: true } : {}) };
 }
 
+/**
+ * The order as placeOrder stores it when it sends the first charge request itself (place-order.ts):
+ * CHARGING from the start, so that a charge result, or a cancellation's refund, finds the attempt
+ * it belongs to however soon it comes. The move is written unsent, and marked sent once the
+ * request and the move are known to have gone; until then the orders worker's sweep finds it.
+ */
+export function chargingOnPlacement(order: OrderDoc): OrderDoc {
+  const move: OrderTransitionDoc = { ...PLACEMENT_MOVE, at: order.placedAt, detail: null, key: null, sentAt: null };
+  return { ...withTransitions(order, [...transitionsOf(order), move]), _id: order._id, version: order.version, status: 'CHARGING', stage: 'payments', chargeAttempts: 1 };
+}
+
+const firstStepId = (orderId: string) => `charge:${orderId}:1`;
+
+/** The move a first charge attempt makes (the coordinator's first step, or placeOrder as it stores the order). */
+export const PLACEMENT_MOVE = { from: 'PLACED', to: 'CHARGING' } as const;
+
+/** Placed CHARGING (`chargingOnPlacement`), its first charge request not yet known to have gone. */
+export const placementUnsent = (order: OrderDoc) =>
+  order.status === 'CHARGING' &&
+  order.chargeAttempts === 1 &&
+  transitionsOf(order).some((t) => !t.sentAt && t.from === PLACEMENT_MOVE.from && t.to === PLACEMENT_MOVE.to);
+
 export interface CustomerRef {
   id: string;
 }
@@ -299,6 +321,11 @@ export class OrderStore {
   readonly reports: DurableQueue<null>;
   /** The order's own transitions, to tracking: at once when it answers, else through `reports` (kit/send-now.ts). */
   readonly toTracking: SendNowOrPost;
+  /** Messages to tracking and to payments at once, where this process may call them (placeOrder's first charge request). */
+  readonly trackNow: SendNow;
+  readonly chargeNow: SendNow;
+  /** Whether placeOrder stores orders CHARGING and sends their first charge request itself (it can call payments). */
+  readonly chargesOnPlacement: boolean;
   /** Address changes being recorded, until their publication is enqueued (a few at a time). */
   private readonly notes: Collection<PublicationNote>;
   /** The lists of every order and of those SHIPPED or CANCELLED, read a time slot at a time on FerretDB. */
@@ -306,8 +333,8 @@ export class OrderStore {
   /** Each customer's own list, read a day at a time on FerretDB (`customerDay`), a busy day a tick at a time (`customerTick`). */
   private readonly customerLists: SlotLists<OrderDoc>;
 
-  /** `tracking`: a client for the tracking service, where this process may call it (the orders service does). */
-  constructor(db: Db, options: { tracking?: GraphQLClient } = {}) {
+  /** `tracking`, `payments`: clients for those services, where this process may call them (the orders service does). */
+  constructor(db: Db, options: { tracking?: GraphQLClient; payments?: GraphQLClient } = {}) {
     this.orders = db.collection<OrderDoc>('orders');
     // Orders are created by placeOrder's insert; the compare-and-swap only ever changes them.
     this.cas = new VersionedDocuments<OrderState, ObjectId>(this.orders as unknown as Collection<Head<OrderState, ObjectId>>, db.collection('orderHistory'), {
@@ -320,7 +347,10 @@ export class OrderStore {
     this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination'), refusalKey });
     this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results'), refusalKey });
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
-    this.toTracking = sendNowOrPost(this.reports, options.tracking);
+    this.trackNow = sendNow(options.tracking);
+    this.chargeNow = sendNow(options.payments);
+    this.chargesOnPlacement = options.payments !== undefined;
+    this.toTracking = sendNowOrPost(this.reports, this.trackNow);
     this.notes = db.collection<PublicationNote>('change_publication_notes');
     this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
     this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, ownerSlotKey, {
@@ -401,6 +431,16 @@ export class OrderStore {
 
   /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
   /** Orders with a transition not yet sent (see `transitionsUnsent`): for a moment after most cancels, for good after a crash. */
+  /** Hands the order to the coordinator: its first step, a charge attempt (idempotent by the step's id). */
+  startJourney(orderId: string): Promise<{ item: QueueItem<CoordinationStep>; created: boolean }> {
+    return this.coordination.enqueue(firstStepId(orderId), { kind: 'charge', orderId });
+  }
+
+  /** Whether the order's first step is waiting or being worked on. */
+  journeyStarting(orderId: string): Promise<boolean> {
+    return this.coordination.isLive(firstStepId(orderId));
+  }
+
   async withUnsentTransitions(limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ transitionsUnsent: true }).limit(limit).toArray();
   }
