@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
 import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
-import { codes, gql, TestDatabases } from './harness.ts';
+import { codes, eventually, gql, TestDatabases } from './harness.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -159,7 +159,8 @@ describe('placing an order through the gateway', () => {
     expect(await system.services.payments.store.requests.get(`${id}:charge:1`)).toMatchObject({ status: 'READY', payload: { orderId: id, replyTo: 'orders.charge-results', amount: { amount: 8349 } } });
     expect(await historyOf(id)).toEqual({ status: 'CHARGING', history: [{ from: null, to: 'PLACED' }, { from: 'PLACED', to: 'CHARGING' }] });
     expect(await system.ordersStore.coordination.get(`charge:${id}:1`)).toBeNull();
-    expect((await system.ordersStore.findById(new ObjectId(id)))!.transitionsUnsent).toBeUndefined();
+    // Marked sent just after the answer (until then, only the sweep would look at it, after 30 s).
+    await eventually(() => system.ordersStore.findById(new ObjectId(id)), (order) => order!.transitionsUnsent === undefined);
 
     await system.stop('payments');
     let waiting: string;

@@ -72,23 +72,28 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
 /**
  * Sets a stored order on its way; never throws (the sweep finishes what fails here). An order
  * placed CHARGING has its first charge request sent to payments and its first moves to tracking
- * at once, and the move is marked sent when both took theirs: no coordinator's step, whose
- * enqueue, lease, completion and delivery were 8 of an order's 70 database requests. Where either
- * did not take its message, the coordinator's first step sends both through its outbox (payments
- * takes a request once by its id, tracking a move once by its id). A crash before either leaves
- * the move unsent: the orders worker's sweep starts that step (sweepUnsentTransitions).
+ * at once: no coordinator's step, whose enqueue, lease, completion and delivery record cost an
+ * order 5 of its 68 database requests. Where either did not take its message, the coordinator's
+ * first step sends both through its outbox (payments takes a request once by its id, tracking a
+ * move once by its id). The move is marked sent after the answer: the mark only spares the sweep
+ * a step that would send both again. A crash before it leaves the move unsent, and the orders
+ * worker's sweep starts that step (sweepUnsentTransitions).
  */
 async function handOn(order: OrderDoc, store: OrderStore, logger: Logger): Promise<void> {
-  const orderId = order._id.toHexString();
+  const notYet = (error: unknown) =>
+    logger.warn('an order was stored but not yet set on its way; the orders worker sweep will', { orderId: order._id.toHexString(), error: error instanceof Error ? error.message : String(error) });
   try {
     if (order.status === 'CHARGING') {
       const [moves, charge] = chargeMessages(order, 1);
       const taken = await Promise.all([store.trackNow(moves!, store.coordination), store.chargeNow(charge!, store.coordination)]);
-      if (taken.every(Boolean)) return await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
+      if (taken.every(Boolean)) {
+        void store.markTransitionsSent(order, [PLACEMENT_MOVE]).catch(notYet);
+        return;
+      }
     }
     await startJourney(order, store);
   } catch (error) {
-    logger.warn('an order was stored but not yet set on its way; the orders worker sweep will', { orderId, error: error instanceof Error ? error.message : String(error) });
+    notYet(error);
   }
 }
 

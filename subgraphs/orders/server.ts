@@ -41,9 +41,9 @@ export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls =
     addressChangeSubscribers.map((stage) => [stage, createGraphQLClient(stage, stageUrls[stage] ?? serviceUrl(stage), { credentials, timeoutMs: 3_000, connections: 4 })]),
   );
   // Short: an order's move waits for it, and whatever tracking does not take in time goes through the outbox.
-  const tracking = createGraphQLClient('tracking', trackingUrl, { credentials, timeoutMs: 2_000, connections: 4 });
+  const tracking = createGraphQLClient('tracking', trackingUrl, { credentials, timeoutMs: 2_000, connections: 16 });
   // Short too: a placement waits for it, and a request not taken in time goes through the coordinator's outbox.
-  const payments = createGraphQLClient('payments', paymentsUrl, { credentials, timeoutMs: 2_000, connections: 4 });
+  const payments = createGraphQLClient('payments', paymentsUrl, { credentials, timeoutMs: 2_000, connections: 16 });
   const directory = graphqlDirectory(customers, catalog);
   const built = await buildSubgraph(ordersSubgraph(directory, (stage) => stages.get(stage as never), deps.logger, deps.tokens, { tracking, payments }), deps);
   return {
