@@ -73,7 +73,7 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
  * Sets a stored order on its way; never throws (the sweep finishes what fails here). An order
  * placed CHARGING has its first charge request sent to payments and its first moves to tracking
  * at once: no coordinator's step, whose enqueue, lease, completion and delivery record cost an
- * order 5 of its 68 database requests. Where either did not take its message, the coordinator's
+ * order 6 to 7 of its 68 database requests. Where either did not take its message, the coordinator's
  * first step sends both through its outbox (payments takes a request once by its id, tracking a
  * move once by its id). The move is marked sent after the answer: the mark only spares the sweep
  * a step that would send both again. A crash before it leaves the move unsent, and the orders
