@@ -69,14 +69,15 @@ describe('the /track page', () => {
       await expect.poll(() => page.locator('#history tr').count(), { timeout: 10_000 }).toBe(history.length);
       // Nodes report to tracking through their own outboxes: an order's SHIPPING can reach tracking
       // after its shipment's SHIPPED. Such a report, recorded now with the time it happened:
-      const at = new Date(Date.parse(history[0].at) + 1).toISOString();
+      // (Just after its placement's moves, PLACED and PLACED → CHARGING, made at the same moment.)
+      const at = new Date(Date.parse(history[1].at) + 1).toISOString();
       const late = { id: `late-${id}`, elementType: 'ORDER', elementId: id, orderId: id, from: 'PICKING', to: 'SHIPPING', node: 'orders', at };
       const recorded = await gql(system.urls.tracking, `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`, { input: [late] });
       expect(recorded.errors).toBeUndefined();
       const row = page.locator(`#history tr[data-id="late-${id}"]`);
       await row.waitFor({ timeout: 10_000 });
       expect(await row.getAttribute('class')).toBe('new'); // arrived live
-      expect(await page.locator('#history tr').nth(1).getAttribute('data-id')).toBe(`late-${id}`);
+      expect(await page.locator('#history tr').nth(2).getAttribute('data-id')).toBe(`late-${id}`);
       expect(await page.locator('#where').textContent()).toBe('SHIPPED at orders');
     } finally {
       await page.close();
