@@ -9,7 +9,7 @@ import { buildInventoryService } from '../inventory/server.ts';
 import { requestCancellation } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
-import type { CoordinationStep, OrderStore } from './store.ts';
+import { chargingOnPlacement, type CoordinationStep, type OrderDoc, type OrderStore } from './store.ts';
 
 // What the coordinator does with a charge that lands on an order the customer cancelled, with
 // the cancellation written at the worst moment: after the coordinator read the order, before it
@@ -133,5 +133,32 @@ describe('a retry of an order that is out of stock', () => {
     } finally {
       await inventoryApp.close();
     }
+  });
+});
+
+describe("an order's first charge step that runs after its charge's result", () => {
+  it('leaves a declined order declined, asks payments nothing, and tells tracking the placement\'s moves it did not take', async () => {
+    // placeOrder stored it CHARGING and payments took the request, but tracking did not take the
+    // moves, so the first step was enqueued; payments declined, and orders recorded that first.
+    const placed = await storeTestOrder(store, { ...chargingOnPlacement({ _id: new ObjectId(), version: 0, placedAt: new Date() } as OrderDoc), chargeId: null });
+    const orderId = placed._id.toHexString();
+    const coordinator = createCoordinator(store, noInventory);
+    await coordinator.handleChargeResult({
+      id: `result:${orderId}:charge:1`,
+      token: 1,
+      attempts: 1,
+      payload: { requestId: `${orderId}:charge:1`, orderId, outcome: 'DECLINED', declineReason: 'card_declined', chargeId: 'ch_declined', amount: { amount: 1000, currency: 'GBP' } },
+    });
+    expect((await store.findById(placed._id))!.status).toBe('PAYMENT_DECLINED');
+
+    const step = await coordinator.handleStep({ id: `charge:${orderId}:1`, token: 1, attempts: 1, payload: { kind: 'charge', orderId } });
+
+    // Before, it moved the order back to CHARGING and asked again by the same id, which payments
+    // answers no more: the order waited in CHARGING for good, and its exception could not be retried.
+    const order = (await store.findById(placed._id))!;
+    expect(order).toMatchObject({ status: 'PAYMENT_DECLINED', chargeAttempts: 1 });
+    expect((step.messages ?? []).filter((message) => message.target === 'payments')).toEqual([]);
+    expect(transitionsTold(step.messages)).toEqual(['null>PLACED', 'PLACED>CHARGING']);
+    expect(order.transitionsUnsent).toBeUndefined();
   });
 });

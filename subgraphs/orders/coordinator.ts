@@ -10,7 +10,7 @@ import { inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
-import { PLACEMENT_MOVE, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
+import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
  * The orders service coordinates each order's journey (directed routing): it asks
@@ -33,20 +33,39 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
   const moveIf = (order: OrderDoc, from: OrderDoc['status'][], patch: OrderPatch) =>
     store.change(order._id, (current) => (from.includes(current.status) && current.chargeAttempts === order.chargeAttempts ? patch : null), order);
 
+  /**
+   * A charge attempt: moves the order to CHARGING, unless it is there for this attempt already
+   * (placeOrder stores it so, or this step ran before), and sends the request and the move.
+   */
   async function charge(lease: Lease<CoordinationStep>, orderId: string): Promise<Outcome<unknown>> {
     const attempt = Number(lease.id.split(':')[2] ?? 1);
-    const order = await store.change(new ObjectId(orderId), (current) =>
-      ['PLACED', 'PAYMENT_DECLINED', 'CHARGING'].includes(current.status) && (current.chargeAttempts ?? 0) <= attempt
-        ? { status: 'CHARGING', stage: 'payments', chargeAttempts: attempt, transition: { detail: null, key: retryKey(current.status, attempt), carried: true } }
-        : null,
-    );
-    if (!order) {
-      await load(orderId); // throws (and so retries) if the order is not there yet
-      return {}; // a newer charge attempt, or already past charging
+    let order = await load(orderId); // throws (and so retries) if the order is not there yet
+    if (order.status !== 'CHARGING' || order.chargeAttempts !== attempt) {
+      const moved = await store.change(
+        order._id,
+        (current) =>
+          chargeable(current, attempt)
+            ? { status: 'CHARGING', stage: 'payments', chargeAttempts: attempt, transition: { detail: null, key: retryKey(current.status, attempt), carried: true } }
+            : null,
+        order,
+      );
+      // A newer charge attempt, or past this one: its result came, or the order was cancelled.
+      if (!moved) return untoldPlacement(await load(orderId), attempt);
+      order = moved;
     }
     // Placed charging (placeOrder), its charge request not known to have gone: this step's messages carry it and the move.
     if (attempt === 1) await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
     return { messages: chargeMessages(order, attempt) };
+  }
+
+  /**
+   * The placement's moves, where tracking did not take them from placeOrder and the order moved on
+   * before this step ran (its charge result came first): told now, rather than by the sweep.
+   */
+  async function untoldPlacement(order: OrderDoc, attempt: number): Promise<Outcome<unknown>> {
+    if (attempt !== 1 || !placementMoveUnsent(order)) return {};
+    await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
+    return { messages: [chargeMessages(order, 1)[0]!] };
   }
 
   async function chargeResult(lease: Lease<ChargeResultPayload>): Promise<Outcome<unknown>> {
@@ -211,6 +230,18 @@ export function chargeMessages(order: OrderDoc, attempt: number): NewMessage[] {
       variables: { input: { requestId, orderId, amount: order.total, card: { token, last4, expMonth, expYear }, replyTo: 'orders.charge-results' } },
     },
   ];
+}
+
+/**
+ * Whether a charge attempt may move the order to CHARGING: from PLACED, or from a decline of an
+ * earlier attempt. Not from a decline of this one: its result came already (the step ran after
+ * it, as when placeOrder sent the request and tracking did not take the moves), and asking again
+ * by the same id would get no new answer.
+ */
+function chargeable(order: OrderDoc, attempt: number): boolean {
+  const attempts = order.chargeAttempts ?? 0;
+  if (order.status === 'PAYMENT_DECLINED' || order.status === 'PLACED') return attempts < attempt;
+  return order.status === 'CHARGING' && attempts <= attempt;
 }
 
 /** The key that tells a charge attempt after a decline from the first (as in its transition's id). */

@@ -268,11 +268,11 @@ const firstStepId = (orderId: string) => `charge:${orderId}:1`;
 /** The move a first charge attempt makes (the coordinator's first step, or placeOrder as it stores the order). */
 export const PLACEMENT_MOVE = { from: 'PLACED', to: 'CHARGING' } as const;
 
+/** The placement's move to CHARGING is written and not yet known to have reached tracking. */
+export const placementMoveUnsent = (order: OrderDoc) => transitionsOf(order).some((t) => !t.sentAt && t.from === PLACEMENT_MOVE.from && t.to === PLACEMENT_MOVE.to);
+
 /** Placed CHARGING (`chargingOnPlacement`), its first charge request not yet known to have gone. */
-export const placementUnsent = (order: OrderDoc) =>
-  order.status === 'CHARGING' &&
-  order.chargeAttempts === 1 &&
-  transitionsOf(order).some((t) => !t.sentAt && t.from === PLACEMENT_MOVE.from && t.to === PLACEMENT_MOVE.to);
+export const placementUnsent = (order: OrderDoc) => order.status === 'CHARGING' && order.chargeAttempts === 1 && placementMoveUnsent(order);
 
 export interface CustomerRef {
   id: string;
