@@ -429,22 +429,22 @@ export class OrderStore {
     return this.orders.findOne({ idempotencyKey: key });
   }
 
-  /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
-  /** Orders with a transition not yet sent (see `transitionsUnsent`): for a moment after most cancels, for good after a crash. */
   /** Hands the order to the coordinator: its first step, a charge attempt (idempotent by the step's id). */
   startJourney(orderId: string): Promise<{ item: QueueItem<CoordinationStep>; created: boolean }> {
     return this.coordination.enqueue(firstStepId(orderId), { kind: 'charge', orderId });
   }
 
-  /** Whether the order's first step is waiting or being worked on. */
+  /** Whether the order's first step is waiting, being worked on or parked. */
   journeyStarting(orderId: string): Promise<boolean> {
     return this.coordination.isLive(firstStepId(orderId));
   }
 
+  /** Orders with a transition not yet sent (see `transitionsUnsent`): for a moment after most cancels and placements, for good after a crash. */
   async withUnsentTransitions(limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ transitionsUnsent: true }).limit(limit).toArray();
   }
 
+  /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
   async stalePlaced(olderThan: Date, limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'PLACED', placedAt: { $lt: olderThan } }).limit(limit).toArray();
   }
