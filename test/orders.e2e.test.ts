@@ -146,7 +146,7 @@ describe('placing an order through the gateway', () => {
     }
   });
 
-  it('sends the first charge request to payments itself as it places the order, with no coordinator step; with payments down, the step carries it', async () => {
+  it('sends the first charge request to payments itself as it places the order, with no coordinator step; with tracking down, the moves go by the outbox; with payments down, the step carries both', async () => {
     const historyOf = async (id: string) => {
       const res = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status history { from to } } }`, { id });
       expect(res.errors).toBeUndefined();
@@ -161,6 +161,21 @@ describe('placing an order through the gateway', () => {
     expect(await system.ordersStore.coordination.get(`charge:${id}:1`)).toBeNull();
     // Marked sent just after the answer (until then, only the sweep would look at it, after 30 s).
     await eventually(() => system.ordersStore.findById(new ObjectId(id)), (order) => order!.transitionsUnsent === undefined);
+
+    await system.stop('tracking');
+    let untracked: string;
+    try {
+      const placedUntracked = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+      expect(placedUntracked.errors).toBeUndefined();
+      untracked = placedUntracked.data!.placeOrder.id as string;
+    } finally {
+      await system.restart('tracking');
+    }
+    // Payments has the request, so no step; the moves wait in the orders service's outbox for tracking.
+    expect(await system.services.payments.store.requests.get(`${untracked}:charge:1`)).toMatchObject({ status: 'READY' });
+    expect(await system.ordersStore.coordination.get(`charge:${untracked}:1`)).toBeNull();
+    expect(await system.ordersStore.reports.get(`order-transition:ORDER:${untracked}:PLACED>CHARGING`)).toMatchObject({ outbox: [expect.objectContaining({ target: 'tracking' })] });
+    await eventually(() => system.ordersStore.findById(new ObjectId(untracked)), (order) => order!.transitionsUnsent === undefined);
 
     await system.stop('payments');
     let waiting: string;

@@ -6,6 +6,7 @@ import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import { addressAsOneLine } from '../../pipeline/postal-address.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { chargeMessages } from './coordinator.ts';
+import { orderMove } from './order-transitions.ts';
 import type { Directory } from './dependencies.ts';
 import { chargingOnPlacement, PLACEMENT_MOVE, placementUnsent, type OrderDoc, type OrderLineDoc, type OrderStore } from './store.ts';
 import { asOneLine, clientKey } from '../../kit/storable-text.ts';
@@ -71,13 +72,14 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
 
 /**
  * Sets a stored order on its way; never throws (the sweep finishes what fails here). An order
- * placed CHARGING has its first charge request sent to payments and its first moves to tracking
- * at once: no coordinator's step, whose enqueue, lease, completion and delivery record cost an
- * order 6 to 7 of its 68 database requests. Where either did not take its message, the coordinator's
- * first step sends both through its outbox (payments takes a request once by its id, tracking a
- * move once by its id). The move is marked sent after the answer: the mark only spares the sweep
- * a step that would send both again. A crash before it leaves the move unsent, and the orders
- * worker's sweep starts that step (sweepUnsentTransitions).
+ * placed CHARGING has its first charge request sent to payments at once, and its first moves to
+ * tracking at once or, where tracking does not take them, to the outbox for it, as every move of
+ * the order's own: no coordinator's step, whose enqueue, lease, completion and delivery record
+ * cost an order 6 to 7 of its 68 database requests. Where payments did not take the request, the
+ * coordinator's first step sends it and the moves (payments takes a request once by its id,
+ * tracking a move once by its id). The move is marked sent after the answer: the mark only spares
+ * the sweep a step that would send both again. A crash before it leaves the move unsent, and the
+ * orders worker's sweep starts that step (sweepUnsentTransitions).
  */
 async function handOn(order: OrderDoc, store: OrderStore, logger: Logger): Promise<void> {
   const notYet = (error: unknown) =>
@@ -85,8 +87,9 @@ async function handOn(order: OrderDoc, store: OrderStore, logger: Logger): Promi
   try {
     if (order.status === 'CHARGING') {
       const [moves, charge] = chargeMessages(order, 1);
-      const taken = await Promise.all([store.trackNow(moves!, store.coordination), store.chargeNow(charge!, store.coordination)]);
-      if (taken.every(Boolean)) {
+      const told = `order-transition:${orderMove(order, PLACEMENT_MOVE.from, PLACEMENT_MOVE.to).id}`;
+      const [, taken] = await Promise.all([store.toTracking(told, moves!), store.chargeNow(charge!, store.coordination)]);
+      if (taken) {
         void store.markTransitionsSent(order, [PLACEMENT_MOVE]).catch(notYet);
         return;
       }

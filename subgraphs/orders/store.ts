@@ -321,8 +321,7 @@ export class OrderStore {
   readonly reports: DurableQueue<null>;
   /** The order's own transitions, to tracking: at once when it answers, else through `reports` (kit/send-now.ts). */
   readonly toTracking: SendNowOrPost;
-  /** Messages to tracking and to payments at once, where this process may call them (placeOrder's first charge request). */
-  readonly trackNow: SendNow;
+  /** Messages to payments at once, where this process may call it (placeOrder's first charge request). */
   readonly chargeNow: SendNow;
   /** Whether placeOrder stores orders CHARGING and sends their first charge request itself (it can call payments). */
   readonly chargesOnPlacement: boolean;
@@ -347,10 +346,9 @@ export class OrderStore {
     this.coordination = new DurableQueue(db, 'coordination', { exceptionMessage: exceptionMessage('coordination'), refusalKey });
     this.chargeResults = new DurableQueue(db, 'charge-results', { exceptionMessage: exceptionMessage('charge-results'), refusalKey });
     this.reports = new DurableQueue(db, 'reports', { postsOnly: true });
-    this.trackNow = sendNow(options.tracking);
+    this.toTracking = sendNowOrPost(this.reports, sendNow(options.tracking));
     this.chargeNow = sendNow(options.payments);
     this.chargesOnPlacement = options.payments !== undefined;
-    this.toTracking = sendNowOrPost(this.reports, this.trackNow);
     this.notes = db.collection<PublicationNote>('change_publication_notes');
     this.slotted = new SlotLists(this.orders, db.collection<SlotDoc>('order_list_slots'), newestPlacedFirst, 'placedSlot');
     this.customerLists = new SlotLists(this.orders, db.collection<SlotDoc>('customer_order_days'), newestPlacedFirst, 'customerDay', CUSTOMER_LISTS, ownerSlotKey, {
