@@ -77,9 +77,9 @@ export async function placeOrder(request: PlaceOrderRequest, directory: Director
  * the order's own: no coordinator's step, whose enqueue, lease, completion and delivery record
  * cost an order 6 to 7 of its 68 database requests. Where payments did not take the request, the
  * coordinator's first step sends it and the moves (payments takes a request once by its id,
- * tracking a move once by its id). The move is marked sent after the answer: the mark only spares
- * the sweep a step that would send both again. A crash before it leaves the move unsent, and the
- * orders worker's sweep starts that step (sweepUnsentTransitions).
+ * tracking a move once by its id). The placement does not wait for the write that marks the move
+ * sent: the mark only spares the sweep a step that would send both again. A crash before it leaves
+ * the move unsent, and the orders worker's sweep starts that step (sweepUnsentTransitions).
  */
 async function handOn(order: OrderDoc, store: OrderStore, logger: Logger): Promise<void> {
   const notYet = (error: unknown) =>
