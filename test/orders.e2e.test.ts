@@ -159,7 +159,7 @@ describe('placing an order through the gateway', () => {
     expect(await system.services.payments.store.requests.get(`${id}:charge:1`)).toMatchObject({ status: 'READY', payload: { orderId: id, replyTo: 'orders.charge-results', amount: { amount: 8349 } } });
     expect(await historyOf(id)).toEqual({ status: 'CHARGING', history: [{ from: null, to: 'PLACED' }, { from: 'PLACED', to: 'CHARGING' }] });
     expect(await system.ordersStore.coordination.get(`charge:${id}:1`)).toBeNull();
-    // Marked sent just after the answer (until then, only the sweep would look at it, after 30 s).
+    // Marked sent by a write the answer did not wait for (until then, only the sweep would look at it, after 30 s).
     await eventually(() => system.ordersStore.findById(new ObjectId(id)), (order) => order!.transitionsUnsent === undefined);
 
     await system.stop('tracking');
