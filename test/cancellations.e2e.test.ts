@@ -210,7 +210,7 @@ describe('cancelling an order', () => {
       system.addWorker('orders');
     }
     const settled = await eventually(() => orderOf(id), (o) => cancelHistory(o).some(([to]) => to === 'CANCEL_APPLIED') && orderMoves(o).length >= 3);
-    // Placed charging (the request waiting in the coordinator's outbox), cancelled before it went.
+    // Placed charging (its first step, which sends the request, waiting in the coordinator's queue), cancelled before it went.
     expect(orderMoves(settled)).toEqual(['NEW>PLACED', 'PLACED>CHARGING', 'CHARGING>CANCELLED']);
     expect(settled.location).toEqual({ state: 'CANCELLED', node: 'orders' });
     expect(settled.charge).toBeNull();

@@ -74,4 +74,3 @@ describe("the orders worker's sweep for stalled journeys", () => {
     expect((await store.reports.items.find({ _id: { $regex: id } } as never).toArray()).length).toBeGreaterThan(0);
   });
 });
-
