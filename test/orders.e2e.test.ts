@@ -152,6 +152,18 @@ describe('placing an order through the gateway', () => {
       expect(res.errors).toBeUndefined();
       return res.data!.order as { status: string; history: { from: string | null; to: string }[] };
     };
+    /** An order placed while the service is down (it is back once placed); the placement answers as ever. */
+    const placedWhileDown = async (service: 'tracking' | 'payments') => {
+      await system.stop(service);
+      try {
+        const res = await gql(system.gatewayUrl, placeOrder, { input: validInput });
+        expect(res.errors).toBeUndefined();
+        expect(res.data!.placeOrder.status).toBe('CHARGING');
+        return res.data!.placeOrder.id as string;
+      } finally {
+        await system.restart(service);
+      }
+    };
     const placed = await gql(system.gatewayUrl, placeOrder, { input: validInput });
     expect(placed.errors).toBeUndefined();
     const id = placed.data!.placeOrder.id as string;
@@ -162,31 +174,14 @@ describe('placing an order through the gateway', () => {
     // Marked sent by a write the answer did not wait for (until then, only the sweep would look at it, after 30 s).
     await eventually(() => system.ordersStore.findById(new ObjectId(id)), (order) => order!.transitionsUnsent === undefined);
 
-    await system.stop('tracking');
-    let untracked: string;
-    try {
-      const placedUntracked = await gql(system.gatewayUrl, placeOrder, { input: validInput });
-      expect(placedUntracked.errors).toBeUndefined();
-      untracked = placedUntracked.data!.placeOrder.id as string;
-    } finally {
-      await system.restart('tracking');
-    }
+    const untracked = await placedWhileDown('tracking');
     // Payments has the request, so no step; the moves wait in the orders service's outbox for tracking.
     expect(await system.services.payments.store.requests.get(`${untracked}:charge:1`)).toMatchObject({ status: 'READY' });
     expect(await system.ordersStore.coordination.get(`charge:${untracked}:1`)).toBeNull();
     expect(await system.ordersStore.reports.get(`order-transition:ORDER:${untracked}:PLACED>CHARGING`)).toMatchObject({ outbox: [expect.objectContaining({ target: 'tracking' })] });
     await eventually(() => system.ordersStore.findById(new ObjectId(untracked)), (order) => order!.transitionsUnsent === undefined);
 
-    await system.stop('payments');
-    let waiting: string;
-    try {
-      const second = await gql(system.gatewayUrl, placeOrder, { input: validInput });
-      expect(second.errors).toBeUndefined();
-      waiting = second.data!.placeOrder.id as string;
-      expect(second.data!.placeOrder.status).toBe('CHARGING');
-    } finally {
-      await system.restart('payments');
-    }
+    const waiting = await placedWhileDown('payments');
     // Not taken: the coordinator's first step waits to send it, and the move stays unsent until that step runs.
     expect(await system.ordersStore.coordination.get(`charge:${waiting}:1`)).toMatchObject({ status: 'READY', payload: { kind: 'charge', orderId: waiting } });
     expect(await system.services.payments.store.requests.get(`${waiting}:charge:1`)).toBeNull();
