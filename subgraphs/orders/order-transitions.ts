@@ -99,12 +99,8 @@ export async function sweepUnsentTransitions(store: OrderStore, olderThan: Date)
   for (const order of await store.withUnsentTransitions(100)) {
     const unsent = transitionsOf(order).filter((t) => !t.sentAt);
     if (!unsent.some((t) => t.at < olderThan)) continue;
-    if (placementUnsent(order)) {
-      const orderId = order._id.toHexString();
-      // Its step waits: that sends them. (A lookup, not an enqueue refused every 10 s while it waits.)
-      if (await store.journeyStarting(orderId)) continue;
-      if ((await store.startJourney(orderId)).created) continue;
-    }
+    // Its step waits, or was enqueued now: that sends them.
+    if (placementUnsent(order) && (await store.ensureJourney(order._id.toHexString())) !== 'finished') continue;
     await sendOrderTransitions(store, order);
   }
 }

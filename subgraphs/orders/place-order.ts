@@ -94,7 +94,7 @@ async function handOn(order: OrderDoc, store: OrderStore, logger: Logger): Promi
         return;
       }
     }
-    await startJourney(order, store);
+    await store.startJourney(order._id.toHexString());
   } catch (error) {
     notYet(error);
   }
@@ -175,25 +175,10 @@ async function checkedOrder(
   };
 }
 
-/** Hands the order to the coordinator. Idempotent, so a retried request can always call it. */
-export async function startJourney(order: Pick<OrderDoc, '_id'>, store: OrderStore): Promise<void> {
-  await store.startJourney(order._id.toHexString());
-}
-
-/**
- * The orders worker's sweep: starts the journey of each order PLACED before `olderThan` that a
- * crash left without its first step. One lookup for an order whose first step is waiting in the
- * queue, as every order behind a backlog is: starting its journey again (three requests, the
- * enqueue's checks) found it there anyway, every 10 s for each, and under a burst of 300 orders
- * that was about 10 of an order's 190 database requests.
- */
+/** The orders worker's sweep: starts the journey of each order PLACED before `olderThan` that a crash left without its first step. */
 export async function sweepStalledJourneys(store: OrderStore, olderThan: Date): Promise<void> {
   const stale = await store.stalePlaced(olderThan, 100);
-  await Promise.all(
-    stale.map(async (order) => {
-      if (!(await store.journeyStarting(order._id.toHexString()))) await startJourney(order, store);
-    }),
-  );
+  await Promise.all(stale.map((order) => store.ensureJourney(order._id.toHexString())));
 }
 
 function checkLines(lines: PlaceOrderRequest['lines']): PlaceOrderRequest['lines'] {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onMongoCommand } from '../../kit/mongo-command-hooks.ts';
 import { TestDatabases } from '../../test/harness.ts';
 import { ObjectId } from 'mongodb';
-import { startJourney, sweepStalledJourneys } from './place-order.ts';
+import { sweepStalledJourneys } from './place-order.ts';
 import { sweepUnsentTransitions } from './order-transitions.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import { chargingOnPlacement, transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
@@ -34,7 +34,7 @@ describe("the orders worker's sweep for stalled journeys", () => {
     const placedAt = new Date(Date.now() - 60_000);
     const stranded = await storeTestOrder(store, { status: 'PLACED', stage: null, placedAt, chargeAttempts: 0, chargeId: null });
     const waiting = await storeTestOrder(store, { status: 'PLACED', stage: null, placedAt, chargeAttempts: 0, chargeId: null });
-    await startJourney(waiting, store);
+    await store.startJourney(waiting._id.toHexString());
     const waitingStep = await store.coordination.get(`charge:${waiting._id.toHexString()}:1`);
 
     inserts = 0;
