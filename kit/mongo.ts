@@ -4,6 +4,7 @@ import { traceMongoCommands } from './telemetry.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
 import { failWritesOnClosedConnections } from './mongo-closed-writes.ts';
 import { MONGO_POOL_SIZE } from './mongo-pool.ts';
+import { slowIdlePoolChecks } from './mongo-idle-checks.ts';
 
 failWritesOnClosedConnections();
 
@@ -24,6 +25,7 @@ export async function connectMongo(uri: string, appName: string, { waitMs = conn
       maxPoolSize: MONGO_POOL_SIZE,
       serverSelectionTimeoutMS: 5_000,
     });
+    slowIdlePoolChecks(client);
     try {
       // Every command's round trip is timed (metrics) and, inside a traced request, a span.
       instrumentMongoCommands();
