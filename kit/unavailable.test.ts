@@ -1,0 +1,29 @@
+import { MongoBulkWriteError, MongoNetworkError, MongoServerError } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable } from './unavailable.ts';
+
+// What a subgraph answers when its database fails under a request follows from this: unavailable
+// is DEPENDENCY_UNAVAILABLE ("try again; it may have taken effect"), anything else
+// INTERNAL_SERVER_ERROR. The errors below are the driver's own classes, built as the driver builds
+// them, with the messages seen when a PostgreSQL backend behind FerretDB was killed under load.
+
+const bulkResult = {} as ConstructorParameters<typeof MongoBulkWriteError>[1];
+
+describe('isDatabaseUnavailable', () => {
+  it('takes a bulk write whose connection broke, and FerretDB losing its PostgreSQL, as the database being unavailable', () => {
+    expect(isDatabaseUnavailable(new MongoBulkWriteError(new MongoNetworkError('read ECONNRESET'), bulkResult))).toBe(true);
+    expect(isDatabaseUnavailable(new MongoServerError({ message: '[msg_insert.go:168 handler.(*Handler).MsgInsert] unexpected EOF', code: 1 }))).toBe(true);
+    expect(
+      isDatabaseUnavailable(new MongoServerError({ message: 'failed to connect to `user=postgres database=postgres`: 127.0.0.1:5432 (127.0.0.1): tls error: server refused TLS connection', code: 1 })),
+    ).toBe(true);
+    expect(isDatabaseUnavailable(new MongoNetworkError('connection 4 to 127.0.0.1:27017 closed'))).toBe(true);
+  });
+
+  it('does not take a refused write or an ordinary server error for an outage', () => {
+    const duplicate = { message: 'E11000 duplicate key error collection: shop.items', code: 11000, writeErrors: [{ code: 11000, index: 0 }] as never[] };
+    expect(isDatabaseUnavailable(new MongoBulkWriteError(duplicate, bulkResult))).toBe(false);
+    expect(isDatabaseUnavailable(new MongoServerError({ message: 'E11000 duplicate key error collection: shop.items', code: 11000 }))).toBe(false);
+    expect(isDatabaseUnavailable(new MongoServerError({ message: 'unknown operator: $foo', code: 2 }))).toBe(false);
+    expect(isDatabaseUnavailable(new Error('unexpected EOF'))).toBe(false);
+  });
+});
