@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
-import { ObjectId } from 'mongodb';
+import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { buildVendorsService } from '../vendors/server.ts';
 import { buildCatalogService } from './server.ts';
 import type { ProductStore } from './store.ts';
@@ -16,6 +16,7 @@ const vendorNone = '64b0000000000000000000c3';
 // Catalog asks the vendors service (a real one, on its own database) whether a product's vendor exists.
 let vendorsApp: RunningApp;
 let closeCatalog: () => Promise<void>;
+let catalogDb: Db;
 
 beforeAll(async () => {
   const vendors = await buildVendorsService({ db: await dbs.create('vendors'), logger: silentLogger, tokens: testTokens });
@@ -23,7 +24,8 @@ beforeAll(async () => {
     await vendors.store.insert({ _id: new ObjectId(id), name, country: 'GB', contactEmail: 'a@vendor.example', leadTimeDays: 3 });
   }
   vendorsApp = await serve(vendors.handler);
-  const service = await buildCatalogService({ db: await dbs.create('catalog'), logger: silentLogger, tokens: testTokens, vendorsUrl: vendorsApp.url });
+  catalogDb = await dbs.create('catalog');
+  const service = await buildCatalogService({ db: catalogDb, logger: silentLogger, tokens: testTokens, vendorsUrl: vendorsApp.url });
   store = service.store;
   closeCatalog = service.close;
   app = await serve(service.handler);
@@ -89,6 +91,27 @@ describe('catalog subgraph', () => {
       const res = await gql(app.url, query);
       expect(res.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0]?.message, query).toMatch(/must not be empty/);
+    }
+  });
+
+  it('answers a lookup by skus that its database could not serve with DEPENDENCY_UNAVAILABLE, never as unknown skus', async () => {
+    // placeOrder refuses the skus a lookup leaves out as NOT_FOUND, for good: a database that did
+    // not answer must not look like products that do not exist. The same database, through a
+    // client of its own that is then closed, as a process's client is when its database is gone.
+    await newProduct('DOWN-1');
+    const own = await new MongoClient(inject('mongoUri')).connect();
+    const cut = await buildCatalogService({ db: own.db(catalogDb.databaseName), logger: silentLogger, tokens: testTokens, vendorsUrl: vendorsApp.url });
+    const cutApp = await serve(cut.handler);
+    try {
+      const lookup = `{ products(skus: ["DOWN-1"]) { edges { node { sku } } } }`;
+      expect(nodes((await gql(cutApp.url, lookup)).data!.products)).toEqual([{ sku: 'DOWN-1' }]);
+      await own.close();
+      const res = await gql(cutApp.url, lookup);
+      expect(codes(res)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+      expect(res.data?.products ?? null).toBeNull();
+    } finally {
+      await cutApp.close();
+      await cut.close().catch(() => {});
     }
   });
 

@@ -33,6 +33,10 @@ export const resolvers: Resolvers = {
       if (!skus) return store.list(page);
       if (skus.length > 100) throw badInput('at most 100 skus at a time', 'skus');
       const found = await productBySku.loadMany(skus.map((sku) => skuToFind(sku, 'skus')));
+      // loadMany puts a failed lookup's error in the product's place: a database that did not
+      // answer must not read as "no such product" (placeOrder would refuse the sku for good).
+      const failed = found.find((product) => product instanceof Error);
+      if (failed) throw failed;
       return store.pageOf(found.filter((p): p is ProductDoc => p !== null && !(p instanceof Error)), page);
     },
   },
