@@ -103,6 +103,8 @@ setting(() => {
   for (const stage of ['REBIN', 'SHIPPING']) stageWorkEnv(stage, 0, env);
 });
 let database: RunningDatabase | undefined;
+/** The embedded database being started again after it exited (keepDatabaseRunning). */
+let databaseRestart: Promise<void> | undefined;
 let stopping = false;
 
 async function main() {
@@ -128,17 +130,17 @@ async function main() {
       // Every process that uses it (and this one) with a full pool each: FerretDB's pool of
       // PostgreSQL connections is sized so that together they can never exhaust it (see postgresConnectionsFor).
       const databaseProcesses = subgraphNames.length + replicaPlans.length + workers + 1;
-      database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true, ownProcessGroup: true, clientConnections: databaseProcesses * MONGO_POOL_SIZE });
+      const clientConnections = databaseProcesses * MONGO_POOL_SIZE;
+      database = await startFerretDb({ dataDir, port: databasePort?.port, adoptOrphan: true, ownProcessGroup: true, clientConnections });
+      // Started again on the same port: every process's client reconnects by itself.
+      const { port } = database;
+      keepDatabaseRunning(database, () => startFerretDb({ dataDir, port, adoptOrphan: true, ownProcessGroup: true, clientConnections }));
     } catch (error) {
       return fail(error instanceof Error ? error.message : String(error));
     }
     mongoUri = database.uri;
     const storage = database.handler === 'postgresql' ? 'on PostgreSQL' : 'on SQLite (EMBEDDED_DB=sqlite)';
     say(`database: FerretDB ${FERRETDB_VERSION} ${storage} at ${database.uri} (data in ${dataDir})`);
-    const { logPath } = database;
-    database.process.once('exit', (code, signal) => {
-      if (!stopping) shutdown(`the database exited unexpectedly (${signal ?? `code ${code}`}); what it said is in ${logPath}`, 1);
-    });
   } else {
     say('database: using MONGODB_URI / <SERVICE>_MONGODB_URI (no embedded database started)');
   }
@@ -340,6 +342,40 @@ async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs
 
 const isWorker = (name: string) => name.endsWith('-worker') || /-worker-\d+$/.test(name);
 
+/**
+ * Starts the embedded database again when FerretDB exits while the system runs (killed, or a
+ * crash), as the supervisor does a service: its PostgreSQL is stopped cleanly first, and both
+ * start again on the same data, FerretDB on the same port. The processes ride out the gap as they
+ * ride out any database restart (docs/architecture.md): nothing is restarted and nothing is lost.
+ * Exiting more often than the supervision policy allows (5 times within 60 s) stops the system,
+ * as before this existed: a database that cannot stay up is not left to spin.
+ */
+function keepDatabaseRunning(running: RunningDatabase, start: () => Promise<RunningDatabase>, crashes: number[] = []) {
+  running.process.once('exit', (code, signal) => {
+    if (stopping) return;
+    const { logPath } = running;
+    const policy = policyFromEnv(env);
+    const now = Date.now();
+    const recent = [...crashes.filter((at) => now - at < policy.windowMs), now];
+    const why = `the database exited unexpectedly (${signal ?? `code ${code}`}); what it said is in ${logPath}`;
+    if (recent.length > policy.maxRestarts) return void shutdown(`${why}; it exited ${recent.length} times within ${policy.windowMs / 1000} s: stopping`, 1);
+    say(`${why}; starting it again (restart ${recent.length})`);
+    databaseRestart = (async () => {
+      await running.stop().catch(() => {});
+      if (stopping) return;
+      try {
+        const again = await start();
+        if (stopping) return void (await again.stop().catch(() => {}));
+        database = again;
+        say(`the database is running again (pid ${again.process.pid}, restarts: ${recent.length})`);
+        keepDatabaseRunning(again, start, recent);
+      } catch (error) {
+        void shutdown(`the database could not be started again: ${error instanceof Error ? error.message : String(error)}`, 1);
+      }
+    })();
+  });
+}
+
 async function shutdown(reason: string, exitCode: number) {
   if (stopping) return;
   stopping = true;
@@ -347,6 +383,8 @@ async function shutdown(reason: string, exitCode: number) {
   // Callers before callees: the gateway and the workers, then the regional replicas (they follow
   // the home customers service), then the subgraphs; the database last, once nothing uses it.
   await supervisor.stop([(name) => name === 'gateway' || isWorker(name), (name) => name.startsWith('customers-')]);
+  // A restart under way ends first (it stops what it started once it sees the system stopping).
+  await databaseRestart;
   await database?.stop();
   releaseDataDir?.();
   say('stopped');

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,7 +115,7 @@ async function listening(ports: number[]) {
 const customersQuery = `{ customers(first: 100) { edges { node { email } } } vendors { edges { node { name } } } products(first: 100) { edges { node { sku } } } }`;
 
 describe('npm start', () => {
-  it('starts everything, prints the GraphiQL URL, loads demo data once, keeps a second launcher off its data folder, and stops cleanly on Ctrl-C', async () => {
+  it('starts everything, prints the GraphiQL URL, loads demo data once, keeps a second launcher off its data folder, starts a killed database again, and stops cleanly on Ctrl-C', async () => {
     const env = await portsEnv();
     const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
 
@@ -191,6 +191,17 @@ describe('npm start', () => {
     const grace = await gql(gatewayUrl, `{ customer(id: "${demo.customers.grace}") { name } }`, {}, { token: printed });
     expect(grace.data!.customer.name).toBe('Grace Hopper');
     expect(after.data).toEqual(before.data);
+
+    // FerretDB killed under the running system: the launcher starts the database again, on the
+    // same port and data, and every service carries on without being restarted.
+    const ferretdb = databaseProcessesOf(dataDir).filter((pid) => /(^|\/)ferretdb\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+    expect(ferretdb).toHaveLength(1);
+    process.kill(ferretdb[0]!, 'SIGKILL');
+    await until(async () => second.output().includes('[start] the database is running again'), 60_000, 'the database started again');
+    expect(second.output()).toContain('[start] the database exited unexpectedly (SIGKILL)');
+    const served = await eventually(() => gql(gatewayUrl, customersQuery, {}, { token: support }), (response) => !response.errors, 30_000);
+    expect(served.data).toEqual(before.data);
+    expect(second.output()).not.toMatch(/restarting it in|giving up/);
     const secondDatabase = second.databasePort();
     expect(await interrupt(second.child, second.exited)).toBe(0);
     expect(await accepting(secondDatabase)).toBe(false);
