@@ -259,6 +259,8 @@ export interface RunningDatabase {
   process: ChildProcess;
   /** Where FerretDB writes its own messages (see DaemonLog). */
   logPath: string;
+  /** Set when FerretDB was stopped because its PostgreSQL exited under it, before FerretDB's own exit. */
+  stoppedBecause?: string;
   stop(): Promise<void>;
 }
 
@@ -325,9 +327,19 @@ export async function startFerretDb(options: {
   if (options.adoptOrphan && child.pid) writeFileSync(pidFile, String(child.pid));
   const uri = `mongodb://127.0.0.1:${port}/`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping = false;
+  let stoppedBecause: string | undefined;
+  // FerretDB outlives a PostgreSQL that dies under it, failing every operation for good. It is
+  // stopped with it, so that whoever watches FerretDB (the launcher) starts both again.
+  postgres?.process.once('exit', (code, signal) => {
+    if (stopping) return;
+    stoppedBecause = `its PostgreSQL exited unexpectedly (${signal ?? `code ${code}`})`;
+    child.kill('SIGKILL');
+  });
   try {
     await waitForMongo(uri, child, () => log.tail());
   } catch (error) {
+    stopping = true;
     child.kill('SIGKILL');
     await postgres?.stop();
     throw error;
@@ -339,7 +351,11 @@ export async function startFerretDb(options: {
     postgresUrl: postgres?.url,
     process: child,
     logPath: log.path,
+    get stoppedBecause() {
+      return stoppedBecause;
+    },
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
       if (options.adoptOrphan) rmSync(pidFile, { force: true });

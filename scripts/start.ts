@@ -343,8 +343,8 @@ async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs
 const isWorker = (name: string) => name.endsWith('-worker') || /-worker-\d+$/.test(name);
 
 /**
- * Starts the embedded database again when FerretDB exits while the system runs (killed, or a
- * crash), as the supervisor does a service: its PostgreSQL is stopped cleanly first, and both
+ * Starts the embedded database again when FerretDB exits while the system runs (killed, a
+ * crash, or stopped because its PostgreSQL died), as the supervisor does a service: its PostgreSQL is stopped cleanly first, and both
  * start again on the same data, FerretDB on the same port. The processes ride out the gap as they
  * ride out any database restart (docs/architecture.md): nothing is restarted and nothing is lost.
  * Exiting more often than the supervision policy allows (5 times within 60 s) stops the system,
@@ -357,7 +357,8 @@ function keepDatabaseRunning(running: RunningDatabase, start: () => Promise<Runn
     const policy = policyFromEnv(env);
     const now = Date.now();
     const recent = [...crashes.filter((at) => now - at < policy.windowMs), now];
-    const why = `the database exited unexpectedly (${signal ?? `code ${code}`}); what it said is in ${logPath}`;
+    const cause = running.stoppedBecause ?? `it exited unexpectedly (${signal ?? `code ${code}`})`;
+    const why = `the database stopped: ${cause}; what it said is in ${logPath}`;
     if (recent.length > policy.maxRestarts) return void shutdown(`${why}; it exited ${recent.length} times within ${policy.windowMs / 1000} s: stopping`, 1);
     say(`${why}; starting it again (restart ${recent.length})`);
     databaseRestart = (async () => {

@@ -5,7 +5,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
-import { databaseProcessesOf, freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
+import { databaseProcessesOf, embeddedHandler, freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { eventually, gql } from './harness.ts';
 import { threadNiceness } from './niceness.ts';
@@ -198,9 +198,17 @@ describe('npm start', () => {
     expect(ferretdb).toHaveLength(1);
     process.kill(ferretdb[0]!, 'SIGKILL');
     await until(async () => second.output().includes('[start] the database is running again'), 60_000, 'the database started again');
-    expect(second.output()).toContain('[start] the database exited unexpectedly (SIGKILL)');
+    expect(second.output()).toContain('[start] the database stopped: it exited unexpectedly (SIGKILL)');
     const served = await eventually(() => gql(gatewayUrl, customersQuery, {}, { token: support }), (response) => !response.errors, 30_000);
     expect(served.data).toEqual(before.data);
+    // Its PostgreSQL killed (the default handler): FerretDB is stopped with it and both start again.
+    if (embeddedHandler() === 'postgresql') {
+      process.kill(Number.parseInt(readFileSync(join(dataDir, 'postgresql', 'postmaster.pid'), 'utf8'), 10), 'SIGKILL');
+      await until(async () => second.output().includes('restarts: 2)'), 60_000, 'the database started again after its PostgreSQL was killed');
+      expect(second.output()).toContain('[start] the database stopped: its PostgreSQL exited unexpectedly (SIGKILL)');
+      const servedAgain = await eventually(() => gql(gatewayUrl, customersQuery, {}, { token: support }), (response) => !response.errors, 30_000);
+      expect(servedAgain.data).toEqual(before.data);
+    }
     expect(second.output()).not.toMatch(/restarting it in|giving up/);
     const secondDatabase = second.databasePort();
     expect(await interrupt(second.child, second.exited)).toBe(0);
