@@ -19,11 +19,23 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new MongoNetworkError('connection 4 to 127.0.0.1:27017 closed'))).toBe(true);
   });
 
+  it('takes PostgreSQL going away under FerretDB (its postmaster killed, or another of its processes crashed) as the database being unavailable', () => {
+    const postmasterKilled = '[msg_update.go:101 handler.(*Handler).MsgUpdate] FATAL: terminating connection due to unexpected postmaster exit (SQLSTATE 57P01)';
+    expect(isDatabaseUnavailable(new MongoServerError({ message: postmasterKilled, code: 1 }))).toBe(true);
+    const crashed = 'WARNING: terminating connection because of crash of another server process (SQLSTATE 57P02)';
+    expect(isDatabaseUnavailable(new MongoServerError({ message: crashed, code: 1 }))).toBe(true);
+    expect(isDatabaseUnavailable(new MongoServerError({ message: 'FATAL: the database system is not yet accepting connections (SQLSTATE 57P03)', code: 1 }))).toBe(true);
+    expect(isDatabaseUnavailable(new MongoServerError({ message: 'FATAL: sorry, too many clients already (SQLSTATE 53300)', code: 1 }))).toBe(true);
+    const bulk = { message: postmasterKilled, code: 1, writeErrors: [{ code: 1, index: 0, errmsg: postmasterKilled }] as never[] };
+    expect(isDatabaseUnavailable(new MongoBulkWriteError(bulk, bulkResult))).toBe(true);
+  });
+
   it('does not take a refused write or an ordinary server error for an outage', () => {
     const duplicate = { message: 'E11000 duplicate key error collection: shop.items', code: 11000, writeErrors: [{ code: 11000, index: 0 }] as never[] };
     expect(isDatabaseUnavailable(new MongoBulkWriteError(duplicate, bulkResult))).toBe(false);
     expect(isDatabaseUnavailable(new MongoServerError({ message: 'E11000 duplicate key error collection: shop.items', code: 11000 }))).toBe(false);
     expect(isDatabaseUnavailable(new MongoServerError({ message: 'unknown operator: $foo', code: 2 }))).toBe(false);
     expect(isDatabaseUnavailable(new Error('unexpected EOF'))).toBe(false);
+    expect(isDatabaseUnavailable(new MongoServerError({ message: 'ERROR: could not serialize access (SQLSTATE 40001)', code: 1 }))).toBe(false);
   });
 });

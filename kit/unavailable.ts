@@ -7,10 +7,13 @@ import { ErrorCode } from './errors.ts';
  * not be made (PostgreSQL restarting all its connections after one of its processes died, or
  * down): the PostgreSQL driver's words, passed on in an ordinary server error. Seen here when a
  * PostgreSQL backend was killed under load: `unexpected EOF`, `failed to connect to ...: server
- * refused TLS connection`. The command may or may not have been applied, as with a network error.
+ * refused TLS connection`; and when the postmaster was: `FATAL: terminating connection due to
+ * unexpected postmaster exit (SQLSTATE 57P01)`. PostgreSQL's own codes for it: class 08
+ * (connection exception), 57P01-57P03 (shut down, crashed, cannot connect now) and 53300 (too many
+ * connections). The command may or may not have been applied, as with a network error.
  */
 const POSTGRES_UNREACHABLE =
-  /unexpected EOF|failed to connect to|conn closed|connection reset by peer|broken pipe|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command/;
+  /unexpected EOF|failed to connect to|conn closed|connection reset by peer|broken pipe|server closed the connection|the database system is |terminating connection|SQLSTATE (08[0-9A-Z]{3}|57P0[1-3]|53300)\b/;
 
 /**
  * The database could not be reached: it is down or restarting, or the connection broke (a cleared
