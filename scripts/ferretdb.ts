@@ -404,7 +404,7 @@ function ferretdbPostgresUrl(url: string, connections: number): string {
 async function waitForMongo(uri: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`FerretDB exited with code ${child.exitCode}:\n${stderr()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`FerretDB exited (${child.signalCode ?? `code ${child.exitCode}`}) before it answered:\n${stderr()}`);
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
       await client.db('admin').command({ ping: 1 });

@@ -200,10 +200,10 @@ export async function startPostgres(options: { clusterDir: string; port: number;
 async function waitForPostgres(url: string, child: ChildProcess, stderr: () => string) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
+    if (child.exitCode !== null || child.signalCode !== null) {
       const output = stderr();
       const hint = /lock file .* already exists/.test(output) ? ' Another PostgreSQL is using this data folder: stop it first.' : '';
-      throw new EmbeddedPostgresError(`PostgreSQL exited with code ${child.exitCode}:${hint}\n${output}`);
+      throw new EmbeddedPostgresError(`PostgreSQL exited (${child.signalCode ?? `code ${child.exitCode}`}) before it accepted connections:${hint}\n${output}`);
     }
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
     try {

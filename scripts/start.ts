@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPorts, subgraphNames, type SubgraphName } from '../gateway/subgraphs.ts';
 import { stagesWithWorkers } from '../pipeline/services.ts';
 import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
@@ -344,37 +345,46 @@ const isWorker = (name: string) => name.endsWith('-worker') || /-worker-\d+$/.te
 
 /**
  * Starts the embedded database again when FerretDB exits while the system runs (killed, a
- * crash, or stopped because its PostgreSQL died), as the supervisor does a service: its PostgreSQL is stopped cleanly first, and both
- * start again on the same data, FerretDB on the same port. The processes ride out the gap as they
- * ride out any database restart (docs/architecture.md): nothing is restarted and nothing is lost.
- * Exiting more often than the supervision policy allows (5 times within 60 s) stops the system,
- * as before this existed: a database that cannot stay up is not left to spin.
+ * crash, or stopped because its PostgreSQL died), as the supervisor does a service: its
+ * PostgreSQL is stopped cleanly first, and both start again on the same data, FerretDB on the same
+ * port. The processes ride out the gap as they ride out any database restart
+ * (docs/architecture.md): nothing is restarted and nothing is lost.
  */
-function keepDatabaseRunning(running: RunningDatabase, start: () => Promise<RunningDatabase>, crashes: number[] = []) {
+function keepDatabaseRunning(running: RunningDatabase, start: () => Promise<RunningDatabase>, stops: number[] = []) {
   running.process.once('exit', (code, signal) => {
     if (stopping) return;
-    const { logPath } = running;
-    const policy = policyFromEnv(env);
-    const now = Date.now();
-    const recent = [...crashes.filter((at) => now - at < policy.windowMs), now];
     const cause = running.stoppedBecause ?? `it exited unexpectedly (${signal ?? `code ${code}`})`;
-    const why = `the database stopped: ${cause}; what it said is in ${logPath}`;
-    if (recent.length > policy.maxRestarts) return void shutdown(`${why}; it exited ${recent.length} times within ${policy.windowMs / 1000} s: stopping`, 1);
-    say(`${why}; starting it again (restart ${recent.length})`);
-    databaseRestart = (async () => {
-      await running.stop().catch(() => {});
-      if (stopping) return;
-      try {
-        const again = await start();
-        if (stopping) return void (await again.stop().catch(() => {}));
-        database = again;
-        say(`the database is running again (pid ${again.process.pid}, restarts: ${recent.length})`);
-        keepDatabaseRunning(again, start, recent);
-      } catch (error) {
-        void shutdown(`the database could not be started again: ${error instanceof Error ? error.message : String(error)}`, 1);
-      }
-    })();
+    databaseRestart = startDatabaseAgain(`the database stopped: ${cause}; what it said is in ${running.logPath}`, running, start, stops);
   });
+}
+
+/**
+ * One restart, tried again (after the supervision policy's pause) if the database does not come
+ * up, for example killed again while it starts. Stopping or failing to start more often than the
+ * policy allows (5 times within 60 s) stops the system: a database that cannot stay up is not
+ * left to spin.
+ */
+async function startDatabaseAgain(why: string, stopped: RunningDatabase, start: () => Promise<RunningDatabase>, earlier: number[]) {
+  const policy = policyFromEnv(env);
+  let stops = earlier;
+  let reason = why;
+  await stopped.stop().catch(() => {});
+  while (!stopping) {
+    const now = Date.now();
+    stops = [...stops.filter((at) => now - at < policy.windowMs), now];
+    if (stops.length > policy.maxRestarts) return void shutdown(`${reason}; that is ${stops.length} times within ${policy.windowMs / 1000} s: stopping`, 1);
+    say(`${reason}; starting it again (restart ${stops.length})`);
+    try {
+      const again = await start();
+      if (stopping) return void (await again.stop().catch(() => {}));
+      database = again;
+      say(`the database is running again (pid ${again.process.pid}, restarts: ${stops.length})`);
+      return keepDatabaseRunning(again, start, stops);
+    } catch (error) {
+      reason = `the database could not be started again: ${error instanceof Error ? error.message.trim() : String(error)}`;
+      await sleep(Math.min(policy.initialBackoffMs * 2 ** (stops.length - 1), policy.maxBackoffMs));
+    }
+  }
 }
 
 async function shutdown(reason: string, exitCode: number) {

@@ -209,7 +209,24 @@ describe('npm start', () => {
       const servedAgain = await eventually(() => gql(gatewayUrl, customersQuery, {}, { token: support }), (response) => !response.errors, 30_000);
       expect(servedAgain.data).toEqual(before.data);
     }
-    expect(second.output()).not.toMatch(/restarting it in|giving up/);
+    // Killed again while it starts: that start is tried again (it used to wait 30 s for the dead
+    // FerretDB and then stop the whole system).
+    const restartsBefore = second.output().match(/the database is running again/g)!.length;
+    const ferretdbPid = () => {
+      try {
+        return Number.parseInt(readFileSync(join(dataDir, 'ferretdb.pid'), 'utf8'), 10) || undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const killed = ferretdbPid()!;
+    process.kill(killed, 'SIGKILL');
+    await until(async () => ![undefined, killed].includes(ferretdbPid()), 30_000, 'a new FerretDB started');
+    process.kill(ferretdbPid()!, 'SIGKILL');
+    await until(async () => second.output().match(/the database is running again/g)!.length > restartsBefore, 30_000, 'the database started again after a kill while it started');
+    const servedAfterRestarts = await eventually(() => gql(gatewayUrl, customersQuery, {}, { token: support }), (response) => !response.errors, 30_000);
+    expect(servedAfterRestarts.data).toEqual(before.data);
+    expect(second.output()).not.toMatch(/restarting it in|giving up|stopping/);
     const secondDatabase = second.databasePort();
     expect(await interrupt(second.child, second.exited)).toBe(0);
     expect(await accepting(secondDatabase)).toBe(false);
