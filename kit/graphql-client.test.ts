@@ -43,3 +43,33 @@ describe('a call that gets no answer in time', () => {
     }
   });
 });
+
+describe('a call that the service answers with its own database unavailable', () => {
+  let answering: Server;
+  let answeringUrl: string;
+  beforeAll(async () => {
+    answering = createServer((request, response) => {
+      request.resume();
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ errors: [{ message: 'The database is unavailable; try again.', extensions: { code: 'DEPENDENCY_UNAVAILABLE', unreachable: true } }], data: null }));
+    });
+    await new Promise<void>((resolve) => answering.listen(0, '127.0.0.1', resolve));
+    answeringUrl = `http://127.0.0.1:${(answering.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(async () => {
+    answering.closeAllConnections();
+    await new Promise((resolve) => answering.close(resolve));
+  });
+
+  it('says nothing was changed only for a read: a change may have been written in part before its database failed', async () => {
+    const caller = createGraphQLClient('inventory', answeringUrl, { credentials: { authorization: async () => 'Bearer test' } });
+    try {
+      const read = (await caller.request('{ stock(sku: "MUG-001") { onHand } }').catch((failure: unknown) => failure)) as Error;
+      expect(read.message).toMatch(/^The inventory service is unavailable; nothing was changed, try again\. \(The database is unavailable; try again\.\)$/);
+      const change = (await caller.request('mutation { reserveStock(orderId: "o1") { ok } }').catch((failure: unknown) => failure)) as Error;
+      expect(change.message).toMatch(/^The inventory service is unavailable; try again\. \(The database is unavailable; try again\.\)$/);
+    } finally {
+      await caller.close();
+    }
+  });
+});

@@ -46,8 +46,12 @@ export function createGraphQLClient(
   // `unreachable`: the service could not be reached, or could not reach its own database;
   // trying again later can succeed (kit/unavailable.ts). An answer with an internal error can
   // be this request's fault, and is not marked.
-  const unavailable = (reason: string, unreachable: boolean) =>
-    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service is unavailable; nothing was changed, try again. (${reason})`, { service, unreachable });
+  // "Nothing was changed" only where it is known: the request was never sent, or only read. A
+  // service that answered a change with an error may have written part of it before its own
+  // database failed under it; trying again is still right (receivers take a message again
+  // idempotently, docs/architecture.md).
+  const unavailable = (reason: string, unreachable: boolean, changedNothing: boolean) =>
+    clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The ${service} service is unavailable; ${changedNothing ? 'nothing was changed, ' : ''}try again. (${reason})`, { service, unreachable });
   // Sent, and no answer came (a timeout, a connection that broke): the service may have acted,
   // unless all it was asked was to read.
   const unanswered = (reason: string, reads: boolean) =>
@@ -77,7 +81,7 @@ export function createGraphQLClient(
         // By its code (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT): the message names the callee's
         // address, and this message can reach clients and be kept (a delivery's lastError).
         const code = networkErrorCode(error);
-        throw notSentCodes.has(code) ? unavailable(code, true) : unanswered(code, readsOnly(query));
+        throw notSentCodes.has(code) ? unavailable(code, true, true) : unanswered(code, readsOnly(query));
       }
       if (body.errors?.length && body.errors.every((e) => rejectionCodes.has(e.extensions?.code ?? ''))) {
         throw new RejectedByService(
@@ -88,7 +92,7 @@ export function createGraphQLClient(
       }
       if (body.errors?.length || !body.data) {
         const unreachable = !!body.errors?.length && body.errors.every((e) => e.extensions?.code === ErrorCode.DEPENDENCY_UNAVAILABLE && e.extensions.unreachable === true);
-        throw unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'empty response', unreachable);
+        throw unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'empty response', unreachable, readsOnly(query));
       }
       return body.data;
     },
