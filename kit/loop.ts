@@ -1,5 +1,6 @@
 import { doorbell } from './doorbell.ts';
 import type { Logger } from './logger.ts';
+import { logRetry } from './unavailable.ts';
 
 /**
  * Runs `pass` over and over until stopped: at once again when it reports more work
@@ -39,7 +40,7 @@ export function startLoop(
       try {
         found = await pass();
       } catch (error) {
-        logger.error(`${what} failed; will retry`, { error: error instanceof Error ? error : String(error) });
+        logRetry(logger, `${what} failed`, error);
       }
       waitMs = found === 'idle' && !woken ? Math.min(idleMaxMs, waitMs * 2) : intervalMs;
       if (found === true || woken) continue;

@@ -2,6 +2,7 @@ import type { CallbackPolicy } from './callbacks.ts';
 import { doorbell, ringKey } from './doorbell.ts';
 import { RejectedByService, type GraphQLClient } from './graphql-client.ts';
 import type { Logger } from './logger.ts';
+import { logRetry } from './unavailable.ts';
 import { outboxDeliveries, outboxDeliveryLatency, targetLabel } from './metrics.ts';
 import { inSpan } from './telemetry.ts';
 import { SpanKind } from '@opentelemetry/api';
@@ -154,7 +155,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
         failed = true;
         const count = (failing?.count ?? 0) + 1;
         readFailures.set(queue, { count, retryAt: Date.now() + Math.min(maxPollMs, 50 * 2 ** count) });
-        log.error('reading pending messages failed; will retry', { queue: queue.name, error: error instanceof Error ? error : String(error) });
+        logRetry(log, 'reading pending messages failed', error, { queue: queue.name });
         continue;
       }
       const now = Date.now();
@@ -197,7 +198,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
     };
     const delivery = deliverItem(queue, item, sending, freeSlot)
       .catch((error: unknown) => {
-        log.error('recording deliveries failed; will retry', { element: item._id, error: error instanceof Error ? error : String(error) });
+        logRetry(log, 'recording deliveries failed', error, { element: item._id });
         return false;
       })
       .then((allDelivered) => {
@@ -256,7 +257,7 @@ export function startOutboxRelay({ queues, clients, logger, callbacks, pollMs = 
       try {
         outcome = await pass(polling);
       } catch (error) {
-        log.error('relay pass failed; will retry', { error: error instanceof Error ? error : String(error) });
+        logRetry(log, 'relay pass failed', error);
       }
       const { unrung, failed } = outcome;
       if (polling) {

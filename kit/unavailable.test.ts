@@ -1,6 +1,7 @@
-import { MongoBulkWriteError, MongoNetworkError, MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from './unavailable.ts';
+import { createLogger } from './logger.ts';
+import { isDatabaseUnavailable, logRetry } from './unavailable.ts';
 
 // What a subgraph answers when its database fails under a request follows from this: unavailable
 // is DEPENDENCY_UNAVAILABLE ("try again; it may have taken effect"), anything else
@@ -37,5 +38,19 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new MongoServerError({ message: 'unknown operator: $foo', code: 2 }))).toBe(false);
     expect(isDatabaseUnavailable(new Error('unexpected EOF'))).toBe(false);
     expect(isDatabaseUnavailable(new MongoServerError({ message: 'ERROR: could not serialize access (SQLSTATE 40001)', code: 1 }))).toBe(false);
+  });
+});
+
+describe('logRetry', () => {
+  it('logs the database being unavailable as one warning line, and anything else as an error with its stack', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('test', { level: 'debug', format: 'json', write: (line) => void lines.push(JSON.parse(line)) });
+    logRetry(logger, 'leasing failed', new MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27017', { servers: new Map() } as never), { queue: 'charges' });
+    logRetry(logger, 'leasing failed', new TypeError("Cannot read properties of undefined (reading 'status')"));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'leasing failed; will retry', queue: 'charges', error: 'connect ECONNREFUSED 127.0.0.1:27017' });
+    expect(JSON.stringify(lines[0])).not.toMatch(/at .*\.ts:\d+/);
+    expect(lines[1]).toMatchObject({ level: 'error', msg: 'leasing failed; will retry' });
+    expect(JSON.stringify(lines[1])).toMatch(/TypeError/);
   });
 });

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { ErrorCode } from './errors.ts';
+import type { Logger, LogFields } from './logger.ts';
 
 /**
  * What FerretDB answers when its own connection to PostgreSQL failed under a command, or could
@@ -35,4 +36,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function isUnavailable(error: unknown): boolean {
   if (isDatabaseUnavailable(error)) return true;
   return error instanceof GraphQLError && error.extensions.code === ErrorCode.DEPENDENCY_UNAVAILABLE && error.extensions.unreachable === true;
+}
+
+/**
+ * Logs a background pass (a lease, a relay's read, a loop's pass) that failed and will be tried
+ * again. The database being unavailable is expected to pass (a restart, a moment's outage): a
+ * warning with its message, where every loop of every process logging an error with its stack
+ * each second buried what else was said. Anything else is an error, with its stack.
+ */
+export function logRetry(logger: Logger, what: string, error: unknown, fields: LogFields = {}) {
+  if (isDatabaseUnavailable(error)) logger.warn(`${what}; will retry`, { ...fields, error: (error as Error).message });
+  else logger.error(`${what}; will retry`, { ...fields, error: error instanceof Error ? error : String(error) });
 }

@@ -4,7 +4,7 @@ import type { Logger } from './logger.ts';
 import { doorbell, ringKey } from './doorbell.ts';
 import type { DurableQueue, Lease, NewMessage } from './queue.ts';
 import { inSpan } from './telemetry.ts';
-import { isDatabaseUnavailable, isUnavailable } from './unavailable.ts';
+import { isDatabaseUnavailable, isUnavailable, logRetry } from './unavailable.ts';
 import { SpanKind } from '@opentelemetry/api';
 
 /** Thrown by a handler when retrying cannot help (a declined card): the element goes straight to exceptions. */
@@ -117,7 +117,7 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
         try {
           leases = await queue.lease(owner, free);
         } catch (error) {
-          log.error('leasing failed; will retry', { error: error instanceof Error ? error : String(error) });
+          logRetry(log, 'leasing failed', error);
         }
       }
       for (const lease of leases) {

@@ -3,6 +3,7 @@ import { clientError, ErrorCode, isClientError } from '../../kit/errors.ts';
 import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
+import { logRetry } from '../../kit/unavailable.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { LogEntry, ReplicationStore } from './replication-store.ts';
@@ -91,7 +92,7 @@ export class HomeCopy implements CustomersCopy {
     await this.repair(true);
     this.timer = setInterval(() => {
       this.repairing ??= this.repair()
-        .catch((error: unknown) => this.logger.error('checking the replication log failed; will retry', { error: error instanceof Error ? error : String(error) }))
+        .catch((error: unknown) => logRetry(this.logger, 'checking the replication log failed', error))
         .finally(() => {
           this.repairing = undefined;
         });
