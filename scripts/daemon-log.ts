@@ -74,3 +74,6 @@ export class DaemonLog {
     }
   }
 }
+
+/** A daemon's words (`DaemonLog.tail`) after an error message: on a line of their own, or nothing when it said nothing. */
+export const quoted = (tail: string) => (tail.trim() ? `:\n${tail}` : '');

@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
-import { DaemonLog } from './daemon-log.ts';
+import { DaemonLog, quoted } from './daemon-log.ts';
 import { goMemorySettings } from './go-memory.ts';
 import { startPostgres } from './postgres.ts';
+import { stopChild } from './stop-child.ts';
 
 // The embedded database for development and tests: FerretDB, a MongoDB wire-compatible
 // server, built from the Go module proxy into .tools/. It stores its data in a private
@@ -326,7 +327,6 @@ export async function startFerretDb(options: {
   log.spawned(child);
   if (options.adoptOrphan && child.pid) writeFileSync(pidFile, String(child.pid));
   const uri = `mongodb://127.0.0.1:${port}/`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stopping = false;
   let stoppedBecause: string | undefined;
   // FerretDB outlives a PostgreSQL that dies under it, failing every operation for good. It is
@@ -342,7 +342,8 @@ export async function startFerretDb(options: {
     stopping = true;
     child.kill('SIGKILL');
     await postgres?.stop();
-    throw error;
+    // Its PostgreSQL died first, and FerretDB was stopped for it: name the one that failed.
+    throw stoppedBecause ? new Error(`FerretDB could not start: ${stoppedBecause}`) : error;
   }
   return {
     uri,
@@ -356,8 +357,7 @@ export async function startFerretDb(options: {
     },
     async stop() {
       stopping = true;
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await stopChild(child, 10_000);
       if (options.adoptOrphan) rmSync(pidFile, { force: true });
       await postgres?.stop();
     },
@@ -404,7 +404,7 @@ function ferretdbPostgresUrl(url: string, connections: number): string {
 async function waitForMongo(uri: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`FerretDB exited (${child.signalCode ?? `code ${child.exitCode}`}) before it answered:\n${stderr()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`FerretDB exited (${child.signalCode ?? `code ${child.exitCode}`}) before it answered${quoted(stderr())}`);
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
       await client.db('admin').command({ ping: 1 });
@@ -415,7 +415,7 @@ async function waitForMongo(uri: string, child: ChildProcess, stderr: () => stri
       await client.close();
     }
   }
-  throw new Error(`FerretDB did not answer on ${uri} within 30 s:\n${stderr()}`);
+  throw new Error(`FerretDB did not answer on ${uri} within 30 s${quoted(stderr())}`);
 }
 
 /**

@@ -368,12 +368,16 @@ async function startDatabaseAgain(why: string, stopped: RunningDatabase, start: 
   const policy = policyFromEnv(env);
   let stops = earlier;
   let reason = why;
-  await stopped.stop().catch(() => {});
+  let previous: RunningDatabase | undefined = stopped;
   while (!stopping) {
     const now = Date.now();
     stops = [...stops.filter((at) => now - at < policy.windowMs), now];
     if (stops.length > policy.maxRestarts) return void shutdown(`${reason}; that is ${stops.length} times within ${policy.windowMs / 1000} s: stopping`, 1);
     say(`${reason}; starting it again (restart ${stops.length})`);
+    // What is left of it (its PostgreSQL, after FerretDB died) stops first: the new one uses the same data.
+    await previous?.stop().catch(() => {});
+    previous = undefined;
+    if (stopping) return;
     try {
       const again = await start();
       if (stopping) return void (await again.stop().catch(() => {}));
@@ -382,7 +386,8 @@ async function startDatabaseAgain(why: string, stopped: RunningDatabase, start: 
       return keepDatabaseRunning(again, start, stops);
     } catch (error) {
       reason = `the database could not be started again: ${error instanceof Error ? error.message.trim() : String(error)}`;
-      await sleep(Math.min(policy.initialBackoffMs * 2 ** (stops.length - 1), policy.maxBackoffMs));
+      // No pause before giving up.
+      if (stops.length < policy.maxRestarts) await sleep(Math.min(policy.initialBackoffMs * 2 ** (stops.length - 1), policy.maxBackoffMs));
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { stopChild } from './stop-child.ts';
 
 // The launcher's supervision: a child that exits while the system is not stopping is started
 // again after a pause that doubles with each crash in the window (so a process that cannot
@@ -129,16 +130,4 @@ export class Supervisor {
       await Promise.all(group.map((entry) => stopChild(entry.child, graceMs)));
     }
   }
-}
-
-function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
