@@ -17,7 +17,7 @@ import { buildAll, builtPath } from './build.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
-import { policyFromEnv, Supervisor } from './supervisor.ts';
+import { countStop, policyFromEnv, Supervisor } from './supervisor.ts';
 import { lowerPriority, workerNiceOffset } from './priority.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 import { gatewayConfig } from '../gateway/env.ts';
@@ -370,9 +370,9 @@ async function startDatabaseAgain(why: string, stopped: RunningDatabase, start: 
   let reason = why;
   let previous: RunningDatabase | undefined = stopped;
   while (!stopping) {
-    const now = Date.now();
-    stops = [...stops.filter((at) => now - at < policy.windowMs), now];
-    if (stops.length > policy.maxRestarts) return void shutdown(`${reason}; that is ${stops.length} times within ${policy.windowMs / 1000} s: stopping`, 1);
+    const counted = countStop(policy, stops);
+    stops = counted.stops;
+    if (counted.tooMany) return void shutdown(`${reason}; that is ${stops.length} times within ${policy.windowMs / 1000} s: stopping`, 1);
     say(`${reason}; starting it again (restart ${stops.length})`);
     // What is left of it (its PostgreSQL, after FerretDB died) stops first: the new one uses the same data.
     await previous?.stop().catch(() => {});
@@ -387,7 +387,7 @@ async function startDatabaseAgain(why: string, stopped: RunningDatabase, start: 
     } catch (error) {
       reason = `the database could not be started again: ${error instanceof Error ? error.message.trim() : String(error)}`;
       // No pause before giving up.
-      if (stops.length < policy.maxRestarts) await sleep(Math.min(policy.initialBackoffMs * 2 ** (stops.length - 1), policy.maxBackoffMs));
+      if (stops.length < policy.maxRestarts) await sleep(counted.pauseMs);
     }
   }
 }

@@ -34,6 +34,15 @@ export function policyFromEnv(env: NodeJS.ProcessEnv, fallback = defaultPolicy):
   };
 }
 
+/**
+ * Counts a stop at `now` with the earlier ones still within the policy's window: whether that is
+ * too many, and the pause before starting again (doubling with each stop in the window).
+ */
+export function countStop(policy: SupervisionPolicy, earlier: readonly number[], now = Date.now()) {
+  const stops = [...earlier.filter((at) => now - at < policy.windowMs), now];
+  return { stops, tooMany: stops.length > policy.maxRestarts, pauseMs: Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (stops.length - 1)) };
+}
+
 export interface SupervisedChild {
   readonly name: string;
   /** The running process (the newest one after a restart). */
@@ -81,9 +90,9 @@ export class Supervisor {
     child.once('exit', (code, signal) => {
       if (this.stopping || entry.child !== child) return;
       const how = signal ?? `code ${code}`;
-      const now = Date.now();
-      entry.crashes = [...entry.crashes.filter((at) => now - at < this.policy.windowMs), now];
-      if (entry.crashes.length > this.policy.maxRestarts) {
+      const { stops, tooMany, pauseMs: delay } = countStop(this.policy, entry.crashes);
+      entry.crashes = stops;
+      if (tooMany) {
         entry.gaveUp = true;
         this.say(
           `giving up on ${entry.name}: it exited ${entry.crashes.length} times within ${Math.round(this.policy.windowMs / 1000)} s (last: ${how}); ` +
@@ -91,7 +100,6 @@ export class Supervisor {
         );
         return;
       }
-      const delay = Math.min(this.policy.maxBackoffMs, this.policy.initialBackoffMs * 2 ** (entry.crashes.length - 1));
       this.say(`${entry.name} (pid ${child.pid}) exited unexpectedly (${how}); restarting it in ${(delay / 1000).toFixed(1)} s (restart ${entry.restarts + 1})`);
       entry.timer = setTimeout(() => this.restart(entry), delay);
     });
