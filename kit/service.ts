@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { connectMongo, watchServerMonitor } from './mongo.ts';
 import { databaseCheck, withProbes } from './probes.ts';
 import { startTracing } from './telemetry.ts';
-import { onShutdown } from './shutdown.ts';
+import { endsWithin, onShutdown } from './shutdown.ts';
 
 export interface ServiceDeps<E = unknown> {
   db: Db;
@@ -82,9 +82,18 @@ export async function runService<E = undefined>(
     onShutdown(async () => {
       await attached?.close();
       if (server) await closeServer(server);
-      await service.close?.();
-      await client.close();
-      await tracing?.shutdown().catch(() => {});
+      // Bounded, as closeServer is: a pass in flight on a database that is gone or hung would
+      // otherwise hold the stop past the launcher's grace (for good, on a hung one). Work cut
+      // short this way is not lost: its lease expires and another process does it again.
+      const stopping = service.close?.().catch((error: Error) => logger.error(`stopping failed: ${error.message}`, { stack: error.stack }));
+      if (stopping && !(await endsWithin(stopping, STOP_WORK_GRACE_MS))) {
+        logger.warn(`work in flight did not end within ${STOP_WORK_GRACE_MS / 1000} s of being asked to stop (is the database reachable?); stopping without it`);
+      }
+      // Closing ends the connections in use, so what is still in flight fails at once; ending the
+      // driver's sessions is a courtesy a hung database would never answer.
+      await endsWithin(client.close(), 500);
+      // Exporting the last spans is bounded too: a collector that hangs must not hold the stop.
+      if (tracing) await endsWithin(tracing.shutdown(), 500);
       process.exit(0);
     });
   } catch (error) {
@@ -92,6 +101,9 @@ export async function runService<E = undefined>(
     process.exit(1);
   }
 }
+
+/** How long a stopping service waits for its workers, relays and loops to finish what they hold. */
+const STOP_WORK_GRACE_MS = 2_000;
 
 /** Never print credentials from a connection string. */
 export function redact(uri: string): string {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../scripts/ferretdb.ts';
+import { endsWithin } from './shutdown.ts';
 
 // Real processes: a "launcher" that starts one supervised process and reports its pid.
 
@@ -82,5 +83,18 @@ describe('a process under the launcher', () => {
     launcher.kill('SIGKILL');
     await until(() => output().includes('stopped') || !alive(pid), 10_000);
     await until(() => !alive(pid), 10_000);
+  });
+});
+
+describe('a bounded step of a stop', () => {
+  it('gives up on a step that never ends, and says so', async () => {
+    const started = Date.now();
+    expect(await endsWithin(new Promise(() => {}), 100)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('waits for a step that ends in time, failed or not', async () => {
+    expect(await endsWithin(new Promise((resolve) => setTimeout(resolve, 50)), 5_000)).toBe(true);
+    expect(await endsWithin(Promise.reject(new Error('the database is gone')), 5_000)).toBe(true);
   });
 });

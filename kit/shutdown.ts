@@ -23,3 +23,18 @@ export function onShutdown(stop: () => Promise<void>, env: NodeJS.ProcessEnv = p
     if (process.ppid !== supervisor) once();
   }, 1_000).unref();
 }
+
+/**
+ * Waits for `step` for at most `ms`, and says whether it ended (settled either way) in time. A
+ * process asked to stop must exit within its launcher's grace (5 s) even when what it waits for
+ * never ends: a pass in flight on a database that hangs waits on it for good.
+ */
+export async function endsWithin(step: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([step.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
