@@ -260,8 +260,14 @@ export interface RunningDatabase {
   process: ChildProcess;
   /** Where FerretDB writes its own messages (see DaemonLog). */
   logPath: string;
-  /** Set when FerretDB was stopped because its PostgreSQL exited under it, before FerretDB's own exit. */
+  /** Set when FerretDB was stopped because its PostgreSQL exited under it, or for a hang, before FerretDB's own exit. */
   stoppedBecause?: string;
+  /**
+   * Ends a FerretDB that hangs, for whoever watches its exit to start it again: SIGQUIT first, on
+   * which Go writes every goroutine's stack to its log (what it was stuck on) and exits; SIGKILL
+   * if it has not exited 5 s later.
+   */
+  endHung(why: string): void;
   stop(): Promise<void>;
 }
 
@@ -354,6 +360,15 @@ export async function startFerretDb(options: {
     logPath: log.path,
     get stoppedBecause() {
       return stoppedBecause;
+    },
+    endHung(why) {
+      if (stopping || child.exitCode !== null || child.signalCode !== null) return;
+      stoppedBecause = why;
+      child.kill('SIGQUIT');
+      // A paused process (SIGSTOP) takes no signal but SIGKILL until it runs again.
+      child.kill('SIGCONT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => clearTimeout(timer));
     },
     async stop() {
       stopping = true;

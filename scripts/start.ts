@@ -18,6 +18,7 @@ import { demo } from '../subgraphs/demo-data.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 import { countStop, policyFromEnv, Supervisor } from './supervisor.ts';
+import { databaseHangMs, watchForHang } from './database-liveness.ts';
 import { lowerPriority, workerNiceOffset } from './priority.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 import { gatewayConfig } from '../gateway/env.ts';
@@ -82,6 +83,7 @@ function setting<T>(read: () => T, context = ''): T {
 const supervisor = new Supervisor(say, setting(() => policyFromEnv(env)));
 /** How many nice levels below the services the stage workers run (scripts/priority.ts): they yield the CPU to what clients wait on. */
 const workerNice = setting(() => workerNiceOffset(env));
+const databaseHang = setting(() => databaseHangMs(env));
 // The gateway's own settings (GATEWAY_*, AUTH_*), checked before anything starts: the gateway
 // starts last, and would refuse a mistake only once everything else is up. The secrets the
 // launcher generates later are stood in for.
@@ -351,7 +353,16 @@ const isWorker = (name: string) => name.endsWith('-worker') || /-worker-\d+$/.te
  * (docs/architecture.md): nothing is restarted and nothing is lost.
  */
 function keepDatabaseRunning(running: RunningDatabase, start: () => Promise<RunningDatabase>, stops: number[] = []) {
+  // One that runs but answers nothing is ended (its stacks go to its log), and so started again below.
+  const watch =
+    databaseHang > 0
+      ? watchForHang(running.uri, {
+          hangMs: databaseHang,
+          onHang: (silentMs) => running.endHung(`it answered nothing for ${Math.round(silentMs / 1000)} s while it ran (FERRETDB_HANG_SECONDS), so it was ended with SIGQUIT, which writes the stacks it was stuck on to its log`),
+        })
+      : undefined;
   running.process.once('exit', (code, signal) => {
+    void watch?.stop();
     if (stopping) return;
     const cause = running.stoppedBecause ?? `it exited unexpectedly (${signal ?? `code ${code}`})`;
     databaseRestart = startDatabaseAgain(`the database stopped: ${cause}; what it said is in ${running.logPath}`, running, start, stops);

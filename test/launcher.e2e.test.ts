@@ -5,7 +5,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { subgraphNames } from '../gateway/subgraphs.ts';
-import { databaseProcessesOf, embeddedHandler, freePort, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
+import { databaseProcessesOf, embeddedHandler, freePort, isRunning, killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { eventually, gql } from './harness.ts';
 import { threadNiceness } from './niceness.ts';
@@ -251,6 +251,28 @@ describe('npm start', () => {
     expect(databaseProcessesOf(dataDir)).toEqual([]);
   }, 240_000);
 
+  it('starts a database that runs but answers nothing again, after FERRETDB_HANG_SECONDS, with the stacks it was stuck on in its log', async () => {
+    const env = await portsEnv();
+    const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
+    const run = launch({ ...env, FERRETDB_HANG_SECONDS: '6' });
+    await run.ready();
+    const support = /support:\s+(\S+)/.exec(run.output())?.[1];
+    const before = await gql(gatewayUrl, customersQuery, {}, { token: support });
+    expect(before.errors).toBeUndefined();
+    // Paused: its port still accepts connections, and nothing is answered on them.
+    const hung = Number.parseInt(readFileSync(join(dataDir, 'ferretdb.pid'), 'utf8'), 10);
+    const logBefore = readFileSync(join(dataDir, 'ferretdb.log'), 'utf8').length;
+    const outputBefore = run.output().length;
+    process.kill(hung, 'SIGSTOP');
+    await until(async () => run.output().slice(outputBefore).includes('[start] the database is running again'), 60_000, 'the hung database started again');
+    expect(run.output().slice(outputBefore)).toMatch(/\[start\] the database stopped: it answered nothing for \d+ s while it ran \(FERRETDB_HANG_SECONDS\)/);
+    expect(isRunning(hung)).toBe(false);
+    expect(readFileSync(join(dataDir, 'ferretdb.log'), 'utf8').slice(logBefore)).toMatch(/^goroutine \d+ .*\[/m);
+    const served = await eventually(() => gql(gatewayUrl, customersQuery, {}, { token: support }), (response) => !response.errors, 30_000);
+    expect(served.data).toEqual(before.data);
+    expect(await interrupt(run.child, run.exited)).toBe(0);
+  }, 240_000);
+
   it('refuses a PostgreSQL cluster it cannot use in the data folder, and says what to do', async () => {
     const foreign = mkdtempSync(join(tmpdir(), 'fulfilment-foreign-'));
     try {
@@ -290,6 +312,7 @@ describe('npm start', () => {
     writeFileSync(staleManifest, JSON.stringify({ title: '{ product(sku: "MUG-001") { name } }' }));
     for (const [setting, message] of [
       [{ WORKER_NICE: 'low' }, 'WORKER_NICE=low must be a whole number from 0'],
+      [{ FERRETDB_HANG_SECONDS: 'a minute' }, 'FERRETDB_HANG_SECONDS=a minute: use a number of seconds'],
       [{ ORDERS_CONCURRENCY: '0' }, 'Invalid configuration:\n  ORDERS_CONCURRENCY: Number must be greater than or equal to 1'],
       [{ SHIPPING_WORK_MS: 'slow' }, 'Invalid configuration:\n  SHIPPING_WORK_MS: Expected number, received nan'],
       [{ GATEWAY_TRUSTED_PROXIES: 'lb.internal' }, 'the gateway would not start: Invalid configuration:\n  GATEWAY_TRUSTED_PROXIES: "lb.internal" is not an IP address'],

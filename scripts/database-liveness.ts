@@ -1,0 +1,68 @@
+import { MongoClient } from 'mongodb';
+
+export interface HangWatch {
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads one document from the database every `everyMs` and calls `onHang` once when none of
+ * those reads has been answered for `hangMs`: a database that still runs but answers nothing.
+ *
+ * The launcher starts a database that exits again; one that hangs would hold every service's
+ * work for good. FerretDB 1.24 can: its pool of PostgreSQL connections has been seen to freeze
+ * with every connection waiting for another (scripts/ferretdb.ts, postgresConnectionsFor), and a
+ * PostgreSQL backend can be stuck under it. The read goes through FerretDB to its storage, so
+ * either counts. `hangMs` is long (60 s by default): a machine saturated by a burst still answers
+ * within seconds, so only a database that is stuck stays silent that long.
+ */
+export function watchForHang(uri: string, { hangMs, everyMs = Math.min(5_000, hangMs / 3), onHang }: { hangMs: number; everyMs?: number; onHang: (silentMs: number) => void }): HangWatch {
+  // Each read gives up after `everyMs` without an answer (the driver then closes its connection),
+  // so a hung read never holds up the next; one connection is all it ever uses.
+  const client = new MongoClient(uri, { appName: 'launcher-liveness', maxPoolSize: 1, socketTimeoutMS: everyMs, connectTimeoutMS: everyMs, serverSelectionTimeoutMS: everyMs });
+  const probes = client.db('launcher').collection<{ _id: string; at: Date }>('liveness');
+  let answeredAt = Date.now();
+  let stored = false;
+  let running = true;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  const loop = async () => {
+    while (running) {
+      try {
+        // Stored once, so that each later read has a row to fetch from the storage.
+        if (!stored) stored = Boolean(await probes.updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true }));
+        else await probes.findOne({ _id: 'probe' });
+        answeredAt = Date.now();
+      } catch {
+        // Not answered: only how long since the last answer counts.
+      }
+      const silentMs = Date.now() - answeredAt;
+      if (running && silentMs >= hangMs) {
+        running = false;
+        onHang(silentMs);
+        break;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, everyMs);
+      });
+    }
+  };
+  const done = loop();
+  return {
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      wake?.();
+      await client.close(true).catch(() => {});
+      await done;
+    },
+  };
+}
+
+/** FERRETDB_HANG_SECONDS: how long the embedded database may answer nothing before the launcher starts it again (default 60; 0: never). */
+export function databaseHangMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.FERRETDB_HANG_SECONDS ?? '60';
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(seconds)) throw new Error(`FERRETDB_HANG_SECONDS=${raw}: use a number of seconds (0 never restarts a database that hangs)`);
+  return seconds * 1000;
+}
