@@ -19,6 +19,7 @@ import { demo } from '../subgraphs/demo-data.ts';
 import { BUSY_CUSTOMER, seedOrders } from './seed-orders.ts';
 import { closedLoop, warmUpCount } from './closed-loop.ts';
 import { startLauncher } from './system.ts';
+import { machineSpeed } from './machine-speed.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
@@ -71,6 +72,7 @@ const queries = {
 
 
 async function main() {
+  process.stdout.write(`${machineSpeed()}\n`);
   // Workers off: the benchmark measures query composition, not the pipeline's background work.
   const system = await startLauncher(basePort, Object.fromEntries(stagesWithWorkers.map((stage) => [`${stage.toUpperCase()}_WORKERS`, '0'])));
   const gateway = new Pool(`http://127.0.0.1:${basePort}`, { connections: 128, pipelining: 1 });

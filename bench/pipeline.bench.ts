@@ -15,6 +15,7 @@ import { ErrorCode } from '../kit/errors.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { warmUpCount } from './closed-loop.ts';
 import { startLauncher } from './system.ts';
+import { machineSpeed } from './machine-speed.ts';
 import { cpuOfTree, cpuSince } from './process-cpu.ts';
 import { activitySince, settleMs, tableActivity } from './table-activity.ts';
 import { metricsEndpoints, requestsByProcess, requestsSince } from './process-requests.ts';
@@ -211,6 +212,7 @@ const row = (cells: (string | number)[]) => process.stdout.write(`| ${cells.join
 async function main() {
   const settings = Object.keys(extraEnv).length ? ` with ${process.env.BENCH_ENV}` : '';
   process.stdout.write(`pipeline, default settings${settings}: ${orders} single-item orders placed through the gateway, ${placers} at a time\n`);
+  process.stdout.write(`${machineSpeed()}\n`);
   const debugAddr = '127.0.0.1:17099';
   const system = await startLauncher(17000, { PAYMENTS_FAILURE_RATE: '0', FERRETDB_DEBUG_ADDR: debugAddr, ...extraEnv });
   authorization = system.authorization.ada;
