@@ -9,6 +9,7 @@ import { connectMongo, watchServerMonitor } from './mongo.ts';
 import { databaseCheck, withProbes } from './probes.ts';
 import { startTracing } from './telemetry.ts';
 import { endsWithin, onShutdown } from './shutdown.ts';
+import { databaseClosedForStop } from './unavailable.ts';
 
 export interface ServiceDeps<E = unknown> {
   db: Db;
@@ -91,6 +92,7 @@ export async function runService<E = undefined>(
       }
       // Closing ends the connections in use, so what is still in flight fails at once; ending the
       // driver's sessions is a courtesy a hung database would never answer.
+      databaseClosedForStop();
       await endsWithin(client.close(), 500);
       // Exporting the last spans is bounded too: a collector that hangs must not hold the stop.
       if (tracing) await endsWithin(tracing.shutdown(), 500);

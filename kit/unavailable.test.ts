@@ -1,7 +1,7 @@
-import { MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
-import { describe, expect, it } from 'vitest';
+import { MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { describe, expect, inject, it } from 'vitest';
 import { createLogger } from './logger.ts';
-import { isDatabaseUnavailable, logRetry } from './unavailable.ts';
+import { databaseClosedForStop, isDatabaseUnavailable, logRetry } from './unavailable.ts';
 
 // What a subgraph answers when its database fails under a request follows from this: unavailable
 // is DEPENDENCY_UNAVAILABLE ("try again; it may have taken effect"), anything else
@@ -52,5 +52,21 @@ describe('logRetry', () => {
     expect(JSON.stringify(lines[0])).not.toMatch(/at .*\.ts:\d+/);
     expect(lines[1]).toMatchObject({ level: 'error', msg: 'leasing failed; will retry' });
     expect(JSON.stringify(lines[1])).toMatch(/TypeError/);
+  });
+
+  // Last in this file: it marks this process as stopping.
+  it('says nothing above debug once its own process closed the client to stop', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('test', { level: 'info', format: 'json', write: (line) => void lines.push(JSON.parse(line)) });
+    const client = new MongoClient(inject('mongoUri'));
+    await client.connect();
+    // In flight when the client closes, as a worker's poll is when its process stops.
+    const pending = client.db('stopping').collection('queue').findOne({}).catch((failure: unknown) => failure);
+    databaseClosedForStop();
+    await client.close();
+    const error = await pending;
+    expect(error).toBeInstanceOf(Error);
+    logRetry(logger, 'leasing failed', error);
+    expect(lines).toEqual([]);
   });
 });

@@ -38,6 +38,22 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof GraphQLError && error.extensions.code === ErrorCode.DEPENDENCY_UNAVAILABLE && error.extensions.unreachable === true;
 }
 
+let closedForStop = false;
+
+/**
+ * Said by a stopping process just before it closes its database client (kit/service.ts), cutting
+ * short on purpose what is still in flight: from then on a failure is nothing to retry here and
+ * nothing to report (a lease held expires, and the work is done again).
+ */
+export function databaseClosedForStop(): void {
+  closedForStop = true;
+}
+
+/** Whether a failure may be this process closing its own database client to stop (see databaseClosedForStop). */
+export function cutShortByStop(): boolean {
+  return closedForStop;
+}
+
 /**
  * Logs a background pass (a lease, a relay's read, a loop's pass) that failed and will be tried
  * again. The database being unavailable is expected to pass (a restart, a moment's outage): a
@@ -45,6 +61,7 @@ export function isUnavailable(error: unknown): boolean {
  * each second buried what else was said. Anything else is an error, with its stack.
  */
 export function logRetry(logger: Logger, what: string, error: unknown, fields: LogFields = {}) {
+  if (cutShortByStop()) return logger.debug(`${what}: the process is stopping`, { ...fields });
   if (isDatabaseUnavailable(error)) logger.warn(`${what}; will retry`, { ...fields, error: (error as Error).message });
   else logger.error(`${what}; will retry`, { ...fields, error: error instanceof Error ? error : String(error) });
 }

@@ -4,7 +4,7 @@ import type { Logger } from './logger.ts';
 import { doorbell, ringKey } from './doorbell.ts';
 import type { DurableQueue, Lease, NewMessage } from './queue.ts';
 import { inSpan } from './telemetry.ts';
-import { isDatabaseUnavailable, isUnavailable, logRetry } from './unavailable.ts';
+import { cutShortByStop, isDatabaseUnavailable, isUnavailable, logRetry } from './unavailable.ts';
 import { SpanKind } from '@opentelemetry/api';
 
 /** Thrown by a handler when retrying cannot help (a declined card): the element goes straight to exceptions. */
@@ -81,6 +81,7 @@ export function startWorker<P, R>({ queue, handle, logger, concurrency = 8, poll
         log.info('element changed in flight; redoing it', { id: lease.id });
         return;
       }
+      if (cutShortByStop()) return log.debug('stopping with an element in flight; it is worked again once its lease expires', { id: lease.id });
       const status = await giveBack(lease, reason, { permanent, unavailable: isUnavailable(error) });
       log.warn('element failed', { id: lease.id, attempt: lease.attempts, reason, status });
     }
