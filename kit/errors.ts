@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger.ts';
-import { isDatabaseUnavailable } from './unavailable.ts';
+import { cutShortByStop, isDatabaseUnavailable } from './unavailable.ts';
 
 // Every error code a client can see. Clients branch on `extensions.code`,
 // so this list is part of the public interface: add, never rename.
@@ -75,7 +75,8 @@ export function createMaskError(logger: Logger, isDev: boolean, passThrough: (er
     if (original instanceof GraphQLError && original.extensions.code && !(original as { originalError?: unknown }).originalError) {
       return error;
     }
-    if (isDatabaseUnavailable(original)) return databaseUnavailable(original, logger, error);
+    // A request still running when its process closed the client to stop: its database went away under it.
+    if (isDatabaseUnavailable(original) || cutShortByStop()) return databaseUnavailable(original, logger, error);
     return internal(original, message, logger, isDev, error);
   };
   return (error: unknown, message: string): Error => {
@@ -232,7 +233,8 @@ function withoutEcho(error: Error): Error {
  * worker that called, should try again, and knows it from the code.
  */
 function databaseUnavailable(cause: Error, logger: Logger, located: GraphQLError) {
-  logger.warn('database unavailable', { error: cause.message, path: located.path });
+  if (cutShortByStop()) logger.debug('database closed: the process is stopping', { error: cause.message, path: located.path });
+  else logger.warn('database unavailable', { error: cause.message, path: located.path });
   return new GraphQLError('The database is unavailable; try again.', {
     nodes: located.nodes,
     path: located.path,

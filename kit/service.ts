@@ -88,7 +88,7 @@ export async function runService<E = undefined>(
       // short this way is not lost: its lease expires and another process does it again.
       const stopping = service.close?.().catch((error: Error) => logger.error(`stopping failed: ${error.message}`, { stack: error.stack }));
       if (stopping && !(await endsWithin(stopping, STOP_WORK_GRACE_MS))) {
-        logger.warn(`work in flight did not end within ${STOP_WORK_GRACE_MS / 1000} s of being asked to stop (is the database reachable?); stopping without it`);
+        logger.info(`stopping without the work still in flight after ${STOP_WORK_GRACE_MS / 1000} s (a long pass, or a database that does not answer); it is done again once its lease expires`);
       }
       // Closing ends the connections in use, so what is still in flight fails at once; ending the
       // driver's sessions is a courtesy a hung database would never answer.

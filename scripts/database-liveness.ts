@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 
 export interface HangWatch {
   stop(): Promise<void>;
@@ -28,12 +28,18 @@ export function watchForHang(uri: string, { hangMs, everyMs = Math.min(5_000, ha
   const loop = async () => {
     while (running) {
       try {
-        // Stored once, so that each later read has a row to fetch from the storage.
-        if (!stored) stored = Boolean(await probes.updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true }));
+        // Stored once, so that each later read has a row to fetch from the storage; then only read.
+        if (!stored) await probes.updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true });
         else await probes.findOne({ _id: 'probe' });
+        stored = true;
         answeredAt = Date.now();
-      } catch {
-        // Not answered: only how long since the last answer counts.
+      } catch (error) {
+        // The server answered, if only to refuse (a full disk, storage read-only): it is not stuck.
+        // Only silence counts: a timeout, a connection that failed.
+        if (error instanceof MongoServerError) {
+          stored = true;
+          answeredAt = Date.now();
+        }
       }
       const silentMs = Date.now() - answeredAt;
       if (running && silentMs >= hangMs) {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { installLookupIndexes } from '../kit/postgres-indexes.ts';
@@ -143,6 +143,34 @@ function runningPostmaster(clusterDir: string): number | undefined {
 }
 
 /**
+ * Kills outright what is left of a cluster's processes once its postmaster is gone or has been
+ * killed. A backend runs in a session of its own: one that is stuck (or paused) outlives a
+ * postmaster killed after its grace, and holds the cluster's shared memory, so that every later
+ * start fails ("pre-existing shared memory block ... is still in use"). Each of them works in the
+ * cluster's folder, which is how they are found.
+ */
+function killLeftoversOf(clusterDir: string): number[] {
+  let folder: string;
+  try {
+    folder = realpathSync(clusterDir);
+  } catch {
+    return [];
+  }
+  const killed: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) !== folder || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('postgres')) continue;
+      process.kill(Number(entry), 'SIGKILL');
+      killed.push(Number(entry));
+    } catch {
+      // gone already, or not ours
+    }
+  }
+  return killed;
+}
+
+/**
  * Starts PostgreSQL on `port` with its cluster in `clusterDir` (created on first use) and waits
  * until it accepts connections. `adoptOrphan`: the caller holds the data folder's lock, so a
  * postmaster still running there was left by a launcher that died; it is shut down cleanly first.
@@ -159,6 +187,9 @@ export async function startPostgres(options: { clusterDir: string; port: number;
     const deadline = Date.now() + 30_000;
     while (runningPostmaster(options.clusterDir) === orphan && Date.now() < deadline) await sleep(100);
   }
+  // The caller holds the data folder: whatever is left there (a stuck backend of a postmaster that
+  // was killed) is nobody's, and would keep this start from using the cluster.
+  if (options.adoptOrphan && runningPostmaster(options.clusterDir) === undefined && killLeftoversOf(options.clusterDir).length > 0) await sleep(200);
   const [command, args] = wrapForRoot(bins.postgres, [
     '-D', options.clusterDir,
     '-p', String(options.port),
@@ -194,6 +225,7 @@ export async function startPostgres(options: { clusterDir: string; port: number;
       // Fast shutdown (SIGINT): clean, nothing committed is lost. One that has not stopped within
       // 30 s (hung, or paused) is killed; its next start recovers from its write-ahead log.
       await stopChild(child, 30_000, 'SIGINT');
+      killLeftoversOf(options.clusterDir);
     },
   };
 }

@@ -13,5 +13,7 @@ export function stopChild(child: ChildProcess, graceMs: number, signal: NodeJS.S
       resolve();
     });
     child.kill(signal);
+    // A paused process (SIGSTOP) takes its signal only once it runs again.
+    child.kill('SIGCONT');
   });
 }

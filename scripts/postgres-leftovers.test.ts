@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './ferretdb.ts';
+import { startPostgres } from './postgres.ts';
+
+// A PostgreSQL backend runs in a session of its own. One that is stuck (here: paused) outlives a
+// postmaster killed after its grace and holds the cluster's shared memory: every later start on
+// the folder failed ("pre-existing shared memory block ... is still in use") until it was killed
+// by hand, so the launcher's restart of a hung database gave up and stopped the system.
+
+/** Whether a process runs (a killed one may stay a zombie a moment, until it is reaped). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2)[0]!);
+  } catch {
+    return false;
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'postgres-leftovers-'));
+const stuck: number[] = [];
+afterAll(() => {
+  for (const pid of stuck) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // killed by the code under test
+    }
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the embedded PostgreSQL with a stuck backend', () => {
+  it('starts again on its folder once the postmaster was killed, ending the backend left behind', async () => {
+    const clusterDir = join(dataDir, 'postgresql');
+    const first = await startPostgres({ clusterDir, port: await freePort(), adoptOrphan: true, ownProcessGroup: true });
+    const client = new pg.Client({ connectionString: first.url });
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const backend = rows[0]!.pid;
+    stuck.push(backend);
+    client.on('error', () => {});
+    process.kill(backend, 'SIGSTOP');
+    first.process.kill('SIGKILL');
+    await new Promise((resolve) => first.process.once('exit', resolve));
+    expect(alive(backend)).toBe(true);
+
+    const second = await startPostgres({ clusterDir, port: await freePort(), adoptOrphan: true, ownProcessGroup: true });
+    try {
+      expect(alive(backend)).toBe(false);
+      const again = new pg.Client({ connectionString: second.url });
+      await again.connect();
+      expect((await again.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await again.end();
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+});
