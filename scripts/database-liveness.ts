@@ -59,7 +59,7 @@ export function watchForHang(uri: string, { hangMs, everyMs = Math.min(5_000, ha
       running = false;
       clearTimeout(timer);
       wake?.();
-      await client.close(true).catch(() => {});
+      await client.close().catch(() => {});
       await done;
     },
   };

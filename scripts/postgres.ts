@@ -160,7 +160,8 @@ function killLeftoversOf(clusterDir: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/cwd`) !== folder || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('postgres')) continue;
+      // The postmaster's own command line, or the title a backend or helper gives itself; not, say, an editor open on postgresql.conf.
+      if (readlinkSync(`/proc/${entry}/cwd`) !== folder || !/^postgres: |^[^\0]*\/postgres\0/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) continue;
       process.kill(Number(entry), 'SIGKILL');
       killed.push(Number(entry));
     } catch {
