@@ -9,6 +9,7 @@ import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
 import { DaemonLog, quoted } from './daemon-log.ts';
 import { goMemorySettings } from './go-memory.ts';
 import { startPostgres } from './postgres.ts';
+import { pidsWhere } from './processes.ts';
 import { stopChild } from './stop-child.ts';
 
 // The embedded database for development and tests: FerretDB, a MongoDB wire-compatible
@@ -364,11 +365,7 @@ export async function startFerretDb(options: {
     endHung(why) {
       if (stopping || child.exitCode !== null || child.signalCode !== null) return;
       stoppedBecause = why;
-      child.kill('SIGQUIT');
-      // A paused process (SIGSTOP) takes no signal but SIGKILL until it runs again.
-      child.kill('SIGCONT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', () => clearTimeout(timer));
+      void stopChild(child, 5_000, 'SIGQUIT');
     },
     async stop() {
       stopping = true;
@@ -455,17 +452,10 @@ async function stopOrphan(pidFile: string): Promise<void> {
 
 /** The pids of the database processes (FerretDB, PostgreSQL) started on `dataDir`. */
 export function databaseProcessesOf(dataDir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (/(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dataDir)) pids.push(Number(entry));
-    } catch {
-      // gone already, or not ours to read
-    }
-  }
-  return pids;
+  return pidsWhere((pid) => {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dataDir);
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { installLookupIndexes } from '../kit/postgres-indexes.ts';
 import { DaemonLog, quoted } from './daemon-log.ts';
+import { pidsWhere } from './processes.ts';
 import { stopChild } from './stop-child.ts';
 
 // A private PostgreSQL cluster for FerretDB's PostgreSQL handler, from the binaries that the
@@ -156,19 +157,16 @@ function killLeftoversOf(clusterDir: string): number[] {
   } catch {
     return [];
   }
-  const killed: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  // The postmaster's own command line, or the title a backend or helper gives itself; not, say, an editor open on postgresql.conf.
+  const leftovers = pidsWhere((pid) => readlinkSync(`/proc/${pid}/cwd`) === folder && /^postgres: |^[^\0]*\/postgres\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+  for (const pid of leftovers) {
     try {
-      // The postmaster's own command line, or the title a backend or helper gives itself; not, say, an editor open on postgresql.conf.
-      if (readlinkSync(`/proc/${entry}/cwd`) !== folder || !/^postgres: |^[^\0]*\/postgres\0/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) continue;
-      process.kill(Number(entry), 'SIGKILL');
-      killed.push(Number(entry));
+      process.kill(pid, 'SIGKILL');
     } catch {
-      // gone already, or not ours
+      // gone already
     }
   }
-  return killed;
+  return leftovers;
 }
 
 /**
