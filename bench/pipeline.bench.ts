@@ -18,7 +18,7 @@ import { startLauncher } from './system.ts';
 import { machineSpeed } from './machine-speed.ts';
 import { cpuOfTree, cpuSince } from './process-cpu.ts';
 import { activitySince, settleMs, tableActivity } from './table-activity.ts';
-import { metricsEndpoints, requestsByProcess, requestsSince } from './process-requests.ts';
+import { metricsEndpoints, operationsByProcess, requestsByProcess, requestsSince } from './process-requests.ts';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 300);
 const boundOrders = Number(process.env.BENCH_BOUND_ORDERS ?? 80);
@@ -236,6 +236,7 @@ async function main() {
     const before = await databaseRequests(debugAddr);
     const endpoints = metricsEndpoints(17000, system.output());
     const byProcessBefore = await requestsByProcess(endpoints);
+    const operationsBefore = await operationsByProcess(endpoints);
     const onPostgres = (extraEnv.EMBEDDED_DB ?? process.env.EMBEDDED_DB ?? 'postgresql') === 'postgresql' && !process.env.MONGODB_URI;
     const tablesBefore = onPostgres ? await tableActivity(system.dataDir) : undefined;
     const cpuBefore = cpuOfTree(system.pid);
@@ -243,6 +244,7 @@ async function main() {
     const cpu = cpuSince(cpuOfTree(system.pid), cpuBefore);
     const used = difference(await databaseRequests(debugAddr), before);
     const byProcess = requestsSince(await requestsByProcess(endpoints), byProcessBefore);
+    const operations = requestsSince(await operationsByProcess(endpoints), operationsBefore);
     if (tablesBefore) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const tables = tablesBefore && activitySince(await tableActivity(system.dataDir), tablesBefore);
     const result = await shippedTimes(system.gatewayUrl, run);
@@ -268,6 +270,9 @@ async function main() {
     );
     process.stdout.write('\nper order, by the process that sent them (its /metrics)\n| process | command | requests |\n|---|---|---|\n');
     for (const [key, n] of byProcess) row([...key.split(' '), (n / orders).toFixed(1)]);
+    const operationTotal = operations.reduce((sum, [, n]) => sum + n, 0);
+    process.stdout.write(`\nGraphQL operations per order, by the process that answered them: ${(operationTotal / orders).toFixed(1)}\n| process | operation | per order |\n|---|---|---|\n`);
+    for (const [key, n] of operations) row([...key.split(' '), (n / orders).toFixed(2)]);
     if (tables) {
       process.stdout.write('\nper order, by collection (PostgreSQL table statistics, the run and the 11 s after it; a read is a scan of the table, also the read half of an update or delete; rows read: every row a sequential scan passes, or each fetched through an index; many per read on a large collection is a scan that an index should serve)\n| collection | reads | rows read | inserts | updates | deletes |\n|---|---|---|---|---|---|\n');
       for (const [name, a] of tables) row([name, (a.reads / orders).toFixed(1), (a.rowsRead / orders).toFixed(1), (a.inserted / orders).toFixed(1), (a.updated / orders).toFixed(1), (a.deleted / orders).toFixed(1)]);

@@ -17,18 +17,28 @@ export function metricsEndpoints(basePort: number, launcherOutput: string): Map<
 }
 
 const commandCount = /^mongodb_command_duration_seconds_count\{([^}]*)\} (\d+)/gm;
+const operationCount = /^graphql_requests_total\{([^}]*)\} (\d+)/gm;
 
-/** Requests each process has sent so far, by `process command` (an unreachable process counts none). */
-export async function requestsByProcess(endpoints: Map<string, string>): Promise<Map<string, number>> {
+/** Database requests each process has sent so far, by `process command` (an unreachable process counts none). */
+export function requestsByProcess(endpoints: Map<string, string>): Promise<Map<string, number>> {
+  return countedByProcess(endpoints, commandCount, 'command');
+}
+
+/** GraphQL operations each process has answered so far, by `process operation`: the hops between services an order costs. */
+export function operationsByProcess(endpoints: Map<string, string>): Promise<Map<string, number>> {
+  return countedByProcess(endpoints, operationCount, 'operation');
+}
+
+async function countedByProcess(endpoints: Map<string, string>, counter: RegExp, label: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
+  const labelValue = new RegExp(`${label}="([^"]*)"`);
   await Promise.all(
     [...endpoints].map(async ([name, url]) => {
       const text = await fetch(url)
         .then((response) => response.text())
         .catch(() => '');
-      for (const [, labels, value] of text.matchAll(commandCount)) {
-        const command = /command="([^"]*)"/.exec(labels!)?.[1] ?? '?';
-        const key = `${name} ${command}`;
+      for (const [, labels, value] of text.matchAll(counter)) {
+        const key = `${name} ${labelValue.exec(labels!)?.[1] ?? '?'}`;
         counts.set(key, (counts.get(key) ?? 0) + Number(value));
       }
     }),

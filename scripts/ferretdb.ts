@@ -489,6 +489,14 @@ export async function freePort(): Promise<number> {
 const handedOut = new Set<number>();
 const FETCH_BLOCKED_PORT = 10_080;
 
+/**
+ * Ports the caller will listen on later (the launcher's services, checked free before the database
+ * starts): never handed out for the database, which starts first and would take one of them.
+ */
+export function keepPortsFromDatabase(ports: Iterable<number>): void {
+  for (const port of ports) handedOut.add(port);
+}
+
 function ephemeralRangeStart(): number {
   try {
     const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);

@@ -16,7 +16,7 @@ import { graphqlBannerLine } from './banner.ts';
 import { buildAll, builtPath } from './build.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
-import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
+import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, keepPortsFromDatabase, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 import { countStop, policyFromEnv, Supervisor } from './supervisor.ts';
 import { databaseHangMs, watchForHang } from './database-liveness.ts';
 import { lowerPriority, workerNiceOffset } from './priority.ts';
@@ -114,7 +114,10 @@ async function main() {
   // Read before anything starts: a count it refuses stops the launcher before the database starts.
   const workerCounts = stagesWithWorkers.map((stage) => [stage, workerCount(stage)] as const);
   const workers = workerCounts.reduce((sum, [, count]) => sum + count, 0);
-  for (const plan of [...plans, ...replicaPlans.map((replica) => replica.plan)]) await ensurePortFree(plan);
+  const listeners = [...plans, ...replicaPlans.map((replica) => replica.plan)];
+  for (const plan of listeners) await ensurePortFree(plan);
+  // PostgreSQL and FerretDB take free ports at random and start before the services do.
+  keepPortsFromDatabase(listeners.map((plan) => plan.port));
   if ((await buildAll()) === 'built') say('built every service into dist/ (npm run build)');
 
   const usesOwnDatabase = !env.MONGODB_URI && !subgraphNames.every((name) => env[`${name.toUpperCase()}_MONGODB_URI`]);
