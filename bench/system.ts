@@ -71,6 +71,8 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
     });
     child.once('exit', (code) => {
       killGroup();
+      // It never came up: nothing will stop it, so nothing else removes its throw-away database.
+      if (!output.includes('The fulfilment graph is up')) rmSync(dataDir, { recursive: true, force: true });
       reject(new Error(`system exited with ${code}:\n${output}`));
     });
   });
