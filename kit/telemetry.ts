@@ -66,16 +66,6 @@ export function currentTraceId(): string | undefined {
   return trace.getSpan(context.active())?.spanContext().traceId;
 }
 
-/**
- * Captures the caller's trace context: work run through what it returns later (from another
- * caller's callback, a batch sent on behalf of many) is part of this caller's trace.
- */
-export function runInTraceOfCaller(): <T>(work: () => Promise<T>) => Promise<T> {
-  if (!enabled) return (work) => work();
-  const captured = context.active();
-  return (work) => context.with(captured, work);
-}
-
 /** Adds `traceparent` (and `tracestate`) of the active span to outgoing headers. */
 export function injectTrace(headers: Record<string, string>): void {
   if (enabled) propagation.inject(context.active(), headers);

@@ -1,6 +1,5 @@
 import type { ServiceCredentials } from '../kit/auth/tokens.ts';
 import { createGraphQLClient, type GraphQLClient } from '../kit/graphql-client.ts';
-import { trackingClient } from './tracking.ts';
 
 /** Every service (subgraph) of the system, with the port the launcher gives it by default. */
 export const serviceNames = [
@@ -60,7 +59,6 @@ export function serviceClients(credentials: ServiceCredentials, urls: Partial<Re
       let client = clients.get(name);
       if (!client) {
         client = createGraphQLClient(name, urls[name] ?? serviceUrl(name as ServiceName, env), { credentials });
-        if (name === 'tracking') client = trackingClient(client);
         clients.set(name, client);
       }
       return client;

@@ -1,5 +1,3 @@
-import type { GraphQLClient } from '../kit/graphql-client.ts';
-import { mergingRequests } from '../kit/merged-requests.ts';
 import type { NewMessage } from '../kit/queue.ts';
 import { currentTraceId } from '../kit/telemetry.ts';
 
@@ -65,15 +63,6 @@ export interface TransitionPayload {
 }
 
 export const recordTransitionsOperation = `mutation RecordTransitions($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;
-
-/**
- * A client of the tracking service whose recordings made while one is under way go together in
- * the next request (kit/merged-requests.ts): tracking takes each transition once by id, whoever
- * sent it, and appends at most 200 in one go.
- */
-export function trackingClient(client: GraphQLClient): GraphQLClient {
-  return mergingRequests(client, { operation: recordTransitionsOperation, variable: 'input', maxItems: 200 });
-}
 
 /** A transition's id: its element, its change, and `key`, which tells apart repeats of the same change (a second charge attempt after a decline). */
 export function transitionId(input: Pick<TransitionPayload, 'elementType' | 'elementId' | 'from' | 'to'> & { key?: string }): string {

@@ -3,7 +3,6 @@ import { createGraphQLClient, type GraphQLClient } from '../../kit/graphql-clien
 import type { Logger } from '../../kit/logger.ts';
 import { addressChangeSubscribers } from '../../pipeline/address-changes.ts';
 import { serviceUrl } from '../../pipeline/services.ts';
-import { trackingClient } from '../../pipeline/tracking.ts';
 import type { StageClients } from './address-changes.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { contextFactory } from './context.ts';
@@ -42,7 +41,7 @@ export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls =
     addressChangeSubscribers.map((stage) => [stage, createGraphQLClient(stage, stageUrls[stage] ?? serviceUrl(stage), { credentials, timeoutMs: 3_000, connections: 4 })]),
   );
   // Short: an order's move waits for it, and whatever tracking does not take in time goes through the outbox.
-  const tracking = trackingClient(createGraphQLClient('tracking', trackingUrl, { credentials, timeoutMs: 2_000, connections: 16 }));
+  const tracking = createGraphQLClient('tracking', trackingUrl, { credentials, timeoutMs: 2_000, connections: 16 });
   // Short too: a placement waits for it, and a request not taken in time goes through the coordinator's outbox.
   const payments = createGraphQLClient('payments', paymentsUrl, { credentials, timeoutMs: 2_000, connections: 16 });
   const directory = graphqlDirectory(customers, catalog);
