@@ -59,6 +59,7 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
   process.once('exit', killGroup);
   let output = '';
   let partial = '';
+  const isUp = () => output.includes('The fulfilment graph is up');
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -67,12 +68,12 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
         partial = lines.pop()!;
         lines.forEach(onLine);
       }
-      if (output.includes('The fulfilment graph is up')) resolve();
+      if (isUp()) resolve();
     });
     child.once('exit', (code) => {
       killGroup();
       // It never came up: nothing will stop it, so nothing else removes its throw-away database.
-      if (!output.includes('The fulfilment graph is up')) rmSync(dataDir, { recursive: true, force: true });
+      if (!isUp()) rmSync(dataDir, { recursive: true, force: true });
       reject(new Error(`system exited with ${code}:\n${output}`));
     });
   });

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './ferretdb.ts';
 import { startPostgres } from './postgres.ts';
+import { processState } from './processes.ts';
 
 // A PostgreSQL backend runs in a session of its own. One that is stuck (here: paused) outlives a
 // postmaster killed after its grace and holds the cluster's shared memory: every later start on
@@ -12,14 +13,7 @@ import { startPostgres } from './postgres.ts';
 // by hand, so the launcher's restart of a hung database gave up and stopped the system.
 
 /** Whether a process runs (a killed one may stay a zombie a moment, until it is reaped). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2)[0]!);
-  } catch {
-    return false;
-  }
-}
+const alive = (pid: number) => processState(pid)?.alive === true;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'postgres-leftovers-'));
 const stuck: number[] = [];

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * The pids of the processes on this machine (Linux's /proc) that `matches`; a process that ends
@@ -15,4 +15,16 @@ export function pidsWhere(matches: (pid: number) => boolean): number[] {
     }
   }
   return pids;
+}
+
+/** A process's parent, and whether it still runs (not ended, nor a zombie), from Linux's /proc; undefined elsewhere or once it is gone. */
+export function processState(pid: number): { parent: number; alive: boolean } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command's name, in parentheses that may hold anything: its state, then its parent.
+    const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { parent: Number(parent), alive: state !== 'Z' && state !== 'X' };
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,6 @@
 // is. A subgraph, worker or gateway that exits unexpectedly is started again
 // (scripts/supervisor.ts); Ctrl-C or SIGTERM stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +19,7 @@ import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, keepPortsFromData
 import { countStop, policyFromEnv, Supervisor } from './supervisor.ts';
 import { databaseHangMs, watchForHang } from './database-liveness.ts';
 import { lowerPriority, workerNiceOffset } from './priority.ts';
+import { processState } from './processes.ts';
 import { isMetricsPortMessage } from '../kit/launcher-messages.ts';
 import { gatewayConfig } from '../gateway/env.ts';
 import { readSupergraphFile } from '../gateway/config-files.ts';
@@ -434,17 +434,5 @@ setInterval(() => {
   const grandparentGone = grandparentAtStart !== undefined && grandparentAtStart > 1 && !processState(grandparentAtStart)?.alive;
   if (process.ppid !== parentAtStart || grandparentGone) void shutdown('stopping: the process that started npm start is gone', 0);
 }, 1_000).unref();
-
-/** A process's parent, and whether it still runs (not ended, nor a zombie), from Linux's /proc; undefined elsewhere or once it is gone. */
-function processState(pid: number): { parent: number; alive: boolean } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command's name, in parentheses that may hold anything: its state, then its parent.
-    const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { parent: Number(parent), alive: state !== 'Z' && state !== 'X' };
-  } catch {
-    return undefined;
-  }
-}
 
 main().catch((error: unknown) => shutdown(`start failed: ${error instanceof Error ? error.message : String(error)}`, 1));
