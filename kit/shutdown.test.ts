@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { projectRoot } from '../scripts/ferretdb.ts';
+import { isRunning as alive, projectRoot } from '../scripts/ferretdb.ts';
 import { endsWithin } from './shutdown.ts';
 
 // Real processes: a "launcher" that starts one supervised process and reports its pid.
@@ -58,15 +58,6 @@ async function until(check: () => boolean, withinMs = 20_000) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a process under the launcher', () => {
   it('leaves a Ctrl-C to the launcher and stops on its SIGTERM', async () => {
