@@ -104,3 +104,21 @@ describe('a request Node cannot read as HTTP', () => {
     }
   });
 });
+
+describe('a CONNECT request', () => {
+  it('as to a proxy, is refused with 405 and a code, not dropped, and reaches no handler', async () => {
+    let handled = 0;
+    const { server, port } = await listen((_, response) => (handled++, response.end('served')), 0, '127.0.0.1');
+    try {
+      const received = await sendRaw(port, 'CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n');
+      const [answer, ...more] = answersIn(received);
+      expect(answer!.status).toBe(405);
+      expect(received).toMatch(/\r\nallow: GET, POST\r\n/i);
+      expect(JSON.parse(answer!.body).errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+      expect(more).toEqual([]);
+      expect(handled).toBe(0);
+    } finally {
+      await closeServer(server, 100);
+    }
+  });
+});

@@ -1,4 +1,5 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 
 export class PortInUseError extends Error {
@@ -24,6 +25,7 @@ export function listen(handler: RequestListener, port: number, host: string, por
   // rate-limited, and fall into another caller's key.
   server.on('connection', (socket) => void socket.remoteAddress);
   server.on('clientError', answerUnparsable);
+  server.on('connect', refuseTunnel);
   // Subgraph and gateway connections are pooled; keep them open longer than clients' idle timeouts.
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
@@ -67,6 +69,19 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket): voi
     if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
     setTimeout(() => socket.destroy(), UNPARSABLE_DRAIN_MS).unref();
   });
+}
+
+/**
+ * A CONNECT (a client that takes this server for a proxy) is answered as GraphQL servers answer
+ * any method they do not take, 405 with JSON and an `extensions.code`; without a listener Node
+ * closes the connection with no answer at all. Nothing is tunnelled anywhere.
+ */
+function refuseTunnel(request: IncomingMessage, socket: Duplex): void {
+  const body = JSON.stringify({ errors: [{ message: `${request.method} is not served here: GraphQL takes GET and POST requests.`, extensions: { code: 'BAD_REQUEST' } }] });
+  const head = ['HTTP/1.1 405 Method Not Allowed', 'allow: GET, POST', 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  socket.on('error', () => socket.destroy());
+  if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), UNPARSABLE_DRAIN_MS).unref();
 }
 
 function unparsableAnswer(code: string | undefined): [number, string, string, string] {
