@@ -121,4 +121,16 @@ describe('a CONNECT request', () => {
       await closeServer(server, 100);
     }
   });
+
+  it('after a request that came whole before it, answers that one first, then refuses the CONNECT', async () => {
+    const { server, port } = await listen((_, response) => void setTimeout(() => response.end('served'), 100), 0, '127.0.0.1');
+    try {
+      const received = await sendRaw(port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\nCONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n');
+      const answers = answersIn(received);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 405]);
+      expect(answers[0]!.body).toBe('served');
+    } finally {
+      await closeServer(server, 100);
+    }
+  });
 });

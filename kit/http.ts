@@ -40,18 +40,17 @@ export function listen(handler: RequestListener, port: number, host: string, por
 
 /** Sockets already told that their request could not be read: the parser reports every later chunk too. */
 const toldUnparsable = new WeakSet<Socket>();
-/** How long a client told that its request could not be read may go on sending before it is cut off. */
-const UNPARSABLE_DRAIN_MS = 5_000;
+/** How long a client told that its request is refused (it could not be read, or asked for a tunnel) may go on sending before it is cut off. */
+const REFUSED_DRAIN_MS = 5_000;
 /** How long the answer to a request before it on the connection may take before the connection is cut off unanswered. */
-const UNPARSABLE_WAIT_MS = 60_000;
+const REFUSED_WAIT_MS = 60_000;
 
 /**
  * Answers a request Node cannot read as HTTP (a Content-Length that is not a number, or with
  * chunked encoding too; headers past Node's limit; a request that did not arrive in time) as every
  * other refusal is answered: JSON with an `extensions.code`, where Node would send a bare status
  * line. An answer still under way on the connection (the request before, whose Content-Length
- * ended short of the bytes that followed it) is sent first, so neither is lost, and the
- * connection is closed after this one; a client still sending is cut off after a while.
+ * ended short of the bytes that followed it) is sent first, so neither is lost.
  */
 function answerUnparsable(error: Error & { code?: string }, socket: Socket): void {
   if (toldUnparsable.has(socket)) return;
@@ -61,14 +60,7 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket): voi
     return;
   }
   const [status, reason, message, code] = unparsableAnswer(error.code);
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  const head = [`HTTP/1.1 ${status} ${reason}`, 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
-  const unanswered = setTimeout(() => socket.destroy(), UNPARSABLE_WAIT_MS).unref();
-  afterAnswersUnderWay(socket, () => {
-    clearTimeout(unanswered);
-    if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-    setTimeout(() => socket.destroy(), UNPARSABLE_DRAIN_MS).unref();
-  });
+  answerLast(socket, `${status} ${reason}`, message, code);
 }
 
 /**
@@ -77,11 +69,24 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket): voi
  * closes the connection with no answer at all. Nothing is tunnelled anywhere.
  */
 function refuseTunnel(request: IncomingMessage, socket: Duplex): void {
-  const body = JSON.stringify({ errors: [{ message: `${request.method} is not served here: GraphQL takes GET and POST requests.`, extensions: { code: 'BAD_REQUEST' } }] });
-  const head = ['HTTP/1.1 405 Method Not Allowed', 'allow: GET, POST', 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
   socket.on('error', () => socket.destroy());
-  if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-  setTimeout(() => socket.destroy(), UNPARSABLE_DRAIN_MS).unref();
+  answerLast(socket as Socket, '405 Method Not Allowed', `${request.method} is not served here: GraphQL takes GET and POST requests.`, 'BAD_REQUEST', ['allow: GET, POST']);
+}
+
+/**
+ * Writes a refusal (JSON with an `extensions.code`) straight to the connection, as its last
+ * answer: after any answer still under way on it (a request pipelined before, whose answer
+ * would otherwise be lost), then closes it; a client still sending is cut off after a while.
+ */
+function answerLast(socket: Socket, status: string, message: string, code: string, headers: string[] = []): void {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  const head = [`HTTP/1.1 ${status}`, ...headers, 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  const unanswered = setTimeout(() => socket.destroy(), REFUSED_WAIT_MS).unref();
+  afterAnswersUnderWay(socket, () => {
+    clearTimeout(unanswered);
+    if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+    setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
+  });
 }
 
 function unparsableAnswer(code: string | undefined): [number, string, string, string] {
