@@ -142,6 +142,13 @@ export const transitionsRecorded = new Counter({
   registers,
 });
 
+export const movesHeld = new Counter({
+  name: 'tracking_moves_held_total',
+  help: "Moves whose event waited for their element's previous move, recorded by another node and not yet arrived, by whether it arrived in time (else the move went first)",
+  labelNames: ['outcome'] as const,
+  registers,
+});
+
 export const mongoCommandDuration = new Histogram({
   name: 'mongodb_command_duration_seconds',
   help: 'Database command round trips (timed around the driver sending each command), by database, command and outcome',

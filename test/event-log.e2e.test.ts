@@ -540,3 +540,93 @@ describe("tracking's event log", () => {
       expect(requests).toBeLessThan(30);
     }));
 });
+
+/** A shipment's move, as the node that made it records it. */
+const move = (shipment: string, from: string | null, to: string, node: string): TransitionDoc => ({
+  _id: `SHIPMENT:${shipment}:${from ?? 'NEW'}>${to}`,
+  elementType: 'SHIPMENT',
+  elementId: shipment,
+  orderId: `order-of-${shipment}`,
+  from,
+  to,
+  node,
+  at: new Date(),
+  detail: null,
+});
+
+/** Whether `recording` is still under way after `ms`. */
+const stillWaitingAfter = (recording: Promise<unknown>, ms: number) =>
+  Promise.race([recording.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms))]);
+
+describe("tracking's event log, when one node's records arrive after the next node's", () => {
+  // Orders hands a shipment to picking and tells tracking NEW → PICKING through its own outbox;
+  // picking tells tracking PICKING → SHIPPING through its. Under load the second can arrive first.
+  const picked = move('s1', 'PICKING', 'SHIPPING', 'picking');
+  const handedOver = move('s1', null, 'PICKING', 'orders');
+
+  it("gives subscribers a shipment's moves in the order they were made, holding the later one until the earlier arrives", () =>
+    withLogs(1, { holdMs: 20_000 }, async ([log], store) => {
+      const follower = log!.follow(0, () => true);
+      const recordingPicked = log!.record([picked]);
+      expect(await stillWaitingAfter(recordingPicked, 300)).toBe(true);
+      expect(await log!.record([handedOver])).toBe(1);
+      expect(await recordingPicked).toBe(1);
+      expect((await take(follower, 2)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id]);
+      await follower.return!();
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id]);
+    }));
+
+  it('without the hold appends them as they arrive (what subscribers got before)', () =>
+    withLogs(1, {}, async ([log], store) => {
+      expect(await log!.record([picked])).toBe(1);
+      expect(await log!.record([handedOver])).toBe(1);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([picked._id, handedOver._id]);
+    }));
+
+  it('appends a held move all the same once the hold runs out, and the earlier move after it when it comes', () =>
+    withLogs(1, { holdMs: 300 }, async ([log], store) => {
+      expect(await log!.record([picked])).toBe(1);
+      expect(await log!.record([handedOver])).toBe(1);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([picked._id, handedOver._id]);
+    }));
+
+  it('holds a redelivery of a held move with it, and appends it once', () =>
+    withLogs(1, { holdMs: 20_000 }, async ([log], store) => {
+      const first = log!.record([picked]);
+      const again = log!.record([picked]);
+      expect(await stillWaitingAfter(Promise.race([first, again]), 300)).toBe(true);
+      await log!.record([handedOver]);
+      expect((await first) + (await again)).toBe(1);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id]);
+    }));
+
+  it('keeps the moves of one delivery in their order behind a held one', () =>
+    withLogs(1, { holdMs: 20_000 }, async ([log], store) => {
+      const shipped = move('s1', 'SHIPPING', 'SHIPPED', 'shipping');
+      const later = log!.record([picked, shipped]);
+      expect(await stillWaitingAfter(later, 300)).toBe(true);
+      await log!.record([handedOver]);
+      expect(await later).toBe(2);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id, shipped._id]);
+    }));
+
+  it('does not hold a move whose earlier move is older than memory, nor one from a state no node records', () =>
+    withLogs(1, { holdMs: 60_000, capacity: 5 }, async ([log], store) => {
+      expect(await log!.record([handedOver])).toBe(1);
+      for (let n = 0; n < 10; n++) await log!.record([transition(n)]);
+      expect(await stillWaitingAfter(log!.record([picked]), 5_000)).toBe(false);
+      const charged: TransitionDoc = { _id: 'CHARGE:c1:QUEUED>APPROVED', elementType: 'CHARGE', elementId: 'c1', orderId: 'o1', from: 'QUEUED', to: 'APPROVED', node: 'payments', at: new Date(), detail: null };
+      expect(await stillWaitingAfter(log!.record([charged]), 5_000)).toBe(false);
+      expect((await store.eventsBetween(1, 20)).map((e) => e.transitionId).slice(-2)).toEqual([picked._id, charged._id]);
+    }));
+
+  it("does not hold a move whose earlier move another tracking process appended", () =>
+    withLogs(2, { holdMs: 60_000, capacity: 1_000 }, async ([one, other], store) => {
+      const recordingPicked = one!.record([picked]);
+      expect(await stillWaitingAfter(recordingPicked, 300)).toBe(true);
+      await other!.record([handedOver]);
+      expect(await stillWaitingAfter(recordingPicked, 5_000)).toBe(false);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id]);
+    }));
+});
+

@@ -2,7 +2,8 @@ import type { Logger } from '../../kit/logger.ts';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { SEGMENT_SIZE } from '../../kit/sequenced-log.ts';
-import { transitionsRecorded } from '../../kit/metrics.ts';
+import { movesHeld, transitionsRecorded } from '../../kit/metrics.ts';
+import { transitionStates } from '../../pipeline/tracking.ts';
 import { TrailingWrite } from '../../kit/trailing-write.ts';
 import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type TransitionDoc } from './store.ts';
 
@@ -47,7 +48,20 @@ export interface EventLogOptions {
   logger: Logger;
   /** How long a duplicate delivery waits for the first to append its event before doing it itself. */
   takeOverAfterMs: number;
+  /**
+   * How long after its delivery arrived a move may wait for its element's move into the state it
+   * leaves, when that has no entry yet, before its own is appended all the same (0, the default:
+   * it does not wait). Nodes record through outboxes of their own, and under load one node's
+   * records can reach tracking seconds after those of the next node, which took the element over
+   * meanwhile: without the wait, a subscriber got a shipment's PICKING → SHIPPING before its
+   * NEW → PICKING. Keep it under the senders' request timeout (5 s): the delivery is answered
+   * after the append (a sender that gives up first delivers again, and that waits for the same append).
+   */
+  holdMs?: number;
 }
+
+/** States some node records elements entering: a move from any other (a charge's QUEUED) has no move before it to wait for. */
+const recordedStates: ReadonlySet<string> = new Set(transitionStates);
 
 /**
  * The log subscribers follow. Recording appends each new transition as entry n+1, only
@@ -166,6 +180,7 @@ export class EventLog {
    * stored (or not known), then throws: the sender delivers again for the rest.
    */
   async record(transitions: readonly TransitionDoc[]): Promise<number> {
+    const holdUntil = Date.now() + (this.options.holdMs ?? 0);
     // Known to have an entry (and a mark), it is before anything appended now: nothing to wait for.
     const unknown = firstOfEachId(transitions).filter((doc) => !this.marked.has(doc._id));
     if (unknown.length === 0) return 0;
@@ -190,7 +205,13 @@ export class EventLog {
       if (result.outcome === 'absent' || result.outcome === 'unknown') break;
       const { stored } = result;
       if (result.outcome === 'inserted') {
-        run.push(stored);
+        if (this.followsKnownMove(stored, run)) run.push(stored);
+        else {
+          // Its element's previous move, recorded by another node, has no entry yet: what this call
+          // stored before goes first, and this waits for that move (holdMs), then what follows it.
+          await appendRun();
+          added += await this.appendAll([stored], this.afterMoveInto(stored, holdUntil));
+        }
         continue;
       }
       // A redelivery (its sender timed out while the first was still being recorded, here or elsewhere).
@@ -231,24 +252,68 @@ export class EventLog {
     return new Set(redelivered.filter((_, i) => seqs[i] !== null));
   }
 
-  /** Appends events for these transitions, queued together and in order (one group unless an append is under way); how many. */
-  private async appendAll(transitions: readonly TransitionDoc[]): Promise<number> {
-    await Promise.all(transitions.map((stored) => this.appendOnce(stored)));
+  /** Appends events for these transitions (after `after`, if given), queued together and in order (one group unless an append is under way); how many. */
+  private async appendAll(transitions: readonly TransitionDoc[], after?: Promise<void>): Promise<number> {
+    await Promise.all(transitions.map((stored) => this.appendOnce(stored, after)));
     for (const stored of transitions) transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
     return transitions.length;
   }
 
-  /** One append per transition in this process, however many deliveries of it arrive meanwhile. */
-  private appendOnce(stored: TransitionDoc): Promise<number> {
+  /**
+   * One append per transition in this process, however many deliveries of it arrive meanwhile. A
+   * move held for the one before it is under way from the start: a redelivery waits for it too.
+   */
+  private appendOnce(stored: TransitionDoc, after?: Promise<void>): Promise<number> {
     const existing = this.appendsUnderWay.get(stored._id);
     if (existing) return existing;
-    const underWay = this.append(stored);
+    const underWay = after ? after.then(() => this.append(stored)) : this.append(stored);
     this.appendsUnderWay.set(stored._id, underWay);
     void underWay.then(
       () => this.appendsUnderWay.delete(stored._id),
       () => this.appendsUnderWay.delete(stored._id),
     );
     return underWay;
+  }
+
+  /**
+   * Whether the move into the state this transition leaves has an entry, as far as this process
+   * knows without asking: a first move, a move from a state no node records (nothing to wait for),
+   * one after a move earlier in the same delivery, or after an entry of the order in memory. Or
+   * the hold is off.
+   */
+  private followsKnownMove(doc: TransitionDoc, run: readonly TransitionDoc[]): boolean {
+    if (!this.options.holdMs || doc.from === null || doc.orderId === null || !recordedStates.has(doc.from)) return true;
+    return run.some((earlier) => entersFrom(earlier, doc)) || this.enteredInMemory(doc);
+  }
+
+  private enteredInMemory(doc: TransitionDoc): boolean {
+    return (this.seqsByOrder.get(doc.orderId!) ?? []).some((seq) => {
+      const entry = this.recent.get(seq);
+      return entry ? entersFrom(entry, doc) : false;
+    });
+  }
+
+  /**
+   * Resolves once the element's move into the state `doc` leaves has an entry: one older than
+   * memory (its mark or its warehouse copy says so), or one this process reads (appended here or
+   * by another tracking process), or at `deadline` all the same, so that a move whose previous one
+   * never comes is not lost. Never rejects: a failed lookup only means waiting in memory.
+   */
+  private async afterMoveInto(doc: TransitionDoc, deadline: number): Promise<void> {
+    if (await this.store.entered(doc.elementType, doc.elementId, doc.from!).catch(() => false)) return;
+    while (!this.enteredInMemory(doc)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.stopped) {
+        movesHeld.inc({ outcome: 'timed_out' });
+        this.options.logger.warn('a move was appended before the move it follows, which did not arrive in time', { transition: doc._id, from: doc.from, holdMs: this.options.holdMs });
+        return;
+      }
+      const wait = this.waitBeyond(this.readHead, doc.orderId!);
+      const timer = setTimeout(() => wait.cancel(), left);
+      await wait.promise;
+      clearTimeout(timer);
+    }
+    movesHeld.inc({ outcome: 'arrived' });
   }
 
   /**
@@ -688,6 +753,11 @@ const timeOf = (doc: { recordedAt?: Date }) => (doc.recordedAt instanceof Date ?
 function onePerTransition(events: readonly EventDoc[]): EventDoc[] {
   const seen = new Set<string>();
   return events.filter((event) => !seen.has(event.transitionId) && seen.add(event.transitionId));
+}
+
+/** Whether `earlier` is the move of `doc`'s element into the state `doc` leaves. */
+function entersFrom(earlier: Pick<TransitionDoc, 'elementType' | 'elementId' | 'to'>, doc: TransitionDoc): boolean {
+  return earlier.elementType === doc.elementType && earlier.elementId === doc.elementId && earlier.to === doc.from;
 }
 
 /** A delivery naming one transition twice is taken as naming it once, as first given. */

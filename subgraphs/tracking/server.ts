@@ -23,7 +23,7 @@ export async function buildTrackingService(deps: TrackingDeps) {
       typeDefs,
       createStore: (db) => {
         const store = new TrackingStore(db, deps.warehouseDbName);
-        log = new EventLog(store, { pollIntervalMs: deps.eventPollIntervalMs ?? 50, capacity: 20_000, takeOverAfterMs: 10_000, logger: deps.logger });
+        log = new EventLog(store, { pollIntervalMs: deps.eventPollIntervalMs ?? 50, capacity: 20_000, takeOverAfterMs: 10_000, holdMs: 4_000, logger: deps.logger });
         return store;
       },
       resolvers,

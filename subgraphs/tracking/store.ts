@@ -174,6 +174,18 @@ export class TrackingStore {
     return [...byOrder, ...byId];
   }
 
+  /**
+   * Whether the element's move into `state` has its event, as far as the database says: stored
+   * here with a mark, or moved to the warehouse (fulfilled orders' histories, long after their
+   * events). Index lookups by the element.
+   */
+  async entered(elementType: ElementType, elementId: string, state: string): Promise<boolean> {
+    const filter = { elementId, elementType, to: state };
+    const here = await this.transitions.find(filter, { projection: { _id: 1 } }).toArray();
+    if (here.length > 0) return (await findByIds(this.appended, here.map((doc) => doc._id))).length > 0;
+    return (await this.warehouse.countDocuments(filter, { limit: 1 })) > 0;
+  }
+
   /** Log entry `seq`, if written. */
   eventAt(seq: number): Promise<EventDoc | null> {
     return this.events.at(seq);
