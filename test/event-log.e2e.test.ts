@@ -38,9 +38,14 @@ async function withLogs(count: number, options: Partial<EventLogOptions>, use: (
 
 /** Database requests of this process while `counted` is set (the log's own polls included). */
 let requests = 0;
+/** Their names (`insert`, `find`, ...), in order. */
+const commands: string[] = [];
 let counted = false;
-onMongoCommand(() => {
-  if (counted) requests++;
+onMongoCommand(({ name }) => {
+  if (counted) {
+    requests++;
+    commands.push(name);
+  }
   return undefined;
 });
 
@@ -248,6 +253,18 @@ describe("tracking's event log", () => {
       expect(await log!.record([transition(1), transition(3)])).toBe(1);
       const events = await store.eventsBetween(1, 10);
       expect(events.map((e) => e.transitionId)).toEqual([1, 2, 3].map((n) => transition(n)._id));
+    }));
+
+  it("appends a delivery's new transitions together: one request for their entries and one for their marks", () =>
+    withLogs(1, { pollIntervalMs: 60_000 }, async ([log], store) => {
+      commands.length = 0;
+      counted = true;
+      expect(await log!.record([transition(1), transition(2), transition(3)])).toBe(3);
+      counted = false;
+      // The transitions, their entries, their marks (the head is written behind, an update). Started
+      // at once, the first entry went alone, and the rest in requests of their own after its.
+      expect(commands.filter((name) => name === 'insert')).toHaveLength(3);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([1, 2, 3].map((n) => transition(n)._id));
     }));
 
   it("records overlapping deliveries arriving together once each and in order, as an order's moves each carry those before", () =>

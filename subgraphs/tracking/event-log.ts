@@ -407,12 +407,16 @@ export class EventLog {
   private append(doc: TransitionDoc): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.toAppend.push({ doc, resolve, reject });
-      if (!this.flushing) void this.flush();
+      // From the next microtask: the rest of a delivery's run, queued right after this one, goes in
+      // the same group (started at once, the first went alone, and the rest waited for its requests).
+      if (!this.flushing) {
+        this.flushing = true;
+        queueMicrotask(() => void this.flush());
+      }
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.toAppend.length > 0) {
         const group = this.toAppend.splice(0, MAX_GROUP);
