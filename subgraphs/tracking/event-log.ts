@@ -303,7 +303,8 @@ export class EventLog {
     if (await this.store.entered(doc.elementType, doc.elementId, doc.from!).catch(() => false)) return;
     while (!this.enteredInMemory(doc)) {
       const left = deadline - Date.now();
-      if (left <= 0 || this.stopped) {
+      if (this.stopped) return; // appended as it stands: stopping waits for nobody's records
+      if (left <= 0) {
         movesHeld.inc({ outcome: 'timed_out' });
         this.options.logger.warn('a move was appended before the move it follows, which did not arrive in time', { transition: doc._id, from: doc.from, holdMs: this.options.holdMs });
         return;
