@@ -144,8 +144,8 @@ export const transitionsRecorded = new Counter({
 
 export const movesHeld = new Counter({
   name: 'tracking_moves_held_total',
-  help: "Moves whose event waited for their element's previous move, recorded by another node and not yet arrived, by whether it arrived in time (else the move went first)",
-  labelNames: ['outcome'] as const,
+  help: "Moves whose event waited for their element's previous move, recorded by another node and not yet arrived, by the node that made the waiting move and whether the previous one arrived in time (else the waiting move went first)",
+  labelNames: ['node', 'outcome'] as const,
   registers,
 });
 

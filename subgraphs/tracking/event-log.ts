@@ -3,6 +3,7 @@ import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { SEGMENT_SIZE } from '../../kit/sequenced-log.ts';
 import { movesHeld, transitionsRecorded } from '../../kit/metrics.ts';
+import { serviceNames } from '../../pipeline/services.ts';
 import { transitionStates } from '../../pipeline/tracking.ts';
 import { TrailingWrite } from '../../kit/trailing-write.ts';
 import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type TransitionDoc } from './store.ts';
@@ -305,7 +306,7 @@ export class EventLog {
       const left = deadline - Date.now();
       if (this.stopped) return; // appended as it stands: stopping waits for nobody's records
       if (left <= 0) {
-        movesHeld.inc({ outcome: 'timed_out' });
+        movesHeld.inc({ node: nodeLabel(doc.node), outcome: 'timed_out' });
         this.options.logger.warn('a move was appended before the move it follows, which did not arrive in time', { transition: doc._id, from: doc.from, holdMs: this.options.holdMs });
         return;
       }
@@ -314,7 +315,7 @@ export class EventLog {
       await wait.promise;
       clearTimeout(timer);
     }
-    movesHeld.inc({ outcome: 'arrived' });
+    movesHeld.inc({ node: nodeLabel(doc.node), outcome: 'arrived' });
   }
 
   /**
@@ -758,6 +759,11 @@ const timeOf = (doc: { recordedAt?: Date }) => (doc.recordedAt instanceof Date ?
 function onePerTransition(events: readonly EventDoc[]): EventDoc[] {
   const seen = new Set<string>();
   return events.filter((event) => !seen.has(event.transitionId) && seen.add(event.transitionId));
+}
+
+/** A move's node as a metric label: a service's name, or `other` (any caller with a service token names its own). */
+function nodeLabel(node: string): string {
+  return (serviceNames as readonly string[]).includes(node) ? node : 'other';
 }
 
 /** Whether `earlier` is the move of `doc`'s element into the state `doc` leaves. */
