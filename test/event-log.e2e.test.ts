@@ -627,6 +627,24 @@ describe("tracking's event log, when one node's records arrive after the next no
       expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id, shipped._id]);
     }));
 
+  it("goes by the sender's order, without waiting, when the earlier move comes later in the same delivery", () =>
+    withLogs(1, { holdMs: 60_000 }, async ([log], store) => {
+      expect(await stillWaitingAfter(log!.record([picked, handedOver]), 5_000)).toBe(false);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([picked._id, handedOver._id]);
+    }));
+
+  it('holds a large delivery once: past its time to hold, the rest go as given, without a lookup each', () =>
+    withLogs(1, { holdMs: 300, capacity: 1_000 }, async ([log], store) => {
+      const orphans = Array.from({ length: 100 }, (_, n) => move(`s${100 + n}`, 'REBIN', 'SHIPPING', 'rebin'));
+      commands.length = 0;
+      counted = true;
+      expect(await log!.record(orphans)).toBe(100);
+      counted = false;
+      // The first waits (and looks its previous move up); the other 99 are appended together after it.
+      expect(commands.filter((name) => name === 'find' || name === 'aggregate').length).toBeLessThan(10);
+      expect((await store.eventsBetween(1, 200)).map((e) => e.transitionId)).toEqual(orphans.map((t) => t._id));
+    }));
+
   it('does not hold a move whose earlier move is older than memory, nor one from a state no node records', () =>
     withLogs(1, { holdMs: 60_000, capacity: 5 }, async ([log], store) => {
       expect(await log!.record([handedOver])).toBe(1);

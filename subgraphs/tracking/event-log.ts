@@ -206,7 +206,7 @@ export class EventLog {
       if (result.outcome === 'absent' || result.outcome === 'unknown') break;
       const { stored } = result;
       if (result.outcome === 'inserted') {
-        if (this.followsKnownMove(stored, run)) run.push(stored);
+        if (this.followsKnownMove(stored, transitions, holdUntil)) run.push(stored);
         else {
           // Its element's previous move, recorded by another node, has no entry yet: what this call
           // stored before goes first, and this waits for that move (holdMs), then what follows it.
@@ -277,14 +277,15 @@ export class EventLog {
   }
 
   /**
-   * Whether the move into the state this transition leaves has an entry, as far as this process
-   * knows without asking: a first move, a move from a state no node records (nothing to wait for),
-   * one after a move earlier in the same delivery, or after an entry of the order in memory. Or
-   * the hold is off.
+   * Whether the transition goes in now, without waiting for the move into the state it leaves: a
+   * first move, a move from a state no node records (nothing to wait for), one whose previous move
+   * is in the same delivery (before it, or after it: then the sender's order stands), or has an
+   * entry of the order in memory. Or the hold is off, or the delivery's time to hold is spent
+   * (what remains goes as given, without a lookup each: a sender gives up after 5 s).
    */
-  private followsKnownMove(doc: TransitionDoc, run: readonly TransitionDoc[]): boolean {
-    if (!this.options.holdMs || doc.from === null || doc.orderId === null || !recordedStates.has(doc.from)) return true;
-    return run.some((earlier) => entersFrom(earlier, doc)) || this.enteredInMemory(doc);
+  private followsKnownMove(doc: TransitionDoc, delivery: readonly TransitionDoc[], holdUntil: number): boolean {
+    if (!this.options.holdMs || Date.now() >= holdUntil || doc.from === null || doc.orderId === null || !recordedStates.has(doc.from)) return true;
+    return delivery.some((other) => entersFrom(other, doc)) || this.enteredInMemory(doc);
   }
 
   private enteredInMemory(doc: TransitionDoc): boolean {
