@@ -33,6 +33,18 @@ export interface ShipmentPayload {
   /** Which change of the order's address `address` is (0: the one it was placed with); see pipeline/address-changes.ts. */
   addressVersion?: number | null;
   picklistId?: string | null;
+  /** The move that handed the shipment to where it is: the node it reaches records it again, before its own (pipeline/tracking.ts). */
+  handedOver?: HandedOver | null;
+}
+
+/** A shipment's move as its hand-off carries it: the transition, less what the shipment says (its element and order). */
+export interface HandedOver {
+  from: string | null;
+  to: string;
+  node: string;
+  at: string;
+  detail: string | null;
+  traceId: string | null;
 }
 
 export const itemCount = (shipment: Pick<ShipmentPayload, 'lines'>) => shipment.lines.reduce((sum, line) => sum + line.quantity, 0);

@@ -67,6 +67,7 @@ export function toShipmentInput(shipment: ShipmentPayload) {
     shippingMethod: shipment.shippingMethod,
     picklistId: shipment.picklistId ?? null,
     addressVersion: shipment.addressVersion ?? 0,
+    handedOver: shipment.handedOver ? (({ from, to, node, at, detail, traceId }) => ({ from, to, node, at, detail, traceId }))(shipment.handedOver) : null,
     address: {
       name: shipment.address.name,
       line1: shipment.address.line1,

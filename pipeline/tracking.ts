@@ -1,4 +1,5 @@
 import type { NewMessage } from '../kit/queue.ts';
+import type { HandedOver, ShipmentPayload } from './messages.ts';
 import { currentTraceId } from '../kit/telemetry.ts';
 
 // Every node records the state transitions it makes, for the tracking service, through
@@ -102,3 +103,42 @@ export function inOrder(messages: readonly NewMessage[]): NewMessage[] {
   const merged = track(...tracked.flatMap((message) => (message.variables as { input: TransitionPayload[] }).input));
   return messages.flatMap((message) => (message === tracked[0] ? [merged] : tracked.includes(message) ? [] : [message]));
 }
+
+/**
+ * What a shipment's hand-off carries of the move that handed it over. The node it reaches records
+ * that move again, in the same message as its own and before it (handedOverMove): each node
+ * records through its own outbox, and one node's records can reach tracking many seconds after
+ * the next node's, which subscribers then got first. Tracking stores a transition once by its id,
+ * so the move is stored and logged once, by whichever record arrives first.
+ */
+export function handedOver(move: TransitionPayload): HandedOver {
+  return { from: move.from, to: move.to, node: move.node, at: move.at, detail: move.detail, traceId: move.traceId };
+}
+
+/**
+ * The move that handed `shipment` over, as the transition its sender recorded (the same id), or
+ * none: a shipment handed over before hand-offs carried it, or one whose carried move is not a
+ * move of a state tracking takes (tracking would refuse the whole message, the node's own move with it).
+ */
+export function handedOverMove(shipment: Pick<ShipmentPayload, 'shipmentId' | 'orderId' | 'handedOver'>): TransitionPayload[] {
+  const move = shipment.handedOver;
+  if (!move || !isState(move.to) || (move.from !== null && !isState(move.from)) || Number.isNaN(Date.parse(move.at))) return [];
+  if (move.traceId !== null && !/^[0-9a-f]{32}$/.test(move.traceId)) return [];
+  const { from, to } = move;
+  return [
+    {
+      id: transitionId({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, from, to }),
+      elementType: 'SHIPMENT',
+      elementId: shipment.shipmentId,
+      orderId: shipment.orderId,
+      from,
+      to,
+      node: move.node,
+      at: move.at,
+      detail: move.detail,
+      traceId: move.traceId,
+    },
+  ];
+}
+
+const isState = (state: string): state is TransitionState => (transitionStates as readonly string[]).includes(state);

@@ -6,7 +6,7 @@ import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts
 import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
-import { inOrder, track, transition } from '../../pipeline/tracking.ts';
+import { handedOver, inOrder, track, transition } from '../../pipeline/tracking.ts';
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
@@ -147,11 +147,10 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     // Built from the order as it is now, so the shipments take any address change made so far.
     const shipments = shipmentsFor(order, reserveStock);
     const changes = await settleRouting(store, order, [orderId, ...shipments.map((s) => s.shipmentId)], order.addressVersion ?? 0, 'when it sent the order to picking');
-    const transitions = [
-      orderMove(order, fromState(elementId), 'PICKING'),
-      ...shipments.map((s) => transition({ elementType: 'SHIPMENT', elementId: s.shipmentId, orderId, from: null, to: 'PICKING', node: 'orders', detail: s.distributionCenter })),
-    ];
-    return { messages: [track(...transitions, ...changes), ...shipments.map((shipment) => sendTo('picking', shipment))] };
+    const handedToPicking = shipments.map((s) => transition({ elementType: 'SHIPMENT', elementId: s.shipmentId, orderId, from: null, to: 'PICKING', node: 'orders', detail: s.distributionCenter }));
+    const transitions = [orderMove(order, fromState(elementId), 'PICKING'), ...handedToPicking];
+    // Each hand-off carries the shipment's move, which picking records again before its own.
+    return { messages: [track(...transitions, ...changes), ...shipments.map((shipment, i) => sendTo('picking', { ...shipment, handedOver: handedOver(handedToPicking[i]!) }))] };
   }
 
   /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry. */

@@ -9,7 +9,7 @@ import type { Lease } from '../../kit/queue.ts';
 import { isUnavailable } from '../../kit/unavailable.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
-import { track, transition } from '../../pipeline/tracking.ts';
+import { handedOver, handedOverMove, track, transition } from '../../pipeline/tracking.ts';
 import type { PickingStore, ShipmentItem } from './store.ts';
 
 /**
@@ -112,10 +112,11 @@ export async function releaseLeased(store: PickingStore, leases: Lease<ShipmentP
     inSpan('picking', 'release picklist', { kind: SpanKind.CONSUMER, parent: lease.trace, attributes: { service: 'picking', picklist: picklistId, shipment: lease.id } }, () => {
       const shipment = { ...lease.payload, picklistId };
       const next = statusAfter('picking', shipment);
+      const moved = transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'PICKING', to: next, node: 'picking', detail: `picklist ${picklistId}` });
       const messages = [
         progress('picking', shipment, next, `picklist ${picklistId}`),
-        track(transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'PICKING', to: next, node: 'picking', detail: `picklist ${picklistId}` })),
-        ...handOff('picking', shipment),
+        track(...handedOverMove(shipment), moved),
+        ...handOff('picking', { ...shipment, handedOver: handedOver(moved) }),
       ];
       return store.shipments.complete(lease, { result: { picklistId }, messages });
     });

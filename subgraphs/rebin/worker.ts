@@ -6,7 +6,7 @@ import { startWorker } from '../../kit/worker.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
-import { track, transition } from '../../pipeline/tracking.ts';
+import { handedOver, handedOverMove, track, transition } from '../../pipeline/tracking.ts';
 import type { RebinStore } from './store.ts';
 
 /** Consolidates a multi-item shipment's picked items into one tote, then hands it on. */
@@ -14,12 +14,9 @@ export async function rebinOne(lease: Lease<ShipmentPayload>, workMs: number) {
   if (workMs > 0) await sleep(workMs);
   const shipment = lease.payload;
   const next = statusAfter('rebin', shipment);
+  const moved = transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'REBIN', to: next, node: 'rebin' });
   return {
-    messages: [
-      progress('rebin', shipment, next),
-      track(transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'REBIN', to: next, node: 'rebin' })),
-      ...handOff('rebin', shipment),
-    ],
+    messages: [progress('rebin', shipment, next), track(...handedOverMove(shipment), moved), ...handOff('rebin', { ...shipment, handedOver: handedOver(moved) })],
   };
 }
 

@@ -6,7 +6,7 @@ import { LeaseRevoked, startWorker } from '../../kit/worker.ts';
 import { itemCount, operations, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress } from '../../pipeline/routes.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
-import { track, transition } from '../../pipeline/tracking.ts';
+import { handedOver, handedOverMove, track, transition } from '../../pipeline/tracking.ts';
 import { carrierFor, trackingNumberFor } from './carriers.ts';
 import type { ShippingStore } from './store.ts';
 
@@ -35,27 +35,26 @@ export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload
     weightGrams: shipment.lines.reduce((sum, line) => sum + line.weightGrams * line.quantity, 0),
     shippedAt: new Date(),
   });
+  const moved = transition({
+    elementType: 'SHIPMENT',
+    elementId: shipment.shipmentId,
+    orderId: shipment.orderId,
+    from: 'SHIPPING',
+    to: 'SHIPPED',
+    node: 'shipping',
+    detail: `${shipped.carrier} ${shipped.trackingNumber}`,
+  });
   return {
     messages: [
       progress('shipping', shipment, 'SHIPPED', `${shipped.carrier} ${shipped.trackingNumber}`),
-      track(
-        transition({
-          elementType: 'SHIPMENT',
-          elementId: shipment.shipmentId,
-          orderId: shipment.orderId,
-          from: 'SHIPPING',
-          to: 'SHIPPED',
-          node: 'shipping',
-          detail: `${shipped.carrier} ${shipped.trackingNumber}`,
-        }),
-      ),
+      track(...handedOverMove(shipment), moved),
       {
         id: `commit:${shipment.shipmentId}`,
         target: 'inventory',
         operation: operations.commitReservation,
         variables: { reservationId: shipment.reservationId, distributionCenter: shipment.distributionCenter },
       },
-      ...handOff('shipping', shipment),
+      ...handOff('shipping', { ...shipment, handedOver: handedOver(moved) }),
     ],
   };
 }

@@ -155,6 +155,16 @@ export type ExceptionAction =
   | 'CANCEL'
   | 'RETRY';
 
+/** A shipment's move as its hand-off carries it (a transition less the shipment and order it is of). */
+export type HandedOverInput = {
+  at: Scalars['String']['input'];
+  detail?: InputMaybe<Scalars['String']['input']>;
+  from?: InputMaybe<Scalars['String']['input']>;
+  node: Scalars['String']['input'];
+  to: Scalars['String']['input'];
+  traceId?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** An amount of money in minor units (cents, pence) of an ISO 4217 currency. */
 export type Money = {
   __typename?: 'Money';
@@ -545,6 +555,8 @@ export type ShipmentInput = {
   /** Which change of the order's address this is (0: as placed). */
   addressVersion?: InputMaybe<Scalars['Int']['input']>;
   distributionCenter: Scalars['String']['input'];
+  /** The move that handed the shipment over: the node it reaches records it again, before its own move, so that tracking logs the two in order however late the sender's own record is. */
+  handedOver?: InputMaybe<HandedOverInput>;
   lines: Array<ShipmentLineInput>;
   orderId: Scalars['ID']['input'];
   picklistId?: InputMaybe<Scalars['ID']['input']>;
@@ -701,6 +713,7 @@ export type ResolversTypes = ResolversObject<{
   ChargeResultInput: ChargeResultInput;
   Customer: ResolverTypeWrapper<CustomerRef>;
   ExceptionAction: ExceptionAction;
+  HandedOverInput: HandedOverInput;
   Money: ResolverTypeWrapper<MoneyDoc>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -745,6 +758,7 @@ export type ResolversParentTypes = ResolversObject<{
   ChangeShippingAddressInput: ChangeShippingAddressInput;
   ChargeResultInput: ChargeResultInput;
   Customer: CustomerRef;
+  HandedOverInput: HandedOverInput;
   Money: MoneyDoc;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;

@@ -48,6 +48,16 @@ export type ExceptionAction =
   | 'CANCEL'
   | 'RETRY';
 
+/** A shipment's move as its hand-off carries it (a transition less the shipment and order it is of). */
+export type HandedOverInput = {
+  at: Scalars['String']['input'];
+  detail?: InputMaybe<Scalars['String']['input']>;
+  from?: InputMaybe<Scalars['String']['input']>;
+  node: Scalars['String']['input'];
+  to: Scalars['String']['input'];
+  traceId?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -168,6 +178,8 @@ export type ShipmentInput = {
   /** Which change of the order's address this is (0: as placed). */
   addressVersion?: InputMaybe<Scalars['Int']['input']>;
   distributionCenter: Scalars['String']['input'];
+  /** The move that handed the shipment over: the node it reaches records it again, before its own move, so that tracking logs the two in order however late the sender's own record is. */
+  handedOver?: InputMaybe<HandedOverInput>;
   lines: Array<ShipmentLineInput>;
   orderId: Scalars['ID']['input'];
   picklistId?: InputMaybe<Scalars['ID']['input']>;
@@ -316,6 +328,7 @@ export type ResolversTypes = ResolversObject<{
   ChangeOutcome: ResolverTypeWrapper<ChangeOutcome>;
   ChangeResult: ChangeResult;
   ExceptionAction: ExceptionAction;
+  HandedOverInput: HandedOverInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Order: ResolverTypeWrapper<OrderRef>;
@@ -339,6 +352,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   CancellationInput: CancellationInput;
   ChangeOutcome: ChangeOutcome;
+  HandedOverInput: HandedOverInput;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   Order: OrderRef;
