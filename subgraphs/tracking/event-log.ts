@@ -159,6 +159,9 @@ export class EventLog {
     await this.loop?.stop();
     // A clean stop leaves the head where the log ends: the next start has nothing to walk past.
     await this.headWrites.close();
+    // Written once more: FerretDB applies a `$max` by reading and writing back, so another process's
+    // older head, written at the same moment, can have undone this process's last write.
+    if (this.writeHead > 0) await this.store.advanceHead(this.writeHead).catch(() => {});
     for (const wake of this.waiters) wake();
     for (const set of this.orderWaiters.values()) for (const wake of set) wake();
   }
