@@ -1,5 +1,6 @@
 import type { NewMessage } from '../kit/queue.ts';
 import { itemCount, operations, type ShipmentPayload } from './messages.ts';
+import { handedOver } from './tracking.ts';
 
 /**
  * How work moves between stages, in one place.
@@ -67,7 +68,7 @@ export function toShipmentInput(shipment: ShipmentPayload) {
     shippingMethod: shipment.shippingMethod,
     picklistId: shipment.picklistId ?? null,
     addressVersion: shipment.addressVersion ?? 0,
-    handedOver: shipment.handedOver ? (({ from, to, node, at, detail, traceId }) => ({ from, to, node, at, detail, traceId }))(shipment.handedOver) : null,
+    handedOver: shipment.handedOver ? handedOver(shipment.handedOver) : null,
     address: {
       name: shipment.address.name,
       line1: shipment.address.line1,

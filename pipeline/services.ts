@@ -18,6 +18,9 @@ export const serviceNames = [
 ] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
+/** Whether `name` is one of the system's services. */
+export const isServiceName = (name: string): name is ServiceName => (serviceNames as readonly string[]).includes(name);
+
 export const defaultPorts: Record<ServiceName, number> = {
   customers: 4001,
   vendors: 4002,
@@ -55,7 +58,7 @@ export function serviceClients(credentials: ServiceCredentials, urls: Partial<Re
   const clients = new Map<string, GraphQLClient>();
   return {
     get(name: string): GraphQLClient | undefined {
-      if (!(serviceNames as readonly string[]).includes(name) && !urls[name]) return undefined;
+      if (!isServiceName(name) && !urls[name]) return undefined;
       let client = clients.get(name);
       if (!client) {
         client = createGraphQLClient(name, urls[name] ?? serviceUrl(name as ServiceName, env), { credentials });

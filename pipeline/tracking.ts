@@ -47,6 +47,9 @@ export const transitionStates = [
 
 export type TransitionState = (typeof transitionStates)[number];
 
+/** Whether some node records elements entering `state`. */
+export const isTransitionState = (state: string): state is TransitionState => (transitionStates as readonly string[]).includes(state);
+
 export interface TransitionPayload {
   /** Stable for the same transition, so re-runs and re-deliveries are stored once. */
   id: string;
@@ -111,7 +114,7 @@ export function inOrder(messages: readonly NewMessage[]): NewMessage[] {
  * the next node's, which subscribers then got first. Tracking stores a transition once by its id,
  * so the move is stored and logged once, by whichever record arrives first.
  */
-export function handedOver(move: TransitionPayload): HandedOver {
+export function handedOver(move: HandedOver): HandedOver {
   return { from: move.from, to: move.to, node: move.node, at: move.at, detail: move.detail, traceId: move.traceId };
 }
 
@@ -122,7 +125,7 @@ export function handedOver(move: TransitionPayload): HandedOver {
  */
 export function handedOverMove(shipment: Pick<ShipmentPayload, 'shipmentId' | 'orderId' | 'handedOver'>): TransitionPayload[] {
   const move = shipment.handedOver;
-  if (!move || !isState(move.to) || (move.from !== null && !isState(move.from)) || Number.isNaN(Date.parse(move.at))) return [];
+  if (!move || !isTransitionState(move.to) || (move.from !== null && !isTransitionState(move.from)) || Number.isNaN(Date.parse(move.at))) return [];
   if (move.traceId !== null && !/^[0-9a-f]{32}$/.test(move.traceId)) return [];
   const { from, to } = move;
   return [
@@ -141,4 +144,3 @@ export function handedOverMove(shipment: Pick<ShipmentPayload, 'shipmentId' | 'o
   ];
 }
 
-const isState = (state: string): state is TransitionState => (transitionStates as readonly string[]).includes(state);

@@ -4,7 +4,7 @@ import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth, queueDepthResolvers, type NewMessage } from '../../kit/queue.ts';
 import { cutTo, readableText } from '../../kit/storable-text.ts';
 import { closeOfParked, MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
-import { serviceNames } from '../../pipeline/services.ts';
+import { isServiceName } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 import { givenUpCharge, resultOfMadeCharge } from './charge-results.ts';
@@ -44,7 +44,7 @@ export const resolvers: Resolvers = {
       // Stored as it is called back: the relay sends a message as a callback by its stored target.
       const callbackUrl = input.callbackUrl ? callbacks.check(input.callbackUrl) : null;
       // A service of this system's: the relay sends the result there, and labels its metrics with it.
-      if (input.replyTo && !(/^[a-z]+\.[a-z][a-z-]{0,60}$/.test(input.replyTo) && (serviceNames as readonly string[]).includes(input.replyTo.split('.')[0]!))) {
+      if (input.replyTo && !(/^[a-z]+\.[a-z][a-z-]{0,60}$/.test(input.replyTo) && isServiceName(input.replyTo.split('.')[0]!))) {
         throw badInput('replyTo names a queue of one of this system\'s services as "<service>.<queue>", for example orders.charge-results', 'replyTo');
       }
       const payload: ChargeRequestPayload = {

@@ -3,8 +3,8 @@ import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { SEGMENT_SIZE } from '../../kit/sequenced-log.ts';
 import { movesHeld, transitionsRecorded } from '../../kit/metrics.ts';
-import { serviceNames } from '../../pipeline/services.ts';
-import { transitionStates } from '../../pipeline/tracking.ts';
+import { isServiceName } from '../../pipeline/services.ts';
+import { isTransitionState } from '../../pipeline/tracking.ts';
 import { TrailingWrite } from '../../kit/trailing-write.ts';
 import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type TransitionDoc } from './store.ts';
 
@@ -60,9 +60,6 @@ export interface EventLogOptions {
    */
   holdMs?: number;
 }
-
-/** States some node records elements entering: a move from any other (a charge's QUEUED) has no move before it to wait for. */
-const recordedStates: ReadonlySet<string> = new Set(transitionStates);
 
 /**
  * The log subscribers follow. Recording appends each new transition as entry n+1, only
@@ -185,6 +182,9 @@ export class EventLog {
    */
   async record(transitions: readonly TransitionDoc[]): Promise<number> {
     const holdUntil = Date.now() + (this.options.holdMs ?? 0);
+    // The states the delivery itself moves its elements into, built once, for the moves that may wait.
+    let enteredHere: ReadonlySet<string> | undefined;
+    const inDelivery = (doc: TransitionDoc) => (enteredHere ??= new Set(transitions.map((t) => entryKey(t, t.to)))).has(entryKey(doc, doc.from!));
     // Known to have an entry (and a mark), it is before anything appended now: nothing to wait for.
     const unknown = firstOfEachId(transitions).filter((doc) => !this.marked.has(doc._id));
     if (unknown.length === 0) return 0;
@@ -209,7 +209,7 @@ export class EventLog {
       if (result.outcome === 'absent' || result.outcome === 'unknown') break;
       const { stored } = result;
       if (result.outcome === 'inserted') {
-        if (this.followsKnownMove(stored, transitions, holdUntil)) run.push(stored);
+        if (this.followsKnownMove(stored, inDelivery, holdUntil)) run.push(stored);
         else {
           // Its element's previous move, recorded by another node, has no entry yet: what this call
           // stored before goes first, and this waits for that move (holdMs), then what follows it.
@@ -286,9 +286,9 @@ export class EventLog {
    * entry of the order in memory. Or the hold is off, or the delivery's time to hold is spent
    * (what remains goes as given, without a lookup each: a sender gives up after 5 s).
    */
-  private followsKnownMove(doc: TransitionDoc, delivery: readonly TransitionDoc[], holdUntil: number): boolean {
-    if (!this.options.holdMs || Date.now() >= holdUntil || doc.from === null || doc.orderId === null || !recordedStates.has(doc.from)) return true;
-    return delivery.some((other) => entersFrom(other, doc)) || this.enteredInMemory(doc);
+  private followsKnownMove(doc: TransitionDoc, inDelivery: (doc: TransitionDoc) => boolean, holdUntil: number): boolean {
+    if (!this.options.holdMs || Date.now() >= holdUntil || doc.from === null || doc.orderId === null || !isTransitionState(doc.from)) return true;
+    return inDelivery(doc) || this.enteredInMemory(doc);
   }
 
   private enteredInMemory(doc: TransitionDoc): boolean {
@@ -767,7 +767,12 @@ function onePerTransition(events: readonly EventDoc[]): EventDoc[] {
 
 /** A move's node as a metric label: a service's name, or `other` (any caller with a service token names its own). */
 function nodeLabel(node: string): string {
-  return (serviceNames as readonly string[]).includes(node) ? node : 'other';
+  return isServiceName(node) ? node : 'other';
+}
+
+/** An element and a state it entered, as one key. */
+function entryKey(element: Pick<TransitionDoc, 'elementType' | 'elementId'>, state: string): string {
+  return `${element.elementType}\u0000${element.elementId}\u0000${state}`;
 }
 
 /** Whether `earlier` is the move of `doc`'s element into the state `doc` leaves. */

@@ -1,7 +1,7 @@
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { serviceNames } from '../../pipeline/services.ts';
-import { transitionStates } from '../../pipeline/tracking.ts';
+import { isServiceName, serviceNames } from '../../pipeline/services.ts';
+import { isTransitionState, transitionStates } from '../../pipeline/tracking.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { EventCursors } from './cursors.ts';
@@ -44,8 +44,8 @@ export const resolvers: Resolvers = {
         // A stage that does not exist would never match: refuse it rather than wait forever.
         // An empty one too: it is not "any" (leave the argument out for that). The lists come first,
         // so a long name cut off at the end of the message leaves them whole.
-        if (stage != null && !(serviceNames as readonly string[]).includes(stage)) throw badInput(`stages are ${serviceNames.join(', ')}; none is named ${stage}`, 'stage');
-        if (state != null && !(transitionStates as readonly string[]).includes(state)) throw badInput(`elements enter the states ${transitionStates.join(', ')}; none is named ${state}`, 'state');
+        if (stage != null && !isServiceName(stage)) throw badInput(`stages are ${serviceNames.join(', ')}; none is named ${stage}`, 'stage');
+        if (state != null && !isTransitionState(state)) throw badInput(`elements enter the states ${transitionStates.join(', ')}; none is named ${state}`, 'state');
         return log.follow(
           await log.checkCursor(cursorArg(after, cursors)),
           (event) => (stage == null || event.node === stage) && (state == null || event.to === state) && (!elementType || event.elementType === elementType),
