@@ -32,4 +32,21 @@ describe('watching the database for a hang', () => {
     await sleep(1_000);
     expect(hangs).toHaveLength(1);
   });
+
+  it('says so when the time allowed has passed since the last answer, not when a read that gets none gives up', async () => {
+    const proxy = await hangableProxyTo(inject('mongoUri'));
+    closers.push(() => proxy.close());
+    const hangs: number[] = [];
+    // Reads a second apart, each given a second: a check made only after a read gave up would
+    // come at least two seconds after the last answer.
+    watches.push(watchForHang(proxy.uri, { hangMs: 1_500, everyMs: 1_000, onHang: (silentMs) => hangs.push(silentMs) }));
+    await sleep(2_500);
+    const hungAt = Date.now();
+    proxy.hang();
+    while (hangs.length === 0 && Date.now() - hungAt < 10_000) await sleep(20);
+    expect(hangs).toHaveLength(1);
+    expect(hangs[0]).toBeGreaterThanOrEqual(1_500);
+    expect(hangs[0]).toBeLessThan(1_950);
+    expect(Date.now() - hungAt).toBeLessThan(1_950);
+  });
 });

@@ -23,8 +23,25 @@ export function watchForHang(uri: string, { hangMs, everyMs = Math.min(5_000, ha
   let answeredAt = Date.now();
   let stored = false;
   let running = true;
-  let timer: NodeJS.Timeout | undefined;
+  let pause: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
+  // The hang is called by a timer of its own, `hangMs` after the last answer, not by the read
+  // loop: a read that gets no answer takes up to three times `everyMs` to fail (server
+  // selection, connecting, the socket), and the loop then waits `everyMs` more before it looks,
+  // so a check made there came up to four rounds late.
+  let deadline: NodeJS.Timeout | undefined;
+  const answered = () => {
+    answeredAt = Date.now();
+    clearTimeout(deadline);
+    deadline = setTimeout(() => {
+      if (!running) return;
+      running = false;
+      clearTimeout(pause);
+      wake?.();
+      onHang(Date.now() - answeredAt);
+    }, hangMs);
+  };
+  answered();
   const loop = async () => {
     while (running) {
       try {
@@ -32,24 +49,19 @@ export function watchForHang(uri: string, { hangMs, everyMs = Math.min(5_000, ha
         if (!stored) await probes.updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true });
         else await probes.findOne({ _id: 'probe' });
         stored = true;
-        answeredAt = Date.now();
+        if (running) answered();
       } catch (error) {
         // The server answered, if only to refuse (a full disk, storage read-only): it is not stuck.
         // Only silence counts: a timeout, a connection that failed.
-        if (error instanceof MongoServerError) {
+        if (error instanceof MongoServerError && running) {
           stored = true;
-          answeredAt = Date.now();
+          answered();
         }
       }
-      const silentMs = Date.now() - answeredAt;
-      if (running && silentMs >= hangMs) {
-        running = false;
-        onHang(silentMs);
-        break;
-      }
+      if (!running) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        timer = setTimeout(resolve, everyMs);
+        pause = setTimeout(resolve, everyMs);
       });
     }
   };
@@ -57,7 +69,8 @@ export function watchForHang(uri: string, { hangMs, everyMs = Math.min(5_000, ha
   return {
     async stop() {
       running = false;
-      clearTimeout(timer);
+      clearTimeout(deadline);
+      clearTimeout(pause);
       wake?.();
       await client.close().catch(() => {});
       await done;
