@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { parse } from 'graphql';
+import { Kind, parse, print, type ConstDirectiveNode, type FieldDefinitionNode } from 'graphql';
 import { ObjectId } from 'mongodb';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import WebSocket from 'ws';
@@ -137,6 +137,33 @@ describe('every subgraph, reached straight on its port', () => {
           expect(codes(res)).toEqual(['UNAUTHENTICATED']);
         }
       }
+    });
+  }
+
+  // Every root field a scope rule keeps from a client's role, called straight on its subgraph's
+  // port with that client's identity as the gateway signs it: refused before anything runs. The
+  // operation is valid but its variables are left out, so a field the rule failed to stop would
+  // answer otherwise (BAD_USER_INPUT for the missing variables, or its data), not FORBIDDEN.
+  const clientIdentities = () => [
+    { subject: 'customer:ada', scopes: ['customer'], customerId: ada },
+    { subject: 'user:support', scopes: ['support'] },
+    { subject: 'user:warehouse', scopes: ['warehouse'] },
+    { subject: `tracker:${graceOrder}`, scopes: ['tracker'], orderId: graceOrder },
+  ];
+  for (const name of serviceNames) {
+    it(`${name}: refuses each root field a client's role is not named for, to that client's identity signed as the gateway signs it`, async () => {
+      const ruled = scopedRootFields(name);
+      let refusals = 0;
+      for (const identity of clientIdentities()) {
+        const token = await testTokens.sign(identity);
+        for (const field of ruled.filter((f) => !f.scopes.some((all) => all.every((scope) => identity.scopes.includes(scope))))) {
+          const res = await gql(system.urls[name], field.operation, {}, { token });
+          expect(codes(res), `${name}: ${identity.scopes[0]} calling ${field.coordinate}`).toEqual(['FORBIDDEN']);
+          refusals++;
+        }
+      }
+      // Every subgraph has internal operations only services may call.
+      expect(refusals).toBeGreaterThan(0);
     });
   }
 
@@ -386,3 +413,41 @@ describe('customer A and customer B', () => {
     expect(results.at(-1)?.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
   });
 });
+
+/**
+ * A subgraph's Query and Mutation fields that carry @requiresScopes, each with the scopes it
+ * allows (alternatives, each needed whole) and a valid operation on it: every argument as a
+ * variable of its declared type, and `__typename` selected from an object.
+ */
+function scopedRootFields(name: string): { coordinate: string; scopes: string[][]; operation: string }[] {
+  const document = parse(readFileSync(new URL(`../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8'));
+  const leafTypes = new Set(['String', 'ID', 'Int', 'Float', 'Boolean']);
+  for (const d of document.definitions) {
+    if ((d.kind === Kind.SCALAR_TYPE_DEFINITION || d.kind === Kind.ENUM_TYPE_DEFINITION) && d.name) leafTypes.add(d.name.value);
+  }
+  const scopesOf = (directives: readonly ConstDirectiveNode[] | undefined) =>
+    (directives ?? [])
+      .filter((directive) => directive.name.value === 'requiresScopes')
+      .flatMap((directive) => {
+        const value = directive.arguments?.find((a) => a.name.value === 'scopes')?.value;
+        return value?.kind === Kind.LIST ? value.values.map((inner) => (inner.kind === Kind.LIST ? inner.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [])) : [];
+      });
+  const namedType = (field: FieldDefinitionNode) => {
+    let type = field.type;
+    while (type.kind !== Kind.NAMED_TYPE) type = type.type;
+    return type.name.value;
+  };
+  return document.definitions.flatMap((d) => {
+    if (!('name' in d) || !d.name || !['Query', 'Mutation'].includes(d.name.value) || !('fields' in d)) return [];
+    const root = d.name.value;
+    return ((d.fields ?? []) as readonly FieldDefinitionNode[]).flatMap((field) => {
+      const scopes = scopesOf(field.directives);
+      if (scopes.length === 0) return [];
+      const args = field.arguments ?? [];
+      const declared = args.length > 0 ? `(${args.map((a) => `$${a.name.value}: ${print(a.type)}`).join(', ')})` : '';
+      const passed = args.length > 0 ? `(${args.map((a) => `${a.name.value}: $${a.name.value}`).join(', ')})` : '';
+      const selection = leafTypes.has(namedType(field)) ? '' : ' { __typename }';
+      return [{ coordinate: `${root}.${field.name.value}`, scopes, operation: `${root === 'Query' ? 'query' : 'mutation'}${declared} { ${field.name.value}${passed}${selection} }` }];
+    });
+  });
+}
