@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -69,8 +69,16 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket): voi
  * closes the connection with no answer at all. Nothing is tunnelled anywhere.
  */
 function refuseTunnel(request: IncomingMessage, socket: Duplex): void {
+  refuseOnSocket(socket, 405, `${request.method} is not served here: GraphQL takes GET and POST requests.`, 'BAD_REQUEST', ['allow: GET, POST']);
+}
+
+/**
+ * Refuses a request that Node handed over as a bare connection (a CONNECT, an upgrade) with JSON
+ * and an `extensions.code`, as every other refusal is answered, and closes the connection.
+ */
+export function refuseOnSocket(socket: Duplex, status: number, message: string, code: string, headers: string[] = []): void {
   socket.on('error', () => socket.destroy());
-  answerLast(socket as Socket, '405 Method Not Allowed', `${request.method} is not served here: GraphQL takes GET and POST requests.`, 'BAD_REQUEST', ['allow: GET, POST']);
+  answerLast(socket as Socket, `${status} ${STATUS_CODES[status]}`, message, code, headers);
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, FormattedExecutionResult } from 'graphql';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bounded, copyOf, ErrorCode } from './errors.ts';
+import { refuseOnSocket } from './http.ts';
 import type { Logger } from './logger.ts';
 import { activeSubscriptions, subscriptionDeliveries, websocketConnections } from './metrics.ts';
 
@@ -89,18 +91,27 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
   // Each open socket holds memory whether or not it ever subscribes: bounded per client.
   const openBy = new Map<string, number>();
   const limit = options.connectionLimit;
-  // A longer message closes the socket (1009, "message too big").
-  const wss = new WebSocketServer({
-    server,
-    path: yoga.graphqlEndpoint,
-    maxPayload: maxMessageBytes,
-    ...(limit && {
-      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) =>
-        (openBy.get(limit.keyOf(info.req)) ?? 0) >= limit.max
-          ? done(false, 429, `At most ${limit.max} connections at once from one address`)
-          : done(true),
-    }),
-  });
+  // A longer message closes the socket (1009, "message too big"). Upgrades are taken here, not by
+  // ws on the server, so that each refusal of one is JSON with an `extensions.code`, as over HTTP:
+  // ws answers a path it does not serve, a refused client and a malformed upgrade with HTML.
+  const wss = new WebSocketServer({ noServer: true, path: yoga.graphqlEndpoint, maxPayload: maxMessageBytes });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!wss.shouldHandle(req)) {
+      refuseOnSocket(socket, 404, `Nothing is served over a WebSocket at this path: GraphQL over WebSocket (graphql-transport-ws) is at ${yoga.graphqlEndpoint}.`, ErrorCode.NOT_FOUND);
+    } else if (limit && (openBy.get(limit.keyOf(req)) ?? 0) >= limit.max) {
+      refuseOnSocket(socket, 429, `At most ${limit.max} connections at once from one address.`, ErrorCode.RATE_LIMITED);
+    } else {
+      wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
+    }
+  };
+  server.on('upgrade', upgrade);
+  // As ws does for a server it is given: the server's errors are logged below, not thrown.
+  const serverError = (error: Error) => wss.emit('error', error);
+  server.on('error', serverError);
+  // ws's own checks of the upgrade (a GET, Upgrade: websocket, a valid Sec-WebSocket-Key and -Version, a readable protocol list).
+  wss.on('wsClientError', (error: Error, socket: Duplex) =>
+    refuseOnSocket(socket, error.message === 'Invalid HTTP method' ? 405 : 400, `${error.message}: a WebSocket upgrade is a GET with Upgrade: websocket, a Sec-WebSocket-Key and Sec-WebSocket-Version: 13.`, 'BAD_REQUEST'),
+  );
   if (limit) {
     wss.on('connection', (socket, req) => {
       const key = limit.keyOf(req);
@@ -247,6 +258,8 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
   }
   return {
     async close() {
+      server.off('upgrade', upgrade);
+      server.off('error', serverError);
       for (const client of wss.clients) client.close(1001, 'Going away');
       await disposable.dispose();
     },

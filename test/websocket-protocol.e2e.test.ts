@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gql, TestDatabases, testTokens, userToken } from './harness.ts';
@@ -328,6 +329,7 @@ describe('connections per address', () => {
         socket.once('error', () => undefined);
       });
       expect(refusal).toBe(429);
+      expect(await upgradeAnswer(limited.url)).toMatchObject({ status: 429, json: true, codes: ['RATE_LIMITED'] });
       open[0]!.close();
       await open[0]!.closed;
       const again = await eventually(
@@ -341,3 +343,46 @@ describe('connections per address', () => {
     }
   });
 });
+
+describe('a WebSocket upgrade that is refused', () => {
+  it('is answered with JSON and an extensions.code, as an HTTP request is, never with an HTML page', async () => {
+    // No Sec-WebSocket-Key: not a WebSocket handshake ws can take.
+    expect(await upgradeAnswer(system.gatewayUrl, { 'sec-websocket-key': undefined })).toMatchObject({ status: 400, json: true, codes: ['BAD_REQUEST'] });
+    expect(await upgradeAnswer(system.gatewayUrl, { 'sec-websocket-version': '12' })).toMatchObject({ status: 400, json: true, codes: ['BAD_REQUEST'] });
+    expect(await upgradeAnswer(system.gatewayUrl, { method: 'POST' })).toMatchObject({ status: 405, json: true, codes: ['BAD_REQUEST'] });
+    // A path nothing is served at over a WebSocket.
+    expect(await upgradeAnswer(new URL('/subscriptions', system.gatewayUrl).href)).toMatchObject({ status: 404, json: true, codes: ['NOT_FOUND'] });
+    // And the endpoint still takes a good one.
+    const socket = await connect(system.gatewayUrl);
+    socket.close();
+  });
+});
+
+/** What the server answers an upgrade request with (its headers changed by `change`; undefined removes one), when it does not switch protocols. */
+function upgradeAnswer(url: string, change: Record<string, string | undefined> = {}): Promise<{ status: number; json: boolean; codes: string[] }> {
+  const { method = 'GET', ...changed } = change;
+  const headers: Record<string, string> = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13', 'sec-websocket-protocol': 'graphql-transport-ws' };
+  for (const [name, value] of Object.entries(changed)) {
+    if (value === undefined) delete headers[name];
+    else headers[name] = value;
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers });
+    req.once('upgrade', (_res, socket) => {
+      socket.destroy();
+      reject(new Error('the upgrade was taken'));
+    });
+    req.once('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.once('end', () => {
+        const json = /^application\/json/.test(res.headers['content-type'] ?? '');
+        const codes = json ? ((JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] }).errors ?? []).map((error) => error.extensions?.code ?? '') : [];
+        resolve({ status: res.statusCode ?? 0, json, codes });
+      });
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
