@@ -122,6 +122,21 @@ describe('a CONNECT request', () => {
     }
   });
 
+  it("does not hold its server's close while its client keeps the connection open", async () => {
+    const { server, port } = await listen((_, response) => response.end('served'), 0, '127.0.0.1');
+    // A client that reads the refusal and keeps its side open: the server would wait for it.
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.write('CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n'));
+    socket.on('error', () => {});
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk));
+    await new Promise<void>((resolve) => socket.once('end', resolve));
+    expect(received).toMatch(/^HTTP\/1.1 405 /);
+    const startedAt = Date.now();
+    await closeServer(server, 100);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    socket.destroy();
+  });
+
   it('after a request that came whole before it, answers that one first, then refuses the CONNECT', async () => {
     const { server, port } = await listen((_, response) => void setTimeout(() => response.end('served'), 100), 0, '127.0.0.1');
     try {

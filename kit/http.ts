@@ -90,12 +90,23 @@ function answerLast(socket: Socket, status: string, message: string, code: strin
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   const head = [`HTTP/1.1 ${status}`, ...headers, 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
   const unanswered = setTimeout(() => socket.destroy(), REFUSED_WAIT_MS).unref();
+  refused.add(socket);
+  socket.once('close', () => refused.delete(socket));
   afterAnswersUnderWay(socket, () => {
     clearTimeout(unanswered);
     if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
     setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
   });
 }
+
+/**
+ * Connections told they are refused and not yet closed. A server's close waits for every
+ * connection, and Node's `closeAllConnections` does not reach one it has handed over (a CONNECT, an
+ * upgrade): such a refused connection held a stop for as long as its client kept it open, up to
+ * REFUSED_DRAIN_MS. A closing server cuts them off (those of any server of this process: a process
+ * closes its server when it stops).
+ */
+const refused = new Set<Socket>();
 
 function unparsableAnswer(code: string | undefined): [number, string, string, string] {
   if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'The request\'s headers are larger than this server reads.', 'REQUEST_TOO_LARGE'];
@@ -128,6 +139,7 @@ export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
   for (const response of underWay.get(server) ?? []) if (!response.headersSent) response.shouldKeepAlive = false;
   return new Promise((resolve) => {
     const idle = setInterval(() => server.closeIdleConnections(), 20);
+    for (const socket of refused) socket.destroy();
     const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close(() => {
       clearInterval(idle);
