@@ -137,6 +137,20 @@ describe('a CONNECT request', () => {
     socket.destroy();
   });
 
+  it('when its server closes behind a request sent before it, still answers that one, and the close waits only for it', async () => {
+    const { server, port } = await listen((_, response) => void setTimeout(() => response.end('served'), 400), 0, '127.0.0.1');
+    const sent = sendRaw(port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\nCONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const startedAt = Date.now();
+    await closeServer(server, 2_000);
+    const received = await sent;
+    // The answer under way is sent whole, saying the connection closes after it: the client knows
+    // that what it sent next was not taken, as for any request pipelined behind a stop.
+    expect(answersIn(received)).toEqual([{ status: 200, body: 'served' }]);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(Date.now() - startedAt).toBeLessThan(1_500);
+  });
+
   it('after a request that came whole before it, answers that one first, then refuses the CONNECT', async () => {
     const { server, port } = await listen((_, response) => void setTimeout(() => response.end('served'), 100), 0, '127.0.0.1');
     try {

@@ -90,23 +90,39 @@ function answerLast(socket: Socket, status: string, message: string, code: strin
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   const head = [`HTTP/1.1 ${status}`, ...headers, 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
   const unanswered = setTimeout(() => socket.destroy(), REFUSED_WAIT_MS).unref();
-  refused.add(socket);
-  socket.once('close', () => refused.delete(socket));
+  refusedWaiting.add(socket);
+  socket.once('close', () => {
+    refusedWaiting.delete(socket);
+    refusedDraining.delete(socket);
+  });
   afterAnswersUnderWay(socket, () => {
     clearTimeout(unanswered);
-    if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-    setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
+    refusedWaiting.delete(socket);
+    if (!socket.writable) {
+      socket.destroy();
+    } else if (serversClosing > 0) {
+      // Nobody waits for what the client still sends while this process stops.
+      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+    } else {
+      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+      refusedDraining.add(socket);
+      setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
+    }
   });
 }
 
 /**
- * Connections told they are refused and not yet closed. A server's close waits for every
- * connection, and Node's `closeAllConnections` does not reach one it has handed over (a CONNECT, an
- * upgrade): such a refused connection held a stop for as long as its client kept it open, up to
- * REFUSED_DRAIN_MS. A closing server cuts them off (those of any server of this process: a process
- * closes its server when it stops).
+ * Refused connections not yet closed: answered and draining what their client still sends, or
+ * waiting for an answer before theirs. A server's close waits for every connection, and Node's
+ * `closeAllConnections` does not reach one it has handed over (a CONNECT, an upgrade): such a
+ * connection held a stop for as long as its client kept it open, up to REFUSED_DRAIN_MS. A closing
+ * server cuts off the draining ones at once, and those still waiting when its grace ends, as it does
+ * its own (those of any server of this process: a process closes its server when it stops).
  */
-const refused = new Set<Socket>();
+const refusedDraining = new Set<Socket>();
+const refusedWaiting = new Set<Socket>();
+/** Servers of this process closing now: a refusal written meanwhile closes its connection once sent. */
+let serversClosing = 0;
 
 function unparsableAnswer(code: string | undefined): [number, string, string, string] {
   if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'The request\'s headers are larger than this server reads.', 'REQUEST_TOO_LARGE'];
@@ -116,7 +132,7 @@ function unparsableAnswer(code: string | undefined): [number, string, string, st
 }
 
 /** Runs `then` once the connection has no answer under way (Node answers pipelined requests one at a time, in order). */
-function afterAnswersUnderWay(socket: Socket, then: () => void): void {
+export function afterAnswersUnderWay(socket: Socket, then: () => void): void {
   const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (!current || current.writableFinished || current.destroyed) return then();
   const next = () => setImmediate(() => afterAnswersUnderWay(socket, then));
@@ -139,9 +155,14 @@ export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
   for (const response of underWay.get(server) ?? []) if (!response.headersSent) response.shouldKeepAlive = false;
   return new Promise((resolve) => {
     const idle = setInterval(() => server.closeIdleConnections(), 20);
-    for (const socket of refused) socket.destroy();
-    const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
+    serversClosing++;
+    for (const socket of refusedDraining) socket.destroy();
+    const cutOff = setTimeout(() => {
+      server.closeAllConnections();
+      for (const socket of refusedWaiting) socket.destroy();
+    }, graceMs);
     server.close(() => {
+      serversClosing--;
       clearInterval(idle);
       clearTimeout(cutOff);
       resolve();

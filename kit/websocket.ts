@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, FormattedExecutionResult } from 'graphql';
 import { getOperationAST, GraphQLError } from 'graphql';
@@ -6,7 +7,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bounded, copyOf, ErrorCode } from './errors.ts';
-import { refuseOnSocket } from './http.ts';
+import { afterAnswersUnderWay, refuseOnSocket } from './http.ts';
 import type { Logger } from './logger.ts';
 import { activeSubscriptions, subscriptionDeliveries, websocketConnections } from './metrics.ts';
 
@@ -67,6 +68,9 @@ export interface WebSocketOptions {
 export type SubscribeParams = { query: string; operationName?: string | null; variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null };
 export type ParamCheck = (params: SubscribeParams) => SubscribeParams;
 
+/** How long clients have to answer a stopping server's close (1001) before their connections are cut. */
+const CLOSE_ANSWER_MS = 1_000;
+
 /** Close code for a client that reads too slowly: "try again later", which graphql-ws clients retry. */
 export const SLOW_CLIENT_CLOSE_CODE = 1013;
 
@@ -101,7 +105,9 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
     } else if (limit && (openBy.get(limit.keyOf(req)) ?? 0) >= limit.max) {
       refuseOnSocket(socket, 429, `At most ${limit.max} connections at once from one address.`, ErrorCode.RATE_LIMITED);
     } else {
-      wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
+      // After the answer to a request sent before it on the connection: the 101 would otherwise go
+      // first, and that answer into the WebSocket's stream.
+      afterAnswersUnderWay(socket as Socket, () => wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req)));
     }
   };
   server.on('upgrade', upgrade);
@@ -109,9 +115,18 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
   const serverError = (error: Error) => wss.emit('error', error);
   server.on('error', serverError);
   // ws's own checks of the upgrade (a GET, Upgrade: websocket, a valid Sec-WebSocket-Key and -Version, a readable protocol list).
-  wss.on('wsClientError', (error: Error, socket: Duplex) =>
-    refuseOnSocket(socket, error.message === 'Invalid HTTP method' ? 405 : 400, `${error.message}: a WebSocket upgrade is a GET with Upgrade: websocket, a Sec-WebSocket-Key and Sec-WebSocket-Version: 13.`, 'BAD_REQUEST'),
-  );
+  wss.on('wsClientError', (error: Error, socket: Duplex) => {
+    const method = error.message === 'Invalid HTTP method';
+    const version = error.message.includes('Sec-WebSocket-Version');
+    refuseOnSocket(
+      socket,
+      method ? 405 : 400,
+      `${error.message}: a WebSocket upgrade is a GET with Upgrade: websocket, a Sec-WebSocket-Key and Sec-WebSocket-Version: 13 (or 8).`,
+      'BAD_REQUEST',
+      // What RFC 6455 (4.4) and HTTP (405) ask a refusal to say.
+      method ? ['allow: GET'] : version ? ['sec-websocket-version: 13, 8'] : [],
+    );
+  });
   if (limit) {
     wss.on('connection', (socket, req) => {
       const key = limit.keyOf(req);
@@ -261,7 +276,13 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
       server.off('upgrade', upgrade);
       server.off('error', serverError);
       for (const client of wss.clients) client.close(1001, 'Going away');
+      // The close waits for every client to answer 1001; ws gives one that has stopped reading 30 s,
+      // longer than a stopping process has.
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_ANSWER_MS).unref();
       await disposable.dispose();
+      clearTimeout(cut);
     },
   };
 }

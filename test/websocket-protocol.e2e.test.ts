@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gql, TestDatabases, testTokens, userToken } from './harness.ts';
@@ -31,6 +32,8 @@ interface RawSocket {
   closed: Promise<{ code: number; reason: string }>;
   next(type: string, timeoutMs?: number): Promise<Record<string, any>>;
   close(): void;
+  /** Stops reading the connection, as a client that hangs: the server's frames wait unread. */
+  stopReading(): void;
 }
 
 async function connect(httpUrl: string): Promise<RawSocket> {
@@ -59,6 +62,7 @@ async function connect(httpUrl: string): Promise<RawSocket> {
       }
     },
     close: () => socket.close(),
+    stopReading: () => socket.pause(),
     terminate: () => socket.terminate(),
   };
 }
@@ -348,18 +352,58 @@ describe('a WebSocket upgrade that is refused', () => {
   it('is answered with JSON and an extensions.code, as an HTTP request is, never with an HTML page', async () => {
     // No Sec-WebSocket-Key: not a WebSocket handshake ws can take.
     expect(await upgradeAnswer(system.gatewayUrl, { 'sec-websocket-key': undefined })).toMatchObject({ status: 400, json: true, codes: ['BAD_REQUEST'] });
-    expect(await upgradeAnswer(system.gatewayUrl, { 'sec-websocket-version': '12' })).toMatchObject({ status: 400, json: true, codes: ['BAD_REQUEST'] });
-    expect(await upgradeAnswer(system.gatewayUrl, { method: 'POST' })).toMatchObject({ status: 405, json: true, codes: ['BAD_REQUEST'] });
+    // Saying which versions are taken (RFC 6455, 4.4), and which method (HTTP's 405).
+    expect(await upgradeAnswer(system.gatewayUrl, { 'sec-websocket-version': '12' })).toMatchObject({ status: 400, json: true, codes: ['BAD_REQUEST'], headers: { 'sec-websocket-version': '13, 8' } });
+    expect(await upgradeAnswer(system.gatewayUrl, { method: 'POST' })).toMatchObject({ status: 405, json: true, codes: ['BAD_REQUEST'], headers: { allow: 'GET' } });
     // A path nothing is served at over a WebSocket.
     expect(await upgradeAnswer(new URL('/subscriptions', system.gatewayUrl).href)).toMatchObject({ status: 404, json: true, codes: ['NOT_FOUND'] });
     // And the endpoint still takes a good one.
     const socket = await connect(system.gatewayUrl);
     socket.close();
   });
+
+  it('answers a request sent before an upgrade on the same connection first, then switches', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const url = new URL(system.gatewayUrl);
+    const raw = new Promise<string>((resolve, reject) => {
+      const socket = netConnect({ host: url.hostname, port: Number(url.port) }, () =>
+        socket.write(
+          `POST ${url.pathname} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}` +
+            `GET ${url.pathname} HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-protocol: graphql-transport-ws\r\n\r\n`,
+        ),
+      );
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += chunk.toString('latin1');
+        if (received.includes('101 Switching Protocols') && received.includes('__typename')) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('error', reject);
+      setTimeout(() => (socket.destroy(), resolve(received)), 5_000);
+    });
+    const received = await raw;
+    expect(received.indexOf('HTTP/1.1 200')).toBeGreaterThanOrEqual(0);
+    expect(received.indexOf('HTTP/1.1 200')).toBeLessThan(received.indexOf('HTTP/1.1 101'));
+  });
+});
+
+describe('a stopping gateway', () => {
+  it('cuts off a subscriber that has stopped reading, rather than waiting for its answer to the close', async () => {
+    const gateway = await system.startGateway();
+    const socket = await connect(gateway.url);
+    socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    await socket.next('connection_ack');
+    socket.stopReading();
+    const startedAt = Date.now();
+    await gateway.close();
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
 });
 
 /** What the server answers an upgrade request with (its headers changed by `change`; undefined removes one), when it does not switch protocols. */
-function upgradeAnswer(url: string, change: Record<string, string | undefined> = {}): Promise<{ status: number; json: boolean; codes: string[] }> {
+function upgradeAnswer(url: string, change: Record<string, string | undefined> = {}): Promise<{ status: number; json: boolean; codes: string[]; headers: Record<string, unknown> }> {
   const { method = 'GET', ...changed } = change;
   const headers: Record<string, string> = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13', 'sec-websocket-protocol': 'graphql-transport-ws' };
   for (const [name, value] of Object.entries(changed)) {
@@ -379,7 +423,7 @@ function upgradeAnswer(url: string, change: Record<string, string | undefined> =
       res.once('end', () => {
         const json = /^application\/json/.test(res.headers['content-type'] ?? '');
         const codes = json ? ((JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] }).errors ?? []).map((error) => error.extensions?.code ?? '') : [];
-        resolve({ status: res.statusCode ?? 0, json, codes });
+        resolve({ status: res.statusCode ?? 0, json, codes, headers: res.headers });
       });
     });
     req.once('error', reject);
