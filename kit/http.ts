@@ -74,11 +74,12 @@ function refuseTunnel(request: IncomingMessage, socket: Duplex): void {
 
 /**
  * Refuses a request that Node handed over as a bare connection (a CONNECT, an upgrade) with JSON
- * and an `extensions.code`, as every other refusal is answered, and closes the connection.
+ * and an `extensions.code`, as every other refusal is answered, and closes the connection. A HEAD
+ * request's refusal has no body.
  */
-export function refuseOnSocket(socket: Duplex, status: number, message: string, code: string, headers: string[] = []): void {
+export function refuseOnSocket(socket: Duplex, status: number, message: string, code: string, headers: string[] = [], method?: string): void {
   socket.on('error', () => socket.destroy());
-  answerLast(socket as Socket, `${status} ${STATUS_CODES[status]}`, message, code, headers);
+  answerLast(socket as Socket, `${status} ${STATUS_CODES[status]}`, message, code, headers, method === 'HEAD');
 }
 
 /**
@@ -86,25 +87,21 @@ export function refuseOnSocket(socket: Duplex, status: number, message: string, 
  * answer: after any answer still under way on it (a request pipelined before, whose answer
  * would otherwise be lost), then closes it; a client still sending is cut off after a while.
  */
-function answerLast(socket: Socket, status: string, message: string, code: string, headers: string[] = []): void {
+function answerLast(socket: Socket, status: string, message: string, code: string, headers: string[] = [], bodyless = false): void {
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   const head = [`HTTP/1.1 ${status}`, ...headers, 'content-type: application/json', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  const answer = `${head.join('\r\n')}\r\n\r\n${bodyless ? '' : body}`;
   const unanswered = setTimeout(() => socket.destroy(), REFUSED_WAIT_MS).unref();
-  refusedWaiting.add(socket);
-  socket.once('close', () => {
-    refusedWaiting.delete(socket);
-    refusedDraining.delete(socket);
-  });
-  afterAnswersUnderWay(socket, () => {
+  socket.once('close', () => refusedDraining.delete(socket));
+  afterAnswersOnConnection(socket, () => {
     clearTimeout(unanswered);
-    refusedWaiting.delete(socket);
     if (!socket.writable) {
       socket.destroy();
     } else if (serversClosing > 0) {
       // Nobody waits for what the client still sends while this process stops.
-      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+      socket.end(answer, () => socket.destroy());
     } else {
-      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+      socket.end(answer);
       refusedDraining.add(socket);
       setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
     }
@@ -112,15 +109,37 @@ function answerLast(socket: Socket, status: string, message: string, code: strin
 }
 
 /**
- * Refused connections not yet closed: answered and draining what their client still sends, or
- * waiting for an answer before theirs. A server's close waits for every connection, and Node's
- * `closeAllConnections` does not reach one it has handed over (a CONNECT, an upgrade): such a
- * connection held a stop for as long as its client kept it open, up to REFUSED_DRAIN_MS. A closing
- * server cuts off the draining ones at once, and those still waiting when its grace ends, as it does
- * its own (those of any server of this process: a process closes its server when it stops).
+ * Runs `then` once the connection has no answer under way, for a connection whose next request
+ * is answered outside Node's HTTP server (a refusal written on it, an upgrade): until then, an
+ * error on it (a reset) closes it, where on a connection Node has handed over it would be thrown
+ * and end the process, and a closing server cuts it off when its grace ends, as it does its own.
+ * Not run for a connection closed meanwhile.
+ */
+export function afterAnswersOnConnection(socket: Socket, then: () => void): void {
+  const closeOnError = () => socket.destroy();
+  socket.on('error', closeOnError);
+  waitingForAnswers.add(socket);
+  const forget = () => waitingForAnswers.delete(socket);
+  socket.once('close', forget);
+  afterAnswersUnderWay(socket, () => {
+    forget();
+    socket.off('close', forget);
+    socket.off('error', closeOnError);
+    if (!socket.destroyed) then();
+  });
+}
+
+/**
+ * Connections refused and answered, draining what their client still sends; and connections whose
+ * next request waits for an answer under way (`afterAnswersOnConnection`). A server's close waits
+ * for every connection, and Node's `closeAllConnections` does not reach one it has handed over (a
+ * CONNECT, an upgrade): such a connection held a stop for as long as its client kept it open, or
+ * the answer before it went on (a subscription over server-sent events). A closing server cuts off
+ * the draining ones at once, and those still waiting when its grace ends (those of any server of
+ * this process: a process closes its server when it stops).
  */
 const refusedDraining = new Set<Socket>();
-const refusedWaiting = new Set<Socket>();
+const waitingForAnswers = new Set<Socket>();
 /** Servers of this process closing now: a refusal written meanwhile closes its connection once sent. */
 let serversClosing = 0;
 
@@ -132,7 +151,7 @@ function unparsableAnswer(code: string | undefined): [number, string, string, st
 }
 
 /** Runs `then` once the connection has no answer under way (Node answers pipelined requests one at a time, in order). */
-export function afterAnswersUnderWay(socket: Socket, then: () => void): void {
+function afterAnswersUnderWay(socket: Socket, then: () => void): void {
   const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (!current || current.writableFinished || current.destroyed) return then();
   const next = () => setImmediate(() => afterAnswersUnderWay(socket, then));
@@ -159,7 +178,7 @@ export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
     for (const socket of refusedDraining) socket.destroy();
     const cutOff = setTimeout(() => {
       server.closeAllConnections();
-      for (const socket of refusedWaiting) socket.destroy();
+      for (const socket of waitingForAnswers) socket.destroy();
     }, graceMs);
     server.close(() => {
       serversClosing--;

@@ -7,7 +7,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bounded, copyOf, ErrorCode } from './errors.ts';
-import { afterAnswersUnderWay, refuseOnSocket } from './http.ts';
+import { afterAnswersOnConnection, refuseOnSocket } from './http.ts';
 import type { Logger } from './logger.ts';
 import { activeSubscriptions, subscriptionDeliveries, websocketConnections } from './metrics.ts';
 
@@ -105,9 +105,20 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
     } else if (limit && (openBy.get(limit.keyOf(req)) ?? 0) >= limit.max) {
       refuseOnSocket(socket, 429, `At most ${limit.max} connections at once from one address.`, ErrorCode.RATE_LIMITED);
     } else {
+      // Counted from here, not from the handshake, so that upgrades waiting below count too, and
+      // until the connection closes, whether or not it became a WebSocket.
+      if (limit) {
+        const key = limit.keyOf(req);
+        openBy.set(key, (openBy.get(key) ?? 0) + 1);
+        socket.once('close', () => {
+          const left = (openBy.get(key) ?? 1) - 1;
+          if (left > 0) openBy.set(key, left);
+          else openBy.delete(key);
+        });
+      }
       // After the answer to a request sent before it on the connection: the 101 would otherwise go
       // first, and that answer into the WebSocket's stream.
-      afterAnswersUnderWay(socket as Socket, () => wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req)));
+      afterAnswersOnConnection(socket as Socket, () => wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req)));
     }
   };
   server.on('upgrade', upgrade);
@@ -115,7 +126,7 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
   const serverError = (error: Error) => wss.emit('error', error);
   server.on('error', serverError);
   // ws's own checks of the upgrade (a GET, Upgrade: websocket, a valid Sec-WebSocket-Key and -Version, a readable protocol list).
-  wss.on('wsClientError', (error: Error, socket: Duplex) => {
+  wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => {
     const method = error.message === 'Invalid HTTP method';
     const version = error.message.includes('Sec-WebSocket-Version');
     refuseOnSocket(
@@ -125,19 +136,9 @@ export function serveGraphQLOverWebSocket(server: Server, yoga: YogaServerInstan
       'BAD_REQUEST',
       // What RFC 6455 (4.4) and HTTP (405) ask a refusal to say.
       method ? ['allow: GET'] : version ? ['sec-websocket-version: 13, 8'] : [],
+      req.method,
     );
   });
-  if (limit) {
-    wss.on('connection', (socket, req) => {
-      const key = limit.keyOf(req);
-      openBy.set(key, (openBy.get(key) ?? 0) + 1);
-      socket.once('close', () => {
-        const left = (openBy.get(key) ?? 1) - 1;
-        if (left > 0) openBy.set(key, left);
-        else openBy.delete(key);
-      });
-    });
-  }
   const principals = new WeakMap<object, Principal>();
   const expiries = new WeakMap<object, NodeJS.Timeout>();
   // Operations running per connection (for the active-subscriptions gauge; a closed connection ends all of its own).

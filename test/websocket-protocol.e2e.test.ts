@@ -389,6 +389,62 @@ describe('a WebSocket upgrade that is refused', () => {
   });
 });
 
+describe('an upgrade waiting behind an answer on its connection', () => {
+  const upgradeRequest = (path: string) =>
+    `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-protocol: graphql-transport-ws\r\n\r\n`;
+  const post = (path: string, body: string, headers = '') => `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  /** A subscription over server-sent events, whose answer does not end. */
+  const endless = (path: string) => post(path, JSON.stringify({ query: 'subscription { pipelineTransitions { cursor } }' }), `accept: text/event-stream\r\nauthorization: Bearer ${token}\r\n`);
+
+  it('is not taken down by a client that resets its connection meanwhile', async () => {
+    const url = new URL(system.gatewayUrl);
+    for (let i = 0; i < 6; i++) {
+      const socket = netConnect({ host: url.hostname, port: Number(url.port) }, () => {
+        // Behind a quick answer, or one that does not end.
+        socket.write((i % 2 === 0 ? post(url.pathname, JSON.stringify({ query: '{ __typename }' })) : endless(url.pathname)) + upgradeRequest(url.pathname));
+        setTimeout(() => socket.resetAndDestroy(), i % 2 === 0 ? i : 100);
+      });
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('close', resolve));
+    }
+    // Still serving (a reset thrown as an unhandled error would have ended this process).
+    expect((await gql(system.gatewayUrl, '{ __typename }')).status).toBe(200);
+  });
+
+  it('counts towards its address\'s connections while it waits, and does not hold a stop past the grace', async () => {
+    const limited = await system.startGateway({ limits: { maxConnectionsPerAddress: 3 } });
+    const url = new URL(limited.url);
+    const sockets = [0, 1, 2].map(() => {
+      const socket = netConnect({ host: url.hostname, port: Number(url.port) }, () => socket.write(endless(url.pathname) + upgradeRequest(url.pathname)));
+      socket.on('error', () => {});
+      return socket;
+    });
+    try {
+      // Three upgrades wait behind their subscriptions: a fourth from the same address is one too many.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await upgradeAnswer(limited.url)).toMatchObject({ status: 429, codes: ['RATE_LIMITED'] });
+      const startedAt = Date.now();
+      await limited.close();
+      expect(Date.now() - startedAt).toBeLessThan(4_500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
+  it('a HEAD upgrade is refused without a body', async () => {
+    const url = new URL(system.gatewayUrl);
+    const received = await new Promise<string>((resolve, reject) => {
+      const socket = netConnect({ host: url.hostname, port: Number(url.port) }, () => socket.write(upgradeRequest(url.pathname).replace(/^GET/, 'HEAD')));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(received).toMatch(/^HTTP\/1.1 405 /);
+    expect(received.endsWith('\r\n\r\n')).toBe(true);
+  });
+});
+
 describe('a stopping gateway', () => {
   it('cuts off a subscriber that has stopped reading, rather than waiting for its answer to the close', async () => {
     const gateway = await system.startGateway();
