@@ -367,10 +367,7 @@ describe('a WebSocket upgrade that is refused', () => {
     const url = new URL(system.gatewayUrl);
     const raw = new Promise<string>((resolve, reject) => {
       const socket = netConnect({ host: url.hostname, port: Number(url.port) }, () =>
-        socket.write(
-          `POST ${url.pathname} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}` +
-            `GET ${url.pathname} HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-protocol: graphql-transport-ws\r\n\r\n`,
-        ),
+        socket.write(post(url.pathname, body) + upgradeRequest(url.pathname)),
       );
       let received = '';
       socket.on('data', (chunk) => {
@@ -390,9 +387,6 @@ describe('a WebSocket upgrade that is refused', () => {
 });
 
 describe('an upgrade waiting behind an answer on its connection', () => {
-  const upgradeRequest = (path: string) =>
-    `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-protocol: graphql-transport-ws\r\n\r\n`;
-  const post = (path: string, body: string, headers = '') => `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   /** A subscription over server-sent events, whose answer does not end. */
   const endless = (path: string) => post(path, JSON.stringify({ query: 'subscription { pipelineTransitions { cursor } }' }), `accept: text/event-stream\r\nauthorization: Bearer ${token}\r\n`);
 
@@ -457,6 +451,12 @@ describe('a stopping gateway', () => {
     expect(Date.now() - startedAt).toBeLessThan(5_000);
   });
 });
+
+/** A WebSocket upgrade request for `path`, written raw. */
+const upgradeRequest = (path: string) =>
+  `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-protocol: graphql-transport-ws\r\n\r\n`;
+/** A JSON POST to `path`, written raw. */
+const post = (path: string, body: string, headers = '') => `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 /** What the server answers an upgrade request with (its headers changed by `change`; undefined removes one), when it does not switch protocols. */
 function upgradeAnswer(url: string, change: Record<string, string | undefined> = {}): Promise<{ status: number; json: boolean; codes: string[]; headers: Record<string, unknown> }> {
