@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { Kind, parse, print, type ConstDirectiveNode, type FieldDefinitionNode } from 'graphql';
+import { Kind, parse, print, type FieldDefinitionNode } from 'graphql';
 import { ObjectId } from 'mongodb';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayAuth } from '../gateway/auth.ts';
+import { readAccessRules } from '../kit/auth/rules.ts';
 import { InternalTokens } from '../kit/auth/tokens.ts';
 import { serviceNames } from '../pipeline/services.ts';
 import { demo } from '../subgraphs/demo-data.ts';
@@ -416,7 +417,7 @@ describe('customer A and customer B', () => {
 
 /**
  * A subgraph's Query and Mutation fields that carry @requiresScopes, each with the scopes it
- * allows (alternatives, each needed whole) and a valid operation on it: every argument as a
+ * allows (alternatives, each needed whole, as kit/auth/rules.ts reads them) and a valid operation on it: every argument as a
  * variable of its declared type, and `__typename` selected from an object.
  */
 function scopedRootFields(name: string): { coordinate: string; scopes: string[][]; operation: string }[] {
@@ -425,13 +426,7 @@ function scopedRootFields(name: string): { coordinate: string; scopes: string[][
   for (const d of document.definitions) {
     if ((d.kind === Kind.SCALAR_TYPE_DEFINITION || d.kind === Kind.ENUM_TYPE_DEFINITION) && d.name) leafTypes.add(d.name.value);
   }
-  const scopesOf = (directives: readonly ConstDirectiveNode[] | undefined) =>
-    (directives ?? [])
-      .filter((directive) => directive.name.value === 'requiresScopes')
-      .flatMap((directive) => {
-        const value = directive.arguments?.find((a) => a.name.value === 'scopes')?.value;
-        return value?.kind === Kind.LIST ? value.values.map((inner) => (inner.kind === Kind.LIST ? inner.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : [])) : [];
-      });
+  const rules = readAccessRules(document);
   const namedType = (field: FieldDefinitionNode) => {
     let type = field.type;
     while (type.kind !== Kind.NAMED_TYPE) type = type.type;
@@ -441,7 +436,7 @@ function scopedRootFields(name: string): { coordinate: string; scopes: string[][
     if (!('name' in d) || !d.name || !['Query', 'Mutation'].includes(d.name.value) || !('fields' in d)) return [];
     const root = d.name.value;
     return ((d.fields ?? []) as readonly FieldDefinitionNode[]).flatMap((field) => {
-      const scopes = scopesOf(field.directives);
+      const scopes = rules.fields.get(`${root}.${field.name.value}`)?.scopes ?? [];
       if (scopes.length === 0) return [];
       const args = field.arguments ?? [];
       const declared = args.length > 0 ? `(${args.map((a) => `$${a.name.value}: ${print(a.type)}`).join(', ')})` : '';
