@@ -276,6 +276,44 @@ describe("tracking's event log", () => {
       expect(events.map((e) => e.transitionId)).toEqual(all.map((t) => t._id));
     }));
 
+  // The first to store them is slow to append (the machine is busy): the others, in the same process,
+  // wait for it rather than taking over after takeOverAfterMs and appending the same transitions again.
+  it('records overlapping deliveries once each when the one that stored them is slow to go on', () =>
+    withLogs(1, { takeOverAfterMs: 100 }, async ([log], store) => {
+      const recordAllOnce = store.recordAllOnce.bind(store);
+      let calls = 0;
+      store.recordAllOnce = async (docs) => {
+        const first = calls++ === 0;
+        const stored = await recordAllOnce(docs);
+        if (first) await new Promise((resolve) => setTimeout(resolve, 500));
+        return stored;
+      };
+      const all = [1, 2, 3, 4, 5].map(transition);
+      const first = log!.record(all.slice(0, 3));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // it has stored 1-3 by now
+      const added = await Promise.all([first, log!.record(all.slice(0, 4)), log!.record(all)]);
+      expect(added).toEqual([3, 1, 1]);
+      const events = await store.eventsBetween(1, 10);
+      expect(events.map((e) => e.transitionId)).toEqual(all.map((t) => t._id));
+    }));
+
+  it('fails the deliveries waiting for one that gave up, and records all once when they are delivered again', () =>
+    withLogs(1, { takeOverAfterMs: 100 }, async ([log], store) => {
+      const appendEvents = store.appendEvents.bind(store);
+      let failNext = true;
+      store.appendEvents = async (entries) => {
+        if (!failNext) return appendEvents(entries);
+        failNext = false;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        throw new Error('the database went away');
+      };
+      const all = [1, 2, 3, 4].map(transition);
+      const outcomes = await Promise.allSettled([log!.record(all.slice(0, 3)), log!.record(all)]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      expect(await log!.record(all)).toBe(4);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual(all.map((t) => t._id));
+    }));
+
   // Each waits for the other's transitions far longer than the test may take: a delivery that
   // held back its own while waiting would stall both until the take-over and append twice.
   it('records the same batch delivered to two tracking processes at once with one event each, whoever stores which', () =>

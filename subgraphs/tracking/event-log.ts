@@ -93,6 +93,13 @@ export class EventLog {
   private flushing = false;
   /** Appends under way in this process, by transition id. */
   private readonly appendsUnderWay = new Map<string, Promise<number>>();
+  /**
+   * Transitions a delivery in this process is storing, or has stored and not yet appended, by id:
+   * settled once that delivery is done with each (rejected if it gave up before it). Another
+   * delivery carrying one waits for this instead of finding it stored with no event and taking
+   * over after `takeOverAfterMs`: when the first was slower than that (a busy machine), both appended it.
+   */
+  private readonly claims = new Map<string, Claim>();
   private loop: ReturnType<typeof startLoop> | undefined;
   private probedAt = 0;
   /** When the loop last read an entry another tracking process appended (Date.now()). */
@@ -188,15 +195,40 @@ export class EventLog {
     // Known to have an entry (and a mark), it is before anything appended now: nothing to wait for.
     const unknown = firstOfEachId(transitions).filter((doc) => !this.marked.has(doc._id));
     if (unknown.length === 0) return 0;
-    // Being appended here (by another delivery carrying it too): stored already, and waited for in
-    // its place below, without an insert that FerretDB would refuse and retry a document at a time.
-    const toStore = unknown.filter((doc) => !this.appendsUnderWay.has(doc._id));
+    // Being stored or appended here (by another delivery carrying it too): waited for in its place
+    // below, without an insert that FerretDB would refuse and retry a document at a time.
+    const othersHere = new Map<string, Promise<unknown>>();
+    for (const { _id: id } of unknown) {
+      const work = this.appendsUnderWay.get(id) ?? this.claims.get(id)?.settled;
+      if (work) othersHere.set(id, work);
+    }
+    const toStore = unknown.filter((doc) => !othersHere.has(doc._id));
+    const claimed = this.claim(toStore);
+    try {
+      return await this.recordClaimed(unknown, toStore, othersHere, inDelivery, holdUntil, new Map(claimed.map((claim) => [claim.id, claim])));
+    } catch (error) {
+      for (const claim of claimed) claim.fail(error);
+      throw error;
+    } finally {
+      for (const claim of claimed) this.release(claim);
+    }
+  }
+
+  /** record, once the transitions it stores here are claimed (`toStore`, `mine`) and those another delivery here stores or appends are known (`othersHere`). */
+  private async recordClaimed(
+    unknown: readonly TransitionDoc[],
+    toStore: readonly TransitionDoc[],
+    othersHere: ReadonlyMap<string, Promise<unknown>>,
+    inDelivery: (doc: TransitionDoc) => boolean,
+    holdUntil: number,
+    mine: ReadonlyMap<string, Claim>,
+  ): Promise<number> {
     const storing = toStore.length > 0 ? await this.store.recordAllOnce(toStore) : { results: [] };
     const outcomes = new Map(toStore.map((doc, i) => [doc._id, storing.results[i]!]));
     // (Dated now, as if stored now: should that append fail, the searches for its entry below look back from about when it was stored.)
     const results = unknown.map((doc): StoreOutcome => outcomes.get(doc._id) ?? { outcome: 'existing', stored: { ...doc, recordedAt: doc.recordedAt ?? new Date() } });
     const { error } = storing;
-    const marksFound = await this.marksOfRedelivered(results);
+    const marksFound = await this.marksOfRedelivered(results, othersHere);
     let added = 0;
     let run: TransitionDoc[] = [];
     const appendRun = async () => {
@@ -220,9 +252,10 @@ export class EventLog {
       }
       // A redelivery (its sender timed out while the first was still being recorded, here or elsewhere).
       await appendRun();
-      const underWay = this.appendsUnderWay.get(stored._id);
-      if (underWay) {
-        await underWay;
+      const here = othersHere.get(stored._id) ?? this.appendsUnderWay.get(stored._id);
+      if (here) {
+        await here; // failed there: this delivery fails too, and its sender delivers again
+        mine.get(stored._id)?.done();
         continue;
       }
       if (
@@ -233,6 +266,7 @@ export class EventLog {
         (await this.appendedByOther(stored)) ||
         (await this.foundBeforeMemory(stored))
       ) {
+        mine.get(stored._id)?.done();
         continue;
       }
       // Stored by a delivery that stopped before appending its event: append it.
@@ -248,19 +282,40 @@ export class EventLog {
    * once: a redelivered batch whose first delivery finished (the usual case after a timeout) is
    * then passed over without one lookup after another. A lookup that fails is asked again in turn.
    */
-  private async marksOfRedelivered(results: readonly StoreOutcome[]): Promise<Set<string>> {
+  private async marksOfRedelivered(results: readonly StoreOutcome[], othersHere: ReadonlyMap<string, unknown>): Promise<Set<string>> {
     const redelivered = results.flatMap((result) =>
-      result.outcome === 'existing' && !this.appendsUnderWay.has(result.stored._id) && !this.marked.has(result.stored._id) ? [result.stored._id] : [],
+      result.outcome === 'existing' && !othersHere.has(result.stored._id) && !this.appendsUnderWay.has(result.stored._id) && !this.marked.has(result.stored._id)
+        ? [result.stored._id]
+        : [],
     );
     const seqs = await Promise.all(redelivered.map((id) => this.store.appendedSeq(id).catch(() => null)));
     return new Set(redelivered.filter((_, i) => seqs[i] !== null));
   }
 
-  /** Appends events for these transitions (after `after`, if given), queued together and in order (one group unless an append is under way); how many. */
+  /**
+   * Appends events for these transitions (after `after`, if given), queued together and in order
+   * (one group unless an append is under way); how many this call appended (not another's under way).
+   */
   private async appendAll(transitions: readonly TransitionDoc[], after?: Promise<void>): Promise<number> {
+    const fresh = transitions.filter((stored) => !this.appendsUnderWay.has(stored._id));
     await Promise.all(transitions.map((stored) => this.appendOnce(stored, after)));
-    for (const stored of transitions) transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
-    return transitions.length;
+    for (const stored of fresh) transitionsRecorded.inc({ element_type: stored.elementType, state: stored.to });
+    return fresh.length;
+  }
+
+  /** Claims the transitions a delivery is about to store (see `claims`). */
+  private claim(docs: readonly TransitionDoc[]): Claim[] {
+    return docs.map((doc) => {
+      const claim = newClaim(doc._id);
+      this.claims.set(doc._id, claim);
+      return claim;
+    });
+  }
+
+  /** Its delivery is done: a claim not settled by then was given up (the delivery broke off before it). */
+  private release(claim: Claim): void {
+    claim.fail(new Error(`transition ${claim.id} was not recorded by the delivery that stored it; deliver it again`));
+    if (this.claims.get(claim.id) === claim) this.claims.delete(claim.id);
   }
 
   /**
@@ -272,6 +327,7 @@ export class EventLog {
     if (existing) return existing;
     const underWay = after ? after.then(() => this.append(stored)) : this.append(stored);
     this.appendsUnderWay.set(stored._id, underWay);
+    this.claims.get(stored._id)?.follow(underWay);
     void underWay.then(
       () => this.appendsUnderWay.delete(stored._id),
       () => this.appendsUnderWay.delete(stored._id),
@@ -752,6 +808,36 @@ class Follower implements AsyncIterableIterator<EventDoc> {
     this.waiting?.cancel();
     return { value: undefined, done: true };
   }
+}
+
+/** A transition claimed by the delivery storing it: `settled` once that delivery appended it, found it appended, or gave it up. */
+interface Claim {
+  readonly id: string;
+  readonly settled: Promise<unknown>;
+  /** Settles as the append does. */
+  follow(append: Promise<number>): void;
+  done(): void;
+  fail(error: unknown): void;
+}
+
+function newClaim(id: string): Claim {
+  let resolve!: (value: unknown) => void;
+  let reject!: (error: unknown) => void;
+  const settled = new Promise<unknown>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  settled.catch(() => {}); // nobody may be waiting: a give-up must not end the process
+  // The first call decides; later ones change nothing (an append followed settles as it does).
+  let decided = false;
+  const once =
+    <A extends unknown[]>(settle: (...args: A) => void) =>
+    (...args: A) => {
+      if (decided) return;
+      decided = true;
+      settle(...args);
+    };
+  return { id, settled, follow: once((append: Promise<number>) => void append.then(resolve, reject)), done: once(() => resolve(undefined)), fail: once(reject) };
 }
 
 const expired = () => clientError(ErrorCode.CURSOR_EXPIRED, "Events that old are no longer kept; read the order's history and subscribe after its newest cursor.");
