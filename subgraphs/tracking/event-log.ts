@@ -324,7 +324,10 @@ export class EventLog {
    */
   private appendOnce(stored: TransitionDoc, after?: Promise<void>): Promise<number> {
     const existing = this.appendsUnderWay.get(stored._id);
-    if (existing) return existing;
+    if (existing) {
+      this.claims.get(stored._id)?.follow(existing);
+      return existing;
+    }
     const underWay = after ? after.then(() => this.append(stored)) : this.append(stored);
     this.appendsUnderWay.set(stored._id, underWay);
     this.claims.get(stored._id)?.follow(underWay);
