@@ -429,6 +429,41 @@ describe("tracking's event log", () => {
     }
   });
 
+  it('asks the database about a transition recorded before it restarted once, not at every later delivery of it', async () => {
+    const db = await dbs.create('eventlog');
+    const store = new TrackingStore(db);
+    await store.ensureIndexes();
+    const batch = Array.from({ length: 10 }, (_, n) => transition(n));
+    const before = new EventLog(store, restartOptions);
+    await before.start();
+    expect(await before.record(batch)).toBe(10);
+    await before.stop();
+
+    const restarted = new EventLog(new TrackingStore(db), { ...restartOptions, pollIntervalMs: 60_000 });
+    await restarted.start();
+    try {
+      const requestsFor = async (delivery: () => Promise<number>) => {
+        requests = 0;
+        counted = true;
+        try {
+          expect(await delivery()).toBe(0);
+        } finally {
+          counted = false;
+        }
+        return requests;
+      };
+      // The first delivery after the restart finds the stored transitions and their marks...
+      expect(await requestsFor(() => restarted.record(batch))).toBeGreaterThan(0);
+      // ...and those after it, each of the order's later moves carrying them, ask nothing. Before,
+      // every one stored each again (refused), read it back and looked up its mark: 31 requests here.
+      expect(await requestsFor(() => restarted.record(batch))).toBe(0);
+      expect(await requestsFor(() => restarted.record(batch.slice(0, 5)))).toBe(0);
+      expect((await store.eventsBetween(1, 20)).map((e) => e.transitionId)).toEqual(batch.map((t) => t._id));
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   it('tells a subscriber resuming from a dropped segment that its cursor expired', async () => {
     const db = await dbs.create('eventlog');
     const store = new TrackingStore(db);

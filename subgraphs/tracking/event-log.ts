@@ -1,5 +1,5 @@
 import type { Logger } from '../../kit/logger.ts';
-import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { badInput, clientError, ErrorCode, tryLater } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { SEGMENT_SIZE } from '../../kit/sequenced-log.ts';
 import { movesHeld, transitionsRecorded } from '../../kit/metrics.ts';
@@ -206,9 +206,6 @@ export class EventLog {
     const claimed = this.claim(toStore);
     try {
       return await this.recordClaimed(unknown, toStore, othersHere, inDelivery, holdUntil, new Map(claimed.map((claim) => [claim.id, claim])));
-    } catch (error) {
-      for (const claim of claimed) claim.fail(error);
-      throw error;
     } finally {
       for (const claim of claimed) this.release(claim);
     }
@@ -254,7 +251,10 @@ export class EventLog {
       await appendRun();
       const here = othersHere.get(stored._id) ?? this.appendsUnderWay.get(stored._id);
       if (here) {
-        await here; // failed there: this delivery fails too, and its sender delivers again
+        // Failed there: this delivery fails too, as one to try again (its sender waits without spending an attempt).
+        await here.catch(() => {
+          throw tryLater(`transition ${stored._id} was being recorded by another delivery, which failed; deliver it again`);
+        });
         mine.get(stored._id)?.done();
         continue;
       }
@@ -262,7 +262,7 @@ export class EventLog {
         this.marked.has(stored._id) ||
         marksFound.has(stored._id) ||
         (await this.repairedMark(stored)) ||
-        (await this.store.appendedSeq(stored._id)) !== null ||
+        (await this.markedInDatabase(stored)) ||
         (await this.appendedByOther(stored)) ||
         (await this.foundBeforeMemory(stored))
       ) {
@@ -289,7 +289,18 @@ export class EventLog {
         : [],
     );
     const seqs = await Promise.all(redelivered.map((id) => this.store.appendedSeq(id).catch(() => null)));
-    return new Set(redelivered.filter((_, i) => seqs[i] !== null));
+    const found = redelivered.filter((_, i) => seqs[i] !== null);
+    // Remembered: the next delivery of these (every later move of their order carries them) asks nothing.
+    // A process restarted since their first delivery knew none of them, and asked each time.
+    this.noteMarked(found);
+    return new Set(found);
+  }
+
+  /** Whether the transition's mark is in the database (remembered, as in marksOfRedelivered). */
+  private async markedInDatabase(stored: TransitionDoc): Promise<boolean> {
+    if ((await this.store.appendedSeq(stored._id)) === null) return false;
+    this.noteMarked([stored._id]);
+    return true;
   }
 
   /**
@@ -314,7 +325,7 @@ export class EventLog {
 
   /** Its delivery is done: a claim not settled by then was given up (the delivery broke off before it). */
   private release(claim: Claim): void {
-    claim.fail(new Error(`transition ${claim.id} was not recorded by the delivery that stored it; deliver it again`));
+    claim.fail(new Error(`transition ${claim.id} was not recorded by the delivery that stored it`));
     if (this.claims.get(claim.id) === claim) this.claims.delete(claim.id);
   }
 
@@ -456,7 +467,7 @@ export class EventLog {
     const deadline = timeOf(stored) + this.options.takeOverAfterMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      if (this.seqOfTransition.has(stored._id) || (await this.store.appendedSeq(stored._id)) !== null) return true;
+      if (this.seqOfTransition.has(stored._id) || (await this.markedInDatabase(stored))) return true;
     }
     return false;
   }
