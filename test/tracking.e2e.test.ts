@@ -151,6 +151,28 @@ describe('tracking', () => {
     expect((await gql(system.gatewayUrl, `{ transitions(elementId: "r-long") { to } }`)).data!.transitions).toEqual([]);
   });
 
+  it('refuses a delivery too large, a detail or a name too long, and a time out of range, storing none of it', async () => {
+    const fine = { id: 'test:limits-1', elementType: 'RECEIPT', elementId: 'r-limits', from: 'QUEUED', to: 'STOCKED', node: 'receiving', at: new Date().toISOString() };
+    const record = `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;
+    const tooMany = Array.from({ length: 1_001 }, (_, n) => ({ ...fine, id: `test:limits-${n}` }));
+    const refusals = [
+      { input: tooMany, field: 'input' },
+      { input: [fine, { ...fine, id: 'test:limits-x', detail: 'x'.repeat(16_385) }], field: 'detail' },
+      { input: [fine, { ...fine, id: 'test:limits-x', node: 'n'.repeat(101) }], field: 'node' },
+      { input: [fine, { ...fine, id: 'test:limits-x', at: '+275760-09-13T00:00:00.000Z' }], field: 'at' },
+      { input: [fine, { ...fine, id: 'test:limits-x', at: '1970-01-01T00:00:00.000Z' }], field: 'at' },
+    ];
+    for (const { input, field } of refusals) {
+      const response = await gql(system.urls.tracking, record, { input });
+      expect(codes(response), field).toEqual(['BAD_USER_INPUT']);
+      expect(response.errors![0]!.extensions!.field).toBe(field);
+    }
+    expect((await gql(system.gatewayUrl, `{ transitions(elementId: "r-limits") { to } }`)).data!.transitions).toEqual([]);
+    // At the limits, taken.
+    const atLimits = Array.from({ length: 1_000 }, (_, n) => ({ ...fine, id: `test:limits-${n}`, detail: n === 0 ? 'd'.repeat(16_384) : null }));
+    expect((await gql(system.urls.tracking, record, { input: atLimits })).data!.recordTransitions).toBe(1_000);
+  });
+
   it('refuses a blank element id (a zero-width space names no element) rather than answering with nothing', async () => {
     for (const blank of ['', '\u200B']) {
       expect(codes(await gql(system.gatewayUrl, `query($id: ID!) { transitions(elementId: $id) { to } }`, { id: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);

@@ -18,6 +18,18 @@ function cursorArg(after: string | null | undefined, cursors: EventCursors): num
 
 /** Longest id, element id or order id a transition may have, in UTF-8 bytes. */
 const MAX_ID_BYTES = 1_000;
+/** Longest state (`from`, `to`) or node name, in UTF-8 bytes: those the nodes send are under 20. */
+const MAX_NAME_BYTES = 100;
+/** Longest detail, in UTF-8 bytes: the longest a node sends is a few hundred (a customer's reason is at most 500 characters). */
+const MAX_DETAIL_BYTES = 16_384;
+/**
+ * Most transitions one delivery records. A node sends an element's moves, a few to some tens;
+ * 20,000 in one delivery took 10 s, and every other delivery to this process waited behind it.
+ */
+export const MAX_TRANSITIONS_PER_DELIVERY = 1_000;
+/** Earliest and latest (ahead of this clock) time a transition may say it happened: `history` and `location` go by it. */
+const EARLIEST_AT = Date.UTC(2000, 0, 1);
+const MAX_AHEAD_MS = 24 * 3_600_000;
 
 const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId });
 
@@ -55,15 +67,20 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    recordTransitions: (_, { input }, { log }) =>
-      log.record(
+    recordTransitions: (_, { input }, { log }) => {
+      if (input.length > MAX_TRANSITIONS_PER_DELIVERY) throw badInput(`a delivery records at most ${MAX_TRANSITIONS_PER_DELIVERY} transitions; send more in several`, 'input');
+      return log.record(
         input.map((t) => {
           const at = new Date(t.at);
           if (Number.isNaN(at.getTime())) throw badInput(`transition ${t.id} has no valid time`, 'at');
+          if (at.getTime() < EARLIEST_AT || at.getTime() > Date.now() + MAX_AHEAD_MS) throw badInput(`transition ${t.id} has a time before 2000 or more than a day ahead`, 'at');
           if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
-          // The database indexes these: PostgreSQL refuses an index entry over about 2.7 KB, after part of a batch is stored.
-          for (const [field, value] of [['id', t.id], ['elementId', t.elementId], ['orderId', t.orderId]] as const) {
-            if (value != null && Buffer.byteLength(value, 'utf8') > MAX_ID_BYTES) throw badInput(`a transition's ${field} must be at most ${MAX_ID_BYTES} bytes of UTF-8`, field);
+          // Ids: the database indexes them, and PostgreSQL refuses an index entry over about 2.7 KB, after
+          // part of a batch is stored. The rest: a transition too large for a document (16 MB) failed the
+          // other deliveries stored in the same insert.
+          const limits = [['id', t.id, MAX_ID_BYTES], ['elementId', t.elementId, MAX_ID_BYTES], ['orderId', t.orderId, MAX_ID_BYTES], ['from', t.from, MAX_NAME_BYTES], ['to', t.to, MAX_NAME_BYTES], ['node', t.node, MAX_NAME_BYTES], ['detail', t.detail, MAX_DETAIL_BYTES]] as const;
+          for (const [field, value, most] of limits) {
+            if (value != null && Buffer.byteLength(value, 'utf8') > most) throw badInput(`a transition's ${field} must be at most ${most} bytes of UTF-8`, field);
           }
           return {
             _id: t.id,
@@ -78,7 +95,8 @@ export const resolvers: Resolvers = {
             ...(t.traceId ? { traceId: t.traceId } : {}),
           };
         }),
-      ),
+      );
+    },
   },
   Order: {
     __resolveReference: (ref) => ({ id: ref.id }),

@@ -39,7 +39,11 @@ export type Location = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Internal: nodes record their transitions through their outboxes. Idempotent by transition id. */
+  /**
+   * Internal: nodes record their transitions through their outboxes. Idempotent by transition id.
+   * At most 1,000 transitions a delivery; ids at most 1,000 bytes, states and nodes 100, a detail
+   * 16 KiB; a time from 2000 to a day ahead. Anything else is refused whole (BAD_USER_INPUT).
+   */
   recordTransitions: Scalars['Int']['output'];
 };
 
