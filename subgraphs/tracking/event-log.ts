@@ -288,8 +288,8 @@ export class EventLog {
         ? [result.stored._id]
         : [],
     );
-    const seqs = await Promise.all(redelivered.map((id) => this.store.appendedSeq(id).catch(() => null)));
-    const found = redelivered.filter((_, i) => seqs[i] !== null);
+    const seqs = await this.store.appendedSeqs(redelivered).catch(() => new Map<string, number>());
+    const found = redelivered.filter((id) => seqs.has(id));
     // Remembered: the next delivery of these (every later move of their order carries them) asks nothing.
     // A process restarted since their first delivery knew none of them, and asked each time.
     this.noteMarked(found);

@@ -126,10 +126,23 @@ export class TrackingStore {
       return { results, error };
     }
     const results: StoreOutcome[] = fresh.map((stored) => ({ outcome: 'inserted', stored }));
+    // A re-delivery: what is stored is what the first delivery stored (its recordedAt says when),
+    // read for all of them together. One not found was moved to the warehouse meanwhile: stored again.
+    let existing: Map<string, TransitionDoc>;
+    try {
+      existing = new Map((await findByIds(this.transitions, failed.map((index) => docs[index]!._id))).map((stored) => [stored._id, stored]));
+    } catch (lookupError) {
+      for (const index of failed) results[index] = { outcome: 'unknown' };
+      return { results, error: lookupError };
+    }
     let error: unknown;
-    // A re-delivery: what is stored is what the first delivery stored (its recordedAt says when).
     await Promise.all(
       failed.map(async (index) => {
+        const found = existing.get(docs[index]!._id);
+        if (found) {
+          results[index] = { outcome: 'existing', stored: found };
+          return;
+        }
         try {
           const { stored, inserted } = await this.recordOnce(docs[index]!);
           results[index] = inserted ? { outcome: 'inserted', stored } : { outcome: 'existing', stored };
@@ -145,6 +158,11 @@ export class TrackingStore {
   /** The entry of a transition's event, or null if it has none yet (asked only for re-deliveries). */
   async appendedSeq(transitionId: string): Promise<number | null> {
     return (await this.appended.findOne({ _id: transitionId }))?.seq ?? null;
+  }
+
+  /** The entries of the events of those of these transitions that have one, by transition id (appendedSeq, for many at once). */
+  async appendedSeqs(transitionIds: readonly string[]): Promise<Map<string, number>> {
+    return new Map((await findByIds(this.appended, transitionIds)).map((mark) => [mark._id, mark.seq]));
   }
 
   /** Log entries for consecutive numbers, in one request per segment: how many leading ones went in (see SequencedLog.insertRun). */
