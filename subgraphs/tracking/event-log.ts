@@ -193,7 +193,8 @@ export class EventLog {
     let enteredHere: ReadonlySet<string> | undefined;
     const inDelivery = (doc: TransitionDoc) => (enteredHere ??= new Set(transitions.map((t) => entryKey(t, t.to)))).has(entryKey(doc, doc.from!));
     // Known to have an entry (and a mark), it is before anything appended now: nothing to wait for.
-    const unknown = firstOfEachId(transitions).filter((doc) => !this.marked.has(doc._id));
+    const unmarked = firstOfEachId(transitions).filter((doc) => !this.marked.has(doc._id));
+    const unknown = await this.passOverLogged(unmarked);
     if (unknown.length === 0) return 0;
     // Being stored or appended here (by another delivery carrying it too): waited for in its place
     // below, without an insert that FerretDB would refuse and retry a document at a time.
@@ -209,6 +210,27 @@ export class EventLog {
     } finally {
       for (const claim of claimed) this.release(claim);
     }
+  }
+
+  /**
+   * Those of the transitions whose entry is not among those this process holds. One it holds was
+   * stored before its entry was appended, and is before anything appended now: only its mark may be
+   * missing (its appender died in between), and a process restarted since knows none of the marks.
+   * They are written, for all of them in one request (one already there is left as it is), and
+   * the transitions are passed over. After a restart, the first delivery of an order's moves
+   * recorded before it stored each again, read it back and looked up its mark.
+   */
+  private async passOverLogged(transitions: readonly TransitionDoc[]): Promise<TransitionDoc[]> {
+    const logged = transitions.filter((doc) => this.seqOfTransition.has(doc._id) && !this.appendsUnderWay.has(doc._id));
+    if (logged.length === 0) return [...transitions];
+    const marks = logged.map((doc) => ({ transitionId: doc._id, seq: this.seqOfTransition.get(doc._id)!, orderId: doc.orderId }));
+    // A failure only leaves the next delivery to write them.
+    await this.store.markAppended(marks).then(
+      () => this.noteMarked(logged.map((doc) => doc._id)),
+      () => {},
+    );
+    const passed = new Set(logged);
+    return transitions.filter((doc) => !passed.has(doc));
   }
 
   /** record, once the transitions it stores here are claimed (`toStore`, `mine`) and those another delivery here stores or appends are known (`othersHere`). */
