@@ -180,6 +180,8 @@ export class EventLog {
    * appended as one group. A transition another delivery stored first is waited for in its place
    * (its event must come before those after it), and what this call stored before it is appended
    * first: nobody else appends those, so a delivery waiting for them is never held up by this wait.
+   * In this process, one that another delivery is storing or appending is waited for (`claims`),
+   * and one whose entry the process holds is passed over (`passOverLogged`).
    * Deliveries that give the same transitions in the same order (a redelivery, or the order's
    * transitions up to each of its moves) never wait on each other. Two that give them in
    * contradictory orders cannot both be honoured: each waits for the other's until the take-over
