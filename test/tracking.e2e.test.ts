@@ -161,10 +161,14 @@ describe('tracking', () => {
       { input: [fine, { ...fine, id: 'test:limits-x', node: 'n'.repeat(101) }], field: 'node' },
       { input: [fine, { ...fine, id: 'test:limits-x', at: '+275760-09-13T00:00:00.000Z' }], field: 'at' },
       { input: [fine, { ...fine, id: 'test:limits-x', at: '1970-01-01T00:00:00.000Z' }], field: 'at' },
+      // What Date would read all the same: a year alone, a US date, no offset (the server's local time), 31 February.
+      ...['2024', '12/31/2020', '2020-01-01T00:00:00', '2020-02-31T00:00:00Z'].map((at) => ({ input: [fine, { ...fine, id: 'test:limits-x', at }], field: 'at' })),
+      { input: [fine, { ...fine, id: 'test:limits-x', node: '' }], field: 'node' },
+      { input: [fine, { ...fine, id: 'test:limits-x', to: ' ' }], field: 'to' },
     ];
     for (const { input, field } of refusals) {
       const response = await gql(system.urls.tracking, record, { input });
-      expect(codes(response), field).toEqual(['BAD_USER_INPUT']);
+      expect(codes(response), JSON.stringify(input.at(-1))).toEqual(['BAD_USER_INPUT']);
       expect(response.errors![0]!.extensions!.field).toBe(field);
     }
     expect((await gql(system.gatewayUrl, `{ transitions(elementId: "r-limits") { to } }`)).data!.transitions).toEqual([]);

@@ -30,6 +30,23 @@ export const MAX_TRANSITIONS_PER_DELIVERY = 1_000;
 /** Earliest and latest (ahead of this clock) time a transition may say it happened: `history` and `location` go by it. */
 const EARLIEST_AT = Date.UTC(2000, 0, 1);
 const MAX_AHEAD_MS = 24 * 3_600_000;
+/** An ISO 8601 time with its offset, as nodes send it (`toISOString`). */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The time a transition says it happened, or null. Only ISO 8601 with an offset: `Date` also
+ * reads "2024", "12/31/2020" and a time with no offset (as the server's local time), and rolls
+ * 31 February over into March.
+ */
+function timeOf(text: string): Date | null {
+  const parts = ISO_TIME.exec(text);
+  if (!parts) return null;
+  const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return null;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
 
 const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId });
 
@@ -71,8 +88,8 @@ export const resolvers: Resolvers = {
       if (input.length > MAX_TRANSITIONS_PER_DELIVERY) throw badInput(`a delivery records at most ${MAX_TRANSITIONS_PER_DELIVERY} transitions; send more in several`, 'input');
       return log.record(
         input.map((t) => {
-          const at = new Date(t.at);
-          if (Number.isNaN(at.getTime())) throw badInput(`transition ${t.id} has no valid time`, 'at');
+          const at = timeOf(t.at);
+          if (!at) throw badInput(`transition ${t.id} has no valid time (ISO 8601 with an offset, as 2020-01-31T12:00:00.000Z)`, 'at');
           if (at.getTime() < EARLIEST_AT || at.getTime() > Date.now() + MAX_AHEAD_MS) throw badInput(`transition ${t.id} has a time before 2000 or more than a day ahead`, 'at');
           if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
           // Ids: the database indexes them, and PostgreSQL refuses an index entry over about 2.7 KB, after
@@ -81,6 +98,9 @@ export const resolvers: Resolvers = {
           const limits = [['id', t.id, MAX_ID_BYTES], ['elementId', t.elementId, MAX_ID_BYTES], ['orderId', t.orderId, MAX_ID_BYTES], ['from', t.from, MAX_NAME_BYTES], ['to', t.to, MAX_NAME_BYTES], ['node', t.node, MAX_NAME_BYTES], ['detail', t.detail, MAX_DETAIL_BYTES]] as const;
           for (const [field, value, most] of limits) {
             if (value != null && Buffer.byteLength(value, 'utf8') > most) throw badInput(`a transition's ${field} must be at most ${most} bytes of UTF-8`, field);
+          }
+          for (const [field, value] of [['to', t.to], ['node', t.node]] as const) {
+            if (value.trim() === '') throw badInput(`a transition's ${field} must not be empty`, field);
           }
           return {
             _id: t.id,

@@ -41,8 +41,9 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Internal: nodes record their transitions through their outboxes. Idempotent by transition id.
-   * At most 1,000 transitions a delivery; ids at most 1,000 bytes, states and nodes 100, a detail
-   * 16 KiB; a time from 2000 to a day ahead. Anything else is refused whole (BAD_USER_INPUT).
+   * At most 1,000 transitions a delivery; ids at most 1,000 bytes, states and nodes 100 (`to` and
+   * `node` not empty), a detail 16 KiB; a time in ISO 8601 with its offset, from 2000 to a day
+   * ahead. Anything else is refused whole (BAD_USER_INPUT).
    */
   recordTransitions: Scalars['Int']['output'];
 };
