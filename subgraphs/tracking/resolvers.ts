@@ -26,7 +26,7 @@ const MAX_DETAIL_BYTES = 16_384;
  * Most transitions one delivery records. A node sends an element's moves, a few to some tens;
  * 20,000 in one delivery took 10 s, and every other delivery to this process waited behind it.
  */
-export const MAX_TRANSITIONS_PER_DELIVERY = 1_000;
+const MAX_TRANSITIONS_PER_DELIVERY = 1_000;
 /** Earliest and latest (ahead of this clock) time a transition may say it happened: `history` and `location` go by it. */
 const EARLIEST_AT = Date.UTC(2000, 0, 1);
 const MAX_AHEAD_MS = 24 * 3_600_000;
