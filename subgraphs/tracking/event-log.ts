@@ -225,12 +225,7 @@ export class EventLog {
   private async passOverLogged(transitions: readonly TransitionDoc[]): Promise<TransitionDoc[]> {
     const logged = transitions.filter((doc) => this.seqOfTransition.has(doc._id) && !this.appendsUnderWay.has(doc._id));
     if (logged.length === 0) return [...transitions];
-    const marks = logged.map((doc) => ({ transitionId: doc._id, seq: this.seqOfTransition.get(doc._id)!, orderId: doc.orderId }));
-    // A failure only leaves the next delivery to write them.
-    await this.store.markAppended(marks).then(
-      () => this.noteMarked(logged.map((doc) => doc._id)),
-      () => {},
-    );
+    await this.markFound(logged.map((doc) => ({ stored: doc, seq: this.seqOfTransition.get(doc._id)! })));
     const passed = new Set(logged);
     return transitions.filter((doc) => !passed.has(doc));
   }
@@ -424,14 +419,14 @@ export class EventLog {
   private async repairedMark(stored: TransitionDoc): Promise<boolean> {
     const seq = this.seqOfTransition.get(stored._id);
     if (seq === undefined) return false;
-    await this.markFound(stored, seq);
+    await this.markFound([{ stored, seq }]);
     return true;
   }
 
-  /** Writes the mark of a transition whose entry was found without one; a failure only leaves the next redelivery to look again. */
-  private async markFound(stored: TransitionDoc, seq: number): Promise<void> {
-    await this.store.markAppended([{ transitionId: stored._id, seq, orderId: stored.orderId }]).then(
-      () => this.noteMarked([stored._id]),
+  /** Writes the marks of transitions whose entries were found (in one request); a failure only leaves the next redelivery to look again. */
+  private async markFound(found: readonly { stored: TransitionDoc; seq: number }[]): Promise<void> {
+    await this.store.markAppended(found.map(({ stored, seq }) => ({ transitionId: stored._id, seq, orderId: stored.orderId }))).then(
+      () => this.noteMarked(found.map(({ stored }) => stored._id)),
       () => {},
     );
   }
@@ -472,7 +467,7 @@ export class EventLog {
       }
       const seq = searched.seqOf.get(stored._id);
       if (seq !== undefined) {
-        await this.markFound(stored, seq);
+        await this.markFound([{ stored, seq }]);
         return true;
       }
       if (searched.oldestAt < since) break; // older segments were recorded before the transition was stored
