@@ -193,6 +193,21 @@ export function socketDirFor(clusterDir: string, port: number): string | undefin
 }
 
 /**
+ * A postmaster that was killed leaves its socket and the socket's lock file behind. With no
+ * postmaster running on the folder they are nobody's; left there, a later start that draws the
+ * same port would be refused when the lock names a process id reused since.
+ */
+function removeStaleSockets(clusterDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(clusterDir);
+  } catch {
+    return; // no cluster yet
+  }
+  for (const name of names) if (name.startsWith('.s.PGSQL.')) rmSync(join(clusterDir, name), { force: true });
+}
+
+/**
  * Starts PostgreSQL on `port` with its cluster in `clusterDir` (created on first use) and waits
  * until it accepts connections. `adoptOrphan`: the caller holds the data folder's lock, so a
  * postmaster still running there was left by a launcher that died; it is shut down cleanly first.
@@ -212,6 +227,7 @@ export async function startPostgres(options: { clusterDir: string; port: number;
   // The caller holds the data folder: whatever is left there (a stuck backend of a postmaster that
   // was killed) is nobody's, and would keep this start from using the cluster.
   if (options.adoptOrphan && runningPostmaster(options.clusterDir) === undefined && killLeftoversOf(options.clusterDir).length > 0) await sleep(200);
+  if (runningPostmaster(options.clusterDir) === undefined) removeStaleSockets(options.clusterDir);
   const socketDir = socketDirFor(options.clusterDir, options.port);
   const [command, args] = wrapForRoot(bins.postgres, [
     '-D', options.clusterDir,
