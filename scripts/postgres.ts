@@ -226,8 +226,9 @@ export async function startPostgres(options: { clusterDir: string; port: number;
   }
   // The caller holds the data folder: whatever is left there (a stuck backend of a postmaster that
   // was killed) is nobody's, and would keep this start from using the cluster.
-  if (options.adoptOrphan && runningPostmaster(options.clusterDir) === undefined && killLeftoversOf(options.clusterDir).length > 0) await sleep(200);
-  if (runningPostmaster(options.clusterDir) === undefined) removeStaleSockets(options.clusterDir);
+  const noPostmaster = runningPostmaster(options.clusterDir) === undefined;
+  if (options.adoptOrphan && noPostmaster && killLeftoversOf(options.clusterDir).length > 0) await sleep(200);
+  if (noPostmaster) removeStaleSockets(options.clusterDir);
   const socketDir = socketDirFor(options.clusterDir, options.port);
   const [command, args] = wrapForRoot(bins.postgres, [
     '-D', options.clusterDir,
