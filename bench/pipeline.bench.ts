@@ -16,7 +16,7 @@ import { demo } from '../subgraphs/demo-data.ts';
 import { warmUpCount } from './closed-loop.ts';
 import { startLauncher } from './system.ts';
 import { machineSpeed } from './machine-speed.ts';
-import { cpuOfTree, cpuSince } from './process-cpu.ts';
+import { cpuOfTree, cpuPerUnit, cpuSince } from './process-cpu.ts';
 import { activitySince, settleMs, tableActivity } from './table-activity.ts';
 import { metricsEndpoints, operationsByProcess, requestsByProcess, requestsSince } from './process-requests.ts';
 
@@ -260,13 +260,11 @@ async function main() {
     );
     // CPU per order: every process of the system, from restocking for the run (three receipts)
     // until the last order was seen SHIPPED.
-    const cpuTotal = cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
-    const ms = (seconds: number) => ((seconds * 1000) / orders).toFixed(0);
-    const share = (pattern: RegExp) => cpu.filter(([name]) => pattern.test(name)).reduce((sum, [, seconds]) => sum + seconds, 0);
-    const database = share(/^(FerretDB|PostgreSQL)$/);
+    const perOrder = cpuPerUnit(cpu, orders);
+    const ms = (value: number) => value.toFixed(0);
     process.stdout.write(
-      `CPU per order: ${ms(cpuTotal)} ms (FerretDB ${ms(share(/^FerretDB$/))}, PostgreSQL ${ms(share(/^PostgreSQL$/))}, Node.js ${ms(cpuTotal - database)}: ` +
-        `${cpu.filter(([name]) => !/^(FerretDB|PostgreSQL)$/.test(name)).map(([name, seconds]) => `${name} ${ms(seconds)}`).join(', ')})\n`,
+      `CPU per order: ${ms(perOrder.all)} ms (FerretDB ${ms(perOrder.ferretdb)}, PostgreSQL ${ms(perOrder.postgres)}, Node.js ${ms(perOrder.node)}: ` +
+        `${perOrder.byProcess.map(([name, value]) => `${name} ${ms(value)}`).join(', ')})\n`,
     );
     process.stdout.write('\nper order, by the process that sent them (its /metrics)\n| process | command | requests |\n|---|---|---|\n');
     for (const [key, n] of byProcess) row([...key.split(' '), (n / orders).toFixed(1)]);

@@ -74,3 +74,22 @@ export function cpuSince(after: Map<number, ProcessCpu>, before: Map<number, Pro
   for (const [pid, { name, seconds }] of before) if (!after.has(pid)) add(name, -seconds);
   return [...byName].filter(([, seconds]) => seconds > 0).sort((a, b) => b[1] - a[1]);
 }
+
+/** Whether a process of cpuSince's figures is the database (FerretDB, or its PostgreSQL). */
+const isDatabase = (name: string) => name === 'FerretDB' || name === 'PostgreSQL';
+
+/**
+ * CPU per unit of work in ms (an order, a request), from cpuSince's figures: in all, FerretDB's,
+ * PostgreSQL's, and the Node.js processes' together and each (busiest first).
+ */
+export function cpuPerUnit(cpu: readonly [string, number][], units: number) {
+  const ms = (seconds: number) => (seconds * 1000) / units;
+  const sum = (which: (name: string) => boolean) => ms(cpu.filter(([name]) => which(name)).reduce((total, [, seconds]) => total + seconds, 0));
+  return {
+    all: sum(() => true),
+    ferretdb: sum((name) => name === 'FerretDB'),
+    postgres: sum((name) => name === 'PostgreSQL'),
+    node: sum((name) => !isDatabase(name)),
+    byProcess: cpu.filter(([name]) => !isDatabase(name)).map(([name, seconds]) => [name, ms(seconds)] as const),
+  };
+}
