@@ -55,7 +55,8 @@ export const resolvers: Resolvers = {
     stageWaits: async (_, { minutes }, { store }) => {
       const window = minutes ?? 60;
       if (!Number.isInteger(window) || window < 1 || window > 7 * 24 * 60) throw badInput('minutes must be between 1 and 10080', 'minutes');
-      return stageWaits(await store.since(new Date(Date.now() - window * 60_000)));
+      // The window reaches a day ahead: a transition may be dated that late (MAX_AHEAD_MS).
+      return stageWaits(await store.since(new Date(Date.now() - window * 60_000), new Date(Date.now() + MAX_AHEAD_MS)));
     },
     transitions: (_, { elementId }, { store }) => store.forElement(elementId),
   },

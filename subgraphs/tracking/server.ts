@@ -16,13 +16,14 @@ export interface TrackingDeps extends SubgraphDeps {
 /** The tracking store: every node's state transitions, what they say about the pipeline, and live events. */
 export async function buildTrackingService(deps: TrackingDeps) {
   let log!: EventLog;
+  let store!: TrackingStore;
   const cursors = eventCursors(deps.tokens);
   const built = await buildSubgraph(
     {
       name: 'tracking',
       typeDefs,
       createStore: (db) => {
-        const store = new TrackingStore(db, deps.warehouseDbName);
+        store = new TrackingStore(db, deps.warehouseDbName);
         log = new EventLog(store, { pollIntervalMs: deps.eventPollIntervalMs ?? 50, capacity: 20_000, takeOverAfterMs: 10_000, holdMs: 4_000, logger: deps.logger });
         return store;
       },
@@ -32,5 +33,10 @@ export async function buildTrackingService(deps: TrackingDeps) {
     deps,
   );
   await log.start();
+  // In the background: a first start after an upgrade is not held up by a read of the whole history.
+  void store.fillHours().then(
+    (filled) => filled > 0 && deps.logger.info('transitions stored before their hour was given it', { transitions: filled }),
+    (error: unknown) => deps.logger.warn('could not give earlier transitions their hour; the next start tries again', { error: error instanceof Error ? error.message : String(error) }),
+  );
   return { ...built, log, close: () => log.stop() };
 }

@@ -25,7 +25,30 @@ export interface TransitionDoc {
   recordedBy?: string;
   /** In the warehouse: the number of its event in the log, from its mark, which the move deletes. */
   eventSeq?: number;
+  /**
+   * The hour `at` falls in (hoursOf): what `since` looks transitions up by. Absent on those stored
+   * before it was (`fillHours` gives the recent ones theirs).
+   */
+  atHour?: number;
 }
+
+const HOUR_MS = 3_600_000;
+
+/** The hour a time falls in, counted from 1970 (TransitionDoc.atHour). */
+export const hourOf = (at: Date): number => Math.floor(at.getTime() / HOUR_MS);
+
+/** The hours from the one `from` falls in to the one `until` falls in, both included. */
+export function hoursOf(from: Date, until: Date): number[] {
+  const hours: number[] = [];
+  for (let hour = hourOf(from); hour <= hourOf(until); hour++) hours.push(hour);
+  return hours;
+}
+
+/**
+ * How far back a window of `since` reaches at most (stageWaits' longest, 7 days), with a day to
+ * spare: a transition older than that when `fillHours` runs is never in a window again.
+ */
+const OLDEST_WINDOW_MS = 8 * 24 * HOUR_MS;
 
 /**
  * One entry of the event log subscribers follow, numbered `seq`. Each is inserted only after
@@ -33,7 +56,7 @@ export interface TransitionDoc {
  * every entry before it. `_id` is `seq` as a zero-padded string: FerretDB answers an `_id`
  * lookup from its index only for strings (a number `_id` is a full scan).
  */
-export interface EventDoc extends Omit<TransitionDoc, '_id' | 'recordedAt' | 'recordedBy'> {
+export interface EventDoc extends Omit<TransitionDoc, '_id' | 'recordedAt' | 'recordedBy' | 'atHour'> {
   _id: string;
   seq: number;
   transitionId: string;
@@ -67,6 +90,8 @@ export class TrackingStore {
   private readonly appended: Collection<Mark>;
   /** Transitions stored by the deliveries arriving together, in one request (kit/coalesced-inserts.ts). */
   private readonly insertTransitions: (docs: readonly TransitionDoc[]) => Promise<number[]>;
+  /** One-off changes to stored data already made (fillHours). */
+  private readonly migrations: Collection<{ _id: string; at: Date }>;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
@@ -75,6 +100,7 @@ export class TrackingStore {
     this.appended = db.collection<Mark>('appended');
     this.insertTransitions = coalescedInserts(this.transitions);
     this.warehouse = db.client.db(warehouseDbName ?? `${db.databaseName}_warehouse`).collection<TransitionDoc>('transitions');
+    this.migrations = db.collection('migrations');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -84,11 +110,13 @@ export class TrackingStore {
     await ensureIndex(this.appended, { orderId: 1 }, { name: 'by_order' });
     await ensureIndex(this.warehouse, { orderId: 1, at: 1 }, { name: 'by_order' });
     await ensureIndex(this.warehouse, { elementId: 1, at: 1 }, { name: 'by_element' });
+    await ensureIndex(this.transitions, { atHour: 1 }, { name: 'by_hour' });
+    await ensureIndex(this.warehouse, { atHour: 1 }, { name: 'by_hour' });
   }
 
   /** Stores a transition once (a re-delivered one is a duplicate key); says whether this call stored it. */
   async recordOnce(doc: TransitionDoc): Promise<{ stored: TransitionDoc; inserted: boolean }> {
-    const fresh = { ...doc, recordedAt: new Date() };
+    const fresh = { ...doc, atHour: hourOf(doc.at), recordedAt: new Date() };
     try {
       await this.transitions.insertOne(fresh);
       return { stored: fresh, inserted: true };
@@ -110,7 +138,7 @@ export class TrackingStore {
   async recordAllOnce(docs: readonly TransitionDoc[]): Promise<{ results: StoreOutcome[]; error?: unknown }> {
     const recordedAt = new Date();
     const recordedBy = randomUUID();
-    const fresh = docs.map((doc) => ({ ...doc, recordedAt, recordedBy }));
+    const fresh = docs.map((doc) => ({ ...doc, atHour: hourOf(doc.at), recordedAt, recordedBy }));
     let failed: number[];
     try {
       failed = await this.insertTransitions(fresh);
@@ -317,11 +345,45 @@ export class TrackingStore {
     return this.transitions.find({ orderId }).toArray();
   }
 
-  async since(from: Date): Promise<TransitionDoc[]> {
-    const filter = { at: { $gte: from } };
-    return merged(await Promise.all([this.transitions.find(filter).toArray(), this.warehouse.find(filter).toArray()]));
+  /**
+   * Transitions made at or after `from` (and not after `until`), live and in the warehouse. Looked
+   * up an hour at a time (`atHour`, one lookup per hour: FerretDB pushes only equality down to its
+   * PostgreSQL, where a range on `at` read and decoded every transition ever stored, the
+   * warehouse's too, 38 µs each), so what a window costs is what it holds, however long the history.
+   */
+  async since(from: Date, until: Date): Promise<TransitionDoc[]> {
+    const hours = hoursOf(from, until);
+    const inWindow = { at: { $gte: from, $lte: until } };
+    return merged(await Promise.all([this.transitions, this.warehouse].map((collection) => findWhereIn(collection, 'atHour', hours, inWindow))));
+  }
+
+  /**
+   * Gives the transitions stored before `atHour` was (by an earlier version) theirs, once per
+   * database (`migrations` records it): those recent enough for a window of `since`, live and in
+   * the warehouse. One read of each collection, then a write per transition found. Stop every
+   * tracking process of an earlier version before this one first starts (as `npm start` and
+   * `docker compose up` do): a transition one stores afterwards has no hour.
+   */
+  async fillHours(now = new Date()): Promise<number> {
+    if (await this.migrations.findOne({ _id: FILL_HOURS })) return 0;
+    let filled = 0;
+    // Live first: a transition the archiver moves meanwhile is copied as it was, and found in the warehouse after.
+    for (const collection of [this.transitions, this.warehouse]) {
+      const recent = await collection
+        .find({ atHour: { $exists: false }, at: { $gte: new Date(now.getTime() - OLDEST_WINDOW_MS) } } as Filter<TransitionDoc>, { projection: { _id: 1, at: 1 } })
+        .toArray();
+      for (const doc of recent) {
+        await collection.updateOne({ _id: doc._id }, { $set: { atHour: hourOf(doc.at) } });
+        filled++;
+      }
+    }
+    await insertIgnoringDuplicates(this.migrations, [{ _id: FILL_HOURS, at: new Date() }]);
+    return filled;
   }
 }
+
+/** The `migrations` entry of fillHours. */
+const FILL_HOURS = 'transitions_by_hour';
 
 /** Marks looked up by id at once at most (kit/mongo.ts findWhereIn asks with `$in` beyond 200). */
 const MARK_LOOKUPS = 200;
