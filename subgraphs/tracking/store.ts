@@ -360,7 +360,7 @@ export class TrackingStore {
   /**
    * Gives the transitions stored before `atHour` was (by an earlier version) theirs, once per
    * database (`migrations` records it): those recent enough for a window of `since`, live and in
-   * the warehouse. One read of each collection, then a write per transition found. Stop every
+   * the warehouse. One read of each collection, then one request per 500 transitions found. Stop every
    * tracking process of an earlier version before this one first starts (as `npm start` and
    * `docker compose up` do): a transition one stores afterwards has no hour.
    */
@@ -372,9 +372,10 @@ export class TrackingStore {
       const recent = await collection
         .find({ atHour: { $exists: false }, at: { $gte: new Date(now.getTime() - OLDEST_WINDOW_MS) } } as Filter<TransitionDoc>, { projection: { _id: 1, at: 1 } })
         .toArray();
-      for (const doc of recent) {
-        await collection.updateOne({ _id: doc._id }, { $set: { atHour: hourOf(doc.at) } });
-        filled++;
+      for (let i = 0; i < recent.length; i += FILL_BATCH) {
+        const batch = recent.slice(i, i + FILL_BATCH);
+        await collection.bulkWrite(batch.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $set: { atHour: hourOf(doc.at) } } } })), { ordered: false });
+        filled += batch.length;
       }
     }
     await insertIgnoringDuplicates(this.migrations, [{ _id: FILL_HOURS, at: new Date() }]);
@@ -384,6 +385,8 @@ export class TrackingStore {
 
 /** The `migrations` entry of fillHours. */
 const FILL_HOURS = 'transitions_by_hour';
+/** Transitions given their hour in one request. */
+const FILL_BATCH = 500;
 
 /** Marks looked up by id at once at most (kit/mongo.ts findWhereIn asks with `$in` beyond 200). */
 const MARK_LOOKUPS = 200;
