@@ -197,16 +197,39 @@ const clientOf = (collection: Collection<any>) => (collection as unknown as { cl
  * (kit/postgres-indexes.ts; 8 ms, ten in parallel 40 ms). There, one equality query per value,
  * in parallel. A field name with a dot is not pushed down either way: keep `$in` for those.
  */
-export async function findWhereIn<T extends Document>(collection: Collection<T>, field: string, values: readonly unknown[], filter: Filter<T> = {}): Promise<T[]> {
+export async function findWhereIn<T extends Document>(
+  collection: Collection<T>,
+  field: string,
+  values: readonly unknown[],
+  filter: Filter<T> = {},
+  { atOnce = Number.POSITIVE_INFINITY }: { /** Lookups under way at once at most (FerretDB): the rest of the process's requests share its connections. */ atOnce?: number } = {},
+): Promise<T[]> {
   const distinct = [...new Set(values)];
   if (distinct.length === 0) return [];
   const client = clientOf(collection);
   if (distinct.length > MAX_PARALLEL_LOOKUPS || !client || !(await isFerretDB(client))) {
     return (await collection.find({ ...filter, [field]: { $in: distinct } } as Filter<T>).toArray()) as T[];
   }
-  const found = await Promise.all(distinct.map((value) => collection.find({ ...filter, [field]: value } as Filter<T>).toArray()));
+  const found = await inTurns(
+    distinct.map((value) => () => collection.find({ ...filter, [field]: value } as Filter<T>).toArray()),
+    atOnce,
+  );
   // A document whose field is an array can match several values: each once, as with `$in`.
   return [...new Map(found.flat().map((doc) => [String(doc._id), doc])).values()] as T[];
+}
+
+/** Runs `tasks`, `atOnce` at a time, and gives their results in their order. */
+async function inTurns<R>(tasks: readonly (() => Promise<R>)[], atOnce: number): Promise<R[]> {
+  const results: R[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(atOnce, tasks.length) }, worker));
+  return results;
 }
 
 /** Beyond this many values one scan costs less than the lookups (and the pool's 20 connections). */

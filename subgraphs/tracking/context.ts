@@ -2,12 +2,15 @@ import DataLoader from 'dataloader';
 import type { EventCursors } from './cursors.ts';
 import type { EventLog } from './event-log.ts';
 import type { TrackingStore, TransitionDoc } from './store.ts';
+import type { StageWaitFigures } from './waits.ts';
 
 export interface Context {
   store: TrackingStore;
   log: EventLog;
   cursors: EventCursors;
   historyByOrder: DataLoader<string, History>;
+  /** `stageWaits` over the last `minutes`, shared by the callers of one process (waits.ts, sharedStageWaits). */
+  stageWaits: (minutes: number) => Promise<StageWaitFigures[]>;
 }
 
 export interface History {
@@ -16,10 +19,11 @@ export interface History {
   completeThrough: number;
 }
 
-export const createContext = (store: TrackingStore, log: EventLog, cursors: EventCursors): Context => ({
+export const createContext = (store: TrackingStore, log: EventLog, cursors: EventCursors, stageWaits: Context['stageWaits']): Context => ({
   store,
   log,
   cursors,
+  stageWaits,
   historyByOrder: new DataLoader(async (orderIds) => {
     // Read the log's position first: a transition is stored before its event is appended.
     const completeThrough = log.head;

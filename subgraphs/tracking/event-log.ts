@@ -534,8 +534,7 @@ export class EventLog {
     let seq = this.writeHead + 1;
     while (seqs.length < docs.length) {
       const entries = docs.slice(seqs.length).map((doc, i) => {
-        // The hour is how the transitions collections are looked up by time; entries are read by number.
-        const { _id: transitionId, recordedAt: _recordedAt, recordedBy: _recordedBy, atHour: _atHour, ...fields } = doc;
+        const { _id: transitionId, recordedAt: _recordedAt, recordedBy: _recordedBy, ...fields } = doc;
         return { ...fields, _id: eventId(seq + i), seq: seq + i, transitionId, recordedAt: new Date() };
       });
       const inserted = await this.store.appendEvents(entries);

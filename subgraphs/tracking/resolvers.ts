@@ -6,7 +6,6 @@ import type { Resolvers } from './generated/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { EventCursors } from './cursors.ts';
 import type { EventDoc, TransitionDoc } from './store.ts';
-import { stageWaits } from './waits.ts';
 
 /** The event number a cursor stands for (cursors.ts); absent means "from now". */
 function cursorArg(after: string | null | undefined, cursors: EventCursors): number | null {
@@ -29,7 +28,8 @@ const MAX_DETAIL_BYTES = 16_384;
 const MAX_TRANSITIONS_PER_DELIVERY = 1_000;
 /** Earliest and latest (ahead of this clock) time a transition may say it happened: `history` and `location` go by it. */
 const EARLIEST_AT = Date.UTC(2000, 0, 1);
-const MAX_AHEAD_MS = 24 * 3_600_000;
+/** The latest a transition may be dated, ahead of this process's clock. */
+export const MAX_AHEAD_MS = 24 * 3_600_000;
 /** An ISO 8601 time with its offset, as nodes send it (`toISOString`). */
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -52,11 +52,10 @@ const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, .
 
 export const resolvers: Resolvers = {
   Query: {
-    stageWaits: async (_, { minutes }, { store }) => {
+    stageWaits: async (_, { minutes }, { stageWaits }) => {
       const window = minutes ?? 60;
       if (!Number.isInteger(window) || window < 1 || window > 7 * 24 * 60) throw badInput('minutes must be between 1 and 10080', 'minutes');
-      // The window reaches a day ahead: a transition may be dated that late (MAX_AHEAD_MS).
-      return stageWaits(await store.since(new Date(Date.now() - window * 60_000), new Date(Date.now() + MAX_AHEAD_MS)));
+      return stageWaits(window);
     },
     transitions: (_, { elementId }, { store }) => store.forElement(elementId),
   },

@@ -2,8 +2,9 @@ import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph
 import { createContext } from './context.ts';
 import { eventCursors } from './cursors.ts';
 import { EventLog } from './event-log.ts';
-import { resolvers } from './resolvers.ts';
+import { MAX_AHEAD_MS, resolvers } from './resolvers.ts';
 import { TrackingStore } from './store.ts';
+import { sharedStageWaits } from './waits.ts';
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
@@ -17,6 +18,7 @@ export interface TrackingDeps extends SubgraphDeps {
 export async function buildTrackingService(deps: TrackingDeps) {
   let log!: EventLog;
   let store!: TrackingStore;
+  let stageWaits!: ReturnType<typeof sharedStageWaits>;
   const cursors = eventCursors(deps.tokens);
   const built = await buildSubgraph(
     {
@@ -24,11 +26,13 @@ export async function buildTrackingService(deps: TrackingDeps) {
       typeDefs,
       createStore: (db) => {
         store = new TrackingStore(db, deps.warehouseDbName);
+        // A window reaches as far ahead as a transition may be dated.
+        stageWaits = sharedStageWaits(store, MAX_AHEAD_MS);
         log = new EventLog(store, { pollIntervalMs: deps.eventPollIntervalMs ?? 50, capacity: 20_000, takeOverAfterMs: 10_000, holdMs: 4_000, logger: deps.logger });
         return store;
       },
       resolvers,
-      createContext: (store) => createContext(store, log, cursors),
+      createContext: (store) => createContext(store, log, cursors, stageWaits),
     },
     deps,
   );

@@ -27,7 +27,8 @@ export interface TransitionDoc {
   eventSeq?: number;
   /**
    * The hour `at` falls in (hoursOf): what `since` looks transitions up by. Absent on those stored
-   * before it was (`fillHours` gives the recent ones theirs).
+   * before it was (`fillHours` gives the recent ones theirs); its log entry has it too, which is how
+   * a start tells that an earlier version recorded since the last fill.
    */
   atHour?: number;
 }
@@ -56,7 +57,7 @@ const OLDEST_WINDOW_MS = 8 * 24 * HOUR_MS;
  * every entry before it. `_id` is `seq` as a zero-padded string: FerretDB answers an `_id`
  * lookup from its index only for strings (a number `_id` is a full scan).
  */
-export interface EventDoc extends Omit<TransitionDoc, '_id' | 'recordedAt' | 'recordedBy' | 'atHour'> {
+export interface EventDoc extends Omit<TransitionDoc, '_id' | 'recordedAt' | 'recordedBy'> {
   _id: string;
   seq: number;
   transitionId: string;
@@ -91,7 +92,9 @@ export class TrackingStore {
   /** Transitions stored by the deliveries arriving together, in one request (kit/coalesced-inserts.ts). */
   private readonly insertTransitions: (docs: readonly TransitionDoc[]) => Promise<number[]>;
   /** One-off changes to stored data already made (fillHours). */
-  private readonly migrations: Collection<{ _id: string; at: Date }>;
+  private readonly migrations: Collection<{ _id: string; at: Date; throughSeq?: number }>;
+  /** Whether fillHours has made sure every transition recent enough for a window has its hour. */
+  private hoursFilled = false;
 
   /** The warehouse is another database (WAREHOUSE_DB_NAME, default `<tracking db>_warehouse`) on the same server. */
   constructor(db: Db, warehouseDbName?: string) {
@@ -352,20 +355,30 @@ export class TrackingStore {
    * warehouse's too, 38 µs each), so what a window costs is what it holds, however long the history.
    */
   async since(from: Date, until: Date): Promise<TransitionDoc[]> {
-    const hours = hoursOf(from, until);
     const inWindow = { at: { $gte: from, $lte: until } };
-    return merged(await Promise.all([this.transitions, this.warehouse].map((collection) => findWhereIn(collection, 'atHour', hours, inWindow))));
+    const collections = [this.transitions, this.warehouse];
+    // Until fillHours has run, some in the window may have no hour: read by `at`, whole but slow.
+    if (!this.hoursFilled) return merged(await Promise.all(collections.map((collection) => collection.find(inWindow).toArray())));
+    const hours = hoursOf(from, until);
+    return merged(await Promise.all(collections.map((collection) => findWhereIn(collection, 'atHour', hours, inWindow, { atOnce: WINDOW_LOOKUPS_AT_ONCE }))));
   }
 
   /**
-   * Gives the transitions stored before `atHour` was (by an earlier version) theirs, once per
-   * database (`migrations` records it): those recent enough for a window of `since`, live and in
-   * the warehouse. One read of each collection, then one request per 500 transitions found. Stop every
-   * tracking process of an earlier version before this one first starts (as `npm start` and
-   * `docker compose up` do): a transition one stores afterwards has no hour.
+   * Gives the transitions stored without their hour theirs: those recent enough for a window of
+   * `since`, live and in the warehouse. One read of each collection, then one request per 500
+   * transitions found. Done at the first start of this version, and again at a start that finds
+   * the newest log entry without its hour: an earlier version recorded since (a rollback, and then
+   * this version again). `migrations` records how far the log was when it was last done. Stop every
+   * tracking process of an earlier version before this one starts (as `npm start` and `docker
+   * compose up` do): what one records while this one runs has no hour until a later start.
    */
   async fillHours(now = new Date()): Promise<number> {
-    if (await this.migrations.findOne({ _id: FILL_HOURS })) return 0;
+    const done = await this.migrations.findOne({ _id: FILL_HOURS });
+    const head = await this.lastEventSeq();
+    if (done && !(await this.recordedWithoutHours(head, done.throughSeq ?? 0))) {
+      this.hoursFilled = true;
+      return 0;
+    }
     let filled = 0;
     // Live first: a transition the archiver moves meanwhile is copied as it was, and found in the warehouse after.
     for (const collection of [this.transitions, this.warehouse]) {
@@ -378,10 +391,21 @@ export class TrackingStore {
         filled += batch.length;
       }
     }
-    await insertIgnoringDuplicates(this.migrations, [{ _id: FILL_HOURS, at: new Date() }]);
+    await this.migrations.updateOne({ _id: FILL_HOURS }, { $set: { at: new Date(), throughSeq: head } }, { upsert: true });
+    this.hoursFilled = true;
     return filled;
   }
+
+  /** Whether the newest log entry, past `through`, was recorded without its hour (by an earlier version). */
+  private async recordedWithoutHours(head: number, through: number): Promise<boolean> {
+    if (head <= through) return false;
+    const newest = await this.eventAt(head);
+    return newest !== null && newest.atHour === undefined;
+  }
 }
+
+/** How many of a window's lookups `since` has under way at once, of each collection: tracking's other requests share its connections. */
+const WINDOW_LOOKUPS_AT_ONCE = 4;
 
 /** The `migrations` entry of fillHours. */
 const FILL_HOURS = 'transitions_by_hour';

@@ -1,4 +1,4 @@
-import type { TransitionDoc } from './store.ts';
+import type { TrackingStore, TransitionDoc } from './store.ts';
 
 export interface StageWaitFigures {
   state: string;
@@ -35,4 +35,34 @@ export function stageWaits(transitions: readonly TransitionDoc[]): StageWaitFigu
       return { state, count: values.length, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: values[values.length - 1]! };
     })
     .sort((a, b) => b.p90Ms - a.p90Ms);
+}
+
+/** How long one answer of `stageWaits` serves every caller asking for the same window. */
+export const WAITS_SHARED_FOR_MS = 5_000;
+/** Windows whose answers are kept at once at most (a window is a number of minutes, 1 to 10,080). */
+const WINDOWS_KEPT = 64;
+
+/**
+ * `stageWaits` over the last `minutes`, one reading of the store shared by every caller asking for
+ * the same window while it is under way and for WAITS_SHARED_FOR_MS after: a dashboard polled by
+ * many people costs one reading every few seconds, not one each (a reading of a week is about 400
+ * lookups). An answer is at most that much older than its request.
+ */
+export function sharedStageWaits(store: Pick<TrackingStore, 'since'>, aheadMs: number) {
+  const answers = new Map<number, { until: number; figures: Promise<StageWaitFigures[]> }>();
+  return (minutes: number): Promise<StageWaitFigures[]> => {
+    const now = Date.now();
+    const kept = answers.get(minutes);
+    if (kept && kept.until > now) return kept.figures;
+    const figures = store.since(new Date(now - minutes * 60_000), new Date(now + aheadMs)).then(stageWaits);
+    answers.delete(minutes);
+    answers.set(minutes, { until: now + WAITS_SHARED_FOR_MS, figures });
+    // A failed reading is not kept: the next caller reads again.
+    figures.catch(() => answers.get(minutes)?.figures === figures && answers.delete(minutes));
+    for (const [window, answer] of answers) {
+      if (answers.size <= WINDOWS_KEPT && answer.until > now) break;
+      answers.delete(window);
+    }
+    return figures;
+  };
 }
