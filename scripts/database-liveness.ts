@@ -30,16 +30,22 @@ export function watchForHang(uri: string, { hangMs, everyMs = Math.min(5_000, ha
   // selection, connecting, the socket), and the loop then waits `everyMs` more before it looks,
   // so a check made there came up to four rounds late.
   let deadline: NodeJS.Timeout | undefined;
-  const answered = () => {
-    answeredAt = Date.now();
-    clearTimeout(deadline);
+  const callHangIn = (ms: number) => {
     deadline = setTimeout(() => {
       if (!running) return;
+      const silentMs = Date.now() - answeredAt;
+      // A timer can fire a millisecond before the clock says its time has come: wait that out.
+      if (silentMs < hangMs) return callHangIn(hangMs - silentMs);
       running = false;
       clearTimeout(pause);
       wake?.();
-      onHang(Date.now() - answeredAt);
-    }, hangMs);
+      onHang(silentMs);
+    }, ms);
+  };
+  const answered = () => {
+    answeredAt = Date.now();
+    clearTimeout(deadline);
+    callHangIn(hangMs);
   };
   answered();
   const loop = async () => {
