@@ -26,7 +26,7 @@ export interface TransitionDoc {
   /** In the warehouse: the number of its event in the log, from its mark, which the move deletes. */
   eventSeq?: number;
   /**
-   * The hour `at` falls in (hoursOf): what `since` looks transitions up by. Absent on those stored
+   * The hour `at` falls in (hourOf): what `since` looks transitions up by. Absent on those stored
    * before it was (`fillHours` gives the recent ones theirs); its log entry has it too, which is how
    * a start tells that an earlier version recorded since the last fill.
    */
@@ -39,7 +39,7 @@ const HOUR_MS = 3_600_000;
 export const hourOf = (at: Date): number => Math.floor(at.getTime() / HOUR_MS);
 
 /** The hours from the one `from` falls in to the one `until` falls in, both included. */
-export function hoursOf(from: Date, until: Date): number[] {
+function hoursOf(from: Date, until: Date): number[] {
   const hours: number[] = [];
   for (let hour = hourOf(from); hour <= hourOf(until); hour++) hours.push(hour);
   return hours;
