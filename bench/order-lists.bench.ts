@@ -13,6 +13,8 @@
 //   BENCH_ORDER_COUNTS   orders in the database for each run (default 100,10000,100000)
 //   BENCH_CONCURRENCY    connections (default 1,16)   BENCH_DURATION_MS per run (default 10000)
 //   BENCH_WARMUP_REQUESTS (default 3000, 0 for none)   BENCH_CUSTOMER_ORDERS (default 20)
+//   BENCH_SEED_PER_SECOND  seeded orders placed this many a second back from now (a busy shop's
+//                          last hours) instead of over the past year
 import { Pool } from 'undici';
 import { stagesWithWorkers } from '../pipeline/services.ts';
 import { demo } from '../subgraphs/demo-data.ts';
@@ -33,6 +35,9 @@ const warmUpRequests = warmUpCount('BENCH_WARMUP_REQUESTS', 3000);
  * that customer's day a busy one (kit/slot-lists.ts, BusySlots).
  */
 const customerOrders = Number(process.env.BENCH_CUSTOMER_ORDERS ?? 20);
+/** Seeded orders a second, back from now (BENCH_SEED_PER_SECOND); unset: spread over the past year. */
+const seedPerSecond = process.env.BENCH_SEED_PER_SECOND ? Number(process.env.BENCH_SEED_PER_SECOND) : undefined;
+if (seedPerSecond !== undefined && !(seedPerSecond > 0)) throw new Error(`BENCH_SEED_PER_SECOND must be a number above 0, not ${process.env.BENCH_SEED_PER_SECOND}`);
 
 /** The support staff's list (the others are Ada's): every seeded order is SHIPPED. */
 const supportList = 'orders(status: SHIPPED, first: 20), as support';
@@ -114,7 +119,7 @@ async function main() {
     );
     const p50s = new Map<string, number[]>();
     for (const total of orderCounts) {
-      const seeded = await seedOrders(system.mongoUri, process.env.ORDERS_DB_NAME ?? 'orders', orderId, total);
+      const seeded = await seedOrders(system.mongoUri, process.env.ORDERS_DB_NAME ?? 'orders', orderId, total, seedPerSecond);
       if (seeded.added > 0) process.stderr.write(`(seeded ${seeded.added} orders in ${seeded.seconds.toFixed(1)} s)\n`);
       for (const [name, query] of Object.entries(queries)) {
         for (const concurrency of concurrencies) {

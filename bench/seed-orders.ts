@@ -14,8 +14,12 @@ const ORDERS_PER_CUSTOMER = 10;
 export const BUSY_CUSTOMER = `ee${'f'.repeat(22)}`;
 const BUSY_SHARE = 20;
 
-/** Adds copies of `template` until the orders collection holds `total` orders; returns how many it added and how long it took. */
-export async function seedOrders(mongoUri: string, dbName: string, templateId: string, total: number): Promise<{ added: number; seconds: number }> {
+/**
+ * Adds copies of `template` until the orders collection holds `total` orders; returns how many it
+ * added and how long it took. They are placed at random over the past year, or with `perSecond`,
+ * that many a second back from a minute ago: a busy shop's last hours, whose lists' slots are full.
+ */
+export async function seedOrders(mongoUri: string, dbName: string, templateId: string, total: number, perSecond?: number): Promise<{ added: number; seconds: number }> {
   const client = await MongoClient.connect(mongoUri);
   try {
     const orders = client.db(dbName).collection('orders');
@@ -23,7 +27,8 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
     const customerDays = client.db(dbName).collection<SlotDoc>('customer_order_days');
     const template = await orders.findOne({ _id: new ObjectId(templateId) });
     if (!template) throw new Error(`no order ${templateId} to copy`);
-    const missing = total - (await orders.countDocuments());
+    const existing = await orders.countDocuments();
+    const missing = total - existing;
     const started = performance.now();
     const named = new Set<number>();
     const customers = Math.max(1, Math.ceil(total / ORDERS_PER_CUSTOMER));
@@ -33,7 +38,7 @@ export async function seedOrders(mongoUri: string, dbName: string, templateId: s
       const slotsOfBatch = new Set<number>();
       const daysOfBatch: SlotDoc[] = [];
       for (; batch.length < 2_000 && done < missing; done++) {
-        const placedAt = new Date(Date.now() - 60_000 - Math.floor(Math.random() * yearMs));
+        const placedAt = new Date(Date.now() - 60_000 - (perSecond ? Math.floor(((existing + done) * 1000) / perSecond) : Math.floor(Math.random() * yearMs)));
         if (!named.has(slotOf(placedAt))) slotsOfBatch.add(slotOf(placedAt));
         named.add(slotOf(placedAt));
         const { _id, ...rest } = template;
