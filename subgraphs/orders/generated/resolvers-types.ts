@@ -423,7 +423,7 @@ export type OrderStatus =
   | 'REBIN'
   /** Charged; reserving stock in inventory. */
   | 'RESERVING'
-  /** Every shipment has left with its carrier. */
+  /** Every shipment has left with its carrier, but those a cancellation pulled first (the order's cancellation is then PARTLY_CANCELLED, and those shipments read CANCELLED in shipmentProgress). */
   | 'SHIPPED'
   /** With shipping: being packed and handed to the carrier. */
   | 'SHIPPING';
