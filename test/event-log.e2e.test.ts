@@ -708,6 +708,21 @@ describe("tracking's event log, when one node's records arrive after the next no
       expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id, shipped._id]);
     }));
 
+  it('holds a move a killed tracking process stored without its entry as one stored now, until the earlier move is redelivered', () =>
+    withLogs(1, { holdMs: 20_000 }, async ([log], store) => {
+      // Found by an attack: tracking killed between storing picking's move and appending it. After
+      // the restart shipping's delivery (picking's move, then its own) came before the redelivery
+      // of orders' move, and the log had PICKING → SHIPPING and SHIPPING → SHIPPED before NEW → PICKING.
+      const shipped = move('s1', 'SHIPPING', 'SHIPPED', 'shipping');
+      await store.transitions.insertOne({ ...picked, recordedAt: new Date() });
+      const later = log!.record([picked, shipped]);
+      expect(await stillWaitingAfter(later, 300)).toBe(true);
+      // Picking's redelivery: orders' move it carries, then its own, stored before and held here.
+      expect(await log!.record([handedOver, picked])).toBe(1);
+      expect(await later).toBe(2);
+      expect((await store.eventsBetween(1, 10)).map((e) => e.transitionId)).toEqual([handedOver._id, picked._id, shipped._id]);
+    }));
+
   it("goes by the sender's order, without waiting, when the earlier move comes later in the same delivery", () =>
     withLogs(1, { holdMs: 60_000 }, async ([log], store) => {
       expect(await stillWaitingAfter(log!.record([picked, handedOver]), 5_000)).toBe(false);

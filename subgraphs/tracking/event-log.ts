@@ -252,18 +252,22 @@ export class EventLog {
       run = [];
       added += await this.appendAll(appending);
     };
+    /** Appends `stored` in its turn: after the move into the state it leaves, if that has no entry yet. */
+    const appendInTurn = async (stored: TransitionDoc) => {
+      if (this.followsKnownMove(stored, inDelivery, holdUntil)) run.push(stored);
+      else {
+        // Its element's previous move, recorded by another node, has no entry yet: what this call
+        // stored before goes first, and this waits for that move (holdMs), then what follows it.
+        await appendRun();
+        added += await this.appendAll([stored], this.afterMoveInto(stored, holdUntil));
+      }
+    };
     for (const result of results) {
       // Not stored, or not known: what follows cannot go after it yet. The sender delivers again.
       if (result.outcome === 'absent' || result.outcome === 'unknown') break;
       const { stored } = result;
       if (result.outcome === 'inserted') {
-        if (this.followsKnownMove(stored, inDelivery, holdUntil)) run.push(stored);
-        else {
-          // Its element's previous move, recorded by another node, has no entry yet: what this call
-          // stored before goes first, and this waits for that move (holdMs), then what follows it.
-          await appendRun();
-          added += await this.appendAll([stored], this.afterMoveInto(stored, holdUntil));
-        }
+        await appendInTurn(stored);
         continue;
       }
       // A redelivery (its sender timed out while the first was still being recorded, here or elsewhere).
@@ -288,8 +292,11 @@ export class EventLog {
         mine.get(stored._id)?.done();
         continue;
       }
-      // Stored by a delivery that stopped before appending its event: append it.
-      run.push(stored);
+      // Stored by a delivery that stopped before appending its event (its process was killed): append
+      // it as if stored now. After a restart the next node's delivery, which carries this move before
+      // its own, often comes before the redelivery of the move before this one: appended at once, this
+      // and the next node's move went into the log ahead of it.
+      await appendInTurn(stored);
     }
     await appendRun();
     if (error !== undefined) throw error;
