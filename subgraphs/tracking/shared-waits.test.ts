@@ -3,7 +3,7 @@ import type { TransitionDoc } from './store.ts';
 import { sharedStageWaits, WAITS_SHARED_FOR_MS } from './waits.ts';
 
 // A dashboard polled by many people at once: each window's reading of the store serves every
-// caller asking for it while under way and for a few seconds after (a week is about 400 lookups).
+// caller asking for it within a few seconds of its start (a week is about 400 lookups).
 
 const move = (elementId: string, from: string | null, to: string, at: number): TransitionDoc => ({
   _id: `${elementId}:${to}`,

@@ -44,9 +44,10 @@ const WINDOWS_KEPT = 64;
 
 /**
  * `stageWaits` over the last `minutes`, one reading of the store shared by every caller asking for
- * the same window while it is under way and for WAITS_SHARED_FOR_MS after: a dashboard polled by
- * many people costs one reading every few seconds, not one each (a reading of a week is about 400
- * lookups). An answer is at most that much older than its request.
+ * the same window within WAITS_SHARED_FOR_MS of the reading's start (while it is under way, and
+ * after): a dashboard polled by many people costs one reading every few seconds, not one each (a
+ * reading of a week is about 400 lookups). A reading that takes longer than that is not shared
+ * past it: the next caller starts another.
  */
 export function sharedStageWaits(store: Pick<TrackingStore, 'since'>, aheadMs: number) {
   const answers = new Map<number, { until: number; figures: Promise<StageWaitFigures[]> }>();
