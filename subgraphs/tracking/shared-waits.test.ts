@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TransitionDoc } from './store.ts';
-import { sharedStageWaits, WAITS_SHARED_FOR_MS } from './waits.ts';
+import { sharedStageWaits, stageWaits, WAITS_SHARED_FOR_MS } from './waits.ts';
 
 // A dashboard polled by many people at once: each window's reading of the store serves every
 // caller asking for it within a few seconds of its start (a week is about 400 lookups).
@@ -17,15 +17,19 @@ const move = (elementId: string, from: string | null, to: string, at: number): T
   detail: null,
 });
 
-function countingStore(transitions: () => TransitionDoc[], fail = () => false) {
+/** A store whose reading of a window takes `readMs`, in two halves of its transitions (as hours). */
+function countingStore(transitions: () => TransitionDoc[], fail = () => false, readMs = 10) {
   const windows: [Date, Date][] = [];
   return {
     windows,
-    since: async (from: Date, until: Date) => {
+    async *sinceByHour(from: Date, until: Date) {
       windows.push([from, until]);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      const all = [...transitions()].sort((a, b) => a.at.getTime() - b.at.getTime());
+      await new Promise((resolve) => setTimeout(resolve, readMs / 2));
+      yield all.slice(0, all.length >> 1);
+      await new Promise((resolve) => setTimeout(resolve, readMs / 2));
       if (fail()) throw new Error('database unavailable');
-      return transitions();
+      yield all.slice(all.length >> 1);
     },
   };
 }
@@ -65,7 +69,43 @@ describe('stageWaits shared by its callers', () => {
     expect(store.windows).toHaveLength(3);
   });
 
-  it('keeps no failed reading: the next caller reads again', async () => {
+  it('has callers that come while a slow reading runs join it, and hands its answer to no one after 5 s from its start', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 6, 12), toFake: ['Date', 'setTimeout'] });
+    const t0 = Date.now();
+    const store = countingStore(() => [move('o1', null, 'PLACED', t0 - 60_000), move('o1', 'PLACED', 'CHARGING', t0 - 50_000)], () => false, 3 * WAITS_SHARED_FOR_MS);
+    const waits = sharedStageWaits(store, 3_600_000);
+
+    const first = waits(10_080);
+    await vi.advanceTimersByTimeAsync(2 * WAITS_SHARED_FOR_MS);
+    const joined = waits(10_080); // 10 s into a 15 s reading: the same one
+    await vi.advanceTimersByTimeAsync(3 * WAITS_SHARED_FOR_MS);
+    expect(await joined).toBe(await first);
+    expect(store.windows).toHaveLength(1);
+
+    // Done, and older than 5 s from its start: the next caller reads again.
+    const later = waits(10_080);
+    await vi.advanceTimersByTimeAsync(3 * WAITS_SHARED_FOR_MS);
+    expect(await later).toEqual(await first);
+    expect(await later).not.toBe(await first);
+    expect(store.windows).toHaveLength(2);
+  });
+
+  it("adds up stays from transitions in any order, each element's in its own time order", () => {
+    const t0 = Date.UTC(2026, 11, 6, 12);
+    const shuffled = [
+      move('o2', 'PLACED', 'CHARGING', t0 + 4_000),
+      move('o1', 'CHARGING', 'RESERVING', t0 + 3_000),
+      move('o1', null, 'PLACED', t0),
+      move('o2', null, 'PLACED', t0 + 1_000),
+      move('o1', 'PLACED', 'CHARGING', t0 + 2_000),
+    ];
+    expect(stageWaits(shuffled)).toEqual([
+      { state: 'PLACED', count: 2, p50Ms: 2_000, p90Ms: 3_000, p99Ms: 3_000, maxMs: 3_000 },
+      { state: 'CHARGING', count: 1, p50Ms: 1_000, p90Ms: 1_000, p99Ms: 1_000, maxMs: 1_000 },
+    ]);
+  });
+
+  it('keeps no failed reading, even one that failed part-way: the next caller reads again', async () => {
     let failing = true;
     const store = countingStore(() => [], () => failing);
     const waits = sharedStageWaits(store, 3_600_000);

@@ -55,6 +55,20 @@ describe('transitions of a window (TrackingStore.since)', () => {
     expect((await store.since(at(HOUR), now)).map((t) => t.elementId).sort()).toEqual(['live-edge', 'live-in', 'moved-in']);
   });
 
+  it('hands a window over an hour at a time, oldest first, with only the fields asked for', async () => {
+    const { store } = await trackingStore('since_by_hour');
+    await store.fillHours(now);
+    const at = (msAgo: number) => new Date(now.getTime() - msAgo);
+    // Stored out of order, in three hours; one of them archived.
+    await store.recordAllOnce([transition('c', at(5 * 60_000)), transition('a', at(2 * HOUR + 60_000)), transition('b2', at(HOUR + 60_000)), transition('b1', at(HOUR + 120_000))]);
+    await store.moveToWarehouse(await store.transitions.find({ elementId: 'b1' }).toArray());
+
+    const hours: Record<string, unknown>[][] = [];
+    for await (const hour of store.sinceByHour(at(3 * HOUR), now, ['elementId'])) hours.push(hour);
+    expect(hours.map((hour) => hour.map((t) => t.elementId))).toEqual([[], ['a'], ['b1', 'b2'], ['c']]);
+    expect(Object.keys(hours[2]![0]!).sort()).toEqual(['_id', 'at', 'elementId']);
+  });
+
   it('finds transitions an earlier version stored without their hour, by time until fillHours gave the recent ones theirs, then by the hour', async () => {
     const { store } = await trackingStore('since_fill');
     const recent = transition('recent', new Date(now.getTime() - 30 * 60_000));

@@ -9,32 +9,59 @@ export interface StageWaitFigures {
   maxMs: number;
 }
 
+/** What a stay is made of: the fields of a transition `stageWaits` reads. */
+export const STAY_FIELDS = ['elementType', 'elementId', 'to', 'at'] as const;
+type Move = Pick<TransitionDoc, (typeof STAY_FIELDS)[number]>;
+
 /**
- * How long elements stayed in each state: for each element, the time from the
- * transition into a state to the next transition out of it. Only stays that ended in
- * the window count; terminal states (no transition out yet) are not waits.
+ * How long elements stayed in each state, from transitions given in time order (a window's, an
+ * hour at a time): for each element, the time from the transition into a state to its next
+ * transition. What it holds is each element's latest move and the stays, not the transitions.
  */
-export function stageWaits(transitions: readonly TransitionDoc[]): StageWaitFigures[] {
-  const byElement = new Map<string, TransitionDoc[]>();
-  for (const t of transitions) {
-    const key = `${t.elementType}:${t.elementId}`;
-    byElement.set(key, [...(byElement.get(key) ?? []), t]);
-  }
-  const durations = new Map<string, number[]>();
-  for (const list of byElement.values()) {
-    list.sort((a, b) => a.at.getTime() - b.at.getTime());
-    for (let i = 0; i + 1 < list.length; i++) {
-      const state = list[i]!.to;
-      durations.set(state, [...(durations.get(state) ?? []), list[i + 1]!.at.getTime() - list[i]!.at.getTime()]);
+export class StayTally {
+  private readonly latest = new Map<string, { to: string; at: number }>();
+  private readonly stays = new Map<string, number[]>();
+
+  add(moves: readonly Move[]): void {
+    for (const move of moves) {
+      const key = `${move.elementType}:${move.elementId}`;
+      const at = move.at.getTime();
+      const before = this.latest.get(key);
+      if (before) {
+        // Appended in place: a copy per stay made a busy hour's reading quadratic (docs/benchmarks.md).
+        const stays = this.stays.get(before.to);
+        if (stays) stays.push(at - before.at);
+        else this.stays.set(before.to, [at - before.at]);
+        before.to = move.to;
+        before.at = at;
+      } else this.latest.set(key, { to: move.to, at });
     }
   }
-  return [...durations.entries()]
-    .map(([state, values]) => {
-      values.sort((a, b) => a - b);
-      const at = (q: number) => values[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)]!;
-      return { state, count: values.length, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: values[values.length - 1]! };
-    })
-    .sort((a, b) => b.p90Ms - a.p90Ms);
+
+  /** Percentiles per state, the longest-waiting (p90) first. Only stays that ended count: a state not left yet is no wait. */
+  figures(): StageWaitFigures[] {
+    return [...this.stays.entries()]
+      .map(([state, values]) => {
+        values.sort((a, b) => a - b);
+        const at = (q: number) => values[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)]!;
+        return { state, count: values.length, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: values[values.length - 1]! };
+      })
+      .sort((a, b) => b.p90Ms - a.p90Ms);
+  }
+}
+
+/** `StayTally`'s figures for transitions in any order. */
+export function stageWaits(transitions: readonly Move[]): StageWaitFigures[] {
+  const tally = new StayTally();
+  tally.add([...transitions].sort((a, b) => a.at.getTime() - b.at.getTime()));
+  return tally.figures();
+}
+
+/** The stays of a window read an hour at a time. */
+async function tallied(hours: AsyncIterable<readonly Move[]>): Promise<StageWaitFigures[]> {
+  const tally = new StayTally();
+  for await (const hour of hours) tally.add(hour);
+  return tally.figures();
 }
 
 /** How long one answer of `stageWaits` serves every caller asking for the same window. */
@@ -42,26 +69,34 @@ export const WAITS_SHARED_FOR_MS = 5_000;
 /** Windows whose answers are kept at once at most (a window is a number of minutes, 1 to 10,080). */
 const WINDOWS_KEPT = 64;
 
+/** How long a reading still under way is joined by new callers: one that hangs is not waited on for ever. */
+const READING_JOINED_FOR_MS = 60_000;
+
 /**
  * `stageWaits` over the last `minutes`, one reading of the store shared by every caller asking for
- * the same window within WAITS_SHARED_FOR_MS of the reading's start (while it is under way, and
- * after): a dashboard polled by many people costs one reading every few seconds, not one each (a
- * reading of a week is about 400 lookups). A reading that takes longer than that is not shared
- * past it: the next caller starts another.
+ * the same window while it is under way, and after it until WAITS_SHARED_FOR_MS from its start: a
+ * dashboard polled by many people costs one reading every few seconds, not one each (a reading of
+ * a week is about 400 lookups). A slow reading (a week's window under load) is joined by the
+ * callers that come while it runs rather than raced by readings of their own; its answer is then
+ * as old as their wait, and not handed to anyone later.
  */
-export function sharedStageWaits(store: Pick<TrackingStore, 'since'>, aheadMs: number) {
+export function sharedStageWaits(store: Pick<TrackingStore, 'sinceByHour'>, aheadMs: number) {
   const answers = new Map<number, { until: number; figures: Promise<StageWaitFigures[]> }>();
   return (minutes: number): Promise<StageWaitFigures[]> => {
     const now = Date.now();
     const kept = answers.get(minutes);
     if (kept && kept.until > now) return kept.figures;
-    const figures = store.since(new Date(now - minutes * 60_000), new Date(now + aheadMs)).then(stageWaits);
+    const figures = tallied(store.sinceByHour(new Date(now - minutes * 60_000), new Date(now + aheadMs), STAY_FIELDS));
+    const answer = { until: now + Math.max(READING_JOINED_FOR_MS, WAITS_SHARED_FOR_MS), figures };
     answers.delete(minutes);
-    answers.set(minutes, { until: now + WAITS_SHARED_FOR_MS, figures });
-    // A failed reading is not kept: the next caller reads again.
-    figures.catch(() => answers.get(minutes)?.figures === figures && answers.delete(minutes));
-    for (const [window, answer] of answers) {
-      if (answers.size <= WINDOWS_KEPT && answer.until > now) break;
+    answers.set(minutes, answer);
+    figures.then(
+      () => (answer.until = now + WAITS_SHARED_FOR_MS),
+      // A failed reading is not kept: the next caller reads again.
+      () => answers.get(minutes) === answer && answers.delete(minutes),
+    );
+    for (const [window, held] of answers) {
+      if (answers.size <= WINDOWS_KEPT && held.until > now) break;
       answers.delete(window);
     }
     return figures;

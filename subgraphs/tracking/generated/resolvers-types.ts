@@ -76,7 +76,7 @@ export type Order = {
 
 export type Query = {
   __typename?: 'Query';
-  /** How long elements waited in each state of the pipeline, over the last `minutes`: where the inefficiencies are. Callers asking for the same window within 5 s share one answer, so it may be up to 5 s old. */
+  /** How long elements waited in each state of the pipeline, over the last `minutes`: where the inefficiencies are. Callers asking for the same window share one reading while it runs and for 5 s after it began, so an answer is as old as that. */
   stageWaits: Array<StageWait>;
   /** Transitions of one element (an order, a shipment, a charge request, a receipt), oldest first. */
   transitions: Array<Transition>;
