@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { entityLoader } from '../../kit/loader.ts';
 import type { BinItemDoc, InventoryStore, ReservationDoc } from './store.ts';
+import { groupBy } from '../../kit/group.ts';
 
 export interface Context {
   store: InventoryStore;
@@ -11,10 +12,7 @@ export interface Context {
 /** Every bin item of many skus in one query. */
 function binItemsLoader(store: InventoryStore) {
   return new DataLoader<string, BinItemDoc[]>(async (skus) => {
-    const bySku = new Map<string, BinItemDoc[]>();
-    for (const item of await store.findBySkus(skus)) {
-      bySku.set(item.sku, [...(bySku.get(item.sku) ?? []), item]);
-    }
+    const bySku = groupBy(await store.findBySkus(skus), (item) => item.sku);
     return skus.map((sku) => bySku.get(sku) ?? []);
   });
 }

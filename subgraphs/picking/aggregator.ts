@@ -11,6 +11,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import { handOff, progress, statusAfter } from '../../pipeline/routes.ts';
 import { handedOver, handedOverMove, track, transition } from '../../pipeline/tracking.ts';
 import type { PickingStore, ShipmentItem } from './store.ts';
+import { groupBy } from '../../kit/group.ts';
 
 /**
  * Picking is an aggregation queue: shipments gather per distribution centre and
@@ -47,11 +48,7 @@ export async function releaseDue(store: PickingStore, owner: string, rules: Aggr
  */
 async function releaseWaiting(store: PickingStore, owner: string, rules: AggregationRules, now: Date, withExpired: boolean): Promise<{ releases: Release[]; waiting: number; dueAt: number }> {
   const waiting = await store.waiting(now, 5_000, withExpired);
-  const groups = new Map<string, ShipmentItem[]>();
-  for (const item of waiting) {
-    const key = `${item.payload.distributionCenter}|${item.payload.shippingMethod}`;
-    groups.set(key, [...(groups.get(key) ?? []), item]);
-  }
+  const groups = groupBy(waiting, (item) => `${item.payload.distributionCenter}|${item.payload.shippingMethod}`);
   const batches: ShipmentItem[][] = [];
   for (const group of groups.values()) {
     while (group.length >= rules.batchSize || (group.length > 0 && now.getTime() - group[0]!.enqueuedAt.getTime() >= rules.maxWaitMs)) {

@@ -4,6 +4,7 @@ import { ensureIndex, findByIds, findWhereIn, insertIgnoringDuplicates, isDuplic
 import { coalescedInserts } from '../../kit/coalesced-inserts.ts';
 import { SequencedLog, sequenceId } from '../../kit/sequenced-log.ts';
 import type { ElementType } from '../../pipeline/tracking.ts';
+import { groupBy } from '../../kit/group.ts';
 
 // The only code that touches the tracking collections.
 
@@ -328,8 +329,7 @@ export class TrackingStore {
    */
   async moveToWarehouse(transitions: readonly TransitionDoc[]): Promise<void> {
     if (transitions.length === 0) return;
-    const byOrder = new Map<string | null, string[]>();
-    for (const doc of transitions) byOrder.set(doc.orderId, [...(byOrder.get(doc.orderId) ?? []), doc._id]);
+    const byOrder = new Map([...groupBy(transitions, (doc) => doc.orderId)].map(([orderId, docs]) => [orderId, docs.map((doc) => doc._id)]));
     const marks = (await Promise.all([...byOrder].map(([orderId, ids]) => this.marksOf(orderId, ids)))).flat();
     // The copies keep their events' numbers, which the marks deleted below held: a follower of the
     // order resuming from far back still finds its entries without walking the log.
