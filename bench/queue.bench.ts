@@ -4,14 +4,13 @@
 // connection pool, as two processes would have), 8 elements in flight each, 5 ms of work per
 // element. CPU is read from /proc for FerretDB and PostgreSQL (its postmaster and backends).
 // Not a test: it prints figures to record in docs/benchmarks.md.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { createLogger } from '../kit/logger.ts';
 import { DurableQueue } from '../kit/queue.ts';
 import { startWorker } from '../kit/worker.ts';
-import { startFerretDb } from '../scripts/ferretdb.ts';
+import { runBenchmark, withThrowAwayDatabase } from './throw-away-database.ts';
 
 const backlog = Number(process.env.BENCH_QUEUE_BACKLOG ?? 300);
 const logger = createLogger('bench', { level: 'silent' });
@@ -76,9 +75,7 @@ async function drain(uri: string, database: string, workers: number, ferretdbPid
 }
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-queue-bench-'));
-  const database = await startFerretDb({ dataDir });
-  try {
+  await withThrowAwayDatabase('queue-bench', async (database, dataDir) => {
     const postmasterPid = database.postgresUrl ? Number(readFileSync(join(dataDir, 'postgresql', 'postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
     process.stdout.write(`queue: ${backlog} elements waiting, drained by workers with 8 in flight each (${database.handler} handler)\n`);
     process.stdout.write('| workers | drained in s | elements/s | FerretDB CPU ms per element | PostgreSQL CPU ms per element |\n|---|---|---|---|---|\n');
@@ -86,13 +83,7 @@ async function main() {
       const result = await drain(database.uri, `queue_bench_${workers}`, workers, database.process.pid!, postmasterPid);
       process.stdout.write(`| ${workers} | ${result.seconds.toFixed(1)} | ${result.perSecond.toFixed(0)} | ${result.ferretdb.toFixed(1)} | ${result.postgres.toFixed(1)} |\n`);
     }
-  } finally {
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

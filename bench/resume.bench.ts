@@ -6,15 +6,12 @@
 //     order's own first event, until it has the order's entries: requests and milliseconds;
 //   - a follower of every order from the oldest cursor, until it has read the whole log.
 // Not a test: it prints figures to record in docs/benchmarks.md.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { createLogger } from '../kit/logger.ts';
 import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
-import { startFerretDb } from '../scripts/ferretdb.ts';
 import { EventLog } from '../subgraphs/tracking/event-log.ts';
 import { TrackingStore, type EventDoc, type TransitionDoc } from '../subgraphs/tracking/store.ts';
+import { runBenchmark, withThrowAwayDatabase } from './throw-away-database.ts';
 
 const orders = Number(process.env.BENCH_RESUME_ORDERS ?? 2_000);
 const perOrder = 10;
@@ -53,52 +50,47 @@ async function resume(log: EventLog, after: number, count: number, order?: strin
 }
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-resume-bench-'));
-  const database = await startFerretDb({ dataDir });
-  const client = await new MongoClient(database.uri).connect();
-  try {
-    const db = client.db('resume_bench');
-    const store = new TrackingStore(db, 'resume_bench_warehouse');
-    await store.ensureIndexes();
-    const writer = new EventLog(store, options);
-    await writer.start();
-    // Interleaved as a busy system records them: 20 orders move at once, a step of each a delivery.
-    const window = 20;
-    for (let first = 0; first < orders; first += window) {
-      for (let step = 0; step < perOrder; step++) {
-        await writer.record(Array.from({ length: Math.min(window, orders - first) }, (_, i) => transitionOf(first + i, step)));
+  await withThrowAwayDatabase('resume-bench', async (database) => {
+    const client = await new MongoClient(database.uri).connect();
+    try {
+      const db = client.db('resume_bench');
+      const store = new TrackingStore(db, 'resume_bench_warehouse');
+      await store.ensureIndexes();
+      const writer = new EventLog(store, options);
+      await writer.start();
+      // Interleaved as a busy system records them: 20 orders move at once, a step of each a delivery.
+      const window = 20;
+      for (let first = 0; first < orders; first += window) {
+        for (let step = 0; step < perOrder; step++) {
+          await writer.record(Array.from({ length: Math.min(window, orders - first) }, (_, i) => transitionOf(first + i, step)));
+        }
       }
-    }
-    await writer.stop();
-    const entries = await store.lastEventSeq();
+      await writer.stop();
+      const entries = await store.lastEventSeq();
 
-    // A tracking process started afresh: nothing of the log in memory.
-    const log = new EventLog(store, options);
-    await log.start();
-    const middle = orderId(Math.floor(orders / 2));
-    // Its first entry, as the recording above lays the log out (one writer, one delivery at a time).
-    const firstOfMiddle = Math.floor(orders / 2 / window) * window * perOrder + ((orders / 2) % window) + 1;
-    process.stdout.write(`resuming from a cursor: ${entries} log entries (${orders} orders × ${perOrder} transitions), none in the tracking process's memory (${database.handler} handler)\n`);
-    process.stdout.write('| follower | from entry | events taken | requests | ms |\n|---|---|---|---|---|\n');
-    const rows: [string, number, number, string?][] = [
-      ['one order (the middle one)', 0, perOrder, middle],
-      ['one order (the middle one)', Math.floor(entries / 2) - window * perOrder, perOrder, middle],
-      ['one order (the middle one), after its first event', firstOfMiddle, perOrder - 1, middle],
-      ['every order', 0, entries],
-    ];
-    for (const [name, after, count, order] of rows) {
-      const result = await resume(log, after, count, order);
-      process.stdout.write(`| ${name} | ${after + 1} | ${count} (entries ${result.first}-${result.last}) | ${result.requests} | ${result.ms.toFixed(0)} |\n`);
+      // A tracking process started afresh: nothing of the log in memory.
+      const log = new EventLog(store, options);
+      await log.start();
+      const middle = orderId(Math.floor(orders / 2));
+      // Its first entry, as the recording above lays the log out (one writer, one delivery at a time).
+      const firstOfMiddle = Math.floor(orders / 2 / window) * window * perOrder + ((orders / 2) % window) + 1;
+      process.stdout.write(`resuming from a cursor: ${entries} log entries (${orders} orders × ${perOrder} transitions), none in the tracking process's memory (${database.handler} handler)\n`);
+      process.stdout.write('| follower | from entry | events taken | requests | ms |\n|---|---|---|---|---|\n');
+      const rows: [string, number, number, string?][] = [
+        ['one order (the middle one)', 0, perOrder, middle],
+        ['one order (the middle one)', Math.floor(entries / 2) - window * perOrder, perOrder, middle],
+        ['one order (the middle one), after its first event', firstOfMiddle, perOrder - 1, middle],
+        ['every order', 0, entries],
+      ];
+      for (const [name, after, count, order] of rows) {
+        const result = await resume(log, after, count, order);
+        process.stdout.write(`| ${name} | ${after + 1} | ${count} (entries ${result.first}-${result.last}) | ${result.requests} | ${result.ms.toFixed(0)} |\n`);
+      }
+      await log.stop();
+    } finally {
+      await client.close();
     }
-    await log.stop();
-  } finally {
-    await client.close();
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

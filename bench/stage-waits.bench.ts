@@ -4,14 +4,11 @@
 // hour). Read twice: whole, as before (every transition of the window in memory, then added up),
 // and an hour at a time as `stageWaits` reads it now (subgraphs/tracking/waits.ts).
 // Not a test: it prints figures to record in docs/benchmarks.md.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { hourOf, TrackingStore, type TransitionDoc } from '../subgraphs/tracking/store.ts';
 import { sharedStageWaits, stageWaits } from '../subgraphs/tracking/waits.ts';
-import { startFerretDb } from '../scripts/ferretdb.ts';
 import { machineSpeed } from './machine-speed.ts';
+import { runBenchmark, withThrowAwayDatabase } from './throw-away-database.ts';
 
 const orders = Number(process.env.BENCH_WAITS_ORDERS ?? 10_000);
 const STATES = ['PLACED', 'CHARGING', 'CHARGED', 'RESERVING', 'RESERVED', 'PICKING', 'PACKED', 'SHIPPING', 'IN_TRANSIT', 'SHIPPED'];
@@ -53,34 +50,29 @@ async function measured(read: () => Promise<unknown>): Promise<{ ms: number; cpu
 
 async function main() {
   process.stdout.write(`${machineSpeed()}\n`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'fulfilment-waits-bench-'));
-  const database = await startFerretDb({ dataDir });
-  const client = await new MongoClient(database.uri).connect();
-  try {
-    const store = new TrackingStore(client.db('tracking'), 'tracking_warehouse');
-    await store.ensureIndexes();
-    await store.fillHours();
-    const now = Date.now();
-    const seeding = performance.now();
-    const stored = await seed(store, now);
-    process.stdout.write(`stageWaits(minutes: 60): ${orders} orders, ${stored} transitions in the window (stored in ${((performance.now() - seeding) / 1000).toFixed(0)} s), ${database.handler} handler\n`);
-    process.stdout.write('| read | wall ms | tracking CPU ms | heap MB at most |\n|---|---|---|---|\n');
-    const from = new Date(now - HOUR_MS);
-    const until = new Date(now + 24 * HOUR_MS);
-    for (let round = 0; round < 2; round++) {
-      const whole = await measured(async () => stageWaits(await store.since(from, until)));
-      process.stdout.write(`| whole (since, then stageWaits) | ${whole.ms.toFixed(0)} | ${whole.cpuMs.toFixed(0)} | ${whole.heapMb.toFixed(0)} |\n`);
-      const byHour = await measured(() => sharedStageWaits(store, 24 * HOUR_MS)(60));
-      process.stdout.write(`| an hour at a time (sharedStageWaits) | ${byHour.ms.toFixed(0)} | ${byHour.cpuMs.toFixed(0)} | ${byHour.heapMb.toFixed(0)} |\n`);
+  await withThrowAwayDatabase('waits-bench', async (database) => {
+    const client = await new MongoClient(database.uri).connect();
+    try {
+      const store = new TrackingStore(client.db('tracking'), 'tracking_warehouse');
+      await store.ensureIndexes();
+      await store.fillHours();
+      const now = Date.now();
+      const seeding = performance.now();
+      const stored = await seed(store, now);
+      process.stdout.write(`stageWaits(minutes: 60): ${orders} orders, ${stored} transitions in the window (stored in ${((performance.now() - seeding) / 1000).toFixed(0)} s), ${database.handler} handler\n`);
+      process.stdout.write('| read | wall ms | tracking CPU ms | heap MB at most |\n|---|---|---|---|\n');
+      const from = new Date(now - HOUR_MS);
+      const until = new Date(now + 24 * HOUR_MS);
+      for (let round = 0; round < 2; round++) {
+        const whole = await measured(async () => stageWaits(await store.since(from, until)));
+        process.stdout.write(`| whole (since, then stageWaits) | ${whole.ms.toFixed(0)} | ${whole.cpuMs.toFixed(0)} | ${whole.heapMb.toFixed(0)} |\n`);
+        const byHour = await measured(() => sharedStageWaits(store, 24 * HOUR_MS)(60));
+        process.stdout.write(`| an hour at a time (sharedStageWaits) | ${byHour.ms.toFixed(0)} | ${byHour.cpuMs.toFixed(0)} | ${byHour.heapMb.toFixed(0)} |\n`);
+      }
+    } finally {
+      await client.close();
     }
-  } finally {
-    await client.close();
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);
