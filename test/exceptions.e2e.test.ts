@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { codes, gql, serviceToken, TestDatabases, userToken } from './harness.ts';
 import { eventually, placeOrder, startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -152,7 +152,8 @@ describe('exceptions: a hand-off its receiver refused', () => {
   it('is raised for a person instead of being given up silently; a retry sends it again (refused again: raised again), a cancel gives it up', async () => {
     // A requester named orders' reply queue for a charge of no order: orders refuses the result.
     const requestId = `refused-reply-${Date.now()}`;
-    expect((await gql(system.urls.payments, requestCharge, { input: { requestId, amount: { amount: 700, currency: 'GBP' }, card: visa, replyTo: 'orders.charge-results' } })).errors).toBeUndefined();
+    const asOrders = { token: await serviceToken('orders') };
+    expect((await gql(system.urls.payments, requestCharge, { input: { requestId, amount: { amount: 700, currency: 'GBP' }, card: visa, replyTo: 'orders.charge-results' } }, asOrders)).errors).toBeUndefined();
     system.addWorker('payments');
     try {
       const raised = await exceptionOf(requestId, 'OPEN');

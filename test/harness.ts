@@ -62,6 +62,8 @@ export const registerGateway = (url: string) => gatewayUrls.add(url);
 let operatorToken: Promise<string> | undefined;
 export const operator = () => (operatorToken ??= userToken({ roles: ['support', 'warehouse', 'customer'], customerId: demo.customers.ada, sub: 'test-operator', ttl: 24 * 3600 }));
 const testService = testCredentials('test');
+/** The internal token one of the services calls with (for `gql`'s `token`): what only that service may do. */
+export const serviceToken = async (service: string) => (await testCredentials(service).authorization()).slice('Bearer '.length);
 export async function defaultAuthorization(url: string): Promise<string> {
   return gatewayUrls.has(url) ? `Bearer ${await operator()}` : testService.authorization();
 }

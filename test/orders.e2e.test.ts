@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
 import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
-import { codes, eventually, gql, TestDatabases } from './harness.ts';
+import { codes, eventually, gql, serviceToken, TestDatabases } from './harness.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -289,6 +289,18 @@ describe('bad input gets a clear error and writes nothing', () => {
     expect(codes(res)).toEqual([code]);
     expect(res.errors![0]!.message).toMatch(message);
     expect(await orderCount()).toBe(0);
+  });
+
+  it('a charge result from any caller but payments is FORBIDDEN and queues nothing: it would move the order on', async () => {
+    const receive = `mutation($result: ChargeResultInput!) { receiveChargeResult(queue: "charge-results", result: $result) }`;
+    const orderId = '64b0000000000000000000fe';
+    const result = { requestId: `${orderId}:charge:1`, orderId, outcome: 'APPROVED', chargeId: `${orderId}:charge:1`, amount: { amount: 1, currency: 'GBP' } };
+    for (const token of [undefined, await serviceToken('exceptions')]) {
+      expect(codes(await gql(system.urls.orders, receive, { result }, { token }))).toEqual(['FORBIDDEN']);
+    }
+    expect(await system.ordersStore.chargeResults.get(`result:${result.requestId}`)).toBeNull();
+    expect((await gql(system.urls.orders, receive, { result }, { token: await serviceToken('payments') })).data).toEqual({ receiveChargeResult: true });
+    expect(await system.ordersStore.chargeResults.get(`result:${result.requestId}`)).not.toBeNull();
   });
 
   it('a lookup by a malformed order id is BAD_USER_INPUT; an unknown one is null', async () => {

@@ -7,7 +7,7 @@ import { CALLBACK_MAX_ATTEMPTS } from '../subgraphs/payments/worker.ts';
 import { serviceClients } from '../pipeline/services.ts';
 import { PaymentsStore } from '../subgraphs/payments/store.ts';
 import { startPaymentsWorker } from '../subgraphs/payments/worker.ts';
-import { codes, gql, silentLogger, testCredentials, TestDatabases } from './harness.ts';
+import { codes, gql, serviceToken, silentLogger, testCredentials, TestDatabases } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 // Payments is a reusable service: any caller can charge through it and choose how to
@@ -178,7 +178,8 @@ describe('payments: asynchronous charge requests', () => {
     const orderId = '64b0000000000000000000aa';
     await system.stop('orders');
     try {
-      await gql(system.urls.payments, requestCharge, { input: { requestId: id, orderId, amount, card: visa, replyTo: 'orders.charge-results' } });
+      const asOrders = { token: await serviceToken('orders') };
+      expect((await gql(system.urls.payments, requestCharge, { input: { requestId: id, orderId, amount, card: visa, replyTo: 'orders.charge-results' } }, asOrders)).errors).toBeUndefined();
       system.addWorker('payments');
       await eventually(() => poll(id), (r) => r.status === 'COMPLETED' && toRequester(r)?.attempts >= 1);
       expect(await system.ordersStore.chargeResults.get(`result:${id}`)).toBeNull();
@@ -192,6 +193,32 @@ describe('payments: asynchronous charge requests', () => {
     } finally {
       await system.stopWorkers('payments');
     }
+  });
+
+  it("refuses a reply queue or an order's charge id named by anyone but the service they belong to, and writes nothing", async () => {
+    // A result in orders' queue moves an order on: a person who could name it could charge a penny
+    // to a card of their own and have the order ship; a request under orders' own next id would
+    // make orders' request a CONFLICT and leave the order in CHARGING.
+    const orderId = '64b0000000000000000000ab';
+    const attempts = [
+      { via: system.gatewayUrl, token: undefined, input: { requestId: newId('forged'), orderId, replyTo: 'orders.charge-results' } },
+      { via: system.urls.payments, token: undefined, input: { requestId: newId('forged'), orderId, replyTo: 'orders.charge-results' } },
+      { via: system.urls.payments, token: await serviceToken('shipping'), input: { requestId: newId('forged'), orderId, replyTo: 'orders.charge-results' } },
+      { via: system.gatewayUrl, token: undefined, input: { requestId: `${orderId}:charge:2`, orderId } },
+      { via: system.urls.payments, token: await serviceToken('exceptions'), input: { requestId: `${orderId}:charge:3`, orderId } },
+    ];
+    for (const { via, token, input } of attempts) {
+      const res = await gql(via, requestCharge, { input: { ...input, amount: { amount: 1, currency: 'GBP' }, card: visa } }, { token });
+      expect(codes(res), JSON.stringify(input)).toEqual(['FORBIDDEN']);
+      expect(await system.services.payments.store.requests.get(input.requestId)).toBeNull();
+    }
+    // Orders itself, and anyone with an id of their own and no queue, still may.
+    const asOrders = { token: await serviceToken('orders') };
+    const allowed = [`${orderId}:charge:2`, newId('support')];
+    expect((await gql(system.urls.payments, requestCharge, { input: { requestId: allowed[0], orderId, amount, card: visa, replyTo: 'orders.charge-results' } }, asOrders)).errors).toBeUndefined();
+    expect((await gql(system.gatewayUrl, requestCharge, { input: { requestId: allowed[1], orderId, amount, card: visa } })).errors).toBeUndefined();
+    // Not left for the next test's worker to take.
+    for (const id of allowed) expect(await system.services.payments.store.requests.cancel(id)).toMatchObject({ status: 'CANCELLED' });
   });
 
   it('rejects a reply queue that is not "<service>.<queue>" of one of its services, and writes nothing', async () => {

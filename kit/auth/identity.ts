@@ -27,6 +27,8 @@ export const anonymous: Identity = Object.freeze({ subject: 'anonymous', scopes:
 export const isAuthenticated = (identity: Identity) => identity.subject !== anonymous.subject;
 export const hasScope = (identity: Identity, scope: string) => identity.scopes.includes(scope);
 export const serviceIdentity = (service: string): Identity => ({ subject: `service:${service}`, scopes: ['service'] });
+/** Whether the caller is this one of our services, by the internal token only it is given (a client's token may not name one). */
+export const isServiceNamed = (identity: Identity, service: string) => hasScope(identity, 'service') && identity.subject === `service:${service}`;
 
 /** Staff and services see every customer's data; customers and tracking links only their own. */
 export const isStaff = (identity: Identity) => ['support', 'warehouse', 'service'].some((scope) => hasScope(identity, scope));

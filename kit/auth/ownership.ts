@@ -1,4 +1,4 @@
-import { forbidden, hasScope, isStaff, unauthenticated, type Identity } from './identity.ts';
+import { forbidden, hasScope, isServiceNamed, isStaff, unauthenticated, type Identity } from './identity.ts';
 
 /** The caller, as the subgraph's door verified it (see subgraph-auth.ts). */
 export function identityOf(context: unknown): Identity {
@@ -23,6 +23,15 @@ export function mayAccess(identity: Identity, owner: Owner): boolean {
 /** Throws FORBIDDEN unless the caller may see or change this owner's data. */
 export function assertMayAccess(context: unknown, owner: Owner, what: string): void {
   if (!mayAccess(identityOf(context), owner)) throw forbidden(`You may not access ${what}: it is not yours.`);
+}
+
+/**
+ * Throws FORBIDDEN unless the caller is one of `services` (by name, not only by the service role):
+ * for what only that service may ask of another, such as delivering the results it alone makes.
+ */
+export function assertCalledBy(context: unknown, services: readonly string[], what: string): void {
+  const identity = identityOf(context);
+  if (!services.some((service) => isServiceNamed(identity, service))) throw forbidden(`Only the ${services.join(' or ')} service may ${what}.`);
 }
 
 /** The customer id a request may act for: its own for a customer; any for staff and services. */

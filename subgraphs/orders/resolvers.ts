@@ -1,5 +1,5 @@
 import { hasScope, isStaff } from '../../kit/auth/identity.ts';
-import { assertMayAccess, customerScope, identityOf, mayAccess } from '../../kit/auth/ownership.ts';
+import { assertCalledBy, assertMayAccess, customerScope, identityOf, mayAccess } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
@@ -96,7 +96,10 @@ export const resolvers: Resolvers = {
       return true;
     },
 
-    receiveChargeResult: async (_, { queue, result }, { store }) => {
+    receiveChargeResult: async (_, { queue, result }, context) => {
+      // What it says moves an order on, or stops it: only the service that charges may say it.
+      assertCalledBy(context, ['payments'], 'deliver charge results');
+      const { store } = context;
       if (queue !== 'charge-results') throw notFound(`the orders service has no reply queue named ${queue}`, { field: 'queue' });
       if (result.outcome !== 'APPROVED' && result.outcome !== 'DECLINED') throw badInput('outcome must be APPROVED or DECLINED', 'outcome');
       if (!result.orderId) throw badInput('orderId is required for order charges', 'orderId');

@@ -1,3 +1,5 @@
+import { forbidden, isServiceNamed, type Identity } from '../../kit/auth/identity.ts';
+import { identityOf } from '../../kit/auth/ownership.ts';
 import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound, tryLater } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
@@ -15,6 +17,26 @@ import { givenUpCharge, resultOfMadeCharge } from './charge-results.ts';
  * within this; the cut only bounds what any caller can store.
  */
 const MAX_REFUND_REASON = 1_000;
+
+/** The ids the orders service gives its charge requests (`<order id>:charge:<attempt>`, subgraphs/orders/coordinator.ts). */
+const ORDER_CHARGE_ID = /^[0-9a-f]{24}:charge:\d+$/;
+
+/**
+ * A requester takes a charge's result as the answer to its own request: a result in its queue
+ * moves an order on, and a request made under its id first makes its own a CONFLICT. So only a
+ * service may name its own queue as `replyTo` (anyone else polls `chargeRequest` or gives a
+ * `callbackUrl`), and only orders may use the ids it gives its charges. Otherwise a person could
+ * charge a penny to a card of their choosing and have the order ship on it.
+ */
+function assertOwnRequest(identity: Identity, requestId: string, replyTo: string | null): void {
+  const replyService = replyTo?.split('.')[0];
+  if (replyService && !isServiceNamed(identity, replyService)) {
+    throw forbidden(`replyTo names a queue of the ${replyService} service, which only that service may name: poll chargeRequest or give a callbackUrl`);
+  }
+  if (ORDER_CHARGE_ID.test(requestId) && !isServiceNamed(identity, 'orders')) {
+    throw forbidden('requestIds of the form <order id>:charge:<attempt> are the orders service\'s own');
+  }
+}
 
 const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
 const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
@@ -37,7 +59,8 @@ export const resolvers: Resolvers = {
       checkedAmount(input.amount);
       return processor.authorize(card);
     },
-    requestCharge: async (_, { input }, { store, callbacks }) => {
+    requestCharge: async (_, { input }, context) => {
+      const { store, callbacks } = context;
       const card = checkCard(input.card);
       const amount = checkedAmount(input.amount);
       if (!input.requestId.trim() || input.requestId.length > 200) throw badInput('requestId must be 1 to 200 characters', 'requestId');
@@ -47,6 +70,7 @@ export const resolvers: Resolvers = {
       if (input.replyTo && !(/^[a-z]+\.[a-z][a-z-]{0,60}$/.test(input.replyTo) && isServiceName(input.replyTo.split('.')[0]!))) {
         throw badInput('replyTo names a queue of one of this system\'s services as "<service>.<queue>", for example orders.charge-results', 'replyTo');
       }
+      assertOwnRequest(identityOf(context), input.requestId, input.replyTo ?? null);
       const payload: ChargeRequestPayload = {
         requestId: input.requestId,
         orderId: input.orderId ?? null,

@@ -95,7 +95,9 @@ export type Mutation = {
    * charges later. Idempotent by requestId: asking twice charges once; the same requestId
    * with another amount, card or destination is a CONFLICT. The result can be
    * polled (chargeRequest), posted to callbackUrl, or published to the requester's
-   * persistent queue named in replyTo ("<service>.<queue>", e.g. "orders.charge-results").
+   * persistent queue named in replyTo ("<service>.<queue>", e.g. "orders.charge-results"), which
+   * only that service may name (FORBIDDEN for anyone else, who polls or gives a callbackUrl).
+   * requestIds of the form "<order id>:charge:<attempt>" are the orders service's own.
    */
   requestCharge: ChargeRequest;
   /**
