@@ -54,6 +54,9 @@ describe('a line with a length', () => {
   it('is trimmed, 1 to max characters, one line', () => {
     expect(checkedLine('  Manifesto Mug ', 'title', 200)).toBe('Manifesto Mug');
     expect(() => checkedLine('   ', 'title', 200)).toThrow('title must be 1 to 200 characters');
+    // Not empty, but printed as a blank: a Braille blank, joiners, accents over nothing.
+    for (const blank of ['\u2800\u2800', '\u200D', '\u0301\u0301']) expect(() => checkedLine(blank, 'address.name', 200), JSON.stringify(blank)).toThrow('name must not be empty: it holds only characters that show nothing');
+    expect(checkedLine('Zoe\u0301', 'name', 200)).toBe('Zoe\u0301');
     expect(() => checkedLine('x'.repeat(201), 'title', 200)).toThrow('title must be 1 to 200 characters');
     expect(() => checkedLine('Mug\nFRAGILE', 'address.name', 200)).toThrow('name must not contain line breaks');
     // Characters as people count them: an emoji is one, though a string's length counts it twice.

@@ -208,6 +208,15 @@ export function refuseHiddenInLine(value: string, field: string, name = field.sp
     throw badInput(`${name} holds right-to-left marks or signs but no right-to-left letter; it would print in another order`, field);
   }
 }
+/**
+ * BAD_USER_INPUT naming `field` when a line that is not empty shows nothing all the same (a
+ * Braille blank, joiners, accents with nothing under them): a name or an address line that
+ * prints as a blank, which `trim` keeps.
+ */
+export function refuseBlank(value: string, field: string, name = field.split('.').at(-1)!): void {
+  if (showsNothing(value)) throw badInput(`${name} must not be empty: it holds only characters that show nothing`, field);
+}
+
 /** The right-to-left mark and the Arabic letter mark (a left-to-right mark in left-to-right text changes nothing). */
 const RIGHT_TO_LEFT_MARKS = /[\u200F\u061C]/;
 
@@ -216,6 +225,7 @@ export function checkedLine(value: string, field: string, max: number): string {
   const line = value.trim();
   const name = field.split('.').at(-1)!;
   if (!line || longerThan(line, max)) throw badInput(`${name} must be 1 to ${max} characters`, field);
+  refuseBlank(line, field, name);
   refuseHiddenInLine(line, field, name);
   return line;
 }

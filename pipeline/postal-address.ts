@@ -1,5 +1,5 @@
 import { badInput } from '../kit/errors.ts';
-import { asOneLine, longerThan, refuseHiddenInLine } from '../kit/storable-text.ts';
+import { asOneLine, longerThan, refuseBlank, refuseHiddenInLine } from '../kit/storable-text.ts';
 
 /**
  * Every officially assigned ISO 3166-1 alpha-2 code. A carrier cannot deliver to "XX",
@@ -51,6 +51,8 @@ export function checkedPostalAddress(input: PostalAddress, prefix = ''): Require
   for (const field of ['line1', 'city', 'postalCode'] as const) {
     if (!address[field]) throw badInput(`${field} must not be empty`, `${prefix}${field}`);
   }
+  // A second line is left out by leaving it empty; one that only looks empty is refused, as the others are.
+  for (const field of ['line1', 'line2', 'city', 'postalCode'] as const) if (address[field]) refuseBlank(address[field]!, `${prefix}${field}`);
   for (const field of ['line1', 'line2', 'city'] as const) {
     if (longerThan(address[field] ?? '', MAX_ADDRESS_LINE)) throw badInput(`${field} is longer than ${MAX_ADDRESS_LINE} characters`, `${prefix}${field}`);
   }
