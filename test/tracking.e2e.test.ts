@@ -255,6 +255,39 @@ describe('tracking', () => {
     }
   });
 
+  it("moves a cancelled order's history too, and an order finished before a shipment's last move was recorded holds up none of the others", async () => {
+    const { store, log } = system.services.tracking;
+    await archiveFulfilled(store, 0, 10_000); // what earlier tests finished
+    // Picking stopped: the order waits there, and the cancellation pulls its one shipment.
+    await system.stopWorkers('picking');
+    let cancelled: string;
+    try {
+      cancelled = await place([{ sku: 'MUG-001', quantity: 1 }]);
+      await eventually(() => history(cancelled), (o) => o.history.some((t) => t.elementType === 'SHIPMENT'), 20_000);
+      const res = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id } }`, { input: { orderId: cancelled, reason: 'changed my mind', idempotencyKey: `archive-${cancelled}` } });
+      expect(res.errors).toBeUndefined();
+    } finally {
+      system.addWorker('picking');
+    }
+    await eventually(() => history(cancelled), (o) => o.status === 'CANCELLED' && o.history.some((t) => t.elementType === 'ORDER' && t.to === 'CANCELLED'), 20_000);
+
+    // Finished, but its shipment's last move is not recorded yet (its stage's report is on its way), and older than the cancelled one.
+    const stuck = '64b00000000000000000a5a5';
+    const at = new Date(Date.now() - 60_000);
+    const move = (elementType: string, elementId: string, from: string | null, to: string) => ({ _id: `${elementType}:${elementId}:${to}`, elementType, elementId, orderId: stuck, from, to, node: 'orders', at, detail: null });
+    await log.record([move('SHIPMENT', `${stuck}-LHR1`, null, 'PICKING'), move('ORDER', stuck, 'SHIPPING', 'SHIPPED')] as never);
+
+    // One order a pass: the stuck one, older, is passed over and remembered, and the cancelled one moves.
+    const moving = new Map<string, number>();
+    expect(await archiveFulfilled(store, 0, 1, moving)).toEqual([cancelled!]);
+    expect([...moving.keys()]).toEqual([stuck]);
+    expect(await store.transitions.countDocuments({ orderId: cancelled! })).toBe(0);
+    expect(await store.warehouse.countDocuments({ orderId: cancelled! })).toBeGreaterThan(0);
+    // Remembered: the next pass does not read it again, and finds nothing else to move.
+    expect(await archiveFulfilled(store, 0, 1, moving)).toEqual([]);
+    expect(await store.transitions.countDocuments({ orderId: stuck })).toBe(2);
+  });
+
   it('keeps the history of an order still moving in the tracking store', async () => {
     await system.stopWorkers('shipping');
     try {

@@ -111,6 +111,7 @@ export class TrackingStore {
     await ensureIndex(this.transitions, { orderId: 1, at: 1 }, { name: 'by_order' });
     await ensureIndex(this.transitions, { elementId: 1, at: 1 }, { name: 'by_element' });
     await ensureIndex(this.transitions, { at: 1 }, { name: 'by_time' });
+    await ensureIndex(this.transitions, { to: 1, at: 1 }, { name: 'by_state' });
     await ensureIndex(this.appended, { orderId: 1 }, { name: 'by_order' });
     await ensureIndex(this.warehouse, { orderId: 1, at: 1 }, { name: 'by_order' });
     await ensureIndex(this.warehouse, { elementId: 1, at: 1 }, { name: 'by_element' });
@@ -316,10 +317,20 @@ export class TrackingStore {
     return merged(await Promise.all([this.transitions.find({ elementId }).toArray(), this.warehouse.find({ elementId }).toArray()]));
   }
 
-  /** Orders with a shipment that shipped before `before`: candidates for the warehouse. */
-  async shippedBefore(before: Date, limit: number): Promise<string[]> {
-    const shipped = await this.transitions.find({ to: 'SHIPPED', at: { $lt: before } }, { projection: { orderId: 1 } }).limit(limit).toArray();
-    return [...new Set(shipped.map((t) => t.orderId).filter((id): id is string => id !== null))];
+  /**
+   * Orders that moved into a final state (SHIPPED, or CANCELLED with every shipment pulled) before
+   * `before`, oldest first: candidates for the warehouse. Looked up by the state (`by_state`, an
+   * equality FerretDB passes to its PostgreSQL's index), so a pass reads the orders finished and not
+   * yet moved, which the archiver keeps to a few minutes' worth, not the whole store.
+   */
+  async finishedBefore(before: Date): Promise<string[]> {
+    const finished = (
+      await Promise.all(
+        ORDER_FINAL_STATES.map((to) => this.transitions.find({ to, elementType: 'ORDER', at: { $lt: before } }, { projection: { orderId: 1, at: 1 } }).toArray()),
+      )
+    ).flat();
+    finished.sort((a, b) => a.at.getTime() - b.at.getTime());
+    return [...new Set(finished.map((t) => t.orderId).filter((id): id is string => id !== null))];
   }
 
   /**
@@ -434,6 +445,9 @@ export class TrackingStore {
     return newest !== null && newest.atHour === undefined;
   }
 }
+
+/** The states an order ends in: it is finished, and its history can move to the warehouse. */
+const ORDER_FINAL_STATES = ['SHIPPED', 'CANCELLED'] as const;
 
 /** How many hours of a window `sinceByHour` has under way at once (a lookup each, live and in the warehouse): tracking's other requests share its connections. */
 const WINDOW_HOURS_AHEAD = 4;
