@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
+import { onMongoCommand } from './mongo-command-hooks.ts';
 import { byId, findByIds, findWhereIn } from './mongo.ts';
 
 // findWhereIn answers a DataLoader batch with one lookup per value on FerretDB (which would scan
@@ -42,5 +43,25 @@ describe('findWhereIn', () => {
     expect(await findWhereIn(picklists, 'centre', [])).toEqual([]);
     expect(await findWhereIn(picklists, 'centre', ['MAD1'])).toEqual([]);
     expect((await findByIds(picklists, ['p07', 'p03', 'p07', 'nope'])).sort(byId).map((picklist) => picklist._id)).toEqual(['p03', 'p07']);
+  });
+
+  it.skipIf(inject('embeddedDb') === 'external')('looks up a batch of hundreds a value at a time on FerretDB, never reading the whole collection', async () => {
+    const db = await databases.create('find_where_in_many');
+    const marks = db.collection<{ _id: string; seq: number }>('marks');
+    await marks.insertMany(Array.from({ length: 600 }, (_, i) => ({ _id: `t${i}`, seq: i })));
+    const asked = Array.from({ length: 250 }, (_, i) => `t${i * 2}`);
+    let finds = 0;
+    let watching = true;
+    onMongoCommand(({ database, name }) => {
+      if (watching && database === db.databaseName && name === 'find') finds += 1;
+      return undefined;
+    });
+    try {
+      expect((await findByIds(marks, asked)).map((mark) => mark._id).sort()).toEqual([...asked].sort());
+    } finally {
+      watching = false;
+    }
+    // One equality each (an index lookup), not one `$in` that reads all 600 (and, in a real store, every order's).
+    expect(finds).toBe(250);
   });
 });

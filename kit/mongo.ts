@@ -195,19 +195,22 @@ const clientOf = (collection: Collection<any>) => (collection as unknown as { cl
  * to PostgreSQL: a `$in` makes it read and decode the whole collection in Go (measured at
  * 20,000 documents: 1.3 s, whether for one value or ten), where an equality is an index lookup
  * (kit/postgres-indexes.ts; 8 ms, ten in parallel 40 ms). There, one equality query per value,
- * in parallel. A field name with a dot is not pushed down either way: keep `$in` for those.
+ * in parallel, however many values there are: a scan costs what the collection holds, which for
+ * an order's transitions or a stage's queue grows with every order ever placed, where a lookup
+ * costs the same on the first day and the thousandth. A field name with a dot is not pushed down
+ * either way: keep `$in` for those.
  */
 export async function findWhereIn<T extends Document>(
   collection: Collection<T>,
   field: string,
   values: readonly unknown[],
   filter: Filter<T> = {},
-  { atOnce = Number.POSITIVE_INFINITY }: { /** Lookups under way at once at most (FerretDB): the rest of the process's requests share its connections. */ atOnce?: number } = {},
+  { atOnce = LOOKUPS_AT_ONCE }: { /** Lookups under way at once at most (FerretDB): the rest of the process's requests share its connections. */ atOnce?: number } = {},
 ): Promise<T[]> {
   const distinct = [...new Set(values)];
   if (distinct.length === 0) return [];
   const client = clientOf(collection);
-  if (distinct.length > MAX_PARALLEL_LOOKUPS || !client || !(await isFerretDB(client))) {
+  if (!client || !(await isFerretDB(client))) {
     return (await collection.find({ ...filter, [field]: { $in: distinct } } as Filter<T>).toArray()) as T[];
   }
   const found = await inTurns(
@@ -232,8 +235,12 @@ async function inTurns<R>(tasks: readonly (() => Promise<R>)[], atOnce: number):
   return results;
 }
 
-/** Beyond this many values one scan costs less than the lookups (and the pool's 20 connections). */
-const MAX_PARALLEL_LOOKUPS = 200;
+/**
+ * Lookups of one batch under way at once by default: as many as a process's pool has connections
+ * (20), so that a batch of thousands (an `_entities` call for every order of a page of customers)
+ * waits its turns in here, not in the pool's queue ahead of everyone else's requests.
+ */
+const LOOKUPS_AT_ONCE = 16;
 
 /** Ascending by string `_id`, as MongoDB sorts them: for what findWhereIn found. */
 export const byId = (a: { _id: string }, b: { _id: string }) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);

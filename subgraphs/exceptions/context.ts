@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ServiceClients } from '../../pipeline/services.ts';
 import type { ExceptionDoc, ExceptionStore } from './store.ts';
+import { groupBy } from '../../kit/group.ts';
 
 export interface Context {
   store: ExceptionStore;
@@ -14,6 +15,7 @@ export const contextFactory = (clients: ServiceClients) => (store: ExceptionStor
   exceptionsByOrder: new DataLoader(async (orderIds) => {
     const all = await store.forOrders(orderIds);
     const open = (doc: ExceptionDoc) => (doc.status === 'OPEN' ? 0 : 1);
-    return orderIds.map((id) => all.filter((doc) => doc.orderId === id).sort((a, b) => open(a) - open(b)));
+    const byOrder = groupBy(all, (doc) => doc.orderId);
+    return orderIds.map((id) => (byOrder.get(id) ?? []).sort((a, b) => open(a) - open(b)));
   }),
 });

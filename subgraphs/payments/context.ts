@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { CallbackPolicy } from '../../kit/callbacks.ts';
 import type { PaymentProcessor } from './processor.ts';
 import type { ChargeDoc, PaymentsStore, RefundItem } from './store.ts';
+import { groupBy } from '../../kit/group.ts';
 
 export interface Context {
   store: PaymentsStore;
@@ -21,6 +22,7 @@ export const contextFactory = (processor: PaymentProcessor, callbacks: CallbackP
   }),
   refundsByOrder: new DataLoader(async (orderIds) => {
     const refunds = await store.refundsForOrders(orderIds);
-    return orderIds.map((id) => refunds.filter((refund) => refund.payload.orderId === id));
+    const byOrder = groupBy(refunds, (refund) => refund.payload.orderId);
+    return orderIds.map((id) => byOrder.get(id) ?? []);
   }),
 });

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { groupBy } from '../../kit/group.ts';
 import type { PickingStore, PicklistDoc } from './store.ts';
 
 export interface Context {
@@ -9,7 +10,11 @@ export interface Context {
 export const createContext = (store: PickingStore): Context => ({
   store,
   picklistsByOrder: new DataLoader(async (orderIds) => {
-    const all = await store.forOrders(orderIds);
-    return orderIds.map((id) => all.filter((picklist) => picklist.orderIds.includes(id)));
+    // A picklist holds many orders: filed under each, in the order found.
+    const byOrder = groupBy(
+      (await store.forOrders(orderIds)).flatMap((picklist) => [...new Set(picklist.orderIds)].map((orderId) => ({ orderId, picklist }))),
+      (entry) => entry.orderId,
+    );
+    return orderIds.map((id) => (byOrder.get(id) ?? []).map((entry) => entry.picklist));
   }),
 });

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { ShippedDoc, ShippingStore } from './store.ts';
+import { groupBy } from '../../kit/group.ts';
 
 export interface Context {
   store: ShippingStore;
@@ -11,7 +12,8 @@ export const createContext = (store: ShippingStore): Context => ({
   store,
   shippedByOrder: new DataLoader(async (orderIds) => {
     const all = await store.forOrders(orderIds);
-    return orderIds.map((id) => all.filter((doc) => doc.orderId === id));
+    const byOrder = groupBy(all, (doc) => doc.orderId);
+    return orderIds.map((id) => byOrder.get(id) ?? []);
   }),
   shippedById: new DataLoader(async (ids) => {
     const byId = new Map((await store.byIds(ids)).map((doc) => [doc._id, doc]));

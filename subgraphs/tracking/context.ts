@@ -3,6 +3,7 @@ import type { EventCursors } from './cursors.ts';
 import type { EventLog } from './event-log.ts';
 import type { TrackingStore, TransitionDoc } from './store.ts';
 import type { StageWaitFigures } from './waits.ts';
+import { groupBy } from '../../kit/group.ts';
 
 export interface Context {
   store: TrackingStore;
@@ -28,6 +29,7 @@ export const createContext = (store: TrackingStore, log: EventLog, cursors: Even
     // Read the log's position first: a transition is stored before its event is appended.
     const completeThrough = log.head;
     const all = await store.forOrders(orderIds);
-    return orderIds.map((id) => ({ transitions: all.filter((t) => t.orderId === id), completeThrough }));
+    const byOrder = groupBy(all, (t) => t.orderId);
+    return orderIds.map((id) => ({ transitions: byOrder.get(id) ?? [], completeThrough }));
   }),
 });

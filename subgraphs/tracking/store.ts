@@ -218,11 +218,8 @@ export class TrackingStore {
     const byOrder = orderId === null ? [] : (await this.appended.find({ orderId }).toArray()).filter((mark) => wanted.has(mark._id));
     const found = new Set(byOrder.map((mark) => mark._id));
     const rest = transitionIds.filter((id) => !found.has(id));
-    // By id in parallel, a batch at a time: past 200 ids findByIds asks with `$in`, which FerretDB
-    // answers by reading the whole collection (every order's marks).
-    const byId: Mark[] = [];
-    for (let i = 0; i < rest.length; i += MARK_LOOKUPS) byId.push(...(await findByIds(this.appended, rest.slice(i, i + MARK_LOOKUPS))));
-    return [...byOrder, ...byId];
+    // By id, a lookup each (findByIds: a `$in` would read every order's marks on FerretDB).
+    return [...byOrder, ...(await findByIds(this.appended, rest))];
   }
 
   /**
@@ -456,9 +453,6 @@ const WINDOW_HOURS_AHEAD = 4;
 const FILL_HOURS = 'transitions_by_hour';
 /** Transitions given their hour in one request. */
 const FILL_BATCH = 500;
-
-/** Marks looked up by id at once at most (kit/mongo.ts findWhereIn asks with `$in` beyond 200). */
-const MARK_LOOKUPS = 200;
 
 /** That a transition's event is entry `seq` of the log. */
 interface Mark {
