@@ -236,11 +236,11 @@ async function inTurns<R>(tasks: readonly (() => Promise<R>)[], atOnce: number):
 }
 
 /**
- * Lookups of one batch under way at once by default: as many as a process's pool has connections
- * (20), so that a batch of thousands (an `_entities` call for every order of a page of customers)
- * waits its turns in here, not in the pool's queue ahead of everyone else's requests.
+ * Lookups of one batch under way at once by default: as many as a process's pool has connections,
+ * so that a batch of thousands (an `_entities` call for every order of a page of customers) waits
+ * its turns in here, and the process's other requests queue behind one round of it, not all.
  */
-const LOOKUPS_AT_ONCE = 16;
+const LOOKUPS_AT_ONCE = MONGO_POOL_SIZE;
 
 /** Ascending by string `_id`, as MongoDB sorts them: for what findWhereIn found. */
 export const byId = (a: { _id: string }, b: { _id: string }) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
