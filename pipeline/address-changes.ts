@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { atMostEvery } from '../kit/at-most-every.ts';
 import { ensureIndex, isDuplicateKeyError } from '../kit/mongo.ts';
 import { DurableQueue, type NewMessage, type QueueItem } from '../kit/queue.ts';
 import { operations, type AddressPayload, type ShipmentPayload } from './messages.ts';
@@ -99,6 +100,8 @@ interface LoggedChange extends AddressChangePayload {
 
 /** How long a stage keeps a change for shipments still on their way to it (an outage longer than this loses the change for them). */
 export const CHANGE_RETENTION_MS = 7 * 24 * 3_600_000;
+/** How often a stage forgets changes and cancellations past their retention (each process, at most). */
+export const PRUNE_EVERY_MS = 3_600_000;
 
 const where = { READY: 'queued', LEASED: 'being worked on', FAILED: 'parked in exceptions', DONE: 'done', CANCELLED: 'cancelled' } as const;
 
@@ -195,10 +198,16 @@ export class StageChanges {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    // Every arrival looks through what is kept here (a scan on FerretDB): keep only what a
-    // shipment still on its way could need. Changes are rare; arrivals are not.
-    await this.log.deleteMany({ receivedAt: { $lt: new Date(Date.now() - CHANGE_RETENTION_MS) } } as Filter<LoggedChange>);
+    await this.prune();
   }
+
+  /**
+   * Keeps only what a shipment still on its way could need. By age, a range: a scan of the log on
+   * FerretDB, so not on every change (an arrival looks changes up by its order, an index lookup).
+   */
+  private readonly prune = atMostEvery(PRUNE_EVERY_MS, () =>
+    this.log.deleteMany({ receivedAt: { $lt: new Date(Date.now() - CHANGE_RETENTION_MS) } } as Filter<LoggedChange>),
+  );
 
   /** Applies one change to one held shipment; null when the shipment is no longer here. */
   private async settle(shipmentId: string, change: AddressChangePayload): Promise<ChangeOutcome | null> {

@@ -1,7 +1,8 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { atMostEvery } from '../kit/at-most-every.ts';
 import { ensureIndex, isDuplicateKeyError } from '../kit/mongo.ts';
 import type { DurableQueue, NewMessage, QueueItem } from '../kit/queue.ts';
-import type { LeftRecord } from './address-changes.ts';
+import { PRUNE_EVERY_MS, type LeftRecord } from './address-changes.ts';
 import { closeOfParked } from './exceptions.ts';
 import { operations, type ShipmentPayload } from './messages.ts';
 import { isHandOff, statusAfter, type ShipmentStage } from './routes.ts';
@@ -213,8 +214,13 @@ export class StageCancellations {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    await this.log.deleteMany({ receivedAt: { $lt: new Date(Date.now() - CANCELLATION_RETENTION_MS) } } as Filter<LoggedCancellation>);
+    await this.prune();
   }
+
+  /** Forgets cancellations past their retention: a range, so a scan of the log on FerretDB, hence not on every message. */
+  private readonly prune = atMostEvery(PRUNE_EVERY_MS, () =>
+    this.log.deleteMany({ receivedAt: { $lt: new Date(Date.now() - CANCELLATION_RETENTION_MS) } } as Filter<LoggedCancellation>),
+  );
 
   /** Pulls one held shipment; null when it is no longer here (it moved on: the next stage answers). */
   private async pull(shipmentId: string, cancellation: CancellationPayload): Promise<CancellationOutcome | null> {
