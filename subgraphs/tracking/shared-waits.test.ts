@@ -90,6 +90,26 @@ describe('stageWaits shared by its callers', () => {
     expect(store.windows).toHaveLength(2);
   });
 
+  it('reads windows beyond an hour in whole hours, and at most two at a time, the others in turn', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 6, 12), toFake: ['Date', 'setTimeout'] });
+    const t0 = Date.now();
+    const store = countingStore(() => [], () => false, 1_000);
+    const waits = sharedStageWaits(store, 0);
+    const asked = [waits(10_080), waits(10_079), waits(61), waits(30)];
+    await vi.advanceTimersByTimeAsync(10);
+    // A week asked two ways is one reading; 61 minutes is read as two hours; 30 waits its turn.
+    expect(store.windows).toEqual([
+      [new Date(t0 - 10_080 * 60_000), new Date(t0)],
+      [new Date(t0 - 120 * 60_000), new Date(t0)],
+    ]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(store.windows).toHaveLength(3);
+    expect(store.windows[2]).toEqual([new Date(t0 - 30 * 60_000), new Date(t0)]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(asked);
+    expect(await asked[0]).toBe(await asked[1]);
+  });
+
   it("adds up stays from transitions in any order, each element's in its own time order", () => {
     const t0 = Date.UTC(2026, 11, 6, 12);
     const shuffled = [

@@ -71,6 +71,28 @@ const WINDOWS_KEPT = 64;
 
 /** How long a reading still under way is joined by new callers: one that hangs is not waited on for ever. */
 const READING_JOINED_FOR_MS = 60_000;
+/** Readings under way at once at most, in a process: the rest wait their turn (a week of a busy shop is minutes of reading). */
+export const READINGS_AT_ONCE = 2;
+
+/** The window read for `minutes`: as asked up to an hour, in whole hours beyond, so that a week asked as 10,080 or 10,079 minutes is one reading. */
+export const windowRead = (minutes: number): number => (minutes <= 60 ? minutes : Math.ceil(minutes / 60) * 60);
+
+/** Runs tasks at most `atOnce` at a time, the others in the order they came. */
+function turns(atOnce: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= atOnce) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next(); // the slot passes to it
+      else running -= 1;
+    }
+  };
+}
 
 /**
  * `stageWaits` over the last `minutes`, one reading of the store shared by every caller asking for
@@ -78,15 +100,19 @@ const READING_JOINED_FOR_MS = 60_000;
  * dashboard polled by many people costs one reading every few seconds, not one each (a reading of
  * a week is about 400 lookups). A slow reading (a week's window under load) is joined by the
  * callers that come while it runs rather than raced by readings of their own; its answer is then
- * as old as their wait, and not handed to anyone later.
+ * as old as their wait, and not handed to anyone later. Windows beyond an hour are read in whole
+ * hours (windowRead), and READINGS_AT_ONCE at most at a time: what many callers asking for many
+ * long windows cost is bounded.
  */
 export function sharedStageWaits(store: Pick<TrackingStore, 'sinceByHour'>, aheadMs: number) {
   const answers = new Map<number, { until: number; figures: Promise<StageWaitFigures[]> }>();
-  return (minutes: number): Promise<StageWaitFigures[]> => {
+  const inTurn = turns(READINGS_AT_ONCE);
+  return (asked: number): Promise<StageWaitFigures[]> => {
+    const minutes = windowRead(asked);
     const now = Date.now();
     const kept = answers.get(minutes);
     if (kept && kept.until > now) return kept.figures;
-    const figures = tallied(store.sinceByHour(new Date(now - minutes * 60_000), new Date(now + aheadMs), STAY_FIELDS));
+    const figures = inTurn(() => tallied(store.sinceByHour(new Date(now - minutes * 60_000), new Date(now + aheadMs), STAY_FIELDS)));
     const answer = { until: now + Math.max(READING_JOINED_FOR_MS, WAITS_SHARED_FOR_MS), figures };
     answers.delete(minutes);
     answers.set(minutes, answer);
