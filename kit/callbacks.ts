@@ -66,9 +66,10 @@ export class CallbackPolicy {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`${field} must be an http(s) URL`, field);
     if (url.username || url.password) throw badInput(`${field} must not carry credentials`, field);
-    const allowed = this.prefixes.some(
-      (prefix) => prefix.protocol === url.protocol && prefix.host === url.host && url.pathname.startsWith(prefix.pathname),
-    );
+    // An encoded slash or backslash is one path segment here and two where the requester's server
+    // decodes it (`/hooks/..%2fadmin`): the path it reaches is not the one allow-listed.
+    if (/%(2f|5c)/i.test(url.pathname)) throw badInput(`${field} must not hold an encoded slash or backslash in its path`, field);
+    const allowed = this.prefixes.some((prefix) => prefix.protocol === url.protocol && prefix.host === url.host && underPath(url.pathname, prefix.pathname));
     if (!allowed) throw badInput(`${field} ${url.origin}${url.pathname} is not on this service's allow-list of callback addresses`, field);
     return url.href;
   }
@@ -105,6 +106,15 @@ export class CallbackPolicy {
 }
 
 const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, '');
+
+/**
+ * Whether `path` is the allow-listed `prefix` or below it, by whole segments: `/cb` allows `/cb`
+ * and `/cb/x`, not `/cbevil` (a prefix ending in `/` allows what is below it, as before).
+ */
+function underPath(path: string, prefix: string): boolean {
+  if (prefix.endsWith('/')) return path.startsWith(prefix);
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
 
 /** `PAYMENTS_CALLBACK_ALLOWLIST`-style setting: comma-separated URL prefixes. */
 export function parseAllowList(value: string | undefined): string[] {
