@@ -28,8 +28,13 @@ export function connectionAuthorization(params: Record<string, unknown> | undefi
   if (typeof params.authorization === 'string') return params.authorization;
   const key = Object.keys(params).find((candidate) => candidate.toLowerCase() === 'authorization');
   const value = key === undefined ? undefined : params[key];
-  return typeof value === 'string' ? value : undefined;
+  if (value === undefined || value === null) return undefined;
+  // Credentials that are not text (an array, an object, a number) are refused as credentials that
+  // do not verify, as an HTTP header that is no bearer token is, not taken as signing in anonymously.
+  return typeof value === 'string' ? value : NOT_CREDENTIALS;
 }
+/** What stands for credentials that are not text: no bearer token, so refused wherever it is checked. */
+const NOT_CREDENTIALS = 'Invalid credentials (not text)';
 export interface Principal {
   expiresAt?: number;
 }

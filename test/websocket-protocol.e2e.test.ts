@@ -292,6 +292,14 @@ describe('graphql-ws protocol at the gateway', () => {
     expect((await socket.closed).code).toBe(4403);
   });
 
+  it('closes with 4403 when the credentials are not text, rather than signing in anonymously', async () => {
+    for (const authorization of [[`Bearer ${token}`], { bearer: token }, 42, true]) {
+      const socket = await connect(guarded.url);
+      socket.send({ type: 'connection_init', payload: { Authorization: authorization } });
+      expect((await socket.closed).code, JSON.stringify(authorization)).toBe(4403);
+    }
+  });
+
   it('accepts a valid token on connect and limits subscriptions per connection', async () => {
     const client = wsClient(guarded.url, { authorization: `Bearer ${token}` });
     try {

@@ -72,8 +72,9 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   if (payload.sub !== payload.sub.trim() || UNPRINTABLE.test(payload.sub) || payload.sub.length > MAX_SUBJECT_LENGTH) {
     throw unauthenticated(`The bearer token's subject (sub) must be at most ${MAX_SUBJECT_LENGTH} characters, without spaces around it, control, invisible or line-separating characters.`);
   }
-  // Names the gateway and the services give themselves, in any case: one that differs only by case reads as the same to a person.
-  const lowered = payload.sub.toLowerCase();
+  // Names the gateway and the services give themselves, in any case and any width: one that differs
+  // only by case, or by a full-width letter or colon (`service：orders`), reads as the same to a person.
+  const lowered = payload.sub.normalize('NFKC').toLowerCase();
   if (RESERVED_SUBJECTS.includes(lowered)) throw unauthenticated(`The bearer token's subject (sub) may not be "${payload.sub}": the gateway uses that name itself.`);
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
