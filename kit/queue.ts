@@ -1173,6 +1173,26 @@ export interface QueueCounts {
 /** Counts made for one request, so that aliases of the same field (30 `done`s) count once. */
 const countsOfRequest = new WeakMap<object, Map<string, Promise<number>>>();
 
+/**
+ * Counts of every element ever finished, shared by every request of the process: one at a time,
+ * its answer kept FINISHED_COUNT_SHARED_MS after it ends, so that dashboards polling `done` cost
+ * one read of the whole queue every half minute, not one each.
+ */
+const finishedCounts = new Map<string, { until: number; count: Promise<number> }>();
+const FINISHED_COUNT_SHARED_MS = 30_000;
+
+function sharedFinishedCount(queue: DurableQueue<unknown, unknown>, status: QueueStatus, key: string): Promise<number> {
+  const held = finishedCounts.get(key);
+  if (held && held.until > Date.now()) return held.count;
+  const shared = { until: Number.POSITIVE_INFINITY, count: queue.count(status) };
+  finishedCounts.set(key, shared);
+  shared.count.then(
+    () => (shared.until = Date.now() + FINISHED_COUNT_SHARED_MS),
+    () => finishedCounts.get(key) === shared && finishedCounts.delete(key), // a failed count is not kept
+  );
+  return shared.count;
+}
+
 /** `request`: the request's context, whose counts are shared by every field of it that asks. */
 export function queueDepth(queue: DurableQueue<unknown, unknown>, request: object): QueueCounts {
   return {
@@ -1181,7 +1201,7 @@ export function queueDepth(queue: DurableQueue<unknown, unknown>, request: objec
       if (!counts) countsOfRequest.set(request, (counts = new Map()));
       const key = `${queue.labels.database}\u0000${queue.name}\u0000${status}`;
       let count = counts.get(key);
-      if (!count) counts.set(key, (count = queue.count(status)));
+      if (!count) counts.set(key, (count = status === 'DONE' || status === 'CANCELLED' ? sharedFinishedCount(queue, status, key) : queue.count(status)));
       return count;
     },
   };

@@ -77,7 +77,7 @@ export type QueryReceiptsArgs = {
 /** A queue's elements by status. Each is counted only when asked for. */
 export type QueueDepth = {
   __typename?: 'QueueDepth';
-  /** Finished since the queue began. Counting them reads every one, so it slows as the queue ages: a view that polls the backlog asks for the other three. */
+  /** Finished since the queue began. Counting them reads every one, so it slows as the queue ages: a view that polls the backlog asks for the other three. One count runs at a time in a service, and its answer serves every caller for 30 s after, so it may be that old. */
   done: Scalars['Int']['output'];
   /** Parked, waiting for a person (see exceptions). */
   failed: Scalars['Int']['output'];
