@@ -110,6 +110,27 @@ describe('stageWaits shared by its callers', () => {
     expect(await asked[0]).toBe(await asked[1]);
   });
 
+  it('refuses a reading past two under way and four waiting (RATE_LIMITED), keeps nothing of it, and shares a reading that waited from when it began', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 6, 12), toFake: ['Date', 'setTimeout'] });
+    const store = countingStore(() => [], () => false, 2_000);
+    const waits = sharedStageWaits(store, 0);
+    const accepted = [1, 2, 3, 4, 5, 6].map((minutes) => waits(minutes));
+    await expect(waits(7)).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    // A window under way is still joined.
+    expect(waits(6)).toBe(accepted[5]);
+    await vi.advanceTimersByTimeAsync(6_000);
+    await Promise.all(accepted);
+    expect(store.windows).toHaveLength(6);
+    // The last two waited 4 s for their turn and were read from 4 to 6 s: shared until 9 s (5 s
+    // after their reading began), so still at 6 s, where one timed from its call (0 s) would not be.
+    expect(waits(6)).toBe(accepted[5]);
+    // The refused window is read when asked again.
+    const again = waits(7);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await expect(again).resolves.toEqual([]);
+    expect(store.windows).toHaveLength(7);
+  });
+
   it("adds up stays from transitions in any order, each element's in its own time order", () => {
     const t0 = Date.UTC(2026, 11, 6, 12);
     const shuffled = [

@@ -1,3 +1,4 @@
+import { clientError, ErrorCode } from '../../kit/errors.ts';
 import type { TrackingStore, TransitionDoc } from './store.ts';
 
 export interface StageWaitFigures {
@@ -64,26 +65,32 @@ async function tallied(hours: AsyncIterable<readonly Move[]>): Promise<StageWait
   return tally.figures();
 }
 
-/** How long one answer of `stageWaits` serves every caller asking for the same window. */
+/** How long one answer of `stageWaits` serves every caller asking for the same window, from when its reading began. */
 export const WAITS_SHARED_FOR_MS = 5_000;
-/** Windows whose answers are kept at once at most (a window is a number of minutes, 1 to 10,080). */
+/** Finished answers kept at once at most (a window is a number of minutes, 1 to 10,080); readings under way are never dropped. */
 const WINDOWS_KEPT = 64;
 
 /** How long a reading still under way is joined by new callers: one that hangs is not waited on for ever. */
 const READING_JOINED_FOR_MS = 60_000;
-/** Readings under way at once at most, in a process: the rest wait their turn (a week of a busy shop is minutes of reading). */
+/** Readings under way at once at most, in a process (a week of a busy shop is minutes of reading). */
 export const READINGS_AT_ONCE = 2;
+/** Readings waiting for one of those at most: a caller past them is told to ask again (RATE_LIMITED), not queued behind readings whose callers gave up. */
+export const READINGS_WAITING = 4;
 
 /** The window read for `minutes`: as asked up to an hour, in whole hours beyond, so that a week asked as 10,080 or 10,079 minutes is one reading. */
 export const windowRead = (minutes: number): number => (minutes <= 60 ? minutes : Math.ceil(minutes / 60) * 60);
 
-/** Runs tasks at most `atOnce` at a time, the others in the order they came. */
-function turns(atOnce: number) {
+/** Runs tasks at most `atOnce` at a time and `waiting` more in the order they came; refuses the rest with RATE_LIMITED. */
+function turns(atOnce: number, maxWaiting: number) {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= atOnce) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running += 1;
+    if (running >= atOnce) {
+      if (waiting.length >= maxWaiting) {
+        throw clientError(ErrorCode.RATE_LIMITED, `stageWaits: ${atOnce} windows are being read and ${maxWaiting} wait their turn; ask again shortly, or for a window being read (its callers share it)`);
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else running += 1;
     try {
       return await task();
     } finally {
@@ -94,36 +101,50 @@ function turns(atOnce: number) {
   };
 }
 
+interface Answer {
+  figures: Promise<StageWaitFigures[]>;
+  /** Under way (or waiting its turn) since then: joined by new callers for READING_JOINED_FOR_MS. */
+  askedAt: number;
+  /** Once done: handed to callers until then (its reading's start and WAITS_SHARED_FOR_MS). */
+  until?: number;
+}
+
 /**
  * `stageWaits` over the last `minutes`, one reading of the store shared by every caller asking for
- * the same window while it is under way, and after it until WAITS_SHARED_FOR_MS from its start: a
- * dashboard polled by many people costs one reading every few seconds, not one each (a reading of
- * a week is about 400 lookups). A slow reading (a week's window under load) is joined by the
+ * the same window while it is under way, and after it until WAITS_SHARED_FOR_MS from when it began:
+ * a dashboard polled by many people costs one reading every few seconds, not one each (a reading
+ * of a week is about 400 lookups). A slow reading (a week's window under load) is joined by the
  * callers that come while it runs rather than raced by readings of their own; its answer is then
  * as old as their wait, and not handed to anyone later. Windows beyond an hour are read in whole
- * hours (windowRead), and READINGS_AT_ONCE at most at a time: what many callers asking for many
- * long windows cost is bounded.
+ * hours (windowRead), READINGS_AT_ONCE at a time with READINGS_WAITING more waiting, and callers
+ * past those are refused: what many callers asking for many long windows cost is bounded, and
+ * ends when they stop.
  */
 export function sharedStageWaits(store: Pick<TrackingStore, 'sinceByHour'>, aheadMs: number) {
-  const answers = new Map<number, { until: number; figures: Promise<StageWaitFigures[]> }>();
-  const inTurn = turns(READINGS_AT_ONCE);
+  const answers = new Map<number, Answer>();
+  const inTurn = turns(READINGS_AT_ONCE, READINGS_WAITING);
   return (asked: number): Promise<StageWaitFigures[]> => {
     const minutes = windowRead(asked);
     const now = Date.now();
     const kept = answers.get(minutes);
-    if (kept && kept.until > now) return kept.figures;
-    const figures = inTurn(() => tallied(store.sinceByHour(new Date(now - minutes * 60_000), new Date(now + aheadMs), STAY_FIELDS)));
-    const answer = { until: now + Math.max(READING_JOINED_FOR_MS, WAITS_SHARED_FOR_MS), figures };
+    if (kept && (kept.until === undefined ? now - kept.askedAt < READING_JOINED_FOR_MS : kept.until > now)) return kept.figures;
+    let began = now;
+    const figures = inTurn(() => {
+      began = Date.now();
+      return tallied(store.sinceByHour(new Date(now - minutes * 60_000), new Date(now + aheadMs), STAY_FIELDS));
+    });
+    const answer: Answer = { figures, askedAt: now };
     answers.delete(minutes);
     answers.set(minutes, answer);
     figures.then(
-      () => (answer.until = now + WAITS_SHARED_FOR_MS),
-      // A failed reading is not kept: the next caller reads again.
+      () => (answer.until = began + WAITS_SHARED_FOR_MS),
+      // A failed or refused reading is not kept: the next caller reads again.
       () => answers.get(minutes) === answer && answers.delete(minutes),
     );
+    // Oldest first; those under way stay (at most READINGS_AT_ONCE + READINGS_WAITING of them).
     for (const [window, held] of answers) {
-      if (answers.size <= WINDOWS_KEPT && held.until > now) break;
-      answers.delete(window);
+      if (answers.size <= WINDOWS_KEPT) break;
+      if (held.until !== undefined) answers.delete(window);
     }
     return figures;
   };

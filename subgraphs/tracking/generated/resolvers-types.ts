@@ -76,7 +76,7 @@ export type Order = {
 
 export type Query = {
   __typename?: 'Query';
-  /** How long elements waited in each state of the pipeline, over the last `minutes`: where the inefficiencies are. A window longer than 60 minutes is read in whole hours (61 reads the last 120). Callers asking for the same window share one reading while it runs and for 5 s after it began, so an answer is as old as that. */
+  /** How long elements waited in each state of the pipeline, over the last `minutes`: where the inefficiencies are. A window longer than 60 minutes is read in whole hours (61 reads the last 120). Callers asking for the same window share one reading while it runs and for 5 s after it began, so an answer is as old as that. A service reads two windows at a time with four more waiting; a window asked for beyond those is RATE_LIMITED (ask again shortly). */
   stageWaits: Array<StageWait>;
   /** Transitions of one element (an order, a shipment, a charge request, a receipt), oldest first. */
   transitions: Array<Transition>;
