@@ -81,6 +81,21 @@ export interface ProgressReport {
 }
 
 /** What a charge request's requester gets back, however it asked to get it. */
+/** The id the orders service gives an order's charge attempt (from 1): payments knows the order's own charges by it. */
+export const orderChargeId = (orderId: string, attempt: number): string => `${orderId}:charge:${attempt}`;
+
+/** Whether `requestId` is one of the order's own charge ids, exactly as the orders service writes them (`orderChargeId`). */
+export function isOrderChargeId(requestId: string, orderId: string): boolean {
+  const match = /^([0-9a-f]{24}):charge:[1-9][0-9]*$/.exec(requestId);
+  return match !== null && match[1] === orderId;
+}
+
+/**
+ * Whether `requestId` could be taken for an order's charge id: it starts like one, in any case and
+ * with any spacing (`6B15…:charge: 2`). Only the orders service may use such ids.
+ */
+export const looksLikeOrderChargeId = (requestId: string): boolean => /^\s*[0-9a-f]{24}\s*:\s*charge\s*:/i.test(requestId.normalize('NFKC'));
+
 export interface ChargeResultPayload {
   requestId: string;
   orderId?: string | null;

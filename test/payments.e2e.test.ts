@@ -206,6 +206,12 @@ describe('payments: asynchronous charge requests', () => {
       { via: system.urls.payments, token: await serviceToken('shipping'), input: { requestId: newId('forged'), orderId, replyTo: 'orders.charge-results' } },
       { via: system.gatewayUrl, token: undefined, input: { requestId: `${orderId}:charge:2`, orderId } },
       { via: system.urls.payments, token: await serviceToken('exceptions'), input: { requestId: `${orderId}:charge:3`, orderId } },
+      // What only starts like one of orders' ids: a person's charge under it was read as the order's own.
+      ...[`${orderId}:charge:3 `, `${orderId}:charge:+2`, `${orderId}:charge:\uFF12`, `${orderId}:charge:`, `${orderId.toUpperCase()}:charge:2`, ` ${orderId}:charge:2`, `${orderId} : charge : 2`].map((requestId) => ({
+        via: system.gatewayUrl,
+        token: undefined,
+        input: { requestId, orderId },
+      })),
     ];
     for (const { via, token, input } of attempts) {
       const res = await gql(via, requestCharge, { input: { ...input, amount: { amount: 1, currency: 'GBP' }, card: visa } }, { token });

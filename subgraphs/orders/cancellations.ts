@@ -14,7 +14,7 @@ import {
   type CancellationPayload,
 } from '../../pipeline/cancellations.ts';
 import { closeOfParked, exceptionClosed } from '../../pipeline/exceptions.ts';
-import { operations, type ShipmentPayload } from '../../pipeline/messages.ts';
+import { operations, orderChargeId, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { isHandOff, nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
@@ -323,7 +323,7 @@ function chargeWithdrawal(order: OrderDoc, cancellation: CancellationDoc): NewMe
   const orderId = order._id.toHexString();
   const attempt = order.chargeAttempts ?? 0;
   if (order.chargeId || attempt < 1 || !cancellation.scope.includes(orderId)) return null;
-  const requestId = `${orderId}:charge:${attempt}`;
+  const requestId = orderChargeId(orderId, attempt);
   return { id: `withdraw-charge:${requestId}`, target: 'payments', operation: operations.withdrawCharge, variables: { requestId, reason: `the order was cancelled (${cancellation.id})` } };
 }
 

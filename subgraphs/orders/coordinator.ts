@@ -3,7 +3,7 @@ import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
 import type { Outcome } from '../../kit/worker.ts';
 import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
-import { operations, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
+import { operations, orderChargeId, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { handedOver, inOrder, track, transition } from '../../pipeline/tracking.ts';
@@ -72,7 +72,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     const result = lease.payload;
     const orderId = result.orderId!;
     let order = await load(orderId);
-    if (result.requestId !== `${orderId}:charge:${order.chargeAttempts}`) return {}; // an outdated attempt's result
+    if (result.requestId !== orderChargeId(orderId, order.chargeAttempts)) return {}; // an outdated attempt's result
     if (result.outcome === 'DECLINED') {
       const reason = `card declined: ${result.declineReason ?? 'no reason given'}`;
       const declined = { detail: reason, key: lease.id };
@@ -216,7 +216,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
 /** What a charge attempt sends: the order's moves to tracking, and the charge request to payments (idempotent by its id). */
 export function chargeMessages(order: OrderDoc, attempt: number): NewMessage[] {
   const orderId = order._id.toHexString();
-  const requestId = `${orderId}:charge:${attempt}`;
+  const requestId = orderChargeId(orderId, attempt);
   const { token, last4, expMonth, expYear } = order.paymentMethod;
   return [
     attempt === 1

@@ -6,6 +6,7 @@ import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth, queueDepthResolvers, type NewMessage } from '../../kit/queue.ts';
 import { cutTo, readableText } from '../../kit/storable-text.ts';
 import { closeOfParked, MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
+import { looksLikeOrderChargeId } from '../../pipeline/messages.ts';
 import { isServiceName } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
@@ -17,9 +18,6 @@ import { givenUpCharge, resultOfMadeCharge } from './charge-results.ts';
  * within this; the cut only bounds what any caller can store.
  */
 const MAX_REFUND_REASON = 1_000;
-
-/** The ids the orders service gives its charge requests (`<order id>:charge:<attempt>`, subgraphs/orders/coordinator.ts). */
-const ORDER_CHARGE_ID = /^[0-9a-f]{24}:charge:\d+$/;
 
 /**
  * A requester takes a charge's result as the answer to its own request: a result in its queue
@@ -33,8 +31,8 @@ function assertOwnRequest(identity: Identity, requestId: string, replyTo: string
   if (replyService && !isServiceNamed(identity, replyService)) {
     throw forbidden(`replyTo names a queue of the ${replyService} service, which only that service may name: poll chargeRequest or give a callbackUrl`);
   }
-  if (ORDER_CHARGE_ID.test(requestId) && !isServiceNamed(identity, 'orders')) {
-    throw forbidden('requestIds of the form <order id>:charge:<attempt> are the orders service\'s own');
+  if (looksLikeOrderChargeId(requestId) && !isServiceNamed(identity, 'orders')) {
+    throw forbidden('requestIds that start <order id>:charge: are the orders service\'s own');
   }
 }
 

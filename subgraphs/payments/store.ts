@@ -4,7 +4,7 @@ import { DurableQueue, type QueueItem } from '../../kit/queue.ts';
 import { REFUSED, VersionedDocuments } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { parkedRefundMessages } from './refund-transitions.ts';
-import type { ChargeResultPayload } from '../../pipeline/messages.ts';
+import { isOrderChargeId, type ChargeResultPayload } from '../../pipeline/messages.ts';
 
 // The only code that touches the payments collections.
 
@@ -227,7 +227,7 @@ export class PaymentsStore {
     const charges = (await findWhereIn(this.charges, 'orderId', orderIds)).sort((a, b) => b.chargedAt.getTime() - a.chargedAt.getTime());
     const latest = new Map<string, ChargeDoc>();
     for (const charge of charges) {
-      if (charge.orderId && charge._id.startsWith(`${charge.orderId}:charge:`) && !latest.has(charge.orderId)) latest.set(charge.orderId, charge);
+      if (charge.orderId && isOrderChargeId(charge._id, charge.orderId) && !latest.has(charge.orderId)) latest.set(charge.orderId, charge);
     }
     return [...latest.values()];
   }

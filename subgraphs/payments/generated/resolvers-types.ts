@@ -97,7 +97,7 @@ export type Mutation = {
    * polled (chargeRequest), posted to callbackUrl, or published to the requester's
    * persistent queue named in replyTo ("<service>.<queue>", e.g. "orders.charge-results"), which
    * only that service may name (FORBIDDEN for anyone else, who polls or gives a callbackUrl).
-   * requestIds of the form "<order id>:charge:<attempt>" are the orders service's own.
+   * requestIds that start "<order id>:charge:" (in any case or spacing) are the orders service's own.
    */
   requestCharge: ChargeRequest;
   /**
