@@ -25,7 +25,16 @@ describe('a callback URL', () => {
   });
 
   it('is refused with an encoded slash or backslash in its path, which the receiver would read as another path', () => {
-    for (const url of ['https://shop.example.com/hooks/..%2fadmin', 'https://shop.example.com/hooks/..%5Cadmin', 'https://hooks.example.com/cb/%2F%2Fx']) {
+    for (const url of [
+      'https://shop.example.com/hooks/..%2fadmin',
+      'https://shop.example.com/hooks/..%5Cadmin',
+      'https://hooks.example.com/cb/%2F%2Fx',
+      'https://shop.example.com/hooks/%252f..%252fx',
+      'https://shop.example.com/hooks/..;/x',
+      'https://shop.example.com/hooks/%2e%2e%3b/x',
+      'https://shop.example.com/hooks/%C0%AE%C0%AE/x',
+      'https://shop.example.com/hooks/%2e%2e%2e/x%3Ba',
+    ]) {
       expect(codeOf(() => policy.check(url)), url).toBe('BAD_USER_INPUT');
     }
   });

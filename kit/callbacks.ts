@@ -69,6 +69,18 @@ export class CallbackPolicy {
     // An encoded slash or backslash is one path segment here and two where the requester's server
     // decodes it (`/hooks/..%2fadmin`): the path it reaches is not the one allow-listed.
     if (/%(2f|5c)/i.test(url.pathname)) throw badInput(`${field} must not hold an encoded slash or backslash in its path`, field);
+    // Nor anything a receiver may read as another path: what is still encoded once decoded (`%252f`),
+    // bytes that are no UTF-8 (an overlong `%C0%AE` for a dot), path parameters (`..;/`, which some
+    // servers take as `..`), dot segments.
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      throw badInput(`${field} must not hold encoded bytes that are not UTF-8 in its path`, field);
+    }
+    if (/[%;\\]/.test(decoded) || decoded.split('/').some((segment) => segment === '.' || segment === '..')) {
+      throw badInput(`${field} must not hold double encoding, path parameters (;) or dot segments in its path`, field);
+    }
     const allowed = this.prefixes.some((prefix) => prefix.protocol === url.protocol && prefix.host === url.host && underPath(url.pathname, prefix.pathname));
     if (!allowed) throw badInput(`${field} ${url.origin}${url.pathname} is not on this service's allow-list of callback addresses`, field);
     return url.href;

@@ -25,13 +25,15 @@ export type Authorize = (params: Record<string, unknown> | undefined) => Princip
  */
 export function connectionAuthorization(params: Record<string, unknown> | undefined): string | undefined {
   if (!params) return undefined;
-  if (typeof params.authorization === 'string') return params.authorization;
-  const key = Object.keys(params).find((candidate) => candidate.toLowerCase() === 'authorization');
-  const value = key === undefined ? undefined : params[key];
-  if (value === undefined || value === null) return undefined;
-  // Credentials that are not text (an array, an object, a number) are refused as credentials that
-  // do not verify, as an HTTP header that is no bearer token is, not taken as signing in anonymously.
-  return typeof value === 'string' ? value : NOT_CREDENTIALS;
+  const given = Object.keys(params)
+    .filter((key) => key.toLowerCase() === 'authorization')
+    .map((key) => params[key])
+    .filter((value) => value !== undefined && value !== null);
+  if (given.length === 0) return undefined;
+  // Credentials that are not text (an array, an object, a number), or two of them under keys in
+  // different cases, are refused as credentials that do not verify, as an HTTP header that is no
+  // bearer token is: neither is taken as signing in anonymously, nor one chosen over the other.
+  return given.length === 1 && typeof given[0] === 'string' ? given[0] : NOT_CREDENTIALS;
 }
 /** What stands for credentials that are not text: no bearer token, so refused wherever it is checked. */
 const NOT_CREDENTIALS = 'Invalid credentials (not text)';

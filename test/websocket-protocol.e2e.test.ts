@@ -298,6 +298,12 @@ describe('graphql-ws protocol at the gateway', () => {
       socket.send({ type: 'connection_init', payload: { Authorization: authorization } });
       expect((await socket.closed).code, JSON.stringify(authorization)).toBe(4403);
     }
+    // Two, in different cases (one of them empty or not text): not one picked over the other.
+    for (const payload of [{ authorization: null, Authorization: 'Bearer forged' }, { authorization: `Bearer ${token}`, AUTHORIZATION: ['x'] }]) {
+      const socket = await connect(guarded.url);
+      socket.send({ type: 'connection_init', payload });
+      expect((await socket.closed).code, JSON.stringify(payload)).toBe(4403);
+    }
   });
 
   it('accepts a valid token on connect and limits subscriptions per connection', async () => {
