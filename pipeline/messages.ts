@@ -80,7 +80,6 @@ export interface ProgressReport {
   detail?: string | null;
 }
 
-/** What a charge request's requester gets back, however it asked to get it. */
 /** The id the orders service gives an order's charge attempt (from 1): payments knows the order's own charges by it. */
 export const orderChargeId = (orderId: string, attempt: number): string => `${orderId}:charge:${attempt}`;
 
@@ -96,6 +95,7 @@ export function isOrderChargeId(requestId: string, orderId: string): boolean {
  */
 export const looksLikeOrderChargeId = (requestId: string): boolean => /^\s*[0-9a-f]{24}\s*:\s*charge\s*:/i.test(requestId.normalize('NFKC'));
 
+/** What a charge request's requester gets back, however it asked to get it. */
 export interface ChargeResultPayload {
   requestId: string;
   orderId?: string | null;
