@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hasScope } from './auth/identity.ts';
+import { isServiceNamed } from './auth/identity.ts';
 import { bearerToken, type InternalTokens, type ServiceCredentials } from './auth/tokens.ts';
 import { sendJson } from './http.ts';
 import type { Logger } from './logger.ts';
@@ -114,7 +114,7 @@ export async function serveDoorbell(
   if (!token) return sendJson(response, 401, { error: 'the doorbell needs an internal token' });
   const identity = await access.tokens.verify(token).catch(() => null);
   if (!identity) return sendJson(response, 401, { error: 'the internal token is not valid' });
-  if (identity.subject !== `service:${access.service}` || !hasScope(identity, 'service')) {
+  if (!isServiceNamed(identity, access.service)) {
     return sendJson(response, 403, { error: `only ${access.service}'s own processes may wait on its doorbell` });
   }
   const seen = seenTotal(new URL(request.url ?? '/', 'http://localhost').searchParams, bell.rings().epoch);

@@ -1,5 +1,4 @@
-import { forbidden, isServiceNamed, type Identity } from '../../kit/auth/identity.ts';
-import { identityOf } from '../../kit/auth/ownership.ts';
+import { assertCalledBy } from '../../kit/auth/ownership.ts';
 import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, notFound, tryLater } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
@@ -26,14 +25,10 @@ const MAX_REFUND_REASON = 1_000;
  * `callbackUrl`), and only orders may use the ids it gives its charges. Otherwise a person could
  * charge a penny to a card of their choosing and have the order ship on it.
  */
-function assertOwnRequest(identity: Identity, requestId: string, replyTo: string | null): void {
+function assertOwnRequest(context: unknown, requestId: string, replyTo: string | null): void {
   const replyService = replyTo?.split('.')[0];
-  if (replyService && !isServiceNamed(identity, replyService)) {
-    throw forbidden(`replyTo names a queue of the ${replyService} service, which only that service may name: poll chargeRequest or give a callbackUrl`);
-  }
-  if (looksLikeOrderChargeId(requestId) && !isServiceNamed(identity, 'orders')) {
-    throw forbidden('requestIds that start <order id>:charge: are the orders service\'s own');
-  }
+  if (replyService) assertCalledBy(context, [replyService], `name its queue as replyTo (anyone else polls chargeRequest or gives a callbackUrl)`);
+  if (looksLikeOrderChargeId(requestId)) assertCalledBy(context, ['orders'], 'use requestIds that start <order id>:charge:');
 }
 
 const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
@@ -68,7 +63,7 @@ export const resolvers: Resolvers = {
       if (input.replyTo && !(/^[a-z]+\.[a-z][a-z-]{0,60}$/.test(input.replyTo) && isServiceName(input.replyTo.split('.')[0]!))) {
         throw badInput('replyTo names a queue of one of this system\'s services as "<service>.<queue>", for example orders.charge-results', 'replyTo');
       }
-      assertOwnRequest(identityOf(context), input.requestId, input.replyTo ?? null);
+      assertOwnRequest(context, input.requestId, input.replyTo ?? null);
       const payload: ChargeRequestPayload = {
         requestId: input.requestId,
         orderId: input.orderId ?? null,

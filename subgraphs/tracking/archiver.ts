@@ -6,6 +6,8 @@ import type { TrackingStore } from './store.ts';
 const RECHECK_MOVING_MS = 10 * 60_000;
 /** Orders remembered as still moving, at most: beyond, the oldest are looked at again sooner. */
 const MOVING_KEPT = 10_000;
+/** Orders moved in one pass at most; a full pass is followed by another at once. */
+const ORDERS_A_PASS = 200;
 
 /**
  * Once an order is finished (it moved to SHIPPED, or to CANCELLED with every shipment pulled),
@@ -16,7 +18,7 @@ const MOVING_KEPT = 10_000;
  * still moving is remembered in `moving` and passed over until it is due to be looked at again,
  * so that a few of them never hold up the rest.
  */
-export async function archiveFulfilled(store: TrackingStore, delayMs: number, limit = 200, moving = new Map<string, number>()): Promise<string[]> {
+export async function archiveFulfilled(store: TrackingStore, delayMs: number, limit = ORDERS_A_PASS, moving = new Map<string, number>()): Promise<string[]> {
   const moved: string[] = [];
   const now = Date.now();
   for (const [orderId, recheckAt] of moving) if (recheckAt <= now) moving.delete(orderId);
@@ -44,15 +46,14 @@ export async function trimEventLog(store: TrackingStore, retain: number): Promis
 
 export function startArchiver(store: TrackingStore, options: { delayMs: number; intervalMs: number; eventRetention: number }, logger: Logger) {
   const moving = new Map<string, number>();
-  const limit = 200;
   const pass = async () => {
-    const moved = await archiveFulfilled(store, options.delayMs, limit, moving);
+    const moved = await archiveFulfilled(store, options.delayMs, ORDERS_A_PASS, moving);
     if (moved.length > 0) logger.info('histories moved to the warehouse', { orders: moved.length });
     const dropped = await trimEventLog(store, options.eventRetention);
     if (dropped > 0) logger.info('old event log segments dropped', { segments: dropped });
     // A full pass: more may be waiting, at once rather than after the interval (a busy shop
     // finishes more orders in 30 s than one pass moves).
-    return moved.length >= limit;
+    return moved.length >= ORDERS_A_PASS;
   };
   return startLoop(pass, { intervalMs: options.intervalMs, logger, what: 'archiving' });
 }

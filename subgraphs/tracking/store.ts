@@ -337,17 +337,17 @@ export class TrackingStore {
    */
   async moveToWarehouse(transitions: readonly TransitionDoc[]): Promise<void> {
     if (transitions.length === 0) return;
-    const byOrder = new Map([...groupBy(transitions, (doc) => doc.orderId)].map(([orderId, docs]) => [orderId, docs.map((doc) => doc._id)]));
-    const marks = (await Promise.all([...byOrder].map(([orderId, ids]) => this.marksOf(orderId, ids)))).flat();
+    const byOrder = [...groupBy(transitions, (doc) => doc.orderId)].map(([orderId, docs]): [string | null, string[]] => [orderId, docs.map((doc) => doc._id)]);
+    const marks = (await Promise.all(byOrder.map(([orderId, ids]) => this.marksOf(orderId, ids)))).flat();
     // The copies keep their events' numbers, which the marks deleted below held: a follower of the
     // order resuming from far back still finds its entries without walking the log.
     const seqs = new Map(marks.map((mark) => [mark._id, mark.seq]));
     const copies = transitions.map((doc) => (seqs.has(doc._id) ? { ...doc, eventSeq: seqs.get(doc._id)! } : doc));
     await insertIgnoringDuplicates(this.warehouse, copies); // some copied by an earlier, interrupted move
-    await Promise.all([...byOrder].map(([orderId, ids]) => this.transitions.deleteMany({ orderId, _id: { $in: ids } })));
+    await Promise.all(byOrder.map(([orderId, ids]) => this.transitions.deleteMany({ orderId, _id: { $in: ids } })));
     // By the order, as the transitions; an older mark, which names none, by its id (`$in` alone is a scan on FerretDB).
     await Promise.all([
-      ...[...byOrder].filter(([orderId]) => orderId !== null).map(([orderId, ids]) => this.appended.deleteMany({ orderId: orderId!, _id: { $in: ids } })),
+      ...byOrder.filter(([orderId]) => orderId !== null).map(([orderId, ids]) => this.appended.deleteMany({ orderId: orderId!, _id: { $in: ids } })),
       ...marks.filter((mark) => !mark.orderId).map((mark) => this.appended.deleteOne({ _id: mark._id })),
     ]);
   }
