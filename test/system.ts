@@ -64,7 +64,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     customers: await buildCustomersService({ db: await dbs.create('customers'), logger, tokens }),
     vendors: await buildVendorsService({ db: await dbs.create('vendors'), logger, tokens }),
     catalog: await buildCatalogService({ db: await dbs.create('catalog'), logger, tokens, vendorsUrl: urls.vendors }),
-    inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger, tokens }),
+    inventory: await buildInventoryService({ db: await dbs.create('inventory'), logger, tokens, catalogUrl: urls.catalog }),
     orders: await buildOrdersService({ db: await dbs.create('orders'), logger, tokens, customersUrl: urls.customers, catalogUrl: urls.catalog, stageUrls: urls, trackingUrl: urls.tracking, paymentsUrl: urls.payments }),
     payments: await buildPaymentsService({ db: await dbs.create('payments'), logger, tokens, processor: options.payments ?? { latencyMs: 5, failureRate: 0 }, queue: options.paymentsQueue, callbackAllowList: options.callbackAllowList }),
     picking: await buildPickingService({ db: await dbs.create('picking'), logger, tokens }),
@@ -177,6 +177,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
       await services.orders.close();
       await services.receiving.close();
       await services.catalog.close();
+      await services.inventory.close();
       await services.exceptions.close();
       await services.payments.close();
       await Promise.all(allClients.map((made) => made.close()));

@@ -3,8 +3,14 @@ import { entityLoader } from '../../kit/loader.ts';
 import type { BinItemDoc, InventoryStore, ReservationDoc } from './store.ts';
 import { groupBy } from '../../kit/group.ts';
 
+/** The catalog's products, as inventory may ask about them. */
+export interface Products {
+  exists(sku: string): Promise<boolean>;
+}
+
 export interface Context {
   store: InventoryStore;
+  products: Products;
   binItemsBySku: DataLoader<string, BinItemDoc[]>;
   reservationById: DataLoader<string, ReservationDoc | null, string>;
 }
@@ -17,10 +23,9 @@ function binItemsLoader(store: InventoryStore) {
   });
 }
 
-export function createContext(store: InventoryStore): Context {
-  return {
-    store,
-    binItemsBySku: binItemsLoader(store),
-    reservationById: entityLoader<string, ReservationDoc>((ids) => store.reservationsFor(ids), (reservation) => reservation._id),
-  };
-}
+export const contextFactory = (products: Products) => (store: InventoryStore): Context => ({
+  store,
+  products,
+  binItemsBySku: binItemsLoader(store),
+  reservationById: entityLoader<string, ReservationDoc>((ids) => store.reservationsFor(ids), (reservation) => reservation._id),
+});

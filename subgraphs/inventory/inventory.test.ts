@@ -1,22 +1,38 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createGraphQLClient } from '../../kit/graphql-client.ts';
 import { isUnavailable } from '../../kit/unavailable.ts';
 import { codes, gql, serve, silentLogger, testCredentials, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
+import { buildCatalogService } from '../catalog/server.ts';
 import { buildInventoryService } from './server.ts';
 import { binItemId, MAX_QUANTITY, type InventoryStore } from './store.ts';
 
 const dbs = new TestDatabases();
 let app: RunningApp;
 let store: InventoryStore;
+let catalog: Awaited<ReturnType<typeof buildCatalogService>>;
+let catalogApp: RunningApp;
+let closeService: () => Promise<void>;
+
+/** What the tests stock: the catalog sells these, and only these. */
+const sold = ['SKU-PAGE', 'SKU-ADD', 'SKU-OVER', 'SKU-RES', 'SKU-MAX', 'SKU-SUM', 'SKU-OTHER', 'SKU-PILE', 'SKU-RACE', 'SKU-TWO', 'SKU-HALF', 'SKU-SCARCE', 'SKU-KEYED', 'SKU-KEYED2', 'SKU-KEYED3']
+  .concat(['SHIP-PART', 'PULL-ALL', 'SHIP-ALL'].flatMap((id) => [`${id}-A`, `${id}-B`]));
 
 beforeAll(async () => {
-  const service = await buildInventoryService({ db: await dbs.create('inventory'), logger: silentLogger, tokens: testTokens });
+  // A real catalog, whose vendors service is never asked (products are written to its store).
+  catalog = await buildCatalogService({ db: await dbs.create('catalog'), logger: silentLogger, tokens: testTokens, vendorsUrl: 'http://127.0.0.1:9/graphql' });
+  catalogApp = await serve(catalog.handler);
+  for (const sku of sold) await catalog.store.upsert({ _id: sku, title: sku, description: '', price: { amount: 100, currency: 'GBP' }, weightGrams: 100, vendorId: new ObjectId() });
+  const service = await buildInventoryService({ db: await dbs.create('inventory'), logger: silentLogger, tokens: testTokens, catalogUrl: catalogApp.url });
   store = service.store;
+  closeService = service.close;
   app = await serve(service.handler);
 });
 afterAll(async () => {
   await app.close();
+  await closeService();
+  await catalogApp.close();
+  await catalog.close();
   await dbs.cleanup();
 });
 
@@ -68,6 +84,20 @@ describe('inventory subgraph', () => {
     const res = await gql(app.url, `{ binItems(sku: "SKU-ADD") { edges { node { distributionCenter bin quantity } } } }`);
     expect(res.errors).toBeUndefined();
     expect(nodes(res.data!.binItems)).toEqual([{ distributionCenter: 'LHR1', bin: 'A-01', quantity: 0 }]);
+  });
+
+  it('adds no units of a sku the catalog does not sell, and still lets stock of one be taken out', async () => {
+    const res = await adjust('SKU-UNSOLD', 'LHR1', 'U-01', 5);
+    expect(codes(res)).toEqual(['NOT_FOUND']);
+    expect(res.errors?.[0]?.message).toContain('SKU-UNSOLD');
+    expect(await store.binItems.countDocuments({ sku: 'SKU-UNSOLD' })).toBe(0);
+
+    // Stock the catalog stopped selling (written before the check, or the product since removed).
+    await catalog.store.upsert({ _id: 'SKU-GONE', title: 'gone', description: '', price: { amount: 1, currency: 'GBP' }, weightGrams: 1, vendorId: new ObjectId() });
+    await adjusted('SKU-GONE', 'LHR1', 'U-02', 4);
+    await catalog.store.products.deleteOne({ _id: 'SKU-GONE' });
+    expect(codes(await adjust('SKU-GONE', 'LHR1', 'U-02', 1))).toEqual(['NOT_FOUND']);
+    expect(await adjusted('SKU-GONE', 'LHR1', 'U-02', -4)).toMatchObject({ quantity: 0 });
   });
 
   it('refuses to remove more than the bin holds and leaves it unchanged', async () => {
@@ -189,7 +219,7 @@ describe('inventory subgraph', () => {
     await adjusted('SKU-TWO', 'LHR1', 'T-01', units);
     // A second instance of the service: separate client, separate connection pool, same database.
     const client = await new MongoClient(inject('mongoUri')).connect();
-    const second = await buildInventoryService({ db: client.db(store.binItems.dbName), logger: silentLogger, tokens: testTokens });
+    const second = await buildInventoryService({ db: client.db(store.binItems.dbName), logger: silentLogger, tokens: testTokens, catalogUrl: catalogApp.url });
     const secondApp = await serve(second.handler);
     try {
       const results = await Promise.all(

@@ -1,4 +1,4 @@
-import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
+import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { clientKey } from '../../kit/storable-text.ts';
 import { binLocation, codeFilter } from '../../pipeline/bin-location.ts';
@@ -12,11 +12,14 @@ export const resolvers: Resolvers = {
       store.search({ sku: codeFilter(sku, 'sku'), distributionCenter: codeFilter(distributionCenter, 'distributionCenter') }, pageRequest('binItems', { first, after }, 50, 500)),
   },
   Mutation: {
-    adjustStock: async (_, { input }, { store }) => {
+    adjustStock: async (_, { input }, { store, products }) => {
       const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.delta) || input.delta === 0) throw badInput('delta must be a non-zero whole number', 'delta');
       if (Math.abs(input.delta) > MAX_QUANTITY) throw badInput(`delta must be between -${MAX_QUANTITY} and ${MAX_QUANTITY}`, 'delta');
       const key = input.idempotencyKey == null ? undefined : clientKey(input.idempotencyKey.trim(), 'idempotencyKey');
+      // Units are added only of what the catalog sells; removing stays open, so stock of a sku
+      // the catalog no longer has (or never had) can still be taken out.
+      if (input.delta > 0 && !(await products.exists(sku))) throw notFound(`no product with sku ${sku}`, { field: 'sku' });
       const { outcome, item } = await store.adjust({ sku, distributionCenter, bin }, input.delta, key);
       if (outcome === 'adjusted' || outcome === 'already') return item;
       if (outcome === 'conflict') throw clientError(ErrorCode.CONFLICT, 'this idempotencyKey was already used for another delta in this bin', { field: 'idempotencyKey' });

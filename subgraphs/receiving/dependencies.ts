@@ -1,4 +1,5 @@
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import { productExists } from '../../pipeline/catalog-products.ts';
 
 // A receipt names a product (catalog) and optionally the vendor who sent it (vendors), or the
 // customer return it brings back (orders): receiving asks those services, through their GraphQL
@@ -18,7 +19,6 @@ export interface ReceivingDirectory {
   customerReturn(returnId: string, orderId: string): Promise<ReturnView | null>;
 }
 
-const productQuery = /* GraphQL */ `query ReceiptProduct($sku: String!) { product(sku: $sku) { sku } }`;
 const vendorQuery = /* GraphQL */ `query ReceiptVendor($id: ID!) { vendor(id: $id) { id } }`;
 
 const returnQuery = /* GraphQL */ `query ReceiptReturn($id: ID!) { order(id: $id) { returns { id sku quantity status } } }`;
@@ -29,7 +29,7 @@ export function graphqlDirectory(catalog: GraphQLClient, vendors: GraphQLClient,
       const { order } = await orders.request<{ order: { returns: (ReturnView & { id: string })[] } | null }>(returnQuery, { id: orderId });
       return order?.returns.find((candidate) => candidate.id === returnId) ?? null;
     },
-    productExists: async (sku) => !!(await catalog.request<{ product: unknown }>(productQuery, { sku })).product,
+    productExists: (sku) => productExists(catalog, sku),
     vendorExists: async (id) => !!(await vendors.request<{ vendor: unknown }>(vendorQuery, { id })).vendor,
   };
 }

@@ -61,7 +61,8 @@ export type Mutation = {
    * Adds (positive delta) or removes (negative delta) units in one bin. Atomic:
    * stock never goes below zero; a removal larger than what the bin holds fails with CONFLICT.
    * A bin holds at most 2147483647 units: an addition that would exceed that fails with
-   * BAD_USER_INPUT and changes nothing. With an idempotencyKey, a retry changes the bin once
+   * BAD_USER_INPUT and changes nothing. Units are added only of a sku the catalog has (asked
+   * there): another is NOT_FOUND; removing is allowed whatever the sku. With an idempotencyKey, a retry changes the bin once
    * and returns it as it is (a sku's stock in a bin remembers its last 100 keyed adjustments); the
    * same key with another delta there is CONFLICT.
    */
