@@ -93,6 +93,30 @@ export const queueLeasesInFlight = new Gauge({
   labelNames: queueLabels,
   registers,
 });
+export const replicationLag = new Gauge({
+  name: 'customers_replication_lag_seconds',
+  help: "A regional customers replica: how far behind the home copy's log it is (the oldest entry it has not applied), or how long it has not reached home, whichever is longer; at scrape",
+  labelNames: ['region'] as const,
+  registers,
+});
+export const replicationHomeReachable = new Gauge({
+  name: 'customers_replication_home_reachable',
+  help: 'A regional customers replica: 1 while its last contact with the home copy succeeded, 0 while it cannot reach home (its writes wait queued); at scrape',
+  labelNames: ['region'] as const,
+  registers,
+});
+export const replicationPendingWrites = new Gauge({
+  name: 'customers_replication_pending_writes',
+  help: 'A regional customers replica: writes made there not yet sent to the home copy; at scrape',
+  labelNames: ['region'] as const,
+  registers,
+});
+export const replicationRejectedWrites = new Gauge({
+  name: 'customers_replication_rejected_writes',
+  help: 'A regional customers replica: writes made there that the home copy refused (an email taken, a customer gone), all time; at scrape',
+  labelNames: ['region'] as const,
+  registers,
+});
 export const outboxBacklog = new Gauge({
   name: 'outbox_backlog',
   help: 'Elements with outbox messages still to deliver, counted at scrape',
@@ -195,9 +219,12 @@ const observeCommand: CommandHook =
 /** Something counted from the database at scrape time (a queue's depth). */
 export type ScrapeProbe = () => Promise<void>;
 const probes = new Map<string, ScrapeProbe>();
-/** Keyed so the same queue opened twice in one process (its service and its worker) is counted once. */
-export function onScrape(key: string, probe: ScrapeProbe): void {
+/** Keyed so the same queue opened twice in one process (its service and its worker) is counted once. Returns what stops it. */
+export function onScrape(key: string, probe: ScrapeProbe): () => void {
   probes.set(key, probe);
+  return () => {
+    if (probes.get(key) === probe) probes.delete(key);
+  };
 }
 
 const SCRAPE_PROBE_TIMEOUT_MS = 2_000;

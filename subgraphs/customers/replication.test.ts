@@ -4,6 +4,7 @@ import { parse, type GraphQLObjectType } from 'graphql';
 import { ObjectId, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeServer } from '../../kit/http.ts';
+import { renderMetrics } from '../../kit/metrics.ts';
 import { codes, eventually, gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService, type CopySettings } from './server.ts';
 import { CustomerStore } from './store.ts';
@@ -75,6 +76,12 @@ async function link(target: () => string): Promise<Link> {
   state.url = `http://127.0.0.1:${port}/graphql`;
   state.close = () => closeServer(server);
   return state;
+}
+
+/** A replica's gauge as /metrics shows it (every copy in this file shares the process's registry). */
+async function gauge(name: string, region: 'UK' | 'DE'): Promise<number | undefined> {
+  const line = (await renderMetrics()).split('\n').find((row) => row.startsWith(`${name}{region="${region}"} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
 
 const replica = (region: 'UK' | 'DE', homeUrl: string): CopySettings => ({ role: 'replica', region, homeUrl, pollIntervalMs: 20, writeWaitMs: 5_000 });
@@ -269,6 +276,10 @@ describe('customer data replicated to regions', () => {
       const queued = (await ok<{ addAddress: CustomerView }>(uk.app.url, addAddress, { id: ada.id, input: address('9 Outage Ave') })).addAddress;
       expect(queued.addresses.map((a) => a.line1)).toEqual(['1 Main St', '9 Outage Ave']);
       expect((await statusOf(uk)).pendingWrites).toBe(1);
+      // What an operator's alerts read (observability/alerts.yml).
+      expect(await gauge('customers_replication_home_reachable', 'UK')).toBe(0);
+      expect(await gauge('customers_replication_pending_writes', 'UK')).toBe(1);
+      expect(await gauge('customers_replication_lag_seconds', 'UK')).toBeGreaterThanOrEqual(0.1);
     } finally {
       home = await restartCopy(home, homePort);
     }
@@ -276,6 +287,8 @@ describe('customer data replicated to regions', () => {
     expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '9 Outage Ave']);
     await caughtUp(uk);
     await caughtUp(de);
+    await eventually(() => gauge('customers_replication_home_reachable', 'UK'), (reachable) => reachable === 1);
+    expect(await gauge('customers_replication_pending_writes', 'UK')).toBe(0);
   });
 
   it('a replica cut off from home reads its own queued writes: what a mutation answered is what a read then shows', async () => {

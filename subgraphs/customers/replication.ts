@@ -3,6 +3,7 @@ import { clientError, ErrorCode, isClientError } from '../../kit/errors.ts';
 import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
+import { onScrape, replicationHomeReachable, replicationLag, replicationPendingWrites, replicationRejectedWrites } from '../../kit/metrics.ts';
 import { logRetry } from '../../kit/unavailable.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
@@ -304,6 +305,7 @@ export class ReplicaCopy implements CustomersCopy {
   private pullLoop: ReturnType<typeof startLoop> | undefined;
   private oneAtATime = false;
   private forwardLoop: ReturnType<typeof startLoop> | undefined;
+  private stopObserving: (() => void) | undefined;
 
   constructor(
     private readonly store: CustomerStore,
@@ -322,9 +324,21 @@ export class ReplicaCopy implements CustomersCopy {
     const { pollIntervalMs: intervalMs, logger } = this.options;
     this.pullLoop = startLoop(() => this.pull(), { intervalMs, logger, what: 'following the home replication log' });
     this.forwardLoop = startLoop(() => this.forward(), { intervalMs, logger, what: 'sending writes to the home copy' });
+    this.stopObserving = onScrape(`customers-replica/${this.region}`, () => this.observe());
+  }
+
+  /** replicationStatus, as /metrics shows it (observability/alerts.yml alerts on it). */
+  private async observe(): Promise<void> {
+    const status = await this.status();
+    const region = this.region;
+    replicationLag.set({ region }, status.lagMs / 1000);
+    replicationHomeReachable.set({ region }, status.homeReachable ? 1 : 0);
+    replicationPendingWrites.set({ region }, status.pendingWrites);
+    replicationRejectedWrites.set({ region }, status.rejectedWrites);
   }
 
   async stop(): Promise<void> {
+    this.stopObserving?.();
     await Promise.all([this.pullLoop?.stop(), this.forwardLoop?.stop()]);
     await this.options.home.close();
   }
@@ -521,7 +535,7 @@ export class ReplicaCopy implements CustomersCopy {
       } else {
         outcome = { writeId: wire.writeId, status: 'REJECTED', code: wire.code ?? ErrorCode.CONFLICT, message: wire.message ?? 'refused by the home copy', field: wire.field };
         await this.replication.recordRejected({ _id: write.writeId, region: this.region, kind: write.kind, customerId: write.customerId, code: outcome.code, message: outcome.message, at: new Date() });
-        this.options.logger.warn('the home copy refused a write made here', { writeId: write.writeId, kind: write.kind, code: outcome.code });
+        this.options.logger.warn('the home copy refused a write made here', { writeId: write.writeId, kind: write.kind, customerId: write.customerId, code: outcome.code });
       }
       this.forwarded = seq;
       this.waiters.get(write.writeId)?.(outcome);
