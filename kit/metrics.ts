@@ -93,6 +93,16 @@ export const queueLeasesInFlight = new Gauge({
   labelNames: queueLabels,
   registers,
 });
+export const exceptionsOpen = new Gauge({
+  name: 'exceptions_open',
+  help: 'Exceptions waiting for a person (OPEN); counted at scrape, at most every 30 s',
+  registers,
+});
+export const exceptionsOldestOpenAge = new Gauge({
+  name: 'exceptions_oldest_open_age_seconds',
+  help: 'How long the OPEN exception raised longest ago has waited for a person (0 when none waits); at scrape',
+  registers,
+});
 export const replicationLag = new Gauge({
   name: 'customers_replication_lag_seconds',
   help: "A regional customers replica: how far behind the home copy's log it is (the oldest entry it has not applied), or how long it has not reached home, whichever is longer; at scrape",

@@ -1,6 +1,8 @@
 import { serviceCredentials } from '../../kit/auth/tokens.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
+import { atMostEvery } from '../../kit/at-most-every.ts';
 import { startLoop } from '../../kit/loop.ts';
+import { exceptionsOldestOpenAge, exceptionsOpen, onScrape } from '../../kit/metrics.ts';
 import { finishStaleClaims } from './actions.ts';
 import { serviceClients, type ServiceClients } from '../../pipeline/services.ts';
 import { contextFactory } from './context.ts';
@@ -11,6 +13,21 @@ import { ExceptionStore } from './store.ts';
 const STALE_CLAIM_MS = 30_000;
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
+
+/** How often /metrics counts the open exceptions (a count of every open one; scrapes come every few seconds). */
+const OPEN_COUNTED_EVERY_MS = 30_000;
+
+/** exceptions_open and exceptions_oldest_open_age_seconds at scrape (observability/alerts.yml's ExceptionsWaiting). */
+function observeOpenExceptions(store: ExceptionStore): () => void {
+  let figures: { open: number; oldestRaisedAt: Date | null } | undefined;
+  const count = atMostEvery(OPEN_COUNTED_EVERY_MS, async () => void (figures = await store.openFigures()));
+  return onScrape('exceptions/open', async () => {
+    await count();
+    if (!figures) return; // the first count failed, or is still under way
+    exceptionsOpen.set(figures.open);
+    exceptionsOldestOpenAge.set(figures.oldestRaisedAt ? (Date.now() - figures.oldestRaisedAt.getTime()) / 1000 : 0);
+  });
+}
 
 /** Where failed elements wait for a person, who retries or cancels them through the graph. */
 export async function buildExceptionsService(deps: SubgraphDeps & { clients?: ServiceClients }) {
@@ -26,11 +43,13 @@ export async function buildExceptionsService(deps: SubgraphDeps & { clients?: Se
     logger: deps.logger,
     what: 'finishing claimed exception actions',
   });
+  const stopObserving = observeOpenExceptions(built.store);
   return {
     ...built,
     /** Carries out claims older than `staleAfterMs` now (tests; the background pass does it every few seconds). */
     finishStaleClaims: (staleAfterMs: number) => finishStaleClaims(built.store, clients, deps.logger, staleAfterMs),
     close: async () => {
+      stopObserving();
       await sweep.stop();
       await ownClients?.close();
     },

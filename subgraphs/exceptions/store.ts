@@ -224,6 +224,15 @@ export class ExceptionStore {
     });
   }
 
+  /** How many exceptions wait for a person, and when the one waiting longest was raised (for /metrics). */
+  async openFigures(): Promise<{ open: number; oldestRaisedAt: Date | null }> {
+    const [open, oldest] = await Promise.all([
+      this.exceptions.countDocuments({ status: 'OPEN' }),
+      this.exceptions.findOne({ status: 'OPEN' }, { sort: { raisedAt: 1 }, projection: { raisedAt: 1 } }),
+    ]);
+    return { open, oldestRaisedAt: oldest?.raisedAt ?? null };
+  }
+
   async get(id: string): Promise<ExceptionDoc | null> {
     return this.exceptions.findOne({ _id: id });
   }
