@@ -15,7 +15,7 @@ let catalogApp: RunningApp;
 let closeService: () => Promise<void>;
 
 /** What the tests stock: the catalog sells these, and only these. */
-const sold = ['SKU-PAGE', 'SKU-ADD', 'SKU-OVER', 'SKU-RES', 'SKU-MAX', 'SKU-SUM', 'SKU-OTHER', 'SKU-PILE', 'SKU-RACE', 'SKU-TWO', 'SKU-HALF', 'SKU-SCARCE', 'SKU-KEYED', 'SKU-KEYED2', 'SKU-KEYED3']
+const sold = ['SKU-FULL', 'SKU-PAGE', 'SKU-ADD', 'SKU-OVER', 'SKU-RES', 'SKU-MAX', 'SKU-SUM', 'SKU-OTHER', 'SKU-PILE', 'SKU-RACE', 'SKU-TWO', 'SKU-HALF', 'SKU-SCARCE', 'SKU-KEYED', 'SKU-KEYED2', 'SKU-KEYED3']
   .concat(['SHIP-PART', 'PULL-ALL', 'SHIP-ALL'].flatMap((id) => [`${id}-A`, `${id}-B`]));
 
 beforeAll(async () => {
@@ -161,6 +161,15 @@ describe('inventory subgraph', () => {
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors![0]!.extensions!.field).toBe('delta');
     expect(await store.binItems.countDocuments()).toBe(before);
+  });
+
+  it('reads stock summed past the largest Int as that Int, not as an error, with each bin full', async () => {
+    await adjusted('SKU-FULL', 'LHR1', 'F-01', MAX_QUANTITY);
+    await adjusted('SKU-FULL', 'FRA1', 'F-02', MAX_QUANTITY);
+    const stock = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SKU-FULL' }] });
+    expect(stock.errors).toBeUndefined();
+    expect(stock.data!._entities[0].stock).toEqual({ onHand: MAX_QUANTITY, reserved: 0, available: MAX_QUANTITY });
+    expect(stock.data!._entities[0].binItems.map((item: { quantity: number }) => item.quantity)).toEqual([MAX_QUANTITY, MAX_QUANTITY]);
   });
 
   it('resolves Product _entities to stock summed across bins, and zero for a product with no bins', async () => {

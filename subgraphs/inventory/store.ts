@@ -366,10 +366,16 @@ export class InventoryStore {
   }
 }
 
+/**
+ * A sku's stock across its bins. Each bin holds at most MAX_QUANTITY units but a sku may fill many
+ * bins, and the schema's counts are 32-bit Ints: a sum past that reads as MAX_QUANTITY (a count
+ * GraphQL cannot carry made `Product.stock` an INTERNAL_SERVER_ERROR for everyone browsing).
+ */
 export function stockLevel(items: readonly BinItemDoc[]): StockLevel {
   const onHand = items.reduce((sum, item) => sum + item.quantity, 0);
   const reserved = items.reduce((sum, item) => sum + item.reserved, 0);
-  return { onHand, reserved, available: onHand - reserved };
+  const atMost = (count: number) => Math.min(count, MAX_QUANTITY);
+  return { onHand: atMost(onHand), reserved: atMost(reserved), available: atMost(onHand - reserved) };
 }
 
 /** The inventory service's view of a product: just its key. */
