@@ -9,6 +9,9 @@ export interface BinLocation {
   bin: string;
 }
 
+/** The most units one bin can hold: GraphQL's Int is 32-bit, so a larger count could not be read back. */
+export const MAX_BIN_QUANTITY = 2_147_483_647;
+
 /** A sku, a centre's or a bin's code as stored: trimmed, upper case. Reads look codes up as writes store them. */
 export const asCode = (value: string): string => value.trim().toUpperCase();
 

@@ -137,6 +137,23 @@ describe('receiving: what inventory refuses is not a success', () => {
       await system.stopWorkers('receiving');
     }
   });
+  it('refuses, up front, a receipt that would take its bin over the maximum: parked, it would hold up every receipt behind it', async () => {
+    // Bin Q-01 holds 2,147,483,000 units (the test above).
+    const over = await receive('asn-10-line-1', 1000, 'Q-01');
+    expect(codes(over)).toEqual(['BAD_USER_INPUT']);
+    expect(over.errors![0]!.extensions!.field).toBe('quantity');
+    expect(over.errors![0]!.message).toContain('2147483000');
+    expect((await receipts()).map((r) => r.id)).not.toContain('asn-10-line-1');
+    // What fits is taken.
+    expect((await receive('asn-10-line-2', 647, 'Q-01')).data!.receiveItems.status).toBe('QUEUED');
+    system.addWorker('receiving');
+    try {
+      await eventually(receipts, (list) => list.find((r) => r.id === 'asn-10-line-2')?.status === 'DONE');
+      expect(await binQuantity('Q-01')).toBe(2_147_483_647);
+    } finally {
+      await system.stopWorkers('receiving');
+    }
+  });
 });
 
 describe('receiving: what a receipt refers to, and what its id stands for', () => {

@@ -70,7 +70,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
     picking: await buildPickingService({ db: await dbs.create('picking'), logger, tokens }),
     rebin: await buildRebinService({ db: await dbs.create('rebin'), logger, tokens }),
     shipping: await buildShippingService({ db: await dbs.create('shipping'), logger, tokens }),
-    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger, tokens, catalogUrl: urls.catalog, vendorsUrl: urls.vendors, ordersUrl: urls.orders }),
+    receiving: await buildReceivingService({ db: await dbs.create('receiving'), logger, tokens, catalogUrl: urls.catalog, vendorsUrl: urls.vendors, ordersUrl: urls.orders, inventoryUrl: urls.inventory }),
     exceptions: await buildExceptionsService({ db: await dbs.create('exceptions'), logger, tokens, clients: clientsOf('exceptions') }),
     tracking: await buildTrackingService({ db: await dbs.create('tracking'), logger, tokens }),
   };

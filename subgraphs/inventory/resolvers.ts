@@ -10,6 +10,10 @@ export const resolvers: Resolvers = {
   Query: {
     binItems: (_, { sku, distributionCenter, first, after }, { store }) =>
       store.search({ sku: codeFilter(sku, 'sku'), distributionCenter: codeFilter(distributionCenter, 'distributionCenter') }, pageRequest('binItems', { first, after }, 50, 500)),
+    binItem: (_, args, { store }) => {
+      const { sku, distributionCenter, bin } = binLocation(args);
+      return store.binItem(distributionCenter, bin, sku);
+    },
   },
   Mutation: {
     adjustStock: async (_, { input }, { store, products }) => {

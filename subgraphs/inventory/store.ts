@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { MAX_BIN_QUANTITY } from '../../pipeline/bin-location.ts';
 import { tryLater } from '../../kit/errors.ts';
 import { byId, ensureIndex, findByIds, findWhereIn, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
@@ -62,8 +63,7 @@ export interface StockLevel {
   available: number;
 }
 
-/** The largest quantity a bin can hold: GraphQL's Int is 32-bit, so a larger one could not be read back. */
-export const MAX_QUANTITY = 2_147_483_647;
+export const MAX_QUANTITY = MAX_BIN_QUANTITY;
 
 export const binItemId = (distributionCenter: string, bin: string, sku: string) => `${distributionCenter}/${bin}/${sku}`;
 
@@ -131,6 +131,11 @@ export class InventoryStore {
   async findBySkus(skus: readonly string[]): Promise<BinItemDoc[]> {
     if (skus.length === 0) return [];
     return (await findWhereIn(this.binItems, 'sku', skus)).sort(byId);
+  }
+
+  /** One bin's item of one sku, by its id. */
+  binItem(distributionCenter: string, bin: string, sku: string): Promise<BinItemDoc | null> {
+    return this.binItems.findOne({ _id: binItemId(distributionCenter, bin, sku) });
   }
 
   /** A page of bin items by id (centre/bin/sku), served by the index of whichever filter is given. */

@@ -1,9 +1,11 @@
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import type { BinLocation } from '../../pipeline/bin-location.ts';
 import { productExists } from '../../pipeline/catalog-products.ts';
+import { isUnavailable } from '../../kit/unavailable.ts';
 
-// A receipt names a product (catalog) and optionally the vendor who sent it (vendors), or the
-// customer return it brings back (orders): receiving asks those services, through their GraphQL
-// interfaces, before it stocks anything.
+// A receipt names a product (catalog), a bin with room for it (inventory) and optionally the vendor
+// who sent it (vendors), or the customer return it brings back (orders): receiving asks those
+// services, through their GraphQL interfaces, before it stocks anything.
 
 /** A customer return as orders knows it. */
 export interface ReturnView {
@@ -14,6 +16,8 @@ export interface ReturnView {
 
 export interface ReceivingDirectory {
   productExists(sku: string): Promise<boolean>;
+  /** The units of `sku` a bin holds now (0 when it never held any), as inventory counts them; null while inventory cannot be reached. */
+  binQuantity(location: BinLocation): Promise<number | null>;
   vendorExists(id: string): Promise<boolean>;
   /** The return, or null when orders knows no such return. */
   customerReturn(returnId: string, orderId: string): Promise<ReturnView | null>;
@@ -21,10 +25,21 @@ export interface ReceivingDirectory {
 
 const vendorQuery = /* GraphQL */ `query ReceiptVendor($id: ID!) { vendor(id: $id) { id } }`;
 
+const binQuery = /* GraphQL */ `query ReceiptBin($sku: String!, $distributionCenter: String!, $bin: String!) { binItem(sku: $sku, distributionCenter: $distributionCenter, bin: $bin) { quantity } }`;
+
 const returnQuery = /* GraphQL */ `query ReceiptReturn($id: ID!) { order(id: $id) { returns { id sku quantity status } } }`;
 
-export function graphqlDirectory(catalog: GraphQLClient, vendors: GraphQLClient, orders: GraphQLClient): ReceivingDirectory {
+export function graphqlDirectory(catalog: GraphQLClient, vendors: GraphQLClient, orders: GraphQLClient, inventory: GraphQLClient): ReceivingDirectory {
   return {
+    binQuantity: async (location) => {
+      try {
+        return (await inventory.request<{ binItem: { quantity: number } | null }>(binQuery, { ...location })).binItem?.quantity ?? 0;
+      } catch (error) {
+        // Receipts are taken while inventory is down (they wait in the queue for it); the worker's own refusal still guards the bin.
+        if (isUnavailable(error)) return null;
+        throw error;
+      }
+    },
     customerReturn: async (returnId, orderId) => {
       const { order } = await orders.request<{ order: { returns: (ReturnView & { id: string })[] } | null }>(returnQuery, { id: orderId });
       return order?.returns.find((candidate) => candidate.id === returnId) ?? null;

@@ -3,7 +3,7 @@ import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { queueDepth, queueDepthResolvers } from '../../kit/queue.ts';
-import { binLocation } from '../../pipeline/bin-location.ts';
+import { binLocation, MAX_BIN_QUANTITY } from '../../pipeline/bin-location.ts';
 import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { ReceivingDirectory } from './dependencies.ts';
@@ -54,6 +54,12 @@ export const resolvers: Resolvers = {
       const [productExists, vendorExists] = await Promise.all([directory.productExists(sku), payload.vendorId ? directory.vendorExists(payload.vendorId) : true]);
       if (!productExists) throw notFound(`no product with sku ${sku}`, { field: 'sku' });
       if (!vendorExists) throw notFound(`no vendor ${payload.vendorId}`, { field: 'vendorId' });
+      // Refused now, not parked later: a receipt inventory refuses holds up every receipt behind it.
+      // (Receipts queued ahead for the same bin are not counted: one of those can still be parked.)
+      const held = await directory.binQuantity({ sku, distributionCenter, bin });
+      if (held !== null && held + input.quantity > MAX_BIN_QUANTITY) {
+        throw badInput(`bin ${distributionCenter}/${bin} holds ${held} units of ${sku}; ${input.quantity} more would take it over the maximum of ${MAX_BIN_QUANTITY}`, 'quantity');
+      }
       if (payload.returnId) await checkReturn(payload, store, directory);
       const { item, created } = await store.receipts.enqueue(input.receiptId, payload);
       return created ? item : sameReceipt(item, payload);

@@ -16,17 +16,19 @@ export const receivingSubgraph = (directory: ReceivingDirectory) => ({
 });
 
 export interface ReceivingDeps extends SubgraphDeps {
-  /** Where the catalog, vendors and orders services listen (a receipt's sku, vendor and return are checked there); `<NAME>_URL` by default. */
+  /** Where the catalog, vendors, orders and inventory services listen (a receipt's sku, vendor, return and bin are checked there); `<NAME>_URL` by default. */
   catalogUrl?: string;
   vendorsUrl?: string;
   ordersUrl?: string;
+  inventoryUrl?: string;
 }
 
-export async function buildReceivingService({ catalogUrl = serviceUrl('catalog'), vendorsUrl = serviceUrl('vendors'), ordersUrl = serviceUrl('orders'), ...deps }: ReceivingDeps) {
+export async function buildReceivingService({ catalogUrl = serviceUrl('catalog'), vendorsUrl = serviceUrl('vendors'), ordersUrl = serviceUrl('orders'), inventoryUrl = serviceUrl('inventory'), ...deps }: ReceivingDeps) {
   const credentials = serviceCredentials('receiving', deps.tokens);
   const catalog = createGraphQLClient('catalog', catalogUrl, { credentials, connections: 4 });
   const vendors = createGraphQLClient('vendors', vendorsUrl, { credentials, connections: 4 });
   const orders = createGraphQLClient('orders', ordersUrl, { credentials, connections: 2 });
-  const built = await buildSubgraph(receivingSubgraph(graphqlDirectory(catalog, vendors, orders)), deps);
-  return { ...built, close: async () => void (await Promise.all([catalog.close(), vendors.close(), orders.close()])) };
+  const inventory = createGraphQLClient('inventory', inventoryUrl, { credentials, connections: 2 });
+  const built = await buildSubgraph(receivingSubgraph(graphqlDirectory(catalog, vendors, orders, inventory)), deps);
+  return { ...built, close: async () => void (await Promise.all([catalog.close(), vendors.close(), orders.close(), inventory.close()])) };
 }

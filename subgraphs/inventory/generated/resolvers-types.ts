@@ -135,11 +135,20 @@ export type Product = {
 
 export type Query = {
   __typename?: 'Query';
+  /** One bin's units of one sku, or null when that bin never held it. An unknown distribution centre is BAD_USER_INPUT. */
+  binItem?: Maybe<BinItem>;
   /**
    * Bin items, filtered by sku and/or distribution centre, by distribution centre, bin and sku.
    * Page on with `after: pageInfo.endCursor`.
    */
   binItems: BinItemConnection;
+};
+
+
+export type QueryBinItemArgs = {
+  bin: Scalars['String']['input'];
+  distributionCenter: Scalars['String']['input'];
+  sku: Scalars['String']['input'];
 };
 
 
@@ -396,6 +405,7 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  binItem?: Resolver<Maybe<ResolversTypes['BinItem']>, ParentType, ContextType, RequireFields<QueryBinItemArgs, 'bin' | 'distributionCenter' | 'sku'>>;
   binItems?: Resolver<ResolversTypes['BinItemConnection'], ParentType, ContextType, RequireFields<QueryBinItemsArgs, 'first'>>;
 }>;
 
