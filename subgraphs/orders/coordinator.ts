@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Lease, NewMessage } from '../../kit/queue.ts';
 import type { Outcome } from '../../kit/worker.ts';
-import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
+import { exceptionClosed, exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import { operations, orderChargeId, reserveStockOperation, type ChargeResultPayload, type ReservationResult, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
@@ -10,7 +10,7 @@ import { handedOver, inOrder, track, transition } from '../../pipeline/tracking.
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
-import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
+import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderPaymentDoc, type OrderStore } from './store.ts';
 
 /**
  * The orders service coordinates each order's journey (directed routing): it asks
@@ -39,13 +39,21 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
    */
   async function charge(lease: Lease<CoordinationStep>, orderId: string): Promise<Outcome<unknown>> {
     const attempt = Number(lease.id.split(':')[2] ?? 1);
+    const paidAgain = lease.payload.kind === 'charge' ? lease.payload.paidAgain : undefined;
     let order = await load(orderId); // throws (and so retries) if the order is not there yet
     if (order.status !== 'CHARGING' || order.chargeAttempts !== attempt) {
       const moved = await store.change(
         order._id,
         (current) =>
           chargeable(current, attempt)
-            ? { status: 'CHARGING', stage: 'payments', chargeAttempts: attempt, transition: { detail: null, key: retryKey(current.status, attempt), carried: true } }
+            ? {
+                status: 'CHARGING',
+                stage: 'payments',
+                chargeAttempts: attempt,
+                // The customer's card for this attempt (payOrder), written with the move so a re-run charges the same.
+                ...(paidAgain ? { paymentMethod: paidAgain.paymentMethod } : {}),
+                transition: { detail: paidAgain ? paidAgainDetail(paidAgain.paymentMethod) : null, key: retryKey(current.status, attempt), carried: true },
+              }
             : null,
         order,
       );
@@ -55,7 +63,10 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     }
     // Placed charging (placeOrder), its charge request not known to have gone: this step's messages carry it and the move.
     if (attempt === 1) await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
-    return { messages: chargeMessages(order, attempt) };
+    const messages = chargeMessages(order, attempt);
+    // The decline no longer waits for a person: its customer paid again.
+    if (paidAgain?.closesException) messages.push(exceptionClosed(paidAgain.closesException, `${paidAgainDetail(paidAgain.paymentMethod)} (attempt ${attempt})`));
+    return { messages };
   }
 
   /**
@@ -242,6 +253,9 @@ function chargeable(order: OrderDoc, attempt: number): boolean {
   if (order.status === 'PAYMENT_DECLINED' || order.status === 'PLACED') return attempts < attempt;
   return order.status === 'CHARGING' && attempts <= attempt;
 }
+
+/** Why a charge attempt after a decline was made by the customer, as its transition and the closed exception say it. */
+const paidAgainDetail = (card: OrderPaymentDoc) => `the customer paid again with the ${card.brand} card ending ${card.last4}`;
 
 /** The key that tells a charge attempt after a decline from the first (as in its transition's id). */
 function retryKey(from: string, attempt: number): string | undefined {

@@ -1,4 +1,6 @@
+import { clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
+import type { OrderPaymentDoc } from './store.ts';
 
 // The orders service reads customers and products only through those services'
 // GraphQL interfaces. These are the shapes it asks for.
@@ -16,6 +18,18 @@ export interface ProductView {
   title: string;
   weightGrams: number;
   price: { amount: number; currency: string };
+}
+
+/** One of the customer's cards as an order stores it, or NOT_FOUND (not theirs) / PAYMENT_METHOD_EXPIRED naming paymentMethodId. */
+export function usablePaymentMethod(customer: CustomerView, paymentMethodId: string): OrderPaymentDoc {
+  const payment = customer.paymentMethods.find((method) => method.id === paymentMethodId);
+  if (!payment) throw notFound(`customer ${customer.id} has no payment method ${paymentMethodId}`, { field: 'paymentMethodId' });
+  if (payment.expired) {
+    throw clientError(ErrorCode.PAYMENT_METHOD_EXPIRED, `the ${payment.brand} card ending ${payment.last4} expired ${payment.expMonth}/${payment.expYear}`, {
+      field: 'paymentMethodId',
+    });
+  }
+  return { id: payment.id, token: payment.token, brand: payment.brand, last4: payment.last4, expMonth: payment.expMonth, expYear: payment.expYear };
 }
 
 export interface Directory {

@@ -7,7 +7,7 @@ import { addressAsOneLine } from '../../pipeline/postal-address.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { chargeMessages } from './coordinator.ts';
 import { orderMove } from './order-transitions.ts';
-import type { Directory } from './dependencies.ts';
+import { usablePaymentMethod, type Directory } from './dependencies.ts';
 import { chargingOnPlacement, PLACEMENT_MOVE, placementUnsent, type OrderDoc, type OrderLineDoc, type OrderStore } from './store.ts';
 import { asOneLine, clientKey } from '../../kit/storable-text.ts';
 
@@ -113,13 +113,7 @@ async function checkedOrder(
   ]);
   if (!customer) throw notFound(`no customer with id ${request.customerId}`, { field: 'customerId' });
 
-  const payment = customer.paymentMethods.find((method) => method.id === request.paymentMethodId);
-  if (!payment) throw notFound(`customer ${customer.id} has no payment method ${request.paymentMethodId}`, { field: 'paymentMethodId' });
-  if (payment.expired) {
-    throw clientError(ErrorCode.PAYMENT_METHOD_EXPIRED, `the ${payment.brand} card ending ${payment.last4} expired ${payment.expMonth}/${payment.expYear}`, {
-      field: 'paymentMethodId',
-    });
-  }
+  const payment = usablePaymentMethod(customer, request.paymentMethodId);
 
   const address = request.shippingAddressId
     ? customer.addresses.find((candidate) => candidate.id === request.shippingAddressId)
@@ -166,7 +160,7 @@ async function checkedOrder(
     shippingMethod: request.shippingMethod ?? 'STANDARD',
     // What goes on labels, as one line each even if stored before the customers service checked it.
     shippingAddress: { name: asOneLine(customer.name), line1: printable.line1, line2: printable.line2 ?? null, city: printable.city, postalCode: printable.postalCode, country: printable.country },
-    paymentMethod: { id: payment.id, token: payment.token, brand: payment.brand, last4: payment.last4, expMonth: payment.expMonth, expYear: payment.expYear },
+    paymentMethod: payment,
     chargeAttempts: 0,
     chargeId: null,
     shipments: [],

@@ -9,6 +9,7 @@ import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { effectiveShippingAddress, orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefunds } from './cancellations.ts';
+import { payAgain } from './pay-again.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions, sendProgress } from './order-transitions.ts';
@@ -62,6 +63,12 @@ export const resolvers: Resolvers = {
         await postOwnTransitions(context.store, cancelled.order, [input.orderId]);
       }
       return cancelled;
+    },
+
+    payOrder: async (_, { input }, context) => {
+      parseId(input.orderId, 'orderId');
+      const order = await ownOrder(context, input.orderId);
+      return payAgain(input, order, context.directory, context.store);
     },
 
     requestReturn: async (_, { input }, context) => {

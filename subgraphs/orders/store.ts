@@ -293,7 +293,12 @@ export const WAITING_FOR_A_PERSON: readonly OrderStatusCode[] = ['PAYMENT_DECLIN
 
 /** Work for the coordinator: one step of one order's journey. */
 export type CoordinationStep =
-  | { kind: 'charge'; orderId: string }
+  | {
+      kind: 'charge';
+      orderId: string;
+      /** The customer paying a declined order again (payOrder): the card to charge this attempt, and the exception the decline opened, closed once the attempt starts. */
+      paidAgain?: { paymentMethod: OrderPaymentDoc; closesException: RaisedException | null };
+    }
   | { kind: 'reserve'; orderId: string }
   | { kind: 'release'; orderId: string; /** One centre's part only (a shipment stopped after the split). */ distributionCenter?: string }
   | { kind: 'address-change'; orderId: string; changeId: string }

@@ -214,6 +214,18 @@ export type Mutation = {
    */
   changeShippingAddress: AddressChange;
   /**
+   * Pays a declined order (PAYMENT_DECLINED) again, with one of its customer's cards: another one,
+   * or the same once the customer has sorted it out with their bank. For the order's customer, or
+   * support. Answers at once with the order; its next charge attempt then starts, moving it to
+   * CHARGING (an `orderTransitions` event naming the card) and on like any order, or back to
+   * PAYMENT_DECLINED on another decline. The exception the decline opened for support is closed.
+   * A card that is not the customer's is NOT_FOUND, an expired one PAYMENT_METHOD_EXPIRED. An
+   * order in another status is CONFLICT, as is a second payment while one with another card (or
+   * support's retry) is starting, and a payment after 10 declined attempts (support can still
+   * retry or cancel it). Repeating the call once its attempt has started answers the order.
+   */
+  payOrder: Order;
+  /**
    * Places an order. The customer, payment method and every sku are checked through
    * the customers and catalog services, lines are priced from the catalog, and the
    * order is stored with everything the fulfilment pipeline needs; the pipeline then
@@ -255,6 +267,11 @@ export type MutationCancelOrderArgs = {
 
 export type MutationChangeShippingAddressArgs = {
   input: ChangeShippingAddressInput;
+};
+
+
+export type MutationPayOrderArgs = {
+  input: PayOrderInput;
 };
 
 
@@ -434,6 +451,12 @@ export type PageInfo = {
   /** The last edge's cursor; null on an empty page. */
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type PayOrderInput = {
+  orderId: Scalars['ID']['input'];
+  /** One of the customer's payment methods (`Customer.paymentMethods`). */
+  paymentMethodId: Scalars['ID']['input'];
 };
 
 export type PlaceOrderInput = {
@@ -727,6 +750,7 @@ export type ResolversTypes = ResolversObject<{
   OrderPaymentMethod: ResolverTypeWrapper<OrderPaymentDoc>;
   OrderStatus: OrderStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PayOrderInput: PayOrderInput;
   PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<ProductRef>;
   ProgressInput: ProgressInput;
@@ -771,6 +795,7 @@ export type ResolversParentTypes = ResolversObject<{
   OrderLineInput: OrderLineInput;
   OrderPaymentMethod: OrderPaymentDoc;
   PageInfo: PageInfo;
+  PayOrderInput: PayOrderInput;
   PlaceOrderInput: PlaceOrderInput;
   Product: ProductRef;
   ProgressInput: ProgressInput;
@@ -835,6 +860,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelOrder?: Resolver<ResolversTypes['Cancellation'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'input'>>;
   changeShippingAddress?: Resolver<ResolversTypes['AddressChange'], ParentType, ContextType, RequireFields<MutationChangeShippingAddressArgs, 'input'>>;
+  payOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPayOrderArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   receiveChargeResult?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReceiveChargeResultArgs, 'queue' | 'result'>>;
   recordAddressChangeOutcome?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRecordAddressChangeOutcomeArgs, 'input'>>;

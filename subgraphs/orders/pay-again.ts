@@ -1,0 +1,44 @@
+import { clientError, ErrorCode, notFound } from '../../kit/errors.ts';
+import { usablePaymentMethod, type Directory } from './dependencies.ts';
+import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
+
+// A customer whose card was declined pays the order again, with another of their cards (or the
+// same one, sorted out with their bank), rather than waiting for support to retry it. The next
+// charge attempt is a coordination step like support's retry (the same id: `charge:<order>:<n>`),
+// so the two never make two attempts; it carries the card, which the step writes onto the order
+// with its move to CHARGING, and the decline's exception, which it closes.
+
+export interface PayAgainRequest {
+  orderId: string;
+  paymentMethodId: string;
+}
+
+/** A declined order's charge attempts a customer may start; past them, their payments go through support. */
+export const MAX_CHARGE_ATTEMPTS = 10;
+
+/** Starts the next charge attempt of a declined order with the customer's chosen card; answers the order as it then is. */
+export async function payAgain(request: PayAgainRequest, order: OrderDoc, directory: Directory, store: OrderStore): Promise<OrderDoc> {
+  const attempts = order.chargeAttempts ?? 0;
+  if (order.status !== 'PAYMENT_DECLINED') {
+    // The same request again (its answer lost), once its attempt has started: answered as it is.
+    if (attempts > 1 && order.paymentMethod.id === request.paymentMethodId && order.status !== 'CANCELLED') return order;
+    throw clientError(ErrorCode.CONFLICT, `order ${request.orderId} is ${order.status}: only an order whose card was declined (PAYMENT_DECLINED) can be paid again`, { field: 'orderId' });
+  }
+  if (attempts >= MAX_CHARGE_ATTEMPTS) {
+    throw clientError(ErrorCode.CONFLICT, `order ${request.orderId} has been declined ${attempts} times; support can retry it or cancel it`, { field: 'orderId' });
+  }
+  const customer = await directory.customer(order.customerId);
+  if (!customer) throw notFound(`no customer with id ${order.customerId}`, { field: 'orderId' });
+  const paymentMethod = usablePaymentMethod(customer, request.paymentMethodId);
+
+  const step: CoordinationStep = { kind: 'charge', orderId: request.orderId, paidAgain: { paymentMethod, closesException: order.openException ?? null } };
+  const { item, created } = await store.coordination.enqueue(`charge:${request.orderId}:${attempts + 1}`, step);
+  if (!created) {
+    const taken = item.payload.kind === 'charge' ? item.payload.paidAgain : undefined;
+    if (taken?.paymentMethod.id !== paymentMethod.id) {
+      const by = taken ? `with the ${taken.paymentMethod.brand} card ending ${taken.paymentMethod.last4}` : 'by support';
+      throw clientError(ErrorCode.CONFLICT, `order ${request.orderId} is being charged again already (attempt ${attempts + 1}, ${by})`, { field: 'paymentMethodId' });
+    }
+  }
+  return (await store.findById(order._id)) ?? order;
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+// A customer whose card was declined pays the order again with another card (payOrder), through
+// the gateway, as a shop's "payment failed: choose another card" page would.
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let ada: string;
+let grace: string;
+
+beforeAll(async () => {
+  system = await startSystem(dbs);
+  ada = await userToken({ role: 'customer', customerId: demo.customers.ada });
+  grace = await userToken({ role: 'customer', customerId: demo.customers.grace });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const card = { visa: 'p00000000000000000000001', expired: 'p00000000000000000000002', declined: 'p00000000000000000000004', flakyRefunds: 'p00000000000000000000006', gracesAmex: 'p00000000000000000000003' };
+
+async function declinedOrder(): Promise<string> {
+  const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+    input: { customerId: demo.customers.ada, paymentMethodId: card.declined, lines: [{ sku: 'BOOK-001', quantity: 1 }] },
+  }, { token: ada });
+  expect(placed.errors).toBeUndefined();
+  const id = placed.data!.placeOrder.id as string;
+  await eventually(() => orderOf(id), (order) => order?.status === 'PAYMENT_DECLINED' && order.exceptions.length === 1);
+  return id;
+}
+
+interface OrderView {
+  status: string;
+  total: { amount: number };
+  charge: { outcome: string; amount: { amount: number } } | null;
+  exceptions: { id: string; status: string; resolution: string | null }[];
+  history: { from: string | null; to: string; detail: string | null }[];
+}
+
+const orderOf = async (id: string): Promise<OrderView | null> => {
+  const res = await gql(
+    system.gatewayUrl,
+    `query($id: ID!) { order(id: $id) { status total { amount } charge { outcome amount { amount } } exceptions { id status resolution } history { from to detail } } }`,
+    { id },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.order;
+};
+
+const payOrder = (orderId: string, paymentMethodId: string, token = ada) =>
+  gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { id status } }`, { input: { orderId, paymentMethodId } }, { token });
+
+describe('paying a declined order again', () => {
+  it("ships it on the customer's other card, closes the decline's exception, and charges once however often the call is repeated", async () => {
+    const id = await declinedOrder();
+    // Not Grace's order to pay; not Grace's card to pay Ada's order with; not an expired card.
+    expect(codes(await payOrder(id, card.visa, grace))).toEqual(['NOT_FOUND']);
+    expect(codes(await payOrder(id, card.gracesAmex))).toEqual(['NOT_FOUND']);
+    expect(codes(await payOrder(id, card.expired))).toEqual(['PAYMENT_METHOD_EXPIRED']);
+    expect((await orderOf(id))!.status).toBe('PAYMENT_DECLINED');
+
+    // The same call sent eight times at once (a double click, retries): one attempt.
+    const answers = await Promise.all(Array.from({ length: 8 }, () => payOrder(id, card.visa)));
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const shipped = await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
+    expect(shipped!.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: shipped!.total.amount } });
+    const retries = shipped!.history.filter((move) => move.from === 'PAYMENT_DECLINED' && move.to === 'CHARGING');
+    expect(retries).toEqual([expect.objectContaining({ detail: 'the customer paid again with the VISA card ending 4242' })]);
+    expect(shipped!.history.filter((move) => move.from === 'CHARGING' && move.to === 'RESERVING')).toHaveLength(1);
+    // Support no longer sees it waiting.
+    const closed = await eventually(() => orderOf(id), (order) => order?.exceptions[0]?.status !== 'OPEN');
+    expect(closed!.exceptions).toEqual([expect.objectContaining({ status: 'CANCELLED', resolution: expect.stringContaining('the customer paid again') })]);
+
+    // Repeated after it shipped: answered, nothing charged again; another card now is a CONFLICT.
+    expect((await payOrder(id, card.visa)).data!.payOrder.status).toBe('SHIPPED');
+    expect(codes(await payOrder(id, card.flakyRefunds))).toEqual(['CONFLICT']);
+    // Payments was asked for two charges: the placement's (declined) and the customer's, no third.
+    const requested = async (attempt: number) =>
+      (await gql(system.urls.payments, `query($id: ID!) { chargeRequest(id: $id) { status } }`, { id: `${id}:charge:${attempt}` })).data!.chargeRequest;
+    expect(await requested(2)).not.toBeNull();
+    expect(await requested(3)).toBeNull();
+    expect((await orderOf(id))!.history.filter((move) => move.to === 'CHARGING')).toHaveLength(2);
+  });
+
+  it('takes one of two different cards sent at once and refuses the other; a declined card brings the order back for another try', async () => {
+    const id = await declinedOrder();
+    const [first, second] = await Promise.all([payOrder(id, card.declined), payOrder(id, card.visa)]);
+    const outcomes = [codes(first), codes(second)].map((list) => list.join());
+    expect(outcomes.sort()).toEqual(['', 'CONFLICT']);
+    const winner = codes(first).length === 0 ? 'declined' : 'visa';
+    if (winner === 'declined') {
+      // Declined again: a second exception, and the customer may pay once more.
+      await eventually(() => orderOf(id), (order) => order?.status === 'PAYMENT_DECLINED' && order.exceptions.length === 2);
+      expect((await payOrder(id, card.visa)).errors).toBeUndefined();
+    }
+    await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
+  });
+
+  it('refuses an order that is not declined, and leaves it as it is', async () => {
+    const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+      input: { customerId: demo.customers.ada, paymentMethodId: card.visa, lines: [{ sku: 'MUG-001', quantity: 1 }] },
+    }, { token: ada });
+    const id = placed.data!.placeOrder.id as string;
+    await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
+    const refused = await payOrder(id, card.flakyRefunds);
+    expect(codes(refused)).toEqual(['CONFLICT']);
+    expect(refused.errors![0]!.message).toContain('SHIPPED');
+    expect(codes(await payOrder('not-an-id', card.visa))).toEqual(['BAD_USER_INPUT']);
+  });
+});
