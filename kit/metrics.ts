@@ -103,30 +103,12 @@ export const exceptionsOldestOpenAge = new Gauge({
   help: 'How long the OPEN exception raised longest ago has waited for a person (0 when none waits); at scrape',
   registers,
 });
-export const replicationLag = new Gauge({
-  name: 'customers_replication_lag_seconds',
-  help: "A regional customers replica: how far behind the home copy's log it is (the oldest entry it has not applied), or how long it has not reached home, whichever is longer; at scrape",
-  labelNames: ['region'] as const,
-  registers,
-});
-export const replicationHomeReachable = new Gauge({
-  name: 'customers_replication_home_reachable',
-  help: 'A regional customers replica: 1 while its last contact with the home copy succeeded, 0 while it cannot reach home (its writes wait queued); at scrape',
-  labelNames: ['region'] as const,
-  registers,
-});
-export const replicationPendingWrites = new Gauge({
-  name: 'customers_replication_pending_writes',
-  help: 'A regional customers replica: writes made there not yet sent to the home copy; at scrape',
-  labelNames: ['region'] as const,
-  registers,
-});
-export const replicationRejectedWrites = new Gauge({
-  name: 'customers_replication_rejected_writes',
-  help: 'A regional customers replica: writes made there that the home copy refused (an email taken, a customer gone), all time; at scrape',
-  labelNames: ['region'] as const,
-  registers,
-});
+/** A regional customers replica's gauge, by region, set at scrape from its replicationStatus. */
+const replicaGauge = (name: string, help: string) => new Gauge({ name: `customers_replication_${name}`, help: `A regional customers replica: ${help}; at scrape`, labelNames: ['region'] as const, registers });
+export const replicationLag = replicaGauge('lag_seconds', "how far behind the home copy's log it is (the oldest entry it has not applied), or how long it has not reached home, whichever is longer");
+export const replicationHomeReachable = replicaGauge('home_reachable', '1 while its last contact with the home copy succeeded, 0 while it cannot reach home (its writes wait queued)');
+export const replicationPendingWrites = replicaGauge('pending_writes', 'writes made there not yet sent to the home copy');
+export const replicationRejectedWrites = replicaGauge('rejected_writes', 'writes made there that the home copy refused (an email taken, a customer gone), all time');
 export const outboxBacklog = new Gauge({
   name: 'outbox_backlog',
   help: 'Elements with outbox messages still to deliver, counted at scrape',
