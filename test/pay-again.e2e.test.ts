@@ -69,7 +69,7 @@ describe('paying a declined order again', () => {
     const shipped = await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
     expect(shipped!.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: shipped!.total.amount } });
     const retries = shipped!.history.filter((move) => move.from === 'PAYMENT_DECLINED' && move.to === 'CHARGING');
-    expect(retries).toEqual([expect.objectContaining({ detail: 'the customer paid again with the VISA card ending 4242' })]);
+    expect(retries).toEqual([expect.objectContaining({ detail: 'the customer paid again' })]);
     expect(shipped!.history.filter((move) => move.from === 'CHARGING' && move.to === 'RESERVING')).toHaveLength(1);
     // Support no longer sees it waiting.
     const closed = await eventually(() => orderOf(id), (order) => order?.exceptions[0]?.status !== 'OPEN');

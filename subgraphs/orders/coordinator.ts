@@ -10,7 +10,7 @@ import { handedOver, inOrder, track, transition } from '../../pipeline/tracking.
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
-import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderPaymentDoc, type OrderStore } from './store.ts';
+import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
  * The orders service coordinates each order's journey (directed routing): it asks
@@ -52,7 +52,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
                 chargeAttempts: attempt,
                 // The customer's card for this attempt (payOrder), written with the move so a re-run charges the same.
                 ...(paidAgain ? { paymentMethod: paidAgain.paymentMethod } : {}),
-                transition: { detail: paidAgain ? paidAgainDetail(paidAgain.paymentMethod) : null, key: retryKey(current.status, attempt), carried: true },
+                transition: { detail: paidAgain ? PAID_AGAIN : null, key: retryKey(current.status, attempt), carried: true },
               }
             : null,
         order,
@@ -65,7 +65,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
     if (attempt === 1) await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
     const messages = chargeMessages(order, attempt);
     // The decline no longer waits for a person: its customer paid again.
-    if (paidAgain?.closesException) messages.push(exceptionClosed(paidAgain.closesException, `${paidAgainDetail(paidAgain.paymentMethod)} (attempt ${attempt})`));
+    if (paidAgain?.closesException) messages.push(exceptionClosed(paidAgain.closesException, `${PAID_AGAIN} (attempt ${attempt})`));
     return { messages };
   }
 
@@ -254,8 +254,11 @@ function chargeable(order: OrderDoc, attempt: number): boolean {
   return order.status === 'CHARGING' && attempts <= attempt;
 }
 
-/** Why a charge attempt after a decline was made by the customer, as its transition and the closed exception say it. */
-const paidAgainDetail = (card: OrderPaymentDoc) => `the customer paid again with the ${card.brand} card ending ${card.last4}`;
+/**
+ * Why a charge attempt after a decline was made, as its transition and the closed exception say
+ * it. Not which card: warehouse staff read transitions' details, and not how orders were paid.
+ */
+const PAID_AGAIN = 'the customer paid again';
 
 /** The key that tells a charge attempt after a decline from the first (as in its transition's id). */
 function retryKey(from: string, attempt: number): string | undefined {

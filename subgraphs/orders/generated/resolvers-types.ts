@@ -217,7 +217,7 @@ export type Mutation = {
    * Pays a declined order (PAYMENT_DECLINED) again, with one of its customer's cards: another one,
    * or the same once the customer has sorted it out with their bank. For the order's customer, or
    * support. Answers at once with the order; its next charge attempt then starts, moving it to
-   * CHARGING (an `orderTransitions` event naming the card) and on like any order, or back to
+   * CHARGING (an `orderTransitions` event: the customer paid again) and on like any order, or back to
    * PAYMENT_DECLINED on another decline. The exception the decline opened for support is closed.
    * A card that is not the customer's is NOT_FOUND, an expired one PAYMENT_METHOD_EXPIRED. An
    * order in another status is CONFLICT, as is a second payment while one with another card (or
