@@ -51,12 +51,15 @@ export const resolvers: Resolvers = {
       // A retry of a receipt already recorded answers it as it is; another receipt under its id is refused.
       const existing = await store.receipts.get(input.receiptId);
       if (existing) return sameReceipt(existing, payload);
-      const [productExists, vendorExists] = await Promise.all([directory.productExists(sku), payload.vendorId ? directory.vendorExists(payload.vendorId) : true]);
+      const [productExists, vendorExists, held] = await Promise.all([
+        directory.productExists(sku),
+        payload.vendorId ? directory.vendorExists(payload.vendorId) : true,
+        directory.binQuantity({ sku, distributionCenter, bin }),
+      ]);
       if (!productExists) throw notFound(`no product with sku ${sku}`, { field: 'sku' });
       if (!vendorExists) throw notFound(`no vendor ${payload.vendorId}`, { field: 'vendorId' });
       // Refused now, not parked later: a receipt inventory refuses holds up every receipt behind it.
       // (Receipts queued ahead for the same bin are not counted: one of those can still be parked.)
-      const held = await directory.binQuantity({ sku, distributionCenter, bin });
       if (held !== null && held + input.quantity > MAX_BIN_QUANTITY) {
         throw badInput(`bin ${distributionCenter}/${bin} holds ${held} units of ${sku}; ${input.quantity} more would take it over the maximum of ${MAX_BIN_QUANTITY}`, 'quantity');
       }
