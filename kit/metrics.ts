@@ -93,14 +93,17 @@ export const queueLeasesInFlight = new Gauge({
   labelNames: queueLabels,
   registers,
 });
+// Labelled by the exceptions service's database, so that the processes that are not it export none (an unlabelled gauge reads 0 everywhere).
 export const exceptionsOpen = new Gauge({
   name: 'exceptions_open',
   help: 'Exceptions waiting for a person (OPEN); counted at scrape, at most every 30 s',
+  labelNames: ['database'] as const,
   registers,
 });
 export const exceptionsOldestOpenAge = new Gauge({
   name: 'exceptions_oldest_open_age_seconds',
   help: 'How long the OPEN exception raised longest ago has waited for a person (0 when none waits); at scrape',
+  labelNames: ['database'] as const,
   registers,
 });
 /** A regional customers replica's gauge, by region, set at scrape from its replicationStatus. */

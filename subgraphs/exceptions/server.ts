@@ -18,14 +18,14 @@ const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 const OPEN_COUNTED_EVERY_MS = 30_000;
 
 /** exceptions_open and exceptions_oldest_open_age_seconds at scrape (observability/alerts.yml's ExceptionsWaiting). */
-function observeOpenExceptions(store: ExceptionStore): () => void {
+function observeOpenExceptions(store: ExceptionStore, database: string): () => void {
   let figures: { open: number; oldestRaisedAt: Date | null } | undefined;
   const count = atMostEvery(OPEN_COUNTED_EVERY_MS, async () => void (figures = await store.openFigures()));
-  return onScrape('exceptions/open', async () => {
+  return onScrape(`exceptions/open/${database}`, async () => {
     await count();
     if (!figures) return; // the first count failed, or is still under way
-    exceptionsOpen.set(figures.open);
-    exceptionsOldestOpenAge.set(figures.oldestRaisedAt ? (Date.now() - figures.oldestRaisedAt.getTime()) / 1000 : 0);
+    exceptionsOpen.set({ database }, figures.open);
+    exceptionsOldestOpenAge.set({ database }, figures.oldestRaisedAt ? (Date.now() - figures.oldestRaisedAt.getTime()) / 1000 : 0);
   });
 }
 
@@ -43,7 +43,7 @@ export async function buildExceptionsService(deps: SubgraphDeps & { clients?: Se
     logger: deps.logger,
     what: 'finishing claimed exception actions',
   });
-  const stopObserving = observeOpenExceptions(built.store);
+  const stopObserving = observeOpenExceptions(built.store, deps.db.databaseName);
   return {
     ...built,
     /** Carries out claims older than `staleAfterMs` now (tests; the background pass does it every few seconds). */
