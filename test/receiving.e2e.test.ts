@@ -115,13 +115,14 @@ describe('receiving: a sequential queue', () => {
 });
 
 describe('receiving: what inventory refuses is not a success', () => {
-  it('parks a receipt that would take its bin over the maximum, instead of calling it DONE', async () => {
-    await receive('asn-9-line-1', 2_147_483_000, 'Q-01');
-    await receive('asn-9-line-2', 1000, 'Q-01');
+  it('parks a receipt that would take its bin over the maximum when it comes up, instead of calling it DONE', async () => {
+    expect((await receive('asn-9-line-2', 1000, 'Q-01')).errors).toBeUndefined();
+    // The bin filled by hand after the receipt was taken (it had room then).
+    const filled = await gql(system.gatewayUrl, `mutation { adjustStock(input: { sku: "MUG-001", distributionCenter: "LHR1", bin: "Q-01", delta: 2147483000 }) { quantity } }`);
+    expect(filled.errors).toBeUndefined();
     system.addWorker('receiving');
     try {
-      const parked = await eventually(receipts, (list) => list.find((r) => r.id === 'asn-9-line-2')?.status === 'FAILED');
-      expect(parked.find((r) => r.id === 'asn-9-line-1')?.status).toBe('DONE');
+      await eventually(receipts, (list) => list.find((r) => r.id === 'asn-9-line-2')?.status === 'FAILED');
       expect(await binQuantity('Q-01')).toBe(2_147_483_000);
       const receipt = await gql(system.urls.receiving, `{ receipt(id: "asn-9-line-2") { status lastError } }`);
       expect(receipt.data!.receipt.lastError).toMatch(/over the maximum/);
@@ -144,11 +145,18 @@ describe('receiving: what inventory refuses is not a success', () => {
     expect(over.errors![0]!.extensions!.field).toBe('quantity');
     expect(over.errors![0]!.message).toContain('2147483000');
     expect((await receipts()).map((r) => r.id)).not.toContain('asn-10-line-1');
-    // What fits is taken.
-    expect((await receive('asn-10-line-2', 647, 'Q-01')).data!.receiveItems.status).toBe('QUEUED');
+    // What fits is taken, counting receipts taken before it and not stocked yet: of 20 sent at
+    // once for the 647 units of room left, 6 of 100 are taken, and every one taken is stocked.
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => receive(`asn-10-many-${i}`, 100, i % 2 ? 'q-01' : ' Q-01')));
+    const taken = sent.filter((res) => res.errors === undefined);
+    expect(taken).toHaveLength(6);
+    for (const res of sent) if (res.errors) expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await receive('asn-10-line-3', 48, 'Q-01'))).toEqual(['BAD_USER_INPUT']);
+    expect((await receive('asn-10-line-4', 47, 'Q-01')).data!.receiveItems.status).toBe('QUEUED');
     system.addWorker('receiving');
     try {
-      await eventually(receipts, (list) => list.find((r) => r.id === 'asn-10-line-2')?.status === 'DONE');
+      const done = await eventually(receipts, (list) => list.filter((r) => r.id.startsWith('asn-10-')).every((r) => r.status === 'DONE'));
+      expect(done.filter((r) => r.id.startsWith('asn-10-'))).toHaveLength(7);
       expect(await binQuantity('Q-01')).toBe(2_147_483_647);
     } finally {
       await system.stopWorkers('receiving');

@@ -3,6 +3,7 @@ import { clientError, ErrorCode, isClientError } from '../../kit/errors.ts';
 import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
+import { oneAtATimePerKey } from '../../kit/one-at-a-time.ts';
 import { onScrape, replicationHomeReachable, replicationLag, replicationPendingWrites, replicationRejectedWrites } from '../../kit/metrics.ts';
 import { logRetry } from '../../kit/unavailable.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
@@ -301,7 +302,8 @@ export class ReplicaCopy implements CustomersCopy {
   private readonly startedAt = new Date();
   /** Mutations waiting for home's answer to their write; null: home cannot be reached now (answer with the write queued). */
   private readonly waiters = new Map<string, (outcome: WriteResult | null) => void>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Runs work after whatever runs for the same customer in this process, before what comes after it. */
+  private readonly serially = oneAtATimePerKey();
   private pullLoop: ReturnType<typeof startLoop> | undefined;
   private oneAtATime = false;
   private forwardLoop: ReturnType<typeof startLoop> | undefined;
@@ -459,17 +461,6 @@ export class ReplicaCopy implements CustomersCopy {
   /** Stores a state from home unless this copy holds that version already; one at a time per customer. */
   private takeIn(state: CustomerDoc): Promise<boolean> {
     return this.serially(state._id.toHexString(), () => this.store.applyReplicated(state));
-  }
-
-  /** Runs `work` after whatever runs for this customer in this process, before what comes after it. */
-  private serially<T>(customerId: string, work: () => Promise<T>): Promise<T> {
-    const run = (this.locks.get(customerId) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => {});
-    this.locks.set(customerId, settled);
-    void settled.then(() => {
-      if (this.locks.get(customerId) === settled) this.locks.delete(customerId);
-    });
-    return run;
   }
 
   private async pull(): Promise<boolean> {

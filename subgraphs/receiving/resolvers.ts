@@ -3,6 +3,7 @@ import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { queueDepth, queueDepthResolvers } from '../../kit/queue.ts';
+import { oneAtATimePerKey } from '../../kit/one-at-a-time.ts';
 import { binLocation, MAX_BIN_QUANTITY } from '../../pipeline/bin-location.ts';
 import { stageStatusOf } from '../../pipeline/shipment-stage.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
@@ -33,6 +34,22 @@ async function checkReturn(payload: ReceiptPayload, store: ReceivingStore, direc
   if (holder !== payload.receiptId) throw clientError(ErrorCode.CONFLICT, `return ${returnId} came back with receipt ${holder}`, { field: 'returnId' });
 }
 
+const acceptingInto = oneAtATimePerKey();
+
+/**
+ * Refused now rather than parked later: a receipt inventory refuses holds up every receipt behind
+ * it. Counts what the bin holds and what receipts accepted before this one will add. Not covered:
+ * two receiving processes accepting into one bin at the same moment, and receipts taken while
+ * inventory could not be asked; such a receipt is parked when it comes up, as before.
+ */
+async function checkRoom(payload: ReceiptPayload, store: ReceivingStore, directory: ReceivingDirectory): Promise<void> {
+  const { sku, distributionCenter, bin, quantity } = payload;
+  const [held, queued] = await Promise.all([directory.binQuantity({ sku, distributionCenter, bin }), store.queuedInto({ sku, distributionCenter, bin })]);
+  if (held === null || held + queued + quantity <= MAX_BIN_QUANTITY) return;
+  const waiting = queued > 0 ? ` and receipts waiting to be stocked bring ${queued} more` : '';
+  throw badInput(`bin ${distributionCenter}/${bin} holds ${held} units of ${sku}${waiting}; ${quantity} more would take it over the maximum of ${MAX_BIN_QUANTITY}`, 'quantity');
+}
+
 export const resolvers: Resolvers = {
   QueueDepth: queueDepthResolvers,
   Query: {
@@ -51,21 +68,17 @@ export const resolvers: Resolvers = {
       // A retry of a receipt already recorded answers it as it is; another receipt under its id is refused.
       const existing = await store.receipts.get(input.receiptId);
       if (existing) return sameReceipt(existing, payload);
-      const [productExists, vendorExists, held] = await Promise.all([
-        directory.productExists(sku),
-        payload.vendorId ? directory.vendorExists(payload.vendorId) : true,
-        directory.binQuantity({ sku, distributionCenter, bin }),
-      ]);
+      const [productExists, vendorExists] = await Promise.all([directory.productExists(sku), payload.vendorId ? directory.vendorExists(payload.vendorId) : true]);
       if (!productExists) throw notFound(`no product with sku ${sku}`, { field: 'sku' });
       if (!vendorExists) throw notFound(`no vendor ${payload.vendorId}`, { field: 'vendorId' });
-      // Refused now, not parked later: a receipt inventory refuses holds up every receipt behind it.
-      // (Receipts queued ahead for the same bin are not counted: one of those can still be parked.)
-      if (held !== null && held + input.quantity > MAX_BIN_QUANTITY) {
-        throw badInput(`bin ${distributionCenter}/${bin} holds ${held} units of ${sku}; ${input.quantity} more would take it over the maximum of ${MAX_BIN_QUANTITY}`, 'quantity');
-      }
-      if (payload.returnId) await checkReturn(payload, store, directory);
-      const { item, created } = await store.receipts.enqueue(input.receiptId, payload);
-      return created ? item : sameReceipt(item, payload);
+      // One receipt into a bin at a time: each counts the ones accepted before it.
+      return acceptingInto(`${distributionCenter}/${bin}/${sku}`, async () => {
+        await checkRoom(payload, store, directory);
+        // Last, as it claims the return for this receipt.
+        if (payload.returnId) await checkReturn(payload, store, directory);
+        const { item, created } = await store.receipts.enqueue(input.receiptId, payload);
+        return created ? item : sameReceipt(item, payload);
+      });
     },
     resolveReceivingException: async (_, { queue, elementId, action }, { store }) => {
       if (queue !== 'receipts') throw notFound(`no queue named ${queue}`, { field: 'queue' });

@@ -2,6 +2,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { ensureIndex, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { compareRows, connectionOf, findPageRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { DurableQueue, readItem, type QueueItem } from '../../kit/queue.ts';
+import type { BinLocation } from '../../pipeline/bin-location.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 
 // The only code that touches the receiving collections: its sequential queue of receipts.
@@ -70,6 +71,16 @@ export class ReceivingStore {
       .limit(1)
       .toArray();
     return head ? readItem(head as ReceiptItem) : null;
+  }
+
+  /** Units of receipts into this bin still waiting to be stocked (queued, being stocked, or parked): the live receipts are few. */
+  async queuedInto({ sku, distributionCenter, bin }: BinLocation): Promise<number> {
+    const live = await this.receipts.items
+      .find({ status: { $in: ['READY', 'LEASED', 'FAILED'] }, 'payload.sku': sku, 'payload.distributionCenter': distributionCenter, 'payload.bin': bin } as Filter<ReceiptItem>, {
+        projection: { 'payload.quantity': 1 },
+      })
+      .toArray();
+    return live.reduce((sum, item) => sum + item.payload.quantity, 0);
   }
 
   /** A page of receipts, live or finished, most recently arrived first. */

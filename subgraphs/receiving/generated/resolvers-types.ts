@@ -28,10 +28,12 @@ export type Mutation = {
    * the inventory service. Idempotent by receiptId: the same receipt again answers the one
    * recorded; other content under a recorded receiptId is a CONFLICT. An unknown sku or vendor
    * is NOT_FOUND, an unknown distribution centre BAD_USER_INPUT; nothing is recorded then.
-   * A receipt that would take its bin over the maximum of 2147483647 units is BAD_USER_INPUT (a
-   * parked one holds up every receipt behind it). One inventory still refuses when it comes up
-   * goes to exceptions: a receipt for the same bin queued ahead of it filled the bin, or inventory
-   * could not be asked when it arrived (receipts are taken while inventory is down).
+   * A receipt that would take its bin over the maximum of 2147483647 units, with what the bin holds
+   * and what receipts taken before it will add, is BAD_USER_INPUT (a parked one holds up every
+   * receipt behind it). One inventory still refuses when it comes up goes to exceptions: the bin
+   * was filled by other means meanwhile (adjustStock), another receiving process took a receipt
+   * for the same bin at the same moment, or inventory could not be asked when it arrived (receipts
+   * are taken while inventory is down).
    */
   receiveItems: Receipt;
   /** Internal: the exceptions service asks to retry or cancel a receipt receiving parked. */
