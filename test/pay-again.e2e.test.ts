@@ -100,6 +100,21 @@ describe('paying a declined order again', () => {
     await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
   });
 
+  it('lets the customer try until the order has had 10 attempts, and support after that', async () => {
+    const id = await declinedOrder();
+    for (let attempt = 2; attempt <= 10; attempt++) {
+      expect((await payOrder(id, card.declined)).errors).toBeUndefined();
+      await eventually(() => orderOf(id), (order) => order?.status === 'PAYMENT_DECLINED' && order.exceptions.length === attempt);
+    }
+    const refused = await payOrder(id, card.visa);
+    expect(codes(refused)).toEqual(['CONFLICT']);
+    expect(refused.errors![0]!.message).toContain('support');
+    // Support (the operator token) may still take another card for it.
+    const bySupport = await gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { id } }`, { input: { orderId: id, paymentMethodId: card.visa } });
+    expect(bySupport.errors).toBeUndefined();
+    await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
+  });
+
   it('refuses an order that is not declined, and leaves it as it is', async () => {
     const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
       input: { customerId: demo.customers.ada, paymentMethodId: card.visa, lines: [{ sku: 'MUG-001', quantity: 1 }] },

@@ -170,6 +170,10 @@ describe('inventory subgraph', () => {
     expect(stock.errors).toBeUndefined();
     expect(stock.data!._entities[0].stock).toEqual({ onHand: MAX_QUANTITY, reserved: 0, available: MAX_QUANTITY });
     expect(stock.data!._entities[0].binItems.map((item: { quantity: number }) => item.quantity)).toEqual([MAX_QUANTITY, MAX_QUANTITY]);
+    // Some reserved: available stays onHand - reserved as shown.
+    await store.binItems.updateOne({ _id: binItemId('FRA1', 'F-02', 'SKU-FULL') }, { $set: { reserved: 7 } });
+    const reserved = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SKU-FULL' }] });
+    expect(reserved.data!._entities[0].stock).toEqual({ onHand: MAX_QUANTITY, reserved: 7, available: MAX_QUANTITY - 7 });
   });
 
   it('resolves Product _entities to stock summed across bins, and zero for a product with no bins', async () => {

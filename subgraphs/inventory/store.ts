@@ -374,13 +374,15 @@ export class InventoryStore {
 /**
  * A sku's stock across its bins. Each bin holds at most MAX_QUANTITY units but a sku may fill many
  * bins, and the schema's counts are 32-bit Ints: a sum past that reads as MAX_QUANTITY (a count
- * GraphQL cannot carry made `Product.stock` an INTERNAL_SERVER_ERROR for everyone browsing).
+ * GraphQL cannot carry made `Product.stock` an INTERNAL_SERVER_ERROR for everyone browsing), and
+ * available is what is shown on hand less what is reserved.
  */
 export function stockLevel(items: readonly BinItemDoc[]): StockLevel {
   const onHand = items.reduce((sum, item) => sum + item.quantity, 0);
   const reserved = items.reduce((sum, item) => sum + item.reserved, 0);
-  const atMost = (count: number) => Math.min(count, MAX_QUANTITY);
-  return { onHand: atMost(onHand), reserved: atMost(reserved), available: atMost(onHand - reserved) };
+  const shown = { onHand: Math.min(onHand, MAX_QUANTITY), reserved: Math.min(reserved, MAX_QUANTITY) };
+  // Still onHand - reserved as shown (under what is there when the sum is past the largest Int).
+  return { ...shown, available: shown.onHand - shown.reserved };
 }
 
 /** The inventory service's view of a product: just its key. */

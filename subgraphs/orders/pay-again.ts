@@ -13,19 +13,23 @@ export interface PayAgainRequest {
   paymentMethodId: string;
 }
 
-/** A declined order's charge attempts a customer may start; past them, their payments go through support. */
+/** A declined order's charge attempts (all of them, its first included) past which its customer may not start another; support still may. */
 export const MAX_CHARGE_ATTEMPTS = 10;
 
-/** Starts the next charge attempt of a declined order with the customer's chosen card; answers the order as it then is. */
-export async function payAgain(request: PayAgainRequest, order: OrderDoc, directory: Directory, store: OrderStore): Promise<OrderDoc> {
+/**
+ * Starts the next charge attempt of a declined order with the customer's chosen card; answers the
+ * order as it then is (its card changes when the attempt starts). `byCustomer`: capped at
+ * MAX_CHARGE_ATTEMPTS, where support is not.
+ */
+export async function payAgain(request: PayAgainRequest, order: OrderDoc, directory: Directory, store: OrderStore, { byCustomer }: { byCustomer: boolean }): Promise<OrderDoc> {
   const attempts = order.chargeAttempts ?? 0;
   if (order.status !== 'PAYMENT_DECLINED') {
     // The same request again (its answer lost), once its attempt has started: answered as it is.
     if (attempts > 1 && order.paymentMethod.id === request.paymentMethodId && order.status !== 'CANCELLED') return order;
     throw clientError(ErrorCode.CONFLICT, `order ${request.orderId} is ${order.status}: only an order whose card was declined (PAYMENT_DECLINED) can be paid again`, { field: 'orderId' });
   }
-  if (attempts >= MAX_CHARGE_ATTEMPTS) {
-    throw clientError(ErrorCode.CONFLICT, `order ${request.orderId} has been declined ${attempts} times; support can retry it or cancel it`, { field: 'orderId' });
+  if (byCustomer && attempts >= MAX_CHARGE_ATTEMPTS) {
+    throw clientError(ErrorCode.CONFLICT, `order ${request.orderId} has been declined ${attempts} times; support can take another card for it, or cancel it`, { field: 'orderId' });
   }
   const customer = await directory.customer(order.customerId);
   if (!customer) throw notFound(`no customer with id ${order.customerId}`, { field: 'orderId' });

@@ -198,7 +198,7 @@ export type ReserveStockInput = {
   reservationId: Scalars['ID']['input'];
 };
 
-/** A sku's units across its bins. Each count is at most 2147483647 (the largest Int): a larger total reads as that. */
+/** A sku's units across its bins. onHand and reserved are at most 2147483647 (the largest Int): a larger total reads as that, and available is then onHand - reserved as shown. */
 export type Stock = {
   __typename?: 'Stock';
   /** Units that can still be promised: onHand - reserved. */

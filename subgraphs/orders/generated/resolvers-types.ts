@@ -221,8 +221,9 @@ export type Mutation = {
    * PAYMENT_DECLINED on another decline. The exception the decline opened for support is closed.
    * A card that is not the customer's is NOT_FOUND, an expired one PAYMENT_METHOD_EXPIRED. An
    * order in another status is CONFLICT, as is a second payment while one with another card (or
-   * support's retry) is starting, and a payment after 10 declined attempts (support can still
-   * retry or cancel it). Repeating the call once its attempt has started answers the order.
+   * support's retry) is starting, and the customer's payment once the order has had 10 attempts
+   * (support still may). Repeating the call once its attempt has started answers the order. The
+   * answer is the order as stored: its card and status change when the attempt starts.
    */
   payOrder: Order;
   /**
