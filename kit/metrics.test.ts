@@ -1,7 +1,7 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { registry, useGraphQLMetrics } from './metrics.ts';
+import { onScrape, registry, renderMetrics, useGraphQLMetrics } from './metrics.ts';
 
 // Operation names are the client's to choose: whatever a client sends, the GraphQL metrics stay
 // a bounded number of series, and a client's mistake is counted as the client's.
@@ -39,5 +39,25 @@ describe('GraphQL metrics', () => {
     // A name that has its series keeps them.
     await post({ query: 'query Op0 { ok }' });
     expect((await series()).find((value) => value.labels.operation === 'Op0' && value.labels.outcome === 'OK')?.value).toBe(2);
+  });
+});
+
+describe('scrape-time probes', () => {
+  it('run once for scrapes that come together, and again for a scrape a second later', async () => {
+    let runs = 0;
+    const stop = onScrape('test/counting', async () => {
+      runs += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a count in the database
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // past any earlier scrape's sharing
+      await Promise.all(Array.from({ length: 50 }, () => renderMetrics()));
+      expect(runs).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await renderMetrics();
+      expect(runs).toBe(2);
+    } finally {
+      stop();
+    }
   });
 });

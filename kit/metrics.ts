@@ -223,11 +223,23 @@ export function onScrape(key: string, probe: ScrapeProbe): () => void {
 }
 
 const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
-/** Runs the scrape-time probes (each bounded in time: a database that hangs must not hang /metrics), then renders. */
+/** Scrapes within this of one another share one run of the probes (each run counts queues in the database). */
+const PROBES_SHARED_FOR_MS = 1_000;
+let probing: { startedAt: number; done: Promise<unknown> } | undefined;
+
+/**
+ * Runs the scrape-time probes (each bounded in time: a database that hangs must not hang
+ * /metrics), then renders. Concurrent or close scrapes share one run: 50 scrapes at once cost
+ * the database one set of counts, not 50.
+ */
 export async function renderMetrics(): Promise<string> {
-  await Promise.allSettled(
-    [...probes.values()].map((probe) => Promise.race([probe(), new Promise((resolve) => setTimeout(resolve, SCRAPE_PROBE_TIMEOUT_MS).unref())])),
-  );
+  if (!probing || Date.now() - probing.startedAt >= PROBES_SHARED_FOR_MS) {
+    const done = Promise.allSettled(
+      [...probes.values()].map((probe) => Promise.race([probe(), new Promise((resolve) => setTimeout(resolve, SCRAPE_PROBE_TIMEOUT_MS).unref())])),
+    );
+    probing = { startedAt: Date.now(), done };
+  }
+  await probing.done;
   return registry.metrics();
 }
 
