@@ -164,6 +164,25 @@ describe('receiving: what inventory refuses is not a success', () => {
   });
 });
 
+describe('receiving: room in the bin, counted once', () => {
+  it('counts a receipt inventory has stocked, but receiving has not yet marked done, once', async () => {
+    expect((await receive('asn-11-line-1', 1_100_000_000, 'W-01')).errors).toBeUndefined();
+    // What the worker does first: inventory counts the receipt (the worker dies before marking it done, say).
+    const stocked = await gql(system.urls.inventory, `mutation($input: ReceiveStockInput!) { receiveStock(input: $input) { quantity } }`, {
+      input: { receiptId: 'asn-11-line-1', sku: 'MUG-001', distributionCenter: 'LHR1', bin: 'W-01', quantity: 1_100_000_000 },
+    });
+    expect(stocked.data!.receiveStock.quantity).toBe(1_100_000_000);
+    // 2.1 billion fits under the maximum: taken, not refused as if the first were there twice.
+    expect((await receive('asn-11-line-2', 1_000_000_000, 'W-01')).data!.receiveItems.status).toBe('QUEUED');
+    expect(codes(await receive('asn-11-line-3', 47_483_648, 'W-01'))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('answers the same receipt sent twice at once as taken, both times', async () => {
+    const twice = await Promise.all([receive('asn-12-line-1', 1_200_000_000, 'W-02'), receive('asn-12-line-1', 1_200_000_000, 'w-02 ')]);
+    for (const res of twice) expect(res.data!.receiveItems).toEqual({ id: 'asn-12-line-1', status: 'QUEUED' });
+  });
+});
+
 describe('receiving: what a receipt refers to, and what its id stands for', () => {
   const receiveRaw = (input: Record<string, unknown>) =>
     gql(system.gatewayUrl, `mutation($input: ReceiveItemsInput!) { receiveItems(input: $input) { id quantity status } }`, {

@@ -56,6 +56,9 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref) => ({ id: ref.id }),
     reservation: (order, _, { reservationById }) => reservationById.load(order.id),
   },
+  BinItem: {
+    stockedReceipts: (item) => item.recentReceipts ?? [],
+  },
   Reservation: {
     id: (reservation) => reservation._id,
     createdAt: (reservation) => reservation.createdAt.toISOString(),

@@ -16,8 +16,8 @@ export interface ReturnView {
 
 export interface ReceivingDirectory {
   productExists(sku: string): Promise<boolean>;
-  /** The units of `sku` a bin holds now (0 when it never held any), as inventory counts them; null while inventory cannot be reached. */
-  binQuantity(location: BinLocation): Promise<number | null>;
+  /** What a bin holds of `sku` as inventory counts it (0 units when it never held any), and the receipts counted in that; null while inventory cannot be reached. */
+  binContents(location: BinLocation): Promise<BinContents | null>;
   vendorExists(id: string): Promise<boolean>;
   /** The return, or null when orders knows no such return. */
   customerReturn(returnId: string, orderId: string): Promise<ReturnView | null>;
@@ -25,15 +25,21 @@ export interface ReceivingDirectory {
 
 const vendorQuery = /* GraphQL */ `query ReceiptVendor($id: ID!) { vendor(id: $id) { id } }`;
 
-const binQuery = /* GraphQL */ `query ReceiptBin($sku: String!, $distributionCenter: String!, $bin: String!) { binItem(sku: $sku, distributionCenter: $distributionCenter, bin: $bin) { quantity } }`;
+export interface BinContents {
+  quantity: number;
+  /** The latest receipts inventory counted into the bin: one still live here may be among them (stocked, not yet marked done). */
+  stockedReceipts: string[];
+}
+
+const binQuery = /* GraphQL */ `query ReceiptBin($sku: String!, $distributionCenter: String!, $bin: String!) { binItem(sku: $sku, distributionCenter: $distributionCenter, bin: $bin) { quantity stockedReceipts } }`;
 
 const returnQuery = /* GraphQL */ `query ReceiptReturn($id: ID!) { order(id: $id) { returns { id sku quantity status } } }`;
 
 export function graphqlDirectory(catalog: GraphQLClient, vendors: GraphQLClient, orders: GraphQLClient, inventory: GraphQLClient): ReceivingDirectory {
   return {
-    binQuantity: async (location) => {
+    binContents: async (location) => {
       try {
-        return (await inventory.request<{ binItem: { quantity: number } | null }>(binQuery, { ...location })).binItem?.quantity ?? 0;
+        return (await inventory.request<{ binItem: BinContents | null }>(binQuery, { ...location })).binItem ?? { quantity: 0, stockedReceipts: [] };
       } catch (error) {
         // Receipts are taken while inventory is down (they wait in the queue for it); the worker's own refusal still guards the bin.
         if (isUnavailable(error)) return null;

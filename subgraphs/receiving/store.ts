@@ -73,14 +73,14 @@ export class ReceivingStore {
     return head ? readItem(head as ReceiptItem) : null;
   }
 
-  /** Units of receipts into this bin still waiting to be stocked (queued, being stocked, or parked): the live receipts are few. */
-  async queuedInto({ sku, distributionCenter, bin }: BinLocation): Promise<number> {
+  /** The receipts into this bin not finished yet (queued, being stocked, or parked), each with its units: the live receipts are few. */
+  async liveInto({ sku, distributionCenter, bin }: BinLocation): Promise<{ receiptId: string; quantity: number }[]> {
     const live = await this.receipts.items
       .find({ status: { $in: ['READY', 'LEASED', 'FAILED'] }, 'payload.sku': sku, 'payload.distributionCenter': distributionCenter, 'payload.bin': bin } as Filter<ReceiptItem>, {
-        projection: { 'payload.quantity': 1 },
+        projection: { payload: 1 },
       })
       .toArray();
-    return live.reduce((sum, item) => sum + item.payload.quantity, 0);
+    return live.map((item) => ({ receiptId: item._id, quantity: item.payload.quantity }));
   }
 
   /** A page of receipts, live or finished, most recently arrived first. */

@@ -40,6 +40,8 @@ export type BinItem = {
   quantity: Scalars['Int']['output'];
   reserved: Scalars['Int']['output'];
   sku: Scalars['String']['output'];
+  /** Internal (receiving): the receipts already counted into this bin, the latest 200, oldest first. */
+  stockedReceipts: Array<Scalars['ID']['output']>;
 };
 
 export type BinItemConnection = {
@@ -313,11 +315,11 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Allocation: ResolverTypeWrapper<AllocationDoc>;
   BinItem: ResolverTypeWrapper<BinItemDoc>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   BinItemConnection: ResolverTypeWrapper<Omit<BinItemConnection, 'edges'> & { edges: Array<ResolversTypes['BinItemEdge']> }>;
   BinItemEdge: ResolverTypeWrapper<Omit<BinItemEdge, 'node'> & { node: ResolversTypes['BinItem'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Order: ResolverTypeWrapper<OrderRef>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<ProductRef>;
@@ -337,11 +339,11 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   Allocation: AllocationDoc;
   BinItem: BinItemDoc;
+  ID: Scalars['ID']['output'];
   BinItemConnection: Omit<BinItemConnection, 'edges'> & { edges: Array<ResolversParentTypes['BinItemEdge']> };
   BinItemEdge: Omit<BinItemEdge, 'node'> & { node: ResolversParentTypes['BinItem'] };
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
   Order: OrderRef;
   PageInfo: PageInfo;
   Product: ProductRef;
@@ -366,6 +368,7 @@ export type BinItemResolvers<ContextType = Context, ParentType extends Resolvers
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stockedReceipts?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
 export type BinItemConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BinItemConnection'] = ResolversParentTypes['BinItemConnection']> = ResolversObject<{
