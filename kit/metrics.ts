@@ -226,11 +226,13 @@ const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
 /** Scrapes within this of one another share one run of the probes (each run counts queues in the database). */
 const PROBES_SHARED_FOR_MS = 1_000;
 let probing: { startedAt: number; done: Promise<unknown> } | undefined;
+let rendering: Promise<string> | undefined;
 
 /**
  * Runs the scrape-time probes (each bounded in time: a database that hangs must not hang
  * /metrics), then renders. Concurrent or close scrapes share one run: 50 scrapes at once cost
- * the database one set of counts, not 50.
+ * the database one set of counts, not 50. Scrapes waiting at once share one rendering too (the
+ * page is tens of kilobytes): what a local client hammering /metrics costs stays small.
  */
 export async function renderMetrics(): Promise<string> {
   if (!probing || Date.now() - probing.startedAt >= PROBES_SHARED_FOR_MS) {
@@ -240,7 +242,10 @@ export async function renderMetrics(): Promise<string> {
     probing = { startedAt: Date.now(), done };
   }
   await probing.done;
-  return registry.metrics();
+  rendering ??= registry.metrics().finally(() => {
+    rendering = undefined;
+  });
+  return rendering;
 }
 
 export const metricsContentType = registry.contentType;
