@@ -231,8 +231,10 @@ let rendering: Promise<string> | undefined;
 /**
  * Runs the scrape-time probes (each bounded in time: a database that hangs must not hang
  * /metrics), then renders. Concurrent or close scrapes share one run: 50 scrapes at once cost
- * the database one set of counts, not 50. Scrapes waiting at once share one rendering too (the
- * page is tens of kilobytes): what a local client hammering /metrics costs stays small.
+ * the database one set of counts, not 50. Scrapes waiting at once share one rendering too, but a
+ * rendering takes about a millisecond, so few do: a local client that scrapes without pause still
+ * keeps the process busy (docs/benchmarks.md), as it would with any endpoint. /metrics is for
+ * Prometheus, not clients: the gateway, which clients reach, serves it on a port of its own.
  */
 export async function renderMetrics(): Promise<string> {
   if (!probing || Date.now() - probing.startedAt >= PROBES_SHARED_FOR_MS) {
