@@ -1,10 +1,10 @@
 import { clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { usablePaymentMethod, type Directory } from './dependencies.ts';
-import type { CoordinationStep, OrderDoc, OrderStore } from './store.ts';
+import { chargeStepId, type CoordinationStep, type OrderDoc, type OrderStore } from './store.ts';
 
 // A customer whose card was declined pays the order again, with another of their cards (or the
 // same one, sorted out with their bank), rather than waiting for support to retry it. The next
-// charge attempt is a coordination step like support's retry (the same id: `charge:<order>:<n>`),
+// charge attempt is a coordination step like support's retry (the same id: chargeStepId),
 // so the two never make two attempts; it carries the card, which the step writes onto the order
 // with its move to CHARGING, and the decline's exception, which it closes.
 
@@ -36,7 +36,7 @@ export async function payAgain(request: PayAgainRequest, order: OrderDoc, direct
   const paymentMethod = usablePaymentMethod(customer, request.paymentMethodId);
 
   const step: CoordinationStep = { kind: 'charge', orderId: request.orderId, paidAgain: { paymentMethod, closesException: order.openException ?? null } };
-  const { item, created } = await store.coordination.enqueue(`charge:${request.orderId}:${attempts + 1}`, step);
+  const { item, created } = await store.coordination.enqueue(chargeStepId(request.orderId, attempts + 1), step);
   if (!created) {
     const taken = item.payload.kind === 'charge' ? item.payload.paidAgain : undefined;
     if (taken?.paymentMethod.id !== paymentMethod.id) {

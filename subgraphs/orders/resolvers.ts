@@ -14,7 +14,7 @@ import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions, sendProgress } from './order-transitions.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
-import { orderIdOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
+import { chargeStepId, orderIdOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -189,7 +189,7 @@ export const resolvers: Resolvers = {
       // Retried already (the same request sent again, when its answer was lost): nothing more to do.
       if (!waiting) throw clientError(ErrorCode.CONFLICT, `nothing to retry: the order is ${order?.status ?? 'unknown'} and does not wait on ${elementId}`);
       if (order.status === 'PAYMENT_DECLINED') {
-        await store.coordination.enqueue(`charge:${orderId}:${order.chargeAttempts + 1}`, { kind: 'charge', orderId: orderId! });
+        await store.coordination.enqueue(chargeStepId(orderId!, order.chargeAttempts + 1), { kind: 'charge', orderId: orderId! });
       } else {
         await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId: orderId! });
       }

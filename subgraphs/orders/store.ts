@@ -263,7 +263,12 @@ export function chargingOnPlacement(order: OrderDoc): OrderDoc {
   return { ...withTransitions(order, [...transitionsOf(order), move]), _id: order._id, version: order.version, status: 'CHARGING', stage: 'payments', chargeAttempts: 1 };
 }
 
-const firstStepId = (orderId: string) => `charge:${orderId}:1`;
+/**
+ * The coordination step of an order's charge attempt (from 1). Whoever starts an attempt (placement,
+ * a person's retry, the customer paying again) names it so: one attempt is one step, never two.
+ */
+export const chargeStepId = (orderId: string, attempt: number) => `charge:${orderId}:${attempt}`;
+const firstStepId = (orderId: string) => chargeStepId(orderId, 1);
 
 /** The move a first charge attempt makes (the coordinator's first step, or placeOrder as it stores the order). */
 export const PLACEMENT_MOVE = { from: 'PLACED', to: 'CHARGING' } as const;
