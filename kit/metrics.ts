@@ -226,14 +226,12 @@ const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
 /** Scrapes within this of one another share one run of the probes (each run counts queues in the database). */
 const PROBES_SHARED_FOR_MS = 1_000;
 let probing: { startedAt: number; done: Promise<unknown> } | undefined;
-let rendering: Promise<string> | undefined;
 
 /**
  * Runs the scrape-time probes (each bounded in time: a database that hangs must not hang
  * /metrics), then renders. Concurrent or close scrapes share one run: 50 scrapes at once cost
- * the database one set of counts, not 50. Scrapes waiting at once share one rendering too, but a
- * rendering takes about a millisecond, so few do: a local client that scrapes without pause still
- * keeps the process busy (docs/benchmarks.md), as it would with any endpoint. /metrics is for
+ * the database one set of counts, not 50. Each scrape renders the page itself (about 1 ms of
+ * CPU; sharing renderings was measured to save little, docs/benchmarks.md). /metrics is for
  * Prometheus, not clients: the gateway, which clients reach, serves it on a port of its own.
  */
 export async function renderMetrics(): Promise<string> {
@@ -244,10 +242,7 @@ export async function renderMetrics(): Promise<string> {
     probing = { startedAt: Date.now(), done };
   }
   await probing.done;
-  rendering ??= registry.metrics().finally(() => {
-    rendering = undefined;
-  });
-  return rendering;
+  return registry.metrics();
 }
 
 export const metricsContentType = registry.contentType;
