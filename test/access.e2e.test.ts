@@ -48,8 +48,10 @@ let counter = 0;
 const unique = () => `${Date.now()}-${++counter}`;
 
 /** hidden: another customer's order reads as no order (null to a query, NOT_FOUND to a mutation), so its id tells nothing. */
-type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'hidden';
+type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'hidden' | 'CONFLICT';
 const o = 'ok' as const, U = 'UNAUTHENTICATED' as const, F = 'FORBIDDEN' as const, H = 'hidden' as const;
+/** Let through by the rules and the data's owner, refused only for the order's state (Grace's order was not declined). */
+const C = 'CONFLICT' as const;
 const roles: Caller[] = ['anonymous', 'ada', 'grace', 'support', 'warehouse'];
 const operations: { name: string; query: () => string; variables?: () => Record<string, unknown>; expect: Outcome[] }[] = [
   //                                                                       anonymous ada grace support warehouse
@@ -72,6 +74,8 @@ const operations: { name: string; query: () => string; variables?: () => Record<
   { name: "Grace's order's exceptions", query: () => `{ order(id: "${graceOrder}") { exceptions { id status reason } } }`, expect: [U, H, o, o, o] },
   { name: "who acted on Grace's order's exceptions, and their notes (staff's)", query: () => `{ order(id: "${graceOrder}") { exceptions { resolvedBy note } } }`, expect: [U, F, F, o, F] },
   { name: 'add a vendor', query: () => `mutation { addVendor(input: { name: "V ${unique()}", country: "GB", contactEmail: "v@example.com", leadTimeDays: 3 }) { id } }`, expect: [U, F, F, o, F] },
+  { name: "pay Grace's order again", query: () => `mutation($input: PayOrderInput!) { payOrder(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, paymentMethodId: 'p00000000000000000000003' } }), expect: [U, H, C, C, F] },
+  { name: "one bin's stock", query: () => `{ binItem(sku: "MUG-001", distributionCenter: "LHR1", bin: "A-01") { quantity } }`, expect: [U, F, F, o, o] },
   { name: "change Grace's order's address", query: () => `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, address: { name: 'G', line1: '2 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' } } }), expect: [U, H, o, o, F] },
 ];
 
