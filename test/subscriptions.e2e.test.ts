@@ -199,6 +199,9 @@ describe('subscriptions at the gateway', () => {
       const subscribe = (client: (typeof clients)[number], i: number) => collect(client, `subscription { # ${i}\n pipelineTransitions(stage: "picking") { cursor } }`);
       const held = Array.from({ length: 100 }, (_, i) => subscribe(clients[i % 3]!, i));
       await eventually(async () => system.gateway.subscriptions.openStreams, (n) => n === streamsBefore + 1, 5_000);
+      // The shared stream opens with the first of them: wait until all 100 are counted, or the
+      // 101st may overtake some and be taken in their place (a refusal then lands on one of those).
+      await eventually(async () => system.gateway.subscriptions.openOf('subject:mallory'), (n) => n === 100, 10_000);
       const refused = subscribe(clients[2]!, 100);
       await refused.until((c) => c.results.length > 0 || c.error !== undefined || c.completed, 5_000);
       expect(refused.results[0]?.errors?.map((e) => e.extensions?.code)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
