@@ -39,6 +39,8 @@ export interface SystemOptions {
   picking?: { batchSize: number; maxWaitMs: number };
   /** Where payments may call results back (PAYMENTS_CALLBACK_ALLOWLIST): nowhere by default. */
   callbackAllowList?: string[];
+  /** How long a declined order waits to be paid again (DECLINED_ORDER_PAY_WITHIN_MS): 72 hours by default. */
+  payWithinMs?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const startWorkerFor = (name: WorkerName): { stop(): Promise<void> } => {
     switch (name) {
       case 'orders':
-        return startOrdersWorker(services.orders.store, clientsOf('orders'), logger);
+        return startOrdersWorker(services.orders.store, clientsOf('orders'), logger, { payWithinMs: options.payWithinMs });
       case 'payments':
         return startPaymentsWorker(services.payments.store, services.payments.processor, clientsOf('payments'), logger, { callbacks: services.payments.callbacks });
       case 'picking':

@@ -62,11 +62,34 @@ export const cancellationPayload = (order: OrderDoc, cancellation: CancellationD
   requestedAt: cancellation.requestedAt.toISOString(),
 });
 
+export interface Cancelled {
+  order: OrderDoc;
+  cancellation: CancellationDoc;
+}
+
 /**
  * Records a cancellation and starts it on its way; answers at once. The same key again
  * answers with the same cancellation; an order has one cancellation.
  */
-export async function requestCancellation(request: CancelRequest, store: OrderStore): Promise<{ order: OrderDoc; cancellation: CancellationDoc }> {
+export async function requestCancellation(request: CancelRequest, store: OrderStore): Promise<Cancelled> {
+  return (await recordCancellation(request, store))!; // asked without a condition: never null
+}
+
+/**
+ * `requestCancellation`, and when the order was cancelled there and then (before its split into
+ * shipments), its move to CANCELLED told to tracking at once. `onlyIf`: a condition the order must
+ * meet when the cancellation is written (checked in its compare-and-swap); null when it did not.
+ */
+export async function cancelAndTell(request: CancelRequest, store: OrderStore, onlyIf?: (order: OrderDoc) => boolean): Promise<Cancelled | null> {
+  const cancelled = await recordCancellation(request, store, onlyIf);
+  if (cancelled?.cancellation.concludedAt) {
+    await sendOrderTransitions(store, cancelled.order);
+    await postOwnTransitions(store, cancelled.order, [request.orderId]);
+  }
+  return cancelled;
+}
+
+async function recordCancellation(request: CancelRequest, store: OrderStore, onlyIf?: (order: OrderDoc) => boolean): Promise<Cancelled | null> {
   const reason = readableText(request.reason, 'reason', MAX_REASON);
   const key = clientKey(request.idempotencyKey, 'idempotencyKey');
   const orderId = parseId(request.orderId, 'orderId');
@@ -89,9 +112,12 @@ export async function requestCancellation(request: CancelRequest, store: OrderSt
       });
     }
     if (order.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${id} was already cancelled from exceptions`);
+    if (onlyIf && !onlyIf(order)) return null;
     // Should this process die between recording and enqueuing the publication, the worker's sweep publishes it.
     await store.notePublication(cancellationId, id);
-    const updated = await store.change(orderId, (current) => (current.cancellation || current.status === 'CANCELLED' ? null : recorded(current, cancellationId, reason, key)));
+    const updated = await store.change(orderId, (current) =>
+      current.cancellation || current.status === "CANCELLED" ? null : recorded(current, cancellationId, reason, key),
+    );
     if (!updated) continue; // cancelled or retried meanwhile: the next pass answers accordingly
     await enqueueCancellationPublication(store, id, cancellationId);
     await store.forgetPublicationNote(cancellationId);

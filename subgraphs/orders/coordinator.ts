@@ -10,6 +10,8 @@ import { handedOver, inOrder, track, transition } from '../../pipeline/tracking.
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
+import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
+import { payByAfter } from './unpaid.ts';
 import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
@@ -24,7 +26,8 @@ import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderD
  * runs again and, seeing the status it already set, sends the same messages again
  * (receivers take each once). So each step is written to be re-run.
  */
-export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
+export function createCoordinator(store: OrderStore, inventory: GraphQLClient, options: { payWithinMs?: number } = {}) {
+  const payWithinMs = options.payWithinMs ?? DEFAULT_PAY_WITHIN_MS;
   const load = async (orderId: string): Promise<OrderDoc> => {
     const order = await store.findById(new ObjectId(orderId));
     if (!order) throw new Error(`order ${orderId} is not stored yet`);
@@ -89,7 +92,8 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient) {
       const declined = { detail: reason, key: lease.id };
       const raised: RaisedException = { service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, customerReason: reason, occurrence: lease.id };
       if (order.status === 'CHARGING') {
-        order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions', openException: raised, transition: { ...declined, carried: true } })) ?? (await load(orderId));
+        const payBy = payByAfter(new Date(), payWithinMs);
+        order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions', openException: raised, payBy, transition: { ...declined, carried: true } })) ?? (await load(orderId));
       }
       if (order.status !== 'PAYMENT_DECLINED') return {};
       return { messages: [track(orderMove(order, 'CHARGING', 'PAYMENT_DECLINED', declined)), exceptionFor(raised)] };

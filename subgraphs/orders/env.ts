@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { parseEnv } from '../../kit/env.ts';
 
+/** How long a customer has to pay a declined order again, by default (unpaid.ts). */
+export const DEFAULT_PAY_WITHIN_MS = 72 * 3_600_000;
+
 /**
  * The orders worker's settings, parsed once at start-up. ORDERS_CONCURRENCY: elements in flight per
  * queue (coordination steps, charge results), as `<STAGE>_CONCURRENCY` is for the stages.
+ * DECLINED_ORDER_PAY_WITHIN_MS: how long after a decline an order waits to be paid again before it is
+ * cancelled (unpaid.ts); a second at least, a year at most.
  */
 export function ordersWorkerEnv(source: NodeJS.ProcessEnv = process.env) {
-  const env = parseEnv({ ORDERS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8) }, source);
-  return { concurrency: env.ORDERS_CONCURRENCY };
+  const env = parseEnv(
+    {
+      ORDERS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+      DECLINED_ORDER_PAY_WITHIN_MS: z.coerce.number().int().min(1_000).max(365 * 24 * 3_600_000).default(DEFAULT_PAY_WITHIN_MS),
+    },
+    source,
+  );
+  return { concurrency: env.ORDERS_CONCURRENCY, payWithinMs: env.DECLINED_ORDER_PAY_WITHIN_MS };
 }

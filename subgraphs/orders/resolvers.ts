@@ -8,7 +8,7 @@ import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { effectiveShippingAddress, orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
-import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, requestCancellation, stopRefunds } from './cancellations.ts';
+import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, cancelAndTell, stopRefunds } from './cancellations.ts';
 import { payAgain } from './pay-again.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
@@ -56,13 +56,8 @@ export const resolvers: Resolvers = {
     cancelOrder: async (_, { input }, context) => {
       parseId(input.orderId, 'orderId');
       await ownOrder(context, input.orderId);
-      const cancelled = await requestCancellation(input, context.store);
       // Cancelled before the split: the order's own move to CANCELLED goes to tracking now.
-      if (cancelled.cancellation.concludedAt) {
-        await sendOrderTransitions(context.store, cancelled.order);
-        await postOwnTransitions(context.store, cancelled.order, [input.orderId]);
-      }
-      return cancelled;
+      return (await cancelAndTell(input, context.store))!; // asked without a condition: never null
     },
 
     payOrder: async (_, { input }, context) => {
@@ -202,6 +197,7 @@ export const resolvers: Resolvers = {
     id: (order) => order._id.toHexString(),
     customer: (order) => ({ id: order.customerId }),
     placedAt: (order) => order.placedAt.toISOString(),
+    payBy: (order) => (order.status === 'PAYMENT_DECLINED' && order.payBy ? order.payBy.toISOString() : null),
     updatedAt: (order) => order.updatedAt.toISOString(),
     shippingAddress: (order) => effectiveShippingAddress(order),
     shipmentProgress: (order) => order.shipments,

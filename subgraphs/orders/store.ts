@@ -186,6 +186,11 @@ export interface OrderDoc {
    * OUT_OF_STOCK): a cancellation while the order waits there closes it. Absent on orders stored before.
    */
   openException?: RaisedException | null;
+  /**
+   * When an order whose card was declined is cancelled unless paid again (subgraphs/orders/unpaid.ts):
+   * set with each decline. Absent on orders declined before it was kept (the sweep sets it).
+   */
+  payBy?: Date | null;
   shipments: ShipmentProgressDoc[];
   /**
    * The order's status changes (see order-transitions.ts), oldest first, each written with the
@@ -460,6 +465,11 @@ export class OrderStore {
   }
 
   /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
+  /** Orders whose card was declined (PAYMENT_DECLINED), any `limit` of them: a handful while their customers pay again or let them expire. */
+  async declined(limit: number): Promise<OrderDoc[]> {
+    return this.orders.find({ status: 'PAYMENT_DECLINED' }).limit(limit).toArray();
+  }
+
   async stalePlaced(olderThan: Date, limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'PLACED', placedAt: { $lt: olderThan } }).limit(limit).toArray();
   }

@@ -8,15 +8,18 @@ import { createCoordinator } from './coordinator.ts';
 import { sweepUnsentTransitions } from './order-transitions.ts';
 import { sweepStalledJourneys } from './place-order.ts';
 import type { OrderStore } from './store.ts';
+import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
+import { cancelUnpaidOrders, unpaidSweepEveryMs } from './unpaid.ts';
 
 /**
  * An orders worker process: coordinates journeys, works the charge-results queue the
  * service named to payments, delivers recorded hand-offs, restarts any order left
- * PLACED by a crash between storing it and handing it on, and posts an order's moves a crash
- * left unsent.
+ * PLACED by a crash between storing it and handing it on, posts an order's moves a crash
+ * left unsent, and cancels declined orders nobody paid again in time (unpaid.ts).
  */
-export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number } = {}) {
-  const coordinator = createCoordinator(store, clients.get('inventory')!);
+export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number; payWithinMs?: number } = {}) {
+  const payWithinMs = options.payWithinMs ?? DEFAULT_PAY_WITHIN_MS;
+  const coordinator = createCoordinator(store, clients.get('inventory')!, { payWithinMs });
   pullRefusedWhenRecorded(store);
   const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults, store.reports], clients: (name) => clients.get(name), logger });
   const workers = [
@@ -29,9 +32,13 @@ export function startOrdersWorker(store: OrderStore, clients: ServiceClients, lo
       .then(() => sweepUnsentTransitions(store, new Date(Date.now() - 30_000)))
       .catch((error: unknown) => logger.warn('sweep for stalled orders, changes and transitions failed', { error: String(error) }));
   }, 10_000);
+  const expiry = setInterval(() => {
+    void cancelUnpaidOrders(store, payWithinMs, logger).catch((error: unknown) => logger.warn('cancelling declined orders left unpaid failed', { error: String(error) }));
+  }, unpaidSweepEveryMs(payWithinMs));
   return {
     async stop() {
       clearInterval(sweeper);
+      clearInterval(expiry);
       await Promise.all(workers.map((worker) => worker.stop()));
       await relay.stop();
     },

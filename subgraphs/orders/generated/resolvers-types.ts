@@ -358,6 +358,12 @@ export type Order = {
   id: Scalars['ID']['output'];
   /** What was ordered. Not for a tracking link, which shows the order's status, history and shipments only. */
   lines: Array<OrderLine>;
+  /**
+   * While the order is PAYMENT_DECLINED: when it is cancelled (reason "not paid within ... of the card
+   * being declined") unless paid again first (payOrder). ISO 8601; null in any other status. Each
+   * decline sets it anew (DECLINED_ORDER_PAY_WITHIN_MS after it, 72 hours by default).
+   */
+  payBy?: Maybe<Scalars['String']['output']>;
   /** The card charged, as it was when the order was placed. Not for the warehouse. */
   paymentMethod: OrderPaymentMethod;
   placedAt: Scalars['String']['output'];
@@ -431,7 +437,7 @@ export type OrderStatus =
   | 'OUT_OF_STOCK'
   /** Some shipments have left with their carrier; the others are still in their distribution centres (stage says where the slowest is). */
   | 'PARTLY_SHIPPED'
-  /** The card was declined; waiting in exceptions for a person. */
+  /** The card was declined; waiting for its customer to pay again (payOrder) or for a person in exceptions. Cancelled at payBy if neither did. */
   | 'PAYMENT_DECLINED'
   /** In a distribution centre's picking queue, waiting for a picklist. */
   | 'PICKING'
@@ -881,6 +887,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
+  payBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   paymentMethod?: Resolver<ResolversTypes['OrderPaymentMethod'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   returns?: Resolver<Array<ResolversTypes['Return']>, ParentType, ContextType>;

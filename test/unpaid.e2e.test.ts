@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+// A declined order its customer never pays again is cancelled at the time it showed her
+// (`payBy`), through the gateway: here 3 seconds after the decline instead of 72 hours.
+
+const PAY_WITHIN_MS = 3_000;
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let ada: string;
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { payWithinMs: PAY_WITHIN_MS });
+  ada = await userToken({ role: 'customer', customerId: demo.customers.ada });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+const card = { visa: 'p00000000000000000000001', declined: 'p00000000000000000000004' };
+
+interface OrderView {
+  status: string;
+  payBy: string | null;
+  charge: { outcome: string } | null;
+  cancellation: { reason: string; status: string; refundAmount: unknown } | null;
+  exceptions: { status: string; resolution: string | null }[];
+  history: { from: string | null; to: string }[];
+}
+
+const orderOf = async (id: string): Promise<OrderView> => {
+  const res = await gql(
+    system.gatewayUrl,
+    `query($id: ID!) { order(id: $id) { status payBy charge { outcome } cancellation { reason status refundAmount { amount } } exceptions { status resolution } history { from to } } }`,
+    { id },
+    { token: ada },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.order;
+};
+
+async function declinedOrder(): Promise<{ id: string; declined: OrderView; seenAt: number }> {
+  const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+    input: { customerId: demo.customers.ada, paymentMethodId: card.declined, lines: [{ sku: 'BOOK-001', quantity: 1 }] },
+  }, { token: ada });
+  expect(placed.errors).toBeUndefined();
+  const id = placed.data!.placeOrder.id as string;
+  const declined = await eventually(() => orderOf(id), (order) => order.status === 'PAYMENT_DECLINED' && order.exceptions.length === 1, 10_000);
+  return { id, declined, seenAt: Date.now() };
+}
+
+describe('a declined order nobody pays again', () => {
+  it('shows its customer when it must be paid by, and is cancelled then: its exception closed, nothing refunded, payOrder refused', async () => {
+    const { id, declined, seenAt } = await declinedOrder();
+    const payBy = Date.parse(declined.payBy!);
+    expect(payBy).toBeGreaterThan(seenAt - 1_000);
+    expect(payBy).toBeLessThanOrEqual(seenAt + PAY_WITHIN_MS);
+
+    const cancelled = await eventually(() => orderOf(id), (order) => order.status === 'CANCELLED' && order.exceptions[0]?.status !== 'OPEN', 15_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(payBy);
+    expect(cancelled.payBy).toBeNull();
+    expect(cancelled.charge).toMatchObject({ outcome: 'DECLINED' });
+    expect(cancelled.cancellation).toEqual({ reason: 'not paid within 3 seconds of the card being declined', status: 'CANCELLED', refundAmount: null });
+    expect(cancelled.exceptions).toEqual([{ status: 'CANCELLED', resolution: expect.stringContaining('the order was cancelled') }]);
+    expect(cancelled.history.at(-1)).toEqual({ from: 'PAYMENT_DECLINED', to: 'CANCELLED' });
+
+    const late = await gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { id } }`, { input: { orderId: id, paymentMethodId: card.visa } }, { token: ada });
+    expect(codes(late)).toEqual(['CONFLICT']);
+    expect((await orderOf(id)).status).toBe('CANCELLED');
+  });
+
+  it('is not cancelled once paid again in time, though its old payBy passes while it ships', async () => {
+    const { id } = await declinedOrder();
+    const paid = await gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { id } }`, { input: { orderId: id, paymentMethodId: card.visa } }, { token: ada });
+    expect(paid.errors).toBeUndefined();
+    const shipped = await eventually(() => orderOf(id), (order) => order.status === 'SHIPPED', 15_000);
+    expect(shipped.payBy).toBeNull();
+    // Past the time it had, and a few sweeps later: still shipped, never cancelled.
+    await new Promise((resolve) => setTimeout(resolve, PAY_WITHIN_MS + 1_500));
+    const later = await orderOf(id);
+    expect(later.status).toBe('SHIPPED');
+    expect(later.cancellation).toBeNull();
+  });
+});
