@@ -3,7 +3,24 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, specifiedRules, validate, type ASTVisitor, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ParseOptions, type Source, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  specifiedRules,
+  validate,
+  type ASTVisitor,
+  type ConstListValueNode,
+  type ConstObjectValueNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  type ListValueNode,
+  type ObjectValueNode,
+  type ParseOptions,
+  type SelectionSetNode,
+  type Source,
+  type TypeNode,
+  type ValidationContext,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../kit/auth/identity.ts';
 import { clientError, ErrorCode } from '../kit/errors.ts';
@@ -214,9 +231,54 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | { error
   }
 }
 
-/** A document as the gateway parses it: QUERY_TOO_COMPLEX (limit: tokens) past `maxTokens`. */
+/**
+ * Brackets and braces one document may nest, all kinds together: selection sets, lists and input
+ * objects, list types. graphql-js parses each level with a few calls of its own, so a document
+ * of `[[[[…` within the token limit (one token a level) ran Node.js out of stack, the gateway's
+ * answer then depending on the compiler's state. Far above what the depth limit lets a selection
+ * reach, and above any input a client means to send.
+ */
+export const MAX_NESTING = 64;
+
+const tooDeeplyNested = () => tooComplex('nesting', `This document nests brackets and braces more than ${MAX_NESTING} deep.`);
+
+/** graphql-armor's token-counting parser, refusing a document nested past MAX_NESTING before it recurses that far. */
+class BoundedParser extends MaxTokensParserWLexer {
+  private nesting = 0;
+
+  private nested<T>(parse: () => T): T {
+    if (++this.nesting > MAX_NESTING) throw tooDeeplyNested();
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  override parseSelectionSet(): SelectionSetNode {
+    return this.nested(() => super.parseSelectionSet());
+  }
+
+  override parseList(isConst: true): ConstListValueNode;
+  override parseList(isConst: boolean): ListValueNode;
+  override parseList(isConst: boolean): ListValueNode {
+    return this.nested(() => super.parseList(isConst));
+  }
+
+  override parseObject(isConst: true): ConstObjectValueNode;
+  override parseObject(isConst: boolean): ObjectValueNode;
+  override parseObject(isConst: boolean): ObjectValueNode {
+    return this.nested(() => super.parseObject(isConst));
+  }
+
+  override parseTypeReference(): TypeNode {
+    return this.nested(() => super.parseTypeReference());
+  }
+}
+
+/** A document as the gateway parses it: QUERY_TOO_COMPLEX past `maxTokens` (limit: tokens) or MAX_NESTING (limit: nesting). */
 function parseWithinTokens(source: string | Source, maxTokens: number, options?: ParseOptions): DocumentNode {
-  const parser = new MaxTokensParserWLexer(source, {
+  const parser = new BoundedParser(source, {
     ...options,
     n: maxTokens,
     exposeLimits: true,
@@ -226,7 +288,13 @@ function parseWithinTokens(source: string | Source, maxTokens: number, options?:
       },
     ],
   });
-  return parser.parseDocument();
+  try {
+    return parser.parseDocument();
+  } catch (error) {
+    // Should the stack run out all the same (a smaller stack than Node.js's default), the same refusal, not an internal error.
+    if (error instanceof RangeError) throw tooDeeplyNested();
+    throw error;
+  }
 }
 
 /**

@@ -321,7 +321,8 @@ function asSocketError(given: GraphQLError): GraphQLError {
  * whether the text came first over a WebSocket.
  */
 function asParseFailure(error: unknown): GraphQLError {
-  if (!(error instanceof GraphQLError)) return new GraphQLError(String(error), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+  // Not the parser's own error (a fault in it): its text is not for the client.
+  if (!(error instanceof GraphQLError)) return new GraphQLError('The document could not be parsed.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
   const extensions = error.extensions as { code?: string; http?: { spec?: boolean; status?: number } };
   extensions.code ||= 'GRAPHQL_PARSE_FAILED';
   extensions.http ||= {};

@@ -72,6 +72,22 @@ describe('abuse limits at the gateway', () => {
     });
   }
 
+  it('refuses a document nested past 64 brackets as QUERY_TOO_COMPLEX (limit: nesting), however deep, and parses one within it', async () => {
+    // One token a level: 40,000 levels are within the body limit, and ran the parser out of stack.
+    const nested = (depth: number) => `{ products(skus: ${'['.repeat(depth)}"MUG-001"${']'.repeat(depth)}) { edges { node { sku } } } }`;
+    for (const depth of [65, 1_500, 4_321, 40_000]) {
+      for (const attempt of ['first', 'again, from the parser cache']) {
+        const res = await gql(system.gatewayUrl, nested(depth), {}, { token: null });
+        expect(res.errors, `${depth} ${attempt}`).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'nesting' }) })]);
+        expect(res.status).toBe(400);
+      }
+    }
+    // 60 levels parse: what is wrong with them is said by validation (a list is not a String).
+    const within = await gql(system.gatewayUrl, nested(60), {}, { token: null });
+    expect(codes(within)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    await stillServes(system.gatewayUrl);
+  });
+
   it('says in words that a document took graphql too much work to validate, not only "Validation aborted."', async () => {
     const query = `{ ${Array.from({ length: 1_000 }, () => '__typename').join(' ')} }`;
     for (const attempt of ['first', 'again, from the validation cache']) {

@@ -187,6 +187,11 @@ describe('graphql-ws protocol at the gateway', () => {
     expect(second.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
     const invalid = await overSocket('v1', `query Third${unique} { noSuchField }`);
     expect(invalid.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    // Nested past the parser's bound: refused as over HTTP, not the parser running out of stack.
+    const deep = `subscription Deep${unique} { pipelineTransitions(stage: ${'['.repeat(20_000)}"picking"${']'.repeat(20_000)}) { cursor } }`;
+    const tooDeep = await overSocket('n1', deep);
+    expect(tooDeep.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'nesting' });
+    expect((await overHttp(deep)).extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'nesting' });
     // Two operations and no operationName, or one naming neither: HTTP says it could not tell which to run.
     const twoOperations = 'subscription A { pipelineTransitions { cursor } } subscription B { pipelineTransitions { cursor } }';
     for (const [id, operationName] of [['o1', undefined], ['o2', 'Ghost']] as const) {
