@@ -116,7 +116,7 @@ async function recordCancellation(request: CancelRequest, store: OrderStore, onl
     // Should this process die between recording and enqueuing the publication, the worker's sweep publishes it.
     await store.notePublication(cancellationId, id);
     const updated = await store.change(orderId, (current) =>
-      current.cancellation || current.status === "CANCELLED" ? null : recorded(current, cancellationId, reason, key),
+      current.cancellation || current.status === 'CANCELLED' || (onlyIf && !onlyIf(current)) ? null : recorded(current, cancellationId, reason, key),
     );
     if (!updated) continue; // cancelled or retried meanwhile: the next pass answers accordingly
     await enqueueCancellationPublication(store, id, cancellationId);

@@ -1,3 +1,4 @@
+import type { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, TestDatabases } from '../../test/harness.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
@@ -49,6 +50,35 @@ describe('declined orders left unpaid', () => {
     await cancelUnpaidOrders(store, HOUR, silentLogger);
 
     expect((await reread(paying)).status).toBe('PAYMENT_DECLINED');
+  });
+
+  it('are left alone when paid between the look and the write of the cancellation (checked in its compare-and-swap)', async () => {
+    const paying = await declined({ payBy: ago(1_000) });
+    // The payment's step moves the order on just after the cancellation last read it.
+    let paid = false;
+    const racing = new Proxy(store, {
+      get(target, property) {
+        if (property === 'findById') {
+          return async (id: ObjectId) => {
+            const order = await target.findById(id);
+            if (!paid && id.equals(paying._id)) {
+              paid = true;
+              await target.change(id, () => ({ status: 'CHARGING', stage: 'payments', chargeAttempts: 2, transition: { detail: 'the customer paid again' } }));
+            }
+            return order;
+          };
+        }
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    await cancelUnpaidOrders(racing, HOUR, silentLogger);
+
+    expect(paid).toBe(true);
+    const after = await reread(paying);
+    expect(after.status).toBe('CHARGING');
+    expect(after.cancellation ?? null).toBeNull();
   });
 
   it('are cancelled once however many workers sweep at the same moment', async () => {
