@@ -52,7 +52,7 @@ const orderOf = async (id: string): Promise<OrderView | null> => {
 };
 
 const payOrder = (orderId: string, paymentMethodId: string, token = ada) =>
-  gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { id status } }`, { input: { orderId, paymentMethodId } }, { token });
+  gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { id status payBy paymentMethod { id } } }`, { input: { orderId, paymentMethodId } }, { token });
 
 describe('paying a declined order again', () => {
   it("ships it on the customer's other card, closes the decline's exception, and charges once however often the call is repeated", async () => {
@@ -66,6 +66,12 @@ describe('paying a declined order again', () => {
     // The same call sent eight times at once (a double click, retries): one attempt.
     const answers = await Promise.all(Array.from({ length: 8 }, () => payOrder(id, card.visa)));
     for (const answer of answers) expect(answer.errors).toBeUndefined();
+    // Each answer says what was started (or, for a late copy, what came of it): never still declined, never the old card.
+    for (const answer of answers) {
+      expect(answer.data!.payOrder.status).not.toBe('PAYMENT_DECLINED');
+      expect(answer.data!.payOrder).toMatchObject({ payBy: null, paymentMethod: { id: card.visa } });
+    }
+    expect(answers.map((answer) => answer.data!.payOrder.status)).toContain('CHARGING');
     const shipped = await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
     expect(shipped!.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: shipped!.total.amount } });
     const retries = shipped!.history.filter((move) => move.from === 'PAYMENT_DECLINED' && move.to === 'CHARGING');

@@ -12,7 +12,7 @@ import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pu
 import { orderMove } from './order-transitions.ts';
 import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
 import { payByAfter } from './unpaid.ts';
-import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
+import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type PaidAgain, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
  * The orders service coordinates each order's journey (directed routing): it asks
@@ -45,21 +45,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     const paidAgain = lease.payload.kind === 'charge' ? lease.payload.paidAgain : undefined;
     let order = await load(orderId); // throws (and so retries) if the order is not there yet
     if (order.status !== 'CHARGING' || order.chargeAttempts !== attempt) {
-      const moved = await store.change(
-        order._id,
-        (current) =>
-          chargeable(current, attempt)
-            ? {
-                status: 'CHARGING',
-                stage: 'payments',
-                chargeAttempts: attempt,
-                // The customer's card for this attempt (payOrder), written with the move so a re-run charges the same.
-                ...(paidAgain ? { paymentMethod: paidAgain.paymentMethod } : {}),
-                transition: { detail: paidAgain ? PAID_AGAIN : null, key: retryKey(current.status, attempt), carried: true },
-              }
-            : null,
-        order,
-      );
+      const moved = await moveToCharging(store, order, attempt, paidAgain);
       // A newer charge attempt, or past this one: its result came, or the order was cancelled.
       if (!moved) return untoldPlacement(await load(orderId), attempt);
       order = moved;
@@ -252,6 +238,30 @@ export function chargeMessages(order: OrderDoc, attempt: number): NewMessage[] {
  * it, as when placeOrder sent the request and tracking did not take the moves), and asking again
  * by the same id would get no new answer.
  */
+/**
+ * Moves the order to CHARGING for `attempt` (with the card the customer paid again with), unless it
+ * is past that; null then. Its charge step makes this move, or finds it made by `payOrder`, which
+ * makes it as soon as it has stored the step, so that its answer says what it started. The move is
+ * written as sent: the step's messages carry it to tracking, with the charge request.
+ */
+export function moveToCharging(store: OrderStore, order: OrderDoc, attempt: number, paidAgain?: PaidAgain): Promise<OrderDoc | null> {
+  return store.change(
+    order._id,
+    (current) =>
+      chargeable(current, attempt)
+        ? {
+            status: 'CHARGING',
+            stage: 'payments',
+            chargeAttempts: attempt,
+            // The customer's card for this attempt (payOrder), written with the move so a re-run charges the same.
+            ...(paidAgain ? { paymentMethod: paidAgain.paymentMethod } : {}),
+            transition: { detail: paidAgain ? PAID_AGAIN : null, key: retryKey(current.status, attempt), carried: true },
+          }
+        : null,
+    order,
+  );
+}
+
 function chargeable(order: OrderDoc, attempt: number): boolean {
   const attempts = order.chargeAttempts ?? 0;
   if (order.status === 'PAYMENT_DECLINED' || order.status === 'PLACED') return attempts < attempt;

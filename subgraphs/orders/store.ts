@@ -302,12 +302,18 @@ export interface PublicationNote {
 export const WAITING_FOR_A_PERSON: readonly OrderStatusCode[] = ['PAYMENT_DECLINED', 'OUT_OF_STOCK'];
 
 /** Work for the coordinator: one step of one order's journey. */
+/** A charge attempt the customer started by paying a declined order again: the card, and the decline's exception it closes. */
+export interface PaidAgain {
+  paymentMethod: OrderPaymentDoc;
+  closesException: RaisedException | null;
+}
+
 export type CoordinationStep =
   | {
       kind: 'charge';
       orderId: string;
       /** The customer paying a declined order again (payOrder): the card to charge this attempt, and the exception the decline opened, closed once the attempt starts. */
-      paidAgain?: { paymentMethod: OrderPaymentDoc; closesException: RaisedException | null };
+      paidAgain?: PaidAgain;
     }
   | { kind: 'reserve'; orderId: string }
   | { kind: 'release'; orderId: string; /** One centre's part only (a shipment stopped after the split). */ distributionCenter?: string }

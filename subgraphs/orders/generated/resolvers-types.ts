@@ -216,14 +216,14 @@ export type Mutation = {
   /**
    * Pays a declined order (PAYMENT_DECLINED) again, with one of its customer's cards: another one,
    * or the same once the customer has sorted it out with their bank. For the order's customer, or
-   * support. Answers at once with the order; its next charge attempt then starts, moving it to
-   * CHARGING (an `orderTransitions` event: the customer paid again) and on like any order, or back to
-   * PAYMENT_DECLINED on another decline. The exception the decline opened for support is closed.
-   * A card that is not the customer's is NOT_FOUND, an expired one PAYMENT_METHOD_EXPIRED. An
-   * order in another status is CONFLICT, as is a second payment while one with another card (or
-   * support's retry) is starting, and the customer's payment once the order has had 10 attempts
-   * (support still may). Repeating the call once its attempt has started answers the order. The
-   * answer is the order as stored: its card and status change when the attempt starts.
+   * support. Answers at once with the order moved to CHARGING with that card (an `orderTransitions`
+   * event: the customer paid again); the charge is then asked for, and the order goes on like any
+   * order, or back to PAYMENT_DECLINED on another decline. The exception the decline opened for
+   * support is closed. A card that is not the customer's is NOT_FOUND, an expired one
+   * PAYMENT_METHOD_EXPIRED. An order in another status is CONFLICT, as is a second payment while
+   * one with another card (or support's retry) is starting, one cancelled meanwhile, and the
+   * customer's payment once the order has had 10 attempts (support still may). Repeating the call
+   * once its attempt has started answers the order as it then is.
    */
   payOrder: Order;
   /**
