@@ -41,6 +41,11 @@ export interface SystemOptions {
   callbackAllowList?: string[];
   /** How long a declined order waits to be paid again (DECLINED_ORDER_PAY_WITHIN_MS): 72 hours by default. */
   payWithinMs?: number;
+  /**
+   * How often the orders worker retries orders waiting for stock as it comes in (every 30 s in a
+   * deployment). Off unless set: other tests' restocking would otherwise move their orders on.
+   */
+  restockCheckEveryMs?: number;
 }
 
 /**
@@ -93,7 +98,7 @@ export async function startSystem(dbs: TestDatabases, options: SystemOptions = {
   const startWorkerFor = (name: WorkerName): { stop(): Promise<void> } => {
     switch (name) {
       case 'orders':
-        return startOrdersWorker(services.orders.store, clientsOf('orders'), logger, { payWithinMs: options.payWithinMs });
+        return startOrdersWorker(services.orders.store, clientsOf('orders'), logger, { payWithinMs: options.payWithinMs, restockCheckEveryMs: options.restockCheckEveryMs ?? null });
       case 'payments':
         return startPaymentsWorker(services.payments.store, services.payments.processor, clientsOf('payments'), logger, { callbacks: services.payments.callbacks });
       case 'picking':

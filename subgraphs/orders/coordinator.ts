@@ -97,8 +97,11 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     return { messages: inOrder([charged, ...(reserved.messages ?? [])]) };
   }
 
-  /** `known`: the order as this step just read or wrote it (one read fewer); a change made since fails its compare-and-swap, which reads it again. */
-  async function reserve(elementId: string, queue: string, orderId: string, known?: OrderDoc): Promise<Outcome<unknown>> {
+  /**
+   * `known`: the order as this step just read or wrote it (one read fewer); a change made since fails its compare-and-swap, which reads it again.
+   * `restocked`: retried by the worker as stock came in (restocked.ts), not by a person.
+   */
+  async function reserve(elementId: string, queue: string, orderId: string, known?: OrderDoc, restocked?: { closesException: RaisedException | null }): Promise<Outcome<unknown>> {
     let order = known ?? (await load(orderId));
     if (!['RESERVING', 'OUT_OF_STOCK', 'PICKING'].includes(order.status)) return {};
     // Idempotent by reservation id: a re-run gets the reservation already made.
@@ -106,6 +109,12 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     const { reserveStock } = await inventory.request<{ reserveStock: ReservationResult }>(reserveStockOperation, {
       input: { reservationId: orderId, lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })) },
     });
+    if (reserveStock.status === 'INSUFFICIENT' && restocked) {
+      // Other orders took the stock first: it keeps waiting in the exception it has, no new one. The
+      // write makes the next retry's step another (its id names the order's version).
+      await store.change(order._id, (current) => (current.status === 'OUT_OF_STOCK' ? { restockTriedAt: new Date() } : null), order);
+      return {};
+    }
     if (reserveStock.status === 'INSUFFICIENT') {
       const missing = { detail: `not enough stock for ${reserveStock.missing.join(', ')}`, key: elementId };
       const raised: RaisedException = { service: 'orders', queue, elementId, orderId, reason: missing.detail, customerReason: missing.detail, occurrence: elementId };
@@ -151,7 +160,10 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     const handedToPicking = shipments.map((s) => transition({ elementType: 'SHIPMENT', elementId: s.shipmentId, orderId, from: null, to: 'PICKING', node: 'orders', detail: s.distributionCenter }));
     const transitions = [orderMove(order, fromState(elementId), 'PICKING'), ...handedToPicking];
     // Each hand-off carries the shipment's move, which picking records again before its own.
-    return { messages: [track(...transitions, ...changes), ...shipments.map((shipment, i) => sendTo('picking', { ...shipment, handedOver: handedOver(handedToPicking[i]!) }))] };
+    const messages = [track(...transitions, ...changes), ...shipments.map((shipment, i) => sendTo('picking', { ...shipment, handedOver: handedOver(handedToPicking[i]!) }))];
+    // Nobody need act on it now: its stock came in.
+    if (restocked?.closesException) messages.push(exceptionClosed(restocked.closesException, RESTOCKED));
+    return { messages };
   }
 
   /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry. */
@@ -199,7 +211,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     handleStep: async (lease: Lease<CoordinationStep>): Promise<Outcome<unknown>> => {
       const step = lease.payload;
       if (step.kind === 'charge') return charge(lease, step.orderId);
-      if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId);
+      if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId, undefined, step.restocked);
       if (step.kind === 'release') return release(step.orderId, step.distributionCenter);
       if (step.kind === 'address-change') return { messages: publication(await load(step.orderId), step.changeId) };
       if (step.kind === 'cancellation') {
@@ -267,6 +279,9 @@ function chargeable(order: OrderDoc, attempt: number): boolean {
   if (order.status === 'PAYMENT_DECLINED' || order.status === 'PLACED') return attempts < attempt;
   return order.status === 'CHARGING' && attempts <= attempt;
 }
+
+/** How the exception of an order that waited for stock is closed when the stock came in and was reserved. */
+export const RESTOCKED = 'stock came in: the order was reserved again automatically';
 
 /**
  * Why a charge attempt after a decline was made, as its transition and the closed exception say

@@ -191,6 +191,8 @@ export interface OrderDoc {
    * set with each decline. Absent on orders declined before it was kept (the sweep sets it).
    */
   payBy?: Date | null;
+  /** When the orders worker last retried this OUT_OF_STOCK order as stock came in and found it short after all (restocked.ts). */
+  restockTriedAt?: Date | null;
   shipments: ShipmentProgressDoc[];
   /**
    * The order's status changes (see order-transitions.ts), oldest first, each written with the
@@ -315,7 +317,12 @@ export type CoordinationStep =
       /** The customer paying a declined order again (payOrder): the card to charge this attempt, and the exception the decline opened, closed once the attempt starts. */
       paidAgain?: PaidAgain;
     }
-  | { kind: 'reserve'; orderId: string }
+  | {
+      kind: 'reserve';
+      orderId: string;
+      /** Retried by the orders worker once stock covered every line (restocked.ts): the exception the order waited in, closed when its stock is reserved. */
+      restocked?: { closesException: RaisedException | null };
+    }
   | { kind: 'release'; orderId: string; /** One centre's part only (a shipment stopped after the split). */ distributionCenter?: string }
   | { kind: 'address-change'; orderId: string; changeId: string }
   | { kind: 'cancellation'; orderId: string; cancellationId: string }
@@ -471,6 +478,11 @@ export class OrderStore {
   }
 
   /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
+  /** Orders waiting for stock (OUT_OF_STOCK), any `limit` of them: the orders worker retries them as stock comes in. */
+  async outOfStock(limit: number): Promise<OrderDoc[]> {
+    return this.orders.find({ status: 'OUT_OF_STOCK' }).limit(limit).toArray();
+  }
+
   /** Orders whose card was declined (PAYMENT_DECLINED), any `limit` of them: a handful while their customers pay again or let them expire. */
   async declined(limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'PAYMENT_DECLINED' }).limit(limit).toArray();

@@ -10,16 +10,24 @@ import { sweepStalledJourneys } from './place-order.ts';
 import type { OrderStore } from './store.ts';
 import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
 import { cancelUnpaidOrders, unpaidSweepEveryMs } from './unpaid.ts';
+import { RESTOCK_CHECK_EVERY_MS, retryRestockedOrders } from './restocked.ts';
 
 /**
  * An orders worker process: coordinates journeys, works the charge-results queue the
  * service named to payments, delivers recorded hand-offs, restarts any order left
  * PLACED by a crash between storing it and handing it on, posts an order's moves a crash
- * left unsent, and cancels declined orders nobody paid again in time (unpaid.ts).
+ * left unsent, cancels declined orders nobody paid again in time (unpaid.ts), and retries orders
+ * waiting for stock once it has come in (restocked.ts).
  */
-export function startOrdersWorker(store: OrderStore, clients: ServiceClients, logger: Logger, options: { concurrency?: number; payWithinMs?: number } = {}) {
+export function startOrdersWorker(
+  store: OrderStore,
+  clients: ServiceClients,
+  logger: Logger,
+  options: { concurrency?: number; payWithinMs?: number; /** How often orders waiting for stock are looked at (restocked.ts); null: never. */ restockCheckEveryMs?: number | null } = {},
+) {
   const payWithinMs = options.payWithinMs ?? DEFAULT_PAY_WITHIN_MS;
-  const coordinator = createCoordinator(store, clients.get('inventory')!, { payWithinMs });
+  const inventory = clients.get('inventory')!;
+  const coordinator = createCoordinator(store, inventory, { payWithinMs });
   pullRefusedWhenRecorded(store);
   const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults, store.reports], clients: (name) => clients.get(name), logger });
   const workers = [
@@ -35,10 +43,18 @@ export function startOrdersWorker(store: OrderStore, clients: ServiceClients, lo
   const expiry = setInterval(() => {
     void cancelUnpaidOrders(store, payWithinMs, logger).catch((error: unknown) => logger.warn('cancelling declined orders left unpaid failed', { error: String(error) }));
   }, unpaidSweepEveryMs(payWithinMs));
+  const restockEveryMs = options.restockCheckEveryMs === undefined ? RESTOCK_CHECK_EVERY_MS : options.restockCheckEveryMs;
+  const restock =
+    restockEveryMs === null
+      ? undefined
+      : setInterval(() => {
+          void retryRestockedOrders(store, inventory, logger).catch((error: unknown) => logger.warn('retrying orders waiting for stock failed', { error: String(error) }));
+        }, restockEveryMs);
   return {
     async stop() {
       clearInterval(sweeper);
       clearInterval(expiry);
+      clearInterval(restock);
       await Promise.all(workers.map((worker) => worker.stop()));
       await relay.stop();
     },

@@ -180,7 +180,7 @@ export type Reservation = {
 };
 
 export type ReservationStatus =
-  /** The last attempt could not cover every line: nothing is held until a person retries the order's exception and stock covers it. */
+  /** The last attempt could not cover every line: nothing is held until stock covers it (the orders worker then tries again by itself) or a person retries the order's exception. */
   | 'INSUFFICIENT'
   /** Being made right now. */
   | 'PENDING'

@@ -433,7 +433,7 @@ export type OrderStatus =
   | 'CANCELLED'
   /** Waiting for the payments service to charge the card. */
   | 'CHARGING'
-  /** Not enough stock to reserve; waiting in exceptions for a person. */
+  /** Not enough stock to reserve; waiting in exceptions. Reserved again by itself once stock comes in that covers every line (orders waiting longest first), or by a person's retry. */
   | 'OUT_OF_STOCK'
   /** Some shipments have left with their carrier; the others are still in their distribution centres (stage says where the slowest is). */
   | 'PARTLY_SHIPPED'

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../subgraphs/demo-data.ts';
+import { RESTOCKED } from '../subgraphs/orders/coordinator.ts';
+import { gql, TestDatabases, userToken } from './harness.ts';
+import { eventually, startSystem, type RunningSystem } from './system.ts';
+
+// An order that found too little stock ships by itself once stock comes in, through the gateway:
+// nobody retries its exception. The orders worker looks every half second here (30 s deployed).
+
+const dbs = new TestDatabases();
+let system: RunningSystem;
+let ada: string;
+
+beforeAll(async () => {
+  system = await startSystem(dbs, { restockCheckEveryMs: 500 });
+  ada = await userToken({ role: 'customer', customerId: demo.customers.ada });
+});
+afterAll(async () => {
+  await system?.close();
+  await dbs.cleanup();
+});
+
+interface OrderView {
+  status: string;
+  exceptions: { status: string; resolution: string | null }[];
+  history: { from: string | null; to: string }[];
+}
+
+const orderOf = async (id: string): Promise<OrderView> => {
+  const res = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status exceptions { status resolution } history { from to } } }`, { id }, { token: ada });
+  expect(res.errors).toBeUndefined();
+  return res.data!.order;
+};
+
+const available = async (sku: string) => (await gql(system.gatewayUrl, `query($sku: String!) { product(sku: $sku) { stock { available } } }`, { sku })).data!.product.stock.available as number;
+
+async function restock(sku: string, units: number): Promise<void> {
+  const res = await gql(system.gatewayUrl, `mutation($input: AdjustStockInput!) { adjustStock(input: $input) { quantity } }`, { input: { sku, distributionCenter: 'FRA1', bin: 'D-04', delta: units } });
+  expect(res.errors).toBeUndefined();
+}
+
+async function waitingForStock(sku: string, quantity: number): Promise<string> {
+  const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
+    input: { customerId: demo.customers.ada, paymentMethodId: 'p00000000000000000000001', lines: [{ sku, quantity }] },
+  }, { token: ada });
+  expect(placed.errors).toBeUndefined();
+  const id = placed.data!.placeOrder.id as string;
+  await eventually(() => orderOf(id), (order) => order.status === 'OUT_OF_STOCK' && order.exceptions.length === 1, 15_000);
+  return id;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('an order waiting for stock', () => {
+  it('waits, in the one exception it has, while what comes in does not cover it, and ships once it does: its exception closed', async () => {
+    const id = await waitingForStock('LAMP-001', (await available('LAMP-001')) + 4);
+
+    await restock('LAMP-001', 2);
+    await pause(2_000); // four looks: each finds it short
+    const short = await orderOf(id);
+    expect(short.status).toBe('OUT_OF_STOCK');
+    expect(short.exceptions).toEqual([{ status: 'OPEN', resolution: null }]);
+
+    await restock('LAMP-001', 2);
+    const shipped = await eventually(() => orderOf(id), (order) => order.status === 'SHIPPED' && order.exceptions[0]?.status !== 'OPEN', 20_000);
+    expect(shipped.exceptions).toEqual([{ status: 'CANCELLED', resolution: RESTOCKED }]);
+    expect(shipped.history.filter((move) => move.from === 'OUT_OF_STOCK')).toEqual([{ from: 'OUT_OF_STOCK', to: 'PICKING' }]);
+    expect(await available('LAMP-001')).toBe(0);
+  });
+
+  it('gets stock before the orders that came after it, and the one left waiting can still be cancelled', async () => {
+    const quantity = (await available('BOOK-002')) + 3;
+    const older = await waitingForStock('BOOK-002', quantity);
+    const newer = await waitingForStock('BOOK-002', quantity);
+
+    await restock('BOOK-002', 3); // enough for one of them
+    await eventually(() => orderOf(older), (order) => order.status === 'SHIPPED', 20_000);
+    await pause(1_500);
+    expect((await orderOf(newer)).status).toBe('OUT_OF_STOCK');
+
+    const cancelled = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { status } }`, { input: { orderId: newer, reason: 'too slow', idempotencyKey: `restock-${newer}` } }, { token: ada });
+    expect(cancelled.data!.cancelOrder.status).toBe('CANCELLED');
+    expect((await orderOf(newer)).status).toBe('CANCELLED');
+  });
+});
