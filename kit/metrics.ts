@@ -106,6 +106,13 @@ export const exceptionsOldestOpenAge = new Gauge({
   labelNames: ['database'] as const,
   registers,
 });
+/** What the orders worker settles without a person: by `action` (labelled, so other processes export none). */
+export const ordersSettledByWorker = new Counter({
+  name: 'orders_settled_by_worker_total',
+  help: 'Orders the orders worker settled without a person: cancelled_unpaid (a declined order past its payBy), restock_retried (an OUT_OF_STOCK order retried as stock came in)',
+  labelNames: ['action'] as const,
+  registers,
+});
 /** A regional customers replica's gauge, by region, set at scrape from its replicationStatus. */
 const replicaGauge = (name: string, help: string) => new Gauge({ name: `customers_replication_${name}`, help: `A regional customers replica: ${help}; at scrape`, labelNames: ['region'] as const, registers });
 export const replicationLag = replicaGauge('lag_seconds', "how far behind the home copy's log it is (the oldest entry it has not applied), or how long it has not reached home, whichever is longer");

@@ -1,5 +1,6 @@
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
+import { ordersSettledByWorker } from '../../kit/metrics.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
 
 // An order that found too little stock waits OUT_OF_STOCK, charged, in an exception for a person.
@@ -42,7 +43,10 @@ export async function retryRestockedOrders(store: OrderStore, inventory: GraphQL
     await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId, restocked: { closesException: order.openException ?? null } });
     retried++;
   }
-  if (retried > 0) logger.info('retried orders waiting for stock that came in', { retried });
+  if (retried > 0) {
+    ordersSettledByWorker.inc({ action: 'restock_retried' }, retried);
+    logger.info('retried orders waiting for stock that came in', { retried });
+  }
   return retried;
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../../kit/logger.ts';
+import { ordersSettledByWorker } from '../../kit/metrics.ts';
 import { cancelAndTell } from './cancellations.ts';
 import { chargeStepId, transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
 
@@ -41,7 +42,10 @@ export async function cancelUnpaidOrders(store: OrderStore, payWithinMs: number,
       logger.debug('an unpaid order was not cancelled', { orderId, error: String(error) });
     }
   }
-  if (cancelled > 0) logger.info('cancelled declined orders left unpaid', { cancelled });
+  if (cancelled > 0) {
+    ordersSettledByWorker.inc({ action: 'cancelled_unpaid' }, cancelled);
+    logger.info('cancelled declined orders left unpaid', { cancelled });
+  }
   return cancelled;
 }
 
