@@ -161,8 +161,16 @@ describe('graphql-ws protocol at the gateway', () => {
       expect(refusal.payload.errors.map((e: { extensions: Record<string, unknown> }) => e.extensions.code), id).toEqual([code]);
       expect(refusal.payload.errors[0].extensions, id).not.toHaveProperty('http');
     }
+    // A variable's value nested 40,000 deep: refused as any value of the wrong type, declared or
+    // not; the connection and its other subscriptions stay (it used to close them all, 4500).
+    const deep = `${'['.repeat(40_000)}"RECEIPT"${']'.repeat(40_000)}`; // sent as text: JSON.stringify would run out of stack here too
+    const withVariables = (id: string, query: string, variables: string) => `{"id":"${id}","type":"subscribe","payload":{"query":${JSON.stringify(query)},"variables":${variables}}}`;
+    socket.send(withVariables('deep-declared', 'subscription($t: ElementType) { pipelineTransitions(elementType: $t) { cursor } }', `{"t":${deep}}`));
+    expect((await socket.next('next')).payload.errors.map((e: { extensions: Record<string, unknown> }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    socket.send(withVariables('deep-undeclared', 'subscription { pipelineTransitions(elementType: RECEIPT) { cursor } }', `{"junk":${deep}}`));
     socket.send({ type: 'ping' });
     await socket.next('pong');
+    socket.send({ id: 'deep-undeclared', type: 'complete' });
     socket.send({ id: 'running', type: 'complete' });
     socket.close();
   });
