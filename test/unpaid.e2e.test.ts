@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
-import { codes, gql, TestDatabases, userToken } from './harness.ts';
+import { claimUnpaidOrders } from '../subgraphs/orders/unpaid.ts';
+import { codes, gql, silentLogger, TestDatabases, userToken } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 // A declined order its customer never pays again is cancelled at the time it showed her
@@ -42,6 +43,8 @@ const orderOf = async (id: string): Promise<OrderView> => {
   return res.data!.order;
 };
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function declinedOrder(): Promise<{ id: string; declined: OrderView; seenAt: number }> {
   const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
     input: { customerId: demo.customers.ada, paymentMethodId: card.declined, lines: [{ sku: 'BOOK-001', quantity: 1 }] },
@@ -72,6 +75,30 @@ describe('a declined order nobody pays again', () => {
     expect((await orderOf(id)).status).toBe('CANCELLED');
   });
 
+  it('is either paid or cancelled when the payment and the expiry meet: whichever takes the next charge attempt first', async () => {
+    // The orders worker is stopped here, and the test sweeps as it would (claimUnpaidOrders), so
+    // that each side comes first in turn, deterministically.
+    const late = await declinedOrder();
+    const inTime = await declinedOrder();
+    await system.stopWorkers('orders');
+    try {
+      await pause(PAY_WITHIN_MS + 200);
+      const pay = (id: string) => gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { status } }`, { input: { orderId: id, paymentMethodId: card.visa } }, { token: ada });
+      // Paid first (past payBy, but before the sweep): the sweep leaves it to the payment.
+      expect((await pay(inTime.id)).data!.payOrder.status).toBe('CHARGING');
+      expect(await claimUnpaidOrders(system.ordersStore, PAY_WITHIN_MS, silentLogger)).toBe(1); // `late` only
+      // Swept first: the payment is refused, and says why.
+      const refused = await pay(late.id);
+      expect(codes(refused)).toEqual(['CONFLICT']);
+      expect(refused.errors![0]!.message).toContain('being cancelled');
+    } finally {
+      system.addWorker('orders');
+    }
+    expect((await eventually(() => orderOf(late.id), (order) => order.status === 'CANCELLED', 15_000)).cancellation?.reason).toContain('not paid within');
+    const shipped = await eventually(() => orderOf(inTime.id), (order) => order.status === 'SHIPPED', 15_000);
+    expect(shipped.cancellation).toBeNull();
+  });
+
   it('is not cancelled once paid again in time, though its old payBy passes while it ships', async () => {
     const { id } = await declinedOrder();
     const paid = await gql(system.gatewayUrl, `mutation($input: PayOrderInput!) { payOrder(input: $input) { id } }`, { input: { orderId: id, paymentMethodId: card.visa } }, { token: ada });
@@ -79,7 +106,7 @@ describe('a declined order nobody pays again', () => {
     const shipped = await eventually(() => orderOf(id), (order) => order.status === 'SHIPPED', 15_000);
     expect(shipped.payBy).toBeNull();
     // Past the time it had, and a few sweeps later: still shipped, never cancelled.
-    await new Promise((resolve) => setTimeout(resolve, PAY_WITHIN_MS + 1_500));
+    await pause(PAY_WITHIN_MS + 1_500);
     const later = await orderOf(id);
     expect(later.status).toBe('SHIPPED');
     expect(later.cancellation).toBeNull();

@@ -11,7 +11,7 @@ import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
 import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
-import { payByAfter } from './unpaid.ts';
+import { expireUnpaid, payByAfter } from './unpaid.ts';
 import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type PaidAgain, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
@@ -213,6 +213,10 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
       if (step.kind === 'charge') return charge(lease, step.orderId);
       if (step.kind === 'reserve') return reserve(lease.id, 'coordination', step.orderId, undefined, step.restocked);
       if (step.kind === 'release') return release(step.orderId, step.distributionCenter);
+      if (step.kind === 'expire') {
+        await expireUnpaid(store, step.orderId, step.attempts, payWithinMs);
+        return {};
+      }
       if (step.kind === 'address-change') return { messages: publication(await load(step.orderId), step.changeId) };
       if (step.kind === 'cancellation') {
         const order = await load(step.orderId);

@@ -1,6 +1,7 @@
 import { clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { usablePaymentMethod, type Directory } from './dependencies.ts';
 import { moveToCharging } from './coordinator.ts';
+import { isExpiry } from './unpaid.ts';
 import { chargeStepId, type CoordinationStep, type OrderDoc, type OrderStore, type PaidAgain } from './store.ts';
 
 // A customer whose card was declined pays the order again, with another of their cards (or the
@@ -42,6 +43,7 @@ export async function payAgain(request: PayAgainRequest, order: OrderDoc, direct
   const attempt = attempts + 1;
   const { item, created } = await store.coordination.enqueue(chargeStepId(request.orderId, attempt), step);
   if (!created) {
+    if (isExpiry(item.payload)) throw clientError(ErrorCode.CONFLICT, `order ${request.orderId} was not paid again by ${order.payBy?.toISOString() ?? 'its payBy'}: it is being cancelled`, { field: 'orderId' });
     const taken = item.payload.kind === 'charge' ? item.payload.paidAgain : undefined;
     if (taken?.paymentMethod.id !== paymentMethod.id) {
       const by = taken ? `with the ${taken.paymentMethod.brand} card ending ${taken.paymentMethod.last4}` : 'by support';

@@ -13,6 +13,7 @@ import { payAgain } from './pay-again.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions, sendProgress } from './order-transitions.ts';
+import { isExpiry } from './unpaid.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { chargeStepId, orderIdOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
 
@@ -184,7 +185,9 @@ export const resolvers: Resolvers = {
       // Retried already (the same request sent again, when its answer was lost): nothing more to do.
       if (!waiting) throw clientError(ErrorCode.CONFLICT, `nothing to retry: the order is ${order?.status ?? 'unknown'} and does not wait on ${elementId}`);
       if (order.status === 'PAYMENT_DECLINED') {
-        await store.coordination.enqueue(chargeStepId(orderId!, order.chargeAttempts + 1), { kind: 'charge', orderId: orderId! });
+        const { item, created } = await store.coordination.enqueue(chargeStepId(orderId!, order.chargeAttempts + 1), { kind: 'charge', orderId: orderId! });
+        // Its payBy passed first, and the worker took the attempt to cancel it (unpaid.ts).
+        if (!created && isExpiry(item.payload)) throw clientError(ErrorCode.CONFLICT, `order ${orderId} was not paid again by its payBy: it is being cancelled`);
       } else {
         await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId: orderId! });
       }

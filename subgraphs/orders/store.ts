@@ -323,6 +323,8 @@ export type CoordinationStep =
       /** Retried by the orders worker once stock covered every line (restocked.ts): the exception the order waited in, closed when its stock is reserved. */
       restocked?: { closesException: RaisedException | null };
     }
+  /** A declined order left unpaid past its `payBy`, cancelled (unpaid.ts); stored under the id of the charge attempt it takes from a payment. */
+  | { kind: 'expire'; orderId: string; /** The charge attempts it had when swept: a later decline's order is not this one to cancel. */ attempts: number }
   | { kind: 'release'; orderId: string; /** One centre's part only (a shipment stopped after the split). */ distributionCenter?: string }
   | { kind: 'address-change'; orderId: string; changeId: string }
   | { kind: 'cancellation'; orderId: string; cancellationId: string }
@@ -483,9 +485,14 @@ export class OrderStore {
     return this.orders.find({ status: 'OUT_OF_STOCK' }).limit(limit).toArray();
   }
 
-  /** Orders whose card was declined (PAYMENT_DECLINED), any `limit` of them: a handful while their customers pay again or let them expire. */
-  async declined(limit: number): Promise<OrderDoc[]> {
-    return this.orders.find({ status: 'PAYMENT_DECLINED' }).limit(limit).toArray();
+  /** Declined orders (PAYMENT_DECLINED) whose `payBy` has passed, earliest first: a handful while customers pay again or let them expire. */
+  async declinedPastPayBy(now: Date, limit: number): Promise<OrderDoc[]> {
+    return this.orders.find({ status: 'PAYMENT_DECLINED', payBy: { $lte: now } }).sort({ payBy: 1, _id: 1 }).limit(limit).toArray();
+  }
+
+  /** Declined orders stored by a version that kept no `payBy` (unpaid.ts gives them one). */
+  async declinedWithoutPayBy(limit: number): Promise<OrderDoc[]> {
+    return this.orders.find({ status: 'PAYMENT_DECLINED', payBy: null }).limit(limit).toArray();
   }
 
   async stalePlaced(olderThan: Date, limit: number): Promise<OrderDoc[]> {

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, TestDatabases } from '../../test/harness.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import { chargeStepId, transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
-import { cancelUnpaidOrders, spoken } from './unpaid.ts';
+import { claimUnpaidOrders, expireUnpaid, spoken } from './unpaid.ts';
 
 // The orders worker's expiry of declined orders nobody paid again, against the service's real
-// database. No worker runs here, so a queued charge step stays where the test puts it.
+// database. No worker runs here: the test runs the expire step itself, where a worker would.
 
 const dbs = new TestDatabases();
 let store: OrderStore;
@@ -27,14 +27,18 @@ const declined = (overrides: Partial<OrderDoc> = {}) =>
   storeTestOrder(store, { status: 'PAYMENT_DECLINED', stage: 'exceptions', chargeId: null, chargeAttempts: 1, placedAt: ago(4 * HOUR), ...overrides });
 
 const reread = async (order: OrderDoc) => (await store.findById(order._id))!;
+const nextAttempt = (order: OrderDoc) => store.coordination.get(chargeStepId(order._id.toHexString(), 2));
 
 describe('declined orders left unpaid', () => {
-  it('are cancelled once past their payBy, with a reason the customer can read, and nothing is refunded', async () => {
+  it('past their payBy have their next charge attempt taken by an expire step, which cancels them with a reason the customer can read', async () => {
     const expired = await declined({ payBy: ago(1_000) });
     const waiting = await declined({ payBy: new Date(Date.now() + HOUR) });
 
-    await cancelUnpaidOrders(store, 3 * HOUR, silentLogger);
+    await claimUnpaidOrders(store, 3 * HOUR, silentLogger);
 
+    expect((await nextAttempt(expired))?.payload).toEqual({ kind: 'expire', orderId: expired._id.toHexString(), attempts: 1 });
+    expect(await nextAttempt(waiting)).toBeNull();
+    await expireUnpaid(store, expired._id.toHexString(), 1, 3 * HOUR);
     const cancelled = await reread(expired);
     expect(cancelled.status).toBe('CANCELLED');
     expect(cancelled.cancellation).toMatchObject({ reason: 'not paid within 3 hours of the card being declined', refund: null });
@@ -42,19 +46,33 @@ describe('declined orders left unpaid', () => {
     expect((await reread(waiting)).status).toBe('PAYMENT_DECLINED');
   });
 
-  it('are left alone while a payment of theirs waits to start (it finds them as it left them)', async () => {
+  it('are left to a payment that took the attempt first', async () => {
     const paying = await declined({ payBy: ago(1_000) });
     const id = paying._id.toHexString();
     await store.coordination.enqueue(chargeStepId(id, 2), { kind: 'charge', orderId: id });
 
-    await cancelUnpaidOrders(store, HOUR, silentLogger);
+    expect(await claimUnpaidOrders(store, HOUR, silentLogger)).toBe(0);
 
+    expect((await nextAttempt(paying))?.payload.kind).toBe('charge');
     expect((await reread(paying)).status).toBe('PAYMENT_DECLINED');
   });
 
-  it('are left alone when paid between the look and the write of the cancellation (checked in its compare-and-swap)', async () => {
+  it('are claimed once however many workers sweep at the same moment', async () => {
+    const expired = await declined({ payBy: ago(1_000) });
+
+    const claims = await Promise.all([1, 2, 3].map(() => claimUnpaidOrders(store, HOUR, silentLogger)));
+
+    expect(claims.reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(1);
+    expect((await nextAttempt(expired))?.payload.kind).toBe('expire');
+    // The step run twice (a worker died after its first run): one cancellation, one move.
+    await expireUnpaid(store, expired._id.toHexString(), 1, HOUR);
+    await expireUnpaid(store, expired._id.toHexString(), 1, HOUR);
+    expect(transitionsOf(await reread(expired)).filter((move) => move.to === 'CANCELLED')).toHaveLength(1);
+  });
+
+  it('are not cancelled by the step once they moved on, by a payment between its look and its write, or by a cancellation of their own', async () => {
     const paying = await declined({ payBy: ago(1_000) });
-    // The payment's step moves the order on just after the cancellation last read it.
+    // The payment moves the order on just after the expire step last read it.
     let paid = false;
     const racing = new Proxy(store, {
       get(target, property) {
@@ -72,23 +90,16 @@ describe('declined orders left unpaid', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-
-    await cancelUnpaidOrders(racing, HOUR, silentLogger);
-
+    await expireUnpaid(racing, paying._id.toHexString(), 1, HOUR);
     expect(paid).toBe(true);
     const after = await reread(paying);
     expect(after.status).toBe('CHARGING');
     expect(after.cancellation ?? null).toBeNull();
-  });
 
-  it('are cancelled once however many workers sweep at the same moment', async () => {
-    const expired = await declined({ payBy: ago(1_000) });
-
-    await Promise.all([1, 2, 3].map(() => cancelUnpaidOrders(store, HOUR, silentLogger)));
-
-    const cancelled = await reread(expired);
-    expect(cancelled.status).toBe('CANCELLED');
-    expect(transitionsOf(cancelled).filter((move) => move.to === 'CANCELLED')).toHaveLength(1);
+    // Declined again since it was swept: that decline has its own payBy.
+    const again = await declined({ payBy: new Date(Date.now() + HOUR), chargeAttempts: 2 });
+    await expireUnpaid(store, again._id.toHexString(), 1, HOUR);
+    expect((await reread(again)).status).toBe('PAYMENT_DECLINED');
   });
 
   it('declined before payBy was kept get one from their last decline', async () => {
@@ -96,11 +107,11 @@ describe('declined orders left unpaid', () => {
     const longAgo = await declined({ transitions: [decline(ago(3 * HOUR))] });
     const lately = await declined({ transitions: [decline(ago(3 * HOUR)), decline(ago(60_000))] });
 
-    await cancelUnpaidOrders(store, 2 * HOUR, silentLogger);
+    await claimUnpaidOrders(store, 2 * HOUR, silentLogger);
 
-    expect((await reread(longAgo)).status).toBe('CANCELLED');
+    expect((await nextAttempt(longAgo))?.payload.kind).toBe('expire');
+    expect(await nextAttempt(lately)).toBeNull();
     const stillDeclined = await reread(lately);
-    expect(stillDeclined.status).toBe('PAYMENT_DECLINED');
     expect(Math.abs(stillDeclined.payBy!.getTime() - (Date.now() - 60_000 + 2 * HOUR))).toBeLessThan(10_000);
   });
 

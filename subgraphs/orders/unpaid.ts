@@ -1,3 +1,5 @@
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../../kit/errors.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { ordersSettledByWorker } from '../../kit/metrics.ts';
 import { cancelAndTell } from './cancellations.ts';
@@ -8,11 +10,17 @@ import { chargeStepId, transitionsOf, type OrderDoc, type OrderStore } from './s
 // and its exception with it. So each decline gives the order a time to be paid by (`payBy`, shown
 // to its customer), and the orders worker cancels what is still unpaid then, as a cancelOrder
 // would: the decline's exception closes, and tracking and subscribers hear the move to CANCELLED.
+//
+// Paying again and expiring race for one thing: the order's next charge attempt. Each takes it by
+// storing the coordination step of that attempt (`chargeStepId`), which only one insert can do. The
+// worker's sweep stores an `expire` step there, which cancels the order; a payment or a person's
+// retry that finds it there is refused (CONFLICT), and a sweep that finds a payment's there leaves
+// the order to it.
 
-/** Declined orders looked at per sweep: a handful are expected, so more wait for the next sweep. */
+/** Declined orders past their `payBy` looked at per sweep, earliest first; more wait for the next. */
 const SWEEP_LIMIT = 200;
 
-/** The idempotency key of the cancellation: one, whichever worker (and however many) expires the order. */
+/** The idempotency key of the cancellation: one, whoever runs its step and however often. */
 const EXPIRY_KEY = 'unpaid-after-decline';
 
 /** How often a worker looks for expired orders: often enough to be near `payBy`, never more than once a second. */
@@ -21,33 +29,42 @@ export const unpaidSweepEveryMs = (payWithinMs: number) => Math.min(60_000, Math
 export const payByAfter = (declinedAt: Date, payWithinMs: number) => new Date(declinedAt.getTime() + payWithinMs);
 
 /**
- * Cancels declined orders past their `payBy`, unless a payment of theirs is under way (its charge
- * step waits in the queue: it then finds the order cancelled and charges nothing, so it is left to
- * run). Returns how many it cancelled.
+ * Takes the next charge attempt of each declined order past its `payBy` with a step that cancels
+ * it (see `expireUnpaid`), unless a payment took that attempt first. Returns how many it took.
  */
-export async function cancelUnpaidOrders(store: OrderStore, payWithinMs: number, logger: Logger, now = new Date()): Promise<number> {
-  let cancelled = 0;
-  for (const found of await store.declined(SWEEP_LIMIT)) {
-    const order = found.payBy ? found : await givePayBy(store, found, payWithinMs);
-    if (!order?.payBy || order.payBy > now) continue;
+export async function claimUnpaidOrders(store: OrderStore, payWithinMs: number, logger: Logger, now = new Date()): Promise<number> {
+  const legacy = await Promise.all((await store.declinedWithoutPayBy(SWEEP_LIMIT)).map((order) => givePayBy(store, order, payWithinMs)));
+  const due = [...(await store.declinedPastPayBy(now, SWEEP_LIMIT)), ...legacy.filter((order): order is OrderDoc => !!order?.payBy && order.payBy <= now)];
+  let claimed = 0;
+  for (const order of due) {
     const orderId = order._id.toHexString();
-    if (await store.coordination.isLive(chargeStepId(orderId, order.chargeAttempts + 1))) continue;
-    // The order as it is when the cancellation is written: still declined, on the same attempt, past its time.
-    const stillUnpaid = (current: OrderDoc) => current.status === 'PAYMENT_DECLINED' && current.chargeAttempts === order.chargeAttempts && !!current.payBy && current.payBy <= now;
-    const reason = `not paid within ${spoken(payWithinMs)} of the card being declined`;
-    try {
-      if (await cancelAndTell({ orderId, reason, idempotencyKey: EXPIRY_KEY }, store, stillUnpaid)) cancelled++;
-    } catch (error) {
-      // Another cancellation got there first (its customer's): nothing left to do.
-      logger.debug('an unpaid order was not cancelled', { orderId, error: String(error) });
-    }
+    const { created } = await store.coordination.enqueue(chargeStepId(orderId, order.chargeAttempts + 1), { kind: 'expire', orderId, attempts: order.chargeAttempts });
+    if (created) claimed++;
   }
-  if (cancelled > 0) {
-    ordersSettledByWorker.inc({ action: 'cancelled_unpaid' }, cancelled);
-    logger.info('cancelled declined orders left unpaid', { cancelled });
+  if (claimed > 0) {
+    ordersSettledByWorker.inc({ action: 'cancelled_unpaid' }, claimed);
+    logger.info('cancelling declined orders left unpaid', { orders: claimed });
   }
-  return cancelled;
+  return claimed;
 }
+
+/**
+ * The `expire` step: cancels the order if it is still declined on the attempt it was swept on
+ * (a person may have cancelled it meanwhile, or stopped it from exceptions: then nothing to do).
+ */
+export async function expireUnpaid(store: OrderStore, orderId: string, attempts: number, payWithinMs: number): Promise<void> {
+  const reason = `not paid within ${spoken(payWithinMs)} of the card being declined`;
+  const stillDeclined = (current: OrderDoc) => current.status === 'PAYMENT_DECLINED' && current.chargeAttempts === attempts;
+  try {
+    await cancelAndTell({ orderId, reason, idempotencyKey: EXPIRY_KEY }, store, stillDeclined);
+  } catch (error) {
+    // Cancelled by someone else first (another cancellation is CONFLICT): nothing left to do.
+    if (!(error instanceof GraphQLError && error.extensions.code === ErrorCode.CONFLICT)) throw error;
+  }
+}
+
+/** Whether a coordination step is the expiry of an unpaid order, which holds the attempt a payment would take. */
+export const isExpiry = (payload: { kind: string }) => payload.kind === 'expire';
 
 /** An order declined by a version that kept no `payBy`: its time runs from its last decline. */
 async function givePayBy(store: OrderStore, order: OrderDoc, payWithinMs: number): Promise<OrderDoc | null> {

@@ -1,4 +1,5 @@
 import type { Logger } from '../../kit/logger.ts';
+import { startLoop } from '../../kit/loop.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
 import { startWorker } from '../../kit/worker.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
@@ -9,7 +10,7 @@ import { sweepUnsentTransitions } from './order-transitions.ts';
 import { sweepStalledJourneys } from './place-order.ts';
 import type { OrderStore } from './store.ts';
 import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
-import { cancelUnpaidOrders, unpaidSweepEveryMs } from './unpaid.ts';
+import { claimUnpaidOrders, unpaidSweepEveryMs } from './unpaid.ts';
 import { RESTOCK_CHECK_EVERY_MS, retryRestockedOrders } from './restocked.ts';
 
 /**
@@ -40,21 +41,27 @@ export function startOrdersWorker(
       .then(() => sweepUnsentTransitions(store, new Date(Date.now() - 30_000)))
       .catch((error: unknown) => logger.warn('sweep for stalled orders, changes and transitions failed', { error: String(error) }));
   }, 10_000);
-  const expiry = setInterval(() => {
-    void cancelUnpaidOrders(store, payWithinMs, logger).catch((error: unknown) => logger.warn('cancelling declined orders left unpaid failed', { error: String(error) }));
-  }, unpaidSweepEveryMs(payWithinMs));
+  // Loops, not intervals: a pass never starts while the one before is still at work.
+  const expiry = startLoop(
+    async () => {
+      await claimUnpaidOrders(store, payWithinMs, logger);
+    },
+    { intervalMs: unpaidSweepEveryMs(payWithinMs), logger, what: 'cancelling declined orders left unpaid' },
+  );
   const restockEveryMs = options.restockCheckEveryMs === undefined ? RESTOCK_CHECK_EVERY_MS : options.restockCheckEveryMs;
   const restock =
     restockEveryMs === null
       ? undefined
-      : setInterval(() => {
-          void retryRestockedOrders(store, inventory, logger).catch((error: unknown) => logger.warn('retrying orders waiting for stock failed', { error: String(error) }));
-        }, restockEveryMs);
+      : startLoop(
+          async () => {
+            await retryRestockedOrders(store, inventory, logger);
+          },
+          { intervalMs: restockEveryMs, logger, what: 'retrying orders waiting for stock' },
+        );
   return {
     async stop() {
       clearInterval(sweeper);
-      clearInterval(expiry);
-      clearInterval(restock);
+      await Promise.all([expiry.stop(), restock?.stop()]);
       await Promise.all(workers.map((worker) => worker.stop()));
       await relay.stop();
     },
