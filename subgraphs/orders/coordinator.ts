@@ -249,12 +249,6 @@ export function chargeMessages(order: OrderDoc, attempt: number): NewMessage[] {
 }
 
 /**
- * Whether a charge attempt may move the order to CHARGING: from PLACED, or from a decline of an
- * earlier attempt. Not from a decline of this one: its result came already (the step ran after
- * it, as when placeOrder sent the request and tracking did not take the moves), and asking again
- * by the same id would get no new answer.
- */
-/**
  * Moves the order to CHARGING for `attempt` (with the card the customer paid again with), unless it
  * is past that; null then. Its charge step makes this move, or finds it made by `payOrder`, which
  * makes it as soon as it has stored the step, so that its answer says what it started. The move is
@@ -278,6 +272,12 @@ export function moveToCharging(store: OrderStore, order: OrderDoc, attempt: numb
   );
 }
 
+/**
+ * Whether a charge attempt may move the order to CHARGING: from PLACED, or from a decline of an
+ * earlier attempt. Not from a decline of this one: its result came already (the step ran after
+ * it, as when placeOrder sent the request and tracking did not take the moves), and asking again
+ * by the same id would get no new answer.
+ */
 function chargeable(order: OrderDoc, attempt: number): boolean {
   const attempts = order.chargeAttempts ?? 0;
   if (order.status === 'PAYMENT_DECLINED' || order.status === 'PLACED') return attempts < attempt;
