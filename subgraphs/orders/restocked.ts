@@ -1,7 +1,7 @@
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { ordersSettledByWorker } from '../../kit/metrics.ts';
-import type { OrderDoc, OrderStore } from './store.ts';
+import type { OrderStore } from './store.ts';
 
 // An order that found too little stock waits OUT_OF_STOCK, charged, in an exception for a person.
 // When stock comes in (a receipt stocked, a warehouse's adjustment), nobody should have to notice
@@ -35,7 +35,7 @@ export async function retryRestockedOrders(store: OrderStore, inventory: GraphQL
   if (waiting.length === 0) return 0;
   const left = await availableOf(inventory, [...new Set(waiting.flatMap((order) => order.lines.map((line) => line.sku)))]);
   let retried = 0;
-  for (const order of [...waiting].sort(oldestFirst)) {
+  for (const order of waiting) {
     if (!order.lines.every((line) => (left.get(line.sku) ?? 0) >= line.quantity)) continue;
     for (const line of order.lines) left.set(line.sku, left.get(line.sku)! - line.quantity);
     const orderId = order._id.toHexString();
@@ -49,5 +49,3 @@ export async function retryRestockedOrders(store: OrderStore, inventory: GraphQL
   }
   return retried;
 }
-
-const oldestFirst = (a: OrderDoc, b: OrderDoc) => a.placedAt.getTime() - b.placedAt.getTime() || a._id.toHexString().localeCompare(b._id.toHexString());

@@ -480,9 +480,9 @@ export class OrderStore {
   }
 
   /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
-  /** Orders waiting for stock (OUT_OF_STOCK), any `limit` of them: the orders worker retries them as stock comes in. */
+  /** Orders waiting for stock (OUT_OF_STOCK), the `limit` placed earliest: the orders worker retries them, in that order, as stock comes in. */
   async outOfStock(limit: number): Promise<OrderDoc[]> {
-    return this.orders.find({ status: 'OUT_OF_STOCK' }).limit(limit).toArray();
+    return this.orders.find({ status: 'OUT_OF_STOCK' }).sort({ placedAt: 1, _id: 1 }).limit(limit).toArray();
   }
 
   /** Declined orders (PAYMENT_DECLINED) whose `payBy` has passed, earliest first: a handful while customers pay again or let them expire. */
