@@ -121,6 +121,22 @@ describe('paying a declined order again', () => {
     await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED');
   });
 
+  it("closes the decline's exception when the order is cancelled after it was paid again, before its charge was asked for", async () => {
+    const id = await declinedOrder();
+    await system.stopWorkers('orders'); // the charge step waits
+    try {
+      expect((await payOrder(id, card.visa)).data!.payOrder.status).toBe('CHARGING');
+      const cancelled = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { status } }`, { input: { orderId: id, reason: 'changed my mind', idempotencyKey: `paid-then-cancelled-${id}` } }, { token: ada });
+      expect(cancelled.data!.cancelOrder.status).toBe('CANCELLED');
+    } finally {
+      system.addWorker('orders');
+    }
+    const closed = await eventually(() => orderOf(id), (order) => order?.exceptions[0]?.status !== 'OPEN', 15_000);
+    expect(closed!.status).toBe('CANCELLED');
+    expect(closed!.exceptions).toEqual([expect.objectContaining({ status: 'CANCELLED' })]);
+    expect(closed!.charge).toMatchObject({ outcome: 'DECLINED' }); // the second attempt was never charged
+  });
+
   it('refuses an order that is not declined, and leaves it as it is', async () => {
     const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
       input: { customerId: demo.customers.ada, paymentMethodId: card.visa, lines: [{ sku: 'MUG-001', quantity: 1 }] },

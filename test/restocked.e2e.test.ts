@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
 import { RESTOCKED } from '../subgraphs/orders/coordinator.ts';
-import { gql, TestDatabases, userToken } from './harness.ts';
+import { serviceClients } from '../pipeline/services.ts';
+import { retryRestockedOrders } from '../subgraphs/orders/restocked.ts';
+import { gql, silentLogger, testCredentials, TestDatabases, userToken } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
 // An order that found too little stock ships by itself once stock comes in, through the gateway:
@@ -66,6 +68,29 @@ describe('an order waiting for stock', () => {
     expect(shipped.exceptions).toEqual([{ status: 'CANCELLED', resolution: RESTOCKED }]);
     expect(shipped.history.filter((move) => move.from === 'OUT_OF_STOCK')).toEqual([{ from: 'OUT_OF_STOCK', to: 'PICKING' }]);
     expect(await available('LAMP-001')).toBe(0);
+  });
+
+  it("keeps an open exception when a person's retry and the automatic one meet and the stock is gone again", async () => {
+    // The orders worker is stopped, and the test makes its restock pass itself, so that both
+    // retries wait in the queue together, deterministically.
+    const id = await waitingForStock('MUG-001', (await available('MUG-001')) + 2);
+    const [exception] = (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { exceptions { id } } }`, { id })).data!.order.exceptions as { id: string }[];
+    await system.stopWorkers('orders');
+    const clients = serviceClients(testCredentials('orders'), system.urls);
+    try {
+      await restock('MUG-001', 2);
+      expect(await retryRestockedOrders(system.ordersStore, clients.get('inventory')!, silentLogger)).toBe(1);
+      const retried = await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: exception!.id });
+      expect(retried.data!.retryException.status).toBe('RETRIED');
+      await restock('MUG-001', -2); // gone again before either runs
+    } finally {
+      await clients.close();
+      system.addWorker('orders');
+    }
+    // The person's retry finds it short and raises a new exception, as any retry does: support still sees it.
+    const waiting = await eventually(() => orderOf(id), (order) => order.exceptions.length === 2 && order.exceptions.some((e) => e.status === 'OPEN'), 15_000);
+    expect(waiting.status).toBe('OUT_OF_STOCK');
+    expect(waiting.exceptions.filter((e) => e.status === 'OPEN')).toHaveLength(1);
   });
 
   it('gets stock before the orders that came after it, and the one left waiting can still be cancelled', async () => {

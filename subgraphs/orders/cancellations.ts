@@ -145,8 +145,10 @@ function recorded(order: OrderDoc, id: string, reason: string, key: string): Ord
     outcomes,
     concludedAt: null,
     refund: null,
-    // Waiting for a person, who now need not act: the publication closes that exception.
-    closesException: !split && WAITING_FOR_A_PERSON.includes(order.status) ? (order.openException ?? null) : null,
+    // Waiting for a person, who now need not act: the publication closes that exception. Also when
+    // the order was paid again and its charge not asked for yet (CHARGING): that charge step, which
+    // would have closed the decline's exception, now finds the order cancelled and does nothing.
+    closesException: !split && (WAITING_FOR_A_PERSON.includes(order.status) || order.status === 'CHARGING') ? (order.openException ?? null) : null,
   };
   return { cancellation, ...settled({ ...order, cancellation }, now) };
 }

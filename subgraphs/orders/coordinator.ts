@@ -166,9 +166,9 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     return { messages };
   }
 
-  /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry. */
+  /** The state an order leaves when a reservation step runs: RESERVING after a charge, OUT_OF_STOCK on a retry (a person's, or as stock came in). */
   function fromState(elementId: string): string {
-    return elementId.startsWith('reserve:') ? 'OUT_OF_STOCK' : 'RESERVING';
+    return elementId.startsWith('reserve:') || elementId.startsWith('restock:') ? 'OUT_OF_STOCK' : 'RESERVING';
   }
 
   /**

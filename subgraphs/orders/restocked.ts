@@ -6,7 +6,7 @@ import type { OrderStore } from './store.ts';
 // An order that found too little stock waits OUT_OF_STOCK, charged, in an exception for a person.
 // When stock comes in (a receipt stocked, a warehouse's adjustment), nobody should have to notice
 // it: the orders worker looks every so often at what is available of the skus such orders need,
-// and retries those it now covers, oldest first, as a person's retry would (the same step). The
+// and retries those it now covers, oldest first, as a person's retry would (a reservation step). The
 // reservation is the judge: one that finds the stock gone to another order after all leaves the
 // order waiting in its exception; one that is made closes the exception.
 
@@ -39,8 +39,11 @@ export async function retryRestockedOrders(store: OrderStore, inventory: GraphQL
     if (!order.lines.every((line) => (left.get(line.sku) ?? 0) >= line.quantity)) continue;
     for (const line of order.lines) left.set(line.sku, left.get(line.sku)! - line.quantity);
     const orderId = order._id.toHexString();
-    // The id a person's retry of this order as it is now would have: the two are one step.
-    await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId, restocked: { closesException: order.openException ?? null } });
+    // A step of its own, not the one a person's retry makes (`reserve:`): one that found the stock
+    // gone raises no new exception, which is right only while the order's is still open. Its id
+    // names the order's version, so once one has found the stock gone (and noted so on the order),
+    // the next stock that comes in makes another.
+    await store.coordination.enqueue(`restock:${orderId}:${order.version}`, { kind: 'reserve', orderId, restocked: { closesException: order.openException ?? null } });
     retried++;
   }
   if (retried > 0) {
