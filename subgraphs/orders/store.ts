@@ -303,13 +303,13 @@ export interface PublicationNote {
 /** Where the coordinator parks an order in exceptions, waiting for a person (on `openException`). */
 export const WAITING_FOR_A_PERSON: readonly OrderStatusCode[] = ['PAYMENT_DECLINED', 'OUT_OF_STOCK'];
 
-/** Work for the coordinator: one step of one order's journey. */
 /** A charge attempt the customer started by paying a declined order again: the card, and the decline's exception it closes. */
 export interface PaidAgain {
   paymentMethod: OrderPaymentDoc;
   closesException: RaisedException | null;
 }
 
+/** Work for the coordinator: one step of one order's journey. */
 export type CoordinationStep =
   | {
       kind: 'charge';
@@ -479,7 +479,6 @@ export class OrderStore {
     return this.orders.find({ transitionsUnsent: true }).limit(limit).toArray();
   }
 
-  /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
   /** Orders waiting for stock (OUT_OF_STOCK), the `limit` placed earliest: the orders worker retries them, in that order, as stock comes in. */
   async outOfStock(limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'OUT_OF_STOCK' }).sort({ placedAt: 1, _id: 1 }).limit(limit).toArray();
@@ -495,6 +494,7 @@ export class OrderStore {
     return this.orders.find({ status: 'PAYMENT_DECLINED', payBy: null }).limit(limit).toArray();
   }
 
+  /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */
   async stalePlaced(olderThan: Date, limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'PLACED', placedAt: { $lt: olderThan } }).limit(limit).toArray();
   }

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { ObjectId } from 'mongodb';
 import { ErrorCode } from '../../kit/errors.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { ordersSettledByWorker } from '../../kit/metrics.ts';
@@ -58,8 +59,11 @@ export async function expireUnpaid(store: OrderStore, orderId: string, attempts:
   try {
     await cancelAndTell({ orderId, reason, idempotencyKey: EXPIRY_KEY }, store, stillDeclined);
   } catch (error) {
-    // Cancelled by someone else first (another cancellation is CONFLICT): nothing left to do.
     if (!(error instanceof GraphQLError && error.extensions.code === ErrorCode.CONFLICT)) throw error;
+    // Cancelled by someone else first (another cancellation is CONFLICT): nothing left to do. Still
+    // declined (it changed too fast to write): thrown, so the step is tried again, as no other will be.
+    const now = await store.findById(new ObjectId(orderId));
+    if (now && stillDeclined(now) && !now.cancellation) throw error;
   }
 }
 
