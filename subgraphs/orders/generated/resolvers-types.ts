@@ -221,8 +221,9 @@ export type Mutation = {
    * order, or back to PAYMENT_DECLINED on another decline. The exception the decline opened for
    * support is closed. A card that is not the customer's is NOT_FOUND, an expired one
    * PAYMENT_METHOD_EXPIRED. An order in another status is CONFLICT, as is a second payment while
-   * one with another card (or support's retry) is starting, one cancelled meanwhile, and the
-   * customer's payment once the order has had 10 attempts (support still may). Repeating the call
+   * one with another card (or support's retry) is starting, one cancelled meanwhile or past its
+   * payBy (being cancelled), and the customer's payment once the order has had 10 attempts (support
+   * still may). Repeating the call
    * once its attempt has started answers the order as it then is.
    */
   payOrder: Order;
