@@ -8,7 +8,7 @@ import { serviceClients } from '../../pipeline/services.ts';
 import { buildInventoryService } from '../inventory/server.ts';
 import { requestCancellation } from './cancellations.ts';
 import { createCoordinator } from './coordinator.ts';
-import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import { changedJustAfterRead, startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import { chargingOnPlacement, type CoordinationStep, type OrderDoc, type OrderStore } from './store.ts';
 
 // What the coordinator does with a charge that lands on an order the customer cancelled, with
@@ -43,27 +43,6 @@ async function orderBeingCharged(): Promise<string> {
   return order._id.toHexString();
 }
 
-/** The store, except that the first read of an order runs `meanwhile` after reading it: a write that lands just after the coordinator looked. */
-function cancelledJustAfterRead(meanwhile: () => Promise<unknown>): OrderStore {
-  let done = false;
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'findById') {
-        return async (id: ObjectId) => {
-          const order = await target.findById(id);
-          if (!done) {
-            done = true;
-            await meanwhile();
-          }
-          return order;
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
 const chargeLanded = (orderId: string, chargeId: string): Lease<ChargeResultPayload> => ({
   id: `result:${orderId}:charge:1`,
   token: 1,
@@ -80,7 +59,7 @@ describe('a charge that lands on a cancelled order', () => {
   it('is refunded in full, and the cancellation says so, when the cancellation was written while the charge was being recorded', async () => {
     const orderId = await orderBeingCharged();
     const cancel = () => requestCancellation({ orderId, reason: 'changed my mind', idempotencyKey: `race-${orderId}` }, store);
-    const coordinator = createCoordinator(cancelledJustAfterRead(cancel), noInventory);
+    const coordinator = createCoordinator(changedJustAfterRead(store, cancel), noInventory);
 
     const outcome = await coordinator.handleChargeResult(chargeLanded(orderId, 'ch_race'));
 
@@ -122,7 +101,7 @@ describe('a retry of an order that is out of stock', () => {
       const orderId = order._id.toHexString();
       // Support retries it; the customer cancels just after the coordinator read the order.
       const cancel = () => requestCancellation({ orderId, reason: 'changed my mind', idempotencyKey: `oos-${orderId}` }, store);
-      const coordinator = createCoordinator(cancelledJustAfterRead(cancel), inventory);
+      const coordinator = createCoordinator(changedJustAfterRead(store, cancel), inventory);
       const lease: Lease<CoordinationStep> = { id: `reserve:${orderId}:1`, token: 1, attempts: 1, payload: { kind: 'reserve', orderId } };
 
       const outcome = await coordinator.handleStep(lease);

@@ -59,3 +59,27 @@ export const bookAndLamp: Pick<OrderDoc, 'lines' | 'total'> = {
   ],
   total: { amount: 4900, currency: 'GBP' },
 };
+
+/**
+ * `store`, except that its first read of an order runs `meanwhile` after reading it: a write that
+ * lands just after the code under test looked, which its compare-and-swap must notice.
+ */
+export function changedJustAfterRead(store: OrderStore, meanwhile: () => Promise<unknown>): OrderStore {
+  let done = false;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'findById') {
+        return async (id: ObjectId) => {
+          const order = await target.findById(id);
+          if (!done) {
+            done = true;
+            await meanwhile();
+          }
+          return order;
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

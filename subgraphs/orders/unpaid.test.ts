@@ -1,7 +1,6 @@
-import type { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, TestDatabases } from '../../test/harness.ts';
-import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import { changedJustAfterRead, startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
 import { chargeStepId, transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
 import { claimUnpaidOrders, expireUnpaid, spoken } from './unpaid.ts';
 
@@ -74,21 +73,9 @@ describe('declined orders left unpaid', () => {
     const paying = await declined({ payBy: ago(1_000) });
     // The payment moves the order on just after the expire step last read it.
     let paid = false;
-    const racing = new Proxy(store, {
-      get(target, property) {
-        if (property === 'findById') {
-          return async (id: ObjectId) => {
-            const order = await target.findById(id);
-            if (!paid && id.equals(paying._id)) {
-              paid = true;
-              await target.change(id, () => ({ status: 'CHARGING', stage: 'payments', chargeAttempts: 2, transition: { detail: 'the customer paid again' } }));
-            }
-            return order;
-          };
-        }
-        const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const racing = changedJustAfterRead(store, async () => {
+      paid = true;
+      await store.change(paying._id, () => ({ status: 'CHARGING', stage: 'payments', chargeAttempts: 2, transition: { detail: 'the customer paid again' } }));
     });
     await expireUnpaid(racing, paying._id.toHexString(), 1, HOUR);
     expect(paid).toBe(true);
