@@ -43,12 +43,15 @@ export const MAX_RESOLUTION = 500;
 
 /**
  * The message that closes a raise nobody needs to act on any more: its order was cancelled while
- * it waited for a person. It may arrive before the raise (they travel apart); the exceptions
- * service then records the raise as closed, and the raise itself changes nothing.
+ * it waited for a person (`ORDER_CANCELLED`, the exception reads CANCELLED), or what it waited for
+ * came by itself (`WAIT_OVER`: the customer paid again, stock came in; it reads RESOLVED). It may
+ * arrive before the raise (they travel apart); the exceptions service then records the raise as
+ * closed, and the raise itself changes nothing.
  */
-export function exceptionClosed(raised: RaisedException, resolution: string): NewMessage {
+export function exceptionClosed(raised: RaisedException, resolution: string, because: 'ORDER_CANCELLED' | 'WAIT_OVER' = 'ORDER_CANCELLED'): NewMessage {
   const variables = { input: exceptionInput(raised), resolution };
-  return { id: `exception-closed:${variables.input.id}:${raised.occurrence}`, target: 'exceptions', operation: operations.closeException, variables };
+  const operation = because === 'WAIT_OVER' ? operations.closeExceptionWaitOver : operations.closeException;
+  return { id: `exception-closed:${variables.input.id}:${raised.occurrence}`, target: 'exceptions', operation, variables };
 }
 
 /**

@@ -61,6 +61,10 @@ export const operations = {
   receiveChargeResult: `mutation ReceiveChargeResult($queue: String!, $result: ChargeResultInput!) { receiveChargeResult(queue: $queue, result: $result) }`,
   raiseException: `mutation RaiseException($input: RaiseExceptionInput!) { raiseException(input: $input) { id } }`,
   closeException: `mutation CloseException($input: RaiseExceptionInput!, $resolution: String!) { closeException(input: $input, resolution: $resolution) { id } }`,
+  // The same close, for a wait that ended by itself (the exception reads RESOLVED). The argument
+  // is written in, so that every close carries the same variables and a cancellation's close
+  // reads as versions before `because` sent it.
+  closeExceptionWaitOver: `mutation CloseException($input: RaiseExceptionInput!, $resolution: String!) { closeException(input: $input, resolution: $resolution, because: WAIT_OVER) { id } }`,
   commitReservation: `mutation CommitReservation($reservationId: ID!, $distributionCenter: String!) { commitReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,
   receiveStock: `mutation ReceiveStock($input: ReceiveStockInput!) { receiveStock(input: $input) { quantity } }`,
   releaseReservation: `mutation ReleaseReservation($reservationId: ID!, $distributionCenter: String) { releaseReservation(reservationId: $reservationId, distributionCenter: $distributionCenter) }`,

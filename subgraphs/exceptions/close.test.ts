@@ -24,6 +24,13 @@ async function closeException(name: string) {
   return res.data!.closeException;
 }
 
+/** The close the orders service sends when what the exception waited for came by itself. */
+async function waitOver(name: string) {
+  const res = await gql(exceptions.url, `mutation($input: RaiseExceptionInput!) { closeException(input: $input, resolution: "the customer paid again", because: WAIT_OVER) { ${FIELDS} } }`, { input: inputFor(name) });
+  expect(res.errors).toBeUndefined();
+  return res.data!.closeException;
+}
+
 describe('closing an exception nobody need act on', () => {
   it('closes an open one as CANCELLED, with its resolution; a second close changes nothing', async () => {
     expect(await raise('open-1')).toMatchObject({ status: 'OPEN', resolution: null, resolvedAt: null });
@@ -137,5 +144,69 @@ describe('closing an exception nobody need act on', () => {
     await exceptions.store.settle('orders:charge-results:late-close-3', claim.outcome === 'claimed' ? claim.pending.token : '');
     expect(await closeException('late-close-3')).toMatchObject({ status: 'CANCELLED', resolution: null });
     expect(await exceptions.store.get('orders:charge-results:late-close-3')).toMatchObject({ resolvedBy: 'agent-7' });
+  });
+});
+
+describe('closing an exception whose wait ended by itself (the customer paid again, stock came in)', () => {
+  const idsListed = async (status: string) => {
+    const res = await gql(exceptions.url, `{ exceptions(status: ${status}, first: 100) { edges { node { id } } } }`, undefined, { token: await testTokens.sign({ subject: 'support-1', scopes: ['support'] }) });
+    expect(res.errors).toBeUndefined();
+    return res.data!.exceptions.edges.map((edge: { node: { id: string } }) => edge.node.id);
+  };
+  const tokenOf = (claim: Awaited<ReturnType<typeof exceptions.store.claim>>) => (claim.outcome === 'claimed' ? claim.pending.token : '');
+
+  it('reads RESOLVED with its resolution, is listed as such, and a cancellation’s close after it changes nothing', async () => {
+    await raise('over-1');
+    const resolved = await waitOver('over-1');
+    expect(resolved).toMatchObject({ status: 'RESOLVED', occurrences: 1, resolution: 'the customer paid again' });
+    expect(resolved.resolvedAt).not.toBeNull();
+    expect(await idsListed('RESOLVED')).toContain('orders:charge-results:over-1');
+    expect(await idsListed('OPEN')).not.toContain('orders:charge-results:over-1');
+    expect(await idsListed('CANCELLED')).not.toContain('orders:charge-results:over-1');
+    expect(await waitOver('over-1')).toEqual(resolved);
+    expect(await closeException('over-1')).toEqual(resolved);
+  });
+
+  it('that comes before its raise: recorded RESOLVED, and the raise that follows does not open it', async () => {
+    expect(await waitOver('over-early')).toMatchObject({ status: 'RESOLVED', occurrences: 1 });
+    expect(await raise('over-early')).toMatchObject({ status: 'RESOLVED', resolution: 'the customer paid again' });
+  });
+
+  it('leaves one a person retried as RETRIED, theirs: their retry went the same way', async () => {
+    await raise('over-retried');
+    const claim = await exceptions.store.claim('orders:charge-results:over-retried', 'RETRY', agent);
+    await exceptions.store.settle('orders:charge-results:over-retried', tokenOf(claim));
+    expect(await waitOver('over-retried')).toMatchObject({ status: 'RETRIED', resolution: null });
+    expect(await exceptions.store.get('orders:charge-results:over-retried')).toMatchObject({ resolvedBy: 'agent-7' });
+  });
+
+  it('during a person’s claim: RESOLVED if their action is not carried out, theirs if it is', async () => {
+    await raise('over-claim-1');
+    const released = await exceptions.store.claim('orders:charge-results:over-claim-1', 'RETRY', agent);
+    expect(await waitOver('over-claim-1')).toMatchObject({ status: 'RETRIED', resolution: null });
+    expect(await exceptions.store.release('orders:charge-results:over-claim-1', tokenOf(released))).toMatchObject({
+      status: 'RESOLVED',
+      resolution: 'the customer paid again',
+      resolvedBy: null,
+      closeOnRelease: null,
+      closeOnReleaseAs: null,
+    });
+
+    for (const [name, action, status] of [['over-claim-2', 'RETRY', 'RETRIED'], ['over-claim-3', 'CANCEL', 'CANCELLED']] as const) {
+      await raise(name);
+      const claim = await exceptions.store.claim(`orders:charge-results:${name}`, action, agent);
+      await waitOver(name);
+      const settled = await exceptions.store.settle(`orders:charge-results:${name}`, tokenOf(claim));
+      expect(settled, action).toMatchObject({ status, resolvedBy: 'agent-7', closeOnRelease: null });
+      expect(settled!.resolution ?? null, action).toBeNull();
+    }
+  });
+
+  it('puts a person’s claim that ended on a refusal down to the wait that ended, not to them', async () => {
+    await raise('over-refused');
+    const claim = await exceptions.store.claim('orders:charge-results:over-refused', 'CANCEL', agent);
+    await exceptions.store.settleRefused('orders:charge-results:over-refused', tokenOf(claim));
+    expect(await waitOver('over-refused')).toMatchObject({ status: 'RESOLVED', resolution: 'the customer paid again' });
+    expect(await exceptions.store.get('orders:charge-results:over-refused')).toMatchObject({ resolvedBy: null, note: null, endedOnRefusal: null });
   });
 });

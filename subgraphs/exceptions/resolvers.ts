@@ -48,7 +48,8 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     raiseException: (_, { input }, { store }) => store.raise(raiseInput(input)),
-    closeException: (_, { input, resolution }, { store }) => store.close(raiseInput(input), readableText(resolution, 'resolution', MAX_RESOLUTION)),
+    closeException: (_, { input, resolution, because }, { store }) =>
+      store.close(raiseInput(input), readableText(resolution, 'resolution', MAX_RESOLUTION), because === 'WAIT_OVER' ? 'RESOLVED' : 'CANCELLED'),
     retryException: (_, { id, note }, context) => resolveException(id, 'RETRY', actorOf(context, note), context.store, context.clients),
     cancelException: (_, { id, note }, context) => resolveException(id, 'CANCEL', actorOf(context, note), context.store, context.clients),
   },

@@ -6,7 +6,10 @@ import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
 // The only code that touches the exceptions collections.
 
-export type ExceptionStatusCode = 'OPEN' | 'RETRIED' | 'CANCELLED';
+export type ExceptionStatusCode = 'OPEN' | 'RETRIED' | 'CANCELLED' | 'RESOLVED';
+
+/** How an owner's close leaves an exception: CANCELLED, its order was; RESOLVED, what it waited for came by itself and the order went on. */
+export type ClosedAs = 'CANCELLED' | 'RESOLVED';
 
 export interface ExceptionDoc {
   _id: string; // `${service}:${queue}:${elementId}`
@@ -24,7 +27,7 @@ export interface ExceptionDoc {
   occurrences: string[];
   raisedAt: Date;
   resolvedAt: Date | null;
-  /** Why it was closed without a person's action (its order was cancelled); absent otherwise. */
+  /** Why it was closed without a person's action (its order was cancelled, or went on by itself); absent otherwise. */
   resolution?: string | null;
   /** Who retried or cancelled it (the caller's subject), while claimed and after; absent otherwise. */
   resolvedBy?: string | null;
@@ -42,6 +45,8 @@ export interface ExceptionDoc {
    * resolution instead of opening again.
    */
   closeOnRelease?: string | null;
+  /** How that close leaves it: RESOLVED, or absent for CANCELLED (as every close of earlier versions did). */
+  closeOnReleaseAs?: 'RESOLVED' | null;
   /**
    * A person's action, claimed (status already RETRIED or CANCELLED) but not yet known to
    * have been carried out by the owning service. Cleared once it has; a claim left by a
@@ -82,7 +87,7 @@ export interface OrderRef {
 type State = Omit<ExceptionDoc, '_id' | 'version'>;
 
 /** What a raise (or a close) names: the exception, this occurrence of it, and where it comes from. */
-export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease' | 'resolvedBy' | 'note' | 'endedOnRefusal'> & { id: string; occurrence: string };
+export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease' | 'closeOnReleaseAs' | 'resolvedBy' | 'note' | 'endedOnRefusal'> & { id: string; occurrence: string };
 
 export class ExceptionStore {
   readonly exceptions: Collection<ExceptionDoc>;
@@ -120,27 +125,27 @@ export class ExceptionStore {
   }
 
   /**
-   * Closes the exception, as CANCELLED with `resolution`: its owner says nobody need act on it (the
-   * order was cancelled). Before its raise arrived, the raise is recorded closed (so that raise
-   * changes nothing when it comes); with a person's action claimed, it closes when that claim
-   * ends, unless in the person's cancel. Retried already: closed (the order was cancelled while
-   * it waited, so the retry did not take it on). Cancelled already: unchanged, unless by a
-   * person's action that ended on a refusal (`endedOnRefusal`): the close is why, not them.
+   * Closes the exception with `resolution`: its owner says nobody need act on it. CANCELLED, the
+   * order was cancelled; RESOLVED, what it waited for came by itself (the customer paid again,
+   * stock came in). Before its raise arrived, the raise is recorded closed (so that raise changes
+   * nothing when it comes); with a person's action claimed, it closes when that claim ends, unless
+   * the person's action was carried out (see `endClaim`). Retried already: a cancellation closes
+   * it (the order was cancelled while it waited, so the retry did not take it on); a wait that
+   * ended leaves it RETRIED (the person acted). Closed already: unchanged, unless by a person's
+   * action that ended on a refusal (`endedOnRefusal`): the close is why, not them.
    */
-  async close(input: RaiseInput, resolution: string): Promise<ExceptionDoc> {
+  async close(input: RaiseInput, resolution: string, closedAs: ClosedAs = 'CANCELLED'): Promise<ExceptionDoc> {
     const now = new Date();
     const head = await this.cas.update(input.id, (current) => {
       const { id, occurrence, ...fields } = input;
-      if (!current) return { ...fields, status: 'CANCELLED', occurrences: [occurrence], raisedAt: now, resolvedAt: now, resolution };
+      if (!current) return { ...fields, status: closedAs, occurrences: [occurrence], raisedAt: now, resolvedAt: now, resolution };
       const { _id, version, ...state } = current;
       const occurrences = state.occurrences.includes(occurrence) ? state.occurrences : [...state.occurrences, occurrence];
-      // A person's action under way (retry or cancel): should it not end in the person's cancel, it closes.
-      if (state.pending) return state.closeOnRelease ? REFUSED : { ...state, occurrences, closeOnRelease: resolution };
+      // A person's action under way (retry or cancel): should it not be carried out, it closes.
+      if (state.pending) return state.closeOnRelease ? REFUSED : { ...state, occurrences, closeOnRelease: resolution, closeOnReleaseAs: closedAs === 'RESOLVED' ? closedAs : null };
       // The person's action only looked carried out: the close took the element, not them.
-      const notThem = state.endedOnRefusal ? { ...NOBODY, endedOnRefusal: null } : {};
-      // Open, or retried and yet the order was cancelled where it waited: the retry did not take it on.
-      if (state.status !== 'CANCELLED') return { ...state, ...notThem, status: 'CANCELLED', occurrences, resolvedAt: now, resolution };
-      if (state.endedOnRefusal) return { ...state, ...notThem, occurrences, resolution };
+      if (state.endedOnRefusal) return { ...state, ...NOBODY, endedOnRefusal: null, status: closedAs, occurrences, resolvedAt: state.status === closedAs ? state.resolvedAt : now, resolution };
+      if (closes(state.status, closedAs)) return { ...state, status: closedAs, occurrences, resolvedAt: now, resolution };
       return REFUSED;
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
@@ -251,14 +256,24 @@ export class ExceptionStore {
 }
 
 /**
+ * Whether an owner's close changes an exception in `status`. An open one closes. A retried one
+ * closes when its order was cancelled: it still waited, so the retry did not take it on; when what
+ * it waited for came by itself, it stays RETRIED, the person's retry having gone the same way.
+ */
+function closes(status: ExceptionStatusCode, closedAs: ClosedAs): boolean {
+  return status === 'OPEN' || (status === 'RETRIED' && closedAs === 'CANCELLED');
+}
+
+/**
  * How a claim ends: `status` as the action left it (OPEN when it was not carried out). A close
- * that came while it was claimed (`closeOnRelease`) turns that into CANCELLED with the close's
- * resolution, unless the person's own cancel landed. Who acted is kept only if their action was
- * carried out.
+ * that came while it was claimed (`closeOnRelease`) closes it as that close says (`closeOnReleaseAs`)
+ * where it would have closed it unclaimed (see `closes`): never after the person's own cancel
+ * landed. Who acted is kept only if their action was carried out.
  */
 function endClaim(state: State, status: ExceptionStatusCode): State {
-  const ended = { ...state, closeOnRelease: null, pending: null, pendingSince: null, claimed: null };
-  if (state.closeOnRelease && status !== 'CANCELLED') return { ...ended, ...(status === 'OPEN' ? NOBODY : {}), status: 'CANCELLED', resolution: state.closeOnRelease, resolvedAt: new Date() };
+  const ended = { ...state, closeOnRelease: null, closeOnReleaseAs: null, pending: null, pendingSince: null, claimed: null };
+  const closedAs = state.closeOnReleaseAs ?? 'CANCELLED';
+  if (state.closeOnRelease && closes(status, closedAs)) return { ...ended, ...(status === 'OPEN' ? NOBODY : {}), status: closedAs, resolution: state.closeOnRelease, resolvedAt: new Date() };
   return status === 'OPEN' ? { ...ended, ...NOBODY, status, resolvedAt: null } : { ...ended, status };
 }
 

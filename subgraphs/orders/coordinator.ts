@@ -54,7 +54,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     if (attempt === 1) await store.markTransitionsSent(order, [PLACEMENT_MOVE]);
     const messages = chargeMessages(order, attempt);
     // The decline no longer waits for a person: its customer paid again.
-    if (paidAgain?.closesException) messages.push(exceptionClosed(paidAgain.closesException, `${PAID_AGAIN} (attempt ${attempt})`));
+    if (paidAgain?.closesException) messages.push(exceptionClosed(paidAgain.closesException, `${PAID_AGAIN} (attempt ${attempt})`, 'WAIT_OVER'));
     return { messages };
   }
 
@@ -162,7 +162,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     // Each hand-off carries the shipment's move, which picking records again before its own.
     const messages = [track(...transitions, ...changes), ...shipments.map((shipment, i) => sendTo('picking', { ...shipment, handedOver: handedOver(handedToPicking[i]!) }))];
     // Nobody need act on it now: its stock came in.
-    if (restocked?.closesException) messages.push(exceptionClosed(restocked.closesException, RESTOCKED));
+    if (restocked?.closesException) messages.push(exceptionClosed(restocked.closesException, RESTOCKED, 'WAIT_OVER'));
     return { messages };
   }
 

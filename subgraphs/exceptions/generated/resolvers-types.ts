@@ -15,16 +15,28 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Why the owner of a parked element closes its raise (`closeException`). */
+export type ExceptionClosedBecause =
+  /** The order was cancelled while it waited: the exception reads CANCELLED. */
+  | 'ORDER_CANCELLED'
+  /** What it waited for came without a person (the customer paid again, stock came in), and the order went on: RESOLVED. */
+  | 'WAIT_OVER';
+
 export type ExceptionStatus =
+  /** A person gave up on it, or its order was cancelled while it waited (`resolution` says so). */
   | 'CANCELLED'
+  /** Waits for a person. */
   | 'OPEN'
+  /** Closed without a person: what it waited for came by itself, and its order went on (`resolution` says what: the customer paid again, stock came in). */
+  | 'RESOLVED'
+  /** A person sent it back into its queue (or asked for a new charge). */
   | 'RETRIED';
 
 export type Mutation = {
   __typename?: 'Mutation';
   /** Gives up on the element (the order is cancelled; for a hand-off its receiver refused, the hand-off, and the order where orders or a shipment stage handed it on). One the order no longer waits on (it went on, or waits on a later attempt) is closed, and the order goes on. `note` as for a retry. */
   cancelException: PipelineException;
-  /** Internal: the owner of a parked element says nobody need act on this raise any more (its order was cancelled). Idempotent; one that comes before its raise records the raise as closed. */
+  /** Internal: the owner of a parked element says nobody need act on this raise any more: its order was cancelled, or what it waited for came without a person (`because`). Idempotent; one that comes before its raise records the raise as closed. */
   closeException: PipelineException;
   /** Internal: a service parks an element here. Idempotent by occurrence. */
   raiseException: PipelineException;
@@ -40,6 +52,7 @@ export type MutationCancelExceptionArgs = {
 
 
 export type MutationCloseExceptionArgs = {
+  because?: InputMaybe<ExceptionClosedBecause>;
   input: RaiseExceptionInput;
   resolution: Scalars['String']['input'];
 };
@@ -89,7 +102,7 @@ export type PipelineException = {
    * there and staff have been told.
    */
   reason: Scalars['String']['output'];
-  /** Why it was closed without a person acting on it (its order was cancelled meanwhile); null otherwise. */
+  /** Why it was closed without a person acting on it (its order was cancelled meanwhile, or went on by itself: RESOLVED); null otherwise. */
   resolution?: Maybe<Scalars['String']['output']>;
   resolvedAt?: Maybe<Scalars['String']['output']>;
   /** Who retried or cancelled it (the subject of their token); null while nobody has, or when their action could not be carried out. With `resolution` also set, they retried it and the order was then cancelled while it still waited: that, not them, is why it reads CANCELLED. */
@@ -240,6 +253,7 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ExceptionClosedBecause: ExceptionClosedBecause;
   ExceptionStatus: ExceptionStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -273,7 +287,7 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationCancelExceptionArgs, 'id'>>;
-  closeException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationCloseExceptionArgs, 'input' | 'resolution'>>;
+  closeException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationCloseExceptionArgs, 'because' | 'input' | 'resolution'>>;
   raiseException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationRaiseExceptionArgs, 'input'>>;
   retryException?: Resolver<ResolversTypes['PipelineException'], ParentType, ContextType, RequireFields<MutationRetryExceptionArgs, 'id'>>;
 }>;
