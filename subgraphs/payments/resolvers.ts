@@ -1,6 +1,6 @@
 import { assertCalledBy } from '../../kit/auth/ownership.ts';
 import { checkedCurrency } from '../../kit/currency.ts';
-import { badInput, notFound, tryLater } from '../../kit/errors.ts';
+import { badInput, clientError, ErrorCode, notFound, tryLater } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth, queueDepthResolvers, type NewMessage } from '../../kit/queue.ts';
 import { cutTo, readableText } from '../../kit/storable-text.ts';
@@ -8,6 +8,7 @@ import { closeOfParked, MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
 import { looksLikeOrderChargeId } from '../../pipeline/messages.ts';
 import { isServiceName } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
+import { ProcessorUnavailable } from './processor.ts';
 import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 import { givenUpCharge, resultOfMadeCharge } from './charge-results.ts';
 
@@ -50,7 +51,14 @@ export const resolvers: Resolvers = {
     authorize: async (_, { input }, { processor }) => {
       const card = checkCard(input.card);
       checkedAmount(input.amount);
-      return processor.authorize(card);
+      try {
+        return await processor.authorize(card);
+      } catch (error) {
+        // Nothing retries a synchronous answer: the caller is told the processor's failure is
+        // passing and to ask again, not an internal error (nothing is recorded either way).
+        if (error instanceof ProcessorUnavailable) throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'the payment processor did not answer in time; nothing was authorised: ask again', { service: 'processor' });
+        throw error;
+      }
     },
     requestCharge: async (_, { input }, context) => {
       const { store, callbacks } = context;

@@ -88,7 +88,7 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Synchronous: asks the processor at once whether the card can be charged this amount. Nothing is captured. */
+  /** Synchronous: asks the processor at once whether the card can be charged this amount. Nothing is captured. The processor not answering in time is DEPENDENCY_UNAVAILABLE: ask again. */
   authorize: Authorization;
   /**
    * Asynchronous: answers at once with the request (status QUEUED); a payments worker
