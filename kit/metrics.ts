@@ -109,7 +109,7 @@ export const exceptionsOldestOpenAge = new Gauge({
 /** What the orders worker settles without a person: by `action` (labelled, so other processes export none). */
 export const ordersSettledByWorker = new Counter({
   name: 'orders_settled_by_worker_total',
-  help: 'Orders the orders worker settled without a person: cancelled_unpaid (a declined order past its payBy), restock_retried (an OUT_OF_STOCK order retried as stock came in)',
+  help: 'Orders the orders worker settled without a person: cancelled_unpaid (a declined order past its payBy), restock_retried (an OUT_OF_STOCK order retried as stock came in), cancelled_out_of_stock (an OUT_OF_STOCK order past its waitForStockUntil, cancelled and refunded)',
   labelNames: ['action'] as const,
   registers,
 });

@@ -75,6 +75,7 @@ const operations: { name: string; query: () => string; variables?: () => Record<
   { name: "who acted on Grace's order's exceptions, and their notes (staff's)", query: () => `{ order(id: "${graceOrder}") { exceptions { resolvedBy note } } }`, expect: [U, F, F, o, F] },
   { name: 'add a vendor', query: () => `mutation { addVendor(input: { name: "V ${unique()}", country: "GB", contactEmail: "v@example.com", leadTimeDays: 3 }) { id } }`, expect: [U, F, F, o, F] },
   { name: "when Grace's order must be paid by (null unless declined)", query: () => `{ order(id: "${graceOrder}") { payBy } }`, expect: [U, H, o, o, F] },
+  { name: "until when Grace's order waits for stock (null unless short of it)", query: () => `{ order(id: "${graceOrder}") { waitForStockUntil } }`, expect: [U, H, o, o, F] },
   { name: "pay Grace's order again", query: () => `mutation($input: PayOrderInput!) { payOrder(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, paymentMethodId: 'p00000000000000000000003' } }), expect: [U, H, C, C, F] },
   { name: "one bin's stock", query: () => `{ binItem(sku: "MUG-001", distributionCenter: "LHR1", bin: "A-01") { quantity } }`, expect: [U, F, F, o, o] },
   { name: "change Grace's order's address", query: () => `mutation($input: ChangeShippingAddressInput!) { changeShippingAddress(input: $input) { id } }`, variables: () => ({ input: { orderId: graceOrder, address: { name: 'G', line1: '2 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' } } }), expect: [U, H, o, o, F] },

@@ -1,8 +1,10 @@
+import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
 import { RESTOCKED } from '../subgraphs/orders/coordinator.ts';
 import { serviceClients } from '../pipeline/services.ts';
-import { retryRestockedOrders } from '../subgraphs/orders/restocked.ts';
+import { DEFAULT_STOCK_WAIT_MS } from '../subgraphs/orders/env.ts';
+import { settleOrdersWaitingForStock } from '../subgraphs/orders/restocked.ts';
 import { gql, silentLogger, testCredentials, TestDatabases, userToken } from './harness.ts';
 import { eventually, startSystem, type RunningSystem } from './system.ts';
 
@@ -79,7 +81,7 @@ describe('an order waiting for stock', () => {
     const clients = serviceClients(testCredentials('orders'), system.urls);
     try {
       await restock('MUG-001', 2);
-      expect(await retryRestockedOrders(system.ordersStore, clients.get('inventory')!, silentLogger)).toBe(1);
+      expect(await settleOrdersWaitingForStock(system.ordersStore, clients.get('inventory')!, silentLogger, { stockWaitMs: DEFAULT_STOCK_WAIT_MS })).toEqual({ cancelled: 0, retried: 1 });
       const retried = await gql(system.gatewayUrl, `mutation($id: ID!) { retryException(id: $id) { status } }`, { id: exception!.id });
       expect(retried.data!.retryException.status).toBe('RETRIED');
       await restock('MUG-001', -2); // gone again before either runs
@@ -106,5 +108,73 @@ describe('an order waiting for stock', () => {
     const cancelled = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { status } }`, { input: { orderId: newer, reason: 'too slow', idempotencyKey: `restock-${newer}` } }, { token: ada });
     expect(cancelled.data!.cancelOrder.status).toBe('CANCELLED');
     expect((await orderOf(newer)).status).toBe('CANCELLED');
+  });
+});
+
+describe('an order that waits too long for stock', () => {
+  const DAY = 24 * 3_600_000;
+  interface Settled {
+    status: string;
+    waitForStockUntil: string | null;
+    total: { amount: number };
+    cancellation: { reason: string; status: string } | null;
+    refunds: { status: string; amount: { amount: number } }[];
+    exceptions: { status: string; resolution: string | null }[];
+    history: { from: string | null; to: string }[];
+  }
+  const settledOf = async (id: string): Promise<Settled> => {
+    const res = await gql(
+      system.gatewayUrl,
+      `query($id: ID!) { order(id: $id) { status waitForStockUntil total { amount } cancellation { reason status } refunds { status amount { amount } } exceptions { status resolution } history { from to } } }`,
+      { id },
+      { token: ada },
+    );
+    expect(res.errors).toBeUndefined();
+    return res.data!.order;
+  };
+
+  it('shows until when it waits, and is then cancelled and refunded in full, its exception closed; stock that came in meanwhile stays for others', async () => {
+    const before = Date.now();
+    const id = await waitingForStock('LAMP-001', (await available('LAMP-001')) + 3);
+    const waiting = await settledOf(id);
+    // 14 days after it ran short, by default.
+    expect(Date.parse(waiting.waitForStockUntil!)).toBeGreaterThanOrEqual(before + 14 * DAY);
+    expect(Date.parse(waiting.waitForStockUntil!)).toBeLessThanOrEqual(Date.now() + 14 * DAY);
+
+    await system.stopWorkers('orders');
+    const clients = serviceClients(testCredentials('orders'), system.urls);
+    try {
+      // Its day comes as stock that covers it comes in: it is not reserved for an order being cancelled.
+      await restock('LAMP-001', 3);
+      const pass = (now: Date) => settleOrdersWaitingForStock(system.ordersStore, clients.get('inventory')!, silentLogger, { stockWaitMs: DEFAULT_STOCK_WAIT_MS, now });
+      // (An order an earlier test left waiting, earlier, is past its time too.)
+      expect(await pass(new Date(Date.parse(waiting.waitForStockUntil!) + 1_000))).toMatchObject({ retried: 0 });
+      expect((await settledOf(id)).status).toBe('CANCELLED');
+      expect(await pass(new Date(Date.parse(waiting.waitForStockUntil!) + 2_000))).toEqual({ cancelled: 0, retried: 0 });
+    } finally {
+      await clients.close();
+      system.addWorker('orders');
+    }
+    const cancelled = await eventually(() => settledOf(id), (order) => order.refunds.length > 0 && order.refunds.every((r) => r.status === 'REFUNDED') && order.exceptions[0]?.status !== 'OPEN', 20_000);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', waitForStockUntil: null, cancellation: { reason: 'no stock came in within 14 days', status: 'CANCELLED' } });
+    expect(cancelled.refunds.map((refund) => refund.amount.amount)).toEqual([cancelled.total.amount]);
+    expect(cancelled.exceptions).toEqual([{ status: 'CANCELLED', resolution: expect.stringContaining('the order was cancelled') }]);
+    expect(cancelled.history).toContainEqual({ from: 'OUT_OF_STOCK', to: 'CANCELLED' });
+    expect(await available('LAMP-001')).toBeGreaterThanOrEqual(3);
+  });
+
+  it('before its time, ships when stock comes in; an order that ran short before the time was kept gets one from when it did', async () => {
+    const id = await waitingForStock('MUG-001', (await available('MUG-001')) + 1);
+    const shortAt = Date.parse((await settledOf(id)).waitForStockUntil!) - 14 * DAY;
+    // As an earlier version stored it: no waitForStockUntil.
+    await system.ordersStore.orders.updateOne({ _id: new ObjectId(id) }, { $unset: { waitForStockUntil: '' } });
+    await eventually(() => settledOf(id), (order) => order.waitForStockUntil !== null, 10_000);
+    const given = Date.parse((await settledOf(id)).waitForStockUntil!);
+    expect(Math.abs(given - (shortAt + 14 * DAY))).toBeLessThan(5_000);
+
+    await restock('MUG-001', 1);
+    const shipped = await eventually(() => settledOf(id), (order) => order.status === 'SHIPPED', 20_000);
+    expect(shipped.waitForStockUntil).toBeNull();
+    expect(shipped.cancellation).toBeNull();
   });
 });

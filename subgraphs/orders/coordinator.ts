@@ -10,8 +10,9 @@ import { handedOver, inOrder, track, transition } from '../../pipeline/tracking.
 import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
-import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
+import { DEFAULT_PAY_WITHIN_MS, DEFAULT_STOCK_WAIT_MS } from './env.ts';
 import { expireUnpaid, payByAfter } from './unpaid.ts';
+import { waitForStockAfter } from './restocked.ts';
 import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type PaidAgain, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
@@ -26,8 +27,9 @@ import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type PaidAg
  * runs again and, seeing the status it already set, sends the same messages again
  * (receivers take each once). So each step is written to be re-run.
  */
-export function createCoordinator(store: OrderStore, inventory: GraphQLClient, options: { payWithinMs?: number } = {}) {
+export function createCoordinator(store: OrderStore, inventory: GraphQLClient, options: { payWithinMs?: number; stockWaitMs?: number } = {}) {
   const payWithinMs = options.payWithinMs ?? DEFAULT_PAY_WITHIN_MS;
+  const stockWaitMs = options.stockWaitMs ?? DEFAULT_STOCK_WAIT_MS;
   const load = async (orderId: string): Promise<OrderDoc> => {
     const order = await store.findById(new ObjectId(orderId));
     if (!order) throw new Error(`order ${orderId} is not stored yet`);
@@ -126,7 +128,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
           order._id,
           (current) =>
             current.status === 'RESERVING' && current.chargeAttempts === order.chargeAttempts
-              ? { status: 'OUT_OF_STOCK', stage: 'exceptions', openException: raised, transition: { ...missing, carried: true } }
+              ? { status: 'OUT_OF_STOCK', stage: 'exceptions', openException: raised, waitForStockUntil: current.waitForStockUntil ?? waitForStockAfter(new Date(), stockWaitMs), transition: { ...missing, carried: true } }
               : current.status === 'OUT_OF_STOCK'
                 ? { stage: 'exceptions', openException: raised }
                 : null,

@@ -201,6 +201,7 @@ export const resolvers: Resolvers = {
     customer: (order) => ({ id: order.customerId }),
     placedAt: (order) => order.placedAt.toISOString(),
     payBy: (order) => (order.status === 'PAYMENT_DECLINED' && order.payBy ? order.payBy.toISOString() : null),
+    waitForStockUntil: (order) => (order.status === 'OUT_OF_STOCK' && order.waitForStockUntil ? order.waitForStockUntil.toISOString() : null),
     updatedAt: (order) => order.updatedAt.toISOString(),
     shippingAddress: (order) => effectiveShippingAddress(order),
     shipmentProgress: (order) => order.shipments,

@@ -1,7 +1,11 @@
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../../kit/errors.ts';
 import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { ordersSettledByWorker } from '../../kit/metrics.ts';
-import type { OrderStore } from './store.ts';
+import { cancelAndTell } from './cancellations.ts';
+import { transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
+import { spoken } from './unpaid.ts';
 
 // An order that found too little stock waits OUT_OF_STOCK, charged, in an exception for a person.
 // When stock comes in (a receipt stocked, a warehouse's adjustment), nobody should have to notice
@@ -9,6 +13,13 @@ import type { OrderStore } from './store.ts';
 // and retries those it now covers, oldest first, as a person's retry would (a reservation step). The
 // reservation is the judge: one that finds the stock gone to another order after all leaves the
 // order waiting in its exception; one that is made closes the exception.
+//
+// Nor should a customer whose money was taken wait for ever for stock that never comes: an order
+// shows until when it waits (`waitForStockUntil`, set when it first ran short), and the same pass
+// cancels the orders past it, as a cancelOrder would. The cancellation refunds the charge in full
+// and closes the exception, and tracking and subscribers hear the move to CANCELLED. It is written
+// with a compare-and-swap that the order is still OUT_OF_STOCK: a reservation made meanwhile wins,
+// and one that loses to the cancellation gives its stock back (the coordinator's reserve step).
 
 /** How often a worker looks at the orders waiting for stock (a handful of reads when there are none). */
 export const RESTOCK_CHECK_EVERY_MS = 30_000;
@@ -26,12 +37,64 @@ async function availableOf(inventory: GraphQLClient, skus: readonly string[]): P
   return new Map(_entities.flatMap((product) => (product ? [[product.sku, Math.max(0, product.stock?.available ?? 0)] as const] : [])));
 }
 
+/** The idempotency key of the cancellation of an order that waited too long: one, however often a pass tries it. */
+const WAITED_TOO_LONG_KEY = 'out-of-stock-too-long';
+
+export const waitForStockAfter = (shortAt: Date, stockWaitMs: number) => new Date(shortAt.getTime() + stockWaitMs);
+
 /**
- * Retries the OUT_OF_STOCK orders that what is available now covers, oldest placed first, each
- * counted against what the ones before it will take. Returns how many it retried.
+ * One pass over the orders waiting for stock (the `PASS_LIMIT` placed earliest, which are also
+ * those that ran short earliest): cancels those past their `waitForStockUntil`, then retries those
+ * that what is available now covers. Returns how many of each.
  */
-export async function retryRestockedOrders(store: OrderStore, inventory: GraphQLClient, logger: Logger): Promise<number> {
+export async function settleOrdersWaitingForStock(
+  store: OrderStore,
+  inventory: GraphQLClient,
+  logger: Logger,
+  options: { stockWaitMs: number; now?: Date },
+): Promise<{ cancelled: number; retried: number }> {
+  const now = options.now ?? new Date();
   const waiting = await store.outOfStock(PASS_LIMIT);
+  if (waiting.length === 0) return { cancelled: 0, retried: 0 };
+  const dated = (await Promise.all(waiting.map((order) => (order.waitForStockUntil ? order : giveWaitUntil(store, order, options.stockWaitMs))))).filter((order) => order !== null);
+  const due = dated.filter((order) => order.waitForStockUntil! <= now);
+  const cancelled = await cancelWaitedTooLong(store, due, options.stockWaitMs, logger);
+  const retried = await retryRestockedOrders(store, inventory, dated.filter((order) => order.waitForStockUntil! > now), logger);
+  return { cancelled, retried };
+}
+
+/** Cancels each order (as its customer would), unless it is no longer OUT_OF_STOCK when the cancellation is written. */
+async function cancelWaitedTooLong(store: OrderStore, due: readonly OrderDoc[], stockWaitMs: number, logger: Logger): Promise<number> {
+  const reason = `no stock came in within ${spoken(stockWaitMs)}`;
+  let cancelled = 0;
+  for (const order of due) {
+    try {
+      const done = await cancelAndTell({ orderId: order._id.toHexString(), reason, idempotencyKey: WAITED_TOO_LONG_KEY }, store, (current) => current.status === 'OUT_OF_STOCK');
+      if (done) cancelled++;
+    } catch (error) {
+      // Cancelled by someone else first, or changing too fast to write: the next pass looks again.
+      if (!(error instanceof GraphQLError && error.extensions.code === ErrorCode.CONFLICT)) throw error;
+    }
+  }
+  if (cancelled > 0) {
+    ordersSettledByWorker.inc({ action: 'cancelled_out_of_stock' }, cancelled);
+    logger.info('cancelled orders that waited too long for stock', { orders: cancelled });
+  }
+  return cancelled;
+}
+
+/** An order that ran short before `waitForStockUntil` was kept: its time runs from when it did. Null if it changed meanwhile. */
+async function giveWaitUntil(store: OrderStore, order: OrderDoc, stockWaitMs: number): Promise<OrderDoc | null> {
+  const shortAt = transitionsOf(order).find((move) => move.to === 'OUT_OF_STOCK')?.at ?? order.placedAt;
+  const waitForStockUntil = waitForStockAfter(shortAt, stockWaitMs);
+  return store.change(order._id, (current) => (current.status === 'OUT_OF_STOCK' && !current.waitForStockUntil ? { waitForStockUntil } : null), order);
+}
+
+/**
+ * Retries the OUT_OF_STOCK orders (`waiting`, oldest placed first) that what is available now
+ * covers, each counted against what the ones before it will take. Returns how many it retried.
+ */
+export async function retryRestockedOrders(store: OrderStore, inventory: GraphQLClient, waiting: readonly OrderDoc[], logger: Logger): Promise<number> {
   if (waiting.length === 0) return 0;
   const left = await availableOf(inventory, [...new Set(waiting.flatMap((order) => order.lines.map((line) => line.sku)))]);
   let retried = 0;

@@ -191,6 +191,12 @@ export interface OrderDoc {
    * set with each decline. Absent on orders declined before it was kept (the sweep sets it).
    */
   payBy?: Date | null;
+  /**
+   * When an order short of stock is cancelled and refunded unless stock came in first (restocked.ts):
+   * set when it first goes OUT_OF_STOCK. Absent on orders that went there before it was kept (the
+   * worker's pass sets it).
+   */
+  waitForStockUntil?: Date | null;
   /** When the orders worker last retried this OUT_OF_STOCK order as stock came in and found it short after all (restocked.ts). */
   restockTriedAt?: Date | null;
   shipments: ShipmentProgressDoc[];

@@ -77,8 +77,10 @@ async function givePayBy(store: OrderStore, order: OrderDoc, payWithinMs: number
   return store.change(order._id, (current) => (current.status === 'PAYMENT_DECLINED' && !current.payBy ? { payBy } : null), order);
 }
 
-/** A duration as a customer reads it: "72 hours", "30 minutes", "5 seconds". */
+/** A duration as a customer reads it: "14 days", "72 hours" (up to three days, in hours), "30 minutes", "5 seconds". */
 export function spoken(ms: number): string {
-  const [amount, unit] = ms % 3_600_000 === 0 ? [ms / 3_600_000, 'hour'] : ms % 60_000 === 0 ? [ms / 60_000, 'minute'] : [Math.round(ms / 1_000), 'second'];
+  const DAY = 24 * 3_600_000;
+  const [amount, unit] =
+    ms > 3 * DAY && ms % DAY === 0 ? [ms / DAY, 'day'] : ms % 3_600_000 === 0 ? [ms / 3_600_000, 'hour'] : ms % 60_000 === 0 ? [ms / 60_000, 'minute'] : [Math.round(ms / 1_000), 'second'];
   return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }

@@ -9,26 +9,34 @@ import { createCoordinator } from './coordinator.ts';
 import { sweepUnsentTransitions } from './order-transitions.ts';
 import { sweepStalledJourneys } from './place-order.ts';
 import type { OrderStore } from './store.ts';
-import { DEFAULT_PAY_WITHIN_MS } from './env.ts';
+import { DEFAULT_PAY_WITHIN_MS, DEFAULT_STOCK_WAIT_MS } from './env.ts';
 import { claimUnpaidOrders, unpaidSweepEveryMs } from './unpaid.ts';
-import { RESTOCK_CHECK_EVERY_MS, retryRestockedOrders } from './restocked.ts';
+import { RESTOCK_CHECK_EVERY_MS, settleOrdersWaitingForStock } from './restocked.ts';
 
 /**
  * An orders worker process: coordinates journeys, works the charge-results queue the
  * service named to payments, delivers recorded hand-offs, restarts any order left
  * PLACED by a crash between storing it and handing it on, posts an order's moves a crash
  * left unsent, cancels declined orders nobody paid again in time (unpaid.ts), and retries orders
- * waiting for stock once it has come in (restocked.ts).
+ * waiting for stock once it has come in, or cancels and refunds them after too long (restocked.ts).
  */
 export function startOrdersWorker(
   store: OrderStore,
   clients: ServiceClients,
   logger: Logger,
-  options: { concurrency?: number; payWithinMs?: number; /** How often orders waiting for stock are looked at (restocked.ts); null: never. */ restockCheckEveryMs?: number | null } = {},
+  options: {
+    concurrency?: number;
+    payWithinMs?: number;
+    /** How long an order short of stock waits for it before it is cancelled and refunded (restocked.ts). */
+    stockWaitMs?: number;
+    /** How often orders waiting for stock are looked at, to retry or cancel them (restocked.ts); null: never. */
+    restockCheckEveryMs?: number | null;
+  } = {},
 ) {
   const payWithinMs = options.payWithinMs ?? DEFAULT_PAY_WITHIN_MS;
   const inventory = clients.get('inventory')!;
-  const coordinator = createCoordinator(store, inventory, { payWithinMs });
+  const stockWaitMs = options.stockWaitMs ?? DEFAULT_STOCK_WAIT_MS;
+  const coordinator = createCoordinator(store, inventory, { payWithinMs, stockWaitMs });
   pullRefusedWhenRecorded(store);
   const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults, store.reports], clients: (name) => clients.get(name), logger });
   const workers = [
@@ -54,9 +62,9 @@ export function startOrdersWorker(
       ? undefined
       : startLoop(
           async () => {
-            await retryRestockedOrders(store, inventory, logger);
+            await settleOrdersWaitingForStock(store, inventory, logger, { stockWaitMs });
           },
-          { intervalMs: restockEveryMs, logger, what: 'retrying orders waiting for stock' },
+          { intervalMs: restockEveryMs, logger, what: 'retrying or cancelling orders waiting for stock' },
         );
   return {
     async stop() {

@@ -390,6 +390,13 @@ export type Order = {
    */
   trackingToken: Scalars['String']['output'];
   updatedAt: Scalars['String']['output'];
+  /**
+   * While the order is OUT_OF_STOCK: when it is cancelled and its charge refunded in full (reason "no
+   * stock came in within ...") unless stock that covers it came in first, or a person acted. ISO 8601;
+   * null in any other status. Set when the order first ran short (OUT_OF_STOCK_WAIT_MS after it, 14
+   * days by default); a retry that finds it short again does not move it.
+   */
+  waitForStockUntil?: Maybe<Scalars['String']['output']>;
 };
 
 /** A page of orders. Every list of the graph pages this way (Relay connections). */
@@ -434,7 +441,7 @@ export type OrderStatus =
   | 'CANCELLED'
   /** Waiting for the payments service to charge the card. */
   | 'CHARGING'
-  /** Not enough stock to reserve; waiting in exceptions. Reserved again by itself once stock comes in that covers every line (orders waiting longest first), or by a person's retry. */
+  /** Not enough stock to reserve; waiting in exceptions. Reserved again by itself once stock comes in that covers every line (orders waiting longest first), or by a person's retry. Cancelled and refunded at waitForStockUntil if neither came. */
   | 'OUT_OF_STOCK'
   /** Some shipments have left with their carrier; the others are still in their distribution centres (stage says where the slowest is). */
   | 'PARTLY_SHIPPED'
@@ -900,6 +907,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   trackingToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  waitForStockUntil?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type OrderConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = ResolversObject<{
