@@ -21,7 +21,7 @@ export function tokeniseCard(input: CardInput, now = new Date()): PaymentMethodD
     throw badInput('expMonth must be between 1 and 12', 'expMonth');
   }
   if (!Number.isInteger(input.expYear) || input.expYear < 2000 || input.expYear > 2100) {
-    throw badInput('expYear must be a four-digit year', 'expYear');
+    throw badInput('expYear must be a year from 2000 to 2100', 'expYear');
   }
   if (isExpired(input.expMonth, input.expYear, now)) {
     throw badInput(`the card expired at the end of ${input.expMonth}/${input.expYear}`, 'expYear');

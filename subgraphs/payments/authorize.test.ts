@@ -24,4 +24,15 @@ describe('authorize', () => {
     expect(res.data).toBeNull();
     expect(res.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('ask again'), extensions: expect.objectContaining({ code: 'DEPENDENCY_UNAVAILABLE' }) })]);
   });
+
+  it('refuses a card token that shows nothing or holds control characters, and says which years an expiry may have', async () => {
+    const authorize = `mutation($card: PaymentCardInput!) { authorize(input: { amount: { amount: 100, currency: "GBP" }, card: $card }) { approved } }`;
+    const card = { token: 'tok_demo_visa', last4: '4242', expMonth: 12, expYear: 2031 };
+    for (const token of ['\uFEFF', '\u200B ', 'tok\u0000x', 'x'.repeat(201)]) {
+      const res = await gql(app.url, authorize, { card: { ...card, token } });
+      expect(res.errors?.[0]?.extensions?.code, JSON.stringify(token)).toBe('BAD_USER_INPUT');
+    }
+    const old = await gql(app.url, authorize, { card: { ...card, expYear: 1999 } });
+    expect(old.errors?.[0]).toMatchObject({ message: 'card.expYear must be a year from 2000 to 2100', extensions: { code: 'BAD_USER_INPUT' } });
+  });
 });

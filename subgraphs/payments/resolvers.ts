@@ -3,7 +3,7 @@ import { checkedCurrency } from '../../kit/currency.ts';
 import { badInput, clientError, ErrorCode, notFound, tryLater } from '../../kit/errors.ts';
 import { sameRequestOrConflict } from '../../kit/idempotency.ts';
 import { queueDepth, queueDepthResolvers, type NewMessage } from '../../kit/queue.ts';
-import { cutTo, readableText } from '../../kit/storable-text.ts';
+import { clientKey, cutTo, readableText } from '../../kit/storable-text.ts';
 import { closeOfParked, MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
 import { looksLikeOrderChargeId } from '../../pipeline/messages.ts';
 import { isServiceName } from '../../pipeline/services.ts';
@@ -167,10 +167,10 @@ export const resolvers: Resolvers = {
 };
 
 function checkCard(card: CardDoc): CardDoc {
-  if (!card.token.trim()) throw badInput('card.token must not be empty', 'card.token');
+  clientKey(card.token, 'card.token', 200);
   if (!/^\d{4}$/.test(card.last4)) throw badInput('card.last4 must be four digits', 'card.last4');
   if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badInput('card.expMonth must be 1 to 12', 'card.expMonth');
-  if (!Number.isInteger(card.expYear) || card.expYear < 2000 || card.expYear > 2100) throw badInput('card.expYear must be a four-digit year', 'card.expYear');
+  if (!Number.isInteger(card.expYear) || card.expYear < 2000 || card.expYear > 2100) throw badInput('card.expYear must be a year from 2000 to 2100', 'card.expYear');
   return { token: card.token, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear };
 }
 
