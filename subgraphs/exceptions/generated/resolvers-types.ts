@@ -128,7 +128,7 @@ export type PipelineExceptionEdge = {
 
 export type Query = {
   __typename?: 'Query';
-  /** Elements that failed and wait for a person, most recently raised first. Page on with `after: pageInfo.endCursor`. */
+  /** Elements that failed and wait for a person (OPEN, unless `status` names another; `status: null` lists every status), most recently raised first. Page on with `after: pageInfo.endCursor`. */
   exceptions: PipelineExceptionConnection;
   pipelineException?: Maybe<PipelineException>;
 };
