@@ -101,7 +101,7 @@ afterAll(async () => {
   await dbs.cleanup();
 });
 
-const customerFields = `id name email homeRegion version addresses { id line1 city country } paymentMethods { id token brand last4 expMonth expYear }`;
+const customerFields = `id name email homeRegion version unconfirmedWrites addresses { id line1 city country } paymentMethods { id token brand last4 expMonth expYear }`;
 const addCustomer = `mutation($input: AddCustomerInput!) { addCustomer(input: $input) { ${customerFields} } }`;
 const addAddress = `mutation($id: ID!, $input: AddressInput!) { addAddress(customerId: $id, input: $input) { ${customerFields} } }`;
 const addCard = `mutation($id: ID!, $input: PaymentMethodInput!) { addPaymentMethod(customerId: $id, input: $input) { ${customerFields} } }`;
@@ -113,6 +113,7 @@ interface CustomerView {
   id: string;
   email: string;
   version: number;
+  unconfirmedWrites: number;
   addresses: { id: string; line1: string }[];
   paymentMethods: { id: string; last4: string; token: string }[];
 }
@@ -216,12 +217,14 @@ describe('customer data replicated to regions', () => {
       // Answered as it will be: every queued write applied to the local copy, in order.
       expect(last!.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Queue St', '2 Queue St', '3 Queue St', '4 Queue St', '5 Queue St']);
       expect((await statusOf(uk)).pendingWrites).toBe(5);
+      expect(last!.unconfirmedWrites).toBe(5); // ...and say home has yet to confirm them
       expect(await customerAt(uk, id)).toEqual(last); // reads show the queued writes too...
       expect((await uk.service.store.findById(new ObjectId(id)))!.addresses).toHaveLength(1); // ...which are not stored as a replicated version
     } finally {
       ukLink.cut = false;
     }
-    const atHome = await sameEverywhere(id, 5);
+    const atHome = await sameEverywhere(id, 5); // confirmed: 0 at UK as at home
+    expect(atHome.unconfirmedWrites).toBe(0);
     expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Queue St', '2 Queue St', '3 Queue St', '4 Queue St', '5 Queue St']);
     expect(atHome.version).toBe(5);
     await caughtUp(uk);

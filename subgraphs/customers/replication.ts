@@ -583,13 +583,20 @@ export class ReplicaCopy implements CustomersCopy {
 /** Customers with queued writes applied in order (a queued new customer included). */
 /** The customer with the writes to it still queued here applied, in order. */
 function applyQueued(stored: CustomerDoc | null, customerId: string, pending: readonly Write[]): CustomerDoc | null {
-  let customer = stored;
-  for (const write of pending) if (write.customerId === customerId) customer = applyWrite(customer, write);
-  return customer;
+  return withQueued(stored ? [stored] : [], pending.filter((write) => write.customerId === customerId))[0] ?? null;
 }
 
-function withQueued(stored: CustomerDoc[], pending: Write[]): CustomerDoc[] {
+/**
+ * The customers with the writes still queued here applied, each counting those that changed it
+ * (`unconfirmedWrites`: the answer says what home has yet to confirm; a retry queued again for
+ * home's answer changes nothing, and is not counted twice).
+ */
+function withQueued(stored: CustomerDoc[], pending: readonly Write[]): CustomerDoc[] {
   const byId = new Map<string, CustomerDoc | null>(stored.map((customer) => [customer._id.toHexString(), customer]));
-  for (const write of pending) byId.set(write.customerId, applyWrite(byId.get(write.customerId) ?? null, write));
+  for (const write of pending) {
+    const before = byId.get(write.customerId) ?? null;
+    const after = applyWrite(before, write);
+    byId.set(write.customerId, !after || after === before ? after : { ...after, unconfirmedWrites: (before?.unconfirmedWrites ?? 0) + 1 });
+  }
   return [...byId.values()].filter((customer): customer is CustomerDoc => customer !== null);
 }

@@ -67,6 +67,7 @@ export const resolvers: Resolvers = {
     createdAt: (customer) => customer.createdAt.toISOString(),
     version: (customer) => customer.version ?? 0,
     replicatedAt: (customer) => customer.replicatedAt?.toISOString() ?? null,
+    unconfirmedWrites: (customer) => customer.unconfirmedWrites ?? 0,
   },
   PaymentMethod: {
     expired: (method) => isExpired(method.expMonth, method.expYear),

@@ -42,6 +42,8 @@ export interface CustomerDoc {
   version: number;
   /** On a regional replica: when this version arrived from the home copy. */
   replicatedAt?: Date;
+  /** On a regional replica, in answers only (never stored): writes made there for this customer that home has not confirmed yet. */
+  unconfirmedWrites?: number;
 }
 
 /** What a change to a customer may touch: everything but its id and version. */

@@ -77,6 +77,13 @@ export type Customer = {
   /** On a regional replica: when this version arrived from the home copy. Null on the home copy. */
   replicatedAt?: Maybe<Scalars['String']['output']>;
   /**
+   * Writes made at this regional copy for this customer that the home copy has not confirmed yet:
+   * 0 on the home copy, and once home has them. Above 0, the customer reads as those writes will
+   * make it, and home may still refuse one (it then counts in replicationStatus.rejectedWrites).
+   * A frontend shows such a change as saved here, not yet everywhere.
+   */
+  unconfirmedWrites: Scalars['Int']['output'];
+  /**
    * How many changes the customer has had. A regional copy showing the same version as
    * the home copy holds the same customer (a write answered while it is still queued for the
    * home copy shows the version before it).
@@ -505,6 +512,7 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paymentMethods?: Resolver<Array<ResolversTypes['PaymentMethod']>, ParentType, ContextType>;
   replicatedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  unconfirmedWrites?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
