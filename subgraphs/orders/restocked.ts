@@ -73,7 +73,8 @@ async function cancelWaitedTooLong(store: OrderStore, due: readonly OrderDoc[], 
       if (done) cancelled++;
     } catch (error) {
       // Cancelled by someone else first, or changing too fast to write: the next pass looks again.
-      if (!(error instanceof GraphQLError && error.extensions.code === ErrorCode.CONFLICT)) throw error;
+      // Anything else is told, and does not keep the others from their cancellation or their stock.
+      if (!(error instanceof GraphQLError && error.extensions.code === ErrorCode.CONFLICT)) logger.warn('could not cancel an order that waited too long for stock', { orderId: order._id.toHexString(), error: String(error) });
     }
   }
   if (cancelled > 0) {
