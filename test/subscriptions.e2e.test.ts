@@ -428,6 +428,29 @@ describe('the order\'s own transitions', () => {
     }
   });
 
+  it("tells a subscriber of a customer's cancellation in the order it was made, as the history has it: requested, applied, then the order's move", async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const id = await place([{ sku: 'LAMP-001', quantity: 1000 }]);
+      await eventually(() => whereIs(id), (o) => o.status === 'OUT_OF_STOCK' && o.exceptions.length > 0);
+      const sub = collect<OrderEvent>(client, followOrder, { orderId: id, after: '0' });
+      await sub.until((c) => orderMoves(c.events).some((t) => t.to === 'OUT_OF_STOCK'));
+      const cancelled = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { status } }`, {
+        input: { orderId: id, reason: 'changed my mind', idempotencyKey: `in-order-${id}` },
+      });
+      expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
+      const cancelling = (moves: { to: string }[]) => moves.map((t) => t.to).filter((to) => ['CANCEL_REQUESTED', 'CANCEL_APPLIED', 'CANCELLED'].includes(to));
+      await sub.until((c) => cancelling(c.events.map((e) => e.orderTransitions.transition)).length === 3);
+      const live = cancelling(sub.events.map((e) => e.orderTransitions.transition));
+      expect(live).toEqual(['CANCEL_REQUESTED', 'CANCEL_APPLIED', 'CANCELLED']);
+      sub.stop();
+      const history = await eventually(() => historyOf(id), (moves) => cancelling(moves).length === 3);
+      expect(cancelling(history)).toEqual(live);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('tells a subscriber an order was cancelled from exceptions, and the history and location say so', async () => {
     const client = wsClient(system.gatewayUrl);
     try {

@@ -16,7 +16,7 @@ import {
 import { closeOfParked, exceptionClosed } from '../../pipeline/exceptions.ts';
 import { operations, orderChargeId, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { isHandOff, nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
-import { track, transition } from '../../pipeline/tracking.ts';
+import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
@@ -83,7 +83,9 @@ export async function requestCancellation(request: CancelRequest, store: OrderSt
 export async function cancelAndTell(request: CancelRequest, store: OrderStore, onlyIf?: (order: OrderDoc) => boolean): Promise<Cancelled | null> {
   const cancelled = await recordCancellation(request, store, onlyIf);
   if (cancelled?.cancellation.concludedAt) {
-    await sendOrderTransitions(store, cancelled.order);
+    // The cancellation's moves, which its publication step sends too, ride ahead of the order's
+    // move to CANCELLED: that message, sent at once, would otherwise reach subscribers first.
+    await sendOrderTransitions(store, cancelled.order, 'outbox', cancellationMoves(cancelled.order, cancelled.cancellation));
     await postOwnTransitions(store, cancelled.order, [request.orderId]);
   }
   return cancelled;
@@ -306,15 +308,8 @@ function givenUpFor(order: OrderDoc, current: Pick<QueueItem<unknown>, 'outbox'>
   return [...(close ? [close] : []), ...messages];
 }
 
-/**
- * What the publication step sends: "cancel requested" and what this service decided itself to
- * tracking, the cancellation to every subscribed stage of an order already split, and, for an
- * order cancelled before the split, its settlement (stock back, refund), the close of the
- * exception it waited in, and the withdrawal of a charge not made yet.
- */
-export function cancellationPublication(order: OrderDoc, cancellationId: string): NewMessage[] {
-  const cancellation = order.cancellation;
-  if (cancellation?.id !== cancellationId) return [];
+/** The cancellation's own moves, as tracking records them: requested, then what this service decided itself. */
+function cancellationMoves(order: OrderDoc, cancellation: CancellationDoc): TransitionPayload[] {
   const orderId = order._id.toHexString();
   const requested = transition({
     elementType: 'CANCEL',
@@ -327,8 +322,21 @@ export function cancellationPublication(order: OrderDoc, cancellationId: string)
     // Not the reason: tracking links show details, and the reason is the customer's own words.
     detail: null,
   });
-  const own = cancellation.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => cancellationTransition({ cancellationId, orderId }, 'orders', outcome));
-  const messages: NewMessage[] = [track(requested, ...own)];
+  const own = cancellation.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => cancellationTransition({ cancellationId: cancellation.id, orderId }, 'orders', outcome));
+  return [requested, ...own];
+}
+
+/**
+ * What the publication step sends: "cancel requested" and what this service decided itself to
+ * tracking, the cancellation to every subscribed stage of an order already split, and, for an
+ * order cancelled before the split, its settlement (stock back, refund), the close of the
+ * exception it waited in, and the withdrawal of a charge not made yet.
+ */
+export function cancellationPublication(order: OrderDoc, cancellationId: string): NewMessage[] {
+  const cancellation = order.cancellation;
+  if (cancellation?.id !== cancellationId) return [];
+  const orderId = order._id.toHexString();
+  const messages: NewMessage[] = [track(...cancellationMoves(order, cancellation))];
   if (cancellation.scope.some((id) => id !== orderId)) {
     const payload = cancellationPayload(order, cancellation);
     for (const stage of cancellationSubscribers) {

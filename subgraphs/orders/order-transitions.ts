@@ -62,7 +62,7 @@ export async function sendProgress(store: OrderStore, order: OrderDoc, { latest 
  * repaired by its next call. A person's cancel may never come again, so it is posted to the
  * outbox, an insert that is done in milliseconds.
  */
-export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, how: 'now' | 'outbox' = 'outbox'): Promise<void> {
+export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, how: 'now' | 'outbox' = 'outbox', ahead: readonly TransitionPayload[] = []): Promise<void> {
   const all = transitionsOf(order);
   const unsent = all.filter((t) => !t.sentAt);
   if (unsent.length === 0) return;
@@ -77,7 +77,8 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, h
     // worker's outbox (tracking was down a moment, and its relay backs off) while this one goes at
     // once, and tracking passes over in memory a transition it appended.
     const id = `order-transition:${moves[i]!.id}`;
-    const message = track(placement!, ...moves.slice(0, i + 1));
+    // `ahead`: moves of other elements that led to the order's latest, told with it and before it.
+    const message = track(placement!, ...moves.slice(0, i), ...(i === all.length - 1 ? ahead : []), moves[i]!);
     if (how === 'now') await store.toTracking(id, message);
     else await store.reports.post(id, [message]);
   }
