@@ -133,7 +133,7 @@ describe('an order that waits too long for stock', () => {
     return res.data!.order;
   };
 
-  it('shows until when it waits, and is then cancelled and refunded in full, its exception closed; stock that came in meanwhile stays for others', async () => {
+  it('shows until when it waits, and is then cancelled and refunded in full, its exception closed; stock that came in short of it stays for others', async () => {
     const before = Date.now();
     const id = await waitingForStock('LAMP-001', (await available('LAMP-001')) + 3);
     const waiting = await settledOf(id);
@@ -144,8 +144,8 @@ describe('an order that waits too long for stock', () => {
     await system.stopWorkers('orders');
     const clients = serviceClients(testCredentials('orders'), system.urls);
     try {
-      // Its day comes as stock that covers it comes in: it is not reserved for an order being cancelled.
-      await restock('LAMP-001', 3);
+      // Some stock comes in, not enough for it.
+      await restock('LAMP-001', 2);
       const pass = (now: Date) => settleOrdersWaitingForStock(system.ordersStore, clients.get('inventory')!, silentLogger, { stockWaitMs: DEFAULT_STOCK_WAIT_MS, now });
       // (An order an earlier test left waiting, earlier, is past its time too.)
       expect(await pass(new Date(Date.parse(waiting.waitForStockUntil!) + 1_000))).toMatchObject({ retried: 0 });
@@ -160,7 +160,26 @@ describe('an order that waits too long for stock', () => {
     expect(cancelled.refunds.map((refund) => refund.amount.amount)).toEqual([cancelled.total.amount]);
     expect(cancelled.exceptions).toEqual([{ status: 'CANCELLED', resolution: expect.stringContaining('the order was cancelled') }]);
     expect(cancelled.history).toContainEqual({ from: 'OUT_OF_STOCK', to: 'CANCELLED' });
-    expect(await available('LAMP-001')).toBeGreaterThanOrEqual(3);
+    expect(await available('LAMP-001')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('is retried, not cancelled, when stock that covers it came in just before its time, and the pass that sees it comes after', async () => {
+    const id = await waitingForStock('BOOK-002', (await available('BOOK-002')) + 1);
+    const until = Date.parse((await settledOf(id)).waitForStockUntil!);
+    await system.stopWorkers('orders');
+    const clients = serviceClients(testCredentials('orders'), system.urls);
+    try {
+      await restock('BOOK-002', 1);
+      const pass = await settleOrdersWaitingForStock(system.ordersStore, clients.get('inventory')!, silentLogger, { stockWaitMs: DEFAULT_STOCK_WAIT_MS, now: new Date(until + 20_000) });
+      expect(pass.retried).toBeGreaterThanOrEqual(1);
+    } finally {
+      await clients.close();
+      system.addWorker('orders');
+    }
+    const shipped = await eventually(() => settledOf(id), (order) => order.status === 'SHIPPED', 20_000);
+    expect(shipped.cancellation).toBeNull();
+    expect(shipped.refunds).toEqual([]);
+    expect(shipped.exceptions).toEqual([{ status: 'RESOLVED', resolution: RESTOCKED }]);
   });
 
   it('before its time, ships when stock comes in; an order that ran short before the time was kept gets one from when it did', async () => {

@@ -16,7 +16,7 @@ import { spoken } from './unpaid.ts';
 //
 // Nor should a customer whose money was taken wait for ever for stock that never comes: an order
 // shows until when it waits (`waitForStockUntil`, set when it first ran short), and the same pass
-// cancels the orders past it, as a cancelOrder would. The cancellation refunds the charge in full
+// cancels the orders past it that what is available does not cover, as a cancelOrder would. The cancellation refunds the charge in full
 // and closes the exception, and tracking and subscribers hear the move to CANCELLED. It is written
 // with a compare-and-swap that the order is still OUT_OF_STOCK: a reservation made meanwhile wins,
 // and one that loses to the cancellation gives its stock back (the coordinator's reserve step).
@@ -44,8 +44,11 @@ export const waitForStockAfter = (shortAt: Date, stockWaitMs: number) => new Dat
 
 /**
  * One pass over the orders waiting for stock (the `PASS_LIMIT` placed earliest, which are also
- * those that ran short earliest): cancels those past their `waitForStockUntil`, then retries those
- * that what is available now covers. Returns how many of each.
+ * those that ran short earliest): retries those that what is available now covers, then cancels
+ * those of the others past their `waitForStockUntil`. An order whose stock came in is retried
+ * however late the pass that sees it: the pass runs every 30 s, and stock that came in just
+ * before the deadline must not be left on the shelf while its order is refunded. Returns how many
+ * of each.
  */
 export async function settleOrdersWaitingForStock(
   store: OrderStore,
@@ -57,10 +60,10 @@ export async function settleOrdersWaitingForStock(
   const waiting = await store.outOfStock(PASS_LIMIT);
   if (waiting.length === 0) return { cancelled: 0, retried: 0 };
   const dated = (await Promise.all(waiting.map((order) => (order.waitForStockUntil ? order : giveWaitUntil(store, order, options.stockWaitMs))))).filter((order) => order !== null);
-  const due = dated.filter((order) => order.waitForStockUntil! <= now);
+  const retried = await retryRestockedOrders(store, inventory, dated, logger);
+  const due = dated.filter((order) => order.waitForStockUntil! <= now && !retried.has(order._id.toHexString()));
   const cancelled = await cancelWaitedTooLong(store, due, options.stockWaitMs, logger);
-  const retried = await retryRestockedOrders(store, inventory, dated.filter((order) => order.waitForStockUntil! > now), logger);
-  return { cancelled, retried };
+  return { cancelled, retried: retried.size };
 }
 
 /** Cancels each order (as its customer would), unless it is no longer OUT_OF_STOCK when the cancellation is written. */
@@ -93,12 +96,12 @@ async function giveWaitUntil(store: OrderStore, order: OrderDoc, stockWaitMs: nu
 
 /**
  * Retries the OUT_OF_STOCK orders (`waiting`, oldest placed first) that what is available now
- * covers, each counted against what the ones before it will take. Returns how many it retried.
+ * covers, each counted against what the ones before it will take. Returns the ids of those it retried.
  */
-export async function retryRestockedOrders(store: OrderStore, inventory: GraphQLClient, waiting: readonly OrderDoc[], logger: Logger): Promise<number> {
-  if (waiting.length === 0) return 0;
+async function retryRestockedOrders(store: OrderStore, inventory: GraphQLClient, waiting: readonly OrderDoc[], logger: Logger): Promise<Set<string>> {
+  const retried = new Set<string>();
+  if (waiting.length === 0) return retried;
   const left = await availableOf(inventory, [...new Set(waiting.flatMap((order) => order.lines.map((line) => line.sku)))]);
-  let retried = 0;
   for (const order of waiting) {
     if (!order.lines.every((line) => (left.get(line.sku) ?? 0) >= line.quantity)) continue;
     for (const line of order.lines) left.set(line.sku, left.get(line.sku)! - line.quantity);
@@ -108,11 +111,11 @@ export async function retryRestockedOrders(store: OrderStore, inventory: GraphQL
     // names the order's version, so once one has found the stock gone (and noted so on the order),
     // the next stock that comes in makes another.
     await store.coordination.enqueue(`restock:${orderId}:${order.version}`, { kind: 'reserve', orderId, restocked: { closesException: order.openException ?? null } });
-    retried++;
+    retried.add(orderId);
   }
-  if (retried > 0) {
-    ordersSettledByWorker.inc({ action: 'restock_retried' }, retried);
-    logger.info('retried orders waiting for stock that came in', { retried });
+  if (retried.size > 0) {
+    ordersSettledByWorker.inc({ action: 'restock_retried' }, retried.size);
+    logger.info('retried orders waiting for stock that came in', { retried: retried.size });
   }
   return retried;
 }

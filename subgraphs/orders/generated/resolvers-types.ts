@@ -392,8 +392,9 @@ export type Order = {
   updatedAt: Scalars['String']['output'];
   /**
    * While the order is OUT_OF_STOCK: when it is cancelled and its charge refunded in full (reason "no
-   * stock came in within ...") unless stock that covers it came in first, or a person acted. ISO 8601;
-   * null in any other status. Set when the order first ran short (OUT_OF_STOCK_WAIT_MS after it, 14
+   * stock came in within ..."), by the orders worker's first look after it (every 30 s) that finds
+   * too little stock for it; stock that covers it by then ships it instead. ISO 8601; null in any
+   * other status. Set when the order first ran short (OUT_OF_STOCK_WAIT_MS after it, 14
    * days by default); a retry that finds it short again does not move it.
    */
   waitForStockUntil?: Maybe<Scalars['String']['output']>;
