@@ -221,8 +221,9 @@ export type Mutation = {
    * order, or back to PAYMENT_DECLINED on another decline. The exception the decline opened for
    * support is closed. A card that is not the customer's is NOT_FOUND, an expired one
    * PAYMENT_METHOD_EXPIRED. An order in another status is CONFLICT, as is a second payment while
-   * one with another card (or support's retry) is starting, one cancelled meanwhile or past its
-   * payBy (being cancelled), and the customer's payment once the order has had 10 attempts (support
+   * one with another card (or support's retry) is starting, one cancelled meanwhile or being
+   * cancelled past its payBy (one the orders worker has not looked at since its payBy passed is
+   * still taken), and the customer's payment once the order has had 10 attempts (support
    * still may). Repeating the call
    * once its attempt has started answers the order as it then is.
    */
@@ -361,7 +362,9 @@ export type Order = {
   lines: Array<OrderLine>;
   /**
    * While the order is PAYMENT_DECLINED: when it is cancelled (reason "not paid within ... of the card
-   * being declined") unless paid again first (payOrder). ISO 8601; null in any other status. Each
+   * being declined") unless paid again first (payOrder), by the orders worker's first look after it
+   * (once a minute at most; a payment that comes before that look still counts). ISO 8601; null in
+   * any other status. Each
    * decline sets it anew (DECLINED_ORDER_PAY_WITHIN_MS after it, 72 hours by default).
    */
   payBy?: Maybe<Scalars['String']['output']>;
