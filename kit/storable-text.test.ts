@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asOneLine, checkedEmail, checkedLine, clientKey, cutTo, notBlank, readableText, refuseHiddenInLine } from './storable-text.ts';
+import { GraphQLError } from 'graphql';
+import { asOneLine, checkedEmail, checkedLine, clientKey, cutTo, notBlank, readableText, refuseHiddenInLine, refuseUnstorable } from './storable-text.ts';
 
 // What a line people read (a name, an address line, an email) may hold, and what a longer text
 // (a reason) may: the characters that would print differently than what was checked are refused.
@@ -179,5 +180,25 @@ describe('a key or an id a client names', () => {
     }
     expect(clientKey('cancel-4711', 'idempotencyKey')).toBe('cancel-4711');
     expect(notBlank('r-1', 'elementId')).toBe('r-1');
+  });
+});
+
+describe('text no field can store (a NUL, a lone surrogate)', () => {
+  const refusal = (params: { query?: string; variables?: unknown }) => {
+    try {
+      refuseUnstorable(params);
+    } catch (error) {
+      return (error as GraphQLError).extensions;
+    }
+    return 'accepted';
+  };
+
+  it('is BAD_USER_INPUT naming the field within the variable, as the other checks name it within the argument', () => {
+    expect(refusal({ query: 'q', variables: { input: { lines: [{ sku: 'a\u0000' }] } } })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'lines[0].sku' });
+    expect(refusal({ query: 'q', variables: { reason: 'half\ud800' } })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+    expect(refusal({ query: 'q', variables: { ids: ['ok', '\u0000'] } })).toMatchObject({ field: 'ids[1]' });
+    // In the document itself: no field to name.
+    expect(refusal({ query: '{ receipt(id: "a\\u0000b") { id } }' })).not.toHaveProperty('field');
+    expect(refusal({ query: 'q', variables: { reason: 'fine' } })).toBe('accepted');
   });
 });

@@ -45,13 +45,25 @@ function pathTo(nodes: { parent: number; key: string | number | null }[], index:
 /** The same characters written as escapes inside the document's string literals (`"a\\u0000b"`). */
 const escapedUnstorable = /\\u0{4}|\\u\{0+\}|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
 
+/**
+ * In a variable, where the text is within it (`variables.input.lines[0].sku`: `lines[0].sku`), as
+ * the field checks name the place within an argument (a variable is usually a whole argument);
+ * the variable's own name when it is the text itself.
+ */
+function fieldOf(where: string): { field?: string } {
+  const match = /^variables\.([^.[]+)(.*)$/.exec(where);
+  if (!match) return {};
+  const [, variable, rest] = match as unknown as [string, string, string];
+  return { field: rest.startsWith('.') ? rest.slice(1) : `${variable}${rest}` };
+}
+
 /** Throws BAD_USER_INPUT if the request's document or variables hold text no field can store (for HTTP and WebSocket alike). */
 export function refuseUnstorable<T extends { query?: string; variables?: unknown }>(params: T): T {
   const query = params.query ?? '';
   const where = findUnstorable(query, 'query') ?? (escapedUnstorable.test(query) ? 'query' : null) ?? findUnstorable(params.variables ?? {}, 'variables');
   if (where) {
     throw new GraphQLError(`${where} holds a NUL character or a lone UTF-16 surrogate, which no field accepts`, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
+      extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 }, ...fieldOf(where) },
     });
   }
   return params;
