@@ -580,7 +580,6 @@ export class ReplicaCopy implements CustomersCopy {
   }
 }
 
-/** Customers with queued writes applied in order (a queued new customer included). */
 /** The customer with the writes to it still queued here applied, in order. */
 function applyQueued(stored: CustomerDoc | null, customerId: string, pending: readonly Write[]): CustomerDoc | null {
   return withQueued(stored ? [stored] : [], pending.filter((write) => write.customerId === customerId))[0] ?? null;

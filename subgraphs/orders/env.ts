@@ -7,6 +7,8 @@ export const DEFAULT_PAY_WITHIN_MS = 72 * 3_600_000;
 /** How long an order charged and short of stock waits for stock, by default, before it is cancelled and refunded (restocked.ts). */
 export const DEFAULT_STOCK_WAIT_MS = 14 * 24 * 3_600_000;
 
+const MAX_WAIT_MS = 365 * 24 * 3_600_000;
+
 /**
  * The orders worker's settings, parsed once at start-up. ORDERS_CONCURRENCY: elements in flight per
  * queue (coordination steps, charge results), as `<STAGE>_CONCURRENCY` is for the stages.
@@ -15,8 +17,6 @@ export const DEFAULT_STOCK_WAIT_MS = 14 * 24 * 3_600_000;
  * short of stock waits for it to come in before it is cancelled and its charge refunded (restocked.ts);
  * the same bounds.
  */
-const MAX_WAIT_MS = 365 * 24 * 3_600_000;
-
 export function ordersWorkerEnv(source: NodeJS.ProcessEnv = process.env) {
   const env = parseEnv(
     {
