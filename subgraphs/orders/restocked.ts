@@ -24,8 +24,14 @@ import { spoken } from './unpaid.ts';
 /** How often a worker looks at the orders waiting for stock (a handful of reads when there are none). */
 export const RESTOCK_CHECK_EVERY_MS = 30_000;
 
-/** Orders waiting for stock looked at per pass; more wait for the next. */
-const PASS_LIMIT = 200;
+/**
+ * Orders waiting for stock looked at per pass, the earliest placed. Past it, an order waits until
+ * those before it are served or cancelled, even for a sku that came in: in a stock-out of one sku,
+ * orders of others must not sit behind its queue, so it is large. FerretDB reads every waiting
+ * order to sort them whatever the limit (status is the only filter it serves from an index); a
+ * pass holds at most this many, a few MB.
+ */
+const PASS_LIMIT = 2_000;
 
 const availableQuery = /* GraphQL */ `query Available($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { sku stock { available } } } }`;
 
