@@ -11,9 +11,8 @@ import { publication, settleRouting } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
 import { DEFAULT_PAY_WITHIN_MS, DEFAULT_STOCK_WAIT_MS } from './env.ts';
-import { expireUnpaid, payByAfter } from './unpaid.ts';
-import { waitForStockAfter } from './restocked.ts';
-import { PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type PaidAgain, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
+import { expireUnpaid } from './unpaid.ts';
+import { deadlineAfter, PLACEMENT_MOVE, placementMoveUnsent, type CoordinationStep, type PaidAgain, type OrderDoc, type OrderPatch, type OrderStore } from './store.ts';
 
 /**
  * The orders service coordinates each order's journey (directed routing): it asks
@@ -80,7 +79,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
       const declined = { detail: reason, key: lease.id };
       const raised: RaisedException = { service: 'orders', queue: 'charge-results', elementId: lease.id, orderId, reason, customerReason: reason, occurrence: lease.id };
       if (order.status === 'CHARGING') {
-        const payBy = payByAfter(new Date(), payWithinMs);
+        const payBy = deadlineAfter(new Date(), payWithinMs);
         order = (await moveIf(order, ['CHARGING'], { status: 'PAYMENT_DECLINED', stage: 'exceptions', openException: raised, payBy, transition: { ...declined, carried: true } })) ?? (await load(orderId));
       }
       if (order.status !== 'PAYMENT_DECLINED') return {};
@@ -128,7 +127,7 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
           order._id,
           (current) =>
             current.status === 'RESERVING' && current.chargeAttempts === order.chargeAttempts
-              ? { status: 'OUT_OF_STOCK', stage: 'exceptions', openException: raised, waitForStockUntil: current.waitForStockUntil ?? waitForStockAfter(new Date(), stockWaitMs), transition: { ...missing, carried: true } }
+              ? { status: 'OUT_OF_STOCK', stage: 'exceptions', openException: raised, waitForStockUntil: current.waitForStockUntil ?? deadlineAfter(new Date(), stockWaitMs), transition: { ...missing, carried: true } }
               : current.status === 'OUT_OF_STOCK'
                 ? { stage: 'exceptions', openException: raised }
                 : null,

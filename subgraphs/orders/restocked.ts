@@ -4,7 +4,7 @@ import type { GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { ordersSettledByWorker } from '../../kit/metrics.ts';
 import { cancelAndTell } from './cancellations.ts';
-import { transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
+import type { OrderDoc, OrderStore } from './store.ts';
 import { spoken } from './unpaid.ts';
 
 // An order that found too little stock waits OUT_OF_STOCK, charged, in an exception for a person.
@@ -16,8 +16,9 @@ import { spoken } from './unpaid.ts';
 //
 // Nor should a customer whose money was taken wait for ever for stock that never comes: an order
 // shows until when it waits (`waitForStockUntil`, set when it first ran short), and the same pass
-// cancels the orders past it that what is available does not cover, as a cancelOrder would. The cancellation refunds the charge in full
-// and closes the exception, and tracking and subscribers hear the move to CANCELLED. It is written
+// cancels the orders past it that what is available does not cover, as a cancelOrder would. The
+// cancellation refunds the charge in full and closes the exception, and tracking and subscribers
+// hear the move to CANCELLED. It is written
 // with a compare-and-swap that the order is still OUT_OF_STOCK: a reservation made meanwhile wins,
 // and one that loses to the cancellation gives its stock back (the coordinator's reserve step).
 
@@ -46,8 +47,6 @@ async function availableOf(inventory: GraphQLClient, skus: readonly string[]): P
 /** The idempotency key of the cancellation of an order that waited too long: one, however often a pass tries it. */
 const WAITED_TOO_LONG_KEY = 'out-of-stock-too-long';
 
-export const waitForStockAfter = (shortAt: Date, stockWaitMs: number) => new Date(shortAt.getTime() + stockWaitMs);
-
 /**
  * One pass over the orders waiting for stock (the `PASS_LIMIT` placed earliest, which are also
  * those that ran short earliest): retries those that what is available now covers, then cancels
@@ -65,7 +64,8 @@ export async function settleOrdersWaitingForStock(
   const now = options.now ?? new Date();
   const waiting = await store.outOfStock(PASS_LIMIT);
   if (waiting.length === 0) return { cancelled: 0, retried: 0 };
-  const dated = (await Promise.all(waiting.map((order) => (order.waitForStockUntil ? order : giveWaitUntil(store, order, options.stockWaitMs))))).filter((order) => order !== null);
+  // Short of stock before `waitForStockUntil` was kept: its time runs from when it first ran short.
+  const dated = (await Promise.all(waiting.map((order) => (order.waitForStockUntil ? order : store.giveDeadline(order, 'OUT_OF_STOCK', 'waitForStockUntil', options.stockWaitMs, 'first'))))).filter((order) => order !== null);
   const retried = await retryRestockedOrders(store, inventory, dated, logger);
   const due = dated.filter((order) => order.waitForStockUntil! <= now && !retried.has(order._id.toHexString()));
   const cancelled = await cancelWaitedTooLong(store, due, options.stockWaitMs, logger);
@@ -91,13 +91,6 @@ async function cancelWaitedTooLong(store: OrderStore, due: readonly OrderDoc[], 
     logger.info('cancelled orders that waited too long for stock', { orders: cancelled });
   }
   return cancelled;
-}
-
-/** An order that ran short before `waitForStockUntil` was kept: its time runs from when it did. Null if it changed meanwhile. */
-async function giveWaitUntil(store: OrderStore, order: OrderDoc, stockWaitMs: number): Promise<OrderDoc | null> {
-  const shortAt = transitionsOf(order).find((move) => move.to === 'OUT_OF_STOCK')?.at ?? order.placedAt;
-  const waitForStockUntil = waitForStockAfter(shortAt, stockWaitMs);
-  return store.change(order._id, (current) => (current.status === 'OUT_OF_STOCK' && !current.waitForStockUntil ? { waitForStockUntil } : null), order);
 }
 
 /**

@@ -251,6 +251,9 @@ export interface OrderTransitionDoc {
  * Text is read as leniently as objects: only the times present are made dates again, so a field
  * left out stays out (a `sentAt` left out is unsent, as in an object) rather than an invalid date.
  */
+/** The time `ms` after `from`: an order's `payBy` after a decline, its `waitForStockUntil` after it ran short. */
+export const deadlineAfter = (from: Date, ms: number) => new Date(from.getTime() + ms);
+
 export function transitionsOf(order: Pick<OrderDoc, 'transitions' | 'transitionsJson'>): OrderTransitionDoc[] {
   if (order.transitionsJson == null) return order.transitions ?? [];
   return recordsFromJson<OrderTransitionDoc>(order.transitionsJson, ['at', 'sentAt']);
@@ -498,6 +501,18 @@ export class OrderStore {
   /** Declined orders stored by a version that kept no `payBy` (unpaid.ts gives them one). */
   async declinedWithoutPayBy(limit: number): Promise<OrderDoc[]> {
     return this.orders.find({ status: 'PAYMENT_DECLINED', payBy: null }).limit(limit).toArray();
+  }
+
+  /**
+   * Gives an order parked in `status` by a version that kept no deadline there (`field`) one, `ms`
+   * after its move into `status`: the last such move (each decline sets `payBy` anew) or the first
+   * (`waitForStockUntil` runs from when it first ran short); its placement if none is recorded.
+   * Written only while it is still there without one; null if it changed meanwhile.
+   */
+  async giveDeadline(order: OrderDoc, status: OrderStatusCode, field: 'payBy' | 'waitForStockUntil', ms: number, from: 'first' | 'last'): Promise<OrderDoc | null> {
+    const moves = transitionsOf(order).filter((move) => move.to === status);
+    const deadline = deadlineAfter((from === 'first' ? moves[0] : moves.at(-1))?.at ?? order.placedAt, ms);
+    return this.change(order._id, (current) => (current.status === status && !current[field] ? (field === 'payBy' ? { payBy: deadline } : { waitForStockUntil: deadline }) : null), order);
   }
 
   /** Orders PLACED a while ago whose coordination step may never have been enqueued (a crash in between). */

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../kit/errors.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { ordersSettledByWorker } from '../../kit/metrics.ts';
 import { cancelAndTell } from './cancellations.ts';
-import { chargeStepId, transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
+import { chargeStepId, type OrderDoc, type OrderStore } from './store.ts';
 
 // An order whose card was declined waits for its customer to pay again (payOrder) or for support
 // (retryException). Nothing was charged and no stock is held for it, but it would wait for ever,
@@ -27,14 +27,14 @@ const EXPIRY_KEY = 'unpaid-after-decline';
 /** How often a worker looks for expired orders: often enough to be near `payBy`, never more than once a second. */
 export const unpaidSweepEveryMs = (payWithinMs: number) => Math.min(60_000, Math.max(1_000, Math.floor(payWithinMs / 4)));
 
-export const payByAfter = (declinedAt: Date, payWithinMs: number) => new Date(declinedAt.getTime() + payWithinMs);
 
 /**
  * Takes the next charge attempt of each declined order past its `payBy` with a step that cancels
  * it (see `expireUnpaid`), unless a payment took that attempt first. Returns how many it took.
  */
 export async function claimUnpaidOrders(store: OrderStore, payWithinMs: number, logger: Logger, now = new Date()): Promise<number> {
-  const legacy = await Promise.all((await store.declinedWithoutPayBy(SWEEP_LIMIT)).map((order) => givePayBy(store, order, payWithinMs)));
+  // Declined by a version that kept no `payBy`: its time runs from its last decline.
+  const legacy = await Promise.all((await store.declinedWithoutPayBy(SWEEP_LIMIT)).map((order) => store.giveDeadline(order, 'PAYMENT_DECLINED', 'payBy', payWithinMs, 'last')));
   const due = [...(await store.declinedPastPayBy(now, SWEEP_LIMIT)), ...legacy.filter((order): order is OrderDoc => !!order?.payBy && order.payBy <= now)];
   let claimed = 0;
   for (const order of due) {
@@ -69,13 +69,6 @@ export async function expireUnpaid(store: OrderStore, orderId: string, attempts:
 
 /** Whether a coordination step is the expiry of an unpaid order, which holds the attempt a payment would take. */
 export const isExpiry = (payload: { kind: string }) => payload.kind === 'expire';
-
-/** An order declined by a version that kept no `payBy`: its time runs from its last decline. */
-async function givePayBy(store: OrderStore, order: OrderDoc, payWithinMs: number): Promise<OrderDoc | null> {
-  const declinedAt = transitionsOf(order).findLast((move) => move.to === 'PAYMENT_DECLINED')?.at ?? order.placedAt;
-  const payBy = payByAfter(declinedAt, payWithinMs);
-  return store.change(order._id, (current) => (current.status === 'PAYMENT_DECLINED' && !current.payBy ? { payBy } : null), order);
-}
 
 /** A duration as a customer reads it: "14 days", "72 hours" (up to three days, in hours), "30 minutes", "5 seconds". */
 export function spoken(ms: number): string {
