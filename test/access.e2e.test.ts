@@ -57,6 +57,7 @@ const operations: { name: string; query: () => string; variables?: () => Record<
   //                                                                       anonymous ada grace support warehouse
   { name: 'catalogue: products, prices, stock, vendors', query: () => `{ products(first: 2) { edges { node { sku price { amount } stock { available } vendor { name } } } } vendors(first: 1) { edges { node { name } } } }`, expect: [o, o, o, o, o] },
   { name: "Ada's customer record", query: () => `{ customer(id: "${ada}") { name email paymentMethods { last4 } } }`, expect: [U, o, F, o, F] },
+  { name: "Ada's changes a regional copy has yet to see confirmed", query: () => `{ customer(id: "${ada}") { unconfirmedWrites } }`, expect: [U, o, F, o, F] },
   { name: 'every customer', query: () => `{ customers(first: 5) { edges { node { id } } } }`, expect: [U, F, F, o, F] },
   { name: "Grace's order", query: () => `{ order(id: "${graceOrder}") { id status } }`, expect: [U, H, o, o, o] },
   { name: "Grace's order's picklists", query: () => `{ order(id: "${graceOrder}") { picklists { id reason } } }`, expect: [U, H, o, o, o] },
