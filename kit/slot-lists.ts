@@ -1,6 +1,6 @@
 import type { Collection, Document, Filter } from 'mongodb';
 import { ensureIndex, insertIgnoringDuplicates, isDuplicateKeyError, isFerretDB } from './mongo.ts';
-import { findPage, findPageRows, pageOfRows, rowsAfter, type Connection, type PageRequest, type TimeOrdering } from './paging.ts';
+import { findPageRows, pageOfRows, rowsAfter, type Connection, type PageRequest, type TimeOrdering } from './paging.ts';
 
 /**
  * Newest-first lists of a large collection that stay fast on FerretDB's PostgreSQL handler.
@@ -99,7 +99,7 @@ const FANOUT = 256;
 /** Slots read at once at first while filling a page; then as many as the rows a slot so far say it needs, up to MOST_AT_ONCE. */
 const FIRST_SLOTS_AT_ONCE = 1;
 const MOST_AT_ONCE = 16;
-/** Spans of the level above the slots whose slots are named at once while walking the tree. */
+/** Most spans of the level above the slots whose slots are named at once while walking the tree (see `slotsFrom`). */
 const SPANS_AT_ONCE = 8;
 const SINCE = '#since';
 const TICKS_SINCE = '#ticks-since';
@@ -244,7 +244,16 @@ export class SlotLists<T extends Document> {
 
   /** A page of the rows of `list` (those matching `filter`), newest first. */
   async page(list: string, filter: Filter<T>, page: PageRequest): Promise<Connection<T>> {
-    if (!(await this.slotsServe())) return findPage(this.rows, filter, this.ordering, page);
+    return pageOfRows(await this.pageRows(list, filter, page), this.ordering, page);
+  }
+
+  /**
+   * The rows a page of `list` is made from (`pageOfRows`), for a list that adds rows of its own
+   * (a regional copy's queued customers): those after the page's cursor, in no order, one more
+   * than the page when there is a next page, perhaps more.
+   */
+  async pageRows(list: string, filter: Filter<T>, page: PageRequest): Promise<T[]> {
+    if (!(await this.slotsServe())) return findPageRows(this.rows, filter, this.ordering, page);
     const wanted = page.first + 1;
     const { after } = page;
     rowsAfter([], this.ordering, after); // a cursor of another kind of list is refused, whatever the list holds
@@ -266,7 +275,7 @@ export class SlotLists<T extends Document> {
       // Every slot left is older than these: the page is whole.
       if (found.length >= wanted) {
         await slots.return(undefined);
-        return pageOfRows(found, this.ordering, page);
+        return found;
       }
       // As many slots next as the rows a slot so far say the page still needs.
       slotsRead += batch.length;
@@ -277,7 +286,7 @@ export class SlotLists<T extends Document> {
     if (await this.hasLegacyRows()) {
       found.push(...(await findPageRows(this.rows, { ...filter, [this.slotField]: { $exists: false } } as Filter<T>, this.ordering, { first: page.first, after })));
     }
-    return pageOfRows(found, this.ordering, page);
+    return found;
   }
 
   /**
@@ -332,19 +341,27 @@ export class SlotLists<T extends Document> {
 
   /**
    * The slots `list` names, up to `through`, newest first: the directory's tree walked a span at a
-   * time, the slots of up to SPANS_AT_ONCE spans of the level above them named at once (a quiet
-   * list has one or two slots in each). From `level` down, inside `parent` (the whole tree unless said).
+   * time. The slots of the spans of the level above them are named one span at first, then as many
+   * spans at once as should name the most slots a page reads at once (MOST_AT_ONCE), at the slots a
+   * span named so far, up to SPANS_AT_ONCE: a quiet list names one or two slots in a span, a busy
+   * one up to 256, more than a page reads, each a decode for FerretDB (eight such spans read at once
+   * took 30 ms of a 20-row page's 54). From `level` down, inside `parent` (the whole tree unless said).
    */
   private async *slotsFrom(list: string, through: number, geometry = this.geometry, level = geometry.levels - 1, parent = 0): AsyncGenerator<Named> {
     const spans = await this.spansIn(list, through, geometry, level, parent);
     if (level === 0) return yield* spans;
-    for (let i = 0; i < spans.length; i += level === 1 ? SPANS_AT_ONCE : 1) {
-      if (level > 1) {
-        yield* this.slotsFrom(list, through, geometry, level - 1, spans[i]!.slot);
-        continue;
-      }
-      const named = await Promise.all(spans.slice(i, i + SPANS_AT_ONCE).map((span) => this.spansIn(list, through, geometry, 0, span.slot)));
+    if (level > 1) {
+      for (const span of spans) yield* this.slotsFrom(list, through, geometry, level - 1, span.slot);
+      return;
+    }
+    let [atOnce, spansRead, slotsNamed] = [1, 0, 0];
+    for (let i = 0; i < spans.length; ) {
+      const batch = spans.slice(i, (i += atOnce));
+      const named = await Promise.all(batch.map((span) => this.spansIn(list, through, geometry, 0, span.slot)));
       for (const slots of named) yield* slots;
+      spansRead += batch.length;
+      slotsNamed += named.reduce((sum, slots) => sum + slots.length, 0);
+      atOnce = Math.min(SPANS_AT_ONCE, Math.ceil(MOST_AT_ONCE / Math.max(slotsNamed / spansRead, MOST_AT_ONCE / SPANS_AT_ONCE)));
     }
   }
 

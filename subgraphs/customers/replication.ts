@@ -196,7 +196,8 @@ export class HomeCopy implements CustomersCopy {
     const customerId = customer._id.toHexString();
     const version = customer.version ?? 0;
     if ((await this.replication.loggedVersion(customerId)) >= version) return;
-    const { replicatedAt: _ignored, ...state } = customer;
+    // When it arrived here and the slot of this copy's list it is in are this copy's own.
+    const { replicatedAt: _arrived, createdSlot: _slot, ...state } = customer;
     await this.replication.log.append(() => ({
       customerId,
       version,

@@ -1,7 +1,8 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { ensureIndex, findByIds } from '../../kit/mongo.ts';
-import { findPage, findPageRows, pageOfRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
+import { pageOfRows, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
+import { SlotLists, type SlotDoc } from '../../kit/slot-lists.ts';
 import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the customers collections.
@@ -35,6 +36,12 @@ export interface CustomerDoc {
   addresses: AddressDoc[];
   paymentMethods: PaymentMethodDoc[];
   createdAt: Date;
+  /**
+   * The 15-second slot `createdAt` falls in (kit/slot-lists.ts), written with the customer at this
+   * copy: the list of customers grows with the business and is read a slot at a time. Absent on
+   * customers stored before.
+   */
+  createdSlot?: number;
   /**
    * Bumped by every change; see kit/versioned.ts. New customers start at 0. A regional
    * replica stores the home copy's version with each state it takes in.
@@ -74,6 +81,11 @@ export class CustomerStore {
    * concurrent changes on FerretDB, whose `$push` is read-modify-write, are never lost.
    */
   private readonly versions: VersionedDocuments<CustomerState, ObjectId>;
+  /**
+   * The customers list, read a time slot at a time on FerretDB's PostgreSQL handler, which would
+   * otherwise read and sort in Go every customer for each page.
+   */
+  private readonly slotted: SlotLists<CustomerDoc>;
 
   constructor(db: Db) {
     this.customers = db.collection<CustomerDoc>('customers');
@@ -82,11 +94,14 @@ export class CustomerStore {
       db.collection('customerHistory'),
       { createHeads: false }, // customers are created by addCustomer's insert
     );
+    this.slotted = new SlotLists(this.customers, db.collection<SlotDoc>('customer_list_slots'), newestFirst, 'createdSlot');
   }
 
   async ensureIndexes(): Promise<void> {
     await ensureIndex(this.customers, { email: 1 }, { unique: true, name: 'email_unique' });
     await ensureIndex(this.customers, { createdAt: -1, _id: -1 }, { name: 'by_created' });
+    await ensureIndex(this.customers, { createdSlot: -1, createdAt: -1, _id: -1 }, { name: 'by_created_slot' });
+    await this.slotted.ensureIndexes();
     await this.versions.ensureIndexes();
   }
 
@@ -98,12 +113,12 @@ export class CustomerStore {
 
   /** A page of customers, newest first. */
   async list(page: PageRequest): Promise<Connection<CustomerDoc>> {
-    return findPage(this.customers, {}, newestFirst, page);
+    return this.slotted.page(EVERY_CUSTOMER, {}, page);
   }
 
-  /** The stored rows of a page (and one more when there is a next), for a copy that adds its queued writes. */
+  /** The stored rows a page is made from (one more than the page when there is a next), for a copy that adds its queued writes. */
   async listRows(page: PageRequest): Promise<CustomerDoc[]> {
-    return findPageRows(this.customers, {}, newestFirst, page);
+    return this.slotted.pageRows(EVERY_CUSTOMER, {}, page);
   }
 
   /** A page made from customers already read (stored ones with queued writes applied), in the list's order. */
@@ -113,8 +128,16 @@ export class CustomerStore {
 
   /** Throws a duplicate-key error when the email is taken. */
   async insert(customer: CustomerDoc): Promise<CustomerDoc> {
-    await this.customers.insertOne(customer);
-    return customer;
+    const listed = await this.listed(customer);
+    await this.customers.insertOne(listed);
+    return listed;
+  }
+
+  /** `customer` with the slot of its `createdAt`, named in the list first (kit/slot-lists.ts): call before storing it. */
+  private async listed(customer: CustomerDoc): Promise<CustomerDoc> {
+    const createdSlot = this.slotted.slotOf(customer.createdAt);
+    await this.slotted.note([EVERY_CUSTOMER], createdSlot);
+    return { ...customer, createdSlot };
   }
 
   async findById(id: ObjectId): Promise<CustomerDoc | null> {
@@ -184,7 +207,7 @@ export class CustomerStore {
 
   /** Idempotent: inserts the customer unless one with the same id exists. */
   async upsert(customer: CustomerDoc): Promise<void> {
-    await this.customers.updateOne({ _id: customer._id }, { $setOnInsert: customer }, { upsert: true });
+    await this.customers.updateOne({ _id: customer._id }, { $setOnInsert: await this.listed(customer) }, { upsert: true });
   }
 
   /** Every customer, for the home copy's start-up check that each current version is in the replication log. */
@@ -200,13 +223,16 @@ export class CustomerStore {
   async applyReplicated(state: CustomerDoc): Promise<boolean> {
     const existing = await this.customers.findOne({ _id: state._id }, { projection: { version: 1 } });
     if (existing && (existing.version ?? 0) >= state.version) return false;
-    await this.customers.replaceOne({ _id: state._id }, { ...state, replicatedAt: new Date() }, { upsert: true });
+    await this.customers.replaceOne({ _id: state._id }, { ...(await this.listed(state)), replicatedAt: new Date() }, { upsert: true });
     return true;
   }
 }
 
+/** The one list of customers, in the directory of slots. */
+const EVERY_CUSTOMER = '*';
+
 /** Newest first by when the customer was created (at whichever copy), ties by id. */
-const newestFirst: Ordering<CustomerDoc, ObjectId> = {
+const newestFirst: TimeOrdering<CustomerDoc, ObjectId> = {
   list: 'customers',
   timeField: 'createdAt',
   direction: 'desc',

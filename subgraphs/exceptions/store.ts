@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { ensureIndex, findWhereIn, retireIndex } from '../../kit/mongo.ts';
-import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
+import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
+import { SlotLists, type SlotDoc } from '../../kit/slot-lists.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 
 // The only code that touches the exceptions collections.
@@ -26,6 +27,11 @@ export interface ExceptionDoc {
   /** Ids of the raises seen, so a re-delivered raise is not a new occurrence. */
   occurrences: string[];
   raisedAt: Date;
+  /**
+   * The 15-second slot `raisedAt` falls in (kit/slot-lists.ts), written with it: the lists of closed
+   * exceptions grow for ever and are read a slot at a time. Absent on exceptions written before.
+   */
+  raisedSlot?: number;
   resolvedAt: Date | null;
   /** Why it was closed without a person's action (its order was cancelled, or went on by itself); absent otherwise. */
   resolution?: string | null;
@@ -87,20 +93,31 @@ export interface OrderRef {
 type State = Omit<ExceptionDoc, '_id' | 'version'>;
 
 /** What a raise (or a close) names: the exception, this occurrence of it, and where it comes from. */
-export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'resolvedAt' | 'resolution' | 'closeOnRelease' | 'closeOnReleaseAs' | 'resolvedBy' | 'note' | 'endedOnRefusal'> & { id: string; occurrence: string };
+export type RaiseInput = Omit<State, 'status' | 'occurrences' | 'raisedAt' | 'raisedSlot' | 'resolvedAt' | 'resolution' | 'closeOnRelease' | 'closeOnReleaseAs' | 'resolvedBy' | 'note' | 'endedOnRefusal'> & { id: string; occurrence: string };
 
 export class ExceptionStore {
   readonly exceptions: Collection<ExceptionDoc>;
   private readonly cas: VersionedDocuments<State>;
+  /**
+   * The lists that grow for ever (every exception, and each closed status), read a time slot at a
+   * time on FerretDB's PostgreSQL handler, which would otherwise read and sort in Go every row a
+   * list's filter matches: after a week of declines, more than the gateway waits for.
+   */
+  private readonly slotted: SlotLists<ExceptionDoc>;
 
   /** When this store was made: every claim an earlier version made is older. */
   private readonly startedAt = new Date();
   /** Whether a pass of `staleClaims` has looked for every claim older than `startedAt`, flagged or not. */
   private earlierClaimsSeen = false;
 
-  constructor(db: Db) {
+  /** `now`: when an exception is raised (tests raise them hours apart). */
+  constructor(
+    db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.exceptions = db.collection<ExceptionDoc>('exceptions');
     this.cas = new VersionedDocuments<State>(this.exceptions as unknown as Collection<Head<State>>, db.collection('exceptionHistory'));
+    this.slotted = new SlotLists(this.exceptions, db.collection<SlotDoc>('exception_list_slots'), recentlyRaisedFirst, 'raisedSlot');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -111,15 +128,18 @@ export class ExceptionStore {
     await ensureIndex(this.exceptions, { orderId: 1 }, { name: 'by_order' });
     await ensureIndex(this.exceptions, { claimed: 1, pendingSince: 1 }, { name: 'claims_by_age' });
     await retireIndex(this.exceptions, 'pending_claims'); // an earlier version's, on `pendingSince` alone
+    await ensureIndex(this.exceptions, { raisedSlot: -1, raisedAt: -1, _id: -1 }, { name: 'by_raised_slot' });
+    await this.slotted.ensureIndexes();
     await this.cas.ensureIndexes();
   }
 
   /** Opens the exception, or reopens it for a new occurrence; a repeated delivery changes nothing. */
   async raise(input: RaiseInput): Promise<ExceptionDoc> {
-    const head = await this.cas.update(input.id, (current) => {
+    const raisedAt = this.now();
+    const head = await this.update(input.id, (current) => {
       if (current?.occurrences.includes(input.occurrence)) return REFUSED;
       const { id, occurrence, ...fields } = input;
-      return { ...fields, ...NOBODY, status: 'OPEN', occurrences: [...(current?.occurrences ?? []), occurrence], raisedAt: new Date(), resolvedAt: null };
+      return { ...fields, ...NOBODY, status: 'OPEN', occurrences: [...(current?.occurrences ?? []), occurrence], raisedAt, resolvedAt: null };
     });
     return head === REFUSED ? (await this.get(input.id))! : (head as ExceptionDoc);
   }
@@ -135,8 +155,8 @@ export class ExceptionStore {
    * action that ended on a refusal (`endedOnRefusal`): the close is why, not them.
    */
   async close(input: RaiseInput, resolution: string, closedAs: ClosedAs = 'CANCELLED'): Promise<ExceptionDoc> {
-    const now = new Date();
-    const head = await this.cas.update(input.id, (current) => {
+    const now = this.now();
+    const head = await this.update(input.id, (current) => {
       const { id, occurrence, ...fields } = input;
       if (!current) return { ...fields, status: closedAs, occurrences: [occurrence], raisedAt: now, resolvedAt: now, resolution };
       const { _id, version, ...state } = current;
@@ -158,7 +178,7 @@ export class ExceptionStore {
   async claim(id: string, action: ExceptionAction, actor: Actor): Promise<Claim> {
     const pending: PendingAction = { action, token: randomUUID(), since: new Date() };
     let seen: ExceptionDoc | null = null;
-    const head = await this.cas.update(id, (current) => {
+    const head = await this.update(id, (current) => {
       seen = current as ExceptionDoc | null;
       if (!current || current.status !== 'OPEN') return REFUSED;
       const { _id, version, ...state } = current;
@@ -196,7 +216,7 @@ export class ExceptionStore {
   }
 
   private async changeClaim(id: string, token: string, change: (state: State) => State): Promise<ExceptionDoc | null> {
-    const head = await this.cas.update(id, (current) => {
+    const head = await this.update(id, (current) => {
       // A new occurrence raised meanwhile replaced the claim: nothing left to change.
       if (!current || current.pending?.token !== token) return REFUSED;
       const { _id, version, ...state } = current;
@@ -220,9 +240,33 @@ export class ExceptionStore {
     return found;
   }
 
+  /**
+   * Every change to an exception: `change` on the current head, as a compare-and-swap. The state
+   * written carries the slot its `raisedAt` falls in, named first in each growing list it is then
+   * in (kit/slot-lists.ts): should it not be named yet, the write is put off, the name written, and
+   * the change made again from the head as it then is.
+   */
+  private async update(id: string, change: (current: Head<State> | null) => State | typeof REFUSED): Promise<Head<State> | typeof REFUSED> {
+    for (;;) {
+      let unlisted: { lists: string[]; slot: number } | undefined;
+      const head = await this.cas.update(id, (current) => {
+        unlisted = undefined;
+        const next = change(current);
+        if (next === REFUSED) return REFUSED;
+        const raisedSlot = this.slotted.slotOf(next.raisedAt);
+        const lists = listsOf(next.status).filter((list) => !this.slotted.isNoted(list, raisedSlot));
+        if (lists.length === 0) return { ...next, raisedSlot };
+        unlisted = { lists, slot: raisedSlot };
+        return REFUSED;
+      });
+      if (!unlisted) return head;
+      await this.slotted.note(unlisted.lists, unlisted.slot);
+    }
+  }
+
   /** Flags a claim an earlier version made (`claimed`), with a compare-and-swap: its claim may end meanwhile. */
   private async flagClaim(id: string): Promise<void> {
-    await this.cas.update(id, (current) => {
+    await this.update(id, (current) => {
       if (!current?.pending || current.claimed) return REFUSED;
       const { _id, version, ...state } = current;
       return { ...state, claimed: true };
@@ -242,11 +286,13 @@ export class ExceptionStore {
     return this.exceptions.findOne({ _id: id });
   }
 
+  /** A page of exceptions, most recently raised first: the open ones are few (one query), the others read a slot at a time. */
   async list(filter: { status?: ExceptionStatusCode | null; service?: string | null }, page: PageRequest): Promise<Connection<ExceptionDoc>> {
     const query: Filter<ExceptionDoc> = {};
     if (filter.status) query.status = filter.status;
     if (filter.service) query.service = filter.service;
-    return findPage(this.exceptions, query, recentlyRaisedFirst, page);
+    if (filter.status === 'OPEN') return findPage(this.exceptions, query, recentlyRaisedFirst, page);
+    return this.slotted.page(filter.status ?? EVERY_EXCEPTION, query, page);
   }
 
   async forOrders(orderIds: readonly string[]): Promise<ExceptionDoc[]> {
@@ -280,8 +326,14 @@ function endClaim(state: State, status: ExceptionStatusCode): State {
 /** An exception nobody has acted on (or whose action is not theirs to answer for). */
 const NOBODY = { resolvedBy: null, note: null } as const;
 
+/** The list of every exception, in the directory of slots. */
+const EVERY_EXCEPTION = '*';
+
+/** The growing lists an exception in `status` is in: every exception's, and its status's unless OPEN (a passing status: few). */
+const listsOf = (status: ExceptionStatusCode): string[] => (status === 'OPEN' ? [EVERY_EXCEPTION] : [EVERY_EXCEPTION, status]);
+
 /** A reopened exception moves up (it was raised again); paging on from an older cursor does not show it twice. */
-const recentlyRaisedFirst: Ordering<ExceptionDoc, string> = {
+const recentlyRaisedFirst: TimeOrdering<ExceptionDoc, string> = {
   list: 'exceptions',
   timeField: 'raisedAt',
   direction: 'desc',
