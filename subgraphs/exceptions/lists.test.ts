@@ -82,7 +82,10 @@ describe('lists of exceptions', () => {
 
   it.skipIf(!onEmbeddedPostgres)('reads about a page of a closed status, not every exception ever closed, each read by slot', async () => {
     const { store, clock, filters } = await setUp('exception_lists_cost');
-    // 240 exceptions, two a minute for two hours, all resolved.
+    // A quiet service's one exception, then 240 of others', two a minute for two hours, all resolved.
+    const quiet = { ...input(999), id: 'picking:q:e999', service: 'picking' };
+    await store.raise(quiet);
+    await store.close({ ...quiet, occurrence: 'close999' }, 'stock came in', 'RESOLVED');
     for (let n = 0; n < 240; n++) {
       clock.at = Date.UTC(2026, 10, 1) + n * 30_000;
       await store.raise(input(n));
@@ -97,5 +100,14 @@ describe('lists of exceptions', () => {
     for (const filter of filters) expect(filter).toMatchObject({ status: 'RESOLVED', raisedSlot: expect.any(Number) });
     // One slot first, then as many as the page still needs: about the page's rows, of the 240.
     expect(filters.length).toBeLessThanOrEqual(24);
+
+    // A quiet service's list reads the slots it has exceptions in, not every other service's.
+    for (const status of [undefined, 'RESOLVED'] as const) {
+      filters.length = 0;
+      const ofQuiet = await store.list({ status, service: 'picking' }, pageRequest('exceptions', { first: 20 }));
+      expect(ofQuiet.edges.map((edge) => edge.node._id)).toEqual([quiet.id]);
+      expect(ofQuiet.pageInfo.hasNextPage).toBe(false);
+      expect(filters.length, `reads for ${status ?? "every status"}`).toBeLessThanOrEqual(2);
+    }
   });
 });

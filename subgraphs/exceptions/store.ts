@@ -254,7 +254,7 @@ export class ExceptionStore {
         const next = change(current);
         if (next === REFUSED) return REFUSED;
         const raisedSlot = this.slotted.slotOf(next.raisedAt);
-        const lists = listsOf(next.status).filter((list) => !this.slotted.isNoted(list, raisedSlot));
+        const lists = listsOf(next).filter((list) => !this.slotted.isNoted(list, raisedSlot));
         if (lists.length === 0) return { ...next, raisedSlot };
         unlisted = { lists, slot: raisedSlot };
         return REFUSED;
@@ -292,7 +292,7 @@ export class ExceptionStore {
     if (filter.status) query.status = filter.status;
     if (filter.service) query.service = filter.service;
     if (filter.status === 'OPEN') return findPage(this.exceptions, query, recentlyRaisedFirst, page);
-    return this.slotted.page(filter.status ?? EVERY_EXCEPTION, query, page);
+    return this.slotted.page(listName(filter.status, filter.service), query, page);
   }
 
   async forOrders(orderIds: readonly string[]): Promise<ExceptionDoc[]> {
@@ -326,11 +326,22 @@ function endClaim(state: State, status: ExceptionStatusCode): State {
 /** An exception nobody has acted on (or whose action is not theirs to answer for). */
 const NOBODY = { resolvedBy: null, note: null } as const;
 
-/** The list of every exception, in the directory of slots. */
-const EVERY_EXCEPTION = '*';
+/**
+ * The name in the directory of slots of the list of exceptions in `status` (any, if none) from
+ * `service` (any, if none). A list per service, so that a quiet service's exceptions are found
+ * without reading the slots of every other service's.
+ */
+function listName(status?: ExceptionStatusCode | null, service?: string | null): string {
+  const of = service ? `service=${encodeURIComponent(service)}` : null;
+  return [status, of].filter(Boolean).join(' ') || '*';
+}
 
-/** The growing lists an exception in `status` is in: every exception's, and its status's unless OPEN (a passing status: few). */
-const listsOf = (status: ExceptionStatusCode): string[] => (status === 'OPEN' ? [EVERY_EXCEPTION] : [EVERY_EXCEPTION, status]);
+/** The growing lists an exception is in: every exception's and its service's, and, unless OPEN (a passing status: few), its status's and both. */
+const listsOf = ({ status, service }: Pick<State, 'status' | 'service'>): string[] => [
+  listName(null, null),
+  listName(null, service),
+  ...(status === 'OPEN' ? [] : [listName(status, null), listName(status, service)]),
+];
 
 /** A reopened exception moves up (it was raised again); paging on from an older cursor does not show it twice. */
 const recentlyRaisedFirst: TimeOrdering<ExceptionDoc, string> = {
