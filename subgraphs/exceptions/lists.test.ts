@@ -107,7 +107,7 @@ describe('lists of exceptions', () => {
       const ofQuiet = await store.list({ status, service: 'picking' }, pageRequest('exceptions', { first: 20 }));
       expect(ofQuiet.edges.map((edge) => edge.node._id)).toEqual([quiet.id]);
       expect(ofQuiet.pageInfo.hasNextPage).toBe(false);
-      expect(filters.length, `reads for ${status ?? "every status"}`).toBeLessThanOrEqual(2);
+      expect(filters.length, `reads for ${status ?? 'every status'}`).toBeLessThanOrEqual(2);
     }
   });
 });
