@@ -176,6 +176,26 @@ describe.skipIf(!onEmbeddedPostgres)('lists read a time slot at a time on the em
     expect(await walk('DONE', { status: 'DONE' }, 5)).toEqual(sorted([...fresh, ...old]));
   });
 
+  it('gives a row of a time before the directory began no slot where rows without slots were there then, so that it lists in order among them', async () => {
+    const now = Date.now();
+    const old: Row[] = Array.from({ length: 12 }, (_, i) => ({ _id: `old${String(i).padStart(2, '0')}`, at: new Date(now - (i + 1) * HOUR), status: 'DONE' }));
+    const { lists, rows, walk } = await setUp('slots_legacy_late', old);
+    const slotFor = await lists.slotting();
+    // Written now with times older than every old row (old rows changed, or taken in by a copy), and new rows.
+    const late: Row[] = Array.from({ length: 3 }, (_, i) => ({ _id: `late${i}`, at: new Date(now - (20 + i) * HOUR), status: 'DONE' }));
+    const fresh: Row[] = Array.from({ length: 4 }, (_, i) => ({ _id: `new${i}`, at: new Date(now + (i + 1) * 20_000), status: 'DONE' }));
+    for (const row of [...late, ...fresh]) {
+      const slot = slotFor(row.at);
+      if (slot === undefined) continue;
+      row.slot = slot;
+      await lists.note(['DONE'], slot);
+    }
+    await rows.insertMany([...late, ...fresh]);
+    expect(late.map((row) => row.slot)).toEqual([undefined, undefined, undefined]);
+    expect(fresh.every((row) => row.slot !== undefined)).toBe(true);
+    for (const first of [1, 2, 5]) expect(await walk('DONE', { status: 'DONE' }, first), `${first} a page`).toEqual(sorted([...old, ...late, ...fresh]));
+  });
+
   it("reads a page of one owner's list (a customer's orders) by owner and day, not the owner's every row", async () => {
     const { rows, filters, make, add, walk, matched } = await ownerLists('slots_owners');
     const byOwner = make(false);

@@ -139,7 +139,7 @@ export class SlotLists<T extends Document> {
   /** Entries this process wrote or found, so each is written once per process. */
   private readonly noted = new Set<string>();
   private useSlots: Promise<boolean> | undefined;
-  private legacy: Promise<boolean> | undefined;
+  private since: Promise<{ slot: number; legacy: boolean }> | undefined;
 
   constructor(
     private readonly rows: Collection<T>,
@@ -161,6 +161,21 @@ export class SlotLists<T extends Document> {
   /** The slot a row written at `at` falls in, for this collection's lists. */
   slotOf(at: Date): number {
     return slotOf(at, this.geometry);
+  }
+
+  /**
+   * How to slot a row by its time: its slot, or undefined where it goes without one. Where rows
+   * without slots were there when the directory began (`legacy`), a row of a time before then stays
+   * without one too (such a row changed, or a copy taking one in): a page reads the rows without
+   * slots only after the slotted ones, so a slotted row older than one of them could fill a page
+   * ahead of it, and the cursor would then pass it by.
+   */
+  async slotting(): Promise<(at: Date) => number | undefined> {
+    const { slot: began, legacy } = await this.began();
+    return (at) => {
+      const slot = this.slotOf(at);
+      return legacy && slot <= began ? undefined : slot;
+    };
   }
 
   /** What a row of `list` written at `at` carries in `busy.field` (see BusySlots). */
@@ -382,9 +397,23 @@ export class SlotLists<T extends Document> {
     return this.useSlots;
   }
 
-  private hasLegacyRows(): Promise<boolean> {
-    this.legacy ??= this.slots.findOne({ _id: SINCE }).then((since) => since?.legacy !== false);
-    return this.legacy;
+  private async hasLegacyRows(): Promise<boolean> {
+    return (await this.began()).legacy;
+  }
+
+  /** The directory's `#since` entry (see ensureIndexes): its slot, and whether rows without slots were there then. Read once. */
+  private began(): Promise<{ slot: number; legacy: boolean }> {
+    this.since ??= this.slots.findOne({ _id: SINCE }).then(
+      (since) => {
+        if (!since) this.since = undefined; // not made yet: asked again next time
+        return { slot: since?.slot ?? Number.POSITIVE_INFINITY, legacy: since?.legacy !== false };
+      },
+      (error: unknown) => {
+        this.since = undefined; // asked again next time
+        throw error;
+      },
+    );
+    return this.since;
   }
 }
 

@@ -133,11 +133,17 @@ export class CustomerStore {
     return listed;
   }
 
-  /** `customer` with the slot of its `createdAt`, named in the list first (kit/slot-lists.ts): call before storing it. */
+  /**
+   * `customer` with the slot of its `createdAt`, named in the list first (kit/slot-lists.ts): call
+   * before storing it. (One created before this version, on a copy that had customers then, keeps
+   * none: see `SlotLists.slotting`.)
+   */
   private async listed(customer: CustomerDoc): Promise<CustomerDoc> {
-    const createdSlot = this.slotted.slotOf(customer.createdAt);
+    const { createdSlot: _, ...unslotted } = customer;
+    const createdSlot = (await this.slotted.slotting())(customer.createdAt);
+    if (createdSlot === undefined) return unslotted;
     await this.slotted.note([EVERY_CUSTOMER], createdSlot);
-    return { ...customer, createdSlot };
+    return { ...unslotted, createdSlot };
   }
 
   async findById(id: ObjectId): Promise<CustomerDoc | null> {

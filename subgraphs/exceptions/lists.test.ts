@@ -111,3 +111,37 @@ describe('lists of exceptions', () => {
     }
   });
 });
+
+describe('lists of exceptions kept by an earlier version', () => {
+  it('hold the exceptions raised before the upgrade once, in order, as they are closed after it, among the new ones', async () => {
+    const { db, clock } = await setUp('exception_lists_upgrade');
+    const HOURS = (n: number) => Date.UTC(2026, 10, 1) + n * HOUR;
+    // Written as a version before slots did: ten exceptions, the even ones resolved, and no directory.
+    const before = new ExceptionStore(db, () => new Date(clock.at));
+    for (let n = 0; n < 10; n++) {
+      clock.at = HOURS(n);
+      await before.raise(input(n));
+      if (n % 2 === 0) await before.close(input(n, `close${n}`), 'paid again', 'RESOLVED');
+    }
+    await db.collection('exceptions').updateMany({}, { $unset: { raisedSlot: '' } });
+    await db.collection('exception_list_slots').drop();
+
+    // The new version starts on them; the oldest open ones resolve after it, and new ones come.
+    clock.at = HOURS(100);
+    const after = new ExceptionStore(db, () => new Date(clock.at));
+    await after.ensureIndexes();
+    for (const n of [1, 3]) await after.close(input(n, `close${n}`), 'paid again', 'RESOLVED');
+    for (let n = 20; n < 24; n++) {
+      clock.at = HOURS(100 + n);
+      await after.raise(input(n));
+      await after.close(input(n, `close${n}`), 'paid again', 'RESOLVED');
+    }
+
+    const resolved = (await db.collection<ExceptionDoc>('exceptions').find({ status: 'RESOLVED' }).toArray())
+      .sort((a, b) => b.raisedAt.getTime() - a.raisedAt.getTime())
+      .map((e) => e._id);
+    expect(resolved).toHaveLength(11);
+    for (const first of [1, 2, 3, 5]) expect(await walk(after, { status: 'RESOLVED' }, first), `${first} a page`).toEqual(resolved);
+    expect(await walk(after, {}, 2)).toHaveLength(14);
+  });
+});

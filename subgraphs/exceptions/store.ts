@@ -244,18 +244,22 @@ export class ExceptionStore {
    * Every change to an exception: `change` on the current head, as a compare-and-swap. The state
    * written carries the slot its `raisedAt` falls in, named first in each growing list it is then
    * in (kit/slot-lists.ts): should it not be named yet, the write is put off, the name written, and
-   * the change made again from the head as it then is.
+   * the change made again from the head as it then is. (One raised before this version, and not
+   * since, keeps none: see `SlotLists.slotting`.)
    */
   private async update(id: string, change: (current: Head<State> | null) => State | typeof REFUSED): Promise<Head<State> | typeof REFUSED> {
+    const slotFor = await this.slotted.slotting();
     for (;;) {
       let unlisted: { lists: string[]; slot: number } | undefined;
       const head = await this.cas.update(id, (current) => {
         unlisted = undefined;
         const next = change(current);
         if (next === REFUSED) return REFUSED;
-        const raisedSlot = this.slotted.slotOf(next.raisedAt);
+        const { raisedSlot: _, ...unslotted } = next;
+        const raisedSlot = slotFor(next.raisedAt);
+        if (raisedSlot === undefined) return unslotted;
         const lists = listsOf(next).filter((list) => !this.slotted.isNoted(list, raisedSlot));
-        if (lists.length === 0) return { ...next, raisedSlot };
+        if (lists.length === 0) return { ...unslotted, raisedSlot };
         unlisted = { lists, slot: raisedSlot };
         return REFUSED;
       });
