@@ -308,6 +308,10 @@ describe('customer data replicated to regions', () => {
       expect(await customerAt(uk, grace.id)).toEqual(grace);
       const withCard = (await ok<{ addPaymentMethod: CustomerView }>(uk.app.url, addCard, { id: grace.id, input: card() })).addPaymentMethod;
       expect(await customerAt(uk, grace.id)).toEqual(withCard);
+      expect(withCard.unconfirmedWrites).toBe(2);
+      // The list shows her as her own read does: added here, and with the card added since.
+      const listed = await ok<{ customers: { edges: { node: CustomerView }[] } }>(uk.app.url, `{ customers(first: 100) { edges { node { ${customerFields} } } } }`);
+      expect(listed.customers.edges.map((edge) => edge.node).filter((node) => node.id === grace.id || node.id === ada.id)).toEqual([withCard, queued]);
       const entities = await ok<{ _entities: ({ email: string; addresses: unknown[] } | null)[] }>(
         uk.app.url,
         `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { email addresses { id } } } }`,

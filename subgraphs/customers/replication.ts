@@ -435,9 +435,10 @@ export class ReplicaCopy implements CustomersCopy {
 
   async list(page: PageRequest): Promise<Connection<CustomerDoc>> {
     const [stored, pending] = await Promise.all([this.store.listRows(page), this.pendingWrites()]);
-    const listed = new Set(stored.map((customer) => customer._id.toHexString()));
-    const relevant = pending.filter((write) => listed.has(write.customerId) || write.kind === 'ADD_CUSTOMER');
-    // Customers added here and still queued take their place in the list's order (and after the cursor only if they sort there).
+    // Customers added here and still queued take their place in the list's order (and after the
+    // cursor only if they sort there), with the changes queued for them since.
+    const listed = new Set([...stored.map((customer) => customer._id.toHexString()), ...pending.filter((write) => write.kind === 'ADD_CUSTOMER').map((write) => write.customerId)]);
+    const relevant = pending.filter((write) => listed.has(write.customerId));
     return this.store.pageOf(relevant.length ? withQueued(stored, relevant) : stored, page);
   }
 
