@@ -266,6 +266,11 @@ describe('tracking', () => {
       await eventually(() => history(cancelled), (o) => o.history.some((t) => t.elementType === 'SHIPMENT'), 20_000);
       const res = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id } }`, { input: { orderId: cancelled, reason: 'changed my mind', idempotencyKey: `archive-${cancelled}` } });
       expect(res.errors).toBeUndefined();
+      // Picking's worker starts again (to send on its report) only once the cancellation has pulled
+      // the shipment there: sooner, on a busy machine, it could pick it first, and the order ship.
+      const { shipments, cancellations } = system.services.picking.store;
+      const there = async () => ({ told: !!(await cancellations.log.findOne({ orderId: cancelled })), held: (await shipments.liveWhere({ 'payload.orderId': cancelled } as never)).length });
+      await eventually(there, ({ told, held }) => told && held === 0, 20_000);
     } finally {
       system.addWorker('picking');
     }

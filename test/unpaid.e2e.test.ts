@@ -62,7 +62,8 @@ describe('a declined order nobody pays again', () => {
     expect(payBy).toBeGreaterThan(seenAt - 1_000);
     expect(payBy).toBeLessThanOrEqual(seenAt + PAY_WITHIN_MS);
 
-    const cancelled = await eventually(() => orderOf(id), (order) => order.status === 'CANCELLED' && order.exceptions[0]?.status !== 'OPEN', 15_000);
+    // Its history is tracking's, told after the order moved: read once it has the move too.
+    const cancelled = await eventually(() => orderOf(id), (order) => order.status === 'CANCELLED' && order.exceptions[0]?.status !== 'OPEN' && order.history.some((move) => move.to === 'CANCELLED'), 15_000);
     expect(Date.now()).toBeGreaterThanOrEqual(payBy);
     expect(cancelled.payBy).toBeNull();
     expect(cancelled.charge).toMatchObject({ outcome: 'DECLINED' });
