@@ -246,14 +246,14 @@ export interface OrderTransitionDoc {
   sentAt: Date | null;
 }
 
+/** The time `ms` after `from`: an order's `payBy` after a decline, its `waitForStockUntil` after it ran short. */
+export const deadlineAfter = (from: Date, ms: number) => new Date(from.getTime() + ms);
+
 /**
  * An order's transitions, however they were stored: as objects, or as JSON text (`transitionsJson`).
  * Text is read as leniently as objects: only the times present are made dates again, so a field
  * left out stays out (a `sentAt` left out is unsent, as in an object) rather than an invalid date.
  */
-/** The time `ms` after `from`: an order's `payBy` after a decline, its `waitForStockUntil` after it ran short. */
-export const deadlineAfter = (from: Date, ms: number) => new Date(from.getTime() + ms);
-
 export function transitionsOf(order: Pick<OrderDoc, 'transitions' | 'transitionsJson'>): OrderTransitionDoc[] {
   if (order.transitionsJson == null) return order.transitions ?? [];
   return recordsFromJson<OrderTransitionDoc>(order.transitionsJson, ['at', 'sentAt']);

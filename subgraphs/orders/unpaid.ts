@@ -27,7 +27,6 @@ const EXPIRY_KEY = 'unpaid-after-decline';
 /** How often a worker looks for expired orders: often enough to be near `payBy`, never more than once a second. */
 export const unpaidSweepEveryMs = (payWithinMs: number) => Math.min(60_000, Math.max(1_000, Math.floor(payWithinMs / 4)));
 
-
 /**
  * Takes the next charge attempt of each declined order past its `payBy` with a step that cancels
  * it (see `expireUnpaid`), unless a payment took that attempt first. Returns how many it took.
