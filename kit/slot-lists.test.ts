@@ -1,6 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabases } from '../test/harness.ts';
+import { recordingFinds } from '../test/recording-db.ts';
 import { CUSTOMER_LISTS, OWNER_TICKS, ownerSlotKey, SlotLists, slotOf, type SlotDoc } from './slot-lists.ts';
 import { pageRequest, encodeCursor, type TimeOrdering } from './paging.ts';
 
@@ -23,25 +24,12 @@ const HOUR = 3_600_000;
 const SLOT = 15_000;
 const start = Date.UTC(2026, 0, 1);
 
-/** The rows collection with every `find` filter it is sent recorded. */
-function recording(collection: Collection<Row>, filters: Filter<Row>[]): Collection<Row> {
-  return new Proxy(collection, {
-    get(target, property, receiver) {
-      if (property !== 'find') return Reflect.get(target, property, receiver);
-      return (filter: Filter<Row>, ...rest: unknown[]) => {
-        filters.push(filter);
-        return (target.find as (...args: unknown[]) => unknown)(filter, ...rest);
-      };
-    },
-  });
-}
-
 async function setUp(name: string, rowsWithoutHours: Row[] = []) {
   const db = await databases.create(name);
   const rows = db.collection<Row>('rows');
   if (rowsWithoutHours.length) await rows.insertMany(rowsWithoutHours);
   const filters: Filter<Row>[] = [];
-  const lists = new SlotLists(recording(rows, filters), db.collection<SlotDoc>('row_slots'), newestFirst, 'slot');
+  const lists = new SlotLists(recordingFinds(rows, filters), db.collection<SlotDoc>('row_slots'), newestFirst, 'slot');
   await lists.ensureIndexes();
   const add = async (added: Row[]) => {
     for (const row of added) {
@@ -78,7 +66,7 @@ async function ownerLists(name: string) {
   const filters: Filter<Row>[] = [];
   const slots = db.collection<SlotDoc>('owner_days');
   const make = (busy: boolean) =>
-    new SlotLists(recording(rows as unknown as Collection<Row>, filters), slots, newestFirst, 'ownerDay' as 'slot', CUSTOMER_LISTS, ownerSlotKey, busy ? { field: 'ownerTick' as 'slot', threshold: 10 } : undefined);
+    new SlotLists(recordingFinds(rows as unknown as Collection<Row>, filters), slots, newestFirst, 'ownerDay' as 'slot', CUSTOMER_LISTS, ownerSlotKey, busy ? { field: 'ownerTick' as 'slot', threshold: 10 } : undefined);
   await rows.createIndex({ ownerDay: 1 });
   await rows.createIndex({ ownerTick: 1 });
   /** Writes rows as the orders service does: their day (and, with ticks, their tick) named first. */

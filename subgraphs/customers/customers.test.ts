@@ -4,7 +4,7 @@ import { ObjectId } from 'mongodb';
 import type { Filter } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { pageRequest } from '../../kit/paging.ts';
-import { recordingFinds } from '../../test/recording-db.ts';
+import { recordingFindsIn } from '../../test/recording-db.ts';
 import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService } from './server.ts';
 import { CustomerStore, type CustomerDoc } from './store.ts';
@@ -76,7 +76,7 @@ describe('customers subgraph', () => {
   it.skipIf(inject('embeddedDb') !== 'postgresql')('reads a page of customers a time slot at a time on the embedded PostgreSQL, not every customer', async () => {
     // Two sign-ups a minute for two hours; the list read as FerretDB's PostgreSQL handler serves it.
     const filters: Filter<CustomerDoc>[] = [];
-    const listing = new CustomerStore(recordingFinds(await dbs.create('customers_by_slot'), 'customers', filters));
+    const listing = new CustomerStore(recordingFindsIn(await dbs.create('customers_by_slot'), 'customers', filters));
     await listing.ensureIndexes();
     const start = Date.UTC(2026, 10, 1);
     const ids: string[] = [];

@@ -2,7 +2,7 @@ import type { Filter } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { pageRequest } from '../../kit/paging.ts';
 import { TestDatabases } from '../../test/harness.ts';
-import { recordingFinds } from '../../test/recording-db.ts';
+import { recordingFindsIn } from '../../test/recording-db.ts';
 import { ExceptionStore, type ExceptionDoc, type ExceptionStatusCode, type RaiseInput } from './store.ts';
 
 // The lists of closed exceptions (and of every exception) grow for ever, so on FerretDB's
@@ -24,7 +24,7 @@ async function setUp(name: string) {
   const db = await databases.create(name);
   const clock = { at: Date.UTC(2026, 10, 1) };
   const filters: Filter<ExceptionDoc>[] = [];
-  const store = new ExceptionStore(recordingFinds(db, 'exceptions', filters), () => new Date(clock.at));
+  const store = new ExceptionStore(recordingFindsIn(db, 'exceptions', filters), () => new Date(clock.at));
   await store.ensureIndexes();
   return { db, store, clock, filters };
 }
