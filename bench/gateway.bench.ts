@@ -22,7 +22,7 @@ import { InternalTokens } from '../kit/auth/tokens.ts';
 import { GatewayAuth } from '../gateway/auth.ts';
 import { composeSupergraph, supergraphForExecution } from '../gateway/supergraph.ts';
 import { serviceNames } from '../pipeline/services.ts';
-import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
+import { clientSigning, devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
 import { projectRoot } from '../scripts/ferretdb.ts';
 import { demo } from '../subgraphs/demo-data.ts';
 import { closedLoop, warmUpCount } from './closed-loop.ts';
@@ -75,8 +75,8 @@ interface Contender {
 async function main() {
   const system = await startLauncher(basePort);
   const secrets = readDevSecrets(devSecretsPath({ FERRETDB_DATA_DIR: system.dataDir }));
-  const userTokens = { secret: secrets.users, issuer: DEV_ISSUER, audience: DEV_AUDIENCE };
-  const grace = `Bearer ${await devToken(secrets.users, { role: 'customer', customerId: demo.customers.grace })}`;
+  const userTokens = clientSigning(process.env, () => secrets.users);
+  const grace = `Bearer ${await devToken(userTokens, { role: 'customer', customerId: demo.customers.grace })}`;
   const ours: Record<Caller, string> = { ada: system.authorization.ada, grace, anonymous: '' };
   // What our gateway signs for each caller, valid for the whole run: Hive Gateway passes it on.
   const signer = new GatewayAuth(userTokens, new InternalTokens(secrets.internal, 3600));

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalTokens, serviceCredentials } from '../kit/auth/tokens.ts';
-import { devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
+import { clientSigning, devSecretsPath, devToken, readDevSecrets } from '../scripts/dev-secrets.ts';
 import { killDatabaseOf, projectRoot } from '../scripts/ferretdb.ts';
 import { serviceNames } from '../pipeline/services.ts';
 
@@ -83,7 +83,7 @@ export async function startLauncher(basePort: number, extraEnv: Record<string, s
   const ada = /Ada \(customer \w+\):\s+(\S+)/.exec(output)?.[1];
   const secrets = readDevSecrets(devSecretsPath({ FERRETDB_DATA_DIR: dataDir }));
   const service = serviceCredentials('bench', new InternalTokens(secrets.internal));
-  const warehouse = await devToken(secrets.users, { role: 'warehouse' });
+  const warehouse = await devToken(clientSigning(process.env, () => secrets.users), { role: 'warehouse' });
   return {
     gatewayUrl: `http://127.0.0.1:${basePort}/graphql`,
     mongoUri,

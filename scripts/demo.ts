@@ -1,14 +1,14 @@
 // `npm run demo [-- count]`: places a stream of orders through the gateway of a
 // running system (npm start) and shows them moving through the pipeline.
 import { demo } from '../subgraphs/demo-data.ts';
-import { devToken, readDevSecrets } from './dev-secrets.ts';
+import { clientSigning, devToken, readDevSecrets } from './dev-secrets.ts';
 
 const gatewayUrl = process.env.GATEWAY_URL ?? `http://localhost:${process.env.GATEWAY_PORT ?? 4000}/graphql`;
 const count = Number(process.argv[2] ?? 12);
 const finalStatuses = new Set(['SHIPPED', 'PAYMENT_DECLINED', 'OUT_OF_STOCK', 'CANCELLED']);
 
 // Ada places and watches her orders and cancels one; a support agent changes an address. Their tokens come from
-// the running development secret (npm start's), or DEMO_CUSTOMER_TOKEN / DEMO_SUPPORT_TOKEN.
+// AUTH_JWT_SECRET where exported, else npm start's generated secret, or DEMO_CUSTOMER_TOKEN / DEMO_SUPPORT_TOKEN.
 const tokens = { ada: process.env.DEMO_CUSTOMER_TOKEN ?? '', support: process.env.DEMO_SUPPORT_TOKEN ?? '' };
 
 async function gql<T>(query: string, variables: Record<string, unknown> = {}, as: keyof typeof tokens = 'ada'): Promise<T> {
@@ -34,9 +34,9 @@ const baskets = [
 
 async function main() {
   if (!tokens.ada || !tokens.support) {
-    const { users } = readDevSecrets();
-    tokens.ada ||= await devToken(users, { role: 'customer', customerId: demo.customers.ada });
-    tokens.support ||= await devToken(users, { role: 'support' });
+    const signing = clientSigning(process.env, () => readDevSecrets().users);
+    tokens.ada ||= await devToken(signing, { role: 'customer', customerId: demo.customers.ada });
+    tokens.support ||= await devToken(signing, { role: 'support' });
   }
   process.stdout.write(`placing ${count} orders through ${gatewayUrl}\n`);
   const ids: string[] = [];

@@ -40,16 +40,32 @@ export function readDevSecrets(path = devSecretsPath()): DevSecrets {
   return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
 }
 
-export async function devToken(secret: string, options: { role: Role; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
+/**
+ * How a development gateway checks client tokens, and so how they must be signed: the
+ * environment's `AUTH_JWT_SECRET`, `AUTH_ISSUER` and `AUTH_AUDIENCE` where set (exported for
+ * docker compose, or given to npm start), else the generated secret (`users`, read only when
+ * needed) and the development issuer and audience. Empty counts as unset, as in gateway/env.ts.
+ */
+export interface ClientSigning {
+  secret: string;
+  issuer: string;
+  audience: string;
+}
+
+export function clientSigning(env: NodeJS.ProcessEnv, users: () => string): ClientSigning {
+  return { secret: env.AUTH_JWT_SECRET || users(), issuer: env.AUTH_ISSUER || DEV_ISSUER, audience: env.AUTH_AUDIENCE || DEV_AUDIENCE };
+}
+
+export async function devToken(signing: ClientSigning, options: { role: Role; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
   if (!isRole(options.role)) throw new Error(`--role must be customer, support, warehouse or service, not ${String(options.role)}`);
   if (options.role === 'customer' && !options.customerId) throw new Error('a customer token needs --customer <id>');
   if ((options.ttlSeconds ?? 0) * 1000 > MAX_USER_TOKEN_LIFETIME_MS) throw new Error('--ttl: the gateway refuses a token that expires more than a year ahead');
   return new SignJWT({ role: options.role, ...(options.customerId ? { customerId: options.customerId } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.subject ?? (options.customerId ? `customer:${options.customerId}` : `dev-${options.role}`))
-    .setIssuer(DEV_ISSUER)
-    .setAudience(DEV_AUDIENCE)
+    .setIssuer(signing.issuer)
+    .setAudience(signing.audience)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 12 * 3600))
-    .sign(new TextEncoder().encode(secret));
+    .sign(new TextEncoder().encode(signing.secret));
 }

@@ -14,7 +14,7 @@ import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
 import { graphqlBannerLine } from './banner.ts';
 import { buildAll, builtPath } from './build.ts';
 import { demo } from '../subgraphs/demo-data.ts';
-import { DEV_AUDIENCE, DEV_ISSUER, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
+import { clientSigning, devSecretsPath, devToken, ensureDevSecrets } from './dev-secrets.ts';
 import { DatabaseBuildError, ensureFerretDb, FERRETDB_VERSION, keepPortsFromDatabase, projectRoot, startFerretDb, tryLock, type RunningDatabase } from './ferretdb.ts';
 import { countStop, policyFromEnv, Supervisor } from './supervisor.ts';
 import { databaseHangMs, watchForHang } from './database-liveness.ts';
@@ -89,7 +89,7 @@ const databaseHang = setting(() => databaseHangMs(env));
 // launcher generates later are stood in for.
 const standIn = 'a stand-in for the secret the launcher generates';
 setting(() => {
-  const config = gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? standIn }) });
+  const config = gatewayConfig({ ...env, INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? standIn, ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET || standIn }) });
   // And the files they name, read as the gateway will read them: trusted documents against the
   // graph it will serve (composed here too when no SUPERGRAPH_PATH names one).
   const supergraph = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
@@ -154,13 +154,13 @@ async function main() {
   // Development identities: secrets generated once into the data folder, unless the environment
   // brings its own (a real identity provider: AUTH_JWKS_URL; the internal secret: INTERNAL_AUTH_SECRET).
   const secrets = ensureDevSecrets();
+  const signing = env.AUTH_JWKS_URL ? undefined : clientSigning(env, () => secrets.users);
   const auth = {
     INTERNAL_AUTH_SECRET: env.INTERNAL_AUTH_SECRET ?? secrets.internal,
-    ...(env.AUTH_JWKS_URL ? {} : { AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? secrets.users, AUTH_ISSUER: env.AUTH_ISSUER ?? DEV_ISSUER, AUTH_AUDIENCE: env.AUTH_AUDIENCE ?? DEV_AUDIENCE }),
+    ...(signing ? { AUTH_JWT_SECRET: signing.secret, AUTH_ISSUER: signing.issuer, AUTH_AUDIENCE: signing.audience } : {}),
   };
-  const devSigningSecret = env.AUTH_JWKS_URL ? undefined : auth.AUTH_JWT_SECRET!;
-  const supportToken = devSigningSecret ? await devToken(devSigningSecret, { role: 'support' }) : undefined;
-  const adaToken = devSigningSecret ? await devToken(devSigningSecret, { role: 'customer', customerId: demo.customers.ada }) : undefined;
+  const supportToken = signing ? await devToken(signing, { role: 'support' }) : undefined;
+  const adaToken = signing ? await devToken(signing, { role: 'customer', customerId: demo.customers.ada }) : undefined;
 
   const shared = {
     ...env,
@@ -204,7 +204,7 @@ async function main() {
       graphqlBannerLine(gateway.port, env),
       `  Subgraphs: ${subgraphs.map((plan) => `${plan.name} :${plan.port}`).join(', ')}`,
       ...(replicaPlans.length
-        ? [`  Regions:   ${replicaPlans.map(({ plan }) => `${plan.name} http://localhost:${plan.port}/graphql`).join(', ')} (customers replicas; { replicationStatus { lagMs } })`]
+        ? [`  Regions:   ${replicaPlans.map(({ plan }) => `${plan.name} http://localhost:${plan.port}/graphql`).join(', ')} (customers replicas: for services and a region's own gateway, CUSTOMERS_URL; not for client tokens)`]
         : []),
       `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
       metricsLine,

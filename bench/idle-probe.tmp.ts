@@ -1,0 +1,16 @@
+import { startLauncher } from './system.ts';
+import { metricsEndpoints, requestsByProcess, requestsSince } from './process-requests.ts';
+import { cpuOfTree, cpuSince } from './process-cpu.ts';
+const base = 15000;
+const system = await startLauncher(base);
+await new Promise((r) => setTimeout(r, 30_000));
+const endpoints = metricsEndpoints(base, system.output());
+const before = await requestsByProcess(endpoints);
+const cpu0 = cpuOfTree(system.pid);
+await new Promise((r) => setTimeout(r, 60_000));
+const after = await requestsByProcess(endpoints);
+const cpu = cpuSince(cpuOfTree(system.pid), cpu0);
+for (const [k, n] of requestsSince(after, before)) console.log(k, (n / 60).toFixed(2), '/s');
+console.log(cpu.sort((a, b) => b[1] - a[1]).slice(0, 25).map(([p, s]) => `${p} ${(s * 1000 / 60).toFixed(1)}ms/s`).join('\n'));
+await system.stop();
+process.exit(0);
