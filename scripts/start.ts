@@ -1,7 +1,7 @@
 // `npm start`: builds what is missing, starts the embedded database (unless
 // MONGODB_URI is set), every subgraph, the pipeline's workers (`<STAGE>_WORKERS`
 // each, default 1), regional replicas of the customers domain when CUSTOMERS_REPLICAS
-// names them (uk, de), and the gateway, loads the demo data and prints where GraphiQL
+// names them (uk, de), each with a gateway of its region, and the gateway, loads the demo data and prints where GraphiQL
 // is. A subgraph, worker or gateway that exits unexpectedly is started again
 // (scripts/supervisor.ts); Ctrl-C or SIGTERM stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,7 +38,7 @@ const fail = (message: string): never => {
 };
 
 interface ServicePlan {
-  name: SubgraphName | 'gateway' | `customers-${string}`;
+  name: SubgraphName | 'gateway' | `customers-${string}` | `gateway-${string}`;
   entry: string;
   port: number;
   portVar: string;
@@ -55,9 +55,11 @@ const urlOf = (name: string) => `http://127.0.0.1:${plans.find((p) => p.name ===
 /**
  * Regional replicas of the customers domain (CUSTOMERS_REPLICAS=uk,de): each its own
  * process and database (customers_uk, customers_de), following the home customers
- * service. The gateway keeps composing the home copy.
+ * service. The gateway keeps composing the home copy; each region gets a gateway of its own
+ * whose customers are its replica's (CUSTOMERS_URL), for the region's staff: a replica, like
+ * every subgraph, answers only callers with an internal token.
  */
-const regions = { uk: { region: 'UK', port: 4013 }, de: { region: 'DE', port: 4014 } } as const;
+const regions = { uk: { region: 'UK', port: 4013, gatewayPort: 4015 }, de: { region: 'DE', port: 4014, gatewayPort: 4016 } } as const;
 type RegionName = keyof typeof regions;
 const replicaNames = (env.CUSTOMERS_REPLICAS ?? '')
   .split(',')
@@ -68,6 +70,7 @@ for (const name of replicaNames) {
 }
 const replicaPlans = [...new Set(replicaNames as RegionName[])].map((name) => ({
   plan: { name: `customers-${name}` as const, entry: 'subgraphs/customers/index.ts', port: portOf(`customers_${name}`, regions[name].port), portVar: `CUSTOMERS_${name.toUpperCase()}_PORT` },
+  gateway: { name: `gateway-${name}` as const, entry: 'gateway/index.ts', port: portOf(`gateway_${name}`, regions[name].gatewayPort), portVar: `GATEWAY_${name.toUpperCase()}_PORT` },
   region: regions[name].region,
   dbName: `customers_${name}`,
 }));
@@ -114,7 +117,7 @@ async function main() {
   // Read before anything starts: a count it refuses stops the launcher before the database starts.
   const workerCounts = stagesWithWorkers.map((stage) => [stage, workerCount(stage)] as const);
   const workers = workerCounts.reduce((sum, [, count]) => sum + count, 0);
-  const listeners = [...plans, ...replicaPlans.map((replica) => replica.plan)];
+  const listeners = [...plans, ...replicaPlans.flatMap((replica) => [replica.plan, replica.gateway])];
   for (const plan of listeners) await ensurePortFree(plan);
   // PostgreSQL and FerretDB take free ports at random and start before the services do.
   keepPortsFromDatabase(listeners.map((plan) => plan.port));
@@ -195,6 +198,11 @@ async function main() {
 
   const gateway = plans.find((plan) => plan.name === 'gateway')!;
   await launch(gateway, { ...shared, GATEWAY_PORT: String(gateway.port), ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) });
+  await Promise.all(
+    replicaPlans.map(({ plan, gateway: regional }) =>
+      launch(regional, { ...shared, GATEWAY_PORT: String(regional.port), CUSTOMERS_URL: `http://127.0.0.1:${plan.port}/graphql`, ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) }),
+    ),
+  );
 
   const metricsLine = await workerMetricsLine(workers);
   process.stdout.write(
@@ -204,7 +212,7 @@ async function main() {
       graphqlBannerLine(gateway.port, env),
       `  Subgraphs: ${subgraphs.map((plan) => `${plan.name} :${plan.port}`).join(', ')}`,
       ...(replicaPlans.length
-        ? [`  Regions:   ${replicaPlans.map(({ plan }) => `${plan.name} http://localhost:${plan.port}/graphql`).join(', ')} (customers replicas: for services and a region's own gateway, CUSTOMERS_URL; not for client tokens)`]
+        ? [`  Regions:   ${replicaPlans.map(({ plan, gateway: regional }) => `${plan.name} :${plan.port} through http://localhost:${regional.port}/graphql`).join(', ')} (the same graph, customers from the region's copy)`]
         : []),
       `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
       metricsLine,
@@ -410,9 +418,9 @@ async function shutdown(reason: string, exitCode: number) {
   if (stopping) return;
   stopping = true;
   say(reason);
-  // Callers before callees: the gateway and the workers, then the regional replicas (they follow
+  // Callers before callees: the gateways and the workers, then the regional replicas (they follow
   // the home customers service), then the subgraphs; the database last, once nothing uses it.
-  await supervisor.stop([(name) => name === 'gateway' || isWorker(name), (name) => name.startsWith('customers-')]);
+  await supervisor.stop([(name) => name === 'gateway' || name.startsWith('gateway-') || isWorker(name), (name) => name.startsWith('customers-')]);
   // A restart under way ends first (it stops what it started once it sees the system stopping).
   await databaseRestart;
   await database?.stop();

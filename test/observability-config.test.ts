@@ -63,7 +63,7 @@ describe('the observability configuration', () => {
     for (const service of services) {
       const port = compose.match(new RegExp(`^ {2}${service}:\\n(?: {4}.*\\n)*? {6}PORT: "(\\d+)"`, 'm'))?.[1];
       expect(port, service).toBeDefined();
-      expect(prometheus, service).toContain(`targets: ["${service}:${service === 'gateway' ? metricsPort : port}"]`);
+      expect(prometheus, service).toContain(`targets: ["${service}:${service === 'gateway' || service.startsWith('gateway-') ? metricsPort : port}"]`);
     }
   });
 
