@@ -137,6 +137,37 @@ describe('paying a declined order again', () => {
     expect(closed!.charge).toMatchObject({ outcome: 'DECLINED' }); // the second attempt was never charged
   });
 
+  it("leaves an order the customer paid again be when a person's cancel of its decline was decided on the order as it was before", async () => {
+    const id = await declinedOrder();
+    const exceptionId = (await orderOf(id))!.exceptions[0]!.id;
+    // The orders service reads the order for the person's cancel, and the customer pays again
+    // before it writes: the interleaving a race between the two gives now and then.
+    const store = system.ordersStore;
+    const findById = store.findById.bind(store);
+    let paid: Awaited<ReturnType<typeof payOrder>> | undefined;
+    store.findById = async (orderId) => {
+      const read = await findById(orderId);
+      if (orderId.toHexString() === id && paid === undefined) {
+        store.findById = findById;
+        paid = await payOrder(id, card.visa);
+      }
+      return read;
+    };
+    try {
+      const cancel = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id, note: "the customer asked") { status } }`, { id: exceptionId });
+      expect(cancel.errors).toBeUndefined();
+    } finally {
+      store.findById = findById;
+    }
+    expect(paid?.data?.payOrder.status).toBe('CHARGING');
+
+    // The payment the customer was told of stands: the order ships on it, charged once, never refunded.
+    const shipped = await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED' || order?.status === 'CANCELLED');
+    expect(shipped!.status).toBe('SHIPPED');
+    expect(shipped!.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: shipped!.total.amount } });
+    expect(shipped!.history.map((move) => move.to)).not.toContain('CANCELLED');
+  });
+
   it('refuses an order that is not declined, and leaves it as it is', async () => {
     const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {
       input: { customerId: demo.customers.ada, paymentMethodId: card.visa, lines: [{ sku: 'MUG-001', quantity: 1 }] },

@@ -153,7 +153,7 @@ export const resolvers: Resolvers = {
       const item = await target.get(elementId);
       if (!item) throw notFound(`no element ${elementId} in ${queue}`, { field: 'elementId' });
       const orderId = orderIdOf(item.payload);
-      const stop = (stopped: string[] = []) => cancel(store, orderId!, `cancelled from exceptions (${queue} element ${elementId})`, stopped);
+      const stop = (stopped: string[] = [], onlyIf?: (order: OrderDoc) => boolean) => cancel(store, orderId!, `cancelled from exceptions (${queue} element ${elementId})`, stopped, onlyIf);
       // A shipment parked (or refused) on its way to a stage goes nowhere now: its stock goes back.
       const step = item.payload as { kind?: string; shipment?: { shipmentId: string } };
       const stoppedShipments = step.kind === 'forward' && step.shipment ? [step.shipment.shipmentId] : [];
@@ -179,7 +179,8 @@ export const resolvers: Resolvers = {
       const waiting = order && waitsOn(order, queue, elementId);
       if (action === 'CANCEL') {
         // One it no longer waits on (it went on, or waits on a later attempt) is closed, and the order left be.
-        if (waiting) await stop();
+        // Asked again as the order is written: the customer may pay again (payOrder) between the read and the write.
+        if (waiting) await stop([], (current) => waitsOn(current, queue, elementId));
         return true;
       }
       // Retried already (the same request sent again, when its answer was lost): nothing more to do.
@@ -288,12 +289,14 @@ async function ownOrder(context: Context, id: string) {
  * `stopped` shipments (the one the person cancelled). The order's other shipments already with
  * a stage still go out, with their stock (this is not a customer's cancellation, which travels
  * to the stages: cancellations.ts). What will not ship is refunded: the whole charge before the
- * split, the stopped shipments' lines after it (`stopRefunds`).
+ * split, the stopped shipments' lines after it (`stopRefunds`). `onlyIf`: what the order must still
+ * be when it is written (checked in the compare-and-swap); one that is not any more is left be.
  */
-async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = []): Promise<void> {
+async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = [], onlyIf?: (order: OrderDoc) => boolean): Promise<void> {
   // The shipments stopped go nowhere: they read CANCELLED (also when the order was stopped already, by another).
   const cancelled = await store.change(new ObjectId(orderId), (order) => {
     if (order.status === 'SHIPPED') return null;
+    if (onlyIf && !onlyIf(order)) return null;
     const pulls = order.shipments.filter((shipment) => stopped.includes(shipment.shipmentId) && shipment.status !== 'SHIPPED' && shipment.status !== 'CANCELLED');
     const shipments = order.shipments.map((shipment) => (pulls.includes(shipment) ? { ...shipment, status: 'CANCELLED' as const, detail: reason, stopped: true as const } : shipment));
     if (order.status === 'CANCELLED') return pulls.length > 0 ? { shipments } : null;
