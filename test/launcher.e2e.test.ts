@@ -116,10 +116,10 @@ const customersQuery = `{ customers(first: 100) { edges { node { email } } } ven
 
 describe('npm start', () => {
   it('starts everything, prints the GraphiQL URL, loads demo data once, keeps a second launcher off its data folder, starts a killed database again, and stops cleanly on Ctrl-C', async () => {
-    const env = await portsEnv();
+    const env: Record<string, string> = { ...(await portsEnv()), CUSTOMERS_UK_PORT: String(await freePort()), GATEWAY_UK_PORT: String(await freePort()) };
     const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
 
-    const first = launch(env);
+    const first = launch({ ...env, CUSTOMERS_REPLICAS: 'uk' });
     await first.ready();
     expect(first.output()).toContain(`GraphiQL:  http://localhost:${env.GATEWAY_PORT}/graphql`);
     expect(first.output()).toMatch(/database: FerretDB v1\.24\.2/);
@@ -131,6 +131,13 @@ describe('npm start', () => {
     const own = await gql(gatewayUrl, `{ customer(id: "${demo.customers.ada}") { name } orders { edges { node { id } } } }`, {}, { token: ada });
     expect(own.errors).toBeUndefined();
     expect(own.data!.customer.name).toBe('Ada Lovelace');
+    // A region's staff use its gateway, with the same tokens: the same graph, its customers from the region's copy.
+    expect(first.output()).toContain(`customers-uk :${env.CUSTOMERS_UK_PORT} through http://localhost:${env.GATEWAY_UK_PORT}/graphql`);
+    const regional = await eventually(
+      () => gql(`http://127.0.0.1:${env.GATEWAY_UK_PORT}/graphql`, `{ replicationStatus { region role } customer(id: "${demo.customers.ada}") { name } }`, {}, { token: support }),
+      (response) => response.data?.customer?.name === 'Ada Lovelace',
+    );
+    expect(regional.data!.replicationStatus).toEqual({ region: 'UK', role: 'REPLICA' });
     const before = await gql(gatewayUrl, customersQuery, {}, { token: support });
     expect(before.errors).toBeUndefined();
     expect(before.data!.customers.edges.length).toBeGreaterThan(0);
