@@ -137,11 +137,13 @@ describe('paying a declined order again', () => {
     expect(closed!.charge).toMatchObject({ outcome: 'DECLINED' }); // the second attempt was never charged
   });
 
-  it("leaves an order the customer paid again be when a person's cancel of its decline was decided on the order as it was before", async () => {
-    const id = await declinedOrder();
+  /**
+   * A person's action on an order's decline, decided on the order as the orders service read it,
+   * with the customer paying again before the orders service writes: the interleaving a race
+   * between the two gives now and then, made here every time.
+   */
+  async function actionBeatenByPayment(id: string, action: 'cancelException' | 'retryException') {
     const exceptionId = (await orderOf(id))!.exceptions[0]!.id;
-    // The orders service reads the order for the person's cancel, and the customer pays again
-    // before it writes: the interleaving a race between the two gives now and then.
     const store = system.ordersStore;
     const findById = store.findById.bind(store);
     let paid: Awaited<ReturnType<typeof payOrder>> | undefined;
@@ -154,19 +156,31 @@ describe('paying a declined order again', () => {
       return read;
     };
     try {
-      const cancel = await gql(system.gatewayUrl, `mutation($id: ID!) { cancelException(id: $id, note: "the customer asked") { status } }`, { id: exceptionId });
-      expect(cancel.errors).toBeUndefined();
+      const answer = await gql(system.gatewayUrl, `mutation($id: ID!) { ${action}(id: $id, note: "the customer asked") { status } }`, { id: exceptionId });
+      return { answer, paid: paid! };
     } finally {
       store.findById = findById;
     }
-    expect(paid?.data?.payOrder.status).toBe('CHARGING');
+  }
 
-    // The payment the customer was told of stands: the order ships on it, charged once, never refunded.
-    const shipped = await eventually(() => orderOf(id), (order) => order?.status === 'SHIPPED' || order?.status === 'CANCELLED');
-    expect(shipped!.status).toBe('SHIPPED');
-    expect(shipped!.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: shipped!.total.amount } });
-    expect(shipped!.history.map((move) => move.to)).not.toContain('CANCELLED');
-  });
+  for (const action of ['cancelException', 'retryException'] as const) {
+    it(`keeps the payment of a customer who paid again while support's ${action} was under way, and tells support`, async () => {
+      const id = await declinedOrder();
+      const { answer, paid } = await actionBeatenByPayment(id, action);
+      expect(paid.data?.payOrder.status).toBe('CHARGING');
+      // Support is told the customer's payment came first; nothing of theirs was done.
+      expect(codes(answer)).toEqual(['CONFLICT']);
+      expect(answer.errors![0]!.message).toMatch(action === 'cancelException' ? /no longer waits on .*is not cancelled/ : /paid order .* again meanwhile/);
+
+      // The payment the customer was told of stands: the order ships on it, charged once, never
+      // cancelled; its decline's exception closes as resolved by that payment.
+      const shipped = await eventually(() => orderOf(id), (order) => ['SHIPPED', 'CANCELLED'].includes(order!.status) && order!.exceptions[0]!.status !== 'OPEN');
+      expect(shipped!.status).toBe('SHIPPED');
+      expect(shipped!.charge).toMatchObject({ outcome: 'APPROVED', amount: { amount: shipped!.total.amount } });
+      expect(shipped!.history.map((move) => move.to)).not.toContain('CANCELLED');
+      expect(shipped!.exceptions).toEqual([expect.objectContaining({ status: 'RESOLVED', resolution: expect.stringContaining('the customer paid again') })]);
+    });
+  }
 
   it('refuses an order that is not declined, and leaves it as it is', async () => {
     const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {

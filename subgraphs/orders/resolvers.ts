@@ -178,9 +178,12 @@ export const resolvers: Resolvers = {
       const order = orderId ? await store.findById(new ObjectId(orderId)) : null;
       const waiting = order && waitsOn(order, queue, elementId);
       if (action === 'CANCEL') {
-        // One it no longer waits on (it went on, or waits on a later attempt) is closed, and the order left be.
         // Asked again as the order is written: the customer may pay again (payOrder) between the read and the write.
-        if (waiting) await stop([], (current) => waitsOn(current, queue, elementId));
+        const after = waiting ? await stop([], (current) => waitsOn(current, queue, elementId)) : order;
+        // One it no longer waits on is closed when the order is done with (cancelled, or shipped
+        // after all). An order that went on (paid again, stock came in) or waits on a later
+        // attempt is not cancelled by it: the person is told, and its exception closes as it goes.
+        if (after && after.status !== 'CANCELLED' && after.status !== 'SHIPPED') throw goneOn(after, elementId);
         return true;
       }
       // Retried already (the same request sent again, when its answer was lost): nothing more to do.
@@ -189,6 +192,11 @@ export const resolvers: Resolvers = {
         const { item, created } = await store.coordination.enqueue(chargeStepId(orderId!, order.chargeAttempts + 1), { kind: 'charge', orderId: orderId! });
         // Its payBy passed first, and the worker took the attempt to cancel it (unpaid.ts).
         if (!created && isExpiry(item.payload)) throw clientError(ErrorCode.CONFLICT, `order ${orderId} was not paid again by its payBy: it is being cancelled`);
+        // The customer paid again first (payOrder stores the same attempt): that attempt is theirs, not this retry.
+        const paidAgain = item.payload.kind === 'charge' ? item.payload.paidAgain : undefined;
+        if (!created && paidAgain) {
+          throw clientError(ErrorCode.CONFLICT, `the customer paid order ${orderId} again meanwhile, with the ${paidAgain.paymentMethod.brand} card ending ${paidAgain.paymentMethod.last4}`);
+        }
       } else {
         await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId: orderId! });
       }
@@ -262,6 +270,12 @@ function waitsOn(order: OrderDoc, queue: string, elementId: string): boolean {
   return !order.openException || (order.openException.queue === queue && order.openException.elementId === elementId);
 }
 
+/** A person's cancel of what an order that went on no longer waits on: refused, saying where the order is. */
+function goneOn(order: OrderDoc, elementId: string) {
+  const where = WAITING_FOR_A_PERSON.includes(order.status) && order.openException ? `waits on ${order.openException.elementId} now` : `is ${order.status}`;
+  return clientError(ErrorCode.CONFLICT, `order ${order._id.toHexString()} no longer waits on ${elementId}: it ${where} (paid again, or its stock came in), and is not cancelled; its exception closes as it goes on`);
+}
+
 /**
  * The order, if the caller may see it (its customer, a tracking link for it, staff). Another's
  * order reads as no order at all, not FORBIDDEN: that would tell a customer which ids are orders,
@@ -291,8 +305,9 @@ async function ownOrder(context: Context, id: string) {
  * to the stages: cancellations.ts). What will not ship is refunded: the whole charge before the
  * split, the stopped shipments' lines after it (`stopRefunds`). `onlyIf`: what the order must still
  * be when it is written (checked in the compare-and-swap); one that is not any more is left be.
+ * Returns the order as it is after (null: there is none).
  */
-async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = [], onlyIf?: (order: OrderDoc) => boolean): Promise<void> {
+async function cancel(store: OrderStore, orderId: string, reason: string, stopped: readonly string[] = [], onlyIf?: (order: OrderDoc) => boolean): Promise<OrderDoc | null> {
   // The shipments stopped go nowhere: they read CANCELLED (also when the order was stopped already, by another).
   const cancelled = await store.change(new ObjectId(orderId), (order) => {
     if (order.status === 'SHIPPED') return null;
@@ -304,19 +319,20 @@ async function cancel(store: OrderStore, orderId: string, reason: string, stoppe
   });
   // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
-  if (order?.status !== 'CANCELLED') return; // a SHIPPED order keeps its reservation: its stock left with the parcels (a cancel from a stale exception)
+  if (order?.status !== 'CANCELLED') return order; // a SHIPPED order keeps its reservation: its stock left with the parcels (a cancel from a stale exception)
   await sendOrderTransitions(store, order);
   await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
   for (const { reportId, message } of stopRefunds(order, reason)) await store.reports.post(reportId, [message]);
   await concludeForCancellation(store, order, stopped);
   if (order.shipments.length === 0) {
     await store.coordination.enqueue(`release:${orderId}`, { kind: 'release', orderId });
-    return;
+    return order;
   }
   for (const shipment of order.shipments.filter((candidate) => stopped.includes(candidate.shipmentId))) {
     const { distributionCenter } = shipment;
     await store.coordination.enqueue(`release:${orderId}:${distributionCenter}`, { kind: 'release', orderId, distributionCenter });
   }
+  return order;
 }
 
 /**
