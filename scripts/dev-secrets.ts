@@ -40,18 +40,19 @@ export function readDevSecrets(path = devSecretsPath()): DevSecrets {
   return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
 }
 
-/**
- * How a development gateway checks client tokens, and so how they must be signed: the
- * environment's `AUTH_JWT_SECRET`, `AUTH_ISSUER` and `AUTH_AUDIENCE` where set (exported for
- * docker compose, or given to npm start), else the generated secret (`users`, read only when
- * needed) and the development issuer and audience. Empty counts as unset, as in gateway/env.ts.
- */
+/** What client tokens are signed with, and the `iss` and `aud` they carry. */
 export interface ClientSigning {
   secret: string;
   issuer: string;
   audience: string;
 }
 
+/**
+ * How a development gateway checks client tokens, and so how they must be signed: the
+ * environment's `AUTH_JWT_SECRET`, `AUTH_ISSUER` and `AUTH_AUDIENCE` where set (exported for
+ * docker compose, or given to npm start), else the generated secret (`users`, read only when
+ * needed) and the development issuer and audience. Empty counts as unset, as in gateway/env.ts.
+ */
 export function clientSigning(env: NodeJS.ProcessEnv, users: () => string): ClientSigning {
   return { secret: env.AUTH_JWT_SECRET || users(), issuer: env.AUTH_ISSUER || DEV_ISSUER, audience: env.AUTH_AUDIENCE || DEV_AUDIENCE };
 }
