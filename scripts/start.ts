@@ -2,8 +2,8 @@
 // MONGODB_URI is set), every subgraph, the pipeline's workers (`<STAGE>_WORKERS`
 // each, default 1), regional replicas of the customers domain when CUSTOMERS_REPLICAS
 // names them (uk, de) with a gateway for each region, and the gateway, loads the demo data
-// and prints where GraphiQL is. A subgraph, worker or gateway that exits unexpectedly is started again
-// (scripts/supervisor.ts); Ctrl-C or SIGTERM stops everything.
+// and prints where GraphiQL is. A subgraph, worker or gateway that exits unexpectedly is
+// started again (scripts/supervisor.ts); Ctrl-C or SIGTERM stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
