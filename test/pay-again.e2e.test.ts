@@ -170,7 +170,7 @@ describe('paying a declined order again', () => {
       expect(paid.data?.payOrder.status).toBe('CHARGING');
       // Support is told the customer's payment came first; nothing of theirs was done.
       expect(codes(answer)).toEqual(['CONFLICT']);
-      expect(answer.errors![0]!.message).toMatch(action === 'cancelException' ? /no longer waits on .*is not cancelled/ : /paid order .* again meanwhile/);
+      expect(answer.errors![0]!.message).toMatch(action === 'cancelException' ? /no longer waits on .*this cancel changes nothing/ : /paid order .* again meanwhile/);
 
       // The payment the customer was told of stands: the order ships on it, charged once, never
       // cancelled; its decline's exception closes as resolved by that payment.
@@ -181,6 +181,37 @@ describe('paying a declined order again', () => {
       expect(shipped!.exceptions).toEqual([expect.objectContaining({ status: 'RESOLVED', resolution: expect.stringContaining('the customer paid again') })]);
     });
   }
+
+  // What the exceptions service sends again for a person's cancel whose first request got no
+  // answer (its sweep of stale claims): carried out only if that cancel is what ended the order.
+  const resendCancel = (id: string, attempt = 1) =>
+    gql(system.urls.orders, `mutation($id: ID!) { resolveOrdersException(queue: "charge-results", elementId: $id, action: CANCEL) }`, { id: `result:${id}:charge:${attempt}` });
+
+  it("answers a person's cancel sent again as carried out only when that cancel ended the order, not when its customer did", async () => {
+    // The person's cancel landed (its answer lost): sent again, it is carried out, once.
+    const byPerson = await declinedOrder();
+    expect((await resendCancel(byPerson)).errors).toBeUndefined();
+    expect((await resendCancel(byPerson)).errors).toBeUndefined();
+    const cancelled = await orderOf(byPerson);
+    expect(cancelled!.status).toBe('CANCELLED');
+    expect(cancelled!.history.filter((move) => move.to === 'CANCELLED')).toHaveLength(1);
+
+    // The customer cancelled the order before the person's cancel arrived: not the person's doing.
+    const byCustomer = await declinedOrder();
+    const own = await gql(system.gatewayUrl, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { status } }`, { input: { orderId: byCustomer, reason: 'changed my mind', idempotencyKey: `own-${byCustomer}` } }, { token: ada });
+    expect(own.data!.cancelOrder.status).toBe('CANCELLED');
+    const late = await resendCancel(byCustomer);
+    expect(codes(late)).toEqual(['CONFLICT']);
+    expect(late.errors![0]!.message).toContain('it is CANCELLED');
+
+    // The customer paid again and the order shipped: not cancelled, and the person is told so.
+    const paidAgain = await declinedOrder();
+    expect((await payOrder(paidAgain, card.visa)).data!.payOrder.status).toBe('CHARGING');
+    await eventually(() => orderOf(paidAgain), (order) => order?.status === 'SHIPPED');
+    const afterShipping = await resendCancel(paidAgain);
+    expect(codes(afterShipping)).toEqual(['CONFLICT']);
+    expect((await orderOf(paidAgain))!.status).toBe('SHIPPED');
+  });
 
   it('refuses an order that is not declined, and leaves it as it is', async () => {
     const placed = await gql(system.gatewayUrl, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, {

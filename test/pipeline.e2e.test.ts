@@ -76,9 +76,11 @@ describe('the order pipeline', () => {
   it('keeps a shipped order\'s reservation when a person cancels a stale exception of it: its stock left with the parcel', async () => {
     const id = await place([{ sku: 'BOOK-002', quantity: 1 }]);
     await eventually(() => orderOf(id), (order) => order.status === 'SHIPPED' && order.reservation.status === 'SHIPPED');
-    // As exceptions does for a person's cancel of an exception raised about this order's charge result.
+    // As exceptions does for a person's cancel of an exception raised about this order's charge
+    // result: refused (the person is told the order shipped), and nothing released.
     const resolved = await gql(system.urls.orders, `mutation($id: ID!) { resolveOrdersException(queue: "charge-results", elementId: $id, action: CANCEL) }`, { id: `result:${id}:charge:1` });
-    expect(resolved.errors).toBeUndefined();
+    expect(codes(resolved)).toEqual(['CONFLICT']);
+    expect(resolved.errors![0]!.message).toContain('it is SHIPPED');
     // The coordinator would have released it by now (it runs every step within milliseconds here).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const order = await orderOf(id);

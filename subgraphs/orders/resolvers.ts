@@ -15,7 +15,7 @@ import { receiveReturn, requestReturn } from './returns.ts';
 import { sendOrderTransitions, sendProgress } from './order-transitions.ts';
 import { isExpiry } from './unpaid.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
-import { chargeStepId, orderIdOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
+import { chargeStepId, orderIdOf, transitionsOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -153,7 +153,8 @@ export const resolvers: Resolvers = {
       const item = await target.get(elementId);
       if (!item) throw notFound(`no element ${elementId} in ${queue}`, { field: 'elementId' });
       const orderId = orderIdOf(item.payload);
-      const stop = (stopped: string[] = [], onlyIf?: (order: OrderDoc) => boolean) => cancel(store, orderId!, `cancelled from exceptions (${queue} element ${elementId})`, stopped, onlyIf);
+      const reason = `cancelled from exceptions (${queue} element ${elementId})`;
+      const stop = (stopped: string[] = [], onlyIf?: (order: OrderDoc) => boolean) => cancel(store, orderId!, reason, stopped, onlyIf);
       // A shipment parked (or refused) on its way to a stage goes nowhere now: its stock goes back.
       const step = item.payload as { kind?: string; shipment?: { shipmentId: string } };
       const stoppedShipments = step.kind === 'forward' && step.shipment ? [step.shipment.shipmentId] : [];
@@ -180,10 +181,11 @@ export const resolvers: Resolvers = {
       if (action === 'CANCEL') {
         // Asked again as the order is written: the customer may pay again (payOrder) between the read and the write.
         const after = waiting ? await stop([], (current) => waitsOn(current, queue, elementId)) : order;
-        // One it no longer waits on is closed when the order is done with (cancelled, or shipped
-        // after all). An order that went on (paid again, stock came in) or waits on a later
-        // attempt is not cancelled by it: the person is told, and its exception closes as it goes.
-        if (after && after.status !== 'CANCELLED' && after.status !== 'SHIPPED') throw goneOn(after, elementId);
+        // Carried out: now, or by this same cancel before (sent again: its answer was lost, or
+        // the exceptions service's sweep). An order that went on (paid again, stock came in),
+        // waits on a later attempt or was ended by another (its customer, its payBy passing) is
+        // not this cancel's doing: the person is told, and the exception closes as the order did.
+        if (after && !cancelledBy(after, reason)) throw goneOn(after, elementId);
         return true;
       }
       // Retried already (the same request sent again, when its answer was lost): nothing more to do.
@@ -270,10 +272,15 @@ function waitsOn(order: OrderDoc, queue: string, elementId: string): boolean {
   return !order.openException || (order.openException.queue === queue && order.openException.elementId === elementId);
 }
 
-/** A person's cancel of what an order that went on no longer waits on: refused, saying where the order is. */
+/** Whether the order was cancelled by a person's cancel given `reason` (that of one exception's element). */
+function cancelledBy(order: OrderDoc, reason: string): boolean {
+  return order.status === 'CANCELLED' && transitionsOf(order).some((move) => move.to === 'CANCELLED' && move.detail === reason);
+}
+
+/** A person's cancel of what an order no longer waits on: refused, saying where the order is. */
 function goneOn(order: OrderDoc, elementId: string) {
   const where = WAITING_FOR_A_PERSON.includes(order.status) && order.openException ? `waits on ${order.openException.elementId} now` : `is ${order.status}`;
-  return clientError(ErrorCode.CONFLICT, `order ${order._id.toHexString()} no longer waits on ${elementId}: it ${where} (paid again, or its stock came in), and is not cancelled; its exception closes as it goes on`);
+  return clientError(ErrorCode.CONFLICT, `order ${order._id.toHexString()} no longer waits on ${elementId}: it ${where}, and this cancel changes nothing; the exception closes as what moved the order says`);
 }
 
 /**

@@ -34,7 +34,7 @@ export type ExceptionStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Gives up on the element (the order is cancelled; for a hand-off its receiver refused, the hand-off, and the order where orders or a shipment stage handed it on). One whose order no longer waits on it is closed when the order is done with (cancelled, or shipped after all); an order that went on (its customer paid again, its stock came in) or waits on a later attempt is not cancelled, and the cancel is `CONFLICT`: the exception closes as the order goes on. `note` as for a retry. */
+  /** Gives up on the element (the order is cancelled; for a hand-off its receiver refused, the hand-off, and the order where orders or a shipment stage handed it on). One whose order no longer waits on it (its customer paid again or cancelled it, its stock came in, it waits on a later attempt, it shipped) is not cancelled, and the cancel is `CONFLICT`: the exception closes as what moved the order says. `note` as for a retry. */
   cancelException: PipelineException;
   /** Internal: the owner of a parked element says nobody need act on this raise any more: its order was cancelled, or what it waited for came without a person (`because`). Idempotent; one that comes before its raise records the raise as closed. */
   closeException: PipelineException;
