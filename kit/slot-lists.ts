@@ -216,6 +216,26 @@ export class SlotLists<T extends Document> {
   }
 
   /**
+   * A compare-and-swap (`write`) whose row must have its slot named in some lists first. Its change
+   * asks `unnamed(lists, slot)` about the state it would write, and refuses the write when that says
+   * true: the slot is then named in those lists and `write` is made again, from the row as it then
+   * is. Its result is that of the write that was not put off.
+   */
+  async namingSlots<R>(write: (unnamed: (lists: readonly string[], slot: number) => boolean) => Promise<R>): Promise<R> {
+    for (;;) {
+      let missing: { lists: string[]; slot: number } | undefined;
+      const result = await write((lists, slot) => {
+        const toName = lists.filter((list) => !this.isNoted(list, slot));
+        missing = toName.length > 0 ? { lists: toName, slot } : undefined;
+        return missing !== undefined;
+      });
+      const named = missing as { lists: string[]; slot: number } | undefined;
+      if (!named) return result;
+      await this.note(named.lists, named.slot);
+    }
+  }
+
+  /**
    * Names `slot` in each of `lists`; call before writing a row into them. With `busy`, also the
    * tick of `at` (the row's time), and a slot this process has now written `busy.threshold` rows
    * into is marked busy.

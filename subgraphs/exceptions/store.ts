@@ -249,23 +249,16 @@ export class ExceptionStore {
    */
   private async update(id: string, change: (current: Head<State> | null) => State | typeof REFUSED): Promise<Head<State> | typeof REFUSED> {
     const slotFor = await this.slotted.slotting();
-    for (;;) {
-      let unlisted: { lists: string[]; slot: number } | undefined;
-      const head = await this.cas.update(id, (current) => {
-        unlisted = undefined;
+    return this.slotted.namingSlots((unnamed) =>
+      this.cas.update(id, (current) => {
         const next = change(current);
         if (next === REFUSED) return REFUSED;
         const { raisedSlot: _, ...unslotted } = next;
         const raisedSlot = slotFor(next.raisedAt);
         if (raisedSlot === undefined) return unslotted;
-        const lists = listsOf(next).filter((list) => !this.slotted.isNoted(list, raisedSlot));
-        if (lists.length === 0) return { ...unslotted, raisedSlot };
-        unlisted = { lists, slot: raisedSlot };
-        return REFUSED;
-      });
-      if (!unlisted) return head;
-      await this.slotted.note(unlisted.lists, unlisted.slot);
-    }
+        return unnamed(listsOf(next), raisedSlot) ? REFUSED : { ...unslotted, raisedSlot };
+      }),
+    );
   }
 
   /** Flags a claim an earlier version made (`claimed`), with a compare-and-swap: its claim may end meanwhile. */

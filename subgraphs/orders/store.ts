@@ -545,23 +545,17 @@ export class OrderStore {
    */
   async change(id: ObjectId, change: (order: OrderDoc) => OrderPatch | null, known?: OrderDoc): Promise<OrderDoc | null> {
     // An order moving into a list read by the slot has its slot named there first (kit/slot-lists.ts).
-    for (;;) {
-      let unlisted: { list: OrderStatusCode; slot: number } | undefined;
-      const head = await this.cas.update(id, (current) => {
+    const head = await this.slotted.namingSlots((unnamed) =>
+      this.cas.update(id, (current) => {
         if (!current) return REFUSED;
         const patch = change(current as OrderDoc);
         if (!patch) return REFUSED;
-        const slot = slotOf(current.placedAt);
-        if (patch.status && patch.status !== current.status && growingList(patch.status) && !this.slotted.isNoted(patch.status, slot)) {
-          unlisted = { list: patch.status, slot };
-          return REFUSED;
-        }
+        const moves = patch.status && patch.status !== current.status && growingList(patch.status);
+        if (moves && unnamed([patch.status!], slotOf(current.placedAt))) return REFUSED;
         return this.changed(current as OrderDoc, patch);
-      }, known as Head<OrderState, ObjectId> | undefined);
-      const toNote = unlisted as { list: OrderStatusCode; slot: number } | undefined;
-      if (!toNote) return head === REFUSED ? null : (head as OrderDoc);
-      await this.slotted.note([toNote.list], toNote.slot);
-    }
+      }, known as Head<OrderState, ObjectId> | undefined),
+    );
+    return head === REFUSED ? null : (head as OrderDoc);
   }
 
   /** The order's state after `patch`, with the move it makes recorded as a transition. */
