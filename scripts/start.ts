@@ -197,12 +197,9 @@ async function main() {
   }
 
   const gateway = plans.find((plan) => plan.name === 'gateway')!;
-  await launch(gateway, { ...shared, GATEWAY_PORT: String(gateway.port), ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) });
-  await Promise.all(
-    replicaPlans.map(({ plan, gateway: regional }) =>
-      launch(regional, { ...shared, GATEWAY_PORT: String(regional.port), CUSTOMERS_URL: `http://127.0.0.1:${plan.port}/graphql`, ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) }),
-    ),
-  );
+  const gatewayEnv = (port: number) => ({ ...shared, GATEWAY_PORT: String(port), ...(supportToken ? { GRAPHIQL_TOKEN: supportToken } : {}) });
+  await launch(gateway, gatewayEnv(gateway.port));
+  await Promise.all(replicaPlans.map(({ plan, gateway: regional }) => launch(regional, { ...gatewayEnv(regional.port), CUSTOMERS_URL: `http://127.0.0.1:${plan.port}/graphql` })));
 
   const metricsLine = await workerMetricsLine(workers);
   process.stdout.write(
