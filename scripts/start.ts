@@ -118,14 +118,14 @@ async function main() {
   const workerCounts = stagesWithWorkers.map((stage) => [stage, workerCount(stage)] as const);
   const workers = workerCounts.reduce((sum, [, count]) => sum + count, 0);
   const listeners = [...plans, ...replicaPlans.flatMap((replica) => [replica.plan, replica.gateway])];
+  const usesOwnDatabase = !env.MONGODB_URI && !subgraphNames.every((name) => env[`${name.toUpperCase()}_MONGODB_URI`]);
+  const databasePort = usesOwnDatabase ? fixedDatabasePort() : undefined;
+  refuseSharedPorts(databasePort ? [...listeners, databasePort] : listeners);
   for (const plan of listeners) await ensurePortFree(plan);
+  if (databasePort) await ensurePortFree(databasePort);
   // PostgreSQL and FerretDB take free ports at random and start before the services do.
   keepPortsFromDatabase(listeners.map((plan) => plan.port));
   if ((await buildAll()) === 'built') say('built every service into dist/ (npm run build)');
-
-  const usesOwnDatabase = !env.MONGODB_URI && !subgraphNames.every((name) => env[`${name.toUpperCase()}_MONGODB_URI`]);
-  const databasePort = usesOwnDatabase ? fixedDatabasePort() : undefined;
-  if (databasePort) await ensurePortFree(databasePort);
   let mongoUri = env.MONGODB_URI;
   if (usesOwnDatabase) {
     try {
@@ -201,7 +201,7 @@ async function main() {
   await launch(gateway, gatewayEnv(gateway.port));
   await Promise.all(replicaPlans.map(({ plan, gateway: regional }) => launch(regional, { ...gatewayEnv(regional.port), CUSTOMERS_URL: `http://127.0.0.1:${plan.port}/graphql` })));
 
-  const metricsLine = await workerMetricsLine(workers);
+  const metrics = await metricsLine(workers, 1 + replicaPlans.length);
   process.stdout.write(
     [
       '',
@@ -212,7 +212,7 @@ async function main() {
         ? [`  Regions:   ${replicaPlans.map(({ plan, gateway: regional }) => `${plan.name} :${plan.port} through http://localhost:${regional.port}/graphql`).join(', ')} (the same graph, customers from the region's copy)`]
         : []),
       `  Workers:   ${workerCounts.map(([stage, count]) => `${stage} ×${count}`).join(', ')} (set <STAGE>_WORKERS to run more)`,
-      metricsLine,
+      metrics,
       `  Live:      ws://localhost:${gateway.port}/graphql (subscriptions), http://localhost:${gateway.port}/track?order=<id>`,
       ...(supportToken && adaToken
         ? [
@@ -245,6 +245,19 @@ async function ensurePortFree(plan: Pick<ServicePlan, 'port' | 'portVar'> & { na
   }
 }
 
+/**
+ * Two processes given one port (say GATEWAY_UK_PORT=4003, the catalog's): each port is free when
+ * probed, and the second to start would fail to listen and be restarted until the supervisor gives up.
+ */
+function refuseSharedPorts(listeners: Array<Pick<ServicePlan, 'port' | 'portVar'> & { name: string }>) {
+  const byPort = new Map<number, string>();
+  for (const plan of listeners) {
+    const earlier = byPort.get(plan.port);
+    if (earlier) fail(`port ${plan.port} is given to both ${earlier} and ${plan.name} (${plan.portVar}); give each its own port`);
+    byPort.set(plan.port, `${plan.name} (${plan.portVar})`);
+  }
+}
+
 /** FERRETDB_PORT, when set: checked like the service ports before anything starts. */
 function fixedDatabasePort() {
   if (!env.FERRETDB_PORT) return undefined;
@@ -273,13 +286,13 @@ const nodeArgs = (entry: string) => ['--enable-source-maps', builtPath(join(proj
 async function launch(plan: ServicePlan, childEnv: NodeJS.ProcessEnv) {
   say(`starting ${plan.name} on port ${plan.port}`);
   const spawnIt = () => {
-    // The gateway serves /metrics on a port of its own, and says which (as workers do).
-    if (plan.name !== 'gateway') return spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    // A gateway (the main one and each region's) serves /metrics on a port of its own, and says which (as workers do).
+    if (!isGateway(plan.name)) return spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
     const child = spawn(process.execPath, nodeArgs(plan.entry), { env: childEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message) => {
       if (!isMetricsPortMessage(message)) return;
-      gatewayMetricsPort = message.port;
-      if (bannerPrinted) say(`gateway metrics: http://localhost:${message.port}/metrics`);
+      gatewayMetricsPorts.set(plan.name, message.port);
+      if (bannerPrinted) say(`${plan.name} metrics: http://localhost:${message.port}/metrics`);
     });
     return child;
   };
@@ -302,7 +315,8 @@ function workerCount(stage: string): number {
  * or as it arrives once the banner is out.
  */
 const workerMetricsPorts = new Map<string, number>();
-let gatewayMetricsPort: number | undefined;
+const gatewayMetricsPorts = new Map<string, number>();
+const isGateway = (name: string) => name === 'gateway' || name.startsWith('gateway-');
 let bannerPrinted = false;
 
 /** A worker process leases from its stage's queue; it serves only /health, /ready and /metrics, so it is up once it runs. */
@@ -322,17 +336,18 @@ function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv)
   say(`starting ${name} (pid ${supervised.child.pid})`);
 }
 
-/** Waits a little for every worker to say where its metrics are; the banner names those that did. */
-async function workerMetricsLine(workers: number): Promise<string> {
+/** Waits a little for every worker and gateway to say where its metrics are; the banner names those that did. */
+async function metricsLine(workers: number, gateways: number): Promise<string> {
   const deadline = Date.now() + 10_000;
-  while (workerMetricsPorts.size < workers && Date.now() < deadline && !stopping) await new Promise((resolve) => setTimeout(resolve, 100));
-  const known = [...workerMetricsPorts]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, port]) => `${name} :${port}`)
-    .join(', ');
-  const later = workerMetricsPorts.size < workers ? ' (the others are printed when they are up)' : '';
-  const gateway = gatewayMetricsPort === undefined ? 'not yet known' : `:${gatewayMetricsPort}`;
-  return `  Metrics:   /metrics on every subgraph's port; gateway ${gateway} (not on its public port); workers: ${known || 'none yet'}${later}`;
+  while ((workerMetricsPorts.size < workers || gatewayMetricsPorts.size < gateways) && Date.now() < deadline && !stopping) await new Promise((resolve) => setTimeout(resolve, 100));
+  const named = (ports: Map<string, number>) =>
+    [...ports]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, port]) => `${name} :${port}`)
+      .join(', ');
+  const later = workerMetricsPorts.size < workers || gatewayMetricsPorts.size < gateways ? ' (the others are printed when they are up)' : '';
+  const gatewayPorts = named(gatewayMetricsPorts) || 'gateway not yet known';
+  return `  Metrics:   /metrics on every subgraph's port; ${gatewayPorts} (not on the gateways' public ports); workers: ${named(workerMetricsPorts) || 'none yet'}${later}`;
 }
 
 async function waitUntilHealthy(plan: ServicePlan, child: ChildProcess, withinMs = 180_000) {

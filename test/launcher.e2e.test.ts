@@ -168,12 +168,18 @@ describe('npm start', () => {
     expect(new Set(workerThreads)).toEqual(new Set([Math.min(19, getPriority() + 10)]));
     expect(new Set(threadNiceness(lastPid(/orders is (?:up|running again) \(pid (\d+)/g)))).toEqual(new Set([getPriority()]));
 
-    // The gateway's metrics: on the port the banner names, not on its public one.
-    const gatewayMetricsPort = Number(first.output().match(/gateway :(\d+) \(not on its public port\)/)?.[1]);
-    expect(await (await fetch(`http://127.0.0.1:${gatewayMetricsPort}/metrics`)).text()).toContain('graphql_requests_total');
+    // The gateways' metrics (the main one's and the region's): on the ports the banner names, not on their public ones.
+    const metricsLine = first.output().match(/ {2}Metrics: .*/)![0];
+    const gatewayMetricsPort = Number(metricsLine.match(/ gateway :(\d+)/)?.[1]);
+    const ukGatewayMetricsPort = Number(metricsLine.match(/ gateway-uk :(\d+)/)?.[1]);
+    for (const port of [gatewayMetricsPort, ukGatewayMetricsPort]) {
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain('graphql_requests_total');
+    }
+    expect(gatewayMetricsPort).not.toBe(ukGatewayMetricsPort);
     expect((await fetch(new URL('/metrics', gatewayUrl))).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${env.GATEWAY_UK_PORT}/metrics`)).status).toBe(404);
 
-    const ports = [first.databasePort(), ...Object.values(env).map(Number), ...workerMetrics.map(([, port]) => port), gatewayMetricsPort];
+    const ports = [first.databasePort(), ...Object.values(env).map(Number), ...workerMetrics.map(([, port]) => port), gatewayMetricsPort, ukGatewayMetricsPort];
     expect(await listening(ports)).toEqual(ports);
     expect(await interrupt(first.child, first.exited)).toBe(0);
     expect(first.output()).toContain('[start] stopped');
@@ -305,6 +311,20 @@ describe('npm start', () => {
       expect(run.output()).toContain(`CATALOG_PORT=`);
     } finally {
       blocker.close();
+    }
+  }, 60_000);
+
+  it('refuses two processes given one port, before starting anything, and says which', async () => {
+    const env = await portsEnv();
+    for (const [setting, message] of [
+      [{ CUSTOMERS_REPLICAS: 'uk', GATEWAY_UK_PORT: env.CATALOG_PORT! }, `port ${env.CATALOG_PORT} is given to both catalog (CATALOG_PORT) and gateway-uk (GATEWAY_UK_PORT)`],
+      [{ FERRETDB_PORT: env.GATEWAY_PORT! }, `port ${env.GATEWAY_PORT} is given to both gateway (GATEWAY_PORT) and FerretDB (FERRETDB_PORT)`],
+    ] as const) {
+      const run = launch({ ...env, ...setting });
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(message);
+      expect(run.output()).not.toContain('[start] starting');
+      expect(existsSync(lockFile)).toBe(false);
     }
   }, 60_000);
 
