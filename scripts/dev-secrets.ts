@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SignJWT } from 'jose';
-import { isRole, type Role } from '../kit/auth/identity.ts';
+import { isClientRole, type ClientRole } from '../kit/auth/identity.ts';
 import { MAX_USER_TOKEN_LIFETIME_MS } from '../kit/auth/tokens.ts';
 import { projectRoot } from './ferretdb.ts';
 
@@ -57,8 +57,8 @@ export function clientSigning(env: NodeJS.ProcessEnv, users: () => string): Clie
   return { secret: env.AUTH_JWT_SECRET || users(), issuer: env.AUTH_ISSUER || DEV_ISSUER, audience: env.AUTH_AUDIENCE || DEV_AUDIENCE };
 }
 
-export async function devToken(signing: ClientSigning, options: { role: Role; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
-  if (!isRole(options.role)) throw new Error(`--role must be customer, support, warehouse or service, not ${String(options.role)}`);
+export async function devToken(signing: ClientSigning, options: { role: ClientRole; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
+  if (!isClientRole(options.role)) throw new Error(`--role must be customer, support or warehouse, not ${String(options.role)} (the services sign their own tokens)`);
   if (options.role === 'customer' && !options.customerId) throw new Error('a customer token needs --customer <id>');
   if ((options.ttlSeconds ?? 0) * 1000 > MAX_USER_TOKEN_LIFETIME_MS) throw new Error('--ttl: the gateway refuses a token that expires more than a year ahead');
   return new SignJWT({ role: options.role, ...(options.customerId ? { customerId: options.customerId } : {}) })

@@ -201,6 +201,9 @@ describe('tokens that must not pass', () => {
     ['a customer token without its customerId', () => userToken({ role: 'customer' })],
     ["a customer's token naming one of our services as its subject", () => userToken({ role: 'customer', customerId: ada, sub: 'service:orders' })],
     ["a service-role token naming one of our services as its subject (only the services' own internal tokens do)", () => userToken({ role: 'service', sub: 'service:orders' })],
+    // Support's and the warehouse's powers together, which no person has: the services' own role.
+    ["naming the services' role (only their internal tokens carry it)", () => userToken({ role: 'service', sub: 'integration-1' })],
+    ["naming the services' role beside support's", () => userToken({ roles: ['support', 'service'], sub: 'agent-9' })],
     ['whose subject is not a string', () => signedSupport({ sub: 42 })],
     ['without a subject', () => signedSupport({})],
     ['whose subject is blank', () => signedSupport({ sub: ' ' })],

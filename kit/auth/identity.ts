@@ -3,7 +3,14 @@ import { clientError, ErrorCode } from '../errors.ts';
 /** What a caller may be. Roles are also the scopes `@requiresScopes` names in the schemas. */
 export const roles = ['customer', 'support', 'warehouse', 'service'] as const;
 export type Role = (typeof roles)[number];
-export const isRole = (value: unknown): value is Role => (roles as readonly unknown[]).includes(value);
+/**
+ * The roles a client's token may name. `service` is our services' own, carried in the internal
+ * tokens they sign for one another: a client holding it would have support's and the warehouse's
+ * powers together, which no person is given.
+ */
+export const clientRoles = ['customer', 'support', 'warehouse'] as const satisfies readonly Role[];
+export type ClientRole = (typeof clientRoles)[number];
+export const isClientRole = (value: unknown): value is ClientRole => (clientRoles as readonly unknown[]).includes(value);
 
 /** The scope of a tracking link's bearer: one order, read-only. */
 export const TRACKER_SCOPE = 'tracker';

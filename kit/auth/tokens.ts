@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { anonymous, isRole, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
+import { anonymous, isClientRole, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
 
 const encoder = new TextEncoder();
 
@@ -26,7 +26,7 @@ const CLOCK_TOLERANCE_SECONDS = 5;
  * Verifies the bearer tokens clients send the gateway with jose: only the algorithms the
  * configured keys are for (so `alg: none` and algorithm confusion are refused), signature,
  * `exp`, `nbf`, issuer and audience. Claims: `sub`; `role` (or `roles`, or an OAuth `scope`
- * string) naming customer, support, warehouse or service; `customerId` for a customer.
+ * string) naming customer, support or warehouse; `customerId` for a customer.
  */
 export function createUserTokenVerifier(settings: UserTokenSettings) {
   const secret = settings.secret ? encoder.encode(settings.secret) : undefined;
@@ -61,7 +61,7 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 export function identityFromClaims(payload: JWTPayload): Identity {
   const claimed = [payload.role, ...(Array.isArray(payload.roles) ? payload.roles : []), ...(typeof payload.scope === 'string' ? payload.scope.split(' ') : [])];
-  const scopes = [...new Set(claimed.filter(isRole))];
+  const scopes = [...new Set(claimed.filter(isClientRole))];
   const customerId = typeof payload.customerId === 'string' ? payload.customerId : undefined;
   // The subject keys the caller's rate limit and travels on in internal tokens: one every caller shares
   // (none, blank, or the name signed-out callers go by) would let a caller pass as another or as nobody.
@@ -76,7 +76,10 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   // only by case, or by a full-width letter or colon (`service：orders`), reads as the same to a person.
   const lowered = payload.sub.normalize('NFKC').toLowerCase();
   if (RESERVED_SUBJECTS.includes(lowered)) throw unauthenticated(`The bearer token's subject (sub) may not be "${payload.sub}": the gateway uses that name itself.`);
-  if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support, warehouse or service).');
+  // The services' own role is in their internal tokens only (identity.ts, clientRoles): refused, not
+  // ignored, so that whoever issued such a token learns why it does not work.
+  if (claimed.includes('service')) throw unauthenticated("The bearer token names the service role, which only the services' own internal tokens carry: a client's token names customer, support or warehouse.");
+  if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support or warehouse).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
   // `service:<name>` names one of our own services, in the internal tokens only they sign: a client's
   // token, whatever its role, may not pass itself off as one (subjects travel on to every subgraph).
