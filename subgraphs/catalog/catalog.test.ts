@@ -178,6 +178,20 @@ describe('catalog subgraph', () => {
     }
   });
 
+  it('answers a retried add, even sent many times at once, with the product it added', async () => {
+    const input = { sku: 'retried-1', title: 'Retried', description: 'Twice.', price: { amount: 990, currency: 'GBP' }, weightGrams: 120, vendorId: vendorA };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => gql(app.url, addProduct, { input })));
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    for (const answer of answers) {
+      expect(answer.data!.addProduct).toEqual({ sku: 'RETRIED-1', title: 'Retried', description: 'Twice.', price: { amount: 990, currency: 'GBP' }, weightGrams: 120, vendor: { id: vendorA } });
+    }
+    expect(await store.products.countDocuments({ _id: 'RETRIED-1' })).toBe(1);
+    // Once its price has changed, the old add is no longer the product: another add with it is refused.
+    const changed = await gql(app.url, `mutation { changePrice(sku: "RETRIED-1", price: { amount: 1090, currency: "GBP" }) { sku } }`);
+    expect(changed.errors).toBeUndefined();
+    expect(codes(await gql(app.url, addProduct, { input }))).toEqual(['CONFLICT']);
+  });
+
   it('refuses a second product with the same sku and keeps the first', async () => {
     await newProduct('DUP-1', { title: 'Original' });
     const res = await gql(app.url, addProduct, {

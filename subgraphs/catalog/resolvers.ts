@@ -61,8 +61,11 @@ export const resolvers: Resolvers = {
       try {
         return await store.insert(product);
       } catch (error) {
-        if (isDuplicateKeyError(error)) throw clientError(ErrorCode.CONFLICT, `a product with sku ${sku} already exists`, { field: 'sku' });
-        throw error;
+        if (!isDuplicateKeyError(error)) throw error;
+        // A retry of the same add (its answer lost on the way) gets the product it added.
+        const [existing] = await store.findBySkus([sku]);
+        if (existing && sameProduct(existing, product)) return existing;
+        throw clientError(ErrorCode.CONFLICT, `a product with sku ${sku} already exists, with other details (change its price with changePrice)`, { field: 'sku' });
       }
     },
     changePrice: async (_, { sku, price }, { store }) => {
@@ -86,3 +89,15 @@ export const resolvers: Resolvers = {
     products: (vendor, { first, after }, { productsByVendor }) => productsByVendor.load({ vendorId: vendor.id, page: pageRequest('products', { first, after }) }),
   },
 };
+
+/** Whether an add would have stored exactly this product. */
+function sameProduct(a: ProductDoc, b: ProductDoc): boolean {
+  return (
+    a.title === b.title &&
+    a.description === b.description &&
+    a.price.amount === b.price.amount &&
+    a.price.currency === b.price.currency &&
+    a.weightGrams === b.weightGrams &&
+    a.vendorId.equals(b.vendorId)
+  );
+}

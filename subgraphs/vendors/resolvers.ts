@@ -24,8 +24,11 @@ export const resolvers: Resolvers = {
       try {
         return await store.insert({ _id: new ObjectId(), name, country, contactEmail, leadTimeDays: input.leadTimeDays });
       } catch (error) {
-        if (isDuplicateKeyError(error)) throw clientError(ErrorCode.CONFLICT, `a vendor named ${name} already exists`, { field: 'name' });
-        throw error;
+        if (!isDuplicateKeyError(error)) throw error;
+        // A retry of the same add (its answer lost on the way) gets the vendor it added.
+        const existing = await store.findByName(name);
+        if (existing && existing.country === country && existing.contactEmail === contactEmail && existing.leadTimeDays === input.leadTimeDays) return existing;
+        throw clientError(ErrorCode.CONFLICT, `a vendor named ${name} already exists, with other details`, { field: 'name' });
       }
     },
   },

@@ -35,6 +35,12 @@ export class VendorStore {
     return findPage(this.vendors, {}, byName, page);
   }
 
+  /** The vendor of this name (names are unique: the name_unique index). */
+  async findByName(name: string): Promise<VendorDoc | null> {
+    return this.vendors.findOne({ name });
+  }
+
+  /** Throws a duplicate-key error when the name is taken. */
   async insert(vendor: VendorDoc): Promise<VendorDoc> {
     await this.vendors.insertOne(vendor);
     return vendor;

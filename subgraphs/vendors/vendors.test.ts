@@ -84,6 +84,16 @@ describe('vendors subgraph', () => {
     }
   });
 
+  it('answers a retried add, even sent many times at once, with the one vendor it added', async () => {
+    const input = { name: 'Retried Supplies', country: 'de', contactEmail: 'retry@vendor.example', leadTimeDays: 4 };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => gql(app.url, addVendor, { input })));
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const [first] = answers.map((answer) => answer.data!.addVendor);
+    expect(first).toMatchObject({ name: 'Retried Supplies', country: 'DE', leadTimeDays: 4 });
+    expect(new Set(answers.map((answer) => answer.data!.addVendor.id))).toEqual(new Set([first.id]));
+    expect(await store.vendors.countDocuments({ name: 'Retried Supplies' })).toBe(1);
+  });
+
   it('refuses a second vendor with the same name', async () => {
     await newVendor('Duplicate Distribution');
     const res = await gql(app.url, addVendor, {

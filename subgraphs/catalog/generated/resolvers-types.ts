@@ -43,7 +43,11 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds a product. Its vendor must exist (checked with the vendors service): an unknown one is NOT_FOUND. */
+  /**
+   * Adds a product. Its vendor must exist (checked with the vendors service): an unknown one is
+   * NOT_FOUND. The same add sent again (a retry whose answer was lost) answers the product it
+   * added; a sku already taken by a product with other details is CONFLICT.
+   */
   addProduct: Product;
   /** Changes a product's price for orders placed from now on (placed orders keep the price they were placed at). An unknown sku is NOT_FOUND. */
   changePrice: Product;

@@ -29,6 +29,10 @@ export type AddVendorInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Adds a vendor; names are unique. The same add sent again (a retry whose answer was lost)
+   * answers the vendor it added; a name already taken by a vendor with other details is CONFLICT.
+   */
   addVendor: Vendor;
 };
 
