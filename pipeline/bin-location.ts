@@ -15,10 +15,10 @@ export const MAX_BIN_QUANTITY = 2_147_483_647;
 /** A sku, a centre's or a bin's code as stored: trimmed, upper case. Reads look codes up as writes store them. */
 export const asCode = (value: string): string => value.trim().toUpperCase();
 
-/** A code as stored, or BAD_USER_INPUT naming `field` when it is not letters, digits or dashes. */
+/** A code as stored, or BAD_USER_INPUT naming `field` when it is not 1 to 40 letters, digits or dashes. */
 function checkedCode(value: string, field: string): string {
   const code = asCode(value);
-  if (!CODE.test(code)) throw badInput(`${field} must be letters, digits or dashes`, field);
+  if (!CODE.test(code)) throw badInput(`${field} must be 1 to 40 letters, digits or dashes, starting with a letter or digit`, field);
   return code;
 }
 

@@ -200,10 +200,15 @@ describe('receiving: what a receipt refers to, and what its id stands for', () =
     // The id is also what lists and their cursors carry: a 10,000-character one would make a cursor no list takes back.
     expect(codes(await receiveRaw({ receiptId: `asn-5-${'x'.repeat(10_000)}` }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await receiveRaw({ receiptId: 'asn-5-\nline' }))).toEqual(['BAD_USER_INPUT']);
+    // A bin's code too long: said so, not that its characters are wrong.
+    const longBin = await receiveRaw({ receiptId: 'asn-5-bin', bin: 'B'.repeat(41) });
+    expect(codes(longBin)).toEqual(['BAD_USER_INPUT']);
+    expect(longBin.errors![0]!.message).toContain('bin must be 1 to 40 letters, digits or dashes');
     const ids = (await receipts()).map((r) => r.id);
     expect(ids).not.toContain('asn-5-nope');
     expect(ids).not.toContain('asn-5-xxx9');
     expect(ids).not.toContain('asn-5-vendor');
+    expect(ids).not.toContain('asn-5-bin');
   });
 
   it('answers CONFLICT when a receipt id is reused for other content, and the original for a true retry', async () => {
