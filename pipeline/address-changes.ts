@@ -4,7 +4,7 @@ import { ensureIndex, isDuplicateKeyError } from '../kit/mongo.ts';
 import { DurableQueue, type NewMessage, type QueueItem } from '../kit/queue.ts';
 import { operations, type AddressPayload, type ShipmentPayload } from './messages.ts';
 import type { ShipmentStage } from './routes.ts';
-import { track, transition, type TransitionPayload } from './tracking.ts';
+import { transition, type TransitionPayload } from './tracking.ts';
 
 // A shipping-address change while the order is in flight, as the stages see it. The orders
 // service owns the change (docs/in-flight-changes.md): it publishes it to the stages that
@@ -71,17 +71,30 @@ export function changeTransition(change: Pick<AddressChangePayload, 'changeId' |
   return { ...recorded, id: `CHANGE:${change.changeId}:outcome:${outcome.elementId}` };
 }
 
-/** The transition and the outcome report that tell tracking and orders what a change did to one element. */
+/**
+ * The report that tells orders what a change did to one element, and when. Orders records the
+ * first outcome each element gets, from whichever node (itself included), and tells tracking
+ * what it recorded: a stage that told tracking itself could be second at orders (behind orders'
+ * own conclusion, a cancellation's, or another stage's), and the two would then disagree.
+ */
 export function changeReport(change: Pick<AddressChangePayload, 'changeId' | 'orderId'>, node: string, outcome: ChangeOutcome): NewMessage[] {
   const { changeId, orderId } = change;
   return [
-    track(changeTransition(change, node, outcome)),
     {
       id: `change-outcome:${changeId}:${outcome.elementId}`,
       target: 'orders',
       operation: operations.recordAddressChangeOutcome,
       variables: {
-        input: { changeId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail, fromVersion: outcome.fromVersion ?? null },
+        input: {
+          changeId,
+          orderId,
+          elementId: outcome.elementId,
+          node,
+          result: outcome.result,
+          detail: outcome.detail,
+          fromVersion: outcome.fromVersion ?? null,
+          at: new Date().toISOString(),
+        },
       },
     },
   ];

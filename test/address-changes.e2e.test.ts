@@ -321,6 +321,32 @@ describe('changing the shipping address of an order in flight', () => {
     expect(changeHistory(shipped).filter((t) => t.to === 'CHANGE_APPLIED')).toHaveLength(1);
   });
 
+  it('many changes at once, synchronous and asynchronous, on two shipments: the outcome the order records for each is the one its history shows', async () => {
+    const id = await placeOrder(system.gatewayUrl, [
+      { sku: 'BOOK-002', quantity: 1 },
+      { sku: 'LAMP-001', quantity: 1 },
+    ]);
+    await eventually(() => orderOf(id, true), (order) => order.shipmentProgress.length === 2);
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => changeAddress(id, n % 2 ? 'SYNCHRONOUS' : 'ASYNCHRONOUS', moved(`${n} Piccadilly`))));
+    expect(answers.filter((answer) => !answer.errors).length).toBeGreaterThan(1);
+    type Recorded = { addressChanges: { id: string; outcomes: { node: string; result: string; detail: string | null }[] }[]; history: { elementType: string; elementId: string; to: string; node: string; detail: string | null }[] };
+    const outcomesOf = (order: Recorded) =>
+      order.addressChanges.flatMap((change) => change.outcomes.map((outcome) => `${change.id} ${outcome.result} at ${outcome.node}: ${outcome.detail}`)).sort();
+    const historyOf = (order: Recorded) =>
+      order.history
+        .filter((t) => t.elementType === 'CHANGE' && t.to !== 'CHANGE_REQUESTED')
+        .map((t) => `${t.elementId} ${t.to === 'CHANGE_APPLIED' ? 'APPLIED' : 'REJECTED'} at ${t.node}: ${t.detail}`)
+        .sort();
+    // Every change settled for both shipments (two outcomes each), and tracking has heard of as many.
+    const settled = await eventually(
+      async () =>
+        (await gql<{ order: Recorded }>(system.gatewayUrl, `query($id: ID!) { order(id: $id) { addressChanges { id outcomes { node result detail } } history { elementType elementId to node detail } } }`, { id })).data!.order,
+      (order) => order.addressChanges.every((change) => change.outcomes.length === 2) && historyOf(order).length === outcomesOf(order).length,
+      60_000,
+    );
+    expect(historyOf(settled)).toEqual(outcomesOf(settled));
+  });
+
   it('synchronously, with a node that might hold the order down: fails cleanly and changes nothing anywhere', async () => {
     const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
     const before = await orderOf(id);

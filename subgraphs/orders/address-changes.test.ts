@@ -78,12 +78,18 @@ describe('address changes at the orders service', () => {
     expect(await changeOf(second)).toMatchObject({ status: 'PENDING', outcomes: [] });
   });
 
-  it('rejects changes still pending when the order is cancelled', async () => {
-    const { id } = await orderInPicking();
+  it('rejects changes still pending for a shipment a stop pulls, and leaves those of one that still goes out to whoever routes or holds it', async () => {
+    const { id, shipmentId } = await orderInPicking();
     const pending = (await change(id, '6 Cancel Close', 'COORDINATOR')).data!.changeShippingAddress.id;
-    await gql(app.url, `mutation($orderId: ID!) { stopOrder(orderId: $orderId, reason: "test") }`, { orderId: id });
-    expect(await changeOf(pending)).toMatchObject({ status: 'REJECTED', outcomes: [{ result: 'REJECTED', detail: 'the order was cancelled' }] });
+    const stop = `mutation($orderId: ID!, $shipmentId: ID) { stopOrder(orderId: $orderId, reason: "test", shipmentId: $shipmentId) }`;
+    // The order stopped, its shipment not: it is with picking and still goes out, and the
+    // coordinator, routing it on, may yet apply the change (so it is not rejected).
+    expect((await gql(app.url, stop, { orderId: id })).errors).toBeUndefined();
+    expect(await changeOf(pending)).toMatchObject({ status: 'PENDING', outcomes: [] });
     expect(codes(await change(id, '7 After Avenue'))).toEqual(['CONFLICT']);
+    // The shipment pulled too: it goes nowhere, and neither does the change.
+    expect((await gql(app.url, stop, { orderId: id, shipmentId })).errors).toBeUndefined();
+    expect(await changeOf(pending)).toMatchObject({ status: 'REJECTED', outcomes: [{ elementId: shipmentId, result: 'REJECTED', detail: 'the shipment was cancelled' }] });
   });
 
   it('publishes a change whose request died after recording it and before publishing it', async () => {

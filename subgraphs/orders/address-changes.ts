@@ -252,7 +252,7 @@ export function enqueuePublication(store: OrderStore, orderId: string, changeId:
 }
 
 /**
- * What the publication step sends: "change requested" (and what this service did itself)
+ * What the publication step sends: "change requested" (and the outcomes recorded so far)
  * to tracking, and, unless the coordinator applies it, the change to every subscribed
  * stage of an order already split into shipments.
  */
@@ -272,8 +272,8 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
     // personal data (the change itself, with its address, is for the customer and staff: addressChange).
     detail: change.mode.toLowerCase(),
   });
-  const ownOutcomes = change.outcomes.filter((outcome) => outcome.node === 'orders').map((outcome) => changeTransition({ changeId, orderId }, 'orders', outcome));
-  const messages: NewMessage[] = [track(requested, ...ownOutcomes)];
+  const outcomes = change.outcomes.map((outcome) => changeTransition({ changeId, orderId }, outcome.node, outcome));
+  const messages: NewMessage[] = [track(requested, ...outcomes)];
   // Not when this service already answered for every element (each shipment had left).
   const toStages = change.mode !== 'COORDINATOR' && change.scope.some((id) => id !== orderId && !change.outcomes.some((outcome) => outcome.elementId === id));
   if (toStages) {
@@ -289,16 +289,16 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
  * Adds outcomes not recorded yet (each element's first outcome stands), and settles what
  * they imply: an element a later change was applied to, straight from an address older
  * than an earlier change, never carried that earlier change (it was superseded). Tracking
- * hears of what this service concludes itself. Returns the order, or null when nothing was new.
+ * hears of the outcomes as recorded here. Returns the order, or null when nothing was new.
  */
-export async function recordOutcomes(store: OrderStore, orderId: string, changeId: string, outcomes: (ChangeOutcome & { node: string })[]): Promise<OrderDoc | null> {
-  const at = new Date();
+export async function recordOutcomes(store: OrderStore, orderId: string, changeId: string, outcomes: (ChangeOutcome & { node: string; at?: Date })[]): Promise<OrderDoc | null> {
+  const now = new Date();
   const order = await store.change(new ObjectId(orderId), (current) => {
     const change = current.addressChanges?.find((candidate) => candidate.id === changeId);
     if (!change) return null;
     const fresh = outcomes.filter((outcome, i) => outcomes.findIndex((other) => other.elementId === outcome.elementId) === i);
     let changes = withOutcomes(current, (candidate) =>
-      candidate.id === changeId ? fresh.map(({ elementId, node, result, detail }) => ({ elementId, node, result, detail, at })) : [],
+      candidate.id === changeId ? fresh.map(({ elementId, node, result, detail, at }) => ({ elementId, node, result, detail, at: at ?? now })) : [],
     );
     if (!changes) return null;
     for (const outcome of fresh) {
@@ -307,13 +307,16 @@ export async function recordOutcomes(store: OrderStore, orderId: string, changeI
       changes =
         withOutcomes({ ...current, addressChanges: changes }, (candidate) =>
           candidate.version > from && candidate.version < change.version
-            ? [{ elementId: outcome.elementId, node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${changeId})`, at }]
+            ? [{ elementId: outcome.elementId, node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${changeId})`, at: outcome.at ?? now }]
             : [],
         ) ?? changes;
     }
     return { addressChanges: changes };
   });
-  if (order) await postOwnTransitions(store, order, outcomes.map((outcome) => outcome.elementId));
+  // Tracking hears what is recorded here, again on a report delivered twice (a first delivery
+  // may have stopped before it told tracking; the same transitions are not sent twice).
+  const recorded = order ?? (await store.findById(new ObjectId(orderId)));
+  if (recorded) await postRecordedTransitions(store, recorded, outcomes.map((outcome) => outcome.elementId));
   return order;
 }
 
@@ -375,19 +378,23 @@ export function rejectPendingFor(order: OrderDoc, shipmentIds: string[]): Pick<O
   return changes ? { addressChanges: changes } : null;
 }
 
-/** The transitions recording what this service itself concluded about some elements (re-derived, so a re-run sends them again). */
-function ownTransitions(order: OrderDoc, elementIds: string[]): TransitionPayload[] {
+/**
+ * The transitions telling tracking the outcomes recorded here for some elements, whichever node
+ * reached them: tracking hears of them only from this service, so the two never disagree
+ * (re-derived, so a re-run sends them again).
+ */
+function recordedTransitions(order: OrderDoc, elementIds: string[]): TransitionPayload[] {
   const orderId = order._id.toHexString();
   return (order.addressChanges ?? []).flatMap((change) =>
     change.outcomes
-      .filter((outcome) => outcome.node === 'orders' && elementIds.includes(outcome.elementId))
-      .map((outcome) => changeTransition({ changeId: change.id, orderId }, 'orders', outcome)),
+      .filter((outcome) => elementIds.includes(outcome.elementId))
+      .map((outcome) => changeTransition({ changeId: change.id, orderId }, outcome.node, outcome)),
   );
 }
 
-/** Sends tracking what this service concluded about these elements; the same set again is not sent twice. */
-export async function postOwnTransitions(store: OrderStore, order: OrderDoc, elementIds: string[]): Promise<void> {
-  const transitions = ownTransitions(order, elementIds);
+/** Sends tracking the outcomes recorded for these elements; the same set again is not sent twice. */
+export async function postRecordedTransitions(store: OrderStore, order: OrderDoc, elementIds: string[]): Promise<void> {
+  const transitions = recordedTransitions(order, elementIds);
   if (transitions.length === 0) return;
   const digest = createHash('sha256').update(transitions.map((t) => t.id).join('|')).digest('hex').slice(0, 16);
   await store.reports.post(`outcomes:${order._id.toHexString()}:${digest}`, [track(...transitions)]);
@@ -398,7 +405,7 @@ export async function settleRouting(store: OrderStore, order: OrderDoc, elementI
   const latest = settleRouted(order, elementIds, routed, where)
     ? ((await store.change(order._id, (current) => settleRouted(current, elementIds, routed, where))) ?? (await store.findById(order._id))!)
     : order;
-  return ownTransitions(latest, elementIds);
+  return recordedTransitions(latest, elementIds);
 }
 
 /** A shipment has left: coordinator changes still waiting for it are rejected, and tracking is told (again, on a redelivery). */
@@ -408,5 +415,5 @@ export async function settleDeparture(store: OrderStore, orderId: string, shipme
   const before = known ?? (await store.findById(id));
   if (!before?.addressChanges?.length) return; // the usual case: nothing to settle
   const order = (await store.change(id, (current) => rejectUnrouted(current, shipmentId, detail))) ?? before;
-  await postOwnTransitions(store, order, [shipmentId]);
+  await postRecordedTransitions(store, order, [shipmentId]);
 }

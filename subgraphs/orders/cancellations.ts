@@ -17,7 +17,7 @@ import { closeOfParked, exceptionClosed } from '../../pipeline/exceptions.ts';
 import { operations, orderChargeId, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { isHandOff, nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
-import { postOwnTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
+import { postRecordedTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
 import { orderIdOf, WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type CoordinationStep, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
@@ -86,7 +86,7 @@ export async function cancelAndTell(request: CancelRequest, store: OrderStore, o
     // The cancellation's moves, which its publication step sends too, ride ahead of the order's
     // move to CANCELLED: that message, sent at once, would otherwise reach subscribers first.
     await sendOrderTransitions(store, cancelled.order, 'outbox', cancellationMoves(cancelled.order, cancelled.cancellation));
-    await postOwnTransitions(store, cancelled.order, [request.orderId]);
+    await postRecordedTransitions(store, cancelled.order, [request.orderId]);
   }
   return cancelled;
 }
@@ -411,7 +411,7 @@ export async function recordCancellationOutcome(store: OrderStore, orderId: stri
   if (!order?.cancellation?.concludedAt) return;
   await sendOrderTransitions(store, order);
   // Tells tracking of address changes this settled for the pulled elements (again on a re-run: idempotent).
-  await postOwnTransitions(store, order, order.cancellation.outcomes.filter((o) => o.result === 'APPLIED').map((o) => o.elementId));
+  await postRecordedTransitions(store, order, order.cancellation.outcomes.filter((o) => o.result === 'APPLIED').map((o) => o.elementId));
   const messages = settlement(order);
   if (messages.length > 0) await store.reports.post(`cancellation-settled:${cancellationId}`, messages);
 }

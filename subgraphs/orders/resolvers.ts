@@ -7,7 +7,7 @@ import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { effectiveShippingAddress, orderIdOfChange, postOwnTransitions, recordOutcomes, rejectPending, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
+import { effectiveShippingAddress, orderIdOfChange, postRecordedTransitions, recordOutcomes, rejectPending, rejectPendingFor, requestAddressChange, settleDeparture, statusOf } from './address-changes.ts';
 import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, cancelAndTell, stopRefunds } from './cancellations.ts';
 import { payAgain } from './pay-again.ts';
 import { placeOrder } from './place-order.ts';
@@ -95,8 +95,10 @@ export const resolvers: Resolvers = {
     recordAddressChangeOutcome: async (_, { input }, { store }) => {
       const order = await store.findById(parseId(input.orderId, 'orderId'));
       if (!order?.addressChanges?.some((change) => change.id === input.changeId)) throw notFound(`order ${input.orderId} has no address change ${input.changeId}`);
+      const at = input.at ? new Date(input.at) : undefined;
+      if (at && Number.isNaN(at.getTime())) throw badInput(`at must be an ISO 8601 time, not ${input.at}`, 'at');
       await recordOutcomes(store, input.orderId, input.changeId, [
-        { elementId: input.elementId, node: input.node, result: input.result, detail: input.detail ?? null, fromVersion: input.fromVersion ?? null },
+        { elementId: input.elementId, node: input.node, result: input.result, detail: input.detail ?? null, fromVersion: input.fromVersion ?? null, at },
       ]);
       return true;
     },
@@ -321,14 +323,17 @@ async function cancel(store: OrderStore, orderId: string, reason: string, stoppe
     if (onlyIf && !onlyIf(order)) return null;
     const pulls = order.shipments.filter((shipment) => stopped.includes(shipment.shipmentId) && shipment.status !== 'SHIPPED' && shipment.status !== 'CANCELLED');
     const shipments = order.shipments.map((shipment) => (pulls.includes(shipment) ? { ...shipment, status: 'CANCELLED' as const, detail: reason, stopped: true as const } : shipment));
-    if (order.status === 'CANCELLED') return pulls.length > 0 ? { shipments } : null;
-    return { status: 'CANCELLED', stage: null, shipments, ...rejectPending(order), transition: { detail: reason } };
+    // Address changes still waiting on what will not ship are rejected. A shipment that still goes
+    // out may yet take one at the stage holding it, which says so: its outcome is that stage's.
+    const unapplied = order.shipments.length === 0 ? rejectPending(order) : rejectPendingFor(order, pulls.map((shipment) => shipment.shipmentId));
+    if (order.status === 'CANCELLED') return pulls.length > 0 ? { shipments, ...unapplied } : null;
+    return { status: 'CANCELLED', stage: null, shipments, ...unapplied, transition: { detail: reason } };
   });
   // Tell tracking the order was cancelled and about the changes this settled (again, if a first call stopped before it did).
   const order = cancelled ?? (await store.findById(new ObjectId(orderId)));
   if (order?.status !== 'CANCELLED') return order; // a SHIPPED order keeps its reservation: its stock left with the parcels (a cancel from a stale exception)
   await sendOrderTransitions(store, order);
-  await postOwnTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
+  await postRecordedTransitions(store, order, [orderId, ...order.shipments.map((shipment) => shipment.shipmentId)]);
   for (const { reportId, message } of stopRefunds(order, reason)) await store.reports.post(reportId, [message]);
   await concludeForCancellation(store, order, stopped);
   if (order.shipments.length === 0) {

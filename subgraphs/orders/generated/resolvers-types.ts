@@ -46,6 +46,8 @@ export type AddressChangeOutcome = {
 };
 
 export type AddressChangeOutcomeInput = {
+  /** When the node reached the outcome (ISO 8601); when orders records it, if absent. */
+  at?: InputMaybe<Scalars['String']['input']>;
   changeId: Scalars['ID']['input'];
   detail?: InputMaybe<Scalars['String']['input']>;
   elementId: Scalars['ID']['input'];
