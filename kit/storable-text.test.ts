@@ -63,6 +63,13 @@ describe('a line with a length', () => {
     // Characters as people count them: an emoji is one, though a string's length counts it twice.
     expect(checkedLine('\u{1F375}'.repeat(200), 'title', 200)).toHaveLength(400);
     expect(() => checkedLine('\u{1F375}'.repeat(201), 'title', 200)).toThrow('title must be 1 to 200 characters');
+    // An accented letter typed as a letter and its accent, an emoji with a skin tone, a flag: one each.
+    for (const character of ['e\u0301', '\u{1F44D}\u{1F3FD}', '\u{1F1E9}\u{1F1EA}']) {
+      expect(checkedLine(character.repeat(200), 'title', 200), JSON.stringify(character)).toBe(character.repeat(200));
+      expect(() => checkedLine(character.repeat(201), 'title', 200), JSON.stringify(character)).toThrow('title must be 1 to 200 characters');
+    }
+    // Accents stacked on a letter do not make a long text short.
+    expect(() => checkedLine(`a${'\u0301'.repeat(800)}`, 'title', 200)).toThrow('title must be 1 to 200 characters');
   });
 });
 

@@ -96,20 +96,29 @@ const hiddenInText = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202D
 const hiddenInLinePattern = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}${INVISIBLE}]`, 'u');
 const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(SUBDIVISION_FLAGS, ''));
 
+/** Code points a character may hold, at most, for `longerThan`: a flag, a family emoji, a letter with two accents. */
+const MAX_CODE_POINTS_A_CHARACTER = 4;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /**
- * Whether `text` has more than `max` characters as people count them (code points): an emoji is
- * one character, though UTF-16 (a string's `length`) holds it in two units.
+ * Whether `text` has more than `max` characters as people count them (grapheme clusters): an
+ * emoji, a flag, or an accented letter typed as a letter and a combining accent, is one
+ * character, though a string's `length` counts two or more. A text of more than four code points
+ * a character is longer all the same: accents stacked on one letter do not make a long text short.
  */
 export function longerThan(text: string, max: number): boolean {
   if (text.length <= max) return false;
-  let count = 0;
-  for (const _character of text) if (++count > max) return true;
+  let codePoints = 0;
+  for (const _codePoint of text) if (++codePoints > max * MAX_CODE_POINTS_A_CHARACTER) return true;
+  if (codePoints <= max) return false;
+  let characters = 0;
+  for (const _character of graphemes.segment(text)) if (++characters > max) return true;
   return false;
 }
 
-/** `text` cut to at most `max` characters as people count them (code points), never through a surrogate pair. */
+/** `text` cut to at most `max` code points, never through a surrogate pair (for messages that quote what a client sent). */
 export function cutTo(text: string, max: number): string {
-  return longerThan(text, max) ? [...text].slice(0, max).join('') : text;
+  return text.length > max ? [...text].slice(0, max).join('') : text;
 }
 
 /** Whether the text shows nothing: empty, or only spaces and invisible characters (a zero-width space). */
