@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkedPostalAddress } from './postal-address.ts';
+import { checkedPostalAddress, parseShippingCountries, refuseUnserved } from './postal-address.ts';
 
 // The one check behind every address a client or another copy sends (customers, regional
 // replicas, changes to an order's address): what a parcel's label would print as a blank is refused.

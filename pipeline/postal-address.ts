@@ -36,6 +36,23 @@ export function checkedCountry(input: string, field = 'country'): string {
   return country;
 }
 
+/** The countries orders ship to (SHIPPING_COUNTRIES, read by the orders service); null: every one. */
+export type ShippingCountries = ReadonlySet<string> | null;
+
+/** SHIPPING_COUNTRIES as set: ISO 3166-1 alpha-2 codes separated by commas; unset or empty, every country. */
+export function parseShippingCountries(value: string | undefined): ShippingCountries {
+  const codes = (value ?? '').split(',').map((code) => code.trim()).filter(Boolean);
+  if (codes.length === 0) return null;
+  const unknown = codes.filter((code) => !ISO_3166_ALPHA_2.has(code.toUpperCase()));
+  if (unknown.length > 0) throw new Error(`${unknown.map((code) => `"${code}"`).join(', ')} is not an ISO 3166-1 alpha-2 code; list the countries orders ship to like GB,DE,FR, or leave it unset for every country`);
+  return new Set(codes.map((code) => code.toUpperCase()));
+}
+
+/** BAD_USER_INPUT naming `field` when orders do not ship to `country`. */
+export function refuseUnserved(country: string, served: ShippingCountries, field: string): void {
+  if (served && !served.has(country)) throw badInput(`orders do not ship to ${country}; they ship to ${[...served].join(', ')}`, field);
+}
+
 /**
  * An address as every service stores it (trimmed, country in upper case), or BAD_USER_INPUT
  * naming the field (`prefix` + name). The one check behind every address a client or another

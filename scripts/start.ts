@@ -26,7 +26,7 @@ import { readSupergraphFile } from '../gateway/config-files.ts';
 import { loadTrustedManifest } from '../gateway/limits.ts';
 import { clientSchemaOf, loadSupergraph } from '../gateway/supergraph.ts';
 import { stageWorkEnv } from '../pipeline/stage-env.ts';
-import { ordersWorkerEnv } from '../subgraphs/orders/env.ts';
+import { ordersEnv, ordersWorkerEnv } from '../subgraphs/orders/env.ts';
 import { paymentsEnv } from '../subgraphs/payments/env.ts';
 import { pickingRules } from '../subgraphs/picking/env.ts';
 import { trackingEnv } from '../subgraphs/tracking/env.ts';
@@ -98,10 +98,11 @@ setting(() => {
   const supergraph = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
   if (config.limits.trustedDocumentsPath) loadTrustedManifest(config.limits, clientSchemaOf(supergraph ?? loadSupergraph(config.endpoints)));
 }, 'the gateway would not start: ');
-// The workers' and stages' own settings too: a worker that refuses its settings would only be
-// restarted until the supervisor gives up. (The simulated work's default is the worker's own; any
+// The services', workers' and stages' own settings too: a process that refuses its settings would
+// only be restarted until the supervisor gives up. (The simulated work's default is the worker's own; any
 // stands in here, where only what is set is checked.)
 setting(() => {
+  ordersEnv(env);
   ordersWorkerEnv(env);
   paymentsEnv(env);
   pickingRules(env);

@@ -342,6 +342,7 @@ describe('npm start', () => {
       [{ FERRETDB_HANG_SECONDS: 'a minute' }, 'FERRETDB_HANG_SECONDS=a minute: use a number of seconds'],
       [{ ORDERS_CONCURRENCY: '0' }, 'Invalid configuration:\n  ORDERS_CONCURRENCY: Number must be greater than or equal to 1'],
       [{ SHIPPING_WORK_MS: 'slow' }, 'Invalid configuration:\n  SHIPPING_WORK_MS: Expected number, received nan'],
+      [{ SHIPPING_COUNTRIES: 'GB,UK' }, 'Invalid configuration:\n  SHIPPING_COUNTRIES: "UK" is not an ISO 3166-1 alpha-2 code'],
       [{ GATEWAY_TRUSTED_PROXIES: 'lb.internal' }, 'the gateway would not start: Invalid configuration:\n  GATEWAY_TRUSTED_PROXIES: "lb.internal" is not an IP address'],
       [{ GATEWAY_TRUSTED_PROXIES: '::ffff:10.0.0.0/8' }, 'would trust every IPv4 address'],
       [{ GATEWAY_TRUSTED_DOCUMENTS: join(files, 'missing.json') }, `the gateway would not start: GATEWAY_TRUSTED_DOCUMENTS: cannot read ${join(files, 'missing.json')} (no such file)`],

@@ -13,7 +13,7 @@ import {
   type AddressChangePayload,
   type ChangeOutcome,
 } from '../../pipeline/address-changes.ts';
-import { checkedPostalAddress, MAX_ADDRESS_LINE } from '../../pipeline/postal-address.ts';
+import { checkedPostalAddress, MAX_ADDRESS_LINE, refuseUnserved, type ShippingCountries } from '../../pipeline/postal-address.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import type { AddressChangeDoc, AddressChangeModeCode, AddressChangeOutcomeDoc, OrderDoc, OrderStore, ShippingAddressDoc } from './store.ts';
 import { enqueueCancellationPublication } from './cancellations.ts';
@@ -94,9 +94,10 @@ export const MAX_ADDRESS_CHANGES = 20;
  * can apply it (a dry run) and writes nothing if any cannot answer, then applies it at each
  * and answers with their outcomes.
  */
-export async function requestAddressChange(request: ChangeRequest, store: OrderStore, stages: StageClients, logger: Logger) {
+export async function requestAddressChange(request: ChangeRequest, store: OrderStore, stages: StageClients, logger: Logger, shippingCountries: ShippingCountries = null) {
   const mode = request.mode ?? 'ASYNCHRONOUS';
   const address = validAddress(request.address);
+  refuseUnserved(address.country, shippingCountries, 'address.country');
   const key = request.idempotencyKey == null ? null : clientKey(request.idempotencyKey, 'idempotencyKey');
   const orderId = parseId(request.orderId, 'orderId');
   const id = orderId.toHexString();

@@ -3,6 +3,7 @@ import { objectIdLoader } from '../../kit/loader.ts';
 import type { InternalTokens } from '../../kit/auth/tokens.ts';
 import type { Logger } from '../../kit/logger.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
+import type { ShippingCountries } from '../../pipeline/postal-address.ts';
 import type { StageClients } from './address-changes.ts';
 import type { Directory } from './dependencies.ts';
 import type { OrderDoc, OrderStore } from './store.ts';
@@ -15,6 +16,8 @@ export interface Context {
   logger: Logger;
   /** Signs tracking links (Order.trackingToken). */
   tokens: InternalTokens;
+  /** The countries orders ship to (SHIPPING_COUNTRIES); null: every one. */
+  shippingCountries: ShippingCountries;
   orderById: DataLoader<string, OrderDoc | null, string>;
   /**
    * Orders by id, a customer's own only: the database leaves another customer's out, so it reads
@@ -41,12 +44,13 @@ function customerOrdersLoader(store: OrderStore) {
   );
 }
 
-export const contextFactory = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens) => (store: OrderStore): Context => ({
+export const contextFactory = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens, shippingCountries: ShippingCountries) => (store: OrderStore): Context => ({
   store,
   directory,
   stages,
   logger,
   tokens,
+  shippingCountries,
   orderById: objectIdLoader((ids) => store.findByIds(ids)),
   ownOrderById: memo((customerId) => objectIdLoader((ids) => store.findByIds(ids, customerId))),
   ordersByCustomer: customerOrdersLoader(store),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseEnv } from '../../kit/env.ts';
+import { parsedVar, parseEnv } from '../../kit/env.ts';
+import { parseShippingCountries } from '../../pipeline/postal-address.ts';
 
 /** How long a customer has to pay a declined order again, by default (unpaid.ts). */
 export const DEFAULT_PAY_WITHIN_MS = 72 * 3_600_000;
@@ -27,4 +28,14 @@ export function ordersWorkerEnv(source: NodeJS.ProcessEnv = process.env) {
     source,
   );
   return { concurrency: env.ORDERS_CONCURRENCY, payWithinMs: env.DECLINED_ORDER_PAY_WITHIN_MS, stockWaitMs: env.OUT_OF_STOCK_WAIT_MS };
+}
+
+/**
+ * The orders service's own settings. SHIPPING_COUNTRIES: the countries orders ship to, as ISO
+ * codes separated by commas (GB,DE,FR); unset, every country. An order to another, or a change of
+ * address to one, is refused with BAD_USER_INPUT and writes nothing.
+ */
+export function ordersEnv(source: NodeJS.ProcessEnv = process.env) {
+  const env = parseEnv({ SHIPPING_COUNTRIES: parsedVar(parseShippingCountries) }, source);
+  return { shippingCountries: env.SHIPPING_COUNTRIES };
 }

@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { idFromKey, parseId } from '../../kit/ids.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
-import { addressAsOneLine } from '../../pipeline/postal-address.ts';
+import { addressAsOneLine, refuseUnserved, type ShippingCountries } from '../../pipeline/postal-address.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { chargeMessages } from './coordinator.ts';
 import { orderMove } from './order-transitions.ts';
@@ -40,14 +40,14 @@ export const MAX_QUANTITY = 1000;
  * Once the order is stored, nothing fails the placement: what is left (the first charge request,
  * see `handOn`) is finished by the orders worker's sweep if this process cannot finish it.
  */
-export async function placeOrder(request: PlaceOrderRequest, directory: Directory, store: OrderStore, logger: Logger): Promise<OrderDoc> {
+export async function placeOrder(request: PlaceOrderRequest, directory: Directory, store: OrderStore, logger: Logger, shippingCountries: ShippingCountries = null): Promise<OrderDoc> {
   const lines = checkLines(request.lines);
   parseId(request.customerId, 'customerId');
   const idempotencyKey = checkIdempotencyKey(request.idempotencyKey, request.customerId);
   const requestHash = hashRequest(request, lines);
   let order: OrderDoc;
   try {
-    order = await checkedOrder(request, lines, directory, { idempotencyKey, requestHash });
+    order = await checkedOrder(request, lines, directory, { idempotencyKey, requestHash, shippingCountries });
   } catch (error) {
     // (The lookup failing too, what the checks said is the answer.)
     const existing = idempotencyKey ? await store.findByIdempotencyKey(idempotencyKey).catch(() => null) : null;
@@ -105,7 +105,7 @@ async function checkedOrder(
   request: PlaceOrderRequest,
   lines: PlaceOrderRequest['lines'],
   directory: Directory,
-  { idempotencyKey, requestHash }: { idempotencyKey: string | null; requestHash: string },
+  { idempotencyKey, requestHash, shippingCountries }: { idempotencyKey: string | null; requestHash: string; shippingCountries: ShippingCountries },
 ): Promise<OrderDoc> {
   const [customer, products] = await Promise.all([
     directory.customer(request.customerId),
@@ -123,6 +123,7 @@ async function checkedOrder(
       ? notFound(`customer ${customer.id} has no address ${request.shippingAddressId}`, { field: 'shippingAddressId' })
       : badInput(`customer ${customer.id} has no address to ship to; add one first`, 'shippingAddressId');
   }
+  refuseUnserved(address.country, shippingCountries, 'shippingAddressId');
   const printable = addressAsOneLine(address);
 
   const bySku = new Map(products.map((product) => [product.sku, product]));

@@ -45,13 +45,13 @@ export const resolvers: Resolvers = {
     placeOrder: (_, { input }, context) => {
       // Customers order for themselves (with their own cards: placeOrder checks the card is the customer's).
       customerScope(context, input.customerId);
-      return placeOrder(input, context.directory, context.store, context.logger);
+      return placeOrder(input, context.directory, context.store, context.logger, context.shippingCountries);
     },
 
     changeShippingAddress: async (_, { input }, context) => {
       parseId(input.orderId, 'orderId');
       await ownOrder(context, input.orderId);
-      return requestAddressChange(input, context.store, context.stages, context.logger);
+      return requestAddressChange(input, context.store, context.stages, context.logger, context.shippingCountries);
     },
 
     cancelOrder: async (_, { input }, context) => {

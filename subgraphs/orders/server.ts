@@ -2,6 +2,7 @@ import { serviceCredentials, type InternalTokens } from '../../kit/auth/tokens.t
 import { createGraphQLClient, type GraphQLClient } from '../../kit/graphql-client.ts';
 import type { Logger } from '../../kit/logger.ts';
 import { addressChangeSubscribers } from '../../pipeline/address-changes.ts';
+import type { ShippingCountries } from '../../pipeline/postal-address.ts';
 import { serviceUrl } from '../../pipeline/services.ts';
 import type { StageClients } from './address-changes.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
@@ -12,12 +13,19 @@ import { OrderStore } from './store.ts';
 
 const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 
-export const ordersSubgraph = (directory: Directory, stages: StageClients, logger: Logger, tokens: InternalTokens, clients: { tracking?: GraphQLClient; payments?: GraphQLClient } = {}) => ({
+export const ordersSubgraph = (
+  directory: Directory,
+  stages: StageClients,
+  logger: Logger,
+  tokens: InternalTokens,
+  clients: { tracking?: GraphQLClient; payments?: GraphQLClient } = {},
+  shippingCountries: ShippingCountries = null,
+) => ({
   name: 'orders',
   typeDefs,
   createStore: (db: SubgraphDeps['db']) => new OrderStore(db, clients),
   resolvers,
-  createContext: contextFactory(directory, stages, logger, tokens),
+  createContext: contextFactory(directory, stages, logger, tokens, shippingCountries),
 });
 
 export interface OrdersDeps extends SubgraphDeps {
@@ -29,10 +37,20 @@ export interface OrdersDeps extends SubgraphDeps {
   trackingUrl?: string;
   /** Where payments listens (an order's first charge request is sent there as it is placed); `PAYMENTS_URL` by default. */
   paymentsUrl?: string;
+  /** The countries orders ship to (SHIPPING_COUNTRIES); every one by default. */
+  shippingCountries?: ShippingCountries;
 }
 
 /** The orders service, wired to the customers and catalog services and the pipeline's stages by URL. */
-export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls = {}, trackingUrl = serviceUrl('tracking'), paymentsUrl = serviceUrl('payments'), ...deps }: OrdersDeps) {
+export async function buildOrdersService({
+  customersUrl,
+  catalogUrl,
+  stageUrls = {},
+  trackingUrl = serviceUrl('tracking'),
+  paymentsUrl = serviceUrl('payments'),
+  shippingCountries = null,
+  ...deps
+}: OrdersDeps) {
   const credentials = serviceCredentials('orders', deps.tokens);
   const customers = createGraphQLClient('customers', customersUrl, { credentials });
   const catalog = createGraphQLClient('catalog', catalogUrl, { credentials });
@@ -45,7 +63,7 @@ export async function buildOrdersService({ customersUrl, catalogUrl, stageUrls =
   // Short too: a placement waits for it, and a request not taken in time goes through the coordinator's outbox.
   const payments = createGraphQLClient('payments', paymentsUrl, { credentials, timeoutMs: 2_000, connections: 16 });
   const directory = graphqlDirectory(customers, catalog);
-  const built = await buildSubgraph(ordersSubgraph(directory, (stage) => stages.get(stage as never), deps.logger, deps.tokens, { tracking, payments }), deps);
+  const built = await buildSubgraph(ordersSubgraph(directory, (stage) => stages.get(stage as never), deps.logger, deps.tokens, { tracking, payments }, shippingCountries), deps);
   return {
     ...built,
     close: async () => {

@@ -212,7 +212,8 @@ export type Mutation = {
    * the answer for an order that has shipped is REJECTED, and no stage is asked.
    *
    * Retrying with the same idempotencyKey returns the change already made. An order takes at
-   * most 20 changes; more is a CONFLICT.
+   * most 20 changes; more is a CONFLICT. An address in a country orders do not ship to (the
+   * service's SHIPPING_COUNTRIES) is BAD_USER_INPUT.
    */
   changeShippingAddress: AddressChange;
   /**
@@ -235,7 +236,8 @@ export type Mutation = {
    * the customers and catalog services, lines are priced from the catalog, and the
    * order is stored with everything the fulfilment pipeline needs; the pipeline then
    * takes it from PLACED to SHIPPED by itself. Retrying with the same idempotencyKey
-   * returns the order already placed instead of a second one.
+   * returns the order already placed instead of a second one. An address in a country
+   * orders do not ship to (the service's SHIPPING_COUNTRIES) is BAD_USER_INPUT.
    */
   placeOrder: Order;
   /** Internal: payments publishes charge results to the queue this service named (replyTo: "orders.charge-results"). */
