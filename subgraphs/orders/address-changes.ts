@@ -292,7 +292,13 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
  * than an earlier change, never carried that earlier change (it was superseded). Tracking
  * hears of the outcomes as recorded here. Returns the order, or null when nothing was new.
  */
-export async function recordOutcomes(store: OrderStore, orderId: string, changeId: string, outcomes: (ChangeOutcome & { node: string; at?: Date })[]): Promise<OrderDoc | null> {
+export async function recordOutcomes(
+  store: OrderStore,
+  orderId: string,
+  changeId: string,
+  outcomes: (ChangeOutcome & { node: string; at?: Date })[],
+  known?: OrderDoc,
+): Promise<OrderDoc | null> {
   const now = new Date();
   const order = await store.change(new ObjectId(orderId), (current) => {
     const change = current.addressChanges?.find((candidate) => candidate.id === changeId);
@@ -313,10 +319,11 @@ export async function recordOutcomes(store: OrderStore, orderId: string, changeI
         ) ?? changes;
     }
     return { addressChanges: changes };
-  });
+  }, known);
   // Tracking hears what is recorded here, again on a report delivered twice (a first delivery
-  // may have stopped before it told tracking; the same transitions are not sent twice).
-  const recorded = order ?? (await store.findById(new ObjectId(orderId)));
+  // may have stopped before it told tracking; the same transitions are not sent twice). An order
+  // read earlier will do: outcomes are only ever added, so what it holds is recorded.
+  const recorded = order ?? known ?? (await store.findById(new ObjectId(orderId)));
   if (recorded) await postRecordedTransitions(store, recorded, outcomes.map((outcome) => outcome.elementId));
   return order;
 }

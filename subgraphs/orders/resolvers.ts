@@ -99,7 +99,7 @@ export const resolvers: Resolvers = {
       if (at && Number.isNaN(at.getTime())) throw badInput(`at must be an ISO 8601 time, not ${input.at}`, 'at');
       await recordOutcomes(store, input.orderId, input.changeId, [
         { elementId: input.elementId, node: input.node, result: input.result, detail: input.detail ?? null, fromVersion: input.fromVersion ?? null, at },
-      ]);
+      ], order);
       return true;
     },
 
