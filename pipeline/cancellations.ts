@@ -163,12 +163,9 @@ export class StageCancellations {
         if (outcome) outcomes.push(outcome);
       }
     }
-    for (const record of await this.left(cancellation.orderId)) {
-      if (outcomes.some((outcome) => outcome.elementId === record.shipmentId)) continue;
-      const outcome: CancellationOutcome = { elementId: record.shipmentId, result: 'REJECTED', detail: `too late: shipment ${record.shipmentId} has left (${record.detail})` };
-      outcomes.push(outcome);
-      await this.post(cancellation, outcome);
-    }
+    const answered = new Set(outcomes.map((outcome) => outcome.elementId));
+    const left = (await this.left(cancellation.orderId)).map((record) => record.shipmentId).filter((id) => !answered.has(id));
+    if (left.length > 0) outcomes.push(...(await this.reportLeft(cancellation, left)));
     return outcomes;
   }
 
@@ -180,8 +177,25 @@ export class StageCancellations {
   async arrived(item: QueueItem<ShipmentPayload>): Promise<QueueItem<ShipmentPayload>> {
     const cancellation = await this.log.findOne({ orderId: item.payload.orderId } as Filter<LoggedCancellation>);
     if (!cancellation) return item;
-    await this.pull(item._id, cancellation);
+    const pulled = await this.pull(item._id, cancellation);
+    // Worked and gone between being stored and this look (a worker here takes what is stored at
+    // once): at shipping it left for good, and the cancellation comes too late, which orders must
+    // hear (nothing else would tell it); elsewhere the next stage, which has the cancellation too,
+    // pulls it as it arrives there.
+    if (!pulled) await this.reportLeft(cancellation, [item._id]);
     return (await this.shipments.get(item._id)) ?? item;
+  }
+
+  /** Reports these shipments too late where they left this stage for good (shipping: handed to a carrier); the outcomes. */
+  private async reportLeft(cancellation: CancellationPayload, shipmentIds?: string[]): Promise<CancellationOutcome[]> {
+    const outcomes: CancellationOutcome[] = [];
+    for (const record of await this.left(cancellation.orderId)) {
+      if (shipmentIds && !shipmentIds.includes(record.shipmentId)) continue;
+      const outcome: CancellationOutcome = { elementId: record.shipmentId, result: 'REJECTED', detail: `too late: shipment ${record.shipmentId} has left (${record.detail})` };
+      outcomes.push(outcome);
+      await this.post(cancellation, outcome);
+    }
+    return outcomes;
   }
 
   /**

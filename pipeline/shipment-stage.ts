@@ -37,8 +37,9 @@ export function shipmentStageResolvers(store: () => ShipmentStageStore) {
     enqueue: async (shipment: ShipmentPayload) => {
       if (shipment.lines.length === 0) throw badInput('a shipment needs at least one line', 'shipment.lines');
       if (shipment.lines.some((line) => !Number.isInteger(line.quantity) || line.quantity < 1)) throw badInput('line quantities must be positive', 'shipment.lines');
-      const item = await store().changes.arrive(shipment, async (changed) => (await queue().enqueue(changed.shipmentId, changed)).item);
-      return (await store().cancellations.arrived(item)) as ShipmentItem;
+      // The cancellation is looked for as soon as the shipment is stored, before the changes' reports
+      // are written: a worker here may take it at once, and each moment it could be shipped.
+      return (await store().changes.arrive(shipment, async (changed) => store().cancellations.arrived((await queue().enqueue(changed.shipmentId, changed)).item))) as ShipmentItem;
     },
     applyAddressChange: (change: AddressChangePayload, dryRun: boolean | null | undefined) => {
       if (!Number.isInteger(change.version) || change.version < 1) throw badInput('version must be a positive whole number', 'change.version');

@@ -125,6 +125,22 @@ describe('a cancellation meeting a shipment at shipping', () => {
     }
   });
 
+  it('a shipment that arrives after the cancellation and is shipped before the stage looks for it: reported too late to orders', async () => {
+    const s = shipment();
+    const cancellation = cancellationFor(s);
+    expect(await apply(cancellation)).toEqual([]); // nothing held yet: remembered
+    // Stored, then taken by a worker and handed to the carrier before the arrival looks for cancellations.
+    const { item } = await service.store.shipments.enqueue(s.shipmentId, s);
+    const held = await leaseOf(s.shipmentId);
+    expect(await service.store.shipments.seal(held)).not.toBeNull();
+    expect(await service.store.shipments.complete(held, await shipOne(service.store, held, 0))).toBe(true);
+    await service.store.cancellations.arrived(item);
+    const report = await service.store.changes.reports.get(`cancel-report:${cancellation.cancellationId}:${s.shipmentId}`);
+    const told = report!.outbox.find((message) => message.target === 'orders')!;
+    expect(variablesOf(told)).toMatchObject({ input: { cancellationId: cancellation.cancellationId, elementId: s.shipmentId, node: 'shipping', result: 'REJECTED' } });
+    expect((variablesOf(told).input as { detail: string }).detail).toMatch(/^too late: .* has left/);
+  });
+
   it('pulls a shipment that arrives after the cancellation (it was on its way here)', async () => {
     const s = shipment();
     expect(await apply(cancellationFor(s))).toEqual([]); // nothing held yet: remembered
