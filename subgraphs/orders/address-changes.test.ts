@@ -68,6 +68,31 @@ describe('address changes at the orders service', () => {
     expect((await changeOf(first)).outcomes).toHaveLength(1);
   });
 
+  it('settles the changes an application skipped also when the change already had an answer (a synchronous call that found the shipment past it)', async () => {
+    const { id, shipmentId } = await orderInPicking();
+    const skipped = (await change(id, '2 Skipped Street', 'COORDINATOR')).data!.changeShippingAddress.id;
+    const applied = (await change(id, '3 Applied Avenue', 'COORDINATOR')).data!.changeShippingAddress.id;
+    // The stage's direct answer came first (the shipment had moved past the change by then)...
+    await report({ changeId: applied, orderId: id, elementId: shipmentId, node: 'picking', result: 'REJECTED', detail: 'superseded by a later change' });
+    // ...and then the report of the same change's publication, which applied it from version 0.
+    await report({ changeId: applied, orderId: id, elementId: shipmentId, node: 'picking', result: 'APPLIED', detail: 'applied at picking while queued', fromVersion: 0 });
+    expect(await changeOf(applied)).toMatchObject({ outcomes: [{ result: 'REJECTED', detail: 'superseded by a later change' }] });
+    // The change it skipped is no longer pending for good.
+    expect(await changeOf(skipped)).toMatchObject({ status: 'REJECTED', outcomes: [{ elementId: shipmentId, node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${applied})` }] });
+  });
+
+  it('lets the coordinator apply only the latest change it routes with: an earlier one was superseded, and one recorded after it read the order stays pending', async () => {
+    const { id, shipmentId } = await orderInPicking();
+    const earlier = (await change(id, '3 Earlier Road', 'COORDINATOR')).data!.changeShippingAddress.id;
+    const first = (await change(id, '4 Routed Road', 'COORDINATOR')).data!.changeShippingAddress.id;
+    const read = (await store.findById(new ObjectId(id)))!; // the coordinator reads the order (version 2)...
+    const second = (await change(id, '5 Later Lane', 'COORDINATOR')).data!.changeShippingAddress.id; // ...a change comes in...
+    await settleRouting(store, read, [shipmentId], read.addressVersion ?? 0, 'in a test'); // ...and it routes what it read.
+    expect(await changeOf(earlier)).toMatchObject({ status: 'REJECTED', outcomes: [{ node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${first})` }] });
+    expect(await changeOf(first)).toMatchObject({ status: 'APPLIED', outcomes: [{ node: 'orders', result: 'APPLIED' }] });
+    expect(await changeOf(second)).toMatchObject({ status: 'PENDING', outcomes: [] });
+  });
+
   it('lets the coordinator settle only the changes it routes with: one recorded after it read the order stays pending', async () => {
     const { id, shipmentId } = await orderInPicking();
     const first = (await change(id, '4 Routed Road', 'COORDINATOR')).data!.changeShippingAddress.id;

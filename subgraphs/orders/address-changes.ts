@@ -304,21 +304,25 @@ export async function recordOutcomes(
     const change = current.addressChanges?.find((candidate) => candidate.id === changeId);
     if (!change) return null;
     const fresh = outcomes.filter((outcome, i) => outcomes.findIndex((other) => other.elementId === outcome.elementId) === i);
-    let changes = withOutcomes(current, (candidate) =>
+    const added = withOutcomes(current, (candidate) =>
       candidate.id === changeId ? fresh.map(({ elementId, node, result, detail, at }) => ({ elementId, node, result, detail, at: at ?? now })) : [],
     );
-    if (!changes) return null;
+    let changes = added ?? current.addressChanges ?? [];
+    let touched = !!added;
+    // Also from an application reported after another answer was recorded for it (a synchronous
+    // change's direct call can find the shipment already past it, while the same change's
+    // publication had applied it): the versions it skipped still need their outcome.
     for (const outcome of fresh) {
       if (outcome.result !== 'APPLIED' || outcome.fromVersion === null || outcome.fromVersion === undefined) continue;
       const from = outcome.fromVersion;
-      changes =
-        withOutcomes({ ...current, addressChanges: changes }, (candidate) =>
-          candidate.version > from && candidate.version < change.version
-            ? [{ elementId: outcome.elementId, node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${changeId})`, at: outcome.at ?? now }]
-            : [],
-        ) ?? changes;
+      const superseded = withOutcomes({ ...current, addressChanges: changes }, (candidate) =>
+        candidate.version > from && candidate.version < change.version
+          ? [{ elementId: outcome.elementId, node: 'orders', result: 'REJECTED', detail: `superseded by a later change (${changeId})`, at: outcome.at ?? now }]
+          : [],
+      );
+      if (superseded) [changes, touched] = [superseded, true];
     }
-    return { addressChanges: changes };
+    return touched ? { addressChanges: changes } : null;
   }, known);
   // Tracking hears what is recorded here, again on a report delivered twice (a first delivery
   // may have stopped before it told tracking; the same transitions are not sent twice). An order
@@ -346,15 +350,19 @@ function withOutcomes(order: OrderDoc, pick: (change: AddressChangeDoc) => Addre
 }
 
 /**
- * The coordinator routes elements with the order's address at version `routed`: changes up
- * to that version that have no outcome for them yet are applied, by this service, as it
- * routes them. A change recorded after the order was read stays pending.
+ * The coordinator routes elements with the order's address at version `routed`: the change of
+ * that version, if it has no outcome for them yet, is applied, by this service, as it routes
+ * them; earlier ones still without one were superseded by it (their address is on nothing
+ * sent). A change recorded after the order was read stays pending.
  */
 function settleRouted(order: OrderDoc, elementIds: string[], routed: number, where: string) {
   const at = new Date();
-  const changes = withOutcomes(order, (change) =>
-    change.version <= routed ? elementIds.map((elementId) => ({ elementId, node: 'orders', result: 'APPLIED' as const, detail: `applied by the coordinator ${where}`, at })) : [],
-  );
+  const routedChange = order.addressChanges?.find((change) => change.version === routed);
+  const changes = withOutcomes(order, (change) => {
+    if (change.version === routed) return elementIds.map((elementId) => ({ elementId, node: 'orders', result: 'APPLIED' as const, detail: `applied by the coordinator ${where}`, at }));
+    if (change.version > routed) return [];
+    return elementIds.map((elementId) => ({ elementId, node: 'orders', result: 'REJECTED' as const, detail: `superseded by a later change (${routedChange?.id ?? `version ${routed}`})`, at }));
+  });
   return changes ? { addressChanges: changes } : null;
 }
 
