@@ -36,6 +36,8 @@ export interface ChangeOutcome {
    * it which earlier changes the element skipped (they were superseded, never applied).
    */
   fromVersion?: number | null;
+  /** When the node reached it (ISO 8601): a stage stamps what it answers, and orders records that time. */
+  at?: string;
 }
 
 /** A shipment that has left, as the shipping stage knows it. */
@@ -49,14 +51,14 @@ export interface LeftRecord {
 export const applyAddressChangeField = (stage: string) => `apply${stage[0]!.toUpperCase()}${stage.slice(1)}AddressChange`;
 
 export const applyAddressChangeOperation = (stage: string) => `mutation ApplyAddressChange($change: AddressChangeInput!, $dryRun: Boolean) {
-  ${applyAddressChangeField(stage)}(change: $change, dryRun: $dryRun) { elementId result detail fromVersion }
+  ${applyAddressChangeField(stage)}(change: $change, dryRun: $dryRun) { elementId result detail fromVersion at }
 }`;
 
 /**
  * How tracking records what a change did to one element. Its id names the change and the
  * element, not the result: tracking keeps one outcome per element, as orders does.
  */
-export function changeTransition(change: Pick<AddressChangePayload, 'changeId' | 'orderId'>, node: string, outcome: ChangeOutcome & { at?: Date }): TransitionPayload {
+export function changeTransition(change: Pick<AddressChangePayload, 'changeId' | 'orderId'>, node: string, outcome: Omit<ChangeOutcome, 'at'> & { at?: Date }): TransitionPayload {
   const recorded = transition({
     elementType: 'CHANGE',
     elementId: change.changeId,
@@ -93,7 +95,7 @@ export function changeReport(change: Pick<AddressChangePayload, 'changeId' | 'or
           result: outcome.result,
           detail: outcome.detail,
           fromVersion: outcome.fromVersion ?? null,
-          at: new Date().toISOString(),
+          at: outcome.at ?? new Date().toISOString(),
         },
       },
     },
@@ -153,6 +155,14 @@ export class StageChanges {
    * writes nothing and says what would happen (the synchronous variant's first phase).
    */
   async apply(change: AddressChangePayload, options: { dryRun?: boolean } = {}): Promise<ChangeOutcome[]> {
+    const outcomes = await this.applyToHeld(change, options);
+    // Stamped as answered: a synchronous change's outcomes are recorded by orders when all stages
+    // have answered, and the history places each where it happened among the shipment's moves.
+    const at = new Date().toISOString();
+    return outcomes.map((outcome) => ({ ...outcome, at: outcome.at ?? at }));
+  }
+
+  private async applyToHeld(change: AddressChangePayload, options: { dryRun?: boolean }): Promise<ChangeOutcome[]> {
     if (!options.dryRun) await this.remember(change);
     // Finished ones moved on (the next stage, or `left`, answers for them) or were pulled already.
     const held = await this.shipments.liveWhere({ 'payload.orderId': change.orderId } as Filter<QueueItem<ShipmentPayload>>);

@@ -347,6 +347,19 @@ describe('changing the shipping address of an order in flight', () => {
     expect(historyOf(settled)).toEqual(outcomesOf(settled));
   });
 
+  it("tells tracking a stage's outcome as orders records it, without waiting for the orders worker's relay", async () => {
+    const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
+    await system.stopWorkers('orders');
+    try {
+      const res = await changeAddress(id, 'SYNCHRONOUS', moved('9 Quick Street'));
+      expect(res.errors).toBeUndefined();
+      const told = await eventually(() => orderOf(id), (order) => changeHistory(order).some((t) => t.to === 'CHANGE_APPLIED'), 5_000);
+      expect(changeHistory(told).filter((t) => t.to === 'CHANGE_APPLIED')).toEqual([{ elementType: 'CHANGE', to: 'CHANGE_APPLIED', node: 'picking', detail: 'applied at picking while queued' }]);
+    } finally {
+      system.addWorker('orders');
+    }
+  });
+
   it('synchronously, with a node that might hold the order down: fails cleanly and changes nothing anywhere', async () => {
     const { id } = await orderHeldBy('picking', [{ sku: 'BOOK-001', quantity: 1 }]);
     const before = await orderOf(id);

@@ -213,11 +213,11 @@ async function prepare(stages: StageClients, change: AddressChangePayload): Prom
  * enqueued with the change delivers it when the stage is back, and its outcome stays
  * PENDING until then.
  */
-async function commit(stages: StageClients, change: AddressChangePayload, logger: Logger): Promise<(ChangeOutcome & { node: string })[]> {
+async function commit(stages: StageClients, change: AddressChangePayload, logger: Logger): Promise<ReportedOutcome[]> {
   const answers = await Promise.allSettled(
     addressChangeSubscribers.map(async (stage) => {
       const answer = await stages(stage)!.request<Record<string, ChangeOutcome[]>>(applyAddressChangeOperation(stage), { change });
-      return answer[applyAddressChangeField(stage)]!.map((outcome) => ({ ...outcome, node: stage }));
+      return answer[applyAddressChangeField(stage)]!.map(({ at, ...outcome }) => ({ ...outcome, node: stage, at: timeOf(at) }));
     }),
   );
   return answers.flatMap((answer, i) => {
@@ -292,13 +292,16 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
  * than an earlier change, never carried that earlier change (it was superseded). Tracking
  * hears of the outcomes as recorded here. Returns the order, or null when nothing was new.
  */
-export async function recordOutcomes(
-  store: OrderStore,
-  orderId: string,
-  changeId: string,
-  outcomes: (ChangeOutcome & { node: string; at?: Date })[],
-  known?: OrderDoc,
-): Promise<OrderDoc | null> {
+/** An outcome a node reported: where, and when it was reached (when orders records it, if unknown). */
+export type ReportedOutcome = Omit<ChangeOutcome, 'at'> & { node: string; at?: Date };
+
+/** A time a node reported, if it is one. */
+export function timeOf(at: string | null | undefined): Date | undefined {
+  const time = at ? new Date(at) : undefined;
+  return time && !Number.isNaN(time.getTime()) ? time : undefined;
+}
+
+export async function recordOutcomes(store: OrderStore, orderId: string, changeId: string, outcomes: ReportedOutcome[], known?: OrderDoc): Promise<OrderDoc | null> {
   const now = new Date();
   const order = await store.change(new ObjectId(orderId), (current) => {
     const change = current.addressChanges?.find((candidate) => candidate.id === changeId);
@@ -413,7 +416,9 @@ export async function postRecordedTransitions(store: OrderStore, order: OrderDoc
   const transitions = recordedTransitions(order, elementIds);
   if (transitions.length === 0) return;
   const digest = createHash('sha256').update(transitions.map((t) => t.id).join('|')).digest('hex').slice(0, 16);
-  await store.reports.post(`outcomes:${order._id.toHexString()}:${digest}`, [track(...transitions)]);
+  // At once where this process can call tracking (subscribers hear of an outcome as it is
+  // recorded, not after the worker's relay), through the outbox otherwise or if that fails.
+  await store.toTracking(`outcomes:${order._id.toHexString()}:${digest}`, track(...transitions));
 }
 
 /** Records, on the order, that the coordinator is routing these elements at address version `routed`; returns the transitions to send. */

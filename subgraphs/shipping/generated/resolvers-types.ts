@@ -33,6 +33,8 @@ export type CancellationInput = {
 /** What an address change did to one shipment. */
 export type ChangeOutcome = {
   __typename?: 'ChangeOutcome';
+  /** When this stage reached the outcome (ISO 8601). */
+  at?: Maybe<Scalars['String']['output']>;
   detail?: Maybe<Scalars['String']['output']>;
   elementId: Scalars['ID']['output'];
   /** For an application: the address version the shipment had before it. */
@@ -368,6 +370,7 @@ export type ResolversParentTypes = ResolversObject<{
 }>;
 
 export type ChangeOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChangeOutcome'] = ResolversParentTypes['ChangeOutcome']> = ResolversObject<{
+  at?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   elementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   fromVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
