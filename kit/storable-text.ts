@@ -97,14 +97,15 @@ const hiddenInLinePattern = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTRO
 const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(SUBDIVISION_FLAGS, ''));
 
 /** Code points a character may hold, at most, for `longerThan`: a flag, a family emoji, a letter with two accents. */
-const MAX_CODE_POINTS_A_CHARACTER = 4;
+const MAX_CODE_POINTS_A_CHARACTER = 12;
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * Whether `text` has more than `max` characters as people count them (grapheme clusters): an
  * emoji, a flag, or an accented letter typed as a letter and a combining accent, is one
- * character, though a string's `length` counts two or more. A text of more than four code points
- * a character is longer all the same: accents stacked on one letter do not make a long text short.
+ * character, though a string's `length` counts two or more. A text of more than twelve code points
+ * a character (a family emoji with skin tones has eleven) is longer all the same: accents stacked
+ * on one letter do not make a long text short.
  */
 export function longerThan(text: string, max: number): boolean {
   if (text.length <= max) return false;
@@ -241,9 +242,14 @@ export function refuseBlank(value: string, field: string, name = field.split('.'
 /** The right-to-left mark and the Arabic letter mark (a left-to-right mark in left-to-right text changes nothing). */
 const RIGHT_TO_LEFT_MARKS = /[\u200F\u061C]/;
 
-/** A line people read (a name, a title), trimmed: 1 to `max` characters and passing refuseHiddenInLine; BAD_USER_INPUT naming `field` otherwise. */
+/**
+ * A line people read (a name, a title), trimmed and composed (NFC: an accented letter typed as a
+ * letter and its accent is stored as the one letter, so the two spellings of one name are one name,
+ * where names are unique): 1 to `max` characters and passing refuseHiddenInLine; BAD_USER_INPUT
+ * naming `field` otherwise.
+ */
 export function checkedLine(value: string, field: string, max: number): string {
-  const line = value.trim();
+  const line = value.trim().normalize('NFC');
   const name = field.split('.').at(-1)!;
   if (!line || longerThan(line, max)) throw badInput(`${name} must be 1 to ${max} characters`, field);
   refuseBlank(line, field, name);

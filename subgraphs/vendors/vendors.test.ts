@@ -94,6 +94,15 @@ describe('vendors subgraph', () => {
     expect(await store.vendors.countDocuments({ name: 'Retried Supplies' })).toBe(1);
   });
 
+  it('takes a name spelt with a combining accent as the same name as with the accented letter', async () => {
+    const composed = await newVendor('Caf\u00e9 Unique');
+    const again = await gql(app.url, addVendor, { input: { name: 'Cafe\u0301 Unique', country: 'gb', contactEmail: 'orders@vendor.example', leadTimeDays: 7 } });
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.addVendor.id).toBe(composed.id);
+    expect(codes(await gql(app.url, addVendor, { input: { name: 'Cafe\u0301 Unique', country: 'DE', contactEmail: 'orders@vendor.example', leadTimeDays: 7 } }))).toEqual(['CONFLICT']);
+    expect(await store.vendors.countDocuments({ name: { $in: ['Caf\u00e9 Unique', 'Cafe\u0301 Unique'] } })).toBe(1);
+  });
+
   it('refuses a second vendor with the same name', async () => {
     await newVendor('Duplicate Distribution');
     const res = await gql(app.url, addVendor, {
