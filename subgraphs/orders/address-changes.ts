@@ -286,12 +286,6 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
   return messages;
 }
 
-/**
- * Adds outcomes not recorded yet (each element's first outcome stands), and settles what
- * they imply: an element a later change was applied to, straight from an address older
- * than an earlier change, never carried that earlier change (it was superseded). Tracking
- * hears of the outcomes as recorded here. Returns the order, or null when nothing was new.
- */
 /** An outcome a node reported: where, and when it was reached (when orders records it, if unknown). */
 export type ReportedOutcome = Omit<ChangeOutcome, 'at'> & { node: string; at?: Date };
 
@@ -301,6 +295,12 @@ export function timeOf(at: string | null | undefined): Date | undefined {
   return time && !Number.isNaN(time.getTime()) ? time : undefined;
 }
 
+/**
+ * Adds outcomes not recorded yet (each element's first outcome stands), and settles what
+ * they imply: an element a later change was applied to, straight from an address older
+ * than an earlier change, never carried that earlier change (it was superseded). Tracking
+ * hears of the outcomes as recorded here. Returns the order, or null when nothing was new.
+ */
 export async function recordOutcomes(store: OrderStore, orderId: string, changeId: string, outcomes: ReportedOutcome[], known?: OrderDoc): Promise<OrderDoc | null> {
   const now = new Date();
   const order = await store.change(new ObjectId(orderId), (current) => {
