@@ -70,6 +70,11 @@ describe('a line with a length', () => {
       expect(checkedLine(character.repeat(200), 'title', 200), JSON.stringify(character)).toBe(character.repeat(200));
       expect(() => checkedLine(character.repeat(201), 'title', 200), JSON.stringify(character)).toThrow('title must be 1 to 200 characters');
     }
+    // Nor more marks on one character than any script writes; a few, as Vietnamese or Tibetan write, are kept.
+    expect(() => checkedLine(`Zx${'\u0301\u0302\u0303'.repeat(3)}`, 'vendor.name', 200)).toThrow('name stacks more than 8 accents or other marks on one character');
+    expect(checkedLine('Nguy\u1ec5n', 'name', 200)).toBe('Nguy\u1ec5n');
+    expect(checkedLine('\u0f66\u0f92\u0fb2\u0f74\u0f56', 'name', 200)).toBe('\u0f66\u0f92\u0fb2\u0f74\u0f56');
+    expect(() => readableText(`reason ${'\u0301'.repeat(9)}`, 'reason', 500)).toThrow('reason stacks more than 8');
     // Accents stacked on a letter do not make a long text short.
     expect(() => checkedLine(`a${'\u0301'.repeat(2_500)}`, 'title', 200)).toThrow('title must be 1 to 200 characters');
   });

@@ -96,6 +96,8 @@ const hiddenInText = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202D
 const hiddenInLinePattern = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}${INVISIBLE}]`, 'u');
 const hasHiddenInLine = (text: string) => hiddenInLinePattern.test(text.replace(SUBDIVISION_FLAGS, ''));
 
+/** Combining marks one character may carry (refuseStackedMarks). */
+export const MAX_MARKS_A_CHARACTER = 8;
 /** Code points a character may hold, at most, for `longerThan`: a flag, a family emoji, a letter with two accents. */
 const MAX_CODE_POINTS_A_CHARACTER = 12;
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -147,6 +149,7 @@ export function readableText(value: string, field: string, max: number): string 
   if (hiddenInText.test(text)) throw badInput(`${field} must not contain control characters or direction overrides`, field);
   if (showsNothing(text)) throw badInput(`${field} must not be empty`, field);
   if (longerThan(text, max)) throw badInput(`${field} is longer than ${max} characters`, field);
+  refuseStackedMarks(text, field, field);
   const withoutFlags = text.replace(SUBDIVISION_FLAGS, '');
   if (TAGS.test(withoutFlags) || hiddenRun.test(withoutFlags)) throw badInput(`${field} must not carry hidden text (tag characters, or runs of invisible characters)`, field);
   return text;
@@ -226,6 +229,7 @@ const hiddenRun = new RegExp(`[\\p{Cf}\\p{DI}${INVISIBLE}${VARIATION_SELECTORS}]
  */
 export function refuseHiddenInLine(value: string, field: string, name = field.split('.').at(-1)!): void {
   if (hasHiddenInLine(value)) throw badInput(`${name} must not contain line breaks, control characters (tabs), direction overrides or invisible characters`, field);
+  refuseStackedMarks(value, field, name);
   if (!RIGHT_TO_LEFT_LETTER.test(value) && (RIGHT_TO_LEFT_MARKS.test(value) || RIGHT_TO_LEFT_SIGN.test(value))) {
     throw badInput(`${name} holds right-to-left marks or signs but no right-to-left letter; it would print in another order`, field);
   }
@@ -237,6 +241,17 @@ export function refuseHiddenInLine(value: string, field: string, name = field.sp
  */
 export function refuseBlank(value: string, field: string, name = field.split('.').at(-1)!): void {
   if (showsNothing(value)) throw badInput(`${name} must not be empty: it holds only characters that show nothing`, field);
+}
+
+/**
+ * More combining marks on one character than any script writes (Vietnamese puts two on a letter,
+ * Tibetan stacks a few): text that spills over the lines around it wherever it is shown.
+ */
+const STACKED_MARKS = new RegExp(`\\p{M}{${MAX_MARKS_A_CHARACTER + 1},}`, 'u');
+
+/** BAD_USER_INPUT naming `field` when a character carries more than MAX_MARKS_A_CHARACTER combining marks. */
+export function refuseStackedMarks(value: string, field: string, name = field.split('.').at(-1)!): void {
+  if (STACKED_MARKS.test(value)) throw badInput(`${name} stacks more than ${MAX_MARKS_A_CHARACTER} accents or other marks on one character`, field);
 }
 
 /** The right-to-left mark and the Arabic letter mark (a left-to-right mark in left-to-right text changes nothing). */
