@@ -89,6 +89,8 @@ describe('text stored before it was checked, copied onto a label', () => {
     const wales = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}';
     expect(asOneLine(`Cwtch\tTea ${wales}\u200B`)).toBe(`Cwtch Tea ${wales}`);
     expect(asOneLine('\u200B\n')).toBe('');
+    // Marks stacked on one character past what a check takes: the first eight are kept.
+    expect(asOneLine(`Zx${'\u0301'.repeat(20)} Ltd`)).toBe(`Zx${'\u0301'.repeat(8)} Ltd`);
   });
 });
 

@@ -287,15 +287,19 @@ export function clientKey(value: string, field: string, max = 100): string {
  * `text` as one line that prints as it reads: line breaks and other control characters become
  * spaces, direction overrides and invisible characters are dropped. For text stored before
  * refuseHiddenInLine checked it, copied where it is printed (an order's shipping address and
- * lines, which go onto labels). Text that passes refuseHiddenInLine comes back as it is.
+ * lines, which go onto labels; a customer copied to a regional replica). Text that passes
+ * refuseHiddenInLine comes back as it is.
  */
 export function asOneLine(text: string): string {
-  if (!hasHiddenInLine(text)) return text;
+  // Marks stacked past what refuseStackedMarks takes keep the first MAX_MARKS_A_CHARACTER.
+  const unstacked = STACKED_MARKS.test(text) ? text.replace(STACKED_MARKS_RUNS, (run) => [...run].slice(0, MAX_MARKS_A_CHARACTER).join('')) : text;
+  if (!hasHiddenInLine(unstacked)) return unstacked;
   // Split around the subdivision flags (odd pieces), which are kept whole as refuseHiddenInLine keeps them.
-  const pieces = text.split(aroundSubdivisionFlags);
+  const pieces = unstacked.split(aroundSubdivisionFlags);
   const cleaned = pieces.map((piece, i) => (i % 2 === 1 ? piece : piece.replace(hiddenToDrop, '').replace(lineBreaks, ' ')));
   return cleaned.join('').replace(/ {2,}/g, ' ').trim();
 }
+const STACKED_MARKS_RUNS = new RegExp(STACKED_MARKS.source, 'gu');
 const aroundSubdivisionFlags = new RegExp(`(${SUBDIVISION_FLAGS.source})`, 'u');
 const hiddenToDrop = new RegExp(`[${DIRECTION_CONTROLS}${INVISIBLE}]`, 'gu');
 const lineBreaks = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
