@@ -56,16 +56,17 @@ export function cancellationTransition(cancellation: Pick<CancellationPayload, '
   return { ...recorded, id: `CANCEL:${cancellation.cancellationId}:outcome:${outcome.elementId}` };
 }
 
-/** Tells tracking and orders what a cancellation did to one element. */
+/** Tells tracking and orders what a cancellation did to one element, and when: both record the same time. */
 export function cancellationReport(cancellation: Pick<CancellationPayload, 'cancellationId' | 'orderId'>, node: string, outcome: CancellationOutcome): NewMessage[] {
   const { cancellationId, orderId } = cancellation;
+  const told = cancellationTransition(cancellation, node, outcome);
   return [
-    track(cancellationTransition(cancellation, node, outcome)),
+    track(told),
     {
       id: `cancellation-outcome:${cancellationId}:${outcome.elementId}`,
       target: 'orders',
       operation: recordCancellationOutcomeOperation,
-      variables: { input: { cancellationId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail } },
+      variables: { input: { cancellationId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail, at: told.at } },
     },
   ];
 }

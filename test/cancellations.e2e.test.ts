@@ -319,6 +319,11 @@ describe('cancelling an order', () => {
       ['CANCEL_REQUESTED', 'orders'],
       ['CANCEL_APPLIED', 'picking'],
     ]);
+    // The outcome is dated as picking reached it, in the cancellation and in the history alike.
+    const dated = (
+      await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { cancellation { outcomes { at } } history { to at } } }`, { id })
+    ).data!.order as { cancellation: { outcomes: { at: string }[] }; history: { to: string; at: string }[] };
+    expect(dated.cancellation.outcomes.map((outcome) => outcome.at)).toEqual(dated.history.filter((t) => t.to === 'CANCEL_APPLIED').map((t) => t.at));
     await eventually(() => reserved('LAMP-001'), (units) => units === before);
     // Its reservation says so too: every centre's part of it was given back.
     expect((await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { reservation { status } } }`, { id })).data!.order.reservation).toEqual({ status: 'RELEASED' });

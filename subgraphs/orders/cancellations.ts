@@ -394,7 +394,7 @@ export function refundRequest(orderId: string, refund: NonNullable<CancellationD
  * element has one, settles the order. Safe to repeat: a redelivered report finds nothing new
  * and sends the settlement again, which its receivers take once.
  */
-export async function recordCancellationOutcome(store: OrderStore, orderId: string, cancellationId: string, outcome: CancellationOutcome & { node: string }): Promise<void> {
+export async function recordCancellationOutcome(store: OrderStore, orderId: string, cancellationId: string, { at, ...outcome }: CancellationOutcome & { node: string; at?: Date }): Promise<void> {
   const id = parseId(orderId, 'orderId');
   const now = new Date();
   const changed = await store.change(id, (current) => {
@@ -403,7 +403,7 @@ export async function recordCancellationOutcome(store: OrderStore, orderId: stri
     if (!cancellation.scope.includes(outcome.elementId) || cancellation.outcomes.some((known) => known.elementId === outcome.elementId)) return null;
     const withOutcome: OrderDoc = {
       ...current,
-      cancellation: { ...cancellation, outcomes: [...cancellation.outcomes, { ...outcome, at: now }] },
+      cancellation: { ...cancellation, outcomes: [...cancellation.outcomes, { ...outcome, at: at ?? now }] },
     };
     return { cancellation: withOutcome.cancellation, ...settled(withOutcome, now) };
   });

@@ -83,11 +83,14 @@ export const resolvers: Resolvers = {
     recordCancellationOutcome: async (_, { input }, { store }) => {
       const order = await store.findById(parseId(input.orderId, 'orderId'));
       if (!cancellationOf(order, input.cancellationId)) throw notFound(`order ${input.orderId} has no cancellation ${input.cancellationId}`);
+      const at = timeOf(input.at);
+      if (input.at && !at) throw badInput(`at must be an ISO 8601 time, not ${input.at}`, 'at');
       await recordCancellationOutcome(store, input.orderId, input.cancellationId, {
         elementId: input.elementId,
         node: input.node,
         result: input.result,
         detail: input.detail ?? null,
+        at,
       });
       return true;
     },

@@ -101,6 +101,8 @@ export type CancellationOutcome = {
 };
 
 export type CancellationOutcomeInput = {
+  /** When the node reached the outcome (ISO 8601), as it told tracking; when orders records it, if absent. */
+  at?: InputMaybe<Scalars['String']['input']>;
   cancellationId: Scalars['ID']['input'];
   detail?: InputMaybe<Scalars['String']['input']>;
   elementId: Scalars['ID']['input'];
