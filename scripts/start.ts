@@ -99,8 +99,8 @@ setting(() => {
   if (config.limits.trustedDocumentsPath) loadTrustedManifest(config.limits, clientSchemaOf(supergraph ?? loadSupergraph(config.endpoints)));
 }, 'the gateway would not start: ');
 // The services', workers' and stages' own settings too: a process that refuses its settings would
-// only be restarted until the supervisor gives up. (The simulated work's default is the worker's own; any
-// stands in here, where only what is set is checked.)
+// only be restarted until the supervisor gives up. (The simulated work's default is the worker's
+// own; any stands in here, where only what is set is checked.)
 setting(() => {
   ordersEnv(env);
   ordersWorkerEnv(env);
