@@ -155,14 +155,6 @@ export class StageChanges {
    * writes nothing and says what would happen (the synchronous variant's first phase).
    */
   async apply(change: AddressChangePayload, options: { dryRun?: boolean } = {}): Promise<ChangeOutcome[]> {
-    const outcomes = await this.applyToHeld(change, options);
-    // Stamped as answered: a synchronous change's outcomes are recorded by orders when all stages
-    // have answered, and the history places each where it happened among the shipment's moves.
-    const at = new Date().toISOString();
-    return outcomes.map((outcome) => ({ ...outcome, at: outcome.at ?? at }));
-  }
-
-  private async applyToHeld(change: AddressChangePayload, options: { dryRun?: boolean }): Promise<ChangeOutcome[]> {
     if (!options.dryRun) await this.remember(change);
     // Finished ones moved on (the next stage, or `left`, answers for them) or were pulled already.
     const held = await this.shipments.liveWhere({ 'payload.orderId': change.orderId } as Filter<QueueItem<ShipmentPayload>>);
@@ -173,10 +165,11 @@ export class StageChanges {
     }
     for (const record of await this.left(change.orderId)) {
       if (outcomes.some((outcome) => outcome.elementId === record.shipmentId)) continue;
-      const outcome: ChangeOutcome =
+      const outcome = reached(
         record.addressVersion < change.version
           ? { elementId: record.shipmentId, result: 'REJECTED', detail: `too late: shipment ${record.shipmentId} has left (${record.detail})` }
-          : alreadyCarried(record.shipmentId, record.addressVersion, change, `shipped to the new address: ${record.detail}`);
+          : alreadyCarried(record.shipmentId, record.addressVersion, change, `shipped to the new address: ${record.detail}`),
+      );
       outcomes.push(outcome);
       if (!options.dryRun) await this.post(change, outcome);
     }
@@ -238,15 +231,14 @@ export class StageChanges {
     const { outcome, item } = await this.shipments.amend(shipmentId, (current) => {
       const fromVersion = addressVersionOf(current.payload);
       if (fromVersion >= change.version) return null;
-      applied = { elementId: shipmentId, result: 'APPLIED', detail: `applied at ${this.stage} while ${where[current.status]}`, fromVersion };
+      applied = reached({ elementId: shipmentId, result: 'APPLIED', detail: `applied at ${this.stage} while ${where[current.status]}`, fromVersion });
       return { payload: withAddress(current.payload, change), messages: changeReport(change, this.stage, applied) };
     });
     if (outcome === 'amended') return applied;
     if (outcome === 'finished' || !item) return null;
-    const result: ChangeOutcome =
-      outcome === 'sealed'
-        ? sealedTooLate(shipmentId, this.stage)
-        : alreadyCarried(shipmentId, addressVersionOf(item.payload), change, 'carries the new address');
+    const result = reached(
+      outcome === 'sealed' ? sealedTooLate(shipmentId, this.stage) : alreadyCarried(shipmentId, addressVersionOf(item.payload), change, 'carries the new address'),
+    );
     await this.post(change, result);
     return result;
   }
@@ -255,6 +247,13 @@ export class StageChanges {
     return this.reports.post(`report:${change.changeId}:${outcome.elementId}`, changeReport(change, this.stage, outcome));
   }
 }
+
+/**
+ * An outcome dated as it is reached: the answer to a synchronous change's call and the report
+ * sent to orders carry one time, whichever orders records first, and the history places it
+ * where it happened among the shipment's moves.
+ */
+const reached = (outcome: ChangeOutcome): ChangeOutcome => ({ ...outcome, at: new Date().toISOString() });
 
 /** A shipment that needs no amendment either carries this change or a later one. */
 function alreadyCarried(shipmentId: string, version: number, change: AddressChangePayload, carries: string): ChangeOutcome {

@@ -217,7 +217,7 @@ async function commit(stages: StageClients, change: AddressChangePayload, logger
   const answers = await Promise.allSettled(
     addressChangeSubscribers.map(async (stage) => {
       const answer = await stages(stage)!.request<Record<string, ChangeOutcome[]>>(applyAddressChangeOperation(stage), { change });
-      return answer[applyAddressChangeField(stage)]!.map(({ at, ...outcome }) => ({ ...outcome, node: stage, at: timeOf(at) }));
+      return answer[applyAddressChangeField(stage)]!.map(({ at, ...outcome }) => ({ ...outcome, node: stage, at: reportedTime(at) }));
     }),
   );
   return answers.flatMap((answer, i) => {
@@ -289,10 +289,12 @@ export function publication(order: OrderDoc, changeId: string): NewMessage[] {
 /** An outcome a node reported: where, and when it was reached (when orders records it, if unknown). */
 export type ReportedOutcome = Omit<ChangeOutcome, 'at'> & { node: string; at?: Date };
 
-/** A time a node reported, if it is one. */
-export function timeOf(at: string | null | undefined): Date | undefined {
-  const time = at ? new Date(at) : undefined;
-  return time && !Number.isNaN(time.getTime()) ? time : undefined;
+/** The time a node says it reached an outcome (absent: when orders records it); BAD_USER_INPUT when it is no time. */
+export function reportedTime(at: string | null | undefined): Date | undefined {
+  if (!at) return undefined;
+  const time = new Date(at);
+  if (Number.isNaN(time.getTime())) throw badInput(`at must be an ISO 8601 time, not ${at}`, 'at');
+  return time;
 }
 
 /**

@@ -7,7 +7,7 @@ import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { effectiveShippingAddress, orderIdOfChange, postRecordedTransitions, recordOutcomes, rejectPending, rejectPendingFor, requestAddressChange, settleDeparture, statusOf, timeOf } from './address-changes.ts';
+import { effectiveShippingAddress, orderIdOfChange, postRecordedTransitions, recordOutcomes, rejectPending, rejectPendingFor, requestAddressChange, settleDeparture, statusOf, reportedTime } from './address-changes.ts';
 import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, cancelAndTell, stopRefunds } from './cancellations.ts';
 import { payAgain } from './pay-again.ts';
 import { placeOrder } from './place-order.ts';
@@ -83,8 +83,7 @@ export const resolvers: Resolvers = {
     recordCancellationOutcome: async (_, { input }, { store }) => {
       const order = await store.findById(parseId(input.orderId, 'orderId'));
       if (!cancellationOf(order, input.cancellationId)) throw notFound(`order ${input.orderId} has no cancellation ${input.cancellationId}`);
-      const at = timeOf(input.at);
-      if (input.at && !at) throw badInput(`at must be an ISO 8601 time, not ${input.at}`, 'at');
+      const at = reportedTime(input.at);
       await recordCancellationOutcome(store, input.orderId, input.cancellationId, {
         elementId: input.elementId,
         node: input.node,
@@ -98,8 +97,7 @@ export const resolvers: Resolvers = {
     recordAddressChangeOutcome: async (_, { input }, { store }) => {
       const order = await store.findById(parseId(input.orderId, 'orderId'));
       if (!order?.addressChanges?.some((change) => change.id === input.changeId)) throw notFound(`order ${input.orderId} has no address change ${input.changeId}`);
-      const at = timeOf(input.at);
-      if (input.at && !at) throw badInput(`at must be an ISO 8601 time, not ${input.at}`, 'at');
+      const at = reportedTime(input.at);
       await recordOutcomes(store, input.orderId, input.changeId, [
         { elementId: input.elementId, node: input.node, result: input.result, detail: input.detail ?? null, fromVersion: input.fromVersion ?? null, at },
       ], order);
