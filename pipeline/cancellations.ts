@@ -165,8 +165,7 @@ export class StageCancellations {
       }
     }
     const answered = new Set(outcomes.map((outcome) => outcome.elementId));
-    const left = (await this.left(cancellation.orderId)).map((record) => record.shipmentId).filter((id) => !answered.has(id));
-    if (left.length > 0) outcomes.push(...(await this.reportLeft(cancellation, left)));
+    outcomes.push(...(await this.reportLeft(cancellation, (shipmentId) => !answered.has(shipmentId))));
     return outcomes;
   }
 
@@ -183,15 +182,15 @@ export class StageCancellations {
     // once): at shipping it left for good, and the cancellation comes too late, which orders must
     // hear (nothing else would tell it); elsewhere the next stage, which has the cancellation too,
     // pulls it as it arrives there.
-    if (!pulled) await this.reportLeft(cancellation, [item._id]);
+    if (!pulled) await this.reportLeft(cancellation, (shipmentId) => shipmentId === item._id);
     return (await this.shipments.get(item._id)) ?? item;
   }
 
-  /** Reports these shipments too late where they left this stage for good (shipping: handed to a carrier); the outcomes. */
-  private async reportLeft(cancellation: CancellationPayload, shipmentIds?: string[]): Promise<CancellationOutcome[]> {
+  /** Reports the order's shipments that `which` picks too late where they left this stage for good (shipping: handed to a carrier); the outcomes. */
+  private async reportLeft(cancellation: CancellationPayload, which: (shipmentId: string) => boolean): Promise<CancellationOutcome[]> {
     const outcomes: CancellationOutcome[] = [];
     for (const record of await this.left(cancellation.orderId)) {
-      if (shipmentIds && !shipmentIds.includes(record.shipmentId)) continue;
+      if (!which(record.shipmentId)) continue;
       const outcome: CancellationOutcome = { elementId: record.shipmentId, result: 'REJECTED', detail: `too late: shipment ${record.shipmentId} has left (${record.detail})` };
       outcomes.push(outcome);
       await this.post(cancellation, outcome);
