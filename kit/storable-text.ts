@@ -292,7 +292,7 @@ export function clientKey(value: string, field: string, max = 100): string {
  */
 export function asOneLine(text: string): string {
   // Marks stacked past what refuseStackedMarks takes keep the first MAX_MARKS_A_CHARACTER.
-  const unstacked = STACKED_MARKS.test(text) ? text.replace(STACKED_MARKS_RUNS, (run) => [...run].slice(0, MAX_MARKS_A_CHARACTER).join('')) : text;
+  const unstacked = text.replace(STACKED_MARKS_RUNS, (run) => [...run].slice(0, MAX_MARKS_A_CHARACTER).join(''));
   if (!hasHiddenInLine(unstacked)) return unstacked;
   // Split around the subdivision flags (odd pieces), which are kept whole as refuseHiddenInLine keeps them.
   const pieces = unstacked.split(aroundSubdivisionFlags);
