@@ -2,6 +2,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode } from '../../kit/errors.ts';
 import { asOneLine, checkedEmail, checkedLine, clientKey } from '../../kit/storable-text.ts';
 import { idFromKey, parseId } from '../../kit/ids.ts';
+import { sentTime } from '../../kit/iso-time.ts';
 import { addressAsOneLine, checkedPostalAddress } from '../../pipeline/postal-address.ts';
 import { MAX_ADDRESSES, MAX_PAYMENT_METHODS, type AddressDoc, type CustomerDoc, type PaymentMethodDoc, type RegionCode } from './store.ts';
 
@@ -237,14 +238,14 @@ function checkedCard(card: PaymentMethodDoc): PaymentMethodDoc {
 export function fromWire(wire: WriteWire, region: RegionCode): Write {
   const customerId = parseId(wire.customerId, 'customerId').toHexString();
   parseId(wire.writeId, 'writeId');
-  const at = date(wire.at, 'at');
+  const at = sentTime(wire.at, 'at');
   const payload = { ADD_CUSTOMER: wire.customer, ADD_ADDRESS: wire.address, ADD_PAYMENT_METHOD: wire.paymentMethod }[wire.kind];
   if (!payload) throw badInput(`a ${wire.kind} write needs its ${wire.kind === 'ADD_CUSTOMER' ? 'customer' : wire.kind === 'ADD_ADDRESS' ? 'address' : 'paymentMethod'}`, 'writes');
   const write: Write = { writeId: wire.writeId, region, kind: wire.kind, customerId, at };
   if (wire.kind === 'ADD_CUSTOMER') {
     const c = wire.customer!;
     const { name, email } = checkedCustomer({ ...c, name: asOneLine(c.name) });
-    write.customer = { name, email, homeRegion: c.homeRegion, createdAt: date(c.createdAt, 'createdAt'), addresses: c.addresses.map((a) => checkedAddress(addressAsOneLine(address(a)))) };
+    write.customer = { name, email, homeRegion: c.homeRegion, createdAt: sentTime(c.createdAt, 'createdAt'), addresses: c.addresses.map((a) => checkedAddress(addressAsOneLine(address(a)))) };
   }
   if (wire.kind === 'ADD_ADDRESS') write.address = checkedAddress(addressAsOneLine(address(wire.address!)));
   if (wire.kind === 'ADD_PAYMENT_METHOD') write.paymentMethod = checkedCard(paymentMethod(wire.paymentMethod!));
@@ -264,8 +265,3 @@ export function fromCustomerWire(wire: CustomerWire): CustomerDoc {
   };
 }
 
-function date(value: string, field: string): Date {
-  const parsed = new Date(value);
-  if (Number.isNaN(parsed.getTime())) throw badInput(`${field} is not a date`, field);
-  return parsed;
-}

@@ -3,6 +3,7 @@ import { ObjectId } from 'mongodb';
 import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts';
 import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.ts';
 import { parseId } from '../../kit/ids.ts';
+import { sentTime } from '../../kit/iso-time.ts';
 import type { Logger } from '../../kit/logger.ts';
 import type { NewMessage } from '../../kit/queue.ts';
 import {
@@ -291,10 +292,7 @@ export type ReportedOutcome = Omit<ChangeOutcome, 'at'> & { node: string; at?: D
 
 /** The time a node says it reached an outcome (absent: when orders records it); BAD_USER_INPUT when it is no time. */
 export function reportedTime(at: string | null | undefined): Date | undefined {
-  if (!at) return undefined;
-  const time = new Date(at);
-  if (Number.isNaN(time.getTime())) throw badInput(`at must be an ISO 8601 time, not ${at}`, 'at');
-  return time;
+  return at ? sentTime(at, 'at') : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
+import { isoTime } from '../../kit/iso-time.ts';
 import { isServiceName, serviceNames } from '../../pipeline/services.ts';
 import { isTransitionState, transitionStates } from '../../pipeline/tracking.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
@@ -30,24 +31,6 @@ const MAX_TRANSITIONS_PER_DELIVERY = 1_000;
 const EARLIEST_AT = Date.UTC(2000, 0, 1);
 /** The latest a transition may be dated, ahead of this process's clock. */
 export const MAX_AHEAD_MS = 24 * 3_600_000;
-/** An ISO 8601 time with its offset, as nodes send it (`toISOString`). */
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * The time a transition says it happened, or null. Only ISO 8601 with an offset: `Date` also
- * reads "2024", "12/31/2020" and a time with no offset (as the server's local time), and rolls
- * 31 February over into March.
- */
-function timeOf(text: string): Date | null {
-  const parts = ISO_TIME.exec(text);
-  if (!parts) return null;
-  const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  const calendar = new Date(Date.UTC(year, month - 1, day));
-  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return null;
-  const at = new Date(text);
-  return Number.isNaN(at.getTime()) ? null : at;
-}
-
 const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId });
 
 export const resolvers: Resolvers = {
@@ -88,7 +71,7 @@ export const resolvers: Resolvers = {
       if (input.length > MAX_TRANSITIONS_PER_DELIVERY) throw badInput(`a delivery records at most ${MAX_TRANSITIONS_PER_DELIVERY} transitions; send more in several`, 'input');
       return log.record(
         input.map((t) => {
-          const at = timeOf(t.at);
+          const at = isoTime(t.at);
           if (!at) throw badInput(`transition ${t.id} has no valid time (ISO 8601 with an offset, as 2020-01-31T12:00:00.000Z)`, 'at');
           if (at.getTime() < EARLIEST_AT || at.getTime() > Date.now() + MAX_AHEAD_MS) throw badInput(`transition ${t.id} has a time before 2000 or more than a day ahead`, 'at');
           if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
