@@ -12,7 +12,8 @@ import { serviceClients, serviceUrl, type ServiceClients, type ServiceName } fro
  */
 export function runStageWorker<S extends { ensureIndexes(): Promise<void> }, E = undefined>(
   service: ServiceName,
-  createStore: (db: Db) => S,
+  /** `clients`: those the worker gets too, for a store that calls another service itself. */
+  createStore: (db: Db, clients: ServiceClients) => S,
   start: (store: S, clients: ServiceClients, logger: Logger, env: E) => { stop(): Promise<void> },
   parseOwnEnv?: () => E,
 ): Promise<void> {
@@ -20,10 +21,10 @@ export function runStageWorker<S extends { ensureIndexes(): Promise<void> }, E =
     service,
     0,
     async ({ db, logger, env, tokens }) => {
-      const store = createStore(db);
-      await store.ensureIndexes();
       const credentials = serviceCredentials(service, tokens);
       const clients = serviceClients(credentials);
+      const store = createStore(db, clients);
+      await store.ensureIndexes();
       // Work the service's subgraph stores wakes this process's workers at once.
       const doorbell = hearServiceDoorbell(serviceUrl(service), credentials, logger);
       const worker = start(store, clients, logger, env);

@@ -412,13 +412,19 @@ function recordedTransitions(order: OrderDoc, elementIds: string[]): TransitionP
 }
 
 /** Sends tracking the outcomes recorded for these elements; the same set again is not sent twice. */
-export async function postRecordedTransitions(store: OrderStore, order: OrderDoc, elementIds: string[]): Promise<void> {
-  const transitions = recordedTransitions(order, elementIds);
+export function postRecordedTransitions(store: OrderStore, order: OrderDoc, elementIds: string[]): Promise<void> {
+  return tellTracking(store, order._id.toHexString(), recordedTransitions(order, elementIds));
+}
+
+/**
+ * Sends tracking outcomes recorded on an order, at once where this process can call tracking
+ * (subscribers hear of an outcome as it is recorded, not after a relay), through the outbox
+ * otherwise or if that fails. The same set again is not sent twice.
+ */
+export async function tellTracking(store: OrderStore, orderId: string, transitions: TransitionPayload[]): Promise<void> {
   if (transitions.length === 0) return;
   const digest = createHash('sha256').update(transitions.map((t) => t.id).join('|')).digest('hex').slice(0, 16);
-  // At once where this process can call tracking (subscribers hear of an outcome as it is
-  // recorded, not after the worker's relay), through the outbox otherwise or if that fails.
-  await store.toTracking(`outcomes:${order._id.toHexString()}:${digest}`, track(...transitions));
+  await store.toTracking(`outcomes:${orderId}:${digest}`, track(...transitions));
 }
 
 /** Records, on the order, that the coordinator is routing these elements at address version `routed`; returns the transitions to send. */

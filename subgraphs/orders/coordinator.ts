@@ -7,7 +7,7 @@ import { operations, orderChargeId, reserveStockOperation, type ChargeResultPayl
 import { nextStage, sendTo, type ShipmentStage } from '../../pipeline/routes.ts';
 import { addressVersionOf, withAddress } from '../../pipeline/address-changes.ts';
 import { handedOver, inOrder, track, transition } from '../../pipeline/tracking.ts';
-import { publication, settleRouting } from './address-changes.ts';
+import { publication, settleRouting, tellTracking } from './address-changes.ts';
 import { cancellationPublication, lateChargeRecorded, pullParkedForwardSteps, pullRefusedHandOffs, pulledOnItsWay, refundOfLateCharge, stopRefunds } from './cancellations.ts';
 import { orderMove } from './order-transitions.ts';
 import { DEFAULT_PAY_WITHIN_MS, DEFAULT_STOCK_WAIT_MS } from './env.ts';
@@ -186,7 +186,10 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     const version = order.addressVersion ?? 0;
     const routed = version > addressVersionOf(shipment) ? withAddress(shipment, { address: order.shippingAddress, version }) : shipment;
     const changes = await settleRouting(store, order, [shipment.shipmentId], addressVersionOf(routed), `when it routed the shipment from ${stage} to ${next}`);
-    return { messages: [...(changes.length > 0 ? [track(...changes)] : []), sendTo(next, routed)] };
+    // Told before the shipment moves on, not beside its hand-off: the next stage's moves reach
+    // tracking at once, and a subscriber heard the parcel shipped before its address changed.
+    await tellTracking(store, shipment.orderId, changes);
+    return { messages: [sendTo(next, routed)] };
   }
 
   /**

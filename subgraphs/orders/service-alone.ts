@@ -5,11 +5,23 @@ import type { OrderDoc, OrderStore } from './store.ts';
 
 /**
  * The orders service on a fresh database of its own, served on a free port, for tests that
- * need no other service: the customers, catalog, tracking and payments URLs point where nothing answers.
+ * need no other service: the customers, catalog, payments and (unless given) tracking URLs point where nothing answers.
  */
-export async function startOrdersServiceAlone(dbs: TestDatabases, dbName: string): Promise<{ app: RunningApp; store: OrderStore; close(): Promise<void> }> {
+export async function startOrdersServiceAlone(
+  dbs: TestDatabases,
+  dbName: string,
+  { trackingUrl }: { /** A tracking service that answers: the order's transitions go there at once. */ trackingUrl?: string } = {},
+): Promise<{ app: RunningApp; store: OrderStore; close(): Promise<void> }> {
   const unused = 'http://127.0.0.1:9/graphql'; // nothing answers: the order's transitions go to its outbox
-  const service = await buildOrdersService({ db: await dbs.create(dbName), logger: silentLogger, tokens: testTokens, customersUrl: unused, catalogUrl: unused, trackingUrl: unused, paymentsUrl: unused });
+  const service = await buildOrdersService({
+    db: await dbs.create(dbName),
+    logger: silentLogger,
+    tokens: testTokens,
+    customersUrl: unused,
+    catalogUrl: unused,
+    trackingUrl: trackingUrl ?? unused,
+    paymentsUrl: unused,
+  });
   const app = await serve(service.handler);
   return {
     app,
