@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demo } from '../subgraphs/demo-data.ts';
 import { onMongoCommand } from '../kit/mongo-command-hooks.ts';
-import { codes, eventually, gql, serviceToken, TestDatabases } from './harness.ts';
+import { codes, eventually, gql, serviceToken, TestDatabases, userToken } from './harness.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 const dbs = new TestDatabases();
@@ -289,6 +289,18 @@ describe('bad input gets a clear error and writes nothing', () => {
     expect(codes(res)).toEqual([code]);
     expect(res.errors![0]!.message).toMatch(message);
     expect(await orderCount()).toBe(0);
+  });
+
+  it("a customer's malformed customer id is BAD_USER_INPUT, not another customer's; their own in capitals is theirs, and a retry so written the same order", async () => {
+    const ada = { token: await userToken({ role: 'customer', customerId: demo.customers.ada }) };
+    const malformed = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, customerId: 'nothex', idempotencyKey: 'malformed' } }, ada);
+    expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+    expect(await orderCount()).toBe(0);
+    const first = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, idempotencyKey: 'capitals' } }, ada);
+    const again = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, customerId: demo.customers.ada.toUpperCase(), idempotencyKey: 'capitals' } }, ada);
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.placeOrder.id).toBe(first.data!.placeOrder.id);
+    expect(await orderCount()).toBe(1);
   });
 
   it('a charge result from any caller but payments is FORBIDDEN and queues nothing: it would move the order on', async () => {

@@ -43,9 +43,12 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     placeOrder: (_, { input }, context) => {
+      // As ids are stored (lower case), however the caller wrote it: a malformed one is bad input,
+      // not another customer's, and a retry in other letters is the same order.
+      const customerId = parseId(input.customerId, 'customerId').toHexString();
       // Customers order for themselves (with their own cards: placeOrder checks the card is the customer's).
-      customerScope(context, input.customerId);
-      return placeOrder(input, context.directory, context.store, context.logger, context.shippingCountries);
+      customerScope(context, customerId);
+      return placeOrder({ ...input, customerId }, context.directory, context.store, context.logger, context.shippingCountries);
     },
 
     changeShippingAddress: async (_, { input }, context) => {
