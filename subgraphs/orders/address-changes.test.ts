@@ -128,8 +128,47 @@ describe('address changes at the orders service', () => {
       ],
     }));
     expect(await store.coordination.get(`address-change:${changeId}`)).toBeNull();
-    await sweepUnpublished(store, new Date(Date.now() + 60_000));
+    await sweepUnpublished(store, { recordedBefore: new Date(Date.now() + 60_000), givenUpBefore: new Date(0) });
     expect(await store.coordination.get(`address-change:${changeId}`)).toMatchObject({ status: 'READY', payload: { kind: 'address-change', changeId } });
+  });
+
+  it('publishes a change or cancellation whose request died before publishing it when the client retries it, without waiting for the sweep', async () => {
+    const { id, shipmentId } = await orderInPicking();
+    const changeId = `${id}-0123456789ac`;
+    const cancellationId = `${id}-cancel-0123456789ac`;
+    // Both recorded by requests that died before they enqueued the publication.
+    await store.notePublication(changeId, id);
+    await store.notePublication(cancellationId, id);
+    await store.change(new ObjectId(id), () => ({
+      addressVersion: 1,
+      addressChanges: [
+        { id: changeId, version: 1, mode: 'ASYNCHRONOUS', address: address('9 Retry Row'), idempotencyKey: 'change-retried', requestedAt: new Date(), scope: [shipmentId], outcomes: [] },
+      ],
+      cancellation: { id: cancellationId, reason: 'changed my mind', idempotencyKey: 'cancel-retried', requestedAt: new Date(), scope: [shipmentId], outcomes: [], concludedAt: null, refund: null, closesException: null },
+    }));
+
+    const retried = await change(id, '9 Retry Row', 'ASYNCHRONOUS', 'change-retried');
+    expect(retried.data!.changeShippingAddress).toMatchObject({ id: changeId, status: 'PENDING' });
+    expect(await store.coordination.get(`address-change:${changeId}`)).toMatchObject({ status: 'READY', payload: { kind: 'address-change', changeId } });
+    const cancelled = await gql(app.url, `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { id status } }`, {
+      input: { orderId: id, reason: 'changed my mind', idempotencyKey: 'cancel-retried' },
+    });
+    expect(cancelled.data!.cancelOrder).toMatchObject({ id: cancellationId, status: 'PENDING' });
+    expect(await store.coordination.get(`cancellation:${cancellationId}`)).toMatchObject({ status: 'READY', payload: { kind: 'cancellation', cancellationId } });
+    // Nothing left for the sweep.
+    expect(await store.publicationNotes(new Date(Date.now() + 60_000), 100)).toEqual([]);
+  });
+
+  it("leaves a young note whose change is not on its order yet to its request, and drops it once that request must have died", async () => {
+    const { id } = await orderInPicking();
+    const changeId = `${id}-0123456789ad`;
+    await store.notePublication(changeId, id);
+    const later = new Date(Date.now() + 60_000);
+    await sweepUnpublished(store, { recordedBefore: later, givenUpBefore: new Date(0) });
+    expect((await store.publicationNotes(later, 100)).map((note) => note._id)).toContain(changeId);
+    await sweepUnpublished(store, { recordedBefore: later, givenUpBefore: later });
+    expect((await store.publicationNotes(later, 100)).map((note) => note._id)).not.toContain(changeId);
+    expect(await store.coordination.get(`address-change:${changeId}`)).toBeNull();
   });
 
   it('reads the address the parcel left with after a change that came too late, also when another was asked for once it had shipped', async () => {

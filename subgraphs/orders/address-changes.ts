@@ -112,6 +112,7 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
       if (!sameAddress(earlier.address, address) || earlier.mode !== mode) {
         throw clientError(ErrorCode.CONFLICT, `idempotencyKey ${key} was used for another change (${earlier.id}) of this order`, { field: 'idempotencyKey' });
       }
+      await publishRecorded(store, id, earlier.id, enqueuePublication);
       return { order, change: earlier };
     }
     if (order.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${id} was cancelled; there is nothing to change`);
@@ -123,8 +124,8 @@ export async function requestAddressChange(request: ChangeRequest, store: OrderS
     const synchronous = asksStages(order, mode);
     if (synchronous) await prepare(stages, payloadOf(id, draft(order, changeId, address, mode, key)));
 
-    // Should this process die between recording the change and enqueuing its publication,
-    // the orders worker finds this note and publishes it (see sweepUnpublished).
+    // Should this process die between recording the change and enqueuing its publication, a
+    // retry with the same key publishes it, or the orders worker finds this note (sweepUnpublished).
     await store.notePublication(changeId, id);
     const updated = await store.change(orderId, (current) => {
       if (current.status === 'CANCELLED' || (key && current.addressChanges?.some((change) => change.idempotencyKey === key))) return null;
@@ -234,15 +235,33 @@ async function commit(stages: StageClients, change: AddressChangePayload, logger
 const sameAddress = (a: ShippingAddressDoc, b: ShippingAddressDoc) =>
   a.name === b.name && a.line1 === b.line1 && (a.line2 ?? null) === (b.line2 ?? null) && a.city === b.city && a.postalCode === b.postalCode && a.country === b.country;
 
-/** Publishes the changes whose requests died between recording them and enqueuing their publication. */
-export async function sweepUnpublished(store: OrderStore, olderThan: Date): Promise<void> {
-  for (const note of await store.publicationNotes(olderThan, 100)) {
+/**
+ * Publishes the changes and cancellations whose requests died between recording them and
+ * enqueuing their publication: those noted before `recordedBefore` and recorded on their order
+ * (a request still under way may enqueue it too: the step is keyed by the change's id). A note
+ * whose change is not on its order is its request's, still writing it, until `givenUpBefore`:
+ * then the request died before it wrote it, and the note goes.
+ */
+export async function sweepUnpublished(store: OrderStore, { recordedBefore, givenUpBefore }: { recordedBefore: Date; givenUpBefore: Date }): Promise<void> {
+  for (const note of await store.publicationNotes(recordedBefore, 100)) {
     const order = await store.findById(new ObjectId(note.orderId));
-    if (order?.addressChanges?.some((change) => change.id === note._id)) await enqueuePublication(store, note.orderId, note._id);
+    const change = order?.addressChanges?.some((candidate) => candidate.id === note._id);
     // Cancellations are noted the same way (their ids say which they are).
-    if (order?.cancellation?.id === note._id) await enqueueCancellationPublication(store, note.orderId, note._id);
-    await store.forgetPublicationNote(note._id);
+    const cancellation = order?.cancellation?.id === note._id;
+    if (change) await enqueuePublication(store, note.orderId, note._id);
+    if (cancellation) await enqueueCancellationPublication(store, note.orderId, note._id);
+    if (change || cancellation || note.at < givenUpBefore) await store.forgetPublicationNote(note._id);
   }
+}
+
+/**
+ * A retry of a recorded change or cancellation: its first request may have died before it enqueued
+ * the publication, and the customer's shipments leave meanwhile. Enqueued now (once: the step is
+ * keyed by its id), not left to the sweep.
+ */
+export async function publishRecorded(store: OrderStore, orderId: string, id: string, enqueue: (store: OrderStore, orderId: string, id: string) => Promise<unknown>): Promise<void> {
+  await enqueue(store, orderId, id);
+  await store.forgetPublicationNote(id);
 }
 
 /**

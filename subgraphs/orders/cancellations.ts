@@ -17,7 +17,7 @@ import { closeOfParked, exceptionClosed } from '../../pipeline/exceptions.ts';
 import { operations, orderChargeId, type ShipmentPayload } from '../../pipeline/messages.ts';
 import { isHandOff, nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
-import { postRecordedTransitions, rejectPending, rejectPendingFor } from './address-changes.ts';
+import { postRecordedTransitions, publishRecorded, rejectPending, rejectPendingFor } from './address-changes.ts';
 import { sendOrderTransitions } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
 import { orderIdOf, WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type CoordinationStep, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
@@ -106,6 +106,7 @@ async function recordCancellation(request: CancelRequest, store: OrderStore, onl
       if (earlier.idempotencyKey === key) {
         // A retry carries what the first attempt did; another reason under the same key is another request.
         if (earlier.reason !== reason) throw clientError(ErrorCode.CONFLICT, `idempotencyKey ${key} was used for this order's cancellation (${earlier.id}) with another reason`, { field: 'idempotencyKey', cancellationId: earlier.id });
+        await publishRecorded(store, id, earlier.id, enqueueCancellationPublication);
         return { order, cancellation: earlier };
       }
       throw clientError(ErrorCode.CONFLICT, `order ${id} already has a cancellation (${earlier.id}); it is ${cancellationStatusOf(earlier)}`, {
@@ -115,7 +116,7 @@ async function recordCancellation(request: CancelRequest, store: OrderStore, onl
     }
     if (order.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${id} was already cancelled from exceptions`);
     if (onlyIf && !onlyIf(order)) return null;
-    // Should this process die between recording and enqueuing the publication, the worker's sweep publishes it.
+    // Should this process die between recording and enqueuing the publication, a retry or the worker's sweep publishes it.
     await store.notePublication(cancellationId, id);
     const updated = await store.change(orderId, (current) =>
       current.cancellation || current.status === 'CANCELLED' || (onlyIf && !onlyIf(current)) ? null : recorded(current, cancellationId, reason, key),

@@ -13,6 +13,11 @@ import { DEFAULT_PAY_WITHIN_MS, DEFAULT_STOCK_WAIT_MS } from './env.ts';
 import { claimUnpaidOrders, unpaidSweepEveryMs } from './unpaid.ts';
 import { RESTOCK_CHECK_EVERY_MS, settleOrdersWaitingForStock } from './restocked.ts';
 
+/** A noted change or cancellation younger than this may still be its request's to publish. */
+const UNPUBLISHED_AFTER_MS = 2_000;
+/** How often noted ones are looked for: a request dying between recording and publishing is rare, a note's read cheap. */
+const UNPUBLISHED_SWEEP_EVERY_MS = 5_000;
+
 /**
  * An orders worker process: coordinates journeys, works the charge-results queue the
  * service named to payments, delivers recorded hand-offs, restarts any order left
@@ -45,10 +50,18 @@ export function startOrdersWorker(
   ];
   const sweeper = setInterval(() => {
     void sweepStalledJourneys(store, new Date(Date.now() - 30_000))
-      .then(() => sweepUnpublished(store, new Date(Date.now() - 30_000)))
       .then(() => sweepUnsentTransitions(store, new Date(Date.now() - 30_000)))
-      .catch((error: unknown) => logger.warn('sweep for stalled orders, changes and transitions failed', { error: String(error) }));
+      .catch((error: unknown) => logger.warn('sweep for stalled orders and transitions failed', { error: String(error) }));
   }, 10_000);
+  // Often: a cancellation or change whose request died before publishing it waits for this, and
+  // the order's shipments leave meanwhile (a client that retries publishes it at once).
+  const unpublished = startLoop(
+    async () => {
+      const now = Date.now();
+      await sweepUnpublished(store, { recordedBefore: new Date(now - UNPUBLISHED_AFTER_MS), givenUpBefore: new Date(now - 30_000) });
+    },
+    { intervalMs: UNPUBLISHED_SWEEP_EVERY_MS, logger, what: 'publishing changes and cancellations whose request died' },
+  );
   // Loops, not intervals: a pass never starts while the one before is still at work.
   const expiry = startLoop(
     async () => {
@@ -69,7 +82,7 @@ export function startOrdersWorker(
   return {
     async stop() {
       clearInterval(sweeper);
-      await Promise.all([expiry.stop(), restock?.stop()]);
+      await Promise.all([expiry.stop(), restock?.stop(), unpublished.stop()]);
       await Promise.all(workers.map((worker) => worker.stop()));
       await relay.stop();
     },
