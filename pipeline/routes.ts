@@ -1,6 +1,6 @@
 import type { NewMessage } from '../kit/queue.ts';
 import { itemCount, operations, type ShipmentPayload } from './messages.ts';
-import { handedOver } from './tracking.ts';
+import { handedOver, type TransitionPayload } from './tracking.ts';
 
 /**
  * How work moves between stages, in one place.
@@ -81,14 +81,22 @@ export function toShipmentInput(shipment: ShipmentPayload) {
   };
 }
 
-/** Tells the orders service where a shipment is now (the order's status follows its slowest shipment). */
-export function progress(stage: ShipmentStage, shipment: ShipmentPayload, status: 'REBIN' | 'SHIPPING' | 'SHIPPED', detail?: string): NewMessage {
+/**
+ * Tells the orders service where a shipment is now (the order's status follows its slowest
+ * shipment), `moved` there by `stage`. It carries the stage's move, and the move that handed the
+ * shipment over: orders tells tracking of them ahead of the order's move they cause, at once,
+ * where the stage's own record of them goes through its relay, and a subscriber heard the order
+ * PARTLY_SHIPPED before any shipment had shipped.
+ */
+export function progress(stage: ShipmentStage, shipment: ShipmentPayload, moved: TransitionPayload): NewMessage {
+  const status = moved.to as ReturnType<typeof statusAfter>;
   const eventId = `${shipment.shipmentId}:${stage}:${status}`;
+  const moves = [...(shipment.handedOver ? [handedOver(shipment.handedOver)] : []), handedOver(moved)];
   return {
     id: `progress:${eventId}`,
     target: 'orders',
     operation: operations.recordProgress,
-    variables: { input: { eventId, orderId: shipment.orderId, shipmentId: shipment.shipmentId, stage, status, detail: detail ?? null } },
+    variables: { input: { eventId, orderId: shipment.orderId, shipmentId: shipment.shipmentId, stage, status, detail: moved.detail, moves } },
   };
 }
 

@@ -399,6 +399,22 @@ describe('the order\'s own transitions', () => {
   const whereIs = async (id: string) =>
     (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { status location { state node } history { elementType from to node detail } exceptions { id } } }`, { id })).data!.order;
 
+  /**
+   * The order's moves from picking on that came before the shipment moves behind them (an order
+   * follows its slowest shipment): to REBIN or SHIPPING once both shipments left picking,
+   * PARTLY_SHIPPED once one shipped, SHIPPED once both did.
+   */
+  const causesFirst = (transitions: { elementType: string; elementId?: string; id: string; from: string | null; to: string }[]) =>
+    transitions.flatMap((t, i) => {
+      if (t.elementType !== 'ORDER' || !['REBIN', 'SHIPPING', 'PARTLY_SHIPPED', 'SHIPPED'].includes(t.to)) return [];
+      const before = transitions.slice(0, i).filter((e) => e.elementType === 'SHIPMENT');
+      const shipmentOf = (e: { id: string }) => e.id.split(':')[1];
+      const leftPicking = new Set(before.filter((e) => e.from === 'PICKING').map(shipmentOf)).size;
+      const shippedCount = new Set(before.filter((e) => e.to === 'SHIPPED').map(shipmentOf)).size;
+      const caused = t.to === 'PARTLY_SHIPPED' ? shippedCount >= 1 : t.to === 'SHIPPED' ? shippedCount === 2 : leftPicking === 2;
+      return caused ? [] : [`${t.from}>${t.to} at ${i}`];
+    });
+
   it('tells a subscriber when some of an order\'s shipments have left, and when the last one has', async () => {
     const client = wsClient(system.gatewayUrl);
     try {
@@ -415,6 +431,9 @@ describe('the order\'s own transitions', () => {
       expect(moves.slice(-2).map((t) => t.to)).toEqual(['PARTLY_SHIPPED', 'SHIPPED']);
       expect(moves.slice(-2).every((t) => t.node === 'orders')).toBe(true);
       expect(sub.events.filter((e) => e.orderTransitions.transition.elementType === 'SHIPMENT' && e.orderTransitions.transition.to === 'SHIPPED')).toHaveLength(2);
+      // Each of the order's moves comes after the shipments' moves that caused it: a subscriber
+      // never hears the order partly shipped before a shipment has shipped, nor shipped before both.
+      expect(causesFirst(sub.events.map((e) => e.orderTransitions.transition))).toEqual([]);
       sub.stop();
 
       const order = await whereIs(id);

@@ -77,6 +77,33 @@ describe("the order's own transitions", () => {
     expect(await toldTracking(id)).toEqual(['PICKING>REBIN', 'REBIN>SHIPPING', 'null>PLACED']);
   });
 
+  it("carry the shipment's moves a report gives, ahead of the order's move they caused: a subscriber hears a shipment ship before the order does", async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1', 'FRA1']);
+    const shipmentId = shipmentIds[0]!;
+    const at = new Date().toISOString();
+    // As shipping reports it: the move that handed the shipment to it, and its own.
+    const moves = [
+      { from: 'PICKING', to: 'SHIPPING', node: 'picking', at, detail: 'picklist pl-1', traceId: null },
+      { from: 'SHIPPING', to: 'SHIPPED', node: 'shipping', at, detail: 'Royal Mail RM1', traceId: null },
+    ];
+    const res = await gql(app.url, `mutation($input: ProgressInput!) { recordProgress(input: $input) }`, {
+      input: { eventId: `${shipmentId}:shipping:SHIPPED`, orderId: id, shipmentId, stage: 'shipping', status: 'SHIPPED', detail: 'Royal Mail RM1', moves },
+    });
+    expect(res.errors).toBeUndefined();
+    const posted = (await store.reports.items.find({ _id: { $regex: `^order-transition:ORDER:${id}:` } }).toArray()).map(readItem);
+    const told = posted.flatMap((item) => item.outbox.map((message) => (variablesOf(message) as { input: { elementType: string; elementId: string; from: string | null; to: string }[] }).input));
+    expect(told.map((input) => input.map((t) => `${t.elementType} ${t.from}>${t.to}`))).toEqual([
+      ['ORDER null>PLACED', 'SHIPMENT PICKING>SHIPPING', 'SHIPMENT SHIPPING>SHIPPED', 'ORDER PICKING>PARTLY_SHIPPED'],
+    ]);
+    expect(told[0]![1]).toMatchObject({ id: `SHIPMENT:${shipmentId}:PICKING>SHIPPING`, elementId: shipmentId, orderId: id, node: 'picking', at });
+    // More moves than a report has is refused, and writes nothing.
+    const tooMany = await gql(app.url, `mutation($input: ProgressInput!) { recordProgress(input: $input) }`, {
+      input: { eventId: `${shipmentIds[1]}:shipping:SHIPPED`, orderId: id, shipmentId: shipmentIds[1], stage: 'shipping', status: 'SHIPPED', moves: [...moves, ...moves] },
+    });
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await store.findById(new ObjectId(id)))!.status).toBe('PARTLY_SHIPPED');
+  });
+
   it('reach tracking when the process died between writing a move and telling tracking: the redelivered report tells it', async () => {
     const { id, shipmentIds } = await orderInPicking(['LHR1']);
     // The REBIN report was applied, its move written as told (one write per report), then the

@@ -40,13 +40,14 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
  * after sending would be a second write of the order per report. A crash between the write and
  * the send loses nothing: the stage's relay sends the report again until it gets an answer, and a
  * report that moves nothing (that redelivery among others) tells the latest move again, which
- * tracking passes over if it has it. A later move's message carries it too.
+ * tracking passes over if it has it. A later move's message carries it too. `ahead`: the shipment's
+ * moves that caused the latest (the report carries them), told with it and before it.
  */
-export async function sendProgress(store: OrderStore, order: OrderDoc, { latest }: { latest: boolean }): Promise<void> {
+export async function sendProgress(store: OrderStore, order: OrderDoc, { latest, ahead = [] }: { latest: boolean; ahead?: readonly TransitionPayload[] }): Promise<void> {
   const [placement, ...moves] = recordedTransitions(order);
   const last = moves.at(-1);
-  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(placement!, ...moves));
-  await sendOrderTransitions(store, order, 'now');
+  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(placement!, ...moves.slice(0, -1), ...ahead, last));
+  await sendOrderTransitions(store, order, 'now', ahead);
 }
 
 /**

@@ -5,6 +5,7 @@ import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts'
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
+import { handedOverMove } from '../../pipeline/tracking.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { effectiveShippingAddress, orderIdOfChange, postRecordedTransitions, recordOutcomes, rejectPending, rejectPendingFor, requestAddressChange, settleDeparture, statusOf, reportedTime } from './address-changes.ts';
@@ -16,6 +17,9 @@ import { sendOrderTransitions, sendProgress } from './order-transitions.ts';
 import { isExpiry } from './unpaid.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { chargeStepId, orderIdOf, transitionsOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
+
+/** The moves of its shipment a progress report carries at most: the one that handed it over, and its stage's own. */
+const MAX_PROGRESS_MOVES = 2;
 
 export const resolvers: Resolvers = {
   Query: {
@@ -127,6 +131,7 @@ export const resolvers: Resolvers = {
 
     recordProgress: async (_, { input }, { store }) => {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
+      if ((input.moves?.length ?? 0) > MAX_PROGRESS_MOVES) throw badInput(`a report carries at most ${MAX_PROGRESS_MOVES} moves of its shipment`, 'moves');
       const id = parseId(input.orderId, 'orderId');
       let moved = false;
       const progressed = await store.change(id, (order) => {
@@ -137,7 +142,9 @@ export const resolvers: Resolvers = {
       const order = progressed ?? (await store.findById(id));
       // Nothing changed: perhaps the redelivery of a report whose first attempt died before telling
       // tracking of its move, which is told again. A change that moved nothing has nothing new to tell.
-      if (order) await sendProgress(store, order, { latest: progressed === null || moved });
+      // The shipment's moves that caused it go to tracking with the order's, and before it.
+      const ahead = (input.moves ?? []).flatMap((move) => handedOverMove({ shipmentId: input.shipmentId, orderId: input.orderId, handedOver: { ...move, from: move.from ?? null, detail: move.detail ?? null, traceId: move.traceId ?? null } }));
+      if (order) await sendProgress(store, order, { latest: progressed === null || moved, ahead });
       if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null, progressed);
       return true;
     },

@@ -111,7 +111,7 @@ export async function releaseLeased(store: PickingStore, leases: Lease<ShipmentP
       const next = statusAfter('picking', shipment);
       const moved = transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'PICKING', to: next, node: 'picking', detail: `picklist ${picklistId}` });
       const messages = [
-        progress('picking', shipment, next, `picklist ${picklistId}`),
+        progress('picking', shipment, moved),
         track(...handedOverMove(shipment), moved),
         ...handOff('picking', { ...shipment, handedOver: handedOver(moved) }),
       ];

@@ -16,7 +16,7 @@ export async function rebinOne(lease: Lease<ShipmentPayload>, workMs: number) {
   const next = statusAfter('rebin', shipment);
   const moved = transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from: 'REBIN', to: next, node: 'rebin' });
   return {
-    messages: [progress('rebin', shipment, next), track(...handedOverMove(shipment), moved), ...handOff('rebin', { ...shipment, handedOver: handedOver(moved) })],
+    messages: [progress('rebin', shipment, moved), track(...handedOverMove(shipment), moved), ...handOff('rebin', { ...shipment, handedOver: handedOver(moved) })],
   };
 }
 

@@ -46,7 +46,7 @@ export async function shipOne(store: ShippingStore, lease: Lease<ShipmentPayload
   });
   return {
     messages: [
-      progress('shipping', shipment, 'SHIPPED', `${shipped.carrier} ${shipped.trackingNumber}`),
+      progress('shipping', shipment, moved),
       track(...handedOverMove(shipment), moved),
       {
         id: `commit:${shipment.shipmentId}`,

@@ -503,6 +503,8 @@ export type Product = {
 export type ProgressInput = {
   detail?: InputMaybe<Scalars['String']['input']>;
   eventId: Scalars['ID']['input'];
+  /** The shipment's moves that put it there, as its stage records them (the move that handed it over, then the stage's own): orders tells tracking of them ahead of the order's move they cause. */
+  moves?: InputMaybe<Array<HandedOverInput>>;
   orderId: Scalars['ID']['input'];
   shipmentId: Scalars['ID']['input'];
   stage: Scalars['String']['input'];
