@@ -8,7 +8,7 @@ import { refuseUnstorable, useStorableText } from '../kit/storable-text.ts';
 import { isAuthenticated } from '../kit/auth/identity.ts';
 import { AccessChecker, readAccessRules } from '../kit/auth/rules.ts';
 import { serviceCredentials } from '../kit/auth/tokens.ts';
-import { copyOf, createMaskError, useDocumentRequired, useValidationErrors } from '../kit/errors.ts';
+import { copyOf, createMaskError, useDocumentRequired, useNotAcceptableExplained, useValidationErrors } from '../kit/errors.ts';
 import type { Logger } from '../kit/logger.ts';
 import { useGraphQLMetrics } from '../kit/metrics.ts';
 import { healthCheck, withProbes } from '../kit/probes.ts';
@@ -146,6 +146,7 @@ export async function buildGateway(options: GatewayOptions) {
       useVaryByOrigin(options.corsOrigins ?? []),
       useStorableText(),
       useValidationErrors(),
+      useNotAcceptableExplained(),
       ...(options.introspection ?? isDev ? [] : [useNoIntrospection()]),
       useTrackPage(),
       useGatewayAuth(auth, options.checkAccess === false ? undefined : access),

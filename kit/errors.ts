@@ -136,6 +136,25 @@ export function useDocumentRequired(): Plugin {
 }
 
 /**
+ * Yoga answers a result it cannot send in a form the request's Accept header takes (a
+ * subscription asked for as JSON) with 406 and no body: this says why and what to ask for, as
+ * every other refusal does, with JSON errors and a code. Its `accept` header stays.
+ */
+export function useNotAcceptableExplained(): Plugin {
+  return {
+    onResponse({ response, setResponse, fetchAPI }) {
+      if (response.status !== 406 || response.body !== null) return;
+      const accepted = response.headers.get('accept') ?? '';
+      const message = accepted.includes('text/event-stream')
+        ? 'This operation is a subscription: ask for its events as server-sent events (Accept: text/event-stream), or subscribe over a WebSocket (the graphql-transport-ws protocol) at this address.'
+        : `The answer cannot be sent in any form the Accept header takes; accept one of: ${accepted.replace(/; charset=utf-8/g, '')}.`;
+      const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+      setResponse(new fetchAPI.Response(body, { status: 406, statusText: 'Not Acceptable', headers: { 'content-type': 'application/json; charset=utf-8', accept: accepted } }));
+    },
+  };
+}
+
+/**
  * Messages that quote input (`…; none is named …`, a field name graphql-js did not find) are cut to
  * MAX_ERROR_MESSAGE characters: a 99 KB argument is not sent back whole. Every error a client
  * gets passes here: at the mask, at validation, and what a WebSocket answers (kit/websocket.ts).

@@ -12,7 +12,7 @@ import { bearerToken, type InternalTokens } from './auth/tokens.ts';
 import { limitBodySize, SUBGRAPH_MAX_BODY_BYTES } from './request-body.ts';
 import { refuseUnstorable, useStorableText } from './storable-text.ts';
 import { useBlankIdsRefused } from './blank-ids.ts';
-import { createMaskError, useDocumentRequired, useValidationErrors } from './errors.ts';
+import { createMaskError, useDocumentRequired, useNotAcceptableExplained, useValidationErrors } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { useGraphQLMetrics } from './metrics.ts';
 import { databaseCheck, withProbes } from './probes.ts';
@@ -58,7 +58,7 @@ export function createSubgraphApp<C extends object>(options: SubgraphAppOptions<
     maskedErrors: { maskError: createMaskError(logger, isDev) },
     logging: yogaLogging(logger),
     context: () => context(),
-    plugins: [...(tracingEnabled() ? [useTracing(name)] : []), useGraphQLMetrics(name), useStorableText(), useValidationErrors(), useDocumentRequired(), useSubgraphAuth(tokens, rules, () => schema), useBlankIdsRefused()],
+    plugins: [...(tracingEnabled() ? [useTracing(name)] : []), useGraphQLMetrics(name), useStorableText(), useValidationErrors(), useNotAcceptableExplained(), useDocumentRequired(), useSubgraphAuth(tokens, rules, () => schema), useBlankIdsRefused()],
   });
 }
 

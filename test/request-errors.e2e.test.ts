@@ -60,6 +60,27 @@ describe('a request that names no query', () => {
   });
 });
 
+describe('a subscription asked for as JSON', () => {
+  it('is refused with 406 and an error that says how to subscribe, over POST and GET, at the gateway and at a subgraph', async () => {
+    const urls = { gateway: system.gatewayUrl, 'tracking subgraph': system.urls.tracking };
+    const query = 'subscription { pipelineTransitions { cursor } }';
+    for (const [name, url] of Object.entries(urls)) {
+      const authorization = await defaultAuthorization(url);
+      for (const accept of ['application/json', 'application/graphql-response+json']) {
+        const posted = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept, authorization }, body: JSON.stringify({ query }) });
+        const got = await fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: { accept, authorization } });
+        for (const [how, response] of [['POST', posted], ['GET', got]] as const) {
+          const label = `${name}, ${how}, ${accept}`;
+          expect(response.status, label).toBe(406);
+          expect(response.headers.get('accept'), label).toContain('text/event-stream');
+          const answer = (await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+          expect(answer.errors, label).toEqual([{ message: expect.stringMatching(/server-sent events \(Accept: text\/event-stream\), or subscribe over a WebSocket/), extensions: { code: 'BAD_REQUEST' } }]);
+        }
+      }
+    }
+  });
+});
+
 describe('a variable of the wrong type', () => {
   it('is a request error (400, BAD_USER_INPUT) at the gateway and at subgraphs, not an unexpected error', async () => {
     const receiveItems = `mutation($quantity: Int!) { receiveItems(input: { receiptId: "typed-1", sku: "MUG-001", distributionCenter: "LHR1", bin: "T-1", quantity: $quantity }) { id } }`;
