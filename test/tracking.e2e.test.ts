@@ -149,6 +149,10 @@ describe('tracking', () => {
     expect(codes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors![0]!.message).toContain('elementId must be at most 1000 bytes');
     expect((await gql(system.gatewayUrl, `{ transitions(elementId: "r-long") { to } }`)).data!.transitions).toEqual([]);
+    // Asked for by an id no transition can have: said so, not answered with nothing.
+    const asked = await gql(system.gatewayUrl, `query($id: ID!) { transitions(elementId: $id) { to } }`, { id: 'x'.repeat(1001) });
+    expect(codes(asked)).toEqual(['BAD_USER_INPUT']);
+    expect(asked.errors![0]!.message).toContain('at most 1000 bytes');
   });
 
   it('refuses a delivery too large, a detail or a name too long, and a time out of range, storing none of it', async () => {

@@ -42,6 +42,7 @@ describe('the exceptions list', () => {
   it('refuses a blank service filter (leave it out for any service) and a blank id to read or act on, rather than answering for every exception or none', async () => {
     for (const blank of ['', '\u200B']) {
       expect(codes(await gql(exceptions.url, `query($s: String) { exceptions(service: $s) { edges { node { id } } } }`, { s: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(exceptions.url, `query($s: String) { exceptions(service: $s) { edges { node { id } } } }`, { s: `${blank}${'x'.repeat(5000)}` }))).toEqual(['BAD_USER_INPUT']);
       expect(codes(await gql(exceptions.url, `query($id: ID!) { pipelineException(id: $id) { id } }`, { id: blank })), JSON.stringify(blank)).toEqual(['BAD_USER_INPUT']);
       for (const action of ['retryException', 'cancelException']) {
         expect(codes(await gql(exceptions.url, `mutation($id: ID!) { ${action}(id: $id) { id } }`, { id: blank })), `${action} ${JSON.stringify(blank)}`).toEqual(['BAD_USER_INPUT']);

@@ -1,5 +1,6 @@
 import { isStaff } from '../../kit/auth/identity.ts';
 import { identityOf } from '../../kit/auth/ownership.ts';
+import { badInput } from '../../kit/errors.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import { MAX_RESOLUTION } from '../../pipeline/exceptions.ts';
 import { resolveException } from './actions.ts';
@@ -14,6 +15,9 @@ const actorOf = (context: unknown, note: string | null | undefined): Actor => ({
   subject: identityOf(context).subject,
   note: note == null ? null : readableText(note, 'note', MAX_NOTE),
 });
+
+/** The longest name a service filter may give: none is near it. */
+const MAX_SERVICE_NAME = 100;
 
 const raiseInput = (input: RaiseExceptionInput): RaiseInput => ({
   id: input.id,
@@ -43,7 +47,11 @@ const writtenForCustomerBefore = (doc: ExceptionDoc): string | null =>
 export const resolvers: Resolvers = {
   Query: {
     // A blank service is not "any" (leave the argument out for that); a blank id never gets here (kit/blank-ids.ts).
-    exceptions: (_, { status, service, first, after }, { store }) => store.list({ status, service: service == null ? service : notBlank(service, 'service') }, pageRequest('exceptions', { first, after }, 50)),
+    exceptions: (_, { status, service, first, after }, { store }) => {
+      // Names nothing any service is called: said so, not answered with an empty list.
+      if (service != null && service.length > MAX_SERVICE_NAME) throw badInput(`service names are at most ${MAX_SERVICE_NAME} characters`, 'service');
+      return store.list({ status, service: service == null ? service : notBlank(service, 'service') }, pageRequest('exceptions', { first, after }, 50));
+    },
     pipelineException: (_, { id }, { store }) => store.get(id),
   },
   Mutation: {

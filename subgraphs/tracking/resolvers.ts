@@ -40,7 +40,11 @@ export const resolvers: Resolvers = {
       if (!Number.isInteger(window) || window < 1 || window > 7 * 24 * 60) throw badInput('minutes must be between 1 and 10080', 'minutes');
       return stageWaits(window);
     },
-    transitions: (_, { elementId }, { store }) => store.forElement(elementId),
+    transitions: (_, { elementId }, { store }) => {
+      // Longer than any id a transition is recorded with: said so, not answered with an empty list.
+      if (Buffer.byteLength(elementId, 'utf8') > MAX_ID_BYTES) throw badInput(`element ids are at most ${MAX_ID_BYTES} bytes of UTF-8`, 'elementId');
+      return store.forElement(elementId);
+    },
   },
   Subscription: {
     orderTransitions: {
