@@ -215,6 +215,10 @@ export const resolvers: Resolvers = {
       } else {
         await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId: orderId! });
       }
+      // Cancelled (its customer, its payBy passing) between the read above and the enqueue: the
+      // step finds it cancelled and does nothing, so the person is told, not that it was retried.
+      const after = await store.findById(order._id);
+      if (after?.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${orderId} was cancelled meanwhile: this retry changes nothing`);
       return true;
     },
   },

@@ -3,7 +3,8 @@ import { readItem, variablesOf } from '../../kit/queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { recordCancellationOutcome, requestCancellation } from './cancellations.ts';
-import { bookAndLamp, startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import { bookAndLamp, changedJustAfterRead, startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
+import { resolvers } from './resolvers.ts';
 import type { OrderStore } from './store.ts';
 
 // An order a person stops from exceptions after its split (`stopOrder`, sent by the stage where
@@ -109,5 +110,22 @@ describe('an order stopped from exceptions after its split', () => {
     expect(order.status).toBe('CANCELLED');
     expect(order.cancellation!.concludedAt).not.toBeNull();
     expect(await refundsAskedFor(id)).toEqual({ [cancellation.id]: 1000 });
+  });
+});
+
+describe("a person's retry of a declined order", () => {
+  it('is CONFLICT, not retried, when the customer cancelled the order as it was being retried', async () => {
+    const _id = new ObjectId();
+    const orderId = _id.toHexString();
+    const elementId = `result:${orderId}:charge:1`;
+    const raised = { service: 'orders', queue: 'charge-results', elementId, orderId, reason: 'card declined', occurrence: elementId };
+    await storeTestOrder(store, { _id, status: 'PAYMENT_DECLINED', stage: 'exceptions', chargeId: null, openException: raised });
+    await store.chargeResults.enqueue(elementId, { requestId: `${orderId}:charge:1`, orderId, outcome: 'DECLINED', declineReason: 'card_declined', chargeId: 'ch_declined', amount: { amount: 1000, currency: 'GBP' } });
+    // The customer's cancel lands after the retry read the order, before it enqueued the charge.
+    const racing = changedJustAfterRead(store, () => requestCancellation({ orderId, reason: 'changed my mind', idempotencyKey: 'cancel-during-retry' }, store));
+    const retry = resolvers.Mutation!.resolveOrdersException as unknown as (parent: unknown, args: Record<string, string>, context: unknown) => Promise<boolean>;
+
+    await expect(retry({}, { queue: 'charge-results', elementId, action: 'RETRY' }, { store: racing })).rejects.toMatchObject({ extensions: { code: 'CONFLICT' } });
+    expect((await store.findById(_id))!.status).toBe('CANCELLED');
   });
 });
