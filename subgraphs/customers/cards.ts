@@ -17,6 +17,9 @@ export function tokeniseCard(input: CardInput, now = new Date()): PaymentMethodD
   if (!/^\d{12,19}$/.test(digits) || !passesLuhn(digits)) {
     throw badInput('cardNumber is not a valid card number', 'cardNumber');
   }
+  // Numbers that pass the check digit and no issuer gives out: a first digit 0 is no payment card
+  // industry's (ISO/IEC 7812), and one digit over and over (0000 0000 0000 0000) is a test typed in.
+  if (digits.startsWith('0') || /^(\d)\1+$/.test(digits)) throw badInput('cardNumber is not a card number any issuer gives out', 'cardNumber');
   if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12) {
     throw badInput('expMonth must be between 1 and 12', 'expMonth');
   }

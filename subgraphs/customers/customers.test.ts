@@ -126,6 +126,19 @@ describe('customers subgraph', () => {
     expect(raw).not.toContain('4242424242424242');
   });
 
+  it('refuses a number that passes the check digit but no issuer gives out (all zeros, a leading 0), and stores nothing', async () => {
+    const { id } = await newCustomer('zeros@example.com');
+    for (const cardNumber of ['0000000000000000', '000000000000000000', '0000 0000 0000 0000', '0424242424242424']) {
+      const res = await gql(app.url, `mutation($id: ID!, $input: PaymentMethodInput!) { addPaymentMethod(customerId: $id, input: $input) { id } }`, {
+        id,
+        input: { cardNumber, expMonth: 12, expYear: 2035 },
+      });
+      expect(codes(res), cardNumber).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors![0]!.extensions!.field).toBe('cardNumber');
+    }
+    expect((await store.customers.findOne({ email: 'zeros@example.com' }))!.paymentMethods).toEqual([]);
+  });
+
   it('serves payment method tokens to direct callers but hides them from gateway clients', async () => {
     const { sdl } = (await gql(app.url, `{ _service { sdl } }`)).data!._service as { sdl: string };
     expect(sdl).toMatch(/token: String! @inaccessible/);
