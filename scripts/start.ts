@@ -320,7 +320,7 @@ const gatewayMetricsPorts = new Map<string, number>();
 const isGateway = (name: string) => name === 'gateway' || name.startsWith('gateway-');
 let bannerPrinted = false;
 
-/** A worker process leases from its stage's queue; it serves only /health, /ready and /metrics, so it is up once it runs. */
+/** A worker process leases from its stage's queue; it serves only /health, /ready and /metrics. */
 function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv) {
   const name = `${stage}-worker-${index}`;
   const spawnIt = () => {
@@ -333,8 +333,33 @@ function launchWorker(stage: string, index: number, childEnv: NodeJS.ProcessEnv)
     });
     return child;
   };
-  const supervised = supervisor.add(name, spawnIt);
+  const supervised = supervisor.add(name, spawnIt, announced);
   say(`starting ${name} (pid ${supervised.child.pid})`);
+}
+
+/**
+ * A worker is up once it says where its metrics are: it has reached its database and started
+ * working by then. (A restarted one was said to be running again as it was spawned, also one
+ * that never got that far.) Rejects when it exits first.
+ */
+function announced(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      if (!isMetricsPortMessage(message)) return;
+      done();
+      resolve();
+    };
+    const onExit = () => {
+      done();
+      reject(new Error('exited before it was up'));
+    };
+    const done = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }
 
 /** Waits a little for every worker and gateway to say where its metrics are; the banner names those that did. */

@@ -7,6 +7,7 @@ import { startLauncher } from '../bench/system.ts';
 import { serviceNames } from '../pipeline/services.ts';
 import { freePort } from '../scripts/ferretdb.ts';
 import { workerNiceOffset } from '../scripts/priority.ts';
+import { eventually } from './harness.ts';
 import { threadNiceness } from './niceness.ts';
 
 // The system as `npm start` runs it, on a database this test can stop: processes killed with
@@ -66,6 +67,10 @@ describe('faults under npm start', () => {
     await runningAgain('orders', subgraph);
     expect(launcher.output()).toMatch(/payments-worker-1 \(pid \d+\) exited unexpectedly \(SIGKILL\); restarting it in 0\.2 s \(restart 1\)/);
     expect(launcher.output()).toMatch(/orders is running again \(pid \d+, restarts: 1\)/);
+    // Said to be running again once it works (it says where its metrics are), not as it is spawned.
+    const sinceExit = () => launcher.output().slice(launcher.output().search(/payments-worker-1 \(pid \d+\) exited unexpectedly/));
+    const restarted = await eventually(async () => sinceExit(), (output) => output.includes('payments-worker-1 metrics: ') && output.includes('payments-worker-1 is running again'), 30_000);
+    expect(restarted.indexOf('payments-worker-1 is running again')).toBeGreaterThan(restarted.indexOf('payments-worker-1 metrics: '));
     // The restarted worker yields the cores to the services as the first one did (scripts/priority.ts).
     expect(new Set(threadNiceness(launcher.pidOf('payments-worker-1')!))).toEqual(new Set([Math.min(19, getPriority() + workerNiceOffset(process.env))]));
     // Nothing else was stopped or restarted.
