@@ -1,6 +1,7 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { anonymous } from './auth/identity.ts';
 import { onScrape, registry, renderMetrics, useGraphQLMetrics } from './metrics.ts';
 
 // Operation names are the client's to choose: whatever a client sends, the GraphQL metrics stay
@@ -39,6 +40,30 @@ describe('GraphQL metrics', () => {
     // A name that has its series keeps them.
     await post({ query: 'query Op0 { ok }' });
     expect((await series()).find((value) => value.labels.operation === 'Op0' && value.labels.outcome === 'OK')?.value).toBe(2);
+  });
+});
+
+describe('GraphQL metrics of signed-out callers', () => {
+  const signed = createYoga({
+    schema: createSchema({ typeDefs: 'type Query { ok: Int }', resolvers: { Query: { ok: () => 1 } } }),
+    context: ({ request }) => ({ identity: request.headers.get('x-test-user') ? { subject: 'user:1', scopes: ['customer'] } : anonymous }),
+    plugins: [useGraphQLMetrics('signed')],
+    logging: false,
+  });
+  const ask = (name: string, user: boolean) =>
+    signed.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...(user ? { 'x-test-user': '1' } : {}) }, body: JSON.stringify({ query: `query ${name} { ok }` }) });
+  const names = async () => new Set((await registry.getSingleMetric('graphql_requests_total')!.get()).values.filter((value) => value.labels.service === 'signed').map((value) => value.labels.operation));
+
+  it('cannot take the names signed-in callers need: past their own budget, new names they send are `other`', async () => {
+    for (let i = 0; i < 120; i++) await ask(`Flood${i}`, false);
+    await ask('RealAppQuery', true);
+    const labelled = await names();
+    expect(labelled.has('RealAppQuery')).toBe(true);
+    expect([...labelled].filter((name) => name.startsWith('Flood')).length).toBeLessThanOrEqual(50);
+    expect(labelled.has('other')).toBe(true);
+    // A name a signed-out caller could not have keeps its own label for a signed-in one.
+    await ask('Flood119', true);
+    expect(await names()).toContain('Flood119');
   });
 });
 

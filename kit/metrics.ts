@@ -3,6 +3,7 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { onMongoCommand, type CommandHook } from './mongo-command-hooks.ts';
 import { ErrorCode, isVariableValueError } from './errors.ts';
+import { isAuthenticated, type Identity } from './auth/identity.ts';
 
 /**
  * The process's metrics, served at /metrics in the Prometheus text format (kit/probes.ts).
@@ -192,6 +193,13 @@ export const targetLabel = (target: string, { callback, routable }: { callback: 
 const knownOperations = new Set<string>();
 const MAX_OPERATION_NAMES = 200;
 /**
+ * Of those, the most that signed-out callers may name first: anyone can send new names, and 200
+ * of them took every label for the life of the process, so that the operations dashboards and
+ * alerts are keyed on were all counted as `other`.
+ */
+const MAX_SIGNED_OUT_NAMES = 50;
+const signedOutNames = new Set<string>();
+/**
  * Longer than any name a person gives an operation, with room for the gateway's `__<subgraph>__<n>`
  * on its fetches of an operation whose name is as long as the gateway takes (GATEWAY_MAX_NAME_LENGTH).
  */
@@ -201,10 +209,14 @@ const MAX_OPERATION_NAME_LENGTH = 128;
  * and so does a name too long to be one a person gave (a 99 KB name would be a label on every
  * series of it, in every scrape).
  */
-export function operationLabel(name: string | null | undefined): string {
+export function operationLabel(name: string | null | undefined, signedOut = false): string {
   if (!name) return '(anonymous)';
   if (knownOperations.has(name)) return name;
   if (knownOperations.size >= MAX_OPERATION_NAMES || name.length > MAX_OPERATION_NAME_LENGTH) return 'other';
+  if (signedOut) {
+    if (signedOutNames.size >= MAX_SIGNED_OUT_NAMES) return 'other';
+    signedOutNames.add(name);
+  }
   knownOperations.add(name);
   return name;
 }
@@ -260,9 +272,9 @@ export const metricsContentType = registry.contentType;
  * naming no operation in it is `(no such operation)`, and is not remembered (a client could send
  * a new one with every request for a cached document).
  */
-const operationInfo = new WeakMap<DocumentNode, Map<string, { operation: string; type: string }>>();
+const operationInfo = new WeakMap<DocumentNode, Map<string, { name: string | undefined; type: string }>>();
 const noSuchOperation = { operation: '(no such operation)', type: 'unknown' };
-export function operationOf(document: DocumentNode, operationName: string | null | undefined): { operation: string; type: string } {
+export function operationOf(document: DocumentNode, operationName: string | null | undefined, signedOut = false): { operation: string; type: string } {
   let byName = operationInfo.get(document);
   if (!byName) operationInfo.set(document, (byName = new Map()));
   const key = operationName ?? '';
@@ -272,10 +284,11 @@ export function operationOf(document: DocumentNode, operationName: string | null
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
     );
     if (!definition) return noSuchOperation;
-    info = { operation: operationLabel(definition.name?.value), type: definition.operation };
+    info = { name: definition.name?.value, type: definition.operation };
     byName.set(key, info);
   }
-  return info;
+  // Labelled per request, not once per document: a name a signed-out caller could not have may be a signed-in one's.
+  return { operation: operationLabel(info.name, signedOut), type: info.type };
 }
 
 /**
@@ -307,6 +320,12 @@ function boundedSeries<L extends { operation: string; type: string; outcome: str
   return labels;
 }
 
+/** Whether a request's caller is signed out (no identity, or the anonymous one): its operation names have a budget of their own. */
+export function signedOut(context: unknown): boolean {
+  const identity = (context as { identity?: Identity } | undefined)?.identity;
+  return !identity || !isAuthenticated(identity);
+}
+
 /** A yoga plugin: operations answered and their execution time, by operation, type and outcome. */
 export function useGraphQLMetrics(service: string): Plugin {
   return {
@@ -325,7 +344,7 @@ export function useGraphQLMetrics(service: string): Plugin {
       return {
         onExecuteDone({ result }) {
           if (isAsyncIterable(result)) return;
-          const labels = boundedSeries({ service, ...operationOf(args.document, args.operationName), outcome: outcomeOf(result.errors) });
+          const labels = boundedSeries({ service, ...operationOf(args.document, args.operationName, signedOut(args.contextValue)), outcome: outcomeOf(result.errors) });
           graphqlRequests.inc(labels);
           graphqlDuration.observe(labels, (performance.now() - started) / 1000);
         },

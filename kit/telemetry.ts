@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Plugin } from 'graphql-yoga';
-import { operationOf } from './metrics.ts';
+import { operationOf, signedOut } from './metrics.ts';
 import { onMongoCommand, type CommandHook } from './mongo-command-hooks.ts';
 
 /**
@@ -109,7 +109,7 @@ export function useTracing(service: string): Plugin {
     onExecute({ args }) {
       const spans = executing.get(args.contextValue as object);
       if (!spans) return;
-      const { operation, type } = operationOf(args.document, args.operationName);
+      const { operation, type } = operationOf(args.document, args.operationName, signedOut(args.contextValue));
       spans.request?.updateName(`graphql ${operation}`);
       spans.span.updateName(`resolve ${operation}`);
       spans.span.setAttributes({ 'graphql.operation.name': operation, 'graphql.operation.type': type });
