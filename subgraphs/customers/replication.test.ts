@@ -7,7 +7,7 @@ import { closeServer } from '../../kit/http.ts';
 import { renderMetrics } from '../../kit/metrics.ts';
 import { codes, eventually, gql, serve, silentLogger, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService, type CopySettings } from './server.ts';
-import { CustomerStore } from './store.ts';
+import { CustomerStore, MAX_ADDRESSES } from './store.ts';
 
 // Three copies of the customer domain, each with its own database and its own HTTP server:
 // home (US) and replicas in the UK and Germany. Each replica reaches home through a proxy
@@ -43,12 +43,14 @@ const restartCopy = (copy: RunningCopy, port = 0) => startCopy(copy.db, copy.set
 /**
  * The network between a region and home. `cut` drops every request (a partition);
  * `loseReplies` lets requests through to home but drops what home answers (the request
- * took effect; the sender cannot know).
+ * took effect; the sender cannot know); `hold` keeps requests from reaching home while it says so
+ * (home slow to take a region's writes, while the region still reads home's log).
  */
 interface Link {
   url: string;
   cut: boolean;
   loseReplies: (body: string) => boolean;
+  hold: (body: string) => boolean;
   close(): Promise<void>;
 }
 
@@ -58,10 +60,11 @@ async function link(target: () => string): Promise<Link> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString();
   };
-  const state: Link = { url: '', cut: false, loseReplies: () => false, close: async () => {} };
+  const state: Link = { url: '', cut: false, loseReplies: () => false, hold: () => false, close: async () => {} };
   const server = createServer(async (req, res) => {
     if (state.cut) return req.socket.destroy();
     const body = await read(req);
+    while (state.hold(body) && !state.cut) await new Promise((resolve) => setTimeout(resolve, 20));
     try {
       const upstream = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' }, body });
       const text = await upstream.text();
@@ -404,6 +407,32 @@ describe('customer data replicated to regions', () => {
     expect(atHome.addresses.map((a) => a.line1)).toEqual(['1 Main St', '1 Home Rd']);
     const status = await caughtUp(uk);
     expect(status.rejectedWrites).toBe(rejectedBefore + 1);
+  });
+
+  it('answers CONFLICT for an address that writes made elsewhere left no room for while home was slow to take it, and never shows more than a customer may have', async () => {
+    const ada = await newCustomer(home);
+    for (let i = 2; i <= MAX_ADDRESSES - 1; i++) await ok(home.app.url, addAddress, { id: ada.id, input: address(`${i} Full Street`) });
+    await sameEverywhere(ada.id, MAX_ADDRESSES - 2);
+    const rejectedBefore = (await statusOf(uk)).rejectedWrites;
+    ukLink.hold = (body) => body.includes('applyWrites');
+    try {
+      // The UK takes the 50th address and forwards it; home is slow to take it...
+      const away = gql(uk.app.url, addAddress, { id: ada.id, input: address('50 Away Road') });
+      await eventually(() => statusOf(uk), (s) => s.pendingWrites === 1);
+      // ...and meanwhile takes another region's 50th, which the UK reads in home's log.
+      await ok(home.app.url, addAddress, { id: ada.id, input: address('50 Home Road') });
+      const seen = await eventually(() => customerAt(uk, ada.id), (c) => c!.addresses.some((a) => a.line1 === '50 Home Road'));
+      expect(seen!.addresses).toHaveLength(MAX_ADDRESSES);
+      const answer = await away;
+      expect(codes(answer)).toEqual(['CONFLICT']);
+      expect(answer.errors![0]!.message).toContain(`has ${MAX_ADDRESSES} addresses`);
+    } finally {
+      ukLink.hold = () => false;
+    }
+    // Home refuses it when it comes; every copy holds the 50 home took.
+    const atHome = await sameEverywhere(ada.id, MAX_ADDRESSES - 1);
+    expect(atHome.addresses.map((a) => a.line1)).not.toContain('50 Away Road');
+    expect((await caughtUp(uk)).rejectedWrites).toBe(rejectedBefore + 1);
   });
 
   it('a write home committed but had not logged when its process died reaches the replicas after a restart', async () => {

@@ -381,8 +381,13 @@ export class ReplicaCopy implements CustomersCopy {
     const outcome = await confirmed;
     if (outcome?.status === 'REJECTED') throw refusal(outcome);
     if (outcome?.status === 'APPLIED') return (await this.store.findById(outcome.customer._id)) ?? outcome.customer;
-    // Home did not answer in time: the write stays queued and reaches home once it can.
-    const future = await this.asItWillBe(write.customerId, await this.pendingWrites());
+    // Home did not answer in time: the write stays queued and reaches home once it can. Unless
+    // what this copy took in from home meanwhile (writes made elsewhere) leaves no room for it:
+    // home will refuse it, and the caller is told so now, not answered with what will not be.
+    const pending = await this.pendingWrites();
+    const future = await this.asItWillBe(write.customerId, pending);
+    const crowdedOut = future && crowdedOutBy(future, write);
+    if (crowdedOut) throw refusal(crowdedOut);
     if (future) return future;
     return (await this.store.findById(new ObjectId(write.customerId)))!; // confirmed in the meantime
   }
@@ -582,6 +587,12 @@ export class ReplicaCopy implements CustomersCopy {
   }
 }
 
+/** The refusal home will give `write`: the customer as this copy will hold it has no room for what it adds, and it is not there. */
+function crowdedOutBy(future: CustomerDoc, write: Write): (WriteResult & { status: 'REJECTED' }) | null {
+  const added = write.kind === 'ADD_ADDRESS' ? future.addresses.some((a) => a.id === write.address!.id) : write.kind === 'ADD_PAYMENT_METHOD' ? future.paymentMethods.some((m) => m.id === write.paymentMethod!.id) : true;
+  return added ? null : overLimit(future, write);
+}
+
 /** The customer with the writes to it still queued here applied, in order. */
 function applyQueued(stored: CustomerDoc | null, customerId: string, pending: readonly Write[]): CustomerDoc | null {
   return withQueued(stored ? [stored] : [], pending.filter((write) => write.customerId === customerId))[0] ?? null;
@@ -596,6 +607,9 @@ function withQueued(stored: CustomerDoc[], pending: readonly Write[]): CustomerD
   const byId = new Map<string, CustomerDoc | null>(stored.map((customer) => [customer._id.toHexString(), customer]));
   for (const write of pending) {
     const before = byId.get(write.customerId) ?? null;
+    // One that no longer fits (writes made elsewhere took the room) home will refuse: never shown,
+    // so no read shows a customer with more addresses or cards than a customer may have.
+    if (before && overLimit(before, write)) continue;
     const after = applyWrite(before, write);
     byId.set(write.customerId, !after || after === before ? after : { ...after, unconfirmedWrites: (before?.unconfirmedWrites ?? 0) + 1 });
   }
