@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildVendorsService } from './server.ts';
@@ -101,6 +102,22 @@ describe('vendors subgraph', () => {
     expect(again.data!.addVendor.id).toBe(composed.id);
     expect(codes(await gql(app.url, addVendor, { input: { name: 'Cafe\u0301 Unique', country: 'DE', contactEmail: 'orders@vendor.example', leadTimeDays: 7 } }))).toEqual(['CONFLICT']);
     expect(await store.vendors.countDocuments({ name: { $in: ['Caf\u00e9 Unique', 'Cafe\u0301 Unique'] } })).toBe(1);
+  });
+
+  it('takes names that differ only in letter case or spacing as one name: the same vendor for the same details, CONFLICT for others, also at once', async () => {
+    const answers = await Promise.all(['Case Vendor N', 'case vendor N', ' Case  Vendor N ', 'CASE VENDOR N'].map((name) => gql(app.url, addVendor, { input: { name, country: 'gb', contactEmail: 'case@vendor.example', leadTimeDays: 7 } })));
+    expect(answers.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new Set(answers.map((answer) => answer.data!.addVendor.id)).size).toBe(1);
+    expect(codes(await gql(app.url, addVendor, { input: { name: 'CASE  vendor n', country: 'DE', contactEmail: 'case@vendor.example', leadTimeDays: 7 } }))).toEqual(['CONFLICT']);
+    expect(await store.vendors.countDocuments({ contactEmail: 'case@vendor.example' })).toBe(1);
+    // Stored with its spaces run together as one.
+    expect(await newVendor('Spaced   Out  Supplies')).toMatchObject({ name: 'Spaced Out Supplies' });
+  });
+
+  it('holds names of vendors stored before names were claimed, once its indexes are made again at start', async () => {
+    await store.vendors.insertOne({ _id: new ObjectId(), name: 'Older Vendor Ltd', country: 'GB', contactEmail: 'old@vendor.example', leadTimeDays: 3 });
+    await store.ensureIndexes();
+    expect(codes(await gql(app.url, addVendor, { input: { name: 'older vendor ltd', country: 'GB', contactEmail: 'new@vendor.example', leadTimeDays: 3 } }))).toEqual(['CONFLICT']);
   });
 
   it('refuses a second vendor with the same name', async () => {

@@ -30,8 +30,9 @@ export type AddVendorInput = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Adds a vendor; names are unique. The same add sent again (a retry whose answer was lost)
-   * answers the vendor it added; a name already taken by a vendor with other details is CONFLICT.
+   * Adds a vendor; names are unique, letter case and runs of spaces aside ("Acme  Ltd" is stored
+   * as "Acme Ltd", and "acme ltd" is the same name). The same add sent again (a retry whose answer
+   * was lost) answers the vendor it added; a name already taken by a vendor with other details is CONFLICT.
    */
   addVendor: Vendor;
 };
