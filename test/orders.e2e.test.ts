@@ -303,6 +303,18 @@ describe('bad input gets a clear error and writes nothing', () => {
     expect(await orderCount()).toBe(1);
   });
 
+  it('an expected total other than what the order costs now is CONFLICT with the total, and places nothing; the same total places it', async () => {
+    const total = (await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, idempotencyKey: 'priced-first' } })).data!.placeOrder.total;
+    await system.ordersStore.orders.deleteMany({});
+    const stale = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, idempotencyKey: 'priced-stale', expectedTotal: { amount: total.amount - 100, currency: total.currency } } });
+    expect(codes(stale)).toEqual(['CONFLICT']);
+    expect(stale.errors![0]!.extensions).toMatchObject({ field: 'expectedTotal', total });
+    expect(await orderCount()).toBe(0);
+    const shown = await gql(system.gatewayUrl, placeOrder, { input: { ...validInput, idempotencyKey: 'priced-shown', expectedTotal: total } });
+    expect(shown.errors).toBeUndefined();
+    expect(shown.data!.placeOrder.total).toEqual(total);
+  });
+
   it('a charge result from any caller but payments is FORBIDDEN and queues nothing: it would move the order on', async () => {
     const receive = `mutation($result: ChargeResultInput!) { receiveChargeResult(queue: "charge-results", result: $result) }`;
     const orderId = '64b0000000000000000000fe';

@@ -18,6 +18,8 @@ export interface PlaceOrderRequest {
   lines: { sku: string; quantity: number }[];
   shippingMethod?: 'STANDARD' | 'EXPRESS' | null;
   idempotencyKey?: string | null;
+  /** The total the customer was shown: an order that would cost anything else is refused (CONFLICT). */
+  expectedTotal?: { amount: number; currency: string } | null;
 }
 
 /** GraphQL's Int is 32-bit: no amount the order stores may exceed what it can return. */
@@ -141,6 +143,7 @@ async function checkedOrder(
   // order would wait in CHARGING for ever.
   if (total === 0) throw badInput('the order total is 0: there is nothing to charge; free items can be ordered with something that has a price', 'lines');
   if (total > MAX_INT) throw badInput(`the order total is too large to accept (over ${MAX_INT} minor units); split it into several orders`, 'lines');
+  refuseUnexpectedTotal(request.expectedTotal, { amount: total, currency: priced[0]!.unitPrice.currency });
   // A shipment's weight is an Int on the graph: one past it would be shipped, then unreadable.
   const weight = priced.reduce((sum, line) => sum + line.weightGrams * line.quantity, 0);
   if (weight > MAX_INT) throw badInput(`the order weighs too much to ship (over ${MAX_INT} g); split it into several orders`, 'lines');
@@ -210,6 +213,18 @@ async function resumeOrConflict(existing: OrderDoc, requestHash: string, store: 
   }
   if (existing.status === 'PLACED' || placementUnsent(existing)) await handOn(existing, store, logger);
   return existing;
+}
+
+/**
+ * The customer was shown another total (a price changed since they looked, or a gateway's cache
+ * still showed the old one): they are told what it costs now rather than charged it.
+ */
+function refuseUnexpectedTotal(expected: PlaceOrderRequest['expectedTotal'], total: { amount: number; currency: string }): void {
+  if (!expected || (expected.amount === total.amount && expected.currency.trim().toUpperCase() === total.currency)) return;
+  throw clientError(ErrorCode.CONFLICT, `the order costs ${total.amount} ${total.currency} now, not the ${expected.amount} ${expected.currency} shown: a price changed; show the new total and place it again`, {
+    field: 'expectedTotal',
+    total,
+  });
 }
 
 function hashRequest(request: PlaceOrderRequest, lines: PlaceOrderRequest['lines']): string {

@@ -486,6 +486,8 @@ export type PayOrderInput = {
 
 export type PlaceOrderInput = {
   customerId: Scalars['ID']['input'];
+  /** The total the customer was shown. When given, an order that would cost anything else now (a price changed since, perhaps in a gateway's cache) is CONFLICT, with the total it would cost in extensions.total, and nothing is placed. */
+  expectedTotal?: InputMaybe<MoneyInput>;
   /** Client-chosen key (up to 100 characters) that makes retries safe. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   lines: Array<OrderLineInput>;
