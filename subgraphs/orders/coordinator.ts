@@ -186,8 +186,9 @@ export function createCoordinator(store: OrderStore, inventory: GraphQLClient, o
     const version = order.addressVersion ?? 0;
     const routed = version > addressVersionOf(shipment) ? withAddress(shipment, { address: order.shippingAddress, version }) : shipment;
     const changes = await settleRouting(store, order, [shipment.shipmentId], addressVersionOf(routed), `when it routed the shipment from ${stage} to ${next}`);
-    // Told before the shipment moves on, not beside its hand-off: the next stage's moves reach
-    // tracking at once, and a subscriber heard the parcel shipped before its address changed.
+    // Told before the shipment moves on, not beside its hand-off: a relay sends an element's
+    // messages side by side, and the next stage's moves could reach tracking first (a subscriber
+    // heard the parcel shipped, then its address changed).
     await tellTracking(store, shipment.orderId, changes);
     return { messages: [sendTo(next, routed)] };
   }
