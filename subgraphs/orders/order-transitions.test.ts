@@ -102,6 +102,19 @@ describe("the order's own transitions", () => {
     });
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect((await store.findById(new ObjectId(id)))!.status).toBe('PARTLY_SHIPPED');
+
+    // The last shipment ships: its message tells the earlier move again, and that move's causes
+    // before it (it may reach tracking first, the earlier message held up in the outbox).
+    const other = shipmentIds[1]!;
+    const otherMoves = moves.map((move) => ({ ...move, detail: move.node === 'shipping' ? 'Royal Mail RM2' : move.detail }));
+    await gql(app.url, `mutation($input: ProgressInput!) { recordProgress(input: $input) }`, {
+      input: { eventId: `${other}:shipping:SHIPPED`, orderId: id, shipmentId: other, stage: 'shipping', status: 'SHIPPED', detail: 'Royal Mail RM2', moves: otherMoves },
+    });
+    const last = (await store.reports.items.find({ _id: { $regex: `^order-transition:ORDER:${id}:PARTLY_SHIPPED>SHIPPED` } }).toArray()).map(readItem);
+    const lastTold = last.flatMap((item) => item.outbox.map((message) => (variablesOf(message) as { input: { elementType: string; elementId: string; from: string | null; to: string }[] }).input));
+    expect(lastTold.map((input) => input.map((t) => `${t.elementType} ${t.elementId === shipmentId ? 'A ' : t.elementId === other ? 'B ' : ''}${t.from}>${t.to}`))).toEqual([
+      ['ORDER null>PLACED', 'SHIPMENT A PICKING>SHIPPING', 'SHIPMENT A SHIPPING>SHIPPED', 'ORDER PICKING>PARTLY_SHIPPED', 'SHIPMENT B PICKING>SHIPPING', 'SHIPMENT B SHIPPING>SHIPPED', 'ORDER PARTLY_SHIPPED>SHIPPED'],
+    ]);
   });
 
   it('reach tracking when the process died between writing a move and telling tracking: the redelivered report tells it', async () => {

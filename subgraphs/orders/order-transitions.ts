@@ -40,14 +40,22 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
  * after sending would be a second write of the order per report. A crash between the write and
  * the send loses nothing: the stage's relay sends the report again until it gets an answer, and a
  * report that moves nothing (that redelivery among others) tells the latest move again, which
- * tracking passes over if it has it. A later move's message carries it too. `ahead`: the shipment's
- * moves that caused the latest (the report carries them), told with it and before it.
+ * tracking passes over if it has it. A later move's message carries it too.
  */
-export async function sendProgress(store: OrderStore, order: OrderDoc, { latest, ahead = [] }: { latest: boolean; ahead?: readonly TransitionPayload[] }): Promise<void> {
+export async function sendProgress(store: OrderStore, order: OrderDoc, { latest }: { latest: boolean }): Promise<void> {
   const [placement, ...moves] = recordedTransitions(order);
   const last = moves.at(-1);
-  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(placement!, ...moves.slice(0, -1), ...ahead, last));
-  await sendOrderTransitions(store, order, 'now', ahead);
+  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(placement!, ...toldUpTo(order, moves, moves.length)));
+  await sendOrderTransitions(store, order, 'now');
+}
+
+/**
+ * The order's first `count` moves as its messages tell them: each after the moves of its shipments
+ * that made it (`causes`). A later move's message tells the earlier ones again, and may arrive first.
+ */
+function toldUpTo(order: OrderDoc, moves: readonly TransitionPayload[], count: number): TransitionPayload[] {
+  const records = transitionsOf(order);
+  return moves.slice(0, count).flatMap((move, i) => [...(records[i]?.causes ?? []), move]);
 }
 
 /**
@@ -78,8 +86,8 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, h
     // worker's outbox (tracking was down a moment, and its relay backs off) while this one goes at
     // once, and tracking passes over in memory a transition it appended.
     const id = `order-transition:${moves[i]!.id}`;
-    // `ahead`: moves of other elements that led to the order's latest, told with it and before it.
-    const message = track(placement!, ...moves.slice(0, i), ...(i === all.length - 1 ? ahead : []), moves[i]!);
+    // `ahead`: moves of other elements that led to the order's latest (a cancellation's), told with it and before it.
+    const message = track(placement!, ...toldUpTo(order, moves, i), ...(i === all.length - 1 ? ahead : []), ...(t.causes ?? []), moves[i]!);
     if (how === 'now') await store.toTracking(id, message);
     else await store.reports.post(id, [message]);
   }

@@ -1,3 +1,4 @@
+import type { TransitionPayload } from '../../pipeline/tracking.ts';
 import type { OrderDoc, OrderPatch, OrderStatusCode, ShipmentProgressDoc } from './store.ts';
 
 // An order in fulfilment is as far along as its slowest shipment, until some have left
@@ -19,9 +20,10 @@ function inFulfilment(status: OrderStatusCode): boolean {
 /**
  * Applies a stage's report to the order. Reports may arrive twice or out of order
  * (retried deliveries, parallel stages): a shipment only ever moves forward, so a
- * duplicate or late report changes nothing. Returns null when nothing changes.
+ * duplicate or late report changes nothing. Returns null when nothing changes. `causes`: the
+ * shipment's moves the report carries, recorded with the order's move they make (see OrderTransitionDoc).
  */
-export function applyProgress(order: OrderDoc, shipmentId: string, status: OrderStatusCode, detail: string | null): OrderPatch | null {
+export function applyProgress(order: OrderDoc, shipmentId: string, status: OrderStatusCode, detail: string | null, causes: TransitionPayload[] = []): OrderPatch | null {
   // An order stopped from exceptions after its split: its other shipments still go out, and say so.
   const stopped = order.status === 'CANCELLED';
   if (!inFulfilment(order.status) && !stopped) return null;
@@ -36,7 +38,7 @@ export function applyProgress(order: OrderDoc, shipmentId: string, status: Order
   const shipped = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
   const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${shipped} of ${shipments.length} shipments shipped`;
   // Told to tracking by the report itself (sendProgress), which its stage sends until answered.
-  return { shipments, status: orderStatus, stage, transition: { detail: why, carried: true } };
+  return { shipments, status: orderStatus, stage, transition: { detail: why, carried: true, causes } };
 }
 
 /** Where an order in fulfilment is, from its shipments; those a cancellation pulled no longer count. */

@@ -133,18 +133,20 @@ export const resolvers: Resolvers = {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
       if ((input.moves?.length ?? 0) > MAX_PROGRESS_MOVES) throw badInput(`a report carries at most ${MAX_PROGRESS_MOVES} moves of its shipment`, 'moves');
       const id = parseId(input.orderId, 'orderId');
+      // The shipment's moves that made it: told to tracking before the order's move, in every message that tells it.
+      const causes = (input.moves ?? []).flatMap((move) =>
+        handedOverMove({ shipmentId: input.shipmentId, orderId: input.orderId, handedOver: { ...move, from: move.from ?? null, detail: move.detail ?? null, traceId: move.traceId ?? null } }),
+      );
       let moved = false;
       const progressed = await store.change(id, (order) => {
-        const patch = applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null);
+        const patch = applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null, causes);
         moved = !!patch?.status && patch.status !== order.status;
         return patch;
       });
       const order = progressed ?? (await store.findById(id));
       // Nothing changed: perhaps the redelivery of a report whose first attempt died before telling
       // tracking of its move, which is told again. A change that moved nothing has nothing new to tell.
-      // The shipment's moves that caused it go to tracking with the order's, and before it.
-      const ahead = (input.moves ?? []).flatMap((move) => handedOverMove({ shipmentId: input.shipmentId, orderId: input.orderId, handedOver: { ...move, from: move.from ?? null, detail: move.detail ?? null, traceId: move.traceId ?? null } }));
-      if (order) await sendProgress(store, order, { latest: progressed === null || moved, ahead });
+      if (order) await sendProgress(store, order, { latest: progressed === null || moved });
       if (input.status === 'SHIPPED') await settleDeparture(store, input.orderId, input.shipmentId, input.detail ?? null, progressed);
       return true;
     },

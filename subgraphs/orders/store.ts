@@ -5,6 +5,7 @@ import { sendNow, sendNowOrPost, type SendNow, type SendNowOrPost } from '../../
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
 import { exceptionFor, type RaisedException } from '../../pipeline/exceptions.ts';
 import type { ChargeResultPayload, ShipmentPayload } from '../../pipeline/messages.ts';
+import type { TransitionPayload } from '../../pipeline/tracking.ts';
 import { ensureIndex, findByIds, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { recordsFromJson } from '../../kit/json-records.ts';
 import { findPage, type Connection, type PageRequest, type TimeOrdering } from '../../kit/paging.ts';
@@ -244,6 +245,12 @@ export interface OrderTransitionDoc {
   key?: string | null;
   /** When the outbox took it for tracking (a coordinator's move: when it was made, its step's messages carry it); null until then. */
   sentAt: Date | null;
+  /**
+   * The moves of its shipment that made it (the stage's progress report carries them): every
+   * message that tells tracking of this move tells them first, so that the log never has the order
+   * PARTLY_SHIPPED before a shipment shipped, whichever of those messages arrives first.
+   */
+  causes?: TransitionPayload[] | null;
 }
 
 /** The time `ms` after `from`: an order's `payBy` after a decline, its `waitForStockUntil` after it ran short. */
@@ -347,7 +354,9 @@ type OrderState = Omit<OrderDoc, '_id' | 'version'>;
  * because what made it sends it itself (a coordinator's step, a stage's progress report) and is
  * run again until it has (see sendProgress).
  */
-export type OrderPatch = Omit<Partial<OrderState>, 'transitions' | 'transitionsJson'> & { transition?: { detail: string | null; key?: string; carried?: boolean } };
+export type OrderPatch = Omit<Partial<OrderState>, 'transitions' | 'transitionsJson'> & {
+  transition?: { detail: string | null; key?: string; carried?: boolean; causes?: TransitionPayload[] };
+};
 
 export class OrderStore {
   readonly orders: Collection<OrderDoc>;
@@ -565,7 +574,7 @@ export class OrderStore {
     const moved = patch.status && patch.status !== current.status;
     const recorded: OrderTransitionDoc[] =
       moved && transition
-        ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null }]
+        ? [{ from: current.status, to: patch.status!, at: now, detail: transition.detail, key: transition.key ?? null, sentAt: transition.carried ? now : null, ...(transition.causes?.length ? { causes: transition.causes } : {}) }]
         : [];
     return { ...withTransitions(current, [...transitionsOf(current), ...recorded]), ...fields, updatedAt: now };
   }
