@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger.ts';
 import { cutShortByStop, isDatabaseUnavailable } from './unavailable.ts';
@@ -95,14 +95,19 @@ const MAX_ERROR_MESSAGE = 500;
  * - returned, never thrown: a rule that throws (graphql-js 16's single-field rule for
  *   subscriptions, on `@skip(if: $variable)` at the root, since it has no variables while
  *   validating) went out as an error without a code, and over a WebSocket closed the
- *   connection with every subscription on it.
+ *   connection with every subscription on it;
+ * - complete: an operation of a type the schema has no root for (a subscription, at a service
+ *   that has none) is a validation error, where graphql-js passes it and execution answered with
+ *   an error without a code.
  */
 export function useValidationErrors(): Plugin {
   return {
     onValidate: ({ validateFn, setValidationFn }) => {
       setValidationFn((...args) => {
         try {
-          return validateFn(...args);
+          const errors = validateFn(...args);
+          const unserved = unservedOperations(args[0], args[1]);
+          return unserved.length > 0 ? [...errors, ...unserved] : errors;
         } catch (error) {
           if (!(error instanceof GraphQLError)) throw error;
           // The one rule known to throw: say what the client can do about it.
@@ -115,6 +120,15 @@ export function useValidationErrors(): Plugin {
       };
     },
   };
+}
+
+/** The document's operations of a type `schema` has no root type for (a subscription where there are none). */
+function unservedOperations(schema: GraphQLSchema, document: DocumentNode): GraphQLError[] {
+  return document.definitions.flatMap((definition) =>
+    definition.kind === Kind.OPERATION_DEFINITION && !schema.getRootType(definition.operation)
+      ? [new GraphQLError(`This service answers no ${definition.operation}s: its schema has no ${definition.operation} type.`, { nodes: [definition], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]
+      : [],
+  );
 }
 
 /**

@@ -79,6 +79,19 @@ describe('a subscription asked for as JSON', () => {
       }
     }
   });
+
+  it('is GRAPHQL_VALIDATION_FAILED at a subgraph that has no subscriptions, however it is asked', async () => {
+    for (const accept of ['application/json', 'text/event-stream']) {
+      const response = await fetch(system.urls.inventory, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, authorization: await defaultAuthorization(system.urls.inventory) },
+        body: JSON.stringify({ query: 'subscription { stock }' }),
+      });
+      const text = await response.text();
+      expect(text, accept).toContain('"code":"GRAPHQL_VALIDATION_FAILED"');
+      expect(text, accept).toContain('This service answers no subscriptions');
+    }
+  });
 });
 
 describe('a variable of the wrong type', () => {

@@ -49,7 +49,7 @@ export const resolvers: Resolvers = {
     // A blank service is not "any" (leave the argument out for that); a blank id never gets here (kit/blank-ids.ts).
     exceptions: (_, { status, service, first, after }, { store }) => {
       // Names nothing any service is called: said so, not answered with an empty list.
-      if (service != null && service.length > MAX_SERVICE_NAME) throw badInput(`service names are at most ${MAX_SERVICE_NAME} characters`, 'service');
+      if (service != null && [...service].length > MAX_SERVICE_NAME) throw badInput(`service names are at most ${MAX_SERVICE_NAME} characters`, 'service');
       return store.list({ status, service: service == null ? service : notBlank(service, 'service') }, pageRequest('exceptions', { first, after }, 50));
     },
     pipelineException: (_, { id }, { store }) => store.get(id),
