@@ -117,6 +117,26 @@ describe("the order's own transitions", () => {
     ]);
   });
 
+  it("carry the moves of every shipment the order's move follows, not only the last to report: the order is where its slowest shipment is", async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1', 'FRA1']);
+    const [first, second] = shipmentIds as [string, string];
+    const at = new Date().toISOString();
+    const moved = (shipmentId: string) =>
+      gql(app.url, `mutation($input: ProgressInput!) { recordProgress(input: $input) }`, {
+        input: { eventId: `${shipmentId}:picking:SHIPPING`, orderId: id, shipmentId, stage: 'picking', status: 'SHIPPING', moves: [{ from: 'PICKING', to: 'SHIPPING', node: 'picking', at, detail: null, traceId: null }] },
+      });
+    // The first leaves picking: the order stays PICKING, the other shipment still there.
+    expect((await moved(first)).errors).toBeUndefined();
+    expect((await store.findById(new ObjectId(id)))!.status).toBe('PICKING');
+    // The second leaves: the order moves, and its message tells both shipments' moves first.
+    expect((await moved(second)).errors).toBeUndefined();
+    const posted = (await store.reports.items.find({ _id: { $regex: `^order-transition:ORDER:${id}:PICKING>SHIPPING` } }).toArray()).map(readItem);
+    const told = posted.flatMap((item) => item.outbox.map((message) => (variablesOf(message) as { input: { elementType: string; elementId: string; from: string | null; to: string }[] }).input));
+    expect(told.map((input) => input.map((t) => `${t.elementType} ${t.elementId === first ? 'A ' : t.elementId === second ? 'B ' : ''}${t.from}>${t.to}`))).toEqual([
+      ['ORDER null>PLACED', 'SHIPMENT A PICKING>SHIPPING', 'SHIPMENT B PICKING>SHIPPING', 'ORDER PICKING>SHIPPING'],
+    ]);
+  });
+
   it('reach tracking when the process died between writing a move and telling tracking: the redelivered report tells it', async () => {
     const { id, shipmentIds } = await orderInPicking(['LHR1']);
     // The REBIN report was applied, its move written as told (one write per report), then the

@@ -45,7 +45,7 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
 export async function sendProgress(store: OrderStore, order: OrderDoc, { latest }: { latest: boolean }): Promise<void> {
   const [placement, ...moves] = recordedTransitions(order);
   const last = moves.at(-1);
-  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(placement!, ...toldUpTo(order, moves, moves.length)));
+  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(...onceEach([placement!, ...toldUpTo(order, moves, moves.length)])));
   await sendOrderTransitions(store, order, 'now');
 }
 
@@ -56,6 +56,12 @@ export async function sendProgress(store: OrderStore, order: OrderDoc, { latest 
 function toldUpTo(order: OrderDoc, moves: readonly TransitionPayload[], count: number): TransitionPayload[] {
   const records = transitionsOf(order);
   return moves.slice(0, count).flatMap((move, i) => [...(records[i]?.causes ?? []), move]);
+}
+
+/** Each transition once, where it first comes: a shipment's moves are causes of several of the order's. */
+function onceEach(transitions: readonly TransitionPayload[]): TransitionPayload[] {
+  const seen = new Set<string>();
+  return transitions.filter((t) => !seen.has(t.id) && seen.add(t.id));
 }
 
 /**
@@ -87,7 +93,7 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, h
     // once, and tracking passes over in memory a transition it appended.
     const id = `order-transition:${moves[i]!.id}`;
     // `ahead`: moves of other elements that led to the order's latest (a cancellation's), told with it and before it.
-    const message = track(placement!, ...toldUpTo(order, moves, i), ...(i === all.length - 1 ? ahead : []), ...(t.causes ?? []), moves[i]!);
+    const message = track(...onceEach([placement!, ...toldUpTo(order, moves, i), ...(i === all.length - 1 ? ahead : []), ...(t.causes ?? []), moves[i]!]));
     if (how === 'now') await store.toTracking(id, message);
     else await store.reports.post(id, [message]);
   }

@@ -32,13 +32,18 @@ export function applyProgress(order: OrderDoc, shipmentId: string, status: Order
   const current = order.shipments[index]!;
   if (current.status === 'CANCELLED') return null; // pulled by a cancellation: a late report changes nothing
   if ((fulfilmentRank[status] ?? 0) <= (fulfilmentRank[current.status] ?? 0)) return null;
-  const shipments: ShipmentProgressDoc[] = order.shipments.map((shipment, i) => (i === index ? { ...shipment, status, detail: detail ?? shipment.detail } : shipment));
+  const shipments: ShipmentProgressDoc[] = order.shipments.map((shipment, i) =>
+    i === index ? { ...shipment, status, detail: detail ?? shipment.detail, ...(causes.length > 0 ? { movesJson: JSON.stringify(causes) } : {}) } : shipment,
+  );
   if (stopped) return { shipments }; // the order stays CANCELLED
   const { status: orderStatus, stage } = fulfilmentOf(shipments);
   const shipped = shipments.filter((shipment) => shipment.status === 'SHIPPED').length;
   const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${shipped} of ${shipments.length} shipments shipped`;
-  // Told to tracking by the report itself (sendProgress), which its stage sends until answered.
-  return { shipments, status: orderStatus, stage, transition: { detail: why, carried: true, causes } };
+  // Told to tracking by the report itself (sendProgress), which its stage sends until answered,
+  // after the moves of every shipment still going out: the order is where the slowest one is.
+  const live = shipments.filter((shipment) => shipment.status !== 'CANCELLED');
+  const allCauses = live.flatMap((shipment) => (shipment.movesJson ? (JSON.parse(shipment.movesJson) as TransitionPayload[]) : []));
+  return { shipments, status: orderStatus, stage, transition: { detail: why, carried: true, causes: allCauses } };
 }
 
 /** Where an order in fulfilment is, from its shipments; those a cancellation pulled no longer count. */

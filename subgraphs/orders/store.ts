@@ -74,6 +74,12 @@ export interface ShipmentProgressDoc {
   lines?: { sku: string; quantity: number }[];
   /** A person cancelled it from exceptions (`stopOrder`): what it carries is refunded apart, by its id. */
   stopped?: true;
+  /**
+   * The moves its latest progress report carried (the one that handed it over, its stage's own),
+   * as JSON text: an order's move follows its slowest shipment, so the moves of every shipment
+   * are told before it (OrderTransitionDoc.causes), not only those of the shipment that reported last.
+   */
+  movesJson?: string | null;
 }
 
 export type AddressChangeModeCode = 'ASYNCHRONOUS' | 'COORDINATOR' | 'SYNCHRONOUS';
