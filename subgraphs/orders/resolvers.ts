@@ -10,6 +10,7 @@ import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { effectiveShippingAddress, orderIdOfChange, postRecordedTransitions, recordOutcomes, rejectPending, rejectPendingFor, requestAddressChange, settleDeparture, statusOf, reportedTime } from './address-changes.ts';
 import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, cancelAndTell, stopRefunds } from './cancellations.ts';
+import { moveToCharging } from './coordinator.ts';
 import { payAgain } from './pay-again.ts';
 import { placeOrder } from './place-order.ts';
 import { receiveReturn, requestReturn } from './returns.ts';
@@ -214,11 +215,15 @@ export const resolvers: Resolvers = {
         if (!created && paidAgain) {
           throw clientError(ErrorCode.CONFLICT, `the customer paid order ${orderId} again meanwhile, with the ${paidAgain.paymentMethod.brand} card ending ${paidAgain.paymentMethod.last4}`);
         }
+        // Moved to CHARGING here, in one compare-and-swap, as payOrder does: of this retry and the
+        // customer's cancel, the one written first wins, and the other is told. (Should this
+        // process die first, the step enqueued above moves it.)
+        await moveToCharging(store, order, order.chargeAttempts + 1);
       } else {
         await store.coordination.enqueue(`reserve:${orderId}:${order.version}`, { kind: 'reserve', orderId: orderId! });
       }
-      // Cancelled (its customer, its payBy passing) between the read above and the enqueue: the
-      // step finds it cancelled and does nothing, so the person is told, not that it was retried.
+      // Cancelled (its customer, its payBy passing) since the read above: the step finds it
+      // cancelled and does nothing, so the person is told, not that it was retried.
       const after = await store.findById(order._id);
       if (after?.status === 'CANCELLED') throw clientError(ErrorCode.CONFLICT, `order ${orderId} was cancelled meanwhile: this retry changes nothing`);
       return true;

@@ -128,4 +128,18 @@ describe("a person's retry of a declined order", () => {
     await expect(retry({}, { queue: 'charge-results', elementId, action: 'RETRY' }, { store: racing })).rejects.toMatchObject({ extensions: { code: 'CONFLICT' } });
     expect((await store.findById(_id))!.status).toBe('CANCELLED');
   });
+
+  it('moves the order to CHARGING as it answers, so that a cancel after it finds the retry made', async () => {
+    const _id = new ObjectId();
+    const orderId = _id.toHexString();
+    const elementId = `result:${orderId}:charge:1`;
+    const raised = { service: 'orders', queue: 'charge-results', elementId, orderId, reason: 'card declined', occurrence: elementId };
+    await storeTestOrder(store, { _id, status: 'PAYMENT_DECLINED', stage: 'exceptions', chargeId: null, openException: raised });
+    await store.chargeResults.enqueue(elementId, { requestId: `${orderId}:charge:1`, orderId, outcome: 'DECLINED', declineReason: 'card_declined', chargeId: 'ch_declined', amount: { amount: 1000, currency: 'GBP' } });
+    const retry = resolvers.Mutation!.resolveOrdersException as unknown as (parent: unknown, args: Record<string, string>, context: unknown) => Promise<boolean>;
+
+    expect(await retry({}, { queue: 'charge-results', elementId, action: 'RETRY' }, { store })).toBe(true);
+    expect(await store.findById(_id)).toMatchObject({ status: 'CHARGING', chargeAttempts: 2 });
+    expect(await store.coordination.get(`charge:${orderId}:2`)).toMatchObject({ payload: { kind: 'charge', orderId } });
+  });
 });
