@@ -114,13 +114,19 @@ describe('an order stopped from exceptions after its split', () => {
 });
 
 describe("a person's retry of a declined order", () => {
-  it('is CONFLICT, not retried, when the customer cancelled the order as it was being retried', async () => {
+  /** An order whose card was declined, waiting for a person on its charge result. */
+  async function declinedOrder() {
     const _id = new ObjectId();
     const orderId = _id.toHexString();
     const elementId = `result:${orderId}:charge:1`;
     const raised = { service: 'orders', queue: 'charge-results', elementId, orderId, reason: 'card declined', occurrence: elementId };
     await storeTestOrder(store, { _id, status: 'PAYMENT_DECLINED', stage: 'exceptions', chargeId: null, openException: raised });
     await store.chargeResults.enqueue(elementId, { requestId: `${orderId}:charge:1`, orderId, outcome: 'DECLINED', declineReason: 'card_declined', chargeId: 'ch_declined', amount: { amount: 1000, currency: 'GBP' } });
+    return { _id, orderId, elementId };
+  }
+
+  it('is CONFLICT, not retried, when the customer cancelled the order as it was being retried', async () => {
+    const { _id, orderId, elementId } = await declinedOrder();
     // The customer's cancel lands after the retry read the order, before it enqueued the charge.
     const racing = changedJustAfterRead(store, () => requestCancellation({ orderId, reason: 'changed my mind', idempotencyKey: 'cancel-during-retry' }, store));
     const retry = resolvers.Mutation!.resolveOrdersException as unknown as (parent: unknown, args: Record<string, string>, context: unknown) => Promise<boolean>;
@@ -130,12 +136,7 @@ describe("a person's retry of a declined order", () => {
   });
 
   it('moves the order to CHARGING as it answers, so that a cancel after it finds the retry made', async () => {
-    const _id = new ObjectId();
-    const orderId = _id.toHexString();
-    const elementId = `result:${orderId}:charge:1`;
-    const raised = { service: 'orders', queue: 'charge-results', elementId, orderId, reason: 'card declined', occurrence: elementId };
-    await storeTestOrder(store, { _id, status: 'PAYMENT_DECLINED', stage: 'exceptions', chargeId: null, openException: raised });
-    await store.chargeResults.enqueue(elementId, { requestId: `${orderId}:charge:1`, orderId, outcome: 'DECLINED', declineReason: 'card_declined', chargeId: 'ch_declined', amount: { amount: 1000, currency: 'GBP' } });
+    const { _id, orderId, elementId } = await declinedOrder();
     const retry = resolvers.Mutation!.resolveOrdersException as unknown as (parent: unknown, args: Record<string, string>, context: unknown) => Promise<boolean>;
 
     expect(await retry({}, { queue: 'charge-results', elementId, action: 'RETRY' }, { store })).toBe(true);
