@@ -386,7 +386,8 @@ export class ReplicaCopy implements CustomersCopy {
     // home will refuse it, and the caller is told so now, not answered with what will not be.
     const pending = await this.pendingWrites();
     const future = await this.asItWillBe(write.customerId, pending);
-    const crowdedOut = future && crowdedOutBy(future, write);
+    // (overLimit passes a write whose address or card the customer holds already.)
+    const crowdedOut = future && overLimit(future, write);
     if (crowdedOut) throw refusal(crowdedOut);
     if (future) return future;
     return (await this.store.findById(new ObjectId(write.customerId)))!; // confirmed in the meantime
@@ -585,12 +586,6 @@ export class ReplicaCopy implements CustomersCopy {
       rejectedWrites: await this.replication.rejectedCount(),
     };
   }
-}
-
-/** The refusal home will give `write`: the customer as this copy will hold it has no room for what it adds, and it is not there. */
-function crowdedOutBy(future: CustomerDoc, write: Write): (WriteResult & { status: 'REJECTED' }) | null {
-  const added = write.kind === 'ADD_ADDRESS' ? future.addresses.some((a) => a.id === write.address!.id) : write.kind === 'ADD_PAYMENT_METHOD' ? future.paymentMethods.some((m) => m.id === write.paymentMethod!.id) : true;
-  return added ? null : overLimit(future, write);
 }
 
 /** The customer with the writes to it still queued here applied, in order. */
