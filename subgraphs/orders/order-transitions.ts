@@ -1,5 +1,5 @@
 import { track, transition, transitionId, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
-import { placementUnsent, transitionsOf, type OrderDoc, type OrderStore } from './store.ts';
+import { placementUnsent, transitionsOf, type OrderDoc, type OrderStore, type OrderTransitionDoc } from './store.ts';
 
 // The order's transitions. The coordinator's steps send the moves they make (CHARGING, RESERVING,
 // PICKING, ...) with their own messages; the rest are the order's own: those its shipments'
@@ -45,7 +45,7 @@ export function orderMove(order: OrderDoc, from: string | null, to: TransitionSt
 export async function sendProgress(store: OrderStore, order: OrderDoc, { latest }: { latest: boolean }): Promise<void> {
   const [placement, ...moves] = recordedTransitions(order);
   const last = moves.at(-1);
-  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(...onceEach([placement!, ...toldUpTo(order, moves, moves.length)])));
+  if (latest && last) await store.toTracking(`order-transition:${last.id}`, track(...onceEach([placement!, ...toldUpTo(transitionsOf(order), moves, moves.length)])));
   await sendOrderTransitions(store, order, 'now');
 }
 
@@ -53,8 +53,7 @@ export async function sendProgress(store: OrderStore, order: OrderDoc, { latest 
  * The order's first `count` moves as its messages tell them: each after the moves of its shipments
  * that made it (`causes`). A later move's message tells the earlier ones again, and may arrive first.
  */
-function toldUpTo(order: OrderDoc, moves: readonly TransitionPayload[], count: number): TransitionPayload[] {
-  const records = transitionsOf(order);
+function toldUpTo(records: readonly OrderTransitionDoc[], moves: readonly TransitionPayload[], count: number): TransitionPayload[] {
   return moves.slice(0, count).flatMap((move, i) => [...(records[i]?.causes ?? []), move]);
 }
 
@@ -93,7 +92,7 @@ export async function sendOrderTransitions(store: OrderStore, order: OrderDoc, h
     // once, and tracking passes over in memory a transition it appended.
     const id = `order-transition:${moves[i]!.id}`;
     // `ahead`: moves of other elements that led to the order's latest (a cancellation's), told with it and before it.
-    const message = track(...onceEach([placement!, ...toldUpTo(order, moves, i), ...(i === all.length - 1 ? ahead : []), ...(t.causes ?? []), moves[i]!]));
+    const message = track(...onceEach([placement!, ...toldUpTo(all, moves, i), ...(i === all.length - 1 ? ahead : []), ...(t.causes ?? []), moves[i]!]));
     if (how === 'now') await store.toTracking(id, message);
     else await store.reports.post(id, [message]);
   }

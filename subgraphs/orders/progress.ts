@@ -41,8 +41,9 @@ export function applyProgress(order: OrderDoc, shipmentId: string, status: Order
   const why = `shipment ${shipmentId} ${status}${detail ? ` (${detail})` : ''}; ${shipped} of ${shipments.length} shipments shipped`;
   // Told to tracking by the report itself (sendProgress), which its stage sends until answered,
   // after the moves of every shipment still going out: the order is where the slowest one is.
-  const live = shipments.filter((shipment) => shipment.status !== 'CANCELLED');
-  const allCauses = live.flatMap((shipment) => (shipment.movesJson ? (JSON.parse(shipment.movesJson) as TransitionPayload[]) : []));
+  const movesOf = (shipment: ShipmentProgressDoc, i: number): TransitionPayload[] =>
+    i === index && causes.length > 0 ? causes : shipment.movesJson ? (JSON.parse(shipment.movesJson) as TransitionPayload[]) : [];
+  const allCauses = shipments.flatMap((shipment, i) => (shipment.status === 'CANCELLED' ? [] : movesOf(shipment, i)));
   return { shipments, status: orderStatus, stage, transition: { detail: why, carried: true, causes: allCauses } };
 }
 
