@@ -374,6 +374,13 @@ describe('a subgraph that cannot be reached', () => {
       expect(JSON.stringify(production)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
       const development = await gql(system.gatewayUrl, query);
       expect(development.errors?.[0]?.extensions).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', serviceName: 'vendors', reason: expect.stringMatching(/ECONNREFUSED/) });
+      // What catalog keeps of a vendor (its name) is still answered; the rest is vendors' to say.
+      const product = await gql(system.gatewayUrl, '{ product(sku: "MUG-001") { title vendor { name } } }');
+      expect(product.errors).toBeUndefined();
+      expect(product.data).toEqual({ product: { title: 'Manifesto Mug', vendor: { name: 'Globex Homeware' } } });
+      const country = await gql(system.gatewayUrl, '{ product(sku: "MUG-001") { title vendor { name country } } }');
+      expect(codes(country)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+      expect(country.data).toEqual({ product: { title: 'Manifesto Mug', vendor: null } });
     } finally {
       await system.restart('vendors');
     }

@@ -17,9 +17,11 @@ const vendorNone = '64b0000000000000000000c3';
 let vendorsApp: RunningApp;
 let closeCatalog: () => Promise<void>;
 let catalogDb: Db;
+let vendorStore: Awaited<ReturnType<typeof buildVendorsService>>['store'];
 
 beforeAll(async () => {
   const vendors = await buildVendorsService({ db: await dbs.create('vendors'), logger: silentLogger, tokens: testTokens });
+  vendorStore = vendors.store;
   for (const [id, name] of [[vendorA, 'Vendor A'], [vendorB, 'Vendor B']] as const) {
     await vendors.store.insert({ _id: new ObjectId(id), name, country: 'GB', contactEmail: 'a@vendor.example', leadTimeDays: 3 });
   }
@@ -278,5 +280,51 @@ describe('catalog subgraph', () => {
     const rest = await gql(app.url, vendorPage, { reps: [{ __typename: 'Vendor', id: vendorB }], after: first.products.pageInfo.endCursor });
     expect(nodes(rest.data!._entities[0].products)).toEqual([{ sku: 'VB-3' }]);
     expect(rest.data!._entities[0].products.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it("names a product's vendor from the product, so a vendors service that is down takes nothing from the answer", async () => {
+    await newProduct('NAMED-1', { vendorId: vendorB });
+    // The same database, with a vendors service that is not there.
+    const cut = await buildCatalogService({ db: catalogDb, logger: silentLogger, tokens: testTokens, vendorsUrl: 'http://127.0.0.1:9/graphql' });
+    const cutApp = await serve(cut.handler);
+    try {
+      const res = await gql(cutApp.url, `{ product(sku: "NAMED-1") { vendor { id name } } }`);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.product).toEqual({ vendor: { id: vendorB, name: 'Vendor B' } });
+    } finally {
+      await cutApp.close();
+      await cut.close();
+    }
+  });
+
+  it('asks vendors, in one request, for the names of vendors of products stored before catalog kept them', async () => {
+    for (const [sku, vendorId] of [['OLD-A', vendorA], ['OLD-B', vendorB], ['OLD-A2', vendorA], ['OLD-GONE', vendorNone]] as const) {
+      await store.insert({ _id: sku, title: 'Old', description: '', price: { amount: 100, currency: 'GBP' }, weightGrams: 10, vendorId: new ObjectId(vendorId) });
+    }
+    const query = `{ products(skus: ["OLD-A", "OLD-B", "OLD-A2", "OLD-GONE"]) { edges { node { sku vendor { id name } } } } }`;
+    const lookups = vi.spyOn(vendorStore, 'findByIds');
+    const res = await gql(app.url, query);
+    expect(res.errors).toBeUndefined();
+    expect(nodes(res.data!.products)).toEqual([
+      { sku: 'OLD-A', vendor: { id: vendorA, name: 'Vendor A' } },
+      { sku: 'OLD-A2', vendor: { id: vendorA, name: 'Vendor A' } },
+      { sku: 'OLD-B', vendor: { id: vendorB, name: 'Vendor B' } },
+      { sku: 'OLD-GONE', vendor: null },
+    ]);
+    // Each vendor once, in one batch.
+    expect(lookups.mock.calls.map(([ids]) => ids.map(String).sort())).toEqual([[vendorA, vendorB, vendorNone].sort()]);
+    lookups.mockRestore();
+
+    // Without vendors, such a product has no vendor, and the error says why.
+    const cut = await buildCatalogService({ db: catalogDb, logger: silentLogger, tokens: testTokens, vendorsUrl: 'http://127.0.0.1:9/graphql' });
+    const cutApp = await serve(cut.handler);
+    try {
+      const down = await gql(cutApp.url, `{ product(sku: "OLD-A") { sku vendor { name } } }`);
+      expect(down.data!.product).toEqual({ sku: 'OLD-A', vendor: null });
+      expect(codes(down)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+    } finally {
+      await cutApp.close();
+      await cut.close();
+    }
   });
 });

@@ -4,9 +4,10 @@ import { entityLoader } from '../../kit/loader.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
 import type { ProductDoc, ProductStore } from './store.ts';
 
-/** The vendors service, as catalog sees it: a product must name a vendor that exists. */
+/** The vendors service, as catalog sees it: a product must name a vendor that exists, and is kept with its name. */
 export interface VendorDirectory {
-  exists(id: string): Promise<boolean>;
+  /** Each vendor's name, by id (lower-case hex); a vendor that does not exist is left out. */
+  namesOf(ids: readonly string[]): Promise<Map<string, string>>;
 }
 
 export interface Context {
@@ -14,6 +15,8 @@ export interface Context {
   vendors: VendorDirectory;
   productBySku: ReturnType<typeof productLoader>;
   productsByVendor: DataLoader<VendorPage, Connection<ProductDoc>, string>;
+  /** Names of the vendors of products stored without one, asked of vendors in one request per batch. */
+  vendorNames: DataLoader<string, string | null>;
 }
 
 export interface VendorPage {
@@ -37,6 +40,13 @@ function vendorProductsLoader(store: ProductStore) {
   );
 }
 
+function vendorNamesLoader(vendors: VendorDirectory) {
+  return new DataLoader<string, string | null>(async (ids) => {
+    const names = await vendors.namesOf(ids);
+    return ids.map((id) => names.get(id) ?? null);
+  });
+}
+
 export function createContext(store: ProductStore, vendors: VendorDirectory): Context {
-  return { store, vendors, productBySku: productLoader(store), productsByVendor: vendorProductsLoader(store) };
+  return { store, vendors, productBySku: productLoader(store), productsByVendor: vendorProductsLoader(store), vendorNames: vendorNamesLoader(vendors) };
 }

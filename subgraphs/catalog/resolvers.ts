@@ -57,7 +57,9 @@ export const resolvers: Resolvers = {
         weightGrams: input.weightGrams,
         vendorId: parseId(input.vendorId, 'vendorId'),
       };
-      if (!(await vendors.exists(product.vendorId.toHexString()))) throw notFound(`no vendor ${input.vendorId}`, { field: 'vendorId' });
+      const vendorName = (await vendors.namesOf([product.vendorId.toHexString()])).get(product.vendorId.toHexString());
+      if (vendorName === undefined) throw notFound(`no vendor ${input.vendorId}`, { field: 'vendorId' });
+      product.vendorName = vendorName;
       try {
         return await store.insert(product);
       } catch (error) {
@@ -82,7 +84,13 @@ export const resolvers: Resolvers = {
     // A reference carries a sku as stored; one without a usable sku is refused before this runs (kit/blank-ids.ts).
     __resolveReference: (ref, { productBySku }) => productBySku.load(asCode(ref.sku)),
     sku: (product) => product._id,
-    vendor: (product) => ({ id: product.vendorId.toHexString() }),
+    // Named from the product (schema: @provides), so a composed query asks vendors nothing; a
+    // product stored before catalog kept the name asks vendors, and, when it cannot, has no vendor.
+    vendor: async (product, _, { vendorNames }) => {
+      const id = product.vendorId.toHexString();
+      const name = product.vendorName ?? (await vendorNames.load(id));
+      return name === null ? null : { id, name };
+    },
   },
   Vendor: {
     __resolveReference: (ref) => ({ id: ref.id }),

@@ -16,11 +16,16 @@ export const catalogSubgraph = (vendors: VendorDirectory) => ({
   seed: seedProducts,
 });
 
-const vendorQuery = /* GraphQL */ `query ProductVendor($id: ID!) { vendor(id: $id) { id } }`;
+const vendorNamesQuery = /* GraphQL */ `query ProductVendors($vendors: [_Any!]!) { _entities(representations: $vendors) { ... on Vendor { id name } } }`;
 
-/** Asks the vendors service, through its GraphQL interface, whether a vendor exists. */
+/** Asks the vendors service, through its GraphQL interface, for vendors' names: one request for many. */
 export const graphqlVendors = (client: GraphQLClient): VendorDirectory => ({
-  exists: async (id) => !!(await client.request<{ vendor: unknown }>(vendorQuery, { id })).vendor,
+  namesOf: async (ids) => {
+    const { _entities: found } = await client.request<{ _entities: ({ id: string; name: string } | null)[] }>(vendorNamesQuery, {
+      vendors: ids.map((id) => ({ __typename: 'Vendor', id })),
+    });
+    return new Map(found.flatMap((vendor) => (vendor ? [[vendor.id.toLowerCase(), vendor.name] as const] : [])));
+  },
 });
 
 export interface CatalogDeps extends SubgraphDeps {

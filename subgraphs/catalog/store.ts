@@ -16,10 +16,18 @@ export interface ProductDoc {
   price: MoneyDoc;
   weightGrams: number;
   vendorId: ObjectId;
+  /**
+   * The vendor's name, as the vendors service had it when the product was added (a vendor's name
+   * never changes), so that a product's vendor is named without a request to vendors. Missing
+   * on products added before catalog kept it: those ask vendors.
+   */
+  vendorName?: string;
 }
 
 export interface VendorRef {
   id: string;
+  /** Set where catalog provides it (`Product.vendor`), never on a reference from another service. */
+  name?: string;
 }
 
 export class ProductStore {

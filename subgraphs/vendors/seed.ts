@@ -3,8 +3,8 @@ import { demo } from '../demo-data.ts';
 import type { VendorDoc, VendorStore } from './store.ts';
 
 const vendors: VendorDoc[] = [
-  { _id: new ObjectId(demo.vendors.acme), name: 'Acme Books Distribution', country: 'US', contactEmail: 'orders@acme.example', leadTimeDays: 5 },
-  { _id: new ObjectId(demo.vendors.globex), name: 'Globex Homeware', country: 'DE', contactEmail: 'supply@globex.example', leadTimeDays: 9 },
+  { _id: new ObjectId(demo.vendors.acme), name: demo.vendorNames.acme, country: 'US', contactEmail: 'orders@acme.example', leadTimeDays: 5 },
+  { _id: new ObjectId(demo.vendors.globex), name: demo.vendorNames.globex, country: 'DE', contactEmail: 'supply@globex.example', leadTimeDays: 9 },
 ];
 
 /** Idempotent: a second run changes nothing. */

@@ -79,7 +79,10 @@ export type Product = {
   price: Money;
   sku: Scalars['String']['output'];
   title: Scalars['String']['output'];
-  /** The distributor that supplies it; null if the vendors service cannot answer. */
+  /**
+   * The distributor that supplies it. Its name is kept with the product (a vendor's name never
+   * changes), so it is answered without the vendors service; its other details come from vendors.
+   */
   vendor?: Maybe<Vendor>;
   weightGrams: Scalars['Int']['output'];
 };
@@ -123,6 +126,8 @@ export type QueryProductsArgs = {
 export type Vendor = {
   __typename?: 'Vendor';
   id: Scalars['ID']['output'];
+  /** Owned by vendors; catalog keeps a copy with each of the vendor's products. */
+  name: Scalars['String']['output'];
   /** Products this vendor supplies, by sku. Page on with `after: pageInfo.endCursor`. Null only when the catalog service could not be asked (an error names it). */
   products?: Maybe<ProductConnection>;
 };
@@ -309,6 +314,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type VendorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor'], FederationReferenceType extends FederationReferenceTypes['Vendor'] = FederationReferenceTypes['Vendor']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Vendor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   products?: Resolver<Maybe<ResolversTypes['ProductConnection']>, ParentType, ContextType, RequireFields<VendorProductsArgs, 'first'>>;
 }>;
 

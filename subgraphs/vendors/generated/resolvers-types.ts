@@ -78,6 +78,7 @@ export type Vendor = {
   id: Scalars['ID']['output'];
   /** Typical days from purchase order to goods received. */
   leadTimeDays: Scalars['Int']['output'];
+  /** Fixed once the vendor is added: catalog keeps it with each product (shareable: catalog provides it on `Product.vendor`). */
   name: Scalars['String']['output'];
 };
 
