@@ -6,7 +6,7 @@ import { PRUNE_EVERY_MS, type LeftRecord } from './address-changes.ts';
 import { closeOfParked } from './exceptions.ts';
 import { operations, type ShipmentPayload } from './messages.ts';
 import { isHandOff, statusAfter, type ShipmentStage } from './routes.ts';
-import { track, transition, type TransitionPayload } from './tracking.ts';
+import { handedOver, handedOverMove, track, transition, type TransitionPayload } from './tracking.ts';
 
 // An order's cancellation, as the stages see it (docs/cancellations.md). It travels exactly
 // like an asynchronous address change: orders publishes it through its outbox to every stage
@@ -56,17 +56,29 @@ export function cancellationTransition(cancellation: Pick<CancellationPayload, '
   return { ...recorded, id: `CANCEL:${cancellation.cancellationId}:outcome:${outcome.elementId}` };
 }
 
-/** Tells tracking and orders what a cancellation did to one element, and when: both record the same time. */
-export function cancellationReport(cancellation: Pick<CancellationPayload, 'cancellationId' | 'orderId'>, node: string, outcome: CancellationOutcome): NewMessage[] {
+/**
+ * Tells tracking and orders what a cancellation did to one element, and when: both record the same
+ * time. `shipmentMoves`, the pulled shipment's own (the move that handed it over, then its stop),
+ * go to both: orders tells tracking of them, and of the outcome, ahead of the order's move they
+ * lead to (CANCELLED), at once, where this report to tracking goes through a relay; a subscriber
+ * would otherwise hear the order cancelled before its shipment stopped.
+ */
+export function cancellationReport(
+  cancellation: Pick<CancellationPayload, 'cancellationId' | 'orderId'>,
+  node: string,
+  outcome: CancellationOutcome,
+  shipmentMoves: readonly TransitionPayload[] = [],
+): NewMessage[] {
   const { cancellationId, orderId } = cancellation;
   const told = cancellationTransition(cancellation, node, outcome);
+  const moves = shipmentMoves.length > 0 ? { moves: shipmentMoves.map(handedOver) } : {};
   return [
-    track(told),
+    track(...shipmentMoves, told),
     {
       id: `cancellation-outcome:${cancellationId}:${outcome.elementId}`,
       target: 'orders',
       operation: recordCancellationOutcomeOperation,
-      variables: { input: { cancellationId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail, at: told.at } },
+      variables: { input: { cancellationId, orderId, elementId: outcome.elementId, node, result: outcome.result, detail: outcome.detail, at: told.at, ...moves } },
     },
   ];
 }
@@ -95,12 +107,10 @@ export function pulledShipment(
   // Parked, or its hand-off on refused, it waited for a person, who need not act now: its exception closes.
   const waited = held.status === 'FAILED' || held.outbox.some((message) => message.refused);
   const close = waited ? closeOfParked(held.outbox, `the order was cancelled (${cancellation.cancellationId})`) : null;
+  const stopped = transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from, to: 'CANCELLED', node, detail: `cancellation ${cancellation.cancellationId}` });
   return [
     ...(close ? [close] : []),
-    ...cancellationReport(cancellation, node, outcome),
-    track(
-      transition({ elementType: 'SHIPMENT', elementId: shipment.shipmentId, orderId: shipment.orderId, from, to: 'CANCELLED', node, detail: `cancellation ${cancellation.cancellationId}` }),
-    ),
+    ...cancellationReport(cancellation, node, outcome, [...handedOverMove(shipment), stopped]),
     {
       id: `release:${shipment.shipmentId}`,
       target: 'inventory',

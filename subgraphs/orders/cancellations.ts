@@ -177,9 +177,20 @@ function settled(order: OrderDoc, now: Date): OrderPatch | null {
   return {
     shipments,
     cancellation: { ...cancellation, concludedAt: now, refund },
-    ...(moved ? { ...where, transition: { detail: `cancellation ${cancellation.id}` } } : {}),
+    ...(moved ? { ...where, transition: { detail: `cancellation ${cancellation.id}`, causes: outcomeMoves(orderId, cancellation) } } : {}),
     ...(where?.status === 'CANCELLED' ? rejectPending(order) : rejectPendingFor(order, [...pulled])),
   };
+}
+
+/**
+ * What the nodes did that the order's move on settling follows from: each element's reported moves,
+ * then its outcome, as the nodes told tracking (the same ids and times). Its message tells them first.
+ */
+function outcomeMoves(orderId: string, cancellation: CancellationDoc): TransitionPayload[] {
+  return cancellation.outcomes.flatMap((outcome) => [
+    ...(outcome.movesJson ? (JSON.parse(outcome.movesJson) as TransitionPayload[]) : []),
+    cancellationTransition({ cancellationId: cancellation.id, orderId }, outcome.node, outcome),
+  ]);
 }
 
 /** What was charged for what will not ship: the whole order, or the lines of the pulled shipments. */
@@ -395,7 +406,12 @@ export function refundRequest(orderId: string, refund: NonNullable<CancellationD
  * element has one, settles the order. Safe to repeat: a redelivered report finds nothing new
  * and sends the settlement again, which its receivers take once.
  */
-export async function recordCancellationOutcome(store: OrderStore, orderId: string, cancellationId: string, { at, ...outcome }: CancellationOutcome & { node: string; at?: Date }): Promise<void> {
+export async function recordCancellationOutcome(
+  store: OrderStore,
+  orderId: string,
+  cancellationId: string,
+  { at, moves = [], ...outcome }: CancellationOutcome & { node: string; at?: Date; moves?: readonly TransitionPayload[] },
+): Promise<void> {
   const id = parseId(orderId, 'orderId');
   const now = new Date();
   const changed = await store.change(id, (current) => {
@@ -404,7 +420,7 @@ export async function recordCancellationOutcome(store: OrderStore, orderId: stri
     if (!cancellation.scope.includes(outcome.elementId) || cancellation.outcomes.some((known) => known.elementId === outcome.elementId)) return null;
     const withOutcome: OrderDoc = {
       ...current,
-      cancellation: { ...cancellation, outcomes: [...cancellation.outcomes, { ...outcome, at: at ?? now }] },
+      cancellation: { ...cancellation, outcomes: [...cancellation.outcomes, { ...outcome, at: at ?? now, ...(moves.length > 0 ? { movesJson: JSON.stringify(moves) } : {}) }] },
     };
     return { cancellation: withOutcome.cancellation, ...settled(withOutcome, now) };
   });

@@ -2,6 +2,7 @@ import { ObjectId } from 'mongodb';
 import { readItem, variablesOf } from '../../kit/queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, TestDatabases, type RunningApp } from '../../test/harness.ts';
+import { requestCancellation } from './cancellations.ts';
 import { sweepUnsentTransitions } from './order-transitions.ts';
 import { applyProgress } from './progress.ts';
 import { startOrdersServiceAlone, storeTestOrder } from './service-alone.ts';
@@ -135,6 +136,41 @@ describe("the order's own transitions", () => {
     expect(told.map((input) => input.map((t) => `${t.elementType} ${t.elementId === first ? 'A ' : t.elementId === second ? 'B ' : ''}${t.from}>${t.to}`))).toEqual([
       ['ORDER null>PLACED', 'SHIPMENT A PICKING>SHIPPING', 'SHIPMENT B PICKING>SHIPPING', 'ORDER PICKING>SHIPPING'],
     ]);
+  });
+
+  it("carry a cancellation's outcomes and the pulled shipments' moves ahead of the order's CANCELLED: a subscriber hears the shipments stop before the order does", async () => {
+    const { id, shipmentIds } = await orderInPicking(['LHR1', 'FRA1']);
+    const [first, second] = shipmentIds as [string, string];
+    const { cancellation } = await requestCancellation({ orderId: id, reason: 'changed my mind', idempotencyKey: `told-${id}` }, store);
+    const at = new Date().toISOString();
+    const outcome = (elementId: string, node: string, moves: unknown[]) =>
+      gql(app.url, `mutation($input: CancellationOutcomeInput!) { recordCancellationOutcome(input: $input) }`, {
+        input: { cancellationId: cancellation.id, orderId: id, elementId, node, result: 'APPLIED', detail: `pulled at ${node}`, at, moves },
+      });
+    // Picking pulls the first; the second had been handed to rebin, which pulls it there.
+    expect((await outcome(first, 'picking', [{ from: 'PICKING', to: 'CANCELLED', node: 'picking', at, detail: `cancellation ${cancellation.id}`, traceId: null }])).errors).toBeUndefined();
+    const handedOn = { from: 'PICKING', to: 'REBIN', node: 'picking', at, detail: null, traceId: null };
+    const stop = { from: 'REBIN', to: 'CANCELLED', node: 'rebin', at, detail: `cancellation ${cancellation.id}`, traceId: null };
+    // More moves than a report has is refused, and writes nothing.
+    const tooMany = await outcome(second, 'rebin', [handedOn, handedOn, stop]);
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await store.findById(new ObjectId(id)))!.cancellation!.outcomes).toHaveLength(1);
+    expect((await outcome(second, 'rebin', [handedOn, stop])).errors).toBeUndefined();
+    expect((await store.findById(new ObjectId(id)))!.status).toBe('CANCELLED');
+
+    const posted = (await store.reports.items.find({ _id: { $regex: `^order-transition:ORDER:${id}:PICKING>CANCELLED` } }).toArray()).map(readItem);
+    const told = posted.flatMap((item) => item.outbox.map((message) => (variablesOf(message) as { input: { id: string; elementType: string; elementId: string; from: string | null; to: string; at: string }[] }).input));
+    const named = (t: { elementType: string; elementId: string; from: string | null; to: string }) =>
+      `${t.elementType} ${t.elementId === first ? 'A ' : t.elementId === second ? 'B ' : ''}${t.from}>${t.to}`;
+    expect(told.map((input) => input.filter((t) => t.elementType !== 'CANCEL' || t.to !== 'CANCEL_REQUESTED').map(named))).toEqual([
+      ['ORDER null>PLACED', 'SHIPMENT A PICKING>CANCELLED', 'CANCEL CANCEL_REQUESTED>CANCEL_APPLIED', 'SHIPMENT B PICKING>REBIN', 'SHIPMENT B REBIN>CANCELLED', 'CANCEL CANCEL_REQUESTED>CANCEL_APPLIED', 'ORDER PICKING>CANCELLED'],
+    ]);
+    // As the nodes told tracking: the same ids (tracking records each once) and times.
+    expect(told[0]!.filter((t) => t.elementType === 'CANCEL').map((t) => [t.id, t.at])).toEqual([
+      [`CANCEL:${cancellation.id}:outcome:${first}`, at],
+      [`CANCEL:${cancellation.id}:outcome:${second}`, at],
+    ]);
+    expect(told[0]!.find((t) => named(t) === 'SHIPMENT B REBIN>CANCELLED')).toMatchObject({ id: `SHIPMENT:${second}:REBIN>CANCELLED`, orderId: id, at });
   });
 
   it('reach tracking when the process died between writing a move and telling tracking: the redelivered report tells it', async () => {

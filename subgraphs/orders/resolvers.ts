@@ -5,9 +5,9 @@ import { badInput, clientError, ErrorCode, notFound } from '../../kit/errors.ts'
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest } from '../../kit/paging.ts';
 import type { ShipmentPayload } from '../../pipeline/messages.ts';
-import { handedOverMove } from '../../pipeline/tracking.ts';
+import { handedOverMove, type TransitionPayload } from '../../pipeline/tracking.ts';
 import type { Context } from './context.ts';
-import type { Resolvers } from './generated/resolvers-types.ts';
+import type { HandedOverInput, Resolvers } from './generated/resolvers-types.ts';
 import { effectiveShippingAddress, orderIdOfChange, postRecordedTransitions, recordOutcomes, rejectPending, rejectPendingFor, requestAddressChange, settleDeparture, statusOf, reportedTime } from './address-changes.ts';
 import { cancellationOf, cancellationStatusOf, forwardStepId, orderIdOfCancellation, recordCancellationOutcome, cancelAndTell, stopRefunds } from './cancellations.ts';
 import { moveToCharging } from './coordinator.ts';
@@ -19,8 +19,16 @@ import { isExpiry } from './unpaid.ts';
 import { applyProgress, isFulfilmentStatus } from './progress.ts';
 import { chargeStepId, orderIdOf, transitionsOf, WAITING_FOR_A_PERSON, type OrderDoc, type OrderStatusCode, type OrderStore } from './store.ts';
 
-/** The moves of its shipment a progress report carries at most: the one that handed it over, and its stage's own. */
-const MAX_PROGRESS_MOVES = 2;
+/** The moves of its shipment a report (progress, a cancellation's outcome) carries at most: the one that handed it over, and its stage's own. */
+const MAX_REPORTED_MOVES = 2;
+
+/** A report's moves of one shipment, as the transitions its node recorded (the same ids). */
+function reportedMoves(orderId: string, shipmentId: string, moves: readonly HandedOverInput[] | null | undefined): TransitionPayload[] {
+  if ((moves?.length ?? 0) > MAX_REPORTED_MOVES) throw badInput(`a report carries at most ${MAX_REPORTED_MOVES} moves of its shipment`, 'moves');
+  return (moves ?? []).flatMap((move) =>
+    handedOverMove({ shipmentId, orderId, handedOver: { ...move, from: move.from ?? null, detail: move.detail ?? null, traceId: move.traceId ?? null } }),
+  );
+}
 
 export const resolvers: Resolvers = {
   Query: {
@@ -89,6 +97,7 @@ export const resolvers: Resolvers = {
     },
 
     recordCancellationOutcome: async (_, { input }, { store }) => {
+      const moves = reportedMoves(input.orderId, input.elementId, input.moves);
       const order = await store.findById(parseId(input.orderId, 'orderId'));
       if (!cancellationOf(order, input.cancellationId)) throw notFound(`order ${input.orderId} has no cancellation ${input.cancellationId}`);
       const at = reportedTime(input.at);
@@ -98,6 +107,7 @@ export const resolvers: Resolvers = {
         result: input.result,
         detail: input.detail ?? null,
         at,
+        moves,
       });
       return true;
     },
@@ -132,12 +142,9 @@ export const resolvers: Resolvers = {
 
     recordProgress: async (_, { input }, { store }) => {
       if (!isFulfilmentStatus(input.status)) throw badInput(`status ${input.status} is not a fulfilment status`, 'status');
-      if ((input.moves?.length ?? 0) > MAX_PROGRESS_MOVES) throw badInput(`a report carries at most ${MAX_PROGRESS_MOVES} moves of its shipment`, 'moves');
-      const id = parseId(input.orderId, 'orderId');
       // The shipment's moves that made it: told to tracking before the order's move, in every message that tells it.
-      const causes = (input.moves ?? []).flatMap((move) =>
-        handedOverMove({ shipmentId: input.shipmentId, orderId: input.orderId, handedOver: { ...move, from: move.from ?? null, detail: move.detail ?? null, traceId: move.traceId ?? null } }),
-      );
+      const causes = reportedMoves(input.orderId, input.shipmentId, input.moves);
+      const id = parseId(input.orderId, 'orderId');
       let moved = false;
       const progressed = await store.change(id, (order) => {
         const patch = applyProgress(order, input.shipmentId, input.status as OrderStatusCode, input.detail ?? null, causes);

@@ -116,6 +116,8 @@ export interface CancellationOutcomeDoc {
   result: 'APPLIED' | 'REJECTED';
   detail: string | null;
   at: Date;
+  /** The pulled shipment's moves the node reported with it (JSON, as `ShipmentProgressDoc.movesJson`): causes of the order's move the cancellation makes. */
+  movesJson?: string;
 }
 
 /** A customer's or support's cancellation of the order; see cancellations.ts. */

@@ -55,7 +55,14 @@ describe('a cancellation meeting a shipment at shipping', () => {
     const told = await toldBy(s.shipmentId);
     expect(told.orders).toMatchObject({ input: { cancellationId: `${s.orderId}-cancel`, elementId: s.shipmentId, node: 'shipping', result: 'APPLIED' } });
     expect(told.inventory).toEqual({ reservationId: s.reservationId, distributionCenter: 'LHR1' });
-    expect(told['tracking:SHIPMENT']).toMatchObject({ input: [{ elementId: s.shipmentId, from: 'SHIPPING', to: 'CANCELLED', node: 'shipping' }] });
+    // Tracking hears the shipment stop, then the outcome; orders hears both with the outcome, to tell them before the order's move.
+    expect(told['tracking:SHIPMENT']).toMatchObject({
+      input: [
+        { elementId: s.shipmentId, from: 'SHIPPING', to: 'CANCELLED', node: 'shipping' },
+        { elementType: 'CANCEL', to: 'CANCEL_APPLIED', node: 'shipping' },
+      ],
+    });
+    expect(told.orders).toMatchObject({ input: { moves: [{ from: 'SHIPPING', to: 'CANCELLED', node: 'shipping' }] } });
     // Delivered again: nothing more is written. The shipment, pulled, is no longer held here, and its
     // outcome went to orders with the pull itself (above).
     const before = await service.store.shipments.get(s.shipmentId);

@@ -106,6 +106,8 @@ export type CancellationOutcomeInput = {
   cancellationId: Scalars['ID']['input'];
   detail?: InputMaybe<Scalars['String']['input']>;
   elementId: Scalars['ID']['input'];
+  /** The pulled shipment's moves (the one that handed it over, then its stop; at most 2), told to tracking ahead of the order's move they lead to. */
+  moves?: InputMaybe<Array<HandedOverInput>>;
   node: Scalars['String']['input'];
   orderId: Scalars['ID']['input'];
   result: ChangeResult;
