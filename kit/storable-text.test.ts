@@ -197,6 +197,16 @@ describe('a key or an id a client names', () => {
     expect(clientKey('cancel-4711', 'idempotencyKey')).toBe('cancel-4711');
     expect(notBlank('r-1', 'elementId')).toBe('r-1');
   });
+
+  it('refuses one that reads otherwise than it is stored: a receipt id shows in the customer\'s history of her return', () => {
+    for (const hidden of ['R1 \u202Edetaerc dnufer ON\u202C', 'R1\u2066x\u2069', 'R1\u200Bx', 'R1\nx', 'R1\u2028x', 'R1\tx']) {
+      expect(messageOf(() => clientKey(hidden, 'receiptId')), JSON.stringify(hidden)).toBe(
+        'receiptId must be 1 to 100 characters, not blank, without control characters, line breaks, direction overrides or invisible characters',
+      );
+    }
+    // Letters of any script, and emoji with their joiners, are keys like any other.
+    for (const key of ['\u0645\u06CC\u200C\u062E-1', '\u{1F469}\u200D\u{1F4BB}-7', 'Beleg-Nr. 4711/Ä']) expect(clientKey(key, 'receiptId')).toBe(key);
+  });
 });
 
 describe('text no field can store (a NUL, a lone surrogate)', () => {

@@ -274,11 +274,13 @@ export function checkedLine(value: string, field: string, max: number): string {
 
 /**
  * A key or id a client chose (an idempotency key, a receipt id): it names a record and shows up
- * in lists and cursors, so it is 1 to `max` characters, not blank, without control characters.
+ * in lists, cursors and histories (a customer reads the receipt that brought her return back), so
+ * it is 1 to `max` characters, not blank, on one line that reads as it is stored: no control
+ * characters, line breaks, direction overrides or invisible characters.
  */
 export function clientKey(value: string, field: string, max = 100): string {
-  if (showsNothing(value) || longerThan(value, max) || /\p{Cc}/u.test(value)) {
-    throw badInput(`${field} must be 1 to ${max} characters, not blank, without control characters`, field);
+  if (showsNothing(value) || longerThan(value, max) || hasHiddenInLine(value)) {
+    throw badInput(`${field} must be 1 to ${max} characters, not blank, without control characters, line breaks, direction overrides or invisible characters`, field);
   }
   return value;
 }

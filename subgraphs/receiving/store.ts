@@ -24,10 +24,27 @@ export interface ReceiptResult {
 
 export type ReceiptItem = QueueItem<ReceiptPayload, ReceiptResult>;
 
+/** Which receipt brings a customer return back: claimed by a unique insert, `_id` the return's id, then `<id>#1`, `#2`... for each receipt that took it over. */
+interface ReturnClaim {
+  _id: string;
+  receiptId: string;
+  /** Absent on claims stored before it was kept. */
+  claimedAt?: Date;
+}
+
+/**
+ * How long a claim whose receipt was never recorded still holds its return: its request may be
+ * between the claim and the receipt's enqueue, the next write. Past this, that request died (or
+ * was refused), and another receipt may bring the return.
+ */
+export const UNRECORDED_CLAIM_HOLDS_MS = 60_000;
+/** Takeovers of one return (a receipt cancelled, another brought it): far more than a warehouse makes. */
+const MAX_RETURN_CLAIMS = 50;
+
 export class ReceivingStore {
   readonly receipts: DurableQueue<ReceiptPayload, ReceiptResult>;
-  /** Which receipt brings each customer return back: one receipt per return, claimed by a unique insert. */
-  private readonly returnReceipts: Collection<{ _id: string; receiptId: string }>;
+  /** Which receipt brings each customer return back: one receipt per return at a time. */
+  private readonly returnReceipts: Collection<ReturnClaim>;
 
   constructor(db: Db, options: { visibilityTimeoutMs?: number; backoffBaseMs?: number } = {}) {
     this.receipts = new DurableQueue(db, 'receipts', {
@@ -41,20 +58,46 @@ export class ReceivingStore {
       // went first.) Receipts are few next to orders' steps.
       archive: true,
       ...options,
-      exceptionMessage: (item, reason) => exceptionFor({ service: 'receiving', queue: 'receipts', elementId: item._id, reason }),
+      // A return's receipt is its order's exception too: support finds it on the order.
+      exceptionMessage: (item, reason) => exceptionFor({ service: 'receiving', queue: 'receipts', elementId: item._id, orderId: (item.payload as ReceiptPayload).returnId?.slice(0, 24) ?? null, reason }),
     });
     this.returnReceipts = db.collection('return_receipts');
   }
 
-  /** Claims a return for this receipt; the id of the receipt that holds it (another one when the return already came back). */
+  /**
+   * Claims a return for this receipt; the id of the receipt that holds it (another one when the
+   * return is coming back with it). A claim by a receipt that does not bring the return (see
+   * `brings`) is taken over by inserting the next claim: of two receipts taking one over, one
+   * inserts it. Claims are never changed or removed, so no update's atomicity is relied on.
+   */
   async claimReturn(returnId: string, receiptId: string): Promise<string> {
-    try {
-      await this.returnReceipts.insertOne({ _id: returnId, receiptId });
-      return receiptId;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      return (await this.returnReceipts.findOne({ _id: returnId }))?.receiptId ?? receiptId;
+    for (let n = 0; n < MAX_RETURN_CLAIMS; n++) {
+      const _id = n === 0 ? returnId : `${returnId}#${n}`;
+      let claim = await this.returnReceipts.findOne({ _id });
+      if (!claim) {
+        try {
+          await this.returnReceipts.insertOne({ _id, receiptId, claimedAt: new Date() });
+          return receiptId;
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          claim = await this.returnReceipts.findOne({ _id });
+          if (!claim) continue;
+        }
+      }
+      if (claim.receiptId === receiptId || (await this.brings(claim, returnId))) return claim.receiptId;
     }
+    throw new Error(`return ${returnId} was claimed ${MAX_RETURN_CLAIMS} times`);
+  }
+
+  /**
+   * Whether a claim's receipt brings the return: one a person cancelled (parked, it stocked
+   * nothing) does not, nor one recorded for something else (a request refused under another's
+   * receipt id, after its claim), nor one never recorded once its request must have died.
+   */
+  private async brings(claim: ReturnClaim, returnId: string): Promise<boolean> {
+    const receipt = await this.receipts.get(claim.receiptId);
+    if (receipt) return receipt.status !== 'CANCELLED' && receipt.payload.returnId === returnId;
+    return !!claim.claimedAt && Date.now() - claim.claimedAt.getTime() < UNRECORDED_CLAIM_HOLDS_MS;
   }
 
   async ensureIndexes(): Promise<void> {
