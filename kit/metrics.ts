@@ -69,6 +69,20 @@ export const queueDeadLetters = new Counter({
   labelNames: queueLabels,
   registers,
 });
+/**
+ * Exports these series at 0 before their first event. A counter that appears only when it is first
+ * counted has no `increase()` over that event, so an alert on a single event (an element parked,
+ * an order cancelled for want of stock) never fired; and every restart made it absent again.
+ */
+export function countFromZero<L extends string>(counter: Counter<L>, labelSets: readonly Partial<Record<L, string>>[]): void {
+  for (const labels of labelSets) counter.inc(labels, 0);
+}
+
+/** A queue's counters, from zero for each queue a process opens. */
+export function countQueueFromZero(labels: { database: string; queue: string }): void {
+  for (const counter of [queueEnqueued, queueCompleted, queueLeaseExpiries, queueRetries, queueDeadLetters]) countFromZero(counter, [labels]);
+}
+
 export const queueWait = new Histogram({
   name: 'queue_wait_seconds',
   help: 'Time from an element being stored to its first lease: how long work waits at a stage',
@@ -85,6 +99,12 @@ export const queueDepth = new Gauge({
 export const queueOldestAge = new Gauge({
   name: 'queue_oldest_ready_age_seconds',
   help: 'Age of the element that has been due longest and is still waiting (0 when none waits), counted at scrape',
+  labelNames: queueLabels,
+  registers,
+});
+export const queueCounted = new Gauge({
+  name: 'queue_counted',
+  help: "1 when this scrape counted the queue in its database, 0 when the database did not answer in time: the queue's other gauges are then left out, not shown as they last were",
   labelNames: queueLabels,
   registers,
 });
@@ -241,7 +261,7 @@ export function onScrape(key: string, probe: ScrapeProbe): () => void {
   };
 }
 
-const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
+export const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
 /** Scrapes within this of one another share one run of the probes (each run counts queues in the database). */
 const PROBES_SHARED_FOR_MS = 1_000;
 let probing: { startedAt: number; done: Promise<unknown> } | undefined;

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mostWritesAtOnce, TestDatabases } from '../test/harness.ts';
 import { DurableQueue, readItem, variablesOf, type OutboxMessage } from './queue.ts';
-import type { Db } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
+import { renderMetrics } from './metrics.ts';
 
 const dbs = new TestDatabases();
 let db: Db;
@@ -288,5 +289,32 @@ describe('an outbox stored as JSON text', () => {
     const objects = [message] as OutboxMessage[];
     expect(readItem({ outbox: objects, outboxJson: null })).toEqual({ outbox: objects });
     expect(readItem({ outbox: objects }).outbox).toBe(objects);
+  });
+});
+
+describe("a queue's metrics", () => {
+  it('are exported at 0 from when the process opens the queue, so the first element parked is an increase an alert sees', async () => {
+    new DurableQueue<{ n: number }>(db, 'counted-from-zero');
+    const page = await renderMetrics();
+    for (const name of ['queue_dead_letters_total', 'queue_lease_expiries_total', 'queue_retries_total', 'queue_enqueued_total', 'queue_completed_total']) {
+      expect(page, name).toContain(`${name}{database="${db.databaseName}",queue="counted-from-zero"} 0`);
+    }
+  });
+});
+
+describe("a queue's gauges while its database does not answer", () => {
+  it('are left out of the scrape, not shown as they last were, and queue_counted says so', async () => {
+    // The same database, through a client of its own that is then closed, as a process's is when its database is gone.
+    const own = await new MongoClient(inject('mongoUri'), { serverSelectionTimeoutMS: 500 }).connect();
+    const queue = new DurableQueue<{ n: number }>(own.db(db.databaseName), 'counted-while-down');
+    await queue.enqueue('waiting', { n: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // past a scrape's count another test shares
+    const series = (page: string) => page.split('\n').filter((line) => line.includes('queue="counted-while-down"') && !line.includes('_total'));
+    expect(series(await renderMetrics())).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^queue_depth\{.*status="READY"\} 1$/), expect.stringMatching(/^queue_oldest_ready_age_seconds\{.*\} /), expect.stringMatching(/^queue_counted\{.*\} 1$/)]),
+    );
+    await own.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the scrapes' shared count
+    expect(series(await renderMetrics())).toEqual([`queue_counted{database="${db.databaseName}",queue="counted-while-down"} 0`]);
   });
 });

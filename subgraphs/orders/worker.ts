@@ -2,6 +2,7 @@ import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { startOutboxRelay } from '../../kit/relay.ts';
 import { startWorker } from '../../kit/worker.ts';
+import { countFromZero, ordersSettledByWorker } from '../../kit/metrics.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
 import { sweepUnpublished } from './address-changes.ts';
 import { pullRefusedWhenRecorded } from './cancellations.ts';
@@ -43,6 +44,7 @@ export function startOrdersWorker(
   const stockWaitMs = options.stockWaitMs ?? DEFAULT_STOCK_WAIT_MS;
   const coordinator = createCoordinator(store, inventory, { payWithinMs, stockWaitMs });
   pullRefusedWhenRecorded(store);
+  countFromZero(ordersSettledByWorker, [{ action: 'cancelled_unpaid' }, { action: 'restock_retried' }, { action: 'cancelled_out_of_stock' }]);
   const relay = startOutboxRelay({ queues: [store.coordination, store.chargeResults, store.reports], clients: (name) => clients.get(name), logger });
   const workers = [
     startWorker({ queue: store.coordination, handle: coordinator.handleStep, logger, concurrency: options.concurrency }),

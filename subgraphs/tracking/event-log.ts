@@ -2,8 +2,8 @@ import type { Logger } from '../../kit/logger.ts';
 import { badInput, clientError, ErrorCode, tryLater } from '../../kit/errors.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { SEGMENT_SIZE } from '../../kit/sequenced-log.ts';
-import { movesHeld, transitionsRecorded } from '../../kit/metrics.ts';
-import { isServiceName } from '../../pipeline/services.ts';
+import { countFromZero, movesHeld, transitionsRecorded } from '../../kit/metrics.ts';
+import { isServiceName, serviceNames } from '../../pipeline/services.ts';
 import { isTransitionState } from '../../pipeline/tracking.ts';
 import { TrailingWrite } from '../../kit/trailing-write.ts';
 import { eventId, type EventDoc, type StoreOutcome, type TrackingStore, type TransitionDoc } from './store.ts';
@@ -124,6 +124,7 @@ export class EventLog {
   }
 
   async start(): Promise<void> {
+    countFromZero(movesHeld, [...serviceNames, 'other'].flatMap((node) => [{ node, outcome: 'arrived' }, { node, outcome: 'timed_out' }]));
     this.readHead = this.writeHead = await this.store.lastEventSeq();
     this.oldestKept = this.readHead + 1; // nothing read yet is kept in memory
     this.floor = await this.store.eventFloor();
