@@ -176,7 +176,7 @@ export function tryLock(path: string): LockAttempt {
   mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; attempt < 10; attempt++) {
     const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temp, `${process.pid}\n`);
+    writeFileSync(temp, `${process.pid} ${processIdentity(process.pid) ?? ''}\n`);
     try {
       linkSync(temp, path);
       return { acquired: true, release: () => releaseLock(path) };
@@ -187,7 +187,7 @@ export function tryLock(path: string): LockAttempt {
     }
     const holder = lockHolder(path);
     if (holder === undefined) continue; // released in the meantime
-    if (holder !== process.pid && isRunning(holder)) return { acquired: false, holder };
+    if (holder !== process.pid && isRunning(holder) && stillTheHolder(path, holder)) return { acquired: false, holder };
     removeStaleLock(path, holder);
   }
   throw new Error(`could not take the lock file ${path}: it keeps changing hands`);
@@ -204,6 +204,39 @@ function lockHolder(path: string): number | undefined {
   }
   const pid = Number.parseInt(text.trim(), 10);
   return Number.isInteger(pid) && pid > 0 ? pid : 0;
+}
+
+/**
+ * Whether the running `pid` is the process that wrote the lock, not another that was given its
+ * pid after the holder died (a reboot, a crash of the whole machine): the lock records when its
+ * holder started (processIdentity). A lock that records nothing (written before, or where there
+ * is no /proc) is taken at its pid's word.
+ */
+function stillTheHolder(path: string, pid: number): boolean {
+  let recorded: string | undefined;
+  try {
+    recorded = readFileSync(path, 'utf8').trim().split(/\s+/)[1];
+  } catch {
+    return true;
+  }
+  const now = processIdentity(pid);
+  return !recorded || !now || recorded === now;
+}
+
+/**
+ * A running process as no other will ever be: this boot's id and when the process started, in
+ * clock ticks since boot (`/proc/<pid>/stat`, field 22). Undefined where there is no /proc.
+ */
+export function processIdentity(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces and parentheses itself.
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return startTime ? `${boot}:${startTime}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function removeStaleLock(path: string, stalePid: number) {
@@ -295,7 +328,7 @@ export async function startFerretDb(options: {
   const handler = options.handler ?? embeddedHandler();
   mkdirSync(options.dataDir, { recursive: true });
   const pidFile = join(options.dataDir, 'ferretdb.pid');
-  if (options.adoptOrphan) await stopOrphan(pidFile);
+  if (options.adoptOrphan) await stopOrphan(pidFile, options.dataDir);
   const pool = postgresConnectionsFor(options.clientConnections ?? DEFAULT_CLIENT_CONNECTIONS);
   const postgres =
     handler === 'postgresql'
@@ -439,12 +472,16 @@ async function waitForMongo(uri: string, child: ChildProcess, stderr: () => stri
  * process that starts (or restarts) later, can meanwhile become the source port of some
  * connection, and the later listen fails with EADDRINUSE.
  */
-/** A FerretDB left running by a launcher that was killed outright: its pid file names a live ferretdb. */
-async function stopOrphan(pidFile: string): Promise<void> {
+/**
+ * A FerretDB left running by a launcher that was killed outright: its pid file names a live
+ * ferretdb started on this data folder. Not any process whose command line mentions ferretdb:
+ * after a crash of the machine the pid may be anyone's (an operator's `tail -f .../ferretdb.log`).
+ */
+async function stopOrphan(pidFile: string, dataDir: string): Promise<void> {
   let pid: number;
   try {
     pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ferretdb')) return;
+    if (!isDatabaseOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), dataDir)) return;
   } catch {
     return;
   }
@@ -455,10 +492,12 @@ async function stopOrphan(pidFile: string): Promise<void> {
 
 /** The pids of the database processes (FerretDB, PostgreSQL) started on `dataDir`. */
 export function databaseProcessesOf(dataDir: string): number[] {
-  return pidsWhere((pid) => {
-    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /(^|\/)(ferretdb|postgres)\0/.test(args) && args.includes(dataDir);
-  });
+  return pidsWhere((pid) => isDatabaseOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), dataDir));
+}
+
+/** Whether a command line (`/proc/<pid>/cmdline`) runs FerretDB or PostgreSQL itself, with arguments naming `dataDir`. */
+function isDatabaseOf(args: string, dataDir: string): boolean {
+  return /^(?:[^\0]*\/)?(ferretdb|postgres)\0/.test(args) && args.includes(dataDir);
 }
 
 /**

@@ -135,12 +135,16 @@ function ensureCluster(clusterDir: string, bins: Binaries): string {
   return password;
 }
 
-/** A postmaster left running by a launcher that was killed: its pid file names a live postgres. */
+/**
+ * A postmaster left running by a launcher that was killed: its pid file names a live postgres
+ * working in this cluster's folder. Not any process named postgres: after a crash of the machine
+ * the pid may be another cluster's postmaster, which must not be stopped.
+ */
 function runningPostmaster(clusterDir: string): number | undefined {
   try {
     const pid = Number.parseInt(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return command.includes('postgres') ? pid : undefined;
+    return /^(?:[^\0]*\/)?postgres\0/.test(command) && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(clusterDir) ? pid : undefined;
   } catch {
     return undefined;
   }
