@@ -32,6 +32,7 @@ const trackPageHtml = /* html */ `<!doctype html>
   #connection { font-size: .85rem; color: #5b6577; margin-bottom: .5rem; }
   #connection[data-state="live"]::before { content: "● "; color: #1a9b4b; }
   #connection[data-state="reconnecting"]::before { content: "● "; color: #d98a00; }
+  #connection[data-state="ended"]::before { content: "● "; color: #b42318; }
   table { width: 100%; border-collapse: collapse; }
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e7ee; font-size: .9rem; }
   tr.new { animation: flash 1.5s ease-out; }
@@ -189,32 +190,55 @@ async function track(orderId, again = false) {
 }
 
 // A minimal graphql-ws client: connection_init, subscribe, next/complete, ping→pong,
-// and reconnection that resumes from the last cursor received.
+// and reconnection that resumes from the last cursor received. A refusal is said, and waited out
+// longer each time (a link open in more tabs than its limit would otherwise ask four times a
+// second); a link that no longer works ends the following, as trying again cannot help.
 function follow(orderId, startCursor, onEvent, lastCursor) {
-  let socket, stopped = false, attempt = 0, timer;
+  let socket, stopped = false, attempt = 0, timer, refused, liveSince;
   const connect = () => {
     if (stopped) return;
+    refused = null;
+    liveSince = null;
     socket = new WebSocket(endpoint.href.replace(/^http/, 'ws'), 'graphql-transport-ws');
     socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: 'Bearer ' + token } : {} }));
     socket.onmessage = ({ data }) => {
       const message = JSON.parse(data);
       if (message.type === 'connection_ack') {
-        attempt = 0;
+        liveSince = Date.now();
         showConnection('live', 'Live: transitions appear as they happen.');
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables: { orderId, after: lastCursor() ?? startCursor } } }));
       } else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
       else if (message.type === 'next') {
         const event = message.payload.data?.orderTransitions;
-        if (event) onEvent(event);
+        if (event) {
+          attempt = 0; // it follows: the next drop is tried again at once
+          onEvent(event);
+        }
         // Part of an event unreadable (its order's status, say): the feed itself goes on.
-        if (message.payload.errors) showConnection(event ? 'live' : 'reconnecting', event ? 'Live; part of the last update could not be read.' : message.payload.errors[0].message);
-      } else if (message.type === 'error') showConnection('reconnecting', message.payload[0]?.message ?? 'Subscription refused');
+        if (message.payload.errors && event) showConnection('live', 'Live; part of the last update could not be read.');
+        else if (message.payload.errors) refused = message.payload.errors[0];
+      } else if (message.type === 'error') refused = message.payload[0] ?? { message: 'The subscription was refused.' };
       else if (message.type === 'complete') socket.close(1000);
     };
-    socket.onclose = () => {
+    socket.onclose = ({ code }) => {
       if (stopped) return;
-      showConnection('reconnecting', 'Reconnecting…');
-      timer = setTimeout(connect, Math.min(10000, 250 * 2 ** attempt++));
+      const why = refused?.extensions?.code;
+      if (code === 4401 || code === 4403 || why === 'UNAUTHENTICATED' || why === 'FORBIDDEN') {
+        stopped = true;
+        showConnection('ended', 'Not following live any more: this link has expired or no longer gives access to this order. Ask for a new link.');
+        return;
+      }
+      // Too old a cursor to follow on from: read the order again, and follow on from there.
+      if (why === 'CURSOR_EXPIRED') {
+        stopped = true;
+        track(orderId, true);
+        return;
+      }
+      // Live a good while before it dropped: not a refusal in a loop, so no wait.
+      if (!refused && liveSince && Date.now() - liveSince > 30000) attempt = 0;
+      const wait = Math.min(10000, 250 * 2 ** attempt++);
+      showConnection('reconnecting', (refused?.message ? refused.message + ' ' : '') + 'Reconnecting in ' + Math.ceil(wait / 1000) + ' s…');
+      timer = setTimeout(connect, wait);
     };
   };
   connect();

@@ -163,6 +163,25 @@ describe('the /track page', () => {
     }
   });
 
+  it('says when its link expired, and stops trying: a link that no longer works is not asked again and again', async () => {
+    const id = await placeOrder(system.gatewayUrl, [{ sku: 'BOOK-002', quantity: 1 }]);
+    const token = await testTokens.signTracking(id, 4);
+    const page = await browser.newPage();
+    const sockets: number[] = [];
+    page.on('websocket', () => sockets.push(Date.now()));
+    try {
+      await page.goto(system.gatewayUrl.replace('/graphql', `/track?order=${id}&token=${token}`));
+      await page.getByText('Live: transitions appear as they happen.').waitFor({ timeout: 10_000 });
+      await page.getByText(/this link has expired or no longer gives access to this order/).waitFor({ timeout: 15_000 });
+      const opened = sockets.length;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(sockets.length).toBe(opened);
+      expect(await page.locator('#connection').getAttribute('data-state')).toBe('ended');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('says so when no order has the id', async () => {
     const page = await browser.newPage();
     const token = await testTokens.signTracking('64b0000000000000000000ff');
