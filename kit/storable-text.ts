@@ -272,15 +272,28 @@ export function checkedLine(value: string, field: string, max: number): string {
   return line;
 }
 
+/** A key's characters: letters (with their marks), digits, punctuation and symbols, runs of them one space apart. */
+const KEY = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]+(?: [\p{L}\p{M}\p{N}\p{P}\p{S}]+)*$/u;
+/**
+ * Of those, what shows nothing, so that two keys that look the same differ: variation selectors,
+ * Mongolian and Khmer ones, Hangul fillers, the Braille blank, and the invisible characters
+ * one-line text refuses (INVISIBLE).
+ */
+const INVISIBLE_IN_KEYS = new RegExp(`[\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u180B-\u180F\u17B4\u17B5\u2800${INVISIBLE}]`, 'u');
+
 /**
  * A key or id a client chose (an idempotency key, a receipt id): it names a record and shows up
- * in lists, cursors and histories (a customer reads the receipt that brought her return back), so
- * it is 1 to `max` characters, not blank, on one line that reads as it is stored: no control
- * characters, line breaks, direction overrides or invisible characters.
+ * in lists, cursors and histories (a customer reads the receipt that brought her return back).
+ * Two keys that look the same must be the same key, so it is 1 to `max` characters that all show:
+ * letters, digits, punctuation and symbols, single spaces between them, nothing around them; no
+ * control, format (direction marks, joiners), invisible or blank-looking characters.
  */
 export function clientKey(value: string, field: string, max = 100): string {
-  if (showsNothing(value) || longerThan(value, max) || hasHiddenInLine(value)) {
-    throw badInput(`${field} must be 1 to ${max} characters, not blank, without control characters, line breaks, direction overrides or invisible characters`, field);
+  if (longerThan(value, max) || !KEY.test(value) || INVISIBLE_IN_KEYS.test(value)) {
+    throw badInput(
+      `${field} must be 1 to ${max} characters that all show (letters, digits, punctuation, symbols, single spaces between them), without control, direction, joining or invisible characters`,
+      field,
+    );
   }
   return value;
 }

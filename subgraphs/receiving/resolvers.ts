@@ -31,7 +31,10 @@ async function checkReturn(payload: ReceiptPayload, store: ReceivingStore, direc
   if (wanted.quantity !== payload.quantity) throw badInput(`return ${returnId} is for ${wanted.quantity} unit(s), not ${payload.quantity}`, 'quantity');
   if (wanted.status !== 'AWAITING_ITEM') throw clientError(ErrorCode.CONFLICT, `return ${returnId} has come back already`, { field: 'returnId' });
   const holder = await store.claimReturn(returnId, payload.receiptId);
-  if (holder !== payload.receiptId) throw clientError(ErrorCode.CONFLICT, `return ${returnId} came back with receipt ${holder}`, { field: 'returnId' });
+  if (holder !== payload.receiptId) {
+    // The holder may not be stocked yet, or not even recorded (its request still under way, or dead: then it lets go after 60 s).
+    throw clientError(ErrorCode.CONFLICT, `return ${returnId} is claimed by receipt ${holder}, which brings it back (a receipt cancelled, or never recorded, lets it go)`, { field: 'returnId' });
+  }
 }
 
 const acceptingInto = oneAtATimePerKey();
