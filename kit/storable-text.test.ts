@@ -203,15 +203,20 @@ describe('a key or an id a client names', () => {
       'R1 \u202Edetaerc dnufer ON\u202C', 'R1\u2066x\u2069', 'R1\u200Bx', 'R1\nx', 'R1\u2028x', 'R1\tx',
       // Direction marks, joiners, other format characters, variation selectors, look-alike blanks, spaces around it or doubled.
       'k\u200F', 'k\u200E', 'k\u061C', 'k\u200C', 'k\u200D', 'k\u2065', 'k\u206A', 'k\u206F', 'k\uFE0F', 'k\u{E0100}', 'k\u180B', 'k\u180F', 'k\u17B4', 'k\u{1D173}', 'k\u{1BCA0}',
-      'k\u00A0x', 'k\u200Ax', 'k\u2800', ' RCPT-1', 'RCPT-1 ', 'RCPT  1', '\u3164',
+      'k\u00A0x', 'k\u200Ax', 'k\u2800', ' RCPT-1', 'RCPT-1 ', 'RCPT  1', '\u3164', 'k\u{1BC9D}',
+      // A joiner or selector outside an emoji, and a decomposed letter (the composed one is the key).
+      'a\u200Db', '\u200D\u{1F4BB}', 'k\uFE0F', 'Cafe\u0301-x',
     ];
     for (const key of hidden) {
       expect(messageOf(() => clientKey(key, 'receiptId')), JSON.stringify(key)).toBe(
-        'receiptId must be 1 to 100 characters that all show (letters, digits, punctuation, symbols, single spaces between them), without control, direction, joining or invisible characters',
+        'receiptId must be 1 to 100 characters that all show (letters, digits, punctuation, symbols, single spaces between them), composed (NFC), without control, direction, joining or invisible characters',
       );
     }
     // Letters of any script with their marks, digits, punctuation and symbols (emoji too) are keys like any other.
-    for (const key of ['\u0645\u06CC\u062E-1', 'Caf\u00E9-e\u0301-7', '\u{1F4E6}-7', 'Beleg-Nr. 4711/\u00C4', 'order:64b0#2']) expect(clientKey(key, 'receiptId')).toBe(key);
+    const keys = ['\u0645\u06CC\u062E-1', 'Caf\u00E9-7', '\u{1F4E6}-7', 'Beleg-Nr. 4711/\u00C4', 'order:64b0#2'];
+    // Emoji as they are written: with their presentation selector, skin tone, joiners, keycaps and flags.
+    keys.push('\u2764\uFE0F-x', '1\uFE0F\u20E3-x', '\u{1F3F3}\uFE0F\u200D\u{1F308}-x', '\u{1F469}\u200D\u{1F4BB}-x', '\u{1F44D}\u{1F3FD}', '\u{1F1E9}\u{1F1EA}-k', '\u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}-1');
+    for (const key of keys) expect(clientKey(key, 'receiptId'), JSON.stringify(key)).toBe(key);
   });
 });
 

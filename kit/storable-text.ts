@@ -279,7 +279,13 @@ const KEY = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]+(?: [\p{L}\p{M}\p{N}\p{P}\p{S}]+)*$/u;
  * Mongolian and Khmer ones, Hangul fillers, the Braille blank, and the invisible characters
  * one-line text refuses (INVISIBLE).
  */
-const INVISIBLE_IN_KEYS = new RegExp(`[\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u180B-\u180F\u17B4\u17B5\u2800${INVISIBLE}]`, 'u');
+const INVISIBLE_IN_KEYS = new RegExp(`[\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u180B-\u180F\u17B4\u17B5\u2800\u{1BC9D}\u{1BC9E}${INVISIBLE}]`, 'u');
+/**
+ * Emoji as they are written: a pictograph with its presentation selector or skin tone, joined to
+ * others (U+200D: a family, a rainbow flag), keycaps, and the flags of England, Scotland and Wales.
+ * Their joiners and selectors show as one picture, so a key may hold them there, and nowhere else.
+ */
+const EMOJI = /\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)*|[0-9#*]\uFE0F\u20E3/gu;
 
 /**
  * A key or id a client chose (an idempotency key, a receipt id): it names a record and shows up
@@ -289,9 +295,11 @@ const INVISIBLE_IN_KEYS = new RegExp(`[\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u180B-\u
  * control, format (direction marks, joiners), invisible or blank-looking characters.
  */
 export function clientKey(value: string, field: string, max = 100): string {
-  if (longerThan(value, max) || !KEY.test(value) || INVISIBLE_IN_KEYS.test(value)) {
+  const shown = value.replace(SUBDIVISION_FLAGS, 'x').replace(EMOJI, 'x');
+  // Composed (NFC), as keyboards type it: "é" as one character and as "e" with its accent would be two keys.
+  if (longerThan(value, max) || !KEY.test(shown) || INVISIBLE_IN_KEYS.test(shown) || value !== value.normalize('NFC')) {
     throw badInput(
-      `${field} must be 1 to ${max} characters that all show (letters, digits, punctuation, symbols, single spaces between them), without control, direction, joining or invisible characters`,
+      `${field} must be 1 to ${max} characters that all show (letters, digits, punctuation, symbols, single spaces between them), composed (NFC), without control, direction, joining or invisible characters`,
       field,
     );
   }

@@ -209,8 +209,8 @@ function lockHolder(path: string): number | undefined {
 /**
  * Whether the running `pid` is the process that wrote the lock, not another that was given its
  * pid after the holder died (a reboot, a crash of the whole machine): the lock records when its
- * holder started (processIdentity). A lock that records nothing (written before, or where there
- * is no /proc) is taken at its pid's word.
+ * holder started (processIdentity). A lock that records nothing (written before it did) holds only
+ * while its pid runs Node.js, as every holder does; where there is no /proc, at its pid's word.
  */
 function stillTheHolder(path: string, pid: number): boolean {
   let recorded: string | undefined;
@@ -220,7 +220,13 @@ function stillTheHolder(path: string, pid: number): boolean {
     return true;
   }
   const now = processIdentity(pid);
-  return !recorded || !now || recorded === now;
+  if (!now) return true;
+  if (recorded) return recorded === now;
+  try {
+    return /^(?:[^\0]*\/)?node[^\0/]*\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true;
+  }
 }
 
 /**

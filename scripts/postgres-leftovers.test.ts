@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -50,6 +51,29 @@ describe('the embedded PostgreSQL with a stuck backend', () => {
       await again.connect();
       expect((await again.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
       await again.end();
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
+  it('starts over a pid file its killed postmaster left, whose pid another process was given since, and leaves that process alone', async () => {
+    const clusterDir = join(dataDir, 'postgresql');
+    const first = await startPostgres({ clusterDir, port: await freePort(), adoptOrphan: true, ownProcessGroup: true });
+    first.process.kill('SIGKILL');
+    await new Promise((resolve) => first.process.once('exit', resolve));
+    // The pid file as the killed postmaster left it, but naming another process (here: a sleep).
+    const other = spawn('sleep', ['600'], { stdio: 'ignore' });
+    stuck.push(other.pid!);
+    const pidFile = join(clusterDir, 'postmaster.pid');
+    const lines = readFileSync(pidFile, 'utf8').split('\n');
+    writeFileSync(pidFile, [String(other.pid), ...lines.slice(1)].join('\n'));
+    const second = await startPostgres({ clusterDir, port: await freePort(), adoptOrphan: true, ownProcessGroup: true });
+    try {
+      expect(alive(other.pid!)).toBe(true);
+      const client = new pg.Client({ connectionString: second.url });
+      await client.connect();
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
     } finally {
       await second.stop();
     }

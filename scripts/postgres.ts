@@ -233,6 +233,9 @@ export async function startPostgres(options: { clusterDir: string; port: number;
   const noPostmaster = runningPostmaster(options.clusterDir) === undefined;
   if (options.adoptOrphan && noPostmaster && killLeftoversOf(options.clusterDir).length > 0) await sleep(200);
   if (noPostmaster) removeStaleSockets(options.clusterDir);
+  // A pid file left by a postmaster that was killed, whose pid another process has since been given:
+  // PostgreSQL would take that process for a postmaster of its own and refuse to start.
+  if (options.adoptOrphan && noPostmaster) rmSync(join(options.clusterDir, 'postmaster.pid'), { force: true });
   const socketDir = socketDirFor(options.clusterDir, options.port);
   const [command, args] = wrapForRoot(bins.postgres, [
     '-D', options.clusterDir,

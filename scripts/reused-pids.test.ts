@@ -36,6 +36,14 @@ describe('pids the launcher finds in its data folder', () => {
     // The process that wrote the lock still runs: the lock stands.
     writeFileSync(lock, `${other} ${processIdentity(other)}\n`);
     expect(tryLock(lock)).toEqual({ acquired: false, holder: other });
+    // A lock written before locks recorded their holder's start names only a pid: it holds while a Node.js process has it.
+    writeFileSync(lock, `${other}\n`);
+    const old = tryLock(lock);
+    expect(old.acquired).toBe(true);
+    if (old.acquired) old.release();
+    const node = stranger(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    writeFileSync(lock, `${node}\n`);
+    expect(tryLock(lock)).toEqual({ acquired: false, holder: node });
   });
 
   it("only FerretDB or PostgreSQL themselves, started on this folder, are the database's processes", async () => {

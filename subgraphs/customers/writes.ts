@@ -71,7 +71,7 @@ export function applyWrite(current: CustomerDoc | null, write: Write): CustomerD
 export function keyedId(key: string | null | undefined, scope: string, kind: 'customer' | 'address' | 'paymentMethod'): string | null {
   if (key == null) return null;
   // As JSON: no scope and key can be read as another scope and key (a subject may hold a `:`).
-  return idFromKey(JSON.stringify([kind, scope, clientKey(key.trim(), 'idempotencyKey')])).toHexString();
+  return idFromKey(JSON.stringify([kind, scope, clientKey(key, 'idempotencyKey')])).toHexString();
 }
 
 /** The id of the address a customer is added with: from the customer's id, so a retry of addCustomer names the same one. */

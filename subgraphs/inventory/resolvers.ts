@@ -20,7 +20,7 @@ export const resolvers: Resolvers = {
       const { sku, distributionCenter, bin } = binLocation(input);
       if (!Number.isInteger(input.delta) || input.delta === 0) throw badInput('delta must be a non-zero whole number', 'delta');
       if (Math.abs(input.delta) > MAX_QUANTITY) throw badInput(`delta must be between -${MAX_QUANTITY} and ${MAX_QUANTITY}`, 'delta');
-      const key = input.idempotencyKey == null ? undefined : clientKey(input.idempotencyKey.trim(), 'idempotencyKey');
+      const key = input.idempotencyKey == null ? undefined : clientKey(input.idempotencyKey, 'idempotencyKey');
       // Units are added only of what the catalog sells; removing stays open, so stock of a sku
       // the catalog no longer has (or never had) can still be taken out.
       if (input.delta > 0 && !(await products.exists(sku))) throw notFound(`no product with sku ${sku}`, { field: 'sku' });

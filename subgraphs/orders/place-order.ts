@@ -199,7 +199,7 @@ function checkLines(lines: PlaceOrderRequest['lines']): PlaceOrderRequest['lines
 /** Keys are scoped to the customer: two customers' clients may well pick the same key. */
 function checkIdempotencyKey(key: string | null | undefined, customerId: string): string | null {
   if (key == null) return null;
-  return `client:${customerId}:${clientKey(key.trim(), 'idempotencyKey')}`;
+  return `client:${customerId}:${clientKey(key, 'idempotencyKey')}`;
 }
 
 /**
