@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { tryLater } from '../../kit/errors.ts';
 import { ensureIndex, isDuplicateKeyError } from '../../kit/mongo.ts';
 import { compareRows, connectionOf, findPageRows, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { DurableQueue, readItem, type QueueItem } from '../../kit/queue.ts';
@@ -81,7 +82,8 @@ export class ReceivingStore {
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
           claim = await this.returnReceipts.findOne({ _id });
-          if (!claim) continue;
+          // Never past a claim that exists: the next one would be taken while it holds.
+          if (!claim) throw tryLater(`return ${returnId} is being claimed; try again`);
         }
       }
       if (claim.receiptId === receiptId || (await this.brings(claim, returnId))) return claim.receiptId;
