@@ -9,7 +9,7 @@ import { MONGO_POOL_SIZE } from '../kit/mongo-pool.ts';
 import { DaemonLog, quoted } from './daemon-log.ts';
 import { goMemorySettings } from './go-memory.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
-import { pidsWhere } from './processes.ts';
+import { pidsWhere, processIdentity, programOf } from './processes.ts';
 import { stopChild } from './stop-child.ts';
 
 // The embedded database for development and tests: FerretDB, a MongoDB wire-compatible
@@ -223,25 +223,9 @@ function stillTheHolder(path: string, pid: number): boolean {
   if (!now) return true;
   if (recorded) return recorded === now;
   try {
-    return /^(?:[^\0]*\/)?node[^\0/]*\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    return programOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).startsWith('node');
   } catch {
     return true;
-  }
-}
-
-/**
- * A running process as no other will ever be: this boot's id and when the process started, in
- * clock ticks since boot (`/proc/<pid>/stat`, field 22). Undefined where there is no /proc.
- */
-export function processIdentity(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces and parentheses itself.
-    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    return startTime ? `${boot}:${startTime}` : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -503,7 +487,7 @@ export function databaseProcessesOf(dataDir: string): number[] {
 
 /** Whether a command line (`/proc/<pid>/cmdline`) runs FerretDB or PostgreSQL itself, with arguments naming `dataDir`. */
 function isDatabaseOf(args: string, dataDir: string): boolean {
-  return /^(?:[^\0]*\/)?(ferretdb|postgres)\0/.test(args) && args.includes(dataDir);
+  return ['ferretdb', 'postgres'].includes(programOf(args)) && args.includes(dataDir);
 }
 
 /**

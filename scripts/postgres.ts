@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { installLookupIndexes } from '../kit/postgres-indexes.ts';
 import { DaemonLog, quoted } from './daemon-log.ts';
-import { pidsWhere } from './processes.ts';
+import { pidsWhere, programOf } from './processes.ts';
 import { stopChild } from './stop-child.ts';
 
 // A private PostgreSQL cluster for FerretDB's PostgreSQL handler, from the binaries that the
@@ -144,7 +144,7 @@ function runningPostmaster(clusterDir: string): number | undefined {
   try {
     const pid = Number.parseInt(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /^(?:[^\0]*\/)?postgres\0/.test(command) && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(clusterDir) ? pid : undefined;
+    return programOf(command) === 'postgres' && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(clusterDir) ? pid : undefined;
   } catch {
     return undefined;
   }

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseProcessesOf, processIdentity, tryLock } from './ferretdb.ts';
+import { databaseProcessesOf, tryLock } from './ferretdb.ts';
+import { processIdentity } from './processes.ts';
 
 // After the whole machine went down (or every process was killed), the pid files left in the data
 // folder name pids that other processes may have been given since. The launcher must neither take
