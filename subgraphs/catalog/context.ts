@@ -12,10 +12,9 @@ export interface VendorDirectory {
 
 export interface Context {
   store: ProductStore;
-  vendors: VendorDirectory;
   productBySku: ReturnType<typeof productLoader>;
   productsByVendor: DataLoader<VendorPage, Connection<ProductDoc>, string>;
-  /** Names of the vendors of products stored without one, asked of vendors in one request per batch. */
+  /** Vendors' names (a new product's vendor; those of products stored without one), asked of vendors in one request per batch; null for no such vendor. */
   vendorNames: DataLoader<string, string | null>;
 }
 
@@ -48,5 +47,5 @@ function vendorNamesLoader(vendors: VendorDirectory) {
 }
 
 export function createContext(store: ProductStore, vendors: VendorDirectory): Context {
-  return { store, vendors, productBySku: productLoader(store), productsByVendor: vendorProductsLoader(store), vendorNames: vendorNamesLoader(vendors) };
+  return { store, productBySku: productLoader(store), productsByVendor: vendorProductsLoader(store), vendorNames: vendorNamesLoader(vendors) };
 }

@@ -41,7 +41,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    addProduct: async (_, { input }, { store, vendors }) => {
+    addProduct: async (_, { input }, { store, vendorNames }) => {
       const sku = asCode(input.sku);
       if (!SKU_PATTERN.test(sku)) throw badInput('sku must be 2 to 40 letters, digits or dashes', 'sku');
       // The title travels with the product's lines into picklists and onto shipments' labels.
@@ -57,8 +57,8 @@ export const resolvers: Resolvers = {
         weightGrams: input.weightGrams,
         vendorId: parseId(input.vendorId, 'vendorId'),
       };
-      const vendorName = (await vendors.namesOf([product.vendorId.toHexString()])).get(product.vendorId.toHexString());
-      if (vendorName === undefined) throw notFound(`no vendor ${input.vendorId}`, { field: 'vendorId' });
+      const vendorName = await vendorNames.load(product.vendorId.toHexString());
+      if (vendorName === null) throw notFound(`no vendor ${input.vendorId}`, { field: 'vendorId' });
       product.vendorName = vendorName;
       try {
         return await store.insert(product);
