@@ -1,5 +1,6 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
+import { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { anonymous } from './auth/identity.ts';
 import { onScrape, registry, renderMetrics, useGraphQLMetrics } from './metrics.ts';
@@ -68,11 +69,48 @@ describe('GraphQL metrics of signed-out callers', () => {
 });
 
 describe('scrape-time probes', () => {
+  it("leave a probe's gauges out while it does not answer, and never set them from an answer that came late", async () => {
+    const gauge = new Gauge({ name: 'test_probe_figure', help: 'a figure read at scrape', labelNames: ['of'] as const, registers: [registry] });
+    let answer: (figure: number) => void = () => {};
+    let reads = 0;
+    const stop = onScrape('test/hanging', {
+      read: async () => {
+        reads += 1;
+        // The first read answers at once; the second hangs as a paused database does, then answers late.
+        const figure = reads === 1 ? 7 : await new Promise<number>((resolve) => (answer = resolve));
+        return () => gauge.set({ of: 'test' }, figure);
+      },
+      forget: () => gauge.remove({ of: 'test' }),
+    });
+    const shown = (page: string) => page.split('\n').filter((line) => line.startsWith('test_probe_figure{') || line.includes('probe="test/hanging"'));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // past any earlier scrape's sharing
+      expect(shown(await renderMetrics())).toEqual(['scrape_probe_answered{probe="test/hanging"} 1', 'test_probe_figure{of="test"} 7']);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const started = Date.now();
+      const page = await renderMetrics();
+      expect(Date.now() - started).toBeLessThan(3_000); // /metrics answers though the probe does not
+      expect(shown(page)).toEqual(['scrape_probe_answered{probe="test/hanging"} 0']);
+      answer(99);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(shown(await registry.metrics())).toEqual(['scrape_probe_answered{probe="test/hanging"} 0']);
+    } finally {
+      stop();
+      registry.removeSingleMetric('test_probe_figure');
+    }
+    expect(await registry.metrics()).not.toContain('probe="test/hanging"'); // a stopped probe leaves nothing behind
+  });
+
+
   it('run once for scrapes that come together, and again for a scrape a second later', async () => {
     let runs = 0;
-    const stop = onScrape('test/counting', async () => {
-      runs += 1;
-      await new Promise((resolve) => setTimeout(resolve, 50)); // a count in the database
+    const stop = onScrape('test/counting', {
+      read: async () => {
+        runs += 1;
+        await new Promise((resolve) => setTimeout(resolve, 50)); // a count in the database
+        return () => {};
+      },
+      forget: () => {},
     });
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // past any earlier scrape's sharing

@@ -4,6 +4,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { onMongoCommand, type CommandHook } from './mongo-command-hooks.ts';
 import { ErrorCode, isVariableValueError } from './errors.ts';
 import { isAuthenticated, type Identity } from './auth/identity.ts';
+import { answerWithin } from './within.ts';
 
 /**
  * The process's metrics, served at /metrics in the Prometheus text format (kit/probes.ts).
@@ -102,12 +103,6 @@ export const queueOldestAge = new Gauge({
   labelNames: queueLabels,
   registers,
 });
-export const queueCounted = new Gauge({
-  name: 'queue_counted',
-  help: "1 when this scrape counted the queue in its database, 0 when the database did not answer in time: the queue's other gauges are then left out, not shown as they last were",
-  labelNames: queueLabels,
-  registers,
-});
 export const queueLeasesInFlight = new Gauge({
   name: 'queue_leases_in_flight',
   help: 'Leases held and not yet expired: elements workers are on right now, counted at scrape',
@@ -140,6 +135,7 @@ export const replicationLag = replicaGauge('lag_seconds', "how far behind the ho
 export const replicationHomeReachable = replicaGauge('home_reachable', '1 while its last contact with the home copy succeeded, 0 while it cannot reach home (its writes wait queued)');
 export const replicationPendingWrites = replicaGauge('pending_writes', 'writes made there not yet sent to the home copy');
 export const replicationRejectedWrites = replicaGauge('rejected_writes', 'writes made there that the home copy refused (an email taken, a customer gone), all time');
+export const replicaGauges = [replicationLag, replicationHomeReachable, replicationPendingWrites, replicationRejectedWrites];
 export const outboxBacklog = new Gauge({
   name: 'outbox_backlog',
   help: 'Elements with outbox messages still to deliver, counted at scrape',
@@ -250,21 +246,46 @@ const observeCommand: CommandHook =
   ({ durationMs, error }) =>
     mongoCommandDuration.observe({ database, command: name, outcome: error === undefined ? 'ok' : 'error' }, durationMs / 1000);
 
-/** Something counted from the database at scrape time (a queue's depth). */
-export type ScrapeProbe = () => Promise<void>;
+/**
+ * Figures read at scrape time (a queue's depth, the open exceptions, a replica's lag): from the
+ * database, so they cost nothing per request. `read` resolves to what shows them, which runs only
+ * when they came in time; otherwise `forget` leaves its gauges out of the scrape. A figure that
+ * could not be read is unknown, not what it last was: while a database was paused for 40 s, an
+ * element waiting 11 s stayed at 11 s, and no alert could fire (scrape_probe_answered says why).
+ */
+export interface ScrapeProbe {
+  read(): Promise<() => void>;
+  forget(): void;
+}
+export const scrapeProbeAnswered = new Gauge({
+  name: 'scrape_probe_answered',
+  help: "1 when this scrape read a probe's figures (a queue's counts, the open exceptions, a replica's status), 0 when it failed or its database did not answer within 2 s: the probe's gauges are then left out, not shown as they last were",
+  labelNames: ['probe'] as const,
+  registers,
+});
 const probes = new Map<string, ScrapeProbe>();
-/** Keyed so the same queue opened twice in one process (its service and its worker) is counted once. Returns what stops it. */
+/** Keyed so the same queue opened twice in one process (its service and its worker) is read once. Returns what stops it. */
 export function onScrape(key: string, probe: ScrapeProbe): () => void {
   probes.set(key, probe);
   return () => {
-    if (probes.get(key) === probe) probes.delete(key);
+    if (probes.get(key) !== probe) return;
+    probes.delete(key);
+    scrapeProbeAnswered.remove({ probe: key });
   };
 }
 
-export const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
+const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
 /** Scrapes within this of one another share one run of the probes (each run counts queues in the database). */
 const PROBES_SHARED_FOR_MS = 1_000;
 let probing: { startedAt: number; done: Promise<unknown> } | undefined;
+
+async function runProbe(key: string, probe: ScrapeProbe): Promise<void> {
+  const answer = await answerWithin(probe.read(), SCRAPE_PROBE_TIMEOUT_MS);
+  if (probes.get(key) !== probe) return; // stopped meanwhile: its gauges are no longer its to set
+  if (answer) answer.value();
+  else probe.forget();
+  scrapeProbeAnswered.set({ probe: key }, answer ? 1 : 0);
+}
 
 /**
  * Runs the scrape-time probes (each bounded in time: a database that hangs must not hang
@@ -275,9 +296,7 @@ let probing: { startedAt: number; done: Promise<unknown> } | undefined;
  */
 export async function renderMetrics(): Promise<string> {
   if (!probing || Date.now() - probing.startedAt >= PROBES_SHARED_FOR_MS) {
-    const done = Promise.allSettled(
-      [...probes.values()].map((probe) => Promise.race([probe(), new Promise((resolve) => setTimeout(resolve, SCRAPE_PROBE_TIMEOUT_MS).unref())])),
-    );
+    const done = Promise.all([...probes].map(([key, probe]) => runProbe(key, probe)));
     probing = { startedAt: Date.now(), done };
   }
   await probing.done;

@@ -303,18 +303,19 @@ describe("a queue's metrics", () => {
 });
 
 describe("a queue's gauges while its database does not answer", () => {
-  it('are left out of the scrape, not shown as they last were, and queue_counted says so', async () => {
+  it('are left out of the scrape, not shown as they last were, and scrape_probe_answered says so', async () => {
     // The same database, through a client of its own that is then closed, as a process's is when its database is gone.
     const own = await new MongoClient(inject('mongoUri'), { serverSelectionTimeoutMS: 500 }).connect();
     const queue = new DurableQueue<{ n: number }>(own.db(db.databaseName), 'counted-while-down');
     await queue.enqueue('waiting', { n: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // past a scrape's count another test shares
-    const series = (page: string) => page.split('\n').filter((line) => line.includes('queue="counted-while-down"') && !line.includes('_total'));
+    const probe = `probe="${db.databaseName}/counted-while-down"`;
+    const series = (page: string) => page.split('\n').filter((line) => (line.includes('queue="counted-while-down"') || line.includes(probe)) && !line.includes('_total'));
     expect(series(await renderMetrics())).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^queue_depth\{.*status="READY"\} 1$/), expect.stringMatching(/^queue_oldest_ready_age_seconds\{.*\} /), expect.stringMatching(/^queue_counted\{.*\} 1$/)]),
+      expect.arrayContaining([expect.stringMatching(/^queue_depth\{.*status="READY"\} 1$/), expect.stringMatching(/^queue_oldest_ready_age_seconds\{.*\} /), `scrape_probe_answered{${probe}} 1`]),
     );
     await own.close();
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the scrapes' shared count
-    expect(series(await renderMetrics())).toEqual([`queue_counted{database="${db.databaseName}",queue="counted-while-down"} 0`]);
+    expect(series(await renderMetrics())).toEqual([`scrape_probe_answered{${probe}} 0`]);
   });
 });

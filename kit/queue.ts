@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { doorbell, ringKey, type RingKind } from './doorbell.ts';
-import { countQueueFromZero, onScrape, queueCompleted, queueCounted, SCRAPE_PROBE_TIMEOUT_MS, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
+import { countQueueFromZero, onScrape, queueCompleted, queueDeadLetters, queueDepth as queueDepthGauge, queueEnqueued, queueLeaseExpiries, queueLeasesInFlight, queueOldestAge, queueRetries, queueWait, outboxBacklog } from './metrics.ts';
 import { recordsFromJson } from './json-records.ts';
 import { ensureIndex, findByIds, isDuplicateKeyError, retireIndex } from './mongo.ts';
 import { captureTrace, type TraceCarrier } from './telemetry.ts';
@@ -265,14 +265,14 @@ export class DurableQueue<P, R = unknown> {
     this.maxWaits = options.maxWaits ?? 120;
     this.labels = { database: db.databaseName, queue: name };
     countQueueFromZero(this.labels);
-    onScrape(`${db.databaseName}/${name}`, () => this.observe());
+    onScrape(`${db.databaseName}/${name}`, { read: () => this.observe(), forget: () => this.forgetObserved() });
   }
 
-  /** Depth, oldest waiting element, leases and outbox backlog, for /metrics (queried at scrape time only). */
-  async observe(): Promise<void> {
+  /** Depth, oldest waiting element, leases and outbox backlog, for /metrics (counted at scrape time only). */
+  private async observe(): Promise<() => void> {
     const now = new Date();
     const count = (filter: Record<string, unknown>) => this.items.countDocuments(filter as Filter<QueueItem<P, R>>);
-    const counted = Promise.all([
+    const [ready, leased, failed, inFlight, pending, oldest] = await Promise.all([
       count({ status: 'READY' }),
       count({ status: 'LEASED' }),
       count({ status: 'FAILED' }),
@@ -280,26 +280,19 @@ export class DurableQueue<P, R = unknown> {
       count({ outboxPending: true }),
       this.due(now, 1, 'enqueuedAt'), // an element enqueued `ahead` is not the one waiting longest
     ]);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SCRAPE_PROBE_TIMEOUT_MS - 250)));
-    const answer = await Promise.race([counted, late]).catch(() => 'failed' as const).finally(() => clearTimeout(timer));
-    if (answer === 'late' || answer === 'failed') {
-      counted.catch(() => {});
-      // Not the last counts: while the database is down they would say all is well (an element
-      // waiting 11 s stayed 11 s for the 40 s the database was paused). queue_counted says why.
-      for (const status of ['READY', 'LEASED', 'FAILED']) queueDepthGauge.remove({ ...this.labels, status });
-      for (const gauge of [queueLeasesInFlight, outboxBacklog, queueOldestAge]) gauge.remove(this.labels);
-      queueCounted.set(this.labels, 0);
-      return;
-    }
-    const [ready, leased, failed, inFlight, pending, oldest] = answer;
-    queueCounted.set(this.labels, 1);
-    queueDepthGauge.set({ ...this.labels, status: 'READY' }, ready);
-    queueDepthGauge.set({ ...this.labels, status: 'LEASED' }, leased);
-    queueDepthGauge.set({ ...this.labels, status: 'FAILED' }, failed);
-    queueLeasesInFlight.set(this.labels, inFlight);
-    outboxBacklog.set(this.labels, pending);
-    queueOldestAge.set(this.labels, oldest[0] ? Math.max(0, now.getTime() - oldest[0].enqueuedAt.getTime()) / 1000 : 0);
+    return () => {
+      queueDepthGauge.set({ ...this.labels, status: 'READY' }, ready);
+      queueDepthGauge.set({ ...this.labels, status: 'LEASED' }, leased);
+      queueDepthGauge.set({ ...this.labels, status: 'FAILED' }, failed);
+      queueLeasesInFlight.set(this.labels, inFlight);
+      outboxBacklog.set(this.labels, pending);
+      queueOldestAge.set(this.labels, oldest[0] ? Math.max(0, now.getTime() - oldest[0].enqueuedAt.getTime()) / 1000 : 0);
+    };
+  }
+
+  private forgetObserved(): void {
+    for (const status of ['READY', 'LEASED', 'FAILED']) queueDepthGauge.remove({ ...this.labels, status });
+    for (const gauge of [queueLeasesInFlight, outboxBacklog, queueOldestAge]) gauge.remove(this.labels);
   }
 
   async ensureIndexes(): Promise<void> {

@@ -4,7 +4,7 @@ import { RejectedByService, type GraphQLClient } from '../../kit/graphql-client.
 import type { Logger } from '../../kit/logger.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { oneAtATimePerKey } from '../../kit/one-at-a-time.ts';
-import { onScrape, replicationHomeReachable, replicationLag, replicationPendingWrites, replicationRejectedWrites } from '../../kit/metrics.ts';
+import { onScrape, replicaGauges, replicationHomeReachable, replicationLag, replicationPendingWrites, replicationRejectedWrites } from '../../kit/metrics.ts';
 import { logRetry } from '../../kit/unavailable.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
@@ -327,17 +327,23 @@ export class ReplicaCopy implements CustomersCopy {
     const { pollIntervalMs: intervalMs, logger } = this.options;
     this.pullLoop = startLoop(() => this.pull(), { intervalMs, logger, what: 'following the home replication log' });
     this.forwardLoop = startLoop(() => this.forward(), { intervalMs, logger, what: 'sending writes to the home copy' });
-    this.stopObserving = onScrape(`customers-replica/${this.region}`, () => this.observe());
+    this.stopObserving = onScrape(`customers-replica/${this.region}`, { read: () => this.observe(), forget: () => this.forgetObserved() });
   }
 
   /** replicationStatus, as /metrics shows it (observability/alerts.yml alerts on it). */
-  private async observe(): Promise<void> {
+  private async observe(): Promise<() => void> {
     const status = await this.status();
     const region = this.region;
-    replicationLag.set({ region }, status.lagMs / 1000);
-    replicationHomeReachable.set({ region }, status.homeReachable ? 1 : 0);
-    replicationPendingWrites.set({ region }, status.pendingWrites);
-    replicationRejectedWrites.set({ region }, status.rejectedWrites);
+    return () => {
+      replicationLag.set({ region }, status.lagMs / 1000);
+      replicationHomeReachable.set({ region }, status.homeReachable ? 1 : 0);
+      replicationPendingWrites.set({ region }, status.pendingWrites);
+      replicationRejectedWrites.set({ region }, status.rejectedWrites);
+    };
+  }
+
+  private forgetObserved(): void {
+    for (const gauge of replicaGauges) gauge.remove({ region: this.region });
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,5 @@
 import { serviceCredentials } from '../../kit/auth/tokens.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
-import { atMostEvery } from '../../kit/at-most-every.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { exceptionsOldestOpenAge, exceptionsOpen, onScrape } from '../../kit/metrics.ts';
 import { finishStaleClaims } from './actions.ts';
@@ -17,15 +16,36 @@ const typeDefs = loadSchema(new URL('./schema.graphql', import.meta.url));
 /** How often /metrics counts the open exceptions (a count of every open one; scrapes come every few seconds). */
 const OPEN_COUNTED_EVERY_MS = 30_000;
 
-/** exceptions_open and exceptions_oldest_open_age_seconds at scrape (observability/alerts.yml's ExceptionsWaiting). */
+/**
+ * exceptions_open and exceptions_oldest_open_age_seconds at scrape (observability/alerts.yml's
+ * ExceptionsWaiting), counted at most every 30 s. A count under way is waited for, not skipped:
+ * on a database that hangs, every scrape meanwhile says the figures are unknown.
+ */
 function observeOpenExceptions(store: ExceptionStore, database: string): () => void {
-  let figures: { open: number; oldestRaisedAt: Date | null } | undefined;
-  const count = atMostEvery(OPEN_COUNTED_EVERY_MS, async () => void (figures = await store.openFigures()));
-  return onScrape(`exceptions/open/${database}`, async () => {
-    await count();
-    if (!figures) return; // the first count failed, or is still under way
-    exceptionsOpen.set({ database }, figures.open);
-    exceptionsOldestOpenAge.set({ database }, figures.oldestRaisedAt ? (Date.now() - figures.oldestRaisedAt.getTime()) / 1000 : 0);
+  let last: { countedAt: number; counted: Promise<{ open: number; oldestRaisedAt: Date | null }> } | undefined;
+  const figures = () => {
+    if (!last || Date.now() - last.countedAt >= OPEN_COUNTED_EVERY_MS) {
+      const counted = store.openFigures();
+      const current = { countedAt: Date.now(), counted };
+      last = current;
+      counted.catch(() => {
+        if (last === current) last = undefined; // counted again at the next scrape
+      });
+    }
+    return last.counted;
+  };
+  return onScrape(`exceptions/open/${database}`, {
+    read: async () => {
+      const { open, oldestRaisedAt } = await figures();
+      return () => {
+        exceptionsOpen.set({ database }, open);
+        exceptionsOldestOpenAge.set({ database }, oldestRaisedAt ? (Date.now() - oldestRaisedAt.getTime()) / 1000 : 0);
+      };
+    },
+    forget: () => {
+      exceptionsOpen.remove({ database });
+      exceptionsOldestOpenAge.remove({ database });
+    },
   });
 }
 
