@@ -12,6 +12,8 @@ export interface Context {
   store: InventoryStore;
   products: Products;
   binItemsBySku: DataLoader<string, BinItemDoc[]>;
+  /** The same, as `Product.stock` shows them: read at most once a second (recent-stock.ts). */
+  recentBinItemsBySku: DataLoader<string, BinItemDoc[]>;
   reservationById: DataLoader<string, ReservationDoc | null, string>;
 }
 
@@ -27,5 +29,6 @@ export const contextFactory = (products: Products) => (store: InventoryStore): C
   store,
   products,
   binItemsBySku: binItemsLoader(store),
+  recentBinItemsBySku: new DataLoader((skus) => store.recentStock.bySkus(skus)),
   reservationById: entityLoader<string, ReservationDoc>((ids) => store.reservationsFor(ids), (reservation) => reservation._id),
 });

@@ -15,7 +15,7 @@ let catalogApp: RunningApp;
 let closeService: () => Promise<void>;
 
 /** What the tests stock: the catalog sells these, and only these. */
-const sold = ['SKU-FULL', 'SKU-PAGE', 'SKU-ADD', 'SKU-OVER', 'SKU-RES', 'SKU-MAX', 'SKU-SUM', 'SKU-OTHER', 'SKU-PILE', 'SKU-RACE', 'SKU-TWO', 'SKU-HALF', 'SKU-SCARCE', 'SKU-KEYED', 'SKU-KEYED2', 'SKU-KEYED3']
+const sold = ['SKU-FULL', 'SKU-PAGE', 'SKU-ADD', 'SKU-OVER', 'SKU-RES', 'SKU-MAX', 'SKU-SUM', 'SKU-OTHER', 'SKU-PILE', 'SKU-RACE', 'SKU-TWO', 'SKU-HALF', 'SKU-SCARCE', 'SKU-KEYED', 'SKU-KEYED2', 'SKU-KEYED3', 'SKU-SEEN']
   .concat(['SHIP-PART', 'PULL-ALL', 'SHIP-ALL'].flatMap((id) => [`${id}-A`, `${id}-B`]));
 
 beforeAll(async () => {
@@ -171,9 +171,31 @@ describe('inventory subgraph', () => {
     expect(stock.data!._entities[0].stock).toEqual({ onHand: MAX_QUANTITY, reserved: 0, available: MAX_QUANTITY });
     expect(stock.data!._entities[0].binItems.map((item: { quantity: number }) => item.quantity)).toEqual([MAX_QUANTITY, MAX_QUANTITY]);
     // Some reserved: available stays onHand - reserved as shown.
-    await store.binItems.updateOne({ _id: binItemId('FRA1', 'F-02', 'SKU-FULL') }, { $set: { reserved: 7 } });
+    await store.reserve('order-full', [{ sku: 'SKU-FULL', quantity: 7 }]);
     const reserved = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku: 'SKU-FULL' }] });
     expect(reserved.data!._entities[0].stock).toEqual({ onHand: MAX_QUANTITY, reserved: 7, available: MAX_QUANTITY - 7 });
+  });
+
+  it("shows its own changes of stock at once, and another process's within a second, while the bins the warehouse works from are read every time", async () => {
+    const stockOf = async (sku: string) => {
+      const res = await gql(app.url, stockQuery, { reps: [{ __typename: 'Product', sku }] });
+      expect(res.errors).toBeUndefined();
+      return res.data!._entities[0] as { stock: { onHand: number; available: number }; binItems: { quantity: number }[] };
+    };
+    await adjusted('SKU-SEEN', 'LHR1', 'S-01', 10);
+    expect((await stockOf('SKU-SEEN')).stock.available).toBe(10);
+    await adjusted('SKU-SEEN', 'LHR1', 'S-01', 5);
+    expect((await stockOf('SKU-SEEN')).stock.available).toBe(15); // this process's adjustment
+    await store.reserve('order-seen', [{ sku: 'SKU-SEEN', quantity: 4 }]);
+    expect((await stockOf('SKU-SEEN')).stock.available).toBe(11); // and its reservation
+    // Another inventory process's change, straight to the database.
+    const changedAt = Date.now();
+    await store.binItems.updateOne({ _id: binItemId('LHR1', 'S-01', 'SKU-SEEN') }, { $set: { quantity: 20 } });
+    const seen = await stockOf('SKU-SEEN');
+    expect(seen.binItems.map((item) => item.quantity)).toEqual([20]);
+    if (Date.now() - changedAt < 900) expect(seen.stock.onHand).toBe(15); // read less than a second before
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await stockOf('SKU-SEEN')).stock).toMatchObject({ onHand: 20, available: 16 });
   });
 
   it('resolves Product _entities to stock summed across bins, and zero for a product with no bins', async () => {

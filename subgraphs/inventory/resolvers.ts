@@ -65,7 +65,7 @@ export const resolvers: Resolvers = {
   },
   Product: {
     __resolveReference: (ref) => ({ sku: ref.sku }),
-    stock: async (product, _, { binItemsBySku }) => stockLevel(await binItemsBySku.load(product.sku)),
+    stock: async (product, _, { recentBinItemsBySku }) => stockLevel(await recentBinItemsBySku.load(product.sku)),
     binItems: (product, _, { binItemsBySku }) => binItemsBySku.load(product.sku),
   },
 };

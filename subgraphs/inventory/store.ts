@@ -4,6 +4,7 @@ import { tryLater } from '../../kit/errors.ts';
 import { byId, ensureIndex, findByIds, findWhereIn, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
+import { RecentStock } from './recent-stock.ts';
 
 // The only code that touches the bin-items collection.
 
@@ -109,6 +110,8 @@ export class InventoryStore {
   private readonly shortfalls: Collection<ShortfallDoc>;
   /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
   private readonly versions: VersionedDocuments<BinState>;
+  /** Skus' bins as `Product.stock` shows them: read at most once a second, dropped by every change here. */
+  readonly recentStock = new RecentStock((skus) => this.findBySkus(skus));
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
@@ -125,6 +128,15 @@ export class InventoryStore {
     for (const retired of ['by_sku', 'by_dc']) await retireIndex(this.binItems, retired); // an earlier version's, not in list order
     await ensureIndex(this.centreOutcomes, { reservationId: 1 }, { name: 'by_reservation' });
     await this.versions.ensureIndexes();
+  }
+
+  /** Every change of a bin goes through here, so that no stock read before it is shown again (recent-stock.ts). */
+  private async updateBin(...args: Parameters<VersionedDocuments<BinState>['update']>): ReturnType<VersionedDocuments<BinState>['update']> {
+    try {
+      return await this.versions.update(...args);
+    } finally {
+      this.recentStock.changed();
+    }
   }
 
   /** Bin items of many skus in one query. */
@@ -161,7 +173,7 @@ export class InventoryStore {
   ): Promise<{ outcome: 'adjusted' | 'already'; item: BinItemDoc } | { outcome: 'refused' | 'conflict'; item: BinItemDoc | null }> {
     const id = binItemId(item.distributionCenter, item.bin, item.sku);
     let refusal = 'refused' as 'refused' | 'already' | 'conflict';
-    const head = await this.versions.update(id, (current) => {
+    const head = await this.updateBin(id, (current) => {
       const made = key === undefined ? undefined : current?.recentAdjustments?.find((adjustment) => adjustment.key === key);
       if (made) {
         refusal = made.delta === delta ? 'already' : 'conflict';
@@ -188,7 +200,7 @@ export class InventoryStore {
   async receive(receiptId: string, item: Pick<BinItemDoc, 'sku' | 'distributionCenter' | 'bin'>, units: number): Promise<{ outcome: 'received' | 'already' | 'over'; item: BinItemDoc | null }> {
     const id = binItemId(item.distributionCenter, item.bin, item.sku);
     let refusal: 'already' | 'over' = 'already';
-    const head = await this.versions.update(id, (current) => {
+    const head = await this.updateBin(id, (current) => {
       const state = { ...emptyBin(item), ...(current ? stateOf(current) : {}) };
       if (state.recentReceipts?.includes(receiptId)) {
         refusal = 'already';
@@ -290,7 +302,7 @@ export class InventoryStore {
    */
   private async hold(bin: BinItemDoc, reservationId: string, wanted: number): Promise<number> {
     let held = 0;
-    const head = await this.versions.update(bin._id, (current) => {
+    const head = await this.updateBin(bin._id, (current) => {
       held = 0;
       if (!current) return REFUSED;
       const existing = holdOf(current, reservationId);
@@ -309,7 +321,7 @@ export class InventoryStore {
 
   /** Drops a reservation's hold on a bin; with `ship`, the units also leave the bin. Idempotent. */
   async releaseHold(binId: string, reservationId: string, ship: boolean): Promise<void> {
-    await this.versions.update(binId, (current) => {
+    await this.updateBin(binId, (current) => {
       const quantity = current ? holdOf(current, reservationId) : 0;
       if (!current || quantity === 0) return REFUSED;
       return {
@@ -367,7 +379,11 @@ export class InventoryStore {
   }
 
   async upsert(item: BinItemDoc): Promise<void> {
-    await this.binItems.updateOne({ _id: item._id }, { $setOnInsert: item }, { upsert: true });
+    try {
+      await this.binItems.updateOne({ _id: item._id }, { $setOnInsert: item }, { upsert: true });
+    } finally {
+      this.recentStock.changed();
+    }
   }
 }
 

@@ -131,7 +131,7 @@ export type Product = {
   /** Where the product is stored, bin by bin. */
   binItems?: Maybe<Array<BinItem>>;
   sku: Scalars['String']['output'];
-  /** Null only when the inventory service cannot answer. */
+  /** Null only when the inventory service cannot answer. As of at most a second ago: a reservation or adjustment shows at once, and stock is never promised from this figure (reserving counts the bins themselves). */
   stock?: Maybe<Stock>;
 };
 
