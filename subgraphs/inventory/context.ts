@@ -29,6 +29,6 @@ export const contextFactory = (products: Products) => (store: InventoryStore): C
   store,
   products,
   binItemsBySku: binItemsLoader(store),
-  recentBinItemsBySku: new DataLoader((skus) => store.recentStock.bySkus(skus)),
+  recentBinItemsBySku: new DataLoader((skus) => store.recentStock.get(skus)),
   reservationById: entityLoader<string, ReservationDoc>((ids) => store.reservationsFor(ids), (reservation) => reservation._id),
 });

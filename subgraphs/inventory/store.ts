@@ -4,7 +4,7 @@ import { tryLater } from '../../kit/errors.ts';
 import { byId, ensureIndex, findByIds, findWhereIn, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
-import { RecentStock } from './recent-stock.ts';
+import { recentStock } from './recent-stock.ts';
 
 // The only code that touches the bin-items collection.
 
@@ -111,7 +111,7 @@ export class InventoryStore {
   /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
   private readonly versions: VersionedDocuments<BinState>;
   /** Skus' bins as `Product.stock` shows them: read at most once a second, dropped by every change here. */
-  readonly recentStock = new RecentStock((skus) => this.findBySkus(skus));
+  readonly recentStock = recentStock((skus) => this.findBySkus(skus));
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
