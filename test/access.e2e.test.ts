@@ -204,6 +204,9 @@ describe('tokens that must not pass', () => {
     // Support's and the warehouse's powers together, which no person has: the services' own role.
     ["naming the services' role (only their internal tokens carry it)", () => userToken({ role: 'service', sub: 'integration-1' })],
     ["naming the services' role beside support's", () => userToken({ roles: ['support', 'service'], sub: 'agent-9' })],
+    // A customer's "own" would reach everyone's: another customer's cards, orders placed on them.
+    ["naming the customer's role beside the warehouse's", () => userToken({ roles: ['customer', 'warehouse'], customerId: ada, sub: 'staff-who-shops' })],
+    ["naming the customer's role beside support's", () => userToken({ role: 'support', roles: ['customer'], customerId: ada, sub: 'staff-who-shops' })],
     ['whose subject is not a string', () => signedSupport({ sub: 42 })],
     ['without a subject', () => signedSupport({})],
     ['whose subject is blank', () => signedSupport({ sub: ' ' })],

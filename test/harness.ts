@@ -53,19 +53,40 @@ export async function userToken(claims: UserClaims): Promise<string> {
 }
 
 /**
- * The credentials `gql` sends when a test names none: to a gateway, an operator who is support
- * and the demo customer Ada (tests that are not about access use it to do anything); to a
- * subgraph, a service's internal token. Access tests pass their own.
+ * The credentials `gql` sends when a test names none: to a gateway, an operator who is staff
+ * (support and warehouse), or, for an operation that places orders (only customers may), the
+ * customer it places for (Ada unless its variables name another), since no token may be both
+ * (tests that are not about access use these to do anything); to a subgraph, a service's
+ * internal token. Access tests pass their own.
  */
 const gatewayUrls = new Set<string>();
 export const registerGateway = (url: string) => gatewayUrls.add(url);
 let operatorToken: Promise<string> | undefined;
-export const operator = () => (operatorToken ??= userToken({ roles: ['support', 'warehouse', 'customer'], customerId: demo.customers.ada, sub: 'test-operator', ttl: 24 * 3600 }));
+export const operator = () => (operatorToken ??= userToken({ roles: ['support', 'warehouse'], sub: 'test-operator', ttl: 24 * 3600 }));
+const customerTokens = new Map<string, Promise<string>>();
+/** A customer's token, as the test operator places that customer's orders with. */
+export const customerOperator = (customerId: string = demo.customers.ada) => {
+  let token = customerTokens.get(customerId);
+  if (!token) customerTokens.set(customerId, (token = userToken({ role: 'customer', customerId, sub: `test-customer-${customerId}`, ttl: 24 * 3600 })));
+  return token;
+};
 const testService = testCredentials('test');
 /** The internal token one of the services calls with (for `gql`'s `token`): what only that service may do. */
 export const serviceToken = async (service: string) => (await testCredentials(service).authorization()).slice('Bearer '.length);
-export async function defaultAuthorization(url: string): Promise<string> {
-  return gatewayUrls.has(url) ? `Bearer ${await operator()}` : testService.authorization();
+export async function defaultAuthorization(url: string, query = '', variables: unknown = {}): Promise<string> {
+  if (!gatewayUrls.has(url)) return testService.authorization();
+  return `Bearer ${await (/\bplaceOrder\b/.test(query) ? customerOperator(customerIdIn(variables)) : operator())}`;
+}
+
+/** The first `customerId` in a request's variables, however deep (a placeOrder's input). */
+function customerIdIn(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  if (typeof (value as { customerId?: unknown }).customerId === 'string') return (value as { customerId: string }).customerId;
+  for (const inner of Object.values(value)) {
+    const found = customerIdIn(inner);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -125,7 +146,7 @@ export async function gql<T = Record<string, any>>(
   variables: Record<string, unknown> = {},
   options: { token?: string | null } = {},
 ): Promise<GraphQLResponse<T> & { status: number }> {
-  const authorization = options.token === null ? undefined : options.token ? `Bearer ${options.token}` : await defaultAuthorization(url);
+  const authorization = options.token === null ? undefined : options.token ? `Bearer ${options.token}` : await defaultAuthorization(url, query, variables);
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(authorization ? { authorization } : {}) },

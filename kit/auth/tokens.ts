@@ -81,6 +81,12 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   if (claimed.includes('service')) throw unauthenticated("The bearer token names the service role, which only the services' own internal tokens carry: a client's token names customer, support or warehouse.");
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support or warehouse).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
+  // A customer's rules rest on "only its own", staff's on "everyone's": in one token, each role's
+  // fields would open with the other's reach (a customer who is also warehouse staff read every
+  // customer's cards and placed orders on them). A person who is both has a token for each.
+  if (scopes.includes('customer') && scopes.length > 1) {
+    throw unauthenticated("The bearer token names the customer role beside a staff role (support or warehouse): a customer's token names that role alone, and staff who also shop use a customer token of their own.");
+  }
   // `service:<name>` names one of our own services, in the internal tokens only they sign: a client's
   // token, whatever its role, may not pass itself off as one (subjects travel on to every subgraph).
   if (lowered.startsWith('service:')) throw unauthenticated('A bearer token may not name one of the services as its subject (service:...).');
