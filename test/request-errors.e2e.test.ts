@@ -28,12 +28,23 @@ afterAll(async () => {
 });
 
 async function post(url: string, body: string) {
+  const { query, variables } = parsedOrNothing(body);
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: await defaultAuthorization(url) },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: await defaultAuthorization(url, query, variables) },
     body,
   });
   return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+}
+
+/** A body's query and variables, for the credentials its operation needs; nothing from a body that is not JSON. */
+function parsedOrNothing(body: string): { query?: string; variables?: unknown } {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed && typeof parsed === 'object' ? (parsed as { query?: string; variables?: unknown }) : {};
+  } catch {
+    return {};
+  }
 }
 
 const endpoints = () => ({
