@@ -205,16 +205,25 @@ export async function findWhereIn<T extends Document>(
   field: string,
   values: readonly unknown[],
   filter: Filter<T> = {},
-  { atOnce = LOOKUPS_AT_ONCE }: { /** Lookups under way at once at most (FerretDB): the rest of the process's requests share its connections. */ atOnce?: number } = {},
+  {
+    atOnce = LOOKUPS_AT_ONCE,
+    projection,
+  }: {
+    /** Lookups under way at once at most (FerretDB): the rest of the process's requests share its connections. */
+    atOnce?: number;
+    /** Only these fields (and `_id`) come back: less to send and decode. */
+    projection?: Record<string, 1>;
+  } = {},
 ): Promise<T[]> {
   const distinct = [...new Set(values)];
   if (distinct.length === 0) return [];
   const client = clientOf(collection);
+  const options = projection ? { projection } : {};
   if (!client || !(await isFerretDB(client))) {
-    return (await collection.find({ ...filter, [field]: { $in: distinct } } as Filter<T>).toArray()) as T[];
+    return (await collection.find({ ...filter, [field]: { $in: distinct } } as Filter<T>, options).toArray()) as T[];
   }
   const found = await inTurns(
-    distinct.map((value) => () => collection.find({ ...filter, [field]: value } as Filter<T>).toArray()),
+    distinct.map((value) => () => collection.find({ ...filter, [field]: value } as Filter<T>, options).toArray()),
     atOnce,
   );
   // A document whose field is an array can match several values: each once, as with `$in`.

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { entityLoader } from '../../kit/loader.ts';
-import type { BinItemDoc, InventoryStore, ReservationDoc } from './store.ts';
+import type { BinItemDoc, InventoryStore, ReservationDoc, StockLevel } from './store.ts';
 import { groupBy } from '../../kit/group.ts';
 
 /** The catalog's products, as inventory may ask about them. */
@@ -12,8 +12,8 @@ export interface Context {
   store: InventoryStore;
   products: Products;
   binItemsBySku: DataLoader<string, BinItemDoc[]>;
-  /** The same, as `Product.stock` shows them: read at most once a second (recent-stock.ts). */
-  recentBinItemsBySku: DataLoader<string, BinItemDoc[]>;
+  /** A sku's stock as `Product.stock` shows it: read at most once a second (`InventoryStore.recentStock`). */
+  stockBySku: DataLoader<string, StockLevel>;
   reservationById: DataLoader<string, ReservationDoc | null, string>;
 }
 
@@ -29,6 +29,6 @@ export const contextFactory = (products: Products) => (store: InventoryStore): C
   store,
   products,
   binItemsBySku: binItemsLoader(store),
-  recentBinItemsBySku: new DataLoader((skus) => store.recentStock.get(skus)),
+  stockBySku: new DataLoader((skus) => store.recentStock.get(skus)),
   reservationById: entityLoader<string, ReservationDoc>((ids) => store.reservationsFor(ids), (reservation) => reservation._id),
 });

@@ -3,7 +3,7 @@ import { pageRequest } from '../../kit/paging.ts';
 import { clientKey } from '../../kit/storable-text.ts';
 import { binLocation, codeFilter } from '../../pipeline/bin-location.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { MAX_QUANTITY, stockLevel } from './store.ts';
+import { MAX_QUANTITY } from './store.ts';
 
 
 export const resolvers: Resolvers = {
@@ -65,7 +65,7 @@ export const resolvers: Resolvers = {
   },
   Product: {
     __resolveReference: (ref) => ({ sku: ref.sku }),
-    stock: async (product, _, { recentBinItemsBySku }) => stockLevel(await recentBinItemsBySku.load(product.sku)),
+    stock: (product, _, { stockBySku }) => stockBySku.load(product.sku),
     binItems: (product, _, { binItemsBySku }) => binItemsBySku.load(product.sku),
   },
 };

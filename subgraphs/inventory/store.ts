@@ -4,7 +4,8 @@ import { tryLater } from '../../kit/errors.ts';
 import { byId, ensureIndex, findByIds, findWhereIn, isDuplicateKeyError, retireIndex } from '../../kit/mongo.ts';
 import { findPage, type Connection, type Ordering, type PageRequest } from '../../kit/paging.ts';
 import { REFUSED, VersionedDocuments, type Head } from '../../kit/versioned.ts';
-import { recentStock } from './recent-stock.ts';
+import { RecentReads } from '../../kit/recent-reads.ts';
+import { groupBy } from '../../kit/group.ts';
 
 // The only code that touches the bin-items collection.
 
@@ -92,6 +93,9 @@ interface CentreOutcomeDoc {
 
 const centreOutcomeId = (reservationId: string, distributionCenter: string) => `${reservationId}|${distributionCenter}`;
 
+/** How long a sku's stock, once read for `Product.stock`, is shown again without reading it. */
+export const STOCK_SHOWN_FOR_MS = 1_000;
+
 export class InventoryStore {
   readonly binItems: Collection<BinItemDoc>;
   readonly reservations: Collection<ReservationDoc>;
@@ -110,8 +114,21 @@ export class InventoryStore {
   private readonly shortfalls: Collection<ShortfallDoc>;
   /** Every stock change is claimed as a new version of its bin item: see kit/versioned.ts. */
   private readonly versions: VersionedDocuments<BinState>;
-  /** Skus' bins as `Product.stock` shows them: read at most once a second, dropped by every change here. */
-  readonly recentStock = recentStock((skus) => this.findBySkus(skus));
+  /**
+   * The stock of recently viewed skus, for `Product.stock`. Every order view and product page asks
+   * for the stock of its skus, one database lookup per sku on FerretDB (kit/mongo.ts,
+   * findWhereIn), and the same few skus are asked for again and again. Here a sku's stock is read
+   * at most once a second, and kept as its three counts (not its bins, whose holds grow with the
+   * orders waiting on them). Every change this process makes to a bin (reservations, adjustments,
+   * receipts, shipping) drops them all, and a read that overlapped a change is not kept: what
+   * this process changed shows at once. A change made by another inventory process (scaled out)
+   * shows within the second. Stock is never promised from here: reservations and adjustments
+   * read and compare-and-swap the bins themselves, and `Product.binItems` (what the warehouse
+   * works from) reads them every time. The orders worker's look at what came in for orders that
+   * wait for stock (orders/restocked.ts) may see such a change a second late, as if it had looked
+   * a second earlier: a retry still reserves, and a cancellation is past a deadline of days.
+   */
+  readonly recentStock = new RecentReads<StockLevel>((skus) => this.stockOfSkus(skus), stockLevel([]), STOCK_SHOWN_FOR_MS);
 
   constructor(db: Db) {
     this.binItems = db.collection<BinItemDoc>('binItems');
@@ -130,13 +147,19 @@ export class InventoryStore {
     await this.versions.ensureIndexes();
   }
 
-  /** Every change of a bin goes through here, so that no stock read before it is shown again (recent-stock.ts). */
+  /** Every change of a bin goes through here, so that no stock read before it is shown again (`recentStock`). */
   private async updateBin(...args: Parameters<VersionedDocuments<BinState>['update']>): ReturnType<VersionedDocuments<BinState>['update']> {
     try {
       return await this.versions.update(...args);
     } finally {
       this.recentStock.changed();
     }
+  }
+
+  /** Each sku's stock summed across its bins, from their counts alone (for `Product.stock`, through `recentStock`). */
+  private async stockOfSkus(skus: readonly string[]): Promise<Map<string, StockLevel>> {
+    const bins = await findWhereIn(this.binItems, 'sku', skus, {}, { projection: { sku: 1, quantity: 1, reserved: 1 } });
+    return new Map([...groupBy(bins, (bin) => bin.sku)].map(([sku, ofSku]) => [sku, stockLevel(ofSku)]));
   }
 
   /** Bin items of many skus in one query. */
@@ -393,7 +416,7 @@ export class InventoryStore {
  * GraphQL cannot carry made `Product.stock` an INTERNAL_SERVER_ERROR for everyone browsing), and
  * available is what is shown on hand less what is reserved.
  */
-export function stockLevel(items: readonly BinItemDoc[]): StockLevel {
+export function stockLevel(items: readonly Pick<BinItemDoc, 'quantity' | 'reserved'>[]): StockLevel {
   const onHand = items.reduce((sum, item) => sum + item.quantity, 0);
   const reserved = items.reduce((sum, item) => sum + item.reserved, 0);
   const shown = { onHand: Math.min(onHand, MAX_QUANTITY), reserved: Math.min(reserved, MAX_QUANTITY) };
