@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { describe, expect, inject, it } from 'vitest';
+import { renderMetrics } from '../../kit/metrics.ts';
+import { silentLogger, testTokens } from '../../test/harness.ts';
+import { buildExceptionsService } from './server.ts';
 import { gql } from '../../test/harness.ts';
 import { scrape, total } from '../../test/prometheus.ts';
 import type { RaiseInput } from './store.ts';
@@ -29,5 +33,21 @@ describe('open exceptions on /metrics', () => {
     const age = total(families, 'exceptions_oldest_open_age_seconds');
     expect(age).toBeGreaterThanOrEqual(0.2);
     expect(age).toBeLessThanOrEqual((Date.now() - started) / 1000);
+  });
+
+  it("are left out of the scrape when the service's database does not answer, and scrape_probe_answered says so", async () => {
+    // Its own client, closed as a process's is when its database is gone.
+    const own = await new MongoClient(inject('mongoUri'), { serverSelectionTimeoutMS: 500 }).connect();
+    const db = own.db(`t_exceptions_down_${Date.now()}`);
+    const service = await buildExceptionsService({ db, logger: silentLogger, tokens: testTokens });
+    const shown = (page: string) => page.split('\n').filter((line) => line.includes(db.databaseName) && /^(exceptions_|scrape_probe_answered)/.test(line));
+    try {
+      await own.close();
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // past a scrape another test started
+      expect(shown(await renderMetrics())).toEqual([`scrape_probe_answered{probe="exceptions/open/${db.databaseName}"} 0`]);
+    } finally {
+      await service.close();
+    }
+    expect(shown(await renderMetrics())).toEqual([]); // a stopped service leaves no series behind
   });
 });
