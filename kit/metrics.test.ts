@@ -69,7 +69,7 @@ describe('GraphQL metrics of signed-out callers', () => {
 });
 
 describe('scrape-time probes', () => {
-  it("leave a probe's gauges out while it does not answer, and never set them from an answer that came late", async () => {
+  it("leave a probe's gauges out while it does not answer, start no second read meanwhile, and never set them from an answer that came late", async () => {
     const gauge = new Gauge({ name: 'test_probe_figure', help: 'a figure read at scrape', labelNames: ['of'] as const, registers: [registry] });
     let answer: (figure: number) => void = () => {};
     let reads = 0;
@@ -91,6 +91,10 @@ describe('scrape-time probes', () => {
       const page = await renderMetrics();
       expect(Date.now() - started).toBeLessThan(3_000); // /metrics answers though the probe does not
       expect(shown(page)).toEqual(['scrape_probe_answered{probe="test/hanging"} 0']);
+      // The next scrape waits for the read under way rather than start another on the hung database.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(shown(await renderMetrics())).toEqual(['scrape_probe_answered{probe="test/hanging"} 0']);
+      expect(reads).toBe(2);
       answer(99);
       await new Promise((resolve) => setImmediate(resolve));
       expect(shown(await registry.metrics())).toEqual(['scrape_probe_answered{probe="test/hanging"} 0']);

@@ -279,8 +279,25 @@ const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
 const PROBES_SHARED_FOR_MS = 1_000;
 let probing: { startedAt: number; done: Promise<unknown> } | undefined;
 
+/**
+ * Reads under way, by probe: a scrape while one is (the database hangs) waits for it rather than
+ * start another. Each read is a few queries, and a paused database otherwise had a new set
+ * queued every scrape, all answered at once when it resumed (250 PostgreSQL backends).
+ */
+const reading = new Map<string, Promise<() => void>>();
+
 async function runProbe(key: string, probe: ScrapeProbe): Promise<void> {
-  const answer = await answerWithin(probe.read(), SCRAPE_PROBE_TIMEOUT_MS);
+  let read = reading.get(key);
+  if (!read) {
+    const started = probe.read();
+    read = started;
+    reading.set(key, started);
+    const done = () => {
+      if (reading.get(key) === started) reading.delete(key);
+    };
+    started.then(done, done);
+  }
+  const answer = await answerWithin(read, SCRAPE_PROBE_TIMEOUT_MS);
   if (probes.get(key) !== probe) return; // stopped meanwhile: its gauges are no longer its to set
   if (answer) answer.value();
   else probe.forget();

@@ -286,7 +286,8 @@ export class DurableQueue<P, R = unknown> {
       queueDepthGauge.set({ ...this.labels, status: 'FAILED' }, failed);
       queueLeasesInFlight.set(this.labels, inFlight);
       outboxBacklog.set(this.labels, pending);
-      queueOldestAge.set(this.labels, oldest[0] ? Math.max(0, now.getTime() - oldest[0].enqueuedAt.getTime()) / 1000 : 0);
+      // As of now, not of when the count was asked for: a count held up by the database shows the wait it missed.
+      queueOldestAge.set(this.labels, oldest[0] ? Math.max(0, Date.now() - oldest[0].enqueuedAt.getTime()) / 1000 : 0);
     };
   }
 

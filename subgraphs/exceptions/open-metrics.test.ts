@@ -35,15 +35,22 @@ describe('open exceptions on /metrics', () => {
     expect(age).toBeLessThanOrEqual((Date.now() - started) / 1000);
   });
 
-  it("are left out of the scrape when the service's database does not answer, and scrape_probe_answered says so", async () => {
+  it("are left out of the scrape as soon as the service's database does not answer, though counted only every 30 s, and scrape_probe_answered says so", async () => {
     // Its own client, closed as a process's is when its database is gone.
     const own = await new MongoClient(inject('mongoUri'), { serverSelectionTimeoutMS: 500 }).connect();
     const db = own.db(`t_exceptions_down_${Date.now()}`);
     const service = await buildExceptionsService({ db, logger: silentLogger, tokens: testTokens });
     const shown = (page: string) => page.split('\n').filter((line) => line.includes(db.databaseName) && /^(exceptions_|scrape_probe_answered)/.test(line));
     try {
-      await own.close();
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // past a scrape another test started
+      expect(shown(await renderMetrics()).sort()).toEqual([
+        `exceptions_oldest_open_age_seconds{database="${db.databaseName}"} 0`,
+        `exceptions_open{database="${db.databaseName}"} 0`,
+        `scrape_probe_answered{probe="exceptions/open/${db.databaseName}"} 1`,
+      ]);
+      await own.close();
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      // Counted a second ago, and counted again only every 30 s: not shown all the same, as the database does not answer.
       expect(shown(await renderMetrics())).toEqual([`scrape_probe_answered{probe="exceptions/open/${db.databaseName}"} 0`]);
     } finally {
       await service.close();

@@ -18,8 +18,9 @@ const OPEN_COUNTED_EVERY_MS = 30_000;
 
 /**
  * exceptions_open and exceptions_oldest_open_age_seconds at scrape (observability/alerts.yml's
- * ExceptionsWaiting), counted at most every 30 s. A count under way is waited for, not skipped:
- * on a database that hangs, every scrape meanwhile says the figures are unknown.
+ * ExceptionsWaiting), counted at most every 30 s. Each scrape still asks the database something
+ * (one lookup by id), so that the last count is shown only while it answers: on a database that
+ * hangs, every scrape meanwhile says the figures are unknown. A count under way is waited for.
  */
 function observeOpenExceptions(store: ExceptionStore, database: string): () => void {
   let last: { countedAt: number; counted: Promise<{ open: number; oldestRaisedAt: Date | null }> } | undefined;
@@ -36,7 +37,7 @@ function observeOpenExceptions(store: ExceptionStore, database: string): () => v
   };
   return onScrape(`exceptions/open/${database}`, {
     read: async () => {
-      const { open, oldestRaisedAt } = await figures();
+      const [{ open, oldestRaisedAt }] = await Promise.all([figures(), store.answers()]);
       return () => {
         exceptionsOpen.set({ database }, open);
         exceptionsOldestOpenAge.set({ database }, oldestRaisedAt ? (Date.now() - oldestRaisedAt.getTime()) / 1000 : 0);

@@ -279,6 +279,11 @@ export class ExceptionStore {
     return { open, oldestRaisedAt: oldest?.raisedAt ?? null };
   }
 
+  /** Resolves once the database answers a lookup by id (an index lookup): whether it is there at all. */
+  async answers(): Promise<void> {
+    await this.exceptions.findOne({ _id: '' }, { projection: { _id: 1 } });
+  }
+
   async get(id: string): Promise<ExceptionDoc | null> {
     return this.exceptions.findOne({ _id: id });
   }
