@@ -272,14 +272,15 @@ export class DurableQueue<P, R = unknown> {
   private async observe(): Promise<() => void> {
     const now = new Date();
     const count = (filter: Record<string, unknown>) => this.items.countDocuments(filter as Filter<QueueItem<P, R>>);
-    const [ready, leased, failed, inFlight, pending, oldest] = await Promise.all([
-      count({ status: 'READY' }),
-      count({ status: 'LEASED' }),
-      count({ status: 'FAILED' }),
-      count({ status: 'LEASED', availableAt: { $gt: now } }),
-      count({ outboxPending: true }),
-      this.due(now, 1, 'enqueuedAt'), // an element enqueued `ahead` is not the one waiting longest
-    ]);
+    // One after another, not side by side: a read a paused database holds up then holds one
+    // connection, not six (each a PostgreSQL backend that stays once opened: 25 queues' reads
+    // side by side left 150 more after a 36 s pause). A scrape waits a few milliseconds more.
+    const ready = await count({ status: 'READY' });
+    const leased = await count({ status: 'LEASED' });
+    const failed = await count({ status: 'FAILED' });
+    const inFlight = await count({ status: 'LEASED', availableAt: { $gt: now } });
+    const pending = await count({ outboxPending: true });
+    const oldest = await this.due(now, 1, 'enqueuedAt'); // an element enqueued `ahead` is not the one waiting longest
     return () => {
       queueDepthGauge.set({ ...this.labels, status: 'READY' }, ready);
       queueDepthGauge.set({ ...this.labels, status: 'LEASED' }, leased);

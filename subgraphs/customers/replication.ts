@@ -577,7 +577,8 @@ export class ReplicaCopy implements CustomersCopy {
   async status(): Promise<ReplicationStatusView> {
     // The database first, then what is in memory: read after a slow answer, the lag and
     // reachability would be of different moments (a lag of 29 s beside home reachable).
-    const [outgoingHead, rejectedWrites] = await Promise.all([this.replication.outgoing.headSeq(), this.replication.rejectedCount()]);
+    const outgoingHead = await this.replication.outgoing.headSeq();
+    const rejectedWrites = await this.replication.rejectedCount();
     const now = Date.now();
     const behind = this.oldestUnappliedAt ? now - this.oldestUnappliedAt.getTime() : 0;
     const silence = this.reachable ? 0 : now - (this.lastContactAt ?? this.startedAt).getTime();

@@ -37,7 +37,8 @@ function observeOpenExceptions(store: ExceptionStore, database: string): () => v
   };
   return onScrape(`exceptions/open/${database}`, {
     read: async () => {
-      const [{ open, oldestRaisedAt }] = await Promise.all([figures(), store.answers()]);
+      await store.answers();
+      const { open, oldestRaisedAt } = await figures();
       return () => {
         exceptionsOpen.set({ database }, open);
         exceptionsOldestOpenAge.set({ database }, oldestRaisedAt ? (Date.now() - oldestRaisedAt.getTime()) / 1000 : 0);

@@ -272,10 +272,9 @@ export class ExceptionStore {
 
   /** How many exceptions wait for a person, and when the one waiting longest was raised (for /metrics). */
   async openFigures(): Promise<{ open: number; oldestRaisedAt: Date | null }> {
-    const [open, oldest] = await Promise.all([
-      this.exceptions.countDocuments({ status: 'OPEN' }),
-      this.exceptions.findOne({ status: 'OPEN' }, { sort: { raisedAt: 1 }, projection: { raisedAt: 1 } }),
-    ]);
+    // One after another: a count a paused database holds up holds one connection (kit/queue.ts, observe).
+    const open = await this.exceptions.countDocuments({ status: 'OPEN' });
+    const oldest = await this.exceptions.findOne({ status: 'OPEN' }, { sort: { raisedAt: 1 }, projection: { raisedAt: 1 } });
     return { open, oldestRaisedAt: oldest?.raisedAt ?? null };
   }
 
