@@ -185,16 +185,20 @@ export function tryLock(path: string): LockAttempt {
     } finally {
       rmSync(temp, { force: true });
     }
-    const holder = lockHolder(path);
+    const holder = lockRecord(path);
     if (holder === undefined) continue; // released in the meantime
-    if (holder !== process.pid && isRunning(holder) && stillTheHolder(path, holder)) return { acquired: false, holder };
-    removeStaleLock(path, holder);
+    if (holder.pid !== process.pid && isRunning(holder.pid) && stillTheHolder(holder)) return { acquired: false, holder: holder.pid };
+    removeStaleLock(path, holder.pid);
   }
   throw new Error(`could not take the lock file ${path}: it keeps changing hands`);
 }
 
-/** The pid in a lock file; undefined when there is no lock file, 0 when it is unreadable. */
-function lockHolder(path: string): number | undefined {
+/**
+ * What a lock file says of its holder: its pid (0 when unreadable) and when it started
+ * (processIdentity; absent in a lock written before locks recorded it). Undefined when there is
+ * no lock file.
+ */
+function lockRecord(path: string): { pid: number; started?: string } | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -202,8 +206,9 @@ function lockHolder(path: string): number | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const pid = Number.parseInt(text.trim(), 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : 0;
+  const [pidText, started] = text.trim().split(/\s+/);
+  const pid = Number.parseInt(pidText ?? '', 10);
+  return { pid: Number.isInteger(pid) && pid > 0 ? pid : 0, started: started || undefined };
 }
 
 /**
@@ -212,16 +217,10 @@ function lockHolder(path: string): number | undefined {
  * holder started (processIdentity). A lock that records nothing (written before it did) holds only
  * while its pid runs Node.js, as every holder does; where there is no /proc, at its pid's word.
  */
-function stillTheHolder(path: string, pid: number): boolean {
-  let recorded: string | undefined;
-  try {
-    recorded = readFileSync(path, 'utf8').trim().split(/\s+/)[1];
-  } catch {
-    return true;
-  }
+function stillTheHolder({ pid, started }: { pid: number; started?: string }): boolean {
   const now = processIdentity(pid);
   if (!now) return true;
-  if (recorded) return recorded === now;
+  if (started) return started === now;
   try {
     return programOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).startsWith('node');
   } catch {
@@ -240,7 +239,7 @@ function removeStaleLock(path: string, stalePid: number) {
     throw error;
   }
   try {
-    if (lockHolder(aside) !== stalePid) linkSync(aside, path);
+    if (lockRecord(aside)?.pid !== stalePid) linkSync(aside, path);
   } catch {
     // someone created a new lock meanwhile: theirs stands
   } finally {
@@ -250,7 +249,7 @@ function removeStaleLock(path: string, stalePid: number) {
 
 function releaseLock(path: string) {
   try {
-    if (lockHolder(path) === process.pid) rmSync(path, { force: true });
+    if (lockRecord(path)?.pid === process.pid) rmSync(path, { force: true });
   } catch {
     // its folder is gone or unreadable: nothing left to release
   }
