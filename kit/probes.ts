@@ -4,6 +4,7 @@ import type { InternalTokens } from './auth/tokens.ts';
 import { serveDoorbell } from './doorbell.ts';
 import { sendJson } from './http.ts';
 import { metricsContentType, renderMetrics } from './metrics.ts';
+import { answerWithin } from './within.ts';
 
 /** One thing a process needs to do its work; rejects (or times out) when it is not reachable. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -72,12 +73,13 @@ function recentReadiness(checks: Record<string, ReadinessCheck>) {
 async function ready(checks: Record<string, ReadinessCheck>) {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
-      try {
-        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref())]);
-        return [name, 'ok'] as const;
-      } catch (error) {
-        return [name, error instanceof Error ? error.message : String(error)] as const;
-      }
+      const result = Promise.resolve()
+        .then(check)
+        .then(
+          () => 'ok',
+          (error: unknown) => (error instanceof Error ? error.message : String(error)),
+        );
+      return [name, (await answerWithin(result, CHECK_TIMEOUT_MS))?.value ?? `no answer within ${CHECK_TIMEOUT_MS} ms`] as const;
     }),
   );
   return { ok: entries.every(([, result]) => result === 'ok'), results: Object.fromEntries(entries) };

@@ -1,3 +1,5 @@
+import { answerWithin } from './within.ts';
+
 /**
  * Runs `stop` once when the process is asked to end: on SIGTERM, and on SIGINT unless a
  * launcher supervises it. `npm start`'s processes share the terminal's process group, so a
@@ -30,11 +32,9 @@ export function onShutdown(stop: () => Promise<void>, env: NodeJS.ProcessEnv = p
  * never ends: a pass in flight on a database that hangs waits on it for good.
  */
 export async function endsWithin(step: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([step.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const settled = step.then(
+    () => undefined,
+    () => undefined,
+  );
+  return (await answerWithin(settled, ms)) !== undefined;
 }
