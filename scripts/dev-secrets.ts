@@ -60,6 +60,8 @@ export function clientSigning(env: NodeJS.ProcessEnv, users: () => string): Clie
 export async function devToken(signing: ClientSigning, options: { role: ClientRole; customerId?: string; subject?: string; ttlSeconds?: number }): Promise<string> {
   if (!isClientRole(options.role)) throw new Error(`--role must be customer, support or warehouse, not ${String(options.role)} (the services sign their own tokens)`);
   if (options.role === 'customer' && !options.customerId) throw new Error('a customer token needs --customer <id>');
+  // The gateway refuses any other: ownership compares it with the ids the services store.
+  if (options.customerId !== undefined && !/^[0-9a-f]{24}$/.test(options.customerId)) throw new Error(`--customer must be a customer's id (24 lower-case hexadecimal digits), not ${JSON.stringify(options.customerId)}`);
   // A staff token carrying a customer's id would also take that customer's subject, and with it her rate limit.
   if (options.role !== 'customer' && options.customerId) throw new Error(`--customer is for a customer's token only, not a ${options.role}'s`);
   if ((options.ttlSeconds ?? 0) * 1000 > MAX_USER_TOKEN_LIFETIME_MS) throw new Error('--ttl: the gateway refuses a token that expires more than a year ahead');

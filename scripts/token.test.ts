@@ -50,13 +50,14 @@ describe('npm run token', () => {
     expect(identity.customerId).toBe('64b000000000000000000001');
   });
 
-  it('refuses two roles, or a customer id on a staff token, rather than print another token than asked for', async () => {
+  it('refuses two roles, a customer id on a staff token, or a customer id that is none, rather than print another token than asked for', async () => {
     const path = join(folder, 'generated.json');
     ensureDevSecrets(path);
     const env = { DEV_SECRETS_PATH: path, AUTH_JWT_SECRET: '' };
     await expect(token(env, '--role', 'customer', '--role', 'warehouse', '--customer', '64b000000000000000000001')).rejects.toMatchObject({ stderr: expect.stringContaining('one --role per token') });
     await expect(token(env, '--role', 'warehouse', '--customer', '64b000000000000000000001')).rejects.toMatchObject({ stderr: expect.stringContaining("--customer is for a customer's token only") });
     await expect(token(env, '--role', 'customer', '--customer', '64b000000000000000000001', '--customer', '64b000000000000000000002')).rejects.toMatchObject({ stderr: expect.stringContaining('--customer given 2 times') });
+    await expect(token(env, '--role', 'customer', '--customer', 'ada')).rejects.toMatchObject({ stderr: expect.stringContaining("--customer must be a customer's id") });
   });
 
   it('says where the secrets are missing when none is exported and npm start never ran', async () => {

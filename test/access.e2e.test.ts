@@ -199,6 +199,8 @@ describe('tokens that must not pass', () => {
     ['alg: none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ role: 'support', sub: 'x', iss: testSecrets.issuer, aud: testSecrets.audience, exp: Math.floor(Date.now() / 1000) + 600 })}.`],
     ['an internal token (only subgraphs take those)', () => testTokens.sign({ subject: 'service:orders', scopes: ['service'] })],
     ['a customer token without its customerId', () => userToken({ role: 'customer' })],
+    ["a customer token whose customerId is not a customer's id", () => userToken({ role: 'customer', customerId: 'ada' })],
+    ["a customer token whose customerId is an id in upper case (the services' ids are lower case)", () => userToken({ role: 'customer', customerId: ada.toUpperCase() })],
     ["a customer's token naming one of our services as its subject", () => userToken({ role: 'customer', customerId: ada, sub: 'service:orders' })],
     ["a service-role token naming one of our services as its subject (only the services' own internal tokens do)", () => userToken({ role: 'service', sub: 'service:orders' })],
     // Support's and the warehouse's powers together, which no person has: the services' own role.

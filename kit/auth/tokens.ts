@@ -56,6 +56,8 @@ export const MAX_USER_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 const MAX_SUBJECT_LENGTH = 256;
 /** Subjects the gateway gives identities of its own making: a subscription stream's (subscriptions/engine.ts). */
 const RESERVED_SUBJECTS = ['subscription', 'anonymous'];
+/** A customer's id as the services store and compare it. */
+const CUSTOMER_ID = /^[0-9a-f]{24}$/;
 /** Control characters, invisible ones (zero-width, byte order marks) and line or paragraph separators. */
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
@@ -81,6 +83,11 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   if (claimed.includes('service')) throw unauthenticated("The bearer token names the service role, which only the services' own internal tokens carry: a client's token names customer, support or warehouse.");
   if (scopes.length === 0) throw unauthenticated('The bearer token names no role (customer, support or warehouse).');
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
+  // Ownership is a comparison with the ids the services store (lower-case hex): any other spelling of
+  // one, or no id at all, would pass here and then find the customer's own data "not yours" everywhere.
+  if (scopes.includes('customer') && !CUSTOMER_ID.test(customerId!)) {
+    throw unauthenticated("A customer token's customerId must be a customer's id: 24 lower-case hexadecimal digits.");
+  }
   // A customer's rules rest on "only its own", staff's on "everyone's": in one token, each role's
   // fields would open with the other's reach (a customer who is also warehouse staff read every
   // customer's cards and placed orders on them). A person who is both has a token for each.
