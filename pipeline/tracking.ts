@@ -1,13 +1,17 @@
 import type { NewMessage } from '../kit/queue.ts';
 import type { HandedOver, ShipmentPayload } from './messages.ts';
 import { currentTraceId } from '../kit/telemetry.ts';
+import { badInput } from '../kit/errors.ts';
+import { isoTime } from '../kit/iso-time.ts';
 
 // Every node records the state transitions it makes, for the tracking service, through
 // its own outbox: recording never blocks or slows the work, a tracking service that is
 // down loses nothing, and a transition delivered twice is stored once (by its id).
 
 /** What kinds of element nodes record transitions of (tracking's `ElementType`). */
-export type ElementType = 'ORDER' | 'SHIPMENT' | 'CHARGE' | 'RECEIPT' | 'CHANGE' | 'CANCEL' | 'REFUND' | 'RETURN';
+export const elementTypes = ['ORDER', 'SHIPMENT', 'CHARGE', 'RECEIPT', 'CHANGE', 'CANCEL', 'REFUND', 'RETURN'] as const;
+export type ElementType = (typeof elementTypes)[number];
+export const isElementType = (type: string): type is ElementType => (elementTypes as readonly string[]).includes(type);
 
 /**
  * Every state a node records an element entering (a transition's `to`), of every element type.
@@ -88,6 +92,54 @@ export function transition(
     detail: input.detail ?? null,
     traceId: currentTraceId() ?? null,
   };
+}
+
+/** Longest id, element id or order id a transition may have, in UTF-8 bytes. */
+export const MAX_ID_BYTES = 1_000;
+/** Longest state (`from`, `to`) or node name, in UTF-8 bytes: those the nodes send are under 20. */
+const MAX_NAME_BYTES = 100;
+/** Longest detail, in UTF-8 bytes: the longest a node sends is a few hundred (a customer's reason is at most 500 characters). */
+const MAX_DETAIL_BYTES = 16_384;
+/** Earliest time a transition may say it happened: `history` and `location` go by it. */
+const EARLIEST_AT = Date.UTC(2000, 0, 1);
+/** The latest a transition may be dated, ahead of the clock of the process that checks it. */
+export const MAX_AHEAD_MS = 24 * 3_600_000;
+
+/** A transition as a node hands it on (tracking's `TransitionInput`). */
+export interface TransitionInputFields {
+  id: string;
+  elementType: ElementType;
+  elementId: string;
+  orderId?: string | null;
+  from?: string | null;
+  to: string;
+  node: string;
+  at: string;
+  detail?: string | null;
+  traceId?: string | null;
+}
+
+/**
+ * A transition as tracking records it, or BAD_USER_INPUT saying what is wrong with it. Also
+ * checked by a node that takes transitions to tell tracking later (payments, a refund's): one
+ * tracking would refuse is refused when it is handed over, not lost once it is sent on.
+ */
+export function checkedTransition(t: TransitionInputFields): Omit<TransitionPayload, 'at'> & { at: Date } {
+  const at = isoTime(t.at);
+  if (!at) throw badInput(`transition ${t.id} has no valid time (ISO 8601 with an offset, as 2020-01-31T12:00:00.000Z)`, 'at');
+  if (at.getTime() < EARLIEST_AT || at.getTime() > Date.now() + MAX_AHEAD_MS) throw badInput(`transition ${t.id} has a time before 2000 or more than a day ahead`, 'at');
+  if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
+  // Ids: the database indexes them, and PostgreSQL refuses an index entry over about 2.7 KB, after
+  // part of a batch is stored. The rest: a transition too large for a document (16 MB) failed the
+  // other deliveries stored in the same insert.
+  const limits = [['id', t.id, MAX_ID_BYTES], ['elementId', t.elementId, MAX_ID_BYTES], ['orderId', t.orderId, MAX_ID_BYTES], ['from', t.from, MAX_NAME_BYTES], ['to', t.to, MAX_NAME_BYTES], ['node', t.node, MAX_NAME_BYTES], ['detail', t.detail, MAX_DETAIL_BYTES]] as const;
+  for (const [field, value, most] of limits) {
+    if (value != null && Buffer.byteLength(value, 'utf8') > most) throw badInput(`a transition's ${field} must be at most ${most} bytes of UTF-8`, field);
+  }
+  for (const [field, value] of [['to', t.to], ['node', t.node]] as const) {
+    if (value.trim() === '') throw badInput(`a transition's ${field} must not be empty`, field);
+  }
+  return { id: t.id, elementType: t.elementType, elementId: t.elementId, orderId: t.orderId ?? null, from: t.from ?? null, to: t.to as TransitionState, node: t.node, at, detail: t.detail ?? null, traceId: t.traceId ?? null };
 }
 
 /** The outbox message that records some transitions. */

@@ -259,6 +259,34 @@ describe('cancelling an order', () => {
     expect(refundedOrder.refunds.map((r) => r.amount.amount)).toEqual([refundedOrder.total.amount]);
   });
 
+  it("after tracking was down: the refund is logged after the cancellation it follows, even when payments' message reaches tracking before orders' do", async () => {
+    const id = await place([{ sku: 'LAMP-001', quantity: 1000 }]);
+    await eventually(() => orderOf(id), (o) => o.status === 'OUT_OF_STOCK' && o.history.some((t) => t.to === 'OUT_OF_STOCK'));
+    await system.stop('tracking');
+    let trackingBack = false;
+    let ordersRelayStopped = false;
+    try {
+      expect((await cancel(id, `tracking-down-${id}`, asAda)).data?.cancelOrder.status).toBe('CANCELLED');
+      // Paid back while tracking is down: the refund's moves wait in payments' outbox, the cancellation's in orders'.
+      const refunds = async () => (await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { refunds { status } } }`, { id })).data?.order.refunds as { status: string }[];
+      await eventually(refunds, (list) => list.length > 0 && list.every((r) => r.status === 'REFUNDED'), 20_000);
+      // Orders' relay (in its worker) stops before tracking is back: payments' message arrives first.
+      await system.stopWorkers('orders');
+      ordersRelayStopped = true;
+      await system.restart('tracking');
+      trackingBack = true;
+      const store = system.services.tracking.store;
+      const logged = async () => (await store.eventsBetween(1, await store.lastEventSeq())).filter((event) => event.orderId === id).map((event) => `${event.elementType} ${event.to}`);
+      const events = await eventually(logged, (list) => list.includes('REFUND REFUNDED'), 30_000);
+      // As a subscriber resuming from a cursor, or one following the order, receives them: the order
+      // cancelled (the cancellation requested and applied first), then refunded.
+      expect(events.slice(events.indexOf('CANCEL CANCEL_REQUESTED'))).toEqual(['CANCEL CANCEL_REQUESTED', 'CANCEL CANCEL_APPLIED', 'ORDER CANCELLED', 'REFUND REFUND_REQUESTED', 'REFUND REFUNDED']);
+    } finally {
+      if (!trackingBack) await system.restart('tracking');
+      if (ordersRelayStopped) system.addWorker('orders');
+    }
+  });
+
   it('while a person’s retry of its exception was claimed by a process that died: the retry is refused, and the exception closed', async () => {
     const id = await place([{ sku: 'BOOK-001', quantity: 1 }], 'p00000000000000000000004');
     const waiting = await eventually(

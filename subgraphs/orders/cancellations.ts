@@ -18,7 +18,7 @@ import { operations, orderChargeId, type ShipmentPayload } from '../../pipeline/
 import { isHandOff, nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import { postRecordedTransitions, publishRecorded, rejectPending, rejectPendingFor } from './address-changes.ts';
-import { sendOrderTransitions } from './order-transitions.ts';
+import { sendOrderTransitions, toldSoFar } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
 import { orderIdOf, WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type CoordinationStep, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
 
@@ -388,17 +388,28 @@ export function settlement(order: OrderDoc): NewMessage[] {
   if (cancellation.scope.includes(orderId) && cancellationStatusOf(cancellation) === 'CANCELLED') {
     messages.push({ id: `release:${orderId}`, target: 'inventory', operation: operations.releaseReservation, variables: { reservationId: orderId } });
   }
-  if (cancellation.refund) messages.push(refundRequest(orderId, cancellation.refund, `cancelled: ${cancellation.reason}`));
+  if (cancellation.refund) messages.push(refundRequest(orderId, cancellation.refund, `cancelled: ${cancellation.reason}`, cancellationTold(order, cancellation)));
   return messages;
 }
 
-export function refundRequest(orderId: string, refund: NonNullable<CancellationDoc['refund']>, reason: string): NewMessage {
+/** `after`: what the refund follows, as the order told tracking of it (RefundRequestInput.after). */
+export function refundRequest(orderId: string, refund: NonNullable<CancellationDoc['refund']>, reason: string, after: readonly TransitionPayload[] = []): NewMessage {
   return {
     id: `refund-request:${refund.refundId}`,
     target: 'payments',
     operation: operations.requestRefund,
-    variables: { input: { refundId: refund.refundId, orderId, chargeId: refund.chargeId, amount: refund.amount, reason } },
+    variables: { input: { refundId: refund.refundId, orderId, chargeId: refund.chargeId, amount: refund.amount, reason, ...(after.length > 0 ? { after } : {}) } },
   };
+}
+
+/**
+ * A cancellation as the order told tracking of it: the order's moves before it, the cancellation's
+ * request and each element's outcome (with the moves behind it), then the move it made the order
+ * make, if any. Its refund follows all of it.
+ */
+function cancellationTold(order: OrderDoc, cancellation: CancellationDoc): TransitionPayload[] {
+  const ahead = [...cancellationMoves(order, cancellation), ...outcomeMoves(order._id.toHexString(), cancellation)];
+  return toldSoFar(order, ahead, (move) => move.detail === `cancellation ${cancellation.id}`);
 }
 
 /**
@@ -456,7 +467,7 @@ export function lateChargeRecorded(order: OrderDoc, chargeId: string): OrderPatc
 export function refundOfLateCharge(order: OrderDoc): NewMessage | null {
   const cancellation = order.cancellation;
   if (!cancellation?.refund) return null;
-  return refundRequest(order._id.toHexString(), cancellation.refund, `cancelled: ${cancellation.reason}`);
+  return refundRequest(order._id.toHexString(), cancellation.refund, `cancelled: ${cancellation.reason}`, cancellationTold(order, cancellation));
 }
 
 /**
@@ -470,8 +481,10 @@ export function stopRefunds(order: OrderDoc, reason: string): { reportId: string
   if (order.status !== 'CANCELLED' || order.cancellation || !order.chargeId) return [];
   const orderId = order._id.toHexString();
   const chargeId = order.chargeId;
+  // Each follows the order's move to CANCELLED (and what came before it), as the order told tracking.
+  const told = toldSoFar(order);
   const refund = (id: string, amount: MoneyDoc | null, why: string) =>
-    amount ? [{ reportId: `stop-refund:${id}`, message: refundRequest(orderId, { refundId: `${id}-stopped`, chargeId, amount }, `stopped: ${why}`) }] : [];
+    amount ? [{ reportId: `stop-refund:${id}`, message: refundRequest(orderId, { refundId: `${id}-stopped`, chargeId, amount }, `stopped: ${why}`, told) }] : [];
   if (order.shipments.length === 0) return refund(orderId, order.total, reason);
   // Each says why its own shipment was stopped (an earlier stop's, when another is stopped later).
   return order.shipments.filter((shipment) => shipment.stopped).flatMap((shipment) => refund(shipment.shipmentId, valueOf(order, [shipment]), shipment.detail ?? reason));

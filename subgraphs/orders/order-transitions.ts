@@ -50,6 +50,19 @@ export async function sendProgress(store: OrderStore, order: OrderDoc, { latest 
 }
 
 /**
+ * The order's transitions as its messages have told them so far (its placement, then each move
+ * after its causes), with `ahead` (transitions of other elements that led to one of its moves)
+ * before the first move `leadsTo` names, else after them all: what a refund of the order follows,
+ * told to tracking ahead of the refund's own moves by the node that pays it back.
+ */
+export function toldSoFar(order: OrderDoc, ahead: readonly TransitionPayload[] = [], leadsTo: (move: OrderTransitionDoc) => boolean = () => false): TransitionPayload[] {
+  const all = transitionsOf(order);
+  const [placement, ...moves] = recordedTransitions(order);
+  const led = all.findIndex(leadsTo);
+  return onceEach([placement!, ...toldUpTo(all, moves, led === -1 ? all.length : led), ...ahead, ...toldUpTo(all, moves, all.length)]);
+}
+
+/**
  * The order's first `count` moves as its messages tell them: each after the moves of its shipments
  * that made it (`causes`). A later move's message tells the earlier ones again, and may arrive first.
  */

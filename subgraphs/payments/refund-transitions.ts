@@ -1,5 +1,7 @@
+import { badInput } from '../../kit/errors.ts';
 import type { NewMessage, QueueItem } from '../../kit/queue.ts';
-import { track, transition, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
+import { checkedTransition, elementTypes, isElementType, track, transition, type TransitionPayload, type TransitionState } from '../../pipeline/tracking.ts';
+import type { PriorTransitionInput } from './generated/resolvers-types.ts';
 import type { RefundPayload } from './store.ts';
 
 // A refund's transitions, as tracking shows them in the order's history: REFUND_REQUESTED, then
@@ -24,6 +26,28 @@ export function refundTransition(refund: RefundPayload, from: TransitionState | 
   });
 }
 
+/** Most transitions a refund may follow: an order's moves with its shipments' come to some tens. */
+const MAX_PRIOR_TRANSITIONS = 500;
+
+/**
+ * What a refund follows (RefundRequestInput.after), checked as tracking checks what it records: one
+ * it would refuse is refused with the request, rather than the refund's own moves with it, later.
+ */
+export function priorTransitions(given: readonly PriorTransitionInput[] | null | undefined): TransitionPayload[] | undefined {
+  if (!given || given.length === 0) return undefined;
+  if (given.length > MAX_PRIOR_TRANSITIONS) throw badInput(`a refund follows at most ${MAX_PRIOR_TRANSITIONS} transitions`, 'after');
+  return given.map(({ elementType, ...fields }) => {
+    if (!isElementType(elementType)) throw badInput(`transition ${fields.id} is of an element type tracking does not know (it knows ${elementTypes.join(', ')})`, 'elementType');
+    const checked = checkedTransition({ ...fields, elementType });
+    return { ...checked, at: checked.at.toISOString() };
+  });
+}
+
+/** A refund's moves to tell tracking, after what the refund follows. */
+export function trackRefund(refund: RefundPayload, ...moves: TransitionPayload[]): NewMessage {
+  return track(...(refund.after ?? []), ...moves);
+}
+
 /**
  * What a refund parked as FAILED tells tracking: it was requested, and it failed. Each time it is
  * parked (a person may retry it, and it may fail again) is a transition of its own. Not why: that
@@ -34,7 +58,8 @@ export function refundTransition(refund: RefundPayload, from: TransitionState | 
 export function parkedRefundMessages(item: QueueItem<unknown>): NewMessage[] {
   const refund = item.payload as RefundPayload;
   return [
-    track(
+    trackRefund(
+      refund,
       refundTransition(refund, null, 'REFUND_REQUESTED', { at: item.enqueuedAt }),
       refundTransition(refund, 'REFUND_REQUESTED', 'REFUND_FAILED', { detail: `refund of charge ${refund.chargeId} failed; it waits for a person`, key: String(item.updatedAt.getTime()) }),
     ),

@@ -4,7 +4,7 @@ import { serviceClients } from '../../pipeline/services.ts';
 import { codes, eventually, gql, serve, silentLogger, testCredentials, testTokens, TestDatabases, type RunningApp } from '../../test/harness.ts';
 import { buildPaymentsService } from './server.ts';
 import { RefundRefused, type PaymentProcessor } from './processor.ts';
-import type { PaymentsStore } from './store.ts';
+import type { PaymentsStore, RefundItem } from './store.ts';
 import { startPaymentsWorker } from './worker.ts';
 
 // Refunds as queue elements: idempotent by refund id, retried when the processor fails for a
@@ -45,10 +45,14 @@ async function charged(last4 = '4242'): Promise<string> {
   return id;
 }
 
-const requestRefund = (input: { refundId: string; chargeId: string; amount: number; orderId?: string; reason?: string }) =>
+const requestRefund = (input: { refundId: string; chargeId: string; amount: number; orderId?: string; reason?: string; after?: Record<string, unknown>[] }) =>
   gql(app.url, `mutation($input: RefundRequestInput!) { requestRefund(input: $input) { id status amount { amount } } }`, {
-    input: { refundId: input.refundId, chargeId: input.chargeId, orderId: input.orderId ?? null, amount: { amount: input.amount, currency: 'GBP' }, reason: input.reason ?? 'cancelled' },
+    input: { refundId: input.refundId, chargeId: input.chargeId, orderId: input.orderId ?? null, amount: { amount: input.amount, currency: 'GBP' }, reason: input.reason ?? 'cancelled', ...(input.after ? { after: input.after } : {}) },
   });
+
+/** The transitions an element's messages tell tracking, in the order told. */
+const toldTracking = (item: RefundItem | null) =>
+  item!.outbox.filter((message) => message.target === 'tracking').flatMap((message) => (variablesOf(message) as { input: { id: string; elementType: string; to: string; node: string }[] }).input);
 
 const paidBack = async (chargeId: string) => (await store.refunds.find({ chargeId }).toArray()).reduce((sum, refund) => sum + refund.amount.amount, 0);
 
@@ -92,6 +96,45 @@ describe('refunds', () => {
     expect(second.data!.requestRefund.id).toBe(first.data!.requestRefund.id);
     expect(codes(await requestRefund({ refundId: 'r-twice', chargeId, amount: 2000 }))).toEqual(['CONFLICT']);
     expect(await store.refundRequests.items.countDocuments({ _id: 'r-twice' })).toBe(1);
+  });
+
+  it("tells tracking what the refund follows (an order's cancellation) ahead of its own moves; told otherwise on a retry, it is the same refund", async () => {
+    const chargeId = await charged();
+    const at = new Date().toISOString();
+    const move = (id: string, elementType: string, to: string, traceId: string | null = null) => ({ id, elementType, elementId: 'o-after', orderId: 'o-after', from: null, to, node: 'orders', at, detail: null, traceId });
+    const after = [move('CANCEL:c-after:NEW>CANCEL_REQUESTED', 'CANCEL', 'CANCEL_REQUESTED'), move('ORDER:o-after:OUT_OF_STOCK>CANCELLED', 'ORDER', 'CANCELLED')];
+    expect((await requestRefund({ refundId: 'r-after', chargeId, amount: 1000, orderId: 'o-after', after })).errors).toBeUndefined();
+    // A retry's moves carry the trace of the request that told them again: not another refund.
+    const retold = after.map((t) => ({ ...t, traceId: 'a'.repeat(32) }));
+    expect((await requestRefund({ refundId: 'r-after', chargeId, amount: 1000, orderId: 'o-after', after: retold })).errors).toBeUndefined();
+    const worker = startPaymentsWorker(store, processor, clients, silentLogger);
+    try {
+      const done = await eventually(() => store.refundRequests.get('r-after'), (item) => item?.status === 'DONE');
+      expect(toldTracking(done).map((t) => `${t.elementType} ${t.to} ${t.node}`)).toEqual(['CANCEL CANCEL_REQUESTED orders', 'ORDER CANCELLED orders', 'REFUND REFUND_REQUESTED payments', 'REFUND REFUNDED payments']);
+      expect(toldTracking(done)[1]!.id).toBe('ORDER:o-after:OUT_OF_STOCK>CANCELLED');
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('refuses, and keeps nothing of, a refund following a transition tracking would refuse: its own moves would be refused with it', async () => {
+    const chargeId = await charged();
+    const good = { id: 'ORDER:o-bad:NEW>CANCELLED', elementType: 'ORDER', elementId: 'o-bad', orderId: 'o-bad', from: null, to: 'CANCELLED', node: 'orders', at: new Date().toISOString(), detail: null, traceId: null };
+    const cases: [Record<string, unknown>[], string][] = [
+      [[{ ...good, at: 'yesterday' }], 'at'],
+      [[{ ...good, at: '1999-12-31T23:00:00.000Z' }], 'at'],
+      [[{ ...good, elementType: 'PARCEL' }], 'elementType'],
+      [[{ ...good, node: ' ' }], 'node'],
+      [[{ ...good, traceId: 'not-a-trace' }], 'traceId'],
+      [[{ ...good, id: 'x'.repeat(1_001) }], 'id'],
+      [Array.from({ length: 501 }, (_, i) => ({ ...good, id: `${good.id}:${i}` })), 'after'],
+    ];
+    for (const [after, field] of cases) {
+      const refused = await requestRefund({ refundId: `r-bad-${field}`, chargeId, amount: 1000, after });
+      expect(codes(refused), field).toEqual(['BAD_USER_INPUT']);
+      expect(refused.errors![0]!.extensions!.field, field).toBe(field);
+      expect(await store.refundRequests.get(`r-bad-${field}`)).toBeNull();
+    }
   });
 
   it('a refund the processor fails transiently (test card 0341) is retried until refunded; one that keeps failing is parked in exceptions', async () => {

@@ -5,6 +5,7 @@ import { REFUSED, VersionedDocuments } from '../../kit/versioned.ts';
 import { exceptionFor } from '../../pipeline/exceptions.ts';
 import { parkedRefundMessages } from './refund-transitions.ts';
 import { isOrderChargeId, type ChargeResultPayload } from '../../pipeline/messages.ts';
+import type { TransitionPayload } from '../../pipeline/tracking.ts';
 
 // The only code that touches the payments collections.
 
@@ -50,6 +51,8 @@ export interface RefundPayload {
   chargeId: string;
   amount: MoneyDoc;
   reason: string;
+  /** What the refund follows, told to tracking ahead of its own moves (RefundRequestInput.after). */
+  after?: TransitionPayload[];
 }
 
 /** The processor's record of a refund. Its _id is the refund id: one refund is paid back once. */

@@ -6,7 +6,7 @@ import { PermanentFailure, startWorker } from '../../kit/worker.ts';
 import { operations, type ChargeResultPayload } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
 import { track, transition } from '../../pipeline/tracking.ts';
-import { refundTransition } from './refund-transitions.ts';
+import { refundTransition, trackRefund } from './refund-transitions.ts';
 import { RefundRefused, type PaymentProcessor } from './processor.ts';
 import type { ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 import { replyWith, resultOf } from './charge-results.ts';
@@ -61,7 +61,7 @@ export async function refundOne(processor: PaymentProcessor, lease: Lease<Refund
   }
   const paid = { ...request, amount: refund.amount };
   const messages: NewMessage[] = [
-    track(refundTransition(paid, null, 'REFUND_REQUESTED', { at: enqueuedAt ?? undefined }), refundTransition(paid, 'REFUND_REQUESTED', 'REFUNDED', { at: refund.refundedAt })),
+    trackRefund(paid, refundTransition(paid, null, 'REFUND_REQUESTED', { at: enqueuedAt ?? undefined }), refundTransition(paid, 'REFUND_REQUESTED', 'REFUNDED', { at: refund.refundedAt })),
   ];
   return { result: refund, messages };
 }

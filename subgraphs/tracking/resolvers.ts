@@ -1,8 +1,7 @@
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
-import { isoTime } from '../../kit/iso-time.ts';
 import { isServiceName, serviceNames } from '../../pipeline/services.ts';
-import { isTransitionState, transitionStates } from '../../pipeline/tracking.ts';
+import { checkedTransition, isTransitionState, MAX_ID_BYTES, transitionStates } from '../../pipeline/tracking.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { EventCursors } from './cursors.ts';
@@ -16,21 +15,11 @@ function cursorArg(after: string | null | undefined, cursors: EventCursors): num
   return seq;
 }
 
-/** Longest id, element id or order id a transition may have, in UTF-8 bytes. */
-const MAX_ID_BYTES = 1_000;
-/** Longest state (`from`, `to`) or node name, in UTF-8 bytes: those the nodes send are under 20. */
-const MAX_NAME_BYTES = 100;
-/** Longest detail, in UTF-8 bytes: the longest a node sends is a few hundred (a customer's reason is at most 500 characters). */
-const MAX_DETAIL_BYTES = 16_384;
 /**
  * Most transitions one delivery records. A node sends an element's moves, a few to some tens;
  * 20,000 in one delivery took 10 s, and every other delivery to this process waited behind it.
  */
 const MAX_TRANSITIONS_PER_DELIVERY = 1_000;
-/** Earliest and latest (ahead of this clock) time a transition may say it happened: `history` and `location` go by it. */
-const EARLIEST_AT = Date.UTC(2000, 0, 1);
-/** The latest a transition may be dated, ahead of this process's clock. */
-export const MAX_AHEAD_MS = 24 * 3_600_000;
 const transitionOf = ({ _id, seq: _seq, transitionId, recordedAt: _recordedAt, ...fields }: EventDoc): TransitionDoc => ({ ...fields, _id: transitionId });
 
 export const resolvers: Resolvers = {
@@ -75,32 +64,8 @@ export const resolvers: Resolvers = {
       if (input.length > MAX_TRANSITIONS_PER_DELIVERY) throw badInput(`a delivery records at most ${MAX_TRANSITIONS_PER_DELIVERY} transitions; send more in several`, 'input');
       return log.record(
         input.map((t) => {
-          const at = isoTime(t.at);
-          if (!at) throw badInput(`transition ${t.id} has no valid time (ISO 8601 with an offset, as 2020-01-31T12:00:00.000Z)`, 'at');
-          if (at.getTime() < EARLIEST_AT || at.getTime() > Date.now() + MAX_AHEAD_MS) throw badInput(`transition ${t.id} has a time before 2000 or more than a day ahead`, 'at');
-          if (t.traceId != null && !/^[0-9a-f]{32}$/.test(t.traceId)) throw badInput(`transition ${t.id} has a trace id that is not 32 lowercase hex digits`, 'traceId');
-          // Ids: the database indexes them, and PostgreSQL refuses an index entry over about 2.7 KB, after
-          // part of a batch is stored. The rest: a transition too large for a document (16 MB) failed the
-          // other deliveries stored in the same insert.
-          const limits = [['id', t.id, MAX_ID_BYTES], ['elementId', t.elementId, MAX_ID_BYTES], ['orderId', t.orderId, MAX_ID_BYTES], ['from', t.from, MAX_NAME_BYTES], ['to', t.to, MAX_NAME_BYTES], ['node', t.node, MAX_NAME_BYTES], ['detail', t.detail, MAX_DETAIL_BYTES]] as const;
-          for (const [field, value, most] of limits) {
-            if (value != null && Buffer.byteLength(value, 'utf8') > most) throw badInput(`a transition's ${field} must be at most ${most} bytes of UTF-8`, field);
-          }
-          for (const [field, value] of [['to', t.to], ['node', t.node]] as const) {
-            if (value.trim() === '') throw badInput(`a transition's ${field} must not be empty`, field);
-          }
-          return {
-            _id: t.id,
-            elementType: t.elementType,
-            elementId: t.elementId,
-            orderId: t.orderId ?? null,
-            from: t.from ?? null,
-            to: t.to,
-            node: t.node,
-            at,
-            detail: t.detail ?? null,
-            ...(t.traceId ? { traceId: t.traceId } : {}),
-          };
+          const { id, traceId, ...fields } = checkedTransition(t);
+          return { _id: id, ...fields, ...(traceId ? { traceId } : {}) };
         }),
       );
     },

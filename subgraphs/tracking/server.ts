@@ -2,7 +2,8 @@ import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph
 import { createContext } from './context.ts';
 import { eventCursors } from './cursors.ts';
 import { EventLog } from './event-log.ts';
-import { MAX_AHEAD_MS, resolvers } from './resolvers.ts';
+import { MAX_AHEAD_MS } from '../../pipeline/tracking.ts';
+import { resolvers } from './resolvers.ts';
 import { TrackingStore } from './store.ts';
 import { sharedStageWaits } from './waits.ts';
 

@@ -173,6 +173,20 @@ export type PaymentCardInput = {
   token: Scalars['String']['input'];
 };
 
+/** A transition another node told tracking, as tracking takes it (its `TransitionInput`). */
+export type PriorTransitionInput = {
+  at: Scalars['String']['input'];
+  detail?: InputMaybe<Scalars['String']['input']>;
+  elementId: Scalars['ID']['input'];
+  elementType: Scalars['String']['input'];
+  from?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  node: Scalars['String']['input'];
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  to: Scalars['String']['input'];
+  traceId?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** How many charge requests are in each state (watch the stage's backlog). */
@@ -217,6 +231,13 @@ export type Refund = {
 };
 
 export type RefundRequestInput = {
+  /**
+   * What the refund follows (the order's cancellation, and the moves before it), as the order told
+   * tracking of them: payments tells them again, ahead of the refund's own moves, so that whoever
+   * follows the order never sees it refunded before it was cancelled, whichever message reaches
+   * tracking first (after tracking was down, say). At most 500; kept as the first request gave them.
+   */
+  after?: InputMaybe<Array<PriorTransitionInput>>;
   amount: MoneyInput;
   chargeId: Scalars['ID']['input'];
   orderId?: InputMaybe<Scalars['ID']['input']>;
@@ -357,6 +378,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderRef>;
   PaymentCardInput: PaymentCardInput;
+  PriorTransitionInput: PriorTransitionInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueDepth: ResolverTypeWrapper<QueueCounts>;
   Refund: ResolverTypeWrapper<RefundItem>;
@@ -381,6 +403,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Order: OrderRef;
   PaymentCardInput: PaymentCardInput;
+  PriorTransitionInput: PriorTransitionInput;
   Query: Record<PropertyKey, never>;
   QueueDepth: QueueCounts;
   Refund: RefundItem;
