@@ -133,11 +133,14 @@ interface StatusView {
   rejectedWrites: number;
 }
 
-async function ok<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await gql(url, query, variables);
+async function ok<T>(url: string, query: string, variables: Record<string, unknown> = {}, as: { token?: string } = {}): Promise<T> {
+  const res = await gql(url, query, variables, as);
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   return res.data as T;
 }
+
+/** A regional replica's own credentials, as it calls home. */
+const asReplica = async (region: 'uk' | 'de') => ({ token: await testTokens.sign({ subject: `service:customers-${region}`, scopes: ['service'] }) });
 
 const customerAt = async (copy: RunningCopy, id: string) =>
   (await ok<{ customer: CustomerView | null }>(copy.app.url, `query($id: ID!) { customer(id: $id) { ${customerFields} } }`, { id })).customer;
@@ -435,6 +438,30 @@ describe('customer data replicated to regions', () => {
     expect((await caughtUp(uk)).rejectedWrites).toBe(rejectedBefore + 1);
   });
 
+  it("takes a write for a customer home has and it has not pulled yet (home asked), and says it cannot tell while home is out of reach, not that there is no such customer", async () => {
+    ukLink.hold = (body) => body.includes('ReplicationLog');
+    try {
+      // Signed up at home a moment ago; the UK has not read it in home's log.
+      const ada = await newCustomer(home, 'Ada Just Joined');
+      expect(await customerAt(uk, ada.id)).toBeNull();
+      const added = await ok<{ addPaymentMethod: CustomerView }>(uk.app.url, addCard, { id: ada.id, input: card() });
+      expect(added.addPaymentMethod).toMatchObject({ id: ada.id, name: 'Ada Just Joined', unconfirmedWrites: 0 });
+      expect(added.addPaymentMethod.paymentMethods).toHaveLength(1);
+      expect((await customerAt(home, ada.id))!.paymentMethods).toHaveLength(1);
+      // One that home does not have either is still NOT_FOUND.
+      expect(codes(await gql(uk.app.url, addAddress, { id: new ObjectId().toHexString(), input: address('1 Nowhere Rd') }))).toEqual(['NOT_FOUND']);
+      const grace = await newCustomer(home, 'Grace Just Joined');
+      await whileUkCutOff(async () => {
+        const refused = await gql(uk.app.url, addAddress, { id: grace.id, input: address('1 Cut Off Rd') });
+        expect(codes(refused)).toEqual(['DEPENDENCY_UNAVAILABLE']);
+        expect(refused.errors![0]!.message).toContain('not in this regional copy yet');
+      });
+    } finally {
+      ukLink.hold = () => false;
+    }
+    await caughtUp(uk);
+  });
+
   it('a write home committed but had not logged when its process died reaches the replicas after a restart', async () => {
     const ada = await newCustomer(home);
     await sameEverywhere(ada.id);
@@ -524,10 +551,25 @@ describe('customer data replicated to regions', () => {
     expect(Object.keys((api.getType('Query') as GraphQLObjectType).getFields())).not.toContain('replicationLog');
     expect(Object.keys((api.getType('Mutation') as GraphQLObjectType).getFields())).not.toContain('applyWrites');
 
-    const log = await gql(uk.app.url, `{ replicationLog(after: 0) { headSeq } }`);
+    const log = await gql(uk.app.url, `{ replicationLog(after: 0) { headSeq } }`, {}, await asReplica('de'));
     expect(codes(log)).toEqual(['BAD_USER_INPUT']);
-    const badWrite = await gql(home.app.url, `mutation { applyWrites(region: UK, writes: [{ writeId: "x", kind: ADD_ADDRESS, customerId: "64b0000000000000000000ff", at: "now" }]) { status } }`);
+    const badWrite = await gql(home.app.url, `mutation { applyWrites(region: UK, writes: [{ writeId: "x", kind: ADD_ADDRESS, customerId: "64b0000000000000000000ff", at: "now" }]) { status } }`, {}, await asReplica('uk'));
     expect(codes(badWrite)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it("takes the replication interface from the replicas alone: another service may neither read every customer's cards in the log nor write as a region", async () => {
+    const ada = await newCustomer(home, 'Ada Interface');
+    const write = (line1: string) => ({ writeId: new ObjectId().toHexString(), kind: 'ADD_ADDRESS', customerId: ada.id, at: new Date().toISOString(), address: { id: new ObjectId().toHexString(), line1, city: 'Leeds', postalCode: 'LS1', country: 'GB' } });
+    const applyWrites = `mutation($region: Region!, $w: [ReplicatedWrite!]!) { applyWrites(region: $region, writes: $w) { status } }`;
+    const orders = { token: await testTokens.sign({ subject: 'service:orders', scopes: ['service'] }) };
+    expect(codes(await gql(home.app.url, applyWrites, { region: 'DE', w: [write('1 Injected Road')] }, orders))).toEqual(['FORBIDDEN']);
+    // A replica forwards its own region's writes, not another's.
+    expect(codes(await gql(home.app.url, applyWrites, { region: 'DE', w: [write('2 Injected Road')] }, await asReplica('uk')))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(home.app.url, `{ replicationLog(after: 0) { headSeq } }`, {}, orders))).toEqual(['FORBIDDEN']);
+    expect((await customerAt(home, ada.id))!.addresses.map((a) => a.line1)).not.toContain('1 Injected Road');
+    expect((await customerAt(home, ada.id))!.version).toBe(ada.version);
+    // Its own region's, from its own replica: applied.
+    expect((await ok<{ applyWrites: { status: string }[] }>(home.app.url, applyWrites, { region: 'DE', w: [write('3 Quay Street')] }, await asReplica('de'))).applyWrites).toEqual([{ status: 'APPLIED' }]);
   });
 
   it('applies a write a replica accepted before names and address lines were checked for hidden characters, made one line, instead of setting it aside', async () => {
@@ -545,7 +587,7 @@ describe('customer data replicated to regions', () => {
         addresses: [{ id: new ObjectId().toHexString(), line1: '1 Quay\r\nStreet', line2: '\u2028', city: 'Leeds', postalCode: 'LS1', country: 'GB' }],
       },
     };
-    const applied = await gql(home.app.url, `mutation($w: [ReplicatedWrite!]!) { applyWrites(region: UK, writes: $w) { status customer { name addresses { line1 line2 } } } }`, { w: [write] });
+    const applied = await gql(home.app.url, `mutation($w: [ReplicatedWrite!]!) { applyWrites(region: UK, writes: $w) { status customer { name addresses { line1 line2 } } } }`, { w: [write] }, await asReplica('uk'));
     expect(applied.errors).toBeUndefined();
     expect(applied.data!.applyWrites).toEqual([{ status: 'APPLIED', customer: { name: 'Old Timer', addresses: [{ line1: '1 Quay Street', line2: null }] } }]);
   });

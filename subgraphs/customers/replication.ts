@@ -60,6 +60,9 @@ export interface CustomersCopy {
   stop(): Promise<void>;
 }
 
+/** The service a regional replica of `region` calls the home copy as: the only caller of home's replication interface. */
+export const replicaServiceName = (region: RegionCode) => `customers-${region.toLowerCase()}`;
+
 const notHome = () => clientError(ErrorCode.BAD_USER_INPUT, 'this customers copy is a regional replica; replication reads and forwarded writes go to the home copy');
 
 /**
@@ -256,6 +259,7 @@ export class HomeCopy implements CustomersCopy {
 const logQuery = `query ReplicationLog($after: Int!, $first: Int) {
   replicationLog(after: $after, first: $first) { headSeq headAt entries { seq at customer { ${customerWireFields} } } }
 }`;
+const customerQuery = `query HomeCustomer($id: ID!) { customer(id: $id) { ${customerWireFields} } }`;
 const applyMutation = `mutation ApplyWrites($region: Region!, $writes: [ReplicatedWrite!]!) {
   applyWrites(region: $region, writes: $writes) { writeId status code field message customer { ${customerWireFields} } }
 }`;
@@ -409,8 +413,12 @@ export class ReplicaCopy implements CustomersCopy {
    */
   private async queue(write: Write): Promise<CustomerDoc | null> {
     const pending = await this.pendingWrites();
-    const stored = await this.store.findById(new ObjectId(write.customerId));
-    const current = applyQueued(stored, write.customerId, pending);
+    let stored = await this.store.findById(new ObjectId(write.customerId));
+    let current = applyQueued(stored, write.customerId, pending);
+    if (!current && write.kind !== 'ADD_CUSTOMER') {
+      stored = await this.fromHome(write.customerId);
+      current = applyQueued(stored, write.customerId, pending);
+    }
     const repeat = repeatOf(current, write);
     if (repeat === 'conflict') throw refusal(idReused(write.kind));
     if (repeatOf(stored, write) === 'same') return current;
@@ -418,6 +426,28 @@ export class ReplicaCopy implements CustomersCopy {
     if (repeat === 'new') await this.refuseWhatHomeWould(write, current, pending);
     await this.replication.outgoing.append(() => ({ write }));
     return null;
+  }
+
+  /**
+   * Home's copy of a customer this copy does not hold, taken in as a pull would take it (run for
+   * that customer alone, as `queue` is). A customer added or changed elsewhere moments ago reaches
+   * this copy with its next pull, and a write for it meanwhile was refused as for no customer,
+   * though home would take it: a sign-up at home, then a card added through a regional gateway.
+   * Null when home has no such customer; DEPENDENCY_UNAVAILABLE when home cannot be asked, since
+   * this copy cannot tell then whether the customer exists.
+   */
+  private async fromHome(customerId: string): Promise<CustomerDoc | null> {
+    let wire: CustomerWire | null;
+    try {
+      wire = (await this.options.home.request<{ customer: CustomerWire | null }>(customerQuery, { id: customerId })).customer;
+    } catch (error) {
+      if (!(error instanceof RejectedByService)) this.lostContact(error);
+      throw clientError(ErrorCode.DEPENDENCY_UNAVAILABLE, `customer ${customerId} is not in this regional copy yet, and its home copy cannot be asked now; try again shortly`);
+    }
+    this.madeContact();
+    if (!wire) return null;
+    await this.store.applyReplicated(fromCustomerWire(wire));
+    return this.store.findById(new ObjectId(customerId));
   }
 
   /** Refuses, before it is queued, a new write home would refuse: an email taken, no such customer, a customer with all the addresses or cards it may have. */

@@ -1,10 +1,12 @@
-import { assertMayAccess, identityOf } from '../../kit/auth/ownership.ts';
+import { assertCalledBy, assertMayAccess, identityOf } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest, pageSize } from '../../kit/paging.ts';
 import { isExpired, tokeniseCard } from './cards.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
+import { replicaServiceName } from './replication.ts';
+import { regionCodes } from './store.ts';
 import { checkedAddress, checkedCustomer, creationAddressId, fromWire, keyedId, newWriteId } from './writes.ts';
 
 // Every mutation is a write command with its ids chosen here, applied through this
@@ -20,7 +22,10 @@ export const resolvers: Resolvers = {
     },
     customers: (_, { first, after }, { copy }) => copy.list(pageRequest('customers', { first, after })),
     replicationStatus: (_, __, { copy }) => copy.status(),
-    replicationLog: (_, { after, first }, { copy }) => {
+    replicationLog: (_, { after, first }, context) => {
+      const { copy } = context;
+      // Every customer's record, cards' tokens included: for the replicas alone, not any service.
+      assertCalledBy(context, regionCodes.map(replicaServiceName), 'read the replication log');
       if (after < 0) throw badInput('after must not be negative', 'after');
       return copy.readLog(after, pageSize(first, 100, 500));
     },
@@ -51,7 +56,10 @@ export const resolvers: Resolvers = {
       const paymentMethod = keyed ? { ...card, id: keyed } : card;
       return copy.write({ writeId: newWriteId(), region: copy.region, kind: 'ADD_PAYMENT_METHOD', customerId, at: new Date(), paymentMethod });
     },
-    applyWrites: async (_, { region, writes }, { copy }) => {
+    applyWrites: async (_, { region, writes }, context) => {
+      const { copy } = context;
+      // A write of any customer, card tokens included, in the name of the region it was made in: only that region's replica forwards it.
+      assertCalledBy(context, [replicaServiceName(region)], `forward writes made in region ${region}`);
       if (writes.length > 500) throw badInput('at most 500 writes at once', 'writes');
       // Every write is checked before any is applied: bad input writes nothing.
       const checked = writes.map((wire) => fromWire(wire, region));

@@ -2,7 +2,7 @@ import { serviceCredentials } from '../../kit/auth/tokens.ts';
 import { createGraphQLClient } from '../../kit/graphql-client.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { createContext } from './context.ts';
-import { HomeCopy, ReplicaCopy, type CustomersCopy } from './replication.ts';
+import { HomeCopy, replicaServiceName, ReplicaCopy, type CustomersCopy } from './replication.ts';
 import { ReplicationStore } from './replication-store.ts';
 import { resolvers } from './resolvers.ts';
 import { seedCustomers } from './seed.ts';
@@ -35,7 +35,7 @@ export async function buildCustomersService({ copy: settings = { role: 'home' },
             ? new HomeCopy(settings.region ?? 'US', store, replication, logger)
             : new ReplicaCopy(store, replication, {
                 region: settings.region,
-                home: createGraphQLClient('customers (home copy)', settings.homeUrl, { credentials: serviceCredentials(`customers-${settings.region.toLowerCase()}`, deps.tokens) }),
+                home: createGraphQLClient('customers (home copy)', settings.homeUrl, { credentials: serviceCredentials(replicaServiceName(settings.region), deps.tokens) }),
                 pollIntervalMs: settings.pollIntervalMs ?? 200,
                 writeWaitMs: settings.writeWaitMs ?? 2_000,
                 logger,

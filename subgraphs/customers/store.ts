@@ -7,7 +7,8 @@ import { parseId } from '../../kit/ids.ts';
 
 // The only code that touches the customers collections.
 
-export type RegionCode = 'US' | 'UK' | 'DE';
+export const regionCodes = ['US', 'UK', 'DE'] as const;
+export type RegionCode = (typeof regionCodes)[number];
 export type CardBrandCode = 'VISA' | 'MASTERCARD' | 'AMEX' | 'OTHER';
 
 export interface AddressDoc {

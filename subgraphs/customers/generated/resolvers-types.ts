@@ -129,7 +129,8 @@ export type Mutation = {
   addPaymentMethod: Customer;
   /**
    * Internal (home copy only): writes made at a regional replica, applied in the order
-   * given, each once however often it is sent. Hidden from gateway clients.
+   * given, each once however often it is sent. Only the replica of `region` may send them
+   * (FORBIDDEN otherwise). Hidden from gateway clients.
    */
   applyWrites: Array<WriteOutcome>;
 };
@@ -198,7 +199,7 @@ export type Query = {
   customers: CustomerConnection;
   /**
    * Internal (home copy only): the replication log, the entries after \`after\` in order.
-   * Regional replicas follow it. Hidden from gateway clients.
+   * Regional replicas follow it; no other caller may read it (FORBIDDEN). Hidden from gateway clients.
    */
   replicationLog: ReplicationLogPage;
   /**
