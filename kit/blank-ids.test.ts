@@ -60,6 +60,18 @@ describe('an ID that shows nothing', () => {
     expect(calls).toEqual([]);
   });
 
+  it('longer than any id can be (1,000 bytes of UTF-8) is refused too, in arguments, inputs and references', async () => {
+    calls.length = 0;
+    const tooLong = { errors: [{ message: 'id must be at most 1000 bytes of UTF-8: no id is longer', extensions: { code: 'BAD_USER_INPUT', field: 'id' } }] };
+    expect(await run('query($id: ID!) { thing(id: $id) }', { id: 'x'.repeat(1_001) })).toMatchObject(tooLong);
+    // Counted in bytes: 334 three-byte characters are 1,002.
+    expect(await run('query($id: ID!) { thing(id: $id) }', { id: '€'.repeat(334) })).toMatchObject(tooLong);
+    expect(await run('query($ids: [ID!]!) { things(ids: $ids) }', { ids: ['a', 'x'.repeat(90_000)] })).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'ids' } }] });
+    expect(await run('mutation($order: Order!) { place(order: $order) }', { order: { customerId: 'c'.repeat(5_000), lines: [] } })).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'customerId' } }] });
+    expect(calls).toEqual([]);
+    expect(await run('query($id: ID!) { thing(id: $id) }', { id: 'x'.repeat(1_000) })).toEqual({ data: { thing: 'x'.repeat(1_000) } });
+  });
+
   it('leaves alone what names something, an ID left out, other text, and the operations that do not run', async () => {
     calls.length = 0;
     expect(await run('query($id: ID!) { thing(id: $id) }', { id: 'o-1' })).toEqual({ data: { thing: 'o-1' } });
@@ -125,6 +137,7 @@ describe('an entity reference that names nothing', () => {
     const refused = async (representations: unknown) => (await entities(representations)).errors?.map((error) => [error.message, error.extensions?.code]);
     expect(await refused([{ __typename: 'Product', id: 'p1' }, { __typename: 'Product', sku: 7 }])).toEqual([['representations[1].id must be a string', 'BAD_USER_INPUT']]);
     expect(await refused([{ __typename: 'Product', sku: '\u3000' }])).toEqual([['representations[0].sku must not be empty', 'BAD_USER_INPUT']]);
+    expect(await refused([{ __typename: 'Product', id: 'p'.repeat(1_001) }])).toEqual([['representations[0].id must be at most 1000 bytes of UTF-8: no id is longer', 'BAD_USER_INPUT']]);
     expect(await refused(['p1'])).toEqual([['representations[0] must be an object', 'BAD_USER_INPUT']]);
     expect(await refused([{ __typename: 'Query', id: 'p1' }])).toEqual([['representations[0].__typename names no entity of this service', 'BAD_USER_INPUT']]);
     expect(resolved).toEqual(['p1', 'BOOK-001']);

@@ -148,26 +148,41 @@ function placedToRun(spreads: Sites['spreads'], placed: Placed, variables: Recor
   return spreads.some((spread) => spread.of === placed.fragment && placedToRun(spreads, spread, variables, new Set(seen)));
 }
 
-/** The name of the first ID in `value` (of `type`) that shows nothing, or undefined. */
-function blankIdIn(value: unknown, type: GraphQLInputType, name: string): string | undefined {
+/**
+ * The longest an ID may be, in UTF-8 bytes: the longest any id is made or chosen (tracking takes
+ * transitions' ids up to this). A longer one names nothing, and was sent to the database as a
+ * lookup all the same, up to the body limit (90 KB of it).
+ */
+export const MAX_ID_BYTES = 1_000;
+
+/** What is wrong with an ID's value, if anything. */
+function idProblem(value: string): string | undefined {
+  if (showsNothing(value)) return 'must not be empty';
+  if (value.length > MAX_ID_BYTES / 3 && Buffer.byteLength(value, 'utf8') > MAX_ID_BYTES) return `must be at most ${MAX_ID_BYTES} bytes of UTF-8: no id is longer`;
+  return undefined;
+}
+
+/** The first ID in `value` (of `type`) that names nothing, and what is wrong with it, or undefined. */
+function wrongIdIn(value: unknown, type: GraphQLInputType, name: string): { field: string; problem: string } | undefined {
   if (value == null) return undefined;
   const nullable = getNullableType(type);
   if (isListType(nullable)) {
-    if (!Array.isArray(value)) return blankIdIn(value, nullable.ofType, name); // a single value stands for a list of one
+    if (!Array.isArray(value)) return wrongIdIn(value, nullable.ofType, name); // a single value stands for a list of one
     for (const item of value) {
-      const blank = blankIdIn(item, nullable.ofType, name);
-      if (blank) return blank;
+      const wrong = wrongIdIn(item, nullable.ofType, name);
+      if (wrong) return wrong;
     }
     return undefined;
   }
   if (isInputObjectType(nullable)) {
     for (const [fieldName, field] of Object.entries(nullable.getFields())) {
-      const blank = blankIdIn((value as Record<string, unknown>)[fieldName], field.type, fieldName);
-      if (blank) return blank;
+      const wrong = wrongIdIn((value as Record<string, unknown>)[fieldName], field.type, fieldName);
+      if (wrong) return wrong;
     }
     return undefined;
   }
-  return isId(nullable) && typeof value === 'string' && showsNothing(value) ? name : undefined;
+  const problem = isId(nullable) && typeof value === 'string' ? idProblem(value) : undefined;
+  return problem ? { field: name, problem } : undefined;
 }
 
 /**
@@ -217,7 +232,8 @@ function badReference(schema: GraphQLSchema, representations: unknown, name: str
     const given = keys.find((key) => key.every((field) => typeof fields[field] === 'string')) ?? keys[0]!;
     for (const field of given) {
       if (typeof fields[field] !== 'string') return `${at}.${field} must be a string`;
-      if (showsNothing(fields[field] as string)) return `${at}.${field} must not be empty`;
+      const problem = idProblem(fields[field] as string);
+      if (problem) return `${at}.${field} ${problem}`;
     }
   }
   return undefined;
@@ -246,8 +262,8 @@ export function useBlankIdsRefused(): Plugin {
         if (wrong) return setResultAndStopExecution({ errors: [badInput(wrong, site.name)] });
         continue;
       }
-      const blank = blankIdIn(value, site.type, site.name);
-      if (blank) return setResultAndStopExecution({ errors: [badInput(`${blank} must not be empty`, blank)] });
+      const wrong = wrongIdIn(value, site.type, site.name);
+      if (wrong) return setResultAndStopExecution({ errors: [badInput(`${wrong.field} ${wrong.problem}`, wrong.field)] });
     }
   };
   // A subscription's arguments (orderTransitions' orderId) as a query's.

@@ -3,6 +3,7 @@ import type { HandedOver, ShipmentPayload } from './messages.ts';
 import { currentTraceId } from '../kit/telemetry.ts';
 import { badInput } from '../kit/errors.ts';
 import { isoTime } from '../kit/iso-time.ts';
+import { MAX_ID_BYTES } from '../kit/blank-ids.ts';
 
 // Every node records the state transitions it makes, for the tracking service, through
 // its own outbox: recording never blocks or slows the work, a tracking service that is
@@ -94,8 +95,8 @@ export function transition(
   };
 }
 
-/** Longest id, element id or order id a transition may have, in UTF-8 bytes. */
-export const MAX_ID_BYTES = 1_000;
+/** Longest id, element id or order id a transition may have, in UTF-8 bytes: as any id (kit/blank-ids.ts). */
+export { MAX_ID_BYTES };
 /** Longest state (`from`, `to`) or node name, in UTF-8 bytes: those the nodes send are under 20. */
 const MAX_NAME_BYTES = 100;
 /** Longest detail, in UTF-8 bytes: the longest a node sends is a few hundred (a customer's reason is at most 500 characters). */

@@ -78,12 +78,21 @@ export async function defaultAuthorization(url: string, query = '', variables: u
   return `Bearer ${await (/\bplaceOrder\b/.test(query) ? customerOperator(customerIdIn(variables)) : operator())}`;
 }
 
-/** The first `customerId` in a request's variables, however deep (a placeOrder's input). */
+/**
+ * The customer a request names in its variables, as the services store ids (lower case); Ada's
+ * when it names none, or something that is no id (a test of that refusal: the caller is Ada).
+ */
 function customerIdIn(value: unknown): string | undefined {
+  const named = firstCustomerIdIn(value);
+  return named && /^[0-9a-f]{24}$/i.test(named) ? named.toLowerCase() : undefined;
+}
+
+/** The first `customerId` in a request's variables, however deep (a placeOrder's input). */
+function firstCustomerIdIn(value: unknown): string | undefined {
   if (!value || typeof value !== 'object') return undefined;
   if (typeof (value as { customerId?: unknown }).customerId === 'string') return (value as { customerId: string }).customerId;
   for (const inner of Object.values(value)) {
-    const found = customerIdIn(inner);
+    const found = firstCustomerIdIn(inner);
     if (found) return found;
   }
   return undefined;

@@ -281,6 +281,9 @@ describe('bad input gets a clear error and writes nothing', () => {
     ['blank address id', { shippingAddressId: '' }, 'BAD_USER_INPUT', /shippingAddressId must not be empty/],
     ['invisible address id', { shippingAddressId: '\u200B' }, 'BAD_USER_INPUT', /shippingAddressId must not be empty/],
     ['blank card id', { paymentMethodId: ' ' }, 'BAD_USER_INPUT', /paymentMethodId must not be empty/],
+    // Longer than any id: refused, not looked up (90 KB of it reached the database as a lookup).
+    ['card id longer than any id', { paymentMethodId: 'p'.repeat(5_000) }, 'BAD_USER_INPUT', /paymentMethodId must be at most 1000 bytes/],
+    ['address id longer than any id', { shippingAddressId: 'a'.repeat(90_000) }, 'BAD_USER_INPUT', /shippingAddressId must be at most 1000 bytes/],
   ];
 
   it.each(cases)('%s', async (_, override, code, message) => {
