@@ -1,8 +1,11 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { ErrorCode } from './errors.ts';
 
-/** The bodies a GraphQL request may come in over HTTP POST. */
-const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/graphql+json']);
+/**
+ * The bodies a GraphQL request may come in over HTTP POST. Not `application/graphql-response+json`:
+ * that is an answer's type (sent in `Accept`), which yoga refused with an empty 415.
+ */
+const JSON_TYPES = new Set(['application/json', 'application/graphql+json']);
 
 /**
  * How large a body a subgraph takes: graphql-yoga's own default. Its callers are the gateway and
@@ -60,6 +63,11 @@ export function limitBodySize(handler: RequestListener, maxBytes: number): Reque
       const media = type.trim().toLowerCase();
       if (!JSON_TYPES.has(media)) {
         return refuse(415, 'Send the request as JSON, with `Content-Type: application/json` and a body of `{"query": ..., "variables": ...}`.', { code: 'BAD_REQUEST' });
+      }
+      // The body is read as UTF-8 whatever the header says: another charset would be read as something else than was sent.
+      const charset = parameters.map((parameter) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(parameter)?.[1]).find((value) => value !== undefined);
+      if (charset !== undefined && !['utf-8', 'utf8'].includes(charset.toLowerCase())) {
+        return refuse(415, `Send the request body as UTF-8 (\`Content-Type: application/json\`, or \`; charset=utf-8\`), not ${charset.slice(0, 40)}.`, { code: 'BAD_REQUEST' });
       }
       req.headers['content-type'] = [media, ...parameters].join(';');
     }

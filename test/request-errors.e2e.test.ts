@@ -358,7 +358,8 @@ describe('a multipart request (file uploads)', () => {
 
 describe('a body that is not JSON: text, a form, or without a type (a forgotten header)', () => {
   it('is refused with 415 and an error that says what to send', async () => {
-    for (const headers of [{ 'content-type': 'text/plain;charset=UTF-8' }, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/jsonx' }, {}] as Record<string, string>[]) {
+    // An answer's type given as the request's (Accept and Content-Type mixed up) too: yoga answered it with an empty 415.
+    for (const headers of [{ 'content-type': 'text/plain;charset=UTF-8' }, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/jsonx' }, { 'content-type': 'application/graphql-response+json' }, {}] as Record<string, string>[]) {
       // fetch makes a string body text/plain; a Blob without a type goes with none.
       const body = 'content-type' in headers ? JSON.stringify({ query: '{ __typename }' }) : new Blob([JSON.stringify({ query: '{ __typename }' })]);
       const response = await fetch(system.gatewayUrl, { method: 'POST', body, headers });
@@ -371,6 +372,18 @@ describe('a body that is not JSON: text, a form, or without a type (a forgotten 
     const upper = await fetch(system.gatewayUrl, { method: 'POST', body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'APPLICATION/JSON; charset=utf-8' } });
     expect(upper.status).toBe(200);
     expect(await upper.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('is refused with 415 when it says it is in another charset than UTF-8, which it would be read as', async () => {
+    for (const charset of ['utf-16', 'ISO-8859-1', '"utf-16le"']) {
+      const response = await fetch(system.gatewayUrl, { method: 'POST', body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': `application/json; charset=${charset}` } });
+      expect(response.status, charset).toBe(415);
+      const answer = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(answer.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+      expect(answer.errors[0]!.message).toMatch(/as UTF-8/);
+    }
+    const utf8 = await fetch(system.gatewayUrl, { method: 'POST', body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'application/json;charset="UTF-8"' } });
+    expect(await utf8.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
 
@@ -430,8 +443,9 @@ describe('a request that quotes 50,000 characters back', () => {
   it('gets a message of at most 500 characters, from the gateway and from a subgraph, and still its code', async () => {
     const long = 'z'.repeat(50_000);
     const requests = [
-      // A refusal a service raised, quoting the argument (orders, through the gateway).
-      [system.gatewayUrl, JSON.stringify({ query: 'query($id: ID!) { order(id: $id) { id } }', variables: { id: long } }), 'BAD_USER_INPUT'],
+      // A refusal a service raised, quoting the argument (orders, through the gateway): an id under the
+      // 1,000 bytes any id may have (a longer one is refused before, without quoting it).
+      [system.gatewayUrl, JSON.stringify({ query: 'query($id: ID!) { order(id: $id) { id } }', variables: { id: 'z'.repeat(900) } }), 'BAD_USER_INPUT'],
       // graphql-js's own validation, quoting a field name (a gateway refuses a name that long before, without quoting it).
       [system.gatewayUrl, JSON.stringify({ query: `{ ${long} }` }), 'QUERY_TOO_COMPLEX'],
       [system.urls.inventory, JSON.stringify({ query: `{ ${long} }` }), 'GRAPHQL_VALIDATION_FAILED'],
