@@ -63,7 +63,8 @@ export function refuseUnstorable<T extends { query?: string; variables?: unknown
   const where = findUnstorable(query, 'query') ?? (escapedUnstorable.test(query) ? 'query' : null) ?? findUnstorable(params.variables ?? {}, 'variables');
   if (where) {
     throw new GraphQLError(`${where} holds a NUL character or a lone UTF-16 surrogate, which no field accepts`, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 }, ...fieldOf(where) },
+      // A request error like a variable of the wrong type: 400 for application/graphql-response+json, 200 for application/json.
+      extensions: { code: ErrorCode.BAD_USER_INPUT, http: { spec: true, status: 400 }, ...fieldOf(where) },
     });
   }
   return params;

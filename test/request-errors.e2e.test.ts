@@ -505,6 +505,13 @@ describe('text no database can store', () => {
       expect(parsed.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
       expect(response.text).not.toMatch(/SQLSTATE|Unicode escape/);
     }
+    // Answered as a variable of the wrong type is (GraphQL over HTTP's request errors): 200 to a client that accepts only application/json.
+    for (const variables of [{ id: 'nul\u0000receipt' }, { id: true }]) {
+      const asJson = await fetch(system.gatewayUrl, { method: 'POST', body: JSON.stringify({ query: receiveItems, variables }), headers: { 'content-type': 'application/json', accept: 'application/json', authorization: await defaultAuthorization(system.gatewayUrl) } });
+      const text = await asJson.text();
+      expect(asJson.status, `${JSON.stringify(variables)} ${text}`).toBe(200);
+      expect((JSON.parse(text) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    }
     // Over a WebSocket, as over HTTP.
     const client = wsClient(system.gatewayUrl);
     try {
