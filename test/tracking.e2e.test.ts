@@ -132,6 +132,21 @@ describe('tracking', () => {
     expect(order.history.filter((t) => t.elementType === 'ORDER' && t.to === 'CANCELLED')).toHaveLength(1);
   });
 
+  it('lists transitions of the same time in its history as the live stream gave them (the order they were logged), not by id', async () => {
+    const id = await place([{ sku: 'MUG-001', quantity: 1 }]);
+    const at = new Date().toISOString();
+    const move = (elementId: string) => ({ id: `test:tie:${elementId}`, elementType: 'RECEIPT', elementId, orderId: id, from: null, to: 'STOCKED', node: 'receiving', at });
+    // Logged z first, then a: by id, a would come first.
+    const record = `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;
+    expect((await gql(system.urls.tracking, record, { input: [move(`z-${id}`), move(`a-${id}`)] })).data!.recordTransitions).toBe(2);
+    const store = system.services.tracking.store;
+    const logged = (await store.eventsBetween(1, await store.lastEventSeq())).filter((event) => event.orderId === id && event.elementType === 'RECEIPT').map((event) => event.elementId);
+    expect(logged).toEqual([`z-${id}`, `a-${id}`]);
+    const res = await gql(system.gatewayUrl, `query($id: ID!) { order(id: $id) { history { elementType elementId } } }`, { id });
+    const listed = (res.data!.order.history as { elementType: string; elementId: string }[]).filter((t) => t.elementType === 'RECEIPT').map((t) => t.elementId);
+    expect(listed).toEqual(logged);
+  });
+
   it('records a transition delivered twice once', async () => {
     const input = [{ id: 'test:dup', elementType: 'RECEIPT', elementId: 'r-dup', from: 'QUEUED', to: 'STOCKED', node: 'receiving', at: new Date().toISOString() }];
     const record = `mutation($input: [TransitionInput!]!) { recordTransitions(input: $input) }`;

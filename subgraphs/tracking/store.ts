@@ -307,11 +307,25 @@ export class TrackingStore {
     // miss the rows being moved (there before the copies went in, here after the rows went), and
     // the history would lack them though newer rows of the order were still here.
     const here = await findWhereIn(this.transitions, 'orderId', orderIds);
-    return merged([here, await findWhereIn(this.warehouse, 'orderId', orderIds)]);
+    return this.tiesInLogOrder(merged([here, await findWhereIn(this.warehouse, 'orderId', orderIds)]));
   }
 
   async forElement(elementId: string): Promise<TransitionDoc[]> {
-    return merged(await Promise.all([this.transitions.find({ elementId }).toArray(), this.warehouse.find({ elementId }).toArray()]));
+    return this.tiesInLogOrder(merged(await Promise.all([this.transitions.find({ elementId }).toArray(), this.warehouse.find({ elementId }).toArray()])));
+  }
+
+  /**
+   * `list` (in time order) with transitions of the same time in the order the log holds them, as a
+   * subscriber got them live: an order's two shipments' first moves, made by one write, share a
+   * time, and by id a history listed them otherwise than the stream had. Asks for the log entries
+   * of tied transitions only (rare); one not in the log yet comes after those that are.
+   */
+  private async tiesInLogOrder(list: TransitionDoc[]): Promise<TransitionDoc[]> {
+    const tied = list.filter((doc, i) => list[i - 1]?.at.getTime() === doc.at.getTime() || list[i + 1]?.at.getTime() === doc.at.getTime());
+    if (tied.length === 0) return list;
+    const seqs = await this.appendedSeqs(tied.filter((doc) => doc.eventSeq === undefined).map((doc) => doc._id));
+    const seqOf = (doc: TransitionDoc) => doc.eventSeq ?? seqs.get(doc._id) ?? Number.MAX_SAFE_INTEGER;
+    return [...list].sort((a, b) => a.at.getTime() - b.at.getTime() || seqOf(a) - seqOf(b) || a._id.localeCompare(b._id));
   }
 
   /**
@@ -343,7 +357,15 @@ export class TrackingStore {
     // order resuming from far back still finds its entries without walking the log.
     const seqs = new Map(marks.map((mark) => [mark._id, mark.seq]));
     const copies = transitions.map((doc) => (seqs.has(doc._id) ? { ...doc, eventSeq: seqs.get(doc._id)! } : doc));
-    await insertIgnoringDuplicates(this.warehouse, copies); // some copied by an earlier, interrupted move
+    const copiedBefore = await insertIgnoringDuplicates(this.warehouse, copies); // some copied by an earlier, interrupted move
+    // Those copies were made without their numbers (the move died before it could know them, or an
+    // older version made them): given them now, before the marks that hold them go.
+    await Promise.all(
+      copiedBefore
+        .map((i) => copies[i]!)
+        .filter((copy) => copy.eventSeq !== undefined)
+        .map((copy) => this.warehouse.updateOne({ _id: copy._id, orderId: copy.orderId }, { $set: { eventSeq: copy.eventSeq } })),
+    );
     await Promise.all(byOrder.map(([orderId, ids]) => this.transitions.deleteMany({ orderId, _id: { $in: ids } })));
     // By the order, as the transitions; an older mark, which names none, by its id (`$in` alone is a scan on FerretDB).
     await Promise.all([

@@ -57,7 +57,8 @@ export type MutationRecordTransitionsArgs = {
 export type Order = {
   __typename?: 'Order';
   /**
-   * Every recorded transition of the order and its shipments and charges, oldest first. An order
+   * Every recorded transition of the order and its shipments and charges, oldest first (those of the
+   * same time in the order `orderTransitions` gave them live: the order they were logged). An order
    * with one shipment has about 10; the gateway's cost counts 50 (more shipments, changes and
    * returns add more). Null (as `historyCursor`) only when the tracking service could not be asked
    * (an error names it).
