@@ -34,10 +34,12 @@ function assertOwnRequest(context: unknown, requestId: string, replyTo: string |
 }
 
 const statusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'COMPLETED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
-const withPrior = (after: RefundPayload['after']) => (after ? { after } : {});
-const ownFields = ({ after: _after, ...own }: RefundPayload) => own;
-
 const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED', FAILED: 'FAILED', CANCELLED: 'CANCELLED' } as const;
+
+/** A refund's `after`, kept only when given. */
+const withPrior = (after: RefundPayload['after']) => (after ? { after } : {});
+/** A refund request without what it follows: what a retry of it must repeat. */
+const ownFields = ({ after: _after, ...own }: RefundPayload) => own;
 
 /** What giving up the charge request `id` sends (see givenUpCharge); nothing for one that is not here. */
 async function givenUpChargeOf(store: PaymentsStore, id: string): Promise<NewMessage[]> {
