@@ -5,7 +5,7 @@ import type { Filter } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { pageRequest } from '../../kit/paging.ts';
 import { recordingFindsIn } from '../../test/recording-db.ts';
-import { codes, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
+import { codes, eventually, gql, serve, silentLogger, testTokens, TestDatabases, type GraphQLResponse, type RunningApp } from '../../test/harness.ts';
 import { buildCustomersService } from './server.ts';
 import { CustomerStore, type CustomerDoc } from './store.ts';
 import { keyedId } from './writes.ts';
@@ -93,6 +93,37 @@ describe('customers subgraph', () => {
     for (const filter of filters) expect(filter).toEqual({ createdSlot: expect.any(Number) });
     // A slot holds one customer here: the page's slots and the one past it, of the 240.
     expect(filters.length).toBeLessThanOrEqual(24);
+  });
+
+  it("shows a client a customer as read at most a second ago, this process's own writes at once and another's within the second, while a service reads it afresh", async () => {
+    const filters: Filter<CustomerDoc>[] = [];
+    const service = await buildCustomersService({ db: recordingFindsIn(await dbs.create('customers_shown'), 'customers', filters), logger: silentLogger, tokens: testTokens });
+    const shown = await serve(service.handler);
+    try {
+      const created = (await gql(shown.url, addCustomer, { input: { name: 'Ada Shown', email: 'shown@example.com', homeRegion: 'UK' } })).data!.addCustomer as { id: string };
+      // As the gateway signs a client's request (support reading the customer's page), and as a service calls.
+      const asClient = { token: await testTokens.sign({ subject: 'agent-1', scopes: ['support'] }) };
+      const asService = {};
+      const lines = async (as: { token?: string }) =>
+        ((await gql(shown.url, `query($id: ID!) { customer(id: $id) { addresses { line1 } } }`, { id: created.id }, as)).data!.customer.addresses as { line1: string }[]).map((a) => a.line1);
+      const addAddress = `mutation($id: ID!, $input: AddressInput!) { addAddress(customerId: $id, input: $input) { id } }`;
+
+      filters.length = 0;
+      expect(await lines(asClient)).toEqual([]);
+      expect(await lines(asClient)).toEqual([]);
+      expect(filters).toHaveLength(1); // the second view within the second asked the database nothing
+
+      // This process's own write shows at once.
+      expect((await gql(shown.url, addAddress, { id: created.id, input: { line1: '2 Own Road', city: 'Leeds', postalCode: 'LS1', country: 'GB' } })).errors).toBeUndefined();
+      expect(await lines(asClient)).toEqual(['2 Own Road']);
+
+      // Another process's (straight to the database): a service reads it at once; a client within the second.
+      await service.store.addAddress(new ObjectId(created.id), { id: new ObjectId().toHexString(), line1: '3 Other Road', line2: null, city: 'Leeds', postalCode: 'LS1', country: 'GB' });
+      expect(await lines(asService)).toEqual(['2 Own Road', '3 Other Road']);
+      expect(await eventually(() => lines(asClient), (seen) => seen.length === 2, 2_000)).toEqual(['2 Own Road', '3 Other Road']);
+    } finally {
+      await shown.close();
+    }
   });
 
   it('refuses a cursor the customers list did not give with BAD_USER_INPUT', async () => {

@@ -8,6 +8,7 @@ import { onScrape, replicaGauges, replicationHomeReachable, replicationLag, repl
 import { logRetry } from '../../kit/unavailable.ts';
 import { isDuplicateKeyError } from '../../kit/mongo.ts';
 import type { Connection, PageRequest } from '../../kit/paging.ts';
+import { RecentReads } from '../../kit/recent-reads.ts';
 import type { LogEntry, ReplicationStore } from './replication-store.ts';
 import type { CustomerDoc, CustomerStore, RegionCode } from './store.ts';
 import { applyWrite, customerWireFields, fromCustomerWire, idReused, overLimit, refusal, repeatOf, toWire, type CustomerWire, type Write, type WriteResult } from './writes.ts';
@@ -49,6 +50,13 @@ export interface CustomersCopy {
   write(write: Write): Promise<CustomerDoc>;
   /** Customers by id as this copy's mutations describe them: a replica includes the writes it still holds queued. */
   findByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]>;
+  /**
+   * `findByIds` for what is only shown (a client's page: the order page asks for its customer on
+   * every view). Home reads each at most once a second; every write this process makes shows at
+   * once, one made by another home process within the second. A decision (a service's call: the
+   * card an order is placed with) reads `findByIds`.
+   */
+  shownByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]>;
   /** A page of customers, newest first, the same way. */
   list(page: PageRequest): Promise<Connection<CustomerDoc>>;
   status(): Promise<ReplicationStatusView>;
@@ -74,8 +82,16 @@ const notHome = () => clientError(ErrorCode.BAD_USER_INPUT, 'this customers copy
  */
 const FULL_CHECK_EVERY_MS = 60 * 60_000;
 
+/** How long home shows a customer as it read it (shownByIds). */
+const SHOWN_FOR_MS = 1_000;
+
 export class HomeCopy implements CustomersCopy {
   readonly role = 'HOME' as const;
+  private readonly shown = new RecentReads<CustomerDoc | null>(
+    async (ids) => new Map((await this.store.findByIds(ids.map((id) => new ObjectId(id)))).map((customer) => [customer._id.toHexString(), customer])),
+    null,
+    SHOWN_FOR_MS,
+  );
   /** Customers a write may have changed without their new version being logged (the database failed part-way): checked again soon. */
   private readonly unlogged = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -92,6 +108,10 @@ export class HomeCopy implements CustomersCopy {
   /** Checks the log at start-up (a process may have died between a write and its log entry), then now and then. */
   findByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]> {
     return this.store.findByIds(ids);
+  }
+
+  async shownByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]> {
+    return (await this.shown.get(ids.map((id) => id.toHexString()))).filter((customer) => customer !== null);
   }
 
   list(page: PageRequest): Promise<Connection<CustomerDoc>> {
@@ -149,6 +169,9 @@ export class HomeCopy implements CustomersCopy {
       // sure that, if so, the new version reaches the log soon, not at the next full check.
       this.unlogged.add(write.customerId);
       throw error;
+    } finally {
+      // Applied, refused, or failed part-way: nothing read before it is shown again.
+      this.shown.changed();
     }
   }
 
@@ -473,6 +496,11 @@ export class ReplicaCopy implements CustomersCopy {
     if (pending.length === 0) return stored;
     const wanted = new Set(ids.map((id) => id.toHexString()));
     return withQueued(stored, pending.filter((write) => wanted.has(write.customerId)));
+  }
+
+  /** As `findByIds`: what a replica shows is what its queued writes make it. */
+  shownByIds(ids: readonly ObjectId[]): Promise<CustomerDoc[]> {
+    return this.findByIds(ids);
   }
 
   async list(page: PageRequest): Promise<Connection<CustomerDoc>> {

@@ -1,9 +1,11 @@
+import { hasScope } from '../../kit/auth/identity.ts';
 import { assertCalledBy, assertMayAccess, identityOf } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
 import { parseId } from '../../kit/ids.ts';
 import { pageRequest, pageSize } from '../../kit/paging.ts';
 import { isExpired, tokeniseCard } from './cards.ts';
+import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { replicaServiceName } from './replication.ts';
 import { regionCodes } from './store.ts';
@@ -12,13 +14,16 @@ import { checkedAddress, checkedCustomer, creationAddressId, fromWire, keyedId, 
 // Every mutation is a write command with its ids chosen here, applied through this
 // process's copy of the domain: at once on the home copy, via home at a regional replica.
 
+/** A service reads a customer to act on it (an order's card); anyone else is shown one, which may be a second old (CustomersCopy.shownByIds). */
+const customerFor = (context: Context) => (hasScope(identityOf(context), 'service') ? context.customerById : context.shownCustomerById);
+
 export const resolvers: Resolvers = {
   Query: {
     // A malformed id is the caller's mistake, not a customer that does not exist.
     customer: (_, { id }, context) => {
       const customerId = parseId(id, 'id').toHexString();
       assertMayAccess(context, { customerId }, `customer ${id}`);
-      return context.customerById.load(customerId);
+      return customerFor(context).load(customerId);
     },
     customers: (_, { first, after }, { copy }) => copy.list(pageRequest('customers', { first, after })),
     replicationStatus: (_, __, { copy }) => copy.status(),
@@ -69,7 +74,7 @@ export const resolvers: Resolvers = {
   Customer: {
     __resolveReference: (ref, context) => {
       assertMayAccess(context, { customerId: ref.id }, `customer ${ref.id}`);
-      return context.customerById.load(ref.id);
+      return customerFor(context).load(ref.id);
     },
     id: (customer) => customer._id.toHexString(),
     createdAt: (customer) => customer.createdAt.toISOString(),
