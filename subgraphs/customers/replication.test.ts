@@ -566,6 +566,10 @@ describe('customer data replicated to regions', () => {
     // A replica forwards its own region's writes, not another's.
     expect(codes(await gql(home.app.url, applyWrites, { region: 'DE', w: [write('2 Injected Road')] }, await asReplica('uk')))).toEqual(['FORBIDDEN']);
     expect(codes(await gql(home.app.url, `{ replicationLog(after: 0) { headSeq } }`, {}, orders))).toEqual(['FORBIDDEN']);
+    // Nor does a replica of home's own region exist: its name is no one's.
+    const homeRegion = { token: await testTokens.sign({ subject: 'service:customers-us', scopes: ['service'] }) };
+    expect(codes(await gql(home.app.url, `{ replicationLog(after: 0) { headSeq } }`, {}, homeRegion))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(home.app.url, applyWrites, { region: 'US', w: [write('4 Injected Road')] }, homeRegion))).toEqual(['FORBIDDEN']);
     expect((await customerAt(home, ada.id))!.addresses.map((a) => a.line1)).not.toContain('1 Injected Road');
     expect((await customerAt(home, ada.id))!.version).toBe(ada.version);
     // Its own region's, from its own replica: applied.

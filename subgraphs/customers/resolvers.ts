@@ -1,4 +1,4 @@
-import { hasScope } from '../../kit/auth/identity.ts';
+import { forbidden, hasScope } from '../../kit/auth/identity.ts';
 import { assertCalledBy, assertMayAccess, identityOf } from '../../kit/auth/ownership.ts';
 import { ObjectId } from 'mongodb';
 import { badInput } from '../../kit/errors.ts';
@@ -8,11 +8,14 @@ import { isExpired, tokeniseCard } from './cards.ts';
 import type { Context } from './context.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { replicaServiceName } from './replication.ts';
-import { regionCodes } from './store.ts';
+import { regionCodes, type RegionCode } from './store.ts';
 import { checkedAddress, checkedCustomer, creationAddressId, fromWire, keyedId, newWriteId } from './writes.ts';
 
 // Every mutation is a write command with its ids chosen here, applied through this
 // process's copy of the domain: at once on the home copy, via home at a regional replica.
+
+/** The regions whose replicas follow a home copy in `home`: every other. */
+const replicaRegions = (home: RegionCode) => regionCodes.filter((region) => region !== home);
 
 /** A service reads a customer to act on it (an order's card); anyone else is shown one, which may be a second old (CustomersCopy.shownByIds). */
 const customerFor = (context: Context) => (hasScope(identityOf(context), 'service') ? context.customerById : context.shownCustomerById);
@@ -30,7 +33,7 @@ export const resolvers: Resolvers = {
     replicationLog: (_, { after, first }, context) => {
       const { copy } = context;
       // Every customer's record, cards' tokens included: for the replicas alone, not any service.
-      assertCalledBy(context, regionCodes.map(replicaServiceName), 'read the replication log');
+      assertCalledBy(context, replicaRegions(copy.region).map(replicaServiceName), 'read the replication log');
       if (after < 0) throw badInput('after must not be negative', 'after');
       return copy.readLog(after, pageSize(first, 100, 500));
     },
@@ -64,6 +67,7 @@ export const resolvers: Resolvers = {
     applyWrites: async (_, { region, writes }, context) => {
       const { copy } = context;
       // A write of any customer, card tokens included, in the name of the region it was made in: only that region's replica forwards it.
+      if (!replicaRegions(copy.region).includes(region)) throw forbidden(`No replica forwards writes made in region ${region}: it is the home copy's own.`);
       assertCalledBy(context, [replicaServiceName(region)], `forward writes made in region ${region}`);
       if (writes.length > 500) throw badInput('at most 500 writes at once', 'writes');
       // Every write is checked before any is applied: bad input writes nothing.

@@ -18,7 +18,7 @@ import { operations, orderChargeId, type ShipmentPayload } from '../../pipeline/
 import { isHandOff, nextStage, type ShipmentStage } from '../../pipeline/routes.ts';
 import { track, transition, type TransitionPayload } from '../../pipeline/tracking.ts';
 import { postRecordedTransitions, publishRecorded, rejectPending, rejectPendingFor } from './address-changes.ts';
-import { sendOrderTransitions, toldSoFar } from './order-transitions.ts';
+import { recordedTransitions, sendOrderTransitions, toldSoFar } from './order-transitions.ts';
 import { fulfilmentOf } from './progress.ts';
 import { orderIdOf, WAITING_FOR_A_PERSON, type CancellationDoc, type CancellationOutcomeDoc, type CoordinationStep, type MoneyDoc, type OrderDoc, type OrderPatch, type OrderStore, type ShipmentProgressDoc } from './store.ts';
 
@@ -348,7 +348,8 @@ export function cancellationPublication(order: OrderDoc, cancellationId: string)
   const cancellation = order.cancellation;
   if (cancellation?.id !== cancellationId) return [];
   const orderId = order._id.toHexString();
-  const messages: NewMessage[] = [track(...cancellationMoves(order, cancellation))];
+  // After the order's placement: told before the order's own messages arrive (tracking was down), "cancel requested" came before "placed".
+  const messages: NewMessage[] = [track(recordedTransitions(order)[0]!, ...cancellationMoves(order, cancellation))];
   if (cancellation.scope.some((id) => id !== orderId)) {
     const payload = cancellationPayload(order, cancellation);
     for (const stage of cancellationSubscribers) {

@@ -102,7 +102,8 @@ describe('refunds', () => {
     const chargeId = await charged();
     const at = new Date().toISOString();
     const move = (id: string, elementType: string, to: string, traceId: string | null = null) => ({ id, elementType, elementId: 'o-after', orderId: 'o-after', from: null, to, node: 'orders', at, detail: null, traceId });
-    const after = [move('CANCEL:c-after:NEW>CANCEL_REQUESTED', 'CANCEL', 'CANCEL_REQUESTED'), move('ORDER:o-after:OUT_OF_STOCK>CANCELLED', 'ORDER', 'CANCELLED')];
+    const charging = { ...move('ORDER:o-after:CHARGING>RESERVING', 'ORDER', 'RESERVING'), from: 'CHARGING', detail: `charge ${chargeId}` };
+    const after = [move('ORDER:o-after:NEW>PLACED', 'ORDER', 'PLACED'), charging, move('CANCEL:c-after:NEW>CANCEL_REQUESTED', 'CANCEL', 'CANCEL_REQUESTED'), move('ORDER:o-after:OUT_OF_STOCK>CANCELLED', 'ORDER', 'CANCELLED')];
     expect((await requestRefund({ refundId: 'r-after', chargeId, amount: 1000, orderId: 'o-after', after })).errors).toBeUndefined();
     // A retry's moves carry the trace of the request that told them again: not another refund.
     const retold = after.map((t) => ({ ...t, traceId: 'a'.repeat(32) }));
@@ -110,8 +111,20 @@ describe('refunds', () => {
     const worker = startPaymentsWorker(store, processor, clients, silentLogger);
     try {
       const done = await eventually(() => store.refundRequests.get('r-after'), (item) => item?.status === 'DONE');
-      expect(toldTracking(done).map((t) => `${t.elementType} ${t.to} ${t.node}`)).toEqual(['CANCEL CANCEL_REQUESTED orders', 'ORDER CANCELLED orders', 'REFUND REFUND_REQUESTED payments', 'REFUND REFUNDED payments']);
-      expect(toldTracking(done)[1]!.id).toBe('ORDER:o-after:OUT_OF_STOCK>CANCELLED');
+      // The charge it pays back, told again just before the order's move it made: never refunded before charged.
+      expect(toldTracking(done).map((t) => `${t.elementType} ${t.to} ${t.node}`)).toEqual([
+        'ORDER PLACED orders',
+        'CHARGE APPROVED payments',
+        'ORDER RESERVING orders',
+        'CANCEL CANCEL_REQUESTED orders',
+        'ORDER CANCELLED orders',
+        'REFUND REFUND_REQUESTED payments',
+        'REFUND REFUNDED payments',
+      ]);
+      expect(toldTracking(done)[4]!.id).toBe('ORDER:o-after:OUT_OF_STOCK>CANCELLED');
+      // As payments told it when it charged: the same id and time.
+      const charge = await store.charges.findOne({ _id: chargeId });
+      expect(toldTracking(done)[1]).toMatchObject({ id: `CHARGE:${chargeId}:QUEUED>APPROVED`, at: charge!.chargedAt.toISOString() });
     } finally {
       await worker.stop();
     }
@@ -121,6 +134,9 @@ describe('refunds', () => {
     const chargeId = await charged();
     const good = { id: 'ORDER:o-bad:NEW>CANCELLED', elementType: 'ORDER', elementId: 'o-bad', orderId: 'o-bad', from: null, to: 'CANCELLED', node: 'orders', at: new Date().toISOString(), detail: null, traceId: null };
     const cases: [Record<string, unknown>[], string][] = [
+      [[{ ...good, orderId: 'o-other' }], 'orderId'],
+      [[{ ...good, to: 'HACKED' }], 'to'],
+      [Array.from({ length: 20 }, (_, i) => ({ ...good, id: `${good.id}:${i}`, detail: 'd'.repeat(16_000) })), 'after'],
       [[{ ...good, at: 'yesterday' }], 'at'],
       [[{ ...good, at: '1999-12-31T23:00:00.000Z' }], 'at'],
       [[{ ...good, elementType: 'PARCEL' }], 'elementType'],
@@ -130,10 +146,10 @@ describe('refunds', () => {
       [Array.from({ length: 501 }, (_, i) => ({ ...good, id: `${good.id}:${i}` })), 'after'],
     ];
     for (const [after, field] of cases) {
-      const refused = await requestRefund({ refundId: `r-bad-${field}`, chargeId, amount: 1000, after });
+      const refused = await requestRefund({ refundId: `r-bad-${field}-${after.length}`, chargeId, amount: 1000, orderId: 'o-bad', after });
       expect(codes(refused), field).toEqual(['BAD_USER_INPUT']);
       expect(refused.errors![0]!.extensions!.field, field).toBe(field);
-      expect(await store.refundRequests.get(`r-bad-${field}`)).toBeNull();
+      expect(await store.refundRequests.get(`r-bad-${field}-${after.length}`)).toBeNull();
     }
   });
 
@@ -158,7 +174,8 @@ describe('refunds', () => {
       expect(retried.errors).toBeUndefined();
       const done = await eventually(() => store.refundRequests.get('r-parked'), (item) => item?.status === 'DONE', 15_000);
       expect(await paidBack(flaky)).toBe(5000);
-      expect(told(done).map((t) => t.to)).toEqual(['REFUND_REQUESTED', 'REFUND_FAILED', 'REFUND_REQUESTED', 'REFUNDED']);
+      // Paid back: told after the charge it pays back (told again), which a failure is not.
+      expect(told(done).map((t) => t.to)).toEqual(['REFUND_REQUESTED', 'REFUND_FAILED', 'APPROVED', 'REFUND_REQUESTED', 'REFUNDED']);
     } finally {
       await worker.stop();
     }

@@ -101,7 +101,7 @@ export const resolvers: Resolvers = {
         chargeId: input.chargeId,
         amount,
         reason: cutTo(input.reason, MAX_REFUND_REASON),
-        ...withPrior(priorTransitions(input.after)),
+        ...withPrior(priorTransitions(input.after, input.orderId ?? null)),
       };
       await store.noteRefundOrder(input.refundId, payload.orderId);
       const { item, created } = await store.refundRequests.enqueue(input.refundId, payload);

@@ -5,10 +5,10 @@ import { startOutboxRelay } from '../../kit/relay.ts';
 import { PermanentFailure, startWorker } from '../../kit/worker.ts';
 import { operations, type ChargeResultPayload } from '../../pipeline/messages.ts';
 import type { ServiceClients } from '../../pipeline/services.ts';
-import { track, transition } from '../../pipeline/tracking.ts';
-import { refundTransition, trackRefund } from './refund-transitions.ts';
+import { track } from '../../pipeline/tracking.ts';
+import { chargeTransition, refundTransition, trackRefund } from './refund-transitions.ts';
 import { RefundRefused, type PaymentProcessor } from './processor.ts';
-import type { ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
+import type { ChargeDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 import { replyWith, resultOf } from './charge-results.ts';
 
 /** Callbacks are the fragile style: after this many failed posts the result stays for polling only. */
@@ -25,17 +25,7 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
   const charge = await processor.charge(request.requestId, request.orderId, request.card, request.amount);
   const result = resultOf(request, charge);
   const messages: NewMessage[] = [
-    track(
-      transition({
-        elementType: 'CHARGE',
-        elementId: request.requestId,
-        orderId: request.orderId,
-        from: 'QUEUED',
-        to: charge.outcome,
-        node: 'payments',
-        detail: charge.declineReason,
-      }),
-    ),
+    track(chargeTransition(request.orderId, charge)),
   ];
   if (request.callbackUrl) {
     messages.push({ id: `callback:${request.requestId}`, target: request.callbackUrl, operation: 'callback', variables: { ...result }, maxAttempts: CALLBACK_MAX_ATTEMPTS });
@@ -50,7 +40,7 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
  * leased again, and the retry finds the refund made). Transient failures are retried with
  * backoff; a refund that keeps failing, or that the processor refuses, is parked in exceptions.
  */
-export async function refundOne(processor: PaymentProcessor, lease: Lease<RefundPayload>, enqueuedAt: Date | null = null) {
+export async function refundOne(processor: PaymentProcessor, lease: Lease<RefundPayload>, enqueuedAt: Date | null = null, charge: ChargeDoc | null = null) {
   const request = lease.payload;
   let refund;
   try {
@@ -61,7 +51,12 @@ export async function refundOne(processor: PaymentProcessor, lease: Lease<Refund
   }
   const paid = { ...request, amount: refund.amount };
   const messages: NewMessage[] = [
-    trackRefund(paid, refundTransition(paid, null, 'REFUND_REQUESTED', { at: enqueuedAt ?? undefined }), refundTransition(paid, 'REFUND_REQUESTED', 'REFUNDED', { at: refund.refundedAt })),
+    trackRefund(
+      paid,
+      charge && chargeTransition(charge.orderId, charge),
+      refundTransition(paid, null, 'REFUND_REQUESTED', { at: enqueuedAt ?? undefined }),
+      refundTransition(paid, 'REFUND_REQUESTED', 'REFUNDED', { at: refund.refundedAt }),
+    ),
   ];
   return { result: refund, messages };
 }
@@ -77,7 +72,10 @@ export function startPaymentsWorker(
   const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency });
   const refunds = startWorker({
     queue: store.refundRequests,
-    handle: async (lease) => refundOne(processor, lease, (await store.refundRequests.get(lease.id))?.enqueuedAt ?? null),
+    handle: async (lease) => {
+      const [item, charge] = await Promise.all([store.refundRequests.get(lease.id), store.charges.findOne({ _id: lease.payload.chargeId })]);
+      return refundOne(processor, lease, item?.enqueuedAt ?? null, charge);
+    },
     logger,
     concurrency: options.concurrency,
   });
