@@ -14,8 +14,8 @@ import { checkedAddress, checkedCustomer, creationAddressId, fromWire, keyedId, 
 // Every mutation is a write command with its ids chosen here, applied through this
 // process's copy of the domain: at once on the home copy, via home at a regional replica.
 
-/** The regions whose replicas follow a home copy in `home`: every other. */
-const replicaRegions = (home: RegionCode) => regionCodes.filter((region) => region !== home);
+/** The regions whose replicas may call a copy in region `own` (home's): every other. */
+const replicaRegions = (own: RegionCode) => regionCodes.filter((region) => region !== own);
 
 /** A service reads a customer to act on it (an order's card); anyone else is shown one, which may be a second old (CustomersCopy.shownByIds). */
 const customerFor = (context: Context) => (hasScope(identityOf(context), 'service') ? context.customerById : context.shownCustomerById);
@@ -67,7 +67,7 @@ export const resolvers: Resolvers = {
     applyWrites: async (_, { region, writes }, context) => {
       const { copy } = context;
       // A write of any customer, card tokens included, in the name of the region it was made in: only that region's replica forwards it.
-      if (!replicaRegions(copy.region).includes(region)) throw forbidden(`No replica forwards writes made in region ${region}: it is the home copy's own.`);
+      if (!replicaRegions(copy.region).includes(region)) throw forbidden(`No replica forwards writes made in region ${region}: it is this copy's own region.`);
       assertCalledBy(context, [replicaServiceName(region)], `forward writes made in region ${region}`);
       if (writes.length > 500) throw badInput('at most 500 writes at once', 'writes');
       // Every write is checked before any is applied: bad input writes nothing.
