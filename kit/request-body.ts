@@ -65,7 +65,10 @@ export function limitBodySize(handler: RequestListener, maxBytes: number): Reque
         return refuse(415, 'Send the request as JSON, with `Content-Type: application/json` and a body of `{"query": ..., "variables": ...}`.', { code: 'BAD_REQUEST' });
       }
       // The body is read as UTF-8 whatever the header says: another charset would be read as something else than was sent.
-      const charsets = parameters.flatMap((parameter) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(parameter)?.[1] ?? []);
+      const charsets = parameters.flatMap((parameter) => {
+        const [name = '', ...value] = parameter.split('=');
+        return name.trim().toLowerCase() === 'charset' ? [value.join('=').trim().replace(/^"([^"]*)"$/, '$1')] : [];
+      });
       const other = charsets.find((charset) => !['utf-8', 'utf8'].includes(charset.toLowerCase()));
       if (other !== undefined) {
         return refuse(415, `Send the request body as UTF-8 (\`Content-Type: application/json\`, or \`; charset=utf-8\`), not ${JSON.stringify(other.slice(0, 40))}.`, { code: 'BAD_REQUEST' });

@@ -375,7 +375,7 @@ describe('a body that is not JSON: text, a form, or without a type (a forgotten 
   });
 
   it('is refused with 415 when it says it is in another charset than UTF-8, which it would be read as', async () => {
-    for (const charset of ['utf-16', 'ISO-8859-1', '"utf-16le"', 'utf-8; charset=latin1', '']) {
+    for (const charset of ['utf-16', 'ISO-8859-1', '"utf-16le"', 'utf-8; charset=latin1', '', 'latin1 x', 'utf-8, charset=latin1', '"utf-8"x']) {
       const response = await fetch(system.gatewayUrl, { method: 'POST', body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': `application/json; charset=${charset}` } });
       expect(response.status, charset).toBe(415);
       const answer = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };

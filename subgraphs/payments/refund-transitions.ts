@@ -45,8 +45,12 @@ export function priorTransitions(given: readonly PriorTransitionInput[] | null |
   if (Buffer.byteLength(JSON.stringify(given), 'utf8') > MAX_PRIOR_BYTES) throw badInput(`what a refund follows may be at most ${MAX_PRIOR_BYTES / 1024} KB as JSON`, 'after');
   return given.map(({ elementType, ...fields }) => {
     if (!isElementType(elementType)) throw badInput(`transition ${fields.id} is of an element type tracking does not know (it knows ${elementTypes.join(', ')})`, 'elementType');
-    // Its own order's: a refund tells no other order's history anything.
-    if (orderId === null || fields.orderId !== orderId) throw badInput(`transition ${fields.id} is not of the refund's order`, 'orderId');
+    // Its own order's: a refund tells no other order's history anything, nor another element's (every
+    // element of an order is named after it: `<order>`, `<order>-LHR1`, `<order>:charge:1`), and a
+    // transition's id is its element's, which tracking keeps once: another's would stand in for it.
+    const ownElement = orderId !== null && (fields.elementId === orderId || fields.elementId.startsWith(`${orderId}-`) || fields.elementId.startsWith(`${orderId}:`));
+    if (orderId === null || fields.orderId !== orderId || !ownElement) throw badInput(`transition ${fields.id} is not of the refund's order`, 'orderId');
+    if (!fields.id.startsWith(`${elementType}:${fields.elementId}:`)) throw badInput(`transition ${fields.id} is not named after its element (${elementType}:${fields.elementId}:…)`, 'id');
     if (!isTransitionState(fields.to)) throw badInput(`transition ${fields.id} enters a state no node records (${fields.to})`, 'to');
     const checked = checkedTransition({ ...fields, elementType });
     return { ...checked, at: checked.at.toISOString() };
@@ -64,8 +68,9 @@ export function chargeTransition(orderId: string | null, charge: ChargeDoc): Tra
  * made (`charge <id>`), so that whichever of payments' messages comes first, nobody following
  * the order sees it refunded before it was charged.
  */
-export function trackRefund(refund: RefundPayload, charged: TransitionPayload | null, ...moves: TransitionPayload[]): NewMessage {
+export function trackRefund(refund: RefundPayload, ...moves: TransitionPayload[]): NewMessage {
   const after = refund.after ?? [];
+  const charged = refund.charged;
   if (!charged || after.some((t) => t.id === charged.id)) return track(...after, ...moves);
   const made = after.findIndex((t) => t.elementType === 'ORDER' && t.detail === `charge ${refund.chargeId}`);
   const at = made === -1 ? after.length : made;
@@ -84,7 +89,6 @@ export function parkedRefundMessages(item: QueueItem<unknown>): NewMessage[] {
   return [
     trackRefund(
       refund,
-      null,
       refundTransition(refund, null, 'REFUND_REQUESTED', { at: item.enqueuedAt }),
       refundTransition(refund, 'REFUND_REQUESTED', 'REFUND_FAILED', { detail: `refund of charge ${refund.chargeId} failed; it waits for a person`, key: String(item.updatedAt.getTime()) }),
     ),

@@ -9,9 +9,9 @@ import { looksLikeOrderChargeId } from '../../pipeline/messages.ts';
 import { isServiceName } from '../../pipeline/services.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { ProcessorUnavailable } from './processor.ts';
-import type { CardDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
+import type { CardDoc, ChargeDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 import { givenUpCharge, resultOfMadeCharge } from './charge-results.ts';
-import { priorTransitions } from './refund-transitions.ts';
+import { chargeTransition, priorTransitions } from './refund-transitions.ts';
 
 /**
  * What a refund keeps of its reason. Orders send the cause and then the text a person gave (a
@@ -38,8 +38,10 @@ const refundStatusOf = { READY: 'QUEUED', LEASED: 'PROCESSING', DONE: 'REFUNDED'
 
 /** A refund's `after`, kept only when given. */
 const withPrior = (after: RefundPayload['after']) => (after ? { after } : {});
+/** The outcome of the charge a refund pays back, when payments made it. */
+const chargedOf = (charge: ChargeDoc | null) => (charge ? { charged: chargeTransition(charge.orderId, charge) } : {});
 /** A refund request without what it follows: what a retry of it must repeat. */
-const ownFields = ({ after: _after, ...own }: RefundPayload) => own;
+const ownFields = ({ after: _after, charged: _charged, ...own }: RefundPayload) => own;
 
 /** What giving up the charge request `id` sends (see givenUpCharge); nothing for one that is not here. */
 async function givenUpChargeOf(store: PaymentsStore, id: string): Promise<NewMessage[]> {
@@ -102,6 +104,7 @@ export const resolvers: Resolvers = {
         amount,
         reason: cutTo(input.reason, MAX_REFUND_REASON),
         ...withPrior(priorTransitions(input.after, input.orderId ?? null)),
+        ...chargedOf(await store.charges.findOne({ _id: input.chargeId })),
       };
       await store.noteRefundOrder(input.refundId, payload.orderId);
       const { item, created } = await store.refundRequests.enqueue(input.refundId, payload);

@@ -53,6 +53,8 @@ export interface RefundPayload {
   reason: string;
   /** What the refund follows, told to tracking ahead of its own moves (RefundRequestInput.after). */
   after?: TransitionPayload[];
+  /** The outcome of the charge it pays back, as payments told tracking of it, told again with the refund's moves (paid back or parked). */
+  charged?: TransitionPayload;
 }
 
 /** The processor's record of a refund. Its _id is the refund id: one refund is paid back once. */

@@ -8,7 +8,7 @@ import type { ServiceClients } from '../../pipeline/services.ts';
 import { track } from '../../pipeline/tracking.ts';
 import { chargeTransition, refundTransition, trackRefund } from './refund-transitions.ts';
 import { RefundRefused, type PaymentProcessor } from './processor.ts';
-import type { ChargeDoc, ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
+import type { ChargeRequestPayload, PaymentsStore, RefundPayload } from './store.ts';
 import { replyWith, resultOf } from './charge-results.ts';
 
 /** Callbacks are the fragile style: after this many failed posts the result stays for polling only. */
@@ -40,7 +40,7 @@ export async function chargeOne(processor: PaymentProcessor, lease: Lease<Charge
  * leased again, and the retry finds the refund made). Transient failures are retried with
  * backoff; a refund that keeps failing, or that the processor refuses, is parked in exceptions.
  */
-export async function refundOne(processor: PaymentProcessor, lease: Lease<RefundPayload>, enqueuedAt: Date | null = null, charge: ChargeDoc | null = null) {
+export async function refundOne(processor: PaymentProcessor, lease: Lease<RefundPayload>, enqueuedAt: Date | null = null) {
   const request = lease.payload;
   let refund;
   try {
@@ -53,7 +53,6 @@ export async function refundOne(processor: PaymentProcessor, lease: Lease<Refund
   const messages: NewMessage[] = [
     trackRefund(
       paid,
-      charge && chargeTransition(charge.orderId, charge),
       refundTransition(paid, null, 'REFUND_REQUESTED', { at: enqueuedAt ?? undefined }),
       refundTransition(paid, 'REFUND_REQUESTED', 'REFUNDED', { at: refund.refundedAt }),
     ),
@@ -72,10 +71,7 @@ export function startPaymentsWorker(
   const worker = startWorker({ queue: store.requests, handle: (lease) => chargeOne(processor, lease), logger, concurrency: options.concurrency });
   const refunds = startWorker({
     queue: store.refundRequests,
-    handle: async (lease) => {
-      const [item, charge] = await Promise.all([store.refundRequests.get(lease.id), store.charges.findOne({ _id: lease.payload.chargeId })]);
-      return refundOne(processor, lease, item?.enqueuedAt ?? null, charge);
-    },
+    handle: async (lease) => refundOne(processor, lease, (await store.refundRequests.get(lease.id))?.enqueuedAt ?? null),
     logger,
     concurrency: options.concurrency,
   });

@@ -235,7 +235,8 @@ export type RefundRequestInput = {
    * What the refund follows (the order's cancellation, and the moves before it), as the order told
    * tracking of them: payments tells them again, ahead of the refund's own moves, so that whoever
    * follows the order never sees it refunded before it was cancelled, whichever message reaches
-   * tracking first (after tracking was down, say). Each of the refund's order (`orderId`); at most
+   * tracking first (after tracking was down, say). Each of the refund's order (`orderId`) and one
+   * of its elements (named after it), its id its element's; at most
    * 500, and 256 KB as JSON; kept as the first request gave them.
    */
   after?: InputMaybe<Array<PriorTransitionInput>>;
