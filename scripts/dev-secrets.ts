@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SignJWT } from 'jose';
-import { isClientRole, type ClientRole } from '../kit/auth/identity.ts';
+import { isClientRole, isCustomerId, type ClientRole } from '../kit/auth/identity.ts';
 import { MAX_USER_TOKEN_LIFETIME_MS } from '../kit/auth/tokens.ts';
 import { projectRoot } from './ferretdb.ts';
 
@@ -61,7 +61,7 @@ export async function devToken(signing: ClientSigning, options: { role: ClientRo
   if (!isClientRole(options.role)) throw new Error(`--role must be customer, support or warehouse, not ${String(options.role)} (the services sign their own tokens)`);
   if (options.role === 'customer' && !options.customerId) throw new Error('a customer token needs --customer <id>');
   // The gateway refuses any other: ownership compares it with the ids the services store.
-  if (options.customerId !== undefined && !/^[0-9a-f]{24}$/.test(options.customerId)) throw new Error(`--customer must be a customer's id (24 lower-case hexadecimal digits), not ${JSON.stringify(options.customerId)}`);
+  if (options.customerId !== undefined && !isCustomerId(options.customerId)) throw new Error(`--customer must be a customer's id (24 lower-case hexadecimal digits), not ${JSON.stringify(options.customerId)}`);
   // A staff token carrying a customer's id would also take that customer's subject, and with it her rate limit.
   if (options.role !== 'customer' && options.customerId) throw new Error(`--customer is for a customer's token only, not a ${options.role}'s`);
   if ((options.ttlSeconds ?? 0) * 1000 > MAX_USER_TOKEN_LIFETIME_MS) throw new Error('--ttl: the gateway refuses a token that expires more than a year ahead');

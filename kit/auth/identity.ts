@@ -11,6 +11,8 @@ export type Role = (typeof roles)[number];
 export const clientRoles = ['customer', 'support', 'warehouse'] as const satisfies readonly Role[];
 export type ClientRole = (typeof clientRoles)[number];
 export const isClientRole = (value: unknown): value is ClientRole => (clientRoles as readonly unknown[]).includes(value);
+/** Whether `value` is a customer's id as the services store and compare it (lower-case hex): what a customer token's `customerId` must be. */
+export const isCustomerId = (value: string): boolean => /^[0-9a-f]{24}$/.test(value);
 
 /** The scope of a tracking link's bearer: one order, read-only. */
 export const TRACKER_SCOPE = 'tracker';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { anonymous, isClientRole, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
+import { anonymous, isClientRole, isCustomerId, TRACKER_SCOPE, unauthenticated, type Identity } from './identity.ts';
 
 const encoder = new TextEncoder();
 
@@ -56,8 +56,6 @@ export const MAX_USER_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 const MAX_SUBJECT_LENGTH = 256;
 /** Subjects the gateway gives identities of its own making: a subscription stream's (subscriptions/engine.ts). */
 const RESERVED_SUBJECTS = ['subscription', 'anonymous'];
-/** A customer's id as the services store and compare it. */
-const CUSTOMER_ID = /^[0-9a-f]{24}$/;
 /** Control characters, invisible ones (zero-width, byte order marks) and line or paragraph separators. */
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
@@ -85,7 +83,7 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   if (scopes.includes('customer') && !customerId) throw unauthenticated('A customer token must carry its customerId.');
   // Ownership is a comparison with the ids the services store (lower-case hex): any other spelling of
   // one, or no id at all, would pass here and then find the customer's own data "not yours" everywhere.
-  if (scopes.includes('customer') && !CUSTOMER_ID.test(customerId!)) {
+  if (scopes.includes('customer') && !isCustomerId(customerId!)) {
     throw unauthenticated("A customer token's customerId must be a customer's id: 24 lower-case hexadecimal digits.");
   }
   // A customer's rules rest on "only its own", staff's on "everyone's": in one token, each role's
