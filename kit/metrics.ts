@@ -4,6 +4,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { onMongoCommand, type CommandHook } from './mongo-command-hooks.ts';
 import { ErrorCode, isVariableValueError } from './errors.ts';
 import { isAuthenticated, type Identity } from './auth/identity.ts';
+import { sharedRead } from './shared-read.ts';
 import { answerWithin } from './within.ts';
 
 /**
@@ -263,12 +264,18 @@ export const scrapeProbeAnswered = new Gauge({
   labelNames: ['probe'] as const,
   registers,
 });
-const probes = new Map<string, ScrapeProbe>();
+/**
+ * The probes, each with its read shared while under way: a scrape while one is (the database
+ * hangs) waits for it rather than start another. Each read is a few queries, and a paused
+ * database otherwise had a new set queued every scrape, all answered at once when it resumed
+ * (250 PostgreSQL backends).
+ */
+const probes = new Map<string, { probe: ScrapeProbe; read: () => Promise<() => void> }>();
 /** Keyed so the same queue opened twice in one process (its service and its worker) is read once. Returns what stops it. */
 export function onScrape(key: string, probe: ScrapeProbe): () => void {
-  probes.set(key, probe);
+  probes.set(key, { probe, read: sharedRead(() => probe.read()) });
   return () => {
-    if (probes.get(key) !== probe) return;
+    if (probes.get(key)?.probe !== probe) return;
     probes.delete(key);
     scrapeProbeAnswered.remove({ probe: key });
   };
@@ -279,28 +286,11 @@ const SCRAPE_PROBE_TIMEOUT_MS = 2_000;
 const PROBES_SHARED_FOR_MS = 1_000;
 let probing: { startedAt: number; done: Promise<unknown> } | undefined;
 
-/**
- * Reads under way, by probe: a scrape while one is (the database hangs) waits for it rather than
- * start another. Each read is a few queries, and a paused database otherwise had a new set
- * queued every scrape, all answered at once when it resumed (250 PostgreSQL backends).
- */
-const reading = new Map<string, Promise<() => void>>();
-
-async function runProbe(key: string, probe: ScrapeProbe): Promise<void> {
-  let read = reading.get(key);
-  if (!read) {
-    const started = probe.read();
-    read = started;
-    reading.set(key, started);
-    const done = () => {
-      if (reading.get(key) === started) reading.delete(key);
-    };
-    started.then(done, done);
-  }
-  const answer = await answerWithin(read, SCRAPE_PROBE_TIMEOUT_MS);
-  if (probes.get(key) !== probe) return; // stopped meanwhile: its gauges are no longer its to set
+async function runProbe(key: string, entry: { probe: ScrapeProbe; read: () => Promise<() => void> }): Promise<void> {
+  const answer = await answerWithin(entry.read(), SCRAPE_PROBE_TIMEOUT_MS);
+  if (probes.get(key) !== entry) return; // stopped meanwhile: its gauges are no longer its to set
   if (answer) answer.value();
-  else probe.forget();
+  else entry.probe.forget();
   scrapeProbeAnswered.set({ probe: key }, answer ? 1 : 0);
 }
 
@@ -313,7 +303,7 @@ async function runProbe(key: string, probe: ScrapeProbe): Promise<void> {
  */
 export async function renderMetrics(): Promise<string> {
   if (!probing || Date.now() - probing.startedAt >= PROBES_SHARED_FOR_MS) {
-    const done = Promise.all([...probes].map(([key, probe]) => runProbe(key, probe)));
+    const done = Promise.all([...probes].map(([key, entry]) => runProbe(key, entry)));
     probing = { startedAt: Date.now(), done };
   }
   await probing.done;

@@ -2,6 +2,7 @@ import { serviceCredentials } from '../../kit/auth/tokens.ts';
 import { buildSubgraph, loadSchema, type SubgraphDeps } from '../../kit/subgraph.ts';
 import { startLoop } from '../../kit/loop.ts';
 import { exceptionsOldestOpenAge, exceptionsOpen, onScrape } from '../../kit/metrics.ts';
+import { sharedRead } from '../../kit/shared-read.ts';
 import { finishStaleClaims } from './actions.ts';
 import { serviceClients, type ServiceClients } from '../../pipeline/services.ts';
 import { contextFactory } from './context.ts';
@@ -23,18 +24,7 @@ const OPEN_COUNTED_EVERY_MS = 30_000;
  * hangs, every scrape meanwhile says the figures are unknown. A count under way is waited for.
  */
 function observeOpenExceptions(store: ExceptionStore, database: string): () => void {
-  let last: { countedAt: number; counted: Promise<{ open: number; oldestRaisedAt: Date | null }> } | undefined;
-  const figures = () => {
-    if (!last || Date.now() - last.countedAt >= OPEN_COUNTED_EVERY_MS) {
-      const counted = store.openFigures();
-      const current = { countedAt: Date.now(), counted };
-      last = current;
-      counted.catch(() => {
-        if (last === current) last = undefined; // counted again at the next scrape
-      });
-    }
-    return last.counted;
-  };
+  const figures = sharedRead(() => store.openFigures(), OPEN_COUNTED_EVERY_MS);
   return onScrape(`exceptions/open/${database}`, {
     read: async () => {
       await store.answers();
